@@ -1,0 +1,64 @@
+#include "cli/program.h"
+
+#include <cstdlib>
+#include <exception>
+
+#include "core/exit_codes.h"
+#include "core/shutdown.h"
+
+namespace sm::cli {
+
+std::string version() { return "0.1.0"; }
+
+void add_common_options(CLI::App& app, CommonOptions& options) {
+  options.db_path = "var/stalkmarket.db";
+  app.add_option("--db", options.db_path, "SQLite database file")
+      ->envname("SM_DB")
+      ->capture_default_str();
+  app.add_option("--config", options.config_path, "configuration file (docs/CONFIG.md)")
+      ->envname("SM_CONFIG");
+  app.add_option("--log-level", options.log_level, "debug, info, warning or error")
+      ->envname("SM_LOG_LEVEL");
+}
+
+int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body) {
+  app.set_version_flag("--version", version());
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::fputs(app.help().c_str(), stdout);
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    std::fputs((version() + "\n").c_str(), stdout);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    log.error("usage_error", {{"message", e.what()}, {"hint", "run with --help"}});
+    return kExitUsage;
+  }
+  // A --log-level given on the command line or in the environment wins over the default.
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_name() == "--log-level" && option->count() + (option->empty() ? 0u : 1u) > 0) {
+      const std::string text = option->as<std::string>();
+      if (!text.empty()) {
+        Result<LogLevel> level = parse_log_level(text);
+        if (!level.ok()) {
+          log.error("usage_error", {{"message", level.status().message()}});
+          return kExitUsage;
+        }
+        log.set_level(*level);
+      }
+    }
+  }
+  install_stop_handlers();
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    log.error("internal_error", {{"message", e.what()}});
+    return kExitFailure;
+  }
+}
+
+}  // namespace sm::cli

@@ -1,0 +1,51 @@
+// Structured logs: one JSON object per line on stderr with ts, component, level, event and fields.
+// stderr carries only these lines; stdout is reserved for NDJSON records or tables.
+#pragma once
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace sm {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+Result<LogLevel> parse_log_level(std::string_view text);  // debug, info, warning (warn), error
+std::string_view log_level_name(LogLevel level);
+
+class Logger {
+ public:
+  // Level defaults to $SM_LOG_LEVEL, else info. Does not own sink.
+  explicit Logger(std::string component, std::FILE* sink = stderr);
+  Logger(std::string component, LogLevel level, std::FILE* sink = stderr);
+
+  void set_level(LogLevel level) { level_ = level; }
+  LogLevel level() const { return level_; }
+  const std::string& component() const { return component_; }
+
+  // fields must be a JSON object (or null); its members follow the fixed keys in the line.
+  void log(LogLevel level, std::string_view event, const nlohmann::json& fields = nullptr) const;
+  void debug(std::string_view event, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kDebug, event, fields);
+  }
+  void info(std::string_view event, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kInfo, event, fields);
+  }
+  void warn(std::string_view event, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kWarning, event, fields);
+  }
+  void error(std::string_view event, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kError, event, fields);
+  }
+  // An error line for a failed Status: event, code and message.
+  void error_status(std::string_view event, const Status& status, nlohmann::json fields = nullptr) const;
+
+ private:
+  std::string component_;
+  LogLevel level_;
+  std::FILE* sink_;
+};
+
+}  // namespace sm
