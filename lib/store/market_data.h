@@ -1,0 +1,95 @@
+// Market data in the store: ticks and bars, written idempotently in bulk and read back in time
+// order. Tables and keys: docs/SCHEMA.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/status.h"
+#include "store/database.h"
+
+namespace sm::store {
+
+struct WriteCounts {
+  std::int64_t inserted = 0;    // new rows
+  std::int64_t duplicates = 0;  // rows already stored (nothing changed)
+  std::int64_t replaced = 0;    // bars only: a stored partial bar replaced by a newer version
+};
+
+// Stores bars in one transaction (a SAVEPOINT when the caller already has one open), switching the
+// connection to options().market_data_synchronous for that transaction only.
+// Idempotent on (symbol, timeframe, ts): a bar whose key is already stored counts as a duplicate and
+// leaves the stored bar alone, except that a stored bar marked partial (still forming) is replaced
+// by a different bar with the same key (counted as replaced). Re-ingesting the same data therefore
+// adds nothing.
+// Fails with kInvalidArgument, storing nothing, when any bar has an empty symbol, a timeframe <= 0,
+// a price <= 0, low > high or a negative volume (the message names the bar's index, symbol and ts).
+// Fails with kDatabaseError, storing nothing, when SQLite fails.
+Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars);
+
+// Stores ticks in one transaction, like insert_bars.
+// Natural key: (symbol, ts, price, qty, volume, seq), where seq counts the earlier ticks in the
+// SAME call that agree on all of symbol, ts, price, qty and volume (usually 0). So:
+//   - ticks that differ in any field are distinct ticks, however the stream is split into calls;
+//   - re-ingesting the same data (in the same or different batches) adds nothing;
+//   - two identical ticks inside one call are both kept (a source reporting two equal trades within
+//     one timestamp unit and no cumulative volume); split across two calls the second one counts
+//     as a duplicate. Sources with cumulative volume never hit this case.
+// Ticks with equal symbol and ts are read back in the order they were first stored.
+// Fails with kInvalidArgument, storing nothing, on an empty symbol, a price <= 0 or a negative qty
+// or volume; with kDatabaseError when SQLite fails.
+Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks);
+
+// Half-open time range [from, to) on the bar's start time (Bar::ts).
+struct BarQuery {
+  std::string symbol;  // empty = all symbols
+  Timeframe timeframe{1};
+  TimestampMs from = std::numeric_limits<TimestampMs>::min();
+  TimestampMs to = std::numeric_limits<TimestampMs>::max();
+};
+
+// Calls visit for each stored bar matching query, ordered by ts then symbol. visit returns false to
+// stop early (not an error). visit may run other queries on the same Database; it must not write
+// bars. Fails with kDatabaseError when SQLite fails.
+Status for_each_bar(Database& db, const BarQuery& query,
+                    const std::function<bool(const Bar&)>& visit);
+
+// Half-open time range [from, to) on Tick::ts.
+struct TickQuery {
+  std::string symbol;  // empty = all symbols
+  TimestampMs from = std::numeric_limits<TimestampMs>::min();
+  TimestampMs to = std::numeric_limits<TimestampMs>::max();
+};
+
+// Like for_each_bar: ordered by ts, then symbol, then the order the ticks were stored.
+Status for_each_tick(Database& db, const TickQuery& query,
+                     const std::function<bool(const Tick&)>& visit);
+
+// The latest bar (greatest ts) of a symbol and timeframe, or nullopt when there is none.
+Result<std::optional<Bar>> last_bar(Database& db, const std::string& symbol, Timeframe timeframe);
+// The latest tick of a symbol (greatest ts; the last stored among equal ts), or nullopt.
+Result<std::optional<Tick>> last_tick(Database& db, const std::string& symbol);
+
+// One stored series: a symbol's ticks, or its bars of one timeframe.
+struct SeriesInfo {
+  std::string symbol;
+  bool is_tick = false;  // false: bars of `timeframe`
+  Timeframe timeframe{0};
+  TimestampMs first_ts = 0;
+  TimestampMs last_ts = 0;
+  std::int64_t rows = 0;
+};
+
+// Every stored series, ordered by symbol, ticks before bars, bars by timeframe. Cheap: it reads the
+// market_series summary that insert_bars/insert_ticks keep in step with the data.
+Result<std::vector<SeriesInfo>> list_series(Database& db);
+// Every symbol with stored ticks or bars, sorted.
+Result<std::vector<std::string>> list_symbols(Database& db);
+
+}  // namespace sm::store

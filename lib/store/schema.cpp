@@ -1,0 +1,341 @@
+#include "store/schema.h"
+
+#include <array>
+
+namespace sm::store {
+
+namespace {
+
+// Version 1: the whole foundation schema. docs/SCHEMA.md explains every table. Conventions:
+// money is INTEGER paise (*_paise), time is INTEGER UTC milliseconds (*_ms), quantities are whole
+// shares; *_ist columns are VIRTUAL generated text for people using the sqlite3 shell (they cost
+// no storage). Tables are STRICT so a wrong type is an error, not a silent conversion.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE instruments (
+  symbol TEXT PRIMARY KEY,
+  exchange TEXT NOT NULL DEFAULT 'NSE',
+  name TEXT NOT NULL DEFAULT '',
+  isin TEXT NOT NULL DEFAULT '',
+  instrument_token INTEGER,
+  tick_size_paise INTEGER NOT NULL DEFAULT 5 CHECK (tick_size_paise > 0),
+  lot_size INTEGER NOT NULL DEFAULT 1 CHECK (lot_size > 0),
+  updated_ms INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE ticks (
+  id INTEGER PRIMARY KEY,
+  symbol TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  price_paise INTEGER NOT NULL CHECK (price_paise > 0),
+  qty INTEGER NOT NULL CHECK (qty >= 0),
+  volume INTEGER NOT NULL CHECK (volume >= 0),
+  seq INTEGER NOT NULL DEFAULT 0 CHECK (seq >= 0)
+) STRICT;
+CREATE UNIQUE INDEX ticks_natural_key ON ticks (symbol, ts_ms, price_paise, qty, volume, seq);
+CREATE INDEX ticks_by_time ON ticks (ts_ms);
+
+CREATE TABLE bars (
+  symbol TEXT NOT NULL,
+  timeframe_minutes INTEGER NOT NULL CHECK (timeframe_minutes > 0),
+  ts_ms INTEGER NOT NULL,
+  open_paise INTEGER NOT NULL CHECK (open_paise > 0),
+  high_paise INTEGER NOT NULL,
+  low_paise INTEGER NOT NULL CHECK (low_paise > 0 AND low_paise <= high_paise),
+  close_paise INTEGER NOT NULL CHECK (close_paise > 0),
+  volume INTEGER NOT NULL CHECK (volume >= 0),
+  partial INTEGER NOT NULL DEFAULT 0 CHECK (partial IN (0, 1)),
+  PRIMARY KEY (symbol, timeframe_minutes, ts_ms)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX bars_by_time ON bars (timeframe_minutes, ts_ms, symbol);
+
+CREATE TABLE market_series (
+  symbol TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('tick', 'bar')),
+  timeframe_minutes INTEGER NOT NULL,
+  first_ts_ms INTEGER NOT NULL,
+  last_ts_ms INTEGER NOT NULL,
+  row_count INTEGER NOT NULL,
+  PRIMARY KEY (symbol, kind, timeframe_minutes)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE signals (
+  id INTEGER PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  action TEXT NOT NULL,
+  qty INTEGER NOT NULL CHECK (qty >= 0),
+  price_paise INTEGER NOT NULL,
+  stop_paise INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  UNIQUE (strategy, symbol, action, ts_ms)
+) STRICT;
+
+CREATE TABLE strategy_state (
+  strategy TEXT PRIMARY KEY,
+  state_json TEXT NOT NULL CHECK (json_valid(state_json)),
+  event_ts_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE risk_decisions (
+  id INTEGER PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  action TEXT NOT NULL,
+  signal_ts_ms INTEGER NOT NULL,
+  approved INTEGER NOT NULL CHECK (approved IN (0, 1)),
+  code TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '',
+  client_order_id TEXT,
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  UNIQUE (strategy, symbol, action, signal_ts_ms)
+) STRICT;
+
+CREATE TABLE orders (
+  client_order_id TEXT PRIMARY KEY,
+  broker_order_id TEXT UNIQUE,
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  exchange TEXT NOT NULL DEFAULT 'NSE',
+  side TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  order_type TEXT NOT NULL,
+  product TEXT NOT NULL,
+  price_paise INTEGER NOT NULL DEFAULT 0,
+  trigger_price_paise INTEGER NOT NULL DEFAULT 0,
+  signal_ts_ms INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'PENDING',
+  filled_qty INTEGER NOT NULL DEFAULT 0 CHECK (filled_qty >= 0),
+  average_price_paise INTEGER NOT NULL DEFAULT 0,
+  status_message TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  created_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', created_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  updated_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', updated_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+CREATE INDEX orders_open ON orders (created_ms)
+  WHERE status NOT IN ('COMPLETE', 'CANCELLED', 'REJECTED');
+
+CREATE TABLE order_events (
+  id INTEGER PRIMARY KEY,
+  client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
+  ts_ms INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail)),
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+CREATE INDEX order_events_by_order ON order_events (client_order_id, id);
+CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events
+BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+CREATE TRIGGER order_events_no_delete BEFORE DELETE ON order_events
+BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+
+CREATE TABLE fills (
+  id INTEGER PRIMARY KEY,
+  trade_id TEXT NOT NULL UNIQUE,
+  client_order_id TEXT NOT NULL DEFAULT '',
+  broker_order_id TEXT NOT NULL DEFAULT '',
+  strategy TEXT NOT NULL DEFAULT '',
+  symbol TEXT NOT NULL,
+  side TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  price_paise INTEGER NOT NULL CHECK (price_paise > 0),
+  charges_paise INTEGER NOT NULL DEFAULT 0 CHECK (charges_paise >= 0),
+  realised_pnl_paise INTEGER NOT NULL DEFAULT 0,
+  ts_ms INTEGER NOT NULL,
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+CREATE INDEX fills_by_time ON fills (ts_ms);
+CREATE INDEX fills_by_order ON fills (client_order_id);
+CREATE TRIGGER fills_no_update BEFORE UPDATE ON fills
+BEGIN SELECT RAISE(ABORT, 'fills is append-only'); END;
+CREATE TRIGGER fills_no_delete BEFORE DELETE ON fills
+BEGIN SELECT RAISE(ABORT, 'fills is append-only'); END;
+
+CREATE TABLE positions (
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  qty INTEGER NOT NULL,
+  cost_paise INTEGER NOT NULL,
+  realised_pnl_paise INTEGER NOT NULL DEFAULT 0,
+  charges_paise INTEGER NOT NULL DEFAULT 0,
+  opened_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  updated_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', updated_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  PRIMARY KEY (strategy, symbol)
+) STRICT;
+
+CREATE TABLE heartbeats (
+  component TEXT PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+
+CREATE TABLE heartbeat_history (
+  id INTEGER PRIMARY KEY,
+  component TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+CREATE INDEX heartbeat_history_by_component ON heartbeat_history (component, ts_ms);
+
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  component TEXT NOT NULL,
+  event TEXT NOT NULL,
+  text TEXT NOT NULL,
+  dedup_key TEXT NOT NULL DEFAULT '',
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  UNIQUE (component, event, dedup_key, ts_ms)
+) STRICT;
+CREATE INDEX alerts_by_time ON alerts (ts_ms);
+
+CREATE TABLE halts (
+  id INTEGER PRIMARY KEY,
+  level TEXT NOT NULL CHECK (level IN ('block_entries', 'halt', 'pause')),
+  trigger_name TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  set_by TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  until_ms INTEGER,
+  cleared_ms INTEGER,
+  cleared_by TEXT,
+  clear_reason TEXT,
+  created_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', created_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  until_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', until_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  cleared_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', cleared_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+CREATE INDEX halts_uncleared ON halts (created_ms) WHERE cleared_ms IS NULL;
+
+CREATE TABLE config_changes (
+  id INTEGER PRIMARY KEY,
+  program TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  content TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  changed_by TEXT NOT NULL DEFAULT '',
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL
+) STRICT;
+CREATE INDEX config_changes_by_program ON config_changes (program, id);
+
+-- The latest known price per symbol: the later of its last tick and its last bar's close (a bar
+-- is known at its end, ts + timeframe). Each lookup is one primary-key probe per series.
+CREATE VIEW last_prices AS
+WITH candidates AS (
+  SELECT s.symbol AS symbol, s.last_ts_ms AS ts_ms,
+         (SELECT t.price_paise FROM ticks t
+           WHERE t.symbol = s.symbol AND t.ts_ms = s.last_ts_ms
+           ORDER BY t.id DESC LIMIT 1) AS price_paise
+    FROM market_series s WHERE s.kind = 'tick'
+  UNION ALL
+  SELECT s.symbol, s.last_ts_ms + s.timeframe_minutes * 60000,
+         (SELECT b.close_paise FROM bars b
+           WHERE b.symbol = s.symbol AND b.timeframe_minutes = s.timeframe_minutes
+             AND b.ts_ms = s.last_ts_ms)
+    FROM market_series s WHERE s.kind = 'bar'
+)
+SELECT symbol, price_paise, MAX(ts_ms) AS ts_ms,
+       strftime('%Y-%m-%d %H:%M:%S', MAX(ts_ms) / 1000, 'unixepoch', '+330 minutes') AS ts_ist
+  FROM candidates GROUP BY symbol;
+
+CREATE VIEW open_positions AS
+SELECT p.strategy, p.symbol, p.qty,
+       printf('%.2f', p.cost_paise / 100.0 / p.qty) AS average_price,
+       printf('%s%d.%02d', CASE WHEN lp.price_paise < 0 THEN '-' ELSE '' END,
+              abs(lp.price_paise) / 100, abs(lp.price_paise) % 100) AS last_price,
+       lp.ts_ist AS last_price_ist,
+       printf('%s%d.%02d', CASE WHEN p.qty * lp.price_paise - p.cost_paise < 0 THEN '-' ELSE '' END,
+              abs(p.qty * lp.price_paise - p.cost_paise) / 100,
+              abs(p.qty * lp.price_paise - p.cost_paise) % 100) AS unrealised,
+       printf('%s%d.%02d', CASE WHEN p.realised_pnl_paise < 0 THEN '-' ELSE '' END,
+              abs(p.realised_pnl_paise) / 100, abs(p.realised_pnl_paise) % 100) AS realised,
+       p.updated_ist
+  FROM positions p LEFT JOIN last_prices lp ON lp.symbol = p.symbol
+ WHERE p.qty <> 0;
+
+CREATE VIEW open_orders AS
+SELECT client_order_id, broker_order_id, strategy, symbol, side, qty, filled_qty, order_type,
+       printf('%d.%02d', price_paise / 100, price_paise % 100) AS price,
+       status, status_message, created_ist, updated_ist
+  FROM orders
+ WHERE status NOT IN ('COMPLETE', 'CANCELLED', 'REJECTED');
+
+-- Today is the IST calendar day. Realised is from today's fills (gross, charges apart); unrealised
+-- is open quantity at the last price against its average cost.
+CREATE VIEW todays_pnl AS
+WITH day AS (SELECT date('now', '+330 minutes') AS ist_date),
+today AS (
+  SELECT strategy, symbol, SUM(realised_pnl_paise) AS realised_paise,
+         SUM(charges_paise) AS charges_paise, COUNT(*) AS fills
+    FROM fills
+   WHERE date(ts_ms / 1000, 'unixepoch', '+330 minutes') = (SELECT ist_date FROM day)
+   GROUP BY strategy, symbol),
+open AS (
+  SELECT p.strategy, p.symbol, p.qty * lp.price_paise - p.cost_paise AS unrealised_paise
+    FROM positions p LEFT JOIN last_prices lp ON lp.symbol = p.symbol
+   WHERE p.qty <> 0),
+keys AS (SELECT strategy, symbol FROM today UNION SELECT strategy, symbol FROM open),
+pnl AS (
+  SELECT k.strategy, k.symbol, COALESCE(t.fills, 0) AS fills,
+         COALESCE(t.realised_paise, 0) AS realised_paise,
+         COALESCE(t.charges_paise, 0) AS charges_paise,
+         COALESCE(o.unrealised_paise, 0) AS unrealised_paise
+    FROM keys k
+    LEFT JOIN today t ON t.strategy = k.strategy AND t.symbol = k.symbol
+    LEFT JOIN open o ON o.strategy = k.strategy AND o.symbol = k.symbol)
+SELECT (SELECT ist_date FROM day) AS ist_date, strategy, symbol, fills,
+       printf('%s%d.%02d', CASE WHEN realised_paise < 0 THEN '-' ELSE '' END,
+              abs(realised_paise) / 100, abs(realised_paise) % 100) AS realised,
+       printf('%d.%02d', charges_paise / 100, charges_paise % 100) AS charges,
+       printf('%s%d.%02d', CASE WHEN unrealised_paise < 0 THEN '-' ELSE '' END,
+              abs(unrealised_paise) / 100, abs(unrealised_paise) % 100) AS unrealised,
+       printf('%s%d.%02d',
+              CASE WHEN realised_paise - charges_paise + unrealised_paise < 0 THEN '-' ELSE '' END,
+              abs(realised_paise - charges_paise + unrealised_paise) / 100,
+              abs(realised_paise - charges_paise + unrealised_paise) % 100) AS net,
+       realised_paise - charges_paise + unrealised_paise AS net_paise
+  FROM pnl;
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{"foundation schema", kVersion1},
+};
+
+}  // namespace
+
+std::span<const Migration> schema_migrations() { return kMigrations; }
+
+}  // namespace sm::store

@@ -1,0 +1,18 @@
+// The schema, as an ordered list of forward-only migrations. Migration i (0-based) takes a database
+// from PRAGMA user_version i to i + 1. Released migrations are never edited: a change is a new
+// migration appended to the list (docs/SCHEMA.md, "Migrations").
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace sm::store {
+
+struct Migration {
+  std::string_view description;
+  std::string_view sql;  // one or more statements, run inside one transaction
+};
+
+std::span<const Migration> schema_migrations();
+
+}  // namespace sm::store

@@ -1,0 +1,255 @@
+#include "store/market_data.h"
+
+#include <catch2/catch.hpp>
+
+#include "temp_database.h"
+
+using sm::Bar;
+using sm::ErrorCode;
+using sm::Tick;
+using sm::Timeframe;
+using sm::store::Database;
+using sm::store::testing::TempDir;
+
+namespace {
+
+constexpr sm::TimestampMs kT0 = 1711597500000;  // 2024-03-28 09:15 IST
+
+Bar make_bar(std::string symbol, sm::TimestampMs ts, sm::Paise close, int minutes = 1) {
+  Bar bar;
+  bar.symbol = std::move(symbol);
+  bar.ts = ts;
+  bar.timeframe = Timeframe{minutes};
+  bar.open = close - 10;
+  bar.high = close + 20;
+  bar.low = close - 20;
+  bar.close = close;
+  bar.volume = 1000;
+  return bar;
+}
+
+Tick make_tick(std::string symbol, sm::TimestampMs ts, sm::Paise price, sm::Quantity qty,
+               sm::Quantity volume) {
+  Tick tick;
+  tick.symbol = std::move(symbol);
+  tick.ts = ts;
+  tick.price = price;
+  tick.qty = qty;
+  tick.volume = volume;
+  return tick;
+}
+
+std::vector<Bar> read_bars(Database& db, const sm::store::BarQuery& query) {
+  std::vector<Bar> out;
+  REQUIRE(sm::store::for_each_bar(db, query, [&](const Bar& bar) {
+            out.push_back(bar);
+            return true;
+          }).ok());
+  return out;
+}
+
+std::vector<Tick> read_ticks(Database& db, const sm::store::TickQuery& query) {
+  std::vector<Tick> out;
+  REQUIRE(sm::store::for_each_tick(db, query, [&](const Tick& tick) {
+            out.push_back(tick);
+            return true;
+          }).ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("bars round-trip and re-ingesting them adds no duplicates") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  std::vector<Bar> bars = {make_bar("TCS", kT0, 400000), make_bar("INFY", kT0, 150000),
+                           make_bar("TCS", kT0 + 60000, 400500)};
+  bars[2].volume = 77;
+  auto first = sm::store::insert_bars(*db, bars);
+  REQUIRE(first.ok());
+  CHECK(first->inserted == 3);
+  CHECK(first->duplicates == 0);
+  auto second = sm::store::insert_bars(*db, bars);
+  REQUIRE(second.ok());
+  CHECK(second->inserted == 0);
+  CHECK(second->duplicates == 3);
+  CHECK(*db->query_int64("SELECT count(*) FROM bars") == 3);
+
+  auto all = read_bars(*db, {});
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].symbol == "INFY");  // ts then symbol
+  CHECK(all[1].symbol == "TCS");
+  CHECK(all[2].ts == kT0 + 60000);
+  CHECK(all[2].close == 400500);
+  CHECK(all[2].low == 400480);
+  CHECK(all[2].volume == 77);
+  CHECK(all[2].timeframe == Timeframe{1});
+}
+
+TEST_CASE("a complete stored bar is kept, a partial one is replaced by a newer version") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  Bar forming = make_bar("TCS", kT0, 400000);
+  forming.partial = true;
+  REQUIRE(sm::store::insert_bars(*db, std::vector<Bar>{forming}).ok());
+  Bar finished = make_bar("TCS", kT0, 400100);
+  auto replaced = sm::store::insert_bars(*db, std::vector<Bar>{finished});
+  REQUIRE(replaced.ok());
+  CHECK(replaced->replaced == 1);
+  CHECK(replaced->inserted == 0);
+  Bar late_change = make_bar("TCS", kT0, 399000);
+  auto kept = sm::store::insert_bars(*db, std::vector<Bar>{late_change});
+  REQUIRE(kept.ok());
+  CHECK(kept->duplicates == 1);
+  auto last = sm::store::last_bar(*db, "TCS", Timeframe{1});
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->close == 400100);
+  CHECK_FALSE((*last)->partial);
+}
+
+TEST_CASE("bar queries filter by symbol, timeframe and a half-open time range") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  std::vector<Bar> bars;
+  for (int i = 0; i < 10; ++i) bars.push_back(make_bar("TCS", kT0 + i * 60000, 400000 + i));
+  bars.push_back(make_bar("TCS", kT0, 400000, 5));
+  bars.push_back(make_bar("INFY", kT0 + 120000, 150000));
+  REQUIRE(sm::store::insert_bars(*db, bars).ok());
+
+  sm::store::BarQuery query;
+  query.symbol = "TCS";
+  query.from = kT0 + 2 * 60000;
+  query.to = kT0 + 5 * 60000;
+  auto some = read_bars(*db, query);
+  REQUIRE(some.size() == 3);
+  CHECK(some.front().close == 400002);
+  CHECK(some.back().close == 400004);
+
+  query = {};
+  query.timeframe = Timeframe{5};
+  CHECK(read_bars(*db, query).size() == 1);
+
+  int visited = 0;
+  REQUIRE(sm::store::for_each_bar(*db, {}, [&](const Bar&) { return ++visited < 4; }).ok());
+  CHECK(visited == 4);
+}
+
+TEST_CASE("invalid bars are refused and nothing of the batch is stored") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  std::vector<Bar> bars = {make_bar("TCS", kT0, 400000), make_bar("TCS", kT0 + 60000, 400000)};
+  bars[1].low = bars[1].high + 1;
+  auto result = sm::store::insert_bars(*db, bars);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(result.status().message(), Catch::Contains("bar 1") && Catch::Contains("low > high"));
+  CHECK(*db->query_int64("SELECT count(*) FROM bars") == 0);
+  bars[1] = make_bar("", kT0, 1);
+  CHECK_FALSE(sm::store::insert_bars(*db, bars).ok());
+}
+
+TEST_CASE("ticks: distinct ticks at one timestamp are kept in arrival order, re-ingest adds none") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  std::vector<Tick> ticks = {
+      make_tick("NIFTY", kT0, 2200000, 0, 0), make_tick("TCS", kT0, 400000, 5, 100),
+      make_tick("TCS", kT0, 400100, 3, 103),  make_tick("TCS", kT0, 399900, 2, 105),
+      make_tick("NIFTY", kT0, 2200000, 0, 0),  // identical to the first: a second print
+  };
+  auto first = sm::store::insert_ticks(*db, ticks);
+  REQUIRE(first.ok());
+  CHECK(first->inserted == 5);
+  auto again = sm::store::insert_ticks(*db, ticks);
+  REQUIRE(again.ok());
+  CHECK(again->inserted == 0);
+  CHECK(again->duplicates == 5);
+
+  sm::store::TickQuery query;
+  query.symbol = "TCS";
+  auto tcs = read_ticks(*db, query);
+  REQUIRE(tcs.size() == 3);
+  CHECK(tcs[0].price == 400000);
+  CHECK(tcs[1].price == 400100);  // arrival order, not price order
+  CHECK(tcs[2].price == 399900);
+  auto all = read_ticks(*db, {});
+  REQUIRE(all.size() == 5);
+  CHECK(all[0].symbol == "NIFTY");
+  CHECK(all[2].symbol == "TCS");
+  auto last = sm::store::last_tick(*db, "TCS");
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->price == 399900);
+  CHECK((*last)->volume == 105);
+}
+
+TEST_CASE("ticks split across calls at any point are stored once") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  std::vector<Tick> ticks;
+  for (int i = 0; i < 50; ++i) {
+    ticks.push_back(make_tick("TCS", kT0 + (i / 7) * 1000, 400000 + (i % 3) * 5, 1, 1000 + i));
+  }
+  REQUIRE(sm::store::insert_ticks(*db, std::span(ticks).subspan(0, 23)).ok());
+  REQUIRE(sm::store::insert_ticks(*db, std::span(ticks).subspan(23)).ok());
+  auto whole = sm::store::insert_ticks(*db, ticks);
+  REQUIRE(whole.ok());
+  CHECK(whole->inserted == 0);
+  CHECK(*db->query_int64("SELECT count(*) FROM ticks") == 50);
+}
+
+TEST_CASE("series summary and symbol list follow the inserts") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  CHECK(sm::store::list_series(*db)->empty());
+  std::vector<Bar> bars = {make_bar("TCS", kT0 + 60000, 1000), make_bar("TCS", kT0, 1000),
+                           make_bar("TCS", kT0, 1000, 1440)};
+  REQUIRE(sm::store::insert_bars(*db, bars).ok());
+  REQUIRE(sm::store::insert_bars(*db, bars).ok());
+  std::vector<Tick> ticks = {make_tick("INFY", kT0 + 5, 150000, 1, 1)};
+  REQUIRE(sm::store::insert_ticks(*db, ticks).ok());
+  auto series = sm::store::list_series(*db);
+  REQUIRE(series.ok());
+  REQUIRE(series->size() == 3);
+  CHECK((*series)[0].symbol == "INFY");
+  CHECK((*series)[0].is_tick);
+  CHECK((*series)[1].timeframe == Timeframe{1});
+  CHECK((*series)[1].first_ts == kT0);
+  CHECK((*series)[1].last_ts == kT0 + 60000);
+  CHECK((*series)[1].rows == 2);
+  CHECK((*series)[2].timeframe == Timeframe{1440});
+  auto symbols = sm::store::list_symbols(*db);
+  REQUIRE(symbols.ok());
+  CHECK(*symbols == std::vector<std::string>{"INFY", "TCS"});
+  CHECK_FALSE(sm::store::last_bar(*db, "NONE", Timeframe{1})->has_value());
+  CHECK_FALSE(sm::store::last_tick(*db, "TCS")->has_value());
+}
+
+TEST_CASE("bulk market data runs at NORMAL and the connection returns to FULL") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  REQUIRE(sm::store::insert_bars(*db, std::vector<Bar>{make_bar("TCS", kT0, 1000)}).ok());
+  CHECK(db->synchronous() == sm::store::Synchronous::kFull);
+  CHECK(*db->query_int64("PRAGMA synchronous") == 2);
+}
+
+TEST_CASE("market data inserts join a caller's transaction") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  {
+    auto tx = db->begin();
+    REQUIRE(tx.ok());
+    REQUIRE(sm::store::insert_bars(*db, std::vector<Bar>{make_bar("TCS", kT0, 1000)}).ok());
+  }  // rolled back
+  CHECK(*db->query_int64("SELECT count(*) FROM bars") == 0);
+  CHECK(*db->query_int64("SELECT count(*) FROM market_series") == 0);
+}
