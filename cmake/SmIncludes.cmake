@@ -4,6 +4,8 @@
 function(sm_modules_included out)
   set(found)
   foreach(source ${ARGN})
+    # Re-run cmake when the source changes, since its includes decide what it links.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${source})
     file(STRINGS ${source} lines REGEX "^#include \"[a-z_]+/")
     foreach(line ${lines})
       string(REGEX REPLACE "^#include \"([a-z_]+)/.*" "\\1" module "${line}")
