@@ -153,8 +153,8 @@ std::optional<double> Rsi::update(double value) {
 }
 
 json Rsi::save() const {
-  return json{{"period", period_},   {"count", count_}, {"previous", previous_},
-              {"gain", gain_},       {"loss", loss_},   {"value", state::optional_json(value_)}};
+  return json{{"period", period_}, {"count", count_}, {"previous", previous_},
+              {"gain", gain_},     {"loss", loss_},   {"value", state::optional_json(value_)}};
 }
 
 Status Rsi::restore(const json& saved) {
@@ -280,8 +280,8 @@ json Macd::save() const {
            {"slow_ema", slow_ema_.save()},
            {"fast_ema", state::optional_json(fast_ema_)},
            {"signal_ema", signal_ema_.save()}};
-  out["value"] = value_ ? json::array({value_->macd, value_->signal, value_->histogram})
-                        : json(nullptr);
+  out["value"] =
+      value_ ? json::array({value_->macd, value_->signal, value_->histogram}) : json(nullptr);
   return out;
 }
 
@@ -301,10 +301,11 @@ Status Macd::restore(const json& saved) {
     if (!inner.ok()) return;
     const json& value = state::field(saved, "value");
     if (!value.is_null()) {
-      if (!value.is_array() || value.size() != 3) throw StateError("value is not [macd, signal, hist]");
-      next.value_ = MacdValue{state::number_value(value[0], "value"),
-                              state::number_value(value[1], "value"),
-                              state::number_value(value[2], "value")};
+      if (!value.is_array() || value.size() != 3)
+        throw StateError("value is not [macd, signal, hist]");
+      next.value_ =
+          MacdValue{state::number_value(value[0], "value"), state::number_value(value[1], "value"),
+                    state::number_value(value[2], "value")};
     }
     if (next.fast_ema_.has_value() != next.slow_ema_.value().has_value()) {
       throw StateError("fast and slow lines disagree");
@@ -368,10 +369,11 @@ Status Bollinger::restore(const json& saved) {
     next.sum_squares_ = state::get_number(saved, "sum_squares");
     const json& value = state::field(saved, "value");
     if (!value.is_null()) {
-      if (!value.is_array() || value.size() != 3) throw StateError("value is not [upper, middle, lower]");
-      next.value_ = BandsValue{state::number_value(value[0], "value"),
-                               state::number_value(value[1], "value"),
-                               state::number_value(value[2], "value")};
+      if (!value.is_array() || value.size() != 3)
+        throw StateError("value is not [upper, middle, lower]");
+      next.value_ =
+          BandsValue{state::number_value(value[0], "value"), state::number_value(value[1], "value"),
+                     state::number_value(value[2], "value")};
     }
   }));
   *this = std::move(next);

@@ -70,8 +70,8 @@ class Ema {
 
 // Relative strength index with Wilder's smoothing. Changes start at the second value; the first
 // average gain and loss are the plain means of the first `period` changes (defined at update
-// period + 1), then avg = (avg * (period - 1) + x) / period. RSI = 100 * gain / (gain + loss), and 0
-// when gain + loss is within 1e-8 of zero (TA-Lib's TA_IS_ZERO).
+// period + 1), then avg = (avg * (period - 1) + x) / period. RSI = 100 * gain / (gain + loss), and
+// 0 when gain + loss is within 1e-8 of zero (TA-Lib's TA_IS_ZERO).
 class Rsi {
  public:
   explicit Rsi(int period);  // REQUIRES: period >= 2
@@ -218,8 +218,8 @@ class RollingExtreme {
   std::deque<Candidate> candidates_;  // indexes increasing, values strictly worse toward the back
 };
 
-// Highest (or lowest) of the `period` values BEFORE the newest one: update(x) returns the extreme of
-// the values given in the previous `period` updates (nullopt until there were that many), then
+// Highest (or lowest) of the `period` values BEFORE the newest one: update(x) returns the extreme
+// of the values given in the previous `period` updates (nullopt until there were that many), then
 // takes x into the window. This is the Donchian channel a breakout compares the current close
 // with (lookback period).
 template <typename T, Extreme kKind>

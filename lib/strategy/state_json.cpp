@@ -5,7 +5,8 @@
 namespace sm::strategy::state {
 
 const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {
-  if (!object.is_object()) throw StateError("expected an object holding '" + std::string(key) + "'");
+  if (!object.is_object())
+    throw StateError("expected an object holding '" + std::string(key) + "'");
   auto it = object.find(key);
   if (it == object.end()) throw StateError("missing field '" + std::string(key) + "'");
   return *it;

@@ -23,7 +23,7 @@ class StateError : public std::runtime_error {
 };
 
 const nlohmann::json& field(const nlohmann::json& object, std::string_view key);
-double number_value(const nlohmann::json& value, std::string_view what);   // finite number
+double number_value(const nlohmann::json& value, std::string_view what);  // finite number
 std::int64_t integer_value(const nlohmann::json& value, std::string_view what);
 inline double get_number(const nlohmann::json& object, std::string_view key) {
   return number_value(field(object, key), key);
@@ -37,7 +37,8 @@ std::int64_t get_integer(const nlohmann::json& object, std::string_view key, std
 bool get_bool(const nlohmann::json& object, std::string_view key);
 // null reads as nullopt.
 std::optional<double> get_optional_number(const nlohmann::json& object, std::string_view key);
-std::optional<std::int64_t> get_optional_integer(const nlohmann::json& object, std::string_view key);
+std::optional<std::int64_t> get_optional_integer(const nlohmann::json& object,
+                                                 std::string_view key);
 const nlohmann::json& get_array(const nlohmann::json& object, std::string_view key);
 
 inline nlohmann::json optional_json(const std::optional<double>& value) {

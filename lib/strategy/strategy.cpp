@@ -1,0 +1,170 @@
+#include "strategy/strategy.h"
+
+#include <fmt/format.h>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "strategy/state_json.h"
+
+namespace sm::strategy {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kStateFormat = 1;
+
+Status invalid_bar(const Bar& bar, std::string_view what) {
+  return error(ErrorCode::kInvalidArgument,
+               fmt::format("bar {} {}: {}", bar.symbol, format_utc(bar.ts), what));
+}
+
+Decision held(const Bar& bar, std::string reason) {
+  Decision decision = Decision::hold(std::move(reason));
+  decision.price = bar.close;
+  return decision;
+}
+
+}  // namespace
+
+std::string_view action_name(Action action) {
+  switch (action) {
+    case Action::kHold:
+      return "hold";
+    case Action::kEnterLong:
+      return "enter_long";
+    case Action::kExitLong:
+      return "exit_long";
+  }
+  return "hold";
+}
+
+Result<Decision> Strategy::on_bar(const Bar& bar, const PositionView& position) {
+  if (bar.symbol.empty()) return invalid_bar(bar, "no symbol");
+  if (!symbol_.empty() && bar.symbol != symbol_) {
+    return invalid_bar(bar, fmt::format("this {} instance trades {}", name(), symbol_));
+  }
+  if (bars_seen_ > 0 && bar.ts <= last_ts_) {
+    return invalid_bar(bar, "not after the previous bar " + format_utc(last_ts_));
+  }
+  if (bar.open <= 0 || bar.high <= 0 || bar.low <= 0 || bar.close <= 0) {
+    return invalid_bar(bar, "a price is not positive");
+  }
+  if (bar.low > bar.high) return invalid_bar(bar, "low is above high");
+  if (position.qty < 0) {
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: position {} is negative; strategies are long only", name(), position.qty));
+  }
+  if (symbol_.empty()) symbol_ = bar.symbol;
+  last_ts_ = bar.ts;
+  ++bars_seen_;
+
+  Decision decision = evaluate(bar, position);
+  decision.price = bar.close;
+  switch (decision.action) {
+    case Action::kHold:
+      decision.qty = 0;
+      break;
+    case Action::kEnterLong: {
+      // The rules check the position themselves; this keeps the engine long only regardless.
+      if (position.qty > 0 || position.order_pending) return held(bar, {});
+      Result<Quantity> qty = size_entry(config_.sizing, position.capital, bar.close, decision.stop);
+      if (!qty.ok() || *qty <= 0) {
+        std::string why = qty.ok() ? "sizing gives 0 shares" : qty.status().message();
+        Decision not_taken = held(bar, "entry not taken (" + why + "): " + decision.reason);
+        not_taken.stop = decision.stop;
+        return not_taken;
+      }
+      decision.qty = *qty;
+      break;
+    }
+    case Action::kExitLong:
+      if (position.qty == 0 || position.order_pending) return held(bar, {});
+      decision.qty = position.qty;
+      break;
+  }
+  return decision;
+}
+
+std::string Strategy::save_state() const {
+  json out{{"format", kStateFormat}, {"strategy", name()},  {"params", params().to_json()},
+           {"symbol", symbol_},      {"last_ts", last_ts_}, {"bars_seen", bars_seen_},
+           {"rule", save_rule()}};
+  return out.dump();
+}
+
+Status Strategy::restore_state(std::string_view text) {
+  json saved = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (saved.is_discarded() || !saved.is_object()) {
+    return error(ErrorCode::kParseError, name() + ": saved state is not a JSON object");
+  }
+  std::string symbol;
+  TimestampMs last_ts = 0;
+  std::int64_t bars_seen = 0;
+  Status conflict;
+  const json* rule = nullptr;
+  SM_RETURN_IF_ERROR(state::restore_guarded(name(), [&] {
+    std::int64_t format = state::get_integer(saved, "format");
+    if (format != kStateFormat) {
+      throw state::StateError("format " + std::to_string(format) + " is not " +
+                              std::to_string(kStateFormat));
+    }
+    const json& strategy = state::field(saved, "strategy");
+    if (!strategy.is_string() || strategy.get<std::string>() != name()) {
+      conflict = error(ErrorCode::kConflict, fmt::format("{}: saved state belongs to strategy {}",
+                                                         name(), strategy.dump()));
+      return;
+    }
+    const json& saved_params = state::field(saved, "params");
+    json ours = params().to_json();
+    if (saved_params != ours) {
+      conflict = error(ErrorCode::kConflict,
+                       fmt::format("{}: saved state was made with parameters {}, this instance has "
+                                   "{}; start it afresh",
+                                   name(), saved_params.dump(), ours.dump()));
+      return;
+    }
+    const json& saved_symbol = state::field(saved, "symbol");
+    if (!saved_symbol.is_string()) throw state::StateError("'symbol' is not text");
+    symbol = saved_symbol.get<std::string>();
+    last_ts = state::get_integer(saved, "last_ts");
+    bars_seen = state::get_integer(saved, "bars_seen", 0, INT64_MAX);
+    rule = &state::field(saved, "rule");
+  }));
+  SM_RETURN_IF_ERROR(conflict);
+  Status restored = restore_rule(*rule);
+  if (!restored.ok()) return restored.with_context(name());
+  symbol_ = std::move(symbol);
+  last_ts_ = last_ts;
+  bars_seen_ = bars_seen;
+  return Status();
+}
+
+Paise stop_below(Paise price, double distance_rupees) {
+  double stop = std::floor(static_cast<double>(price) - distance_rupees * kPaisePerRupee);
+  if (!std::isfinite(stop) || stop < 1 || stop >= static_cast<double>(price)) return 0;
+  Paise rounded = round_to_tick(static_cast<Paise>(stop), nse_tick_for(static_cast<Paise>(stop)),
+                                TickRounding::kDown);
+  return rounded > 0 ? rounded : 0;
+}
+
+TimestampMs bar_close_time(const Bar& bar) {
+  if (bar.timeframe.is_daily()) return from_ist(ist_date(bar.ts), 15, 30);
+  return bar.ts + static_cast<TimestampMs>(bar.timeframe.minutes) * kMsPerMinute;
+}
+
+Signal make_signal(const Decision& decision, std::string_view instance, const Bar& bar) {
+  Signal signal;
+  signal.ts = bar_close_time(bar);
+  signal.strategy = std::string(instance);
+  signal.symbol = bar.symbol;
+  signal.action =
+      decision.action == Action::kExitLong ? SignalAction::kExitLong : SignalAction::kEnterLong;
+  signal.qty = decision.qty;
+  signal.price = decision.price;
+  signal.stop = decision.stop;
+  signal.reason = decision.reason;
+  return signal;
+}
+
+}  // namespace sm::strategy

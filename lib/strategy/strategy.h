@@ -1,0 +1,132 @@
+// The strategy engine: a strategy turns (its state, one bar, its parameters, the caller's view of
+// its position) into a decision at the bar's close: enter long, exit, or hold, with a quantity, a
+// protective stop and a reason. Strategies are pure: no I/O, no clock, no randomness, so the same
+// code gives the same decisions in sm-signal and sm-backtest. Their state is a plain value saved
+// to JSON text and restored exactly, so a restarted sm-signal resumes where it stopped.
+//
+// Positions come from the caller (from fills), never from the strategy's memory: a decision is
+// made from the position as it stands after any fill at this bar's open. The engine is long only:
+// entries only when flat with no order pending, exits only when long with no order pending.
+//
+// Instances are made by name from the registry (strategy/registry.h); docs/STRATEGIES.md lists
+// the built-ins and says how to add one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/messages.h"
+#include "core/money.h"
+#include "core/status.h"
+#include "strategy/params.h"
+#include "strategy/sizing.h"
+
+namespace sm::strategy {
+
+enum class Action { kHold, kEnterLong, kExitLong };
+std::string_view action_name(Action action);  // "hold", "enter_long", "exit_long"
+
+// What the caller knows about this instance's position in the bar's symbol.
+struct PositionView {
+  Quantity qty = 0;            // shares held, from fills; >= 0 (long only)
+  Paise average_price = 0;     // of the open position; 0 when flat or unknown
+  bool order_pending = false;  // an order of this instance for the symbol is still working
+  Paise capital = 0;           // the instance's account capital before capital_fraction; used by
+                               // the fixed_value and risk sizing methods
+};
+
+struct Decision {
+  Action action = Action::kHold;
+  Quantity qty = 0;    // shares to buy (entry) or sell (exit, the whole position); 0 for hold
+  Paise price = 0;     // the reference price: the bar's close
+  Paise stop = 0;      // protective stop for an entry; 0 = none
+  std::string reason;  // for people and the audit trail; empty for a plain hold
+
+  static Decision hold(std::string reason = {}) {
+    Decision d;
+    d.reason = std::move(reason);
+    return d;
+  }
+  static Decision enter_long(Paise stop, std::string reason) {
+    Decision d;
+    d.action = Action::kEnterLong;
+    d.stop = stop;
+    d.reason = std::move(reason);
+    return d;
+  }
+  static Decision exit_long(std::string reason) {
+    Decision d;
+    d.action = Action::kExitLong;
+    d.reason = std::move(reason);
+    return d;
+  }
+};
+
+// What every instance is made from; built by make_strategy after validating the parameters.
+struct StrategyConfig {
+  std::string name;  // registry name, e.g. "sma-cross"
+  Params params;     // the strategy's own parameters plus the sizing parameters
+  SizingRule sizing;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  Strategy(const Strategy&) = delete;
+  Strategy& operator=(const Strategy&) = delete;
+
+  const std::string& name() const { return config_.name; }
+  const Params& params() const { return config_.params; }
+  const SizingRule& sizing() const { return config_.sizing; }
+  const std::string& symbol() const { return symbol_; }  // empty before the first bar
+  std::int64_t bars_seen() const { return bars_seen_; }
+
+  // Takes the next bar of one symbol and decides at its close, from this and the earlier bars only.
+  // Entries are sized by the sizing rule (a size of 0 shares, or a stop the rule cannot use, turns
+  // the entry into a hold whose reason says why); exits sell position.qty.
+  // Fails with kInvalidArgument, changing nothing, when the bar's symbol differs from the earlier
+  // bars', its ts is not after the previous bar's, a price is not positive or low > high, or
+  // position.qty < 0.
+  Result<Decision> on_bar(const Bar& bar, const PositionView& position);
+
+  // The complete state as JSON text: the name and parameters it belongs to, the symbol, the last
+  // bar's time and the rule's own state (indicator windows and flags).
+  std::string save_state() const;
+  // Replaces the state with saved text. Fails, changing nothing, with kParseError when the text is
+  // not valid saved state, or kConflict when it was saved by another strategy or with other
+  // parameters (a changed configuration starts afresh rather than mixing states).
+  Status restore_state(std::string_view text);
+
+ protected:
+  explicit Strategy(StrategyConfig config) : config_(std::move(config)) {}
+
+  // The rule: take the bar into the indicators and decide. Called for every valid bar, whatever the
+  // position, so that indicators never miss a bar. An entry carries its stop (or 0); its qty is
+  // filled in by on_bar.
+  virtual Decision evaluate(const Bar& bar, const PositionView& position) = 0;
+  virtual nlohmann::json save_rule() const = 0;
+  // All or nothing: on failure the rule's state must be unchanged.
+  virtual Status restore_rule(const nlohmann::json& state) = 0;
+
+ private:
+  StrategyConfig config_;
+  std::string symbol_;
+  TimestampMs last_ts_ = 0;
+  std::int64_t bars_seen_ = 0;
+};
+
+// A protective stop `distance_rupees` below `price`, rounded down to the NSE tick for its price;
+// 0 (no usable stop) when that is not above zero or distance_rupees is not finite.
+Paise stop_below(Paise price, double distance_rupees);
+
+// The time a decision on `bar` is made: the end of the bar (ts + timeframe), and for daily bars
+// 15:30 IST of the bar's IST date, the close of the normal session.
+TimestampMs bar_close_time(const Bar& bar);
+
+// The signal message for a decision. REQUIRES: decision.action != kHold.
+Signal make_signal(const Decision& decision, std::string_view instance, const Bar& bar);
+
+}  // namespace sm::strategy
