@@ -102,8 +102,11 @@ Statement& Statement::bind(int index, double value) {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-  const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+  // A default-constructed string_view has a null data pointer, which SQLite would bind as NULL;
+  // empty text must stay empty text.
+  const char* data = value.data() != nullptr ? value.data() : "";
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = bind_failure(stmt_, index, rc);
   return *this;
 }

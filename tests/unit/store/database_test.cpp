@@ -249,3 +249,15 @@ TEST_CASE("foreign keys are enforced") {
   CHECK_FALSE(status.ok());
   CHECK_THAT(status.message(), Catch::Contains("FOREIGN KEY"));
 }
+
+TEST_CASE("an empty string_view binds as empty text, not NULL") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  auto stmt = db->prepare("SELECT ?1 IS NULL, length(?1)");
+  REQUIRE(stmt.ok());
+  stmt->bind(1, std::string_view());
+  REQUIRE(*stmt->step());
+  CHECK(stmt->column_int64(0) == 0);
+  CHECK(stmt->column_int64(1) == 0);
+}

@@ -1,0 +1,131 @@
+// The trading record: signals, risk decisions, strategy state, orders with their append-only event
+// log, fills and the positions they build. Every write that a restarted program may repeat is
+// idempotent on a natural key, so replaying after a crash never double-counts. Writes commit with
+// the connection's synchronous setting, which must be FULL for these tables (docs/SCHEMA.md);
+// functions here refuse with kInvalidArgument on a connection set lower, rather than risk losing an
+// order or a fill on a power cut. Each function is one transaction (a SAVEPOINT inside a caller's).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/status.h"
+#include "store/database.h"
+
+namespace sm::store {
+
+// Wall-clock UTC now in ms; what the store writes into recorded_ms columns.
+TimestampMs wall_clock_ms();
+
+// Stores a signal. Idempotent on (strategy, symbol, action, ts): returns true when stored, false
+// when that signal was already there.
+Result<bool> record_signal(Database& db, const Signal& signal);
+
+// Stores the risk gateway's verdict. One decision per signal, keyed by (strategy, symbol, action,
+// signal_ts): returns true when stored, false when a decision for that signal already exists (the
+// first one stands).
+Result<bool> record_risk_decision(Database& db, const RiskDecision& decision);
+
+// A strategy instance's state, saved as JSON so a restart resumes where it left off.
+struct StrategyState {
+  std::string strategy;
+  std::string state_json;      // any valid JSON text
+  TimestampMs event_ts = 0;    // market time of the last event the state reflects
+  TimestampMs updated_ms = 0;  // wall-clock time it was saved
+};
+// Replaces the saved state of state.strategy. Fails with kInvalidArgument when state_json is not
+// valid JSON or the strategy name is empty.
+Status save_strategy_state(Database& db, const StrategyState& state);
+Result<std::optional<StrategyState>> load_strategy_state(Database& db, std::string_view strategy);
+
+// Kite's terminal order statuses. Every other status (including our own PENDING, "recorded, not yet
+// acknowledged by the broker") is an open order.
+bool is_terminal_order_status(std::string_view status);
+
+struct OrderRecord {
+  OrderIntent intent;
+  std::string broker_order_id;  // empty until the broker acknowledges
+  std::string status;           // PENDING, then the broker's status text
+  Quantity filled_qty = 0;
+  Paise average_price = 0;
+  std::string status_message;
+  TimestampMs created_ms = 0;  // the intent's ts
+  TimestampMs updated_ms = 0;  // ts of the last update applied
+};
+
+// Records an order intent with status PENDING and appends an "intent_recorded" order event, in one
+// transaction. Idempotent on client_order_id: returns true when recorded, false when an identical
+// intent (same strategy, symbol, exchange, side, qty, type, product, prices) is already stored.
+// Fails with kConflict when the stored intent with that id differs (two different orders must
+// never share an id), and with kInvalidArgument when client_order_id, strategy or symbol is empty
+// or qty <= 0.
+Result<bool> upsert_order_intent(Database& db, const OrderIntent& intent);
+
+// One entry of an order's audit log. detail_json must be a JSON object text ("{}" when empty).
+struct OrderEvent {
+  std::string client_order_id;
+  TimestampMs ts = 0;
+  std::string event;   // e.g. intent_recorded, submit_requested, broker_update, fill, cancel_requested
+  std::string status;  // the order status after the event, when known
+  std::string detail_json = "{}";
+};
+// Appends to order_events (which refuses UPDATE and DELETE). Fails with kNotFound when the order
+// is unknown, kInvalidArgument when detail_json is not valid JSON.
+Status append_order_event(Database& db, const OrderEvent& event);
+// All events of an order, oldest first.
+Result<std::vector<OrderEvent>> order_events(Database& db, std::string_view client_order_id);
+
+// Applies a broker update to the order: broker_order_id (kept once known), status, filled and
+// pending quantities, average price and status message, plus a "broker_update" order event, in one
+// transaction. An update that changes none of those fields (a repeated poll) writes nothing and
+// returns false; otherwise true. Fails with kNotFound when client_order_id is unknown, and with
+// kConflict when the update carries a broker_order_id different from the one already stored.
+Result<bool> apply_order_update(Database& db, const OrderUpdate& update);
+
+Result<std::optional<OrderRecord>> find_order(Database& db, std::string_view client_order_id);
+Result<std::optional<OrderRecord>> find_order_by_broker_id(Database& db,
+                                                          std::string_view broker_order_id);
+// Orders whose status is not terminal, oldest first.
+Result<std::vector<OrderRecord>> list_open_orders(Database& db);
+
+// A position per (strategy, symbol); strategy "" holds fills not attributed to a strategy (manual
+// trades). qty is signed (positive long). cost is the signed cost of the open quantity at average
+// price, kept exactly so that a round trip's realised P&L is exact: average price = cost / qty.
+struct Position {
+  std::string strategy;
+  std::string symbol;
+  Quantity qty = 0;
+  Paise cost = 0;
+  Paise realised_pnl = 0;  // cumulative, gross of charges
+  Paise charges = 0;       // cumulative
+  TimestampMs opened_ms = 0;
+  TimestampMs updated_ms = 0;
+};
+
+struct FillOutcome {
+  bool inserted = false;   // false: that trade_id was already stored, nothing changed
+  Paise realised_pnl = 0;  // P&L this fill realised (0 when it only added to the position)
+  Position position;       // the position after the fill
+};
+
+// Stores a fill and applies it to its position (average-cost method; a fill that crosses zero
+// closes the old side and opens the new one at the fill price), appending a "fill" order event when
+// the order is known, all in one transaction. Idempotent on trade_id: a repeated fill returns
+// inserted = false with the current position. Fails with kConflict when a stored fill with that
+// trade_id differs in symbol, side, qty or price, and with kInvalidArgument on an empty trade_id or
+// symbol, qty <= 0, price <= 0 or negative charges.
+Result<FillOutcome> insert_fill(Database& db, const Fill& fill);
+
+// Positions ordered by strategy then symbol; open_only drops flat ones.
+Result<std::vector<Position>> list_positions(Database& db, bool open_only = true);
+Result<std::optional<Position>> find_position(Database& db, std::string_view strategy,
+                                              std::string_view symbol);
+
+// Fills with ts in [from, to), oldest first.
+Result<std::vector<Fill>> list_fills(Database& db, TimestampMs from, TimestampMs to);
+
+}  // namespace sm::store
