@@ -1,0 +1,742 @@
+#include "ingest/csv_reader.h"
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <limits>
+#include <map>
+
+#include "ingest/fields.h"
+
+namespace sm::ingest {
+namespace {
+
+constexpr size_t kColumnCount = 12;
+constexpr std::array<std::string_view, kColumnCount> kColumnNames{
+    "ts", "date", "time", "symbol", "series", "open", "high", "low", "close", "volume", "price", "qty"};
+
+// Header names after column_key(): lower-case alphanumerics. "Adj Close", "Prev Close", "Last" in a
+// bar file and "%Deliverble" deliberately match nothing.
+struct Alias {
+  std::string_view key;
+  Column column;
+};
+constexpr Alias kAliases[] = {
+    {"timestamp", Column::kTs},      {"datetime", Column::kTs},         {"ts", Column::kTs},
+    {"tradedatetime", Column::kTs},  {"date", Column::kDate},           {"tradedate", Column::kDate},
+    {"tradingdate", Column::kDate},  {"time", Column::kTime},           {"symbol", Column::kSymbol},
+    {"ticker", Column::kSymbol},     {"tradingsymbol", Column::kSymbol}, {"instrument", Column::kSymbol},
+    {"scrip", Column::kSymbol},      {"series", Column::kSeries},       {"open", Column::kOpen},
+    {"openprice", Column::kOpen},    {"o", Column::kOpen},              {"high", Column::kHigh},
+    {"highprice", Column::kHigh},    {"h", Column::kHigh},              {"low", Column::kLow},
+    {"lowprice", Column::kLow},      {"l", Column::kLow},               {"close", Column::kClose},
+    {"closeprice", Column::kClose},  {"c", Column::kClose},             {"volume", Column::kVolume},
+    {"vol", Column::kVolume},        {"totaltradedquantity", Column::kVolume},
+    {"tottrdqty", Column::kVolume},  {"sharestraded", Column::kVolume}, {"price", Column::kPrice},
+    {"ltp", Column::kPrice},         {"lastprice", Column::kPrice},     {"lasttradedprice", Column::kPrice},
+    {"value", Column::kPrice},       {"last", Column::kPrice},          {"qty", Column::kQty},
+    {"quantity", Column::kQty},      {"lastquantity", Column::kQty},    {"lastqty", Column::kQty},
+    {"size", Column::kQty},
+};
+
+size_t slot(Column column) { return static_cast<size_t>(column); }
+
+struct Layout {
+  std::array<int, kColumnCount> index;  // -1: absent
+  size_t width = 0;                     // cells per row (header width, or first row's for headerless)
+  bool has_header = false;
+  std::string header_symbol;            // from a yfinance "Ticker,RELIANCE.NS" line
+  std::vector<std::string> names;       // header names, for messages
+  Layout() { index.fill(-1); }
+  bool has(Column column) const { return index[slot(column)] >= 0; }
+  int at(Column column) const { return index[slot(column)]; }
+};
+
+struct Line {
+  std::string_view text;
+  std::int64_t number;
+};
+
+std::vector<Line> split_lines(std::string_view text) {
+  std::vector<Line> lines;
+  lines.reserve(text.size() / 48 + 1);
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte order mark
+  std::int64_t number = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back({line, ++number});
+    start = end + 1;
+  }
+  return lines;
+}
+
+bool is_blank_or_comment(std::string_view line) {
+  const size_t first = line.find_first_not_of(" \t,");
+  return first == std::string_view::npos || line[first] == '#';
+}
+
+char detect_delimiter(std::string_view line) {
+  const auto commas = std::count(line.begin(), line.end(), ',');
+  if (commas > 0) return ',';
+  if (std::count(line.begin(), line.end(), '\t') > 0) return '\t';
+  if (std::count(line.begin(), line.end(), ';') > 0) return ';';
+  return ',';
+}
+
+// A data row has at least one cell that reads as a number or a timestamp; header lines have none.
+bool looks_like_data(const std::vector<std::string>& cells) {
+  for (const std::string& cell : cells) {
+    if (cell.empty()) continue;
+    if (parse_price_text(cell).ok() || parse_time_text(cell, 0).ok()) return true;
+  }
+  return false;
+}
+
+std::optional<Column> column_for_key(std::string_view key) {
+  for (const Alias& alias : kAliases) {
+    if (alias.key == key) return alias.column;
+  }
+  return std::nullopt;
+}
+
+// Default layouts for files without a header, by number of cells (docs/INGEST.md).
+Status headerless_layout(const std::vector<std::string>& first_row, Layout& layout, const std::string& input) {
+  using C = Column;
+  auto assign = [&](std::initializer_list<C> columns) {
+    int i = 0;
+    for (C column : columns) layout.index[slot(column)] = i++;
+  };
+  const bool first_is_time = parse_time_text(first_row[0], 0).ok();
+  switch (first_row.size()) {
+    case 2: assign({C::kTs, C::kPrice}); break;
+    case 3: assign({C::kTs, C::kPrice, C::kQty}); break;
+    case 5: assign({C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose}); break;
+    case 6: assign({C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume}); break;
+    case 7:
+      if (first_is_time) {
+        assign({C::kDate, C::kTime, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume});
+      } else {
+        assign({C::kSymbol, C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume});
+      }
+      break;
+    case 8: assign({C::kSymbol, C::kDate, C::kTime, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume}); break;
+    default:
+      return error(ErrorCode::kParseError,
+                   fmt::format("{}: no header and {} columns: cannot tell which is which; name them with "
+                               "--map field=N (1-based), e.g. --map ts=1 --map close=5",
+                               input, first_row.size()));
+  }
+  return Status();
+}
+
+Status apply_mapping(const CsvOptions& options, Layout& layout, const std::string& input) {
+  for (const auto& [column, target] : options.column_map) {
+    int found = -1;
+    const bool numeric = !target.empty() && std::all_of(target.begin(), target.end(),
+                                                        [](char c) { return c >= '0' && c <= '9'; });
+    if (numeric && target.size() < 4) {
+      const int number = std::stoi(target);
+      if (number >= 1 && static_cast<size_t>(number) <= layout.width) found = number - 1;
+    } else {
+      const std::string key = column_key(target);
+      for (size_t i = 0; i < layout.names.size() && found < 0; ++i) {
+        if (column_key(layout.names[i]) == key) found = static_cast<int>(i);
+      }
+    }
+    if (found < 0) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("{}: --map {}={}: no such column (the file has {} columns{}{})", input,
+                               column_name(column), target, layout.width, layout.has_header ? ": " : "",
+                               fmt::join(layout.names, ", ")));
+    }
+    // One cell feeds one field: a column taken by the mapping is removed from its alias field.
+    for (int& index : layout.index) {
+      if (index == found) index = -1;
+    }
+    layout.index[slot(column)] = found;
+  }
+  return Status();
+}
+
+struct Row {
+  std::int64_t line = 0;
+  std::string symbol;
+  TimestampMs ts = 0;
+  Paise open = 0, high = 0, low = 0, close = 0, price = 0;
+  Quantity volume = 0, qty = 0;
+  bool date_only = false;
+  bool opening_print = false;
+};
+
+class RowParser {
+ public:
+  RowParser(const Layout& layout, const CsvOptions& options, const std::string& input, RecordKind kind,
+            const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result)
+      : layout_(layout), options_(options), input_(input), kind_(kind), fixed_symbol_(fixed_symbol),
+        on_issue_(on_issue), result_(result) {}
+
+  // Returns false when the issue handler asked to stop.
+  bool parse(const Line& line, const std::vector<std::string>& cells, std::vector<Row>& rows) {
+    Row row;
+    row.line = line.number;
+    line_ = line.number;
+    if (cells.size() != layout_.width) {
+      return report("", Reason::kWrongColumnCount,
+                    fmt::format("{} cells where the {} has {}{}", cells.size(),
+                                layout_.has_header ? "header" : "first row", layout_.width,
+                                cells.size() < layout_.width ? " (truncated line?)" : ""));
+    }
+    if (layout_.has(Column::kSeries) && !options_.series.empty()) {
+      const std::string& series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
+      if (std::find(options_.series.begin(), options_.series.end(), series) == options_.series.end()) {
+        ++result_.series_skipped;
+        return true;
+      }
+    }
+    if (!fixed_symbol_.empty()) {
+      row.symbol = fixed_symbol_;
+    } else {
+      const std::string& text = cells[static_cast<size_t>(layout_.at(Column::kSymbol))];
+      if (text.empty()) return report("symbol", Reason::kMissingField, "symbol is empty");
+      if (text != last_symbol_text_) {
+        Result<std::string> symbol = normalize_symbol(text);
+        if (!symbol.ok()) return report("symbol", Reason::kBadSymbol, symbol.status().message());
+        last_symbol_text_ = text;
+        last_symbol_ = *symbol;
+      }
+      row.symbol = last_symbol_;
+    }
+    bool ok = true;
+    if (!parse_time(cells, row, ok)) return false;
+    if (!ok) return true;
+    auto price = [&](Column column, Paise& out) {
+      return number(cells, column, ok, [&](std::string_view text) -> Status {
+        Result<ParsedPrice> parsed = parse_price_text(text);
+        if (!parsed.ok()) return parsed.status();
+        if (parsed->rounded) ++result_.prices_rounded;
+        out = parsed->paise;
+        return Status();
+      });
+    };
+    auto quantity = [&](Column column, Quantity& out) {
+      if (!layout_.has(column)) return true;
+      return number(cells, column, ok, [&](std::string_view text) -> Status {
+        Result<Quantity> parsed = parse_quantity_text(text);
+        if (!parsed.ok()) return parsed.status();
+        out = *parsed;
+        return Status();
+      });
+    };
+    // Each call returns false only when the handler asked to stop; a bad cell clears ok.
+    if (kind_ == RecordKind::kBars) {
+      for (auto [column, out] : {std::pair{Column::kOpen, &row.open}, std::pair{Column::kHigh, &row.high},
+                                 std::pair{Column::kLow, &row.low}, std::pair{Column::kClose, &row.close}}) {
+        if (!price(column, *out)) return false;
+        if (!ok) return true;
+      }
+      if (!quantity(Column::kVolume, row.volume)) return false;
+    } else {
+      if (!price(Column::kPrice, row.price)) return false;
+      if (!ok) return true;
+      if (!quantity(Column::kQty, row.qty)) return false;
+      if (!ok) return true;
+      if (!quantity(Column::kVolume, row.volume)) return false;
+    }
+    if (!ok) return true;
+    // Value checks on the row as printed; timestamps are checked after label shifting.
+    std::optional<Problem> problem;
+    TimeLimits no_time_limits{std::numeric_limits<TimestampMs>::min(), 0};
+    if (kind_ == RecordKind::kBars) {
+      problem = check_bar(Bar{row.ts, {}, {}, row.open, row.high, row.low, row.close, row.volume, false},
+                          no_time_limits);
+    } else {
+      problem = check_tick(Tick{row.ts, {}, row.price, row.qty, row.volume}, no_time_limits);
+    }
+    if (problem) {
+      if (!on_issue_(RowIssue{input_, line_, problem->field, problem->reason, problem->detail, problem->drop})) {
+        return false;
+      }
+      if (problem->drop) return true;
+    }
+    rows.push_back(std::move(row));
+    return true;
+  }
+
+ private:
+  bool report(std::string field, Reason reason, std::string detail) {
+    return on_issue_(RowIssue{input_, line_, std::move(field), reason, std::move(detail), true});
+  }
+
+  // Parses one numeric cell with parse; on failure reports it and clears ok. Returns false only
+  // when the handler asked to stop.
+  template <typename Parse>
+  bool number(const std::vector<std::string>& cells, Column column, bool& ok, Parse parse) {
+    const std::string& text = cells[static_cast<size_t>(layout_.at(column))];
+    const std::string field(column_name(column));
+    if (text.empty()) {
+      ok = false;
+      return report(field, Reason::kMissingField, field + " is empty");
+    }
+    Status status = parse(text);
+    if (status.ok()) return true;
+    ok = false;
+    const Reason reason =
+        status.code() == ErrorCode::kInvalidArgument ? Reason::kNumberOutOfRange : Reason::kUnparsableNumber;
+    return report(field, reason, fmt::format("{} '{}': {}", field, text, status.message()));
+  }
+
+  bool parse_time(const std::vector<std::string>& cells, Row& row, bool& ok) {
+    auto cell = [&](Column column) -> const std::string& { return cells[static_cast<size_t>(layout_.at(column))]; };
+    std::string_view text;
+    std::string combined;
+    std::string_view field = "ts";
+    if (layout_.has(Column::kTs)) {
+      text = cell(Column::kTs);
+    } else if (layout_.has(Column::kDate) && layout_.has(Column::kTime)) {
+      field = "date";
+      if (!cell(Column::kDate).empty() && !cell(Column::kTime).empty()) {
+        combined = cell(Column::kDate) + " " + cell(Column::kTime);
+        text = combined;
+      }
+    } else if (layout_.has(Column::kDate)) {
+      field = "date";
+      text = cell(Column::kDate);
+    } else {
+      field = "time";
+      text = cell(Column::kTime);
+    }
+    if (text.empty()) {
+      ok = false;
+      return report(std::string(field), Reason::kMissingField, "timestamp is empty");
+    }
+    Result<ParsedTime> parsed = parse_time_text(text, options_.zone_offset_minutes);
+    if (!parsed.ok()) {
+      ok = false;
+      return report(std::string(field), Reason::kUnparsableTimestamp, parsed.status().message());
+    }
+    row.ts = parsed->ts;
+    row.date_only = parsed->date_only;
+    return true;
+  }
+
+  const Layout& layout_;
+  const CsvOptions& options_;
+  const std::string& input_;
+  RecordKind kind_;
+  const std::string& fixed_symbol_;
+  const IssueHandler& on_issue_;
+  CsvResult& result_;
+  std::int64_t line_ = 0;
+  std::string last_symbol_text_;
+  std::string last_symbol_;
+};
+
+int ist_minute(TimestampMs ts) { return ist_minute_of_day(ts); }
+bool flat(const Row& row) { return row.open == row.high && row.high == row.low && row.low == row.close; }
+
+Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::string& input) {
+  if (std::all_of(rows.begin(), rows.end(), [](const Row& r) { return r.date_only; })) {
+    return Timeframe{Timeframe::kDailyMinutes};
+  }
+  // Every row at the same time of day (e.g. Kite's daily candles stamped 00:00+05:30): daily.
+  const auto time_of_day = [](TimestampMs ts) { return ((ts % kMsPerDay) + kMsPerDay) % kMsPerDay; };
+  const TimestampMs first_time = time_of_day(rows.front().ts);
+  const bool same_time = std::all_of(rows.begin(), rows.end(),
+                                     [&](const Row& r) { return time_of_day(r.ts) == first_time; });
+  std::map<TimestampMs, std::int64_t> spacing;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].symbol == rows[i - 1].symbol && rows[i].ts > rows[i - 1].ts) ++spacing[rows[i].ts - rows[i - 1].ts];
+  }
+  if (same_time && (rows.size() == 1 || spacing.empty() || spacing.begin()->first >= kMsPerDay)) {
+    return Timeframe{Timeframe::kDailyMinutes};
+  }
+  if (spacing.empty()) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: too few rows to detect the bar length; pass --timeframe", input));
+  }
+  const auto mode = std::max_element(spacing.begin(), spacing.end(),
+                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+  const TimestampMs step = mode->first;
+  if (step >= 20 * kMsPerHour) return Timeframe{Timeframe::kDailyMinutes};
+  if (step % kMsPerMinute != 0 || step / kMsPerMinute > 720) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: rows are most often {} ms apart, which is not a bar length; pass --timeframe "
+                             "(or, for trades or quotes, name a price column with --map price=COLUMN)",
+                             input, step));
+  }
+  return Timeframe{static_cast<int>(step / kMsPerMinute)};
+}
+
+// Decides (auto) or checks (explicit) the time label of intraday bars from what sits at the session
+// edges: a start-labelled file has ordinary bars at 09:15 and nothing at 15:30; an end-labelled
+// one has bars stamped 15:30 and, at 09:15, at most an opening print (open = high = low = close).
+void decide_time_label(const std::vector<Row>& rows, const CsvOptions& options, CsvResult& result) {
+  std::int64_t at_open_print = 0, at_open_bar = 0, at_close = 0;
+  for (const Row& row : rows) {
+    const int minute = ist_minute(row.ts);
+    if (minute == kSessionOpenMinute) {
+      (flat(row) ? at_open_print : at_open_bar) += 1;
+    } else if (minute == kSessionCloseMinute) {
+      ++at_close;
+    }
+  }
+  const std::string evidence =
+      fmt::format("{} rows stamped 09:15 (of which {} open=high=low=close prints), {} rows stamped 15:30",
+                  at_open_print + at_open_bar, at_open_print, at_close);
+  const bool says_end = at_close > 0 && at_open_bar == 0;
+  const bool says_start = at_open_bar > 0 && at_close == 0;
+  if (options.time_label == TimeLabel::kAuto) {
+    result.time_label = says_end ? TimeLabel::kEnd : TimeLabel::kStart;
+    result.time_label_doubtful = at_open_bar > 0 && at_close > 0;
+    result.time_label_evidence =
+        evidence + (says_end     ? ": end-of-bar labels"
+                    : says_start ? ": start-of-bar labels"
+                    : result.time_label_doubtful ? ": mixed evidence, assumed start-of-bar labels (set --time-label)"
+                                                 : ": no rows at the session edges, assumed start-of-bar labels");
+    return;
+  }
+  result.time_label = options.time_label;
+  if ((options.time_label == TimeLabel::kStart && says_end) || (options.time_label == TimeLabel::kEnd && says_start)) {
+    result.time_label_doubtful = true;
+    result.time_label_evidence = evidence + fmt::format(": looks like {}-of-bar labels, but --time-label {} was given",
+                                                        says_end ? "end" : "start", time_label_name(options.time_label));
+  }
+}
+
+bool identical(const Row& a, const Row& b) {
+  return a.open == b.open && a.high == b.high && a.low == b.low && a.close == b.close && a.volume == b.volume &&
+         a.price == b.price && a.qty == b.qty;
+}
+
+}  // namespace
+
+bool split_csv_line(std::string_view line, char delimiter, std::vector<std::string>& fields) {
+  fields.clear();
+  size_t i = 0;
+  const size_t n = line.size();
+  for (;;) {
+    std::string& cell = fields.emplace_back();
+    while (i < n && (line[i] == ' ' || line[i] == '\t') && line[i] != delimiter) ++i;
+    if (i < n && line[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        if (line[i] == '"') {
+          if (i + 1 < n && line[i + 1] == '"') {
+            cell.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          closed = true;
+          break;
+        }
+        cell.push_back(line[i++]);
+      }
+      if (!closed) return false;
+      while (i < n && line[i] != delimiter) ++i;  // anything between the closing quote and the delimiter
+    } else {
+      const size_t start = i;
+      while (i < n && line[i] != delimiter) ++i;
+      size_t end = i;
+      while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t')) --end;
+      cell.assign(line.data() + start, end - start);
+    }
+    if (i >= n) return true;
+    ++i;  // the delimiter
+  }
+}
+
+Result<TimeLabel> parse_time_label(std::string_view text) {
+  if (text == "auto") return TimeLabel::kAuto;
+  if (text == "start") return TimeLabel::kStart;
+  if (text == "end") return TimeLabel::kEnd;
+  return error(ErrorCode::kInvalidArgument, fmt::format("'{}' is not a time label (auto, start or end)", text));
+}
+
+std::string_view time_label_name(TimeLabel label) {
+  switch (label) {
+    case TimeLabel::kAuto: return "auto";
+    case TimeLabel::kStart: return "start";
+    case TimeLabel::kEnd: return "end";
+  }
+  return "auto";
+}
+
+Result<Column> parse_column(std::string_view name) {
+  for (size_t i = 0; i < kColumnNames.size(); ++i) {
+    if (kColumnNames[i] == name) return static_cast<Column>(i);
+  }
+  return error(ErrorCode::kInvalidArgument,
+               fmt::format("'{}' is not a field (one of {})", name, fmt::join(kColumnNames, ", ")));
+}
+
+std::string_view column_name(Column column) { return kColumnNames[slot(column)]; }
+
+Result<std::pair<Column, std::string>> parse_column_mapping(std::string_view text) {
+  const size_t equals = text.find('=');
+  if (equals == std::string_view::npos || equals == 0 || equals + 1 == text.size()) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("--map '{}' is not field=column (e.g. close=Close or ts=1)", text));
+  }
+  Result<Column> column = parse_column(text.substr(0, equals));
+  if (!column.ok()) return column.status();
+  return std::make_pair(*column, std::string(text.substr(equals + 1)));
+}
+
+TimestampMs daily_label(TimestampMs ts) { return from_ist(ist_date(ts), 9, 15); }
+
+Result<CsvResult> read_csv(std::string_view text, const std::string& input, const CsvOptions& options,
+                           const IssueHandler& on_issue) {
+  CsvResult result;
+  const std::vector<Line> lines = split_lines(text);
+  size_t next = 0;
+  while (next < lines.size() && is_blank_or_comment(lines[next].text)) ++next;
+  if (next == lines.size()) return result;  // empty input: nothing to do, not an error
+
+  const char delimiter = detect_delimiter(lines[next].text);
+  std::vector<std::string> cells;
+  // Header block: the leading lines in which no cell reads as a number or a timestamp. Usually one;
+  // yfinance writes three ("Price,Close,...", "Ticker,RELIANCE.NS,...", "Date,,,...").
+  std::vector<std::vector<std::string>> header_lines;
+  while (next < lines.size()) {
+    if (is_blank_or_comment(lines[next].text)) {
+      ++next;
+      continue;
+    }
+    if (!split_csv_line(lines[next].text, delimiter, cells) || looks_like_data(cells)) break;
+    header_lines.push_back(cells);
+    ++next;
+    if (header_lines.size() == 3) break;
+  }
+
+  Layout layout;
+  if (header_lines.empty()) {
+    split_csv_line(lines[next].text, delimiter, cells);
+    layout.width = cells.size();
+    // With --map the default layout is a starting point; without it, it must exist.
+    Status status = headerless_layout(cells, layout, input);
+    if (!status.ok() && options.column_map.empty()) return status;
+  } else {
+    layout.has_header = true;
+    layout.names = header_lines.front();
+    layout.width = layout.names.size();
+    bool yfinance = false;
+    for (size_t h = 1; h < header_lines.size(); ++h) {
+      const auto& extra = header_lines[h];
+      if (!extra.empty() && column_key(extra[0]) == "ticker") {
+        yfinance = true;
+        for (size_t i = 1; i < extra.size() && layout.header_symbol.empty(); ++i) {
+          if (!extra[i].empty()) layout.header_symbol = extra[i];
+        }
+      }
+    }
+    // In yfinance's three-line header the first cell of the first line is the word "Price" and the
+    // timestamp column's name ("Date" or "Datetime") is on the last line.
+    if (yfinance && !header_lines.back().empty()) layout.names[0] = header_lines.back()[0];
+    for (size_t i = 0; i < layout.names.size(); ++i) {
+      if (std::optional<Column> column = column_for_key(column_key(layout.names[i]))) {
+        if (layout.index[slot(*column)] < 0) layout.index[slot(*column)] = static_cast<int>(i);
+      }
+    }
+  }
+  SM_RETURN_IF_ERROR(apply_mapping(options, layout, input));
+
+  const bool has_ohlc = layout.has(Column::kOpen) && layout.has(Column::kHigh) && layout.has(Column::kLow) &&
+                        layout.has(Column::kClose);
+  if (has_ohlc) {
+    result.kind = RecordKind::kBars;
+  } else if (layout.has(Column::kPrice)) {
+    result.kind = RecordKind::kTicks;
+  } else {
+    std::vector<std::string_view> missing;
+    for (Column column : {Column::kOpen, Column::kHigh, Column::kLow, Column::kClose}) {
+      if (!layout.has(column)) missing.push_back(column_name(column));
+    }
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: no {} column (and no price column for ticks); name it with --map, e.g. "
+                             "--map close=\"Close Price\"",
+                             input, fmt::join(missing, "/")));
+  }
+  if (!layout.has(Column::kTs) && !layout.has(Column::kDate) && !layout.has(Column::kTime)) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: no date or timestamp column; name it with --map ts=COLUMN", input));
+  }
+  std::string fixed_symbol;
+  const std::string symbol_source = !options.symbol.empty() ? options.symbol : layout.header_symbol;
+  if (!symbol_source.empty()) {
+    Result<std::string> symbol = normalize_symbol(symbol_source);
+    if (!symbol.ok()) return symbol.status().with_context(input);
+    fixed_symbol = *symbol;
+  } else if (!layout.has(Column::kSymbol)) {
+    return error(ErrorCode::kParseError, fmt::format("{}: no symbol column; pass --symbol", input));
+  }
+  {
+    std::vector<std::string> described;
+    for (size_t i = 0; i < kColumnCount; ++i) {
+      const int index = layout.index[i];
+      if (index < 0) continue;
+      described.push_back(fmt::format("{}={}", kColumnNames[i],
+                                      layout.has_header ? layout.names[static_cast<size_t>(index)]
+                                                        : fmt::format("#{}", index + 1)));
+    }
+    result.columns = fmt::format("{}", fmt::join(described, " "));
+  }
+
+  std::vector<Row> rows;
+  rows.reserve(lines.size() - next);
+  RowParser parser(layout, options, input, result.kind, fixed_symbol, on_issue, result);
+  for (; next < lines.size(); ++next) {
+    const Line& line = lines[next];
+    if (is_blank_or_comment(line.text)) continue;
+    ++result.rows_read;
+    bool keep_going;
+    if (!split_csv_line(line.text, delimiter, cells)) {
+      keep_going = on_issue(RowIssue{input, line.number, "", Reason::kWrongColumnCount,
+                                     "a quoted cell is not closed (truncated line?)", true});
+    } else {
+      keep_going = parser.parse(line, cells, rows);
+    }
+    if (!keep_going) {
+      return error(ErrorCode::kParseError, fmt::format("{}:{}: stopped at the first bad row (--strict)", input,
+                                                       line.number));
+    }
+  }
+  if (rows.empty()) return result;
+
+  // Sorting first makes detection and de-duplication independent of the file's order (long
+  // histories are newest first). stable_sort keeps file order within equal keys: "first" below
+  // means first in the file.
+  auto by_key = [](const Row& a, const Row& b) {
+    if (a.symbol != b.symbol) return a.symbol < b.symbol;
+    return a.ts < b.ts;
+  };
+  std::stable_sort(rows.begin(), rows.end(), by_key);
+
+  if (result.kind == RecordKind::kBars) {
+    if (options.timeframe) {
+      result.timeframe = *options.timeframe;
+    } else {
+      Result<Timeframe> detected = detect_timeframe(rows, input);
+      if (!detected.ok()) return detected.status();
+      result.timeframe = *detected;
+      result.timeframe_detected = true;
+    }
+    if (result.timeframe.is_daily()) {
+      for (Row& row : rows) row.ts = daily_label(row.ts);
+    } else {
+      decide_time_label(rows, options, result);
+      if (result.time_label == TimeLabel::kEnd) {
+        const TimestampMs length = result.timeframe.minutes * kMsPerMinute;
+        for (Row& row : rows) {
+          // A row stamped at the open cannot end a bar of the session; it is the opening print, an
+          // instant at 09:15:00 that belongs to the first bar [09:15, 09:15 + N).
+          if (ist_minute(row.ts) == kSessionOpenMinute) {
+            row.opening_print = true;
+          } else {
+            row.ts -= length;
+          }
+        }
+      }
+      std::stable_sort(rows.begin(), rows.end(), by_key);
+    }
+  }
+
+  // One row per (symbol, ts). Bars: the opening print is folded into its bar; among the other rows
+  // the one with the largest volume is kept (first on ties), as the reference preprocessing does.
+  std::vector<Row> kept;
+  kept.reserve(rows.size());
+  for (size_t begin = 0; begin < rows.size();) {
+    size_t end = begin + 1;
+    while (end < rows.size() && rows[end].symbol == rows[begin].symbol && rows[end].ts == rows[begin].ts) ++end;
+    if (result.kind == RecordKind::kTicks) {
+      // Several trades may share a timestamp; only a repeated identical row is a duplicate.
+      for (size_t i = begin; i < end; ++i) {
+        const Row* same = nullptr;
+        for (size_t j = begin; j < i && same == nullptr; ++j) {
+          if (identical(rows[i], rows[j])) same = &rows[j];
+        }
+        if (same != nullptr) {
+          if (!on_issue(RowIssue{input, rows[i].line, "ts", Reason::kDuplicateTimestamp,
+                                 fmt::format("identical to line {}", same->line), true})) {
+            return error(ErrorCode::kParseError,
+                         fmt::format("{}:{}: stopped at the first bad row (--strict)", input, rows[i].line));
+          }
+          continue;
+        }
+        kept.push_back(rows[i]);
+      }
+      begin = end;
+      continue;
+    }
+    const Row* best = nullptr;
+    const Row* print = nullptr;
+    for (size_t i = begin; i < end; ++i) {
+      if (rows[i].opening_print) {
+        if (print == nullptr) print = &rows[i];
+        continue;
+      }
+      if (best == nullptr || rows[i].volume > best->volume) best = &rows[i];
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const Row& row = rows[i];
+      if (&row == best || &row == print) continue;
+      const Row* winner = row.opening_print ? print : best;
+      const std::string detail =
+          identical(row, *winner)
+              ? fmt::format("identical to line {}", winner->line)
+              : fmt::format("same symbol and time as line {}, which is kept{}", winner->line,
+                            row.opening_print ? "" : " (largest volume, first on ties)");
+      if (!on_issue(RowIssue{input, row.line, "ts", Reason::kDuplicateTimestamp, detail, true})) {
+        return error(ErrorCode::kParseError,
+                     fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+      }
+    }
+    Row merged = best != nullptr ? *best : *print;
+    if (best != nullptr && print != nullptr) {
+      merged.open = print->open;
+      merged.high = std::max(merged.high, print->high);
+      merged.low = std::min(merged.low, print->low);
+      merged.volume += print->volume;
+      ++result.opening_prints_merged;
+    } else if (best == nullptr) {
+      ++result.opening_prints_merged;
+    }
+    kept.push_back(std::move(merged));
+    begin = end;
+  }
+
+  for (Row& row : kept) {
+    const bool print_alone = row.opening_print;
+    if (result.kind == RecordKind::kBars) {
+      Bar bar{row.ts, std::move(row.symbol), result.timeframe, row.open, row.high, row.low, row.close, row.volume,
+              print_alone};
+      if (std::optional<Problem> problem = check_bar(bar, options.limits); problem && problem->drop) {
+        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail, true})) {
+          return error(ErrorCode::kParseError,
+                       fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+        }
+        continue;
+      }
+      result.bars.push_back(std::move(bar));
+    } else {
+      Tick tick{row.ts, std::move(row.symbol), row.price, row.qty, row.volume};
+      if (std::optional<Problem> problem = check_tick(tick, options.limits); problem && problem->drop) {
+        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail, true})) {
+          return error(ErrorCode::kParseError,
+                       fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+        }
+        continue;
+      }
+      result.ticks.push_back(std::move(tick));
+    }
+  }
+  return result;
+}
+
+}  // namespace sm::ingest

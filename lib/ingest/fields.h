@@ -1,0 +1,54 @@
+// Field-level normalisation shared by every ingest source (CSV files and NDJSON on stdin): symbols,
+// time zones, timestamps, prices and volumes as they appear in real files.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/money.h"
+#include "core/status.h"
+#include "core/timestamp.h"
+
+namespace sm::ingest {
+
+// Trims, upper-cases and strips exchange decorations: a "NSE:"/"BSE:" prefix, a ".NS"/".BO" suffix
+// (Yahoo) and a "-EQ" series suffix. "nse:reliance " -> "RELIANCE", "RELIANCE.NS" -> "RELIANCE".
+// Fails with kParseError when nothing is left or a character other than A-Z 0-9 & - _ . remains
+// (NSE symbols such as M&M and BAJAJ-AUTO keep their & and -).
+Result<std::string> normalize_symbol(std::string_view text);
+
+// The offset of a --tz value in minutes east of UTC: "IST" or "Asia/Kolkata" (330), "UTC", "GMT" or
+// "Z" (0), or a fixed offset "+05:30", "+0530", "-04:00". Other zone names fail with
+// kInvalidArgument: NSE data needs no daylight-saving rules, so no zone database is consulted.
+Result<int> parse_zone_offset(std::string_view text);
+
+// A price cell as paise. Exact for up to two decimals (sm::parse_rupees). Thousands separators
+// ("1,234.50", from quoted cells) are removed. rounded is set when the text had more decimals
+// (binary float noise such as yfinance's 2450.199951171875) and was rounded half-even to a paisa.
+// Fails with kParseError (not a number, NaN, empty) or kInvalidArgument (magnitude too large).
+struct ParsedPrice {
+  Paise paise = 0;
+  bool rounded = false;
+};
+Result<ParsedPrice> parse_price_text(std::string_view text);
+
+// A volume or quantity cell: a whole number, possibly written as a float ("10559.0", "1.2e6").
+// Fails with kParseError on fractions or text, kInvalidArgument when too large. Negative values
+// are returned as such; rejecting them is the validator's job.
+Result<Quantity> parse_quantity_text(std::string_view text);
+
+// A timestamp cell. Accepts ISO 8601 with or without a zone ("2023-07-03 09:15:00+05:30",
+// "2024-01-02T09:15:00+0530", "2017-09-26 09:16:00"), a bare date ("2015-01-01"), NSE's
+// "01-Jan-2015" / "01-JAN-2015 15:30:00", and Unix epoch seconds (9-10 digits, TradingView) or
+// milliseconds (12-13 digits). A time without a zone is read at default_offset_minutes.
+// date_only is true for a bare date (its ts is midnight at that offset).
+struct ParsedTime {
+  TimestampMs ts = 0;
+  bool date_only = false;
+};
+Result<ParsedTime> parse_time_text(std::string_view text, int default_offset_minutes);
+
+// Lower-case alphanumerics only, for matching column names: "Prev Close" -> "prevclose".
+std::string column_key(std::string_view name);
+
+}  // namespace sm::ingest
