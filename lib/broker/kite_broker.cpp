@@ -5,6 +5,7 @@
 #include "broker/instruments.h"
 #include "broker/kite_errors.h"
 #include "broker/kite_json.h"
+#include "core/sha256.h"
 
 namespace sm::broker {
 
@@ -69,6 +70,15 @@ TimestampMs kite_token_expiry(TimestampMs issued_at) {
   const Date day = ist_date(issued_at);
   const TimestampMs six_today = from_ist(day, 6, 0);
   return issued_at < six_today ? six_today : from_ist(add_days(day, 1), 6, 0);
+}
+
+std::string kite_session_checksum(std::string_view api_key, std::string_view request_token,
+                                  std::string_view api_secret) {
+  Sha256 hash;
+  hash.update(api_key);
+  hash.update(request_token);
+  hash.update(api_secret);
+  return to_hex(hash.finish());
 }
 
 KiteBroker::KiteBroker(KiteOptions options, HttpClient& http, const time::Clock& clock, Sleeper& sleeper,
@@ -360,6 +370,40 @@ BrokerResult<std::vector<Instrument>> KiteBroker::instruments(std::string_view e
   Result<std::vector<Instrument>> parsed = parse_instruments_csv(body->get_ref<const std::string&>());
   if (!parsed.ok()) return parse_error(parsed.status(), false);
   return std::move(parsed.value());
+}
+
+BrokerResult<Session> KiteBroker::login(std::string_view request_token, std::string_view api_secret) {
+  if (options_.api_key.empty()) return local_error(ErrorCode::kAuthError, "no Kite api_key configured");
+  if (request_token.empty()) return local_error(ErrorCode::kInvalidArgument, "empty request_token");
+  if (api_secret.empty()) return local_error(ErrorCode::kAuthError, "no Kite api_secret configured");
+  Call c;
+  c.method = HttpMethod::kPost;
+  c.path = "/session/token";
+  c.authenticated = false;
+  // A request token is single-use: if the exchange may have happened, sending it again can only
+  // fail, so it is treated like a placement (never re-sent after a possible arrival).
+  c.kind = RequestKind::kPlace;
+  c.params = {{"api_key", options_.api_key},
+              {"request_token", std::string(request_token)},
+              {"checksum", kite_session_checksum(options_.api_key, request_token, api_secret)}};
+  BrokerResult<Session> session = call_and_parse<Session>(c, parse_session);
+  if (!session.ok()) return session;
+  // Kite's login_time is the broker's; fall back to our clock if it is missing.
+  set_access_token(session->access_token, session->login_time > 0 ? session->login_time : clock_.now_ms());
+  if (log_ != nullptr) log_->info("kite_login", {{"user_id", session->user_id}});
+  return session;
+}
+
+BrokerResult<bool> KiteBroker::logout() {
+  Call c;
+  c.method = HttpMethod::kDelete;
+  c.path = "/session/token";
+  c.kind = RequestKind::kChange;
+  c.params = {{"api_key", options_.api_key}, {"access_token", options_.access_token}};
+  BrokerResult<json> data = call(c);
+  if (!data.ok()) return data.error();
+  options_.access_token.clear();
+  return data->is_boolean() ? data->get<bool>() : true;
 }
 
 }  // namespace sm::broker
