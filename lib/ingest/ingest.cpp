@@ -1,0 +1,177 @@
+#include "ingest/ingest.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <set>
+
+#include "core/ndjson.h"
+#include "ingest/fields.h"
+
+namespace sm::ingest {
+
+Result<std::string> read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int saved = errno;
+    return error(saved == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIoError,
+                 fmt::format("cannot open {}: {}", path, std::strerror(saved)));
+  }
+  std::string text;
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) text.reserve(static_cast<std::size_t>(info.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      text.append(buffer, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    const int saved = errno;
+    ::close(fd);
+    return error(ErrorCode::kIoError, fmt::format("cannot read {}: {}", path, std::strerror(saved)));
+  }
+  ::close(fd);
+  return text;
+}
+
+Result<FileReport> ingest_csv(std::string_view text, const std::string& input, const CsvOptions& options,
+                              MarketDataSink& sink, IssueReporter& issues) {
+  Result<CsvResult> parsed = read_csv(text, input, options, issues.handler());
+  if (!parsed.ok()) return parsed.status();
+  FileReport report;
+  report.parsed = std::move(parsed).value();
+  std::set<std::string> symbols;
+  auto note = [&](const auto& record) {
+    if (report.accepted == 0 || record.ts < report.first_ts) report.first_ts = record.ts;
+    if (report.accepted == 0 || record.ts > report.last_ts) report.last_ts = record.ts;
+    if (symbols.empty() || *symbols.rbegin() != record.symbol) symbols.insert(record.symbol);
+    ++report.accepted;
+  };
+  for (const Bar& bar : report.parsed.bars) {
+    note(bar);
+    SM_RETURN_IF_ERROR(sink.add(bar));
+  }
+  for (const Tick& tick : report.parsed.ticks) {
+    note(tick);
+    SM_RETURN_IF_ERROR(sink.add(tick));
+  }
+  report.parsed.bars = {};
+  report.parsed.ticks = {};
+  report.symbols.assign(symbols.begin(), symbols.end());
+  return report;
+}
+
+namespace {
+
+// The decoder's messages name the field as "field 'open' ..."; the log line carries it separately.
+std::string field_named_in(const std::string& message) {
+  constexpr std::string_view kPrefix = "field '";
+  if (!message.starts_with(kPrefix)) return "";
+  const std::size_t end = message.find('\'', kPrefix.size());
+  return end == std::string::npos ? "" : message.substr(kPrefix.size(), end - kPrefix.size());
+}
+
+// Returns false when strict mode says stop.
+bool report_problem(IssueReporter& issues, const std::string& input, std::int64_t line, const Problem& problem) {
+  return issues.report(RowIssue{input, line, problem.field, problem.reason, problem.detail, problem.drop});
+}
+
+}  // namespace
+
+Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits, bool strict,
+                                   MarketDataSink& sink, IssueReporter& issues) {
+  StreamReport report;
+  bool stop = false;
+  MessageReader reader(
+      fd, input,
+      [&](const BadLine& bad) {
+        ++report.lines;
+        if (!issues.report(RowIssue{bad.input, bad.line, field_named_in(bad.status.message()), Reason::kBadLine,
+                                    bad.status.message(), true})) {
+          stop = true;
+        }
+      },
+      strict);
+  std::string last_symbol_text;
+  std::string last_symbol;
+  Message message;
+  for (;;) {
+    const MessageReader::Outcome outcome = reader.next(message);
+    if (outcome == MessageReader::Outcome::kEnd) break;
+    if (outcome == MessageReader::Outcome::kStoppedOnBadLine || stop) {
+      report.stopped_on_bad_line = true;
+      break;
+    }
+    if (outcome == MessageReader::Outcome::kReadError) {
+      return error(ErrorCode::kIoError, fmt::format("cannot read {}: {}", input, reader.read_error()));
+    }
+    ++report.lines;
+    const std::int64_t line = reader.line_number();
+    // Returns false for a record that must not be stored; sets stop in strict mode.
+    auto normalise = [&](std::string& symbol) {
+      if (symbol != last_symbol_text) {
+        Result<std::string> normalised = normalize_symbol(symbol);
+        if (!normalised.ok()) {
+          if (!issues.report(RowIssue{input, line, "symbol", Reason::kBadSymbol, normalised.status().message(), true})) {
+            stop = true;
+          }
+          return false;
+        }
+        last_symbol_text = symbol;
+        last_symbol = *normalised;
+      }
+      symbol = last_symbol;
+      return true;
+    };
+    if (Bar* bar = std::get_if<Bar>(&message)) {
+      if (!normalise(bar->symbol)) {
+        if (stop) {
+          report.stopped_on_bad_line = true;
+          break;
+        }
+        continue;
+      }
+      if (bar->timeframe.is_daily()) bar->ts = daily_label(bar->ts);
+      if (std::optional<Problem> problem = check_bar(*bar, limits)) {
+        if (!report_problem(issues, input, line, *problem)) {
+          report.stopped_on_bad_line = true;
+          break;
+        }
+        if (problem->drop) continue;
+      }
+      ++report.accepted;
+      SM_RETURN_IF_ERROR(sink.add(*bar));
+    } else if (Tick* tick = std::get_if<Tick>(&message)) {
+      if (!normalise(tick->symbol)) {
+        if (stop) {
+          report.stopped_on_bad_line = true;
+          break;
+        }
+        continue;
+      }
+      if (std::optional<Problem> problem = check_tick(*tick, limits)) {
+        if (!report_problem(issues, input, line, *problem)) {
+          report.stopped_on_bad_line = true;
+          break;
+        }
+        if (problem->drop) continue;
+      }
+      ++report.accepted;
+      SM_RETURN_IF_ERROR(sink.add(*tick));
+    } else {
+      ++report.other_messages;
+      sink.pass_through(reader.raw_line());
+    }
+  }
+  return report;
+}
+
+}  // namespace sm::ingest

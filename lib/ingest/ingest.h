@@ -1,0 +1,50 @@
+// Sources feeding a MarketDataSink: one CSV file, or an NDJSON stream of ticks and bars (stdin).
+// Both validate every record the same way (check_bar / check_tick), report bad rows through an
+// IssueReporter and pass only accepted records on.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "ingest/csv_reader.h"
+#include "ingest/issues.h"
+#include "ingest/sink.h"
+
+namespace sm::ingest {
+
+// Reads a whole file into memory (files are read completely so that newest-first histories can be
+// sorted). Fails with kNotFound when it does not exist and kIoError when it cannot be read (a
+// directory, no permission); the message names the path.
+Result<std::string> read_file(const std::string& path);
+
+// What one CSV file gave (for the per-file log line and the run summary).
+struct FileReport {
+  CsvResult parsed;        // bars/ticks vectors are emptied once handed to the sink
+  std::int64_t accepted = 0;
+  std::vector<std::string> symbols;
+  TimestampMs first_ts = 0;
+  TimestampMs last_ts = 0;
+};
+
+// Parses text as CSV and adds every accepted record to sink. Fails with read_csv's errors (layout,
+// strict stop) or the sink's (database).
+Result<FileReport> ingest_csv(std::string_view text, const std::string& input, const CsvOptions& options,
+                              MarketDataSink& sink, IssueReporter& issues);
+
+struct StreamReport {
+  std::int64_t lines = 0;           // non-blank lines read
+  std::int64_t accepted = 0;        // bars and ticks handed to the sink
+  std::int64_t other_messages = 0;  // valid messages of other types (passed through with --emit)
+  bool stopped_on_bad_line = false; // strict mode stopped the stream
+};
+
+// Reads NDJSON ticks and bars from fd until end of input or a stop request. Symbols are normalised
+// like CSV symbols and daily bars relabelled 09:15 IST; then each record is checked. Undecodable
+// lines are reported as bad_line with their line number. Other message types are passed through
+// to the sink's emit writer unchanged. In strict mode the first dropped record ends the stream
+// (stopped_on_bad_line). Fails with kIoError when reading fails, or the sink's error.
+Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits, bool strict,
+                                   MarketDataSink& sink, IssueReporter& issues);
+
+}  // namespace sm::ingest
