@@ -48,8 +48,8 @@ struct IndicatorSet {
   }
 
   nlohmann::json save() const {
-    return {{"sma", sma.save()},   {"ema", ema.save()},   {"rsi", rsi.save()},
-            {"atr", atr.save()},   {"macd", macd.save()}, {"bands", bands.save()}};
+    return {{"sma", sma.save()}, {"ema", ema.save()},   {"rsi", rsi.save()},
+            {"atr", atr.save()}, {"macd", macd.save()}, {"bands", bands.save()}};
   }
   void restore(const nlohmann::json& s) {
     REQUIRE(sma.restore(s["sma"]).ok());
@@ -66,10 +66,16 @@ void check_against_reference(const std::string& symbol) {
   auto reference = testing::read_csv(fixture_path("reference/indicators_" + symbol + ".csv"));
   REQUIRE(bars.size() == reference.rows.size());
 
-  const std::vector<std::string> columns{
-      "sma_20",         "ema_20",           "rsi_14",        "atr_14",
-      "macd_12_26_9",   "macd_signal_12_26_9", "macd_hist_12_26_9", "bb_upper_20_2",
-      "bb_middle_20_2", "bb_lower_20_2"};
+  const std::vector<std::string> columns{"sma_20",
+                                         "ema_20",
+                                         "rsi_14",
+                                         "atr_14",
+                                         "macd_12_26_9",
+                                         "macd_signal_12_26_9",
+                                         "macd_hist_12_26_9",
+                                         "bb_upper_20_2",
+                                         "bb_middle_20_2",
+                                         "bb_lower_20_2"};
   std::map<std::string, double> max_difference;
   std::map<std::string, int> first_defined;
   IndicatorSet indicators;

@@ -121,7 +121,8 @@ void check_reference(const std::string& strategy_name, const nlohmann::json& par
   }
 }
 
-const nlohmann::json kSmaParams = {{"fast", 10}, {"slow", 30}, {"sizing", "fixed_qty"}, {"qty", 100}};
+const nlohmann::json kSmaParams = {
+    {"fast", 10}, {"slow", 30}, {"sizing", "fixed_qty"}, {"qty", 100}};
 const nlohmann::json kDonchianParams = {
     {"entry_bars", 20}, {"exit_bars", 10}, {"sizing", "fixed_qty"}, {"qty", 100}};
 
@@ -140,7 +141,8 @@ TEST_CASE("donchian(20, 10) reproduces the reference breakout_20_10 signals",
   }
 }
 
-TEST_CASE("sma-cross treats the exact WIPRO tie on 2016-06-15 as no cross", "[strategy][reference]") {
+TEST_CASE("sma-cross treats the exact WIPRO tie on 2016-06-15 as no cross",
+          "[strategy][reference]") {
   auto bars = testing::load_daily_bars(fixture_path("data/daily/WIPRO.csv"));
   auto strategy = make_strategy("sma-cross", kSmaParams);
   REQUIRE(strategy.ok());

@@ -2,8 +2,11 @@
 // real loader, with its data-quality rules, lives in the ingest module) and small bar builders.
 #pragma once
 
+#include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstddef>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -12,6 +15,7 @@
 #include "core/messages.h"
 #include "core/money.h"
 #include "core/timestamp.h"
+#include "strategy/strategy.h"
 
 namespace sm::strategy::testing {
 
@@ -102,15 +106,53 @@ inline std::vector<Bar> load_daily_bars(const std::string& path) {
   return bars;
 }
 
+// A bar for hand-made sequences: day n after 2024-01-01, prices in rupees.
+inline Bar make_bar(int day, double open, double high, double low, double close,
+                    const std::string& symbol = "TEST") {
+  return daily_bar(symbol, add_days(Date{2024, 1, 1}, day), *paise_from_double(open),
+                   *paise_from_double(high), *paise_from_double(low), *paise_from_double(close),
+                   1000);
+}
+
+// The reference fill rule: an order decided at a bar's close fills in full at the next bar's
+// open, before the decision at that bar's close. Tracks the position a strategy is shown.
+struct NextOpenFills {
+  Quantity position = 0;
+  Paise average_price = 0;
+  Paise capital = 0;
+  std::optional<Decision> pending;
+
+  Decision step(Strategy& strategy, const Bar& bar) {
+    if (pending) {
+      if (pending->action == Action::kEnterLong) {
+        position = pending->qty;
+        average_price = bar.open;
+      } else {
+        position = 0;
+        average_price = 0;
+      }
+      pending.reset();
+    }
+    PositionView view;
+    view.qty = position;
+    view.average_price = average_price;
+    view.capital = capital;
+    Result<Decision> decision = strategy.on_bar(bar, view);
+    REQUIRE(decision.ok());
+    if (decision->action != Action::kHold) pending = *decision;
+    return *decision;
+  }
+};
+
 // Bars with the given closes on consecutive days from 2024-01-01; high = close + 1 rupee,
-// low = close - 1 rupee, open = close. Handy for hand-made sequences.
+// low = close - 1 rupee (at least 1 paisa), open = close. Handy for hand-made sequences.
 inline std::vector<Bar> bars_from_closes(const std::vector<double>& closes_rupees,
                                          const std::string& symbol = "TEST") {
   std::vector<Bar> bars;
   Date day{2024, 1, 1};
   for (double close : closes_rupees) {
     Paise c = *paise_from_double(close);
-    bars.push_back(daily_bar(symbol, day, c, c + 100, c - 100, c, 1000));
+    bars.push_back(daily_bar(symbol, day, c, c + 100, std::max<Paise>(c - 100, 1), c, 1000));
     day = add_days(day, 1);
   }
   return bars;
