@@ -274,12 +274,13 @@ SELECT symbol, price_paise, MAX(ts_ms) AS ts_ms,
 CREATE VIEW open_positions AS
 SELECT p.strategy, p.symbol, p.qty,
        printf('%.2f', p.cost_paise / 100.0 / p.qty) AS average_price,
-       printf('%s%d.%02d', CASE WHEN lp.price_paise < 0 THEN '-' ELSE '' END,
-              abs(lp.price_paise) / 100, abs(lp.price_paise) % 100) AS last_price,
+       CASE WHEN lp.price_paise IS NOT NULL THEN
+         printf('%d.%02d', lp.price_paise / 100, lp.price_paise % 100) END AS last_price,
        lp.ts_ist AS last_price_ist,
-       printf('%s%d.%02d', CASE WHEN p.qty * lp.price_paise - p.cost_paise < 0 THEN '-' ELSE '' END,
-              abs(p.qty * lp.price_paise - p.cost_paise) / 100,
-              abs(p.qty * lp.price_paise - p.cost_paise) % 100) AS unrealised,
+       CASE WHEN lp.price_paise IS NOT NULL THEN
+         printf('%s%d.%02d', CASE WHEN p.qty * lp.price_paise - p.cost_paise < 0 THEN '-' ELSE '' END,
+                abs(p.qty * lp.price_paise - p.cost_paise) / 100,
+                abs(p.qty * lp.price_paise - p.cost_paise) % 100) END AS unrealised,
        printf('%s%d.%02d', CASE WHEN p.realised_pnl_paise < 0 THEN '-' ELSE '' END,
               abs(p.realised_pnl_paise) / 100, abs(p.realised_pnl_paise) % 100) AS realised,
        p.updated_ist
@@ -294,7 +295,7 @@ SELECT client_order_id, broker_order_id, strategy, symbol, side, qty, filled_qty
  WHERE status NOT IN ('COMPLETE', 'CANCELLED', 'REJECTED');
 
 -- Today is the IST calendar day. Realised is from today's fills (gross, charges apart); unrealised
--- is open quantity at the last price against its average cost.
+-- is open quantity at the last price against its average cost (0 when the symbol has no price).
 CREATE VIEW todays_pnl AS
 WITH day AS (SELECT date('now', '+330 minutes') AS ist_date),
 today AS (

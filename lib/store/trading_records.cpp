@@ -3,19 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "store/durability.h"
+#include "time/clock.h"
 
 namespace sm::store {
 
-TimestampMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+TimestampMs wall_clock_ms() { return time::SystemClock().now_ms(); }
 
 namespace {
 

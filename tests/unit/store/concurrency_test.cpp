@@ -1,5 +1,7 @@
 // Several connections (one per thread, as separate programs would have) write and read the same
 // database file at once. Nothing may be lost and nobody may fail with SQLITE_BUSY.
+#include <fmt/format.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <latch>
@@ -78,11 +80,11 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
 
   for (int w = 0; w < kBarWriters; ++w) {
     pool.emplace_back([&, w] {
-      const std::string who = "bar writer " + std::to_string(w);
+      const std::string who = fmt::format("bar writer {}", w);
       auto db = open(who);
       if (db) {
         for (int b = 0; b < kBatches; ++b) {
-          auto written = sm::store::insert_bars(*db, batch("SYM" + std::to_string(w), b));
+          auto written = sm::store::insert_bars(*db, batch(fmt::format("SYM{}", w), b));
           if (!written.ok()) failures.add(who, written.status());
         }
       }
@@ -107,8 +109,8 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
       for (int i = 0; i < kFills; ++i) {
         sm::Fill fill;
         fill.ts = kT0 + i;
-        fill.trade_id = "T" + std::to_string(i);
-        fill.strategy = "s";
+        fill.trade_id = fmt::format("T{}", i);
+        fill.strategy = "trend";
         fill.symbol = "TCS";
         fill.side = i % 3 == 2 ? sm::Side::kSell : sm::Side::kBuy;
         fill.qty = 1;
@@ -135,7 +137,7 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
   });
   for (int r = 0; r < kReaders; ++r) {
     pool.emplace_back([&, r] {
-      const std::string who = "reader " + std::to_string(r);
+      const std::string who = fmt::format("reader {}", r);
       auto db = open(who);
       if (!db) return;
       std::int64_t last_seen = 0;
@@ -144,7 +146,7 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
         // rows than it saw before.
         std::int64_t seen = 0;
         sm::store::BarQuery query;
-        query.symbol = "SYM" + std::to_string(r % kBarWriters);
+        query.symbol = fmt::format("SYM{}", r % kBarWriters);
         auto status = sm::store::for_each_bar(*db, query, [&](const sm::Bar&) {
           ++seen;
           return true;
@@ -152,8 +154,7 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
         if (!status.ok()) failures.add(who, status);
         if (seen % kBarsPerBatch != 0 || seen < last_seen) {
           failures.add(who, sm::error(sm::ErrorCode::kInternal,
-                                      "saw " + std::to_string(seen) + " bars after " +
-                                          std::to_string(last_seen)));
+                                      fmt::format("saw {} bars after {}", seen, last_seen)));
         }
         last_seen = seen;
         auto positions = sm::store::list_positions(*db);
@@ -180,7 +181,7 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
     CHECK((*series)[static_cast<size_t>(w)].rows == kBatches * kBarsPerBatch);
   }
   CHECK(*db->query_int64("SELECT count(*) FROM fills") == kFills);
-  auto position = sm::store::find_position(*db, "s", "TCS");
+  auto position = sm::store::find_position(*db, "trend", "TCS");
   REQUIRE(position.ok());
   REQUIRE(position->has_value());
   CHECK((*position)->qty == kFills - 2 * (kFills / 3));

@@ -1,0 +1,504 @@
+#include "store/status_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "core/json_writer.h"
+#include "store/database.h"
+
+namespace sm::store {
+
+namespace {
+
+__extension__ typedef __int128 Wide;
+
+// a / b rounded half away from zero. REQUIRES: b != 0.
+Paise divide_round(Paise a, Quantity b) {
+  Wide num = a;
+  Wide den = b;
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
+  const Wide q = num / den;
+  const Wide r = num % den;
+  const Wide twice = r < 0 ? -2 * r : 2 * r;
+  if (twice >= den) return static_cast<Paise>(num < 0 ? q - 1 : q + 1);
+  return static_cast<Paise>(q);
+}
+
+Paise average_price(const Position& p) { return p.qty == 0 ? 0 : divide_round(p.cost, p.qty); }
+
+std::string series_name(const SeriesInfo& info) {
+  return info.is_tick ? std::string("tick") : format_timeframe(info.timeframe);
+}
+
+// When a series' newest value became known: a tick at its ts, a bar at its end.
+TimestampMs known_at(const SeriesStatus& s) {
+  return s.series.is_tick ? s.last_ts
+                          : s.last_ts + static_cast<TimestampMs>(s.series.timeframe.minutes) *
+                                            kMsPerMinute;
+}
+
+Status load_series(Database& db, StatusReport& report) {
+  Result<std::vector<SeriesInfo>> series = list_series(db);
+  if (!series.ok()) return series.status();
+  for (SeriesInfo& info : *series) {
+    SeriesStatus status;
+    if (info.is_tick) {
+      Result<std::optional<Tick>> tick = last_tick(db, info.symbol);
+      if (!tick.ok()) return tick.status();
+      if (!tick->has_value()) continue;
+      status.last_ts = (*tick)->ts;
+      status.last_price = (*tick)->price;
+    } else {
+      Result<std::optional<Bar>> bar = last_bar(db, info.symbol, info.timeframe);
+      if (!bar.ok()) return bar.status();
+      if (!bar->has_value()) continue;
+      status.last_ts = (*bar)->ts;
+      status.last_price = (*bar)->close;
+      status.partial = (*bar)->partial;
+    }
+    status.series = std::move(info);
+    report.series.push_back(std::move(status));
+  }
+  return Status();
+}
+
+Status load_positions(Database& db, StatusReport& report) {
+  // The latest known price per symbol, from whichever of its series is newest.
+  std::map<std::string, const SeriesStatus*> latest;
+  for (const SeriesStatus& s : report.series) {
+    const SeriesStatus*& best = latest[s.series.symbol];
+    if (best == nullptr || known_at(s) > known_at(*best)) best = &s;
+  }
+  Result<std::vector<Position>> positions = list_positions(db, true);
+  if (!positions.ok()) return positions.status();
+  for (Position& position : *positions) {
+    PositionStatus status;
+    auto it = latest.find(position.symbol);
+    if (it != latest.end()) {
+      status.last_price = it->second->last_price;
+      status.last_price_ts = known_at(*it->second);
+      status.unrealised = position.qty * it->second->last_price - position.cost;
+    }
+    status.position = std::move(position);
+    report.positions.push_back(std::move(status));
+  }
+  return Status();
+}
+
+Status load_pnl(Database& db, StatusReport& report) {
+  PnlSummary& pnl = report.pnl;
+  pnl.ist_date = ist_date(report.now);
+  const TimestampMs day_start = from_ist(pnl.ist_date, 0, 0);
+  const TimestampMs day_end = from_ist(add_days(pnl.ist_date, 1), 0, 0);
+  Result<Statement> stmt = db.prepare(
+      "SELECT strategy, symbol, count(*), sum(realised_pnl_paise), sum(charges_paise) FROM fills "
+      "WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY strategy, symbol");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind_all(day_start, day_end);
+  std::map<std::pair<std::string, std::string>, PnlRow> rows;
+  while (true) {
+    Result<bool> row = stmt->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    PnlRow& r = rows[{stmt->column_text(0), stmt->column_text(1)}];
+    r.fills = stmt->column_int64(2);
+    r.realised = stmt->column_int64(3);
+    r.charges = stmt->column_int64(4);
+  }
+  for (const PositionStatus& p : report.positions) {
+    PnlRow& r = rows[{p.position.strategy, p.position.symbol}];
+    r.unrealised = p.unrealised;
+    if (!p.unrealised) ++pnl.unpriced_positions;
+  }
+  for (auto& [key, row] : rows) {
+    row.strategy = key.first;
+    row.symbol = key.second;
+    pnl.realised += row.realised;
+    pnl.charges += row.charges;
+    pnl.unrealised += row.unrealised.value_or(0);
+    pnl.rows.push_back(std::move(row));
+  }
+  pnl.net = pnl.realised - pnl.charges + pnl.unrealised;
+  return Status();
+}
+
+}  // namespace
+
+Result<StatusReport> build_status_report(const std::string& database_path, TimestampMs now_ms) {
+  StatusReport report;
+  report.now = now_ms;
+  report.database_path = database_path;
+  report.known_schema_version = latest_schema_version();
+  report.pnl.ist_date = ist_date(now_ms);
+  std::error_code ec;
+  if (!std::filesystem::exists(database_path, ec)) return report;
+  report.database_exists = true;
+  Result<Database> opened = Database::open_readonly(database_path);
+  if (!opened.ok()) {
+    // The file vanished between the check and the open: the same as never having been there.
+    if (opened.status().code() == ErrorCode::kNotFound) {
+      report.database_exists = false;
+      return report;
+    }
+    return opened.status();
+  }
+  Database& db = *opened;
+  Result<int> version = db.schema_version();
+  if (!version.ok()) return version.status();
+  report.schema_version = *version;
+  if (!report.has_data()) return report;
+  // One read transaction, so every section describes the same moment even while writers commit.
+  SM_RETURN_IF_ERROR(db.execute("BEGIN"));
+  Status loaded = load_series(db, report);
+  if (loaded.ok()) loaded = load_positions(db, report);
+  if (loaded.ok()) {
+    Result<std::vector<OrderRecord>> orders = list_open_orders(db);
+    if (orders.ok()) {
+      report.open_orders = std::move(*orders);
+    } else {
+      loaded = orders.status();
+    }
+  }
+  if (loaded.ok()) loaded = load_pnl(db, report);
+  if (loaded.ok()) {
+    Result<std::vector<HaltRecord>> halts = active_halts(db, now_ms);
+    if (halts.ok()) {
+      report.halts = std::move(*halts);
+    } else {
+      loaded = halts.status();
+    }
+  }
+  if (loaded.ok()) {
+    Result<std::vector<Heartbeat>> beats = last_heartbeats(db);
+    if (beats.ok()) {
+      report.heartbeats = std::move(*beats);
+    } else {
+      loaded = beats.status();
+    }
+  }
+  (void)db.execute("COMMIT");
+  if (!loaded.ok()) return loaded.with_context(database_path);
+  return report;
+}
+
+// ---- text ----
+
+namespace {
+
+std::string format_age(TimestampMs age_ms) {
+  if (age_ms < 0) return "future";
+  const std::int64_t seconds = age_ms / kMsPerSecond;
+  if (seconds < 60) return fmt::format("{}s", seconds);
+  const std::int64_t minutes = seconds / 60;
+  if (minutes < 60) return fmt::format("{}m {:02}s", minutes, seconds % 60);
+  const std::int64_t hours = minutes / 60;
+  if (hours < 24) return fmt::format("{}h {:02}m", hours, minutes % 60);
+  return fmt::format("{}d {:02}h", hours / 24, hours % 24);
+}
+
+std::string ist(TimestampMs ts) { return format_ist(ts, false); }
+
+class Table {
+ public:
+  // A header starting with '>' is right-aligned (the '>' is not printed).
+  explicit Table(std::vector<std::string> headers) {
+    for (std::string& header : headers) {
+      const bool right = !header.empty() && header.front() == '>';
+      if (right) header.erase(0, 1);
+      right_.push_back(right);
+      widths_.push_back(header.size());
+    }
+    rows_.push_back(std::move(headers));
+  }
+  void add(std::vector<std::string> cells) {
+    cells.resize(widths_.size());
+    for (size_t i = 0; i < cells.size(); ++i) widths_[i] = std::max(widths_[i], cells[i].size());
+    rows_.push_back(std::move(cells));
+  }
+  void render(std::string& out) const {
+    for (const std::vector<std::string>& row : rows_) {
+      std::string line = "  ";
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) line += "  ";
+        const size_t pad = widths_[i] - row[i].size();
+        if (right_[i]) line.append(pad, ' ');
+        line += row[i];
+        if (!right_[i]) line.append(pad, ' ');
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line;
+      out += '\n';
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<size_t> widths_;
+  std::vector<bool> right_;
+};
+
+std::string optional_rupees(const std::optional<Paise>& value) {
+  return value ? format_rupees(*value) : std::string("-");
+}
+
+}  // namespace
+
+std::string format_status_text(const StatusReport& r) {
+  std::string out;
+  out += fmt::format("StalkMarket status at {}\n", format_ist(r.now));
+  if (!r.database_exists) {
+    out += fmt::format("Database: {} (does not exist; not created)\n\nNo data.\n", r.database_path);
+    return out;
+  }
+  if (r.schema_version < 1) {
+    out += fmt::format("Database: {} (new or empty: no StalkMarket schema yet)\n\nNo data.\n",
+                       r.database_path);
+    return out;
+  }
+  out += fmt::format("Database: {} (schema version {}", r.database_path, r.schema_version);
+  if (r.schema_version > r.known_schema_version) {
+    out += fmt::format(", newer than this program's {}", r.known_schema_version);
+  }
+  out += ")\n";
+
+  out += "\nMarket data\n";
+  if (r.series.empty()) {
+    out += "  no data\n";
+  } else {
+    Table table({"SYMBOL", "SERIES", "LAST (IST)", ">PRICE", ">ROWS", ">AGE"});
+    for (const SeriesStatus& s : r.series) {
+      table.add({s.series.symbol, series_name(s.series) + (s.partial ? " (partial)" : ""),
+                 ist(s.last_ts), format_rupees(s.last_price), std::to_string(s.series.rows),
+                 format_age(r.now - s.last_ts)});
+    }
+    table.render(out);
+  }
+
+  out += "\nPositions\n";
+  if (r.positions.empty()) {
+    out += "  none\n";
+  } else {
+    Table table({"STRATEGY", "SYMBOL", ">QTY", ">AVG PRICE", ">LAST PRICE", ">UNREALISED",
+                 ">REALISED", "SINCE (IST)"});
+    for (const PositionStatus& p : r.positions) {
+      table.add({p.position.strategy.empty() ? "(none)" : p.position.strategy, p.position.symbol,
+                 std::to_string(p.position.qty), format_rupees(average_price(p.position)),
+                 optional_rupees(p.last_price), optional_rupees(p.unrealised),
+                 format_rupees(p.position.realised_pnl), ist(p.position.opened_ms)});
+    }
+    table.render(out);
+  }
+
+  out += "\nOpen orders\n";
+  if (r.open_orders.empty()) {
+    out += "  none\n";
+  } else {
+    Table table({"CLIENT ORDER ID", "BROKER ORDER ID", "STRATEGY", "SYMBOL", "SIDE", ">QTY",
+                 ">FILLED", "TYPE", ">PRICE", "STATUS", "CREATED (IST)", ">AGE"});
+    for (const OrderRecord& o : r.open_orders) {
+      table.add({o.intent.client_order_id, o.broker_order_id.empty() ? "-" : o.broker_order_id,
+                 o.intent.strategy, o.intent.symbol, std::string(side_name(o.intent.side)),
+                 std::to_string(o.intent.qty), std::to_string(o.filled_qty),
+                 std::string(order_type_name(o.intent.order_type)),
+                 o.intent.price == 0 ? "-" : format_rupees(o.intent.price), o.status,
+                 ist(o.created_ms), format_age(r.now - o.created_ms)});
+    }
+    table.render(out);
+  }
+
+  out += fmt::format("\nToday's P&L ({} IST)\n", format_date(r.pnl.ist_date));
+  if (r.pnl.rows.empty()) {
+    out += "  no fills today and no open positions\n";
+  } else {
+    Table table({"STRATEGY", "SYMBOL", ">FILLS", ">REALISED", ">CHARGES", ">UNREALISED", ">NET"});
+    for (const PnlRow& row : r.pnl.rows) {
+      table.add({row.strategy.empty() ? "(none)" : row.strategy, row.symbol,
+                 std::to_string(row.fills), format_rupees(row.realised),
+                 format_rupees(row.charges), optional_rupees(row.unrealised),
+                 format_rupees(row.realised - row.charges + row.unrealised.value_or(0))});
+    }
+    table.add({"total", "", "", format_rupees(r.pnl.realised), format_rupees(r.pnl.charges),
+               format_rupees(r.pnl.unrealised), format_rupees(r.pnl.net)});
+    table.render(out);
+    if (r.pnl.unpriced_positions > 0) {
+      out += fmt::format("  ({} open position(s) have no market price; counted as 0 unrealised)\n",
+                         r.pnl.unpriced_positions);
+    }
+  }
+
+  out += "\nHalts\n";
+  if (r.halts.empty()) {
+    out += "  none active\n";
+  } else {
+    Table table({"LEVEL", "TRIGGER", "SINCE (IST)", "UNTIL (IST)", "BY", "REASON"});
+    for (const HaltRecord& h : r.halts) {
+      table.add({h.level, h.trigger, ist(h.created_ms),
+                 h.until_ms ? ist(*h.until_ms) : std::string("cleared by a person"), h.set_by,
+                 h.reason});
+    }
+    table.render(out);
+  }
+
+  out += "\nHeartbeats\n";
+  if (r.heartbeats.empty()) {
+    out += "  none\n";
+  } else {
+    Table table({"COMPONENT", "STATUS", "LAST (IST)", ">AGE", ">PID", "DETAIL"});
+    for (const Heartbeat& hb : r.heartbeats) {
+      table.add({hb.component, hb.status, ist(hb.ts), format_age(r.now - hb.ts),
+                 std::to_string(hb.pid), hb.detail});
+    }
+    table.render(out);
+  }
+  return out;
+}
+
+// ---- JSON ----
+
+namespace {
+
+template <typename T, typename Write>
+std::string json_array(const std::vector<T>& items, Write write) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    JsonObjectWriter object(out);
+    write(object, items[i]);
+    object.finish();
+  }
+  out += ']';
+  return out;
+}
+
+void optional_rupees(JsonObjectWriter& w, std::string_view key, const std::optional<Paise>& v) {
+  if (v) {
+    w.rupees(key, *v);
+  } else {
+    w.raw(key, "null");
+  }
+}
+
+void optional_timestamp(JsonObjectWriter& w, std::string_view key,
+                        const std::optional<TimestampMs>& v) {
+  if (v) {
+    w.timestamp(key, *v);
+  } else {
+    w.raw(key, "null");
+  }
+}
+
+}  // namespace
+
+std::string format_status_json(const StatusReport& r) {
+  std::string database;
+  JsonObjectWriter db(database);
+  db.string("path", r.database_path)
+      .boolean("exists", r.database_exists)
+      .integer("schema_version", r.schema_version)
+      .integer("known_schema_version", r.known_schema_version)
+      .boolean("has_data", r.has_data());
+  db.finish();
+
+  const std::string market = json_array(r.series, [&](JsonObjectWriter& w, const SeriesStatus& s) {
+    w.string("symbol", s.series.symbol)
+        .string("series", series_name(s.series))
+        .timestamp("first_ts", s.series.first_ts)
+        .timestamp("last_ts", s.last_ts)
+        .rupees("last_price", s.last_price)
+        .boolean("partial", s.partial)
+        .integer("rows", s.series.rows)
+        .integer("age_ms", r.now - s.last_ts);
+  });
+  const std::string positions =
+      json_array(r.positions, [&](JsonObjectWriter& w, const PositionStatus& p) {
+        w.string("strategy", p.position.strategy)
+            .string("symbol", p.position.symbol)
+            .integer("qty", p.position.qty)
+            .rupees("average_price", average_price(p.position))
+            .rupees("cost", p.position.cost);
+        optional_rupees(w, "last_price", p.last_price);
+        optional_timestamp(w, "last_price_ts", p.last_price_ts);
+        optional_rupees(w, "unrealised", p.unrealised);
+        w.rupees("realised", p.position.realised_pnl)
+            .rupees("charges", p.position.charges)
+            .timestamp("opened_ts", p.position.opened_ms)
+            .timestamp("updated_ts", p.position.updated_ms);
+      });
+  const std::string orders =
+      json_array(r.open_orders, [&](JsonObjectWriter& w, const OrderRecord& o) {
+        w.string("client_order_id", o.intent.client_order_id)
+            .string("broker_order_id", o.broker_order_id)
+            .string("strategy", o.intent.strategy)
+            .string("symbol", o.intent.symbol)
+            .string("side", side_name(o.intent.side))
+            .integer("qty", o.intent.qty)
+            .integer("filled_qty", o.filled_qty)
+            .string("order_type", order_type_name(o.intent.order_type))
+            .string("product", product_name(o.intent.product))
+            .rupees("price", o.intent.price)
+            .rupees("trigger_price", o.intent.trigger_price)
+            .string("status", o.status)
+            .string("status_message", o.status_message)
+            .timestamp("created_ts", o.created_ms)
+            .timestamp("updated_ts", o.updated_ms)
+            .integer("age_ms", r.now - o.created_ms);
+      });
+  const std::string pnl_rows = json_array(r.pnl.rows, [&](JsonObjectWriter& w, const PnlRow& row) {
+    w.string("strategy", row.strategy)
+        .string("symbol", row.symbol)
+        .integer("fills", row.fills)
+        .rupees("realised", row.realised)
+        .rupees("charges", row.charges);
+    optional_rupees(w, "unrealised", row.unrealised);
+    w.rupees("net", row.realised - row.charges + row.unrealised.value_or(0));
+  });
+  std::string pnl;
+  JsonObjectWriter p(pnl);
+  p.string("ist_date", format_date(r.pnl.ist_date))
+      .rupees("realised", r.pnl.realised)
+      .rupees("charges", r.pnl.charges)
+      .rupees("unrealised", r.pnl.unrealised)
+      .rupees("net", r.pnl.net)
+      .integer("unpriced_positions", r.pnl.unpriced_positions)
+      .raw("rows", pnl_rows);
+  p.finish();
+  const std::string halts = json_array(r.halts, [&](JsonObjectWriter& w, const HaltRecord& h) {
+    w.integer("id", h.id)
+        .string("level", h.level)
+        .string("trigger", h.trigger)
+        .string("reason", h.reason)
+        .string("set_by", h.set_by)
+        .timestamp("created_ts", h.created_ms);
+    optional_timestamp(w, "until_ts", h.until_ms);
+  });
+  const std::string beats = json_array(r.heartbeats, [&](JsonObjectWriter& w, const Heartbeat& hb) {
+    w.string("component", hb.component)
+        .string("status", hb.status)
+        .timestamp("ts", hb.ts)
+        .integer("age_ms", r.now - hb.ts)
+        .integer("pid", hb.pid)
+        .string("detail", hb.detail);
+  });
+
+  std::string out;
+  JsonObjectWriter w(out);
+  w.timestamp("ts", r.now)
+      .raw("database", database)
+      .raw("market_data", market)
+      .raw("positions", positions)
+      .raw("open_orders", orders)
+      .raw("pnl", pnl)
+      .raw("halts", halts)
+      .raw("heartbeats", beats);
+  w.finish();
+  return out;
+}
+
+}  // namespace sm::store

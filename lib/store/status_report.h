@@ -1,0 +1,83 @@
+// The sm-status report: what is in the database right now, for a person (tables, IST times) or a
+// machine (one JSON object). Reading only: the report opens the database read-only and never
+// creates, migrates or locks it for writing, so it is safe to run beside the live programs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/status.h"
+#include "core/timestamp.h"
+#include "store/market_data.h"
+#include "store/ops_records.h"
+#include "store/trading_records.h"
+
+namespace sm::store {
+
+// The newest row of one stored series (a symbol's ticks, or its bars of one timeframe).
+struct SeriesStatus {
+  SeriesInfo series;
+  TimestampMs last_ts = 0;  // tick ts, or the start of the newest bar
+  Paise last_price = 0;     // tick price or bar close
+  bool partial = false;     // newest bar is still forming
+};
+
+struct PositionStatus {
+  Position position;
+  std::optional<Paise> last_price;  // nullopt when the symbol has no market data
+  std::optional<TimestampMs> last_price_ts;
+  std::optional<Paise> unrealised;  // qty * last price - cost
+};
+
+struct PnlRow {
+  std::string strategy;
+  std::string symbol;
+  std::int64_t fills = 0;
+  Paise realised = 0;  // from today's fills, gross
+  Paise charges = 0;   // today's fills' charges
+  std::optional<Paise> unrealised;  // open position at the last price; nullopt if flat or no price
+};
+
+// Today is the IST calendar day of the report time. Net = realised - charges + unrealised (open
+// positions without a last price count as 0 and are flagged by unpriced_positions).
+struct PnlSummary {
+  Date ist_date;
+  std::vector<PnlRow> rows;
+  Paise realised = 0;
+  Paise charges = 0;
+  Paise unrealised = 0;
+  Paise net = 0;
+  std::int64_t unpriced_positions = 0;
+};
+
+struct StatusReport {
+  TimestampMs now = 0;
+  std::string database_path;
+  bool database_exists = false;
+  int schema_version = 0;  // 0: new or empty file (no StalkMarket schema yet)
+  int known_schema_version = 0;
+  std::vector<SeriesStatus> series;
+  std::vector<PositionStatus> positions;
+  std::vector<OrderRecord> open_orders;
+  PnlSummary pnl;
+  std::vector<HaltRecord> halts;
+  std::vector<Heartbeat> heartbeats;
+
+  // False for a missing, new or empty database: the report then says "no data".
+  bool has_data() const { return database_exists && schema_version >= 1; }
+};
+
+// Builds the report as of now_ms. A missing database file is not an error (database_exists =
+// false) and is not created; neither is a new or empty file (schema_version = 0). Fails with
+// kDatabaseError when the file exists but cannot be read (not a database, permissions, corrupt).
+Result<StatusReport> build_status_report(const std::string& database_path, TimestampMs now_ms);
+
+// Human tables with IST times and rupee amounts, ending in a newline.
+std::string format_status_text(const StatusReport& report);
+// One JSON object on one line (no newline): times as ISO 8601 UTC, money in rupees with two
+// decimals, ages in ms. docs/SCHEMA.md ("sm-status --json") lists the fields.
+std::string format_status_json(const StatusReport& report);
+
+}  // namespace sm::store

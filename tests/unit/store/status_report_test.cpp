@@ -1,0 +1,238 @@
+#include "store/status_report.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "temp_database.h"
+
+using sm::Side;
+using sm::store::Database;
+using sm::store::testing::TempDir;
+
+namespace {
+
+// 2024-03-28 15:00 IST
+constexpr sm::TimestampMs kNow = 1711618200000;
+constexpr sm::TimestampMs kMinute = 60000;
+
+sm::Fill fill(std::string trade_id, std::string symbol, Side side, sm::Quantity qty,
+              sm::Paise price, sm::TimestampMs ts, sm::Paise charges = 0) {
+  sm::Fill f;
+  f.ts = ts;
+  f.trade_id = std::move(trade_id);
+  f.strategy = "trend";
+  f.symbol = std::move(symbol);
+  f.side = side;
+  f.qty = qty;
+  f.price = price;
+  f.charges = charges;
+  return f;
+}
+
+sm::Bar bar(std::string symbol, sm::TimestampMs ts, sm::Paise close, int minutes) {
+  sm::Bar b;
+  b.symbol = std::move(symbol);
+  b.ts = ts;
+  b.timeframe = sm::Timeframe{minutes};
+  b.open = b.high = b.low = b.close = close;
+  b.volume = 10;
+  return b;
+}
+
+void populate(Database& db, sm::TimestampMs now) {
+  REQUIRE(sm::store::insert_bars(db, std::vector<sm::Bar>{
+                                         bar("TCS", now - 2 * kMinute, 391000, 1),
+                                         bar("TCS", now - 1 * kMinute, 392050, 1),
+                                         bar("TCS", now - 30 * 60 * kMinute, 390000, 1440),
+                                     })
+              .ok());
+  sm::Tick tick;
+  tick.ts = now - 2000;
+  tick.symbol = "INFY";
+  tick.price = 150000;
+  REQUIRE(sm::store::insert_ticks(db, std::vector<sm::Tick>{tick}).ok());
+  // Yesterday's fill: not today's P&L, but part of the position.
+  REQUIRE(sm::store::insert_fill(db, fill("T0", "TCS", Side::kBuy, 4, 390000, now - 26 * 60 * kMinute)).ok());
+  REQUIRE(sm::store::insert_fill(db, fill("T1", "TCS", Side::kBuy, 6, 390000, now - 60 * kMinute, 550)).ok());
+  REQUIRE(sm::store::insert_fill(db, fill("T2", "TCS", Side::kSell, 4, 393000, now - 30 * kMinute, 200)).ok());
+  // A position in a symbol without market data.
+  REQUIRE(sm::store::insert_fill(db, fill("T3", "WIPRO", Side::kBuy, 1, 50000, now - 10 * kMinute)).ok());
+  sm::OrderIntent intent;
+  intent.ts = now - 5 * kMinute;
+  intent.client_order_id = "open1";
+  intent.strategy = "trend";
+  intent.symbol = "INFY";
+  intent.qty = 5;
+  intent.order_type = sm::OrderType::kLimit;
+  intent.price = 149000;
+  REQUIRE(*sm::store::upsert_order_intent(db, intent));
+  intent.client_order_id = "done1";
+  REQUIRE(*sm::store::upsert_order_intent(db, intent));
+  sm::OrderUpdate done;
+  done.ts = now - 4 * kMinute;
+  done.client_order_id = "done1";
+  done.status = "CANCELLED";
+  REQUIRE(*sm::store::apply_order_update(db, done));
+  sm::Halt halt;
+  halt.ts = now - 10 * kMinute;
+  halt.level = "halt";
+  halt.trigger = "daily_loss_5pct";
+  halt.by = "sm-risk";
+  REQUIRE(sm::store::set_halt(db, halt).ok());
+  halt.trigger = "expired";
+  halt.until = now - kMinute;
+  REQUIRE(sm::store::set_halt(db, halt).ok());
+  sm::Heartbeat hb;
+  hb.ts = now - 30000;
+  hb.component = "sm-ingest";
+  hb.pid = 42;
+  REQUIRE(sm::store::record_heartbeat(db, hb).ok());
+}
+
+}  // namespace
+
+TEST_CASE("status of a missing database says so and does not create it") {
+  TempDir dir;
+  const std::string path = dir.file("var/none.db");
+  auto report = sm::store::build_status_report(path, kNow);
+  REQUIRE(report.ok());
+  CHECK_FALSE(report->database_exists);
+  CHECK_FALSE(report->has_data());
+  CHECK_FALSE(std::filesystem::exists(dir.file("var")));
+  CHECK_THAT(sm::store::format_status_text(*report),
+             Catch::Contains("does not exist") && Catch::Contains("No data."));
+  auto json = nlohmann::json::parse(sm::store::format_status_json(*report));
+  CHECK(json["database"]["exists"] == false);
+  CHECK(json["positions"].empty());
+}
+
+TEST_CASE("status of an empty file reports no schema and leaves the file alone") {
+  TempDir dir;
+  const std::string path = dir.file("empty.db");
+  std::ofstream(path).close();
+  auto report = sm::store::build_status_report(path, kNow);
+  REQUIRE(report.ok());
+  CHECK(report->database_exists);
+  CHECK(report->schema_version == 0);
+  CHECK_THAT(sm::store::format_status_text(*report), Catch::Contains("No data."));
+  CHECK(std::filesystem::file_size(path) == 0);
+}
+
+TEST_CASE("status of a freshly created database shows empty sections") {
+  TempDir dir;
+  const std::string path = dir.file("new.db");
+  REQUIRE(Database::open(path).ok());
+  auto report = sm::store::build_status_report(path, kNow);
+  REQUIRE(report.ok());
+  CHECK(report->has_data());
+  const std::string text = sm::store::format_status_text(*report);
+  CHECK_THAT(text, Catch::Contains("Market data\n  no data") &&
+                       Catch::Contains("Positions\n  none") &&
+                       Catch::Contains("Halts\n  none active"));
+}
+
+TEST_CASE("status of a file that is not a database fails with its path") {
+  TempDir dir;
+  const std::string path = dir.file("junk.db");
+  std::ofstream(path) << std::string(200, 'x');
+  auto report = sm::store::build_status_report(path, kNow);
+  REQUIRE_FALSE(report.ok());
+  CHECK_THAT(report.status().message(), Catch::Contains(path));
+}
+
+TEST_CASE("status reports series, positions, open orders, today's P&L, halts and heartbeats") {
+  TempDir dir;
+  const std::string path = dir.file("stalk.db");
+  {
+    auto db = Database::open(path);
+    REQUIRE(db.ok());
+    populate(*db, kNow);
+  }
+  auto report = sm::store::build_status_report(path, kNow);
+  REQUIRE(report.ok());
+  const sm::store::StatusReport& r = *report;
+
+  REQUIRE(r.series.size() == 3);
+  CHECK(r.series[0].series.symbol == "INFY");
+  CHECK(r.series[0].last_price == 150000);
+  CHECK(r.series[1].series.timeframe == sm::Timeframe{1});
+  CHECK(r.series[1].last_price == 392050);
+
+  REQUIRE(r.positions.size() == 2);
+  const sm::store::PositionStatus& tcs = r.positions[0];
+  CHECK(tcs.position.symbol == "TCS");
+  CHECK(tcs.position.qty == 6);
+  // The 1m bar that ended at now is newer than the daily bar's end.
+  REQUIRE(tcs.last_price.has_value());
+  CHECK(*tcs.last_price == 392050);
+  CHECK(*tcs.unrealised == 6 * 392050 - 6 * 390000);
+  CHECK_FALSE(r.positions[1].last_price.has_value());  // WIPRO has no market data
+
+  REQUIRE(r.open_orders.size() == 1);
+  CHECK(r.open_orders[0].intent.client_order_id == "open1");
+
+  CHECK(r.pnl.ist_date == sm::Date{2024, 3, 28});
+  CHECK(r.pnl.realised == 4 * 3000);  // only today's sell; yesterday's buy realised nothing
+  CHECK(r.pnl.charges == 750);
+  CHECK(r.pnl.unrealised == 6 * 2050);
+  CHECK(r.pnl.net == 12000 - 750 + 12300);
+  CHECK(r.pnl.unpriced_positions == 1);
+
+  REQUIRE(r.halts.size() == 1);  // the expired one is not active
+  CHECK(r.halts[0].trigger == "daily_loss_5pct");
+  REQUIRE(r.heartbeats.size() == 1);
+  CHECK(r.heartbeats[0].component == "sm-ingest");
+
+  const std::string text = sm::store::format_status_text(r);
+  CHECK_THAT(text, Catch::Contains("2024-03-28 15:00:00 IST"));
+  CHECK_THAT(text, Catch::Contains("3920.50"));
+  CHECK_THAT(text, Catch::Contains("daily_loss_5pct"));
+  CHECK_THAT(text, Catch::Contains("30s"));  // heartbeat age
+  CHECK_THAT(text, Catch::Contains("open1"));
+  CHECK_THAT(text, !Catch::Contains("done1"));
+
+  const std::string json_text = sm::store::format_status_json(r);
+  // Money is written with exactly two decimals.
+  CHECK_THAT(json_text, Catch::Contains(R"("average_price":3900.00)") &&
+                            Catch::Contains(R"("net":235.50)") &&
+                            Catch::Contains(R"("price":1490.00)"));
+  auto json = nlohmann::json::parse(json_text);
+  CHECK(json["ts"] == "2024-03-28T09:30:00.000Z");
+  CHECK(json["database"]["has_data"] == true);
+  CHECK(json["market_data"].size() == 3);
+  CHECK(json["positions"][0]["qty"] == 6);
+  CHECK(json["positions"][0]["average_price"] == 3900.0);
+  CHECK(json["positions"][1]["last_price"].is_null());
+  CHECK(json["heartbeats"][0]["age_ms"] == 30000);
+  CHECK(json["halts"][0]["until_ts"].is_null());
+}
+
+TEST_CASE("the sqlite3 views agree with the status report") {
+  TempDir dir;
+  const std::string path = dir.file("stalk.db");
+  // The views use the real clock for "today", so build the data around now.
+  const sm::TimestampMs now = sm::store::wall_clock_ms();
+  auto db = Database::open(path);
+  REQUIRE(db.ok());
+  populate(*db, now);
+  auto report = sm::store::build_status_report(path, now);
+  REQUIRE(report.ok());
+  const bool same_ist_day = sm::ist_date(now) == sm::ist_date(now - 60 * kMinute);
+  auto unrealised = db->prepare("SELECT unrealised, qty, last_price FROM open_positions WHERE symbol = 'TCS'");
+  REQUIRE(unrealised.ok());
+  REQUIRE(*unrealised->step());
+  CHECK(unrealised->column_text(0) == sm::format_rupees(*report->positions[0].unrealised));
+  CHECK(unrealised->column_int64(1) == report->positions[0].position.qty);
+  CHECK(unrealised->column_text(2) == "3920.50");
+  auto unpriced = db->prepare("SELECT last_price IS NULL, unrealised IS NULL FROM open_positions WHERE symbol = 'WIPRO'");
+  REQUIRE(unpriced.ok());
+  REQUIRE(*unpriced->step());
+  CHECK(unpriced->column_int64(0) == 1);
+  CHECK(unpriced->column_int64(1) == 1);
+  CHECK(*db->query_int64("SELECT count(*) FROM open_orders") == 1);
+  if (same_ist_day) {  // near IST midnight the fixture's fills straddle two days
+    CHECK(*db->query_int64("SELECT sum(net_paise) FROM todays_pnl") == report->pnl.net);
+  }
+}
