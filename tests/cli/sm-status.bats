@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# sm-status: reads the database and reports; never creates or changes it.
+
+load common
+
+AT="2024-03-28 15:00"
+
+populate() {
+  sm-test-record --db "$SM_DB" <"$SM_FIXTURES/store/populated.ndjson"
+}
+
+@test "a missing database reports no data, exits 0 and is not created" {
+  run --separate-stderr sm-status --db "$SM_TEST_DIR/var/none.db"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"does not exist"* ]]
+  [[ "$output" == *"No data."* ]]
+  [ ! -e "$SM_TEST_DIR/var" ]
+}
+
+@test "an empty database file (empty input) reports no data and stays empty" {
+  : >"$SM_DB"
+  run --separate-stderr sm-status
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"no StalkMarket schema yet"* ]]
+  [ ! -s "$SM_DB" ]
+}
+
+@test "a populated database shows every section with IST times" {
+  populate
+  run --separate-stderr sm-status --at "$AT"
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  [[ "$output" == *"StalkMarket status at 2024-03-28 15:00:00 IST"* ]]
+  [[ "$output" == *"Database: $SM_DB (schema version 1)"* ]]
+  # Per-symbol last tick and bar with their age.
+  echo "$output" | grep -E '^  INFY +tick +2024-03-28 14:59:58 +1500\.00 +2 +2s$'
+  echo "$output" | grep -E '^  TCS +1m +2024-03-28 14:59:00 +3920\.50 +2 +1m 00s$'
+  # Position 10 bought at 3910, 4 sold at 3930: 6 left, last price 3920.50.
+  echo "$output" | grep -E '^  sma-cross +TCS +6 +3910\.00 +3920\.50 +63\.00 +80\.00 '
+  echo "$output" | grep -E '^  sminfy0001 +240328000000103 +donchian +INFY +BUY +5 +0 +LIMIT +1490\.00 +OPEN '
+  echo "$output" | grep -E '^  total +80\.00 +7\.50 +63\.00 +135\.50$'
+  echo "$output" | grep -E '^  block_entries +manual +2024-03-28 14:00:00 +cleared by a person +pavan +results day$'
+  echo "$output" | grep -E '^  sm-ingest +ok +2024-03-28 14:59:30 +30s +4242 +2 symbols$'
+  # Completed orders are not open.
+  [[ "$output" != *"smtcs0001"* ]]
+}
+
+@test "--json prints one valid JSON object with the same figures" {
+  populate
+  run --separate-stderr sm-status --at "$AT" --json
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  assert_json_lines
+  echo "$output" | jq -e '.ts == "2024-03-28T09:30:00.000Z"'
+  echo "$output" | jq -e '.database.has_data and .database.schema_version == 1'
+  echo "$output" | jq -e '.market_data | length == 3'
+  echo "$output" | jq -e '.positions[0] | .symbol == "TCS" and .qty == 6 and .unrealised == 63'
+  echo "$output" | jq -e '.open_orders | map(.client_order_id) == ["sminfy0001"]'
+  echo "$output" | jq -e '.pnl | .ist_date == "2024-03-28" and .realised == 80 and .net == 135.5'
+  echo "$output" | jq -e '.halts[0] | .level == "block_entries" and .until_ts == null'
+  echo "$output" | jq -e '.heartbeats | map(.component) == ["sm-ingest", "sm-risk"]'
+  # Money keeps two decimals on the wire.
+  [[ "$output" == *'"net":135.50'* ]]
+}
+
+@test "--json on a missing database is valid JSON saying it does not exist" {
+  run --separate-stderr sm-status --db "$SM_TEST_DIR/none.db" --json
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e '.database.exists == false and .database.has_data == false'
+  [ ! -e "$SM_TEST_DIR/none.db" ]
+}
+
+@test "SM_DB chooses the database and --db overrides it" {
+  populate
+  run --separate-stderr sm-status --json
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e --arg db "$SM_DB" '.database.path == $db and .database.has_data'
+  run --separate-stderr sm-status --json --db "$SM_TEST_DIR/other.db"
+  echo "$output" | jq -e '.database.exists == false'
+}
+
+@test "a file that is not a database (malformed input) exits 1 with a JSON error naming it" {
+  printf 'not a database at all, just text %.0s' {1..20} >"$SM_DB"
+  run --separate-stderr sm-status
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e --arg db "$SM_DB" '.level == "error" and .code == "database_error" and (.message | contains($db))'
+}
+
+@test "a bad --at value is a usage error" {
+  run --separate-stderr sm-status --at "yesterday"
+  [ "$status" -eq 2 ]
+  echo "$stderr" | jq -e '.event == "usage_error"'
+}
+
+@test "an unknown flag exits 2 with a JSON error on stderr" {
+  run --separate-stderr sm-status --frobnicate
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.event == "usage_error"'
+}
+
+@test "--help describes the options and exits 0" {
+  run --separate-stderr sm-status --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--json"* ]]
+  [[ "$output" == *"--db"* ]]
+  [[ "$output" == *"--at"* ]]
+}
+
+@test "status leaves a populated database unchanged" {
+  populate
+  before=$(sqlite3 "$SM_DB" 'SELECT count(*) FROM bars; SELECT count(*) FROM fills; PRAGMA user_version;')
+  sum_before=$(sqlite3 "$SM_DB" .dump | sha256sum)
+  sm-status >/dev/null
+  sm-status --json >/dev/null
+  [ "$(sqlite3 "$SM_DB" .dump | sha256sum)" = "$sum_before" ]
+  [ -n "$before" ]
+}
