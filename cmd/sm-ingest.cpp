@@ -27,12 +27,15 @@ int main(int argc, char** argv) {
   app.add_option("--time-label", in.time_label, "intraday stamps mark the bar's start, end, or auto (detect)")
       ->capture_default_str();
   app.add_option("--map", in.maps, "field=column: read field (ts, date, time, symbol, open, high, low, close, "
-                                   "volume, price, qty, series) from a named or 1-based column; repeatable");
+                                   "volume, price, qty, series) from a named or 1-based column; repeatable")
+      ->allow_extra_args(false);
   app.add_option("--series", in.series, "keep rows of these series when the file has a series column; all = every "
                                         "series")
+      ->allow_extra_args(false)
       ->capture_default_str();
   app.add_option("--resample", in.resample, "also make and store bars of this timeframe (1m from ticks, 5m, 15m, "
-                                            "1h, 1d); repeatable");
+                                            "1h, 1d); repeatable")
+      ->allow_extra_args(false);
   app.add_flag("--all-hours", in.all_hours, "use ticks outside 09:15-15:30 IST when making 1-minute bars");
   app.add_flag("--emit", in.emit, "also write the normalised records to stdout as NDJSON");
   app.add_flag("--strict", in.strict, "stop at the first bad row (exit 3)");
@@ -45,7 +48,8 @@ int main(int argc, char** argv) {
   resample->fallthrough();
   resample->add_option("--to", rs.to, "target timeframe: 1m (from ticks), 5m, 15m, 1h, 1d ...")->required();
   resample->add_flag("--from-db", rs.from_db, "read stored bars (or --ticks) instead of stdin");
-  resample->add_option("--symbol", rs.symbols, "with --from-db: only these symbols (repeatable)");
+  resample->add_option("--symbol", rs.symbols, "with --from-db: only these symbols (repeatable)")
+      ->allow_extra_args(false);
   resample->add_option("--source", rs.source, "with --from-db: stored timeframe to read")->capture_default_str();
   resample->add_flag("--ticks", rs.ticks, "with --from-db: read stored ticks");
   resample->add_option("--from", rs.from, "with --from-db: first date or time (IST)");
@@ -57,7 +61,8 @@ int main(int argc, char** argv) {
   sm::ingest::ReplayArgs rp;
   CLI::App* replay = app.add_subcommand("replay", "write stored bars or ticks for a range as NDJSON, paced");
   replay->fallthrough();
-  replay->add_option("--symbol", rp.symbols, "symbols to replay (repeatable); default all");
+  replay->add_option("--symbol", rp.symbols, "symbols to replay (repeatable); default all")
+      ->allow_extra_args(false);
   replay->add_option("--timeframe", rp.timeframe, "bar timeframe to replay")->capture_default_str();
   replay->add_flag("--ticks", rp.ticks, "replay ticks instead of bars");
   replay->add_option("--from", rp.from, "first date or time (IST unless a zone is given)");

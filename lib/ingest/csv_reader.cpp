@@ -154,10 +154,8 @@ Status apply_mapping(const CsvOptions& options, Layout& layout, const std::strin
                                column_name(column), target, layout.width, layout.has_header ? ": " : "",
                                fmt::join(layout.names, ", ")));
     }
-    // One cell feeds one field: a column taken by the mapping is removed from its alias field.
-    for (int& index : layout.index) {
-      if (index == found) index = -1;
-    }
+    // Only the named field moves; one column may feed several fields (open, high, low and close
+    // all from the close of a close-only series).
     layout.index[slot(column)] = found;
   }
   return Status();

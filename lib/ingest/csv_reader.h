@@ -46,6 +46,7 @@ struct CsvOptions {
   // --time-label for intraday bars; kAuto decides from the session's first and last stamps.
   TimeLabel time_label = TimeLabel::kAuto;
   // --map field=column: column is a header name (case and punctuation ignored) or a 1-based index.
+  // Only the named field moves; one column may feed several fields.
   std::vector<std::pair<Column, std::string>> column_map;
   // Rows whose series column is not one of these are skipped (counted, not bad). Empty = keep all.
   std::vector<std::string> series = {"EQ"};

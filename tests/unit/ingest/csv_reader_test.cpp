@@ -262,18 +262,19 @@ TEST_CASE("--map picks other columns by name or 1-based index") {
   result = read_ok(text, options, issues);
   CHECK(result.bars[0].close == rupees("887.9"));
 
-  const std::string headerless = "x,2015-01-01,886.3,892.0,883.65,887.9\n";
-  options.column_map = {*parse_column_mapping("ts=2"), *parse_column_mapping("open=3")};
-  options.symbol = "RELIANCE";
-  options.timeframe = Timeframe{Timeframe::kDailyMinutes};
-  // Six cells default to ts,open,high,low,close,volume; the mapping moves ts and open.
-  options.column_map = {*parse_column_mapping("ts=2"), *parse_column_mapping("open=3"),
-                        *parse_column_mapping("high=4"), *parse_column_mapping("low=5"),
-                        *parse_column_mapping("close=6")};
+  // A headerless close-only series (symbol, date, close) read as flat daily bars.
+  const std::string headerless = "RELIANCE,2015-01-01,887.9\nRELIANCE,2015-01-02,885.55\n";
+  options = CsvOptions{};
+  for (const char* map : {"symbol=1", "ts=2", "open=3", "high=3", "low=3", "close=3"}) {
+    options.column_map.push_back(*parse_column_mapping(map));
+  }
   result = read_ok(headerless, options, issues);
-  REQUIRE(result.bars.size() == 1);
-  CHECK(result.bars[0].volume == 0);
-  CHECK(result.bars[0].close == rupees("887.9"));
+  REQUIRE(result.kind == RecordKind::kBars);
+  REQUIRE(result.bars.size() == 2);
+  CHECK(result.timeframe.is_daily());
+  CHECK(result.bars[1].open == rupees("885.55"));
+  CHECK(result.bars[1].low == rupees("885.55"));
+  CHECK(result.bars[1].volume == 0);
 }
 
 TEST_CASE("mapping errors are usage errors and layout errors name the file") {

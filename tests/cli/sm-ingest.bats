@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# sm-ingest: CSV files and NDJSON stdin into the database, --emit, resample, replay, bad input.
+
+load common
+
+# Succeeds when some JSON line of the file has the event (jq -e alone only looks at the last line).
+has_event() {
+  jq -s -e --arg event "$2" 'any(.[]; .event == $event)' "$1" >/dev/null
+}
+
+# The value of a field of the last stderr line with the given event (stderr in $1).
+event_field() {
+  jq -r --arg event "$2" "select(.event == \$event) | $3" "$1" | tail -1
+}
+
+@test "--help describes the options and exits 0" {
+  run sm-ingest --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--map"* ]]
+  [[ "$output" == *"--time-label"* ]]
+  [[ "$output" == *"replay"* ]]
+}
+
+@test "an unknown flag is a usage error (exit 2) reported as JSON on stderr" {
+  run --separate-stderr sm-ingest --no-such-flag "$SM_SAMPLE/RELIANCE.csv"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" >err
+  has_event err usage_error
+}
+
+@test "bad flag values are usage errors" {
+  run sm-ingest --tz Mars/Olympus "$SM_SAMPLE/RELIANCE.csv"
+  [ "$status" -eq 2 ]
+  run sm-ingest --timeframe 7x "$SM_SAMPLE/RELIANCE.csv"
+  [ "$status" -eq 2 ]
+  run sm-ingest --map nonsense "$SM_SAMPLE/RELIANCE.csv"
+  [ "$status" -eq 2 ]
+  run sm-ingest --map close=NoSuchColumn "$SM_SAMPLE/RELIANCE.csv"
+  [ "$status" -eq 2 ]
+  run sm-ingest replay --speed fast
+  [ "$status" -eq 2 ]
+}
+
+@test "a missing file is a data error (exit 3) naming the file; other files are still loaded" {
+  sm-ingest "$SM_TEST_DIR/nope.csv" "$SM_SAMPLE/TCS.csv" 2>err && status=0 || status=$?
+  [ "$status" -eq 3 ]
+  grep -q 'nope.csv' err
+  has_event err input_unreadable
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where symbol = 'TCS'")" -eq 1444 ]
+}
+
+@test "the three nsepy daily files load completely" {
+  sm-ingest "$SM_SAMPLE/RELIANCE.csv" "$SM_SAMPLE/TCS.csv" "$SM_SAMPLE/WIPRO.csv" 2>err
+  [ "$(event_field err ingest_summary .stored.bars.inserted)" -eq 4332 ]
+  [ "$(event_field err ingest_summary .dropped)" -eq 0 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where symbol = 'WIPRO' and timeframe_minutes = 1440")" -eq 1444 ]
+  # Close, not Last: 2015-01-01 RELIANCE closed at 887.90 (Last 888.00).
+  [ "$(sqlite3 "$SM_DB" "select close_paise from bars where symbol = 'RELIANCE' order by ts_ms limit 1")" -eq 88790 ]
+}
+
+@test "INFY long history: newest-first rows sorted, 14 duplicate dates reported and dropped" {
+  sm-ingest "$SM_SAMPLE/INFY.csv" 2>err
+  [ "$(event_field err ingest_summary .accepted)" -eq 3087 ]
+  [ "$(event_field err ingest_summary .issues.duplicate_timestamp)" -eq 14 ]
+  [ "$(jq -c 'select(.event == "bad_row")' err | wc -l)" -eq 14 ]
+  [ "$(jq -r 'select(.event == "bad_row") | .at' err | grep -c 'INFY.csv:[0-9][0-9]*$')" -eq 14 ]
+  run --separate-stderr sm-ingest replay --symbol INFY --from 2011-06-29 --to 2011-06-29
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .close)" = "2881.75" ]
+}
+
+@test "IBULHSGFIN 1-minute: end-of-minute labels detected and mapped to minute starts" {
+  sm-ingest "$SM_SAMPLE/IBULHSGFIN_1min.csv" 2>err
+  [ "$(event_field err file_ingested .time_label)" = "end" ]
+  [ "$(event_field err ingest_summary .stored.bars.inserted)" -eq 3712 ]
+  run --separate-stderr sm-ingest replay --symbol IBULHSGFIN --timeframe 1m --from "2017-09-26 09:15" --to "2017-09-26 09:16"
+  [ "$(echo "$output" | jq -r .ts)" = "2017-09-26T03:45:00.000Z" ]
+  [ "$(echo "$output" | jq -r .open)" = "1215.95" ]
+}
+
+@test "NIFTY ticks: price-only ticks need --symbol; pre-open values are stored but not made into bars" {
+  run sm-ingest "$SM_SAMPLE/NIFTY_ticks_2022-10-14_0900-0945.csv"
+  [ "$status" -eq 3 ]
+  sm-ingest --symbol NIFTY --resample 1m "$SM_SAMPLE/NIFTY_ticks_2022-10-14_0900-0945.csv" 2>err
+  [ "$(event_field err ingest_summary .stored.ticks.inserted)" -eq 2674 ]
+  [ "$(event_field err ingest_summary .stored.ticks_outside_session)" -gt 800 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where symbol = 'NIFTY' and timeframe_minutes = 1")" -eq 31 ]
+}
+
+@test "re-ingesting the same files adds nothing" {
+  sm-ingest "$SM_SAMPLE/INFY.csv" "$SM_SAMPLE/IBULHSGFIN_1min.csv" --resample 5m 2>/dev/null
+  before=$(sqlite3 "$SM_DB" "select count(*) from bars")
+  sm-ingest "$SM_SAMPLE/INFY.csv" "$SM_SAMPLE/IBULHSGFIN_1min.csv" --resample 5m 2>err
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars")" -eq "$before" ]
+  [ "$(event_field err ingest_summary .stored.bars.inserted)" -eq 0 ]
+  [ "$(event_field err ingest_summary .stored.bars.already_stored)" -eq $((3087 + 3712)) ]
+  [ "$(event_field err ingest_summary .stored.resampled_bars.already_stored)" -eq 749 ]
+}
+
+@test "--emit pipes normalised NDJSON into jq; every stdout line is JSON" {
+  sm-ingest --emit "$SM_SAMPLE/WIPRO.csv" "$SM_SAMPLE/INFY.csv" >out 2>err
+  assert_json_lines out
+  [ "$(jq -r 'select(.type == "bar") | .symbol' out | sort -u | tr '\n' ' ')" = "INFY WIPRO " ]
+  [ "$(sm-ingest --emit --dry-run "$SM_SAMPLE/WIPRO.csv" 2>/dev/null | jq -s 'length')" -eq 1444 ]
+  # A dry run stores nothing.
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where symbol = 'WIPRO'")" -eq 1444 ]
+}
+
+@test "NDJSON bars and ticks on stdin are stored and replayed" {
+  printf '%s\n' \
+    '{"type":"bar","ts":"2024-01-02T03:45:00Z","symbol":"reliance.ns","timeframe":"5m","open":2590,"high":2598.5,"low":2586.1,"close":2597,"volume":100}' \
+    '{"type":"tick","ts":"2024-01-02T03:45:01.250Z","symbol":"NSE:TCS","price":3500.05,"qty":3,"volume":1003}' \
+    | sm-ingest - 2>err
+  [ "$(event_field err ingest_summary .accepted)" -eq 2 ]
+  run --separate-stderr sm-ingest replay --timeframe 5m
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .symbol)" = "RELIANCE" ]
+  run --separate-stderr sm-ingest replay --ticks --symbol tcs
+  [ "$(echo "$output" | jq -r .price)" = "3500.05" ]
+  [ "$(echo "$output" | jq -r .ts)" = "2024-01-02T03:45:01.250Z" ]
+}
+
+@test "malformed NDJSON lines are reported with line numbers; good lines are still stored" {
+  {
+    echo '{"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"TCS","price":3500}'
+    echo 'this is not json'
+    echo '{"type":"tick","ts":"2024-01-02T03:45:01Z","symbol":"TCS","price":{"a":1}}'
+    echo '{"type":"tick","ts":"2024-01-02T03:45:02Z","symbol":7,"price":3501}'
+    echo '{"type":"tick","ts":"2024-01-02T03:45:03Z","symbol":"TCS","price":"NaN"}'
+    echo '{"type":"tick","ts":"2024-01-02T03:45:04Z","symbol":"TCS","price":1e400}'
+    echo '{"type":"tick","ts":"2024-01-02T03:45:05Z","symbol":"TCS","price":123456789012345678901234}'
+    echo '{"type":"tick","ts":"1901-01-02T03:45:06Z","symbol":"TCS","price":3500}'
+    echo '{"type":"bar","ts":"2024-01-02T03:45:00Z","symbol":"TCS","timeframe":"1m","open":10,"high":9,"low":11,"close":10}'
+    echo '{"type":"tick","ts":"2024-01-02T03:45:07Z","symbol":"TCS","price":3502}'
+    printf '{"type":"tick","ts":"2024-01-02T03:45:08Z","symbol":"TCS","pri'
+  } | sm-ingest --stdin 2>err
+  [ "$(event_field err ingest_summary .accepted)" -eq 2 ]
+  [ "$(event_field err ingest_summary .issues.bad_line)" -eq 7 ]
+  [ "$(event_field err ingest_summary .issues.timestamp_out_of_range)" -eq 1 ]
+  [ "$(event_field err ingest_summary .issues.high_below_low)" -eq 1 ]
+  [ "$(jq -r 'select(.event == "bad_row") | .line' err | tr '\n' ' ')" = "2 3 4 5 6 7 8 9 11 " ]
+  [ "$(jq -r 'select(.event == "bad_row" and .line == 3) | .field' err)" = "price" ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from ticks")" -eq 2 ]
+}
+
+@test "empty input is not an error" {
+  run --separate-stderr sm-ingest - </dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ "$(echo "$stderr" | jq -r 'select(.event == "ingest_summary") | .accepted')" -eq 0 ]
+  : >empty.csv
+  run --separate-stderr sm-ingest --emit empty.csv
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "bad CSV rows are reported with file:line and reason; good rows are stored" {
+  cat >bad.csv <<'EOF'
+Date,Symbol,Open,High,Low,Close,Volume
+2020-01-01,ABC,10,11,9,10.5,100
+2020-01-02,ABC,10,9,11,10.5,100
+2020-01-03,ABC,-1,11,9,10.5,100
+2020-01-04,ABC,12,11,9,10.5,100
+2020-01-05,ABC,NaN,11,9,10.5,100
+2020-01-06,ABC,1e99,11,9,10.5,100
+2020-31-07,ABC,10,11,9,10.5,100
+2020-01-08,ABC,10,11,9,10.5,100
+2020-01-08,ABC,10,11,9,10.5,10
+2020-01-09,ABC,10,11
+EOF
+  sm-ingest bad.csv 2>err
+  [ "$(event_field err ingest_summary .accepted)" -eq 3 ]
+  [ "$(event_field err ingest_summary .flagged)" -eq 1 ]
+  [ "$(jq -r 'select(.event == "bad_row") | "\(.at) \(.reason)"' err | sort)" = "$(sort <<'EOF'
+bad.csv:3 high_below_low
+bad.csv:4 non_positive_price
+bad.csv:5 open_close_outside_range
+bad.csv:6 unparsable_number
+bad.csv:7 number_out_of_range
+bad.csv:8 unparsable_timestamp
+bad.csv:10 duplicate_timestamp
+bad.csv:11 wrong_column_count
+EOF
+)" ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars")" -eq 3 ]
+}
+
+@test "--strict stops at the first bad row with exit 3 and stores nothing of that file" {
+  printf 'Date,Symbol,Open,High,Low,Close,Volume\n2020-01-01,ABC,10,11,9,10.5,100\n2020-01-02,ABC,10,9,11,10.5,100\n' >bad.csv
+  run sm-ingest --strict bad.csv
+  [ "$status" -eq 3 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars")" -eq 0 ]
+  run sm-ingest --strict - <<<'{"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"TCS","price":0}'
+  [ "$status" -eq 3 ]
+  # Kept-and-flagged rows (open outside [low, high]) do not stop a strict run.
+  printf 'Date,Symbol,Open,High,Low,Close,Volume\n2020-01-01,ABC,12,11,9,10.5,100\n' >flagged.csv
+  run sm-ingest --strict flagged.csv
+  [ "$status" -eq 0 ]
+}
+
+@test "a file whose columns cannot be understood is a data error" {
+  printf 'Name,Value\nfoo,1\n' >odd.csv
+  run --separate-stderr sm-ingest odd.csv
+  [ "$status" -eq 3 ]
+  echo "$stderr" >err
+  has_event err input_not_understood
+  [[ "$(jq -r 'select(.event == "input_not_understood") | .message' err)" == *odd.csv* ]]
+}
+
+@test "--map and --symbol read other layouts (TradingView export)" {
+  printf 'time,open,high,low,close,Volume\n1704166500,2590,2598.5,2586.1,2597,120345\n1704166800,2597,2599.95,2595,2596.2,45678\n' >tv.csv
+  sm-ingest --symbol NSE:RELIANCE --map close=open tv.csv --emit --dry-run >out 2>err
+  [ "$(jq -s 'length' out)" -eq 2 ]
+  [ "$(head -1 out | jq -r '"\(.symbol) \(.timeframe) \(.ts) \(.close)"')" = "RELIANCE 5m 2024-01-02T03:35:00.000Z 2590" ]
+}
+
+@test "resample turns the 1-minute stream into the pandas reference 5-minute candles" {
+  sm-ingest --emit --dry-run "$SM_SAMPLE/IBULHSGFIN_1min.csv" 2>/dev/null | sm-ingest resample --to 5m >five 2>err
+  assert_json_lines five
+  [ "$(jq -s 'length' five)" -eq 749 ]
+  [ "$(jq -s '[.[] | select(.partial)] | length' five)" -eq 18 ]
+  [ "$(jq -s 'map(.volume) | add' five)" -eq 14495908 ]
+  # Same bars as the reference file (bar start, OHLC to two decimals, volume).
+  jq -r '"\(.ts) \(.open) \(.high) \(.low) \(.close) \(.volume)"' five | while read -r ts o h l c v; do
+    printf '%s %.2f %.2f %.2f %.2f %s\n' "$ts" "$o" "$h" "$l" "$c" "$v"
+  done >ours
+  tail -n +2 "$SM_FIXTURES/ingest/candles_IBULHSGFIN_5min.csv" | while IFS=, read -r start o h l c v n; do
+    printf '%s %.2f %.2f %.2f %.2f %s\n' "$(date -u -d "$start" +%Y-%m-%dT%H:%M:%S.000Z)" "$o" "$h" "$l" "$c" "$v"
+  done >theirs
+  diff ours theirs
+}
+
+@test "resample passes other message types through and can read from the database" {
+  printf '%s\n' '{"type":"heartbeat","ts":"2024-01-02T03:45:00Z","component":"x"}' | sm-ingest resample --to 5m >out 2>/dev/null
+  [ "$(jq -r .type out)" = "heartbeat" ]
+  sm-ingest "$SM_SAMPLE/IBULHSGFIN_1min.csv" 2>/dev/null
+  run --separate-stderr sm-ingest resample --to 15m --from-db --symbol IBULHSGFIN --from 2017-09-29 --until 2017-09-29 --store
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -s '[.[] | select(.partial)] | length')" -eq 6 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where timeframe_minutes = 15")" -eq 25 ]
+}
+
+@test "replay emits a date range in order" {
+  sm-ingest "$SM_SAMPLE/RELIANCE.csv" "$SM_SAMPLE/TCS.csv" 2>/dev/null
+  run --separate-stderr sm-ingest replay --symbol RELIANCE --timeframe 1d --from 2020-01-01 --to 2020-06-30
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  [ "$(echo "$output" | head -1 | jq -r .ts)" = "2020-01-01T03:45:00.000Z" ]
+  [ "$(echo "$output" | tail -1 | jq -r .ts)" = "2020-06-30T03:45:00.000Z" ]
+  [ "$(echo "$output" | jq -s 'map(.ts) == (map(.ts) | sort)')" = "true" ]
+  run --separate-stderr sm-ingest replay --from 2020-01-01 --to 2020-01-31
+  [ "$(echo "$output" | jq -r .symbol | sort -u | tr '\n' ' ')" = "RELIANCE TCS " ]
+}
+
+@test "replay on a database that does not exist is a data error" {
+  run sm-ingest replay --db "$SM_TEST_DIR/none.db"
+  [ "$status" -eq 3 ]
+}
+
+@test "paced replay stops cleanly on SIGTERM" {
+  sm-ingest "$SM_SAMPLE/IBULHSGFIN_1min.csv" 2>/dev/null
+  # Real time: one bar a minute, so it would run for days.
+  sm-ingest replay --symbol IBULHSGFIN --timeframe 1m --speed realtime >out 2>err &
+  pid=$!
+  for _ in $(seq 100); do
+    [ -s out ] && break
+    sleep 0.05
+  done
+  kill -TERM "$pid"
+  wait "$pid" && status=0 || status=$?
+  [ "$status" -eq 0 ]
+  [ "$(wc -l <out)" -eq 1 ]
+  assert_json_lines out
+  [ "$(jq -r 'select(.event == "replay_summary") | .stopped_by_signal' err)" = "true" ]
+}
