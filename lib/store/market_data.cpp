@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -236,47 +237,139 @@ Tick read_tick(const Statement& stmt) {
 }
 }  // namespace
 
-Status for_each_bar(Database& db, const BarQuery& query,
-                    const std::function<bool(const Bar&)>& visit) {
-  // Two statements so each uses its own index: the primary key for one symbol, bars_by_time for all.
-  const std::string sql =
-      query.symbol.empty()
-          ? fmt::format("SELECT {} FROM bars WHERE timeframe_minutes = ?1 AND ts_ms >= ?2 AND "
-                        "ts_ms < ?3 ORDER BY ts_ms, symbol",
-                        kBarColumns)
-          : fmt::format("SELECT {} FROM bars WHERE timeframe_minutes = ?1 AND ts_ms >= ?2 AND "
-                        "ts_ms < ?3 AND symbol = ?4 ORDER BY ts_ms",
-                        kBarColumns);
-  Result<Statement> stmt = db.prepare(sql);
+namespace {
+
+// Rows of several per-symbol cursors, each already in time order, merged into (ts, symbol) order.
+// All-symbol reads go through this instead of a time index on the big tables: a second index
+// would roughly halve insert speed, and each per-symbol cursor is a primary-key range scan.
+template <typename Row>
+class MergedCursors {
+ public:
+  using Read = Row (*)(const Statement&);
+  MergedCursors(std::vector<Statement> cursors, Read read)
+      : cursors_(std::move(cursors)), read_(read), current_(cursors_.size()) {}
+
+  Status run(const std::function<bool(const Row&)>& visit) {
+    for (size_t i = 0; i < cursors_.size(); ++i) SM_RETURN_IF_ERROR(advance(i));
+    while (!heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), later);
+      const size_t index = heap_.back().cursor;
+      heap_.pop_back();
+      if (!visit(current_[index])) return Status();
+      SM_RETURN_IF_ERROR(advance(index));
+    }
+    return Status();
+  }
+
+ private:
+  struct Entry {
+    TimestampMs ts;
+    const std::string* symbol;
+    size_t cursor;
+  };
+  static bool later(const Entry& a, const Entry& b) {
+    if (a.ts != b.ts) return a.ts > b.ts;
+    return *a.symbol > *b.symbol;
+  }
+  Status advance(size_t index) {
+    Result<bool> row = cursors_[index].step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status();
+    current_[index] = read_(cursors_[index]);
+    heap_.push_back(Entry{current_[index].ts, &current_[index].symbol, index});
+    std::push_heap(heap_.begin(), heap_.end(), later);
+    return Status();
+  }
+
+  std::vector<Statement> cursors_;
+  Read read_;
+  std::vector<Row> current_;
+  std::vector<Entry> heap_;
+};
+
+// Symbols whose series of this kind/timeframe overlaps [from, to), from the market_series summary.
+Result<std::vector<std::string>> symbols_in_range(Database& db, std::string_view kind,
+                                                  int timeframe_minutes, TimestampMs from,
+                                                  TimestampMs to) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT symbol FROM market_series WHERE kind = ?1 AND timeframe_minutes = ?2 "
+      "AND last_ts_ms >= ?3 AND first_ts_ms < ?4 ORDER BY symbol");
   if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(query.timeframe.minutes, query.from, query.to);
-  if (!query.symbol.empty()) stmt->bind(4, query.symbol);
+  stmt->bind_all(kind, timeframe_minutes, from, to);
+  std::vector<std::string> symbols;
   while (true) {
     Result<bool> row = stmt->step();
     if (!row.ok()) return row.status();
-    if (!*row) return Status();
-    if (!visit(read_bar(*stmt))) return Status();
+    if (!*row) return symbols;
+    symbols.push_back(stmt->column_text(0));
   }
+}
+
+template <typename Row>
+Status scan(Database& db, const std::vector<std::string>& symbols, std::string_view sql,
+            const std::function<void(Statement&, const std::string&)>& bind,
+            Row (*read)(const Statement&), const std::function<bool(const Row&)>& visit) {
+  std::vector<Statement> cursors;
+  cursors.reserve(symbols.size());
+  for (const std::string& symbol : symbols) {
+    Result<Statement> stmt = db.prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    bind(*stmt, symbol);
+    cursors.push_back(std::move(*stmt));
+  }
+  if (cursors.size() == 1) {  // the common one-symbol case needs no merge
+    while (true) {
+      Result<bool> row = cursors[0].step();
+      if (!row.ok()) return row.status();
+      if (!*row || !visit(read(cursors[0]))) return Status();
+    }
+  }
+  return MergedCursors<Row>(std::move(cursors), read).run(visit);
+}
+
+}  // namespace
+
+Status for_each_bar(Database& db, const BarQuery& query,
+                    const std::function<bool(const Bar&)>& visit) {
+  std::vector<std::string> symbols;
+  if (query.symbol.empty()) {
+    Result<std::vector<std::string>> found =
+        symbols_in_range(db, "bar", query.timeframe.minutes, query.from, query.to);
+    if (!found.ok()) return found.status();
+    symbols = std::move(*found);
+  } else {
+    symbols.push_back(query.symbol);
+  }
+  const std::string sql =
+      fmt::format("SELECT {} FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 AND "
+                  "ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms",
+                  kBarColumns);
+  return scan<Bar>(
+      db, symbols, sql,
+      [&](Statement& stmt, const std::string& symbol) {
+        stmt.bind_all(symbol, query.timeframe.minutes, query.from, query.to);
+      },
+      read_bar, visit);
 }
 
 Status for_each_tick(Database& db, const TickQuery& query,
                      const std::function<bool(const Tick&)>& visit) {
-  const std::string_view sql =
-      query.symbol.empty()
-          ? "SELECT symbol, ts_ms, price_paise, qty, volume FROM ticks "
-            "WHERE ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, symbol, id"
-          : "SELECT symbol, ts_ms, price_paise, qty, volume FROM ticks "
-            "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND symbol = ?3 ORDER BY ts_ms, id";
-  Result<Statement> stmt = db.prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(query.from, query.to);
-  if (!query.symbol.empty()) stmt->bind(3, query.symbol);
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status();
-    if (!visit(read_tick(*stmt))) return Status();
+  std::vector<std::string> symbols;
+  if (query.symbol.empty()) {
+    Result<std::vector<std::string>> found = symbols_in_range(db, "tick", 0, query.from, query.to);
+    if (!found.ok()) return found.status();
+    symbols = std::move(*found);
+  } else {
+    symbols.push_back(query.symbol);
   }
+  return scan<Tick>(
+      db, symbols,
+      "SELECT symbol, ts_ms, price_paise, qty, volume FROM ticks "
+      "WHERE symbol = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms, id",
+      [&](Statement& stmt, const std::string& symbol) {
+        stmt.bind_all(symbol, query.from, query.to);
+      },
+      read_tick, visit);
 }
 
 Result<std::optional<Bar>> last_bar(Database& db, const std::string& symbol, Timeframe timeframe) {

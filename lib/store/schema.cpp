@@ -32,7 +32,6 @@ CREATE TABLE ticks (
   seq INTEGER NOT NULL DEFAULT 0 CHECK (seq >= 0)
 ) STRICT;
 CREATE UNIQUE INDEX ticks_natural_key ON ticks (symbol, ts_ms, price_paise, qty, volume, seq);
-CREATE INDEX ticks_by_time ON ticks (ts_ms);
 
 CREATE TABLE bars (
   symbol TEXT NOT NULL,
@@ -46,7 +45,6 @@ CREATE TABLE bars (
   partial INTEGER NOT NULL DEFAULT 0 CHECK (partial IN (0, 1)),
   PRIMARY KEY (symbol, timeframe_minutes, ts_ms)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX bars_by_time ON bars (timeframe_minutes, ts_ms, symbol);
 
 CREATE TABLE market_series (
   symbol TEXT NOT NULL,

@@ -1,6 +1,7 @@
 #include "store/market_data.h"
 
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include "temp_database.h"
 
@@ -252,4 +253,56 @@ TEST_CASE("market data inserts join a caller's transaction") {
   }  // rolled back
   CHECK(*db->query_int64("SELECT count(*) FROM bars") == 0);
   CHECK(*db->query_int64("SELECT count(*) FROM market_series") == 0);
+}
+
+TEST_CASE("all-symbol reads merge every symbol into ts then symbol order within the range") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  const std::vector<std::string> symbols = {"WIPRO", "INFY", "TCS", "HDFCBANK", "RELIANCE"};
+  std::vector<Bar> bars;
+  std::vector<Tick> ticks;
+  for (size_t s = 0; s < symbols.size(); ++s) {
+    // Different symbols cover different, overlapping stretches of time.
+    for (int i = 0; i < 20; ++i) {
+      const sm::TimestampMs ts = kT0 + (static_cast<int>(s) * 3 + i) * 60000;
+      bars.push_back(make_bar(symbols[s], ts, 1000 + i));
+      ticks.push_back(make_tick(symbols[s], ts, 1000 + i, 1, i));
+      ticks.push_back(make_tick(symbols[s], ts, 900 + i, 1, i + 1000));  // same ts, later
+    }
+  }
+  REQUIRE(sm::store::insert_bars(*db, bars).ok());
+  REQUIRE(sm::store::insert_ticks(*db, ticks).ok());
+
+  sm::store::BarQuery query;
+  query.from = kT0 + 10 * 60000;
+  query.to = kT0 + 25 * 60000;
+  auto got = read_bars(*db, query);
+  size_t expected = 0;
+  for (const Bar& bar : bars) expected += bar.ts >= query.from && bar.ts < query.to ? 1 : 0;
+  REQUIRE(got.size() == expected);
+  for (size_t i = 1; i < got.size(); ++i) {
+    INFO(i);
+    CHECK(std::tie(got[i - 1].ts, got[i - 1].symbol) < std::tie(got[i].ts, got[i].symbol));
+  }
+  CHECK(got.front().ts == query.from);
+
+  sm::store::TickQuery tick_query;
+  tick_query.from = query.from;
+  tick_query.to = query.to;
+  auto got_ticks = read_ticks(*db, tick_query);
+  REQUIRE(got_ticks.size() == 2 * expected);
+  for (size_t i = 1; i < got_ticks.size(); ++i) {
+    const Tick& a = got_ticks[i - 1];
+    const Tick& b = got_ticks[i];
+    CHECK(std::tie(a.ts, a.symbol) <= std::tie(b.ts, b.symbol));
+    if (a.ts == b.ts && a.symbol == b.symbol) CHECK(a.volume < b.volume);  // arrival order
+  }
+
+  int visited = 0;
+  REQUIRE(sm::store::for_each_tick(*db, tick_query, [&](const Tick&) { return ++visited < 7; }).ok());
+  CHECK(visited == 7);
+  query.from = kT0 + 1000 * 60000;  // after everything
+  query.to = kT0 + 2000 * 60000;
+  CHECK(read_bars(*db, query).empty());
 }
