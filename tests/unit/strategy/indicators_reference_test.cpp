@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "strategy/indicator_columns.h"
 #include "strategy/indicators.h"
 #include "test_data.h"
 
@@ -61,34 +62,37 @@ struct IndicatorSet {
   }
 };
 
+// Through IndicatorColumns, the way research output is produced: the column names are the
+// reference file's own.
 void check_against_reference(const std::string& symbol) {
   auto bars = testing::load_daily_bars(fixture_path("data/daily/" + symbol + ".csv"));
   auto reference = testing::read_csv(fixture_path("reference/indicators_" + symbol + ".csv"));
   REQUIRE(bars.size() == reference.rows.size());
 
-  const std::vector<std::string> columns{"sma_20",
-                                         "ema_20",
-                                         "rsi_14",
-                                         "atr_14",
-                                         "macd_12_26_9",
-                                         "macd_signal_12_26_9",
-                                         "macd_hist_12_26_9",
-                                         "bb_upper_20_2",
-                                         "bb_middle_20_2",
-                                         "bb_lower_20_2"};
+  const std::vector<std::string> specs{"sma:20", "ema:20",       "rsi:14",
+                                       "atr:14", "macd:12,26,9", "bbands:20,2"};
+  auto columns = IndicatorColumns::make(specs);
+  REQUIRE(columns.ok());
+  const std::vector<std::string>& names = columns->names();
+  // Every indicator column of the reference file, in its order.
+  const std::vector<std::string> expected_names(reference.header.begin() + 5,
+                                                reference.header.end());
+  REQUIRE(names == expected_names);
+
   std::map<std::string, double> max_difference;
   std::map<std::string, int> first_defined;
-  IndicatorSet indicators;
+  std::vector<std::optional<double>> values;
   const std::size_t date_column = reference.column("date");
   const std::size_t close_column = reference.column("close");
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const auto& row = reference.rows[i];
     REQUIRE(format_date(ist_date(bars[i].ts)) == row[date_column]);
     REQUIRE(std::fabs(to_rupees(bars[i].close) - std::stod(row[close_column])) < 1e-9);
-    auto values = indicators.update(bars[i]);
-    for (const auto& name : columns) {
+    columns->update(bars[i], values);
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      const std::string& name = names[c];
       const std::string& cell = row[reference.column(name)];
-      const std::optional<double>& ours = values.at(name);
+      const std::optional<double>& ours = values[c];
       INFO(symbol << " row " << i << " (" << row[date_column] << ") " << name);
       REQUIRE(ours.has_value() == !cell.empty());
       if (!ours) continue;

@@ -7,7 +7,9 @@
 #include <random>
 #include <vector>
 
+#include "strategy/indicator_columns.h"
 #include "strategy/indicators.h"
+#include "test_data.h"
 
 using namespace sm;
 using namespace sm::strategy;
@@ -221,4 +223,41 @@ TEST_CASE("an indicator refuses state saved with other parameters or malformed",
                   .restore(nlohmann::json::parse(
                       R"({"period":3,"count":4,"candidates":[[3,1.0],[2,5.0]]})"))
                   .ok());
+}
+
+TEST_CASE("indicator columns are named like the reference files", "[indicators][columns]") {
+  std::vector<std::string> specs{
+      "sma:5",           "rsi", "macd", "bbands:10,2.5,1.5", "bbands", "highest:3",
+      "lowest_before:2", "vwap"};
+  auto columns = sm::strategy::IndicatorColumns::make(specs);
+  REQUIRE(columns.ok());
+  CHECK(columns->names() ==
+        std::vector<std::string>{"sma_5", "rsi_14", "macd_12_26_9", "macd_signal_12_26_9",
+                                 "macd_hist_12_26_9", "bb_upper_10_2.5_1.5", "bb_middle_10_2.5_1.5",
+                                 "bb_lower_10_2.5_1.5", "bb_upper_20_2", "bb_middle_20_2",
+                                 "bb_lower_20_2", "highest_3", "lowest_before_2", "vwap"});
+  std::vector<std::optional<double>> row;
+  columns->update(testing::make_bar(0, 100, 100, 100, 100), row);
+  REQUIRE(row.size() == columns->names().size());
+  CHECK_FALSE(row[0]);         // sma_5 needs 5 bars
+  CHECK(row.back() == 100.0);  // vwap of one bar: its typical price
+}
+
+TEST_CASE("a bad indicator spec is an error naming it", "[indicators][columns]") {
+  auto error_of = [](const char* spec) {
+    std::vector<std::string> specs(1, spec);
+    auto made = sm::strategy::IndicatorColumns::make(specs);
+    REQUIRE_FALSE(made.ok());
+    CHECK(made.status().code() == ErrorCode::kInvalidArgument);
+    return made.status().message();
+  };
+  CHECK_THAT(error_of("smaa:20"), Catch::Contains("'smaa:20'") && Catch::Contains("unknown"));
+  CHECK_THAT(error_of("sma"), Catch::Contains("needs a period"));
+  CHECK_THAT(error_of("sma:0"), Catch::Contains("[1, 100000]"));
+  CHECK_THAT(error_of("sma:2.5"), Catch::Contains("integer"));
+  CHECK_THAT(error_of("sma:x"), Catch::Contains("'x' is not a number"));
+  CHECK_THAT(error_of("sma:20,3"), Catch::Contains("at most 1"));
+  CHECK_THAT(error_of("rsi:1"), Catch::Contains("[2, 100000]"));
+  CHECK_THAT(error_of("bbands:20,-2"), Catch::Contains("deviations"));
+  CHECK_THAT(error_of("vwap:3"), Catch::Contains("at most 0"));
 }
