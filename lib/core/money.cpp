@@ -13,7 +13,7 @@ Status parse_failure(std::string_view text, std::string_view why) {
 
 }  // namespace
 
-Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
+Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Rounding rounding) {
   const std::string_view original = text;
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
@@ -70,8 +70,8 @@ Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
   }
   if (digits.empty()) return Paise{0};
 
-  // Scale to paise: value_in_paise = digits * 10^(exponent + 2).
-  int scale = exponent + 2;
+  // Scale to the unit: value = digits * 10^(exponent + decimals).
+  int scale = exponent + decimals;
   // Drop trailing zeros that fall below a paisa.
   while (scale < 0 && !digits.empty() && digits.back() == '0') {
     digits.pop_back();
@@ -98,7 +98,8 @@ Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
 
   if (!dropped.empty()) {
     if (rounding == Rounding::kExact) {
-      return parse_failure(original, "more than two decimal places");
+      return parse_failure(original, decimals == 2 ? "more than two decimal places"
+                                                  : fmt::format("more than {} decimal places", decimals));
     }
     const bool above_half = dropped[0] > '5' ||
                             (dropped[0] == '5' && dropped.find_first_not_of('0', 1) != std::string::npos);
@@ -107,8 +108,15 @@ Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
       ++magnitude;
     }
   }
-  if (magnitude > kMaxAbsPaise) return parse_failure(original, "too large");
   return negative ? -magnitude : magnitude;
+}
+
+Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
+  Result<std::int64_t> paise = parse_fixed_point(text, 2, rounding);
+  if (paise.ok() && (*paise > kMaxAbsPaise || *paise < -kMaxAbsPaise)) {
+    return parse_failure(text, "too large");
+  }
+  return paise;
 }
 
 std::string format_rupees(Paise amount) {

@@ -29,6 +29,11 @@ enum class Rounding {
 // under kExact, or a magnitude above kMaxAbsPaise.
 Result<Paise> parse_rupees(std::string_view text, Rounding rounding = Rounding::kExact);
 
+// The general form: parses a decimal into an integer count of 10^-decimals units, e.g. with
+// decimals = 7 "0.00307" -> 30700. Fails on magnitudes of 10^18 units or more.
+Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals,
+                                       Rounding rounding = Rounding::kExact);
+
 // Formats paise as a rupee decimal with exactly two decimals: 123450 -> "1234.50", -5 -> "-0.05".
 std::string format_rupees(Paise amount);
 
