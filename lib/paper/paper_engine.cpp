@@ -1,0 +1,998 @@
+#include "paper/paper_engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "broker/kite_errors.h"
+#include "broker/kite_json.h"
+
+namespace sm::paper {
+
+using broker::BrokerError;
+using broker::BrokerResult;
+using broker::Order;
+using broker::Trade;
+using nlohmann::json;
+
+namespace {
+
+BrokerError kite_error(std::string_view error_type, std::string message, int http_status = 0) {
+  BrokerError e;
+  e.error_type = std::string(error_type);
+  e.http_status = http_status > 0 ? http_status : broker::http_status_for(error_type);
+  e.message = std::move(message);
+  e.code = broker::error_code_for(e.error_type, e.http_status);
+  return e;
+}
+
+BrokerError input_error(std::string message) { return kite_error("InputException", std::move(message)); }
+
+BrokerError storage_error(const Status& status) {
+  BrokerError e = kite_error("GeneralException", "paper broker could not save its state: " + status.message(), 500);
+  e.code = ErrorCode::kDatabaseError;
+  return e;
+}
+
+BrokerError order_not_found(std::string_view order_id) {
+  return kite_error("GeneralException", fmt::format("Couldn't find order {}", order_id), 404);
+}
+
+// GCC/Clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+__extension__ using Int128 = __int128;
+
+// a * b / d without int64 overflow in the product, truncating toward zero. REQUIRES: d > 0.
+std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t d) {
+  return static_cast<std::int64_t>(static_cast<Int128>(a) * b / d);
+}
+
+// a / b rounded half-even. REQUIRES: b > 0.
+std::int64_t div_round(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  std::int64_t r = a % b;
+  if (r < 0) {
+    r += b;
+    --q;
+  }
+  if (2 * r > b || (2 * r == b && q % 2 != 0)) ++q;
+  return q;
+}
+
+// An open position under the average-cost method: qty signed (short < 0), cost = the cost of the
+// open quantity (always >= 0), realised = P&L of everything closed so far.
+struct Running {
+  Quantity qty = 0;
+  Paise cost = 0;
+  Paise realised = 0;
+
+  void apply(Side side, Quantity q, Paise price) {
+    const Quantity signed_q = side == Side::kBuy ? q : -q;
+    if (qty == 0 || (qty > 0) == (signed_q > 0)) {
+      qty += signed_q;
+      cost += price * q;
+      return;
+    }
+    const Quantity open = qty > 0 ? qty : -qty;
+    const Quantity close = std::min(q, open);
+    const Paise removed = mul_div(cost, close, open);
+    realised += side == Side::kSell ? close * price - removed : removed - close * price;
+    cost -= removed;
+    qty += side == Side::kBuy ? close : -close;
+    const Quantity rest = q - close;
+    if (rest > 0) {
+      qty = side == Side::kBuy ? rest : -rest;
+      cost = rest * price;
+    }
+  }
+  Paise average() const { return qty == 0 ? 0 : div_round(cost, qty > 0 ? qty : -qty); }
+};
+
+struct Fold {
+  std::string exchange;
+  std::string symbol;
+  std::string product;
+  std::int64_t token = 0;
+  Running prior;  // trades before today
+  Running all;
+  bool today = false;
+  Quantity day_buy_qty = 0;
+  Quantity day_sell_qty = 0;
+  Paise day_buy_value = 0;
+  Paise day_sell_value = 0;
+};
+
+bool is_open_status(std::string_view status) {
+  return status == broker::kStatusOpen || status == broker::kStatusTriggerPending;
+}
+
+std::string hhmmss(TimestampMs ts) { return broker::format_kite_timestamp(ts).substr(11); }
+
+Result<OrderType> type_of(const Order& o) { return parse_order_type(o.order_type); }
+
+}  // namespace
+
+struct PaperEngine::State {
+  std::vector<StoredOrder> orders;  // by seq
+  std::map<std::string, size_t, std::less<>> by_id;
+  std::vector<StoredTrade> trades;
+  std::vector<CashEntry> cash;
+  std::map<std::string, broker::Instrument, std::less<>> instruments;  // "NSE:INFY"
+  std::int64_t next_order_seq = 1;
+  std::int64_t next_trade_seq = 1;
+  std::int64_t next_cash_seq = 1;
+
+  void apply(Batch& batch) {
+    for (StoredOrder& o : batch.orders) {
+      auto it = by_id.find(o.order.order_id);
+      if (it == by_id.end()) {
+        by_id.emplace(o.order.order_id, orders.size());
+        next_order_seq = std::max(next_order_seq, o.seq + 1);
+        orders.push_back(std::move(o));
+      } else {
+        StoredOrder& existing = orders[it->second];
+        existing.order = std::move(o.order);
+        existing.modifications = o.modifications;
+        for (Order& h : o.history) existing.history.push_back(std::move(h));
+      }
+    }
+    for (StoredTrade& t : batch.trades) {
+      next_trade_seq = std::max(next_trade_seq, t.seq + 1);
+      trades.push_back(std::move(t));
+    }
+    for (CashEntry& c : batch.cash) {
+      next_cash_seq = std::max(next_cash_seq, c.seq + 1);
+      cash.push_back(std::move(c));
+    }
+  }
+};
+
+namespace {
+
+// Appends the order's new state to its history (in the batch copy).
+void transition(StoredOrder& so, std::string_view status, TimestampMs now) {
+  so.order.status = std::string(status);
+  if (!so.order.exchange_order_id.empty()) so.order.exchange_update_timestamp = now;
+  so.history.push_back(so.order);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PaperEngine>> PaperEngine::open(const std::string& state_path, EngineOptions options,
+                                                       const time::Clock& clock, const PriceSource& prices,
+                                                       const costs::CostModel& costs) {
+  Result<std::unique_ptr<PaperStore>> store = PaperStore::open(state_path);
+  if (!store.ok()) return store.status();
+  Result<PaperStore::Snapshot> snapshot = store.value()->load();
+  if (!snapshot.ok()) return snapshot.status();
+  std::unique_ptr<PaperEngine> engine(
+      new PaperEngine(std::move(options), clock, prices, costs, std::move(store.value())));
+  Batch loaded;
+  loaded.orders = std::move(snapshot->orders);
+  loaded.trades = std::move(snapshot->trades);
+  loaded.cash = std::move(snapshot->cash);
+  const bool fresh = loaded.cash.empty() && loaded.orders.empty();
+  engine->state_->apply(loaded);
+  if (fresh && engine->options_.initial_cash != 0) {
+    SM_RETURN_IF_ERROR(engine->add_funds(engine->options_.initial_cash, "opening balance"));
+  }
+  return engine;
+}
+
+PaperEngine::PaperEngine(EngineOptions options, const time::Clock& clock, const PriceSource& prices,
+                         const costs::CostModel& costs, std::unique_ptr<PaperStore> store)
+    : options_(std::move(options)),
+      clock_(clock),
+      prices_(prices),
+      costs_(costs),
+      store_(std::move(store)),
+      state_(std::make_unique<State>()),
+      session_([](TimestampMs) -> Result<bool> { return true; }) {}
+
+PaperEngine::~PaperEngine() = default;
+
+void PaperEngine::set_session_predicate(SessionPredicate predicate) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  session_ = std::move(predicate);
+}
+
+void PaperEngine::set_instruments(std::vector<broker::Instrument> instruments) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  state_->instruments.clear();
+  for (broker::Instrument& i : instruments) {
+    state_->instruments.insert_or_assign(broker::instrument_key(i.exchange, i.tradingsymbol), std::move(i));
+  }
+}
+
+std::vector<broker::Instrument> PaperEngine::instruments() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<broker::Instrument> out;
+  for (const auto& [key, i] : state_->instruments) out.push_back(i);
+  return out;
+}
+
+std::int64_t PaperEngine::instrument_token(std::string_view exchange, std::string_view symbol) const {
+  auto it = state_->instruments.find(broker::instrument_key(exchange, symbol));
+  if (it != state_->instruments.end()) return it->second.instrument_token;
+  // A stable made-up token: FNV-1a of the key in the upper bits, Kite's segment id in the low byte.
+  std::uint32_t hash = 2166136261u;
+  for (char c : broker::instrument_key(exchange, symbol)) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  }
+  const std::int64_t segment = exchange == "BSE" ? 4 : 1;
+  return (static_cast<std::int64_t>(hash & 0xFFFFFF) << 8) | segment;
+}
+
+namespace {
+
+Paise tick_for(const std::map<std::string, broker::Instrument, std::less<>>& instruments,
+               std::string_view exchange, std::string_view symbol, Paise price) {
+  auto it = instruments.find(broker::instrument_key(exchange, symbol));
+  if (it != instruments.end() && it->second.tick_size > 0) return it->second.tick_size;
+  return nse_tick_for(price);
+}
+
+struct Band {
+  Paise lower = 0;
+  Paise upper = 0;
+  bool known() const { return lower > 0 && upper > 0; }
+};
+
+Band band_for(const MarketPrice& m, std::int64_t band_bps, Paise tick) {
+  if (m.lower_circuit > 0 && m.upper_circuit > 0) return Band{m.lower_circuit, m.upper_circuit};
+  if (band_bps <= 0 || m.previous_close <= 0) return Band{};
+  const Paise lower = mul_div(m.previous_close, 10000 - band_bps, 10000);
+  const Paise upper = mul_div(m.previous_close, 10000 + band_bps, 10000);
+  return Band{round_to_tick(lower, tick, TickRounding::kUp), round_to_tick(upper, tick, TickRounding::kDown)};
+}
+
+}  // namespace
+
+// Everything below runs with mutex_ held.
+namespace {
+
+struct Books {
+  std::map<std::string, Fold> folds;  // "EXCHANGE:SYMBOL:PRODUCT"
+  Paise cash = 0;
+  Paise mis_margin = 0;
+};
+
+Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash, Date today,
+                    std::int64_t mis_margin_bps) {
+  Books books;
+  for (const CashEntry& c : cash) books.cash += c.amount;
+  for (const StoredTrade& st : trades) {
+    const Trade& t = st.trade;
+    Fold& f = books.folds[fmt::format("{}:{}:{}", t.exchange, t.tradingsymbol, t.product)];
+    f.exchange = t.exchange;
+    f.symbol = t.tradingsymbol;
+    f.product = t.product;
+    f.token = t.instrument_token;
+    const Paise value = t.average_price * t.quantity;
+    if (ist_date(t.fill_timestamp) < today) {
+      f.prior.apply(t.side, t.quantity, t.average_price);
+    } else {
+      f.today = true;
+      (t.side == Side::kBuy ? f.day_buy_qty : f.day_sell_qty) += t.quantity;
+      (t.side == Side::kBuy ? f.day_buy_value : f.day_sell_value) += value;
+    }
+    const Paise realised_before = f.all.realised;
+    f.all.apply(t.side, t.quantity, t.average_price);
+    books.cash -= st.charges;
+    if (t.product == "CNC") {
+      books.cash += t.side == Side::kSell ? value : -value;
+    } else {
+      books.cash += f.all.realised - realised_before;
+    }
+  }
+  for (const auto& [key, f] : books.folds) {
+    if (f.product != "CNC") books.mis_margin += mul_div(f.all.cost, mis_margin_bps, 10000);
+  }
+  return books;
+}
+
+}  // namespace
+
+namespace {
+
+// The price an order's margin is reckoned at: its limit, its trigger, or the market.
+Paise reckoning_price(const Order& o, OrderType type, Paise last) {
+  if (type == OrderType::kLimit || type == OrderType::kStopLoss) return o.price;
+  if (type == OrderType::kStopLossMarket) return std::max(o.trigger_price, last);
+  return last;
+}
+
+}  // namespace
+
+// Margin an order needs while open. A CNC sell needs holdings, not cash; an MIS order against the
+// current MIS position reduces it and needs nothing.
+static Paise order_margin(const Order& o, const Books& books, Paise last, std::int64_t mis_margin_bps) {
+  Result<OrderType> type = type_of(o);
+  if (!type.ok()) return 0;
+  const Paise price = reckoning_price(o, *type, last);
+  const Quantity qty = o.pending_quantity;
+  if (o.product == "CNC") return o.side == Side::kBuy ? price * qty : 0;
+  auto it = books.folds.find(fmt::format("{}:{}:{}", o.exchange, o.tradingsymbol, o.product));
+  if (it != books.folds.end()) {
+    const Quantity position = it->second.all.qty;
+    const bool reduces = (o.side == Side::kSell && position > 0) || (o.side == Side::kBuy && position < 0);
+    if (reduces && qty <= (position > 0 ? position : -position)) return 0;
+  }
+  return mul_div(price * qty, mis_margin_bps, 10000);
+}
+
+namespace {
+
+struct Funds {
+  Books books;
+  Paise blocked = 0;
+  Paise available() const { return books.cash - books.mis_margin - blocked; }
+};
+
+}  // namespace
+
+static Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
+                           const std::vector<CashEntry>& cash, Date today, std::int64_t bps,
+                           const PriceSource& prices, std::string_view skip_order_id = {}) {
+  Funds funds;
+  funds.books = compute_books(trades, cash, today, bps);
+  for (const StoredOrder& so : orders) {
+    const Order& o = so.order;
+    if (!is_open_status(o.status) || o.order_id == skip_order_id) continue;
+    std::optional<MarketPrice> m = prices.latest(o.exchange, o.tradingsymbol);
+    funds.blocked += order_margin(o, funds.books, m ? m->last : 0, bps);
+  }
+  return funds;
+}
+
+Paise PaperEngine::cash() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return compute_books(state_->trades, state_->cash, ist_date(clock_.now_ms()), options_.mis_margin_bps).cash;
+}
+
+Paise PaperEngine::available_margin() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return compute_funds(state_->orders, state_->trades, state_->cash, ist_date(clock_.now_ms()),
+                       options_.mis_margin_bps, prices_)
+      .available();
+}
+
+Status PaperEngine::add_funds(Paise amount, std::string reason) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Batch batch;
+  batch.cash.push_back(CashEntry{state_->next_cash_seq, clock_.now_ms(), amount, std::move(reason)});
+  SM_RETURN_IF_ERROR(store_->commit(batch));
+  state_->apply(batch);
+  return Status();
+}
+
+// The fill of a whole order at price, added to the batch. Fails only if the cost model does.
+static Status fill_order(StoredOrder& so, Paise price, TimestampMs now, const costs::CostModel& costs,
+                         const std::vector<StoredTrade>& trades, Batch& batch, std::int64_t trade_seq) {
+  Order& o = so.order;
+  costs::TradeLeg leg;
+  leg.trade_date = ist_date(now);
+  leg.product = o.product == "MIS" ? Product::kIntraday : Product::kDelivery;
+  leg.side = o.side;
+  leg.price = price;
+  leg.qty = o.pending_quantity;
+  if (o.product == "CNC" && o.side == Side::kSell) {
+    auto earlier_sell = [&](const StoredTrade& t) {
+      return t.trade.tradingsymbol == o.tradingsymbol && t.trade.exchange == o.exchange && t.trade.product == "CNC" &&
+             t.trade.side == Side::kSell && ist_date(t.trade.fill_timestamp) == leg.trade_date;
+    };
+    leg.first_sell_of_day = std::none_of(trades.begin(), trades.end(), earlier_sell) &&
+                            std::none_of(batch.trades.begin(), batch.trades.end(), earlier_sell);
+  }
+  Result<costs::Charges> charges = costs.charges_for(leg);
+  if (!charges.ok()) return charges.status().with_context("charges");
+
+  StoredTrade st;
+  st.seq = trade_seq;
+  st.charges = charges->total();
+  Trade& t = st.trade;
+  t.trade_id = std::to_string(10'000'000 + trade_seq);
+  t.order_id = o.order_id;
+  t.exchange_order_id = o.exchange_order_id;
+  t.exchange = o.exchange;
+  t.tradingsymbol = o.tradingsymbol;
+  t.instrument_token = o.instrument_token;
+  t.product = o.product;
+  t.average_price = price;
+  t.quantity = o.pending_quantity;
+  t.side = o.side;
+  t.fill_timestamp = now;
+  t.exchange_timestamp = now;
+  t.order_time = hhmmss(o.order_timestamp);
+  batch.trades.push_back(std::move(st));
+
+  o.filled_quantity += o.pending_quantity;
+  o.pending_quantity = 0;
+  o.average_price = price;
+  o.exchange_timestamp = o.exchange_timestamp == 0 ? now : o.exchange_timestamp;
+  transition(so, broker::kStatusComplete, now);
+  return Status();
+}
+
+// Decides whether an open order executes against m now; moves an SL order from TRIGGER PENDING to
+// OPEN when triggered. `fresh` is true at placement and right after a modification, when only the
+// current price counts (the range of the last update happened before the order existed).
+static std::optional<Paise> execution_price(StoredOrder& so, const MarketPrice& m, bool fresh, TimestampMs now) {
+  Order& o = so.order;
+  Result<OrderType> type = type_of(o);
+  if (!type.ok() || m.last <= 0) return std::nullopt;
+  const bool buy = o.side == Side::kBuy;
+  const bool use_range = !fresh && m.ts > std::max(o.order_timestamp, o.exchange_update_timestamp);
+  const Paise lo = use_range ? std::min(m.interval_low, m.last) : m.last;
+  const Paise hi = use_range ? std::max(m.interval_high, m.last) : m.last;
+
+  if (o.status == broker::kStatusTriggerPending) {
+    const bool triggered = buy ? hi >= o.trigger_price : lo <= o.trigger_price;
+    if (!triggered) return std::nullopt;
+    if (*type == OrderType::kStopLossMarket) {
+      return buy ? std::max(o.trigger_price, m.last) : std::min(o.trigger_price, m.last);
+    }
+    transition(so, broker::kStatusOpen, now);
+    if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
+    return std::nullopt;
+  }
+  if (o.status != broker::kStatusOpen) return std::nullopt;
+  if (*type == OrderType::kMarket) return m.last;
+  if (fresh || !use_range) {
+    if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
+    return std::nullopt;
+  }
+  if (buy ? lo <= o.price : hi >= o.price) return o.price;
+  return std::nullopt;
+}
+
+BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r, std::string_view forced_rejection) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const TimestampMs now = clock_.now_ms();
+  if (Status s = expire_stale_orders_locked(now); !s.ok()) return storage_error(s);
+
+  // Input checks, in the order Kite reports them.
+  if (r.variety != "regular") {
+    return input_error(fmt::format("Order variety '{}' is not supported by the paper broker", r.variety));
+  }
+  if (r.exchange != "NSE" && r.exchange != "BSE") {
+    return input_error(fmt::format("Invalid `exchange` '{}'", r.exchange));
+  }
+  if (r.tradingsymbol.empty()) return input_error("Missing `tradingsymbol`");
+  if (r.quantity <= 0) return input_error("Invalid `quantity`: it should be greater than zero");
+  if (!r.tag.empty()) {
+    if (Status tag = broker::validate_tag(r.tag); !tag.ok()) {
+      return input_error(fmt::format("`tag` should be alphanumeric and at most {} characters", broker::kMaxTagLength));
+    }
+  }
+  const bool needs_price = r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
+  const bool needs_trigger = r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
+  const bool market_like = r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
+  if (needs_price && r.price <= 0) return input_error("Invalid `price`");
+  if (needs_trigger && r.trigger_price <= 0) return input_error("Invalid `trigger_price`");
+  if (!needs_price && r.price != 0) return input_error("`price` is not allowed for this order type");
+  if (r.validity != "DAY" && r.validity != "IOC" && r.validity != "TTL") {
+    return input_error(fmt::format("Invalid `validity` '{}'", r.validity));
+  }
+  if (r.validity == "TTL" && r.validity_ttl_minutes <= 0) return input_error("Invalid `validity_ttl`");
+  if (r.disclosed_quantity < 0 || r.disclosed_quantity > r.quantity) return input_error("Invalid `disclosed_quantity`");
+  const int protection = r.market_protection.value_or(0);
+  if (protection < -1 || protection > 100) return input_error("Invalid `market_protection`: -1, 0 or 1..100");
+  if (market_like && protection == 0 && options_.require_market_protection) {
+    return input_error("Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
+  }
+  for (Paise p : {needs_price ? r.price : Paise{0}, needs_trigger ? r.trigger_price : Paise{0}}) {
+    if (p == 0) continue;
+    const Paise tick = tick_for(state_->instruments, r.exchange, r.tradingsymbol, p);
+    if (p % tick != 0) {
+      return input_error(fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
+                                     "size for this script", format_rupees(tick)));
+    }
+  }
+  Result<bool> open = session_(now);
+  if (!open.ok() || !*open) {
+    return input_error("Markets are closed right now. Use GTT for placing long standing orders instead.");
+  }
+  std::optional<MarketPrice> market = prices_.latest(r.exchange, r.tradingsymbol);
+  if (!market || market->last <= 0) {
+    if (market_like || needs_trigger) {
+      return kite_error("OrderException",
+                        fmt::format("No market price for {}:{} yet (the paper broker has no feed for it)", r.exchange,
+                                    r.tradingsymbol));
+    }
+  }
+  const Paise last = market ? market->last : 0;
+  if (needs_trigger && last > 0) {
+    const bool buy = r.side == Side::kBuy;
+    if (buy ? r.trigger_price <= last : r.trigger_price >= last) {
+      return input_error(fmt::format("Trigger price for stoploss {} orders should be {} than the last traded price",
+                                     buy ? "buy" : "sell", buy ? "higher" : "lower"));
+    }
+  }
+
+  // The order as the book will show it.
+  const std::int64_t seq = state_->next_order_seq;
+  const Date day = ist_date(now);
+  StoredOrder so;
+  so.seq = seq;
+  Order& o = so.order;
+  o.order_id = fmt::format("{:02}{:02}{:02}{:09}", day.year % 100, day.month, day.day, seq);
+  o.placed_by = options_.user_id;
+  o.variety = r.variety;
+  o.order_timestamp = now;
+  o.exchange = r.exchange;
+  o.tradingsymbol = r.tradingsymbol;
+  o.instrument_token = instrument_token(r.exchange, r.tradingsymbol);
+  o.order_type = std::string(order_type_name(r.order_type));
+  o.side = r.side;
+  o.validity = r.validity;
+  o.validity_ttl = r.validity == "TTL" ? r.validity_ttl_minutes : 0;
+  o.product = std::string(product_name(r.product));
+  o.quantity = r.quantity;
+  o.disclosed_quantity = r.disclosed_quantity;
+  o.price = needs_price ? r.price : 0;
+  o.trigger_price = needs_trigger ? r.trigger_price : 0;
+  o.pending_quantity = r.quantity;
+  o.market_protection = protection;
+  o.tag = r.tag;
+  if (!r.tag.empty()) o.tags = {r.tag};
+  o.guid = fmt::format("paper{}", seq);
+  transition(so, broker::kStatusPutOrderReqReceived, now);
+  transition(so, broker::kStatusValidationPending, now);
+
+  // Risk checks (Kite's RMS).
+  std::optional<BrokerError> refusal;
+  std::string raw;
+  if (!forced_rejection.empty()) {
+    refusal = kite_error("OrderException", std::string(forced_rejection));
+    raw = std::string(forced_rejection);
+  }
+  const Paise tick = tick_for(state_->instruments, r.exchange, r.tradingsymbol, last > 0 ? last : r.price);
+  const Band band = market ? band_for(*market, options_.price_band_bps, tick) : Band{};
+  if (!refusal && band.known()) {
+    for (Paise p : {o.price, o.trigger_price}) {
+      if (p != 0 && (p < band.lower || p > band.upper)) {
+        refusal = kite_error("OrderException",
+                             fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
+                                         format_rupees(band.lower), format_rupees(band.upper)));
+        raw = fmt::format("RMS:Rule: Check circuit limit including square off order exceeds for entity account-{} "
+                          "across exchange across segment across product",
+                          options_.user_id);
+        break;
+      }
+    }
+  }
+  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day, options_.mis_margin_bps, prices_);
+  if (!refusal && o.product == "CNC" && o.side == Side::kSell) {
+    auto it = funds.books.folds.find(fmt::format("{}:{}:CNC", o.exchange, o.tradingsymbol));
+    Quantity sellable = it == funds.books.folds.end() ? 0 : it->second.all.qty;
+    for (const StoredOrder& other : state_->orders) {
+      const Order& p = other.order;
+      if (is_open_status(p.status) && p.product == "CNC" && p.side == Side::kSell &&
+          p.tradingsymbol == o.tradingsymbol && p.exchange == o.exchange) {
+        sellable -= p.pending_quantity;
+      }
+    }
+    if (o.quantity > sellable) {
+      refusal = kite_error("HoldingException",
+                           fmt::format("Insufficient holdings to sell {} {}: {} available", o.quantity, o.tradingsymbol,
+                                       std::max<Quantity>(sellable, 0)));
+      raw = "RMS:Holding does not exist or is insufficient";
+    }
+  }
+  if (!refusal) {
+    Paise required = order_margin(o, funds.books, last, options_.mis_margin_bps);
+    if (required > 0 && o.product == "CNC") {
+      costs::TradeLeg leg{day, Product::kDelivery, o.side, reckoning_price(o, *parse_order_type(o.order_type), last),
+                          o.quantity, false};
+      Result<costs::Charges> estimate = costs_.charges_for(leg);
+      if (estimate.ok()) required += estimate->total();
+    }
+    const Paise available = funds.available();
+    if (required > available) {
+      refusal = kite_error("MarginException",
+                           fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
+                                       format_rupees(required), format_rupees(available)));
+      raw = fmt::format("RMS:Margin Exceeds,Required:{}, Available:{} for entity account-{} across exchange across "
+                        "segment across product ",
+                        format_rupees(required), format_rupees(available), options_.user_id);
+    }
+  }
+
+  Batch batch;
+  if (refusal) {
+    const bool as_order = options_.rms_rejections_as_orders || !forced_rejection.empty();
+    if (!as_order) return *refusal;
+    o.status_message = refusal->message;
+    o.status_message_raw = raw;
+    o.cancelled_quantity = 0;
+    transition(so, broker::kStatusRejected, now);
+    batch.orders.push_back(std::move(so));
+  } else {
+    o.exchange_order_id = std::to_string(1'300'000'000'000'000 + seq);
+    o.exchange_timestamp = now;
+    transition(so, broker::kStatusOpenPending, now);
+    transition(so, needs_trigger ? broker::kStatusTriggerPending : broker::kStatusOpen, now);
+    if (market) {
+      if (std::optional<Paise> price = execution_price(so, *market, true, now)) {
+        if (Status s = fill_order(so, *price, now, costs_, state_->trades, batch, state_->next_trade_seq); !s.ok()) {
+          return kite_error("GeneralException", s.message(), 500);
+        }
+      }
+    }
+    if (o.validity == "IOC" && is_open_status(o.status)) {
+      o.cancelled_quantity = o.pending_quantity;
+      o.pending_quantity = 0;
+      o.status_message = "IOC order cancelled: no match at placement";
+      transition(so, broker::kStatusCancelled, now);
+    }
+    batch.orders.insert(batch.orders.begin(), std::move(so));
+  }
+  const std::string order_id = batch.orders.front().order.order_id;
+  if (Status s = store_->commit(batch); !s.ok()) return storage_error(s);
+  state_->apply(batch);
+  return order_id;
+}
+
+BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest& r) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const TimestampMs now = clock_.now_ms();
+  if (Status s = expire_stale_orders_locked(now); !s.ok()) return storage_error(s);
+  auto it = state_->by_id.find(r.order_id);
+  if (it == state_->by_id.end()) return order_not_found(r.order_id);
+  StoredOrder so = state_->orders[it->second];
+  so.history.clear();
+  Order& o = so.order;
+  if (o.variety != r.variety) return input_error(fmt::format("Order {} is not a {} order", r.order_id, r.variety));
+  if (!is_open_status(o.status)) {
+    return kite_error("OrderException", fmt::format("Order cannot be modified as it is {}", o.status));
+  }
+  if (so.modifications >= options_.max_modifications) {
+    return kite_error("OrderException", "Maximum allowed order modifications exceeded");
+  }
+  Result<bool> open = session_(now);
+  if (!open.ok() || !*open) {
+    return input_error("Markets are closed right now. Use GTT for placing long standing orders instead.");
+  }
+  OrderType type = r.order_type ? *r.order_type : *type_of(o);
+  const bool needs_price = type == OrderType::kLimit || type == OrderType::kStopLoss;
+  const bool needs_trigger = type == OrderType::kStopLoss || type == OrderType::kStopLossMarket;
+  const Quantity quantity = r.quantity.value_or(o.quantity);
+  if (quantity <= 0 || quantity < o.filled_quantity) return input_error("Invalid `quantity`");
+  const Paise price = needs_price ? r.price.value_or(o.price) : 0;
+  const Paise trigger = needs_trigger ? r.trigger_price.value_or(o.trigger_price) : 0;
+  if (needs_price && price <= 0) return input_error("Invalid `price`");
+  if (needs_trigger && trigger <= 0) return input_error("Invalid `trigger_price`");
+  if ((type == OrderType::kMarket || type == OrderType::kStopLossMarket) && o.market_protection == 0 &&
+      options_.require_market_protection) {
+    return input_error("Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
+  }
+  for (Paise p : {price, trigger}) {
+    if (p == 0) continue;
+    const Paise tick = tick_for(state_->instruments, o.exchange, o.tradingsymbol, p);
+    if (p % tick != 0) {
+      return input_error(fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
+                                     "size for this script", format_rupees(tick)));
+    }
+  }
+  std::optional<MarketPrice> market = prices_.latest(o.exchange, o.tradingsymbol);
+  if (type == OrderType::kMarket && (!market || market->last <= 0)) {
+    return kite_error("OrderException", fmt::format("No market price for {}:{} yet", o.exchange, o.tradingsymbol));
+  }
+  const Paise last = market ? market->last : 0;
+  if (market) {
+    const Band band = band_for(*market, options_.price_band_bps,
+                               tick_for(state_->instruments, o.exchange, o.tradingsymbol, last));
+    for (Paise p : {price, trigger}) {
+      if (band.known() && p != 0 && (p < band.lower || p > band.upper)) {
+        return kite_error("OrderException", fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
+                                                        format_rupees(band.lower), format_rupees(band.upper)));
+      }
+    }
+  }
+
+  const Date day = ist_date(now);
+  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day, options_.mis_margin_bps, prices_,
+                              o.order_id);
+  Order changed = o;
+  changed.order_type = std::string(order_type_name(type));
+  changed.quantity = quantity;
+  changed.pending_quantity = quantity - o.filled_quantity;
+  changed.price = price;
+  changed.trigger_price = trigger;
+  if (r.disclosed_quantity) changed.disclosed_quantity = *r.disclosed_quantity;
+  if (r.validity) changed.validity = *r.validity;
+  const Paise required = order_margin(changed, funds.books, last, options_.mis_margin_bps);
+  if (required > 0 && required > funds.available()) {
+    return kite_error("MarginException", fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
+                                                     format_rupees(required), format_rupees(funds.available())));
+  }
+
+  const bool was_triggered = o.status == broker::kStatusOpen;
+  transition(so, broker::kStatusModifyValidationPending, now);
+  transition(so, broker::kStatusModifyPending, now);
+  const std::string status_before = o.status;
+  o = changed;
+  o.status = status_before;
+  o.modified = true;
+  ++so.modifications;
+  transition(so, broker::kStatusModified, now);
+  const bool trigger_pending = needs_trigger && !(was_triggered && type == OrderType::kStopLoss);
+  transition(so, trigger_pending ? broker::kStatusTriggerPending : broker::kStatusOpen, now);
+  Batch batch;
+  if (market) {
+    if (std::optional<Paise> fill = execution_price(so, *market, true, now)) {
+      if (Status s = fill_order(so, *fill, now, costs_, state_->trades, batch, state_->next_trade_seq); !s.ok()) {
+        return kite_error("GeneralException", s.message(), 500);
+      }
+    }
+  }
+  batch.orders.push_back(std::move(so));
+  if (Status s = store_->commit(batch); !s.ok()) return storage_error(s);
+  state_->apply(batch);
+  return r.order_id;
+}
+
+BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety, std::string_view order_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const TimestampMs now = clock_.now_ms();
+  if (Status s = expire_stale_orders_locked(now); !s.ok()) return storage_error(s);
+  auto it = state_->by_id.find(order_id);
+  if (it == state_->by_id.end()) return order_not_found(order_id);
+  StoredOrder so = state_->orders[it->second];
+  so.history.clear();
+  Order& o = so.order;
+  if (o.variety != variety) return input_error(fmt::format("Order {} is not a {} order", order_id, variety));
+  if (!is_open_status(o.status)) {
+    return kite_error("OrderException", fmt::format("Order cannot be cancelled as it is {}", o.status));
+  }
+  transition(so, broker::kStatusCancelPending, now);
+  o.cancelled_quantity = o.pending_quantity;
+  o.pending_quantity = 0;
+  transition(so, broker::kStatusCancelled, now);
+  Batch batch;
+  batch.orders.push_back(std::move(so));
+  if (Status s = store_->commit(batch); !s.ok()) return storage_error(s);
+  state_->apply(batch);
+  return std::string(order_id);
+}
+
+Status PaperEngine::expire_stale_orders() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return expire_stale_orders_locked(clock_.now_ms());
+}
+
+Status PaperEngine::expire_stale_orders_locked(TimestampMs now) {
+  const Date today = ist_date(now);
+  Batch batch;
+  for (const StoredOrder& existing : state_->orders) {
+    if (!is_open_status(existing.order.status) || ist_date(existing.order.order_timestamp) >= today) continue;
+    StoredOrder so = existing;
+    so.history.clear();
+    so.order.cancelled_quantity = so.order.pending_quantity;
+    so.order.pending_quantity = 0;
+    so.order.status_message = "Order expired at end of day";
+    transition(so, broker::kStatusCancelled, now);
+    batch.orders.push_back(std::move(so));
+  }
+  if (batch.orders.empty()) return Status();
+  SM_RETURN_IF_ERROR(store_->commit(batch));
+  state_->apply(batch);
+  return Status();
+}
+
+Status PaperEngine::on_price(std::string_view exchange, std::string_view symbol) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const TimestampMs now = clock_.now_ms();
+  SM_RETURN_IF_ERROR(expire_stale_orders_locked(now));
+  std::optional<MarketPrice> market = prices_.latest(exchange, symbol);
+  if (!market || market->last <= 0) return Status();
+  Batch batch;
+  std::int64_t trade_seq = state_->next_trade_seq;
+  for (const StoredOrder& existing : state_->orders) {
+    const Order& current = existing.order;
+    if (!is_open_status(current.status) || current.exchange != exchange || current.tradingsymbol != symbol) continue;
+    StoredOrder so = existing;
+    so.history.clear();
+    std::optional<Paise> price = execution_price(so, *market, false, now);
+    if (price) {
+      SM_RETURN_IF_ERROR(fill_order(so, *price, now, costs_, state_->trades, batch, trade_seq++));
+    }
+    if (!so.history.empty()) batch.orders.push_back(std::move(so));
+  }
+  if (batch.orders.empty()) return Status();
+  SM_RETURN_IF_ERROR(store_->commit(batch));
+  state_->apply(batch);
+  return Status();
+}
+
+std::vector<Order> PaperEngine::orders() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const TimestampMs now = clock_.now_ms();
+  (void)expire_stale_orders_locked(now);  // a failed write leaves them open; reads still answer
+  const Date today = ist_date(now);
+  std::vector<Order> out;
+  for (const StoredOrder& so : state_->orders) {
+    if (ist_date(so.order.order_timestamp) >= today || is_open_status(so.order.status)) out.push_back(so.order);
+  }
+  return out;
+}
+
+BrokerResult<std::vector<Order>> PaperEngine::order_history(std::string_view order_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = state_->by_id.find(order_id);
+  if (it == state_->by_id.end()) return order_not_found(order_id);
+  return state_->orders[it->second].history;
+}
+
+std::vector<Trade> PaperEngine::trades() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Date today = ist_date(clock_.now_ms());
+  std::vector<Trade> out;
+  for (const StoredTrade& st : state_->trades) {
+    if (ist_date(st.trade.fill_timestamp) >= today) out.push_back(st.trade);
+  }
+  return out;
+}
+
+BrokerResult<std::vector<Trade>> PaperEngine::order_trades(std::string_view order_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_->by_id.find(order_id) == state_->by_id.end()) return order_not_found(order_id);
+  std::vector<Trade> out;
+  for (const StoredTrade& st : state_->trades) {
+    if (st.trade.order_id == order_id) out.push_back(st.trade);
+  }
+  return out;
+}
+
+broker::Positions PaperEngine::positions() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Date today = ist_date(clock_.now_ms());
+  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps);
+  broker::Positions out;
+  for (const auto& [key, f] : books.folds) {
+    std::optional<MarketPrice> m = prices_.latest(f.exchange, f.symbol);
+    // Delivery bought on earlier days is in holdings, not positions (Kite's split).
+    const Quantity overnight = f.product == "CNC" ? 0 : f.prior.qty;
+    const Paise overnight_cost = f.product == "CNC" ? 0 : f.prior.cost;
+    for (const bool day_only : {false, true}) {
+      if (day_only && !f.today) continue;
+      const Quantity carry = day_only ? 0 : overnight;
+      const Paise carry_cost = day_only ? 0 : overnight_cost;
+      broker::Position p;
+      p.tradingsymbol = f.symbol;
+      p.exchange = f.exchange;
+      p.instrument_token = f.token;
+      p.product = f.product;
+      p.overnight_quantity = day_only ? 0 : carry;
+      p.multiplier = 1;
+      p.buy_quantity = f.day_buy_qty + std::max<Quantity>(carry, 0);
+      p.buy_value = f.day_buy_value + (carry > 0 ? carry_cost : 0);
+      p.sell_quantity = f.day_sell_qty + std::max<Quantity>(-carry, 0);
+      p.sell_value = f.day_sell_value + (carry < 0 ? carry_cost : 0);
+      p.quantity = p.buy_quantity - p.sell_quantity;
+      if (p.quantity == 0 && !f.today) continue;
+      p.buy_price = p.buy_quantity > 0 ? div_round(p.buy_value, p.buy_quantity) : 0;
+      p.sell_price = p.sell_quantity > 0 ? div_round(p.sell_value, p.sell_quantity) : 0;
+      p.average_price = p.quantity > 0 ? p.buy_price : p.quantity < 0 ? p.sell_price : 0;
+      p.day_buy_quantity = f.day_buy_qty;
+      p.day_buy_value = f.day_buy_value;
+      p.day_buy_price = f.day_buy_qty > 0 ? div_round(f.day_buy_value, f.day_buy_qty) : 0;
+      p.day_sell_quantity = f.day_sell_qty;
+      p.day_sell_value = f.day_sell_value;
+      p.day_sell_price = f.day_sell_qty > 0 ? div_round(f.day_sell_value, f.day_sell_qty) : 0;
+      p.last_price = m ? m->last : p.average_price;
+      p.close_price = m ? m->previous_close : 0;
+      // Kite's arithmetic: value = sold - bought; pnl = value + quantity * last price.
+      p.value = p.sell_value - p.buy_value;
+      p.pnl = p.value + p.quantity * p.last_price;
+      p.m2m = p.pnl;
+      p.unrealised = p.quantity * (p.last_price - p.average_price);
+      p.realised = p.pnl - p.unrealised;
+      (day_only ? out.day : out.net).push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+std::vector<broker::Holding> PaperEngine::holdings() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Date today = ist_date(clock_.now_ms());
+  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps);
+  std::vector<broker::Holding> out;
+  for (const auto& [key, f] : books.folds) {
+    if (f.product != "CNC" || f.prior.qty <= 0) continue;
+    std::optional<MarketPrice> m = prices_.latest(f.exchange, f.symbol);
+    broker::Holding h;
+    h.tradingsymbol = f.symbol;
+    h.exchange = f.exchange;
+    h.instrument_token = f.token;
+    h.isin = "";
+    h.product = "CNC";
+    h.quantity = f.prior.qty;
+    h.opening_quantity = f.prior.qty;
+    h.realised_quantity = f.prior.qty;
+    h.used_quantity = std::min(f.prior.qty, f.day_sell_qty);
+    h.average_price = f.prior.average();
+    h.last_price = m ? m->last : h.average_price;
+    h.close_price = m ? m->previous_close : 0;
+    h.pnl = (h.last_price - h.average_price) * h.quantity;
+    h.day_change = h.close_price > 0 ? h.last_price - h.close_price : 0;
+    h.day_change_percentage =
+        h.close_price > 0 ? 100.0 * static_cast<double>(h.day_change) / static_cast<double>(h.close_price) : 0.0;
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+broker::SegmentMargins PaperEngine::equity_margins() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const TimestampMs now = clock_.now_ms();
+  const Date today = ist_date(now);
+  const Funds funds =
+      compute_funds(state_->orders, state_->trades, state_->cash, today, options_.mis_margin_bps, prices_);
+  // The opening balance is the cash before today's trades and deposits.
+  std::vector<StoredTrade> before;
+  for (const StoredTrade& t : state_->trades) {
+    if (ist_date(t.trade.fill_timestamp) < today) before.push_back(t);
+  }
+  std::vector<CashEntry> cash_before;
+  for (const CashEntry& c : state_->cash) {
+    if (ist_date(c.ts) < today) cash_before.push_back(c);
+  }
+  const Paise opening = compute_books(before, cash_before, today, options_.mis_margin_bps).cash;
+  broker::SegmentMargins m;
+  m.enabled = true;
+  m.net = funds.available();
+  m.available_cash = opening;
+  m.opening_balance = opening;
+  m.live_balance = funds.available();
+  m.intraday_payin = 0;
+  for (const CashEntry& c : state_->cash) {
+    if (ist_date(c.ts) >= today && c.amount > 0) m.intraday_payin += c.amount;
+  }
+  m.available_cash += m.intraday_payin;
+  m.utilised_debits = m.available_cash - m.net;
+  m.utilised_exposure = funds.books.mis_margin + funds.blocked;
+  return m;
+}
+
+std::optional<broker::Quote> PaperEngine::quote(std::string_view exchange, std::string_view symbol) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<MarketPrice> m = prices_.latest(exchange, symbol);
+  if (!m) return std::nullopt;
+  broker::Quote q;
+  q.instrument_token = instrument_token(exchange, symbol);
+  q.timestamp = m->ts;
+  q.last_trade_time = m->ts;
+  q.last_price = m->last;
+  q.volume = m->day_volume;
+  q.ohlc = broker::Ohlc{m->day_open, m->day_high, m->day_low, m->previous_close};
+  q.net_change = m->previous_close > 0 ? m->last - m->previous_close : 0;
+  const Band band = band_for(*m, options_.price_band_bps, tick_for(state_->instruments, exchange, symbol, m->last));
+  q.lower_circuit_limit = band.lower;
+  q.upper_circuit_limit = band.upper;
+  return q;
+}
+
+json PaperEngine::summary() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Date today = ist_date(clock_.now_ms());
+  const Funds funds =
+      compute_funds(state_->orders, state_->trades, state_->cash, today, options_.mis_margin_bps, prices_);
+  std::int64_t open_orders = 0;
+  for (const StoredOrder& so : state_->orders) open_orders += is_open_status(so.order.status) ? 1 : 0;
+  Paise charges = 0;
+  for (const StoredTrade& t : state_->trades) charges += t.charges;
+  return json{{"cash", format_rupees(funds.books.cash)},
+              {"available", format_rupees(funds.available())},
+              {"mis_margin", format_rupees(funds.books.mis_margin)},
+              {"blocked", format_rupees(funds.blocked)},
+              {"charges", format_rupees(charges)},
+              {"orders", state_->orders.size()},
+              {"open_orders", open_orders},
+              {"trades", state_->trades.size()},
+              {"state_file", store_->path()},
+              {"cost_model", costs_.name()}};
+}
+
+}  // namespace sm::paper

@@ -1,0 +1,126 @@
+// The paper broker's matching engine and books: what sm-paper does behind the Kite REST API.
+//
+// Orders (regular variety, NSE/BSE, CNC or MIS) are validated like Kite validates them, then
+// checked like its risk system (RMS) checks them, then matched against the PriceSource:
+//   MARKET              fills at placement at the last price.
+//   LIMIT               fills at placement at the last price when that is at or better than the
+//                       limit; otherwise rests and fills at the limit price when an update's range
+//                       reaches it (conservative: no price improvement for resting orders).
+//   SL-M                triggers when an update's range reaches the trigger; fills at the worse of
+//                       trigger and last price.
+//   SL                  triggers likewise, then behaves as a LIMIT at its price.
+//   IOC                 whatever does not fill at placement is cancelled.
+// Fills are whole (no partial fills). Charges come from a costs::CostModel per fill.
+// Input errors are answered with Kite's error envelope and error_type (InputException 400 for
+// quantity, price, tick size, tag, market protection, market closed; ...). RMS refusals
+// (insufficient funds: MarginException; insufficient holdings: HoldingException; price outside the
+// circuit band: OrderException) are error envelopes too, or — with rms_rejections_as_orders, as the
+// real OMS does — an accepted order that turns REJECTED with the reason in status_message.
+//
+// Books follow Kite's: the order book and trades are today's (IST day of the engine clock) plus
+// orders still open; positions.net is today's activity plus MIS carried from earlier days;
+// delivery (CNC) bought on earlier days shows in holdings. An order still open when the IST day
+// changes is cancelled ("expired at end of day").
+//
+// Money: cash = initial + deposits − charges − CNC buys + CNC sells + realised MIS P&L.
+// available = cash − MIS margin (open MIS cost × mis_margin_bps) − margin blocked by open orders.
+// Every change is committed to the PaperStore before it becomes visible. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/broker.h"
+#include "costs/cost_model.h"
+#include "paper/paper_store.h"
+#include "paper/price_source.h"
+#include "time/clock.h"
+
+namespace sm::paper {
+
+struct EngineOptions {
+  Paise initial_cash = 1'000'000 * kPaisePerRupee;  // used only when the state file is new
+  std::int64_t mis_margin_bps = 2000;  // MIS needs 20 % of the order value (5x)
+  // Circuit band around the previous close when the feed gives no explicit limits; 0 = none.
+  std::int64_t price_band_bps = 2000;
+  bool rms_rejections_as_orders = false;
+  // MARKET and SL-M need market_protection != 0 (exchange rule since 2026-04-01).
+  bool require_market_protection = true;
+  int max_modifications = 25;
+  std::string user_id = "PAPER1";
+};
+
+// Whether the market takes orders at ts. An error counts as closed (fail closed).
+using SessionPredicate = std::function<Result<bool>(TimestampMs)>;
+
+class PaperEngine {
+ public:
+  // Opens (or creates) the state file and loads it. Does not own clock, prices or costs;
+  // REQUIRES: they outlive the engine. Errors: kDatabaseError / kParseError from the store.
+  static Result<std::unique_ptr<PaperEngine>> open(const std::string& state_path, EngineOptions options,
+                                                   const time::Clock& clock, const PriceSource& prices,
+                                                   const costs::CostModel& costs);
+  ~PaperEngine();
+
+  // Default: always open.
+  void set_session_predicate(SessionPredicate predicate);
+  // Tick sizes and instrument tokens; instruments not listed use the NSE tick rule and a token
+  // derived from the symbol.
+  void set_instruments(std::vector<broker::Instrument> instruments);
+  std::vector<broker::Instrument> instruments() const;
+
+  // forced_rejection (fault injection): the order is accepted and immediately REJECTED with it.
+  broker::BrokerResult<std::string> place_order(const broker::OrderRequest& request,
+                                                std::string_view forced_rejection = {});
+  broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& request);
+  broker::BrokerResult<std::string> cancel_order(std::string_view variety, std::string_view order_id);
+
+  std::vector<broker::Order> orders();
+  broker::BrokerResult<std::vector<broker::Order>> order_history(std::string_view order_id);
+  std::vector<broker::Trade> trades();
+  broker::BrokerResult<std::vector<broker::Trade>> order_trades(std::string_view order_id);
+  broker::Positions positions();
+  std::vector<broker::Holding> holdings();
+  broker::SegmentMargins equity_margins();
+  std::optional<broker::Quote> quote(std::string_view exchange, std::string_view symbol);
+
+  // Re-evaluates resting orders of the instrument against its latest price. Call after every
+  // price update. Fails only when the state cannot be written (the orders stay as they were).
+  Status on_price(std::string_view exchange, std::string_view symbol);
+  // Cancels open orders from earlier IST days. Called by every operation; public for tests.
+  Status expire_stale_orders();
+  // Deposits (positive) or withdraws (negative) cash.
+  Status add_funds(Paise amount, std::string reason);
+
+  Paise cash();
+  Paise available_margin();
+  // Counters and money for GET /_paper/state.
+  nlohmann::json summary();
+  std::int64_t instrument_token(std::string_view exchange, std::string_view symbol) const;
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  struct State;
+  PaperEngine(EngineOptions options, const time::Clock& clock, const PriceSource& prices,
+              const costs::CostModel& costs, std::unique_ptr<PaperStore> store);
+  // REQUIRES: mutex_ held.
+  Status expire_stale_orders_locked(TimestampMs now);
+
+  EngineOptions options_;
+  const time::Clock& clock_;
+  const PriceSource& prices_;
+  const costs::CostModel& costs_;
+  std::unique_ptr<PaperStore> store_;
+  std::unique_ptr<State> state_;
+  mutable std::mutex mutex_;
+  SessionPredicate session_;
+};
+
+}  // namespace sm::paper
