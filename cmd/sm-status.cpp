@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
       }
       now = *parsed;
     }
-    sm::Result<sm::store::StatusReport> report = sm::store::build_status_report(common.db_path, now);
+    sm::Result<sm::store::StatusReport> report =
+        sm::store::build_status_report(common.db_path, now);
     if (!report.ok()) {
       log.error_status("status_failed", report.status(), {{"db", common.db_path}});
       return sm::kExitFailure;

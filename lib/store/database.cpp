@@ -27,8 +27,7 @@ namespace {
 
 Status sqlite_error(sqlite3* db, int rc, std::string_view what) {
   const char* reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return error(ErrorCode::kDatabaseError,
-               fmt::format("{}: {} (sqlite code {})", what, reason, rc));
+  return error(ErrorCode::kDatabaseError, fmt::format("{}: {} (sqlite code {})", what, reason, rc));
 }
 
 std::string_view first_line(std::string_view sql) {
@@ -41,9 +40,12 @@ std::string_view first_line(std::string_view sql) {
 
 std::string_view synchronous_name(Synchronous mode) {
   switch (mode) {
-    case Synchronous::kOff: return "OFF";
-    case Synchronous::kNormal: return "NORMAL";
-    case Synchronous::kFull: return "FULL";
+    case Synchronous::kOff:
+      return "OFF";
+    case Synchronous::kNormal:
+      return "NORMAL";
+    case Synchronous::kFull:
+      return "FULL";
   }
   return "FULL";
 }
@@ -198,8 +200,8 @@ void Transaction::rollback() {
     // After some errors SQLite has already rolled back; ROLLBACK then fails harmlessly.
     if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   } else {
-    const std::string sql = fmt::format("ROLLBACK TO sm_savepoint_{0}; RELEASE sm_savepoint_{0}",
-                                        savepoint_);
+    const std::string sql =
+        fmt::format("ROLLBACK TO sm_savepoint_{0}; RELEASE sm_savepoint_{0}", savepoint_);
     sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
   }
   db_ = nullptr;
@@ -250,9 +252,8 @@ Result<Database> Database::open(const std::string& path, OpenOptions options) {
     if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
       std::filesystem::create_directories(parent, ec);
       if (ec) {
-        return error(ErrorCode::kDatabaseError,
-                     fmt::format("{}: cannot create directory {}: {}", path, parent.string(),
-                                 ec.message()));
+        return error(ErrorCode::kDatabaseError, fmt::format("{}: cannot create directory {}: {}",
+                                                            path, parent.string(), ec.message()));
       }
     }
   }
@@ -285,7 +286,8 @@ Result<Database> Database::open_readonly(const std::string& path, int busy_timeo
   db.path_ = path;
   db.read_only_ = true;
   db.options_.busy_timeout_ms = busy_timeout_ms;
-  const int rc = sqlite3_open_v2(path.c_str(), &db.db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db.db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     return error(ErrorCode::kDatabaseError,
                  fmt::format("{}: cannot open database read-only: {}", path,
@@ -359,8 +361,8 @@ Status Database::migrate() {
     const Migration& step = migrations[static_cast<size_t>(*current)];
     Status applied = execute(step.sql);
     if (!applied.ok()) {
-      return applied.with_context(fmt::format("migration to version {} ({})", *current + 1,
-                                              step.description));
+      return applied.with_context(
+          fmt::format("migration to version {} ({})", *current + 1, step.description));
     }
     SM_RETURN_IF_ERROR(execute(fmt::format("PRAGMA user_version={}", *current + 1)));
     SM_RETURN_IF_ERROR(tx->commit());
@@ -418,7 +420,8 @@ Result<std::int64_t> Database::query_int64(std::string_view sql) {
   if (!stmt.ok()) return stmt.status();
   Result<bool> row = stmt->step();
   if (!row.ok()) return row.status();
-  if (!*row) return error(ErrorCode::kNotFound, fmt::format("'{}' returned no row", first_line(sql)));
+  if (!*row)
+    return error(ErrorCode::kNotFound, fmt::format("'{}' returned no row", first_line(sql)));
   return stmt->column_int64(0);
 }
 

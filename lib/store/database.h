@@ -24,8 +24,8 @@ namespace sm::store {
 int latest_schema_version();
 
 // PRAGMA synchronous for the connection. In WAL mode kFull syncs the WAL on every commit (a
-// committed transaction survives a power cut); kNormal syncs only at checkpoints (the database stays
-// consistent but the last transactions may be lost on a power cut).
+// committed transaction survives a power cut); kNormal syncs only at checkpoints (the database
+// stays consistent but the last transactions may be lost on a power cut).
 enum class Synchronous { kOff, kNormal, kFull };
 std::string_view synchronous_name(Synchronous mode);
 
@@ -61,10 +61,14 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
   Statement& bind(int index, double value);
-  Statement& bind(int index, bool value) { return bind(index, static_cast<std::int64_t>(value ? 1 : 0)); }
+  Statement& bind(int index, bool value) {
+    return bind(index, static_cast<std::int64_t>(value ? 1 : 0));
+  }
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
-  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
   Statement& bind(int index, std::nullptr_t);
   // bind_all(a, b, c) binds parameters 1, 2, 3.
   template <typename... Args>
@@ -133,10 +137,11 @@ class Transaction {
 class Database {
  public:
   // Opens (creating if missing) the database at path for reading and writing: WAL journal,
-  // busy_timeout, foreign_keys=ON, the synchronous setting from options, and forward-only migrations
-  // up to latest_schema_version() (each in its own BEGIN IMMEDIATE, so concurrent openers are safe).
-  // Fails with kDatabaseError naming the path when the file cannot be opened, is not a database, or
-  // has a schema newer than this build knows. ":memory:" opens a private in-memory database.
+  // busy_timeout, foreign_keys=ON, the synchronous setting from options, and forward-only
+  // migrations up to latest_schema_version() (each in its own BEGIN IMMEDIATE, so concurrent
+  // openers are safe). Fails with kDatabaseError naming the path when the file cannot be opened, is
+  // not a database, or has a schema newer than this build knows. ":memory:" opens a private
+  // in-memory database.
   static Result<Database> open(const std::string& path, OpenOptions options = {});
 
   // Opens an existing database read-only for reports such as sm-status. Never creates the file or

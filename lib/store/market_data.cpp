@@ -46,8 +46,8 @@ class SeriesTracker {
  public:
   void add(const std::string& symbol, int timeframe_minutes, TimestampMs ts) {
     if (last_ == nullptr || last_symbol_ != symbol || last_timeframe_ != timeframe_minutes) {
-      auto [it, inserted] = deltas_.try_emplace(SeriesKey(symbol, timeframe_minutes),
-                                                SeriesDelta{ts, ts, 0});
+      auto [it, inserted] =
+          deltas_.try_emplace(SeriesKey(symbol, timeframe_minutes), SeriesDelta{ts, ts, 0});
       last_ = &it->second;
       last_symbol_ = symbol;
       last_timeframe_ = timeframe_minutes;
@@ -69,8 +69,8 @@ class SeriesTracker {
     if (!upsert.ok()) return upsert.status();
     for (const auto& [key, delta] : deltas_) {
       upsert->reset();
-      upsert->bind_all(key.first, ticks ? "tick" : "bar", key.second, delta.first_ts,
-                       delta.last_ts, delta.inserted);
+      upsert->bind_all(key.first, ticks ? "tick" : "bar", key.second, delta.first_ts, delta.last_ts,
+                       delta.inserted);
       SM_RETURN_IF_ERROR(upsert->run());
     }
     return Status();
@@ -85,11 +85,16 @@ class SeriesTracker {
 
 Status validate_bar(const Bar& bar, size_t index) {
   const char* problem = nullptr;
-  if (bar.symbol.empty()) problem = "empty symbol";
-  else if (bar.timeframe.minutes <= 0) problem = "timeframe must be positive";
-  else if (bar.open <= 0 || bar.high <= 0 || bar.low <= 0 || bar.close <= 0) problem = "price <= 0";
-  else if (bar.low > bar.high) problem = "low > high";
-  else if (bar.volume < 0) problem = "negative volume";
+  if (bar.symbol.empty())
+    problem = "empty symbol";
+  else if (bar.timeframe.minutes <= 0)
+    problem = "timeframe must be positive";
+  else if (bar.open <= 0 || bar.high <= 0 || bar.low <= 0 || bar.close <= 0)
+    problem = "price <= 0";
+  else if (bar.low > bar.high)
+    problem = "low > high";
+  else if (bar.volume < 0)
+    problem = "negative volume";
   if (problem == nullptr) return Status();
   return error(ErrorCode::kInvalidArgument,
                fmt::format("bar {} ({} {}): {}", index, bar.symbol, format_utc(bar.ts), problem));
@@ -97,13 +102,17 @@ Status validate_bar(const Bar& bar, size_t index) {
 
 Status validate_tick(const Tick& tick, size_t index) {
   const char* problem = nullptr;
-  if (tick.symbol.empty()) problem = "empty symbol";
-  else if (tick.price <= 0) problem = "price <= 0";
-  else if (tick.qty < 0) problem = "negative qty";
-  else if (tick.volume < 0) problem = "negative volume";
+  if (tick.symbol.empty())
+    problem = "empty symbol";
+  else if (tick.price <= 0)
+    problem = "price <= 0";
+  else if (tick.qty < 0)
+    problem = "negative qty";
+  else if (tick.volume < 0)
+    problem = "negative volume";
   if (problem == nullptr) return Status();
-  return error(ErrorCode::kInvalidArgument,
-               fmt::format("tick {} ({} {}): {}", index, tick.symbol, format_utc(tick.ts), problem));
+  return error(ErrorCode::kInvalidArgument, fmt::format("tick {} ({} {}): {}", index, tick.symbol,
+                                                        format_utc(tick.ts), problem));
 }
 
 }  // namespace
@@ -340,10 +349,10 @@ Status for_each_bar(Database& db, const BarQuery& query,
   } else {
     symbols.push_back(query.symbol);
   }
-  const std::string sql =
-      fmt::format("SELECT {} FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 AND "
-                  "ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms",
-                  kBarColumns);
+  const std::string sql = fmt::format(
+      "SELECT {} FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 AND "
+      "ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms",
+      kBarColumns);
   return scan<Bar>(
       db, symbols, sql,
       [&](Statement& stmt, const std::string& symbol) {
@@ -373,10 +382,10 @@ Status for_each_tick(Database& db, const TickQuery& query,
 }
 
 Result<std::optional<Bar>> last_bar(Database& db, const std::string& symbol, Timeframe timeframe) {
-  Result<Statement> stmt = db.prepare(
-      fmt::format("SELECT {} FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
-                  "ORDER BY ts_ms DESC LIMIT 1",
-                  kBarColumns));
+  Result<Statement> stmt =
+      db.prepare(fmt::format("SELECT {} FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
+                             "ORDER BY ts_ms DESC LIMIT 1",
+                             kBarColumns));
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(symbol, timeframe.minutes);
   Result<bool> row = stmt->step();

@@ -24,13 +24,12 @@ struct WriteCounts {
 
 // Stores bars in one transaction (a SAVEPOINT when the caller already has one open), switching the
 // connection to options().market_data_synchronous for that transaction only.
-// Idempotent on (symbol, timeframe, ts): a bar whose key is already stored counts as a duplicate and
-// leaves the stored bar alone, except that a stored bar marked partial (still forming) is replaced
-// by a different bar with the same key (counted as replaced). Re-ingesting the same data therefore
-// adds nothing.
-// Fails with kInvalidArgument, storing nothing, when any bar has an empty symbol, a timeframe <= 0,
-// a price <= 0, low > high or a negative volume (the message names the bar's index, symbol and ts).
-// Fails with kDatabaseError, storing nothing, when SQLite fails.
+// Idempotent on (symbol, timeframe, ts): a bar whose key is already stored counts as a duplicate
+// and leaves the stored bar alone, except that a stored bar marked partial (still forming) is
+// replaced by a different bar with the same key (counted as replaced). Re-ingesting the same data
+// therefore adds nothing. Fails with kInvalidArgument, storing nothing, when any bar has an empty
+// symbol, a timeframe <= 0, a price <= 0, low > high or a negative volume (the message names the
+// bar's index, symbol and ts). Fails with kDatabaseError, storing nothing, when SQLite fails.
 Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars);
 
 // Stores ticks in one transaction, like insert_bars.

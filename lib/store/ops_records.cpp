@@ -70,8 +70,8 @@ Status record_heartbeat(Database& db, const Heartbeat& heartbeat) {
 }
 
 Result<std::vector<Heartbeat>> last_heartbeats(Database& db) {
-  Result<Statement> stmt = db.prepare(
-      "SELECT component, ts_ms, status, pid, detail FROM heartbeats ORDER BY component");
+  Result<Statement> stmt =
+      db.prepare("SELECT component, ts_ms, status, pid, detail FROM heartbeats ORDER BY component");
   if (!stmt.ok()) return stmt.status();
   return collect<Heartbeat>(*stmt, [](const Statement& s) {
     Heartbeat hb;
@@ -92,8 +92,8 @@ Result<bool> record_alert(Database& db, const Alert& alert) {
       "INSERT INTO alerts (ts_ms, severity, component, event, text, dedup_key, recorded_ms) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING");
   if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(alert.ts, severity_name(alert.severity), alert.component, alert.event,
-                 alert.text, alert.dedup_key, wall_clock_ms());
+  stmt->bind_all(alert.ts, severity_name(alert.severity), alert.component, alert.event, alert.text,
+                 alert.dedup_key, wall_clock_ms());
   SM_RETURN_IF_ERROR(stmt->run());
   return stmt->changes() == 1;
 }
@@ -151,16 +151,17 @@ Result<HaltRecord> set_halt(Database& db, const Halt& halt) {
                  fmt::format("set_halt needs action \"halt\", not \"{}\"", halt.action));
   }
   if (!known_halt_level(halt.level)) {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("unknown halt level \"{}\" (block_entries, halt or pause)", halt.level));
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("unknown halt level \"{}\" (block_entries, halt or pause)", halt.level));
   }
   if (halt.trigger.empty()) return error(ErrorCode::kInvalidArgument, "halt has no trigger");
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
-  Result<Statement> existing = db.prepare(
-      fmt::format("SELECT {} FROM halts WHERE {} AND level = ?2 AND trigger_name = ?3 "
-                  "ORDER BY id LIMIT 1",
-                  kHaltColumns, kActiveHalt));
+  Result<Statement> existing =
+      db.prepare(fmt::format("SELECT {} FROM halts WHERE {} AND level = ?2 AND trigger_name = ?3 "
+                             "ORDER BY id LIMIT 1",
+                             kHaltColumns, kActiveHalt));
   if (!existing.ok()) return existing.status();
   existing->bind_all(halt.ts, halt.level, halt.trigger);
   Result<bool> row = existing->step();
@@ -196,10 +197,10 @@ Result<std::int64_t> clear_halts(Database& db, std::string_view level, std::stri
   if (!level.empty() && !known_halt_level(level)) {
     return error(ErrorCode::kInvalidArgument, fmt::format("unknown halt level \"{}\"", level));
   }
-  Result<Statement> stmt = db.prepare(fmt::format(
-      "UPDATE halts SET cleared_ms = ?1, cleared_by = ?2, clear_reason = ?3 "
-      "WHERE {} AND (?4 = '' OR level = ?4)",
-      kActiveHalt));
+  Result<Statement> stmt =
+      db.prepare(fmt::format("UPDATE halts SET cleared_ms = ?1, cleared_by = ?2, clear_reason = ?3 "
+                             "WHERE {} AND (?4 = '' OR level = ?4)",
+                             kActiveHalt));
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(ts, by, reason, level);
   SM_RETURN_IF_ERROR(stmt->run());
@@ -207,9 +208,8 @@ Result<std::int64_t> clear_halts(Database& db, std::string_view level, std::stri
 }
 
 Result<std::vector<HaltRecord>> active_halts(Database& db, TimestampMs now_ms) {
-  Result<Statement> stmt = db.prepare(
-      fmt::format("SELECT {} FROM halts WHERE {} ORDER BY created_ms, id", kHaltColumns,
-                  kActiveHalt));
+  Result<Statement> stmt = db.prepare(fmt::format(
+      "SELECT {} FROM halts WHERE {} ORDER BY created_ms, id", kHaltColumns, kActiveHalt));
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, now_ms);
   return collect<HaltRecord>(*stmt, read_halt);

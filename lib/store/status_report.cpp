@@ -39,9 +39,9 @@ std::string series_name(const SeriesInfo& info) {
 
 // When a series' newest value became known: a tick at its ts, a bar at its end.
 TimestampMs known_at(const SeriesStatus& s) {
-  return s.series.is_tick ? s.last_ts
-                          : s.last_ts + static_cast<TimestampMs>(s.series.timeframe.minutes) *
-                                            kMsPerMinute;
+  return s.series.is_tick
+             ? s.last_ts
+             : s.last_ts + static_cast<TimestampMs>(s.series.timeframe.minutes) * kMsPerMinute;
 }
 
 Status load_series(Database& db, StatusReport& report) {
@@ -320,8 +320,8 @@ std::string format_status_text(const StatusReport& r) {
     Table table({"STRATEGY", "SYMBOL", ">FILLS", ">REALISED", ">CHARGES", ">UNREALISED", ">NET"});
     for (const PnlRow& row : r.pnl.rows) {
       table.add({row.strategy.empty() ? "(none)" : row.strategy, row.symbol,
-                 std::to_string(row.fills), format_rupees(row.realised),
-                 format_rupees(row.charges), optional_rupees(row.unrealised),
+                 std::to_string(row.fills), format_rupees(row.realised), format_rupees(row.charges),
+                 optional_rupees(row.unrealised),
                  format_rupees(row.realised - row.charges + row.unrealised.value_or(0))});
     }
     table.add({"total", "", "", format_rupees(r.pnl.realised), format_rupees(r.pnl.charges),

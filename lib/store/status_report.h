@@ -35,8 +35,8 @@ struct PnlRow {
   std::string strategy;
   std::string symbol;
   std::int64_t fills = 0;
-  Paise realised = 0;  // from today's fills, gross
-  Paise charges = 0;   // today's fills' charges
+  Paise realised = 0;               // from today's fills, gross
+  Paise charges = 0;                // today's fills' charges
   std::optional<Paise> unrealised;  // open position at the last price; nullopt if flat or no price
 };
 

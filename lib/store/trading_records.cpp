@@ -202,12 +202,13 @@ Result<bool> upsert_order_intent(Database& db, const OrderIntent& intent) {
   Result<Statement> stmt = db.prepare(
       "INSERT INTO orders (client_order_id, strategy, symbol, exchange, side, qty, order_type, "
       "product, price_paise, trigger_price_paise, signal_ts_ms, reason, status, created_ms, "
-      "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'PENDING', ?13, ?13)");
+      "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'PENDING', ?13, "
+      "?13)");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(intent.client_order_id, intent.strategy, intent.symbol, intent.exchange,
                  side_name(intent.side), intent.qty, order_type_name(intent.order_type),
-                 product_name(intent.product), intent.price, intent.trigger_price,
-                 intent.signal_ts, intent.reason, intent.ts);
+                 product_name(intent.product), intent.price, intent.trigger_price, intent.signal_ts,
+                 intent.reason, intent.ts);
   SM_RETURN_IF_ERROR(stmt->run());
   nlohmann::json detail = {{"side", side_name(intent.side)},
                            {"qty", intent.qty},
@@ -225,9 +226,9 @@ Status append_order_event(Database& db, const OrderEvent& event) {
   if (event.event.empty()) return error(ErrorCode::kInvalidArgument, "order event has no name");
   if (!event.detail_json.empty() &&
       !(valid_json(event.detail_json) && event.detail_json.front() == '{')) {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("order event detail for {} is not a JSON object",
-                             event.client_order_id));
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("order event detail for {} is not a JSON object", event.client_order_id));
   }
   Result<std::optional<OrderRecord>> order = find_order(db, event.client_order_id);
   if (!order.ok()) return order.status();
@@ -303,15 +304,15 @@ Result<std::optional<OrderRecord>> find_order(Database& db, std::string_view cli
 }
 
 Result<std::optional<OrderRecord>> find_order_by_broker_id(Database& db,
-                                                          std::string_view broker_order_id) {
+                                                           std::string_view broker_order_id) {
   return find_order_where(db, "broker_order_id", broker_order_id);
 }
 
 Result<std::vector<OrderRecord>> list_open_orders(Database& db) {
-  Result<Statement> stmt = db.prepare(fmt::format(
-      "SELECT {} FROM orders WHERE status NOT IN ('COMPLETE', 'CANCELLED', 'REJECTED') "
-      "ORDER BY created_ms, client_order_id",
-      kOrderColumns));
+  Result<Statement> stmt = db.prepare(
+      fmt::format("SELECT {} FROM orders WHERE status NOT IN ('COMPLETE', 'CANCELLED', 'REJECTED') "
+                  "ORDER BY created_ms, client_order_id",
+                  kOrderColumns));
   if (!stmt.ok()) return stmt.status();
   return collect<OrderRecord>(*stmt, read_order);
 }
@@ -404,9 +405,9 @@ Result<std::optional<Position>> find_position(Database& db, std::string_view str
 }
 
 Result<std::vector<Position>> list_positions(Database& db, bool open_only) {
-  Result<Statement> stmt = db.prepare(
-      fmt::format("SELECT {} FROM positions {} ORDER BY strategy, symbol", kPositionColumns,
-                  open_only ? "WHERE qty <> 0" : ""));
+  Result<Statement> stmt =
+      db.prepare(fmt::format("SELECT {} FROM positions {} ORDER BY strategy, symbol",
+                             kPositionColumns, open_only ? "WHERE qty <> 0" : ""));
   if (!stmt.ok()) return stmt.status();
   return collect<Position>(*stmt, read_position);
 }
@@ -435,9 +436,9 @@ Result<FillOutcome> insert_fill(Database& db, const Fill& fill) {
       if (existing->column_text_view(0) != fill.symbol ||
           existing->column_text_view(1) != side_name(fill.side) ||
           existing->column_int64(2) != fill.qty || existing->column_int64(3) != fill.price) {
-        return error(ErrorCode::kConflict,
-                     fmt::format("trade {} is already stored with different details",
-                                 fill.trade_id));
+        return error(
+            ErrorCode::kConflict,
+            fmt::format("trade {} is already stored with different details", fill.trade_id));
       }
       const std::string strategy = existing->column_text(4);
       outcome.realised_pnl = existing->column_int64(5);
@@ -473,8 +474,8 @@ Result<FillOutcome> insert_fill(Database& db, const Fill& fill) {
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!insert.ok()) return insert.status();
   insert->bind_all(fill.trade_id, fill.client_order_id, fill.broker_order_id, fill.strategy,
-                   fill.symbol, side_name(fill.side), fill.qty, fill.price, fill.charges,
-                   *realised, fill.ts, wall_clock_ms());
+                   fill.symbol, side_name(fill.side), fill.qty, fill.price, fill.charges, *realised,
+                   fill.ts, wall_clock_ms());
   SM_RETURN_IF_ERROR(insert->run());
 
   Result<Statement> upsert = db.prepare(

@@ -69,7 +69,8 @@ Result<bool> upsert_order_intent(Database& db, const OrderIntent& intent);
 struct OrderEvent {
   std::string client_order_id;
   TimestampMs ts = 0;
-  std::string event;   // e.g. intent_recorded, submit_requested, broker_update, fill, cancel_requested
+  std::string
+      event;  // e.g. intent_recorded, submit_requested, broker_update, fill, cancel_requested
   std::string status;  // the order status after the event, when known
   std::string detail_json = "{}";
 };
@@ -88,7 +89,7 @@ Result<bool> apply_order_update(Database& db, const OrderUpdate& update);
 
 Result<std::optional<OrderRecord>> find_order(Database& db, std::string_view client_order_id);
 Result<std::optional<OrderRecord>> find_order_by_broker_id(Database& db,
-                                                          std::string_view broker_order_id);
+                                                           std::string_view broker_order_id);
 // Orders whose status is not terminal, oldest first.
 Result<std::vector<OrderRecord>> list_open_orders(Database& db);
 

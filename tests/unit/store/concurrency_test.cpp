@@ -61,8 +61,8 @@ TEST_CASE("concurrent writers and readers on one file lose nothing and never see
   TempDir dir;
   const std::string path = dir.file("var/stalk.db");  // fresh: every thread races to create it
   Failures failures;
-  const int threads = kBarWriters + 1 /* duplicate writer */ + 1 /* fills */ + 1 /* heartbeats */ +
-                      kReaders;
+  const int threads =
+      kBarWriters + 1 /* duplicate writer */ + 1 /* fills */ + 1 /* heartbeats */ + kReaders;
   std::latch start(threads);
   std::atomic<int> writers_running{kBarWriters + 3};
   std::atomic<std::int64_t> reads{0};

@@ -162,7 +162,8 @@ TEST_CASE("a nested transaction is a savepoint that rolls back alone") {
     REQUIRE(inner->commit().ok());
   }
   REQUIRE(outer->commit().ok());
-  auto stmt = db->prepare("SELECT group_concat(symbol, ',') FROM (SELECT symbol FROM instruments ORDER BY symbol)");
+  auto stmt = db->prepare(
+      "SELECT group_concat(symbol, ',') FROM (SELECT symbol FROM instruments ORDER BY symbol)");
   REQUIRE(stmt.ok());
   REQUIRE(*stmt->step());
   CHECK(stmt->column_text(0) == "A,C");
@@ -209,7 +210,8 @@ TEST_CASE("a failing statement names the SQL and SQLite's reason") {
   auto stmt = db->prepare("SELECT * FROM no_such_table");
   REQUIRE_FALSE(stmt.ok());
   CHECK_THAT(stmt.status().message(), Catch::Contains("no_such_table"));
-  auto bad = db->prepare("INSERT INTO instruments (symbol, updated_ms, lot_size) VALUES ('A', 1, 0)");
+  auto bad =
+      db->prepare("INSERT INTO instruments (symbol, updated_ms, lot_size) VALUES ('A', 1, 0)");
   REQUIRE(bad.ok());
   auto run = bad->run();
   REQUIRE_FALSE(run.ok());

@@ -300,7 +300,8 @@ TEST_CASE("all-symbol reads merge every symbol into ts then symbol order within 
   }
 
   int visited = 0;
-  REQUIRE(sm::store::for_each_tick(*db, tick_query, [&](const Tick&) { return ++visited < 7; }).ok());
+  REQUIRE(
+      sm::store::for_each_tick(*db, tick_query, [&](const Tick&) { return ++visited < 7; }).ok());
   CHECK(visited == 7);
   query.from = kT0 + 1000 * 60000;  // after everything
   query.to = kT0 + 2000 * 60000;

@@ -32,7 +32,8 @@ sm::Heartbeat beat(std::string component, sm::TimestampMs ts, std::string status
   return hb;
 }
 
-sm::Halt halt(std::string level, std::string trigger, sm::TimestampMs ts, sm::TimestampMs until = 0) {
+sm::Halt halt(std::string level, std::string trigger, sm::TimestampMs ts,
+              sm::TimestampMs until = 0) {
   sm::Halt h;
   h.ts = ts;
   h.level = std::move(level);
@@ -60,7 +61,8 @@ TEST_CASE("heartbeats keep the latest per component and history only on changes"
   CHECK((*last)[0].ts == kT0 + 30000);
   CHECK((*last)[0].status == "degraded");
   CHECK((*last)[0].pid == 200);
-  CHECK(*f.db.query_int64("SELECT count(*) FROM heartbeat_history WHERE component = 'sm-ingest'") == 3);
+  CHECK(*f.db.query_int64("SELECT count(*) FROM heartbeat_history WHERE component = 'sm-ingest'") ==
+        3);
   CHECK(sm::store::record_heartbeat(f.db, beat("", kT0)).code() == ErrorCode::kInvalidArgument);
 }
 

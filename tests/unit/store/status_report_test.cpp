@@ -42,11 +42,12 @@ sm::Bar bar(std::string symbol, sm::TimestampMs ts, sm::Paise close, int minutes
 }
 
 void populate(Database& db, sm::TimestampMs now) {
-  REQUIRE(sm::store::insert_bars(db, std::vector<sm::Bar>{
-                                         bar("TCS", now - 2 * kMinute, 391000, 1),
-                                         bar("TCS", now - 1 * kMinute, 392050, 1),
-                                         bar("TCS", now - 30 * 60 * kMinute, 390000, 1440),
-                                     })
+  REQUIRE(sm::store::insert_bars(db,
+                                 std::vector<sm::Bar>{
+                                     bar("TCS", now - 2 * kMinute, 391000, 1),
+                                     bar("TCS", now - 1 * kMinute, 392050, 1),
+                                     bar("TCS", now - 30 * 60 * kMinute, 390000, 1440),
+                                 })
               .ok());
   sm::Tick tick;
   tick.ts = now - 2000;
@@ -54,11 +55,18 @@ void populate(Database& db, sm::TimestampMs now) {
   tick.price = 150000;
   REQUIRE(sm::store::insert_ticks(db, std::vector<sm::Tick>{tick}).ok());
   // Yesterday's fill: not today's P&L, but part of the position.
-  REQUIRE(sm::store::insert_fill(db, fill("T0", "TCS", Side::kBuy, 4, 390000, now - 26 * 60 * kMinute)).ok());
-  REQUIRE(sm::store::insert_fill(db, fill("T1", "TCS", Side::kBuy, 6, 390000, now - 60 * kMinute, 550)).ok());
-  REQUIRE(sm::store::insert_fill(db, fill("T2", "TCS", Side::kSell, 4, 393000, now - 30 * kMinute, 200)).ok());
+  REQUIRE(
+      sm::store::insert_fill(db, fill("T0", "TCS", Side::kBuy, 4, 390000, now - 26 * 60 * kMinute))
+          .ok());
+  REQUIRE(
+      sm::store::insert_fill(db, fill("T1", "TCS", Side::kBuy, 6, 390000, now - 60 * kMinute, 550))
+          .ok());
+  REQUIRE(
+      sm::store::insert_fill(db, fill("T2", "TCS", Side::kSell, 4, 393000, now - 30 * kMinute, 200))
+          .ok());
   // A position in a symbol without market data.
-  REQUIRE(sm::store::insert_fill(db, fill("T3", "WIPRO", Side::kBuy, 1, 50000, now - 10 * kMinute)).ok());
+  REQUIRE(sm::store::insert_fill(db, fill("T3", "WIPRO", Side::kBuy, 1, 50000, now - 10 * kMinute))
+              .ok());
   sm::OrderIntent intent;
   intent.ts = now - 5 * kMinute;
   intent.client_order_id = "open1";
@@ -220,13 +228,15 @@ TEST_CASE("the sqlite3 views agree with the status report") {
   auto report = sm::store::build_status_report(path, now);
   REQUIRE(report.ok());
   const bool same_ist_day = sm::ist_date(now) == sm::ist_date(now - 60 * kMinute);
-  auto unrealised = db->prepare("SELECT unrealised, qty, last_price FROM open_positions WHERE symbol = 'TCS'");
+  auto unrealised =
+      db->prepare("SELECT unrealised, qty, last_price FROM open_positions WHERE symbol = 'TCS'");
   REQUIRE(unrealised.ok());
   REQUIRE(*unrealised->step());
   CHECK(unrealised->column_text(0) == sm::format_rupees(*report->positions[0].unrealised));
   CHECK(unrealised->column_int64(1) == report->positions[0].position.qty);
   CHECK(unrealised->column_text(2) == "3920.50");
-  auto unpriced = db->prepare("SELECT last_price IS NULL, unrealised IS NULL FROM open_positions WHERE symbol = 'WIPRO'");
+  auto unpriced = db->prepare(
+      "SELECT last_price IS NULL, unrealised IS NULL FROM open_positions WHERE symbol = 'WIPRO'");
   REQUIRE(unpriced.ok());
   REQUIRE(*unpriced->step());
   CHECK(unpriced->column_int64(0) == 1);

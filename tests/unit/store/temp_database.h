@@ -10,7 +10,8 @@ namespace sm::store::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sm-store-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "sm-store-test-XXXXXX").string();
     char* made = mkdtemp(pattern.data());
     path_ = made != nullptr ? std::filesystem::path(made) : std::filesystem::path();
   }

@@ -102,7 +102,9 @@ TEST_CASE("strategy state is saved, replaced and loaded; invalid JSON is refused
   CHECK(bad.code() == ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("an order intent is recorded once with an audit event; a different one with the same id conflicts") {
+TEST_CASE(
+    "an order intent is recorded once with an audit event; a different one with the same id "
+    "conflicts") {
   Fixture f;
   const sm::OrderIntent intent = make_intent("abc123");
   CHECK(*sm::store::upsert_order_intent(f.db, intent));
