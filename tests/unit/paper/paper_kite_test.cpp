@@ -15,7 +15,9 @@ TEST_CASE("a market order fills at the last price and shows in the book, trades 
   PaperRig rig;
   rig.price("INFY", "1500.50");
   auto kite = rig.kite();
-  BrokerResult<std::string> placed = kite->place_order(test::market_buy("INFY", 10, "intent1"));
+  OrderRequest request = test::market_buy("INFY", 10, "intent1");
+  request.market_protection.reset();  // KiteBroker must send -1 (automatic) by itself
+  BrokerResult<std::string> placed = kite->place_order(request);
   REQUIRE(placed.ok());
 
   BrokerResult<std::vector<Order>> book = kite->orders();

@@ -137,6 +137,7 @@ inline broker::OrderRequest market_buy(const std::string& symbol, Quantity qty, 
   r.order_type = OrderType::kMarket;
   r.quantity = qty;
   r.tag = tag;
+  r.market_protection = -1;  // what KiteBroker sends by default; the engine refuses 0
   return r;
 }
 
