@@ -87,7 +87,7 @@ TEST_CASE("record_risk_decision keeps the first decision per signal") {
   CHECK(*f.db.query_int64("SELECT approved FROM risk_decisions") == 1);
 }
 
-TEST_CASE("strategy state is saved, replaced and loaded; invalid JSON is refused") {
+TEST_CASE("strategy state is saved, replaced and loaded, and invalid JSON is refused") {
   Fixture f;
   CHECK_FALSE(sm::store::load_strategy_state(f.db, "sma")->has_value());
   REQUIRE(sm::store::save_strategy_state(f.db, {"sma", R"({"fast":[1,2]})", kT0, 0}).ok());
@@ -103,7 +103,7 @@ TEST_CASE("strategy state is saved, replaced and loaded; invalid JSON is refused
 }
 
 TEST_CASE(
-    "an order intent is recorded once with an audit event; a different one with the same id "
+    "an order intent is recorded once with an audit event and a different one with the same id "
     "conflicts") {
   Fixture f;
   const sm::OrderIntent intent = make_intent("abc123");
@@ -129,7 +129,7 @@ TEST_CASE(
         ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("broker updates change the order and append events; repeats write nothing") {
+TEST_CASE("broker updates change the order and append events, repeats write nothing") {
   Fixture f;
   REQUIRE(*sm::store::upsert_order_intent(f.db, make_intent("abc123")));
   sm::OrderUpdate update;
@@ -233,7 +233,7 @@ TEST_CASE("a fill that crosses zero closes the long and opens a short at the fil
   CHECK(cover->position.qty == 0);
 }
 
-TEST_CASE("positions are kept per strategy; unattributed fills go to strategy \"\"") {
+TEST_CASE("positions are kept per strategy and unattributed fills go to the empty strategy") {
   Fixture f;
   REQUIRE(sm::store::insert_fill(f.db, make_fill("T1", Side::kBuy, 2, 100000, "a")).ok());
   REQUIRE(sm::store::insert_fill(f.db, make_fill("T2", Side::kBuy, 3, 100000, "")).ok());
