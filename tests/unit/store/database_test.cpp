@@ -263,3 +263,12 @@ TEST_CASE("an empty string_view binds as empty text, not NULL") {
   CHECK(stmt->column_int64(0) == 0);
   CHECK(stmt->column_int64(1) == 0);
 }
+
+TEST_CASE("an in-memory database migrates and accepts every write") {
+  sm::store::OpenOptions options;
+  options.synchronous = Synchronous::kOff;  // durability does not apply in memory
+  auto db = Database::open(":memory:", options);
+  REQUIRE(db.ok());
+  CHECK(db->has_schema());
+  CHECK(db->execute("INSERT INTO instruments (symbol, updated_ms) VALUES ('TCS', 1)").ok());
+}

@@ -270,3 +270,13 @@ TEST_CASE("trading records are refused on a connection below synchronous=FULL") 
   CHECK_THAT(result.status().message(), Catch::Contains("synchronous=NORMAL"));
   CHECK(*db->query_int64("SELECT count(*) FROM fills") == 0);
 }
+
+TEST_CASE("an in-memory database (backtests) records fills whatever its synchronous setting") {
+  sm::store::OpenOptions options;
+  options.synchronous = sm::store::Synchronous::kOff;
+  auto db = Database::open(":memory:", options);
+  REQUIRE(db.ok());
+  auto stored = sm::store::insert_fill(*db, make_fill("T1", Side::kBuy, 2, 100000));
+  REQUIRE(stored.ok());
+  CHECK(stored->position.qty == 2);
+}
