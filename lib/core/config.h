@@ -21,6 +21,8 @@
 
 namespace sm {
 
+// Not thread-safe: getters record which keys were read (unread_keys). Read the configuration at
+// start-up on one thread and pass plain values on.
 class Config {
  public:
   // The top-level sections programs use today. A file with any other top-level key loads, with a

@@ -79,6 +79,8 @@ struct DaySchedule {
   TimestampMs close_ts() const;
 };
 
+// A value type. Its const member functions may run concurrently on one calendar; reload() and
+// assignment must not run concurrently with them (reload into a copy and swap under your own lock).
 class Calendar {
  public:
   // Reads and validates a calendar CSV. Errors: kNotFound / kIoError naming the path if it cannot
