@@ -328,7 +328,7 @@ TEST_CASE("quoted names, CRLF line ends and extra columns are accepted", "[calen
   CHECK(*calendar->session_at(ist(Date{2025, 3, 13}, 15, 30)) == Session::kClosingPriceComputation);
 }
 
-TEST_CASE("load names a missing file; reload keeps the old calendar on failure", "[calendar]") {
+TEST_CASE("load names a missing file and reload keeps the old calendar on failure", "[calendar]") {
   sm::Result<Calendar> missing = Calendar::load("/nonexistent/nse-calendar.csv");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == ErrorCode::kNotFound);
