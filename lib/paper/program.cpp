@@ -1,0 +1,198 @@
+#include "paper/program.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "broker/instruments.h"
+#include "core/exit_codes.h"
+#include "core/json_writer.h"
+#include "core/secrets.h"
+#include "core/shutdown.h"
+#include "costs/cost_model.h"
+#include "paper/paper_engine.h"
+#include "paper/paper_server.h"
+#include "time/calendar.h"
+
+namespace sm::paper {
+namespace {
+
+// An optional secret: absent is fine (the feature is off), anything else wrong is an error.
+Result<std::string> optional_secret(std::string_view name, const std::string& file) {
+  Result<std::string> value = read_secret(name, file);
+  if (value.ok()) return value;
+  if (value.status().code() == ErrorCode::kAuthError) return std::string();  // not configured
+  return value.status();
+}
+
+}  // namespace
+
+int run_paper(const PaperArgs& args, const Logger& log) {
+  if (args.api_key.empty()) {
+    log.error("config_error", {{"message", "no api key: pass --api-key or set SM_PAPER_API_KEY"}});
+    return kExitConfigError;
+  }
+  Result<std::string> secret = optional_secret("SM_PAPER_API_SECRET", args.secrets_file);
+  Result<std::string> token = optional_secret("SM_PAPER_ACCESS_TOKEN", args.secrets_file);
+  for (const Result<std::string>* r : {&secret, &token}) {
+    if (!r->ok()) {
+      log.error_status("config_error", r->status());
+      return kExitConfigError;
+    }
+  }
+  if (secret->empty() && token->empty()) {
+    log.warn("no_credentials", {{"message", "neither SM_PAPER_API_SECRET (login) nor SM_PAPER_ACCESS_TOKEN is set: "
+                                            "no client can authenticate"}});
+  }
+  Result<Paise> cash = parse_rupees(args.cash);
+  if (!cash.ok() || *cash < 0) {
+    log.error("usage_error", {{"message", "--cash must be a non-negative rupee amount"}});
+    return kExitUsage;
+  }
+  if (args.clock != "wall" && args.clock != "market") {
+    log.error("usage_error", {{"message", "--clock must be wall or market"}});
+    return kExitUsage;
+  }
+  if (args.market_hours != "nse" && args.market_hours != "always") {
+    log.error("usage_error", {{"message", "--market-hours must be nse or always"}});
+    return kExitUsage;
+  }
+  std::vector<FaultRule> rules;
+  for (const std::string& text : args.faults) {
+    Result<FaultRule> rule = error(ErrorCode::kInvalidArgument, "not JSON");
+    try {
+      rule = parse_fault_rule(nlohmann::json::parse(text));
+    } catch (const nlohmann::json::exception& e) {
+      rule = error(ErrorCode::kInvalidArgument, e.what());
+    }
+    if (!rule.ok()) {
+      log.error("usage_error", {{"message", "--fault: " + rule.status().message()}});
+      return kExitUsage;
+    }
+    rules.push_back(*rule);
+  }
+  Result<std::unique_ptr<costs::CostModel>> cost_model = costs::make_cost_model(args.costs);
+  if (!cost_model.ok()) {
+    log.error_status("config_error", cost_model.status().with_context("--costs"));
+    return kExitConfigError;
+  }
+  std::optional<time::Calendar> calendar;
+  if (args.market_hours == "nse") {
+    Result<time::Calendar> loaded = time::Calendar::load_default();
+    if (!loaded.ok()) {
+      log.error_status("config_error", loaded.status().with_context("calendar (use --market-hours always to skip)"));
+      return kExitConfigError;
+    }
+    calendar = std::move(loaded.value());
+  }
+  std::vector<broker::Instrument> instruments;
+  if (!args.instruments.empty()) {
+    std::ifstream in(args.instruments, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    Result<std::vector<broker::Instrument>> parsed =
+        in ? broker::parse_instruments_csv(text.str())
+           : Result<std::vector<broker::Instrument>>(error(ErrorCode::kNotFound, "cannot read the file"));
+    if (!parsed.ok()) {
+      log.error_status("config_error", parsed.status().with_context(args.instruments));
+      return kExitConfigError;
+    }
+    instruments = std::move(parsed.value());
+  }
+  int prices_fd = -1;
+  if (!args.prices.empty()) {
+    prices_fd = args.prices == "-" ? STDIN_FILENO : ::open(args.prices.c_str(), O_RDONLY | O_CLOEXEC);
+    if (prices_fd < 0) {
+      log.error("input_error", {{"input", args.prices}, {"message", "cannot open the price file"}});
+      return kExitDataError;
+    }
+  }
+
+  const std::filesystem::path state_dir = std::filesystem::path(args.state_path).parent_path();
+  std::error_code ec;
+  if (!state_dir.empty()) std::filesystem::create_directories(state_dir, ec);
+  time::SystemClock wall;
+  InMemoryPriceSource prices;
+  MarketClock market_clock(prices, wall);
+  const time::Clock& clock = args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
+  EngineOptions options;
+  options.initial_cash = *cash;
+  options.mis_margin_bps = args.mis_margin_pct * 100;
+  options.price_band_bps = args.price_band_pct * 100;
+  options.rms_rejections_as_orders = args.rms_rejects_as_orders;
+  Result<std::unique_ptr<PaperEngine>> engine = PaperEngine::open(args.state_path, options, clock, prices, **cost_model);
+  if (!engine.ok()) {
+    log.error_status("state_error", engine.status());
+    return kExitFailure;
+  }
+  engine.value()->set_instruments(std::move(instruments));
+  if (calendar) {
+    engine.value()->set_session_predicate([&calendar](TimestampMs ts) -> Result<bool> {
+      Result<time::Session> session = calendar->session_at(ts);
+      if (!session.ok()) return session.status();
+      return *session == time::Session::kContinuous;
+    });
+  }
+
+  ServerOptions server_options;
+  server_options.port = args.port;
+  server_options.api_key = args.api_key;
+  server_options.api_secret = *secret;
+  server_options.access_token = *token;
+  server_options.enforce_rate_limits = !args.no_rate_limits;
+  server_options.seed = args.seed;
+  PaperServer server(**engine, prices, server_options, clock, &log);
+  for (FaultRule& rule : rules) server.faults().add(std::move(rule));
+  if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
+
+  // Server threads must not take SIGTERM/SIGINT: blocked while they start, the signals reach this
+  // thread, whose blocking read of --prices they interrupt.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  Result<int> port = server.start();
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  if (!port.ok()) {
+    log.error_status("listen_error", port.status());
+    return kExitFailure;
+  }
+  std::string line;
+  JsonObjectWriter(line)
+      .string("type", "paper_listening")
+      .timestamp("ts", wall.now_ms())
+      .string("host", "127.0.0.1")
+      .integer("port", *port)
+      .string("url", "http://127.0.0.1:" + std::to_string(*port))
+      .string("state", args.state_path)
+      .finish();
+  std::fputs((line + "\n").c_str(), stdout);
+  std::fflush(stdout);
+  log.info("listening", {{"port", *port}, {"state", args.state_path}, {"cost_model", (*cost_model)->name()},
+                         {"market_hours", args.market_hours}, {"clock", args.clock}});
+
+  int status = kExitOk;
+  if (prices_fd >= 0) {
+    Result<std::int64_t> fed = server.feed().run(prices_fd, args.prices == "-" ? "stdin" : args.prices, log);
+    if (prices_fd != STDIN_FILENO) ::close(prices_fd);
+    if (!fed.ok()) {
+      log.error_status("price_feed_error", fed.status());
+      status = fed.status().code() == ErrorCode::kIoError ? kExitDataError : kExitFailure;
+    } else {
+      log.info("price_feed_done", {{"prices", *fed}});
+    }
+  }
+  while (status == kExitOk && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  server.stop();
+  log.info("stopped", engine.value()->summary());
+  return status;
+}
+
+}  // namespace sm::paper

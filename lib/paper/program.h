@@ -1,0 +1,38 @@
+// sm-paper's work, behind its thin main: open the state, configure engine and server, announce the
+// port, feed prices, serve until SIGTERM. man/sm-paper.1 documents flags and exit codes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+
+namespace sm::paper {
+
+struct PaperArgs {
+  int port = 0;
+  std::string state_path = "var/paper.db";
+  std::string cash = "1000000";  // rupees, for a new state file
+  std::string api_key;
+  std::string secrets_file;  // optional KEY=VALUE file for SM_PAPER_API_SECRET / SM_PAPER_ACCESS_TOKEN
+  std::string prices;        // NDJSON file, "-" for stdin, "" for none
+  std::string instruments;   // Kite instruments CSV
+  std::string market_hours = "nse";  // nse (calendar, continuous session) or always
+  std::string clock = "wall";        // wall or market (time of the latest price)
+  std::string costs = "india-equity";
+  std::int64_t mis_margin_pct = 20;
+  std::int64_t price_band_pct = 20;
+  bool rms_rejects_as_orders = false;
+  bool no_rate_limits = false;
+  std::vector<std::string> faults;  // JSON rules
+  std::int64_t token_expire_after = 0;
+  std::uint64_t seed = 1;
+};
+
+// Runs the paper broker until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,
+// 1 when the state or port cannot be opened, 2 for a bad flag value (fault rule, mode),
+// 3 when --prices cannot be read, 4 for configuration (no api key, bad cost model, calendar).
+int run_paper(const PaperArgs& args, const Logger& log);
+
+}  // namespace sm::paper

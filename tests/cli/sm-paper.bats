@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# sm-paper: the Kite REST paper broker as a program: start on port 0, talk HTTP to it, stop it.
+
+load common
+
+# Starts sm-paper in the background with extra flags; waits for its announcement line and sets
+# PAPER_PID and PAPER_URL.
+start_paper() {
+  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken
+  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always "$@" \
+    >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
+  PAPER_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$SM_TEST_DIR/paper.out" ] && break
+    sleep 0.05
+  done
+  PAPER_URL=$(jq -r .url "$SM_TEST_DIR/paper.out")
+  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
+}
+
+stop_paper() {
+  kill -TERM "$PAPER_PID"
+  wait "$PAPER_PID"
+}
+
+kite() {  # kite METHOD PATH [curl args...]
+  local method=$1 path=$2
+  shift 2
+  curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
+}
+
+teardown() {
+  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
+  cd / && rm -rf "$SM_TEST_DIR"
+}
+
+@test "--help describes the program and exits 0" {
+  run --separate-stderr sm-paper --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--port"* ]]
+  [[ "$output" == *"--fault"* ]]
+  [[ "$output" == *"Exit status"* ]]
+}
+
+@test "an unknown flag exits 2 with a JSON error on stderr" {
+  run --separate-stderr sm-paper --no-such-flag
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.event == "usage_error"'
+}
+
+@test "no api key is a configuration error (exit 4)" {
+  unset SM_PAPER_API_KEY
+  run --separate-stderr sm-paper --port 0 --market-hours always --state "$SM_TEST_DIR/p.db"
+  [ "$status" -eq 4 ]
+  [[ "$stderr" == *"SM_PAPER_API_KEY"* ]]
+}
+
+@test "a malformed --fault rule is a usage error (exit 2)" {
+  export SM_PAPER_API_KEY=k
+  run --separate-stderr sm-paper --port 0 --market-hours always --fault '{"kind":"explode"}'
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"explode"* ]]
+}
+
+@test "port 0: announces the port as one JSON line, serves Kite requests, stops cleanly on SIGTERM" {
+  start_paper
+  assert_json_lines "$SM_TEST_DIR/paper.out"
+  jq -e '.type == "paper_listening" and (.port | type == "number") and .port > 0' "$SM_TEST_DIR/paper.out"
+  run kite GET /orders
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.status == "success" and .data == []'
+  # A price, a market order, and the fill in the book.
+  curl -s -X POST "$PAPER_URL/_paper/prices" -d '{"type":"paper_quote","symbol":"INFY","last_price":1500.5}' \
+    | jq -e '.data.applied == 1'
+  run kite POST /orders/regular -d 'tradingsymbol=INFY&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=3&product=CNC&market_protection=-1&tag=bats1'
+  echo "$output" | jq -e '.status == "success" and (.data.order_id | length) == 15'
+  run kite GET /orders
+  echo "$output" | jq -e '.data[0].status == "COMPLETE" and .data[0].average_price == 1500.5 and .data[0].tag == "bats1"'
+  # Errors come in Kite's envelope with its status codes.
+  run curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: token testkey:wrong' "$PAPER_URL/orders"
+  [ "$output" = 403 ]
+  run curl -s -o /dev/null -w '%{http_code}' "$PAPER_URL/no/such/route"
+  [ "$output" = 404 ]
+  # Not under `run`: wait needs the shell that started the server.
+  local rc=0
+  stop_paper || rc=$?
+  [ "$rc" -eq 0 ]
+  assert_json_lines "$SM_TEST_DIR/paper.err"
+  grep -q '"event":"stopped"' "$SM_TEST_DIR/paper.err"
+  # stdout carried only the announcement.
+  [ "$(wc -l <"$SM_TEST_DIR/paper.out")" -eq 1 ]
+}
+
+@test "state survives a restart: the order placed before is in the book after" {
+  start_paper
+  curl -s -X POST "$PAPER_URL/_paper/prices" -d '{"type":"paper_quote","symbol":"TCS","last_price":3500}' >/dev/null
+  kite POST /orders/regular -d 'tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=LIMIT&price=3400&quantity=1&product=CNC&tag=keep1' \
+    | jq -e '.status == "success"'
+  stop_paper
+  start_paper
+  run kite GET /orders
+  echo "$output" | jq -e '.data | length == 1 and .[0].tag == "keep1" and .[0].status == "OPEN"'
+}
+
+@test "empty price input: serves with no prices; a market order is refused with OrderException" {
+  start_paper --prices - </dev/null
+  run kite POST /orders/regular -d 'tradingsymbol=INFY&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=1&product=CNC&market_protection=-1'
+  echo "$output" | jq -e '.status == "error" and .error_type == "OrderException"'
+}
+
+@test "a malformed price line is reported with its line number and skipped; good lines apply" {
+  printf '%s\n' '{"type":"tick","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","price":1501.25,"qty":1}' \
+    '{"type":"tick","ts":"2024-03-28T04:30:01.000Z","symbol":"INFY","price":"abc"}' \
+    'not json at all' \
+    '{"type":"tick","ts":"2024-03-28T04:30:02.000Z","symbol":"WIPRO","price":480.5,"qty":1}' >"$SM_TEST_DIR/prices.ndjson"
+  start_paper --prices "$SM_TEST_DIR/prices.ndjson"
+  for _ in $(seq 1 100); do grep -q price_feed_done "$SM_TEST_DIR/paper.err" && break; sleep 0.05; done
+  grep '"event":"bad_price_line"' "$SM_TEST_DIR/paper.err" >"$SM_TEST_DIR/bad.ndjson"
+  jq -s -e 'map(.line) == [2, 3] and all(.input | endswith("prices.ndjson")) and (.[0].reason | contains("price"))' \
+    "$SM_TEST_DIR/bad.ndjson"
+  grep '"event":"price_feed_done"' "$SM_TEST_DIR/paper.err" | jq -e '.prices == 2'
+  run kite GET '/quote/ltp?i=NSE:INFY&i=NSE:WIPRO'
+  echo "$output" | jq -e '.data["NSE:INFY"].last_price == 1501.25 and .data["NSE:WIPRO"].last_price == 480.5'
+}
+
+@test "faults from flags: a 429 first, then normal service" {
+  start_paper --fault '{"kind":"http_error","status":429,"path":"/orders"}'
+  run kite GET /orders -w ' %{http_code}'
+  [[ "$output" == *'"error_type":"NetworkException"'*' 429' ]]
+  run kite GET /orders
+  echo "$output" | jq -e '.status == "success"'
+}
