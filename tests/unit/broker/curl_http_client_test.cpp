@@ -49,7 +49,7 @@ TEST_CASE("a request gets status, lower-cased headers and body") {
   CHECK(outcome.response().body.find("application/x-www-form-urlencoded") != std::string::npos);
 }
 
-TEST_CASE("PUT and DELETE use their methods; DELETE without a body sends none") {
+TEST_CASE("PUT and DELETE use their methods, DELETE without a body sends none") {
   TcpTestServer server(echo_handler);
   CurlHttpClient client;
   HttpRequest put;

@@ -66,7 +66,7 @@ TEST_CASE("a restarted paper broker continues with the same orders, trades, posi
   CHECK(rig.engine->trades().size() == 3);
 }
 
-TEST_CASE("a new state file starts with the configured cash; an existing one keeps its own") {
+TEST_CASE("a new state file starts with the configured cash, an existing one keeps its own") {
   test::RigOptions options = engine_only();
   options.engine.initial_cash = 5000 * kPaisePerRupee;
   PaperRig rig(options);
@@ -76,7 +76,7 @@ TEST_CASE("a new state file starts with the configured cash; an existing one kee
   CHECK(rig.engine->cash() == 5250 * kPaisePerRupee);
 }
 
-TEST_CASE("open orders from an earlier IST day expire; the book shows today's orders") {
+TEST_CASE("open orders from an earlier IST day expire, the book shows today's orders") {
   PaperRig rig(engine_only());
   rig.price("TCS", "3500");
   BrokerResult<std::string> id = rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 340000, "d1"));
@@ -269,7 +269,7 @@ TEST_CASE("charges come from the pluggable cost model and reduce cash") {
   CHECK((*engine)->summary()["charges"] == "30.00");
 }
 
-TEST_CASE("price feed: ticks and bars move prices; bad lines name the field") {
+TEST_CASE("price feed: ticks and bars move prices, bad lines name the field") {
   PaperRig rig(engine_only());
   REQUIRE(*rig.server->feed().apply_line(
       R"({"type":"tick","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","price":1501.5,"qty":10})"));

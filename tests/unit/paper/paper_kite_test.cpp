@@ -111,7 +111,7 @@ TEST_CASE("a marketable limit fills at once at the last price") {
   CHECK(o.average_price == 48025);
 }
 
-TEST_CASE("cancel moves an open order to CANCELLED; cancelling again is an OrderException") {
+TEST_CASE("cancel moves an open order to CANCELLED, cancelling again is an OrderException") {
   PaperRig rig;
   rig.price("TCS", "3500");
   auto kite = rig.kite();
@@ -371,7 +371,7 @@ TEST_CASE("a timeout after the order was accepted: outcome unknown, found by tag
   CHECK(found->has_value());
 }
 
-TEST_CASE("a broker that acts after the client timed out: unknown, then found; a request dropped unread is never found") {
+TEST_CASE("a broker that acts after the client timed out: unknown, then found, a request dropped unread is never found") {
   PaperRig rig;
   rig.price("INFY", "1500");
   KiteOptions options = rig.kite_options();
@@ -415,7 +415,7 @@ TEST_CASE("an injected rejection: the order is accepted and turns REJECTED with 
   CHECK(kite->trades()->empty());
 }
 
-TEST_CASE("token expiry after N calls gives kAuthError at once; a new login renews") {
+TEST_CASE("token expiry after N calls gives kAuthError at once, a new login renews") {
   PaperRig rig;
   rig.price("INFY", "1500");
   auto kite = rig.kite();
@@ -531,7 +531,7 @@ TEST_CASE("quotes, LTP, OHLC, instruments and margins through the adapter") {
   CHECK(profile->user_id == "PAPER1");
 }
 
-TEST_CASE("MIS uses 20 % margin; closing it frees the margin and books the profit") {
+TEST_CASE("MIS uses 20 % margin, closing it frees the margin and books the profit") {
   PaperRig rig;
   rig.price("SBIN", "700");
   auto kite = rig.kite();
@@ -562,7 +562,7 @@ TEST_CASE("the broker's own rate limits: bursts get 429, the adapter's limiter a
   CurlHttpClient raw;
   int ok = 0;
   int limited = 0;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 10; ++i) {
     HttpRequest req;
     req.url = rig.base_url() + "/quote/ltp?i=NSE:INFY";
     req.headers.emplace_back("X-Kite-Version", "3");
@@ -578,8 +578,8 @@ TEST_CASE("the broker's own rate limits: bursts get 429, the adapter's limiter a
     }
   }
   CHECK(ok >= 1);
-  CHECK(ok <= 2);  // a second boundary may fall inside the burst
-  CHECK(limited == 5 - ok);
+  CHECK(ok <= 3);  // one per second boundary the burst happens to span
+  CHECK(limited == 10 - ok);
 
   // Through KiteBroker on real time: spaced by its own limiter, nothing is refused.
   SystemSleeper real_sleep;
