@@ -16,32 +16,32 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS paper_meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
-);
+) STRICT;
 CREATE TABLE IF NOT EXISTS paper_orders (
   order_id      TEXT PRIMARY KEY,
   seq           INTEGER NOT NULL UNIQUE,
   modifications INTEGER NOT NULL DEFAULT 0,
   body          TEXT NOT NULL
-);
+) STRICT;
 CREATE TABLE IF NOT EXISTS paper_order_history (
   order_id TEXT NOT NULL REFERENCES paper_orders(order_id),
   step     INTEGER NOT NULL,
   body     TEXT NOT NULL,
   PRIMARY KEY (order_id, step)
-);
+) STRICT;
 CREATE TABLE IF NOT EXISTS paper_trades (
   trade_id TEXT PRIMARY KEY,
   seq      INTEGER NOT NULL UNIQUE,
   order_id TEXT NOT NULL REFERENCES paper_orders(order_id),
   charges  INTEGER NOT NULL,
   body     TEXT NOT NULL
-);
+) STRICT;
 CREATE TABLE IF NOT EXISTS paper_cash (
   seq    INTEGER PRIMARY KEY,
   ts     INTEGER NOT NULL,
   amount INTEGER NOT NULL,
   reason TEXT NOT NULL
-);
+) STRICT;
 )sql";
 
 // A prepared statement that finalises itself.

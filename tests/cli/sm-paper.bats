@@ -131,3 +131,19 @@ teardown() {
   run kite GET /orders
   echo "$output" | jq -e '.status == "success"'
 }
+
+@test "SIGKILL loses nothing that was answered: every acknowledged order is there after a restart" {
+  start_paper
+  curl -s -X POST "$PAPER_URL/_paper/prices" -d '{"type":"paper_quote","symbol":"INFY","last_price":1500}' >/dev/null
+  for i in 1 2 3 4 5; do
+    kite POST /orders/regular -d "tradingsymbol=INFY&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=$i&product=CNC&market_protection=-1&tag=kill$i" \
+      | jq -e '.status == "success"'
+  done
+  kill -KILL "$PAPER_PID"
+  wait "$PAPER_PID" || true
+  start_paper
+  run kite GET /orders
+  echo "$output" | jq -e '.data | length == 5 and (map(.tag) == ["kill1","kill2","kill3","kill4","kill5"])'
+  run kite GET /trades
+  echo "$output" | jq -e '.data | map(.quantity) | add == 15'
+}
