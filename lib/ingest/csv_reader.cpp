@@ -614,6 +614,9 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
     if (a.symbol != b.symbol) return a.symbol < b.symbol;
     return a.ts < b.ts;
   };
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (by_key(rows[i], rows[i - 1])) ++result.rows_out_of_order;
+  }
   std::stable_sort(rows.begin(), rows.end(), by_key);
 
   if (result.kind == RecordKind::kBars) {
