@@ -614,8 +614,16 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
     if (a.symbol != b.symbol) return a.symbol < b.symbol;
     return a.ts < b.ts;
   };
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (by_key(rows[i], rows[i - 1])) ++result.rows_out_of_order;
+  {
+    // Per symbol: a file holding several symbols interleaved by date is still in order.
+    std::map<std::string, TimestampMs, std::less<>> last_ts;
+    for (const Row& row : rows) {
+      auto [it, added] = last_ts.try_emplace(row.symbol, row.ts);
+      if (!added) {
+        if (row.ts < it->second) ++result.rows_out_of_order;
+        it->second = row.ts;
+      }
+    }
   }
   std::stable_sort(rows.begin(), rows.end(), by_key);
 

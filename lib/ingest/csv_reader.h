@@ -72,7 +72,7 @@ struct CsvResult {
   std::int64_t series_skipped = 0;           // rows of another series (see CsvOptions::series)
   std::int64_t opening_prints_merged = 0;    // end-labelled 09:15 prints folded into the 09:15 bar
   std::int64_t prices_rounded = 0;           // cells with more than two decimals (float noise)
-  std::int64_t rows_out_of_order = 0;        // rows before their predecessor in the file (before sorting)
+  std::int64_t rows_out_of_order = 0;        // rows older than the previous row of their symbol in the file
 };
 
 // Parses a whole file's text. Row problems go to on_issue (see Reason for which are dropped); if it
