@@ -8,56 +8,76 @@
 
 int main(int argc, char** argv) {
   sm::Logger log("sm-paper");
-  CLI::App app{"Serve the Kite Connect v3 REST API on 127.0.0.1 as a paper broker: fills orders against a price "
-               "feed, keeps its own state in SQLite, injects faults on request.",
-               "sm-paper"};
-  app.footer("Credentials: SM_PAPER_API_SECRET (enables login) and SM_PAPER_ACCESS_TOKEN (a fixed token), from the\n"
-             "environment, NAME_FILE or --secrets-file; never on the command line.\n"
-             "Exit status: 0 stopped by SIGTERM/SIGINT, 1 state or port failure, 2 usage, 3 unreadable --prices,\n"
-             "4 configuration (no api key, bad cost model, calendar).");
+  CLI::App app{
+      "Serve the Kite Connect v3 REST API on 127.0.0.1 as a paper broker: fills orders against a "
+      "price "
+      "feed, keeps its own state in SQLite, injects faults on request.",
+      "sm-paper"};
+  app.footer(
+      "Credentials: SM_PAPER_API_SECRET (enables login) and SM_PAPER_ACCESS_TOKEN (a fixed token), "
+      "from the\n"
+      "environment, NAME_FILE or --secrets-file; never on the command line.\n"
+      "Exit status: 0 stopped by SIGTERM/SIGINT, 1 state or port failure, 2 usage, 3 unreadable "
+      "--prices,\n"
+      "4 configuration (no api key, bad cost model, calendar).");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
   sm::paper::PaperArgs args;
-  app.add_option("--port", args.port, "TCP port on 127.0.0.1; 0 picks a free one (announced on stdout)")
+  app.add_option("--port", args.port,
+                 "TCP port on 127.0.0.1; 0 picks a free one (announced on stdout)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   app.add_option("--state", args.state_path, "the paper broker's own SQLite state file")
       ->envname("SM_PAPER_STATE")
       ->capture_default_str();
-  app.add_option("--cash", args.cash, "opening cash in rupees for a new state file")->capture_default_str();
-  app.add_option("--api-key", args.api_key, "the api_key clients must present")->envname("SM_PAPER_API_KEY");
-  app.add_option("--secrets-file", args.secrets_file, "0600 KEY=VALUE file with SM_PAPER_API_SECRET and/or "
-                                                      "SM_PAPER_ACCESS_TOKEN");
-  app.add_option("--prices", args.prices, "tick/bar NDJSON to replay into the price feed; - for stdin");
+  app.add_option("--cash", args.cash, "opening cash in rupees for a new state file")
+      ->capture_default_str();
+  app.add_option("--api-key", args.api_key, "the api_key clients must present")
+      ->envname("SM_PAPER_API_KEY");
+  app.add_option("--secrets-file", args.secrets_file,
+                 "0600 KEY=VALUE file with SM_PAPER_API_SECRET and/or "
+                 "SM_PAPER_ACCESS_TOKEN");
+  app.add_option("--prices", args.prices,
+                 "tick/bar NDJSON to replay into the price feed; - for stdin");
   app.add_option("--instruments", args.instruments, "Kite instruments CSV (tick sizes, tokens)");
-  app.add_option("--market-hours", args.market_hours, "nse: accept orders only in the continuous session of "
-                                                      "data/nse-calendar.csv; always: any time")
+  app.add_option("--market-hours", args.market_hours,
+                 "nse: accept orders only in the continuous session of "
+                 "data/nse-calendar.csv; always: any time")
       ->capture_default_str()
       ->check(CLI::IsMember({"nse", "always"}));
-  app.add_option("--clock", args.clock, "wall: system time; market: time of the latest price (replays)")
+  app.add_option("--clock", args.clock,
+                 "wall: system time; market: time of the latest price (replays)")
       ->capture_default_str()
       ->check(CLI::IsMember({"wall", "market"}));
-  app.add_option("--costs", args.costs, "cost model: india-equity, zero, or simple:<percent>:<flat rupees>")
+  app.add_option("--costs", args.costs,
+                 "cost model: india-equity, zero, or simple:<percent>:<flat rupees>")
       ->capture_default_str();
-  app.add_option("--mis-margin-pct", args.mis_margin_pct, "margin for intraday (MIS) as % of order value")
+  app.add_option("--mis-margin-pct", args.mis_margin_pct,
+                 "margin for intraday (MIS) as % of order value")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
-  app.add_option("--price-band-pct", args.price_band_pct, "circuit band around the previous close (0 = none) when "
-                                                          "the feed gives no limits")
+  app.add_option("--price-band-pct", args.price_band_pct,
+                 "circuit band around the previous close (0 = none) when "
+                 "the feed gives no limits")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
   app.add_flag("--rms-rejects-as-orders", args.rms_rejects_as_orders,
-               "answer insufficient funds/holdings and circuit breaches with a REJECTED order (like the real OMS) "
+               "answer insufficient funds/holdings and circuit breaches with a REJECTED order "
+               "(like the real OMS) "
                "instead of an error");
-  app.add_flag("--no-rate-limits", args.no_rate_limits, "do not answer 429 when clients exceed Kite's limits");
-  app.add_option("--fault", args.faults, "fault rule as JSON, e.g. '{\"kind\":\"http_error\",\"status\":429}' "
-                                         "(repeatable; docs/BROKER.md)")
+  app.add_flag("--no-rate-limits", args.no_rate_limits,
+               "do not answer 429 when clients exceed Kite's limits");
+  app.add_option("--fault", args.faults,
+                 "fault rule as JSON, e.g. '{\"kind\":\"http_error\",\"status\":429}' "
+                 "(repeatable; docs/BROKER.md)")
       ->allow_extra_args(false);
-  app.add_option("--token-expire-after", args.token_expire_after, "tokens stop working after this many "
-                                                                  "authenticated calls (0 = never)")
+  app.add_option("--token-expire-after", args.token_expire_after,
+                 "tokens stop working after this many "
+                 "authenticated calls (0 = never)")
       ->capture_default_str();
   app.add_option("--seed", args.seed, "seed for probabilistic faults")->capture_default_str();
 
-  return sm::cli::run(app, argc, argv, log, [&]() -> int { return sm::paper::run_paper(args, log); });
+  return sm::cli::run(app, argc, argv, log,
+                      [&]() -> int { return sm::paper::run_paper(args, log); });
 }

@@ -1,7 +1,7 @@
 #include "broker/broker.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace sm::broker {
 
@@ -35,15 +35,16 @@ Status validate_tag(std::string_view tag) {
   if (tag.empty()) return error(ErrorCode::kInvalidArgument, "order tag is empty");
   if (tag.size() > kMaxTagLength) {
     return error(ErrorCode::kInvalidArgument,
-                 fmt::format("order tag '{}' is {} characters; Kite allows at most {}", tag, tag.size(),
-                             kMaxTagLength));
+                 fmt::format("order tag '{}' is {} characters; Kite allows at most {}", tag,
+                             tag.size(), kMaxTagLength));
   }
   const bool alphanumeric = std::all_of(tag.begin(), tag.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   });
   if (!alphanumeric) {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("order tag '{}' has characters other than ASCII letters and digits", tag));
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("order tag '{}' has characters other than ASCII letters and digits", tag));
   }
   return Status();
 }

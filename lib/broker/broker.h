@@ -78,7 +78,8 @@ class Broker {
   // Modifies an open order; the value is the order_id.
   virtual BrokerResult<std::string> modify_order(const ModifyRequest& request) = 0;
   // Cancels an open order; the value is the order_id.
-  virtual BrokerResult<std::string> cancel_order(std::string_view variety, std::string_view order_id) = 0;
+  virtual BrokerResult<std::string> cancel_order(std::string_view variety,
+                                                 std::string_view order_id) = 0;
 
   // The day's order book: one entry per order, latest state.
   virtual BrokerResult<std::vector<Order>> orders() = 0;
@@ -93,9 +94,12 @@ class Broker {
   virtual BrokerResult<Margins> margins() = 0;
 
   // instruments are "EXCHANGE:SYMBOL" keys; the map holds those the broker had data for.
-  virtual BrokerResult<std::map<std::string, Quote>> quote(const std::vector<std::string>& instruments) = 0;
-  virtual BrokerResult<std::map<std::string, LtpQuote>> ltp(const std::vector<std::string>& instruments) = 0;
-  virtual BrokerResult<std::map<std::string, LtpQuote>> ohlc(const std::vector<std::string>& instruments) = 0;
+  virtual BrokerResult<std::map<std::string, Quote>> quote(
+      const std::vector<std::string>& instruments) = 0;
+  virtual BrokerResult<std::map<std::string, LtpQuote>> ltp(
+      const std::vector<std::string>& instruments) = 0;
+  virtual BrokerResult<std::map<std::string, LtpQuote>> ohlc(
+      const std::vector<std::string>& instruments) = 0;
 
   // The instruments dump of one exchange ("NSE"), or of all exchanges when exchange is empty.
   virtual BrokerResult<std::vector<Instrument>> instruments(std::string_view exchange) = 0;

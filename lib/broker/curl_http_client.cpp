@@ -123,11 +123,13 @@ HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
     case HttpMethod::kDelete:
       if (!request.body.empty() || request.method != HttpMethod::kDelete) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request.body.size()));
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
       }
       if (request.method != HttpMethod::kPost) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method == HttpMethod::kPut ? "PUT" : "DELETE");
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+                         request.method == HttpMethod::kPut ? "PUT" : "DELETE");
       }
       break;
   }
@@ -151,7 +153,8 @@ HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
     long request_bytes = 0;
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes);
     const TransportFailure failure = classify(code, request_bytes);
-    std::string detail = impl_->error_buffer[0] != '\0' ? impl_->error_buffer : curl_easy_strerror(code);
+    std::string detail =
+        impl_->error_buffer[0] != '\0' ? impl_->error_buffer : curl_easy_strerror(code);
     // The query string is left out: logout carries the access token there.
     const std::string_view url = std::string_view(request.url).substr(0, request.url.find('?'));
     return HttpError{failure, fmt::format("{} {}: {} ({}, {} request bytes sent)",

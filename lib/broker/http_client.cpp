@@ -6,21 +6,30 @@ namespace sm::broker {
 
 std::string_view http_method_name(HttpMethod method) {
   switch (method) {
-    case HttpMethod::kGet: return "GET";
-    case HttpMethod::kPost: return "POST";
-    case HttpMethod::kPut: return "PUT";
-    case HttpMethod::kDelete: return "DELETE";
+    case HttpMethod::kGet:
+      return "GET";
+    case HttpMethod::kPost:
+      return "POST";
+    case HttpMethod::kPut:
+      return "PUT";
+    case HttpMethod::kDelete:
+      return "DELETE";
   }
   return "GET";
 }
 
 std::string_view transport_failure_name(TransportFailure failure) {
   switch (failure) {
-    case TransportFailure::kCouldNotConnect: return "could_not_connect";
-    case TransportFailure::kTimeoutBeforeSend: return "timeout_before_send";
-    case TransportFailure::kTimeoutAfterSend: return "timeout_after_send";
-    case TransportFailure::kConnectionLostAfterSend: return "connection_lost_after_send";
-    case TransportFailure::kOther: return "transport_error";
+    case TransportFailure::kCouldNotConnect:
+      return "could_not_connect";
+    case TransportFailure::kTimeoutBeforeSend:
+      return "timeout_before_send";
+    case TransportFailure::kTimeoutAfterSend:
+      return "timeout_after_send";
+    case TransportFailure::kConnectionLostAfterSend:
+      return "connection_lost_after_send";
+    case TransportFailure::kOther:
+      return "transport_error";
   }
   return "transport_error";
 }
@@ -58,8 +67,8 @@ std::string url_encode(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                            c == '-' || c == '.' || c == '_' || c == '~';
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out.push_back(c);
     } else {

@@ -23,7 +23,7 @@ struct HttpRequest {
   std::string url;  // absolute, query string included
   HttpHeaders headers;
   std::string body;
-  std::string content_type;  // sent as Content-Type when body is not empty
+  std::string content_type;                // sent as Content-Type when body is not empty
   std::int64_t timeout_ms = 7000;          // whole request, connect included (Kite SDKs use 7 s)
   std::int64_t connect_timeout_ms = 3000;  // TCP (and TLS) connection set-up
   // false for requests that must not run twice (placing an order). The client then never sends

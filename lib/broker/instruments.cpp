@@ -1,19 +1,21 @@
 #include "broker/instruments.h"
 
+#include <fmt/format.h>
 #include <array>
 #include <charconv>
-#include <fmt/format.h>
 
 namespace sm::broker {
 namespace {
 
 constexpr std::array<std::string_view, 12> kColumns = {
-    "instrument_token", "exchange_token", "tradingsymbol", "name",     "last_price", "expiry",
-    "strike",           "tick_size",      "lot_size",      "instrument_type", "segment", "exchange"};
+    "instrument_token", "exchange_token",  "tradingsymbol", "name",
+    "last_price",       "expiry",          "strike",        "tick_size",
+    "lot_size",         "instrument_type", "segment",       "exchange"};
 
 // Splits one CSV record starting at pos; advances pos past the record's line end. Quoted fields may
 // contain commas, doubled quotes and newlines.
-bool next_record(std::string_view text, size_t& pos, std::vector<std::string>& fields, std::string& why) {
+bool next_record(std::string_view text, size_t& pos, std::vector<std::string>& fields,
+                 std::string& why) {
   fields.clear();
   std::string field;
   bool quoted = false;
@@ -95,7 +97,8 @@ Result<std::vector<Instrument>> parse_instruments_csv(std::string_view text) {
   std::vector<std::string> fields;
   std::string why;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // a UTF-8 byte-order mark
-  if (!next_record(text, pos, fields, why)) return error(ErrorCode::kParseError, "instruments line 1: " + why);
+  if (!next_record(text, pos, fields, why))
+    return error(ErrorCode::kParseError, "instruments line 1: " + why);
   std::array<size_t, kColumns.size()> index{};
   for (size_t c = 0; c < kColumns.size(); ++c) {
     size_t found = fields.size();
@@ -103,7 +106,8 @@ Result<std::vector<Instrument>> parse_instruments_csv(std::string_view text) {
       if (fields[f] == kColumns[c]) found = f;
     }
     if (found == fields.size()) {
-      return error(ErrorCode::kParseError, fmt::format("instruments line 1: no '{}' column", kColumns[c]));
+      return error(ErrorCode::kParseError,
+                   fmt::format("instruments line 1: no '{}' column", kColumns[c]));
     }
     index[c] = found;
   }
@@ -116,23 +120,26 @@ Result<std::vector<Instrument>> parse_instruments_csv(std::string_view text) {
     }
     if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
     if (fields.size() != width) {
-      return error(ErrorCode::kParseError,
-                   fmt::format("instruments line {}: {} fields, header has {}", line, fields.size(), width));
+      return error(
+          ErrorCode::kParseError,
+          fmt::format("instruments line {}: {} fields, header has {}", line, fields.size(), width));
     }
     auto bad = [&](std::string_view column, std::string_view value) {
-      return error(ErrorCode::kParseError,
-                   fmt::format("instruments line {}: field '{}' has bad value '{}'", line, column, value));
+      return error(
+          ErrorCode::kParseError,
+          fmt::format("instruments line {}: field '{}' has bad value '{}'", line, column, value));
     };
     Instrument ins;
     const std::string& token = fields[index[0]];
     if (!parse_int(token, ins.instrument_token)) return bad("instrument_token", token);
     const std::string& exchange_token = fields[index[1]];
-    if (!parse_int(exchange_token, ins.exchange_token)) return bad("exchange_token", exchange_token);
+    if (!parse_int(exchange_token, ins.exchange_token))
+      return bad("exchange_token", exchange_token);
     ins.tradingsymbol = fields[index[2]];
     if (ins.tradingsymbol.empty()) return bad("tradingsymbol", "");
     ins.name = fields[index[3]];
-    for (auto [column, slot] : {std::pair<size_t, Paise*>{4, &ins.last_price}, {6, &ins.strike},
-                                {7, &ins.tick_size}}) {
+    for (auto [column, slot] :
+         {std::pair<size_t, Paise*>{4, &ins.last_price}, {6, &ins.strike}, {7, &ins.tick_size}}) {
       const std::string& value = fields[index[column]];
       if (value.empty()) continue;
       Result<Paise> paise = parse_rupees(value, Rounding::kHalfEven);
@@ -163,10 +170,11 @@ std::string instruments_to_csv(const std::vector<Instrument>& instruments) {
   }
   out.push_back('\n');
   for (const Instrument& i : instruments) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i.instrument_token, i.exchange_token,
-                       csv_field(i.tradingsymbol), csv_field(i.name), csv_rupees(i.last_price),
-                       i.expiry ? format_date(*i.expiry) : "", csv_rupees(i.strike), csv_rupees(i.tick_size),
-                       i.lot_size, csv_field(i.instrument_type), csv_field(i.segment), csv_field(i.exchange));
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i.instrument_token,
+                       i.exchange_token, csv_field(i.tradingsymbol), csv_field(i.name),
+                       csv_rupees(i.last_price), i.expiry ? format_date(*i.expiry) : "",
+                       csv_rupees(i.strike), csv_rupees(i.tick_size), i.lot_size,
+                       csv_field(i.instrument_type), csv_field(i.segment), csv_field(i.exchange));
   }
   return out;
 }

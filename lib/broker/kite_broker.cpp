@@ -51,8 +51,8 @@ BrokerError parse_error(const Status& status, bool place) {
 bool valid_path_word(std::string_view word) {
   if (word.empty() || word.size() > 64) return false;
   for (char c : word) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -81,15 +81,16 @@ std::string kite_session_checksum(std::string_view api_key, std::string_view req
   return to_hex(hash.finish());
 }
 
-KiteBroker::KiteBroker(KiteOptions options, HttpClient& http, const time::Clock& clock, Sleeper& sleeper,
-                       JitterSource jitter, const Logger* log)
+KiteBroker::KiteBroker(KiteOptions options, HttpClient& http, const time::Clock& clock,
+                       Sleeper& sleeper, JitterSource jitter, const Logger* log)
     : options_(std::move(options)),
       http_(http),
       clock_(clock),
       log_(log),
       limiter_(options_.rate_limits, clock, sleeper),
       retrier_(options_.retry, clock, sleeper, std::move(jitter), log) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  while (!options_.base_url.empty() && options_.base_url.back() == '/')
+    options_.base_url.pop_back();
 }
 
 KiteBroker::~KiteBroker() = default;
@@ -106,9 +107,10 @@ std::optional<BrokerError> KiteBroker::local_token_check() const {
   if (options_.token_issued_at > 0) {
     const TimestampMs expiry = kite_token_expiry(options_.token_issued_at);
     if (clock_.now_ms() >= expiry) {
-      return local_error(ErrorCode::kAuthError,
-                         fmt::format("access token issued {} expired at {} (daily 06:00 IST expiry); log in again",
-                                     format_ist(options_.token_issued_at), format_ist(expiry)));
+      return local_error(
+          ErrorCode::kAuthError,
+          fmt::format("access token issued {} expired at {} (daily 06:00 IST expiry); log in again",
+                      format_ist(options_.token_issued_at), format_ist(expiry)));
     }
   }
   return std::nullopt;
@@ -135,8 +137,8 @@ std::optional<BrokerError> KiteBroker::attempt(const Call& c, std::string& body_
   }
   request.headers.emplace_back("X-Kite-Version", "3");
   if (c.authenticated) {
-    request.headers.emplace_back("Authorization",
-                                 fmt::format("token {}:{}", options_.api_key, options_.access_token));
+    request.headers.emplace_back(
+        "Authorization", fmt::format("token {}:{}", options_.api_key, options_.access_token));
   }
 
   const HttpOutcome outcome = http_.send(request);
@@ -172,7 +174,8 @@ BrokerResult<json> KiteBroker::call(const Call& c) {
   if (!envelope->success) {
     // A 2xx with an error envelope: trust the envelope (the Python SDK does the same).
     BrokerError e;
-    e.error_type = is_known_error_type(envelope->error_type) ? envelope->error_type : "GeneralException";
+    e.error_type =
+        is_known_error_type(envelope->error_type) ? envelope->error_type : "GeneralException";
     e.http_status = 200;
     e.message = envelope->message;
     e.code = error_code_for(e.error_type, 0);
@@ -192,23 +195,30 @@ BrokerResult<T> KiteBroker::call_and_parse(const Call& c, Parse parse) {
 
 BrokerResult<std::string> KiteBroker::place_order(const OrderRequest& r) {
   if (!valid_variety(r.variety)) {
-    return local_error(ErrorCode::kInvalidArgument, fmt::format("unknown order variety '{}'", r.variety));
+    return local_error(ErrorCode::kInvalidArgument,
+                       fmt::format("unknown order variety '{}'", r.variety));
   }
   if (!r.tag.empty()) {
     if (Status tag = validate_tag(r.tag); !tag.ok()) return local_error(tag.code(), tag.message());
   }
-  if (r.tradingsymbol.empty()) return local_error(ErrorCode::kInvalidArgument, "order has no tradingsymbol");
+  if (r.tradingsymbol.empty())
+    return local_error(ErrorCode::kInvalidArgument, "order has no tradingsymbol");
   if (r.quantity <= 0) {
-    return local_error(ErrorCode::kInvalidArgument, fmt::format("order quantity {} is not positive", r.quantity));
+    return local_error(ErrorCode::kInvalidArgument,
+                       fmt::format("order quantity {} is not positive", r.quantity));
   }
-  const bool needs_price = r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
-  const bool needs_trigger = r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
+  const bool needs_price =
+      r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
+  const bool needs_trigger =
+      r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
   if (needs_price && r.price <= 0) {
-    return local_error(ErrorCode::kInvalidArgument, fmt::format("{} order needs a positive price", order_type_name(r.order_type)));
+    return local_error(ErrorCode::kInvalidArgument, fmt::format("{} order needs a positive price",
+                                                                order_type_name(r.order_type)));
   }
   if (needs_trigger && r.trigger_price <= 0) {
-    return local_error(ErrorCode::kInvalidArgument,
-                       fmt::format("{} order needs a positive trigger price", order_type_name(r.order_type)));
+    return local_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} order needs a positive trigger price", order_type_name(r.order_type)));
   }
 
   Call c;
@@ -225,9 +235,12 @@ BrokerResult<std::string> KiteBroker::place_order(const OrderRequest& r) {
               {"validity", r.validity}};
   if (needs_price) c.params.emplace_back("price", format_rupees(r.price));
   if (needs_trigger) c.params.emplace_back("trigger_price", format_rupees(r.trigger_price));
-  if (r.disclosed_quantity > 0) c.params.emplace_back("disclosed_quantity", std::to_string(r.disclosed_quantity));
-  if (r.validity == "TTL") c.params.emplace_back("validity_ttl", std::to_string(r.validity_ttl_minutes));
-  const bool market_like = r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
+  if (r.disclosed_quantity > 0)
+    c.params.emplace_back("disclosed_quantity", std::to_string(r.disclosed_quantity));
+  if (r.validity == "TTL")
+    c.params.emplace_back("validity_ttl", std::to_string(r.validity_ttl_minutes));
+  const bool market_like =
+      r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
   if (r.market_protection) {
     c.params.emplace_back("market_protection", std::to_string(*r.market_protection));
   } else if (market_like) {
@@ -235,14 +248,16 @@ BrokerResult<std::string> KiteBroker::place_order(const OrderRequest& r) {
   }
   if (!r.tag.empty()) c.params.emplace_back("tag", r.tag);
 
-  BrokerResult<PlaceOrderResponse> response = call_and_parse<PlaceOrderResponse>(c, parse_order_response);
+  BrokerResult<PlaceOrderResponse> response =
+      call_and_parse<PlaceOrderResponse>(c, parse_order_response);
   if (!response.ok()) return response.error();
   return response->order_id;
 }
 
 BrokerResult<std::string> KiteBroker::modify_order(const ModifyRequest& r) {
   if (!valid_variety(r.variety)) {
-    return local_error(ErrorCode::kInvalidArgument, fmt::format("unknown order variety '{}'", r.variety));
+    return local_error(ErrorCode::kInvalidArgument,
+                       fmt::format("unknown order variety '{}'", r.variety));
   }
   if (!valid_path_word(r.order_id)) {
     return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", r.order_id));
@@ -252,28 +267,35 @@ BrokerResult<std::string> KiteBroker::modify_order(const ModifyRequest& r) {
   c.path = "/orders/" + r.variety + "/" + r.order_id;
   c.endpoint = EndpointClass::kOrderChange;
   c.kind = RequestKind::kChange;
-  if (r.order_type) c.params.emplace_back("order_type", std::string(order_type_name(*r.order_type)));
+  if (r.order_type)
+    c.params.emplace_back("order_type", std::string(order_type_name(*r.order_type)));
   if (r.quantity) c.params.emplace_back("quantity", std::to_string(*r.quantity));
   if (r.price) c.params.emplace_back("price", format_rupees(*r.price));
   if (r.trigger_price) c.params.emplace_back("trigger_price", format_rupees(*r.trigger_price));
-  if (r.disclosed_quantity) c.params.emplace_back("disclosed_quantity", std::to_string(*r.disclosed_quantity));
+  if (r.disclosed_quantity)
+    c.params.emplace_back("disclosed_quantity", std::to_string(*r.disclosed_quantity));
   if (r.validity) c.params.emplace_back("validity", *r.validity);
-  BrokerResult<PlaceOrderResponse> response = call_and_parse<PlaceOrderResponse>(c, parse_order_response);
+  BrokerResult<PlaceOrderResponse> response =
+      call_and_parse<PlaceOrderResponse>(c, parse_order_response);
   if (!response.ok()) return response.error();
   return response->order_id;
 }
 
-BrokerResult<std::string> KiteBroker::cancel_order(std::string_view variety, std::string_view order_id) {
+BrokerResult<std::string> KiteBroker::cancel_order(std::string_view variety,
+                                                   std::string_view order_id) {
   if (!valid_variety(variety)) {
-    return local_error(ErrorCode::kInvalidArgument, fmt::format("unknown order variety '{}'", variety));
+    return local_error(ErrorCode::kInvalidArgument,
+                       fmt::format("unknown order variety '{}'", variety));
   }
-  if (!valid_path_word(order_id)) return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", order_id));
+  if (!valid_path_word(order_id))
+    return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", order_id));
   Call c;
   c.method = HttpMethod::kDelete;
   c.path = fmt::format("/orders/{}/{}", variety, order_id);
   c.endpoint = EndpointClass::kOrderChange;
   c.kind = RequestKind::kChange;
-  BrokerResult<PlaceOrderResponse> response = call_and_parse<PlaceOrderResponse>(c, parse_order_response);
+  BrokerResult<PlaceOrderResponse> response =
+      call_and_parse<PlaceOrderResponse>(c, parse_order_response);
   if (!response.ok()) return response.error();
   return response->order_id;
 }
@@ -285,7 +307,8 @@ BrokerResult<std::vector<Order>> KiteBroker::orders() {
 }
 
 BrokerResult<std::vector<Order>> KiteBroker::order_history(std::string_view order_id) {
-  if (!valid_path_word(order_id)) return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", order_id));
+  if (!valid_path_word(order_id))
+    return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", order_id));
   Call c;
   c.path = fmt::format("/orders/{}", order_id);
   return call_and_parse<std::vector<Order>>(c, parse_orders);
@@ -298,7 +321,8 @@ BrokerResult<std::vector<Trade>> KiteBroker::trades() {
 }
 
 BrokerResult<std::vector<Trade>> KiteBroker::order_trades(std::string_view order_id) {
-  if (!valid_path_word(order_id)) return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", order_id));
+  if (!valid_path_word(order_id))
+    return local_error(ErrorCode::kInvalidArgument, fmt::format("bad order id '{}'", order_id));
   Call c;
   c.path = fmt::format("/orders/{}/trades", order_id);
   return call_and_parse<std::vector<Trade>>(c, parse_trades);
@@ -329,9 +353,9 @@ BrokerResult<Profile> KiteBroker::profile() {
 }
 
 template <typename T, typename Parse>
-BrokerResult<std::map<std::string, T>> KiteBroker::quotes(std::string_view path, size_t per_request,
-                                                          const std::vector<std::string>& instruments,
-                                                          Parse parse) {
+BrokerResult<std::map<std::string, T>> KiteBroker::quotes(
+    std::string_view path, size_t per_request, const std::vector<std::string>& instruments,
+    Parse parse) {
   std::map<std::string, T> out;
   for (size_t start = 0; start < instruments.size(); start += per_request) {
     Call c;
@@ -339,22 +363,26 @@ BrokerResult<std::map<std::string, T>> KiteBroker::quotes(std::string_view path,
     c.endpoint = EndpointClass::kQuote;
     const size_t end = std::min(instruments.size(), start + per_request);
     for (size_t i = start; i < end; ++i) c.params.emplace_back("i", instruments[i]);
-    BrokerResult<std::map<std::string, T>> part = call_and_parse<std::map<std::string, T>>(c, parse);
+    BrokerResult<std::map<std::string, T>> part =
+        call_and_parse<std::map<std::string, T>>(c, parse);
     if (!part.ok()) return part.error();
     for (auto& [key, value] : part.value()) out.insert_or_assign(key, std::move(value));
   }
   return out;
 }
 
-BrokerResult<std::map<std::string, Quote>> KiteBroker::quote(const std::vector<std::string>& instruments) {
+BrokerResult<std::map<std::string, Quote>> KiteBroker::quote(
+    const std::vector<std::string>& instruments) {
   return quotes<Quote>("/quote", 500, instruments, parse_quotes);
 }
 
-BrokerResult<std::map<std::string, LtpQuote>> KiteBroker::ltp(const std::vector<std::string>& instruments) {
+BrokerResult<std::map<std::string, LtpQuote>> KiteBroker::ltp(
+    const std::vector<std::string>& instruments) {
   return quotes<LtpQuote>("/quote/ltp", 1000, instruments, parse_ltp_quotes);
 }
 
-BrokerResult<std::map<std::string, LtpQuote>> KiteBroker::ohlc(const std::vector<std::string>& instruments) {
+BrokerResult<std::map<std::string, LtpQuote>> KiteBroker::ohlc(
+    const std::vector<std::string>& instruments) {
   return quotes<LtpQuote>("/quote/ohlc", 1000, instruments, parse_ltp_quotes);
 }
 
@@ -363,19 +391,24 @@ BrokerResult<std::vector<Instrument>> KiteBroker::instruments(std::string_view e
     return local_error(ErrorCode::kInvalidArgument, fmt::format("bad exchange '{}'", exchange));
   }
   Call c;
-  c.path = exchange.empty() ? std::string("/instruments") : fmt::format("/instruments/{}", exchange);
+  c.path =
+      exchange.empty() ? std::string("/instruments") : fmt::format("/instruments/{}", exchange);
   c.csv = true;
   BrokerResult<json> body = call(c);
   if (!body.ok()) return body.error();
-  Result<std::vector<Instrument>> parsed = parse_instruments_csv(body->get_ref<const std::string&>());
+  Result<std::vector<Instrument>> parsed =
+      parse_instruments_csv(body->get_ref<const std::string&>());
   if (!parsed.ok()) return parse_error(parsed.status(), false);
   return std::move(parsed.value());
 }
 
-BrokerResult<Session> KiteBroker::login(std::string_view request_token, std::string_view api_secret) {
-  if (options_.api_key.empty()) return local_error(ErrorCode::kAuthError, "no Kite api_key configured");
+BrokerResult<Session> KiteBroker::login(std::string_view request_token,
+                                        std::string_view api_secret) {
+  if (options_.api_key.empty())
+    return local_error(ErrorCode::kAuthError, "no Kite api_key configured");
   if (request_token.empty()) return local_error(ErrorCode::kInvalidArgument, "empty request_token");
-  if (api_secret.empty()) return local_error(ErrorCode::kAuthError, "no Kite api_secret configured");
+  if (api_secret.empty())
+    return local_error(ErrorCode::kAuthError, "no Kite api_secret configured");
   Call c;
   c.method = HttpMethod::kPost;
   c.path = "/session/token";
@@ -389,7 +422,8 @@ BrokerResult<Session> KiteBroker::login(std::string_view request_token, std::str
   BrokerResult<Session> session = call_and_parse<Session>(c, parse_session);
   if (!session.ok()) return session;
   // Kite's login_time is the broker's; fall back to our clock if it is missing.
-  set_access_token(session->access_token, session->login_time > 0 ? session->login_time : clock_.now_ms());
+  set_access_token(session->access_token,
+                   session->login_time > 0 ? session->login_time : clock_.now_ms());
   if (log_ != nullptr) log_->info("kite_login", {{"user_id", session->user_id}});
   return session;
 }

@@ -1,8 +1,8 @@
 // The Kite Connect v3 adapter (reference §1; docs/BROKER.md). Every request carries
 // `X-Kite-Version: 3` and `Authorization: token api_key:access_token`; GET/DELETE parameters go in
 // the query string, POST/PUT parameters form-encoded in the body. Responses are Kite envelopes;
-// errors become BrokerError with Kite's error_type kept (broker/kite_errors.h). Each call passes the
-// client-side rate limiter, then the retry policy (broker/retry.h).
+// errors become BrokerError with Kite's error_type kept (broker/kite_errors.h). Each call passes
+// the client-side rate limiter, then the retry policy (broker/retry.h).
 //
 // The access token dies at 06:00 IST every day (reference §1.3). When the time it was issued is
 // known, calls after that moment fail locally with kAuthError instead of being sent.
@@ -29,7 +29,7 @@ namespace sm::broker {
 struct KiteOptions {
   std::string base_url = "https://api.kite.trade";  // tests: http://127.0.0.1:PORT
   std::string api_key;
-  std::string access_token;  // may be empty until login() or set_access_token()
+  std::string access_token;         // may be empty until login() or set_access_token()
   TimestampMs token_issued_at = 0;  // 0 = unknown: no local expiry check
   std::int64_t timeout_ms = 7000;
   std::int64_t connect_timeout_ms = 3000;
@@ -53,7 +53,8 @@ class KiteBroker final : public Broker {
 
   BrokerResult<std::string> place_order(const OrderRequest& request) override;
   BrokerResult<std::string> modify_order(const ModifyRequest& request) override;
-  BrokerResult<std::string> cancel_order(std::string_view variety, std::string_view order_id) override;
+  BrokerResult<std::string> cancel_order(std::string_view variety,
+                                         std::string_view order_id) override;
   BrokerResult<std::vector<Order>> orders() override;
   BrokerResult<std::vector<Order>> order_history(std::string_view order_id) override;
   BrokerResult<std::vector<Trade>> trades() override;
@@ -61,9 +62,12 @@ class KiteBroker final : public Broker {
   BrokerResult<Positions> positions() override;
   BrokerResult<std::vector<Holding>> holdings() override;
   BrokerResult<Margins> margins() override;
-  BrokerResult<std::map<std::string, Quote>> quote(const std::vector<std::string>& instruments) override;
-  BrokerResult<std::map<std::string, LtpQuote>> ltp(const std::vector<std::string>& instruments) override;
-  BrokerResult<std::map<std::string, LtpQuote>> ohlc(const std::vector<std::string>& instruments) override;
+  BrokerResult<std::map<std::string, Quote>> quote(
+      const std::vector<std::string>& instruments) override;
+  BrokerResult<std::map<std::string, LtpQuote>> ltp(
+      const std::vector<std::string>& instruments) override;
+  BrokerResult<std::map<std::string, LtpQuote>> ohlc(
+      const std::vector<std::string>& instruments) override;
   BrokerResult<std::vector<Instrument>> instruments(std::string_view exchange) override;
 
   BrokerResult<Profile> profile();
@@ -89,7 +93,8 @@ class KiteBroker final : public Broker {
   BrokerResult<T> call_and_parse(const Call& c, Parse parse);
   template <typename T, typename Parse>
   BrokerResult<std::map<std::string, T>> quotes(std::string_view path, size_t per_request,
-                                                const std::vector<std::string>& instruments, Parse parse);
+                                                const std::vector<std::string>& instruments,
+                                                Parse parse);
 
   KiteOptions options_;
   HttpClient& http_;

@@ -28,9 +28,9 @@ namespace sm::broker {
 
 // Every error_type Kite or its SDKs name; PermissionError is the Go SDK's spelling.
 inline constexpr std::array<std::string_view, 12> kKiteErrorTypes = {
-    "TokenException",   "UserException",    "OrderException",   "InputException",
-    "MarginException",  "HoldingException", "NetworkException", "DataException",
-    "GeneralException", "PermissionException", "PermissionError", "TwoFAException"};
+    "TokenException",   "UserException",       "OrderException",   "InputException",
+    "MarginException",  "HoldingException",    "NetworkException", "DataException",
+    "GeneralException", "PermissionException", "PermissionError",  "TwoFAException"};
 
 bool is_known_error_type(std::string_view error_type);
 

@@ -19,7 +19,9 @@ class ExactDomBuilder {
   bool boolean(bool value) { return put(json(value)); }
   bool number_integer(json::number_integer_t value) { return put(json(value)); }
   bool number_unsigned(json::number_unsigned_t value) { return put(json(value)); }
-  bool number_float(json::number_float_t /*value*/, const json::string_t& text) { return put(json(text)); }
+  bool number_float(json::number_float_t /*value*/, const json::string_t& text) {
+    return put(json(text));
+  }
   bool string(json::string_t& value) { return put(json(std::move(value))); }
   bool binary(json::binary_t& /*value*/) { return false; }
   bool start_object(std::size_t /*size*/) { return open(json::object()); }
@@ -30,7 +32,8 @@ class ExactDomBuilder {
   bool end_object() { return close(); }
   bool start_array(std::size_t /*size*/) { return open(json::array()); }
   bool end_array() { return close(); }
-  bool parse_error(std::size_t position, const std::string& /*last_token*/, const json::exception& ex) {
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                   const json::exception& ex) {
     error_ = fmt::format("invalid JSON at byte {}: {}", position, ex.what());
     return false;
   }
@@ -136,10 +139,11 @@ class Fields {
     const json* v = get(key, required);
     if (v == nullptr) return 0;
     if (v->is_number_integer()) {
-      const std::int64_t rupees = v->is_number_unsigned() && v->get<json::number_unsigned_t>() >
-                                                                 static_cast<json::number_unsigned_t>(INT64_MAX)
-                                      ? INT64_MAX
-                                      : v->get<std::int64_t>();
+      const std::int64_t rupees =
+          v->is_number_unsigned() && v->get<json::number_unsigned_t>() >
+                                         static_cast<json::number_unsigned_t>(INT64_MAX)
+              ? INT64_MAX
+              : v->get<std::int64_t>();
       if (rupees > kMaxAbsPaise / kPaisePerRupee || rupees < -kMaxAbsPaise / kPaisePerRupee) {
         fail(key, "is too large");
         return 0;
@@ -440,7 +444,9 @@ json money_json(Paise paise) {
 
 json nullable(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 
-json timestamp_json(TimestampMs ts) { return ts == 0 ? json(nullptr) : json(format_kite_timestamp(ts)); }
+json timestamp_json(TimestampMs ts) {
+  return ts == 0 ? json(nullptr) : json(format_kite_timestamp(ts));
+}
 
 json ohlc_json(const Ohlc& o) {
   return json{{"open", money_json(o.open)},
@@ -478,16 +484,19 @@ Result<KiteEnvelope> parse_envelope(std::string_view body) {
   if (status_error || has_error_type) {
     envelope.success = false;
     auto type = root.find("error_type");
-    envelope.error_type = (type != root.end() && type->is_string() && !type->get_ref<const std::string&>().empty())
-                              ? type->get<std::string>()
-                              : std::string("GeneralException");
+    envelope.error_type =
+        (type != root.end() && type->is_string() && !type->get_ref<const std::string&>().empty())
+            ? type->get<std::string>()
+            : std::string("GeneralException");
     auto message = root.find("message");
-    if (message != root.end() && message->is_string()) envelope.message = message->get<std::string>();
+    if (message != root.end() && message->is_string())
+      envelope.message = message->get<std::string>();
     return envelope;
   }
   // Like the Python SDK, a body with `data` and no `status` counts as success (the upstream mock
   // mf_sips.json has no status key).
-  const bool success = status != root.end() ? (status->is_string() && *status == "success") : root.contains("data");
+  const bool success =
+      status != root.end() ? (status->is_string() && *status == "success") : root.contains("data");
   if (!success) return parse_failure("Kite response", "no \"status\": \"success\" or \"error\"");
   envelope.success = true;
   auto data = root.find("data");
@@ -502,7 +511,8 @@ Result<PlaceOrderResponse> parse_order_response(const json& data) {
   if (!f.status().ok()) return f.status();
   auto children = data.find("children");
   if (children == data.end() || children->is_null()) return response;
-  if (!children->is_array()) return parse_failure("order response", "field 'children' expected an array");
+  if (!children->is_array())
+    return parse_failure("order response", "field 'children' expected an array");
   for (size_t i = 0; i < children->size(); ++i) {
     Fields c((*children)[i], fmt::format("order response children[{}]", i));
     PlaceOrderChild child;
@@ -644,7 +654,8 @@ Result<SegmentMargins> parse_segment_margins(const json& data) {
 }
 
 Result<Margins> parse_margins(const json& data) {
-  if (!data.is_object()) return parse_failure("margins", "expected an object with equity and commodity");
+  if (!data.is_object())
+    return parse_failure("margins", "expected an object with equity and commodity");
   Margins margins;
   for (const char* segment : {"equity", "commodity"}) {
     auto it = data.find(segment);
@@ -783,7 +794,9 @@ json quote_to_json(const Quote& q) {
     json out = json::array();
     for (size_t i = 0; i < 5; ++i) {
       const DepthLevel level = i < levels.size() ? levels[i] : DepthLevel{};
-      out.push_back(json{{"price", money_json(level.price)}, {"quantity", level.quantity}, {"orders", level.orders}});
+      out.push_back(json{{"price", money_json(level.price)},
+                         {"quantity", level.quantity},
+                         {"orders", level.orders}});
     }
     return out;
   };
@@ -850,35 +863,35 @@ json profile_to_json(const Profile& p) {
 json segment_margins_to_json(const SegmentMargins& m) {
   return json{{"enabled", m.enabled},
               {"net", money_json(m.net)},
-              {"available",
-               json{{"adhoc_margin", money_json(m.adhoc_margin)},
-                    {"cash", money_json(m.available_cash)},
-                    {"opening_balance", money_json(m.opening_balance)},
-                    {"live_balance", money_json(m.live_balance)},
-                    {"collateral", money_json(m.collateral)},
-                    {"intraday_payin", money_json(m.intraday_payin)}}},
-              {"utilised",
-               json{{"debits", money_json(m.utilised_debits)},
-                    {"exposure", money_json(m.utilised_exposure)},
-                    {"m2m_realised", money_json(m.utilised_m2m_realised)},
-                    {"m2m_unrealised", money_json(m.utilised_m2m_unrealised)},
-                    {"option_premium", money_json(m.utilised_option_premium)},
-                    {"payout", 0},
-                    {"span", money_json(m.utilised_span)},
-                    {"holding_sales", money_json(m.utilised_holding_sales)},
-                    {"turnover", money_json(m.utilised_turnover)},
-                    {"liquid_collateral", 0},
-                    {"stock_collateral", 0},
-                    {"delivery", 0}}}};
+              {"available", json{{"adhoc_margin", money_json(m.adhoc_margin)},
+                                 {"cash", money_json(m.available_cash)},
+                                 {"opening_balance", money_json(m.opening_balance)},
+                                 {"live_balance", money_json(m.live_balance)},
+                                 {"collateral", money_json(m.collateral)},
+                                 {"intraday_payin", money_json(m.intraday_payin)}}},
+              {"utilised", json{{"debits", money_json(m.utilised_debits)},
+                                {"exposure", money_json(m.utilised_exposure)},
+                                {"m2m_realised", money_json(m.utilised_m2m_realised)},
+                                {"m2m_unrealised", money_json(m.utilised_m2m_unrealised)},
+                                {"option_premium", money_json(m.utilised_option_premium)},
+                                {"payout", 0},
+                                {"span", money_json(m.utilised_span)},
+                                {"holding_sales", money_json(m.utilised_holding_sales)},
+                                {"turnover", money_json(m.utilised_turnover)},
+                                {"liquid_collateral", 0},
+                                {"stock_collateral", 0},
+                                {"delivery", 0}}}};
 }
 
 std::string success_body(const json& data) {
-  return json{{"status", "success"}, {"data", data}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json{{"status", "success"}, {"data", data}}.dump(-1, ' ', false,
+                                                          json::error_handler_t::replace);
 }
 
 std::string error_body(std::string_view error_type, std::string_view message) {
-  return json{{"status", "error"}, {"message", message}, {"data", nullptr}, {"error_type", error_type}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  return json{
+      {"status", "error"}, {"message", message}, {"data", nullptr}, {"error_type", error_type}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<TimestampMs> parse_kite_timestamp(std::string_view text) {
@@ -887,7 +900,8 @@ Result<TimestampMs> parse_kite_timestamp(std::string_view text) {
   const bool plain = text.size() == 19 && text[10] == ' ';
   const bool date_only = text.size() == 10;
   if (!plain && !date_only) {
-    return error(ErrorCode::kParseError, fmt::format("'{}' is not a \"yyyy-mm-dd hh:mm:ss\" timestamp", text));
+    return error(ErrorCode::kParseError,
+                 fmt::format("'{}' is not a \"yyyy-mm-dd hh:mm:ss\" timestamp", text));
   }
   Result<TimestampMs> ts = parse_timestamp(text, kIstOffsetMinutes);
   if (!ts.ok()) return ts.status();

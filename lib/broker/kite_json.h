@@ -46,7 +46,7 @@ Result<std::map<std::string, Quote>> parse_quotes(const nlohmann::json& data);
 Result<std::map<std::string, LtpQuote>> parse_ltp_quotes(const nlohmann::json& data);  // ltp, ohlc
 Result<Session> parse_session(const nlohmann::json& data);
 Result<Profile> parse_profile(const nlohmann::json& data);
-Result<Margins> parse_margins(const nlohmann::json& data);                // GET /user/margins
+Result<Margins> parse_margins(const nlohmann::json& data);                 // GET /user/margins
 Result<SegmentMargins> parse_segment_margins(const nlohmann::json& data);  // /user/margins/equity
 // A postback body (not enveloped): the order plus user_id, app_id, unfilled_quantity, checksum.
 Result<Order> parse_postback(std::string_view body);

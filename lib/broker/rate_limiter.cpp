@@ -1,8 +1,8 @@
 #include "broker/rate_limiter.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "core/timestamp.h"
 
@@ -24,19 +24,24 @@ std::int64_t interval_for(double per_second) {
 
 std::string_view endpoint_class_name(EndpointClass endpoint_class) {
   switch (endpoint_class) {
-    case EndpointClass::kQuote: return "quote";
-    case EndpointClass::kHistorical: return "historical";
-    case EndpointClass::kOrderPlace: return "order_place";
-    case EndpointClass::kOrderChange: return "order_change";
-    case EndpointClass::kOther: return "other";
+    case EndpointClass::kQuote:
+      return "quote";
+    case EndpointClass::kHistorical:
+      return "historical";
+    case EndpointClass::kOrderPlace:
+      return "order_place";
+    case EndpointClass::kOrderChange:
+      return "order_change";
+    case EndpointClass::kOther:
+      return "other";
   }
   return "other";
 }
 
 RateLimiter::RateLimiter(RateLimits limits, const time::Clock& clock, Sleeper& sleeper)
     : limits_(limits), clock_(clock), sleeper_(sleeper) {
-  const double rates[4] = {limits.quote_per_second, limits.historical_per_second, limits.order_per_second,
-                           limits.other_per_second};
+  const double rates[4] = {limits.quote_per_second, limits.historical_per_second,
+                           limits.order_per_second, limits.other_per_second};
   const std::int64_t burst = std::max(limits.burst, 1);
   for (size_t i = 0; i < buckets_.size(); ++i) {
     buckets_[i].interval_us = interval_for(rates[i]);
@@ -52,11 +57,15 @@ RateLimiter::RateLimiter(RateLimits limits, const time::Clock& clock, Sleeper& s
 
 RateLimiter::Bucket& RateLimiter::bucket_for(EndpointClass c) {
   switch (c) {
-    case EndpointClass::kQuote: return buckets_[0];
-    case EndpointClass::kHistorical: return buckets_[1];
+    case EndpointClass::kQuote:
+      return buckets_[0];
+    case EndpointClass::kHistorical:
+      return buckets_[1];
     case EndpointClass::kOrderPlace:
-    case EndpointClass::kOrderChange: return buckets_[2];
-    case EndpointClass::kOther: return buckets_[3];
+    case EndpointClass::kOrderChange:
+      return buckets_[2];
+    case EndpointClass::kOther:
+      return buckets_[3];
   }
   return buckets_[3];
 }
@@ -104,9 +113,10 @@ Result<std::int64_t> RateLimiter::reserve(EndpointClass c) {
   const std::int64_t send_ms = (t_us + 999) / 1000;
   const std::int64_t wait_ms = send_ms - now_ms;
   if (wait_ms > limits_.max_wait_ms) {
-    return error(ErrorCode::kRateLimited,
-                 fmt::format("client-side {} limit reached: next slot at {} ({} ms away, more than {} ms)",
-                             endpoint_class_name(c), format_ist(send_ms), wait_ms, limits_.max_wait_ms));
+    return error(
+        ErrorCode::kRateLimited,
+        fmt::format("client-side {} limit reached: next slot at {} ({} ms away, more than {} ms)",
+                    endpoint_class_name(c), format_ist(send_ms), wait_ms, limits_.max_wait_ms));
   }
   if (bucket.interval_us > 0) bucket.tat_us = std::max(bucket.tat_us, t_us) + bucket.interval_us;
   if (order) take(order_minute_, send_ms);

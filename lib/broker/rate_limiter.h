@@ -1,4 +1,5 @@
-// Client-side rate limiting per endpoint class (reference §1.7), so the broker never has to say 429.
+// Client-side rate limiting per endpoint class (reference §1.7), so the broker never has to say
+// 429.
 //
 // Each class has a token bucket (implemented as GCRA: a "theoretical arrival time" per bucket, the
 // same thing as a bucket refilled at `rate` holding `burst` tokens). With the default burst of 1
@@ -58,7 +59,7 @@ class RateLimiter {
 
  private:
   struct Bucket {
-    std::int64_t interval_us = 0;  // 1e6 / rate
+    std::int64_t interval_us = 0;   // 1e6 / rate
     std::int64_t tolerance_us = 0;  // (burst - 1) * interval
     std::int64_t tat_us = 0;        // theoretical arrival time of the next request
   };

@@ -30,8 +30,8 @@ JitterSource seeded_jitter(std::uint64_t seed) {
   return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
 }
 
-Retrier::Retrier(RetryPolicy policy, const time::Clock& clock, Sleeper& sleeper, JitterSource jitter,
-                 const Logger* log)
+Retrier::Retrier(RetryPolicy policy, const time::Clock& clock, Sleeper& sleeper,
+                 JitterSource jitter, const Logger* log)
     : policy_(policy), clock_(clock), sleeper_(sleeper), jitter_(std::move(jitter)), log_(log) {}
 
 std::int64_t Retrier::backoff_ms(int next_attempt, double jitter) const {

@@ -62,8 +62,8 @@ class Retrier {
   // Runs attempt (given the 1-based attempt number) until it succeeds (returns nullopt), a failure
   // is not retryable, or the attempt/time budget is spent. Returns the last error, with attempts
   // set to the number of attempts made; nullopt on success.
-  std::optional<BrokerError> run(RequestKind kind,
-                                 const std::function<std::optional<BrokerError>(int attempt)>& attempt);
+  std::optional<BrokerError> run(
+      RequestKind kind, const std::function<std::optional<BrokerError>(int attempt)>& attempt);
 
   // The wait before attempt `next_attempt` (>= 2) for a given jitter draw.
   std::int64_t backoff_ms(int next_attempt, double jitter) const;

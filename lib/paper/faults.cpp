@@ -8,24 +8,36 @@ using nlohmann::json;
 
 std::string_view fault_kind_name(FaultKind kind) {
   switch (kind) {
-    case FaultKind::kHttpError: return "http_error";
-    case FaultKind::kDelay: return "delay";
-    case FaultKind::kDelayAfter: return "delay_after";
-    case FaultKind::kDropBefore: return "drop_before";
-    case FaultKind::kDropAfterAccept: return "drop_after_accept";
-    case FaultKind::kReject: return "reject";
+    case FaultKind::kHttpError:
+      return "http_error";
+    case FaultKind::kDelay:
+      return "delay";
+    case FaultKind::kDelayAfter:
+      return "delay_after";
+    case FaultKind::kDropBefore:
+      return "drop_before";
+    case FaultKind::kDropAfterAccept:
+      return "drop_after_accept";
+    case FaultKind::kReject:
+      return "reject";
   }
   return "http_error";
 }
 
 std::string default_error_type(int http_status) {
   switch (http_status) {
-    case 429: return "NetworkException";
-    case 403: return "TokenException";
-    case 502: return "NetworkException";
-    case 503: return "NetworkException";
-    case 504: return "DataException";
-    default: return http_status >= 500 ? "GeneralException" : "InputException";
+    case 429:
+      return "NetworkException";
+    case 403:
+      return "TokenException";
+    case 502:
+      return "NetworkException";
+    case 503:
+      return "NetworkException";
+    case 504:
+      return "DataException";
+    default:
+      return http_status >= 500 ? "GeneralException" : "InputException";
   }
 }
 
@@ -33,11 +45,16 @@ namespace {
 
 std::string default_message(int http_status) {
   switch (http_status) {
-    case 429: return "Too many requests";
-    case 502: return "Couldn't reach the OMS";
-    case 503: return "Service unavailable";
-    case 504: return "Gateway timeout";
-    default: return fmt::format("Injected error {}", http_status);
+    case 429:
+      return "Too many requests";
+    case 502:
+      return "Couldn't reach the OMS";
+    case 503:
+      return "Service unavailable";
+    case 504:
+      return "Gateway timeout";
+    default:
+      return fmt::format("Injected error {}", http_status);
   }
 }
 
@@ -48,7 +65,8 @@ Status bad(std::string_view field, std::string_view why) {
 }  // namespace
 
 Result<FaultRule> parse_fault_rule(const json& object) {
-  if (!object.is_object()) return error(ErrorCode::kInvalidArgument, "fault rule: expected a JSON object");
+  if (!object.is_object())
+    return error(ErrorCode::kInvalidArgument, "fault rule: expected a JSON object");
   FaultRule rule;
   try {
     const std::string kind = object.value("kind", std::string("http_error"));
@@ -66,7 +84,8 @@ Result<FaultRule> parse_fault_rule(const json& object) {
       rule.kind = FaultKind::kReject;
     } else {
       return bad("kind", fmt::format("'{}' is not http_error, delay, delay_after, drop_before, "
-                                     "drop_after_accept or reject", kind));
+                                     "drop_after_accept or reject",
+                                     kind));
     }
     rule.method = object.value("method", std::string());
     rule.path_prefix = object.value("path", std::string());
@@ -80,12 +99,14 @@ Result<FaultRule> parse_fault_rule(const json& object) {
     }
     rule.message = object.value("message", std::string());
     if (rule.message.empty()) {
-      rule.message = rule.kind == FaultKind::kReject ? "RMS:Rule: injected rejection by the paper broker"
-                                                     : default_message(rule.http_status);
+      rule.message = rule.kind == FaultKind::kReject
+                         ? "RMS:Rule: injected rejection by the paper broker"
+                         : default_message(rule.http_status);
     }
     rule.delay_ms = object.value("delay_ms", std::int64_t{0});
     if (rule.delay_ms < 0) return bad("delay_ms", "is negative");
-    if ((rule.kind == FaultKind::kDelay || rule.kind == FaultKind::kDelayAfter) && rule.delay_ms == 0) {
+    if ((rule.kind == FaultKind::kDelay || rule.kind == FaultKind::kDelayAfter) &&
+        rule.delay_ms == 0) {
       return bad("delay_ms", "is required for a delay");
     }
     rule.count = object.value("count", std::int64_t{1});
@@ -93,7 +114,8 @@ Result<FaultRule> parse_fault_rule(const json& object) {
     rule.skip = object.value("skip", std::int64_t{0});
     if (rule.skip < 0) return bad("skip", "is negative");
     rule.probability = object.value("probability", 1.0);
-    if (!(rule.probability >= 0.0 && rule.probability <= 1.0)) return bad("probability", "must be in [0, 1]");
+    if (!(rule.probability >= 0.0 && rule.probability <= 1.0))
+      return bad("probability", "must be in [0, 1]");
   } catch (const json::exception& e) {
     return error(ErrorCode::kInvalidArgument, fmt::format("fault rule: {}", e.what()));
   }
@@ -101,7 +123,9 @@ Result<FaultRule> parse_fault_rule(const json& object) {
 }
 
 json fault_rule_to_json(const FaultRule& rule) {
-  json j{{"kind", fault_kind_name(rule.kind)}, {"count", rule.count}, {"skip", rule.skip},
+  json j{{"kind", fault_kind_name(rule.kind)},
+         {"count", rule.count},
+         {"skip", rule.skip},
          {"probability", rule.probability}};
   if (!rule.method.empty()) j["method"] = rule.method;
   if (!rule.path_prefix.empty()) j["path"] = rule.path_prefix;
@@ -151,10 +175,12 @@ std::optional<FaultRule> FaultInjector::match(std::string_view method, std::stri
     const FaultRule& rule = active.rule;
     if (rule.count > 0 && active.fired >= rule.count) continue;
     if (!rule.method.empty() && rule.method != method) continue;
-    if (!rule.path_prefix.empty() && path.substr(0, rule.path_prefix.size()) != rule.path_prefix) continue;
+    if (!rule.path_prefix.empty() && path.substr(0, rule.path_prefix.size()) != rule.path_prefix)
+      continue;
     if (active.seen++ < rule.skip) continue;
     // Draw only for probabilistic rules, so adding a certain rule does not shift the sequence.
-    if (rule.probability < 1.0 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) >= rule.probability) {
+    if (rule.probability < 1.0 &&
+        std::uniform_real_distribution<double>(0.0, 1.0)(rng_) >= rule.probability) {
       continue;
     }
     ++active.fired;

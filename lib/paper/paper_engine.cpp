@@ -26,10 +26,13 @@ BrokerError kite_error(std::string_view error_type, std::string message, int htt
   return e;
 }
 
-BrokerError input_error(std::string message) { return kite_error("InputException", std::move(message)); }
+BrokerError input_error(std::string message) {
+  return kite_error("InputException", std::move(message));
+}
 
 BrokerError storage_error(const Status& status) {
-  BrokerError e = kite_error("GeneralException", "paper broker could not save its state: " + status.message(), 500);
+  BrokerError e = kite_error("GeneralException",
+                             "paper broker could not save its state: " + status.message(), 500);
   e.code = ErrorCode::kDatabaseError;
   return e;
 }
@@ -109,6 +112,205 @@ std::string hhmmss(TimestampMs ts) { return broker::format_kite_timestamp(ts).su
 
 Result<OrderType> type_of(const Order& o) { return parse_order_type(o.order_type); }
 
+// Appends the order's new state to its history (in the batch copy).
+void transition(StoredOrder& so, std::string_view status, TimestampMs now) {
+  so.order.status = std::string(status);
+  if (!so.order.exchange_order_id.empty()) so.order.exchange_update_timestamp = now;
+  so.history.push_back(so.order);
+}
+
+Paise tick_for(const std::map<std::string, broker::Instrument, std::less<>>& instruments,
+               std::string_view exchange, std::string_view symbol, Paise price) {
+  auto it = instruments.find(broker::instrument_key(exchange, symbol));
+  if (it != instruments.end() && it->second.tick_size > 0) return it->second.tick_size;
+  return nse_tick_for(price);
+}
+
+struct Band {
+  Paise lower = 0;
+  Paise upper = 0;
+  bool known() const { return lower > 0 && upper > 0; }
+};
+
+Band band_for(const MarketPrice& m, std::int64_t band_bps, Paise tick) {
+  if (m.lower_circuit > 0 && m.upper_circuit > 0) return Band{m.lower_circuit, m.upper_circuit};
+  if (band_bps <= 0 || m.previous_close <= 0) return Band{};
+  const Paise lower = mul_div(m.previous_close, 10000 - band_bps, 10000);
+  const Paise upper = mul_div(m.previous_close, 10000 + band_bps, 10000);
+  return Band{round_to_tick(lower, tick, TickRounding::kUp),
+              round_to_tick(upper, tick, TickRounding::kDown)};
+}
+
+struct Books {
+  std::map<std::string, Fold> folds;  // "EXCHANGE:SYMBOL:PRODUCT"
+  Paise cash = 0;
+  Paise mis_margin = 0;
+};
+
+Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash,
+                    Date today, std::int64_t mis_margin_bps) {
+  Books books;
+  for (const CashEntry& c : cash) books.cash += c.amount;
+  for (const StoredTrade& st : trades) {
+    const Trade& t = st.trade;
+    Fold& f = books.folds[fmt::format("{}:{}:{}", t.exchange, t.tradingsymbol, t.product)];
+    f.exchange = t.exchange;
+    f.symbol = t.tradingsymbol;
+    f.product = t.product;
+    f.token = t.instrument_token;
+    const Paise value = t.average_price * t.quantity;
+    if (ist_date(t.fill_timestamp) < today) {
+      f.prior.apply(t.side, t.quantity, t.average_price);
+    } else {
+      f.today = true;
+      (t.side == Side::kBuy ? f.day_buy_qty : f.day_sell_qty) += t.quantity;
+      (t.side == Side::kBuy ? f.day_buy_value : f.day_sell_value) += value;
+    }
+    const Paise realised_before = f.all.realised;
+    f.all.apply(t.side, t.quantity, t.average_price);
+    books.cash -= st.charges;
+    if (t.product == "CNC") {
+      books.cash += t.side == Side::kSell ? value : -value;
+    } else {
+      books.cash += f.all.realised - realised_before;
+    }
+  }
+  for (const auto& [key, f] : books.folds) {
+    if (f.product != "CNC") books.mis_margin += mul_div(f.all.cost, mis_margin_bps, 10000);
+  }
+  return books;
+}
+
+// The price an order's margin is reckoned at: its limit, its trigger, or the market.
+Paise reckoning_price(const Order& o, OrderType type, Paise last) {
+  if (type == OrderType::kLimit || type == OrderType::kStopLoss) return o.price;
+  if (type == OrderType::kStopLossMarket) return std::max(o.trigger_price, last);
+  return last;
+}
+
+// Margin an order needs while open. A CNC sell needs holdings, not cash; an MIS order against the
+// current MIS position reduces it and needs nothing.
+Paise order_margin(const Order& o, const Books& books, Paise last,
+                          std::int64_t mis_margin_bps) {
+  Result<OrderType> type = type_of(o);
+  if (!type.ok()) return 0;
+  const Paise price = reckoning_price(o, *type, last);
+  const Quantity qty = o.pending_quantity;
+  if (o.product == "CNC") return o.side == Side::kBuy ? price * qty : 0;
+  auto it = books.folds.find(fmt::format("{}:{}:{}", o.exchange, o.tradingsymbol, o.product));
+  if (it != books.folds.end()) {
+    const Quantity position = it->second.all.qty;
+    const bool reduces =
+        (o.side == Side::kSell && position > 0) || (o.side == Side::kBuy && position < 0);
+    if (reduces && qty <= (position > 0 ? position : -position)) return 0;
+  }
+  return mul_div(price * qty, mis_margin_bps, 10000);
+}
+
+struct Funds {
+  Books books;
+  Paise blocked = 0;
+  Paise available() const { return books.cash - books.mis_margin - blocked; }
+};
+
+Funds compute_funds(const std::vector<StoredOrder>& orders,
+                           const std::vector<StoredTrade>& trades,
+                           const std::vector<CashEntry>& cash, Date today, std::int64_t bps,
+                           const PriceSource& prices, std::string_view skip_order_id = {}) {
+  Funds funds;
+  funds.books = compute_books(trades, cash, today, bps);
+  for (const StoredOrder& so : orders) {
+    const Order& o = so.order;
+    if (!is_open_status(o.status) || o.order_id == skip_order_id) continue;
+    std::optional<MarketPrice> m = prices.latest(o.exchange, o.tradingsymbol);
+    funds.blocked += order_margin(o, funds.books, m ? m->last : 0, bps);
+  }
+  return funds;
+}
+
+// The fill of a whole order at price, added to the batch. Fails only if the cost model does.
+Status fill_order(StoredOrder& so, Paise price, TimestampMs now,
+                         const costs::CostModel& costs, const std::vector<StoredTrade>& trades,
+                         Batch& batch, std::int64_t trade_seq) {
+  Order& o = so.order;
+  costs::TradeLeg leg;
+  leg.trade_date = ist_date(now);
+  leg.product = o.product == "MIS" ? Product::kIntraday : Product::kDelivery;
+  leg.side = o.side;
+  leg.price = price;
+  leg.qty = o.pending_quantity;
+  if (o.product == "CNC" && o.side == Side::kSell) {
+    auto earlier_sell = [&](const StoredTrade& t) {
+      return t.trade.tradingsymbol == o.tradingsymbol && t.trade.exchange == o.exchange &&
+             t.trade.product == "CNC" && t.trade.side == Side::kSell &&
+             ist_date(t.trade.fill_timestamp) == leg.trade_date;
+    };
+    leg.first_sell_of_day = std::none_of(trades.begin(), trades.end(), earlier_sell) &&
+                            std::none_of(batch.trades.begin(), batch.trades.end(), earlier_sell);
+  }
+  Result<costs::Charges> charges = costs.charges_for(leg);
+  if (!charges.ok()) return charges.status().with_context("charges");
+
+  StoredTrade st;
+  st.seq = trade_seq;
+  st.charges = charges->total();
+  Trade& t = st.trade;
+  t.trade_id = std::to_string(10'000'000 + trade_seq);
+  t.order_id = o.order_id;
+  t.exchange_order_id = o.exchange_order_id;
+  t.exchange = o.exchange;
+  t.tradingsymbol = o.tradingsymbol;
+  t.instrument_token = o.instrument_token;
+  t.product = o.product;
+  t.average_price = price;
+  t.quantity = o.pending_quantity;
+  t.side = o.side;
+  t.fill_timestamp = now;
+  t.exchange_timestamp = now;
+  t.order_time = hhmmss(o.order_timestamp);
+  batch.trades.push_back(std::move(st));
+
+  o.filled_quantity += o.pending_quantity;
+  o.pending_quantity = 0;
+  o.average_price = price;
+  o.exchange_timestamp = o.exchange_timestamp == 0 ? now : o.exchange_timestamp;
+  transition(so, broker::kStatusComplete, now);
+  return Status();
+}
+
+// Decides whether an open order executes against m now; moves an SL order from TRIGGER PENDING to
+// OPEN when triggered. `fresh` is true at placement and right after a modification, when only the
+// current price counts (the range of the last update happened before the order existed).
+std::optional<Paise> execution_price(StoredOrder& so, const MarketPrice& m, bool fresh,
+                                            TimestampMs now) {
+  Order& o = so.order;
+  Result<OrderType> type = type_of(o);
+  if (!type.ok() || m.last <= 0) return std::nullopt;
+  const bool buy = o.side == Side::kBuy;
+  const bool use_range = !fresh && m.ts > std::max(o.order_timestamp, o.exchange_update_timestamp);
+  const Paise lo = use_range ? std::min(m.interval_low, m.last) : m.last;
+  const Paise hi = use_range ? std::max(m.interval_high, m.last) : m.last;
+
+  if (o.status == broker::kStatusTriggerPending) {
+    const bool triggered = buy ? hi >= o.trigger_price : lo <= o.trigger_price;
+    if (!triggered) return std::nullopt;
+    if (*type == OrderType::kStopLossMarket) {
+      return buy ? std::max(o.trigger_price, m.last) : std::min(o.trigger_price, m.last);
+    }
+    transition(so, broker::kStatusOpen, now);
+    if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
+    return std::nullopt;
+  }
+  if (o.status != broker::kStatusOpen) return std::nullopt;
+  if (*type == OrderType::kMarket) return m.last;
+  if (fresh || !use_range) {
+    if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
+    return std::nullopt;
+  }
+  if (buy ? lo <= o.price : hi >= o.price) return o.price;
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct PaperEngine::State {
@@ -146,19 +348,10 @@ struct PaperEngine::State {
   }
 };
 
-namespace {
-
-// Appends the order's new state to its history (in the batch copy).
-void transition(StoredOrder& so, std::string_view status, TimestampMs now) {
-  so.order.status = std::string(status);
-  if (!so.order.exchange_order_id.empty()) so.order.exchange_update_timestamp = now;
-  so.history.push_back(so.order);
-}
-
-}  // namespace
-
-Result<std::unique_ptr<PaperEngine>> PaperEngine::open(const std::string& state_path, EngineOptions options,
-                                                       const time::Clock& clock, const PriceSource& prices,
+Result<std::unique_ptr<PaperEngine>> PaperEngine::open(const std::string& state_path,
+                                                       EngineOptions options,
+                                                       const time::Clock& clock,
+                                                       const PriceSource& prices,
                                                        const costs::CostModel& costs) {
   Result<std::unique_ptr<PaperStore>> store = PaperStore::open(state_path);
   if (!store.ok()) return store.status();
@@ -199,7 +392,8 @@ void PaperEngine::set_instruments(std::vector<broker::Instrument> instruments) {
   std::lock_guard<std::mutex> lock(mutex_);
   state_->instruments.clear();
   for (broker::Instrument& i : instruments) {
-    state_->instruments.insert_or_assign(broker::instrument_key(i.exchange, i.tradingsymbol), std::move(i));
+    state_->instruments.insert_or_assign(broker::instrument_key(i.exchange, i.tradingsymbol),
+                                         std::move(i));
   }
 }
 
@@ -211,6 +405,12 @@ std::vector<broker::Instrument> PaperEngine::instruments() const {
 }
 
 std::int64_t PaperEngine::instrument_token(std::string_view exchange, std::string_view symbol) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return token_locked(exchange, symbol);
+}
+
+std::int64_t PaperEngine::token_locked(std::string_view exchange,
+                                           std::string_view symbol) const {
   auto it = state_->instruments.find(broker::instrument_key(exchange, symbol));
   if (it != state_->instruments.end()) return it->second.instrument_token;
   // A stable made-up token: FNV-1a of the key in the upper bits, Kite's segment id in the low byte.
@@ -222,131 +422,11 @@ std::int64_t PaperEngine::instrument_token(std::string_view exchange, std::strin
   return (static_cast<std::int64_t>(hash & 0xFFFFFF) << 8) | segment;
 }
 
-namespace {
-
-Paise tick_for(const std::map<std::string, broker::Instrument, std::less<>>& instruments,
-               std::string_view exchange, std::string_view symbol, Paise price) {
-  auto it = instruments.find(broker::instrument_key(exchange, symbol));
-  if (it != instruments.end() && it->second.tick_size > 0) return it->second.tick_size;
-  return nse_tick_for(price);
-}
-
-struct Band {
-  Paise lower = 0;
-  Paise upper = 0;
-  bool known() const { return lower > 0 && upper > 0; }
-};
-
-Band band_for(const MarketPrice& m, std::int64_t band_bps, Paise tick) {
-  if (m.lower_circuit > 0 && m.upper_circuit > 0) return Band{m.lower_circuit, m.upper_circuit};
-  if (band_bps <= 0 || m.previous_close <= 0) return Band{};
-  const Paise lower = mul_div(m.previous_close, 10000 - band_bps, 10000);
-  const Paise upper = mul_div(m.previous_close, 10000 + band_bps, 10000);
-  return Band{round_to_tick(lower, tick, TickRounding::kUp), round_to_tick(upper, tick, TickRounding::kDown)};
-}
-
-}  // namespace
-
-// Everything below runs with mutex_ held.
-namespace {
-
-struct Books {
-  std::map<std::string, Fold> folds;  // "EXCHANGE:SYMBOL:PRODUCT"
-  Paise cash = 0;
-  Paise mis_margin = 0;
-};
-
-Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash, Date today,
-                    std::int64_t mis_margin_bps) {
-  Books books;
-  for (const CashEntry& c : cash) books.cash += c.amount;
-  for (const StoredTrade& st : trades) {
-    const Trade& t = st.trade;
-    Fold& f = books.folds[fmt::format("{}:{}:{}", t.exchange, t.tradingsymbol, t.product)];
-    f.exchange = t.exchange;
-    f.symbol = t.tradingsymbol;
-    f.product = t.product;
-    f.token = t.instrument_token;
-    const Paise value = t.average_price * t.quantity;
-    if (ist_date(t.fill_timestamp) < today) {
-      f.prior.apply(t.side, t.quantity, t.average_price);
-    } else {
-      f.today = true;
-      (t.side == Side::kBuy ? f.day_buy_qty : f.day_sell_qty) += t.quantity;
-      (t.side == Side::kBuy ? f.day_buy_value : f.day_sell_value) += value;
-    }
-    const Paise realised_before = f.all.realised;
-    f.all.apply(t.side, t.quantity, t.average_price);
-    books.cash -= st.charges;
-    if (t.product == "CNC") {
-      books.cash += t.side == Side::kSell ? value : -value;
-    } else {
-      books.cash += f.all.realised - realised_before;
-    }
-  }
-  for (const auto& [key, f] : books.folds) {
-    if (f.product != "CNC") books.mis_margin += mul_div(f.all.cost, mis_margin_bps, 10000);
-  }
-  return books;
-}
-
-}  // namespace
-
-namespace {
-
-// The price an order's margin is reckoned at: its limit, its trigger, or the market.
-Paise reckoning_price(const Order& o, OrderType type, Paise last) {
-  if (type == OrderType::kLimit || type == OrderType::kStopLoss) return o.price;
-  if (type == OrderType::kStopLossMarket) return std::max(o.trigger_price, last);
-  return last;
-}
-
-}  // namespace
-
-// Margin an order needs while open. A CNC sell needs holdings, not cash; an MIS order against the
-// current MIS position reduces it and needs nothing.
-static Paise order_margin(const Order& o, const Books& books, Paise last, std::int64_t mis_margin_bps) {
-  Result<OrderType> type = type_of(o);
-  if (!type.ok()) return 0;
-  const Paise price = reckoning_price(o, *type, last);
-  const Quantity qty = o.pending_quantity;
-  if (o.product == "CNC") return o.side == Side::kBuy ? price * qty : 0;
-  auto it = books.folds.find(fmt::format("{}:{}:{}", o.exchange, o.tradingsymbol, o.product));
-  if (it != books.folds.end()) {
-    const Quantity position = it->second.all.qty;
-    const bool reduces = (o.side == Side::kSell && position > 0) || (o.side == Side::kBuy && position < 0);
-    if (reduces && qty <= (position > 0 ? position : -position)) return 0;
-  }
-  return mul_div(price * qty, mis_margin_bps, 10000);
-}
-
-namespace {
-
-struct Funds {
-  Books books;
-  Paise blocked = 0;
-  Paise available() const { return books.cash - books.mis_margin - blocked; }
-};
-
-}  // namespace
-
-static Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
-                           const std::vector<CashEntry>& cash, Date today, std::int64_t bps,
-                           const PriceSource& prices, std::string_view skip_order_id = {}) {
-  Funds funds;
-  funds.books = compute_books(trades, cash, today, bps);
-  for (const StoredOrder& so : orders) {
-    const Order& o = so.order;
-    if (!is_open_status(o.status) || o.order_id == skip_order_id) continue;
-    std::optional<MarketPrice> m = prices.latest(o.exchange, o.tradingsymbol);
-    funds.blocked += order_margin(o, funds.books, m ? m->last : 0, bps);
-  }
-  return funds;
-}
-
 Paise PaperEngine::cash() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return compute_books(state_->trades, state_->cash, ist_date(clock_.now_ms()), options_.mis_margin_bps).cash;
+  return compute_books(state_->trades, state_->cash, ist_date(clock_.now_ms()),
+                       options_.mis_margin_bps)
+      .cash;
 }
 
 Paise PaperEngine::available_margin() {
@@ -359,100 +439,23 @@ Paise PaperEngine::available_margin() {
 Status PaperEngine::add_funds(Paise amount, std::string reason) {
   std::lock_guard<std::mutex> lock(mutex_);
   Batch batch;
-  batch.cash.push_back(CashEntry{state_->next_cash_seq, clock_.now_ms(), amount, std::move(reason)});
+  batch.cash.push_back(
+      CashEntry{state_->next_cash_seq, clock_.now_ms(), amount, std::move(reason)});
   SM_RETURN_IF_ERROR(store_->commit(batch));
   state_->apply(batch);
   return Status();
 }
 
-// The fill of a whole order at price, added to the batch. Fails only if the cost model does.
-static Status fill_order(StoredOrder& so, Paise price, TimestampMs now, const costs::CostModel& costs,
-                         const std::vector<StoredTrade>& trades, Batch& batch, std::int64_t trade_seq) {
-  Order& o = so.order;
-  costs::TradeLeg leg;
-  leg.trade_date = ist_date(now);
-  leg.product = o.product == "MIS" ? Product::kIntraday : Product::kDelivery;
-  leg.side = o.side;
-  leg.price = price;
-  leg.qty = o.pending_quantity;
-  if (o.product == "CNC" && o.side == Side::kSell) {
-    auto earlier_sell = [&](const StoredTrade& t) {
-      return t.trade.tradingsymbol == o.tradingsymbol && t.trade.exchange == o.exchange && t.trade.product == "CNC" &&
-             t.trade.side == Side::kSell && ist_date(t.trade.fill_timestamp) == leg.trade_date;
-    };
-    leg.first_sell_of_day = std::none_of(trades.begin(), trades.end(), earlier_sell) &&
-                            std::none_of(batch.trades.begin(), batch.trades.end(), earlier_sell);
-  }
-  Result<costs::Charges> charges = costs.charges_for(leg);
-  if (!charges.ok()) return charges.status().with_context("charges");
-
-  StoredTrade st;
-  st.seq = trade_seq;
-  st.charges = charges->total();
-  Trade& t = st.trade;
-  t.trade_id = std::to_string(10'000'000 + trade_seq);
-  t.order_id = o.order_id;
-  t.exchange_order_id = o.exchange_order_id;
-  t.exchange = o.exchange;
-  t.tradingsymbol = o.tradingsymbol;
-  t.instrument_token = o.instrument_token;
-  t.product = o.product;
-  t.average_price = price;
-  t.quantity = o.pending_quantity;
-  t.side = o.side;
-  t.fill_timestamp = now;
-  t.exchange_timestamp = now;
-  t.order_time = hhmmss(o.order_timestamp);
-  batch.trades.push_back(std::move(st));
-
-  o.filled_quantity += o.pending_quantity;
-  o.pending_quantity = 0;
-  o.average_price = price;
-  o.exchange_timestamp = o.exchange_timestamp == 0 ? now : o.exchange_timestamp;
-  transition(so, broker::kStatusComplete, now);
-  return Status();
-}
-
-// Decides whether an open order executes against m now; moves an SL order from TRIGGER PENDING to
-// OPEN when triggered. `fresh` is true at placement and right after a modification, when only the
-// current price counts (the range of the last update happened before the order existed).
-static std::optional<Paise> execution_price(StoredOrder& so, const MarketPrice& m, bool fresh, TimestampMs now) {
-  Order& o = so.order;
-  Result<OrderType> type = type_of(o);
-  if (!type.ok() || m.last <= 0) return std::nullopt;
-  const bool buy = o.side == Side::kBuy;
-  const bool use_range = !fresh && m.ts > std::max(o.order_timestamp, o.exchange_update_timestamp);
-  const Paise lo = use_range ? std::min(m.interval_low, m.last) : m.last;
-  const Paise hi = use_range ? std::max(m.interval_high, m.last) : m.last;
-
-  if (o.status == broker::kStatusTriggerPending) {
-    const bool triggered = buy ? hi >= o.trigger_price : lo <= o.trigger_price;
-    if (!triggered) return std::nullopt;
-    if (*type == OrderType::kStopLossMarket) {
-      return buy ? std::max(o.trigger_price, m.last) : std::min(o.trigger_price, m.last);
-    }
-    transition(so, broker::kStatusOpen, now);
-    if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
-    return std::nullopt;
-  }
-  if (o.status != broker::kStatusOpen) return std::nullopt;
-  if (*type == OrderType::kMarket) return m.last;
-  if (fresh || !use_range) {
-    if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
-    return std::nullopt;
-  }
-  if (buy ? lo <= o.price : hi >= o.price) return o.price;
-  return std::nullopt;
-}
-
-BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r, std::string_view forced_rejection) {
+BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r,
+                                                   std::string_view forced_rejection) {
   std::lock_guard<std::mutex> lock(mutex_);
   const TimestampMs now = clock_.now_ms();
   if (Status s = expire_stale_orders_locked(now); !s.ok()) return storage_error(s);
 
   // Input checks, in the order Kite reports them.
   if (r.variety != "regular") {
-    return input_error(fmt::format("Order variety '{}' is not supported by the paper broker", r.variety));
+    return input_error(
+        fmt::format("Order variety '{}' is not supported by the paper broker", r.variety));
   }
   if (r.exchange != "NSE" && r.exchange != "BSE") {
     return input_error(fmt::format("Invalid `exchange` '{}'", r.exchange));
@@ -461,51 +464,65 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
   if (r.quantity <= 0) return input_error("Invalid `quantity`: it should be greater than zero");
   if (!r.tag.empty()) {
     if (Status tag = broker::validate_tag(r.tag); !tag.ok()) {
-      return input_error(fmt::format("`tag` should be alphanumeric and at most {} characters", broker::kMaxTagLength));
+      return input_error(fmt::format("`tag` should be alphanumeric and at most {} characters",
+                                     broker::kMaxTagLength));
     }
   }
-  const bool needs_price = r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
-  const bool needs_trigger = r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
-  const bool market_like = r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
+  const bool needs_price =
+      r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
+  const bool needs_trigger =
+      r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
+  const bool market_like =
+      r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
   if (needs_price && r.price <= 0) return input_error("Invalid `price`");
   if (needs_trigger && r.trigger_price <= 0) return input_error("Invalid `trigger_price`");
-  if (!needs_price && r.price != 0) return input_error("`price` is not allowed for this order type");
+  if (!needs_price && r.price != 0)
+    return input_error("`price` is not allowed for this order type");
   if (r.validity != "DAY" && r.validity != "IOC" && r.validity != "TTL") {
     return input_error(fmt::format("Invalid `validity` '{}'", r.validity));
   }
-  if (r.validity == "TTL" && r.validity_ttl_minutes <= 0) return input_error("Invalid `validity_ttl`");
-  if (r.disclosed_quantity < 0 || r.disclosed_quantity > r.quantity) return input_error("Invalid `disclosed_quantity`");
+  if (r.validity == "TTL" && r.validity_ttl_minutes <= 0)
+    return input_error("Invalid `validity_ttl`");
+  if (r.disclosed_quantity < 0 || r.disclosed_quantity > r.quantity)
+    return input_error("Invalid `disclosed_quantity`");
   const int protection = r.market_protection.value_or(0);
-  if (protection < -1 || protection > 100) return input_error("Invalid `market_protection`: -1, 0 or 1..100");
+  if (protection < -1 || protection > 100)
+    return input_error("Invalid `market_protection`: -1, 0 or 1..100");
   if (market_like && protection == 0 && options_.require_market_protection) {
-    return input_error("Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
+    return input_error(
+        "Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
   }
   for (Paise p : {needs_price ? r.price : Paise{0}, needs_trigger ? r.trigger_price : Paise{0}}) {
     if (p == 0) continue;
     const Paise tick = tick_for(state_->instruments, r.exchange, r.tradingsymbol, p);
     if (p % tick != 0) {
-      return input_error(fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
-                                     "size for this script", format_rupees(tick)));
+      return input_error(
+          fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
+                      "size for this script",
+                      format_rupees(tick)));
     }
   }
   Result<bool> open = session_(now);
   if (!open.ok() || !*open) {
-    return input_error("Markets are closed right now. Use GTT for placing long standing orders instead.");
+    return input_error(
+        "Markets are closed right now. Use GTT for placing long standing orders instead.");
   }
   std::optional<MarketPrice> market = prices_.latest(r.exchange, r.tradingsymbol);
   if (!market || market->last <= 0) {
     if (market_like || needs_trigger) {
-      return kite_error("OrderException",
-                        fmt::format("No market price for {}:{} yet (the paper broker has no feed for it)", r.exchange,
-                                    r.tradingsymbol));
+      return kite_error(
+          "OrderException",
+          fmt::format("No market price for {}:{} yet (the paper broker has no feed for it)",
+                      r.exchange, r.tradingsymbol));
     }
   }
   const Paise last = market ? market->last : 0;
   if (needs_trigger && last > 0) {
     const bool buy = r.side == Side::kBuy;
     if (buy ? r.trigger_price <= last : r.trigger_price >= last) {
-      return input_error(fmt::format("Trigger price for stoploss {} orders should be {} than the last traded price",
-                                     buy ? "buy" : "sell", buy ? "higher" : "lower"));
+      return input_error(fmt::format(
+          "Trigger price for stoploss {} orders should be {} than the last traded price",
+          buy ? "buy" : "sell", buy ? "higher" : "lower"));
     }
   }
 
@@ -521,7 +538,7 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
   o.order_timestamp = now;
   o.exchange = r.exchange;
   o.tradingsymbol = r.tradingsymbol;
-  o.instrument_token = instrument_token(r.exchange, r.tradingsymbol);
+  o.instrument_token = token_locked(r.exchange, r.tradingsymbol);
   o.order_type = std::string(order_type_name(r.order_type));
   o.side = r.side;
   o.validity = r.validity;
@@ -546,7 +563,8 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
     refusal = kite_error("OrderException", std::string(forced_rejection));
     raw = std::string(forced_rejection);
   }
-  const Paise tick = tick_for(state_->instruments, r.exchange, r.tradingsymbol, last > 0 ? last : r.price);
+  const Paise tick =
+      tick_for(state_->instruments, r.exchange, r.tradingsymbol, last > 0 ? last : r.price);
   const Band band = market ? band_for(*market, options_.price_band_bps, tick) : Band{};
   if (!refusal && band.known()) {
     for (Paise p : {o.price, o.trigger_price}) {
@@ -554,14 +572,17 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
         refusal = kite_error("OrderException",
                              fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
                                          format_rupees(band.lower), format_rupees(band.upper)));
-        raw = fmt::format("RMS:Rule: Check circuit limit including square off order exceeds for entity account-{} "
-                          "across exchange across segment across product",
-                          options_.user_id);
+        raw = fmt::format(
+            "RMS:Rule: Check circuit limit including square off order exceeds for entity "
+            "account-{} "
+            "across exchange across segment across product",
+            options_.user_id);
         break;
       }
     }
   }
-  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day, options_.mis_margin_bps, prices_);
+  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day,
+                              options_.mis_margin_bps, prices_);
   if (!refusal && o.product == "CNC" && o.side == Side::kSell) {
     auto it = funds.books.folds.find(fmt::format("{}:{}:CNC", o.exchange, o.tradingsymbol));
     Quantity sellable = it == funds.books.folds.end() ? 0 : it->second.all.qty;
@@ -573,28 +594,33 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
       }
     }
     if (o.quantity > sellable) {
-      refusal = kite_error("HoldingException",
-                           fmt::format("Insufficient holdings to sell {} {}: {} available", o.quantity, o.tradingsymbol,
-                                       std::max<Quantity>(sellable, 0)));
+      refusal =
+          kite_error("HoldingException",
+                     fmt::format("Insufficient holdings to sell {} {}: {} available", o.quantity,
+                                 o.tradingsymbol, std::max<Quantity>(sellable, 0)));
       raw = "RMS:Holding does not exist or is insufficient";
     }
   }
   if (!refusal) {
     Paise required = order_margin(o, funds.books, last, options_.mis_margin_bps);
     if (required > 0 && o.product == "CNC") {
-      costs::TradeLeg leg{day, Product::kDelivery, o.side, reckoning_price(o, *parse_order_type(o.order_type), last),
+      costs::TradeLeg leg{day,        Product::kDelivery,
+                          o.side,     reckoning_price(o, *parse_order_type(o.order_type), last),
                           o.quantity, false};
       Result<costs::Charges> estimate = costs_.charges_for(leg);
       if (estimate.ok()) required += estimate->total();
     }
     const Paise available = funds.available();
     if (required > available) {
-      refusal = kite_error("MarginException",
-                           fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
-                                       format_rupees(required), format_rupees(available)));
-      raw = fmt::format("RMS:Margin Exceeds,Required:{}, Available:{} for entity account-{} across exchange across "
-                        "segment across product ",
-                        format_rupees(required), format_rupees(available), options_.user_id);
+      refusal = kite_error(
+          "MarginException",
+          fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
+                      format_rupees(required), format_rupees(available)));
+      raw = fmt::format(
+          "RMS:Margin Exceeds,Required:{}, Available:{} for entity account-{} across exchange "
+          "across "
+          "segment across product ",
+          format_rupees(required), format_rupees(available), options_.user_id);
     }
   }
 
@@ -614,7 +640,9 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
     transition(so, needs_trigger ? broker::kStatusTriggerPending : broker::kStatusOpen, now);
     if (market) {
       if (std::optional<Paise> price = execution_price(so, *market, true, now)) {
-        if (Status s = fill_order(so, *price, now, costs_, state_->trades, batch, state_->next_trade_seq); !s.ok()) {
+        if (Status s =
+                fill_order(so, *price, now, costs_, state_->trades, batch, state_->next_trade_seq);
+            !s.ok()) {
           return kite_error("GeneralException", s.message(), 500);
         }
       }
@@ -642,16 +670,19 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   StoredOrder so = state_->orders[it->second];
   so.history.clear();
   Order& o = so.order;
-  if (o.variety != r.variety) return input_error(fmt::format("Order {} is not a {} order", r.order_id, r.variety));
+  if (o.variety != r.variety)
+    return input_error(fmt::format("Order {} is not a {} order", r.order_id, r.variety));
   if (!is_open_status(o.status)) {
-    return kite_error("OrderException", fmt::format("Order cannot be modified as it is {}", o.status));
+    return kite_error("OrderException",
+                      fmt::format("Order cannot be modified as it is {}", o.status));
   }
   if (so.modifications >= options_.max_modifications) {
     return kite_error("OrderException", "Maximum allowed order modifications exceeded");
   }
   Result<bool> open = session_(now);
   if (!open.ok() || !*open) {
-    return input_error("Markets are closed right now. Use GTT for placing long standing orders instead.");
+    return input_error(
+        "Markets are closed right now. Use GTT for placing long standing orders instead.");
   }
   OrderType type = r.order_type ? *r.order_type : *type_of(o);
   const bool needs_price = type == OrderType::kLimit || type == OrderType::kStopLoss;
@@ -662,21 +693,25 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   const Paise trigger = needs_trigger ? r.trigger_price.value_or(o.trigger_price) : 0;
   if (needs_price && price <= 0) return input_error("Invalid `price`");
   if (needs_trigger && trigger <= 0) return input_error("Invalid `trigger_price`");
-  if ((type == OrderType::kMarket || type == OrderType::kStopLossMarket) && o.market_protection == 0 &&
-      options_.require_market_protection) {
-    return input_error("Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
+  if ((type == OrderType::kMarket || type == OrderType::kStopLossMarket) &&
+      o.market_protection == 0 && options_.require_market_protection) {
+    return input_error(
+        "Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
   }
   for (Paise p : {price, trigger}) {
     if (p == 0) continue;
     const Paise tick = tick_for(state_->instruments, o.exchange, o.tradingsymbol, p);
     if (p % tick != 0) {
-      return input_error(fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
-                                     "size for this script", format_rupees(tick)));
+      return input_error(
+          fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
+                      "size for this script",
+                      format_rupees(tick)));
     }
   }
   std::optional<MarketPrice> market = prices_.latest(o.exchange, o.tradingsymbol);
   if (type == OrderType::kMarket && (!market || market->last <= 0)) {
-    return kite_error("OrderException", fmt::format("No market price for {}:{} yet", o.exchange, o.tradingsymbol));
+    return kite_error("OrderException",
+                      fmt::format("No market price for {}:{} yet", o.exchange, o.tradingsymbol));
   }
   const Paise last = market ? market->last : 0;
   if (market) {
@@ -684,15 +719,16 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
                                tick_for(state_->instruments, o.exchange, o.tradingsymbol, last));
     for (Paise p : {price, trigger}) {
       if (band.known() && p != 0 && (p < band.lower || p > band.upper)) {
-        return kite_error("OrderException", fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
-                                                        format_rupees(band.lower), format_rupees(band.upper)));
+        return kite_error("OrderException",
+                          fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
+                                      format_rupees(band.lower), format_rupees(band.upper)));
       }
     }
   }
 
   const Date day = ist_date(now);
-  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day, options_.mis_margin_bps, prices_,
-                              o.order_id);
+  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day,
+                              options_.mis_margin_bps, prices_, o.order_id);
   Order changed = o;
   changed.order_type = std::string(order_type_name(type));
   changed.quantity = quantity;
@@ -703,8 +739,10 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   if (r.validity) changed.validity = *r.validity;
   const Paise required = order_margin(changed, funds.books, last, options_.mis_margin_bps);
   if (required > 0 && required > funds.available()) {
-    return kite_error("MarginException", fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
-                                                     format_rupees(required), format_rupees(funds.available())));
+    return kite_error(
+        "MarginException",
+        fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
+                    format_rupees(required), format_rupees(funds.available())));
   }
 
   const bool was_triggered = o.status == broker::kStatusOpen;
@@ -721,7 +759,9 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   Batch batch;
   if (market) {
     if (std::optional<Paise> fill = execution_price(so, *market, true, now)) {
-      if (Status s = fill_order(so, *fill, now, costs_, state_->trades, batch, state_->next_trade_seq); !s.ok()) {
+      if (Status s =
+              fill_order(so, *fill, now, costs_, state_->trades, batch, state_->next_trade_seq);
+          !s.ok()) {
         return kite_error("GeneralException", s.message(), 500);
       }
     }
@@ -732,7 +772,8 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   return r.order_id;
 }
 
-BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety, std::string_view order_id) {
+BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety,
+                                                    std::string_view order_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   const TimestampMs now = clock_.now_ms();
   if (Status s = expire_stale_orders_locked(now); !s.ok()) return storage_error(s);
@@ -741,9 +782,11 @@ BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety, st
   StoredOrder so = state_->orders[it->second];
   so.history.clear();
   Order& o = so.order;
-  if (o.variety != variety) return input_error(fmt::format("Order {} is not a {} order", order_id, variety));
+  if (o.variety != variety)
+    return input_error(fmt::format("Order {} is not a {} order", order_id, variety));
   if (!is_open_status(o.status)) {
-    return kite_error("OrderException", fmt::format("Order cannot be cancelled as it is {}", o.status));
+    return kite_error("OrderException",
+                      fmt::format("Order cannot be cancelled as it is {}", o.status));
   }
   transition(so, broker::kStatusCancelPending, now);
   o.cancelled_quantity = o.pending_quantity;
@@ -765,7 +808,8 @@ Status PaperEngine::expire_stale_orders_locked(TimestampMs now) {
   const Date today = ist_date(now);
   Batch batch;
   for (const StoredOrder& existing : state_->orders) {
-    if (!is_open_status(existing.order.status) || ist_date(existing.order.order_timestamp) >= today) continue;
+    if (!is_open_status(existing.order.status) || ist_date(existing.order.order_timestamp) >= today)
+      continue;
     StoredOrder so = existing;
     so.history.clear();
     so.order.cancelled_quantity = so.order.pending_quantity;
@@ -790,7 +834,9 @@ Status PaperEngine::on_price(std::string_view exchange, std::string_view symbol)
   std::int64_t trade_seq = state_->next_trade_seq;
   for (const StoredOrder& existing : state_->orders) {
     const Order& current = existing.order;
-    if (!is_open_status(current.status) || current.exchange != exchange || current.tradingsymbol != symbol) continue;
+    if (!is_open_status(current.status) || current.exchange != exchange ||
+        current.tradingsymbol != symbol)
+      continue;
     StoredOrder so = existing;
     so.history.clear();
     std::optional<Paise> price = execution_price(so, *market, false, now);
@@ -812,7 +858,8 @@ std::vector<Order> PaperEngine::orders() {
   const Date today = ist_date(now);
   std::vector<Order> out;
   for (const StoredOrder& so : state_->orders) {
-    if (ist_date(so.order.order_timestamp) >= today || is_open_status(so.order.status)) out.push_back(so.order);
+    if (ist_date(so.order.order_timestamp) >= today || is_open_status(so.order.status))
+      out.push_back(so.order);
   }
   return out;
 }
@@ -917,8 +964,9 @@ std::vector<broker::Holding> PaperEngine::holdings() {
     h.close_price = m ? m->previous_close : 0;
     h.pnl = (h.last_price - h.average_price) * h.quantity;
     h.day_change = h.close_price > 0 ? h.last_price - h.close_price : 0;
-    h.day_change_percentage =
-        h.close_price > 0 ? 100.0 * static_cast<double>(h.day_change) / static_cast<double>(h.close_price) : 0.0;
+    h.day_change_percentage = h.close_price > 0 ? 100.0 * static_cast<double>(h.day_change) /
+                                                      static_cast<double>(h.close_price)
+                                                : 0.0;
     out.push_back(std::move(h));
   }
   return out;
@@ -928,8 +976,8 @@ broker::SegmentMargins PaperEngine::equity_margins() {
   std::lock_guard<std::mutex> lock(mutex_);
   const TimestampMs now = clock_.now_ms();
   const Date today = ist_date(now);
-  const Funds funds =
-      compute_funds(state_->orders, state_->trades, state_->cash, today, options_.mis_margin_bps, prices_);
+  const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, today,
+                                    options_.mis_margin_bps, prices_);
   // The opening balance is the cash before today's trades and deposits.
   std::vector<StoredTrade> before;
   for (const StoredTrade& t : state_->trades) {
@@ -956,19 +1004,21 @@ broker::SegmentMargins PaperEngine::equity_margins() {
   return m;
 }
 
-std::optional<broker::Quote> PaperEngine::quote(std::string_view exchange, std::string_view symbol) {
+std::optional<broker::Quote> PaperEngine::quote(std::string_view exchange,
+                                                std::string_view symbol) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<MarketPrice> m = prices_.latest(exchange, symbol);
   if (!m) return std::nullopt;
   broker::Quote q;
-  q.instrument_token = instrument_token(exchange, symbol);
+  q.instrument_token = token_locked(exchange, symbol);
   q.timestamp = m->ts;
   q.last_trade_time = m->ts;
   q.last_price = m->last;
   q.volume = m->day_volume;
   q.ohlc = broker::Ohlc{m->day_open, m->day_high, m->day_low, m->previous_close};
   q.net_change = m->previous_close > 0 ? m->last - m->previous_close : 0;
-  const Band band = band_for(*m, options_.price_band_bps, tick_for(state_->instruments, exchange, symbol, m->last));
+  const Band band = band_for(*m, options_.price_band_bps,
+                             tick_for(state_->instruments, exchange, symbol, m->last));
   q.lower_circuit_limit = band.lower;
   q.upper_circuit_limit = band.upper;
   return q;
@@ -977,10 +1027,11 @@ std::optional<broker::Quote> PaperEngine::quote(std::string_view exchange, std::
 json PaperEngine::summary() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
-  const Funds funds =
-      compute_funds(state_->orders, state_->trades, state_->cash, today, options_.mis_margin_bps, prices_);
+  const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, today,
+                                    options_.mis_margin_bps, prices_);
   std::int64_t open_orders = 0;
-  for (const StoredOrder& so : state_->orders) open_orders += is_open_status(so.order.status) ? 1 : 0;
+  for (const StoredOrder& so : state_->orders)
+    open_orders += is_open_status(so.order.status) ? 1 : 0;
   Paise charges = 0;
   for (const StoredTrade& t : state_->trades) charges += t.charges;
   return json{{"cash", format_rupees(funds.books.cash)},

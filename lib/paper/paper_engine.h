@@ -47,7 +47,7 @@ namespace sm::paper {
 
 struct EngineOptions {
   Paise initial_cash = 1'000'000 * kPaisePerRupee;  // used only when the state file is new
-  std::int64_t mis_margin_bps = 2000;  // MIS needs 20 % of the order value (5x)
+  std::int64_t mis_margin_bps = 2000;               // MIS needs 20 % of the order value (5x)
   // Circuit band around the previous close when the feed gives no explicit limits; 0 = none.
   std::int64_t price_band_bps = 2000;
   bool rms_rejections_as_orders = false;
@@ -64,8 +64,9 @@ class PaperEngine {
  public:
   // Opens (or creates) the state file and loads it. Does not own clock, prices or costs;
   // REQUIRES: they outlive the engine. Errors: kDatabaseError / kParseError from the store.
-  static Result<std::unique_ptr<PaperEngine>> open(const std::string& state_path, EngineOptions options,
-                                                   const time::Clock& clock, const PriceSource& prices,
+  static Result<std::unique_ptr<PaperEngine>> open(const std::string& state_path,
+                                                   EngineOptions options, const time::Clock& clock,
+                                                   const PriceSource& prices,
                                                    const costs::CostModel& costs);
   ~PaperEngine();
 
@@ -80,7 +81,8 @@ class PaperEngine {
   broker::BrokerResult<std::string> place_order(const broker::OrderRequest& request,
                                                 std::string_view forced_rejection = {});
   broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& request);
-  broker::BrokerResult<std::string> cancel_order(std::string_view variety, std::string_view order_id);
+  broker::BrokerResult<std::string> cancel_order(std::string_view variety,
+                                                 std::string_view order_id);
 
   std::vector<broker::Order> orders();
   broker::BrokerResult<std::vector<broker::Order>> order_history(std::string_view order_id);
@@ -112,6 +114,7 @@ class PaperEngine {
               const costs::CostModel& costs, std::unique_ptr<PaperStore> store);
   // REQUIRES: mutex_ held.
   Status expire_stale_orders_locked(TimestampMs now);
+  std::int64_t token_locked(std::string_view exchange, std::string_view symbol) const;
 
   EngineOptions options_;
   const time::Clock& clock_;

@@ -40,11 +40,13 @@ Reply ok(const json& data) { return Reply{200, broker::success_body(data)}; }
 
 Reply fail(const BrokerError& e) {
   const std::string type = e.error_type.empty() ? "GeneralException" : e.error_type;
-  return Reply{e.http_status > 0 ? e.http_status : broker::http_status_for(type), broker::error_body(type, e.message)};
+  return Reply{e.http_status > 0 ? e.http_status : broker::http_status_for(type),
+               broker::error_body(type, e.message)};
 }
 
 Reply fail(std::string_view error_type, std::string message, int status = 0) {
-  return Reply{status > 0 ? status : broker::http_status_for(error_type), broker::error_body(error_type, message)};
+  return Reply{status > 0 ? status : broker::http_status_for(error_type),
+               broker::error_body(error_type, message)};
 }
 
 // Form and query parameters, decoded. Repeated keys keep every value in order.
@@ -62,7 +64,8 @@ std::string percent_decode(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+    } else if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
+               hex(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
       i += 2;
     } else {
@@ -78,8 +81,9 @@ void parse_form(std::string_view text, Params& params) {
     const std::string_view pair = text.substr(0, amp);
     if (!pair.empty()) {
       const size_t eq = pair.find('=');
-      params.emplace(percent_decode(pair.substr(0, eq)),
-                     eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
+      params.emplace(percent_decode(pair.substr(0, eq)), eq == std::string_view::npos
+                                                             ? std::string()
+                                                             : percent_decode(pair.substr(eq + 1)));
     }
     if (amp == std::string_view::npos) break;
     text.remove_prefix(amp + 1);
@@ -119,7 +123,8 @@ bool drop_connection(const httplib::Request& req, int server_port) {
     sockaddr_in peer{};
     socklen_t local_len = sizeof local;
     socklen_t peer_len = sizeof peer;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 || local.sin_family != AF_INET) {
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        local.sin_family != AF_INET) {
       continue;
     }
     if (ntohs(local.sin_port) != server_port) continue;
@@ -138,8 +143,9 @@ bool drop_connection(const httplib::Request& req, int server_port) {
 class ServerRateLimits {
  public:
   bool allow(std::string_view category, int limit) {
-    const std::int64_t second =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
     std::lock_guard<std::mutex> lock(mutex_);
     Window& w = windows_[std::string(category)];
     if (w.second != second) {
@@ -198,8 +204,15 @@ struct PaperServer::Impl {
   bool fixed_token_revoked = false;
   std::random_device entropy;
 
-  Impl(PaperEngine& e, InMemoryPriceSource& p, ServerOptions o, const time::Clock& c, const Logger* l)
-      : engine(e), prices(p), options(std::move(o)), clock(c), log(l), faults(options.seed), feed(p, e, c) {}
+  Impl(PaperEngine& e, InMemoryPriceSource& p, ServerOptions o, const time::Clock& c,
+       const Logger* l)
+      : engine(e),
+        prices(p),
+        options(std::move(o)),
+        clock(c),
+        log(l),
+        faults(options.seed),
+        feed(p, e, c) {}
 
   // Sleeps up to ms; returns early (false) when the server stops.
   bool pause(std::int64_t ms) {
@@ -235,7 +248,8 @@ struct PaperServer::Impl {
       return fail("TokenException", "Token is invalid or has expired.", 403);
     }
     if (!options.access_token.empty() && token == options.access_token) {
-      if (fixed_token_revoked) return fail("TokenException", "Token is invalid or has expired.", 403);
+      if (fixed_token_revoked)
+        return fail("TokenException", "Token is invalid or has expired.", 403);
       return std::nullopt;
     }
     auto it = issued_tokens.find(token);
@@ -253,11 +267,14 @@ struct PaperServer::Impl {
   }
 
   // The pipeline every Kite route goes through: faults, rate limits, authentication, handler.
-  void serve(const httplib::Request& req, httplib::Response& res, std::string_view rate_category, int rate_limit,
-             bool authenticated, const std::function<Reply(const Params&, const std::string& forced_rejection)>& handler) {
+  void serve(
+      const httplib::Request& req, httplib::Response& res, std::string_view rate_category,
+      int rate_limit, bool authenticated,
+      const std::function<Reply(const Params&, const std::string& forced_rejection)>& handler) {
     std::optional<FaultRule> fault = faults.match(req.method, req.path);
     if (fault && log) {
-      log->info("fault_injected", {{"kind", std::string(fault_kind_name(fault->kind))}, {"method", req.method},
+      log->info("fault_injected", {{"kind", std::string(fault_kind_name(fault->kind))},
+                                   {"method", req.method},
                                    {"path", req.path}});
     }
     if (fault && fault->kind == FaultKind::kDelay && !pause(fault->delay_ms)) return;
@@ -280,7 +297,8 @@ struct PaperServer::Impl {
       }
     }
     const Params params = params_of(req);
-    const std::string forced = fault && fault->kind == FaultKind::kReject ? fault->message : std::string();
+    const std::string forced =
+        fault && fault->kind == FaultKind::kReject ? fault->message : std::string();
     Reply reply = handler(params, forced);
     if (fault && fault->kind == FaultKind::kDelayAfter && !pause(fault->delay_ms)) return;
     if (fault && fault->kind == FaultKind::kDropAfterAccept) {
@@ -295,7 +313,8 @@ struct PaperServer::Impl {
     r.variety = variety;
     auto need = [&](const char* key) -> Result<std::string> {
       std::optional<std::string> v = param(p, key);
-      if (!v || v->empty()) return error(ErrorCode::kInvalidArgument, fmt::format("Missing `{}`", key));
+      if (!v || v->empty())
+        return error(ErrorCode::kInvalidArgument, fmt::format("Missing `{}`", key));
       return *v;
     };
     Result<std::string> symbol = need("tradingsymbol");
@@ -323,14 +342,17 @@ struct PaperServer::Impl {
     if (!product.ok()) return product.status();
     Result<Product> parsed_product = parse_product(*product);
     if (!parsed_product.ok()) {
-      return error(ErrorCode::kInvalidArgument, fmt::format("Product `{}` is not supported by the paper broker", *product));
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("Product `{}` is not supported by the paper broker", *product));
     }
     r.product = *parsed_product;
-    for (auto [key, slot] : {std::pair<const char*, Paise*>{"price", &r.price}, {"trigger_price", &r.trigger_price}}) {
+    for (auto [key, slot] :
+         {std::pair<const char*, Paise*>{"price", &r.price}, {"trigger_price", &r.trigger_price}}) {
       std::optional<std::string> v = param(p, key);
       if (!v || v->empty()) continue;
       Result<Paise> money = parse_rupees(*v);
-      if (!money.ok() || *money < 0) return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
+      if (!money.ok() || *money < 0)
+        return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
       *slot = *money;
     }
     if (std::optional<std::string> v = param(p, "disclosed_quantity"); v && !v->empty()) {
@@ -346,14 +368,16 @@ struct PaperServer::Impl {
     }
     if (std::optional<std::string> v = param(p, "market_protection"); v && !v->empty()) {
       Result<Quantity> q = whole_number(*v);
-      if (!q.ok() || *q < -1 || *q > 100) return error(ErrorCode::kInvalidArgument, "Invalid `market_protection`");
+      if (!q.ok() || *q < -1 || *q > 100)
+        return error(ErrorCode::kInvalidArgument, "Invalid `market_protection`");
       r.market_protection = static_cast<int>(*q);
     }
     r.tag = param(p, "tag").value_or("");
     return r;
   }
 
-  Result<broker::ModifyRequest> modify_request(const Params& p, const std::string& variety, const std::string& id) {
+  Result<broker::ModifyRequest> modify_request(const Params& p, const std::string& variety,
+                                               const std::string& id) {
     broker::ModifyRequest r;
     r.variety = variety;
     r.order_id = id;
@@ -372,7 +396,8 @@ struct PaperServer::Impl {
       std::optional<std::string> v = param(p, key);
       if (!v || v->empty()) continue;
       Result<Paise> money = parse_rupees(*v);
-      if (!money.ok() || *money < 0) return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
+      if (!money.ok() || *money < 0)
+        return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
       *slot = *money;
     }
     if (std::optional<std::string> v = param(p, "disclosed_quantity"); v && !v->empty()) {
@@ -406,7 +431,8 @@ struct PaperServer::Impl {
       return fail("InputException", "Missing `api_key`, `request_token` or `checksum`");
     }
     if (options.api_secret.empty()) {
-      return fail("InputException", "The paper broker has no api_secret configured: login is disabled");
+      return fail("InputException",
+                  "The paper broker has no api_secret configured: login is disabled");
     }
     if (api_key != options.api_key) return fail("InputException", "Invalid `api_key`.");
     if (checksum != broker::kite_session_checksum(api_key, request_token, options.api_secret)) {
@@ -449,7 +475,8 @@ struct PaperServer::Impl {
   std::vector<broker::Instrument> instrument_list(std::string_view exchange) {
     std::vector<broker::Instrument> list = engine.instruments();
     std::set<std::string> known;
-    for (const broker::Instrument& i : list) known.insert(broker::instrument_key(i.exchange, i.tradingsymbol));
+    for (const broker::Instrument& i : list)
+      known.insert(broker::instrument_key(i.exchange, i.tradingsymbol));
     // Symbols the feed has prices for but the instrument file does not list get a plain EQ row.
     for (const std::string& key : prices.keys()) {
       if (known.count(key) > 0) continue;
@@ -484,17 +511,21 @@ void PaperServer::Impl::routes() {
   constexpr int kQuoteLimit = 1;
 
   server.Post("/session/token", [this](const Request& req, Response& res) {
-    serve(req, res, "other", kOtherLimit, false, [this](const Params& p, const std::string&) { return login(p); });
+    serve(req, res, "other", kOtherLimit, false,
+          [this](const Params& p, const std::string&) { return login(p); });
   });
   server.Delete("/session/token", [this](const Request& req, Response& res) {
-    serve(req, res, "other", kOtherLimit, true, [this](const Params& p, const std::string&) { return logout(p); });
+    serve(req, res, "other", kOtherLimit, true,
+          [this](const Params& p, const std::string&) { return logout(p); });
   });
   server.Get("/user/profile", [this](const Request& req, Response& res) {
-    serve(req, res, "other", kOtherLimit, true,
-          [this](const Params&, const std::string&) { return ok(broker::profile_to_json(profile())); });
+    serve(req, res, "other", kOtherLimit, true, [this](const Params&, const std::string&) {
+      return ok(broker::profile_to_json(profile()));
+    });
   });
   server.Get(R"(/user/margins(/(equity|commodity))?)", [this](const Request& req, Response& res) {
-    const std::string segment = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
+    const std::string segment =
+        req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
     serve(req, res, "other", kOtherLimit, true, [this, segment](const Params&, const std::string&) {
       broker::SegmentMargins commodity;  // the paper broker trades equity only
       if (segment == "equity") return ok(broker::segment_margins_to_json(engine.equity_margins()));
@@ -505,33 +536,36 @@ void PaperServer::Impl::routes() {
   });
   server.Post(R"(/orders/([a-z]+))", [this](const Request& req, Response& res) {
     const std::string variety = req.matches[1];
-    serve(req, res, "orders", kOrderLimit, true, [this, variety](const Params& p, const std::string& forced) {
-      Result<broker::OrderRequest> r = order_request(p, variety);
-      if (!r.ok()) return fail("InputException", r.status().message());
-      broker::BrokerResult<std::string> placed = engine.place_order(*r, forced);
-      if (!placed.ok()) return fail(placed.error());
-      return ok(json{{"order_id", *placed}});
-    });
+    serve(req, res, "orders", kOrderLimit, true,
+          [this, variety](const Params& p, const std::string& forced) {
+            Result<broker::OrderRequest> r = order_request(p, variety);
+            if (!r.ok()) return fail("InputException", r.status().message());
+            broker::BrokerResult<std::string> placed = engine.place_order(*r, forced);
+            if (!placed.ok()) return fail(placed.error());
+            return ok(json{{"order_id", *placed}});
+          });
   });
   server.Put(R"(/orders/([a-z]+)/([A-Za-z0-9]+))", [this](const Request& req, Response& res) {
     const std::string variety = req.matches[1];
     const std::string id = req.matches[2];
-    serve(req, res, "orders", kOrderLimit, true, [this, variety, id](const Params& p, const std::string&) {
-      Result<broker::ModifyRequest> r = modify_request(p, variety, id);
-      if (!r.ok()) return fail("InputException", r.status().message());
-      broker::BrokerResult<std::string> modified = engine.modify_order(*r);
-      if (!modified.ok()) return fail(modified.error());
-      return ok(json{{"order_id", *modified}});
-    });
+    serve(req, res, "orders", kOrderLimit, true,
+          [this, variety, id](const Params& p, const std::string&) {
+            Result<broker::ModifyRequest> r = modify_request(p, variety, id);
+            if (!r.ok()) return fail("InputException", r.status().message());
+            broker::BrokerResult<std::string> modified = engine.modify_order(*r);
+            if (!modified.ok()) return fail(modified.error());
+            return ok(json{{"order_id", *modified}});
+          });
   });
   server.Delete(R"(/orders/([a-z]+)/([A-Za-z0-9]+))", [this](const Request& req, Response& res) {
     const std::string variety = req.matches[1];
     const std::string id = req.matches[2];
-    serve(req, res, "orders", kOrderLimit, true, [this, variety, id](const Params&, const std::string&) {
-      broker::BrokerResult<std::string> cancelled = engine.cancel_order(variety, id);
-      if (!cancelled.ok()) return fail(cancelled.error());
-      return ok(json{{"order_id", *cancelled}});
-    });
+    serve(req, res, "orders", kOrderLimit, true,
+          [this, variety, id](const Params&, const std::string&) {
+            broker::BrokerResult<std::string> cancelled = engine.cancel_order(variety, id);
+            if (!cancelled.ok()) return fail(cancelled.error());
+            return ok(json{{"order_id", *cancelled}});
+          });
   });
   server.Get("/orders", [this](const Request& req, Response& res) {
     serve(req, res, "other", kOtherLimit, true, [this](const Params&, const std::string&) {
@@ -599,18 +633,20 @@ void PaperServer::Impl::routes() {
         if (kind.empty()) {
           data[key] = broker::quote_to_json(*q);
         } else {
-          data[key] = broker::ltp_quote_to_json(broker::LtpQuote{q->instrument_token, q->last_price, q->ohlc},
-                                                kind == "/ohlc");
+          data[key] = broker::ltp_quote_to_json(
+              broker::LtpQuote{q->instrument_token, q->last_price, q->ohlc}, kind == "/ohlc");
         }
       }
       return ok(data);
     });
   });
   server.Get(R"(/instruments(/([A-Z]+))?)", [this](const Request& req, Response& res) {
-    const std::string exchange = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
-    serve(req, res, "other", kOtherLimit, true, [this, exchange](const Params&, const std::string&) {
-      return Reply{200, broker::instruments_to_csv(instrument_list(exchange)), "text/csv"};
-    });
+    const std::string exchange =
+        req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
+    serve(req, res, "other", kOtherLimit, true,
+          [this, exchange](const Params&, const std::string&) {
+            return Reply{200, broker::instruments_to_csv(instrument_list(exchange)), "text/csv"};
+          });
   });
 
   // Control endpoints: no authentication, no faults, loopback only like everything else.
@@ -634,7 +670,8 @@ void PaperServer::Impl::routes() {
       const std::string_view line = body.substr(0, nl);
       Result<bool> r = feed.apply_line(line);
       if (!r.ok()) {
-        respond(res, fail("InputException", fmt::format("line {}: {}", line_number, r.status().message())));
+        respond(res, fail("InputException",
+                          fmt::format("line {}: {}", line_number, r.status().message())));
         return;
       }
       applied += *r ? 1 : 0;
@@ -656,10 +693,12 @@ void PaperServer::Impl::routes() {
       return;
     }
     if (body.value("clear", false)) faults.clear();
-    if (body.contains("seed") && body["seed"].is_number_unsigned()) faults.reseed(body["seed"].get<std::uint64_t>());
+    if (body.contains("seed") && body["seed"].is_number_unsigned())
+      faults.reseed(body["seed"].get<std::uint64_t>());
     if (body.contains("token_expire_after_calls")) {
       if (!body["token_expire_after_calls"].is_number_integer()) {
-        respond(res, fail("InputException", "faults: token_expire_after_calls must be a whole number"));
+        respond(res,
+                fail("InputException", "faults: token_expire_after_calls must be a whole number"));
         return;
       }
       faults.set_token_expire_after(body["token_expire_after_calls"].get<std::int64_t>());
@@ -696,15 +735,17 @@ void PaperServer::Impl::routes() {
     std::string reason = "control endpoint";
     if (body.ok() && body->is_object() && body->contains("amount")) {
       const json& a = (*body)["amount"];
-      Result<Paise> parsed = a.is_number_integer() ? Result<Paise>(a.get<std::int64_t>() * kPaisePerRupee)
-                             : a.is_string()        ? parse_rupees(a.get<std::string>())
-                                                    : Result<Paise>(error(ErrorCode::kParseError, "not a number"));
+      Result<Paise> parsed =
+          a.is_number_integer() ? Result<Paise>(a.get<std::int64_t>() * kPaisePerRupee)
+          : a.is_string()       ? parse_rupees(a.get<std::string>())
+                                : Result<Paise>(error(ErrorCode::kParseError, "not a number"));
       if (!parsed.ok()) {
         respond(res, fail("InputException", "funds: amount must be a rupee amount"));
         return;
       }
       amount = *parsed;
-      if (body->contains("reason") && (*body)["reason"].is_string()) reason = (*body)["reason"].get<std::string>();
+      if (body->contains("reason") && (*body)["reason"].is_string())
+        reason = (*body)["reason"].get<std::string>();
     } else {
       respond(res, fail("InputException", "funds: expected {\"amount\": rupees}"));
       return;
@@ -728,15 +769,19 @@ void PaperServer::Impl::routes() {
   server.set_error_handler([](const Request&, Response& res) {
     if (!res.body.empty()) return;
     const int status = res.status > 0 ? res.status : 404;
-    res.set_content(broker::error_body("GeneralException", status == 404 ? "Route not found" : "Request failed"), kJson);
+    res.set_content(broker::error_body("GeneralException",
+                                       status == 404 ? "Route not found" : "Request failed"),
+                    kJson);
   });
   server.set_exception_handler([](const Request&, Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(broker::error_body("GeneralException", "Internal error in the paper broker"), kJson);
+    res.set_content(broker::error_body("GeneralException", "Internal error in the paper broker"),
+                    kJson);
   });
   if (log != nullptr && log->level() == LogLevel::kDebug) {
     server.set_logger([this](const Request& req, const Response& res) {
-      log->debug("paper_request", {{"method", req.method}, {"path", req.path}, {"status", res.status}});
+      log->debug("paper_request",
+                 {{"method", req.method}, {"path", req.path}, {"status", res.status}});
     });
   }
 }
@@ -750,13 +795,16 @@ PaperServer::~PaperServer() { stop(); }
 Result<int> PaperServer::start() {
   Impl& s = *impl_;
   if (s.options.host != "127.0.0.1" && s.options.host != "localhost") {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("the paper broker listens on 127.0.0.1 only, not '{}'", s.options.host));
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("the paper broker listens on 127.0.0.1 only, not '{}'", s.options.host));
   }
   // A client that hangs up before its answer (a timeout, an injected drop) must not kill us.
   ::signal(SIGPIPE, SIG_IGN);
   const int threads = std::max(s.options.threads, 2);
-  s.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   s.server.set_tcp_nodelay(true);  // headers and body go out in two writes: no Nagle delay
   s.server.set_keep_alive_max_count(1000);
   s.server.set_keep_alive_timeout(5);
@@ -766,7 +814,8 @@ Result<int> PaperServer::start() {
     if (s.port <= 0) return error(ErrorCode::kIoError, "cannot bind a free port on 127.0.0.1");
   } else {
     if (!s.server.bind_to_port("127.0.0.1", s.options.port)) {
-      return error(ErrorCode::kIoError, fmt::format("cannot bind 127.0.0.1:{} (in use?)", s.options.port));
+      return error(ErrorCode::kIoError,
+                   fmt::format("cannot bind 127.0.0.1:{} (in use?)", s.options.port));
     }
     s.port = s.options.port;
   }

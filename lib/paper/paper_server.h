@@ -45,8 +45,8 @@ struct ServerOptions {
 class PaperServer {
  public:
   // Does not own engine, prices, clock or log; REQUIRES: they outlive the server. log may be null.
-  PaperServer(PaperEngine& engine, InMemoryPriceSource& prices, ServerOptions options, const time::Clock& clock,
-              const Logger* log = nullptr);
+  PaperServer(PaperEngine& engine, InMemoryPriceSource& prices, ServerOptions options,
+              const time::Clock& clock, const Logger* log = nullptr);
   ~PaperServer();  // stops
   PaperServer(const PaperServer&) = delete;
   PaperServer& operator=(const PaperServer&) = delete;

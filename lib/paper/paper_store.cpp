@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS paper_cash (
 // A prepared statement that finalises itself.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -65,8 +67,9 @@ class Statement {
   std::int64_t integer(int col) { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
-                                                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+    return p == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(p),
+                                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
   }
 
  private:
@@ -75,7 +78,8 @@ class Statement {
 };
 
 Status db_error(sqlite3* db, std::string_view what, const std::string& path) {
-  return error(ErrorCode::kDatabaseError, fmt::format("{}: {}: {}", path, what, sqlite3_errmsg(db)));
+  return error(ErrorCode::kDatabaseError,
+               fmt::format("{}: {}: {}", path, what, sqlite3_errmsg(db)));
 }
 
 Result<broker::Order> order_from_body(const std::string& body, std::string_view where) {
@@ -90,11 +94,13 @@ Result<broker::Order> order_from_body(const std::string& body, std::string_view 
 
 Result<std::unique_ptr<PaperStore>> PaperStore::open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    Status s = error(ErrorCode::kDatabaseError,
-                     fmt::format("{}: cannot open paper state: {}", path, db ? sqlite3_errmsg(db) : "out of memory"));
+    Status s =
+        error(ErrorCode::kDatabaseError, fmt::format("{}: cannot open paper state: {}", path,
+                                                     db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
     return s;
   }
@@ -105,11 +111,13 @@ Result<std::unique_ptr<PaperStore>> PaperStore::open(const std::string& path) {
   SM_RETURN_IF_ERROR(store->exec("PRAGMA synchronous=FULL"));
   SM_RETURN_IF_ERROR(store->exec("PRAGMA foreign_keys=ON"));
   Statement version(db, "PRAGMA user_version");
-  if (!version.ok() || version.step() != SQLITE_ROW) return db_error(db, "read schema version", path);
+  if (!version.ok() || version.step() != SQLITE_ROW)
+    return db_error(db, "read schema version", path);
   const std::int64_t current = version.integer(0);
   if (current > kSchemaVersion) {
     return error(ErrorCode::kDatabaseError,
-                 fmt::format("{}: paper state schema {} is newer than this program's {}", path, current, kSchemaVersion));
+                 fmt::format("{}: paper state schema {} is newer than this program's {}", path,
+                             current, kSchemaVersion));
   }
   if (current < kSchemaVersion) {
     SM_RETURN_IF_ERROR(store->exec("BEGIN IMMEDIATE"));
@@ -129,7 +137,8 @@ PaperStore::~PaperStore() { sqlite3_close(db_); }
 Status PaperStore::exec(const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    Status s = error(ErrorCode::kDatabaseError, fmt::format("{}: {}", path_, message ? message : "sqlite error"));
+    Status s = error(ErrorCode::kDatabaseError,
+                     fmt::format("{}: {}", path_, message ? message : "sqlite error"));
     sqlite3_free(message);
     return s;
   }
@@ -142,14 +151,16 @@ Result<PaperStore::Snapshot> PaperStore::load() {
   Statement history(db_, "SELECT order_id, body FROM paper_order_history ORDER BY order_id, step");
   Statement trades(db_, "SELECT trade_id, seq, charges, body FROM paper_trades ORDER BY seq");
   Statement cash(db_, "SELECT seq, ts, amount, reason FROM paper_cash ORDER BY seq");
-  if (!orders.ok() || !history.ok() || !trades.ok() || !cash.ok()) return db_error(db_, "prepare load", path_);
+  if (!orders.ok() || !history.ok() || !trades.ok() || !cash.ok())
+    return db_error(db_, "prepare load", path_);
 
   std::map<std::string, size_t> index;
   int rc;
   while ((rc = orders.step()) == SQLITE_ROW) {
     StoredOrder stored;
     const std::string id = orders.text(0);
-    Result<broker::Order> order = order_from_body(orders.text(3), fmt::format("{}: paper_orders {}", path_, id));
+    Result<broker::Order> order =
+        order_from_body(orders.text(3), fmt::format("{}: paper_orders {}", path_, id));
     if (!order.ok()) return order.status();
     stored.order = std::move(order.value());
     stored.seq = orders.integer(1);
@@ -162,7 +173,8 @@ Result<PaperStore::Snapshot> PaperStore::load() {
     const std::string id = history.text(0);
     auto it = index.find(id);
     if (it == index.end()) continue;  // cannot happen with foreign keys on
-    Result<broker::Order> state = order_from_body(history.text(1), fmt::format("{}: paper_order_history {}", path_, id));
+    Result<broker::Order> state =
+        order_from_body(history.text(1), fmt::format("{}: paper_order_history {}", path_, id));
     if (!state.ok()) return state.status();
     snapshot.orders[it->second].history.push_back(std::move(state.value()));
   }
@@ -172,7 +184,8 @@ Result<PaperStore::Snapshot> PaperStore::load() {
     Result<nlohmann::json> j = broker::parse_json_exact(trades.text(3));
     if (!j.ok()) return j.status().with_context(fmt::format("{}: paper_trades {}", path_, id));
     Result<std::vector<broker::Trade>> parsed = broker::parse_trades(nlohmann::json::array({*j}));
-    if (!parsed.ok()) return parsed.status().with_context(fmt::format("{}: paper_trades {}", path_, id));
+    if (!parsed.ok())
+      return parsed.status().with_context(fmt::format("{}: paper_trades {}", path_, id));
     StoredTrade stored;
     stored.trade = parsed->front();
     stored.seq = trades.integer(1);
@@ -181,7 +194,8 @@ Result<PaperStore::Snapshot> PaperStore::load() {
   }
   if (rc != SQLITE_DONE) return db_error(db_, "read paper_trades", path_);
   while ((rc = cash.step()) == SQLITE_ROW) {
-    snapshot.cash.push_back(CashEntry{cash.integer(0), cash.integer(1), cash.integer(2), cash.text(3)});
+    snapshot.cash.push_back(
+        CashEntry{cash.integer(0), cash.integer(1), cash.integer(2), cash.text(3)});
   }
   if (rc != SQLITE_DONE) return db_error(db_, "read paper_cash", path_);
   return snapshot;
@@ -195,14 +209,21 @@ Status PaperStore::commit(const Batch& batch) {
     return s;
   };
   {
-    Statement upsert(db_,
-                     "INSERT INTO paper_orders(order_id, seq, modifications, body) VALUES(?1, ?2, ?3, ?4) "
-                     "ON CONFLICT(order_id) DO UPDATE SET modifications = excluded.modifications, body = excluded.body");
-    Statement step(db_, "SELECT COALESCE(MAX(step), 0) FROM paper_order_history WHERE order_id = ?1");
-    Statement append(db_, "INSERT INTO paper_order_history(order_id, step, body) VALUES(?1, ?2, ?3)");
-    Statement trade(db_, "INSERT INTO paper_trades(trade_id, seq, order_id, charges, body) VALUES(?1, ?2, ?3, ?4, ?5)");
+    Statement upsert(
+        db_,
+        "INSERT INTO paper_orders(order_id, seq, modifications, body) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(order_id) DO UPDATE SET modifications = excluded.modifications, body = "
+        "excluded.body");
+    Statement step(db_,
+                   "SELECT COALESCE(MAX(step), 0) FROM paper_order_history WHERE order_id = ?1");
+    Statement append(db_,
+                     "INSERT INTO paper_order_history(order_id, step, body) VALUES(?1, ?2, ?3)");
+    Statement trade(db_,
+                    "INSERT INTO paper_trades(trade_id, seq, order_id, charges, body) VALUES(?1, "
+                    "?2, ?3, ?4, ?5)");
     Statement cash(db_, "INSERT INTO paper_cash(seq, ts, amount, reason) VALUES(?1, ?2, ?3, ?4)");
-    if (!upsert.ok() || !step.ok() || !append.ok() || !trade.ok() || !cash.ok()) return fail("prepare commit");
+    if (!upsert.ok() || !step.ok() || !append.ok() || !trade.ok() || !cash.ok())
+      return fail("prepare commit");
     for (const StoredOrder& o : batch.orders) {
       upsert.bind(1, o.order.order_id);
       upsert.bind(2, o.seq);

@@ -12,7 +12,8 @@ namespace {
 Result<Paise> money_field(const nlohmann::json& j, const char* key, bool required) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
-    if (required) return error(ErrorCode::kParseError, fmt::format("paper_quote: field '{}' missing", key));
+    if (required)
+      return error(ErrorCode::kParseError, fmt::format("paper_quote: field '{}' missing", key));
     return Paise{0};
   }
   if (it->is_number_integer()) return it->get<std::int64_t>() * kPaisePerRupee;
@@ -21,7 +22,8 @@ Result<Paise> money_field(const nlohmann::json& j, const char* key, bool require
     if (p.ok()) return p;
     return p.status().with_context(fmt::format("paper_quote: field '{}'", key));
   }
-  return error(ErrorCode::kParseError, fmt::format("paper_quote: field '{}' is not a rupee amount", key));
+  return error(ErrorCode::kParseError,
+               fmt::format("paper_quote: field '{}' is not a rupee amount", key));
 }
 
 }  // namespace
@@ -63,7 +65,8 @@ Result<bool> PriceFeed::apply_line(std::string_view line) {
   }
   Result<Paise> last = money_field(*j, "last_price", true);
   if (!last.ok()) return last.status();
-  if (*last <= 0) return error(ErrorCode::kParseError, "paper_quote: field 'last_price' must be positive");
+  if (*last <= 0)
+    return error(ErrorCode::kParseError, "paper_quote: field 'last_price' must be positive");
   Result<Paise> close = money_field(*j, "close", false);
   Result<Paise> lower = money_field(*j, "lower_circuit_limit", false);
   Result<Paise> upper = money_field(*j, "upper_circuit_limit", false);
@@ -87,14 +90,17 @@ Result<std::int64_t> PriceFeed::run(int fd, std::string input_name, const Logger
       return error(ErrorCode::kIoError, fmt::format("{}: {}", input_name, reader.error_text()));
     }
     if (outcome == LineReader::Outcome::kTooLong) {
-      log.warn("bad_price_line", {{"input", input_name}, {"line", reader.line_number()}, {"reason", "line too long"}});
+      log.warn(
+          "bad_price_line",
+          {{"input", input_name}, {"line", reader.line_number()}, {"reason", "line too long"}});
       continue;
     }
     Result<bool> result = apply_line(line);
     if (!result.ok()) {
       if (result.status().code() == ErrorCode::kDatabaseError) return result.status();
-      log.warn("bad_price_line",
-               {{"input", input_name}, {"line", reader.line_number()}, {"reason", result.status().message()}});
+      log.warn("bad_price_line", {{"input", input_name},
+                                  {"line", reader.line_number()},
+                                  {"reason", result.status().message()}});
       continue;
     }
     applied += *result ? 1 : 0;

@@ -1,4 +1,5 @@
-// Price input for the paper broker: NDJSON lines of the project's own message types (docs/PROTOCOL.md)
+// Price input for the paper broker: NDJSON lines of the project's own message types
+// (docs/PROTOCOL.md)
 //   {"type":"tick", ...}  a trade print: the last price becomes tick.price
 //   {"type":"bar", ...}   a candle: its [low, high] range traded, its close is the last price,
 //                         applied at the bar's end time
@@ -27,9 +28,9 @@ class PriceFeed {
   PriceFeed(InMemoryPriceSource& prices, PaperEngine& engine, const time::Clock& clock)
       : prices_(prices), engine_(engine), clock_(clock) {}
 
-  // Applies one line (thread-safe). Blank lines are ignored (false). Other message types (signals, orders, ...)
-  // are ignored too, so a mixed stream can be fed. kParseError naming the field for a bad line;
-  // kDatabaseError if the engine could not store fills it made.
+  // Applies one line (thread-safe). Blank lines are ignored (false). Other message types (signals,
+  // orders, ...) are ignored too, so a mixed stream can be fed. kParseError naming the field for a
+  // bad line; kDatabaseError if the engine could not store fills it made.
   Result<bool> apply_line(std::string_view line);
 
   // Reads NDJSON from fd until end of input or stop_requested(), applying each line. A bad line is

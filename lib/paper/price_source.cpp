@@ -6,15 +6,17 @@
 
 namespace sm::paper {
 
-std::optional<MarketPrice> InMemoryPriceSource::latest(std::string_view exchange, std::string_view symbol) const {
+std::optional<MarketPrice> InMemoryPriceSource::latest(std::string_view exchange,
+                                                       std::string_view symbol) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = prices_.find(broker::instrument_key(exchange, symbol));
   if (it == prices_.end()) return std::nullopt;
   return it->second;
 }
 
-void InMemoryPriceSource::update(std::string_view exchange, std::string_view symbol, TimestampMs ts, Paise last,
-                                 Paise low, Paise high, Quantity volume_delta, Quantity cumulative_volume) {
+void InMemoryPriceSource::update(std::string_view exchange, std::string_view symbol, TimestampMs ts,
+                                 Paise last, Paise low, Paise high, Quantity volume_delta,
+                                 Quantity cumulative_volume) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto [it, inserted] = prices_.try_emplace(broker::instrument_key(exchange, symbol));
   MarketPrice& p = it->second;
@@ -47,12 +49,13 @@ void InMemoryPriceSource::apply_bar(std::string_view exchange, const Bar& bar) {
   // The bar is over only at its end; until then its close is not yet known, so it is applied at
   // ts + timeframe (the same convention as signals in docs/PROTOCOL.md).
   const TimestampMs end = bar.ts + std::int64_t{bar.timeframe.minutes} * kMsPerMinute;
-  update(exchange, bar.symbol, end, bar.close, std::min(bar.low, bar.close), std::max(bar.high, bar.close),
-         bar.volume, 0);
+  update(exchange, bar.symbol, end, bar.close, std::min(bar.low, bar.close),
+         std::max(bar.high, bar.close), bar.volume, 0);
 }
 
-void InMemoryPriceSource::set_quote(std::string_view exchange, std::string_view symbol, TimestampMs ts, Paise last,
-                                    Paise previous_close, Paise lower_circuit, Paise upper_circuit) {
+void InMemoryPriceSource::set_quote(std::string_view exchange, std::string_view symbol,
+                                    TimestampMs ts, Paise last, Paise previous_close,
+                                    Paise lower_circuit, Paise upper_circuit) {
   update(exchange, symbol, ts, last, last, last, 0, 0);
   std::lock_guard<std::mutex> lock(mutex_);
   MarketPrice& p = prices_.find(broker::instrument_key(exchange, symbol))->second;

@@ -41,14 +41,16 @@ class PriceSource {
  public:
   virtual ~PriceSource() = default;
   // The latest market for exchange:symbol, or nullopt if there has been no price for it.
-  virtual std::optional<MarketPrice> latest(std::string_view exchange, std::string_view symbol) const = 0;
+  virtual std::optional<MarketPrice> latest(std::string_view exchange,
+                                            std::string_view symbol) const = 0;
 };
 
 // Thread-safe in-memory prices. The day fields roll over when an update falls on a new IST date:
 // the previous day's last price becomes previous_close.
 class InMemoryPriceSource final : public PriceSource {
  public:
-  std::optional<MarketPrice> latest(std::string_view exchange, std::string_view symbol) const override;
+  std::optional<MarketPrice> latest(std::string_view exchange,
+                                    std::string_view symbol) const override;
 
   // A trade print at price (qty and cumulative volume optional, 0 = unknown).
   void apply_tick(std::string_view exchange, const Tick& tick);
@@ -64,8 +66,8 @@ class InMemoryPriceSource final : public PriceSource {
   TimestampMs latest_ts() const;
 
  private:
-  void update(std::string_view exchange, std::string_view symbol, TimestampMs ts, Paise last, Paise low,
-              Paise high, Quantity volume_delta, Quantity cumulative_volume);
+  void update(std::string_view exchange, std::string_view symbol, TimestampMs ts, Paise last,
+              Paise low, Paise high, Quantity volume_delta, Quantity cumulative_volume);
 
   mutable std::mutex mutex_;
   std::map<std::string, MarketPrice, std::less<>> prices_;
@@ -77,7 +79,8 @@ class InMemoryPriceSource final : public PriceSource {
 // fallback's time. Does not own its arguments.
 class MarketClock final : public time::Clock {
  public:
-  MarketClock(const InMemoryPriceSource& prices, const time::Clock& fallback) : prices_(prices), fallback_(fallback) {}
+  MarketClock(const InMemoryPriceSource& prices, const time::Clock& fallback)
+      : prices_(prices), fallback_(fallback) {}
   TimestampMs now_ms() const override;
 
  private:

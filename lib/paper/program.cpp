@@ -47,8 +47,10 @@ int run_paper(const PaperArgs& args, const Logger& log) {
     }
   }
   if (secret->empty() && token->empty()) {
-    log.warn("no_credentials", {{"message", "neither SM_PAPER_API_SECRET (login) nor SM_PAPER_ACCESS_TOKEN is set: "
-                                            "no client can authenticate"}});
+    log.warn("no_credentials",
+             {{"message",
+               "neither SM_PAPER_API_SECRET (login) nor SM_PAPER_ACCESS_TOKEN is set: "
+               "no client can authenticate"}});
   }
   Result<Paise> cash = parse_rupees(args.cash);
   if (!cash.ok() || *cash < 0) {
@@ -86,7 +88,8 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   if (args.market_hours == "nse") {
     Result<time::Calendar> loaded = time::Calendar::load_default();
     if (!loaded.ok()) {
-      log.error_status("config_error", loaded.status().with_context("calendar (use --market-hours always to skip)"));
+      log.error_status("config_error", loaded.status().with_context(
+                                           "calendar (use --market-hours always to skip)"));
       return kExitConfigError;
     }
     calendar = std::move(loaded.value());
@@ -98,7 +101,8 @@ int run_paper(const PaperArgs& args, const Logger& log) {
     text << in.rdbuf();
     Result<std::vector<broker::Instrument>> parsed =
         in ? broker::parse_instruments_csv(text.str())
-           : Result<std::vector<broker::Instrument>>(error(ErrorCode::kNotFound, "cannot read the file"));
+           : Result<std::vector<broker::Instrument>>(
+                 error(ErrorCode::kNotFound, "cannot read the file"));
     if (!parsed.ok()) {
       log.error_status("config_error", parsed.status().with_context(args.instruments));
       return kExitConfigError;
@@ -107,7 +111,8 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   }
   int prices_fd = -1;
   if (!args.prices.empty()) {
-    prices_fd = args.prices == "-" ? STDIN_FILENO : ::open(args.prices.c_str(), O_RDONLY | O_CLOEXEC);
+    prices_fd =
+        args.prices == "-" ? STDIN_FILENO : ::open(args.prices.c_str(), O_RDONLY | O_CLOEXEC);
     if (prices_fd < 0) {
       log.error("input_error", {{"input", args.prices}, {"message", "cannot open the price file"}});
       return kExitDataError;
@@ -120,13 +125,15 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   time::SystemClock wall;
   InMemoryPriceSource prices;
   MarketClock market_clock(prices, wall);
-  const time::Clock& clock = args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
+  const time::Clock& clock =
+      args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
   EngineOptions options;
   options.initial_cash = *cash;
   options.mis_margin_bps = args.mis_margin_pct * 100;
   options.price_band_bps = args.price_band_pct * 100;
   options.rms_rejections_as_orders = args.rms_rejects_as_orders;
-  Result<std::unique_ptr<PaperEngine>> engine = PaperEngine::open(args.state_path, options, clock, prices, **cost_model);
+  Result<std::unique_ptr<PaperEngine>> engine =
+      PaperEngine::open(args.state_path, options, clock, prices, **cost_model);
   if (!engine.ok()) {
     log.error_status("state_error", engine.status());
     return kExitFailure;
@@ -175,12 +182,16 @@ int run_paper(const PaperArgs& args, const Logger& log) {
       .finish();
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);
-  log.info("listening", {{"port", *port}, {"state", args.state_path}, {"cost_model", (*cost_model)->name()},
-                         {"market_hours", args.market_hours}, {"clock", args.clock}});
+  log.info("listening", {{"port", *port},
+                         {"state", args.state_path},
+                         {"cost_model", (*cost_model)->name()},
+                         {"market_hours", args.market_hours},
+                         {"clock", args.clock}});
 
   int status = kExitOk;
   if (prices_fd >= 0) {
-    Result<std::int64_t> fed = server.feed().run(prices_fd, args.prices == "-" ? "stdin" : args.prices, log);
+    Result<std::int64_t> fed =
+        server.feed().run(prices_fd, args.prices == "-" ? "stdin" : args.prices, log);
     if (prices_fd != STDIN_FILENO) ::close(prices_fd);
     if (!fed.ok()) {
       log.error_status("price_feed_error", fed.status());
@@ -189,7 +200,8 @@ int run_paper(const PaperArgs& args, const Logger& log) {
       log.info("price_feed_done", {{"prices", *fed}});
     }
   }
-  while (status == kExitOk && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (status == kExitOk && !stop_requested())
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   server.stop();
   log.info("stopped", engine.value()->summary());
   return status;

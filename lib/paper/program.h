@@ -15,9 +15,10 @@ struct PaperArgs {
   std::string state_path = "var/paper.db";
   std::string cash = "1000000";  // rupees, for a new state file
   std::string api_key;
-  std::string secrets_file;  // optional KEY=VALUE file for SM_PAPER_API_SECRET / SM_PAPER_ACCESS_TOKEN
-  std::string prices;        // NDJSON file, "-" for stdin, "" for none
-  std::string instruments;   // Kite instruments CSV
+  std::string
+      secrets_file;    // optional KEY=VALUE file for SM_PAPER_API_SECRET / SM_PAPER_ACCESS_TOKEN
+  std::string prices;  // NDJSON file, "-" for stdin, "" for none
+  std::string instruments;           // Kite instruments CSV
   std::string market_hours = "nse";  // nse (calendar, continuous session) or always
   std::string clock = "wall";        // wall or market (time of the latest price)
   std::string costs = "india-equity";

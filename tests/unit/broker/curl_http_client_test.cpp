@@ -23,8 +23,10 @@ void echo_handler(int fd) {
     const std::string body = request.substr(request.find("\r\n\r\n") + 4);
     std::string content_type;
     const size_t at = request.find("Content-Type: ");
-    if (at != std::string::npos) content_type = request.substr(at + 14, request.find("\r\n", at) - at - 14);
-    const std::string reply = "{\"line\":\"" + line + "\",\"body\":\"" + body + "\",\"type\":\"" + content_type + "\"}";
+    if (at != std::string::npos)
+      content_type = request.substr(at + 14, request.find("\r\n", at) - at - 14);
+    const std::string reply =
+        "{\"line\":\"" + line + "\",\"body\":\"" + body + "\",\"type\":\"" + content_type + "\"}";
     sm::test::write_all(fd, sm::test::http_reply(200, reply));
   }
 }
@@ -201,6 +203,7 @@ TEST_CASE("a non-idempotent request is never re-sent by libcurl over a dead reus
 TEST_CASE("url and form encoding") {
   CHECK(url_encode("NSE:INFY") == "NSE%3AINFY");
   CHECK(url_encode("a b+c~_.-") == "a%20b%2Bc~_.-");
-  CHECK(form_encode({{"i", "NSE:NIFTY 50"}, {"i", "NSE:SBIN"}}) == "i=NSE%3ANIFTY%2050&i=NSE%3ASBIN");
+  CHECK(form_encode({{"i", "NSE:NIFTY 50"}, {"i", "NSE:SBIN"}}) ==
+        "i=NSE%3ANIFTY%2050&i=NSE%3ASBIN");
   CHECK(form_encode({}).empty());
 }

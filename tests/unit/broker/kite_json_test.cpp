@@ -31,12 +31,15 @@ nlohmann::json data_of(const std::string& name) {
   return envelope->data;
 }
 
-TimestampMs ist(int y, int mo, int d, int h, int mi, int s) { return from_ist(Date{y, mo, d}, h, mi, s); }
+TimestampMs ist(int y, int mo, int d, int h, int mi, int s) {
+  return from_ist(Date{y, mo, d}, h, mi, s);
+}
 
 }  // namespace
 
 TEST_CASE("exact JSON keeps the text of fractional numbers and integers as integers") {
-  Result<nlohmann::json> j = parse_json_exact(R"({"a": 109.4, "b": 72, "c": 0.5999999999999659, "d": [1e3, -2.50]})");
+  Result<nlohmann::json> j =
+      parse_json_exact(R"({"a": 109.4, "b": 72, "c": 0.5999999999999659, "d": [1e3, -2.50]})");
   REQUIRE(j.ok());
   CHECK((*j)["a"] == "109.4");
   CHECK((*j)["b"] == 72);
@@ -74,7 +77,8 @@ TEST_CASE("envelope: success, error with error_type, error_type without status, 
   CHECK(untyped->error_type == "GeneralException");
 
   CHECK(parse_envelope("<html>502 Bad Gateway</html>").status().code() == ErrorCode::kParseError);
-  CHECK(parse_envelope(R"({"status":"pending","data":1})").status().code() == ErrorCode::kParseError);
+  CHECK(parse_envelope(R"({"status":"pending","data":1})").status().code() ==
+        ErrorCode::kParseError);
   CHECK(parse_envelope(R"({"message":"no data"})").status().code() == ErrorCode::kParseError);
   // mf_sips.json has data but no status; the SDK accepts that, so do we.
   CHECK(parse_envelope(R"({"data":1})").ok());
@@ -140,8 +144,9 @@ TEST_CASE("order_info.json: one entry per state transition, oldest first") {
   REQUIRE(history.ok());
   std::vector<std::string> statuses;
   for (const Order& o : *history) statuses.push_back(o.status);
-  CHECK(statuses == std::vector<std::string>{"PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "OPEN PENDING", "OPEN",
-                                             "MODIFY VALIDATION PENDING", "MODIFY PENDING", "MODIFIED", "OPEN"});
+  CHECK(statuses == std::vector<std::string>{"PUT ORDER REQ RECEIVED", "VALIDATION PENDING",
+                                             "OPEN PENDING", "OPEN", "MODIFY VALIDATION PENDING",
+                                             "MODIFY PENDING", "MODIFIED", "OPEN"});
   CHECK(history->front().exchange_order_id.empty());
   CHECK((*history)[3].exchange_order_id == "1300000001887410");
   CHECK(history->back().price == 30010);  // 300.1 after the modification
@@ -344,22 +349,28 @@ TEST_CASE("instruments CSV round-trips and reports the bad line") {
   CHECK((*again)[10].tick_size == (*nse)[10].tick_size);
 
   const std::string header =
-      "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,"
+      "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_"
+      "size,"
       "instrument_type,segment,exchange\n";
-  Result<std::vector<Instrument>> bad = parse_instruments_csv(header + "1,2,A,\"X, Y\",0.0,,0.0,0.05,1,EQ,NSE,NSE\n"
-                                                                       "x,2,B,N,0.0,,0.0,0.05,1,EQ,NSE,NSE\n");
+  Result<std::vector<Instrument>> bad =
+      parse_instruments_csv(header +
+                            "1,2,A,\"X, Y\",0.0,,0.0,0.05,1,EQ,NSE,NSE\n"
+                            "x,2,B,N,0.0,,0.0,0.05,1,EQ,NSE,NSE\n");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("line 3") != std::string::npos);
   CHECK(bad.status().message().find("instrument_token") != std::string::npos);
 
-  Result<std::vector<Instrument>> quoted = parse_instruments_csv(header + "1,2,A,\"X, \"\"Y\"\"\",0.0,,0.0,0.05,1,EQ,NSE,NSE\r\n");
+  Result<std::vector<Instrument>> quoted =
+      parse_instruments_csv(header + "1,2,A,\"X, \"\"Y\"\"\",0.0,,0.0,0.05,1,EQ,NSE,NSE\r\n");
   REQUIRE(quoted.ok());
   CHECK(quoted->front().name == "X, \"Y\"");
-  CHECK(parse_instruments_csv("instrument_token,name\n1,x\n").status().code() == ErrorCode::kParseError);
+  CHECK(parse_instruments_csv("instrument_token,name\n1,x\n").status().code() ==
+        ErrorCode::kParseError);
 }
 
 TEST_CASE("parsers name the element and field that is wrong") {
-  Result<std::vector<Order>> missing = parse_orders(nlohmann::json::parse(R"([{"order_id":"1","status":"OPEN",
+  Result<std::vector<Order>> missing =
+      parse_orders(nlohmann::json::parse(R"([{"order_id":"1","status":"OPEN",
       "tradingsymbol":"INFY","transaction_type":"BUY","quantity":1},{"order_id":"2","status":"OPEN",
       "tradingsymbol":"INFY","transaction_type":"HOLD","quantity":1}])"));
   REQUIRE_FALSE(missing.ok());
@@ -401,15 +412,16 @@ TEST_CASE("encoders round-trip through the parsers") {
   REQUIRE(positions.ok());
   nlohmann::json net = nlohmann::json::array();
   for (const Position& p : positions->net) net.push_back(position_to_json(p));
-  Result<Positions> back = parse_positions(*parse_json_exact(nlohmann::json{{"net", net}, {"day", nullptr}}.dump()));
+  Result<Positions> back =
+      parse_positions(*parse_json_exact(nlohmann::json{{"net", net}, {"day", nullptr}}.dump()));
   REQUIRE(back.ok());
   CHECK(back->net[1].buy_price == positions->net[1].buy_price);
   CHECK(back->net[0].value == positions->net[0].value);
 
   Result<std::map<std::string, Quote>> quotes = parse_quotes(data_of("quote.json"));
   REQUIRE(quotes.ok());
-  Result<std::map<std::string, Quote>> quotes_back =
-      parse_quotes(*parse_json_exact(nlohmann::json{{"NSE:INFY", quote_to_json(quotes->at("NSE:INFY"))}}.dump()));
+  Result<std::map<std::string, Quote>> quotes_back = parse_quotes(*parse_json_exact(
+      nlohmann::json{{"NSE:INFY", quote_to_json(quotes->at("NSE:INFY"))}}.dump()));
   REQUIRE(quotes_back.ok());
   CHECK(quotes_back->at("NSE:INFY").upper_circuit_limit == 152860);
   CHECK(quotes_back->at("NSE:INFY").depth_sell[0].quantity == 5191);
@@ -424,8 +436,8 @@ TEST_CASE("encoders round-trip through the parsers") {
 // decoded ticker samples) are success envelopes. Files for endpoints the Broker port does not use
 // (GTT, mutual funds, alerts, historical, ...) are covered by this check only.
 TEST_CASE("every Kite fixture file parses, and every REST sample is a success envelope") {
-  const std::set<std::string> not_enveloped = {"postback.json", "ticker_full.json", "ticker_ltp.json",
-                                               "ticker_quote.json"};
+  const std::set<std::string> not_enveloped = {"postback.json", "ticker_full.json",
+                                               "ticker_ltp.json", "ticker_quote.json"};
   int json_files = 0;
   int csv_files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(fixture_dir())) {

@@ -33,7 +33,8 @@ TEST_CASE("order requests are spaced so no calendar second holds more than ten")
   RateLimiter limiter(RateLimits{}, clock, sleeper);
   std::map<TimestampMs, int> per_second;
   for (int i = 0; i < 35; ++i) {
-    REQUIRE(limiter.acquire(i % 3 == 0 ? EndpointClass::kOrderChange : EndpointClass::kOrderPlace).ok());
+    REQUIRE(limiter.acquire(i % 3 == 0 ? EndpointClass::kOrderChange : EndpointClass::kOrderPlace)
+                .ok());
     ++per_second[clock.now_ms() / 1000];
   }
   for (const auto& [second, count] : per_second) CHECK(count <= 10);
@@ -62,7 +63,8 @@ TEST_CASE("the per-minute order cap waits for the next calendar minute, or refus
   RateLimiter limiter(limits, clock, sleeper);
   for (int i = 0; i < 5; ++i) REQUIRE(limiter.acquire(EndpointClass::kOrderPlace).ok());
   const TimestampMs before = clock.now_ms();
-  REQUIRE(limiter.acquire(EndpointClass::kOrderChange).ok());  // modifications share the minute budget
+  REQUIRE(
+      limiter.acquire(EndpointClass::kOrderChange).ok());  // modifications share the minute budget
   CHECK(clock.now_ms() == kStart + 60'000);
   CHECK(clock.now_ms() > before);
 

@@ -12,7 +12,8 @@ namespace {
 // Built with designated initialisers: assigning short literals to the strings trips a GCC 12
 // false positive (-Wrestrict) under -O2.
 BrokerError http_error(int status, std::string error_type, ErrorCode code) {
-  return BrokerError{.code = code, .error_type = std::move(error_type), .http_status = status, .message = {}};
+  return BrokerError{
+      .code = code, .error_type = std::move(error_type), .http_status = status, .message = {}};
 }
 
 BrokerError transport_error(ErrorCode code, bool outcome_unknown = false) {
@@ -27,33 +28,40 @@ struct Rig {
   time::ManualClock clock{1'700'000'000'000};
   ManualSleeper sleeper{clock};
   RetryPolicy policy;
-  Retrier retrier() { return Retrier(policy, clock, sleeper, [] { return 0.5; }); }
+  Retrier retrier() {
+    return Retrier(policy, clock, sleeper, [] { return 0.5; });
+  }
 };
 
 }  // namespace
 
 TEST_CASE("retry classes: transient failures retry, business refusals and auth stop") {
   for (RequestKind kind : {RequestKind::kRead, RequestKind::kChange, RequestKind::kPlace}) {
-    CHECK(retry_decision(http_error(429, "NetworkException", ErrorCode::kRateLimited), kind) == RetryDecision::kRetry);
+    CHECK(retry_decision(http_error(429, "NetworkException", ErrorCode::kRateLimited), kind) ==
+          RetryDecision::kRetry);
     CHECK(retry_decision(transport_error(ErrorCode::kNetworkError), kind) == RetryDecision::kRetry);
     CHECK(retry_decision(transport_error(ErrorCode::kTimeout), kind) == RetryDecision::kRetry);
-    for (const char* type : {"InputException", "OrderException", "MarginException", "HoldingException", "UserException"}) {
-      ErrorCode code = std::string(type) == "InputException" ? ErrorCode::kInvalidArgument : ErrorCode::kRejected;
+    for (const char* type : {"InputException", "OrderException", "MarginException",
+                             "HoldingException", "UserException"}) {
+      ErrorCode code = std::string(type) == "InputException" ? ErrorCode::kInvalidArgument
+                                                             : ErrorCode::kRejected;
       CHECK(retry_decision(http_error(400, type, code), kind) == RetryDecision::kStop);
     }
-    CHECK(retry_decision(http_error(403, "TokenException", ErrorCode::kAuthError), kind) == RetryDecision::kStop);
-    CHECK(retry_decision(http_error(403, "PermissionException", ErrorCode::kPermissionDenied), kind) ==
+    CHECK(retry_decision(http_error(403, "TokenException", ErrorCode::kAuthError), kind) ==
           RetryDecision::kStop);
-    CHECK(retry_decision(transport_error(ErrorCode::kNetworkError, true), kind) == RetryDecision::kStop);
+    CHECK(retry_decision(http_error(403, "PermissionException", ErrorCode::kPermissionDenied),
+                         kind) == RetryDecision::kStop);
+    CHECK(retry_decision(transport_error(ErrorCode::kNetworkError, true), kind) ==
+          RetryDecision::kStop);
     // Refused by our own limiter (no HTTP status): waiting longer is the only cure.
     CHECK(retry_decision(transport_error(ErrorCode::kRateLimited), kind) == RetryDecision::kStop);
   }
-  CHECK(retry_decision(http_error(503, "NetworkException", ErrorCode::kNetworkError), RequestKind::kRead) ==
-        RetryDecision::kRetry);
-  CHECK(retry_decision(http_error(502, "DataException", ErrorCode::kNetworkError), RequestKind::kChange) ==
-        RetryDecision::kRetry);
-  CHECK(retry_decision(http_error(500, "GeneralException", ErrorCode::kNetworkError), RequestKind::kPlace) ==
-        RetryDecision::kStop);
+  CHECK(retry_decision(http_error(503, "NetworkException", ErrorCode::kNetworkError),
+                       RequestKind::kRead) == RetryDecision::kRetry);
+  CHECK(retry_decision(http_error(502, "DataException", ErrorCode::kNetworkError),
+                       RequestKind::kChange) == RetryDecision::kRetry);
+  CHECK(retry_decision(http_error(500, "GeneralException", ErrorCode::kNetworkError),
+                       RequestKind::kPlace) == RetryDecision::kStop);
 }
 
 TEST_CASE("backoff doubles from the initial wait, capped, with equal jitter") {
@@ -71,12 +79,13 @@ TEST_CASE("a call that fails twice with 503 then succeeds is retried with backof
   Rig rig;
   Retrier r = rig.retrier();
   int calls = 0;
-  std::optional<BrokerError> result = r.run(RequestKind::kRead, [&](int attempt) -> std::optional<BrokerError> {
-    ++calls;
-    CHECK(attempt == calls);
-    if (calls < 3) return http_error(503, "NetworkException", ErrorCode::kNetworkError);
-    return std::nullopt;
-  });
+  std::optional<BrokerError> result =
+      r.run(RequestKind::kRead, [&](int attempt) -> std::optional<BrokerError> {
+        ++calls;
+        CHECK(attempt == calls);
+        if (calls < 3) return http_error(503, "NetworkException", ErrorCode::kNetworkError);
+        return std::nullopt;
+      });
   CHECK_FALSE(result.has_value());
   CHECK(calls == 3);
   CHECK(rig.sleeper.sleeps() == 2);

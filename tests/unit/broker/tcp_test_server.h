@@ -51,8 +51,9 @@ inline void write_all(int fd, const std::string& text) {
 }
 
 inline std::string http_reply(int status, const std::string& body, bool keep_alive = true) {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + (keep_alive ? "\r\n" : "\r\nConnection: close\r\n") + "\r\n" + body;
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         (keep_alive ? "\r\n" : "\r\nConnection: close\r\n") + "\r\n" + body;
 }
 
 class TcpTestServer {
@@ -92,7 +93,9 @@ class TcpTestServer {
   }
 
   int port() const { return port_; }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   int accepted() const { return accepted_.load(); }
 
  private:

@@ -31,7 +31,8 @@ TEST_CASE("a restarted paper broker continues with the same orders, trades, posi
   rig.price("INFY", "1500");
   rig.price("TCS", "3500");
   REQUIRE(rig.engine->place_order(test::market_buy("INFY", 10, "a1")).ok());
-  BrokerResult<std::string> resting = rig.engine->place_order(test::limit("TCS", Side::kBuy, 2, 340000, "a2"));
+  BrokerResult<std::string> resting =
+      rig.engine->place_order(test::limit("TCS", Side::kBuy, 2, 340000, "a2"));
   REQUIRE(resting.ok());
   const Paise cash_before = rig.engine->cash();
   const Paise available_before = rig.engine->available_margin();
@@ -79,7 +80,8 @@ TEST_CASE("a new state file starts with the configured cash, an existing one kee
 TEST_CASE("open orders from an earlier IST day expire, the book shows today's orders") {
   PaperRig rig(engine_only());
   rig.price("TCS", "3500");
-  BrokerResult<std::string> id = rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 340000, "d1"));
+  BrokerResult<std::string> id =
+      rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 340000, "d1"));
   REQUIRE(id.ok());
   CHECK(rig.engine->orders().size() == 1);
   rig.engine_clock.set(from_ist(Date{2024, 3, 29}, 9, 15));
@@ -148,10 +150,12 @@ TEST_CASE("a resting order blocks margin until it fills or is cancelled") {
   options.engine.initial_cash = 10'000 * kPaisePerRupee;
   PaperRig rig(options);
   rig.price("TCS", "3500");
-  BrokerResult<std::string> first = rig.engine->place_order(test::limit("TCS", Side::kBuy, 2, 340000, "b1"));
+  BrokerResult<std::string> first =
+      rig.engine->place_order(test::limit("TCS", Side::kBuy, 2, 340000, "b1"));
   REQUIRE(first.ok());
   CHECK(rig.engine->available_margin() == 10'000 * kPaisePerRupee - 2 * 340000);
-  BrokerResult<std::string> second = rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 340000, "b2"));
+  BrokerResult<std::string> second =
+      rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 340000, "b2"));
   REQUIRE_FALSE(second.ok());
   CHECK(second.error().error_type == "MarginException");
   REQUIRE(rig.engine->cancel_order("regular", *first).ok());
@@ -212,7 +216,8 @@ TEST_CASE("input checks: quantity, tag, market protection, tick, variety") {
   CHECK(rig.engine->place_order(r).error().error_type == "InputException");
   r.variety = "regular";
   OrderRequest lim = test::limit("INFY", Side::kBuy, 1, 150003, "ok2");
-  CHECK(rig.engine->place_order(lim).error().message.find("Tick size for this script is 0.05") != std::string::npos);
+  CHECK(rig.engine->place_order(lim).error().message.find("Tick size for this script is 0.05") !=
+        std::string::npos);
   rig.price("PENNY", "12.34");
   OrderRequest penny = test::limit("PENNY", Side::kBuy, 1, 1233, "ok3");  // 0.01 tick below 250
   CHECK(rig.engine->place_order(penny).ok());
@@ -235,7 +240,8 @@ TEST_CASE("tick sizes from the instruments list win over the NSE default") {
 TEST_CASE("modifications are limited to 25 per order") {
   PaperRig rig(engine_only());
   rig.price("TCS", "3500");
-  BrokerResult<std::string> id = rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 300000, "mod1"));
+  BrokerResult<std::string> id =
+      rig.engine->place_order(test::limit("TCS", Side::kBuy, 1, 300000, "mod1"));
   REQUIRE(id.ok());
   for (int i = 0; i < 25; ++i) {
     ModifyRequest m;
@@ -256,7 +262,8 @@ TEST_CASE("charges come from the pluggable cost model and reduce cash") {
   test::RigOptions options = engine_only();
   PaperRig rig(options);
   // Replace the zero model: reopen the engine on the same file with a simple model.
-  costs::SimpleCostModel simple(costs::Rate{1'000'000}, 20 * kPaisePerRupee);  // 0.1 % + Rs 20 per leg
+  costs::SimpleCostModel simple(costs::Rate{1'000'000},
+                                20 * kPaisePerRupee);  // 0.1 % + Rs 20 per leg
   rig.server.reset();
   rig.engine.reset();
   Result<std::unique_ptr<paper::PaperEngine>> engine =
@@ -265,7 +272,8 @@ TEST_CASE("charges come from the pluggable cost model and reduce cash") {
   rig.prices.set_quote("NSE", "INFY", rig.engine_clock.now_ms(), 100000, 0, 0, 0);
   REQUIRE((*engine)->place_order(test::market_buy("INFY", 10, "c1")).ok());
   // 10 x 1000 = 10000; 0.1 % = 10; + 20 flat = 30 rupees.
-  CHECK((*engine)->cash() == 1'000'000 * kPaisePerRupee - 10'000 * kPaisePerRupee - 30 * kPaisePerRupee);
+  CHECK((*engine)->cash() ==
+        1'000'000 * kPaisePerRupee - 10'000 * kPaisePerRupee - 30 * kPaisePerRupee);
   CHECK((*engine)->summary()["charges"] == "30.00");
 }
 
@@ -274,18 +282,21 @@ TEST_CASE("price feed: ticks and bars move prices, bad lines name the field") {
   REQUIRE(*rig.server->feed().apply_line(
       R"({"type":"tick","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","price":1501.5,"qty":10})"));
   CHECK(rig.prices.latest("NSE", "INFY")->last == 150150);
-  REQUIRE(*rig.server->feed().apply_line(R"({"type":"bar","ts":"2024-03-28T04:31:00.000Z","symbol":"INFY",)"
-                                          R"("timeframe":"1m","open":1501,"high":1510,"low":1499,"close":1505,"volume":5})"));
+  REQUIRE(*rig.server->feed().apply_line(
+      R"({"type":"bar","ts":"2024-03-28T04:31:00.000Z","symbol":"INFY",)"
+      R"("timeframe":"1m","open":1501,"high":1510,"low":1499,"close":1505,"volume":5})"));
   std::optional<paper::MarketPrice> m = rig.prices.latest("NSE", "INFY");
   CHECK(m->last == 150500);
   CHECK(m->interval_low == 149900);
   CHECK(m->interval_high == 151000);
   CHECK(m->ts == parse_timestamp("2024-03-28T04:32:00.000Z").value());  // a bar counts at its end
   CHECK(m->day_high == 151000);
-  CHECK_FALSE(*rig.server->feed().apply_line(R"({"type":"signal","ts":"2024-03-28T04:31:00.000Z","strategy":"x",)"
-                                              R"("symbol":"INFY","action":"enter_long","qty":1,"price":1})"));
+  CHECK_FALSE(*rig.server->feed().apply_line(
+      R"({"type":"signal","ts":"2024-03-28T04:31:00.000Z","strategy":"x",)"
+      R"("symbol":"INFY","action":"enter_long","qty":1,"price":1})"));
   CHECK_FALSE(*rig.server->feed().apply_line("   "));
-  Result<bool> bad = rig.server->feed().apply_line(R"({"type":"paper_quote","symbol":"INFY","last_price":"1.234"})");
+  Result<bool> bad = rig.server->feed().apply_line(
+      R"({"type":"paper_quote","symbol":"INFY","last_price":"1.234"})");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("last_price") != std::string::npos);
   CHECK_FALSE(rig.server->feed().apply_line(R"({"type":"paper_quote","last_price":1})").ok());
@@ -304,15 +315,18 @@ TEST_CASE("a new IST day rolls the previous close and clears explicit circuit li
 }
 
 TEST_CASE("fault rules: parsing, counts, skips, and a seeded probability that repeats") {
-  Result<paper::FaultRule> rule =
-      paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"http_error","status":503,"count":2,"skip":1})"));
+  Result<paper::FaultRule> rule = paper::parse_fault_rule(
+      nlohmann::json::parse(R"({"kind":"http_error","status":503,"count":2,"skip":1})"));
   REQUIRE(rule.ok());
   CHECK(rule->error_type == "NetworkException");
   CHECK(paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"explode"})")).status().code() ==
         ErrorCode::kInvalidArgument);
-  CHECK_FALSE(paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"http_error","status":200})")).ok());
+  CHECK_FALSE(
+      paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"http_error","status":200})")).ok());
   CHECK_FALSE(paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"delay"})")).ok());
-  CHECK_FALSE(paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"reject","probability":1.5})")).ok());
+  CHECK_FALSE(
+      paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"reject","probability":1.5})"))
+          .ok());
   CHECK(paper::default_error_type(429) == "NetworkException");
   CHECK(paper::default_error_type(504) == "DataException");
 
@@ -325,7 +339,8 @@ TEST_CASE("fault rules: parsing, counts, skips, and a seeded probability that re
 
   auto draws = [](std::uint64_t seed) {
     paper::FaultInjector f(seed);
-    f.add(*paper::parse_fault_rule(nlohmann::json::parse(R"({"kind":"http_error","status":500,"count":0,"probability":0.3})")));
+    f.add(*paper::parse_fault_rule(nlohmann::json::parse(
+        R"({"kind":"http_error","status":500,"count":0,"probability":0.3})")));
     std::vector<bool> out;
     for (int i = 0; i < 200; ++i) out.push_back(f.match("POST", "/orders/regular").has_value());
     return out;

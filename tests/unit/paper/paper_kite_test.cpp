@@ -38,8 +38,8 @@ TEST_CASE("a market order fills at the last price and shows in the book, trades 
   REQUIRE(history.ok());
   std::vector<std::string> statuses;
   for (const Order& h : *history) statuses.push_back(h.status);
-  CHECK(statuses == std::vector<std::string>{"PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "OPEN PENDING", "OPEN",
-                                             "COMPLETE"});
+  CHECK(statuses == std::vector<std::string>{"PUT ORDER REQ RECEIVED", "VALIDATION PENDING",
+                                             "OPEN PENDING", "OPEN", "COMPLETE"});
 
   BrokerResult<std::vector<Trade>> trades = kite->trades();
   REQUIRE(trades.ok());
@@ -68,11 +68,13 @@ TEST_CASE("a market order fills at the last price and shows in the book, trades 
   CHECK(positions->day.front().day_buy_quantity == 10);
 }
 
-TEST_CASE("a limit order rests, is modified, then fills at its limit when the price comes through") {
+TEST_CASE(
+    "a limit order rests, is modified, then fills at its limit when the price comes through") {
   PaperRig rig;
   rig.price("TCS", "3500");
   auto kite = rig.kite();
-  BrokerResult<std::string> id = kite->place_order(test::limit("TCS", Side::kBuy, 2, 345000, "lim1"));
+  BrokerResult<std::string> id =
+      kite->place_order(test::limit("TCS", Side::kBuy, 2, 345000, "lim1"));
   REQUIRE(id.ok());
   CHECK(kite->orders()->front().status == "OPEN");
 
@@ -91,10 +93,12 @@ TEST_CASE("a limit order rests, is modified, then fills at its limit when the pr
   rig.price("TCS", "3470");  // not through 3460 yet
   CHECK(kite->orders()->front().status == "OPEN");
   rig.engine_clock.advance(60'000);
-  REQUIRE(rig.server->feed()
-              .apply_line(R"({"type":"bar","symbol":"TCS","timeframe":"1m","ts":"2024-03-28T04:32:00.000Z",)"
-                          R"("open":3470,"high":3475,"low":3455.5,"close":3468,"volume":100})")
-              .ok());
+  REQUIRE(
+      rig.server->feed()
+          .apply_line(
+              R"({"type":"bar","symbol":"TCS","timeframe":"1m","ts":"2024-03-28T04:32:00.000Z",)"
+              R"("open":3470,"high":3475,"low":3455.5,"close":3468,"volume":100})")
+          .ok());
   const Order filled = kite->orders()->front();
   CHECK(filled.status == "COMPLETE");
   CHECK(filled.average_price == 346000);  // a resting limit fills at its limit
@@ -104,7 +108,8 @@ TEST_CASE("a marketable limit fills at once at the last price") {
   PaperRig rig;
   rig.price("WIPRO", "480.25");
   auto kite = rig.kite();
-  BrokerResult<std::string> id = kite->place_order(test::limit("WIPRO", Side::kBuy, 5, 48100, "lim2"));
+  BrokerResult<std::string> id =
+      kite->place_order(test::limit("WIPRO", Side::kBuy, 5, 48100, "lim2"));
   REQUIRE(id.ok());
   const Order o = kite->orders()->front();
   CHECK(o.status == "COMPLETE");
@@ -167,7 +172,8 @@ TEST_CASE("Kite refusals arrive with their error_type, HTTP status and our code"
   auto kite = rig.kite();
 
   SECTION("tick size: InputException 400 -> invalid_argument") {
-    BrokerResult<std::string> r = kite->place_order(test::limit("INFY", Side::kBuy, 1, 149999, "t1"));
+    BrokerResult<std::string> r =
+        kite->place_order(test::limit("INFY", Side::kBuy, 1, 149999, "t1"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().error_type == "InputException");
     CHECK(r.error().http_status == 400);
@@ -180,7 +186,8 @@ TEST_CASE("Kite refusals arrive with their error_type, HTTP status and our code"
     CHECK(r.error().error_type == "MarginException");
     CHECK(r.error().http_status == 400);
     CHECK(r.error().code == ErrorCode::kRejected);
-    CHECK(r.error().message.find("Insufficient funds. Required margin is 150000000.00") != std::string::npos);
+    CHECK(r.error().message.find("Insufficient funds. Required margin is 150000000.00") !=
+          std::string::npos);
   }
   SECTION("selling delivery shares we do not hold: HoldingException 400 -> rejected") {
     OrderRequest sell = test::market_buy("INFY", 1, "t3");
@@ -191,7 +198,8 @@ TEST_CASE("Kite refusals arrive with their error_type, HTTP status and our code"
     CHECK(r.error().code == ErrorCode::kRejected);
   }
   SECTION("price outside the circuit band: OrderException 400 -> rejected") {
-    BrokerResult<std::string> r = kite->place_order(test::limit("TINY", Side::kBuy, 1, 10600, "t4"));
+    BrokerResult<std::string> r =
+        kite->place_order(test::limit("TINY", Side::kBuy, 1, 10600, "t4"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().error_type == "OrderException");
     CHECK(r.error().message.find("95.00 - 105.00") != std::string::npos);
@@ -204,8 +212,9 @@ TEST_CASE("Kite refusals arrive with their error_type, HTTP status and our code"
     CHECK(r.error().message.find("Markets are closed") != std::string::npos);
   }
   SECTION("a session predicate that cannot decide counts as closed") {
-    rig.engine->set_session_predicate(
-        [](TimestampMs) -> Result<bool> { return error(ErrorCode::kUnavailable, "calendar does not cover 2024"); });
+    rig.engine->set_session_predicate([](TimestampMs) -> Result<bool> {
+      return error(ErrorCode::kUnavailable, "calendar does not cover 2024");
+    });
     CHECK_FALSE(kite->place_order(test::market_buy("INFY", 1, "t6")).ok());
   }
   SECTION("an unknown order id: 404 -> not_found") {
@@ -229,7 +238,8 @@ TEST_CASE("RMS refusals can instead become REJECTED orders, as the real OMS does
   REQUIRE(id.ok());
   const Order o = kite->orders()->front();
   CHECK(o.status == "REJECTED");
-  CHECK(o.status_message.rfind("Insufficient funds. Required margin is 1500.00 but available margin is 1000.00", 0) ==
+  CHECK(o.status_message.rfind(
+            "Insufficient funds. Required margin is 1500.00 but available margin is 1000.00", 0) ==
         0);
   CHECK(o.status_message_raw.rfind("RMS:Margin Exceeds", 0) == 0);
   CHECK(o.exchange_order_id.empty());
@@ -237,7 +247,8 @@ TEST_CASE("RMS refusals can instead become REJECTED orders, as the real OMS does
   BrokerResult<std::vector<Order>> history = kite->order_history(*id);
   REQUIRE(history.ok());
   for (const Order& h : *history) statuses.push_back(h.status);
-  CHECK(statuses == std::vector<std::string>{"PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"});
+  CHECK(statuses ==
+        std::vector<std::string>{"PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "REJECTED"});
 }
 
 TEST_CASE("every error_type and HTTP status maps to our code, retried only when transient") {
@@ -296,8 +307,10 @@ TEST_CASE("every error_type and HTTP status maps to our code, retried only when 
 TEST_CASE("429 and 5xx on reads are retried and then succeed") {
   PaperRig rig;
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(nlohmann::json{{"kind", "http_error"}, {"status", 429}, {"count", 2}}));
-  rig.server->faults().add(*paper::parse_fault_rule(nlohmann::json{{"kind", "http_error"}, {"status", 503}, {"count", 1}}));
+  rig.server->faults().add(*paper::parse_fault_rule(
+      nlohmann::json{{"kind", "http_error"}, {"status", 429}, {"count", 2}}));
+  rig.server->faults().add(*paper::parse_fault_rule(
+      nlohmann::json{{"kind", "http_error"}, {"status", 503}, {"count", 1}}));
   BrokerResult<std::vector<Order>> r = kite->orders();
   REQUIRE(r.ok());
   CHECK(rig.server->faults().to_json()["rules"][0]["fired"] == 2);
@@ -309,8 +322,11 @@ TEST_CASE("429 on a placement is retried: it was refused unread, so exactly one 
   PaperRig rig;
   rig.price("INFY", "1500");
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "http_error"}, {"status", 429}, {"method", "POST"}, {"path", "/orders"}, {"count", 2}}));
+  rig.server->faults().add(*paper::parse_fault_rule(nlohmann::json{{"kind", "http_error"},
+                                                                   {"status", 429},
+                                                                   {"method", "POST"},
+                                                                   {"path", "/orders"},
+                                                                   {"count", 2}}));
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 1, "rate1"));
   REQUIRE(id.ok());
   CHECK(kite->orders()->size() == 1);
@@ -371,14 +387,16 @@ TEST_CASE("a timeout after the order was accepted: outcome unknown, found by tag
   CHECK(found->has_value());
 }
 
-TEST_CASE("a broker that acts after the client timed out: unknown, then found, a request dropped unread is never found") {
+TEST_CASE(
+    "a broker that acts after the client timed out: unknown, then found, a request dropped unread "
+    "is never found") {
   PaperRig rig;
   rig.price("INFY", "1500");
   KiteOptions options = rig.kite_options();
   options.timeout_ms = 300;
   auto kite = rig.kite(options);
-  rig.server->faults().add(
-      *paper::parse_fault_rule(nlohmann::json{{"kind", "delay"}, {"delay_ms", 1500}, {"method", "POST"}}));
+  rig.server->faults().add(*paper::parse_fault_rule(
+      nlohmann::json{{"kind", "delay"}, {"delay_ms", 1500}, {"method", "POST"}}));
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 2, "slow2"));
   REQUIRE_FALSE(id.ok());
   CHECK(id.error().outcome_unknown);
@@ -405,8 +423,8 @@ TEST_CASE("an injected rejection: the order is accepted and turns REJECTED with 
   PaperRig rig;
   rig.price("INFY", "1500");
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "reject"}, {"message", "RMS:Blocked for trading"}, {"method", "POST"}}));
+  rig.server->faults().add(*paper::parse_fault_rule(nlohmann::json{
+      {"kind", "reject"}, {"message", "RMS:Blocked for trading"}, {"method", "POST"}}));
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 1, "rej1"));
   REQUIRE(id.ok());
   const Order o = kite->orders()->front();
@@ -566,7 +584,8 @@ TEST_CASE("the broker's own rate limits: bursts get 429, the adapter's limiter a
     HttpRequest req;
     req.url = rig.base_url() + "/quote/ltp?i=NSE:INFY";
     req.headers.emplace_back("X-Kite-Version", "3");
-    req.headers.emplace_back("Authorization", std::string("token ") + test::kApiKey + ":" + test::kAccessToken);
+    req.headers.emplace_back("Authorization",
+                             std::string("token ") + test::kApiKey + ":" + test::kAccessToken);
     HttpOutcome out = raw.send(req);
     REQUIRE(out.ok());
     if (out.response().status == 200) ++ok;
@@ -589,6 +608,7 @@ TEST_CASE("the broker's own rate limits: bursts get 429, the adapter's limiter a
   KiteBroker kite(k, rig.http, wall, real_sleep, seeded_jitter(1));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   for (int i = 0; i < 3; ++i) REQUIRE(kite.ltp({"NSE:INFY"}).ok());
-  for (int i = 0; i < 12; ++i) REQUIRE(kite.place_order(test::market_buy("INFY", 1, "burst" + std::to_string(i))).ok());
+  for (int i = 0; i < 12; ++i)
+    REQUIRE(kite.place_order(test::market_buy("INFY", 1, "burst" + std::to_string(i))).ok());
   CHECK(kite.orders()->size() == 12);
 }

@@ -1,5 +1,5 @@
-// A paper broker started in-process on 127.0.0.1 with an ephemeral port, and a KiteBroker talking to
-// it through libcurl: the same adapter code that talks to Kite.
+// A paper broker started in-process on 127.0.0.1 with an ephemeral port, and a KiteBroker talking
+// to it through libcurl: the same adapter code that talks to Kite.
 #pragma once
 
 #include <unistd.h>
@@ -29,8 +29,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("sm-paper-test-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(rd()));
+    path_ = std::filesystem::temp_directory_path() /
+            ("sm-paper-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -105,7 +105,8 @@ class PaperRig {
   }
 
   std::unique_ptr<broker::KiteBroker> kite(broker::KiteOptions k) {
-    return std::make_unique<broker::KiteBroker>(std::move(k), http, client_clock, sleeper, broker::seeded_jitter(7));
+    return std::make_unique<broker::KiteBroker>(std::move(k), http, client_clock, sleeper,
+                                                broker::seeded_jitter(7));
   }
   std::unique_ptr<broker::KiteBroker> kite() { return kite(kite_options()); }
 
@@ -130,7 +131,8 @@ class PaperRig {
   broker::CurlHttpClient http;
 };
 
-inline broker::OrderRequest market_buy(const std::string& symbol, Quantity qty, const std::string& tag) {
+inline broker::OrderRequest market_buy(const std::string& symbol, Quantity qty,
+                                       const std::string& tag) {
   broker::OrderRequest r;
   r.tradingsymbol = symbol;
   r.side = Side::kBuy;
