@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <limits>
 
 #include "ingest/csv_reader.h"
 
@@ -17,11 +18,18 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 constexpr std::int64_t kOpenMs = kSessionOpenMinute * kMsPerMinute;
 constexpr std::int64_t kCloseMs = kSessionCloseMinute * kMsPerMinute;
 
+// Volumes are bounded on input (kMaxVolume), but a minute may hold any number of ticks: saturate
+// rather than overflow.
+Quantity add_volume(Quantity a, Quantity b) {
+  Quantity sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<Quantity>::max() : sum;
+}
+
 void merge_into(Bar& into, const Bar& bar) {
   into.high = std::max(into.high, bar.high);
   into.low = std::min(into.low, bar.low);
   into.close = bar.close;
-  into.volume += bar.volume;
+  into.volume = add_volume(into.volume, bar.volume);
   into.partial = into.partial || bar.partial;
 }
 
@@ -138,7 +146,7 @@ Status TickAggregator::add(const Tick& tick, const BarSink& emit) {
   bar.high = std::max(bar.high, tick.price);
   bar.low = std::min(bar.low, tick.price);
   bar.close = tick.price;
-  bar.volume += tick.qty;
+  bar.volume = add_volume(bar.volume, tick.qty);
   return Status();
 }
 

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <limits>
+#include <optional>
 
 #include "core/exit_codes.h"
 #include "core/ndjson.h"
@@ -154,6 +157,9 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
     csv.limits.not_after = one_day_from(clock);
   }
   std::vector<std::string> inputs = args.inputs;
+  if (inputs.empty() && !args.use_stdin && ::isatty(STDIN_FILENO) == 1) {
+    return usage(log, error(ErrorCode::kInvalidArgument, "no input: give CSV files, or pipe NDJSON to stdin (-)"));
+  }
   if (args.use_stdin || inputs.empty()) inputs.push_back("-");
 
   std::optional<store::Database> db;

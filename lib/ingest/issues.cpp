@@ -51,6 +51,9 @@ std::optional<Problem> check_bar(const Bar& bar, const TimeLimits& limits) {
   if (bar.volume < 0) {
     return Problem{"volume", Reason::kNegativeVolume, fmt::format("volume is {}", bar.volume), true};
   }
+  if (bar.volume > kMaxVolume) {
+    return Problem{"volume", Reason::kNumberOutOfRange, fmt::format("volume {} is too large", bar.volume), true};
+  }
   if (bar.high < bar.low) {
     return Problem{"high", Reason::kHighBelowLow,
                    fmt::format("high {} < low {}", format_rupees(bar.high), format_rupees(bar.low)), true};
@@ -74,6 +77,10 @@ std::optional<Problem> check_tick(const Tick& tick, const TimeLimits& limits) {
   if (tick.qty < 0) return Problem{"qty", Reason::kNegativeVolume, fmt::format("qty is {}", tick.qty), true};
   if (tick.volume < 0) {
     return Problem{"volume", Reason::kNegativeVolume, fmt::format("volume is {}", tick.volume), true};
+  }
+  if (tick.qty > kMaxVolume || tick.volume > kMaxVolume) {
+    return Problem{tick.qty > kMaxVolume ? "qty" : "volume", Reason::kNumberOutOfRange,
+                   fmt::format("qty {} or volume {} is too large", tick.qty, tick.volume), true};
   }
   return std::nullopt;
 }

@@ -24,7 +24,7 @@ enum class Reason {
   kWrongColumnCount,      // fewer or more cells than the header, e.g. a truncated line (dropped)
   kUnparsableTimestamp,   // the date/time cannot be read (dropped)
   kUnparsableNumber,      // a price or volume is not a number: text, NaN, a fraction of a share (dropped)
-  kNumberOutOfRange,      // a number too large to be real (beyond 10^13 rupees) (dropped)
+  kNumberOutOfRange,      // a number too large to be real (beyond 10^13 rupees or 10^15 shares) (dropped)
   kBadSymbol,             // a symbol with characters NSE never uses (dropped)
   kNonPositivePrice,      // a price <= 0 (dropped)
   kNegativeVolume,        // volume or quantity < 0 (dropped)
@@ -54,6 +54,10 @@ struct Problem {
   std::string detail;
   bool drop;
 };
+
+// Largest volume or quantity accepted: 10^15 shares, far beyond any real day, and small enough that
+// summing a session's bars into a daily candle cannot overflow int64.
+inline constexpr Quantity kMaxVolume = 1'000'000'000'000'000;
 
 // Limits for timestamps: nothing before 1980-01-01 (NSE began trading in 1994; BSE data starts in
 // 1979) and, when not_after is non-zero, nothing after it (the caller passes now + 1 day).
