@@ -1,0 +1,103 @@
+#include "backtest/data_quality.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <optional>
+
+namespace sm::backtest {
+namespace {
+
+struct CommonFactor {
+  double factor;
+  const char* name;
+};
+
+// Price factors of the splits and bonuses NSE companies announce most often.
+constexpr CommonFactor kCommonFactors[] = {
+    {0.5, "bonus 1:1 or split 1:2"}, {2.0 / 3.0, "bonus 1:2"},  {0.75, "bonus 1:3"},
+    {0.8, "bonus 1:4"},              {1.0 / 3.0, "bonus 2:1"},  {0.2, "split 1:5"},
+    {0.1, "split 1:10"},             {0.25, "bonus 3:1"},       {0.4, "split 2:5"},
+};
+
+std::string nearest_factor(double ratio) {
+  const CommonFactor* best = nullptr;
+  double best_distance = 0;
+  for (const CommonFactor& f : kCommonFactors) {
+    const double distance = std::fabs(ratio / f.factor - 1);
+    if (best == nullptr || distance < best_distance) {
+      best = &f;
+      best_distance = distance;
+    }
+  }
+  if (best == nullptr || best_distance > 0.04) return "no common split/bonus factor";
+  return fmt::format("close to {} (x{:.4g})", best->name, best->factor);
+}
+
+}  // namespace
+
+std::vector<QualityIssue> check_series(const SymbolSeries& series,
+                                       const std::vector<CorporateAction>& actions,
+                                       const QualityOptions& options) {
+  std::vector<QualityIssue> out;
+  std::vector<const CorporateAction*> listed;
+  for (const CorporateAction& action : actions) {
+    if (action.symbol == series.symbol) listed.push_back(&action);
+  }
+  auto listed_on = [&](Date date) -> const CorporateAction* {
+    for (const CorporateAction* action : listed) {
+      if (action->ex_date == date) return action;
+    }
+    return nullptr;
+  };
+  // Actions are matched to the first bar on or after their ex-date (the ex-date may be a holiday
+  // in a sparse file).
+  std::size_t next_action = 0;
+  std::optional<Date> last_weekend;
+  for (std::size_t i = 0; i < series.bars.size(); ++i) {
+    const Bar& bar = series.bars[i];
+    const Date date = ist_date(bar.ts);
+    const int day = weekday(date);
+    // Once per date: an intraday weekend session has many bars.
+    if ((day == 0 || day == 6) && (!last_weekend || *last_weekend != date)) {
+      last_weekend = date;
+      out.push_back({series.symbol, bar.ts, "weekend_session",
+                     fmt::format("{} is a {}", format_date(date), day == 0 ? "Sunday" : "Saturday"),
+                     "kept as an ordinary bar"});
+    }
+    if (options.check_ohlc && (bar.open < bar.low || bar.open > bar.high ||
+                               bar.close < bar.low || bar.close > bar.high)) {
+      out.push_back({series.symbol, bar.ts, "open_close_outside_range",
+                     fmt::format("open {} close {} outside low {} high {}", format_rupees(bar.open),
+                                 format_rupees(bar.close), format_rupees(bar.low),
+                                 format_rupees(bar.high)),
+                     "kept as printed; fills are clamped into [low, high]"});
+    }
+    const CorporateAction* action = nullptr;
+    while (next_action < listed.size() && listed[next_action]->ex_date <= date) {
+      if (i > 0) action = listed[next_action];
+      ++next_action;
+    }
+    if (action == nullptr) action = listed_on(date);
+    if (action != nullptr) {
+      out.push_back({series.symbol, bar.ts, "corporate_action",
+                     fmt::format("{} ex-date {}", action->describe(), format_date(action->ex_date)),
+                     options.adjusted ? "earlier bars adjusted" : "not adjusted (no --adjust)"});
+      continue;
+    }
+    if (i == 0) continue;
+    const Paise previous = series.bars[i - 1].close;
+    const Paise low_point = std::min(bar.open, bar.close);
+    const double ratio = static_cast<double>(low_point) / static_cast<double>(previous);
+    if (ratio <= 1.0 - options.drop_fraction) {
+      out.push_back({series.symbol, bar.ts, "suspected_corporate_action",
+                     fmt::format("fell {:.1f}% from the previous close {} to {}; {}",
+                                 (1.0 - ratio) * 100, format_rupees(previous),
+                                 format_rupees(low_point), nearest_factor(ratio)),
+                     "kept unadjusted (list it in a corporate-actions file to adjust)"});
+    }
+  }
+  return out;
+}
+
+}  // namespace sm::backtest

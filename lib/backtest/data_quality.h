@@ -1,0 +1,44 @@
+// Data-quality checks on a loaded series: the problems real NSE files have that a loader cannot
+// simply drop, each reported with the rule applied (docs/BACKTEST.md, "Data quality"):
+//   weekend_session            a bar on a Saturday or Sunday (Budget days, Muhurat and special
+//                              sessions are real): kept as an ordinary bar;
+//   open_close_outside_range   open or close outside [low, high]: kept as printed; fills are
+//                              clamped into [low, high];
+//   suspected_corporate_action a fall of at least `drop_fraction` from one close to the next
+//                              bar's open or close that no corporate action explains, naming the
+//                              nearest common split/bonus factor: kept unadjusted (adjust with a
+//                              corporate-actions file);
+//   corporate_action           a listed action on that ex-date: reported with the adjustment
+//                              when --adjust is on, else "not adjusted".
+// Duplicates, unsorted rows and unreadable rows are found by the CSV reader (lib/ingest) and
+// reported by the loader (lib/research); they never reach a SymbolSeries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backtest/corporate_actions.h"
+#include "backtest/market_data.h"
+
+namespace sm::backtest {
+
+struct QualityIssue {
+  std::string symbol;
+  TimestampMs ts = 0;       // the bar concerned
+  std::string kind;         // see above (snake_case)
+  std::string detail;       // the numbers
+  std::string action;       // what was done: "kept", "kept unadjusted", "adjusted", ...
+};
+
+struct QualityOptions {
+  double drop_fraction = 0.2;  // a fall of 20 % or more between consecutive bars is suspicious
+  bool adjusted = false;       // the series was adjusted for `actions`
+  bool check_ohlc = true;      // report open/close outside [low, high] (the CSV reader already does)
+};
+
+// Checks one series (ascending bars). actions may hold other symbols' actions (ignored).
+std::vector<QualityIssue> check_series(const SymbolSeries& series,
+                                       const std::vector<CorporateAction>& actions,
+                                       const QualityOptions& options);
+
+}  // namespace sm::backtest

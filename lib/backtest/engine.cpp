@@ -1,0 +1,789 @@
+#include "backtest/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "strategy/registry.h"
+#include "strategy/strategy.h"
+
+namespace sm::backtest {
+namespace {
+
+__extension__ typedef __int128 Wide;
+
+// value / qty rounded half to even: the average price of fills at several prices.
+Paise average(Paise value, Quantity qty) {
+  if (qty <= 0) return 0;
+  Paise quotient = value / qty;
+  Paise remainder = value % qty;
+  if (remainder < 0) {
+    remainder += qty;
+    --quotient;
+  }
+  const Wide twice = static_cast<Wide>(remainder) * 2;
+  if (twice > qty || (twice == qty && (quotient & 1) != 0)) ++quotient;
+  return quotient;
+}
+
+void add(costs::Charges& into, const costs::Charges& more) {
+  into.brokerage += more.brokerage;
+  into.stt += more.stt;
+  into.exchange += more.exchange;
+  into.sebi += more.sebi;
+  into.stamp += more.stamp;
+  into.gst += more.gst;
+  into.dp += more.dp;
+}
+
+struct Order {
+  Side side = Side::kBuy;
+  OrderType type = OrderType::kMarket;
+  Quantity qty = 0;
+  Paise price = 0;         // limit price or stop trigger
+  int bars_left = 1;       // bars on which it may still fill
+  bool protective = false;
+  bool live_at_open = true;  // false: placed after this bar's open (no gap fill this bar)
+  std::int64_t signal = -1;
+  Paise entry_stop = 0;    // an entry's stop, rested as a protective stop once it fills
+  Paise placed_price = 0;  // protective stops: the entry fill price they were placed at
+};
+
+struct Slot {
+  std::size_t instance = 0;
+  std::uint32_t series = 0;
+  std::unique_ptr<strategy::Strategy> strategy;
+  Quantity qty = 0;
+  Quantity bought_qty = 0;
+  Paise bought_value = 0;
+  Paise sold_value = 0;
+  costs::Charges charges;  // of the current round trip
+  TimestampMs entry_ts = 0;
+  std::int64_t entry_bar = 0;
+  std::optional<Order> order;  // the strategy's working order
+  std::optional<Order> stop;   // protective stop
+};
+
+struct SymbolState {
+  std::vector<std::size_t> slots;
+  Paise last_close = 0;
+  bool has_close = false;
+  Quantity held = 0;
+  std::int64_t bar_index = -1;
+  Quantity volume_left = 0;  // under the volume cap, for the current bar
+  std::optional<Date> last_delivery_sell;
+};
+
+enum class Phase { kOpen, kIntrabar, kClose };
+
+class Engine {
+ public:
+  Engine(const MarketData& data, const std::vector<StrategySpec>& specs, const EngineConfig& config,
+         const costs::CostModel& costs, SignalGate& gate)
+      : data_(data), specs_(specs), config_(config), costs_(costs), gate_(gate) {}
+
+  Status build() {
+    SM_RETURN_IF_ERROR(validate(config_));
+    if (specs_.empty()) return error(ErrorCode::kInvalidArgument, "no strategy to run");
+    symbols_.resize(data_.series().size());
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+      const StrategySpec& spec = specs_[i];
+      const std::string id = spec.id.empty() ? spec.name : spec.id;
+      if (!ids.insert(id).second) {
+        return error(ErrorCode::kInvalidArgument,
+                     fmt::format("two strategy instances are called '{}'; give each its own id", id));
+      }
+      ids_.push_back(id);
+      std::vector<std::uint32_t> series;
+      if (spec.symbols.empty()) {
+        for (std::uint32_t s = 0; s < data_.series().size(); ++s) series.push_back(s);
+      } else {
+        for (const std::string& symbol : spec.symbols) {
+          int s = data_.find(symbol);
+          if (s < 0) {
+            return error(ErrorCode::kInvalidArgument,
+                         fmt::format("strategy '{}': no bars for symbol {}", id, symbol));
+          }
+          series.push_back(static_cast<std::uint32_t>(s));
+        }
+      }
+      for (std::uint32_t s : series) {
+        auto made = strategy::make_strategy(spec.name, spec.params);
+        if (!made.ok()) return made.status();
+        Slot slot;
+        slot.instance = i;
+        slot.series = s;
+        slot.strategy = std::move(made).value();
+        symbols_[s].slots.push_back(slots_.size());
+        slots_.push_back(std::move(slot));
+      }
+    }
+    // Instances decide in the order they were given, per symbol.
+    result_.config = config_;
+    result_.strategies = specs_;
+    for (std::size_t i = 0; i < specs_.size(); ++i) result_.strategies[i].id = ids_[i];
+    result_.gate_name = gate_.name();
+    result_.cost_model = costs_.name();
+    cash_ = config_.starting_cash;
+    return Status();
+  }
+
+  Status run() {
+    const auto& events = data_.events();
+    const std::size_t n = events.size();
+    std::size_t i = 0;
+    while (i < n) {
+      const TimestampMs ts = events[i].ts;
+      std::size_t end = i;
+      while (end < n && events[end].ts == ts) ++end;
+      const bool trading = ts >= config_.trade_from;
+      for (std::size_t k = i; k < end; ++k) {
+        const Bar& b = bar(events[k]);
+        SymbolState& sym = symbols_[events[k].series];
+        sym.bar_index = events[k].index;
+        sym.volume_left = volume_allowance(b);
+        gate_.on_bar(b);
+      }
+      if (trading) {
+        SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kOpen));
+        SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kIntrabar));
+      }
+      for (std::size_t k = i; k < end; ++k) {
+        const Bar& b = bar(events[k]);
+        SymbolState& sym = symbols_[events[k].series];
+        if (sym.has_close) positions_value_ += sym.held * (b.close - sym.last_close);
+        else positions_value_ += sym.held * b.close;
+        sym.last_close = b.close;
+        sym.has_close = true;
+      }
+      for (std::size_t k = i; k < end; ++k) {
+        const Bar& b = bar(events[k]);
+        for (std::size_t s : symbols_[events[k].series].slots) {
+          SM_RETURN_IF_ERROR(decide(slots_[s], b, trading));
+        }
+      }
+      if (trading) {
+        if (config_.fill == FillTiming::kSameClose) {
+          SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kClose));
+        }
+        result_.trading_bars += static_cast<std::int64_t>(end - i);
+        result_.equity.push_back({ts, cash_, positions_value_, open_positions_ > 0});
+      }
+      result_.bars += static_cast<std::int64_t>(end - i);
+      i = end;
+    }
+    return finish();
+  }
+
+  BacktestResult take() { return std::move(result_); }
+
+ private:
+  const Bar& bar(const MarketData::Event& e) const { return data_.series()[e.series].bars[e.index]; }
+
+  Quantity volume_allowance(const Bar& b) const {
+    if (config_.volume_cap <= 0) return std::numeric_limits<Quantity>::max();
+    return static_cast<Quantity>(std::floor(static_cast<double>(b.volume) * config_.volume_cap));
+  }
+
+  // Sells before buys across every symbol at this time, so exits free cash for entries.
+  Status fill_pass(const std::vector<MarketData::Event>& events, std::size_t begin, std::size_t end,
+                   Phase phase) {
+    for (Side side : {Side::kSell, Side::kBuy}) {
+      for (std::size_t k = begin; k < end; ++k) {
+        const Bar& b = bar(events[k]);
+        for (std::size_t s : symbols_[events[k].series].slots) {
+          Slot& slot = slots_[s];
+          if (phase == Phase::kIntrabar) {
+            // Protective stops placed at this bar's open (after an entry filled there) can still be
+            // hit by the rest of the bar's range.
+            if (side == Side::kSell && slot.stop && !slot.stop->live_at_open) {
+              SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
+            }
+            continue;
+          }
+          if (side == Side::kSell && phase == Phase::kOpen && slot.stop && slot.stop->live_at_open) {
+            // A strategy exit due at this open goes first; the stop is cancelled with the position.
+            if (slot.order && slot.order->side == Side::kSell && slot.order->type == OrderType::kMarket) {
+              SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
+            }
+            if (slot.stop) SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
+          }
+          if (slot.order && slot.order->side == side) {
+            if (phase == Phase::kClose && slot.order->type != OrderType::kMarket) continue;
+            SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
+          }
+        }
+      }
+    }
+    if (phase == Phase::kIntrabar) {
+      // From the next bar on, every resting stop is live at the open.
+      for (std::size_t k = begin; k < end; ++k) {
+        for (std::size_t s : symbols_[events[k].series].slots) {
+          if (slots_[s].stop) slots_[s].stop->live_at_open = true;
+        }
+      }
+    }
+    return Status();
+  }
+
+  // The price an order fills at on this bar before slippage, or nullopt when the bar does not
+  // reach it, and what triggered it.
+  std::optional<Paise> touch(const Order& order, const Bar& b, Phase phase, std::string& trigger) {
+    if (phase == Phase::kClose) {
+      trigger = "close";
+      return b.close;
+    }
+    const bool buy = order.side == Side::kBuy;
+    if (order.type == OrderType::kMarket) {
+      if (phase != Phase::kOpen) return std::nullopt;
+      trigger = "open";
+      return b.open;
+    }
+    const bool stop = order.type == OrderType::kStopLossMarket;
+    trigger = order.protective ? "protective_stop" : (stop ? "stop" : "limit");
+    if (phase == Phase::kOpen && order.live_at_open) {
+      // Gap through the price at the open: fill at the open (better than a limit, worse than a
+      // stop), since no trade happened at the order's price.
+      if (stop ? (buy ? b.open >= order.price : b.open <= order.price)
+               : (buy ? b.open <= order.price : b.open >= order.price)) {
+        return b.open;
+      }
+    } else if (phase == Phase::kIntrabar && stop && !buy && order.price >= order.placed_price) {
+      // A protective stop at or above the entry's fill price is triggered as soon as it rests.
+      return order.placed_price;
+    }
+    // Inside the bar's range: at the order's price.
+    if (stop ? (buy ? b.high >= order.price : b.low <= order.price)
+             : (buy ? b.low <= order.price : b.high >= order.price)) {
+      return order.price;
+    }
+    return std::nullopt;
+  }
+
+  Status try_fill(Slot& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
+    std::string trigger;
+    std::optional<Paise> touched = touch(order, b, phase, trigger);
+    SymbolState& sym = symbols_[slot.series];
+    if (!touched) {
+      if (phase == Phase::kOpen && !order.protective && order.type != OrderType::kMarket &&
+          --order.bars_left <= 0) {
+        set_outcome(order.signal, SignalOutcome::kExpired,
+                    fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
+                                format_rupees(order.price)));
+        clear(slot, is_stop_slot);
+      }
+      return Status();
+    }
+    Paise price = *touched;
+    if (order.type != OrderType::kLimit) price = apply_slippage(config_.slippage, price, order.side);
+    // A fill cannot be at a price the bar never traded at.
+    price = std::clamp(price, b.low, b.high);
+
+    Quantity want = order.qty;
+    if (order.side == Side::kSell) want = std::min(want, slot.qty);
+    Quantity qty = std::min(want, sym.volume_left);
+    std::string why;
+    if (qty < want) why = fmt::format("volume cap: {} of {} shares", qty, want);
+    if (order.side == Side::kBuy) {
+      if (config_.max_position_value > 0) {
+        Quantity most = std::max<Quantity>(0, config_.max_position_value / price - slot.qty);
+        if (most < qty) {
+          qty = most;
+          why = fmt::format("max position value {}: {} shares", format_rupees(config_.max_position_value),
+                            qty);
+        }
+      }
+      Result<Quantity> affordable = affordable_qty(b, price, qty);
+      if (!affordable.ok()) return affordable.status();
+      if (*affordable < qty) {
+        qty = *affordable;
+        why = fmt::format("cash {}: {} shares", format_rupees(cash_), qty);
+      }
+    }
+    if (qty <= 0) {
+      if (order.protective) return Status();  // no volume this bar; it keeps resting
+      SignalOutcome outcome = why.rfind("volume", 0) == 0 ? SignalOutcome::kNoVolume
+                              : why.rfind("cash", 0) == 0 ? SignalOutcome::kRefusedCash
+                                                          : SignalOutcome::kRefusedPositions;
+      set_outcome(order.signal, outcome, why.empty() ? "nothing to fill" : why);
+      clear(slot, is_stop_slot);
+      return Status();
+    }
+    const std::string type_name(order_type_name(order.type));
+    const std::int64_t signal = order.signal;
+    const bool entry = order.side == Side::kBuy;
+    const Paise entry_stop = order.entry_stop;
+    const bool protective = order.protective;
+    sym.volume_left -= qty;
+    if (!protective || qty >= want) {
+      // Orders other than protective stops fill once: the rest is cancelled.
+      if (qty < want) set_outcome(signal, SignalOutcome::kPartiallyFilled, why, qty);
+      else set_outcome(signal, SignalOutcome::kFilled, "", qty);
+    }
+    const TimestampMs ts = phase == Phase::kClose ? strategy::bar_close_time(b) : b.ts;
+    const std::string reason = protective ? "protective_stop" : "signal";
+    if (protective) {
+      order.qty -= qty;
+      if (order.qty <= 0 || qty >= want) slot.stop.reset();
+    } else {
+      clear(slot, is_stop_slot);
+    }
+    SM_RETURN_IF_ERROR(apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b,
+                                  type_name, trigger, signal, reason));
+    if (entry && entry_stop > 0 && config_.protective_stops && slot.qty > 0) {
+      Order stop;
+      stop.side = Side::kSell;
+      stop.type = OrderType::kStopLossMarket;
+      stop.qty = slot.qty;
+      stop.price = entry_stop;
+      stop.bars_left = INT_MAX;
+      stop.protective = true;
+      stop.placed_price = price;
+      // Placed at an open fill, the stop can still be hit later in this bar (no gap fill: the
+      // open was the entry). Placed at a close fill, it is live from the next open.
+      stop.live_at_open = phase == Phase::kClose;
+      slot.stop = stop;
+    }
+    return Status();
+  }
+
+  void clear(Slot& slot, bool is_stop_slot) {
+    if (is_stop_slot) slot.stop.reset();
+    else slot.order.reset();
+  }
+
+  // The largest qty (at most want) whose cost plus charges the cash covers.
+  Result<Quantity> affordable_qty(const Bar& b, Paise price, Quantity want) {
+    auto cost = [&](Quantity q) -> Result<Paise> {
+      Result<costs::Charges> charges = costs_.charges_for(leg(b, Side::kBuy, price, q, false));
+      if (!charges.ok()) return charges.status();
+      return price * q + charges->total();
+    };
+    if (want <= 0) return Quantity{0};
+    Result<Paise> full = cost(want);
+    if (!full.ok()) return full.status();
+    if (*full <= cash_) return want;
+    Quantity lo = 0, hi = std::min(want, cash_ > 0 ? cash_ / price : 0);
+    // hi shares cost at least hi * price <= cash; charges may push it over: search downwards.
+    while (lo < hi) {
+      Quantity mid = lo + (hi - lo + 1) / 2;
+      Result<Paise> c = cost(mid);
+      if (!c.ok()) return c.status();
+      if (*c <= cash_) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  costs::TradeLeg leg(const Bar& b, Side side, Paise price, Quantity qty, bool first_sell) const {
+    costs::TradeLeg out;
+    out.trade_date = ist_date(b.ts);
+    out.product = config_.product;
+    out.side = side;
+    out.price = price;
+    out.qty = qty;
+    out.first_sell_of_day = first_sell;
+    return out;
+  }
+
+  Status apply_fill(Slot& slot, Side side, Quantity qty, Paise price, TimestampMs ts, const Bar& b,
+                    const std::string& order_type, const std::string& trigger, std::int64_t signal,
+                    const std::string& reason) {
+    SymbolState& sym = symbols_[slot.series];
+    const Date date = ist_date(b.ts);
+    bool first_sell = false;
+    if (side == Side::kSell && config_.product == Product::kDelivery &&
+        (!sym.last_delivery_sell || *sym.last_delivery_sell != date)) {
+      first_sell = true;
+      sym.last_delivery_sell = date;
+    }
+    Result<costs::Charges> charges = costs_.charges_for(leg(b, side, price, qty, first_sell));
+    if (!charges.ok()) return charges.status().with_context(slot_name(slot));
+    const Paise value = price * qty;
+    const Paise mark = sym.has_close ? sym.last_close : price;
+    if (!sym.has_close) {
+      sym.last_close = price;
+      sym.has_close = true;
+    }
+    if (side == Side::kBuy) {
+      cash_ -= value + charges->total();
+      if (slot.qty == 0) {
+        slot.entry_ts = ts;
+        slot.entry_bar = sym.bar_index;
+        ++open_positions_;
+      }
+      slot.qty += qty;
+      slot.bought_qty += qty;
+      slot.bought_value += value;
+      sym.held += qty;
+      positions_value_ += qty * mark;
+    } else {
+      cash_ += value - charges->total();
+      slot.qty -= qty;
+      slot.sold_value += value;
+      sym.held -= qty;
+      positions_value_ -= qty * mark;
+    }
+    add(slot.charges, *charges);
+    add(result_.charges, *charges);
+    result_.traded_value += value;
+    ++result_.fill_count;
+
+    Fill fill;
+    fill.ts = ts;
+    fill.client_order_id =
+        signal >= 0 ? fmt::format("bt{:08d}", signal) : fmt::format("bt-end-{}", result_.fill_count);
+    fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
+    fill.strategy = ids_[slot.instance];
+    fill.symbol = data_.series()[slot.series].symbol;
+    fill.side = side;
+    fill.qty = qty;
+    fill.price = price;
+    fill.charges = charges->total();
+    if (config_.record_details) {
+      result_.fills.push_back(FillRecord{fill, *charges, cash_, order_type, trigger, signal});
+    }
+
+    if (slot.qty == 0) {
+      TradeRecord trade;
+      trade.strategy = ids_[slot.instance];
+      trade.symbol = fill.symbol;
+      trade.entry_ts = slot.entry_ts;
+      trade.exit_ts = ts;
+      trade.qty = slot.bought_qty;
+      trade.entry_value = slot.bought_value;
+      trade.exit_value = slot.sold_value;
+      trade.gross_pnl = slot.sold_value - slot.bought_value;
+      trade.charges = slot.charges;
+      trade.net_pnl = trade.gross_pnl - slot.charges.total();
+      trade.bars_held = sym.bar_index - slot.entry_bar;
+      trade.exit_reason = reason;
+      result_.trades.push_back(std::move(trade));
+      slot.bought_qty = 0;
+      slot.bought_value = 0;
+      slot.sold_value = 0;
+      slot.charges = costs::Charges{};
+      --open_positions_;
+      slot.stop.reset();
+      if (slot.order && slot.order->side == Side::kSell) {
+        set_outcome(slot.order->signal, SignalOutcome::kCancelled,
+                    "the position was closed by its protective stop");
+        slot.order.reset();
+      }
+    }
+    gate_.on_fill(fill, snapshot(ts));
+    return Status();
+  }
+
+  Status decide(Slot& slot, const Bar& b, bool trading) {
+    strategy::PositionView view;
+    view.qty = slot.qty;
+    view.average_price = average(slot.bought_value, slot.bought_qty);
+    view.order_pending = slot.order.has_value();
+    view.capital = cash_ + positions_value_;
+    Result<strategy::Decision> decision = slot.strategy->on_bar(b, view);
+    if (!decision.ok()) return decision.status().with_context(slot_name(slot));
+    if (!trading || decision->action == strategy::Action::kHold) return Status();
+
+    const std::int64_t index = result_.signal_count++;
+    Signal signal = strategy::make_signal(*decision, ids_[slot.instance], b);
+    SignalRecord record;
+    if (config_.record_details) {
+      record.signal = signal;
+      record.bar_close = b.close;
+    }
+    GateDecision verdict = gate_.review(signal, snapshot(signal.ts));
+    auto keep = [&](SignalOutcome outcome, std::string detail) {
+      if (!config_.record_details) return;
+      record.gate = verdict;
+      record.outcome = outcome;
+      record.detail = std::move(detail);
+      result_.signals.push_back(std::move(record));
+    };
+    if (!verdict.approved) {
+      ++result_.denied_count;
+      keep(SignalOutcome::kDenied, verdict.code + (verdict.detail.empty() ? "" : ": " + verdict.detail));
+      return Status();
+    }
+    const bool entry = decision->action == strategy::Action::kEnterLong;
+    if (entry && config_.max_open_positions > 0 &&
+        open_positions_ + pending_entries() >= config_.max_open_positions) {
+      keep(SignalOutcome::kRefusedPositions,
+           fmt::format("max_open_positions {} reached", config_.max_open_positions));
+      return Status();
+    }
+    Order order;
+    order.side = entry ? Side::kBuy : Side::kSell;
+    order.qty = decision->qty;
+    order.signal = config_.record_details ? index : -1;
+    if (entry) {
+      order.entry_stop = decision->stop;
+      if (config_.entry_order != EntryOrder::kMarket) {
+        const Wide offset = static_cast<Wide>(b.close) * config_.entry_offset_centi_bps / 1'000'000;
+        if (config_.entry_order == EntryOrder::kLimit) {
+          order.type = OrderType::kLimit;
+          Paise limit = b.close - static_cast<Paise>(offset);
+          order.price = std::max<Paise>(1, round_to_tick(limit, nse_tick_for(limit), TickRounding::kDown));
+        } else {
+          order.type = OrderType::kStopLossMarket;
+          Paise trigger = b.close + static_cast<Paise>(offset);
+          order.price = round_to_tick(trigger, nse_tick_for(trigger), TickRounding::kUp);
+        }
+        order.bars_left = config_.order_valid_bars;
+      }
+    }
+    // Orders placed at a close are live from the next open, except market orders under --fill
+    // close, which the close pass fills now.
+    order.live_at_open = true;
+    keep(SignalOutcome::kUnfilled, "");
+    slot.order = order;
+    return Status();
+  }
+
+  int pending_entries() const {
+    int n = 0;
+    for (const Slot& slot : slots_) {
+      if (slot.order && slot.order->side == Side::kBuy) ++n;
+    }
+    return n;
+  }
+
+  void set_outcome(std::int64_t signal, SignalOutcome outcome, std::string detail,
+                   Quantity filled = 0) {
+    if (signal < 0 || !config_.record_details) return;
+    // Signals are appended in index order while details are recorded, so index == position.
+    SignalRecord& record = result_.signals[static_cast<std::size_t>(signal)];
+    record.outcome = outcome;
+    record.detail = std::move(detail);
+    record.filled_qty += filled;
+  }
+
+  std::string slot_name(const Slot& slot) const {
+    return fmt::format("{} {}", ids_[slot.instance], data_.series()[slot.series].symbol);
+  }
+
+  PortfolioSnapshot snapshot(TimestampMs ts) const {
+    PortfolioSnapshot out;
+    out.ts = ts;
+    out.starting_cash = config_.starting_cash;
+    out.cash = cash_;
+    out.equity = cash_ + positions_value_;
+    for (const Slot& slot : slots_) {
+      if (slot.order) ++out.open_orders;
+      if (slot.stop) ++out.open_orders;
+      if (slot.qty == 0) continue;
+      const SymbolState& sym = symbols_[slot.series];
+      out.positions.push_back({ids_[slot.instance], data_.series()[slot.series].symbol, slot.qty,
+                               average(slot.bought_value, slot.bought_qty), sym.last_close});
+    }
+    return out;
+  }
+
+  Status finish() {
+    for (Slot& slot : slots_) {
+      if (slot.order) {
+        set_outcome(slot.order->signal, SignalOutcome::kUnfilled, "no later bar to fill on");
+        slot.order.reset();
+      }
+    }
+    for (Slot& slot : slots_) {
+      if (slot.qty == 0) continue;
+      const SymbolSeries& series = data_.series()[slot.series];
+      const Bar& last = series.bars.back();
+      SymbolState& sym = symbols_[slot.series];
+      if (config_.close_at_end && sym.bar_index >= 0) {
+        slot.stop.reset();
+        Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell), last.low,
+                                 last.high);
+        SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.qty, price,
+                                      strategy::bar_close_time(last), last, "MARKET", "end", -1,
+                                      "end"));
+        continue;
+      }
+      OpenPosition open;
+      open.strategy = ids_[slot.instance];
+      open.symbol = series.symbol;
+      open.entry_ts = slot.entry_ts;
+      open.qty = slot.qty;
+      open.entry_value = slot.bought_value;
+      open.exit_value = slot.sold_value;
+      open.bought_qty = slot.bought_qty;
+      open.entry_price = average(slot.bought_value, slot.bought_qty);
+      open.mark_ts = last.ts;
+      open.mark_price = sym.last_close;
+      open.unrealized_pnl = slot.sold_value + slot.qty * sym.last_close - slot.bought_value;
+      open.charges = slot.charges;
+      result_.open_positions.push_back(std::move(open));
+    }
+    if (config_.close_at_end && !result_.equity.empty()) {
+      result_.equity.back().cash = cash_;
+      result_.equity.back().positions_value = positions_value_;
+      result_.equity.back().invested = open_positions_ > 0;
+    }
+    result_.final_cash = cash_;
+    result_.final_equity = cash_ + positions_value_;
+    if (!result_.equity.empty()) {
+      result_.first_ts = result_.equity.front().ts;
+      result_.last_ts = result_.equity.back().ts;
+    }
+    return Status();
+  }
+
+  const MarketData& data_;
+  const std::vector<StrategySpec>& specs_;
+  EngineConfig config_;
+  const costs::CostModel& costs_;
+  SignalGate& gate_;
+  std::vector<std::string> ids_;
+  std::vector<Slot> slots_;
+  std::vector<SymbolState> symbols_;
+  Paise cash_ = 0;
+  Paise positions_value_ = 0;
+  int open_positions_ = 0;
+  BacktestResult result_;
+};
+
+}  // namespace
+
+Result<FillTiming> parse_fill_timing(std::string_view text) {
+  if (text == "next-open" || text == "next_open") return FillTiming::kNextOpen;
+  if (text == "close" || text == "same-close" || text == "same_close") return FillTiming::kSameClose;
+  return error(ErrorCode::kInvalidArgument,
+               fmt::format("fill '{}' is not next-open or close", text));
+}
+
+std::string_view fill_timing_name(FillTiming timing) {
+  return timing == FillTiming::kNextOpen ? "next-open" : "close";
+}
+
+Result<EntryOrder> parse_entry_order(std::string_view text) {
+  if (text == "market") return EntryOrder::kMarket;
+  if (text == "limit") return EntryOrder::kLimit;
+  if (text == "stop") return EntryOrder::kStop;
+  return error(ErrorCode::kInvalidArgument,
+               fmt::format("entry order '{}' is not market, limit or stop", text));
+}
+
+std::string_view entry_order_name(EntryOrder order) {
+  switch (order) {
+    case EntryOrder::kMarket:
+      return "market";
+    case EntryOrder::kLimit:
+      return "limit";
+    case EntryOrder::kStop:
+      return "stop";
+  }
+  return "market";
+}
+
+Result<Slippage> parse_slippage(std::string_view text) {
+  Slippage out;
+  if (text == "0" || text == "none" || text.empty()) return out;
+  auto bad = [&] {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("slippage '{}' is not 0, <N>bps (e.g. 2.5bps) or <N>tick(s)", text));
+  };
+  auto ends_with = [&](std::string_view suffix) {
+    return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+  };
+  if (ends_with("bps")) {
+    Result<std::int64_t> value = parse_fixed_point(text.substr(0, text.size() - 3), 2);
+    if (!value.ok() || *value < 0 || *value > 100'000'00) return bad();
+    out.kind = Slippage::Kind::kBasisPoints;
+    out.centi_bps = *value;
+    return out;
+  }
+  std::string_view number;
+  if (ends_with("ticks")) number = text.substr(0, text.size() - 5);
+  else if (ends_with("tick")) number = text.substr(0, text.size() - 4);
+  else return bad();
+  Result<std::int64_t> value = parse_fixed_point(number, 0);
+  if (!value.ok() || *value < 0 || *value > 10'000) return bad();
+  out.kind = Slippage::Kind::kTicks;
+  out.ticks = *value;
+  return out;
+}
+
+std::string slippage_name(const Slippage& slippage) {
+  switch (slippage.kind) {
+    case Slippage::Kind::kNone:
+      return "0";
+    case Slippage::Kind::kBasisPoints:
+      return slippage.centi_bps % 100 == 0
+                 ? fmt::format("{}bps", slippage.centi_bps / 100)
+                 : fmt::format("{}.{:02d}bps", slippage.centi_bps / 100, slippage.centi_bps % 100);
+    case Slippage::Kind::kTicks:
+      return fmt::format("{}tick{}", slippage.ticks, slippage.ticks == 1 ? "" : "s");
+  }
+  return "0";
+}
+
+Paise apply_slippage(const Slippage& slippage, Paise price, Side side) {
+  Paise amount = 0;
+  if (slippage.kind == Slippage::Kind::kBasisPoints) {
+    // price * centi_bps / 1'000'000, rounded half away from zero (prices are positive).
+    const Wide scaled = static_cast<Wide>(price) * slippage.centi_bps;
+    amount = static_cast<Paise>((scaled + 500'000) / 1'000'000);
+  } else if (slippage.kind == Slippage::Kind::kTicks) {
+    amount = slippage.ticks * nse_tick_for(price);
+  }
+  return side == Side::kBuy ? price + amount : std::max<Paise>(1, price - amount);
+}
+
+Status validate(const EngineConfig& config) {
+  auto bad = [](std::string what) { return error(ErrorCode::kInvalidArgument, std::move(what)); };
+  if (config.starting_cash <= 0) return bad("starting cash must be positive");
+  if (config.entry_offset_centi_bps < 0) return bad("the entry offset cannot be negative");
+  if (config.order_valid_bars < 1) return bad("orders must be valid for at least 1 bar");
+  if (!(config.volume_cap >= 0 && config.volume_cap <= 1)) {
+    return bad("the volume cap must be a fraction in [0, 1] (0 = no cap)");
+  }
+  if (config.max_open_positions < 0) return bad("max open positions cannot be negative");
+  if (config.max_position_value < 0) return bad("max position value cannot be negative");
+  return Status();
+}
+
+std::string_view signal_outcome_name(SignalOutcome outcome) {
+  switch (outcome) {
+    case SignalOutcome::kFilled:
+      return "filled";
+    case SignalOutcome::kPartiallyFilled:
+      return "partially_filled";
+    case SignalOutcome::kDenied:
+      return "denied";
+    case SignalOutcome::kRefusedPositions:
+      return "refused_max_positions";
+    case SignalOutcome::kRefusedCash:
+      return "refused_cash";
+    case SignalOutcome::kExpired:
+      return "expired";
+    case SignalOutcome::kUnfilled:
+      return "unfilled";
+    case SignalOutcome::kCancelled:
+      return "cancelled";
+    case SignalOutcome::kNoVolume:
+      return "no_volume";
+  }
+  return "unfilled";
+}
+
+Paise TradeRecord::entry_price() const { return average(entry_value, qty); }
+Paise TradeRecord::exit_price() const { return average(exit_value, qty); }
+
+Result<BacktestResult> run_backtest(const MarketData& data,
+                                    const std::vector<StrategySpec>& strategies,
+                                    const EngineConfig& config, const costs::CostModel& costs,
+                                    SignalGate& gate) {
+  Engine engine(data, strategies, config, costs, gate);
+  SM_RETURN_IF_ERROR(engine.build());
+  SM_RETURN_IF_ERROR(engine.run());
+  return engine.take();
+}
+
+}  // namespace sm::backtest

@@ -1,0 +1,61 @@
+// The hook through which every signal of a backtest passes before it becomes an order: the same
+// place where the live pipeline has the risk gateway (sm-risk). The engine asks the gate about each
+// signal with a snapshot of the simulated portfolio and tells it about every bar and fill, so a
+// gate that keeps state (exposure, daily loss, order rate) sees what a live one would.
+//
+// ApproveAll is the default: with no gate configured, every signal becomes an order. lib/research
+// can put the risk gateway's engine behind this interface (sm-backtest --risk FILE).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/messages.h"
+
+namespace sm::backtest {
+
+struct PositionSnapshot {
+  std::string strategy;  // instance id
+  std::string symbol;
+  Quantity qty = 0;
+  Paise average_price = 0;  // cost of the open quantity / qty, rounded half even; 0 when flat
+  Paise last_price = 0;     // the symbol's latest close
+};
+
+// The simulated account when a signal is reviewed (after the fills at this bar's open and the
+// closes of every bar up to the signal's).
+struct PortfolioSnapshot {
+  TimestampMs ts = 0;        // the signal's ts (the bar's close time)
+  Paise starting_cash = 0;
+  Paise cash = 0;
+  Paise equity = 0;          // cash + positions at their latest closes
+  std::vector<PositionSnapshot> positions;  // open positions only
+  int open_orders = 0;       // orders waiting to fill (protective stops included)
+};
+
+struct GateDecision {
+  bool approved = true;
+  std::string code = "APPROVED";  // or a machine-readable denial reason
+  std::string detail;             // the numbers behind a denial
+};
+
+class SignalGate {
+ public:
+  virtual ~SignalGate() = default;
+  // Decides on one signal. Must not throw. A gate that cannot decide should deny (fail closed).
+  virtual GateDecision review(const Signal& signal, const PortfolioSnapshot& portfolio) = 0;
+  // Every bar, before the fills at its open. Default: nothing.
+  virtual void on_bar(const Bar& /*bar*/) {}
+  // Every simulated fill, after it is applied to the portfolio. Default: nothing.
+  virtual void on_fill(const Fill& /*fill*/, const PortfolioSnapshot& /*portfolio*/) {}
+  // A name for reports ("approve-all", "risk:FILE").
+  virtual std::string name() const = 0;
+};
+
+class ApproveAll final : public SignalGate {
+ public:
+  GateDecision review(const Signal&, const PortfolioSnapshot&) override { return {}; }
+  std::string name() const override { return "approve-all"; }
+};
+
+}  // namespace sm::backtest

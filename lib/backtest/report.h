@@ -1,0 +1,47 @@
+// The reports of one backtest, rendered to text (the caller writes them where it wants):
+//   summary JSON      one object: the run's configuration, every metric of metrics.h, the open
+//                     positions, the data-quality counts;
+//   trades NDJSON     one "trade" line per round trip (charges itemised) and one "open_position"
+//                     line per position still open;
+//   fills NDJSON      one "fill" line per simulated execution (docs/PROTOCOL.md fields, plus
+//                     charges_detail, order_type, trigger and cash_after);
+//   signals NDJSON    one "signal" line per decision (protocol fields, plus outcome, gate_code and
+//                     detail saying what became of it);
+//   equity CSV        one row per bar time: ts, date, cash, positions, equity, drawdown, invested;
+//   table             the summary for people.
+// Money is written as rupees with exactly two decimals (exact paise); ratios as shortest doubles;
+// an undefined ratio is null (JSON) or "-" (table).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backtest/data_quality.h"
+#include "backtest/engine.h"
+#include "backtest/metrics.h"
+
+namespace sm::backtest {
+
+// What the summary says about where the data came from and what loading found.
+struct RunInfo {
+  std::vector<std::string> inputs;                  // files or "db:PATH"
+  std::map<std::string, std::int64_t> data_issues;  // kind -> count
+  std::int64_t corporate_actions_applied = 0;
+};
+
+std::string charges_json(const costs::Charges& charges);
+std::string summary_json(const BacktestResult& result, const Summary& summary, const RunInfo& info);
+std::string trades_ndjson(const BacktestResult& result);
+std::string fills_ndjson(const BacktestResult& result);
+std::string signals_ndjson(const BacktestResult& result);
+std::string equity_csv(const BacktestResult& result);
+std::string summary_table(const BacktestResult& result, const Summary& summary);
+
+// One line per value, for tables: "12.34%", "1.234", "-" for nullopt.
+std::string format_percent(std::optional<double> value);
+std::string format_ratio(std::optional<double> value);
+// 12345678 paise -> "1,23,456.78" (Indian digit grouping).
+std::string format_rupees_grouped(Paise amount);
+
+}  // namespace sm::backtest

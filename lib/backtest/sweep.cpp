@@ -1,0 +1,487 @@
+#include "backtest/sweep.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "backtest/report.h"
+#include "core/json_writer.h"
+
+namespace sm::backtest {
+namespace {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
+std::optional<nlohmann::json> parse_value(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return nlohmann::json(std::string(text));  // a bare word: a string
+  if (!value.is_number() && !value.is_string() && !value.is_boolean()) return std::nullopt;
+  return value;
+}
+
+std::string params_text(const nlohmann::json& params) {
+  if (!params.is_object()) return params.dump();
+  std::string out;
+  for (const auto& [key, value] : params.items()) {
+    if (!out.empty()) out += ' ';
+    out += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return out;
+}
+
+// Only the parameters the grid varies, for compact tables.
+std::string varied_text(const nlohmann::json& params, const std::vector<SweepRow>& rows) {
+  if (!params.is_object() || rows.size() < 2) return params_text(params);
+  std::string out;
+  for (const auto& [key, value] : params.items()) {
+    bool varies = false;
+    for (const SweepRow& row : rows) {
+      if (!row.params.contains(key) || row.params[key] != value) varies = true;
+    }
+    if (!varies) continue;
+    if (!out.empty()) out += ' ';
+    out += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return out.empty() ? params_text(params) : out;
+}
+
+SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohmann::json& params,
+                 const EngineConfig& config, const costs::CostModel& costs,
+                 const SweepOptions& options) {
+  SweepRow row;
+  row.params = params;
+  StrategySpec one = spec;
+  one.params = params;
+  std::unique_ptr<SignalGate> gate =
+      options.gate ? options.gate() : std::unique_ptr<SignalGate>(new ApproveAll());
+  EngineConfig quiet = config;
+  quiet.record_details = false;
+  Result<BacktestResult> result = run_backtest(data, {one}, quiet, costs, *gate);
+  if (!result.ok()) {
+    row.status = result.status();
+    return row;
+  }
+  row.summary = summarize(*result, options.risk_free_rate);
+  return row;
+}
+
+void json_optional(JsonObjectWriter& w, std::string_view key, std::optional<double> value) {
+  if (value) w.number(key, *value);
+  else w.raw(key, "null");
+}
+
+}  // namespace
+
+Result<ParamAxis> parse_axis(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return error(ErrorCode::kInvalidArgument, fmt::format("grid '{}': {}", text, why));
+  };
+  const std::size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) return bad("expected name=values");
+  ParamAxis axis;
+  axis.name = std::string(trim(text.substr(0, eq)));
+  std::string_view values = text.substr(eq + 1);
+  if (values.find(':') != std::string_view::npos) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    while (true) {
+      std::size_t at = values.find(':', start);
+      parts.push_back(values.substr(start, at == std::string_view::npos ? at : at - start));
+      if (at == std::string_view::npos) break;
+      start = at + 1;
+    }
+    if (parts.size() != 3) return bad("a range is start:stop:step");
+    std::optional<nlohmann::json> v[3];
+    for (int i = 0; i < 3; ++i) {
+      v[i] = parse_value(parts[static_cast<std::size_t>(i)]);
+      if (!v[i] || !v[i]->is_number()) return bad("range bounds and step must be numbers");
+    }
+    const bool integers = v[0]->is_number_integer() && v[1]->is_number_integer() &&
+                          v[2]->is_number_integer();
+    const double from = v[0]->get<double>(), to = v[1]->get<double>(), step = v[2]->get<double>();
+    if (!(step > 0)) return bad("the step must be positive");
+    if (to < from) return bad("the range ends before it starts");
+    const double count = std::floor((to - from) / step + 1e-9) + 1;
+    if (count > 100'000) return bad("more than 100000 values");
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(count); ++i) {
+      if (integers) {
+        axis.values.emplace_back(v[0]->get<std::int64_t>() + i * v[2]->get<std::int64_t>());
+      } else {
+        // Rounded to 10 decimals so 0.1 steps print as 0.3, not 0.30000000000000004.
+        const double value = std::round((from + static_cast<double>(i) * step) * 1e10) / 1e10;
+        axis.values.emplace_back(value);
+      }
+    }
+    return axis;
+  }
+  std::size_t start = 0;
+  while (true) {
+    std::size_t at = values.find(',', start);
+    std::optional<nlohmann::json> v =
+        parse_value(values.substr(start, at == std::string_view::npos ? at : at - start));
+    if (!v) return bad("an empty or unusable value");
+    axis.values.push_back(std::move(*v));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+  return axis;
+}
+
+std::vector<nlohmann::json> expand_grid(const nlohmann::json& base,
+                                        const std::vector<ParamAxis>& axes) {
+  std::vector<nlohmann::json> out{base.is_object() ? base : nlohmann::json::object()};
+  for (const ParamAxis& axis : axes) {
+    std::vector<nlohmann::json> next;
+    next.reserve(out.size() * axis.values.size());
+    for (const nlohmann::json& partial : out) {
+      for (const nlohmann::json& value : axis.values) {
+        nlohmann::json one = partial;
+        one[axis.name] = value;
+        next.push_back(std::move(one));
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec,
+                                const std::vector<nlohmann::json>& param_sets,
+                                const EngineConfig& config, const costs::CostModel& costs,
+                                const SweepOptions& options) {
+  std::vector<SweepRow> rows(param_sets.size());
+  unsigned threads = options.threads > 0 ? options.threads : std::thread::hardware_concurrency();
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(param_sets.size())));
+  std::atomic<std::size_t> next{0};
+  std::size_t done = 0;
+  std::mutex progress_mutex;
+  // Each worker takes the next unclaimed index and writes only rows[index]: the output order is
+  // the grid order however the runs interleave.
+  auto work = [&] {
+    while (true) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= param_sets.size()) return;
+      rows[i] = run_one(data, spec, param_sets[i], config, costs, options);
+      rows[i].index = i;
+      if (options.progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        options.progress(++done, param_sets.size());
+      }
+    }
+  };
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (std::thread& thread : pool) thread.join();
+  }
+  return rows;
+}
+
+std::vector<std::size_t> rank_rows(const std::vector<SweepRow>& rows, Metric metric) {
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) order[i] = i;
+  auto key = [&](std::size_t i) -> std::optional<double> {
+    if (!rows[i].status.ok()) return std::nullopt;
+    std::optional<double> v = metric_value(rows[i].summary, metric);
+    if (v && !std::isfinite(*v)) return std::nullopt;
+    return v;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    std::optional<double> x = key(a), y = key(b);
+    if (x.has_value() != y.has_value()) return x.has_value();
+    if (!x) return false;
+    return *x > *y;
+  });
+  return order;
+}
+
+std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
+                        Metric metric, std::size_t top) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"rank", "params", std::string(metric_name(metric)), "net_pnl", "return", "cagr",
+                   "max_dd", "sharpe", "trades", "win_rate"});
+  std::size_t shown = 0;
+  for (std::size_t i : order) {
+    if (top > 0 && shown >= top) break;
+    ++shown;
+    const SweepRow& row = rows[i];
+    if (!row.status.ok()) {
+      cells.push_back({std::to_string(shown), varied_text(row.params, rows), "error", "", "", "",
+                       "", "", "", row.status.message()});
+      continue;
+    }
+    const Summary& s = row.summary;
+    std::optional<double> v = metric_value(s, metric);
+    cells.push_back({std::to_string(shown), varied_text(row.params, rows),
+                     v ? fmt::format("{:.4f}", *v) : "-", format_rupees_grouped(s.net_pnl),
+                     format_percent(s.total_return), format_percent(s.cagr),
+                     format_percent(s.max_drawdown), format_ratio(s.sharpe),
+                     std::to_string(s.trades), format_percent(s.win_rate)});
+  }
+  std::vector<std::size_t> widths(cells[0].size(), 0);
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], line[c].size());
+  }
+  std::string out;
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      if (c > 0) out += "  ";
+      if (c == 1 || c + 1 == line.size()) out += fmt::format("{:<{}}", line[c], widths[c]);
+      else out += fmt::format("{:>{}}", line[c], widths[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
+                         Metric metric) {
+  std::string out;
+  std::size_t rank = 0;
+  for (std::size_t i : order) {
+    const SweepRow& row = rows[i];
+    JsonObjectWriter w(out);
+    w.string("type", "sweep_result")
+        .integer("rank", static_cast<std::int64_t>(++rank))
+        .integer("index", static_cast<std::int64_t>(row.index))
+        .raw("params", row.params.dump())
+        .string("metric", metric_name(metric));
+    if (!row.status.ok()) {
+      w.raw("value", "null")
+          .string("error", error_code_name(row.status.code()))
+          .string("message", row.status.message());
+    } else {
+      const Summary& s = row.summary;
+      json_optional(w, "value", metric_value(s, metric));
+      w.rupees("net_pnl", s.net_pnl)
+          .rupees("charges_paid", s.charges_paid)
+          .number("total_return", s.total_return);
+      json_optional(w, "cagr", s.cagr);
+      w.number("max_drawdown", s.max_drawdown);
+      json_optional(w, "sharpe", s.sharpe);
+      json_optional(w, "sortino", s.sortino);
+      json_optional(w, "calmar", s.calmar);
+      w.integer("trades", s.trades);
+      json_optional(w, "win_rate", s.win_rate);
+      json_optional(w, "profit_factor", s.profit_factor);
+      w.number("exposure", s.exposure);
+    }
+    w.finish();
+    out += '\n';
+  }
+  return out;
+}
+
+Result<WalkForwardResult> run_walk_forward(const MarketData& data, const StrategySpec& spec,
+                                           const std::vector<nlohmann::json>& param_sets,
+                                           const EngineConfig& config,
+                                           const costs::CostModel& costs,
+                                           const WalkForwardOptions& walk,
+                                           const SweepOptions& options) {
+  if (walk.in_sample_bars == 0 || walk.out_sample_bars == 0) {
+    return error(ErrorCode::kInvalidArgument,
+                 "walk-forward windows need at least 1 in-sample and 1 out-of-sample bar");
+  }
+  const std::vector<TimestampMs>& times = data.times();
+  if (times.size() < walk.in_sample_bars + 1) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("{} bar times are not enough for a {}-bar in-sample window and an "
+                             "out-of-sample window",
+                             times.size(), walk.in_sample_bars));
+  }
+  if (param_sets.empty()) return error(ErrorCode::kInvalidArgument, "no parameter sets");
+  WalkForwardResult out;
+  BacktestResult& stitched = out.stitched;
+  stitched.config = config;
+  stitched.strategies = {spec};
+  if (stitched.strategies[0].id.empty()) stitched.strategies[0].id = spec.name;
+  stitched.cost_model = costs.name();
+  Paise cash = config.starting_cash;
+  const TimestampMs kEnd = std::numeric_limits<TimestampMs>::max();
+
+  // Total runs for the progress callback: each window's candidates plus its out-of-sample run.
+  std::size_t windows = 0;
+  for (std::size_t s = 0; s + walk.in_sample_bars < times.size(); s += walk.out_sample_bars) {
+    ++windows;
+  }
+  const std::size_t total = windows * (param_sets.size() + 1);
+  std::size_t done_before = 0;
+
+  std::size_t index = 0;
+  for (std::size_t s = 0; s + walk.in_sample_bars < times.size(); s += walk.out_sample_bars) {
+    const std::size_t is_begin = walk.anchored ? 0 : s;
+    const std::size_t oos_begin = s + walk.in_sample_bars;
+    const std::size_t oos_end = std::min(times.size(), oos_begin + walk.out_sample_bars);
+    WalkForwardWindow window;
+    window.index = index++;
+    window.in_sample_from = times[is_begin];
+    window.in_sample_to = times[oos_begin - 1];
+    window.out_sample_from = times[oos_begin];
+    window.out_sample_to = times[oos_end - 1];
+
+    const MarketData in_sample = data.slice(times[is_begin], times[oos_begin]);
+    SweepOptions sweep = options;
+    if (options.progress) {
+      sweep.progress = [&, done_before](std::size_t done, std::size_t) {
+        options.progress(done_before + done, total);
+      };
+    }
+    EngineConfig is_config = config;
+    std::vector<SweepRow> rows = run_sweep(in_sample, spec, param_sets, is_config, costs, sweep);
+    done_before += param_sets.size();
+    std::vector<std::size_t> order = rank_rows(rows, walk.metric);
+    for (const SweepRow& row : rows) {
+      if (row.status.ok()) ++window.candidates_ok;
+    }
+    const SweepRow& best = rows[order.front()];
+    if (!best.status.ok()) {
+      window.status = best.status;
+      out.windows.push_back(std::move(window));
+      continue;
+    }
+    window.best_params = best.params;
+    window.in_sample_value = metric_value(best.summary, walk.metric);
+
+    // Out of sample: warmed up on the in-sample bars, trading from the first out-of-sample bar.
+    const MarketData segment =
+        data.slice(times[is_begin], oos_end < times.size() ? times[oos_end] : kEnd);
+    EngineConfig oos = config;
+    oos.starting_cash = cash;
+    oos.trade_from = times[oos_begin];
+    oos.close_at_end = true;
+    StrategySpec chosen = spec;
+    chosen.params = best.params;
+    std::unique_ptr<SignalGate> gate =
+        options.gate ? options.gate() : std::unique_ptr<SignalGate>(new ApproveAll());
+    Result<BacktestResult> run = run_backtest(segment, {chosen}, oos, costs, *gate);
+    ++done_before;
+    if (options.progress) options.progress(done_before, total);
+    if (!run.ok()) {
+      window.status = run.status();
+      out.windows.push_back(std::move(window));
+      continue;
+    }
+    window.out_sample = summarize(*run, options.risk_free_rate);
+    cash = run->final_equity;
+    // Chain the segment into the stitched result.
+    const std::int64_t signal_offset = static_cast<std::int64_t>(stitched.signals.size());
+    for (SignalRecord& r : run->signals) stitched.signals.push_back(std::move(r));
+    for (FillRecord& f : run->fills) {
+      if (f.signal_index >= 0) f.signal_index += signal_offset;
+      stitched.fills.push_back(std::move(f));
+    }
+    for (TradeRecord& t : run->trades) stitched.trades.push_back(std::move(t));
+    for (const EquityPoint& p : run->equity) stitched.equity.push_back(p);
+    stitched.bars += run->trading_bars;
+    stitched.trading_bars += run->trading_bars;
+    stitched.traded_value += run->traded_value;
+    stitched.charges.brokerage += run->charges.brokerage;
+    stitched.charges.stt += run->charges.stt;
+    stitched.charges.exchange += run->charges.exchange;
+    stitched.charges.sebi += run->charges.sebi;
+    stitched.charges.stamp += run->charges.stamp;
+    stitched.charges.gst += run->charges.gst;
+    stitched.charges.dp += run->charges.dp;
+    stitched.fill_count += run->fill_count;
+    stitched.signal_count += run->signal_count;
+    stitched.denied_count += run->denied_count;
+    stitched.gate_name = run->gate_name;
+    out.windows.push_back(std::move(window));
+  }
+  stitched.final_cash = cash;
+  stitched.final_equity = cash;
+  if (!stitched.equity.empty()) {
+    stitched.first_ts = stitched.equity.front().ts;
+    stitched.last_ts = stitched.equity.back().ts;
+  }
+  out.summary = summarize(stitched, options.risk_free_rate);
+  return out;
+}
+
+std::string walk_forward_table(const WalkForwardResult& result, Metric metric) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"window", "in-sample", "out-of-sample", "best params",
+                   "in " + std::string(metric_name(metric)), "out net_pnl", "out return", "trades"});
+  for (const WalkForwardWindow& w : result.windows) {
+    const std::string is = format_date(ist_date(w.in_sample_from)) + ".." +
+                           format_date(ist_date(w.in_sample_to));
+    const std::string oos = format_date(ist_date(w.out_sample_from)) + ".." +
+                            format_date(ist_date(w.out_sample_to));
+    if (!w.status.ok()) {
+      cells.push_back({std::to_string(w.index), is, oos, "error: " + w.status.message(), "", "",
+                       "", ""});
+      continue;
+    }
+    cells.push_back({std::to_string(w.index), is, oos, params_text(w.best_params),
+                     w.in_sample_value ? fmt::format("{:.4f}", *w.in_sample_value) : "-",
+                     format_rupees_grouped(w.out_sample.net_pnl),
+                     format_percent(w.out_sample.total_return),
+                     std::to_string(w.out_sample.trades)});
+  }
+  std::vector<std::size_t> widths(cells[0].size(), 0);
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], line[c].size());
+  }
+  std::string out;
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      if (c > 0) out += "  ";
+      out += fmt::format("{:<{}}", line[c], widths[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+  }
+  const Summary& s = result.summary;
+  out += fmt::format(
+      "\nStitched out-of-sample: {} .. {}, net P&L {}, return {}, CAGR {}, max drawdown {}, "
+      "Sharpe {}, {} trades\n",
+      s.first_date, s.last_date, format_rupees_grouped(s.net_pnl), format_percent(s.total_return),
+      format_percent(s.cagr), format_percent(s.max_drawdown), format_ratio(s.sharpe), s.trades);
+  return out;
+}
+
+std::string walk_forward_ndjson(const WalkForwardResult& result, Metric metric) {
+  std::string out;
+  for (const WalkForwardWindow& win : result.windows) {
+    JsonObjectWriter w(out);
+    w.string("type", "walk_forward_window")
+        .integer("window", static_cast<std::int64_t>(win.index))
+        .timestamp("in_sample_from", win.in_sample_from)
+        .timestamp("in_sample_to", win.in_sample_to)
+        .timestamp("out_sample_from", win.out_sample_from)
+        .timestamp("out_sample_to", win.out_sample_to)
+        .string("metric", metric_name(metric))
+        .integer("candidates_ok", static_cast<std::int64_t>(win.candidates_ok));
+    if (!win.status.ok()) {
+      w.raw("best_params", "null")
+          .string("error", error_code_name(win.status.code()))
+          .string("message", win.status.message());
+    } else {
+      w.raw("best_params", win.best_params.dump());
+      json_optional(w, "in_sample_value", win.in_sample_value);
+      w.rupees("out_sample_net_pnl", win.out_sample.net_pnl)
+          .number("out_sample_return", win.out_sample.total_return)
+          .integer("out_sample_trades", win.out_sample.trades)
+          .rupees("out_sample_final_equity", win.out_sample.final_equity);
+    }
+    w.finish();
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace sm::backtest

@@ -1,0 +1,114 @@
+// Research on top of the engine: parameter grid sweeps run in parallel, and walk-forward analysis
+// (rolling in-sample optimisation, out-of-sample evaluation, stitched out-of-sample equity).
+// Results come back in a fixed order whatever the number of threads: row i is parameter set i.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backtest/engine.h"
+#include "backtest/metrics.h"
+
+namespace sm::backtest {
+
+// One parameter's values in a grid.
+struct ParamAxis {
+  std::string name;
+  std::vector<nlohmann::json> values;
+};
+
+// Parses "name=v1,v2,v3" (each value a JSON number or a bare word taken as a string) or
+// "name=start:stop:step" (an inclusive numeric range, step > 0; integers when all three are).
+// Fails with kInvalidArgument naming the text; a range of more than 100,000 values is refused.
+Result<ParamAxis> parse_axis(std::string_view text);
+
+// Every combination of the axes over base (an object of fixed parameters, or null), the first
+// axis varying slowest. No axes: just base.
+std::vector<nlohmann::json> expand_grid(const nlohmann::json& base,
+                                        const std::vector<ParamAxis>& axes);
+
+using GateFactory = std::function<std::unique_ptr<SignalGate>()>;
+
+struct SweepOptions {
+  unsigned threads = 0;        // 0: std::thread::hardware_concurrency()
+  double risk_free_rate = 0;
+  GateFactory gate;            // one gate per run; empty: ApproveAll
+  // Called after each run (from worker threads, one call at a time) with runs done and total.
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+struct SweepRow {
+  std::size_t index = 0;
+  nlohmann::json params;
+  Status status;  // a failed run (e.g. slow <= fast) keeps its error here and ranks last
+  Summary summary;
+};
+
+// Runs spec with each parameter set (replacing spec.params). Details are not recorded
+// (EngineConfig::record_details is forced off); trades and equity feed the metrics.
+std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec,
+                                const std::vector<nlohmann::json>& param_sets,
+                                const EngineConfig& config, const costs::CostModel& costs,
+                                const SweepOptions& options);
+
+// Row positions ordered best first by metric: failed runs and undefined values last; ties keep
+// the grid order.
+std::vector<std::size_t> rank_rows(const std::vector<SweepRow>& rows, Metric metric);
+
+// A table for people: rank, parameters, and the main metrics, top rows first (top = 0: all).
+std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
+                        Metric metric, std::size_t top);
+// One "sweep_result" line per row in ranked order.
+std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
+                         Metric metric);
+
+struct WalkForwardOptions {
+  std::size_t in_sample_bars = 504;    // bar times per in-sample window (about 2 years of days)
+  std::size_t out_sample_bars = 126;   // bar times per out-of-sample window (about 6 months)
+  bool anchored = false;               // in-sample windows all start at the first bar
+  Metric metric = Metric::kSharpe;
+};
+
+struct WalkForwardWindow {
+  std::size_t index = 0;
+  TimestampMs in_sample_from = 0;   // first bar time
+  TimestampMs in_sample_to = 0;     // last bar time
+  TimestampMs out_sample_from = 0;
+  TimestampMs out_sample_to = 0;
+  nlohmann::json best_params;        // null when no candidate ran
+  std::optional<double> in_sample_value;
+  std::size_t candidates_ok = 0;
+  Summary out_sample;
+  Status status;
+};
+
+struct WalkForwardResult {
+  std::vector<WalkForwardWindow> windows;
+  BacktestResult stitched;  // every out-of-sample segment, chained
+  Summary summary;          // of the stitched result
+};
+
+// Rolls windows over data.times(): in-sample [s, s + in), out-of-sample [s + in, s + in + out),
+// s advancing by out (anchored: in-sample always from the first bar). In each window every
+// parameter set runs on the in-sample bars, the best by options.metric (ties: grid order) then
+// runs on the out-of-sample bars, warmed up on the in-sample bars, starting flat with the
+// previous segment's ending equity as cash, and closing what is open at the segment's last close.
+// Fails with kInvalidArgument when the windows are 0 bars or the data is shorter than one
+// in-sample plus one out-of-sample window.
+Result<WalkForwardResult> run_walk_forward(const MarketData& data, const StrategySpec& spec,
+                                           const std::vector<nlohmann::json>& param_sets,
+                                           const EngineConfig& config,
+                                           const costs::CostModel& costs,
+                                           const WalkForwardOptions& walk,
+                                           const SweepOptions& options);
+
+std::string walk_forward_table(const WalkForwardResult& result, Metric metric);
+std::string walk_forward_ndjson(const WalkForwardResult& result, Metric metric);
+
+}  // namespace sm::backtest

@@ -1,0 +1,49 @@
+// Loading bars for research: CSV files through lib/ingest's reader (which sorts, removes duplicate
+// dates and reports bad rows) or the database, then the data-quality checks and, when asked, the
+// corporate-action adjustment (lib/backtest). Every problem found is logged as one JSON warning
+// line on stderr (event bad_row or data_quality) and counted; nothing is dropped or changed
+// silently. docs/BACKTEST.md, "Data quality", lists the rules.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backtest/corporate_actions.h"
+#include "backtest/data_quality.h"
+#include "backtest/market_data.h"
+#include "core/log.h"
+#include "core/status.h"
+
+namespace sm::research {
+
+struct DataSource {
+  std::vector<std::string> files;    // CSV files; when empty, the database at db_path
+  std::string db_path;
+  std::vector<std::string> symbols;  // database: these symbols (empty: all); CSV: the symbol of a
+                                     // file without a symbol column (at most one)
+  std::string timeframe;             // database: default 1d; CSV: default detected
+  std::string from;                  // first date or time (IST unless zoned); empty: no bound
+  std::string to;                    // last date (inclusive) or end time (exclusive)
+  std::string corporate_actions;     // a corporate-actions file (see backtest/corporate_actions.h)
+  bool adjust = false;               // back-adjust prices for the listed actions
+  double drop_fraction = 0.2;        // fall that counts as a suspected corporate action
+};
+
+struct LoadedData {
+  backtest::MarketData data;
+  std::vector<std::string> inputs;                  // as given ("db:PATH" for the database)
+  std::map<std::string, std::int64_t> issue_counts; // problem kind -> count
+  std::vector<backtest::QualityIssue> quality;      // the data-quality findings, in order
+  std::int64_t corporate_actions_applied = 0;       // actions that adjusted at least one bar
+  std::int64_t bars = 0;
+};
+
+// Fails with kNotFound / kIoError (a file or the database cannot be read), kParseError (a CSV file
+// or the corporate-actions file cannot be understood), kInvalidArgument (a bad timeframe, range or
+// symbol, two inputs with the same symbol, --adjust without a corporate-actions file) or
+// kUnavailable (no bars at all in the range).
+Result<LoadedData> load_data(const DataSource& source, const Logger& log);
+
+}  // namespace sm::research
