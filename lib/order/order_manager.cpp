@@ -1,0 +1,658 @@
+#include "order/order_manager.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "broker/types.h"
+#include "order/reconcile.h"
+#include "order/state_machine.h"
+#include "store/ops_records.h"
+
+namespace sm::order {
+namespace {
+
+using nlohmann::json;
+
+json error_json(const broker::BrokerError& e) {
+  json j = {{"code", error_code_name(e.code)}, {"message", e.message}, {"attempts", e.attempts}};
+  if (!e.error_type.empty()) j["error_type"] = e.error_type;
+  if (e.http_status > 0) j["http_status"] = e.http_status;
+  if (e.outcome_unknown) j["outcome_unknown"] = true;
+  return j;
+}
+
+broker::OrderRequest request_for(const OrderIntent& intent, const std::string& variety) {
+  broker::OrderRequest r;
+  r.variety = variety;
+  r.exchange = intent.exchange;
+  r.tradingsymbol = intent.symbol;
+  r.side = intent.side;
+  r.order_type = intent.order_type;
+  r.product = intent.product;
+  r.quantity = intent.qty;
+  if (intent.order_type == OrderType::kLimit || intent.order_type == OrderType::kStopLoss) r.price = intent.price;
+  if (intent.order_type == OrderType::kStopLoss || intent.order_type == OrderType::kStopLossMarket) {
+    r.trigger_price = intent.trigger_price;
+  }
+  r.tag = intent.client_order_id;
+  return r;
+}
+
+TimestampMs state_time(const broker::Order& o, TimestampMs fallback) {
+  if (o.exchange_update_timestamp > 0) return o.exchange_update_timestamp;
+  if (o.exchange_timestamp > 0) return o.exchange_timestamp;
+  if (o.order_timestamp > 0) return o.order_timestamp;
+  return fallback;
+}
+
+OrderUpdate update_from(const store::OrderRecord& ours, const broker::Order& o, TimestampMs fallback) {
+  OrderUpdate u;
+  u.ts = state_time(o, fallback);
+  u.client_order_id = ours.intent.client_order_id;
+  u.broker_order_id = o.order_id;
+  u.symbol = ours.intent.symbol;
+  u.side = ours.intent.side;
+  u.status = o.status;
+  u.qty = o.quantity > 0 ? o.quantity : ours.intent.qty;
+  u.filled_qty = o.filled_quantity;
+  u.pending_qty = o.pending_quantity;
+  u.average_price = o.average_price;
+  u.status_message = o.status_message;
+  return u;
+}
+
+// An error with an HTTP status came from the broker (it is up); 429 included. Transport failures
+// and 5xx mean we cannot trade through it right now.
+bool broker_answered(const broker::BrokerError& e) {
+  return e.http_status > 0 && e.http_status < 500;
+}
+
+bool transport_failure(const broker::BrokerError& e) {
+  return (e.http_status == 0 || e.http_status >= 500) &&
+         (e.code == ErrorCode::kNetworkError || e.code == ErrorCode::kTimeout ||
+          e.code == ErrorCode::kUnavailable);
+}
+
+}  // namespace
+
+std::string_view broker_health_name(BrokerHealth health) {
+  switch (health) {
+    case BrokerHealth::kUnknown:
+      return "unknown";
+    case BrokerHealth::kConnected:
+      return "connected";
+    case BrokerHealth::kDisconnected:
+      return "disconnected";
+    case BrokerHealth::kAuthExpired:
+      return "auth_expired";
+  }
+  return "unknown";
+}
+
+OrderManager::OrderManager(store::Database& db, broker::Broker& broker, const time::Clock& clock,
+                           ManagerOptions options, EmitFn emit, const Logger& log)
+    : db_(db), broker_(broker), clock_(clock), options_(std::move(options)), emit_(std::move(emit)), log_(log) {}
+
+void OrderManager::note_broker(const broker::BrokerError* e) {
+  const TimestampMs now = clock_.now_ms();
+  if (e == nullptr || broker_answered(*e)) {
+    last_contact_ms_ = now;
+    down_since_ms_ = 0;
+    if (e != nullptr && e->code == ErrorCode::kAuthError) {
+      health_ = BrokerHealth::kAuthExpired;
+    } else if (!auth_blocked_) {
+      if (health_ == BrokerHealth::kDisconnected) log_.info("broker_reconnected");
+      health_ = BrokerHealth::kConnected;
+    }
+  } else if (e->code == ErrorCode::kAuthError) {
+    // The local expiry check (the token died at 06:00 IST) answers without sending anything.
+    health_ = BrokerHealth::kAuthExpired;
+  } else if (transport_failure(*e)) {
+    if (down_since_ms_ == 0) down_since_ms_ = now;
+    if (health_ != BrokerHealth::kDisconnected && health_ != BrokerHealth::kAuthExpired) {
+      log_.warn("broker_disconnected", {{"error", error_json(*e)}});
+      health_ = BrokerHealth::kDisconnected;
+    }
+  }
+  if (e != nullptr) ++counters_.broker_errors;
+  if (e != nullptr && e->code == ErrorCode::kAuthError && !auth_blocked_) {
+    auth_blocked_ = true;
+    health_ = BrokerHealth::kAuthExpired;
+    log_.error("token_invalid", {{"error", error_json(*e)}});
+    raise_alert(Severity::kCritical, "broker_token_expired",
+                "Kite rejected the access token: placing is stopped until `sm-order login` stores a new one (" +
+                    e->message + ")",
+                "broker_token_expired");
+  }
+}
+
+void OrderManager::raise_alert(Severity severity, std::string event_name, std::string text, std::string dedup_key) {
+  Alert a;
+  a.ts = clock_.now_ms();
+  a.severity = severity;
+  a.component = options_.component;
+  a.event = std::move(event_name);
+  a.text = std::move(text);
+  a.dedup_key = std::move(dedup_key);
+  Result<bool> recorded = store::record_alert(db_, a);
+  if (!recorded.ok()) log_.error_status("alert_not_recorded", recorded.status());
+  emit_(a);
+}
+
+Status OrderManager::event(const std::string& client_order_id, std::string_view name, std::string_view status,
+                           const json& detail) {
+  return store::append_order_event(
+      db_, {client_order_id, clock_.now_ms(), std::string(name), std::string(status), detail.dump()});
+}
+
+bool OrderManager::can_place() const {
+  return recovered_ && !auth_blocked_ && in_doubt_.empty() && clock_.now_ms() >= retry_at_ms_;
+}
+
+void OrderManager::token_renewed() {
+  if (auth_blocked_) log_.info("token_renewed", {{"queued", queue_.size()}});
+  auth_blocked_ = false;
+  health_ = BrokerHealth::kUnknown;
+  retry_at_ms_ = 0;
+  next_poll_ms_ = 0;
+  next_lookup_ms_ = 0;
+}
+
+Result<bool> OrderManager::recover() {
+  const TimestampMs now = clock_.now_ms();
+  Result<Snapshot> snapshot = take_snapshot(db_, broker_, now);
+  if (!snapshot.ok()) {
+    const ErrorCode code = snapshot.status().code();
+    if (code == ErrorCode::kDatabaseError || code == ErrorCode::kInternal) return snapshot.status();
+    broker::BrokerError e;
+    e.code = code;
+    e.message = snapshot.status().message();
+    note_broker(&e);
+    log_.warn("reconcile_unavailable", {{"message", snapshot.status().message()}});
+    return false;
+  }
+  note_broker(nullptr);
+  const std::vector<Difference> differences = compare(*snapshot);
+  for (const Difference& d : differences) {
+    log_.log(d.drift ? LogLevel::kWarning : LogLevel::kInfo, "reconcile_difference",
+             json::parse(difference_to_json(d, now)));
+  }
+  const int drift = count_drift(differences);
+  if (drift > 0) {
+    raise_alert(Severity::kCritical, "reconcile_drift",
+                fmt::format("{} difference{} between the database and the broker that sm-order cannot settle; "
+                            "run sm-reconcile (--apply adopts the broker's state)",
+                            drift, drift == 1 ? "" : "s"),
+                "reconcile_drift");
+    if (!options_.allow_drift) {
+      return error(ErrorCode::kConflict,
+                   fmt::format("reconciliation found {} unresolved difference{}", drift, drift == 1 ? "" : "s"));
+    }
+  }
+
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
+  if (!open.ok()) return open.status();
+  queue_.clear();
+  in_doubt_.clear();
+  for (const store::OrderRecord& o : *open) {
+    if (!o.broker_order_id.empty()) continue;
+    Result<std::vector<store::OrderEvent>> events = store::order_events(db_, o.intent.client_order_id);
+    if (!events.ok()) return events.status();
+    // The window runs from the last request that may have reached the broker.
+    TimestampMs deadline = now;
+    for (const store::OrderEvent& e : *events) {
+      if (e.event == "submit_requested" || e.event == "submit_unknown") {
+        deadline = std::max(now, e.ts + options_.in_doubt_ms);
+      } else if (e.event == "submit_failed" || e.event == "resolved") {
+        deadline = now;
+      }
+    }
+    queue_.push_back(o.intent.client_order_id);
+    in_doubt_[o.intent.client_order_id] = deadline;
+  }
+  recovered_ = true;
+  next_poll_ms_ = 0;
+  next_lookup_ms_ = 0;
+  log_.info("recovered", {{"differences", differences.size()},
+                          {"drift", drift},
+                          {"to_resolve", in_doubt_.size()},
+                          {"open_orders", open->size()}});
+  if (!in_doubt_.empty()) SM_RETURN_IF_ERROR(resolve_in_doubt());
+  SM_RETURN_IF_ERROR(poll_open());
+  return true;
+}
+
+Status OrderManager::submit(const OrderIntent& intent) {
+  ++counters_.intents;
+  const bool placeable = broker::validate_tag(intent.client_order_id).ok();
+  const bool place_now = placeable && can_place() && queue_.empty();
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  Result<bool> recorded = store::upsert_order_intent(db_, intent);
+  if (!recorded.ok()) {
+    tx->rollback();
+    if (recorded.status().code() == ErrorCode::kConflict || recorded.status().code() == ErrorCode::kInvalidArgument) {
+      log_.error_status("intent_refused", recorded.status(), {{"client_order_id", intent.client_order_id}});
+      raise_alert(Severity::kWarning, "intent_refused",
+                  fmt::format("intent {} refused: {}", intent.client_order_id, recorded.status().message()),
+                  "intent_refused:" + intent.client_order_id);
+      return Status();
+    }
+    return recorded.status();
+  }
+  if (!*recorded) {
+    // A repeat (a restarted upstream re-sending its output): already recorded and handled or queued.
+    log_.debug("intent_repeated", {{"client_order_id", intent.client_order_id}});
+    return tx->commit();
+  }
+  if (place_now) {
+    SM_RETURN_IF_ERROR(event(intent.client_order_id, "submit_requested", kStatusPending, {{"attempt", 1}}));
+  }
+  SM_RETURN_IF_ERROR(tx->commit());
+  Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, intent.client_order_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return error(ErrorCode::kInternal, "intent vanished after recording");
+  if (!placeable) {
+    return reject_locally(**stored, broker::validate_tag(intent.client_order_id).message() +
+                                        " (the client order id is sent as the Kite tag)");
+  }
+  if (place_now) return place(**stored);
+  queue_.push_back(intent.client_order_id);
+  log_.info("intent_queued", {{"client_order_id", intent.client_order_id},
+                              {"reason", auth_blocked_        ? "token expired"
+                                         : !in_doubt_.empty() ? "an earlier placement is in doubt"
+                                         : !queue_.empty() && queue_.size() > 1 ? "earlier intents queued"
+                                                                                 : "broker unreachable"}});
+  return Status();
+}
+
+Status OrderManager::place_front() {
+  while (!queue_.empty() && can_place()) {
+    Result<std::optional<store::OrderRecord>> found = store::find_order(db_, queue_.front());
+    if (!found.ok()) return found.status();
+    if (!found->has_value() || !(*found)->broker_order_id.empty() ||
+        store::is_terminal_order_status((*found)->status)) {
+      queue_.pop_front();
+      continue;
+    }
+    Result<std::vector<store::OrderEvent>> events = store::order_events(db_, queue_.front());
+    if (!events.ok()) return events.status();
+    const auto attempts = std::count_if(events->begin(), events->end(),
+                                        [](const store::OrderEvent& e) { return e.event == "submit_requested"; });
+    SM_RETURN_IF_ERROR(event(queue_.front(), "submit_requested", kStatusPending, {{"attempt", attempts + 1}}));
+    const store::OrderRecord order = **found;
+    queue_.pop_front();
+    SM_RETURN_IF_ERROR(place(order));
+  }
+  return Status();
+}
+
+Status OrderManager::place(const store::OrderRecord& order) {
+  const std::string& id = order.intent.client_order_id;
+  const TimestampMs sent_ms = clock_.now_ms();
+  broker::BrokerResult<std::string> placed = broker_.place_order(request_for(order.intent, options_.variety));
+  if (placed.ok()) {
+    note_broker(nullptr);
+    ++counters_.placed;
+    SM_RETURN_IF_ERROR(link(order, *placed, "placed", {{"broker_order_id", *placed}}));
+    Result<std::optional<store::OrderRecord>> linked = store::find_order(db_, id);
+    if (!linked.ok()) return linked.status();
+    return linked->has_value() ? follow(**linked) : Status();
+  }
+  const broker::BrokerError& e = placed.error();
+  note_broker(&e);
+  if (e.outcome_unknown) {
+    log_.warn("placement_in_doubt", {{"client_order_id", id}, {"error", error_json(e)}});
+    SM_RETURN_IF_ERROR(event(id, "submit_unknown", kStatusPending, {{"error", error_json(e)}}));
+    queue_.push_front(id);
+    in_doubt_[id] = sent_ms + options_.in_doubt_ms;
+    next_lookup_ms_ = 0;
+    return resolve_in_doubt();
+  }
+  const bool retry_later = e.code == ErrorCode::kAuthError || e.code == ErrorCode::kNetworkError ||
+                           e.code == ErrorCode::kTimeout || e.code == ErrorCode::kRateLimited ||
+                           e.code == ErrorCode::kUnavailable;
+  SM_RETURN_IF_ERROR(event(id, "submit_failed", kStatusPending, {{"error", error_json(e)}, {"will_retry", retry_later}}));
+  if (retry_later) {
+    // Nothing was placed (the request never arrived, or was refused unread): keep it first in line.
+    queue_.push_front(id);
+    if (e.code != ErrorCode::kAuthError) retry_at_ms_ = clock_.now_ms() + options_.retry_after_ms;
+    log_.warn("placement_postponed", {{"client_order_id", id}, {"error", error_json(e)}});
+    return Status();
+  }
+  // The broker refused the order itself (Input/Order/Margin/Holding/Permission exception, or our
+  // own check): retrying cannot change the answer.
+  return reject_locally(order, e.status().message());
+}
+
+Status OrderManager::reject_locally(const store::OrderRecord& order, const std::string& message) {
+  OrderUpdate u;
+  u.ts = clock_.now_ms();
+  u.client_order_id = order.intent.client_order_id;
+  u.symbol = order.intent.symbol;
+  u.side = order.intent.side;
+  u.status = broker::kStatusRejected;
+  u.qty = order.intent.qty;
+  u.pending_qty = 0;
+  u.status_message = message;
+  Result<bool> applied = store::apply_order_update(db_, u);
+  if (!applied.ok()) return applied.status();
+  ++counters_.rejected;
+  log_.warn("order_rejected", {{"client_order_id", u.client_order_id}, {"message", message}});
+  emit_(u);
+  raise_alert(Severity::kWarning, "order_rejected",
+              fmt::format("{} {} {} ({}) rejected: {}", side_name(order.intent.side), order.intent.qty,
+                          order.intent.symbol, order.intent.client_order_id, message),
+              "order_rejected:" + order.intent.client_order_id);
+  return Status();
+}
+
+Status OrderManager::link(const store::OrderRecord& order, const std::string& broker_order_id, std::string_view name,
+                          const json& detail) {
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  OrderUpdate u;
+  u.ts = clock_.now_ms();
+  u.client_order_id = order.intent.client_order_id;
+  u.broker_order_id = broker_order_id;
+  u.symbol = order.intent.symbol;
+  u.side = order.intent.side;
+  u.qty = order.intent.qty;
+  u.filled_qty = order.filled_qty;
+  u.average_price = order.average_price;
+  u.status_message = order.status_message;
+  Result<bool> applied = store::apply_order_update(db_, u);  // empty status: stays PENDING
+  if (!applied.ok()) return applied.status();
+  SM_RETURN_IF_ERROR(event(order.intent.client_order_id, name, order.status, detail));
+  return tx->commit();
+}
+
+Status OrderManager::resolve_in_doubt() {
+  if (in_doubt_.empty() || clock_.now_ms() < next_lookup_ms_) return Status();
+  next_lookup_ms_ = clock_.now_ms() + options_.lookup_interval_ms;
+  broker::BrokerResult<std::vector<broker::Order>> book = broker_.orders();
+  if (!book.ok()) {
+    note_broker(&book.error());
+    log_.warn("lookup_failed", {{"in_doubt", in_doubt_.size()}, {"error", error_json(book.error())}});
+    return Status();
+  }
+  note_broker(nullptr);
+  // The first order placed with a tag is the one that counts (broker::find_order_by_tag's rule).
+  std::unordered_map<std::string, const broker::Order*> by_tag;
+  for (const broker::Order& o : *book) {
+    if (o.tag.empty()) continue;
+    auto [it, fresh] = by_tag.emplace(o.tag, &o);
+    if (!fresh && o.order_timestamp < it->second->order_timestamp) it->second = &o;
+  }
+  const TimestampMs now = clock_.now_ms();
+  for (auto it = in_doubt_.begin(); it != in_doubt_.end();) {
+    const std::string id = it->first;
+    Result<std::optional<store::OrderRecord>> ours = store::find_order(db_, id);
+    if (!ours.ok()) return ours.status();
+    if (!ours->has_value() || !(*ours)->broker_order_id.empty()) {
+      it = in_doubt_.erase(it);
+      continue;
+    }
+    auto found = by_tag.find(id);
+    if (found != by_tag.end()) {
+      ++counters_.resolved_found;
+      log_.info("in_doubt_resolved", {{"client_order_id", id}, {"found", true},
+                                      {"broker_order_id", found->second->order_id}});
+      SM_RETURN_IF_ERROR(link(**ours, found->second->order_id, "resolved",
+                              {{"found", true}, {"broker_order_id", found->second->order_id}}));
+      queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
+      it = in_doubt_.erase(it);
+      next_poll_ms_ = 0;
+      continue;
+    }
+    if (now >= it->second) {
+      ++counters_.resolved_not_found;
+      log_.info("in_doubt_resolved", {{"client_order_id", id}, {"found", false}});
+      SM_RETURN_IF_ERROR(event(id, "resolved", kStatusPending, {{"found", false}}));
+      it = in_doubt_.erase(it);  // stays queued: placed again once nothing else is in doubt
+      continue;
+    }
+    ++it;
+  }
+  return Status();
+}
+
+Status OrderManager::poll_open() {
+  next_poll_ms_ = clock_.now_ms() + options_.poll_interval_ms;
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
+  if (!open.ok()) return open.status();
+  open_count_ = open->size();
+  std::vector<const store::OrderRecord*> placed;
+  for (const store::OrderRecord& o : *open) {
+    if (!o.broker_order_id.empty()) placed.push_back(&o);
+  }
+  if (placed.empty()) return Status();
+  // With several open orders one book request tells which changed; only those need their history.
+  std::unordered_map<std::string, broker::Order> book;
+  if (placed.size() > 1) {
+    broker::BrokerResult<std::vector<broker::Order>> fetched = broker_.orders();
+    if (!fetched.ok()) {
+      note_broker(&fetched.error());
+      return Status();
+    }
+    note_broker(nullptr);
+    for (broker::Order& o : fetched.value()) book.emplace(o.order_id, std::move(o));
+  }
+  for (const store::OrderRecord* o : placed) {
+    if (placed.size() > 1) {
+      auto it = book.find(o->broker_order_id);
+      if (it != book.end() && it->second.status == o->status && it->second.filled_quantity == o->filled_qty) {
+        continue;
+      }
+    }
+    SM_RETURN_IF_ERROR(follow(*o));
+    if (auth_blocked_) break;
+  }
+  return Status();
+}
+
+Status OrderManager::follow(const store::OrderRecord& order) {
+  broker::BrokerResult<std::vector<broker::Order>> history = broker_.order_history(order.broker_order_id);
+  if (!history.ok()) {
+    note_broker(&history.error());
+    log_.warn("history_failed", {{"client_order_id", order.intent.client_order_id},
+                                 {"broker_order_id", order.broker_order_id},
+                                 {"error", error_json(history.error())}});
+    return Status();
+  }
+  note_broker(nullptr);
+  const std::vector<broker::Order>& states = *history;
+  if (states.empty()) return Status();
+
+  // Resume after the last state we already hold (a restart re-reads the whole history).
+  size_t start = 0;
+  if (order.status != kStatusPending) {
+    start = states.size() - 1;
+    for (size_t i = states.size(); i-- > 0;) {
+      if (states[i].status == order.status && states[i].filled_quantity == order.filled_qty) {
+        start = i + 1;
+        break;
+      }
+    }
+  }
+
+  // Fills first: an order state is stored only once every fill it reports is stored.
+  Quantity recorded_fills = order.filled_qty;
+  std::vector<Fill> new_fills;  // written to stdout next to the state that reports them
+  if (states.back().filled_quantity > order.filled_qty) {
+    broker::BrokerResult<std::vector<broker::Trade>> trades = broker_.order_trades(order.broker_order_id);
+    if (!trades.ok()) {
+      note_broker(&trades.error());
+      return Status();
+    }
+    recorded_fills = 0;
+    for (const broker::Trade& t : *trades) {
+      Fill f;
+      f.ts = t.fill_timestamp > 0 ? t.fill_timestamp : t.exchange_timestamp > 0 ? t.exchange_timestamp : clock_.now_ms();
+      f.client_order_id = order.intent.client_order_id;
+      f.broker_order_id = order.broker_order_id;
+      f.trade_id = t.trade_id;
+      f.strategy = order.intent.strategy;
+      f.symbol = order.intent.symbol;
+      f.side = order.intent.side;
+      f.qty = t.quantity;
+      f.price = t.average_price;
+      Result<store::FillOutcome> outcome = store::insert_fill(db_, f);
+      if (!outcome.ok()) {
+        if (outcome.status().code() == ErrorCode::kDatabaseError) return outcome.status();
+        log_.error_status("fill_refused", outcome.status(), {{"trade_id", t.trade_id}});
+        continue;
+      }
+      recorded_fills += t.quantity;
+      if (outcome->inserted) {
+        ++counters_.fills;
+        new_fills.push_back(f);
+      }
+    }
+  }
+
+  std::string status = order.status;
+  Quantity filled = order.filled_qty;
+  for (size_t i = start; i < states.size(); ++i) {
+    const broker::Order& s = states[i];
+    if (s.filled_quantity > recorded_fills) break;  // the broker's trades lag its order state
+    Status legal = check_transition(status, filled, s.status, s.filled_quantity);
+    if (!legal.ok()) {
+      const std::string key = fmt::format("{}|{}|{}", order.intent.client_order_id, s.status, s.filled_quantity);
+      if (reported_illegal_.insert(key).second) {
+        ++counters_.illegal_transitions;
+        log_.error("illegal_transition", {{"client_order_id", order.intent.client_order_id},
+                                          {"broker_order_id", order.broker_order_id},
+                                          {"message", legal.message()}});
+        SM_RETURN_IF_ERROR(event(order.intent.client_order_id, "illegal_transition", status,
+                                 {{"from", status}, {"to", s.status}, {"from_filled", filled},
+                                  {"to_filled", s.filled_quantity}, {"reason", legal.message()}}));
+        raise_alert(Severity::kWarning, "illegal_transition",
+                    fmt::format("order {} ({}): broker reported {}; ignored", order.intent.client_order_id,
+                                order.broker_order_id, legal.message()),
+                    key);
+      }
+      continue;
+    }
+    const OrderUpdate u = update_from(order, s, clock_.now_ms());
+    Result<bool> applied = store::apply_order_update(db_, u);
+    if (!applied.ok()) return applied.status();
+    status = s.status;
+    filled = s.filled_quantity;
+    if (*applied) {
+      if (s.filled_quantity > order.filled_qty) {
+        for (const Fill& f : new_fills) emit_(f);
+        new_fills.clear();
+      }
+      emit_(u);
+    }
+    if (s.status == broker::kStatusRejected && *applied) {
+      ++counters_.rejected;
+      raise_alert(Severity::kWarning, "order_rejected",
+                  fmt::format("{} {} {} ({}) rejected by the broker: {}", side_name(order.intent.side),
+                              order.intent.qty, order.intent.symbol, order.intent.client_order_id,
+                              s.status_message.empty() ? s.status_message_raw : s.status_message),
+                  "order_rejected:" + order.intent.client_order_id);
+    }
+  }
+  for (const Fill& f : new_fills) emit_(f);
+  return Status();
+}
+
+Status OrderManager::tick() {
+  if (!recovered_) return Status();
+  SM_RETURN_IF_ERROR(resolve_in_doubt());
+  SM_RETURN_IF_ERROR(place_front());
+  if (clock_.now_ms() >= next_poll_ms_ && !auth_blocked_) SM_RETURN_IF_ERROR(poll_open());
+  const TimestampMs now = clock_.now_ms();
+  if (!auth_blocked_ && now - last_contact_ms_ >= options_.probe_interval_ms && now >= next_probe_ms_) {
+    broker::BrokerResult<broker::Margins> probe = broker_.margins();
+    note_broker(probe.ok() ? nullptr : &probe.error());
+    // While the broker is away, probe every second so the heartbeat shows its return promptly.
+    next_probe_ms_ = clock_.now_ms() + (probe.ok() ? options_.probe_interval_ms : 1000);
+  }
+  return Status();
+}
+
+std::int64_t OrderManager::next_due_ms() const {
+  if (!recovered_) return 1000;
+  const TimestampMs now = clock_.now_ms();
+  TimestampMs due = next_poll_ms_;
+  if (!in_doubt_.empty()) due = std::min(due, next_lookup_ms_);
+  if (!queue_.empty() && !auth_blocked_ && in_doubt_.empty()) due = std::min(due, retry_at_ms_);
+  if (!auth_blocked_) due = std::min(due, std::max(last_contact_ms_ + options_.probe_interval_ms, next_probe_ms_));
+  return std::max<std::int64_t>(0, due - now);
+}
+
+Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {
+  if (!cancel_open || !recovered_) return Status();
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
+  if (!open.ok()) return open.status();
+  int cancelling = 0;
+  for (const store::OrderRecord& o : *open) {
+    const std::string& id = o.intent.client_order_id;
+    if (o.broker_order_id.empty()) {
+      if (in_doubt_.count(id) != 0) continue;  // may exist at the broker: the next start resolves it
+      OrderUpdate u;
+      u.ts = clock_.now_ms();
+      u.client_order_id = id;
+      u.symbol = o.intent.symbol;
+      u.side = o.intent.side;
+      u.status = broker::kStatusCancelled;
+      u.qty = o.intent.qty;
+      u.status_message = "cancelled on exit before it was sent (--cancel-on-exit)";
+      Result<bool> applied = store::apply_order_update(db_, u);
+      if (!applied.ok()) return applied.status();
+      emit_(u);
+      continue;
+    }
+    broker::BrokerResult<std::string> cancelled = broker_.cancel_order(options_.variety, o.broker_order_id);
+    SM_RETURN_IF_ERROR(event(id, "cancel_requested", o.status,
+                             cancelled.ok() ? json{{"broker_order_id", o.broker_order_id}}
+                                            : json{{"broker_order_id", o.broker_order_id},
+                                                   {"error", error_json(cancelled.error())}}));
+    note_broker(cancelled.ok() ? nullptr : &cancelled.error());
+    if (cancelled.ok()) ++cancelling;
+  }
+  queue_.clear();
+  log_.info("cancel_on_exit", {{"cancel_requests", cancelling}});
+  const TimestampMs until = clock_.now_ms() + wait_ms;
+  while (cancelling > 0 && clock_.now_ms() < until) {
+    SM_RETURN_IF_ERROR(poll_open());
+    if (open_count_ == 0) break;
+    ::usleep(100'000);
+  }
+  return Status();
+}
+
+Heartbeat OrderManager::heartbeat(bool stopping) const {
+  const TimestampMs now = clock_.now_ms();
+  Heartbeat h;
+  h.ts = now;
+  h.component = options_.component;
+  h.pid = ::getpid();
+  const bool healthy = health_ == BrokerHealth::kConnected && !auth_blocked_;
+  h.status = stopping ? "stopping" : healthy ? "ok" : "degraded";
+  json detail = {{"broker", broker_health_name(health_)},
+                 {"broker_down_ms", down_since_ms_ > 0 ? now - down_since_ms_ : 0},
+                 {"placing", !auth_blocked_},
+                 {"open_orders", open_count_},
+                 {"queued", queue_.size()},
+                 {"in_doubt", in_doubt_.size()}};
+  if (last_contact_ms_ > 0) detail["broker_last_ok"] = format_utc(last_contact_ms_);
+  h.detail = detail.dump();
+  return h;
+}
+
+Status OrderManager::beat(bool stopping) {
+  const Heartbeat h = heartbeat(stopping);
+  SM_RETURN_IF_ERROR(store::record_heartbeat(db_, h));
+  emit_(h);
+  return Status();
+}
+
+}  // namespace sm::order

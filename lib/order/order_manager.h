@@ -1,0 +1,166 @@
+// sm-order's engine: turns approved order intents into broker orders exactly once and follows them
+// to a final state, keeping every step in the database (docs/ORDERS.md).
+//
+// Crash-only: the database is the state. Start-up after a crash or a clean stop is the same path
+// (recover()), so SIGKILL at any instant loses nothing and never places an order twice:
+//   1. submit() records the intent (synchronous=FULL commit) and a "submit_requested" event BEFORE
+//      the broker is called; the client order id is the Kite tag.
+//   2. A placement that fails with an unknown outcome (timeout after sending, dropped connection,
+//      5xx) is never re-sent: the order is "in doubt" and nothing else is placed until a lookup of
+//      its tag in the order book finds it, or the in-doubt window (ManagerOptions::in_doubt_ms
+//      after the request was sent: how long a broker may still act on a request) has passed
+//      without it appearing. Only then is it placed again.
+//   3. recover() treats every intent without a broker order id as in doubt (window counted from its
+//      last "submit_requested" event), so a kill between sending and storing the broker id is
+//      resolved the same way.
+//   4. Following an order, fills are stored before the order state that reports them, so an order
+//      is never recorded as COMPLETE with a fill missing.
+// Broker failures are handled here by class (broker/retry.h already retried what is safe to retry):
+// rejections close the order as REJECTED and raise an alert; TokenException stops placing until
+// token_renewed(); transport failures leave intents queued and retry later. Only database failures
+// are returned as errors: without the database nothing can be done safely.
+//
+// Single-threaded: call everything from one thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/broker.h"
+#include "broker/sleeper.h"
+#include "core/log.h"
+#include "core/messages.h"
+#include "core/status.h"
+#include "store/database.h"
+#include "store/trading_records.h"
+#include "time/clock.h"
+
+namespace sm::order {
+
+struct ManagerOptions {
+  std::string component = "sm-order";
+  std::string variety = "regular";
+  // How often open orders are polled (order book, then history and trades of changed orders).
+  std::int64_t poll_interval_ms = 1000;
+  // How long after a placement request was sent the broker may still act on it. A lookup that does
+  // not find the tag before this has passed is not conclusive. Must exceed the HTTP timeout.
+  std::int64_t in_doubt_ms = 10000;
+  // Between tag lookups while an order is in doubt.
+  std::int64_t lookup_interval_ms = 500;
+  // After the broker could not be reached (nothing sent), wait this long before placing again.
+  std::int64_t retry_after_ms = 2000;
+  // Without any broker contact for this long, probe it (GET /user/margins) so the heartbeat's
+  // connectivity stays true.
+  std::int64_t probe_interval_ms = 5000;
+  // Start even when reconciliation finds drift (otherwise recover() fails with kConflict).
+  bool allow_drift = false;
+};
+
+// Where the manager's messages go (order_update, fill, alert): the program writes them as NDJSON.
+using EmitFn = std::function<void(const Message&)>;
+
+enum class BrokerHealth { kUnknown, kConnected, kDisconnected, kAuthExpired };
+std::string_view broker_health_name(BrokerHealth health);  // unknown, connected, disconnected, auth_expired
+
+class OrderManager {
+ public:
+  // Does not own db, broker, clock or log; REQUIRES: they outlive the manager, db is opened with
+  // synchronous=FULL.
+  OrderManager(store::Database& db, broker::Broker& broker, const time::Clock& clock, ManagerOptions options,
+               EmitFn emit, const Logger& log);
+
+  // Start-up: reconciles with the broker, then queues every intent without a broker order id as in
+  // doubt (resolved by tick() through tag lookups) and polls open orders. Returns true when done,
+  // false when the broker could not be read (call again later), kConflict when reconciliation
+  // found drift and allow_drift is off, or a database error.
+  Result<bool> recover();
+  bool recovered() const { return recovered_; }
+
+  // Handles one intent: records it durably, then places it now if placing is allowed (no order in
+  // doubt, no earlier intent queued, token valid), else queues it. A second intent with the same
+  // client_order_id and the same fields does nothing; one with different fields is refused
+  // (logged, alerted) without touching the stored one. Fails only on database errors.
+  Status submit(const OrderIntent& intent);
+
+  // Does whatever is due: resolves orders in doubt, places queued intents, polls open orders,
+  // probes the broker. Call it whenever input is idle and at least every next_due_ms().
+  Status tick();
+  // Milliseconds until tick() next has something to do (0 = now).
+  std::int64_t next_due_ms() const;
+
+  // The access token was replaced: placing may resume.
+  void token_renewed();
+
+  // Clean stop. With cancel_open, asks the broker to cancel every open order (intents never sent
+  // are closed locally as CANCELLED unless in doubt) and follows them for at most wait_ms.
+  Status shutdown(bool cancel_open, std::int64_t wait_ms);
+
+  // The heartbeat now: status ok (broker connected, placing allowed), degraded, or stopping;
+  // detail is a JSON object text (docs/ORDERS.md "Heartbeat"). Records it in the database and
+  // emits it.
+  Status beat(bool stopping = false);
+  Heartbeat heartbeat(bool stopping = false) const;
+
+  BrokerHealth health() const { return health_; }
+  bool placing_blocked() const { return auth_blocked_; }
+  size_t queued() const { return queue_.size(); }
+  size_t in_doubt() const { return in_doubt_.size(); }
+  // Open orders in the database, as of the last poll.
+  size_t open_orders() const { return open_count_; }
+
+  struct Counters {
+    std::int64_t intents = 0;
+    std::int64_t placed = 0;
+    std::int64_t resolved_found = 0;      // in-doubt placements found at the broker
+    std::int64_t resolved_not_found = 0;  // in-doubt placements found absent after the window
+    std::int64_t rejected = 0;
+    std::int64_t fills = 0;
+    std::int64_t illegal_transitions = 0;
+    std::int64_t broker_errors = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  Status place_front();
+  Status place(const store::OrderRecord& order);
+  Status resolve_in_doubt();
+  Status poll_open();
+  Status follow(const store::OrderRecord& order);
+  Status link(const store::OrderRecord& order, const std::string& broker_order_id, std::string_view event,
+              const nlohmann::json& detail);
+  Status reject_locally(const store::OrderRecord& order, const std::string& message);
+  Status event(const std::string& client_order_id, std::string_view name, std::string_view status,
+               const nlohmann::json& detail);
+  void note_broker(const broker::BrokerError* error);
+  void raise_alert(Severity severity, std::string event, std::string text, std::string dedup_key);
+  bool can_place() const;
+
+  store::Database& db_;
+  broker::Broker& broker_;
+  const time::Clock& clock_;
+  ManagerOptions options_;
+  EmitFn emit_;
+  const Logger& log_;
+
+  bool recovered_ = false;
+  bool auth_blocked_ = false;
+  BrokerHealth health_ = BrokerHealth::kUnknown;
+  TimestampMs last_contact_ms_ = 0;  // last time the broker answered
+  TimestampMs down_since_ms_ = 0;    // first failure since the last answer; 0 while connected
+  TimestampMs retry_at_ms_ = 0;      // no placing before this (broker unreachable)
+  TimestampMs next_poll_ms_ = 0;
+  TimestampMs next_lookup_ms_ = 0;
+  TimestampMs next_probe_ms_ = 0;
+  std::deque<std::string> queue_;              // intents without a broker id, oldest first
+  std::map<std::string, TimestampMs> in_doubt_;  // client id -> end of its in-doubt window
+  std::set<std::string> reported_illegal_;     // "id|status|filled" already recorded
+  size_t open_count_ = 0;
+  Counters counters_;
+};
+
+}  // namespace sm::order

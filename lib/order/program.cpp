@@ -1,0 +1,458 @@
+#include "order/program.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "broker/kite_broker.h"
+#include "core/config.h"
+#include "core/exit_codes.h"
+#include "core/json_writer.h"
+#include "core/messages.h"
+#include "core/ndjson.h"
+#include "core/secrets.h"
+#include "core/shutdown.h"
+#include "order/input_pump.h"
+#include "order/order_manager.h"
+#include "order/reconcile.h"
+#include "store/database.h"
+#include "store/ops_records.h"
+
+namespace sm::order {
+namespace {
+
+struct OrderSettings {
+  ManagerOptions manager;
+  std::int64_t heartbeat_interval_ms = 5000;
+  std::int64_t eof_wait_ms = 60000;
+  bool cancel_on_exit = false;
+};
+
+Result<OrderSettings> load_order_settings(const Config& config, const BrokerSettings& broker, const OrderArgs& args) {
+  OrderSettings s;
+  s.manager.in_doubt_ms = broker.kite.timeout_ms + 3000;
+  struct IntKey {
+    const char* path;
+    std::int64_t* target;
+  };
+  const IntKey ints[] = {
+      {"order.poll_interval_ms", &s.manager.poll_interval_ms},
+      {"order.in_doubt_ms", &s.manager.in_doubt_ms},
+      {"order.lookup_interval_ms", &s.manager.lookup_interval_ms},
+      {"order.retry_after_ms", &s.manager.retry_after_ms},
+      {"order.probe_interval_ms", &s.manager.probe_interval_ms},
+      {"order.heartbeat_interval_ms", &s.heartbeat_interval_ms},
+      {"order.eof_wait_ms", &s.eof_wait_ms},
+  };
+  for (const IntKey& key : ints) {
+    Result<std::int64_t> value = config.get_int(key.path, *key.target);
+    if (!value.ok()) return value.status();
+    if (*value <= 0 && std::string_view(key.path) != "order.eof_wait_ms") {
+      return error(ErrorCode::kConfigError, fmt::format("{} must be positive", key.path));
+    }
+    *key.target = *value;
+  }
+  if (s.manager.in_doubt_ms <= broker.kite.timeout_ms) {
+    return error(ErrorCode::kConfigError,
+                 fmt::format("order.in_doubt_ms ({}) must exceed broker.timeout_ms ({}): a request the broker "
+                             "is still working on would otherwise be placed twice",
+                             s.manager.in_doubt_ms, broker.kite.timeout_ms));
+  }
+  Result<std::string> variety = config.get_string("order.variety", "regular");
+  if (!variety.ok()) return variety.status();
+  s.manager.variety = *variety;
+  Result<bool> cancel = config.get_bool("order.cancel_on_exit", false);
+  if (!cancel.ok()) return cancel.status();
+  s.cancel_on_exit = args.cancel_on_exit || *cancel;
+  if (args.eof_wait_ms >= 0) s.eof_wait_ms = args.eof_wait_ms;
+  s.manager.allow_drift = args.allow_drift;
+  return s;
+}
+
+int exit_for_setup_error(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kConfigError:
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kInvalidArgument:
+      return kExitConfigError;
+    case ErrorCode::kAuthError:
+      return kExitAuth;
+    default:
+      return kExitFailure;
+  }
+}
+
+struct Setup {
+  Config config = Config::defaults();
+  BrokerSettings broker;
+};
+
+Result<Setup> load_setup(const CommonPaths& paths, const BrokerFlags& flags, const Logger& log) {
+  Result<Config> config = Config::load_or_defaults(paths.config_path);
+  if (!config.ok()) return config.status();
+  for (const std::string& w : config->warnings()) log.warn("config_warning", {{"message", w}});
+  Result<BrokerSettings> broker = load_broker_settings(*config, flags);
+  if (!broker.ok()) return broker.status();
+  return Setup{std::move(config.value()), std::move(broker.value())};
+}
+
+// Sends the replayed prices to the paper broker ahead of the intents decided on them.
+class PaperPriceForwarder {
+ public:
+  PaperPriceForwarder(broker::HttpClient& http, std::string url) : http_(http), url_(std::move(url)) {}
+  void add(std::string_view line) {
+    body_.append(line);
+    body_.push_back('\n');
+    ++lines_;
+  }
+  size_t pending() const { return lines_; }
+  Status flush() {
+    if (lines_ == 0) return Status();
+    broker::HttpRequest request;
+    request.method = broker::HttpMethod::kPost;
+    request.url = url_;
+    request.body = std::move(body_);
+    request.content_type = "application/x-ndjson";
+    request.timeout_ms = 30000;
+    body_.clear();
+    const size_t sent = lines_;
+    lines_ = 0;
+    broker::HttpOutcome outcome = http_.send(request);
+    if (!outcome.ok()) {
+      return error(ErrorCode::kNetworkError, fmt::format("paper price feed: {}", outcome.error().message));
+    }
+    if (outcome.response().status != 200) {
+      return error(ErrorCode::kRejected, fmt::format("paper price feed refused {} lines: HTTP {} {}", sent,
+                                                     outcome.response().status, outcome.response().body));
+    }
+    return Status();
+  }
+
+ private:
+  broker::HttpClient& http_;
+  std::string url_;
+  std::string body_;
+  size_t lines_ = 0;
+};
+
+std::int64_t wall_now() { return time::SystemClock().now_ms(); }
+
+}  // namespace
+
+int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log) {
+  // A reader that goes away must not kill us mid-order: writes then fail with EPIPE instead.
+  ::signal(SIGPIPE, SIG_IGN);
+  Result<Setup> setup = load_setup(paths, args.broker, log);
+  if (!setup.ok()) {
+    log.error_status("config_error", setup.status());
+    return exit_for_setup_error(setup.status());
+  }
+  Result<OrderSettings> settings = load_order_settings(setup->config, setup->broker, args);
+  if (!settings.ok()) {
+    log.error_status("config_error", settings.status());
+    return kExitConfigError;
+  }
+  for (const char* section : {"order", "broker"}) {
+    for (const std::string& key : setup->config.unread_keys(section)) {
+      log.warn("config_unknown_key", {{"key", key}});
+    }
+  }
+  Result<std::unique_ptr<ProcessLock>> lock = ProcessLock::acquire(paths.db_path);
+  if (!lock.ok()) {
+    log.error_status("lock_failed", lock.status());
+    return kExitFailure;
+  }
+  Result<store::Database> db = store::Database::open(paths.db_path);
+  if (!db.ok()) {
+    log.error_status("database_error", db.status());
+    return kExitFailure;
+  }
+  Result<bool> config_recorded = store::record_config_change(
+      *db, "sm-order", setup->config.canonical_text(), setup->config.content_hash(), "sm-order");
+  if (!config_recorded.ok()) log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
+
+  std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
+  broker::KiteBroker& kite = *connection->kite;
+  TokenWatcher watcher(setup->broker.token_file);
+  if (std::optional<Result<AccessToken>> from_file = watcher.poll(); from_file && from_file->ok()) {
+    kite.set_access_token((*from_file)->access_token, (*from_file)->issued_at);
+    log.info("token_loaded", {{"token_file", watcher.path()}});
+  } else if (from_file) {
+    log.error_status("token_file_error", from_file->status(), {{"token_file", watcher.path()}});
+    return exit_for_setup_error(from_file->status());
+  } else {
+    Result<std::optional<AccessToken>> fixed = initial_token(setup->broker);
+    if (!fixed.ok()) {
+      log.error_status("token_error", fixed.status());
+      return exit_for_setup_error(fixed.status());
+    }
+    if (fixed->has_value()) {
+      kite.set_access_token((*fixed)->access_token, (*fixed)->issued_at);
+    } else {
+      log.warn("no_access_token", {{"message", "no token file and no SM_KITE_ACCESS_TOKEN: waiting for `sm-order "
+                                                "login` to write " + watcher.path()}});
+    }
+  }
+
+  NdjsonWriter out(stdout);
+  bool output_broken = false;
+  auto emit = [&](const Message& m) {
+    if (output_broken) return;
+    out.write(m);
+    if (!out.good()) {
+      output_broken = true;
+      log.warn("output_closed", {{"message", "stdout is gone; orders are still followed and recorded"}});
+    }
+  };
+  OrderManager manager(*db, kite, connection->clock, settings->manager, emit, log);
+  std::optional<PaperPriceForwarder> forwarder;
+  if (args.paper_prices) forwarder.emplace(connection->http, setup->broker.kite.base_url + "/_paper/prices");
+
+  InputPump input(STDIN_FILENO);
+  MessageDecoder decoder;
+  std::vector<InputLine> lines;
+  int exit_code = kExitOk;
+  TimestampMs next_beat = 0;
+  TimestampMs eof_at = 0;
+  std::int64_t bad_lines = 0;
+  log.info("started", {{"broker", setup->broker.kite.base_url}, {"token_file", watcher.path()},
+                       {"cancel_on_exit", settings->cancel_on_exit}});
+
+  auto fail = [&](const Status& status) {
+    log.error_status("failed", status);
+    return kExitFailure;
+  };
+
+  while (!stop_requested()) {
+    if (std::optional<Result<AccessToken>> renewed = watcher.poll()) {
+      if (renewed->ok()) {
+        kite.set_access_token((*renewed)->access_token, (*renewed)->issued_at);
+        manager.token_renewed();
+        log.info("token_loaded", {{"token_file", watcher.path()}});
+      } else {
+        log.error_status("token_file_error", renewed->status(), {{"token_file", watcher.path()}});
+      }
+    }
+    const TimestampMs now = wall_now();
+    if (now >= next_beat) {
+      if (Status s = manager.beat(); !s.ok()) return fail(s);
+      next_beat = now + settings->heartbeat_interval_ms;
+    }
+    if (!manager.recovered()) {
+      Result<bool> recovered = manager.recover();
+      if (!recovered.ok()) {
+        if (recovered.status().code() == ErrorCode::kConflict) {
+          log.error_status("drift", recovered.status(),
+                           {{"hint", "run sm-reconcile; --apply adopts the broker's state, or start with --allow-drift"}});
+          exit_code = kExitDrift;
+          break;
+        }
+        return fail(recovered.status());
+      }
+      if (!*recovered) {
+        lines.clear();
+        InputPump idle(-1);  // a poll() with no descriptor: an interruptible sleep
+        (void)idle.read(std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())), lines);
+        continue;
+      }
+    }
+
+    const std::int64_t wait_ms =
+        std::max<std::int64_t>(0, std::min(manager.next_due_ms(), next_beat - wall_now()));
+    lines.clear();
+    if (!input.eof()) {
+      if (Status s = input.read(std::min<std::int64_t>(wait_ms, 1000), lines); !s.ok()) {
+        log.error_status("input_error", s);
+        exit_code = kExitDataError;
+        break;
+      }
+      if (input.eof() && eof_at == 0) eof_at = wall_now();
+    } else {
+      InputPump idle(-1);
+      (void)idle.read(std::min<std::int64_t>(wait_ms, 200), lines);
+    }
+    for (const InputLine& line : lines) {
+      if (line.too_long || line.text.find_first_not_of(" \t\r") == std::string::npos) {
+        if (line.too_long) {
+          ++bad_lines;
+          log.warn("bad_line", {{"input", "stdin"}, {"line", line.number}, {"message", "line longer than 1 MiB"}});
+          if (args.strict) exit_code = kExitDataError;
+        }
+        continue;
+      }
+      Result<Message> decoded = decoder.decode(line.text);
+      if (!decoded.ok()) {
+        ++bad_lines;
+        log.warn("bad_line", {{"input", "stdin"}, {"line", line.number}, {"code", error_code_name(decoded.status().code())},
+                              {"message", decoded.status().message()}});
+        if (args.strict) {
+          exit_code = kExitDataError;
+          break;
+        }
+        continue;
+      }
+      if (const OrderIntent* intent = std::get_if<OrderIntent>(&*decoded)) {
+        if (forwarder) {
+          if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+        }
+        if (Status s = manager.submit(*intent); !s.ok()) return fail(s);
+        continue;
+      }
+      if (forwarder && (std::holds_alternative<Bar>(*decoded) || std::holds_alternative<Tick>(*decoded))) {
+        forwarder->add(line.text);
+      }
+      if (!output_broken) out.write_raw(line.text);
+    }
+    if (exit_code != kExitOk) break;
+    if (forwarder && (lines.empty() || forwarder->pending() >= 1000)) {
+      if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+    }
+    if (Status s = manager.tick(); !s.ok()) return fail(s);
+    if (input.eof() && lines.empty()) {
+      if (manager.open_orders() == 0 && manager.queued() == 0 && manager.in_doubt() == 0) break;
+      if (wall_now() - eof_at >= settings->eof_wait_ms) {
+        log.info("eof_wait_over", {{"open_orders", manager.open_orders()}, {"queued", manager.queued()}});
+        break;
+      }
+    }
+  }
+  if (forwarder) (void)forwarder->flush();
+  if (Status s = manager.shutdown(settings->cancel_on_exit, 10000); !s.ok()) return fail(s);
+  if (Status s = manager.beat(true); !s.ok()) return fail(s);
+  out.flush();
+  const OrderManager::Counters& c = manager.counters();
+  log.info("stopped", {{"intents", c.intents}, {"placed", c.placed}, {"fills", c.fills}, {"rejected", c.rejected},
+                       {"resolved_found", c.resolved_found}, {"resolved_not_found", c.resolved_not_found},
+                       {"illegal_transitions", c.illegal_transitions}, {"bad_lines", bad_lines},
+                       {"open_orders", manager.open_orders()}, {"queued", manager.queued()},
+                       {"signal", stop_requested()}});
+  return exit_code;
+}
+
+int run_login(const CommonPaths& paths, const BrokerFlags& flags, const std::string& request_token,
+              const Logger& log) {
+  Result<Setup> setup = load_setup(paths, flags, log);
+  if (!setup.ok()) {
+    log.error_status("config_error", setup.status());
+    return exit_for_setup_error(setup.status());
+  }
+  Result<std::string> secret = read_secret("SM_KITE_API_SECRET", setup->broker.secrets_file);
+  if (!secret.ok()) {
+    log.error_status("config_error", secret.status().code() == ErrorCode::kAuthError
+                                         ? error(ErrorCode::kConfigError,
+                                                 "no Kite api secret: set SM_KITE_API_SECRET (environment, "
+                                                 "SM_KITE_API_SECRET_FILE or the secrets file)")
+                                         : secret.status());
+    return kExitConfigError;
+  }
+  std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
+  broker::BrokerResult<broker::Session> session = connection->kite->login(request_token, *secret);
+  if (!session.ok()) {
+    log.error_status("login_failed", session.status());
+    const ErrorCode code = session.error().code;
+    return code == ErrorCode::kAuthError || code == ErrorCode::kInvalidArgument ||
+                   code == ErrorCode::kPermissionDenied || code == ErrorCode::kRejected
+               ? kExitAuth
+               : kExitFailure;
+  }
+  AccessToken token{session->access_token,
+                    session->login_time > 0 ? session->login_time : connection->clock.now_ms(), session->user_id};
+  if (Status s = write_token_file(setup->broker.token_file, token); !s.ok()) {
+    log.error_status("token_not_written", s);
+    return kExitFailure;
+  }
+  std::string line;
+  JsonObjectWriter(line)
+      .string("type", "login")
+      .timestamp("ts", connection->clock.now_ms())
+      .string("user_id", session->user_id)
+      .string("token_file", setup->broker.token_file)
+      .timestamp("login_time", token.issued_at)
+      .timestamp("expires", broker::kite_token_expiry(token.issued_at))
+      .finish();
+  std::fputs((line + "\n").c_str(), stdout);
+  std::fflush(stdout);
+  log.info("logged_in", {{"user_id", session->user_id}, {"token_file", setup->broker.token_file}});
+  return kExitOk;
+}
+
+int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Logger& log) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Result<Setup> setup = load_setup(paths, args.broker, log);
+  if (!setup.ok()) {
+    log.error_status("config_error", setup.status());
+    return exit_for_setup_error(setup.status());
+  }
+  Result<std::optional<AccessToken>> token = initial_token(setup->broker);
+  if (!token.ok()) {
+    log.error_status("token_error", token.status());
+    return exit_for_setup_error(token.status());
+  }
+  if (!token->has_value()) {
+    log.error("no_access_token", {{"message", "no token file (" + setup->broker.token_file +
+                                                  ") and no SM_KITE_ACCESS_TOKEN: run `sm-order login`"}});
+    return kExitAuth;
+  }
+  if (args.apply && ProcessLock::held_by_other(paths.db_path)) {
+    log.error("sm_order_running", {{"message", "sm-order is running on this database: stop it before --apply"}});
+    return kExitFailure;
+  }
+  Result<store::Database> db = store::Database::open(paths.db_path);
+  if (!db.ok()) {
+    log.error_status("database_error", db.status());
+    return kExitFailure;
+  }
+  std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
+  connection->kite->set_access_token((*token)->access_token, (*token)->issued_at);
+  const TimestampMs now = connection->clock.now_ms();
+  Result<Snapshot> snapshot = take_snapshot(*db, *connection->kite, now);
+  if (!snapshot.ok()) {
+    log.error_status("snapshot_failed", snapshot.status());
+    return snapshot.status().code() == ErrorCode::kAuthError ? kExitAuth : kExitFailure;
+  }
+  const std::vector<Difference> differences = compare(*snapshot);
+  std::optional<ApplyReport> applied;
+  int drift_after = count_drift(differences);
+  if (args.apply && !differences.empty()) {
+    Result<ApplyReport> report = apply(*db, *snapshot, differences, now);
+    if (!report.ok()) {
+      log.error_status("apply_failed", report.status());
+      return kExitFailure;
+    }
+    for (const std::string& e : report->errors) log.error("apply_error", {{"message", e}});
+    applied = *report;
+    Result<Snapshot> again = take_snapshot(*db, *connection->kite, connection->clock.now_ms());
+    if (!again.ok()) {
+      log.error_status("snapshot_failed", again.status());
+      return kExitFailure;
+    }
+    drift_after = count_drift(compare(*again));
+  }
+  for (const Difference& d : differences) {
+    log.log(d.drift ? LogLevel::kWarning : LogLevel::kInfo, "difference",
+            {{"kind", difference_kind_name(d.kind)}, {"symbol", d.symbol}, {"detail", d.detail}});
+  }
+  const bool table = args.table || (!args.json && ::isatty(STDOUT_FILENO) == 1);
+  std::string text;
+  if (table) {
+    text = format_table(differences, drift_after, applied);
+  } else {
+    for (const Difference& d : differences) text += difference_to_json(d, now) + "\n";
+    text += summary_to_json(now, differences, applied, drift_after) + "\n";
+  }
+  if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
+    log.error("write_failed", {{"message", "cannot write to stdout"}});
+    return kExitFailure;
+  }
+  log.info("reconciled", {{"differences", differences.size()}, {"drift", count_drift(differences)},
+                          {"drift_remaining", drift_after}, {"applied", applied.has_value()}});
+  return args.fail_on_drift && drift_after > 0 ? kExitDrift : kExitOk;
+}
+
+}  // namespace sm::order

@@ -1,0 +1,747 @@
+#include "order/reconcile.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/json_writer.h"
+#include "order/state_machine.h"
+#include "store/ops_records.h"
+
+namespace sm::order {
+namespace {
+
+constexpr std::string_view kReversalPrefix = "reversal:";
+constexpr std::string_view kAdjustPrefix = "adjust:";
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+Quantity signed_qty(Side side, Quantity qty) { return side == Side::kBuy ? qty : -qty; }
+
+// A broker "not found" for one order's history: the order is not the broker's (any more).
+bool is_not_found(const broker::BrokerError& e) {
+  return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kInvalidArgument ||
+         e.code == ErrorCode::kRejected;
+}
+
+// Lookups over the snapshot's database half.
+struct OurOrders {
+  std::unordered_map<std::string, const store::OrderRecord*> by_client;
+  std::unordered_map<std::string, const store::OrderRecord*> by_broker;
+
+  explicit OurOrders(const std::vector<store::OrderRecord>& orders) {
+    for (const store::OrderRecord& o : orders) {
+      by_client[o.intent.client_order_id] = &o;
+      if (!o.broker_order_id.empty()) by_broker[o.broker_order_id] = &o;
+    }
+  }
+  const store::OrderRecord* client(std::string_view id) const {
+    auto it = by_client.find(std::string(id));
+    return it == by_client.end() ? nullptr : it->second;
+  }
+  const store::OrderRecord* broker(std::string_view id) const {
+    auto it = by_broker.find(std::string(id));
+    return it == by_broker.end() ? nullptr : it->second;
+  }
+};
+
+// How a broker order relates to ours.
+struct Match {
+  const store::OrderRecord* order = nullptr;
+  bool by_tag_unlinked = false;  // our order carries its tag but has no broker id yet
+  bool duplicate = false;        // our order with its tag is linked to another broker order
+};
+
+Match match_broker_order(const OurOrders& ours, const broker::Order& b) {
+  Match m;
+  if (const store::OrderRecord* o = ours.broker(b.order_id)) {
+    m.order = o;
+    return m;
+  }
+  if (b.tag.empty()) return m;
+  const store::OrderRecord* o = ours.client(b.tag);
+  if (o == nullptr) return m;
+  if (o->broker_order_id.empty()) {
+    m.order = o;
+    m.by_tag_unlinked = true;
+  } else {
+    m.duplicate = true;
+    m.order = o;
+  }
+  return m;
+}
+
+std::string order_state_text(std::string_view status, Quantity filled) {
+  return fmt::format("{} (filled {})", status, filled);
+}
+
+broker::Order adopt_as_order_view(const store::OrderRecord& o) {
+  broker::Order b;
+  b.status = o.status;
+  b.filled_quantity = o.filled_qty;
+  return b;
+}
+
+TimestampMs update_time(const broker::Order& b, TimestampMs fallback) {
+  if (b.exchange_update_timestamp > 0) return b.exchange_update_timestamp;
+  if (b.exchange_timestamp > 0) return b.exchange_timestamp;
+  if (b.order_timestamp > 0) return b.order_timestamp;
+  return fallback;
+}
+
+TimestampMs trade_time(const broker::Trade& t, TimestampMs fallback) {
+  if (t.fill_timestamp > 0) return t.fill_timestamp;
+  if (t.exchange_timestamp > 0) return t.exchange_timestamp;
+  return fallback;
+}
+
+Result<OrderType> order_type_of(std::string_view text) { return parse_order_type(text); }
+
+}  // namespace
+
+std::string_view difference_kind_name(DifferenceKind kind) {
+  switch (kind) {
+    case DifferenceKind::kPosition:
+      return "position";
+    case DifferenceKind::kMissingFill:
+      return "missing_fill";
+    case DifferenceKind::kExtraFill:
+      return "extra_fill";
+    case DifferenceKind::kOrderStatus:
+      return "order_status";
+    case DifferenceKind::kOrderUnlinked:
+      return "order_unlinked";
+    case DifferenceKind::kOrderUnsent:
+      return "order_unsent";
+    case DifferenceKind::kOrderMissing:
+      return "order_missing";
+    case DifferenceKind::kUnknownOrder:
+      return "unknown_order";
+    case DifferenceKind::kDuplicateOrder:
+      return "duplicate_order";
+  }
+  return "unknown";
+}
+
+Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, TimestampMs now_ms) {
+  Snapshot s;
+  s.taken_ms = now_ms;
+  // Broker first: anything that happens between the two reads then shows as "the broker is
+  // ahead", which compare() attributes to sm-order's pending work rather than to drift.
+  broker::BrokerResult<std::vector<broker::Order>> book = broker.orders();
+  if (!book.ok()) return book.status().with_context("order book");
+  s.book = std::move(book.value());
+  broker::BrokerResult<std::vector<broker::Trade>> trades = broker.trades();
+  if (!trades.ok()) return trades.status().with_context("trades");
+  s.trades = std::move(trades.value());
+  broker::BrokerResult<broker::Positions> positions = broker.positions();
+  if (!positions.ok()) return positions.status().with_context("positions");
+  s.positions = std::move(positions.value());
+  broker::BrokerResult<std::vector<broker::Holding>> holdings = broker.holdings();
+  if (!holdings.ok()) return holdings.status().with_context("holdings");
+  s.holdings = std::move(holdings.value());
+
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db);
+  if (!open.ok()) return open.status();
+  std::set<std::string> have;
+  for (store::OrderRecord& o : open.value()) {
+    have.insert(o.intent.client_order_id);
+    s.orders.push_back(std::move(o));
+  }
+  auto add = [&](Result<std::optional<store::OrderRecord>> found) -> Status {
+    if (!found.ok()) return found.status();
+    if (found->has_value() && have.insert((*found)->intent.client_order_id).second) {
+      s.orders.push_back(std::move(**found));
+    }
+    return Status();
+  };
+  for (const broker::Order& b : s.book) {
+    SM_RETURN_IF_ERROR(add(store::find_order_by_broker_id(db, b.order_id)));
+    if (!b.tag.empty()) SM_RETURN_IF_ERROR(add(store::find_order(db, b.tag)));
+  }
+  for (const broker::Trade& t : s.trades) {
+    SM_RETURN_IF_ERROR(add(store::find_order_by_broker_id(db, t.order_id)));
+  }
+
+  std::unordered_set<std::string> in_book;
+  for (const broker::Order& b : s.book) in_book.insert(b.order_id);
+  for (const store::OrderRecord& o : s.orders) {
+    if (o.broker_order_id.empty() || in_book.count(o.broker_order_id) != 0 ||
+        store::is_terminal_order_status(o.status)) {
+      continue;
+    }
+    broker::BrokerResult<std::vector<broker::Order>> history = broker.order_history(o.broker_order_id);
+    if (!history.ok()) {
+      if (is_not_found(history.error())) continue;
+      return history.status().with_context("history of order " + o.broker_order_id);
+    }
+    if (!history->empty()) s.followed[o.broker_order_id] = history->back();
+  }
+
+  Result<std::vector<Fill>> fills =
+      store::list_fills(db, std::numeric_limits<TimestampMs>::min(), std::numeric_limits<TimestampMs>::max());
+  if (!fills.ok()) return fills.status();
+  s.fills = std::move(fills.value());
+  Result<std::vector<store::Position>> positions_db = store::list_positions(db, false);
+  if (!positions_db.ok()) return positions_db.status();
+  s.positions_db = std::move(positions_db.value());
+  return s;
+}
+
+std::vector<Difference> compare(const Snapshot& s) {
+  std::vector<Difference> out;
+  const OurOrders ours(s.orders);
+  std::unordered_set<std::string> linked_tags;  // our client ids the broker has an order for
+  std::unordered_set<std::string> in_book;
+
+  // Orders in the broker's book.
+  for (const broker::Order& b : s.book) {
+    in_book.insert(b.order_id);
+    const Match m = match_broker_order(ours, b);
+    if (m.order == nullptr) {
+      Difference d;
+      d.kind = DifferenceKind::kUnknownOrder;
+      d.symbol = b.tradingsymbol;
+      d.broker_order_id = b.order_id;
+      d.broker_status = b.status;
+      d.broker_qty = b.filled_quantity;
+      d.drift = !broker::is_terminal_status(b.status);
+      d.resolution = "apply";
+      d.detail = fmt::format("broker order {} ({} {} {}, tag '{}') is not ours", b.order_id,
+                             side_name(b.side), b.quantity, b.tradingsymbol, b.tag);
+      out.push_back(std::move(d));
+      continue;
+    }
+    const store::OrderRecord& o = *m.order;
+    if (m.duplicate) {
+      Difference d;
+      d.kind = DifferenceKind::kDuplicateOrder;
+      d.symbol = b.tradingsymbol;
+      d.client_order_id = o.intent.client_order_id;
+      d.broker_order_id = b.order_id;
+      d.our_status = o.status;
+      d.broker_status = b.status;
+      d.broker_qty = b.filled_quantity;
+      d.drift = true;
+      d.resolution = "apply";
+      d.detail = fmt::format("broker order {} carries tag {}, which is linked to broker order {}",
+                             b.order_id, o.intent.client_order_id, o.broker_order_id);
+      out.push_back(std::move(d));
+      continue;
+    }
+    linked_tags.insert(o.intent.client_order_id);
+    const bool ours_open = !store::is_terminal_order_status(o.status);
+    if (m.by_tag_unlinked) {
+      Difference d;
+      d.kind = DifferenceKind::kOrderUnlinked;
+      d.symbol = b.tradingsymbol;
+      d.client_order_id = o.intent.client_order_id;
+      d.broker_order_id = b.order_id;
+      d.our_status = o.status;
+      d.broker_status = b.status;
+      d.our_qty = o.filled_qty;
+      d.broker_qty = b.filled_quantity;
+      // Only an intent still waiting for its broker id is sm-order's to link; one we closed
+      // locally (refused at placement) must not have a broker order at all.
+      d.drift = !ours_open;
+      d.resolution = ours_open ? "sm-order" : "apply";
+      d.detail = ours_open ? fmt::format("placement of {} was interrupted; the broker has it as {}",
+                                         o.intent.client_order_id, b.order_id)
+                           : fmt::format("we recorded {} as {} without a broker order, the broker has {}",
+                                         o.intent.client_order_id, o.status, b.order_id);
+      out.push_back(std::move(d));
+      continue;
+    }
+    if (o.status != b.status || o.filled_qty != b.filled_quantity) {
+      Difference d;
+      d.kind = DifferenceKind::kOrderStatus;
+      d.symbol = b.tradingsymbol;
+      d.client_order_id = o.intent.client_order_id;
+      d.broker_order_id = b.order_id;
+      d.our_status = o.status;
+      d.broker_status = b.status;
+      d.our_qty = o.filled_qty;
+      d.broker_qty = b.filled_quantity;
+      d.drift = !ours_open;
+      d.resolution = ours_open ? "sm-order" : "apply";
+      d.detail = fmt::format("ours {}, broker {}", order_state_text(o.status, o.filled_qty),
+                             order_state_text(b.status, b.filled_quantity));
+      out.push_back(std::move(d));
+    }
+  }
+
+  // Our open orders the book does not show.
+  for (const store::OrderRecord& o : s.orders) {
+    if (store::is_terminal_order_status(o.status)) continue;
+    if (o.broker_order_id.empty()) {
+      if (linked_tags.count(o.intent.client_order_id) != 0) continue;
+      Difference d;
+      d.kind = DifferenceKind::kOrderUnsent;
+      d.symbol = o.intent.symbol;
+      d.client_order_id = o.intent.client_order_id;
+      d.our_status = o.status;
+      d.drift = false;
+      d.resolution = "sm-order";
+      d.detail = fmt::format("intent {} is recorded; no broker order carries its tag (sm-order places it)",
+                             o.intent.client_order_id);
+      out.push_back(std::move(d));
+      continue;
+    }
+    if (in_book.count(o.broker_order_id) != 0) continue;
+    auto followed = s.followed.find(o.broker_order_id);
+    Difference d;
+    d.symbol = o.intent.symbol;
+    d.client_order_id = o.intent.client_order_id;
+    d.broker_order_id = o.broker_order_id;
+    d.our_status = o.status;
+    d.our_qty = o.filled_qty;
+    if (followed == s.followed.end()) {
+      d.kind = DifferenceKind::kOrderMissing;
+      d.drift = true;
+      d.resolution = "apply";
+      d.detail = fmt::format("our open order {} ({}) is unknown to the broker", o.broker_order_id,
+                             o.intent.client_order_id);
+      out.push_back(std::move(d));
+    } else if (followed->second.status != o.status || followed->second.filled_quantity != o.filled_qty) {
+      d.kind = DifferenceKind::kOrderStatus;
+      d.broker_status = followed->second.status;
+      d.broker_qty = followed->second.filled_quantity;
+      d.drift = false;
+      d.resolution = "sm-order";
+      d.detail = fmt::format("ours {}, broker {} (order from an earlier day)",
+                             order_state_text(o.status, o.filled_qty),
+                             order_state_text(followed->second.status, followed->second.filled_quantity));
+      out.push_back(std::move(d));
+    }
+  }
+
+  // Fills.
+  std::unordered_set<std::string> our_trade_ids;
+  std::unordered_set<std::string> reversed;
+  for (const Fill& f : s.fills) {
+    our_trade_ids.insert(f.trade_id);
+    if (starts_with(f.trade_id, kReversalPrefix)) reversed.insert(f.trade_id.substr(kReversalPrefix.size()));
+  }
+  std::unordered_map<std::string, const broker::Order*> book_by_id;
+  for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
+  std::map<std::string, Quantity> pending_by_symbol;  // missing fills, by symbol
+  std::unordered_set<std::string> broker_trade_ids;
+  for (const broker::Trade& t : s.trades) {
+    broker_trade_ids.insert(t.trade_id);
+    if (our_trade_ids.count(t.trade_id) != 0) continue;
+    const store::OrderRecord* o = ours.broker(t.order_id);
+    if (o == nullptr) {
+      auto b = book_by_id.find(t.order_id);
+      if (b != book_by_id.end()) {
+        const Match m = match_broker_order(ours, *b->second);
+        if (m.by_tag_unlinked) o = m.order;
+      }
+    }
+    Difference d;
+    d.kind = DifferenceKind::kMissingFill;
+    d.symbol = t.tradingsymbol;
+    d.broker_order_id = t.order_id;
+    d.trade_id = t.trade_id;
+    d.broker_qty = t.quantity;
+    if (o != nullptr) {
+      d.client_order_id = o->intent.client_order_id;
+      d.our_status = o->status;
+    }
+    const bool followable = o != nullptr && !store::is_terminal_order_status(o->status);
+    d.drift = !followable;
+    d.resolution = followable ? "sm-order" : "apply";
+    d.detail = fmt::format("broker trade {} ({} {} {} at {}) {}", t.trade_id, side_name(t.side), t.quantity,
+                           t.tradingsymbol, format_rupees(t.average_price),
+                           o == nullptr ? "belongs to no order of ours"
+                           : followable ? "is not recorded yet"
+                                        : "is missing from a closed order of ours");
+    pending_by_symbol[t.tradingsymbol] += signed_qty(t.side, t.quantity);
+    out.push_back(std::move(d));
+  }
+  for (const Fill& f : s.fills) {
+    if (f.broker_order_id.empty() || book_by_id.count(f.broker_order_id) == 0) continue;
+    if (broker_trade_ids.count(f.trade_id) != 0 || reversed.count(f.trade_id) != 0) continue;
+    if (starts_with(f.trade_id, kReversalPrefix) || starts_with(f.trade_id, kAdjustPrefix)) continue;
+    Difference d;
+    d.kind = DifferenceKind::kExtraFill;
+    d.symbol = f.symbol;
+    d.client_order_id = f.client_order_id;
+    d.broker_order_id = f.broker_order_id;
+    d.trade_id = f.trade_id;
+    d.our_qty = f.qty;
+    d.drift = true;
+    d.resolution = "apply";
+    d.detail = fmt::format("our fill {} ({} {} {}) is not among the broker's trades of order {}", f.trade_id,
+                           side_name(f.side), f.qty, f.symbol, f.broker_order_id);
+    out.push_back(std::move(d));
+  }
+
+  // Positions: ours plus the fills still to come must equal the broker's.
+  std::map<std::string, Quantity> ours_by_symbol;
+  for (const store::Position& p : s.positions_db) ours_by_symbol[p.symbol] += p.qty;
+  std::map<std::string, Quantity> broker_by_symbol;
+  for (const broker::Position& p : s.positions.net) broker_by_symbol[p.tradingsymbol] += p.quantity;
+  for (const broker::Holding& h : s.holdings) broker_by_symbol[h.tradingsymbol] += h.quantity + h.t1_quantity;
+  std::set<std::string> symbols;
+  for (const auto& [symbol, qty] : ours_by_symbol) symbols.insert(symbol);
+  for (const auto& [symbol, qty] : broker_by_symbol) symbols.insert(symbol);
+  for (const std::string& symbol : symbols) {
+    const Quantity our_qty = ours_by_symbol.count(symbol) != 0 ? ours_by_symbol[symbol] : 0;
+    const Quantity broker_qty = broker_by_symbol.count(symbol) != 0 ? broker_by_symbol[symbol] : 0;
+    const Quantity pending = pending_by_symbol.count(symbol) != 0 ? pending_by_symbol[symbol] : 0;
+    if (our_qty + pending == broker_qty) continue;
+    Difference d;
+    d.kind = DifferenceKind::kPosition;
+    d.symbol = symbol;
+    d.our_qty = our_qty;
+    d.broker_qty = broker_qty;
+    d.drift = true;
+    d.resolution = "apply";
+    d.detail = pending == 0 ? fmt::format("we hold {}, the broker {}", our_qty, broker_qty)
+                            : fmt::format("we hold {} (+{} in fills not yet recorded), the broker {}", our_qty,
+                                          pending, broker_qty);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+int count_drift(const std::vector<Difference>& differences) {
+  return static_cast<int>(std::count_if(differences.begin(), differences.end(),
+                                        [](const Difference& d) { return d.drift; }));
+}
+
+namespace {
+
+// The intent an order placed outside sm-order would have been.
+Result<OrderIntent> intent_from_broker(const broker::Order& b, std::string client_order_id) {
+  OrderIntent intent;
+  intent.ts = b.order_timestamp;
+  intent.client_order_id = std::move(client_order_id);
+  intent.strategy = kExternalStrategy;
+  intent.symbol = b.tradingsymbol;
+  intent.exchange = b.exchange.empty() ? "NSE" : b.exchange;
+  intent.side = b.side;
+  intent.qty = b.quantity > 0 ? b.quantity : 1;
+  Result<OrderType> type = order_type_of(b.order_type);
+  intent.order_type = type.ok() ? *type : OrderType::kMarket;
+  Result<Product> product = parse_product(b.product);
+  intent.product = product.ok() ? *product : Product::kDelivery;
+  intent.price = b.price;
+  intent.trigger_price = b.trigger_price;
+  intent.reason = fmt::format("adopted from the broker by sm-reconcile (order {})", b.order_id);
+  return intent;
+}
+
+Status adopt_state(store::Database& db, const store::OrderRecord& ours, const broker::Order& b,
+                   TimestampMs now_ms) {
+  Result<store::Transaction> tx = db.begin();
+  if (!tx.ok()) return tx.status();
+  OrderUpdate u;
+  u.ts = update_time(b, now_ms);
+  u.client_order_id = ours.intent.client_order_id;
+  u.broker_order_id = b.order_id;
+  u.symbol = b.tradingsymbol;
+  u.side = b.side;
+  u.status = b.status;
+  u.qty = b.quantity;
+  u.filled_qty = b.filled_quantity;
+  u.pending_qty = b.pending_quantity;
+  u.average_price = b.average_price;
+  u.status_message = b.status_message;
+  Result<bool> applied = store::apply_order_update(db, u);
+  if (!applied.ok()) return applied.status();
+  nlohmann::json detail = {{"from", ours.status},      {"to", b.status},
+                           {"from_filled", ours.filled_qty}, {"to_filled", b.filled_quantity},
+                           {"broker_order_id", b.order_id}, {"by", "sm-reconcile"}};
+  SM_RETURN_IF_ERROR(store::append_order_event(
+      db, {ours.intent.client_order_id, now_ms, "reconcile_adopted", b.status, detail.dump()}));
+  return tx->commit();
+}
+
+}  // namespace
+
+Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vector<Difference>& differences,
+                          TimestampMs now_ms) {
+  ApplyReport report;
+  std::unordered_map<std::string, const broker::Order*> book_by_id;
+  for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
+  auto note = [&](const Difference& d, const Status& status) {
+    report.errors.push_back(fmt::format("{} {}{}: {}", difference_kind_name(d.kind), d.broker_order_id,
+                                        d.trade_id.empty() ? "" : " " + d.trade_id, status.to_string()));
+  };
+
+  // 1. Broker orders that are not ours (or a second order under one of our tags) become ours, so
+  //    their fills have an order to belong to.
+  for (const Difference& d : differences) {
+    if (d.kind != DifferenceKind::kUnknownOrder && d.kind != DifferenceKind::kDuplicateOrder) continue;
+    auto it = book_by_id.find(d.broker_order_id);
+    if (it == book_by_id.end()) continue;
+    const broker::Order& b = *it->second;
+    std::string id = (d.kind == DifferenceKind::kUnknownOrder && broker::validate_tag(b.tag).ok())
+                         ? b.tag
+                         : "x" + b.order_id;
+    Result<std::optional<store::OrderRecord>> taken = store::find_order(db, id);
+    if (!taken.ok()) return taken.status();
+    if (taken->has_value()) id = "x" + b.order_id;
+    if (id.size() > broker::kMaxTagLength) id = id.substr(0, broker::kMaxTagLength);
+    Result<OrderIntent> intent = intent_from_broker(b, id);
+    Result<bool> recorded = store::upsert_order_intent(db, *intent);
+    if (!recorded.ok()) {
+      note(d, recorded.status());
+      continue;
+    }
+    Result<std::optional<store::OrderRecord>> created = store::find_order(db, id);
+    if (!created.ok()) return created.status();
+    if (!created->has_value()) continue;
+    if (Status st = adopt_state(db, **created, b, now_ms); !st.ok()) {
+      note(d, st);
+      continue;
+    }
+    ++report.adopted_orders;
+  }
+
+  // 2. Missing fills, attributed to our order when there is one.
+  for (const Difference& d : differences) {
+    if (d.kind != DifferenceKind::kMissingFill) continue;
+    const broker::Trade* trade = nullptr;
+    for (const broker::Trade& t : s.trades) {
+      if (t.trade_id == d.trade_id) trade = &t;
+    }
+    if (trade == nullptr) continue;
+    Result<std::optional<store::OrderRecord>> o = store::find_order_by_broker_id(db, trade->order_id);
+    if (!o.ok()) return o.status();
+    if (!o->has_value() && !d.client_order_id.empty()) {
+      o = store::find_order(db, d.client_order_id);
+      if (!o.ok()) return o.status();
+    }
+    Fill f;
+    f.ts = trade_time(*trade, now_ms);
+    f.broker_order_id = trade->order_id;
+    f.trade_id = trade->trade_id;
+    f.symbol = trade->tradingsymbol;
+    f.side = trade->side;
+    f.qty = trade->quantity;
+    f.price = trade->average_price;
+    if (o->has_value()) {
+      f.client_order_id = (*o)->intent.client_order_id;
+      f.strategy = (*o)->intent.strategy;
+    }
+    Result<store::FillOutcome> inserted = store::insert_fill(db, f);
+    if (!inserted.ok()) {
+      note(d, inserted.status());
+      continue;
+    }
+    if (inserted->inserted) ++report.inserted_fills;
+  }
+
+  // 3. Extra fills are reversed, not deleted: the fills table is append-only audit.
+  for (const Difference& d : differences) {
+    if (d.kind != DifferenceKind::kExtraFill) continue;
+    const Fill* extra = nullptr;
+    for (const Fill& f : s.fills) {
+      if (f.trade_id == d.trade_id) extra = &f;
+    }
+    if (extra == nullptr) continue;
+    Fill r = *extra;
+    r.ts = now_ms;
+    r.trade_id = std::string(kReversalPrefix) + extra->trade_id;
+    r.side = extra->side == Side::kBuy ? Side::kSell : Side::kBuy;
+    r.charges = 0;
+    Result<store::FillOutcome> inserted = store::insert_fill(db, r);
+    if (!inserted.ok()) {
+      note(d, inserted.status());
+      continue;
+    }
+    if (inserted->inserted) ++report.reversed_fills;
+  }
+
+  // 4. Order states: the broker's word is the truth (its own state machine already ran).
+  for (const Difference& d : differences) {
+    if (d.client_order_id.empty()) continue;
+    Result<std::optional<store::OrderRecord>> o = store::find_order(db, d.client_order_id);
+    if (!o.ok()) return o.status();
+    if (!o->has_value()) continue;
+    Status st;
+    if (d.kind == DifferenceKind::kOrderUnlinked || d.kind == DifferenceKind::kOrderStatus) {
+      const broker::Order* b = nullptr;
+      if (auto it = book_by_id.find(d.broker_order_id); it != book_by_id.end()) b = it->second;
+      if (auto it = s.followed.find(d.broker_order_id); b == nullptr && it != s.followed.end()) b = &it->second;
+      if (b == nullptr) continue;
+      st = adopt_state(db, **o, *b, now_ms);
+    } else if (d.kind == DifferenceKind::kOrderMissing) {
+      broker::Order gone = adopt_as_order_view(**o);
+      gone.order_id = d.broker_order_id;
+      gone.tradingsymbol = (*o)->intent.symbol;
+      gone.side = (*o)->intent.side;
+      gone.quantity = (*o)->intent.qty;
+      gone.status = broker::kStatusCancelled;
+      gone.status_message = "not known to the broker (closed by sm-reconcile --apply)";
+      gone.average_price = (*o)->average_price;
+      st = adopt_state(db, **o, gone, now_ms);
+    } else {
+      continue;
+    }
+    if (!st.ok()) {
+      note(d, st);
+    } else {
+      ++report.updated_orders;
+    }
+  }
+
+  // 5. Whatever still differs in a position is adjusted with one fill per symbol, priced at the
+  //    broker's average when it has the position, else at ours (so the adjustment realises no P&L).
+  Result<std::vector<store::Position>> now_positions = store::list_positions(db, false);
+  if (!now_positions.ok()) return now_positions.status();
+  std::map<std::string, Quantity> ours;
+  std::map<std::string, std::pair<Quantity, Paise>> our_cost;  // qty, cost
+  for (const store::Position& p : *now_positions) {
+    ours[p.symbol] += p.qty;
+    our_cost[p.symbol].first += p.qty;
+    our_cost[p.symbol].second += p.cost;
+  }
+  std::map<std::string, Quantity> theirs;
+  std::map<std::string, Paise> their_price;
+  for (const broker::Position& p : s.positions.net) {
+    theirs[p.tradingsymbol] += p.quantity;
+    if (p.average_price > 0) their_price[p.tradingsymbol] = p.average_price;
+    if (their_price.count(p.tradingsymbol) == 0 && p.last_price > 0) their_price[p.tradingsymbol] = p.last_price;
+  }
+  for (const broker::Holding& h : s.holdings) {
+    theirs[h.tradingsymbol] += h.quantity + h.t1_quantity;
+    if (h.average_price > 0) their_price[h.tradingsymbol] = h.average_price;
+  }
+  for (const Difference& d : differences) {
+    if (d.kind != DifferenceKind::kPosition) continue;
+    const Quantity have = ours[d.symbol];
+    const Quantity want = theirs[d.symbol];
+    if (have == want) continue;
+    const Quantity delta = want - have;
+    Paise price = 0;
+    const bool toward_broker_position = want != 0;
+    if (toward_broker_position && their_price.count(d.symbol) != 0) price = their_price[d.symbol];
+    const auto& [cost_qty, cost] = our_cost[d.symbol];
+    if (price <= 0 && cost_qty != 0) price = std::max<Paise>(1, (cost < 0 ? -cost : cost) / (cost_qty < 0 ? -cost_qty : cost_qty));
+    if (price <= 0 && their_price.count(d.symbol) != 0) price = their_price[d.symbol];
+    if (price <= 0) {
+      note(d, error(ErrorCode::kUnavailable, "no price to adjust the position at"));
+      continue;
+    }
+    Fill f;
+    f.ts = now_ms;
+    f.trade_id = fmt::format("{}{}:{}", kAdjustPrefix, d.symbol, now_ms);
+    f.symbol = d.symbol;
+    f.side = delta > 0 ? Side::kBuy : Side::kSell;
+    f.qty = delta > 0 ? delta : -delta;
+    f.price = price;
+    Result<store::FillOutcome> inserted = store::insert_fill(db, f);
+    if (!inserted.ok()) {
+      note(d, inserted.status());
+      continue;
+    }
+    ++report.adjusted_positions;
+  }
+
+  if (report.adopted_orders + report.updated_orders + report.inserted_fills + report.reversed_fills +
+          report.adjusted_positions >
+      0) {
+    Alert a;
+    a.ts = now_ms;
+    a.severity = Severity::kWarning;
+    a.component = "sm-reconcile";
+    a.event = "reconcile_applied";
+    a.text = fmt::format(
+        "adopted the broker's truth: {} orders adopted, {} order states, {} fills added, {} fills reversed, "
+        "{} positions adjusted",
+        report.adopted_orders, report.updated_orders, report.inserted_fills, report.reversed_fills,
+        report.adjusted_positions);
+    a.dedup_key = fmt::format("reconcile_applied:{}", now_ms);
+    Result<bool> recorded = store::record_alert(db, a);
+    if (!recorded.ok()) return recorded.status();
+  }
+  return report;
+}
+
+std::string difference_to_json(const Difference& d, TimestampMs ts) {
+  std::string out;
+  JsonObjectWriter(out)
+      .string("type", "reconcile_difference")
+      .timestamp("ts", ts)
+      .string("kind", difference_kind_name(d.kind))
+      .string("symbol", d.symbol)
+      .string("client_order_id", d.client_order_id)
+      .string("broker_order_id", d.broker_order_id)
+      .string("trade_id", d.trade_id)
+      .integer("our_qty", d.our_qty)
+      .integer("broker_qty", d.broker_qty)
+      .string("our_status", d.our_status)
+      .string("broker_status", d.broker_status)
+      .boolean("drift", d.drift)
+      .string("resolution", d.resolution)
+      .string("detail", d.detail)
+      .finish();
+  return out;
+}
+
+std::string summary_to_json(TimestampMs ts, const std::vector<Difference>& differences,
+                            const std::optional<ApplyReport>& applied, int drift_after) {
+  std::string out;
+  JsonObjectWriter w(out);
+  w.string("type", "reconcile_summary")
+      .timestamp("ts", ts)
+      .integer("differences", static_cast<std::int64_t>(differences.size()))
+      .integer("drift", count_drift(differences))
+      .boolean("applied", applied.has_value());
+  if (applied) {
+    w.integer("adopted_orders", applied->adopted_orders)
+        .integer("updated_orders", applied->updated_orders)
+        .integer("inserted_fills", applied->inserted_fills)
+        .integer("reversed_fills", applied->reversed_fills)
+        .integer("adjusted_positions", applied->adjusted_positions)
+        .integer("apply_errors", static_cast<std::int64_t>(applied->errors.size()));
+  }
+  w.integer("drift_remaining", drift_after).finish();
+  return out;
+}
+
+std::string format_table(const std::vector<Difference>& differences, int drift_after,
+                         const std::optional<ApplyReport>& applied) {
+  std::string out;
+  if (differences.empty()) {
+    out += "No differences: the database agrees with the broker.\n";
+    return out;
+  }
+  out += fmt::format("{:<16} {:<12} {:<20} {:>9} {:>9}  {:<6} {:<9} {}\n", "KIND", "SYMBOL", "ORDER", "OURS",
+                     "BROKER", "DRIFT", "SETTLES", "DETAIL");
+  for (const Difference& d : differences) {
+    const std::string order = !d.client_order_id.empty() ? d.client_order_id : d.broker_order_id;
+    const bool is_order = d.kind == DifferenceKind::kOrderStatus || d.kind == DifferenceKind::kOrderUnlinked ||
+                          d.kind == DifferenceKind::kUnknownOrder || d.kind == DifferenceKind::kDuplicateOrder ||
+                          d.kind == DifferenceKind::kOrderMissing || d.kind == DifferenceKind::kOrderUnsent;
+    const std::string our = is_order ? (d.our_status.empty() ? "-" : d.our_status) : std::to_string(d.our_qty);
+    const std::string their =
+        is_order ? (d.broker_status.empty() ? "-" : d.broker_status) : std::to_string(d.broker_qty);
+    out += fmt::format("{:<16} {:<12} {:<20} {:>9} {:>9}  {:<6} {:<9} {}\n", difference_kind_name(d.kind),
+                       d.symbol, order, our, their, d.drift ? "yes" : "no", d.resolution, d.detail);
+  }
+  if (applied) {
+    out += fmt::format(
+        "Applied: {} orders adopted, {} order states, {} fills added, {} fills reversed, {} positions adjusted"
+        "{}.\n",
+        applied->adopted_orders, applied->updated_orders, applied->inserted_fills, applied->reversed_fills,
+        applied->adjusted_positions,
+        applied->errors.empty() ? "" : fmt::format(", {} could not be applied", applied->errors.size()));
+  }
+  out += drift_after == 0 ? "No unresolved drift.\n"
+                          : fmt::format("{} unresolved drift difference{} (see DRIFT = yes).\n", drift_after,
+                                        drift_after == 1 ? "" : "s");
+  return out;
+}
+
+}  // namespace sm::order
