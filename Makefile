@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit cli check-asan install deps demo bench format clean
+.PHONY: all build test check-asan fuzz install deps demo bench format clean
 
 all: build
 
@@ -22,6 +22,10 @@ check-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSM_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	scripts/run-tests $(ASAN_BUILD)
+
+# FUZZ_SECONDS of libFuzzer on the NDJSON decoder (needs clang).
+fuzz:
+	tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
