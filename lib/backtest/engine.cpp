@@ -52,6 +52,7 @@ struct Order {
   std::int64_t signal = -1;
   Paise entry_stop = 0;    // an entry's stop, rested as a protective stop once it fills
   Paise placed_price = 0;  // protective stops: the entry fill price they were placed at
+  std::string client_order_id;  // from the gate, else made from the signal index
 };
 
 struct Slot {
@@ -148,7 +149,6 @@ class Engine {
         SymbolState& sym = symbols_[events[k].series];
         sym.bar_index = events[k].index;
         sym.volume_left = volume_allowance(b);
-        gate_.on_bar(b);
       }
       if (trading) {
         SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kOpen));
@@ -161,6 +161,7 @@ class Engine {
         else positions_value_ += sym.held * b.close;
         sym.last_close = b.close;
         sym.has_close = true;
+        gate_.on_bar(b);
       }
       for (std::size_t k = i; k < end; ++k) {
         const Bar& b = bar(events[k]);
@@ -276,6 +277,7 @@ class Engine {
         set_outcome(order.signal, SignalOutcome::kExpired,
                     fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
                                 format_rupees(order.price)));
+        order_done(slot, order, 0, b.ts);
         clear(slot, is_stop_slot);
       }
       return Status();
@@ -312,6 +314,7 @@ class Engine {
                               : why.rfind("cash", 0) == 0 ? SignalOutcome::kRefusedCash
                                                           : SignalOutcome::kRefusedPositions;
       set_outcome(order.signal, outcome, why.empty() ? "nothing to fill" : why);
+      order_done(slot, order, 0, b.ts);
       clear(slot, is_stop_slot);
       return Status();
     }
@@ -320,6 +323,7 @@ class Engine {
     const bool entry = order.side == Side::kBuy;
     const Paise entry_stop = order.entry_stop;
     const bool protective = order.protective;
+    const Order placed = order;
     sym.volume_left -= qty;
     if (!protective || qty >= want) {
       // Orders other than protective stops fill once: the rest is cancelled.
@@ -335,7 +339,8 @@ class Engine {
       clear(slot, is_stop_slot);
     }
     SM_RETURN_IF_ERROR(apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b,
-                                  type_name, trigger, signal, reason));
+                                  type_name, trigger, signal, reason, placed.client_order_id));
+    if (!protective) order_done(slot, placed, qty, ts);
     if (entry && entry_stop > 0 && config_.protective_stops && slot.qty > 0) {
       Order stop;
       stop.side = Side::kSell;
@@ -394,7 +399,7 @@ class Engine {
 
   Status apply_fill(Slot& slot, Side side, Quantity qty, Paise price, TimestampMs ts, const Bar& b,
                     const std::string& order_type, const std::string& trigger, std::int64_t signal,
-                    const std::string& reason) {
+                    const std::string& reason, const std::string& client_order_id) {
     SymbolState& sym = symbols_[slot.series];
     const Date date = ist_date(b.ts);
     bool first_sell = false;
@@ -437,8 +442,8 @@ class Engine {
 
     Fill fill;
     fill.ts = ts;
-    fill.client_order_id =
-        signal >= 0 ? fmt::format("bt{:08d}", signal) : fmt::format("bt-end-{}", result_.fill_count);
+    fill.client_order_id = !client_order_id.empty() ? client_order_id
+                           : protective_id(reason);
     fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
     fill.strategy = ids_[slot.instance];
     fill.symbol = data_.series()[slot.series].symbol;
@@ -474,6 +479,7 @@ class Engine {
       if (slot.order && slot.order->side == Side::kSell) {
         set_outcome(slot.order->signal, SignalOutcome::kCancelled,
                     "the position was closed by its protective stop");
+        order_done(slot, *slot.order, 0, ts);
         slot.order.reset();
       }
     }
@@ -541,6 +547,8 @@ class Engine {
     // Orders placed at a close are live from the next open, except market orders under --fill
     // close, which the close pass fills now.
     order.live_at_open = true;
+    order.client_order_id =
+        verdict.client_order_id.empty() ? fmt::format("bt{:08d}", index) : verdict.client_order_id;
     keep(SignalOutcome::kUnfilled, "");
     slot.order = order;
     return Status();
@@ -552,6 +560,25 @@ class Engine {
       if (slot.order && slot.order->side == Side::kBuy) ++n;
     }
     return n;
+  }
+
+  // Tells the gate an order it approved is over: filled completely, or cancelled with what filled.
+  void order_done(const Slot& slot, const Order& order, Quantity filled, TimestampMs ts) {
+    OrderDone done;
+    done.client_order_id = order.client_order_id;
+    done.strategy = ids_[slot.instance];
+    done.symbol = data_.series()[slot.series].symbol;
+    done.side = order.side;
+    done.qty = order.qty;
+    done.filled_qty = filled;
+    done.status = filled >= order.qty ? "COMPLETE" : "CANCELLED";
+    done.ts = ts;
+    gate_.on_order_done(done);
+  }
+
+  // Fills not made from a signal: protective stops and end-of-run closes.
+  std::string protective_id(const std::string& reason) const {
+    return fmt::format("bt-{}-{}", reason == "end" ? "end" : "stop", result_.fill_count);
   }
 
   void set_outcome(std::int64_t signal, SignalOutcome outcome, std::string detail,
@@ -589,6 +616,7 @@ class Engine {
     for (Slot& slot : slots_) {
       if (slot.order) {
         set_outcome(slot.order->signal, SignalOutcome::kUnfilled, "no later bar to fill on");
+        order_done(slot, *slot.order, 0, data_.series()[slot.series].bars.back().ts);
         slot.order.reset();
       }
     }
@@ -603,7 +631,7 @@ class Engine {
                                  last.high);
         SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.qty, price,
                                       strategy::bar_close_time(last), last, "MARKET", "end", -1,
-                                      "end"));
+                                      "end", ""));
         continue;
       }
       OpenPosition open;

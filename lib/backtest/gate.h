@@ -37,6 +37,22 @@ struct GateDecision {
   bool approved = true;
   std::string code = "APPROVED";  // or a machine-readable denial reason
   std::string detail;             // the numbers behind a denial
+  // The id the gate gave the order (its fills carry it); empty: the engine makes one ("bt" and
+  // the signal's index).
+  std::string client_order_id;
+};
+
+// An approved order is over: filled completely ("COMPLETE"), or ended with filled_qty < qty
+// ("CANCELLED": the rest was cut by the volume cap or cash, a limit expired, the data ended).
+struct OrderDone {
+  std::string client_order_id;
+  std::string strategy;
+  std::string symbol;
+  Side side = Side::kBuy;
+  Quantity qty = 0;
+  Quantity filled_qty = 0;
+  std::string status;
+  TimestampMs ts = 0;
 };
 
 class SignalGate {
@@ -44,10 +60,14 @@ class SignalGate {
   virtual ~SignalGate() = default;
   // Decides on one signal. Must not throw. A gate that cannot decide should deny (fail closed).
   virtual GateDecision review(const Signal& signal, const PortfolioSnapshot& portfolio) = 0;
-  // Every bar, before the fills at its open. Default: nothing.
+  // Every bar, after the fills at its open and before the decisions at its close (its close is
+  // the latest price). Default: nothing.
   virtual void on_bar(const Bar& /*bar*/) {}
   // Every simulated fill, after it is applied to the portfolio. Default: nothing.
   virtual void on_fill(const Fill& /*fill*/, const PortfolioSnapshot& /*portfolio*/) {}
+  // An order made from an approved signal is over (after its last fill). Protective stops and
+  // end-of-run closes are not signals and are not reported. Default: nothing.
+  virtual void on_order_done(const OrderDone& /*done*/) {}
   // A name for reports ("approve-all", "risk:FILE").
   virtual std::string name() const = 0;
 };

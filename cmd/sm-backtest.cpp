@@ -1,0 +1,129 @@
+// sm-backtest: replay bars (CSV files or the database) through a strategy, a simulated broker and
+// optionally the risk engine; one run with its reports, a parameter sweep, or a walk-forward.
+// See man/sm-backtest.1 and docs/BACKTEST.md.
+#include <string>
+
+#include "cli/program.h"
+#include "core/log.h"
+#include "research/commands.h"
+
+namespace {
+
+using sm::research::CommonArgs;
+using sm::research::DataArgs;
+using sm::research::EngineArgs;
+using sm::research::OutputArgs;
+using sm::research::StrategyArgs;
+
+void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e, OutputArgs& o,
+                     CommonArgs& c) {
+  app->add_option("--file", d.files, "CSV file of bars (repeatable; one series per symbol); "
+                                     "without --file, bars come from the database (--db)")
+      ->allow_extra_args(false);
+  app->add_option("--symbol", d.symbols, "database: symbols to load (repeatable, default all); CSV: "
+                                         "the symbol of a file without a symbol column")
+      ->allow_extra_args(false);
+  app->add_option("--timeframe", d.timeframe, "bar timeframe (database default 1d; CSV: detected)");
+  app->add_option("--from", d.from, "first date or time (IST)");
+  app->add_option("--to", d.to, "last date (inclusive) or end time (exclusive)");
+  app->add_option("--corporate-actions", d.corporate_actions,
+                  "CSV of splits and bonuses (symbol,ex_date,kind,ratio): reported on their dates");
+  app->add_flag("--adjust", d.adjust, "back-adjust prices before each listed ex-date (default off)");
+  app->add_option("--drop-threshold", d.drop_threshold_percent,
+                  "a fall of this many percent between bars is reported as a suspected "
+                  "unadjusted corporate action")
+      ->capture_default_str();
+  app->add_option("--strategy", s.name, "strategy name (docs/STRATEGIES.md), e.g. sma-cross");
+  app->add_option("--param", s.params, "strategy parameter name=value (repeatable), e.g. fast=10")
+      ->allow_extra_args(false);
+  app->add_option("--id", s.id, "instance name in signals and fills (default: the strategy name)");
+  app->add_option("--fill", e.fill, "when market orders fill: next-open (default) or close");
+  app->add_option("--entry-order", e.entry_order, "entry orders: market (default), limit or stop");
+  app->add_option("--entry-offset-bps", e.entry_offset_bps,
+                  "limit entries this far below the close, stop entries above (basis points)");
+  app->add_option("--order-valid-bars", e.order_valid_bars,
+                  "bars a limit/stop entry waits for a fill (default 1)");
+  app->add_flag("--protective-stops", e.protective_stops,
+                "rest a sell-stop at each entry's stop while the position is open");
+  app->add_option("--slippage", e.slippage, "0 (default), N bps (e.g. 5bps) or N ticks (e.g. 1tick)");
+  app->add_option("--volume-cap", e.volume_cap,
+                  "fraction of a bar's volume orders may take (default 0 = no cap)");
+  app->add_option("--costs", e.costs, "zero (default), india-equity or simple:PERCENT:FLAT_RUPEES");
+  app->add_option("--product", e.product, "CNC (delivery, default) or MIS (intraday) cost rates");
+  app->add_option("--cash", e.cash, "starting cash in rupees (default 10000000)");
+  app->add_option("--max-positions", e.max_positions, "open positions allowed at once (0 = no limit)");
+  app->add_option("--max-position-value", e.max_position_value,
+                  "rupees per position; larger entries are reduced (0 = no limit)");
+  app->add_flag("--close-at-end", e.close_at_end, "sell open positions at the last close");
+  app->add_option("--risk-free-rate", e.risk_free_rate,
+                  "annual risk-free rate for Sharpe/Sortino, e.g. 0.065 (default 0)");
+  app->add_option("--risk", e.risk_config,
+                  "pass every signal through the risk engine with this config file's risk section");
+  app->add_option("--out", o.out_dir, "write the reports (summary, trades, fills, signals, equity, "
+                                      "HTML) into this directory");
+  app->add_option("--format", o.format, "stdout: table (default), json or ndjson")
+      ->capture_default_str();
+  app->add_option("--title", o.title, "title of the HTML report");
+  app->add_flag("--no-progress", c.no_progress, "no progress bar even on a terminal");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sm::Logger log("sm-backtest");
+  CLI::App app{"Backtest strategies on historical bars: the same strategy code as sm-signal, a "
+               "simulated broker with exact costs, and reports.",
+               "sm-backtest"};
+  app.footer(
+      "Subcommands: run (one backtest), sweep (parameter grid on all cores), walk-forward.\n"
+      "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error.");
+  app.require_subcommand(1);
+  sm::cli::CommonOptions common;
+  sm::cli::add_common_options(app, common);
+
+  sm::research::RunArgs run;
+  CLI::App* run_cmd = app.add_subcommand("run", "one backtest: a table (or JSON) on stdout, report "
+                                                "files with --out");
+  run_cmd->fallthrough();
+  add_run_options(run_cmd, run.data, run.strategy, run.engine, run.output, run.common);
+
+  sm::research::SweepArgs sweep;
+  CLI::App* sweep_cmd =
+      app.add_subcommand("sweep", "run a parameter grid across all cores and rank the results");
+  sweep_cmd->fallthrough();
+  add_run_options(sweep_cmd, sweep.data, sweep.strategy, sweep.engine, sweep.output, sweep.common);
+  sweep_cmd->add_option("--grid", sweep.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
+      ->allow_extra_args(false);
+  sweep_cmd->add_option("--rank-by", sweep.rank_by, "metric: sharpe, sortino, calmar, cagr, "
+                                                    "total-return, net-pnl, profit-factor, "
+                                                    "win-rate, max-drawdown")
+      ->capture_default_str();
+  sweep_cmd->add_option("--threads", sweep.threads, "worker threads (default: all cores)");
+  sweep_cmd->add_option("--top", sweep.top, "rows in the table (0 = all)")->capture_default_str();
+
+  sm::research::SweepArgs walk;
+  CLI::App* walk_cmd = app.add_subcommand(
+      "walk-forward", "optimise on rolling in-sample windows, test out of sample, stitch");
+  walk_cmd->fallthrough();
+  add_run_options(walk_cmd, walk.data, walk.strategy, walk.engine, walk.output, walk.common);
+  walk_cmd->add_option("--grid", walk.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
+      ->allow_extra_args(false);
+  walk_cmd->add_option("--metric", walk.rank_by, "in-sample metric to optimise")
+      ->capture_default_str();
+  walk_cmd->add_option("--in-sample", walk.in_sample, "bars per in-sample window")
+      ->capture_default_str();
+  walk_cmd->add_option("--out-sample", walk.out_sample, "bars per out-of-sample window")
+      ->capture_default_str();
+  walk_cmd->add_flag("--anchored", walk.anchored, "every in-sample window starts at the first bar");
+  walk_cmd->add_option("--threads", walk.threads, "worker threads (default: all cores)");
+
+  return sm::cli::run(app, argc, argv, log, [&]() -> int {
+    for (sm::research::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {
+      c->db_path = common.db_path;
+      c->config_path = common.config_path;
+    }
+    if (sweep_cmd->parsed()) return sm::research::run_sweep_command(sweep, log);
+    if (walk_cmd->parsed()) return sm::research::run_walk_forward_command(walk, log);
+    return sm::research::run_backtest_command(run, log);
+  });
+}

@@ -1,0 +1,582 @@
+#include "research/commands.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "backtest/engine.h"
+#include "backtest/html_report.h"
+#include "backtest/metrics.h"
+#include "backtest/report.h"
+#include "backtest/sweep.h"
+#include "core/config.h"
+#include "core/exit_codes.h"
+#include "core/json_writer.h"
+#include "costs/cost_model.h"
+#include "research/loader.h"
+#include "research/progress.h"
+#include "research/risk_gate.h"
+#include "strategy/registry.h"
+#include "time/calendar.h"
+
+namespace sm::research {
+namespace {
+
+namespace bt = sm::backtest;
+
+// A failure with the exit code it maps to.
+struct Failure {
+  int exit_code = kExitFailure;
+  std::string event;
+  Status status;
+};
+
+int report(const Logger& log, const Failure& failure) {
+  log.error(failure.event, {{"code", error_code_name(failure.status.code())},
+                            {"message", failure.status.message()}});
+  return failure.exit_code;
+}
+
+Failure usage(Status status) { return {kExitUsage, "usage_error", std::move(status)}; }
+
+// Everything a command needs besides the data: the engine settings, the cost model, the gate.
+struct Setup {
+  bt::EngineConfig engine;
+  std::unique_ptr<costs::CostModel> costs;
+  double risk_free_rate = 0;
+  std::optional<risk::RiskConfig> risk;
+  std::string risk_source;
+  std::optional<time::Calendar> calendar;
+  bt::StrategySpec strategy;
+
+  bt::GateFactory gate_factory() const {
+    if (!risk) return {};
+    const time::Calendar* cal = calendar ? &*calendar : nullptr;
+    return [this, cal]() -> std::unique_ptr<bt::SignalGate> {
+      return std::make_unique<RiskGate>(*risk, cal, risk_source);
+    };
+  }
+};
+
+// The first of: the flag's text, the config's value (as text), the default.
+Result<std::string> setting(const std::string& flag, const Config& config, std::string_view key,
+                            std::string fallback) {
+  if (!flag.empty()) return flag;
+  const std::string path = "backtest." + std::string(key);
+  if (!config.has(path)) return fallback;
+  const nlohmann::json& root = config.json();
+  const nlohmann::json* node = &root["backtest"][std::string(key)];
+  if (node->is_string()) return node->get<std::string>();
+  if (node->is_number() || node->is_boolean()) return node->dump();
+  if (node->is_null()) return fallback;
+  return error(ErrorCode::kConfigError,
+               fmt::format("{}: {} must be a string or a number", config.source(), path));
+}
+
+Result<double> parse_number(const std::string& text, std::string_view what) {
+  try {
+    std::size_t used = 0;
+    double value = std::stod(text, &used);
+    if (used != text.size() || !std::isfinite(value)) throw std::invalid_argument(text);
+    return value;
+  } catch (const std::exception&) {
+    return error(ErrorCode::kInvalidArgument, fmt::format("{} '{}' is not a number", what, text));
+  }
+}
+
+Result<std::int64_t> parse_integer(const std::string& text, std::string_view what) {
+  Result<std::int64_t> value = parse_fixed_point(text, 0);
+  if (!value.ok()) {
+    return error(ErrorCode::kInvalidArgument, fmt::format("{} '{}' is not a whole number", what, text));
+  }
+  return value;
+}
+
+Result<Paise> parse_money(const std::string& text, std::string_view what) {
+  Result<Paise> value = parse_rupees(text);
+  if (!value.ok()) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("{} '{}' is not an amount of rupees", what, text));
+  }
+  return value;
+}
+
+Result<nlohmann::json> parse_params(const std::vector<std::string>& texts) {
+  nlohmann::json params = nlohmann::json::object();
+  for (const std::string& text : texts) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("--param '{}' is not name=value", text));
+    }
+    const std::string name = text.substr(0, eq);
+    const std::string value = text.substr(eq + 1);
+    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    params[name] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+  }
+  return params;
+}
+
+std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs& strategy,
+                                   const EngineArgs& e, Setup& setup, const Logger& log) {
+  Result<Config> config = Config::load_or_defaults(common.config_path);
+  if (!config.ok()) return Failure{kExitConfigError, "config_error", config.status()};
+  for (const std::string& warning : config->warnings()) {
+    log.warn("config_warning", {{"message", warning}});
+  }
+  auto get = [&](const std::string& flag, std::string_view key,
+                 std::string fallback) -> Result<std::string> {
+    return setting(flag, *config, key, std::move(fallback));
+  };
+  std::optional<Failure> failed;
+  auto text = [&](const std::string& flag, std::string_view key, std::string fallback) {
+    if (failed) return std::string();
+    Result<std::string> value = get(flag, key, std::move(fallback));
+    if (!value.ok()) {
+      failed = Failure{kExitConfigError, "config_error", value.status()};
+      return std::string();
+    }
+    return *value;
+  };
+  auto check = [&](const Status& status) {
+    if (!failed && !status.ok()) failed = usage(status);
+    return status.ok();
+  };
+
+  bt::EngineConfig& c = setup.engine;
+  if (auto fill = bt::parse_fill_timing(text(e.fill, "fill", "next-open")); check(fill.status())) {
+    c.fill = *fill;
+  }
+  if (auto order = bt::parse_entry_order(text(e.entry_order, "entry_order", "market"));
+      check(order.status())) {
+    c.entry_order = *order;
+  }
+  if (auto offset = parse_fixed_point(text(e.entry_offset_bps, "entry_offset_bps", "0"), 2);
+      check(offset.ok() ? Status()
+                        : error(ErrorCode::kInvalidArgument,
+                                "--entry-offset-bps must be a number with at most 2 decimals"))) {
+    c.entry_offset_centi_bps = *offset;
+  }
+  if (auto bars = parse_integer(text(e.order_valid_bars, "order_valid_bars", "1"),
+                                "--order-valid-bars");
+      check(bars.status())) {
+    c.order_valid_bars = static_cast<int>(std::clamp<std::int64_t>(*bars, -1, 1'000'000));
+  }
+  c.protective_stops = e.protective_stops || text("", "protective_stops", "false") == "true";
+  if (auto slip = bt::parse_slippage(text(e.slippage, "slippage", "0")); check(slip.status())) {
+    c.slippage = *slip;
+  }
+  if (auto cap = parse_number(text(e.volume_cap, "volume_cap", "0"), "--volume-cap");
+      check(cap.status())) {
+    c.volume_cap = *cap;
+  }
+  if (auto product = parse_product(text(e.product, "product", "CNC")); check(
+          product.ok() ? Status()
+                       : error(ErrorCode::kInvalidArgument, "--product must be CNC or MIS"))) {
+    c.product = *product;
+  }
+  if (auto cash = parse_money(text(e.cash, "cash", "10000000"), "--cash"); check(cash.status())) {
+    c.starting_cash = *cash;
+  }
+  if (auto most = parse_integer(text(e.max_positions, "max_open_positions", "0"), "--max-positions");
+      check(most.status())) {
+    c.max_open_positions = static_cast<int>(std::clamp<std::int64_t>(*most, -1, 1'000'000));
+  }
+  if (auto value = parse_money(text(e.max_position_value, "max_position_value", "0"),
+                               "--max-position-value");
+      check(value.status())) {
+    c.max_position_value = *value;
+  }
+  c.close_at_end = e.close_at_end || text("", "close_at_end", "false") == "true";
+  if (auto rf = parse_number(text(e.risk_free_rate, "risk_free_rate", "0"), "--risk-free-rate");
+      check(rf.status())) {
+    setup.risk_free_rate = *rf;
+  }
+  const std::string cost_spec = text(e.costs, "costs", "zero");
+  if (failed) return failed;
+  if (Status valid = bt::validate(c); !valid.ok()) return usage(valid);
+  for (const std::string& key : config->unread_keys("backtest")) {
+    log.warn("config_unknown_key", {{"key", key}});
+  }
+
+  Result<std::unique_ptr<costs::CostModel>> model = costs::make_cost_model(cost_spec);
+  if (!model.ok()) {
+    if (model.status().code() == ErrorCode::kInvalidArgument) return usage(model.status());
+    return Failure{kExitConfigError, "config_error", model.status()};
+  }
+  setup.costs = std::move(model).value();
+
+  if (!e.risk_config.empty()) {
+    Result<risk::RiskConfig> risk = load_backtest_risk_config(e.risk_config);
+    if (!risk.ok()) return Failure{kExitConfigError, "config_error", risk.status()};
+    setup.risk = std::move(risk).value();
+    setup.risk_source = e.risk_config;
+    if (setup.risk->session_checks) {
+      Result<time::Calendar> calendar = time::Calendar::load_default();
+      if (calendar.ok()) {
+        setup.calendar = std::move(calendar).value();
+      } else {
+        log.warn("calendar_unavailable",
+                 {{"message", calendar.status().message()},
+                  {"effect", "with risk.session_checks on, every order is denied"}});
+      }
+    }
+  }
+
+  if (strategy.name.empty()) return usage(error(ErrorCode::kInvalidArgument, "--strategy is required"));
+  Result<nlohmann::json> params = parse_params(strategy.params);
+  if (!params.ok()) return usage(params.status());
+  setup.strategy.name = strategy.name;
+  setup.strategy.id = strategy.id;
+  setup.strategy.params = *params;
+  // Made once here so that a bad name or parameter is a usage error before any data is read.
+  auto made = strategy::make_strategy(strategy.name, *params);
+  if (!made.ok()) return usage(made.status());
+  return std::nullopt;
+}
+
+std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const Logger& log,
+                            LoadedData& out) {
+  DataSource source;
+  source.files = d.files;
+  source.db_path = common.db_path;
+  source.symbols = d.symbols;
+  source.timeframe = d.timeframe;
+  source.from = d.from;
+  source.to = d.to;
+  source.corporate_actions = d.corporate_actions;
+  source.adjust = d.adjust;
+  Result<double> drop = parse_number(d.drop_threshold_percent, "--drop-threshold");
+  if (!drop.ok()) return usage(drop.status());
+  if (!(*drop > 0 && *drop < 100)) {
+    return usage(error(ErrorCode::kInvalidArgument, "--drop-threshold must be in (0, 100) percent"));
+  }
+  source.drop_fraction = *drop / 100;
+  Result<LoadedData> loaded = load_data(source, log);
+  if (!loaded.ok()) {
+    const ErrorCode code = loaded.status().code();
+    if (code == ErrorCode::kInvalidArgument) return usage(loaded.status());
+    if (code == ErrorCode::kDatabaseError) return Failure{kExitFailure, "database_error", loaded.status()};
+    return Failure{kExitDataError, "data_error", loaded.status()};
+  }
+  out = std::move(loaded).value();
+  log.info("data_loaded", {{"inputs", out.inputs},
+                           {"symbols", out.data.series().size()},
+                           {"bars", out.bars},
+                           {"issues", out.issue_counts}});
+  return std::nullopt;
+}
+
+Status write_file(const std::filesystem::path& path, const std::string& text) {
+  // Written beside and renamed, so a reader never sees half a report.
+  const std::filesystem::path temp = path.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp.string()));
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return error(ErrorCode::kIoError, fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  return Status();
+}
+
+Status make_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return error(ErrorCode::kIoError, fmt::format("cannot create {}: {}", dir, ec.message()));
+  return Status();
+}
+
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+std::string quality_ndjson(const std::vector<bt::QualityIssue>& issues) {
+  std::string out;
+  for (const bt::QualityIssue& q : issues) {
+    JsonObjectWriter w(out);
+    w.string("type", "data_quality")
+        .string("symbol", q.symbol)
+        .timestamp("ts", q.ts)
+        .string("date", format_date(ist_date(q.ts)))
+        .string("kind", q.kind)
+        .string("detail", q.detail)
+        .string("action", q.action);
+    w.finish();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string events_ndjson(const std::vector<Message>& events) {
+  std::string out;
+  for (const Message& m : events) {
+    append_json(out, m);
+    out += '\n';
+  }
+  return out;
+}
+
+std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestResult& result,
+                                     const bt::Summary& summary, const bt::RunInfo& info,
+                                     const LoadedData& loaded, const std::string& title,
+                                     const std::vector<Message>& gate_events) {
+  if (Status made = make_directory(dir); !made.ok()) return Failure{kExitFailure, "output_error", made};
+  const std::filesystem::path base(dir);
+  bt::HtmlOptions html;
+  html.title = title;
+  html.quality = loaded.quality;
+  const std::pair<const char*, std::string> files[] = {
+      {"summary.json", bt::summary_json(result, summary, info) + "\n"},
+      {"summary.txt", bt::summary_table(result, summary)},
+      {"trades.ndjson", bt::trades_ndjson(result)},
+      {"fills.ndjson", bt::fills_ndjson(result)},
+      {"signals.ndjson", bt::signals_ndjson(result)},
+      {"equity.csv", bt::equity_csv(result)},
+      {"data_quality.ndjson", quality_ndjson(loaded.quality)},
+      {"risk_events.ndjson", events_ndjson(gate_events)},
+      {"report.html", bt::render_html(result, summary, info, html)},
+  };
+  for (const auto& [name, text] : files) {
+    if (Status written = write_file(base / name, text); !written.ok()) {
+      return Failure{kExitFailure, "output_error", written};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Failure> check_format(const std::string& format) {
+  if (format == "table" || format == "json" || format == "ndjson") return std::nullopt;
+  return usage(error(ErrorCode::kInvalidArgument,
+                     fmt::format("--format '{}' is not table, json or ndjson", format)));
+}
+
+bt::RunInfo run_info(const LoadedData& loaded) {
+  bt::RunInfo info;
+  info.inputs = loaded.inputs;
+  info.data_issues = loaded.issue_counts;
+  info.corporate_actions_applied = loaded.corporate_actions_applied;
+  return info;
+}
+
+std::string default_title(const Setup& setup, const LoadedData& loaded) {
+  std::string symbols;
+  for (const bt::SymbolSeries& s : loaded.data.series()) {
+    if (!symbols.empty()) symbols += ", ";
+    if (symbols.size() > 60) {
+      symbols += "...";
+      break;
+    }
+    symbols += s.symbol;
+  }
+  return fmt::format("{} on {}", setup.strategy.id.empty() ? setup.strategy.name : setup.strategy.id,
+                     symbols);
+}
+
+std::optional<Failure> run_failure(const Status& status) {
+  // Parameters were checked up front, so an invalid argument now is a bar the strategy refused.
+  if (status.code() == ErrorCode::kInvalidArgument) return Failure{kExitDataError, "data_error", status};
+  return Failure{kExitFailure, "backtest_failed", status};
+}
+
+Result<std::vector<bt::ParamAxis>> parse_grid(const std::vector<std::string>& texts) {
+  std::vector<bt::ParamAxis> axes;
+  for (const std::string& text : texts) {
+    Result<bt::ParamAxis> axis = bt::parse_axis(text);
+    if (!axis.ok()) return axis.status();
+    axes.push_back(std::move(axis).value());
+  }
+  return axes;
+}
+
+}  // namespace
+
+int run_backtest_command(const RunArgs& args, const Logger& log) {
+  if (auto bad = check_format(args.output.format)) return report(log, *bad);
+  Setup setup;
+  if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
+    return report(log, *bad);
+  }
+  LoadedData loaded;
+  if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
+
+  std::unique_ptr<bt::SignalGate> gate;
+  RiskGate* risk_gate = nullptr;
+  if (setup.risk) {
+    auto made = std::make_unique<RiskGate>(*setup.risk, setup.calendar ? &*setup.calendar : nullptr,
+                                           setup.risk_source);
+    risk_gate = made.get();
+    gate = std::move(made);
+  } else {
+    gate = std::make_unique<bt::ApproveAll>();
+  }
+  Result<bt::BacktestResult> result =
+      bt::run_backtest(loaded.data, {setup.strategy}, setup.engine, *setup.costs, *gate);
+  if (!result.ok()) return report(log, *run_failure(result.status()));
+  const bt::Summary summary = bt::summarize(*result, setup.risk_free_rate);
+  const bt::RunInfo info = run_info(loaded);
+  static const std::vector<Message> kNone;
+  const std::vector<Message>& gate_events = risk_gate ? risk_gate->events() : kNone;
+  if (!gate_events.empty()) {
+    log.info("risk_events", {{"count", gate_events.size()}});
+  }
+
+  if (!args.output.out_dir.empty()) {
+    const std::string title =
+        args.output.title.empty() ? default_title(setup, loaded) : args.output.title;
+    if (auto bad = write_reports(args.output.out_dir, *result, summary, info, loaded, title,
+                                 gate_events)) {
+      return report(log, *bad);
+    }
+    log.info("reports_written", {{"dir", args.output.out_dir}});
+  }
+  if (args.output.format == "table") {
+    print(bt::summary_table(*result, summary));
+  } else if (args.output.format == "json") {
+    print(bt::summary_json(*result, summary, info) + "\n");
+  } else {
+    print(bt::signals_ndjson(*result) + bt::fills_ndjson(*result) + bt::trades_ndjson(*result) +
+          events_ndjson(gate_events) + bt::summary_json(*result, summary, info) + "\n");
+  }
+  log.info("backtest_done", {{"bars", result->bars},
+                             {"signals", result->signal_count},
+                             {"fills", result->fill_count},
+                             {"trades", result->trades.size()},
+                             {"net_pnl", format_rupees(summary.net_pnl)}});
+  return kExitOk;
+}
+
+int run_sweep_command(const SweepArgs& args, const Logger& log) {
+  if (auto bad = check_format(args.output.format)) return report(log, *bad);
+  Result<bt::Metric> metric = bt::parse_metric(args.rank_by);
+  if (!metric.ok()) return report(log, usage(metric.status()));
+  Result<std::vector<bt::ParamAxis>> axes = parse_grid(args.grid);
+  if (!axes.ok()) return report(log, usage(axes.status()));
+  if (axes->empty()) {
+    return report(log, usage(error(ErrorCode::kInvalidArgument, "give at least one --grid")));
+  }
+  Setup setup;
+  if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
+    return report(log, *bad);
+  }
+  LoadedData loaded;
+  if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
+
+  const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
+  ProgressBar progress("sweep", args.common.no_progress);
+  bt::SweepOptions options;
+  options.threads = args.threads;
+  options.risk_free_rate = setup.risk_free_rate;
+  options.gate = setup.gate_factory();
+  options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
+  log.info("sweep_started", {{"runs", sets.size()}, {"threads", args.threads}});
+  std::vector<bt::SweepRow> rows =
+      bt::run_sweep(loaded.data, setup.strategy, sets, setup.engine, *setup.costs, options);
+  progress.finish();
+  const std::vector<std::size_t> order = bt::rank_rows(rows, *metric);
+  std::size_t failed = 0;
+  for (const bt::SweepRow& row : rows) {
+    if (!row.status.ok()) {
+      ++failed;
+      log.warn("sweep_run_failed", {{"params", row.params},
+                                    {"code", error_code_name(row.status.code())},
+                                    {"message", row.status.message()}});
+    }
+  }
+  const std::string table = bt::sweep_table(rows, order, *metric, args.top);
+  const std::string ndjson = bt::sweep_ndjson(rows, order, *metric);
+  if (!args.output.out_dir.empty()) {
+    if (Status made = make_directory(args.output.out_dir); !made.ok()) {
+      return report(log, Failure{kExitFailure, "output_error", made});
+    }
+    const std::filesystem::path base(args.output.out_dir);
+    for (const auto& [name, text] :
+         {std::pair<const char*, const std::string&>{"sweep.ndjson", ndjson},
+          std::pair<const char*, const std::string&>{"sweep.txt", table}}) {
+      if (Status written = write_file(base / name, text); !written.ok()) {
+        return report(log, Failure{kExitFailure, "output_error", written});
+      }
+    }
+  }
+  if (args.output.format == "table") print(table);
+  else print(ndjson);
+  log.info("sweep_done", {{"runs", rows.size()}, {"failed", failed}});
+  return kExitOk;
+}
+
+int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
+  if (auto bad = check_format(args.output.format)) return report(log, *bad);
+  Result<bt::Metric> metric = bt::parse_metric(args.rank_by);
+  if (!metric.ok()) return report(log, usage(metric.status()));
+  Result<std::vector<bt::ParamAxis>> axes = parse_grid(args.grid);
+  if (!axes.ok()) return report(log, usage(axes.status()));
+  if (args.in_sample == 0 || args.out_sample == 0) {
+    return report(log, usage(error(ErrorCode::kInvalidArgument,
+                                   "--in-sample and --out-sample must be at least 1 bar")));
+  }
+  Setup setup;
+  if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
+    return report(log, *bad);
+  }
+  LoadedData loaded;
+  if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
+
+  const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
+  ProgressBar progress("walk-forward", args.common.no_progress);
+  bt::SweepOptions options;
+  options.threads = args.threads;
+  options.risk_free_rate = setup.risk_free_rate;
+  options.gate = setup.gate_factory();
+  options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
+  bt::WalkForwardOptions walk;
+  walk.in_sample_bars = args.in_sample;
+  walk.out_sample_bars = args.out_sample;
+  walk.anchored = args.anchored;
+  walk.metric = *metric;
+  Result<bt::WalkForwardResult> result = bt::run_walk_forward(
+      loaded.data, setup.strategy, sets, setup.engine, *setup.costs, walk, options);
+  progress.finish();
+  if (!result.ok()) {
+    if (result.status().code() == ErrorCode::kInvalidArgument) {
+      return report(log, Failure{kExitDataError, "data_error", result.status()});
+    }
+    return report(log, Failure{kExitFailure, "walk_forward_failed", result.status()});
+  }
+  const bt::RunInfo info = run_info(loaded);
+  const std::string windows = bt::walk_forward_ndjson(*result, *metric);
+  if (!args.output.out_dir.empty()) {
+    const std::string title = args.output.title.empty()
+                                  ? "Walk-forward (out of sample): " + default_title(setup, loaded)
+                                  : args.output.title;
+    if (auto bad = write_reports(args.output.out_dir, result->stitched, result->summary, info,
+                                 loaded, title, {})) {
+      return report(log, *bad);
+    }
+    if (Status written = write_file(std::filesystem::path(args.output.out_dir) / "walk_forward.ndjson",
+                                    windows);
+        !written.ok()) {
+      return report(log, Failure{kExitFailure, "output_error", written});
+    }
+  }
+  if (args.output.format == "table") {
+    print(bt::walk_forward_table(*result, *metric));
+  } else if (args.output.format == "json") {
+    print(bt::summary_json(result->stitched, result->summary, info) + "\n");
+  } else {
+    print(windows + bt::summary_json(result->stitched, result->summary, info) + "\n");
+  }
+  log.info("walk_forward_done", {{"windows", result->windows.size()},
+                                 {"net_pnl", format_rupees(result->summary.net_pnl)}});
+  return kExitOk;
+}
+
+}  // namespace sm::research

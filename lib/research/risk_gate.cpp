@@ -1,0 +1,88 @@
+#include "research/risk_gate.h"
+
+#include "core/config.h"
+#include "strategy/strategy.h"
+
+namespace sm::research {
+
+RiskGate::RiskGate(risk::RiskConfig config, const time::Calendar* calendar, std::string source)
+    : engine_(std::move(config), calendar), source_(std::move(source)) {}
+
+void RiskGate::keep_events(std::vector<Message>& out) {
+  for (Message& message : out) events_.push_back(std::move(message));
+  out.clear();
+}
+
+backtest::GateDecision RiskGate::review(const Signal& signal,
+                                        const backtest::PortfolioSnapshot&) {
+  const TimestampMs now = signal.ts;
+  scratch_.clear();
+  for (const std::string& component : engine_.config().required_components) {
+    Heartbeat beat;
+    beat.ts = now;
+    beat.component = component;
+    beat.status = "ok";
+    engine_.on_heartbeat(beat, now, scratch_);
+  }
+  engine_.evaluate(now, scratch_);
+  keep_events(scratch_);
+  const RiskDecision decision = engine_.decide(signal, now, scratch_);
+  // The decision and its order intent are this signal's answer; anything after them (an order
+  // rate pause) is a kill-switch event.
+  std::vector<Message> rest;
+  for (Message& message : scratch_) {
+    if (std::holds_alternative<RiskDecision>(message) || std::holds_alternative<OrderIntent>(message)) {
+      continue;
+    }
+    rest.push_back(std::move(message));
+  }
+  scratch_.clear();
+  keep_events(rest);
+  backtest::GateDecision out;
+  out.approved = decision.approved;
+  out.code = decision.code;
+  out.detail = decision.detail;
+  out.client_order_id = decision.client_order_id;
+  return out;
+}
+
+void RiskGate::on_bar(const Bar& bar) {
+  const TimestampMs known_at = strategy::bar_close_time(bar);
+  scratch_.clear();
+  engine_.on_price(bar.symbol, bar.close, known_at, known_at, scratch_);
+  keep_events(scratch_);
+}
+
+void RiskGate::on_fill(const Fill& fill, const backtest::PortfolioSnapshot&) {
+  scratch_.clear();
+  engine_.on_fill(fill, fill.ts, scratch_);
+  keep_events(scratch_);
+}
+
+void RiskGate::on_order_done(const backtest::OrderDone& done) {
+  if (done.status == "COMPLETE") return;  // the fills already ended it
+  OrderUpdate update;
+  update.ts = done.ts;
+  update.client_order_id = done.client_order_id;
+  update.symbol = done.symbol;
+  update.side = done.side;
+  update.status = "CANCELLED";
+  update.qty = done.qty;
+  update.filled_qty = done.filled_qty;
+  update.pending_qty = 0;
+  scratch_.clear();
+  engine_.on_order_update(update, done.ts, scratch_);
+  keep_events(scratch_);
+}
+
+Result<risk::RiskConfig> load_backtest_risk_config(const std::string& path) {
+  Result<Config> config = Config::load(path);
+  if (!config.ok()) return config.status();
+  Result<risk::RiskConfig> risk = risk::load_risk_config(*config);
+  if (!risk.ok()) return risk.status();
+  Status valid = risk::validate(*risk);
+  if (!valid.ok()) return valid;
+  return risk;
+}
+
+}  // namespace sm::research
