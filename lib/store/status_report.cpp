@@ -129,6 +129,61 @@ Status load_pnl(Database& db, StatusReport& report) {
   return Status();
 }
 
+int halt_rank(std::string_view level) {
+  return level == "pause" ? 3 : level == "halt" ? 2 : level == "block_entries" ? 1 : 0;
+}
+
+Status load_risk(Database& db, StatusReport& report) {
+  RiskSummary& risk = report.risk;
+  std::vector<const HaltRecord*> halts;
+  for (const HaltRecord& h : report.halts) halts.push_back(&h);
+  std::stable_sort(halts.begin(), halts.end(), [](const HaltRecord* a, const HaltRecord* b) {
+    return halt_rank(a->level) > halt_rank(b->level);
+  });
+  if (!halts.empty()) {
+    const int worst = halt_rank(halts.front()->level);
+    risk.state = worst == 3 ? "paused" : worst == 2 ? "halted" : "entries_blocked";
+  }
+  for (const HaltRecord* h : halts) {
+    risk.reasons.push_back(fmt::format("{} ({}) by {}: {}", h->level, h->trigger,
+                                       h->set_by.empty() ? "?" : h->set_by, h->reason));
+  }
+  const TimestampMs day_start = from_ist(report.pnl.ist_date, 0, 0);
+  const TimestampMs day_end = from_ist(add_days(report.pnl.ist_date, 1), 0, 0);
+  Result<Statement> counts = db.prepare(
+      "SELECT approved, count(*) FROM risk_decisions WHERE ts_ms >= ?1 AND ts_ms < ?2 "
+      "GROUP BY approved");
+  if (!counts.ok()) return counts.status();
+  counts->bind_all(day_start, day_end);
+  while (true) {
+    Result<bool> row = counts->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    (counts->column_int64(0) != 0 ? risk.approved_today : risk.denied_today) =
+        counts->column_int64(1);
+  }
+  Result<Statement> last = db.prepare(
+      "SELECT ts_ms, strategy, symbol, action, signal_ts_ms, code, detail FROM risk_decisions "
+      "WHERE approved = 0 AND ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms DESC, id DESC LIMIT 1");
+  if (!last.ok()) return last.status();
+  last->bind_all(day_start, day_end);
+  Result<bool> row = last->step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    RiskDecision d;
+    d.ts = last->column_int64(0);
+    d.strategy = last->column_text(1);
+    d.symbol = last->column_text(2);
+    Result<SignalAction> action = parse_signal_action(last->column_text_view(3));
+    if (action.ok()) d.action = *action;
+    d.signal_ts = last->column_int64(4);
+    d.code = last->column_text(5);
+    d.detail = last->column_text(6);
+    risk.last_denial = std::move(d);
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<StatusReport> build_status_report(const std::string& database_path, TimestampMs now_ms) {
@@ -175,6 +230,7 @@ Result<StatusReport> build_status_report(const std::string& database_path, Times
       loaded = halts.status();
     }
   }
+  if (loaded.ok()) loaded = load_risk(db, report);
   if (loaded.ok()) {
     Result<std::vector<Heartbeat>> beats = last_heartbeats(db);
     if (beats.ok()) {
@@ -346,6 +402,17 @@ std::string format_status_text(const StatusReport& r) {
     table.render(out);
   }
 
+  out += "\nRisk gateway\n";
+  out += fmt::format("  state: {}\n", r.risk.state);
+  for (const std::string& reason : r.risk.reasons) out += fmt::format("  why: {}\n", reason);
+  out += fmt::format("  decisions today: {} approved, {} denied\n", r.risk.approved_today,
+                     r.risk.denied_today);
+  if (r.risk.last_denial) {
+    const RiskDecision& d = *r.risk.last_denial;
+    out += fmt::format("  last denial: {} {} {} {}: {}\n", ist(d.ts), d.strategy, d.symbol, d.code,
+                       d.detail);
+  }
+
   out += "\nHeartbeats\n";
   if (r.heartbeats.empty()) {
     out += "  none\n";
@@ -487,6 +554,35 @@ std::string format_status_json(const StatusReport& r) {
         .string("detail", hb.detail);
   });
 
+  std::string reasons = "[";
+  for (size_t i = 0; i < r.risk.reasons.size(); ++i) {
+    if (i > 0) reasons += ',';
+    append_json_string(reasons, r.risk.reasons[i]);
+  }
+  reasons += ']';
+  std::string last_denial = "null";
+  if (r.risk.last_denial) {
+    const RiskDecision& d = *r.risk.last_denial;
+    last_denial.clear();
+    JsonObjectWriter w(last_denial);
+    w.timestamp("ts", d.ts)
+        .string("strategy", d.strategy)
+        .string("symbol", d.symbol)
+        .string("action", signal_action_name(d.action))
+        .timestamp("signal_ts", d.signal_ts)
+        .string("code", d.code)
+        .string("detail", d.detail);
+    w.finish();
+  }
+  std::string risk;
+  JsonObjectWriter rw(risk);
+  rw.string("state", r.risk.state)
+      .raw("reasons", reasons)
+      .integer("approved_today", r.risk.approved_today)
+      .integer("denied_today", r.risk.denied_today)
+      .raw("last_denial", last_denial);
+  rw.finish();
+
   std::string out;
   JsonObjectWriter w(out);
   w.timestamp("ts", r.now)
@@ -496,6 +592,7 @@ std::string format_status_json(const StatusReport& r) {
       .raw("open_orders", orders)
       .raw("pnl", pnl)
       .raw("halts", halts)
+      .raw("risk", risk)
       .raw("heartbeats", beats);
   w.finish();
   return out;

@@ -52,6 +52,16 @@ struct PnlSummary {
   std::int64_t unpriced_positions = 0;
 };
 
+// The risk gateway's state as the stored halts and decisions show it (`sm-risk status` adds the
+// figures the kill switches watch): the most severe active halt decides the state.
+struct RiskSummary {
+  std::string state = "active";      // active, entries_blocked, halted or paused
+  std::vector<std::string> reasons;  // "level (trigger) by who: reason", most severe first
+  std::int64_t approved_today = 0;   // risk decisions with ts on the report's IST day
+  std::int64_t denied_today = 0;
+  std::optional<RiskDecision> last_denial;  // the latest denial today
+};
+
 struct StatusReport {
   TimestampMs now = 0;
   std::string database_path;
@@ -64,6 +74,7 @@ struct StatusReport {
   PnlSummary pnl;
   std::vector<HaltRecord> halts;
   std::vector<Heartbeat> heartbeats;
+  RiskSummary risk;
 
   // False for a missing, new or empty database: the report then says "no data".
   bool has_data() const { return database_exists && schema_version >= 1; }

@@ -246,3 +246,70 @@ TEST_CASE("the sqlite3 views agree with the status report") {
     CHECK(*db->query_int64("SELECT sum(net_paise) FROM todays_pnl") == report->pnl.net);
   }
 }
+
+TEST_CASE("status shows the risk gateway's state from the most severe halt and today's decisions") {
+  TempDir dir;
+  const std::string path = dir.file("risk.db");
+  {
+    auto db = Database::open(path);
+    REQUIRE(db.ok());
+    sm::Halt block;
+    block.ts = kNow - 5 * kMinute;
+    block.level = "block_entries";
+    block.trigger = "daily_loss_block";
+    block.reason = "daily loss 3.10% of capital";
+    block.by = "sm-risk";
+    REQUIRE(sm::store::set_halt(*db, block).ok());
+    sm::RiskDecision d;
+    d.strategy = "trend";
+    d.symbol = "TCS";
+    d.approved = true;
+    d.code = "APPROVED";
+    for (int i = 0; i < 3; ++i) {
+      d.ts = d.signal_ts = kNow - (10 - i) * kMinute;
+      REQUIRE(sm::store::record_risk_decision(*db, d).ok());
+    }
+    d.approved = false;
+    d.code = "PRICE_STALE";
+    d.detail = "last=3900.00 at ..., age=400s, max=300s";
+    d.ts = d.signal_ts = kNow - 2 * kMinute;
+    REQUIRE(sm::store::record_risk_decision(*db, d).ok());
+    d.code = "OLD_DENIAL";
+    d.ts = d.signal_ts = kNow - 24 * 60 * kMinute;  // yesterday
+    REQUIRE(sm::store::record_risk_decision(*db, d).ok());
+  }
+  auto report = sm::store::build_status_report(path, kNow);
+  REQUIRE(report.ok());
+  CHECK(report->risk.state == "entries_blocked");
+  REQUIRE(report->risk.reasons.size() == 1);
+  CHECK(report->risk.reasons[0] ==
+        "block_entries (daily_loss_block) by sm-risk: daily loss 3.10% of capital");
+  CHECK(report->risk.approved_today == 3);
+  CHECK(report->risk.denied_today == 1);
+  REQUIRE(report->risk.last_denial.has_value());
+  CHECK(report->risk.last_denial->code == "PRICE_STALE");
+  const std::string text = sm::store::format_status_text(*report);
+  CHECK(text.find("Risk gateway\n  state: entries_blocked\n  why: block_entries (daily_loss_block)") !=
+        std::string::npos);
+  CHECK(text.find("decisions today: 3 approved, 1 denied") != std::string::npos);
+  const auto json = nlohmann::json::parse(sm::store::format_status_json(*report));
+  CHECK(json["risk"]["state"] == "entries_blocked");
+  CHECK(json["risk"]["denied_today"] == 1);
+  CHECK(json["risk"]["last_denial"]["code"] == "PRICE_STALE");
+
+  // A pause outranks the block.
+  {
+    auto db = Database::open(path);
+    REQUIRE(db.ok());
+    sm::Halt pause;
+    pause.ts = kNow - kMinute;
+    pause.level = "pause";
+    pause.trigger = "order_rate";
+    pause.by = "sm-risk";
+    REQUIRE(sm::store::set_halt(*db, pause).ok());
+  }
+  report = sm::store::build_status_report(path, kNow);
+  REQUIRE(report.ok());
+  CHECK(report->risk.state == "paused");
+  CHECK(report->risk.reasons[0].rfind("pause (order_rate)", 0) == 0);
+}
