@@ -1017,6 +1017,16 @@ void RiskEngine::on_halt(const ActiveHalt& halt) {
   state_.halts.push_back(halt);
 }
 
+void RiskEngine::mark_decided(const Signal& signal) {
+  state_.decided[signal_key(signal)] = signal.ts;
+}
+
+void RiskEngine::mark_approved(const Signal& signal) {
+  mark_decided(signal);
+  TimestampMs& last = state_.last_approved[series_key(signal)];
+  last = std::max(last, signal.ts);
+}
+
 // ---- assessment ----
 
 Assessment RiskEngine::assess(TimestampMs now) const {

@@ -139,6 +139,11 @@ class RiskEngine {
   // A halt set elsewhere (sm-risk halt, another gateway) becomes active here too.
   void on_halt(const ActiveHalt& halt);
 
+  // Remembers a signal as decided (a loader restoring decisions stored earlier): deciding it again
+  // gives DUPLICATE_SIGNAL. mark_approved also starts its duplicate window.
+  void mark_decided(const Signal& signal);
+  void mark_approved(const Signal& signal);
+
   // Time passing: lifts daily halts whose reset time has come (appending Halt "resume" messages)
   // and evaluates every kill switch. Call it before deciding when time may have moved on.
   void evaluate(TimestampMs now, std::vector<Message>& out);

@@ -1,0 +1,495 @@
+#include "riskdb/commands.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/exit_codes.h"
+#include "core/json_writer.h"
+#include "core/messages.h"
+#include "core/ndjson.h"
+#include "core/shutdown.h"
+#include "risk/config.h"
+#include "riskdb/gateway.h"
+#include "store/database.h"
+#include "store/ops_records.h"
+#include "time/calendar.h"
+
+namespace sm::riskdb {
+
+namespace {
+
+constexpr size_t kMaxLineBytes = 1 << 20;
+
+struct InputLine {
+  std::string text;
+  std::int64_t number = 0;
+  bool too_long = false;
+};
+
+// Reads stdin without blocking the gateway: the kill switches must keep being evaluated (a broker
+// that stays disconnected must halt trading) even while upstream is quiet.
+class LinePump {
+ public:
+  explicit LinePump(int fd) : fd_(fd) {}
+  enum class Outcome { kOk, kEnd, kError };
+
+  // Waits up to timeout_ms for input and appends every complete line; at end of input a last line
+  // without a newline is appended too. A signal ends the wait early.
+  Outcome read(int timeout_ms, std::vector<InputLine>& lines) {
+    pollfd pfd{fd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, timeout_ms);
+    if (ready < 0) {
+      if (errno == EINTR) return Outcome::kOk;
+      error_ = std::strerror(errno);
+      return Outcome::kError;
+    }
+    if (ready == 0) return Outcome::kOk;
+    char chunk[1 << 16];
+    const ssize_t n = ::read(fd_, chunk, sizeof chunk);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) return Outcome::kOk;
+      error_ = std::strerror(errno);
+      return Outcome::kError;
+    }
+    if (n == 0) {
+      if (skipping_) {
+        lines.push_back(InputLine{"", ++number_, true});
+      } else if (!buffer_.empty()) {
+        emit(buffer_, lines);
+      }
+      buffer_.clear();
+      return Outcome::kEnd;
+    }
+    buffer_.append(chunk, static_cast<size_t>(n));
+    size_t start = 0;
+    while (true) {
+      const size_t newline = buffer_.find('\n', start);
+      if (newline == std::string::npos) break;
+      if (skipping_) {
+        lines.push_back(InputLine{"", ++number_, true});
+        skipping_ = false;
+      } else {
+        emit(std::string_view(buffer_).substr(start, newline - start), lines);
+      }
+      start = newline + 1;
+    }
+    buffer_.erase(0, start);
+    if (buffer_.size() > kMaxLineBytes) {
+      // One runaway line must not exhaust memory: drop it up to its newline.
+      buffer_.clear();
+      skipping_ = true;
+    }
+    return Outcome::kOk;
+  }
+  const std::string& error_text() const { return error_; }
+
+ private:
+  void emit(std::string_view text, std::vector<InputLine>& lines) {
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    InputLine line;
+    line.number = ++number_;
+    if (text.size() > kMaxLineBytes) {
+      line.too_long = true;
+    } else {
+      line.text = std::string(text);
+    }
+    lines.push_back(std::move(line));
+  }
+
+  int fd_;
+  std::string buffer_;
+  bool skipping_ = false;
+  std::int64_t number_ = 0;
+  std::string error_;
+};
+
+TimestampMs message_ts(const Message& message) {
+  return std::visit(
+      [](const auto& m) -> TimestampMs {
+        if constexpr (requires { m.ts; }) {
+          return m.ts;
+        } else {
+          return 0;
+        }
+      },
+      message);
+}
+
+bool blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// Reads the configuration and the risk section; logs and returns nullopt on a config error.
+std::optional<std::pair<Config, risk::RiskConfig>> load_config(const std::string& path,
+                                                               const Logger& log) {
+  Result<Config> config = Config::load_or_defaults(path);
+  if (!config.ok()) {
+    log.error_status("config_error", config.status());
+    return std::nullopt;
+  }
+  for (const std::string& warning : config->warnings()) {
+    log.warn("config_warning", {{"message", warning}});
+  }
+  Result<risk::RiskConfig> risk_config = risk::load_risk_config(*config);
+  if (!risk_config.ok()) {
+    log.error_status("config_error", risk_config.status(),
+                     {{"config", config->source().empty() ? "(defaults)" : config->source()}});
+    return std::nullopt;
+  }
+  for (const std::string& key : config->unread_keys("risk")) {
+    log.warn("config_unknown_key", {{"key", key}});
+  }
+  return std::make_pair(std::move(*config), std::move(*risk_config));
+}
+
+// The calendar, or null when it cannot be loaded: then every order is denied (fail closed).
+std::unique_ptr<time::Calendar> load_calendar(const Logger& log, TimestampMs now) {
+  Result<time::Calendar> calendar = time::Calendar::load_default();
+  if (!calendar.ok()) {
+    log.error_status("calendar_unavailable", calendar.status(),
+                     {{"effect", "every order is denied CALENDAR_UNAVAILABLE"}});
+    return nullptr;
+  }
+  if (std::optional<std::string> warning = calendar->coverage_warning(ist_date(now))) {
+    log.warn("calendar_coverage", {{"message", *warning}});
+  }
+  return std::make_unique<time::Calendar>(std::move(*calendar));
+}
+
+bool write_all(NdjsonWriter& writer, const std::vector<Message>& messages) {
+  for (const Message& m : messages) writer.write(m);
+  return writer.good();
+}
+
+}  // namespace
+
+std::string default_actor() {
+  for (const char* name : {"USER", "LOGNAME"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return "unknown";
+}
+
+int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& clock) {
+  if (args.idle_ms <= 0 || args.idle_ms > 60'000) {
+    log.error("usage_error", {{"message", "--idle-ms must be in 1..60000"}});
+    return kExitUsage;
+  }
+  auto loaded = load_config(args.config_path, log);
+  if (!loaded) return kExitConfigError;
+  auto& [config, risk_config] = *loaded;
+
+  Result<store::Database> db = store::Database::open(args.db_path);
+  if (!db.ok()) {
+    log.error_status("database_error", db.status(), {{"db", args.db_path}});
+    return kExitFailure;
+  }
+  TimestampMs now = clock.now_ms();
+  const std::string by = args.by.empty() ? default_actor() : args.by;
+  Result<bool> recorded = store::record_config_change(*db, "sm-risk", config.canonical_text(),
+                                                      config.content_hash(), by, now);
+  if (!recorded.ok()) {
+    log.error_status("database_error", recorded.status(), {{"db", args.db_path}});
+    return kExitFailure;
+  }
+  std::unique_ptr<time::Calendar> calendar = load_calendar(log, now);
+  Result<std::unique_ptr<RiskGateway>> gateway =
+      RiskGateway::open(*db, risk_config, calendar.get(), now);
+  if (!gateway.ok()) {
+    log.error_status("database_error", gateway.status(), {{"db", args.db_path}});
+    return kExitFailure;
+  }
+  log.info("started", {{"db", args.db_path},
+                       {"config_hash", config.content_hash()},
+                       {"config_recorded", *recorded},
+                       {"capital", format_rupees(risk_config.capital)},
+                       {"event_time", args.event_time}});
+
+  NdjsonWriter writer(stdout);
+  MessageDecoder decoder;
+  LinePump pump(STDIN_FILENO);
+  std::vector<InputLine> lines;
+  std::vector<Message> out;
+  std::int64_t signals = 0;
+  std::int64_t approved = 0;
+  std::int64_t bad_lines = 0;
+  bool failed = false;
+  int exit_code = kExitOk;
+  bool done = false;
+  TimestampMs event_now = 0;
+  while (!done && !stop_requested()) {
+    lines.clear();
+    const LinePump::Outcome outcome = pump.read(static_cast<int>(args.idle_ms), lines);
+    for (const InputLine& line : lines) {
+      if (stop_requested()) break;
+      if (!line.too_long && blank(line.text)) continue;
+      Result<Message> message =
+          line.too_long ? Result<Message>(error(ErrorCode::kParseError, "line longer than 1 MiB"))
+                        : decoder.decode(line.text);
+      if (!message.ok()) {
+        ++bad_lines;
+        log.error("bad_line", {{"input", "stdin"},
+                               {"line", line.number},
+                               {"code", error_code_name(message.status().code())},
+                               {"message", message.status().message()}});
+        if (args.strict) {
+          exit_code = kExitDataError;
+          done = true;
+          break;
+        }
+        continue;
+      }
+      if (args.event_time) {
+        event_now = std::max(event_now, message_ts(*message));
+        now = event_now;
+      } else {
+        now = clock.now_ms();
+      }
+      out.clear();
+      Result<Disposition> disposition = (*gateway)->handle(*message, now, out);
+      if (!disposition.ok()) {
+        failed = true;
+        log.error_status("gateway_error", disposition.status(), {{"line", line.number}});
+      } else if (*disposition == Disposition::kPassThrough) {
+        writer.write_raw(line.text);
+      } else if (*disposition == Disposition::kRefused) {
+        log.error("order_refused", {{"line", line.number},
+                                    {"message", "order intents are never passed through"}});
+      }
+      if (std::holds_alternative<Signal>(*message)) ++signals;
+      for (const Message& m : out) {
+        if (const RiskDecision* d = std::get_if<RiskDecision>(&m); d != nullptr && d->approved) {
+          ++approved;
+        }
+      }
+      if (!write_all(writer, out)) {
+        log.error("write_failed", {{"message", "stdout closed; stopping"}});
+        failed = true;
+        done = true;
+        break;
+      }
+    }
+    if (done) break;
+    if (outcome == LinePump::Outcome::kEnd) break;
+    if (outcome == LinePump::Outcome::kError) {
+      log.error("read_failed", {{"input", "stdin"}, {"message", pump.error_text()}});
+      failed = true;
+      break;
+    }
+    if (lines.empty() && !args.event_time) {
+      now = clock.now_ms();
+      out.clear();
+      Status ticked = (*gateway)->tick(now, out);
+      if (!ticked.ok()) {
+        failed = true;
+        log.error_status("gateway_error", ticked);
+      }
+      if (!write_all(writer, out)) {
+        log.error("write_failed", {{"message", "stdout closed; stopping"}});
+        failed = true;
+        break;
+      }
+    }
+  }
+  writer.flush();
+  log.info("finished", {{"signals", signals},
+                        {"approved", approved},
+                        {"bad_lines", bad_lines},
+                        {"store_failures", (*gateway)->store_failures()},
+                        {"stopped_by_signal", stop_requested()}});
+  if (exit_code != kExitOk) return exit_code;
+  return failed ? kExitFailure : kExitOk;
+}
+
+namespace {
+
+int control_error(const Logger& log, const Status& status, std::string_view db_path) {
+  log.error_status(status.code() == ErrorCode::kInvalidArgument ? "usage_error" : "database_error",
+                   status, {{"db", std::string(db_path)}});
+  return status.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+}  // namespace
+
+int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& clock) {
+  const std::string level = args.level.empty() ? std::string(risk::kLevelHalt) : args.level;
+  Result<store::Database> db = store::Database::open(args.db_path);
+  if (!db.ok()) return control_error(log, db.status(), args.db_path);
+  Result<std::vector<Message>> messages =
+      manual_halt(*db, level, args.reason, args.by.empty() ? default_actor() : args.by,
+                  clock.now_ms());
+  if (!messages.ok()) return control_error(log, messages.status(), args.db_path);
+  NdjsonWriter writer(stdout);
+  write_all(writer, *messages);
+  writer.flush();
+  return writer.good() ? kExitOk : kExitFailure;
+}
+
+int run_resume(const ControlArgs& args, const Logger& log, const time::Clock& clock) {
+  Result<store::Database> db = store::Database::open(args.db_path);
+  if (!db.ok()) return control_error(log, db.status(), args.db_path);
+  Result<ResumeOutcome> outcome =
+      manual_resume(*db, args.level, args.reason, args.by.empty() ? default_actor() : args.by,
+                    clock.now_ms());
+  if (!outcome.ok()) return control_error(log, outcome.status(), args.db_path);
+  log.info("resumed", {{"lifted", outcome->lifted}});
+  NdjsonWriter writer(stdout);
+  write_all(writer, outcome->messages);
+  writer.flush();
+  return writer.good() ? kExitOk : kExitFailure;
+}
+
+namespace {
+
+std::string status_text(const risk::Assessment& a, const risk::RiskConfig& c) {
+  std::string out = fmt::format("sm-risk status at {}\n", format_ist(a.now));
+  out += fmt::format("State: {}\n", risk::gateway_state_name(a.state));
+  if (a.halts.empty()) {
+    out += "Halts in force: none\n";
+  } else {
+    out += "Halts in force:\n";
+    for (const risk::ActiveHalt& h : a.halts) {
+      out += fmt::format("  {} ({}) since {}, {}, by {}: {}\n", h.level, h.trigger,
+                         format_ist(h.since),
+                         h.until != 0 ? "until " + format_ist(h.until)
+                                      : std::string("until a person resumes"),
+                         h.by.empty() ? "?" : h.by, h.reason);
+    }
+  }
+  if (a.blockers.empty()) {
+    out += "Failing closed right now: no\n";
+  } else {
+    out += "Failing closed right now (every order is denied):\n";
+    for (const std::string& b : a.blockers) out += fmt::format("  {}\n", b);
+  }
+  out += fmt::format("Session: {}\n", a.session);
+  out += fmt::format(
+      "Today ({} IST): P&L {}; loss {} of capital {} (entries blocked above {}, halt above {})\n",
+      format_date(a.day), format_rupees(a.daily_pnl), risk::format_bps(a.daily_loss_bps),
+      format_rupees(c.capital), risk::format_bps(c.daily_loss_block_entries_bps),
+      risk::format_bps(c.daily_loss_halt_bps));
+  out += fmt::format("Exposure: {} (cap {}); open positions {} (max {}); unfilled orders {}\n",
+                     format_rupees(a.exposure), format_rupees(c.total_exposure_cap()),
+                     a.open_positions, c.max_open_positions, a.pending_orders);
+  out += fmt::format(
+      "Orders approved: {} in the last minute (max {}), {} in the last 5 minutes; errors in the "
+      "last minute: {} (halt above {})\n",
+      a.orders_last_minute, c.max_orders_per_minute, a.orders_last_5_minutes,
+      a.errors_last_minute, c.max_errors_per_minute);
+  return out;
+}
+
+std::string status_json(const risk::Assessment& a, const risk::RiskConfig& c) {
+  std::string halts = "[";
+  for (size_t i = 0; i < a.halts.size(); ++i) {
+    if (i > 0) halts += ',';
+    const risk::ActiveHalt& h = a.halts[i];
+    JsonObjectWriter w(halts);
+    w.integer("id", h.id).string("level", h.level).string("trigger", h.trigger);
+    w.string("reason", h.reason).string("by", h.by).timestamp("since", h.since);
+    if (h.until != 0) {
+      w.timestamp("until", h.until);
+    } else {
+      w.raw("until", "null");
+    }
+    w.finish();
+  }
+  halts += ']';
+  std::string blockers = "[";
+  for (size_t i = 0; i < a.blockers.size(); ++i) {
+    if (i > 0) blockers += ',';
+    append_json_string(blockers, a.blockers[i]);
+  }
+  blockers += ']';
+  std::string out;
+  JsonObjectWriter w(out);
+  w.timestamp("ts", a.now)
+      .string("state", risk::gateway_state_name(a.state))
+      .raw("halts", halts)
+      .raw("blockers", blockers)
+      .string("session", a.session)
+      .string("ist_date", format_date(a.day))
+      .rupees("capital", c.capital)
+      .rupees("daily_pnl", a.daily_pnl)
+      .integer("daily_loss_bps", a.daily_loss_bps)
+      .integer("daily_loss_block_entries_bps", c.daily_loss_block_entries_bps)
+      .integer("daily_loss_halt_bps", c.daily_loss_halt_bps)
+      .rupees("unrealised", a.unrealised)
+      .rupees("exposure", a.exposure)
+      .rupees("exposure_cap", c.total_exposure_cap())
+      .integer("open_positions", a.open_positions)
+      .integer("max_open_positions", c.max_open_positions)
+      .integer("unfilled_orders", a.pending_orders)
+      .integer("orders_last_minute", a.orders_last_minute)
+      .integer("orders_last_5_minutes", a.orders_last_5_minutes)
+      .integer("errors_last_minute", a.errors_last_minute);
+  w.finish();
+  return out;
+}
+
+}  // namespace
+
+int run_status(const StatusArgs& args, const Logger& log, const time::Clock& clock) {
+  TimestampMs now = clock.now_ms();
+  if (!args.at.empty()) {
+    Result<TimestampMs> parsed = parse_timestamp(args.at, kIstOffsetMinutes);
+    if (!parsed.ok()) {
+      log.error("usage_error", {{"message", "--at: " + parsed.status().message()}});
+      return kExitUsage;
+    }
+    now = *parsed;
+  }
+  auto loaded = load_config(args.config_path, log);
+  if (!loaded) return kExitConfigError;
+  const risk::RiskConfig& risk_config = loaded->second;
+
+  // A missing or empty database is an empty state (no positions, no halts), read from a private
+  // in-memory one; the status never creates or migrates the real file.
+  Result<store::Database> db = error(ErrorCode::kNotFound, "");
+  std::error_code ec;
+  if (std::filesystem::exists(args.db_path, ec)) {
+    db = store::Database::open_readonly(args.db_path);
+    if (!db.ok()) {
+      log.error_status("database_error", db.status(), {{"db", args.db_path}});
+      return kExitFailure;
+    }
+  }
+  if (!db.ok() || !db->has_schema()) db = store::Database::open(":memory:");
+  if (!db.ok()) {
+    log.error_status("database_error", db.status());
+    return kExitFailure;
+  }
+  std::unique_ptr<time::Calendar> calendar = load_calendar(log, now);
+  Result<std::unique_ptr<RiskGateway>> gateway =
+      RiskGateway::open(*db, risk_config, calendar.get(), now);
+  if (!gateway.ok()) {
+    log.error_status("database_error", gateway.status(), {{"db", args.db_path}});
+    return kExitFailure;
+  }
+  Result<risk::Assessment> assessment = (*gateway)->assess(now);
+  if (!assessment.ok()) {
+    log.error_status("database_error", assessment.status(), {{"db", args.db_path}});
+    return kExitFailure;
+  }
+  const std::string text = args.json ? status_json(*assessment, risk_config) + "\n"
+                                     : status_text(*assessment, risk_config);
+  if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
+    log.error("write_failed", {{"message", "cannot write to stdout"}});
+    return kExitFailure;
+  }
+  if (args.fail_if_halted && assessment->state != risk::GatewayState::kActive) return kExitHalted;
+  return kExitOk;
+}
+
+}  // namespace sm::riskdb

@@ -1,0 +1,760 @@
+#include "riskdb/gateway.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "store/market_data.h"
+#include "store/trading_records.h"
+
+namespace sm::riskdb {
+
+namespace {
+
+__extension__ typedef __int128 Wide;
+
+constexpr std::string_view kStoreFailed = "STORE_FAILED";
+constexpr std::string_view kStateUnavailable = "STATE_UNAVAILABLE";
+// A daily bar (09:15 IST start) is complete at 15:30 IST, 375 minutes later, not a day later.
+constexpr std::int64_t kDailyBarMinutes = 375;
+
+Paise saturate(Wide value) {
+  constexpr Wide kMax = std::numeric_limits<Paise>::max();
+  constexpr Wide kMin = std::numeric_limits<Paise>::min();
+  return static_cast<Paise>(std::clamp(value, kMin, kMax));
+}
+
+std::int64_t bar_minutes(std::int64_t timeframe_minutes) {
+  return timeframe_minutes == Timeframe::kDailyMinutes ? kDailyBarMinutes : timeframe_minutes;
+}
+
+// When a bar's close became known: at its end; a bar still forming, no later than now.
+TimestampMs bar_known_at(TimestampMs start, std::int64_t timeframe_minutes, bool partial,
+                         TimestampMs now) {
+  const TimestampMs end = start + bar_minutes(timeframe_minutes) * kMsPerMinute;
+  return partial ? std::min(end, now) : end;
+}
+
+Result<bool> step(store::Statement& stmt) { return stmt.step(); }
+
+bool is_terminal(std::string_view status) { return store::is_terminal_order_status(status); }
+
+// When the component's current status began: the earliest of the latest run of history rows with
+// that status (history has a row per status or pid change); fallback when history says nothing.
+Result<TimestampMs> status_since(store::Database& db, const std::string& component,
+                                 const std::string& status, TimestampMs fallback) {
+  Result<store::Statement> stmt = db.prepare(
+      "SELECT ts_ms, status FROM heartbeat_history WHERE component = ?1 ORDER BY id DESC LIMIT 64");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, component);
+  TimestampMs since = fallback;
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row || stmt->column_text_view(1) != status) break;
+    since = std::min(since, stmt->column_int64(0));
+  }
+  return since;
+}
+
+}  // namespace
+
+// ---- prices ----
+
+Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const std::string& symbol,
+                                                     TimestampMs now) {
+  Result<store::Statement> series = db.prepare(
+      "SELECT kind, timeframe_minutes, last_ts_ms FROM market_series WHERE symbol = ?1");
+  if (!series.ok()) return series.status();
+  series->bind(1, symbol);
+  struct Candidate {
+    bool tick = false;
+    std::int64_t timeframe = 0;
+    TimestampMs ts = 0;
+    TimestampMs known_at = 0;
+  };
+  std::optional<Candidate> best;
+  while (true) {
+    Result<bool> row = step(*series);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Candidate c;
+    c.tick = series->column_text_view(0) == "tick";
+    c.timeframe = series->column_int64(1);
+    c.ts = series->column_int64(2);
+    c.known_at = c.tick ? c.ts : c.ts + bar_minutes(c.timeframe) * kMsPerMinute;
+    if (!best || c.known_at > best->known_at) best = c;
+  }
+  if (!best) return std::optional<risk::PricePoint>();
+  if (best->tick) {
+    Result<store::Statement> tick = db.prepare(
+        "SELECT price_paise FROM ticks WHERE symbol = ?1 AND ts_ms = ?2 ORDER BY id DESC LIMIT 1");
+    if (!tick.ok()) return tick.status();
+    tick->bind_all(symbol, best->ts);
+    Result<bool> row = step(*tick);
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<risk::PricePoint>();
+    return std::optional<risk::PricePoint>(risk::PricePoint{tick->column_int64(0), best->ts});
+  }
+  Result<store::Statement> bar = db.prepare(
+      "SELECT close_paise, partial FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
+      "AND ts_ms = ?3");
+  if (!bar.ok()) return bar.status();
+  bar->bind_all(symbol, best->timeframe, best->ts);
+  Result<bool> row = step(*bar);
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<risk::PricePoint>();
+  return std::optional<risk::PricePoint>(risk::PricePoint{
+      bar->column_int64(0),
+      bar_known_at(best->ts, best->timeframe, bar->column_int64(1) != 0, now)});
+}
+
+Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
+                                                     TimestampMs ts) {
+  std::optional<risk::PricePoint> best;
+  Result<store::Statement> tick = db.prepare(
+      "SELECT price_paise, ts_ms FROM ticks WHERE symbol = ?1 AND ts_ms < ?2 "
+      "ORDER BY ts_ms DESC, id DESC LIMIT 1");
+  if (!tick.ok()) return tick.status();
+  tick->bind_all(symbol, ts);
+  Result<bool> row = step(*tick);
+  if (!row.ok()) return row.status();
+  if (*row) best = risk::PricePoint{tick->column_int64(0), tick->column_int64(1)};
+  tick = Result<store::Statement>(store::Statement());
+
+  Result<store::Statement> frames = db.prepare(
+      "SELECT timeframe_minutes FROM market_series WHERE symbol = ?1 AND kind = 'bar'");
+  if (!frames.ok()) return frames.status();
+  frames->bind(1, symbol);
+  std::vector<std::int64_t> timeframes;
+  while (true) {
+    Result<bool> next = step(*frames);
+    if (!next.ok()) return next.status();
+    if (!*next) break;
+    timeframes.push_back(frames->column_int64(0));
+  }
+  for (std::int64_t timeframe : timeframes) {
+    const std::int64_t minutes = bar_minutes(timeframe);
+    Result<store::Statement> bar = db.prepare(
+        "SELECT close_paise, ts_ms FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
+        "AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT 1");
+    if (!bar.ok()) return bar.status();
+    bar->bind_all(symbol, timeframe, ts - minutes * kMsPerMinute);
+    Result<bool> found = step(*bar);
+    if (!found.ok()) return found.status();
+    if (!*found) continue;
+    const TimestampMs known = bar->column_int64(1) + minutes * kMsPerMinute;
+    if (!best || known > best->ts) best = risk::PricePoint{bar->column_int64(0), known};
+  }
+  return best;
+}
+
+// ---- loading ----
+
+RiskGateway::RiskGateway(store::Database& db, risk::RiskConfig config,
+                         const time::Calendar* calendar, GatewayOptions options)
+    : db_(db), engine_(std::move(config), calendar), options_(options) {}
+
+Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db,
+                                                       risk::RiskConfig config,
+                                                       const time::Calendar* calendar,
+                                                       TimestampMs now, GatewayOptions options) {
+  std::unique_ptr<RiskGateway> gateway(
+      new RiskGateway(db, std::move(config), calendar, options));
+  // One read transaction, so positions, fills and orders describe the same moment.
+  SM_RETURN_IF_ERROR(db.execute("BEGIN"));
+  Status loaded = gateway->load(now);
+  (void)db.execute(loaded.ok() ? "COMMIT" : "ROLLBACK");
+  if (!loaded.ok()) return loaded;
+  return gateway;
+}
+
+Status RiskGateway::load(TimestampMs now) {
+  risk::RiskState& state = engine_.state();
+  const risk::RiskConfig& config = engine_.config();
+  state.day = ist_date(now);
+  state.day_start_ms = from_ist(state.day, 0, 0);
+  state.day_set = true;
+
+  Result<std::vector<store::Position>> positions = store::list_positions(db_, true);
+  if (!positions.ok()) return positions.status();
+  for (const store::Position& p : *positions) {
+    risk::PositionState& held = state.positions[{p.strategy, p.symbol}];
+    held.strategy = p.strategy;
+    held.symbol = p.symbol;
+    held.qty = p.qty;
+    held.cost = p.cost;
+    held.realised_pnl = p.realised_pnl;
+    held.opened_ms = p.opened_ms;
+  }
+  Result<std::int64_t> max_id = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM fills");
+  if (!max_id.ok()) return max_id.status();
+  last_fill_id_ = *max_id;
+
+  // Today's fills per position: realised P&L and charges, and what undoes them. Each fill moved
+  // qty by s (signed) and cost by s * price + realised (the cash identity of the average-cost
+  // method), so the position at the day's start is (qty - sum s, cost - sum(s * price + realised)).
+  struct Today {
+    Quantity signed_qty = 0;
+    Paise cost_change = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Today> today;
+  {
+    Result<store::Statement> stmt = db_.prepare(
+        "SELECT strategy, symbol, "
+        "SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), "
+        "SUM((CASE WHEN side = 'BUY' THEN qty ELSE -qty END) * price_paise + realised_pnl_paise), "
+        "SUM(realised_pnl_paise), SUM(charges_paise) "
+        "FROM fills WHERE ts_ms >= ?1 AND id <= ?2 GROUP BY strategy, symbol");
+    if (!stmt.ok()) return stmt.status();
+    stmt->bind_all(state.day_start_ms, last_fill_id_);
+    while (true) {
+      Result<bool> row = step(*stmt);
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      today[{stmt->column_text(0), stmt->column_text(1)}] =
+          Today{stmt->column_int64(2), stmt->column_int64(3)};
+      state.realised_today += stmt->column_int64(4);
+      state.charges_today += stmt->column_int64(5);
+    }
+  }
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& [key, p] : state.positions) keys.insert(key);
+  for (const auto& [key, t] : today) keys.insert(key);
+  Wide day_start_unrealised = 0;
+  for (const auto& key : keys) {
+    Quantity qty = 0;
+    Paise cost = 0;
+    if (auto held = state.positions.find(key); held != state.positions.end()) {
+      qty = held->second.qty;
+      cost = held->second.cost;
+    }
+    if (auto t = today.find(key); t != today.end()) {
+      qty -= t->second.signed_qty;
+      cost -= t->second.cost_change;
+    }
+    if (qty == 0) continue;
+    Result<std::optional<risk::PricePoint>> mark = price_before(db_, key.second, state.day_start_ms);
+    if (!mark.ok()) return mark.status();
+    if (!mark->has_value()) continue;
+    state.day_start_prices[key.second] = (*mark)->price;
+    day_start_unrealised += Wide{qty} * (*mark)->price - cost;
+  }
+  state.day_start_unrealised = saturate(day_start_unrealised);
+
+  for (const auto& [key, p] : state.positions) {
+    Result<std::optional<risk::PricePoint>> price = latest_price(db_, p.symbol, now);
+    if (!price.ok()) return price.status();
+    if (price->has_value()) state.prices[p.symbol] = **price;
+  }
+
+  {
+    Result<store::Statement> stmt = db_.prepare("SELECT symbol, tick_size_paise FROM instruments");
+    if (!stmt.ok()) return stmt.status();
+    while (true) {
+      Result<bool> row = step(*stmt);
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      state.tick_sizes[stmt->column_text(0)] = stmt->column_int64(1);
+    }
+  }
+
+  // Recent decisions restore the rate windows and the duplicate window across a restart.
+  {
+    Result<store::Statement> stmt = db_.prepare(
+        "SELECT ts_ms, approved, code, strategy, symbol, action, signal_ts_ms "
+        "FROM risk_decisions ORDER BY id DESC LIMIT ?1");
+    if (!stmt.ok()) return stmt.status();
+    stmt->bind(1, config.max_orders_per_5_minutes + config.max_orders_per_minute + 1);
+    std::vector<TimestampMs> orders;
+    std::vector<TimestampMs> signals;
+    while (true) {
+      Result<bool> row = step(*stmt);
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      const TimestampMs ts = stmt->column_int64(0);
+      if (ts <= now - 5 * kMsPerMinute || ts > now) continue;
+      const bool approved = stmt->column_int64(1) != 0;
+      const bool forced = stmt->column_text_view(2) == risk::code::kForcedExit;
+      if (approved) orders.push_back(ts);
+      if (!forced) signals.push_back(ts);
+      Result<SignalAction> action = parse_signal_action(stmt->column_text_view(5));
+      if (approved && !forced && action.ok()) {
+        Signal s;
+        s.strategy = stmt->column_text(3);
+        s.symbol = stmt->column_text(4);
+        s.action = *action;
+        s.ts = stmt->column_int64(6);
+        engine_.mark_approved(s);
+      }
+    }
+    std::sort(orders.begin(), orders.end());
+    std::sort(signals.begin(), signals.end());
+    state.order_times.assign(orders.begin(), orders.end());
+    state.signal_times.assign(signals.begin(), signals.end());
+  }
+
+  Result<std::vector<Heartbeat>> beats = store::last_heartbeats(db_);
+  if (!beats.ok()) return beats.status();
+  for (const Heartbeat& hb : *beats) {
+    Result<TimestampMs> since = status_since(db_, hb.component, hb.status, hb.ts);
+    if (!since.ok()) return since.status();
+    state.components[hb.component] = risk::ComponentStatus{hb.status, hb.ts, *since};
+  }
+
+  SM_RETURN_IF_ERROR(sync_pending());
+  SM_RETURN_IF_ERROR(sync_halts(now));
+  polled_ = true;
+  last_poll_ms_ = now;
+  return Status();
+}
+
+// ---- keeping current ----
+
+Status RiskGateway::sync_halts(TimestampMs now) {
+  risk::RiskState& state = engine_.state();
+  Result<std::vector<store::HaltRecord>> active = store::active_halts(db_, now);
+  if (!active.ok()) return active.status();
+  std::vector<risk::ActiveHalt> halts;
+  halts.reserve(active->size());
+  for (const store::HaltRecord& record : *active) {
+    risk::ActiveHalt halt;
+    halt.id = record.id;
+    halt.level = record.level;
+    halt.trigger = record.trigger;
+    halt.reason = record.reason;
+    halt.by = record.set_by;
+    halt.since = record.created_ms;
+    halt.until = record.until_ms.value_or(0);
+    halts.push_back(std::move(halt));
+  }
+  state.halts = std::move(halts);
+  Result<store::Statement> stmt = db_.prepare(
+      "SELECT trigger_name, MAX(cleared_ms) FROM halts WHERE cleared_ms IS NOT NULL "
+      "GROUP BY trigger_name");
+  if (!stmt.ok()) return stmt.status();
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    TimestampMs& resumed = state.resumed_ms[stmt->column_text(0)];
+    const TimestampMs cleared = stmt->column_int64(1);
+    if (cleared > resumed) {
+      resumed = cleared;
+      if (stmt->column_text_view(0) == risk::trigger::kLatency) state.latency_breaches = 0;
+    }
+  }
+  return Status();
+}
+
+Status RiskGateway::sync_pending() {
+  risk::RiskState& state = engine_.state();
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
+  if (!open.ok()) return open.status();
+  std::set<std::string> open_ids;
+  for (const store::OrderRecord& order : *open) {
+    open_ids.insert(order.intent.client_order_id);
+    const Quantity unfilled = order.intent.qty - order.filled_qty;
+    auto it = state.pending.find(order.intent.client_order_id);
+    if (unfilled <= 0) {
+      if (it != state.pending.end()) state.pending.erase(it);
+      continue;
+    }
+    if (it == state.pending.end()) {
+      risk::PendingOrder pending;
+      pending.client_order_id = order.intent.client_order_id;
+      pending.strategy = order.intent.strategy;
+      pending.symbol = order.intent.symbol;
+      pending.side = order.intent.side;
+      pending.ts = order.created_ms;
+      pending.price = order.intent.price;
+      if (pending.price == 0) {
+        auto last = state.prices.find(order.intent.symbol);
+        pending.price = last != state.prices.end() ? last->second.price : order.intent.trigger_price;
+      }
+      it = state.pending.emplace(pending.client_order_id, std::move(pending)).first;
+    }
+    it->second.qty = unfilled;
+  }
+  // Pending orders the database does not list as open have either ended at the broker or not
+  // reached sm-order yet; only the first may be dropped.
+  for (auto it = state.pending.begin(); it != state.pending.end();) {
+    if (open_ids.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    Result<std::optional<store::OrderRecord>> order = store::find_order(db_, it->first);
+    if (!order.ok()) return order.status();
+    if (order->has_value() && is_terminal((*order)->status)) {
+      it = state.pending.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return Status();
+}
+
+Status RiskGateway::poll_fills(TimestampMs now, std::vector<Message>& out) {
+  Result<store::Statement> stmt = db_.prepare(
+      "SELECT id, ts_ms, client_order_id, broker_order_id, trade_id, strategy, symbol, side, qty, "
+      "price_paise, charges_paise FROM fills WHERE id > ?1 ORDER BY id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, last_fill_id_);
+  std::vector<Fill> fills;
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    last_fill_id_ = stmt->column_int64(0);
+    Fill fill;
+    fill.ts = stmt->column_int64(1);
+    fill.client_order_id = stmt->column_text(2);
+    fill.broker_order_id = stmt->column_text(3);
+    fill.trade_id = stmt->column_text(4);
+    fill.strategy = stmt->column_text(5);
+    fill.symbol = stmt->column_text(6);
+    fill.side = stmt->column_text_view(7) == "SELL" ? Side::kSell : Side::kBuy;
+    fill.qty = stmt->column_int64(8);
+    fill.price = stmt->column_int64(9);
+    fill.charges = stmt->column_int64(10);
+    fills.push_back(std::move(fill));
+  }
+  for (const Fill& fill : fills) {
+    // A fill's symbol may be new to us: its price matters for exposure and the loss switches.
+    if (engine_.state().prices.count(fill.symbol) == 0) {
+      SM_RETURN_IF_ERROR(refresh_price(fill.symbol, now, out));
+    }
+    engine_.on_fill(fill, now, out);
+  }
+  return Status();
+}
+
+Status RiskGateway::poll_heartbeats(TimestampMs now, std::vector<Message>& out) {
+  Result<std::vector<Heartbeat>> beats = store::last_heartbeats(db_);
+  if (!beats.ok()) return beats.status();
+  for (const Heartbeat& hb : *beats) {
+    auto& components = engine_.state().components;
+    auto known = components.find(hb.component);
+    if (known != components.end() && hb.ts <= known->second.ts) continue;
+    const bool changed = known == components.end() || known->second.status != hb.status;
+    TimestampMs since = hb.ts;
+    if (changed) {
+      Result<TimestampMs> from_history = status_since(db_, hb.component, hb.status, hb.ts);
+      if (!from_history.ok()) return from_history.status();
+      since = *from_history;
+    }
+    engine_.on_heartbeat(hb, now, out);
+    if (changed) engine_.state().components[hb.component].status_since = since;
+  }
+  return Status();
+}
+
+Status RiskGateway::refresh_price(const std::string& symbol, TimestampMs now,
+                                  std::vector<Message>& out) {
+  Result<std::optional<risk::PricePoint>> price = latest_price(db_, symbol, now);
+  if (!price.ok()) return price.status();
+  if (price->has_value()) engine_.on_price(symbol, (*price)->price, (*price)->ts, now, out);
+  return Status();
+}
+
+Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force) {
+  if (!force && polled_ && now >= last_poll_ms_ && now - last_poll_ms_ < options_.poll_interval_ms) {
+    return Status();
+  }
+  SM_RETURN_IF_ERROR(poll_fills(now, out));
+  SM_RETURN_IF_ERROR(sync_pending());
+  SM_RETURN_IF_ERROR(poll_heartbeats(now, out));
+  std::set<std::string> symbols;
+  for (const auto& [key, position] : engine_.state().positions) {
+    if (position.qty != 0) symbols.insert(position.symbol);
+  }
+  for (const auto& [id, order] : engine_.state().pending) symbols.insert(order.symbol);
+  for (const std::string& symbol : symbols) SM_RETURN_IF_ERROR(refresh_price(symbol, now, out));
+  polled_ = true;
+  last_poll_ms_ = now;
+  return Status();
+}
+
+Status RiskGateway::mark_if_decided(const Signal& signal) {
+  Result<store::Statement> stmt = db_.prepare(
+      "SELECT approved FROM risk_decisions WHERE strategy = ?1 AND symbol = ?2 AND action = ?3 "
+      "AND signal_ts_ms = ?4");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind_all(signal.strategy, signal.symbol, signal_action_name(signal.action), signal.ts);
+  Result<bool> row = step(*stmt);
+  if (!row.ok()) return row.status();
+  if (*row) engine_.mark_decided(signal);
+  return Status();
+}
+
+Status RiskGateway::deny_unavailable(const Signal& signal, const Status& why, TimestampMs now,
+                                     std::vector<Message>& out) {
+  RiskDecision decision;
+  decision.ts = now;
+  decision.strategy = signal.strategy;
+  decision.symbol = signal.symbol;
+  decision.action = signal.action;
+  decision.signal_ts = signal.ts;
+  decision.approved = false;
+  decision.code = kStateUnavailable;
+  decision.detail = fmt::format("cannot read the state to decide on: {}", why.to_string());
+  out.emplace_back(std::move(decision));
+  engine_.on_error(now, now, out);
+  return why;
+}
+
+// ---- handling ----
+
+Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
+                                        std::vector<Message>& out) {
+  const size_t from = out.size();
+  engine_.evaluate(now, out);
+  Status refreshed = poll(now, out, false);
+  if (refreshed.ok()) refreshed = sync_halts(now);
+
+  Disposition disposition = Disposition::kPassThrough;
+  const Signal* signal = nullptr;
+  Status handled = std::visit(
+      [&](const auto& m) -> Status {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Signal>) {
+          disposition = Disposition::kConsumed;
+          signal = &m;
+          Status ready = refreshed;
+          if (ready.ok()) ready = refresh_price(m.symbol, now, out);
+          if (ready.ok()) ready = mark_if_decided(m);
+          if (!ready.ok()) return deny_unavailable(m, ready, now, out);
+          engine_.decide(m, now, out);
+        } else if constexpr (std::is_same_v<T, Fill>) {
+          Result<store::FillOutcome> stored = store::insert_fill(db_, m);
+          if (!stored.ok()) return stored.status();
+          return poll_fills(now, out);
+        } else if constexpr (std::is_same_v<T, Tick>) {
+          engine_.on_price(m.symbol, m.price, m.ts, now, out);
+        } else if constexpr (std::is_same_v<T, Bar>) {
+          engine_.on_price(m.symbol, m.close,
+                           bar_known_at(m.ts, m.timeframe.minutes, m.partial, now), now, out);
+        } else if constexpr (std::is_same_v<T, OrderUpdate>) {
+          engine_.on_order_update(m, now, out);
+        } else if constexpr (std::is_same_v<T, Heartbeat>) {
+          // Recorded, so a restart and `sm-risk status` see the same liveness as this process.
+          SM_RETURN_IF_ERROR(store::record_heartbeat(db_, m));
+          engine_.on_heartbeat(m, now, out);
+        } else if constexpr (std::is_same_v<T, ErrorRecord>) {
+          engine_.on_error(m.ts, now, out);
+        } else if constexpr (std::is_same_v<T, Halt>) {
+          // Another component asking for a halt is obeyed; lifting one is a person's job.
+          if (m.action == "halt") {
+            Result<store::HaltRecord> set = store::set_halt(db_, m);
+            if (!set.ok()) return set.status();
+            return sync_halts(now);
+          }
+        } else if constexpr (std::is_same_v<T, OrderIntent>) {
+          disposition = Disposition::kRefused;
+          Alert alert;
+          alert.ts = now;
+          alert.severity = Severity::kCritical;
+          alert.component = engine_.config().component;
+          alert.event = "order_on_input_refused";
+          alert.text = fmt::format(
+              "an order intent ({} {} {} {}) arrived on the risk gateway's input and was dropped: "
+              "orders come only from approved signals",
+              m.client_order_id, m.symbol, side_name(m.side), m.qty);
+          alert.dedup_key = "order_on_input:" + m.client_order_id;
+          out.emplace_back(std::move(alert));
+          engine_.on_error(now, now, out);
+        }
+        return Status();
+      },
+      message);
+  if (!handled.ok()) engine_.on_error(now, now, out);
+  Status stored = commit(from, signal, now, out);
+  if (!stored.ok()) return stored;
+  if (!handled.ok()) return handled;
+  if (!refreshed.ok()) return refreshed;
+  return disposition;
+}
+
+Status RiskGateway::tick(TimestampMs now, std::vector<Message>& out) {
+  const size_t from = out.size();
+  engine_.evaluate(now, out);
+  Status refreshed = poll(now, out, false);
+  if (refreshed.ok()) refreshed = sync_halts(now);
+  if (refreshed.ok()) engine_.evaluate(now, out);
+  if (!refreshed.ok()) engine_.on_error(now, now, out);
+  SM_RETURN_IF_ERROR(commit(from, nullptr, now, out));
+  return refreshed;
+}
+
+Result<risk::Assessment> RiskGateway::assess(TimestampMs now) {
+  SM_RETURN_IF_ERROR(sync_halts(now));
+  return engine_.assess(now);
+}
+
+Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
+                           std::vector<Message>& out) {
+  if (from == out.size()) return Status();
+  Status status = [&]() -> Status {
+    Result<store::Transaction> tx = db_.begin();
+    if (!tx.ok()) return tx.status();
+    bool signal_stored = false;
+    for (size_t k = from; k < out.size(); ++k) {
+      if (const RiskDecision* d = std::get_if<RiskDecision>(&out[k])) {
+        if (signal != nullptr && !signal_stored && d->code != risk::code::kForcedExit &&
+            d->signal_ts == signal->ts && d->strategy == signal->strategy &&
+            d->symbol == signal->symbol) {
+          Result<bool> recorded = store::record_signal(db_, *signal);
+          if (!recorded.ok()) return recorded.status();
+          signal_stored = true;
+        }
+        Result<bool> recorded = store::record_risk_decision(db_, *d);
+        if (!recorded.ok()) return recorded.status();
+      } else if (const Halt* h = std::get_if<Halt>(&out[k]); h != nullptr && h->action == "halt") {
+        Result<store::HaltRecord> record = store::set_halt(db_, *h);
+        if (!record.ok()) return record.status();
+        for (risk::ActiveHalt& active : engine_.state().halts) {
+          if (active.id == 0 && active.level == h->level && active.trigger == h->trigger) {
+            active.id = record->id;
+          }
+        }
+      } else if (const Alert* a = std::get_if<Alert>(&out[k])) {
+        Result<bool> recorded = store::record_alert(db_, *a);
+        if (!recorded.ok()) return recorded.status();
+      }
+    }
+    return tx->commit();
+  }();
+  if (status.ok()) return status;
+
+  // Nothing unsaved is released: an approval that was not recorded is withdrawn.
+  ++store_failures_;
+  std::vector<Message> kept;
+  kept.reserve(out.size());
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (k < from) {
+      kept.push_back(std::move(out[k]));
+      continue;
+    }
+    if (const OrderIntent* order = std::get_if<OrderIntent>(&out[k])) {
+      engine_.state().pending.erase(order->client_order_id);
+      continue;
+    }
+    if (RiskDecision* d = std::get_if<RiskDecision>(&out[k]); d != nullptr && d->approved) {
+      d->approved = false;
+      d->detail = fmt::format("{} was decided ({}) but could not be stored: {}", d->code,
+                              d->detail, status.to_string());
+      d->code = kStoreFailed;
+      d->client_order_id.clear();
+    }
+    kept.push_back(std::move(out[k]));
+  }
+  out = std::move(kept);
+  engine_.on_error(now, now, out);
+  return status;
+}
+
+// ---- manual control ----
+
+namespace {
+
+bool known_level(std::string_view level) {
+  return level == risk::kLevelBlockEntries || level == risk::kLevelHalt ||
+         level == risk::kLevelPause;
+}
+
+}  // namespace
+
+Result<std::vector<Message>> manual_halt(store::Database& db, std::string_view level,
+                                         std::string_view reason, std::string_view by,
+                                         TimestampMs now) {
+  if (!known_level(level)) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("unknown level \"{}\" (block_entries, halt or pause)", level));
+  }
+  if (reason.empty()) return error(ErrorCode::kInvalidArgument, "a halt needs a reason");
+  Halt halt;
+  halt.ts = now;
+  halt.action = "halt";
+  halt.level = level;
+  halt.trigger = risk::trigger::kManual;
+  halt.reason = reason;
+  halt.by = by;
+  Result<store::Transaction> tx = db.begin();
+  if (!tx.ok()) return tx.status();
+  Result<store::HaltRecord> record = store::set_halt(db, halt);
+  if (!record.ok()) return record.status();
+  const bool existing = record->created_ms != now || record->reason != reason || record->set_by != by;
+  Alert alert;
+  alert.ts = now;
+  alert.severity = Severity::kWarning;
+  alert.component = "sm-risk";
+  alert.event = "manual_halt";
+  alert.text = existing ? fmt::format("{} asked for {} ({}); already in force since {} by {}: {}",
+                                      by, level, reason, format_ist(record->created_ms),
+                                      record->set_by, record->reason)
+                        : fmt::format("{} set {}: {}", by, level, reason);
+  alert.dedup_key = fmt::format("manual_halt:{}", record->id);
+  Result<bool> recorded = store::record_alert(db, alert);
+  if (!recorded.ok()) return recorded.status();
+  SM_RETURN_IF_ERROR(tx->commit());
+  halt.ts = record->created_ms;
+  halt.reason = record->reason;
+  halt.by = record->set_by;
+  std::vector<Message> messages;
+  messages.emplace_back(std::move(halt));
+  messages.emplace_back(std::move(alert));
+  return messages;
+}
+
+Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
+                                    std::string_view reason, std::string_view by,
+                                    TimestampMs now) {
+  if (!level.empty() && !known_level(level)) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("unknown level \"{}\" (block_entries, halt or pause)", level));
+  }
+  if (reason.empty()) return error(ErrorCode::kInvalidArgument, "a resume needs a reason");
+  Result<store::Transaction> tx = db.begin();
+  if (!tx.ok()) return tx.status();
+  Result<std::vector<store::HaltRecord>> active = store::active_halts(db, now);
+  if (!active.ok()) return active.status();
+  Result<std::int64_t> cleared = store::clear_halts(db, level, by, reason, now);
+  if (!cleared.ok()) return cleared.status();
+  ResumeOutcome outcome;
+  outcome.lifted = *cleared;
+  std::vector<std::string> lifted;
+  for (const store::HaltRecord& record : *active) {
+    if (!level.empty() && record.level != level) continue;
+    Halt resume;
+    resume.ts = now;
+    resume.action = "resume";
+    resume.level = record.level;
+    resume.trigger = record.trigger;
+    resume.reason = std::string(reason);
+    resume.by = std::string(by);
+    outcome.messages.emplace_back(std::move(resume));
+    lifted.push_back(fmt::format("{} ({})", record.level, record.trigger));
+  }
+  Alert alert;
+  alert.ts = now;
+  alert.severity = Severity::kInfo;
+  alert.component = "sm-risk";
+  alert.event = "manual_resume";
+  alert.text = lifted.empty()
+                   ? fmt::format("{} resumed ({}); no halt was active", by, reason)
+                   : fmt::format("{} resumed {}: {}", by, fmt::join(lifted, ", "), reason);
+  alert.dedup_key = fmt::format("manual_resume:{}", now);
+  Result<bool> recorded = store::record_alert(db, alert);
+  if (!recorded.ok()) return recorded.status();
+  SM_RETURN_IF_ERROR(tx->commit());
+  outcome.messages.emplace_back(std::move(alert));
+  return outcome;
+}
+
+}  // namespace sm::riskdb

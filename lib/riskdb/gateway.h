@@ -1,0 +1,135 @@
+// The risk gateway over the shared database: the pure engine (lib/risk) fed from and recorded in
+// SQLite. docs/RISK.md is the user's guide.
+//
+// What it reads (loaded at open, then kept current):
+//   - positions (positions table) and, from today's fills, realised P&L, charges and what was held
+//     at the start of the IST day (marked at the last price before it), for today's P&L;
+//   - latest prices (ticks and bars) of held symbols and of each signal's symbol;
+//   - unfilled orders (orders table), approvals of the last five minutes (risk_decisions), the
+//     latest heartbeat of every component (with when its status began, from heartbeat_history),
+//     instrument tick sizes, active halts and when a person last lifted each trigger.
+// Fills, orders, heartbeats and held symbols' prices are re-read every poll_interval_ms and on
+// every message; halts (a person may halt from another shell) and the signal's own price are
+// re-read for every signal.
+//
+// What it writes, in one transaction per input message, BEFORE the caller writes the outputs:
+// every decision (risk_decisions, with the signal in signals), every halt the kill switches raise
+// (halts; daily ones with the next session start as their reset time) and every alert (alerts).
+// Order intents are not stored here: sm-order records them before placing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/status.h"
+#include "risk/engine.h"
+#include "store/database.h"
+#include "store/ops_records.h"
+#include "time/calendar.h"
+
+namespace sm::riskdb {
+
+struct GatewayOptions {
+  // How often fills, orders, heartbeats and held symbols' prices are re-read from the database.
+  std::int64_t poll_interval_ms = 250;
+};
+
+// What the caller should do with the input line after handle().
+enum class Disposition {
+  kConsumed,     // a signal: replaced by its decision (and order)
+  kPassThrough,  // write the original line unchanged
+  kRefused,      // an order intent arriving on the input: never passed on (no bypass)
+};
+
+class RiskGateway {
+ public:
+  // Loads the state as of now. db and calendar (which may be null) must outlive the gateway.
+  // Fails with kDatabaseError when a read fails.
+  static Result<std::unique_ptr<RiskGateway>> open(store::Database& db, risk::RiskConfig config,
+                                                   const time::Calendar* calendar,
+                                                   TimestampMs now, GatewayOptions options = {});
+
+  // Handles one input message as of now and appends the messages to write, in order (kill-switch
+  // actions that time or the database caused, then the decision and its order, ...). A fill is
+  // stored (idempotent on trade_id) before it is applied, so a fill seen both here and in the
+  // database counts once; a heartbeat is recorded too; a halt message with action "halt" is stored
+  // as a halt; ticks and bars update prices; order updates and errors update the state.
+  // On a storage failure nothing unsaved is released: approved decisions in this batch are turned
+  // into denials with code STORE_FAILED, their orders dropped, the failure counted as an
+  // unexpected error, and the failed Status returned (out still holds what to write).
+  Result<Disposition> handle(const Message& message, TimestampMs now, std::vector<Message>& out);
+
+  // Time passing with no input: re-reads the database when a poll is due and evaluates the kill
+  // switches. Same storage rules as handle().
+  Status tick(TimestampMs now, std::vector<Message>& out);
+
+  risk::RiskEngine& engine() { return engine_; }
+  // The engine's assessment after re-reading everything.
+  Result<risk::Assessment> assess(TimestampMs now);
+
+  // Storage failures so far (each also reported through handle/tick).
+  std::int64_t store_failures() const { return store_failures_; }
+
+ private:
+  RiskGateway(store::Database& db, risk::RiskConfig config, const time::Calendar* calendar,
+              GatewayOptions options);
+  Status load(TimestampMs now);
+  Status poll(TimestampMs now, std::vector<Message>& out, bool force);
+  Status sync_halts(TimestampMs now);
+  Status refresh_price(const std::string& symbol, TimestampMs now, std::vector<Message>& out);
+  Status poll_fills(TimestampMs now, std::vector<Message>& out);
+  Status sync_pending();
+  Status deny_unavailable(const Signal& signal, const Status& why, TimestampMs now,
+                          std::vector<Message>& out);
+  Status poll_heartbeats(TimestampMs now, std::vector<Message>& out);
+  Status mark_if_decided(const Signal& signal);
+  // Stores out[from...] and returns the status; on failure rewrites the batch (see handle()).
+  Status commit(size_t from, const Signal* signal, TimestampMs now, std::vector<Message>& out);
+
+  store::Database& db_;
+  risk::RiskEngine engine_;
+  GatewayOptions options_;
+  std::int64_t last_fill_id_ = 0;
+  TimestampMs last_poll_ms_ = 0;
+  bool polled_ = false;
+  std::int64_t store_failures_ = 0;
+};
+
+// Manual control, for `sm-risk halt` and `sm-risk resume`. Both are recorded with who, when and
+// why, and return the messages to print (the Halt, then an Alert for people), which are also
+// stored (the alert in alerts).
+//
+// Sets a halt of level (block_entries, halt or pause) with trigger "manual" that only a person
+// lifts. An identical active manual halt is reused (nothing new is written). Fails with
+// kInvalidArgument on an unknown level or an empty reason.
+Result<std::vector<Message>> manual_halt(store::Database& db, std::string_view level,
+                                         std::string_view reason, std::string_view by,
+                                         TimestampMs now);
+// Lifts every active halt of level (all levels when empty), automatic or manual. The resume is
+// kept in the halts table (cleared_ms, cleared_by, clear_reason), and the kill switches then weigh
+// only later evidence (a daily-loss switch stays quiet for the rest of the day). Returns the
+// messages to print and how many halts were lifted (0 is not an error). Fails with
+// kInvalidArgument on an unknown level or an empty reason.
+struct ResumeOutcome {
+  std::int64_t lifted = 0;
+  std::vector<Message> messages;
+};
+Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
+                                    std::string_view reason, std::string_view by, TimestampMs now);
+
+// The latest known price of symbol in the database: the newest of its last tick (known at its ts)
+// and its bars' closes (known at the bar's end; a partial bar's close at min(end, now)); nullopt
+// when it has no market data.
+Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const std::string& symbol,
+                                                     TimestampMs now);
+// The last price of symbol known strictly before ts (ticks before ts, bars that ended by ts).
+Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
+                                                     TimestampMs ts);
+
+}  // namespace sm::riskdb
