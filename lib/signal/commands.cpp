@@ -1,0 +1,333 @@
+#include "signal/commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <limits>
+
+#include "core/config.h"
+#include "core/exit_codes.h"
+#include "core/json_writer.h"
+#include "core/ndjson.h"
+#include "core/shutdown.h"
+#include "ingest/commands.h"
+#include "ingest/fields.h"
+#include "research/loader.h"
+#include "signal/runner.h"
+#include "store/database.h"
+#include "store/market_data.h"
+#include "strategy/indicator_columns.h"
+
+namespace sm::signal {
+namespace {
+
+int fail(const Logger& log, int code, std::string_view event, const Status& status) {
+  log.error(event, {{"code", error_code_name(status.code())}, {"message", status.message()}});
+  return code;
+}
+
+int usage(const Logger& log, const Status& status) {
+  log.error("usage_error", {{"message", status.message()}, {"hint", "run with --help"}});
+  return kExitUsage;
+}
+
+nlohmann::json parse_params(const std::vector<std::string>& texts, Status& status) {
+  nlohmann::json params = nlohmann::json::object();
+  for (const std::string& text : texts) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      status = error(ErrorCode::kInvalidArgument, fmt::format("--param '{}' is not name=value", text));
+      return params;
+    }
+    const std::string value = text.substr(eq + 1);
+    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    params[text.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+  }
+  return params;
+}
+
+nlohmann::json counts_json(const RunnerCounts& c) {
+  return {{"bars", c.bars},
+          {"bars_ignored", c.bars_ignored},
+          {"already_seen", c.already_seen},
+          {"bars_refused", c.bars_refused},
+          {"ticks", c.ticks},
+          {"signals", c.signals},
+          {"fills_stored", c.fills_stored},
+          {"fills_repeated", c.fills_repeated},
+          {"passed_through", c.passed_through},
+          {"states_restored", c.states_restored},
+          {"states_discarded", c.states_discarded}};
+}
+
+constexpr std::int64_t kBatch = 1000;  // lines per transaction when the input is not live
+
+}  // namespace
+
+int run_signal(const SignalArgs& args, const Logger& log) {
+  Result<Config> config = Config::load_or_defaults(args.config_path);
+  if (!config.ok()) return fail(log, kExitConfigError, "config_error", config.status());
+  for (const std::string& warning : config->warnings()) {
+    log.warn("config_warning", {{"message", warning}});
+  }
+  Result<std::vector<InstanceConfig>> from_config = instances_from_config(*config);
+  if (!from_config.ok()) return fail(log, kExitConfigError, "config_error", from_config.status());
+  std::vector<InstanceConfig> instances = std::move(from_config).value();
+  Result<Paise> capital = config->get_rupees("signal.capital", 0);
+  if (!capital.ok()) return fail(log, kExitConfigError, "config_error", capital.status());
+
+  Timeframe timeframe{Timeframe::kDailyMinutes};
+  if (!args.timeframe.empty()) {
+    Result<Timeframe> parsed = parse_timeframe(args.timeframe);
+    if (!parsed.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--timeframe: " + parsed.status().message()));
+    timeframe = *parsed;
+  }
+  std::vector<std::string> symbols;
+  for (const std::string& text : args.symbols) {
+    Result<std::string> symbol = ingest::normalize_symbol(text);
+    if (!symbol.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--symbol: " + symbol.status().message()));
+    symbols.push_back(*symbol);
+  }
+  if (!args.strategy.empty()) {
+    Status bad;
+    InstanceConfig flag;
+    flag.name = args.strategy;
+    flag.id = args.id;
+    flag.params = parse_params(args.params, bad);
+    if (!bad.ok()) return usage(log, bad);
+    flag.symbols = symbols;
+    flag.timeframe = timeframe;
+    instances.push_back(std::move(flag));
+  } else if (!args.params.empty() || !args.id.empty()) {
+    return usage(log, error(ErrorCode::kInvalidArgument, "--param and --id need --strategy"));
+  }
+  if (instances.empty()) {
+    return usage(log, error(ErrorCode::kInvalidArgument,
+                            "no strategy: give --strategy NAME or signal.strategies in the "
+                            "configuration"));
+  }
+  if (Status valid = validate_instances(instances); !valid.ok()) return usage(log, valid);
+  RunnerOptions options;
+  options.capital = *capital;
+  if (!args.capital.empty()) {
+    Result<Paise> flag_capital = parse_rupees(args.capital);
+    if (!flag_capital.ok() || *flag_capital < 0) {
+      return usage(log, error(ErrorCode::kInvalidArgument,
+                              fmt::format("--capital '{}' is not an amount of rupees", args.capital)));
+    }
+    options.capital = *flag_capital;
+  }
+  options.echo_market_data = args.echo_market_data;
+
+  Result<store::Database> db = store::Database::open(args.db_path);
+  if (!db.ok()) return fail(log, kExitFailure, "database_error", db.status());
+  NdjsonWriter out(stdout);
+  SignalRunner runner(*db, instances, options, out, log);
+  nlohmann::json names = nlohmann::json::array();
+  for (const InstanceConfig& instance : instances) {
+    names.push_back({{"id", instance.id},
+                     {"name", instance.name},
+                     {"params", instance.params.is_null() ? nlohmann::json::object() : instance.params},
+                     {"symbols", instance.symbols},
+                     {"timeframe", format_timeframe(instance.timeframe)}});
+  }
+  log.info("signal_started", {{"instances", names}, {"replay", args.replay}});
+
+  int exit_code = kExitOk;
+  Status failed;
+  if (args.replay) {
+    // A separate read connection, so the writes (signals, state) never share a transaction with
+    // the open read cursor.
+    Result<store::Database> reader = store::Database::open_readonly(args.db_path);
+    if (!reader.ok()) return fail(log, kExitFailure, "database_error", reader.status());
+    store::BarQuery query;
+    query.timeframe = timeframe;
+    if (!args.from.empty()) {
+      Result<TimestampMs> from = ingest::parse_range_start(args.from);
+      if (!from.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
+      query.from = *from;
+    }
+    if (!args.to.empty()) {
+      Result<TimestampMs> to = ingest::parse_range_end(args.to);
+      if (!to.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
+      query.to = *to;
+    }
+    std::vector<std::string> wanted = symbols.empty() ? std::vector<std::string>{""} : symbols;
+    std::int64_t since_commit = 0;
+    // One query per symbol when symbols are given, else one for all; a multi-symbol replay with
+    // symbols goes symbol by symbol, which is fine for instances that keep per-symbol state.
+    for (const std::string& symbol : wanted) {
+      query.symbol = symbol;
+      Status read = store::for_each_bar(*reader, query, [&](const Bar& bar) {
+        if (stop_requested() || !out.good()) return false;
+        failed = runner.on_bar(bar);
+        if (failed.ok() && ++since_commit >= kBatch) {
+          failed = runner.commit();
+          since_commit = 0;
+        }
+        return failed.ok();
+      });
+      if (failed.ok() && !read.ok()) failed = read;
+      if (!failed.ok()) break;
+    }
+  } else {
+    const bool live = is_live_stream(STDIN_FILENO);
+    bool stop_on_bad = false;
+    MessageReader reader(
+        STDIN_FILENO, "stdin",
+        [&](const BadLine& bad) {
+          log.warn("bad_line", {{"input", bad.input},
+                                {"line", bad.line},
+                                {"reason", bad.status.message()},
+                                {"action", args.strict ? "stopped" : "skipped"}});
+          if (args.strict) stop_on_bad = true;
+        },
+        args.strict);
+    Message message;
+    std::int64_t since_commit = 0;
+    for (;;) {
+      const MessageReader::Outcome outcome = reader.next(message);
+      if (outcome == MessageReader::Outcome::kEnd) break;
+      if (outcome == MessageReader::Outcome::kStoppedOnBadLine || stop_on_bad) {
+        exit_code = kExitDataError;
+        break;
+      }
+      if (outcome == MessageReader::Outcome::kReadError) {
+        failed = error(ErrorCode::kIoError, "cannot read stdin: " + reader.read_error());
+        break;
+      }
+      if (Bar* bar = std::get_if<Bar>(&message)) {
+        Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
+        if (!symbol.ok()) {
+          log.warn("bad_line", {{"input", "stdin"}, {"line", reader.line_number()},
+                                {"reason", symbol.status().message()}, {"action", "skipped"}});
+          if (args.strict) {
+            exit_code = kExitDataError;
+            break;
+          }
+          continue;
+        }
+        bar->symbol = *symbol;
+        failed = runner.on_bar(*bar);
+      } else if (Tick* tick = std::get_if<Tick>(&message)) {
+        failed = runner.on_tick(*tick);
+      } else if (const Fill* fill = std::get_if<Fill>(&message)) {
+        failed = runner.on_fill(*fill, reader.raw_line());
+      } else {
+        runner.pass_through(reader.raw_line());
+      }
+      if (!failed.ok()) break;
+      // A live stream commits after every line, so what was emitted is durable before the next
+      // input; a file commits in batches for speed (it can be re-run: bars already taken are
+      // skipped).
+      if (live || ++since_commit >= kBatch) {
+        failed = runner.commit();
+        since_commit = 0;
+        if (!failed.ok()) break;
+      }
+      if (!out.good()) {
+        log.warn("output_closed", {{"detail", "the reader of stdout went away; stopping"}});
+        break;
+      }
+    }
+  }
+  Status committed = runner.commit();
+  if (failed.ok()) failed = committed;
+  out.flush();
+  nlohmann::json summary = counts_json(runner.counts());
+  if (stop_requested()) summary["stopped_by_signal"] = true;
+  log.info("signal_summary", summary);
+  if (!failed.ok()) return fail(log, kExitFailure, "database_error", failed);
+  return exit_code;
+}
+
+int run_indicators(const IndicatorArgs& args, const Logger& log) {
+  if (args.indicators.empty()) {
+    return usage(log, error(ErrorCode::kInvalidArgument, "give at least one --indicator, e.g. sma:20"));
+  }
+  if (args.format != "csv" && args.format != "ndjson") {
+    return usage(log, error(ErrorCode::kInvalidArgument,
+                            fmt::format("--format '{}' is not csv or ndjson", args.format)));
+  }
+  if (args.decimals < 0 || args.decimals > 17) {
+    return usage(log, error(ErrorCode::kInvalidArgument, "--decimals must be in [0, 17]"));
+  }
+  Result<strategy::IndicatorColumns> probe = strategy::IndicatorColumns::make(args.indicators);
+  if (!probe.ok()) return usage(log, probe.status());
+
+  research::DataSource source;
+  source.files = args.files;
+  source.db_path = args.db_path;
+  source.symbols = args.symbols;
+  source.timeframe = args.timeframe;
+  source.from = args.from;
+  source.to = args.to;
+  Result<research::LoadedData> loaded = research::load_data(source, log);
+  if (!loaded.ok()) {
+    const ErrorCode code = loaded.status().code();
+    if (code == ErrorCode::kInvalidArgument) return usage(log, loaded.status());
+    if (code == ErrorCode::kDatabaseError) return fail(log, kExitFailure, "database_error", loaded.status());
+    return fail(log, kExitDataError, "data_error", loaded.status());
+  }
+
+  const bool csv = args.format == "csv";
+  std::string out;
+  bool daily = true;
+  for (const auto& series : loaded->data.series()) {
+    if (!series.bars.empty() && !series.bars.front().timeframe.is_daily()) daily = false;
+  }
+  if (csv) {
+    out += daily ? "date" : "ts";
+    out += ",symbol,open,high,low,close";
+    for (const std::string& name : probe->names()) out += "," + name;
+    out += '\n';
+  }
+  std::vector<std::optional<double>> values;
+  auto flush = [&](bool force) {
+    if (!force && out.size() < (1 << 16)) return;
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    out.clear();
+  };
+  for (const auto& series : loaded->data.series()) {
+    Result<strategy::IndicatorColumns> columns = strategy::IndicatorColumns::make(args.indicators);
+    const std::vector<std::string>& names = columns->names();
+    for (const Bar& bar : series.bars) {
+      columns->update(bar, values);
+      if (csv) {
+        if (daily) out += format_date(ist_date(bar.ts));
+        else out += format_ist(bar.ts, false);
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{},{}", bar.symbol, format_rupees(bar.open),
+                       format_rupees(bar.high), format_rupees(bar.low), format_rupees(bar.close));
+        for (const std::optional<double>& v : values) {
+          out += ',';
+          if (v) fmt::format_to(std::back_inserter(out), "{:.{}f}", *v, args.decimals);
+        }
+        out += '\n';
+      } else {
+        JsonObjectWriter w(out);
+        w.string("type", "indicators")
+            .timestamp("ts", bar.ts)
+            .string("symbol", bar.symbol)
+            .string("timeframe", format_timeframe(bar.timeframe))
+            .rupees("open", bar.open)
+            .rupees("high", bar.high)
+            .rupees("low", bar.low)
+            .rupees("close", bar.close);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          if (values[i]) w.number(names[i], *values[i]);
+          else w.raw(names[i], "null");
+        }
+        w.finish();
+        out += '\n';
+      }
+      flush(false);
+    }
+  }
+  flush(true);
+  std::fflush(stdout);
+  log.info("indicators_done", {{"bars", loaded->bars}, {"columns", probe->names()}});
+  return kExitOk;
+}
+
+}  // namespace sm::signal

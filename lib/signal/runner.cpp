@@ -1,0 +1,339 @@
+#include "signal/runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ingest/fields.h"
+#include "store/trading_records.h"
+#include "strategy/registry.h"
+
+namespace sm::signal {
+namespace {
+
+Status config_error(const std::string& source, std::string_view key, std::string_view what) {
+  return error(ErrorCode::kConfigError,
+               fmt::format("{}: {} {}", source.empty() ? "configuration" : source, key, what));
+}
+
+Result<std::vector<std::string>> symbol_list(const nlohmann::json& value, const std::string& source,
+                                             std::string_view key) {
+  std::vector<std::string> out;
+  if (value.is_null()) return out;
+  if (!value.is_array()) return config_error(source, key, "must be a list of symbols");
+  for (const auto& item : value) {
+    if (!item.is_string()) return config_error(source, key, "must be a list of symbols");
+    Result<std::string> symbol = ingest::normalize_symbol(item.get<std::string>());
+    if (!symbol.ok()) return config_error(source, key, symbol.status().message());
+    out.push_back(*symbol);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string state_key(std::string_view instance, std::string_view symbol) {
+  return fmt::format("{}/{}", instance, symbol);
+}
+
+Result<std::vector<InstanceConfig>> instances_from_config(const Config& config) {
+  std::vector<InstanceConfig> out;
+  Result<nlohmann::json> section = config.get_section("signal");
+  if (!section.ok()) return section.status();
+  const std::string& source = config.source();
+  Result<std::vector<std::string>> default_symbols =
+      symbol_list(section->value("symbols", nlohmann::json()), source, "signal.symbols");
+  if (!default_symbols.ok()) return default_symbols.status();
+  Timeframe default_timeframe{Timeframe::kDailyMinutes};
+  if (section->contains("timeframe")) {
+    const nlohmann::json& tf = (*section)["timeframe"];
+    Result<Timeframe> parsed =
+        tf.is_string() ? parse_timeframe(tf.get<std::string>())
+                       : Result<Timeframe>(error(ErrorCode::kParseError, "not text"));
+    if (!parsed.ok()) return config_error(source, "signal.timeframe", "must be a timeframe such as 1d or 5m");
+    default_timeframe = *parsed;
+  }
+  if (!section->contains("strategies")) return out;
+  const nlohmann::json& list = (*section)["strategies"];
+  if (!list.is_array()) return config_error(source, "signal.strategies", "must be a list");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& item = list[i];
+    const std::string key = fmt::format("signal.strategies[{}]", i);
+    if (!item.is_object()) return config_error(source, key, "must be an object");
+    InstanceConfig instance;
+    for (const auto& [name, value] : item.items()) {
+      if (name != "id" && name != "name" && name != "params" && name != "symbols" &&
+          name != "timeframe") {
+        return config_error(source, key + "." + name,
+                            "is not a known key (id, name, params, symbols, timeframe)");
+      }
+    }
+    if (!item.contains("name") || !item["name"].is_string()) {
+      return config_error(source, key + ".name", "must be a strategy name");
+    }
+    instance.name = item["name"].get<std::string>();
+    if (item.contains("id")) {
+      if (!item["id"].is_string()) return config_error(source, key + ".id", "must be text");
+      instance.id = item["id"].get<std::string>();
+    }
+    instance.params = item.value("params", nlohmann::json());
+    if (!instance.params.is_null() && !instance.params.is_object()) {
+      return config_error(source, key + ".params", "must be an object");
+    }
+    if (item.contains("symbols")) {
+      Result<std::vector<std::string>> symbols =
+          symbol_list(item["symbols"], source, key + ".symbols");
+      if (!symbols.ok()) return symbols.status();
+      instance.symbols = *symbols;
+    } else {
+      instance.symbols = *default_symbols;
+    }
+    instance.timeframe = default_timeframe;
+    if (item.contains("timeframe")) {
+      const nlohmann::json& tf = item["timeframe"];
+      Result<Timeframe> parsed =
+          tf.is_string() ? parse_timeframe(tf.get<std::string>())
+                         : Result<Timeframe>(error(ErrorCode::kParseError, "not text"));
+      if (!parsed.ok()) return config_error(source, key + ".timeframe", "must be a timeframe such as 1d");
+      instance.timeframe = *parsed;
+    }
+    out.push_back(std::move(instance));
+  }
+  return out;
+}
+
+Status validate_instances(std::vector<InstanceConfig>& instances) {
+  std::set<std::string> ids;
+  for (InstanceConfig& instance : instances) {
+    if (instance.id.empty()) instance.id = instance.name;
+    if (instance.id.find('/') != std::string::npos || instance.id.find('\n') != std::string::npos) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("instance id '{}' may not contain '/' or a newline", instance.id));
+    }
+    if (!ids.insert(instance.id).second) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("two strategy instances are called '{}'; give each its own id",
+                               instance.id));
+    }
+    auto made = strategy::make_strategy(instance.name, instance.params);
+    if (!made.ok()) return made.status().with_context("instance " + instance.id);
+  }
+  return Status();
+}
+
+SignalRunner::SignalRunner(store::Database& db, std::vector<InstanceConfig> instances,
+                           RunnerOptions options, NdjsonWriter& out, const Logger& log)
+    : db_(db), instances_(std::move(instances)), options_(options), out_(out), log_(log) {
+  std::set<int> intraday;
+  for (const InstanceConfig& instance : instances_) {
+    if (instance.timeframe.minutes > 1) intraday.insert(instance.timeframe.minutes);
+  }
+  for (int minutes : intraday) {
+    aggregators_.push_back(std::make_unique<ingest::BarAggregator>(Timeframe{minutes}));
+  }
+}
+
+bool SignalRunner::takes(const InstanceConfig& instance, const Bar& bar) const {
+  if (bar.timeframe != instance.timeframe) return false;
+  if (instance.symbols.empty()) return true;
+  return std::find(instance.symbols.begin(), instance.symbols.end(), bar.symbol) !=
+         instance.symbols.end();
+}
+
+Status SignalRunner::load_position(Slot& slot) {
+  Result<std::optional<store::Position>> position =
+      store::find_position(db_, instances_[slot.instance].id, slot.symbol);
+  if (!position.ok()) return position.status();
+  slot.qty = 0;
+  slot.average_price = 0;
+  if (*position && (*position)->qty != 0) {
+    if ((*position)->qty < 0) {
+      log_.warn("short_position_ignored",
+                {{"strategy", instances_[slot.instance].id},
+                 {"symbol", slot.symbol},
+                 {"qty", (*position)->qty},
+                 {"detail", "strategies are long only; they are shown a flat position"}});
+    } else {
+      slot.qty = (*position)->qty;
+      slot.average_price = (*position)->cost / (*position)->qty;
+    }
+  }
+  return Status();
+}
+
+Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance, const std::string& symbol) {
+  auto key = std::make_pair(instance, symbol);
+  auto it = slots_.find(key);
+  if (it != slots_.end()) return &it->second;
+  const InstanceConfig& config = instances_[instance];
+  auto made = strategy::make_strategy(config.name, config.params);
+  if (!made.ok()) return made.status();
+  Slot slot;
+  slot.instance = instance;
+  slot.symbol = symbol;
+  slot.strategy = std::move(made).value();
+  const std::string state_name = state_key(config.id, symbol);
+  Result<std::optional<store::StrategyState>> saved = store::load_strategy_state(db_, state_name);
+  if (!saved.ok()) return saved.status();
+  if (*saved) {
+    Status restored = slot.strategy->restore_state((*saved)->state_json);
+    if (restored.ok()) {
+      slot.last_ts = (*saved)->event_ts;
+      slot.has_last = true;
+      ++counts_.states_restored;
+      log_.info("state_restored", {{"strategy", config.id},
+                                   {"symbol", symbol},
+                                   {"last_bar", format_utc(slot.last_ts)}});
+    } else {
+      // A changed configuration (or a state this build cannot read) starts afresh: the strategy
+      // warms up again from the next bars. Positions are unaffected (they are the fills').
+      ++counts_.states_discarded;
+      log_.warn("state_discarded", {{"strategy", config.id},
+                                    {"symbol", symbol},
+                                    {"code", error_code_name(restored.code())},
+                                    {"message", restored.message()}});
+    }
+  }
+  SM_RETURN_IF_ERROR(load_position(slot));
+  auto [inserted, added] = slots_.emplace(key, std::move(slot));
+  return &inserted->second;
+}
+
+Status SignalRunner::on_bar(const Bar& bar) {
+  if (options_.echo_market_data) out_.write(Message{bar});
+  bool taken = false;
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    if (!takes(instances_[i], bar)) continue;
+    taken = true;
+    Result<Slot*> found = slot_for(i, bar.symbol);
+    if (!found.ok()) return found.status();
+    Slot& slot = **found;
+    if (slot.has_last && bar.ts <= slot.last_ts) {
+      ++counts_.already_seen;
+      continue;
+    }
+    strategy::PositionView view;
+    view.qty = slot.qty;
+    view.average_price = slot.average_price;
+    view.order_pending = false;
+    view.capital = options_.capital;
+    Result<strategy::Decision> decision = slot.strategy->on_bar(bar, view);
+    if (!decision.ok()) {
+      ++counts_.bars_refused;
+      log_.warn("bad_bar", {{"strategy", instances_[i].id},
+                            {"symbol", bar.symbol},
+                            {"ts", format_utc(bar.ts)},
+                            {"message", decision.status().message()}});
+      continue;
+    }
+    slot.last_ts = bar.ts;
+    slot.has_last = true;
+    if (!slot.dirty) {
+      slot.dirty = true;
+      ++dirty_;
+    }
+    if (decision->action == strategy::Action::kHold) continue;
+    Signal signal = strategy::make_signal(*decision, instances_[i].id, bar);
+    out_.write(Message{signal});
+    pending_signals_.push_back(std::move(signal));
+    ++counts_.signals;
+  }
+  if (taken) ++counts_.bars;
+  else ++counts_.bars_ignored;
+  return Status();
+}
+
+Status SignalRunner::feed_aggregated(const Bar& minute_bar) {
+  Status deferred;
+  for (auto& aggregator : aggregators_) {
+    Status added = aggregator->add(minute_bar, [&](const Bar& bar) {
+      if (deferred.ok()) deferred = on_bar(bar);
+    });
+    if (!added.ok()) {
+      log_.warn("bar_not_aggregated", {{"symbol", minute_bar.symbol},
+                                       {"ts", format_utc(minute_bar.ts)},
+                                       {"message", added.message()}});
+    }
+  }
+  return deferred;
+}
+
+Status SignalRunner::on_tick(const Tick& tick) {
+  ++counts_.ticks;
+  if (options_.echo_market_data) out_.write(Message{tick});
+  if (!ticks_) ticks_ = std::make_unique<ingest::TickAggregator>();
+  Status deferred;
+  Status added = ticks_->add(tick, [&](const Bar& minute) {
+    if (!deferred.ok()) return;
+    // Minute bars made here are not echoed (they were not on the input).
+    const bool echo = options_.echo_market_data;
+    options_.echo_market_data = false;
+    deferred = on_bar(minute);
+    if (deferred.ok()) deferred = feed_aggregated(minute);
+    options_.echo_market_data = echo;
+  });
+  if (!added.ok()) {
+    log_.warn("tick_not_aggregated",
+              {{"symbol", tick.symbol}, {"ts", format_utc(tick.ts)}, {"message", added.message()}});
+  }
+  return deferred;
+}
+
+Status SignalRunner::on_fill(const Fill& fill, std::string_view raw_line) {
+  pass_through(raw_line);
+  --counts_.passed_through;
+  std::optional<std::size_t> ours;
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    if (instances_[i].id == fill.strategy) ours = i;
+  }
+  if (!ours) return Status();
+  SM_RETURN_IF_ERROR(commit());
+  Result<store::FillOutcome> outcome = store::insert_fill(db_, fill);
+  if (!outcome.ok()) {
+    if (outcome.status().code() == ErrorCode::kInvalidArgument ||
+        outcome.status().code() == ErrorCode::kConflict) {
+      log_.warn("fill_refused", {{"trade_id", fill.trade_id},
+                                 {"code", error_code_name(outcome.status().code())},
+                                 {"message", outcome.status().message()}});
+      return Status();
+    }
+    return outcome.status();
+  }
+  if (outcome->inserted) ++counts_.fills_stored;
+  else ++counts_.fills_repeated;
+  auto it = slots_.find({*ours, fill.symbol});
+  if (it != slots_.end()) SM_RETURN_IF_ERROR(load_position(it->second));
+  return Status();
+}
+
+void SignalRunner::pass_through(std::string_view raw_line) {
+  out_.write_raw(raw_line);
+  ++counts_.passed_through;
+}
+
+Status SignalRunner::commit() {
+  if (!has_pending()) return Status();
+  Result<store::Transaction> transaction = db_.begin();
+  if (!transaction.ok()) return transaction.status();
+  for (const Signal& signal : pending_signals_) {
+    Result<bool> recorded = store::record_signal(db_, signal);
+    if (!recorded.ok()) return recorded.status();
+  }
+  for (auto& [key, slot] : slots_) {
+    if (!slot.dirty) continue;
+    store::StrategyState state;
+    state.strategy = state_key(instances_[slot.instance].id, slot.symbol);
+    state.state_json = slot.strategy->save_state();
+    state.event_ts = slot.last_ts;
+    state.updated_ms = store::wall_clock_ms();
+    SM_RETURN_IF_ERROR(store::save_strategy_state(db_, state));
+  }
+  SM_RETURN_IF_ERROR(transaction->commit());
+  pending_signals_.clear();
+  for (auto& [key, slot] : slots_) slot.dirty = false;
+  dirty_ = 0;
+  return Status();
+}
+
+}  // namespace sm::signal

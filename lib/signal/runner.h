@@ -1,0 +1,129 @@
+// The live side of the strategies: sm-signal's engine. Bars (or ticks, made into bars) go through
+// one Strategy object per (instance, symbol) — the same lib/strategy code sm-backtest runs — and
+// every decision becomes a signal message, is recorded in the database and written out.
+//
+// What the runner keeps in the database, so that a restart resumes exactly:
+//   - each (instance, symbol)'s strategy state (strategy_state, key "<instance>/<symbol>", with the
+//     time of the last bar it took), saved with the signals of the same bars in one transaction;
+//   - the signals (signals table, idempotent on strategy, symbol, action and ts);
+//   - positions: fills for its instances that arrive on the input are stored (store::insert_fill,
+//     idempotent on trade_id) and the position a strategy is shown is the stored one, never a
+//     count kept only in memory.
+// A bar not after the last one an instance took for that symbol (a replay overlapping what was
+// already processed) is skipped and counted, so feeding the same bars again emits nothing twice.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/messages.h"
+#include "core/ndjson.h"
+#include "core/status.h"
+#include "ingest/candles.h"
+#include "store/database.h"
+#include "strategy/strategy.h"
+
+namespace sm::signal {
+
+struct InstanceConfig {
+  std::string id;                    // the instance name in signals; default: name
+  std::string name;                  // registry name, e.g. "sma-cross"
+  nlohmann::json params;             // null: the strategy's defaults
+  std::vector<std::string> symbols;  // empty: every symbol on the input
+  Timeframe timeframe{Timeframe::kDailyMinutes};  // only bars of this timeframe
+};
+
+// Reads the "signal" section: `strategies` (a list of {"id", "name", "params", "symbols",
+// "timeframe"}), with `symbols` and `timeframe` at the section level as defaults for every
+// instance. kConfigError naming the key for a wrong type.
+Result<std::vector<InstanceConfig>> instances_from_config(const Config& config);
+
+// Checks every instance: a known strategy with valid parameters, a valid timeframe, and distinct
+// ids. kInvalidArgument naming the instance.
+Status validate_instances(std::vector<InstanceConfig>& instances);
+
+// The strategy_state key of an instance's state for one symbol.
+std::string state_key(std::string_view instance, std::string_view symbol);
+
+struct RunnerOptions {
+  Paise capital = 0;              // reported to sizing (fixed_value, risk); signal.capital
+  bool echo_market_data = false;  // also write the input bars and ticks to the output
+};
+
+struct RunnerCounts {
+  std::int64_t bars = 0;            // bars taken by at least one instance
+  std::int64_t bars_ignored = 0;    // bars no instance takes (other symbol or timeframe)
+  std::int64_t already_seen = 0;    // (instance, symbol) bars skipped as not after the last one
+  std::int64_t bars_refused = 0;    // bars a strategy refused (bad prices, out of order)
+  std::int64_t ticks = 0;
+  std::int64_t signals = 0;
+  std::int64_t fills_stored = 0;    // fills for our instances stored (new trade ids)
+  std::int64_t fills_repeated = 0;  // fills already stored (a replayed input)
+  std::int64_t passed_through = 0;  // other lines written out unchanged
+  std::int64_t states_restored = 0;
+  std::int64_t states_discarded = 0;  // saved state made with other parameters
+};
+
+class SignalRunner {
+ public:
+  // REQUIRES: validate_instances(instances).ok(); db, out and log outlive the runner.
+  SignalRunner(store::Database& db, std::vector<InstanceConfig> instances, RunnerOptions options,
+               NdjsonWriter& out, const Logger& log);
+
+  // Runs every instance that takes this bar (symbol and timeframe). Signals are written at once;
+  // their records and the states are written to the database by commit(). A bar a strategy
+  // refuses is logged (bad_bar) and skipped. Fails only when the database fails.
+  Status on_bar(const Bar& bar);
+  // Makes ticks into 1-minute bars and those into each instance timeframe longer than 1 minute;
+  // completed bars go to on_bar.
+  Status on_tick(const Tick& tick);
+  // Stores a fill of one of our instances (after committing what is pending) and updates the
+  // position its strategy sees; every fill is also passed through.
+  Status on_fill(const Fill& fill, std::string_view raw_line);
+  // Writes a line of another type out unchanged.
+  void pass_through(std::string_view raw_line);
+
+  // Records the pending signals and saves the changed states in one transaction.
+  Status commit();
+  bool has_pending() const { return !pending_signals_.empty() || dirty_ > 0; }
+
+  const RunnerCounts& counts() const { return counts_; }
+
+ private:
+  struct Slot {
+    std::size_t instance = 0;
+    std::string symbol;
+    std::unique_ptr<strategy::Strategy> strategy;
+    TimestampMs last_ts = 0;
+    bool has_last = false;
+    Quantity qty = 0;
+    Paise average_price = 0;
+    bool dirty = false;
+  };
+
+  Result<Slot*> slot_for(std::size_t instance, const std::string& symbol);
+  Status load_position(Slot& slot);
+  bool takes(const InstanceConfig& instance, const Bar& bar) const;
+  Status feed_aggregated(const Bar& minute_bar);
+
+  store::Database& db_;
+  std::vector<InstanceConfig> instances_;
+  RunnerOptions options_;
+  NdjsonWriter& out_;
+  const Logger& log_;
+  std::map<std::pair<std::size_t, std::string>, Slot> slots_;
+  std::vector<Signal> pending_signals_;
+  std::int64_t dirty_ = 0;
+  std::unique_ptr<ingest::TickAggregator> ticks_;
+  std::vector<std::unique_ptr<ingest::BarAggregator>> aggregators_;  // one per intraday timeframe > 1m
+  RunnerCounts counts_;
+};
+
+}  // namespace sm::signal
