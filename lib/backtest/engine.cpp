@@ -531,14 +531,20 @@ class Engine {
     if (entry) {
       order.entry_stop = decision->stop;
       if (config_.entry_order != EntryOrder::kMarket) {
-        const Wide offset = static_cast<Wide>(b.close) * config_.entry_offset_centi_bps / 1'000'000;
+        // close * (1 -/+ offset), then to the tick away from the close: a limit never above
+        // close - offset, a stop never below close + offset.
+        constexpr Wide kMillion = 1'000'000;
+        const Wide close = b.close;
         if (config_.entry_order == EntryOrder::kLimit) {
           order.type = OrderType::kLimit;
-          Paise limit = b.close - static_cast<Paise>(offset);
-          order.price = std::max<Paise>(1, round_to_tick(limit, nse_tick_for(limit), TickRounding::kDown));
+          const Paise limit =
+              static_cast<Paise>(close * (kMillion - config_.entry_offset_centi_bps) / kMillion);
+          order.price =
+              std::max<Paise>(1, round_to_tick(limit, nse_tick_for(limit), TickRounding::kDown));
         } else {
           order.type = OrderType::kStopLossMarket;
-          Paise trigger = b.close + static_cast<Paise>(offset);
+          const Paise trigger = static_cast<Paise>(
+              (close * (kMillion + config_.entry_offset_centi_bps) + kMillion - 1) / kMillion);
           order.price = round_to_tick(trigger, nse_tick_for(trigger), TickRounding::kUp);
         }
         order.bars_left = config_.order_valid_bars;

@@ -1,0 +1,173 @@
+// Parameter grids, parallel sweeps (same results in the same order on any number of threads),
+// ranking, and walk-forward windows with their stitched out-of-sample result.
+#include <catch2/catch.hpp>
+#include <cstdint>
+
+#include "backtest/sweep.h"
+#include "test_bars.h"
+
+using namespace sm;
+using namespace sm::backtest;
+using sm::backtest::testing::rs;
+
+namespace {
+
+// A deterministic random walk (fixed-seed LCG), n daily bars from 2020-01-01.
+MarketData walk(int n, const std::string& symbol = "WALK") {
+  std::uint64_t state = 42;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 33) / static_cast<double>(1ULL << 31);
+  };
+  std::vector<Bar> bars;
+  Paise close = rs(500);
+  for (int i = 0; i < n; ++i) {
+    const Paise open = close;
+    close = std::max<Paise>(rs(10), open + static_cast<Paise>((next() - 0.495) * 2000));
+    Bar b;
+    b.ts = from_ist(add_days(Date{2020, 1, 1}, i), 9, 15);
+    b.symbol = symbol;
+    b.timeframe = Timeframe{Timeframe::kDailyMinutes};
+    b.open = open;
+    b.close = close;
+    b.high = std::max(open, close) + static_cast<Paise>(next() * 500);
+    b.low = std::max<Paise>(1, std::min(open, close) - static_cast<Paise>(next() * 500));
+    b.volume = 100000;
+    bars.push_back(b);
+  }
+  std::vector<SymbolSeries> series{{symbol, std::move(bars)}};
+  return *MarketData::make(std::move(series));
+}
+
+const StrategySpec kSma{"", "sma-cross", {{"qty", 10}}, {}};
+
+}  // namespace
+
+TEST_CASE("grid axes are lists or inclusive ranges", "[backtest][sweep]") {
+  auto list = parse_axis("fast=5,10,20");
+  REQUIRE(list.ok());
+  CHECK(list->name == "fast");
+  CHECK(list->values == std::vector<nlohmann::json>{5, 10, 20});
+  auto range = parse_axis("slow=20:60:10");
+  REQUIRE(range.ok());
+  CHECK(range->values == std::vector<nlohmann::json>{20, 30, 40, 50, 60});
+  auto decimals = parse_axis("stop_atr_multiple=1:2:0.5");
+  REQUIRE(decimals.ok());
+  CHECK(decimals->values == std::vector<nlohmann::json>{1.0, 1.5, 2.0});
+  auto words = parse_axis("sizing=fixed_qty,risk");
+  REQUIRE(words.ok());
+  CHECK(words->values[1] == "risk");
+  CHECK_FALSE(parse_axis("fast").ok());
+  CHECK_FALSE(parse_axis("fast=").ok());
+  CHECK_FALSE(parse_axis("fast=1:10:0").ok());
+  CHECK_FALSE(parse_axis("fast=10:1:1").ok());
+  CHECK_FALSE(parse_axis("fast=1:10").ok());
+  CHECK_FALSE(parse_axis("fast=1:10000000:1").ok());
+}
+
+TEST_CASE("expand_grid varies the first axis slowest over the fixed parameters",
+          "[backtest][sweep]") {
+  std::vector<ParamAxis> axes{*parse_axis("fast=5,10"), *parse_axis("slow=30,40,50")};
+  auto sets = expand_grid({{"qty", 10}}, axes);
+  REQUIRE(sets.size() == 6);
+  CHECK(sets[0] == nlohmann::json({{"qty", 10}, {"fast", 5}, {"slow", 30}}));
+  CHECK(sets[2] == nlohmann::json({{"qty", 10}, {"fast", 5}, {"slow", 50}}));
+  CHECK(sets[3] == nlohmann::json({{"qty", 10}, {"fast", 10}, {"slow", 30}}));
+  CHECK(expand_grid(nullptr, {}).size() == 1);
+}
+
+TEST_CASE("a sweep gives the same rows in grid order on one thread and on four",
+          "[backtest][sweep]") {
+  MarketData data = walk(800);
+  auto sets = expand_grid(kSma.params, {*parse_axis("fast=3:15:4"), *parse_axis("slow=10,20,40")});
+  costs::ZeroCostModel zero;
+  SweepOptions one;
+  one.threads = 1;
+  SweepOptions four;
+  four.threads = 4;
+  std::size_t calls = 0;
+  four.progress = [&](std::size_t done, std::size_t total) {
+    ++calls;
+    CHECK(done <= total);
+  };
+  auto a = run_sweep(data, kSma, sets, EngineConfig{}, zero, one);
+  auto b = run_sweep(data, kSma, sets, EngineConfig{}, zero, four);
+  CHECK(calls == sets.size());
+  REQUIRE(a.size() == sets.size());
+  REQUIRE(b.size() == sets.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO(sets[i].dump());
+    CHECK(a[i].index == i);
+    CHECK(b[i].index == i);
+    CHECK(a[i].params == sets[i]);
+    CHECK(a[i].status.ok() == b[i].status.ok());
+    CHECK(a[i].summary.net_pnl == b[i].summary.net_pnl);
+    CHECK(a[i].summary.trades == b[i].summary.trades);
+  }
+  // fast=15, slow=10 breaks slow > fast: that run fails and ranks last.
+  auto order = rank_rows(a, Metric::kNetPnl);
+  CHECK_FALSE(a[order.back()].status.ok());
+  CHECK(a[order.front()].summary.net_pnl >= a[order[1]].summary.net_pnl);
+  const std::string table = sweep_table(a, order, Metric::kNetPnl, 5);
+  CHECK(std::count(table.begin(), table.end(), '\n') == 6);  // header + 5
+  const std::string lines = sweep_ndjson(a, order, Metric::kNetPnl);
+  CHECK(static_cast<std::size_t>(std::count(lines.begin(), lines.end(), '\n')) == a.size());
+  CHECK(lines.find("\"error\":\"invalid_argument\"") != std::string::npos);
+}
+
+TEST_CASE("ranking keeps grid order on ties and puts undefined values last", "[backtest][sweep]") {
+  std::vector<SweepRow> rows(3);
+  rows[0].summary.sharpe = 1.0;
+  rows[1].summary.sharpe = std::nullopt;
+  rows[2].summary.sharpe = 1.0;
+  CHECK(rank_rows(rows, Metric::kSharpe) == std::vector<std::size_t>{0, 2, 1});
+}
+
+TEST_CASE("walk-forward rolls windows, warms up on in-sample bars and chains the equity",
+          "[backtest][walkforward]") {
+  MarketData data = walk(600);
+  auto sets = expand_grid(kSma.params, {*parse_axis("fast=3,5"), *parse_axis("slow=10,20")});
+  costs::ZeroCostModel zero;
+  WalkForwardOptions options;
+  options.in_sample_bars = 200;
+  options.out_sample_bars = 100;
+  options.metric = Metric::kNetPnl;
+  SweepOptions sweep;
+  sweep.threads = 2;
+  auto result = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep);
+  REQUIRE(result.ok());
+  const auto& times = data.times();
+  REQUIRE(result->windows.size() == 4);
+  for (std::size_t w = 0; w < 4; ++w) {
+    const WalkForwardWindow& win = result->windows[w];
+    INFO("window " << w);
+    CHECK(win.status.ok());
+    CHECK(win.in_sample_from == times[w * 100]);
+    CHECK(win.in_sample_to == times[w * 100 + 199]);
+    CHECK(win.out_sample_from == times[w * 100 + 200]);
+    CHECK(win.out_sample_to == times[w * 100 + 299]);
+    CHECK(win.candidates_ok == 4);
+    CHECK(!win.best_params.is_null());
+  }
+  const BacktestResult& stitched = result->stitched;
+  REQUIRE(stitched.equity.size() == 400);
+  CHECK(stitched.equity.front().ts == times[200]);
+  CHECK(stitched.equity.back().ts == times[599]);
+  // Each segment closes what it holds at its end and hands its equity to the next.
+  Paise equity = EngineConfig{}.starting_cash;
+  for (const WalkForwardWindow& win : result->windows) {
+    CHECK(win.out_sample.starting_cash == equity);
+    equity = win.out_sample.final_equity;
+  }
+  CHECK(stitched.final_equity == equity);
+  CHECK(result->summary.net_pnl == equity - EngineConfig{}.starting_cash);
+  CHECK(stitched.open_positions.empty());
+
+  options.anchored = true;
+  auto anchored = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep);
+  REQUIRE(anchored.ok());
+  for (const WalkForwardWindow& win : anchored->windows) CHECK(win.in_sample_from == times[0]);
+
+  options.in_sample_bars = 600;
+  CHECK_FALSE(run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep).ok());
+}
