@@ -909,6 +909,14 @@ void RiskEngine::record_latency(std::int64_t latency_ms, TimestampMs now,
 // ---- updates ----
 
 void RiskEngine::evaluate(TimestampMs now, std::vector<Message>& out) {
+  expire_halts(now, out);
+  check_daily_loss(now, out);
+  check_position_loss(now, out);
+  check_broker(now, out);
+  check_errors(now, out);
+}
+
+void RiskEngine::expire_halts(TimestampMs now, std::vector<Message>& out) {
   roll_day(now);
   prune(now);
   for (auto it = state_.halts.begin(); it != state_.halts.end();) {
@@ -929,10 +937,6 @@ void RiskEngine::evaluate(TimestampMs now, std::vector<Message>& out) {
                 fmt::format("reset:{}:{}", it->trigger, it->until), now, out);
     it = state_.halts.erase(it);
   }
-  check_daily_loss(now, out);
-  check_position_loss(now, out);
-  check_broker(now, out);
-  check_errors(now, out);
 }
 
 void RiskEngine::on_fill(const Fill& fill, TimestampMs now, std::vector<Message>& out) {

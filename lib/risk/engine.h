@@ -144,9 +144,13 @@ class RiskEngine {
   void mark_decided(const Signal& signal);
   void mark_approved(const Signal& signal);
 
-  // Time passing: lifts daily halts whose reset time has come (appending Halt "resume" messages)
-  // and evaluates every kill switch. Call it before deciding when time may have moved on.
+  // Time passing: lifts daily halts whose reset time has come (expire_halts) and evaluates every
+  // kill switch. Call it before deciding when time may have moved on.
   void evaluate(TimestampMs now, std::vector<Message>& out);
+  // Only the first half of evaluate: drops the halts whose reset time has come, appending a Halt
+  // "resume" message and an info Alert for each. A loader calls it before replacing the halts
+  // with the stored ones (which no longer list an expired halt), then evaluate().
+  void expire_halts(TimestampMs now, std::vector<Message>& out);
 
   // Starts a new IST day if now is on a later date than state().day: today's realised P&L and
   // charges restart at 0 and the day-start marks are taken from the latest prices. Called by every

@@ -321,8 +321,11 @@ Status RiskGateway::sync_halts(TimestampMs now) {
   risk::RiskState& state = engine_.state();
   Result<std::vector<store::HaltRecord>> active = store::active_halts(db_, now);
   if (!active.ok()) return active.status();
+  // Halts raised here but not stored yet (id 0) stay; everything else is the database's list.
   std::vector<risk::ActiveHalt> halts;
-  halts.reserve(active->size());
+  for (const risk::ActiveHalt& unsaved : state.halts) {
+    if (unsaved.id == 0) halts.push_back(unsaved);
+  }
   for (const store::HaltRecord& record : *active) {
     risk::ActiveHalt halt;
     halt.id = record.id;
@@ -514,9 +517,12 @@ Status RiskGateway::deny_unavailable(const Signal& signal, const Status& why, Ti
 Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
                                         std::vector<Message>& out) {
   const size_t from = out.size();
-  engine_.evaluate(now, out);
+  // Expired daily halts first (the stored list no longer has them), then the database's view,
+  // and only then the kill switches: judged on stale state they would fire on old heartbeats.
+  engine_.expire_halts(now, out);
   Status refreshed = poll(now, out, false);
   if (refreshed.ok()) refreshed = sync_halts(now);
+  if (refreshed.ok()) engine_.evaluate(now, out);
 
   Disposition disposition = Disposition::kPassThrough;
   const Signal* signal = nullptr;
@@ -583,7 +589,7 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
 
 Status RiskGateway::tick(TimestampMs now, std::vector<Message>& out) {
   const size_t from = out.size();
-  engine_.evaluate(now, out);
+  engine_.expire_halts(now, out);
   Status refreshed = poll(now, out, false);
   if (refreshed.ok()) refreshed = sync_halts(now);
   if (refreshed.ok()) engine_.evaluate(now, out);

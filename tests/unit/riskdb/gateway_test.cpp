@@ -1,0 +1,510 @@
+// The gateway over a real SQLite file: what it loads, what it stores, and that the stored state
+// (halts, decisions, orders) carries across a restart.
+#include "riskdb/gateway.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "riskdb_fixture.h"
+
+using namespace sm;
+using namespace sm::riskdb;
+using namespace sm::riskdb::testing;
+
+namespace {
+
+const TimestampMs kNextSession = from_ist(Date{2024, 4, 1}, 9, 0);
+
+Result<Disposition> send(RiskGateway& g, const Message& m, TimestampMs now,
+                         std::vector<Message>& out) {
+  return g.handle(m, now, out);
+}
+
+RiskDecision decide(RiskGateway& g, const Signal& s, TimestampMs now) {
+  std::vector<Message> out;
+  Result<Disposition> d = g.handle(s, now, out);
+  REQUIRE(d.ok());
+  CHECK(*d == Disposition::kConsumed);
+  std::vector<RiskDecision> decisions = of_type<RiskDecision>(out);
+  REQUIRE_FALSE(decisions.empty());
+  return decisions.back();
+}
+
+}  // namespace
+
+TEST_CASE("every decision is stored, with its signal, before the order is released") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  std::vector<Message> out;
+  Result<Disposition> d = send(*g, entry("TCS", 10, rupees(3000)), kTen, out);
+  REQUIRE(d.ok());
+  CHECK(*d == Disposition::kConsumed);
+  REQUIRE(out.size() == 2);
+  const RiskDecision decision = std::get<RiskDecision>(out[0]);
+  const OrderIntent order = std::get<OrderIntent>(out[1]);
+  CHECK(decision.client_order_id == order.client_order_id);
+  auto stored = t.rows(
+      "SELECT code, detail, client_order_id, approved, signal_ts_ms FROM risk_decisions", 5);
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0][0] == "APPROVED");
+  CHECK(stored[0][1] == "side=BUY, qty=10, price=3000.00, value=30000.00");
+  CHECK(stored[0][2] == order.client_order_id);
+  CHECK(stored[0][3] == "1");
+  CHECK(stored[0][4] == std::to_string(kTen));
+  CHECK(t.one("SELECT strategy || ' ' || symbol || ' ' || qty FROM signals") == "trend TCS 10");
+  // Order intents are sm-order's to record.
+  CHECK(t.one("SELECT count(*) FROM orders") == "0");
+}
+
+TEST_CASE("each check's denial is stored with its code and numbers") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  struct Case {
+    Signal signal;
+    std::string code;
+  };
+  Signal stale = entry("SBIN", 1, rupees(600), kTen - 400'000, "stale");
+  std::vector<Case> cases = {
+      {entry("SBIN", 1001, rupees(600), kTen, "a"), "MAX_ORDER_QTY_EXCEEDED"},
+      {entry("INFY", 100, rupees(1500), kTen, "b"), "MAX_ORDER_VALUE_EXCEEDED"},
+      {entry("TCS", 1, rupees(3200), kTen, "c"), "PRICE_OUT_OF_BAND"},
+      {entry("WIPRO", 1, rupees(500), kTen, "d"), "PRICE_UNAVAILABLE"},
+      {entry("TCS", 0, rupees(3000), kTen, "e"), "INVALID_SIGNAL"},
+      {stale, "SIGNAL_STALE"},
+      {exit_signal("INFY", 0, rupees(1500), kTen, "f"), "NO_POSITION"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.code);
+    CHECK(decide(*g, c.signal, kTen).code == c.code);
+  }
+  auto stored = t.rows("SELECT strategy, code, detail FROM risk_decisions ORDER BY id", 3);
+  REQUIRE(stored.size() == cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    CHECK(stored[i][0] == cases[i].signal.strategy);
+    CHECK(stored[i][1] == cases[i].code);
+    CHECK_FALSE(stored[i][2].empty());
+  }
+  CHECK(stored[1][2] == "value=150000.00, max=100000.00");
+}
+
+TEST_CASE("today's P&L marks a position carried in from yesterday at yesterday's last price") {
+  TestDb t;
+  const Date yesterday{2024, 3, 27};
+  t.fill("trend", "TCS", Side::kBuy, 100, rupees(2800), at(11, 0, 0, yesterday));
+  t.tick("TCS", rupees(2900), at(15, 29, 0, yesterday));
+  t.fill("trend", "TCS", Side::kSell, 40, rupees(3000), kTen - 60'000);  // realises 8,000
+  t.live();  // TCS 3,000 now
+  auto g = t.gateway(kTen);
+  // Held 100 from 2,900 to 3,000 today: 40 sold at 3,000 and 60 still held at 3,000.
+  CHECK(g->engine().state().realised_today == rupees(8000));
+  CHECK(g->engine().state().day_start_unrealised == rupees(10'000));
+  CHECK(g->engine().daily_pnl() == rupees(10'000));
+
+  // The same figure when the engine builds it from the same fills itself.
+  risk::RiskEngine engine(test_config(), &test_calendar());
+  std::vector<Message> out;
+  Fill buy;
+  buy.ts = at(11, 0, 0, yesterday);
+  buy.trade_id = "x1";
+  buy.strategy = "trend";
+  buy.symbol = "TCS";
+  buy.qty = 100;
+  buy.price = rupees(2800);
+  engine.on_fill(buy, buy.ts, out);
+  engine.on_price("TCS", rupees(2900), at(15, 29, 0, yesterday), at(15, 29, 0, yesterday), out);
+  Fill sell = buy;
+  sell.ts = kTen - 60'000;
+  sell.trade_id = "x2";
+  sell.side = Side::kSell;
+  sell.qty = 40;
+  sell.price = rupees(3000);
+  engine.on_fill(sell, sell.ts, out);
+  engine.on_price("TCS", rupees(3000), kTen - 1000, kTen, out);
+  CHECK(engine.daily_pnl() == g->engine().daily_pnl());
+}
+
+TEST_CASE("positions the engine builds from fills equal the store's, fill for fill") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> symbols = {"TCS", "INFY", "SBIN"};
+  TimestampMs now = kTen;
+  for (int i = 0; i < 400; ++i) {
+    const std::string& symbol = symbols[rng() % symbols.size()];
+    const Side side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
+    const Quantity qty = static_cast<Quantity>(1 + rng() % 37);
+    const Paise price = static_cast<Paise>(10'000 + rng() % 7'919);  // odd prices: rounding
+    now += 1000;
+    t.fill(rng() % 3 == 0 ? "b" : "a", symbol, side, qty, price, now);
+    std::vector<Message> out;
+    REQUIRE(g->tick(now, out).ok());
+  }
+  Result<std::vector<store::Position>> stored = store::list_positions(t.db, false);
+  REQUIRE(stored.ok());
+  for (const store::Position& p : *stored) {
+    INFO(p.strategy << " " << p.symbol);
+    auto it = g->engine().state().positions.find({p.strategy, p.symbol});
+    if (p.qty == 0 && p.realised_pnl == 0) continue;
+    REQUIRE(it != g->engine().state().positions.end());
+    CHECK(it->second.qty == p.qty);
+    CHECK(it->second.cost == p.cost);
+    CHECK(it->second.realised_pnl == p.realised_pnl);
+  }
+}
+
+TEST_CASE("a fill on the input is stored and counted once even when the database has it too") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  Fill fill;
+  fill.ts = kTen - 500;
+  fill.trade_id = "K1";
+  fill.strategy = "trend";
+  fill.symbol = "SBIN";
+  fill.side = Side::kBuy;
+  fill.qty = 10;
+  fill.price = rupees(600);
+  REQUIRE(store::insert_fill(t.db, fill).ok());  // sm-order stored it first
+  std::vector<Message> out;
+  Result<Disposition> d = send(*g, fill, kTen, out);
+  REQUIRE(d.ok());
+  CHECK(*d == Disposition::kPassThrough);
+  CHECK(g->engine().state().positions.at({"trend", "SBIN"}).qty == 10);
+  REQUIRE(g->tick(kTen + 1000, out).ok());
+  CHECK(g->engine().state().positions.at({"trend", "SBIN"}).qty == 10);
+  CHECK(t.one("SELECT count(*) FROM fills") == "1");
+}
+
+TEST_CASE("kill switches store their halts, forced exits and alerts") {
+  TestDb t;
+  t.live();
+  risk::RiskConfig config = test_config();
+  config.max_total_exposure = rupees(2'000'000);
+  t.fill("trend", "TCS", Side::kBuy, 200, rupees(3000), kTen - 5000);
+  t.fill("trend", "INFY", Side::kBuy, 400, rupees(1500), kTen - 5000);
+  t.fill("swing", "SBIN", Side::kBuy, 500, rupees(600), kTen - 5000);
+  auto g = t.gateway(kTen, config);
+  std::vector<Message> out;
+
+  SECTION("daily loss over 3%: a daily block_entries halt") {
+    t.tick("TCS", rupees(2880), kTen);
+    t.tick("INFY", rupees(1440), kTen);  // -48,000: 4.8%
+    REQUIRE(g->tick(kTen + 1000, out).ok());
+    auto halts = t.rows("SELECT level, trigger_name, set_by, until_ms, reason FROM halts", 5);
+    REQUIRE(halts.size() == 1);
+    CHECK(halts[0][0] == "block_entries");
+    CHECK(halts[0][1] == "daily_loss_block");
+    CHECK(halts[0][2] == "sm-risk");
+    CHECK(halts[0][3] == std::to_string(kNextSession));
+    CHECK(halts[0][4] == "daily loss 4.80% of capital (48000.00) > 3.00%");
+    CHECK(t.one("SELECT event FROM alerts") == "kill_switch_daily_loss_block");
+    CHECK(decide(*g, entry("SBIN", 1, rupees(600), kTen + 1000, "new"), kTen + 1000).code ==
+          "ENTRIES_BLOCKED");
+
+    // It survives a restart, and lifts at the next session start.
+    auto restarted = t.gateway(kTen + 2000, config);
+    CHECK(decide(*restarted, entry("SBIN", 1, rupees(600), kTen + 2000, "new2"), kTen + 2000).code ==
+          "ENTRIES_BLOCKED");
+    const TimestampMs monday = from_ist(Date{2024, 4, 1}, 10, 0);
+    t.live(monday);
+    t.tick("WIPRO", rupees(500), monday - 1000);
+    auto next_week = t.gateway(monday, config);
+    CHECK(next_week->engine().state().halts.empty());
+    const RiskDecision monday_entry =
+        decide(*next_week, entry("WIPRO", 1, rupees(500), monday, "new3"), monday);
+    INFO(monday_entry.code << " " << monday_entry.detail);
+    CHECK(monday_entry.approved);
+  }
+  SECTION("daily loss over 5%: forced exits stored as decisions, then a daily halt") {
+    t.tick("TCS", rupees(2880), kTen);
+    t.tick("INFY", rupees(1440), kTen);
+    t.tick("SBIN", rupees(576), kTen);  // -60,000: 6%
+    REQUIRE(g->tick(kTen + 1000, out).ok());
+    auto exits = t.rows(
+        "SELECT strategy, symbol, action, code, approved, client_order_id FROM risk_decisions "
+        "ORDER BY id",
+        6);
+    REQUIRE(exits.size() == 3);
+    for (const auto& row : exits) {
+      CHECK(row[2] == "exit_long");
+      CHECK(row[3] == "FORCED_EXIT");
+      CHECK(row[4] == "1");
+    }
+    CHECK(of_type<OrderIntent>(out).size() == 3);
+    // The loss passes 3% on the way (prices are re-read one symbol at a time), then 5%.
+    CHECK(t.one("SELECT group_concat(level || ':' || trigger_name) FROM halts WHERE until_ms = " +
+                std::to_string(kNextSession)) == "block_entries:daily_loss_block,halt:daily_loss_halt");
+    CHECK(t.one("SELECT count(*) FROM alerts WHERE event = 'kill_switch_daily_loss_halt'") == "1");
+    // A restart does not send the exits again.
+    auto restarted = t.gateway(kTen + 2000, config);
+    std::vector<Message> again;
+    REQUIRE(restarted->tick(kTen + 3000, again).ok());
+    CHECK(of_type<OrderIntent>(again).empty());
+  }
+  SECTION("unrealised loss over 5% on one position: a stored forced exit and alert") {
+    t.tick("SBIN", rupees(565), kTen);  // -5.83% on SBIN; daily loss 1.75%
+    REQUIRE(g->tick(kTen + 1000, out).ok());
+    auto exits = t.rows("SELECT strategy, symbol, code, detail FROM risk_decisions", 4);
+    REQUIRE(exits.size() == 1);
+    CHECK(exits[0][0] == "swing");
+    CHECK(exits[0][1] == "SBIN");
+    CHECK(exits[0][2] == "FORCED_EXIT");
+    CHECK(t.one("SELECT event FROM alerts") == "kill_switch_position_loss");
+    CHECK(t.one("SELECT count(*) FROM halts") == "0");
+  }
+  SECTION("broker disconnected for over 30 s: a halt only a person lifts") {
+    t.heartbeat("sm-order", "degraded", kTen);
+    REQUIRE(g->tick(kTen + 10'000, out).ok());
+    CHECK(t.one("SELECT count(*) FROM halts") == "0");
+    t.heartbeat("sm-order", "degraded", kTen + 20'000);
+    REQUIRE(g->tick(kTen + 31'000, out).ok());
+    auto halts = t.rows("SELECT level, trigger_name, until_ms FROM halts", 3);
+    REQUIRE(halts.size() == 1);
+    CHECK(halts[0][0] == "halt");
+    CHECK(halts[0][1] == "broker_disconnected");
+    CHECK(halts[0][2] == "NULL");
+    CHECK(t.one("SELECT event FROM alerts") == "kill_switch_broker_disconnected");
+  }
+  SECTION("unexpected errors over the limit: a halt and an alert") {
+    ErrorRecord e;
+    e.component = "sm-signal";
+    e.code = "internal";
+    e.message = "boom";
+    for (int i = 0; i < 11; ++i) {
+      e.ts = kTen + i;
+      REQUIRE(send(*g, e, kTen + i, out).ok());
+    }
+    CHECK(t.one("SELECT level || ':' || trigger_name FROM halts") == "halt:error_rate");
+    CHECK(t.one("SELECT event FROM alerts") == "kill_switch_error_rate");
+  }
+}
+
+TEST_CASE("order-rate pause and latency block are stored") {
+  TestDb t;
+  SECTION("more than 50 requests in 5 minutes") {
+    risk::RiskConfig config = test_config();
+    config.max_orders_per_minute = 1000;
+    auto g = t.gateway(kTen, config);
+    for (int i = 0; i <= 50; ++i) {
+      const TimestampMs now = kTen + i * 5000;
+      t.live(now + 1);
+      decide(*g, entry("SBIN", 1, rupees(600), now, risk::testing::numbered("bot", i)), now + 1);
+    }
+    CHECK(t.one("SELECT code FROM risk_decisions ORDER BY id DESC LIMIT 1") == "ORDER_RATE_PAUSE");
+    CHECK(t.one("SELECT level || ':' || trigger_name || ':' || coalesce(until_ms, 'NULL') FROM "
+                "halts") == "pause:order_rate:NULL");
+    // Restarted, the pause is still there.
+    auto restarted = t.gateway(kTen + 300'000, config);
+    t.live(kTen + 300'000);
+    CHECK(decide(*restarted, entry("SBIN", 1, rupees(600), kTen + 300'000, "x"), kTen + 300'000)
+              .code == "TRADING_PAUSED");
+  }
+  SECTION("critical-path latency") {
+    t.live();
+    auto g = t.gateway(kTen);
+    for (int i = 0; i < 3; ++i) {
+      decide(*g, entry("SBIN", 1, rupees(600), kTen - 6000, risk::testing::numbered("slow", i)),
+             kTen);
+    }
+    CHECK(t.one("SELECT level || ':' || trigger_name FROM halts") == "block_entries:latency");
+    CHECK(t.one("SELECT event FROM alerts") == "kill_switch_latency");
+  }
+}
+
+TEST_CASE("manual halt and resume are recorded and take effect at the next signal") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  CHECK(decide(*g, entry("TCS", 1, rupees(3000), kTen, "a"), kTen).approved);
+
+  // From another connection, as `sm-risk halt` would.
+  Result<store::Database> other = store::Database::open(t.path);
+  REQUIRE(other.ok());
+  Result<std::vector<Message>> halted = manual_halt(*other, "halt", "checking fills", "asha", kTen + 1);
+  REQUIRE(halted.ok());
+  REQUIRE(halted->size() == 2);
+  CHECK(std::get<Halt>((*halted)[0]).by == "asha");
+  CHECK(std::get<Alert>((*halted)[1]).event == "manual_halt");
+  const RiskDecision denied = decide(*g, entry("TCS", 1, rupees(3000), kTen + 2, "b"), kTen + 2);
+  CHECK(denied.code == "TRADING_HALTED");
+  CHECK(denied.detail == "trigger=manual: checking fills");
+
+  Result<ResumeOutcome> resumed = manual_resume(*other, "", "fills reconciled", "ravi", kTen + 3);
+  REQUIRE(resumed.ok());
+  CHECK(resumed->lifted == 1);
+  CHECK(std::get<Halt>(resumed->messages[0]).action == "resume");
+  auto row = t.rows("SELECT set_by, reason, created_ms, cleared_by, clear_reason, cleared_ms FROM halts",
+                    6);
+  REQUIRE(row.size() == 1);
+  CHECK(row[0] == std::vector<std::string>{"asha", "checking fills", std::to_string(kTen + 1),
+                                           "ravi", "fills reconciled", std::to_string(kTen + 3)});
+  CHECK(decide(*g, entry("TCS", 1, rupees(3000), kTen - 70'000, "c"), kTen + 4).approved);
+
+  CHECK_FALSE(manual_halt(*other, "stop", "x", "asha", kTen).ok());
+  CHECK_FALSE(manual_halt(*other, "halt", "", "asha", kTen).ok());
+}
+
+TEST_CASE("a restart restores the rate windows, duplicates and unfilled orders") {
+  TestDb t;
+  t.live();
+  risk::RiskConfig config = test_config();
+  config.max_orders_per_minute = 2;
+  config.max_symbol_exposure = rupees(150'000);
+  std::string first_id;
+  {
+    auto g = t.gateway(kTen, config);
+    std::vector<Message> out;
+    REQUIRE(send(*g, entry("INFY", 60, rupees(1500), kTen, "a"), kTen, out).ok());
+    first_id = of_type<OrderIntent>(out).at(0).client_order_id;
+    // sm-order records it and it is partly filled.
+    REQUIRE(store::upsert_order_intent(t.db, of_type<OrderIntent>(out).at(0)).ok());
+    CHECK(decide(*g, entry("SBIN", 1, rupees(600), kTen, "b"), kTen).approved);
+  }
+  auto g = t.gateway(kTen + 1000, config);
+  // The same signal again is a duplicate; the window still holds two approvals.
+  CHECK(decide(*g, entry("INFY", 60, rupees(1500), kTen, "a"), kTen + 1000).code ==
+        "DUPLICATE_SIGNAL");
+  CHECK(decide(*g, entry("SBIN", 1, rupees(600), kTen + 1000, "c"), kTen + 1000).code ==
+        "MAX_ORDERS_PER_MINUTE_EXCEEDED");
+  // The unfilled INFY order (90,000) counts towards INFY's exposure (cap 1,50,000).
+  REQUIRE(g->engine().state().pending.count(first_id) == 1);
+  t.live(kTen + 61'000);
+  CHECK(decide(*g, entry("INFY", 66, rupees(1500), kTen + 61'000, "d"), kTen + 61'000).code ==
+        "MAX_SYMBOL_EXPOSURE_EXCEEDED");
+  // Once the broker rejects it, it no longer counts.
+  OrderUpdate rejected;
+  rejected.ts = kTen + 62'000;
+  rejected.client_order_id = first_id;
+  rejected.status = "REJECTED";
+  rejected.qty = 60;
+  REQUIRE(store::apply_order_update(t.db, rejected).ok());
+  t.live(kTen + 62'000);
+  std::vector<Message> out;
+  REQUIRE(g->tick(kTen + 62'000, out).ok());
+  CHECK(g->engine().state().pending.count(first_id) == 0);
+  const RiskDecision after = decide(*g, entry("INFY", 66, rupees(1500), kTen + 62'000, "e"),
+                                   kTen + 62'000);
+  INFO(after.code << " " << after.detail);
+  CHECK(after.approved);
+}
+
+TEST_CASE("fail closed: no price, stale heartbeat, no calendar, state or store unavailable") {
+  TestDb t;
+  SECTION("no market data for the symbol") {
+    t.heartbeat("sm-order", "ok", kTen - 1000);
+    auto g = t.gateway(kTen);
+    const RiskDecision d = decide(*g, entry("TCS", 1, rupees(3000)), kTen);
+    CHECK(d.code == "PRICE_UNAVAILABLE");
+    CHECK(t.one("SELECT code FROM risk_decisions") == "PRICE_UNAVAILABLE");
+  }
+  SECTION("sm-order's heartbeat is missing, then stale") {
+    t.tick("TCS", rupees(3000), kTen - 1000);
+    auto g = t.gateway(kTen);
+    CHECK(decide(*g, entry("TCS", 1, rupees(3000), kTen, "a"), kTen).code == "HEARTBEAT_MISSING");
+    risk::RiskConfig config = test_config();
+    config.broker_component = "none";  // keep the broker switch out of this
+    t.heartbeat("sm-order", "ok", kTen - 45'000);
+    auto g2 = t.gateway(kTen, config);
+    CHECK(decide(*g2, entry("TCS", 1, rupees(3000), kTen, "b"), kTen).code == "HEARTBEAT_STALE");
+  }
+  SECTION("no calendar") {
+    t.live();
+    Result<std::unique_ptr<RiskGateway>> g = RiskGateway::open(t.db, test_config(), nullptr, kTen);
+    REQUIRE(g.ok());
+    CHECK(decide(**g, entry("TCS", 1, rupees(3000)), kTen).code == "CALENDAR_UNAVAILABLE");
+  }
+  SECTION("the decision cannot be stored: no order is released") {
+    t.live();
+    Result<store::Database> readonly = store::Database::open_readonly(t.path);
+    REQUIRE(readonly.ok());
+    Result<std::unique_ptr<RiskGateway>> g =
+        RiskGateway::open(*readonly, test_config(), &test_calendar(), kTen);
+    REQUIRE(g.ok());
+    std::vector<Message> out;
+    Result<Disposition> d = (*g)->handle(entry("TCS", 1, rupees(3000)), kTen, out);
+    CHECK_FALSE(d.ok());
+    CHECK(of_type<OrderIntent>(out).empty());
+    const std::vector<RiskDecision> decisions = of_type<RiskDecision>(out);
+    REQUIRE(decisions.size() == 1);
+    CHECK_FALSE(decisions[0].approved);
+    CHECK(decisions[0].code == "STORE_FAILED");
+    CHECK(decisions[0].client_order_id.empty());
+    CHECK((*g)->store_failures() == 1);
+    CHECK((*g)->engine().state().pending.empty());
+  }
+}
+
+TEST_CASE("an order intent on the input is refused, never passed on") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  OrderIntent sneaky;
+  sneaky.ts = kTen;
+  sneaky.client_order_id = "sm0000";
+  sneaky.strategy = "x";
+  sneaky.symbol = "TCS";
+  sneaky.qty = 1;
+  std::vector<Message> out;
+  Result<Disposition> d = send(*g, sneaky, kTen, out);
+  REQUIRE(d.ok());
+  CHECK(*d == Disposition::kRefused);
+  CHECK(of_type<OrderIntent>(out).empty());
+  CHECK(of_type<Alert>(out).at(0).event == "order_on_input_refused");
+  CHECK(t.one("SELECT event FROM alerts") == "order_on_input_refused");
+}
+
+TEST_CASE("latest price: the newest of ticks and bar closes, a daily bar known at 15:30") {
+  TestDb t;
+  Bar daily;
+  daily.symbol = "TCS";
+  daily.ts = at(9, 15, 0, Date{2024, 3, 27});
+  daily.timeframe = Timeframe{Timeframe::kDailyMinutes};
+  daily.open = daily.high = daily.low = daily.close = rupees(2950);
+  REQUIRE(store::insert_bars(t.db, std::vector<Bar>{daily}).ok());
+  Result<std::optional<risk::PricePoint>> p = latest_price(t.db, "TCS", kTen);
+  REQUIRE(p.ok());
+  REQUIRE(p->has_value());
+  CHECK((*p)->price == rupees(2950));
+  CHECK((*p)->ts == at(15, 30, 0, Date{2024, 3, 27}));
+  Bar minute = daily;
+  minute.ts = kTen - 120'000;
+  minute.timeframe = Timeframe{1};
+  minute.close = minute.high = rupees(2990);
+  REQUIRE(store::insert_bars(t.db, std::vector<Bar>{minute}).ok());
+  p = latest_price(t.db, "TCS", kTen);
+  CHECK((*p)->price == rupees(2990));
+  CHECK((*p)->ts == kTen - 60'000);
+  t.tick("TCS", rupees(2991), kTen - 90'000);  // older than the minute bar's end
+  p = latest_price(t.db, "TCS", kTen);
+  CHECK((*p)->price == rupees(2990));
+  Result<std::optional<risk::PricePoint>> before = price_before(t.db, "TCS", from_ist(Date{2024, 3, 28}, 0, 0));
+  REQUIRE(before.ok());
+  CHECK((*before)->price == rupees(2950));
+  CHECK_FALSE(latest_price(t.db, "NONE", kTen)->has_value());
+}
+
+// Regression: the kill switches ran before the database was re-read, so a gateway whose last poll
+// was older than the heartbeat limit halted trading on a heartbeat it had simply not read yet.
+TEST_CASE("kill switches judge the state re-read from the database, not the last poll's") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  const TimestampMs later = kTen + 45'000;
+  t.live(later);  // sm-order beat 1 s ago; the gateway last read it 46 s ago
+  const RiskDecision d = decide(*g, entry("TCS", 1, rupees(3000), later), later);
+  INFO(d.code << " " << d.detail);
+  CHECK(d.approved);
+  CHECK(t.one("SELECT count(*) FROM halts") == "0");
+
+  // And a switch that does fire on the re-read state denies the signal in the same step.
+  t.heartbeat("sm-order", "degraded", later + 1000);
+  t.tick("TCS", rupees(3000), later + 40'000);
+  t.heartbeat("sm-order", "degraded", later + 40'000);
+  const RiskDecision halted =
+      decide(*g, entry("TCS", 1, rupees(3000), later + 41'000, "b"), later + 41'000);
+  CHECK(halted.code == "TRADING_HALTED");
+  CHECK(t.one("SELECT trigger_name FROM halts") == "broker_disconnected");
+}
