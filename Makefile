@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test check-asan fuzz install deps demo bench format clean
+.PHONY: all build test check-asan fuzz install deps demo bench report-check format clean
 
 all: build
 
@@ -38,6 +38,12 @@ demo: build
 
 bench: build
 	scripts/run-bench $(BUILD)
+
+# Renders an sm-backtest HTML report in headless chromium and checks the screenshot (needs
+# `apt-get install chromium`; not part of `make deps`, so CI stays fast). REPORT_DIR keeps the output.
+report-check:
+	cmake --build $(BUILD) -j $(JOBS) --target sm-backtest
+	scripts/report-check $(BUILD) $(REPORT_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

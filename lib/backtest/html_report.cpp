@@ -23,6 +23,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .sub{color:#5a6672;font-size:13px;margin-bottom:16px}
 table{border-collapse:collapse;font-size:12px}
 td,th{padding:3px 8px;border:1px solid #e1e6ea;text-align:right;white-space:nowrap}
+td.w{white-space:normal;max-width:420px}
 th{background:#f3f5f7}td.l,th.l{text-align:left}
 .metrics{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #d5dbe1;border-radius:6px;padding:8px 12px;min-width:150px}
@@ -32,6 +33,20 @@ th{background:#f3f5f7}td.l,th.l{text-align:left}
 svg text{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;font-size:11px;fill:#5a6672}
 .note{font-size:12px;color:#5a6672}
 )";
+
+// Charts are drawn on a 1000-unit-wide canvas and scale down with the page.
+std::string svg_open(double height) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} {1}\" "
+      "style=\"width:100%;max-width:{0}px;height:auto\" role=\"img\">",
+      kChartWidth, height);
+}
+
+// A percentage for a table cell; values that round to zero print without a sign.
+std::string cell_percent(double ret) {
+  const double percent = ret * 100;
+  return std::fabs(percent) < 0.005 ? "0.00%" : fmt::format("{:.2f}%", percent);
+}
 
 std::string cls(Paise value) { return value > 0 ? "pos" : value < 0 ? "neg" : ""; }
 
@@ -73,10 +88,7 @@ struct Series {
 std::string line_chart(const Series& s, double height, const std::string& color, bool area,
                        bool percent, std::optional<double> floor_at,
                        std::optional<double> ceiling_at) {
-  std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-      "{1}\" role=\"img\">",
-      kChartWidth, height);
+  std::string out = svg_open(height);
   const double top = 10, bottom = height - 24;
   if (s.value.empty()) return out + "<text x=\"20\" y=\"30\">no data</text></svg>";
   double lo = *std::min_element(s.value.begin(), s.value.end());
@@ -146,10 +158,7 @@ std::string line_chart(const Series& s, double height, const std::string& color,
 
 std::string trade_bars(const std::vector<TradeRecord>& trades) {
   const double height = 180, top = 10, bottom = height - 20;
-  std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-      "{1}\" role=\"img\">",
-      kChartWidth, height);
+  std::string out = svg_open(height);
   if (trades.empty()) return out + "<text x=\"20\" y=\"30\">no closed trades</text></svg>";
   double most = 1;
   for (const TradeRecord& t : trades) most = std::max(most, std::fabs(to_rupees(t.net_pnl)));
@@ -298,12 +307,12 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
       if (it == by_month.end()) {
         add("<td></td>");
       } else {
-        fmt::format_to(std::back_inserter(out), "<td style=\"{}\">{:.2f}%</td>", heat(it->second),
-                       it->second * 100);
+        fmt::format_to(std::back_inserter(out), "<td style=\"{}\">{}</td>", heat(it->second),
+                       cell_percent(it->second));
       }
     }
-    fmt::format_to(std::back_inserter(out), "<td style=\"{}\"><b>{:.2f}%</b></td></tr>\n",
-                   heat(years[year]), years[year] * 100);
+    fmt::format_to(std::back_inserter(out), "<td style=\"{}\"><b>{}</b></td></tr>\n",
+                   heat(years[year]), cell_percent(years[year]));
   }
   add("</table>\n");
 
@@ -359,7 +368,7 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
         const QualityIssue& q = options.quality[i];
         fmt::format_to(std::back_inserter(out),
                        "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td>"
-                       "<td class=\"l\">{}</td><td class=\"l\">{}</td></tr>\n",
+                       "<td class=\"l w\">{}</td><td class=\"l w\">{}</td></tr>\n",
                        html_escape(q.symbol), date_of(q.ts), html_escape(q.kind),
                        html_escape(q.detail), html_escape(q.action));
       }
