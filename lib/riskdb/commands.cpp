@@ -204,12 +204,20 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     return kExitFailure;
   }
   std::unique_ptr<time::Calendar> calendar = load_calendar(log, now);
-  Result<std::unique_ptr<RiskGateway>> gateway =
-      RiskGateway::open(*db, risk_config, calendar.get(), now);
-  if (!gateway.ok()) {
-    log.error_status("database_error", gateway.status(), {{"db", args.db_path}});
-    return kExitFailure;
-  }
+  // With --event-time the state is loaded as of the first message's time (a replay of an earlier
+  // day must see that day's positions, P&L and halts), so the gateway opens at the first message.
+  std::unique_ptr<RiskGateway> gateway;
+  const auto open_gateway = [&](TimestampMs at) -> bool {
+    Result<std::unique_ptr<RiskGateway>> opened =
+        RiskGateway::open(*db, risk_config, calendar.get(), at);
+    if (!opened.ok()) {
+      log.error_status("database_error", opened.status(), {{"db", args.db_path}});
+      return false;
+    }
+    gateway = std::move(*opened);
+    return true;
+  };
+  if (!args.event_time && !open_gateway(now)) return kExitFailure;
   log.info("started", {{"db", args.db_path},
                        {"config_hash", config.content_hash()},
                        {"config_recorded", *recorded},
@@ -253,11 +261,16 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
       if (args.event_time) {
         event_now = std::max(event_now, message_ts(*message));
         now = event_now;
+        if (!gateway && !open_gateway(now)) {
+          exit_code = kExitFailure;
+          done = true;
+          break;
+        }
       } else {
         now = clock.now_ms();
       }
       out.clear();
-      Result<Disposition> disposition = (*gateway)->handle(*message, now, out);
+      Result<Disposition> disposition = gateway->handle(*message, now, out);
       if (!disposition.ok()) {
         failed = true;
         log.error_status("gateway_error", disposition.status(), {{"line", line.number}});
@@ -290,7 +303,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     if (lines.empty() && !args.event_time) {
       now = clock.now_ms();
       out.clear();
-      Status ticked = (*gateway)->tick(now, out);
+      Status ticked = gateway->tick(now, out);
       if (!ticked.ok()) {
         failed = true;
         log.error_status("gateway_error", ticked);
@@ -306,7 +319,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
   log.info("finished", {{"signals", signals},
                         {"approved", approved},
                         {"bad_lines", bad_lines},
-                        {"store_failures", (*gateway)->store_failures()},
+                        {"store_failures", gateway ? gateway->store_failures() : 0},
                         {"stopped_by_signal", stop_requested()}});
   if (exit_code != kExitOk) return exit_code;
   return failed ? kExitFailure : kExitOk;

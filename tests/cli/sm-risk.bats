@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# sm-risk: signals in; decisions, orders, halts and alerts out; everything decided is stored.
+# The input runs on Thursday 2026-03-05 (a trading day in data/nse-calendar.csv) at 10:00 IST, with
+# --event-time so the program's "now" is the messages' time.
+
+load common
+
+AT="2026-03-05 10:00:05"
+
+setup_file() {
+  export SM_CFG__RISK__CAPITAL=1000000
+}
+
+# sm-order alive, a TCS trade, then whatever signal lines are given.
+live_input() {
+  cat <<'EOF'
+{"type":"heartbeat","ts":"2026-03-05T04:29:50.000Z","component":"sm-order","status":"ok","pid":7,"detail":""}
+{"type":"tick","ts":"2026-03-05T04:29:55.000Z","symbol":"TCS","price":3000.00,"qty":5,"volume":100}
+EOF
+  printf '%s\n' "$@"
+}
+
+SIGNAL='{"type":"signal","ts":"2026-03-05T04:30:00.000Z","strategy":"trend","symbol":"TCS","action":"enter_long","qty":10,"price":3000.00,"reason":"breakout"}'
+SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","symbol":"TCS","action":"enter_long","qty":5,"price":3000.00}'
+
+@test "--help describes the gateway and its subcommands" {
+  run --separate-stderr sm-risk --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Risk gateway"* ]]
+  [[ "$output" == *"halt"* && "$output" == *"resume"* && "$output" == *"status"* ]]
+  [[ "$output" == *"--event-time"* ]]
+}
+
+@test "an unknown flag exits 2 with a JSON error on stderr" {
+  run --separate-stderr sm-risk --bypass
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.level == "error"'
+}
+
+@test "happy path: an approved signal becomes a stored decision and an order intent" {
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  [ "${#lines[@]}" -eq 4 ]
+  # Heartbeat and tick pass through unchanged, in order.
+  echo "${lines[0]}" | jq -e '.type == "heartbeat"'
+  echo "${lines[1]}" | jq -e '.type == "tick" and .volume == 100'
+  echo "${lines[2]}" | jq -e '.type == "risk_decision" and .approved and .code == "APPROVED"'
+  echo "${lines[3]}" | jq -e '.type == "order" and .side == "BUY" and .qty == 10 and .order_type == "LIMIT" and .price == 3000'
+  id=$(echo "${lines[3]}" | jq -r .client_order_id)
+  [[ "$id" =~ ^sm[0-9a-f]{18}$ ]]
+  echo "${lines[2]}" | jq -e --arg id "$id" '.client_order_id == $id'
+  # Stored: sm-status counts today's decision.
+  run --separate-stderr sm-status --at "$AT" --json
+  echo "$output" | jq -e '.risk.state == "active" and .risk.approved_today == 1'
+}
+
+@test "the same signal again, in a new process, is a duplicate and places nothing" {
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL' | sm-risk --event-time"
+  first=$(echo "$output" | jq -r 'select(.type == "order") | .client_order_id')
+  [ -n "$first" ]
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0].code == "DUPLICATE_SIGNAL"'
+  [ "$(echo "$output" | jq -s 'map(select(.type == "order")) | length')" -eq 0 ]
+}
+
+@test "empty input writes nothing and exits 0" {
+  run --separate-stderr sm-risk --event-time </dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "a malformed line is reported with its line number and skipped; --strict stops with 3" {
+  run --separate-stderr bash -c "$(declare -f live_input); live_input 'not json' '$SIGNAL' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'map(select(.type == "order")) | length == 1'
+  echo "$stderr" | jq -e -s 'map(select(.event == "bad_line"))[0] | .line == 3 and .input == "stdin"'
+  run --separate-stderr bash -c "$(declare -f live_input); live_input 'not json' '$SIGNAL' | sm-risk --event-time --strict"
+  [ "$status" -eq 3 ]
+  [ "$(echo "$output" | jq -s 'map(select(.type == "order")) | length')" -eq 0 ]
+}
+
+@test "fails closed without a price: the denial says why" {
+  signal='{"type":"signal","ts":"2026-03-05T04:30:00.000Z","strategy":"trend","symbol":"WIPRO","action":"enter_long","qty":10,"price":500.00}'
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$signal' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0] | .approved == false and .code == "PRICE_UNAVAILABLE" and .detail == "no traded price known for WIPRO"'
+  [ "$(echo "$output" | jq -s 'map(select(.type == "order")) | length')" -eq 0 ]
+}
+
+@test "fails closed without sm-order's heartbeat" {
+  printf '%s\n' '{"type":"tick","ts":"2026-03-05T04:29:55.000Z","symbol":"TCS","price":3000.00}' "$SIGNAL" >in.ndjson
+  run --separate-stderr sm-risk --event-time <in.ndjson
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0].code == "HEARTBEAT_MISSING"'
+}
+
+@test "halt and resume are recorded, survive a restart and show in status" {
+  run --separate-stderr sm-risk halt --reason "checking fills" --by asha
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "${lines[0]}" | jq -e '.type == "halt" and .action == "halt" and .level == "halt" and .trigger == "manual" and .by == "asha" and .until == null'
+  echo "${lines[1]}" | jq -e '.type == "alert" and .event == "manual_halt"'
+
+  run --separate-stderr sm-risk status --at "$AT"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"State: halted"* ]]
+  [[ "$output" == *"halt (manual)"*"by asha: checking fills"* ]]
+  run --separate-stderr sm-risk status --at "$AT" --fail-if-halted
+  [ "$status" -eq 5 ]
+  run --separate-stderr sm-status --at "$AT" --json
+  echo "$output" | jq -e '.risk.state == "halted"'
+
+  # A new gateway process: still halted.
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0] | .code == "TRADING_HALTED" and .detail == "trigger=manual: checking fills"'
+
+  run --separate-stderr sm-risk resume --reason "fills reconciled" --by ravi
+  [ "$status" -eq 0 ]
+  echo "${lines[0]}" | jq -e '.type == "halt" and .action == "resume" and .by == "ravi" and .reason == "fills reconciled"'
+  run --separate-stderr sm-risk status --at "$AT" --json
+  echo "$output" | jq -e '.state == "active" and (.halts | length) == 0'
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL2' | sm-risk --event-time"
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0].code == "APPROVED"'
+}
+
+@test "halt and resume need a reason and a known level" {
+  run --separate-stderr sm-risk halt
+  [ "$status" -eq 2 ]
+  run --separate-stderr sm-risk halt --reason x --level stop
+  [ "$status" -eq 2 ]
+  echo "$stderr" | jq -e 'select(.level == "error") | .message | test("unknown level")'
+  run --separate-stderr sm-risk resume
+  [ "$status" -eq 2 ]
+}
+
+@test "an order intent on the input is refused and never passed on" {
+  order='{"type":"order","ts":"2026-03-05T04:30:00.000Z","client_order_id":"smsneaky","strategy":"x","symbol":"TCS","side":"BUY","qty":1,"order_type":"MARKET","product":"CNC"}'
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$order' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  [ "$(echo "$output" | jq -s 'map(select(.type == "order")) | length')" -eq 0 ]
+  echo "$output" | jq -e -s 'map(select(.type == "alert"))[0].event == "order_on_input_refused"'
+  echo "$stderr" | jq -e -s 'map(select(.event == "order_refused")) | length == 1'
+}
+
+@test "unknown message types pass through unchanged" {
+  line='{"type":"note","ts":"2026-03-05T04:30:00.000Z","text":"hello  world","n":1.50}'
+  run --separate-stderr bash -c "printf '%s\n' '$line' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$line" ]
+}
+
+@test "a kill switch writes halt and alert lines: broker disconnected for over 30 s" {
+  cat >in.ndjson <<'EOF'
+{"type":"heartbeat","ts":"2026-03-05T04:29:50.000Z","component":"sm-order","status":"degraded","pid":7}
+{"type":"tick","ts":"2026-03-05T04:30:25.000Z","symbol":"TCS","price":3000.00}
+EOF
+  run --separate-stderr sm-risk --event-time <in.ndjson
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'map(select(.type == "halt"))[0] | .level == "halt" and .trigger == "broker_disconnected" and .until == null'
+  echo "$output" | jq -e -s 'map(select(.type == "alert"))[0] | .event == "kill_switch_broker_disconnected" and .severity == "critical"'
+  run --separate-stderr sm-risk status --at "$AT" --json
+  echo "$output" | jq -e '.state == "halted" and .halts[0].trigger == "broker_disconnected"'
+}
+
+@test "configuration is audited, and a missing capital is a configuration error" {
+  run --separate-stderr sm-risk --event-time </dev/null
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "started"))[0] | .config_recorded == true and (.config_hash | length) == 64'
+  run --separate-stderr sm-risk --event-time </dev/null
+  echo "$stderr" | jq -e -s 'map(select(.event == "started"))[0].config_recorded == false'
+  SM_CFG__RISK__MAX_ORDER_QTY=5 run --separate-stderr sm-risk --event-time </dev/null
+  echo "$stderr" | jq -e -s 'map(select(.event == "started"))[0].config_recorded == true'
+  SM_CFG__RISK__CAPITAL=null run --separate-stderr sm-risk --event-time </dev/null
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message | test("risk.capital")'
+}
