@@ -154,11 +154,7 @@ std::optional<BrokerError> KiteBroker::attempt(const Call& c, std::string& body_
     }
     return e;
   }
-  if (c.csv) {
-    // A 2xx instruments reply is CSV; an error envelope would not be 2xx.
-    body_out = response.body;
-    return std::nullopt;
-  }
+  // The envelope (or, for the instruments dump, the CSV) is read once retrying is over.
   body_out = response.body;
   return std::nullopt;
 }

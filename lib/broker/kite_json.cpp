@@ -139,16 +139,11 @@ class Fields {
     const json* v = get(key, required);
     if (v == nullptr) return 0;
     if (v->is_number_integer()) {
-      const std::int64_t rupees =
-          v->is_number_unsigned() && v->get<json::number_unsigned_t>() >
-                                         static_cast<json::number_unsigned_t>(INT64_MAX)
-              ? INT64_MAX
-              : v->get<std::int64_t>();
-      if (rupees > kMaxAbsPaise / kPaisePerRupee || rupees < -kMaxAbsPaise / kPaisePerRupee) {
-        fail(key, "is too large");
-        return 0;
-      }
-      return rupees * kPaisePerRupee;
+      // Whole rupees; through the text so the range check is parse_rupees's.
+      Result<Paise> paise = parse_rupees(v->dump());
+      if (paise.ok()) return *paise;
+      fail(key, paise.status().message());
+      return 0;
     }
     if (v->is_string()) {
       Result<Paise> paise = parse_rupees(v->get_ref<const std::string&>(), Rounding::kHalfEven);

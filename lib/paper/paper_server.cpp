@@ -220,6 +220,7 @@ struct PaperServer::Impl {
     return !wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping; });
   }
 
+  // REQUIRES: mutex held.
   std::string new_token(size_t bytes) {
     std::string out;
     static constexpr char kHex[] = "0123456789abcdef";
@@ -763,7 +764,12 @@ void PaperServer::Impl::routes() {
     respond(res, ok(true));
   });
   server.Post("/_paper/request_token", [this](const Request&, Response& res) {
-    respond(res, ok(json{{"request_token", new_token(16)}}));
+    std::string token;
+    {
+      std::lock_guard<std::mutex> lock(mutex);  // random_device is not thread-safe
+      token = new_token(16);
+    }
+    respond(res, ok(json{{"request_token", token}}));
   });
 
   server.set_error_handler([](const Request&, Response& res) {
