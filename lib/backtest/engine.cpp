@@ -163,6 +163,7 @@ class Engine {
         sym.has_close = true;
         gate_.on_bar(b);
       }
+      if (trading) place_forced_exits(events, i, end);
       for (std::size_t k = i; k < end; ++k) {
         const Bar& b = bar(events[k]);
         for (std::size_t s : symbols_[events[k].series].slots) {
@@ -558,6 +559,55 @@ class Engine {
     keep(SignalOutcome::kUnfilled, "");
     slot.order = order;
     return Status();
+  }
+
+  // Kill-switch exits from the gate become market sells at the next fill opportunity, recorded
+  // like signals (their gate code says where they came from).
+  void place_forced_exits(const std::vector<MarketData::Event>& events, std::size_t begin,
+                          std::size_t end) {
+    for (ForcedExit& forced : gate_.take_forced_exits()) {
+      Slot* target = nullptr;
+      const Bar* at = nullptr;
+      for (std::size_t s = 0; s < slots_.size() && target == nullptr; ++s) {
+        if (ids_[slots_[s].instance] == forced.strategy &&
+            data_.series()[slots_[s].series].symbol == forced.symbol) {
+          target = &slots_[s];
+        }
+      }
+      if (target == nullptr || target->qty <= 0) continue;
+      for (std::size_t k = begin; k < end; ++k) {
+        if (events[k].series == target->series) at = &bar(events[k]);
+      }
+      const SymbolState& sym = symbols_[target->series];
+      const std::int64_t index = result_.signal_count++;
+      Signal signal;
+      signal.ts = at != nullptr ? strategy::bar_close_time(*at) : events[begin].ts;
+      signal.strategy = forced.strategy;
+      signal.symbol = forced.symbol;
+      signal.action = SignalAction::kExitLong;
+      signal.qty = std::min(forced.qty, target->qty);
+      signal.price = sym.last_close;
+      signal.reason = forced.detail;
+      if (target->order) {
+        set_outcome(target->order->signal, SignalOutcome::kCancelled, "replaced by a forced exit");
+        order_done(*target, *target->order, 0, signal.ts);
+        target->order.reset();
+      }
+      Order order;
+      order.side = Side::kSell;
+      order.qty = signal.qty;
+      order.signal = config_.record_details ? index : -1;
+      order.client_order_id = forced.client_order_id;
+      if (config_.record_details) {
+        SignalRecord record;
+        record.signal = signal;
+        record.bar_close = sym.last_close;
+        record.gate = GateDecision{true, forced.code, forced.detail, forced.client_order_id};
+        record.outcome = SignalOutcome::kUnfilled;
+        result_.signals.push_back(std::move(record));
+      }
+      target->order = order;
+    }
   }
 
   int pending_entries() const {

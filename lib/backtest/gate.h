@@ -55,6 +55,17 @@ struct OrderDone {
   TimestampMs ts = 0;
 };
 
+// An exit the gate itself orders (a risk kill switch): the engine sells the position at the next
+// fill opportunity, like an approved exit signal.
+struct ForcedExit {
+  std::string strategy;
+  std::string symbol;
+  Quantity qty = 0;              // at most the position; the engine sells min(qty, held)
+  std::string client_order_id;   // carried by its fills
+  std::string code;              // e.g. FORCED_EXIT
+  std::string detail;
+};
+
 class SignalGate {
  public:
   virtual ~SignalGate() = default;
@@ -68,6 +79,9 @@ class SignalGate {
   // An order made from an approved signal is over (after its last fill). Protective stops and
   // end-of-run closes are not signals and are not reported. Default: nothing.
   virtual void on_order_done(const OrderDone& /*done*/) {}
+  // Exits the gate wants now; asked once per bar time, after on_bar and before the decisions.
+  // Default: none.
+  virtual std::vector<ForcedExit> take_forced_exits() { return {}; }
   // A name for reports ("approve-all", "risk:FILE").
   virtual std::string name() const = 0;
 };

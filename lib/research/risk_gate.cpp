@@ -9,8 +9,33 @@ RiskGate::RiskGate(risk::RiskConfig config, const time::Calendar* calendar, std:
     : engine_(std::move(config), calendar), source_(std::move(source)) {}
 
 void RiskGate::keep_events(std::vector<Message>& out) {
+  // A kill switch's exit comes as a FORCED_EXIT decision followed by its order intent.
+  const RiskDecision* decision = nullptr;
+  for (const Message& message : out) {
+    if (const auto* d = std::get_if<RiskDecision>(&message)) {
+      decision = d;
+    } else if (const auto* intent = std::get_if<OrderIntent>(&message)) {
+      if (intent->side == Side::kSell) {
+        backtest::ForcedExit exit;
+        exit.strategy = intent->strategy;
+        exit.symbol = intent->symbol;
+        exit.qty = intent->qty;
+        exit.client_order_id = intent->client_order_id;
+        exit.code = decision != nullptr ? decision->code : std::string(risk::code::kForcedExit);
+        exit.detail = decision != nullptr ? decision->detail : intent->reason;
+        forced_.push_back(std::move(exit));
+      }
+      decision = nullptr;
+    }
+  }
   for (Message& message : out) events_.push_back(std::move(message));
   out.clear();
+}
+
+std::vector<backtest::ForcedExit> RiskGate::take_forced_exits() {
+  std::vector<backtest::ForcedExit> out;
+  out.swap(forced_);
+  return out;
 }
 
 backtest::GateDecision RiskGate::review(const Signal& signal,

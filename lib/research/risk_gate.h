@@ -9,8 +9,9 @@
 //   - orders: the risk engine's order intent is not used (the backtest's fill model decides the
 //     order type and price); its client order id is, so the simulated fills reach the engine's
 //     pending order, and an order that ends unfilled is reported to it as CANCELLED.
-// Kill-switch output (halts, alerts, forced exits) is collected as events for the reports; forced
-// exits are reported, not executed (docs/BACKTEST.md).
+// Kill-switch output (halts, alerts, forced exits) is collected as events for the reports, and
+// forced exits are handed to the backtest engine, which sells those positions at the next fill
+// opportunity with the risk engine's client order id.
 #pragma once
 
 #include <memory>
@@ -36,6 +37,7 @@ class RiskGate final : public backtest::SignalGate {
   void on_bar(const Bar& bar) override;
   void on_fill(const Fill& fill, const backtest::PortfolioSnapshot& portfolio) override;
   void on_order_done(const backtest::OrderDone& done) override;
+  std::vector<backtest::ForcedExit> take_forced_exits() override;
   std::string name() const override { return "risk:" + source_; }
 
   // Halts, resumes, alerts and forced exits (RiskDecision + OrderIntent) the engine produced,
@@ -48,6 +50,7 @@ class RiskGate final : public backtest::SignalGate {
   std::string source_;
   std::vector<Message> events_;
   std::vector<Message> scratch_;
+  std::vector<backtest::ForcedExit> forced_;
 };
 
 // Loads a risk configuration file (its "risk" section) for backtests. kConfigError on a missing or

@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# sm-backtest: one run and its reports, the eight reference backtests, sweeps, walk-forward, the
+# risk gate, corporate actions, bad input and usage errors.
+
+load common
+
+DAILY="$SM_FIXTURES/data/daily"
+REFERENCE="$SM_FIXTURES/reference"
+SMA=(--strategy sma-cross --param fast=10 --param slow=30 --param qty=100)
+BREAKOUT=(--strategy donchian --param entry_bars=20 --param exit_bars=10 --param qty=100)
+
+# Succeeds when some JSON line of the file has the event.
+has_event() {
+  jq -s -e --arg event "$2" 'any(.[]; .event == $event)' "$1" >/dev/null
+}
+
+# Runs one reference configuration and compares everything the reference file holds.
+check_reference() {
+  local name=$1 symbol=$2
+  shift 2
+  local ref="$REFERENCE/backtest_${name}_${symbol}.json"
+  sm-backtest run "$@" --file "$DAILY/$symbol.csv" --fill next-open --costs zero \
+    --cash 10000000 --out "out-$name-$symbol" --format json >summary.json 2>/dev/null
+  local dir="out-$name-$symbol"
+  # Trades: fill dates and prices, quantity and P&L.
+  jq -c 'select(.type == "trade") | [.entry_date, .entry_price, .qty, .exit_date, .exit_price, .gross_pnl]' \
+    "$dir/trades.ndjson" >ours.trades
+  jq -c '.trades[] | [.entry_date, .entry_price, .qty, .exit_date, .exit_price, .pnl]' "$ref" >ref.trades
+  diff ref.trades ours.trades
+  # Signals: the bar whose close decided, the side, that close (signal ts is 15:30 IST that day).
+  jq -c '[(.ts | .[0:10]), (if .action == "enter_long" then "BUY" else "SELL" end), .price]' \
+    "$dir/signals.ndjson" >ours.signals
+  jq -c '.signals[] | [.signal_date, .signal, .close]' "$ref" >ref.signals
+  diff ref.signals ours.signals
+  # Money to the paisa and the open position.
+  jq -e --slurpfile ref "$ref" '
+    .bars == $ref[0].bars and .first_date == $ref[0].first_date and .last_date == $ref[0].last_date
+    and .trades == $ref[0].n_closed_trades and .realized_pnl == $ref[0].realized_pnl
+    and .unrealized_pnl == $ref[0].unrealized_pnl and .net_pnl == $ref[0].total_pnl
+    and .final_equity == $ref[0].final_broker_value and .charges_paid == 0
+    and (if $ref[0].open_position == null then (.open_positions | length) == 0
+         else (.open_positions | length) == 1
+              and .open_positions[0].entry_date == $ref[0].open_position.entry_date
+              and .open_positions[0].entry_price == $ref[0].open_position.entry_price
+              and .open_positions[0].mark_date == $ref[0].open_position.mark_date
+              and .open_positions[0].mark_price == $ref[0].open_position.mark_price
+              and .open_positions[0].unrealized_pnl == $ref[0].open_position.unrealized_pnl end)' \
+    summary.json >/dev/null
+}
+
+@test "--help describes the subcommands and exits 0" {
+  run sm-backtest --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"walk-forward"* ]]
+  run sm-backtest run --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--slippage"* ]]
+  [[ "$output" == *"--risk"* ]]
+}
+
+@test "an unknown flag is a usage error (exit 2) reported as JSON on stderr" {
+  run --separate-stderr sm-backtest run --no-such-flag
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" >err
+  has_event err usage_error
+}
+
+@test "bad values are usage errors: no strategy, unknown strategy or parameter, bad fill" {
+  run sm-backtest run --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run sm-backtest run --strategy no-such --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run --separate-stderr sm-backtest run --strategy sma-cross --param slow=5000 --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"slow"* ]]
+  run sm-backtest run "${SMA[@]}" --fill tomorrow --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run sm-backtest run "${SMA[@]}" --slippage lots --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run sm-backtest run "${SMA[@]}" --format xml --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run sm-backtest sweep "${SMA[@]}" --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+}
+
+@test "a missing or empty input is a data error (exit 3) naming it" {
+  run --separate-stderr sm-backtest run "${SMA[@]}" --file "$SM_TEST_DIR/nope.csv"
+  [ "$status" -eq 3 ]
+  [[ "$stderr" == *"nope.csv"* ]]
+  : >empty.csv
+  run sm-backtest run "${SMA[@]}" --file empty.csv
+  [ "$status" -eq 3 ]
+  head -1 "$DAILY/TCS.csv" >header.csv
+  run sm-backtest run "${SMA[@]}" --file header.csv
+  [ "$status" -eq 3 ]
+  # An empty database has no bars either.
+  run sm-backtest run "${SMA[@]}" --db "$SM_TEST_DIR/none.db"
+  [ "$status" -eq 3 ]
+}
+
+@test "a malformed row is reported on stderr and skipped; the run goes on" {
+  { head -100 "$DAILY/TCS.csv"; echo "2015-05-29,TCS,EQ,not,a,row"; tail -n +101 "$DAILY/TCS.csv"; } >bad.csv
+  sm-backtest run "${SMA[@]}" --file bad.csv --format json >out 2>err
+  has_event err bad_row
+  [ "$(jq -r 'select(.event == "bad_row") | .at' err)" = "bad.csv:101" ]
+  [ "$(jq -r .bars out)" -eq 1444 ]
+}
+
+@test "happy path: a table for people, reports in --out, JSON lines with --format ndjson" {
+  run --separate-stderr sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Net P&L"*"-1,64,915.00"* ]]
+  [[ "$output" == *"Sharpe"* ]]
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --out rep --format ndjson >out 2>err
+  assert_json_lines out
+  assert_json_lines rep/trades.ndjson
+  assert_json_lines rep/fills.ndjson
+  assert_json_lines rep/signals.ndjson
+  assert_json_lines rep/data_quality.ndjson
+  for f in summary.json summary.txt equity.csv report.html; do [ -s "rep/$f" ]; done
+  [ "$(jq -s 'map(select(.type == "fill")) | length' out)" -eq 61 ]
+  [ "$(jq -s 'map(select(.type == "backtest_summary")) | length' out)" -eq 1 ]
+  [ "$(wc -l <rep/equity.csv)" -eq 1445 ]
+  # stderr carries only JSON log lines.
+  assert_json_lines err
+}
+
+@test "reference: sma-cross 10/30 reproduces the backtrader results exactly (RELIANCE TCS WIPRO INFY)" {
+  for symbol in RELIANCE TCS WIPRO INFY; do
+    check_reference sma_cross_10_30 "$symbol" "${SMA[@]}"
+  done
+}
+
+@test "reference: donchian 20/10 reproduces the backtrader breakout results exactly (RELIANCE TCS WIPRO INFY)" {
+  for symbol in RELIANCE TCS WIPRO INFY; do
+    check_reference breakout_20_10 "$symbol" "${BREAKOUT[@]}"
+  done
+}
+
+@test "data quality: INFY's duplicates, order and weekend sessions are reported, not hidden" {
+  sm-backtest run "${SMA[@]}" --file "$DAILY/INFY.csv" --out rep --format json >out 2>err
+  [ "$(jq -r 'select(.event == "data_loaded") | .issues.duplicate_timestamp' err)" -eq 14 ]
+  [ "$(jq -r 'select(.event == "data_loaded") | .issues.weekend_session' err)" -eq 15 ]
+  has_event err data_quality
+  [ "$(jq -r .data_quality.unsorted_rows out)" -gt 3000 ]
+  [ "$(jq -s 'map(select(.kind == "suspected_corporate_action")) | length' rep/data_quality.ndjson)" -ge 3 ]
+}
+
+@test "corporate actions: listed bonuses are reported and, with --adjust, prices are back-adjusted" {
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,1:1\n' >actions.csv
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --corporate-actions actions.csv --format json >plain 2>err
+  [ "$(jq -r '.data_quality.corporate_action' plain)" -eq 1 ]
+  [ "$(jq -r '.data_quality.suspected_corporate_action // 0' plain)" -eq 0 ]
+  [ "$(jq -r '.corporate_actions_applied' plain)" -eq 0 ]
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --corporate-actions actions.csv --adjust --format json >adjusted 2>err
+  [ "$(jq -r '.corporate_actions_applied' adjusted)" -eq 1 ]
+  has_event err corporate_action
+  # Without the fake 50 % fall the results differ.
+  [ "$(jq -r .net_pnl plain)" != "$(jq -r .net_pnl adjusted)" ]
+  run sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --adjust
+  [ "$status" -eq 2 ]
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,merger,1:1\n' >bad-actions.csv
+  run sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --corporate-actions bad-actions.csv
+  [ "$status" -eq 3 ]
+}
+
+@test "costs: india-equity charges are itemised per fill and paid out of the P&L" {
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --costs india-equity --out rep --format json >out 2>/dev/null
+  [ "$(jq -r '.charges_paid > 0' out)" = "true" ]
+  [ "$(jq -s 'map(.charges_detail.stt > 0) | all' rep/fills.ndjson)" = "true" ]
+  [ "$(jq -s 'map(select(.side == "SELL") | .charges_detail.dp > 0) | all' rep/fills.ndjson)" = "true" ]
+  jq -e '(.net_pnl + .charges_paid) == -164915' out >/dev/null
+}
+
+@test "the backtest section of the config file sets defaults; flags win" {
+  printf '{"backtest": {"costs": "simple:0.1:20", "fill": "close"}}\n' >cfg.json
+  sm-backtest --config cfg.json run "${SMA[@]}" --file "$DAILY/TCS.csv" --format json >out 2>/dev/null
+  [ "$(jq -r .costs out)" = "simple" ]
+  [ "$(jq -r .fill out)" = "close" ]
+  sm-backtest --config cfg.json run "${SMA[@]}" --file "$DAILY/TCS.csv" --fill next-open --format json >out 2>/dev/null
+  [ "$(jq -r .fill out)" = "next-open" ]
+  printf '{"backtest": {"fill": 5}}\n' >bad.json
+  run sm-backtest --config bad.json run "${SMA[@]}" --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run sm-backtest --config "$SM_TEST_DIR/missing.json" run "${SMA[@]}" --file "$DAILY/TCS.csv"
+  [ "$status" -eq 4 ]
+}
+
+@test "bars from the database give the same result as the CSV file" {
+  sm-ingest "$DAILY/WIPRO.csv" 2>/dev/null
+  sm-backtest run "${SMA[@]}" --symbol WIPRO --format json >db.json 2>/dev/null
+  sm-backtest run "${SMA[@]}" --file "$DAILY/WIPRO.csv" --format json >csv.json 2>/dev/null
+  [ "$(jq -c '[.net_pnl, .trades, .bars]' db.json)" = "$(jq -c '[.net_pnl, .trades, .bars]' csv.json)" ]
+  [ "$(jq -r .net_pnl db.json)" = "-36090" ]
+}
+
+@test "sweep: a ranked table, JSON lines, and the same ranking on 1 and 2 threads" {
+  run --separate-stderr sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" \
+    --grid fast=5:20:5 --grid slow=30,50 --rank-by net-pnl
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"rank"*"params"*"net-pnl"* ]]
+  [ "${#lines[@]}" -eq 9 ]
+  sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" --grid fast=5:20:5 --grid slow=30,50 \
+    --rank-by net-pnl --format ndjson --threads 1 >one 2>/dev/null
+  sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" --grid fast=5:20:5 --grid slow=30,50 \
+    --rank-by net-pnl --format ndjson --threads 2 --out sw >two 2>/dev/null
+  assert_json_lines one
+  cmp one two
+  cmp two sw/sweep.ndjson
+  # fast=10 slow=30 is the reference run.
+  [ "$(jq -r 'select(.params.fast == 10 and .params.slow == 30) | .net_pnl' one)" = "150615" ]
+  run sm-backtest sweep "${SMA[@]}" --file "$DAILY/TCS.csv" --grid fast=1:2
+  [ "$status" -eq 2 ]
+}
+
+@test "walk-forward: rolling windows, best in-sample parameters, stitched out-of-sample result" {
+  sm-backtest walk-forward "${SMA[@]}" --file "$DAILY/TCS.csv" --grid fast=5,10 --grid slow=20,30 \
+    --in-sample 400 --out-sample 200 --metric net-pnl --format ndjson --out wf >out 2>err
+  assert_json_lines out
+  [ "$(jq -s 'map(select(.type == "walk_forward_window")) | length' out)" -eq 6 ]
+  [ "$(jq -s 'map(select(.type == "walk_forward_window") | .best_params != null) | all' out)" = "true" ]
+  [ "$(jq -r 'select(.type == "backtest_summary") | .first_date' out)" = "$(sed -n '402p' "$DAILY/TCS.csv" | cut -d, -f1)" ]
+  [ -s wf/report.html ]
+  [ -s wf/walk_forward.ndjson ]
+  run sm-backtest walk-forward "${SMA[@]}" --file "$DAILY/TCS.csv" --grid fast=5 --in-sample 5000
+  [ "$status" -eq 3 ]
+}
+
+@test "--risk passes every signal through the risk engine: denials show in the output" {
+  cat >risk.jsonc <<'EOF'
+{"risk": {"capital": "10000000", "max_order_qty": 50, "max_order_value": "10000000",
+          "session_checks": false, "position_loss_exit_percent": 100,
+          "max_symbol_exposure": "10000000", "max_total_exposure": "10000000"}}
+EOF
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --risk risk.jsonc --out rep --format json >out 2>/dev/null
+  [ "$(jq -r .denied out)" -eq 31 ]
+  [ "$(jq -r .trades out)" -eq 0 ]
+  [ "$(jq -r '.gate' out)" = "risk:risk.jsonc" ]
+  [ "$(jq -s 'map(select(.action == "enter_long") | .outcome == "denied" and .gate_code == "MAX_ORDER_QTY_EXCEEDED") | all' rep/signals.ndjson)" = "true" ]
+  # Within the limits every signal is approved, and the fills carry the risk engine's order ids.
+  sm-backtest run "${SMA[@]}" --param qty=40 --file "$DAILY/TCS.csv" --risk risk.jsonc --out ok --format json >out 2>/dev/null
+  [ "$(jq -r .denied out)" -eq 0 ]
+  [ "$(jq -r .trades out)" -eq 30 ]
+  [ "$(jq -r 'select(.side == "BUY") | .client_order_id' ok/fills.ndjson | head -1 | cut -c1-2)" = "sm" ]
+  run sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --risk "$SM_TEST_DIR/missing.jsonc"
+  [ "$status" -eq 4 ]
+  printf '{"risk": {"capital": 0}}\n' >bad-risk.json
+  run sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --risk bad-risk.json
+  [ "$status" -eq 4 ]
+}
+
+@test "--risk kill switches act in the backtest: a position-loss exit is forced and reported" {
+  cat >risk.jsonc <<'EOF'
+{"risk": {"capital": "10000000", "max_order_value": "10000000", "session_checks": false,
+          "position_loss_exit_percent": 5,
+          "max_symbol_exposure": "10000000", "max_total_exposure": "10000000"}}
+EOF
+  sm-backtest run "${SMA[@]}" --param qty=40 --file "$DAILY/TCS.csv" --risk risk.jsonc --out rep --format json >out 2>/dev/null
+  [ "$(jq -s 'map(select(.gate_code == "FORCED_EXIT" and .outcome == "filled")) | length' rep/signals.ndjson)" -ge 1 ]
+  [ "$(jq -s 'map(select(.type == "alert" and .event == "kill_switch_position_loss")) | length' rep/risk_events.ndjson)" -ge 1 ]
+  # The strategy's later exits are not refused for want of a position.
+  [ "$(jq -s 'map(select(.gate_code == "NO_POSITION")) | length' rep/signals.ndjson)" -eq 0 ]
+}
+
+@test "the HTML report renders in headless chromium (skipped without chromium)" {
+  if ! command -v chromium >/dev/null 2>&1; then
+    skip "chromium is not installed (apt-get install chromium); make report-check runs this too"
+  fi
+  run "$SM_ROOT/scripts/report-check" "$(dirname "$SM_BIN")" "$SM_TEST_DIR/rc"
+  [ "$status" -eq 0 ]
+  [ -s "$SM_TEST_DIR/rc/report.png" ]
+}
