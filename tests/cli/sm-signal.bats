@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# sm-signal: strategies on NDJSON bars, signals out and in the database, pass-through, positions
+# from fills, restart-resume, replay from the database, the indicators subcommand, and parity
+# with sm-backtest.
+
+load common
+
+DAILY="$SM_FIXTURES/data/daily"
+SMA=(--strategy sma-cross --param fast=10 --param slow=30 --param qty=100)
+
+has_event() {
+  jq -s -e --arg event "$2" 'any(.[]; .event == $event)' "$1" >/dev/null
+}
+
+# NDJSON bars of a fixture file, as sm-ingest normalises them.
+bars_of() {
+  sm-ingest --dry-run --emit "$DAILY/$1.csv" 2>/dev/null
+}
+
+# The signal fields that must agree between two runs.
+signal_keys() {
+  jq -c 'select(.type == "signal") | [.ts, .strategy, .symbol, .action, .qty, .price, .stop, .reason]' "$1"
+}
+
+@test "--help describes the options and the indicators subcommand" {
+  run sm-signal --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--strategy"* ]]
+  [[ "$output" == *"--replay"* ]]
+  [[ "$output" == *"indicators"* ]]
+  run sm-signal indicators --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--indicator"* ]]
+}
+
+@test "an unknown flag is a usage error (exit 2) reported as JSON on stderr" {
+  run --separate-stderr sm-signal --no-such-flag
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" >err
+  has_event err usage_error
+}
+
+@test "no strategy, an unknown strategy or a bad parameter is a usage error" {
+  run sm-signal </dev/null
+  [ "$status" -eq 2 ]
+  run sm-signal --strategy no-such </dev/null
+  [ "$status" -eq 2 ]
+  run --separate-stderr sm-signal --strategy sma-cross --param slow=1 </dev/null
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"slow"* ]]
+  run sm-signal --strategy sma-cross --param nonsense </dev/null
+  [ "$status" -eq 2 ]
+  run sm-signal --strategy sma-cross --timeframe 7x </dev/null
+  [ "$status" -eq 2 ]
+}
+
+@test "happy path: bars in, signals out as JSON lines and recorded in the database" {
+  bars_of TCS >bars.ndjson
+  sm-signal "${SMA[@]}" <bars.ndjson >out 2>err
+  assert_json_lines out
+  assert_json_lines err
+  [ "$(jq -s 'map(select(.type == "signal")) | length' out)" -eq 31 ]  # entries only: no fills
+  [ "$(jq -r 'select(.type == "signal") | .ts' out | head -1)" = "2015-02-13T10:00:00.000Z" ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from signals where strategy = 'sma-cross'")" -eq 31 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from strategy_state where strategy = 'sma-cross/TCS'")" -eq 1 ]
+  [ "$(jq -r 'select(.event == "signal_summary") | .bars' err)" -eq 1444 ]
+}
+
+@test "empty input: nothing out, exit 0" {
+  run --separate-stderr sm-signal "${SMA[@]}" </dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "a malformed line is reported and skipped; with --strict it stops with exit 3" {
+  bars_of TCS | head -50 >bars.ndjson
+  { head -20 bars.ndjson; echo '{"type":"bar","ts":"nope"'; echo 'not json'; tail -n +21 bars.ndjson; } >mixed.ndjson
+  sm-signal "${SMA[@]}" <mixed.ndjson >out 2>err
+  [ "$(jq -s 'map(select(.event == "bad_line")) | length' err)" -eq 2 ]
+  [ "$(jq -r 'select(.event == "bad_line") | .line' err | head -1)" -eq 21 ]
+  [ "$(jq -r 'select(.event == "signal_summary") | .bars' err)" -eq 50 ]
+  assert_json_lines out
+  run sm-signal "${SMA[@]}" --strict <mixed.ndjson
+  [ "$status" -eq 3 ]
+}
+
+@test "other message types pass through unchanged" {
+  line='{"type":"heartbeat","ts":"2024-01-02T03:45:00.000Z","component":"x","status":"ok","pid":1,"detail":"  spaces kept "}'
+  custom='{"type":"something_new","ts":"2024-01-02T03:45:00.000Z","z":1}'
+  printf '%s\n%s\n' "$line" "$custom" | sm-signal "${SMA[@]}" >out 2>/dev/null
+  [ "$(sed -n 1p out)" = "$line" ]
+  [ "$(sed -n 2p out)" = "$custom" ]
+}
+
+@test "fills on the input are stored and the strategy sees the position: exits follow entries" {
+  bars_of TCS >bars.ndjson
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --out bt --format json >/dev/null 2>&1
+  cat bars.ndjson bt/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
+  sm-signal "${SMA[@]}" <merged.ndjson >out 2>err
+  [ "$(jq -s 'map(select(.type == "signal" and .action == "exit_long")) | length' out)" -eq 30 ]
+  [ "$(jq -s 'map(select(.type == "fill")) | length' out)" -eq 61 ]
+  [ "$(sqlite3 "$SM_DB" "select qty || ' ' || cost_paise from positions where strategy = 'sma-cross' and symbol = 'TCS'")" = "100 23250000" ]
+  [ "$(jq -r 'select(.event == "signal_summary") | .fills_stored' err)" -eq 61 ]
+}
+
+@test "parity: the live path (sm-signal) and sm-backtest give identical signals" {
+  # The live pipeline is approximated by feeding sm-signal the bars together with the fills the
+  # simulated broker made, in time order (a fill at an open before that bar's close). Later the
+  # fills will come from sm-risk and the paper broker (sm-paper) instead.
+  for symbol in RELIANCE TCS WIPRO INFY; do
+    rm -f "$SM_DB"
+    sm-ingest --dry-run --emit "$DAILY/$symbol.csv" >bars.ndjson 2>/dev/null
+    sm-backtest run "${SMA[@]}" --file "$DAILY/$symbol.csv" --out bt --format json >/dev/null 2>&1
+    cat bars.ndjson bt/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
+    sm-signal "${SMA[@]}" <merged.ndjson >live.ndjson 2>/dev/null
+    signal_keys live.ndjson >live.keys
+    signal_keys bt/signals.ndjson >bt.keys
+    [ -s bt.keys ]
+    diff bt.keys live.keys
+  done
+  rm -f "$SM_DB"
+  DONCHIAN=(--strategy donchian --param entry_bars=20 --param exit_bars=10 --param qty=100)
+  sm-ingest --dry-run --emit "$DAILY/RELIANCE.csv" >bars.ndjson 2>/dev/null
+  sm-backtest run "${DONCHIAN[@]}" --file "$DAILY/RELIANCE.csv" --out bt2 --format json >/dev/null 2>&1
+  cat bars.ndjson bt2/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
+  sm-signal "${DONCHIAN[@]}" <merged.ndjson >live.ndjson 2>/dev/null
+  diff <(signal_keys bt2/signals.ndjson) <(signal_keys live.ndjson)
+}
+
+@test "restart-resume: two runs over halves give exactly the signals of one run" {
+  bars_of WIPRO >bars.ndjson
+  sm-backtest run "${SMA[@]}" --file "$DAILY/WIPRO.csv" --out bt --format json >/dev/null 2>&1
+  cat bars.ndjson bt/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
+  SM_DB="$SM_TEST_DIR/one.db" sm-signal "${SMA[@]}" <merged.ndjson >one.ndjson 2>/dev/null
+  head -800 merged.ndjson >first
+  tail -n +801 merged.ndjson >second
+  sm-signal "${SMA[@]}" <first >a.ndjson 2>/dev/null
+  sm-signal "${SMA[@]}" <second >b.ndjson 2>err
+  has_event err state_restored
+  cat a.ndjson b.ndjson >two.ndjson
+  diff <(signal_keys one.ndjson) <(signal_keys two.ndjson)
+  # Feeding everything again after a restart skips what was already taken: nothing new.
+  sm-signal "${SMA[@]}" <merged.ndjson >again.ndjson 2>err
+  [ "$(jq -s 'map(select(.type == "signal")) | length' again.ndjson)" -eq 0 ]
+  [ "$(jq -r 'select(.event == "signal_summary") | .already_seen' err)" -eq 1444 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from signals")" -eq "$(jq -s 'map(select(.type == "signal")) | length' one.ndjson)" ]
+}
+
+@test "changed parameters discard the saved state instead of mixing it" {
+  bars_of TCS | head -100 >bars.ndjson
+  sm-signal "${SMA[@]}" <bars.ndjson >/dev/null 2>&1
+  bars_of TCS | sed -n '101,200p' >more.ndjson
+  sm-signal --strategy sma-cross --param fast=5 --param slow=30 --param qty=100 <more.ndjson >/dev/null 2>err
+  has_event err state_discarded
+}
+
+@test "--replay reads stored bars and gives the same signals as stdin" {
+  sm-ingest "$DAILY/RELIANCE.csv" "$DAILY/TCS.csv" 2>/dev/null
+  SM_DB="$SM_TEST_DIR/stdin.db" sm-signal "${SMA[@]}" < <(bars_of RELIANCE) >stdin.ndjson 2>/dev/null
+  sm-signal "${SMA[@]}" --symbol RELIANCE --replay >replay.ndjson 2>err
+  assert_json_lines replay.ndjson
+  [ -s replay.ndjson ]
+  diff <(signal_keys stdin.ndjson) <(signal_keys replay.ndjson)
+  run sm-signal "${SMA[@]}" --replay --from 2020-01-01 --to nonsense
+  [ "$status" -eq 2 ]
+}
+
+@test "instances come from the signal section of the config file" {
+  cat >cfg.json <<'EOF'
+{"signal": {"symbols": ["TCS"],
+            "strategies": [{"id": "fast", "name": "sma-cross", "params": {"fast": 5, "slow": 20, "qty": 10}},
+                           {"id": "slow", "name": "sma-cross", "params": {"fast": 10, "slow": 30, "qty": 10}},
+                           {"id": "other", "name": "donchian", "symbols": ["INFY"]}]}}
+EOF
+  bars_of TCS >bars.ndjson
+  sm-signal --config cfg.json <bars.ndjson >out 2>/dev/null
+  [ "$(jq -r 'select(.type == "signal") | .strategy' out | sort -u | tr '\n' ' ')" = "fast slow " ]
+  printf '{"signal": {"strategies": [{"name": "sma-cross", "bogus": 1}]}}\n' >bad.json
+  run sm-signal --config bad.json </dev/null
+  [ "$status" -eq 4 ]
+  printf '{"signal": {"strategies": [{"name": "sma-cross"}, {"name": "sma-cross"}]}}\n' >dup.json
+  run sm-signal --config dup.json </dev/null
+  [ "$status" -eq 2 ]
+}
+
+@test "indicators: a CSV series matching the TA-Lib reference within 1e-6, and NDJSON" {
+  sm-signal indicators --file "$DAILY/RELIANCE.csv" --indicator sma:20 --indicator ema:20 \
+    --indicator rsi:14 --indicator atr:14 --indicator macd:12,26,9 --indicator bbands:20,2 >ours.csv 2>/dev/null
+  [ "$(head -1 ours.csv)" = "date,symbol,open,high,low,close,sma_20,ema_20,rsi_14,atr_14,macd_12_26_9,macd_signal_12_26_9,macd_hist_12_26_9,bb_upper_20_2,bb_middle_20_2,bb_lower_20_2" ]
+  # Drop our symbol column and compare cell by cell with the reference file.
+  cut -d, -f2 --complement ours.csv >ours-nosym.csv
+  paste -d'|' ours-nosym.csv "$SM_FIXTURES/reference/indicators_RELIANCE.csv" | awk -F'|' '
+    NR == 1 { if ($1 != $2) { print "header differs"; bad = 1 } next }
+    { n = split($1, a, ","); split($2, b, ",");
+      if (a[1] != b[1]) { print "date " a[1] " vs " b[1]; bad = 1 }
+      for (i = 6; i <= n; i++) {
+        if ((a[i] == "") != (b[i] == "")) { print NR ": empty differs in column " i; bad = 1 }
+        else if (a[i] != "" && (a[i] - b[i] > 1e-6 || b[i] - a[i] > 1e-6)) { print NR ": " a[i] " vs " b[i]; bad = 1 }
+      } rows++ }
+    END { if (rows != 1444) { print rows " rows"; bad = 1 } exit bad }'
+  sm-signal indicators --file "$DAILY/TCS.csv" --indicator rsi:14 --format ndjson >ours.ndjson 2>/dev/null
+  assert_json_lines ours.ndjson
+  [ "$(jq -s 'length' ours.ndjson)" -eq 1444 ]
+  [ "$(sed -n 14p ours.ndjson | jq -r .rsi_14)" = "null" ]
+  [ "$(sed -n 15p ours.ndjson | jq -r '.rsi_14 != null')" = "true" ]
+  run sm-signal indicators --file "$DAILY/TCS.csv" --indicator wobble:3
+  [ "$status" -eq 2 ]
+  run sm-signal indicators --file "$DAILY/TCS.csv"
+  [ "$status" -eq 2 ]
+  run sm-signal indicators --file "$SM_TEST_DIR/missing.csv" --indicator sma:5
+  [ "$status" -eq 3 ]
+}
+
+@test "indicators from the database" {
+  sm-ingest "$DAILY/WIPRO.csv" 2>/dev/null
+  sm-signal indicators --symbol WIPRO --indicator sma:5 --from 2020-10-01 >out.csv 2>/dev/null
+  [ "$(head -1 out.csv)" = "date,symbol,open,high,low,close,sma_5" ]
+  [ "$(sed -n 2p out.csv | cut -d, -f1)" = "2020-10-01" ]
+  [ "$(sed -n 2p out.csv | cut -d, -f7)" = "" ]
+  [ "$(sed -n 6p out.csv | cut -d, -f7)" != "" ]
+}
