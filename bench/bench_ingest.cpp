@@ -8,13 +8,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 #include <functional>
 #include <string>
 #include <vector>
@@ -49,7 +49,8 @@ double seconds_of(const std::function<void()>& run) {
   const double cpu_start = thread_cpu_seconds();
   run();
   const double cpu = thread_cpu_seconds() - cpu_start;
-  g_last_wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  g_last_wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return cpu;
 }
 
@@ -71,7 +72,8 @@ Rate best_rate(std::int64_t items, int repeats, const std::function<void()>& run
 }
 
 void report(const char* what, Rate rate, const char* unit) {
-  std::printf("%-44s %10.0f %s per CPU-second  (%10.0f per wall second)\n", what, rate.cpu, unit, rate.wall);
+  std::printf("%-44s %10.0f %s per CPU-second  (%10.0f per wall second)\n", what, rate.cpu, unit,
+              rate.wall);
   std::fflush(stdout);
 }
 
@@ -83,8 +85,9 @@ std::vector<Bar> make_bars(std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) {
     const std::int64_t symbol = i % 50;
     const sm::Paise base = 10000 + symbol * 5995 + (i / 50) % 997;
-    bars.push_back(Bar{start + (i / 50) * sm::kMsPerMinute, fmt::format("SYM{:02}", symbol), sm::Timeframe{1}, base,
-                       base + 35, base - 20, base + 5, 1000 + i % 7919, false});
+    bars.push_back(Bar{start + (i / 50) * sm::kMsPerMinute, fmt::format("SYM{:02}", symbol),
+                       sm::Timeframe{1}, base, base + 35, base - 20, base + 5, 1000 + i % 7919,
+                       false});
   }
   return bars;
 }
@@ -95,8 +98,8 @@ std::vector<Tick> make_ticks(std::int64_t count) {
   const sm::TimestampMs start = sm::from_ist(sm::Date{2024, 1, 1}, 9, 15);
   for (std::int64_t i = 0; i < count; ++i) {
     const std::int64_t symbol = i % 50;
-    ticks.push_back(Tick{start + (i / 50) * 250, fmt::format("SYM{:02}", symbol), 10000 + symbol * 5995 + i % 313,
-                         1 + i % 97, 1000 + i});
+    ticks.push_back(Tick{start + (i / 50) * 250, fmt::format("SYM{:02}", symbol),
+                         10000 + symbol * 5995 + i % 313, 1 + i % 97, 1000 + i});
   }
   return ticks;
 }
@@ -113,12 +116,13 @@ sm::store::Database fresh_db(const std::filesystem::path& dir, const std::string
 }
 
 void remove_db(const std::filesystem::path& dir, const std::string& name) {
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove((dir / name).string() + suffix);
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove((dir / name).string() + suffix);
 }
 
 template <typename Record, typename Insert>
-Rate insert_rate(const std::filesystem::path& dir, const std::vector<Record>& records, std::size_t batch,
-                   Insert insert) {
+Rate insert_rate(const std::filesystem::path& dir, const std::vector<Record>& records,
+                 std::size_t batch, Insert insert) {
   Rate best;
   for (int round = 0; round < 3; ++round) {
     sm::store::Database db = fresh_db(dir, "bench.db");
@@ -164,7 +168,8 @@ int main(int argc, char** argv) {
     const Rate rate = best_rate(rows, 3, [&] {
       for (const std::string& line : lines) decoded += decoder.decode(line).ok() ? 1 : 0;
     });
-    if (decoded != 3 * rows) std::fprintf(stderr, "decode failures: %lld\n", static_cast<long long>(3 * rows - decoded));
+    if (decoded != 3 * rows)
+      std::fprintf(stderr, "decode failures: %lld\n", static_cast<long long>(3 * rows - decoded));
     report("NDJSON decode, bar lines (MessageDecoder)", rate, "msgs/s");
   }
   {
@@ -180,15 +185,17 @@ int main(int argc, char** argv) {
   {
     std::string csv;
     for (const Bar& bar : bars) {
-      const sm::TimestampMs stamp = bar.ts + sm::kMsPerMinute;  // end-of-minute labels, as in the real file
+      const sm::TimestampMs stamp =
+          bar.ts + sm::kMsPerMinute;                    // end-of-minute labels, as in the real file
       std::string when = sm::format_ist(stamp, false);  // "2024-01-01 09:16:00" -> date,time
       when[10] = ',';
-      csv += fmt::format("{},{},{},{},{},{},{}.0\n", bar.symbol, when,
-                         sm::format_rupees(bar.open), sm::format_rupees(bar.high), sm::format_rupees(bar.low),
+      csv += fmt::format("{},{},{},{},{},{},{}.0\n", bar.symbol, when, sm::format_rupees(bar.open),
+                         sm::format_rupees(bar.high), sm::format_rupees(bar.low),
                          sm::format_rupees(bar.close), bar.volume);
     }
     const Rate rate = best_rate(rows, 3, [&] {
-      auto parsed = sm::ingest::read_csv(csv, "bench.csv", {}, [](const sm::ingest::RowIssue&) { return true; });
+      auto parsed = sm::ingest::read_csv(csv, "bench.csv", {},
+                                         [](const sm::ingest::RowIssue&) { return true; });
       if (!parsed.ok() || static_cast<std::int64_t>(parsed->bars.size()) != rows) {
         std::fprintf(stderr, "csv parse failed\n");
         std::exit(1);
@@ -198,42 +205,51 @@ int main(int argc, char** argv) {
   }
   {
     std::string csv =
-        "Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume,Turnover,Trades,Deliverable "
+        "Date,Symbol,Series,Prev "
+        "Close,Open,High,Low,Last,Close,VWAP,Volume,Turnover,Trades,Deliverable "
         "Volume,%Deliverble\n";
     const std::int64_t daily_rows = std::min<std::int64_t>(rows, 500'000);
     for (std::int64_t i = 0; i < daily_rows; ++i) {
       const Bar& bar = bars[static_cast<std::size_t>(i)];
       const sm::Date date = sm::add_days(sm::Date{1990, 1, 1}, i / 50);
       csv += fmt::format("{},{},EQ,{},{},{},{},{},{},{},{},60130585235000.0,16263,286377,0.4227\n",
-                         sm::format_date(date), bar.symbol, sm::format_rupees(bar.open), sm::format_rupees(bar.open),
-                         sm::format_rupees(bar.high), sm::format_rupees(bar.low), sm::format_rupees(bar.close),
+                         sm::format_date(date), bar.symbol, sm::format_rupees(bar.open),
+                         sm::format_rupees(bar.open), sm::format_rupees(bar.high),
+                         sm::format_rupees(bar.low), sm::format_rupees(bar.close),
                          sm::format_rupees(bar.close), sm::format_rupees(bar.close), bar.volume);
     }
     const Rate rate = best_rate(daily_rows, 3, [&] {
-      auto parsed = sm::ingest::read_csv(csv, "bench.csv", {}, [](const sm::ingest::RowIssue&) { return true; });
+      auto parsed = sm::ingest::read_csv(csv, "bench.csv", {},
+                                         [](const sm::ingest::RowIssue&) { return true; });
       if (!parsed.ok()) std::exit(1);
     });
     report("CSV parse, nsepy daily rows (15 columns)", rate, "rows/s");
   }
 
   // SQLite: insert_bars / insert_ticks in 10,000-row transactions into a fresh file.
-  report("bars into SQLite (insert_bars, 10k/txn)",
-         insert_rate(dir, bars, 10'000, [](auto& db, std::span<const Bar> b) { return sm::store::insert_bars(db, b); }),
-         "rows/s");
-  report("ticks into SQLite (insert_ticks, 10k/txn)",
-         insert_rate(dir, ticks, 10'000,
-                     [](auto& db, std::span<const Tick> t) { return sm::store::insert_ticks(db, t); }),
-         "rows/s");
+  report(
+      "bars into SQLite (insert_bars, 10k/txn)",
+      insert_rate(dir, bars, 10'000,
+                  [](auto& db, std::span<const Bar> b) { return sm::store::insert_bars(db, b); }),
+      "rows/s");
+  report(
+      "ticks into SQLite (insert_ticks, 10k/txn)",
+      insert_rate(dir, ticks, 10'000,
+                  [](auto& db, std::span<const Tick> t) { return sm::store::insert_ticks(db, t); }),
+      "rows/s");
   // Re-ingest: every row already stored.
   {
     sm::store::Database db = fresh_db(dir, "again.db");
     for (std::size_t i = 0; i < bars.size(); i += 10'000) {
-      (void)sm::store::insert_bars(db, std::span<const Bar>(bars.data() + i, std::min<std::size_t>(10'000, bars.size() - i)));
+      (void)sm::store::insert_bars(
+          db,
+          std::span<const Bar>(bars.data() + i, std::min<std::size_t>(10'000, bars.size() - i)));
     }
     const Rate rate = best_rate(rows, 3, [&] {
       for (std::size_t i = 0; i < bars.size(); i += 10'000) {
-        (void)sm::store::insert_bars(db, std::span<const Bar>(bars.data() + i,
-                                                              std::min<std::size_t>(10'000, bars.size() - i)));
+        (void)sm::store::insert_bars(
+            db,
+            std::span<const Bar>(bars.data() + i, std::min<std::size_t>(10'000, bars.size() - i)));
       }
     });
     remove_db(dir, "again.db");

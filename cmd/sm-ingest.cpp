@@ -10,56 +10,74 @@
 
 int main(int argc, char** argv) {
   sm::Logger log("sm-ingest");
-  CLI::App app{"Load CSV price files or NDJSON ticks/bars (stdin) into the database, normalised to UTC and "
-               "exact paise; bad rows are reported on stderr and skipped.",
-               "sm-ingest"};
-  app.footer("Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
-             "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input or a bad row under --strict.");
+  CLI::App app{
+      "Load CSV price files or NDJSON ticks/bars (stdin) into the database, normalised to UTC and "
+      "exact paise; bad rows are reported on stderr and skipped.",
+      "sm-ingest"};
+  app.footer(
+      "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
+      "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input or a bad row under "
+      "--strict.");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
   sm::ingest::IngestArgs in;
-  app.add_option("inputs", in.inputs, "CSV files to load; - reads NDJSON ticks/bars from stdin (the default)");
+  app.add_option("inputs", in.inputs,
+                 "CSV files to load; - reads NDJSON ticks/bars from stdin (the default)");
   app.add_flag("--stdin", in.use_stdin, "read NDJSON ticks/bars from stdin (same as -)");
-  app.add_option("--symbol", in.symbol, "symbol for files without a symbol column (overrides the column)");
-  app.add_option("--tz", in.tz, "zone of timestamps without one: IST (default), UTC or +HH:MM")->capture_default_str();
-  app.add_option("--timeframe", in.timeframe, "bar length (1m, 5m, 1h, 1d); default: detected");
-  app.add_option("--time-label", in.time_label, "intraday stamps mark the bar's start, end, or auto (detect)")
+  app.add_option("--symbol", in.symbol,
+                 "symbol for files without a symbol column (overrides the column)");
+  app.add_option("--tz", in.tz, "zone of timestamps without one: IST (default), UTC or +HH:MM")
       ->capture_default_str();
-  app.add_option("--map", in.maps, "field=column: read field (ts, date, time, symbol, open, high, low, close, "
-                                   "volume, price, qty, series) from a named or 1-based column; repeatable")
+  app.add_option("--timeframe", in.timeframe, "bar length (1m, 5m, 1h, 1d); default: detected");
+  app.add_option("--time-label", in.time_label,
+                 "intraday stamps mark the bar's start, end, or auto (detect)")
+      ->capture_default_str();
+  app.add_option("--map", in.maps,
+                 "field=column: read field (ts, date, time, symbol, open, high, low, close, "
+                 "volume, price, qty, series) from a named or 1-based column; repeatable")
       ->allow_extra_args(false);
-  app.add_option("--series", in.series, "keep rows of these series when the file has a series column; all = every "
-                                        "series")
+  app.add_option("--series", in.series,
+                 "keep rows of these series when the file has a series column; all = every "
+                 "series")
       ->allow_extra_args(false)
       ->capture_default_str();
-  app.add_option("--resample", in.resample, "also make and store bars of this timeframe (1m from ticks, 5m, 15m, "
-                                            "1h, 1d); repeatable")
+  app.add_option("--resample", in.resample,
+                 "also make and store bars of this timeframe (1m from ticks, 5m, 15m, "
+                 "1h, 1d); repeatable")
       ->allow_extra_args(false);
-  app.add_flag("--all-hours", in.all_hours, "use ticks outside 09:15-15:30 IST when making 1-minute bars");
+  app.add_flag("--all-hours", in.all_hours,
+               "use ticks outside 09:15-15:30 IST when making 1-minute bars");
   app.add_flag("--emit", in.emit, "also write the normalised records to stdout as NDJSON");
   app.add_flag("--strict", in.strict, "stop at the first bad row (exit 3)");
   app.add_flag("--dry-run", in.dry_run, "validate (and --emit) without storing");
-  app.add_option("--batch-size", in.batch_size, "rows per database transaction")->capture_default_str();
+  app.add_option("--batch-size", in.batch_size, "rows per database transaction")
+      ->capture_default_str();
 
   sm::ingest::ResampleArgs rs;
-  CLI::App* resample = app.add_subcommand("resample", "aggregate NDJSON ticks/bars from stdin (or --from-db) into "
-                                                      "longer bars on stdout; other lines pass through");
+  CLI::App* resample =
+      app.add_subcommand("resample",
+                         "aggregate NDJSON ticks/bars from stdin (or --from-db) into "
+                         "longer bars on stdout; other lines pass through");
   resample->fallthrough();
-  resample->add_option("--to", rs.to, "target timeframe: 1m (from ticks), 5m, 15m, 1h, 1d ...")->required();
+  resample->add_option("--to", rs.to, "target timeframe: 1m (from ticks), 5m, 15m, 1h, 1d ...")
+      ->required();
   resample->add_flag("--from-db", rs.from_db, "read stored bars (or --ticks) instead of stdin");
   resample->add_option("--symbol", rs.symbols, "with --from-db: only these symbols (repeatable)")
       ->allow_extra_args(false);
-  resample->add_option("--source", rs.source, "with --from-db: stored timeframe to read")->capture_default_str();
+  resample->add_option("--source", rs.source, "with --from-db: stored timeframe to read")
+      ->capture_default_str();
   resample->add_flag("--ticks", rs.ticks, "with --from-db: read stored ticks");
   resample->add_option("--from", rs.from, "with --from-db: first date or time (IST)");
-  resample->add_option("--until", rs.until, "with --from-db: last date (inclusive) or end time (exclusive)");
+  resample->add_option("--until", rs.until,
+                       "with --from-db: last date (inclusive) or end time (exclusive)");
   resample->add_flag("--store", rs.store, "also store the resampled bars");
   resample->add_flag("--all-hours", rs.all_hours, "use ticks outside 09:15-15:30 IST");
   resample->add_flag("--strict", rs.strict, "stop at the first bad line (exit 3)");
 
   sm::ingest::ReplayArgs rp;
-  CLI::App* replay = app.add_subcommand("replay", "write stored bars or ticks for a range as NDJSON, paced");
+  CLI::App* replay =
+      app.add_subcommand("replay", "write stored bars or ticks for a range as NDJSON, paced");
   replay->fallthrough();
   replay->add_option("--symbol", rp.symbols, "symbols to replay (repeatable); default all")
       ->allow_extra_args(false);

@@ -1,7 +1,7 @@
 #include "ingest/candles.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <limits>
 
 #include "ingest/csv_reader.h"
@@ -41,7 +41,8 @@ TimestampMs bucket_start(TimestampMs ts, Timeframe timeframe) {
   const std::int64_t day_start = floor_div(local, kMsPerDay) * kMsPerDay;
   const std::int64_t length = timeframe.minutes * kMsPerMinute;
   // Offsets are counted from 09:15 so that every bucket of the session starts at 09:15 + k*N.
-  std::int64_t start = day_start + kOpenMs + floor_div(local - day_start - kOpenMs, length) * length;
+  std::int64_t start =
+      day_start + kOpenMs + floor_div(local - day_start - kOpenMs, length) * length;
   start = std::max(start, day_start);  // a pre-open bucket never reaches back into the previous day
   return start - kIstOffsetMs;
 }
@@ -60,27 +61,30 @@ int expected_source_bars(TimestampMs bucket, Timeframe target, Timeframe source)
 Status BarAggregator::add(const Bar& bar, const BarSink& emit) {
   if (bar.timeframe.is_daily() || bar.timeframe.minutes >= target_.minutes ||
       (!target_.is_daily() && target_.minutes % bar.timeframe.minutes != 0)) {
-    return error(ErrorCode::kInvalidArgument, fmt::format("a {} bar cannot be aggregated into {} bars",
-                                                          format_timeframe(bar.timeframe), format_timeframe(target_)));
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("a {} bar cannot be aggregated into {} bars",
+                             format_timeframe(bar.timeframe), format_timeframe(target_)));
   }
   State& state = states_[bar.symbol];
   if (state.open || state.has_emitted) {
     if (bar.timeframe != state.source) {
       return error(ErrorCode::kInvalidArgument,
-                   fmt::format("{}: a {} bar among {} bars", bar.symbol, format_timeframe(bar.timeframe),
-                               format_timeframe(state.source)));
+                   fmt::format("{}: a {} bar among {} bars", bar.symbol,
+                               format_timeframe(bar.timeframe), format_timeframe(state.source)));
     }
     if (bar.ts <= state.last_source_ts) {
-      return error(ErrorCode::kConflict, fmt::format("{}: bar at {} is not after the previous one at {}", bar.symbol,
-                                                     format_utc(bar.ts), format_utc(state.last_source_ts)));
+      return error(ErrorCode::kConflict,
+                   fmt::format("{}: bar at {} is not after the previous one at {}", bar.symbol,
+                               format_utc(bar.ts), format_utc(state.last_source_ts)));
     }
   }
   const TimestampMs bucket = bucket_start(bar.ts, target_);
   if (!state.open && state.has_emitted && state.emitted_bucket == bucket) {
-    return error(ErrorCode::kConflict, fmt::format("{}: bar at {} falls in the {} bucket at {}, which was already "
-                                                   "complete",
-                                                   bar.symbol, format_utc(bar.ts), format_timeframe(target_),
-                                                   format_utc(bucket)));
+    return error(
+        ErrorCode::kConflict,
+        fmt::format("{}: bar at {} falls in the {} bucket at {}, which was already "
+                    "complete",
+                    bar.symbol, format_utc(bar.ts), format_timeframe(target_), format_utc(bucket)));
   }
   state.source = bar.timeframe;
   state.last_source_ts = bar.ts;
@@ -95,8 +99,10 @@ Status BarAggregator::add(const Bar& bar, const BarSink& emit) {
     merge_into(state.bar, bar);
     ++state.count;
   }
-  // Emit a complete bucket at once so a live pipeline does not wait for the next bucket's first bar.
-  if (state.count >= expected_source_bars(state.bar.ts, target_, state.source)) close(state, emit, std::nullopt);
+  // Emit a complete bucket at once so a live pipeline does not wait for the next bucket's first
+  // bar.
+  if (state.count >= expected_source_bars(state.bar.ts, target_, state.source))
+    close(state, emit, std::nullopt);
   return Status();
 }
 
@@ -130,15 +136,17 @@ Status TickAggregator::add(const Tick& tick, const BarSink& emit) {
   const TimestampMs minute = floor_div(tick.ts, kMsPerMinute) * kMsPerMinute;
   State& state = states_[tick.symbol];
   if (state.open && minute < state.bar.ts) {
-    return error(ErrorCode::kConflict, fmt::format("{}: tick at {} is older than the minute being built ({})",
-                                                   tick.symbol, format_utc(tick.ts), format_utc(state.bar.ts)));
+    return error(ErrorCode::kConflict,
+                 fmt::format("{}: tick at {} is older than the minute being built ({})",
+                             tick.symbol, format_utc(tick.ts), format_utc(state.bar.ts)));
   }
   if (state.open && minute != state.bar.ts) {
     emit(state.bar);
     state.open = false;
   }
   if (!state.open) {
-    state.bar = Bar{minute, tick.symbol, Timeframe{1}, tick.price, tick.price, tick.price, tick.price, tick.qty, false};
+    state.bar = Bar{minute,     tick.symbol, Timeframe{1}, tick.price, tick.price,
+                    tick.price, tick.price,  tick.qty,     false};
     state.open = true;
     return Status();
   }

@@ -3,12 +3,12 @@
 // Convention (docs/INGEST.md, "Candles"): buckets are aligned to the NSE session open, 09:15 IST:
 // an N-minute bucket starts at 09:15 + k*N on its IST date and covers the half-open interval
 // [start, start + N). A bar is labelled by its bucket START (pandas label="left", closed="left").
-// For N that divides 555 (1, 3, 5, 15 ...) this is the same as pandas' buckets on multiples of N from
-// midnight; for 1h the buckets are 09:15, 10:15, ..., 15:15 (the last one 15 minutes long), where
-// pandas would use 09:00, 10:00, ... Daily bars: one per IST date, labelled 09:15 IST of that date.
-// Open = first source open, high = max, low = min, close = last close, volume = sum. A bucket with
-// no source rows is left out; nothing is forward-filled. A bar is partial when it holds fewer source
-// bars than a complete bucket of the regular session does (see expected_source_bars), when a
+// For N that divides 555 (1, 3, 5, 15 ...) this is the same as pandas' buckets on multiples of N
+// from midnight; for 1h the buckets are 09:15, 10:15, ..., 15:15 (the last one 15 minutes long),
+// where pandas would use 09:00, 10:00, ... Daily bars: one per IST date, labelled 09:15 IST of that
+// date. Open = first source open, high = max, low = min, close = last close, volume = sum. A bucket
+// with no source rows is left out; nothing is forward-filled. A bar is partial when it holds fewer
+// source bars than a complete bucket of the regular session does (see expected_source_bars), when a
 // source bar is partial, or when it is still forming at finish().
 #pragma once
 
@@ -36,16 +36,16 @@ int expected_source_bars(TimestampMs bucket, Timeframe target, Timeframe source)
 using BarSink = std::function<void(const Bar&)>;
 
 // Aggregates bars of one shorter timeframe into target bars, per symbol. Symbols may interleave;
-// each symbol's bars must arrive in time order with one timeframe. A bucket is emitted as soon as it
-// is complete (its expected count reached) or when a bar of a later bucket arrives; finish() emits
-// the rest. Not thread-safe.
+// each symbol's bars must arrive in time order with one timeframe. A bucket is emitted as soon as
+// it is complete (its expected count reached) or when a bar of a later bucket arrives; finish()
+// emits the rest. Not thread-safe.
 class BarAggregator {
  public:
   explicit BarAggregator(Timeframe target) : target_(target) {}
 
   // Fails (and ignores the bar) with kInvalidArgument when the bar's timeframe is not shorter than
-  // target or does not divide it, or differs from the symbol's earlier bars; with kConflict when the
-  // bar is older than the bucket being built or repeats a time already aggregated.
+  // target or does not divide it, or differs from the symbol's earlier bars; with kConflict when
+  // the bar is older than the bucket being built or repeats a time already aggregated.
   Status add(const Bar& bar, const BarSink& emit);
 
   // Emits every bucket still open, in symbol order. A bucket whose end is after now (when given) is
@@ -69,9 +69,10 @@ class BarAggregator {
   std::map<std::string, State> states_;
 };
 
-// Builds 1-minute bars from ticks, per symbol. Volume is the sum of the ticks' qty (0 for an index).
-// Unless all_hours, only ticks in the continuous session [09:15, 15:30) IST are used: pre-open
-// auction values and post-close prints are not trades of a minute bar (they are counted as skipped).
+// Builds 1-minute bars from ticks, per symbol. Volume is the sum of the ticks' qty (0 for an
+// index). Unless all_hours, only ticks in the continuous session [09:15, 15:30) IST are used:
+// pre-open auction values and post-close prints are not trades of a minute bar (they are counted as
+// skipped).
 class TickAggregator {
  public:
   explicit TickAggregator(bool all_hours = false) : all_hours_(all_hours) {}

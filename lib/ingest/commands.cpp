@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -23,7 +23,9 @@ int usage(const Logger& log, const Status& status) {
 }
 
 nlohmann::json counts_json(const store::WriteCounts& counts) {
-  return {{"inserted", counts.inserted}, {"already_stored", counts.duplicates}, {"replaced", counts.replaced}};
+  return {{"inserted", counts.inserted},
+          {"already_stored", counts.duplicates},
+          {"replaced", counts.replaced}};
 }
 
 Result<std::vector<Timeframe>> parse_timeframes(const std::vector<std::string>& texts) {
@@ -48,7 +50,8 @@ Result<std::vector<std::string>> normalise_symbols(const std::vector<std::string
 
 std::function<void(const Status&)> warning_logger(const Logger& log) {
   return [&log](const Status& status) {
-    log.warn("ingest_warning", {{"code", error_code_name(status.code())}, {"message", status.message()}});
+    log.warn("ingest_warning",
+             {{"code", error_code_name(status.code())}, {"message", status.message()}});
   };
 }
 
@@ -81,7 +84,8 @@ void log_file(const Logger& log, const std::string& input, const FileReport& rep
     fields["last"] = format_utc(report.last_ts);
   }
   if (parsed.series_skipped > 0) fields["other_series_skipped"] = parsed.series_skipped;
-  if (parsed.opening_prints_merged > 0) fields["opening_prints_merged"] = parsed.opening_prints_merged;
+  if (parsed.opening_prints_merged > 0)
+    fields["opening_prints_merged"] = parsed.opening_prints_merged;
   if (parsed.prices_rounded > 0) fields["prices_rounded_to_paise"] = parsed.prices_rounded;
   if (!parsed.time_label_evidence.empty() && !parsed.time_label_doubtful) {
     fields["time_label_evidence"] = parsed.time_label_evidence;
@@ -91,9 +95,10 @@ void log_file(const Logger& log, const std::string& input, const FileReport& rep
     log.warn("time_label_doubtful", {{"input", input}, {"evidence", parsed.time_label_evidence}});
   }
   if (parsed.prices_rounded > 0) {
-    log.warn("prices_rounded", {{"input", input},
-                                {"cells", parsed.prices_rounded},
-                                {"message", "prices with more than two decimals were rounded half-even to paise"}});
+    log.warn("prices_rounded",
+             {{"input", input},
+              {"cells", parsed.prices_rounded},
+              {"message", "prices with more than two decimals were rounded half-even to paise"}});
   }
 }
 
@@ -151,14 +156,16 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
     Result<std::vector<Timeframe>> resample = parse_timeframes(args.resample);
     if (!resample.ok()) return usage(log, resample.status());
     sink_options.resample = *resample;
-    if (args.batch_size <= 0) return usage(log, error(ErrorCode::kInvalidArgument, "--batch-size must be positive"));
+    if (args.batch_size <= 0)
+      return usage(log, error(ErrorCode::kInvalidArgument, "--batch-size must be positive"));
     sink_options.batch_size = static_cast<std::size_t>(args.batch_size);
     sink_options.all_hours = args.all_hours;
     csv.limits.not_after = one_day_from(clock);
   }
   std::vector<std::string> inputs = args.inputs;
   if (inputs.empty() && !args.use_stdin && ::isatty(STDIN_FILENO) == 1) {
-    return usage(log, error(ErrorCode::kInvalidArgument, "no input: give CSV files, or pipe NDJSON to stdin (-)"));
+    return usage(log, error(ErrorCode::kInvalidArgument,
+                            "no input: give CSV files, or pipe NDJSON to stdin (-)"));
   }
   if (args.use_stdin || inputs.empty()) inputs.push_back("-");
 
@@ -174,7 +181,8 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
   std::optional<NdjsonWriter> writer;
   if (args.emit) writer.emplace(stdout);
   IssueReporter issues(log, args.strict);
-  MarketDataSink sink(db ? &*db : nullptr, writer ? &*writer : nullptr, &clock, sink_options, warning_logger(log));
+  MarketDataSink sink(db ? &*db : nullptr, writer ? &*writer : nullptr, &clock, sink_options,
+                      warning_logger(log));
 
   int exit_code = kExitOk;
   std::int64_t rows_read = 0;
@@ -184,7 +192,8 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
   for (const std::string& input : inputs) {
     if (stop_requested()) break;
     if (input == "-") {
-      Result<StreamReport> report = ingest_ndjson(STDIN_FILENO, "stdin", csv.limits, args.strict, sink, issues);
+      Result<StreamReport> report =
+          ingest_ndjson(STDIN_FILENO, "stdin", csv.limits, args.strict, sink, issues);
       if (!report.ok()) {
         log.error_status("ingest_failed", report.status(), {{"input", "stdin"}});
         database_failed = report.status().code() != ErrorCode::kIoError;
@@ -240,13 +249,14 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
       exit_code = kExitFailure;
     }
   }
-  nlohmann::json summary = {{"inputs", inputs.size()},
-                            {"rows_read", rows_read},
-                            {"accepted", accepted},
-                            {"dropped", issues.dropped()},
-                            {"flagged", issues.flagged()},
-                            {"issues", issues.counts_json()},
-                            {"stored", args.dry_run ? nlohmann::json(false) : sink_json(sink.counts())}};
+  nlohmann::json summary = {
+      {"inputs", inputs.size()},
+      {"rows_read", rows_read},
+      {"accepted", accepted},
+      {"dropped", issues.dropped()},
+      {"flagged", issues.flagged()},
+      {"issues", issues.counts_json()},
+      {"stored", args.dry_run ? nlohmann::json(false) : sink_json(sink.counts())}};
   if (args.dry_run) summary["emitted"] = sink.counts().emitted;
   if (other_messages > 0) summary["other_messages"] = other_messages;
   if (stop_requested()) summary["stopped_by_signal"] = true;
@@ -280,7 +290,8 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
   MarketDataSink sink(args.store ? &*db : nullptr, &writer, &clock, options, warning_logger(log));
   int exit_code = kExitOk;
   if (!args.from_db) {
-    Result<StreamReport> report = ingest_ndjson(STDIN_FILENO, "stdin", limits, args.strict, sink, issues);
+    Result<StreamReport> report =
+        ingest_ndjson(STDIN_FILENO, "stdin", limits, args.strict, sink, issues);
     if (!report.ok()) {
       log.error_status("resample_failed", report.status());
       return report.status().code() == ErrorCode::kIoError ? kExitDataError : kExitFailure;
@@ -296,7 +307,8 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
     Result<std::vector<Timeframe>> source = parse_timeframes({args.source});
     if (!source.ok()) return usage(log, source.status());
     auto wanted = [&](const std::string& symbol) {
-      return symbols->empty() || std::find(symbols->begin(), symbols->end(), symbol) != symbols->end();
+      return symbols->empty() ||
+             std::find(symbols->begin(), symbols->end(), symbol) != symbols->end();
     };
     // Read first, then aggregate and store: a for_each visitor must not write bars.
     std::vector<Bar> bars;
@@ -346,7 +358,8 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
   return exit_code;
 }
 
-int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clock, const SleepFunction& sleep) {
+int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clock,
+               const SleepFunction& sleep) {
   ReplayOptions options;
   Result<std::vector<std::string>> symbols = normalise_symbols(args.symbols);
   if (!symbols.ok()) return usage(log, symbols.status());
@@ -373,7 +386,8 @@ int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clo
     return db.status().code() == ErrorCode::kNotFound ? kExitDataError : kExitFailure;
   }
   if (!db->has_schema()) {
-    log.warn("replay_no_data", {{"db", args.db_path}, {"message", "the database holds no StalkMarket schema yet"}});
+    log.warn("replay_no_data",
+             {{"db", args.db_path}, {"message", "the database holds no StalkMarket schema yet"}});
     return kExitOk;
   }
   NdjsonWriter writer(stdout);

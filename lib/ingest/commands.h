@@ -14,20 +14,20 @@ namespace sm::ingest {
 
 // sm-ingest [FILE...] | sm-ingest - : load CSV files, or NDJSON ticks/bars from stdin.
 struct IngestArgs {
-  std::vector<std::string> inputs;  // paths; "-" is NDJSON on stdin
-  bool use_stdin = false;           // --stdin: same as "-"
-  std::string symbol;               // --symbol
-  std::string tz = "IST";           // --tz
-  std::string timeframe;            // --timeframe; empty: detect
-  std::string time_label = "auto";  // --time-label auto|start|end
-  std::vector<std::string> maps;    // --map field=column
+  std::vector<std::string> inputs;           // paths; "-" is NDJSON on stdin
+  bool use_stdin = false;                    // --stdin: same as "-"
+  std::string symbol;                        // --symbol
+  std::string tz = "IST";                    // --tz
+  std::string timeframe;                     // --timeframe; empty: detect
+  std::string time_label = "auto";           // --time-label auto|start|end
+  std::vector<std::string> maps;             // --map field=column
   std::vector<std::string> series = {"EQ"};  // --series; "all" keeps every series
   std::vector<std::string> resample;         // --resample 5m (repeatable)
-  bool all_hours = false;           // --all-hours
-  bool emit = false;                // --emit
-  bool strict = false;              // --strict
-  bool dry_run = false;             // --dry-run: validate (and emit), store nothing
-  int batch_size = 10'000;          // --batch-size
+  bool all_hours = false;                    // --all-hours
+  bool emit = false;                         // --emit
+  bool strict = false;                       // --strict
+  bool dry_run = false;                      // --dry-run: validate (and emit), store nothing
+  int batch_size = 10'000;                   // --batch-size
   std::string db_path;
 };
 // Exit codes: 0 done (bad rows reported and skipped), 1 database failure, 2 bad flag value or
@@ -37,13 +37,13 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
 
 // sm-ingest resample --to TF: NDJSON ticks/bars on stdin (or stored ones with --from-db) to bars.
 struct ResampleArgs {
-  std::string to;                   // --to 5m
-  bool from_db = false;             // --from-db: read stored bars (or --ticks) instead of stdin
-  std::vector<std::string> symbols; // --symbol (with --from-db); empty: all
-  std::string source = "1m";        // --source: the stored timeframe to read (with --from-db)
-  bool ticks = false;               // --ticks: read stored ticks (with --from-db)
-  std::string from, until;          // --from / --to-date range (with --from-db)
-  bool store = false;               // --store: also store the resampled bars
+  std::string to;                    // --to 5m
+  bool from_db = false;              // --from-db: read stored bars (or --ticks) instead of stdin
+  std::vector<std::string> symbols;  // --symbol (with --from-db); empty: all
+  std::string source = "1m";         // --source: the stored timeframe to read (with --from-db)
+  bool ticks = false;                // --ticks: read stored ticks (with --from-db)
+  std::string from, until;           // --from / --to-date range (with --from-db)
+  bool store = false;                // --store: also store the resampled bars
   bool all_hours = false;
   bool strict = false;
   std::string db_path;
@@ -61,7 +61,8 @@ struct ReplayArgs {
 };
 // Exit codes: 0 done (also when stopped by SIGTERM or when stdout closed), 1 database failure,
 // 2 bad flag value, 3 the database file does not exist.
-int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clock, const SleepFunction& sleep);
+int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clock,
+               const SleepFunction& sleep);
 
 // Range bounds from --from/--to text. A date means the whole IST day: as a start, 00:00 IST of it;
 // as an end, 00:00 IST of the next day (the range is half-open, so the day is included). A full

@@ -1,9 +1,9 @@
 #include "ingest/csv_reader.h"
 
-#include <algorithm>
-#include <array>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 
@@ -14,7 +14,8 @@ namespace {
 
 constexpr size_t kColumnCount = 12;
 constexpr std::array<std::string_view, kColumnCount> kColumnNames{
-    "ts", "date", "time", "symbol", "series", "open", "high", "low", "close", "volume", "price", "qty"};
+    "ts",   "date", "time",  "symbol", "series", "open",
+    "high", "low",  "close", "volume", "price",  "qty"};
 
 // Header names after column_key(): lower-case alphanumerics. "Adj Close", "Prev Close", "Last" in a
 // bar file and "%Deliverble" deliberately match nothing.
@@ -23,20 +24,47 @@ struct Alias {
   Column column;
 };
 constexpr Alias kAliases[] = {
-    {"timestamp", Column::kTs},      {"datetime", Column::kTs},         {"ts", Column::kTs},
-    {"tradedatetime", Column::kTs},  {"date", Column::kDate},           {"tradedate", Column::kDate},
-    {"tradingdate", Column::kDate},  {"time", Column::kTime},           {"symbol", Column::kSymbol},
-    {"ticker", Column::kSymbol},     {"tradingsymbol", Column::kSymbol}, {"instrument", Column::kSymbol},
-    {"scrip", Column::kSymbol},      {"series", Column::kSeries},       {"open", Column::kOpen},
-    {"openprice", Column::kOpen},    {"o", Column::kOpen},              {"high", Column::kHigh},
-    {"highprice", Column::kHigh},    {"h", Column::kHigh},              {"low", Column::kLow},
-    {"lowprice", Column::kLow},      {"l", Column::kLow},               {"close", Column::kClose},
-    {"closeprice", Column::kClose},  {"c", Column::kClose},             {"volume", Column::kVolume},
-    {"vol", Column::kVolume},        {"totaltradedquantity", Column::kVolume},
-    {"tottrdqty", Column::kVolume},  {"sharestraded", Column::kVolume}, {"price", Column::kPrice},
-    {"ltp", Column::kPrice},         {"lastprice", Column::kPrice},     {"lasttradedprice", Column::kPrice},
-    {"value", Column::kPrice},       {"last", Column::kPrice},          {"qty", Column::kQty},
-    {"quantity", Column::kQty},      {"lastquantity", Column::kQty},    {"lastqty", Column::kQty},
+    {"timestamp", Column::kTs},
+    {"datetime", Column::kTs},
+    {"ts", Column::kTs},
+    {"tradedatetime", Column::kTs},
+    {"date", Column::kDate},
+    {"tradedate", Column::kDate},
+    {"tradingdate", Column::kDate},
+    {"time", Column::kTime},
+    {"symbol", Column::kSymbol},
+    {"ticker", Column::kSymbol},
+    {"tradingsymbol", Column::kSymbol},
+    {"instrument", Column::kSymbol},
+    {"scrip", Column::kSymbol},
+    {"series", Column::kSeries},
+    {"open", Column::kOpen},
+    {"openprice", Column::kOpen},
+    {"o", Column::kOpen},
+    {"high", Column::kHigh},
+    {"highprice", Column::kHigh},
+    {"h", Column::kHigh},
+    {"low", Column::kLow},
+    {"lowprice", Column::kLow},
+    {"l", Column::kLow},
+    {"close", Column::kClose},
+    {"closeprice", Column::kClose},
+    {"c", Column::kClose},
+    {"volume", Column::kVolume},
+    {"vol", Column::kVolume},
+    {"totaltradedquantity", Column::kVolume},
+    {"tottrdqty", Column::kVolume},
+    {"sharestraded", Column::kVolume},
+    {"price", Column::kPrice},
+    {"ltp", Column::kPrice},
+    {"lastprice", Column::kPrice},
+    {"lasttradedprice", Column::kPrice},
+    {"value", Column::kPrice},
+    {"last", Column::kPrice},
+    {"qty", Column::kQty},
+    {"quantity", Column::kQty},
+    {"lastquantity", Column::kQty},
+    {"lastqty", Column::kQty},
     {"size", Column::kQty},
 };
 
@@ -44,10 +72,10 @@ size_t slot(Column column) { return static_cast<size_t>(column); }
 
 struct Layout {
   std::array<int, kColumnCount> index;  // -1: absent
-  size_t width = 0;                     // cells per row (header width, or first row's for headerless)
+  size_t width = 0;  // cells per row (header width, or first row's for headerless)
   bool has_header = false;
-  std::string header_symbol;            // from a yfinance "Ticker,RELIANCE.NS" line
-  std::vector<std::string> names;       // header names, for messages
+  std::string header_symbol;       // from a yfinance "Ticker,RELIANCE.NS" line
+  std::vector<std::string> names;  // header names, for messages
   Layout() { index.fill(-1); }
   bool has(Column column) const { return index[slot(column)] >= 0; }
   int at(Column column) const { return index[slot(column)]; }
@@ -105,7 +133,8 @@ std::optional<Column> column_for_key(std::string_view key) {
 }
 
 // Default layouts for files without a header, by number of cells (docs/INGEST.md).
-Status headerless_layout(const std::vector<std::string>& first_row, Layout& layout, const std::string& input) {
+Status headerless_layout(const std::vector<std::string>& first_row, Layout& layout,
+                         const std::string& input) {
   using C = Column;
   auto assign = [&](std::initializer_list<C> columns) {
     int i = 0;
@@ -113,10 +142,18 @@ Status headerless_layout(const std::vector<std::string>& first_row, Layout& layo
   };
   const bool first_is_time = parse_time_text(first_row[0], 0).ok();
   switch (first_row.size()) {
-    case 2: assign({C::kTs, C::kPrice}); break;
-    case 3: assign({C::kTs, C::kPrice, C::kQty}); break;
-    case 5: assign({C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose}); break;
-    case 6: assign({C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume}); break;
+    case 2:
+      assign({C::kTs, C::kPrice});
+      break;
+    case 3:
+      assign({C::kTs, C::kPrice, C::kQty});
+      break;
+    case 5:
+      assign({C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose});
+      break;
+    case 6:
+      assign({C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume});
+      break;
     case 7:
       if (first_is_time) {
         assign({C::kDate, C::kTime, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume});
@@ -124,12 +161,15 @@ Status headerless_layout(const std::vector<std::string>& first_row, Layout& layo
         assign({C::kSymbol, C::kTs, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume});
       }
       break;
-    case 8: assign({C::kSymbol, C::kDate, C::kTime, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume}); break;
+    case 8:
+      assign({C::kSymbol, C::kDate, C::kTime, C::kOpen, C::kHigh, C::kLow, C::kClose, C::kVolume});
+      break;
     default:
-      return error(ErrorCode::kParseError,
-                   fmt::format("{}: no header and {} columns: cannot tell which is which; name them with "
-                               "--map field=N (1-based), e.g. --map ts=1 --map close=5",
-                               input, first_row.size()));
+      return error(
+          ErrorCode::kParseError,
+          fmt::format("{}: no header and {} columns: cannot tell which is which; name them with "
+                      "--map field=N (1-based), e.g. --map ts=1 --map close=5",
+                      input, first_row.size()));
   }
   return Status();
 }
@@ -137,8 +177,9 @@ Status headerless_layout(const std::vector<std::string>& first_row, Layout& layo
 Status apply_mapping(const CsvOptions& options, Layout& layout, const std::string& input) {
   for (const auto& [column, target] : options.column_map) {
     int found = -1;
-    const bool numeric = !target.empty() && std::all_of(target.begin(), target.end(),
-                                                        [](char c) { return c >= '0' && c <= '9'; });
+    const bool numeric = !target.empty() && std::all_of(target.begin(), target.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
     if (numeric && target.size() < 4) {
       const int number = std::stoi(target);
       if (number >= 1 && static_cast<size_t>(number) <= layout.width) found = number - 1;
@@ -150,9 +191,9 @@ Status apply_mapping(const CsvOptions& options, Layout& layout, const std::strin
     }
     if (found < 0) {
       return error(ErrorCode::kInvalidArgument,
-                   fmt::format("{}: --map {}={}: no such column (the file has {} columns{}{})", input,
-                               column_name(column), target, layout.width, layout.has_header ? ": " : "",
-                               fmt::join(layout.names, ", ")));
+                   fmt::format("{}: --map {}={}: no such column (the file has {} columns{}{})",
+                               input, column_name(column), target, layout.width,
+                               layout.has_header ? ": " : "", fmt::join(layout.names, ", ")));
     }
     // Only the named field moves; one column may feed several fields (open, high, low and close
     // all from the close of a close-only series).
@@ -173,10 +214,16 @@ struct Row {
 
 class RowParser {
  public:
-  RowParser(const Layout& layout, const CsvOptions& options, const std::string& input, RecordKind kind,
-            const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result)
-      : layout_(layout), options_(options), input_(input), kind_(kind), fixed_symbol_(fixed_symbol),
-        on_issue_(on_issue), result_(result) {}
+  RowParser(const Layout& layout, const CsvOptions& options, const std::string& input,
+            RecordKind kind, const std::string& fixed_symbol, const IssueHandler& on_issue,
+            CsvResult& result)
+      : layout_(layout),
+        options_(options),
+        input_(input),
+        kind_(kind),
+        fixed_symbol_(fixed_symbol),
+        on_issue_(on_issue),
+        result_(result) {}
 
   // Returns false when the issue handler asked to stop.
   bool parse(const Line& line, const std::vector<std::string>& cells, std::vector<Row>& rows) {
@@ -191,7 +238,8 @@ class RowParser {
     }
     if (layout_.has(Column::kSeries) && !options_.series.empty()) {
       const std::string& series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
-      if (std::find(options_.series.begin(), options_.series.end(), series) == options_.series.end()) {
+      if (std::find(options_.series.begin(), options_.series.end(), series) ==
+          options_.series.end()) {
         ++result_.series_skipped;
         return true;
       }
@@ -232,8 +280,9 @@ class RowParser {
     };
     // Each call returns false only when the handler asked to stop; a bad cell clears ok.
     if (kind_ == RecordKind::kBars) {
-      for (auto [column, out] : {std::pair{Column::kOpen, &row.open}, std::pair{Column::kHigh, &row.high},
-                                 std::pair{Column::kLow, &row.low}, std::pair{Column::kClose, &row.close}}) {
+      for (auto [column, out] :
+           {std::pair{Column::kOpen, &row.open}, std::pair{Column::kHigh, &row.high},
+            std::pair{Column::kLow, &row.low}, std::pair{Column::kClose, &row.close}}) {
         if (!price(column, *out)) return false;
         if (!ok) return true;
       }
@@ -250,13 +299,15 @@ class RowParser {
     std::optional<Problem> problem;
     TimeLimits no_time_limits{std::numeric_limits<TimestampMs>::min(), 0};
     if (kind_ == RecordKind::kBars) {
-      problem = check_bar(Bar{row.ts, {}, {}, row.open, row.high, row.low, row.close, row.volume, false},
-                          no_time_limits);
+      problem =
+          check_bar(Bar{row.ts, {}, {}, row.open, row.high, row.low, row.close, row.volume, false},
+                    no_time_limits);
     } else {
       problem = check_tick(Tick{row.ts, {}, row.price, row.qty, row.volume}, no_time_limits);
     }
     if (problem) {
-      if (!on_issue_(RowIssue{input_, line_, problem->field, problem->reason, problem->detail, problem->drop})) {
+      if (!on_issue_(RowIssue{input_, line_, problem->field, problem->reason, problem->detail,
+                              problem->drop})) {
         return false;
       }
       if (problem->drop) return true;
@@ -283,13 +334,15 @@ class RowParser {
     Status status = parse(text);
     if (status.ok()) return true;
     ok = false;
-    const Reason reason =
-        status.code() == ErrorCode::kInvalidArgument ? Reason::kNumberOutOfRange : Reason::kUnparsableNumber;
+    const Reason reason = status.code() == ErrorCode::kInvalidArgument ? Reason::kNumberOutOfRange
+                                                                       : Reason::kUnparsableNumber;
     return report(field, reason, fmt::format("{} '{}': {}", field, text, status.message()));
   }
 
   bool parse_time(const std::vector<std::string>& cells, Row& row, bool& ok) {
-    auto cell = [&](Column column) -> const std::string& { return cells[static_cast<size_t>(layout_.at(column))]; };
+    auto cell = [&](Column column) -> const std::string& {
+      return cells[static_cast<size_t>(layout_.at(column))];
+    };
     std::string_view text;
     std::string combined;
     std::string_view field = "ts";
@@ -335,20 +388,25 @@ class RowParser {
 };
 
 int ist_minute(TimestampMs ts) { return ist_minute_of_day(ts); }
-bool flat(const Row& row) { return row.open == row.high && row.high == row.low && row.low == row.close; }
+bool flat(const Row& row) {
+  return row.open == row.high && row.high == row.low && row.low == row.close;
+}
 
 Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::string& input) {
   if (std::all_of(rows.begin(), rows.end(), [](const Row& r) { return r.date_only; })) {
     return Timeframe{Timeframe::kDailyMinutes};
   }
   // Every row at the same time of day (e.g. Kite's daily candles stamped 00:00+05:30): daily.
-  const auto time_of_day = [](TimestampMs ts) { return ((ts % kMsPerDay) + kMsPerDay) % kMsPerDay; };
+  const auto time_of_day = [](TimestampMs ts) {
+    return ((ts % kMsPerDay) + kMsPerDay) % kMsPerDay;
+  };
   const TimestampMs first_time = time_of_day(rows.front().ts);
   const bool same_time = std::all_of(rows.begin(), rows.end(),
                                      [&](const Row& r) { return time_of_day(r.ts) == first_time; });
   std::map<TimestampMs, std::int64_t> spacing;
   for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].symbol == rows[i - 1].symbol && rows[i].ts > rows[i - 1].ts) ++spacing[rows[i].ts - rows[i - 1].ts];
+    if (rows[i].symbol == rows[i - 1].symbol && rows[i].ts > rows[i - 1].ts)
+      ++spacing[rows[i].ts - rows[i - 1].ts];
   }
   if (same_time && (rows.size() == 1 || spacing.empty() || spacing.begin()->first >= kMsPerDay)) {
     return Timeframe{Timeframe::kDailyMinutes};
@@ -357,15 +415,18 @@ Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::stri
     return error(ErrorCode::kParseError,
                  fmt::format("{}: too few rows to detect the bar length; pass --timeframe", input));
   }
-  const auto mode = std::max_element(spacing.begin(), spacing.end(),
-                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+  const auto mode =
+      std::max_element(spacing.begin(), spacing.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
   const TimestampMs step = mode->first;
   if (step >= 20 * kMsPerHour) return Timeframe{Timeframe::kDailyMinutes};
   if (step % kMsPerMinute != 0 || step / kMsPerMinute > 720) {
-    return error(ErrorCode::kParseError,
-                 fmt::format("{}: rows are most often {} ms apart, which is not a bar length; pass --timeframe "
-                             "(or, for trades or quotes, name a price column with --map price=COLUMN)",
-                             input, step));
+    return error(
+        ErrorCode::kParseError,
+        fmt::format(
+            "{}: rows are most often {} ms apart, which is not a bar length; pass --timeframe "
+            "(or, for trades or quotes, name a price column with --map price=COLUMN)",
+            input, step));
   }
   return Timeframe{static_cast<int>(step / kMsPerMinute)};
 }
@@ -383,9 +444,9 @@ void decide_time_label(const std::vector<Row>& rows, const CsvOptions& options, 
       ++at_close;
     }
   }
-  const std::string evidence =
-      fmt::format("{} rows stamped 09:15 (of which {} open=high=low=close prints), {} rows stamped 15:30",
-                  at_open_print + at_open_bar, at_open_print, at_close);
+  const std::string evidence = fmt::format(
+      "{} rows stamped 09:15 (of which {} open=high=low=close prints), {} rows stamped 15:30",
+      at_open_print + at_open_bar, at_open_print, at_close);
   const bool says_end = at_close > 0 && at_open_bar == 0;
   const bool says_start = at_open_bar > 0 && at_close == 0;
   if (options.time_label == TimeLabel::kAuto) {
@@ -394,21 +455,24 @@ void decide_time_label(const std::vector<Row>& rows, const CsvOptions& options, 
     result.time_label_evidence =
         evidence + (says_end     ? ": end-of-bar labels"
                     : says_start ? ": start-of-bar labels"
-                    : result.time_label_doubtful ? ": mixed evidence, assumed start-of-bar labels (set --time-label)"
-                                                 : ": no rows at the session edges, assumed start-of-bar labels");
+                    : result.time_label_doubtful
+                        ? ": mixed evidence, assumed start-of-bar labels (set --time-label)"
+                        : ": no rows at the session edges, assumed start-of-bar labels");
     return;
   }
   result.time_label = options.time_label;
-  if ((options.time_label == TimeLabel::kStart && says_end) || (options.time_label == TimeLabel::kEnd && says_start)) {
+  if ((options.time_label == TimeLabel::kStart && says_end) ||
+      (options.time_label == TimeLabel::kEnd && says_start)) {
     result.time_label_doubtful = true;
-    result.time_label_evidence = evidence + fmt::format(": looks like {}-of-bar labels, but --time-label {} was given",
-                                                        says_end ? "end" : "start", time_label_name(options.time_label));
+    result.time_label_evidence =
+        evidence + fmt::format(": looks like {}-of-bar labels, but --time-label {} was given",
+                               says_end ? "end" : "start", time_label_name(options.time_label));
   }
 }
 
 bool identical(const Row& a, const Row& b) {
-  return a.open == b.open && a.high == b.high && a.low == b.low && a.close == b.close && a.volume == b.volume &&
-         a.price == b.price && a.qty == b.qty;
+  return a.open == b.open && a.high == b.high && a.low == b.low && a.close == b.close &&
+         a.volume == b.volume && a.price == b.price && a.qty == b.qty;
 }
 
 }  // namespace
@@ -437,7 +501,8 @@ bool split_csv_line(std::string_view line, char delimiter, std::vector<std::stri
         cell.push_back(line[i++]);
       }
       if (!closed) return false;
-      while (i < n && line[i] != delimiter) ++i;  // anything between the closing quote and the delimiter
+      while (i < n && line[i] != delimiter)
+        ++i;  // anything between the closing quote and the delimiter
     } else {
       const size_t start = i;
       while (i < n && line[i] != delimiter) ++i;
@@ -454,14 +519,18 @@ Result<TimeLabel> parse_time_label(std::string_view text) {
   if (text == "auto") return TimeLabel::kAuto;
   if (text == "start") return TimeLabel::kStart;
   if (text == "end") return TimeLabel::kEnd;
-  return error(ErrorCode::kInvalidArgument, fmt::format("'{}' is not a time label (auto, start or end)", text));
+  return error(ErrorCode::kInvalidArgument,
+               fmt::format("'{}' is not a time label (auto, start or end)", text));
 }
 
 std::string_view time_label_name(TimeLabel label) {
   switch (label) {
-    case TimeLabel::kAuto: return "auto";
-    case TimeLabel::kStart: return "start";
-    case TimeLabel::kEnd: return "end";
+    case TimeLabel::kAuto:
+      return "auto";
+    case TimeLabel::kStart:
+      return "start";
+    case TimeLabel::kEnd:
+      return "end";
   }
   return "auto";
 }
@@ -489,8 +558,8 @@ Result<std::pair<Column, std::string>> parse_column_mapping(std::string_view tex
 
 TimestampMs daily_label(TimestampMs ts) { return from_ist(ist_date(ts), 9, 15); }
 
-Result<CsvResult> read_csv(std::string_view text, const std::string& input, const CsvOptions& options,
-                           const IssueHandler& on_issue) {
+Result<CsvResult> read_csv(std::string_view text, const std::string& input,
+                           const CsvOptions& options, const IssueHandler& on_issue) {
   CsvResult result;
   const std::vector<Line> lines = split_lines(text);
   size_t next = 0;
@@ -545,8 +614,8 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
   }
   SM_RETURN_IF_ERROR(apply_mapping(options, layout, input));
 
-  const bool has_ohlc = layout.has(Column::kOpen) && layout.has(Column::kHigh) && layout.has(Column::kLow) &&
-                        layout.has(Column::kClose);
+  const bool has_ohlc = layout.has(Column::kOpen) && layout.has(Column::kHigh) &&
+                        layout.has(Column::kLow) && layout.has(Column::kClose);
   if (has_ohlc) {
     result.kind = RecordKind::kBars;
   } else if (layout.has(Column::kPrice)) {
@@ -556,14 +625,16 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
     for (Column column : {Column::kOpen, Column::kHigh, Column::kLow, Column::kClose}) {
       if (!layout.has(column)) missing.push_back(column_name(column));
     }
-    return error(ErrorCode::kParseError,
-                 fmt::format("{}: no {} column (and no price column for ticks); name it with --map, e.g. "
-                             "--map close=\"Close Price\"",
-                             input, fmt::join(missing, "/")));
+    return error(
+        ErrorCode::kParseError,
+        fmt::format("{}: no {} column (and no price column for ticks); name it with --map, e.g. "
+                    "--map close=\"Close Price\"",
+                    input, fmt::join(missing, "/")));
   }
   if (!layout.has(Column::kTs) && !layout.has(Column::kDate) && !layout.has(Column::kTime)) {
-    return error(ErrorCode::kParseError,
-                 fmt::format("{}: no date or timestamp column; name it with --map ts=COLUMN", input));
+    return error(
+        ErrorCode::kParseError,
+        fmt::format("{}: no date or timestamp column; name it with --map ts=COLUMN", input));
   }
   std::string fixed_symbol;
   const std::string symbol_source = !options.symbol.empty() ? options.symbol : layout.header_symbol;
@@ -601,8 +672,9 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
       keep_going = parser.parse(line, cells, rows);
     }
     if (!keep_going) {
-      return error(ErrorCode::kParseError, fmt::format("{}:{}: stopped at the first bad row (--strict)", input,
-                                                       line.number));
+      return error(
+          ErrorCode::kParseError,
+          fmt::format("{}:{}: stopped at the first bad row (--strict)", input, line.number));
     }
   }
   if (rows.empty()) return result;
@@ -662,7 +734,9 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
   kept.reserve(rows.size());
   for (size_t begin = 0; begin < rows.size();) {
     size_t end = begin + 1;
-    while (end < rows.size() && rows[end].symbol == rows[begin].symbol && rows[end].ts == rows[begin].ts) ++end;
+    while (end < rows.size() && rows[end].symbol == rows[begin].symbol &&
+           rows[end].ts == rows[begin].ts)
+      ++end;
     if (result.kind == RecordKind::kTicks) {
       // Several trades may share a timestamp; only a repeated identical row is a duplicate.
       for (size_t i = begin; i < end; ++i) {
@@ -673,8 +747,9 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
         if (same != nullptr) {
           if (!on_issue(RowIssue{input, rows[i].line, "ts", Reason::kDuplicateTimestamp,
                                  fmt::format("identical to line {}", same->line), true})) {
-            return error(ErrorCode::kParseError,
-                         fmt::format("{}:{}: stopped at the first bad row (--strict)", input, rows[i].line));
+            return error(
+                ErrorCode::kParseError,
+                fmt::format("{}:{}: stopped at the first bad row (--strict)", input, rows[i].line));
           }
           continue;
         }
@@ -702,8 +777,9 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
               : fmt::format("same symbol and time as line {}, which is kept{}", winner->line,
                             row.opening_print ? "" : " (largest volume, first on ties)");
       if (!on_issue(RowIssue{input, row.line, "ts", Reason::kDuplicateTimestamp, detail, true})) {
-        return error(ErrorCode::kParseError,
-                     fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+        return error(
+            ErrorCode::kParseError,
+            fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
       }
     }
     Row merged = best != nullptr ? *best : *print;
@@ -723,22 +799,31 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input, cons
   for (Row& row : kept) {
     const bool print_alone = row.opening_print;
     if (result.kind == RecordKind::kBars) {
-      Bar bar{row.ts, std::move(row.symbol), result.timeframe, row.open, row.high, row.low, row.close, row.volume,
+      Bar bar{row.ts,           std::move(row.symbol),
+              result.timeframe, row.open,
+              row.high,         row.low,
+              row.close,        row.volume,
               print_alone};
-      if (std::optional<Problem> problem = check_bar(bar, options.limits); problem && problem->drop) {
-        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail, true})) {
-          return error(ErrorCode::kParseError,
-                       fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+      if (std::optional<Problem> problem = check_bar(bar, options.limits);
+          problem && problem->drop) {
+        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail,
+                               true})) {
+          return error(
+              ErrorCode::kParseError,
+              fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
         }
         continue;
       }
       result.bars.push_back(std::move(bar));
     } else {
       Tick tick{row.ts, std::move(row.symbol), row.price, row.qty, row.volume};
-      if (std::optional<Problem> problem = check_tick(tick, options.limits); problem && problem->drop) {
-        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail, true})) {
-          return error(ErrorCode::kParseError,
-                       fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+      if (std::optional<Problem> problem = check_tick(tick, options.limits);
+          problem && problem->drop) {
+        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail,
+                               true})) {
+          return error(
+              ErrorCode::kParseError,
+              fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
         }
         continue;
       }

@@ -29,14 +29,28 @@ Result<TimeLabel> parse_time_label(std::string_view text);  // "auto", "start", 
 std::string_view time_label_name(TimeLabel label);
 
 // The logical columns a file can provide.
-enum class Column { kTs, kDate, kTime, kSymbol, kSeries, kOpen, kHigh, kLow, kClose, kVolume, kPrice, kQty };
-// "ts", "date", "time", "symbol", "series", "open", "high", "low", "close", "volume", "price", "qty".
+enum class Column {
+  kTs,
+  kDate,
+  kTime,
+  kSymbol,
+  kSeries,
+  kOpen,
+  kHigh,
+  kLow,
+  kClose,
+  kVolume,
+  kPrice,
+  kQty
+};
+// "ts", "date", "time", "symbol", "series", "open", "high", "low", "close", "volume", "price",
+// "qty".
 Result<Column> parse_column(std::string_view name);
 std::string_view column_name(Column column);
 
 struct CsvOptions {
-  // --symbol: the symbol of every row. Required when the file has no symbol column; when it has one,
-  // this wins (and is normalised the same way).
+  // --symbol: the symbol of every row. Required when the file has no symbol column; when it has
+  // one, this wins (and is normalised the same way).
   std::string symbol;
   // --tz: offset applied to timestamps that carry no zone (NSE files are IST).
   int zone_offset_minutes = kIstOffsetMinutes;
@@ -60,19 +74,20 @@ enum class RecordKind { kBars, kTicks };
 
 struct CsvResult {
   RecordKind kind = RecordKind::kBars;
-  Timeframe timeframe;        // bars only
+  Timeframe timeframe;  // bars only
   bool timeframe_detected = false;
   TimeLabel time_label = TimeLabel::kStart;  // what was applied to intraday bars
-  std::string time_label_evidence;           // why (auto) or what contradicts it; empty if nothing to say
-  bool time_label_doubtful = false;          // evidence is mixed or contradicts an explicit label
-  std::string columns;                       // "ts=Date open=Open ..." as resolved, for the log
-  std::vector<Bar> bars;                     // sorted by (symbol, ts), unique (symbol, ts)
-  std::vector<Tick> ticks;                   // sorted by (symbol, ts), stable within equal keys
-  std::int64_t rows_read = 0;                // data rows seen (not header, blank or comment lines)
-  std::int64_t series_skipped = 0;           // rows of another series (see CsvOptions::series)
-  std::int64_t opening_prints_merged = 0;    // end-labelled 09:15 prints folded into the 09:15 bar
-  std::int64_t prices_rounded = 0;           // cells with more than two decimals (float noise)
-  std::int64_t rows_out_of_order = 0;        // rows older than the previous row of their symbol in the file
+  std::string time_label_evidence;   // why (auto) or what contradicts it; empty if nothing to say
+  bool time_label_doubtful = false;  // evidence is mixed or contradicts an explicit label
+  std::string columns;               // "ts=Date open=Open ..." as resolved, for the log
+  std::vector<Bar> bars;             // sorted by (symbol, ts), unique (symbol, ts)
+  std::vector<Tick> ticks;           // sorted by (symbol, ts), stable within equal keys
+  std::int64_t rows_read = 0;        // data rows seen (not header, blank or comment lines)
+  std::int64_t series_skipped = 0;   // rows of another series (see CsvOptions::series)
+  std::int64_t opening_prints_merged = 0;  // end-labelled 09:15 prints folded into the 09:15 bar
+  std::int64_t prices_rounded = 0;         // cells with more than two decimals (float noise)
+  std::int64_t rows_out_of_order =
+      0;  // rows older than the previous row of their symbol in the file
 };
 
 // Parses a whole file's text. Row problems go to on_issue (see Reason for which are dropped); if it
@@ -80,8 +95,8 @@ struct CsvResult {
 // cannot be understood (no timestamp or price column, no symbol and no --symbol, an undetectable
 // timeframe) fails with kParseError naming input; a --map naming a column that does not exist
 // fails with kInvalidArgument.
-Result<CsvResult> read_csv(std::string_view text, const std::string& input, const CsvOptions& options,
-                           const IssueHandler& on_issue);
+Result<CsvResult> read_csv(std::string_view text, const std::string& input,
+                           const CsvOptions& options, const IssueHandler& on_issue);
 
 // The NSE continuous session, in IST minutes of the day: [09:15, 15:30).
 inline constexpr int kSessionOpenMinute = 9 * 60 + 15;

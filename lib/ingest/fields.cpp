@@ -1,8 +1,8 @@
 #include "ingest/fields.h"
 
+#include <fmt/format.h>
 #include <array>
 #include <cctype>
-#include <fmt/format.h>
 
 namespace sm::ingest {
 namespace {
@@ -21,7 +21,8 @@ std::string_view trim(std::string_view text) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -39,7 +40,8 @@ bool all_digits(std::string_view text) {
 // parse_rupees says "too large" for magnitudes it refuses; those are range errors, not syntax.
 Status classify_number_failure(const Status& status) {
   const std::string& message = status.message();
-  if (message.find("too large") != std::string::npos || message.find("out of range") != std::string::npos) {
+  if (message.find("too large") != std::string::npos ||
+      message.find("out of range") != std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, message);
   }
   return status;
@@ -83,19 +85,22 @@ Result<std::string> normalize_symbol(std::string_view text) {
   text = trim(text);
   std::string symbol;
   symbol.reserve(text.size());
-  for (char c : text) symbol.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (char c : text)
+    symbol.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   for (std::string_view prefix : {"NSE:", "BSE:"}) {
     if (symbol.starts_with(prefix)) symbol.erase(0, prefix.size());
   }
   for (std::string_view suffix : {".NS", ".BO", "-EQ"}) {
-    if (symbol.size() > suffix.size() && symbol.ends_with(suffix)) symbol.resize(symbol.size() - suffix.size());
+    if (symbol.size() > suffix.size() && symbol.ends_with(suffix))
+      symbol.resize(symbol.size() - suffix.size());
   }
   if (symbol.empty()) return error(ErrorCode::kParseError, "symbol is empty");
   for (char c : symbol) {
     const bool allowed = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '&' || c == '-' ||
                          c == '_' || c == '.';
     if (!allowed) {
-      return error(ErrorCode::kParseError, fmt::format("'{}' is not a symbol (character '{}')", text, c));
+      return error(ErrorCode::kParseError,
+                   fmt::format("'{}' is not a symbol (character '{}')", text, c));
     }
   }
   return symbol;
@@ -106,7 +111,9 @@ Result<int> parse_zone_offset(std::string_view text) {
   if (iequals(text, "IST") || iequals(text, "Asia/Kolkata") || iequals(text, "Asia/Calcutta")) {
     return kIstOffsetMinutes;
   }
-  if (iequals(text, "UTC") || iequals(text, "GMT") || iequals(text, "Z") || iequals(text, "Etc/UTC")) return 0;
+  if (iequals(text, "UTC") || iequals(text, "GMT") || iequals(text, "Z") ||
+      iequals(text, "Etc/UTC"))
+    return 0;
   if (text.size() >= 5 && (text[0] == '+' || text[0] == '-')) {
     std::string_view rest = text.substr(1);
     std::string digits;
@@ -119,8 +126,9 @@ Result<int> parse_zone_offset(std::string_view text) {
       if (hours <= 14 && minutes <= 59) return (text[0] == '-' ? -1 : 1) * (hours * 60 + minutes);
     }
   }
-  return error(ErrorCode::kInvalidArgument,
-               fmt::format("'{}' is not a time zone (use IST, UTC or an offset such as +05:30)", text));
+  return error(
+      ErrorCode::kInvalidArgument,
+      fmt::format("'{}' is not a time zone (use IST, UTC or an offset such as +05:30)", text));
 }
 
 Result<ParsedPrice> parse_price_text(std::string_view text) {
@@ -146,7 +154,8 @@ Result<Quantity> parse_quantity_text(std::string_view text) {
     for (char c : cell) value = value * 10 + (c - '0');
     return value;
   }
-  // A whole number of units is a multiple of 100 hundredths; parse_rupees reads the decimal exactly.
+  // A whole number of units is a multiple of 100 hundredths; parse_rupees reads the decimal
+  // exactly.
   Result<Paise> hundredths = parse_rupees(cell, Rounding::kExact);
   if (!hundredths.ok()) {
     if (hundredths.status().message().find("more than two decimal") != std::string::npos) {
@@ -154,7 +163,8 @@ Result<Quantity> parse_quantity_text(std::string_view text) {
     }
     return classify_number_failure(hundredths.status());
   }
-  if (*hundredths % 100 != 0) return error(ErrorCode::kParseError, fmt::format("'{}' is not a whole number", cell));
+  if (*hundredths % 100 != 0)
+    return error(ErrorCode::kParseError, fmt::format("'{}' is not a whole number", cell));
   return *hundredths / 100;
 }
 

@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <set>
 
 #include "core/ndjson.h"
@@ -24,7 +24,8 @@ Result<std::string> read_file(const std::string& path) {
   }
   std::string text;
   struct stat info {};
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) text.reserve(static_cast<std::size_t>(info.st_size));
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode))
+    text.reserve(static_cast<std::size_t>(info.st_size));
   char buffer[1 << 16];
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -36,14 +37,16 @@ Result<std::string> read_file(const std::string& path) {
     if (errno == EINTR) continue;
     const int saved = errno;
     ::close(fd);
-    return error(ErrorCode::kIoError, fmt::format("cannot read {}: {}", path, std::strerror(saved)));
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot read {}: {}", path, std::strerror(saved)));
   }
   ::close(fd);
   return text;
 }
 
-Result<FileReport> ingest_csv(std::string_view text, const std::string& input, const CsvOptions& options,
-                              MarketDataSink& sink, IssueReporter& issues) {
+Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
+                              const CsvOptions& options, MarketDataSink& sink,
+                              IssueReporter& issues) {
   Result<CsvResult> parsed = read_csv(text, input, options, issues.handler());
   if (!parsed.ok()) return parsed.status();
   FileReport report;
@@ -80,22 +83,24 @@ std::string field_named_in(const std::string& message) {
 }
 
 // Returns false when strict mode says stop.
-bool report_problem(IssueReporter& issues, const std::string& input, std::int64_t line, const Problem& problem) {
-  return issues.report(RowIssue{input, line, problem.field, problem.reason, problem.detail, problem.drop});
+bool report_problem(IssueReporter& issues, const std::string& input, std::int64_t line,
+                    const Problem& problem) {
+  return issues.report(
+      RowIssue{input, line, problem.field, problem.reason, problem.detail, problem.drop});
 }
 
 }  // namespace
 
-Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits, bool strict,
-                                   MarketDataSink& sink, IssueReporter& issues) {
+Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits,
+                                   bool strict, MarketDataSink& sink, IssueReporter& issues) {
   StreamReport report;
   bool stop = false;
   MessageReader reader(
       fd, input,
       [&](const BadLine& bad) {
         ++report.lines;
-        if (!issues.report(RowIssue{bad.input, bad.line, field_named_in(bad.status.message()), Reason::kBadLine,
-                                    bad.status.message(), true})) {
+        if (!issues.report(RowIssue{bad.input, bad.line, field_named_in(bad.status.message()),
+                                    Reason::kBadLine, bad.status.message(), true})) {
           stop = true;
         }
       },
@@ -111,7 +116,8 @@ Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeL
       break;
     }
     if (outcome == MessageReader::Outcome::kReadError) {
-      return error(ErrorCode::kIoError, fmt::format("cannot read {}: {}", input, reader.read_error()));
+      return error(ErrorCode::kIoError,
+                   fmt::format("cannot read {}: {}", input, reader.read_error()));
     }
     ++report.lines;
     const std::int64_t line = reader.line_number();
@@ -120,7 +126,8 @@ Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeL
       if (symbol != last_symbol_text) {
         Result<std::string> normalised = normalize_symbol(symbol);
         if (!normalised.ok()) {
-          if (!issues.report(RowIssue{input, line, "symbol", Reason::kBadSymbol, normalised.status().message(), true})) {
+          if (!issues.report(RowIssue{input, line, "symbol", Reason::kBadSymbol,
+                                      normalised.status().message(), true})) {
             stop = true;
           }
           return false;

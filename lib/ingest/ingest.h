@@ -20,7 +20,7 @@ Result<std::string> read_file(const std::string& path);
 
 // What one CSV file gave (for the per-file log line and the run summary).
 struct FileReport {
-  CsvResult parsed;        // bars/ticks vectors are emptied once handed to the sink
+  CsvResult parsed;  // bars/ticks vectors are emptied once handed to the sink
   std::int64_t accepted = 0;
   std::vector<std::string> symbols;
   TimestampMs first_ts = 0;
@@ -29,14 +29,15 @@ struct FileReport {
 
 // Parses text as CSV and adds every accepted record to sink. Fails with read_csv's errors (layout,
 // strict stop) or the sink's (database).
-Result<FileReport> ingest_csv(std::string_view text, const std::string& input, const CsvOptions& options,
-                              MarketDataSink& sink, IssueReporter& issues);
+Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
+                              const CsvOptions& options, MarketDataSink& sink,
+                              IssueReporter& issues);
 
 struct StreamReport {
-  std::int64_t lines = 0;           // non-blank lines read
-  std::int64_t accepted = 0;        // bars and ticks handed to the sink
-  std::int64_t other_messages = 0;  // valid messages of other types (passed through with --emit)
-  bool stopped_on_bad_line = false; // strict mode stopped the stream
+  std::int64_t lines = 0;            // non-blank lines read
+  std::int64_t accepted = 0;         // bars and ticks handed to the sink
+  std::int64_t other_messages = 0;   // valid messages of other types (passed through with --emit)
+  bool stopped_on_bad_line = false;  // strict mode stopped the stream
 };
 
 // Reads NDJSON ticks and bars from fd until end of input or a stop request. Symbols are normalised
@@ -44,7 +45,7 @@ struct StreamReport {
 // lines are reported as bad_line with their line number. Other message types are passed through
 // to the sink's emit writer unchanged. In strict mode the first dropped record ends the stream
 // (stopped_on_bad_line). Fails with kIoError when reading fails, or the sink's error.
-Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits, bool strict,
-                                   MarketDataSink& sink, IssueReporter& issues);
+Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits,
+                                   bool strict, MarketDataSink& sink, IssueReporter& issues);
 
 }  // namespace sm::ingest

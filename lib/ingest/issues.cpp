@@ -6,20 +6,34 @@ namespace sm::ingest {
 
 std::string_view reason_name(Reason reason) {
   switch (reason) {
-    case Reason::kMissingField: return "missing_field";
-    case Reason::kWrongColumnCount: return "wrong_column_count";
-    case Reason::kUnparsableTimestamp: return "unparsable_timestamp";
-    case Reason::kUnparsableNumber: return "unparsable_number";
-    case Reason::kNumberOutOfRange: return "number_out_of_range";
-    case Reason::kBadSymbol: return "bad_symbol";
-    case Reason::kNonPositivePrice: return "non_positive_price";
-    case Reason::kNegativeVolume: return "negative_volume";
-    case Reason::kHighBelowLow: return "high_below_low";
-    case Reason::kOpenCloseOutsideRange: return "open_close_outside_range";
-    case Reason::kDuplicateTimestamp: return "duplicate_timestamp";
-    case Reason::kTimestampOutOfRange: return "timestamp_out_of_range";
-    case Reason::kBadLine: return "bad_line";
-    case Reason::kUnsupportedType: return "unsupported_type";
+    case Reason::kMissingField:
+      return "missing_field";
+    case Reason::kWrongColumnCount:
+      return "wrong_column_count";
+    case Reason::kUnparsableTimestamp:
+      return "unparsable_timestamp";
+    case Reason::kUnparsableNumber:
+      return "unparsable_number";
+    case Reason::kNumberOutOfRange:
+      return "number_out_of_range";
+    case Reason::kBadSymbol:
+      return "bad_symbol";
+    case Reason::kNonPositivePrice:
+      return "non_positive_price";
+    case Reason::kNegativeVolume:
+      return "negative_volume";
+    case Reason::kHighBelowLow:
+      return "high_below_low";
+    case Reason::kOpenCloseOutsideRange:
+      return "open_close_outside_range";
+    case Reason::kDuplicateTimestamp:
+      return "duplicate_timestamp";
+    case Reason::kTimestampOutOfRange:
+      return "timestamp_out_of_range";
+    case Reason::kBadLine:
+      return "bad_line";
+    case Reason::kUnsupportedType:
+      return "unsupported_type";
   }
   return "unknown";
 }
@@ -29,10 +43,12 @@ namespace {
 std::optional<Problem> check_time(TimestampMs ts, const TimeLimits& limits) {
   if (ts < limits.not_before) {
     return Problem{"ts", Reason::kTimestampOutOfRange,
-                   fmt::format("{} is before {}", format_utc(ts), format_utc(limits.not_before)), true};
+                   fmt::format("{} is before {}", format_utc(ts), format_utc(limits.not_before)),
+                   true};
   }
   if (limits.not_after != 0 && ts > limits.not_after) {
-    return Problem{"ts", Reason::kTimestampOutOfRange, fmt::format("{} is in the future", format_utc(ts)), true};
+    return Problem{"ts", Reason::kTimestampOutOfRange,
+                   fmt::format("{} is in the future", format_utc(ts)), true};
   }
   return std::nullopt;
 }
@@ -45,24 +61,28 @@ std::optional<Problem> check_bar(const Bar& bar, const TimeLimits& limits) {
       {"open", bar.open}, {"high", bar.high}, {"low", bar.low}, {"close", bar.close}};
   for (const auto& [field, value] : prices) {
     if (value <= 0) {
-      return Problem{field, Reason::kNonPositivePrice, fmt::format("{} is {}", field, format_rupees(value)), true};
+      return Problem{field, Reason::kNonPositivePrice,
+                     fmt::format("{} is {}", field, format_rupees(value)), true};
     }
   }
   if (bar.volume < 0) {
-    return Problem{"volume", Reason::kNegativeVolume, fmt::format("volume is {}", bar.volume), true};
+    return Problem{"volume", Reason::kNegativeVolume, fmt::format("volume is {}", bar.volume),
+                   true};
   }
   if (bar.volume > kMaxVolume) {
-    return Problem{"volume", Reason::kNumberOutOfRange, fmt::format("volume {} is too large", bar.volume), true};
+    return Problem{"volume", Reason::kNumberOutOfRange,
+                   fmt::format("volume {} is too large", bar.volume), true};
   }
   if (bar.high < bar.low) {
     return Problem{"high", Reason::kHighBelowLow,
-                   fmt::format("high {} < low {}", format_rupees(bar.high), format_rupees(bar.low)), true};
+                   fmt::format("high {} < low {}", format_rupees(bar.high), format_rupees(bar.low)),
+                   true};
   }
   for (const auto& [field, value] : {prices[0], prices[3]}) {
     if (value < bar.low || value > bar.high) {
       return Problem{field, Reason::kOpenCloseOutsideRange,
-                     fmt::format("{} {} outside [{}, {}]", field, format_rupees(value), format_rupees(bar.low),
-                                 format_rupees(bar.high)),
+                     fmt::format("{} {} outside [{}, {}]", field, format_rupees(value),
+                                 format_rupees(bar.low), format_rupees(bar.high)),
                      false};
     }
   }
@@ -72,11 +92,14 @@ std::optional<Problem> check_bar(const Bar& bar, const TimeLimits& limits) {
 std::optional<Problem> check_tick(const Tick& tick, const TimeLimits& limits) {
   if (auto problem = check_time(tick.ts, limits)) return problem;
   if (tick.price <= 0) {
-    return Problem{"price", Reason::kNonPositivePrice, fmt::format("price is {}", format_rupees(tick.price)), true};
+    return Problem{"price", Reason::kNonPositivePrice,
+                   fmt::format("price is {}", format_rupees(tick.price)), true};
   }
-  if (tick.qty < 0) return Problem{"qty", Reason::kNegativeVolume, fmt::format("qty is {}", tick.qty), true};
+  if (tick.qty < 0)
+    return Problem{"qty", Reason::kNegativeVolume, fmt::format("qty is {}", tick.qty), true};
   if (tick.volume < 0) {
-    return Problem{"volume", Reason::kNegativeVolume, fmt::format("volume is {}", tick.volume), true};
+    return Problem{"volume", Reason::kNegativeVolume, fmt::format("volume is {}", tick.volume),
+                   true};
   }
   if (tick.qty > kMaxVolume || tick.volume > kMaxVolume) {
     return Problem{tick.qty > kMaxVolume ? "qty" : "volume", Reason::kNumberOutOfRange,

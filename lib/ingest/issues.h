@@ -20,20 +20,22 @@ namespace sm::ingest {
 // of the summary's `issues` object. Whether the row is dropped or kept is decided per reason and
 // documented in docs/INGEST.md.
 enum class Reason {
-  kMissingField,          // a required cell is empty or absent (dropped)
-  kWrongColumnCount,      // fewer or more cells than the header, e.g. a truncated line (dropped)
-  kUnparsableTimestamp,   // the date/time cannot be read (dropped)
-  kUnparsableNumber,      // a price or volume is not a number: text, NaN, a fraction of a share (dropped)
-  kNumberOutOfRange,      // a number too large to be real (beyond 10^13 rupees or 10^15 shares) (dropped)
-  kBadSymbol,             // a symbol with characters NSE never uses (dropped)
-  kNonPositivePrice,      // a price <= 0 (dropped)
-  kNegativeVolume,        // volume or quantity < 0 (dropped)
-  kHighBelowLow,          // high < low: the row cannot be a real bar (dropped)
-  kOpenCloseOutsideRange, // open or close outside [low, high]: kept as printed, flagged
-  kDuplicateTimestamp,    // a second row for the same symbol and time: all but one dropped
-  kTimestampOutOfRange,   // before 1980 or in the future (dropped)
-  kBadLine,               // an NDJSON line that does not decode (dropped)
-  kUnsupportedType,       // an NDJSON message that is neither a bar nor a tick (skipped)
+  kMissingField,           // a required cell is empty or absent (dropped)
+  kWrongColumnCount,       // fewer or more cells than the header, e.g. a truncated line (dropped)
+  kUnparsableTimestamp,    // the date/time cannot be read (dropped)
+  kUnparsableNumber,       // a price or volume is not a number: text, NaN, a fraction of a share
+                           // (dropped)
+  kNumberOutOfRange,       // a number too large to be real (beyond 10^13 rupees or 10^15 shares)
+                           // (dropped)
+  kBadSymbol,              // a symbol with characters NSE never uses (dropped)
+  kNonPositivePrice,       // a price <= 0 (dropped)
+  kNegativeVolume,         // volume or quantity < 0 (dropped)
+  kHighBelowLow,           // high < low: the row cannot be a real bar (dropped)
+  kOpenCloseOutsideRange,  // open or close outside [low, high]: kept as printed, flagged
+  kDuplicateTimestamp,     // a second row for the same symbol and time: all but one dropped
+  kTimestampOutOfRange,    // before 1980 or in the future (dropped)
+  kBadLine,                // an NDJSON line that does not decode (dropped)
+  kUnsupportedType,        // an NDJSON message that is neither a bar nor a tick (skipped)
 };
 std::string_view reason_name(Reason reason);
 

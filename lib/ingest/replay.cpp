@@ -1,11 +1,11 @@
 #include "ingest/replay.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <ctime>
-#include <fmt/format.h>
 
 #include "core/shutdown.h"
 #include "store/market_data.h"
@@ -58,7 +58,8 @@ Result<double> parse_speed(std::string_view text) {
   if (text == "realtime") return 1.0;
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value <= 0) {
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+      value <= 0) {
     return error(ErrorCode::kInvalidArgument,
                  fmt::format("'{}' is not a speed (max, realtime or a positive number)", text));
   }
@@ -79,8 +80,8 @@ Result<ReplayCounts> replay(store::Database& db, const ReplayOptions& options, N
   Pacer pacer(options, clock, sleep);
   const bool one_symbol = options.symbols.size() == 1;
   auto wanted = [&](const std::string& symbol) {
-    return options.symbols.size() <= 1 ||
-           std::find(options.symbols.begin(), options.symbols.end(), symbol) != options.symbols.end();
+    return options.symbols.size() <= 1 || std::find(options.symbols.begin(), options.symbols.end(),
+                                                    symbol) != options.symbols.end();
   };
   // Returns false to end the scan.
   auto write = [&](const auto& record) {

@@ -23,8 +23,8 @@ struct ReplayOptions {
   Timeframe timeframe{Timeframe::kDailyMinutes};
   TimestampMs from = std::numeric_limits<TimestampMs>::min();  // half-open [from, to) on ts
   TimestampMs to = std::numeric_limits<TimestampMs>::max();
-  // 0: as fast as possible. Otherwise the wall-clock gap between two records is their ts gap divided
-  // by speed (1 = real time, 60 = a minute of data per second).
+  // 0: as fast as possible. Otherwise the wall-clock gap between two records is their ts gap
+  // divided by speed (1 = real time, 60 = a minute of data per second).
   double speed = 0;
 };
 
@@ -38,7 +38,7 @@ void sleep_interruptibly(std::int64_t ms);
 
 struct ReplayCounts {
   std::int64_t written = 0;
-  bool stopped = false;      // a stop was requested (SIGTERM/SIGINT): the output ends cleanly early
+  bool stopped = false;  // a stop was requested (SIGTERM/SIGINT): the output ends cleanly early
   bool output_closed = false;  // the reader of stdout went away
 };
 

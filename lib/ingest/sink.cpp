@@ -1,7 +1,7 @@
 #include "ingest/sink.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace sm::ingest {
 namespace {
@@ -14,9 +14,13 @@ void add_counts(store::WriteCounts& into, const store::WriteCounts& more) {
 
 }  // namespace
 
-MarketDataSink::MarketDataSink(store::Database* db, NdjsonWriter* emit, const time::Clock* clock, SinkOptions options,
-                               std::function<void(const Status&)> on_warning)
-    : db_(db), emit_(emit), clock_(clock), options_(std::move(options)), on_warning_(std::move(on_warning)) {
+MarketDataSink::MarketDataSink(store::Database* db, NdjsonWriter* emit, const time::Clock* clock,
+                               SinkOptions options, std::function<void(const Status&)> on_warning)
+    : db_(db),
+      emit_(emit),
+      clock_(clock),
+      options_(std::move(options)),
+      on_warning_(std::move(on_warning)) {
   if (options_.batch_size == 0) options_.batch_size = 1;
   for (Timeframe target : options_.resample) {
     if (target.minutes > 1) bar_aggregators_.emplace_back(target);
@@ -24,7 +28,8 @@ MarketDataSink::MarketDataSink(store::Database* db, NdjsonWriter* emit, const ti
   // Ticks become 1-minute bars first whenever any target is asked for; those bars are stored only
   // when 1m itself is a target.
   if (!options_.resample.empty()) tick_aggregator_.emplace(options_.all_hours);
-  store_minutes_ = std::find(options_.resample.begin(), options_.resample.end(), Timeframe{1}) != options_.resample.end();
+  store_minutes_ = std::find(options_.resample.begin(), options_.resample.end(), Timeframe{1}) !=
+                   options_.resample.end();
   warned_.assign(bar_aggregators_.size(), false);
   bars_.reserve(options_.batch_size);
 }
@@ -35,7 +40,8 @@ void MarketDataSink::emit(const Bar& bar) {
   ++counts_.emitted;
   if (!emit_->good()) {
     emit_failed_ = true;  // e.g. the reader of the pipe went away; storing goes on
-    on_warning_(error(ErrorCode::kIoError, "stdout was closed or failed; no more records are emitted"));
+    on_warning_(
+        error(ErrorCode::kIoError, "stdout was closed or failed; no more records are emitted"));
   }
 }
 
@@ -45,7 +51,8 @@ void MarketDataSink::emit(const Tick& tick) {
   ++counts_.emitted;
   if (!emit_->good()) {
     emit_failed_ = true;
-    on_warning_(error(ErrorCode::kIoError, "stdout was closed or failed; no more records are emitted"));
+    on_warning_(
+        error(ErrorCode::kIoError, "stdout was closed or failed; no more records are emitted"));
   }
 }
 
@@ -82,7 +89,8 @@ Status MarketDataSink::feed_aggregators(const Bar& bar, std::size_t first) {
       // Most often a target not longer than the source (--resample 1d on daily bars): say it once.
       if (!warned_[i]) {
         warned_[i] = true;
-        on_warning_(status.with_context(fmt::format("--resample {}", format_timeframe(bar_aggregators_[i].target()))));
+        on_warning_(status.with_context(
+            fmt::format("--resample {}", format_timeframe(bar_aggregators_[i].target()))));
       }
     } else if (!status.ok()) {
       ++counts_.resample_skipped;

@@ -37,10 +37,10 @@ struct SinkOptions {
 };
 
 struct SinkCounts {
-  store::WriteCounts bars;       // source bars
+  store::WriteCounts bars;  // source bars
   store::WriteCounts ticks;
-  store::WriteCounts resampled;  // bars made by --resample
-  std::int64_t emitted = 0;      // NDJSON lines written to the emit writer
+  store::WriteCounts resampled;       // bars made by --resample
+  std::int64_t emitted = 0;           // NDJSON lines written to the emit writer
   std::int64_t resample_skipped = 0;  // source rows the aggregators refused (e.g. out of order)
   std::int64_t ticks_outside_session = 0;
 };
@@ -50,8 +50,8 @@ class MarketDataSink {
   // db may be null (a dry run: nothing is stored); emit may be null (nothing is written); clock may
   // be null (no age-based commits). on_warning receives problems that are not bad rows (a refused
   // resample target, a closed stdout). REQUIRES: all pointers outlive the sink.
-  MarketDataSink(store::Database* db, NdjsonWriter* emit, const time::Clock* clock, SinkOptions options,
-                 std::function<void(const Status&)> on_warning);
+  MarketDataSink(store::Database* db, NdjsonWriter* emit, const time::Clock* clock,
+                 SinkOptions options, std::function<void(const Status&)> on_warning);
 
   // Accepts one validated bar or tick. Writes it to emit at once, buffers it for the database and
   // commits the buffer when it is full or old. Fails with the store's error (nothing of the failed

@@ -45,9 +45,10 @@ std::vector<ReferenceBar> reference(const std::string& name) {
   while (std::getline(text, line)) {
     REQUIRE(split_csv_line(line, ',', cells));
     REQUIRE(cells.size() == 7);
-    out.push_back({*parse_timestamp(cells[0]), parse_price_text(cells[1])->paise, parse_price_text(cells[2])->paise,
-                   parse_price_text(cells[3])->paise, parse_price_text(cells[4])->paise,
-                   *parse_quantity_text(cells[5]), static_cast<int>(*parse_quantity_text(cells[6]))});
+    out.push_back({*parse_timestamp(cells[0]), parse_price_text(cells[1])->paise,
+                   parse_price_text(cells[2])->paise, parse_price_text(cells[3])->paise,
+                   parse_price_text(cells[4])->paise, *parse_quantity_text(cells[5]),
+                   static_cast<int>(*parse_quantity_text(cells[6]))});
   }
   return out;
 }
@@ -102,8 +103,10 @@ TEST_CASE("buckets are aligned to 09:15 IST and labelled by their start") {
   CHECK(bucket_start(from_ist(day, 15, 29), Timeframe{60}) == from_ist(day, 15, 15));
   CHECK(bucket_start(from_ist(day, 9, 44), Timeframe{30}) == from_ist(day, 9, 15));
   CHECK(bucket_start(from_ist(day, 18, 20), Timeframe{60}) == from_ist(day, 18, 15));  // Muhurat
-  CHECK(bucket_start(from_ist(day, 0, 5), Timeframe{60}) == from_ist(day, 0, 0));  // never the day before
-  CHECK(bucket_start(from_ist(day, 15, 29), Timeframe{Timeframe::kDailyMinutes}) == from_ist(day, 9, 15));
+  CHECK(bucket_start(from_ist(day, 0, 5), Timeframe{60}) ==
+        from_ist(day, 0, 0));  // never the day before
+  CHECK(bucket_start(from_ist(day, 15, 29), Timeframe{Timeframe::kDailyMinutes}) ==
+        from_ist(day, 9, 15));
 }
 
 TEST_CASE("a complete bucket holds the session minutes it overlaps") {
@@ -111,7 +114,8 @@ TEST_CASE("a complete bucket holds the session minutes it overlaps") {
   CHECK(expected_source_bars(from_ist(day, 9, 15), Timeframe{5}, Timeframe{1}) == 5);
   CHECK(expected_source_bars(from_ist(day, 15, 15), Timeframe{60}, Timeframe{1}) == 15);
   CHECK(expected_source_bars(from_ist(day, 15, 15), Timeframe{60}, Timeframe{5}) == 3);
-  CHECK(expected_source_bars(from_ist(day, 9, 15), Timeframe{Timeframe::kDailyMinutes}, Timeframe{1}) == 375);
+  CHECK(expected_source_bars(from_ist(day, 9, 15), Timeframe{Timeframe::kDailyMinutes},
+                             Timeframe{1}) == 375);
   CHECK(expected_source_bars(from_ist(day, 18, 15), Timeframe{15}, Timeframe{1}) == 15);
 }
 
@@ -168,8 +172,10 @@ TEST_CASE("bars out of order, of the wrong timeframe or mixed timeframes are ref
   BarAggregator aggregator(Timeframe{15});
   const BarSink sink = [](const Bar&) {};
   REQUIRE(aggregator.add(minute(from_ist(day, 9, 20), 1, 1, 1, 1, 1), sink).ok());
-  CHECK(aggregator.add(minute(from_ist(day, 9, 19), 1, 1, 1, 1, 1), sink).code() == ErrorCode::kConflict);
-  CHECK(aggregator.add(minute(from_ist(day, 9, 20), 1, 1, 1, 1, 1), sink).code() == ErrorCode::kConflict);
+  CHECK(aggregator.add(minute(from_ist(day, 9, 19), 1, 1, 1, 1, 1), sink).code() ==
+        ErrorCode::kConflict);
+  CHECK(aggregator.add(minute(from_ist(day, 9, 20), 1, 1, 1, 1, 1), sink).code() ==
+        ErrorCode::kConflict);
   Bar five = minute(from_ist(day, 9, 25), 1, 1, 1, 1, 1);
   five.timeframe = Timeframe{5};
   CHECK(aggregator.add(five, sink).code() == ErrorCode::kInvalidArgument);
@@ -232,7 +238,8 @@ TEST_CASE("ticks make 1-minute bars inside the session only") {
 
   TickAggregator all_hours(true);
   std::vector<Bar> everything;
-  REQUIRE(all_hours.add(tick(9, 7, 0, 1667170, 0), [&](const Bar& b) { everything.push_back(b); }).ok());
+  REQUIRE(all_hours.add(tick(9, 7, 0, 1667170, 0), [&](const Bar& b) { everything.push_back(b); })
+              .ok());
   all_hours.finish([&](const Bar& b) { everything.push_back(b); }, from_ist(day, 9, 7, 30));
   REQUIRE(everything.size() == 1);
   CHECK(everything[0].partial);  // still forming at 09:07:30

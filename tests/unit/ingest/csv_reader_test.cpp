@@ -61,11 +61,14 @@ TEST_CASE("csv lines split with quotes, escaped quotes and spaces") {
 
 TEST_CASE("nsepy daily layout uses Close (not Last), keeps EQ rows and labels days 09:15 IST") {
   const std::string text =
-      "Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume,Turnover,Trades,Deliverable "
+      "Date,Symbol,Series,Prev "
+      "Close,Open,High,Low,Last,Close,VWAP,Volume,Turnover,Trades,Deliverable "
       "Volume,%Deliverble\n"
-      "2015-01-01,RELIANCE,EQ,891.15,886.3,892.0,883.65,888.0,887.9,887.62,677439,60130585235000.0,16263,286377,"
+      "2015-01-01,RELIANCE,EQ,891.15,886.3,892.0,883.65,888.0,887.9,887.62,677439,60130585235000.0,"
+      "16263,286377,"
       "0.4227\n"
-      "2015-01-02,RELIANCE,EQ,887.9,888.1,896.05,884.3,884.95,885.55,889.39,1675827,149046112025000.0,31269,"
+      "2015-01-02,RELIANCE,EQ,887.9,888.1,896.05,884.3,884.95,885.55,889.39,1675827,"
+      "149046112025000.0,31269,"
       "1048543,0.6257\n"
       "2015-01-02,RELIANCE,BE,887.9,1.0,1.0,1.0,1.0,1.0,1.0,5,5.0,1,1,1.0\n";
   Collected issues;
@@ -91,10 +94,11 @@ TEST_CASE("long history newest first is sorted and duplicate dates keep the larg
   const std::string text =
       "StockName,Symbol,Date,Open,High,Low,Close,PrevClose,Volume\n"
       "Infosys Limited,INFY,2022-08-09,1500.0,1510.0,1490.0,1505.0,1500.0,5000\n"
-      "Infosys Limited,INFY,2022-08-08,1499.0,1499.0,1499.0,1499.0,1490.0,9000\n"   // flat extra row, larger
+      "Infosys Limited,INFY,2022-08-08,1499.0,1499.0,1499.0,1499.0,1490.0,9000\n"  // flat extra
+                                                                                   // row, larger
       "Infosys Limited,INFY,2022-08-08,1490.0,1502.0,1480.0,1500.0,1490.0,7000\n"
       "Infosys Limited,INFY,2020-07-13,900.0,910.0,890.0,905.0,899.0,100\n"
-      "Infosys Limited,INFY,2020-07-13,900.0,910.0,890.0,905.0,899.0,100\n";     // exact copy
+      "Infosys Limited,INFY,2020-07-13,900.0,910.0,890.0,905.0,899.0,100\n";  // exact copy
   Collected issues;
   const CsvResult result = read_ok(text, {}, issues);
   REQUIRE(result.bars.size() == 3);
@@ -135,8 +139,8 @@ TEST_CASE("NIFTY 1-minute: the 09:15 opening print is folded into the first bar"
   REQUIRE(result.bars.size() == 375);  // 376 rows: the print and 375 minutes
   const Bar& first = result.bars.front();
   CHECK(first.ts == from_ist(Date{2017, 9, 26}, 9, 15));
-  CHECK(first.open == rupees("9875.25"));   // the print
-  CHECK(first.high == rupees("9875.35"));   // from the 09:16 row
+  CHECK(first.open == rupees("9875.25"));  // the print
+  CHECK(first.high == rupees("9875.35"));  // from the 09:16 row
   CHECK(first.low == rupees("9860.20"));
   CHECK(first.close == rupees("9860.20"));
   CHECK_FALSE(first.partial);
@@ -153,7 +157,8 @@ TEST_CASE("an explicit time label that contradicts the file is applied but flagg
   CHECK(result.bars.front().ts == from_ist(Date{2017, 9, 26}, 9, 16));
 }
 
-TEST_CASE("5-minute ISO offset file: start labels, duplicate sessions dropped, special sessions kept") {
+TEST_CASE(
+    "5-minute ISO offset file: start labels, duplicate sessions dropped, special sessions kept") {
   CsvOptions options;
   options.symbol = "reliance";
   Collected issues;
@@ -164,7 +169,8 @@ TEST_CASE("5-minute ISO offset file: start labels, duplicate sessions dropped, s
   CHECK(issues.with(Reason::kDuplicateTimestamp).size() == 75);  // 2023-10-09 appears twice
   REQUIRE(result.bars.size() == 66 + 75 + 75 + 12);
   CHECK(result.bars.front().symbol == "RELIANCE");
-  CHECK(result.bars.front().ts == from_ist(Date{2023, 7, 20}, 10, 0));  // the late start is kept as is
+  CHECK(result.bars.front().ts ==
+        from_ist(Date{2023, 7, 20}, 10, 0));  // the late start is kept as is
   CHECK(result.bars.back().ts == from_ist(Date{2023, 11, 12}, 19, 10));  // Muhurat session
 }
 
@@ -282,36 +288,39 @@ TEST_CASE("mapping errors are usage errors and layout errors name the file") {
   CsvOptions options;
   options.column_map.push_back(*parse_column_mapping("close=Nope"));
   Collected issues;
-  const auto bad_map = read_csv("Date,Open,High,Low,Close\n2015-01-01,1,2,1,2\n", "f.csv", options, issues.handler());
+  const auto bad_map = read_csv("Date,Open,High,Low,Close\n2015-01-01,1,2,1,2\n", "f.csv", options,
+                                issues.handler());
   CHECK(bad_map.status().code() == ErrorCode::kInvalidArgument);
   CHECK_FALSE(parse_column_mapping("close").ok());
   CHECK_FALSE(parse_column_mapping("bogus=Close").ok());
-  const auto no_close = read_csv("Date,Symbol,Open,High,Low\n2015-01-01,X,1,2,1\n", "f.csv", {}, issues.handler());
+  const auto no_close =
+      read_csv("Date,Symbol,Open,High,Low\n2015-01-01,X,1,2,1\n", "f.csv", {}, issues.handler());
   CHECK(no_close.status().code() == ErrorCode::kParseError);
   CHECK(no_close.status().message().find("f.csv") != std::string::npos);
-  const auto no_date = read_csv("Symbol,Open,High,Low,Close\nX,1,2,1,2\n", "f.csv", {}, issues.handler());
+  const auto no_date =
+      read_csv("Symbol,Open,High,Low,Close\nX,1,2,1,2\n", "f.csv", {}, issues.handler());
   CHECK_FALSE(no_date.ok());
 }
 
 TEST_CASE("every kind of bad row is reported with its line and reason; good rows survive") {
   const std::string text =
       "Date,Symbol,Open,High,Low,Close,Volume\n"
-      "2020-01-01,ABC,10,11,9,10.5,100\n"                   // 2 good
-      "2020-01-02,ABC,,11,9,10.5,100\n"                     // 3 missing open
-      "2020-01-03,ABC,-10,11,9,10.5,100\n"                  // 4 negative price
-      "2020-01-04,ABC,0,11,9,10.5,100\n"                    // 5 zero price
-      "2020-01-05,ABC,10,9,11,10.5,100\n"                   // 6 high < low
-      "2020-01-06,ABC,12,11,9,10.5,100\n"                   // 7 open above high: kept, flagged
-      "2020-01-07,ABC,NaN,11,9,10.5,100\n"                  // 8 NaN
-      "2020-01-08,ABC,1e30,11,9,10.5,100\n"                 // 9 huge
-      "2020-13-09,ABC,10,11,9,10.5,100\n"                   // 10 bad date
-      "2020-01-10,ABC,10,11,9,10.5,-1\n"                    // 11 negative volume
-      "2020-01-11,ABC,10,11,9,10.5,100\n"                   // 12 good
-      "2020-01-11,ABC,10,11,9,10.5,50\n"                    // 13 duplicate date, smaller volume
-      "2020-01-12,A B,10,11,9,10.5,100\n"                   // 14 bad symbol
-      "1970-01-13,ABC,10,11,9,10.5,100\n"                   // 15 too old
-      "2020-01-14,ABC,10,11,9,10.5,12.5\n"                  // 16 fractional volume
-      "2020-01-15,ABC,10,11\n";                             // 17 truncated line
+      "2020-01-01,ABC,10,11,9,10.5,100\n"    // 2 good
+      "2020-01-02,ABC,,11,9,10.5,100\n"      // 3 missing open
+      "2020-01-03,ABC,-10,11,9,10.5,100\n"   // 4 negative price
+      "2020-01-04,ABC,0,11,9,10.5,100\n"     // 5 zero price
+      "2020-01-05,ABC,10,9,11,10.5,100\n"    // 6 high < low
+      "2020-01-06,ABC,12,11,9,10.5,100\n"    // 7 open above high: kept, flagged
+      "2020-01-07,ABC,NaN,11,9,10.5,100\n"   // 8 NaN
+      "2020-01-08,ABC,1e30,11,9,10.5,100\n"  // 9 huge
+      "2020-13-09,ABC,10,11,9,10.5,100\n"    // 10 bad date
+      "2020-01-10,ABC,10,11,9,10.5,-1\n"     // 11 negative volume
+      "2020-01-11,ABC,10,11,9,10.5,100\n"    // 12 good
+      "2020-01-11,ABC,10,11,9,10.5,50\n"     // 13 duplicate date, smaller volume
+      "2020-01-12,A B,10,11,9,10.5,100\n"    // 14 bad symbol
+      "1970-01-13,ABC,10,11,9,10.5,100\n"    // 15 too old
+      "2020-01-14,ABC,10,11,9,10.5,12.5\n"   // 16 fractional volume
+      "2020-01-15,ABC,10,11\n";              // 17 truncated line
   Collected issues;
   const CsvResult result = read_ok(text, {}, issues);
   CHECK(result.rows_read == 16);
@@ -398,7 +407,8 @@ TEST_CASE("random garbage never crashes the reader; every row is either accepted
       return true;
     });
     if (result.ok()) {
-      CHECK(static_cast<std::int64_t>(result->bars.size() + result->ticks.size()) <= result->rows_read);
+      CHECK(static_cast<std::int64_t>(result->bars.size() + result->ticks.size()) <=
+            result->rows_read);
     }
   }
 }

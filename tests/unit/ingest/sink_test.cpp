@@ -24,7 +24,8 @@ namespace {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sm-ingest-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "sm-ingest-test-XXXXXX").string();
     char* made = mkdtemp(pattern.data());
     REQUIRE(made != nullptr);
     path_ = made;
@@ -188,12 +189,17 @@ TEST_CASE("NDJSON on stdin: bad lines are reported by number, other types pass t
   IssueReporter issues(quiet.log, false);
   MarketDataSink sink(&db, &writer, nullptr, {}, [](const Status&) {});
   const std::string input =
-      R"({"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"nse:tcs","price":3500.05,"qty":10,"volume":10})" "\n"
-      R"({"type":"tick","ts":"2024-01-02T03:45:01Z","symbol":"TCS","price":"NaN"})" "\n"
+      R"({"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"nse:tcs","price":3500.05,"qty":10,"volume":10})"
       "\n"
-      R"({"type":"heartbeat","ts":"2024-01-02T03:45:01Z","component":"feed"})" "\n"
-      R"({"type":"bar","ts":"2024-01-01T18:30:00Z","symbol":"TCS","timeframe":"1d","open":1,"high":2,"low":1,"close":2})" "\n"
-      R"({"type":"tick","ts":"2024-01-02T03:45:02Z","symbol":"TCS","price":0})" "\n"
+      R"({"type":"tick","ts":"2024-01-02T03:45:01Z","symbol":"TCS","price":"NaN"})"
+      "\n"
+      "\n"
+      R"({"type":"heartbeat","ts":"2024-01-02T03:45:01Z","component":"feed"})"
+      "\n"
+      R"({"type":"bar","ts":"2024-01-01T18:30:00Z","symbol":"TCS","timeframe":"1d","open":1,"high":2,"low":1,"close":2})"
+      "\n"
+      R"({"type":"tick","ts":"2024-01-02T03:45:02Z","symbol":"TCS","price":0})"
+      "\n"
       R"({"type":"tick","ts":"2024-01-02T03:45:03Z","symbol":"TCS","pri)";
   const int fd = fd_with(dir, input);
   TimeLimits limits;
@@ -222,9 +228,12 @@ TEST_CASE("NDJSON strict mode stops at the first dropped record") {
   IssueReporter issues(quiet.log, true);
   MarketDataSink sink(nullptr, nullptr, nullptr, {}, [](const Status&) {});
   const std::string input =
-      R"({"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"TCS","price":1})" "\n"
-      R"({"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"TCS","price":-1})" "\n"
-      R"({"type":"tick","ts":"2024-01-02T03:45:01Z","symbol":"TCS","price":2})" "\n";
+      R"({"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"TCS","price":1})"
+      "\n"
+      R"({"type":"tick","ts":"2024-01-02T03:45:00Z","symbol":"TCS","price":-1})"
+      "\n"
+      R"({"type":"tick","ts":"2024-01-02T03:45:01Z","symbol":"TCS","price":2})"
+      "\n";
   const int fd = fd_with(dir, input);
   Result<StreamReport> report = ingest_ndjson(fd, "stdin", TimeLimits{}, true, sink, issues);
   ::close(fd);
@@ -237,7 +246,9 @@ TEST_CASE("re-ingesting the same ticks in other batches adds nothing") {
   TempDir dir;
   store::Database db = open_db(dir);
   QuietLog quiet;
-  const std::string text = "2022-10-14 09:15:00,17322.3\r\n2022-10-14 09:15:01,17330.05\r\n2022-10-14 09:15:02,17330.05\r\n";
+  const std::string text =
+      "2022-10-14 09:15:00,17322.3\r\n2022-10-14 09:15:01,17330.05\r\n2022-10-14 "
+      "09:15:02,17330.05\r\n";
   CsvOptions options;
   options.symbol = "NIFTY";
   for (std::size_t batch : {std::size_t{1}, std::size_t{2}}) {
@@ -258,7 +269,8 @@ TEST_CASE("replay writes stored bars in order and paces them with the clock") {
   std::vector<Bar> bars;
   for (int i = 0; i < 10; ++i) {
     for (const char* symbol : {"BBB", "AAA"}) {
-      bars.push_back(Bar{start + i * kMsPerMinute, symbol, Timeframe{1}, 100, 110, 90, 105, i, false});
+      bars.push_back(
+          Bar{start + i * kMsPerMinute, symbol, Timeframe{1}, 100, 110, 90, 105, i, false});
     }
   }
   REQUIRE(store::insert_bars(db, bars).ok());
