@@ -1,0 +1,223 @@
+// The live strategy runner against a real temporary database: signals out and recorded, state
+// saved and restored, positions from stored fills, ticks made into bars, configuration.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/ndjson.h"
+#include "signal/runner.h"
+#include "store/database.h"
+#include "store/trading_records.h"
+#include "temp_dir.h"
+
+using namespace sm;
+using namespace sm::signal;
+using sm::research::testing::TempDir;
+
+namespace {
+
+Bar day_bar(int day, double close, const std::string& symbol = "TEST") {
+  Bar b;
+  b.ts = from_ist(add_days(Date{2024, 1, 1}, day), 9, 15);
+  b.symbol = symbol;
+  b.timeframe = Timeframe{Timeframe::kDailyMinutes};
+  b.close = *paise_from_double(close);
+  b.open = b.close;
+  b.high = b.close + 100;
+  b.low = b.close - 100;
+  b.volume = 1000;
+  return b;
+}
+
+// Closes that make sma(2)/sma(3) cross up at day 4 and down at day 7.
+const double kCloses[] = {10, 10, 10, 9, 12, 13, 13, 8, 7, 7};
+
+InstanceConfig sma_2_3() {
+  InstanceConfig c;
+  c.name = "sma-cross";
+  c.id = "s";
+  c.params = {{"fast", 2}, {"slow", 3}, {"qty", 5}};
+  return c;
+}
+
+// Runs bars through a fresh runner on db; returns the lines written.
+struct Run {
+  std::string out;
+  RunnerCounts counts;
+};
+
+Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fill>& fills = {}) {
+  Logger log("test", LogLevel::kError);
+  std::vector<InstanceConfig> instances{sma_2_3()};
+  REQUIRE(validate_instances(instances).ok());
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  NdjsonWriter writer(file);
+  SignalRunner runner(db, instances, RunnerOptions{}, writer, log);
+  for (const Bar& bar : bars) {
+    for (const Fill& fill : fills) {
+      if (fill.ts == bar.ts) REQUIRE(runner.on_fill(fill, to_json(Message{fill})).ok());
+    }
+    REQUIRE(runner.on_bar(bar).ok());
+    REQUIRE(runner.commit().ok());
+  }
+  writer.flush();
+  std::rewind(file);
+  Run run;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) run.out.append(buffer, n);
+  std::fclose(file);
+  run.counts = runner.counts();
+  return run;
+}
+
+std::vector<Bar> bars(int from, int to) {
+  std::vector<Bar> out;
+  for (int d = from; d < to; ++d) out.push_back(day_bar(d, kCloses[d]));
+  return out;
+}
+
+std::int64_t count(store::Database& db, const char* sql) { return *db.query_int64(sql); }
+
+}  // namespace
+
+TEST_CASE("bars in, signals out, recorded with the state in the database", "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Run run = feed(*db, bars(0, 10));
+  CHECK(run.counts.signals == 1);  // an entry; without a fill the strategy stays flat
+  CHECK(run.out.find("\"action\":\"enter_long\"") != std::string::npos);
+  CHECK(run.out.find("\"qty\":5") != std::string::npos);
+  CHECK(count(*db, "select count(*) from signals") == 1);
+  auto state = store::load_strategy_state(*db, state_key("s", "TEST"));
+  REQUIRE(state.ok());
+  REQUIRE(state->has_value());
+  CHECK((*state)->event_ts == day_bar(9, 0).ts);
+}
+
+TEST_CASE("a restarted runner resumes from the saved state and skips bars it has taken",
+          "[signal][runner]") {
+  TempDir dir;
+  auto whole = store::Database::open(dir.file("whole.db"));
+  auto split = store::Database::open(dir.file("split.db"));
+  REQUIRE(whole.ok());
+  REQUIRE(split.ok());
+  Fill fill;
+  fill.ts = day_bar(5, 0).ts;
+  fill.client_order_id = "c1";
+  fill.trade_id = "t1";
+  fill.strategy = "s";
+  fill.symbol = "TEST";
+  fill.side = Side::kBuy;
+  fill.qty = 5;
+  fill.price = 1300;
+  Run one = feed(*whole, bars(0, 10), {fill});
+  Run a = feed(*split, bars(0, 5), {fill});
+  Run b = feed(*split, bars(0, 10), {fill});  // everything again: the first five are skipped
+  CHECK(b.counts.already_seen == 5);
+  CHECK(b.counts.states_restored == 1);
+  CHECK(b.counts.fills_repeated + b.counts.fills_stored == 1);
+  CHECK(one.counts.signals == 2);  // entry at day 4, exit at day 7 (the fill made it long)
+  CHECK(a.counts.signals + b.counts.signals == 2);
+  auto strip = [](const std::string& text) {
+    std::string out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("\"type\":\"signal\"") != std::string::npos) out += line + "\n";
+    }
+    return out;
+  };
+  CHECK(strip(a.out) + strip(b.out) == strip(one.out));
+}
+
+TEST_CASE("the position a strategy sees is the stored one, from fills", "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Fill fill;
+  fill.ts = day_bar(5, 0).ts;
+  fill.trade_id = "t1";
+  fill.strategy = "s";
+  fill.symbol = "TEST";
+  fill.side = Side::kBuy;
+  fill.qty = 5;
+  fill.price = 1300;
+  Run run = feed(*db, bars(0, 10), {fill});
+  CHECK(run.counts.fills_stored == 1);
+  CHECK(run.out.find("\"action\":\"exit_long\"") != std::string::npos);
+  CHECK(run.out.find("\"type\":\"fill\"") != std::string::npos);  // passed through
+  auto position = store::find_position(*db, "s", "TEST");
+  REQUIRE(position.ok());
+  REQUIRE(position->has_value());
+  CHECK((*position)->qty == 5);
+  // A fill of another strategy is passed through but not stored.
+  Fill other = fill;
+  other.strategy = "someone-else";
+  other.trade_id = "t2";
+  Run again = feed(*db, {}, {other});
+  CHECK(count(*db, "select count(*) from fills") == 1);
+}
+
+TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Logger log("test", LogLevel::kError);
+  InstanceConfig five;
+  five.name = "donchian";
+  five.id = "d";
+  five.params = {{"entry_bars", 1}, {"exit_bars", 1}, {"qty", 1}};
+  five.timeframe = Timeframe{5};
+  std::vector<InstanceConfig> instances{five};
+  REQUIRE(validate_instances(instances).ok());
+  std::FILE* file = std::tmpfile();
+  NdjsonWriter writer(file);
+  SignalRunner runner(*db, instances, RunnerOptions{}, writer, log);
+  // Prices rise minute by minute from 09:15: each complete 5-minute bar closes above the high of
+  // the one before, and with no fill the strategy stays flat, so bars 2 and 3 both signal. The
+  // 09:30 bar is still forming (one tick) and is not evaluated.
+  for (int minute = 0; minute < 16; ++minute) {
+    Tick tick;
+    tick.ts = from_ist(Date{2024, 1, 2}, 9, 15 + minute, 10);
+    tick.symbol = "TEST";
+    tick.price = 10000 + minute * 100;
+    tick.qty = 1;
+    REQUIRE(runner.on_tick(tick).ok());
+  }
+  REQUIRE(runner.commit().ok());
+  CHECK(runner.counts().ticks == 16);
+  CHECK(runner.counts().bars == 3);
+  CHECK(runner.counts().signals == 2);
+  std::fclose(file);
+}
+
+TEST_CASE("instances are read from the signal section and validated", "[signal][config]") {
+  auto config = Config::parse(R"({"signal": {"symbols": ["tcs"], "timeframe": "5m",
+      "strategies": [{"name": "sma-cross", "params": {"fast": 3, "slow": 9}},
+                     {"id": "d", "name": "donchian", "symbols": ["INFY"], "timeframe": "1d"}]}})");
+  REQUIRE(config.ok());
+  auto instances = instances_from_config(*config);
+  REQUIRE(instances.ok());
+  REQUIRE(instances->size() == 2);
+  CHECK((*instances)[0].symbols == std::vector<std::string>{"TCS"});
+  CHECK((*instances)[0].timeframe == Timeframe{5});
+  CHECK((*instances)[1].timeframe.is_daily());
+  CHECK(validate_instances(*instances).ok());
+  CHECK((*instances)[0].id == "sma-cross");
+
+  auto typo = Config::parse(R"({"signal": {"strategies": [{"name": "sma-cross", "parms": {}}]}})");
+  CHECK(instances_from_config(*typo).status().code() == ErrorCode::kConfigError);
+  auto not_list = Config::parse(R"({"signal": {"strategies": {"name": "sma-cross"}}})");
+  CHECK(instances_from_config(*not_list).status().code() == ErrorCode::kConfigError);
+  std::vector<InstanceConfig> bad{sma_2_3()};
+  bad[0].params["slow"] = 1;
+  CHECK(validate_instances(bad).code() == ErrorCode::kInvalidArgument);
+  std::vector<InstanceConfig> twice{sma_2_3(), sma_2_3()};
+  CHECK(validate_instances(twice).code() == ErrorCode::kInvalidArgument);
+}
