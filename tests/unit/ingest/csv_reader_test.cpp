@@ -254,7 +254,7 @@ TEST_CASE("old yfinance layout with Adj Close and intraday UTC timestamps") {
   CHECK(result.bars[1].close == rupees("101.25"));
 }
 
-TEST_CASE("--map picks other columns by name or 1-based index") {
+TEST_CASE("the map option picks other columns by name or 1-based index") {
   const std::string text =
       "Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume\n"
       "2015-01-01,RELIANCE,EQ,891.15,886.3,892.0,883.65,888.0,887.9,887.62,677439\n";

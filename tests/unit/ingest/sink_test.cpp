@@ -153,7 +153,7 @@ TEST_CASE("a slow stream is committed once its batch is old, a fast one when the
   CHECK(sink.counts().bars.inserted == 5);
 }
 
-TEST_CASE("--emit writes each accepted record as a decodable NDJSON line") {
+TEST_CASE("emitting writes each accepted record as a decodable NDJSON line") {
   std::FILE* out = std::tmpfile();
   NdjsonWriter writer(out);
   QuietLog quiet;
