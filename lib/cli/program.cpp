@@ -1,10 +1,14 @@
 #include "cli/program.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 
 #include "core/exit_codes.h"
 #include "core/shutdown.h"
+#include "core/timestamp.h"
+#include "store/ops_records.h"
+#include "time/calendar.h"
 
 namespace sm::cli {
 
@@ -19,6 +23,37 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
       ->envname("SM_CONFIG");
   app.add_option("--log-level", options.log_level, "debug, info, warning or error")
       ->envname("SM_LOG_LEVEL");
+}
+
+Result<Config> load_config(const CommonOptions& options, std::string_view program, store::Database* db,
+                           const Logger& log) {
+  Result<Config> config = Config::load_or_defaults(options.config_path);
+  if (!config.ok()) return config.status();
+  for (const std::string& warning : config->warnings()) log.warn("config_warning", {{"message", warning}});
+  const std::string hash = config->content_hash();
+  log.info("config_loaded", {{"path", options.config_path.empty() ? "(defaults)" : options.config_path},
+                             {"hash", hash}});
+  if (db != nullptr) {
+    const char* user = std::getenv("USER");
+    Result<bool> recorded =
+        store::record_config_change(*db, program, config->canonical_text(), hash, user != nullptr ? user : "");
+    if (!recorded.ok()) return recorded.status();
+    if (*recorded) log.info("config_change_recorded", {{"hash", hash}});
+  }
+  return config;
+}
+
+void warn_if_calendar_stale(const Logger& log) {
+  Result<sm::time::Calendar> calendar = sm::time::Calendar::load_default();
+  if (!calendar.ok()) {
+    log.warn("calendar_unavailable", {{"message", calendar.status().message()}});
+    return;
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const Date today = ist_date(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  if (std::optional<std::string> warning = calendar->coverage_warning(today)) {
+    log.warn("calendar_stale", {{"message", *warning}});
+  }
 }
 
 int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body) {

@@ -5,7 +5,9 @@
 #include <functional>
 #include <string>
 
+#include "core/config.h"
 #include "core/log.h"
+#include "store/database.h"
 
 namespace sm::cli {
 
@@ -23,6 +25,18 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 // Installs the SIGTERM/SIGINT stop handlers and applies --log-level to log before body runs.
 // An exception escaping body is a bug: it is logged as an internal error and returns kExitFailure.
 int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body);
+
+// Loads the configuration a program runs with (--config / $SM_CONFIG, else built-in defaults, plus
+// SM_CFG__ environment overrides), logs config_loaded with its hash and any warnings, and records
+// its canonical content in config_changes when db is given and the hash differs from the program's
+// last recorded one (the audit trail of every configuration a program ran with). changed_by is
+// $USER when set. Errors are kConfigError (exit with kExitConfigError) or kDatabaseError.
+Result<Config> load_config(const CommonOptions& options, std::string_view program, store::Database* db,
+                           const Logger& log);
+
+// Logs a warning when the NSE calendar has no entries for the current year, or cannot be loaded.
+// Programs that act on sessions call it at start-up so a stale calendar is noticed early.
+void warn_if_calendar_stale(const Logger& log);
 
 // "0.1.0", the project version, for --version.
 std::string version();
