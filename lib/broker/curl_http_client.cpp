@@ -100,7 +100,10 @@ HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip: Kite compresses the instrument dump
+  // gzip only: Kite compresses with gzip (the instrument dump). Offering every encoding libcurl
+  // knows ("") lets cpp-httplib in sm-paper choose brotli at its slowest quality: about 0.7 s of
+  // server CPU for a 500-order book, which turned order-book lookups into timeouts.
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
   curl_easy_setopt(h, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_VERBOSE, impl_->options.verbose ? 1L : 0L);
   if (impl_->options.use_environment_proxy) {
