@@ -130,6 +130,7 @@ class Engine {
     result_.strategies = specs_;
     for (std::size_t i = 0; i < specs_.size(); ++i) result_.strategies[i].id = ids_[i];
     result_.gate_name = gate_.name();
+    result_.equity.reserve(data_.times().size());
     result_.cost_model = costs_.name();
     cash_ = config_.starting_cash;
     return Status();
@@ -150,9 +151,13 @@ class Engine {
         sym.bar_index = events[k].index;
         sym.volume_left = volume_allowance(b);
       }
-      if (trading) {
+      // Most bars have no working order; the passes are skipped for them (the speed target).
+      if (trading && has_orders(events, i, end)) {
         SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kOpen));
-        SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kIntrabar));
+        if (stop_placed_) {
+          SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kIntrabar));
+          stop_placed_ = false;
+        }
       }
       for (std::size_t k = i; k < end; ++k) {
         const Bar& b = bar(events[k]);
@@ -171,7 +176,7 @@ class Engine {
         }
       }
       if (trading) {
-        if (config_.fill == FillTiming::kSameClose) {
+        if (config_.fill == FillTiming::kSameClose && has_orders(events, i, end)) {
           SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kClose));
         }
         result_.trading_bars += static_cast<std::int64_t>(end - i);
@@ -187,6 +192,16 @@ class Engine {
 
  private:
   const Bar& bar(const MarketData::Event& e) const { return data_.series()[e.series].bars[e.index]; }
+
+  bool has_orders(const std::vector<MarketData::Event>& events, std::size_t begin,
+                  std::size_t end) const {
+    for (std::size_t k = begin; k < end; ++k) {
+      for (std::size_t s : symbols_[events[k].series].slots) {
+        if (slots_[s].order || slots_[s].stop) return true;
+      }
+    }
+    return false;
+  }
 
   Quantity volume_allowance(const Bar& b) const {
     if (config_.volume_cap <= 0) return std::numeric_limits<Quantity>::max();
@@ -354,6 +369,7 @@ class Engine {
       // Placed at an open fill, the stop can still be hit later in this bar (no gap fill: the
       // open was the entry). Placed at a close fill, it is live from the next open.
       stop.live_at_open = phase == Phase::kClose;
+      if (!stop.live_at_open) stop_placed_ = true;
       slot.stop = stop;
     }
     return Status();
@@ -654,6 +670,7 @@ class Engine {
   PortfolioSnapshot snapshot(TimestampMs ts) const {
     PortfolioSnapshot out;
     out.ts = ts;
+    if (!uses_portfolio_) return out;
     out.starting_cash = config_.starting_cash;
     out.cash = cash_;
     out.equity = cash_ + positions_value_;
@@ -730,6 +747,8 @@ class Engine {
   Paise cash_ = 0;
   Paise positions_value_ = 0;
   int open_positions_ = 0;
+  bool stop_placed_ = false;  // a protective stop was placed at this bar's open fill
+  bool uses_portfolio_ = gate_.uses_portfolio();
   BacktestResult result_;
 };
 

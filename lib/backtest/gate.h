@@ -84,12 +84,16 @@ class SignalGate {
   virtual std::vector<ForcedExit> take_forced_exits() { return {}; }
   // A name for reports ("approve-all", "risk:FILE").
   virtual std::string name() const = 0;
+  // False when review() and on_fill() ignore the portfolio snapshot: the engine then passes an
+  // empty one instead of building it for every signal and fill.
+  virtual bool uses_portfolio() const { return true; }
 };
 
 class ApproveAll final : public SignalGate {
  public:
   GateDecision review(const Signal&, const PortfolioSnapshot&) override { return {}; }
   std::string name() const override { return "approve-all"; }
+  bool uses_portfolio() const override { return false; }
 };
 
 }  // namespace sm::backtest

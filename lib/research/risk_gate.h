@@ -39,6 +39,7 @@ class RiskGate final : public backtest::SignalGate {
   void on_order_done(const backtest::OrderDone& done) override;
   std::vector<backtest::ForcedExit> take_forced_exits() override;
   std::string name() const override { return "risk:" + source_; }
+  bool uses_portfolio() const override { return false; }  // the engine keeps its own state
 
   // Halts, resumes, alerts and forced exits (RiskDecision + OrderIntent) the engine produced,
   // in order.

@@ -1,0 +1,277 @@
+// Backtest throughput: the engine over bars already in memory (one SMA-cross strategy), the whole
+// path from a CSV file and from the SQLite database (load, data-quality checks, run, metrics),
+// sweep scaling from 1 to N threads, and peak memory. Figures and the exact command are kept in
+// bench/README.md.
+//
+//   bench_backtest [--bars N] [--dir DIR] [--threads N] [--sweep-bars N]
+//
+// DIR (default: the system temp directory) holds the scratch CSV file and database; both are
+// deleted afterwards.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backtest/engine.h"
+#include "backtest/metrics.h"
+#include "backtest/sweep.h"
+#include "core/log.h"
+#include "costs/cost_model.h"
+#include "research/loader.h"
+#include "store/database.h"
+#include "store/market_data.h"
+#include "strategy/registry.h"
+
+namespace {
+
+namespace bt = sm::backtest;
+using sm::Bar;
+using sm::Paise;
+
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+struct Timing {
+  double cpu = 0;
+  double wall = 0;
+};
+
+// The machine is shared, so single-threaded rates are per CPU-second of this thread (what the code
+// costs); the wall figure beside it shows how loaded the machine was. Best of `repeats`.
+Timing best_of(int repeats, const std::function<void()>& run) {
+  Timing best{1e300, 1e300};
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_seconds();
+    run();
+    Timing t{thread_cpu_seconds() - cpu,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    if (t.cpu < best.cpu) best = t;
+  }
+  return best;
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+void report(const std::string& what, double items, Timing t, const char* unit) {
+  std::printf("%-52s %12.0f %s per CPU-second  (%12.0f per wall second)  peak RSS %ld MiB\n",
+              what.c_str(), items / t.cpu, unit, items / t.wall, peak_rss_kib() / 1024);
+  std::fflush(stdout);
+}
+
+// A 1-minute random walk (fixed seed) over n bars from 2000-01-03 09:15 IST, one symbol.
+std::vector<Bar> make_bars(std::int64_t n, const std::string& symbol) {
+  std::vector<Bar> bars;
+  bars.reserve(static_cast<std::size_t>(n));
+  std::uint64_t state = 20240101;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::int64_t>(state >> 40) % 1001 - 500;  // -500 .. 500 paise
+  };
+  const sm::TimestampMs start = sm::from_ist(sm::Date{2000, 1, 3}, 9, 15);
+  Paise close = 100'000;
+  for (std::int64_t i = 0; i < n; ++i) {
+    Bar b;
+    b.ts = start + i * sm::kMsPerMinute;
+    b.symbol = symbol;
+    b.timeframe = sm::Timeframe{1};
+    b.open = close;
+    close = std::max<Paise>(1'000, close + next());
+    b.close = close;
+    b.high = std::max(b.open, b.close) + (next() + 500) / 4;
+    b.low = std::max<Paise>(1, std::min(b.open, b.close) - (next() + 500) / 4);
+    b.volume = 1'000 + (next() + 500);
+    bars.push_back(std::move(b));
+  }
+  return bars;
+}
+
+const bt::StrategySpec kSma{"", "sma-cross", {{"fast", 10}, {"slow", 30}, {"qty", 100}}, {}};
+
+bt::BacktestResult run_engine(const bt::MarketData& data, bool details) {
+  bt::EngineConfig config;
+  config.record_details = details;
+  sm::costs::ZeroCostModel zero;
+  bt::ApproveAll gate;
+  auto result = bt::run_backtest(data, {kSma}, config, zero, gate);
+  if (!result.ok()) {
+    std::fprintf(stderr, "backtest failed: %s\n", result.status().to_string().c_str());
+    std::exit(1);
+  }
+  return std::move(result).value();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t n = 2'000'000;
+  std::int64_t sweep_bars = 500'000;
+  unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+  std::filesystem::path dir = std::filesystem::temp_directory_path();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--bars") n = std::atoll(argv[i + 1]);
+    else if (flag == "--sweep-bars") sweep_bars = std::atoll(argv[i + 1]);
+    else if (flag == "--threads") threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (flag == "--dir") dir = argv[i + 1];
+    else {
+      std::fprintf(stderr, "usage: bench_backtest [--bars N] [--sweep-bars N] [--threads N] [--dir DIR]\n");
+      return 2;
+    }
+  }
+  std::printf("bench_backtest: %lld 1-minute bars, sma-cross 10/30, 100 shares, zero costs\n",
+              static_cast<long long>(n));
+
+  // 1. The engine over bars already in memory.
+  std::vector<Bar> bars = make_bars(n, "BENCH");
+  auto made = bt::MarketData::make({bt::SymbolSeries{"BENCH", bars}});
+  if (!made.ok()) return 1;
+  const bt::MarketData data = std::move(made).value();
+  std::int64_t trades = 0;
+  {
+    auto strategy = sm::strategy::make_strategy("sma-cross", kSma.params);
+    sm::strategy::PositionView flat;
+    std::int64_t decisions = 0;
+    Timing t = best_of(3, [&] {
+      auto fresh = sm::strategy::make_strategy("sma-cross", kSma.params);
+      for (const Bar& b : bars) {
+        auto d = (*fresh)->on_bar(b, flat);
+        decisions += d->action != sm::strategy::Action::kHold;
+      }
+    });
+    report("strategy alone: Strategy::on_bar", static_cast<double>(n), t, "bars");
+    if (decisions < 0) std::puts("");
+  }
+  Timing quiet = best_of(3, [&] { trades = static_cast<std::int64_t>(run_engine(data, false).trades.size()); });
+  report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet, "bars");
+  Timing detailed = best_of(3, [&] { run_engine(data, true); });
+  report("engine, bars in memory (all records kept)", static_cast<double>(n), detailed, "bars");
+  Timing with_metrics = best_of(3, [&] { bt::summarize(run_engine(data, false)); });
+  report("engine + metrics (summarize)", static_cast<double>(n), with_metrics, "bars");
+  std::printf("  (%lld round trips)\n", static_cast<long long>(trades));
+
+  sm::Logger log("bench", sm::LogLevel::kError);
+
+  // 2. End to end from a CSV file: read, parse, sort, check, run, metrics.
+  const std::filesystem::path csv = dir / fmt::format("bench_backtest_{}.csv", getpid());
+  {
+    std::ofstream out(csv);
+    out << "symbol,ts,open,high,low,close,volume\n";
+    std::string line;
+    for (const Bar& b : bars) {
+      line.clear();
+      fmt::format_to(std::back_inserter(line), "BENCH,{},{},{},{},{},{}\n",
+                     sm::format_ist(b.ts, false), sm::format_rupees(b.open),
+                     sm::format_rupees(b.high), sm::format_rupees(b.low),
+                     sm::format_rupees(b.close), b.volume);
+      out << line;
+    }
+  }
+  sm::research::DataSource from_csv;
+  from_csv.files = {csv.string()};
+  from_csv.timeframe = "1m";
+  Timing csv_load{};
+  Timing csv_total = best_of(2, [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_seconds();
+    auto loaded = sm::research::load_data(from_csv, log);
+    csv_load = {thread_cpu_seconds() - cpu,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "csv load failed: %s\n", loaded.status().to_string().c_str());
+      std::exit(1);
+    }
+    bt::summarize(run_engine(loaded->data, false));
+  });
+  report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total, "bars");
+  report("  of which loading the CSV file", static_cast<double>(n), csv_load, "bars");
+  std::filesystem::remove(csv);
+
+  // 3. End to end from SQLite.
+  const std::filesystem::path db_path = dir / fmt::format("bench_backtest_{}.db", getpid());
+  {
+    auto db = sm::store::Database::open(db_path.string());
+    if (!db.ok()) return 1;
+    for (std::size_t i = 0; i < bars.size(); i += 100'000) {
+      const std::size_t end = std::min(bars.size(), i + 100'000);
+      auto stored = sm::store::insert_bars(*db, std::span<const Bar>(bars.data() + i, end - i));
+      if (!stored.ok()) return 1;
+    }
+  }
+  sm::research::DataSource from_db;
+  from_db.db_path = db_path.string();
+  from_db.timeframe = "1m";
+  Timing db_load{};
+  Timing db_total = best_of(2, [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_seconds();
+    auto loaded = sm::research::load_data(from_db, log);
+    db_load = {thread_cpu_seconds() - cpu,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "db load failed: %s\n", loaded.status().to_string().c_str());
+      std::exit(1);
+    }
+    bt::summarize(run_engine(loaded->data, false));
+  });
+  report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n), db_total, "bars");
+  report("  of which reading the database", static_cast<double>(n), db_load, "bars");
+  std::filesystem::remove(db_path);
+  std::filesystem::remove(db_path.string() + "-wal");
+  std::filesystem::remove(db_path.string() + "-shm");
+
+  // 4. Sweep scaling: the same grid on 1 thread and on `threads` threads (wall clock: the point
+  // is to use more cores).
+  bars.resize(static_cast<std::size_t>(std::min<std::int64_t>(sweep_bars, n)));
+  auto sweep_made = bt::MarketData::make({bt::SymbolSeries{"BENCH", bars}});
+  const bt::MarketData sweep_data = std::move(sweep_made).value();
+  const auto sets = bt::expand_grid(kSma.params, {*bt::parse_axis("fast=5:20:5"), *bt::parse_axis("slow=30:60:10")});
+  sm::costs::ZeroCostModel zero;
+  double wall_one = 0;
+  for (unsigned t : {1u, threads}) {
+    bt::SweepOptions options;
+    options.threads = t;
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = process_cpu_seconds();
+    auto rows = bt::run_sweep(sweep_data, kSma, sets, bt::EngineConfig{}, zero, options);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpu = process_cpu_seconds() - cpu_start;
+    if (t == 1) wall_one = wall;
+    const double total = static_cast<double>(rows.size()) * static_cast<double>(sweep_data.bar_count());
+    // cores busy = process CPU time / wall time: how many cores the sweep kept working. On a
+    // machine shared with other jobs the wall speed-up is lower than that.
+    std::printf("%-52s %12.0f bars per wall second  (%zu runs, %.2f s wall, %.2f cores busy, "
+                "speed-up %.2fx)  peak RSS %ld MiB\n",
+                fmt::format("sweep of {} runs on {} thread{}", rows.size(), t, t == 1 ? "" : "s").c_str(),
+                total / wall, rows.size(), wall, cpu / wall, wall_one / wall, peak_rss_kib() / 1024);
+    std::fflush(stdout);
+  }
+  return 0;
+}
