@@ -10,6 +10,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/json_writer.h"
 #include "store/market_data.h"
 #include "store/trading_records.h"
 
@@ -67,8 +68,49 @@ Result<TimestampMs> status_since(store::Database& db, const std::string& compone
 
 // ---- prices ----
 
+Result<std::map<std::string, risk::PricePoint>> latest_prices(
+    store::Database& db, const std::vector<std::string>& symbols, TimestampMs now) {
+  std::map<std::string, risk::PricePoint> prices;
+  if (symbols.empty()) return prices;
+  // One statement for all symbols: each series' newest row is a primary-key (bars) or index
+  // (ticks) probe, and doing them in one pass saves a statement round trip per symbol.
+  std::string list = "[";
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    if (i > 0) list += ',';
+    append_json_string(list, symbols[i]);
+  }
+  list += ']';
+  Result<store::Statement> stmt = db.prepare(
+      "SELECT s.symbol, s.kind, s.timeframe_minutes, s.last_ts_ms, "
+      "COALESCE(b.close_paise, (SELECT t.price_paise FROM ticks t WHERE t.id = (SELECT MAX(u.id) "
+      "FROM ticks u WHERE u.symbol = s.symbol AND u.ts_ms = s.last_ts_ms))), "
+      "COALESCE(b.partial, 0) "
+      "FROM market_series s LEFT JOIN bars b ON s.kind = 'bar' AND b.symbol = s.symbol "
+      "AND b.timeframe_minutes = s.timeframe_minutes AND b.ts_ms = s.last_ts_ms "
+      "WHERE s.symbol IN (SELECT value FROM json_each(?1))");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, list);
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (stmt->column_is_null(4)) continue;
+    const bool tick = stmt->column_text_view(1) == "tick";
+    const TimestampMs last = stmt->column_int64(3);
+    const risk::PricePoint point{
+        stmt->column_int64(4),
+        tick ? last
+             : bar_known_at(last, stmt->column_int64(2), stmt->column_int64(5) != 0, now)};
+    auto [it, inserted] = prices.try_emplace(stmt->column_text(0), point);
+    if (!inserted && point.ts > it->second.ts) it->second = point;
+  }
+  return prices;
+}
+
 Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const std::string& symbol,
                                                      TimestampMs now) {
+  // The per-signal path: direct primary-key and index probes, cheaper than the batch statement
+  // for a single symbol.
   Result<store::Statement> series = db.prepare(
       "SELECT kind, timeframe_minutes, last_ts_ms FROM market_series WHERE symbol = ?1");
   if (!series.ok()) return series.status();
@@ -93,13 +135,14 @@ Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const 
   }
   if (!best) return std::optional<risk::PricePoint>();
   if (best->tick) {
+    // The last stored tick of that time: MAX(id) picks the row without sorting.
     Result<store::Statement> tick = db.prepare(
-        "SELECT price_paise FROM ticks WHERE symbol = ?1 AND ts_ms = ?2 ORDER BY id DESC LIMIT 1");
+        "SELECT price_paise, MAX(id) FROM ticks WHERE symbol = ?1 AND ts_ms = ?2");
     if (!tick.ok()) return tick.status();
     tick->bind_all(symbol, best->ts);
     Result<bool> row = step(*tick);
     if (!row.ok()) return row.status();
-    if (!*row) return std::optional<risk::PricePoint>();
+    if (!*row || tick->column_is_null(1)) return std::optional<risk::PricePoint>();
     return std::optional<risk::PricePoint>(risk::PricePoint{tick->column_int64(0), best->ts});
   }
   Result<store::Statement> bar = db.prepare(
@@ -167,6 +210,9 @@ Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db,
                                                        TimestampMs now, GatewayOptions options) {
   std::unique_ptr<RiskGateway> gateway(
       new RiskGateway(db, std::move(config), calendar, options));
+  // Memory-mapped reads: the decision path reads a few pages of a large file per signal, and
+  // every write by another process empties SQLite's own page cache. Best effort.
+  (void)db.execute("PRAGMA mmap_size = 268435456");
   // One read transaction, so positions, fills and orders describe the same moment.
   SM_RETURN_IF_ERROR(db.execute("BEGIN"));
   Status loaded = gateway->load(now);
@@ -211,9 +257,11 @@ Status RiskGateway::load(TimestampMs now) {
         "SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), "
         "SUM((CASE WHEN side = 'BUY' THEN qty ELSE -qty END) * price_paise + realised_pnl_paise), "
         "SUM(realised_pnl_paise), SUM(charges_paise) "
-        "FROM fills WHERE ts_ms >= ?1 AND id <= ?2 GROUP BY strategy, symbol");
+        "FROM fills WHERE ts_ms >= ?1 GROUP BY strategy, symbol");
     if (!stmt.ok()) return stmt.status();
-    stmt->bind_all(state.day_start_ms, last_fill_id_);
+    // No "id <= last_fill_id_" bound: inside this read transaction no later fill can appear, and
+    // with it SQLite walked the whole table by rowid instead of using the time index.
+    stmt->bind(1, state.day_start_ms);
     while (true) {
       Result<bool> row = step(*stmt);
       if (!row.ok()) return row.status();
@@ -473,12 +521,17 @@ Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force)
   SM_RETURN_IF_ERROR(poll_fills(now, out));
   SM_RETURN_IF_ERROR(sync_pending());
   SM_RETURN_IF_ERROR(poll_heartbeats(now, out));
-  std::set<std::string> symbols;
+  std::set<std::string> held;
   for (const auto& [key, position] : engine_.state().positions) {
-    if (position.qty != 0) symbols.insert(position.symbol);
+    if (position.qty != 0) held.insert(position.symbol);
   }
-  for (const auto& [id, order] : engine_.state().pending) symbols.insert(order.symbol);
-  for (const std::string& symbol : symbols) SM_RETURN_IF_ERROR(refresh_price(symbol, now, out));
+  for (const auto& [id, order] : engine_.state().pending) held.insert(order.symbol);
+  Result<std::map<std::string, risk::PricePoint>> prices =
+      latest_prices(db_, std::vector<std::string>(held.begin(), held.end()), now);
+  if (!prices.ok()) return prices.status();
+  for (const auto& [symbol, point] : *prices) {
+    engine_.on_price(symbol, point.price, point.ts, now, out);
+  }
   polled_ = true;
   last_poll_ms_ = now;
   return Status();
@@ -517,6 +570,11 @@ Status RiskGateway::deny_unavailable(const Signal& signal, const Status& why, Ti
 Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
                                         std::vector<Message>& out) {
   const size_t from = out.size();
+  // One write transaction for the whole message: the reads see one moment, the decision is
+  // durable at its commit, and SQLite takes its file locks once instead of once per query. When
+  // it cannot start (a read-only connection), the reads run alone and the store step fails.
+  std::optional<store::Transaction> outer;
+  if (Result<store::Transaction> tx = db_.begin(); tx.ok()) outer = std::move(*tx);
   // Expired daily halts first (the stored list no longer has them), then the database's view,
   // and only then the kill switches: judged on stale state they would fire on old heartbeats.
   engine_.expire_halts(now, out);
@@ -580,7 +638,7 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
       },
       message);
   if (!handled.ok()) engine_.on_error(now, now, out);
-  Status stored = commit(from, signal, now, out);
+  Status stored = commit(from, signal, now, out, outer);
   if (!stored.ok()) return stored;
   if (!handled.ok()) return handled;
   if (!refreshed.ok()) return refreshed;
@@ -589,12 +647,14 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
 
 Status RiskGateway::tick(TimestampMs now, std::vector<Message>& out) {
   const size_t from = out.size();
+  std::optional<store::Transaction> outer;
+  if (Result<store::Transaction> tx = db_.begin(); tx.ok()) outer = std::move(*tx);
   engine_.expire_halts(now, out);
   Status refreshed = poll(now, out, false);
   if (refreshed.ok()) refreshed = sync_halts(now);
   if (refreshed.ok()) engine_.evaluate(now, out);
   if (!refreshed.ok()) engine_.on_error(now, now, out);
-  SM_RETURN_IF_ERROR(commit(from, nullptr, now, out));
+  SM_RETURN_IF_ERROR(commit(from, nullptr, now, out, outer));
   return refreshed;
 }
 
@@ -604,11 +664,16 @@ Result<risk::Assessment> RiskGateway::assess(TimestampMs now) {
 }
 
 Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
-                           std::vector<Message>& out) {
-  if (from == out.size()) return Status();
+                           std::vector<Message>& out, std::optional<store::Transaction>& outer) {
+  if (from == out.size()) return outer ? outer->commit() : Status();
   Status status = [&]() -> Status {
-    Result<store::Transaction> tx = db_.begin();
-    if (!tx.ok()) return tx.status();
+    std::optional<store::Transaction> own;
+    if (!outer) {
+      Result<store::Transaction> tx = db_.begin();
+      if (!tx.ok()) return tx.status();
+      own = std::move(*tx);
+    }
+    store::Transaction& tx = outer ? *outer : *own;
     bool signal_stored = false;
     for (size_t k = from; k < out.size(); ++k) {
       if (const RiskDecision* d = std::get_if<RiskDecision>(&out[k])) {
@@ -634,9 +699,10 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
         if (!recorded.ok()) return recorded.status();
       }
     }
-    return tx->commit();
+    return tx.commit();
   }();
   if (status.ok()) return status;
+  if (outer) outer->rollback();
 
   // Nothing unsaved is released: an approval that was not recorded is withdrawn.
   ++store_failures_;

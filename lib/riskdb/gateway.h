@@ -12,13 +12,15 @@
 // every message; halts (a person may halt from another shell) and the signal's own price are
 // re-read for every signal.
 //
-// What it writes, in one transaction per input message, BEFORE the caller writes the outputs:
+// What it writes, in one transaction per input message (which also holds that message's reads),
+// BEFORE the caller writes the outputs:
 // every decision (risk_decisions, with the signal in signals), every halt the kill switches raise
 // (halts; daily ones with the next session start as their reset time) and every alert (alerts).
 // Order intents are not stored here: sm-order records them before placing.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,8 +51,9 @@ enum class Disposition {
 
 class RiskGateway {
  public:
-  // Loads the state as of now. db and calendar (which may be null) must outlive the gateway.
-  // Fails with kDatabaseError when a read fails.
+  // Loads the state as of now. db and calendar (which may be null) must outlive the gateway,
+  // which uses db from one thread and sets its mmap_size (memory-mapped reads). Fails with
+  // kDatabaseError when a read fails.
   static Result<std::unique_ptr<RiskGateway>> open(store::Database& db, risk::RiskConfig config,
                                                    const time::Calendar* calendar,
                                                    TimestampMs now, GatewayOptions options = {});
@@ -90,7 +93,8 @@ class RiskGateway {
   Status poll_heartbeats(TimestampMs now, std::vector<Message>& out);
   Status mark_if_decided(const Signal& signal);
   // Stores out[from...] and returns the status; on failure rewrites the batch (see handle()).
-  Status commit(size_t from, const Signal* signal, TimestampMs now, std::vector<Message>& out);
+  Status commit(size_t from, const Signal* signal, TimestampMs now, std::vector<Message>& out,
+                std::optional<store::Transaction>& outer);
 
   store::Database& db_;
   risk::RiskEngine engine_;
@@ -128,6 +132,9 @@ Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
 // when it has no market data.
 Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const std::string& symbol,
                                                      TimestampMs now);
+// The same for several symbols at once: symbol -> price, symbols without market data left out.
+Result<std::map<std::string, risk::PricePoint>> latest_prices(
+    store::Database& db, const std::vector<std::string>& symbols, TimestampMs now);
 // The last price of symbol known strictly before ts (ticks before ts, bars that ended by ts).
 Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
                                                      TimestampMs ts);
