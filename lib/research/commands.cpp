@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -63,19 +64,24 @@ struct Setup {
   }
 };
 
-// The first of: the flag's text, the config's value (as text), the default.
-Result<std::string> setting(const std::string& flag, const Config& config, std::string_view key,
-                            std::string fallback) {
+// The keys of the backtest section (docs/CONFIG.md), each the default of one flag.
+const char* const kBacktestKeys[] = {"fill",       "entry_order",        "entry_offset_bps",
+                                     "order_valid_bars", "protective_stops", "slippage",
+                                     "volume_cap", "costs",              "product",
+                                     "cash",       "max_open_positions", "max_position_value",
+                                     "close_at_end", "risk_free_rate"};
+
+// The first of: the flag's text, the section's value (as text), the default.
+Result<std::string> setting(const std::string& flag, const nlohmann::json& section,
+                            const std::string& source, std::string_view key, std::string fallback) {
   if (!flag.empty()) return flag;
-  const std::string path = "backtest." + std::string(key);
-  if (!config.has(path)) return fallback;
-  const nlohmann::json& root = config.json();
-  const nlohmann::json* node = &root["backtest"][std::string(key)];
-  if (node->is_string()) return node->get<std::string>();
-  if (node->is_number() || node->is_boolean()) return node->dump();
-  if (node->is_null()) return fallback;
+  auto it = section.find(std::string(key));
+  if (it == section.end() || it->is_null()) return fallback;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number() || it->is_boolean()) return it->dump();
   return error(ErrorCode::kConfigError,
-               fmt::format("{}: {} must be a string or a number", config.source(), path));
+               fmt::format("{}: backtest.{} must be a string, a number or a boolean",
+                           source.empty() ? "configuration" : source, key));
 }
 
 Result<double> parse_number(const std::string& text, std::string_view what) {
@@ -129,9 +135,17 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
   for (const std::string& warning : config->warnings()) {
     log.warn("config_warning", {{"message", warning}});
   }
+  Result<nlohmann::json> section = config->get_section("backtest");
+  if (!section.ok()) return Failure{kExitConfigError, "config_error", section.status()};
+  for (const auto& [key, value] : section->items()) {
+    if (std::find(std::begin(kBacktestKeys), std::end(kBacktestKeys), key) ==
+        std::end(kBacktestKeys)) {
+      log.warn("config_unknown_key", {{"key", "backtest." + key}});
+    }
+  }
   auto get = [&](const std::string& flag, std::string_view key,
                  std::string fallback) -> Result<std::string> {
-    return setting(flag, *config, key, std::move(fallback));
+    return setting(flag, *section, config->source(), key, std::move(fallback));
   };
   std::optional<Failure> failed;
   auto text = [&](const std::string& flag, std::string_view key, std::string fallback) {
@@ -200,9 +214,6 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
   const std::string cost_spec = text(e.costs, "costs", "zero");
   if (failed) return failed;
   if (Status valid = bt::validate(c); !valid.ok()) return usage(valid);
-  for (const std::string& key : config->unread_keys("backtest")) {
-    log.warn("config_unknown_key", {{"key", key}});
-  }
 
   Result<std::unique_ptr<costs::CostModel>> model = costs::make_cost_model(cost_spec);
   if (!model.ok()) {

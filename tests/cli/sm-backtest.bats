@@ -180,6 +180,9 @@ check_reference() {
   [ "$(jq -r .fill out)" = "close" ]
   sm-backtest --config cfg.json run "${SMA[@]}" --file "$DAILY/TCS.csv" --fill next-open --format json >out 2>/dev/null
   [ "$(jq -r .fill out)" = "next-open" ]
+  printf '{"backtest": {"fil": "close"}}\n' >typo.json
+  sm-backtest --config typo.json run "${SMA[@]}" --file "$DAILY/TCS.csv" --format json >out 2>err
+  [ "$(jq -r 'select(.event == "config_unknown_key") | .key' err)" = "backtest.fil" ]
   printf '{"backtest": {"fill": 5}}\n' >bad.json
   run sm-backtest --config bad.json run "${SMA[@]}" --file "$DAILY/TCS.csv"
   [ "$status" -eq 2 ]
