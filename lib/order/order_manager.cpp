@@ -298,10 +298,9 @@ Status OrderManager::place(const store::OrderRecord& order) {
   if (placed.ok()) {
     note_broker(nullptr);
     ++counters_.placed;
-    SM_RETURN_IF_ERROR(link(order, *placed, "placed", {{"broker_order_id", *placed}}));
-    Result<std::optional<store::OrderRecord>> linked = store::find_order(db_, id);
-    if (!linked.ok()) return linked.status();
-    return linked->has_value() ? follow(**linked) : Status();
+    // The broker id is stored together with the first states (one commit); a crash before that
+    // commit is settled at start-up by looking the tag up.
+    return follow(order, *placed);
   }
   const broker::BrokerError& e = placed.error();
   note_broker(&e);
@@ -455,22 +454,25 @@ Status OrderManager::poll_open() {
   return Status();
 }
 
-Status OrderManager::follow(const store::OrderRecord& order) {
+Status OrderManager::follow(const store::OrderRecord& stored, const std::string& link_to) {
+  store::OrderRecord order = stored;
+  if (!link_to.empty()) order.broker_order_id = link_to;
+  const std::string& id = order.intent.client_order_id;
   broker::BrokerResult<std::vector<broker::Order>> history = broker_.order_history(order.broker_order_id);
   if (!history.ok()) {
     note_broker(&history.error());
-    log_.warn("history_failed", {{"client_order_id", order.intent.client_order_id},
+    log_.warn("history_failed", {{"client_order_id", id},
                                  {"broker_order_id", order.broker_order_id},
                                  {"error", error_json(history.error())}});
+    if (!link_to.empty()) return link(stored, link_to, "placed", {{"broker_order_id", link_to}});
     return Status();
   }
   note_broker(nullptr);
   const std::vector<broker::Order>& states = *history;
-  if (states.empty()) return Status();
 
   // Resume after the last state we already hold (a restart re-reads the whole history).
   size_t start = 0;
-  if (order.status != kStatusPending) {
+  if (order.status != kStatusPending && !states.empty()) {
     start = states.size() - 1;
     for (size_t i = states.size(); i-- > 0;) {
       if (states[i].status == order.status && states[i].filled_quantity == order.filled_qty) {
@@ -480,40 +482,45 @@ Status OrderManager::follow(const store::OrderRecord& order) {
     }
   }
 
-  // Fills first: an order state is stored only once every fill it reports is stored.
+  // Fills first: an order state is stored only once every fill it reports is stored. Everything
+  // this history read brings is one transaction (one fsync), and goes to stdout after the commit.
+  std::vector<broker::Trade> trades;
   Quantity recorded_fills = order.filled_qty;
-  std::vector<Fill> new_fills;  // written to stdout next to the state that reports them
-  if (states.back().filled_quantity > order.filled_qty) {
-    broker::BrokerResult<std::vector<broker::Trade>> trades = broker_.order_trades(order.broker_order_id);
-    if (!trades.ok()) {
-      note_broker(&trades.error());
-      return Status();
-    }
-    recorded_fills = 0;
-    for (const broker::Trade& t : *trades) {
-      Fill f;
-      f.ts = t.fill_timestamp > 0 ? t.fill_timestamp : t.exchange_timestamp > 0 ? t.exchange_timestamp : clock_.now_ms();
-      f.client_order_id = order.intent.client_order_id;
-      f.broker_order_id = order.broker_order_id;
-      f.trade_id = t.trade_id;
-      f.strategy = order.intent.strategy;
-      f.symbol = order.intent.symbol;
-      f.side = order.intent.side;
-      f.qty = t.quantity;
-      f.price = t.average_price;
-      Result<store::FillOutcome> outcome = store::insert_fill(db_, f);
-      if (!outcome.ok()) {
-        if (outcome.status().code() == ErrorCode::kDatabaseError) return outcome.status();
-        log_.error_status("fill_refused", outcome.status(), {{"trade_id", t.trade_id}});
-        continue;
-      }
-      recorded_fills += t.quantity;
-      if (outcome->inserted) {
-        ++counters_.fills;
-        new_fills.push_back(f);
-      }
+  if (!states.empty() && states.back().filled_quantity > order.filled_qty) {
+    broker::BrokerResult<std::vector<broker::Trade>> fetched = broker_.order_trades(order.broker_order_id);
+    if (!fetched.ok()) {
+      note_broker(&fetched.error());
+    } else {
+      trades = std::move(fetched.value());
     }
   }
+  std::vector<Message> to_emit;
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  if (!link_to.empty()) SM_RETURN_IF_ERROR(link(stored, link_to, "placed", {{"broker_order_id", link_to}}));
+  std::vector<Fill> new_fills;
+  if (!trades.empty()) recorded_fills = 0;
+  for (const broker::Trade& t : trades) {
+    Fill f;
+    f.ts = t.fill_timestamp > 0 ? t.fill_timestamp : t.exchange_timestamp > 0 ? t.exchange_timestamp : clock_.now_ms();
+    f.client_order_id = id;
+    f.broker_order_id = order.broker_order_id;
+    f.trade_id = t.trade_id;
+    f.strategy = order.intent.strategy;
+    f.symbol = order.intent.symbol;
+    f.side = order.intent.side;
+    f.qty = t.quantity;
+    f.price = t.average_price;
+    Result<store::FillOutcome> outcome = store::insert_fill(db_, f);
+    if (!outcome.ok()) {
+      if (outcome.status().code() == ErrorCode::kDatabaseError) return outcome.status();
+      log_.error_status("fill_refused", outcome.status(), {{"trade_id", t.trade_id}});
+      continue;
+    }
+    recorded_fills += t.quantity;
+    if (outcome->inserted) new_fills.push_back(f);
+  }
+  if (trades.empty()) recorded_fills = order.filled_qty;
 
   std::string status = order.status;
   Quantity filled = order.filled_qty;
@@ -522,19 +529,21 @@ Status OrderManager::follow(const store::OrderRecord& order) {
     if (s.filled_quantity > recorded_fills) break;  // the broker's trades lag its order state
     Status legal = check_transition(status, filled, s.status, s.filled_quantity);
     if (!legal.ok()) {
-      const std::string key = fmt::format("{}|{}|{}", order.intent.client_order_id, s.status, s.filled_quantity);
+      const std::string key = fmt::format("{}|{}|{}", id, s.status, s.filled_quantity);
       if (reported_illegal_.insert(key).second) {
         ++counters_.illegal_transitions;
-        log_.error("illegal_transition", {{"client_order_id", order.intent.client_order_id},
-                                          {"broker_order_id", order.broker_order_id},
-                                          {"message", legal.message()}});
-        SM_RETURN_IF_ERROR(event(order.intent.client_order_id, "illegal_transition", status,
-                                 {{"from", status}, {"to", s.status}, {"from_filled", filled},
-                                  {"to_filled", s.filled_quantity}, {"reason", legal.message()}}));
-        raise_alert(Severity::kWarning, "illegal_transition",
-                    fmt::format("order {} ({}): broker reported {}; ignored", order.intent.client_order_id,
-                                order.broker_order_id, legal.message()),
-                    key);
+        log_.error("illegal_transition",
+                   {{"client_order_id", id}, {"broker_order_id", order.broker_order_id}, {"message", legal.message()}});
+        SM_RETURN_IF_ERROR(event(id, "illegal_transition", status,
+                                 {{"from", status},
+                                  {"to", s.status},
+                                  {"from_filled", filled},
+                                  {"to_filled", s.filled_quantity},
+                                  {"reason", legal.message()}}));
+        pending_alerts_.push_back({Severity::kWarning, "illegal_transition",
+                                   fmt::format("order {} ({}): broker reported {}; ignored", id,
+                                               order.broker_order_id, legal.message()),
+                                   key});
       }
       continue;
     }
@@ -543,23 +552,30 @@ Status OrderManager::follow(const store::OrderRecord& order) {
     if (!applied.ok()) return applied.status();
     status = s.status;
     filled = s.filled_quantity;
-    if (*applied) {
-      if (s.filled_quantity > order.filled_qty) {
-        for (const Fill& f : new_fills) emit_(f);
-        new_fills.clear();
-      }
-      emit_(u);
+    if (!*applied) continue;
+    if (s.filled_quantity > order.filled_qty) {
+      for (Fill& f : new_fills) to_emit.emplace_back(std::move(f));
+      new_fills.clear();
     }
-    if (s.status == broker::kStatusRejected && *applied) {
+    to_emit.emplace_back(u);
+    if (s.status == broker::kStatusRejected) {
       ++counters_.rejected;
-      raise_alert(Severity::kWarning, "order_rejected",
-                  fmt::format("{} {} {} ({}) rejected by the broker: {}", side_name(order.intent.side),
-                              order.intent.qty, order.intent.symbol, order.intent.client_order_id,
-                              s.status_message.empty() ? s.status_message_raw : s.status_message),
-                  "order_rejected:" + order.intent.client_order_id);
+      pending_alerts_.push_back(
+          {Severity::kWarning, "order_rejected",
+           fmt::format("{} {} {} ({}) rejected by the broker: {}", side_name(order.intent.side), order.intent.qty,
+                       order.intent.symbol, id, s.status_message.empty() ? s.status_message_raw : s.status_message),
+           "order_rejected:" + id});
     }
   }
-  for (const Fill& f : new_fills) emit_(f);
+  for (Fill& f : new_fills) to_emit.emplace_back(std::move(f));
+  SM_RETURN_IF_ERROR(tx->commit());
+  for (const Message& m : to_emit) {
+    if (std::holds_alternative<Fill>(m)) ++counters_.fills;
+    emit_(m);
+  }
+  std::vector<PendingAlert> alerts = std::move(pending_alerts_);
+  pending_alerts_.clear();
+  for (PendingAlert& a : alerts) raise_alert(a.severity, std::move(a.event), std::move(a.text), std::move(a.dedup_key));
   return Status();
 }
 

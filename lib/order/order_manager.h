@@ -130,7 +130,10 @@ class OrderManager {
   Status place(const store::OrderRecord& order);
   Status resolve_in_doubt();
   Status poll_open();
-  Status follow(const store::OrderRecord& order);
+  // Reads the order's history (and trades when its filled quantity grew) and stores what is new in
+  // one transaction. link_to: the broker id just returned by a placement, stored in the same
+  // transaction.
+  Status follow(const store::OrderRecord& order, const std::string& link_to = {});
   Status link(const store::OrderRecord& order, const std::string& broker_order_id, std::string_view event,
               const nlohmann::json& detail);
   Status reject_locally(const store::OrderRecord& order, const std::string& message);
@@ -159,6 +162,13 @@ class OrderManager {
   std::deque<std::string> queue_;              // intents without a broker id, oldest first
   std::map<std::string, TimestampMs> in_doubt_;  // client id -> end of its in-doubt window
   std::set<std::string> reported_illegal_;     // "id|status|filled" already recorded
+  struct PendingAlert {
+    Severity severity;
+    std::string event;
+    std::string text;
+    std::string dedup_key;
+  };
+  std::vector<PendingAlert> pending_alerts_;  // raised after the transaction that found them
   size_t open_count_ = 0;
   Counters counters_;
 };

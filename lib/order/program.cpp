@@ -219,6 +219,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   std::vector<InputLine> lines;
   int exit_code = kExitOk;
   TimestampMs next_beat = 0;
+  std::string last_beat_status;
   TimestampMs eof_at = 0;
   std::int64_t bad_lines = 0;
   log.info("started", {{"broker", setup->broker.kite.base_url}, {"token_file", watcher.path()},
@@ -240,8 +241,11 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       }
     }
     const TimestampMs now = wall_now();
-    if (now >= next_beat) {
+    // Beat on schedule, and at once when the status changes: sm-risk approves entries only while
+    // sm-order's latest heartbeat says ok.
+    if (now >= next_beat || manager.heartbeat().status != last_beat_status) {
       if (Status s = manager.beat(); !s.ok()) return fail(s);
+      last_beat_status = manager.heartbeat().status;
       next_beat = now + settings->heartbeat_interval_ms;
     }
     if (!manager.recovered()) {
