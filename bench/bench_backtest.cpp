@@ -137,12 +137,17 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = std::filesystem::temp_directory_path();
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--bars") n = std::atoll(argv[i + 1]);
-    else if (flag == "--sweep-bars") sweep_bars = std::atoll(argv[i + 1]);
-    else if (flag == "--threads") threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
-    else if (flag == "--dir") dir = argv[i + 1];
+    if (flag == "--bars")
+      n = std::atoll(argv[i + 1]);
+    else if (flag == "--sweep-bars")
+      sweep_bars = std::atoll(argv[i + 1]);
+    else if (flag == "--threads")
+      threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (flag == "--dir")
+      dir = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: bench_backtest [--bars N] [--sweep-bars N] [--threads N] [--dir DIR]\n");
+      std::fprintf(stderr,
+                   "usage: bench_backtest [--bars N] [--sweep-bars N] [--threads N] [--dir DIR]\n");
       return 2;
     }
   }
@@ -169,8 +174,10 @@ int main(int argc, char** argv) {
     report("strategy alone: Strategy::on_bar", static_cast<double>(n), t, "bars");
     if (decisions < 0) std::puts("");
   }
-  Timing quiet = best_of(3, [&] { trades = static_cast<std::int64_t>(run_engine(data, false).trades.size()); });
-  report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet, "bars");
+  Timing quiet = best_of(
+      3, [&] { trades = static_cast<std::int64_t>(run_engine(data, false).trades.size()); });
+  report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet,
+         "bars");
   Timing detailed = best_of(3, [&] { run_engine(data, true); });
   report("engine, bars in memory (all records kept)", static_cast<double>(n), detailed, "bars");
   Timing with_metrics = best_of(3, [&] { bt::summarize(run_engine(data, false)); });
@@ -210,7 +217,8 @@ int main(int argc, char** argv) {
     }
     bt::summarize(run_engine(loaded->data, false));
   });
-  report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total, "bars");
+  report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total,
+         "bars");
   report("  of which loading the CSV file", static_cast<double>(n), csv_load, "bars");
   std::filesystem::remove(csv);
 
@@ -241,7 +249,8 @@ int main(int argc, char** argv) {
     }
     bt::summarize(run_engine(loaded->data, false));
   });
-  report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n), db_total, "bars");
+  report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n), db_total,
+         "bars");
   report("  of which reading the database", static_cast<double>(n), db_load, "bars");
   std::filesystem::remove(db_path);
   std::filesystem::remove(db_path.string() + "-wal");
@@ -252,7 +261,8 @@ int main(int argc, char** argv) {
   bars.resize(static_cast<std::size_t>(std::min<std::int64_t>(sweep_bars, n)));
   auto sweep_made = bt::MarketData::make({bt::SymbolSeries{"BENCH", bars}});
   const bt::MarketData sweep_data = std::move(sweep_made).value();
-  const auto sets = bt::expand_grid(kSma.params, {*bt::parse_axis("fast=5:20:5"), *bt::parse_axis("slow=30:60:10")});
+  const auto sets = bt::expand_grid(
+      kSma.params, {*bt::parse_axis("fast=5:20:5"), *bt::parse_axis("slow=30:60:10")});
   sm::costs::ZeroCostModel zero;
   double wall_one = 0;
   for (unsigned t : {1u, threads}) {
@@ -261,16 +271,19 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = process_cpu_seconds();
     auto rows = bt::run_sweep(sweep_data, kSma, sets, bt::EngineConfig{}, zero, options);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu = process_cpu_seconds() - cpu_start;
     if (t == 1) wall_one = wall;
-    const double total = static_cast<double>(rows.size()) * static_cast<double>(sweep_data.bar_count());
+    const double total =
+        static_cast<double>(rows.size()) * static_cast<double>(sweep_data.bar_count());
     // cores busy = process CPU time / wall time: how many cores the sweep kept working. On a
     // machine shared with other jobs the wall speed-up is lower than that.
-    std::printf("%-52s %12.0f bars per wall second  (%zu runs, %.2f s wall, %.2f cores busy, "
-                "speed-up %.2fx)  peak RSS %ld MiB\n",
-                fmt::format("sweep of {} runs on {} thread{}", rows.size(), t, t == 1 ? "" : "s").c_str(),
-                total / wall, rows.size(), wall, cpu / wall, wall_one / wall, peak_rss_kib() / 1024);
+    std::printf(
+        "%-52s %12.0f bars per wall second  (%zu runs, %.2f s wall, %.2f cores busy, "
+        "speed-up %.2fx)  peak RSS %ld MiB\n",
+        fmt::format("sweep of {} runs on {} thread{}", rows.size(), t, t == 1 ? "" : "s").c_str(),
+        total / wall, rows.size(), wall, cpu / wall, wall_one / wall, peak_rss_kib() / 1024);
     std::fflush(stdout);
   }
   return 0;

@@ -17,18 +17,21 @@ using sm::research::StrategyArgs;
 
 void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e, OutputArgs& o,
                      CommonArgs& c) {
-  app->add_option("--file", d.files, "CSV file of bars (repeatable; one series per symbol); "
-                                     "without --file, bars come from the database (--db)")
+  app->add_option("--file", d.files,
+                  "CSV file of bars (repeatable; one series per symbol); "
+                  "without --file, bars come from the database (--db)")
       ->allow_extra_args(false);
-  app->add_option("--symbol", d.symbols, "database: symbols to load (repeatable, default all); CSV: "
-                                         "the symbol of a file without a symbol column")
+  app->add_option("--symbol", d.symbols,
+                  "database: symbols to load (repeatable, default all); CSV: "
+                  "the symbol of a file without a symbol column")
       ->allow_extra_args(false);
   app->add_option("--timeframe", d.timeframe, "bar timeframe (database default 1d; CSV: detected)");
   app->add_option("--from", d.from, "first date or time (IST)");
   app->add_option("--to", d.to, "last date (inclusive) or end time (exclusive)");
   app->add_option("--corporate-actions", d.corporate_actions,
                   "CSV of splits and bonuses (symbol,ex_date,kind,ratio): reported on their dates");
-  app->add_flag("--adjust", d.adjust, "back-adjust prices before each listed ex-date (default off)");
+  app->add_flag("--adjust", d.adjust,
+                "back-adjust prices before each listed ex-date (default off)");
   app->add_option("--drop-threshold", d.drop_threshold_percent,
                   "a fall of this many percent between bars is reported as a suspected "
                   "unadjusted corporate action")
@@ -45,13 +48,15 @@ void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e,
                   "bars a limit/stop entry waits for a fill (default 1)");
   app->add_flag("--protective-stops", e.protective_stops,
                 "rest a sell-stop at each entry's stop while the position is open");
-  app->add_option("--slippage", e.slippage, "0 (default), N bps (e.g. 5bps) or N ticks (e.g. 1tick)");
+  app->add_option("--slippage", e.slippage,
+                  "0 (default), N bps (e.g. 5bps) or N ticks (e.g. 1tick)");
   app->add_option("--volume-cap", e.volume_cap,
                   "fraction of a bar's volume orders may take (default 0 = no cap)");
   app->add_option("--costs", e.costs, "zero (default), india-equity or simple:PERCENT:FLAT_RUPEES");
   app->add_option("--product", e.product, "CNC (delivery, default) or MIS (intraday) cost rates");
   app->add_option("--cash", e.cash, "starting cash in rupees (default 10000000)");
-  app->add_option("--max-positions", e.max_positions, "open positions allowed at once (0 = no limit)");
+  app->add_option("--max-positions", e.max_positions,
+                  "open positions allowed at once (0 = no limit)");
   app->add_option("--max-position-value", e.max_position_value,
                   "rupees per position; larger entries are reduced (0 = no limit)");
   app->add_flag("--close-at-end", e.close_at_end, "sell open positions at the last close");
@@ -59,8 +64,9 @@ void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e,
                   "annual risk-free rate for Sharpe/Sortino, e.g. 0.065 (default 0)");
   app->add_option("--risk", e.risk_config,
                   "pass every signal through the risk engine with this config file's risk section");
-  app->add_option("--out", o.out_dir, "write the reports (summary, trades, fills, signals, equity, "
-                                      "HTML) into this directory");
+  app->add_option("--out", o.out_dir,
+                  "write the reports (summary, trades, fills, signals, equity, "
+                  "HTML) into this directory");
   app->add_option("--format", o.format, "stdout: table (default), json or ndjson")
       ->capture_default_str();
   app->add_option("--title", o.title, "title of the HTML report");
@@ -71,9 +77,10 @@ void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e,
 
 int main(int argc, char** argv) {
   sm::Logger log("sm-backtest");
-  CLI::App app{"Backtest strategies on historical bars: the same strategy code as sm-signal, a "
-               "simulated broker with exact costs, and reports.",
-               "sm-backtest"};
+  CLI::App app{
+      "Backtest strategies on historical bars: the same strategy code as sm-signal, a "
+      "simulated broker with exact costs, and reports.",
+      "sm-backtest"};
   app.footer(
       "Subcommands: run (one backtest), sweep (parameter grid on all cores), walk-forward.\n"
       "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error.");
@@ -82,8 +89,9 @@ int main(int argc, char** argv) {
   sm::cli::add_common_options(app, common);
 
   sm::research::RunArgs run;
-  CLI::App* run_cmd = app.add_subcommand("run", "one backtest: a table (or JSON) on stdout, report "
-                                                "files with --out");
+  CLI::App* run_cmd = app.add_subcommand("run",
+                                         "one backtest: a table (or JSON) on stdout, report "
+                                         "files with --out");
   run_cmd->fallthrough();
   add_run_options(run_cmd, run.data, run.strategy, run.engine, run.output, run.common);
 
@@ -94,9 +102,11 @@ int main(int argc, char** argv) {
   add_run_options(sweep_cmd, sweep.data, sweep.strategy, sweep.engine, sweep.output, sweep.common);
   sweep_cmd->add_option("--grid", sweep.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
       ->allow_extra_args(false);
-  sweep_cmd->add_option("--rank-by", sweep.rank_by, "metric: sharpe, sortino, calmar, cagr, "
-                                                    "total-return, net-pnl, profit-factor, "
-                                                    "win-rate, max-drawdown")
+  sweep_cmd
+      ->add_option("--rank-by", sweep.rank_by,
+                   "metric: sharpe, sortino, calmar, cagr, "
+                   "total-return, net-pnl, profit-factor, "
+                   "win-rate, max-drawdown")
       ->capture_default_str();
   sweep_cmd->add_option("--threads", sweep.threads, "worker threads (default: all cores)");
   sweep_cmd->add_option("--top", sweep.top, "rows in the table (0 = all)")->capture_default_str();

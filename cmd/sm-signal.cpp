@@ -10,12 +10,14 @@
 
 int main(int argc, char** argv) {
   sm::Logger log("sm-signal");
-  CLI::App app{"Run strategies on NDJSON bars/ticks from stdin (or --replay from the database) and "
-               "write signals; other lines pass through unchanged.",
-               "sm-signal"};
-  app.footer("Subcommands: indicators (indicator series of a CSV file or the database).\n"
-             "Exit status: 0 ok, 1 database failure, 2 usage, 3 bad line under --strict or "
-             "unreadable input, 4 configuration error.");
+  CLI::App app{
+      "Run strategies on NDJSON bars/ticks from stdin (or --replay from the database) and "
+      "write signals; other lines pass through unchanged.",
+      "sm-signal"};
+  app.footer(
+      "Subcommands: indicators (indicator series of a CSV file or the database).\n"
+      "Exit status: 0 ok, 1 database failure, 2 usage, 3 bad line under --strict or "
+      "unreadable input, 4 configuration error.");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
@@ -25,13 +27,16 @@ int main(int argc, char** argv) {
   app.add_option("--param", run.params, "parameter of --strategy, name=value (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--id", run.id, "instance name of --strategy in signals (default: its name)");
-  app.add_option("--symbol", run.symbols, "symbols --strategy trades (repeatable; default all); "
-                                          "with --replay, the symbols to replay")
+  app.add_option("--symbol", run.symbols,
+                 "symbols --strategy trades (repeatable; default all); "
+                 "with --replay, the symbols to replay")
       ->allow_extra_args(false);
-  app.add_option("--timeframe", run.timeframe, "bar timeframe --strategy takes (and --replay "
-                                               "reads); default 1d");
-  app.add_option("--capital", run.capital, "capital in rupees reported to sizing (else "
-                                           "signal.capital, else 0)");
+  app.add_option("--timeframe", run.timeframe,
+                 "bar timeframe --strategy takes (and --replay "
+                 "reads); default 1d");
+  app.add_option("--capital", run.capital,
+                 "capital in rupees reported to sizing (else "
+                 "signal.capital, else 0)");
   app.add_flag("--replay", run.replay, "read stored bars from the database instead of stdin");
   app.add_option("--from", run.from, "with --replay: first date or time (IST)");
   app.add_option("--to", run.to, "with --replay: last date (inclusive) or end time");
@@ -45,15 +50,18 @@ int main(int argc, char** argv) {
   indicators->fallthrough();
   indicators->add_option("--file", ind.files, "CSV file of bars (repeatable); else the database")
       ->allow_extra_args(false);
-  indicators->add_option("--symbol", ind.symbols, "database: symbols (repeatable); CSV: symbol of "
-                                                  "a file without a symbol column")
+  indicators
+      ->add_option("--symbol", ind.symbols,
+                   "database: symbols (repeatable); CSV: symbol of "
+                   "a file without a symbol column")
       ->allow_extra_args(false);
   indicators->add_option("--timeframe", ind.timeframe, "bar timeframe (database default 1d)");
   indicators->add_option("--from", ind.from, "first date or time (IST)");
   indicators->add_option("--to", ind.to, "last date (inclusive) or end time");
-  indicators->add_option("--indicator", ind.indicators,
-                         "sma:N ema:N rsi:N atr:N macd:F,S,G bbands:N,DEV highest:N lowest:N "
-                         "highest_before:N lowest_before:N vwap (repeatable)")
+  indicators
+      ->add_option("--indicator", ind.indicators,
+                   "sma:N ema:N rsi:N atr:N macd:F,S,G bbands:N,DEV highest:N lowest:N "
+                   "highest_before:N lowest_before:N vwap (repeatable)")
       ->allow_extra_args(false);
   indicators->add_option("--format", ind.format, "csv or ndjson")->capture_default_str();
   indicators->add_option("--decimals", ind.decimals, "decimals in CSV")->capture_default_str();

@@ -110,9 +110,12 @@ Result<std::vector<CorporateAction>> parse_corporate_actions(std::string_view te
     if (!date.ok()) return bad(fmt::format("ex_date '{}' is not a date (YYYY-MM-DD)", cell(1)));
     action.ex_date = *date;
     const std::string kind = lower(cell(2));
-    if (kind == "split") action.kind = ActionKind::kSplit;
-    else if (kind == "bonus") action.kind = ActionKind::kBonus;
-    else return bad(fmt::format("kind '{}' is not split or bonus", cell(2)));
+    if (kind == "split")
+      action.kind = ActionKind::kSplit;
+    else if (kind == "bonus")
+      action.kind = ActionKind::kBonus;
+    else
+      return bad(fmt::format("kind '{}' is not split or bonus", cell(2)));
     std::vector<std::string_view> parts = split(cell(3), ':');
     bool ratio_ok = parts.size() == 2;
     std::int64_t values[2] = {0, 0};
@@ -130,7 +133,8 @@ Result<std::vector<CorporateAction>> parse_corporate_actions(std::string_view te
       return bad(fmt::format("split ratio '{}' changes nothing", cell(3)));
     }
     if (!seen.insert({action.symbol, action.ex_date}).second) {
-      return bad(fmt::format("{} has two actions on {}", action.symbol, format_date(action.ex_date)));
+      return bad(
+          fmt::format("{} has two actions on {}", action.symbol, format_date(action.ex_date)));
     }
     out.push_back(std::move(action));
   }

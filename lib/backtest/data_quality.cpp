@@ -15,9 +15,15 @@ struct CommonFactor {
 
 // Price factors of the splits and bonuses NSE companies announce most often.
 constexpr CommonFactor kCommonFactors[] = {
-    {0.5, "bonus 1:1 or split 1:2"}, {2.0 / 3.0, "bonus 1:2"},  {0.75, "bonus 1:3"},
-    {0.8, "bonus 1:4"},              {1.0 / 3.0, "bonus 2:1"},  {0.2, "split 1:5"},
-    {0.1, "split 1:10"},             {0.25, "bonus 3:1"},       {0.4, "split 2:5"},
+    {0.5, "bonus 1:1 or split 1:2"},
+    {2.0 / 3.0, "bonus 1:2"},
+    {0.75, "bonus 1:3"},
+    {0.8, "bonus 1:4"},
+    {1.0 / 3.0, "bonus 2:1"},
+    {0.2, "split 1:5"},
+    {0.1, "split 1:10"},
+    {0.25, "bonus 3:1"},
+    {0.4, "split 2:5"},
 };
 
 std::string nearest_factor(double ratio) {
@@ -65,13 +71,13 @@ std::vector<QualityIssue> check_series(const SymbolSeries& series,
                      fmt::format("{} is a {}", format_date(date), day == 0 ? "Sunday" : "Saturday"),
                      "kept as an ordinary bar"});
     }
-    if (options.check_ohlc && (bar.open < bar.low || bar.open > bar.high ||
-                               bar.close < bar.low || bar.close > bar.high)) {
-      out.push_back({series.symbol, bar.ts, "open_close_outside_range",
-                     fmt::format("open {} close {} outside low {} high {}", format_rupees(bar.open),
-                                 format_rupees(bar.close), format_rupees(bar.low),
-                                 format_rupees(bar.high)),
-                     "kept as printed; fills are clamped into [low, high]"});
+    if (options.check_ohlc && (bar.open < bar.low || bar.open > bar.high || bar.close < bar.low ||
+                               bar.close > bar.high)) {
+      out.push_back(
+          {series.symbol, bar.ts, "open_close_outside_range",
+           fmt::format("open {} close {} outside low {} high {}", format_rupees(bar.open),
+                       format_rupees(bar.close), format_rupees(bar.low), format_rupees(bar.high)),
+           "kept as printed; fills are clamped into [low, high]"});
     }
     const CorporateAction* action = nullptr;
     while (next_action < listed.size() && listed[next_action]->ex_date <= date) {
@@ -90,11 +96,11 @@ std::vector<QualityIssue> check_series(const SymbolSeries& series,
     const Paise low_point = std::min(bar.open, bar.close);
     const double ratio = static_cast<double>(low_point) / static_cast<double>(previous);
     if (ratio <= 1.0 - options.drop_fraction) {
-      out.push_back({series.symbol, bar.ts, "suspected_corporate_action",
-                     fmt::format("fell {:.1f}% from the previous close {} to {}; {}",
-                                 (1.0 - ratio) * 100, format_rupees(previous),
-                                 format_rupees(low_point), nearest_factor(ratio)),
-                     "kept unadjusted (list it in a corporate-actions file to adjust)"});
+      out.push_back(
+          {series.symbol, bar.ts, "suspected_corporate_action",
+           fmt::format("fell {:.1f}% from the previous close {} to {}; {}", (1.0 - ratio) * 100,
+                       format_rupees(previous), format_rupees(low_point), nearest_factor(ratio)),
+           "kept unadjusted (list it in a corporate-actions file to adjust)"});
     }
   }
   return out;

@@ -24,16 +24,16 @@ namespace sm::backtest {
 
 struct QualityIssue {
   std::string symbol;
-  TimestampMs ts = 0;       // the bar concerned
-  std::string kind;         // see above (snake_case)
-  std::string detail;       // the numbers
-  std::string action;       // what was done: "kept", "kept unadjusted", "adjusted", ...
+  TimestampMs ts = 0;  // the bar concerned
+  std::string kind;    // see above (snake_case)
+  std::string detail;  // the numbers
+  std::string action;  // what was done: "kept", "kept unadjusted", "adjusted", ...
 };
 
 struct QualityOptions {
   double drop_fraction = 0.2;  // a fall of 20 % or more between consecutive bars is suspicious
   bool adjusted = false;       // the series was adjusted for `actions`
-  bool check_ohlc = true;      // report open/close outside [low, high] (the CSV reader already does)
+  bool check_ohlc = true;  // report open/close outside [low, high] (the CSV reader already does)
 };
 
 // Checks one series (ascending bars). actions may hold other symbols' actions (ignored).

@@ -45,13 +45,13 @@ struct Order {
   Side side = Side::kBuy;
   OrderType type = OrderType::kMarket;
   Quantity qty = 0;
-  Paise price = 0;         // limit price or stop trigger
-  int bars_left = 1;       // bars on which it may still fill
+  Paise price = 0;    // limit price or stop trigger
+  int bars_left = 1;  // bars on which it may still fill
   bool protective = false;
   bool live_at_open = true;  // false: placed after this bar's open (no gap fill this bar)
   std::int64_t signal = -1;
-  Paise entry_stop = 0;    // an entry's stop, rested as a protective stop once it fills
-  Paise placed_price = 0;  // protective stops: the entry fill price they were placed at
+  Paise entry_stop = 0;         // an entry's stop, rested as a protective stop once it fills
+  Paise placed_price = 0;       // protective stops: the entry fill price they were placed at
   std::string client_order_id;  // from the gate, else made from the signal index
 };
 
@@ -97,8 +97,9 @@ class Engine {
       const StrategySpec& spec = specs_[i];
       const std::string id = spec.id.empty() ? spec.name : spec.id;
       if (!ids.insert(id).second) {
-        return error(ErrorCode::kInvalidArgument,
-                     fmt::format("two strategy instances are called '{}'; give each its own id", id));
+        return error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("two strategy instances are called '{}'; give each its own id", id));
       }
       ids_.push_back(id);
       std::vector<std::uint32_t> series;
@@ -162,8 +163,10 @@ class Engine {
       for (std::size_t k = i; k < end; ++k) {
         const Bar& b = bar(events[k]);
         SymbolState& sym = symbols_[events[k].series];
-        if (sym.has_close) positions_value_ += sym.held * (b.close - sym.last_close);
-        else positions_value_ += sym.held * b.close;
+        if (sym.has_close)
+          positions_value_ += sym.held * (b.close - sym.last_close);
+        else
+          positions_value_ += sym.held * b.close;
         sym.last_close = b.close;
         sym.has_close = true;
         gate_.on_bar(b);
@@ -191,7 +194,9 @@ class Engine {
   BacktestResult take() { return std::move(result_); }
 
  private:
-  const Bar& bar(const MarketData::Event& e) const { return data_.series()[e.series].bars[e.index]; }
+  const Bar& bar(const MarketData::Event& e) const {
+    return data_.series()[e.series].bars[e.index];
+  }
 
   bool has_orders(const std::vector<MarketData::Event>& events, std::size_t begin,
                   std::size_t end) const {
@@ -224,9 +229,11 @@ class Engine {
             }
             continue;
           }
-          if (side == Side::kSell && phase == Phase::kOpen && slot.stop && slot.stop->live_at_open) {
+          if (side == Side::kSell && phase == Phase::kOpen && slot.stop &&
+              slot.stop->live_at_open) {
             // A strategy exit due at this open goes first; the stop is cancelled with the position.
-            if (slot.order && slot.order->side == Side::kSell && slot.order->type == OrderType::kMarket) {
+            if (slot.order && slot.order->side == Side::kSell &&
+                slot.order->type == OrderType::kMarket) {
               SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
             }
             if (slot.stop) SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
@@ -290,16 +297,18 @@ class Engine {
     if (!touched) {
       if (phase == Phase::kOpen && !order.protective && order.type != OrderType::kMarket &&
           --order.bars_left <= 0) {
-        set_outcome(order.signal, SignalOutcome::kExpired,
-                    fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
-                                format_rupees(order.price)));
+        set_outcome(
+            order.signal, SignalOutcome::kExpired,
+            fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
+                        format_rupees(order.price)));
         order_done(slot, order, 0, b.ts);
         clear(slot, is_stop_slot);
       }
       return Status();
     }
     Paise price = *touched;
-    if (order.type != OrderType::kLimit) price = apply_slippage(config_.slippage, price, order.side);
+    if (order.type != OrderType::kLimit)
+      price = apply_slippage(config_.slippage, price, order.side);
     // A fill cannot be at a price the bar never traded at.
     price = std::clamp(price, b.low, b.high);
 
@@ -313,8 +322,8 @@ class Engine {
         Quantity most = std::max<Quantity>(0, config_.max_position_value / price - slot.qty);
         if (most < qty) {
           qty = most;
-          why = fmt::format("max position value {}: {} shares", format_rupees(config_.max_position_value),
-                            qty);
+          why = fmt::format("max position value {}: {} shares",
+                            format_rupees(config_.max_position_value), qty);
         }
       }
       Result<Quantity> affordable = affordable_qty(b, price, qty);
@@ -343,8 +352,10 @@ class Engine {
     sym.volume_left -= qty;
     if (!protective || qty >= want) {
       // Orders other than protective stops fill once: the rest is cancelled.
-      if (qty < want) set_outcome(signal, SignalOutcome::kPartiallyFilled, why, qty);
-      else set_outcome(signal, SignalOutcome::kFilled, "", qty);
+      if (qty < want)
+        set_outcome(signal, SignalOutcome::kPartiallyFilled, why, qty);
+      else
+        set_outcome(signal, SignalOutcome::kFilled, "", qty);
     }
     const TimestampMs ts = phase == Phase::kClose ? strategy::bar_close_time(b) : b.ts;
     const std::string reason = protective ? "protective_stop" : "signal";
@@ -376,8 +387,10 @@ class Engine {
   }
 
   void clear(Slot& slot, bool is_stop_slot) {
-    if (is_stop_slot) slot.stop.reset();
-    else slot.order.reset();
+    if (is_stop_slot)
+      slot.stop.reset();
+    else
+      slot.order.reset();
   }
 
   // The largest qty (at most want) whose cost plus charges the cash covers.
@@ -397,8 +410,10 @@ class Engine {
       Quantity mid = lo + (hi - lo + 1) / 2;
       Result<Paise> c = cost(mid);
       if (!c.ok()) return c.status();
-      if (*c <= cash_) lo = mid;
-      else hi = mid - 1;
+      if (*c <= cash_)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
     return lo;
   }
@@ -459,8 +474,7 @@ class Engine {
 
     Fill fill;
     fill.ts = ts;
-    fill.client_order_id = !client_order_id.empty() ? client_order_id
-                           : protective_id(reason);
+    fill.client_order_id = !client_order_id.empty() ? client_order_id : protective_id(reason);
     fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
     fill.strategy = ids_[slot.instance];
     fill.symbol = data_.series()[slot.series].symbol;
@@ -531,7 +545,8 @@ class Engine {
     };
     if (!verdict.approved) {
       ++result_.denied_count;
-      keep(SignalOutcome::kDenied, verdict.code + (verdict.detail.empty() ? "" : ": " + verdict.detail));
+      keep(SignalOutcome::kDenied,
+           verdict.code + (verdict.detail.empty() ? "" : ": " + verdict.detail));
       return Status();
     }
     const bool entry = decision->action == strategy::Action::kEnterLong;
@@ -700,8 +715,8 @@ class Engine {
       SymbolState& sym = symbols_[slot.series];
       if (config_.close_at_end && sym.bar_index >= 0) {
         slot.stop.reset();
-        Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell), last.low,
-                                 last.high);
+        Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell),
+                                 last.low, last.high);
         SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.qty, price,
                                       strategy::bar_close_time(last), last, "MARKET", "end", -1,
                                       "end", ""));
@@ -756,7 +771,8 @@ class Engine {
 
 Result<FillTiming> parse_fill_timing(std::string_view text) {
   if (text == "next-open" || text == "next_open") return FillTiming::kNextOpen;
-  if (text == "close" || text == "same-close" || text == "same_close") return FillTiming::kSameClose;
+  if (text == "close" || text == "same-close" || text == "same_close")
+    return FillTiming::kSameClose;
   return error(ErrorCode::kInvalidArgument,
                fmt::format("fill '{}' is not next-open or close", text));
 }
@@ -803,9 +819,12 @@ Result<Slippage> parse_slippage(std::string_view text) {
     return out;
   }
   std::string_view number;
-  if (ends_with("ticks")) number = text.substr(0, text.size() - 5);
-  else if (ends_with("tick")) number = text.substr(0, text.size() - 4);
-  else return bad();
+  if (ends_with("ticks"))
+    number = text.substr(0, text.size() - 5);
+  else if (ends_with("tick"))
+    number = text.substr(0, text.size() - 4);
+  else
+    return bad();
   Result<std::int64_t> value = parse_fixed_point(number, 0);
   if (!value.ok() || *value < 0 || *value > 10'000) return bad();
   out.kind = Slippage::Kind::kTicks;

@@ -64,7 +64,7 @@ struct EngineConfig {
   FillTiming fill = FillTiming::kNextOpen;
   EntryOrder entry_order = EntryOrder::kMarket;
   std::int64_t entry_offset_centi_bps = 0;  // limit/stop entries: distance from the close
-  int order_valid_bars = 1;   // limit/stop entries: bars they wait for a fill before expiring
+  int order_valid_bars = 1;       // limit/stop entries: bars they wait for a fill before expiring
   bool protective_stops = false;  // rest a sell-stop at each entry's stop while the position lasts
   Slippage slippage;
   // Fraction of a bar's volume the orders of its symbol may take together (0 = no cap). The rest
@@ -86,23 +86,23 @@ Status validate(const EngineConfig& config);
 
 // One strategy instance definition; the engine makes one Strategy object per symbol.
 struct StrategySpec {
-  std::string id;          // instance name used in signals, fills and positions; default: name
-  std::string name;        // registry name, e.g. "sma-cross"
-  nlohmann::json params;   // e.g. {"fast": 10, "slow": 30, "qty": 100}; null = defaults
+  std::string id;         // instance name used in signals, fills and positions; default: name
+  std::string name;       // registry name, e.g. "sma-cross"
+  nlohmann::json params;  // e.g. {"fast": 10, "slow": 30, "qty": 100}; null = defaults
   std::vector<std::string> symbols;  // empty: every symbol in the data
 };
 
 // What became of a signal.
 enum class SignalOutcome {
-  kFilled,             // the order filled completely
-  kPartiallyFilled,    // volume cap or cash: part filled, the rest cancelled
-  kDenied,             // the gate said no
-  kRefusedPositions,   // max_open_positions reached
-  kRefusedCash,        // not enough cash for even one share
-  kExpired,            // a limit/stop entry not reached within order_valid_bars
-  kUnfilled,           // still waiting when the data ended (e.g. a signal on the last bar)
-  kCancelled,          // a protective stop filled first and closed the position
-  kNoVolume,           // the volume cap left nothing to fill
+  kFilled,            // the order filled completely
+  kPartiallyFilled,   // volume cap or cash: part filled, the rest cancelled
+  kDenied,            // the gate said no
+  kRefusedPositions,  // max_open_positions reached
+  kRefusedCash,       // not enough cash for even one share
+  kExpired,           // a limit/stop entry not reached within order_valid_bars
+  kUnfilled,          // still waiting when the data ended (e.g. a signal on the last bar)
+  kCancelled,         // a protective stop filled first and closed the position
+  kNoVolume,          // the volume cap left nothing to fill
 };
 std::string_view signal_outcome_name(SignalOutcome outcome);
 
@@ -111,16 +111,16 @@ struct SignalRecord {
   Paise bar_close = 0;
   GateDecision gate;
   SignalOutcome outcome = SignalOutcome::kUnfilled;
-  std::string detail;         // why it was refused, reduced or cancelled
+  std::string detail;  // why it was refused, reduced or cancelled
   Quantity filled_qty = 0;
 };
 
 struct FillRecord {
-  Fill fill;                  // fill.charges is charges.total()
+  Fill fill;  // fill.charges is charges.total()
   costs::Charges charges;
   Paise cash_after = 0;
-  std::string order_type;     // MARKET, LIMIT, SL-M
-  std::string trigger;        // "open", "close", "limit", "stop", "protective_stop", "end"
+  std::string order_type;          // MARKET, LIMIT, SL-M
+  std::string trigger;             // "open", "close", "limit", "stop", "protective_stop", "end"
   std::int64_t signal_index = -1;  // into BacktestResult::signals, -1 for none (end-of-run close)
 };
 
@@ -129,16 +129,16 @@ struct FillRecord {
 struct TradeRecord {
   std::string strategy;
   std::string symbol;
-  TimestampMs entry_ts = 0;   // first entry fill
-  TimestampMs exit_ts = 0;    // last exit fill
-  Quantity qty = 0;           // shares bought (= sold)
-  Paise entry_value = 0;      // sum of buy fills' price * qty
+  TimestampMs entry_ts = 0;  // first entry fill
+  TimestampMs exit_ts = 0;   // last exit fill
+  Quantity qty = 0;          // shares bought (= sold)
+  Paise entry_value = 0;     // sum of buy fills' price * qty
   Paise exit_value = 0;
-  Paise gross_pnl = 0;        // exit_value - entry_value
-  costs::Charges charges;     // both legs
-  Paise net_pnl = 0;          // gross - charges
-  std::int64_t bars_held = 0; // the symbol's bars from the entry fill's to the exit fill's
-  std::string exit_reason;    // "signal", "protective_stop", "end"
+  Paise gross_pnl = 0;         // exit_value - entry_value
+  costs::Charges charges;      // both legs
+  Paise net_pnl = 0;           // gross - charges
+  std::int64_t bars_held = 0;  // the symbol's bars from the entry fill's to the exit fill's
+  std::string exit_reason;     // "signal", "protective_stop", "end"
   Paise entry_price() const;
   Paise exit_price() const;
 };
@@ -148,25 +148,25 @@ struct OpenPosition {
   std::string strategy;
   std::string symbol;
   TimestampMs entry_ts = 0;
-  Quantity qty = 0;              // shares held
-  Paise entry_value = 0;         // of every buy of this round trip
-  Paise exit_value = 0;          // of any partial sells
+  Quantity qty = 0;       // shares held
+  Paise entry_value = 0;  // of every buy of this round trip
+  Paise exit_value = 0;   // of any partial sells
   Quantity bought_qty = 0;
-  Paise entry_price = 0;         // entry_value / bought_qty, rounded half even
+  Paise entry_price = 0;  // entry_value / bought_qty, rounded half even
   TimestampMs mark_ts = 0;
   Paise mark_price = 0;
   // What the round trip would make if the rest were sold at the mark: exit_value + qty * mark
   // - entry_value (gross of charges).
   Paise unrealized_pnl = 0;
-  costs::Charges charges;        // paid so far
+  costs::Charges charges;  // paid so far
 };
 
 struct EquityPoint {
-  TimestampMs ts = 0;            // the bar time (start of the bars that closed)
+  TimestampMs ts = 0;  // the bar time (start of the bars that closed)
   Paise cash = 0;
-  Paise positions_value = 0;     // sum of qty * latest close
+  Paise positions_value = 0;  // sum of qty * latest close
   Paise equity() const { return cash + positions_value; }
-  bool invested = false;         // some position was open at this point
+  bool invested = false;  // some position was open at this point
 };
 
 struct BacktestResult {
@@ -185,8 +185,8 @@ struct BacktestResult {
   std::vector<EquityPoint> equity;
   Paise final_cash = 0;
   Paise final_equity = 0;
-  Paise traded_value = 0;         // sum of every fill's price * qty
-  costs::Charges charges;         // all fills
+  Paise traded_value = 0;  // sum of every fill's price * qty
+  costs::Charges charges;  // all fills
   std::int64_t fill_count = 0;
   std::int64_t signal_count = 0;
   std::int64_t denied_count = 0;  // signals the gate denied

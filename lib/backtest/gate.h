@@ -25,12 +25,12 @@ struct PositionSnapshot {
 // The simulated account when a signal is reviewed (after the fills at this bar's open and the
 // closes of every bar up to the signal's).
 struct PortfolioSnapshot {
-  TimestampMs ts = 0;        // the signal's ts (the bar's close time)
+  TimestampMs ts = 0;  // the signal's ts (the bar's close time)
   Paise starting_cash = 0;
   Paise cash = 0;
-  Paise equity = 0;          // cash + positions at their latest closes
+  Paise equity = 0;                         // cash + positions at their latest closes
   std::vector<PositionSnapshot> positions;  // open positions only
-  int open_orders = 0;       // orders waiting to fill (protective stops included)
+  int open_orders = 0;                      // orders waiting to fill (protective stops included)
 };
 
 struct GateDecision {
@@ -60,9 +60,9 @@ struct OrderDone {
 struct ForcedExit {
   std::string strategy;
   std::string symbol;
-  Quantity qty = 0;              // at most the position; the engine sells min(qty, held)
-  std::string client_order_id;   // carried by its fills
-  std::string code;              // e.g. FORCED_EXIT
+  Quantity qty = 0;             // at most the position; the engine sells min(qty, held)
+  std::string client_order_id;  // carried by its fills
+  std::string code;             // e.g. FORCED_EXIT
   std::string detail;
 };
 

@@ -180,8 +180,8 @@ std::string trade_bars(const std::vector<TradeRecord>& trades) {
                  "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">+{5}</text>"
                  "<text x=\"{3}\" y=\"{6:.1f}\" text-anchor=\"end\">-{5}</text>"
                  "<text x=\"{3}\" y=\"{7:.1f}\" text-anchor=\"end\">0</text>",
-                 kPlotLeft, mid, kPlotRight, kPlotLeft - 6, top + 8, compact_rupees(most),
-                 bottom, mid + 4);
+                 kPlotLeft, mid, kPlotRight, kPlotLeft - 6, top + 8, compact_rupees(most), bottom,
+                 mid + 4);
   return out + "</svg>";
 }
 
@@ -246,14 +246,17 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
       result.cost_model, product_name(result.config.product), result.gate_name, inputs)));
   add("</div>\n<div class=\"metrics\">");
   auto card = [&](std::string_view key, const std::string& value, const std::string& klass) {
-    fmt::format_to(std::back_inserter(out),
-                   "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v {}\">{}</div></div>",
-                   key, klass, html_escape(value));
+    fmt::format_to(
+        std::back_inserter(out),
+        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v {}\">{}</div></div>", key,
+        klass, html_escape(value));
   };
   card("Net P&amp;L", format_rupees_grouped(s.net_pnl), cls(s.net_pnl));
   card("Final equity", format_rupees_grouped(s.final_equity), "");
   card("Total return", format_percent(s.total_return),
-       s.total_return > 0 ? "pos" : s.total_return < 0 ? "neg" : "");
+       s.total_return > 0   ? "pos"
+       : s.total_return < 0 ? "neg"
+                            : "");
   card("CAGR", format_percent(s.cagr), "");
   card("Max drawdown", format_percent(s.max_drawdown), s.max_drawdown > 0 ? "neg" : "");
   card("Sharpe", format_ratio(s.sharpe), "");
@@ -278,15 +281,15 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
   }
   add("<h2>Equity curve</h2>\n");
   add(line_chart(equity, 300, "#1a73e8", false, false, std::nullopt, std::nullopt));
-  fmt::format_to(std::back_inserter(out),
-                 "\n<h2>Drawdown</h2>\n<div class=\"note\">Maximum {} ({}) from {} to {}, {} "
-                 "trading days{}.</div>\n",
-                 format_percent(s.max_drawdown), format_rupees_grouped(s.max_drawdown_value),
-                 s.max_drawdown_peak_date.empty() ? "-" : s.max_drawdown_peak_date,
-                 s.max_drawdown_trough_date.empty() ? "-" : s.max_drawdown_trough_date,
-                 s.max_drawdown_days,
-                 s.max_drawdown_recovery_date.empty() ? ", not recovered"
-                                                      : ", recovered " + s.max_drawdown_recovery_date);
+  fmt::format_to(
+      std::back_inserter(out),
+      "\n<h2>Drawdown</h2>\n<div class=\"note\">Maximum {} ({}) from {} to {}, {} "
+      "trading days{}.</div>\n",
+      format_percent(s.max_drawdown), format_rupees_grouped(s.max_drawdown_value),
+      s.max_drawdown_peak_date.empty() ? "-" : s.max_drawdown_peak_date,
+      s.max_drawdown_trough_date.empty() ? "-" : s.max_drawdown_trough_date, s.max_drawdown_days,
+      s.max_drawdown_recovery_date.empty() ? ", not recovered"
+                                           : ", recovered " + s.max_drawdown_recovery_date);
   add(line_chart(drawdown, 180, "#d93025", true, true, std::nullopt, 0.0));
 
   add("\n<h2>Monthly returns</h2>\n<table><tr><th class=\"l\">Year</th>");
@@ -330,10 +333,11 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>"
                    "<td>{}</td><td class=\"{}\">{}</td><td>{}</td><td class=\"l\">{}</td></tr>\n",
                    i + 1, html_escape(t.strategy), html_escape(t.symbol), date_of(t.entry_ts),
-                   format_rupees(t.entry_price()), date_of(t.exit_ts), format_rupees(t.exit_price()),
-                   t.qty, cls(t.gross_pnl), format_rupees_grouped(t.gross_pnl),
-                   format_rupees_grouped(t.charges.total()), cls(t.net_pnl),
-                   format_rupees_grouped(t.net_pnl), t.bars_held, html_escape(t.exit_reason));
+                   format_rupees(t.entry_price()), date_of(t.exit_ts),
+                   format_rupees(t.exit_price()), t.qty, cls(t.gross_pnl),
+                   format_rupees_grouped(t.gross_pnl), format_rupees_grouped(t.charges.total()),
+                   cls(t.net_pnl), format_rupees_grouped(t.net_pnl), t.bars_held,
+                   html_escape(t.exit_reason));
   }
   for (const OpenPosition& open : result.open_positions) {
     fmt::format_to(std::back_inserter(out),
@@ -348,9 +352,10 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
   }
   add("</table>\n");
   if (shown < result.trades.size()) {
-    fmt::format_to(std::back_inserter(out),
-                   "<p class=\"note\">Showing the first {} of {} trades; trades.ndjson has all.</p>\n",
-                   shown, result.trades.size());
+    fmt::format_to(
+        std::back_inserter(out),
+        "<p class=\"note\">Showing the first {} of {} trades; trades.ndjson has all.</p>\n", shown,
+        result.trades.size());
   }
 
   if (!options.quality.empty() || !info.data_issues.empty()) {

@@ -16,12 +16,12 @@ namespace sm::backtest {
 
 struct HtmlOptions {
   std::string title = "Backtest report";
-  std::size_t max_trades = 2000;  // the trade list is cut after this many rows (said so)
+  std::size_t max_trades = 2000;      // the trade list is cut after this many rows (said so)
   std::vector<QualityIssue> quality;  // listed in a section when not empty (first 200)
 };
 
-std::string render_html(const BacktestResult& result, const Summary& summary,
-                        const RunInfo& info, const HtmlOptions& options);
+std::string render_html(const BacktestResult& result, const Summary& summary, const RunInfo& info,
+                        const HtmlOptions& options);
 
 // Escapes & < > " ' for HTML text and attributes.
 std::string html_escape(std::string_view text);

@@ -205,8 +205,8 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
   if (best_trough >= 0) {
     const Paise peak_value =
         best_peak < 0 ? s.starting_cash : days[static_cast<std::size_t>(best_peak)].equity;
-    const Date peak_date = best_peak < 0 ? days.front().date
-                                         : days[static_cast<std::size_t>(best_peak)].date;
+    const Date peak_date =
+        best_peak < 0 ? days.front().date : days[static_cast<std::size_t>(best_peak)].date;
     s.max_drawdown_peak_date = format_date(peak_date);
     s.max_drawdown_trough_date = format_date(days[static_cast<std::size_t>(best_trough)].date);
     std::int64_t end = static_cast<std::int64_t>(days.size()) - 1;
@@ -240,10 +240,11 @@ Result<Metric> parse_metric(std::string_view text) {
   for (const auto& [name, metric] : kNames) {
     if (text == name) return metric;
   }
-  return error(ErrorCode::kInvalidArgument,
-               fmt::format("metric '{}' is not one of: sharpe, sortino, calmar, cagr, total-return, "
-                           "net-pnl, profit-factor, win-rate, max-drawdown",
-                           text));
+  return error(
+      ErrorCode::kInvalidArgument,
+      fmt::format("metric '{}' is not one of: sharpe, sortino, calmar, cagr, total-return, "
+                  "net-pnl, profit-factor, win-rate, max-drawdown",
+                  text));
 }
 
 std::string_view metric_name(Metric metric) {

@@ -30,10 +30,11 @@ std::vector<DailyEquity> daily_equity(const std::vector<EquityPoint>& equity);
 
 struct MonthlyReturn {
   int year = 0;
-  int month = 0;       // 1..12
-  double ret = 0;      // month-end equity / previous month-end (or starting cash) - 1
+  int month = 0;   // 1..12
+  double ret = 0;  // month-end equity / previous month-end (or starting cash) - 1
 };
-std::vector<MonthlyReturn> monthly_returns(const std::vector<DailyEquity>& days, Paise starting_cash);
+std::vector<MonthlyReturn> monthly_returns(const std::vector<DailyEquity>& days,
+                                           Paise starting_cash);
 
 struct YearlyReturn {
   int year = 0;
@@ -47,18 +48,18 @@ std::vector<double> drawdowns(const std::vector<DailyEquity>& days, Paise starti
 struct Summary {
   Paise starting_cash = 0;
   Paise final_equity = 0;
-  Paise net_pnl = 0;           // final_equity - starting_cash (after charges, open positions marked)
-  Paise realized_pnl = 0;      // sum of closed trades' gross P&L
+  Paise net_pnl = 0;       // final_equity - starting_cash (after charges, open positions marked)
+  Paise realized_pnl = 0;  // sum of closed trades' gross P&L
   Paise realized_net_pnl = 0;  // the same after their charges
   Paise unrealized_pnl = 0;    // sum over open positions (gross)
   Paise charges_paid = 0;
-  costs::Charges charges;      // itemised, every fill
-  Paise traded_value = 0;      // turnover: sum of every fill's price * qty
+  costs::Charges charges;  // itemised, every fill
+  Paise traded_value = 0;  // turnover: sum of every fill's price * qty
 
-  std::string first_date;      // of the equity series (IST dates)
+  std::string first_date;  // of the equity series (IST dates)
   std::string last_date;
-  std::int64_t days = 0;       // daily returns
-  std::int64_t bars = 0;       // bars traded over (warm-up excluded)
+  std::int64_t days = 0;  // daily returns
+  std::int64_t bars = 0;  // bars traded over (warm-up excluded)
 
   double total_return = 0;
   std::optional<double> cagr;
@@ -76,18 +77,18 @@ struct Summary {
   std::optional<double> calmar;
   double risk_free_rate = 0;
 
-  std::int64_t trades = 0;     // closed round trips
-  std::int64_t winners = 0;    // net P&L > 0
-  std::int64_t losers = 0;     // net P&L < 0
+  std::int64_t trades = 0;   // closed round trips
+  std::int64_t winners = 0;  // net P&L > 0
+  std::int64_t losers = 0;   // net P&L < 0
   std::optional<double> win_rate;
   std::optional<double> profit_factor;  // sum of winners' net P&L / -(sum of losers')
   Paise average_win = 0;
-  Paise average_loss = 0;      // negative (or 0 when none)
+  Paise average_loss = 0;  // negative (or 0 when none)
   Paise largest_win = 0;
   Paise largest_loss = 0;
   std::optional<double> average_bars_held;
-  double exposure = 0;         // fraction of daily points with a position open
-  double turnover_ratio = 0;   // traded_value / starting_cash
+  double exposure = 0;        // fraction of daily points with a position open
+  double turnover_ratio = 0;  // traded_value / starting_cash
   std::int64_t open_positions = 0;
   std::int64_t signals = 0;
   std::int64_t denied = 0;

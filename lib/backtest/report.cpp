@@ -12,8 +12,10 @@ namespace {
 std::string date_of(TimestampMs ts) { return format_date(ist_date(ts)); }
 
 void optional_number(JsonObjectWriter& w, std::string_view key, std::optional<double> value) {
-  if (value) w.number(key, *value);
-  else w.raw(key, "null");
+  if (value)
+    w.number(key, *value);
+  else
+    w.raw(key, "null");
 }
 
 std::string string_array(const std::vector<std::string>& values) {
@@ -284,12 +286,13 @@ std::string summary_table(const BacktestResult& result, const Summary& s) {
     names += spec.id + " " + (spec.params.is_null() ? "{}" : spec.params.dump());
   }
   row("Strategy", names);
-  row("Period", s.first_date + " .. " + s.last_date + fmt::format(" ({} bars, {} days)", s.bars, s.days));
-  row("Fill / costs", fmt::format("{}, {} entries, slippage {}, costs {} ({}), gate {}",
-                                  fill_timing_name(result.config.fill),
-                                  entry_order_name(result.config.entry_order),
-                                  slippage_name(result.config.slippage), result.cost_model,
-                                  product_name(result.config.product), result.gate_name));
+  row("Period",
+      s.first_date + " .. " + s.last_date + fmt::format(" ({} bars, {} days)", s.bars, s.days));
+  row("Fill / costs",
+      fmt::format("{}, {} entries, slippage {}, costs {} ({}), gate {}",
+                  fill_timing_name(result.config.fill), entry_order_name(result.config.entry_order),
+                  slippage_name(result.config.slippage), result.cost_model,
+                  product_name(result.config.product), result.gate_name));
   row("Starting cash", format_rupees_grouped(s.starting_cash));
   row("Final equity", format_rupees_grouped(s.final_equity));
   row("Net P&L", format_rupees_grouped(s.net_pnl));
@@ -321,10 +324,10 @@ std::string summary_table(const BacktestResult& result, const Summary& s) {
                       fmt::format(" ({:.2f}x starting cash)", s.turnover_ratio));
   row("Signals / fills", fmt::format("{} / {} ({} denied)", s.signals, s.fills, s.denied));
   for (const OpenPosition& open : result.open_positions) {
-    row("Open at end", fmt::format("{} {} x{} since {} @ {}, marked {} -> {}", open.strategy,
-                                   open.symbol, open.qty, date_of(open.entry_ts),
-                                   format_rupees(open.entry_price), format_rupees(open.mark_price),
-                                   format_rupees_grouped(open.unrealized_pnl)));
+    row("Open at end",
+        fmt::format("{} {} x{} since {} @ {}, marked {} -> {}", open.strategy, open.symbol,
+                    open.qty, date_of(open.entry_ts), format_rupees(open.entry_price),
+                    format_rupees(open.mark_price), format_rupees_grouped(open.unrealized_pnl)));
   }
   std::size_t width = 0;
   for (const auto& [name, value] : rows) width = std::max(width, name.size());

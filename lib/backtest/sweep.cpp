@@ -76,8 +76,10 @@ SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohman
 }
 
 void json_optional(JsonObjectWriter& w, std::string_view key, std::optional<double> value) {
-  if (value) w.number(key, *value);
-  else w.raw(key, "null");
+  if (value)
+    w.number(key, *value);
+  else
+    w.raw(key, "null");
 }
 
 }  // namespace
@@ -106,8 +108,8 @@ Result<ParamAxis> parse_axis(std::string_view text) {
       v[i] = parse_value(parts[static_cast<std::size_t>(i)]);
       if (!v[i] || !v[i]->is_number()) return bad("range bounds and step must be numbers");
     }
-    const bool integers = v[0]->is_number_integer() && v[1]->is_number_integer() &&
-                          v[2]->is_number_integer();
+    const bool integers =
+        v[0]->is_number_integer() && v[1]->is_number_integer() && v[2]->is_number_integer();
     const double from = v[0]->get<double>(), to = v[1]->get<double>(), step = v[2]->get<double>();
     if (!(step > 0)) return bad("the step must be positive");
     if (to < from) return bad("the range ends before it starts");
@@ -239,8 +241,10 @@ std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std
   for (const auto& line : cells) {
     for (std::size_t c = 0; c < line.size(); ++c) {
       if (c > 0) out += "  ";
-      if (c == 1 || c + 1 == line.size()) out += fmt::format("{:<{}}", line[c], widths[c]);
-      else out += fmt::format("{:>{}}", line[c], widths[c]);
+      if (c == 1 || c + 1 == line.size())
+        out += fmt::format("{:<{}}", line[c], widths[c]);
+      else
+        out += fmt::format("{:>{}}", line[c], widths[c]);
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += '\n';
@@ -415,15 +419,16 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
 std::string walk_forward_table(const WalkForwardResult& result, Metric metric) {
   std::vector<std::vector<std::string>> cells;
   cells.push_back({"window", "in-sample", "out-of-sample", "best params",
-                   "in " + std::string(metric_name(metric)), "out net_pnl", "out return", "trades"});
+                   "in " + std::string(metric_name(metric)), "out net_pnl", "out return",
+                   "trades"});
   for (const WalkForwardWindow& w : result.windows) {
-    const std::string is = format_date(ist_date(w.in_sample_from)) + ".." +
-                           format_date(ist_date(w.in_sample_to));
-    const std::string oos = format_date(ist_date(w.out_sample_from)) + ".." +
-                            format_date(ist_date(w.out_sample_to));
+    const std::string is =
+        format_date(ist_date(w.in_sample_from)) + ".." + format_date(ist_date(w.in_sample_to));
+    const std::string oos =
+        format_date(ist_date(w.out_sample_from)) + ".." + format_date(ist_date(w.out_sample_to));
     if (!w.status.ok()) {
-      cells.push_back({std::to_string(w.index), is, oos, "error: " + w.status.message(), "", "",
-                       "", ""});
+      cells.push_back(
+          {std::to_string(w.index), is, oos, "error: " + w.status.message(), "", "", "", ""});
       continue;
     }
     cells.push_back({std::to_string(w.index), is, oos, params_text(w.best_params),

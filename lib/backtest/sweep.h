@@ -36,9 +36,9 @@ std::vector<nlohmann::json> expand_grid(const nlohmann::json& base,
 using GateFactory = std::function<std::unique_ptr<SignalGate>()>;
 
 struct SweepOptions {
-  unsigned threads = 0;        // 0: std::thread::hardware_concurrency()
+  unsigned threads = 0;  // 0: std::thread::hardware_concurrency()
   double risk_free_rate = 0;
-  GateFactory gate;            // one gate per run; empty: ApproveAll
+  GateFactory gate;  // one gate per run; empty: ApproveAll
   // Called after each run (from worker threads, one call at a time) with runs done and total.
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
@@ -69,19 +69,19 @@ std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<st
                          Metric metric);
 
 struct WalkForwardOptions {
-  std::size_t in_sample_bars = 504;    // bar times per in-sample window (about 2 years of days)
-  std::size_t out_sample_bars = 126;   // bar times per out-of-sample window (about 6 months)
-  bool anchored = false;               // in-sample windows all start at the first bar
+  std::size_t in_sample_bars = 504;   // bar times per in-sample window (about 2 years of days)
+  std::size_t out_sample_bars = 126;  // bar times per out-of-sample window (about 6 months)
+  bool anchored = false;              // in-sample windows all start at the first bar
   Metric metric = Metric::kSharpe;
 };
 
 struct WalkForwardWindow {
   std::size_t index = 0;
-  TimestampMs in_sample_from = 0;   // first bar time
-  TimestampMs in_sample_to = 0;     // last bar time
+  TimestampMs in_sample_from = 0;  // first bar time
+  TimestampMs in_sample_to = 0;    // last bar time
   TimestampMs out_sample_from = 0;
   TimestampMs out_sample_to = 0;
-  nlohmann::json best_params;        // null when no candidate ran
+  nlohmann::json best_params;  // null when no candidate ran
   std::optional<double> in_sample_value;
   std::size_t candidates_ok = 0;
   Summary out_sample;

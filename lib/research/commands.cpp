@@ -65,11 +65,20 @@ struct Setup {
 };
 
 // The keys of the backtest section (docs/CONFIG.md), each the default of one flag.
-const char* const kBacktestKeys[] = {"fill",       "entry_order",        "entry_offset_bps",
-                                     "order_valid_bars", "protective_stops", "slippage",
-                                     "volume_cap", "costs",              "product",
-                                     "cash",       "max_open_positions", "max_position_value",
-                                     "close_at_end", "risk_free_rate"};
+const char* const kBacktestKeys[] = {"fill",
+                                     "entry_order",
+                                     "entry_offset_bps",
+                                     "order_valid_bars",
+                                     "protective_stops",
+                                     "slippage",
+                                     "volume_cap",
+                                     "costs",
+                                     "product",
+                                     "cash",
+                                     "max_open_positions",
+                                     "max_position_value",
+                                     "close_at_end",
+                                     "risk_free_rate"};
 
 // The first of: the flag's text, the section's value (as text), the default.
 Result<std::string> setting(const std::string& flag, const nlohmann::json& section,
@@ -98,7 +107,8 @@ Result<double> parse_number(const std::string& text, std::string_view what) {
 Result<std::int64_t> parse_integer(const std::string& text, std::string_view what) {
   Result<std::int64_t> value = parse_fixed_point(text, 0);
   if (!value.ok()) {
-    return error(ErrorCode::kInvalidArgument, fmt::format("{} '{}' is not a whole number", what, text));
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("{} '{}' is not a whole number", what, text));
   }
   return value;
 }
@@ -176,8 +186,8 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
                                 "--entry-offset-bps must be a number with at most 2 decimals"))) {
     c.entry_offset_centi_bps = *offset;
   }
-  if (auto bars = parse_integer(text(e.order_valid_bars, "order_valid_bars", "1"),
-                                "--order-valid-bars");
+  if (auto bars =
+          parse_integer(text(e.order_valid_bars, "order_valid_bars", "1"), "--order-valid-bars");
       check(bars.status())) {
     c.order_valid_bars = static_cast<int>(std::clamp<std::int64_t>(*bars, -1, 1'000'000));
   }
@@ -189,15 +199,16 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
       check(cap.status())) {
     c.volume_cap = *cap;
   }
-  if (auto product = parse_product(text(e.product, "product", "CNC")); check(
-          product.ok() ? Status()
-                       : error(ErrorCode::kInvalidArgument, "--product must be CNC or MIS"))) {
+  if (auto product = parse_product(text(e.product, "product", "CNC"));
+      check(product.ok() ? Status()
+                         : error(ErrorCode::kInvalidArgument, "--product must be CNC or MIS"))) {
     c.product = *product;
   }
   if (auto cash = parse_money(text(e.cash, "cash", "10000000"), "--cash"); check(cash.status())) {
     c.starting_cash = *cash;
   }
-  if (auto most = parse_integer(text(e.max_positions, "max_open_positions", "0"), "--max-positions");
+  if (auto most =
+          parse_integer(text(e.max_positions, "max_open_positions", "0"), "--max-positions");
       check(most.status())) {
     c.max_open_positions = static_cast<int>(std::clamp<std::int64_t>(*most, -1, 1'000'000));
   }
@@ -239,7 +250,8 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
     }
   }
 
-  if (strategy.name.empty()) return usage(error(ErrorCode::kInvalidArgument, "--strategy is required"));
+  if (strategy.name.empty())
+    return usage(error(ErrorCode::kInvalidArgument, "--strategy is required"));
   Result<nlohmann::json> params = parse_params(strategy.params);
   if (!params.ok()) return usage(params.status());
   setup.strategy.name = strategy.name;
@@ -265,14 +277,16 @@ std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const L
   Result<double> drop = parse_number(d.drop_threshold_percent, "--drop-threshold");
   if (!drop.ok()) return usage(drop.status());
   if (!(*drop > 0 && *drop < 100)) {
-    return usage(error(ErrorCode::kInvalidArgument, "--drop-threshold must be in (0, 100) percent"));
+    return usage(
+        error(ErrorCode::kInvalidArgument, "--drop-threshold must be in (0, 100) percent"));
   }
   source.drop_fraction = *drop / 100;
   Result<LoadedData> loaded = load_data(source, log);
   if (!loaded.ok()) {
     const ErrorCode code = loaded.status().code();
     if (code == ErrorCode::kInvalidArgument) return usage(loaded.status());
-    if (code == ErrorCode::kDatabaseError) return Failure{kExitFailure, "database_error", loaded.status()};
+    if (code == ErrorCode::kDatabaseError)
+      return Failure{kExitFailure, "database_error", loaded.status()};
     return Failure{kExitDataError, "data_error", loaded.status()};
   }
   out = std::move(loaded).value();
@@ -295,7 +309,9 @@ Status write_file(const std::filesystem::path& path, const std::string& text) {
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
-  if (ec) return error(ErrorCode::kIoError, fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  if (ec)
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot write {}: {}", path.string(), ec.message()));
   return Status();
 }
 
@@ -341,7 +357,8 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
                                      const bt::Summary& summary, const bt::RunInfo& info,
                                      const LoadedData& loaded, const std::string& title,
                                      const std::vector<Message>& gate_events) {
-  if (Status made = make_directory(dir); !made.ok()) return Failure{kExitFailure, "output_error", made};
+  if (Status made = make_directory(dir); !made.ok())
+    return Failure{kExitFailure, "output_error", made};
   const std::filesystem::path base(dir);
   bt::HtmlOptions html;
   html.title = title;
@@ -389,13 +406,14 @@ std::string default_title(const Setup& setup, const LoadedData& loaded) {
     }
     symbols += s.symbol;
   }
-  return fmt::format("{} on {}", setup.strategy.id.empty() ? setup.strategy.name : setup.strategy.id,
-                     symbols);
+  return fmt::format("{} on {}",
+                     setup.strategy.id.empty() ? setup.strategy.name : setup.strategy.id, symbols);
 }
 
 std::optional<Failure> run_failure(const Status& status) {
   // Parameters were checked up front, so an invalid argument now is a bar the strategy refused.
-  if (status.code() == ErrorCode::kInvalidArgument) return Failure{kExitDataError, "data_error", status};
+  if (status.code() == ErrorCode::kInvalidArgument)
+    return Failure{kExitDataError, "data_error", status};
   return Failure{kExitFailure, "backtest_failed", status};
 }
 
@@ -518,8 +536,10 @@ int run_sweep_command(const SweepArgs& args, const Logger& log) {
       }
     }
   }
-  if (args.output.format == "table") print(table);
-  else print(ndjson);
+  if (args.output.format == "table")
+    print(table);
+  else
+    print(ndjson);
   log.info("sweep_done", {{"runs", rows.size()}, {"failed", failed}});
   return kExitOk;
 }
@@ -572,8 +592,8 @@ int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
                                  loaded, title, {})) {
       return report(log, *bad);
     }
-    if (Status written = write_file(std::filesystem::path(args.output.out_dir) / "walk_forward.ndjson",
-                                    windows);
+    if (Status written =
+            write_file(std::filesystem::path(args.output.out_dir) / "walk_forward.ndjson", windows);
         !written.ok()) {
       return report(log, Failure{kExitFailure, "output_error", written});
     }

@@ -29,7 +29,8 @@ Result<Range> parse_range(const DataSource& source) {
   Range range;
   if (!source.from.empty()) {
     Result<TimestampMs> from = ingest::parse_range_start(source.from);
-    if (!from.ok()) return Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message());
+    if (!from.ok())
+      return Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message());
     range.from = *from;
   }
   if (!source.to.empty()) {
@@ -75,18 +76,20 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
   if (!parsed.ok()) return parsed.status();
   for (const auto& [reason, count] : reporter.counts()) loaded.issue_counts[reason] += count;
   if (parsed->kind != ingest::RecordKind::kBars) {
-    return error(ErrorCode::kParseError,
-                 fmt::format("{}: holds ticks, not bars; make bars with sm-ingest --resample", path));
+    return error(
+        ErrorCode::kParseError,
+        fmt::format("{}: holds ticks, not bars; make bars with sm-ingest --resample", path));
   }
   if (parsed->rows_out_of_order > 0) {
     loaded.issue_counts["unsorted_rows"] += parsed->rows_out_of_order;
-    log.warn("data_quality",
-             {{"input", path},
-              {"kind", "unsorted_rows"},
-              {"detail", fmt::format("{} rows are older than the row before them (e.g. a newest-first "
-                                     "file)",
-                                     parsed->rows_out_of_order)},
-              {"action", "sorted ascending by time"}});
+    log.warn(
+        "data_quality",
+        {{"input", path},
+         {"kind", "unsorted_rows"},
+         {"detail", fmt::format("{} rows are older than the row before them (e.g. a newest-first "
+                                "file)",
+                                parsed->rows_out_of_order)},
+         {"action", "sorted ascending by time"}});
   }
   if (parsed->series_skipped > 0) {
     log.info("series_skipped", {{"input", path},
@@ -98,9 +101,10 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
     if (out.empty() || out.back().symbol != bar.symbol) {
       for (const SymbolSeries& s : out) {
         if (s.symbol == bar.symbol) {
-          return error(ErrorCode::kInvalidArgument,
-                       fmt::format("{}: symbol {} is also in an earlier input; give each symbol once",
-                                   path, bar.symbol));
+          return error(
+              ErrorCode::kInvalidArgument,
+              fmt::format("{}: symbol {} is also in an earlier input; give each symbol once", path,
+                          bar.symbol));
         }
       }
       out.push_back(SymbolSeries{bar.symbol, {}});
@@ -116,7 +120,8 @@ Status load_db(const DataSource& source, const Range& range, std::vector<SymbolS
   Result<store::Database> db = store::Database::open_readonly(source.db_path);
   if (!db.ok()) return db.status();
   if (!db->has_schema()) {
-    return error(ErrorCode::kUnavailable, fmt::format("{}: the database holds no data yet", source.db_path));
+    return error(ErrorCode::kUnavailable,
+                 fmt::format("{}: the database holds no data yet", source.db_path));
   }
   store::BarQuery query;
   Result<Timeframe> timeframe = parse_timeframe(source.timeframe.empty() ? "1d" : source.timeframe);
@@ -168,7 +173,8 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
   }
   std::erase_if(series, [](const SymbolSeries& s) { return s.bars.empty(); });
   if (series.empty()) {
-    return error(ErrorCode::kUnavailable, "no bars to run on (check the inputs, symbols and range)");
+    return error(ErrorCode::kUnavailable,
+                 "no bars to run on (check the inputs, symbols and range)");
   }
 
   std::vector<backtest::CorporateAction> actions;

@@ -19,7 +19,7 @@
 namespace sm::research {
 
 struct DataSource {
-  std::vector<std::string> files;    // CSV files; when empty, the database at db_path
+  std::vector<std::string> files;  // CSV files; when empty, the database at db_path
   std::string db_path;
   std::vector<std::string> symbols;  // database: these symbols (empty: all); CSV: the symbol of a
                                      // file without a symbol column (at most one)
@@ -33,10 +33,10 @@ struct DataSource {
 
 struct LoadedData {
   backtest::MarketData data;
-  std::vector<std::string> inputs;                  // as given ("db:PATH" for the database)
-  std::map<std::string, std::int64_t> issue_counts; // problem kind -> count
-  std::vector<backtest::QualityIssue> quality;      // the data-quality findings, in order
-  std::int64_t corporate_actions_applied = 0;       // actions that adjusted at least one bar
+  std::vector<std::string> inputs;                   // as given ("db:PATH" for the database)
+  std::map<std::string, std::int64_t> issue_counts;  // problem kind -> count
+  std::vector<backtest::QualityIssue> quality;       // the data-quality findings, in order
+  std::int64_t corporate_actions_applied = 0;        // actions that adjusted at least one bar
   std::int64_t bars = 0;
 };
 

@@ -38,8 +38,7 @@ std::vector<backtest::ForcedExit> RiskGate::take_forced_exits() {
   return out;
 }
 
-backtest::GateDecision RiskGate::review(const Signal& signal,
-                                        const backtest::PortfolioSnapshot&) {
+backtest::GateDecision RiskGate::review(const Signal& signal, const backtest::PortfolioSnapshot&) {
   const TimestampMs now = signal.ts;
   scratch_.clear();
   for (const std::string& component : engine_.config().required_components) {
@@ -56,7 +55,8 @@ backtest::GateDecision RiskGate::review(const Signal& signal,
   // rate pause) is a kill-switch event.
   std::vector<Message> rest;
   for (Message& message : scratch_) {
-    if (std::holds_alternative<RiskDecision>(message) || std::holds_alternative<OrderIntent>(message)) {
+    if (std::holds_alternative<RiskDecision>(message) ||
+        std::holds_alternative<OrderIntent>(message)) {
       continue;
     }
     rest.push_back(std::move(message));

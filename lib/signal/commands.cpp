@@ -37,7 +37,8 @@ nlohmann::json parse_params(const std::vector<std::string>& texts, Status& statu
   for (const std::string& text : texts) {
     const std::size_t eq = text.find('=');
     if (eq == std::string::npos || eq == 0) {
-      status = error(ErrorCode::kInvalidArgument, fmt::format("--param '{}' is not name=value", text));
+      status =
+          error(ErrorCode::kInvalidArgument, fmt::format("--param '{}' is not name=value", text));
       return params;
     }
     const std::string value = text.substr(eq + 1);
@@ -80,13 +81,17 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   Timeframe timeframe{Timeframe::kDailyMinutes};
   if (!args.timeframe.empty()) {
     Result<Timeframe> parsed = parse_timeframe(args.timeframe);
-    if (!parsed.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--timeframe: " + parsed.status().message()));
+    if (!parsed.ok())
+      return usage(
+          log, Status(ErrorCode::kInvalidArgument, "--timeframe: " + parsed.status().message()));
     timeframe = *parsed;
   }
   std::vector<std::string> symbols;
   for (const std::string& text : args.symbols) {
     Result<std::string> symbol = ingest::normalize_symbol(text);
-    if (!symbol.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--symbol: " + symbol.status().message()));
+    if (!symbol.ok())
+      return usage(log,
+                   Status(ErrorCode::kInvalidArgument, "--symbol: " + symbol.status().message()));
     symbols.push_back(*symbol);
   }
   if (!args.strategy.empty()) {
@@ -113,8 +118,9 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   if (!args.capital.empty()) {
     Result<Paise> flag_capital = parse_rupees(args.capital);
     if (!flag_capital.ok() || *flag_capital < 0) {
-      return usage(log, error(ErrorCode::kInvalidArgument,
-                              fmt::format("--capital '{}' is not an amount of rupees", args.capital)));
+      return usage(log,
+                   error(ErrorCode::kInvalidArgument,
+                         fmt::format("--capital '{}' is not an amount of rupees", args.capital)));
     }
     options.capital = *flag_capital;
   }
@@ -126,11 +132,12 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   SignalRunner runner(*db, instances, options, out, log);
   nlohmann::json names = nlohmann::json::array();
   for (const InstanceConfig& instance : instances) {
-    names.push_back({{"id", instance.id},
-                     {"name", instance.name},
-                     {"params", instance.params.is_null() ? nlohmann::json::object() : instance.params},
-                     {"symbols", instance.symbols},
-                     {"timeframe", format_timeframe(instance.timeframe)}});
+    names.push_back(
+        {{"id", instance.id},
+         {"name", instance.name},
+         {"params", instance.params.is_null() ? nlohmann::json::object() : instance.params},
+         {"symbols", instance.symbols},
+         {"timeframe", format_timeframe(instance.timeframe)}});
   }
   log.info("signal_started", {{"instances", names}, {"replay", args.replay}});
 
@@ -145,12 +152,15 @@ int run_signal(const SignalArgs& args, const Logger& log) {
     query.timeframe = timeframe;
     if (!args.from.empty()) {
       Result<TimestampMs> from = ingest::parse_range_start(args.from);
-      if (!from.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
+      if (!from.ok())
+        return usage(log,
+                     Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
       query.from = *from;
     }
     if (!args.to.empty()) {
       Result<TimestampMs> to = ingest::parse_range_end(args.to);
-      if (!to.ok()) return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
+      if (!to.ok())
+        return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
       query.to = *to;
     }
     std::vector<std::string> wanted = symbols.empty() ? std::vector<std::string>{""} : symbols;
@@ -200,8 +210,10 @@ int run_signal(const SignalArgs& args, const Logger& log) {
       if (Bar* bar = std::get_if<Bar>(&message)) {
         Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
         if (!symbol.ok()) {
-          log.warn("bad_line", {{"input", "stdin"}, {"line", reader.line_number()},
-                                {"reason", symbol.status().message()}, {"action", "skipped"}});
+          log.warn("bad_line", {{"input", "stdin"},
+                                {"line", reader.line_number()},
+                                {"reason", symbol.status().message()},
+                                {"action", "skipped"}});
           if (args.strict) {
             exit_code = kExitDataError;
             break;
@@ -244,7 +256,8 @@ int run_signal(const SignalArgs& args, const Logger& log) {
 
 int run_indicators(const IndicatorArgs& args, const Logger& log) {
   if (args.indicators.empty()) {
-    return usage(log, error(ErrorCode::kInvalidArgument, "give at least one --indicator, e.g. sma:20"));
+    return usage(log,
+                 error(ErrorCode::kInvalidArgument, "give at least one --indicator, e.g. sma:20"));
   }
   if (args.format != "csv" && args.format != "ndjson") {
     return usage(log, error(ErrorCode::kInvalidArgument,
@@ -267,7 +280,8 @@ int run_indicators(const IndicatorArgs& args, const Logger& log) {
   if (!loaded.ok()) {
     const ErrorCode code = loaded.status().code();
     if (code == ErrorCode::kInvalidArgument) return usage(log, loaded.status());
-    if (code == ErrorCode::kDatabaseError) return fail(log, kExitFailure, "database_error", loaded.status());
+    if (code == ErrorCode::kDatabaseError)
+      return fail(log, kExitFailure, "database_error", loaded.status());
     return fail(log, kExitDataError, "data_error", loaded.status());
   }
 
@@ -295,10 +309,13 @@ int run_indicators(const IndicatorArgs& args, const Logger& log) {
     for (const Bar& bar : series.bars) {
       columns->update(bar, values);
       if (csv) {
-        if (daily) out += format_date(ist_date(bar.ts));
-        else out += format_ist(bar.ts, false);
-        fmt::format_to(std::back_inserter(out), ",{},{},{},{},{}", bar.symbol, format_rupees(bar.open),
-                       format_rupees(bar.high), format_rupees(bar.low), format_rupees(bar.close));
+        if (daily)
+          out += format_date(ist_date(bar.ts));
+        else
+          out += format_ist(bar.ts, false);
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{},{}", bar.symbol,
+                       format_rupees(bar.open), format_rupees(bar.high), format_rupees(bar.low),
+                       format_rupees(bar.close));
         for (const std::optional<double>& v : values) {
           out += ',';
           if (v) fmt::format_to(std::back_inserter(out), "{:.{}f}", *v, args.decimals);
@@ -315,8 +332,10 @@ int run_indicators(const IndicatorArgs& args, const Logger& log) {
             .rupees("low", bar.low)
             .rupees("close", bar.close);
         for (std::size_t i = 0; i < names.size(); ++i) {
-          if (values[i]) w.number(names[i], *values[i]);
-          else w.raw(names[i], "null");
+          if (values[i])
+            w.number(names[i], *values[i]);
+          else
+            w.raw(names[i], "null");
         }
         w.finish();
         out += '\n';

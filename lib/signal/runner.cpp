@@ -48,10 +48,11 @@ Result<std::vector<InstanceConfig>> instances_from_config(const Config& config) 
   Timeframe default_timeframe{Timeframe::kDailyMinutes};
   if (section->contains("timeframe")) {
     const nlohmann::json& tf = (*section)["timeframe"];
-    Result<Timeframe> parsed =
-        tf.is_string() ? parse_timeframe(tf.get<std::string>())
-                       : Result<Timeframe>(error(ErrorCode::kParseError, "not text"));
-    if (!parsed.ok()) return config_error(source, "signal.timeframe", "must be a timeframe such as 1d or 5m");
+    Result<Timeframe> parsed = tf.is_string()
+                                   ? parse_timeframe(tf.get<std::string>())
+                                   : Result<Timeframe>(error(ErrorCode::kParseError, "not text"));
+    if (!parsed.ok())
+      return config_error(source, "signal.timeframe", "must be a timeframe such as 1d or 5m");
     default_timeframe = *parsed;
   }
   if (!section->contains("strategies")) return out;
@@ -92,10 +93,11 @@ Result<std::vector<InstanceConfig>> instances_from_config(const Config& config) 
     instance.timeframe = default_timeframe;
     if (item.contains("timeframe")) {
       const nlohmann::json& tf = item["timeframe"];
-      Result<Timeframe> parsed =
-          tf.is_string() ? parse_timeframe(tf.get<std::string>())
-                         : Result<Timeframe>(error(ErrorCode::kParseError, "not text"));
-      if (!parsed.ok()) return config_error(source, key + ".timeframe", "must be a timeframe such as 1d");
+      Result<Timeframe> parsed = tf.is_string()
+                                     ? parse_timeframe(tf.get<std::string>())
+                                     : Result<Timeframe>(error(ErrorCode::kParseError, "not text"));
+      if (!parsed.ok())
+        return config_error(source, key + ".timeframe", "must be a timeframe such as 1d");
       instance.timeframe = *parsed;
     }
     out.push_back(std::move(instance));
@@ -112,9 +114,9 @@ Status validate_instances(std::vector<InstanceConfig>& instances) {
                    fmt::format("instance id '{}' may not contain '/' or a newline", instance.id));
     }
     if (!ids.insert(instance.id).second) {
-      return error(ErrorCode::kInvalidArgument,
-                   fmt::format("two strategy instances are called '{}'; give each its own id",
-                               instance.id));
+      return error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("two strategy instances are called '{}'; give each its own id", instance.id));
     }
     auto made = strategy::make_strategy(instance.name, instance.params);
     if (!made.ok()) return made.status().with_context("instance " + instance.id);
@@ -162,7 +164,8 @@ Status SignalRunner::load_position(Slot& slot) {
   return Status();
 }
 
-Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance, const std::string& symbol) {
+Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance,
+                                                   const std::string& symbol) {
   auto key = std::make_pair(instance, symbol);
   auto it = slots_.find(key);
   if (it != slots_.end()) return &it->second;
@@ -182,9 +185,9 @@ Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance, const s
       slot.last_ts = (*saved)->event_ts;
       slot.has_last = true;
       ++counts_.states_restored;
-      log_.info("state_restored", {{"strategy", config.id},
-                                   {"symbol", symbol},
-                                   {"last_bar", format_utc(slot.last_ts)}});
+      log_.info(
+          "state_restored",
+          {{"strategy", config.id}, {"symbol", symbol}, {"last_bar", format_utc(slot.last_ts)}});
     } else {
       // A changed configuration (or a state this build cannot read) starts afresh: the strategy
       // warms up again from the next bars. Positions are unaffected (they are the fills').
@@ -239,8 +242,10 @@ Status SignalRunner::on_bar(const Bar& bar) {
     pending_signals_.push_back(std::move(signal));
     ++counts_.signals;
   }
-  if (taken) ++counts_.bars;
-  else ++counts_.bars_ignored;
+  if (taken)
+    ++counts_.bars;
+  else
+    ++counts_.bars_ignored;
   return Status();
 }
 
@@ -300,8 +305,10 @@ Status SignalRunner::on_fill(const Fill& fill, std::string_view raw_line) {
     }
     return outcome.status();
   }
-  if (outcome->inserted) ++counts_.fills_stored;
-  else ++counts_.fills_repeated;
+  if (outcome->inserted)
+    ++counts_.fills_stored;
+  else
+    ++counts_.fills_repeated;
   auto it = slots_.find({*ours, fill.symbol});
   if (it != slots_.end()) SM_RETURN_IF_ERROR(load_position(it->second));
   return Status();

@@ -33,10 +33,10 @@
 namespace sm::signal {
 
 struct InstanceConfig {
-  std::string id;                    // the instance name in signals; default: name
-  std::string name;                  // registry name, e.g. "sma-cross"
-  nlohmann::json params;             // null: the strategy's defaults
-  std::vector<std::string> symbols;  // empty: every symbol on the input
+  std::string id;                                 // the instance name in signals; default: name
+  std::string name;                               // registry name, e.g. "sma-cross"
+  nlohmann::json params;                          // null: the strategy's defaults
+  std::vector<std::string> symbols;               // empty: every symbol on the input
   Timeframe timeframe{Timeframe::kDailyMinutes};  // only bars of this timeframe
 };
 
@@ -58,10 +58,10 @@ struct RunnerOptions {
 };
 
 struct RunnerCounts {
-  std::int64_t bars = 0;            // bars taken by at least one instance
-  std::int64_t bars_ignored = 0;    // bars no instance takes (other symbol or timeframe)
-  std::int64_t already_seen = 0;    // (instance, symbol) bars skipped as not after the last one
-  std::int64_t bars_refused = 0;    // bars a strategy refused (bad prices, out of order)
+  std::int64_t bars = 0;          // bars taken by at least one instance
+  std::int64_t bars_ignored = 0;  // bars no instance takes (other symbol or timeframe)
+  std::int64_t already_seen = 0;  // (instance, symbol) bars skipped as not after the last one
+  std::int64_t bars_refused = 0;  // bars a strategy refused (bad prices, out of order)
   std::int64_t ticks = 0;
   std::int64_t signals = 0;
   std::int64_t fills_stored = 0;    // fills for our instances stored (new trade ids)
@@ -122,7 +122,8 @@ class SignalRunner {
   std::vector<Signal> pending_signals_;
   std::int64_t dirty_ = 0;
   std::unique_ptr<ingest::TickAggregator> ticks_;
-  std::vector<std::unique_ptr<ingest::BarAggregator>> aggregators_;  // one per intraday timeframe > 1m
+  std::vector<std::unique_ptr<ingest::BarAggregator>>
+      aggregators_;  // one per intraday timeframe > 1m
   RunnerCounts counts_;
 };
 

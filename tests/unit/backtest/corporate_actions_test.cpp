@@ -11,7 +11,8 @@ using namespace sm::backtest;
 using sm::backtest::testing::bar;
 using sm::backtest::testing::rs;
 
-TEST_CASE("the corporate-actions file is read with its ratios as announced", "[backtest][actions]") {
+TEST_CASE("the corporate-actions file is read with its ratios as announced",
+          "[backtest][actions]") {
   auto actions = parse_corporate_actions(
       "# bonus and splits\nsymbol,ex_date,kind,ratio\nwipro,2019-03-06,bonus,1:3\n"
       "HDFCBANK,2011-07-14,split,1:5\nTEST,2024-01-03,bonus,1:1\n",
@@ -32,22 +33,28 @@ TEST_CASE("the corporate-actions file is read with its ratios as announced", "[b
 TEST_CASE("a bad corporate-actions file is refused with its line", "[backtest][actions]") {
   auto no_header = parse_corporate_actions("", "ca.csv");
   CHECK(no_header.status().code() == ErrorCode::kParseError);
-  auto kind = parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-01-01,merger,1:1\n", "ca.csv");
+  auto kind =
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-01-01,merger,1:1\n", "ca.csv");
   CHECK(kind.status().message().find("ca.csv:2") != std::string::npos);
-  CHECK_FALSE(parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-13-01,split,1:2\n", "c").ok());
-  CHECK_FALSE(parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-01-01,split,0:2\n", "c").ok());
-  CHECK_FALSE(parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-01-01,split,2\n", "c").ok());
-  CHECK_FALSE(parse_corporate_actions(
-                  "symbol,ex_date,kind,ratio\nX,2024-01-01,split,1:2\nX,2024-01-01,bonus,1:1\n", "c")
-                  .ok());
+  CHECK_FALSE(
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-13-01,split,1:2\n", "c").ok());
+  CHECK_FALSE(
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-01-01,split,0:2\n", "c").ok());
+  CHECK_FALSE(
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nX,2024-01-01,split,2\n", "c").ok());
+  CHECK_FALSE(
+      parse_corporate_actions(
+          "symbol,ex_date,kind,ratio\nX,2024-01-01,split,1:2\nX,2024-01-01,bonus,1:1\n", "c")
+          .ok());
   CHECK_FALSE(parse_corporate_actions("symbol,date,kind,ratio\n", "c").ok());
 }
 
 TEST_CASE("adjusting multiplies earlier prices by the factors and divides volumes",
           "[backtest][actions]") {
-  SymbolSeries s{"TEST",
-                 {bar(0, 200, 210, 190, 201.01, "TEST", 1000), bar(1, 200, 200, 100, 100, "TEST", 999),
-                  bar(2, 100, 101, 99, 100, "TEST", 1000), bar(3, 20, 21, 19, 20, "TEST", 5000)}};
+  SymbolSeries s{
+      "TEST",
+      {bar(0, 200, 210, 190, 201.01, "TEST", 1000), bar(1, 200, 200, 100, 100, "TEST", 999),
+       bar(2, 100, 101, 99, 100, "TEST", 1000), bar(3, 20, 21, 19, 20, "TEST", 5000)}};
   auto actions = parse_corporate_actions(
       "symbol,ex_date,kind,ratio\nTEST,2024-01-03,bonus,1:1\nTEST,2024-01-04,split,1:5\n"
       "OTHER,2024-01-02,split,1:2\n",
@@ -94,7 +101,8 @@ TEST_CASE("data quality: weekend sessions, suspected unadjusted actions, listed 
     CHECK(!q.action.empty());
   }
 
-  auto listed = parse_corporate_actions("symbol,ex_date,kind,ratio\nTEST,2024-01-03,bonus,1:1\n", "c");
+  auto listed =
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nTEST,2024-01-03,bonus,1:1\n", "c");
   REQUIRE(listed.ok());
   QualityOptions options;
   options.check_ohlc = false;

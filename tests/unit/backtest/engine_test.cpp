@@ -69,7 +69,8 @@ TEST_CASE("a market order decided at a close fills at the next bar's open", "[ba
   CHECK(r.equity.size() == 5);
 }
 
-TEST_CASE("with --fill close a market order fills at the deciding bar's close", "[backtest][fill]") {
+TEST_CASE("with --fill close a market order fills at the deciding bar's close",
+          "[backtest][fill]") {
   EngineConfig config;
   config.fill = FillTiming::kSameClose;
   BacktestResult r = run(data_of({round_trip()}), config);
@@ -90,9 +91,10 @@ TEST_CASE("a signal on the last bar is listed but never fills", "[backtest][fill
   CHECK(r.open_positions.empty());
 }
 
-TEST_CASE("a limit entry fills at its price when the range reaches it, at the open when it gaps "
-          "through, and expires otherwise",
-          "[backtest][fill]") {
+TEST_CASE(
+    "a limit entry fills at its price when the range reaches it, at the open when it gaps "
+    "through, and expires otherwise",
+    "[backtest][fill]") {
   EngineConfig config;
   config.entry_order = EntryOrder::kLimit;
   config.entry_offset_centi_bps = 100'00;  // 1 %: 102.50 -> 101.475 -> 101.47 (tick down)
@@ -259,8 +261,8 @@ TEST_CASE("Indian equity charges are itemised per fill and netted in the trade",
   const TradeRecord& t = r.trades[0];
   CHECK(t.charges.total() == buy.charges.total() + sell.charges.total());
   CHECK(t.net_pnl == t.gross_pnl - t.charges.total());
-  CHECK(r.final_cash == config.starting_cash - rs(1030) - buy.charges.total() + rs(980) -
-                            sell.charges.total());
+  CHECK(r.final_cash ==
+        config.starting_cash - rs(1030) - buy.charges.total() + rs(980) - sell.charges.total());
   CHECK(r.charges.total() == t.charges.total());
   CHECK(sell.cash_after == r.final_cash);
 }
@@ -398,12 +400,12 @@ TEST_CASE("bad configurations and strategy specs are refused", "[backtest]") {
   config.volume_cap = 1.5;
   CHECK(run_backtest(data, {breakout_1_1()}, config, zero, gate).status().code() ==
         ErrorCode::kInvalidArgument);
-  CHECK_FALSE(run_backtest(data, {StrategySpec{"", "no-such", nullptr, {}}}, EngineConfig{}, zero,
-                           gate)
-                  .ok());
-  CHECK_FALSE(run_backtest(data, {breakout_1_1(10, "x"), breakout_1_1(10, "x")}, EngineConfig{},
-                           zero, gate)
-                  .ok());
+  CHECK_FALSE(
+      run_backtest(data, {StrategySpec{"", "no-such", nullptr, {}}}, EngineConfig{}, zero, gate)
+          .ok());
+  CHECK_FALSE(
+      run_backtest(data, {breakout_1_1(10, "x"), breakout_1_1(10, "x")}, EngineConfig{}, zero, gate)
+          .ok());
   StrategySpec missing = breakout_1_1();
   missing.symbols = {"NOPE"};
   CHECK_FALSE(run_backtest(data, {missing}, EngineConfig{}, zero, gate).ok());

@@ -89,8 +89,8 @@ TEST_CASE("trade statistics: win rate, profit factor, averages rounded half to e
   CHECK(s.losers == 2);
   CHECK(*s.win_rate == Approx(0.4));
   CHECK(*s.profit_factor == Approx(20001.0 / 7.0));
-  CHECK(s.average_win == 10000);   // 10000.5 -> even
-  CHECK(s.average_loss == -4);     // -3.5 -> even
+  CHECK(s.average_win == 10000);  // 10000.5 -> even
+  CHECK(s.average_loss == -4);    // -3.5 -> even
   CHECK(s.largest_win == 10001);
   CHECK(s.largest_loss == -4);
   CHECK(*s.average_bars_held == Approx(2.0));
@@ -150,9 +150,9 @@ TEST_CASE("metrics are named and ranked higher-is-better", "[backtest][metrics]"
   Summary s;
   s.max_drawdown = 0.2;
   CHECK(*metric_value(s, Metric::kMaxDrawdown) == Approx(-0.2));
-  for (Metric m : {Metric::kSharpe, Metric::kSortino, Metric::kCalmar, Metric::kCagr,
-                   Metric::kTotalReturn, Metric::kNetPnl, Metric::kProfitFactor, Metric::kWinRate,
-                   Metric::kMaxDrawdown}) {
+  for (Metric m :
+       {Metric::kSharpe, Metric::kSortino, Metric::kCalmar, Metric::kCagr, Metric::kTotalReturn,
+        Metric::kNetPnl, Metric::kProfitFactor, Metric::kWinRate, Metric::kMaxDrawdown}) {
     CHECK(*parse_metric(metric_name(m)) == m);
   }
 }

@@ -16,10 +16,11 @@ using namespace sm::backtest::testing;
 namespace {
 
 BacktestResult sample(const std::string& symbol = "M&M") {
-  std::vector<Bar> bars = {bar(0, 100, 101, 99, 100, symbol), bar(1, 100, 103, 100, 102.5, symbol),
-                           bar(2, 103, 104, 102, 103, symbol), bar(3, 103, 103, 98, 99, symbol),
-                           bar(4, 98, 99, 97, 98, symbol), bar(40, 98, 103, 97, 102, symbol),
-                           bar(41, 102, 103, 101, 102.5, symbol)};
+  std::vector<Bar> bars = {
+      bar(0, 100, 101, 99, 100, symbol),    bar(1, 100, 103, 100, 102.5, symbol),
+      bar(2, 103, 104, 102, 103, symbol),   bar(3, 103, 103, 98, 99, symbol),
+      bar(4, 98, 99, 97, 98, symbol),       bar(40, 98, 103, 97, 102, symbol),
+      bar(41, 102, 103, 101, 102.5, symbol)};
   auto model = costs::IndianEquityCostModel::load(std::string(SM_DATA_DIR) + "/nse-charges.csv");
   REQUIRE(model.ok());
   return run(data_of({bars}), EngineConfig{}, {breakout_1_1()}, &*model);
@@ -40,7 +41,8 @@ std::vector<nlohmann::json> lines_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("trades, fills and signals are NDJSON with exact two-decimal money", "[backtest][report]") {
+TEST_CASE("trades, fills and signals are NDJSON with exact two-decimal money",
+          "[backtest][report]") {
   BacktestResult r = sample();
   auto trades = lines_of(trades_ndjson(r));
   REQUIRE(trades.size() == r.trades.size() + r.open_positions.size());
@@ -115,7 +117,8 @@ TEST_CASE("the HTML report is self-contained, escaped and has its charts", "[bac
   CHECK(html.find("M&amp;M") != std::string::npos);
   CHECK(std::count(html.begin(), html.end(), '\n') > 10);
   std::size_t svgs = 0;
-  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1))
+    ++svgs;
   CHECK(svgs == 3);  // equity, drawdown, trade P&L
   CHECK(html.find("Monthly returns") != std::string::npos);
   CHECK(html.find("<script") == std::string::npos);
@@ -123,7 +126,8 @@ TEST_CASE("the HTML report is self-contained, escaped and has its charts", "[bac
   CHECK(html.find("<link") == std::string::npos);
   // The only URL is the SVG namespace name, which browsers never fetch.
   std::size_t http = 0;
-  for (std::size_t at = html.find("http://"); at != std::string::npos; at = html.find("http://", at + 1)) {
+  for (std::size_t at = html.find("http://"); at != std::string::npos;
+       at = html.find("http://", at + 1)) {
     CHECK(html.compare(at, 26, "http://www.w3.org/2000/svg") == 0);
     ++http;
   }

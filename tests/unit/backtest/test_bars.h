@@ -44,7 +44,8 @@ inline MarketData data_of(std::vector<std::vector<Bar>> per_symbol) {
 // donchian with 1-bar channels: enter when the close is above the previous bar's high, exit when
 // it is below the previous bar's low; the entry's stop is the previous bar's low.
 inline StrategySpec breakout_1_1(Quantity qty = 10, const std::string& id = "") {
-  return StrategySpec{id, "donchian",
+  return StrategySpec{id,
+                      "donchian",
                       {{"entry_bars", 1}, {"exit_bars", 1}, {"sizing", "fixed_qty"}, {"qty", qty}},
                       {}};
 }

@@ -20,17 +20,18 @@ Logger quiet() { return Logger("test", LogLevel::kError); }
 
 }  // namespace
 
-TEST_CASE("a newest-first file with a duplicate date and a bad row is reported, sorted and kept "
-          "one row per date",
-          "[research][loader]") {
+TEST_CASE(
+    "a newest-first file with a duplicate date and a bad row is reported, sorted and kept "
+    "one row per date",
+    "[research][loader]") {
   TempDir dir;
-  const std::string path = dir.write(
-      "x.csv", std::string(kHeader) +
-                   "2024-01-05,ABC,10,11,9,10.5,100\n"
-                   "2024-01-04,ABC,10,11,9,10,100\n"
-                   "2024-01-04,ABC,10,10,10,10,500\n"  // same date, larger volume: kept
-                   "2024-01-03,ABC,ten,11,9,10,100\n"  // unreadable: dropped
-                   "2024-01-02,ABC,10,11,9,10,100\n");
+  const std::string path =
+      dir.write("x.csv", std::string(kHeader) +
+                             "2024-01-05,ABC,10,11,9,10.5,100\n"
+                             "2024-01-04,ABC,10,11,9,10,100\n"
+                             "2024-01-04,ABC,10,10,10,10,500\n"  // same date, larger volume: kept
+                             "2024-01-03,ABC,ten,11,9,10,100\n"  // unreadable: dropped
+                             "2024-01-02,ABC,10,11,9,10,100\n");
   research::DataSource source;
   source.files = {path};
   Logger log = quiet();
@@ -48,9 +49,10 @@ TEST_CASE("a newest-first file with a duplicate date and a bad row is reported, 
 TEST_CASE("--from/--to keep a range; several files share the timeline; a symbol twice is refused",
           "[research][loader]") {
   TempDir dir;
-  const std::string a = dir.write("a.csv", std::string(kHeader) + "2024-01-01,AAA,1,1,1,1,1\n"
-                                                                  "2024-01-02,AAA,1,1,1,1,1\n"
-                                                                  "2024-01-03,AAA,1,1,1,1,1\n");
+  const std::string a = dir.write("a.csv", std::string(kHeader) +
+                                               "2024-01-01,AAA,1,1,1,1,1\n"
+                                               "2024-01-02,AAA,1,1,1,1,1\n"
+                                               "2024-01-03,AAA,1,1,1,1,1\n");
   const std::string b = dir.write("b.csv", std::string(kHeader) + "2024-01-02,BBB,2,2,2,2,1\n");
   research::DataSource source;
   source.files = {a, b};
@@ -81,10 +83,11 @@ TEST_CASE("--from/--to keep a range; several files share the timeline; a symbol 
 
 TEST_CASE("corporate actions from a file adjust the loaded bars when asked", "[research][loader]") {
   TempDir dir;
-  const std::string prices = dir.write(
-      "p.csv", std::string(kHeader) + "2024-01-01,AAA,100,100,100,100,10\n"
-                                      "2024-01-02,AAA,50,50,50,50,20\n");
-  const std::string actions = dir.write("ca.csv", "symbol,ex_date,kind,ratio\nAAA,2024-01-02,bonus,1:1\n");
+  const std::string prices = dir.write("p.csv", std::string(kHeader) +
+                                                    "2024-01-01,AAA,100,100,100,100,10\n"
+                                                    "2024-01-02,AAA,50,50,50,50,20\n");
+  const std::string actions =
+      dir.write("ca.csv", "symbol,ex_date,kind,ratio\nAAA,2024-01-02,bonus,1:1\n");
   research::DataSource source;
   source.files = {prices};
   source.corporate_actions = actions;

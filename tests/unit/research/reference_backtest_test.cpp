@@ -39,7 +39,8 @@ struct Case {
 
 void check(const Case& c, const std::string& symbol) {
   INFO(c.reference << " " << symbol);
-  std::ifstream in(fixture("reference/backtest_" + std::string(c.reference) + "_" + symbol + ".json"));
+  std::ifstream in(
+      fixture("reference/backtest_" + std::string(c.reference) + "_" + symbol + ".json"));
   REQUIRE(in);
   const nlohmann::json ref = nlohmann::json::parse(in);
 
@@ -80,7 +81,8 @@ void check(const Case& c, const std::string& symbol) {
   // Trades: fill dates and prices, P&L exact.
   const auto& ref_trades = ref["trades"];
   REQUIRE(result->trades.size() == ref_trades.size());
-  CHECK(static_cast<std::int64_t>(result->trades.size()) == ref["n_closed_trades"].get<std::int64_t>());
+  CHECK(static_cast<std::int64_t>(result->trades.size()) ==
+        ref["n_closed_trades"].get<std::int64_t>());
   for (std::size_t i = 0; i < ref_trades.size(); ++i) {
     const TradeRecord& t = result->trades[i];
     const auto& r = ref_trades[i];
@@ -114,10 +116,13 @@ void check(const Case& c, const std::string& symbol) {
   CHECK(s.charges_paid == 0);
 }
 
-const Case kSmaCross{"sma_cross_10_30", "sma-cross",
+const Case kSmaCross{"sma_cross_10_30",
+                     "sma-cross",
                      {{"fast", 10}, {"slow", 30}, {"sizing", "fixed_qty"}, {"qty", 100}}};
-const Case kBreakout{"breakout_20_10", "donchian",
-                     {{"entry_bars", 20}, {"exit_bars", 10}, {"sizing", "fixed_qty"}, {"qty", 100}}};
+const Case kBreakout{
+    "breakout_20_10",
+    "donchian",
+    {{"entry_bars", 20}, {"exit_bars", 10}, {"sizing", "fixed_qty"}, {"qty", 100}}};
 
 }  // namespace
 

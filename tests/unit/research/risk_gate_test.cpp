@@ -65,8 +65,8 @@ TEST_CASE("the risk gate denies what the risk engine denies and approves the res
   gate.on_bar(other);
   CHECK(gate.review(entry(other, 10, "INFY"), {}).code == "MAX_OPEN_POSITIONS_EXCEEDED");
   // ... until the backtest reports the order ended unfilled.
-  backtest::OrderDone done{ok.client_order_id, "sma-cross", "TCS", Side::kBuy, 40, 0, "CANCELLED",
-                           day_bar(2, 100000).ts};
+  backtest::OrderDone done{ok.client_order_id, "sma-cross",          "TCS", Side::kBuy, 40, 0,
+                           "CANCELLED",        day_bar(2, 100000).ts};
   gate.on_order_done(done);
   Bar later = day_bar(2, 100000, "INFY");
   gate.on_bar(later);
