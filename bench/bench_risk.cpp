@@ -16,13 +16,13 @@
 // --db keeps the generated database at PATH and reuses it when it is already there.
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 #include <random>
 #include <string>
@@ -85,13 +85,14 @@ void build_database(const std::string& path, std::int64_t fills) {
   sm::store::Transaction tx = must(db.begin(), "begin");
   for (std::int64_t t = 0; t < trips + kOpenPositions; ++t) {
     const bool open = t >= trips;
-    const int s = open ? static_cast<int>(t - trips) % kSymbols : static_cast<int>(rng() % kSymbols);
-    const int g = open ? static_cast<int>(t - trips) % kStrategies
-                       : static_cast<int>(rng() % kStrategies);
+    const int s =
+        open ? static_cast<int>(t - trips) % kSymbols : static_cast<int>(rng() % kSymbols);
+    const int g =
+        open ? static_cast<int>(t - trips) % kStrategies : static_cast<int>(rng() % kStrategies);
     const sm::TimestampMs ts =
         open ? end - 3 * sm::kMsPerHour + t - trips
-             : start + static_cast<sm::TimestampMs>(rng() % static_cast<std::uint64_t>(end - start -
-                                                                                    sm::kMsPerHour));
+             : start + static_cast<sm::TimestampMs>(
+                           rng() % static_cast<std::uint64_t>(end - start - sm::kMsPerHour));
     sm::Fill f;
     f.ts = ts;
     f.strategy = strategy_name(g);
@@ -167,7 +168,8 @@ struct Stats {
   std::vector<double> cpu_us;
   void add(const Timer& started) {
     const double cpu = thread_cpu_us() - started.cpu;
-    wall_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - started.wall).count());
+    wall_us.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - started.wall).count());
     cpu_us.push_back(cpu);
   }
   static void line(const char* name, const char* kind, std::vector<double> us) {
@@ -177,10 +179,11 @@ struct Stats {
     const auto at = [&](double q) {
       return us[std::min(us.size() - 1, static_cast<size_t>(q * static_cast<double>(us.size())))];
     };
-    std::printf("%-40s %-4s n=%-6zu %8.0f decisions/s  p50 %7.1f us  p99 %7.1f us  p99.9 %8.1f us"
-                "  max %8.1f us\n",
-                name, kind, us.size(), static_cast<double>(us.size()) / (total / 1e6), at(0.5),
-                at(0.99), at(0.999), us.back());
+    std::printf(
+        "%-40s %-4s n=%-6zu %8.0f decisions/s  p50 %7.1f us  p99 %7.1f us  p99.9 %8.1f us"
+        "  max %8.1f us\n",
+        name, kind, us.size(), static_cast<double>(us.size()) / (total / 1e6), at(0.5), at(0.99),
+        at(0.999), us.back());
   }
   void print(const char* name) const {
     line(name, "wall", wall_us);
@@ -233,7 +236,7 @@ void run(const std::string& db_path, std::int64_t n, const char* label, Stats* e
   const auto load_start = Clock::now();
   std::unique_ptr<sm::riskdb::RiskGateway> gateway =
       must(sm::riskdb::RiskGateway::open(db, bench_config(), &calendar, now), "gateway");
-  std::printf("%-45s %.1f ms (positions %zu, day P&L %s)\n", "gateway load", 
+  std::printf("%-45s %.1f ms (positions %zu, day P&L %s)\n", "gateway load",
               std::chrono::duration<double, std::milli>(Clock::now() - load_start).count(),
               gateway->engine().state().positions.size(),
               sm::format_rupees(gateway->engine().daily_pnl()).c_str());
@@ -309,7 +312,8 @@ void run(const std::string& db_path, std::int64_t n, const char* label, Stats* e
   std::printf("%-45s %lld of %lld approved\n", "", static_cast<long long>(approved),
               static_cast<long long>(n));
 
-  // For scale: the durable write alone, as the gateway does it (signal + decision, one transaction).
+  // For scale: the durable write alone, as the gateway does it (signal + decision, one
+  // transaction).
   Stats writes;
   for (std::int64_t i = 0; i < std::min<std::int64_t>(n, 2000); ++i) {
     now += 50;

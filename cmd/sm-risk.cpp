@@ -11,14 +11,16 @@
 
 int main(int argc, char** argv) {
   sm::Logger log("sm-risk");
-  CLI::App app{"Risk gateway: reads signal NDJSON on stdin and writes an order intent for each "
-               "approved signal and a risk_decision for every signal (stored in the database); "
-               "fills, ticks, bars, heartbeats and errors update its state; other lines pass "
-               "through unchanged. Kill switches emit halt and alert lines.",
-               "sm-risk"};
-  app.footer("Subcommands: halt, resume, status.\nExit status: 0 ok, 1 runtime failure (database), "
-             "2 usage, 3 malformed line under --strict, 4 configuration error, 5 status "
-             "--fail-if-halted and not active.");
+  CLI::App app{
+      "Risk gateway: reads signal NDJSON on stdin and writes an order intent for each "
+      "approved signal and a risk_decision for every signal (stored in the database); "
+      "fills, ticks, bars, heartbeats and errors update its state; other lines pass "
+      "through unchanged. Kill switches emit halt and alert lines.",
+      "sm-risk"};
+  app.footer(
+      "Subcommands: halt, resume, status.\nExit status: 0 ok, 1 runtime failure (database), "
+      "2 usage, 3 malformed line under --strict, 4 configuration error, 5 status "
+      "--fail-if-halted and not active.");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
@@ -30,15 +32,18 @@ int main(int argc, char** argv) {
   app.add_option("--idle-ms", run.idle_ms,
                  "with no input, evaluate the kill switches every this many ms")
       ->capture_default_str();
-  app.add_option("--by", run.by, "who is starting the gateway, for the config audit (default $USER)");
+  app.add_option("--by", run.by,
+                 "who is starting the gateway, for the config audit (default $USER)");
 
   sm::riskdb::ControlArgs halt;
-  CLI::App* halt_cmd = app.add_subcommand("halt", "halt trading now; only `sm-risk resume` lifts it");
+  CLI::App* halt_cmd =
+      app.add_subcommand("halt", "halt trading now; only `sm-risk resume` lifts it");
   halt_cmd->fallthrough();
   halt_cmd->add_option("--reason", halt.reason, "why (recorded)")->required();
   halt_cmd->add_option("--by", halt.by, "who (default $USER)");
-  halt_cmd->add_option("--level", halt.level, "halt (default: no orders), pause, or block_entries "
-                                              "(exits still allowed)");
+  halt_cmd->add_option("--level", halt.level,
+                       "halt (default: no orders), pause, or block_entries "
+                       "(exits still allowed)");
 
   sm::riskdb::ControlArgs resume;
   CLI::App* resume_cmd =
@@ -50,11 +55,13 @@ int main(int argc, char** argv) {
 
   sm::riskdb::StatusArgs status;
   CLI::App* status_cmd =
-      app.add_subcommand("status", "show the gateway's state (active, entries blocked, halted, "
-                                   "paused), why, and the figures the kill switches watch");
+      app.add_subcommand("status",
+                         "show the gateway's state (active, entries blocked, halted, "
+                         "paused), why, and the figures the kill switches watch");
   status_cmd->fallthrough();
   status_cmd->add_flag("--json", status.json, "one JSON object instead of text");
-  status_cmd->add_option("--at", status.at, "as if the time were AT (ISO 8601; IST without a zone)");
+  status_cmd->add_option("--at", status.at,
+                         "as if the time were AT (ISO 8601; IST without a zone)");
   status_cmd->add_flag("--fail-if-halted", status.fail_if_halted,
                        "exit 5 when not active (entries blocked, halted or paused)");
   app.require_subcommand(0, 1);

@@ -196,8 +196,9 @@ Result<RiskConfig> load_risk_config(const Config& config) {
 
 Status validate(const RiskConfig& c) {
   if (c.capital <= 0) {
-    return range_error("capital", "set to the trading capital in rupees (> 0); every percentage "
-                                  "threshold is a fraction of it");
+    return range_error("capital",
+                       "set to the trading capital in rupees (> 0); every percentage "
+                       "threshold is a fraction of it");
   }
   if (c.max_order_qty <= 0) return range_error("max_order_qty", "> 0");
   if (c.max_order_value <= 0) return range_error("max_order_value", "> 0");

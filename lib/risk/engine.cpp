@@ -34,8 +34,8 @@ bool exceeds_bps(Paise amount, Paise base, std::int64_t bps) {
 // amount as basis points of base, rounded down; 0 when base <= 0.
 std::int64_t bps_of(Paise amount, Paise base) {
   if (base <= 0) return 0;
-  return static_cast<std::int64_t>(std::clamp<Wide>(Wide{amount} * kBpWhole / base, -1'000'000'000,
-                                                    1'000'000'000));
+  return static_cast<std::int64_t>(
+      std::clamp<Wide>(Wide{amount} * kBpWhole / base, -1'000'000'000, 1'000'000'000));
 }
 
 std::string seconds_text(std::int64_t ms) {
@@ -106,8 +106,8 @@ void RiskEngine::roll_day(TimestampMs now) {
     if (price == state_.prices.end()) continue;
     state_.day_start_prices[position.symbol] = price->second.price;
     state_.day_start_unrealised =
-        saturate(Wide{state_.day_start_unrealised} +
-                 Wide{position.qty} * price->second.price - position.cost);
+        saturate(Wide{state_.day_start_unrealised} + Wide{position.qty} * price->second.price -
+                 position.cost);
   }
   state_.realised_today = 0;
   state_.charges_today = 0;
@@ -285,9 +285,8 @@ const ActiveHalt* RiskEngine::most_severe_halt() const {
 }
 
 bool RiskEngine::halt_active(std::string_view level, std::string_view trigger) const {
-  return std::any_of(state_.halts.begin(), state_.halts.end(), [&](const ActiveHalt& h) {
-    return h.level == level && h.trigger == trigger;
-  });
+  return std::any_of(state_.halts.begin(), state_.halts.end(),
+                     [&](const ActiveHalt& h) { return h.level == level && h.trigger == trigger; });
 }
 
 TimestampMs RiskEngine::evidence_since(std::string_view trigger) const {
@@ -340,9 +339,9 @@ bool RiskEngine::check_session(std::string& failed_code, std::string& detail,
       Result<time::DaySchedule> day = calendar_->session_times(ist_date(now));
       if (day.ok() && !day->trading()) {
         failed_code = code::kMarketClosed;
-        detail = fmt::format("{} is a {}{}{}", format_date(day->date),
-                             time::day_type_name(day->type), day->name.empty() ? "" : ": ",
-                             day->name);
+        detail =
+            fmt::format("{} is a {}{}{}", format_date(day->date), time::day_type_name(day->type),
+                        day->name.empty() ? "" : ": ", day->name);
         return false;
       }
       break;
@@ -355,8 +354,8 @@ bool RiskEngine::check_session(std::string& failed_code, std::string& detail,
   return false;
 }
 
-bool RiskEngine::check_components(std::string& failed_code, std::string& detail,
-                                  TimestampMs now, bool entry) const {
+bool RiskEngine::check_components(std::string& failed_code, std::string& detail, TimestampMs now,
+                                  bool entry) const {
   for (const std::string& name : config_.required_components) {
     auto it = state_.components.find(name);
     if (it == state_.components.end()) {
@@ -438,14 +437,14 @@ void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<
   }
 
   // A runaway loop shows as a burst of requests, whatever their outcome.
-  const TimestampMs burst_since =
-      std::max(now - kFiveMinutes, evidence_since(trigger::kOrderRate));
+  const TimestampMs burst_since = std::max(now - kFiveMinutes, evidence_since(trigger::kOrderRate));
   std::int64_t requests = 0;
   for (auto it = state_.signal_times.rbegin();
        it != state_.signal_times.rend() && *it > burst_since; ++it) {
     ++requests;
   }
-  if (requests > config_.max_orders_per_5_minutes && !halt_active(kLevelPause, trigger::kOrderRate)) {
+  if (requests > config_.max_orders_per_5_minutes &&
+      !halt_active(kLevelPause, trigger::kOrderRate)) {
     const std::string detail = fmt::format("requests_last_5_minutes={}, max={}", requests,
                                            config_.max_orders_per_5_minutes);
     deny(out, s, now, code::kOrderRatePause, detail);
@@ -532,8 +531,7 @@ void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<
   if (exceeds_bps(difference, market.price, config_.price_band_bps)) {
     deny(out, s, now, code::kPriceOutOfBand,
          fmt::format("price={}, last={}, difference={}, band={}", format_rupees(s.price),
-                     format_rupees(market.price),
-                     format_bps(bps_of(difference, market.price)),
+                     format_rupees(market.price), format_bps(bps_of(difference, market.price)),
                      format_bps(config_.price_band_bps)));
     return;
   }
@@ -631,8 +629,7 @@ void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<
       return;
     }
     const std::int64_t strategy_bps = config_.strategy_capital_bps_for(s.strategy);
-    const Paise strategy_cap =
-        saturate(Wide{config_.capital} * strategy_bps / kBpWhole);
+    const Paise strategy_cap = saturate(Wide{config_.capital} * strategy_bps / kBpWhole);
     if (Wide{e.strategy} + *value > strategy_cap) {
       deny(out, s, now, code::kStrategyCapitalExceeded,
            fmt::format("strategy={}, exposure={}, order={}, max={} ({} of capital)", s.strategy,
@@ -644,7 +641,8 @@ void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<
 
   OrderIntent intent;
   intent.ts = now;
-  intent.client_order_id = client_order_id(s.strategy, s.symbol, s.ts, signal_action_name(s.action));
+  intent.client_order_id =
+      client_order_id(s.strategy, s.symbol, s.ts, signal_action_name(s.action));
   intent.strategy = s.strategy;
   intent.symbol = s.symbol;
   intent.side = side;
@@ -663,9 +661,9 @@ void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<
   decision.signal_ts = s.ts;
   decision.approved = true;
   decision.code = code::kApproved;
-  decision.detail = fmt::format("side={}, qty={}, price={}, value={}", side_name(side), qty,
-                                order_price == 0 ? std::string("MARKET") : format_rupees(order_price),
-                                format_rupees(*value));
+  decision.detail = fmt::format(
+      "side={}, qty={}, price={}, value={}", side_name(side), qty,
+      order_price == 0 ? std::string("MARKET") : format_rupees(order_price), format_rupees(*value));
   decision.client_order_id = intent.client_order_id;
   record_order(intent, value_price, now);
   state_.last_approved[series_key(s)] = s.ts;
@@ -709,15 +707,14 @@ void RiskEngine::raise_alert(Severity severity, std::string_view event, std::str
   out.emplace_back(std::move(alert));
 }
 
-bool RiskEngine::force_exit(const PositionState& position, std::string_view why,
-                            std::string detail, TimestampMs incident_ts, TimestampMs now,
-                            std::vector<Message>& out) {
+bool RiskEngine::force_exit(const PositionState& position, std::string_view why, std::string detail,
+                            TimestampMs incident_ts, TimestampMs now, std::vector<Message>& out) {
   const Quantity qty = unreserved_qty(position);
   if (qty <= 0) return false;
   OrderIntent intent;
   intent.ts = now;
-  intent.client_order_id =
-      client_order_id(position.strategy, position.symbol, incident_ts, fmt::format("force_exit:{}", why));
+  intent.client_order_id = client_order_id(position.strategy, position.symbol, incident_ts,
+                                           fmt::format("force_exit:{}", why));
   intent.strategy = position.strategy;
   intent.symbol = position.symbol;
   intent.side = Side::kSell;
@@ -764,9 +761,9 @@ void RiskEngine::check_daily_loss(TimestampMs now, std::vector<Message>& out) {
     if (halt_active(kLevelHalt, trigger::kDailyLossHalt) || resumed_halt_today) return;
     const ActiveHalt* existing = most_severe_halt();
     const bool exits_allowed = existing == nullptr || existing->level == kLevelBlockEntries;
-    const std::string why = fmt::format("daily loss {} of capital ({}) > {}", format_bps(loss_bps),
-                                        format_rupees(loss),
-                                        format_bps(config_.daily_loss_halt_bps));
+    const std::string why =
+        fmt::format("daily loss {} of capital ({}) > {}", format_bps(loss_bps), format_rupees(loss),
+                    format_bps(config_.daily_loss_halt_bps));
     std::int64_t exits = 0;
     if (exits_allowed) {
       // Copy first: force_exit adds pending orders but never changes positions.
@@ -793,9 +790,9 @@ void RiskEngine::check_daily_loss(TimestampMs now, std::vector<Message>& out) {
         halt_active(kLevelHalt, trigger::kDailyLossHalt) || resumed_block_today) {
       return;
     }
-    const std::string why = fmt::format("daily loss {} of capital ({}) > {}", format_bps(loss_bps),
-                                        format_rupees(loss),
-                                        format_bps(config_.daily_loss_block_entries_bps));
+    const std::string why =
+        fmt::format("daily loss {} of capital ({}) > {}", format_bps(loss_bps), format_rupees(loss),
+                    format_bps(config_.daily_loss_block_entries_bps));
     const TimestampMs until = next_session_start(now);
     raise_halt(kLevelBlockEntries, trigger::kDailyLossBlock, why, until, now, out);
     raise_alert(Severity::kWarning, "kill_switch_daily_loss_block",
@@ -815,8 +812,9 @@ void RiskEngine::check_position_loss(TimestampMs now, std::vector<Message>& out)
     const Paise value = mark(position);
     const Paise loss = position.cost - value;
     if (!exceeds_bps(loss, position.cost, config_.position_loss_exit_bps)) continue;
-    const std::string incident = fmt::format("{}\n{}\n{}\n{}", trigger::kPositionLoss,
-                                             position.strategy, position.symbol, position.opened_ms);
+    const std::string incident =
+        fmt::format("{}\n{}\n{}\n{}", trigger::kPositionLoss, position.strategy, position.symbol,
+                    position.opened_ms);
     if (state_.incidents.count(incident) > 0) continue;
     const Paise average = position.cost / position.qty;
     const std::string why =
@@ -831,9 +829,9 @@ void RiskEngine::check_position_loss(TimestampMs now, std::vector<Message>& out)
     }
     state_.incidents.insert(incident);
     raise_alert(Severity::kCritical, "kill_switch_position_loss",
-                why + (sent ? ": forced exit sent"
-                            : exits_allowed ? ": already being sold"
-                                            : ": exit NOT sent, trading halted"),
+                why + (sent            ? ": forced exit sent"
+                       : exits_allowed ? ": already being sold"
+                                       : ": exit NOT sent, trading halted"),
                 fmt::format("position_loss:{}:{}:{}", position.strategy, position.symbol,
                             position.opened_ms),
                 now, out);
@@ -842,7 +840,8 @@ void RiskEngine::check_position_loss(TimestampMs now, std::vector<Message>& out)
 
 void RiskEngine::check_broker(TimestampMs now, std::vector<Message>& out) {
   auto it = state_.components.find(config_.broker_component);
-  if (it == state_.components.end() || halt_active(kLevelHalt, trigger::kBrokerDisconnected)) return;
+  if (it == state_.components.end() || halt_active(kLevelHalt, trigger::kBrokerDisconnected))
+    return;
   const ComponentStatus& broker = it->second;
   TimestampMs since = 0;
   std::string how;
@@ -858,10 +857,9 @@ void RiskEngine::check_broker(TimestampMs now, std::vector<Message>& out) {
   if (!in_market_hours(now)) return;
   since = std::max(since, evidence_since(trigger::kBrokerDisconnected));
   if (now - since <= config_.broker_disconnect_halt_ms) return;
-  const std::string why =
-      fmt::format("broker not connected for {} ({} from {} since {}) > {}", seconds_text(now - since),
-                  how, config_.broker_component, format_utc(since),
-                  seconds_text(config_.broker_disconnect_halt_ms));
+  const std::string why = fmt::format(
+      "broker not connected for {} ({} from {} since {}) > {}", seconds_text(now - since), how,
+      config_.broker_component, format_utc(since), seconds_text(config_.broker_disconnect_halt_ms));
   raise_halt(kLevelHalt, trigger::kBrokerDisconnected, why, 0, now, out);
   raise_alert(Severity::kCritical, "kill_switch_broker_disconnected",
               why + ": trading halted until a person resumes",
@@ -902,8 +900,8 @@ void RiskEngine::record_latency(std::int64_t latency_ms, TimestampMs now,
   state_.latency_breaches = 0;
   raise_halt(kLevelBlockEntries, trigger::kLatency, why, 0, now, out);
   raise_alert(Severity::kCritical, "kill_switch_latency",
-              why + ": new entries blocked until a person resumes",
-              fmt::format("latency:{}", now), now, out);
+              why + ": new entries blocked until a person resumes", fmt::format("latency:{}", now),
+              now, out);
 }
 
 // ---- updates ----
@@ -1073,7 +1071,8 @@ Assessment RiskEngine::assess(TimestampMs now) const {
   a.daily_pnl = daily_pnl();
   a.daily_loss_bps = a.daily_pnl < 0 ? bps_of(-a.daily_pnl, config_.capital) : 0;
   for (const auto& [key, position] : state_.positions) {
-    if (position.qty != 0) a.unrealised = saturate(Wide{a.unrealised} + mark(position) - position.cost);
+    if (position.qty != 0)
+      a.unrealised = saturate(Wide{a.unrealised} + mark(position) - position.cost);
   }
   const Exposure e = exposure_for("", "");
   a.exposure = e.total;

@@ -66,8 +66,8 @@ inline constexpr std::string_view kDailyLossHalt = "daily_loss_halt";    // halt
 inline constexpr std::string_view kPositionLoss = "position_loss";       // forced exit, no halt
 inline constexpr std::string_view kOrderRate = "order_rate";             // pause
 inline constexpr std::string_view kBrokerDisconnected = "broker_disconnected";  // halt
-inline constexpr std::string_view kLatency = "latency";                  // block_entries
-inline constexpr std::string_view kErrorRate = "error_rate";             // halt
+inline constexpr std::string_view kLatency = "latency";                         // block_entries
+inline constexpr std::string_view kErrorRate = "error_rate";                    // halt
 inline constexpr std::string_view kManual = "manual";
 }  // namespace trigger
 
@@ -89,7 +89,7 @@ struct Assessment {
   // without data, broker not connected), one sentence each.
   std::vector<std::string> blockers;
   Date day;
-  Paise daily_pnl = 0;            // realised - charges + change in unrealised, today
+  Paise daily_pnl = 0;              // realised - charges + change in unrealised, today
   std::int64_t daily_loss_bps = 0;  // max(0, -daily_pnl) as basis points of capital
   Paise unrealised = 0;
   Paise exposure = 0;               // positions at latest prices plus unfilled buys

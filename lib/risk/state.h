@@ -27,7 +27,7 @@ struct PositionState {
   std::string symbol;
   Quantity qty = 0;
   Paise cost = 0;
-  Paise realised_pnl = 0;    // cumulative, gross of charges
+  Paise realised_pnl = 0;     // cumulative, gross of charges
   TimestampMs opened_ms = 0;  // when the current position opened (flat -> non-flat, or reversal)
 };
 
@@ -85,12 +85,12 @@ struct RiskState {
   std::map<std::pair<std::string, std::string>, PositionState> positions;  // (strategy, symbol)
   std::unordered_map<std::string, PricePoint> prices;                      // by symbol
   std::unordered_map<std::string, Paise> tick_sizes;  // instrument tick; else nse_tick_for
-  std::map<std::string, PendingOrder> pending;         // by client order id
+  std::map<std::string, PendingOrder> pending;        // by client order id
 
   std::deque<TimestampMs> order_times;   // approval times of recent orders, oldest first
   std::deque<TimestampMs> signal_times;  // arrival times of recent signals (order requests)
-  std::deque<TimestampMs> error_times;  // times of recent unexpected errors, oldest first
-  std::int64_t latency_breaches = 0;    // consecutive critical-path latency samples over the limit
+  std::deque<TimestampMs> error_times;   // times of recent unexpected errors, oldest first
+  std::int64_t latency_breaches = 0;     // consecutive critical-path latency samples over the limit
 
   std::map<std::string, ComponentStatus> components;  // by component name
   std::vector<ActiveHalt> halts;

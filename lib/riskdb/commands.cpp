@@ -3,11 +3,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 #include <string>
 #include <vector>
@@ -277,8 +277,8 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
       } else if (*disposition == Disposition::kPassThrough) {
         writer.write_raw(line.text);
       } else if (*disposition == Disposition::kRefused) {
-        log.error("order_refused", {{"line", line.number},
-                                    {"message", "order intents are never passed through"}});
+        log.error("order_refused",
+                  {{"line", line.number}, {"message", "order intents are never passed through"}});
       }
       if (std::holds_alternative<Signal>(*message)) ++signals;
       for (const Message& m : out) {
@@ -339,9 +339,8 @@ int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& cloc
   const std::string level = args.level.empty() ? std::string(risk::kLevelHalt) : args.level;
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
-  Result<std::vector<Message>> messages =
-      manual_halt(*db, level, args.reason, args.by.empty() ? default_actor() : args.by,
-                  clock.now_ms());
+  Result<std::vector<Message>> messages = manual_halt(
+      *db, level, args.reason, args.by.empty() ? default_actor() : args.by, clock.now_ms());
   if (!messages.ok()) return control_error(log, messages.status(), args.db_path);
   NdjsonWriter writer(stdout);
   write_all(writer, *messages);
@@ -352,9 +351,8 @@ int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& cloc
 int run_resume(const ControlArgs& args, const Logger& log, const time::Clock& clock) {
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
-  Result<ResumeOutcome> outcome =
-      manual_resume(*db, args.level, args.reason, args.by.empty() ? default_actor() : args.by,
-                    clock.now_ms());
+  Result<ResumeOutcome> outcome = manual_resume(
+      *db, args.level, args.reason, args.by.empty() ? default_actor() : args.by, clock.now_ms());
   if (!outcome.ok()) return control_error(log, outcome.status(), args.db_path);
   log.info("resumed", {{"lifted", outcome->lifted}});
   NdjsonWriter writer(stdout);
@@ -373,11 +371,10 @@ std::string status_text(const risk::Assessment& a, const risk::RiskConfig& c) {
   } else {
     out += "Halts in force:\n";
     for (const risk::ActiveHalt& h : a.halts) {
-      out += fmt::format("  {} ({}) since {}, {}, by {}: {}\n", h.level, h.trigger,
-                         format_ist(h.since),
-                         h.until != 0 ? "until " + format_ist(h.until)
-                                      : std::string("until a person resumes"),
-                         h.by.empty() ? "?" : h.by, h.reason);
+      out += fmt::format(
+          "  {} ({}) since {}, {}, by {}: {}\n", h.level, h.trigger, format_ist(h.since),
+          h.until != 0 ? "until " + format_ist(h.until) : std::string("until a person resumes"),
+          h.by.empty() ? "?" : h.by, h.reason);
     }
   }
   if (a.blockers.empty()) {
@@ -398,8 +395,8 @@ std::string status_text(const risk::Assessment& a, const risk::RiskConfig& c) {
   out += fmt::format(
       "Orders approved: {} in the last minute (max {}), {} in the last 5 minutes; errors in the "
       "last minute: {} (halt above {})\n",
-      a.orders_last_minute, c.max_orders_per_minute, a.orders_last_5_minutes,
-      a.errors_last_minute, c.max_errors_per_minute);
+      a.orders_last_minute, c.max_orders_per_minute, a.orders_last_5_minutes, a.errors_last_minute,
+      c.max_errors_per_minute);
   return out;
 }
 

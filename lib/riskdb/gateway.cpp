@@ -99,8 +99,7 @@ Result<std::map<std::string, risk::PricePoint>> latest_prices(
     const TimestampMs last = stmt->column_int64(3);
     const risk::PricePoint point{
         stmt->column_int64(4),
-        tick ? last
-             : bar_known_at(last, stmt->column_int64(2), stmt->column_int64(5) != 0, now)};
+        tick ? last : bar_known_at(last, stmt->column_int64(2), stmt->column_int64(5) != 0, now)};
     auto [it, inserted] = prices.try_emplace(stmt->column_text(0), point);
     if (!inserted && point.ts > it->second.ts) it->second = point;
   }
@@ -111,8 +110,8 @@ Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const 
                                                      TimestampMs now) {
   // The per-signal path: direct primary-key and index probes, cheaper than the batch statement
   // for a single symbol.
-  Result<store::Statement> series = db.prepare(
-      "SELECT kind, timeframe_minutes, last_ts_ms FROM market_series WHERE symbol = ?1");
+  Result<store::Statement> series =
+      db.prepare("SELECT kind, timeframe_minutes, last_ts_ms FROM market_series WHERE symbol = ?1");
   if (!series.ok()) return series.status();
   series->bind(1, symbol);
   struct Candidate {
@@ -136,8 +135,8 @@ Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const 
   if (!best) return std::optional<risk::PricePoint>();
   if (best->tick) {
     // The last stored tick of that time: MAX(id) picks the row without sorting.
-    Result<store::Statement> tick = db.prepare(
-        "SELECT price_paise, MAX(id) FROM ticks WHERE symbol = ?1 AND ts_ms = ?2");
+    Result<store::Statement> tick =
+        db.prepare("SELECT price_paise, MAX(id) FROM ticks WHERE symbol = ?1 AND ts_ms = ?2");
     if (!tick.ok()) return tick.status();
     tick->bind_all(symbol, best->ts);
     Result<bool> row = step(*tick);
@@ -153,9 +152,9 @@ Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const 
   Result<bool> row = step(*bar);
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<risk::PricePoint>();
-  return std::optional<risk::PricePoint>(risk::PricePoint{
-      bar->column_int64(0),
-      bar_known_at(best->ts, best->timeframe, bar->column_int64(1) != 0, now)});
+  return std::optional<risk::PricePoint>(
+      risk::PricePoint{bar->column_int64(0),
+                       bar_known_at(best->ts, best->timeframe, bar->column_int64(1) != 0, now)});
 }
 
 Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
@@ -171,8 +170,8 @@ Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const 
   if (*row) best = risk::PricePoint{tick->column_int64(0), tick->column_int64(1)};
   tick = Result<store::Statement>(store::Statement());
 
-  Result<store::Statement> frames = db.prepare(
-      "SELECT timeframe_minutes FROM market_series WHERE symbol = ?1 AND kind = 'bar'");
+  Result<store::Statement> frames =
+      db.prepare("SELECT timeframe_minutes FROM market_series WHERE symbol = ?1 AND kind = 'bar'");
   if (!frames.ok()) return frames.status();
   frames->bind(1, symbol);
   std::vector<std::int64_t> timeframes;
@@ -204,12 +203,10 @@ RiskGateway::RiskGateway(store::Database& db, risk::RiskConfig config,
                          const time::Calendar* calendar, GatewayOptions options)
     : db_(db), engine_(std::move(config), calendar), options_(options) {}
 
-Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db,
-                                                       risk::RiskConfig config,
+Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db, risk::RiskConfig config,
                                                        const time::Calendar* calendar,
                                                        TimestampMs now, GatewayOptions options) {
-  std::unique_ptr<RiskGateway> gateway(
-      new RiskGateway(db, std::move(config), calendar, options));
+  std::unique_ptr<RiskGateway> gateway(new RiskGateway(db, std::move(config), calendar, options));
   // Memory-mapped reads: the decision path reads a few pages of a large file per signal, and
   // every write by another process empties SQLite's own page cache. Best effort.
   (void)db.execute("PRAGMA mmap_size = 268435456");
@@ -288,7 +285,8 @@ Status RiskGateway::load(TimestampMs now) {
       cost -= t->second.cost_change;
     }
     if (qty == 0) continue;
-    Result<std::optional<risk::PricePoint>> mark = price_before(db_, key.second, state.day_start_ms);
+    Result<std::optional<risk::PricePoint>> mark =
+        price_before(db_, key.second, state.day_start_ms);
     if (!mark.ok()) return mark.status();
     if (!mark->has_value()) continue;
     state.day_start_prices[key.second] = (*mark)->price;
@@ -427,7 +425,8 @@ Status RiskGateway::sync_pending() {
       pending.price = order.intent.price;
       if (pending.price == 0) {
         auto last = state.prices.find(order.intent.symbol);
-        pending.price = last != state.prices.end() ? last->second.price : order.intent.trigger_price;
+        pending.price =
+            last != state.prices.end() ? last->second.price : order.intent.trigger_price;
       }
       it = state.pending.emplace(pending.client_order_id, std::move(pending)).first;
     }
@@ -515,7 +514,8 @@ Status RiskGateway::refresh_price(const std::string& symbol, TimestampMs now,
 }
 
 Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force) {
-  if (!force && polled_ && now >= last_poll_ms_ && now - last_poll_ms_ < options_.poll_interval_ms) {
+  if (!force && polled_ && now >= last_poll_ms_ &&
+      now - last_poll_ms_ < options_.poll_interval_ms) {
     return Status();
   }
   SM_RETURN_IF_ERROR(poll_fills(now, out));
@@ -719,8 +719,8 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
     }
     if (RiskDecision* d = std::get_if<RiskDecision>(&out[k]); d != nullptr && d->approved) {
       d->approved = false;
-      d->detail = fmt::format("{} was decided ({}) but could not be stored: {}", d->code,
-                              d->detail, status.to_string());
+      d->detail = fmt::format("{} was decided ({}) but could not be stored: {}", d->code, d->detail,
+                              status.to_string());
       d->code = kStoreFailed;
       d->client_order_id.clear();
     }
@@ -761,16 +761,17 @@ Result<std::vector<Message>> manual_halt(store::Database& db, std::string_view l
   if (!tx.ok()) return tx.status();
   Result<store::HaltRecord> record = store::set_halt(db, halt);
   if (!record.ok()) return record.status();
-  const bool existing = record->created_ms != now || record->reason != reason || record->set_by != by;
+  const bool existing =
+      record->created_ms != now || record->reason != reason || record->set_by != by;
   Alert alert;
   alert.ts = now;
   alert.severity = Severity::kWarning;
   alert.component = "sm-risk";
   alert.event = "manual_halt";
-  alert.text = existing ? fmt::format("{} asked for {} ({}); already in force since {} by {}: {}",
-                                      by, level, reason, format_ist(record->created_ms),
-                                      record->set_by, record->reason)
-                        : fmt::format("{} set {}: {}", by, level, reason);
+  alert.text =
+      existing ? fmt::format("{} asked for {} ({}); already in force since {} by {}: {}", by, level,
+                             reason, format_ist(record->created_ms), record->set_by, record->reason)
+               : fmt::format("{} set {}: {}", by, level, reason);
   alert.dedup_key = fmt::format("manual_halt:{}", record->id);
   Result<bool> recorded = store::record_alert(db, alert);
   if (!recorded.ok()) return recorded.status();
@@ -785,8 +786,7 @@ Result<std::vector<Message>> manual_halt(store::Database& db, std::string_view l
 }
 
 Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
-                                    std::string_view reason, std::string_view by,
-                                    TimestampMs now) {
+                                    std::string_view reason, std::string_view by, TimestampMs now) {
   if (!level.empty() && !known_level(level)) {
     return error(ErrorCode::kInvalidArgument,
                  fmt::format("unknown level \"{}\" (block_entries, halt or pause)", level));

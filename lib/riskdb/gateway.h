@@ -55,8 +55,8 @@ class RiskGateway {
   // which uses db from one thread and sets its mmap_size (memory-mapped reads). Fails with
   // kDatabaseError when a read fails.
   static Result<std::unique_ptr<RiskGateway>> open(store::Database& db, risk::RiskConfig config,
-                                                   const time::Calendar* calendar,
-                                                   TimestampMs now, GatewayOptions options = {});
+                                                   const time::Calendar* calendar, TimestampMs now,
+                                                   GatewayOptions options = {});
 
   // Handles one input message as of now and appends the messages to write, in order (kill-switch
   // actions that time or the database caused, then the decision and its order, ...). A fill is

@@ -53,7 +53,7 @@ TEST_CASE("max order quantity") {
 }
 
 TEST_CASE("max order value, with the numbers in the detail") {
-  Harness h;  // max_order_value 1,00,000
+  Harness h;                                    // max_order_value 1,00,000
   Signal s = entry("INFY", 100, rupees(1250));  // 1,25,000
   h.price("INFY", rupees(1250), kTen - 500);
   const RiskDecision& d = h.decide(s, kTen);
@@ -72,8 +72,8 @@ TEST_CASE("max orders per minute is a sliding window") {
                      kTen + i * 10'000)
                 .approved);
   }
-  const RiskDecision& denied = h.decide(entry("SBIN", 1, rupees(600), kTen + 30'000, "s9"),
-                                        kTen + 30'000);
+  const RiskDecision& denied =
+      h.decide(entry("SBIN", 1, rupees(600), kTen + 30'000, "s9"), kTen + 30'000);
   CHECK(denied.code == "MAX_ORDERS_PER_MINUTE_EXCEEDED");
   CHECK(denied.detail == "orders_last_minute=3, max=3");
   // 60 s after the first approval it has left the window.
@@ -88,8 +88,8 @@ TEST_CASE("max total exposure counts positions at their last price and unfilled 
   config.max_symbol_exposure = rupees(150'000);
   config.max_order_value = rupees(150'000);
   Harness h(config);
-  h.fill("trend", "TCS", Side::kBuy, 20, rupees(2900), kTen - 5000);  // worth 60,000 at 3,000
-  REQUIRE(h.decide(entry("INFY", 40, rupees(1500)), kTen).approved);  // 60,000 pending
+  h.fill("trend", "TCS", Side::kBuy, 20, rupees(2900), kTen - 5000);       // worth 60,000 at 3,000
+  REQUIRE(h.decide(entry("INFY", 40, rupees(1500)), kTen).approved);       // 60,000 pending
   const RiskDecision& d = h.decide(entry("SBIN", 60, rupees(600)), kTen);  // 36,000
   CHECK(d.code == "MAX_TOTAL_EXPOSURE_EXCEEDED");
   CHECK(d.detail == "exposure=120000.00, order=36000.00, max=150000.00");
@@ -122,7 +122,7 @@ TEST_CASE("a canary strategy is held to its capital fraction") {
   RiskConfig config = test_config();
   config.strategy_capital_bps["canary"] = 500;  // 5% of 10,00,000 = 50,000
   Harness h(config);
-  h.fill("canary", "INFY", Side::kBuy, 20, rupees(1500), kTen - 5000);  // 30,000
+  h.fill("canary", "INFY", Side::kBuy, 20, rupees(1500), kTen - 5000);                     // 30,000
   const RiskDecision& d = h.decide(entry("SBIN", 40, rupees(600), kTen, "canary"), kTen);  // 24,000
   CHECK(d.code == "STRATEGY_CAPITAL_EXCEEDED");
   CHECK(d.detail ==

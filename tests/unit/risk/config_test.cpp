@@ -93,8 +93,9 @@ TEST_CASE("every key is read, percentages become basis points and seconds millis
 }
 
 TEST_CASE("environment overrides reach risk keys") {
-  Result<RiskConfig> c = load(R"({"risk": {"capital": 100000}})",
-                              {"SM_CFG__RISK__MAX_ORDER_QTY=7", "SM_CFG__RISK__CAPITAL=\"250000\""});
+  Result<RiskConfig> c =
+      load(R"({"risk": {"capital": 100000}})",
+           {"SM_CFG__RISK__MAX_ORDER_QTY=7", "SM_CFG__RISK__CAPITAL=\"250000\""});
   REQUIRE(c.ok());
   CHECK(c->max_order_qty == 7);
   CHECK(c->capital == 2'50'000'00);
@@ -121,8 +122,10 @@ TEST_CASE("bad values are configuration errors naming the key") {
              Catch::Contains("risk.product"));
   CHECK_THAT(message(R"({"risk": {"capital": 1000, "circuit_limits": {"SBIN": 5}}})"),
              Catch::Contains("risk.circuit_limits.SBIN"));
-  CHECK_THAT(message(R"({"risk": {"capital": 1000, "circuit_limits": {"SBIN": {"lower": 9, "upper": 8}}}})"),
-             Catch::Contains("lower < upper"));
+  CHECK_THAT(
+      message(
+          R"({"risk": {"capital": 1000, "circuit_limits": {"SBIN": {"lower": 9, "upper": 8}}}})"),
+      Catch::Contains("lower < upper"));
   CHECK_THAT(message(R"({"risk": {"capital": 1000, "strategy_capital_percent": {"x": 150}}})"),
              Catch::Contains("risk.strategy_capital_percent.x"));
   CHECK_THAT(message(R"({"risk": {"capital": -5}})"), Catch::Contains("risk.capital"));

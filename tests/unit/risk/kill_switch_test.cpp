@@ -1,5 +1,5 @@
-// One scenario per row of the kill-switch table: drive the engine with fills, prices, heartbeats and
-// errors and assert the action (forced exits, halt, alert) and what it then allows.
+// One scenario per row of the kill-switch table: drive the engine with fills, prices, heartbeats
+// and errors and assert the action (forced exits, halt, alert) and what it then allows.
 #include <catch2/catch.hpp>
 
 #include "risk/client_order_id.h"
@@ -56,7 +56,8 @@ TEST_CASE("daily loss over 3% of capital blocks new entries until the next sessi
   h.out.clear();
   h.price("INFY", 145'800, kTen + 3000);
   CHECK(h.all<Halt>().empty());
-  const RiskDecision& after = h.decide(entry("SBIN", 1, rupees(600), kTen + 3000, "fresh"), kTen + 3000);
+  const RiskDecision& after =
+      h.decide(entry("SBIN", 1, rupees(600), kTen + 3000, "fresh"), kTen + 3000);
   INFO(after.code << " " << after.detail);
   CHECK(after.approved);
 }
@@ -91,8 +92,8 @@ TEST_CASE("daily loss over 5% exits every position and halts for the day") {
   for (const OrderIntent& o : orders) {
     CHECK(o.side == Side::kSell);
     CHECK(o.order_type == OrderType::kMarket);
-    CHECK(o.client_order_id ==
-          client_order_id(o.strategy, o.symbol, from_ist(kDay, 0, 0), "force_exit:daily_loss_halt"));
+    CHECK(o.client_order_id == client_order_id(o.strategy, o.symbol, from_ist(kDay, 0, 0),
+                                               "force_exit:daily_loss_halt"));
   }
   CHECK(orders[0].symbol == "SBIN");  // positions in (strategy, symbol) order
   CHECK(orders[0].qty == 500);
@@ -133,7 +134,8 @@ TEST_CASE("daily loss over 5% exits every position and halts for the day") {
   const TimestampMs monday = from_ist(Date{2024, 4, 1}, 10, 0);
   h.heartbeat("sm-order", "ok", monday);
   h.price("WIPRO", rupees(500), monday);
-  const RiskDecision& monday_entry = h.decide(entry("WIPRO", 10, rupees(500), monday, "fresh"), monday);
+  const RiskDecision& monday_entry =
+      h.decide(entry("WIPRO", 10, rupees(500), monday, "fresh"), monday);
   INFO(monday_entry.code << " " << monday_entry.detail);
   CHECK(monday_entry.approved);
 }

@@ -1,6 +1,6 @@
-// Property: whatever the sequence of signals, fills, prices, rejections and heartbeats, no order the
-// engine approves breaks a cap. The caps are re-checked here against an independent model of the
-// account built only from the messages the test fed in and the orders the engine emitted.
+// Property: whatever the sequence of signals, fills, prices, rejections and heartbeats, no order
+// the engine approves breaks a cap. The caps are re-checked here against an independent model of
+// the account built only from the messages the test fed in and the orders the engine emitted.
 #include <catch2/catch.hpp>
 #include <map>
 #include <optional>
@@ -98,8 +98,8 @@ RiskConfig property_config() {
 TEST_CASE("random sequences never produce an approved order that breaks a cap") {
   const RiskConfig config = property_config();
   const std::vector<std::string> symbols = {"TCS", "INFY", "SBIN", "IDEA", "HDFCBANK", "ITC"};
-  const std::vector<Paise> start_prices = {rupees(3000), rupees(1500), rupees(600), 1'337,
-                                           rupees(1450), 43'215};
+  const std::vector<Paise> start_prices = {rupees(3000), rupees(1500), rupees(600),
+                                           1'337,        rupees(1450), 43'215};
   const std::vector<std::string> strategies = {"trend", "swing", "canary"};
   std::mt19937_64 rng(20240328);
   std::map<std::string, std::int64_t> codes;
@@ -159,7 +159,8 @@ TEST_CASE("random sequences never produce an approved order that breaks a cap") 
           // On the tick, never above the signal price plus the configured slippage.
           const Paise tick = nse_tick_for(order->price);
           CHECK(order->price % tick == 0);
-          CHECK(order->price <= signal->price + apply_bps(signal->price, config.limit_slippage_bps));
+          CHECK(order->price <=
+                signal->price + apply_bps(signal->price, config.limit_slippage_bps));
           const Paise last = model.prices.at(order->symbol);
           const Paise diff = signal->price > last ? signal->price - last : last - signal->price;
           CHECK(diff * 10'000 <= config.price_band_bps * last);

@@ -44,8 +44,8 @@ TEST_CASE("every decision is stored, with its signal, before the order is releas
   const RiskDecision decision = std::get<RiskDecision>(out[0]);
   const OrderIntent order = std::get<OrderIntent>(out[1]);
   CHECK(decision.client_order_id == order.client_order_id);
-  auto stored = t.rows(
-      "SELECT code, detail, client_order_id, approved, signal_ts_ms FROM risk_decisions", 5);
+  auto stored =
+      t.rows("SELECT code, detail, client_order_id, approved, signal_ts_ms FROM risk_decisions", 5);
   REQUIRE(stored.size() == 1);
   CHECK(stored[0][0] == "APPROVED");
   CHECK(stored[0][1] == "side=BUY, qty=10, price=3000.00, value=30000.00");
@@ -95,7 +95,7 @@ TEST_CASE("today's P&L marks a position carried in from yesterday at yesterday's
   t.fill("trend", "TCS", Side::kBuy, 100, rupees(2800), at(11, 0, 0, yesterday));
   t.tick("TCS", rupees(2900), at(15, 29, 0, yesterday));
   t.fill("trend", "TCS", Side::kSell, 40, rupees(3000), kTen - 60'000);  // realises 8,000
-  t.live();  // TCS 3,000 now
+  t.live();                                                              // TCS 3,000 now
   auto g = t.gateway(kTen);
   // Held 100 from 2,900 to 3,000 today: 40 sold at 3,000 and 60 still held at 3,000.
   CHECK(g->engine().state().realised_today == rupees(8000));
@@ -206,8 +206,9 @@ TEST_CASE("kill switches store their halts, forced exits and alerts") {
 
     // It survives a restart, and lifts at the next session start.
     auto restarted = t.gateway(kTen + 2000, config);
-    CHECK(decide(*restarted, entry("SBIN", 1, rupees(600), kTen + 2000, "new2"), kTen + 2000).code ==
-          "ENTRIES_BLOCKED");
+    CHECK(
+        decide(*restarted, entry("SBIN", 1, rupees(600), kTen + 2000, "new2"), kTen + 2000).code ==
+        "ENTRIES_BLOCKED");
     const TimestampMs monday = from_ist(Date{2024, 4, 1}, 10, 0);
     t.live(monday);
     t.tick("WIPRO", rupees(500), monday - 1000);
@@ -236,7 +237,8 @@ TEST_CASE("kill switches store their halts, forced exits and alerts") {
     CHECK(of_type<OrderIntent>(out).size() == 3);
     // The loss passes 3% on the way (prices are re-read one symbol at a time), then 5%.
     CHECK(t.one("SELECT group_concat(level || ':' || trigger_name) FROM halts WHERE until_ms = " +
-                std::to_string(kNextSession)) == "block_entries:daily_loss_block,halt:daily_loss_halt");
+                std::to_string(kNextSession)) ==
+          "block_entries:daily_loss_block,halt:daily_loss_halt");
     CHECK(t.one("SELECT count(*) FROM alerts WHERE event = 'kill_switch_daily_loss_halt'") == "1");
     // A restart does not send the exits again.
     auto restarted = t.gateway(kTen + 2000, config);
@@ -323,7 +325,8 @@ TEST_CASE("manual halt and resume are recorded and take effect at the next signa
   // From another connection, as `sm-risk halt` would.
   Result<store::Database> other = store::Database::open(t.path);
   REQUIRE(other.ok());
-  Result<std::vector<Message>> halted = manual_halt(*other, "halt", "checking fills", "asha", kTen + 1);
+  Result<std::vector<Message>> halted =
+      manual_halt(*other, "halt", "checking fills", "asha", kTen + 1);
   REQUIRE(halted.ok());
   REQUIRE(halted->size() == 2);
   CHECK(std::get<Halt>((*halted)[0]).by == "asha");
@@ -336,8 +339,8 @@ TEST_CASE("manual halt and resume are recorded and take effect at the next signa
   REQUIRE(resumed.ok());
   CHECK(resumed->lifted == 1);
   CHECK(std::get<Halt>(resumed->messages[0]).action == "resume");
-  auto row = t.rows("SELECT set_by, reason, created_ms, cleared_by, clear_reason, cleared_ms FROM halts",
-                    6);
+  auto row = t.rows(
+      "SELECT set_by, reason, created_ms, cleared_by, clear_reason, cleared_ms FROM halts", 6);
   REQUIRE(row.size() == 1);
   CHECK(row[0] == std::vector<std::string>{"asha", "checking fills", std::to_string(kTen + 1),
                                            "ravi", "fills reconciled", std::to_string(kTen + 3)});
@@ -385,8 +388,8 @@ TEST_CASE("a restart restores the rate windows, duplicates and unfilled orders")
   std::vector<Message> out;
   REQUIRE(g->tick(kTen + 62'000, out).ok());
   CHECK(g->engine().state().pending.count(first_id) == 0);
-  const RiskDecision after = decide(*g, entry("INFY", 66, rupees(1500), kTen + 62'000, "e"),
-                                   kTen + 62'000);
+  const RiskDecision after =
+      decide(*g, entry("INFY", 66, rupees(1500), kTen + 62'000, "e"), kTen + 62'000);
   INFO(after.code << " " << after.detail);
   CHECK(after.approved);
 }
@@ -480,7 +483,8 @@ TEST_CASE("latest price: the newest of ticks and bar closes, a daily bar known a
   t.tick("TCS", rupees(2991), kTen - 90'000);  // older than the minute bar's end
   p = latest_price(t.db, "TCS", kTen);
   CHECK((*p)->price == rupees(2990));
-  Result<std::optional<risk::PricePoint>> before = price_before(t.db, "TCS", from_ist(Date{2024, 3, 28}, 0, 0));
+  Result<std::optional<risk::PricePoint>> before =
+      price_before(t.db, "TCS", from_ist(Date{2024, 3, 28}, 0, 0));
   REQUIRE(before.ok());
   CHECK((*before)->price == rupees(2950));
   CHECK_FALSE(latest_price(t.db, "NONE", kTen)->has_value());
