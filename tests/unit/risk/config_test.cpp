@@ -142,3 +142,14 @@ TEST_CASE("every key of the section counts as read, so none is reported as unkno
   REQUIRE(load_risk_config(*config).ok());
   CHECK(config->unread_keys("risk") == std::vector<std::string>{"risk.max_ordr_qty"});
 }
+
+TEST_CASE("the example configuration's risk section is valid and every key in it is known") {
+  const std::string path = std::string(SM_DATA_DIR) + "/../examples/stalkmarket.jsonc";
+  Result<Config> config = Config::load(path);
+  REQUIRE(config.ok());
+  Result<RiskConfig> risk = load_risk_config(*config);
+  INFO((risk.ok() ? std::string() : risk.status().to_string()));
+  REQUIRE(risk.ok());
+  CHECK(risk->strategy_capital_bps_for("new-breakout") == 500);
+  CHECK(config->unread_keys("risk").empty());
+}
