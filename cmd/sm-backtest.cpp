@@ -1,6 +1,7 @@
 // sm-backtest: replay bars (CSV files or the database) through a strategy, a simulated broker and
 // optionally the risk engine; one run with its reports, a parameter sweep, or a walk-forward.
 // See man/sm-backtest.1 and docs/BACKTEST.md.
+#include <csignal>
 #include <string>
 
 #include "cli/program.h"
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
   walk_cmd->add_option("--threads", walk.threads, "worker threads (default: all cores)");
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
+    // A reader that goes away (| head) ends the output, not the process mid-write of a report.
+    std::signal(SIGPIPE, SIG_IGN);
     for (sm::research::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {
       c->db_path = common.db_path;
       c->config_path = common.config_path;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -163,24 +164,24 @@ int run_signal(const SignalArgs& args, const Logger& log) {
         return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
       query.to = *to;
     }
-    std::vector<std::string> wanted = symbols.empty() ? std::vector<std::string>{""} : symbols;
+    // One query over every symbol, in time order as a live feed would deliver them; symbols not
+    // asked for are skipped.
     std::int64_t since_commit = 0;
-    // One query per symbol when symbols are given, else one for all; a multi-symbol replay with
-    // symbols goes symbol by symbol, which is fine for instances that keep per-symbol state.
-    for (const std::string& symbol : wanted) {
-      query.symbol = symbol;
-      Status read = store::for_each_bar(*reader, query, [&](const Bar& bar) {
-        if (stop_requested() || !out.good()) return false;
-        failed = runner.on_bar(bar);
-        if (failed.ok() && ++since_commit >= kBatch) {
-          failed = runner.commit();
-          since_commit = 0;
-        }
-        return failed.ok();
-      });
-      if (failed.ok() && !read.ok()) failed = read;
-      if (!failed.ok()) break;
-    }
+    query.symbol.clear();
+    Status read = store::for_each_bar(*reader, query, [&](const Bar& bar) {
+      if (stop_requested() || !out.good()) return false;
+      if (!symbols.empty() &&
+          std::find(symbols.begin(), symbols.end(), bar.symbol) == symbols.end()) {
+        return true;
+      }
+      failed = runner.on_bar(bar);
+      if (failed.ok() && ++since_commit >= kBatch) {
+        failed = runner.commit();
+        since_commit = 0;
+      }
+      return failed.ok();
+    });
+    if (failed.ok() && !read.ok()) failed = read;
   } else {
     const bool live = is_live_stream(STDIN_FILENO);
     bool stop_on_bad = false;
