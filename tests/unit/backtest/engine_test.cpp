@@ -306,7 +306,7 @@ TEST_CASE("exits fill before entries at the same time, so freed cash pays for th
   CHECK(r.fills[2].fill.qty == 10);
 }
 
-TEST_CASE("max open positions refuses entries beyond the limit; max position value reduces them",
+TEST_CASE("max open positions refuses entries beyond the limit, max position value reduces them",
           "[backtest][portfolio]") {
   std::vector<Bar> a = round_trip(), b = round_trip();
   for (Bar& x : a) x.symbol = "AAA";

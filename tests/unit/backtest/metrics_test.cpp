@@ -115,7 +115,7 @@ TEST_CASE("undefined ratios are empty rather than invented", "[backtest][metrics
   CHECK(s.max_drawdown == 0);
 }
 
-TEST_CASE("daily equity keeps the last point of each IST date; monthly and yearly returns chain",
+TEST_CASE("daily equity keeps the last point of each IST date, monthly and yearly returns chain",
           "[backtest][metrics]") {
   std::vector<EquityPoint> points;
   auto add = [&](Date date, int hour, double rupees) {

@@ -46,8 +46,9 @@ TEST_CASE(
   CHECK(bars[0].ts < bars[1].ts);
 }
 
-TEST_CASE("--from/--to keep a range; several files share the timeline; a symbol twice is refused",
-          "[research][loader]") {
+TEST_CASE(
+    "a from/to range keeps its bars, several files share the timeline, a symbol twice is refused",
+    "[research][loader]") {
   TempDir dir;
   const std::string a = dir.write("a.csv", std::string(kHeader) +
                                                "2024-01-01,AAA,1,1,1,1,1\n"
