@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
@@ -68,10 +69,18 @@ constexpr std::int64_t kBatch = 1000;  // lines per transaction when the input i
 }  // namespace
 
 int run_signal(const SignalArgs& args, const Logger& log) {
-  Result<Config> config = Config::load_or_defaults(args.config_path);
-  if (!config.ok()) return fail(log, kExitConfigError, "config_error", config.status());
-  for (const std::string& warning : config->warnings()) {
-    log.warn("config_warning", {{"message", warning}});
+  Result<store::Database> db = store::Database::open(args.db_path);
+  if (!db.ok()) return fail(log, kExitFailure, "database_error", db.status());
+  // The configuration sm-signal runs with is recorded in config_changes (the audit trail).
+  cli::CommonOptions common;
+  common.db_path = args.db_path;
+  common.config_path = args.config_path;
+  Result<Config> config = cli::load_config(common, "sm-signal", &*db, log);
+  if (!config.ok()) {
+    if (config.status().code() == ErrorCode::kDatabaseError) {
+      return fail(log, kExitFailure, "database_error", config.status());
+    }
+    return fail(log, kExitConfigError, "config_error", config.status());
   }
   Result<std::vector<InstanceConfig>> from_config = instances_from_config(*config);
   if (!from_config.ok()) return fail(log, kExitConfigError, "config_error", from_config.status());
@@ -127,8 +136,6 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   }
   options.echo_market_data = args.echo_market_data;
 
-  Result<store::Database> db = store::Database::open(args.db_path);
-  if (!db.ok()) return fail(log, kExitFailure, "database_error", db.status());
   NdjsonWriter out(stdout);
   SignalRunner runner(*db, instances, options, out, log);
   nlohmann::json names = nlohmann::json::array();

@@ -176,6 +176,9 @@ EOF
   bars_of TCS >bars.ndjson
   sm-signal --config cfg.json <bars.ndjson >out 2>/dev/null
   [ "$(jq -r 'select(.type == "signal") | .strategy' out | sort -u | tr '\n' ' ')" = "fast slow " ]
+  # The configuration it ran with is recorded once (again only when it changes).
+  sm-signal --config cfg.json </dev/null >/dev/null 2>&1
+  [ "$(sqlite3 "$SM_DB" "select count(*) from config_changes where program = 'sm-signal'")" -eq 1 ]
   printf '{"signal": {"strategies": [{"name": "sma-cross", "bogus": 1}]}}\n' >bad.json
   run sm-signal --config bad.json </dev/null
   [ "$status" -eq 4 ]
