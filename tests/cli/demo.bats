@@ -1,0 +1,18 @@
+#!/usr/bin/env bats
+# The README's first command: paper trading end to end on the bundled data.
+load common
+
+@test "make demo trades the bundled data end to end: approved orders are filled by the paper broker" {
+  run "$BATS_TEST_DIRNAME/../../scripts/demo" "$SM_BIN/.."
+  [ "$status" -eq 0 ]
+  pipeline="$BATS_TEST_DIRNAME/../../var/demo/pipeline.ndjson"
+  approved=$(jq -s '[.[] | select(.type=="risk_decision" and .approved)] | length' "$pipeline")
+  fills=$(jq -s '[.[] | select(.type=="fill")] | length' "$pipeline")
+  [ "$approved" -gt 0 ]
+  [ "$fills" -gt 0 ]
+  # every order the gateway approved reached a final state at the broker
+  finals=$(jq -s '[.[] | select(.type=="order_update" and (.status=="COMPLETE" or .status=="REJECTED" or .status=="CANCELLED"))] | length' "$pipeline")
+  [ "$finals" -ge "$approved" ]
+  [[ "$output" == *"Positions"* ]]
+  jq -e . "$pipeline" > /dev/null
+}
