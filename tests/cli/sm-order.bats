@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# sm-order against the paper broker (sm-paper on an ephemeral 127.0.0.1 port).
+
+load common
+
+start_paper() {
+  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken SM_PAPER_API_SECRET=testsecret
+  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always --no-rate-limits "$@" \
+    >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
+  PAPER_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$SM_TEST_DIR/paper.out" ] && break
+    sleep 0.05
+  done
+  PAPER_URL=$(jq -r .url "$SM_TEST_DIR/paper.out")
+  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
+  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary \
+    $'{"type":"paper_quote","symbol":"INFY","last_price":1500}\n{"type":"paper_quote","symbol":"TCS","last_price":3500}' >/dev/null
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+}
+
+kite() {  # kite METHOD PATH [curl args...]
+  local method=$1 path=$2
+  shift 2
+  curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
+}
+
+teardown() {
+  if [ -n "${ORDER_PID:-}" ] && kill -0 "$ORDER_PID" 2>/dev/null; then kill -KILL "$ORDER_PID"; wait "$ORDER_PID" || true; fi
+  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
+  cd / && rm -rf "$SM_TEST_DIR"
+}
+
+intent() {  # intent ID SYMBOL SIDE QTY [ORDER_TYPE PRICE]
+  printf '{"type":"order","ts":"2024-03-28T04:30:00.000Z","client_order_id":"%s","strategy":"bats","symbol":"%s","side":"%s","qty":%d,"order_type":"%s","product":"MIS","price":%s}\n' \
+    "$1" "$2" "$3" "$4" "${5:-MARKET}" "${6:-0}"
+}
+
+db() { sqlite3 "$SM_DB" "$1"; }
+
+@test "--help describes the program, its login subcommand and exit codes" {
+  run --separate-stderr sm-order --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--cancel-on-exit"* ]]
+  [[ "$output" == *"login"* ]]
+  [[ "$output" == *"Exit status"* ]]
+}
+
+@test "an unknown flag exits 2 with a JSON error on stderr" {
+  run --separate-stderr sm-order --no-such-flag
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.event == "usage_error"'
+}
+
+@test "intents are placed, followed to COMPLETE and written as order_update and fill lines; bars pass through" {
+  start_paper
+  { intent smA1 INFY BUY 10; echo '{"type":"bar","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","timeframe":"1m","open":1500,"high":1501,"low":1499,"close":1500,"volume":7}'; intent smA2 INFY SELL 4; } >in.ndjson
+  run --separate-stderr sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | grep -Fx '{"type":"bar","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","timeframe":"1m","open":1500,"high":1501,"low":1499,"close":1500,"volume":7}'
+  echo "$output" | jq -se 'map(select(.type == "fill")) | length == 2'
+  echo "$output" | jq -se 'map(select(.type == "order_update" and .client_order_id == "smA1")) | last | .status == "COMPLETE" and .filled_qty == 10 and .average_price == 1500'
+  echo "$output" | jq -se 'map(select(.type == "heartbeat")) | last | .status == "stopping"'
+  [ "$(db "SELECT status || ' ' || filled_qty FROM orders WHERE client_order_id = 'smA1'")" = "COMPLETE 10" ]
+  [ "$(db "SELECT sum(qty) FROM positions WHERE symbol = 'INFY'")" = 6 ]
+  [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smA1")] | length')" = 1 ]
+  [ "$(db "SELECT count(*) FROM heartbeats WHERE component = 'sm-order'")" = 1 ]
+}
+
+@test "the same intents again (a restarted upstream) place nothing twice" {
+  start_paper
+  { intent smB1 TCS BUY 1; intent smB2 TCS BUY 2; } >in.ndjson
+  sm-order <in.ndjson >/dev/null 2>&1
+  run --separate-stderr sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smB1" or .tag == "smB2")] | length')" = 2 ]
+  echo "$output" | jq -se 'map(select(.type == "fill")) | length == 0'
+}
+
+@test "empty input: recovers, beats, places nothing, exits 0" {
+  start_paper
+  run --separate-stderr sm-order </dev/null
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -se 'all(.type == "heartbeat")'
+  [ "$(db 'SELECT count(*) FROM orders')" = 0 ]
+}
+
+@test "a malformed line is reported with its line number and skipped; --strict stops with exit 3" {
+  start_paper
+  { intent smM1 INFY BUY 1; echo '{"type":"order","client_order_id":"smM2"'; intent smM3 INFY BUY 1; } >in.ndjson
+  run --separate-stderr sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  echo "$stderr" | grep '"event":"bad_line"' | jq -e '.line == 2 and .input == "stdin"'
+  [ "$(db "SELECT count(*) FROM orders WHERE status = 'COMPLETE'")" = 2 ]
+  # (a fresh database next to a broker that already has orders: --allow-drift)
+  run --separate-stderr sm-order --strict --allow-drift --db "$SM_TEST_DIR/strict.db" <in.ndjson
+  [ "$status" -eq 3 ]
+}
+
+@test "an order the broker refuses is recorded REJECTED with its reason and alerted, not retried" {
+  start_paper
+  intent smR1 INFY BUY 100000000 >in.ndjson
+  run --separate-stderr sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smR1'")" = REJECTED ]
+  [[ "$(db "SELECT status_message FROM orders WHERE client_order_id = 'smR1'")" == *MarginException* ]]
+  echo "$output" | jq -se 'map(select(.type == "alert" and .event == "order_rejected")) | length == 1'
+  [ "$(db "SELECT count(*) FROM order_events WHERE client_order_id = 'smR1' AND event = 'submit_requested'")" = 1 ]
+}
+
+@test "without a token it waits; sm-order login writes a 0600 token file that the running sm-order picks up" {
+  start_paper
+  unset SM_KITE_ACCESS_TOKEN
+  export SM_KITE_API_SECRET=testsecret
+  intent smL1 INFY BUY 2 >in.ndjson
+  sm-order --eof-wait 20 <in.ndjson >out.ndjson 2>err.ndjson &
+  ORDER_PID=$!
+  sleep 1
+  [ "$(kite GET /orders | jq '.data | length')" = 0 ]
+  grep -q '"event":"no_access_token"' err.ndjson
+  rt=$(curl -s -X POST -d '' "$PAPER_URL/_paper/request_token" | jq -r .data.request_token)
+  run --separate-stderr sm-order login --request-token "$rt"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.type == "login" and .user_id != ""'
+  [ "$(stat -c %a "$SM_KITE_TOKEN_FILE")" = 600 ]
+  ! grep -q "$(sed -n 's/^SM_KITE_ACCESS_TOKEN=//p' "$SM_KITE_TOKEN_FILE")" err.ndjson  # never logged
+  wait "$ORDER_PID"
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smL1'")" = COMPLETE ]
+  grep -q '"event":"token_loaded"' err.ndjson
+}
+
+@test "login with a request token the broker refuses exits 7; without a secret exits 4" {
+  start_paper
+  export SM_KITE_API_SECRET=wrongsecret
+  run --separate-stderr sm-order login --request-token abc
+  [ "$status" -eq 7 ]
+  unset SM_KITE_API_SECRET
+  run --separate-stderr sm-order login --request-token abc
+  [ "$status" -eq 4 ]
+  [[ "$stderr" == *SM_KITE_API_SECRET* ]]
+}
+
+@test "no api key is a configuration error (exit 4)" {
+  unset SM_KITE_API_KEY
+  run --separate-stderr sm-order </dev/null
+  [ "$status" -eq 4 ]
+  [[ "$stderr" == *SM_KITE_API_KEY* ]]
+}
+
+@test "a broker position the database does not know stops start-up with exit 6 unless --allow-drift" {
+  start_paper
+  kite POST /orders/regular -d 'tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=3&product=MIS&market_protection=-1' >/dev/null
+  run --separate-stderr sm-order </dev/null
+  [ "$status" -eq 6 ]
+  echo "$stderr" | grep -q '"event":"drift"'
+  echo "$output" | jq -se 'map(select(.type == "alert" and .event == "reconcile_drift")) | length == 1'
+  run --separate-stderr sm-order --allow-drift </dev/null
+  [ "$status" -eq 0 ]
+}
+
+@test "SIGTERM stops cleanly (exit 0); --cancel-on-exit cancels open orders at the broker" {
+  start_paper
+  intent smT1 INFY BUY 1 LIMIT 1000 >in.ndjson
+  mkfifo stream
+  sm-order --cancel-on-exit <stream >out.ndjson 2>err.ndjson &
+  ORDER_PID=$!
+  exec 7>stream
+  cat in.ndjson >&7
+  for _ in $(seq 1 100); do
+    [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smT1'" 2>/dev/null)" = OPEN ] && break
+    sleep 0.05
+  done
+  kill -TERM "$ORDER_PID"
+  wait "$ORDER_PID"
+  status=$?
+  exec 7>&-
+  [ "$status" -eq 0 ]
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smT1'")" = CANCELLED ]
+  [ "$(kite GET /orders | jq -r '.data[] | select(.tag == "smT1") | .status')" = CANCELLED ]
+  assert_json_lines out.ndjson
+  [ "$(tail -1 out.ndjson | jq -r .status)" = stopping ]
+}
+
+@test "two sm-order processes on one database: the second refuses to start" {
+  start_paper
+  mkfifo stream
+  sm-order <stream >/dev/null 2>&1 &
+  ORDER_PID=$!
+  exec 7>stream
+  sleep 0.5
+  run --separate-stderr sm-order </dev/null
+  exec 7>&-
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"another sm-order is running"* ]]
+}
