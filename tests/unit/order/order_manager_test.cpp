@@ -116,7 +116,7 @@ TEST_CASE("an intent is committed before the broker is called, placed with its i
   CHECK(fills.front().client_order_id == "smA1");
 }
 
-TEST_CASE("a repeated intent is not placed again; a different intent under the same id is refused") {
+TEST_CASE("a repeated intent is not placed again, and a different intent under the same id is refused") {
   OrderRig rig;
   rig.price("TCS", "3500");
   rig.recover();
@@ -334,7 +334,7 @@ TEST_CASE("the broker's own 429s (its per-second limit) are ridden out: every in
   for (int i = 0; i < n; ++i) CHECK(rig.broker_orders("smP" + std::to_string(i)).size() == 1);
 }
 
-TEST_CASE("a TokenException stops placing and alerts; a renewed token resumes the queued intents") {
+TEST_CASE("a TokenException stops placing and alerts, and a renewed token resumes the queued intents") {
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();

@@ -129,7 +129,7 @@ TEST_CASE("an interrupted placement is sm-order's to settle, not drift, and does
   CHECK(d[2].client_order_id == "smU");
 }
 
-TEST_CASE("an open order placed outside sm-order is drift; --apply adopts it as external") {
+TEST_CASE("an open order placed outside sm-order is drift, and --apply adopts it as external") {
   Fixture f;
   f.theirs("B2", "", "WIPRO", "OPEN", 3, 0);
   std::vector<Difference> d = f.diff();
@@ -161,7 +161,7 @@ TEST_CASE("a manual trade: missing fill is drift, the position is explained by i
   CHECK(p->front().strategy == kExternalStrategy);
 }
 
-TEST_CASE("holdings the database does not know are drift; --apply adjusts at the broker's average price") {
+TEST_CASE("holdings the database does not know are drift, and --apply adjusts at the broker's average price") {
   Fixture f;
   broker::Holding h;
   h.tradingsymbol = "HDFC";
@@ -198,7 +198,7 @@ TEST_CASE("a position the broker no longer has is closed at our own average cost
   CHECK((*p)->realised_pnl == 0);
 }
 
-TEST_CASE("our closed order that the broker filled is drift; --apply takes the broker's status and fill") {
+TEST_CASE("our closed order that the broker filled is drift, and --apply takes the broker's status and fill") {
   Fixture f;
   f.ours("smC", "TCS", 2, "B5", "CANCELLED", 0);
   f.theirs("B5", "smC", "TCS", "COMPLETE", 2, 2, 350000);
@@ -217,7 +217,7 @@ TEST_CASE("our closed order that the broker filled is drift; --apply takes the b
   CHECK(audited);
 }
 
-TEST_CASE("a fill the broker does not know is drift; --apply reverses it instead of deleting it") {
+TEST_CASE("a fill the broker does not know is drift, and --apply reverses it instead of deleting it") {
   Fixture f;
   f.ours("smE", "INFY", 3, "B6", "COMPLETE", 3);
   f.our_fill("smE", "B6", "TB6", "INFY", 3, 100000);
@@ -248,7 +248,7 @@ TEST_CASE("a second broker order under a tag we already linked is drift: it is a
   CHECK((*dup)->intent.client_order_id == "xB9");
 }
 
-TEST_CASE("an open order the broker does not know is drift; --apply closes it as CANCELLED") {
+TEST_CASE("an open order the broker does not know is drift, and --apply closes it as CANCELLED") {
   Fixture f;
   f.ours("smQ", "INFY", 1, "B10", "OPEN", 0);
   std::vector<Difference> d = f.diff();

@@ -84,7 +84,7 @@ TEST_CASE("COMPLETE never goes back to OPEN, and the reason says why") {
   CHECK(s.message() == "COMPLETE -> OPEN: a terminal order never changes");
 }
 
-TEST_CASE("a partial fill is OPEN to OPEN with more filled; the filled quantity never shrinks") {
+TEST_CASE("a partial fill is OPEN to OPEN with more filled, and the filled quantity never shrinks") {
   CHECK(check_transition("OPEN", 0, "OPEN", 4).ok());
   CHECK(check_transition("OPEN", 4, "OPEN", 10).ok());
   CHECK(check_transition("OPEN", 4, "COMPLETE", 10).ok());
@@ -96,7 +96,7 @@ TEST_CASE("a partial fill is OPEN to OPEN with more filled; the filled quantity 
   CHECK(check_transition("COMPLETE", 10, "COMPLETE", 10).ok());
 }
 
-TEST_CASE("a refused cancel returns the order to OPEN; a cancel racing a fill ends COMPLETE") {
+TEST_CASE("a refused cancel returns the order to OPEN, and a cancel racing a fill ends COMPLETE") {
   CHECK(check_transition("CANCEL PENDING", 0, "OPEN", 0).ok());
   CHECK(check_transition("CANCEL PENDING", 0, "COMPLETE", 5).ok());
   CHECK_FALSE(check_transition("CANCEL PENDING", 0, "MODIFY PENDING", 0).ok());
