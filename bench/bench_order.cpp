@@ -16,12 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -72,19 +72,22 @@ class TimingBroker final : public sm::broker::Broker {
   sm::broker::BrokerResult<std::string> modify_order(const sm::broker::ModifyRequest& r) override {
     return timed([&] { return inner_.modify_order(r); });
   }
-  sm::broker::BrokerResult<std::string> cancel_order(std::string_view v, std::string_view id) override {
+  sm::broker::BrokerResult<std::string> cancel_order(std::string_view v,
+                                                     std::string_view id) override {
     return timed([&] { return inner_.cancel_order(v, id); });
   }
   sm::broker::BrokerResult<std::vector<sm::broker::Order>> orders() override {
     return timed([&] { return inner_.orders(); });
   }
-  sm::broker::BrokerResult<std::vector<sm::broker::Order>> order_history(std::string_view id) override {
+  sm::broker::BrokerResult<std::vector<sm::broker::Order>> order_history(
+      std::string_view id) override {
     return timed([&] { return inner_.order_history(id); });
   }
   sm::broker::BrokerResult<std::vector<sm::broker::Trade>> trades() override {
     return timed([&] { return inner_.trades(); });
   }
-  sm::broker::BrokerResult<std::vector<sm::broker::Trade>> order_trades(std::string_view id) override {
+  sm::broker::BrokerResult<std::vector<sm::broker::Trade>> order_trades(
+      std::string_view id) override {
     return timed([&] { return inner_.order_trades(id); });
   }
   sm::broker::BrokerResult<sm::broker::Positions> positions() override {
@@ -96,16 +99,20 @@ class TimingBroker final : public sm::broker::Broker {
   sm::broker::BrokerResult<sm::broker::Margins> margins() override {
     return timed([&] { return inner_.margins(); });
   }
-  sm::broker::BrokerResult<std::map<std::string, sm::broker::Quote>> quote(const std::vector<std::string>& i) override {
+  sm::broker::BrokerResult<std::map<std::string, sm::broker::Quote>> quote(
+      const std::vector<std::string>& i) override {
     return timed([&] { return inner_.quote(i); });
   }
-  sm::broker::BrokerResult<std::map<std::string, sm::broker::LtpQuote>> ltp(const std::vector<std::string>& i) override {
+  sm::broker::BrokerResult<std::map<std::string, sm::broker::LtpQuote>> ltp(
+      const std::vector<std::string>& i) override {
     return timed([&] { return inner_.ltp(i); });
   }
-  sm::broker::BrokerResult<std::map<std::string, sm::broker::LtpQuote>> ohlc(const std::vector<std::string>& i) override {
+  sm::broker::BrokerResult<std::map<std::string, sm::broker::LtpQuote>> ohlc(
+      const std::vector<std::string>& i) override {
     return timed([&] { return inner_.ohlc(i); });
   }
-  sm::broker::BrokerResult<std::vector<sm::broker::Instrument>> instruments(std::string_view e) override {
+  sm::broker::BrokerResult<std::vector<sm::broker::Instrument>> instruments(
+      std::string_view e) override {
     return timed([&] { return inner_.instruments(e); });
   }
 
@@ -135,7 +142,8 @@ struct Paper {
   explicit Paper(const fs::path& dir) {
     sm::paper::EngineOptions options;
     options.initial_cash = 1'000'000'000'000;  // ten crore rupees: never the limit here
-    auto e = sm::paper::PaperEngine::open((dir / "paper.db").string(), options, clock, prices, costs);
+    auto e =
+        sm::paper::PaperEngine::open((dir / "paper.db").string(), options, clock, prices, costs);
     if (!e.ok()) die(e.status().to_string());
     engine = std::move(e.value());
     sm::paper::ServerOptions so;
@@ -146,7 +154,8 @@ struct Paper {
     auto p = server->start();
     if (!p.ok()) die(p.status().to_string());
     port = *p;
-    auto r = server->feed().apply_line(R"({"type":"paper_quote","symbol":"INFY","last_price":"1500"})");
+    auto r =
+        server->feed().apply_line(R"({"type":"paper_quote","symbol":"INFY","last_price":"1500"})");
     if (!r.ok()) die(r.status().to_string());
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
@@ -167,7 +176,8 @@ sm::OrderIntent market_intent(const std::string& id, int i) {
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
+  const size_t i =
+      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
   return v[i];
 }
 
@@ -189,7 +199,8 @@ void bench_in_process(const fs::path& dir, int n, const char* label) {
   if (!db.ok()) die(db.status().to_string());
   sm::Logger log("bench_order", sm::LogLevel::kError);
   std::int64_t emitted = 0;
-  sm::order::OrderManager manager(*db, timed, clock, {}, [&](const sm::Message&) { ++emitted; }, log);
+  sm::order::OrderManager manager(
+      *db, timed, clock, {}, [&](const sm::Message&) { ++emitted; }, log);
   auto recovered = manager.recover();
   if (!recovered.ok() || !*recovered) die("recover failed");
 
@@ -213,15 +224,18 @@ void bench_in_process(const fs::path& dir, int n, const char* label) {
   auto complete = sm::store::list_open_orders(*db);
   if (!complete.ok() || !complete->empty()) die("some orders did not complete");
   std::printf("in process, database on %s (%s):\n", label, dir.c_str());
-  std::printf("  %d intents in %.2f s: %.0f intents/s (each recorded, placed, followed to COMPLETE, fill stored)\n",
-              n, seconds, n / seconds);
+  std::printf(
+      "  %d intents in %.2f s: %.0f intents/s (each recorded, placed, followed to COMPLETE, fill "
+      "stored)\n",
+      n, seconds, n / seconds);
   std::printf("  per intent, ms        p50     p90     p99\n");
-  std::printf("    total            %6.2f  %6.2f  %6.2f\n", percentile(total_ms, 0.5), percentile(total_ms, 0.9),
-              percentile(total_ms, 0.99));
+  std::printf("    total            %6.2f  %6.2f  %6.2f\n", percentile(total_ms, 0.5),
+              percentile(total_ms, 0.9), percentile(total_ms, 0.99));
   std::printf("    in the broker    %6.2f  %6.2f  %6.2f   (HTTP, paper engine, its own commit)\n",
               percentile(broker_ms, 0.5), percentile(broker_ms, 0.9), percentile(broker_ms, 0.99));
-  std::printf("    sm-order itself  %6.2f  %6.2f  %6.2f   (our two durable commits, state machine, JSON)\n",
-              percentile(ours_ms, 0.5), percentile(ours_ms, 0.9), percentile(ours_ms, 0.99));
+  std::printf(
+      "    sm-order itself  %6.2f  %6.2f  %6.2f   (our two durable commits, state machine, JSON)\n",
+      percentile(ours_ms, 0.5), percentile(ours_ms, 0.9), percentile(ours_ms, 0.99));
 }
 
 void bench_program(const fs::path& dir, const fs::path& bin, int n) {
@@ -242,14 +256,16 @@ void bench_program(const fs::path& dir, const fs::path& bin, int n) {
       out << line << '\n';
     }
   }
-  std::vector<std::string> env = {"SM_KITE_API_KEY=benchkey", "SM_KITE_ACCESS_TOKEN=benchtoken",
+  std::vector<std::string> env = {"SM_KITE_API_KEY=benchkey",
+                                  "SM_KITE_ACCESS_TOKEN=benchtoken",
                                   "SM_DB=" + (dir / "orders.db").string(),
                                   "SM_KITE_TOKEN_FILE=" + (dir / "no_token_file").string(),
                                   "SM_CFG__BROKER__RATE_LIMITS__ORDER_PER_SECOND=1000000",
                                   "SM_CFG__BROKER__RATE_LIMITS__OTHER_PER_SECOND=1000000",
                                   "SM_CFG__BROKER__RATE_LIMITS__ORDERS_PER_MINUTE=1000000000",
                                   "SM_CFG__BROKER__RATE_LIMITS__ORDERS_PER_DAY=1000000000",
-                                  "SM_LOG_LEVEL=error", "PATH=/usr/bin:/bin"};
+                                  "SM_LOG_LEVEL=error",
+                                  "PATH=/usr/bin:/bin"};
   std::vector<char*> envp;
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -265,15 +281,19 @@ void bench_program(const fs::path& dir, const fs::path& bin, int n) {
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   const auto start = Steady::now();
   pid_t pid = 0;
-  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0) die("cannot run sm-order");
+  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0)
+    die("cannot run sm-order");
   int status = 0;
   waitpid(pid, &status, 0);
   const double seconds = ms_between(start, Steady::now()) / 1000;
   posix_spawn_file_actions_destroy(&actions);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die(fmt::format("sm-order exited with status {}", status));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    die(fmt::format("sm-order exited with status {}", status));
   std::printf("the sm-order program, database on disk (%s):\n", dir.c_str());
-  std::printf("  %d intents on stdin, process start to exit (reconciliation included): %.2f s, %.0f intents/s\n", n,
-              seconds, n / seconds);
+  std::printf(
+      "  %d intents on stdin, process start to exit (reconciliation included): %.2f s, %.0f "
+      "intents/s\n",
+      n, seconds, n / seconds);
 }
 
 }  // namespace

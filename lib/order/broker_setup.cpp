@@ -4,11 +4,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "broker/retry.h"
 #include "core/secrets.h"
@@ -36,7 +36,8 @@ Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFl
   while (!k.base_url.empty() && k.base_url.back() == '/') k.base_url.pop_back();
   Result<std::string> token_file = config.get_string("broker.token_file", "var/kite_token");
   if (!token_file.ok()) return token_file.status();
-  s.token_file = !flags.token_file.empty() ? flags.token_file : env_or("SM_KITE_TOKEN_FILE", *token_file);
+  s.token_file =
+      !flags.token_file.empty() ? flags.token_file : env_or("SM_KITE_TOKEN_FILE", *token_file);
 
   struct IntKey {
     const char* path;
@@ -58,7 +59,8 @@ Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFl
   for (const IntKey& key : ints) {
     Result<std::int64_t> value = config.get_int(key.path, *key.target);
     if (!value.ok()) return value.status();
-    if (*value < 0) return error(ErrorCode::kConfigError, fmt::format("{} must not be negative", key.path));
+    if (*value < 0)
+      return error(ErrorCode::kConfigError, fmt::format("{} must not be negative", key.path));
     *key.target = *value;
   }
   k.retry.max_attempts = static_cast<int>(std::max<std::int64_t>(1, max_attempts));
@@ -76,7 +78,8 @@ Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFl
   for (const DoubleKey& key : doubles) {
     Result<double> value = config.get_double(key.path, *key.target);
     if (!value.ok()) return value.status();
-    if (!(*value > 0)) return error(ErrorCode::kConfigError, fmt::format("{} must be positive", key.path));
+    if (!(*value > 0))
+      return error(ErrorCode::kConfigError, fmt::format("{} must be positive", key.path));
     *key.target = *value;
   }
   if (flags.timeout_ms > 0) k.timeout_ms = flags.timeout_ms;
@@ -85,7 +88,8 @@ Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFl
   if (!api_key.ok()) {
     if (api_key.status().code() == ErrorCode::kAuthError) {
       return error(ErrorCode::kConfigError,
-                   "no Kite api key: set SM_KITE_API_KEY (environment, SM_KITE_API_KEY_FILE or the secrets file)");
+                   "no Kite api key: set SM_KITE_API_KEY (environment, SM_KITE_API_KEY_FILE or the "
+                   "secrets file)");
     }
     return api_key.status();
   }
@@ -103,10 +107,12 @@ Result<std::optional<AccessToken>> initial_token(const BrokerSettings& settings)
   return fixed.status();
 }
 
-std::unique_ptr<BrokerConnection> connect_broker(const BrokerSettings& settings, const Logger* log) {
+std::unique_ptr<BrokerConnection> connect_broker(const BrokerSettings& settings,
+                                                 const Logger* log) {
   auto c = std::make_unique<BrokerConnection>();
-  const auto seed = static_cast<std::uint64_t>(::getpid()) ^
-                    static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const auto seed =
+      static_cast<std::uint64_t>(::getpid()) ^
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   c->kite = std::make_unique<broker::KiteBroker>(settings.kite, c->http, c->clock, c->sleeper,
                                                  broker::seeded_jitter(seed), log);
   return c;
@@ -117,16 +123,19 @@ Result<std::unique_ptr<ProcessLock>> ProcessLock::acquire(const std::string& db_
   const std::string path = lock_path(db_path);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return error(ErrorCode::kIoError, fmt::format("cannot open the lock file {}: {}", path, std::strerror(errno)));
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot open the lock file {}: {}", path, std::strerror(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int saved = errno;
     ::close(fd);
     if (saved == EWOULDBLOCK) {
-      return error(ErrorCode::kConflict,
-                   fmt::format("another sm-order is running on this database (lock {} is held)", path));
+      return error(
+          ErrorCode::kConflict,
+          fmt::format("another sm-order is running on this database (lock {} is held)", path));
     }
-    return error(ErrorCode::kIoError, fmt::format("cannot lock {}: {}", path, std::strerror(saved)));
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot lock {}: {}", path, std::strerror(saved)));
   }
   return std::unique_ptr<ProcessLock>(new ProcessLock(fd));
 }

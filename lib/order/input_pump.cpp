@@ -3,9 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 namespace sm::order {
 

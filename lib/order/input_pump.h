@@ -12,7 +12,7 @@
 namespace sm::order {
 
 struct InputLine {
-  std::string text;  // without the line end (LF or CRLF)
+  std::string text;         // without the line end (LF or CRLF)
   std::int64_t number = 0;  // 1-based
   bool too_long = false;    // longer than the limit: text is empty, the line was skipped
 };

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -34,8 +34,10 @@ broker::OrderRequest request_for(const OrderIntent& intent, const std::string& v
   r.order_type = intent.order_type;
   r.product = intent.product;
   r.quantity = intent.qty;
-  if (intent.order_type == OrderType::kLimit || intent.order_type == OrderType::kStopLoss) r.price = intent.price;
-  if (intent.order_type == OrderType::kStopLoss || intent.order_type == OrderType::kStopLossMarket) {
+  if (intent.order_type == OrderType::kLimit || intent.order_type == OrderType::kStopLoss)
+    r.price = intent.price;
+  if (intent.order_type == OrderType::kStopLoss ||
+      intent.order_type == OrderType::kStopLossMarket) {
     r.trigger_price = intent.trigger_price;
   }
   r.tag = intent.client_order_id;
@@ -49,7 +51,8 @@ TimestampMs state_time(const broker::Order& o, TimestampMs fallback) {
   return fallback;
 }
 
-OrderUpdate update_from(const store::OrderRecord& ours, const broker::Order& o, TimestampMs fallback) {
+OrderUpdate update_from(const store::OrderRecord& ours, const broker::Order& o,
+                        TimestampMs fallback) {
   OrderUpdate u;
   u.ts = state_time(o, fallback);
   u.client_order_id = ours.intent.client_order_id;
@@ -95,7 +98,12 @@ std::string_view broker_health_name(BrokerHealth health) {
 
 OrderManager::OrderManager(store::Database& db, broker::Broker& broker, const time::Clock& clock,
                            ManagerOptions options, EmitFn emit, const Logger& log)
-    : db_(db), broker_(broker), clock_(clock), options_(std::move(options)), emit_(std::move(emit)), log_(log) {}
+    : db_(db),
+      broker_(broker),
+      clock_(clock),
+      options_(std::move(options)),
+      emit_(std::move(emit)),
+      log_(log) {}
 
 void OrderManager::note_broker(const broker::BrokerError* e) {
   const TimestampMs now = clock_.now_ms();
@@ -124,13 +132,15 @@ void OrderManager::note_broker(const broker::BrokerError* e) {
     health_ = BrokerHealth::kAuthExpired;
     log_.error("token_invalid", {{"error", error_json(*e)}});
     raise_alert(Severity::kCritical, "broker_token_expired",
-                "Kite rejected the access token: placing is stopped until `sm-order login` stores a new one (" +
+                "Kite rejected the access token: placing is stopped until `sm-order login` stores "
+                "a new one (" +
                     e->message + ")",
                 "broker_token_expired");
   }
 }
 
-void OrderManager::raise_alert(Severity severity, std::string event_name, std::string text, std::string dedup_key) {
+void OrderManager::raise_alert(Severity severity, std::string event_name, std::string text,
+                               std::string dedup_key) {
   Alert a;
   a.ts = clock_.now_ms();
   a.severity = severity;
@@ -143,10 +153,10 @@ void OrderManager::raise_alert(Severity severity, std::string event_name, std::s
   emit_(a);
 }
 
-Status OrderManager::event(const std::string& client_order_id, std::string_view name, std::string_view status,
-                           const json& detail) {
-  return store::append_order_event(
-      db_, {client_order_id, clock_.now_ms(), std::string(name), std::string(status), detail.dump()});
+Status OrderManager::event(const std::string& client_order_id, std::string_view name,
+                           std::string_view status, const json& detail) {
+  return store::append_order_event(db_, {client_order_id, clock_.now_ms(), std::string(name),
+                                         std::string(status), detail.dump()});
 }
 
 bool OrderManager::can_place() const {
@@ -183,14 +193,17 @@ Result<bool> OrderManager::recover() {
   }
   const int drift = count_drift(differences);
   if (drift > 0) {
-    raise_alert(Severity::kCritical, "reconcile_drift",
-                fmt::format("{} difference{} between the database and the broker that sm-order cannot settle; "
-                            "run sm-reconcile (--apply adopts the broker's state)",
-                            drift, drift == 1 ? "" : "s"),
-                "reconcile_drift");
+    raise_alert(
+        Severity::kCritical, "reconcile_drift",
+        fmt::format(
+            "{} difference{} between the database and the broker that sm-order cannot settle; "
+            "run sm-reconcile (--apply adopts the broker's state)",
+            drift, drift == 1 ? "" : "s"),
+        "reconcile_drift");
     if (!options_.allow_drift) {
       return error(ErrorCode::kConflict,
-                   fmt::format("reconciliation found {} unresolved difference{}", drift, drift == 1 ? "" : "s"));
+                   fmt::format("reconciliation found {} unresolved difference{}", drift,
+                               drift == 1 ? "" : "s"));
     }
   }
 
@@ -200,7 +213,8 @@ Result<bool> OrderManager::recover() {
   in_doubt_.clear();
   for (const store::OrderRecord& o : *open) {
     if (!o.broker_order_id.empty()) continue;
-    Result<std::vector<store::OrderEvent>> events = store::order_events(db_, o.intent.client_order_id);
+    Result<std::vector<store::OrderEvent>> events =
+        store::order_events(db_, o.intent.client_order_id);
     if (!events.ok()) return events.status();
     // The window runs from the last request that may have reached the broker.
     TimestampMs deadline = now;
@@ -235,22 +249,27 @@ Status OrderManager::submit(const OrderIntent& intent) {
   Result<bool> recorded = store::upsert_order_intent(db_, intent);
   if (!recorded.ok()) {
     tx->rollback();
-    if (recorded.status().code() == ErrorCode::kConflict || recorded.status().code() == ErrorCode::kInvalidArgument) {
-      log_.error_status("intent_refused", recorded.status(), {{"client_order_id", intent.client_order_id}});
-      raise_alert(Severity::kWarning, "intent_refused",
-                  fmt::format("intent {} refused: {}", intent.client_order_id, recorded.status().message()),
-                  "intent_refused:" + intent.client_order_id);
+    if (recorded.status().code() == ErrorCode::kConflict ||
+        recorded.status().code() == ErrorCode::kInvalidArgument) {
+      log_.error_status("intent_refused", recorded.status(),
+                        {{"client_order_id", intent.client_order_id}});
+      raise_alert(
+          Severity::kWarning, "intent_refused",
+          fmt::format("intent {} refused: {}", intent.client_order_id, recorded.status().message()),
+          "intent_refused:" + intent.client_order_id);
       return Status();
     }
     return recorded.status();
   }
   if (!*recorded) {
-    // A repeat (a restarted upstream re-sending its output): already recorded and handled or queued.
+    // A repeat (a restarted upstream re-sending its output): already recorded and handled or
+    // queued.
     log_.debug("intent_repeated", {{"client_order_id", intent.client_order_id}});
     return tx->commit();
   }
   if (place_now) {
-    SM_RETURN_IF_ERROR(event(intent.client_order_id, "submit_requested", kStatusPending, {{"attempt", 1}}));
+    SM_RETURN_IF_ERROR(
+        event(intent.client_order_id, "submit_requested", kStatusPending, {{"attempt", 1}}));
   }
   SM_RETURN_IF_ERROR(tx->commit());
   Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, intent.client_order_id);
@@ -262,11 +281,12 @@ Status OrderManager::submit(const OrderIntent& intent) {
   }
   if (place_now) return place(**stored);
   queue_.push_back(intent.client_order_id);
-  log_.info("intent_queued", {{"client_order_id", intent.client_order_id},
-                              {"reason", auth_blocked_        ? "token expired"
-                                         : !in_doubt_.empty() ? "an earlier placement is in doubt"
-                                         : !queue_.empty() && queue_.size() > 1 ? "earlier intents queued"
-                                                                                 : "broker unreachable"}});
+  log_.info("intent_queued",
+            {{"client_order_id", intent.client_order_id},
+             {"reason", auth_blocked_                          ? "token expired"
+                        : !in_doubt_.empty()                   ? "an earlier placement is in doubt"
+                        : !queue_.empty() && queue_.size() > 1 ? "earlier intents queued"
+                                                               : "broker unreachable"}});
   return Status();
 }
 
@@ -281,9 +301,11 @@ Status OrderManager::place_front() {
     }
     Result<std::vector<store::OrderEvent>> events = store::order_events(db_, queue_.front());
     if (!events.ok()) return events.status();
-    const auto attempts = std::count_if(events->begin(), events->end(),
-                                        [](const store::OrderEvent& e) { return e.event == "submit_requested"; });
-    SM_RETURN_IF_ERROR(event(queue_.front(), "submit_requested", kStatusPending, {{"attempt", attempts + 1}}));
+    const auto attempts =
+        std::count_if(events->begin(), events->end(),
+                      [](const store::OrderEvent& e) { return e.event == "submit_requested"; });
+    SM_RETURN_IF_ERROR(
+        event(queue_.front(), "submit_requested", kStatusPending, {{"attempt", attempts + 1}}));
     const store::OrderRecord order = **found;
     queue_.pop_front();
     SM_RETURN_IF_ERROR(place(order));
@@ -294,7 +316,8 @@ Status OrderManager::place_front() {
 Status OrderManager::place(const store::OrderRecord& order) {
   const std::string& id = order.intent.client_order_id;
   const TimestampMs sent_ms = clock_.now_ms();
-  broker::BrokerResult<std::string> placed = broker_.place_order(request_for(order.intent, options_.variety));
+  broker::BrokerResult<std::string> placed =
+      broker_.place_order(request_for(order.intent, options_.variety));
   if (placed.ok()) {
     note_broker(nullptr);
     ++counters_.placed;
@@ -315,7 +338,8 @@ Status OrderManager::place(const store::OrderRecord& order) {
   const bool retry_later = e.code == ErrorCode::kAuthError || e.code == ErrorCode::kNetworkError ||
                            e.code == ErrorCode::kTimeout || e.code == ErrorCode::kRateLimited ||
                            e.code == ErrorCode::kUnavailable;
-  SM_RETURN_IF_ERROR(event(id, "submit_failed", kStatusPending, {{"error", error_json(e)}, {"will_retry", retry_later}}));
+  SM_RETURN_IF_ERROR(event(id, "submit_failed", kStatusPending,
+                           {{"error", error_json(e)}, {"will_retry", retry_later}}));
   if (retry_later) {
     // Nothing was placed (the request never arrived, or was refused unread): keep it first in line.
     queue_.push_front(id);
@@ -343,15 +367,16 @@ Status OrderManager::reject_locally(const store::OrderRecord& order, const std::
   ++counters_.rejected;
   log_.warn("order_rejected", {{"client_order_id", u.client_order_id}, {"message", message}});
   emit_(u);
-  raise_alert(Severity::kWarning, "order_rejected",
-              fmt::format("{} {} {} ({}) rejected: {}", side_name(order.intent.side), order.intent.qty,
-                          order.intent.symbol, order.intent.client_order_id, message),
-              "order_rejected:" + order.intent.client_order_id);
+  raise_alert(
+      Severity::kWarning, "order_rejected",
+      fmt::format("{} {} {} ({}) rejected: {}", side_name(order.intent.side), order.intent.qty,
+                  order.intent.symbol, order.intent.client_order_id, message),
+      "order_rejected:" + order.intent.client_order_id);
   return Status();
 }
 
-Status OrderManager::link(const store::OrderRecord& order, const std::string& broker_order_id, std::string_view name,
-                          const json& detail) {
+Status OrderManager::link(const store::OrderRecord& order, const std::string& broker_order_id,
+                          std::string_view name, const json& detail) {
   Result<store::Transaction> tx = db_.begin();
   if (!tx.ok()) return tx.status();
   OrderUpdate u;
@@ -376,7 +401,8 @@ Status OrderManager::resolve_in_doubt() {
   broker::BrokerResult<std::vector<broker::Order>> book = broker_.orders();
   if (!book.ok()) {
     note_broker(&book.error());
-    log_.warn("lookup_failed", {{"in_doubt", in_doubt_.size()}, {"error", error_json(book.error())}});
+    log_.warn("lookup_failed",
+              {{"in_doubt", in_doubt_.size()}, {"error", error_json(book.error())}});
     return Status();
   }
   note_broker(nullptr);
@@ -399,8 +425,9 @@ Status OrderManager::resolve_in_doubt() {
     auto found = by_tag.find(id);
     if (found != by_tag.end()) {
       ++counters_.resolved_found;
-      log_.info("in_doubt_resolved", {{"client_order_id", id}, {"found", true},
-                                      {"broker_order_id", found->second->order_id}});
+      log_.info(
+          "in_doubt_resolved",
+          {{"client_order_id", id}, {"found", true}, {"broker_order_id", found->second->order_id}});
       SM_RETURN_IF_ERROR(link(**ours, found->second->order_id, "resolved",
                               {{"found", true}, {"broker_order_id", found->second->order_id}}));
       queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
@@ -444,7 +471,8 @@ Status OrderManager::poll_open() {
   for (const store::OrderRecord* o : placed) {
     if (placed.size() > 1) {
       auto it = book.find(o->broker_order_id);
-      if (it != book.end() && it->second.status == o->status && it->second.filled_quantity == o->filled_qty) {
+      if (it != book.end() && it->second.status == o->status &&
+          it->second.filled_quantity == o->filled_qty) {
         continue;
       }
     }
@@ -458,7 +486,8 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
   store::OrderRecord order = stored;
   if (!link_to.empty()) order.broker_order_id = link_to;
   const std::string& id = order.intent.client_order_id;
-  broker::BrokerResult<std::vector<broker::Order>> history = broker_.order_history(order.broker_order_id);
+  broker::BrokerResult<std::vector<broker::Order>> history =
+      broker_.order_history(order.broker_order_id);
   if (!history.ok()) {
     note_broker(&history.error());
     log_.warn("history_failed", {{"client_order_id", id},
@@ -487,7 +516,8 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
   std::vector<broker::Trade> trades;
   Quantity recorded_fills = order.filled_qty;
   if (!states.empty() && states.back().filled_quantity > order.filled_qty) {
-    broker::BrokerResult<std::vector<broker::Trade>> fetched = broker_.order_trades(order.broker_order_id);
+    broker::BrokerResult<std::vector<broker::Trade>> fetched =
+        broker_.order_trades(order.broker_order_id);
     if (!fetched.ok()) {
       note_broker(&fetched.error());
     } else {
@@ -497,12 +527,15 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
   std::vector<Message> to_emit;
   Result<store::Transaction> tx = db_.begin();
   if (!tx.ok()) return tx.status();
-  if (!link_to.empty()) SM_RETURN_IF_ERROR(link(stored, link_to, "placed", {{"broker_order_id", link_to}}));
+  if (!link_to.empty())
+    SM_RETURN_IF_ERROR(link(stored, link_to, "placed", {{"broker_order_id", link_to}}));
   std::vector<Fill> new_fills;
   if (!trades.empty()) recorded_fills = 0;
   for (const broker::Trade& t : trades) {
     Fill f;
-    f.ts = t.fill_timestamp > 0 ? t.fill_timestamp : t.exchange_timestamp > 0 ? t.exchange_timestamp : clock_.now_ms();
+    f.ts = t.fill_timestamp > 0       ? t.fill_timestamp
+           : t.exchange_timestamp > 0 ? t.exchange_timestamp
+                                      : clock_.now_ms();
     f.client_order_id = id;
     f.broker_order_id = order.broker_order_id;
     f.trade_id = t.trade_id;
@@ -532,8 +565,9 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
       const std::string key = fmt::format("{}|{}|{}", id, s.status, s.filled_quantity);
       if (reported_illegal_.insert(key).second) {
         ++counters_.illegal_transitions;
-        log_.error("illegal_transition",
-                   {{"client_order_id", id}, {"broker_order_id", order.broker_order_id}, {"message", legal.message()}});
+        log_.error("illegal_transition", {{"client_order_id", id},
+                                          {"broker_order_id", order.broker_order_id},
+                                          {"message", legal.message()}});
         SM_RETURN_IF_ERROR(event(id, "illegal_transition", status,
                                  {{"from", status},
                                   {"to", s.status},
@@ -562,8 +596,9 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
       ++counters_.rejected;
       pending_alerts_.push_back(
           {Severity::kWarning, "order_rejected",
-           fmt::format("{} {} {} ({}) rejected by the broker: {}", side_name(order.intent.side), order.intent.qty,
-                       order.intent.symbol, id, s.status_message.empty() ? s.status_message_raw : s.status_message),
+           fmt::format("{} {} {} ({}) rejected by the broker: {}", side_name(order.intent.side),
+                       order.intent.qty, order.intent.symbol, id,
+                       s.status_message.empty() ? s.status_message_raw : s.status_message),
            "order_rejected:" + id});
     }
   }
@@ -575,7 +610,8 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
   }
   std::vector<PendingAlert> alerts = std::move(pending_alerts_);
   pending_alerts_.clear();
-  for (PendingAlert& a : alerts) raise_alert(a.severity, std::move(a.event), std::move(a.text), std::move(a.dedup_key));
+  for (PendingAlert& a : alerts)
+    raise_alert(a.severity, std::move(a.event), std::move(a.text), std::move(a.dedup_key));
   return Status();
 }
 
@@ -585,7 +621,8 @@ Status OrderManager::tick() {
   SM_RETURN_IF_ERROR(place_front());
   if (clock_.now_ms() >= next_poll_ms_ && !auth_blocked_) SM_RETURN_IF_ERROR(poll_open());
   const TimestampMs now = clock_.now_ms();
-  if (!auth_blocked_ && now - last_contact_ms_ >= options_.probe_interval_ms && now >= next_probe_ms_) {
+  if (!auth_blocked_ && now - last_contact_ms_ >= options_.probe_interval_ms &&
+      now >= next_probe_ms_) {
     broker::BrokerResult<broker::Margins> probe = broker_.margins();
     note_broker(probe.ok() ? nullptr : &probe.error());
     // While the broker is away, probe every second so the heartbeat shows its return promptly.
@@ -600,7 +637,8 @@ std::int64_t OrderManager::next_due_ms() const {
   TimestampMs due = next_poll_ms_;
   if (!in_doubt_.empty()) due = std::min(due, next_lookup_ms_);
   if (!queue_.empty() && !auth_blocked_ && in_doubt_.empty()) due = std::min(due, retry_at_ms_);
-  if (!auth_blocked_) due = std::min(due, std::max(last_contact_ms_ + options_.probe_interval_ms, next_probe_ms_));
+  if (!auth_blocked_)
+    due = std::min(due, std::max(last_contact_ms_ + options_.probe_interval_ms, next_probe_ms_));
   return std::max<std::int64_t>(0, due - now);
 }
 
@@ -612,7 +650,8 @@ Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {
   for (const store::OrderRecord& o : *open) {
     const std::string& id = o.intent.client_order_id;
     if (o.broker_order_id.empty()) {
-      if (in_doubt_.count(id) != 0) continue;  // may exist at the broker: the next start resolves it
+      if (in_doubt_.count(id) != 0)
+        continue;  // may exist at the broker: the next start resolves it
       OrderUpdate u;
       u.ts = clock_.now_ms();
       u.client_order_id = id;
@@ -626,7 +665,8 @@ Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {
       emit_(u);
       continue;
     }
-    broker::BrokerResult<std::string> cancelled = broker_.cancel_order(options_.variety, o.broker_order_id);
+    broker::BrokerResult<std::string> cancelled =
+        broker_.cancel_order(options_.variety, o.broker_order_id);
     SM_RETURN_IF_ERROR(event(id, "cancel_requested", o.status,
                              cancelled.ok() ? json{{"broker_order_id", o.broker_order_id}}
                                             : json{{"broker_order_id", o.broker_order_id},

@@ -65,14 +65,15 @@ struct ManagerOptions {
 using EmitFn = std::function<void(const Message&)>;
 
 enum class BrokerHealth { kUnknown, kConnected, kDisconnected, kAuthExpired };
-std::string_view broker_health_name(BrokerHealth health);  // unknown, connected, disconnected, auth_expired
+std::string_view broker_health_name(
+    BrokerHealth health);  // unknown, connected, disconnected, auth_expired
 
 class OrderManager {
  public:
   // Does not own db, broker, clock or log; REQUIRES: they outlive the manager, db is opened with
   // synchronous=FULL.
-  OrderManager(store::Database& db, broker::Broker& broker, const time::Clock& clock, ManagerOptions options,
-               EmitFn emit, const Logger& log);
+  OrderManager(store::Database& db, broker::Broker& broker, const time::Clock& clock,
+               ManagerOptions options, EmitFn emit, const Logger& log);
 
   // Start-up: reconciles with the broker, then queues every intent without a broker order id as in
   // doubt (resolved by tick() through tag lookups) and polls open orders. Returns true when done,
@@ -134,8 +135,8 @@ class OrderManager {
   // one transaction. link_to: the broker id just returned by a placement, stored in the same
   // transaction.
   Status follow(const store::OrderRecord& order, const std::string& link_to = {});
-  Status link(const store::OrderRecord& order, const std::string& broker_order_id, std::string_view event,
-              const nlohmann::json& detail);
+  Status link(const store::OrderRecord& order, const std::string& broker_order_id,
+              std::string_view event, const nlohmann::json& detail);
   Status reject_locally(const store::OrderRecord& order, const std::string& message);
   Status event(const std::string& client_order_id, std::string_view name, std::string_view status,
                const nlohmann::json& detail);
@@ -159,9 +160,9 @@ class OrderManager {
   TimestampMs next_poll_ms_ = 0;
   TimestampMs next_lookup_ms_ = 0;
   TimestampMs next_probe_ms_ = 0;
-  std::deque<std::string> queue_;              // intents without a broker id, oldest first
+  std::deque<std::string> queue_;                // intents without a broker id, oldest first
   std::map<std::string, TimestampMs> in_doubt_;  // client id -> end of its in-doubt window
-  std::set<std::string> reported_illegal_;     // "id|status|filled" already recorded
+  std::set<std::string> reported_illegal_;       // "id|status|filled" already recorded
   struct PendingAlert {
     Severity severity;
     std::string event;

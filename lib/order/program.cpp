@@ -3,9 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -34,7 +34,8 @@ struct OrderSettings {
   bool cancel_on_exit = false;
 };
 
-Result<OrderSettings> load_order_settings(const Config& config, const BrokerSettings& broker, const OrderArgs& args) {
+Result<OrderSettings> load_order_settings(const Config& config, const BrokerSettings& broker,
+                                          const OrderArgs& args) {
   OrderSettings s;
   s.manager.in_doubt_ms = broker.kite.timeout_ms + 3000;
   struct IntKey {
@@ -59,10 +60,12 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
     *key.target = *value;
   }
   if (s.manager.in_doubt_ms <= broker.kite.timeout_ms) {
-    return error(ErrorCode::kConfigError,
-                 fmt::format("order.in_doubt_ms ({}) must exceed broker.timeout_ms ({}): a request the broker "
-                             "is still working on would otherwise be placed twice",
-                             s.manager.in_doubt_ms, broker.kite.timeout_ms));
+    return error(
+        ErrorCode::kConfigError,
+        fmt::format(
+            "order.in_doubt_ms ({}) must exceed broker.timeout_ms ({}): a request the broker "
+            "is still working on would otherwise be placed twice",
+            s.manager.in_doubt_ms, broker.kite.timeout_ms));
   }
   Result<std::string> variety = config.get_string("order.variety", "regular");
   if (!variety.ok()) return variety.status();
@@ -105,7 +108,8 @@ Result<Setup> load_setup(const CommonPaths& paths, const BrokerFlags& flags, con
 // Sends the replayed prices to the paper broker ahead of the intents decided on them.
 class PaperPriceForwarder {
  public:
-  PaperPriceForwarder(broker::HttpClient& http, std::string url) : http_(http), url_(std::move(url)) {}
+  PaperPriceForwarder(broker::HttpClient& http, std::string url)
+      : http_(http), url_(std::move(url)) {}
   void add(std::string_view line) {
     body_.append(line);
     body_.push_back('\n');
@@ -125,11 +129,13 @@ class PaperPriceForwarder {
     lines_ = 0;
     broker::HttpOutcome outcome = http_.send(request);
     if (!outcome.ok()) {
-      return error(ErrorCode::kNetworkError, fmt::format("paper price feed: {}", outcome.error().message));
+      return error(ErrorCode::kNetworkError,
+                   fmt::format("paper price feed: {}", outcome.error().message));
     }
     if (outcome.response().status != 200) {
-      return error(ErrorCode::kRejected, fmt::format("paper price feed refused {} lines: HTTP {} {}", sent,
-                                                     outcome.response().status, outcome.response().body));
+      return error(ErrorCode::kRejected,
+                   fmt::format("paper price feed refused {} lines: HTTP {} {}", sent,
+                               outcome.response().status, outcome.response().body));
     }
     return Status();
   }
@@ -175,7 +181,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   }
   Result<bool> config_recorded = store::record_config_change(
       *db, "sm-order", setup->config.canonical_text(), setup->config.content_hash(), "sm-order");
-  if (!config_recorded.ok()) log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
+  if (!config_recorded.ok())
+    log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
 
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
   broker::KiteBroker& kite = *connection->kite;
@@ -195,8 +202,11 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     if (fixed->has_value()) {
       kite.set_access_token((*fixed)->access_token, (*fixed)->issued_at);
     } else {
-      log.warn("no_access_token", {{"message", "no token file and no SM_KITE_ACCESS_TOKEN: waiting for `sm-order "
-                                                "login` to write " + watcher.path()}});
+      log.warn("no_access_token",
+               {{"message",
+                 "no token file and no SM_KITE_ACCESS_TOKEN: waiting for `sm-order "
+                 "login` to write " +
+                     watcher.path()}});
     }
   }
 
@@ -207,12 +217,14 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     out.write(m);
     if (!out.good()) {
       output_broken = true;
-      log.warn("output_closed", {{"message", "stdout is gone; orders are still followed and recorded"}});
+      log.warn("output_closed",
+               {{"message", "stdout is gone; orders are still followed and recorded"}});
     }
   };
   OrderManager manager(*db, kite, connection->clock, settings->manager, emit, log);
   std::optional<PaperPriceForwarder> forwarder;
-  if (args.paper_prices) forwarder.emplace(connection->http, setup->broker.kite.base_url + "/_paper/prices");
+  if (args.paper_prices)
+    forwarder.emplace(connection->http, setup->broker.kite.base_url + "/_paper/prices");
 
   InputPump input(STDIN_FILENO);
   MessageDecoder decoder;
@@ -222,7 +234,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   std::string last_beat_status;
   TimestampMs eof_at = 0;
   std::int64_t bad_lines = 0;
-  log.info("started", {{"broker", setup->broker.kite.base_url}, {"token_file", watcher.path()},
+  log.info("started", {{"broker", setup->broker.kite.base_url},
+                       {"token_file", watcher.path()},
                        {"cancel_on_exit", settings->cancel_on_exit}});
 
   auto fail = [&](const Status& status) {
@@ -253,7 +266,9 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       if (!recovered.ok()) {
         if (recovered.status().code() == ErrorCode::kConflict) {
           log.error_status("drift", recovered.status(),
-                           {{"hint", "run sm-reconcile; --apply adopts the broker's state, or start with --allow-drift"}});
+                           {{"hint",
+                             "run sm-reconcile; --apply adopts the broker's state, or start with "
+                             "--allow-drift"}});
           exit_code = kExitDrift;
           break;
         }
@@ -262,7 +277,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       if (!*recovered) {
         lines.clear();
         InputPump idle(-1);  // a poll() with no descriptor: an interruptible sleep
-        (void)idle.read(std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())), lines);
+        (void)idle.read(
+            std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())), lines);
         continue;
       }
     }
@@ -285,7 +301,9 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       if (line.too_long || line.text.find_first_not_of(" \t\r") == std::string::npos) {
         if (line.too_long) {
           ++bad_lines;
-          log.warn("bad_line", {{"input", "stdin"}, {"line", line.number}, {"message", "line longer than 1 MiB"}});
+          log.warn(
+              "bad_line",
+              {{"input", "stdin"}, {"line", line.number}, {"message", "line longer than 1 MiB"}});
           if (args.strict) exit_code = kExitDataError;
         }
         continue;
@@ -293,7 +311,9 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       Result<Message> decoded = decoder.decode(line.text);
       if (!decoded.ok()) {
         ++bad_lines;
-        log.warn("bad_line", {{"input", "stdin"}, {"line", line.number}, {"code", error_code_name(decoded.status().code())},
+        log.warn("bad_line", {{"input", "stdin"},
+                              {"line", line.number},
+                              {"code", error_code_name(decoded.status().code())},
                               {"message", decoded.status().message()}});
         if (args.strict) {
           exit_code = kExitDataError;
@@ -308,7 +328,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
         if (Status s = manager.submit(*intent); !s.ok()) return fail(s);
         continue;
       }
-      if (forwarder && (std::holds_alternative<Bar>(*decoded) || std::holds_alternative<Tick>(*decoded))) {
+      if (forwarder &&
+          (std::holds_alternative<Bar>(*decoded) || std::holds_alternative<Tick>(*decoded))) {
         forwarder->add(line.text);
       }
       if (!output_broken) out.write_raw(line.text);
@@ -321,7 +342,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     if (input.eof() && lines.empty()) {
       if (manager.open_orders() == 0 && manager.queued() == 0 && manager.in_doubt() == 0) break;
       if (wall_now() - eof_at >= settings->eof_wait_ms) {
-        log.info("eof_wait_over", {{"open_orders", manager.open_orders()}, {"queued", manager.queued()}});
+        log.info("eof_wait_over",
+                 {{"open_orders", manager.open_orders()}, {"queued", manager.queued()}});
         break;
       }
     }
@@ -331,10 +353,16 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   if (Status s = manager.beat(true); !s.ok()) return fail(s);
   out.flush();
   const OrderManager::Counters& c = manager.counters();
-  log.info("stopped", {{"intents", c.intents}, {"placed", c.placed}, {"fills", c.fills}, {"rejected", c.rejected},
-                       {"resolved_found", c.resolved_found}, {"resolved_not_found", c.resolved_not_found},
-                       {"illegal_transitions", c.illegal_transitions}, {"bad_lines", bad_lines},
-                       {"open_orders", manager.open_orders()}, {"queued", manager.queued()},
+  log.info("stopped", {{"intents", c.intents},
+                       {"placed", c.placed},
+                       {"fills", c.fills},
+                       {"rejected", c.rejected},
+                       {"resolved_found", c.resolved_found},
+                       {"resolved_not_found", c.resolved_not_found},
+                       {"illegal_transitions", c.illegal_transitions},
+                       {"bad_lines", bad_lines},
+                       {"open_orders", manager.open_orders()},
+                       {"queued", manager.queued()},
                        {"signal", stop_requested()}});
   return exit_code;
 }
@@ -348,11 +376,12 @@ int run_login(const CommonPaths& paths, const BrokerFlags& flags, const std::str
   }
   Result<std::string> secret = read_secret("SM_KITE_API_SECRET", setup->broker.secrets_file);
   if (!secret.ok()) {
-    log.error_status("config_error", secret.status().code() == ErrorCode::kAuthError
-                                         ? error(ErrorCode::kConfigError,
-                                                 "no Kite api secret: set SM_KITE_API_SECRET (environment, "
-                                                 "SM_KITE_API_SECRET_FILE or the secrets file)")
-                                         : secret.status());
+    log.error_status("config_error",
+                     secret.status().code() == ErrorCode::kAuthError
+                         ? error(ErrorCode::kConfigError,
+                                 "no Kite api secret: set SM_KITE_API_SECRET (environment, "
+                                 "SM_KITE_API_SECRET_FILE or the secrets file)")
+                         : secret.status());
     return kExitConfigError;
   }
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
@@ -366,7 +395,8 @@ int run_login(const CommonPaths& paths, const BrokerFlags& flags, const std::str
                : kExitFailure;
   }
   AccessToken token{session->access_token,
-                    session->login_time > 0 ? session->login_time : connection->clock.now_ms(), session->user_id};
+                    session->login_time > 0 ? session->login_time : connection->clock.now_ms(),
+                    session->user_id};
   if (Status s = write_token_file(setup->broker.token_file, token); !s.ok()) {
     log.error_status("token_not_written", s);
     return kExitFailure;
@@ -399,12 +429,14 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     return exit_for_setup_error(token.status());
   }
   if (!token->has_value()) {
-    log.error("no_access_token", {{"message", "no token file (" + setup->broker.token_file +
-                                                  ") and no SM_KITE_ACCESS_TOKEN: run `sm-order login`"}});
+    log.error("no_access_token",
+              {{"message", "no token file (" + setup->broker.token_file +
+                               ") and no SM_KITE_ACCESS_TOKEN: run `sm-order login`"}});
     return kExitAuth;
   }
   if (args.apply && ProcessLock::held_by_other(paths.db_path)) {
-    log.error("sm_order_running", {{"message", "sm-order is running on this database: stop it before --apply"}});
+    log.error("sm_order_running",
+              {{"message", "sm-order is running on this database: stop it before --apply"}});
     return kExitFailure;
   }
   Result<store::Database> db = store::Database::open(paths.db_path);
@@ -454,8 +486,10 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     log.error("write_failed", {{"message", "cannot write to stdout"}});
     return kExitFailure;
   }
-  log.info("reconciled", {{"differences", differences.size()}, {"drift", count_drift(differences)},
-                          {"drift_remaining", drift_after}, {"applied", applied.has_value()}});
+  log.info("reconciled", {{"differences", differences.size()},
+                          {"drift", count_drift(differences)},
+                          {"drift_remaining", drift_after},
+                          {"applied", applied.has_value()}});
   return args.fail_on_drift && drift_after > 0 ? kExitDrift : kExitOk;
 }
 

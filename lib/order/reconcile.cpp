@@ -177,7 +177,8 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
         store::is_terminal_order_status(o.status)) {
       continue;
     }
-    broker::BrokerResult<std::vector<broker::Order>> history = broker.order_history(o.broker_order_id);
+    broker::BrokerResult<std::vector<broker::Order>> history =
+        broker.order_history(o.broker_order_id);
     if (!history.ok()) {
       if (is_not_found(history.error())) continue;
       return history.status().with_context("history of order " + o.broker_order_id);
@@ -185,8 +186,8 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
     if (!history->empty()) s.followed[o.broker_order_id] = history->back();
   }
 
-  Result<std::vector<Fill>> fills =
-      store::list_fills(db, std::numeric_limits<TimestampMs>::min(), std::numeric_limits<TimestampMs>::max());
+  Result<std::vector<Fill>> fills = store::list_fills(db, std::numeric_limits<TimestampMs>::min(),
+                                                      std::numeric_limits<TimestampMs>::max());
   if (!fills.ok()) return fills.status();
   s.fills = std::move(fills.value());
   Result<std::vector<store::Position>> positions_db = store::list_positions(db, false);
@@ -252,10 +253,11 @@ std::vector<Difference> compare(const Snapshot& s) {
       // locally (refused at placement) must not have a broker order at all.
       d.drift = !ours_open;
       d.resolution = ours_open ? "sm-order" : "apply";
-      d.detail = ours_open ? fmt::format("placement of {} was interrupted; the broker has it as {}",
-                                         o.intent.client_order_id, b.order_id)
-                           : fmt::format("we recorded {} as {} without a broker order, the broker has {}",
-                                         o.intent.client_order_id, o.status, b.order_id);
+      d.detail = ours_open
+                     ? fmt::format("placement of {} was interrupted; the broker has it as {}",
+                                   o.intent.client_order_id, b.order_id)
+                     : fmt::format("we recorded {} as {} without a broker order, the broker has {}",
+                                   o.intent.client_order_id, o.status, b.order_id);
       out.push_back(std::move(d));
       continue;
     }
@@ -289,8 +291,9 @@ std::vector<Difference> compare(const Snapshot& s) {
       d.our_status = o.status;
       d.drift = false;
       d.resolution = "sm-order";
-      d.detail = fmt::format("intent {} is recorded; no broker order carries its tag (sm-order places it)",
-                             o.intent.client_order_id);
+      d.detail =
+          fmt::format("intent {} is recorded; no broker order carries its tag (sm-order places it)",
+                      o.intent.client_order_id);
       out.push_back(std::move(d));
       continue;
     }
@@ -309,15 +312,17 @@ std::vector<Difference> compare(const Snapshot& s) {
       d.detail = fmt::format("our open order {} ({}) is unknown to the broker", o.broker_order_id,
                              o.intent.client_order_id);
       out.push_back(std::move(d));
-    } else if (followed->second.status != o.status || followed->second.filled_quantity != o.filled_qty) {
+    } else if (followed->second.status != o.status ||
+               followed->second.filled_quantity != o.filled_qty) {
       d.kind = DifferenceKind::kOrderStatus;
       d.broker_status = followed->second.status;
       d.broker_qty = followed->second.filled_quantity;
       d.drift = false;
       d.resolution = "sm-order";
-      d.detail = fmt::format("ours {}, broker {} (order from an earlier day)",
-                             order_state_text(o.status, o.filled_qty),
-                             order_state_text(followed->second.status, followed->second.filled_quantity));
+      d.detail =
+          fmt::format("ours {}, broker {} (order from an earlier day)",
+                      order_state_text(o.status, o.filled_qty),
+                      order_state_text(followed->second.status, followed->second.filled_quantity));
       out.push_back(std::move(d));
     }
   }
@@ -327,7 +332,8 @@ std::vector<Difference> compare(const Snapshot& s) {
   std::unordered_set<std::string> reversed;
   for (const Fill& f : s.fills) {
     our_trade_ids.insert(f.trade_id);
-    if (starts_with(f.trade_id, kReversalPrefix)) reversed.insert(f.trade_id.substr(kReversalPrefix.size()));
+    if (starts_with(f.trade_id, kReversalPrefix))
+      reversed.insert(f.trade_id.substr(kReversalPrefix.size()));
   }
   std::unordered_map<std::string, const broker::Order*> book_by_id;
   for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
@@ -357,8 +363,8 @@ std::vector<Difference> compare(const Snapshot& s) {
     const bool followable = o != nullptr && !store::is_terminal_order_status(o->status);
     d.drift = !followable;
     d.resolution = followable ? "sm-order" : "apply";
-    d.detail = fmt::format("broker trade {} ({} {} {} at {}) {}", t.trade_id, side_name(t.side), t.quantity,
-                           t.tradingsymbol, format_rupees(t.average_price),
+    d.detail = fmt::format("broker trade {} ({} {} {} at {}) {}", t.trade_id, side_name(t.side),
+                           t.quantity, t.tradingsymbol, format_rupees(t.average_price),
                            o == nullptr ? "belongs to no order of ours"
                            : followable ? "is not recorded yet"
                                         : "is missing from a closed order of ours");
@@ -368,7 +374,8 @@ std::vector<Difference> compare(const Snapshot& s) {
   for (const Fill& f : s.fills) {
     if (f.broker_order_id.empty() || book_by_id.count(f.broker_order_id) == 0) continue;
     if (broker_trade_ids.count(f.trade_id) != 0 || reversed.count(f.trade_id) != 0) continue;
-    if (starts_with(f.trade_id, kReversalPrefix) || starts_with(f.trade_id, kAdjustPrefix)) continue;
+    if (starts_with(f.trade_id, kReversalPrefix) || starts_with(f.trade_id, kAdjustPrefix))
+      continue;
     Difference d;
     d.kind = DifferenceKind::kExtraFill;
     d.symbol = f.symbol;
@@ -378,8 +385,8 @@ std::vector<Difference> compare(const Snapshot& s) {
     d.our_qty = f.qty;
     d.drift = true;
     d.resolution = "apply";
-    d.detail = fmt::format("our fill {} ({} {} {}) is not among the broker's trades of order {}", f.trade_id,
-                           side_name(f.side), f.qty, f.symbol, f.broker_order_id);
+    d.detail = fmt::format("our fill {} ({} {} {}) is not among the broker's trades of order {}",
+                           f.trade_id, side_name(f.side), f.qty, f.symbol, f.broker_order_id);
     out.push_back(std::move(d));
   }
 
@@ -388,7 +395,8 @@ std::vector<Difference> compare(const Snapshot& s) {
   for (const store::Position& p : s.positions_db) ours_by_symbol[p.symbol] += p.qty;
   std::map<std::string, Quantity> broker_by_symbol;
   for (const broker::Position& p : s.positions.net) broker_by_symbol[p.tradingsymbol] += p.quantity;
-  for (const broker::Holding& h : s.holdings) broker_by_symbol[h.tradingsymbol] += h.quantity + h.t1_quantity;
+  for (const broker::Holding& h : s.holdings)
+    broker_by_symbol[h.tradingsymbol] += h.quantity + h.t1_quantity;
   std::set<std::string> symbols;
   for (const auto& [symbol, qty] : ours_by_symbol) symbols.insert(symbol);
   for (const auto& [symbol, qty] : broker_by_symbol) symbols.insert(symbol);
@@ -404,9 +412,10 @@ std::vector<Difference> compare(const Snapshot& s) {
     d.broker_qty = broker_qty;
     d.drift = true;
     d.resolution = "apply";
-    d.detail = pending == 0 ? fmt::format("we hold {}, the broker {}", our_qty, broker_qty)
-                            : fmt::format("we hold {} (+{} in fills not yet recorded), the broker {}", our_qty,
-                                          pending, broker_qty);
+    d.detail = pending == 0
+                   ? fmt::format("we hold {}, the broker {}", our_qty, broker_qty)
+                   : fmt::format("we hold {} (+{} in fills not yet recorded), the broker {}",
+                                 our_qty, pending, broker_qty);
     out.push_back(std::move(d));
   }
   return out;
@@ -457,9 +466,12 @@ Status adopt_state(store::Database& db, const store::OrderRecord& ours, const br
   u.status_message = b.status_message;
   Result<bool> applied = store::apply_order_update(db, u);
   if (!applied.ok()) return applied.status();
-  nlohmann::json detail = {{"from", ours.status},      {"to", b.status},
-                           {"from_filled", ours.filled_qty}, {"to_filled", b.filled_quantity},
-                           {"broker_order_id", b.order_id}, {"by", "sm-reconcile"}};
+  nlohmann::json detail = {{"from", ours.status},
+                           {"to", b.status},
+                           {"from_filled", ours.filled_qty},
+                           {"to_filled", b.filled_quantity},
+                           {"broker_order_id", b.order_id},
+                           {"by", "sm-reconcile"}};
   SM_RETURN_IF_ERROR(store::append_order_event(
       db, {ours.intent.client_order_id, now_ms, "reconcile_adopted", b.status, detail.dump()}));
   return tx->commit();
@@ -467,20 +479,22 @@ Status adopt_state(store::Database& db, const store::OrderRecord& ours, const br
 
 }  // namespace
 
-Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vector<Difference>& differences,
-                          TimestampMs now_ms) {
+Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
+                          const std::vector<Difference>& differences, TimestampMs now_ms) {
   ApplyReport report;
   std::unordered_map<std::string, const broker::Order*> book_by_id;
   for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
   auto note = [&](const Difference& d, const Status& status) {
-    report.errors.push_back(fmt::format("{} {}{}: {}", difference_kind_name(d.kind), d.broker_order_id,
-                                        d.trade_id.empty() ? "" : " " + d.trade_id, status.to_string()));
+    report.errors.push_back(
+        fmt::format("{} {}{}: {}", difference_kind_name(d.kind), d.broker_order_id,
+                    d.trade_id.empty() ? "" : " " + d.trade_id, status.to_string()));
   };
 
   // 1. Broker orders that are not ours (or a second order under one of our tags) become ours, so
   //    their fills have an order to belong to.
   for (const Difference& d : differences) {
-    if (d.kind != DifferenceKind::kUnknownOrder && d.kind != DifferenceKind::kDuplicateOrder) continue;
+    if (d.kind != DifferenceKind::kUnknownOrder && d.kind != DifferenceKind::kDuplicateOrder)
+      continue;
     auto it = book_by_id.find(d.broker_order_id);
     if (it == book_by_id.end()) continue;
     const broker::Order& b = *it->second;
@@ -515,7 +529,8 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vec
       if (t.trade_id == d.trade_id) trade = &t;
     }
     if (trade == nullptr) continue;
-    Result<std::optional<store::OrderRecord>> o = store::find_order_by_broker_id(db, trade->order_id);
+    Result<std::optional<store::OrderRecord>> o =
+        store::find_order_by_broker_id(db, trade->order_id);
     if (!o.ok()) return o.status();
     if (!o->has_value() && !d.client_order_id.empty()) {
       o = store::find_order(db, d.client_order_id);
@@ -572,7 +587,8 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vec
     if (d.kind == DifferenceKind::kOrderUnlinked || d.kind == DifferenceKind::kOrderStatus) {
       const broker::Order* b = nullptr;
       if (auto it = book_by_id.find(d.broker_order_id); it != book_by_id.end()) b = it->second;
-      if (auto it = s.followed.find(d.broker_order_id); b == nullptr && it != s.followed.end()) b = &it->second;
+      if (auto it = s.followed.find(d.broker_order_id); b == nullptr && it != s.followed.end())
+        b = &it->second;
       if (b == nullptr) continue;
       st = adopt_state(db, **o, *b, now_ms);
     } else if (d.kind == DifferenceKind::kOrderMissing) {
@@ -611,7 +627,8 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vec
   for (const broker::Position& p : s.positions.net) {
     theirs[p.tradingsymbol] += p.quantity;
     if (p.average_price > 0) their_price[p.tradingsymbol] = p.average_price;
-    if (their_price.count(p.tradingsymbol) == 0 && p.last_price > 0) their_price[p.tradingsymbol] = p.last_price;
+    if (their_price.count(p.tradingsymbol) == 0 && p.last_price > 0)
+      their_price[p.tradingsymbol] = p.last_price;
   }
   for (const broker::Holding& h : s.holdings) {
     theirs[h.tradingsymbol] += h.quantity + h.t1_quantity;
@@ -627,7 +644,8 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vec
     const bool toward_broker_position = want != 0;
     if (toward_broker_position && their_price.count(d.symbol) != 0) price = their_price[d.symbol];
     const auto& [cost_qty, cost] = our_cost[d.symbol];
-    if (price <= 0 && cost_qty != 0) price = std::max<Paise>(1, (cost < 0 ? -cost : cost) / (cost_qty < 0 ? -cost_qty : cost_qty));
+    if (price <= 0 && cost_qty != 0)
+      price = std::max<Paise>(1, (cost < 0 ? -cost : cost) / (cost_qty < 0 ? -cost_qty : cost_qty));
     if (price <= 0 && their_price.count(d.symbol) != 0) price = their_price[d.symbol];
     if (price <= 0) {
       note(d, error(ErrorCode::kUnavailable, "no price to adjust the position at"));
@@ -648,8 +666,8 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vec
     ++report.adjusted_positions;
   }
 
-  if (report.adopted_orders + report.updated_orders + report.inserted_fills + report.reversed_fills +
-          report.adjusted_positions >
+  if (report.adopted_orders + report.updated_orders + report.inserted_fills +
+          report.reversed_fills + report.adjusted_positions >
       0) {
     Alert a;
     a.ts = now_ms;
@@ -657,7 +675,8 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s, const std::vec
     a.component = "sm-reconcile";
     a.event = "reconcile_applied";
     a.text = fmt::format(
-        "adopted the broker's truth: {} orders adopted, {} order states, {} fills added, {} fills reversed, "
+        "adopted the broker's truth: {} orders adopted, {} order states, {} fills added, {} fills "
+        "reversed, "
         "{} positions adjusted",
         report.adopted_orders, report.updated_orders, report.inserted_fills, report.reversed_fills,
         report.adjusted_positions);
@@ -717,30 +736,35 @@ std::string format_table(const std::vector<Difference>& differences, int drift_a
     out += "No differences: the database agrees with the broker.\n";
     return out;
   }
-  out += fmt::format("{:<16} {:<12} {:<20} {:>9} {:>9}  {:<6} {:<9} {}\n", "KIND", "SYMBOL", "ORDER", "OURS",
-                     "BROKER", "DRIFT", "SETTLES", "DETAIL");
+  out += fmt::format("{:<16} {:<12} {:<20} {:>9} {:>9}  {:<6} {:<9} {}\n", "KIND", "SYMBOL",
+                     "ORDER", "OURS", "BROKER", "DRIFT", "SETTLES", "DETAIL");
   for (const Difference& d : differences) {
     const std::string order = !d.client_order_id.empty() ? d.client_order_id : d.broker_order_id;
-    const bool is_order = d.kind == DifferenceKind::kOrderStatus || d.kind == DifferenceKind::kOrderUnlinked ||
-                          d.kind == DifferenceKind::kUnknownOrder || d.kind == DifferenceKind::kDuplicateOrder ||
-                          d.kind == DifferenceKind::kOrderMissing || d.kind == DifferenceKind::kOrderUnsent;
-    const std::string our = is_order ? (d.our_status.empty() ? "-" : d.our_status) : std::to_string(d.our_qty);
+    const bool is_order =
+        d.kind == DifferenceKind::kOrderStatus || d.kind == DifferenceKind::kOrderUnlinked ||
+        d.kind == DifferenceKind::kUnknownOrder || d.kind == DifferenceKind::kDuplicateOrder ||
+        d.kind == DifferenceKind::kOrderMissing || d.kind == DifferenceKind::kOrderUnsent;
+    const std::string our =
+        is_order ? (d.our_status.empty() ? "-" : d.our_status) : std::to_string(d.our_qty);
     const std::string their =
         is_order ? (d.broker_status.empty() ? "-" : d.broker_status) : std::to_string(d.broker_qty);
-    out += fmt::format("{:<16} {:<12} {:<20} {:>9} {:>9}  {:<6} {:<9} {}\n", difference_kind_name(d.kind),
-                       d.symbol, order, our, their, d.drift ? "yes" : "no", d.resolution, d.detail);
+    out += fmt::format("{:<16} {:<12} {:<20} {:>9} {:>9}  {:<6} {:<9} {}\n",
+                       difference_kind_name(d.kind), d.symbol, order, our, their,
+                       d.drift ? "yes" : "no", d.resolution, d.detail);
   }
   if (applied) {
     out += fmt::format(
-        "Applied: {} orders adopted, {} order states, {} fills added, {} fills reversed, {} positions adjusted"
+        "Applied: {} orders adopted, {} order states, {} fills added, {} fills reversed, {} "
+        "positions adjusted"
         "{}.\n",
-        applied->adopted_orders, applied->updated_orders, applied->inserted_fills, applied->reversed_fills,
-        applied->adjusted_positions,
-        applied->errors.empty() ? "" : fmt::format(", {} could not be applied", applied->errors.size()));
+        applied->adopted_orders, applied->updated_orders, applied->inserted_fills,
+        applied->reversed_fills, applied->adjusted_positions,
+        applied->errors.empty() ? ""
+                                : fmt::format(", {} could not be applied", applied->errors.size()));
   }
   out += drift_after == 0 ? "No unresolved drift.\n"
-                          : fmt::format("{} unresolved drift difference{} (see DRIFT = yes).\n", drift_after,
-                                        drift_after == 1 ? "" : "s");
+                          : fmt::format("{} unresolved drift difference{} (see DRIFT = yes).\n",
+                                        drift_after, drift_after == 1 ? "" : "s");
   return out;
 }
 

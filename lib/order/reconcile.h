@@ -65,9 +65,9 @@ struct Difference {
 // Everything compare() needs, read at one moment.
 struct Snapshot {
   TimestampMs taken_ms = 0;
-  std::vector<broker::Order> book;     // GET /orders
-  std::vector<broker::Trade> trades;   // GET /trades
-  broker::Positions positions;         // GET /portfolio/positions
+  std::vector<broker::Order> book;    // GET /orders
+  std::vector<broker::Trade> trades;  // GET /trades
+  broker::Positions positions;        // GET /portfolio/positions
   std::vector<broker::Holding> holdings;
   // Latest state of our open orders missing from the book, from their history; an order whose
   // history the broker does not know is absent.
@@ -87,10 +87,10 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
 std::vector<Difference> compare(const Snapshot& snapshot);
 
 struct ApplyReport {
-  int adopted_orders = 0;   // unknown or duplicate broker orders recorded as ours
-  int updated_orders = 0;   // statuses adopted
-  int inserted_fills = 0;   // missing fills recorded
-  int reversed_fills = 0;   // extra fills reversed
+  int adopted_orders = 0;  // unknown or duplicate broker orders recorded as ours
+  int updated_orders = 0;  // statuses adopted
+  int inserted_fills = 0;  // missing fills recorded
+  int reversed_fills = 0;  // extra fills reversed
   int adjusted_positions = 0;
   std::vector<std::string> errors;  // differences that could not be applied, one line each
 };

@@ -113,15 +113,16 @@ Status check_transition(std::string_view from, Quantity from_filled, std::string
     if (from_phase == Phase::kTerminal && to_filled != from_filled) {
       return illegal(from, to, "a terminal order never changes");
     }
-    if (from_phase == Phase::kPending) return illegal(from, to, "PENDING is ours, never the broker's");
+    if (from_phase == Phase::kPending)
+      return illegal(from, to, "PENDING is ours, never the broker's");
     return Status();
   }
   if (from_phase == Phase::kTerminal) return illegal(from, to, "a terminal order never changes");
   if (to_phase == Phase::kPending) return illegal(from, to, "an order never returns to PENDING");
   if (!phase_allows(from_phase, to_phase)) {
-    return illegal(from, to,
-                   fmt::format("a {} order cannot become {}", phase_name(from_phase),
-                               phase_name(to_phase)));
+    return illegal(
+        from, to,
+        fmt::format("a {} order cannot become {}", phase_name(from_phase), phase_name(to_phase)));
   }
   if (from_phase == Phase::kPlacing && to_phase == Phase::kPlacing &&
       find_status(to)->rank < find_status(from)->rank) {

@@ -35,7 +35,16 @@ namespace sm::order {
 // store uses the same word.
 inline constexpr const char* kStatusPending = "PENDING";
 
-enum class Phase { kPending, kPlacing, kAmo, kResting, kModifying, kCancelling, kTerminal, kUnknown };
+enum class Phase {
+  kPending,
+  kPlacing,
+  kAmo,
+  kResting,
+  kModifying,
+  kCancelling,
+  kTerminal,
+  kUnknown
+};
 std::string_view phase_name(Phase phase);
 
 // The phase of a status word (exact, upper-case as Kite sends it); kUnknown for other text.

@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <string_view>
 
 #include "core/secrets.h"
@@ -128,7 +128,8 @@ std::optional<Result<AccessToken>> TokenWatcher::poll() {
     stamp.exists = true;
     stamp.inode = st.st_ino;
     stamp.size = st.st_size;
-    stamp.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    stamp.mtime_ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   }
   if (last_ && *last_ == stamp) return std::nullopt;
   last_ = stamp;

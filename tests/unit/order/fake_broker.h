@@ -28,7 +28,9 @@ class FakeBroker final : public broker::Broker {
     history[id] = {o};
     return id;
   }
-  broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override { return r.order_id; }
+  broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override {
+    return r.order_id;
+  }
   broker::BrokerResult<std::string> cancel_order(std::string_view, std::string_view id) override {
     return std::string(id);
   }
@@ -57,21 +59,25 @@ class FakeBroker final : public broker::Broker {
   broker::BrokerResult<broker::Positions> positions() override { return position_book; }
   broker::BrokerResult<std::vector<broker::Holding>> holdings() override { return holding_list; }
   broker::BrokerResult<broker::Margins> margins() override { return broker::Margins{}; }
-  broker::BrokerResult<std::map<std::string, broker::Quote>> quote(const std::vector<std::string>&) override {
+  broker::BrokerResult<std::map<std::string, broker::Quote>> quote(
+      const std::vector<std::string>&) override {
     return std::map<std::string, broker::Quote>{};
   }
-  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ltp(const std::vector<std::string>&) override {
+  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ltp(
+      const std::vector<std::string>&) override {
     return std::map<std::string, broker::LtpQuote>{};
   }
-  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ohlc(const std::vector<std::string>&) override {
+  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ohlc(
+      const std::vector<std::string>&) override {
     return std::map<std::string, broker::LtpQuote>{};
   }
   broker::BrokerResult<std::vector<broker::Instrument>> instruments(std::string_view) override {
     return std::vector<broker::Instrument>{};
   }
 
-  static broker::Order order(const std::string& id, const std::string& tag, const std::string& symbol,
-                             const std::string& status, Quantity qty, Quantity filled, Paise avg = 0) {
+  static broker::Order order(const std::string& id, const std::string& tag,
+                             const std::string& symbol, const std::string& status, Quantity qty,
+                             Quantity filled, Paise avg = 0) {
     broker::Order o;
     o.order_id = id;
     o.tag = tag;
@@ -87,8 +93,8 @@ class FakeBroker final : public broker::Broker {
     o.variety = "regular";
     return o;
   }
-  static broker::Trade trade(const std::string& trade_id, const std::string& order_id, const std::string& symbol,
-                             Side side, Quantity qty, Paise price) {
+  static broker::Trade trade(const std::string& trade_id, const std::string& order_id,
+                             const std::string& symbol, Side side, Quantity qty, Paise price) {
     broker::Trade t;
     t.trade_id = trade_id;
     t.order_id = order_id;

@@ -28,8 +28,8 @@ struct Harness {
     db = std::move(opened.value());
     ManagerOptions options;
     options.poll_interval_ms = 100;
-    manager = std::make_unique<OrderManager>(db, broker, clock, options,
-                                             [this](const Message& m) { out.push_back(m); }, log);
+    manager = std::make_unique<OrderManager>(
+        db, broker, clock, options, [this](const Message& m) { out.push_back(m); }, log);
     REQUIRE(manager->recover().ok());
   }
   void poll() {
@@ -71,7 +71,8 @@ TEST_CASE("partial fills: OPEN with filled 4 stores that fill, then COMPLETE sto
   CHECK(h.position("INFY") == 4);
 
   states.push_back(FakeBroker::order("F1", "smF1", "INFY", "COMPLETE", 10, 10, 150060));
-  h.broker.order_trade_list["F1"].push_back(FakeBroker::trade("T2", "F1", "INFY", Side::kBuy, 6, 150100));
+  h.broker.order_trade_list["F1"].push_back(
+      FakeBroker::trade("T2", "F1", "INFY", Side::kBuy, 6, 150100));
   h.poll();
   CHECK(h.order("smF1").status == "COMPLETE");
   CHECK(h.order("smF1").filled_qty == 10);
@@ -86,7 +87,8 @@ TEST_CASE("an order state is not stored before the trades that make it up") {
   Harness h;
   REQUIRE(h.manager->submit(intent("smF2", "TCS", Side::kBuy, 5)).ok());
   h.broker.history["F1"].push_back(FakeBroker::order("F1", "smF2", "TCS", "OPEN", 5, 0));
-  h.broker.history["F1"].push_back(FakeBroker::order("F1", "smF2", "TCS", "COMPLETE", 5, 5, 350000));
+  h.broker.history["F1"].push_back(
+      FakeBroker::order("F1", "smF2", "TCS", "COMPLETE", 5, 5, 350000));
   h.poll();  // the broker has no trades to show yet
   CHECK(h.order("smF2").status == "OPEN");
   CHECK(h.order("smF2").filled_qty == 0);

@@ -31,7 +31,8 @@ size_t count(const std::vector<std::string>& v, const std::string& x) {
 // event are already committed: it reads them through a second connection, as another process would.
 class DurabilitySpy final : public broker::Broker {
  public:
-  DurabilitySpy(broker::Broker& inner, std::string db_path) : inner_(inner), db_path_(std::move(db_path)) {}
+  DurabilitySpy(broker::Broker& inner, std::string db_path)
+      : inner_(inner), db_path_(std::move(db_path)) {}
   broker::BrokerResult<std::string> place_order(const broker::OrderRequest& r) override {
     Result<store::Database> other = store::Database::open(db_path_);
     REQUIRE(other.ok());
@@ -43,7 +44,9 @@ class DurabilitySpy final : public broker::Broker {
     seen_submit_event = !e->empty() && e->back().event == "submit_requested";
     return inner_.place_order(r);
   }
-  broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override { return inner_.modify_order(r); }
+  broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override {
+    return inner_.modify_order(r);
+  }
   broker::BrokerResult<std::string> cancel_order(std::string_view v, std::string_view id) override {
     return inner_.cancel_order(v, id);
   }
@@ -56,15 +59,20 @@ class DurabilitySpy final : public broker::Broker {
     return inner_.order_trades(id);
   }
   broker::BrokerResult<broker::Positions> positions() override { return inner_.positions(); }
-  broker::BrokerResult<std::vector<broker::Holding>> holdings() override { return inner_.holdings(); }
+  broker::BrokerResult<std::vector<broker::Holding>> holdings() override {
+    return inner_.holdings();
+  }
   broker::BrokerResult<broker::Margins> margins() override { return inner_.margins(); }
-  broker::BrokerResult<std::map<std::string, broker::Quote>> quote(const std::vector<std::string>& i) override {
+  broker::BrokerResult<std::map<std::string, broker::Quote>> quote(
+      const std::vector<std::string>& i) override {
     return inner_.quote(i);
   }
-  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ltp(const std::vector<std::string>& i) override {
+  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ltp(
+      const std::vector<std::string>& i) override {
     return inner_.ltp(i);
   }
-  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ohlc(const std::vector<std::string>& i) override {
+  broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ohlc(
+      const std::vector<std::string>& i) override {
     return inner_.ohlc(i);
   }
   broker::BrokerResult<std::vector<broker::Instrument>> instruments(std::string_view e) override {
@@ -80,7 +88,9 @@ class DurabilitySpy final : public broker::Broker {
 
 }  // namespace
 
-TEST_CASE("an intent is committed before the broker is called, placed with its id as tag and followed to COMPLETE") {
+TEST_CASE(
+    "an intent is committed before the broker is called, placed with its id as tag and followed to "
+    "COMPLETE") {
   OrderRig rig;
   rig.price("INFY", "1500.50");
   DurabilitySpy spy(*rig.kite, rig.dir.file("orders.db"));
@@ -116,7 +126,8 @@ TEST_CASE("an intent is committed before the broker is called, placed with its i
   CHECK(fills.front().client_order_id == "smA1");
 }
 
-TEST_CASE("a repeated intent is not placed again, and a different intent under the same id is refused") {
+TEST_CASE(
+    "a repeated intent is not placed again, and a different intent under the same id is refused") {
   OrderRig rig;
   rig.price("TCS", "3500");
   rig.recover();
@@ -142,22 +153,32 @@ TEST_CASE("a client order id that Kite would not take as a tag is rejected local
   CHECK(rig.engine->orders().empty());
 }
 
-TEST_CASE("each refusing error_type closes the order as REJECTED without a retry and raises an alert") {
+TEST_CASE(
+    "each refusing error_type closes the order as REJECTED without a retry and raises an alert") {
   struct Case {
     const char* error_type;
     int status;
   };
-  const Case cases[] = {{"InputException", 400},  {"OrderException", 400},      {"MarginException", 400},
-                        {"HoldingException", 400}, {"UserException", 403},       {"PermissionException", 403},
-                        {"PermissionError", 403},  {"GeneralException", 400},    {"", 400},
-                        {"", 404},                 {"", 405},                    {"", 410}};
+  const Case cases[] = {{"InputException", 400},
+                        {"OrderException", 400},
+                        {"MarginException", 400},
+                        {"HoldingException", 400},
+                        {"UserException", 403},
+                        {"PermissionException", 403},
+                        {"PermissionError", 403},
+                        {"GeneralException", 400},
+                        {"", 400},
+                        {"", 404},
+                        {"", 405},
+                        {"", 410}};
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.error_type << " HTTP " << c.status) {
       OrderRig rig;
       rig.price("INFY", "1500");
       rig.recover();
-      std::string rule = R"({"kind":"http_error","method":"POST","path":"/orders","count":0,"status":)" +
-                         std::to_string(c.status);
+      std::string rule =
+          R"({"kind":"http_error","method":"POST","path":"/orders","count":0,"status":)" +
+          std::to_string(c.status);
       if (*c.error_type != '\0') rule += std::string(R"(,"error_type":")") + c.error_type + "\"";
       rig.fault(rule + "}");
       REQUIRE(rig.manager->submit(intent("smE1", "INFY", Side::kBuy, 1)).ok());
@@ -182,7 +203,8 @@ TEST_CASE("a rejection by the broker's risk system arrives as a REJECTED order w
   OrderRig rig(options);
   rig.price("INFY", "1500");
   rig.recover();
-  REQUIRE(rig.manager->submit(intent("smR1", "INFY", Side::kBuy, 100000)).ok());  // far beyond the cash
+  REQUIRE(
+      rig.manager->submit(intent("smR1", "INFY", Side::kBuy, 100000)).ok());  // far beyond the cash
   const store::OrderRecord o = rig.order("smR1");
   CHECK(o.status == "REJECTED");
   CHECK_FALSE(o.broker_order_id.empty());
@@ -201,13 +223,15 @@ TEST_CASE("HTTP 429 on placing is retried with backoff and places exactly one or
   CHECK(rig.sleeper.total_ms() > 0);  // it backed off
 }
 
-TEST_CASE("5xx on placing leaves the outcome unknown: nothing is re-sent until a lookup settles it") {
+TEST_CASE(
+    "5xx on placing leaves the outcome unknown: nothing is re-sent until a lookup settles it") {
   for (int status : {500, 502, 503, 504}) {
     DYNAMIC_SECTION("HTTP " << status) {
       OrderRig rig;
       rig.price("INFY", "1500");
       rig.recover();
-      rig.fault(R"({"kind":"http_error","method":"POST","path":"/orders","status":)" + std::to_string(status) + "}");
+      rig.fault(R"({"kind":"http_error","method":"POST","path":"/orders","status":)" +
+                std::to_string(status) + "}");
       REQUIRE(rig.manager->submit(intent("smU1", "INFY", Side::kBuy, 1)).ok());
       CHECK(rig.manager->in_doubt() == 1);
       CHECK(rig.broker_orders("smU1").empty());
@@ -228,7 +252,9 @@ TEST_CASE("5xx on placing leaves the outcome unknown: nothing is re-sent until a
   }
 }
 
-TEST_CASE("a connection dropped after the broker accepted the order is resolved by its tag, not re-sent") {
+TEST_CASE(
+    "a connection dropped after the broker accepted the order is resolved by its tag, not "
+    "re-sent") {
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
@@ -242,7 +268,9 @@ TEST_CASE("a connection dropped after the broker accepted the order is resolved 
   CHECK(rig.manager->counters().resolved_found == 1);
 }
 
-TEST_CASE("a timeout after sending: the broker acts late, the lookup waits for it and nothing is doubled") {
+TEST_CASE(
+    "a timeout after sending: the broker acts late, the lookup waits for it and nothing is "
+    "doubled") {
   test::RigOptions options = test::default_options();
   options.timeout_ms = 300;
   OrderRig rig(options);
@@ -266,7 +294,9 @@ TEST_CASE("a timeout after sending: the broker acts late, the lookup waits for i
   CHECK(count(rig.events("smS1"), "submit_requested") == 1);
 }
 
-TEST_CASE("a connection dropped before the broker handled the order is placed again only after the window") {
+TEST_CASE(
+    "a connection dropped before the broker handled the order is placed again only after the "
+    "window") {
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
@@ -307,7 +337,9 @@ TEST_CASE("the client rate limiter spaces order placements") {
   for (int i = 0; i < 5; ++i) CHECK(rig.broker_orders("smL" + std::to_string(i)).size() == 1);
 }
 
-TEST_CASE("the broker's own 429s (its per-second limit) are ridden out: every intent placed exactly once") {
+TEST_CASE(
+    "the broker's own 429s (its per-second limit) are ridden out: every intent placed exactly "
+    "once") {
   test::RigOptions options = test::default_options();
   options.server.enforce_rate_limits = true;
   options.system_clock = true;
@@ -334,7 +366,8 @@ TEST_CASE("the broker's own 429s (its per-second limit) are ridden out: every in
   for (int i = 0; i < n; ++i) CHECK(rig.broker_orders("smP" + std::to_string(i)).size() == 1);
 }
 
-TEST_CASE("a TokenException stops placing and alerts, and a renewed token resumes the queued intents") {
+TEST_CASE(
+    "a TokenException stops placing and alerts, and a renewed token resumes the queued intents") {
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
@@ -349,7 +382,8 @@ TEST_CASE("a TokenException stops placing and alerts, and a renewed token resume
   CHECK(rig.manager->heartbeat().status == "degraded");
   CHECK(rig.broker_orders("smK3").empty());
   bool alerted = false;
-  for (const Alert& a : rig.emitted<Alert>()) alerted = alerted || a.event == "broker_token_expired";
+  for (const Alert& a : rig.emitted<Alert>())
+    alerted = alerted || a.event == "broker_token_expired";
   CHECK(alerted);
   // More intents while blocked are recorded and queued, not sent.
   REQUIRE(rig.manager->submit(intent("smK4", "INFY", Side::kBuy, 1)).ok());
@@ -389,7 +423,9 @@ TEST_CASE("after a kill before sending, start-up looks the tag up and places the
   rig.price("INFY", "1500");
   // What a killed sm-order left: the intent and its submit_requested, nothing at the broker.
   REQUIRE(store::upsert_order_intent(rig.db, intent("smC1", "INFY", Side::kBuy, 4)).ok());
-  REQUIRE(store::append_order_event(rig.db, {"smC1", rig.manual_client_clock.now_ms(), "submit_requested", "PENDING", "{}"}).ok());
+  REQUIRE(store::append_order_event(rig.db, {"smC1", rig.manual_client_clock.now_ms(),
+                                             "submit_requested", "PENDING", "{}"})
+              .ok());
   rig.recover();
   CHECK(rig.manager->in_doubt() == 1);
   REQUIRE(rig.manager->tick().ok());
@@ -409,12 +445,15 @@ TEST_CASE("an intent recorded without a submit event is placed right after one l
   CHECK(rig.broker_orders("smC2").size() == 1);
 }
 
-TEST_CASE("after a kill between the broker accepting and our storing its id, start-up links the order") {
+TEST_CASE(
+    "after a kill between the broker accepting and our storing its id, start-up links the order") {
   OrderRig rig;
   rig.price("INFY", "1500");
   const OrderIntent i = intent("smC3", "INFY", Side::kBuy, 5);
   REQUIRE(store::upsert_order_intent(rig.db, i).ok());
-  REQUIRE(store::append_order_event(rig.db, {"smC3", rig.manual_client_clock.now_ms(), "submit_requested", "PENDING", "{}"}).ok());
+  REQUIRE(store::append_order_event(rig.db, {"smC3", rig.manual_client_clock.now_ms(),
+                                             "submit_requested", "PENDING", "{}"})
+              .ok());
   broker::OrderRequest r;
   r.tradingsymbol = "INFY";
   r.quantity = 5;
@@ -433,7 +472,8 @@ TEST_CASE("open orders are resumed after a restart and --cancel-on-exit cancels 
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
-  REQUIRE(rig.manager->submit(intent("smO1", "INFY", Side::kBuy, 1, OrderType::kLimit, 140000)).ok());
+  REQUIRE(
+      rig.manager->submit(intent("smO1", "INFY", Side::kBuy, 1, OrderType::kLimit, 140000)).ok());
   CHECK(rig.order("smO1").status == "OPEN");
   rig.make_manager();  // a restart
   rig.recover();
@@ -441,14 +481,17 @@ TEST_CASE("open orders are resumed after a restart and --cancel-on-exit cancels 
   REQUIRE(rig.tick_until([&] { return rig.order("smO1").status == "COMPLETE"; }));
   CHECK(rig.position("rig", "INFY") == 1);
 
-  REQUIRE(rig.manager->submit(intent("smO2", "INFY", Side::kBuy, 1, OrderType::kLimit, 130000)).ok());
+  REQUIRE(
+      rig.manager->submit(intent("smO2", "INFY", Side::kBuy, 1, OrderType::kLimit, 130000)).ok());
   CHECK(rig.order("smO2").status == "OPEN");
   REQUIRE(rig.manager->shutdown(true, 2000).ok());
   CHECK(rig.order("smO2").status == "CANCELLED");
   CHECK(contains(rig.events("smO2"), "cancel_requested"));
 }
 
-TEST_CASE("the heartbeat says ok while the broker answers and degraded with the outage time when it does not") {
+TEST_CASE(
+    "the heartbeat says ok while the broker answers and degraded with the outage time when it does "
+    "not") {
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();

@@ -36,7 +36,8 @@ inline TimestampMs rig_start() { return from_ist(Date{2024, 3, 28}, 10, 0); }
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sm-order-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "sm-order-test-XXXXXX").string();
     char* made = ::mkdtemp(pattern.data());
     if (made == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = made;
@@ -113,8 +114,8 @@ class OrderRig {
         manual_client_clock(rig_start()),
         sleeper(manual_client_clock, options_.system_clock),
         log("order-test", LogLevel::kError) {
-    Result<std::unique_ptr<paper::PaperEngine>> e =
-        paper::PaperEngine::open(dir.file("paper.db"), options_.engine, engine_clock, prices, costs);
+    Result<std::unique_ptr<paper::PaperEngine>> e = paper::PaperEngine::open(
+        dir.file("paper.db"), options_.engine, engine_clock, prices, costs);
     if (!e.ok()) throw std::runtime_error(e.status().to_string());
     engine = std::move(e.value());
     server = std::make_unique<paper::PaperServer>(*engine, prices, options_.server, engine_clock);
@@ -130,7 +131,8 @@ class OrderRig {
   }
 
   const time::Clock& client_clock() const {
-    return options_.system_clock ? static_cast<const time::Clock&>(system_clock) : manual_client_clock;
+    return options_.system_clock ? static_cast<const time::Clock&>(system_clock)
+                                 : manual_client_clock;
   }
 
   broker::KiteOptions kite_options() const {
@@ -149,8 +151,8 @@ class OrderRig {
   // A new manager over the same database and broker, as a restarted sm-order would be.
   void make_manager(broker::Broker* broker = nullptr) {
     manager = std::make_unique<OrderManager>(
-        db, broker != nullptr ? *broker : static_cast<broker::Broker&>(*kite), client_clock(), options_.manager,
-        [this](const Message& m) { out.push_back(m); }, log);
+        db, broker != nullptr ? *broker : static_cast<broker::Broker&>(*kite), client_clock(),
+        options_.manager, [this](const Message& m) { out.push_back(m); }, log);
   }
 
   void recover() {

@@ -29,8 +29,8 @@ struct Fixture {
   }
 
   // Our order as sm-order would have left it.
-  void ours(const std::string& id, const std::string& symbol, Quantity qty, const std::string& broker_id,
-            const std::string& status, Quantity filled) {
+  void ours(const std::string& id, const std::string& symbol, Quantity qty,
+            const std::string& broker_id, const std::string& status, Quantity filled) {
     REQUIRE(store::upsert_order_intent(db, intent(id, symbol, Side::kBuy, qty)).ok());
     if (broker_id.empty() && status == "PENDING") return;
     OrderUpdate u;
@@ -57,11 +57,13 @@ struct Fixture {
     REQUIRE(store::insert_fill(db, f).ok());
   }
   // The broker's side: a book entry (its latest state), optionally a trade, and its net position.
-  void theirs(const std::string& id, const std::string& tag, const std::string& symbol, const std::string& status,
-              Quantity qty, Quantity filled, Paise price = 100000) {
-    broker.history[id] = {FakeBroker::order(id, tag, symbol, status, qty, filled, filled > 0 ? price : 0)};
+  void theirs(const std::string& id, const std::string& tag, const std::string& symbol,
+              const std::string& status, Quantity qty, Quantity filled, Paise price = 100000) {
+    broker.history[id] = {
+        FakeBroker::order(id, tag, symbol, status, qty, filled, filled > 0 ? price : 0)};
     if (filled > 0) {
-      broker.order_trade_list[id].push_back(FakeBroker::trade("T" + id, id, symbol, Side::kBuy, filled, price));
+      broker.order_trade_list[id].push_back(
+          FakeBroker::trade("T" + id, id, symbol, Side::kBuy, filled, price));
       add_position(symbol, filled, price);
     }
   }
@@ -114,13 +116,16 @@ TEST_CASE("a database that agrees with the broker shows no differences") {
   CHECK(f.diff().empty());
 }
 
-TEST_CASE("an interrupted placement is sm-order's to settle, not drift, and does not show as a position drift") {
+TEST_CASE(
+    "an interrupted placement is sm-order's to settle, not drift, and does not show as a position "
+    "drift") {
   Fixture f;
   f.ours("smU", "INFY", 5, "", "PENDING", 0);
   f.ours("smN", "TCS", 1, "", "PENDING", 0);
   f.theirs("B7", "smU", "INFY", "COMPLETE", 5, 5);
   const std::vector<Difference> d = f.diff();
-  CHECK(kinds(d) == std::vector<DifferenceKind>{DifferenceKind::kOrderUnlinked, DifferenceKind::kOrderUnsent,
+  CHECK(kinds(d) == std::vector<DifferenceKind>{DifferenceKind::kOrderUnlinked,
+                                                DifferenceKind::kOrderUnsent,
                                                 DifferenceKind::kMissingFill});
   CHECK(count_drift(d) == 0);
   for (const Difference& x : d) CHECK(x.resolution == "sm-order");
@@ -145,11 +150,13 @@ TEST_CASE("an open order placed outside sm-order is drift, and --apply adopts it
   CHECK((*adopted)->status == "OPEN");
 }
 
-TEST_CASE("a manual trade: missing fill is drift, the position is explained by it, --apply records it") {
+TEST_CASE(
+    "a manual trade: missing fill is drift, the position is explained by it, --apply records it") {
   Fixture f;
   f.theirs("B3", "manual1", "SBIN", "COMPLETE", 7, 7, 60000);
   const std::vector<Difference> d = f.diff();
-  CHECK(kinds(d) == std::vector<DifferenceKind>{DifferenceKind::kUnknownOrder, DifferenceKind::kMissingFill});
+  CHECK(kinds(d) ==
+        std::vector<DifferenceKind>{DifferenceKind::kUnknownOrder, DifferenceKind::kMissingFill});
   CHECK_FALSE(d[0].drift);  // a finished order by itself is information
   CHECK(d[1].drift);
   CHECK(count_drift(d) == 1);
@@ -161,7 +168,9 @@ TEST_CASE("a manual trade: missing fill is drift, the position is explained by i
   CHECK(p->front().strategy == kExternalStrategy);
 }
 
-TEST_CASE("holdings the database does not know are drift, and --apply adjusts at the broker's average price") {
+TEST_CASE(
+    "holdings the database does not know are drift, and --apply adjusts at the broker's average "
+    "price") {
   Fixture f;
   broker::Holding h;
   h.tradingsymbol = "HDFC";
@@ -182,7 +191,8 @@ TEST_CASE("holdings the database does not know are drift, and --apply adjusts at
   CHECK((*p)->cost == 12 * 250000);
 }
 
-TEST_CASE("a position the broker no longer has is closed at our own average cost, realising nothing") {
+TEST_CASE(
+    "a position the broker no longer has is closed at our own average cost, realising nothing") {
   Fixture f;
   f.ours("smM", "INFY", 4, "B4", "COMPLETE", 4);
   f.our_fill("smM", "B4", "TB4", "INFY", 4, 150000);
@@ -198,12 +208,15 @@ TEST_CASE("a position the broker no longer has is closed at our own average cost
   CHECK((*p)->realised_pnl == 0);
 }
 
-TEST_CASE("our closed order that the broker filled is drift, and --apply takes the broker's status and fill") {
+TEST_CASE(
+    "our closed order that the broker filled is drift, and --apply takes the broker's status and "
+    "fill") {
   Fixture f;
   f.ours("smC", "TCS", 2, "B5", "CANCELLED", 0);
   f.theirs("B5", "smC", "TCS", "COMPLETE", 2, 2, 350000);
   const std::vector<Difference> d = f.diff();
-  CHECK(kinds(d) == std::vector<DifferenceKind>{DifferenceKind::kOrderStatus, DifferenceKind::kMissingFill});
+  CHECK(kinds(d) ==
+        std::vector<DifferenceKind>{DifferenceKind::kOrderStatus, DifferenceKind::kMissingFill});
   CHECK(count_drift(d) == 2);
   CHECK(f.apply_all().empty());
   Result<std::optional<store::OrderRecord>> o = store::find_order(f.db, "smC");
@@ -217,21 +230,24 @@ TEST_CASE("our closed order that the broker filled is drift, and --apply takes t
   CHECK(audited);
 }
 
-TEST_CASE("a fill the broker does not know is drift, and --apply reverses it instead of deleting it") {
+TEST_CASE(
+    "a fill the broker does not know is drift, and --apply reverses it instead of deleting it") {
   Fixture f;
   f.ours("smE", "INFY", 3, "B6", "COMPLETE", 3);
   f.our_fill("smE", "B6", "TB6", "INFY", 3, 100000);
   f.our_fill("smE", "B6", "ghost", "INFY", 1, 100000);
   f.theirs("B6", "smE", "INFY", "COMPLETE", 3, 3);
   std::vector<Difference> d = f.diff();
-  CHECK(kinds(d) == std::vector<DifferenceKind>{DifferenceKind::kExtraFill, DifferenceKind::kPosition});
+  CHECK(kinds(d) ==
+        std::vector<DifferenceKind>{DifferenceKind::kExtraFill, DifferenceKind::kPosition});
   CHECK(f.apply_all().empty());
   Result<std::optional<store::Position>> p = store::find_position(f.db, "rig", "INFY");
   REQUIRE(p.ok());
   CHECK((*p)->qty == 3);
 }
 
-TEST_CASE("a second broker order under a tag we already linked is drift: it is adopted, never ignored") {
+TEST_CASE(
+    "a second broker order under a tag we already linked is drift: it is adopted, never ignored") {
   Fixture f;
   f.ours("smD", "INFY", 1, "B8", "COMPLETE", 1);
   f.our_fill("smD", "B8", "TB8", "INFY", 1, 100000);
@@ -260,7 +276,8 @@ TEST_CASE("an open order the broker does not know is drift, and --apply closes i
   CHECK((*o)->status == "CANCELLED");
 }
 
-TEST_CASE("an open order from an earlier day is followed through its history, not reported missing") {
+TEST_CASE(
+    "an open order from an earlier day is followed through its history, not reported missing") {
   Fixture f;
   f.ours("smH", "INFY", 1, "B11", "OPEN", 0);
   f.broker.history["B11"] = {FakeBroker::order("B11", "smH", "INFY", "CANCELLED", 1, 0)};
@@ -268,12 +285,19 @@ TEST_CASE("an open order from an earlier day is followed through its history, no
   struct BookWithout final : broker::Broker {
     FakeBroker& inner;
     explicit BookWithout(FakeBroker& b) : inner(b) {}
-    broker::BrokerResult<std::string> place_order(const broker::OrderRequest& r) override { return inner.place_order(r); }
-    broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override { return inner.modify_order(r); }
-    broker::BrokerResult<std::string> cancel_order(std::string_view v, std::string_view i) override {
+    broker::BrokerResult<std::string> place_order(const broker::OrderRequest& r) override {
+      return inner.place_order(r);
+    }
+    broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override {
+      return inner.modify_order(r);
+    }
+    broker::BrokerResult<std::string> cancel_order(std::string_view v,
+                                                   std::string_view i) override {
       return inner.cancel_order(v, i);
     }
-    broker::BrokerResult<std::vector<broker::Order>> orders() override { return std::vector<broker::Order>{}; }
+    broker::BrokerResult<std::vector<broker::Order>> orders() override {
+      return std::vector<broker::Order>{};
+    }
     broker::BrokerResult<std::vector<broker::Order>> order_history(std::string_view i) override {
       return inner.order_history(i);
     }
@@ -282,15 +306,20 @@ TEST_CASE("an open order from an earlier day is followed through its history, no
       return inner.order_trades(i);
     }
     broker::BrokerResult<broker::Positions> positions() override { return inner.positions(); }
-    broker::BrokerResult<std::vector<broker::Holding>> holdings() override { return inner.holdings(); }
+    broker::BrokerResult<std::vector<broker::Holding>> holdings() override {
+      return inner.holdings();
+    }
     broker::BrokerResult<broker::Margins> margins() override { return inner.margins(); }
-    broker::BrokerResult<std::map<std::string, broker::Quote>> quote(const std::vector<std::string>& i) override {
+    broker::BrokerResult<std::map<std::string, broker::Quote>> quote(
+        const std::vector<std::string>& i) override {
       return inner.quote(i);
     }
-    broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ltp(const std::vector<std::string>& i) override {
+    broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ltp(
+        const std::vector<std::string>& i) override {
       return inner.ltp(i);
     }
-    broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ohlc(const std::vector<std::string>& i) override {
+    broker::BrokerResult<std::map<std::string, broker::LtpQuote>> ohlc(
+        const std::vector<std::string>& i) override {
       return inner.ohlc(i);
     }
     broker::BrokerResult<std::vector<broker::Instrument>> instruments(std::string_view e) override {
@@ -322,7 +351,8 @@ TEST_CASE("differences print as one JSON line each, a summary line and a table f
   CHECK(j["broker_qty"] == 5);
   CHECK(j["drift"] == true);
   CHECK(j["ts"] == "2024-03-28T04:30:00.000Z");
-  const nlohmann::json s = nlohmann::json::parse(summary_to_json(test::rig_start(), {d}, std::nullopt, 1));
+  const nlohmann::json s =
+      nlohmann::json::parse(summary_to_json(test::rig_start(), {d}, std::nullopt, 1));
   CHECK(s["type"] == "reconcile_summary");
   CHECK(s["drift"] == 1);
   CHECK(s["drift_remaining"] == 1);

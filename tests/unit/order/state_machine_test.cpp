@@ -32,24 +32,26 @@ const std::vector<std::string> kAll = {"PENDING",
 // Abbreviations for the table rows/columns, in kAll's order:
 //  Pe Pu Va OP AM Op TP MV MP Md CP Co Ca Re Nw
 // 1 = legal, 0 = illegal (for equal filled quantities).
+// clang-format off
 const std::map<std::string, std::string> kTable = {
-    //                               Pe Pu Va OP AM Op TP MV MP Md CP Co Ca Re Nw
-    {"PENDING",                     "0  1  1  1  1  1  1  1  1  1  1  1  1  1  1"},
-    {"PUT ORDER REQ RECEIVED",      "0  1  1  1  0  1  1  1  1  1  1  1  1  1  1"},
-    {"VALIDATION PENDING",          "0  0  1  1  0  1  1  1  1  1  1  1  1  1  1"},
-    {"OPEN PENDING",                "0  0  0  1  0  1  1  1  1  1  1  1  1  1  1"},
-    {"AMO REQ RECEIVED",            "0  1  1  1  1  1  1  1  1  1  1  1  1  1  1"},
-    {"OPEN",                        "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
-    {"TRIGGER PENDING",             "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
-    {"MODIFY VALIDATION PENDING",   "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
-    {"MODIFY PENDING",              "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
-    {"MODIFIED",                    "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
-    {"CANCEL PENDING",              "0  0  0  0  0  1  1  0  0  0  1  1  1  1  1"},
-    {"COMPLETE",                    "0  0  0  0  0  0  0  0  0  0  0  1  0  0  0"},
-    {"CANCELLED",                   "0  0  0  0  0  0  0  0  0  0  0  0  1  0  0"},
-    {"REJECTED",                    "0  0  0  0  0  0  0  0  0  0  0  0  0  1  0"},
-    {"SOME NEW STATUS",             "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
+    //                                Pe Pu Va OP AM Op TP MV MP Md CP Co Ca Re Nw
+    {"PENDING",                      "0  1  1  1  1  1  1  1  1  1  1  1  1  1  1"},
+    {"PUT ORDER REQ RECEIVED",       "0  1  1  1  0  1  1  1  1  1  1  1  1  1  1"},
+    {"VALIDATION PENDING",           "0  0  1  1  0  1  1  1  1  1  1  1  1  1  1"},
+    {"OPEN PENDING",                 "0  0  0  1  0  1  1  1  1  1  1  1  1  1  1"},
+    {"AMO REQ RECEIVED",             "0  1  1  1  1  1  1  1  1  1  1  1  1  1  1"},
+    {"OPEN",                         "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
+    {"TRIGGER PENDING",              "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
+    {"MODIFY VALIDATION PENDING",    "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
+    {"MODIFY PENDING",               "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
+    {"MODIFIED",                     "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
+    {"CANCEL PENDING",               "0  0  0  0  0  1  1  0  0  0  1  1  1  1  1"},
+    {"COMPLETE",                     "0  0  0  0  0  0  0  0  0  0  0  1  0  0  0"},
+    {"CANCELLED",                    "0  0  0  0  0  0  0  0  0  0  0  0  1  0  0"},
+    {"REJECTED",                     "0  0  0  0  0  0  0  0  0  0  0  0  0  1  0"},
+    {"SOME NEW STATUS",              "0  0  0  0  0  1  1  1  1  1  1  1  1  1  1"},
 };
+// clang-format on
 
 std::vector<bool> row(const std::string& text) {
   std::vector<bool> out;
@@ -84,7 +86,8 @@ TEST_CASE("COMPLETE never goes back to OPEN, and the reason says why") {
   CHECK(s.message() == "COMPLETE -> OPEN: a terminal order never changes");
 }
 
-TEST_CASE("a partial fill is OPEN to OPEN with more filled, and the filled quantity never shrinks") {
+TEST_CASE(
+    "a partial fill is OPEN to OPEN with more filled, and the filled quantity never shrinks") {
   CHECK(check_transition("OPEN", 0, "OPEN", 4).ok());
   CHECK(check_transition("OPEN", 4, "OPEN", 10).ok());
   CHECK(check_transition("OPEN", 4, "COMPLETE", 10).ok());

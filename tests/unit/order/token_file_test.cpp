@@ -37,7 +37,8 @@ TEST_CASE("a written token file reads back, is 0600, and read_secret understands
   CHECK_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid())));
 }
 
-TEST_CASE("an unsafe, missing or broken token file is refused with a reason that does not leak it") {
+TEST_CASE(
+    "an unsafe, missing or broken token file is refused with a reason that does not leak it") {
   test::TempDir dir;
   const std::string path = dir.file("kite_token");
   CHECK(read_token_file(path).status().code() == ErrorCode::kNotFound);
@@ -75,7 +76,7 @@ TEST_CASE("the watcher reports the file once per change, including a file that a
   REQUIRE(seen.has_value());
   REQUIRE(seen->ok());
   CHECK((*seen)->access_token == "first");
-  CHECK_FALSE(watcher.poll().has_value());  // unchanged
+  CHECK_FALSE(watcher.poll().has_value());                  // unchanged
   REQUIRE(write_token_file(path, {"second", 0, ""}).ok());  // a new inode by rename
   seen = watcher.poll();
   REQUIRE(seen.has_value());
