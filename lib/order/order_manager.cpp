@@ -267,9 +267,12 @@ Status OrderManager::submit(const OrderIntent& intent) {
     log_.debug("intent_repeated", {{"client_order_id", intent.client_order_id}});
     return tx->commit();
   }
-  if (place_now) {
+  // Either way the order gets an event stamped with our clock: the age of a queued intent is
+  // measured from it (intent.ts may be market time, e.g. in a replay).
+  if (placeable) {
     SM_RETURN_IF_ERROR(
-        event(intent.client_order_id, "submit_requested", kStatusPending, {{"attempt", 1}}));
+        event(intent.client_order_id, place_now ? "submit_requested" : "queued", kStatusPending,
+              place_now ? nlohmann::json{{"attempt", 1}} : nlohmann::json::object()));
   }
   SM_RETURN_IF_ERROR(tx->commit());
   Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, intent.client_order_id);
@@ -304,6 +307,26 @@ Status OrderManager::place_front() {
     const auto attempts =
         std::count_if(events->begin(), events->end(),
                       [](const store::OrderEvent& e) { return e.event == "submit_requested"; });
+    // The risk gateway approved this intent for the market as it was then. One that could not be
+    // placed for longer than max_queue_ms (token expired, broker away) is dropped, not placed
+    // late. Nothing is in doubt here (can_place), so it surely never reached the broker.
+    TimestampMs arrived = 0;
+    for (const store::OrderEvent& e : *events) {
+      if (e.event == "queued" || e.event == "submit_requested") {
+        arrived = e.ts;
+        break;
+      }
+    }
+    if (options_.max_queue_ms > 0 && arrived > 0 &&
+        clock_.now_ms() - arrived > options_.max_queue_ms) {
+      const store::OrderRecord stale = **found;
+      queue_.pop_front();
+      SM_RETURN_IF_ERROR(close_unsent(
+          stale, fmt::format("not placed within {} s of arriving (broker unreachable or token "
+                             "expired): dropped, not placed late",
+                             options_.max_queue_ms / 1000)));
+      continue;
+    }
     SM_RETURN_IF_ERROR(
         event(queue_.front(), "submit_requested", kStatusPending, {{"attempt", attempts + 1}}));
     const store::OrderRecord order = **found;
@@ -396,7 +419,7 @@ Status OrderManager::link(const store::OrderRecord& order, const std::string& br
 }
 
 Status OrderManager::resolve_in_doubt() {
-  if (in_doubt_.empty() || clock_.now_ms() < next_lookup_ms_) return Status();
+  if (in_doubt_.empty() || auth_blocked_ || clock_.now_ms() < next_lookup_ms_) return Status();
   next_lookup_ms_ = clock_.now_ms() + options_.lookup_interval_ms;
   broker::BrokerResult<std::vector<broker::Order>> book = broker_.orders();
   if (!book.ok()) {
@@ -642,6 +665,27 @@ std::int64_t OrderManager::next_due_ms() const {
   return std::max<std::int64_t>(0, due - now);
 }
 
+Status OrderManager::close_unsent(const store::OrderRecord& o, const std::string& message) {
+  OrderUpdate u;
+  u.ts = clock_.now_ms();
+  u.client_order_id = o.intent.client_order_id;
+  u.symbol = o.intent.symbol;
+  u.side = o.intent.side;
+  u.status = broker::kStatusCancelled;
+  u.qty = o.intent.qty;
+  u.status_message = message;
+  Result<bool> applied = store::apply_order_update(db_, u);
+  if (!applied.ok()) return applied.status();
+  log_.warn("intent_dropped", {{"client_order_id", u.client_order_id}, {"message", message}});
+  emit_(u);
+  raise_alert(
+      Severity::kWarning, "intent_dropped",
+      fmt::format("{} {} {} ({}) cancelled before it was sent: {}", side_name(o.intent.side),
+                  o.intent.qty, o.intent.symbol, o.intent.client_order_id, message),
+      "intent_dropped:" + o.intent.client_order_id);
+  return Status();
+}
+
 Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {
   if (!cancel_open || !recovered_) return Status();
   Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
@@ -650,19 +694,9 @@ Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {
   for (const store::OrderRecord& o : *open) {
     const std::string& id = o.intent.client_order_id;
     if (o.broker_order_id.empty()) {
-      if (in_doubt_.count(id) != 0)
-        continue;  // may exist at the broker: the next start resolves it
-      OrderUpdate u;
-      u.ts = clock_.now_ms();
-      u.client_order_id = id;
-      u.symbol = o.intent.symbol;
-      u.side = o.intent.side;
-      u.status = broker::kStatusCancelled;
-      u.qty = o.intent.qty;
-      u.status_message = "cancelled on exit before it was sent (--cancel-on-exit)";
-      Result<bool> applied = store::apply_order_update(db_, u);
-      if (!applied.ok()) return applied.status();
-      emit_(u);
+      if (in_doubt_.count(id) != 0) continue;  // may exist at the broker: the next start settles it
+      SM_RETURN_IF_ERROR(
+          close_unsent(o, "cancelled on exit before it was sent (--cancel-on-exit)"));
       continue;
     }
     broker::BrokerResult<std::string> cancelled =

@@ -57,6 +57,9 @@ struct ManagerOptions {
   // Without any broker contact for this long, probe it (GET /user/margins) so the heartbeat's
   // connectivity stays true.
   std::int64_t probe_interval_ms = 5000;
+  // An intent that could not be placed for this long after it arrived (token expired, broker
+  // unreachable) is closed as CANCELLED with an alert instead of being placed late; 0 = never.
+  std::int64_t max_queue_ms = 120000;
   // Start even when reconciliation finds drift (otherwise recover() fails with kConflict).
   bool allow_drift = false;
 };
@@ -138,6 +141,8 @@ class OrderManager {
   Status link(const store::OrderRecord& order, const std::string& broker_order_id,
               std::string_view event, const nlohmann::json& detail);
   Status reject_locally(const store::OrderRecord& order, const std::string& message);
+  // Closes an intent that never reached the broker as CANCELLED, with an alert.
+  Status close_unsent(const store::OrderRecord& order, const std::string& message);
   Status event(const std::string& client_order_id, std::string_view name, std::string_view status,
                const nlohmann::json& detail);
   void note_broker(const broker::BrokerError* error);

@@ -48,13 +48,15 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
       {"order.lookup_interval_ms", &s.manager.lookup_interval_ms},
       {"order.retry_after_ms", &s.manager.retry_after_ms},
       {"order.probe_interval_ms", &s.manager.probe_interval_ms},
+      {"order.max_queue_ms", &s.manager.max_queue_ms},
       {"order.heartbeat_interval_ms", &s.heartbeat_interval_ms},
       {"order.eof_wait_ms", &s.eof_wait_ms},
   };
   for (const IntKey& key : ints) {
     Result<std::int64_t> value = config.get_int(key.path, *key.target);
     if (!value.ok()) return value.status();
-    if (*value <= 0 && std::string_view(key.path) != "order.eof_wait_ms") {
+    if (*value < 0 || (*value == 0 && std::string_view(key.path) != "order.eof_wait_ms" &&
+                       std::string_view(key.path) != "order.max_queue_ms")) {
       return error(ErrorCode::kConfigError, fmt::format("{} must be positive", key.path));
     }
     *key.target = *value;

@@ -517,3 +517,28 @@ TEST_CASE(
   CHECK(detail["broker_down_ms"].get<std::int64_t>() >= 2000);
   CHECK(rig.manager->heartbeat(true).status == "stopping");
 }
+
+TEST_CASE("an intent that waited too long for a token is dropped with an alert, not placed late") {
+  OrderRig rig;
+  rig.price("INFY", "1500");
+  rig.recover();
+  rig.server->faults().set_token_expire_after(1);
+  REQUIRE(rig.manager->submit(intent("smW1", "INFY", Side::kBuy, 1)).ok());  // placed, then dies
+  REQUIRE(rig.manager->tick().ok());
+  REQUIRE(rig.manager->placing_blocked());
+  REQUIRE(rig.manager->submit(intent("smW2", "INFY", Side::kBuy, 1)).ok());
+  CHECK(rig.order("smW2").status == "PENDING");
+  rig.manual_client_clock.advance(121000);  // longer than max_queue_ms (120 s)
+  rig.server->faults().set_token_expire_after(0);
+  REQUIRE(rig.kite->login("rt2", test::kApiSecret).ok());
+  rig.manager->token_renewed();
+  REQUIRE(rig.manager->submit(intent("smW3", "INFY", Side::kBuy, 1)).ok());
+  REQUIRE(rig.tick_until([&] { return rig.order("smW3").status == "COMPLETE"; }));
+  const store::OrderRecord dropped = rig.order("smW2");
+  CHECK(dropped.status == "CANCELLED");
+  CHECK(dropped.status_message.find("not placed within 120 s") != std::string::npos);
+  CHECK(rig.broker_orders("smW2").empty());
+  bool alerted = false;
+  for (const Alert& a : rig.emitted<Alert>()) alerted = alerted || a.event == "intent_dropped";
+  CHECK(alerted);
+}
