@@ -104,6 +104,30 @@ TimestampMs trade_time(const broker::Trade& t, TimestampMs fallback) {
 
 Result<OrderType> order_type_of(std::string_view text) { return parse_order_type(text); }
 
+constexpr int kSnapshotAttempts = 5;
+
+bool same_orders(const std::vector<broker::Order>& a, const std::vector<broker::Order>& b) {
+  if (a.size() != b.size()) return false;
+  std::unordered_map<std::string, const broker::Order*> by_id;
+  for (const broker::Order& o : a) by_id[o.order_id] = &o;
+  for (const broker::Order& o : b) {
+    auto it = by_id.find(o.order_id);
+    if (it == by_id.end() || it->second->status != o.status ||
+        it->second->filled_quantity != o.filled_quantity) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool same_trades(const std::vector<broker::Trade>& a, const std::vector<broker::Trade>& b) {
+  if (a.size() != b.size()) return false;
+  std::unordered_set<std::string> ids;
+  for (const broker::Trade& t : a) ids.insert(t.trade_id);
+  return std::all_of(b.begin(), b.end(),
+                     [&](const broker::Trade& t) { return ids.count(t.trade_id) != 0; });
+}
+
 }  // namespace
 
 std::string_view difference_kind_name(DifferenceKind kind) {
@@ -133,20 +157,34 @@ std::string_view difference_kind_name(DifferenceKind kind) {
 Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, TimestampMs now_ms) {
   Snapshot s;
   s.taken_ms = now_ms;
-  // Broker first: anything that happens between the two reads then shows as "the broker is
-  // ahead", which compare() attributes to sm-order's pending work rather than to drift.
-  broker::BrokerResult<std::vector<broker::Order>> book = broker.orders();
-  if (!book.ok()) return book.status().with_context("order book");
-  s.book = std::move(book.value());
-  broker::BrokerResult<std::vector<broker::Trade>> trades = broker.trades();
-  if (!trades.ok()) return trades.status().with_context("trades");
-  s.trades = std::move(trades.value());
-  broker::BrokerResult<broker::Positions> positions = broker.positions();
-  if (!positions.ok()) return positions.status().with_context("positions");
-  s.positions = std::move(positions.value());
-  broker::BrokerResult<std::vector<broker::Holding>> holdings = broker.holdings();
-  if (!holdings.ok()) return holdings.status().with_context("holdings");
-  s.holdings = std::move(holdings.value());
+  // Broker first: anything that happens between the broker and database reads then shows as
+  // "the broker is ahead", which compare() attributes to sm-order's pending work rather than to
+  // drift. The broker's own reads must agree with each other: an order filled between the
+  // trades and the positions read would show as a position nobody traded. So the book and the
+  // trades are read again after the positions, and the whole read repeated until they did not
+  // move (a few times at most; a broker that never stands still gets the last read).
+  for (int attempt = 1;; ++attempt) {
+    broker::BrokerResult<std::vector<broker::Order>> book = broker.orders();
+    if (!book.ok()) return book.status().with_context("order book");
+    broker::BrokerResult<std::vector<broker::Trade>> trades = broker.trades();
+    if (!trades.ok()) return trades.status().with_context("trades");
+    broker::BrokerResult<broker::Positions> positions = broker.positions();
+    if (!positions.ok()) return positions.status().with_context("positions");
+    broker::BrokerResult<std::vector<broker::Holding>> holdings = broker.holdings();
+    if (!holdings.ok()) return holdings.status().with_context("holdings");
+    broker::BrokerResult<std::vector<broker::Order>> book_after = broker.orders();
+    if (!book_after.ok()) return book_after.status().with_context("order book");
+    broker::BrokerResult<std::vector<broker::Trade>> trades_after = broker.trades();
+    if (!trades_after.ok()) return trades_after.status().with_context("trades");
+    s.book = std::move(book_after.value());
+    s.trades = std::move(trades_after.value());
+    s.positions = std::move(positions.value());
+    s.holdings = std::move(holdings.value());
+    if ((same_orders(*book, s.book) && same_trades(*trades, s.trades)) ||
+        attempt == kSnapshotAttempts) {
+      break;
+    }
+  }
 
   Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db);
   if (!open.ok()) return open.status();

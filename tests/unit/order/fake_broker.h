@@ -10,7 +10,7 @@
 
 namespace sm::order::test {
 
-class FakeBroker final : public broker::Broker {
+class FakeBroker : public broker::Broker {
  public:
   // What the next calls return for an order: its history (oldest first) and its trades.
   std::map<std::string, std::vector<broker::Order>> history;
