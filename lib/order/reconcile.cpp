@@ -154,15 +154,72 @@ std::string_view difference_kind_name(DifferenceKind kind) {
   return "unknown";
 }
 
+namespace {
+
+// Open orders, every fill and every position.
+Status read_own(store::Database& db, DbView& v) {
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db);
+  if (!open.ok()) return open.status();
+  v.orders = std::move(open.value());
+  Result<std::vector<Fill>> fills = store::list_fills(db, std::numeric_limits<TimestampMs>::min(),
+                                                      std::numeric_limits<TimestampMs>::max());
+  if (!fills.ok()) return fills.status();
+  v.fills = std::move(fills.value());
+  Result<std::vector<store::Position>> positions = store::list_positions(db, false);
+  if (!positions.ok()) return positions.status();
+  v.positions = std::move(positions.value());
+  return Status();
+}
+
+// Adds the orders the broker's book and trades refer to.
+Status read_referenced(store::Database& db, const Snapshot& s, DbView& v) {
+  std::set<std::string> have;
+  for (const store::OrderRecord& o : v.orders) have.insert(o.intent.client_order_id);
+  auto add = [&](Result<std::optional<store::OrderRecord>> found) -> Status {
+    if (!found.ok()) return found.status();
+    if (found->has_value() && have.insert((*found)->intent.client_order_id).second) {
+      v.orders.push_back(std::move(**found));
+    }
+    return Status();
+  };
+  for (const broker::Order& b : s.book) {
+    SM_RETURN_IF_ERROR(add(store::find_order_by_broker_id(db, b.order_id)));
+    if (!b.tag.empty()) SM_RETURN_IF_ERROR(add(store::find_order(db, b.tag)));
+  }
+  for (const broker::Trade& t : s.trades) {
+    SM_RETURN_IF_ERROR(add(store::find_order_by_broker_id(db, t.order_id)));
+  }
+  return Status();
+}
+
+// A deferred read transaction: every read inside sees the database as of the first one.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(store::Database& db) : db_(db) { open_ = db_.execute("BEGIN").ok(); }
+  ~ReadTransaction() { end(); }
+  void end() {
+    if (open_) (void)db_.execute("COMMIT");
+    open_ = false;
+  }
+
+ private:
+  store::Database& db_;
+  bool open_ = false;
+};
+
+}  // namespace
+
 Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, TimestampMs now_ms) {
   Snapshot s;
   s.taken_ms = now_ms;
-  // Broker first: anything that happens between the broker and database reads then shows as
-  // "the broker is ahead", which compare() attributes to sm-order's pending work rather than to
-  // drift. The broker's own reads must agree with each other: an order filled between the
-  // trades and the positions read would show as a position nobody traded. So the book and the
-  // trades are read again after the positions, and the whole read repeated until they did not
-  // move (a few times at most; a broker that never stands still gets the last read).
+  DbView before;
+  ReadTransaction before_tx(db);
+  SM_RETURN_IF_ERROR(read_own(db, before));
+
+  // The broker's own reads must agree with each other: an order filled between the trades and
+  // the positions read would show as a position nobody traded. So the book and the trades are
+  // read again after the positions, and the whole read repeated until they did not move (a few
+  // times at most; a broker that never stands still gets the last read).
   for (int attempt = 1;; ++attempt) {
     broker::BrokerResult<std::vector<broker::Order>> book = broker.orders();
     if (!book.ok()) return book.status().with_context("order book");
@@ -185,58 +242,37 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
       break;
     }
   }
-
-  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db);
-  if (!open.ok()) return open.status();
-  std::set<std::string> have;
-  for (store::OrderRecord& o : open.value()) {
-    have.insert(o.intent.client_order_id);
-    s.orders.push_back(std::move(o));
-  }
-  auto add = [&](Result<std::optional<store::OrderRecord>> found) -> Status {
-    if (!found.ok()) return found.status();
-    if (found->has_value() && have.insert((*found)->intent.client_order_id).second) {
-      s.orders.push_back(std::move(**found));
-    }
-    return Status();
-  };
-  for (const broker::Order& b : s.book) {
-    SM_RETURN_IF_ERROR(add(store::find_order_by_broker_id(db, b.order_id)));
-    if (!b.tag.empty()) SM_RETURN_IF_ERROR(add(store::find_order(db, b.tag)));
-  }
-  for (const broker::Trade& t : s.trades) {
-    SM_RETURN_IF_ERROR(add(store::find_order_by_broker_id(db, t.order_id)));
-  }
+  SM_RETURN_IF_ERROR(read_referenced(db, s, before));  // still as of the first read
+  before_tx.end();
+  SM_RETURN_IF_ERROR(read_own(db, s.db));
+  SM_RETURN_IF_ERROR(read_referenced(db, s, s.db));
 
   std::unordered_set<std::string> in_book;
   for (const broker::Order& b : s.book) in_book.insert(b.order_id);
-  for (const store::OrderRecord& o : s.orders) {
-    if (o.broker_order_id.empty() || in_book.count(o.broker_order_id) != 0 ||
-        store::is_terminal_order_status(o.status)) {
-      continue;
+  for (const DbView* v : {&before, &s.db}) {
+    for (const store::OrderRecord& o : v->orders) {
+      if (o.broker_order_id.empty() || in_book.count(o.broker_order_id) != 0 ||
+          store::is_terminal_order_status(o.status) || s.followed.count(o.broker_order_id) != 0) {
+        continue;
+      }
+      broker::BrokerResult<std::vector<broker::Order>> history =
+          broker.order_history(o.broker_order_id);
+      if (!history.ok()) {
+        if (is_not_found(history.error())) continue;
+        return history.status().with_context("history of order " + o.broker_order_id);
+      }
+      if (!history->empty()) s.followed[o.broker_order_id] = history->back();
     }
-    broker::BrokerResult<std::vector<broker::Order>> history =
-        broker.order_history(o.broker_order_id);
-    if (!history.ok()) {
-      if (is_not_found(history.error())) continue;
-      return history.status().with_context("history of order " + o.broker_order_id);
-    }
-    if (!history->empty()) s.followed[o.broker_order_id] = history->back();
   }
-
-  Result<std::vector<Fill>> fills = store::list_fills(db, std::numeric_limits<TimestampMs>::min(),
-                                                      std::numeric_limits<TimestampMs>::max());
-  if (!fills.ok()) return fills.status();
-  s.fills = std::move(fills.value());
-  Result<std::vector<store::Position>> positions_db = store::list_positions(db, false);
-  if (!positions_db.ok()) return positions_db.status();
-  s.positions_db = std::move(positions_db.value());
+  s.db_before = std::move(before);
   return s;
 }
 
-std::vector<Difference> compare(const Snapshot& s) {
+namespace {
+
+std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
   std::vector<Difference> out;
-  const OurOrders ours(s.orders);
+  const OurOrders ours(v.orders);
   std::unordered_set<std::string> linked_tags;  // our client ids the broker has an order for
   std::unordered_set<std::string> in_book;
 
@@ -318,7 +354,7 @@ std::vector<Difference> compare(const Snapshot& s) {
   }
 
   // Our open orders the book does not show.
-  for (const store::OrderRecord& o : s.orders) {
+  for (const store::OrderRecord& o : v.orders) {
     if (store::is_terminal_order_status(o.status)) continue;
     if (o.broker_order_id.empty()) {
       if (linked_tags.count(o.intent.client_order_id) != 0) continue;
@@ -368,7 +404,7 @@ std::vector<Difference> compare(const Snapshot& s) {
   // Fills.
   std::unordered_set<std::string> our_trade_ids;
   std::unordered_set<std::string> reversed;
-  for (const Fill& f : s.fills) {
+  for (const Fill& f : v.fills) {
     our_trade_ids.insert(f.trade_id);
     if (starts_with(f.trade_id, kReversalPrefix))
       reversed.insert(f.trade_id.substr(kReversalPrefix.size()));
@@ -409,7 +445,7 @@ std::vector<Difference> compare(const Snapshot& s) {
     pending_by_symbol[t.tradingsymbol] += signed_qty(t.side, t.quantity);
     out.push_back(std::move(d));
   }
-  for (const Fill& f : s.fills) {
+  for (const Fill& f : v.fills) {
     if (f.broker_order_id.empty() || book_by_id.count(f.broker_order_id) == 0) continue;
     if (broker_trade_ids.count(f.trade_id) != 0 || reversed.count(f.trade_id) != 0) continue;
     if (starts_with(f.trade_id, kReversalPrefix) || starts_with(f.trade_id, kAdjustPrefix))
@@ -430,7 +466,7 @@ std::vector<Difference> compare(const Snapshot& s) {
 
   // Positions: ours plus the fills still to come must equal the broker's.
   std::map<std::string, Quantity> ours_by_symbol;
-  for (const store::Position& p : s.positions_db) ours_by_symbol[p.symbol] += p.qty;
+  for (const store::Position& p : v.positions) ours_by_symbol[p.symbol] += p.qty;
   std::map<std::string, Quantity> broker_by_symbol;
   for (const broker::Position& p : s.positions.net) broker_by_symbol[p.tradingsymbol] += p.quantity;
   for (const broker::Holding& h : s.holdings)
@@ -455,6 +491,31 @@ std::vector<Difference> compare(const Snapshot& s) {
                    : fmt::format("we hold {} (+{} in fills not yet recorded), the broker {}",
                                  our_qty, pending, broker_qty);
     out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::string difference_key(const Difference& d) {
+  if (d.kind == DifferenceKind::kPosition) return fmt::format("position|{}", d.symbol);
+  return fmt::format("{}|{}|{}|{}", difference_kind_name(d.kind), d.client_order_id,
+                     d.broker_order_id, d.trade_id);
+}
+
+}  // namespace
+
+std::vector<Difference> compare(const Snapshot& s) {
+  std::vector<Difference> out = compare_view(s, s.db);
+  if (!s.db_before) return out;
+  std::set<std::string> drift_before;
+  for (const Difference& d : compare_view(s, *s.db_before)) {
+    if (d.drift) drift_before.insert(difference_key(d));
+  }
+  for (Difference& d : out) {
+    if (d.drift && drift_before.count(difference_key(d)) == 0) {
+      d.drift = false;
+      d.resolution = "sm-order";
+      d.detail += " (it changed while being read: sm-order at work; check again)";
+    }
   }
   return out;
 }
@@ -598,7 +659,7 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
   for (const Difference& d : differences) {
     if (d.kind != DifferenceKind::kExtraFill) continue;
     const Fill* extra = nullptr;
-    for (const Fill& f : s.fills) {
+    for (const Fill& f : s.db.fills) {
       if (f.trade_id == d.trade_id) extra = &f;
     }
     if (extra == nullptr) continue;

@@ -62,7 +62,14 @@ struct Difference {
   std::string detail;  // one line for people
 };
 
-// Everything compare() needs, read at one moment.
+// Our side of a snapshot, read at one moment.
+struct DbView {
+  std::vector<store::OrderRecord> orders;  // open ones, and those the broker's orders refer to
+  std::vector<Fill> fills;                 // every fill in the database
+  std::vector<store::Position> positions;
+};
+
+// Everything compare() needs.
 struct Snapshot {
   TimestampMs taken_ms = 0;
   std::vector<broker::Order> book;    // GET /orders
@@ -73,17 +80,21 @@ struct Snapshot {
   // history the broker does not know is absent.
   std::map<std::string, broker::Order> followed;  // by broker order id
 
-  std::vector<store::OrderRecord> orders;  // every order in the database that compare may need:
-                                           // open ones, and those the broker's orders refer to
-  std::vector<Fill> fills;                 // every fill in the database
-  std::vector<store::Position> positions_db;
+  DbView db;  // read after the broker
+  // Read (as one SQLite read transaction) before the broker. sm-order may be working while we
+  // read (sm-reconcile on a timer): an order it places and fills between the reads makes one of
+  // the two views differ from the broker, never both. Drift must show in both.
+  std::optional<DbView> db_before;
 };
 
-// Reads the broker first, then the database. Fails on any broker or database error other than
-// "no such order" for a history lookup (the whole snapshot, never half of one).
+// Reads the database (db_before), the broker (until two consecutive reads of its book and trades
+// agree), then the database again (db). Fails on any broker or database error other than "no such
+// order" for a history lookup (the whole snapshot, never half of one).
 Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, TimestampMs now_ms);
 
-// The differences, in a stable order: orders, then fills, then positions by symbol.
+// The differences between the broker and snapshot.db, in a stable order: orders, then fills, then
+// positions by symbol. With db_before, a difference counts as drift only if the same difference is
+// drift against db_before too (otherwise it is sm-order's work in progress).
 std::vector<Difference> compare(const Snapshot& snapshot);
 
 struct ApplyReport {

@@ -395,3 +395,54 @@ TEST_CASE("an order filled while the snapshot is being read is not mistaken for 
   CHECK(kinds(d) ==
         std::vector<DifferenceKind>{DifferenceKind::kOrderUnlinked, DifferenceKind::kMissingFill});
 }
+
+TEST_CASE(
+    "sm-reconcile while sm-order works: an order placed and filled between the reads is not "
+    "drift") {
+  // sm-order (another connection) places, fills and records an order after the broker was read
+  // but before the database is read again: the broker's view lacks it, the second database view
+  // has it. Against the first database view there is no difference, so it is not drift.
+  struct Racing final : FakeBroker {
+    std::string db_path;
+    int trades_calls = 0;
+    broker::BrokerResult<std::vector<broker::Trade>> trades() override {
+      broker::BrokerResult<std::vector<broker::Trade>> before = FakeBroker::trades();
+      if (++trades_calls == 2) {
+        Result<store::Database> other = store::Database::open(db_path);
+        REQUIRE(other.ok());
+        REQUIRE(store::upsert_order_intent(*other, intent("smR", "SBIN", Side::kBuy, 5)).ok());
+        OrderUpdate u;
+        u.client_order_id = "smR";
+        u.broker_order_id = "B30";
+        u.status = "COMPLETE";
+        u.qty = 5;
+        u.filled_qty = 5;
+        REQUIRE(store::apply_order_update(*other, u).ok());
+        Fill f;
+        f.client_order_id = "smR";
+        f.broker_order_id = "B30";
+        f.trade_id = "T30";
+        f.strategy = "rig";
+        f.symbol = "SBIN";
+        f.qty = 5;
+        f.price = 60000;
+        REQUIRE(store::insert_fill(*other, f).ok());
+      }
+      return before;
+    }
+  };
+  Fixture f;
+  Racing broker;
+  broker.db_path = f.dir.file("orders.db");
+  Result<Snapshot> s = take_snapshot(f.db, broker, f.now);
+  REQUIRE(s.ok());
+  const std::vector<Difference> d = compare(*s);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].kind == DifferenceKind::kPosition);
+  CHECK_FALSE(d[0].drift);
+  CHECK(d[0].resolution == "sm-order");
+  // The same difference with no race (both views agree) is drift.
+  Result<Snapshot> again = take_snapshot(f.db, f.broker, f.now);
+  REQUIRE(again.ok());
+  CHECK(count_drift(compare(*again)) == 1);
+}
