@@ -415,6 +415,7 @@ Status OrderManager::link(const store::OrderRecord& order, const std::string& br
   Result<bool> applied = store::apply_order_update(db_, u);  // empty status: stays PENDING
   if (!applied.ok()) return applied.status();
   SM_RETURN_IF_ERROR(event(order.intent.client_order_id, name, order.status, detail));
+  open_count_stale_ = true;
   return tx->commit();
 }
 
@@ -470,11 +471,20 @@ Status OrderManager::resolve_in_doubt() {
   return Status();
 }
 
+Status OrderManager::count_open() {
+  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
+  if (!open.ok()) return open.status();
+  open_count_ = open->size();
+  open_count_stale_ = false;
+  return Status();
+}
+
 Status OrderManager::poll_open() {
   next_poll_ms_ = clock_.now_ms() + options_.poll_interval_ms;
   Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
   if (!open.ok()) return open.status();
   open_count_ = open->size();
+  open_count_stale_ = false;
   std::vector<const store::OrderRecord*> placed;
   for (const store::OrderRecord& o : *open) {
     if (!o.broker_order_id.empty()) placed.push_back(&o);
@@ -643,6 +653,7 @@ Status OrderManager::tick() {
   SM_RETURN_IF_ERROR(resolve_in_doubt());
   SM_RETURN_IF_ERROR(place_front());
   if (clock_.now_ms() >= next_poll_ms_ && !auth_blocked_) SM_RETURN_IF_ERROR(poll_open());
+  if (open_count_stale_) SM_RETURN_IF_ERROR(count_open());
   const TimestampMs now = clock_.now_ms();
   if (!auth_blocked_ && now - last_contact_ms_ >= options_.probe_interval_ms &&
       now >= next_probe_ms_) {

@@ -114,7 +114,8 @@ class OrderManager {
   bool placing_blocked() const { return auth_blocked_; }
   size_t queued() const { return queue_.size(); }
   size_t in_doubt() const { return in_doubt_.size(); }
-  // Open orders in the database, as of the last poll.
+  // Open orders in the database as of the last tick (a placement counts at once, not only at
+  // the next poll: the end-of-input check must not stop with a just-placed order unfollowed).
   size_t open_orders() const { return open_count_; }
 
   struct Counters {
@@ -134,6 +135,7 @@ class OrderManager {
   Status place(const store::OrderRecord& order);
   Status resolve_in_doubt();
   Status poll_open();
+  Status count_open();
   // Reads the order's history (and trades when its filled quantity grew) and stores what is new in
   // one transaction. link_to: the broker id just returned by a placement, stored in the same
   // transaction.
@@ -176,6 +178,7 @@ class OrderManager {
   };
   std::vector<PendingAlert> pending_alerts_;  // raised after the transaction that found them
   size_t open_count_ = 0;
+  bool open_count_stale_ = false;  // an order was linked to a broker id since the last count
   Counters counters_;
 };
 

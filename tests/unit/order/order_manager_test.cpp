@@ -468,6 +468,23 @@ TEST_CASE(
   CHECK(contains(rig.events("smC3"), "resolved"));
 }
 
+TEST_CASE(
+    "an order placed between polls counts as open at once, so end of input waits to follow it") {
+  // The crash test found this: sm-order stops at end of input when nothing is open, queued or in
+  // doubt. A placement whose first history read left the order open must count before the next
+  // poll is due, or sm-order exits with the order unfollowed and its fill never recorded.
+  OrderRig rig;
+  rig.price("INFY", "1500");
+  rig.recover();
+  REQUIRE(rig.manager->tick().ok());  // a poll with nothing open: the poll is not due again soon
+  CHECK(rig.manager->open_orders() == 0);
+  REQUIRE(
+      rig.manager->submit(intent("smP1", "INFY", Side::kBuy, 1, OrderType::kLimit, 140000)).ok());
+  REQUIRE(rig.order("smP1").status == "OPEN");
+  REQUIRE(rig.manager->tick().ok());
+  CHECK(rig.manager->open_orders() == 1);
+}
+
 TEST_CASE("open orders are resumed after a restart and --cancel-on-exit cancels them") {
   OrderRig rig;
   rig.price("INFY", "1500");
