@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
                  "authenticated calls (0 = never)")
       ->capture_default_str();
   app.add_option("--seed", args.seed, "seed for probabilistic faults")->capture_default_str();
+  app.add_option("--postback-url", args.postback_url,
+                 "POST Kite-style postbacks (signed with SM_PAPER_API_SECRET) to this URL");
 
   return sm::cli::run(app, argc, argv, log,
                       [&]() -> int { return sm::paper::run_paper(args, log); });

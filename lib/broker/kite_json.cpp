@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include "core/sha256.h"
+
 namespace sm::broker {
 
 using nlohmann::json;
@@ -672,6 +674,52 @@ Result<Order> parse_postback(std::string_view body) {
   order.checksum = f.text("checksum");
   if (!f.status().ok()) return f.status();
   return order;
+}
+
+std::string kite_postback_checksum(std::string_view order_id, std::string_view order_timestamp,
+                                   std::string_view api_secret) {
+  Sha256 hash;
+  hash.update(order_id);
+  hash.update(order_timestamp);
+  hash.update(api_secret);
+  return to_hex(hash.finish());
+}
+
+Result<Order> parse_verified_postback(std::string_view body, std::string_view api_secret) {
+  Result<json> parsed = parse_json_exact(body);
+  if (!parsed.ok()) return parsed.status().with_context("postback");
+  // The checksum covers the timestamp text as sent, not our reading of it.
+  const json& object = *parsed;
+  auto text_of = [&](const char* key) -> std::string {
+    auto it = object.is_object() ? object.find(key) : object.end();
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string order_id = text_of("order_id");
+  const std::string order_timestamp = text_of("order_timestamp");
+  const std::string checksum = text_of("checksum");
+  if (checksum.empty())
+    return Status(ErrorCode::kAuthError, "postback: no checksum: not from the broker");
+  if (order_id.empty() || order_timestamp.empty())
+    return Status(ErrorCode::kParseError, "postback: order_id and order_timestamp are required");
+  if (kite_postback_checksum(order_id, order_timestamp, api_secret) != checksum)
+    return Status(ErrorCode::kAuthError,
+                  fmt::format("postback for order {}: checksum does not match (not from the "
+                              "broker, or signed with another api secret)",
+                              order_id));
+  return parse_postback(body);
+}
+
+json postback_to_json(const Order& order, std::string_view user_id, std::int64_t app_id,
+                      std::string_view api_secret) {
+  json j = order_to_json(order);
+  j["user_id"] = user_id;
+  j["app_id"] = app_id;
+  j["unfilled_quantity"] = order.pending_quantity;
+  j["checksum"] = kite_postback_checksum(order.order_id, j["order_timestamp"].is_string()
+                                                             ? j["order_timestamp"].get<std::string>()
+                                                             : std::string(),
+                                         api_secret);
+  return j;
 }
 
 json order_to_json(const Order& o) {

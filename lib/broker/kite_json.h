@@ -50,11 +50,22 @@ Result<Margins> parse_margins(const nlohmann::json& data);                 // GE
 Result<SegmentMargins> parse_segment_margins(const nlohmann::json& data);  // /user/margins/equity
 // A postback body (not enveloped): the order plus user_id, app_id, unfilled_quantity, checksum.
 Result<Order> parse_postback(std::string_view body);
+// Postback checksum (reference §1.8): lowercase hex SHA-256 of order_id + order_timestamp +
+// api_secret, order_timestamp exactly as the body carries it ("2022-03-03 09:24:25").
+std::string kite_postback_checksum(std::string_view order_id, std::string_view order_timestamp,
+                                   std::string_view api_secret);
+// parse_postback, and the checksum must match the one computed with api_secret: anyone can POST
+// to a postback URL. Errors: kParseError (malformed), kAuthError (checksum missing or wrong).
+Result<Order> parse_verified_postback(std::string_view body, std::string_view api_secret);
 
 // Encoders: the Kite JSON of each type. Money is written as a JSON number in rupees
 // (123450 -> 1234.5), timestamps as IST "yyyy-mm-dd hh:mm:ss" (0 -> null), "" -> null for the
 // fields Kite sends as null.
 nlohmann::json order_to_json(const Order& order);
+// The postback Kite sends for order: the order plus user_id, app_id, unfilled_quantity and the
+// checksum made with api_secret.
+nlohmann::json postback_to_json(const Order& order, std::string_view user_id, std::int64_t app_id,
+                                std::string_view api_secret);
 nlohmann::json trade_to_json(const Trade& trade);
 nlohmann::json position_to_json(const Position& position);
 nlohmann::json holding_to_json(const Holding& holding);

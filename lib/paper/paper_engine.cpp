@@ -383,6 +383,22 @@ PaperEngine::PaperEngine(EngineOptions options, const time::Clock& clock, const 
 
 PaperEngine::~PaperEngine() = default;
 
+Status PaperEngine::commit_locked(Batch& batch) {
+  SM_RETURN_IF_ERROR(store_->commit(batch));
+  std::vector<Order> stored;
+  if (observer_) {
+    for (const StoredOrder& o : batch.orders) stored.push_back(o.order);
+  }
+  state_->apply(batch);
+  for (const Order& o : stored) observer_(o);
+  return Status();
+}
+
+void PaperEngine::set_order_observer(OrderObserver observer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  observer_ = std::move(observer);
+}
+
 void PaperEngine::set_session_predicate(SessionPredicate predicate) {
   std::lock_guard<std::mutex> lock(mutex_);
   session_ = std::move(predicate);
@@ -441,9 +457,7 @@ Status PaperEngine::add_funds(Paise amount, std::string reason) {
   Batch batch;
   batch.cash.push_back(
       CashEntry{state_->next_cash_seq, clock_.now_ms(), amount, std::move(reason)});
-  SM_RETURN_IF_ERROR(store_->commit(batch));
-  state_->apply(batch);
-  return Status();
+  return commit_locked(batch);
 }
 
 BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r,
@@ -656,8 +670,7 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
     batch.orders.insert(batch.orders.begin(), std::move(so));
   }
   const std::string order_id = batch.orders.front().order.order_id;
-  if (Status s = store_->commit(batch); !s.ok()) return storage_error(s);
-  state_->apply(batch);
+  if (Status s = commit_locked(batch); !s.ok()) return storage_error(s);
   return order_id;
 }
 
@@ -767,8 +780,7 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
     }
   }
   batch.orders.push_back(std::move(so));
-  if (Status s = store_->commit(batch); !s.ok()) return storage_error(s);
-  state_->apply(batch);
+  if (Status s = commit_locked(batch); !s.ok()) return storage_error(s);
   return r.order_id;
 }
 
@@ -794,8 +806,7 @@ BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety,
   transition(so, broker::kStatusCancelled, now);
   Batch batch;
   batch.orders.push_back(std::move(so));
-  if (Status s = store_->commit(batch); !s.ok()) return storage_error(s);
-  state_->apply(batch);
+  if (Status s = commit_locked(batch); !s.ok()) return storage_error(s);
   return std::string(order_id);
 }
 
@@ -819,9 +830,7 @@ Status PaperEngine::expire_stale_orders_locked(TimestampMs now) {
     batch.orders.push_back(std::move(so));
   }
   if (batch.orders.empty()) return Status();
-  SM_RETURN_IF_ERROR(store_->commit(batch));
-  state_->apply(batch);
-  return Status();
+  return commit_locked(batch);
 }
 
 Status PaperEngine::on_price(std::string_view exchange, std::string_view symbol) {
@@ -846,9 +855,7 @@ Status PaperEngine::on_price(std::string_view exchange, std::string_view symbol)
     if (!so.history.empty()) batch.orders.push_back(std::move(so));
   }
   if (batch.orders.empty()) return Status();
-  SM_RETURN_IF_ERROR(store_->commit(batch));
-  state_->apply(batch);
-  return Status();
+  return commit_locked(batch);
 }
 
 std::vector<Order> PaperEngine::orders() {

@@ -59,6 +59,9 @@ struct EngineOptions {
 
 // Whether the market takes orders at ts. An error counts as closed (fail closed).
 using SessionPredicate = std::function<Result<bool>(TimestampMs)>;
+// Told every order state the engine stores, after the store has it (postbacks). Runs with the
+// engine's lock held: it must be quick and must not call the engine.
+using OrderObserver = std::function<void(const broker::Order&)>;
 
 class PaperEngine {
  public:
@@ -72,6 +75,7 @@ class PaperEngine {
 
   // Default: always open.
   void set_session_predicate(SessionPredicate predicate);
+  void set_order_observer(OrderObserver observer);
   // Tick sizes and instrument tokens; instruments not listed use the NSE tick rule and a token
   // derived from the symbol.
   void set_instruments(std::vector<broker::Instrument> instruments);
@@ -114,6 +118,8 @@ class PaperEngine {
               const costs::CostModel& costs, std::unique_ptr<PaperStore> store);
   // REQUIRES: mutex_ held.
   Status expire_stale_orders_locked(TimestampMs now);
+  // Stores the batch, applies it to the in-memory state, tells the observer. REQUIRES: mutex_ held.
+  Status commit_locked(Batch& batch);
   std::int64_t token_locked(std::string_view exchange, std::string_view symbol) const;
 
   EngineOptions options_;
@@ -124,6 +130,7 @@ class PaperEngine {
   std::unique_ptr<State> state_;
   mutable std::mutex mutex_;
   SessionPredicate session_;
+  OrderObserver observer_;
 };
 
 }  // namespace sm::paper

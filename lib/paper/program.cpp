@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "costs/cost_model.h"
 #include "paper/paper_engine.h"
 #include "paper/paper_server.h"
+#include "paper/postback_sender.h"
 #include "time/calendar.h"
 
 namespace sm::paper {
@@ -45,6 +47,12 @@ int run_paper(const PaperArgs& args, const Logger& log) {
       log.error_status("config_error", r->status());
       return kExitConfigError;
     }
+  }
+  if (!args.postback_url.empty() && secret->empty()) {
+    log.error("config_error", {{"message",
+                                "--postback-url needs SM_PAPER_API_SECRET: postbacks are signed "
+                                "with it"}});
+    return kExitConfigError;
   }
   if (secret->empty() && token->empty()) {
     log.warn("no_credentials",
@@ -147,6 +155,14 @@ int run_paper(const PaperArgs& args, const Logger& log) {
     });
   }
 
+  std::optional<PostbackSender> postbacks;
+  if (!args.postback_url.empty()) {
+    postbacks.emplace(PostbackSender::Options{args.postback_url, options.user_id, 0, *secret},
+                      &log);
+    engine.value()->set_order_observer(
+        [&postbacks](const broker::Order& order) { postbacks->on_order(order); });
+  }
+
   ServerOptions server_options;
   server_options.port = args.port;
   server_options.api_key = args.api_key;
@@ -203,7 +219,14 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   while (status == kExitOk && !stop_requested())
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   server.stop();
-  log.info("stopped", engine.value()->summary());
+  nlohmann::json summary = engine.value()->summary();
+  if (postbacks) {
+    engine.value()->set_order_observer(nullptr);
+    postbacks->stop();
+    summary["postbacks_sent"] = postbacks->counters().sent;
+    summary["postbacks_failed"] = postbacks->counters().failed;
+  }
+  log.info("stopped", summary);
   return status;
 }
 

@@ -29,6 +29,7 @@ struct PaperArgs {
   std::vector<std::string> faults;  // JSON rules
   std::int64_t token_expire_after = 0;
   std::uint64_t seed = 1;
+  std::string postback_url;  // "" = no postbacks
 };
 
 // Runs the paper broker until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,

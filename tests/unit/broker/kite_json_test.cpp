@@ -8,6 +8,7 @@
 
 #include "broker/instruments.h"
 #include "broker/kite_json.h"
+#include "core/sha256.h"
 
 using namespace sm;
 using namespace sm::broker;
@@ -468,4 +469,34 @@ TEST_CASE("Kite timestamps are IST wall-clock text") {
   CHECK(*parse_kite_timestamp("2025-01-17") == ist(2025, 1, 17, 0, 0, 0));
   CHECK_FALSE(parse_kite_timestamp("2021-05-31T09:18:57Z").ok());
   CHECK_FALSE(parse_kite_timestamp("09:16:39").ok());
+}
+
+TEST_CASE("a postback is accepted only with the checksum made from its own text and our secret") {
+  // The fixture's checksum was made with a secret we do not know: verifying it must fail.
+  Result<Order> fixture = parse_verified_postback(read_fixture("postback.json"), "oursecret");
+  REQUIRE_FALSE(fixture.ok());
+  CHECK(fixture.status().code() == ErrorCode::kAuthError);
+
+  Result<Order> base = parse_postback(read_fixture("postback.json"));
+  REQUIRE(base.ok());
+  base->tag = "smTag0001";
+  const std::string body = postback_to_json(*base, "AB1234", 1234, "oursecret").dump();
+  Result<Order> ok = parse_verified_postback(body, "oursecret");
+  REQUIRE(ok.ok());
+  CHECK(ok->order_id == "220303000308932");
+  CHECK(ok->tag == "smTag0001");
+  CHECK(ok->status == "COMPLETE");
+  CHECK(ok->checksum == sha256_hex("220303000308932" "2022-03-03 09:24:25" "oursecret"));
+
+  CHECK(parse_verified_postback(body, "othersecret").status().code() == ErrorCode::kAuthError);
+  nlohmann::json tampered = nlohmann::json::parse(body);
+  tampered["order_id"] = "220303000308933";
+  CHECK(parse_verified_postback(tampered.dump(), "oursecret").status().code() ==
+        ErrorCode::kAuthError);
+  tampered = nlohmann::json::parse(body);
+  tampered.erase("checksum");
+  CHECK(parse_verified_postback(tampered.dump(), "oursecret").status().code() ==
+        ErrorCode::kAuthError);
+  CHECK(parse_verified_postback("{\"order_id\":", "oursecret").status().code() ==
+        ErrorCode::kParseError);
 }
