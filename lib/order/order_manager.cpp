@@ -648,6 +648,33 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
   return Status();
 }
 
+Status OrderManager::on_postback(const std::string& order_id, const std::string& tag,
+                                 const std::string& status) {
+  Result<std::optional<store::OrderRecord>> ours = store::find_order_by_broker_id(db_, order_id);
+  if (!ours.ok()) return ours.status();
+  if (!ours->has_value() && !tag.empty()) {
+    // Not linked yet: an intent whose placement answer we have not stored (or never got).
+    ours = store::find_order(db_, tag);
+    if (!ours.ok()) return ours.status();
+  }
+  if (!ours->has_value()) {
+    log_.info("postback_not_ours", {{"broker_order_id", order_id}, {"status", status}});
+    return Status();
+  }
+  const store::OrderRecord& order = **ours;
+  const std::string& id = order.intent.client_order_id;
+  ++counters_.postbacks;
+  SM_RETURN_IF_ERROR(
+      event(id, "postback", order.status, {{"broker_order_id", order_id}, {"status", status}}));
+  if (order.broker_order_id.empty()) {
+    if (in_doubt_.count(id) > 0) next_lookup_ms_ = 0;
+    return Status();
+  }
+  if (store::is_terminal_order_status(order.status) || !recovered_ || auth_blocked_)
+    return Status();
+  return follow(order);
+}
+
 Status OrderManager::tick() {
   if (!recovered_) return Status();
   SM_RETURN_IF_ERROR(resolve_in_doubt());

@@ -97,6 +97,13 @@ class OrderManager {
   // Milliseconds until tick() next has something to do (0 = now).
   std::int64_t next_due_ms() const;
 
+  // A verified postback (PostbackReceiver): the broker says order_id changed. Recorded as an
+  // order event; an open order of ours is followed now (its history is the record, the postback
+  // only the prompt), an in-doubt one looked up now. Others' orders are left to reconciliation.
+  // Fails only on database errors.
+  Status on_postback(const std::string& order_id, const std::string& tag,
+                     const std::string& status);
+
   // The access token was replaced: placing may resume.
   void token_renewed();
 
@@ -126,6 +133,7 @@ class OrderManager {
     std::int64_t rejected = 0;
     std::int64_t fills = 0;
     std::int64_t illegal_transitions = 0;
+    std::int64_t postbacks = 0;  // verified postbacks about orders of ours
     std::int64_t broker_errors = 0;
   };
   const Counters& counters() const { return counters_; }
