@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "broker/kite_broker.h"
+#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
@@ -22,7 +23,6 @@
 #include "order/order_manager.h"
 #include "order/reconcile.h"
 #include "store/database.h"
-#include "store/ops_records.h"
 
 namespace sm::order {
 namespace {
@@ -99,9 +99,8 @@ struct Setup {
 };
 
 Result<Setup> load_setup(const CommonPaths& paths, const BrokerFlags& flags, const Logger& log) {
-  Result<Config> config = Config::load_or_defaults(paths.config_path);
+  Result<Config> config = cli::load_config(paths.config_path, log);
   if (!config.ok()) return config.status();
-  for (const std::string& w : config->warnings()) log.warn("config_warning", {{"message", w}});
   Result<BrokerSettings> broker = load_broker_settings(*config, flags);
   if (!broker.ok()) return broker.status();
   return Setup{std::move(config.value()), std::move(broker.value())};
@@ -181,8 +180,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     log.error_status("database_error", db.status());
     return kExitFailure;
   }
-  Result<bool> config_recorded = store::record_config_change(
-      *db, "sm-order", setup->config.canonical_text(), setup->config.content_hash(), "sm-order");
+  Result<bool> config_recorded = cli::record_config(*db, "sm-order", setup->config, log);
   if (!config_recorded.ok())
     log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
 

@@ -15,6 +15,7 @@
 #include "backtest/metrics.h"
 #include "backtest/report.h"
 #include "backtest/sweep.h"
+#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
@@ -140,11 +141,8 @@ Result<nlohmann::json> parse_params(const std::vector<std::string>& texts) {
 
 std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs& strategy,
                                    const EngineArgs& e, Setup& setup, const Logger& log) {
-  Result<Config> config = Config::load_or_defaults(common.config_path);
+  Result<Config> config = cli::load_config(common.config_path, log);
   if (!config.ok()) return Failure{kExitConfigError, "config_error", config.status()};
-  for (const std::string& warning : config->warnings()) {
-    log.warn("config_warning", {{"message", warning}});
-  }
   Result<nlohmann::json> section = config->get_section("backtest");
   if (!section.ok()) return Failure{kExitConfigError, "config_error", section.status()};
   for (const auto& [key, value] : section->items()) {

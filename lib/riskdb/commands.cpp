@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
@@ -132,13 +132,10 @@ bool blank(std::string_view text) {
 // Reads the configuration and the risk section; logs and returns nullopt on a config error.
 std::optional<std::pair<Config, risk::RiskConfig>> load_config(const std::string& path,
                                                                const Logger& log) {
-  Result<Config> config = Config::load_or_defaults(path);
+  Result<Config> config = cli::load_config(path, log);
   if (!config.ok()) {
     log.error_status("config_error", config.status());
     return std::nullopt;
-  }
-  for (const std::string& warning : config->warnings()) {
-    log.warn("config_warning", {{"message", warning}});
   }
   Result<risk::RiskConfig> risk_config = risk::load_risk_config(*config);
   if (!risk_config.ok()) {
@@ -173,14 +170,6 @@ bool write_all(NdjsonWriter& writer, const std::vector<Message>& messages) {
 
 }  // namespace
 
-std::string default_actor() {
-  for (const char* name : {"USER", "LOGNAME"}) {
-    const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') return value;
-  }
-  return "unknown";
-}
-
 int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& clock) {
   if (args.idle_ms <= 0 || args.idle_ms > 60'000) {
     log.error("usage_error", {{"message", "--idle-ms must be in 1..60000"}});
@@ -196,9 +185,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     return kExitFailure;
   }
   TimestampMs now = clock.now_ms();
-  const std::string by = args.by.empty() ? default_actor() : args.by;
-  Result<bool> recorded = store::record_config_change(*db, "sm-risk", config.canonical_text(),
-                                                      config.content_hash(), by, now);
+  Result<bool> recorded = cli::record_config(*db, "sm-risk", config, log, args.by, now);
   if (!recorded.ok()) {
     log.error_status("database_error", recorded.status(), {{"db", args.db_path}});
     return kExitFailure;
@@ -340,7 +327,7 @@ int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& cloc
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
   Result<std::vector<Message>> messages = manual_halt(
-      *db, level, args.reason, args.by.empty() ? default_actor() : args.by, clock.now_ms());
+      *db, level, args.reason, args.by.empty() ? cli::default_actor() : args.by, clock.now_ms());
   if (!messages.ok()) return control_error(log, messages.status(), args.db_path);
   NdjsonWriter writer(stdout);
   write_all(writer, *messages);
@@ -352,7 +339,7 @@ int run_resume(const ControlArgs& args, const Logger& log, const time::Clock& cl
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
   Result<ResumeOutcome> outcome = manual_resume(
-      *db, args.level, args.reason, args.by.empty() ? default_actor() : args.by, clock.now_ms());
+      *db, args.level, args.reason, args.by.empty() ? cli::default_actor() : args.by, clock.now_ms());
   if (!outcome.ok()) return control_error(log, outcome.status(), args.db_path);
   log.info("resumed", {{"lifted", outcome->lifted}});
   NdjsonWriter writer(stdout);

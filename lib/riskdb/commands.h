@@ -18,7 +18,7 @@ namespace sm::riskdb {
 struct GatewayArgs {
   std::string db_path;
   std::string config_path;
-  std::string by;               // who started it, for the config-change record ($USER by default)
+  std::string by;               // who started it, for the config-change record (cli::default_actor)
   bool event_time = false;      // --event-time: "now" is the newest message ts seen, not the clock
   bool strict = false;          // --strict: stop at the first malformed line (exit 3)
   std::int64_t idle_ms = 1000;  // --idle-ms: evaluate the kill switches this often with no input
@@ -44,8 +44,5 @@ struct StatusArgs {
   bool fail_if_halted = false;
 };
 int run_status(const StatusArgs& args, const Logger& log, const time::Clock& clock);
-
-// $USER, else $LOGNAME, else "unknown": who a manual action is recorded as by default.
-std::string default_actor();
 
 }  // namespace sm::riskdb
