@@ -14,12 +14,12 @@
 #include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
+#include "core/input_pump.h"
 #include "core/json_writer.h"
 #include "core/messages.h"
 #include "core/ndjson.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
-#include "order/input_pump.h"
 #include "order/order_manager.h"
 #include "order/reconcile.h"
 #include "store/database.h"
@@ -275,10 +275,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
         return fail(recovered.status());
       }
       if (!*recovered) {
-        lines.clear();
-        InputPump idle(-1);  // a poll() with no descriptor: an interruptible sleep
-        (void)idle.read(
-            std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())), lines);
+        pause_for(std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())));
         continue;
       }
     }
@@ -294,8 +291,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       }
       if (input.eof() && eof_at == 0) eof_at = wall_now();
     } else {
-      InputPump idle(-1);
-      (void)idle.read(std::min<std::int64_t>(wait_ms, 200), lines);
+      pause_for(std::min<std::int64_t>(wait_ms, 200));
     }
     for (const InputLine& line : lines) {
       if (line.too_long || line.text.find_first_not_of(" \t\r") == std::string::npos) {

@@ -1,11 +1,8 @@
 #include "riskdb/commands.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +11,7 @@
 #include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
+#include "core/input_pump.h"
 #include "core/json_writer.h"
 #include "core/messages.h"
 #include "core/ndjson.h"
@@ -27,91 +25,6 @@
 namespace sm::riskdb {
 
 namespace {
-
-constexpr size_t kMaxLineBytes = 1 << 20;
-
-struct InputLine {
-  std::string text;
-  std::int64_t number = 0;
-  bool too_long = false;
-};
-
-// Reads stdin without blocking the gateway: the kill switches must keep being evaluated (a broker
-// that stays disconnected must halt trading) even while upstream is quiet.
-class LinePump {
- public:
-  explicit LinePump(int fd) : fd_(fd) {}
-  enum class Outcome { kOk, kEnd, kError };
-
-  // Waits up to timeout_ms for input and appends every complete line; at end of input a last line
-  // without a newline is appended too. A signal ends the wait early.
-  Outcome read(int timeout_ms, std::vector<InputLine>& lines) {
-    pollfd pfd{fd_, POLLIN, 0};
-    const int ready = ::poll(&pfd, 1, timeout_ms);
-    if (ready < 0) {
-      if (errno == EINTR) return Outcome::kOk;
-      error_ = std::strerror(errno);
-      return Outcome::kError;
-    }
-    if (ready == 0) return Outcome::kOk;
-    char chunk[1 << 16];
-    const ssize_t n = ::read(fd_, chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) return Outcome::kOk;
-      error_ = std::strerror(errno);
-      return Outcome::kError;
-    }
-    if (n == 0) {
-      if (skipping_) {
-        lines.push_back(InputLine{"", ++number_, true});
-      } else if (!buffer_.empty()) {
-        emit(buffer_, lines);
-      }
-      buffer_.clear();
-      return Outcome::kEnd;
-    }
-    buffer_.append(chunk, static_cast<size_t>(n));
-    size_t start = 0;
-    while (true) {
-      const size_t newline = buffer_.find('\n', start);
-      if (newline == std::string::npos) break;
-      if (skipping_) {
-        lines.push_back(InputLine{"", ++number_, true});
-        skipping_ = false;
-      } else {
-        emit(std::string_view(buffer_).substr(start, newline - start), lines);
-      }
-      start = newline + 1;
-    }
-    buffer_.erase(0, start);
-    if (buffer_.size() > kMaxLineBytes) {
-      // One runaway line must not exhaust memory: drop it up to its newline.
-      buffer_.clear();
-      skipping_ = true;
-    }
-    return Outcome::kOk;
-  }
-  const std::string& error_text() const { return error_; }
-
- private:
-  void emit(std::string_view text, std::vector<InputLine>& lines) {
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    InputLine line;
-    line.number = ++number_;
-    if (text.size() > kMaxLineBytes) {
-      line.too_long = true;
-    } else {
-      line.text = std::string(text);
-    }
-    lines.push_back(std::move(line));
-  }
-
-  int fd_;
-  std::string buffer_;
-  bool skipping_ = false;
-  std::int64_t number_ = 0;
-  std::string error_;
-};
 
 TimestampMs message_ts(const Message& message) {
   return std::visit(
@@ -213,7 +126,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
 
   NdjsonWriter writer(stdout);
   MessageDecoder decoder;
-  LinePump pump(STDIN_FILENO);
+  InputPump pump(STDIN_FILENO);
   std::vector<InputLine> lines;
   std::vector<Message> out;
   std::int64_t signals = 0;
@@ -225,7 +138,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
   TimestampMs event_now = 0;
   while (!done && !stop_requested()) {
     lines.clear();
-    const LinePump::Outcome outcome = pump.read(static_cast<int>(args.idle_ms), lines);
+    const Status read = pump.read(args.idle_ms, lines);
     for (const InputLine& line : lines) {
       if (stop_requested()) break;
       if (!line.too_long && blank(line.text)) continue;
@@ -281,9 +194,9 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
       }
     }
     if (done) break;
-    if (outcome == LinePump::Outcome::kEnd) break;
-    if (outcome == LinePump::Outcome::kError) {
-      log.error("read_failed", {{"input", "stdin"}, {"message", pump.error_text()}});
+    if (pump.eof()) break;
+    if (!read.ok()) {
+      log.error("read_failed", {{"input", "stdin"}, {"message", read.message()}});
       failed = true;
       break;
     }
