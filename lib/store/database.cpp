@@ -113,6 +113,13 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view value) {
+  const char* data = value.data() != nullptr ? value.data() : "";
+  const int rc = sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = bind_failure(stmt_, index, rc);
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::nullptr_t) {
   const int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = bind_failure(stmt_, index, rc);

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
+#include <limits>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -44,17 +46,19 @@ using SeriesKey = std::pair<std::string, int>;  // symbol, timeframe minutes (0 
 
 class SeriesTracker {
  public:
-  void add(const std::string& symbol, int timeframe_minutes, TimestampMs ts) {
+  // `inserted` new rows of a series whose times lie within [first_ts, last_ts].
+  void add(const std::string& symbol, int timeframe_minutes, TimestampMs first_ts,
+           TimestampMs last_ts, std::int64_t inserted) {
     if (last_ == nullptr || last_symbol_ != symbol || last_timeframe_ != timeframe_minutes) {
-      auto [it, inserted] =
-          deltas_.try_emplace(SeriesKey(symbol, timeframe_minutes), SeriesDelta{ts, ts, 0});
+      auto [it, fresh] = deltas_.try_emplace(SeriesKey(symbol, timeframe_minutes),
+                                             SeriesDelta{first_ts, last_ts, 0});
       last_ = &it->second;
       last_symbol_ = symbol;
       last_timeframe_ = timeframe_minutes;
     }
-    last_->first_ts = std::min(last_->first_ts, ts);
-    last_->last_ts = std::max(last_->last_ts, ts);
-    ++last_->inserted;
+    last_->first_ts = std::min(last_->first_ts, first_ts);
+    last_->last_ts = std::max(last_->last_ts, last_ts);
+    last_->inserted += inserted;
   }
 
   Status flush(Database& db, bool ticks) {
@@ -82,6 +86,98 @@ class SeriesTracker {
   std::string last_symbol_;
   int last_timeframe_ = 0;
 };
+
+// Bulk inserts are multi-row INSERTs of up to kRowsPerInsert rows of ONE series (symbol and
+// timeframe) each: one statement execution per 32 rows instead of one per row is most of the gain
+// measured in bench/README.md (bench_ingest). Keeping a statement to one series is what makes its
+// changes() count attributable to that series' market_series row.
+constexpr std::size_t kRowsPerInsert = 32;
+
+// The SQL of an INSERT of `rows` rows: head, then "(?,?,...)" per row with `columns` parameters
+// numbered consecutively, then tail.
+std::string multi_row_sql(std::string_view head, int columns, std::size_t rows,
+                          std::string_view tail) {
+  std::string sql(head);
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? " (" : ", (";
+    for (int c = 0; c < columns; ++c) sql += c == 0 ? "?" : ", ?";
+    sql += ')';
+  }
+  sql += tail;
+  return sql;
+}
+
+// The texts for 1..kRowsPerInsert rows, built once.
+using MultiRowSql = std::array<std::string, kRowsPerInsert + 1>;
+MultiRowSql make_multi_row_sql(std::string_view head, int columns, std::string_view tail) {
+  MultiRowSql texts;
+  for (std::size_t rows = 1; rows <= kRowsPerInsert; ++rows)
+    texts[rows] = multi_row_sql(head, columns, rows, tail);
+  return texts;
+}
+
+constexpr int kBarParams = 9;
+constexpr int kTickParams = 6;
+
+const MultiRowSql& bar_insert_sql() {
+  static const MultiRowSql texts = make_multi_row_sql(
+      "INSERT INTO bars (symbol, timeframe_minutes, ts_ms, open_paise, high_paise, low_paise, "
+      "close_paise, volume, partial) VALUES",
+      kBarParams, " ON CONFLICT DO NOTHING");
+  return texts;
+}
+
+const MultiRowSql& tick_insert_sql() {
+  static const MultiRowSql texts = make_multi_row_sql(
+      "INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq) VALUES", kTickParams,
+      " ON CONFLICT DO NOTHING");
+  return texts;
+}
+
+// The rows of a batch grouped by series: indexes into the batch, each group contiguous, groups in
+// order of first appearance, rows inside a group in their batch order. Stable on purpose: rows
+// with the same key meet the database in the caller's order, so which one is stored, replaced or a
+// duplicate is exactly as if they were inserted one by one; and ticks of one symbol get rowids in
+// arrival order. A linear pass (no comparison sort): consecutive rows of one series, the common
+// case in files, skip the lookup.
+struct SeriesGroups {
+  std::vector<std::uint32_t> rows;
+  std::vector<std::size_t> starts;  // group g is rows[starts[g], starts[g + 1])
+};
+
+template <typename Row, typename TimeframeOf>
+SeriesGroups group_by_series(std::span<const Row> batch, TimeframeOf timeframe_of) {
+  std::unordered_map<std::string_view, std::vector<std::pair<int, std::size_t>>> index;
+  std::vector<std::size_t> group_of(batch.size());
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Row& row = batch[i];
+    if (i > 0 && batch[i - 1].symbol == row.symbol &&
+        timeframe_of(batch[i - 1]) == timeframe_of(row)) {
+      group_of[i] = group_of[i - 1];
+    } else {
+      auto& entries = index[row.symbol];
+      const int timeframe = timeframe_of(row);
+      auto found = std::find_if(entries.begin(), entries.end(),
+                                [&](const auto& entry) { return entry.first == timeframe; });
+      if (found == entries.end()) {
+        entries.emplace_back(timeframe, sizes.size());
+        sizes.push_back(0);
+        found = entries.end() - 1;
+      }
+      group_of[i] = found->second;
+    }
+    ++sizes[group_of[i]];
+  }
+  SeriesGroups groups;
+  groups.starts.resize(sizes.size() + 1, 0);
+  for (std::size_t g = 0; g < sizes.size(); ++g) groups.starts[g + 1] = groups.starts[g] + sizes[g];
+  std::vector<std::size_t> next(groups.starts.begin(), groups.starts.end() - 1);
+  groups.rows.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    groups.rows[next[group_of[i]]++] = static_cast<std::uint32_t>(i);
+  return groups;
+}
 
 Status validate_bar(const Bar& bar, size_t index) {
   const char* problem = nullptr;
@@ -121,14 +217,11 @@ Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
   for (size_t i = 0; i < bars.size(); ++i) SM_RETURN_IF_ERROR(validate_bar(bars[i], i));
   WriteCounts counts;
   if (bars.empty()) return counts;
+  if (bars.size() > std::numeric_limits<std::uint32_t>::max())
+    return error(ErrorCode::kInvalidArgument, "insert_bars: too many bars in one call");
   MarketDataDurability durability(db);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
-  Result<Statement> insert = db.prepare(
-      "INSERT INTO bars (symbol, timeframe_minutes, ts_ms, open_paise, high_paise, low_paise, "
-      "close_paise, volume, partial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-      "ON CONFLICT DO NOTHING");
-  if (!insert.ok()) return insert.status();
   // Only a partial (still forming) stored bar may change, and only when the new one differs.
   Result<Statement> replace = db.prepare(
       "UPDATE bars SET open_paise = ?4, high_paise = ?5, low_paise = ?6, close_paise = ?7, "
@@ -137,25 +230,66 @@ Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
       "(open_paise <> ?4 OR high_paise <> ?5 OR low_paise <> ?6 OR close_paise <> ?7 OR "
       "volume <> ?8 OR partial <> ?9)");
   if (!replace.ok()) return replace.status();
+  const MultiRowSql& sql = bar_insert_sql();
+  Result<Statement> full = db.prepare(sql[kRowsPerInsert]);
+  if (!full.ok()) return full.status();
+  const SeriesGroups groups =
+      group_by_series(bars, [](const Bar& bar) { return bar.timeframe.minutes; });
   SeriesTracker series;
-  for (const Bar& bar : bars) {
-    insert->reset();
-    insert->bind_all(bar.symbol, bar.timeframe.minutes, bar.ts, bar.open, bar.high, bar.low,
-                     bar.close, bar.volume, bar.partial);
-    SM_RETURN_IF_ERROR(insert->run());
-    if (insert->changes() == 1) {
-      ++counts.inserted;
-      series.add(bar.symbol, bar.timeframe.minutes, bar.ts);
-      continue;
-    }
-    replace->reset();
-    replace->bind_all(bar.symbol, bar.timeframe.minutes, bar.ts, bar.open, bar.high, bar.low,
-                      bar.close, bar.volume, bar.partial);
-    SM_RETURN_IF_ERROR(replace->run());
-    if (replace->changes() == 1) {
-      ++counts.replaced;
-    } else {
-      ++counts.duplicates;
+  for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
+    for (std::size_t begin = groups.starts[g]; begin < groups.starts[g + 1];
+         begin += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
+      Statement last_chunk;
+      if (n < kRowsPerInsert) {
+        Result<Statement> prepared = db.prepare(sql[n]);
+        if (!prepared.ok()) return prepared.status();
+        last_chunk = std::move(*prepared);
+      }
+      Statement& insert = n == kRowsPerInsert ? *full : last_chunk;
+      insert.reset();
+      TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
+      TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
+      int base = 0;  // parameter index before this row's first
+      for (std::size_t r = begin; r < begin + n; ++r, base += kBarParams) {
+        const Bar& bar = bars[groups.rows[r]];
+        first_ts = std::min(first_ts, bar.ts);
+        last_ts = std::max(last_ts, bar.ts);
+        insert.bind_static(base + 1, bar.symbol)
+            .bind(base + 2, bar.timeframe.minutes)
+            .bind(base + 3, bar.ts)
+            .bind(base + 4, bar.open)
+            .bind(base + 5, bar.high)
+            .bind(base + 6, bar.low)
+            .bind(base + 7, bar.close)
+            .bind(base + 8, bar.volume)
+            .bind(base + 9, bar.partial);
+      }
+      SM_RETURN_IF_ERROR(insert.run());
+      const std::int64_t inserted = insert.changes();
+      const std::int64_t conflicts = static_cast<std::int64_t>(n) - inserted;
+      counts.inserted += inserted;
+      // A conflicting bar is already stored, so its time is already inside the series' stored
+      // range: the chunk's range can be merged into the summary whichever rows conflicted.
+      const Bar& head = bars[groups.rows[begin]];
+      if (inserted > 0)
+        series.add(head.symbol, head.timeframe.minutes, first_ts, last_ts, inserted);
+      if (conflicts == 0) continue;
+      // Some rows were already stored. Offer every row of the chunk, in order, to the partial-bar
+      // replacement. A row this chunk inserted is the first of its key in the chunk and equals
+      // what is stored when its turn comes, so it changes nothing; every later row of a key sees
+      // the same stored bar as a row-by-row insert would have.
+      std::int64_t replaced = 0;
+      for (std::size_t r = begin; r < begin + n; ++r) {
+        const Bar& bar = bars[groups.rows[r]];
+        replace->reset();
+        replace->bind_all(bar.symbol, bar.timeframe.minutes, bar.ts, bar.open, bar.high, bar.low,
+                          bar.close, bar.volume, bar.partial);
+        SM_RETURN_IF_ERROR(replace->run());
+        replaced += replace->changes();
+      }
+      counts.replaced += replaced;
+      counts.duplicates += conflicts - replaced;
     }
   }
   SM_RETURN_IF_ERROR(series.flush(db, false));
@@ -181,34 +315,97 @@ struct TickContentHash {
     return h;
   }
 };
+
+// seq of each tick of one symbol's group (see the header): how many earlier ticks of the call
+// agree on every field. Ticks of one symbol usually come in time order with few per timestamp, so
+// identical ones can only sit in the current run of equal times: compare within that run. Out of
+// order times, or a long run, fall back to a hash of every tick's content.
+void tick_seqs(std::span<const Tick> ticks, std::span<const std::uint32_t> group,
+               std::vector<std::int64_t>& seqs) {
+  constexpr std::size_t kLongestRun = 64;
+  bool in_order = true;
+  std::size_t run_start = 0;
+  for (std::size_t i = 0; i < group.size() && in_order; ++i) {
+    const Tick& tick = ticks[group[i]];
+    if (i == 0 || tick.ts > ticks[group[i - 1]].ts) {
+      run_start = i;
+      seqs[group[i]] = 0;
+      continue;
+    }
+    if (tick.ts < ticks[group[i - 1]].ts || i - run_start >= kLongestRun) {
+      in_order = false;
+      break;
+    }
+    std::int64_t seq = 0;
+    for (std::size_t j = run_start; j < i; ++j) {
+      const Tick& other = ticks[group[j]];
+      if (other.price == tick.price && other.qty == tick.qty && other.volume == tick.volume) ++seq;
+    }
+    seqs[group[i]] = seq;
+  }
+  if (in_order) return;
+  std::unordered_map<TickContent, std::int64_t, TickContentHash> seen;
+  seen.reserve(group.size());
+  for (std::uint32_t index : group) {
+    const Tick& tick = ticks[index];
+    seqs[index] = seen[TickContent{tick.symbol, tick.ts, tick.price, tick.qty, tick.volume}]++;
+  }
+}
 }  // namespace
 
 Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
   for (size_t i = 0; i < ticks.size(); ++i) SM_RETURN_IF_ERROR(validate_tick(ticks[i], i));
   WriteCounts counts;
   if (ticks.empty()) return counts;
+  if (ticks.size() > std::numeric_limits<std::uint32_t>::max())
+    return error(ErrorCode::kInvalidArgument, "insert_ticks: too many ticks in one call");
   MarketDataDurability durability(db);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
-  Result<Statement> insert = db.prepare(
-      "INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
-  if (!insert.ok()) return insert.status();
-  // seq: how many identical ticks came earlier in this call (see the header contract).
-  std::unordered_map<TickContent, std::int64_t, TickContentHash> seen;
-  seen.reserve(ticks.size());
+  const MultiRowSql& sql = tick_insert_sql();
+  Result<Statement> full = db.prepare(sql[kRowsPerInsert]);
+  if (!full.ok()) return full.status();
+  // Grouped by symbol, each symbol's ticks in arrival order, so rowids (the read order among
+  // ticks with equal symbol and ts) follow arrival within every symbol.
+  const SeriesGroups groups = group_by_series(ticks, [](const Tick&) { return 0; });
+  std::vector<std::int64_t> seqs(ticks.size(), 0);
   SeriesTracker series;
-  for (const Tick& tick : ticks) {
-    const std::int64_t seq =
-        seen[TickContent{tick.symbol, tick.ts, tick.price, tick.qty, tick.volume}]++;
-    insert->reset();
-    insert->bind_all(tick.symbol, tick.ts, tick.price, tick.qty, tick.volume, seq);
-    SM_RETURN_IF_ERROR(insert->run());
-    if (insert->changes() == 1) {
-      ++counts.inserted;
-      series.add(tick.symbol, 0, tick.ts);
-    } else {
-      ++counts.duplicates;
+  for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
+    const std::span<const std::uint32_t> group(groups.rows.data() + groups.starts[g],
+                                               groups.starts[g + 1] - groups.starts[g]);
+    tick_seqs(ticks, group, seqs);
+    for (std::size_t begin = groups.starts[g]; begin < groups.starts[g + 1];
+         begin += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
+      Statement last_chunk;
+      if (n < kRowsPerInsert) {
+        Result<Statement> prepared = db.prepare(sql[n]);
+        if (!prepared.ok()) return prepared.status();
+        last_chunk = std::move(*prepared);
+      }
+      Statement& insert = n == kRowsPerInsert ? *full : last_chunk;
+      insert.reset();
+      TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
+      TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
+      int base = 0;
+      for (std::size_t r = begin; r < begin + n; ++r, base += kTickParams) {
+        const Tick& tick = ticks[groups.rows[r]];
+        first_ts = std::min(first_ts, tick.ts);
+        last_ts = std::max(last_ts, tick.ts);
+        insert.bind_static(base + 1, tick.symbol)
+            .bind(base + 2, tick.ts)
+            .bind(base + 3, tick.price)
+            .bind(base + 4, tick.qty)
+            .bind(base + 5, tick.volume)
+            .bind(base + 6, seqs[groups.rows[r]]);
+      }
+      SM_RETURN_IF_ERROR(insert.run());
+      const std::int64_t inserted = insert.changes();
+      counts.inserted += inserted;
+      counts.duplicates += static_cast<std::int64_t>(n) - inserted;
+      // As for bars: a duplicate tick's time is already inside the stored range.
+      if (inserted > 0)
+        series.add(ticks[groups.rows[begin]].symbol, 0, first_ts, last_ts, inserted);
     }
   }
   SM_RETURN_IF_ERROR(series.flush(db, true));

@@ -307,3 +307,158 @@ TEST_CASE("all-symbol reads merge every symbol into ts then symbol order within 
   query.to = kT0 + 2000 * 60000;
   CHECK(read_bars(*db, query).empty());
 }
+
+namespace {
+
+// Every stored bar, in key order, as comparable tuples.
+std::vector<std::tuple<std::string, int, sm::TimestampMs, sm::Paise, sm::Quantity, bool>>
+stored_bars(Database& db) {
+  std::vector<std::tuple<std::string, int, sm::TimestampMs, sm::Paise, sm::Quantity, bool>> out;
+  auto stmt = db.prepare(
+      "SELECT symbol, timeframe_minutes, ts_ms, close_paise, volume, partial FROM bars "
+      "ORDER BY symbol, timeframe_minutes, ts_ms");
+  REQUIRE(stmt.ok());
+  while (*stmt->step()) {
+    out.emplace_back(stmt->column_text(0), static_cast<int>(stmt->column_int64(1)),
+                     stmt->column_int64(2), stmt->column_int64(3), stmt->column_int64(4),
+                     stmt->column_int64(5) != 0);
+  }
+  return out;
+}
+
+}  // namespace
+
+// insert_bars stores a batch as multi-row INSERTs of one series each; the outcome must be exactly
+// that of storing the same bars one call per bar, in order.
+TEST_CASE("a large mixed bar batch ends as if stored bar by bar") {
+  // Three series interleaved, each longer than one multi-row statement, with keys already stored
+  // (complete and partial), keys repeated inside the batch, and partial bars replaced in it.
+  std::vector<Bar> before;
+  std::vector<Bar> batch;
+  for (int i = 0; i < 100; ++i) {
+    for (const char* symbol : {"TCS", "INFY"}) {
+      Bar bar = make_bar(symbol, kT0 + i * 60000, 400000 + i);
+      bar.partial = i % 5 == 0;
+      if (i % 3 == 0) before.push_back(bar);
+      if (i % 7 == 0) bar.close += 1;  // differs from the stored one
+      bar.high = std::max(bar.high, bar.close);
+      batch.push_back(bar);
+    }
+    batch.push_back(make_bar("TCS", kT0 + i * 300000, 500000 + i, 5));
+    if (i % 11 == 0) {  // the same key again later in the batch, completing the bar
+      Bar again = make_bar("INFY", kT0 + i * 60000, 400050 + i);
+      batch.push_back(again);
+    }
+  }
+  TempDir dir;
+  auto one_by_one = Database::open(dir.file("one.db"));
+  auto batched = Database::open(dir.file("batch.db"));
+  REQUIRE(one_by_one.ok());
+  REQUIRE(batched.ok());
+  REQUIRE(sm::store::insert_bars(*one_by_one, before).ok());
+  REQUIRE(sm::store::insert_bars(*batched, before).ok());
+
+  sm::store::WriteCounts expected;
+  for (const Bar& bar : batch) {
+    auto counts = sm::store::insert_bars(*one_by_one, std::span(&bar, 1));
+    REQUIRE(counts.ok());
+    expected.inserted += counts->inserted;
+    expected.duplicates += counts->duplicates;
+    expected.replaced += counts->replaced;
+  }
+  auto counts = sm::store::insert_bars(*batched, batch);
+  REQUIRE(counts.ok());
+  CHECK(counts->inserted == expected.inserted);
+  CHECK(counts->duplicates == expected.duplicates);
+  CHECK(counts->replaced == expected.replaced);
+  CHECK(expected.replaced > 0);
+  CHECK(expected.duplicates > 0);
+  CHECK(stored_bars(*batched) == stored_bars(*one_by_one));
+  auto a = sm::store::list_series(*batched);
+  auto b = sm::store::list_series(*one_by_one);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a->size() == 3);
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    CHECK((*a)[i].rows == (*b)[i].rows);
+    CHECK((*a)[i].first_ts == (*b)[i].first_ts);
+    CHECK((*a)[i].last_ts == (*b)[i].last_ts);
+  }
+  CHECK((*a)[1].rows == 100);  // INFY 1m
+  CHECK(*batched->query_int64("SELECT count(*) FROM bars") == 300);
+}
+
+TEST_CASE("a large interleaved tick batch keeps arrival order per symbol and counts duplicates") {
+  // 3 symbols interleaved, 40 ticks per timestamp per symbol (more than one multi-row statement,
+  // so a run of equal times spans statements), prices not in arrival order.
+  std::vector<Tick> ticks;
+  for (int t = 0; t < 5; ++t) {
+    for (int k = 0; k < 40; ++k) {
+      for (const char* symbol : {"TCS", "INFY", "SBIN"}) {
+        ticks.push_back(make_tick(symbol, kT0 + t * 1000, 400000 + ((k * 17) % 40) * 5, 1, 0));
+      }
+    }
+  }
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  const auto stored_first = std::span(ticks).subspan(0, 100);  // some already stored
+  REQUIRE(sm::store::insert_ticks(*db, stored_first).ok());
+  auto counts = sm::store::insert_ticks(*db, ticks);
+  REQUIRE(counts.ok());
+  // qty 1 and no volume: identical prints inside one call are distinct (seq), so the first call's
+  // ticks are found again as duplicates only as far as their seq matches this call's.
+  CHECK(counts->inserted + counts->duplicates == static_cast<std::int64_t>(ticks.size()));
+  CHECK(counts->duplicates == 100);
+  CHECK(*db->query_int64("SELECT count(*) FROM ticks") == static_cast<std::int64_t>(ticks.size()));
+
+  sm::store::TickQuery query;
+  query.symbol = "INFY";
+  auto infy = read_ticks(*db, query);
+  std::vector<sm::Paise> expected;
+  for (const Tick& tick : ticks)
+    if (tick.symbol == "INFY") expected.push_back(tick.price);
+  std::vector<sm::Paise> got;
+  for (const Tick& tick : infy) got.push_back(tick.price);
+  CHECK(got == expected);  // arrival order inside each timestamp
+  auto series = sm::store::list_series(*db);
+  REQUIRE(series.ok());
+  REQUIRE(series->size() == 3);
+  for (const auto& info : *series) {
+    CHECK(info.rows == 200);
+    CHECK(info.first_ts == kT0);
+    CHECK(info.last_ts == kT0 + 4000);
+  }
+  auto again = sm::store::insert_ticks(*db, ticks);
+  REQUIRE(again.ok());
+  CHECK(again->inserted == 0);
+  CHECK(again->duplicates == static_cast<std::int64_t>(ticks.size()));
+}
+
+TEST_CASE("identical ticks are told apart by seq in and out of time order and in long runs") {
+  auto check = [](std::vector<Tick> ticks, std::int64_t distinct_rows) {
+    TempDir dir;
+    auto db = Database::open(dir.file("stalk.db"));
+    REQUIRE(db.ok());
+    auto counts = sm::store::insert_ticks(*db, ticks);
+    REQUIRE(counts.ok());
+    CHECK(counts->inserted == distinct_rows);
+    CHECK(*db->query_int64("SELECT max(seq) FROM ticks") + 1 ==
+          *db->query_int64("SELECT max(c) FROM (SELECT count(*) AS c FROM ticks "
+                           "GROUP BY symbol, ts_ms, price_paise, qty, volume)"));
+    auto again = sm::store::insert_ticks(*db, ticks);
+    REQUIRE(again.ok());
+    CHECK(again->inserted == 0);
+  };
+  // In time order: A B A at one time, then A at a later time.
+  check({make_tick("TCS", kT0, 100, 1, 0), make_tick("TCS", kT0, 200, 1, 0),
+         make_tick("TCS", kT0, 100, 1, 0), make_tick("TCS", kT0 + 1, 100, 1, 0)},
+        4);
+  // Out of time order: the repeat comes after a later tick.
+  check({make_tick("TCS", kT0, 100, 1, 0), make_tick("TCS", kT0 + 1, 100, 1, 0),
+         make_tick("TCS", kT0, 100, 1, 0)},
+        3);
+  // A run of 100 equal times, every tick the same print.
+  std::vector<Tick> run(100, make_tick("TCS", kT0, 100, 1, 0));
+  check(run, 100);
+}
