@@ -20,7 +20,8 @@ void add_broker_options(CLI::App& app, sm::order::BrokerFlags& flags) {
       ->envname("SM_KITE_TOKEN_FILE");
   app.add_option(
          "--secrets-file", flags.secrets_file,
-         "0600 KEY=VALUE file with SM_KITE_API_KEY, SM_KITE_API_SECRET (login) and optionally "
+         "0600 KEY=VALUE file with SM_KITE_API_KEY, SM_KITE_API_SECRET (login, postbacks) and "
+         "optionally "
          "SM_KITE_ACCESS_TOKEN")
       ->envname("SM_SECRETS_FILE");
   app.add_option("--timeout-ms", flags.timeout_ms,
@@ -58,6 +59,9 @@ int main(int argc, char** argv) {
                "start even when reconciliation finds differences sm-order cannot settle (they are "
                "still alerted)");
   app.add_flag("--strict", args.strict, "stop at the first malformed input line (exit 3)");
+  app.add_option("--postback-listen", args.postback_listen,
+                 "HOST:PORT to serve Kite postbacks on (verified with SM_KITE_API_SECRET); "
+                 "order.postback_listen");
   double eof_wait_s = -1;
   app.add_option("--eof-wait", eof_wait_s,
                  "after end of input, follow open orders for at most this many seconds (default "

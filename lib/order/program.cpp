@@ -11,18 +11,19 @@
 #include <vector>
 
 #include "broker/kite_broker.h"
-#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
-#include "core/input_pump.h"
 #include "core/json_writer.h"
 #include "core/messages.h"
 #include "core/ndjson.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
+#include "order/input_pump.h"
 #include "order/order_manager.h"
+#include "order/postback_receiver.h"
 #include "order/reconcile.h"
 #include "store/database.h"
+#include "store/ops_records.h"
 
 namespace sm::order {
 namespace {
@@ -32,6 +33,8 @@ struct OrderSettings {
   std::int64_t heartbeat_interval_ms = 5000;
   std::int64_t eof_wait_ms = 60000;
   bool cancel_on_exit = false;
+  std::string postback_listen;  // "HOST:PORT", "" = off
+  std::string postback_path = "/postback";
 };
 
 Result<OrderSettings> load_order_settings(const Config& config, const BrokerSettings& broker,
@@ -75,6 +78,14 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
   Result<bool> cancel = config.get_bool("order.cancel_on_exit", false);
   if (!cancel.ok()) return cancel.status();
   s.cancel_on_exit = args.cancel_on_exit || *cancel;
+  Result<std::string> listen = config.get_string("order.postback_listen", "");
+  if (!listen.ok()) return listen.status();
+  s.postback_listen = args.postback_listen.empty() ? *listen : args.postback_listen;
+  Result<std::string> path = config.get_string("order.postback_path", s.postback_path);
+  if (!path.ok()) return path.status();
+  if (path->empty() || path->front() != '/')
+    return error(ErrorCode::kConfigError, "order.postback_path must start with /");
+  s.postback_path = *path;
   if (args.eof_wait_ms >= 0) s.eof_wait_ms = args.eof_wait_ms;
   s.manager.allow_drift = args.allow_drift;
   return s;
@@ -99,8 +110,9 @@ struct Setup {
 };
 
 Result<Setup> load_setup(const CommonPaths& paths, const BrokerFlags& flags, const Logger& log) {
-  Result<Config> config = cli::load_config(paths.config_path, log);
+  Result<Config> config = Config::load_or_defaults(paths.config_path);
   if (!config.ok()) return config.status();
+  for (const std::string& w : config->warnings()) log.warn("config_warning", {{"message", w}});
   Result<BrokerSettings> broker = load_broker_settings(*config, flags);
   if (!broker.ok()) return broker.status();
   return Setup{std::move(config.value()), std::move(broker.value())};
@@ -152,6 +164,41 @@ std::int64_t wall_now() { return time::SystemClock().now_ms(); }
 
 }  // namespace
 
+// Starts the postback listener when one is configured (nullptr when not). Errors: kConfigError
+// (bad HOST:PORT, no api secret to verify with), kIoError (cannot listen).
+Result<std::unique_ptr<PostbackReceiver>> start_postbacks(const OrderSettings& settings,
+                                                          const BrokerSettings& broker,
+                                                          const Logger& log) {
+  if (settings.postback_listen.empty()) return std::unique_ptr<PostbackReceiver>();
+  const std::string& listen = settings.postback_listen;
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos && colon > 0 && colon + 1 < listen.size() &&
+      listen.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+      listen.size() - colon - 1 <= 5) {
+    port = std::stoi(listen.substr(colon + 1));
+  }
+  if (port < 0 || port > 65535) {
+    return error(ErrorCode::kConfigError,
+                 "--postback-listen / order.postback_listen must be HOST:PORT, got '" + listen + "'");
+  }
+  Result<std::string> secret = read_secret("SM_KITE_API_SECRET", broker.secrets_file);
+  if (!secret.ok()) {
+    return error(ErrorCode::kConfigError,
+                 "postbacks are verified with the Kite api secret: set SM_KITE_API_SECRET "
+                 "(environment, SM_KITE_API_SECRET_FILE or the secrets file)");
+  }
+  auto receiver = std::make_unique<PostbackReceiver>(
+      PostbackReceiver::Options{listen.substr(0, colon), port, settings.postback_path, *secret},
+      &log);
+  Result<int> bound = receiver->start();
+  if (!bound.ok()) return bound.status();
+  log.info("postback_listening", {{"host", listen.substr(0, colon)},
+                                  {"port", *bound},
+                                  {"path", settings.postback_path}});
+  return receiver;
+}
+
 int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log) {
   // A reader that goes away must not kill us mid-order: writes then fail with EPIPE instead.
   ::signal(SIGPIPE, SIG_IGN);
@@ -170,6 +217,12 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       log.warn("config_unknown_key", {{"key", key}});
     }
   }
+  Result<std::unique_ptr<PostbackReceiver>> postbacks =
+      start_postbacks(*settings, setup->broker, log);
+  if (!postbacks.ok()) {
+    log.error_status("config_error", postbacks.status());
+    return postbacks.status().code() == ErrorCode::kConfigError ? kExitConfigError : kExitFailure;
+  }
   Result<std::unique_ptr<ProcessLock>> lock = ProcessLock::acquire(paths.db_path);
   if (!lock.ok()) {
     log.error_status("lock_failed", lock.status());
@@ -180,7 +233,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     log.error_status("database_error", db.status());
     return kExitFailure;
   }
-  Result<bool> config_recorded = cli::record_config(*db, "sm-order", setup->config, log);
+  Result<bool> config_recorded = store::record_config_change(
+      *db, "sm-order", setup->config.canonical_text(), setup->config.content_hash(), "sm-order");
   if (!config_recorded.ok())
     log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
 
@@ -275,13 +329,18 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
         return fail(recovered.status());
       }
       if (!*recovered) {
-        pause_for(std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())));
+        lines.clear();
+        InputPump idle(-1);  // a poll() with no descriptor: an interruptible sleep
+        (void)idle.read(
+            std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())), lines);
         continue;
       }
     }
 
-    const std::int64_t wait_ms =
-        std::max<std::int64_t>(0, std::min(manager.next_due_ms(), next_beat - wall_now()));
+    // With a postback listener, wake at least every 100 ms to act on what arrived.
+    const std::int64_t wait_ms = std::max<std::int64_t>(
+        0, std::min({manager.next_due_ms(), next_beat - wall_now(),
+                     *postbacks ? std::int64_t{100} : std::int64_t{1000}}));
     lines.clear();
     if (!input.eof()) {
       if (Status s = input.read(std::min<std::int64_t>(wait_ms, 1000), lines); !s.ok()) {
@@ -291,7 +350,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       }
       if (input.eof() && eof_at == 0) eof_at = wall_now();
     } else {
-      pause_for(std::min<std::int64_t>(wait_ms, 200));
+      InputPump idle(-1);
+      (void)idle.read(std::min<std::int64_t>(wait_ms, 200), lines);
     }
     for (const InputLine& line : lines) {
       if (line.too_long || line.text.find_first_not_of(" \t\r") == std::string::npos) {
@@ -333,6 +393,12 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     if (exit_code != kExitOk) break;
     if (forwarder && (lines.empty() || forwarder->pending() >= 1000)) {
       if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+    }
+    if (*postbacks && manager.recovered()) {
+      for (const PostbackHint& hint : (*postbacks)->take()) {
+        if (Status st = manager.on_postback(hint.order_id, hint.tag, hint.status); !st.ok())
+          return fail(st);
+      }
     }
     if (Status s = manager.tick(); !s.ok()) return fail(s);
     if (input.eof() && lines.empty()) {

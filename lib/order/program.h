@@ -27,6 +27,8 @@ struct OrderArgs {
   // Forward tick and bar lines to the paper broker's price feed (POST <broker-url>/_paper/prices)
   // before each intent, so a replay trades at the replayed prices and times.
   bool paper_prices = false;
+  // "HOST:PORT" to serve Kite postbacks on ("" = from order.postback_listen, default off).
+  std::string postback_listen;
 };
 
 // sm-order: reads intents on stdin until end of input or SIGTERM. Exit codes: 0 clean stop,
