@@ -54,7 +54,8 @@ class InMemoryPriceSource final : public PriceSource {
 
   // A trade print at price (qty and cumulative volume optional, 0 = unknown).
   void apply_tick(std::string_view exchange, const Tick& tick);
-  // A bar: the range [low, high] traded, the latest price is its close. Time is the bar's end.
+  // A bar: the range [low, high] traded, the latest price is its close. Time is the bar's close
+  // time: ts + timeframe, and 15:30 IST of its IST date for a daily bar (docs/PROTOCOL.md).
   void apply_bar(std::string_view exchange, const Bar& bar);
   // Sets a quote directly: last price and, when non-zero, previous close and circuit limits.
   void set_quote(std::string_view exchange, std::string_view symbol, TimestampMs ts, Paise last,

@@ -303,6 +303,36 @@ TEST_CASE("price feed: ticks and bars move prices, bad lines name the field") {
   CHECK_FALSE(rig.server->feed().apply_line("{not json").ok());
 }
 
+TEST_CASE("a daily bar counts at 15:30 IST of its own date, the close signals are stamped with") {
+  // Parity with sm-signal and sm-risk (docs/BACKTEST.md "Parity"): a replayed daily bar must not
+  // move the market clock to the next morning.
+  paper::InMemoryPriceSource prices;
+  Bar bar;
+  bar.ts = from_ist(Date{2024, 3, 28}, 9, 15);
+  bar.symbol = "INFY";
+  bar.timeframe = Timeframe{Timeframe::kDailyMinutes};
+  bar.open = 150000;
+  bar.high = 152000;
+  bar.low = 149000;
+  bar.close = 151000;
+  bar.volume = 100;
+  prices.apply_bar("NSE", bar);
+  std::optional<paper::MarketPrice> m = prices.latest("NSE", "INFY");
+  REQUIRE(m);
+  CHECK(m->ts == from_ist(Date{2024, 3, 28}, 15, 30));
+  CHECK(prices.latest_ts() == from_ist(Date{2024, 3, 28}, 15, 30));
+  CHECK(m->last == 151000);
+  // The next trading day's bar is a new IST day: the first bar's close is its previous close.
+  bar.ts = from_ist(Date{2024, 4, 1}, 9, 15);
+  bar.close = 153000;
+  bar.high = 153500;
+  prices.apply_bar("NSE", bar);
+  m = prices.latest("NSE", "INFY");
+  CHECK(m->ts == from_ist(Date{2024, 4, 1}, 15, 30));
+  CHECK(m->previous_close == 151000);
+  CHECK(m->day_open == 153000);
+}
+
 TEST_CASE("a new IST day rolls the previous close and clears explicit circuit limits") {
   paper::InMemoryPriceSource prices;
   prices.set_quote("NSE", "X", from_ist(Date{2024, 3, 28}, 15, 29), 10000, 0, 9000, 11000);
