@@ -53,6 +53,7 @@ struct Order {
   Paise entry_stop = 0;         // an entry's stop, rested as a protective stop once it fills
   Paise placed_price = 0;       // protective stops: the entry fill price they were placed at
   std::string client_order_id;  // from the gate, else made from the signal index
+  bool forced = false;          // the gate's own kill-switch exit, not the strategy's order
 };
 
 struct Slot {
@@ -522,7 +523,11 @@ class Engine {
     strategy::PositionView view;
     view.qty = slot.qty;
     view.average_price = average(slot.bought_value, slot.bought_qty);
-    view.order_pending = slot.order.has_value();
+    // A forced exit is the risk gateway's order, not the strategy's. Live, sm-signal decides
+    // upstream of sm-risk and never learns of it, so the strategy decides as if nothing were
+    // working and its signal goes to the gate, which denies an exit of a position already being
+    // sold (NO_POSITION): the same signals and decisions as the live path (BACKTEST.md "Parity").
+    view.order_pending = slot.order.has_value() && !slot.order->forced;
     view.capital = cash_ + positions_value_;
     Result<strategy::Decision> decision = slot.strategy->on_bar(b, view);
     if (!decision.ok()) return decision.status().with_context(slot_name(slot));
@@ -560,6 +565,14 @@ class Engine {
     order.side = entry ? Side::kBuy : Side::kSell;
     order.qty = decision->qty;
     order.signal = config_.record_details ? index : -1;
+    if (slot.order) {
+      // Only a forced exit can be working here, and it keeps the slot: a gate that approves
+      // beside it gets this order back as ended unfilled.
+      order.client_order_id = verdict.client_order_id;
+      keep(SignalOutcome::kCancelled, "a forced exit is working");
+      if (!order.client_order_id.empty()) order_done(slot, order, 0, signal.ts);
+      return Status();
+    }
     if (entry) {
       order.entry_stop = decision->stop;
       if (config_.entry_order != EntryOrder::kMarket) {
@@ -629,6 +642,7 @@ class Engine {
       order.qty = signal.qty;
       order.signal = config_.record_details ? index : -1;
       order.client_order_id = forced.client_order_id;
+      order.forced = true;
       if (config_.record_details) {
         SignalRecord record;
         record.signal = signal;

@@ -2,6 +2,8 @@
 // slippage, the volume cap and cash do to them, costs, position limits and the gate.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "backtest/engine.h"
 #include "strategy/strategy.h"
 #include "test_bars.h"
@@ -46,6 +48,34 @@ class RecordingGate final : public SignalGate {
   void on_order_done(const OrderDone& done) override { ended.push_back(done); }
   std::string name() const override { return "recording"; }
   int n = 0;
+  std::vector<OrderDone> ended;
+};
+
+// Forces an exit of strategy "b" in TEST at the bar starting at force_at, as the risk engine's
+// position-loss kill switch does; with deny_while_selling, refuses an exit of the position it is
+// already selling (the risk engine's NO_POSITION).
+class ForcingGate final : public SignalGate {
+ public:
+  GateDecision review(const Signal& signal, const PortfolioSnapshot&) override {
+    reviewed.push_back(signal);
+    if (signal.action == SignalAction::kExitLong && selling && deny_while_selling)
+      return {false, "NO_POSITION", "already being sold", ""};
+    return {true, "APPROVED", "", "gate" + std::to_string(reviewed.size())};
+  }
+  void on_bar(const Bar& b) override { pending = pending || b.ts == force_at; }
+  std::vector<ForcedExit> take_forced_exits() override {
+    if (!pending) return {};
+    pending = false;
+    selling = true;
+    return {ForcedExit{"b", "TEST", 10, "force1", "FORCED_EXIT", "position loss"}};
+  }
+  void on_order_done(const OrderDone& done) override { ended.push_back(done); }
+  std::string name() const override { return "forcing"; }
+  TimestampMs force_at = 0;
+  bool deny_while_selling = true;
+  bool pending = false;
+  bool selling = false;
+  std::vector<Signal> reviewed;
   std::vector<OrderDone> ended;
 };
 
@@ -379,6 +409,46 @@ TEST_CASE("fills carry the gate's client order id and the gate hears when orders
   CHECK(gate.ended[0].status == "CANCELLED");  // 5 of 10: the rest cancelled
   CHECK(gate.ended[0].filled_qty == 5);
   CHECK(gate.ended[1].status == "COMPLETE");
+}
+
+TEST_CASE("a forced exit is the gate's order: the strategy still decides, its exit meets the gate",
+          "[backtest][gate]") {
+  // Live, sm-signal decides upstream of sm-risk and cannot see a kill switch's exit: the strategy
+  // exits at day 3's close too, and the gate refuses it. The backtest must decide the same way.
+  ForcingGate gate;
+  std::vector<Bar> bars = round_trip();
+  gate.force_at = bars[3].ts;
+  EngineConfig config;
+  config.fill = FillTiming::kSameClose;
+  BacktestResult r = run(data_of({bars}), config, {breakout_1_1(10, "b")}, nullptr, &gate);
+  REQUIRE(r.signals.size() == 3);
+  CHECK(r.signals[1].gate.code == "FORCED_EXIT");
+  CHECK(r.signals[1].outcome == SignalOutcome::kFilled);
+  CHECK(r.signals[2].signal.action == SignalAction::kExitLong);
+  CHECK(r.signals[2].signal.ts == r.signals[1].signal.ts);
+  CHECK(r.signals[2].outcome == SignalOutcome::kDenied);
+  CHECK(r.signals[2].gate.code == "NO_POSITION");
+  REQUIRE(gate.reviewed.size() == 2);  // the entry and the strategy's exit
+  REQUIRE(r.fills.size() == 2);
+  CHECK(r.fills[1].fill.client_order_id == "force1");
+  CHECK(r.fills[1].fill.price == rs(99));
+
+  SECTION("a gate that approves beside the forced exit gets that order back unfilled") {
+    ForcingGate lenient;
+    lenient.force_at = bars[3].ts;
+    lenient.deny_while_selling = false;
+    BacktestResult l = run(data_of({bars}), config, {breakout_1_1(10, "b")}, nullptr, &lenient);
+    REQUIRE(l.signals.size() == 3);
+    CHECK(l.signals[2].outcome == SignalOutcome::kCancelled);
+    REQUIRE(l.fills.size() == 2);
+    CHECK(l.fills[1].fill.client_order_id == "force1");
+    CHECK(l.fills[1].fill.qty == 10);
+    auto ended = std::find_if(lenient.ended.begin(), lenient.ended.end(),
+                              [](const OrderDone& d) { return d.client_order_id == "gate2"; });
+    REQUIRE(ended != lenient.ended.end());
+    CHECK(ended->filled_qty == 0);
+    CHECK(ended->status == "CANCELLED");
+  }
 }
 
 TEST_CASE("bars before trade_from only warm the strategy up", "[backtest][portfolio]") {
