@@ -26,17 +26,9 @@ namespace sm::riskdb {
 
 namespace {
 
-TimestampMs message_ts(const Message& message) {
-  return std::visit(
-      [](const auto& m) -> TimestampMs {
-        if constexpr (requires { m.ts; }) {
-          return m.ts;
-        } else {
-          return 0;
-        }
-      },
-      message);
-}
+// A bar counts from its close, when a live gateway would have received it (not from its start:
+// a replayed daily bar would otherwise make "now" 09:15 IST with the 15:30 close already known).
+TimestampMs message_ts(const Message& message) { return known_at(message); }
 
 bool blank(std::string_view text) {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;

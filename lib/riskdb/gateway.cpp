@@ -829,4 +829,19 @@ Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
   return outcome;
 }
 
+TimestampMs known_at(const Message& message) {
+  if (const Bar* bar = std::get_if<Bar>(&message); bar != nullptr && !bar->partial) {
+    return bar_known_at(bar->ts, bar->timeframe.minutes, false, bar->ts);
+  }
+  return std::visit(
+      [](const auto& m) -> TimestampMs {
+        if constexpr (requires { m.ts; }) {
+          return m.ts;
+        } else {
+          return 0;
+        }
+      },
+      message);
+}
+
 }  // namespace sm::riskdb

@@ -127,6 +127,12 @@ struct ResumeOutcome {
 Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
                                     std::string_view reason, std::string_view by, TimestampMs now);
 
+// When a message's content became known: the gateway's "now" when it replays history (sm-risk
+// --event-time). Its ts, except for a complete bar, whose close is known only at its end (start +
+// timeframe; 15:30 IST for a daily bar), the time a live gateway would have received it. 0 for a
+// message without a time.
+TimestampMs known_at(const Message& message);
+
 // The latest known price of symbol in the database: the newest of its last tick (known at its ts)
 // and its bars' closes (known at the bar's end; a partial bar's close at min(end, now)); nullopt
 // when it has no market data.

@@ -512,3 +512,25 @@ TEST_CASE("kill switches judge the state re-read from the database, not the last
   CHECK(halted.code == "TRADING_HALTED");
   CHECK(t.one("SELECT trigger_name FROM halts") == "broker_disconnected");
 }
+
+TEST_CASE("known_at: a replayed bar counts from its close, other messages from their ts") {
+  // sm-risk --event-time takes "now" from this, so a daily bar must not make it 09:15 IST while
+  // its 15:30 close is already applied (docs/BACKTEST.md "Parity").
+  Bar daily;
+  daily.ts = from_ist(Date{2024, 3, 28}, 9, 15);
+  daily.symbol = "INFY";
+  daily.timeframe = Timeframe{Timeframe::kDailyMinutes};
+  daily.open = daily.high = daily.low = daily.close = 150000;
+  CHECK(known_at(Message{daily}) == from_ist(Date{2024, 3, 28}, 15, 30));
+  Bar minute = daily;
+  minute.timeframe = Timeframe{5};
+  CHECK(known_at(Message{minute}) == from_ist(Date{2024, 3, 28}, 9, 20));
+  minute.partial = true;  // still forming: known as of its own time only
+  CHECK(known_at(Message{minute}) == from_ist(Date{2024, 3, 28}, 9, 15));
+  Signal signal;
+  signal.ts = from_ist(Date{2024, 3, 28}, 15, 30);
+  CHECK(known_at(Message{signal}) == signal.ts);
+  Tick tick;
+  tick.ts = from_ist(Date{2024, 3, 28}, 10, 0);
+  CHECK(known_at(Message{tick}) == tick.ts);
+}
