@@ -9,33 +9,22 @@
 #include <fstream>
 #include <string>
 
+#include "support/temp_dir.h"
+
 using sm::ErrorCode;
 using sm::read_secret;
 
 namespace {
 
-// A private temp directory holding files created with explicit modes.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("sm_secrets_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
+using sm::testing::TempDir;
 
-  std::string file(const std::string& name, const std::string& content, mode_t mode) const {
-    const std::string path = (path_ / name).string();
-    std::ofstream(path, std::ios::trunc) << content;
-    REQUIRE(::chmod(path.c_str(), mode) == 0);
-    return path;
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+// Writes content to name in dir and gives it mode; returns its path.
+std::string write_with_mode(const TempDir& dir, const std::string& name, const std::string& content,
+                            mode_t mode) {
+  const std::string path = dir.write(name, content);
+  REQUIRE(::chmod(path.c_str(), mode) == 0);
+  return path;
+}
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -55,7 +44,7 @@ const std::string kSecret = "s3cr3t-Value-42";
 
 TEST_CASE("a secret comes from its environment variable first", "[secrets]") {
   TempDir dir;
-  const std::string file = dir.file("kite", "from-file\n", 0600);
+  const std::string file = write_with_mode(dir, "kite", "from-file\n", 0600);
   ScopedEnv value("SM_TEST_SECRET_A", kSecret);
   ScopedEnv path("SM_TEST_SECRET_A_FILE", file);
   sm::Result<std::string> secret = read_secret("SM_TEST_SECRET_A");
@@ -66,7 +55,7 @@ TEST_CASE("a secret comes from its environment variable first", "[secrets]") {
 TEST_CASE("a secret comes from a 0600 file named by NAME_FILE", "[secrets]") {
   TempDir dir;
   for (mode_t mode : {mode_t{0600}, mode_t{0400}}) {
-    const std::string file = dir.file("secret", kSecret + "\n", mode);
+    const std::string file = write_with_mode(dir, "secret", kSecret + "\n", mode);
     ScopedEnv path("SM_TEST_SECRET_B_FILE", file);
     sm::Result<std::string> secret = read_secret("SM_TEST_SECRET_B");
     REQUIRE(secret.ok());
@@ -79,7 +68,7 @@ TEST_CASE("files readable by others are refused with the chmod fix", "[secrets]"
   TempDir dir;
   for (mode_t mode : {mode_t{0644}, mode_t{0640}, mode_t{0604}, mode_t{0700}, mode_t{0660}}) {
     INFO("mode " << std::oct << mode);
-    const std::string file = dir.file("open", kSecret, mode);
+    const std::string file = write_with_mode(dir, "open", kSecret, mode);
     ScopedEnv path("SM_TEST_SECRET_C_FILE", file);
     sm::Result<std::string> secret = read_secret("SM_TEST_SECRET_C");
     REQUIRE_FALSE(secret.ok());
@@ -92,13 +81,13 @@ TEST_CASE("files readable by others are refused with the chmod fix", "[secrets]"
 
 TEST_CASE("a secrets file of KEY=VALUE lines is searched last", "[secrets]") {
   TempDir dir;
-  const std::string file = dir.file("secrets.env",
-                                    "# StalkMarket secrets\n"
-                                    "\n"
-                                    "SM_TEST_KITE_API_KEY=abc123\r\n"
-                                    "SM_TEST_TELEGRAM_BOT_TOKEN=\"123:AA=BB\"\n"
-                                    "  SM_TEST_EMPTY=\n",
-                                    0600);
+  const std::string file = write_with_mode(dir, "secrets.env",
+                                           "# StalkMarket secrets\n"
+                                           "\n"
+                                           "SM_TEST_KITE_API_KEY=abc123\r\n"
+                                           "SM_TEST_TELEGRAM_BOT_TOKEN=\"123:AA=BB\"\n"
+                                           "  SM_TEST_EMPTY=\n",
+                                           0600);
   CHECK(*read_secret("SM_TEST_KITE_API_KEY", file) == "abc123");
   CHECK(*read_secret("SM_TEST_TELEGRAM_BOT_TOKEN", file) == "123:AA=BB");
   CHECK(read_secret("SM_TEST_EMPTY", file).status().code() == ErrorCode::kConfigError);
@@ -119,16 +108,18 @@ TEST_CASE("a secrets file of KEY=VALUE lines is searched last", "[secrets]") {
 
 TEST_CASE("a malformed secrets file line is reported by number, not content", "[secrets]") {
   TempDir dir;
-  const std::string file = dir.file("bad.env", "GOOD=1\nthis-is-" + kSecret + "\n", 0600);
+  const std::string file =
+      write_with_mode(dir, "bad.env", "GOOD=1\nthis-is-" + kSecret + "\n", 0600);
   sm::Result<std::string> secret = read_secret("GOOD", file);
   REQUIRE_FALSE(secret.ok());
   CHECK(secret.status().code() == ErrorCode::kConfigError);
   CHECK_THAT(secret.status().message(), Catch::StartsWith(file + ":2: expected KEY=VALUE"));
   CHECK_THAT(secret.status().message(), !Catch::Contains(kSecret));
 
-  const std::string twice = dir.file("twice.env", "A=1\nA=2\n", 0600);
-  CHECK_THAT(read_secret("A", twice).status().message(), Catch::Contains(twice + ":2: A is set twice"));
-  const std::string open = dir.file("open.env", "A=1\n", 0644);
+  const std::string twice = write_with_mode(dir, "twice.env", "A=1\nA=2\n", 0600);
+  CHECK_THAT(read_secret("A", twice).status().message(),
+             Catch::Contains(twice + ":2: A is set twice"));
+  const std::string open = write_with_mode(dir, "open.env", "A=1\n", 0644);
   CHECK(read_secret("A", open).status().code() == ErrorCode::kPermissionDenied);
 }
 
@@ -143,7 +134,7 @@ TEST_CASE("missing, empty and non-regular secret files are errors", "[secrets]")
     CHECK(read_secret("SM_TEST_SECRET_D").status().code() == ErrorCode::kNotFound);
   }
   {
-    ScopedEnv path("SM_TEST_SECRET_D_FILE", dir.file("empty", "\n", 0600));
+    ScopedEnv path("SM_TEST_SECRET_D_FILE", write_with_mode(dir, "empty", "\n", 0600));
     CHECK(read_secret("SM_TEST_SECRET_D").status().code() == ErrorCode::kConfigError);
   }
   {
@@ -158,7 +149,7 @@ TEST_CASE("missing, empty and non-regular secret files are errors", "[secrets]")
 TEST_CASE("a file owned by another user is refused", "[secrets]") {
   if (::geteuid() != 0) return;  // only root can give a file away; run as root in CI containers
   TempDir dir;
-  const std::string file = dir.file("theirs", kSecret, 0600);
+  const std::string file = write_with_mode(dir, "theirs", kSecret, 0600);
   REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
   sm::Result<std::string> content = sm::read_private_file(file);
   REQUIRE_FALSE(content.ok());
@@ -167,9 +158,9 @@ TEST_CASE("a file owned by another user is refused", "[secrets]") {
 }
 
 TEST_CASE("secret-looking keys and redaction", "[secrets]") {
-  for (const char* key : {"api_secret", "kite_api_secret", "access_token", "password", "bot_token",
-                          "routing_key", "TELEGRAM_BOT_TOKEN", "token", "client_secret",
-                          "webhook_url", "api_key", "passphrase"}) {
+  for (const char* key :
+       {"api_secret", "kite_api_secret", "access_token", "password", "bot_token", "routing_key",
+        "TELEGRAM_BOT_TOKEN", "token", "client_secret", "webhook_url", "api_key", "passphrase"}) {
     INFO(key);
     CHECK(sm::looks_like_secret_key(key));
   }

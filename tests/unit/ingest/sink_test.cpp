@@ -14,6 +14,7 @@
 #include "ingest/ingest.h"
 #include "ingest/replay.h"
 #include "store/market_data.h"
+#include "support/temp_dir.h"
 #include "time/clock.h"
 
 using namespace sm;
@@ -21,24 +22,7 @@ using namespace sm::ingest;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sm-ingest-test-XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using sm::testing::TempDir;
 
 std::string fixture(const std::string& name) {
   Result<std::string> text = read_file(std::string(SM_TEST_FIXTURES) + "/ingest/" + name);

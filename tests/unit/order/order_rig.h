@@ -5,10 +5,7 @@
 // backoff and in-doubt windows take no real time unless a test asks for the system clock.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -22,6 +19,7 @@
 #include "paper/paper_server.h"
 #include "store/database.h"
 #include "store/trading_records.h"
+#include "support/temp_dir.h"
 #include "time/clock.h"
 
 namespace sm::order::test {
@@ -33,26 +31,7 @@ inline constexpr const char* kAccessToken = "rigtoken";
 // 2024-03-28 (a Thursday) 10:00 IST.
 inline TimestampMs rig_start() { return from_ist(Date{2024, 3, 28}, 10, 0); }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sm-order-test-XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    if (made == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = sm::testing::TempDir;
 
 struct RigOptions {
   paper::EngineOptions engine;

@@ -2,11 +2,7 @@
 // to it through libcurl: the same adapter code that talks to Kite.
 #pragma once
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "broker/curl_http_client.h"
@@ -14,6 +10,7 @@
 #include "costs/cost_model.h"
 #include "paper/paper_engine.h"
 #include "paper/paper_server.h"
+#include "support/temp_dir.h"
 #include "time/clock.h"
 
 namespace sm::test {
@@ -25,23 +22,7 @@ inline constexpr const char* kAccessToken = "papertoken";
 // 2024-03-28 (a Thursday) 10:00 IST.
 inline TimestampMs paper_start() { return from_ist(Date{2024, 3, 28}, 10, 0); }
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("sm-paper-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = sm::testing::TempDir;
 
 struct RigOptions {
   paper::EngineOptions engine;

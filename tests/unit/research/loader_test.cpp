@@ -7,10 +7,10 @@
 #include "research/progress.h"
 #include "store/database.h"
 #include "store/market_data.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using namespace sm;
-using sm::research::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 

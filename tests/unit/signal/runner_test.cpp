@@ -11,11 +11,11 @@
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/trading_records.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using namespace sm;
 using namespace sm::signal;
-using sm::research::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 
