@@ -34,9 +34,16 @@ bool blank(std::string_view text) {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
+constexpr std::string_view kComponent = "sm-risk";
+
+struct Settings {
+  Config config;
+  risk::RiskConfig risk;
+  std::int64_t heartbeat_interval_ms = 5000;  // risk.heartbeat_interval_ms
+};
+
 // Reads the configuration and the risk section; logs and returns nullopt on a config error.
-std::optional<std::pair<Config, risk::RiskConfig>> load_config(const std::string& path,
-                                                               const Logger& log) {
+std::optional<Settings> load_settings(const std::string& path, const Logger& log) {
   Result<Config> config = cli::load_config(path, log);
   if (!config.ok()) {
     log.error_status("config_error", config.status());
@@ -48,10 +55,18 @@ std::optional<std::pair<Config, risk::RiskConfig>> load_config(const std::string
                      {{"config", config->source().empty() ? "(defaults)" : config->source()}});
     return std::nullopt;
   }
+  Result<std::int64_t> interval = config->get_int("risk.heartbeat_interval_ms", 5000);
+  if (interval.ok() && (*interval < 100 || *interval > 3'600'000)) {
+    interval = error(ErrorCode::kConfigError, "risk.heartbeat_interval_ms must be in 100..3600000");
+  }
+  if (!interval.ok()) {
+    log.error_status("config_error", interval.status());
+    return std::nullopt;
+  }
   for (const std::string& key : config->unread_keys("risk")) {
     log.warn("config_unknown_key", {{"key", key}});
   }
-  return std::make_pair(std::move(*config), std::move(*risk_config));
+  return Settings{std::move(*config), std::move(*risk_config), *interval};
 }
 
 // The calendar, or null when it cannot be loaded: then every order is denied (fail closed).
@@ -80,9 +95,10 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     log.error("usage_error", {{"message", "--idle-ms must be in 1..60000"}});
     return kExitUsage;
   }
-  auto loaded = load_config(args.config_path, log);
-  if (!loaded) return kExitConfigError;
-  auto& [config, risk_config] = *loaded;
+  std::optional<Settings> settings = load_settings(args.config_path, log);
+  if (!settings) return kExitConfigError;
+  const Config& config = settings->config;
+  const risk::RiskConfig& risk_config = settings->risk;
 
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) {
@@ -90,7 +106,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     return kExitFailure;
   }
   TimestampMs now = clock.now_ms();
-  Result<bool> recorded = cli::record_config(*db, "sm-risk", config, log, args.by, now);
+  Result<bool> recorded = cli::record_config(*db, kComponent, config, log, args.by, now);
   if (!recorded.ok()) {
     log.error_status("database_error", recorded.status(), {{"db", args.db_path}});
     return kExitFailure;
@@ -114,7 +130,8 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
                        {"config_hash", config.content_hash()},
                        {"config_recorded", *recorded},
                        {"capital", format_rupees(risk_config.capital)},
-                       {"event_time", args.event_time}});
+                       {"event_time", args.event_time},
+                       {"heartbeat_interval_ms", settings->heartbeat_interval_ms}});
 
   NdjsonWriter writer(stdout);
   MessageDecoder decoder;
@@ -128,9 +145,37 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
   int exit_code = kExitOk;
   bool done = false;
   TimestampMs event_now = 0;
+  // Liveness, on the wall clock even with --event-time: recorded for sm-status and the other
+  // components, and written out so the stream shows it too. Degraded while every order is denied
+  // for want of a calendar, or after a decision could not be stored.
+  TimestampMs next_beat = 0;
+  const auto beat = [&](bool stopping) {
+    Heartbeat h;
+    h.ts = clock.now_ms();
+    h.component = std::string(kComponent);
+    h.pid = ::getpid();
+    const std::int64_t store_failures = gateway ? gateway->store_failures() : 0;
+    h.status = stopping                                    ? "stopping"
+               : calendar == nullptr || store_failures > 0 ? "degraded"
+                                                           : "ok";
+    JsonObjectWriter detail(h.detail);
+    detail.integer("signals", signals)
+        .integer("approved", approved)
+        .integer("bad_lines", bad_lines)
+        .integer("store_failures", store_failures);
+    detail.finish();
+    if (Status stored = store::record_heartbeat(*db, h); !stored.ok()) {
+      log.error_status("database_error", stored, {{"db", args.db_path}, {"record", "heartbeat"}});
+      failed = true;
+    }
+    if (writer.good()) writer.write(h);
+    next_beat = h.ts + settings->heartbeat_interval_ms;
+  };
   while (!done && !stop_requested()) {
+    if (clock.now_ms() >= next_beat) beat(false);
     lines.clear();
-    const Status read = pump.read(args.idle_ms, lines);
+    const Status read = pump.read(
+        std::min(args.idle_ms, std::max<std::int64_t>(0, next_beat - clock.now_ms())), lines);
     for (const InputLine& line : lines) {
       if (stop_requested()) break;
       if (!line.too_long && blank(line.text)) continue;
@@ -207,6 +252,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
       }
     }
   }
+  beat(true);
   writer.flush();
   log.info("finished", {{"signals", signals},
                         {"approved", approved},
@@ -243,8 +289,9 @@ int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& cloc
 int run_resume(const ControlArgs& args, const Logger& log, const time::Clock& clock) {
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
-  Result<ResumeOutcome> outcome = manual_resume(
-      *db, args.level, args.reason, args.by.empty() ? cli::default_actor() : args.by, clock.now_ms());
+  Result<ResumeOutcome> outcome =
+      manual_resume(*db, args.level, args.reason, args.by.empty() ? cli::default_actor() : args.by,
+                    clock.now_ms());
   if (!outcome.ok()) return control_error(log, outcome.status(), args.db_path);
   log.info("resumed", {{"lifted", outcome->lifted}});
   NdjsonWriter writer(stdout);
@@ -352,9 +399,9 @@ int run_status(const StatusArgs& args, const Logger& log, const time::Clock& clo
     }
     now = *parsed;
   }
-  auto loaded = load_config(args.config_path, log);
-  if (!loaded) return kExitConfigError;
-  const risk::RiskConfig& risk_config = loaded->second;
+  std::optional<Settings> settings = load_settings(args.config_path, log);
+  if (!settings) return kExitConfigError;
+  const risk::RiskConfig& risk_config = settings->risk;
 
   // A missing or empty database is an empty state (no positions, no halts), read from a private
   // in-memory one; the status never creates or migrates the real file.

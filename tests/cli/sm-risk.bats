@@ -20,6 +20,11 @@ EOF
   printf '%s\n' "$@"
 }
 
+# $output without sm-risk's own heartbeats (it beats at start, every interval and when stopping).
+without_own_heartbeats() {
+  printf '%s\n' "$output" | grep -v '^{"type":"heartbeat","ts":"[^"]*","component":"sm-risk"' || true
+}
+
 SIGNAL='{"type":"signal","ts":"2026-03-05T04:30:00.000Z","strategy":"trend","symbol":"TCS","action":"enter_long","qty":10,"price":3000.00,"reason":"breakout"}'
 SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","symbol":"TCS","action":"enter_long","qty":5,"price":3000.00}'
 
@@ -42,6 +47,7 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL' | sm-risk --event-time"
   [ "$status" -eq 0 ]
   assert_json_lines
+  mapfile -t lines < <(without_own_heartbeats)
   [ "${#lines[@]}" -eq 4 ]
   # Heartbeat and tick pass through unchanged, in order.
   echo "${lines[0]}" | jq -e '.type == "heartbeat"'
@@ -66,10 +72,30 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   [ "$(echo "$output" | jq -s 'map(select(.type == "order")) | length')" -eq 0 ]
 }
 
-@test "empty input writes nothing and exits 0" {
+@test "empty input writes nothing but its own heartbeats and exits 0" {
   run --separate-stderr sm-risk --event-time </dev/null
   [ "$status" -eq 0 ]
-  [ -z "$output" ]
+  assert_json_lines
+  [ -z "$(without_own_heartbeats)" ]
+  echo "$output" | jq -e -s 'length == 2 and .[0].status == "ok" and .[1].status == "stopping"'
+}
+
+@test "sm-risk beats: at start, every risk.heartbeat_interval_ms, and stopping at the end; recorded" {
+  # Input stays open for a second, so the 200 ms interval comes round several times.
+  SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=200 run --separate-stderr bash -c 'sleep 1 | sm-risk'
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'all(.type == "heartbeat" and .component == "sm-risk")'
+  echo "$output" | jq -e -s 'length >= 4 and (.[:-1] | all(.status == "ok")) and .[-1].status == "stopping"'
+  echo "$output" | jq -e -s '.[-1].detail | fromjson | .signals == 0 and .bad_lines == 0'
+  [ "$(sqlite3 "$SM_DB" "select status from heartbeats where component = 'sm-risk'")" = stopping ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from heartbeat_history where component = 'sm-risk'")" -ge 2 ]
+  # sm-status shows it.
+  run --separate-stderr sm-status --json
+  echo "$output" | jq -e '.heartbeats | map(select(.component == "sm-risk")) | length == 1'
+  SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=0 run --separate-stderr sm-risk </dev/null
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "config_error"))[0].message | test("heartbeat_interval_ms")'
 }
 
 @test "a malformed line is reported with its line number and skipped; --strict stops with 3" {
@@ -153,7 +179,7 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   line='{"type":"note","ts":"2026-03-05T04:30:00.000Z","text":"hello  world","n":1.50}'
   run --separate-stderr bash -c "printf '%s\n' '$line' | sm-risk --event-time"
   [ "$status" -eq 0 ]
-  [ "$output" = "$line" ]
+  [ "$(without_own_heartbeats)" = "$line" ]
 }
 
 @test "a kill switch writes halt and alert lines: broker disconnected for over 30 s" {
