@@ -208,3 +208,21 @@ EOF
   [ "$status" -eq 4 ]
   echo "$stderr" | jq -e 'select(.event == "config_error") | .message | test("risk.capital")'
 }
+
+@test "docs/PROTOCOL.md's order example is what sm-risk writes for its signal example" {
+  signal=$(grep -m1 '^{"type":"signal"' "$SM_ROOT/docs/PROTOCOL.md")
+  order=$(grep -m1 '^{"type":"order"' "$SM_ROOT/docs/PROTOCOL.md")
+  denial=$(grep -m1 '^{"type":"risk_decision"' "$SM_ROOT/docs/PROTOCOL.md")
+  ts=$(echo "$signal" | jq -r .ts)
+  [ "$(echo "$order" | jq -r .client_order_id | tr -d '\n' | wc -c)" -eq 20 ]
+  input() {
+    printf '{"type":"heartbeat","ts":"%s","component":"sm-order","status":"ok","pid":1,"detail":""}\n' "$ts"
+    printf '{"type":"tick","ts":"%s","symbol":"TCS","price":2325.00}\n' "$ts"
+    echo "$signal"
+  }
+  input | SM_CFG__RISK__CAPITAL=10000000 SM_CFG__RISK__MAX_ORDER_VALUE=500000 sm-risk --event-time >out 2>/dev/null
+  [ "$(grep '^{"type":"order"' out)" = "$order" ]
+  rm -f "$SM_DB"
+  input | SM_CFG__RISK__CAPITAL=10000000 sm-risk --event-time >out 2>/dev/null
+  [ "$(grep '^{"type":"risk_decision"' out)" = "$denial" ]
+}
