@@ -15,7 +15,41 @@ setup() {
 }
 
 teardown() {
+  stop_paper || true
   cd / && rm -rf "$SM_TEST_DIR"
+}
+
+# start_paper [sm-paper flags...]: starts the paper broker in the background on an ephemeral
+# 127.0.0.1 port (state $SM_TEST_DIR/paper.db, stdout paper.out, stderr paper.err, credentials
+# testkey / testtoken / testsecret), waits for its announcement line and sets PAPER_PID and
+# PAPER_URL. Fails when sm-paper exits or stays silent for 10 s.
+start_paper() {
+  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken SM_PAPER_API_SECRET=testsecret
+  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always "$@" \
+    >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
+  PAPER_PID=$!
+  for _ in $(seq 1 200); do
+    [ -s "$SM_TEST_DIR/paper.out" ] && break
+    kill -0 "$PAPER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  PAPER_URL=$(jq -r .url "$SM_TEST_DIR/paper.out")
+  if [ -z "$PAPER_URL" ] || [ "$PAPER_URL" = null ]; then
+    echo "sm-paper did not start:" >&2
+    cat "$SM_TEST_DIR/paper.err" >&2
+    return 1
+  fi
+}
+
+# stop_paper: SIGTERM to the paper broker start_paper started, and its exit status once it ended.
+# Nothing to do (status 0) when none is running; the common teardown calls it.
+stop_paper() {
+  [ -n "${PAPER_PID:-}" ] || return 0
+  local pid=$PAPER_PID status=0
+  PAPER_PID=
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || status=$?
+  return "$status"
 }
 
 # Fails unless every non-empty line of the file (default: $output) is one JSON object.

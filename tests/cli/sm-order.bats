@@ -3,17 +3,9 @@
 
 load common
 
-start_paper() {
-  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken SM_PAPER_API_SECRET=testsecret
-  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always --no-rate-limits "$@" \
-    >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
-  PAPER_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$SM_TEST_DIR/paper.out" ] && break
-    sleep 0.05
-  done
-  PAPER_URL=$(jq -r .url "$SM_TEST_DIR/paper.out")
-  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
+# The paper broker with INFY and TCS quotes, and sm-order's broker settings pointing at it.
+start_broker() {
+  start_paper --no-rate-limits "$@"
   curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary \
     $'{"type":"paper_quote","symbol":"INFY","last_price":1500}\n{"type":"paper_quote","symbol":"TCS","last_price":3500}' >/dev/null
   export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
@@ -28,7 +20,7 @@ kite() {  # kite METHOD PATH [curl args...]
 
 teardown() {
   if [ -n "${ORDER_PID:-}" ] && kill -0 "$ORDER_PID" 2>/dev/null; then kill -KILL "$ORDER_PID"; wait "$ORDER_PID" || true; fi
-  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
+  stop_paper || true
   cd / && rm -rf "$SM_TEST_DIR"
 }
 
@@ -55,7 +47,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "intents are placed, followed to COMPLETE and written as order_update and fill lines; bars pass through" {
-  start_paper
+  start_broker
   { intent smA1 INFY BUY 10; echo '{"type":"bar","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","timeframe":"1m","open":1500,"high":1501,"low":1499,"close":1500,"volume":7}'; intent smA2 INFY SELL 4; } >in.ndjson
   run --separate-stderr sm-order <in.ndjson
   [ "$status" -eq 0 ]
@@ -71,7 +63,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "the same intents again (a restarted upstream) place nothing twice" {
-  start_paper
+  start_broker
   { intent smB1 TCS BUY 1; intent smB2 TCS BUY 2; } >in.ndjson
   sm-order <in.ndjson >/dev/null 2>&1
   run --separate-stderr sm-order <in.ndjson
@@ -81,7 +73,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "empty input: recovers, beats, places nothing, exits 0" {
-  start_paper
+  start_broker
   run --separate-stderr sm-order </dev/null
   [ "$status" -eq 0 ]
   assert_json_lines
@@ -90,7 +82,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "a malformed line is reported with its line number and skipped; --strict stops with exit 3" {
-  start_paper
+  start_broker
   { intent smM1 INFY BUY 1; echo '{"type":"order","client_order_id":"smM2"'; intent smM3 INFY BUY 1; } >in.ndjson
   run --separate-stderr sm-order <in.ndjson
   [ "$status" -eq 0 ]
@@ -102,7 +94,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "an order the broker refuses is recorded REJECTED with its reason and alerted, not retried" {
-  start_paper
+  start_broker
   intent smR1 INFY BUY 100000000 >in.ndjson
   run --separate-stderr sm-order <in.ndjson
   [ "$status" -eq 0 ]
@@ -113,7 +105,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "without a token it waits; sm-order login writes a 0600 token file that the running sm-order picks up" {
-  start_paper
+  start_broker
   unset SM_KITE_ACCESS_TOKEN
   export SM_KITE_API_SECRET=testsecret
   intent smL1 INFY BUY 2 >in.ndjson
@@ -134,7 +126,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "login with a request token the broker refuses exits 7; without a secret exits 4" {
-  start_paper
+  start_broker
   export SM_KITE_API_SECRET=wrongsecret
   run --separate-stderr sm-order login --request-token abc
   [ "$status" -eq 7 ]
@@ -152,7 +144,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "a broker position the database does not know stops start-up with exit 6 unless --allow-drift" {
-  start_paper
+  start_broker
   kite POST /orders/regular -d 'tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=3&product=MIS&market_protection=-1' >/dev/null
   run --separate-stderr sm-order </dev/null
   [ "$status" -eq 6 ]
@@ -163,7 +155,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "SIGTERM stops cleanly (exit 0); --cancel-on-exit cancels open orders at the broker" {
-  start_paper
+  start_broker
   intent smT1 INFY BUY 1 LIMIT 1000 >in.ndjson
   mkfifo stream
   sm-order --cancel-on-exit <stream >out.ndjson 2>err.ndjson &
@@ -186,7 +178,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "two sm-order processes on one database: the second refuses to start" {
-  start_paper
+  start_broker
   mkfifo stream
   sm-order <stream >/dev/null 2>&1 &
   ORDER_PID=$!

@@ -3,35 +3,10 @@
 
 load common
 
-# Starts sm-paper in the background with extra flags; waits for its announcement line and sets
-# PAPER_PID and PAPER_URL.
-start_paper() {
-  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken
-  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always "$@" \
-    >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
-  PAPER_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$SM_TEST_DIR/paper.out" ] && break
-    sleep 0.05
-  done
-  PAPER_URL=$(jq -r .url "$SM_TEST_DIR/paper.out")
-  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
-}
-
-stop_paper() {
-  kill -TERM "$PAPER_PID"
-  wait "$PAPER_PID"
-}
-
 kite() {  # kite METHOD PATH [curl args...]
   local method=$1 path=$2
   shift 2
   curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
-}
-
-teardown() {
-  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
-  cd / && rm -rf "$SM_TEST_DIR"
 }
 
 @test "--help describes the program and exits 0" {

@@ -3,17 +3,9 @@
 
 load common
 
-start_paper() {
-  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken
-  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always --no-rate-limits \
-    >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
-  PAPER_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$SM_TEST_DIR/paper.out" ] && break
-    sleep 0.05
-  done
-  PAPER_URL=$(jq -r .url "$SM_TEST_DIR/paper.out")
-  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
+# The paper broker with a TCS quote, and sm-reconcile's broker settings pointing at it.
+start_broker() {
+  start_paper --no-rate-limits
   curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary '{"type":"paper_quote","symbol":"TCS","last_price":3500}' >/dev/null
   export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
   export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
@@ -22,11 +14,6 @@ start_paper() {
 manual_buy() {  # an order placed outside sm-order (Kite web, the phone app)
   curl -s -X POST -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$PAPER_URL/orders/regular" \
     -d "tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=$1&product=MIS&market_protection=-1&tag=$2" >/dev/null
-}
-
-teardown() {
-  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
-  cd / && rm -rf "$SM_TEST_DIR"
 }
 
 @test "--help lists --apply, --fail-on-drift and the exit codes" {
@@ -45,7 +32,7 @@ teardown() {
 }
 
 @test "an empty database and an empty broker agree: one summary line, exit 0 even with --fail-on-drift" {
-  start_paper
+  start_broker
   run --separate-stderr sm-reconcile --fail-on-drift
   [ "$status" -eq 0 ]
   assert_json_lines
@@ -54,7 +41,7 @@ teardown() {
 }
 
 @test "orders placed through sm-order reconcile cleanly" {
-  start_paper
+  start_broker
   printf '{"type":"order","ts":"2024-03-28T04:30:00.000Z","client_order_id":"smG1","strategy":"bats","symbol":"TCS","side":"BUY","qty":2,"order_type":"MARKET","product":"MIS"}\n' |
     sm-order >/dev/null 2>&1
   run --separate-stderr sm-reconcile --fail-on-drift --json
@@ -63,7 +50,7 @@ teardown() {
 }
 
 @test "a manual trade is drift: NDJSON differences, a table for people, exit 6 with --fail-on-drift" {
-  start_paper
+  start_broker
   manual_buy 5 web1
   run --separate-stderr sm-reconcile
   [ "$status" -eq 0 ]
@@ -80,7 +67,7 @@ teardown() {
 }
 
 @test "--apply adopts the broker's truth with an audit record, after which there is no drift" {
-  start_paper
+  start_broker
   manual_buy 5 web2
   run --separate-stderr sm-reconcile --apply --fail-on-drift
   [ "$status" -eq 0 ]
@@ -93,7 +80,7 @@ teardown() {
 }
 
 @test "--apply is refused while sm-order runs on the database" {
-  start_paper
+  start_broker
   manual_buy 1 web3
   flock "$SM_DB.sm-order.lock" sleep 3 &
   local holder=$!
