@@ -1,6 +1,7 @@
 #include "store/market_data.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <tuple>
 
 #include "temp_database.h"
@@ -374,6 +375,36 @@ TEST_CASE("a large mixed bar batch ends as if stored bar by bar") {
   CHECK(expected.replaced > 0);
   CHECK(expected.duplicates > 0);
   CHECK(stored_bars(*batched) == stored_bars(*one_by_one));
+
+  // And both agree with the contract written out as a plain model (insert_bars in market_data.h).
+  std::map<std::tuple<std::string, int, sm::TimestampMs>, Bar> model;
+  sm::store::WriteCounts modelled;
+  auto apply = [&](const Bar& bar, bool count) {
+    const auto key = std::make_tuple(bar.symbol, bar.timeframe.minutes, bar.ts);
+    auto found = model.find(key);
+    if (found == model.end()) {
+      model.emplace(key, bar);
+      if (count) ++modelled.inserted;
+    } else if (found->second.partial &&
+               std::tie(found->second.open, found->second.high, found->second.low,
+                        found->second.close, found->second.volume, found->second.partial) !=
+                   std::tie(bar.open, bar.high, bar.low, bar.close, bar.volume, bar.partial)) {
+      found->second = bar;
+      if (count) ++modelled.replaced;
+    } else if (count) {
+      ++modelled.duplicates;
+    }
+  };
+  for (const Bar& bar : before) apply(bar, false);
+  for (const Bar& bar : batch) apply(bar, true);
+  CHECK(counts->inserted == modelled.inserted);
+  CHECK(counts->duplicates == modelled.duplicates);
+  CHECK(counts->replaced == modelled.replaced);
+  std::vector<std::tuple<std::string, int, sm::TimestampMs, sm::Paise, sm::Quantity, bool>> want;
+  for (const auto& [key, bar] : model)
+    want.emplace_back(bar.symbol, bar.timeframe.minutes, bar.ts, bar.close, bar.volume,
+                      bar.partial);
+  CHECK(stored_bars(*batched) == want);
   auto a = sm::store::list_series(*batched);
   auto b = sm::store::list_series(*one_by_one);
   REQUIRE(a.ok());
