@@ -79,6 +79,58 @@ bool rewrite_nse_date(std::string_view text, std::string& iso) {
   return true;
 }
 
+// The value of the digit c, or a number above 9 when c is not a digit.
+unsigned digit_value(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0'; }
+
+// Reads text[pos, pos + width) as decimal digits; -1 when one is not a digit. REQUIRES: the range
+// lies inside text.
+int digits_at(std::string_view text, size_t pos, size_t width) {
+  int value = 0;
+  for (size_t i = pos; i < pos + width; ++i) {
+    const unsigned d = digit_value(text[i]);
+    if (d > 9) return -1;
+    value = value * 10 + static_cast<int>(d);
+  }
+  return value;
+}
+
+// Reads up to max_digits leading digits of text into value; returns how many there were (more
+// than max_digits means "too many", value then holds the first max_digits + 1).
+size_t leading_digits(std::string_view text, size_t max_digits, std::int64_t& value) {
+  value = 0;
+  size_t i = 0;
+  while (i < text.size() && i <= max_digits) {
+    const unsigned d = digit_value(text[i]);
+    if (d > 9) break;
+    value = value * 10 + d;
+    ++i;
+  }
+  return i;
+}
+
+// Days since 1970-01-01 of a "YYYY-MM-DD" cell. sm::parse_date does the checks (impossible dates);
+// the shape test first keeps other texts from building its error message.
+std::optional<std::int64_t> plain_days(std::string_view date) {
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
+  Result<Date> parsed = parse_date(date);
+  if (!parsed.ok()) return std::nullopt;
+  return days_from_civil(*parsed);
+}
+
+// Milliseconds since midnight of "HH:MM" or "HH:MM:SS", with sm::parse_timestamp's limits.
+std::optional<std::int64_t> plain_time_of_day(std::string_view time) {
+  if ((time.size() != 5 && time.size() != 8) || time[2] != ':') return std::nullopt;
+  if (time.size() == 8 && time[5] != ':') return std::nullopt;
+  const int hour = digits_at(time, 0, 2);
+  const int minute = digits_at(time, 3, 2);
+  int second = time.size() == 8 ? digits_at(time, 6, 2) : 0;
+  if (hour < 0 || minute < 0 || second < 0 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  if (second == 60) second = 59;  // as parse_timestamp: a leap second is the minute's last second
+  return hour * kMsPerHour + minute * kMsPerMinute + second * kMsPerSecond;
+}
+
 }  // namespace
 
 Result<std::string> normalize_symbol(std::string_view text) {
@@ -131,7 +183,65 @@ Result<int> parse_zone_offset(std::string_view text) {
       fmt::format("'{}' is not a time zone (use IST, UTC or an offset such as +05:30)", text));
 }
 
+std::optional<Paise> parse_plain_price(std::string_view text) {
+  std::int64_t whole = 0;
+  const size_t digits = leading_digits(text, 13, whole);
+  // 13 integer digits keep the value below kMaxAbsPaise (10^13 rupees).
+  if (digits == 0 || digits > 13) return std::nullopt;
+  if (digits == text.size()) return whole * kPaisePerRupee;
+  const size_t decimals = text.size() - digits - 1;
+  if (text[digits] != '.' || decimals > 6) return std::nullopt;
+  Paise fraction = 0;
+  for (size_t place = 0; place < decimals; ++place) {
+    const unsigned d = digit_value(text[digits + 1 + place]);
+    if (d > 9) return std::nullopt;
+    if (place < 2) {
+      fraction = fraction * 10 + d;
+    } else if (d != 0) {
+      return std::nullopt;  // a third significant decimal: the general path rounds and says so
+    }
+  }
+  if (decimals == 1) fraction *= 10;
+  return whole * kPaisePerRupee + fraction;
+}
+
+std::optional<Quantity> parse_plain_quantity(std::string_view text) {
+  std::int64_t whole = 0;
+  const size_t digits = leading_digits(text, 15, whole);
+  if (digits == 0 || digits > 15) return std::nullopt;
+  if (digits == text.size()) return whole;
+  // "10559.0": the general path reads it as hundredths, which must stay within kMaxAbsPaise.
+  const size_t decimals = text.size() - digits - 1;
+  if (digits > 13 || text[digits] != '.' || decimals > 6) return std::nullopt;
+  for (size_t place = 0; place < decimals; ++place) {
+    if (text[digits + 1 + place] != '0') return std::nullopt;
+  }
+  return whole;
+}
+
+std::optional<ParsedTime> parse_plain_time(std::string_view text, int default_offset_minutes) {
+  if (text.size() == 10) {
+    const std::optional<std::int64_t> days = plain_days(text);
+    if (!days) return std::nullopt;
+    return ParsedTime{*days * kMsPerDay - std::int64_t{default_offset_minutes} * kMsPerMinute,
+                      true};
+  }
+  if (text.size() < 16 || (text[10] != ' ' && text[10] != 'T')) return std::nullopt;
+  return parse_plain_date_time(text.substr(0, 10), text.substr(11), default_offset_minutes);
+}
+
+std::optional<ParsedTime> parse_plain_date_time(std::string_view date, std::string_view time,
+                                                int default_offset_minutes) {
+  const std::optional<std::int64_t> days = plain_days(date);
+  if (!days) return std::nullopt;
+  const std::optional<std::int64_t> in_day = plain_time_of_day(time);
+  if (!in_day) return std::nullopt;
+  return ParsedTime{
+      *days * kMsPerDay + *in_day - std::int64_t{default_offset_minutes} * kMsPerMinute, false};
+}
+
 Result<ParsedPrice> parse_price_text(std::string_view text) {
+  if (std::optional<Paise> plain = parse_plain_price(text)) return ParsedPrice{*plain, false};
   std::string scratch;
   const std::string_view cell = without_commas(trim(text), scratch);
   if (cell.empty()) return error(ErrorCode::kParseError, "is empty");
@@ -146,6 +256,7 @@ Result<ParsedPrice> parse_price_text(std::string_view text) {
 }
 
 Result<Quantity> parse_quantity_text(std::string_view text) {
+  if (std::optional<Quantity> plain = parse_plain_quantity(text)) return *plain;
   std::string scratch;
   const std::string_view cell = without_commas(trim(text), scratch);
   if (cell.empty()) return error(ErrorCode::kParseError, "is empty");
@@ -169,6 +280,9 @@ Result<Quantity> parse_quantity_text(std::string_view text) {
 }
 
 Result<ParsedTime> parse_time_text(std::string_view text, int default_offset_minutes) {
+  if (std::optional<ParsedTime> plain = parse_plain_time(text, default_offset_minutes)) {
+    return *plain;
+  }
   text = trim(text);
   if (text.empty()) return error(ErrorCode::kParseError, "is empty");
   if (all_digits(text)) {

@@ -2,6 +2,7 @@
 // time zones, timestamps, prices and volumes as they appear in real files.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,27 @@ struct ParsedTime {
   bool date_only = false;
 };
 Result<ParsedTime> parse_time_text(std::string_view text, int default_offset_minutes);
+
+// Fast paths for the shapes nearly every file uses, without the general machinery (no trimming,
+// no error messages, no allocation). Each returns nullopt when the text is not that exact shape;
+// the general function then decides. For every text a fast path accepts, the general function
+// gives the same value (tests/unit/ingest/fields_test.cpp checks them against each other), so a
+// caller may try the fast path first and fall back without changing any result.
+//
+// A price: 1-13 digits, optionally "." and up to 6 decimals of which those past the second are
+// zeros ("2450", "2450.5", "2450.50", "2450.5000"). As parse_price_text; never rounded.
+std::optional<Paise> parse_plain_price(std::string_view text);
+// A volume or quantity: 1-15 digits, or 1-13 digits, "." and up to 6 zeros ("10559.0"). As
+// parse_quantity_text.
+std::optional<Quantity> parse_plain_quantity(std::string_view text);
+// A timestamp without a zone: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DD HH:MM:SS" (a "T" may
+// replace the space), read at default_offset_minutes. As parse_time_text, including its checks
+// (impossible dates, hours past 23; a leap second 60 is read as 59).
+std::optional<ParsedTime> parse_plain_time(std::string_view text, int default_offset_minutes);
+// A date cell "YYYY-MM-DD" and a time cell "HH:MM" or "HH:MM:SS", as parse_time_text reads the
+// two joined by a space.
+std::optional<ParsedTime> parse_plain_date_time(std::string_view date, std::string_view time,
+                                                int default_offset_minutes);
 
 // Lower-case alphanumerics only, for matching column names: "Prev Close" -> "prevclose".
 std::string column_key(std::string_view name);

@@ -1,4 +1,9 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <random>
+#include <string>
+#include <vector>
 
 #include "ingest/fields.h"
 
@@ -99,4 +104,176 @@ TEST_CASE("column keys ignore case and punctuation") {
   CHECK(column_key("Prev Close") == "prevclose");
   CHECK(column_key("%Deliverble") == "deliverble");
   CHECK(column_key(" Adj Close ") == "adjclose");
+}
+
+// The fast paths (parse_plain_*) must give what the general parsers give for every text they
+// accept, and must accept the shapes real files use (else they would never run).
+namespace {
+
+std::vector<std::string> price_corpus() {
+  std::vector<std::string> texts = {
+      "0",         "1",           "2450",          "2450.5",        "2450.50",
+      "2450.500",  "2450.500000", "2450.5000000",  "2450.505",      "0.05",
+      "0.5",       "007.50",      ".5",            "5.",            "00",
+      "9999999999999.99",         "99999999999999", "10000000000000", "99999999999999999999",
+      "",          "NaN",         "nan",           "inf",           "-5",
+      "+5",        "-0.05",       "1e3",           "1.5E2",         "1,234.50",
+      " 12",       "12 ",         "12\t",          "\"12\"",        "12.3.4",
+      "12a",       "2450.199951171875",            "1234567890123.456", "0.001",
+      "12.34\r",   "١٢",          "12..3",         "0x10",          "1_000"};
+  // Fixed seed: random texts over the characters number cells are made of.
+  std::mt19937 random(20261126);
+  const std::string alphabet = "0123456789000.-+eE ,\"";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const auto length = random() % 18;
+    for (unsigned k = 0; k < length; ++k) text.push_back(alphabet[random() % alphabet.size()]);
+    texts.push_back(text);
+  }
+  for (int i = 0; i < 20000; ++i) {  // well-formed prices of every size and decimal count
+    std::string text = std::to_string(random() % 100000000) + std::to_string(random() % 1000000);
+    text.resize(1 + random() % text.size());
+    const auto decimals = random() % 8;
+    if (decimals > 0) {
+      text.push_back('.');
+      for (unsigned k = 0; k < decimals - 1; ++k) {
+        text.push_back(k < 2 || random() % 4 == 0 ? static_cast<char>('0' + random() % 10) : '0');
+      }
+    }
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+}  // namespace
+
+TEST_CASE("plain prices read as the exact decimal parser reads them") {
+  std::int64_t accepted = 0;
+  for (const std::string& text : price_corpus()) {
+    INFO("'" << text << "'");
+    const std::optional<Paise> fast = parse_plain_price(text);
+    if (!fast) continue;
+    ++accepted;
+    const Result<Paise> general = parse_rupees(text, Rounding::kExact);
+    REQUIRE(general.ok());
+    CHECK(*fast == *general);
+  }
+  CHECK(accepted > 10000);
+  CHECK(parse_plain_price("2450") == 245000);
+  CHECK(parse_plain_price("2450.5") == 245050);
+  CHECK(parse_plain_price("2450.05") == 245005);
+  CHECK(parse_plain_price("2450.0500") == 245005);
+  CHECK(parse_plain_price("9999999999999.99") == 999999999999999);
+  // Left to the general path: rounding, signs, exponents, separators, quotes, spaces, NaN, empty.
+  for (std::string_view text : {"2450.199951171875", "-5", "+5", "1e3", "1,234.50", "\"12\"", " 12",
+                                "12 ", "NaN", "", ".5", "99999999999999", "2450.5000000"}) {
+    CHECK_FALSE(parse_plain_price(text));
+  }
+  // and the general path still answers them as before.
+  CHECK(parse_price_text("2450.199951171875")->rounded);
+  CHECK(parse_price_text("99999999999999999999").status().code() == ErrorCode::kInvalidArgument);
+  CHECK(parse_price_text("NaN").status().code() == ErrorCode::kParseError);
+  CHECK(parse_price_text(" 12")->paise == 1200);
+}
+
+TEST_CASE("plain quantities read as the general quantity parser reads them") {
+  std::int64_t accepted = 0;
+  std::vector<std::string> texts = price_corpus();
+  for (std::string_view extra : {"999999999999999", "1000000000000000", "9999999999999.0",
+                                 "99999999999999.0", "10559.0", "10559.000000", "10559.0000000",
+                                 "10559.01", "0.0", "0"}) {
+    texts.emplace_back(extra);
+  }
+  for (const std::string& text : texts) {
+    INFO("'" << text << "'");
+    const std::optional<Quantity> fast = parse_plain_quantity(text);
+    if (!fast) continue;
+    ++accepted;
+    if (text.find('.') == std::string::npos) {
+      CHECK(*fast == std::stoll(text));
+    } else {
+      // The general path reads "N.0" as hundredths, exactly.
+      const Result<Paise> hundredths = parse_rupees(text, Rounding::kExact);
+      REQUIRE(hundredths.ok());
+      CHECK(*hundredths % 100 == 0);
+      CHECK(*fast == *hundredths / 100);
+    }
+  }
+  CHECK(accepted > 5000);
+  CHECK(parse_plain_quantity("10559.0") == 10559);
+  CHECK(parse_plain_quantity("999999999999999") == 999999999999999);
+  CHECK_FALSE(parse_plain_quantity("99999999999999.0"));  // the general path says out of range
+  CHECK(parse_quantity_text("99999999999999.0").status().code() == ErrorCode::kInvalidArgument);
+  CHECK_FALSE(parse_plain_quantity("10.5"));
+  CHECK_FALSE(parse_plain_quantity("1.2e6"));
+  CHECK_FALSE(parse_plain_quantity("-5"));
+}
+
+TEST_CASE("plain timestamps read as the general timestamp parser reads them") {
+  std::vector<std::string> texts = {
+      "2023-07-03",          "2023-07-03 09:15",    "2023-07-03 09:15:00", "2023-07-03T09:15:00",
+      "2024-02-29",          "2023-02-29",          "2023-13-01",          "2023-00-10",
+      "2023-04-31",          "2023-07-03 24:00",    "2023-07-03 23:60",    "2023-07-03 23:59:60",
+      "2023-07-03 23:59:61", "2023-07-03 9:15",     "2023-07-03 09:15:00Z", "2023-07-03 09:15:00.5",
+      "2023-07-03 09:15:00+05:30",                  "2023-07-03  09:15",   "2023-07-03 09-15",
+      "2023/07/03",          "03-07-2023",          "01-Jan-2015",         "1688355900",
+      " 2023-07-03",         "2023-07-03 ",         "\"2023-07-03\"",      "",
+      "1899-12-31 00:00:00", "0000-02-29",          "2023-07-03x09:15"};
+  std::mt19937 random(7);
+  for (int i = 0; i < 30000; ++i) {
+    // Random digits in the common shapes, many of them impossible dates and times.
+    std::string text = fmt::format("{:04}-{:02}-{:02}", 1970 + random() % 80, random() % 14,
+                                   random() % 33);
+    switch (random() % 4) {
+      case 0:
+        break;
+      case 1:
+        text += fmt::format(" {:02}:{:02}", random() % 26, random() % 62);
+        break;
+      default:
+        text += fmt::format("{}{:02}:{:02}:{:02}", random() % 5 == 0 ? 'T' : ' ', random() % 26,
+                            random() % 62, random() % 62);
+    }
+    texts.push_back(text);
+  }
+  std::int64_t accepted = 0;
+  for (const std::string& text : texts) {
+    INFO("'" << text << "'");
+    for (int offset : {330, 0, -240}) {
+      const std::optional<ParsedTime> fast = parse_plain_time(text, offset);
+      const Result<TimestampMs> general = parse_timestamp(text, offset);
+      const bool common_shape = text.size() == 10 || text.size() == 16 || text.size() == 19;
+      if (!fast) {
+        // Refused only what the general parser refuses too, or shapes it leaves to it.
+        CHECK((!general.ok() || !common_shape || text.find_first_of("Z+.\"") != std::string::npos ||
+               text.front() == ' ' || text.back() == ' ' || text.find('/') != std::string::npos));
+        continue;
+      }
+      ++accepted;
+      REQUIRE(general.ok());
+      CHECK(fast->ts == *general);
+      CHECK(fast->date_only == (text.size() == 10));
+    }
+  }
+  CHECK(accepted > 20000);
+  // A date cell and a time cell read as the two joined by a space.
+  for (int i = 0; i < 20000; ++i) {
+    const std::string date = fmt::format("{:04}-{:02}-{:02}", 1990 + random() % 40,
+                                         random() % 14, random() % 33);
+    const std::string time = random() % 2 == 0
+                                 ? fmt::format("{:02}:{:02}", random() % 26, random() % 62)
+                                 : fmt::format("{:02}:{:02}:{:02}", random() % 26, random() % 62,
+                                               random() % 62);
+    INFO(date << " " << time);
+    const std::optional<ParsedTime> fast = parse_plain_date_time(date, time, 330);
+    const Result<TimestampMs> general = parse_timestamp(date + " " + time, 330);
+    CHECK(fast.has_value() == general.ok());
+    if (fast && general.ok()) {
+      CHECK(fast->ts == *general);
+      CHECK_FALSE(fast->date_only);
+    }
+  }
+  CHECK_FALSE(parse_plain_date_time("2023-07-03", "09:15:00+05:30", 330));
+  CHECK_FALSE(parse_plain_date_time("03-Jul-2023", "09:15", 330));
+  CHECK_FALSE(parse_plain_date_time("", "", 330));
 }
