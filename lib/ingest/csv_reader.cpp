@@ -6,6 +6,8 @@
 #include <array>
 #include <limits>
 #include <map>
+#include <numeric>
+#include <unordered_map>
 
 #include "ingest/fields.h"
 
@@ -202,9 +204,12 @@ Status apply_mapping(const CsvOptions& options, Layout& layout, const std::strin
   return Status();
 }
 
+// A parsed row. The symbol is an index into the reader's symbol table (after parsing, the rank of
+// the symbol in sorted order), so that rows are plain values: sorting and de-duplicating a million
+// of them moves no strings.
 struct Row {
   std::int64_t line = 0;
-  std::string symbol;
+  std::uint32_t symbol = 0;
   TimestampMs ts = 0;
   Paise open = 0, high = 0, low = 0, close = 0, price = 0;
   Quantity volume = 0, qty = 0;
@@ -223,10 +228,16 @@ class RowParser {
         kind_(kind),
         fixed_symbol_(fixed_symbol),
         on_issue_(on_issue),
-        result_(result) {}
+        result_(result) {
+    if (!fixed_symbol_.empty()) symbol_id(fixed_symbol_);
+  }
+
+  // The symbols seen, indexed by Row::symbol.
+  std::vector<std::string>& symbols() { return symbols_; }
 
   // Returns false when the issue handler asked to stop.
-  bool parse(const Line& line, const std::vector<std::string>& cells, std::vector<Row>& rows) {
+  bool parse(const Line& line, const std::vector<std::string_view>& cells,
+             std::vector<Row>& rows) {
     Row row;
     row.line = line.number;
     line_ = line.number;
@@ -237,7 +248,7 @@ class RowParser {
                                 cells.size() < layout_.width ? " (truncated line?)" : ""));
     }
     if (layout_.has(Column::kSeries) && !options_.series.empty()) {
-      const std::string& series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
+      const std::string_view series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
       if (std::find(options_.series.begin(), options_.series.end(), series) ==
           options_.series.end()) {
         ++result_.series_skipped;
@@ -245,15 +256,16 @@ class RowParser {
       }
     }
     if (!fixed_symbol_.empty()) {
-      row.symbol = fixed_symbol_;
+      row.symbol = 0;
     } else {
-      const std::string& text = cells[static_cast<size_t>(layout_.at(Column::kSymbol))];
+      const std::string_view text = cells[static_cast<size_t>(layout_.at(Column::kSymbol))];
       if (text.empty()) return report("symbol", Reason::kMissingField, "symbol is empty");
-      if (text != last_symbol_text_) {
+      if (!has_last_symbol_ || text != last_symbol_text_) {
         Result<std::string> symbol = normalize_symbol(text);
         if (!symbol.ok()) return report("symbol", Reason::kBadSymbol, symbol.status().message());
         last_symbol_text_ = text;
-        last_symbol_ = *symbol;
+        last_symbol_ = symbol_id(*symbol);
+        has_last_symbol_ = true;
       }
       row.symbol = last_symbol_;
     }
@@ -261,6 +273,11 @@ class RowParser {
     if (!parse_time(cells, row, ok)) return false;
     if (!ok) return true;
     auto price = [&](Column column, Paise& out) {
+      const std::string_view cell = cells[static_cast<size_t>(layout_.at(column))];
+      if (std::optional<Paise> plain = parse_plain_price(cell)) {
+        out = *plain;
+        return true;
+      }
       return number(cells, column, ok, [&](std::string_view text) -> Status {
         Result<ParsedPrice> parsed = parse_price_text(text);
         if (!parsed.ok()) return parsed.status();
@@ -271,6 +288,11 @@ class RowParser {
     };
     auto quantity = [&](Column column, Quantity& out) {
       if (!layout_.has(column)) return true;
+      const std::string_view cell = cells[static_cast<size_t>(layout_.at(column))];
+      if (std::optional<Quantity> plain = parse_plain_quantity(cell)) {
+        out = *plain;
+        return true;
+      }
       return number(cells, column, ok, [&](std::string_view text) -> Status {
         Result<Quantity> parsed = parse_quantity_text(text);
         if (!parsed.ok()) return parsed.status();
@@ -298,7 +320,9 @@ class RowParser {
     // Value checks on the row as printed; timestamps are checked after label shifting.
     std::optional<Problem> problem;
     TimeLimits no_time_limits{std::numeric_limits<TimestampMs>::min(), 0};
-    if (kind_ == RecordKind::kBars) {
+    if (kind_ == RecordKind::kBars && plainly_valid_bar(row)) {
+      // The common case, decided without building a Bar: check_bar would find nothing.
+    } else if (kind_ == RecordKind::kBars) {
       problem =
           check_bar(Bar{row.ts, {}, {}, row.open, row.high, row.low, row.close, row.volume, false},
                     no_time_limits);
@@ -324,8 +348,8 @@ class RowParser {
   // Parses one numeric cell with parse; on failure reports it and clears ok. Returns false only
   // when the handler asked to stop.
   template <typename Parse>
-  bool number(const std::vector<std::string>& cells, Column column, bool& ok, Parse parse) {
-    const std::string& text = cells[static_cast<size_t>(layout_.at(column))];
+  bool number(const std::vector<std::string_view>& cells, Column column, bool& ok, Parse parse) {
+    const std::string_view text = cells[static_cast<size_t>(layout_.at(column))];
     const std::string field(column_name(column));
     if (text.empty()) {
       ok = false;
@@ -339,8 +363,8 @@ class RowParser {
     return report(field, reason, fmt::format("{} '{}': {}", field, text, status.message()));
   }
 
-  bool parse_time(const std::vector<std::string>& cells, Row& row, bool& ok) {
-    auto cell = [&](Column column) -> const std::string& {
+  bool parse_time(const std::vector<std::string_view>& cells, Row& row, bool& ok) {
+    auto cell = [&](Column column) -> std::string_view {
       return cells[static_cast<size_t>(layout_.at(column))];
     };
     std::string_view text;
@@ -350,8 +374,15 @@ class RowParser {
       text = cell(Column::kTs);
     } else if (layout_.has(Column::kDate) && layout_.has(Column::kTime)) {
       field = "date";
+      if (std::optional<ParsedTime> plain = parse_plain_date_time(
+              cell(Column::kDate), cell(Column::kTime), options_.zone_offset_minutes)) {
+        row.ts = plain->ts;
+        row.date_only = plain->date_only;
+        return true;
+      }
       if (!cell(Column::kDate).empty() && !cell(Column::kTime).empty()) {
-        combined = cell(Column::kDate) + " " + cell(Column::kTime);
+        combined.reserve(cell(Column::kDate).size() + 1 + cell(Column::kTime).size());
+        combined.append(cell(Column::kDate)).append(" ").append(cell(Column::kTime));
         text = combined;
       }
     } else if (layout_.has(Column::kDate)) {
@@ -384,7 +415,24 @@ class RowParser {
   CsvResult& result_;
   std::int64_t line_ = 0;
   std::string last_symbol_text_;
-  std::string last_symbol_;
+  std::uint32_t last_symbol_ = 0;
+  bool has_last_symbol_ = false;
+  std::vector<std::string> symbols_;
+  std::unordered_map<std::string, std::uint32_t> symbol_ids_;
+
+  std::uint32_t symbol_id(const std::string& symbol) {
+    auto [it, added] = symbol_ids_.try_emplace(symbol, static_cast<std::uint32_t>(symbols_.size()));
+    if (added) symbols_.push_back(symbol);
+    return it->second;
+  }
+
+  // True when check_bar (without time limits) certainly finds no problem: positive prices in
+  // order, low <= open, close <= high, a volume in range. Anything else goes to check_bar itself.
+  static bool plainly_valid_bar(const Row& row) {
+    return row.low > 0 && row.low <= row.high && row.open >= row.low && row.open <= row.high &&
+           row.close >= row.low && row.close <= row.high && row.volume >= 0 &&
+           row.volume <= kMaxVolume;
+  }
 };
 
 int ist_minute(TimestampMs ts) { return ist_minute_of_day(ts); }
@@ -404,10 +452,22 @@ Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::stri
   const bool same_time = std::all_of(rows.begin(), rows.end(),
                                      [&](const Row& r) { return time_of_day(r.ts) == first_time; });
   std::map<TimestampMs, std::int64_t> spacing;
+  // Consecutive equal steps are counted before they go into the map: nearly every step of a bar
+  // file is the bar length, so the map is touched at gaps only.
+  TimestampMs run_step = 0;
+  std::int64_t run_length = 0;
   for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].symbol == rows[i - 1].symbol && rows[i].ts > rows[i - 1].ts)
-      ++spacing[rows[i].ts - rows[i - 1].ts];
+    if (rows[i].symbol == rows[i - 1].symbol && rows[i].ts > rows[i - 1].ts) {
+      const TimestampMs step = rows[i].ts - rows[i - 1].ts;
+      if (step != run_step) {
+        if (run_length > 0) spacing[run_step] += run_length;
+        run_step = step;
+        run_length = 0;
+      }
+      ++run_length;
+    }
   }
+  if (run_length > 0) spacing[run_step] += run_length;
   if (same_time && (rows.size() == 1 || spacing.empty() || spacing.begin()->first >= kMsPerDay)) {
     return Timeframe{Timeframe::kDailyMinutes};
   }
@@ -512,6 +572,30 @@ bool split_csv_line(std::string_view line, char delimiter, std::vector<std::stri
     }
     if (i >= n) return true;
     ++i;  // the delimiter
+  }
+}
+
+bool split_csv_cells(std::string_view line, char delimiter, std::vector<std::string>& scratch,
+                     std::vector<std::string_view>& cells) {
+  cells.clear();
+  // Nearly every line has no quote; only those pay for split_csv_line's copies.
+  if (line.find('"') != std::string_view::npos) {
+    if (!split_csv_line(line, delimiter, scratch)) return false;
+    for (const std::string& cell : scratch) cells.emplace_back(cell);
+    return true;
+  }
+  const auto blank = [delimiter](char c) { return (c == ' ' || c == '\t') && c != delimiter; };
+  size_t start = 0;
+  for (;;) {
+    size_t end = line.find(delimiter, start);
+    if (end == std::string_view::npos) end = line.size();
+    size_t first = start;
+    while (first < end && blank(line[first])) ++first;
+    size_t last = end;
+    while (last > first && blank(line[last - 1])) --last;
+    cells.push_back(line.substr(first, last - first));
+    if (end == line.size()) return true;
+    start = end + 1;
   }
 }
 
@@ -660,16 +744,18 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
   std::vector<Row> rows;
   rows.reserve(lines.size() - next);
   RowParser parser(layout, options, input, result.kind, fixed_symbol, on_issue, result);
+  std::vector<std::string_view> views;
+  views.reserve(layout.width + 1);
   for (; next < lines.size(); ++next) {
     const Line& line = lines[next];
     if (is_blank_or_comment(line.text)) continue;
     ++result.rows_read;
     bool keep_going;
-    if (!split_csv_line(line.text, delimiter, cells)) {
+    if (!split_csv_cells(line.text, delimiter, cells, views)) {
       keep_going = on_issue(RowIssue{input, line.number, "", Reason::kWrongColumnCount,
                                      "a quoted cell is not closed (truncated line?)", true});
     } else {
-      keep_going = parser.parse(line, cells, rows);
+      keep_going = parser.parse(line, views, rows);
     }
     if (!keep_going) {
       return error(
@@ -679,25 +765,49 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
   }
   if (rows.empty()) return result;
 
+  // Symbol ids become ranks in sorted order, so comparing ids compares the symbols.
+  std::vector<std::string> symbols = std::move(parser.symbols());
+  {
+    std::vector<std::uint32_t> order(symbols.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return symbols[a] < symbols[b]; });
+    std::vector<std::uint32_t> rank(symbols.size());
+    std::vector<std::string> sorted(symbols.size());
+    for (std::uint32_t r = 0; r < order.size(); ++r) {
+      rank[order[r]] = r;
+      sorted[r] = std::move(symbols[order[r]]);
+    }
+    symbols = std::move(sorted);
+    if (symbols.size() > 1) {
+      for (Row& row : rows) row.symbol = rank[row.symbol];
+    }
+  }
+
   // Sorting first makes detection and de-duplication independent of the file's order (long
   // histories are newest first). stable_sort keeps file order within equal keys: "first" below
-  // means first in the file.
+  // means first in the file. Most files are already in order; one pass finds out, and then the
+  // sort would leave them as they are.
   auto by_key = [](const Row& a, const Row& b) {
     if (a.symbol != b.symbol) return a.symbol < b.symbol;
     return a.ts < b.ts;
   };
+  auto sort_rows = [&] {
+    if (!std::is_sorted(rows.begin(), rows.end(), by_key)) {
+      std::stable_sort(rows.begin(), rows.end(), by_key);
+    }
+  };
   {
     // Per symbol: a file holding several symbols interleaved by date is still in order.
-    std::map<std::string, TimestampMs, std::less<>> last_ts;
+    std::vector<TimestampMs> last_ts(symbols.size());
+    std::vector<bool> seen(symbols.size(), false);
     for (const Row& row : rows) {
-      auto [it, added] = last_ts.try_emplace(row.symbol, row.ts);
-      if (!added) {
-        if (row.ts < it->second) ++result.rows_out_of_order;
-        it->second = row.ts;
-      }
+      if (seen[row.symbol] && row.ts < last_ts[row.symbol]) ++result.rows_out_of_order;
+      seen[row.symbol] = true;
+      last_ts[row.symbol] = row.ts;
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), by_key);
+  sort_rows();
 
   if (result.kind == RecordKind::kBars) {
     if (options.timeframe) {
@@ -724,21 +834,29 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
           }
         }
       }
-      std::stable_sort(rows.begin(), rows.end(), by_key);
+      sort_rows();
     }
   }
 
   // One row per (symbol, ts). Bars: the opening print is folded into its bar; among the other rows
   // the one with the largest volume is kept (first on ties), as the reference preprocessing does.
-  std::vector<Row> kept;
-  kept.reserve(rows.size());
+  // The kept rows are compacted in place into rows[0, kept): a group's row is written only after
+  // the whole group has been read, and never beyond the group's first row.
+  size_t kept = 0;
+  std::vector<bool> duplicate;
   for (size_t begin = 0; begin < rows.size();) {
     size_t end = begin + 1;
     while (end < rows.size() && rows[end].symbol == rows[begin].symbol &&
            rows[end].ts == rows[begin].ts)
       ++end;
+    if (end == begin + 1 && !rows[begin].opening_print) {  // the common case: a key of its own
+      rows[kept++] = rows[begin];
+      begin = end;
+      continue;
+    }
     if (result.kind == RecordKind::kTicks) {
       // Several trades may share a timestamp; only a repeated identical row is a duplicate.
+      duplicate.assign(end - begin, false);
       for (size_t i = begin; i < end; ++i) {
         const Row* same = nullptr;
         for (size_t j = begin; j < i && same == nullptr; ++j) {
@@ -751,9 +869,11 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
                 ErrorCode::kParseError,
                 fmt::format("{}:{}: stopped at the first bad row (--strict)", input, rows[i].line));
           }
-          continue;
+          duplicate[i - begin] = true;
         }
-        kept.push_back(rows[i]);
+      }
+      for (size_t i = begin; i < end; ++i) {
+        if (!duplicate[i - begin]) rows[kept++] = rows[i];
       }
       begin = end;
       continue;
@@ -792,14 +912,20 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
     } else if (best == nullptr) {
       ++result.opening_prints_merged;
     }
-    kept.push_back(std::move(merged));
+    rows[kept++] = merged;
     begin = end;
   }
+  rows.resize(kept);
 
-  for (Row& row : kept) {
+  if (result.kind == RecordKind::kBars) {
+    result.bars.reserve(rows.size());
+  } else {
+    result.ticks.reserve(rows.size());
+  }
+  for (const Row& row : rows) {
     const bool print_alone = row.opening_print;
     if (result.kind == RecordKind::kBars) {
-      Bar bar{row.ts,           std::move(row.symbol),
+      Bar bar{row.ts,           symbols[row.symbol],
               result.timeframe, row.open,
               row.high,         row.low,
               row.close,        row.volume,
@@ -816,7 +942,7 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
       }
       result.bars.push_back(std::move(bar));
     } else {
-      Tick tick{row.ts, std::move(row.symbol), row.price, row.qty, row.volume};
+      Tick tick{row.ts, symbols[row.symbol], row.price, row.qty, row.volume};
       if (std::optional<Problem> problem = check_tick(tick, options.limits);
           problem && problem->drop) {
         if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail,

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -423,4 +425,208 @@ TEST_CASE("volumes beyond any real market are out of range") {
   CHECK(result.bars.size() == 1);
   REQUIRE(issues.with(Reason::kNumberOutOfRange).size() == 1);
   CHECK(issues.with(Reason::kNumberOutOfRange)[0].field == "volume");
+}
+
+TEST_CASE("split_csv_cells gives the cells split_csv_line gives") {
+  std::vector<std::string> texts = {"",
+                                    ",",
+                                    "a,",
+                                    ",a",
+                                    "a,,b",
+                                    "a,b,,,",
+                                    " a , b ",
+                                    "\ta\t,\tb\t",
+                                    "a\tb,c",
+                                    "a;b;c",
+                                    "a, \"b,c\" ,\"say \"\"hi\"\"\",,d ",
+                                    "\"unterminated",
+                                    "a,\"b\"x,c",
+                                    "a,b\r",
+                                    "2024-01-02 09:15:00,ABC,1.5,2,1,2,100"};
+  std::mt19937 random(42);
+  const std::string alphabet = "ab1.,;\t \"\r";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const auto length = random() % 24;
+    for (unsigned k = 0; k < length; ++k) text.push_back(alphabet[random() % alphabet.size()]);
+    texts.push_back(text);
+  }
+  std::vector<std::string> expected;
+  std::vector<std::string> scratch;
+  std::vector<std::string_view> cells;
+  for (const std::string& text : texts) {
+    for (char delimiter : {',', '\t', ';'}) {
+      INFO("'" << text << "' split at '" << delimiter << "'");
+      const bool general = split_csv_line(text, delimiter, expected);
+      REQUIRE(split_csv_cells(text, delimiter, scratch, cells) == general);
+      if (!general) continue;
+      REQUIRE(cells.size() == expected.size());
+      for (size_t i = 0; i < cells.size(); ++i) CHECK(cells[i] == expected[i]);
+    }
+  }
+}
+
+namespace {
+
+// Every cell wrapped in quotes: such lines take the general (copying) split.
+std::string quote_every_cell(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::vector<std::string> cells;
+    split_csv_line(text.substr(start, end - start), ',', cells);
+    for (size_t i = 0; i < cells.size(); ++i) out += (i > 0 ? ",\"" : "\"") + cells[i] + "\"";
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+void check_same_reading(std::string_view a, std::string_view b, const CsvOptions& options) {
+  Collected issues_a, issues_b;
+  const Result<CsvResult> ra = read_csv(a, "same.csv", options, issues_a.handler());
+  const Result<CsvResult> rb = read_csv(b, "same.csv", options, issues_b.handler());
+  REQUIRE(ra.ok() == rb.ok());
+  if (!ra.ok()) {
+    CHECK(ra.status().message() == rb.status().message());
+    return;
+  }
+  REQUIRE(ra->bars.size() == rb->bars.size());
+  for (size_t i = 0; i < ra->bars.size(); ++i) {
+    const Bar& x = ra->bars[i];
+    const Bar& y = rb->bars[i];
+    CHECK(x.ts == y.ts);
+    CHECK(x.symbol == y.symbol);
+    CHECK(x.timeframe.minutes == y.timeframe.minutes);
+    CHECK((x.open == y.open && x.high == y.high && x.low == y.low && x.close == y.close));
+    CHECK(x.volume == y.volume);
+    CHECK(x.partial == y.partial);
+  }
+  REQUIRE(ra->ticks.size() == rb->ticks.size());
+  for (size_t i = 0; i < ra->ticks.size(); ++i) {
+    CHECK(ra->ticks[i].ts == rb->ticks[i].ts);
+    CHECK(ra->ticks[i].price == rb->ticks[i].price);
+    CHECK(ra->ticks[i].qty == rb->ticks[i].qty);
+  }
+  CHECK(ra->rows_read == rb->rows_read);
+  CHECK(ra->prices_rounded == rb->prices_rounded);
+  CHECK(ra->rows_out_of_order == rb->rows_out_of_order);
+  REQUIRE(issues_a.issues.size() == issues_b.issues.size());
+  for (size_t i = 0; i < issues_a.issues.size(); ++i) {
+    const RowIssue& x = issues_a.issues[i];
+    const RowIssue& y = issues_b.issues[i];
+    CHECK(x.line == y.line);
+    CHECK(x.field == y.field);
+    CHECK(x.reason == y.reason);
+    CHECK(x.detail == y.detail);
+    CHECK(x.dropped == y.dropped);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("quoted cells, CRLF line ends and plain cells read the same, bad rows included") {
+  const std::string text =
+      "Date,Symbol,Open,High,Low,Close,Volume\n"
+      "2020-01-01,ABC,10,11,9,10.5,100\n"
+      "2020-01-02,ABC,,11,9,10.5,100\n"
+      "2020-01-03,ABC,-10,11,9,10.5,100\n"
+      "2020-01-04,ABC,0,11,9,10.5,100\n"
+      "2020-01-05,ABC,10,9,11,10.5,100\n"
+      "2020-01-06,ABC,12,11,9,10.5,100\n"
+      "2020-01-07,ABC,NaN,11,9,10.5,100\n"
+      "2020-01-08,ABC,1e30,11,9,10.5,100\n"
+      "2020-01-08,ABC,99999999999999,11,9,10.5,100\n"
+      "2020-13-09,ABC,10,11,9,10.5,100\n"
+      "2020-02-30,ABC,10,11,9,10.5,100\n"
+      "2020-01-10,ABC,10,11,9,10.5,-1\n"
+      "2020-01-11,ABC,10,11,9,10.5,100\n"
+      "2020-01-11,ABC,10,11,9,10.5,50\n"
+      "2020-01-12,A B,10,11,9,10.5,100\n"
+      "1970-01-13,ABC,10,11,9,10.5,100\n"
+      "2020-01-14,ABC,10,11,9,10.5,12.5\n"
+      "2020-01-15,ABC,10,11\n"
+      "2020-01-16,ABC,10,11,9,10.5,100,\n"
+      "2020-01-17,abc.ns,10.123,11.00000,9.0,10.5,100.0\n"
+      "2020-01-18,ABC,10.199951171875,11,9,10.5,9000000000000000\n"
+      "2020-01-19,ABC,10,11,9,10.5,\n"
+      ",ABC,10,11,9,10.5,100\n"
+      "2020-01-20 09:15:00,ABC,10,11,9,10.5,100\n"
+      "2020-01-21,ABC,inf,11,9,10.5,100\n"
+      "2020-01-22,XYZ,10,11,9,10.5,100\n"
+      "2020-01-23,ABC,10,11,9,10.5,1.2e3\n";
+  check_same_reading(text, quote_every_cell(text), {});
+  std::string crlf;
+  for (char c : text) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  check_same_reading(text, crlf, {});
+
+  const std::string minutes =
+      "ABC,2024-01-02,09:15,10,10,10,10,5\n"
+      "ABC,2024-01-02,09:16,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,09:17,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,9:18,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,09:19:60,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,25:00,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,15:30,10,11,9,10.5,100\n";
+  check_same_reading(minutes, quote_every_cell(minutes), {});
+}
+
+TEST_CASE("interleaved symbols come out grouped and sorted, and a shuffled file reads the same") {
+  std::vector<std::string> rows;
+  for (int day = 1; day <= 9; ++day) {
+    for (std::string_view symbol : {"ZED", "ABC", "M&M"}) {
+      rows.push_back(fmt::format("2020-01-0{},{},10,11,9,10.5,{}\n", day, symbol, 100 + day));
+    }
+  }
+  const std::string header = "Date,Symbol,Open,High,Low,Close,Volume\n";
+  std::string in_order = header;
+  for (const std::string& row : rows) in_order += row;
+  Collected issues;
+  const CsvResult sorted = read_ok(in_order, {}, issues);
+  CHECK(sorted.rows_out_of_order == 0);
+  REQUIRE(sorted.bars.size() == 27);
+  CHECK(sorted.bars[0].symbol == "ABC");
+  CHECK(sorted.bars[9].symbol == "M&M");
+  CHECK(sorted.bars[18].symbol == "ZED");
+  for (size_t i = 1; i < sorted.bars.size(); ++i) {
+    if (sorted.bars[i].symbol == sorted.bars[i - 1].symbol) {
+      CHECK(sorted.bars[i].ts > sorted.bars[i - 1].ts);
+    }
+  }
+  std::mt19937 random(3);
+  std::shuffle(rows.begin(), rows.end(), random);
+  std::string shuffled = header;
+  for (const std::string& row : rows) shuffled += row;
+  const CsvResult from_shuffled = read_ok(shuffled, {}, issues);
+  CHECK(from_shuffled.rows_out_of_order > 0);
+  REQUIRE(from_shuffled.bars.size() == sorted.bars.size());
+  for (size_t i = 0; i < sorted.bars.size(); ++i) {
+    CHECK(from_shuffled.bars[i].symbol == sorted.bars[i].symbol);
+    CHECK(from_shuffled.bars[i].ts == sorted.bars[i].ts);
+    CHECK(from_shuffled.bars[i].volume == sorted.bars[i].volume);
+  }
+  CHECK(issues.issues.empty());
+}
+
+TEST_CASE("an end-labelled opening print with no bar of its own becomes the first bar") {
+  // 09:16 (the end of the 09:15 bar) is missing, so the 09:15 print stands alone.
+  const std::string text =
+      "ABC,2024-01-02,09:15,10,10,10,10,5\n"
+      "ABC,2024-01-02,09:17,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,09:18,10,11,9,10.5,100\n"
+      "ABC,2024-01-02,15:30,10,11,9,10.5,100\n";
+  Collected issues;
+  const CsvResult result = read_ok(text, {}, issues);
+  CHECK(result.time_label == TimeLabel::kEnd);
+  CHECK(result.opening_prints_merged == 1);
+  REQUIRE(result.bars.size() == 4);
+  CHECK(result.bars[0].ts == from_ist(Date{2024, 1, 2}, 9, 15));
+  CHECK(result.bars[0].partial);
+  CHECK(result.bars[1].ts == from_ist(Date{2024, 1, 2}, 9, 16));
+  CHECK_FALSE(result.bars[1].partial);
 }
