@@ -96,20 +96,33 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
                                 {"rows", parsed->series_skipped},
                                 {"detail", "rows of a series other than EQ are not used"}});
   }
-  for (Bar& bar : parsed->bars) {
-    if (bar.ts < range.from || bar.ts >= range.to) continue;
-    if (out.empty() || out.back().symbol != bar.symbol) {
-      for (const SymbolSeries& s : out) {
-        if (s.symbol == bar.symbol) {
-          return error(
-              ErrorCode::kInvalidArgument,
-              fmt::format("{}: symbol {} is also in an earlier input; give each symbol once", path,
-                          bar.symbol));
+  // The reader's bars are sorted by (symbol, ts): each symbol is one run, and the range is one
+  // stretch of it, moved in one piece.
+  std::vector<Bar>& bars = parsed->bars;
+  for (auto run = bars.begin(); run != bars.end();) {
+    const std::string& symbol = run->symbol;
+    const auto run_end =
+        std::find_if(run, bars.end(), [&](const Bar& bar) { return bar.symbol != symbol; });
+    const auto first = std::lower_bound(run, run_end, range.from,
+                                        [](const Bar& bar, TimestampMs ts) { return bar.ts < ts; });
+    const auto last = std::lower_bound(first, run_end, range.to,
+                                       [](const Bar& bar, TimestampMs ts) { return bar.ts < ts; });
+    if (first != last) {
+      if (out.empty() || out.back().symbol != symbol) {
+        for (const SymbolSeries& s : out) {
+          if (s.symbol == symbol) {
+            return error(
+                ErrorCode::kInvalidArgument,
+                fmt::format("{}: symbol {} is also in an earlier input; give each symbol once",
+                            path, symbol));
+          }
         }
+        out.push_back(SymbolSeries{symbol, {}});
       }
-      out.push_back(SymbolSeries{bar.symbol, {}});
+      std::vector<Bar>& series = out.back().bars;
+      series.insert(series.end(), std::make_move_iterator(first), std::make_move_iterator(last));
     }
-    out.back().bars.push_back(std::move(bar));
+    run = run_end;
   }
   loaded.inputs.push_back(path);
   return Status();
