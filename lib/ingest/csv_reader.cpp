@@ -792,9 +792,29 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
     if (a.symbol != b.symbol) return a.symbol < b.symbol;
     return a.ts < b.ts;
   };
+  auto by_time = [](const Row& a, const Row& b) { return a.ts < b.ts; };
   auto sort_rows = [&] {
-    if (!std::is_sorted(rows.begin(), rows.end(), by_key)) {
-      std::stable_sort(rows.begin(), rows.end(), by_key);
+    if (std::is_sorted(rows.begin(), rows.end(), by_key)) return;
+    if (symbols.size() == 1) {
+      std::stable_sort(rows.begin(), rows.end(), by_time);
+      return;
+    }
+    // Files of several symbols (a day's nsepy rows, an export of a watch list) usually hold each
+    // symbol's rows in time order, interleaved. A stable counting sort groups them by symbol in
+    // one pass, keeping file order within a symbol; only a symbol whose rows are then out of time
+    // order is sorted. The result is the stable sort by (symbol, ts).
+    std::vector<size_t> begin(symbols.size() + 1, 0);
+    for (const Row& row : rows) ++begin[row.symbol + 1];
+    std::partial_sum(begin.begin(), begin.end(), begin.begin());
+    std::vector<Row> grouped(rows.size());
+    std::vector<size_t> fill(begin.begin(), begin.end() - 1);
+    for (const Row& row : rows) grouped[fill[row.symbol]++] = row;
+    rows.swap(grouped);
+    grouped = std::vector<Row>();
+    for (size_t symbol = 0; symbol < symbols.size(); ++symbol) {
+      const auto first = rows.begin() + static_cast<std::ptrdiff_t>(begin[symbol]);
+      const auto last = rows.begin() + static_cast<std::ptrdiff_t>(begin[symbol + 1]);
+      if (!std::is_sorted(first, last, by_time)) std::stable_sort(first, last, by_time);
     }
   };
   {

@@ -611,6 +611,18 @@ TEST_CASE("interleaved symbols come out grouped and sorted, and a shuffled file 
     CHECK(from_shuffled.bars[i].volume == sorted.bars[i].volume);
   }
   CHECK(issues.issues.empty());
+
+  // A late duplicate (same volume, other prices) puts the file out of order; the first in the file
+  // is kept, as before.
+  const std::string with_duplicate = in_order + "2020-01-05,M&M,10,11,9,10.1,105\n";
+  const CsvResult deduplicated = read_ok(with_duplicate, {}, issues);
+  CHECK(deduplicated.rows_out_of_order == 1);
+  REQUIRE(deduplicated.bars.size() == 27);
+  CHECK(deduplicated.bars[13].symbol == "M&M");
+  CHECK(ist_date(deduplicated.bars[13].ts) == Date{2020, 1, 5});
+  CHECK(deduplicated.bars[13].close == 1050);
+  REQUIRE(issues.with(Reason::kDuplicateTimestamp).size() == 1);
+  CHECK(issues.with(Reason::kDuplicateTimestamp)[0].line == 29);
 }
 
 TEST_CASE("an end-labelled opening print with no bar of its own becomes the first bar") {
