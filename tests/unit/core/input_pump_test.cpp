@@ -48,6 +48,21 @@ std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
+// Everything the pump returns for text written and then closed (end of input after it).
+std::vector<sm::InputLine> read_all(const std::string& text, size_t max_line_bytes = 1 << 20) {
+  Pipe pipe;
+  sm::InputPump pump(pipe.reader(), max_line_bytes);
+  std::vector<sm::InputLine> lines;
+  pipe.write(text);
+  pipe.close_writer();
+  for (int i = 0; i < 10 && !pump.eof(); ++i) REQUIRE(pump.read(1000, lines).ok());
+  REQUIRE(pump.eof());
+  const size_t count = lines.size();
+  REQUIRE(pump.read(1000, lines).ok());  // after the end: at once, nothing more
+  CHECK(lines.size() == count);
+  return lines;
+}
+
 void ignore_signal(int) {}
 
 }  // namespace
@@ -68,28 +83,14 @@ TEST_CASE("input pump joins a line split across reads and numbers lines from 1")
 }
 
 TEST_CASE("input pump returns a truncated last line at end of input, then nothing") {
-  Pipe pipe;
-  sm::InputPump pump(pipe.reader());
-  std::vector<sm::InputLine> lines;
-  pipe.write("one\ntwo without newline\r");
-  pipe.close_writer();
-  for (int i = 0; i < 3 && !pump.eof(); ++i) REQUIRE(pump.read(1000, lines).ok());
-  CHECK(pump.eof());
+  const std::vector<sm::InputLine> lines = read_all("one\ntwo without newline\r");
   CHECK(texts(lines) == std::vector<std::string>{"one", "two without newline"});
   CHECK(lines.back().number == 2);
-  lines.clear();
-  REQUIRE(pump.read(1000, lines).ok());
-  CHECK(lines.empty());
 }
 
 TEST_CASE("input pump at end of input with nothing pending adds no line") {
-  Pipe pipe;
-  sm::InputPump pump(pipe.reader());
-  std::vector<sm::InputLine> lines;
-  pipe.write("only\n");
-  pipe.close_writer();
-  while (!pump.eof()) REQUIRE(pump.read(1000, lines).ok());
-  CHECK(texts(lines) == std::vector<std::string>{"only"});
+  CHECK(texts(read_all("only\n")) == std::vector<std::string>{"only"});
+  CHECK(read_all("").empty());
 }
 
 TEST_CASE("input pump returns after the timeout when no input comes") {
@@ -129,13 +130,9 @@ TEST_CASE("input pump reports an over-long line once and goes on after it") {
 }
 
 TEST_CASE("input pump: an over-long line cut off by end of input is reported once") {
-  Pipe pipe;
-  sm::InputPump pump(pipe.reader(), 16);
-  std::vector<sm::InputLine> lines;
-  pipe.write(std::string(40, 'x'));
-  pipe.close_writer();
-  while (!pump.eof()) REQUIRE(pump.read(1000, lines).ok());
-  CHECK(texts(lines) == std::vector<std::string>{"<too long>"});
+  CHECK(texts(read_all(std::string(40, 'x'), 16)) == std::vector<std::string>{"<too long>"});
+  CHECK(texts(read_all("ok\n" + std::string(17, 'x'), 16)) ==
+        std::vector<std::string>{"ok", "<too long>"});
 }
 
 TEST_CASE("input pump: a signal ends the wait early without an error") {
