@@ -98,6 +98,28 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   echo "$stderr" | jq -e -s 'map(select(.event == "config_error"))[0].message | test("heartbeat_interval_ms")'
 }
 
+@test "SIGTERM ends sm-risk cleanly (exit 0) with a stopping heartbeat" {
+  mkfifo in.fifo
+  sm-risk <in.fifo >out.ndjson 2>err.ndjson &
+  pid=$!
+  exec 7>in.fifo  # input open and quiet: only the signal can end it
+  beat() { sqlite3 "$SM_DB" "select status from heartbeats where component = 'sm-risk'" 2>/dev/null; }
+  for _ in $(seq 1 200); do
+    [ "$(beat)" = ok ] && break
+    sleep 0.05
+  done
+  [ "$(beat)" = ok ]
+  kill -TERM "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  exec 7>&-
+  [ "$rc" -eq 0 ]
+  jq -e -s '.[-1].type == "heartbeat" and .[-1].status == "stopping"' out.ndjson
+  jq -e -s '.[0].status == "ok"' out.ndjson
+  jq -e -s 'map(select(.event == "finished"))[0].stopped_by_signal' err.ndjson
+  [ "$(beat)" = stopping ]
+}
+
 @test "a malformed line is reported with its line number and skipped; --strict stops with 3" {
   run --separate-stderr bash -c "$(declare -f live_input); live_input 'not json' '$SIGNAL' | sm-risk --event-time"
   [ "$status" -eq 0 ]
