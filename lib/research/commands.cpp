@@ -236,15 +236,17 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
     if (!risk.ok()) return Failure{kExitConfigError, "config_error", risk.status()};
     setup.risk = std::move(risk).value();
     setup.risk_source = e.risk_config;
-    if (setup.risk->session_checks) {
-      Result<time::Calendar> calendar = time::Calendar::load_default();
-      if (calendar.ok()) {
-        setup.calendar = std::move(calendar).value();
-      } else {
-        log.warn("calendar_unavailable",
-                 {{"message", calendar.status().message()},
-                  {"effect", "with risk.session_checks on, every order is denied"}});
-      }
+    // Loaded as sm-risk loads it, also without session checks: the daily-loss halts end at the
+    // next session's start, which only the calendar knows (without it they wait for a person).
+    Result<time::Calendar> calendar = time::Calendar::load_default();
+    if (calendar.ok()) {
+      setup.calendar = std::move(calendar).value();
+    } else {
+      log.warn("calendar_unavailable",
+               {{"message", calendar.status().message()},
+                {"effect", setup.risk->session_checks
+                               ? "with risk.session_checks on, every order is denied"
+                               : "daily-loss halts last until a person resumes"}});
     }
   }
 

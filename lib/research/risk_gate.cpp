@@ -40,16 +40,7 @@ std::vector<backtest::ForcedExit> RiskGate::take_forced_exits() {
 
 backtest::GateDecision RiskGate::review(const Signal& signal, const backtest::PortfolioSnapshot&) {
   const TimestampMs now = signal.ts;
-  scratch_.clear();
-  for (const std::string& component : engine_.config().required_components) {
-    Heartbeat beat;
-    beat.ts = now;
-    beat.component = component;
-    beat.status = "ok";
-    engine_.on_heartbeat(beat, now, scratch_);
-  }
-  engine_.evaluate(now, scratch_);
-  keep_events(scratch_);
+  beat_and_evaluate(now);
   const RiskDecision decision = engine_.decide(signal, now, scratch_);
   // The decision and its order intent are this signal's answer; anything after them (an order
   // rate pause) is a kill-switch event.
@@ -71,8 +62,24 @@ backtest::GateDecision RiskGate::review(const Signal& signal, const backtest::Po
   return out;
 }
 
+void RiskGate::beat_and_evaluate(TimestampMs now) {
+  scratch_.clear();
+  for (const std::string& component : engine_.config().required_components) {
+    Heartbeat beat;
+    beat.ts = now;
+    beat.component = component;
+    beat.status = "ok";
+    engine_.on_heartbeat(beat, now, scratch_);
+  }
+  engine_.evaluate(now, scratch_);
+  keep_events(scratch_);
+}
+
 void RiskGate::on_bar(const Bar& bar) {
+  // As sm-risk handles a bar: at its close time, halts that ran out end first (a daily halt
+  // lifts at the next session, not at the next signal), then the close is the latest price.
   const TimestampMs known_at = strategy::bar_close_time(bar);
+  beat_and_evaluate(known_at);
   scratch_.clear();
   engine_.on_price(bar.symbol, bar.close, known_at, known_at, scratch_);
   keep_events(scratch_);

@@ -47,6 +47,9 @@ class RiskGate final : public backtest::SignalGate {
 
  private:
   void keep_events(std::vector<Message>& out);
+  // What the live gateway does before it handles any message: the required components beat
+  // (healthy: the backtest has no outages), then expired halts end and the kill switches look.
+  void beat_and_evaluate(TimestampMs now);
   risk::RiskEngine engine_;
   std::string source_;
   std::vector<Message> events_;

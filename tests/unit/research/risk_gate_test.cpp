@@ -5,6 +5,7 @@
 #include "backtest/engine.h"
 #include "research/risk_gate.h"
 #include "strategy/strategy.h"
+#include "time/calendar.h"
 
 using namespace sm;
 
@@ -102,6 +103,57 @@ TEST_CASE("a position-loss kill switch becomes a forced exit for the engine", "[
   bool alert = false;
   for (const Message& m : gate.events()) alert = alert || std::holds_alternative<Alert>(m);
   CHECK(alert);
+}
+
+TEST_CASE("a daily-loss halt lifts at the next session's first bar, as sm-risk lifts it",
+          "[research][risk]") {
+  // sm-risk looks at expired halts before every message, bars included; the gate did so only
+  // at signals, so a halted backtest stayed halted (and refused forced exits) until the next one.
+  Result<time::Calendar> calendar = time::Calendar::parse(
+      "date,kind,name,pre_open_start,pre_open_end,open,close,closing_session_start,"
+      "closing_session_end,source\n"
+      "2010-10-18,regular_session,Normal,09:00,09:08,09:15,15:30,15:40,16:00,test\n"
+      "2024,year_covered,2024 holidays,,,,,,,test\n",
+      "test-calendar");
+  REQUIRE(calendar.ok());
+  risk::RiskConfig c = config();
+  c.capital = 100'000'00;  // 1 lakh: a 10,000 loss is 10 %
+  c.max_order_value = 100'000'00;
+  c.max_symbol_exposure = 100'000'00;
+  c.max_total_exposure = 100'000'00;
+  REQUIRE(risk::validate(c).ok());
+  research::RiskGate gate(c, &*calendar, "test");
+  Bar monday = day_bar(0, 100000);
+  gate.on_bar(monday);
+  backtest::GateDecision ok = gate.review(entry(monday, 50), {});
+  REQUIRE(ok.approved);
+  Fill fill;
+  fill.ts = strategy::bar_close_time(monday);
+  fill.client_order_id = ok.client_order_id;
+  fill.trade_id = "t1";
+  fill.strategy = "sma-cross";
+  fill.symbol = "TCS";
+  fill.side = Side::kBuy;
+  fill.qty = 50;
+  fill.price = 100000;
+  gate.on_fill(fill, {});
+  gate.on_bar(day_bar(1, 80000));  // Tuesday: -10,000 = 10 % of capital > 5 %: halt
+  auto halts = [&](const std::string& action) {
+    std::vector<Halt> found;
+    for (const Message& m : gate.events()) {
+      if (const Halt* h = std::get_if<Halt>(&m); h != nullptr && h->action == action) {
+        found.push_back(*h);
+      }
+    }
+    return found;
+  };
+  REQUIRE(halts("halt").size() == 1);
+  CHECK(halts("halt")[0].until == from_ist(Date{2024, 1, 3}, 9, 0));
+  CHECK(halts("resume").empty());
+  Bar wednesday = day_bar(2, 80000);
+  gate.on_bar(wednesday);  // no signal on Wednesday: the bar alone ends the halt
+  REQUIRE(halts("resume").size() == 1);
+  CHECK(halts("resume")[0].ts == strategy::bar_close_time(wednesday));
 }
 
 TEST_CASE("a risk configuration file that is missing or invalid is a config error",
