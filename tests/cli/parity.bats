@@ -1,0 +1,309 @@
+#!/usr/bin/env bats
+# Parity (docs/BACKTEST.md "Parity"): the same bundled NSE bars through the live path
+#   sm-ingest replay -> sm-signal -> sm-risk -> sm-order -> sm-paper (the paper broker, Kite REST
+#   on 127.0.0.1) -> fills back into sm-signal
+# and through sm-backtest with the same strategy, the same risk configuration (--risk), the fill
+# model that means what the paper broker does (a market order fills at the latest price it knows,
+# the deciding bar's close: --fill close) and the same cost model (india-equity, no slippage) give
+# the same signals, risk decisions, kill-switch alerts, fills (time, order id, symbol, side,
+# quantity, price to the paisa) and charges.
+#
+# The live path runs in lock step, one bar time at a time: the paper broker hears that time's bars
+# (the market moves, as the exchange's would, before our pipeline reacts), then the bars and a
+# marker line go into sm-signal, everything up to the marker comes out of sm-order, and the new
+# fills go back into sm-signal's input (as `make demo` does, but without depending on timing).
+
+load common
+
+export LC_ALL=C  # byte lengths for the HTTP requests post_prices writes
+
+SYMBOLS=(RELIANCE TCS WIPRO INFY)
+FROM=2015-01-01
+TO=2020-10-30
+SMA=(--strategy sma-cross --param fast=10 --param slow=30 --param sizing=fixed_qty --param qty=100)
+
+teardown() {
+  if [ -n "${PIPELINE_PID:-}" ] && kill -0 "$PIPELINE_PID" 2>/dev/null; then kill -TERM "$PIPELINE_PID" || true; fi
+  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
+  cd / && rm -rf "$SM_TEST_DIR"
+}
+
+# The risk section both paths run with (close to examples/demo.jsonc: daily bars replayed as
+# history). The kill switches keep their defaults, so position-loss exits happen on this data.
+# The broker section only lifts sm-order's client-side rate limits, which would pace the replay
+# at 10 requests a second (the paper broker runs with --no-rate-limits).
+write_config() {
+  cat >parity.jsonc <<'EOF'
+{
+  "risk": {
+    "capital": "1000000.00",
+    "max_order_qty": 500,
+    "max_order_value": "300000.00",
+    "max_total_exposure": "900000.00",
+    "max_symbol_exposure": "300000.00",
+    "max_open_positions": 3,
+    "order_type": "MARKET",
+    "session_checks": false,
+    "required_components": [],
+    "broker_disconnect_halt_s": 1000000000
+  },
+  "broker": { "rate_limits": { "order_per_second": 100000, "other_per_second": 100000 } }
+}
+EOF
+}
+
+# The paper broker on an ephemeral port, its clock the replayed market's, open at all hours.
+start_paper() {  # start_paper CASH
+  export SM_PAPER_API_KEY=parity SM_PAPER_ACCESS_TOKEN=parity-token
+  export SM_KITE_API_KEY=parity SM_KITE_ACCESS_TOKEN=parity-token SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --clock market --market-hours always \
+    --no-rate-limits --costs india-equity --cash "$1" >paper.out 2>paper.log &
+  PAPER_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s paper.out ] && break
+    sleep 0.05
+  done
+  PAPER_URL=$(jq -r 'select(.type == "paper_listening") | .url' paper.out)
+  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
+  PAPER_PORT=${PAPER_URL##*:}
+}
+
+# POSTs lines to the paper broker's price feed over one kept-alive connection (bash's /dev/tcp;
+# a curl per bar time would take most of the test's time). Fails unless every line was applied.
+post_prices() {  # post_prices LINE...
+  local body request line length=0 close=0 answer attempt
+  printf -v body '%s\n' "$@"  # (no $(...): a fork per bar time costs seconds)
+  for attempt in 1 2; do
+    if [ -z "${PRICE_CONN:-}" ]; then
+      exec 7<>"/dev/tcp/127.0.0.1/$PAPER_PORT" || return 1
+      PRICE_CONN=1
+    fi
+    # One write: a request split over two would wait for the server's delayed ACK (40 ms).
+    printf -v request 'POST /_paper/prices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s' \
+      application/x-ndjson "${#body}" "$body"
+    printf '%s' "$request" >&7 2>/dev/null && IFS= read -r -t 10 line <&7 && break
+    exec 7>&- 7<&-  # the server closed the kept-alive connection: once more on a new one
+    PRICE_CONN=
+    [ "$attempt" = 2 ] && { echo "the price feed does not answer" >&2; return 1; }
+  done
+  [[ $line == "HTTP/1.1 200"* ]] || { echo "price feed: $line" >&2; return 1; }
+  while IFS= read -r -t 10 line <&7; do
+    line=${line%$'\r'}
+    [ -z "$line" ] && break
+    case ${line,,} in
+      content-length:*) length=${line#*:} && length=${length// /} ;;
+      connection:*close*) close=1 ;;
+    esac
+  done
+  IFS= read -r -t 10 -N "$length" answer <&7
+  [[ $answer == *'"applied":'"$#"[,}]* ]] || { echo "price feed: $answer" >&2; return 1; }
+  if ((close)); then
+    exec 7>&- 7<&-
+    PRICE_CONN=
+  fi
+}
+
+# The bundled daily bars of SYMBOLS, stored the way the live system stores them (market.db),
+# replayed in time order.
+replayed_bars() {
+  local files=()
+  for s in "${SYMBOLS[@]}"; do files+=("$SM_SAMPLE/$s.csv"); done
+  sm-ingest --db market.db "${files[@]}" >/dev/null 2>ingest.log
+  sm-ingest replay --db market.db --timeframe 1d --from "$FROM" --to "$TO" >bars.ndjson 2>replay.log
+  [ -s bars.ndjson ]
+}
+
+# Runs the live pipeline over bars.ndjson in lock step. Writes live/signals.ndjson (sm-signal's
+# output) and live/out.ndjson (sm-order's; the step loop reads only the fills and markers, which
+# grep picks out). STRATEGY... are sm-signal's strategy flags. The loop runs in a bash of its own:
+# bats' per-command traps would make it ten times slower.
+run_live() {
+  mkdir -p live
+  mkfifo live/in live/out
+  sm-signal "$@" --echo-market-data <live/in 2>live/signal.log | tee live/signals.ndjson |
+    sm-risk --config parity.jsonc --event-time 2>live/risk.log |
+    sm-order --config parity.jsonc --broker-url "$PAPER_URL" --eof-wait 5 2>live/order.log |
+    tee live/out.ndjson | grep --line-buffered -E '"type":"(fill|parity_mark)"' >live/out &
+  PIPELINE_PID=$!
+  PAPER_PORT=$PAPER_PORT bash -c "set -u; $(declare -f post_prices lock_step); lock_step" || return 1
+  wait "$PIPELINE_PID"
+}
+
+# The bars of each bar time to the paper broker, then with a marker into sm-signal (live/in);
+# reads sm-order's fills and markers (live/out) to the marker and feeds the new fills back.
+lock_step() {
+  exec 8>live/in 9<live/out
+  local -A fed=()
+  local group=() line ts current="" marks=0
+  step() {
+    marks=$((marks + 1))
+    post_prices "${group[@]}" || return 1
+    printf '%s\n' "${group[@]}" '{"type":"parity_mark","seq":'"$marks"'}' >&8
+    local out id back=()
+    while true; do
+      if ! IFS= read -r -t 30 out <&9; then
+        echo "the pipeline stopped answering at bar time $current (mark $marks)" >&2
+        return 1
+      fi
+      case $out in
+        *'"type":"parity_mark"'*) break ;;
+        *'"type":"fill"'*)
+          id=${out#*\"trade_id\":\"}
+          id=${id%%\"*}
+          # Fills fed back come out of sm-order again (programs pass fills through): once.
+          if [ -z "${fed[$id]:-}" ]; then
+            fed[$id]=1
+            back+=("$out")
+          fi
+          ;;
+      esac
+    done
+    if ((${#back[@]})); then printf '%s\n' "${back[@]}" >&8; fi
+  }
+  while IFS= read -r line; do
+    ts=${line#*\"ts\":\"}
+    ts=${ts%%\"*}
+    if [ "$ts" != "$current" ] && ((${#group[@]})); then
+      step || return 1
+      group=()
+    fi
+    current=$ts
+    group+=("$line")
+  done <bars.ndjson
+  if ((${#group[@]})); then step || return 1; fi
+  exec 8>&- 7>&-
+  cat <&9 >/dev/null
+}
+
+# The backtest of the same bars (the same CSV files, its own loader) with the paper broker's
+# meaning: --fill close, no slippage, india-equity CNC charges, the same cash and risk config.
+# FILL, SLIPPAGE and COSTS change that, to show the comparison can fail.
+run_backtest() {  # run_backtest DIR STRATEGY...
+  local dir=$1 files=()
+  shift
+  for s in "${SYMBOLS[@]}"; do files+=(--file "$SM_SAMPLE/$s.csv"); done
+  sm-backtest run "$@" "${files[@]}" --from "$FROM" --to "$TO" --fill "${FILL:-close}" \
+    --slippage "${SLIPPAGE:-0}" --costs "${COSTS:-india-equity}" --product CNC --cash 1000000 \
+    --risk parity.jsonc --out "$dir" \
+    --format json --no-progress >"$dir.json" 2>"$dir.log"
+}
+
+# What each path decided and did, one JSON array a line, in a form both write. Lines of one bar
+# time are sorted by symbol (and side): the live path handles a time's bars one symbol after the
+# other, the backtest all symbols together (sells first); everything else keeps its order.
+
+live_signals() {
+  jq -c 'select(.type == "signal") | [.ts, .strategy, .symbol, .action, .qty, .price, .stop, .reason]' \
+    live/signals.ndjson | jq -s -c 'to_entries | sort_by(.value[0], .value[2], .key) | .[].value'
+}
+bt_signals() {
+  jq -c 'select(.type == "signal" and .gate_code != "FORCED_EXIT")
+         | [.ts, .strategy, .symbol, .action, .qty, .price, .stop, .reason]' "$1/signals.ndjson" |
+    jq -s -c 'to_entries | sort_by(.value[0], .value[2], .key) | .[].value'
+}
+
+# Decisions: time, strategy, symbol, action, approved, code, and a denial's or forced exit's detail
+# (the numbers behind it). An approval's detail only describes the order (side, qty, value), which
+# the backtest's signals.ndjson does not repeat. The backtest keeps a denial's code in front of its
+# detail; the forced exits (kill switches) are in risk_events.ndjson.
+live_decisions() {
+  jq -c 'select(.type == "risk_decision")
+         | [.ts, .strategy, .symbol, .action, .approved, .code, (if .code == "APPROVED" then "" else .detail end)]' \
+    live/out.ndjson | canonical_decisions
+}
+bt_decisions() {
+  jq -c 'select(.type == "signal" and .gate_code != "FORCED_EXIT")
+         | .gate_code as $c | [.ts, .strategy, .symbol, .action, ($c == "APPROVED"), $c,
+            (.detail | ltrimstr($c + ": "))]' "$1/signals.ndjson" >decisions.tmp
+  jq -c 'select(.type == "risk_decision") | [.ts, .strategy, .symbol, .action, .approved, .code, .detail]' \
+    "$1/risk_events.ndjson" >>decisions.tmp
+  canonical_decisions <decisions.tmp
+}
+# Within a time and symbol a kill switch's exit comes before the strategy's own decision.
+canonical_decisions() {
+  jq -s -c 'to_entries
+    | sort_by(.value[0], .value[2], (if .value[5] == "FORCED_EXIT" then 0 else 1 end), .key)
+    | .[].value'
+}
+
+# Kill-switch alerts and halts of the risk engine.
+live_risk_events() {
+  jq -c 'select((.type == "alert" and .component == "sm-risk") or .type == "halt") | del(.dedup_key)' \
+    live/out.ndjson | jq -s -c 'sort_by(.ts) | .[]'
+}
+bt_risk_events() {
+  jq -c 'select(.type == "alert" or .type == "halt") | del(.dedup_key)' "$1/risk_events.ndjson" |
+    jq -s -c 'sort_by(.ts) | .[]'
+}
+
+# Fills: time, client order id, strategy, symbol, side, quantity, price, charges. Live charges are
+# the paper broker's (its trades table; Kite's trade API carries none).
+live_fills() {
+  sqlite3 -json "$SM_TEST_DIR/paper.db" 'SELECT trade_id, charges FROM paper_trades' >charges.json
+  [ -s charges.json ] || echo '[]' >charges.json
+  jq -c 'select(.type == "fill")' live/out.ndjson | jq -s -c --slurpfile ch charges.json '
+    ($ch[0] | map({key: .trade_id, value: .charges}) | from_entries) as $paise
+    | unique_by(.trade_id) | sort_by(.ts, .symbol, .side)
+    | .[] | [.ts, .client_order_id, .strategy, .symbol, .side, .qty, .price,
+             ($paise[.trade_id] / 100)]'
+}
+bt_fills() {
+  jq -c 'select(.type == "fill") | [.ts, .client_order_id, .strategy, .symbol, .side, .qty, .price, .charges]' \
+    "$1/fills.ndjson" | jq -s -c 'sort_by(.[0], .[3], .[4]) | .[]'
+}
+
+# The final cash of each path, in paise.
+live_cash() { curl -sf "$PAPER_URL/_paper/state" | jq -r '.data.cash | tonumber * 100 | round'; }
+bt_cash() { jq -r 'select(.type == "fill") | .cash_after * 100 | round' "$1/fills.ndjson" | tail -1; }
+
+compare() {  # compare BACKTEST_DIR: every comparison, all reported before failing
+  local dir=$1 rc=0
+  bt_signals "$dir" >bt.signals
+  bt_decisions "$dir" >bt.decisions
+  bt_risk_events "$dir" >bt.events
+  bt_fills "$dir" >bt.fills
+  for what in signals decisions events fills; do
+    diff "bt.$what" "live.$what" >"diff.$what" || { rc=1; echo "$what differ:" >&2; head -20 "diff.$what" >&2; }
+  done
+  return $rc
+}
+
+@test "parity: sma-cross on four symbols, the live path and sm-backtest agree on signals, decisions, fills and charges" {
+  write_config
+  replayed_bars
+  start_paper 1000000
+  run_live "${SMA[@]}"
+  assert_json_lines live/out.ndjson
+  live_signals >live.signals
+  live_decisions >live.decisions
+  live_risk_events >live.events
+  live_fills >live.fills
+  run_backtest bt "${SMA[@]}"
+  compare bt
+  # The run exercised what parity is about: entries and exits, approvals and denials for more than
+  # one reason, the position-loss kill switch, fills on every symbol.
+  [ "$(grep -c '"enter_long"' live.signals)" -ge 20 ]
+  [ "$(grep -c '"exit_long"' live.signals)" -ge 20 ]
+  grep -q '"FORCED_EXIT"' live.decisions
+  grep -q '"MAX_ORDER_VALUE_EXCEEDED"' live.decisions
+  [ "$(grep -c '"APPROVED"' live.decisions)" -ge 40 ]
+  for s in "${SYMBOLS[@]}"; do grep -q "\"$s\"" live.fills; done
+  # Every order the gateway approved was filled by the paper broker.
+  [ "$(jq -s 'map(select(.type == "order_update" and .status == "REJECTED")) | length' live/out.ndjson)" -eq 0 ]
+  # The same money at the end: the paper broker's cash is the backtest's to the paisa.
+  live_cash >live.cash
+  bt_cash bt >bt.cash
+  diff bt.cash live.cash
+
+  # The comparison can fail: another fill model (next open), slippage, or another cost model
+  # each make the backtest differ from the paper broker.
+  FILL=next-open run_backtest next-open "${SMA[@]}"
+  run ! compare next-open
+  [[ "$output" == *"fills differ"* ]]
+  SLIPPAGE=1tick run_backtest slipped "${SMA[@]}"
+  run ! diff -q live.fills <(bt_fills slipped)
+  COSTS=zero run_backtest zero-costs "${SMA[@]}"
+  run ! diff -q live.fills <(bt_fills zero-costs)
+  # ... and only the charges differ then.
+  diff <(jq -c '.[:7]' live.fills) <(bt_fills zero-costs | jq -c '.[:7]')
+}
