@@ -268,32 +268,40 @@ compare() {  # compare BACKTEST_DIR: every comparison, all reported before faili
   return $rc
 }
 
-@test "parity: sma-cross on four symbols, the live path and sm-backtest agree on signals, decisions, fills and charges" {
+# Runs both paths with the strategy flags given and fails unless they agree; leaves live.* and
+# bt.* (one JSON array a line) for more checks.
+check_parity() {  # check_parity STRATEGY...
   write_config
   replayed_bars
   start_paper 1000000
-  run_live "${SMA[@]}"
+  run_live "$@"
   assert_json_lines live/out.ndjson
   live_signals >live.signals
   live_decisions >live.decisions
   live_risk_events >live.events
   live_fills >live.fills
-  run_backtest bt "${SMA[@]}"
+  run_backtest bt "$@"
   compare bt
-  # The run exercised what parity is about: entries and exits, approvals and denials for more than
-  # one reason, the position-loss kill switch, fills on every symbol.
-  [ "$(grep -c '"enter_long"' live.signals)" -ge 20 ]
-  [ "$(grep -c '"exit_long"' live.signals)" -ge 20 ]
-  grep -q '"FORCED_EXIT"' live.decisions
-  grep -q '"MAX_ORDER_VALUE_EXCEEDED"' live.decisions
-  [ "$(grep -c '"APPROVED"' live.decisions)" -ge 40 ]
-  for s in "${SYMBOLS[@]}"; do grep -q "\"$s\"" live.fills; done
-  # Every order the gateway approved was filled by the paper broker.
-  [ "$(jq -s 'map(select(.type == "order_update" and .status == "REJECTED")) | length' live/out.ndjson)" -eq 0 ]
   # The same money at the end: the paper broker's cash is the backtest's to the paisa.
   live_cash >live.cash
   bt_cash bt >bt.cash
   diff bt.cash live.cash
+  # Every order the gateway approved was filled by the paper broker.
+  [ "$(jq -s 'map(select(.type == "order_update" and .status == "REJECTED")) | length' live/out.ndjson)" -eq 0 ]
+}
+
+@test "parity: sma-cross on four symbols, the live path and sm-backtest agree on signals, decisions, fills and charges" {
+  check_parity "${SMA[@]}"
+  # The run exercised what parity is about: entries and exits, approvals and denials for more than
+  # one reason, the kill switches, fills on every symbol.
+  [ "$(grep -c '"enter_long"' live.signals)" -ge 20 ]
+  [ "$(grep -c '"exit_long"' live.signals)" -ge 20 ]
+  [ "$(grep -c '"APPROVED"' live.decisions)" -ge 40 ]
+  grep -q '"FORCED_EXIT"' live.decisions
+  grep -q '"MAX_ORDER_VALUE_EXCEEDED"' live.decisions
+  grep -q '"MAX_OPEN_POSITIONS_EXCEEDED"' live.decisions
+  grep -q '"kill_switch_daily_loss_halt"' live.events
+  for s in "${SYMBOLS[@]}"; do grep -q "\"$s\"" live.fills; done
 
   # The comparison can fail: another fill model (next open), slippage, or another cost model
   # each make the backtest differ from the paper broker.
@@ -306,4 +314,11 @@ compare() {  # compare BACKTEST_DIR: every comparison, all reported before faili
   run ! diff -q live.fills <(bt_fills zero-costs)
   # ... and only the charges differ then.
   diff <(jq -c '.[:7]' live.fills) <(bt_fills zero-costs | jq -c '.[:7]')
+}
+
+@test "parity: donchian 20/10 (signals with stops) on four symbols agrees too" {
+  check_parity --strategy donchian --param entry_bars=20 --param exit_bars=10 --param sizing=fixed_qty --param qty=100
+  [ "$(grep -c '"enter_long"' live.signals)" -ge 20 ]
+  [ "$(jq -s 'map(select(.[6] > 0)) | length' live.signals)" -ge 20 ]  # entries carry a stop
+  [ "$(wc -l <live.fills)" -ge 40 ]
 }
