@@ -24,7 +24,7 @@ SMA=(--strategy sma-cross --param fast=10 --param slow=30 --param sizing=fixed_q
 
 teardown() {
   if [ -n "${PIPELINE_PID:-}" ] && kill -0 "$PIPELINE_PID" 2>/dev/null; then kill -TERM "$PIPELINE_PID" || true; fi
-  if [ -n "${PAPER_PID:-}" ] && kill -0 "$PAPER_PID" 2>/dev/null; then kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || true; fi
+  stop_paper || true
   cd / && rm -rf "$SM_TEST_DIR"
 }
 
@@ -52,19 +52,11 @@ write_config() {
 EOF
 }
 
-# The paper broker on an ephemeral port, its clock the replayed market's, open at all hours.
-start_paper() {  # start_paper CASH
-  export SM_PAPER_API_KEY=parity SM_PAPER_ACCESS_TOKEN=parity-token
-  export SM_KITE_API_KEY=parity SM_KITE_ACCESS_TOKEN=parity-token SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
-  sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --clock market --market-hours always \
-    --no-rate-limits --costs india-equity --cash "$1" >paper.out 2>paper.log &
-  PAPER_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s paper.out ] && break
-    sleep 0.05
-  done
-  PAPER_URL=$(jq -r 'select(.type == "paper_listening") | .url' paper.out)
-  [ -n "$PAPER_URL" ] && [ "$PAPER_URL" != null ]
+# The paper broker (start_paper, common.bash) on the replayed market's clock, with the costs and
+# cash the backtest uses, and sm-order's credentials for it.
+start_parity_paper() {  # start_parity_paper CASH
+  start_paper --clock market --no-rate-limits --costs india-equity --cash "$1"
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
   PAPER_PORT=${PAPER_URL##*:}
 }
 
@@ -273,7 +265,7 @@ compare() {  # compare BACKTEST_DIR: every comparison, all reported before faili
 check_parity() {  # check_parity STRATEGY...
   write_config
   replayed_bars
-  start_paper 1000000
+  start_parity_paper 1000000
   run_live "$@"
   assert_json_lines live/out.ndjson
   live_signals >live.signals
