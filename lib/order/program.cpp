@@ -11,19 +11,19 @@
 #include <vector>
 
 #include "broker/kite_broker.h"
+#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
+#include "core/input_pump.h"
 #include "core/json_writer.h"
 #include "core/messages.h"
 #include "core/ndjson.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
-#include "order/input_pump.h"
 #include "order/order_manager.h"
 #include "order/postback_receiver.h"
 #include "order/reconcile.h"
 #include "store/database.h"
-#include "store/ops_records.h"
 
 namespace sm::order {
 namespace {
@@ -110,9 +110,8 @@ struct Setup {
 };
 
 Result<Setup> load_setup(const CommonPaths& paths, const BrokerFlags& flags, const Logger& log) {
-  Result<Config> config = Config::load_or_defaults(paths.config_path);
+  Result<Config> config = cli::load_config(paths.config_path, log);
   if (!config.ok()) return config.status();
-  for (const std::string& w : config->warnings()) log.warn("config_warning", {{"message", w}});
   Result<BrokerSettings> broker = load_broker_settings(*config, flags);
   if (!broker.ok()) return broker.status();
   return Setup{std::move(config.value()), std::move(broker.value())};
@@ -233,8 +232,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     log.error_status("database_error", db.status());
     return kExitFailure;
   }
-  Result<bool> config_recorded = store::record_config_change(
-      *db, "sm-order", setup->config.canonical_text(), setup->config.content_hash(), "sm-order");
+  Result<bool> config_recorded = cli::record_config(*db, "sm-order", setup->config, log);
   if (!config_recorded.ok())
     log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
 
@@ -329,10 +327,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
         return fail(recovered.status());
       }
       if (!*recovered) {
-        lines.clear();
-        InputPump idle(-1);  // a poll() with no descriptor: an interruptible sleep
-        (void)idle.read(
-            std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())), lines);
+        pause_for(std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())));
         continue;
       }
     }
@@ -350,8 +345,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
       }
       if (input.eof() && eof_at == 0) eof_at = wall_now();
     } else {
-      InputPump idle(-1);
-      (void)idle.read(std::min<std::int64_t>(wait_ms, 200), lines);
+      pause_for(std::min<std::int64_t>(wait_ms, 200));
     }
     for (const InputLine& line : lines) {
       if (line.too_long || line.text.find_first_not_of(" \t\r") == std::string::npos) {
