@@ -236,8 +236,7 @@ class RowParser {
   std::vector<std::string>& symbols() { return symbols_; }
 
   // Returns false when the issue handler asked to stop.
-  bool parse(const Line& line, const std::vector<std::string_view>& cells,
-             std::vector<Row>& rows) {
+  bool parse(const Line& line, const std::vector<std::string_view>& cells, std::vector<Row>& rows) {
     Row row;
     row.line = line.number;
     line_ = line.number;
@@ -945,11 +944,8 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
   for (const Row& row : rows) {
     const bool print_alone = row.opening_print;
     if (result.kind == RecordKind::kBars) {
-      Bar bar{row.ts,           symbols[row.symbol],
-              result.timeframe, row.open,
-              row.high,         row.low,
-              row.close,        row.volume,
-              print_alone};
+      Bar bar{row.ts,  symbols[row.symbol], result.timeframe, row.open,   row.high,
+              row.low, row.close,           row.volume,       print_alone};
       if (std::optional<Problem> problem = check_bar(bar, options.limits);
           problem && problem->drop) {
         if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail,

@@ -25,7 +25,8 @@ bool split_csv_line(std::string_view line, char delimiter, std::vector<std::stri
 
 // The same split as views: cells[i] equals what split_csv_line puts in fields[i]. A line without a
 // quote is cut in place (cells point into line); a line with one goes through split_csv_line into
-// scratch and cells point there (valid until scratch changes). Returns false as split_csv_line does.
+// scratch and cells point there (valid until scratch changes). Returns false as split_csv_line
+// does.
 bool split_csv_cells(std::string_view line, char delimiter, std::vector<std::string>& scratch,
                      std::vector<std::string_view>& cells);
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <fstream>
 #include <random>

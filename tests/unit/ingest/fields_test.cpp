@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
+#include <fmt/format.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -111,16 +111,49 @@ TEST_CASE("column keys ignore case and punctuation") {
 namespace {
 
 std::vector<std::string> price_corpus() {
-  std::vector<std::string> texts = {
-      "0",         "1",           "2450",          "2450.5",        "2450.50",
-      "2450.500",  "2450.500000", "2450.5000000",  "2450.505",      "0.05",
-      "0.5",       "007.50",      ".5",            "5.",            "00",
-      "9999999999999.99",         "99999999999999", "10000000000000", "99999999999999999999",
-      "",          "NaN",         "nan",           "inf",           "-5",
-      "+5",        "-0.05",       "1e3",           "1.5E2",         "1,234.50",
-      " 12",       "12 ",         "12\t",          "\"12\"",        "12.3.4",
-      "12a",       "2450.199951171875",            "1234567890123.456", "0.001",
-      "12.34\r",   "١٢",          "12..3",         "0x10",          "1_000"};
+  std::vector<std::string> texts = {"0",
+                                    "1",
+                                    "2450",
+                                    "2450.5",
+                                    "2450.50",
+                                    "2450.500",
+                                    "2450.500000",
+                                    "2450.5000000",
+                                    "2450.505",
+                                    "0.05",
+                                    "0.5",
+                                    "007.50",
+                                    ".5",
+                                    "5.",
+                                    "00",
+                                    "9999999999999.99",
+                                    "99999999999999",
+                                    "10000000000000",
+                                    "99999999999999999999",
+                                    "",
+                                    "NaN",
+                                    "nan",
+                                    "inf",
+                                    "-5",
+                                    "+5",
+                                    "-0.05",
+                                    "1e3",
+                                    "1.5E2",
+                                    "1,234.50",
+                                    " 12",
+                                    "12 ",
+                                    "12\t",
+                                    "\"12\"",
+                                    "12.3.4",
+                                    "12a",
+                                    "2450.199951171875",
+                                    "1234567890123.456",
+                                    "0.001",
+                                    "12.34\r",
+                                    "١٢",
+                                    "12..3",
+                                    "0x10",
+                                    "1_000"};
   // Fixed seed: random texts over the characters number cells are made of.
   std::mt19937 random(20261126);
   const std::string alphabet = "0123456789000.-+eE ,\"";
@@ -179,9 +212,9 @@ TEST_CASE("plain prices read as the exact decimal parser reads them") {
 TEST_CASE("plain quantities read as the general quantity parser reads them") {
   std::int64_t accepted = 0;
   std::vector<std::string> texts = price_corpus();
-  for (std::string_view extra : {"999999999999999", "1000000000000000", "9999999999999.0",
-                                 "99999999999999.0", "10559.0", "10559.000000", "10559.0000000",
-                                 "10559.01", "0.0", "0"}) {
+  for (std::string_view extra :
+       {"999999999999999", "1000000000000000", "9999999999999.0", "99999999999999.0", "10559.0",
+        "10559.000000", "10559.0000000", "10559.01", "0.0", "0"}) {
     texts.emplace_back(extra);
   }
   for (const std::string& text : texts) {
@@ -210,20 +243,41 @@ TEST_CASE("plain quantities read as the general quantity parser reads them") {
 }
 
 TEST_CASE("plain timestamps read as the general timestamp parser reads them") {
-  std::vector<std::string> texts = {
-      "2023-07-03",          "2023-07-03 09:15",    "2023-07-03 09:15:00", "2023-07-03T09:15:00",
-      "2024-02-29",          "2023-02-29",          "2023-13-01",          "2023-00-10",
-      "2023-04-31",          "2023-07-03 24:00",    "2023-07-03 23:60",    "2023-07-03 23:59:60",
-      "2023-07-03 23:59:61", "2023-07-03 9:15",     "2023-07-03 09:15:00Z", "2023-07-03 09:15:00.5",
-      "2023-07-03 09:15:00+05:30",                  "2023-07-03  09:15",   "2023-07-03 09-15",
-      "2023/07/03",          "03-07-2023",          "01-Jan-2015",         "1688355900",
-      " 2023-07-03",         "2023-07-03 ",         "\"2023-07-03\"",      "",
-      "1899-12-31 00:00:00", "0000-02-29",          "2023-07-03x09:15"};
+  std::vector<std::string> texts = {"2023-07-03",
+                                    "2023-07-03 09:15",
+                                    "2023-07-03 09:15:00",
+                                    "2023-07-03T09:15:00",
+                                    "2024-02-29",
+                                    "2023-02-29",
+                                    "2023-13-01",
+                                    "2023-00-10",
+                                    "2023-04-31",
+                                    "2023-07-03 24:00",
+                                    "2023-07-03 23:60",
+                                    "2023-07-03 23:59:60",
+                                    "2023-07-03 23:59:61",
+                                    "2023-07-03 9:15",
+                                    "2023-07-03 09:15:00Z",
+                                    "2023-07-03 09:15:00.5",
+                                    "2023-07-03 09:15:00+05:30",
+                                    "2023-07-03  09:15",
+                                    "2023-07-03 09-15",
+                                    "2023/07/03",
+                                    "03-07-2023",
+                                    "01-Jan-2015",
+                                    "1688355900",
+                                    " 2023-07-03",
+                                    "2023-07-03 ",
+                                    "\"2023-07-03\"",
+                                    "",
+                                    "1899-12-31 00:00:00",
+                                    "0000-02-29",
+                                    "2023-07-03x09:15"};
   std::mt19937 random(7);
   for (int i = 0; i < 30000; ++i) {
     // Random digits in the common shapes, many of them impossible dates and times.
-    std::string text = fmt::format("{:04}-{:02}-{:02}", 1970 + random() % 80, random() % 14,
-                                   random() % 33);
+    std::string text =
+        fmt::format("{:04}-{:02}-{:02}", 1970 + random() % 80, random() % 14, random() % 33);
     switch (random() % 4) {
       case 0:
         break;
@@ -258,12 +312,12 @@ TEST_CASE("plain timestamps read as the general timestamp parser reads them") {
   CHECK(accepted > 20000);
   // A date cell and a time cell read as the two joined by a space.
   for (int i = 0; i < 20000; ++i) {
-    const std::string date = fmt::format("{:04}-{:02}-{:02}", 1990 + random() % 40,
-                                         random() % 14, random() % 33);
-    const std::string time = random() % 2 == 0
-                                 ? fmt::format("{:02}:{:02}", random() % 26, random() % 62)
-                                 : fmt::format("{:02}:{:02}:{:02}", random() % 26, random() % 62,
-                                               random() % 62);
+    const std::string date =
+        fmt::format("{:04}-{:02}-{:02}", 1990 + random() % 40, random() % 14, random() % 33);
+    const std::string time =
+        random() % 2 == 0
+            ? fmt::format("{:02}:{:02}", random() % 26, random() % 62)
+            : fmt::format("{:02}:{:02}:{:02}", random() % 26, random() % 62, random() % 62);
     INFO(date << " " << time);
     const std::optional<ParsedTime> fast = parse_plain_date_time(date, time, 330);
     const Result<TimestampMs> general = parse_timestamp(date + " " + time, 330);
