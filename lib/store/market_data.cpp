@@ -134,6 +134,17 @@ const MultiRowSql& tick_insert_sql() {
   return texts;
 }
 
+// The statement for a chunk of n rows: the series' full-size one, or one prepared into spare for
+// a shorter last chunk.
+Result<Statement*> chunk_statement(Database& db, const MultiRowSql& sql, std::size_t n,
+                                   Statement& full, Statement& spare) {
+  if (n == kRowsPerInsert) return &full;
+  Result<Statement> prepared = db.prepare(sql[n]);
+  if (!prepared.ok()) return prepared.status();
+  spare = std::move(*prepared);
+  return &spare;
+}
+
 // The rows of a batch grouped by series: indexes into the batch, each group contiguous, groups in
 // order of first appearance, rows inside a group in their batch order. Stable on purpose: rows
 // with the same key meet the database in the caller's order, so which one is stored, replaced or a
@@ -241,12 +252,9 @@ Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
          begin += kRowsPerInsert) {
       const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
       Statement last_chunk;
-      if (n < kRowsPerInsert) {
-        Result<Statement> prepared = db.prepare(sql[n]);
-        if (!prepared.ok()) return prepared.status();
-        last_chunk = std::move(*prepared);
-      }
-      Statement& insert = n == kRowsPerInsert ? *full : last_chunk;
+      Result<Statement*> chosen = chunk_statement(db, sql, n, *full, last_chunk);
+      if (!chosen.ok()) return chosen.status();
+      Statement& insert = **chosen;
       insert.reset();
       TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
       TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
@@ -378,12 +386,9 @@ Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
          begin += kRowsPerInsert) {
       const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
       Statement last_chunk;
-      if (n < kRowsPerInsert) {
-        Result<Statement> prepared = db.prepare(sql[n]);
-        if (!prepared.ok()) return prepared.status();
-        last_chunk = std::move(*prepared);
-      }
-      Statement& insert = n == kRowsPerInsert ? *full : last_chunk;
+      Result<Statement*> chosen = chunk_statement(db, sql, n, *full, last_chunk);
+      if (!chosen.ok()) return chosen.status();
+      Statement& insert = **chosen;
       insert.reset();
       TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
       TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
