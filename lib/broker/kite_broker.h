@@ -82,6 +82,8 @@ class KiteBroker final : public Broker {
   // Switches to another access token (a renewed one read from the token file).
   void set_access_token(std::string access_token, TimestampMs issued_at);
   bool has_access_token() const { return !options_.access_token.empty(); }
+  // The client-side limiter, e.g. to count placements of an earlier run (RateLimiter).
+  RateLimiter& rate_limiter() { return limiter_; }
   const KiteOptions& options() const { return options_; }
 
  private:

@@ -85,6 +85,7 @@ std::int64_t RateLimiter::window_earliest_ms(const Window& window, std::int64_t 
 void RateLimiter::take(Window& window, std::int64_t t_ms) {
   if (window.max <= 0) return;
   const std::int64_t index = floor_div(t_ms + window.offset_ms, window.length_ms);
+  if (index < window.index) return;  // an earlier window: it no longer counts
   if (index != window.index) {
     window.index = index;
     window.count = 0;
@@ -122,6 +123,14 @@ Result<std::int64_t> RateLimiter::reserve(EndpointClass c) {
   if (order) take(order_minute_, send_ms);
   if (place) take(order_day_, send_ms);
   return std::max<std::int64_t>(wait_ms, 0);
+}
+
+void RateLimiter::count_earlier_placements(const std::vector<std::int64_t>& placed_at_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::int64_t t_ms : placed_at_ms) {
+    take(order_minute_, t_ms);
+    take(order_day_, t_ms);
+  }
 }
 
 Status RateLimiter::acquire(EndpointClass c) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "broker/sleeper.h"
 #include "core/status.h"
@@ -54,6 +55,10 @@ class RateLimiter {
   Result<std::int64_t> reserve(EndpointClass c);
   // reserve() and sleep the returned time.
   Status acquire(EndpointClass c);
+  // Counts placements made before this limiter existed (an earlier run of the program, from its
+  // database) against the per-minute and per-day caps, so a restart does not reset them.
+  // placed_at: their times, oldest first; those in earlier windows count for nothing.
+  void count_earlier_placements(const std::vector<std::int64_t>& placed_at_ms);
 
   const RateLimits& limits() const { return limits_; }
 

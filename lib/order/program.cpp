@@ -238,6 +238,15 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
 
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
   broker::KiteBroker& kite = *connection->kite;
+  // Today's placements by earlier runs count against the per-minute and per-day caps too.
+  Result<std::vector<TimestampMs>> placed_today = store::placement_times_since(
+      *db, from_ist(ist_date(connection->clock.now_ms()), 0, 0));
+  if (!placed_today.ok()) {
+    log.error_status("database_error", placed_today.status());
+    return kExitFailure;
+  }
+  if (!placed_today->empty()) log.info("placements_today", {{"count", placed_today->size()}});
+  kite.rate_limiter().count_earlier_placements(*placed_today);
   TokenWatcher watcher(setup->broker.token_file);
   if (std::optional<Result<AccessToken>> from_file = watcher.poll(); from_file && from_file->ok()) {
     kite.set_access_token((*from_file)->access_token, (*from_file)->issued_at);

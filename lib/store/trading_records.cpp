@@ -250,6 +250,15 @@ Result<std::vector<OrderEvent>> order_events(Database& db, std::string_view clie
   });
 }
 
+Result<std::vector<TimestampMs>> placement_times_since(Database& db, TimestampMs since_ms) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT ts_ms FROM order_events WHERE event = 'submit_requested' AND ts_ms >= ?1 "
+      "ORDER BY ts_ms");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, since_ms);
+  return collect<TimestampMs>(*stmt, [](const Statement& s) { return s.column_int64(0); });
+}
+
 Result<bool> apply_order_update(Database& db, const OrderUpdate& update) {
   SM_RETURN_IF_ERROR(require_durable(db, "apply_order_update"));
   Result<Transaction> tx = db.begin();

@@ -79,6 +79,9 @@ struct OrderEvent {
 Status append_order_event(Database& db, const OrderEvent& event);
 // All events of an order, oldest first.
 Result<std::vector<OrderEvent>> order_events(Database& db, std::string_view client_order_id);
+// The times of every placement attempt (submit_requested event) at or after since_ms, oldest
+// first: what the client-side rate limiter must count again after a restart.
+Result<std::vector<TimestampMs>> placement_times_since(Database& db, TimestampMs since_ms);
 
 // Applies a broker update to the order: broker_order_id (kept once known), status, filled and
 // pending quantities, average price and status message, plus a "broker_update" order event, in one

@@ -189,3 +189,16 @@ db() { sqlite3 "$SM_DB" "$1"; }
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"another sm-order is running"* ]]
 }
+
+@test "the daily placement cap counts the placements of earlier runs from the database" {
+  start_broker
+  export SM_CFG__BROKER__RATE_LIMITS__ORDERS_PER_DAY=2
+  { intent smD1 INFY BUY 1; intent smD2 INFY BUY 1; } | sm-order >/dev/null 2>&1
+  [ "$(db "SELECT count(*) FROM orders WHERE status = 'COMPLETE'")" = 2 ]
+  run --separate-stderr sm-order --eof-wait 1 < <(intent smD3 INFY BUY 1)
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -se 'map(select(.event == "placements_today")) | .[0].count == 2'
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smD3'")" = PENDING ]
+  db "SELECT detail FROM order_events WHERE client_order_id = 'smD3' AND event = 'submit_failed'" | grep -q 'client-side order_place limit'
+  [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smD3")] | length')" = 0 ]
+}

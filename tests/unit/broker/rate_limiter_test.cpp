@@ -118,3 +118,28 @@ TEST_CASE("a clock that steps back does not produce negative waits") {
   REQUIRE(wait.ok());
   CHECK(*wait >= 0);
 }
+
+TEST_CASE("placements of an earlier run count against today's cap; yesterday's do not") {
+  const TimestampMs noon = from_ist(Date{2024, 3, 28}, 12, 0, 0);
+  time::ManualClock clock(noon);
+  ManualSleeper sleeper(clock);
+  RateLimits limits;
+  limits.orders_per_day = 3;
+  limits.orders_per_minute = 2;
+  limits.max_wait_ms = 10'000;
+  RateLimiter limiter(limits, clock, sleeper);
+  limiter.count_earlier_placements({from_ist(Date{2024, 3, 27}, 14, 0, 0),
+                                    from_ist(Date{2024, 3, 28}, 9, 30, 0), noon - 2000});
+  // Two today: one slot left today, and the minute holds one already.
+  REQUIRE(limiter.acquire(EndpointClass::kOrderPlace).ok());
+  CHECK(limiter.reserve(EndpointClass::kOrderPlace).status().code() == ErrorCode::kRateLimited);
+
+  // Counting them again after use does not roll the windows back to an earlier time.
+  time::ManualClock later(noon + 120'000);
+  ManualSleeper later_sleeper(later);
+  RateLimiter fresh(limits, later, later_sleeper);
+  REQUIRE(fresh.acquire(EndpointClass::kOrderPlace).ok());
+  fresh.count_earlier_placements({noon - 2000});  // an earlier minute, same day: the day counts
+  REQUIRE(fresh.acquire(EndpointClass::kOrderPlace).ok());
+  CHECK(fresh.reserve(EndpointClass::kOrderPlace).status().code() == ErrorCode::kRateLimited);
+}

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <tuple>
+#include <vector>
+
 #include "temp_database.h"
 
 using sm::ErrorCode;
@@ -180,6 +183,23 @@ TEST_CASE("order events are append-only and need a known order") {
   CHECK_FALSE(f.db.execute("UPDATE order_events SET event = 'forged'").ok());
   CHECK_FALSE(f.db.execute("DELETE FROM order_events").ok());
   CHECK(sm::store::order_events(f.db, "abc123")->size() == 2);
+}
+
+TEST_CASE("placement times since a moment: submit_requested events only, oldest first") {
+  Fixture f;
+  REQUIRE(*sm::store::upsert_order_intent(f.db, make_intent("abc123")));
+  REQUIRE(*sm::store::upsert_order_intent(f.db, make_intent("abc124")));
+  for (const auto& [id, ts, event] :
+       std::vector<std::tuple<std::string, sm::TimestampMs, std::string>>{
+           {"abc123", kT0 - 5, "submit_requested"},
+           {"abc124", kT0 + 9, "submit_requested"},
+           {"abc123", kT0 + 3, "submit_requested"},
+           {"abc123", kT0 + 4, "broker_update"}}) {
+    REQUIRE(sm::store::append_order_event(f.db, {id, ts, event, "", "{}"}).ok());
+  }
+  sm::Result<std::vector<sm::TimestampMs>> times = sm::store::placement_times_since(f.db, kT0);
+  REQUIRE(times.ok());
+  CHECK(*times == std::vector<sm::TimestampMs>{kT0 + 3, kT0 + 9});
 }
 
 TEST_CASE("fills build positions exactly with average cost, and a repeated trade counts once") {
