@@ -99,6 +99,7 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
   // The reader's bars are sorted by (symbol, ts): each symbol is one run, and the range is one
   // stretch of it, moved in one piece.
   std::vector<Bar>& bars = parsed->bars;
+  const size_t from_earlier_inputs = out.size();
   for (auto run = bars.begin(); run != bars.end();) {
     const std::string& symbol = run->symbol;
     const auto run_end =
@@ -108,17 +109,17 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
     const auto last = std::lower_bound(first, run_end, range.to,
                                        [](const Bar& bar, TimestampMs ts) { return bar.ts < ts; });
     if (first != last) {
-      if (out.empty() || out.back().symbol != symbol) {
-        for (const SymbolSeries& s : out) {
-          if (s.symbol == symbol) {
-            return error(
-                ErrorCode::kInvalidArgument,
-                fmt::format("{}: symbol {} is also in an earlier input; give each symbol once",
-                            path, symbol));
-          }
+      // Within one file a symbol is one run; across files it must not repeat (which series
+      // would be the truth?), also when one file ends with the symbol the next begins with.
+      for (size_t i = 0; i < from_earlier_inputs; ++i) {
+        if (out[i].symbol == symbol) {
+          return error(
+              ErrorCode::kInvalidArgument,
+              fmt::format("{}: symbol {} is also in an earlier input; give each symbol once",
+                          path, symbol));
         }
-        out.push_back(SymbolSeries{symbol, {}});
       }
+      out.push_back(SymbolSeries{symbol, {}});
       std::vector<Bar>& series = out.back().bars;
       series.insert(series.end(), std::make_move_iterator(first), std::make_move_iterator(last));
     }

@@ -70,6 +70,15 @@ TEST_CASE(
   source.from.clear();
   source.to.clear();
   CHECK(research::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
+  // The same symbol in two files that do not overlap is refused too (it was merged silently
+  // when the first file ended with the symbol the second began with).
+  const std::string later = dir.write("later.csv", std::string(kHeader) +
+                                                       "2024-01-04,AAA,1,1,1,1,1\n"
+                                                       "2024-01-05,AAA,1,1,1,1,1\n");
+  source.files = {a, later};
+  Result<research::LoadedData> twice = research::load_data(source, log);
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.status().message().find("give each symbol once") != std::string::npos);
   source.files = {dir.file("missing.csv")};
   CHECK(research::load_data(source, log).status().code() == ErrorCode::kNotFound);
   source.files = {a};
