@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
                  "the feed gives no limits")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
+  app.add_option("--volume-cap", args.volume_cap,
+                 "partial fills: one order takes at most PCT % of each price update's volume "
+                 "(bar volume, tick quantity); off by default");
   app.add_flag("--rms-rejects-as-orders", args.rms_rejects_as_orders,
                "answer insufficient funds/holdings and circuit breaches with a REJECTED order "
                "(like the real OMS) "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "broker/kite_errors.h"
 #include "broker/kite_json.h"
@@ -228,17 +229,18 @@ Funds compute_funds(const std::vector<StoredOrder>& orders,
   return funds;
 }
 
-// The fill of a whole order at price, added to the batch. Fails only if the cost model does.
-Status fill_order(StoredOrder& so, Paise price, TimestampMs now,
-                         const costs::CostModel& costs, const std::vector<StoredTrade>& trades,
-                         Batch& batch, std::int64_t trade_seq) {
-  Order& o = so.order;
+// The trade of qty shares of the order at price, with its charges. Fails only if the cost model
+// does.
+Result<StoredTrade> make_trade(const Order& o, Paise price, Quantity qty, TimestampMs now,
+                               const costs::CostModel& costs,
+                               const std::vector<StoredTrade>& trades, const Batch& batch,
+                               std::int64_t trade_seq) {
   costs::TradeLeg leg;
   leg.trade_date = ist_date(now);
   leg.product = o.product == "MIS" ? Product::kIntraday : Product::kDelivery;
   leg.side = o.side;
   leg.price = price;
-  leg.qty = o.pending_quantity;
+  leg.qty = qty;
   if (o.product == "CNC" && o.side == Side::kSell) {
     auto earlier_sell = [&](const StoredTrade& t) {
       return t.trade.tradingsymbol == o.tradingsymbol && t.trade.exchange == o.exchange &&
@@ -263,18 +265,47 @@ Status fill_order(StoredOrder& so, Paise price, TimestampMs now,
   t.instrument_token = o.instrument_token;
   t.product = o.product;
   t.average_price = price;
-  t.quantity = o.pending_quantity;
+  t.quantity = qty;
   t.side = o.side;
   t.fill_timestamp = now;
   t.exchange_timestamp = now;
   t.order_time = hhmmss(o.order_timestamp);
-  batch.trades.push_back(std::move(st));
+  return st;
+}
 
-  o.filled_quantity += o.pending_quantity;
-  o.pending_quantity = 0;
-  o.average_price = price;
+// The fill of qty (<= pending) shares of the order at price, added to the batch: COMPLETE when
+// nothing is pending after it, otherwise a new OPEN state. The order's average price is the
+// quantity-weighted average of all its trades, rounded half-even to the paisa. Fails only if the
+// cost model does.
+Status fill_order(StoredOrder& so, Paise price, Quantity qty, TimestampMs now,
+                  const costs::CostModel& costs, const std::vector<StoredTrade>& trades,
+                  Batch& batch, std::int64_t trade_seq) {
+  Order& o = so.order;
+  Result<StoredTrade> st = make_trade(o, price, qty, now, costs, trades, batch, trade_seq);
+  if (!st.ok()) return st.status();
+  batch.trades.push_back(std::move(*st));
+
+  if (o.filled_quantity == 0) {
+    o.average_price = price;
+  } else {
+    // Exact sum of the order's trades (its earlier ones are stored, or in this batch).
+    Int128 value = 0;
+    for (const std::vector<StoredTrade>* list : {&trades, &std::as_const(batch.trades)}) {
+      for (const StoredTrade& t : *list) {
+        if (t.trade.order_id == o.order_id)
+          value += static_cast<Int128>(t.trade.average_price) * t.trade.quantity;
+      }
+    }
+    const Quantity filled = o.filled_quantity + qty;
+    Int128 q = value / filled;
+    const Int128 r = value % filled;
+    if (2 * r > filled || (2 * r == filled && q % 2 != 0)) ++q;
+    o.average_price = static_cast<Paise>(q);
+  }
+  o.filled_quantity += qty;
+  o.pending_quantity -= qty;
   o.exchange_timestamp = o.exchange_timestamp == 0 ? now : o.exchange_timestamp;
-  transition(so, broker::kStatusComplete, now);
+  transition(so, o.pending_quantity == 0 ? broker::kStatusComplete : broker::kStatusOpen, now);
   return Status();
 }
 
@@ -302,7 +333,8 @@ std::optional<Paise> execution_price(StoredOrder& so, const MarketPrice& m, bool
     return std::nullopt;
   }
   if (o.status != broker::kStatusOpen) return std::nullopt;
-  if (*type == OrderType::kMarket) return m.last;
+  // An SL-M is OPEN only once triggered and partly filled (volume cap): it is a market order now.
+  if (*type == OrderType::kMarket || *type == OrderType::kStopLossMarket) return m.last;
   if (fresh || !use_range) {
     if (buy ? m.last <= o.price : m.last >= o.price) return m.last;
     return std::nullopt;
@@ -322,6 +354,10 @@ struct PaperEngine::State {
   std::int64_t next_order_seq = 1;
   std::int64_t next_trade_seq = 1;
   std::int64_t next_cash_seq = 1;
+  // Volume cap: the MarketPrice::update_seq each open order last took shares from, so that an
+  // order takes from one update once (placement, a modification and on_price may all look at the
+  // same update). In memory only: the prices are too, so after a restart every update is new.
+  std::map<std::string, std::int64_t, std::less<>> took_update;
 
   void apply(Batch& batch) {
     for (StoredOrder& o : batch.orders) {
@@ -332,6 +368,7 @@ struct PaperEngine::State {
         orders.push_back(std::move(o));
       } else {
         StoredOrder& existing = orders[it->second];
+        if (!is_open_status(o.order.status)) took_update.erase(o.order.order_id);
         existing.order = std::move(o.order);
         existing.modifications = o.modifications;
         for (Order& h : o.history) existing.history.push_back(std::move(h));
@@ -653,18 +690,17 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
     transition(so, broker::kStatusOpenPending, now);
     transition(so, needs_trigger ? broker::kStatusTriggerPending : broker::kStatusOpen, now);
     if (market) {
-      if (std::optional<Paise> price = execution_price(so, *market, true, now)) {
-        if (Status s =
-                fill_order(so, *price, now, costs_, state_->trades, batch, state_->next_trade_seq);
-            !s.ok()) {
-          return kite_error("GeneralException", s.message(), 500);
-        }
+      std::int64_t trade_seq = state_->next_trade_seq;
+      if (Status s = execute_locked(so, *market, true, now, batch, trade_seq); !s.ok()) {
+        return kite_error("GeneralException", s.message(), 500);
       }
     }
     if (o.validity == "IOC" && is_open_status(o.status)) {
       o.cancelled_quantity = o.pending_quantity;
       o.pending_quantity = 0;
-      o.status_message = "IOC order cancelled: no match at placement";
+      o.status_message = o.filled_quantity > 0
+                             ? "IOC order: the rest cancelled after a partial fill at placement"
+                             : "IOC order cancelled: no match at placement";
       transition(so, broker::kStatusCancelled, now);
     }
     batch.orders.insert(batch.orders.begin(), std::move(so));
@@ -701,7 +737,10 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   const bool needs_price = type == OrderType::kLimit || type == OrderType::kStopLoss;
   const bool needs_trigger = type == OrderType::kStopLoss || type == OrderType::kStopLossMarket;
   const Quantity quantity = r.quantity.value_or(o.quantity);
-  if (quantity <= 0 || quantity < o.filled_quantity) return input_error("Invalid `quantity`");
+  // A partly filled order (volume cap) must keep something pending.
+  if (quantity <= 0 || quantity < o.filled_quantity ||
+      (o.filled_quantity > 0 && quantity == o.filled_quantity))
+    return input_error("Invalid `quantity`");
   const Paise price = needs_price ? r.price.value_or(o.price) : 0;
   const Paise trigger = needs_trigger ? r.trigger_price.value_or(o.trigger_price) : 0;
   if (needs_price && price <= 0) return input_error("Invalid `price`");
@@ -771,12 +810,9 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   transition(so, trigger_pending ? broker::kStatusTriggerPending : broker::kStatusOpen, now);
   Batch batch;
   if (market) {
-    if (std::optional<Paise> fill = execution_price(so, *market, true, now)) {
-      if (Status s =
-              fill_order(so, *fill, now, costs_, state_->trades, batch, state_->next_trade_seq);
-          !s.ok()) {
-        return kite_error("GeneralException", s.message(), 500);
-      }
+    std::int64_t trade_seq = state_->next_trade_seq;
+    if (Status s = execute_locked(so, *market, true, now, batch, trade_seq); !s.ok()) {
+      return kite_error("GeneralException", s.message(), 500);
     }
   }
   batch.orders.push_back(std::move(so));
@@ -808,6 +844,71 @@ BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety,
   batch.orders.push_back(std::move(so));
   if (Status s = commit_locked(batch); !s.ok()) return storage_error(s);
   return std::string(order_id);
+}
+
+Status PaperEngine::execute_locked(StoredOrder& so, const MarketPrice& m, bool fresh,
+                                   TimestampMs now, Batch& batch, std::int64_t& trade_seq) {
+  Order& o = so.order;
+  std::optional<Paise> price = execution_price(so, m, fresh, now);
+  if (!price) return Status();
+  Quantity qty = o.pending_quantity;
+  if (options_.volume_cap_bps > 0) {
+    // A triggered stop is a live order from now on, whether or not this update fills any of it.
+    if (o.status == broker::kStatusTriggerPending) transition(so, broker::kStatusOpen, now);
+    auto taken = state_->took_update.find(o.order_id);
+    if (taken != state_->took_update.end() && taken->second == m.update_seq) return Status();
+    if (m.interval_volume <= 0) return Status();
+    const Quantity cap =
+        std::max<Quantity>(1, mul_div(m.interval_volume, options_.volume_cap_bps, 10000));
+    qty = std::min(qty, cap);
+    Result<Quantity> affordable = affordable_locked(so, *price, qty, now, batch, trade_seq);
+    if (!affordable.ok()) return affordable.status();
+    state_->took_update.insert_or_assign(o.order_id, m.update_seq);
+    if (*affordable == 0) {
+      o.cancelled_quantity = o.pending_quantity;
+      o.pending_quantity = 0;
+      o.status_message = "Insufficient funds for the rest of the order";
+      transition(so, broker::kStatusCancelled, now);
+      return Status();
+    }
+    qty = *affordable;
+  }
+  SM_RETURN_IF_ERROR(fill_order(so, *price, qty, now, costs_, state_->trades, batch, trade_seq));
+  ++trade_seq;
+  return Status();
+}
+
+Result<Quantity> PaperEngine::affordable_locked(const StoredOrder& so, Paise price, Quantity qty,
+                                                TimestampMs now, const Batch& batch,
+                                                std::int64_t trade_seq) const {
+  const Date today = ist_date(now);
+  std::vector<StoredTrade> trades = state_->trades;
+  trades.insert(trades.end(), batch.trades.begin(), batch.trades.end());
+  const Paise before = compute_books(trades, state_->cash, today, options_.mis_margin_bps).cash;
+  // Cash after a fill of q: it may not go below zero, unless it was there already and the fill
+  // does not lower it (a sale).
+  auto fits = [&](Quantity q) -> Result<bool> {
+    Result<StoredTrade> t =
+        make_trade(so.order, price, q, now, costs_, state_->trades, batch, trade_seq);
+    if (!t.ok()) return t.status();
+    trades.push_back(std::move(*t));
+    const Paise after = compute_books(trades, state_->cash, today, options_.mis_margin_bps).cash;
+    trades.pop_back();
+    return after >= 0 || after >= before;
+  };
+  Result<bool> all = fits(qty);
+  if (!all.ok()) return all.status();
+  if (*all) return qty;
+  // The largest q that fits, by bisection (cash falls as a purchase grows).
+  Quantity lo = 0;
+  Quantity hi = qty;  // fits(lo), !fits(hi)
+  while (hi - lo > 1) {
+    const Quantity mid = lo + (hi - lo) / 2;
+    Result<bool> ok = fits(mid);
+    if (!ok.ok()) return ok.status();
+    (*ok ? lo : hi) = mid;
+  }
+  return lo;
 }
 
 Status PaperEngine::expire_stale_orders() {
@@ -848,10 +949,7 @@ Status PaperEngine::on_price(std::string_view exchange, std::string_view symbol)
       continue;
     StoredOrder so = existing;
     so.history.clear();
-    std::optional<Paise> price = execution_price(so, *market, false, now);
-    if (price) {
-      SM_RETURN_IF_ERROR(fill_order(so, *price, now, costs_, state_->trades, batch, trade_seq++));
-    }
+    SM_RETURN_IF_ERROR(execute_locked(so, *market, false, now, batch, trade_seq));
     if (!so.history.empty()) batch.orders.push_back(std::move(so));
   }
   if (batch.orders.empty()) return Status();

@@ -10,7 +10,9 @@
 //                       trigger and last price.
 //   SL                  triggers likewise, then behaves as a LIMIT at its price.
 //   IOC                 whatever does not fill at placement is cancelled.
-// Fills are whole (no partial fills). Charges come from a costs::CostModel per fill.
+// Fills are whole unless EngineOptions::volume_cap_bps is set: then an order takes at most that
+// share of each price update's volume (partial fills, each its own trade; the order stays OPEN
+// with filled/pending quantities until COMPLETE). Charges come from a costs::CostModel per trade.
 // Input errors are answered with Kite's error envelope and error_type (InputException 400 for
 // quantity, price, tick size, tag, market protection, market closed; ...). RMS refusals
 // (insufficient funds: MarginException; insufficient holdings: HoldingException; price outside the
@@ -54,6 +56,12 @@ struct EngineOptions {
   // MARKET and SL-M need market_protection != 0 (exchange rule since 2026-04-01).
   bool require_market_protection = true;
   int max_modifications = 25;
+  // Partial fills: one order takes at most volume × volume_cap_bps / 10000 shares (rounded down,
+  // at least 1) from each price update, whose volume is a bar's volume or a tick's quantity. An
+  // update without volume (a paper_quote) fills nothing while the cap is on. A fill that would take
+  // cash below zero is cut to what cash pays for; if not one share, the rest is cancelled.
+  // 0 = off: orders fill whole.
+  std::int64_t volume_cap_bps = 0;
   std::string user_id = "PAPER1";
 };
 
@@ -121,6 +129,16 @@ class PaperEngine {
   // Stores the batch, applies it to the in-memory state, tells the observer. REQUIRES: mutex_ held.
   Status commit_locked(Batch& batch);
   std::int64_t token_locked(std::string_view exchange, std::string_view symbol) const;
+  // Executes what of the open order m allows now (all of it, or the volume cap's share), adding the
+  // trade and the order's new states to so and the batch; trade_seq is advanced per trade.
+  // Fails only if the cost model does. REQUIRES: mutex_ held.
+  Status execute_locked(StoredOrder& so, const MarketPrice& m, bool fresh, TimestampMs now,
+                        Batch& batch, std::int64_t& trade_seq);
+  // How many of qty shares at price can fill without taking cash below zero (volume cap only).
+  // REQUIRES: mutex_ held.
+  Result<Quantity> affordable_locked(const StoredOrder& so, Paise price, Quantity qty,
+                                     TimestampMs now, const Batch& batch,
+                                     std::int64_t trade_seq) const;
 
   EngineOptions options_;
   const time::Clock& clock_;

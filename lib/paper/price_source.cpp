@@ -37,6 +37,12 @@ void InMemoryPriceSource::update(std::string_view exchange, std::string_view sym
   p.interval_high = high;
   p.day_high = std::max(p.day_high, high);
   p.day_low = p.day_low == 0 ? low : std::min(p.day_low, low);
+  if (volume_delta > 0) {
+    p.interval_volume = volume_delta;
+  } else {
+    p.interval_volume = cumulative_volume > p.day_volume ? cumulative_volume - p.day_volume : 0;
+  }
+  ++p.update_seq;
   p.day_volume = cumulative_volume > 0 ? cumulative_volume : p.day_volume + volume_delta;
   latest_ts_ = std::max(latest_ts_, ts);
 }

@@ -25,6 +25,12 @@ struct MarketPrice {
   // limit and stop orders fill or trigger when this range reaches their price.
   Paise interval_low = 0;
   Paise interval_high = 0;
+  // Shares traded in the latest update: a bar's volume, a tick's quantity (or, when the tick has
+  // none, the rise of its cumulative day volume). 0 = unknown (a paper_quote carries no volume).
+  Quantity interval_volume = 0;
+  // The instrument's updates counted from 1: tells one update from the next even when their times
+  // are equal (the engine's volume cap lets an order take from each update once).
+  std::int64_t update_seq = 0;
   // The current IST day so far.
   Paise day_open = 0;
   Paise day_high = 0;

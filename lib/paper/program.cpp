@@ -65,6 +65,15 @@ int run_paper(const PaperArgs& args, const Logger& log) {
     log.error("usage_error", {{"message", "--cash must be a non-negative rupee amount"}});
     return kExitUsage;
   }
+  // A percent with at most two decimals is a whole number of basis points, as rupees are of paise.
+  Result<Paise> volume_cap_bps = args.volume_cap.empty() ? Paise{0} : parse_rupees(args.volume_cap);
+  if (!volume_cap_bps.ok() || *volume_cap_bps < 0 || *volume_cap_bps > 10000 ||
+      (!args.volume_cap.empty() && *volume_cap_bps == 0)) {
+    log.error(
+        "usage_error",
+        {{"message", "--volume-cap must be a percent above 0 and at most 100 (two decimals)"}});
+    return kExitUsage;
+  }
   if (args.clock != "wall" && args.clock != "market") {
     log.error("usage_error", {{"message", "--clock must be wall or market"}});
     return kExitUsage;
@@ -140,6 +149,7 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   options.mis_margin_bps = args.mis_margin_pct * 100;
   options.price_band_bps = args.price_band_pct * 100;
   options.rms_rejections_as_orders = args.rms_rejects_as_orders;
+  options.volume_cap_bps = *volume_cap_bps;
   Result<std::unique_ptr<PaperEngine>> engine =
       PaperEngine::open(args.state_path, options, clock, prices, **cost_model);
   if (!engine.ok()) {

@@ -24,6 +24,7 @@ struct PaperArgs {
   std::string costs = "india-equity";
   std::int64_t mis_margin_pct = 20;
   std::int64_t price_band_pct = 20;
+  std::string volume_cap;  // percent of an update's volume one order may take; "" = off
   bool rms_rejects_as_orders = false;
   bool no_rate_limits = false;
   std::vector<std::string> faults;  // JSON rules
