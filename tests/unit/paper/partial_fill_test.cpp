@@ -8,6 +8,7 @@
 
 #include "costs/cost_model.h"
 #include "paper/paper_engine.h"
+#include "paper/postback_sender.h"
 #include "paper/price_source.h"
 #include "paper_rig.h"
 #include "support/temp_dir.h"
@@ -330,4 +331,18 @@ TEST_CASE("volume cap off: an order larger than the volume still fills whole") {
   CHECK(o.status == "COMPLETE");
   CHECK(o.filled_quantity == 100);
   CHECK(desk.trades(id).size() == 1);
+}
+
+TEST_CASE("volume cap: every partial fill is told to the observer and posts an UPDATE") {
+  Desk desk(1000);
+  std::vector<std::string> told;
+  desk.engine->set_order_observer([&](const Order& o) {
+    std::optional<std::string> postback = paper::postback_status(o);
+    told.push_back(o.status + " " + std::to_string(o.filled_quantity) + " " +
+                   postback.value_or("-"));
+  });
+  desk.bar(150000, 300);
+  place(desk, test::market_buy("INFY", 50, "p11"));
+  desk.bar(150000, 300);
+  CHECK(told == std::vector<std::string>{"OPEN 30 UPDATE", "COMPLETE 50 COMPLETE"});
 }
