@@ -14,7 +14,13 @@ setup() {
   cd "$SM_TEST_DIR" || return 1
 }
 
+# A test that runs sm-order in the background names it in ORDER_PID; whatever state the test
+# ended in, it is killed here before the paper broker stops.
 teardown() {
+  if [ -n "${ORDER_PID:-}" ] && kill -0 "$ORDER_PID" 2>/dev/null; then
+    kill -KILL "$ORDER_PID"
+    wait "$ORDER_PID" || true
+  fi
   stop_paper || true
   cd / && rm -rf "$SM_TEST_DIR"
 }
@@ -50,6 +56,16 @@ stop_paper() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" || status=$?
   return "$status"
+}
+
+# wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
 }
 
 # Fails unless every non-empty line of the file (default: $output) is one JSON object.

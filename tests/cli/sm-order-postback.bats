@@ -4,12 +4,6 @@
 
 load common
 
-teardown() {
-  if [ -n "${ORDER_PID:-}" ] && kill -0 "$ORDER_PID" 2>/dev/null; then kill -KILL "$ORDER_PID"; wait "$ORDER_PID" || true; fi
-  stop_paper || true
-  cd / && rm -rf "$SM_TEST_DIR"
-}
-
 # A port nothing listens on (bash's /dev/tcp fails to connect to it).
 free_port() {
   local p
@@ -18,15 +12,6 @@ free_port() {
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
-}
-
-wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
 }
 
 order_status() { sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'"; }

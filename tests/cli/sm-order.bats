@@ -18,12 +18,6 @@ kite() {  # kite METHOD PATH [curl args...]
   curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
 }
 
-teardown() {
-  if [ -n "${ORDER_PID:-}" ] && kill -0 "$ORDER_PID" 2>/dev/null; then kill -KILL "$ORDER_PID"; wait "$ORDER_PID" || true; fi
-  stop_paper || true
-  cd / && rm -rf "$SM_TEST_DIR"
-}
-
 intent() {  # intent ID SYMBOL SIDE QTY [ORDER_TYPE PRICE]
   printf '{"type":"order","ts":"2024-03-28T04:30:00.000Z","client_order_id":"%s","strategy":"bats","symbol":"%s","side":"%s","qty":%d,"order_type":"%s","product":"MIS","price":%s}\n' \
     "$1" "$2" "$3" "$4" "${5:-MARKET}" "${6:-0}"

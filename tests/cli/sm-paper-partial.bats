@@ -4,21 +4,6 @@
 
 load common
 
-teardown() {
-  if [ -n "${ORDER_PID:-}" ] && kill -0 "$ORDER_PID" 2>/dev/null; then kill -KILL "$ORDER_PID"; wait "$ORDER_PID" || true; fi
-  stop_paper || true
-  cd / && rm -rf "$SM_TEST_DIR"
-}
-
-wait_for() {  # wait_for SECONDS COMMAND...: until the command succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
-
 bar() {  # bar MINUTE CLOSE VOLUME: a 1-minute INFY bar through the control endpoint
   curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary \
     "$(printf '{"type":"bar","ts":"2024-03-28T04:%02d:00.000Z","symbol":"INFY","timeframe":"1m","open":%s,"high":%s,"low":%s,"close":%s,"volume":%d}' \
