@@ -472,9 +472,9 @@ Status OrderManager::resolve_in_doubt() {
 }
 
 Status OrderManager::count_open() {
-  Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
+  Result<std::int64_t> open = store::count_open_orders(db_);
   if (!open.ok()) return open.status();
-  open_count_ = open->size();
+  open_count_ = static_cast<size_t>(*open);
   open_count_stale_ = false;
   return Status();
 }

@@ -326,6 +326,15 @@ Result<std::vector<OrderRecord>> list_open_orders(Database& db) {
   return collect<OrderRecord>(*stmt, read_order);
 }
 
+Result<std::int64_t> count_open_orders(Database& db) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT count(*) FROM orders WHERE status NOT IN ('COMPLETE', 'CANCELLED', 'REJECTED')");
+  if (!stmt.ok()) return stmt.status();
+  Result<bool> row = stmt->step();
+  if (!row.ok()) return row.status();
+  return stmt->column_int64(0);
+}
+
 // ---- fills and positions ----
 
 namespace {

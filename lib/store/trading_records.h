@@ -95,6 +95,8 @@ Result<std::optional<OrderRecord>> find_order_by_broker_id(Database& db,
                                                            std::string_view broker_order_id);
 // Orders whose status is not terminal, oldest first.
 Result<std::vector<OrderRecord>> list_open_orders(Database& db);
+// How many there are (the partial index orders_open answers it without reading the orders).
+Result<std::int64_t> count_open_orders(Database& db);
 
 // A position per (strategy, symbol); strategy "" holds fills not attributed to a strategy (manual
 // trades). qty is signed (positive long). cost is the signed cost of the open quantity at average

@@ -145,6 +145,7 @@ TEST_CASE("broker updates change the order and append events, repeats write noth
   CHECK(*sm::store::apply_order_update(f.db, update));
   CHECK_FALSE(*sm::store::apply_order_update(f.db, update));  // same poll again
   CHECK(sm::store::list_open_orders(f.db)->size() == 1);
+  CHECK(*sm::store::count_open_orders(f.db) == 1);
 
   update.ts = kT0 + 900;
   update.status = "COMPLETE";
@@ -160,6 +161,7 @@ TEST_CASE("broker updates change the order and append events, repeats write noth
   CHECK((*order)->average_price == 399950);
   CHECK((*order)->updated_ms == kT0 + 900);
   CHECK(sm::store::list_open_orders(f.db)->empty());
+  CHECK(*sm::store::count_open_orders(f.db) == 0);
   auto events = sm::store::order_events(f.db, "abc123");
   REQUIRE(events->size() == 3);
   CHECK((*events)[2].status == "COMPLETE");
