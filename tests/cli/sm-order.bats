@@ -174,10 +174,10 @@ db() { sqlite3 "$SM_DB" "$1"; }
 @test "two sm-order processes on one database: the second refuses to start" {
   start_broker
   mkfifo stream
-  sm-order <stream >/dev/null 2>&1 &
+  sm-order <stream >/dev/null 2>first.err &
   ORDER_PID=$!
   exec 7>stream
-  sleep 0.5
+  wait_for 30 grep -q '"event":"started"' first.err  # it holds the lock by then (slow under ASan)
   run --separate-stderr sm-order </dev/null
   exec 7>&-
   [ "$status" -eq 1 ]
