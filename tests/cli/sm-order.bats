@@ -105,9 +105,9 @@ db() { sqlite3 "$SM_DB" "$1"; }
   intent smL1 INFY BUY 2 >in.ndjson
   sm-order --eof-wait 20 <in.ndjson >out.ndjson 2>err.ndjson &
   ORDER_PID=$!
-  sleep 1
+  wait_for 30 grep -q '"event":"no_access_token"' err.ndjson
+  sleep 0.5  # a moment in which an sm-order that did not wait would have placed the intent
   [ "$(kite GET /orders | jq '.data | length')" = 0 ]
-  grep -q '"event":"no_access_token"' err.ndjson
   rt=$(curl -s -X POST -d '' "$PAPER_URL/_paper/request_token" | jq -r .data.request_token)
   run --separate-stderr sm-order login --request-token "$rt"
   [ "$status" -eq 0 ]

@@ -81,8 +81,9 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
 }
 
 @test "sm-risk beats: at start, every risk.heartbeat_interval_ms, and stopping at the end; recorded" {
-  # Input stays open for a second, so the 200 ms interval comes round several times.
-  SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=200 run --separate-stderr bash -c 'sleep 1 | sm-risk'
+  # Input stays open for two seconds, so the 200 ms interval comes round several times even on a
+  # slow (sanitizer) build.
+  SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=200 run --separate-stderr bash -c 'sleep 2 | sm-risk'
   [ "$status" -eq 0 ]
   assert_json_lines
   echo "$output" | jq -e -s 'all(.type == "heartbeat" and .component == "sm-risk")'
