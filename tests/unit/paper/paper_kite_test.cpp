@@ -605,6 +605,12 @@ TEST_CASE("the broker's own rate limits: bursts get 429, the adapter's limiter a
   time::SystemClock wall;
   KiteOptions k = rig.kite_options();
   k.retry.max_attempts = 1;  // any 429 would fail the call
+  // The server counts requests by the second they arrive in. Spaced exactly at its limit, one
+  // request held up (a loaded machine, CI) lands in the next second beside that second's full
+  // quota and gets a 429 — as it would at Kite, where the retry policy absorbs it. A margin of
+  // one slot keeps every second under the limit for a hold-up of up to one interval.
+  k.rate_limits.order_per_second = 9;
+  k.rate_limits.quote_per_second = 0.9;
   KiteBroker kite(k, rig.http, wall, real_sleep, seeded_jitter(1));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   for (int i = 0; i < 3; ++i) REQUIRE(kite.ltp({"NSE:INFY"}).ok());
