@@ -14,6 +14,12 @@
 namespace sm::ingest {
 namespace {
 
+// The error that ends a read when the issue handler stops at a bad row (--strict).
+Status strict_stop(std::string_view input, std::int64_t line) {
+  return error(ErrorCode::kParseError,
+               fmt::format("{}:{}: stopped at the first bad row (--strict)", input, line));
+}
+
 constexpr size_t kColumnCount = 12;
 constexpr std::array<std::string_view, kColumnCount> kColumnNames{
     "ts",   "date", "time",  "symbol", "series", "open",
@@ -757,9 +763,7 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
       keep_going = parser.parse(line, views, rows);
     }
     if (!keep_going) {
-      return error(
-          ErrorCode::kParseError,
-          fmt::format("{}:{}: stopped at the first bad row (--strict)", input, line.number));
+      return strict_stop(input, line.number);
     }
   }
   if (rows.empty()) return result;
@@ -884,9 +888,7 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
         if (same != nullptr) {
           if (!on_issue(RowIssue{input, rows[i].line, "ts", Reason::kDuplicateTimestamp,
                                  fmt::format("identical to line {}", same->line), true})) {
-            return error(
-                ErrorCode::kParseError,
-                fmt::format("{}:{}: stopped at the first bad row (--strict)", input, rows[i].line));
+            return strict_stop(input, rows[i].line);
           }
           duplicate[i - begin] = true;
         }
@@ -916,9 +918,7 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
               : fmt::format("same symbol and time as line {}, which is kept{}", winner->line,
                             row.opening_print ? "" : " (largest volume, first on ties)");
       if (!on_issue(RowIssue{input, row.line, "ts", Reason::kDuplicateTimestamp, detail, true})) {
-        return error(
-            ErrorCode::kParseError,
-            fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
+        return strict_stop(input, row.line);
       }
     }
     Row merged = best != nullptr ? *best : *print;
@@ -941,6 +941,10 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
   } else {
     result.ticks.reserve(rows.size());
   }
+  // A dropped row is reported; false when the handler stops the read (--strict).
+  auto report_dropped = [&](std::int64_t line, const Problem& problem) {
+    return on_issue(RowIssue{input, line, problem.field, problem.reason, problem.detail, true});
+  };
   for (const Row& row : rows) {
     const bool print_alone = row.opening_print;
     if (result.kind == RecordKind::kBars) {
@@ -948,12 +952,7 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
               row.low, row.close,           row.volume,       print_alone};
       if (std::optional<Problem> problem = check_bar(bar, options.limits);
           problem && problem->drop) {
-        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail,
-                               true})) {
-          return error(
-              ErrorCode::kParseError,
-              fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
-        }
+        if (!report_dropped(row.line, *problem)) return strict_stop(input, row.line);
         continue;
       }
       result.bars.push_back(std::move(bar));
@@ -961,12 +960,7 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
       Tick tick{row.ts, symbols[row.symbol], row.price, row.qty, row.volume};
       if (std::optional<Problem> problem = check_tick(tick, options.limits);
           problem && problem->drop) {
-        if (!on_issue(RowIssue{input, row.line, problem->field, problem->reason, problem->detail,
-                               true})) {
-          return error(
-              ErrorCode::kParseError,
-              fmt::format("{}:{}: stopped at the first bad row (--strict)", input, row.line));
-        }
+        if (!report_dropped(row.line, *problem)) return strict_stop(input, row.line);
         continue;
       }
       result.ticks.push_back(std::move(tick));

@@ -376,25 +376,31 @@ Status OrderManager::place(const store::OrderRecord& order) {
 }
 
 Status OrderManager::reject_locally(const store::OrderRecord& order, const std::string& message) {
+  const OrderIntent& in = order.intent;
+  Status closed = close_locally(order, broker::kStatusRejected, "order_rejected", message,
+                                fmt::format("{} {} {} ({}) rejected: {}", side_name(in.side),
+                                            in.qty, in.symbol, in.client_order_id, message));
+  if (closed.ok()) ++counters_.rejected;
+  return closed;
+}
+
+Status OrderManager::close_locally(const store::OrderRecord& order, std::string_view status,
+                                   std::string_view event, const std::string& message,
+                                   std::string alert_text) {
   OrderUpdate u;
   u.ts = clock_.now_ms();
   u.client_order_id = order.intent.client_order_id;
   u.symbol = order.intent.symbol;
   u.side = order.intent.side;
-  u.status = broker::kStatusRejected;
+  u.status = std::string(status);
   u.qty = order.intent.qty;
-  u.pending_qty = 0;
   u.status_message = message;
   Result<bool> applied = store::apply_order_update(db_, u);
   if (!applied.ok()) return applied.status();
-  ++counters_.rejected;
-  log_.warn("order_rejected", {{"client_order_id", u.client_order_id}, {"message", message}});
+  log_.warn(event, {{"client_order_id", u.client_order_id}, {"message", message}});
   emit_(u);
-  raise_alert(
-      Severity::kWarning, "order_rejected",
-      fmt::format("{} {} {} ({}) rejected: {}", side_name(order.intent.side), order.intent.qty,
-                  order.intent.symbol, order.intent.client_order_id, message),
-      "order_rejected:" + order.intent.client_order_id);
+  raise_alert(Severity::kWarning, std::string(event), std::move(alert_text),
+              std::string(event) + ":" + u.client_order_id);
   return Status();
 }
 
@@ -704,24 +710,11 @@ std::int64_t OrderManager::next_due_ms() const {
 }
 
 Status OrderManager::close_unsent(const store::OrderRecord& o, const std::string& message) {
-  OrderUpdate u;
-  u.ts = clock_.now_ms();
-  u.client_order_id = o.intent.client_order_id;
-  u.symbol = o.intent.symbol;
-  u.side = o.intent.side;
-  u.status = broker::kStatusCancelled;
-  u.qty = o.intent.qty;
-  u.status_message = message;
-  Result<bool> applied = store::apply_order_update(db_, u);
-  if (!applied.ok()) return applied.status();
-  log_.warn("intent_dropped", {{"client_order_id", u.client_order_id}, {"message", message}});
-  emit_(u);
-  raise_alert(
-      Severity::kWarning, "intent_dropped",
-      fmt::format("{} {} {} ({}) cancelled before it was sent: {}", side_name(o.intent.side),
-                  o.intent.qty, o.intent.symbol, o.intent.client_order_id, message),
-      "intent_dropped:" + o.intent.client_order_id);
-  return Status();
+  const OrderIntent& in = o.intent;
+  return close_locally(o, broker::kStatusCancelled, "intent_dropped", message,
+                       fmt::format("{} {} {} ({}) cancelled before it was sent: {}",
+                                   side_name(in.side), in.qty, in.symbol, in.client_order_id,
+                                   message));
 }
 
 Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {
