@@ -711,10 +711,10 @@ std::int64_t OrderManager::next_due_ms() const {
 
 Status OrderManager::close_unsent(const store::OrderRecord& o, const std::string& message) {
   const OrderIntent& in = o.intent;
-  return close_locally(o, broker::kStatusCancelled, "intent_dropped", message,
-                       fmt::format("{} {} {} ({}) cancelled before it was sent: {}",
-                                   side_name(in.side), in.qty, in.symbol, in.client_order_id,
-                                   message));
+  return close_locally(
+      o, broker::kStatusCancelled, "intent_dropped", message,
+      fmt::format("{} {} {} ({}) cancelled before it was sent: {}", side_name(in.side), in.qty,
+                  in.symbol, in.client_order_id, message));
 }
 
 Status OrderManager::shutdown(bool cancel_open, std::int64_t wait_ms) {

@@ -156,8 +156,7 @@ class OrderManager {
   // Closes an intent the broker never took with status (REJECTED, CANCELLED): stored, logged and
   // alerted as event, written out.
   Status close_locally(const store::OrderRecord& order, std::string_view status,
-                       std::string_view event, const std::string& message,
-                       std::string alert_text);
+                       std::string_view event, const std::string& message, std::string alert_text);
   Status event(const std::string& client_order_id, std::string_view name, std::string_view status,
                const nlohmann::json& detail);
   void note_broker(const broker::BrokerError* error);
