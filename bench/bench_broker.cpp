@@ -9,11 +9,11 @@
 //   bench_broker [--orders N] [--book N] [--disk-dir DIR]
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 #include <string>
 
@@ -75,8 +75,8 @@ void bench_parse(int book_size) {
     if (!orders.ok() || static_cast<int>(orders->size()) != book_size) die("parse");
     best = std::min(best, seconds_since(start));
   }
-  std::printf("order book parse (%d orders, %.1f KiB)   %10.0f orders/s   %8.2f ms per book\n", book_size,
-              static_cast<double>(body.size()) / 1024.0, book_size / best, best * 1e3);
+  std::printf("order book parse (%d orders, %.1f KiB)   %10.0f orders/s   %8.2f ms per book\n",
+              book_size, static_cast<double>(body.size()) / 1024.0, book_size / best, best * 1e3);
 }
 
 void bench_placements(const std::string& label, const std::string& dir, int orders) {
@@ -130,10 +130,10 @@ void bench_placements(const std::string& label, const std::string& dir, int orde
     if (!kite.orders().ok()) die("GET /orders");
   }
   const double read_s = seconds_since(read_start);
-  std::printf("placements, state on %-6s              %10.0f orders/s   %8.2f ms per order\n", label.c_str(),
-              orders / place_s, place_s * 1e3 / orders);
-  std::printf("GET /orders (%d in the book), %-6s      %10.0f calls/s    %8.2f ms per call\n", orders, label.c_str(),
-              reads / read_s, read_s * 1e3 / reads);
+  std::printf("placements, state on %-6s              %10.0f orders/s   %8.2f ms per order\n",
+              label.c_str(), orders / place_s, place_s * 1e3 / orders);
+  std::printf("GET /orders (%d in the book), %-6s      %10.0f calls/s    %8.2f ms per call\n",
+              orders, label.c_str(), reads / read_s, read_s * 1e3 / reads);
   server.stop();
   fs::remove(state);
   fs::remove(state + "-wal");

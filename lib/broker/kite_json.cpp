@@ -715,10 +715,10 @@ json postback_to_json(const Order& order, std::string_view user_id, std::int64_t
   j["user_id"] = user_id;
   j["app_id"] = app_id;
   j["unfilled_quantity"] = order.pending_quantity;
-  j["checksum"] = kite_postback_checksum(order.order_id, j["order_timestamp"].is_string()
-                                                             ? j["order_timestamp"].get<std::string>()
-                                                             : std::string(),
-                                         api_secret);
+  j["checksum"] = kite_postback_checksum(
+      order.order_id,
+      j["order_timestamp"].is_string() ? j["order_timestamp"].get<std::string>() : std::string(),
+      api_secret);
   return j;
 }
 

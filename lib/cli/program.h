@@ -43,8 +43,8 @@ Result<bool> record_config(store::Database& db, std::string_view program, const 
 
 // Both, for a program that opens its database before reading its configuration: loads
 // options.config_path and, when db is given, records it for program as changed by default_actor().
-Result<Config> load_config(const CommonOptions& options, std::string_view program, store::Database* db,
-                           const Logger& log);
+Result<Config> load_config(const CommonOptions& options, std::string_view program,
+                           store::Database* db, const Logger& log);
 
 // $USER, else $LOGNAME, else "unknown": who a configuration or a manual action is recorded as by
 // default.

@@ -110,8 +110,8 @@ std::string describe(const Json& value) {
 
 const std::set<std::string>& Config::known_sections() {
   static const std::set<std::string> kSections = {
-      "store", "ingest", "signal",  "strategy", "risk",   "order", "broker",
-      "reconcile", "alert", "backtest", "paper", "status", "costs"};
+      "store",     "ingest", "signal",   "strategy", "risk",   "order", "broker",
+      "reconcile", "alert",  "backtest", "paper",    "status", "costs"};
   return kSections;
 }
 
@@ -141,9 +141,8 @@ Result<Config> Config::parse(std::string_view text, std::string_view source) {
                                /*ignore_comments=*/true);
   } catch (const Json::parse_error& e) {
     const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    return error(ErrorCode::kConfigError,
-                 fmt::format("{}:{}:{}: invalid JSON: {}", source, line, column,
-                             parse_reason(e.what())));
+    return error(ErrorCode::kConfigError, fmt::format("{}:{}:{}: invalid JSON: {}", source, line,
+                                                      column, parse_reason(e.what())));
   } catch (const Json::exception& e) {
     return error(ErrorCode::kConfigError, fmt::format("{}: invalid JSON: {}", source, e.what()));
   }
@@ -291,10 +290,10 @@ Result<const Json*> Config::find(std::string_view path) const {
   const Json* node = &root_;
   for (size_t i = 0; i < parts.size(); ++i) {
     if (!node->is_object()) {
-      return error(ErrorCode::kConfigError,
-                   fmt::format("{}: {} must be an object (reading {}), not {}",
-                               origin(join_path(parts, i)), join_path(parts, i), path,
-                               describe(*node)));
+      return error(
+          ErrorCode::kConfigError,
+          fmt::format("{}: {} must be an object (reading {}), not {}", origin(join_path(parts, i)),
+                      join_path(parts, i), path, describe(*node)));
     }
     auto it = node->find(parts[i]);
     if (it == node->end() || it->is_null()) return static_cast<const Json*>(nullptr);

@@ -14,15 +14,20 @@ Result<LogLevel> parse_log_level(std::string_view text) {
   if (text == "warning" || text == "warn") return LogLevel::kWarning;
   if (text == "error") return LogLevel::kError;
   return Status(ErrorCode::kInvalidArgument,
-                std::string("log level must be debug, info, warning or error, not '") + std::string(text) + "'");
+                std::string("log level must be debug, info, warning or error, not '") +
+                    std::string(text) + "'");
 }
 
 std::string_view log_level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -62,7 +67,8 @@ void Logger::log(LogLevel level, std::string_view event, const nlohmann::json& f
   std::fflush(sink_);
 }
 
-void Logger::error_status(std::string_view event, const Status& status, nlohmann::json fields) const {
+void Logger::error_status(std::string_view event, const Status& status,
+                          nlohmann::json fields) const {
   if (!fields.is_object()) fields = nlohmann::json::object();
   fields["code"] = std::string(error_code_name(status.code()));
   fields["message"] = status.message();

@@ -40,7 +40,8 @@ class Logger {
     log(LogLevel::kError, event, fields);
   }
   // An error line for a failed Status: event, code and message.
-  void error_status(std::string_view event, const Status& status, nlohmann::json fields = nullptr) const;
+  void error_status(std::string_view event, const Status& status,
+                    nlohmann::json fields = nullptr) const;
 
  private:
   std::string component_;

@@ -2,8 +2,8 @@
 
 #include <simdjson.h>
 
-#include <array>
 #include <fmt/format.h>
+#include <array>
 #include <vector>
 
 #include "core/json_writer.h"
@@ -12,7 +12,8 @@ namespace sm {
 namespace {
 
 template <typename Enum, size_t N>
-Result<Enum> parse_enum(std::string_view text, const std::array<std::pair<std::string_view, Enum>, N>& names,
+Result<Enum> parse_enum(std::string_view text,
+                        const std::array<std::pair<std::string_view, Enum>, N>& names,
                         std::string_view what) {
   for (const auto& [name, value] : names) {
     if (name == text) return value;
@@ -22,27 +23,34 @@ Result<Enum> parse_enum(std::string_view text, const std::array<std::pair<std::s
     if (!allowed.empty()) allowed += ", ";
     allowed += entry.first;
   }
-  return error(ErrorCode::kParseError, fmt::format("'{}' is not a {} (one of {})", text, what, allowed));
+  return error(ErrorCode::kParseError,
+               fmt::format("'{}' is not a {} (one of {})", text, what, allowed));
 }
 
 template <typename Enum, size_t N>
-std::string_view enum_name(Enum value, const std::array<std::pair<std::string_view, Enum>, N>& names) {
+std::string_view enum_name(Enum value,
+                           const std::array<std::pair<std::string_view, Enum>, N>& names) {
   for (const auto& [name, candidate] : names) {
     if (candidate == value) return name;
   }
   return "unknown";
 }
 
-constexpr std::array<std::pair<std::string_view, Side>, 2> kSides{{{"BUY", Side::kBuy}, {"SELL", Side::kSell}}};
+constexpr std::array<std::pair<std::string_view, Side>, 2> kSides{
+    {{"BUY", Side::kBuy}, {"SELL", Side::kSell}}};
 constexpr std::array<std::pair<std::string_view, SignalAction>, 2> kActions{
     {{"enter_long", SignalAction::kEnterLong}, {"exit_long", SignalAction::kExitLong}}};
 constexpr std::array<std::pair<std::string_view, OrderType>, 4> kOrderTypes{
-    {{"MARKET", OrderType::kMarket}, {"LIMIT", OrderType::kLimit}, {"SL", OrderType::kStopLoss},
+    {{"MARKET", OrderType::kMarket},
+     {"LIMIT", OrderType::kLimit},
+     {"SL", OrderType::kStopLoss},
      {"SL-M", OrderType::kStopLossMarket}}};
 constexpr std::array<std::pair<std::string_view, Product>, 2> kProducts{
     {{"CNC", Product::kDelivery}, {"MIS", Product::kIntraday}}};
 constexpr std::array<std::pair<std::string_view, Severity>, 3> kSeverities{
-    {{"info", Severity::kInfo}, {"warning", Severity::kWarning}, {"critical", Severity::kCritical}}};
+    {{"info", Severity::kInfo},
+     {"warning", Severity::kWarning},
+     {"critical", Severity::kCritical}}};
 
 }  // namespace
 
@@ -55,10 +63,17 @@ Result<Timeframe> parse_timeframe(std::string_view text) {
     }
     if (i + 1 == text.size() && count > 0) {
       switch (text.back()) {
-        case 'm': if (count <= 720) return Timeframe{count}; break;
-        case 'h': if (count <= 12) return Timeframe{count * 60}; break;
-        case 'd': if (count == 1) return Timeframe{Timeframe::kDailyMinutes}; break;
-        default: break;
+        case 'm':
+          if (count <= 720) return Timeframe{count};
+          break;
+        case 'h':
+          if (count <= 12) return Timeframe{count * 60};
+          break;
+        case 'd':
+          if (count == 1) return Timeframe{Timeframe::kDailyMinutes};
+          break;
+        default:
+          break;
       }
     }
   }
@@ -83,7 +98,9 @@ Result<OrderType> parse_order_type(std::string_view text) {
   return parse_enum(text, kOrderTypes, "order type");
 }
 std::string_view product_name(Product product) { return enum_name(product, kProducts); }
-Result<Product> parse_product(std::string_view text) { return parse_enum(text, kProducts, "product"); }
+Result<Product> parse_product(std::string_view text) {
+  return parse_enum(text, kProducts, "product");
+}
 std::string_view severity_name(Severity severity) { return enum_name(severity, kSeverities); }
 Result<Severity> parse_severity(std::string_view text) {
   return parse_enum(text, kSeverities, "severity");
@@ -116,7 +133,10 @@ struct Encoder {
   }
   void operator()(const Tick& m) const {
     auto w = begin("tick", m.ts);
-    w.string("symbol", m.symbol).rupees("price", m.price).integer("qty", m.qty).integer("volume", m.volume);
+    w.string("symbol", m.symbol)
+        .rupees("price", m.price)
+        .integer("qty", m.qty)
+        .integer("volume", m.volume);
     w.finish();
   }
   void operator()(const Bar& m) const {
@@ -128,8 +148,13 @@ struct Encoder {
   }
   void operator()(const Signal& m) const {
     auto w = begin("signal", m.ts);
-    w.string("strategy", m.strategy).string("symbol", m.symbol).string("action", signal_action_name(m.action));
-    w.integer("qty", m.qty).rupees("price", m.price).rupees("stop", m.stop).string("reason", m.reason);
+    w.string("strategy", m.strategy)
+        .string("symbol", m.symbol)
+        .string("action", signal_action_name(m.action));
+    w.integer("qty", m.qty)
+        .rupees("price", m.price)
+        .rupees("stop", m.stop)
+        .string("reason", m.reason);
     w.finish();
   }
   void operator()(const OrderIntent& m) const {
@@ -138,14 +163,18 @@ struct Encoder {
     w.string("symbol", m.symbol).string("exchange", m.exchange).string("side", side_name(m.side));
     w.integer("qty", m.qty).string("order_type", order_type_name(m.order_type));
     w.string("product", product_name(m.product)).rupees("price", m.price);
-    w.rupees("trigger_price", m.trigger_price).timestamp("signal_ts", m.signal_ts).string("reason", m.reason);
+    w.rupees("trigger_price", m.trigger_price)
+        .timestamp("signal_ts", m.signal_ts)
+        .string("reason", m.reason);
     w.finish();
   }
   void operator()(const OrderUpdate& m) const {
     auto w = begin("order_update", m.ts);
     w.string("client_order_id", m.client_order_id).string("broker_order_id", m.broker_order_id);
     w.string("symbol", m.symbol).string("side", side_name(m.side)).string("status", m.status);
-    w.integer("qty", m.qty).integer("filled_qty", m.filled_qty).integer("pending_qty", m.pending_qty);
+    w.integer("qty", m.qty)
+        .integer("filled_qty", m.filled_qty)
+        .integer("pending_qty", m.pending_qty);
     w.rupees("average_price", m.average_price).string("status_message", m.status_message);
     w.finish();
   }
@@ -159,7 +188,9 @@ struct Encoder {
   }
   void operator()(const RiskDecision& m) const {
     auto w = begin("risk_decision", m.ts);
-    w.string("strategy", m.strategy).string("symbol", m.symbol).string("action", signal_action_name(m.action));
+    w.string("strategy", m.strategy)
+        .string("symbol", m.symbol)
+        .string("action", signal_action_name(m.action));
     w.timestamp("signal_ts", m.signal_ts).boolean("approved", m.approved).string("code", m.code);
     w.string("detail", m.detail).string("client_order_id", m.client_order_id);
     w.finish();
@@ -266,7 +297,8 @@ class Fields {
       return 0;
     }
     if (f->kind == FieldKind::kNumber && f->is_integer) return f->integer;
-    Result<Paise> hundredths = f->kind == FieldKind::kString ? parse_rupees(f->text) : number_as_paise(*f);
+    Result<Paise> hundredths =
+        f->kind == FieldKind::kString ? parse_rupees(f->text) : number_as_paise(*f);
     if (!hundredths.ok() || *hundredths % 100 != 0) {
       fail(key, "is not a whole number in range");
       return 0;
@@ -281,7 +313,8 @@ class Fields {
       fail(key, "expected a rupee amount");
       return 0;
     }
-    Result<Paise> paise = f->kind == FieldKind::kString ? parse_rupees(f->text) : number_as_paise(*f);
+    Result<Paise> paise =
+        f->kind == FieldKind::kString ? parse_rupees(f->text) : number_as_paise(*f);
     if (!paise.ok()) {
       fail(key, paise.status().message());
       return 0;
@@ -317,7 +350,8 @@ class Fields {
   }
 
   template <typename T>
-  T parsed(std::string_view key, Result<T> (*parse)(std::string_view), T fallback, bool required = true) {
+  T parsed(std::string_view key, Result<T> (*parse)(std::string_view), T fallback,
+           bool required = true) {
     const Field* f = find(key, required);
     if (f == nullptr) return fallback;
     if (f->kind != FieldKind::kString) {
@@ -362,7 +396,8 @@ class Fields {
   }
 
   void fail(std::string_view key, std::string_view why) {
-    if (status_.ok()) status_ = error(ErrorCode::kParseError, fmt::format("field '{}' {}", key, why));
+    if (status_.ok())
+      status_ = error(ErrorCode::kParseError, fmt::format("field '{}' {}", key, why));
   }
 
   std::vector<Field> fields_;
@@ -410,7 +445,8 @@ Message decode_fields(std::string_view type, Fields& f) {
     m.client_order_id = f.string("client_order_id");
     m.strategy = f.string("strategy", false);
     m.symbol = f.string("symbol");
-    if (std::string_view exchange = f.string("exchange", false); !exchange.empty()) m.exchange = exchange;
+    if (std::string_view exchange = f.string("exchange", false); !exchange.empty())
+      m.exchange = exchange;
     m.side = f.parsed<Side>("side", parse_side, Side::kBuy);
     m.qty = f.quantity("qty");
     m.order_type = f.parsed<OrderType>("order_type", parse_order_type, OrderType::kMarket, false);
@@ -455,7 +491,8 @@ Message decode_fields(std::string_view type, Fields& f) {
     m.ts = f.timestamp("ts");
     m.strategy = f.string("strategy", false);
     m.symbol = f.string("symbol");
-    m.action = f.parsed<SignalAction>("action", parse_signal_action, SignalAction::kEnterLong, false);
+    m.action =
+        f.parsed<SignalAction>("action", parse_signal_action, SignalAction::kEnterLong, false);
     m.signal_ts = f.timestamp("signal_ts", false);
     m.approved = f.boolean("approved");
     m.code = f.string("code");

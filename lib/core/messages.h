@@ -31,7 +31,8 @@ enum class Side { kBuy, kSell };  // "BUY" / "SELL", Kite's spelling
 std::string_view side_name(Side side);
 Result<Side> parse_side(std::string_view text);
 
-// What a strategy wants. Exits close the strategy's whole position in the symbol unless qty says less.
+// What a strategy wants. Exits close the strategy's whole position in the symbol unless qty says
+// less.
 enum class SignalAction { kEnterLong, kExitLong };  // "enter_long" / "exit_long"
 std::string_view signal_action_name(SignalAction action);
 Result<SignalAction> parse_signal_action(std::string_view text);
@@ -171,8 +172,8 @@ struct ErrorRecord {
   std::string component;
   std::string code;  // an error_code_name
   std::string message;
-  std::string input;       // file or stream name, when it concerns input
-  std::int64_t line = 0;   // 1-based line number in input; 0 when not applicable
+  std::string input;      // file or stream name, when it concerns input
+  std::int64_t line = 0;  // 1-based line number in input; 0 when not applicable
 };
 
 // A kill switch state change. level: block_entries (exits still allowed), halt (nothing new),
@@ -183,7 +184,7 @@ struct Halt {
   std::string level = "halt";
   std::string trigger;  // e.g. daily_loss_5pct, manual
   std::string reason;
-  std::string by;        // component or person
+  std::string by;         // component or person
   TimestampMs until = 0;  // automatic reset time; 0 = only by a person
 };
 

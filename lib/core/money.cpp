@@ -1,8 +1,8 @@
 #include "core/money.h"
 
+#include <fmt/format.h>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 
 namespace sm {
 namespace {
@@ -98,13 +98,17 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Roun
 
   if (!dropped.empty()) {
     if (rounding == Rounding::kExact) {
-      return parse_failure(original, decimals == 2 ? "more than two decimal places"
-                                                  : fmt::format("more than {} decimal places", decimals));
+      return parse_failure(original, decimals == 2
+                                         ? "more than two decimal places"
+                                         : fmt::format("more than {} decimal places", decimals));
     }
-    const bool above_half = dropped[0] > '5' ||
-                            (dropped[0] == '5' && dropped.find_first_not_of('0', 1) != std::string::npos);
-    const bool exactly_half = dropped[0] == '5' && dropped.find_first_not_of('0', 1) == std::string::npos;
-    if (above_half || (exactly_half && (rounding == Rounding::kHalfAwayFromZero || magnitude % 2 == 1))) {
+    const bool above_half =
+        dropped[0] > '5' ||
+        (dropped[0] == '5' && dropped.find_first_not_of('0', 1) != std::string::npos);
+    const bool exactly_half =
+        dropped[0] == '5' && dropped.find_first_not_of('0', 1) == std::string::npos;
+    if (above_half ||
+        (exactly_half && (rounding == Rounding::kHalfAwayFromZero || magnitude % 2 == 1))) {
       ++magnitude;
     }
   }
@@ -122,8 +126,8 @@ Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
 std::string format_rupees(Paise amount) {
   const bool negative = amount < 0;
   // Work in unsigned so INT64_MIN cannot overflow.
-  const unsigned long long magnitude =
-      negative ? 0ULL - static_cast<unsigned long long>(amount) : static_cast<unsigned long long>(amount);
+  const unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(amount)
+                                                : static_cast<unsigned long long>(amount);
   return fmt::format("{}{}.{:02}", negative ? "-" : "", magnitude / 100, magnitude % 100);
 }
 
@@ -147,9 +151,12 @@ Paise round_to_tick(Paise price, Paise tick_paise, TickRounding mode) {
   if (floor > price) floor -= tick_paise;  // C++ division truncates towards zero
   if (floor == price) return price;
   switch (mode) {
-    case TickRounding::kDown: return floor;
-    case TickRounding::kUp: return floor + tick_paise;
-    case TickRounding::kNearest: return (price - floor) * 2 >= tick_paise ? floor + tick_paise : floor;
+    case TickRounding::kDown:
+      return floor;
+    case TickRounding::kUp:
+      return floor + tick_paise;
+    case TickRounding::kNearest:
+      return (price - floor) * 2 >= tick_paise ? floor + tick_paise : floor;
   }
   return floor;
 }

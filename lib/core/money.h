@@ -19,8 +19,8 @@ inline constexpr Paise kPaisePerRupee = 100;
 inline constexpr Paise kMaxAbsPaise = 1'000'000'000'000'000;
 
 enum class Rounding {
-  kExact,        // more than two decimals (other than trailing zeros) is an error
-  kHalfEven,     // banker's rounding, for broker-computed averages such as 1234.5625
+  kExact,     // more than two decimals (other than trailing zeros) is an error
+  kHalfEven,  // banker's rounding, for broker-computed averages such as 1234.5625
   kHalfAwayFromZero,
 };
 

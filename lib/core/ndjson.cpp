@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "core/shutdown.h"
 
@@ -85,8 +85,12 @@ LineReader::Outcome LineReader::next(std::string_view& line) {
   }
 }
 
-MessageReader::MessageReader(int fd, std::string input_name, BadLineHandler on_bad_line, bool strict)
-    : lines_(fd), input_name_(std::move(input_name)), on_bad_line_(std::move(on_bad_line)), strict_(strict) {}
+MessageReader::MessageReader(int fd, std::string input_name, BadLineHandler on_bad_line,
+                             bool strict)
+    : lines_(fd),
+      input_name_(std::move(input_name)),
+      on_bad_line_(std::move(on_bad_line)),
+      strict_(strict) {}
 
 MessageReader::Outcome MessageReader::next(Message& message) {
   for (;;) {
@@ -119,7 +123,8 @@ bool is_live_stream(int fd) {
   return S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode) || S_ISCHR(info.st_mode);
 }
 
-NdjsonWriter::NdjsonWriter(std::FILE* out) : out_(out), flush_each_line_(is_live_stream(fileno(out))) {}
+NdjsonWriter::NdjsonWriter(std::FILE* out)
+    : out_(out), flush_each_line_(is_live_stream(fileno(out))) {}
 
 void NdjsonWriter::write(const Message& message) {
   line_.clear();

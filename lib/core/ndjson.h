@@ -76,7 +76,8 @@ class MessageReader {
 };
 
 // Writes NDJSON lines to a FILE*. When the stream is a pipe, FIFO, socket or terminal each line is
-// flushed as it is written, so live pipelines never stall in a buffer; to a regular file it buffers.
+// flushed as it is written, so live pipelines never stall in a buffer; to a regular file it
+// buffers.
 class NdjsonWriter {
  public:
   explicit NdjsonWriter(std::FILE* out);

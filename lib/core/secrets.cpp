@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <vector>
 
 namespace sm {
@@ -42,8 +42,8 @@ std::string_view strip_trailing_newlines(std::string_view text) {
 bool valid_key(std::string_view key) {
   if (key.empty()) return false;
   for (char c : key) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                     c == '_';
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -82,7 +82,8 @@ Result<std::string> lookup_in_secrets_file(const std::string& path, std::string_
                    fmt::format("{}:{}: {} is set twice", path, line_number, name));
     }
     std::string_view raw = line.substr(equals + 1);
-    if (raw.size() >= 2 && (raw.front() == '"' || raw.front() == '\'') && raw.back() == raw.front()) {
+    if (raw.size() >= 2 && (raw.front() == '"' || raw.front() == '\'') &&
+        raw.back() == raw.front()) {
       raw = raw.substr(1, raw.size() - 2);
     }
     value = std::string(raw);
@@ -94,10 +95,10 @@ Result<std::string> lookup_in_secrets_file(const std::string& path, std::string_
 // Suffixes (after an underscore) and whole names that mark a configuration key as a secret.
 // "token" alone is a whole-name match only: instrument_token is Kite's public instrument id.
 constexpr std::array<std::string_view, 20> kSecretNames = {
-    "secret",       "password",      "passwd",        "passphrase",    "credentials",
-    "apikey",       "api_key",       "api_secret",    "private_key",   "routing_key",
+    "secret",          "password",     "passwd",        "passphrase",    "credentials",
+    "apikey",          "api_key",      "api_secret",    "private_key",   "routing_key",
     "integration_key", "access_token", "refresh_token", "request_token", "bot_token",
-    "auth_token",   "enctoken",      "webhook_url",   "client_secret", "secret_key"};
+    "auth_token",      "enctoken",     "webhook_url",   "client_secret", "secret_key"};
 
 }  // namespace
 

@@ -34,7 +34,8 @@ Result<std::string> read_private_file(const std::string& path);
 std::string redacted(std::string_view secret);
 
 // Whether a configuration key (the last part of a dot path, any case) names a secret, e.g.
-// api_secret, access_token, password, bot_token, routing_key, webhook_url. Config refuses such keys.
+// api_secret, access_token, password, bot_token, routing_key, webhook_url. Config refuses such
+// keys.
 bool looks_like_secret_key(std::string_view key);
 
 }  // namespace sm

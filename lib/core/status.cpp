@@ -6,23 +6,40 @@ namespace sm {
 
 std::string_view error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kParseError: return "parse_error";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kIoError: return "io_error";
-    case ErrorCode::kDatabaseError: return "database_error";
-    case ErrorCode::kConfigError: return "config_error";
-    case ErrorCode::kPermissionDenied: return "permission_denied";
-    case ErrorCode::kNetworkError: return "network_error";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kRateLimited: return "rate_limited";
-    case ErrorCode::kAuthError: return "auth_error";
-    case ErrorCode::kRejected: return "rejected";
-    case ErrorCode::kHalted: return "halted";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kParseError:
+      return "parse_error";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kIoError:
+      return "io_error";
+    case ErrorCode::kDatabaseError:
+      return "database_error";
+    case ErrorCode::kConfigError:
+      return "config_error";
+    case ErrorCode::kPermissionDenied:
+      return "permission_denied";
+    case ErrorCode::kNetworkError:
+      return "network_error";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kRateLimited:
+      return "rate_limited";
+    case ErrorCode::kAuthError:
+      return "auth_error";
+    case ErrorCode::kRejected:
+      return "rejected";
+    case ErrorCode::kHalted:
+      return "halted";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }

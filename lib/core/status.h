@@ -54,7 +54,9 @@ class Status {
   std::string message_;
 };
 
-inline Status error(ErrorCode code, std::string message) { return Status(code, std::move(message)); }
+inline Status error(ErrorCode code, std::string message) {
+  return Status(code, std::move(message));
+}
 
 // Either a value or a failed Status. REQUIRES: value() only when ok(), status() is always valid.
 template <typename T>
@@ -80,8 +82,8 @@ class Result {
 }  // namespace sm
 
 // Early return of a failed Status from a function returning Status or Result<T>.
-#define SM_RETURN_IF_ERROR(expr)        \
-  do {                                  \
-    ::sm::Status sm_status_ = (expr);   \
+#define SM_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::sm::Status sm_status_ = (expr);        \
     if (!sm_status_.ok()) return sm_status_; \
   } while (false)

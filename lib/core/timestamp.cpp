@@ -65,7 +65,9 @@ int weekday(Date date) {
   return static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday (4)
 }
 
-Date add_days(Date date, std::int64_t days) { return civil_from_days(days_from_civil(date) + days); }
+Date add_days(Date date, std::int64_t days) {
+  return civil_from_days(days_from_civil(date) + days);
+}
 
 Result<Date> parse_date(std::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
@@ -115,7 +117,8 @@ std::string format_ist(TimestampMs ts, bool with_zone) {
                      with_zone ? " IST" : "");
 }
 
-Result<TimestampMs> parse_timestamp(std::string_view text, std::optional<int> default_offset_minutes) {
+Result<TimestampMs> parse_timestamp(std::string_view text,
+                                    std::optional<int> default_offset_minutes) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
   if (text.size() < 10) return bad_timestamp(text, "too short");
   Result<Date> date = parse_date(text.substr(0, 10));
@@ -124,7 +127,8 @@ Result<TimestampMs> parse_timestamp(std::string_view text, std::optional<int> de
   size_t pos = 10;
   if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
     hour = read_digits(text, pos + 1, 2);
-    if (hour < 0 || pos + 3 >= text.size() || text[pos + 3] != ':') return bad_timestamp(text, "bad time");
+    if (hour < 0 || pos + 3 >= text.size() || text[pos + 3] != ':')
+      return bad_timestamp(text, "bad time");
     minute = read_digits(text, pos + 4, 2);
     if (minute < 0) return bad_timestamp(text, "bad minutes");
     pos += 6;

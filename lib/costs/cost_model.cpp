@@ -1,9 +1,9 @@
 #include "costs/cost_model.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -37,7 +37,8 @@ Result<Rate> parse_percent(std::string_view text) {
   // 1 % = 10^7 parts per billion, so a percentage with 7 decimals is exact.
   Result<std::int64_t> value = parse_fixed_point(text, 7);
   if (!value.ok()) return value.status();
-  if (*value < 0) return error(ErrorCode::kParseError, fmt::format("'{}': a rate cannot be negative", text));
+  if (*value < 0)
+    return error(ErrorCode::kParseError, fmt::format("'{}': a rate cannot be negative", text));
   return Rate{*value};
 }
 
@@ -49,17 +50,21 @@ Result<Charges> SimpleCostModel::charges_for(const TradeLeg& leg) const {
   return charges;
 }
 
-IndianEquityCostModel::IndianEquityCostModel(std::vector<ChargeRates> rates) : rates_(std::move(rates)) {
-  std::stable_sort(rates_.begin(), rates_.end(),
-                   [](const ChargeRates& a, const ChargeRates& b) { return a.effective_from < b.effective_from; });
+IndianEquityCostModel::IndianEquityCostModel(std::vector<ChargeRates> rates)
+    : rates_(std::move(rates)) {
+  std::stable_sort(rates_.begin(), rates_.end(), [](const ChargeRates& a, const ChargeRates& b) {
+    return a.effective_from < b.effective_from;
+  });
 }
 
 Result<IndianEquityCostModel> IndianEquityCostModel::load(const std::string& path) {
   std::ifstream file(path);
-  if (!file) return error(ErrorCode::kNotFound, fmt::format("{}: cannot open the charges file", path));
+  if (!file)
+    return error(ErrorCode::kNotFound, fmt::format("{}: cannot open the charges file", path));
   static const std::vector<std::string> kColumns = {
-      "effective_from", "product",     "brokerage_pct", "brokerage_cap", "stt_buy_pct",    "stt_sell_pct",
-      "exchange_pct",   "sebi_pct",    "stamp_buy_pct", "gst_pct",       "dp_per_sell_day"};
+      "effective_from", "product",      "brokerage_pct",  "brokerage_cap",
+      "stt_buy_pct",    "stt_sell_pct", "exchange_pct",   "sebi_pct",
+      "stamp_buy_pct",  "gst_pct",      "dp_per_sell_day"};
   std::vector<ChargeRates> rates;
   std::string line;
   int line_number = 0;
@@ -70,16 +75,18 @@ Result<IndianEquityCostModel> IndianEquityCostModel::load(const std::string& pat
     const std::vector<std::string> cells = split_csv_line(line);
     if (!header_seen) {
       if (cells != kColumns) {
-        return error(ErrorCode::kParseError,
-                     fmt::format("{}:{}: header must be {}", path, line_number, fmt::join(kColumns, ",")));
+        return error(ErrorCode::kParseError, fmt::format("{}:{}: header must be {}", path,
+                                                         line_number, fmt::join(kColumns, ",")));
       }
       header_seen = true;
       continue;
     }
-    auto where = [&](size_t column) { return fmt::format("{}:{}: column {}", path, line_number, kColumns[column]); };
+    auto where = [&](size_t column) {
+      return fmt::format("{}:{}: column {}", path, line_number, kColumns[column]);
+    };
     if (cells.size() != kColumns.size()) {
-      return error(ErrorCode::kParseError,
-                   fmt::format("{}:{}: expected {} columns, found {}", path, line_number, kColumns.size(), cells.size()));
+      return error(ErrorCode::kParseError, fmt::format("{}:{}: expected {} columns, found {}", path,
+                                                       line_number, kColumns.size(), cells.size()));
     }
     ChargeRates row;
     Result<Date> date = parse_date(cells[0]);
@@ -88,8 +95,8 @@ Result<IndianEquityCostModel> IndianEquityCostModel::load(const std::string& pat
     Result<Product> product = parse_product(cells[1]);
     if (!product.ok()) return product.status().with_context(where(1));
     row.product = *product;
-    Rate* rate_fields[] = {&row.brokerage, nullptr, &row.stt_buy, &row.stt_sell, &row.exchange,
-                           &row.sebi,      &row.stamp_buy, &row.gst};
+    Rate* rate_fields[] = {&row.brokerage, nullptr,   &row.stt_buy,   &row.stt_sell,
+                           &row.exchange,  &row.sebi, &row.stamp_buy, &row.gst};
     for (size_t i = 0; i < std::size(rate_fields); ++i) {
       if (rate_fields[i] == nullptr) continue;
       Result<Rate> rate = parse_percent(cells[2 + i]);
@@ -97,19 +104,23 @@ Result<IndianEquityCostModel> IndianEquityCostModel::load(const std::string& pat
       *rate_fields[i] = *rate;
     }
     Result<Paise> cap = parse_rupees(cells[3]);
-    if (!cap.ok() || *cap < 0) return error(ErrorCode::kParseError, where(3) + ": not a rupee amount >= 0");
+    if (!cap.ok() || *cap < 0)
+      return error(ErrorCode::kParseError, where(3) + ": not a rupee amount >= 0");
     row.brokerage_cap = *cap;
     Result<Paise> dp = parse_rupees(cells[10]);
-    if (!dp.ok() || *dp < 0) return error(ErrorCode::kParseError, where(10) + ": not a rupee amount >= 0");
+    if (!dp.ok() || *dp < 0)
+      return error(ErrorCode::kParseError, where(10) + ": not a rupee amount >= 0");
     row.dp_per_sell_day = *dp;
     rates.push_back(row);
   }
-  if (rates.empty()) return error(ErrorCode::kParseError, fmt::format("{}: no rates in the file", path));
+  if (rates.empty())
+    return error(ErrorCode::kParseError, fmt::format("{}: no rates in the file", path));
   return IndianEquityCostModel(std::move(rates));
 }
 
 Result<IndianEquityCostModel> IndianEquityCostModel::load_default() {
-  if (const char* path = std::getenv("SM_CHARGES"); path != nullptr && *path != '\0') return load(path);
+  if (const char* path = std::getenv("SM_CHARGES"); path != nullptr && *path != '\0')
+    return load(path);
   for (const char* dir : {SM_DATA_DIR, SM_INSTALLED_DATA_DIR}) {
     const std::string path = std::string(dir) + "/nse-charges.csv";
     if (std::filesystem::exists(path)) return load(path);
@@ -125,7 +136,8 @@ Result<ChargeRates> IndianEquityCostModel::rates_on(Date date, Product product) 
     if (row.effective_from > date) break;
   }
   if (chosen == nullptr) {
-    return error(ErrorCode::kNotFound, fmt::format("no {} charges in the rate file", product_name(product)));
+    return error(ErrorCode::kNotFound,
+                 fmt::format("no {} charges in the rate file", product_name(product)));
   }
   return *chosen;
 }
@@ -145,7 +157,8 @@ Result<Charges> IndianEquityCostModel::charges_for(const TradeLeg& leg) const {
   c.sebi = apply_rate(*turnover, r.sebi);
   c.stamp = buy ? apply_rate(*turnover, r.stamp_buy) : 0;
   c.gst = apply_rate(c.brokerage + c.exchange + c.sebi, r.gst);
-  c.dp = (!buy && leg.product == Product::kDelivery && leg.first_sell_of_day) ? r.dp_per_sell_day : 0;
+  c.dp =
+      (!buy && leg.product == Product::kDelivery && leg.first_sell_of_day) ? r.dp_per_sell_day : 0;
   return c;
 }
 
@@ -154,7 +167,8 @@ Result<std::unique_ptr<CostModel>> make_cost_model(std::string_view spec) {
   if (spec == "india-equity") {
     Result<IndianEquityCostModel> model = IndianEquityCostModel::load_default();
     if (!model.ok()) return model.status();
-    return std::unique_ptr<CostModel>(std::make_unique<IndianEquityCostModel>(std::move(model).value()));
+    return std::unique_ptr<CostModel>(
+        std::make_unique<IndianEquityCostModel>(std::move(model).value()));
   }
   if (spec.substr(0, 7) == "simple:") {
     const std::string_view rest = spec.substr(7);
@@ -167,8 +181,10 @@ Result<std::unique_ptr<CostModel>> make_cost_model(std::string_view spec) {
       }
     }
   }
-  return error(ErrorCode::kInvalidArgument,
-               fmt::format("cost model '{}' is not zero, india-equity or simple:<percent>:<flat rupees>", spec));
+  return error(
+      ErrorCode::kInvalidArgument,
+      fmt::format("cost model '{}' is not zero, india-equity or simple:<percent>:<flat rupees>",
+                  spec));
 }
 
 }  // namespace sm::costs

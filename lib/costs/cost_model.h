@@ -36,12 +36,12 @@ struct TradeLeg {
 
 struct Charges {
   Paise brokerage = 0;
-  Paise stt = 0;          // securities transaction tax
-  Paise exchange = 0;     // exchange transaction charge (includes IPFT where the rate does)
-  Paise sebi = 0;         // SEBI turnover fee
-  Paise stamp = 0;        // stamp duty (buy side)
-  Paise gst = 0;          // 18 % on brokerage + exchange + SEBI fee
-  Paise dp = 0;           // depository charge (delivery sells)
+  Paise stt = 0;       // securities transaction tax
+  Paise exchange = 0;  // exchange transaction charge (includes IPFT where the rate does)
+  Paise sebi = 0;      // SEBI turnover fee
+  Paise stamp = 0;     // stamp duty (buy side)
+  Paise gst = 0;       // 18 % on brokerage + exchange + SEBI fee
+  Paise dp = 0;        // depository charge (delivery sells)
   Paise total() const { return brokerage + stt + exchange + sebi + stamp + gst + dp; }
 };
 

@@ -36,10 +36,10 @@ Result<int> PostbackReceiver::start() {
     res.status = 200;
     res.set_content("{\"status\":\"success\"}", "application/json");
   });
-  const int port = options_.port == 0 ? server_->http.bind_to_any_port(options_.host)
-                                      : (server_->http.bind_to_port(options_.host, options_.port)
-                                             ? options_.port
-                                             : -1);
+  const int port =
+      options_.port == 0
+          ? server_->http.bind_to_any_port(options_.host)
+          : (server_->http.bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port <= 0) {
     return error(ErrorCode::kIoError, "postbacks: cannot listen on " + options_.host + ":" +
                                           std::to_string(options_.port));

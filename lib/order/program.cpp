@@ -178,8 +178,9 @@ Result<std::unique_ptr<PostbackReceiver>> start_postbacks(const OrderSettings& s
     port = std::stoi(listen.substr(colon + 1));
   }
   if (port < 0 || port > 65535) {
-    return error(ErrorCode::kConfigError,
-                 "--postback-listen / order.postback_listen must be HOST:PORT, got '" + listen + "'");
+    return error(
+        ErrorCode::kConfigError,
+        "--postback-listen / order.postback_listen must be HOST:PORT, got '" + listen + "'");
   }
   Result<std::string> secret = read_secret("SM_KITE_API_SECRET", broker.secrets_file);
   if (!secret.ok()) {
@@ -192,9 +193,8 @@ Result<std::unique_ptr<PostbackReceiver>> start_postbacks(const OrderSettings& s
       &log);
   Result<int> bound = receiver->start();
   if (!bound.ok()) return bound.status();
-  log.info("postback_listening", {{"host", listen.substr(0, colon)},
-                                  {"port", *bound},
-                                  {"path", settings.postback_path}});
+  log.info("postback_listening",
+           {{"host", listen.substr(0, colon)}, {"port", *bound}, {"path", settings.postback_path}});
   return receiver;
 }
 
@@ -239,8 +239,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
   broker::KiteBroker& kite = *connection->kite;
   // Today's placements by earlier runs count against the per-minute and per-day caps too.
-  Result<std::vector<TimestampMs>> placed_today = store::placement_times_since(
-      *db, from_ist(ist_date(connection->clock.now_ms()), 0, 0));
+  Result<std::vector<TimestampMs>> placed_today =
+      store::placement_times_since(*db, from_ist(ist_date(connection->clock.now_ms()), 0, 0));
   if (!placed_today.ok()) {
     log.error_status("database_error", placed_today.status());
     return kExitFailure;
@@ -342,9 +342,9 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     }
 
     // With a postback listener, wake at least every 100 ms to act on what arrived.
-    const std::int64_t wait_ms = std::max<std::int64_t>(
-        0, std::min({manager.next_due_ms(), next_beat - wall_now(),
-                     *postbacks ? std::int64_t{100} : std::int64_t{1000}}));
+    const std::int64_t wait_ms =
+        std::max<std::int64_t>(0, std::min({manager.next_due_ms(), next_beat - wall_now(),
+                                            *postbacks ? std::int64_t{100} : std::int64_t{1000}}));
     lines.clear();
     if (!input.eof()) {
       if (Status s = input.read(std::min<std::int64_t>(wait_ms, 1000), lines); !s.ok()) {

@@ -191,8 +191,7 @@ Paise reckoning_price(const Order& o, OrderType type, Paise last) {
 
 // Margin an order needs while open. A CNC sell needs holdings, not cash; an MIS order against the
 // current MIS position reduces it and needs nothing.
-Paise order_margin(const Order& o, const Books& books, Paise last,
-                          std::int64_t mis_margin_bps) {
+Paise order_margin(const Order& o, const Books& books, Paise last, std::int64_t mis_margin_bps) {
   Result<OrderType> type = type_of(o);
   if (!type.ok()) return 0;
   const Paise price = reckoning_price(o, *type, last);
@@ -214,10 +213,9 @@ struct Funds {
   Paise available() const { return books.cash - books.mis_margin - blocked; }
 };
 
-Funds compute_funds(const std::vector<StoredOrder>& orders,
-                           const std::vector<StoredTrade>& trades,
-                           const std::vector<CashEntry>& cash, Date today, std::int64_t bps,
-                           const PriceSource& prices, std::string_view skip_order_id = {}) {
+Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
+                    const std::vector<CashEntry>& cash, Date today, std::int64_t bps,
+                    const PriceSource& prices, std::string_view skip_order_id = {}) {
   Funds funds;
   funds.books = compute_books(trades, cash, today, bps);
   for (const StoredOrder& so : orders) {
@@ -313,7 +311,7 @@ Status fill_order(StoredOrder& so, Paise price, Quantity qty, TimestampMs now,
 // OPEN when triggered. `fresh` is true at placement and right after a modification, when only the
 // current price counts (the range of the last update happened before the order existed).
 std::optional<Paise> execution_price(StoredOrder& so, const MarketPrice& m, bool fresh,
-                                            TimestampMs now) {
+                                     TimestampMs now) {
   Order& o = so.order;
   Result<OrderType> type = type_of(o);
   if (!type.ok() || m.last <= 0) return std::nullopt;
@@ -457,13 +455,13 @@ std::vector<broker::Instrument> PaperEngine::instruments() const {
   return out;
 }
 
-std::int64_t PaperEngine::instrument_token(std::string_view exchange, std::string_view symbol) const {
+std::int64_t PaperEngine::instrument_token(std::string_view exchange,
+                                           std::string_view symbol) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return token_locked(exchange, symbol);
 }
 
-std::int64_t PaperEngine::token_locked(std::string_view exchange,
-                                           std::string_view symbol) const {
+std::int64_t PaperEngine::token_locked(std::string_view exchange, std::string_view symbol) const {
   auto it = state_->instruments.find(broker::instrument_key(exchange, symbol));
   if (it != state_->instruments.end()) return it->second.instrument_token;
   // A stable made-up token: FNV-1a of the key in the upper bits, Kite's segment id in the low byte.

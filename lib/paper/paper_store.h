@@ -5,10 +5,10 @@
 //
 // Schema (PRAGMA user_version 1):
 //   paper_meta(key, value)
-//   paper_orders(order_id PK, seq UNIQUE, modifications, body)   body = the order's Kite JSON
-//   paper_order_history(order_id, step, body)                     one row per state, PK(order_id,
-//   step) paper_trades(trade_id PK, seq UNIQUE, order_id, charges, body) paper_cash(seq PK, ts,
-//   amount, reason)                        deposits and withdrawals
+//   paper_orders(order_id PK, seq UNIQUE, modifications, body)  body = the order's Kite JSON
+//   paper_order_history(order_id, step, body)  one row per state, PK(order_id, step)
+//   paper_trades(trade_id PK, seq UNIQUE, order_id, charges, body)
+//   paper_cash(seq PK, ts, amount, reason)  deposits and withdrawals
 #pragma once
 
 #include <memory>

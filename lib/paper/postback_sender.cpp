@@ -27,8 +27,7 @@ void PostbackSender::on_order(const broker::Order& order) {
   broker::Order sent = order;
   sent.status = *status;
   std::string body =
-      broker::postback_to_json(sent, options_.user_id, options_.app_id, options_.api_secret)
-          .dump();
+      broker::postback_to_json(sent, options_.user_id, options_.app_id, options_.api_secret).dump();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
@@ -68,10 +67,10 @@ void PostbackSender::deliver_all() {
     broker::HttpOutcome outcome = http.send(request);
     const bool delivered = outcome.ok() && outcome.response().status / 100 == 2;
     if (log_ != nullptr && !delivered) {
-      log_->warn("postback_failed",
-                 {{"url", options_.url},
-                  {"http_status", outcome.ok() ? outcome.response().status : 0},
-                  {"message", outcome.ok() ? "receiver answered non-2xx" : outcome.error().message}});
+      log_->warn("postback_failed", {{"url", options_.url},
+                                     {"http_status", outcome.ok() ? outcome.response().status : 0},
+                                     {"message", outcome.ok() ? "receiver answered non-2xx"
+                                                              : outcome.error().message}});
     }
     lock.lock();
     ++(delivered ? counters_.sent : counters_.failed);

@@ -115,8 +115,8 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
         if (out[i].symbol == symbol) {
           return error(
               ErrorCode::kInvalidArgument,
-              fmt::format("{}: symbol {} is also in an earlier input; give each symbol once",
-                          path, symbol));
+              fmt::format("{}: symbol {} is also in an earlier input; give each symbol once", path,
+                          symbol));
         }
       }
       out.push_back(SymbolSeries{symbol, {}});

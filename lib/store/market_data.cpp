@@ -128,9 +128,9 @@ const MultiRowSql& bar_insert_sql() {
 }
 
 const MultiRowSql& tick_insert_sql() {
-  static const MultiRowSql texts = make_multi_row_sql(
-      "INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq) VALUES", kTickParams,
-      " ON CONFLICT DO NOTHING");
+  static const MultiRowSql texts =
+      make_multi_row_sql("INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq) VALUES",
+                         kTickParams, " ON CONFLICT DO NOTHING");
   return texts;
 }
 

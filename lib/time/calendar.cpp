@@ -15,31 +15,44 @@ namespace sm::time {
 
 std::string_view session_name(Session session) {
   switch (session) {
-    case Session::kClosed: return "closed";
-    case Session::kPreOpenOrderEntry: return "pre_open_order_entry";
-    case Session::kPreOpenMatching: return "pre_open_matching";
-    case Session::kContinuous: return "continuous";
-    case Session::kClosingPriceComputation: return "closing_price_computation";
-    case Session::kClosingSession: return "closing_session";
+    case Session::kClosed:
+      return "closed";
+    case Session::kPreOpenOrderEntry:
+      return "pre_open_order_entry";
+    case Session::kPreOpenMatching:
+      return "pre_open_matching";
+    case Session::kContinuous:
+      return "continuous";
+    case Session::kClosingPriceComputation:
+      return "closing_price_computation";
+    case Session::kClosingSession:
+      return "closing_session";
   }
   return "closed";
 }
 
 std::string_view day_type_name(DayType type) {
   switch (type) {
-    case DayType::kRegular: return "regular";
-    case DayType::kWeekend: return "weekend";
-    case DayType::kHoliday: return "holiday";
-    case DayType::kSpecialSession: return "special_session";
+    case DayType::kRegular:
+      return "regular";
+    case DayType::kWeekend:
+      return "weekend";
+    case DayType::kHoliday:
+      return "holiday";
+    case DayType::kSpecialSession:
+      return "special_session";
   }
   return "regular";
 }
 
 std::string_view year_coverage_name(YearCoverage coverage) {
   switch (coverage) {
-    case YearCoverage::kListed: return "listed";
-    case YearCoverage::kAssumed: return "assumed";
-    case YearCoverage::kUnknown: return "unknown";
+    case YearCoverage::kListed:
+      return "listed";
+    case YearCoverage::kAssumed:
+      return "assumed";
+    case YearCoverage::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -64,8 +77,8 @@ constexpr std::string_view kUnknownTime = "unknown";
 
 // Column order of the timing fields, as they appear in the header.
 constexpr std::array<std::string_view, 6> kTimeColumns = {
-    "pre_open_start", "pre_open_end", "open", "close", "closing_session_start",
-    "closing_session_end"};
+    "pre_open_start", "pre_open_end",          "open",
+    "close",          "closing_session_start", "closing_session_end"};
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -135,7 +148,9 @@ Result<int> parse_minute(std::string_view text, std::string_view column) {
   return hour * 60 + minute;
 }
 
-std::string format_minute(int minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
+std::string format_minute(int minute) {
+  return fmt::format("{:02}:{:02}", minute / 60, minute % 60);
+}
 
 // Reads the six timing fields of a regular_session or special_session row. Pre-open and closing
 // session are optional as pairs; open and close are required.
@@ -175,11 +190,11 @@ Result<SessionTimes> parse_times(const std::array<std::string, 6>& text) {
 }
 
 Result<int> parse_year(std::string_view text) {
-  if (text.size() != 4 || !std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
-    return error(ErrorCode::kParseError,
-                 fmt::format("year_covered needs a year (YYYY) in the date column, not '{}'", text));
+  if (text.size() != 4 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return error(
+        ErrorCode::kParseError,
+        fmt::format("year_covered needs a year (YYYY) in the date column, not '{}'", text));
   }
   return std::atoi(std::string(text).c_str());
 }
@@ -231,8 +246,8 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
     if (content.empty() || content.front() == '#') continue;
 
     const auto fail = [&](const Status& status) {
-      return Status(ErrorCode::kParseError, fmt::format("{}:{}: {}", source, line_number,
-                                                        status.message()));
+      return Status(ErrorCode::kParseError,
+                    fmt::format("{}:{}: {}", source, line_number, status.message()));
     };
     Result<std::vector<std::string>> fields = split_csv(line);
     if (!fields.ok()) return fail(fields.status());
@@ -246,14 +261,14 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
       }
       for (std::string_view required : {"date", "kind", "name"}) {
         if (columns.count(std::string(required)) == 0) {
-          return fail(error(ErrorCode::kParseError,
-                            fmt::format("header lacks the column '{}'", required)));
+          return fail(
+              error(ErrorCode::kParseError, fmt::format("header lacks the column '{}'", required)));
         }
       }
       for (std::string_view required : kTimeColumns) {
         if (columns.count(std::string(required)) == 0) {
-          return fail(error(ErrorCode::kParseError,
-                            fmt::format("header lacks the column '{}'", required)));
+          return fail(
+              error(ErrorCode::kParseError, fmt::format("header lacks the column '{}'", required)));
         }
       }
       column_count = fields->size();
@@ -261,9 +276,8 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
     }
 
     if (fields->size() != column_count) {
-      return fail(error(ErrorCode::kParseError,
-                        fmt::format("{} fields, but the header has {}", fields->size(),
-                                    column_count)));
+      return fail(error(ErrorCode::kParseError, fmt::format("{} fields, but the header has {}",
+                                                            fields->size(), column_count)));
     }
     const auto field = [&](std::string_view name) -> const std::string& {
       return (*fields)[columns.at(std::string(name))];
@@ -295,9 +309,9 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
       Result<SessionTimes> times = parse_times(time_text);
       if (!times.ok()) return fail(times.status());
       if (!calendar.regular_.emplace(*date, *times).second) {
-        return fail(error(ErrorCode::kParseError,
-                          fmt::format("two regular_session rows take effect on {}",
-                                      format_date(*date))));
+        return fail(
+            error(ErrorCode::kParseError,
+                  fmt::format("two regular_session rows take effect on {}", format_date(*date))));
       }
     } else if (kind == "holiday") {
       if (name.empty()) return fail(error(ErrorCode::kParseError, "a holiday needs a name"));
@@ -318,8 +332,8 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
         // "unknown" marks an announced session whose timings NSE has not notified yet (or that
         // history does not record). Half-known timings would be a guess, so it is all or none.
         if (unknown_count != kTimeColumns.size()) {
-          return fail(error(ErrorCode::kParseError,
-                            "write 'unknown' in all six time columns or in none"));
+          return fail(
+              error(ErrorCode::kParseError, "write 'unknown' in all six time columns or in none"));
         }
         if (had_sittings) {
           return fail(error(ErrorCode::kParseError,
@@ -340,11 +354,12 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
         // disaster-recovery site); sittings must be in time order and must not overlap.
         if (!entry.special_sittings.empty() &&
             times->first_minute() < entry.special_sittings.back().last_minute()) {
-          return fail(error(ErrorCode::kParseError,
-                            fmt::format("this sitting on {} starts at {}, before the previous one "
-                                        "ends at {}; list sittings in time order",
-                                        format_date(*date), format_minute(times->first_minute()),
-                                        format_minute(entry.special_sittings.back().last_minute()))));
+          return fail(
+              error(ErrorCode::kParseError,
+                    fmt::format("this sitting on {} starts at {}, before the previous one "
+                                "ends at {}; list sittings in time order",
+                                format_date(*date), format_minute(times->first_minute()),
+                                format_minute(entry.special_sittings.back().last_minute()))));
         }
         entry.special_sittings.push_back(*times);
       }
@@ -429,14 +444,17 @@ std::optional<std::string> Calendar::coverage_warning(Date today) const {
   const std::string where = path_.empty() ? std::string("the NSE calendar") : path_;
   switch (coverage(today.year)) {
     case YearCoverage::kUnknown:
-      return fmt::format("{} has no entries for {} (it covers up to {}); trading days cannot be "
-                         "decided until NSE's {} holiday list is added",
-                         where, today.year, *covered_years_.rbegin(), today.year);
+      return fmt::format(
+          "{} has no entries for {} (it covers up to {}); trading days cannot be "
+          "decided until NSE's {} holiday list is added",
+          where, today.year, *covered_years_.rbegin(), today.year);
     case YearCoverage::kAssumed:
-      return fmt::format("{} has no holiday list for {}; assuming Mon-Fri trading except listed "
-                         "holidays",
-                         where, today.year);
-    case YearCoverage::kListed: break;
+      return fmt::format(
+          "{} has no holiday list for {}; assuming Mon-Fri trading except listed "
+          "holidays",
+          where, today.year);
+    case YearCoverage::kListed:
+      break;
   }
   if (today.month == 12 && coverage(today.year + 1) != YearCoverage::kListed) {
     return fmt::format("{} has no entries for {} yet; add NSE's {} holiday list before January",
@@ -549,9 +567,8 @@ Result<TimestampMs> Calendar::next_boundary(TimestampMs ts, Pick pick) const {
       if (boundary > ts) return boundary;
     }
   }
-  return error(ErrorCode::kNotFound,
-               fmt::format("no trading session within {} days after {}", kMaxSearchDays,
-                           format_utc(ts)));
+  return error(ErrorCode::kNotFound, fmt::format("no trading session within {} days after {}",
+                                                 kMaxSearchDays, format_utc(ts)));
 }
 
 Result<TimestampMs> Calendar::next_open(TimestampMs ts) const {
@@ -569,9 +586,8 @@ Result<Date> Calendar::next_trading_day(Date date) const {
     if (!trading.ok()) return trading.status();
     if (*trading) return candidate;
   }
-  return error(ErrorCode::kNotFound,
-               fmt::format("no trading day within {} days after {}", kMaxSearchDays,
-                           format_date(date)));
+  return error(ErrorCode::kNotFound, fmt::format("no trading day within {} days after {}",
+                                                 kMaxSearchDays, format_date(date)));
 }
 
 Result<Date> Calendar::previous_trading_day(Date date) const {
@@ -581,9 +597,8 @@ Result<Date> Calendar::previous_trading_day(Date date) const {
     if (!trading.ok()) return trading.status();
     if (*trading) return candidate;
   }
-  return error(ErrorCode::kNotFound,
-               fmt::format("no trading day within {} days before {}", kMaxSearchDays,
-                           format_date(date)));
+  return error(ErrorCode::kNotFound, fmt::format("no trading day within {} days before {}",
+                                                 kMaxSearchDays, format_date(date)));
 }
 
 }  // namespace sm::time

@@ -136,8 +136,8 @@ class Calendar {
 
  private:
   struct DayEntry {
-    std::string holiday_name;        // non-empty: a `holiday` row
-    std::string special_name;        // non-empty: `special_session` rows
+    std::string holiday_name;  // non-empty: a `holiday` row
+    std::string special_name;  // non-empty: `special_session` rows
     bool special_timings_unknown = false;
     std::vector<SessionTimes> special_sittings;
   };

@@ -486,7 +486,9 @@ TEST_CASE("a postback is accepted only with the checksum made from its own text 
   CHECK(ok->order_id == "220303000308932");
   CHECK(ok->tag == "smTag0001");
   CHECK(ok->status == "COMPLETE");
-  CHECK(ok->checksum == sha256_hex("220303000308932" "2022-03-03 09:24:25" "oursecret"));
+  CHECK(ok->checksum == sha256_hex("220303000308932"
+                                   "2022-03-03 09:24:25"
+                                   "oursecret"));
 
   CHECK(parse_verified_postback(body, "othersecret").status().code() == ErrorCode::kAuthError);
   nlohmann::json tampered = nlohmann::json::parse(body);

@@ -128,8 +128,8 @@ TEST_CASE("placements of an earlier run count against today's cap; yesterday's d
   limits.orders_per_minute = 2;
   limits.max_wait_ms = 10'000;
   RateLimiter limiter(limits, clock, sleeper);
-  limiter.count_earlier_placements({from_ist(Date{2024, 3, 27}, 14, 0, 0),
-                                    from_ist(Date{2024, 3, 28}, 9, 30, 0), noon - 2000});
+  limiter.count_earlier_placements(
+      {from_ist(Date{2024, 3, 27}, 14, 0, 0), from_ist(Date{2024, 3, 28}, 9, 30, 0), noon - 2000});
   // Two today: one slot left today, and the minute holds one already.
   REQUIRE(limiter.acquire(EndpointClass::kOrderPlace).ok());
   CHECK(limiter.reserve(EndpointClass::kOrderPlace).status().code() == ErrorCode::kRateLimited);

@@ -19,10 +19,10 @@ class TempFile {
  public:
   explicit TempFile(const std::string& text) {
     static int counter = 0;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("sm_config_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter) +
-              ".jsonc"))
-                .string();
+    path_ =
+        (std::filesystem::temp_directory_path() / ("sm_config_test_" + std::to_string(getpid()) +
+                                                   "_" + std::to_string(++counter) + ".jsonc"))
+            .string();
     std::ofstream(path_) << text;
   }
   ~TempFile() { std::filesystem::remove(path_); }
@@ -68,7 +68,8 @@ TEST_CASE("config parses JSON with comments and reads typed values", "[config]")
   CHECK(*config.get_double("risk.ratio", 0) == 0.25);
   CHECK(*config.get_double("risk.max_order_qty", 0) == 500.0);  // an integer is a number too
   CHECK(*config.get_string("signal.strategy", "") == "sma-cross");
-  CHECK(*config.get_string_list("signal.symbols", {}) == std::vector<std::string>{"RELIANCE", "TCS"});
+  CHECK(*config.get_string_list("signal.symbols", {}) ==
+        std::vector<std::string>{"RELIANCE", "TCS"});
   CHECK(*config.get_int("risk.nested.deep.key", 0) == 7);
   CHECK(config.has("risk.nested"));
   CHECK_FALSE(config.has("risk.missing"));
@@ -79,7 +80,7 @@ TEST_CASE("config parses JSON with comments and reads typed values", "[config]")
 TEST_CASE("missing keys, missing parents and null take the default", "[config]") {
   const Config config = parsed(kSample);
   CHECK(*config.get_int("risk.max_orders_per_minute", 30) == 30);
-  CHECK(*config.get_int("order.retry.max_attempts", 5) == 5);      // no "order" section
+  CHECK(*config.get_int("order.retry.max_attempts", 5) == 5);           // no "order" section
   CHECK(*config.get_string("store.unused", "fallback") == "fallback");  // null means unset
   CHECK(*config.get_bool("paper.enabled", true));
   CHECK(config.get_section("backtest")->empty());
@@ -136,7 +137,8 @@ TEST_CASE("load names a missing file and points at bad JSON by line and column",
   CHECK_THAT(config.status().message(), Catch::StartsWith(bad.path() + ":3:"));
   CHECK_THAT(config.status().message(), !Catch::Contains("last read"));
 
-  CHECK_THAT(parse_failure("{\"risk\": {\"a\": 1,}}").message(), Catch::StartsWith("test.jsonc:1:"));
+  CHECK_THAT(parse_failure("{\"risk\": {\"a\": 1,}}").message(),
+             Catch::StartsWith("test.jsonc:1:"));
   CHECK_THAT(parse_failure("[1, 2]").message(), Catch::Contains("one JSON object"));
   CHECK_THAT(parse_failure("{\"risk\": {\"a\": 1, \"a\": 2}}").message(),
              Catch::Contains("key 'a' appears twice"));
@@ -167,12 +169,11 @@ TEST_CASE("secret-looking keys are refused without echoing the value", "[config]
 TEST_CASE("environment overrides set typed values by path", "[config]") {
   Config config = parsed(kSample);
   REQUIRE(config
-              .apply_overrides({"SM_CFG__RISK__MAX_ORDER_QTY=750",
-                                "SM_CFG__ALERT__TELEGRAM__CHAT_ID=12345",
-                                R"(SM_CFG__SIGNAL__SYMBOLS=["INFY"])",
-                                "SM_CFG__STORE__PATH=var/other.db", "SM_CFG__RISK__ENABLED=false",
-                                "SM_CFG__RISK__MAX_ORDER_VALUE=1000.10", "PATH=/usr/bin",
-                                "SM_DB=ignored.db"})
+              .apply_overrides(
+                  {"SM_CFG__RISK__MAX_ORDER_QTY=750", "SM_CFG__ALERT__TELEGRAM__CHAT_ID=12345",
+                   R"(SM_CFG__SIGNAL__SYMBOLS=["INFY"])", "SM_CFG__STORE__PATH=var/other.db",
+                   "SM_CFG__RISK__ENABLED=false", "SM_CFG__RISK__MAX_ORDER_VALUE=1000.10",
+                   "PATH=/usr/bin", "SM_DB=ignored.db"})
               .ok());
   CHECK(*config.get_int("risk.max_order_qty", 0) == 750);
   CHECK(*config.get_string("alert.telegram.chat_id", "") == "12345");  // the text, not 12345.0

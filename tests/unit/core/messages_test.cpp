@@ -15,9 +15,10 @@ TEST_CASE("a bar round-trips through NDJSON exactly", "[messages]") {
   bar.close = 244225;
   bar.volume = 105325;
   const std::string line = to_json(bar);
-  CHECK(line ==
-        R"({"type":"bar","ts":"2024-03-28T03:45:00.000Z","symbol":"RELIANCE","timeframe":"5m",)"
-        R"("open":2438.35,"high":2443.30,"low":2435.75,"close":2442.25,"volume":105325,"partial":false})");
+  CHECK(
+      line ==
+      R"({"type":"bar","ts":"2024-03-28T03:45:00.000Z","symbol":"RELIANCE","timeframe":"5m",)"
+      R"("open":2438.35,"high":2443.30,"low":2435.75,"close":2442.25,"volume":105325,"partial":false})");
   MessageDecoder decoder;
   Result<Message> decoded = decoder.decode(line);
   REQUIRE(decoded.ok());
@@ -37,7 +38,8 @@ TEST_CASE("every message type round-trips", "[messages]") {
       Signal{ts, "breakout", "INFY", SignalAction::kExitLong, 100, 149805, 145000, "stop hit"},
       OrderIntent{ts, "sm0123456789abcdef", "breakout", "INFY", "NSE", Side::kSell, 100,
                   OrderType::kLimit, Product::kIntraday, 149805, 0, ts - 1, "exit"},
-      OrderUpdate{ts, "sm1", "220303000308932", "INFY", Side::kBuy, "COMPLETE", 10, 10, 0, 149805, ""},
+      OrderUpdate{ts, "sm1", "220303000308932", "INFY", Side::kBuy, "COMPLETE", 10, 10, 0, 149805,
+                  ""},
       Fill{ts, "sm1", "220303000308932", "T1", "breakout", "INFY", Side::kBuy, 10, 149805, 1234},
       RiskDecision{ts, "breakout", "INFY", SignalAction::kEnterLong, ts, false,
                    "MAX_ORDER_VALUE_EXCEEDED", "value=125000.00, max=100000.00", ""},
@@ -69,8 +71,10 @@ TEST_CASE("unknown types and unknown fields are tolerated", "[messages]") {
 TEST_CASE("bad lines are errors that name the problem", "[messages]") {
   MessageDecoder decoder;
   auto reason = [&](std::string_view line) { return decoder.decode(line).status().message(); };
-  CHECK_THAT(reason(R"({"type":"bar","ts":"2024-03-28T03:45:00Z","symbol":"A","timeframe":"5m","open":1,"high":1,"low":1)"),
-             Catch::Contains("invalid JSON"));
+  CHECK_THAT(
+      reason(
+          R"({"type":"bar","ts":"2024-03-28T03:45:00Z","symbol":"A","timeframe":"5m","open":1,"high":1,"low":1)"),
+      Catch::Contains("invalid JSON"));
   CHECK_THAT(reason(R"({"type":"tick","ts":"2024-03-28T03:45:00Z","symbol":"A","price":"abc"})"),
              Catch::Contains("field 'price'"));
   CHECK_THAT(reason(R"({"type":"tick","ts":"2024-03-28T03:45:00Z","symbol":"A","price":1.234})"),
@@ -79,8 +83,10 @@ TEST_CASE("bad lines are errors that name the problem", "[messages]") {
              Catch::Contains("too large"));
   CHECK_THAT(reason(R"({"type":"tick","ts":"2024-03-28T03:45:00Z","symbol":"A","price":-1})"),
              Catch::Contains("negative"));
-  CHECK_THAT(reason(R"({"type":"tick","ts":"yesterday","symbol":"A","price":1})"), Catch::Contains("field 'ts'"));
-  CHECK_THAT(reason(R"({"type":"tick","symbol":"A","price":1})"), Catch::Contains("'ts' is missing"));
+  CHECK_THAT(reason(R"({"type":"tick","ts":"yesterday","symbol":"A","price":1})"),
+             Catch::Contains("field 'ts'"));
+  CHECK_THAT(reason(R"({"type":"tick","symbol":"A","price":1})"),
+             Catch::Contains("'ts' is missing"));
   CHECK_THAT(reason(R"({"ts":"2024-03-28T03:45:00Z"})"), Catch::Contains("'type' is missing"));
   CHECK_THAT(reason("[1,2]"), Catch::Contains("not a JSON object"));
   CHECK_THAT(reason(R"({"type":"tick"} x)"), Catch::Contains("invalid JSON"));

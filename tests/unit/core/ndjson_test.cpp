@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <string>
@@ -23,7 +23,8 @@ int pipe_with(const std::string& text) {
   return fd;
 }
 
-std::vector<std::string> all_lines(const std::string& text, size_t max_line = LineReader::kDefaultMaxLineBytes,
+std::vector<std::string> all_lines(const std::string& text,
+                                   size_t max_line = LineReader::kDefaultMaxLineBytes,
                                    int* too_long = nullptr) {
   const int fd = pipe_with(text);
   LineReader reader(fd, max_line);
@@ -64,7 +65,8 @@ TEST_CASE("LineReader skips overlong lines and keeps going", "[ndjson]") {
 
 TEST_CASE("LineReader reads lines that span its internal buffer", "[ndjson]") {
   std::string text;
-  for (int i = 0; i < 20000; ++i) text += std::to_string(i) + std::string(static_cast<size_t>(i % 50), 'y') + "\n";
+  for (int i = 0; i < 20000; ++i)
+    text += std::to_string(i) + std::string(static_cast<size_t>(i % 50), 'y') + "\n";
   const auto lines = all_lines(text);
   REQUIRE(lines.size() == 20000);
   CHECK(lines[19999] == "19999" + std::string(19999 % 50, 'y'));
@@ -121,6 +123,7 @@ TEST_CASE("NdjsonWriter writes one line per message", "[ndjson]") {
   const size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);
   std::fclose(file);
   const std::string text(buffer, n);
-  CHECK(text == "{\"type\":\"heartbeat\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"component\":\"sm-test\","
-                "\"status\":\"ok\",\"pid\":1,\"detail\":\"\"}\n{\"type\":\"news\"}\n");
+  CHECK(text ==
+        "{\"type\":\"heartbeat\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"component\":\"sm-test\","
+        "\"status\":\"ok\",\"pid\":1,\"detail\":\"\"}\n{\"type\":\"news\"}\n");
 }

@@ -43,7 +43,8 @@ TEST_CASE("percentages parse exactly into parts per billion", "[costs]") {
 
 // The worked example of shared/reference/nse-market.md section 7 (rates from 2026-03-01).
 TEST_CASE("delivery buy itemises like a contract note", "[costs]") {
-  const Charges c = *model_2026().charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kBuy, 100000, 100, false});
+  const Charges c = *model_2026().charges_for(
+      {Date{2026, 4, 6}, Product::kDelivery, Side::kBuy, 100000, 100, false});
   CHECK(c.brokerage == 0);
   CHECK(c.stt == 10000);
   CHECK(c.exchange == 307);
@@ -55,28 +56,33 @@ TEST_CASE("delivery buy itemises like a contract note", "[costs]") {
 
 TEST_CASE("delivery sell pays STT both ways and DP once a day", "[costs]") {
   const IndianEquityCostModel model = model_2026();
-  const Charges first = *model.charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kSell, 110000, 100, true});
+  const Charges first =
+      *model.charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kSell, 110000, 100, true});
   CHECK(first.stt == 11000);
   CHECK(first.exchange == 338);  // 3.377 rounds to 3.38
   CHECK(first.sebi == 11);
   CHECK(first.stamp == 0);
   CHECK(first.dp == 1593);
-  const Charges second = *model.charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kSell, 110000, 100, false});
+  const Charges second =
+      *model.charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kSell, 110000, 100, false});
   CHECK(second.dp == 0);
 }
 
 TEST_CASE("intraday brokerage is capped at 20 rupees per order", "[costs]") {
   const IndianEquityCostModel model = model_2026();
-  const Charges buy = *model.charges_for({Date{2026, 4, 6}, Product::kIntraday, Side::kBuy, 100000, 100, false});
+  const Charges buy =
+      *model.charges_for({Date{2026, 4, 6}, Product::kIntraday, Side::kBuy, 100000, 100, false});
   CHECK(buy.brokerage == 2000);
   CHECK(buy.stt == 0);
   CHECK(buy.stamp == 300);
   CHECK(buy.gst == 417);  // 18 % of 23.17
   CHECK(buy.total() == 3034);
-  const Charges sell = *model.charges_for({Date{2026, 4, 6}, Product::kIntraday, Side::kSell, 101000, 100, true});
+  const Charges sell =
+      *model.charges_for({Date{2026, 4, 6}, Product::kIntraday, Side::kSell, 101000, 100, true});
   CHECK(sell.stt == 2525);
   CHECK(sell.dp == 0);  // intraday shares never leave the demat account
-  const Charges small = *model.charges_for({Date{2026, 4, 6}, Product::kIntraday, Side::kBuy, 10000, 10, false});
+  const Charges small =
+      *model.charges_for({Date{2026, 4, 6}, Product::kIntraday, Side::kBuy, 10000, 10, false});
   CHECK(small.brokerage == 30);  // 0.03 % of 1,000 rupees (0.30) is below the cap
 }
 
@@ -96,7 +102,8 @@ TEST_CASE("the bundled charges file loads and bad files name line and column", "
   const std::string path = "costs_test_bad.csv";
   {
     std::ofstream out(path);
-    out << "effective_from,product,brokerage_pct,brokerage_cap,stt_buy_pct,stt_sell_pct,exchange_pct,"
+    out << "effective_from,product,brokerage_pct,brokerage_cap,stt_buy_pct,stt_sell_pct,exchange_"
+           "pct,"
            "sebi_pct,stamp_buy_pct,gst_pct,dp_per_sell_day\n"
         << "2026-03-01,CNC,0,0,0.1,abc,0.00307,0.0001,0.015,18,15.93\n";
   }
@@ -111,8 +118,9 @@ TEST_CASE("cost models are chosen by name", "[costs]") {
   CHECK((*make_cost_model("zero"))->name() == "zero");
   auto simple = make_cost_model("simple:0.05:20");
   REQUIRE(simple.ok());
-  CHECK((*simple)->charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kBuy, 100000, 100, false})->total() ==
-        5000 + 2000);  // 0.05 % of 1,00,000 rupees plus the flat 20
+  CHECK((*simple)
+            ->charges_for({Date{2026, 4, 6}, Product::kDelivery, Side::kBuy, 100000, 100, false})
+            ->total() == 5000 + 2000);  // 0.05 % of 1,00,000 rupees plus the flat 20
   CHECK_FALSE(make_cost_model("free").ok());
   CHECK_FALSE(make_cost_model("simple:x:1").ok());
 }

@@ -58,8 +58,7 @@ TEST_CASE("a postback makes the manager follow the order now, not at its next po
   REQUIRE(hints.size() == 1);
   CHECK(hints.front().status == "COMPLETE");
   CHECK(hints.front().tag == "smB1");
-  REQUIRE(rig.manager->on_postback(hints.front().order_id, hints.front().tag,
-                                   hints.front().status)
+  REQUIRE(rig.manager->on_postback(hints.front().order_id, hints.front().tag, hints.front().status)
               .ok());
   CHECK(rig.order("smB1").status == "COMPLETE");
   CHECK(rig.position("rig", "INFY") == 3);
@@ -69,8 +68,7 @@ TEST_CASE("a postback makes the manager follow the order now, not at its next po
 
   // The same postback again (Kite may repeat one) changes nothing.
   const size_t fills_before = rig.emitted<Fill>().size();
-  REQUIRE(rig.manager->on_postback(hints.front().order_id, hints.front().tag,
-                                   hints.front().status)
+  REQUIRE(rig.manager->on_postback(hints.front().order_id, hints.front().tag, hints.front().status)
               .ok());
   CHECK(rig.emitted<Fill>().size() == fills_before);
   CHECK(rig.position("rig", "INFY") == 3);

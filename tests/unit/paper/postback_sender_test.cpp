@@ -1,7 +1,7 @@
 // PostbackSender against a receiver on 127.0.0.1: which states Kite would post, and that what is
 // posted is a body a client verifies with the api secret.
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <mutex>
@@ -65,9 +65,9 @@ TEST_CASE("the sender posts each postback once, signed so that the receiver can 
   REQUIRE(port > 0);
   std::thread serving([&] { receiver.listen_after_bind(); });
 
-  PostbackSender sender({"http://127.0.0.1:" + std::to_string(port) + "/postback", "PAPER1", 7,
-                         "papersecret", 2000},
-                        nullptr);
+  PostbackSender sender(
+      {"http://127.0.0.1:" + std::to_string(port) + "/postback", "PAPER1", 7, "papersecret", 2000},
+      nullptr);
   sender.on_order(order_in("OPEN"));  // no postback
   sender.on_order(order_in("COMPLETE", 10));
   sender.on_order(order_in("OPEN", 0, true));
@@ -96,9 +96,9 @@ TEST_CASE("a receiver that is down costs a logged failure, not a hang or a retry
   const int port = probe.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
   probe.stop();  // the port is free again: nobody listens there
-  PostbackSender sender({"http://127.0.0.1:" + std::to_string(port) + "/postback", "PAPER1", 7,
-                         "papersecret", 1000},
-                        nullptr);
+  PostbackSender sender(
+      {"http://127.0.0.1:" + std::to_string(port) + "/postback", "PAPER1", 7, "papersecret", 1000},
+      nullptr);
   sender.on_order(order_in("CANCELLED"));
   sender.stop();
   CHECK(sender.counters().sent == 0);

@@ -289,7 +289,8 @@ TEST_CASE("status shows the risk gateway's state from the most severe halt and t
   REQUIRE(report->risk.last_denial.has_value());
   CHECK(report->risk.last_denial->code == "PRICE_STALE");
   const std::string text = sm::store::format_status_text(*report);
-  CHECK(text.find("Risk gateway\n  state: entries_blocked\n  why: block_entries (daily_loss_block)") !=
+  CHECK(text.find(
+            "Risk gateway\n  state: entries_blocked\n  why: block_entries (daily_loss_block)") !=
         std::string::npos);
   CHECK(text.find("decisions today: 3 approved, 1 denied") != std::string::npos);
   const auto json = nlohmann::json::parse(sm::store::format_status_json(*report));

@@ -23,7 +23,8 @@ const std::string kProjectCalendar = std::string(SM_DATA_DIR) + "/nse-calendar.c
 const Calendar& project_calendar() {
   static const Calendar calendar = [] {
     sm::Result<Calendar> loaded = Calendar::load(kProjectCalendar);
-    if (!loaded.ok()) FAIL("cannot load " << kProjectCalendar << ": " << loaded.status().to_string());
+    if (!loaded.ok())
+      FAIL("cannot load " << kProjectCalendar << ": " << loaded.status().to_string());
     return std::move(loaded).value();
   }();
   return calendar;
@@ -50,10 +51,10 @@ class TempFile {
  public:
   explicit TempFile(const std::string& text) {
     static int counter = 0;
-    path_ = (std::filesystem::temp_directory_path() /
-             ("sm_calendar_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter) +
-              ".csv"))
-                .string();
+    path_ =
+        (std::filesystem::temp_directory_path() / ("sm_calendar_test_" + std::to_string(getpid()) +
+                                                   "_" + std::to_string(++counter) + ".csv"))
+            .string();
     write(text);
   }
   ~TempFile() { std::filesystem::remove(path_); }
@@ -67,9 +68,10 @@ class TempFile {
 const std::string kHeader =
     "date,kind,name,pre_open_start,pre_open_end,open,close,closing_session_start,"
     "closing_session_end,source\n";
-const std::string kMinimal = kHeader +
-                             "2010-10-18,regular_session,Normal,09:00,09:08,09:15,15:30,15:40,16:00,x\n"
-                             "2025,year_covered,2025,,,,,,,x\n";
+const std::string kMinimal =
+    kHeader +
+    "2010-10-18,regular_session,Normal,09:00,09:08,09:15,15:30,15:40,16:00,x\n"
+    "2025,year_covered,2025,,,,,,,x\n";
 
 // Parses text that must fail and returns the message.
 std::string parse_error(const std::string& text) {
@@ -152,7 +154,8 @@ TEST_CASE("session boundaries are half-open to the millisecond", "[calendar]") {
   CHECK(session(calendar, ist(day, 15, 59, 59, 999)) == Session::kClosingSession);
   CHECK(session(calendar, ist(day, 16, 0)) == Session::kClosed);
   // 03:45 UTC is 09:15 IST: the IST date decides the day, not the UTC date.
-  CHECK(session(calendar, *sm::parse_timestamp("2025-03-13T03:45:00.000Z")) == Session::kContinuous);
+  CHECK(session(calendar, *sm::parse_timestamp("2025-03-13T03:45:00.000Z")) ==
+        Session::kContinuous);
   CHECK(sm::time::session_name(Session::kClosingPriceComputation) == "closing_price_computation");
 }
 
@@ -283,12 +286,15 @@ TEST_CASE("malformed calendar rows fail with file and line number", "[calendar]"
              Catch::StartsWith("cal.csv:4: open '9:15' is not a time"));
   CHECK_THAT(parse_error(kMinimal + "2025-02-01,special_session,B,09:00,09:08,15:30,09:15,,,x\n"),
              Catch::StartsWith("cal.csv:4: times must run"));
-  CHECK_THAT(parse_error(kMinimal + "2025-02-01,special_session,B,09:00,09:08,09:15,15:30,15:40,,x\n"),
-             Catch::StartsWith("cal.csv:4: give both closing_session_start"));
-  CHECK_THAT(parse_error(kMinimal + "2025-02-01,special_session,B,unknown,unknown,09:15,15:30,,,x\n"),
-             Catch::StartsWith("cal.csv:4: write 'unknown' in all six"));
-  CHECK_THAT(parse_error(kMinimal + "2025-03-14,holiday,Holi,,,,,,,x\n2025-03-14,holiday,Holi,,,,,,,x\n"),
-             Catch::StartsWith("cal.csv:5: 2025-03-14 is listed as a holiday twice"));
+  CHECK_THAT(
+      parse_error(kMinimal + "2025-02-01,special_session,B,09:00,09:08,09:15,15:30,15:40,,x\n"),
+      Catch::StartsWith("cal.csv:4: give both closing_session_start"));
+  CHECK_THAT(
+      parse_error(kMinimal + "2025-02-01,special_session,B,unknown,unknown,09:15,15:30,,,x\n"),
+      Catch::StartsWith("cal.csv:4: write 'unknown' in all six"));
+  CHECK_THAT(
+      parse_error(kMinimal + "2025-03-14,holiday,Holi,,,,,,,x\n2025-03-14,holiday,Holi,,,,,,,x\n"),
+      Catch::StartsWith("cal.csv:5: 2025-03-14 is listed as a holiday twice"));
   CHECK_THAT(parse_error(kMinimal + "2025-03-14,holiday,Holi,,,,,,x\n"),
              Catch::StartsWith("cal.csv:4: 9 fields, but the header has 10"));
   CHECK_THAT(parse_error(kMinimal + "2025-03-14,holiday,,,,,,,,x\n"),
@@ -301,14 +307,14 @@ TEST_CASE("malformed calendar rows fail with file and line number", "[calendar]"
              Catch::StartsWith("cal.csv:4: year_covered needs a year"));
   CHECK_THAT(parse_error(kMinimal + "2025-03-14,holiday,\"Holi, again,,,,,,,x\n"),
              Catch::StartsWith("cal.csv:4: unterminated quoted field"));
-  CHECK_THAT(parse_error(kMinimal +
-                         "2024-03-02,special_session,DR,11:15,11:23,11:30,12:30,,,x\n"
-                         "2024-03-02,special_session,DR,09:00,09:08,09:15,10:00,,,x\n"),
+  CHECK_THAT(parse_error(kMinimal + "2024-03-02,special_session,DR,11:15,11:23,11:30,12:30,,,x\n"
+                                    "2024-03-02,special_session,DR,09:00,09:08,09:15,10:00,,,x\n"),
              Catch::StartsWith("cal.csv:5: this sitting on 2024-03-02 starts at 09:00"));
   CHECK_THAT(parse_error("date,kind,name,open,close\n"),
              Catch::StartsWith("cal.csv:1: header lacks the column 'pre_open_start'"));
-  CHECK_THAT(parse_error(kHeader + "2010-10-18,regular_session,N,09:00,09:08,09:15,15:30,15:40,16:00,x\n"),
-             Catch::Contains("no year_covered row"));
+  CHECK_THAT(
+      parse_error(kHeader + "2010-10-18,regular_session,N,09:00,09:08,09:15,15:30,15:40,16:00,x\n"),
+      Catch::Contains("no year_covered row"));
   CHECK_THAT(parse_error(kHeader + "2025,year_covered,2025,,,,,,,x\n"),
              Catch::Contains("no regular_session row"));
   CHECK_THAT(parse_error("# only a comment\n"), Catch::Contains("no header line"));

@@ -27,8 +27,12 @@ TEST_CASE("manual clock moves only when set or advanced", "[clock]") {
 
 TEST_CASE("manual clock advances from several threads lose no steps", "[clock]") {
   ManualClock clock;
-  std::thread a([&] { for (int i = 0; i < 10000; ++i) clock.advance(1); });
-  std::thread b([&] { for (int i = 0; i < 10000; ++i) clock.advance(2); });
+  std::thread a([&] {
+    for (int i = 0; i < 10000; ++i) clock.advance(1);
+  });
+  std::thread b([&] {
+    for (int i = 0; i < 10000; ++i) clock.advance(2);
+  });
   a.join();
   b.join();
   CHECK(clock.now_ms() == 30000);
