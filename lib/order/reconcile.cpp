@@ -270,151 +270,199 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
 
 namespace {
 
-std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
-  std::vector<Difference> out;
-  const OurOrders ours(v.orders);
-  std::unordered_set<std::string> linked_tags;  // our client ids the broker has an order for
-  std::unordered_set<std::string> in_book;
+Difference unknown_order(const broker::Order& b) {
+  Difference d;
+  d.kind = DifferenceKind::kUnknownOrder;
+  d.symbol = b.tradingsymbol;
+  d.broker_order_id = b.order_id;
+  d.broker_status = b.status;
+  d.broker_qty = b.filled_quantity;
+  d.drift = !broker::is_terminal_status(b.status);
+  d.resolution = "apply";
+  d.detail = fmt::format("broker order {} ({} {} {}, tag '{}') is not ours", b.order_id,
+                         side_name(b.side), b.quantity, b.tradingsymbol, b.tag);
+  return d;
+}
 
-  // Orders in the broker's book.
+Difference duplicate_order(const store::OrderRecord& o, const broker::Order& b) {
+  Difference d;
+  d.kind = DifferenceKind::kDuplicateOrder;
+  d.symbol = b.tradingsymbol;
+  d.client_order_id = o.intent.client_order_id;
+  d.broker_order_id = b.order_id;
+  d.our_status = o.status;
+  d.broker_status = b.status;
+  d.broker_qty = b.filled_quantity;
+  d.drift = true;
+  d.resolution = "apply";
+  d.detail = fmt::format("broker order {} carries tag {}, which is linked to broker order {}",
+                         b.order_id, o.intent.client_order_id, o.broker_order_id);
+  return d;
+}
+
+Difference unlinked_order(const store::OrderRecord& o, const broker::Order& b) {
+  const bool ours_open = !store::is_terminal_order_status(o.status);
+  Difference d;
+  d.kind = DifferenceKind::kOrderUnlinked;
+  d.symbol = b.tradingsymbol;
+  d.client_order_id = o.intent.client_order_id;
+  d.broker_order_id = b.order_id;
+  d.our_status = o.status;
+  d.broker_status = b.status;
+  d.our_qty = o.filled_qty;
+  d.broker_qty = b.filled_quantity;
+  // Only an intent still waiting for its broker id is sm-order's to link; one we closed
+  // locally (refused at placement) must not have a broker order at all.
+  d.drift = !ours_open;
+  d.resolution = ours_open ? "sm-order" : "apply";
+  d.detail = ours_open
+                 ? fmt::format("placement of {} was interrupted; the broker has it as {}",
+                               o.intent.client_order_id, b.order_id)
+                 : fmt::format("we recorded {} as {} without a broker order, the broker has {}",
+                               o.intent.client_order_id, o.status, b.order_id);
+  return d;
+}
+
+std::optional<Difference> booked_order_status(const store::OrderRecord& o, const broker::Order& b) {
+  if (o.status == b.status && o.filled_qty == b.filled_quantity) return std::nullopt;
+  const bool ours_open = !store::is_terminal_order_status(o.status);
+  Difference d;
+  d.kind = DifferenceKind::kOrderStatus;
+  d.symbol = b.tradingsymbol;
+  d.client_order_id = o.intent.client_order_id;
+  d.broker_order_id = b.order_id;
+  d.our_status = o.status;
+  d.broker_status = b.status;
+  d.our_qty = o.filled_qty;
+  d.broker_qty = b.filled_quantity;
+  d.drift = !ours_open;
+  d.resolution = ours_open ? "sm-order" : "apply";
+  d.detail = fmt::format("ours {}, broker {}", order_state_text(o.status, o.filled_qty),
+                         order_state_text(b.status, b.filled_quantity));
+  return d;
+}
+
+// Each order in the broker's book against ours. Returns the client ids of our orders that a
+// broker order is linked to (directly or by an unlinked tag).
+std::unordered_set<std::string> compare_book(const Snapshot& s, const OurOrders& ours,
+                                             std::vector<Difference>& out) {
+  std::unordered_set<std::string> linked_tags;
   for (const broker::Order& b : s.book) {
-    in_book.insert(b.order_id);
     const Match m = match_broker_order(ours, b);
     if (m.order == nullptr) {
-      Difference d;
-      d.kind = DifferenceKind::kUnknownOrder;
-      d.symbol = b.tradingsymbol;
-      d.broker_order_id = b.order_id;
-      d.broker_status = b.status;
-      d.broker_qty = b.filled_quantity;
-      d.drift = !broker::is_terminal_status(b.status);
-      d.resolution = "apply";
-      d.detail = fmt::format("broker order {} ({} {} {}, tag '{}') is not ours", b.order_id,
-                             side_name(b.side), b.quantity, b.tradingsymbol, b.tag);
-      out.push_back(std::move(d));
+      out.push_back(unknown_order(b));
       continue;
     }
     const store::OrderRecord& o = *m.order;
     if (m.duplicate) {
-      Difference d;
-      d.kind = DifferenceKind::kDuplicateOrder;
-      d.symbol = b.tradingsymbol;
-      d.client_order_id = o.intent.client_order_id;
-      d.broker_order_id = b.order_id;
-      d.our_status = o.status;
-      d.broker_status = b.status;
-      d.broker_qty = b.filled_quantity;
-      d.drift = true;
-      d.resolution = "apply";
-      d.detail = fmt::format("broker order {} carries tag {}, which is linked to broker order {}",
-                             b.order_id, o.intent.client_order_id, o.broker_order_id);
-      out.push_back(std::move(d));
+      out.push_back(duplicate_order(o, b));
       continue;
     }
     linked_tags.insert(o.intent.client_order_id);
-    const bool ours_open = !store::is_terminal_order_status(o.status);
     if (m.by_tag_unlinked) {
-      Difference d;
-      d.kind = DifferenceKind::kOrderUnlinked;
-      d.symbol = b.tradingsymbol;
-      d.client_order_id = o.intent.client_order_id;
-      d.broker_order_id = b.order_id;
-      d.our_status = o.status;
-      d.broker_status = b.status;
-      d.our_qty = o.filled_qty;
-      d.broker_qty = b.filled_quantity;
-      // Only an intent still waiting for its broker id is sm-order's to link; one we closed
-      // locally (refused at placement) must not have a broker order at all.
-      d.drift = !ours_open;
-      d.resolution = ours_open ? "sm-order" : "apply";
-      d.detail = ours_open
-                     ? fmt::format("placement of {} was interrupted; the broker has it as {}",
-                                   o.intent.client_order_id, b.order_id)
-                     : fmt::format("we recorded {} as {} without a broker order, the broker has {}",
-                                   o.intent.client_order_id, o.status, b.order_id);
-      out.push_back(std::move(d));
-      continue;
-    }
-    if (o.status != b.status || o.filled_qty != b.filled_quantity) {
-      Difference d;
-      d.kind = DifferenceKind::kOrderStatus;
-      d.symbol = b.tradingsymbol;
-      d.client_order_id = o.intent.client_order_id;
-      d.broker_order_id = b.order_id;
-      d.our_status = o.status;
-      d.broker_status = b.status;
-      d.our_qty = o.filled_qty;
-      d.broker_qty = b.filled_quantity;
-      d.drift = !ours_open;
-      d.resolution = ours_open ? "sm-order" : "apply";
-      d.detail = fmt::format("ours {}, broker {}", order_state_text(o.status, o.filled_qty),
-                             order_state_text(b.status, b.filled_quantity));
-      out.push_back(std::move(d));
+      out.push_back(unlinked_order(o, b));
+    } else if (std::optional<Difference> d = booked_order_status(o, b)) {
+      out.push_back(std::move(*d));
     }
   }
+  return linked_tags;
+}
 
-  // Our open orders the book does not show.
+Difference unsent_order(const store::OrderRecord& o) {
+  Difference d;
+  d.kind = DifferenceKind::kOrderUnsent;
+  d.symbol = o.intent.symbol;
+  d.client_order_id = o.intent.client_order_id;
+  d.our_status = o.status;
+  d.drift = false;
+  d.resolution = "sm-order";
+  d.detail =
+      fmt::format("intent {} is recorded; no broker order carries its tag (sm-order places it)",
+                  o.intent.client_order_id);
+  return d;
+}
+
+// An open order of ours with a broker id the book does not list: unknown to the broker, or (from
+// its history) an order of an earlier day whose state differs from ours.
+std::optional<Difference> unbooked_order(const Snapshot& s, const store::OrderRecord& o) {
+  auto followed = s.followed.find(o.broker_order_id);
+  Difference d;
+  d.symbol = o.intent.symbol;
+  d.client_order_id = o.intent.client_order_id;
+  d.broker_order_id = o.broker_order_id;
+  d.our_status = o.status;
+  d.our_qty = o.filled_qty;
+  if (followed == s.followed.end()) {
+    d.kind = DifferenceKind::kOrderMissing;
+    d.drift = true;
+    d.resolution = "apply";
+    d.detail = fmt::format("our open order {} ({}) is unknown to the broker", o.broker_order_id,
+                           o.intent.client_order_id);
+    return d;
+  }
+  const broker::Order& b = followed->second;
+  if (b.status == o.status && b.filled_quantity == o.filled_qty) return std::nullopt;
+  d.kind = DifferenceKind::kOrderStatus;
+  d.broker_status = b.status;
+  d.broker_qty = b.filled_quantity;
+  d.drift = false;
+  d.resolution = "sm-order";
+  d.detail = fmt::format("ours {}, broker {} (order from an earlier day)",
+                         order_state_text(o.status, o.filled_qty),
+                         order_state_text(b.status, b.filled_quantity));
+  return d;
+}
+
+// Our open orders the book does not show.
+void compare_open_orders(const Snapshot& s, const DbView& v,
+                         const std::unordered_set<std::string>& linked_tags,
+                         std::vector<Difference>& out) {
+  std::unordered_set<std::string> in_book;
+  for (const broker::Order& b : s.book) in_book.insert(b.order_id);
   for (const store::OrderRecord& o : v.orders) {
     if (store::is_terminal_order_status(o.status)) continue;
     if (o.broker_order_id.empty()) {
-      if (linked_tags.count(o.intent.client_order_id) != 0) continue;
-      Difference d;
-      d.kind = DifferenceKind::kOrderUnsent;
-      d.symbol = o.intent.symbol;
-      d.client_order_id = o.intent.client_order_id;
-      d.our_status = o.status;
-      d.drift = false;
-      d.resolution = "sm-order";
-      d.detail =
-          fmt::format("intent {} is recorded; no broker order carries its tag (sm-order places it)",
-                      o.intent.client_order_id);
-      out.push_back(std::move(d));
+      if (linked_tags.count(o.intent.client_order_id) == 0) out.push_back(unsent_order(o));
       continue;
     }
     if (in_book.count(o.broker_order_id) != 0) continue;
-    auto followed = s.followed.find(o.broker_order_id);
-    Difference d;
-    d.symbol = o.intent.symbol;
-    d.client_order_id = o.intent.client_order_id;
-    d.broker_order_id = o.broker_order_id;
-    d.our_status = o.status;
-    d.our_qty = o.filled_qty;
-    if (followed == s.followed.end()) {
-      d.kind = DifferenceKind::kOrderMissing;
-      d.drift = true;
-      d.resolution = "apply";
-      d.detail = fmt::format("our open order {} ({}) is unknown to the broker", o.broker_order_id,
-                             o.intent.client_order_id);
-      out.push_back(std::move(d));
-    } else if (followed->second.status != o.status ||
-               followed->second.filled_quantity != o.filled_qty) {
-      d.kind = DifferenceKind::kOrderStatus;
-      d.broker_status = followed->second.status;
-      d.broker_qty = followed->second.filled_quantity;
-      d.drift = false;
-      d.resolution = "sm-order";
-      d.detail =
-          fmt::format("ours {}, broker {} (order from an earlier day)",
-                      order_state_text(o.status, o.filled_qty),
-                      order_state_text(followed->second.status, followed->second.filled_quantity));
-      out.push_back(std::move(d));
-    }
+    if (std::optional<Difference> d = unbooked_order(s, o)) out.push_back(std::move(*d));
   }
+}
 
-  // Fills.
-  std::unordered_set<std::string> our_trade_ids;
-  std::unordered_set<std::string> reversed;
-  for (const Fill& f : v.fills) {
-    our_trade_ids.insert(f.trade_id);
-    if (starts_with(f.trade_id, kReversalPrefix))
-      reversed.insert(f.trade_id.substr(kReversalPrefix.size()));
+Difference missing_fill(const broker::Trade& t, const store::OrderRecord* o) {
+  Difference d;
+  d.kind = DifferenceKind::kMissingFill;
+  d.symbol = t.tradingsymbol;
+  d.broker_order_id = t.order_id;
+  d.trade_id = t.trade_id;
+  d.broker_qty = t.quantity;
+  if (o != nullptr) {
+    d.client_order_id = o->intent.client_order_id;
+    d.our_status = o->status;
   }
+  const bool followable = o != nullptr && !store::is_terminal_order_status(o->status);
+  d.drift = !followable;
+  d.resolution = followable ? "sm-order" : "apply";
+  d.detail = fmt::format("broker trade {} ({} {} {} at {}) {}", t.trade_id, side_name(t.side),
+                         t.quantity, t.tradingsymbol, format_rupees(t.average_price),
+                         o == nullptr ? "belongs to no order of ours"
+                         : followable ? "is not recorded yet"
+                                      : "is missing from a closed order of ours");
+  return d;
+}
+
+// Broker trades we have no fill for. Returns their net signed quantity by symbol: fills still to
+// come, which the position comparison counts as ours.
+std::map<std::string, Quantity> compare_missing_fills(const Snapshot& s, const DbView& v,
+                                                      const OurOrders& ours,
+                                                      std::vector<Difference>& out) {
+  std::unordered_set<std::string> our_trade_ids;
+  for (const Fill& f : v.fills) our_trade_ids.insert(f.trade_id);
   std::unordered_map<std::string, const broker::Order*> book_by_id;
   for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
-  std::map<std::string, Quantity> pending_by_symbol;  // missing fills, by symbol
-  std::unordered_set<std::string> broker_trade_ids;
+  std::map<std::string, Quantity> pending_by_symbol;
   for (const broker::Trade& t : s.trades) {
-    broker_trade_ids.insert(t.trade_id);
     if (our_trade_ids.count(t.trade_id) != 0) continue;
     const store::OrderRecord* o = ours.broker(t.order_id);
     if (o == nullptr) {
@@ -424,29 +472,26 @@ std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
         if (m.by_tag_unlinked) o = m.order;
       }
     }
-    Difference d;
-    d.kind = DifferenceKind::kMissingFill;
-    d.symbol = t.tradingsymbol;
-    d.broker_order_id = t.order_id;
-    d.trade_id = t.trade_id;
-    d.broker_qty = t.quantity;
-    if (o != nullptr) {
-      d.client_order_id = o->intent.client_order_id;
-      d.our_status = o->status;
-    }
-    const bool followable = o != nullptr && !store::is_terminal_order_status(o->status);
-    d.drift = !followable;
-    d.resolution = followable ? "sm-order" : "apply";
-    d.detail = fmt::format("broker trade {} ({} {} {} at {}) {}", t.trade_id, side_name(t.side),
-                           t.quantity, t.tradingsymbol, format_rupees(t.average_price),
-                           o == nullptr ? "belongs to no order of ours"
-                           : followable ? "is not recorded yet"
-                                        : "is missing from a closed order of ours");
+    out.push_back(missing_fill(t, o));
     pending_by_symbol[t.tradingsymbol] += signed_qty(t.side, t.quantity);
-    out.push_back(std::move(d));
   }
+  return pending_by_symbol;
+}
+
+// Our fills of orders in the broker's book that the broker has no trade for. Reversals and
+// adjustments are ours alone, and a reversed fill is already settled.
+void compare_extra_fills(const Snapshot& s, const DbView& v, std::vector<Difference>& out) {
+  std::unordered_set<std::string> reversed;
   for (const Fill& f : v.fills) {
-    if (f.broker_order_id.empty() || book_by_id.count(f.broker_order_id) == 0) continue;
+    if (starts_with(f.trade_id, kReversalPrefix))
+      reversed.insert(f.trade_id.substr(kReversalPrefix.size()));
+  }
+  std::unordered_set<std::string> in_book;
+  for (const broker::Order& b : s.book) in_book.insert(b.order_id);
+  std::unordered_set<std::string> broker_trade_ids;
+  for (const broker::Trade& t : s.trades) broker_trade_ids.insert(t.trade_id);
+  for (const Fill& f : v.fills) {
+    if (f.broker_order_id.empty() || in_book.count(f.broker_order_id) == 0) continue;
     if (broker_trade_ids.count(f.trade_id) != 0 || reversed.count(f.trade_id) != 0) continue;
     if (starts_with(f.trade_id, kReversalPrefix) || starts_with(f.trade_id, kAdjustPrefix))
       continue;
@@ -463,8 +508,19 @@ std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
                            f.trade_id, side_name(f.side), f.qty, f.symbol, f.broker_order_id);
     out.push_back(std::move(d));
   }
+}
 
-  // Positions: ours plus the fills still to come must equal the broker's.
+Quantity quantity_or_zero(const std::map<std::string, Quantity>& by_symbol,
+                          const std::string& symbol) {
+  auto it = by_symbol.find(symbol);
+  return it == by_symbol.end() ? 0 : it->second;
+}
+
+// Positions: ours plus the fills still to come must equal the broker's (net positions and
+// holdings, T1 included).
+void compare_positions(const Snapshot& s, const DbView& v,
+                       const std::map<std::string, Quantity>& pending_by_symbol,
+                       std::vector<Difference>& out) {
   std::map<std::string, Quantity> ours_by_symbol;
   for (const store::Position& p : v.positions) ours_by_symbol[p.symbol] += p.qty;
   std::map<std::string, Quantity> broker_by_symbol;
@@ -475,9 +531,9 @@ std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
   for (const auto& [symbol, qty] : ours_by_symbol) symbols.insert(symbol);
   for (const auto& [symbol, qty] : broker_by_symbol) symbols.insert(symbol);
   for (const std::string& symbol : symbols) {
-    const Quantity our_qty = ours_by_symbol.count(symbol) != 0 ? ours_by_symbol[symbol] : 0;
-    const Quantity broker_qty = broker_by_symbol.count(symbol) != 0 ? broker_by_symbol[symbol] : 0;
-    const Quantity pending = pending_by_symbol.count(symbol) != 0 ? pending_by_symbol[symbol] : 0;
+    const Quantity our_qty = quantity_or_zero(ours_by_symbol, symbol);
+    const Quantity broker_qty = quantity_or_zero(broker_by_symbol, symbol);
+    const Quantity pending = quantity_or_zero(pending_by_symbol, symbol);
     if (our_qty + pending == broker_qty) continue;
     Difference d;
     d.kind = DifferenceKind::kPosition;
@@ -492,6 +548,16 @@ std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
                                  our_qty, pending, broker_qty);
     out.push_back(std::move(d));
   }
+}
+
+std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
+  std::vector<Difference> out;
+  const OurOrders ours(v.orders);
+  const std::unordered_set<std::string> linked_tags = compare_book(s, ours, out);
+  compare_open_orders(s, v, linked_tags, out);
+  const std::map<std::string, Quantity> pending_by_symbol = compare_missing_fills(s, v, ours, out);
+  compare_extra_fills(s, v, out);
+  compare_positions(s, v, pending_by_symbol, out);
   return out;
 }
 
@@ -576,51 +642,86 @@ Status adopt_state(store::Database& db, const store::OrderRecord& ours, const br
   return tx->commit();
 }
 
-}  // namespace
+void note_error(ApplyReport& report, const Difference& d, const Status& status) {
+  report.errors.push_back(fmt::format("{} {}{}: {}", difference_kind_name(d.kind),
+                                      d.broker_order_id, d.trade_id.empty() ? "" : " " + d.trade_id,
+                                      status.to_string()));
+}
 
-Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
-                          const std::vector<Difference>& differences, TimestampMs now_ms) {
-  ApplyReport report;
-  std::unordered_map<std::string, const broker::Order*> book_by_id;
-  for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
-  auto note = [&](const Difference& d, const Status& status) {
-    report.errors.push_back(
-        fmt::format("{} {}{}: {}", difference_kind_name(d.kind), d.broker_order_id,
-                    d.trade_id.empty() ? "" : " " + d.trade_id, status.to_string()));
-  };
+using BookById = std::unordered_map<std::string, const broker::Order*>;
 
-  // 1. Broker orders that are not ours (or a second order under one of our tags) become ours, so
-  //    their fills have an order to belong to.
+// The client id an adopted broker order is recorded under: its own tag when that is a valid tag
+// no order of ours uses, else "x" + the broker's id (cut to the tag length).
+Result<std::string> adopted_client_id(store::Database& db, const Difference& d,
+                                      const broker::Order& b) {
+  std::string id = (d.kind == DifferenceKind::kUnknownOrder && broker::validate_tag(b.tag).ok())
+                       ? b.tag
+                       : "x" + b.order_id;
+  Result<std::optional<store::OrderRecord>> taken = store::find_order(db, id);
+  if (!taken.ok()) return taken.status();
+  if (taken->has_value()) id = "x" + b.order_id;
+  if (id.size() > broker::kMaxTagLength) id = id.substr(0, broker::kMaxTagLength);
+  return id;
+}
+
+// Broker orders that are not ours (or a second order under one of our tags) become ours, so
+// their fills have an order to belong to.
+Status adopt_foreign_orders(store::Database& db, const BookById& book_by_id,
+                            const std::vector<Difference>& differences, TimestampMs now_ms,
+                            ApplyReport& report) {
   for (const Difference& d : differences) {
     if (d.kind != DifferenceKind::kUnknownOrder && d.kind != DifferenceKind::kDuplicateOrder)
       continue;
     auto it = book_by_id.find(d.broker_order_id);
     if (it == book_by_id.end()) continue;
     const broker::Order& b = *it->second;
-    std::string id = (d.kind == DifferenceKind::kUnknownOrder && broker::validate_tag(b.tag).ok())
-                         ? b.tag
-                         : "x" + b.order_id;
-    Result<std::optional<store::OrderRecord>> taken = store::find_order(db, id);
-    if (!taken.ok()) return taken.status();
-    if (taken->has_value()) id = "x" + b.order_id;
-    if (id.size() > broker::kMaxTagLength) id = id.substr(0, broker::kMaxTagLength);
-    Result<OrderIntent> intent = intent_from_broker(b, id);
+    Result<std::string> id = adopted_client_id(db, d, b);
+    if (!id.ok()) return id.status();
+    Result<OrderIntent> intent = intent_from_broker(b, *id);
     Result<bool> recorded = store::upsert_order_intent(db, *intent);
     if (!recorded.ok()) {
-      note(d, recorded.status());
+      note_error(report, d, recorded.status());
       continue;
     }
-    Result<std::optional<store::OrderRecord>> created = store::find_order(db, id);
+    Result<std::optional<store::OrderRecord>> created = store::find_order(db, *id);
     if (!created.ok()) return created.status();
     if (!created->has_value()) continue;
     if (Status st = adopt_state(db, **created, b, now_ms); !st.ok()) {
-      note(d, st);
+      note_error(report, d, st);
       continue;
     }
     ++report.adopted_orders;
   }
+  return Status();
+}
 
-  // 2. Missing fills, attributed to our order when there is one.
+// The fill a broker trade records, attributed to our order when there is one.
+Result<Fill> fill_from_trade(store::Database& db, const broker::Trade& trade,
+                             const std::string& client_order_id, TimestampMs now_ms) {
+  Result<std::optional<store::OrderRecord>> o = store::find_order_by_broker_id(db, trade.order_id);
+  if (!o.ok()) return o.status();
+  if (!o->has_value() && !client_order_id.empty()) {
+    o = store::find_order(db, client_order_id);
+    if (!o.ok()) return o.status();
+  }
+  Fill f;
+  f.ts = trade_time(trade, now_ms);
+  f.broker_order_id = trade.order_id;
+  f.trade_id = trade.trade_id;
+  f.symbol = trade.tradingsymbol;
+  f.side = trade.side;
+  f.qty = trade.quantity;
+  f.price = trade.average_price;
+  if (o->has_value()) {
+    f.client_order_id = (*o)->intent.client_order_id;
+    f.strategy = (*o)->intent.strategy;
+  }
+  return f;
+}
+
+Status insert_missing_fills(store::Database& db, const Snapshot& s,
+                            const std::vector<Difference>& differences, TimestampMs now_ms,
+                            ApplyReport& report) {
   for (const Difference& d : differences) {
     if (d.kind != DifferenceKind::kMissingFill) continue;
     const broker::Trade* trade = nullptr;
@@ -628,34 +729,22 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
       if (t.trade_id == d.trade_id) trade = &t;
     }
     if (trade == nullptr) continue;
-    Result<std::optional<store::OrderRecord>> o =
-        store::find_order_by_broker_id(db, trade->order_id);
-    if (!o.ok()) return o.status();
-    if (!o->has_value() && !d.client_order_id.empty()) {
-      o = store::find_order(db, d.client_order_id);
-      if (!o.ok()) return o.status();
-    }
-    Fill f;
-    f.ts = trade_time(*trade, now_ms);
-    f.broker_order_id = trade->order_id;
-    f.trade_id = trade->trade_id;
-    f.symbol = trade->tradingsymbol;
-    f.side = trade->side;
-    f.qty = trade->quantity;
-    f.price = trade->average_price;
-    if (o->has_value()) {
-      f.client_order_id = (*o)->intent.client_order_id;
-      f.strategy = (*o)->intent.strategy;
-    }
-    Result<store::FillOutcome> inserted = store::insert_fill(db, f);
+    Result<Fill> f = fill_from_trade(db, *trade, d.client_order_id, now_ms);
+    if (!f.ok()) return f.status();
+    Result<store::FillOutcome> inserted = store::insert_fill(db, *f);
     if (!inserted.ok()) {
-      note(d, inserted.status());
+      note_error(report, d, inserted.status());
       continue;
     }
     if (inserted->inserted) ++report.inserted_fills;
   }
+  return Status();
+}
 
-  // 3. Extra fills are reversed, not deleted: the fills table is append-only audit.
+// Extra fills are reversed, not deleted: the fills table is append-only audit.
+void reverse_extra_fills(store::Database& db, const Snapshot& s,
+                         const std::vector<Difference>& differences, TimestampMs now_ms,
+                         ApplyReport& report) {
   for (const Difference& d : differences) {
     if (d.kind != DifferenceKind::kExtraFill) continue;
     const Fill* extra = nullptr;
@@ -670,13 +759,30 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
     r.charges = 0;
     Result<store::FillOutcome> inserted = store::insert_fill(db, r);
     if (!inserted.ok()) {
-      note(d, inserted.status());
+      note_error(report, d, inserted.status());
       continue;
     }
     if (inserted->inserted) ++report.reversed_fills;
   }
+}
 
-  // 4. Order states: the broker's word is the truth (its own state machine already ran).
+// The broker's view of an order it does not know: cancelled, as far as we filled it.
+broker::Order closed_as_unknown(const store::OrderRecord& o, const std::string& broker_order_id) {
+  broker::Order gone = adopt_as_order_view(o);
+  gone.order_id = broker_order_id;
+  gone.tradingsymbol = o.intent.symbol;
+  gone.side = o.intent.side;
+  gone.quantity = o.intent.qty;
+  gone.status = broker::kStatusCancelled;
+  gone.status_message = "not known to the broker (closed by sm-reconcile --apply)";
+  gone.average_price = o.average_price;
+  return gone;
+}
+
+// The broker's word on our order states is the truth (its own state machine already ran).
+Status adopt_order_states(store::Database& db, const Snapshot& s, const BookById& book_by_id,
+                          const std::vector<Difference>& differences, TimestampMs now_ms,
+                          ApplyReport& report) {
   for (const Difference& d : differences) {
     if (d.client_order_id.empty()) continue;
     Result<std::optional<store::OrderRecord>> o = store::find_order(db, d.client_order_id);
@@ -691,63 +797,77 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
       if (b == nullptr) continue;
       st = adopt_state(db, **o, *b, now_ms);
     } else if (d.kind == DifferenceKind::kOrderMissing) {
-      broker::Order gone = adopt_as_order_view(**o);
-      gone.order_id = d.broker_order_id;
-      gone.tradingsymbol = (*o)->intent.symbol;
-      gone.side = (*o)->intent.side;
-      gone.quantity = (*o)->intent.qty;
-      gone.status = broker::kStatusCancelled;
-      gone.status_message = "not known to the broker (closed by sm-reconcile --apply)";
-      gone.average_price = (*o)->average_price;
-      st = adopt_state(db, **o, gone, now_ms);
+      st = adopt_state(db, **o, closed_as_unknown(**o, d.broker_order_id), now_ms);
     } else {
       continue;
     }
     if (!st.ok()) {
-      note(d, st);
+      note_error(report, d, st);
     } else {
       ++report.updated_orders;
     }
   }
+  return Status();
+}
 
-  // 5. Whatever still differs in a position is adjusted with one fill per symbol, priced at the
-  //    broker's average when it has the position, else at ours (so the adjustment realises no P&L).
-  Result<std::vector<store::Position>> now_positions = store::list_positions(db, false);
-  if (!now_positions.ok()) return now_positions.status();
+// Positions by symbol on both sides as they stand now, with what an adjustment is priced from.
+struct PositionBooks {
   std::map<std::string, Quantity> ours;
   std::map<std::string, std::pair<Quantity, Paise>> our_cost;  // qty, cost
-  for (const store::Position& p : *now_positions) {
-    ours[p.symbol] += p.qty;
-    our_cost[p.symbol].first += p.qty;
-    our_cost[p.symbol].second += p.cost;
-  }
   std::map<std::string, Quantity> theirs;
-  std::map<std::string, Paise> their_price;
+  std::map<std::string, Paise> their_price;  // average price, else last price
+};
+
+PositionBooks position_books(const std::vector<store::Position>& our_positions, const Snapshot& s) {
+  PositionBooks books;
+  for (const store::Position& p : our_positions) {
+    books.ours[p.symbol] += p.qty;
+    books.our_cost[p.symbol].first += p.qty;
+    books.our_cost[p.symbol].second += p.cost;
+  }
   for (const broker::Position& p : s.positions.net) {
-    theirs[p.tradingsymbol] += p.quantity;
-    if (p.average_price > 0) their_price[p.tradingsymbol] = p.average_price;
-    if (their_price.count(p.tradingsymbol) == 0 && p.last_price > 0)
-      their_price[p.tradingsymbol] = p.last_price;
+    books.theirs[p.tradingsymbol] += p.quantity;
+    if (p.average_price > 0) books.their_price[p.tradingsymbol] = p.average_price;
+    if (books.their_price.count(p.tradingsymbol) == 0 && p.last_price > 0)
+      books.their_price[p.tradingsymbol] = p.last_price;
   }
   for (const broker::Holding& h : s.holdings) {
-    theirs[h.tradingsymbol] += h.quantity + h.t1_quantity;
-    if (h.average_price > 0) their_price[h.tradingsymbol] = h.average_price;
+    books.theirs[h.tradingsymbol] += h.quantity + h.t1_quantity;
+    if (h.average_price > 0) books.their_price[h.tradingsymbol] = h.average_price;
   }
+  return books;
+}
+
+// The broker's average when the adjustment moves toward a position the broker has, else our
+// average cost (so the adjustment realises no P&L), else any broker price; 0 when there is none.
+Paise adjustment_price(PositionBooks& books, const std::string& symbol) {
+  Paise price = 0;
+  const bool toward_broker_position = books.theirs[symbol] != 0;
+  if (toward_broker_position && books.their_price.count(symbol) != 0)
+    price = books.their_price[symbol];
+  const auto& [cost_qty, cost] = books.our_cost[symbol];
+  if (price <= 0 && cost_qty != 0)
+    price = std::max<Paise>(1, (cost < 0 ? -cost : cost) / (cost_qty < 0 ? -cost_qty : cost_qty));
+  if (price <= 0 && books.their_price.count(symbol) != 0) price = books.their_price[symbol];
+  return price;
+}
+
+// Whatever still differs in a position is adjusted with one fill per symbol.
+Status adjust_positions(store::Database& db, const Snapshot& s,
+                        const std::vector<Difference>& differences, TimestampMs now_ms,
+                        ApplyReport& report) {
+  Result<std::vector<store::Position>> now_positions = store::list_positions(db, false);
+  if (!now_positions.ok()) return now_positions.status();
+  PositionBooks books = position_books(*now_positions, s);
   for (const Difference& d : differences) {
     if (d.kind != DifferenceKind::kPosition) continue;
-    const Quantity have = ours[d.symbol];
-    const Quantity want = theirs[d.symbol];
+    const Quantity have = books.ours[d.symbol];
+    const Quantity want = books.theirs[d.symbol];
     if (have == want) continue;
     const Quantity delta = want - have;
-    Paise price = 0;
-    const bool toward_broker_position = want != 0;
-    if (toward_broker_position && their_price.count(d.symbol) != 0) price = their_price[d.symbol];
-    const auto& [cost_qty, cost] = our_cost[d.symbol];
-    if (price <= 0 && cost_qty != 0)
-      price = std::max<Paise>(1, (cost < 0 ? -cost : cost) / (cost_qty < 0 ? -cost_qty : cost_qty));
-    if (price <= 0 && their_price.count(d.symbol) != 0) price = their_price[d.symbol];
+    const Paise price = adjustment_price(books, d.symbol);
     if (price <= 0) {
-      note(d, error(ErrorCode::kUnavailable, "no price to adjust the position at"));
+      note_error(report, d, error(ErrorCode::kUnavailable, "no price to adjust the position at"));
       continue;
     }
     Fill f;
@@ -759,30 +879,51 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
     f.price = price;
     Result<store::FillOutcome> inserted = store::insert_fill(db, f);
     if (!inserted.ok()) {
-      note(d, inserted.status());
+      note_error(report, d, inserted.status());
       continue;
     }
     ++report.adjusted_positions;
   }
+  return Status();
+}
 
+Status record_applied_alert(store::Database& db, const ApplyReport& report, TimestampMs now_ms) {
   if (report.adopted_orders + report.updated_orders + report.inserted_fills +
-          report.reversed_fills + report.adjusted_positions >
+          report.reversed_fills + report.adjusted_positions ==
       0) {
-    Alert a;
-    a.ts = now_ms;
-    a.severity = Severity::kWarning;
-    a.component = "sm-reconcile";
-    a.event = "reconcile_applied";
-    a.text = fmt::format(
-        "adopted the broker's truth: {} orders adopted, {} order states, {} fills added, {} fills "
-        "reversed, "
-        "{} positions adjusted",
-        report.adopted_orders, report.updated_orders, report.inserted_fills, report.reversed_fills,
-        report.adjusted_positions);
-    a.dedup_key = fmt::format("reconcile_applied:{}", now_ms);
-    Result<bool> recorded = store::record_alert(db, a);
-    if (!recorded.ok()) return recorded.status();
+    return Status();
   }
+  Alert a;
+  a.ts = now_ms;
+  a.severity = Severity::kWarning;
+  a.component = "sm-reconcile";
+  a.event = "reconcile_applied";
+  a.text = fmt::format(
+      "adopted the broker's truth: {} orders adopted, {} order states, {} fills added, {} fills "
+      "reversed, "
+      "{} positions adjusted",
+      report.adopted_orders, report.updated_orders, report.inserted_fills, report.reversed_fills,
+      report.adjusted_positions);
+  a.dedup_key = fmt::format("reconcile_applied:{}", now_ms);
+  Result<bool> recorded = store::record_alert(db, a);
+  return recorded.ok() ? Status() : recorded.status();
+}
+
+}  // namespace
+
+// The order of the steps matters: adopted orders give missing fills an order to belong to, and
+// positions are adjusted last, against what the fills before them left.
+Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
+                          const std::vector<Difference>& differences, TimestampMs now_ms) {
+  ApplyReport report;
+  BookById book_by_id;
+  for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
+  SM_RETURN_IF_ERROR(adopt_foreign_orders(db, book_by_id, differences, now_ms, report));
+  SM_RETURN_IF_ERROR(insert_missing_fills(db, s, differences, now_ms, report));
+  reverse_extra_fills(db, s, differences, now_ms, report);
+  SM_RETURN_IF_ERROR(adopt_order_states(db, s, book_by_id, differences, now_ms, report));
+  SM_RETURN_IF_ERROR(adjust_positions(db, s, differences, now_ms, report));
+  SM_RETURN_IF_ERROR(record_applied_alert(db, report, now_ms));
   return report;
 }
 
