@@ -252,77 +252,115 @@ class RowParser {
                                 layout_.has_header ? "header" : "first row", layout_.width,
                                 cells.size() < layout_.width ? " (truncated line?)" : ""));
     }
-    if (layout_.has(Column::kSeries) && !options_.series.empty()) {
-      const std::string_view series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
-      if (std::find(options_.series.begin(), options_.series.end(), series) ==
-          options_.series.end()) {
-        ++result_.series_skipped;
-        return true;
-      }
+    if (of_other_series(cells)) {
+      ++result_.series_skipped;
+      return true;
     }
-    if (!fixed_symbol_.empty()) {
-      row.symbol = 0;
-    } else {
-      const std::string_view text = cells[static_cast<size_t>(layout_.at(Column::kSymbol))];
-      if (text.empty()) return report("symbol", Reason::kMissingField, "symbol is empty");
-      if (!has_last_symbol_ || text != last_symbol_text_) {
-        Result<std::string> symbol = normalize_symbol(text);
-        if (!symbol.ok()) return report("symbol", Reason::kBadSymbol, symbol.status().message());
-        last_symbol_text_ = text;
-        last_symbol_ = symbol_id(*symbol);
-        has_last_symbol_ = true;
-      }
-      row.symbol = last_symbol_;
-    }
+    // Each step returns false only when the handler asked to stop; a bad cell clears ok.
     bool ok = true;
+    if (!parse_symbol(cells, row, ok)) return false;
+    if (!ok) return true;
     if (!parse_time(cells, row, ok)) return false;
     if (!ok) return true;
-    auto price = [&](Column column, Paise& out) {
-      const std::string_view cell = cells[static_cast<size_t>(layout_.at(column))];
-      if (std::optional<Paise> plain = parse_plain_price(cell)) {
-        out = *plain;
-        return true;
+    if (!parse_values(cells, row, ok)) return false;
+    if (!ok) return true;
+    if (!check_values(row, ok)) return false;
+    if (ok) rows.push_back(std::move(row));
+    return true;
+  }
+
+ private:
+  bool report(std::string field, Reason reason, std::string detail) {
+    return on_issue_(RowIssue{input_, line_, std::move(field), reason, std::move(detail), true});
+  }
+
+  bool of_other_series(const std::vector<std::string_view>& cells) const {
+    if (!layout_.has(Column::kSeries) || options_.series.empty()) return false;
+    const std::string_view series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
+    return std::find(options_.series.begin(), options_.series.end(), series) ==
+           options_.series.end();
+  }
+
+  // Consecutive rows of a multi-symbol file mostly repeat the symbol: its text is normalized once
+  // per run of equal cells.
+  bool parse_symbol(const std::vector<std::string_view>& cells, Row& row, bool& ok) {
+    if (!fixed_symbol_.empty()) {
+      row.symbol = 0;
+      return true;
+    }
+    const std::string_view text = cells[static_cast<size_t>(layout_.at(Column::kSymbol))];
+    if (text.empty()) {
+      ok = false;
+      return report("symbol", Reason::kMissingField, "symbol is empty");
+    }
+    if (!has_last_symbol_ || text != last_symbol_text_) {
+      Result<std::string> symbol = normalize_symbol(text);
+      if (!symbol.ok()) {
+        ok = false;
+        return report("symbol", Reason::kBadSymbol, symbol.status().message());
       }
-      return number(cells, column, ok, [&](std::string_view text) -> Status {
-        Result<ParsedPrice> parsed = parse_price_text(text);
-        if (!parsed.ok()) return parsed.status();
-        if (parsed->rounded) ++result_.prices_rounded;
-        out = parsed->paise;
-        return Status();
-      });
-    };
-    auto quantity = [&](Column column, Quantity& out) {
-      if (!layout_.has(column)) return true;
-      const std::string_view cell = cells[static_cast<size_t>(layout_.at(column))];
-      if (std::optional<Quantity> plain = parse_plain_quantity(cell)) {
-        out = *plain;
-        return true;
-      }
-      return number(cells, column, ok, [&](std::string_view text) -> Status {
-        Result<Quantity> parsed = parse_quantity_text(text);
-        if (!parsed.ok()) return parsed.status();
-        out = *parsed;
-        return Status();
-      });
-    };
-    // Each call returns false only when the handler asked to stop; a bad cell clears ok.
+      last_symbol_text_ = text;
+      last_symbol_ = symbol_id(*symbol);
+      has_last_symbol_ = true;
+    }
+    row.symbol = last_symbol_;
+    return true;
+  }
+
+  // Prices and quantities: the plain-number fast path first, the general parser (and its
+  // messages) only when that declines.
+  bool price(const std::vector<std::string_view>& cells, Column column, Paise& out, bool& ok) {
+    const std::string_view cell = cells[static_cast<size_t>(layout_.at(column))];
+    if (std::optional<Paise> plain = parse_plain_price(cell)) {
+      out = *plain;
+      return true;
+    }
+    return number(cells, column, ok, [&](std::string_view text) -> Status {
+      Result<ParsedPrice> parsed = parse_price_text(text);
+      if (!parsed.ok()) return parsed.status();
+      if (parsed->rounded) ++result_.prices_rounded;
+      out = parsed->paise;
+      return Status();
+    });
+  }
+
+  bool quantity(const std::vector<std::string_view>& cells, Column column, Quantity& out,
+                bool& ok) {
+    if (!layout_.has(column)) return true;
+    const std::string_view cell = cells[static_cast<size_t>(layout_.at(column))];
+    if (std::optional<Quantity> plain = parse_plain_quantity(cell)) {
+      out = *plain;
+      return true;
+    }
+    return number(cells, column, ok, [&](std::string_view text) -> Status {
+      Result<Quantity> parsed = parse_quantity_text(text);
+      if (!parsed.ok()) return parsed.status();
+      out = *parsed;
+      return Status();
+    });
+  }
+
+  // Reading stops at the first bad cell of a row, so that a row reports one problem.
+  bool parse_values(const std::vector<std::string_view>& cells, Row& row, bool& ok) {
     if (kind_ == RecordKind::kBars) {
       for (auto [column, out] :
            {std::pair{Column::kOpen, &row.open}, std::pair{Column::kHigh, &row.high},
             std::pair{Column::kLow, &row.low}, std::pair{Column::kClose, &row.close}}) {
-        if (!price(column, *out)) return false;
+        if (!price(cells, column, *out, ok)) return false;
         if (!ok) return true;
       }
-      if (!quantity(Column::kVolume, row.volume)) return false;
-    } else {
-      if (!price(Column::kPrice, row.price)) return false;
-      if (!ok) return true;
-      if (!quantity(Column::kQty, row.qty)) return false;
-      if (!ok) return true;
-      if (!quantity(Column::kVolume, row.volume)) return false;
+      return quantity(cells, Column::kVolume, row.volume, ok);
     }
+    if (!price(cells, Column::kPrice, row.price, ok)) return false;
     if (!ok) return true;
-    // Value checks on the row as printed; timestamps are checked after label shifting.
+    if (!quantity(cells, Column::kQty, row.qty, ok)) return false;
+    if (!ok) return true;
+    return quantity(cells, Column::kVolume, row.volume, ok);
+  }
+
+  // Value checks on the row as printed; timestamps are checked after label shifting. A problem
+  // that drops the row clears ok.
+  bool check_values(const Row& row, bool& ok) {
     std::optional<Problem> problem;
     TimeLimits no_time_limits{std::numeric_limits<TimestampMs>::min(), 0};
     if (kind_ == RecordKind::kBars && plainly_valid_bar(row)) {
@@ -334,20 +372,13 @@ class RowParser {
     } else {
       problem = check_tick(Tick{row.ts, {}, row.price, row.qty, row.volume}, no_time_limits);
     }
-    if (problem) {
-      if (!on_issue_(RowIssue{input_, line_, problem->field, problem->reason, problem->detail,
-                              problem->drop})) {
-        return false;
-      }
-      if (problem->drop) return true;
+    if (!problem) return true;
+    if (!on_issue_(RowIssue{input_, line_, problem->field, problem->reason, problem->detail,
+                            problem->drop})) {
+      return false;
     }
-    rows.push_back(std::move(row));
+    if (problem->drop) ok = false;
     return true;
-  }
-
- private:
-  bool report(std::string field, Reason reason, std::string detail) {
-    return on_issue_(RowIssue{input_, line_, std::move(field), reason, std::move(detail), true});
   }
 
   // Parses one numeric cell with parse; on failure reports it and clears ok. Returns false only
@@ -647,19 +678,15 @@ Result<std::pair<Column, std::string>> parse_column_mapping(std::string_view tex
 
 TimestampMs daily_label(TimestampMs ts) { return from_ist(ist_date(ts), 9, 15); }
 
-Result<CsvResult> read_csv(std::string_view text, const std::string& input,
-                           const CsvOptions& options, const IssueHandler& on_issue) {
-  CsvResult result;
-  const std::vector<Line> lines = split_lines(text);
-  size_t next = 0;
-  while (next < lines.size() && is_blank_or_comment(lines[next].text)) ++next;
-  if (next == lines.size()) return result;  // empty input: nothing to do, not an error
+namespace {
 
-  const char delimiter = detect_delimiter(lines[next].text);
-  std::vector<std::string> cells;
-  // Header block: the leading lines in which no cell reads as a number or a timestamp. Usually one;
-  // yfinance writes three ("Price,Close,...", "Ticker,RELIANCE.NS,...", "Date,,,...").
+// The data rows of a file start after its header block: the leading lines in which no cell reads
+// as a number or a timestamp. Usually one; yfinance writes three ("Price,Close,...",
+// "Ticker,RELIANCE.NS,...", "Date,,,..."). Advances next past the block and the blank lines in it.
+std::vector<std::vector<std::string>> read_header_block(const std::vector<Line>& lines,
+                                                        size_t& next, char delimiter) {
   std::vector<std::vector<std::string>> header_lines;
+  std::vector<std::string> cells;
   while (next < lines.size()) {
     if (is_blank_or_comment(lines[next].text)) {
       ++next;
@@ -670,46 +697,61 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
     ++next;
     if (header_lines.size() == 3) break;
   }
+  return header_lines;
+}
 
+Layout header_layout(const std::vector<std::vector<std::string>>& header_lines) {
+  Layout layout;
+  layout.has_header = true;
+  layout.names = header_lines.front();
+  layout.width = layout.names.size();
+  bool yfinance = false;
+  for (size_t h = 1; h < header_lines.size(); ++h) {
+    const auto& extra = header_lines[h];
+    if (!extra.empty() && column_key(extra[0]) == "ticker") {
+      yfinance = true;
+      for (size_t i = 1; i < extra.size() && layout.header_symbol.empty(); ++i) {
+        if (!extra[i].empty()) layout.header_symbol = extra[i];
+      }
+    }
+  }
+  // In yfinance's three-line header the first cell of the first line is the word "Price" and the
+  // timestamp column's name ("Date" or "Datetime") is on the last line.
+  if (yfinance && !header_lines.back().empty()) layout.names[0] = header_lines.back()[0];
+  for (size_t i = 0; i < layout.names.size(); ++i) {
+    if (std::optional<Column> column = column_for_key(column_key(layout.names[i]))) {
+      if (layout.index[slot(*column)] < 0) layout.index[slot(*column)] = static_cast<int>(i);
+    }
+  }
+  return layout;
+}
+
+// The layout from the header block, or, when there is none, from the first data row (the line at
+// first_data, which then exists), with --map applied.
+Result<Layout> detect_layout(const std::vector<std::vector<std::string>>& header_lines,
+                             const std::vector<Line>& lines, size_t first_data, char delimiter,
+                             const CsvOptions& options, const std::string& input) {
   Layout layout;
   if (header_lines.empty()) {
-    split_csv_line(lines[next].text, delimiter, cells);
+    std::vector<std::string> cells;
+    split_csv_line(lines[first_data].text, delimiter, cells);
     layout.width = cells.size();
     // With --map the default layout is a starting point; without it, it must exist.
     Status status = headerless_layout(cells, layout, input);
     if (!status.ok() && options.column_map.empty()) return status;
   } else {
-    layout.has_header = true;
-    layout.names = header_lines.front();
-    layout.width = layout.names.size();
-    bool yfinance = false;
-    for (size_t h = 1; h < header_lines.size(); ++h) {
-      const auto& extra = header_lines[h];
-      if (!extra.empty() && column_key(extra[0]) == "ticker") {
-        yfinance = true;
-        for (size_t i = 1; i < extra.size() && layout.header_symbol.empty(); ++i) {
-          if (!extra[i].empty()) layout.header_symbol = extra[i];
-        }
-      }
-    }
-    // In yfinance's three-line header the first cell of the first line is the word "Price" and the
-    // timestamp column's name ("Date" or "Datetime") is on the last line.
-    if (yfinance && !header_lines.back().empty()) layout.names[0] = header_lines.back()[0];
-    for (size_t i = 0; i < layout.names.size(); ++i) {
-      if (std::optional<Column> column = column_for_key(column_key(layout.names[i]))) {
-        if (layout.index[slot(*column)] < 0) layout.index[slot(*column)] = static_cast<int>(i);
-      }
-    }
+    layout = header_layout(header_lines);
   }
   SM_RETURN_IF_ERROR(apply_mapping(options, layout, input));
+  return layout;
+}
 
+// Bars when the layout has all of open, high, low and close, else ticks when it has a price; it
+// must have some timestamp column either way.
+Result<RecordKind> record_kind(const Layout& layout, const std::string& input) {
   const bool has_ohlc = layout.has(Column::kOpen) && layout.has(Column::kHigh) &&
                         layout.has(Column::kLow) && layout.has(Column::kClose);
-  if (has_ohlc) {
-    result.kind = RecordKind::kBars;
-  } else if (layout.has(Column::kPrice)) {
-    result.kind = RecordKind::kTicks;
-  } else {
+  if (!has_ohlc && !layout.has(Column::kPrice)) {
     std::vector<std::string_view> missing;
     for (Column column : {Column::kOpen, Column::kHigh, Column::kLow, Column::kClose}) {
       if (!layout.has(column)) missing.push_back(column_name(column));
@@ -725,30 +767,45 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
         ErrorCode::kParseError,
         fmt::format("{}: no date or timestamp column; name it with --map ts=COLUMN", input));
   }
-  std::string fixed_symbol;
+  return has_ohlc ? RecordKind::kBars : RecordKind::kTicks;
+}
+
+// The symbol of every row (--symbol, else a yfinance header's), or "" when rows carry their own.
+Result<std::string> fixed_symbol_of(const CsvOptions& options, const Layout& layout,
+                                    const std::string& input) {
   const std::string symbol_source = !options.symbol.empty() ? options.symbol : layout.header_symbol;
   if (!symbol_source.empty()) {
     Result<std::string> symbol = normalize_symbol(symbol_source);
     if (!symbol.ok()) return symbol.status().with_context(input);
-    fixed_symbol = *symbol;
-  } else if (!layout.has(Column::kSymbol)) {
+    return *symbol;
+  }
+  if (!layout.has(Column::kSymbol)) {
     return error(ErrorCode::kParseError, fmt::format("{}: no symbol column; pass --symbol", input));
   }
-  {
-    std::vector<std::string> described;
-    for (size_t i = 0; i < kColumnCount; ++i) {
-      const int index = layout.index[i];
-      if (index < 0) continue;
-      described.push_back(fmt::format("{}={}", kColumnNames[i],
-                                      layout.has_header ? layout.names[static_cast<size_t>(index)]
-                                                        : fmt::format("#{}", index + 1)));
-    }
-    result.columns = fmt::format("{}", fmt::join(described, " "));
-  }
+  return std::string();
+}
 
-  std::vector<Row> rows;
+std::string describe_columns(const Layout& layout) {
+  std::vector<std::string> described;
+  for (size_t i = 0; i < kColumnCount; ++i) {
+    const int index = layout.index[i];
+    if (index < 0) continue;
+    described.push_back(fmt::format("{}={}", kColumnNames[i],
+                                    layout.has_header ? layout.names[static_cast<size_t>(index)]
+                                                      : fmt::format("#{}", index + 1)));
+  }
+  return fmt::format("{}", fmt::join(described, " "));
+}
+
+// Parses the data lines from next on into rows; symbols receives the symbol table the rows index.
+// Fails with strict_stop when the issue handler stops the read.
+Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, const Layout& layout,
+                 const CsvOptions& options, const std::string& input,
+                 const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result,
+                 std::vector<Row>& rows, std::vector<std::string>& symbols) {
   rows.reserve(lines.size() - next);
   RowParser parser(layout, options, input, result.kind, fixed_symbol, on_issue, result);
+  std::vector<std::string> scratch;
   std::vector<std::string_view> views;
   views.reserve(layout.width + 1);
   for (; next < lines.size(); ++next) {
@@ -756,117 +813,187 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
     if (is_blank_or_comment(line.text)) continue;
     ++result.rows_read;
     bool keep_going;
-    if (!split_csv_cells(line.text, delimiter, cells, views)) {
+    if (!split_csv_cells(line.text, delimiter, scratch, views)) {
       keep_going = on_issue(RowIssue{input, line.number, "", Reason::kWrongColumnCount,
                                      "a quoted cell is not closed (truncated line?)", true});
     } else {
       keep_going = parser.parse(line, views, rows);
     }
-    if (!keep_going) {
-      return strict_stop(input, line.number);
-    }
+    if (!keep_going) return strict_stop(input, line.number);
   }
-  if (rows.empty()) return result;
+  symbols = std::move(parser.symbols());
+  return Status();
+}
 
-  // Symbol ids become ranks in sorted order, so comparing ids compares the symbols.
-  std::vector<std::string> symbols = std::move(parser.symbols());
-  {
-    std::vector<std::uint32_t> order(symbols.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return symbols[a] < symbols[b]; });
-    std::vector<std::uint32_t> rank(symbols.size());
-    std::vector<std::string> sorted(symbols.size());
-    for (std::uint32_t r = 0; r < order.size(); ++r) {
-      rank[order[r]] = r;
-      sorted[r] = std::move(symbols[order[r]]);
-    }
-    symbols = std::move(sorted);
-    if (symbols.size() > 1) {
-      for (Row& row : rows) row.symbol = rank[row.symbol];
-    }
+// Symbol ids become ranks in sorted order, so comparing ids compares the symbols.
+void rank_symbols(std::vector<std::string>& symbols, std::vector<Row>& rows) {
+  std::vector<std::uint32_t> order(symbols.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return symbols[a] < symbols[b]; });
+  std::vector<std::uint32_t> rank(symbols.size());
+  std::vector<std::string> sorted(symbols.size());
+  for (std::uint32_t r = 0; r < order.size(); ++r) {
+    rank[order[r]] = r;
+    sorted[r] = std::move(symbols[order[r]]);
   }
+  symbols = std::move(sorted);
+  if (symbols.size() > 1) {
+    for (Row& row : rows) row.symbol = rank[row.symbol];
+  }
+}
 
-  // Sorting first makes detection and de-duplication independent of the file's order (long
-  // histories are newest first). stable_sort keeps file order within equal keys: "first" below
-  // means first in the file. Most files are already in order; one pass finds out, and then the
-  // sort would leave them as they are.
+// Per symbol: a file holding several symbols interleaved by date is still in order.
+std::int64_t count_out_of_order(const std::vector<Row>& rows, size_t symbol_count) {
+  std::int64_t out_of_order = 0;
+  std::vector<TimestampMs> last_ts(symbol_count);
+  std::vector<bool> seen(symbol_count, false);
+  for (const Row& row : rows) {
+    if (seen[row.symbol] && row.ts < last_ts[row.symbol]) ++out_of_order;
+    seen[row.symbol] = true;
+    last_ts[row.symbol] = row.ts;
+  }
+  return out_of_order;
+}
+
+// Stable sort by (symbol, ts). Sorting first makes detection and de-duplication independent of
+// the file's order (long histories are newest first); stability keeps file order within equal
+// keys, so "first" means first in the file. Most files are already in order; one pass finds out,
+// and then the sort would leave them as they are.
+void sort_rows(std::vector<Row>& rows, size_t symbol_count) {
   auto by_key = [](const Row& a, const Row& b) {
     if (a.symbol != b.symbol) return a.symbol < b.symbol;
     return a.ts < b.ts;
   };
   auto by_time = [](const Row& a, const Row& b) { return a.ts < b.ts; };
-  auto sort_rows = [&] {
-    if (std::is_sorted(rows.begin(), rows.end(), by_key)) return;
-    if (symbols.size() == 1) {
-      std::stable_sort(rows.begin(), rows.end(), by_time);
-      return;
-    }
-    // Files of several symbols (a day's nsepy rows, an export of a watch list) usually hold each
-    // symbol's rows in time order, interleaved. A stable counting sort groups them by symbol in
-    // one pass, keeping file order within a symbol; only a symbol whose rows are then out of time
-    // order is sorted. The result is the stable sort by (symbol, ts).
-    std::vector<size_t> begin(symbols.size() + 1, 0);
-    for (const Row& row : rows) ++begin[row.symbol + 1];
-    std::partial_sum(begin.begin(), begin.end(), begin.begin());
-    std::vector<Row> grouped(rows.size());
-    std::vector<size_t> fill(begin.begin(), begin.end() - 1);
-    for (const Row& row : rows) grouped[fill[row.symbol]++] = row;
-    rows.swap(grouped);
-    grouped = std::vector<Row>();
-    for (size_t symbol = 0; symbol < symbols.size(); ++symbol) {
-      const auto first = rows.begin() + static_cast<std::ptrdiff_t>(begin[symbol]);
-      const auto last = rows.begin() + static_cast<std::ptrdiff_t>(begin[symbol + 1]);
-      if (!std::is_sorted(first, last, by_time)) std::stable_sort(first, last, by_time);
-    }
-  };
-  {
-    // Per symbol: a file holding several symbols interleaved by date is still in order.
-    std::vector<TimestampMs> last_ts(symbols.size());
-    std::vector<bool> seen(symbols.size(), false);
-    for (const Row& row : rows) {
-      if (seen[row.symbol] && row.ts < last_ts[row.symbol]) ++result.rows_out_of_order;
-      seen[row.symbol] = true;
-      last_ts[row.symbol] = row.ts;
-    }
+  if (std::is_sorted(rows.begin(), rows.end(), by_key)) return;
+  if (symbol_count == 1) {
+    std::stable_sort(rows.begin(), rows.end(), by_time);
+    return;
   }
-  sort_rows();
+  // Files of several symbols (a day's nsepy rows, an export of a watch list) usually hold each
+  // symbol's rows in time order, interleaved. A stable counting sort groups them by symbol in
+  // one pass, keeping file order within a symbol; only a symbol whose rows are then out of time
+  // order is sorted. The result is the stable sort by (symbol, ts).
+  std::vector<size_t> begin(symbol_count + 1, 0);
+  for (const Row& row : rows) ++begin[row.symbol + 1];
+  std::partial_sum(begin.begin(), begin.end(), begin.begin());
+  std::vector<Row> grouped(rows.size());
+  std::vector<size_t> fill(begin.begin(), begin.end() - 1);
+  for (const Row& row : rows) grouped[fill[row.symbol]++] = row;
+  rows.swap(grouped);
+  grouped = std::vector<Row>();
+  for (size_t symbol = 0; symbol < symbol_count; ++symbol) {
+    const auto first = rows.begin() + static_cast<std::ptrdiff_t>(begin[symbol]);
+    const auto last = rows.begin() + static_cast<std::ptrdiff_t>(begin[symbol + 1]);
+    if (!std::is_sorted(first, last, by_time)) std::stable_sort(first, last, by_time);
+  }
+}
 
-  if (result.kind == RecordKind::kBars) {
-    if (options.timeframe) {
-      result.timeframe = *options.timeframe;
-    } else {
-      Result<Timeframe> detected = detect_timeframe(rows, input);
-      if (!detected.ok()) return detected.status();
-      result.timeframe = *detected;
-      result.timeframe_detected = true;
-    }
-    if (result.timeframe.is_daily()) {
-      for (Row& row : rows) row.ts = daily_label(row.ts);
-    } else {
-      decide_time_label(rows, options, result);
-      if (result.time_label == TimeLabel::kEnd) {
-        const TimestampMs length = result.timeframe.minutes * kMsPerMinute;
-        for (Row& row : rows) {
-          // A row stamped at the open cannot end a bar of the session; it is the opening print, an
-          // instant at 09:15:00 that belongs to the first bar [09:15, 09:15 + N).
-          if (ist_minute(row.ts) == kSessionOpenMinute) {
-            row.opening_print = true;
-          } else {
-            row.ts -= length;
-          }
-        }
+// Sets the bars' timeframe (given or detected) and moves every row to its bar's start label:
+// 09:15 IST for daily bars, start of the bar for end-labelled intraday ones. Rows stay sorted.
+Status label_bars(std::vector<Row>& rows, size_t symbol_count, const CsvOptions& options,
+                  const std::string& input, CsvResult& result) {
+  if (options.timeframe) {
+    result.timeframe = *options.timeframe;
+  } else {
+    Result<Timeframe> detected = detect_timeframe(rows, input);
+    if (!detected.ok()) return detected.status();
+    result.timeframe = *detected;
+    result.timeframe_detected = true;
+  }
+  if (result.timeframe.is_daily()) {
+    for (Row& row : rows) row.ts = daily_label(row.ts);
+    return Status();
+  }
+  decide_time_label(rows, options, result);
+  if (result.time_label == TimeLabel::kEnd) {
+    const TimestampMs length = result.timeframe.minutes * kMsPerMinute;
+    for (Row& row : rows) {
+      // A row stamped at the open cannot end a bar of the session; it is the opening print, an
+      // instant at 09:15:00 that belongs to the first bar [09:15, 09:15 + N).
+      if (ist_minute(row.ts) == kSessionOpenMinute) {
+        row.opening_print = true;
+      } else {
+        row.ts -= length;
       }
-      sort_rows();
     }
   }
+  sort_rows(rows, symbol_count);
+  return Status();
+}
 
-  // One row per (symbol, ts). Bars: the opening print is folded into its bar; among the other rows
-  // the one with the largest volume is kept (first on ties), as the reference preprocessing does.
-  // The kept rows are compacted in place into rows[0, kept): a group's row is written only after
-  // the whole group has been read, and never beyond the group's first row.
+// Ticks in rows[begin, end) share a key. Several trades may share a timestamp; only a repeated
+// identical row is a duplicate. Appends the others at rows[kept].
+Status keep_distinct_ticks(std::vector<Row>& rows, size_t begin, size_t end, size_t& kept,
+                           const std::string& input, const IssueHandler& on_issue) {
+  std::vector<bool> duplicate(end - begin, false);
+  for (size_t i = begin; i < end; ++i) {
+    const Row* same = nullptr;
+    for (size_t j = begin; j < i && same == nullptr; ++j) {
+      if (identical(rows[i], rows[j])) same = &rows[j];
+    }
+    if (same != nullptr) {
+      if (!on_issue(RowIssue{input, rows[i].line, "ts", Reason::kDuplicateTimestamp,
+                             fmt::format("identical to line {}", same->line), true})) {
+        return strict_stop(input, rows[i].line);
+      }
+      duplicate[i - begin] = true;
+    }
+  }
+  for (size_t i = begin; i < end; ++i) {
+    if (!duplicate[i - begin]) rows[kept++] = rows[i];
+  }
+  return Status();
+}
+
+// Bars in rows[begin, end) share a key. The opening print is folded into its bar; among the other
+// rows the one with the largest volume is kept (first on ties), as the reference preprocessing
+// does. Appends the merged bar at rows[kept].
+Status merge_bar_group(std::vector<Row>& rows, size_t begin, size_t end, size_t& kept,
+                       const std::string& input, const IssueHandler& on_issue, CsvResult& result) {
+  const Row* best = nullptr;
+  const Row* print = nullptr;
+  for (size_t i = begin; i < end; ++i) {
+    if (rows[i].opening_print) {
+      if (print == nullptr) print = &rows[i];
+      continue;
+    }
+    if (best == nullptr || rows[i].volume > best->volume) best = &rows[i];
+  }
+  for (size_t i = begin; i < end; ++i) {
+    const Row& row = rows[i];
+    if (&row == best || &row == print) continue;
+    const Row* winner = row.opening_print ? print : best;
+    const std::string detail =
+        identical(row, *winner)
+            ? fmt::format("identical to line {}", winner->line)
+            : fmt::format("same symbol and time as line {}, which is kept{}", winner->line,
+                          row.opening_print ? "" : " (largest volume, first on ties)");
+    if (!on_issue(RowIssue{input, row.line, "ts", Reason::kDuplicateTimestamp, detail, true})) {
+      return strict_stop(input, row.line);
+    }
+  }
+  Row merged = best != nullptr ? *best : *print;
+  if (best != nullptr && print != nullptr) {
+    merged.open = print->open;
+    merged.high = std::max(merged.high, print->high);
+    merged.low = std::min(merged.low, print->low);
+    merged.volume += print->volume;
+    ++result.opening_prints_merged;
+  } else if (best == nullptr) {
+    ++result.opening_prints_merged;
+  }
+  rows[kept++] = merged;
+  return Status();
+}
+
+// One row per (symbol, ts) of the sorted rows, each duplicate reported. The kept rows are
+// compacted in place into rows[0, kept): a group's row is written only after the whole group has
+// been read, and never beyond the group's first row.
+Status deduplicate(std::vector<Row>& rows, const std::string& input, const IssueHandler& on_issue,
+                   CsvResult& result) {
   size_t kept = 0;
-  std::vector<bool> duplicate;
   for (size_t begin = 0; begin < rows.size();) {
     size_t end = begin + 1;
     while (end < rows.size() && rows[end].symbol == rows[begin].symbol &&
@@ -874,68 +1001,22 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
       ++end;
     if (end == begin + 1 && !rows[begin].opening_print) {  // the common case: a key of its own
       rows[kept++] = rows[begin];
-      begin = end;
-      continue;
+    } else if (result.kind == RecordKind::kTicks) {
+      SM_RETURN_IF_ERROR(keep_distinct_ticks(rows, begin, end, kept, input, on_issue));
+    } else {
+      SM_RETURN_IF_ERROR(merge_bar_group(rows, begin, end, kept, input, on_issue, result));
     }
-    if (result.kind == RecordKind::kTicks) {
-      // Several trades may share a timestamp; only a repeated identical row is a duplicate.
-      duplicate.assign(end - begin, false);
-      for (size_t i = begin; i < end; ++i) {
-        const Row* same = nullptr;
-        for (size_t j = begin; j < i && same == nullptr; ++j) {
-          if (identical(rows[i], rows[j])) same = &rows[j];
-        }
-        if (same != nullptr) {
-          if (!on_issue(RowIssue{input, rows[i].line, "ts", Reason::kDuplicateTimestamp,
-                                 fmt::format("identical to line {}", same->line), true})) {
-            return strict_stop(input, rows[i].line);
-          }
-          duplicate[i - begin] = true;
-        }
-      }
-      for (size_t i = begin; i < end; ++i) {
-        if (!duplicate[i - begin]) rows[kept++] = rows[i];
-      }
-      begin = end;
-      continue;
-    }
-    const Row* best = nullptr;
-    const Row* print = nullptr;
-    for (size_t i = begin; i < end; ++i) {
-      if (rows[i].opening_print) {
-        if (print == nullptr) print = &rows[i];
-        continue;
-      }
-      if (best == nullptr || rows[i].volume > best->volume) best = &rows[i];
-    }
-    for (size_t i = begin; i < end; ++i) {
-      const Row& row = rows[i];
-      if (&row == best || &row == print) continue;
-      const Row* winner = row.opening_print ? print : best;
-      const std::string detail =
-          identical(row, *winner)
-              ? fmt::format("identical to line {}", winner->line)
-              : fmt::format("same symbol and time as line {}, which is kept{}", winner->line,
-                            row.opening_print ? "" : " (largest volume, first on ties)");
-      if (!on_issue(RowIssue{input, row.line, "ts", Reason::kDuplicateTimestamp, detail, true})) {
-        return strict_stop(input, row.line);
-      }
-    }
-    Row merged = best != nullptr ? *best : *print;
-    if (best != nullptr && print != nullptr) {
-      merged.open = print->open;
-      merged.high = std::max(merged.high, print->high);
-      merged.low = std::min(merged.low, print->low);
-      merged.volume += print->volume;
-      ++result.opening_prints_merged;
-    } else if (best == nullptr) {
-      ++result.opening_prints_merged;
-    }
-    rows[kept++] = merged;
     begin = end;
   }
   rows.resize(kept);
+  return Status();
+}
 
+// The rows as bars or ticks, checked against options.limits; a row that fails is reported and
+// dropped.
+Status emit_records(const std::vector<Row>& rows, const std::vector<std::string>& symbols,
+                    const CsvOptions& options, const std::string& input,
+                    const IssueHandler& on_issue, CsvResult& result) {
   if (result.kind == RecordKind::kBars) {
     result.bars.reserve(rows.size());
   } else {
@@ -966,6 +1047,46 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
       result.ticks.push_back(std::move(tick));
     }
   }
+  return Status();
+}
+
+}  // namespace
+
+// Layout detection (header, columns, kind, symbol), then row reading, then the whole-file steps:
+// sorting, bar labels, de-duplication and the final checks.
+Result<CsvResult> read_csv(std::string_view text, const std::string& input,
+                           const CsvOptions& options, const IssueHandler& on_issue) {
+  CsvResult result;
+  const std::vector<Line> lines = split_lines(text);
+  size_t next = 0;
+  while (next < lines.size() && is_blank_or_comment(lines[next].text)) ++next;
+  if (next == lines.size()) return result;  // empty input: nothing to do, not an error
+
+  const char delimiter = detect_delimiter(lines[next].text);
+  const std::vector<std::vector<std::string>> header_lines =
+      read_header_block(lines, next, delimiter);
+  Result<Layout> layout = detect_layout(header_lines, lines, next, delimiter, options, input);
+  if (!layout.ok()) return layout.status();
+  Result<RecordKind> kind = record_kind(*layout, input);
+  if (!kind.ok()) return kind.status();
+  result.kind = *kind;
+  Result<std::string> fixed_symbol = fixed_symbol_of(options, *layout, input);
+  if (!fixed_symbol.ok()) return fixed_symbol.status();
+  result.columns = describe_columns(*layout);
+
+  std::vector<Row> rows;
+  std::vector<std::string> symbols;
+  SM_RETURN_IF_ERROR(read_rows(lines, next, delimiter, *layout, options, input, *fixed_symbol,
+                               on_issue, result, rows, symbols));
+  if (rows.empty()) return result;
+  rank_symbols(symbols, rows);
+  result.rows_out_of_order = count_out_of_order(rows, symbols.size());
+  sort_rows(rows, symbols.size());
+  if (result.kind == RecordKind::kBars) {
+    SM_RETURN_IF_ERROR(label_bars(rows, symbols.size(), options, input, result));
+  }
+  SM_RETURN_IF_ERROR(deduplicate(rows, input, on_issue, result));
+  SM_RETURN_IF_ERROR(emit_records(rows, symbols, options, input, on_issue, result));
   return result;
 }
 
