@@ -32,6 +32,11 @@ namespace {
 // clients that ask, as Kite does.
 constexpr const char* kJson = "application/json; charset=utf-8";
 
+// Requests per second Kite allows, by rate-limit category.
+constexpr int kOrderLimit = 10;
+constexpr int kOtherLimit = 10;
+constexpr int kQuoteLimit = 1;
+
 // What a route produces. drop: close the connection without answering (fault injection).
 struct Reply {
   int status = 200;
@@ -505,15 +510,29 @@ struct PaperServer::Impl {
   }
 
   void routes();
+  void route_session();
+  void route_orders();
+  void route_portfolio();
+  void route_market_data();
+  void route_control();
+  void route_errors();
+  Reply feed_prices(std::string_view body);
+  Reply set_faults(const std::string& body);
+  Reply add_funds(const std::string& body);
 };
 
 void PaperServer::Impl::routes() {
+  route_session();
+  route_orders();
+  route_portfolio();
+  route_market_data();
+  route_control();
+  route_errors();
+}
+
+void PaperServer::Impl::route_session() {
   using httplib::Request;
   using httplib::Response;
-  constexpr int kOrderLimit = 10;
-  constexpr int kOtherLimit = 10;
-  constexpr int kQuoteLimit = 1;
-
   server.Post("/session/token", [this](const Request& req, Response& res) {
     serve(req, res, "other", kOtherLimit, false,
           [this](const Params& p, const std::string&) { return login(p); });
@@ -538,6 +557,11 @@ void PaperServer::Impl::routes() {
                      {"commodity", broker::segment_margins_to_json(commodity)}});
     });
   });
+}
+
+void PaperServer::Impl::route_orders() {
+  using httplib::Request;
+  using httplib::Response;
   server.Post(R"(/orders/([a-z]+))", [this](const Request& req, Response& res) {
     const std::string variety = req.matches[1];
     serve(req, res, "orders", kOrderLimit, true,
@@ -598,6 +622,11 @@ void PaperServer::Impl::routes() {
       return ok(list);
     });
   });
+}
+
+void PaperServer::Impl::route_portfolio() {
+  using httplib::Request;
+  using httplib::Response;
   server.Get("/trades", [this](const Request& req, Response& res) {
     serve(req, res, "other", kOtherLimit, true, [this](const Params&, const std::string&) {
       json list = json::array();
@@ -622,6 +651,11 @@ void PaperServer::Impl::routes() {
       return ok(list);
     });
   });
+}
+
+void PaperServer::Impl::route_market_data() {
+  using httplib::Request;
+  using httplib::Response;
   server.Get(R"(/quote(/ltp|/ohlc)?)", [this](const Request& req, Response& res) {
     const std::string kind = req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
     serve(req, res, "quote", kQuoteLimit, true, [this, kind](const Params& p, const std::string&) {
@@ -652,8 +686,12 @@ void PaperServer::Impl::routes() {
             return Reply{200, broker::instruments_to_csv(instrument_list(exchange)), "text/csv"};
           });
   });
+}
 
-  // Control endpoints: no authentication, no faults, loopback only like everything else.
+// Control endpoints: no authentication, no faults, loopback only like everything else.
+void PaperServer::Impl::route_control() {
+  using httplib::Request;
+  using httplib::Response;
   server.Get("/_paper/state", [this](const Request&, Response& res) {
     json state = engine.summary();
     state["faults"] = faults.to_json();
@@ -664,102 +702,16 @@ void PaperServer::Impl::routes() {
     }
     respond(res, ok(state));
   });
-  server.Post("/_paper/prices", [this](const Request& req, Response& res) {
-    std::int64_t applied = 0;
-    std::int64_t line_number = 0;
-    std::string_view body = req.body;
-    while (!body.empty()) {
-      ++line_number;
-      const size_t nl = body.find('\n');
-      const std::string_view line = body.substr(0, nl);
-      Result<bool> r = feed.apply_line(line);
-      if (!r.ok()) {
-        respond(res, fail("InputException",
-                          fmt::format("line {}: {}", line_number, r.status().message())));
-        return;
-      }
-      applied += *r ? 1 : 0;
-      if (nl == std::string_view::npos) break;
-      body.remove_prefix(nl + 1);
-    }
-    respond(res, ok(json{{"applied", applied}}));
-  });
-  server.Post("/_paper/faults", [this](const Request& req, Response& res) {
-    json body;
-    try {
-      body = json::parse(req.body);
-    } catch (const json::exception& e) {
-      respond(res, fail("InputException", fmt::format("faults: {}", e.what())));
-      return;
-    }
-    if (!body.is_object()) {
-      respond(res, fail("InputException", "faults: expected a JSON object"));
-      return;
-    }
-    if (body.value("clear", false)) faults.clear();
-    if (body.contains("seed") && body["seed"].is_number_unsigned())
-      faults.reseed(body["seed"].get<std::uint64_t>());
-    if (body.contains("token_expire_after_calls")) {
-      if (!body["token_expire_after_calls"].is_number_integer()) {
-        respond(res,
-                fail("InputException", "faults: token_expire_after_calls must be a whole number"));
-        return;
-      }
-      faults.set_token_expire_after(body["token_expire_after_calls"].get<std::int64_t>());
-    }
-    std::vector<json> rules;
-    if (body.contains("rules")) {
-      if (!body["rules"].is_array()) {
-        respond(res, fail("InputException", "faults: rules must be an array"));
-        return;
-      }
-      for (const json& r : body["rules"]) rules.push_back(r);
-    } else if (body.contains("kind")) {
-      rules.push_back(body);
-    }
-    std::vector<FaultRule> parsed;
-    for (const json& r : rules) {
-      Result<FaultRule> rule = parse_fault_rule(r);
-      if (!rule.ok()) {
-        respond(res, fail("InputException", rule.status().message()));
-        return;
-      }
-      parsed.push_back(*rule);
-    }
-    for (FaultRule& rule : parsed) faults.add(std::move(rule));
-    respond(res, ok(faults.to_json()));
-  });
+  server.Post("/_paper/prices",
+              [this](const Request& req, Response& res) { respond(res, feed_prices(req.body)); });
+  server.Post("/_paper/faults",
+              [this](const Request& req, Response& res) { respond(res, set_faults(req.body)); });
   server.Delete("/_paper/faults", [this](const Request&, Response& res) {
     faults.clear();
     respond(res, ok(faults.to_json()));
   });
-  server.Post("/_paper/funds", [this](const Request& req, Response& res) {
-    Result<json> body = broker::parse_json_exact(req.body);
-    Paise amount = 0;
-    std::string reason = "control endpoint";
-    if (body.ok() && body->is_object() && body->contains("amount")) {
-      const json& a = (*body)["amount"];
-      Result<Paise> parsed =
-          a.is_number_integer() ? Result<Paise>(a.get<std::int64_t>() * kPaisePerRupee)
-          : a.is_string()       ? parse_rupees(a.get<std::string>())
-                                : Result<Paise>(error(ErrorCode::kParseError, "not a number"));
-      if (!parsed.ok()) {
-        respond(res, fail("InputException", "funds: amount must be a rupee amount"));
-        return;
-      }
-      amount = *parsed;
-      if (body->contains("reason") && (*body)["reason"].is_string())
-        reason = (*body)["reason"].get<std::string>();
-    } else {
-      respond(res, fail("InputException", "funds: expected {\"amount\": rupees}"));
-      return;
-    }
-    if (Status s = engine.add_funds(amount, reason); !s.ok()) {
-      respond(res, fail("GeneralException", s.message(), 500));
-      return;
-    }
-    respond(res, ok(engine.summary()));
-  });
+  server.Post("/_paper/funds",
+              [this](const Request& req, Response& res) { respond(res, add_funds(req.body)); });
   server.Post("/_paper/session/expire", [this](const Request&, Response& res) {
     std::lock_guard<std::mutex> lock(mutex);
     issued_tokens.clear();
@@ -774,7 +726,11 @@ void PaperServer::Impl::routes() {
     }
     respond(res, ok(json{{"request_token", token}}));
   });
+}
 
+void PaperServer::Impl::route_errors() {
+  using httplib::Request;
+  using httplib::Response;
   server.set_error_handler([](const Request&, Response& res) {
     if (!res.body.empty()) return;
     const int status = res.status > 0 ? res.status : 404;
@@ -793,6 +749,92 @@ void PaperServer::Impl::routes() {
                  {{"method", req.method}, {"path", req.path}, {"status", res.status}});
     });
   }
+}
+
+// One price message per line; the first bad line fails the request (the lines before it stay
+// applied).
+Reply PaperServer::Impl::feed_prices(std::string_view body) {
+  std::int64_t applied = 0;
+  std::int64_t line_number = 0;
+  while (!body.empty()) {
+    ++line_number;
+    const size_t nl = body.find('\n');
+    const std::string_view line = body.substr(0, nl);
+    Result<bool> r = feed.apply_line(line);
+    if (!r.ok()) {
+      return fail("InputException", fmt::format("line {}: {}", line_number, r.status().message()));
+    }
+    applied += *r ? 1 : 0;
+    if (nl == std::string_view::npos) break;
+    body.remove_prefix(nl + 1);
+  }
+  return ok(json{{"applied", applied}});
+}
+
+// The rules are all parsed before any is added: a request with a bad one adds none.
+Reply PaperServer::Impl::set_faults(const std::string& request_body) {
+  json body;
+  try {
+    body = json::parse(request_body);
+  } catch (const json::exception& e) {
+    return fail("InputException", fmt::format("faults: {}", e.what()));
+  }
+  if (!body.is_object()) {
+    return fail("InputException", "faults: expected a JSON object");
+  }
+  if (body.value("clear", false)) faults.clear();
+  if (body.contains("seed") && body["seed"].is_number_unsigned())
+    faults.reseed(body["seed"].get<std::uint64_t>());
+  if (body.contains("token_expire_after_calls")) {
+    if (!body["token_expire_after_calls"].is_number_integer()) {
+      return fail("InputException", "faults: token_expire_after_calls must be a whole number");
+    }
+    faults.set_token_expire_after(body["token_expire_after_calls"].get<std::int64_t>());
+  }
+  std::vector<json> rules;
+  if (body.contains("rules")) {
+    if (!body["rules"].is_array()) {
+      return fail("InputException", "faults: rules must be an array");
+    }
+    for (const json& r : body["rules"]) rules.push_back(r);
+  } else if (body.contains("kind")) {
+    rules.push_back(body);
+  }
+  std::vector<FaultRule> parsed;
+  for (const json& r : rules) {
+    Result<FaultRule> rule = parse_fault_rule(r);
+    if (!rule.ok()) {
+      return fail("InputException", rule.status().message());
+    }
+    parsed.push_back(*rule);
+  }
+  for (FaultRule& rule : parsed) faults.add(std::move(rule));
+  return ok(faults.to_json());
+}
+
+Reply PaperServer::Impl::add_funds(const std::string& request_body) {
+  Result<json> body = broker::parse_json_exact(request_body);
+  Paise amount = 0;
+  std::string reason = "control endpoint";
+  if (body.ok() && body->is_object() && body->contains("amount")) {
+    const json& a = (*body)["amount"];
+    Result<Paise> parsed =
+        a.is_number_integer() ? Result<Paise>(a.get<std::int64_t>() * kPaisePerRupee)
+        : a.is_string()       ? parse_rupees(a.get<std::string>())
+                              : Result<Paise>(error(ErrorCode::kParseError, "not a number"));
+    if (!parsed.ok()) {
+      return fail("InputException", "funds: amount must be a rupee amount");
+    }
+    amount = *parsed;
+    if (body->contains("reason") && (*body)["reason"].is_string())
+      reason = (*body)["reason"].get<std::string>();
+  } else {
+    return fail("InputException", "funds: expected {\"amount\": rupees}");
+  }
+  if (Status s = engine.add_funds(amount, reason); !s.ok()) {
+    return fail("GeneralException", s.message(), 500);
+  }
+  return ok(engine.summary());
 }
 
 PaperServer::PaperServer(PaperEngine& engine, InMemoryPriceSource& prices, ServerOptions options,
