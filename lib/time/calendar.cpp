@@ -229,7 +229,140 @@ Status unknown_year_error(Date date, int last_listed) {
                            date.year, last_listed, format_date(date), date.year));
 }
 
+// The column positions the header names. All of date, kind, name and the six time columns are
+// required, each once.
+Result<std::map<std::string, size_t>> parse_header(const std::vector<std::string>& fields) {
+  std::map<std::string, size_t> columns;
+  for (size_t k = 0; k < fields.size(); ++k) {
+    if (!columns.emplace(fields[k], k).second) {
+      return error(ErrorCode::kParseError,
+                   fmt::format("column '{}' appears twice in the header", fields[k]));
+    }
+  }
+  for (std::string_view required : {"date", "kind", "name"}) {
+    if (columns.count(std::string(required)) == 0) {
+      return error(ErrorCode::kParseError, fmt::format("header lacks the column '{}'", required));
+    }
+  }
+  for (std::string_view required : kTimeColumns) {
+    if (columns.count(std::string(required)) == 0) {
+      return error(ErrorCode::kParseError, fmt::format("header lacks the column '{}'", required));
+    }
+  }
+  return columns;
+}
+
+bool any_time(const std::array<std::string, 6>& time_text) {
+  return std::any_of(time_text.begin(), time_text.end(),
+                     [](const std::string& t) { return !t.empty(); });
+}
+
+// The whole calendar must be usable: it says which years it is complete for and gives normal
+// timings.
+Status check_complete(bool has_header, bool has_covered_years, bool has_regular,
+                      std::string_view source) {
+  if (!has_header) {
+    return error(ErrorCode::kParseError, fmt::format("{}: no header line", source));
+  }
+  if (!has_covered_years) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: no year_covered row; the calendar must say which years its "
+                             "holiday lists are complete for",
+                             source));
+  }
+  if (!has_regular) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: no regular_session row giving the normal timings", source));
+  }
+  return Status();
+}
+
 }  // namespace
+
+Status Calendar::add_special_session(Date date, const std::string& name,
+                                     const std::array<std::string, 6>& time_text) {
+  if (name.empty()) return error(ErrorCode::kParseError, "a special_session needs a name");
+  const auto unknown_count = std::count(time_text.begin(), time_text.end(), kUnknownTime);
+  DayEntry& entry = days_[date];
+  const bool had_sittings = entry.special_timings_unknown || !entry.special_sittings.empty();
+  if (unknown_count > 0) {
+    // "unknown" marks an announced session whose timings NSE has not notified yet (or that
+    // history does not record). Half-known timings would be a guess, so it is all or none.
+    if (static_cast<size_t>(unknown_count) != kTimeColumns.size()) {
+      return error(ErrorCode::kParseError, "write 'unknown' in all six time columns or in none");
+    }
+    if (had_sittings) {
+      return error(ErrorCode::kParseError,
+                   fmt::format("{} has another special_session row; a day with unknown "
+                               "timings must have only one",
+                               format_date(date)));
+    }
+    entry.special_timings_unknown = true;
+  } else {
+    Result<SessionTimes> times = parse_times(time_text);
+    if (!times.ok()) return times.status();
+    if (entry.special_timings_unknown) {
+      return error(
+          ErrorCode::kParseError,
+          fmt::format("{} already has a special_session with unknown timings", format_date(date)));
+    }
+    // A second row on the same date is a second sitting (e.g. after a switch-over to the
+    // disaster-recovery site); sittings must be in time order and must not overlap.
+    if (!entry.special_sittings.empty() &&
+        times->first_minute() < entry.special_sittings.back().last_minute()) {
+      return error(ErrorCode::kParseError,
+                   fmt::format("this sitting on {} starts at {}, before the previous one "
+                               "ends at {}; list sittings in time order",
+                               format_date(date), format_minute(times->first_minute()),
+                               format_minute(entry.special_sittings.back().last_minute())));
+    }
+    entry.special_sittings.push_back(*times);
+  }
+  if (entry.special_name.empty()) entry.special_name = name;
+  return Status();
+}
+
+Status Calendar::add_row(const std::string& kind, const std::string& name,
+                         const std::string& date_text,
+                         const std::array<std::string, 6>& time_text) {
+  if (kind == "year_covered") {
+    Result<int> year = parse_year(date_text);
+    if (!year.ok()) return year.status();
+    if (any_time(time_text))
+      return error(ErrorCode::kParseError, "year_covered rows take no times");
+    if (!covered_years_.insert(*year).second) {
+      return error(ErrorCode::kParseError, fmt::format("year {} is covered twice", *year));
+    }
+    return Status();
+  }
+  Result<Date> date = parse_date(date_text);
+  if (!date.ok()) return date.status();
+  if (kind == "regular_session") {
+    Result<SessionTimes> times = parse_times(time_text);
+    if (!times.ok()) return times.status();
+    if (!regular_.emplace(*date, *times).second) {
+      return error(ErrorCode::kParseError,
+                   fmt::format("two regular_session rows take effect on {}", format_date(*date)));
+    }
+    return Status();
+  }
+  if (kind == "holiday") {
+    if (name.empty()) return error(ErrorCode::kParseError, "a holiday needs a name");
+    if (any_time(time_text)) return error(ErrorCode::kParseError, "holiday rows take no times");
+    DayEntry& entry = days_[*date];
+    if (!entry.holiday_name.empty()) {
+      return error(ErrorCode::kParseError,
+                   fmt::format("{} is listed as a holiday twice", format_date(*date)));
+    }
+    entry.holiday_name = name;
+    return Status();
+  }
+  if (kind == "special_session") return add_special_session(*date, name, time_text);
+  return error(ErrorCode::kParseError,
+               fmt::format("unknown kind '{}' (year_covered, regular_session, holiday or "
+                           "special_session)",
+                           kind));
+}
 
 Result<Calendar> Calendar::parse(std::string_view text, std::string_view source) {
   Calendar calendar;
@@ -251,30 +384,13 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
     };
     Result<std::vector<std::string>> fields = split_csv(line);
     if (!fields.ok()) return fail(fields.status());
-
-    if (columns.empty()) {  // the header
-      for (size_t k = 0; k < fields->size(); ++k) {
-        if (!columns.emplace((*fields)[k], k).second) {
-          return fail(error(ErrorCode::kParseError,
-                            fmt::format("column '{}' appears twice in the header", (*fields)[k])));
-        }
-      }
-      for (std::string_view required : {"date", "kind", "name"}) {
-        if (columns.count(std::string(required)) == 0) {
-          return fail(
-              error(ErrorCode::kParseError, fmt::format("header lacks the column '{}'", required)));
-        }
-      }
-      for (std::string_view required : kTimeColumns) {
-        if (columns.count(std::string(required)) == 0) {
-          return fail(
-              error(ErrorCode::kParseError, fmt::format("header lacks the column '{}'", required)));
-        }
-      }
+    if (columns.empty()) {
+      Result<std::map<std::string, size_t>> header = parse_header(*fields);
+      if (!header.ok()) return fail(header.status());
+      columns = std::move(*header);
       column_count = fields->size();
       continue;
     }
-
     if (fields->size() != column_count) {
       return fail(error(ErrorCode::kParseError, fmt::format("{} fields, but the header has {}",
                                                             fields->size(), column_count)));
@@ -282,108 +398,15 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
     const auto field = [&](std::string_view name) -> const std::string& {
       return (*fields)[columns.at(std::string(name))];
     };
-    const std::string& kind = field("kind");
-    const std::string& name = field("name");
     std::array<std::string, 6> time_text;
-    bool any_time = false;
-    size_t unknown_count = 0;
-    for (size_t k = 0; k < kTimeColumns.size(); ++k) {
-      time_text[k] = field(kTimeColumns[k]);
-      any_time = any_time || !time_text[k].empty();
-      if (time_text[k] == kUnknownTime) ++unknown_count;
-    }
-
-    if (kind == "year_covered") {
-      Result<int> year = parse_year(field("date"));
-      if (!year.ok()) return fail(year.status());
-      if (any_time) return fail(error(ErrorCode::kParseError, "year_covered rows take no times"));
-      if (!calendar.covered_years_.insert(*year).second) {
-        return fail(error(ErrorCode::kParseError, fmt::format("year {} is covered twice", *year)));
-      }
-      continue;
-    }
-
-    Result<Date> date = parse_date(field("date"));
-    if (!date.ok()) return fail(date.status());
-    if (kind == "regular_session") {
-      Result<SessionTimes> times = parse_times(time_text);
-      if (!times.ok()) return fail(times.status());
-      if (!calendar.regular_.emplace(*date, *times).second) {
-        return fail(
-            error(ErrorCode::kParseError,
-                  fmt::format("two regular_session rows take effect on {}", format_date(*date))));
-      }
-    } else if (kind == "holiday") {
-      if (name.empty()) return fail(error(ErrorCode::kParseError, "a holiday needs a name"));
-      if (any_time) return fail(error(ErrorCode::kParseError, "holiday rows take no times"));
-      DayEntry& entry = calendar.days_[*date];
-      if (!entry.holiday_name.empty()) {
-        return fail(error(ErrorCode::kParseError,
-                          fmt::format("{} is listed as a holiday twice", format_date(*date))));
-      }
-      entry.holiday_name = name;
-    } else if (kind == "special_session") {
-      if (name.empty()) {
-        return fail(error(ErrorCode::kParseError, "a special_session needs a name"));
-      }
-      DayEntry& entry = calendar.days_[*date];
-      const bool had_sittings = entry.special_timings_unknown || !entry.special_sittings.empty();
-      if (unknown_count > 0) {
-        // "unknown" marks an announced session whose timings NSE has not notified yet (or that
-        // history does not record). Half-known timings would be a guess, so it is all or none.
-        if (unknown_count != kTimeColumns.size()) {
-          return fail(
-              error(ErrorCode::kParseError, "write 'unknown' in all six time columns or in none"));
-        }
-        if (had_sittings) {
-          return fail(error(ErrorCode::kParseError,
-                            fmt::format("{} has another special_session row; a day with unknown "
-                                        "timings must have only one",
-                                        format_date(*date))));
-        }
-        entry.special_timings_unknown = true;
-      } else {
-        Result<SessionTimes> times = parse_times(time_text);
-        if (!times.ok()) return fail(times.status());
-        if (entry.special_timings_unknown) {
-          return fail(error(ErrorCode::kParseError,
-                            fmt::format("{} already has a special_session with unknown timings",
-                                        format_date(*date))));
-        }
-        // A second row on the same date is a second sitting (e.g. after a switch-over to the
-        // disaster-recovery site); sittings must be in time order and must not overlap.
-        if (!entry.special_sittings.empty() &&
-            times->first_minute() < entry.special_sittings.back().last_minute()) {
-          return fail(
-              error(ErrorCode::kParseError,
-                    fmt::format("this sitting on {} starts at {}, before the previous one "
-                                "ends at {}; list sittings in time order",
-                                format_date(*date), format_minute(times->first_minute()),
-                                format_minute(entry.special_sittings.back().last_minute()))));
-        }
-        entry.special_sittings.push_back(*times);
-      }
-      if (entry.special_name.empty()) entry.special_name = name;
-    } else {
-      return fail(error(ErrorCode::kParseError,
-                        fmt::format("unknown kind '{}' (year_covered, regular_session, holiday or "
-                                    "special_session)",
-                                    kind)));
+    for (size_t k = 0; k < kTimeColumns.size(); ++k) time_text[k] = field(kTimeColumns[k]);
+    if (Status added = calendar.add_row(field("kind"), field("name"), field("date"), time_text);
+        !added.ok()) {
+      return fail(added);
     }
   }
-  if (columns.empty()) {
-    return error(ErrorCode::kParseError, fmt::format("{}: no header line", source));
-  }
-  if (calendar.covered_years_.empty()) {
-    return error(ErrorCode::kParseError,
-                 fmt::format("{}: no year_covered row; the calendar must say which years its "
-                             "holiday lists are complete for",
-                             source));
-  }
-  if (calendar.regular_.empty()) {
-    return error(ErrorCode::kParseError,
-                 fmt::format("{}: no regular_session row giving the normal timings", source));
-  }
+  SM_RETURN_IF_ERROR(check_complete(!columns.empty(), !calendar.covered_years_.empty(),
+                                    !calendar.regular_.empty(), source));
   return calendar;
 }
 

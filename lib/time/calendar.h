@@ -16,6 +16,7 @@
 // continuous trading and 15:30:00.000 is closing-price computation.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -145,6 +146,12 @@ class Calendar {
   Calendar() = default;
   // Normal timings in force on date; nullptr before the first regular_session row.
   const SessionTimes* regular_times(Date date) const;
+  // Adds one data row of the file (time_text in the order of the six time columns). Errors do not
+  // name the file position; parse adds it.
+  Status add_row(const std::string& kind, const std::string& name, const std::string& date_text,
+                 const std::array<std::string, 6>& time_text);
+  Status add_special_session(Date date, const std::string& name,
+                             const std::array<std::string, 6>& time_text);
   template <typename Pick>
   Result<TimestampMs> next_boundary(TimestampMs ts, Pick pick) const;
 
