@@ -82,8 +82,9 @@ std::vector<double> drawdowns(const std::vector<DailyEquity>& days, Paise starti
   return out;
 }
 
-Summary summarize(const BacktestResult& result, double risk_free_rate) {
-  Summary s;
+namespace {
+
+void summarize_activity(const BacktestResult& result, Summary& s) {
   s.starting_cash = result.config.starting_cash;
   s.final_equity = result.final_equity;
   s.net_pnl = result.final_equity - result.config.starting_cash;
@@ -91,18 +92,18 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
   s.charges_paid = result.charges.total();
   s.traded_value = result.traded_value;
   s.bars = result.trading_bars;
-  s.risk_free_rate = risk_free_rate;
   s.signals = result.signal_count;
   s.denied = result.denied_count;
   s.fills = result.fill_count;
   s.open_positions = static_cast<std::int64_t>(result.open_positions.size());
   for (const OpenPosition& open : result.open_positions) s.unrealized_pnl += open.unrealized_pnl;
   s.turnover_ratio = ratio(result.traded_value, result.config.starting_cash);
+}
 
-  // Trades.
+void summarize_trades(const std::vector<TradeRecord>& trades, Summary& s) {
   Paise wins = 0, losses = 0;
   std::int64_t held = 0;
-  for (const TradeRecord& trade : result.trades) {
+  for (const TradeRecord& trade : trades) {
     ++s.trades;
     s.realized_pnl += trade.gross_pnl;
     s.realized_net_pnl += trade.net_pnl;
@@ -124,22 +125,20 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
   if (losses < 0) s.profit_factor = ratio(wins, -losses);
   s.average_win = mean_paise(wins, s.winners);
   s.average_loss = mean_paise(losses, s.losers);
+}
 
-  // The daily equity series.
-  const std::vector<DailyEquity> days = daily_equity(result.equity);
-  s.total_return = ratio(s.final_equity, s.starting_cash) - 1;
-  if (days.empty()) return s;
-  s.first_date = format_date(days.front().date);
-  s.last_date = format_date(days.back().date);
-  s.days = static_cast<std::int64_t>(days.size());
-
+void summarize_growth(const std::vector<DailyEquity>& days, Summary& s) {
   const double calendar_days =
       static_cast<double>(days_from_civil(days.back().date) - days_from_civil(days.front().date));
   if (calendar_days > 0) {
     const double growth = ratio(days.back().equity, s.starting_cash);
     s.cagr = growth > 0 ? std::pow(growth, 365.25 / calendar_days) - 1 : -1.0;
   }
+}
 
+// Volatility is of the raw daily returns; Sharpe and Sortino use the returns in excess of the
+// daily risk-free rate.
+void summarize_returns(const std::vector<DailyEquity>& days, Summary& s) {
   std::vector<double> returns;
   returns.reserve(days.size());
   Paise previous = s.starting_cash;
@@ -151,7 +150,7 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
   }
   s.exposure = static_cast<double>(invested) / static_cast<double>(days.size());
 
-  const double rf_daily = risk_free_rate / kTradingDays;
+  const double rf_daily = s.risk_free_rate / kTradingDays;
   const double n = static_cast<double>(returns.size());
   double mean = 0;
   for (double r : returns) mean += r - rf_daily;
@@ -175,9 +174,11 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
     downside = std::sqrt(downside / n);
     if (downside > 0) s.sortino = mean / downside * std::sqrt(kTradingDays);
   }
+}
 
-  // Drawdowns: the running peak starts at the starting cash (index -1). An episode runs from a
-  // peak to the first later day at or above it (or to the last day when it never recovers).
+// The running peak starts at the starting cash (index -1). An episode runs from a peak to the
+// first later day at or above it (or to the last day when it never recovers).
+void summarize_drawdowns(const std::vector<DailyEquity>& days, Summary& s) {
   Paise peak = s.starting_cash;
   std::int64_t peak_index = -1;
   std::int64_t best_peak = -1, best_trough = -1;
@@ -221,6 +222,24 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
     s.max_drawdown_calendar_days =
         days_from_civil(days[static_cast<std::size_t>(end)].date) - days_from_civil(peak_date);
   }
+}
+
+}  // namespace
+
+Summary summarize(const BacktestResult& result, double risk_free_rate) {
+  Summary s;
+  s.risk_free_rate = risk_free_rate;
+  summarize_activity(result, s);
+  summarize_trades(result.trades, s);
+  const std::vector<DailyEquity> days = daily_equity(result.equity);
+  s.total_return = ratio(s.final_equity, s.starting_cash) - 1;
+  if (days.empty()) return s;
+  s.first_date = format_date(days.front().date);
+  s.last_date = format_date(days.back().date);
+  s.days = static_cast<std::int64_t>(days.size());
+  summarize_growth(days, s);
+  summarize_returns(days, s);
+  summarize_drawdowns(days, s);
   if (s.cagr && s.max_drawdown > 0) s.calmar = *s.cagr / s.max_drawdown;
   return s;
 }

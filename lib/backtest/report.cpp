@@ -66,11 +66,12 @@ std::string charges_json(const costs::Charges& c) {
   return out;
 }
 
-std::string summary_json(const BacktestResult& result, const Summary& s, const RunInfo& info) {
-  const EngineConfig& c = result.config;
+namespace {
+
+std::string strategies_json(const std::vector<StrategySpec>& specs) {
   std::string strategies = "[";
-  for (std::size_t i = 0; i < result.strategies.size(); ++i) {
-    const StrategySpec& spec = result.strategies[i];
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const StrategySpec& spec = specs[i];
     if (i > 0) strategies += ',';
     JsonObjectWriter w(strategies);
     w.string("id", spec.id)
@@ -80,23 +81,30 @@ std::string summary_json(const BacktestResult& result, const Summary& s, const R
     w.finish();
   }
   strategies += "]";
+  return strategies;
+}
+
+std::string open_positions_json(const std::vector<OpenPosition>& positions) {
   std::string open = "[";
-  for (std::size_t i = 0; i < result.open_positions.size(); ++i) {
+  for (std::size_t i = 0; i < positions.size(); ++i) {
     if (i > 0) open += ',';
-    open += open_position_json(result.open_positions[i]);
+    open += open_position_json(positions[i]);
   }
   open += "]";
-  std::string issues;
-  {
-    JsonObjectWriter w(issues);
-    for (const auto& [kind, count] : info.data_issues) w.integer(kind, count);
-    w.finish();
-  }
+  return open;
+}
 
-  std::string out;
-  JsonObjectWriter w(out);
-  w.string("type", "backtest_summary")
-      .raw("strategies", strategies)
+std::string data_issues_json(const RunInfo& info) {
+  std::string issues;
+  JsonObjectWriter w(issues);
+  for (const auto& [kind, count] : info.data_issues) w.integer(kind, count);
+  w.finish();
+  return issues;
+}
+
+void write_configuration(JsonObjectWriter& w, const BacktestResult& result, const RunInfo& info) {
+  const EngineConfig& c = result.config;
+  w.raw("strategies", strategies_json(result.strategies))
       .raw("inputs", string_array(info.inputs))
       .string("fill", fill_timing_name(c.fill))
       .string("entry_order", entry_order_name(c.entry_order))
@@ -110,8 +118,11 @@ std::string summary_json(const BacktestResult& result, const Summary& s, const R
       .string("gate", result.gate_name)
       .integer("max_open_positions", c.max_open_positions)
       .rupees("max_position_value", c.max_position_value)
-      .boolean("close_at_end", c.close_at_end)
-      .string("first_date", s.first_date)
+      .boolean("close_at_end", c.close_at_end);
+}
+
+void write_performance(JsonObjectWriter& w, const Summary& s) {
+  w.string("first_date", s.first_date)
       .string("last_date", s.last_date)
       .integer("bars", s.bars)
       .integer("days", s.days)
@@ -139,10 +150,11 @@ std::string summary_json(const BacktestResult& result, const Summary& s, const R
   optional_number(w, "sharpe", s.sharpe);
   optional_number(w, "sortino", s.sortino);
   optional_number(w, "calmar", s.calmar);
-  w.number("risk_free_rate", s.risk_free_rate)
-      .integer("trades", s.trades)
-      .integer("winners", s.winners)
-      .integer("losers", s.losers);
+  w.number("risk_free_rate", s.risk_free_rate);
+}
+
+void write_trade_statistics(JsonObjectWriter& w, const Summary& s) {
+  w.integer("trades", s.trades).integer("winners", s.winners).integer("losers", s.losers);
   optional_number(w, "win_rate", s.win_rate);
   optional_number(w, "profit_factor", s.profit_factor);
   w.rupees("average_win", s.average_win)
@@ -153,9 +165,20 @@ std::string summary_json(const BacktestResult& result, const Summary& s, const R
   w.number("exposure", s.exposure)
       .integer("signals", s.signals)
       .integer("denied", s.denied)
-      .integer("fills", s.fills)
-      .raw("open_positions", open)
-      .raw("data_quality", issues)
+      .integer("fills", s.fills);
+}
+
+}  // namespace
+
+std::string summary_json(const BacktestResult& result, const Summary& s, const RunInfo& info) {
+  std::string out;
+  JsonObjectWriter w(out);
+  w.string("type", "backtest_summary");
+  write_configuration(w, result, info);
+  write_performance(w, s);
+  write_trade_statistics(w, s);
+  w.raw("open_positions", open_positions_json(result.open_positions))
+      .raw("data_quality", data_issues_json(info))
       .integer("corporate_actions_applied", info.corporate_actions_applied);
   w.finish();
   return out;
