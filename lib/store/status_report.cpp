@@ -244,8 +244,6 @@ Result<StatusReport> build_status_report(const std::string& database_path, Times
   return report;
 }
 
-// ---- text ----
-
 namespace {
 
 std::string format_age(TimestampMs age_ms) {
@@ -306,24 +304,9 @@ std::string optional_rupees(const std::optional<Paise>& value) {
 
 }  // namespace
 
-std::string format_status_text(const StatusReport& r) {
-  std::string out;
-  out += fmt::format("StalkMarket status at {}\n", format_ist(r.now));
-  if (!r.database_exists) {
-    out += fmt::format("Database: {} (does not exist; not created)\n\nNo data.\n", r.database_path);
-    return out;
-  }
-  if (r.schema_version < 1) {
-    out += fmt::format("Database: {} (new or empty: no StalkMarket schema yet)\n\nNo data.\n",
-                       r.database_path);
-    return out;
-  }
-  out += fmt::format("Database: {} (schema version {}", r.database_path, r.schema_version);
-  if (r.schema_version > r.known_schema_version) {
-    out += fmt::format(", newer than this program's {}", r.known_schema_version);
-  }
-  out += ")\n";
+namespace {
 
+void append_market_data(const StatusReport& r, std::string& out) {
   out += "\nMarket data\n";
   if (r.series.empty()) {
     out += "  no data\n";
@@ -336,7 +319,9 @@ std::string format_status_text(const StatusReport& r) {
     }
     table.render(out);
   }
+}
 
+void append_positions(const StatusReport& r, std::string& out) {
   out += "\nPositions\n";
   if (r.positions.empty()) {
     out += "  none\n";
@@ -351,7 +336,9 @@ std::string format_status_text(const StatusReport& r) {
     }
     table.render(out);
   }
+}
 
+void append_open_orders(const StatusReport& r, std::string& out) {
   out += "\nOpen orders\n";
   if (r.open_orders.empty()) {
     out += "  none\n";
@@ -368,7 +355,9 @@ std::string format_status_text(const StatusReport& r) {
     }
     table.render(out);
   }
+}
 
+void append_pnl(const StatusReport& r, std::string& out) {
   out += fmt::format("\nToday's P&L ({} IST)\n", format_date(r.pnl.ist_date));
   if (r.pnl.rows.empty()) {
     out += "  no fills today and no open positions\n";
@@ -388,7 +377,9 @@ std::string format_status_text(const StatusReport& r) {
                          r.pnl.unpriced_positions);
     }
   }
+}
 
+void append_halts(const StatusReport& r, std::string& out) {
   out += "\nHalts\n";
   if (r.halts.empty()) {
     out += "  none active\n";
@@ -401,7 +392,9 @@ std::string format_status_text(const StatusReport& r) {
     }
     table.render(out);
   }
+}
 
+void append_risk(const StatusReport& r, std::string& out) {
   out += "\nRisk gateway\n";
   out += fmt::format("  state: {}\n", r.risk.state);
   for (const std::string& reason : r.risk.reasons) out += fmt::format("  why: {}\n", reason);
@@ -412,7 +405,9 @@ std::string format_status_text(const StatusReport& r) {
     out += fmt::format("  last denial: {} {} {} {}: {}\n", ist(d.ts), d.strategy, d.symbol, d.code,
                        d.detail);
   }
+}
 
+void append_heartbeats(const StatusReport& r, std::string& out) {
   out += "\nHeartbeats\n";
   if (r.heartbeats.empty()) {
     out += "  none\n";
@@ -424,10 +419,36 @@ std::string format_status_text(const StatusReport& r) {
     }
     table.render(out);
   }
-  return out;
 }
 
-// ---- JSON ----
+}  // namespace
+
+std::string format_status_text(const StatusReport& r) {
+  std::string out;
+  out += fmt::format("StalkMarket status at {}\n", format_ist(r.now));
+  if (!r.database_exists) {
+    out += fmt::format("Database: {} (does not exist; not created)\n\nNo data.\n", r.database_path);
+    return out;
+  }
+  if (r.schema_version < 1) {
+    out += fmt::format("Database: {} (new or empty: no StalkMarket schema yet)\n\nNo data.\n",
+                       r.database_path);
+    return out;
+  }
+  out += fmt::format("Database: {} (schema version {}", r.database_path, r.schema_version);
+  if (r.schema_version > r.known_schema_version) {
+    out += fmt::format(", newer than this program's {}", r.known_schema_version);
+  }
+  out += ")\n";
+  append_market_data(r, out);
+  append_positions(r, out);
+  append_open_orders(r, out);
+  append_pnl(r, out);
+  append_halts(r, out);
+  append_risk(r, out);
+  append_heartbeats(r, out);
+  return out;
+}
 
 namespace {
 
@@ -463,7 +484,9 @@ void optional_timestamp(JsonObjectWriter& w, std::string_view key,
 
 }  // namespace
 
-std::string format_status_json(const StatusReport& r) {
+namespace {
+
+std::string database_json(const StatusReport& r) {
   std::string database;
   JsonObjectWriter db(database);
   db.string("path", r.database_path)
@@ -473,7 +496,11 @@ std::string format_status_json(const StatusReport& r) {
       .boolean("has_data", r.has_data());
   db.finish();
 
-  const std::string market = json_array(r.series, [&](JsonObjectWriter& w, const SeriesStatus& s) {
+  return database;
+}
+
+std::string market_data_json(const StatusReport& r) {
+  return json_array(r.series, [&](JsonObjectWriter& w, const SeriesStatus& s) {
     w.string("symbol", s.series.symbol)
         .string("series", series_name(s.series))
         .timestamp("first_ts", s.series.first_ts)
@@ -483,40 +510,47 @@ std::string format_status_json(const StatusReport& r) {
         .integer("rows", s.series.rows)
         .integer("age_ms", r.now - s.last_ts);
   });
-  const std::string positions =
-      json_array(r.positions, [&](JsonObjectWriter& w, const PositionStatus& p) {
-        w.string("strategy", p.position.strategy)
-            .string("symbol", p.position.symbol)
-            .integer("qty", p.position.qty)
-            .rupees("average_price", average_price(p.position))
-            .rupees("cost", p.position.cost);
-        optional_rupees(w, "last_price", p.last_price);
-        optional_timestamp(w, "last_price_ts", p.last_price_ts);
-        optional_rupees(w, "unrealised", p.unrealised);
-        w.rupees("realised", p.position.realised_pnl)
-            .rupees("charges", p.position.charges)
-            .timestamp("opened_ts", p.position.opened_ms)
-            .timestamp("updated_ts", p.position.updated_ms);
-      });
-  const std::string orders =
-      json_array(r.open_orders, [&](JsonObjectWriter& w, const OrderRecord& o) {
-        w.string("client_order_id", o.intent.client_order_id)
-            .string("broker_order_id", o.broker_order_id)
-            .string("strategy", o.intent.strategy)
-            .string("symbol", o.intent.symbol)
-            .string("side", side_name(o.intent.side))
-            .integer("qty", o.intent.qty)
-            .integer("filled_qty", o.filled_qty)
-            .string("order_type", order_type_name(o.intent.order_type))
-            .string("product", product_name(o.intent.product))
-            .rupees("price", o.intent.price)
-            .rupees("trigger_price", o.intent.trigger_price)
-            .string("status", o.status)
-            .string("status_message", o.status_message)
-            .timestamp("created_ts", o.created_ms)
-            .timestamp("updated_ts", o.updated_ms)
-            .integer("age_ms", r.now - o.created_ms);
-      });
+}
+
+std::string positions_json(const StatusReport& r) {
+  return json_array(r.positions, [&](JsonObjectWriter& w, const PositionStatus& p) {
+    w.string("strategy", p.position.strategy)
+        .string("symbol", p.position.symbol)
+        .integer("qty", p.position.qty)
+        .rupees("average_price", average_price(p.position))
+        .rupees("cost", p.position.cost);
+    optional_rupees(w, "last_price", p.last_price);
+    optional_timestamp(w, "last_price_ts", p.last_price_ts);
+    optional_rupees(w, "unrealised", p.unrealised);
+    w.rupees("realised", p.position.realised_pnl)
+        .rupees("charges", p.position.charges)
+        .timestamp("opened_ts", p.position.opened_ms)
+        .timestamp("updated_ts", p.position.updated_ms);
+  });
+}
+
+std::string open_orders_json(const StatusReport& r) {
+  return json_array(r.open_orders, [&](JsonObjectWriter& w, const OrderRecord& o) {
+    w.string("client_order_id", o.intent.client_order_id)
+        .string("broker_order_id", o.broker_order_id)
+        .string("strategy", o.intent.strategy)
+        .string("symbol", o.intent.symbol)
+        .string("side", side_name(o.intent.side))
+        .integer("qty", o.intent.qty)
+        .integer("filled_qty", o.filled_qty)
+        .string("order_type", order_type_name(o.intent.order_type))
+        .string("product", product_name(o.intent.product))
+        .rupees("price", o.intent.price)
+        .rupees("trigger_price", o.intent.trigger_price)
+        .string("status", o.status)
+        .string("status_message", o.status_message)
+        .timestamp("created_ts", o.created_ms)
+        .timestamp("updated_ts", o.updated_ms)
+        .integer("age_ms", r.now - o.created_ms);
+  });
+}
+
+std::string pnl_json(const StatusReport& r) {
   const std::string pnl_rows = json_array(r.pnl.rows, [&](JsonObjectWriter& w, const PnlRow& row) {
     w.string("strategy", row.strategy)
         .string("symbol", row.symbol)
@@ -536,7 +570,11 @@ std::string format_status_json(const StatusReport& r) {
       .integer("unpriced_positions", r.pnl.unpriced_positions)
       .raw("rows", pnl_rows);
   p.finish();
-  const std::string halts = json_array(r.halts, [&](JsonObjectWriter& w, const HaltRecord& h) {
+  return pnl;
+}
+
+std::string halts_json(const StatusReport& r) {
+  return json_array(r.halts, [&](JsonObjectWriter& w, const HaltRecord& h) {
     w.integer("id", h.id)
         .string("level", h.level)
         .string("trigger", h.trigger)
@@ -545,7 +583,10 @@ std::string format_status_json(const StatusReport& r) {
         .timestamp("created_ts", h.created_ms);
     optional_timestamp(w, "until_ts", h.until_ms);
   });
-  const std::string beats = json_array(r.heartbeats, [&](JsonObjectWriter& w, const Heartbeat& hb) {
+}
+
+std::string heartbeats_json(const StatusReport& r) {
+  return json_array(r.heartbeats, [&](JsonObjectWriter& w, const Heartbeat& hb) {
     w.string("component", hb.component)
         .string("status", hb.status)
         .timestamp("ts", hb.ts)
@@ -553,7 +594,9 @@ std::string format_status_json(const StatusReport& r) {
         .integer("pid", hb.pid)
         .string("detail", hb.detail);
   });
+}
 
+std::string risk_json(const StatusReport& r) {
   std::string reasons = "[";
   for (size_t i = 0; i < r.risk.reasons.size(); ++i) {
     if (i > 0) reasons += ',';
@@ -583,17 +626,23 @@ std::string format_status_json(const StatusReport& r) {
       .raw("last_denial", last_denial);
   rw.finish();
 
+  return risk;
+}
+
+}  // namespace
+
+std::string format_status_json(const StatusReport& r) {
   std::string out;
   JsonObjectWriter w(out);
   w.timestamp("ts", r.now)
-      .raw("database", database)
-      .raw("market_data", market)
-      .raw("positions", positions)
-      .raw("open_orders", orders)
-      .raw("pnl", pnl)
-      .raw("halts", halts)
-      .raw("risk", risk)
-      .raw("heartbeats", beats);
+      .raw("database", database_json(r))
+      .raw("market_data", market_data_json(r))
+      .raw("positions", positions_json(r))
+      .raw("open_orders", open_orders_json(r))
+      .raw("pnl", pnl_json(r))
+      .raw("halts", halts_json(r))
+      .raw("risk", risk_json(r))
+      .raw("heartbeats", heartbeats_json(r));
   w.finish();
   return out;
 }
