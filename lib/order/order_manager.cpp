@@ -521,61 +521,45 @@ Status OrderManager::poll_open() {
   return Status();
 }
 
-Status OrderManager::follow(const store::OrderRecord& stored, const std::string& link_to) {
-  store::OrderRecord order = stored;
-  if (!link_to.empty()) order.broker_order_id = link_to;
-  const std::string& id = order.intent.client_order_id;
-  broker::BrokerResult<std::vector<broker::Order>> history =
-      broker_.order_history(order.broker_order_id);
-  if (!history.ok()) {
-    note_broker(&history.error());
-    log_.warn("history_failed", {{"client_order_id", id},
-                                 {"broker_order_id", order.broker_order_id},
-                                 {"error", error_json(history.error())}});
-    if (!link_to.empty()) return link(stored, link_to, "placed", {{"broker_order_id", link_to}});
-    return Status();
-  }
-  note_broker(nullptr);
-  const std::vector<broker::Order>& states = *history;
+namespace {
 
-  // Resume after the last state we already hold (a restart re-reads the whole history).
-  size_t start = 0;
-  if (order.status != kStatusPending && !states.empty()) {
-    start = states.size() - 1;
-    for (size_t i = states.size(); i-- > 0;) {
-      if (states[i].status == order.status && states[i].filled_quantity == order.filled_qty) {
-        start = i + 1;
-        break;
-      }
+// The index of the first state after the last one we already hold (a restart re-reads the whole
+// history).
+size_t resume_index(const store::OrderRecord& order, const std::vector<broker::Order>& states) {
+  if (order.status == kStatusPending || states.empty()) return 0;
+  for (size_t i = states.size(); i-- > 0;) {
+    if (states[i].status == order.status && states[i].filled_quantity == order.filled_qty) {
+      return i + 1;
     }
   }
+  return states.size() - 1;
+}
 
-  // Fills first: an order state is stored only once every fill it reports is stored. Everything
-  // this history read brings is one transaction (one fsync), and goes to stdout after the commit.
-  std::vector<broker::Trade> trades;
-  Quantity recorded_fills = order.filled_qty;
-  if (!states.empty() && states.back().filled_quantity > order.filled_qty) {
-    broker::BrokerResult<std::vector<broker::Trade>> fetched =
-        broker_.order_trades(order.broker_order_id);
-    if (!fetched.ok()) {
-      note_broker(&fetched.error());
-    } else {
-      trades = std::move(fetched.value());
-    }
+}  // namespace
+
+std::vector<broker::Trade> OrderManager::trades_if_filled(
+    const store::OrderRecord& order, const std::vector<broker::Order>& states) {
+  if (states.empty() || states.back().filled_quantity <= order.filled_qty) return {};
+  broker::BrokerResult<std::vector<broker::Trade>> fetched =
+      broker_.order_trades(order.broker_order_id);
+  if (!fetched.ok()) {
+    note_broker(&fetched.error());
+    return {};
   }
-  std::vector<Message> to_emit;
-  Result<store::Transaction> tx = db_.begin();
-  if (!tx.ok()) return tx.status();
-  if (!link_to.empty())
-    SM_RETURN_IF_ERROR(link(stored, link_to, "placed", {{"broker_order_id", link_to}}));
-  std::vector<Fill> new_fills;
-  if (!trades.empty()) recorded_fills = 0;
+  return std::move(fetched.value());
+}
+
+Result<Quantity> OrderManager::record_trades(const store::OrderRecord& order,
+                                             const std::vector<broker::Trade>& trades,
+                                             std::vector<Fill>& new_fills) {
+  if (trades.empty()) return order.filled_qty;
+  Quantity recorded_fills = 0;
   for (const broker::Trade& t : trades) {
     Fill f;
     f.ts = t.fill_timestamp > 0       ? t.fill_timestamp
            : t.exchange_timestamp > 0 ? t.exchange_timestamp
                                       : clock_.now_ms();
-    f.client_order_id = id;
+    f.client_order_id = order.intent.client_order_id;
     f.broker_order_id = order.broker_order_id;
     f.trade_id = t.trade_id;
     f.strategy = order.intent.strategy;
@@ -592,8 +576,39 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
     recorded_fills += t.quantity;
     if (outcome->inserted) new_fills.push_back(f);
   }
-  if (trades.empty()) recorded_fills = order.filled_qty;
+  return recorded_fills;
+}
 
+// An illegal transition is recorded and alerted once per (order, state, filled), however often
+// the broker repeats it.
+Status OrderManager::note_illegal_transition(const store::OrderRecord& order,
+                                             const std::string& from_status, Quantity from_filled,
+                                             const broker::Order& to, const Status& reason) {
+  const std::string& id = order.intent.client_order_id;
+  const std::string key = fmt::format("{}|{}|{}", id, to.status, to.filled_quantity);
+  if (!reported_illegal_.insert(key).second) return Status();
+  ++counters_.illegal_transitions;
+  log_.error("illegal_transition", {{"client_order_id", id},
+                                    {"broker_order_id", order.broker_order_id},
+                                    {"message", reason.message()}});
+  SM_RETURN_IF_ERROR(event(id, "illegal_transition", from_status,
+                           {{"from", from_status},
+                            {"to", to.status},
+                            {"from_filled", from_filled},
+                            {"to_filled", to.filled_quantity},
+                            {"reason", reason.message()}}));
+  pending_alerts_.push_back({Severity::kWarning, "illegal_transition",
+                             fmt::format("order {} ({}): broker reported {}; ignored", id,
+                                         order.broker_order_id, reason.message()),
+                             key});
+  return Status();
+}
+
+Status OrderManager::apply_states(const store::OrderRecord& order,
+                                  const std::vector<broker::Order>& states, size_t start,
+                                  Quantity recorded_fills, std::vector<Fill>& new_fills,
+                                  std::vector<Message>& to_emit) {
+  const std::string& id = order.intent.client_order_id;
   std::string status = order.status;
   Quantity filled = order.filled_qty;
   for (size_t i = start; i < states.size(); ++i) {
@@ -601,23 +616,7 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
     if (s.filled_quantity > recorded_fills) break;  // the broker's trades lag its order state
     Status legal = check_transition(status, filled, s.status, s.filled_quantity);
     if (!legal.ok()) {
-      const std::string key = fmt::format("{}|{}|{}", id, s.status, s.filled_quantity);
-      if (reported_illegal_.insert(key).second) {
-        ++counters_.illegal_transitions;
-        log_.error("illegal_transition", {{"client_order_id", id},
-                                          {"broker_order_id", order.broker_order_id},
-                                          {"message", legal.message()}});
-        SM_RETURN_IF_ERROR(event(id, "illegal_transition", status,
-                                 {{"from", status},
-                                  {"to", s.status},
-                                  {"from_filled", filled},
-                                  {"to_filled", s.filled_quantity},
-                                  {"reason", legal.message()}}));
-        pending_alerts_.push_back({Severity::kWarning, "illegal_transition",
-                                   fmt::format("order {} ({}): broker reported {}; ignored", id,
-                                               order.broker_order_id, legal.message()),
-                                   key});
-      }
+      SM_RETURN_IF_ERROR(note_illegal_transition(order, status, filled, s, legal));
       continue;
     }
     const OrderUpdate u = update_from(order, s, clock_.now_ms());
@@ -641,8 +640,10 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
            "order_rejected:" + id});
     }
   }
-  for (Fill& f : new_fills) to_emit.emplace_back(std::move(f));
-  SM_RETURN_IF_ERROR(tx->commit());
+  return Status();
+}
+
+void OrderManager::emit_followed(std::vector<Message>& to_emit) {
   for (const Message& m : to_emit) {
     if (std::holds_alternative<Fill>(m)) ++counters_.fills;
     emit_(m);
@@ -651,6 +652,40 @@ Status OrderManager::follow(const store::OrderRecord& stored, const std::string&
   pending_alerts_.clear();
   for (PendingAlert& a : alerts)
     raise_alert(a.severity, std::move(a.event), std::move(a.text), std::move(a.dedup_key));
+}
+
+Status OrderManager::follow(const store::OrderRecord& stored, const std::string& link_to) {
+  store::OrderRecord order = stored;
+  if (!link_to.empty()) order.broker_order_id = link_to;
+  broker::BrokerResult<std::vector<broker::Order>> history =
+      broker_.order_history(order.broker_order_id);
+  if (!history.ok()) {
+    note_broker(&history.error());
+    log_.warn("history_failed", {{"client_order_id", order.intent.client_order_id},
+                                 {"broker_order_id", order.broker_order_id},
+                                 {"error", error_json(history.error())}});
+    if (!link_to.empty()) return link(stored, link_to, "placed", {{"broker_order_id", link_to}});
+    return Status();
+  }
+  note_broker(nullptr);
+  const std::vector<broker::Order>& states = *history;
+  const size_t start = resume_index(order, states);
+
+  // Fills first: an order state is stored only once every fill it reports is stored. Everything
+  // this history read brings is one transaction (one fsync), and goes to stdout after the commit.
+  const std::vector<broker::Trade> trades = trades_if_filled(order, states);
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  if (!link_to.empty())
+    SM_RETURN_IF_ERROR(link(stored, link_to, "placed", {{"broker_order_id", link_to}}));
+  std::vector<Fill> new_fills;
+  Result<Quantity> recorded_fills = record_trades(order, trades, new_fills);
+  if (!recorded_fills.ok()) return recorded_fills.status();
+  std::vector<Message> to_emit;
+  SM_RETURN_IF_ERROR(apply_states(order, states, start, *recorded_fills, new_fills, to_emit));
+  for (Fill& f : new_fills) to_emit.emplace_back(std::move(f));
+  SM_RETURN_IF_ERROR(tx->commit());
+  emit_followed(to_emit);
   return Status();
 }
 

@@ -148,6 +148,25 @@ class OrderManager {
   // one transaction. link_to: the broker id just returned by a placement, stored in the same
   // transaction.
   Status follow(const store::OrderRecord& order, const std::string& link_to = {});
+  // follow's steps. The order's trades, when its history reports more filled than we hold (none
+  // when the broker fails to answer).
+  std::vector<broker::Trade> trades_if_filled(const store::OrderRecord& order,
+                                              const std::vector<broker::Order>& states);
+  // Stores the trades as fills (the newly inserted ones go to new_fills). Returns the quantity the
+  // stored fills account for: the order's filled quantity when there are no trades.
+  Result<Quantity> record_trades(const store::OrderRecord& order,
+                                 const std::vector<broker::Trade>& trades,
+                                 std::vector<Fill>& new_fills);
+  // Stores the states from start on that the recorded fills cover; what to write out goes to
+  // to_emit, each new fill before the first state that reports it.
+  Status apply_states(const store::OrderRecord& order, const std::vector<broker::Order>& states,
+                      size_t start, Quantity recorded_fills, std::vector<Fill>& new_fills,
+                      std::vector<Message>& to_emit);
+  Status note_illegal_transition(const store::OrderRecord& order, const std::string& from_status,
+                                 Quantity from_filled, const broker::Order& to,
+                                 const Status& reason);
+  // After the commit: writes out what follow stored and raises the alerts it found.
+  void emit_followed(std::vector<Message>& to_emit);
   Status link(const store::OrderRecord& order, const std::string& broker_order_id,
               std::string_view event, const nlohmann::json& detail);
   Status reject_locally(const store::OrderRecord& order, const std::string& message);
