@@ -84,16 +84,10 @@ CurlHttpClient::~CurlHttpClient() {
   if (impl_->handle != nullptr) curl_easy_cleanup(impl_->handle);
 }
 
-HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
-  CURL* h = impl_->handle;
-  if (h == nullptr) return HttpError{TransportFailure::kOther, "curl_easy_init failed"};
-  // Options persist on an easy handle; reset clears them but keeps the connection cache, which
-  // is what makes keep-alive work across requests.
-  curl_easy_reset(h);
+namespace {
 
-  HttpResponse response;
-  impl_->error_buffer[0] = '\0';
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl_->error_buffer);
+void set_transfer_options(CURL* h, const HttpRequest& request,
+                          const CurlHttpClient::Options& options) {
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we run threads
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
@@ -104,19 +98,17 @@ HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
   // knows ("") lets cpp-httplib in sm-paper choose brotli at its slowest quality: about 0.7 s of
   // server CPU for a 500-order book, which turned order-book lookups into timeouts.
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
-  curl_easy_setopt(h, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
-  curl_easy_setopt(h, CURLOPT_VERBOSE, impl_->options.verbose ? 1L : 0L);
-  if (impl_->options.use_environment_proxy) {
+  curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_VERBOSE, options.verbose ? 1L : 0L);
+  if (options.use_environment_proxy) {
     curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
   } else {
     curl_easy_setopt(h, CURLOPT_PROXY, "");  // "" disables proxies, including the environment's
   }
   if (!request.idempotent) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, write_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
+}
 
+void set_method(CURL* h, const HttpRequest& request) {
   switch (request.method) {
     case HttpMethod::kGet:
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -136,7 +128,10 @@ HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
       }
       break;
   }
+}
 
+// The caller frees the list after the transfer.
+curl_slist* header_list_for(const HttpRequest& request) {
   curl_slist* header_list = nullptr;
   for (const auto& [name, value] : request.headers) {
     header_list = curl_slist_append(header_list, fmt::format("{}: {}", name, value).c_str());
@@ -146,24 +141,48 @@ HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
   }
   // No "Expect: 100-continue" round trip for larger bodies.
   header_list = curl_slist_append(header_list, "Expect:");
+  return header_list;
+}
+
+HttpError transport_error(CURL* h, CURLcode code, const HttpRequest& request,
+                          const char* error_buffer) {
+  long request_bytes = 0;
+  curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes);
+  const TransportFailure failure = classify(code, request_bytes);
+  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+  // The query string is left out: logout carries the access token there.
+  const std::string_view url = std::string_view(request.url).substr(0, request.url.find('?'));
+  return HttpError{failure, fmt::format("{} {}: {} ({}, {} request bytes sent)",
+                                        http_method_name(request.method), url, detail,
+                                        transport_failure_name(failure), request_bytes)};
+}
+
+}  // namespace
+
+HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
+  CURL* h = impl_->handle;
+  if (h == nullptr) return HttpError{TransportFailure::kOther, "curl_easy_init failed"};
+  // Options persist on an easy handle; reset clears them but keeps the connection cache, which
+  // is what makes keep-alive work across requests.
+  curl_easy_reset(h);
+
+  HttpResponse response;
+  impl_->error_buffer[0] = '\0';
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl_->error_buffer);
+  set_transfer_options(h, request, impl_->options);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, write_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
+  set_method(h, request);
+  curl_slist* header_list = header_list_for(request);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
 
   const CURLcode code = curl_easy_perform(h);
   curl_slist_free_all(header_list);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
 
-  if (code != CURLE_OK) {
-    long request_bytes = 0;
-    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes);
-    const TransportFailure failure = classify(code, request_bytes);
-    std::string detail =
-        impl_->error_buffer[0] != '\0' ? impl_->error_buffer : curl_easy_strerror(code);
-    // The query string is left out: logout carries the access token there.
-    const std::string_view url = std::string_view(request.url).substr(0, request.url.find('?'));
-    return HttpError{failure, fmt::format("{} {}: {} ({}, {} request bytes sent)",
-                                          http_method_name(request.method), url, detail,
-                                          transport_failure_name(failure), request_bytes)};
-  }
+  if (code != CURLE_OK) return transport_error(h, code, request, impl_->error_buffer);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
