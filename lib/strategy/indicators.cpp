@@ -39,8 +39,6 @@ std::size_t to_size(int period) { return static_cast<std::size_t>(period); }
 
 }  // namespace
 
-// ---- Sma
-
 Sma::Sma(int period) : period_(period), window_(to_size(period)) { assert(period >= 1); }
 
 std::optional<double> Sma::update(double value) {
@@ -73,8 +71,6 @@ Status Sma::restore(const json& saved) {
   *this = std::move(next);
   return Status();
 }
-
-// ---- Ema
 
 Ema::Ema(int period) : period_(period), k_(k_for(period)) { assert(period >= 1); }
 
@@ -112,8 +108,6 @@ Status Ema::restore(const json& saved) {
   *this = std::move(next);
   return Status();
 }
-
-// ---- Rsi
 
 Rsi::Rsi(int period) : period_(period) { assert(period >= 2); }
 
@@ -174,8 +168,6 @@ Status Rsi::restore(const json& saved) {
   return Status();
 }
 
-// ---- Atr
-
 Atr::Atr(int period) : period_(period) { assert(period >= 1); }
 
 std::optional<double> Atr::update(double high, double low, double close) {
@@ -227,8 +219,6 @@ Status Atr::restore(const json& saved) {
   *this = std::move(next);
   return Status();
 }
-
-// ---- Macd
 
 namespace {
 int macd_fast(int fast, int slow) { return slow < fast ? slow : fast; }
@@ -316,8 +306,6 @@ Status Macd::restore(const json& saved) {
   return Status();
 }
 
-// ---- Bollinger
-
 Bollinger::Bollinger(int period, double deviations_up, double deviations_down)
     : period_(period),
       deviations_up_(deviations_up),
@@ -379,8 +367,6 @@ Status Bollinger::restore(const json& saved) {
   *this = std::move(next);
   return Status();
 }
-
-// ---- RollingExtreme / PriorExtreme
 
 template <typename T, Extreme kKind>
 RollingExtreme<T, kKind>::RollingExtreme(int period) : period_(period) {
@@ -476,8 +462,6 @@ template class PriorExtreme<double, Extreme::kHighest>;
 template class PriorExtreme<double, Extreme::kLowest>;
 template class PriorExtreme<std::int64_t, Extreme::kHighest>;
 template class PriorExtreme<std::int64_t, Extreme::kLowest>;
-
-// ---- Vwap
 
 std::optional<double> Vwap::update(double price, double volume, std::int64_t session_id) {
   assert(volume >= 0);
