@@ -290,24 +290,69 @@ std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<st
   return out;
 }
 
+namespace {
+
+Status check_walk_forward(std::size_t bar_times, std::size_t param_sets,
+                          const WalkForwardOptions& walk) {
+  if (walk.in_sample_bars == 0 || walk.out_sample_bars == 0) {
+    return error(ErrorCode::kInvalidArgument,
+                 "walk-forward windows need at least 1 in-sample and 1 out-of-sample bar");
+  }
+  if (bar_times < walk.in_sample_bars + 1) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("{} bar times are not enough for a {}-bar in-sample window and an "
+                             "out-of-sample window",
+                             bar_times, walk.in_sample_bars));
+  }
+  if (param_sets == 0) return error(ErrorCode::kInvalidArgument, "no parameter sets");
+  return Status();
+}
+
+std::size_t window_count(std::size_t bar_times, const WalkForwardOptions& walk) {
+  std::size_t windows = 0;
+  for (std::size_t s = 0; s + walk.in_sample_bars < bar_times; s += walk.out_sample_bars) {
+    ++windows;
+  }
+  return windows;
+}
+
+// Chains an out-of-sample run onto the stitched result; its fills' signal indexes move past the
+// signals already stitched.
+void append_segment(BacktestResult& stitched, BacktestResult& run) {
+  const std::int64_t signal_offset = static_cast<std::int64_t>(stitched.signals.size());
+  for (SignalRecord& r : run.signals) stitched.signals.push_back(std::move(r));
+  for (FillRecord& f : run.fills) {
+    if (f.signal_index >= 0) f.signal_index += signal_offset;
+    stitched.fills.push_back(std::move(f));
+  }
+  for (TradeRecord& t : run.trades) stitched.trades.push_back(std::move(t));
+  for (const EquityPoint& p : run.equity) stitched.equity.push_back(p);
+  stitched.bars += run.trading_bars;
+  stitched.trading_bars += run.trading_bars;
+  stitched.traded_value += run.traded_value;
+  stitched.charges.brokerage += run.charges.brokerage;
+  stitched.charges.stt += run.charges.stt;
+  stitched.charges.exchange += run.charges.exchange;
+  stitched.charges.sebi += run.charges.sebi;
+  stitched.charges.stamp += run.charges.stamp;
+  stitched.charges.gst += run.charges.gst;
+  stitched.charges.dp += run.charges.dp;
+  stitched.fill_count += run.fill_count;
+  stitched.signal_count += run.signal_count;
+  stitched.denied_count += run.denied_count;
+  stitched.gate_name = run.gate_name;
+}
+
+}  // namespace
+
 Result<WalkForwardResult> run_walk_forward(const MarketData& data, const StrategySpec& spec,
                                            const std::vector<nlohmann::json>& param_sets,
                                            const EngineConfig& config,
                                            const costs::CostModel& costs,
                                            const WalkForwardOptions& walk,
                                            const SweepOptions& options) {
-  if (walk.in_sample_bars == 0 || walk.out_sample_bars == 0) {
-    return error(ErrorCode::kInvalidArgument,
-                 "walk-forward windows need at least 1 in-sample and 1 out-of-sample bar");
-  }
   const std::vector<TimestampMs>& times = data.times();
-  if (times.size() < walk.in_sample_bars + 1) {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("{} bar times are not enough for a {}-bar in-sample window and an "
-                             "out-of-sample window",
-                             times.size(), walk.in_sample_bars));
-  }
-  if (param_sets.empty()) return error(ErrorCode::kInvalidArgument, "no parameter sets");
+  SM_RETURN_IF_ERROR(check_walk_forward(times.size(), param_sets.size(), walk));
   WalkForwardResult out;
   BacktestResult& stitched = out.stitched;
   stitched.config = config;
@@ -318,11 +363,7 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
   const TimestampMs kEnd = std::numeric_limits<TimestampMs>::max();
 
   // Total runs for the progress callback: each window's candidates plus its out-of-sample run.
-  std::size_t windows = 0;
-  for (std::size_t s = 0; s + walk.in_sample_bars < times.size(); s += walk.out_sample_bars) {
-    ++windows;
-  }
-  const std::size_t total = windows * (param_sets.size() + 1);
+  const std::size_t total = window_count(times.size(), walk) * (param_sets.size() + 1);
   std::size_t done_before = 0;
 
   std::size_t index = 0;
@@ -381,29 +422,7 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
     }
     window.out_sample = summarize(*run, options.risk_free_rate);
     cash = run->final_equity;
-    // Chain the segment into the stitched result.
-    const std::int64_t signal_offset = static_cast<std::int64_t>(stitched.signals.size());
-    for (SignalRecord& r : run->signals) stitched.signals.push_back(std::move(r));
-    for (FillRecord& f : run->fills) {
-      if (f.signal_index >= 0) f.signal_index += signal_offset;
-      stitched.fills.push_back(std::move(f));
-    }
-    for (TradeRecord& t : run->trades) stitched.trades.push_back(std::move(t));
-    for (const EquityPoint& p : run->equity) stitched.equity.push_back(p);
-    stitched.bars += run->trading_bars;
-    stitched.trading_bars += run->trading_bars;
-    stitched.traded_value += run->traded_value;
-    stitched.charges.brokerage += run->charges.brokerage;
-    stitched.charges.stt += run->charges.stt;
-    stitched.charges.exchange += run->charges.exchange;
-    stitched.charges.sebi += run->charges.sebi;
-    stitched.charges.stamp += run->charges.stamp;
-    stitched.charges.gst += run->charges.gst;
-    stitched.charges.dp += run->charges.dp;
-    stitched.fill_count += run->fill_count;
-    stitched.signal_count += run->signal_count;
-    stitched.denied_count += run->denied_count;
-    stitched.gate_name = run->gate_name;
+    append_segment(stitched, *run);
     out.windows.push_back(std::move(window));
   }
   stitched.final_cash = cash;
