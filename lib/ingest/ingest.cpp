@@ -89,6 +89,48 @@ bool report_problem(IssueReporter& issues, const std::string& input, std::int64_
       RowIssue{input, line, problem.field, problem.reason, problem.detail, problem.drop});
 }
 
+// Consecutive records mostly repeat the symbol: its text is normalized once per run of equal
+// texts.
+class SymbolCache {
+ public:
+  Result<std::string> normalize(const std::string& text) {
+    if (text != last_text_) {
+      Result<std::string> normalised = normalize_symbol(text);
+      if (!normalised.ok()) return normalised.status();
+      last_text_ = text;
+      last_symbol_ = *normalised;
+    }
+    return last_symbol_;
+  }
+
+ private:
+  std::string last_text_;
+  std::string last_symbol_;
+};
+
+// What becomes of one bar or tick: stored, skipped (reported and dropped), or the end of the read
+// (strict mode).
+enum class RecordFate { kStore, kSkip, kStop };
+
+RecordFate normalise_symbol(SymbolCache& symbols, std::string& symbol, const std::string& input,
+                            std::int64_t line, IssueReporter& issues) {
+  Result<std::string> normalised = symbols.normalize(symbol);
+  if (!normalised.ok()) {
+    const bool go_on = issues.report(
+        RowIssue{input, line, "symbol", Reason::kBadSymbol, normalised.status().message(), true});
+    return go_on ? RecordFate::kSkip : RecordFate::kStop;
+  }
+  symbol = *normalised;
+  return RecordFate::kStore;
+}
+
+RecordFate fate_of(const std::optional<Problem>& problem, const std::string& input,
+                   std::int64_t line, IssueReporter& issues) {
+  if (!problem) return RecordFate::kStore;
+  if (!report_problem(issues, input, line, *problem)) return RecordFate::kStop;
+  return problem->drop ? RecordFate::kSkip : RecordFate::kStore;
+}
+
 }  // namespace
 
 Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeLimits& limits,
@@ -105,8 +147,7 @@ Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeL
         }
       },
       strict);
-  std::string last_symbol_text;
-  std::string last_symbol;
+  SymbolCache symbols;
   Message message;
   for (;;) {
     const MessageReader::Outcome outcome = reader.next(message);
@@ -121,61 +162,32 @@ Result<StreamReport> ingest_ndjson(int fd, const std::string& input, const TimeL
     }
     ++report.lines;
     const std::int64_t line = reader.line_number();
-    // Returns false for a record that must not be stored; sets stop in strict mode.
-    auto normalise = [&](std::string& symbol) {
-      if (symbol != last_symbol_text) {
-        Result<std::string> normalised = normalize_symbol(symbol);
-        if (!normalised.ok()) {
-          if (!issues.report(RowIssue{input, line, "symbol", Reason::kBadSymbol,
-                                      normalised.status().message(), true})) {
-            stop = true;
-          }
-          return false;
-        }
-        last_symbol_text = symbol;
-        last_symbol = *normalised;
-      }
-      symbol = last_symbol;
-      return true;
-    };
+    RecordFate fate = RecordFate::kStore;
     if (Bar* bar = std::get_if<Bar>(&message)) {
-      if (!normalise(bar->symbol)) {
-        if (stop) {
-          report.stopped_on_bad_line = true;
-          break;
-        }
-        continue;
+      fate = normalise_symbol(symbols, bar->symbol, input, line, issues);
+      if (fate == RecordFate::kStore) {
+        if (bar->timeframe.is_daily()) bar->ts = daily_label(bar->ts);
+        fate = fate_of(check_bar(*bar, limits), input, line, issues);
       }
-      if (bar->timeframe.is_daily()) bar->ts = daily_label(bar->ts);
-      if (std::optional<Problem> problem = check_bar(*bar, limits)) {
-        if (!report_problem(issues, input, line, *problem)) {
-          report.stopped_on_bad_line = true;
-          break;
-        }
-        if (problem->drop) continue;
+      if (fate == RecordFate::kStore) {
+        ++report.accepted;
+        SM_RETURN_IF_ERROR(sink.add(*bar));
       }
-      ++report.accepted;
-      SM_RETURN_IF_ERROR(sink.add(*bar));
     } else if (Tick* tick = std::get_if<Tick>(&message)) {
-      if (!normalise(tick->symbol)) {
-        if (stop) {
-          report.stopped_on_bad_line = true;
-          break;
-        }
-        continue;
+      fate = normalise_symbol(symbols, tick->symbol, input, line, issues);
+      if (fate == RecordFate::kStore)
+        fate = fate_of(check_tick(*tick, limits), input, line, issues);
+      if (fate == RecordFate::kStore) {
+        ++report.accepted;
+        SM_RETURN_IF_ERROR(sink.add(*tick));
       }
-      if (std::optional<Problem> problem = check_tick(*tick, limits)) {
-        if (!report_problem(issues, input, line, *problem)) {
-          report.stopped_on_bad_line = true;
-          break;
-        }
-        if (problem->drop) continue;
-      }
-      ++report.accepted;
-      SM_RETURN_IF_ERROR(sink.add(*tick));
     } else {
       ++report.other_messages;
       sink.pass_through(reader.raw_line());
+    }
+    if (fate == RecordFate::kStop) {
+      report.stopped_on_bad_line = true;
+      break;
     }
   }
   return report;
