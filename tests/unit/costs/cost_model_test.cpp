@@ -87,14 +87,100 @@ TEST_CASE("intraday brokerage is capped at 20 rupees per order", "[costs]") {
 }
 
 TEST_CASE("the rate in force is chosen by trade date", "[costs]") {
-  ChargeRates old_rates = rates_2026(Product::kDelivery);
-  old_rates.effective_from = Date{2024, 10, 1};
-  old_rates.exchange = *parse_percent("0.00297");
-  const IndianEquityCostModel model({rates_2026(Product::kDelivery), old_rates});
-  CHECK(model.rates_on(Date{2026, 2, 28}, Product::kDelivery)->exchange.per_billion == 29700);
-  CHECK(model.rates_on(Date{2026, 3, 1}, Product::kDelivery)->exchange.per_billion == 30700);
-  CHECK(model.rates_on(Date{2015, 1, 1}, Product::kDelivery)->exchange.per_billion == 29700);
+  // NSE's transaction charge went flat on 2024-10-01: 0.00325 % + IPFT 0.0001 % = 0.00335 % before,
+  // 0.00297 % + IPFT 0.0001 % = 0.00307 % from then on.
+  ChargeRates slab_era = rates_2026(Product::kDelivery);
+  slab_era.effective_from = Date{2020, 7, 1};
+  slab_era.exchange = *parse_percent("0.00335");
+  ChargeRates flat_era = rates_2026(Product::kDelivery);
+  flat_era.effective_from = Date{2024, 10, 1};
+  const IndianEquityCostModel model({flat_era, slab_era});
+  CHECK(model.rates_on(Date{2024, 9, 30}, Product::kDelivery)->exchange.per_billion == 33500);
+  CHECK(model.rates_on(Date{2024, 10, 1}, Product::kDelivery)->exchange.per_billion == 30700);
+  CHECK(model.rates_on(Date{2015, 1, 1}, Product::kDelivery)->exchange.per_billion == 33500);
   CHECK_FALSE(model.rates_on(Date{2026, 3, 1}, Product::kIntraday).ok());
+}
+
+namespace {
+
+IndianEquityCostModel bundled_model() {
+  Result<IndianEquityCostModel> model =
+      IndianEquityCostModel::load(std::string(SM_DATA_DIR) + "/nse-charges.csv");
+  REQUIRE(model.ok());
+  return std::move(model).value();
+}
+
+}  // namespace
+
+// Regression: the bundled rates before 2026-03-01 left out NSE's IPFT charge (Rs 10/crore + GST).
+TEST_CASE("the bundled exchange rate includes IPFT in every date range", "[costs]") {
+  const IndianEquityCostModel model = bundled_model();
+  for (Product product : {Product::kDelivery, Product::kIntraday}) {
+    // 0.00325 % transaction charge + 0.0001 % IPFT
+    CHECK(model.rates_on(Date{2024, 9, 30}, product)->exchange.per_billion == 33500);
+    // 0.00297 % + 0.0001 % IPFT
+    CHECK(model.rates_on(Date{2024, 10, 1}, product)->exchange.per_billion == 30700);
+    CHECK(model.rates_on(Date{2026, 2, 28}, product)->exchange.per_billion == 30700);
+    // 0.0030699 % + 0.0000001 % IPFT (Rs 306.99 + Rs 0.01 per crore)
+    CHECK(model.rates_on(Date{2026, 3, 1}, product)->exchange.per_billion == 30700);
+  }
+}
+
+// 250 shares bought at Rs 1,284.35 on 2025-06-10 and sold at Rs 1,342.80 on 2025-08-20, CNC, with
+// the bundled rates of 2024-10-01. Each component is turnover x rate, rounded half up to the paisa.
+TEST_CASE("a 2025 delivery round trip costs what a hand calculation says", "[costs]") {
+  const IndianEquityCostModel model = bundled_model();
+  // Buy turnover 250 x 1,284.35 = Rs 3,21,087.50 = 3,21,08,750 paise.
+  const Charges buy =
+      *model.charges_for({Date{2025, 6, 10}, Product::kDelivery, Side::kBuy, 128435, 250, false});
+  CHECK(buy.brokerage == 0);   // delivery is free at Zerodha
+  CHECK(buy.stt == 32109);     // 0.1 % = 32,108.75 paise
+  CHECK(buy.exchange == 986);  // 0.00297 % + IPFT 0.0001 % = 0.00307 % = 985.738625 paise
+  CHECK(buy.sebi == 32);       // 0.0001 % = 32.10875
+  CHECK(buy.stamp == 4816);    // 0.015 % = 4,816.3125
+  CHECK(buy.gst == 183);       // 18 % of (0 + 986 + 32) = 183.24
+  CHECK(buy.dp == 0);
+  CHECK(buy.total() == 38126);  // 32,109 + 986 + 32 + 4,816 + 183
+  // Sell turnover 250 x 1,342.80 = Rs 3,35,700 = 3,35,70,000 paise.
+  const Charges sell =
+      *model.charges_for({Date{2025, 8, 20}, Product::kDelivery, Side::kSell, 134280, 250, true});
+  CHECK(sell.brokerage == 0);
+  CHECK(sell.stt == 33570);      // 0.1 % = 33,570
+  CHECK(sell.exchange == 1031);  // 0.00307 % = 1,030.599
+  CHECK(sell.sebi == 34);        // 0.0001 % = 33.57
+  CHECK(sell.stamp == 0);        // stamp duty is on the buyer
+  CHECK(sell.gst == 192);        // 18 % of (0 + 1,031 + 34) = 191.70
+  CHECK(sell.dp == 1593);        // Rs 13.50 + 18 % GST, first sell of the day
+  CHECK(sell.total() == 36420);  // 33,570 + 1,031 + 34 + 192 + 1,593
+}
+
+// 40 shares bought at Rs 2,456.70 on 2016-03-15 and sold at Rs 2,611.25 on 2016-11-02, CNC. The
+// bundled file starts on 2020-07-01 and its earliest rates apply (docs/COSTS.md: stamp duty was
+// set by each state before then and is not modelled); the exchange rate is the pre-2024-10-01 one.
+TEST_CASE("a 2016 delivery round trip costs what a hand calculation says", "[costs]") {
+  const IndianEquityCostModel model = bundled_model();
+  // Buy turnover 40 x 2,456.70 = Rs 98,268 = 98,26,800 paise.
+  const Charges buy =
+      *model.charges_for({Date{2016, 3, 15}, Product::kDelivery, Side::kBuy, 245670, 40, false});
+  CHECK(buy.brokerage == 0);
+  CHECK(buy.stt == 9827);      // 0.1 % = 9,826.8
+  CHECK(buy.exchange == 329);  // 0.00325 % + IPFT 0.0001 % = 0.00335 % = 329.1978
+  CHECK(buy.sebi == 10);       // 0.0001 % = 9.8268
+  CHECK(buy.stamp == 1474);    // 0.015 % = 1,474.02
+  CHECK(buy.gst == 61);        // 18 % of (0 + 329 + 10) = 61.02
+  CHECK(buy.dp == 0);
+  CHECK(buy.total() == 11701);  // 9,827 + 329 + 10 + 1,474 + 61
+  // Sell turnover 40 x 2,611.25 = Rs 1,04,450 = 1,04,45,000 paise.
+  const Charges sell =
+      *model.charges_for({Date{2016, 11, 2}, Product::kDelivery, Side::kSell, 261125, 40, true});
+  CHECK(sell.brokerage == 0);
+  CHECK(sell.stt == 10445);     // 0.1 % = 10,445
+  CHECK(sell.exchange == 350);  // 0.00335 % = 349.9075
+  CHECK(sell.sebi == 10);       // 0.0001 % = 10.445
+  CHECK(sell.stamp == 0);
+  CHECK(sell.gst == 65);  // 18 % of (0 + 350 + 10) = 64.80
+  CHECK(sell.dp == 1593);
+  CHECK(sell.total() == 12463);  // 10,445 + 350 + 10 + 65 + 1,593
 }
 
 TEST_CASE("the bundled charges file loads and bad files name line and column", "[costs]") {
