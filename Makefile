@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test check-asan fuzz install deps demo bench report-check format format-check tidy tidy-short clean
+.PHONY: all build test check-asan fuzz fuzz-short install deps demo bench report-check format format-check tidy tidy-short clean
 
 all: build
 
@@ -23,9 +23,14 @@ check-asan:
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	scripts/run-tests $(ASAN_BUILD)
 
-# FUZZ_SECONDS of libFuzzer on the NDJSON decoder (needs clang).
+# FUZZ_SECONDS (default 600) of libFuzzer on each decoder: NDJSON messages, price CSV, Kite JSON,
+# Kite instruments dump (needs clang and libFuzzer: scripts/install-deps --fuzz).
 fuzz:
-	tests/fuzz/run $(or $(FUZZ_SECONDS),60)
+	tests/fuzz/run $(or $(FUZZ_SECONDS),600)
+
+# The short run CI does after `make test`: catches what breaks a decoder quickly.
+fuzz-short:
+	tests/fuzz/run $(or $(FUZZ_SECONDS),12)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
