@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
+#include <span>
 
 namespace sm::backtest {
 namespace {
 
-constexpr double kChartWidth = 1000;
+constexpr double kChartWidth = 1200;
 constexpr double kPlotLeft = 90;
-constexpr double kPlotRight = 985;
+constexpr double kPlotRight = 1185;
 
 const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -20,6 +22,7 @@ const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 const char* kStyle = R"(
 body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px;color:#1d2733;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d5dbe1;padding-bottom:4px}
+h3{font-size:14px;margin:16px 0 2px}
 .sub{color:#5a6672;font-size:13px;margin-bottom:16px}
 table{border-collapse:collapse;font-size:12px}
 td,th{padding:3px 8px;border:1px solid #e1e6ea;text-align:right;white-space:nowrap}
@@ -34,11 +37,12 @@ svg text{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;font-size:11px;fill:
 .note{font-size:12px;color:#5a6672}
 )";
 
-// Charts are drawn on a 1000-unit-wide canvas and scale down with the page.
+// Charts are drawn on a 1200-unit-wide canvas and take the page's width (up to 1800 px, past which
+// the text would grow too large).
 std::string svg_open(double height) {
   return fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} {1}\" "
-      "style=\"width:100%;max-width:{0}px;height:auto\" role=\"img\">",
+      "style=\"width:100%;max-width:1800px;height:auto\" role=\"img\">",
       kChartWidth, height);
 }
 
@@ -52,26 +56,6 @@ std::string cls(Paise value) { return value > 0 ? "pos" : value < 0 ? "neg" : ""
 
 std::string date_of(TimestampMs ts) { return format_date(ist_date(ts)); }
 
-// Round numbers for an axis: about `count` ticks covering [lo, hi].
-std::vector<double> nice_ticks(double lo, double hi, int count) {
-  std::vector<double> out;
-  if (!(hi > lo)) {
-    out.push_back(lo);
-    return out;
-  }
-  const double raw = (hi - lo) / count;
-  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = magnitude;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    if (m * magnitude >= raw) {
-      step = m * magnitude;
-      break;
-    }
-  }
-  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push_back(v);
-  return out;
-}
-
 std::string compact_rupees(double rupees) {
   const double a = std::fabs(rupees);
   if (a >= 1e7) return fmt::format("{:.2f} cr", rupees / 1e7);
@@ -79,81 +63,212 @@ std::string compact_rupees(double rupees) {
   return fmt::format("{:.0f}", rupees);
 }
 
+// How many decimals print `step` (in the label's unit) exactly; at most 6.
+int decimals_for(double step) {
+  for (int decimals = 0; decimals < 6; ++decimals) {
+    const double scaled = step * std::pow(10.0, decimals);
+    if (std::fabs(scaled - std::round(scaled)) < 1e-6 * std::max(1.0, scaled)) return decimals;
+  }
+  return 6;
+}
+
 struct Series {
   std::vector<std::int64_t> day;  // days since epoch
   std::vector<double> value;
 };
 
-// A line (or filled area down to baseline) chart of one series with axes.
-std::string line_chart(const Series& s, double height, const std::string& color, bool area,
-                       bool percent, std::optional<double> floor_at,
-                       std::optional<double> ceiling_at) {
+struct Line {
+  Series series;
+  std::string color;
+  std::string label;  // in the legend when not empty
+  bool dashed = false;
+};
+
+// A fill drawn on a price chart: a triangle pointing up (buy) or down (sell).
+struct Marker {
+  std::int64_t day = 0;
+  double value = 0;
+  bool up = true;
+  std::string title;
+};
+
+// A vertical line across the plot at one day (a suspected corporate action).
+struct DayMark {
+  std::int64_t day = 0;
+  std::string title;
+};
+
+struct Chart {
+  double height = 300;
+  AxisUnit unit = AxisUnit::kRupees;
+  bool area = false;                 // fill the first line down to zero
+  std::optional<double> ceiling_at;  // the axis reaches at least this value, with no padding
+  std::vector<Line> lines;
+  std::vector<Marker> markers;
+  std::vector<DayMark> marks;
+};
+
+constexpr const char* kMarkColor = "#e37400";
+
+std::string render_chart(const Chart& chart) {
+  const double height = chart.height;
   std::string out = svg_open(height);
-  const double top = 10, bottom = height - 24;
-  if (s.value.empty()) return out + "<text x=\"20\" y=\"30\">no data</text></svg>";
-  double lo = *std::min_element(s.value.begin(), s.value.end());
-  double hi = *std::max_element(s.value.begin(), s.value.end());
-  if (floor_at) lo = std::min(lo, *floor_at);
-  if (ceiling_at) hi = std::max(hi, *ceiling_at);
+  const double top = chart.lines.size() > 1 || !chart.marks.empty() ? 26 : 10;
+  const double bottom = height - 24;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -lo;
+  std::int64_t first_day = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last_day = std::numeric_limits<std::int64_t>::min();
+  for (const Line& line : chart.lines) {
+    for (double v : line.series.value) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    if (!line.series.day.empty()) {
+      first_day = std::min(first_day, line.series.day.front());
+      last_day = std::max(last_day, line.series.day.back());
+    }
+  }
+  if (first_day > last_day) return out + "<text x=\"20\" y=\"30\">no data</text></svg>";
+  for (const Marker& m : chart.markers) {
+    lo = std::min(lo, m.value);
+    hi = std::max(hi, m.value);
+  }
+  if (chart.ceiling_at) hi = std::max(hi, *chart.ceiling_at);
   if (hi - lo < 1e-12) {
-    hi += 1;
-    lo -= 1;
+    hi += chart.unit == AxisUnit::kFraction ? 0.01 : 1;
+    lo -= chart.unit == AxisUnit::kFraction ? 0.01 : 1;
   }
   // Breathing room, except against a fixed bound (the drawdown's 0 line).
   const double pad = (hi - lo) * 0.05;
-  if (!ceiling_at || hi != *ceiling_at) hi += pad;
-  if (!floor_at || lo != *floor_at) lo -= pad;
-  const double x0 = static_cast<double>(s.day.front());
-  const double x1 = static_cast<double>(std::max(s.day.back(), s.day.front() + 1));
+  if (!chart.ceiling_at || hi != *chart.ceiling_at) hi += pad;
+  lo -= pad;
+  const double x0 = static_cast<double>(first_day);
+  const double x1 = static_cast<double>(std::max(last_day, first_day + 1));
   auto x = [&](std::int64_t d) {
     return kPlotLeft + (static_cast<double>(d) - x0) / (x1 - x0) * (kPlotRight - kPlotLeft);
   };
   auto y = [&](double v) { return bottom - (v - lo) / (hi - lo) * (bottom - top); };
-  // Horizontal grid and labels.
-  for (double t : nice_ticks(lo, hi, 5)) {
+  for (const AxisTick& tick : axis_ticks(lo, hi, 5, chart.unit)) {
     fmt::format_to(std::back_inserter(out),
                    "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
-                   "stroke=\"#e1e6ea\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+                   "stroke=\"#e1e6ea\"/><text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" "
                    "text-anchor=\"end\">{}</text>",
-                   kPlotLeft, y(t), kPlotRight, y(t), kPlotLeft - 6, y(t) + 4,
-                   percent ? fmt::format("{:.0f}%", t * 100) : compact_rupees(t));
+                   kPlotLeft, y(tick.value), kPlotRight, y(tick.value), kPlotLeft - 6,
+                   y(tick.value) + 4, tick.label);
   }
   // Year ticks.
-  int last_year = -1;
-  for (std::size_t i = 0; i < s.day.size(); ++i) {
-    const Date d = civil_from_days(s.day[i]);
-    if (d.year != last_year) {
-      if (last_year != -1 || i == 0) {
-        fmt::format_to(std::back_inserter(out),
-                       "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
-                       "stroke=\"#eef1f4\"/><text x=\"{0:.1f}\" y=\"{3:.1f}\" "
-                       "text-anchor=\"middle\">{4}</text>",
-                       x(s.day[i]), top, bottom, height - 8, d.year);
-      }
-      last_year = d.year;
+  for (int year = civil_from_days(first_day).year; year <= civil_from_days(last_day).year; ++year) {
+    const std::int64_t day = std::max(first_day, days_from_civil(Date{year, 1, 1}));
+    fmt::format_to(std::back_inserter(out),
+                   "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
+                   "stroke=\"#eef1f4\"/><text x=\"{0:.1f}\" y=\"{3:.1f}\" "
+                   "text-anchor=\"middle\">{4}</text>",
+                   x(day), top, bottom, height - 8, year);
+  }
+  for (const DayMark& mark : chart.marks) {
+    fmt::format_to(std::back_inserter(out),
+                   "<line class=\"corporate-action\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" "
+                   "y2=\"{2:.1f}\" stroke=\"{3}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\">"
+                   "<title>{4}</title></line>",
+                   x(mark.day), top, bottom, kMarkColor, html_escape(mark.title));
+  }
+  for (std::size_t i = 0; i < chart.lines.size(); ++i) {
+    const Line& line = chart.lines[i];
+    if (line.series.day.empty()) continue;
+    std::string points;
+    points.reserve(line.series.value.size() * 16);
+    for (std::size_t k = 0; k < line.series.value.size(); ++k) {
+      fmt::format_to(std::back_inserter(points), "{:.1f},{:.1f} ", x(line.series.day[k]),
+                     y(line.series.value[k]));
+    }
+    if (chart.area && i == 0) {
+      const double base = y(std::clamp(0.0, lo, hi));
+      fmt::format_to(std::back_inserter(out),
+                     "<polygon points=\"{:.1f},{:.1f} {}{:.1f},{:.1f}\" fill=\"{}\" "
+                     "fill-opacity=\"0.35\" stroke=\"{}\" stroke-width=\"1\"/>",
+                     x(line.series.day.front()), base, points, x(line.series.day.back()), base,
+                     line.color, line.color);
+    } else {
+      fmt::format_to(std::back_inserter(out),
+                     "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{}/>",
+                     points, line.color, line.dashed ? " stroke-dasharray=\"6 4\"" : "");
     }
   }
-  std::string points;
-  points.reserve(s.value.size() * 16);
-  for (std::size_t i = 0; i < s.value.size(); ++i) {
-    fmt::format_to(std::back_inserter(points), "{:.1f},{:.1f} ", x(s.day[i]), y(s.value[i]));
-  }
-  if (area) {
-    const double base = y(std::clamp(0.0, lo, hi));
+  for (const Marker& m : chart.markers) {
+    const double cx = x(m.day), cy = y(m.value);
+    // The triangle's tip touches the fill price: below it for a buy, above it for a sell.
+    const double base_y = m.up ? cy + 11 : cy - 11;
     fmt::format_to(std::back_inserter(out),
-                   "<polygon points=\"{:.1f},{:.1f} {}{:.1f},{:.1f}\" fill=\"{}\" "
-                   "fill-opacity=\"0.35\" stroke=\"{}\" stroke-width=\"1\"/>",
-                   x(s.day.front()), base, points, x(s.day.back()), base, color, color);
-  } else {
-    fmt::format_to(std::back_inserter(out),
-                   "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"/>",
-                   points, color);
+                   "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" "
+                   "fill=\"{}\" stroke=\"#fff\" stroke-width=\"0.8\"><title>{}</title></polygon>",
+                   m.up ? "entry" : "exit", cx, cy, cx - 5, base_y, cx + 5, base_y,
+                   m.up ? "#1e8e3e" : "#d93025", html_escape(m.title));
   }
+  // Legend, top left.
+  double legend_x = kPlotLeft + 8;
+  auto legend = [&](const std::string& color, const std::string& label, bool dashed) {
+    fmt::format_to(std::back_inserter(out),
+                   "<line x1=\"{0:.1f}\" y1=\"12\" x2=\"{1:.1f}\" y2=\"12\" stroke=\"{2}\" "
+                   "stroke-width=\"2\"{3}/><text x=\"{4:.1f}\" y=\"16\">{5}</text>",
+                   legend_x, legend_x + 22, color, dashed ? " stroke-dasharray=\"4 3\"" : "",
+                   legend_x + 28, html_escape(label));
+    legend_x += 40 + 6.5 * static_cast<double>(label.size());
+  };
+  if (chart.lines.size() > 1) {
+    for (const Line& line : chart.lines) {
+      if (!line.label.empty()) legend(line.color, line.label, line.dashed);
+    }
+  }
+  if (!chart.marks.empty()) legend(kMarkColor, "suspected corporate action", true);
   fmt::format_to(std::back_inserter(out),
                  "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#9aa5b1\"/>"
                  "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#9aa5b1\"/>",
                  kPlotLeft, top, bottom, kPlotRight);
   return out + "</svg>";
+}
+
+// The last close of each IST date, for the days in [from_day, to_day].
+Series daily_closes(const SymbolSeries& series, std::int64_t from_day, std::int64_t to_day) {
+  Series out;
+  for (const Bar& bar : series.bars) {
+    const std::int64_t day = days_from_civil(ist_date(bar.ts));
+    if (day < from_day || day > to_day) continue;
+    if (!out.day.empty() && out.day.back() == day) {
+      out.value.back() = to_rupees(bar.close);
+    } else {
+      out.day.push_back(day);
+      out.value.push_back(to_rupees(bar.close));
+    }
+  }
+  return out;
+}
+
+// Equal weights of the starting cash in every symbol at its first close on or after the first
+// day, held to the end without costs; a symbol's share is cash until its first bar.
+Series buy_and_hold(const MarketData& data, const Series& days, double starting_rupees) {
+  Series out;
+  if (days.day.empty() || data.series().empty()) return out;
+  const double share = starting_rupees / static_cast<double>(data.series().size());
+  std::vector<Series> closes;
+  for (const SymbolSeries& series : data.series()) {
+    closes.push_back(daily_closes(series, days.day.front(), days.day.back()));
+  }
+  std::vector<std::size_t> next(closes.size(), 0);
+  std::vector<double> first_close(closes.size(), 0), last_close(closes.size(), 0);
+  for (const std::int64_t day : days.day) {
+    double value = 0;
+    for (std::size_t i = 0; i < closes.size(); ++i) {
+      while (next[i] < closes[i].day.size() && closes[i].day[next[i]] <= day) {
+        last_close[i] = closes[i].value[next[i]++];
+        if (first_close[i] == 0) first_close[i] = last_close[i];
+      }
+      value += first_close[i] > 0 ? share * last_close[i] / first_close[i] : share;
+    }
+    out.day.push_back(day);
+    out.value.push_back(value);
+  }
+  return out;
 }
 
 std::string trade_bars(const std::vector<TradeRecord>& trades) {
@@ -193,6 +308,46 @@ std::string heat(double ret) {
 }
 
 }  // namespace
+
+std::vector<AxisTick> axis_ticks(double lo, double hi, int count, AxisUnit unit) {
+  if (!(hi > lo)) return {AxisTick{lo, ""}};
+  const double raw = (hi - lo) / std::max(count, 1);
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0}) {
+    if (m * magnitude >= raw) {
+      step = m * magnitude;
+      break;
+    }
+  }
+  // Multiples of the step, counted in integers so that float steps do not drift.
+  std::vector<double> values;
+  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; ++k) {
+    values.push_back(k == 0 ? 0.0 : k * step);
+  }
+  double scale = 1;
+  std::string_view suffix;
+  if (unit == AxisUnit::kFraction) {
+    scale = 100;
+    suffix = "%";
+  } else {
+    const double largest = std::max(std::fabs(lo), std::fabs(hi));
+    if (largest >= 1e7) {
+      scale = 1e-7;
+      suffix = " cr";
+    } else if (largest >= 1e5) {
+      scale = 1e-5;
+      suffix = " L";
+    }
+  }
+  const int decimals = decimals_for(step * scale);
+  std::vector<AxisTick> ticks;
+  for (double v : values) {
+    std::string label = fmt::format("{:.{}f}{}", v * scale, decimals, suffix);
+    ticks.push_back({v, std::move(label)});
+  }
+  return ticks;
+}
 
 std::string html_escape(std::string_view text) {
   std::string out;
@@ -279,8 +434,22 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
     drawdown.day.push_back(d);
     drawdown.value.push_back(-dd[i]);
   }
+  std::vector<DayMark> corporate_actions;
+  for (const QualityIssue& q : options.quality) {
+    if (q.kind != "suspected_corporate_action") continue;
+    corporate_actions.push_back({days_from_civil(ist_date(q.ts)),
+                                 fmt::format("{} {}: {}", q.symbol, date_of(q.ts), q.detail)});
+  }
+  Chart equity_chart;
+  equity_chart.lines.push_back({equity, "#1a73e8", "strategy", false});
+  if (options.data != nullptr) {
+    equity_chart.lines.push_back(
+        {buy_and_hold(*options.data, equity, to_rupees(result.config.starting_cash)), "#80868b",
+         "buy and hold (equal weights, no costs)", true});
+  }
+  equity_chart.marks = corporate_actions;
   add("<h2>Equity curve</h2>\n");
-  add(line_chart(equity, 300, "#1a73e8", false, false, std::nullopt, std::nullopt));
+  add(render_chart(equity_chart));
   fmt::format_to(
       std::back_inserter(out),
       "\n<h2>Drawdown</h2>\n<div class=\"note\">Maximum {} ({}) from {} to {}, {} "
@@ -290,7 +459,49 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
       s.max_drawdown_trough_date.empty() ? "-" : s.max_drawdown_trough_date, s.max_drawdown_days,
       s.max_drawdown_recovery_date.empty() ? ", not recovered"
                                            : ", recovered " + s.max_drawdown_recovery_date);
-  add(line_chart(drawdown, 180, "#d93025", true, true, std::nullopt, 0.0));
+  Chart drawdown_chart;
+  drawdown_chart.height = 180;
+  drawdown_chart.unit = AxisUnit::kFraction;
+  drawdown_chart.area = true;
+  drawdown_chart.ceiling_at = 0.0;
+  drawdown_chart.lines.push_back({drawdown, "#d93025", "", false});
+  add(render_chart(drawdown_chart));
+
+  if (options.data != nullptr && !equity.day.empty()) {
+    add("\n<h2>Prices</h2>\n<div class=\"note\">Daily closes; &#9650; entry fills, &#9660; exit "
+        "fills.</div>\n");
+    const std::span<const SymbolSeries> all = options.data->series();
+    const std::size_t charted = std::min(all.size(), options.max_price_charts);
+    for (std::size_t i = 0; i < charted; ++i) {
+      const SymbolSeries& series = all[i];
+      Chart price_chart;
+      price_chart.height = 220;
+      price_chart.lines.push_back(
+          {daily_closes(series, equity.day.front(), equity.day.back()), "#3c4043", "", false});
+      for (const FillRecord& f : result.fills) {
+        if (f.fill.symbol != series.symbol) continue;
+        const bool buy = f.fill.side == Side::kBuy;
+        price_chart.markers.push_back(
+            {days_from_civil(ist_date(f.fill.ts)), to_rupees(f.fill.price), buy,
+             fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", f.fill.qty, series.symbol,
+                         format_rupees(f.fill.price), date_of(f.fill.ts))});
+      }
+      for (const QualityIssue& q : options.quality) {
+        if (q.kind == "suspected_corporate_action" && q.symbol == series.symbol) {
+          price_chart.marks.push_back(
+              {days_from_civil(ist_date(q.ts)), fmt::format("{}: {}", date_of(q.ts), q.detail)});
+        }
+      }
+      fmt::format_to(std::back_inserter(out), "<h3>{}</h3>\n", html_escape(series.symbol));
+      add(render_chart(price_chart));
+      add("\n");
+    }
+    if (charted < all.size()) {
+      fmt::format_to(std::back_inserter(out),
+                     "<p class=\"note\">Price charts for the first {} of {} symbols.</p>\n",
+                     charted, all.size());
+    }
+  }
 
   add("\n<h2>Monthly returns</h2>\n<table><tr><th class=\"l\">Year</th>");
   for (const char* m : kMonths) fmt::format_to(std::back_inserter(out), "<th>{}</th>", m);

@@ -1,7 +1,8 @@
-// A self-contained HTML report of one backtest: the key metrics, the equity curve and drawdown as
-// inline SVG charts, a monthly returns table, each trade's P&L as an SVG bar chart and the trade
-// list. No scripts and no external resources (styles are inline), so it opens offline, can be
-// mailed, and renders the same in any browser.
+// A self-contained HTML report of one backtest: the key metrics, the equity curve (with an
+// equal-weight buy-and-hold benchmark) and drawdown as inline SVG charts, each symbol's price with
+// the entry and exit fills and the suspected corporate actions marked, a monthly returns table,
+// each trade's P&L as an SVG bar chart and the trade list. No scripts and no external resources
+// (styles are inline), so it opens offline, can be mailed, and renders the same in any browser.
 #pragma once
 
 #include <string>
@@ -18,10 +19,27 @@ struct HtmlOptions {
   std::string title = "Backtest report";
   std::size_t max_trades = 2000;      // the trade list is cut after this many rows (said so)
   std::vector<QualityIssue> quality;  // listed in a section when not empty (first 200)
+  // The bars the backtest replayed: the price charts and the buy-and-hold benchmark. Both are left
+  // out when null. Not owned; must outlive render_html.
+  const MarketData* data = nullptr;
+  std::size_t max_price_charts = 12;  // symbols after this many get no price chart (said so)
 };
 
 std::string render_html(const BacktestResult& result, const Summary& summary, const RunInfo& info,
                         const HtmlOptions& options);
+
+// What an axis measures: rupees (labelled in rupees, lakh or crore by magnitude) or a fraction
+// (0.01 is labelled 1%).
+enum class AxisUnit { kRupees, kFraction };
+
+struct AxisTick {
+  double value = 0;
+  std::string label;
+};
+
+// About `count` round values covering [lo, hi] (one value when hi <= lo), labelled with the fewest
+// decimals that show the step exactly, so the labels are distinct and a zero never prints as -0.
+std::vector<AxisTick> axis_ticks(double lo, double hi, int count, AxisUnit unit);
 
 // Escapes & < > " ' for HTML text and attributes.
 std::string html_escape(std::string_view text);

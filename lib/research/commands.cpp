@@ -363,6 +363,7 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   bt::HtmlOptions html;
   html.title = title;
   html.quality = loaded.quality;
+  html.data = &loaded.data;
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", bt::summary_json(result, summary, info) + "\n"},
       {"summary.txt", bt::summary_table(result, summary)},

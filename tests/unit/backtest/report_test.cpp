@@ -15,15 +15,29 @@ using namespace sm::backtest::testing;
 
 namespace {
 
+MarketData sample_data(const std::string& symbol = "M&M") {
+  return data_of({{bar(0, 100, 101, 99, 100, symbol), bar(1, 100, 103, 100, 102.5, symbol),
+                   bar(2, 103, 104, 102, 103, symbol), bar(3, 103, 103, 98, 99, symbol),
+                   bar(4, 98, 99, 97, 98, symbol), bar(40, 98, 103, 97, 102, symbol),
+                   bar(41, 102, 103, 101, 102.5, symbol)}});
+}
+
 BacktestResult sample(const std::string& symbol = "M&M") {
-  std::vector<Bar> bars = {
-      bar(0, 100, 101, 99, 100, symbol),    bar(1, 100, 103, 100, 102.5, symbol),
-      bar(2, 103, 104, 102, 103, symbol),   bar(3, 103, 103, 98, 99, symbol),
-      bar(4, 98, 99, 97, 98, symbol),       bar(40, 98, 103, 97, 102, symbol),
-      bar(41, 102, 103, 101, 102.5, symbol)};
   auto model = costs::IndianEquityCostModel::load(std::string(SM_DATA_DIR) + "/nse-charges.csv");
   REQUIRE(model.ok());
-  return run(data_of({bars}), EngineConfig{}, {breakout_1_1()}, &*model);
+  return run(sample_data(symbol), EngineConfig{}, {breakout_1_1()}, &*model);
+}
+
+std::vector<std::string> labels_of(const std::vector<AxisTick>& ticks) {
+  std::vector<std::string> out;
+  for (const AxisTick& t : ticks) out.push_back(t.label);
+  return out;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 std::vector<nlohmann::json> lines_of(const std::string& text) {
@@ -132,4 +146,59 @@ TEST_CASE("the HTML report is self-contained, escaped and has its charts", "[bac
     ++http;
   }
   CHECK(http == 3);
+}
+
+// Regression: a drawdown axis down to -2.4 % printed "0%, -0%, -1%, -2%, -2%" (whole percents for
+// a half-percent step, and a zero that came out negative).
+TEST_CASE("axis labels are distinct, as precise as the step and never -0", "[backtest][report]") {
+  CHECK(labels_of(axis_ticks(-0.024, 0, 5, AxisUnit::kFraction)) ==
+        std::vector<std::string>{"-2.0%", "-1.5%", "-1.0%", "-0.5%", "0.0%"});
+  CHECK(labels_of(axis_ticks(-0.31, 0, 5, AxisUnit::kFraction)) ==
+        std::vector<std::string>{"-30%", "-20%", "-10%", "0%"});
+  CHECK(labels_of(axis_ticks(-0.0004, 0.0001, 5, AxisUnit::kFraction)) ==
+        std::vector<std::string>{"-0.04%", "-0.03%", "-0.02%", "-0.01%", "0.00%", "0.01%"});
+  // Rupees switch to lakh and crore by magnitude and keep the step's digits.
+  CHECK(labels_of(axis_ticks(100000, 100600, 5, AxisUnit::kRupees)) ==
+        std::vector<std::string>{"1.000 L", "1.002 L", "1.004 L", "1.006 L"});
+  CHECK(labels_of(axis_ticks(0, 25000000, 5, AxisUnit::kRupees)) ==
+        std::vector<std::string>{"0.0 cr", "0.5 cr", "1.0 cr", "1.5 cr", "2.0 cr", "2.5 cr"});
+  CHECK(labels_of(axis_ticks(950, 1010, 5, AxisUnit::kRupees)) ==
+        std::vector<std::string>{"960", "980", "1000"});
+}
+
+TEST_CASE("the HTML drawdown axis prints no -0% and no repeated label", "[backtest][report]") {
+  BacktestResult r = sample();
+  const std::string html = render_html(r, summarize(r), RunInfo{}, HtmlOptions{});
+  CHECK(html.find(">-0%<") == std::string::npos);
+  CHECK(html.find(">-0.0%<") == std::string::npos);
+  std::vector<std::string> labels;
+  for (std::size_t at = html.find("class=\"tick\""); at != std::string::npos;
+       at = html.find("class=\"tick\"", at + 1)) {
+    const std::size_t open = html.find('>', at) + 1;
+    labels.push_back(html.substr(open, html.find('<', open) - open));
+  }
+  REQUIRE(labels.size() >= 4);
+  for (std::size_t i = 1; i < labels.size(); ++i) CHECK(labels[i] != labels[i - 1]);
+}
+
+TEST_CASE("with the bars, the HTML has a benchmark, price charts with fills and corporate actions",
+          "[backtest][report]") {
+  const MarketData data = sample_data();
+  BacktestResult r = sample();
+  HtmlOptions options;
+  options.data = &data;
+  options.quality.push_back(
+      {"M&M", r.equity[3].ts, "suspected_corporate_action", "close 103 to open 50", "kept"});
+  const std::string html = render_html(r, summarize(r), RunInfo{}, options);
+  CHECK(html.find("buy and hold") != std::string::npos);
+  CHECK(html.find("<h3>M&amp;M</h3>") != std::string::npos);
+  CHECK(count_of(html, "<svg") == 4);  // equity, drawdown, M&M's price, trade P&L
+  std::size_t buys = 0, sells = 0;
+  for (const FillRecord& f : r.fills) (f.fill.side == Side::kBuy ? buys : sells)++;
+  REQUIRE(buys > 0);
+  CHECK(count_of(html, "class=\"entry\"") == buys);
+  CHECK(count_of(html, "class=\"exit\"") == sells);
+  CHECK(count_of(html, "class=\"corporate-action\"") == 2);  // on the equity and price charts
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("https://") == std::string::npos);
 }
