@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# Every command block of README.md and docs/*.md marked runnable (an HTML comment
+# `<!-- runnable -->` on the line before a ```sh fence, see CONTRIBUTING.md) runs as pasted: in a
+# fresh directory of its own, with the build's programs on PATH, the repository's data/ and
+# examples/ beside it and build/bin/ pointing at the build, and must exit 0.
+load common
+
+# Writes each runnable block of the files to $1/NNN.sh and its origin (file:line) to $1/NNN.where.
+extract_blocks() {
+  local dir=$1
+  shift
+  awk -v dir="$dir" '
+    FNR == 1 { marked = 0; inside = 0 }
+    inside && /^```/ { inside = 0; close(script); next }
+    inside { print > script; next }
+    marked {
+      marked = 0
+      if ($0 !~ /^```sh/) { printf "%s:%d: runnable marker not followed by a sh block\n", FILENAME, FNR > "/dev/stderr"; exit 1 }
+      n++
+      script = sprintf("%s/%03d.sh", dir, n)
+      printf "%s:%d\n", FILENAME, FNR > sprintf("%s/%03d.where", dir, n)
+      close(sprintf("%s/%03d.where", dir, n))
+      inside = 1
+      next
+    }
+    /^<!-- runnable -->[[:space:]]*$/ { marked = 1 }
+  ' "$@"
+}
+
+@test "every runnable command block in README.md and docs/ exits 0 when pasted" {
+  mkdir blocks
+  (cd "$SM_ROOT" && extract_blocks "$SM_TEST_DIR/blocks" README.md docs/*.md)
+  local count
+  count=$(find blocks -name '*.sh' | wc -l)
+  [ "$count" -ge 5 ]
+  local failures=0 script where dir
+  for script in blocks/*.sh; do
+    where=$(cat "${script%.sh}.where")
+    dir="$SM_TEST_DIR/run-$(basename "$script" .sh)"
+    mkdir -p "$dir/build"
+    ln -s "$SM_ROOT/data" "$dir/data"
+    ln -s "$SM_ROOT/examples" "$dir/examples"
+    ln -s "$SM_BIN" "$dir/build/bin"
+    if ! (cd "$dir" && unset SM_DB && timeout 30 bash -eo pipefail "$SM_TEST_DIR/$script") \
+      >"$dir.out" 2>&1; then
+      echo "FAILED: the block at $where"
+      tail -15 "$dir.out"
+      failures=$((failures + 1))
+    fi
+  done
+  [ "$failures" -eq 0 ]
+}
