@@ -157,9 +157,10 @@ std::string render_chart(const Chart& chart) {
                    kPlotLeft, y(tick.value), kPlotRight, y(tick.value), kPlotLeft - 6,
                    y(tick.value) + 4, tick.label);
   }
-  // Year ticks.
+  // Year ticks at each 1 January, and at the first day unless the next one is too close to read.
   for (int year = civil_from_days(first_day).year; year <= civil_from_days(last_day).year; ++year) {
     const std::int64_t day = std::max(first_day, days_from_civil(Date{year, 1, 1}));
+    if (day == first_day && x(days_from_civil(Date{year + 1, 1, 1})) - x(day) < 40) continue;
     fmt::format_to(std::back_inserter(out),
                    "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
                    "stroke=\"#eef1f4\"/><text x=\"{0:.1f}\" y=\"{3:.1f}\" "
