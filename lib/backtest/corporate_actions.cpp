@@ -8,8 +8,6 @@
 namespace sm::backtest {
 namespace {
 
-__extension__ typedef __int128 Wide;
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
@@ -43,14 +41,13 @@ std::string upper(std::string_view text) {
 }
 
 // value * num / den rounded half away from zero (values are non-negative here).
-std::int64_t scale(std::int64_t value, Wide num, Wide den) {
-  const Wide product = static_cast<Wide>(value) * num;
-  return static_cast<std::int64_t>((2 * product + den) / (2 * den));
+std::int64_t scale(std::int64_t value, Int128 num, Int128 den) {
+  return static_cast<std::int64_t>(divide_half_away_from_zero(Int128{value} * num, den));
 }
 
-Wide gcd_wide(Wide x, Wide y) {
+Int128 gcd_wide(Int128 x, Int128 y) {
   while (y != 0) {
-    Wide t = x % y;
+    Int128 t = x % y;
     x = y;
     y = t;
   }
@@ -154,9 +151,9 @@ std::vector<Adjustment> adjust_for_actions(SymbolSeries& series,
   }
   if (mine.empty()) return report;
   // Walk backwards from the newest bar, accumulating the factor of every action whose ex-date is
-  // after the bar. Wide fractions: a dozen actions with ratios up to 1000 stay far from overflow
+  // after the bar. 128-bit fractions: a dozen actions with ratios up to 1000 stay far from overflow
   // after reduction by the gcd.
-  Wide num = 1, den = 1;
+  Int128 num = 1, den = 1;
   std::size_t next = mine.size();  // actions [next, end) apply to the current bar
   std::vector<std::int64_t> counts(mine.size(), 0);
   for (std::size_t i = series.bars.size(); i-- > 0;) {
@@ -166,7 +163,7 @@ std::vector<Adjustment> adjust_for_actions(SymbolSeries& series,
       --next;
       num *= mine[next]->numerator();
       den *= mine[next]->denominator();
-      const Wide g = gcd_wide(num, den);
+      const Int128 g = gcd_wide(num, den);
       num /= g;
       den /= g;
     }

@@ -15,22 +15,6 @@
 namespace sm::backtest {
 namespace {
 
-__extension__ typedef __int128 Wide;
-
-// value / qty rounded half to even: the average price of fills at several prices.
-Paise average(Paise value, Quantity qty) {
-  if (qty <= 0) return 0;
-  Paise quotient = value / qty;
-  Paise remainder = value % qty;
-  if (remainder < 0) {
-    remainder += qty;
-    --quotient;
-  }
-  const Wide twice = static_cast<Wide>(remainder) * 2;
-  if (twice > qty || (twice == qty && (quotient & 1) != 0)) ++quotient;
-  return quotient;
-}
-
 void add(costs::Charges& into, const costs::Charges& more) {
   into.brokerage += more.brokerage;
   into.stt += more.stt;
@@ -522,7 +506,7 @@ class Engine {
   Status decide(Slot& slot, const Bar& b, bool trading) {
     strategy::PositionView view;
     view.qty = slot.qty;
-    view.average_price = average(slot.bought_value, slot.bought_qty);
+    view.average_price = mean_half_even(slot.bought_value, slot.bought_qty);
     // A forced exit is the risk gateway's order, not the strategy's. Live, sm-signal decides
     // upstream of sm-risk and never learns of it, so the strategy decides as if nothing were
     // working and its signal goes to the gate, which denies an exit of a position already being
@@ -578,18 +562,18 @@ class Engine {
       if (config_.entry_order != EntryOrder::kMarket) {
         // close * (1 -/+ offset), then to the tick away from the close: a limit never above
         // close - offset, a stop never below close + offset.
-        constexpr Wide kMillion = 1'000'000;
-        const Wide close = b.close;
+        constexpr std::int64_t kMillion = 1'000'000;
         if (config_.entry_order == EntryOrder::kLimit) {
           order.type = OrderType::kLimit;
-          const Paise limit =
-              static_cast<Paise>(close * (kMillion - config_.entry_offset_centi_bps) / kMillion);
+          const Paise limit = multiply_divide(b.close, kMillion - config_.entry_offset_centi_bps,
+                                              kMillion, DivideRounding::kTowardZero);
           order.price =
               std::max<Paise>(1, round_to_tick(limit, nse_tick_for(limit), TickRounding::kDown));
         } else {
           order.type = OrderType::kStopLossMarket;
           const Paise trigger = static_cast<Paise>(
-              (close * (kMillion + config_.entry_offset_centi_bps) + kMillion - 1) / kMillion);
+              (Int128{b.close} * (kMillion + config_.entry_offset_centi_bps) + kMillion - 1) /
+              kMillion);
           order.price = round_to_tick(trigger, nse_tick_for(trigger), TickRounding::kUp);
         }
         order.bars_left = config_.order_valid_bars;
@@ -709,7 +693,7 @@ class Engine {
       if (slot.qty == 0) continue;
       const SymbolState& sym = symbols_[slot.series];
       out.positions.push_back({ids_[slot.instance], data_.series()[slot.series].symbol, slot.qty,
-                               average(slot.bought_value, slot.bought_qty), sym.last_close});
+                               mean_half_even(slot.bought_value, slot.bought_qty), sym.last_close});
     }
     return out;
   }
@@ -744,7 +728,7 @@ class Engine {
       open.entry_value = slot.bought_value;
       open.exit_value = slot.sold_value;
       open.bought_qty = slot.bought_qty;
-      open.entry_price = average(slot.bought_value, slot.bought_qty);
+      open.entry_price = mean_half_even(slot.bought_value, slot.bought_qty);
       open.mark_ts = last.ts;
       open.mark_price = sym.last_close;
       open.unrealized_pnl = slot.sold_value + slot.qty * sym.last_close - slot.bought_value;
@@ -863,9 +847,8 @@ std::string slippage_name(const Slippage& slippage) {
 Paise apply_slippage(const Slippage& slippage, Paise price, Side side) {
   Paise amount = 0;
   if (slippage.kind == Slippage::Kind::kBasisPoints) {
-    // price * centi_bps / 1'000'000, rounded half away from zero (prices are positive).
-    const Wide scaled = static_cast<Wide>(price) * slippage.centi_bps;
-    amount = static_cast<Paise>((scaled + 500'000) / 1'000'000);
+    amount =
+        multiply_divide(price, slippage.centi_bps, 1'000'000, DivideRounding::kHalfAwayFromZero);
   } else if (slippage.kind == Slippage::Kind::kTicks) {
     amount = slippage.ticks * nse_tick_for(price);
   }
@@ -909,8 +892,8 @@ std::string_view signal_outcome_name(SignalOutcome outcome) {
   return "unfilled";
 }
 
-Paise TradeRecord::entry_price() const { return average(entry_value, qty); }
-Paise TradeRecord::exit_price() const { return average(exit_value, qty); }
+Paise TradeRecord::entry_price() const { return mean_half_even(entry_value, qty); }
+Paise TradeRecord::exit_price() const { return mean_half_even(exit_value, qty); }
 
 Result<BacktestResult> run_backtest(const MarketData& data,
                                     const std::vector<StrategySpec>& strategies,

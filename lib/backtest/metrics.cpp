@@ -10,22 +10,6 @@ namespace {
 
 constexpr double kTradingDays = 252.0;
 
-__extension__ typedef __int128 Wide;
-
-// sum / n rounded half to even, exact.
-Paise mean_paise(Paise sum, std::int64_t n) {
-  if (n <= 0) return 0;
-  Paise q = sum / n;
-  Paise r = sum % n;
-  if (r < 0) {
-    r += n;
-    --q;
-  }
-  const Wide twice = static_cast<Wide>(r) * 2;
-  if (twice > n || (twice == n && (q & 1) != 0)) ++q;
-  return q;
-}
-
 double ratio(Paise a, Paise b) { return static_cast<double>(a) / static_cast<double>(b); }
 
 }  // namespace
@@ -123,8 +107,8 @@ void summarize_trades(const std::vector<TradeRecord>& trades, Summary& s) {
     s.average_bars_held = static_cast<double>(held) / static_cast<double>(s.trades);
   }
   if (losses < 0) s.profit_factor = ratio(wins, -losses);
-  s.average_win = mean_paise(wins, s.winners);
-  s.average_loss = mean_paise(losses, s.losers);
+  s.average_win = mean_half_even(wins, s.winners);
+  s.average_loss = mean_half_even(losses, s.losers);
 }
 
 void summarize_growth(const std::vector<DailyEquity>& days, Summary& s) {

@@ -1,8 +1,12 @@
 #include "core/money.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 namespace sm {
 namespace {
@@ -13,7 +17,35 @@ Status parse_failure(std::string_view text, std::string_view why) {
 
 }  // namespace
 
-Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Rounding rounding) {
+namespace {
+
+// A decimal number as sign, digits * 10^exponent, the digits without leading zeros.
+struct Decimal {
+  bool negative = false;
+  std::string digits;
+  int exponent = 0;
+};
+
+// Reads an exponent such as "e-3" from text[i]. REQUIRES: text[i] is 'e' or 'E'.
+Result<int> scan_exponent(std::string_view text, size_t i, std::string_view original) {
+  ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    negative = text[i] == '-';
+    ++i;
+  }
+  if (i == text.size()) return parse_failure(original, "empty exponent");
+  int value = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return parse_failure(original, "unexpected character");
+    if (value > 1000) return parse_failure(original, "exponent out of range");
+    value = value * 10 + (text[i] - '0');
+  }
+  return negative ? -value : value;
+}
+
+// Reads text (blanks around it allowed) as an exact decimal.
+Result<Decimal> scan_decimal(std::string_view text) {
   const std::string_view original = text;
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
@@ -21,15 +53,11 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Roun
   }
   if (text.empty()) return parse_failure(original, "empty");
 
-  bool negative = false;
+  Decimal decimal;
   if (text.front() == '+' || text.front() == '-') {
-    negative = text.front() == '-';
+    decimal.negative = text.front() == '-';
     text.remove_prefix(1);
   }
-
-  // Collect the digits as an exact decimal: digits * 10^(exponent).
-  std::string digits;
-  int exponent = 0;
   bool seen_point = false;
   bool seen_digit = false;
   size_t i = 0;
@@ -37,13 +65,13 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Roun
     const char c = text[i];
     if (c >= '0' && c <= '9') {
       seen_digit = true;
-      if (digits.empty() && c == '0') {
-        if (seen_point) --exponent;
+      if (decimal.digits.empty() && c == '0') {
+        if (seen_point) --decimal.exponent;
         continue;
       }
-      if (digits.size() > 40) return parse_failure(original, "too many digits");
-      digits.push_back(c);
-      if (seen_point) --exponent;
+      if (decimal.digits.size() > 40) return parse_failure(original, "too many digits");
+      decimal.digits.push_back(c);
+      if (seen_point) --decimal.exponent;
     } else if (c == '.' && !seen_point) {
       seen_point = true;
     } else {
@@ -53,26 +81,21 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Roun
   if (!seen_digit) return parse_failure(original, "no digits");
   if (i < text.size()) {
     if (text[i] != 'e' && text[i] != 'E') return parse_failure(original, "unexpected character");
-    ++i;
-    bool exp_negative = false;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-      exp_negative = text[i] == '-';
-      ++i;
-    }
-    if (i == text.size()) return parse_failure(original, "empty exponent");
-    int exp_value = 0;
-    for (; i < text.size(); ++i) {
-      if (text[i] < '0' || text[i] > '9') return parse_failure(original, "unexpected character");
-      if (exp_value > 1000) return parse_failure(original, "exponent out of range");
-      exp_value = exp_value * 10 + (text[i] - '0');
-    }
-    exponent += exp_negative ? -exp_value : exp_value;
+    Result<int> exponent = scan_exponent(text, i, original);
+    if (!exponent.ok()) return exponent.status();
+    decimal.exponent += *exponent;
   }
-  if (digits.empty()) return Paise{0};
+  return decimal;
+}
 
-  // Scale to the unit: value = digits * 10^(exponent + decimals).
-  int scale = exponent + decimals;
-  // Drop trailing zeros that fall below a paisa.
+// The decimal as a count of 10^-decimals units, rounding what falls below one unit as asked.
+Result<std::int64_t> to_units(Decimal decimal, int decimals, Rounding rounding,
+                              std::string_view original) {
+  std::string& digits = decimal.digits;
+  if (digits.empty()) return std::int64_t{0};
+  // value = digits * 10^scale units.
+  int scale = decimal.exponent + decimals;
+  // Drop trailing zeros that fall below a unit.
   while (scale < 0 && !digits.empty() && digits.back() == '0') {
     digits.pop_back();
     ++scale;
@@ -92,7 +115,7 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Roun
     }
     scale = 0;
   }
-  Paise magnitude = 0;
+  std::int64_t magnitude = 0;
   for (char c : kept) magnitude = magnitude * 10 + (c - '0');
   for (int s = 0; s < scale; ++s) magnitude *= 10;
 
@@ -112,7 +135,15 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Roun
       ++magnitude;
     }
   }
-  return negative ? -magnitude : magnitude;
+  return decimal.negative ? -magnitude : magnitude;
+}
+
+}  // namespace
+
+Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals, Rounding rounding) {
+  Result<Decimal> decimal = scan_decimal(text);
+  if (!decimal.ok()) return decimal.status();
+  return to_units(std::move(*decimal), decimals, rounding, text);
 }
 
 Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
@@ -173,10 +204,60 @@ Result<Paise> notional(Paise price, Quantity quantity) {
 }
 
 Paise apply_bps(Paise amount, std::int64_t basis_points) {
-  __extension__ typedef __int128 Wide;  // amount * bps can exceed int64 for large amounts
-  const Wide product = static_cast<Wide>(amount) * basis_points;
-  const Wide rounded = product >= 0 ? (product + 5000) / 10000 : (product - 5000) / 10000;
-  return static_cast<Paise>(rounded);
+  return multiply_divide(amount, basis_points, 10'000, DivideRounding::kHalfAwayFromZero);
+}
+
+std::int64_t saturate(Int128 value) {
+  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr Int128 kMin = std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(std::clamp(value, kMin, kMax));
+}
+
+Int128 divide_half_even(Int128 numerator, Int128 denominator) {
+  assert(denominator > 0);
+  // Floor division first, so the remainder is in [0, denominator) whatever the sign.
+  Int128 quotient = numerator / denominator;
+  Int128 remainder = numerator % denominator;
+  if (remainder < 0) {
+    remainder += denominator;
+    --quotient;
+  }
+  const Int128 twice = remainder * 2;
+  if (twice > denominator || (twice == denominator && quotient % 2 != 0)) ++quotient;
+  return quotient;
+}
+
+Int128 divide_half_away_from_zero(Int128 numerator, Int128 denominator) {
+  assert(denominator != 0);
+  if (denominator < 0) {
+    numerator = -numerator;
+    denominator = -denominator;
+  }
+  const Int128 quotient = numerator / denominator;
+  const Int128 remainder = numerator % denominator;
+  const Int128 twice = remainder < 0 ? -2 * remainder : 2 * remainder;
+  if (twice >= denominator) return numerator < 0 ? quotient - 1 : quotient + 1;
+  return quotient;
+}
+
+std::int64_t mean_half_even(std::int64_t total, std::int64_t count) {
+  if (count <= 0) return 0;
+  return static_cast<std::int64_t>(divide_half_even(total, count));
+}
+
+std::int64_t multiply_divide(std::int64_t amount, std::int64_t multiplier, std::int64_t divisor,
+                             DivideRounding rounding) {
+  assert(divisor > 0);
+  const Int128 product = Int128{amount} * multiplier;
+  switch (rounding) {
+    case DivideRounding::kTowardZero:
+      return saturate(product / divisor);
+    case DivideRounding::kHalfEven:
+      return saturate(divide_half_even(product, divisor));
+    case DivideRounding::kHalfAwayFromZero:
+      return saturate(divide_half_away_from_zero(product, divisor));
+  }
+  return saturate(product / divisor);
 }
 
 }  // namespace sm

@@ -60,4 +60,32 @@ Result<Paise> notional(Paise price, Quantity quantity);
 // price * bps / 10000, rounded half away from zero to a whole paisa.
 Paise apply_bps(Paise amount, std::int64_t basis_points);
 
+// Exact integer arithmetic for money: a price times a quantity times a rate overflows 64 bits long
+// before it overflows 128, so products are formed in Int128 and only the result is narrowed.
+// GCC/Clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+__extension__ using Int128 = __int128;
+
+// value clamped to the int64 range.
+std::int64_t saturate(Int128 value);
+
+// numerator / denominator rounded to the nearest integer, an exact half to the even neighbour
+// (banker's rounding: no bias over many averages). REQUIRES: denominator > 0.
+Int128 divide_half_even(Int128 numerator, Int128 denominator);
+
+// numerator / denominator rounded to the nearest integer, an exact half away from zero (half up
+// for non-negative values). REQUIRES: denominator != 0.
+Int128 divide_half_away_from_zero(Int128 numerator, Int128 denominator);
+
+// total / count rounded half-even, 0 when count <= 0: the average price of several fills, a mean
+// of daily figures.
+std::int64_t mean_half_even(std::int64_t total, std::int64_t count);
+
+enum class DivideRounding { kTowardZero, kHalfEven, kHalfAwayFromZero };
+
+// amount * multiplier / divisor with the product exact in 128 bits, rounded as asked and saturated
+// to int64: paise scaled by a quantity ratio (cost * closed / held) or by a rate (amount * parts /
+// parts per whole). REQUIRES: divisor > 0.
+std::int64_t multiply_divide(std::int64_t amount, std::int64_t multiplier, std::int64_t divisor,
+                             DivideRounding rounding);
+
 }  // namespace sm

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "risk/client_order_id.h"
@@ -12,30 +13,22 @@ namespace sm::risk {
 
 namespace {
 
-__extension__ typedef __int128 Wide;
-
 constexpr std::int64_t kBpWhole = 10'000;
 constexpr TimestampMs kMinute = kMsPerMinute;
 constexpr TimestampMs kFiveMinutes = 5 * kMsPerMinute;
 constexpr TimestampMs kDecidedMemoryMs = 2 * kMsPerDay;
 constexpr TimestampMs kNever = std::numeric_limits<TimestampMs>::min();
 
-Paise saturate(Wide value) {
-  constexpr Wide kMax = std::numeric_limits<Paise>::max();
-  constexpr Wide kMin = std::numeric_limits<Paise>::min();
-  return static_cast<Paise>(std::clamp(value, kMin, kMax));
-}
-
 // a > bps/10000 of base, exactly. REQUIRES: base >= 0.
 bool exceeds_bps(Paise amount, Paise base, std::int64_t bps) {
-  return Wide{amount} * kBpWhole > Wide{bps} * base;
+  return Int128{amount} * kBpWhole > Int128{bps} * base;
 }
 
 // amount as basis points of base, rounded down; 0 when base <= 0.
 std::int64_t bps_of(Paise amount, Paise base) {
   if (base <= 0) return 0;
   return static_cast<std::int64_t>(
-      std::clamp<Wide>(Wide{amount} * kBpWhole / base, -1'000'000'000, 1'000'000'000));
+      std::clamp<Int128>(Int128{amount} * kBpWhole / base, -1'000'000'000, 1'000'000'000));
 }
 
 std::string seconds_text(std::int64_t ms) {
@@ -106,7 +99,7 @@ void RiskEngine::roll_day(TimestampMs now) {
     if (price == state_.prices.end()) continue;
     state_.day_start_prices[position.symbol] = price->second.price;
     state_.day_start_unrealised =
-        saturate(Wide{state_.day_start_unrealised} + Wide{position.qty} * price->second.price -
+        saturate(Int128{state_.day_start_unrealised} + Int128{position.qty} * price->second.price -
                  position.cost);
   }
   state_.realised_today = 0;
@@ -123,15 +116,15 @@ void RiskEngine::roll_day(TimestampMs now) {
 Paise RiskEngine::mark(const PositionState& position) const {
   auto price = state_.prices.find(position.symbol);
   if (price == state_.prices.end()) return position.cost;
-  return saturate(Wide{position.qty} * price->second.price);
+  return saturate(Int128{position.qty} * price->second.price);
 }
 
 Paise RiskEngine::daily_pnl() const {
-  Wide unrealised = 0;
+  Int128 unrealised = 0;
   for (const auto& [key, position] : state_.positions) {
-    if (position.qty != 0) unrealised += Wide{mark(position)} - position.cost;
+    if (position.qty != 0) unrealised += Int128{mark(position)} - position.cost;
   }
-  return saturate(Wide{state_.realised_today} - state_.charges_today + unrealised -
+  return saturate(Int128{state_.realised_today} - state_.charges_today + unrealised -
                   state_.day_start_unrealised);
 }
 
@@ -141,56 +134,27 @@ Paise RiskEngine::tick_for(const std::string& symbol, Paise price) const {
   return nse_tick_for(price);
 }
 
-// The same average-cost arithmetic as the store's positions (lib/store/trading_records.cpp), so a
-// position rebuilt here from fills equals the stored one; tests/unit/riskdb checks that.
 void RiskEngine::apply_fill_to_position(const Fill& fill) {
   PositionState& position = state_.positions[{fill.strategy, fill.symbol}];
   if (position.symbol.empty()) {
     position.strategy = fill.strategy;
     position.symbol = fill.symbol;
   }
-  const Quantity qty_before = position.qty;
-  const Wide signed_qty = fill.side == Side::kBuy ? Wide{fill.qty} : -Wide{fill.qty};
-  Wide qty = position.qty;
-  Wide cost = position.cost;
-  Wide realised = 0;
-  if (qty == 0 || (qty > 0) == (signed_qty > 0)) {
-    qty += signed_qty;
-    cost += signed_qty * fill.price;
-  } else {
-    const Wide held = qty > 0 ? qty : -qty;
-    const Wide closing = std::min<Wide>(fill.qty, held);
-    // cost * closing / held rounded half away from zero, as the store does.
-    const Wide product = cost * closing;
-    Wide removed = product / held;
-    const Wide remainder = product % held;
-    if (2 * (remainder < 0 ? -remainder : remainder) >= held) removed += product < 0 ? -1 : 1;
-    const Wide direction = qty > 0 ? 1 : -1;
-    realised = direction * closing * fill.price - removed;
-    cost -= removed;
-    qty -= direction * closing;
-    const Wide rest = Wide{fill.qty} - closing;
-    if (rest > 0) {
-      qty = signed_qty > 0 ? rest : -rest;
-      cost = qty * fill.price;
-    }
-  }
-  position.qty = saturate(qty);
-  position.cost = saturate(cost);
-  position.realised_pnl = saturate(Wide{position.realised_pnl} + realised);
-  if (qty_before == 0 || (position.qty != 0 && (qty_before > 0) != (position.qty > 0))) {
-    position.opened_ms = fill.ts;
-  }
+  const FillEffect effect = apply_fill(position, fill.side, fill.qty, fill.price);
+  static_cast<Position&>(position) = effect.position;
+  if (effect.opened) position.opened_ms = fill.ts;
+  const Int128 realised = effect.realised;
   const bool today = fill.ts >= state_.day_start_ms && ist_date(fill.ts) == state_.day;
   if (today) {
-    state_.realised_today = saturate(Wide{state_.realised_today} + realised);
-    state_.charges_today = saturate(Wide{state_.charges_today} + fill.charges);
+    state_.realised_today = saturate(Int128{state_.realised_today} + realised);
+    state_.charges_today = saturate(Int128{state_.charges_today} + fill.charges);
   } else if (fill.ts < state_.day_start_ms) {
     // A fill from before today that arrives late changes what was held at the day's start: its
     // cash effect belongs to the baseline, not to today's P&L.
     auto mark_price = state_.day_start_prices.find(fill.symbol);
     const Paise p0 = mark_price != state_.day_start_prices.end() ? mark_price->second : fill.price;
-    state_.day_start_unrealised = saturate(Wide{state_.day_start_unrealised} + signed_qty * p0 -
+    const Int128 signed_qty = fill.side == Side::kBuy ? Int128{fill.qty} : -Int128{fill.qty};
+    state_.day_start_unrealised = saturate(Int128{state_.day_start_unrealised} + signed_qty * p0 -
                                            (signed_qty * fill.price + realised));
   }
   if (position.qty == 0 && position.realised_pnl == 0) {
@@ -213,12 +177,12 @@ RiskEngine::Exposure RiskEngine::exposure_for(const std::string& strategy,
                                               const std::string& symbol) const {
   Exposure e;
   std::set<std::string_view> open;
-  Wide total = 0;
-  Wide in_symbol = 0;
-  Wide in_strategy = 0;
+  Int128 total = 0;
+  Int128 in_symbol = 0;
+  Int128 in_strategy = 0;
   for (const auto& [key, position] : state_.positions) {
     if (position.qty == 0) continue;
-    Wide value = mark(position);
+    Int128 value = mark(position);
     if (value < 0) value = -value;
     total += value;
     if (position.symbol == symbol) in_symbol += value;
@@ -227,7 +191,7 @@ RiskEngine::Exposure RiskEngine::exposure_for(const std::string& strategy,
   }
   for (const auto& [id, order] : state_.pending) {
     if (order.side != Side::kBuy) continue;
-    const Wide value = Wide{order.qty} * order.price;
+    const Int128 value = Int128{order.qty} * order.price;
     total += value;
     if (order.symbol == symbol) in_symbol += value;
     if (order.strategy == strategy) in_strategy += value;
@@ -312,80 +276,61 @@ bool RiskEngine::in_market_hours(TimestampMs now) const {
 
 // ---- checks ----
 
-bool RiskEngine::check_session(std::string& failed_code, std::string& detail,
-                               TimestampMs now) const {
-  if (!config_.session_checks) return true;
-  if (calendar_ == nullptr) {
-    failed_code = code::kCalendarUnavailable;
-    detail = "no trading calendar loaded";
-    return false;
-  }
+std::optional<RiskEngine::Denial> RiskEngine::check_session(TimestampMs now) const {
+  if (!config_.session_checks) return std::nullopt;
+  if (calendar_ == nullptr) return Denial{code::kCalendarUnavailable, "no trading calendar loaded"};
   Result<time::Session> session = calendar_->session_at(now);
-  if (!session.ok()) {
-    failed_code = code::kCalendarUnavailable;
-    detail = session.status().message();
-    return false;
-  }
+  if (!session.ok()) return Denial{code::kCalendarUnavailable, session.status().message()};
   switch (*session) {
     case time::Session::kContinuous:
-      return true;
+      return std::nullopt;
     case time::Session::kPreOpenOrderEntry:
-      if (config_.allow_pre_open) return true;
+      if (config_.allow_pre_open) return std::nullopt;
       break;
     case time::Session::kClosingSession:
-      if (config_.allow_closing_session) return true;
+      if (config_.allow_closing_session) return std::nullopt;
       break;
     case time::Session::kClosed: {
       Result<time::DaySchedule> day = calendar_->session_times(ist_date(now));
       if (day.ok() && !day->trading()) {
-        failed_code = code::kMarketClosed;
-        detail =
-            fmt::format("{} is a {}{}{}", format_date(day->date), time::day_type_name(day->type),
-                        day->name.empty() ? "" : ": ", day->name);
-        return false;
+        return Denial{code::kMarketClosed, fmt::format("{} is a {}{}{}", format_date(day->date),
+                                                       time::day_type_name(day->type),
+                                                       day->name.empty() ? "" : ": ", day->name)};
       }
       break;
     }
     default:
       break;
   }
-  failed_code = code::kOutsideSession;
-  detail = fmt::format("session={} at {}", time::session_name(*session), format_ist(now));
-  return false;
+  return Denial{code::kOutsideSession,
+                fmt::format("session={} at {}", time::session_name(*session), format_ist(now))};
 }
 
-bool RiskEngine::check_components(std::string& failed_code, std::string& detail, TimestampMs now,
-                                  bool entry) const {
+std::optional<RiskEngine::Denial> RiskEngine::check_components(TimestampMs now, bool entry) const {
   for (const std::string& name : config_.required_components) {
     auto it = state_.components.find(name);
     if (it == state_.components.end()) {
-      failed_code = code::kHeartbeatMissing;
-      detail = fmt::format("component={}: no heartbeat seen", name);
-      return false;
+      return Denial{code::kHeartbeatMissing, fmt::format("component={}: no heartbeat seen", name)};
     }
     const TimestampMs age = now - it->second.ts;
     if (age > config_.heartbeat_max_age_ms) {
-      failed_code = code::kHeartbeatStale;
-      detail = fmt::format("component={}, age={}, max={}", name, seconds_text(age),
-                           seconds_text(config_.heartbeat_max_age_ms));
-      return false;
+      return Denial{code::kHeartbeatStale,
+                    fmt::format("component={}, age={}, max={}", name, seconds_text(age),
+                                seconds_text(config_.heartbeat_max_age_ms))};
     }
     if (it->second.status == "stopping") {
-      failed_code = code::kHeartbeatStale;
-      detail = fmt::format("component={}, status=stopping", name);
-      return false;
+      return Denial{code::kHeartbeatStale, fmt::format("component={}, status=stopping", name)};
     }
   }
   if (entry) {
     auto broker = state_.components.find(config_.broker_component);
     if (broker != state_.components.end() && broker->second.status != "ok") {
-      failed_code = code::kBrokerDisconnected;
-      detail = fmt::format("component={}, status={} since {}", config_.broker_component,
-                           broker->second.status, format_utc(broker->second.status_since));
-      return false;
+      return Denial{code::kBrokerDisconnected,
+                    fmt::format("component={}, status={} since {}", config_.broker_component,
+                                broker->second.status, format_utc(broker->second.status_since))};
     }
   }
-  return true;
+  return std::nullopt;
 }
 
 RiskDecision& RiskEngine::deny(std::vector<Message>& out, const Signal& signal, TimestampMs now,
@@ -420,236 +365,281 @@ const RiskDecision& RiskEngine::decide(const Signal& signal, TimestampMs now,
   return std::get<RiskDecision>(out[index]);
 }
 
+// The checks run in the order docs/RISK.md lists them; the first denial decides.
 void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<Message>& out) {
   const bool entry = s.action == SignalAction::kEnterLong;
   state_.signal_times.push_back(now);
+  auto refuse = [&](Denial denial) { deny(out, s, now, denial.code, std::move(denial.detail)); };
 
+  if (std::optional<Denial> denial = check_signal_fields(s, entry)) return refuse(*denial);
+  if (std::optional<Denial> denial = check_request_burst(now)) {
+    refuse(*denial);
+    pause_for_request_burst(now, out);
+    return;
+  }
+  std::optional<Denial> denial = check_duplicate(s);
+  if (!denial) denial = check_signal_time(s, now);
+  if (!denial) denial = check_halts(entry);
+  if (!denial) denial = check_session(now);
+  if (!denial) denial = check_components(now, entry);
+  if (!denial) denial = check_market_price(s, now);
+  if (denial) return refuse(*denial);
+
+  OrderTerms terms;
+  terms.side = entry ? Side::kBuy : Side::kSell;
+  terms.value_price = s.price;
+  denial = price_order(s, entry, terms);
+  if (!denial) denial = check_circuit(s, terms);
+  if (!denial) denial = size_order(s, entry, terms);
+  if (!denial && entry) denial = check_order_size(terms);
+  if (!denial) denial = check_order_rate(now);
+  if (!denial && entry) denial = check_exposure(s, terms);
+  if (denial) return refuse(*denial);
+  approve(s, terms, now, out);
+}
+
+std::optional<RiskEngine::Denial> RiskEngine::check_signal_fields(const Signal& s,
+                                                                  bool entry) const {
   if (s.strategy.empty() || s.symbol.empty() || s.strategy.find('\n') != std::string::npos ||
       s.symbol.find('\n') != std::string::npos) {
-    deny(out, s, now, code::kInvalidSignal, "strategy and symbol must be non-empty single lines");
-    return;
+    return Denial{code::kInvalidSignal, "strategy and symbol must be non-empty single lines"};
   }
   if (s.price <= 0 || s.qty < 0 || (entry && s.qty == 0)) {
-    deny(out, s, now, code::kInvalidSignal,
-         fmt::format("qty={}, price={}: {} needs qty > 0 and price > 0", s.qty,
-                     format_rupees(s.price), signal_action_name(s.action)));
-    return;
+    return Denial{code::kInvalidSignal,
+                  fmt::format("qty={}, price={}: {} needs qty > 0 and price > 0", s.qty,
+                              format_rupees(s.price), signal_action_name(s.action))};
   }
+  return std::nullopt;
+}
 
-  // A runaway loop shows as a burst of requests, whatever their outcome.
+std::int64_t RiskEngine::requests_in_burst(TimestampMs now) const {
   const TimestampMs burst_since = std::max(now - kFiveMinutes, evidence_since(trigger::kOrderRate));
   std::int64_t requests = 0;
   for (auto it = state_.signal_times.rbegin();
        it != state_.signal_times.rend() && *it > burst_since; ++it) {
     ++requests;
   }
-  if (requests > config_.max_orders_per_5_minutes &&
-      !halt_active(kLevelPause, trigger::kOrderRate)) {
-    const std::string detail = fmt::format("requests_last_5_minutes={}, max={}", requests,
-                                           config_.max_orders_per_5_minutes);
-    deny(out, s, now, code::kOrderRatePause, detail);
-    raise_halt(kLevelPause, trigger::kOrderRate,
-               fmt::format("{} order requests in 5 minutes > {}", requests,
-                           config_.max_orders_per_5_minutes),
-               0, now, out);
-    raise_alert(Severity::kCritical, "kill_switch_order_rate",
-                fmt::format("{} order requests in 5 minutes > {}: trading paused until a person "
-                            "resumes (sm-risk resume)",
-                            requests, config_.max_orders_per_5_minutes),
-                fmt::format("order_rate:{}", now), now, out);
-    return;
-  }
+  return requests;
+}
 
-  const std::string key = signal_key(s);
-  if (auto seen = state_.decided.find(key); seen != state_.decided.end()) {
-    deny(out, s, now, code::kDuplicateSignal, "this signal was already decided");
-    return;
+// A runaway loop shows as a burst of requests, whatever their outcome.
+std::optional<RiskEngine::Denial> RiskEngine::check_request_burst(TimestampMs now) const {
+  const std::int64_t requests = requests_in_burst(now);
+  if (requests <= config_.max_orders_per_5_minutes ||
+      halt_active(kLevelPause, trigger::kOrderRate)) {
+    return std::nullopt;
+  }
+  return Denial{code::kOrderRatePause, fmt::format("requests_last_5_minutes={}, max={}", requests,
+                                                   config_.max_orders_per_5_minutes)};
+}
+
+void RiskEngine::pause_for_request_burst(TimestampMs now, std::vector<Message>& out) {
+  const std::int64_t requests = requests_in_burst(now);
+  raise_halt(kLevelPause, trigger::kOrderRate,
+             fmt::format("{} order requests in 5 minutes > {}", requests,
+                         config_.max_orders_per_5_minutes),
+             0, now, out);
+  raise_alert(Severity::kCritical, "kill_switch_order_rate",
+              fmt::format("{} order requests in 5 minutes > {}: trading paused until a person "
+                          "resumes (sm-risk resume)",
+                          requests, config_.max_orders_per_5_minutes),
+              fmt::format("order_rate:{}", now), now, out);
+}
+
+std::optional<RiskEngine::Denial> RiskEngine::check_duplicate(const Signal& s) const {
+  if (state_.decided.count(signal_key(s)) > 0) {
+    return Denial{code::kDuplicateSignal, "this signal was already decided"};
   }
   if (auto last = state_.last_approved.find(series_key(s)); last != state_.last_approved.end()) {
     const TimestampMs gap = s.ts > last->second ? s.ts - last->second : last->second - s.ts;
     if (gap < config_.duplicate_window_ms) {
-      deny(out, s, now, code::kDuplicateSignal,
-           fmt::format("same strategy, symbol and action approved for the signal at {}, {} apart "
-                       "< window {}",
-                       format_utc(last->second), seconds_text(gap),
-                       seconds_text(config_.duplicate_window_ms)));
-      return;
+      return Denial{
+          code::kDuplicateSignal,
+          fmt::format("same strategy, symbol and action approved for the signal at {}, {} apart "
+                      "< window {}",
+                      format_utc(last->second), seconds_text(gap),
+                      seconds_text(config_.duplicate_window_ms))};
     }
   }
+  return std::nullopt;
+}
 
+std::optional<RiskEngine::Denial> RiskEngine::check_signal_time(const Signal& s,
+                                                                TimestampMs now) const {
   if (now - s.ts > config_.signal_max_age_ms) {
-    deny(out, s, now, code::kSignalStale,
-         fmt::format("age={}, max={}", seconds_text(now - s.ts),
-                     seconds_text(config_.signal_max_age_ms)));
-    return;
+    return Denial{code::kSignalStale, fmt::format("age={}, max={}", seconds_text(now - s.ts),
+                                                  seconds_text(config_.signal_max_age_ms))};
   }
   if (s.ts - now > config_.future_tolerance_ms) {
-    deny(out, s, now, code::kSignalFromFuture,
-         fmt::format("signal ts {} is {} after now {}", format_utc(s.ts), seconds_text(s.ts - now),
-                     format_utc(now)));
-    return;
+    return Denial{code::kSignalFromFuture,
+                  fmt::format("signal ts {} is {} after now {}", format_utc(s.ts),
+                              seconds_text(s.ts - now), format_utc(now))};
   }
+  return std::nullopt;
+}
 
-  if (const ActiveHalt* halt = most_severe_halt(); halt != nullptr) {
-    if (halt->level == kLevelPause) {
-      deny(out, s, now, code::kTradingPaused, halt_detail(*halt));
-      return;
-    }
-    if (halt->level == kLevelHalt) {
-      deny(out, s, now, code::kTradingHalted, halt_detail(*halt));
-      return;
-    }
-    if (entry) {
-      deny(out, s, now, code::kEntriesBlocked, halt_detail(*halt));
-      return;
-    }
-  }
+std::optional<RiskEngine::Denial> RiskEngine::check_halts(bool entry) const {
+  const ActiveHalt* halt = most_severe_halt();
+  if (halt == nullptr) return std::nullopt;
+  if (halt->level == kLevelPause) return Denial{code::kTradingPaused, halt_detail(*halt)};
+  if (halt->level == kLevelHalt) return Denial{code::kTradingHalted, halt_detail(*halt)};
+  if (entry) return Denial{code::kEntriesBlocked, halt_detail(*halt)};
+  return std::nullopt;
+}
 
-  std::string failed_code;
-  std::string detail;
-  if (!check_session(failed_code, detail, now) ||
-      !check_components(failed_code, detail, now, entry)) {
-    deny(out, s, now, failed_code, std::move(detail));
-    return;
-  }
-
+std::optional<RiskEngine::Denial> RiskEngine::check_market_price(const Signal& s,
+                                                                 TimestampMs now) const {
   auto last = state_.prices.find(s.symbol);
   if (last == state_.prices.end()) {
-    deny(out, s, now, code::kPriceUnavailable,
-         fmt::format("no traded price known for {}", s.symbol));
-    return;
+    return Denial{code::kPriceUnavailable, fmt::format("no traded price known for {}", s.symbol)};
   }
   const PricePoint& market = last->second;
   if (now - market.ts > config_.price_max_age_ms) {
-    deny(out, s, now, code::kPriceStale,
-         fmt::format("last={} at {}, age={}, max={}", format_rupees(market.price),
-                     format_utc(market.ts), seconds_text(now - market.ts),
-                     seconds_text(config_.price_max_age_ms)));
-    return;
+    return Denial{code::kPriceStale,
+                  fmt::format("last={} at {}, age={}, max={}", format_rupees(market.price),
+                              format_utc(market.ts), seconds_text(now - market.ts),
+                              seconds_text(config_.price_max_age_ms))};
   }
   const Paise difference = s.price > market.price ? s.price - market.price : market.price - s.price;
   if (exceeds_bps(difference, market.price, config_.price_band_bps)) {
-    deny(out, s, now, code::kPriceOutOfBand,
-         fmt::format("price={}, last={}, difference={}, band={}", format_rupees(s.price),
-                     format_rupees(market.price), format_bps(bps_of(difference, market.price)),
-                     format_bps(config_.price_band_bps)));
-    return;
+    return Denial{
+        code::kPriceOutOfBand,
+        fmt::format("price={}, last={}, difference={}, band={}", format_rupees(s.price),
+                    format_rupees(market.price), format_bps(bps_of(difference, market.price)),
+                    format_bps(config_.price_band_bps))};
   }
+  return std::nullopt;
+}
 
-  const Side side = entry ? Side::kBuy : Side::kSell;
-  Paise order_price = 0;
-  Paise value_price = s.price;
-  if (config_.order_type == OrderType::kLimit) {
-    const Paise slip = apply_bps(s.price, config_.limit_slippage_bps);
-    const Paise wanted = entry ? s.price + slip : s.price - slip;
-    const Paise tick = tick_for(s.symbol, wanted);
-    order_price = round_to_tick(wanted, tick, entry ? TickRounding::kDown : TickRounding::kUp);
-    if (order_price <= 0) {
-      deny(out, s, now, code::kInvalidSignal,
-           fmt::format("limit price {} rounds to {} at tick {}", format_rupees(wanted),
-                       format_rupees(order_price), format_rupees(tick)));
-      return;
-    }
-    value_price = order_price;
+// A limit order is priced at the signal price plus (buy) or minus (sell) the slippage allowance,
+// rounded to the tick towards the signal price; the limit is then what one share is valued at.
+std::optional<RiskEngine::Denial> RiskEngine::price_order(const Signal& s, bool entry,
+                                                          OrderTerms& terms) const {
+  if (config_.order_type != OrderType::kLimit) return std::nullopt;
+  const Paise slip = apply_bps(s.price, config_.limit_slippage_bps);
+  const Paise wanted = entry ? s.price + slip : s.price - slip;
+  const Paise tick = tick_for(s.symbol, wanted);
+  terms.order_price = round_to_tick(wanted, tick, entry ? TickRounding::kDown : TickRounding::kUp);
+  if (terms.order_price <= 0) {
+    return Denial{code::kInvalidSignal,
+                  fmt::format("limit price {} rounds to {} at tick {}", format_rupees(wanted),
+                              format_rupees(terms.order_price), format_rupees(tick))};
   }
-  if (auto limits = config_.circuit_limits.find(s.symbol); limits != config_.circuit_limits.end()) {
-    const CircuitLimits& band = limits->second;
-    if ((band.lower && value_price < *band.lower) || (band.upper && value_price > *band.upper)) {
-      deny(out, s, now, code::kPriceOutsideCircuit,
-           fmt::format("price={}, lower={}, upper={}", format_rupees(value_price),
-                       band.lower ? format_rupees(*band.lower) : std::string("unknown"),
-                       band.upper ? format_rupees(*band.upper) : std::string("unknown")));
-      return;
-    }
-  }
+  terms.value_price = terms.order_price;
+  return std::nullopt;
+}
 
-  Quantity qty = s.qty;
+std::optional<RiskEngine::Denial> RiskEngine::check_circuit(const Signal& s,
+                                                            const OrderTerms& terms) const {
+  auto limits = config_.circuit_limits.find(s.symbol);
+  if (limits == config_.circuit_limits.end()) return std::nullopt;
+  const CircuitLimits& band = limits->second;
+  const Paise price = terms.value_price;
+  if ((band.lower && price < *band.lower) || (band.upper && price > *band.upper)) {
+    return Denial{code::kPriceOutsideCircuit,
+                  fmt::format("price={}, lower={}, upper={}", format_rupees(price),
+                              band.lower ? format_rupees(*band.lower) : std::string("unknown"),
+                              band.upper ? format_rupees(*band.upper) : std::string("unknown"))};
+  }
+  return std::nullopt;
+}
+
+// An exit sells what the strategy holds and is not already selling, at most the signal's qty when
+// it names one.
+std::optional<RiskEngine::Denial> RiskEngine::size_order(const Signal& s, bool entry,
+                                                         OrderTerms& terms) const {
+  terms.qty = s.qty;
   if (!entry) {
     auto held = state_.positions.find({s.strategy, s.symbol});
     const Quantity available = held == state_.positions.end() ? 0 : unreserved_qty(held->second);
     if (available <= 0) {
       const Quantity position = held == state_.positions.end() ? 0 : held->second.qty;
-      deny(out, s, now, code::kNoPosition,
-           fmt::format("strategy {} holds {} of {}, {} of it already being sold", s.strategy,
-                       position, s.symbol, position - std::max<Quantity>(available, 0)));
-      return;
+      return Denial{
+          code::kNoPosition,
+          fmt::format("strategy {} holds {} of {}, {} of it already being sold", s.strategy,
+                      position, s.symbol, position - std::max<Quantity>(available, 0))};
     }
-    qty = qty > 0 ? std::min(qty, available) : available;
+    terms.qty = terms.qty > 0 ? std::min(terms.qty, available) : available;
   }
-
-  Result<Paise> value = notional(value_price, qty);
+  Result<Paise> value = notional(terms.value_price, terms.qty);
   if (!value.ok()) {
-    deny(out, s, now, code::kInvalidSignal,
-         fmt::format("qty={} at {} overflows", qty, format_rupees(value_price)));
-    return;
+    return Denial{code::kInvalidSignal, fmt::format("qty={} at {} overflows", terms.qty,
+                                                    format_rupees(terms.value_price))};
   }
+  terms.value = *value;
+  return std::nullopt;
+}
 
-  if (entry) {
-    if (qty > config_.max_order_qty) {
-      deny(out, s, now, code::kMaxOrderQtyExceeded,
-           fmt::format("qty={}, max={}", qty, config_.max_order_qty));
-      return;
-    }
-    if (*value > config_.max_order_value) {
-      deny(out, s, now, code::kMaxOrderValueExceeded,
-           fmt::format("value={}, max={}", format_rupees(*value),
-                       format_rupees(config_.max_order_value)));
-      return;
-    }
+std::optional<RiskEngine::Denial> RiskEngine::check_order_size(const OrderTerms& terms) const {
+  if (terms.qty > config_.max_order_qty) {
+    return Denial{code::kMaxOrderQtyExceeded,
+                  fmt::format("qty={}, max={}", terms.qty, config_.max_order_qty)};
   }
+  if (terms.value > config_.max_order_value) {
+    return Denial{code::kMaxOrderValueExceeded,
+                  fmt::format("value={}, max={}", format_rupees(terms.value),
+                              format_rupees(config_.max_order_value))};
+  }
+  return std::nullopt;
+}
 
+std::optional<RiskEngine::Denial> RiskEngine::check_order_rate(TimestampMs now) const {
   const std::int64_t last_minute = orders_since(now - kMinute);
   if (last_minute + 1 > config_.max_orders_per_minute) {
-    deny(out, s, now, code::kMaxOrdersPerMinuteExceeded,
-         fmt::format("orders_last_minute={}, max={}", last_minute, config_.max_orders_per_minute));
-    return;
+    return Denial{
+        code::kMaxOrdersPerMinuteExceeded,
+        fmt::format("orders_last_minute={}, max={}", last_minute, config_.max_orders_per_minute)};
   }
+  return std::nullopt;
+}
 
-  if (entry) {
-    const Exposure e = exposure_for(s.strategy, s.symbol);
-    const std::int64_t open_after = e.open_symbols + (e.symbol_open ? 0 : 1);
-    if (open_after > config_.max_open_positions) {
-      deny(out, s, now, code::kMaxOpenPositionsExceeded,
-           fmt::format("open={}, new symbol {}, max={}", e.open_symbols, s.symbol,
-                       config_.max_open_positions));
-      return;
-    }
-    const Paise symbol_cap = config_.symbol_exposure_cap();
-    if (Wide{e.symbol} + *value > symbol_cap) {
-      deny(out, s, now, code::kMaxSymbolExposureExceeded,
-           fmt::format("symbol={}, exposure={}, order={}, max={}", s.symbol,
-                       format_rupees(e.symbol), format_rupees(*value), format_rupees(symbol_cap)));
-      return;
-    }
-    const Paise total_cap = config_.total_exposure_cap();
-    if (Wide{e.total} + *value > total_cap) {
-      deny(out, s, now, code::kMaxTotalExposureExceeded,
-           fmt::format("exposure={}, order={}, max={}", format_rupees(e.total),
-                       format_rupees(*value), format_rupees(total_cap)));
-      return;
-    }
-    const std::int64_t strategy_bps = config_.strategy_capital_bps_for(s.strategy);
-    const Paise strategy_cap = saturate(Wide{config_.capital} * strategy_bps / kBpWhole);
-    if (Wide{e.strategy} + *value > strategy_cap) {
-      deny(out, s, now, code::kStrategyCapitalExceeded,
-           fmt::format("strategy={}, exposure={}, order={}, max={} ({} of capital)", s.strategy,
-                       format_rupees(e.strategy), format_rupees(*value),
-                       format_rupees(strategy_cap), format_bps(strategy_bps)));
-      return;
-    }
+std::optional<RiskEngine::Denial> RiskEngine::check_exposure(const Signal& s,
+                                                             const OrderTerms& terms) const {
+  const Exposure e = exposure_for(s.strategy, s.symbol);
+  const Paise value = terms.value;
+  const std::int64_t open_after = e.open_symbols + (e.symbol_open ? 0 : 1);
+  if (open_after > config_.max_open_positions) {
+    return Denial{code::kMaxOpenPositionsExceeded,
+                  fmt::format("open={}, new symbol {}, max={}", e.open_symbols, s.symbol,
+                              config_.max_open_positions)};
   }
+  const Paise symbol_cap = config_.symbol_exposure_cap();
+  if (Int128{e.symbol} + value > symbol_cap) {
+    return Denial{
+        code::kMaxSymbolExposureExceeded,
+        fmt::format("symbol={}, exposure={}, order={}, max={}", s.symbol, format_rupees(e.symbol),
+                    format_rupees(value), format_rupees(symbol_cap))};
+  }
+  const Paise total_cap = config_.total_exposure_cap();
+  if (Int128{e.total} + value > total_cap) {
+    return Denial{code::kMaxTotalExposureExceeded,
+                  fmt::format("exposure={}, order={}, max={}", format_rupees(e.total),
+                              format_rupees(value), format_rupees(total_cap))};
+  }
+  const std::int64_t strategy_bps = config_.strategy_capital_bps_for(s.strategy);
+  const Paise strategy_cap = saturate(Int128{config_.capital} * strategy_bps / kBpWhole);
+  if (Int128{e.strategy} + value > strategy_cap) {
+    return Denial{code::kStrategyCapitalExceeded,
+                  fmt::format("strategy={}, exposure={}, order={}, max={} ({} of capital)",
+                              s.strategy, format_rupees(e.strategy), format_rupees(value),
+                              format_rupees(strategy_cap), format_bps(strategy_bps))};
+  }
+  return std::nullopt;
+}
 
+void RiskEngine::approve(const Signal& s, const OrderTerms& terms, TimestampMs now,
+                         std::vector<Message>& out) {
   OrderIntent intent;
   intent.ts = now;
   intent.client_order_id =
       client_order_id(s.strategy, s.symbol, s.ts, signal_action_name(s.action));
   intent.strategy = s.strategy;
   intent.symbol = s.symbol;
-  intent.side = side;
-  intent.qty = qty;
+  intent.side = terms.side;
+  intent.qty = terms.qty;
   intent.order_type = config_.order_type;
   intent.product = config_.product;
-  intent.price = order_price;
+  intent.price = terms.order_price;
   intent.signal_ts = s.ts;
   intent.reason = s.reason;
 
@@ -661,11 +651,12 @@ void RiskEngine::check_and_decide(const Signal& s, TimestampMs now, std::vector<
   decision.signal_ts = s.ts;
   decision.approved = true;
   decision.code = code::kApproved;
-  decision.detail = fmt::format(
-      "side={}, qty={}, price={}, value={}", side_name(side), qty,
-      order_price == 0 ? std::string("MARKET") : format_rupees(order_price), format_rupees(*value));
+  decision.detail =
+      fmt::format("side={}, qty={}, price={}, value={}", side_name(terms.side), terms.qty,
+                  terms.order_price == 0 ? std::string("MARKET") : format_rupees(terms.order_price),
+                  format_rupees(terms.value));
   decision.client_order_id = intent.client_order_id;
-  record_order(intent, value_price, now);
+  record_order(intent, terms.value_price, now);
   state_.last_approved[series_key(s)] = s.ts;
   out.emplace_back(std::move(decision));
   out.emplace_back(std::move(intent));
@@ -1045,10 +1036,8 @@ Assessment RiskEngine::assess(TimestampMs now) const {
       a.state = GatewayState::kEntriesBlocked;
     }
   }
-  std::string failed_code;
-  std::string detail;
-  if (!check_components(failed_code, detail, now, true)) {
-    a.blockers.push_back(fmt::format("{}: {}", failed_code, detail));
+  if (std::optional<Denial> blocked = check_components(now, true)) {
+    a.blockers.push_back(fmt::format("{}: {}", blocked->code, blocked->detail));
   }
   if (config_.session_checks && calendar_ == nullptr) {
     a.session = "unknown: no trading calendar loaded";
@@ -1072,7 +1061,7 @@ Assessment RiskEngine::assess(TimestampMs now) const {
   a.daily_loss_bps = a.daily_pnl < 0 ? bps_of(-a.daily_pnl, config_.capital) : 0;
   for (const auto& [key, position] : state_.positions) {
     if (position.qty != 0)
-      a.unrealised = saturate(Wide{a.unrealised} + mark(position) - position.cost);
+      a.unrealised = saturate(Int128{a.unrealised} + mark(position) - position.cost);
   }
   const Exposure e = exposure_for("", "");
   a.exposure = e.total;

@@ -14,6 +14,7 @@
 // docs/RISK.md describes each check, code, kill switch and default.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -175,12 +176,45 @@ class RiskEngine {
     bool symbol_open = false;
   };
 
+  // Why a signal is denied: its decision code (one of code::) and the numbers behind it.
+  struct Denial {
+    std::string_view code;
+    std::string detail;
+  };
+  // The order an approved signal becomes, worked out check by check.
+  struct OrderTerms {
+    Side side = Side::kBuy;
+    Paise order_price = 0;  // the limit price; 0 for a market order
+    Paise value_price = 0;  // what one share is valued at: the limit, else the signal price
+    Quantity qty = 0;
+    Paise value = 0;  // value_price * qty
+  };
+
   RiskDecision& deny(std::vector<Message>& out, const Signal& signal, TimestampMs now,
                      std::string_view code, std::string detail);
+  // Runs the checks in order and appends the first denial, or the approval and its order.
   void check_and_decide(const Signal& signal, TimestampMs now, std::vector<Message>& out);
-  bool check_session(std::string& failed_code, std::string& detail, TimestampMs now) const;
-  bool check_components(std::string& failed_code, std::string& detail, TimestampMs now,
-                        bool entry) const;
+  // One check each (docs/RISK.md "Checks"): nullopt when the signal passes it.
+  std::optional<Denial> check_signal_fields(const Signal& signal, bool entry) const;
+  std::optional<Denial> check_request_burst(TimestampMs now) const;
+  std::optional<Denial> check_duplicate(const Signal& signal) const;
+  std::optional<Denial> check_signal_time(const Signal& signal, TimestampMs now) const;
+  std::optional<Denial> check_halts(bool entry) const;
+  std::optional<Denial> check_session(TimestampMs now) const;
+  std::optional<Denial> check_components(TimestampMs now, bool entry) const;
+  std::optional<Denial> check_market_price(const Signal& signal, TimestampMs now) const;
+  std::optional<Denial> price_order(const Signal& signal, bool entry, OrderTerms& terms) const;
+  std::optional<Denial> check_circuit(const Signal& signal, const OrderTerms& terms) const;
+  std::optional<Denial> size_order(const Signal& signal, bool entry, OrderTerms& terms) const;
+  std::optional<Denial> check_order_size(const OrderTerms& terms) const;
+  std::optional<Denial> check_order_rate(TimestampMs now) const;
+  std::optional<Denial> check_exposure(const Signal& signal, const OrderTerms& terms) const;
+  void approve(const Signal& signal, const OrderTerms& terms, TimestampMs now,
+               std::vector<Message>& out);
+  // Order requests in the order-rate kill switch's window (5 minutes, or since the last resume).
+  std::int64_t requests_in_burst(TimestampMs now) const;
+  // The order-rate kill switch: a pause only a person lifts, and its alert.
+  void pause_for_request_burst(TimestampMs now, std::vector<Message>& out);
   Exposure exposure_for(const std::string& strategy, const std::string& symbol) const;
   Paise mark(const PositionState& position) const;
   Paise tick_for(const std::string& symbol, Paise price) const;

@@ -15,19 +15,16 @@
 
 #include "core/messages.h"
 #include "core/money.h"
+#include "core/position.h"
 #include "core/timestamp.h"
 
 namespace sm::risk {
 
-// A position per (strategy, symbol), kept exactly like the store's positions table: qty is signed
-// (positive long) and cost is the signed cost of the open quantity at average price (average-cost
-// method), so the average price is cost / qty.
-struct PositionState {
+// A position per (strategy, symbol), moved by the same apply_fill as the store's positions table
+// (core/position.h), so a position rebuilt here from fills equals the stored one.
+struct PositionState : Position {
   std::string strategy;
   std::string symbol;
-  Quantity qty = 0;
-  Paise cost = 0;
-  Paise realised_pnl = 0;     // cumulative, gross of charges
   TimestampMs opened_ms = 0;  // when the current position opened (flat -> non-flat, or reversal)
 };
 

@@ -14,24 +14,9 @@ namespace sm::store {
 
 namespace {
 
-__extension__ typedef __int128 Wide;
-
-// a / b rounded half away from zero. REQUIRES: b != 0.
-Paise divide_round(Paise a, Quantity b) {
-  Wide num = a;
-  Wide den = b;
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  const Wide q = num / den;
-  const Wide r = num % den;
-  const Wide twice = r < 0 ? -2 * r : 2 * r;
-  if (twice >= den) return static_cast<Paise>(num < 0 ? q - 1 : q + 1);
-  return static_cast<Paise>(q);
+Paise average_price(const Position& p) {
+  return p.qty == 0 ? 0 : static_cast<Paise>(divide_half_away_from_zero(p.cost, p.qty));
 }
-
-Paise average_price(const Position& p) { return p.qty == 0 ? 0 : divide_round(p.cost, p.qty); }
 
 std::string series_name(const SeriesInfo& info) {
   return info.is_tick ? std::string("tick") : format_timeframe(info.timeframe);

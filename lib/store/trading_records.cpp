@@ -339,8 +339,6 @@ Result<std::int64_t> count_open_orders(Database& db) {
 
 namespace {
 
-__extension__ typedef __int128 Wide;
-
 constexpr std::string_view kPositionColumns =
     "strategy, symbol, qty, cost_paise, realised_pnl_paise, charges_paise, opened_ms, updated_ms";
 
@@ -355,57 +353,6 @@ Position read_position(const Statement& stmt) {
   p.opened_ms = stmt.column_int64(6);
   p.updated_ms = stmt.column_int64(7);
   return p;
-}
-
-// a * b / c rounded half away from zero, in 128 bits. REQUIRES: c > 0.
-Wide mul_div_round(Wide a, Wide b, Wide c) {
-  const Wide product = a * b;
-  const Wide quotient = product / c;
-  const Wide remainder = product % c;
-  const Wide twice = remainder < 0 ? -2 * remainder : 2 * remainder;
-  if (twice >= c) return product < 0 ? quotient - 1 : quotient + 1;
-  return quotient;
-}
-
-bool fits(Wide value) {
-  return value >= std::numeric_limits<std::int64_t>::min() &&
-         value <= std::numeric_limits<std::int64_t>::max();
-}
-
-// Applies one fill to a position with the average-cost method. Returns the realised P&L.
-Result<Paise> apply_fill(Position& position, Side side, Quantity qty, Paise price) {
-  const Wide signed_qty = side == Side::kBuy ? qty : -static_cast<Wide>(qty);
-  Wide pos_qty = position.qty;
-  Wide cost = position.cost;
-  Wide realised = 0;
-  if (pos_qty == 0 || (pos_qty > 0) == (signed_qty > 0)) {
-    pos_qty += signed_qty;
-    cost += signed_qty * price;
-  } else {
-    const Wide held = pos_qty > 0 ? pos_qty : -pos_qty;
-    const Wide closing = qty < held ? Wide{qty} : held;
-    // The share of cost leaving the position; the remainder stays, so a full close removes all of
-    // it and a round trip's realised P&L is exact.
-    const Wide removed = mul_div_round(cost, closing, held);
-    const Wide direction = pos_qty > 0 ? 1 : -1;
-    realised = direction * closing * price - removed;
-    cost -= removed;
-    pos_qty -= direction * closing;
-    const Wide rest = Wide{qty} - closing;
-    if (rest > 0) {
-      pos_qty = signed_qty > 0 ? rest : -rest;
-      cost = pos_qty * price;
-    }
-  }
-  if (!fits(pos_qty) || !fits(cost) || !fits(realised) ||
-      !fits(Wide{position.realised_pnl} + realised)) {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("position {} {} overflows", position.strategy, position.symbol));
-  }
-  position.qty = static_cast<Quantity>(pos_qty);
-  position.cost = static_cast<Paise>(cost);
-  position.realised_pnl += static_cast<Paise>(realised);
-  return static_cast<Paise>(realised);
 }
 
 }  // namespace
@@ -430,45 +377,40 @@ Result<std::vector<Position>> list_positions(Database& db, bool open_only) {
   return collect<Position>(*stmt, read_position);
 }
 
-Result<FillOutcome> insert_fill(Database& db, const Fill& fill) {
-  SM_RETURN_IF_ERROR(require_durable(db, "insert_fill"));
-  if (fill.trade_id.empty() || fill.symbol.empty() || fill.qty <= 0 || fill.price <= 0 ||
-      fill.charges < 0) {
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("fill '{}' needs a trade_id, symbol, qty > 0, price > 0 and "
-                             "charges >= 0",
-                             fill.trade_id));
+namespace {
+
+// The outcome of a fill whose trade_id is already stored, or nullopt when it is new. Fails with
+// kConflict when the stored fill differs in symbol, side, qty or price.
+Result<std::optional<FillOutcome>> find_stored_fill(Database& db, const Fill& fill) {
+  Result<Statement> existing = db.prepare(
+      "SELECT symbol, side, qty, price_paise, strategy, realised_pnl_paise FROM fills "
+      "WHERE trade_id = ?1");
+  if (!existing.ok()) return existing.status();
+  existing->bind(1, fill.trade_id);
+  Result<bool> row = existing->step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<FillOutcome>();
+  if (existing->column_text_view(0) != fill.symbol ||
+      existing->column_text_view(1) != side_name(fill.side) ||
+      existing->column_int64(2) != fill.qty || existing->column_int64(3) != fill.price) {
+    return error(ErrorCode::kConflict,
+                 fmt::format("trade {} is already stored with different details", fill.trade_id));
   }
-  Result<Transaction> tx = db.begin();
-  if (!tx.ok()) return tx.status();
   FillOutcome outcome;
-  {
-    Result<Statement> existing = db.prepare(
-        "SELECT symbol, side, qty, price_paise, strategy, realised_pnl_paise FROM fills "
-        "WHERE trade_id = ?1");
-    if (!existing.ok()) return existing.status();
-    existing->bind(1, fill.trade_id);
-    Result<bool> row = existing->step();
-    if (!row.ok()) return row.status();
-    if (*row) {
-      if (existing->column_text_view(0) != fill.symbol ||
-          existing->column_text_view(1) != side_name(fill.side) ||
-          existing->column_int64(2) != fill.qty || existing->column_int64(3) != fill.price) {
-        return error(
-            ErrorCode::kConflict,
-            fmt::format("trade {} is already stored with different details", fill.trade_id));
-      }
-      const std::string strategy = existing->column_text(4);
-      outcome.realised_pnl = existing->column_int64(5);
-      Result<std::optional<Position>> position = find_position(db, strategy, fill.symbol);
-      if (!position.ok()) return position.status();
-      if (position->has_value()) outcome.position = **position;
-      return outcome;
-    }
-  }
+  const std::string strategy = existing->column_text(4);
+  outcome.realised_pnl = existing->column_int64(5);
+  Result<std::optional<Position>> position = find_position(db, strategy, fill.symbol);
+  if (!position.ok()) return position.status();
+  if (position->has_value()) outcome.position = **position;
+  return std::optional<FillOutcome>(std::move(outcome));
+}
+
+// The fill's position after it, and the P&L it realised.
+Result<FillOutcome> position_after(Database& db, const Fill& fill) {
   Result<std::optional<Position>> stored = find_position(db, fill.strategy, fill.symbol);
   if (!stored.ok()) return stored.status();
-  Position position;
+  FillOutcome outcome;
+  Position& position = outcome.position;
   if (stored->has_value()) {
     position = **stored;
   } else {
@@ -476,26 +418,31 @@ Result<FillOutcome> insert_fill(Database& db, const Fill& fill) {
     position.symbol = fill.symbol;
     position.opened_ms = fill.ts;
   }
-  const Quantity qty_before = position.qty;
-  Result<Paise> realised = apply_fill(position, fill.side, fill.qty, fill.price);
-  if (!realised.ok()) return realised.status();
-  // A position opened from flat, or reversed through zero, starts now.
-  if (qty_before == 0 || (position.qty != 0 && (qty_before > 0) != (position.qty > 0))) {
-    position.opened_ms = fill.ts;
+  const FillEffect effect = apply_fill(position, fill.side, fill.qty, fill.price);
+  if (effect.overflow) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("position {} {} overflows", position.strategy, position.symbol));
   }
+  static_cast<sm::Position&>(position) = effect.position;
+  if (effect.opened) position.opened_ms = fill.ts;
   position.charges += fill.charges;
   position.updated_ms = std::max(position.updated_ms, fill.ts);
+  outcome.realised_pnl = effect.realised;
+  return outcome;
+}
 
+Status write_fill(Database& db, const Fill& fill, const FillOutcome& outcome) {
   Result<Statement> insert = db.prepare(
       "INSERT INTO fills (trade_id, client_order_id, broker_order_id, strategy, symbol, side, qty, "
       "price_paise, charges_paise, realised_pnl_paise, ts_ms, recorded_ms) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!insert.ok()) return insert.status();
   insert->bind_all(fill.trade_id, fill.client_order_id, fill.broker_order_id, fill.strategy,
-                   fill.symbol, side_name(fill.side), fill.qty, fill.price, fill.charges, *realised,
-                   fill.ts, wall_clock_ms());
+                   fill.symbol, side_name(fill.side), fill.qty, fill.price, fill.charges,
+                   outcome.realised_pnl, fill.ts, wall_clock_ms());
   SM_RETURN_IF_ERROR(insert->run());
 
+  const Position& position = outcome.position;
   Result<Statement> upsert = db.prepare(
       "INSERT INTO positions (strategy, symbol, qty, cost_paise, realised_pnl_paise, "
       "charges_paise, opened_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
@@ -507,25 +454,47 @@ Result<FillOutcome> insert_fill(Database& db, const Fill& fill) {
   upsert->bind_all(position.strategy, position.symbol, position.qty, position.cost,
                    position.realised_pnl, position.charges, position.opened_ms,
                    position.updated_ms);
-  SM_RETURN_IF_ERROR(upsert->run());
+  return upsert->run();
+}
 
-  if (!fill.client_order_id.empty()) {
-    Result<std::optional<OrderRecord>> order = find_order(db, fill.client_order_id);
-    if (!order.ok()) return order.status();
-    if (order->has_value()) {
-      nlohmann::json detail = {{"trade_id", fill.trade_id},
-                               {"side", side_name(fill.side)},
-                               {"qty", fill.qty},
-                               {"price", format_rupees(fill.price)},
-                               {"charges", format_rupees(fill.charges)}};
-      SM_RETURN_IF_ERROR(insert_order_event(
-          db, {fill.client_order_id, fill.ts, "fill", (*order)->status, detail.dump()}));
-    }
+// Appends a "fill" event to the fill's order when the order is known.
+Status record_fill_event(Database& db, const Fill& fill) {
+  if (fill.client_order_id.empty()) return Status();
+  Result<std::optional<OrderRecord>> order = find_order(db, fill.client_order_id);
+  if (!order.ok()) return order.status();
+  if (!order->has_value()) return Status();
+  nlohmann::json detail = {{"trade_id", fill.trade_id},
+                           {"side", side_name(fill.side)},
+                           {"qty", fill.qty},
+                           {"price", format_rupees(fill.price)},
+                           {"charges", format_rupees(fill.charges)}};
+  return insert_order_event(
+      db, {fill.client_order_id, fill.ts, "fill", (*order)->status, detail.dump()});
+}
+
+}  // namespace
+
+Result<FillOutcome> insert_fill(Database& db, const Fill& fill) {
+  SM_RETURN_IF_ERROR(require_durable(db, "insert_fill"));
+  if (fill.trade_id.empty() || fill.symbol.empty() || fill.qty <= 0 || fill.price <= 0 ||
+      fill.charges < 0) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("fill '{}' needs a trade_id, symbol, qty > 0, price > 0 and "
+                             "charges >= 0",
+                             fill.trade_id));
   }
+  Result<Transaction> tx = db.begin();
+  if (!tx.ok()) return tx.status();
+  Result<std::optional<FillOutcome>> stored = find_stored_fill(db, fill);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return std::move(**stored);
+
+  Result<FillOutcome> outcome = position_after(db, fill);
+  if (!outcome.ok()) return outcome.status();
+  SM_RETURN_IF_ERROR(write_fill(db, fill, *outcome));
+  SM_RETURN_IF_ERROR(record_fill_event(db, fill));
   SM_RETURN_IF_ERROR(tx->commit());
-  outcome.inserted = true;
-  outcome.realised_pnl = *realised;
-  outcome.position = std::move(position);
+  outcome->inserted = true;
   return outcome;
 }
 

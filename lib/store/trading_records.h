@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/messages.h"
+#include "core/position.h"
 #include "core/status.h"
 #include "store/database.h"
 
@@ -99,15 +100,11 @@ Result<std::vector<OrderRecord>> list_open_orders(Database& db);
 Result<std::int64_t> count_open_orders(Database& db);
 
 // A position per (strategy, symbol); strategy "" holds fills not attributed to a strategy (manual
-// trades). qty is signed (positive long). cost is the signed cost of the open quantity at average
-// price, kept exactly so that a round trip's realised P&L is exact: average price = cost / qty.
-struct Position {
+// trades). qty, cost and realised_pnl are sm::Position's (core/position.h), moved by apply_fill.
+struct Position : sm::Position {
   std::string strategy;
   std::string symbol;
-  Quantity qty = 0;
-  Paise cost = 0;
-  Paise realised_pnl = 0;  // cumulative, gross of charges
-  Paise charges = 0;       // cumulative
+  Paise charges = 0;  // cumulative
   TimestampMs opened_ms = 0;
   TimestampMs updated_ms = 0;
 };

@@ -7,16 +7,14 @@
 namespace sm::strategy {
 namespace {
 
-// 128-bit intermediates keep capital * ppm exact for any capital up to kMaxAbsPaise.
-__extension__ typedef __int128 Wide;
-
 constexpr std::int64_t kPpm = 1'000'000;
 
 std::int64_t to_ppm(double fraction) { return std::llround(fraction * static_cast<double>(kPpm)); }
 
 Paise slice(Paise capital, std::int64_t ppm) {
   if (capital <= 0 || ppm <= 0) return 0;
-  return static_cast<Paise>(static_cast<Wide>(capital) * ppm / kPpm);
+  // The product is exact in 128 bits for any capital up to kMaxAbsPaise.
+  return multiply_divide(capital, ppm, kPpm, DivideRounding::kTowardZero);
 }
 
 Status invalid(std::string message) {

@@ -15,8 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-__extension__ typedef __int128 Wide;
-
 class SmaCross final : public Strategy {
  public:
   explicit SmaCross(StrategyConfig config)
@@ -37,7 +35,7 @@ class SmaCross final : public Strategy {
     if (!s.closes.full()) return {};
 
     // Sign of mean(fast) - mean(slow), exactly.
-    Wide difference = static_cast<Wide>(slow_) * s.fast_sum - static_cast<Wide>(fast_) * s.slow_sum;
+    Int128 difference = Int128{slow_} * s.fast_sum - Int128{fast_} * s.slow_sum;
     int sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
     std::optional<int> previous = s.previous_sign;
     s.previous_sign = sign;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "core/money.h"
 
 using namespace sm;
@@ -70,4 +72,72 @@ TEST_CASE("notional reports overflow instead of wrapping", "[money]") {
   CHECK_FALSE(notional(kMaxAbsPaise, kMaxAbsPaise).ok());
   CHECK(apply_bps(1000000, 5) == 500);
   CHECK(apply_bps(-15, 5000) == -8);
+}
+
+TEST_CASE("saturate clamps to the int64 range", "[money]") {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  CHECK(saturate(Int128{42}) == 42);
+  CHECK(saturate(Int128{-42}) == -42);
+  CHECK(saturate(Int128{kMax}) == kMax);
+  CHECK(saturate(Int128{kMin}) == kMin);
+  CHECK(saturate(Int128{kMax} + 1) == kMax);
+  CHECK(saturate(Int128{kMin} - 1) == kMin);
+  CHECK(saturate(Int128{kMax} * kMax) == kMax);
+  CHECK(saturate(Int128{kMin} * kMax) == kMin);
+}
+
+TEST_CASE("divide_half_even rounds to nearest, exact halves to the even neighbour", "[money]") {
+  CHECK(divide_half_even(10, 4) == 2);  // 2.5
+  CHECK(divide_half_even(14, 4) == 4);  // 3.5
+  CHECK(divide_half_even(11, 4) == 3);  // 2.75
+  CHECK(divide_half_even(9, 4) == 2);   // 2.25
+  CHECK(divide_half_even(12, 4) == 3);
+  CHECK(divide_half_even(0, 7) == 0);
+  CHECK(divide_half_even(-10, 4) == -2);  // -2.5
+  CHECK(divide_half_even(-14, 4) == -4);  // -3.5
+  CHECK(divide_half_even(-11, 4) == -3);  // -2.75
+  CHECK(divide_half_even(-9, 4) == -2);   // -2.25
+  CHECK(divide_half_even(-1, 3) == 0);
+  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
+  CHECK(divide_half_even(kMax * 2 + 1, 2) == kMax + 1);  // kMax + 0.5, kMax is odd
+  CHECK(divide_half_even(kMax * kMax, kMax) == kMax);
+}
+
+TEST_CASE("divide_half_away_from_zero rounds exact halves away from zero", "[money]") {
+  CHECK(divide_half_away_from_zero(10, 4) == 3);  // 2.5
+  CHECK(divide_half_away_from_zero(14, 4) == 4);  // 3.5
+  CHECK(divide_half_away_from_zero(9, 4) == 2);   // 2.25
+  CHECK(divide_half_away_from_zero(-10, 4) == -3);
+  CHECK(divide_half_away_from_zero(-9, 4) == -2);
+  CHECK(divide_half_away_from_zero(-11, 4) == -3);
+  CHECK(divide_half_away_from_zero(10, -4) == -3);  // a negative divisor
+  CHECK(divide_half_away_from_zero(-10, -4) == 3);
+  CHECK(divide_half_away_from_zero(0, -4) == 0);
+  constexpr Int128 kMin = std::numeric_limits<std::int64_t>::min();
+  CHECK(divide_half_away_from_zero(kMin * 2 - 1, 2) == kMin - 1);  // kMin - 0.5
+}
+
+TEST_CASE("multiply_divide keeps the product exact and rounds as asked", "[money]") {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  // 151,505 * 4 / 15 = 40,401.33
+  CHECK(multiply_divide(151'505, 4, 15, DivideRounding::kTowardZero) == 40'401);
+  CHECK(multiply_divide(151'505, 4, 15, DivideRounding::kHalfEven) == 40'401);
+  CHECK(multiply_divide(151'505, 4, 15, DivideRounding::kHalfAwayFromZero) == 40'401);
+  // 5 * 5 / 10 = 2.5, -2.5; 7 * 5 / 10 = 3.5
+  CHECK(multiply_divide(5, 5, 10, DivideRounding::kTowardZero) == 2);
+  CHECK(multiply_divide(5, 5, 10, DivideRounding::kHalfEven) == 2);
+  CHECK(multiply_divide(7, 5, 10, DivideRounding::kHalfEven) == 4);
+  CHECK(multiply_divide(5, 5, 10, DivideRounding::kHalfAwayFromZero) == 3);
+  CHECK(multiply_divide(-5, 5, 10, DivideRounding::kTowardZero) == -2);
+  CHECK(multiply_divide(-5, 5, 10, DivideRounding::kHalfEven) == -2);
+  CHECK(multiply_divide(-5, 5, 10, DivideRounding::kHalfAwayFromZero) == -3);
+  // The product overflows int64, the result does not.
+  CHECK(multiply_divide(kMax, kMax, kMax, DivideRounding::kTowardZero) == kMax);
+  CHECK(multiply_divide(kMin, 3, 4, DivideRounding::kHalfAwayFromZero) ==
+        static_cast<std::int64_t>(divide_half_away_from_zero(Int128{kMin} * 3, 4)));
+  // The result overflows and saturates.
+  CHECK(multiply_divide(kMax, 2, 1, DivideRounding::kHalfEven) == kMax);
+  CHECK(multiply_divide(kMin, 2, 1, DivideRounding::kTowardZero) == kMin);
 }

@@ -3,7 +3,6 @@
 #include "riskdb/gateway.h"
 
 #include <catch2/catch.hpp>
-#include <random>
 
 #include "riskdb_fixture.h"
 
@@ -123,36 +122,6 @@ TEST_CASE("today's P&L marks a position carried in from yesterday at yesterday's
   engine.on_fill(sell, sell.ts, out);
   engine.on_price("TCS", rupees(3000), kTen - 1000, kTen, out);
   CHECK(engine.daily_pnl() == g->engine().daily_pnl());
-}
-
-TEST_CASE("positions the engine builds from fills equal the store's, fill for fill") {
-  TestDb t;
-  t.live();
-  auto g = t.gateway(kTen);
-  std::mt19937_64 rng(7);
-  const std::vector<std::string> symbols = {"TCS", "INFY", "SBIN"};
-  TimestampMs now = kTen;
-  for (int i = 0; i < 400; ++i) {
-    const std::string& symbol = symbols[rng() % symbols.size()];
-    const Side side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
-    const Quantity qty = static_cast<Quantity>(1 + rng() % 37);
-    const Paise price = static_cast<Paise>(10'000 + rng() % 7'919);  // odd prices: rounding
-    now += 1000;
-    t.fill(rng() % 3 == 0 ? "b" : "a", symbol, side, qty, price, now);
-    std::vector<Message> out;
-    REQUIRE(g->tick(now, out).ok());
-  }
-  Result<std::vector<store::Position>> stored = store::list_positions(t.db, false);
-  REQUIRE(stored.ok());
-  for (const store::Position& p : *stored) {
-    INFO(p.strategy << " " << p.symbol);
-    auto it = g->engine().state().positions.find({p.strategy, p.symbol});
-    if (p.qty == 0 && p.realised_pnl == 0) continue;
-    REQUIRE(it != g->engine().state().positions.end());
-    CHECK(it->second.qty == p.qty);
-    CHECK(it->second.cost == p.cost);
-    CHECK(it->second.realised_pnl == p.realised_pnl);
-  }
 }
 
 TEST_CASE("a fill on the input is stored and counted once even when the database has it too") {
