@@ -7,6 +7,7 @@
 
 #include "broker/kite_errors.h"
 #include "broker/kite_json.h"
+#include "paper/paper_accounting.h"
 
 namespace sm::paper {
 
@@ -42,73 +43,6 @@ BrokerError order_not_found(std::string_view order_id) {
   return kite_error("GeneralException", fmt::format("Couldn't find order {}", order_id), 404);
 }
 
-// GCC/Clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
-__extension__ using Int128 = __int128;
-
-// a * b / d without int64 overflow in the product, truncating toward zero. REQUIRES: d > 0.
-std::int64_t mul_div(std::int64_t a, std::int64_t b, std::int64_t d) {
-  return static_cast<std::int64_t>(static_cast<Int128>(a) * b / d);
-}
-
-// a / b rounded half-even. REQUIRES: b > 0.
-std::int64_t div_round(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  std::int64_t r = a % b;
-  if (r < 0) {
-    r += b;
-    --q;
-  }
-  if (2 * r > b || (2 * r == b && q % 2 != 0)) ++q;
-  return q;
-}
-
-// An open position under the average-cost method: qty signed (short < 0), cost = the cost of the
-// open quantity (always >= 0), realised = P&L of everything closed so far.
-struct Running {
-  Quantity qty = 0;
-  Paise cost = 0;
-  Paise realised = 0;
-
-  void apply(Side side, Quantity q, Paise price) {
-    const Quantity signed_q = side == Side::kBuy ? q : -q;
-    if (qty == 0 || (qty > 0) == (signed_q > 0)) {
-      qty += signed_q;
-      cost += price * q;
-      return;
-    }
-    const Quantity open = qty > 0 ? qty : -qty;
-    const Quantity close = std::min(q, open);
-    const Paise removed = mul_div(cost, close, open);
-    realised += side == Side::kSell ? close * price - removed : removed - close * price;
-    cost -= removed;
-    qty += side == Side::kBuy ? close : -close;
-    const Quantity rest = q - close;
-    if (rest > 0) {
-      qty = side == Side::kBuy ? rest : -rest;
-      cost = rest * price;
-    }
-  }
-  Paise average() const { return qty == 0 ? 0 : div_round(cost, qty > 0 ? qty : -qty); }
-};
-
-struct Fold {
-  std::string exchange;
-  std::string symbol;
-  std::string product;
-  std::int64_t token = 0;
-  Running prior;  // trades before today
-  Running all;
-  bool today = false;
-  Quantity day_buy_qty = 0;
-  Quantity day_sell_qty = 0;
-  Paise day_buy_value = 0;
-  Paise day_sell_value = 0;
-};
-
-bool is_open_status(std::string_view status) {
-  return status == broker::kStatusOpen || status == broker::kStatusTriggerPending;
-}
-
 std::string hhmmss(TimestampMs ts) { return broker::format_kite_timestamp(ts).substr(11); }
 
 Result<OrderType> type_of(const Order& o) { return parse_order_type(o.order_type); }
@@ -136,95 +70,12 @@ struct Band {
 Band band_for(const MarketPrice& m, std::int64_t band_bps, Paise tick) {
   if (m.lower_circuit > 0 && m.upper_circuit > 0) return Band{m.lower_circuit, m.upper_circuit};
   if (band_bps <= 0 || m.previous_close <= 0) return Band{};
-  const Paise lower = mul_div(m.previous_close, 10000 - band_bps, 10000);
-  const Paise upper = mul_div(m.previous_close, 10000 + band_bps, 10000);
+  const Paise lower =
+      multiply_divide(m.previous_close, 10000 - band_bps, 10000, DivideRounding::kTowardZero);
+  const Paise upper =
+      multiply_divide(m.previous_close, 10000 + band_bps, 10000, DivideRounding::kTowardZero);
   return Band{round_to_tick(lower, tick, TickRounding::kUp),
               round_to_tick(upper, tick, TickRounding::kDown)};
-}
-
-struct Books {
-  std::map<std::string, Fold> folds;  // "EXCHANGE:SYMBOL:PRODUCT"
-  Paise cash = 0;
-  Paise mis_margin = 0;
-};
-
-Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash,
-                    Date today, std::int64_t mis_margin_bps) {
-  Books books;
-  for (const CashEntry& c : cash) books.cash += c.amount;
-  for (const StoredTrade& st : trades) {
-    const Trade& t = st.trade;
-    Fold& f = books.folds[fmt::format("{}:{}:{}", t.exchange, t.tradingsymbol, t.product)];
-    f.exchange = t.exchange;
-    f.symbol = t.tradingsymbol;
-    f.product = t.product;
-    f.token = t.instrument_token;
-    const Paise value = t.average_price * t.quantity;
-    if (ist_date(t.fill_timestamp) < today) {
-      f.prior.apply(t.side, t.quantity, t.average_price);
-    } else {
-      f.today = true;
-      (t.side == Side::kBuy ? f.day_buy_qty : f.day_sell_qty) += t.quantity;
-      (t.side == Side::kBuy ? f.day_buy_value : f.day_sell_value) += value;
-    }
-    const Paise realised_before = f.all.realised;
-    f.all.apply(t.side, t.quantity, t.average_price);
-    books.cash -= st.charges;
-    if (t.product == "CNC") {
-      books.cash += t.side == Side::kSell ? value : -value;
-    } else {
-      books.cash += f.all.realised - realised_before;
-    }
-  }
-  for (const auto& [key, f] : books.folds) {
-    if (f.product != "CNC") books.mis_margin += mul_div(f.all.cost, mis_margin_bps, 10000);
-  }
-  return books;
-}
-
-// The price an order's margin is reckoned at: its limit, its trigger, or the market.
-Paise reckoning_price(const Order& o, OrderType type, Paise last) {
-  if (type == OrderType::kLimit || type == OrderType::kStopLoss) return o.price;
-  if (type == OrderType::kStopLossMarket) return std::max(o.trigger_price, last);
-  return last;
-}
-
-// Margin an order needs while open. A CNC sell needs holdings, not cash; an MIS order against the
-// current MIS position reduces it and needs nothing.
-Paise order_margin(const Order& o, const Books& books, Paise last, std::int64_t mis_margin_bps) {
-  Result<OrderType> type = type_of(o);
-  if (!type.ok()) return 0;
-  const Paise price = reckoning_price(o, *type, last);
-  const Quantity qty = o.pending_quantity;
-  if (o.product == "CNC") return o.side == Side::kBuy ? price * qty : 0;
-  auto it = books.folds.find(fmt::format("{}:{}:{}", o.exchange, o.tradingsymbol, o.product));
-  if (it != books.folds.end()) {
-    const Quantity position = it->second.all.qty;
-    const bool reduces =
-        (o.side == Side::kSell && position > 0) || (o.side == Side::kBuy && position < 0);
-    if (reduces && qty <= (position > 0 ? position : -position)) return 0;
-  }
-  return mul_div(price * qty, mis_margin_bps, 10000);
-}
-
-struct Funds {
-  Books books;
-  Paise blocked = 0;
-  Paise available() const { return books.cash - books.mis_margin - blocked; }
-};
-
-Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
-                    const std::vector<CashEntry>& cash, Date today, std::int64_t bps,
-                    const PriceSource& prices, std::string_view skip_order_id = {}) {
-  Funds funds;
-  funds.books = compute_books(trades, cash, today, bps);
-  for (const StoredOrder& so : orders) {
-    const Order& o = so.order;
-    if (!is_open_status(o.status) || o.order_id == skip_order_id) continue;
-    std::optional<MarketPrice> m = prices.latest(o.exchange, o.tradingsymbol);
-    funds.blocked += order_margin(o, funds.books, m ? m->last : 0, bps);
-  }
-  return funds;
 }
 
 // The trade of qty shares of the order at price, with its charges. Fails only if the cost model
@@ -233,22 +84,7 @@ Result<StoredTrade> make_trade(const Order& o, Paise price, Quantity qty, Timest
                                const costs::CostModel& costs,
                                const std::vector<StoredTrade>& trades, const Batch& batch,
                                std::int64_t trade_seq) {
-  costs::TradeLeg leg;
-  leg.trade_date = ist_date(now);
-  leg.product = o.product == "MIS" ? Product::kIntraday : Product::kDelivery;
-  leg.side = o.side;
-  leg.price = price;
-  leg.qty = qty;
-  if (o.product == "CNC" && o.side == Side::kSell) {
-    auto earlier_sell = [&](const StoredTrade& t) {
-      return t.trade.tradingsymbol == o.tradingsymbol && t.trade.exchange == o.exchange &&
-             t.trade.product == "CNC" && t.trade.side == Side::kSell &&
-             ist_date(t.trade.fill_timestamp) == leg.trade_date;
-    };
-    leg.first_sell_of_day = std::none_of(trades.begin(), trades.end(), earlier_sell) &&
-                            std::none_of(batch.trades.begin(), batch.trades.end(), earlier_sell);
-  }
-  Result<costs::Charges> charges = costs.charges_for(leg);
+  Result<costs::Charges> charges = trade_charges(o, price, qty, now, costs, trades, batch);
   if (!charges.ok()) return charges.status().with_context("charges");
 
   StoredTrade st;
@@ -291,20 +127,73 @@ Status fill_order(StoredOrder& so, Paise price, Quantity qty, TimestampMs now,
     for (const std::vector<StoredTrade>* list : {&trades, &std::as_const(batch.trades)}) {
       for (const StoredTrade& t : *list) {
         if (t.trade.order_id == o.order_id)
-          value += static_cast<Int128>(t.trade.average_price) * t.trade.quantity;
+          value += Int128{t.trade.average_price} * t.trade.quantity;
       }
     }
-    const Quantity filled = o.filled_quantity + qty;
-    Int128 q = value / filled;
-    const Int128 r = value % filled;
-    if (2 * r > filled || (2 * r == filled && q % 2 != 0)) ++q;
-    o.average_price = static_cast<Paise>(q);
+    o.average_price = static_cast<Paise>(divide_half_even(value, o.filled_quantity + qty));
   }
   o.filled_quantity += qty;
   o.pending_quantity -= qty;
   o.exchange_timestamp = o.exchange_timestamp == 0 ? now : o.exchange_timestamp;
   transition(so, o.pending_quantity == 0 ? broker::kStatusComplete : broker::kStatusOpen, now);
   return Status();
+}
+
+// The input checks of a new order, in the order Kite reports them: the first failure, if any.
+std::optional<BrokerError> validate_order_request(
+    const broker::OrderRequest& r,
+    const std::map<std::string, broker::Instrument, std::less<>>& instruments,
+    bool require_market_protection) {
+  if (r.variety != "regular") {
+    return input_error(
+        fmt::format("Order variety '{}' is not supported by the paper broker", r.variety));
+  }
+  if (r.exchange != "NSE" && r.exchange != "BSE") {
+    return input_error(fmt::format("Invalid `exchange` '{}'", r.exchange));
+  }
+  if (r.tradingsymbol.empty()) return input_error("Missing `tradingsymbol`");
+  if (r.quantity <= 0) return input_error("Invalid `quantity`: it should be greater than zero");
+  if (!r.tag.empty()) {
+    if (Status tag = broker::validate_tag(r.tag); !tag.ok()) {
+      return input_error(fmt::format("`tag` should be alphanumeric and at most {} characters",
+                                     broker::kMaxTagLength));
+    }
+  }
+  const bool needs_price =
+      r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
+  const bool needs_trigger =
+      r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
+  const bool market_like =
+      r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
+  if (needs_price && r.price <= 0) return input_error("Invalid `price`");
+  if (needs_trigger && r.trigger_price <= 0) return input_error("Invalid `trigger_price`");
+  if (!needs_price && r.price != 0)
+    return input_error("`price` is not allowed for this order type");
+  if (r.validity != "DAY" && r.validity != "IOC" && r.validity != "TTL") {
+    return input_error(fmt::format("Invalid `validity` '{}'", r.validity));
+  }
+  if (r.validity == "TTL" && r.validity_ttl_minutes <= 0)
+    return input_error("Invalid `validity_ttl`");
+  if (r.disclosed_quantity < 0 || r.disclosed_quantity > r.quantity)
+    return input_error("Invalid `disclosed_quantity`");
+  const int protection = r.market_protection.value_or(0);
+  if (protection < -1 || protection > 100)
+    return input_error("Invalid `market_protection`: -1, 0 or 1..100");
+  if (market_like && protection == 0 && require_market_protection) {
+    return input_error(
+        "Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
+  }
+  for (Paise p : {needs_price ? r.price : Paise{0}, needs_trigger ? r.trigger_price : Paise{0}}) {
+    if (p == 0) continue;
+    const Paise tick = tick_for(instruments, r.exchange, r.tradingsymbol, p);
+    if (p % tick != 0) {
+      return input_error(
+          fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
+                      "size for this script",
+                      format_rupees(tick)));
+    }
+  }
+  return std::nullopt;
 }
 
 // Decides whether an open order executes against m now; moves an SL order from TRIGGER PENDING to
@@ -381,6 +270,12 @@ struct PaperEngine::State {
       cash.push_back(std::move(c));
     }
   }
+};
+
+// An RMS refusal: Kite's error, and the raw RMS text its order book shows for it.
+struct PaperEngine::Refusal {
+  BrokerError error;
+  std::string raw;
 };
 
 Result<std::unique_ptr<PaperEngine>> PaperEngine::open(const std::string& state_path,
@@ -501,56 +396,14 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
   const TimestampMs now = clock_.now_ms();
   if (Status s = expire_stale_orders_locked(now); !s.ok()) return storage_error(s);
 
-  // Input checks, in the order Kite reports them.
-  if (r.variety != "regular") {
-    return input_error(
-        fmt::format("Order variety '{}' is not supported by the paper broker", r.variety));
+  if (std::optional<BrokerError> invalid =
+          validate_order_request(r, state_->instruments, options_.require_market_protection)) {
+    return *invalid;
   }
-  if (r.exchange != "NSE" && r.exchange != "BSE") {
-    return input_error(fmt::format("Invalid `exchange` '{}'", r.exchange));
-  }
-  if (r.tradingsymbol.empty()) return input_error("Missing `tradingsymbol`");
-  if (r.quantity <= 0) return input_error("Invalid `quantity`: it should be greater than zero");
-  if (!r.tag.empty()) {
-    if (Status tag = broker::validate_tag(r.tag); !tag.ok()) {
-      return input_error(fmt::format("`tag` should be alphanumeric and at most {} characters",
-                                     broker::kMaxTagLength));
-    }
-  }
-  const bool needs_price =
-      r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
   const bool needs_trigger =
       r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
   const bool market_like =
       r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
-  if (needs_price && r.price <= 0) return input_error("Invalid `price`");
-  if (needs_trigger && r.trigger_price <= 0) return input_error("Invalid `trigger_price`");
-  if (!needs_price && r.price != 0)
-    return input_error("`price` is not allowed for this order type");
-  if (r.validity != "DAY" && r.validity != "IOC" && r.validity != "TTL") {
-    return input_error(fmt::format("Invalid `validity` '{}'", r.validity));
-  }
-  if (r.validity == "TTL" && r.validity_ttl_minutes <= 0)
-    return input_error("Invalid `validity_ttl`");
-  if (r.disclosed_quantity < 0 || r.disclosed_quantity > r.quantity)
-    return input_error("Invalid `disclosed_quantity`");
-  const int protection = r.market_protection.value_or(0);
-  if (protection < -1 || protection > 100)
-    return input_error("Invalid `market_protection`: -1, 0 or 1..100");
-  if (market_like && protection == 0 && options_.require_market_protection) {
-    return input_error(
-        "Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
-  }
-  for (Paise p : {needs_price ? r.price : Paise{0}, needs_trigger ? r.trigger_price : Paise{0}}) {
-    if (p == 0) continue;
-    const Paise tick = tick_for(state_->instruments, r.exchange, r.tradingsymbol, p);
-    if (p % tick != 0) {
-      return input_error(
-          fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
-                      "size for this script",
-                      format_rupees(tick)));
-    }
-  }
   Result<bool> open = session_(now);
   if (!open.ok() || !*open) {
     return input_error(
@@ -575,110 +428,24 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
     }
   }
 
-  // The order as the book will show it.
-  const std::int64_t seq = state_->next_order_seq;
   const Date day = ist_date(now);
-  StoredOrder so;
-  so.seq = seq;
+  StoredOrder so = new_order_locked(r, now);
   Order& o = so.order;
-  o.order_id = fmt::format("{:02}{:02}{:02}{:09}", day.year % 100, day.month, day.day, seq);
-  o.placed_by = options_.user_id;
-  o.variety = r.variety;
-  o.order_timestamp = now;
-  o.exchange = r.exchange;
-  o.tradingsymbol = r.tradingsymbol;
-  o.instrument_token = token_locked(r.exchange, r.tradingsymbol);
-  o.order_type = std::string(order_type_name(r.order_type));
-  o.side = r.side;
-  o.validity = r.validity;
-  o.validity_ttl = r.validity == "TTL" ? r.validity_ttl_minutes : 0;
-  o.product = std::string(product_name(r.product));
-  o.quantity = r.quantity;
-  o.disclosed_quantity = r.disclosed_quantity;
-  o.price = needs_price ? r.price : 0;
-  o.trigger_price = needs_trigger ? r.trigger_price : 0;
-  o.pending_quantity = r.quantity;
-  o.market_protection = protection;
-  o.tag = r.tag;
-  if (!r.tag.empty()) o.tags = {r.tag};
-  o.guid = fmt::format("paper{}", seq);
-  transition(so, broker::kStatusPutOrderReqReceived, now);
-  transition(so, broker::kStatusValidationPending, now);
-
-  // Risk checks (Kite's RMS).
-  std::optional<BrokerError> refusal;
-  std::string raw;
+  const std::int64_t seq = so.seq;
+  std::optional<Refusal> refusal;
   if (!forced_rejection.empty()) {
-    refusal = kite_error("OrderException", std::string(forced_rejection));
-    raw = std::string(forced_rejection);
-  }
-  const Paise tick =
-      tick_for(state_->instruments, r.exchange, r.tradingsymbol, last > 0 ? last : r.price);
-  const Band band = market ? band_for(*market, options_.price_band_bps, tick) : Band{};
-  if (!refusal && band.known()) {
-    for (Paise p : {o.price, o.trigger_price}) {
-      if (p != 0 && (p < band.lower || p > band.upper)) {
-        refusal = kite_error("OrderException",
-                             fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
-                                         format_rupees(band.lower), format_rupees(band.upper)));
-        raw = fmt::format(
-            "RMS:Rule: Check circuit limit including square off order exceeds for entity "
-            "account-{} "
-            "across exchange across segment across product",
-            options_.user_id);
-        break;
-      }
-    }
-  }
-  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day,
-                              options_.mis_margin_bps, prices_);
-  if (!refusal && o.product == "CNC" && o.side == Side::kSell) {
-    auto it = funds.books.folds.find(fmt::format("{}:{}:CNC", o.exchange, o.tradingsymbol));
-    Quantity sellable = it == funds.books.folds.end() ? 0 : it->second.all.qty;
-    for (const StoredOrder& other : state_->orders) {
-      const Order& p = other.order;
-      if (is_open_status(p.status) && p.product == "CNC" && p.side == Side::kSell &&
-          p.tradingsymbol == o.tradingsymbol && p.exchange == o.exchange) {
-        sellable -= p.pending_quantity;
-      }
-    }
-    if (o.quantity > sellable) {
-      refusal =
-          kite_error("HoldingException",
-                     fmt::format("Insufficient holdings to sell {} {}: {} available", o.quantity,
-                                 o.tradingsymbol, std::max<Quantity>(sellable, 0)));
-      raw = "RMS:Holding does not exist or is insufficient";
-    }
-  }
-  if (!refusal) {
-    Paise required = order_margin(o, funds.books, last, options_.mis_margin_bps);
-    if (required > 0 && o.product == "CNC") {
-      costs::TradeLeg leg{day,        Product::kDelivery,
-                          o.side,     reckoning_price(o, *parse_order_type(o.order_type), last),
-                          o.quantity, false};
-      Result<costs::Charges> estimate = costs_.charges_for(leg);
-      if (estimate.ok()) required += estimate->total();
-    }
-    const Paise available = funds.available();
-    if (required > available) {
-      refusal = kite_error(
-          "MarginException",
-          fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
-                      format_rupees(required), format_rupees(available)));
-      raw = fmt::format(
-          "RMS:Margin Exceeds,Required:{}, Available:{} for entity account-{} across exchange "
-          "across "
-          "segment across product ",
-          format_rupees(required), format_rupees(available), options_.user_id);
-    }
+    refusal = Refusal{kite_error("OrderException", std::string(forced_rejection)),
+                      std::string(forced_rejection)};
+  } else {
+    refusal = rms_refusal_locked(o, market, day);
   }
 
   Batch batch;
   if (refusal) {
     const bool as_order = options_.rms_rejections_as_orders || !forced_rejection.empty();
-    if (!as_order) return *refusal;
-    o.status_message = refusal->message;
-    o.status_message_raw = raw;
+    if (!as_order) return refusal->error;
+    o.status_message = refusal->error.message;
+    o.status_message_raw = refusal->raw;
     o.cancelled_quantity = 0;
     transition(so, broker::kStatusRejected, now);
     batch.orders.push_back(std::move(so));
@@ -708,6 +475,91 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
   return order_id;
 }
 
+StoredOrder PaperEngine::new_order_locked(const broker::OrderRequest& r, TimestampMs now) const {
+  const bool needs_price =
+      r.order_type == OrderType::kLimit || r.order_type == OrderType::kStopLoss;
+  const bool needs_trigger =
+      r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
+  const std::int64_t seq = state_->next_order_seq;
+  const Date day = ist_date(now);
+  StoredOrder so;
+  so.seq = seq;
+  Order& o = so.order;
+  o.order_id = fmt::format("{:02}{:02}{:02}{:09}", day.year % 100, day.month, day.day, seq);
+  o.placed_by = options_.user_id;
+  o.variety = r.variety;
+  o.order_timestamp = now;
+  o.exchange = r.exchange;
+  o.tradingsymbol = r.tradingsymbol;
+  o.instrument_token = token_locked(r.exchange, r.tradingsymbol);
+  o.order_type = std::string(order_type_name(r.order_type));
+  o.side = r.side;
+  o.validity = r.validity;
+  o.validity_ttl = r.validity == "TTL" ? r.validity_ttl_minutes : 0;
+  o.product = std::string(product_name(r.product));
+  o.quantity = r.quantity;
+  o.disclosed_quantity = r.disclosed_quantity;
+  o.price = needs_price ? r.price : 0;
+  o.trigger_price = needs_trigger ? r.trigger_price : 0;
+  o.pending_quantity = r.quantity;
+  o.market_protection = r.market_protection.value_or(0);
+  o.tag = r.tag;
+  if (!r.tag.empty()) o.tags = {r.tag};
+  o.guid = fmt::format("paper{}", seq);
+  transition(so, broker::kStatusPutOrderReqReceived, now);
+  transition(so, broker::kStatusValidationPending, now);
+  return so;
+}
+
+// Kite's RMS checks, in its order: circuit band, CNC holdings, margin.
+std::optional<PaperEngine::Refusal> PaperEngine::rms_refusal_locked(
+    const Order& o, const std::optional<MarketPrice>& market, Date day) const {
+  const Paise last = market ? market->last : 0;
+  const Paise tick =
+      tick_for(state_->instruments, o.exchange, o.tradingsymbol, last > 0 ? last : o.price);
+  const Band band = market ? band_for(*market, options_.price_band_bps, tick) : Band{};
+  if (band.known()) {
+    for (Paise p : {o.price, o.trigger_price}) {
+      if (p != 0 && (p < band.lower || p > band.upper)) {
+        return Refusal{
+            kite_error("OrderException",
+                       fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
+                                   format_rupees(band.lower), format_rupees(band.upper))),
+            fmt::format("RMS:Rule: Check circuit limit including square off order exceeds for "
+                        "entity account-{} across exchange across segment across product",
+                        options_.user_id)};
+      }
+    }
+  }
+  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day,
+                              options_.mis_margin_bps, prices_);
+  if (o.product == "CNC" && o.side == Side::kSell) {
+    const Quantity sellable =
+        sellable_holdings(funds.books, state_->orders, o.exchange, o.tradingsymbol);
+    if (o.quantity > sellable) {
+      return Refusal{
+          kite_error("HoldingException",
+                     fmt::format("Insufficient holdings to sell {} {}: {} available", o.quantity,
+                                 o.tradingsymbol, std::max<Quantity>(sellable, 0))),
+          "RMS:Holding does not exist or is insufficient"};
+    }
+  }
+  const Paise required =
+      margin_to_place(o, funds.books, last, options_.mis_margin_bps, day, costs_);
+  const Paise available = funds.available();
+  if (required > available) {
+    return Refusal{
+        kite_error(
+            "MarginException",
+            fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
+                        format_rupees(required), format_rupees(available))),
+        fmt::format("RMS:Margin Exceeds,Required:{}, Available:{} for entity account-{} across "
+                    "exchange across segment across product ",
+                    format_rupees(required), format_rupees(available), options_.user_id)};
+  }
+  return std::nullopt;
+}
+
 BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest& r) {
   std::lock_guard<std::mutex> lock(mutex_);
   const TimestampMs now = clock_.now_ms();
@@ -731,68 +583,20 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
     return input_error(
         "Markets are closed right now. Use GTT for placing long standing orders instead.");
   }
-  OrderType type = r.order_type ? *r.order_type : *type_of(o);
+  const OrderType type = r.order_type ? *r.order_type : *type_of(o);
   const bool needs_price = type == OrderType::kLimit || type == OrderType::kStopLoss;
   const bool needs_trigger = type == OrderType::kStopLoss || type == OrderType::kStopLossMarket;
-  const Quantity quantity = r.quantity.value_or(o.quantity);
-  // A partly filled order (volume cap) must keep something pending.
-  if (quantity <= 0 || quantity < o.filled_quantity ||
-      (o.filled_quantity > 0 && quantity == o.filled_quantity))
-    return input_error("Invalid `quantity`");
-  const Paise price = needs_price ? r.price.value_or(o.price) : 0;
-  const Paise trigger = needs_trigger ? r.trigger_price.value_or(o.trigger_price) : 0;
-  if (needs_price && price <= 0) return input_error("Invalid `price`");
-  if (needs_trigger && trigger <= 0) return input_error("Invalid `trigger_price`");
-  if ((type == OrderType::kMarket || type == OrderType::kStopLossMarket) &&
-      o.market_protection == 0 && options_.require_market_protection) {
-    return input_error(
-        "Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
-  }
-  for (Paise p : {price, trigger}) {
-    if (p == 0) continue;
-    const Paise tick = tick_for(state_->instruments, o.exchange, o.tradingsymbol, p);
-    if (p % tick != 0) {
-      return input_error(
-          fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
-                      "size for this script",
-                      format_rupees(tick)));
-    }
-  }
-  std::optional<MarketPrice> market = prices_.latest(o.exchange, o.tradingsymbol);
-  if (type == OrderType::kMarket && (!market || market->last <= 0)) {
-    return kite_error("OrderException",
-                      fmt::format("No market price for {}:{} yet", o.exchange, o.tradingsymbol));
-  }
-  const Paise last = market ? market->last : 0;
-  if (market) {
-    const Band band = band_for(*market, options_.price_band_bps,
-                               tick_for(state_->instruments, o.exchange, o.tradingsymbol, last));
-    for (Paise p : {price, trigger}) {
-      if (band.known() && p != 0 && (p < band.lower || p > band.upper)) {
-        return kite_error("OrderException",
-                          fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
-                                      format_rupees(band.lower), format_rupees(band.upper)));
-      }
-    }
-  }
-
-  const Date day = ist_date(now);
-  Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day,
-                              options_.mis_margin_bps, prices_, o.order_id);
   Order changed = o;
   changed.order_type = std::string(order_type_name(type));
-  changed.quantity = quantity;
-  changed.pending_quantity = quantity - o.filled_quantity;
-  changed.price = price;
-  changed.trigger_price = trigger;
+  changed.quantity = r.quantity.value_or(o.quantity);
+  changed.pending_quantity = changed.quantity - o.filled_quantity;
+  changed.price = needs_price ? r.price.value_or(o.price) : 0;
+  changed.trigger_price = needs_trigger ? r.trigger_price.value_or(o.trigger_price) : 0;
   if (r.disclosed_quantity) changed.disclosed_quantity = *r.disclosed_quantity;
   if (r.validity) changed.validity = *r.validity;
-  const Paise required = order_margin(changed, funds.books, last, options_.mis_margin_bps);
-  if (required > 0 && required > funds.available()) {
-    return kite_error(
-        "MarginException",
-        fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
-                    format_rupees(required), format_rupees(funds.available())));
+  std::optional<MarketPrice> market = prices_.latest(o.exchange, o.tradingsymbol);
+  if (std::optional<BrokerError> refused = check_modification_locked(changed, market, now)) {
+    return *refused;
   }
 
   const bool was_triggered = o.status == broker::kStatusOpen;
@@ -816,6 +620,64 @@ BrokerResult<std::string> PaperEngine::modify_order(const broker::ModifyRequest&
   batch.orders.push_back(std::move(so));
   if (Status s = commit_locked(batch); !s.ok()) return storage_error(s);
   return r.order_id;
+}
+
+std::optional<BrokerError> PaperEngine::check_modification_locked(
+    const Order& changed, const std::optional<MarketPrice>& market, TimestampMs now) const {
+  const OrderType type = *type_of(changed);
+  const bool needs_price = type == OrderType::kLimit || type == OrderType::kStopLoss;
+  const bool needs_trigger = type == OrderType::kStopLoss || type == OrderType::kStopLossMarket;
+  const Quantity quantity = changed.quantity;
+  const Paise price = changed.price;
+  const Paise trigger = changed.trigger_price;
+  // A partly filled order (volume cap) must keep something pending.
+  if (quantity <= 0 || quantity < changed.filled_quantity ||
+      (changed.filled_quantity > 0 && quantity == changed.filled_quantity))
+    return input_error("Invalid `quantity`");
+  if (needs_price && price <= 0) return input_error("Invalid `price`");
+  if (needs_trigger && trigger <= 0) return input_error("Invalid `trigger_price`");
+  if ((type == OrderType::kMarket || type == OrderType::kStopLossMarket) &&
+      changed.market_protection == 0 && options_.require_market_protection) {
+    return input_error(
+        "Market and SL-M orders need market protection (`market_protection` -1 or 1..100)");
+  }
+  for (Paise p : {price, trigger}) {
+    if (p == 0) continue;
+    const Paise tick = tick_for(state_->instruments, changed.exchange, changed.tradingsymbol, p);
+    if (p % tick != 0) {
+      return input_error(
+          fmt::format("Tick size for this script is {}. Kindly enter price in the multiple of tick "
+                      "size for this script",
+                      format_rupees(tick)));
+    }
+  }
+  if (type == OrderType::kMarket && (!market || market->last <= 0)) {
+    return kite_error("OrderException", fmt::format("No market price for {}:{} yet",
+                                                    changed.exchange, changed.tradingsymbol));
+  }
+  const Paise last = market ? market->last : 0;
+  if (market) {
+    const Band band =
+        band_for(*market, options_.price_band_bps,
+                 tick_for(state_->instruments, changed.exchange, changed.tradingsymbol, last));
+    for (Paise p : {price, trigger}) {
+      if (band.known() && p != 0 && (p < band.lower || p > band.upper)) {
+        return kite_error("OrderException",
+                          fmt::format("Price exceeds circuit limits. Allowed range is {} - {}",
+                                      format_rupees(band.lower), format_rupees(band.upper)));
+      }
+    }
+  }
+  const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, ist_date(now),
+                                    options_.mis_margin_bps, prices_, changed.order_id);
+  const Paise required = order_margin(changed, funds.books, last, options_.mis_margin_bps);
+  if (required > 0 && required > funds.available()) {
+    return kite_error(
+        "MarginException",
+        fmt::format("Insufficient funds. Required margin is {} but available margin is {}.",
+                    format_rupees(required), format_rupees(funds.available())));
+  }
+  return std::nullopt;
 }
 
 BrokerResult<std::string> PaperEngine::cancel_order(std::string_view variety,
@@ -857,7 +719,8 @@ Status PaperEngine::execute_locked(StoredOrder& so, const MarketPrice& m, bool f
     if (taken != state_->took_update.end() && taken->second == m.update_seq) return Status();
     if (m.interval_volume <= 0) return Status();
     const Quantity cap =
-        std::max<Quantity>(1, mul_div(m.interval_volume, options_.volume_cap_bps, 10000));
+        std::max<Quantity>(1, multiply_divide(m.interval_volume, options_.volume_cap_bps, 10000,
+                                              DivideRounding::kTowardZero));
     qty = std::min(qty, cap);
     Result<Quantity> affordable = affordable_locked(so, *price, qty, now, batch, trade_seq);
     if (!affordable.ok()) return affordable.status();
@@ -997,114 +860,23 @@ BrokerResult<std::vector<Trade>> PaperEngine::order_trades(std::string_view orde
 broker::Positions PaperEngine::positions() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
-  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps);
-  broker::Positions out;
-  for (const auto& [key, f] : books.folds) {
-    std::optional<MarketPrice> m = prices_.latest(f.exchange, f.symbol);
-    // Delivery bought on earlier days is in holdings, not positions (Kite's split).
-    const Quantity overnight = f.product == "CNC" ? 0 : f.prior.qty;
-    const Paise overnight_cost = f.product == "CNC" ? 0 : f.prior.cost;
-    for (const bool day_only : {false, true}) {
-      if (day_only && !f.today) continue;
-      const Quantity carry = day_only ? 0 : overnight;
-      const Paise carry_cost = day_only ? 0 : overnight_cost;
-      broker::Position p;
-      p.tradingsymbol = f.symbol;
-      p.exchange = f.exchange;
-      p.instrument_token = f.token;
-      p.product = f.product;
-      p.overnight_quantity = day_only ? 0 : carry;
-      p.multiplier = 1;
-      p.buy_quantity = f.day_buy_qty + std::max<Quantity>(carry, 0);
-      p.buy_value = f.day_buy_value + (carry > 0 ? carry_cost : 0);
-      p.sell_quantity = f.day_sell_qty + std::max<Quantity>(-carry, 0);
-      p.sell_value = f.day_sell_value + (carry < 0 ? carry_cost : 0);
-      p.quantity = p.buy_quantity - p.sell_quantity;
-      if (p.quantity == 0 && !f.today) continue;
-      p.buy_price = p.buy_quantity > 0 ? div_round(p.buy_value, p.buy_quantity) : 0;
-      p.sell_price = p.sell_quantity > 0 ? div_round(p.sell_value, p.sell_quantity) : 0;
-      p.average_price = p.quantity > 0 ? p.buy_price : p.quantity < 0 ? p.sell_price : 0;
-      p.day_buy_quantity = f.day_buy_qty;
-      p.day_buy_value = f.day_buy_value;
-      p.day_buy_price = f.day_buy_qty > 0 ? div_round(f.day_buy_value, f.day_buy_qty) : 0;
-      p.day_sell_quantity = f.day_sell_qty;
-      p.day_sell_value = f.day_sell_value;
-      p.day_sell_price = f.day_sell_qty > 0 ? div_round(f.day_sell_value, f.day_sell_qty) : 0;
-      p.last_price = m ? m->last : p.average_price;
-      p.close_price = m ? m->previous_close : 0;
-      // Kite's arithmetic: value = sold - bought; pnl = value + quantity * last price.
-      p.value = p.sell_value - p.buy_value;
-      p.pnl = p.value + p.quantity * p.last_price;
-      p.m2m = p.pnl;
-      p.unrealised = p.quantity * (p.last_price - p.average_price);
-      p.realised = p.pnl - p.unrealised;
-      (day_only ? out.day : out.net).push_back(std::move(p));
-    }
-  }
-  return out;
+  return positions_of(compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps),
+                      prices_);
 }
 
 std::vector<broker::Holding> PaperEngine::holdings() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
-  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps);
-  std::vector<broker::Holding> out;
-  for (const auto& [key, f] : books.folds) {
-    if (f.product != "CNC" || f.prior.qty <= 0) continue;
-    std::optional<MarketPrice> m = prices_.latest(f.exchange, f.symbol);
-    broker::Holding h;
-    h.tradingsymbol = f.symbol;
-    h.exchange = f.exchange;
-    h.instrument_token = f.token;
-    h.isin = "";
-    h.product = "CNC";
-    h.quantity = f.prior.qty;
-    h.opening_quantity = f.prior.qty;
-    h.realised_quantity = f.prior.qty;
-    h.used_quantity = std::min(f.prior.qty, f.day_sell_qty);
-    h.average_price = f.prior.average();
-    h.last_price = m ? m->last : h.average_price;
-    h.close_price = m ? m->previous_close : 0;
-    h.pnl = (h.last_price - h.average_price) * h.quantity;
-    h.day_change = h.close_price > 0 ? h.last_price - h.close_price : 0;
-    h.day_change_percentage = h.close_price > 0 ? 100.0 * static_cast<double>(h.day_change) /
-                                                      static_cast<double>(h.close_price)
-                                                : 0.0;
-    out.push_back(std::move(h));
-  }
-  return out;
+  return holdings_of(compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps),
+                     prices_);
 }
 
 broker::SegmentMargins PaperEngine::equity_margins() {
   std::lock_guard<std::mutex> lock(mutex_);
-  const TimestampMs now = clock_.now_ms();
-  const Date today = ist_date(now);
+  const Date today = ist_date(clock_.now_ms());
   const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, today,
                                     options_.mis_margin_bps, prices_);
-  // The opening balance is the cash before today's trades and deposits.
-  std::vector<StoredTrade> before;
-  for (const StoredTrade& t : state_->trades) {
-    if (ist_date(t.trade.fill_timestamp) < today) before.push_back(t);
-  }
-  std::vector<CashEntry> cash_before;
-  for (const CashEntry& c : state_->cash) {
-    if (ist_date(c.ts) < today) cash_before.push_back(c);
-  }
-  const Paise opening = compute_books(before, cash_before, today, options_.mis_margin_bps).cash;
-  broker::SegmentMargins m;
-  m.enabled = true;
-  m.net = funds.available();
-  m.available_cash = opening;
-  m.opening_balance = opening;
-  m.live_balance = funds.available();
-  m.intraday_payin = 0;
-  for (const CashEntry& c : state_->cash) {
-    if (ist_date(c.ts) >= today && c.amount > 0) m.intraday_payin += c.amount;
-  }
-  m.available_cash += m.intraday_payin;
-  m.utilised_debits = m.available_cash - m.net;
-  m.utilised_exposure = funds.books.mis_margin + funds.blocked;
-  return m;
+  return equity_margins_of(funds, state_->trades, state_->cash, today, options_.mis_margin_bps);
 }
 
 std::optional<broker::Quote> PaperEngine::quote(std::string_view exchange,

@@ -24,8 +24,9 @@
 // delivery (CNC) bought on earlier days shows in holdings. An order still open when the IST day
 // changes is cancelled ("expired at end of day").
 //
-// Money: cash = initial + deposits − charges − CNC buys + CNC sells + realised MIS P&L.
-// available = cash − MIS margin (open MIS cost × mis_margin_bps) − margin blocked by open orders.
+// Money (paper_accounting.h): cash = initial + deposits − charges − CNC buys + CNC sells + realised
+// MIS P&L. available = cash − MIS margin (open MIS cost × mis_margin_bps) − margin blocked by open
+// orders.
 // Every change is committed to the PaperStore before it becomes visible. Thread-safe.
 #pragma once
 
@@ -129,6 +130,19 @@ class PaperEngine {
   // Stores the batch, applies it to the in-memory state, tells the observer. REQUIRES: mutex_ held.
   Status commit_locked(Batch& batch);
   std::int64_t token_locked(std::string_view exchange, std::string_view symbol) const;
+  struct Refusal;
+  // The new order as the book will show it, validated, with its first two states.
+  // REQUIRES: mutex_ held.
+  StoredOrder new_order_locked(const broker::OrderRequest& request, TimestampMs now) const;
+  // Why Kite's RMS would refuse the order now, or nullopt. REQUIRES: mutex_ held.
+  std::optional<Refusal> rms_refusal_locked(const broker::Order& order,
+                                            const std::optional<MarketPrice>& market,
+                                            Date day) const;
+  // The input and RMS checks of a modification that turns the order into changed; nullopt when
+  // it passes. REQUIRES: mutex_ held.
+  std::optional<broker::BrokerError> check_modification_locked(
+      const broker::Order& changed, const std::optional<MarketPrice>& market,
+      TimestampMs now) const;
   // Executes what of the open order m allows now (all of it, or the volume cap's share), adding the
   // trade and the order's new states to so and the batch; trade_seq is advanced per trade.
   // Fails only if the cost model does. REQUIRES: mutex_ held.

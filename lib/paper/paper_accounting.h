@@ -1,0 +1,110 @@
+// The paper broker's accounting: cash, positions, holdings, margins and charges, all derived from
+// its stored trades, cash entries and open orders (nothing here is stored on its own). The engine
+// (paper_engine.h) handles orders and asks this file what they cost and what they leave.
+//
+// Money: cash = deposits − charges − CNC buys + CNC sells + realised MIS P&L.
+// available = cash − MIS margin (open MIS cost × mis_margin_bps) − margin blocked by open orders.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/types.h"
+#include "costs/cost_model.h"
+#include "paper/paper_store.h"
+#include "paper/price_source.h"
+
+namespace sm::paper {
+
+// Whether an order is still working (OPEN or TRIGGER PENDING): it may fill and blocks margin.
+bool is_open_status(std::string_view status);
+
+// A position as Kite reckons it, average-cost method: qty signed (short < 0), cost = the cost of
+// the open quantity (always >= 0), realised = P&L of everything closed so far. A close takes its
+// share of the cost truncated toward zero. (The store and the risk engine round that share half
+// away from zero and keep a short's cost negative, core/position.h: the paper broker imitates the
+// broker, so its figures are compared with ours by sm-reconcile, not shared.)
+struct RunningPosition {
+  Quantity qty = 0;
+  Paise cost = 0;
+  Paise realised = 0;
+
+  void apply(Side side, Quantity q, Paise price);
+  // cost / |qty| rounded half-even; 0 when flat.
+  Paise average() const;
+};
+
+// The trades of one instrument and product.
+struct Fold {
+  std::string exchange;
+  std::string symbol;
+  std::string product;
+  std::int64_t token = 0;
+  RunningPosition prior;  // trades before today
+  RunningPosition all;
+  bool today = false;  // traded today
+  Quantity day_buy_qty = 0;
+  Quantity day_sell_qty = 0;
+  Paise day_buy_value = 0;
+  Paise day_sell_value = 0;
+};
+
+struct Books {
+  std::map<std::string, Fold> folds;  // "EXCHANGE:SYMBOL:PRODUCT"
+  Paise cash = 0;
+  Paise mis_margin = 0;
+};
+
+// Folds the trades (in order) and cash entries; today is the IST day the "day" figures are for.
+Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash,
+                    Date today, std::int64_t mis_margin_bps);
+
+// The price an order's margin is reckoned at: its limit, its trigger, or the market (last).
+Paise reckoning_price(const broker::Order& o, OrderType type, Paise last);
+
+// Margin an order needs while open. A CNC sell needs holdings, not cash; an MIS order against the
+// current MIS position reduces it and needs nothing.
+Paise order_margin(const broker::Order& o, const Books& books, Paise last,
+                   std::int64_t mis_margin_bps);
+
+// What placing the order needs available: its margin, plus for a CNC buy the estimated charges
+// (when the cost model can give them).
+Paise margin_to_place(const broker::Order& o, const Books& books, Paise last,
+                      std::int64_t mis_margin_bps, Date day, const costs::CostModel& costs);
+
+struct Funds {
+  Books books;
+  Paise blocked = 0;  // margin of open orders
+  Paise available() const { return books.cash - books.mis_margin - blocked; }
+};
+
+// The books and the margin blocked by the open orders (but skip_order_id), each valued at its
+// instrument's latest price.
+Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
+                    const std::vector<CashEntry>& cash, Date today, std::int64_t mis_margin_bps,
+                    const PriceSource& prices, std::string_view skip_order_id = {});
+
+// CNC shares of the instrument that a new sell may still take: held minus open CNC sells.
+Quantity sellable_holdings(const Books& books, const std::vector<StoredOrder>& orders,
+                           std::string_view exchange, std::string_view symbol);
+
+// The charges of a trade of qty shares of the order at price at now; a CNC sell with no earlier
+// CNC sell of the instrument that day (among trades and the batch's) is the day's first sell
+// (costs::TradeLeg::first_sell_of_day). Fails only if the cost model does.
+Result<costs::Charges> trade_charges(const broker::Order& o, Paise price, Quantity qty,
+                                     TimestampMs now, const costs::CostModel& costs,
+                                     const std::vector<StoredTrade>& trades, const Batch& batch);
+
+// Kite's positions (net: today's activity plus MIS carried from earlier days; day: today's) and
+// holdings (CNC bought on earlier days), marked at the latest prices.
+broker::Positions positions_of(const Books& books, const PriceSource& prices);
+std::vector<broker::Holding> holdings_of(const Books& books, const PriceSource& prices);
+
+// Kite's equity margins: funds as of today, the opening balance from what was there before today.
+broker::SegmentMargins equity_margins_of(const Funds& funds, const std::vector<StoredTrade>& trades,
+                                         const std::vector<CashEntry>& cash, Date today,
+                                         std::int64_t mis_margin_bps);
+
+}  // namespace sm::paper
