@@ -1,33 +1,26 @@
-// One SQLite connection with the house settings (WAL, busy timeout, foreign keys, per-connection
-// durability) and the schema migrated to the version this program knows. docs/SCHEMA.md describes
-// the tables and the durability policy.
+// The trading database: a SQLite connection with the house settings (sqlite/connection.h) and the
+// StalkMarket schema migrated to the version this program knows. docs/SCHEMA.md describes the
+// tables and the durability policy.
 //
-// Threading: a Database, and every Statement and Transaction made from it, belong to one thread at
-// a time. Concurrency between threads or processes comes from each having its own Database on the
-// same file; WAL lets readers run while one writer writes, and writers queue on BEGIN IMMEDIATE
-// for at most busy_timeout_ms.
+// Threading: as for sqlite::Connection, a Database and everything made from it belong to one thread
+// at a time; concurrency comes from each thread or process having its own Database on the file.
 #pragma once
 
-#include <sqlite3.h>
-
-#include <cstdint>
-#include <memory>
 #include <string>
-#include <string_view>
-#include <type_traits>
+#include <utility>
 
 #include "core/status.h"
+#include "sqlite/connection.h"
 
 namespace sm::store {
 
+using sqlite::Statement;
+using sqlite::Synchronous;
+using sqlite::synchronous_name;
+using sqlite::Transaction;
+
 // The schema version this build migrates to (PRAGMA user_version). See docs/SCHEMA.md.
 int latest_schema_version();
-
-// PRAGMA synchronous for the connection. In WAL mode kFull syncs the WAL on every commit (a
-// committed transaction survives a power cut); kNormal syncs only at checkpoints (the database
-// stays consistent but the last transactions may be lost on a power cut).
-enum class Synchronous { kOff, kNormal, kFull };
-std::string_view synchronous_name(Synchronous mode);
 
 struct OpenOptions {
   int busy_timeout_ms = 5000;
@@ -42,110 +35,12 @@ struct OpenOptions {
   bool create_parent_directory = true;
 };
 
-class Database;
-
-// A prepared statement borrowed from its Database's cache. Destroying it resets it, clears its
-// bindings and gives it back to the cache, so preparing the same SQL again is cheap.
-// REQUIRES: destroyed before the Database it came from.
-class Statement {
+class Database : public sqlite::Connection {
  public:
-  Statement() = default;
-  ~Statement();
-  Statement(Statement&& other) noexcept;
-  Statement& operator=(Statement&& other) noexcept;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  // Bind by 1-based parameter index. Text is copied. A bind failure is remembered and returned by
-  // the next step()/run(), so binds can be chained without checking each one.
-  Statement& bind(int index, std::int64_t value);
-  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
-  Statement& bind(int index, double value);
-  Statement& bind(int index, bool value) {
-    return bind(index, static_cast<std::int64_t>(value ? 1 : 0));
-  }
-  Statement& bind(int index, std::string_view value);
-  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
-  Statement& bind(int index, const std::string& value) {
-    return bind(index, std::string_view(value));
-  }
-  Statement& bind(int index, std::nullptr_t);
-  // Binds text WITHOUT copying it (SQLITE_STATIC), for bulk inserts where the copy is measurable.
-  // REQUIRES: value's bytes stay valid and unchanged until the statement is next reset, re-bound at
-  // this index, or destroyed.
-  Statement& bind_static(int index, std::string_view value);
-  // bind_all(a, b, c) binds parameters 1, 2, 3.
-  template <typename... Args>
-  Statement& bind_all(const Args&... args) {
-    int index = 0;
-    (bind(++index, args), ...);
-    return *this;
-  }
-
-  // Advances one row: true when a row is available through column_*, false when the statement is
-  // done. Fails with kDatabaseError (message names the SQL and SQLite's reason) on any error,
-  // including SQLITE_BUSY after the busy timeout.
-  Result<bool> step();
-  // Steps until done, ignoring any rows (INSERT, UPDATE, DELETE).
-  Status run();
-  // Rows changed by the last run()/step() of an INSERT/UPDATE/DELETE on this connection.
-  std::int64_t changes() const;
-  // Makes the statement ready to run again with new bindings.
-  void reset();
-
-  // 0-based column index of the current row. Text views stay valid until the next step/reset.
-  std::int64_t column_int64(int column) const;
-  double column_double(int column) const;
-  std::string_view column_text_view(int column) const;
-  std::string column_text(int column) const { return std::string(column_text_view(column)); }
-  bool column_is_null(int column) const;
-
-  bool valid() const { return stmt_ != nullptr; }
-
- private:
-  friend class Database;
-  struct Cache;
-  Statement(sqlite3_stmt* stmt, Cache* cache) : stmt_(stmt), cache_(cache) {}
-  void release();
-  sqlite3_stmt* stmt_ = nullptr;
-  Cache* cache_ = nullptr;
-  Status bind_error_;
-};
-
-// A write transaction. Database::begin() starts BEGIN IMMEDIATE (the write lock is taken up front,
-// so a writer waits for busy_timeout instead of failing later on lock upgrade); inside an already
-// open transaction it nests as a SAVEPOINT. Destroying it without commit() rolls back.
-// REQUIRES: destroyed before its Database; nested transactions end before the enclosing one.
-class Transaction {
- public:
-  Transaction() = default;
-  ~Transaction();
-  Transaction(Transaction&& other) noexcept;
-  Transaction& operator=(Transaction&& other) noexcept;
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  // COMMIT (or RELEASE for a nested one). After a failed commit the transaction is rolled back.
-  Status commit();
-  // Explicit rollback; also what the destructor does when commit() was not called.
-  void rollback();
-  bool active() const { return db_ != nullptr; }
-
- private:
-  friend class Database;
-  Transaction(sqlite3* db, int savepoint) : db_(db), savepoint_(savepoint) {}
-  sqlite3* db_ = nullptr;
-  int savepoint_ = 0;  // 0 for the outermost BEGIN IMMEDIATE
-};
-
-class Database {
- public:
-  // Opens (creating if missing) the database at path for reading and writing: WAL journal,
-  // busy_timeout, foreign_keys=ON, the synchronous setting from options, and forward-only
-  // migrations up to latest_schema_version() (each in its own BEGIN IMMEDIATE, so concurrent
-  // openers are safe). Fails with kDatabaseError naming the path when the file cannot be opened, is
-  // not a database, or has a schema newer than this build knows. ":memory:" opens a private
-  // in-memory database.
+  // Opens (creating if missing) the database at path for reading and writing with the house
+  // settings (sqlite::Connection::open) and forward-only migrations up to latest_schema_version().
+  // Fails with kDatabaseError naming the path when the file cannot be opened, is not a database,
+  // or has a schema newer than this build knows. ":memory:" opens a private in-memory database.
   static Result<Database> open(const std::string& path, OpenOptions options = {});
 
   // Opens an existing database read-only for reports such as sm-status. Never creates the file or
@@ -155,51 +50,17 @@ class Database {
   static Result<Database> open_readonly(const std::string& path, int busy_timeout_ms = 5000);
 
   Database();
-  ~Database();
-  Database(Database&&) noexcept;
-  Database& operator=(Database&&) noexcept;
-  Database(const Database&) = delete;
-  Database& operator=(const Database&) = delete;
 
-  // Runs SQL without parameters (may hold several statements), e.g. PRAGMAs or DDL.
-  Status execute(std::string_view sql);
-  // A prepared statement for sql, from the cache when it has been prepared before. A statement can
-  // be prepared again while an earlier one for the same SQL is still in use (e.g. a query run
-  // from inside a for_each visitor): the second is a fresh prepare.
-  Result<Statement> prepare(std::string_view sql);
-  // Starts a write transaction (see Transaction).
-  Result<Transaction> begin();
-  // Runs a query whose first column of the first row is an integer; fails with kNotFound when it
-  // returns no row.
-  Result<std::int64_t> query_int64(std::string_view sql);
-
-  // PRAGMA user_version: 0 for a new or empty file.
-  Result<int> schema_version();
   // True when the database carries the StalkMarket schema (version >= 1).
   bool has_schema();
 
-  Synchronous synchronous() const { return synchronous_; }
-  Status set_synchronous(Synchronous mode);
   const OpenOptions& options() const { return options_; }
-  const std::string& path() const { return path_; }
-  bool read_only() const { return read_only_; }
-  bool in_transaction() const;
-  std::int64_t last_insert_rowid() const;
-  std::int64_t changes() const;
-  // The raw connection, for things this wrapper does not cover. Do not close it.
-  sqlite3* handle() const { return db_; }
 
  private:
-  Status configure();
-  Status migrate();
-  Status error_status(std::string_view what) const;
+  Database(sqlite::Connection connection, OpenOptions options)
+      : sqlite::Connection(std::move(connection)), options_(options) {}
 
-  sqlite3* db_ = nullptr;
-  std::unique_ptr<Statement::Cache> cache_;
-  std::string path_;
   OpenOptions options_;
-  Synchronous synchronous_ = Synchronous::kFull;
-  bool read_only_ = false;
 };
 
 }  // namespace sm::store

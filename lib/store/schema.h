@@ -4,14 +4,12 @@
 #pragma once
 
 #include <span>
-#include <string_view>
+
+#include "sqlite/connection.h"
 
 namespace sm::store {
 
-struct Migration {
-  std::string_view description;
-  std::string_view sql;  // one or more statements, run inside one transaction
-};
+using sqlite::Migration;
 
 std::span<const Migration> schema_migrations();
 
