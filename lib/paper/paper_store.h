@@ -13,12 +13,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/types.h"
 #include "core/status.h"
-
-struct sqlite3;
+#include "sqlite/connection.h"
 
 namespace sm::paper {
 
@@ -68,13 +68,17 @@ class PaperStore {
   // Writes the batch in one BEGIN IMMEDIATE transaction; on failure nothing is written.
   Status commit(const Batch& batch);
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return db_.path(); }
 
  private:
-  PaperStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  Status exec(const char* sql);
-  sqlite3* db_;
-  std::string path_;
+  explicit PaperStore(sqlite::Connection db) : db_(std::move(db)) {}
+  Status load_orders(Snapshot& snapshot);
+  Status load_trades(Snapshot& snapshot);
+  Status load_cash(Snapshot& snapshot);
+  Status write_order(const StoredOrder& stored);
+  Status write_trade(const StoredTrade& stored);
+  Status write_cash(const CashEntry& entry);
+  sqlite::Connection db_;
 };
 
 }  // namespace sm::paper
