@@ -333,7 +333,7 @@ Status SignalRunner::commit() {
     state.strategy = state_key(instances_[slot.instance].id, slot.symbol);
     state.state_json = slot.strategy->save_state();
     state.event_ts = slot.last_ts;
-    state.updated_ms = store::wall_clock_ms();
+    state.updated_ms = db_.clock().now_ms();
     SM_RETURN_IF_ERROR(store::save_strategy_state(db_, state));
   }
   SM_RETURN_IF_ERROR(transaction->commit());

@@ -33,6 +33,11 @@ bool Database::has_schema() {
   return version.ok() && *version >= 1;
 }
 
+const time::Clock& Database::clock() const {
+  static const time::SystemClock wall_clock;
+  return options_.clock != nullptr ? *options_.clock : wall_clock;
+}
+
 int latest_schema_version() { return static_cast<int>(schema_migrations().size()); }
 
 }  // namespace sm::store

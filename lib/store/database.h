@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "sqlite/connection.h"
+#include "time/clock.h"
 
 namespace sm::store {
 
@@ -33,6 +34,9 @@ struct OpenOptions {
   Synchronous market_data_synchronous = Synchronous::kNormal;
   // Create the parent directory of the file when it is missing.
   bool create_parent_directory = true;
+  // What stamps the recorded_ms columns: when a row was written, as opposed to the market time it
+  // is about. Null means the wall clock. Not owned; REQUIRES: outlives the Database.
+  const time::Clock* clock = nullptr;
 };
 
 class Database : public sqlite::Connection {
@@ -55,6 +59,8 @@ class Database : public sqlite::Connection {
   bool has_schema();
 
   const OpenOptions& options() const { return options_; }
+  // The clock that stamps recorded_ms columns (OpenOptions::clock, else the wall clock).
+  const time::Clock& clock() const;
 
  private:
   Database(sqlite::Connection connection, OpenOptions options)

@@ -55,7 +55,7 @@ Status record_heartbeat(Database& db, const Heartbeat& heartbeat) {
       "detail = excluded.detail, recorded_ms = excluded.recorded_ms");
   if (!upsert.ok()) return upsert.status();
   upsert->bind_all(heartbeat.component, heartbeat.ts, heartbeat.status, heartbeat.pid,
-                   heartbeat.detail, wall_clock_ms());
+                   heartbeat.detail, db.clock().now_ms());
   SM_RETURN_IF_ERROR(upsert->run());
   if (changed) {
     Result<Statement> history = db.prepare(
@@ -93,7 +93,7 @@ Result<bool> record_alert(Database& db, const Alert& alert) {
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(alert.ts, severity_name(alert.severity), alert.component, alert.event, alert.text,
-                 alert.dedup_key, wall_clock_ms());
+                 alert.dedup_key, db.clock().now_ms());
   SM_RETURN_IF_ERROR(stmt->run());
   return stmt->changes() == 1;
 }
@@ -251,7 +251,7 @@ Result<bool> record_config_change(Database& db, std::string_view program, std::s
       "INSERT INTO config_changes (program, hash, content, ts_ms, changed_by) "
       "VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(program, hash, content, ts != 0 ? ts : wall_clock_ms(), changed_by);
+  stmt->bind_all(program, hash, content, ts != 0 ? ts : db.clock().now_ms(), changed_by);
   SM_RETURN_IF_ERROR(stmt->run());
   SM_RETURN_IF_ERROR(tx->commit());
   return true;
@@ -277,7 +277,7 @@ Status upsert_instrument(Database& db, const Instrument& instrument) {
   } else {
     stmt->bind(5, nullptr);
   }
-  stmt->bind(6, instrument.tick_size).bind(7, instrument.lot_size).bind(8, wall_clock_ms());
+  stmt->bind(6, instrument.tick_size).bind(7, instrument.lot_size).bind(8, db.clock().now_ms());
   return stmt->run();
 }
 

@@ -64,7 +64,7 @@ Result<std::vector<HaltRecord>> active_halts(Database& db, TimestampMs now_ms);
 // program or hash. Callers pass the content with secrets already removed.
 Result<bool> record_config_change(Database& db, std::string_view program, std::string_view content,
                                   std::string_view hash, std::string_view changed_by = {},
-                                  TimestampMs ts = 0 /* 0 = wall clock now */);
+                                  TimestampMs ts = 0 /* 0 = db.clock() now */);
 
 struct ConfigChange {
   std::int64_t id = 0;

@@ -7,11 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "store/durability.h"
-#include "time/clock.h"
 
 namespace sm::store {
-
-TimestampMs wall_clock_ms() { return time::SystemClock().now_ms(); }
 
 namespace {
 
@@ -40,7 +37,7 @@ Result<bool> record_signal(Database& db, const Signal& signal) {
       "recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(signal.ts, signal.strategy, signal.symbol, signal_action_name(signal.action),
-                 signal.qty, signal.price, signal.stop, signal.reason, wall_clock_ms());
+                 signal.qty, signal.price, signal.stop, signal.reason, db.clock().now_ms());
   SM_RETURN_IF_ERROR(stmt->run());
   return stmt->changes() == 1;
 }
@@ -63,7 +60,7 @@ Result<bool> record_risk_decision(Database& db, const RiskDecision& decision) {
   } else {
     stmt->bind(9, decision.client_order_id);
   }
-  stmt->bind(10, wall_clock_ms());
+  stmt->bind(10, db.clock().now_ms());
   SM_RETURN_IF_ERROR(stmt->run());
   return stmt->changes() == 1;
 }
@@ -82,7 +79,7 @@ Status save_strategy_state(Database& db, const StrategyState& state) {
       "updated_ms = excluded.updated_ms");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(state.strategy, state.state_json, state.event_ts,
-                 state.updated_ms != 0 ? state.updated_ms : wall_clock_ms());
+                 state.updated_ms != 0 ? state.updated_ms : db.clock().now_ms());
   return stmt->run();
 }
 
@@ -172,7 +169,7 @@ Status insert_order_event(Database& db, const OrderEvent& event) {
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(event.client_order_id, event.ts, event.event, event.status,
                  event.detail_json.empty() ? std::string("{}") : event.detail_json,
-                 wall_clock_ms());
+                 db.clock().now_ms());
   return stmt->run();
 }
 
@@ -439,7 +436,7 @@ Status write_fill(Database& db, const Fill& fill, const FillOutcome& outcome) {
   if (!insert.ok()) return insert.status();
   insert->bind_all(fill.trade_id, fill.client_order_id, fill.broker_order_id, fill.strategy,
                    fill.symbol, side_name(fill.side), fill.qty, fill.price, fill.charges,
-                   outcome.realised_pnl, fill.ts, wall_clock_ms());
+                   outcome.realised_pnl, fill.ts, db.clock().now_ms());
   SM_RETURN_IF_ERROR(insert->run());
 
   const Position& position = outcome.position;

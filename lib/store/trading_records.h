@@ -19,9 +19,6 @@
 
 namespace sm::store {
 
-// Wall-clock UTC now in ms; what the store writes into recorded_ms columns.
-TimestampMs wall_clock_ms();
-
 // Stores a signal. Idempotent on (strategy, symbol, action, ts): returns true when stored, false
 // when that signal was already there.
 Result<bool> record_signal(Database& db, const Signal& signal);

@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "store/ops_records.h"
+#include "store/trading_records.h"
 #include "temp_database.h"
+#include "time/clock.h"
 
 using sm::ErrorCode;
 using sm::store::Database;
@@ -271,4 +274,25 @@ TEST_CASE("an in-memory database migrates and accepts every write") {
   REQUIRE(db.ok());
   CHECK(db->has_schema());
   CHECK(db->execute("INSERT INTO instruments (symbol, updated_ms) VALUES ('TCS', 1)").ok());
+}
+
+TEST_CASE("recorded_ms comes from the clock the database was opened with") {
+  sm::time::ManualClock clock(1711597500000);
+  sm::store::OpenOptions options;
+  options.clock = &clock;
+  auto db = Database::open(":memory:", options);
+  REQUIRE(db.ok());
+  sm::Signal signal;
+  signal.ts = 1711500000000;
+  signal.strategy = "sma";
+  signal.symbol = "TCS";
+  signal.qty = 1;
+  REQUIRE(sm::store::record_signal(*db, signal).ok());
+  CHECK(*db->query_int64("SELECT recorded_ms FROM signals") == 1711597500000);
+  clock.advance(1000);
+  sm::Heartbeat heartbeat;
+  heartbeat.component = "sm-risk";
+  heartbeat.ts = 1711500000000;
+  REQUIRE(sm::store::record_heartbeat(*db, heartbeat).ok());
+  CHECK(*db->query_int64("SELECT recorded_ms FROM heartbeats") == 1711597501000);
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "temp_database.h"
+#include "time/clock.h"
 
 using sm::Side;
 using sm::store::Database;
@@ -221,7 +222,7 @@ TEST_CASE("the sqlite3 views agree with the status report") {
   TempDir dir;
   const std::string path = dir.file("stalk.db");
   // The views use the real clock for "today", so build the data around now.
-  const sm::TimestampMs now = sm::store::wall_clock_ms();
+  const sm::TimestampMs now = sm::time::SystemClock().now_ms();
   auto db = Database::open(path);
   REQUIRE(db.ok());
   populate(*db, now);
