@@ -94,7 +94,8 @@ void bench_placements(const std::string& label, const std::string& dir, int orde
   server_options.api_key = "bench";
   server_options.access_token = "token";
   server_options.enforce_rate_limits = false;
-  sm::paper::PaperServer server(**engine, prices, server_options, market);
+  const sm::time::SystemClock wall_clock;
+  sm::paper::PaperServer server(**engine, prices, server_options, market, wall_clock);
   sm::Result<int> port = server.start();
   if (!port.ok()) die(port.status().to_string());
   prices.set_quote("NSE", "INFY", market.now_ms(), 150000, 0, 0, 0);

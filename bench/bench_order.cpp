@@ -150,7 +150,7 @@ struct Paper {
     so.api_key = "benchkey";
     so.access_token = "benchtoken";
     so.enforce_rate_limits = false;
-    server = std::make_unique<sm::paper::PaperServer>(*engine, prices, so, clock);
+    server = std::make_unique<sm::paper::PaperServer>(*engine, prices, so, clock, clock);
     auto p = server->start();
     if (!p.ok()) die(p.status().to_string());
     port = *p;

@@ -1,6 +1,5 @@
 #include "cli/program.h"
 
-#include <chrono>
 #include <cstdlib>
 #include <exception>
 
@@ -9,6 +8,7 @@
 #include "core/timestamp.h"
 #include "store/ops_records.h"
 #include "time/calendar.h"
+#include "time/clock.h"
 
 namespace sm::cli {
 
@@ -62,20 +62,20 @@ std::string default_actor() {
   return "unknown";
 }
 
-void warn_if_calendar_stale(const Logger& log) {
+void warn_if_calendar_stale(const Logger& log, const sm::time::Clock& clock) {
   Result<sm::time::Calendar> calendar = sm::time::Calendar::load_default();
   if (!calendar.ok()) {
     log.warn("calendar_unavailable", {{"message", calendar.status().message()}});
     return;
   }
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const Date today = ist_date(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  const Date today = ist_date(clock.now_ms());
   if (std::optional<std::string> warning = calendar->coverage_warning(today)) {
     log.warn("calendar_stale", {{"message", *warning}});
   }
 }
 
 int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body) {
+  set_log_clock([] { return sm::time::SystemClock().now_ms(); });
   app.set_version_flag("--version", version());
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/timestamp.h"
 #include "store/database.h"
+#include "time/clock.h"
 
 namespace sm::cli {
 
@@ -23,7 +24,8 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 
 // Parses argv and runs body. A bad command line prints one JSON error line on stderr and returns
 // kExitUsage (CLI11's own codes never leak); --help and --version print to stdout and return 0.
-// Installs the SIGTERM/SIGINT stop handlers and applies --log-level to log before body runs.
+// Installs the wall clock as the log clock (set_log_clock) before parsing, and the SIGTERM/SIGINT
+// stop handlers and --log-level before body runs.
 // An exception escaping body is a bug: it is logged as an internal error and returns kExitFailure.
 int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body);
 
@@ -52,7 +54,7 @@ std::string default_actor();
 
 // Logs a warning when the NSE calendar has no entries for the current year, or cannot be loaded.
 // Programs that act on sessions call it at start-up so a stale calendar is noticed early.
-void warn_if_calendar_stale(const Logger& log);
+void warn_if_calendar_stale(const Logger& log, const time::Clock& clock);
 
 // "0.1.0", the project version, for --version.
 std::string version();

@@ -1,10 +1,9 @@
 #include "core/log.h"
 
-#include <chrono>
+#include <atomic>
 #include <cstdlib>
 
 #include "core/json_writer.h"
-#include "core/timestamp.h"
 
 namespace sm {
 
@@ -33,6 +32,14 @@ std::string_view log_level_name(LogLevel level) {
 }
 
 namespace {
+
+std::atomic<LogClock> installed_log_clock{nullptr};
+
+TimestampMs log_now() {
+  const LogClock clock = installed_log_clock.load(std::memory_order_acquire);
+  return clock != nullptr ? clock() : 0;
+}
+
 LogLevel level_from_environment() {
   const char* text = std::getenv("SM_LOG_LEVEL");
   if (text == nullptr) return LogLevel::kInfo;
@@ -40,6 +47,8 @@ LogLevel level_from_environment() {
   return level.ok() ? *level : LogLevel::kInfo;
 }
 }  // namespace
+
+void set_log_clock(LogClock clock) { installed_log_clock.store(clock, std::memory_order_release); }
 
 Logger::Logger(std::string component, std::FILE* sink)
     : component_(std::move(component)), level_(level_from_environment()), sink_(sink) {}
@@ -49,11 +58,9 @@ Logger::Logger(std::string component, LogLevel level, std::FILE* sink)
 
 void Logger::log(LogLevel level, std::string_view event, const nlohmann::json& fields) const {
   if (level < level_) return;
-  // Log time is wall-clock time by nature; it is the one place outside Clock that reads it.
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
   std::string line;
   JsonObjectWriter w(line);
-  w.timestamp("ts", std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  w.timestamp("ts", log_now());
   w.string("component", component_).string("level", log_level_name(level)).string("event", event);
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {

@@ -8,12 +8,20 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "core/timestamp.h"
 
 namespace sm {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 Result<LogLevel> parse_log_level(std::string_view text);  // debug, info, warning (warn), error
 std::string_view log_level_name(LogLevel level);
+
+// Where the ts of every log line comes from: a function returning UTC milliseconds. Core does not
+// read the clock itself (lib/time does): cli::run installs the wall clock before it parses the
+// command line, and a test may install a fixed one. Until one is installed (or after nullptr is),
+// lines carry ts 0. Process-wide; safe to call while other threads log.
+using LogClock = TimestampMs (*)();
+void set_log_clock(LogClock clock);
 
 class Logger {
  public:

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -111,8 +110,7 @@ std::unique_ptr<BrokerConnection> connect_broker(const BrokerSettings& settings,
                                                  const Logger* log) {
   auto c = std::make_unique<BrokerConnection>();
   const auto seed =
-      static_cast<std::uint64_t>(::getpid()) ^
-      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      static_cast<std::uint64_t>(::getpid()) ^ static_cast<std::uint64_t>(c->clock.now_ms());
   c->kite = std::make_unique<broker::KiteBroker>(settings.kite, c->http, c->clock, c->sleeper,
                                                  broker::seeded_jitter(seed), log);
   return c;

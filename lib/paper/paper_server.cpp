@@ -150,10 +150,10 @@ bool drop_connection(const httplib::Request& req, int server_port) {
 // Kite's per-second limits, counted per wall-clock second like Kite counts them.
 class ServerRateLimits {
  public:
+  explicit ServerRateLimits(const time::Clock& wall_clock) : wall_clock_(wall_clock) {}
+
   bool allow(std::string_view category, int limit) {
-    const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+    const std::int64_t second = wall_clock_.now_ms() / kMsPerSecond;
     std::lock_guard<std::mutex> lock(mutex_);
     Window& w = windows_[std::string(category)];
     if (w.second != second) {
@@ -168,6 +168,7 @@ class ServerRateLimits {
     std::int64_t second = 0;
     int count = 0;
   };
+  const time::Clock& wall_clock_;
   std::mutex mutex_;
   std::map<std::string, Window> windows_;
 };
@@ -213,14 +214,15 @@ struct PaperServer::Impl {
   std::random_device entropy;
 
   Impl(PaperEngine& e, InMemoryPriceSource& p, ServerOptions o, const time::Clock& c,
-       const Logger* l)
+       const time::Clock& wall, const Logger* l)
       : engine(e),
         prices(p),
         options(std::move(o)),
         clock(c),
         log(l),
         faults(options.seed),
-        feed(p, e, c) {}
+        feed(p, e, c),
+        rate_limits(wall) {}
 
   // Sleeps up to ms; returns early (false) when the server stops.
   bool pause(std::int64_t ms) {
@@ -838,8 +840,8 @@ Reply PaperServer::Impl::add_funds(const std::string& request_body) {
 }
 
 PaperServer::PaperServer(PaperEngine& engine, InMemoryPriceSource& prices, ServerOptions options,
-                         const time::Clock& clock, const Logger* log)
-    : impl_(std::make_unique<Impl>(engine, prices, std::move(options), clock, log)) {}
+                         const time::Clock& clock, const time::Clock& wall_clock, const Logger* log)
+    : impl_(std::make_unique<Impl>(engine, prices, std::move(options), clock, wall_clock, log)) {}
 
 PaperServer::~PaperServer() { stop(); }
 

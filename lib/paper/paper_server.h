@@ -44,9 +44,11 @@ struct ServerOptions {
 
 class PaperServer {
  public:
-  // Does not own engine, prices, clock or log; REQUIRES: they outlive the server. log may be null.
+  // clock is the engine's time (it may follow a replayed market); wall_clock counts the rate
+  // limits, which Kite counts in wall-clock seconds. Does not own engine, prices, the clocks or
+  // log; REQUIRES: they outlive the server. log may be null.
   PaperServer(PaperEngine& engine, InMemoryPriceSource& prices, ServerOptions options,
-              const time::Clock& clock, const Logger* log = nullptr);
+              const time::Clock& clock, const time::Clock& wall_clock, const Logger* log = nullptr);
   ~PaperServer();  // stops
   PaperServer(const PaperServer&) = delete;
   PaperServer& operator=(const PaperServer&) = delete;

@@ -180,7 +180,7 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   server_options.access_token = *token;
   server_options.enforce_rate_limits = !args.no_rate_limits;
   server_options.seed = args.seed;
-  PaperServer server(**engine, prices, server_options, clock, &log);
+  PaperServer server(**engine, prices, server_options, clock, wall, &log);
   for (FaultRule& rule : rules) server.faults().add(std::move(rule));
   if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
 

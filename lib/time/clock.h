@@ -1,6 +1,11 @@
 // The Clock port: the one way library code learns the time. Live programs use SystemClock;
 // tests and backtests use ManualClock, so the same code runs against real or simulated time.
 // Strategies never take a Clock: they see time only through the messages they are given.
+//
+// SystemClock is the only reader of the wall clock in lib/ and cmd/; everything else is handed a
+// Clock (or, for core's logger, a function installed by cli::run: see set_log_clock). Monotonic
+// time is not part of the port: waits with a timeout (condition_variable::wait_for, sleep_for)
+// measure their own durations on steady_clock, and nothing reads steady_clock to learn "now".
 #pragma once
 
 #include <atomic>

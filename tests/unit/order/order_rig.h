@@ -97,7 +97,8 @@ class OrderRig {
         dir.file("paper.db"), options_.engine, engine_clock, prices, costs);
     if (!e.ok()) throw std::runtime_error(e.status().to_string());
     engine = std::move(e.value());
-    server = std::make_unique<paper::PaperServer>(*engine, prices, options_.server, engine_clock);
+    server = std::make_unique<paper::PaperServer>(*engine, prices, options_.server, engine_clock,
+                                                  system_clock);
     Result<int> p = server->start();
     if (!p.ok()) throw std::runtime_error(p.status().to_string());
     port = *p;

@@ -57,7 +57,8 @@ class PaperRig {
         paper::PaperEngine::open(state, options_.engine, engine_clock, prices, costs);
     if (!e.ok()) throw std::runtime_error(e.status().to_string());
     engine = std::move(e.value());
-    server = std::make_unique<paper::PaperServer>(*engine, prices, options_.server, engine_clock);
+    server = std::make_unique<paper::PaperServer>(*engine, prices, options_.server, engine_clock,
+                                                  wall_clock);
     if (options_.start) {
       Result<int> p = server->start();
       if (!p.ok()) throw std::runtime_error(p.status().to_string());
@@ -103,6 +104,7 @@ class PaperRig {
   RigOptions options_;
   time::ManualClock engine_clock;
   time::ManualClock client_clock;
+  time::SystemClock wall_clock;  // the server's rate limits count real seconds
   broker::ManualSleeper sleeper;
   paper::InMemoryPriceSource prices;
   costs::ZeroCostModel costs;
