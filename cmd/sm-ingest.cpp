@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--tz", in.tz, "zone of timestamps without one: IST (default), UTC or +HH:MM")
       ->capture_default_str();
   app.add_option("--timeframe", in.timeframe, "bar length (1m, 5m, 1h, 1d); default: detected");
+  app.add_option("--date-format", in.date_format,
+                 "layout of day-first or month-first dates, e.g. %d/%m/%Y or %d-%m-%Y %H:%M "
+                 "(directives %d %m %Y %y %H %M %S); default: detected when the file decides it");
   app.add_option("--time-label", in.time_label,
                  "intraday stamps mark the bar's start, end, or auto (detect)")
       ->capture_default_str();

@@ -83,6 +83,7 @@ void log_file(const Logger& log, const std::string& input, const FileReport& rep
     fields["first"] = format_utc(report.first_ts);
     fields["last"] = format_utc(report.last_ts);
   }
+  if (!parsed.date_format.empty()) fields["date_format"] = parsed.date_format;
   if (parsed.series_skipped > 0) fields["other_series_skipped"] = parsed.series_skipped;
   if (parsed.opening_prints_merged > 0)
     fields["opening_prints_merged"] = parsed.opening_prints_merged;
@@ -136,6 +137,11 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
       Result<std::vector<Timeframe>> timeframe = parse_timeframes({args.timeframe});
       if (!timeframe.ok()) return usage(log, timeframe.status());
       csv.timeframe = timeframe->front();
+    }
+    if (!args.date_format.empty()) {
+      Result<DateFormat> date_format = parse_date_format(args.date_format);
+      if (!date_format.ok()) return usage(log, date_format.status());
+      csv.date_format = *date_format;
     }
     Result<TimeLabel> label = parse_time_label(args.time_label);
     if (!label.ok()) return usage(log, label.status());

@@ -19,6 +19,7 @@ struct IngestArgs {
   std::string symbol;                        // --symbol
   std::string tz = "IST";                    // --tz
   std::string timeframe;                     // --timeframe; empty: detect
+  std::string date_format;                   // --date-format; empty: ISO or detected
   std::string time_label = "auto";           // --time-label auto|start|end
   std::vector<std::string> maps;             // --map field=column
   std::vector<std::string> series = {"EQ"};  // --series; "all" keeps every series

@@ -148,7 +148,8 @@ Status headerless_layout(const std::vector<std::string>& first_row, Layout& layo
     int i = 0;
     for (C column : columns) layout.index[slot(column)] = i++;
   };
-  const bool first_is_time = parse_time_text(first_row[0], 0).ok();
+  const bool first_is_time = parse_time_text(first_row[0], 0).ok() ||
+                             DateOrderEvidence::has_numeric_date_shape(first_row[0]);
   switch (first_row.size()) {
     case 2:
       assign({C::kTs, C::kPrice});
@@ -410,8 +411,10 @@ class RowParser {
       text = cell(Column::kTs);
     } else if (layout_.has(Column::kDate) && layout_.has(Column::kTime)) {
       field = "date";
-      if (std::optional<ParsedTime> plain = parse_plain_date_time(
-              cell(Column::kDate), cell(Column::kTime), options_.zone_offset_minutes)) {
+      if (std::optional<ParsedTime> plain =
+              options_.date_format ? std::nullopt
+                                   : parse_plain_date_time(cell(Column::kDate), cell(Column::kTime),
+                                                           options_.zone_offset_minutes)) {
         row.ts = plain->ts;
         row.date_only = plain->date_only;
         return true;
@@ -432,7 +435,10 @@ class RowParser {
       ok = false;
       return report(std::string(field), Reason::kMissingField, "timestamp is empty");
     }
-    Result<ParsedTime> parsed = parse_time_text(text, options_.zone_offset_minutes);
+    Result<ParsedTime> parsed =
+        options_.date_format
+            ? parse_formatted_time(text, *options_.date_format, options_.zone_offset_minutes)
+            : parse_time_text(text, options_.zone_offset_minutes);
     if (!parsed.ok()) {
       ok = false;
       return report(std::string(field), Reason::kUnparsableTimestamp, parsed.status().message());
@@ -797,6 +803,37 @@ std::string describe_columns(const Layout& layout) {
   return fmt::format("{}", fmt::join(described, " "));
 }
 
+// The date layout for the rows from next on: --date-format if given; else, when the first row's
+// timestamp (or date) cell is a numeric date such as "31/12/2019", the order every such cell of
+// the file agrees on (DateOrderEvidence); else none (the general timestamp parser reads them).
+Result<std::optional<DateFormat>> decide_date_format(const std::vector<Line>& lines, size_t next,
+                                                     char delimiter, const Layout& layout,
+                                                     const CsvOptions& options,
+                                                     const std::string& input) {
+  if (options.date_format) return options.date_format;
+  const int column = layout.has(Column::kTs)     ? layout.at(Column::kTs)
+                     : layout.has(Column::kDate) ? layout.at(Column::kDate)
+                                                 : -1;
+  if (column < 0) return std::optional<DateFormat>();
+  const auto index = static_cast<size_t>(column);
+  std::vector<std::string> scratch;
+  std::vector<std::string_view> cells;
+  DateOrderEvidence evidence;
+  for (; next < lines.size(); ++next) {
+    if (is_blank_or_comment(lines[next].text)) continue;
+    if (!split_csv_cells(lines[next].text, delimiter, scratch, cells) || cells.size() <= index) {
+      continue;
+    }
+    // Only a file that starts with such dates is scanned, so ISO files pay nothing.
+    if (!evidence.seen() && !DateOrderEvidence::has_numeric_date_shape(cells[index])) break;
+    evidence.add(cells[index], lines[next].number);
+  }
+  if (!evidence.seen()) return std::optional<DateFormat>();
+  Result<DateFormat> format = evidence.layout(input);
+  if (!format.ok()) return format.status();
+  return std::optional<DateFormat>(*format);
+}
+
 // Parses the data lines from next on into rows; symbols receives the symbol table the rows index.
 // Fails with strict_stop when the issue handler stops the read.
 Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, const Layout& layout,
@@ -1073,10 +1110,19 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
   Result<std::string> fixed_symbol = fixed_symbol_of(options, *layout, input);
   if (!fixed_symbol.ok()) return fixed_symbol.status();
   result.columns = describe_columns(*layout);
+  Result<std::optional<DateFormat>> date_format =
+      decide_date_format(lines, next, delimiter, *layout, options, input);
+  if (!date_format.ok()) return date_format.status();
+  CsvOptions effective = options;
+  effective.date_format = *date_format;
+  if (effective.date_format) {
+    result.date_format = effective.date_format->text;
+    result.date_format_detected = !options.date_format;
+  }
 
   std::vector<Row> rows;
   std::vector<std::string> symbols;
-  SM_RETURN_IF_ERROR(read_rows(lines, next, delimiter, *layout, options, input, *fixed_symbol,
+  SM_RETURN_IF_ERROR(read_rows(lines, next, delimiter, *layout, effective, input, *fixed_symbol,
                                on_issue, result, rows, symbols));
   if (rows.empty()) return result;
   rank_symbols(symbols, rows);

@@ -14,6 +14,7 @@
 
 #include "core/messages.h"
 #include "core/status.h"
+#include "ingest/fields.h"
 #include "ingest/issues.h"
 
 namespace sm::ingest {
@@ -64,6 +65,10 @@ struct CsvOptions {
   // --timeframe: the bar length; when absent it is detected (1d for date-only files, else the most
   // common spacing between consecutive rows of a symbol).
   std::optional<Timeframe> timeframe;
+  // --date-format: the layout of the timestamp (or date) cells. When absent, cells such as
+  // "31/12/2019" are read day-first or month-first as the whole file proves (see
+  // DateOrderEvidence); a file that proves neither fails, and so does one that proves both.
+  std::optional<DateFormat> date_format;
   // --time-label for intraday bars; kAuto decides from the session's first and last stamps.
   TimeLabel time_label = TimeLabel::kAuto;
   // --map field=column: column is a header name (case and punctuation ignored) or a 1-based index.
@@ -87,10 +92,12 @@ struct CsvResult {
   std::string time_label_evidence;   // why (auto) or what contradicts it; empty if nothing to say
   bool time_label_doubtful = false;  // evidence is mixed or contradicts an explicit label
   std::string columns;               // "ts=Date open=Open ..." as resolved, for the log
-  std::vector<Bar> bars;             // sorted by (symbol, ts), unique (symbol, ts)
-  std::vector<Tick> ticks;           // sorted by (symbol, ts), stable within equal keys
-  std::int64_t rows_read = 0;        // data rows seen (not header, blank or comment lines)
-  std::int64_t series_skipped = 0;   // rows of another series (see CsvOptions::series)
+  std::string date_format;           // the --date-format layout applied (given or detected), if any
+  bool date_format_detected = false;
+  std::vector<Bar> bars;                   // sorted by (symbol, ts), unique (symbol, ts)
+  std::vector<Tick> ticks;                 // sorted by (symbol, ts), stable within equal keys
+  std::int64_t rows_read = 0;              // data rows seen (not header, blank or comment lines)
+  std::int64_t series_skipped = 0;         // rows of another series (see CsvOptions::series)
   std::int64_t opening_prints_merged = 0;  // end-labelled 09:15 prints folded into the 09:15 bar
   std::int64_t prices_rounded = 0;         // cells with more than two decimals (float noise)
   std::int64_t rows_out_of_order =
@@ -100,7 +107,8 @@ struct CsvResult {
 // Parses a whole file's text. Row problems go to on_issue (see Reason for which are dropped); if it
 // returns false, reading stops and the result is kParseError "stopped at ...". A file whose layout
 // cannot be understood (no timestamp or price column, no symbol and no --symbol, an undetectable
-// timeframe) fails with kParseError naming input; a --map naming a column that does not exist
+// timeframe, day-first/month-first dates that the file does not decide) fails with kParseError
+// naming input; a --map naming a column that does not exist
 // fails with kInvalidArgument.
 Result<CsvResult> read_csv(std::string_view text, const std::string& input,
                            const CsvOptions& options, const IssueHandler& on_issue);

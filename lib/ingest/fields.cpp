@@ -131,6 +131,47 @@ std::optional<std::int64_t> plain_time_of_day(std::string_view time) {
   return hour * kMsPerHour + minute * kMsPerMinute + second * kMsPerSecond;
 }
 
+// Yahoo Finance's tickers of NSE indices and the names NSE publishes the indices under. The
+// tickers are those of Yahoo's quote pages (finance.yahoo.com/quote/%5ENSEI, ...%5ENSEBANK,
+// ...%5ECNXIT, ...%5ENSMIDCP "NIFTY NEXT 50", ...), cross-checked against independent public
+// ticker tables (e.g. sharathnirmala16/Securities-Master-Database-PSQL, data_dicts.py). Left out
+// on purpose: NIFTY MIDCAP 100, which Yahoo lists as NIFTY_MIDCAP_100.NS rather than a ^ ticker,
+// and tickers whose index public tables disagree on.
+struct YahooIndex {
+  std::string_view ticker;
+  std::string_view nse_name;
+};
+constexpr YahooIndex kYahooIndices[] = {
+    {"^NSEI", "NIFTY 50"},         {"^NSEBANK", "NIFTY BANK"},     {"^CNXIT", "NIFTY IT"},
+    {"^NSMIDCP", "NIFTY NEXT 50"}, {"^CNX100", "NIFTY 100"},       {"^CRSLDX", "NIFTY 500"},
+    {"^CNXAUTO", "NIFTY AUTO"},    {"^CNXPHARMA", "NIFTY PHARMA"}, {"^CNXFMCG", "NIFTY FMCG"},
+    {"^CNXMETAL", "NIFTY METAL"},  {"^CNXREALTY", "NIFTY REALTY"}, {"^INDIAVIX", "INDIA VIX"},
+};
+
+// An upper-cased Yahoo index ticker as its NSE index name, or the reason it has none.
+Result<std::string> nse_index_for_yahoo_ticker(std::string_view ticker) {
+  for (const YahooIndex& index : kYahooIndices) {
+    if (ticker == index.ticker) return std::string(index.nse_name);
+  }
+  if (ticker.starts_with("^BSE")) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("'{}' is a BSE index (^BSESN is the SENSEX); StalkMarket trades NSE, "
+                             "so it is not mapped: pass --symbol NAME to load it anyway",
+                             ticker));
+  }
+  return error(ErrorCode::kParseError,
+               fmt::format("'{}' is a Yahoo Finance index ticker without a known NSE index name; "
+                           "pass --symbol NAME",
+                           ticker));
+}
+
+bool is_nse_index_name(std::string_view symbol) {
+  for (const YahooIndex& index : kYahooIndices) {
+    if (symbol == index.nse_name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::string> normalize_symbol(std::string_view text) {
@@ -139,6 +180,8 @@ Result<std::string> normalize_symbol(std::string_view text) {
   symbol.reserve(text.size());
   for (char c : text)
     symbol.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (symbol.starts_with('^')) return nse_index_for_yahoo_ticker(symbol);
+  if (is_nse_index_name(symbol)) return symbol;
   for (std::string_view prefix : {"NSE:", "BSE:"}) {
     if (symbol.starts_with(prefix)) symbol.erase(0, prefix.size());
   }
@@ -303,6 +346,198 @@ Result<ParsedTime> parse_time_text(std::string_view text, int default_offset_min
   Result<TimestampMs> ts = parse_timestamp(text, default_offset_minutes);
   if (!ts.ok()) return ts.status();
   return ParsedTime{*ts, text.size() == 10};
+}
+
+namespace {
+
+// The first of two one- or two-digit numbers separated by the same '/', '-' or '.' from each other
+// and from a four-digit year; then the end of the text or a space or "T" and anything.
+struct NumericDate {
+  int first = 0;
+  int second = 0;
+  char separator = '/';
+};
+
+std::optional<NumericDate> numeric_date(std::string_view text) {
+  std::int64_t first = 0, second = 0, year = 0;
+  const size_t first_digits = leading_digits(text, 2, first);
+  if (first_digits == 0 || first_digits > 2 || first_digits == text.size()) return std::nullopt;
+  const char separator = text[first_digits];
+  if (separator != '/' && separator != '-' && separator != '.') return std::nullopt;
+  std::string_view rest = text.substr(first_digits + 1);
+  const size_t second_digits = leading_digits(rest, 2, second);
+  if (second_digits == 0 || second_digits > 2 || second_digits == rest.size() ||
+      rest[second_digits] != separator) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(second_digits + 1);
+  if (leading_digits(rest, 4, year) != 4) return std::nullopt;
+  if (rest.size() > 4 && rest[4] != ' ' && rest[4] != 'T') return std::nullopt;
+  return NumericDate{static_cast<int>(first), static_cast<int>(second), separator};
+}
+
+// How a directive's digits are read: %Y four, %y two, the others one or two.
+size_t min_width(char directive) { return directive == 'Y' ? 4 : directive == 'y' ? 2 : 1; }
+size_t max_width(char directive) { return directive == 'Y' ? 4 : 2; }
+
+}  // namespace
+
+Result<DateFormat> parse_date_format(std::string_view text) {
+  DateFormat format{std::string(text), false};
+  std::string seen;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') continue;
+    if (i + 1 == text.size()) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("--date-format '{}' ends with a lone %", text));
+    }
+    const char directive = text[++i];
+    if (directive == '%') continue;
+    if (std::string_view("dmYyHMS").find(directive) == std::string_view::npos) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("--date-format '{}': %{} is not supported (use %d %m %Y %y %H %M "
+                               "%S and %%)",
+                               text, directive));
+    }
+    const bool year = directive == 'Y' || directive == 'y';
+    if (seen.find(directive) != std::string::npos ||
+        (year && seen.find_first_of("Yy") != std::string::npos)) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("--date-format '{}' gives %{} twice", text, directive));
+    }
+    seen.push_back(directive);
+  }
+  const auto has = [&](char directive) { return seen.find(directive) != std::string::npos; };
+  if (!has('d') || !has('m') || (!has('Y') && !has('y'))) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("--date-format '{}' needs a day (%d), a month (%m) and a year (%Y or "
+                             "%y)",
+                             text));
+  }
+  if ((has('M') && !has('H')) || (has('S') && !has('M'))) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("--date-format '{}': %M needs %H and %S needs %M", text));
+  }
+  format.has_time = has('H');
+  return format;
+}
+
+Result<ParsedTime> parse_formatted_time(std::string_view text, const DateFormat& format,
+                                        int default_offset_minutes) {
+  const std::string_view cell = trim(text);
+  const auto does_not_fit = [&]() {
+    return error(ErrorCode::kParseError,
+                 fmt::format("'{}' does not fit the date format {}", cell, format.text));
+  };
+  Date date;
+  int hour = 0, minute = 0, second = 0;
+  size_t pos = 0;
+  const std::string_view layout = format.text;
+  for (size_t i = 0; i < layout.size(); ++i) {
+    const bool directive_here = layout[i] == '%' && i + 1 < layout.size() && layout[i + 1] != '%';
+    if (!directive_here) {
+      if (pos == cell.size() || cell[pos] != layout[i]) return does_not_fit();
+      ++pos;
+      if (layout[i] == '%' && i + 1 < layout.size()) ++i;  // "%%" stands for one '%'
+      continue;
+    }
+    const char directive = layout[++i];
+    std::int64_t value = 0;
+    const size_t digits = leading_digits(cell.substr(pos), max_width(directive), value);
+    if (digits < min_width(directive) || digits > max_width(directive)) return does_not_fit();
+    pos += digits;
+    const int number = static_cast<int>(value);
+    switch (directive) {
+      case 'd':
+        date.day = number;
+        break;
+      case 'm':
+        date.month = number;
+        break;
+      case 'Y':
+        date.year = number;
+        break;
+      case 'y':
+        date.year = number < 69 ? 2000 + number : 1900 + number;
+        break;
+      case 'H':
+        hour = number;
+        break;
+      case 'M':
+        minute = number;
+        break;
+      default:
+        second = number;
+        break;
+    }
+  }
+  std::int64_t in_day = 0;
+  if (pos < cell.size()) {
+    // A layout without %H may be followed by a time of day.
+    if (format.has_time || (cell[pos] != ' ' && cell[pos] != 'T')) return does_not_fit();
+    const std::optional<std::int64_t> time = plain_time_of_day(cell.substr(pos + 1));
+    if (!time) return does_not_fit();
+    in_day = *time;
+  }
+  const bool real_date = date.month >= 1 && date.month <= 12 && date.day >= 1 &&
+                         civil_from_days(days_from_civil(date)) == date;
+  if (!real_date) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("'{}' is not a date in the format {}", cell, format.text));
+  }
+  if (hour > 23 || minute > 59 || second > 60) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("'{}' is not a time of day in the format {}", cell, format.text));
+  }
+  if (second == 60) second = 59;  // as parse_timestamp: a leap second is the minute's last second
+  if (format.has_time) in_day = hour * kMsPerHour + minute * kMsPerMinute + second * kMsPerSecond;
+  const bool date_only = !format.has_time && pos == cell.size();
+  return ParsedTime{days_from_civil(date) * kMsPerDay + in_day -
+                        std::int64_t{default_offset_minutes} * kMsPerMinute,
+                    date_only};
+}
+
+bool DateOrderEvidence::has_numeric_date_shape(std::string_view text) {
+  return numeric_date(text).has_value();
+}
+
+void DateOrderEvidence::add(std::string_view text, std::int64_t line) {
+  const std::optional<NumericDate> date = numeric_date(text);
+  if (!date) return;
+  if (cells_++ == 0) {
+    separator_ = date->separator;
+    first_text_ = text;
+    first_line_ = line;
+  }
+  // A cell with both numbers above 12 is no date at all; reading it reports it.
+  if (date->first > 12 && date->second > 12) return;
+  if (date->first > 12 && day_first_text_.empty()) {
+    day_first_text_ = text;
+    day_first_line_ = line;
+  }
+  if (date->second > 12 && month_first_text_.empty()) {
+    month_first_text_ = text;
+    month_first_line_ = line;
+  }
+}
+
+Result<DateFormat> DateOrderEvidence::layout(std::string_view input) const {
+  const std::string day_first = fmt::format("%d{0}%m{0}%Y", separator_);
+  const std::string month_first = fmt::format("%m{0}%d{0}%Y", separator_);
+  if (!day_first_text_.empty() && !month_first_text_.empty()) {
+    return error(
+        ErrorCode::kParseError,
+        fmt::format("{}: dates are day-first on line {} ('{}') but month-first on line "
+                    "{} ('{}'); name the layout with --date-format",
+                    input, day_first_line_, day_first_text_, month_first_line_, month_first_text_));
+  }
+  if (!day_first_text_.empty()) return DateFormat{day_first, false};
+  if (!month_first_text_.empty()) return DateFormat{month_first, false};
+  return error(ErrorCode::kParseError,
+               fmt::format("{}: dates such as '{}' (line {}) may be day-first or month-first and "
+                           "no number in them is above 12; pass --date-format {} (day first) or "
+                           "--date-format {} (month first)",
+                           input, first_text_, first_line_, day_first, month_first));
 }
 
 std::string column_key(std::string_view name) {

@@ -2,6 +2,7 @@
 // time zones, timestamps, prices and volumes as they appear in real files.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,9 @@ namespace sm::ingest {
 // (Yahoo) and a "-EQ" series suffix. "nse:reliance " -> "RELIANCE", "RELIANCE.NS" -> "RELIANCE".
 // Fails with kParseError when nothing is left or a character other than A-Z 0-9 & - _ . remains
 // (NSE symbols such as M&M and BAJAJ-AUTO keep their & and -).
+// NSE index names are symbols too, spaces included ("nifty 50" -> "NIFTY 50"), and Yahoo Finance
+// index tickers become them ("^NSEI" -> "NIFTY 50"; docs/INGEST.md lists the table). A Yahoo
+// ticker of a BSE index (^BSESN) or one not in the table fails with kParseError saying so.
 Result<std::string> normalize_symbol(std::string_view text);
 
 // The offset of a --tz value in minutes east of UTC: "IST" or "Asia/Kolkata" (330), "UTC", "GMT" or
@@ -69,6 +73,52 @@ std::optional<ParsedTime> parse_plain_time(std::string_view text, int default_of
 // two joined by a space.
 std::optional<ParsedTime> parse_plain_date_time(std::string_view date, std::string_view time,
                                                 int default_offset_minutes);
+
+// A date layout given with --date-format, strftime-style: %d day and %m month (one or two digits),
+// %Y year (four digits), %y year (two digits: 00-68 are 2000-2068, 69-99 are 1969-1999, as POSIX
+// strptime reads them), %H hour 0-23, %M minute and %S second (one or two digits; a leap second 60
+// is read as 59), %% a percent sign; any other character must appear as written. A layout without
+// %H also reads a time of day "HH:MM" or "HH:MM:SS" after a space or "T" ("%d/%m/%Y" reads
+// "31/12/2019 09:15"), so one layout serves date-only cells, full timestamps and a date column
+// joined to its time column.
+struct DateFormat {
+  std::string text;       // the layout as given
+  bool has_time = false;  // it holds %H
+};
+// Fails with kInvalidArgument for an unknown directive, a directive given twice, %H/%M/%S without
+// the ones before them, or a layout without a day, a month and a year.
+Result<DateFormat> parse_date_format(std::string_view text);
+// A cell in this layout, read at default_offset_minutes (no zone is accepted). Fails with
+// kParseError naming the layout when the text does not fit it or the date or time is impossible.
+// date_only is true when the cell has no time of day.
+Result<ParsedTime> parse_formatted_time(std::string_view text, const DateFormat& format,
+                                        int default_offset_minutes);
+
+// Decides whether cells such as "01/02/2019" (one or two digits, "/", "-" or "." twice, a
+// four-digit year, optionally a time of day) are day-first or month-first, from every cell of a
+// column. Dates never swap silently: only a first number above 12 somewhere proves day-first (a
+// second number above 12 proves month-first), and both together are a contradiction.
+class DateOrderEvidence {
+ public:
+  // True when text has that numeric shape (whether or not it is a possible date).
+  static bool has_numeric_date_shape(std::string_view text);
+  // Notes one cell; cells of other shapes are ignored. line is for messages.
+  void add(std::string_view text, std::int64_t line);
+  // Whether any cell had the shape.
+  bool seen() const { return cells_ > 0; }
+  // The layout ("%d/%m/%Y" or "%m/%d/%Y" with the first cell's separator). Fails with kParseError
+  // naming input, the --date-format option and an example line when no cell decides the order or
+  // cells decide both ways. REQUIRES: seen().
+  Result<DateFormat> layout(std::string_view input) const;
+
+ private:
+  std::int64_t cells_ = 0;
+  char separator_ = '/';
+  std::string first_text_;
+  std::int64_t first_line_ = 0;
+  std::string day_first_text_, month_first_text_;  // a cell proving each order, if any
+  std::int64_t day_first_line_ = 0, month_first_line_ = 0;
+};
 
 // Lower-case alphanumerics only, for matching column names: "Prev Close" -> "prevclose".
 std::string column_key(std::string_view name);

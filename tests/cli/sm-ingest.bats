@@ -215,6 +215,40 @@ EOF
   [ "$(head -1 out | jq -r '"\(.symbol) \(.timeframe) \(.ts) \(.close)"')" = "RELIANCE 5m 2024-01-02T03:35:00.000Z 2590" ]
 }
 
+@test "day-first dates are read day-first when the file proves it, and refused when it cannot" {
+  printf 'Date,Open,High,Low,Close,Volume\n01/02/2019,10,11,9,10.5,100\n13/02/2019,10,11,9,10.5,100\n' >vendor.csv
+  sm-ingest --symbol ABC vendor.csv 2>err
+  [ "$(event_field err file_ingested .date_format)" = "%d/%m/%Y" ]
+  [ "$(sqlite3 "$SM_DB" "select group_concat(date(ts_ms / 1000, 'unixepoch'), ' ') from bars")" = "2019-02-01 2019-02-13" ]
+  printf 'Date,Open,High,Low,Close,Volume\n01-01-2019 09:15,10,11,9,10.5,100\n02-01-2019 09:15,10,11,9,10.5,100\n' >ambiguous.csv
+  run --separate-stderr sm-ingest --symbol ABC ambiguous.csv
+  [ "$status" -eq 3 ]
+  echo "$stderr" >err
+  [[ "$(jq -r 'select(.event == "input_not_understood") | .message' err)" == *ambiguous.csv*--date-format* ]]
+  run --separate-stderr sm-ingest --symbol ABC --date-format '%d-%m-%Y %H:%M' --timeframe 1d ambiguous.csv
+  [ "$status" -eq 0 ]
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where ts_ms >= 1546300800000 and ts_ms < 1546473600000")" -eq 2 ]
+  run sm-ingest --date-format '%d/%b/%Y' ambiguous.csv
+  [ "$status" -eq 2 ]
+}
+
+@test "yfinance index tickers are stored under NSE index names that round-trip through NDJSON" {
+  printf 'Price,Close,High,Low,Open,Volume\nTicker,^NSEI,^NSEI,^NSEI,^NSEI,^NSEI\nDate,,,,,\n2024-01-01,21741.9,21834.35,21680.85,21727.75,0\n' >nifty.csv
+  sm-ingest --emit nifty.csv >out 2>err
+  [ "$(jq -r .symbol out)" = "NIFTY 50" ]
+  [ "$(sqlite3 "$SM_DB" "select symbol from bars")" = "NIFTY 50" ]
+  run --separate-stderr sm-ingest replay --symbol "nifty 50"
+  [ "$(echo "$output" | jq -r .close)" = "21741.9" ]
+  echo "$output" | sm-ingest --dry-run --emit - >again 2>err
+  [ "$(jq -r .symbol again)" = "NIFTY 50" ]
+  sed 's/\^NSEI/^BSESN/g' nifty.csv >sensex.csv
+  run --separate-stderr sm-ingest sensex.csv
+  [ "$status" -eq 3 ]
+  [[ "$stderr" == *"BSE index"*"--symbol"* ]]
+  run --separate-stderr sm-ingest --symbol SENSEX sensex.csv
+  [ "$status" -eq 0 ]
+}
+
 @test "resample turns the 1-minute stream into the pandas reference 5-minute candles" {
   sm-ingest --emit --dry-run "$SM_SAMPLE/IBULHSGFIN_1min.csv" 2>/dev/null | sm-ingest resample --to 5m >five 2>err
   assert_json_lines five

@@ -642,3 +642,104 @@ TEST_CASE("an end-labelled opening print with no bar of its own becomes the firs
   CHECK(result.bars[1].ts == from_ist(Date{2024, 1, 2}, 9, 16));
   CHECK_FALSE(result.bars[1].partial);
 }
+
+TEST_CASE("day-first dates are detected from the whole file and never swapped") {
+  const std::string text =
+      "Date,Open,High,Low,Close,Volume\n"
+      "01/02/2019,10,11,9,10.5,100\n"
+      "02/02/2019,10,11,9,10.5,100\n"
+      "13/02/2019,10,11,9,10.5,100\n";
+  CsvOptions options;
+  options.symbol = "ABC";
+  Collected issues;
+  const CsvResult result = read_ok(text, options, issues);
+  CHECK(issues.issues.empty());
+  CHECK(result.date_format == "%d/%m/%Y");
+  CHECK(result.date_format_detected);
+  REQUIRE(result.bars.size() == 3);
+  CHECK(result.bars[0].ts == from_ist(Date{2019, 2, 1}, 9, 15));
+  CHECK(result.bars[2].ts == from_ist(Date{2019, 2, 13}, 9, 15));
+  CHECK(result.timeframe.is_daily());
+}
+
+TEST_CASE("day-first timestamps in a headerless 1-minute file with date and time columns") {
+  const std::string text =
+      "31-12-2019,09:15,10,11,9,10.5,100\n"
+      "31-12-2019,09:16,10,11,9,10.5,100\n"
+      "31-12-2019,09:17,10,11,9,10.5,100\n";
+  CsvOptions options;
+  options.symbol = "ABC";
+  Collected issues;
+  const CsvResult result = read_ok(text, options, issues);
+  CHECK(issues.issues.empty());
+  CHECK(result.timeframe.minutes == 1);
+  REQUIRE(result.bars.size() == 3);
+  CHECK(result.bars[0].ts == from_ist(Date{2019, 12, 31}, 9, 15));
+}
+
+TEST_CASE("dates that may be day-first or month-first are refused naming --date-format") {
+  const std::string text =
+      "Date,Open,High,Low,Close\n"
+      "01-01-2019 09:15,10,11,9,10.5\n"
+      "02-01-2019 09:15,10,11,9,10.5\n";
+  CsvOptions options;
+  options.symbol = "ABC";
+  Collected issues;
+  const auto refused = read_csv(text, "vendor.csv", options, issues.handler());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == ErrorCode::kParseError);
+  CHECK(refused.status().message().find("vendor.csv") != std::string::npos);
+  CHECK(refused.status().message().find("--date-format") != std::string::npos);
+  CHECK(issues.issues.empty());
+
+  options.date_format = *parse_date_format("%d-%m-%Y %H:%M");
+  const CsvResult result = read_ok(text, options, issues);
+  CHECK_FALSE(result.date_format_detected);
+  REQUIRE(result.bars.size() == 2);
+  CHECK(result.bars[1].ts == from_ist(Date{2019, 1, 2}, 9, 15));
+}
+
+TEST_CASE("a row whose date does not fit the layout is a bad row naming its line and field") {
+  const std::string text =
+      "Date,Open,High,Low,Close\n"
+      "31/01/2019,10,11,9,10.5\n"
+      "2019-02-01,10,11,9,10.5\n"
+      "30/02/2019,10,11,9,10.5\n"
+      "04/02/2019,10,11,9,10.5\n";
+  CsvOptions options;
+  options.symbol = "ABC";
+  Collected issues;
+  const CsvResult result = read_ok(text, options, issues);
+  REQUIRE(result.bars.size() == 2);
+  const auto bad = issues.with(Reason::kUnparsableTimestamp);
+  REQUIRE(bad.size() == 2);
+  CHECK(bad[0].line == 3);
+  CHECK(bad[0].field == "date");
+  CHECK(bad[0].input == "test.csv");
+  CHECK(bad[0].detail.find("%d/%m/%Y") != std::string::npos);
+  CHECK(bad[1].line == 4);
+}
+
+TEST_CASE("a yfinance index file takes the NSE index name; a BSE index needs --symbol") {
+  const std::string text =
+      "Price,Close,High,Low,Open,Volume\n"
+      "Ticker,^NSEI,^NSEI,^NSEI,^NSEI,^NSEI\n"
+      "Date,,,,,\n"
+      "2024-01-01,21741.9,21834.35,21680.85,21727.75,154000\n";
+  Collected issues;
+  const CsvResult result = read_ok(text, {}, issues);
+  REQUIRE(result.bars.size() == 1);
+  CHECK(result.bars[0].symbol == "NIFTY 50");
+
+  std::string sensex = text;
+  for (size_t at = sensex.find("^NSEI"); at != std::string::npos; at = sensex.find("^NSEI")) {
+    sensex.replace(at, 5, "^BSESN");
+  }
+  const auto refused = read_csv(sensex, "sensex.csv", {}, issues.handler());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("sensex.csv") != std::string::npos);
+  CHECK(refused.status().message().find("BSE") != std::string::npos);
+  CsvOptions named;
+  named.symbol = "SENSEX";
+  CHECK(read_ok(sensex, named, issues).bars.at(0).symbol == "SENSEX");
+}

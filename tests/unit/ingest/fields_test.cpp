@@ -331,3 +331,141 @@ TEST_CASE("plain timestamps read as the general timestamp parser reads them") {
   CHECK_FALSE(parse_plain_date_time("03-Jul-2023", "09:15", 330));
   CHECK_FALSE(parse_plain_date_time("", "", 330));
 }
+
+TEST_CASE("yfinance index tickers become NSE index names; BSE and unknown ones are refused") {
+  CHECK(*normalize_symbol("^NSEI") == "NIFTY 50");
+  CHECK(*normalize_symbol("^nsebank") == "NIFTY BANK");
+  CHECK(*normalize_symbol("^CNXIT") == "NIFTY IT");
+  CHECK(*normalize_symbol("^NSMIDCP") == "NIFTY NEXT 50");
+  // The names themselves read back unchanged, so stored and emitted symbols round-trip.
+  CHECK(*normalize_symbol("NIFTY 50") == "NIFTY 50");
+  CHECK(*normalize_symbol(" nifty bank ") == "NIFTY BANK");
+  const auto sensex = normalize_symbol("^BSESN");
+  REQUIRE_FALSE(sensex.ok());
+  CHECK(sensex.status().message().find("BSE") != std::string::npos);
+  CHECK(sensex.status().message().find("--symbol") != std::string::npos);
+  const auto unknown = normalize_symbol("^GSPC");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().message().find("--symbol") != std::string::npos);
+  CHECK_FALSE(normalize_symbol("NIFTY  50").ok());
+  CHECK_FALSE(normalize_symbol("RELIANCE 50").ok());
+}
+
+TEST_CASE("date formats accept the documented directives only") {
+  CHECK(parse_date_format("%d/%m/%Y").ok());
+  CHECK(parse_date_format("%d-%m-%y %H:%M:%S").ok());
+  CHECK(parse_date_format("%m.%d.%Y %%").ok());
+  CHECK(parse_date_format("%d-%m-%Y %H:%M")->has_time);
+  CHECK_FALSE(parse_date_format("%d/%m/%Y")->has_time);
+  for (const char* bad : {"", "%d/%m", "%d/%m/%Y %Z", "%d/%m/%Y%", "%d/%d/%Y", "%d/%m/%Y/%y",
+                          "%d/%m/%Y %M", "%d/%m/%Y %H %S", "%b %d %Y"}) {
+    INFO(bad);
+    const auto format = parse_date_format(bad);
+    REQUIRE_FALSE(format.ok());
+    CHECK(format.status().code() == ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("day-first dates read as the ISO text of the same day") {
+  const auto day_first = *parse_date_format("%d/%m/%Y");
+  const auto with_time = *parse_date_format("%d-%m-%Y %H:%M");
+  const auto short_year = *parse_date_format("%d.%m.%y");
+  CHECK(parse_formatted_time("31/12/2019", day_first, 330)->ts ==
+        from_ist(Date{2019, 12, 31}, 0, 0));
+  CHECK(parse_formatted_time("31/12/2019", day_first, 330)->date_only);
+  CHECK(parse_formatted_time("1/2/2019", day_first, 330)->ts == from_ist(Date{2019, 2, 1}, 0, 0));
+  // A layout without %H also reads a time of day after it.
+  const auto stamped = parse_formatted_time("01/02/2019 09:15:30", day_first, 330);
+  REQUIRE(stamped.ok());
+  CHECK(stamped->ts == from_ist(Date{2019, 2, 1}, 9, 15, 30));
+  CHECK_FALSE(stamped->date_only);
+  CHECK(parse_formatted_time("01-01-2019 09:15", with_time, 330)->ts ==
+        from_ist(Date{2019, 1, 1}, 9, 15));
+  CHECK(parse_formatted_time("\"01-01-2019 09:15\"", with_time, 0)->ts ==
+        from_ist(Date{2019, 1, 1}, 14, 45));
+  CHECK(parse_formatted_time("05.03.19", short_year, 330)->ts == from_ist(Date{2019, 3, 5}, 0, 0));
+  CHECK(parse_formatted_time("05.03.99", short_year, 330)->ts == from_ist(Date{1999, 3, 5}, 0, 0));
+  for (const char* bad : {"31/02/2019", "12/31/2019", "2019-12-31", "31/12/19", "31/12/2019x",
+                          "31/12/2019 25:00", "", "0/1/2019"}) {
+    INFO(bad);
+    const auto parsed = parse_formatted_time(bad, day_first, 330);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().message().find("%d/%m/%Y") != std::string::npos);
+  }
+  CHECK_FALSE(parse_formatted_time("01-01-2019", with_time, 330).ok());
+  CHECK_FALSE(parse_formatted_time("01-01-2019 09:60", with_time, 330).ok());
+}
+
+TEST_CASE("formatted timestamps read as the general parser reads their ISO rewrite") {
+  const auto day_first = *parse_date_format("%d/%m/%Y");
+  const auto month_first = *parse_date_format("%m-%d-%Y %H:%M:%S");
+  std::mt19937 random(11);
+  std::int64_t accepted = 0;
+  for (int i = 0; i < 30000; ++i) {
+    // Random numbers in the common shapes, many of them impossible dates and times.
+    const auto year = 1970 + random() % 80, month = random() % 14, day = random() % 33;
+    const auto hour = random() % 26, minute = random() % 62, second = random() % 62;
+    const std::string iso_date = fmt::format("{:04}-{:02}-{:02}", year, month, day);
+    const std::string iso_time = fmt::format("{:02}:{:02}:{:02}", hour, minute, second);
+    const bool timed = random() % 2 == 0;
+    const std::string iso = timed ? iso_date + " " + iso_time : iso_date;
+    const std::string written =
+        fmt::format("{}/{}/{}", day, month, year) + (timed ? " " + iso_time : "");
+    const std::string month_first_text =
+        fmt::format("{:02}-{:02}-{} {}", month, day, year, iso_time);
+    INFO(iso << " | " << written << " | " << month_first_text);
+    const Result<TimestampMs> general = parse_timestamp(iso, 330);
+    const Result<ParsedTime> formatted = parse_formatted_time(written, day_first, 330);
+    REQUIRE(formatted.ok() == general.ok());
+    const Result<ParsedTime> other = parse_formatted_time(month_first_text, month_first, 330);
+    const Result<TimestampMs> other_general = parse_timestamp(iso_date + " " + iso_time, 330);
+    REQUIRE(other.ok() == other_general.ok());
+    if (other.ok()) CHECK(other->ts == *other_general);
+    if (!general.ok()) continue;
+    ++accepted;
+    CHECK(formatted->ts == *general);
+    CHECK(formatted->date_only == !timed);
+  }
+  CHECK(accepted > 5000);
+}
+
+TEST_CASE("day-first or month-first is decided by the whole column, never guessed") {
+  SECTION("a day above 12 anywhere proves day-first") {
+    DateOrderEvidence evidence;
+    evidence.add("01-02-2019 09:15", 2);
+    evidence.add("31-01-2019 09:15", 3);
+    evidence.add("2019-01-31", 4);  // another shape: ignored
+    CHECK(evidence.layout("f.csv")->text == "%d-%m-%Y");
+  }
+  SECTION("a second number above 12 proves month-first") {
+    DateOrderEvidence evidence;
+    evidence.add("01/02/2019", 2);
+    evidence.add("01/31/2019", 3);
+    CHECK(evidence.layout("f.csv")->text == "%m/%d/%Y");
+  }
+  SECTION("all numbers at most 12 is ambiguous and names the option") {
+    DateOrderEvidence evidence;
+    evidence.add("01.02.2019", 7);
+    evidence.add("12.11.2019", 8);
+    const auto layout = evidence.layout("f.csv");
+    REQUIRE_FALSE(layout.ok());
+    CHECK(layout.status().code() == ErrorCode::kParseError);
+    CHECK(layout.status().message().find("--date-format %d.%m.%Y") != std::string::npos);
+    CHECK(layout.status().message().find("line 7") != std::string::npos);
+  }
+  SECTION("both orders in one column is a contradiction") {
+    DateOrderEvidence evidence;
+    evidence.add("31/01/2019", 2);
+    evidence.add("01/31/2019", 3);
+    const auto layout = evidence.layout("f.csv");
+    REQUIRE_FALSE(layout.ok());
+    CHECK(layout.status().message().find("line 2") != std::string::npos);
+    CHECK(layout.status().message().find("line 3") != std::string::npos);
+  }
+  CHECK(DateOrderEvidence::has_numeric_date_shape("1/2/2019"));
+  CHECK(DateOrderEvidence::has_numeric_date_shape("01-02-2019T09:15"));
+  CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("2019-01-02"));
+  CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("01/02-2019"));
+  CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("01/02/19"));
+  CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("01-Jan-2019"));
+}
