@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/data_dir.h"
+
 namespace sm::costs {
 namespace {
 
@@ -121,8 +123,7 @@ Result<IndianEquityCostModel> IndianEquityCostModel::load(const std::string& pat
 Result<IndianEquityCostModel> IndianEquityCostModel::load_default() {
   if (const char* path = std::getenv("SM_CHARGES"); path != nullptr && *path != '\0')
     return load(path);
-  for (const char* dir : {SM_DATA_DIR, SM_INSTALLED_DATA_DIR}) {
-    const std::string path = std::string(dir) + "/nse-charges.csv";
+  for (const std::string& path : data_file_candidates("nse-charges.csv")) {
     if (std::filesystem::exists(path)) return load(path);
   }
   return error(ErrorCode::kNotFound, "nse-charges.csv not found; set SM_CHARGES to its path");

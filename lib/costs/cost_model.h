@@ -94,7 +94,7 @@ class IndianEquityCostModel final : public CostModel {
  public:
   // Reads the CSV described in docs/COSTS.md. Errors name the file, line and column.
   static Result<IndianEquityCostModel> load(const std::string& path);
-  // $SM_CHARGES, else data/nse-charges.csv in the source tree, else the installed data directory.
+  // $SM_CHARGES, else nse-charges.csv in the first of sm::data_directories() that has it.
   static Result<IndianEquityCostModel> load_default();
   explicit IndianEquityCostModel(std::vector<ChargeRates> rates);
 

@@ -1,6 +1,7 @@
 #include "time/calendar.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "core/data_dir.h"
 
 namespace sm::time {
 
@@ -428,18 +431,14 @@ Result<std::string> Calendar::default_path() {
     }
     return std::string(env);
   }
-  std::vector<std::string> tried;
-  // The source tree first, so a developer's edits take effect without installing; an installed
-  // program on another machine will not find the build's source path and falls through.
-  for (const char* dir : {SM_DATA_DIR, SM_INSTALLED_DATA_DIR}) {
-    const std::string candidate = std::string(dir) + "/nse-calendar.csv";
+  const std::vector<std::string> candidates = data_file_candidates("nse-calendar.csv");
+  for (const std::string& candidate : candidates) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
-    tried.push_back(candidate);
   }
   return error(ErrorCode::kNotFound,
-               fmt::format("no NSE calendar found (tried {}, {}); set SM_CALENDAR to its path",
-                           tried[0], tried[1]));
+               fmt::format("no NSE calendar found (tried {}); set SM_CALENDAR to its path",
+                           fmt::join(candidates, ", ")));
 }
 
 Result<Calendar> Calendar::load_default() {

@@ -93,8 +93,9 @@ class Calendar {
   static Result<Calendar> parse(std::string_view text, std::string_view source = "<calendar>");
 
   // Where the default calendar lives: $SM_CALENDAR if set (it must then exist), else
-  // SM_DATA_DIR/nse-calendar.csv from the source tree if it exists, else
-  // SM_INSTALLED_DATA_DIR/nse-calendar.csv if it exists. kNotFound lists every place tried.
+  // nse-calendar.csv in the first of sm::data_directories() that has it (the source tree's data/
+  // for a program of the build tree, <prefix>/share/stalkmarket for an installed one).
+  // kNotFound lists every place tried.
   static Result<std::string> default_path();
   static Result<Calendar> load_default();
 
