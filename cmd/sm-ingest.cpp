@@ -16,8 +16,8 @@ int main(int argc, char** argv) {
       "sm-ingest"};
   app.footer(
       "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
-      "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input or a bad row under "
-      "--strict.");
+      "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input, a file of which no "
+      "row could be stored, or a bad row under --strict.");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 

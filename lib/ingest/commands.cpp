@@ -73,6 +73,8 @@ void log_file(const Logger& log, const std::string& input, const FileReport& rep
                            {"columns", parsed.columns},
                            {"rows_read", parsed.rows_read},
                            {"accepted", report.accepted},
+                           {"dropped", report.dropped},
+                           {"issues", report.issues},
                            {"symbols", report.symbols}};
   if (parsed.kind == RecordKind::kBars) {
     fields["timeframe"] = format_timeframe(parsed.timeframe);
@@ -247,6 +249,10 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
     rows_read += report->parsed.rows_read;
     accepted += report->accepted;
     log_file(log, input, *report);
+    if (Status accepted_any = require_rows_accepted(input, *report); !accepted_any.ok()) {
+      log.error_status("nothing_stored", accepted_any, {{"input", input}});
+      exit_code = kExitDataError;
+    }
   }
   if (!database_failed) {
     Status finished = sink.finish();

@@ -32,8 +32,9 @@ struct IngestArgs {
   std::string db_path;
 };
 // Exit codes: 0 done (bad rows reported and skipped), 1 database failure, 2 bad flag value or
-// --map naming a column that does not exist, 3 an input that cannot be read or understood, or a bad
-// row under --strict. Other inputs are still processed after an unreadable one.
+// --map naming a column that does not exist, 3 an input that cannot be read or understood, a CSV
+// file of which no row could be stored (require_rows_accepted), or a bad row under --strict. Other
+// inputs are still processed after an unreadable one.
 int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clock);
 
 // sm-ingest resample --to TF: NDJSON ticks/bars on stdin (or stored ones with --from-db) to bars.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -47,10 +48,18 @@ Result<std::string> read_file(const std::string& path) {
 Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
                               const CsvOptions& options, MarketDataSink& sink,
                               IssueReporter& issues) {
+  const std::int64_t dropped_before = issues.dropped();
+  const std::map<std::string, std::int64_t> issues_before = issues.counts();
   Result<CsvResult> parsed = read_csv(text, input, options, issues.handler());
   if (!parsed.ok()) return parsed.status();
   FileReport report;
   report.parsed = std::move(parsed).value();
+  report.dropped = issues.dropped() - dropped_before;
+  for (const auto& [reason, count] : issues.counts()) {
+    const auto before = issues_before.find(reason);
+    const std::int64_t added = count - (before == issues_before.end() ? 0 : before->second);
+    if (added > 0) report.issues[reason] = added;
+  }
   std::set<std::string> symbols;
   auto note = [&](const auto& record) {
     if (report.accepted == 0 || record.ts < report.first_ts) report.first_ts = record.ts;
@@ -70,6 +79,24 @@ Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
   report.parsed.ticks = {};
   report.symbols.assign(symbols.begin(), symbols.end());
   return report;
+}
+
+Status require_rows_accepted(const std::string& input, const FileReport& report) {
+  if (report.accepted > 0) return Status();
+  if (report.parsed.rows_read == 0) {
+    return error(ErrorCode::kParseError,
+                 fmt::format("{}: nothing stored: the file has no data rows", input));
+  }
+  std::vector<std::string> reasons;
+  for (const auto& [reason, count] : report.issues) {
+    reasons.push_back(fmt::format("{} {}", reason, count));
+  }
+  if (report.parsed.series_skipped > 0) {
+    reasons.push_back(fmt::format("other series {} (see --series)", report.parsed.series_skipped));
+  }
+  return error(ErrorCode::kParseError,
+               fmt::format("{}: nothing stored: none of its {} data rows could be used ({})", input,
+                           report.parsed.rows_read, fmt::join(reasons, ", ")));
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "core/status.h"
@@ -22,6 +23,8 @@ Result<std::string> read_file(const std::string& path);
 struct FileReport {
   CsvResult parsed;  // bars/ticks vectors are emptied once handed to the sink
   std::int64_t accepted = 0;
+  std::int64_t dropped = 0;                    // rows reported and dropped while reading this file
+  std::map<std::string, std::int64_t> issues;  // this file's reports by reason name
   std::vector<std::string> symbols;
   TimestampMs first_ts = 0;
   TimestampMs last_ts = 0;
@@ -32,6 +35,12 @@ struct FileReport {
 Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
                               const CsvOptions& options, MarketDataSink& sink,
                               IssueReporter& issues);
+
+// A CSV file of which no data row was accepted (it was empty, held only a header, or every row
+// was dropped) is a failure, so that a cron job notices: kParseError "input: nothing stored: ..."
+// with the rows read and the drops by reason. OK when at least one row was accepted (partial drops
+// are reported row by row and counted in the file's summary).
+Status require_rows_accepted(const std::string& input, const FileReport& report);
 
 struct StreamReport {
   std::int64_t lines = 0;            // non-blank lines read

@@ -144,15 +144,38 @@ event_field() {
   [ "$(sqlite3 "$SM_DB" "select count(*) from ticks")" -eq 2 ]
 }
 
-@test "empty input is not an error" {
+@test "an empty NDJSON stream is not an error; an empty or header-only CSV file is (exit 3)" {
   run --separate-stderr sm-ingest - </dev/null
   [ "$status" -eq 0 ]
   [ -z "$output" ]
   [ "$(echo "$stderr" | jq -r 'select(.event == "ingest_summary") | .accepted')" -eq 0 ]
   : >empty.csv
-  run --separate-stderr sm-ingest --emit empty.csv
+  printf 'Date,Symbol,Open,High,Low,Close,Volume\n' >header.csv
+  for file in empty.csv header.csv; do
+    run --separate-stderr sm-ingest --emit "$file"
+    [ "$status" -eq 3 ]
+    [ -z "$output" ]
+    echo "$stderr" >err
+    [ "$(jq -c 'select(.level == "error") | [.event, .input]' err)" = "[\"nothing_stored\",\"$file\"]" ]
+  done
+}
+
+@test "a file of which every row is dropped fails with one error line; partial drops exit 0" {
+  printf 'Date,Open,High,Low,Close\n01-01-2019,10,11,9,10.5\nsoon,10,11,9,10.5\n' >partial.csv
+  run --separate-stderr sm-ingest --symbol ABC --date-format %d-%m-%Y partial.csv
   [ "$status" -eq 0 ]
-  [ -z "$output" ]
+  echo "$stderr" >err
+  [ "$(jq -c 'select(.event == "file_ingested") | [.rows_read, .accepted, .dropped, .issues]' err)" = '[2,1,1,{"unparsable_timestamp":1}]' ]
+  # Cron's case: a vendor file whose every row is unusable.
+  printf 'Date,Symbol,Open,High,Low,Close\n2019-01-31 09:15,ABC,10,9,11,10.5\nlater,ABC,10,11,9,10.5\n' >vendor.csv
+  run --separate-stderr sm-ingest vendor.csv "$SM_SAMPLE/TCS.csv"
+  [ "$status" -eq 3 ]
+  echo "$stderr" >err
+  [ "$(jq -r 'select(.level == "error") | .event' err)" = "nothing_stored" ]
+  [[ "$(event_field err nothing_stored .message)" == *"vendor.csv: nothing stored: none of its 2 data rows could be used (high_below_low 1, unparsable_timestamp 1)"* ]]
+  [ "$(event_field err ingest_summary .exit_code)" -eq 3 ]
+  # The other file is still loaded.
+  [ "$(sqlite3 "$SM_DB" "select count(*) from bars where symbol = 'TCS'")" -eq 1444 ]
 }
 
 @test "bad CSV rows are reported with file:line and reason; good rows are stored" {

@@ -307,3 +307,40 @@ TEST_CASE("replay speeds and date ranges") {
   CHECK(*parse_range_start("") == std::numeric_limits<TimestampMs>::min());
   CHECK(parse_range_start("someday").status().code() == ErrorCode::kInvalidArgument);
 }
+
+TEST_CASE("a file of which no row is accepted is a failure; partial drops are counted per file") {
+  QuietLog quiet;
+  IssueReporter issues(quiet.log, false);
+  MarketDataSink sink(nullptr, nullptr, nullptr, {}, [](const Status&) {});
+  const std::string header = "Date,Symbol,Open,High,Low,Close,Volume\n";
+  const std::string bad_rows =
+      "2020-31-01,ABC,10,11,9,10.5,100\n"
+      "2020-01-02,ABC,10,9,11,10.5,100\n";
+
+  Result<FileReport> partial = ingest_csv(header + "2020-01-03,ABC,10,11,9,10.5,100\n" + bad_rows,
+                                          "p.csv", {}, sink, issues);
+  REQUIRE(partial.ok());
+  CHECK(partial->accepted == 1);
+  CHECK(partial->dropped == 2);
+  CHECK(partial->issues ==
+        std::map<std::string, std::int64_t>{{"high_below_low", 1}, {"unparsable_timestamp", 1}});
+  CHECK(require_rows_accepted("p.csv", *partial).ok());
+
+  // Counts are per file, not for the run so far.
+  Result<FileReport> dropped = ingest_csv(header + bad_rows, "d.csv", {}, sink, issues);
+  REQUIRE(dropped.ok());
+  CHECK(dropped->dropped == 2);
+  const Status nothing = require_rows_accepted("d.csv", *dropped);
+  REQUIRE_FALSE(nothing.ok());
+  CHECK(nothing.code() == ErrorCode::kParseError);
+  CHECK(nothing.message() ==
+        "d.csv: nothing stored: none of its 2 data rows could be used (high_below_low 1, "
+        "unparsable_timestamp 1)");
+
+  for (const std::string& text : {std::string(), header}) {
+    Result<FileReport> empty = ingest_csv(text, "e.csv", {}, sink, issues);
+    REQUIRE(empty.ok());
+    CHECK(require_rows_accepted("e.csv", *empty).message() ==
+          "e.csv: nothing stored: the file has no data rows");
+  }
+}
