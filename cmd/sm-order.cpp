@@ -13,7 +13,8 @@ void add_broker_options(CLI::App& app, sm::order::BrokerFlags& flags) {
   app.add_option("--broker-url", flags.base_url,
                  "Kite Connect base URL (default broker.base_url, else https://api.kite.trade); "
                  "sm-paper's URL for "
-                 "paper trading");
+                 "paper trading")
+      ->check(sm::order::broker_url_problem);
   app.add_option(
          "--token-file", flags.token_file,
          "0600 file holding the access token (default broker.token_file, else var/kite_token)")

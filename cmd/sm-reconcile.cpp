@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   sm::cli::add_common_options(app, common);
   sm::order::ReconcileArgs args;
   app.add_option("--broker-url", args.broker.base_url,
-                 "Kite Connect base URL (default broker.base_url, else https://api.kite.trade)");
+                 "Kite Connect base URL (default broker.base_url, else https://api.kite.trade)")
+      ->check(sm::order::broker_url_problem);
   app.add_option("--token-file", args.broker.token_file,
                  "0600 access token file written by `sm-order login`")
       ->envname("SM_KITE_TOKEN_FILE");

@@ -5,6 +5,8 @@
 
 #include <mutex>
 
+#include "broker/url_policy.h"
+
 namespace sm::broker {
 namespace {
 
@@ -93,6 +95,9 @@ void set_transfer_options(CURL* h, const HttpRequest& request,
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  // send() refuses unsafe URLs itself; these make libcurl refuse them too, redirects included.
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, allowed_protocols_for(request.url));
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   // gzip only: Kite compresses with gzip (the instrument dump). Offering every encoding libcurl
   // knows ("") lets cpp-httplib in sm-paper choose brotli at its slowest quality: about 0.7 s of
@@ -162,6 +167,8 @@ HttpError transport_error(CURL* h, CURLcode code, const HttpRequest& request,
 HttpOutcome CurlHttpClient::send(const HttpRequest& request) {
   CURL* h = impl_->handle;
   if (h == nullptr) return HttpError{TransportFailure::kOther, "curl_easy_init failed"};
+  if (Status safe = check_secret_safe_url(request.url, "request URL"); !safe.ok())
+    return HttpError{TransportFailure::kOther, safe.message()};
   // Options persist on an easy handle; reset clears them but keeps the connection cache, which
   // is what makes keep-alive work across requests.
   curl_easy_reset(h);

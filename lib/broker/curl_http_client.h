@@ -13,6 +13,8 @@
 // A request with idempotent == false is sent on a fresh connection (CURLOPT_FRESH_CONNECT): on a
 // reused connection libcurl re-sends a request by itself when the connection dies before any
 // response byte, which must never happen to an order placement.
+// Only https, or plain http to a loopback host, is ever requested (broker/url_policy.h): any other
+// URL fails with kOther before a connection is made, and redirects are never followed.
 #pragma once
 
 #include <memory>

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "broker/retry.h"
+#include "broker/url_policy.h"
 #include "core/secrets.h"
 
 namespace sm::order {
@@ -33,6 +34,11 @@ Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFl
   if (!url.ok()) return url.status();
   k.base_url = !flags.base_url.empty() ? flags.base_url : *url;
   while (!k.base_url.empty() && k.base_url.back() == '/') k.base_url.pop_back();
+  if (Status safe = broker::check_secret_safe_url(
+          k.base_url, flags.base_url.empty() ? "broker.base_url" : "--broker-url");
+      !safe.ok()) {
+    return error(ErrorCode::kConfigError, safe.message());
+  }
   Result<std::string> token_file = config.get_string("broker.token_file", "var/kite_token");
   if (!token_file.ok()) return token_file.status();
   s.token_file =
@@ -94,6 +100,11 @@ Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFl
   }
   k.api_key = *api_key;
   return s;
+}
+
+std::string broker_url_problem(const std::string& url) {
+  Status safe = broker::check_secret_safe_url(url, "--broker-url");
+  return safe.ok() ? std::string() : safe.message();
 }
 
 Result<std::optional<AccessToken>> initial_token(const BrokerSettings& settings) {

@@ -34,12 +34,17 @@ struct BrokerSettings {
 
 // Reads broker.* from config, applies flags, and the api key from SM_KITE_API_KEY (environment,
 // SM_KITE_API_KEY_FILE or the secrets file). kConfigError (with what to set) when the api key is
-// missing or a key has the wrong type; kPermissionDenied for an unsafe secrets file.
+// missing, a key has the wrong type, or the base URL is not https (plain http only to a loopback
+// host: broker/url_policy.h); kPermissionDenied for an unsafe secrets file.
 //   broker.base_url (https://api.kite.trade), broker.timeout_ms (7000), broker.connect_timeout_ms
 //   (3000), broker.token_file (var/kite_token), broker.retry.{max_attempts, initial_backoff_ms,
 //   max_backoff_ms, max_elapsed_ms}, broker.rate_limits.{order_per_second, other_per_second,
 //   quote_per_second, orders_per_minute, orders_per_day}
 Result<BrokerSettings> load_broker_settings(const Config& config, const BrokerFlags& flags);
+
+// For a CLI11 check on --broker-url: "" when url is an https URL (or http to a loopback host), else
+// why not, so a bad flag is a usage error before anything starts.
+std::string broker_url_problem(const std::string& url);
 
 // The access token to start with: the token file when it exists, else SM_KITE_ACCESS_TOKEN from the
 // environment or secrets file, else nullopt (sm-order then waits for a login). An unsafe or broken

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "broker/instruments.h"
+#include "broker/url_policy.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
 #include "core/secrets.h"
@@ -46,6 +47,13 @@ int run_paper(const PaperArgs& args, const Logger& log) {
     if (!r->ok()) {
       log.error_status("config_error", r->status());
       return kExitConfigError;
+    }
+  }
+  if (!args.postback_url.empty()) {
+    if (Status safe = broker::check_secret_safe_url(args.postback_url, "--postback-url");
+        !safe.ok()) {
+      log.error("usage_error", {{"message", safe.message()}});
+      return kExitUsage;
     }
   }
   if (!args.postback_url.empty() && secret->empty()) {

@@ -34,8 +34,9 @@ struct PaperArgs {
 };
 
 // Runs the paper broker until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,
-// 1 when the state or port cannot be opened, 2 for a bad flag value (fault rule, mode),
-// 3 when --prices cannot be read, 4 for configuration (no api key, bad cost model, calendar).
+// 1 when the state or port cannot be opened, 2 for a bad flag value (fault rule, mode, a
+// --postback-url that is not https), 3 when --prices cannot be read, 4 for configuration (no api
+// key, bad cost model, calendar).
 int run_paper(const PaperArgs& args, const Logger& log);
 
 }  // namespace sm::paper

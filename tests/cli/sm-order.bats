@@ -137,6 +137,26 @@ db() { sqlite3 "$SM_DB" "$1"; }
   [[ "$stderr" == *SM_KITE_API_KEY* ]]
 }
 
+@test "a --broker-url that is not a URL, or plain http to a remote host, is a usage error (exit 2)" {
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken
+  for url in 'not a url' 'http://api.kite.trade' 'ftp://127.0.0.1/'; do
+    run --separate-stderr timeout 10 sm-order --broker-url "$url" </dev/null
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    echo "$stderr" | jq -e '.event == "usage_error"'
+  done
+  run --separate-stderr timeout 10 sm-reconcile --broker-url 'http://10.0.0.5:8765'
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *https* ]]
+}
+
+@test "broker.base_url with plain http to a remote host is a configuration error (exit 4)" {
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken
+  SM_CFG__BROKER__BASE_URL=http://api.kite.trade run --separate-stderr timeout 10 sm-order </dev/null
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message | test("broker.base_url.*https")'
+}
+
 @test "a broker position the database does not know stops start-up with exit 6 unless --allow-drift" {
   start_broker
   kite POST /orders/regular -d 'tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=3&product=MIS&market_protection=-1' >/dev/null

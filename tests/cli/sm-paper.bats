@@ -38,6 +38,14 @@ kite() {  # kite METHOD PATH [curl args...]
   [[ "$stderr" == *"explode"* ]]
 }
 
+@test "a --postback-url with plain http to a remote host is a usage error (exit 2)" {
+  export SM_PAPER_API_KEY=k SM_PAPER_API_SECRET=s
+  run --separate-stderr timeout 10 sm-paper --port 0 --market-hours always \
+    --state "$SM_TEST_DIR/p.db" --postback-url http://example.com/postback
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *https* ]]
+}
+
 @test "port 0: announces the port as one JSON line, serves Kite requests, stops cleanly on SIGTERM" {
   start_paper
   assert_json_lines "$SM_TEST_DIR/paper.out"
