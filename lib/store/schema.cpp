@@ -329,8 +329,39 @@ SELECT (SELECT ist_date FROM day) AS ist_date, strategy, symbol, fills,
   FROM pnl;
 )sql";
 
+// Version 2: a daily bar's close is known at 15:30 IST of its day (docs/PROTOCOL.md), not at
+// ts + 1440 minutes (09:15 IST the next day), which let an older daily close hide a newer tick;
+// and last_prices shows the price in rupees beside the paise. open_positions and todays_pnl read
+// last_prices by name, so they pick up the fix without being recreated. 19800000 ms is IST's
+// offset (05:30) and 36000000 ms is 10:00 UTC, i.e. 15:30 IST.
+constexpr std::string_view kVersion2 = R"sql(
+DROP VIEW last_prices;
+CREATE VIEW last_prices AS
+WITH candidates AS (
+  SELECT s.symbol AS symbol, s.last_ts_ms AS ts_ms,
+         (SELECT t.price_paise FROM ticks t
+           WHERE t.symbol = s.symbol AND t.ts_ms = s.last_ts_ms
+           ORDER BY t.id DESC LIMIT 1) AS price_paise
+    FROM market_series s WHERE s.kind = 'tick'
+  UNION ALL
+  SELECT s.symbol,
+         CASE WHEN s.timeframe_minutes = 1440
+              THEN (s.last_ts_ms + 19800000) / 86400000 * 86400000 + 36000000
+              ELSE s.last_ts_ms + s.timeframe_minutes * 60000 END,
+         (SELECT b.close_paise FROM bars b
+           WHERE b.symbol = s.symbol AND b.timeframe_minutes = s.timeframe_minutes
+             AND b.ts_ms = s.last_ts_ms)
+    FROM market_series s WHERE s.kind = 'bar'
+)
+SELECT symbol, price_paise, printf('%d.%02d', price_paise / 100, price_paise % 100) AS price,
+       MAX(ts_ms) AS ts_ms,
+       strftime('%Y-%m-%d %H:%M:%S', MAX(ts_ms) / 1000, 'unixepoch', '+330 minutes') AS ts_ist
+  FROM candidates GROUP BY symbol;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
+    Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
 };
 
 }  // namespace

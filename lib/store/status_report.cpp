@@ -22,11 +22,15 @@ std::string series_name(const SeriesInfo& info) {
   return info.is_tick ? std::string("tick") : format_timeframe(info.timeframe);
 }
 
-// When a series' newest value became known: a tick at its ts, a bar at its end.
-TimestampMs known_at(const SeriesStatus& s) {
-  return s.series.is_tick
-             ? s.last_ts
-             : s.last_ts + static_cast<TimestampMs>(s.series.timeframe.minutes) * kMsPerMinute;
+// When a series' newest value became known: a tick at its ts, a bar at its end (15:30 IST of its
+// day for a daily bar, docs/PROTOCOL.md), a bar still forming no later than now.
+TimestampMs known_at(const SeriesInfo& series, TimestampMs last_ts, bool partial, TimestampMs now) {
+  if (series.is_tick) return last_ts;
+  const TimestampMs end =
+      series.timeframe.is_daily()
+          ? from_ist(ist_date(last_ts), 15, 30)
+          : last_ts + static_cast<TimestampMs>(series.timeframe.minutes) * kMsPerMinute;
+  return partial ? std::min(end, now) : end;
 }
 
 Status load_series(Database& db, StatusReport& report) {
@@ -48,6 +52,7 @@ Status load_series(Database& db, StatusReport& report) {
       status.last_price = (*bar)->close;
       status.partial = (*bar)->partial;
     }
+    status.known_ts = known_at(info, status.last_ts, status.partial, report.now);
     status.series = std::move(info);
     report.series.push_back(std::move(status));
   }
@@ -59,7 +64,7 @@ Status load_positions(Database& db, StatusReport& report) {
   std::map<std::string, const SeriesStatus*> latest;
   for (const SeriesStatus& s : report.series) {
     const SeriesStatus*& best = latest[s.series.symbol];
-    if (best == nullptr || known_at(s) > known_at(*best)) best = &s;
+    if (best == nullptr || s.known_ts > best->known_ts) best = &s;
   }
   Result<std::vector<Position>> positions = list_positions(db, true);
   if (!positions.ok()) return positions.status();
@@ -68,7 +73,7 @@ Status load_positions(Database& db, StatusReport& report) {
     auto it = latest.find(position.symbol);
     if (it != latest.end()) {
       status.last_price = it->second->last_price;
-      status.last_price_ts = known_at(*it->second);
+      status.last_price_ts = it->second->known_ts;
       status.unrealised = position.qty * it->second->last_price - position.cost;
     }
     status.position = std::move(position);
@@ -299,8 +304,8 @@ void append_market_data(const StatusReport& r, std::string& out) {
     Table table({"SYMBOL", "SERIES", "LAST (IST)", ">PRICE", ">ROWS", ">AGE"});
     for (const SeriesStatus& s : r.series) {
       table.add({s.series.symbol, series_name(s.series) + (s.partial ? " (partial)" : ""),
-                 ist(s.last_ts), format_rupees(s.last_price), std::to_string(s.series.rows),
-                 format_age(r.now - s.last_ts)});
+                 ist(s.known_ts), format_rupees(s.last_price), std::to_string(s.series.rows),
+                 format_age(r.now - s.known_ts)});
     }
     table.render(out);
   }
@@ -490,10 +495,11 @@ std::string market_data_json(const StatusReport& r) {
         .string("series", series_name(s.series))
         .timestamp("first_ts", s.series.first_ts)
         .timestamp("last_ts", s.last_ts)
+        .timestamp("known_ts", s.known_ts)
         .rupees("last_price", s.last_price)
         .boolean("partial", s.partial)
         .integer("rows", s.series.rows)
-        .integer("age_ms", r.now - s.last_ts);
+        .integer("age_ms", r.now - s.known_ts);
   });
 }
 

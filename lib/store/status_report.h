@@ -22,6 +22,9 @@ struct SeriesStatus {
   TimestampMs last_ts = 0;  // tick ts, or the start of the newest bar
   Paise last_price = 0;     // tick price or bar close
   bool partial = false;     // newest bar is still forming
+  // When last_price became known: the tick's ts, or the bar's end (15:30 IST of its day for a
+  // daily bar; no later than the report's time for a bar still forming).
+  TimestampMs known_ts = 0;
 };
 
 struct PositionStatus {

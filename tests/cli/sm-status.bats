@@ -31,7 +31,7 @@ populate() {
   [ "$status" -eq 0 ]
   [ -z "$stderr" ]
   [[ "$output" == *"StalkMarket status at 2024-03-28 15:00:00 IST"* ]]
-  [[ "$output" == *"Database: $SM_DB (schema version 1)"* ]]
+  [[ "$output" == *"Database: $SM_DB (schema version 2)"* ]]
   # Per-symbol last tick and bar with their age.
   echo "$output" | grep -E '^  INFY +tick +2024-03-28 14:59:58 +1500\.00 +2 +2s$'
   echo "$output" | grep -E '^  TCS +1m +2024-03-28 14:59:00 +3920\.50 +2 +1m 00s$'
@@ -52,7 +52,7 @@ populate() {
   [ "${#lines[@]}" -eq 1 ]
   assert_json_lines
   echo "$output" | jq -e '.ts == "2024-03-28T09:30:00.000Z"'
-  echo "$output" | jq -e '.database.has_data and .database.schema_version == 1'
+  echo "$output" | jq -e '.database.has_data and .database.schema_version == 2'
   echo "$output" | jq -e '.market_data | length == 3'
   echo "$output" | jq -e '.positions[0] | .symbol == "TCS" and .qty == 6 and .unrealised == 63'
   echo "$output" | jq -e '.open_orders | map(.client_order_id) == ["sminfy0001"]'

@@ -1,5 +1,6 @@
 #include "store/status_report.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -314,4 +315,65 @@ TEST_CASE("status shows the risk gateway's state from the most severe halt and t
   REQUIRE(report.ok());
   CHECK(report->risk.state == "paused");
   CHECK(report->risk.reasons[0].rfind("pause (order_rate)", 0) == 0);
+}
+
+TEST_CASE("regression: a daily bar is known at 15:30 IST of its day, not at 09:15 the next day") {
+  TempDir dir;
+  const std::string path = dir.file("daily.db");
+  const sm::Date day{2024, 3, 27};
+  const sm::TimestampMs next_morning = sm::from_ist(sm::Date{2024, 3, 28}, 9, 0);
+  {
+    auto db = Database::open(path);
+    REQUIRE(db.ok());
+    REQUIRE(sm::store::insert_bars(*db,
+                                   std::vector<sm::Bar>{
+                                       bar("TCS", sm::from_ist(day, 9, 15), 390000, 1440),
+                                       bar("INFY", sm::from_ist(day, 9, 15), 150000, 1440),
+                                   })
+                .ok());
+    // A print after the close: newer than the daily close, older than 09:15 the next day.
+    sm::Tick tick;
+    tick.ts = sm::from_ist(day, 15, 45);
+    tick.symbol = "INFY";
+    tick.price = 151025;
+    REQUIRE(sm::store::insert_ticks(*db, std::vector<sm::Tick>{tick}).ok());
+    REQUIRE(sm::store::insert_fill(
+                *db, fill("D1", "INFY", Side::kBuy, 2, 150000, sm::from_ist(day, 10, 0)))
+                .ok());
+
+    auto tcs = db->prepare(
+        "SELECT price_paise, price, ts_ms, ts_ist FROM last_prices WHERE symbol = 'TCS'");
+    REQUIRE(tcs.ok());
+    REQUIRE(*tcs->step());
+    CHECK(tcs->column_int64(0) == 390000);
+    CHECK(tcs->column_text(1) == "3900.00");
+    CHECK(tcs->column_int64(2) == sm::from_ist(day, 15, 30));
+    CHECK(tcs->column_text(3) == "2024-03-27 15:30:00");
+    auto infy = db->prepare(
+        "SELECT last_price, last_price_ist, unrealised FROM open_positions WHERE symbol = 'INFY'");
+    REQUIRE(infy.ok());
+    REQUIRE(*infy->step());
+    CHECK(infy->column_text(0) == "1510.25");
+    CHECK(infy->column_text(1) == "2024-03-27 15:45:00");
+    CHECK(infy->column_text(2) == "20.50");
+  }
+  auto report = sm::store::build_status_report(path, next_morning);
+  REQUIRE(report.ok());
+  REQUIRE(report->positions.size() == 1);
+  CHECK(report->positions[0].last_price == 151025);
+  CHECK(report->positions[0].last_price_ts == sm::from_ist(day, 15, 45));
+  const auto daily = std::find_if(report->series.begin(), report->series.end(),
+                                  [](const auto& s) { return s.series.symbol == "TCS"; });
+  REQUIRE(daily != report->series.end());
+  CHECK(daily->known_ts == sm::from_ist(day, 15, 30));
+  const std::string text = sm::store::format_status_text(*report);
+  CHECK_THAT(text, Catch::Contains("2024-03-27 15:30:00") && !Catch::Contains("2024-03-28 09:15"));
+  const auto json = nlohmann::json::parse(sm::store::format_status_json(*report));
+  for (const auto& series : json["market_data"]) {
+    if (series["symbol"] == "TCS") {
+      CHECK(series["last_ts"] == "2024-03-27T03:45:00.000Z");
+      CHECK(series["known_ts"] == "2024-03-27T10:00:00.000Z");
+      CHECK(series["age_ms"] == next_morning - sm::from_ist(day, 15, 30));
+    }
+  }
 }
