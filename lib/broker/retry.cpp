@@ -54,12 +54,17 @@ std::optional<BrokerError> Retrier::run(
     const std::int64_t wait = backoff_ms(n + 1, jitter_ ? jitter_() : 0.5);
     if (clock_.now_ms() - start + wait > policy_.max_elapsed_ms) return failure;
     if (log_ != nullptr) {
-      log_->warn("broker_retry", {{"attempt", n},
-                                  {"wait_ms", wait},
-                                  {"code", std::string(error_code_name(failure->code))},
-                                  {"http_status", failure->http_status},
-                                  {"error_type", failure->error_type},
-                                  {"message", failure->message}});
+      // A broker that cannot be reached at all is reported by the caller once per outage
+      // (sm-order's broker_disconnected and heartbeat); a warning per retry would repeat it every
+      // few seconds for as long as it lasts. Answers (429, 5xx) still warn.
+      const LogLevel level = failure->http_status == 0 ? LogLevel::kDebug : LogLevel::kWarning;
+      log_->log(level, "broker_retry",
+                {{"attempt", n},
+                 {"wait_ms", wait},
+                 {"code", std::string(error_code_name(failure->code))},
+                 {"http_status", failure->http_status},
+                 {"error_type", failure->error_type},
+                 {"message", failure->message}});
     }
     sleeper_.sleep_ms(wait);
   }

@@ -17,6 +17,8 @@
 // initial_backoff_ms * 2^(n-1)) and jitter in [0,1) from the injected source ("equal jitter": a
 // floor so 429s really back off, spread so clients do not retry in lockstep). Bounded both by
 // max_attempts and by max_elapsed_ms: a wait that would pass the elapsed budget is not taken.
+// Each retry is logged as broker_retry: a warning after an HTTP answer (429, 5xx), debug after a
+// transport failure (the caller reports an unreachable broker once per outage).
 #pragma once
 
 #include <cstdint>

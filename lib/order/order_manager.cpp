@@ -110,6 +110,8 @@ void OrderManager::note_broker(const broker::BrokerError* e) {
   if (e == nullptr || broker_answered(*e)) {
     last_contact_ms_ = now;
     down_since_ms_ = 0;
+    reconnect_wait_ms_ = 0;
+    if (e == nullptr) broker_problem_.clear();
     if (e != nullptr && e->code == ErrorCode::kAuthError) {
       health_ = BrokerHealth::kAuthExpired;
     } else if (!auth_blocked_) {
@@ -126,7 +128,10 @@ void OrderManager::note_broker(const broker::BrokerError* e) {
       health_ = BrokerHealth::kDisconnected;
     }
   }
-  if (e != nullptr) ++counters_.broker_errors;
+  if (e != nullptr) {
+    ++counters_.broker_errors;
+    broker_problem_ = e->message;
+  }
   if (e != nullptr && e->code == ErrorCode::kAuthError && !auth_blocked_) {
     auth_blocked_ = true;
     health_ = BrokerHealth::kAuthExpired;
@@ -159,6 +164,14 @@ Status OrderManager::event(const std::string& client_order_id, std::string_view 
                                          std::string(status), detail.dump()});
 }
 
+std::int64_t OrderManager::next_reconnect_wait_ms() {
+  const std::int64_t cap = std::max<std::int64_t>(1, options_.max_reconnect_backoff_ms);
+  const std::int64_t wait =
+      reconnect_wait_ms_ > 0 ? reconnect_wait_ms_ : std::min<std::int64_t>(1000, cap);
+  reconnect_wait_ms_ = std::min(wait * 2, cap);
+  return wait;
+}
+
 bool OrderManager::can_place() const {
   return recovered_ && !auth_blocked_ && in_doubt_.empty() && clock_.now_ms() >= retry_at_ms_;
 }
@@ -168,12 +181,14 @@ void OrderManager::token_renewed() {
   auth_blocked_ = false;
   health_ = BrokerHealth::kUnknown;
   retry_at_ms_ = 0;
+  recover_at_ms_ = 0;
   next_poll_ms_ = 0;
   next_lookup_ms_ = 0;
 }
 
 Result<bool> OrderManager::recover() {
   const TimestampMs now = clock_.now_ms();
+  if (now < recover_at_ms_) return false;
   Result<Snapshot> snapshot = take_snapshot(db_, broker_, now);
   if (!snapshot.ok()) {
     const ErrorCode code = snapshot.status().code();
@@ -182,7 +197,12 @@ Result<bool> OrderManager::recover() {
     e.code = code;
     e.message = snapshot.status().message();
     note_broker(&e);
-    log_.warn("reconcile_unavailable", {{"message", snapshot.status().message()}});
+    // Once per outage, like broker_disconnected: the heartbeat carries the state meanwhile.
+    if (!reconcile_failure_logged_) {
+      log_.warn("reconcile_unavailable", {{"message", snapshot.status().message()}});
+      reconcile_failure_logged_ = true;
+    }
+    recover_at_ms_ = clock_.now_ms() + next_reconnect_wait_ms();
     return false;
   }
   note_broker(nullptr);
@@ -727,15 +747,17 @@ Status OrderManager::tick() {
       now >= next_probe_ms_) {
     broker::BrokerResult<broker::Margins> probe = broker_.margins();
     note_broker(probe.ok() ? nullptr : &probe.error());
-    // While the broker is away, probe every second so the heartbeat shows its return promptly.
-    next_probe_ms_ = clock_.now_ms() + (probe.ok() ? options_.probe_interval_ms : 1000);
+    // While the broker is away, probe after 1 s, then backing off up to the cap, so the heartbeat
+    // shows its return promptly without hammering a broker that is down for long.
+    next_probe_ms_ =
+        clock_.now_ms() + (probe.ok() ? options_.probe_interval_ms : next_reconnect_wait_ms());
   }
   return Status();
 }
 
 std::int64_t OrderManager::next_due_ms() const {
-  if (!recovered_) return 1000;
   const TimestampMs now = clock_.now_ms();
+  if (!recovered_) return std::max<std::int64_t>(0, recover_at_ms_ - now);
   TimestampMs due = next_poll_ms_;
   if (!in_doubt_.empty()) due = std::min(due, next_lookup_ms_);
   if (!queue_.empty() && !auth_blocked_ && in_doubt_.empty()) due = std::min(due, retry_at_ms_);
@@ -800,6 +822,14 @@ Heartbeat OrderManager::heartbeat(bool stopping) const {
                  {"queued", queue_.size()},
                  {"in_doubt", in_doubt_.size()}};
   if (last_contact_ms_ > 0) detail["broker_last_ok"] = format_utc(last_contact_ms_);
+  if (!stopping && !healthy) {
+    std::string reason = auth_blocked_ || health_ == BrokerHealth::kAuthExpired
+                             ? "the access token is missing or rejected"
+                         : health_ == BrokerHealth::kDisconnected ? "the broker cannot be reached"
+                                                                  : "waiting for the broker";
+    if (!broker_problem_.empty()) reason += ": " + broker_problem_;
+    detail["reason"] = reason;
+  }
   h.detail = detail.dump();
   return h;
 }

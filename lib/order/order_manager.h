@@ -62,6 +62,9 @@ struct ManagerOptions {
   std::int64_t max_queue_ms = 120000;
   // Start even when reconciliation finds drift (otherwise recover() fails with kConflict).
   bool allow_drift = false;
+  // While the broker cannot be reached, start-up reconciliation and connectivity probes are retried
+  // after 1 s, then twice as long each time, up to this cap; the first answer resets the wait.
+  std::int64_t max_reconnect_backoff_ms = 30000;
 };
 
 // Where the manager's messages go (order_update, fill, alert): the program writes them as NDJSON.
@@ -80,8 +83,10 @@ class OrderManager {
 
   // Start-up: reconciles with the broker, then queues every intent without a broker order id as in
   // doubt (resolved by tick() through tag lookups) and polls open orders. Returns true when done,
-  // false when the broker could not be read (call again later), kConflict when reconciliation
-  // found drift and allow_drift is off, or a database error.
+  // false when the broker could not be read (call again later; until the backoff has passed,
+  // calls return false at once without contacting the broker), kConflict when reconciliation
+  // found drift and allow_drift is off, or a database error. Intents submitted before it succeeds
+  // are recorded and queued, and placed after it.
   Result<bool> recover();
   bool recovered() const { return recovered_; }
 
@@ -94,7 +99,7 @@ class OrderManager {
   // Does whatever is due: resolves orders in doubt, places queued intents, polls open orders,
   // probes the broker. Call it whenever input is idle and at least every next_due_ms().
   Status tick();
-  // Milliseconds until tick() next has something to do (0 = now).
+  // Milliseconds until tick() (or, before recovery, recover()) next has something to do (0 = now).
   std::int64_t next_due_ms() const;
 
   // A verified postback (PostbackReceiver): the broker says order_id changed. Recorded as an
@@ -111,9 +116,9 @@ class OrderManager {
   // are closed locally as CANCELLED unless in doubt) and follows them for at most wait_ms.
   Status shutdown(bool cancel_open, std::int64_t wait_ms);
 
-  // The heartbeat now: status ok (broker connected, placing allowed), degraded, or stopping;
-  // detail is a JSON object text (docs/ORDERS.md "Heartbeat"). Records it in the database and
-  // emits it.
+  // The heartbeat now: status ok (broker connected, placing allowed), degraded (detail's "reason"
+  // says why), or stopping; detail is a JSON object text (docs/ORDERS.md "Heartbeat"). Records it
+  // in the database and emits it.
   Status beat(bool stopping = false);
   Heartbeat heartbeat(bool stopping = false) const;
 
@@ -179,6 +184,8 @@ class OrderManager {
   Status event(const std::string& client_order_id, std::string_view name, std::string_view status,
                const nlohmann::json& detail);
   void note_broker(const broker::BrokerError* error);
+  // The wait before the next reconnection attempt; doubles it for the one after, up to the cap.
+  std::int64_t next_reconnect_wait_ms();
   void raise_alert(Severity severity, std::string event, std::string text, std::string dedup_key);
   bool can_place() const;
 
@@ -192,9 +199,13 @@ class OrderManager {
   bool recovered_ = false;
   bool auth_blocked_ = false;
   BrokerHealth health_ = BrokerHealth::kUnknown;
-  TimestampMs last_contact_ms_ = 0;  // last time the broker answered
-  TimestampMs down_since_ms_ = 0;    // first failure since the last answer; 0 while connected
-  TimestampMs retry_at_ms_ = 0;      // no placing before this (broker unreachable)
+  TimestampMs last_contact_ms_ = 0;     // last time the broker answered
+  TimestampMs down_since_ms_ = 0;       // first failure since the last answer; 0 while connected
+  TimestampMs retry_at_ms_ = 0;         // no placing before this (broker unreachable)
+  TimestampMs recover_at_ms_ = 0;       // no start-up reconciliation attempt before this
+  std::int64_t reconnect_wait_ms_ = 0;  // next reconnection backoff; 0 = the first (1 s)
+  std::string broker_problem_;          // the last broker failure's message, for the heartbeat
+  bool reconcile_failure_logged_ = false;
   TimestampMs next_poll_ms_ = 0;
   TimestampMs next_lookup_ms_ = 0;
   TimestampMs next_probe_ms_ = 0;

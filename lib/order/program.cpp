@@ -335,10 +335,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
         }
         return fail(recovered.status());
       }
-      if (!*recovered) {
-        pause_for(std::min<std::int64_t>(1000, std::max<std::int64_t>(0, next_beat - wall_now())));
-        continue;
-      }
+      // Not yet: input is still read (intents are recorded and queued) so end of input and
+      // --eof-wait are noticed while the broker is away.
     }
 
     // With a postback listener, wake at least every 100 ms to act on what arrived.
@@ -405,7 +403,9 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     }
     if (Status s = manager.tick(); !s.ok()) return fail(s);
     if (input.eof() && lines.empty()) {
-      if (manager.open_orders() == 0 && manager.queued() == 0 && manager.in_doubt() == 0) break;
+      if (manager.recovered() && manager.open_orders() == 0 && manager.queued() == 0 &&
+          manager.in_doubt() == 0)
+        break;
       if (wall_now() - eof_at >= settings->eof_wait_ms) {
         log.info("eof_wait_over",
                  {{"open_orders", manager.open_orders()}, {"queued", manager.queued()}});

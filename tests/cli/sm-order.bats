@@ -150,6 +150,18 @@ db() { sqlite3 "$SM_DB" "$1"; }
   [[ "$stderr" == *https* ]]
 }
 
+@test "an unreachable broker is logged once, the heartbeat says why, and --eof-wait ends the run" {
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_CFG__ORDER__HEARTBEAT_INTERVAL_MS=500
+  run --separate-stderr timeout 60 sm-order --broker-url http://127.0.0.1:9 --eof-wait 4 </dev/null
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$stderr" | jq -se 'map(select(.event == "reconcile_unavailable")) | length == 1'
+  echo "$stderr" | jq -se 'map(select(.event == "broker_disconnected")) | length == 1'
+  echo "$stderr" | jq -se 'map(select(.level == "warning" or .level == "error")) | length == 2'
+  echo "$stderr" | jq -se 'map(select(.event == "eof_wait_over")) | length == 1'
+  echo "$output" | jq -se 'map(select(.type == "heartbeat" and .status == "degraded") | .detail | fromjson | .reason // "") | any(test("cannot be reached"))'
+}
+
 @test "broker.base_url with plain http to a remote host is a configuration error (exit 4)" {
   export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken
   SM_CFG__BROKER__BASE_URL=http://api.kite.trade run --separate-stderr timeout 10 sm-order </dev/null

@@ -200,7 +200,7 @@ TEST_CASE(
 TEST_CASE("a rejection by the broker's risk system arrives as a REJECTED order with its reason") {
   test::RigOptions options = test::default_options();
   options.engine.rms_rejections_as_orders = true;
-  OrderRig rig(options);
+  test::OrderRig rig(options);
   rig.price("INFY", "1500");
   rig.recover();
   REQUIRE(
@@ -273,7 +273,7 @@ TEST_CASE(
     "doubled") {
   test::RigOptions options = test::default_options();
   options.timeout_ms = 300;
-  OrderRig rig(options);
+  test::OrderRig rig(options);
   rig.price("INFY", "1500");
   rig.recover();
   rig.fault(R"({"kind":"delay","delay_ms":900,"method":"POST","path":"/orders"})");
@@ -325,7 +325,7 @@ TEST_CASE("reads that fail with 5xx or time out are retried and the order is sti
 TEST_CASE("the client rate limiter spaces order placements") {
   test::RigOptions options = test::default_options();
   options.rate_limits.order_per_second = 2;
-  OrderRig rig(options);
+  test::OrderRig rig(options);
   rig.price("INFY", "1500");
   rig.recover();
   const TimestampMs before = rig.manual_client_clock.now_ms();
@@ -344,7 +344,7 @@ TEST_CASE(
   options.server.enforce_rate_limits = true;
   options.system_clock = true;
   options.manager.retry_after_ms = 200;
-  OrderRig rig(options);
+  test::OrderRig rig(options);
   rig.price("INFY", "1500");
   rig.recover();
   const int n = 25;
@@ -558,4 +558,40 @@ TEST_CASE("an intent that waited too long for a token is dropped with an alert, 
   bool alerted = false;
   for (const Alert& a : rig.emitted<Alert>()) alerted = alerted || a.event == "intent_dropped";
   CHECK(alerted);
+}
+
+TEST_CASE(
+    "regression: an unreachable broker at start-up is retried with capped exponential backoff, "
+    "logged once, and the heartbeat says why it is degraded") {
+  test::RigOptions options = test::default_options();
+  options.manager.max_reconnect_backoff_ms = 8000;
+  test::OrderRig rig(options);
+  rig.price("INFY", "1500");
+  rig.fault(R"({"kind":"drop_before","count":0})");  // every request: connection closed unanswered
+  std::vector<std::int64_t> waits;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    Result<bool> r = rig.manager->recover();
+    REQUIRE(r.ok());
+    CHECK_FALSE(*r);
+    const std::int64_t wait = rig.manager->next_due_ms();
+    waits.push_back(wait);
+    // Before the wait is over, recover() does not contact the broker.
+    rig.manual_client_clock.advance(wait / 2);
+    REQUIRE(rig.manager->recover().ok());
+    CHECK(rig.manager->next_due_ms() == wait - wait / 2);
+    rig.manual_client_clock.advance(wait - wait / 2);
+  }
+  CHECK(waits == std::vector<std::int64_t>{1000, 2000, 4000, 8000, 8000, 8000});
+  const Heartbeat h = rig.manager->heartbeat();
+  CHECK(h.status == "degraded");
+  const nlohmann::json detail = nlohmann::json::parse(h.detail);
+  CHECK(detail["broker"] == "disconnected");
+  CHECK_THAT(detail["reason"].get<std::string>(),
+             Catch::StartsWith("the broker cannot be reached"));
+
+  rig.server->faults().clear();
+  rig.manual_client_clock.advance(rig.manager->next_due_ms());
+  rig.recover();
+  CHECK(rig.manager->heartbeat().status == "ok");
+  CHECK_FALSE(nlohmann::json::parse(rig.manager->heartbeat().detail).contains("reason"));
 }
