@@ -23,6 +23,19 @@ struct Statement::Cache {
 
 namespace {
 
+// "file:<path>?immutable=1", with the characters a URI gives meaning to escaped.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 Status sqlite_error(sqlite3* db, int rc, std::string_view what) {
   const char* reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   return error(ErrorCode::kDatabaseError, fmt::format("{}: {} (sqlite code {})", what, reason, rc));
@@ -277,24 +290,41 @@ Result<Connection> Connection::open_readonly(const std::string& path, int busy_t
   if (path != ":memory:" && !std::filesystem::exists(path, ec)) {
     return error(ErrorCode::kNotFound, fmt::format("{}: database file does not exist", path));
   }
-  Connection db;
-  db.path_ = path;
-  db.read_only_ = true;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db.db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    return error(ErrorCode::kDatabaseError,
-                 fmt::format("{}: cannot open database read-only: {}", path,
-                             db.db_ ? sqlite3_errmsg(db.db_) : sqlite3_errstr(rc)));
+  // A reader of a WAL database needs its -shm file, and creates it (and the -wal) when the last
+  // writer has closed and removed them. A user who may not write the directory then gets
+  // SQLITE_READONLY or SQLITE_CANTOPEN. With no -wal file there is nothing beyond the main file
+  // to read and no writer running (a writer keeps a -wal open), so the file can be opened as
+  // immutable (https://sqlite.org/wal.html#readonly): no -shm, no locks, nothing written.
+  Status first_failure;
+  for (const bool immutable : {false, true}) {
+    Connection db;
+    db.path_ = path;
+    db.read_only_ = true;
+    const std::string name = immutable ? immutable_uri(path) : path;
+    const int flags =
+        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
+    const int rc = sqlite3_open_v2(name.c_str(), &db.db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      return error(ErrorCode::kDatabaseError,
+                   fmt::format("{}: cannot open database read-only: {}", path,
+                               db.db_ ? sqlite3_errmsg(db.db_) : sqlite3_errstr(rc)));
+    }
+    db.cache_ = std::make_unique<Statement::Cache>();
+    db.cache_->db = db.db_;
+    sqlite3_busy_timeout(db.db_, busy_timeout_ms);
+    // Reading user_version makes SQLite read the header, so a file that is not a database fails
+    // here with a clear message instead of in the first report query.
+    Result<int> version = db.schema_version();
+    if (version.ok()) return db;
+    if (immutable) return first_failure;
+    const int code = sqlite3_errcode(db.db_) & 0xff;
+    if (path == ":memory:" || (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) ||
+        std::filesystem::exists(path + "-wal", ec) || ec) {
+      return version.status();
+    }
+    first_failure = version.status();
   }
-  db.cache_ = std::make_unique<Statement::Cache>();
-  db.cache_->db = db.db_;
-  sqlite3_busy_timeout(db.db_, busy_timeout_ms);
-  // Reading user_version makes SQLite read the header, so a file that is not a database fails here
-  // with a clear message instead of in the first report query.
-  Result<int> version = db.schema_version();
-  if (!version.ok()) return version.status();
-  return db;
+  return first_failure;
 }
 
 Status Connection::configure(const OpenOptions& options) {

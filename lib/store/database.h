@@ -50,7 +50,9 @@ class Database : public sqlite::Connection {
   // Opens an existing database read-only for reports such as sm-status. Never creates the file or
   // its directory and never migrates. Fails with kNotFound when the file does not exist, and with
   // kDatabaseError when it cannot be opened. A new or empty file opens fine with
-  // schema_version() == 0: callers then report "no data" (has_schema() is false).
+  // schema_version() == 0: callers then report "no data" (has_schema() is false). Works for a
+  // user who may not write the file or its directory: when SQLite cannot create the WAL's -shm
+  // and no -wal file exists (no writer is running), the file is opened immutable.
   static Result<Database> open_readonly(const std::string& path, int busy_timeout_ms = 5000);
 
   Database();

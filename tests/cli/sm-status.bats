@@ -118,3 +118,25 @@ populate() {
   [ "$(sqlite3 "$SM_DB" .dump | sha256sum)" = "$sum_before" ]
   [ -n "$before" ]
 }
+
+@test "regression: another user reads a stopped system's database in a read-only directory" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to run sm-status as another user"
+  command -v setpriv >/dev/null || skip "needs setpriv"
+  id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+  mkdir "$SM_TEST_DIR/ro"
+  SM_DB="$SM_TEST_DIR/ro/stalk.db" populate
+  [ ! -e "$SM_TEST_DIR/ro/stalk.db-wal" ] && [ ! -e "$SM_TEST_DIR/ro/stalk.db-shm" ]
+  [ "$(sqlite3 "$SM_TEST_DIR/ro/stalk.db" 'PRAGMA journal_mode')" = wal ]
+  chmod 444 "$SM_TEST_DIR/ro/stalk.db"
+  chmod 555 "$SM_TEST_DIR/ro"
+  chmod 755 "$SM_TEST_DIR"
+  run --separate-stderr setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+    "$SM_BIN/sm-status" --db "$SM_TEST_DIR/ro/stalk.db" --at "$AT"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"3920.50"* ]]
+  run --separate-stderr setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+    "$SM_BIN/sm-status" --db "$SM_TEST_DIR/ro/stalk.db" --at "$AT" --json
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.database.has_data'
+  [ ! -e "$SM_TEST_DIR/ro/stalk.db-shm" ]
+}
