@@ -32,9 +32,11 @@ populate() {
   [ -z "$stderr" ]
   [[ "$output" == *"StalkMarket status at 2024-03-28 15:00:00 IST"* ]]
   [[ "$output" == *"Database: $SM_DB (schema version 2)"* ]]
-  # Per-symbol last tick and bar with their age.
+  # Per-symbol last tick and bar, when each price became known (a bar's end; 15:30 IST for a daily
+  # bar), with its age.
   echo "$output" | grep -E '^  INFY +tick +2024-03-28 14:59:58 +1500\.00 +2 +2s$'
-  echo "$output" | grep -E '^  TCS +1m +2024-03-28 14:59:00 +3920\.50 +2 +1m 00s$'
+  echo "$output" | grep -E '^  TCS +1m +2024-03-28 15:00:00 +3920\.50 +2 +0s$'
+  echo "$output" | grep -E '^  TCS +1d +2024-03-27 15:30:00 +3900\.00 +1 +23h 30m$'
   # Position 10 bought at 3910, 4 sold at 3930: 6 left, last price 3920.50.
   echo "$output" | grep -E '^  sma-cross +TCS +6 +3910\.00 +3920\.50 +63\.00 +80\.00 '
   echo "$output" | grep -E '^  sminfy0001 +240328000000103 +donchian +INFY +BUY +5 +0 +LIMIT +1490\.00 +OPEN '
