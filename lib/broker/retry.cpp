@@ -39,7 +39,11 @@ std::int64_t Retrier::backoff_ms(int next_attempt, double jitter) const {
   for (int i = 2; i < next_attempt && d < policy_.max_backoff_ms; ++i) d *= 2;
   d = std::min(d, policy_.max_backoff_ms);
   jitter = std::clamp(jitter, 0.0, 1.0);
-  return d / 2 + static_cast<std::int64_t>(jitter * static_cast<double>(d - d / 2));
+  // The wait is jittered over the upper half of the backoff, [d/2, d]; the range is counted in
+  // whole milliseconds before it is scaled.
+  const std::int64_t floor_ms = d / 2;
+  const std::int64_t jitter_range_ms = d - floor_ms;
+  return floor_ms + static_cast<std::int64_t>(jitter * static_cast<double>(jitter_range_ms));
 }
 
 std::optional<BrokerError> Retrier::run(

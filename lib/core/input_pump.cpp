@@ -12,8 +12,10 @@ namespace sm {
 
 namespace {
 
+constexpr std::int64_t kMaxPollTimeoutMs = std::int64_t{24} * 3600 * 1000;
+
 int poll_timeout(std::int64_t timeout_ms) {
-  return static_cast<int>(std::clamp<std::int64_t>(timeout_ms, 0, 24 * 3600 * 1000));
+  return static_cast<int>(std::clamp<std::int64_t>(timeout_ms, 0, kMaxPollTimeoutMs));
 }
 
 }  // namespace

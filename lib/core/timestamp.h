@@ -26,6 +26,7 @@ struct Date {
   int year = 1970;
   int month = 1;  // 1..12
   int day = 1;    // 1..31
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 false positive on a defaulted <=>
   auto operator<=>(const Date&) const = default;
 };
 

@@ -105,7 +105,7 @@ Status Ema::restore(const json& saved) {
       throw StateError("value does not agree with count");
     }
   }));
-  *this = std::move(next);
+  *this = next;
   return Status();
 }
 
@@ -164,7 +164,7 @@ Status Rsi::restore(const json& saved) {
       throw StateError("value does not agree with count");
     }
   }));
-  *this = std::move(next);
+  *this = next;
   return Status();
 }
 
@@ -216,7 +216,7 @@ Status Atr::restore(const json& saved) {
       throw StateError("value does not agree with count");
     }
   }));
-  *this = std::move(next);
+  *this = next;
   return Status();
 }
 
@@ -493,7 +493,7 @@ Status Vwap::restore(const json& saved) {
     next.value_ = state::get_optional_number(saved, "value");
     if (next.volume_ < 0) throw StateError("negative volume");
   }));
-  *this = std::move(next);
+  *this = next;
   return Status();
 }
 

@@ -82,7 +82,7 @@ class RsiReversion final : public Strategy {
       if (inner.ok()) inner = next.atr.restore(state::field(saved, "atr"));
     }));
     SM_RETURN_IF_ERROR(inner);
-    state_ = std::move(next);
+    state_ = next;
     return Status();
   }
 
