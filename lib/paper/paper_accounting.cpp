@@ -22,27 +22,13 @@ bool is_open_status(std::string_view status) {
   return status == broker::kStatusOpen || status == broker::kStatusTriggerPending;
 }
 
-void RunningPosition::apply(Side side, Quantity q, Paise price) {
-  const Quantity signed_q = side == Side::kBuy ? q : -q;
-  if (qty == 0 || (qty > 0) == (signed_q > 0)) {
-    qty += signed_q;
-    cost += price * q;
-    return;
-  }
-  const Quantity open = qty > 0 ? qty : -qty;
-  const Quantity close = std::min(q, open);
-  const Paise removed = multiply_divide(cost, close, open, DivideRounding::kTowardZero);
-  realised += side == Side::kSell ? close * price - removed : removed - close * price;
-  cost -= removed;
-  qty += side == Side::kBuy ? close : -close;
-  const Quantity rest = q - close;
-  if (rest > 0) {
-    qty = side == Side::kBuy ? rest : -rest;
-    cost = rest * price;
-  }
+Paise open_cost(const Position& position) {
+  return position.cost < 0 ? -position.cost : position.cost;
 }
 
-Paise RunningPosition::average() const { return mean_half_even(cost, qty > 0 ? qty : -qty); }
+Paise average_price(const Position& position) {
+  return mean_half_even(open_cost(position), position.qty < 0 ? -position.qty : position.qty);
+}
 
 Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash,
                     Date today, std::int64_t mis_margin_bps) {
@@ -57,25 +43,25 @@ Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<Ca
     f.token = t.instrument_token;
     const Paise value = t.average_price * t.quantity;
     if (ist_date(t.fill_timestamp) < today) {
-      f.prior.apply(t.side, t.quantity, t.average_price);
+      f.prior = apply_fill(f.prior, t.side, t.quantity, t.average_price).position;
     } else {
       f.today = true;
       (t.side == Side::kBuy ? f.day_buy_qty : f.day_sell_qty) += t.quantity;
       (t.side == Side::kBuy ? f.day_buy_value : f.day_sell_value) += value;
     }
-    const Paise realised_before = f.all.realised;
-    f.all.apply(t.side, t.quantity, t.average_price);
+    const FillEffect effect = apply_fill(f.all, t.side, t.quantity, t.average_price);
+    f.all = effect.position;
     books.cash -= st.charges;
     if (t.product == "CNC") {
       books.cash += t.side == Side::kSell ? value : -value;
     } else {
-      books.cash += f.all.realised - realised_before;
+      books.cash += effect.realised;
     }
   }
   for (const auto& [key, f] : books.folds) {
     if (f.product != "CNC") {
       books.mis_margin +=
-          multiply_divide(f.all.cost, mis_margin_bps, 10000, DivideRounding::kTowardZero);
+          multiply_divide(open_cost(f.all), mis_margin_bps, 10000, DivideRounding::kTowardZero);
     }
   }
   return books;
@@ -171,7 +157,7 @@ broker::Positions positions_of(const Books& books, const PriceSource& prices) {
     std::optional<MarketPrice> m = prices.latest(f.exchange, f.symbol);
     // Delivery bought on earlier days is in holdings, not positions (Kite's split).
     const Quantity overnight = f.product == "CNC" ? 0 : f.prior.qty;
-    const Paise overnight_cost = f.product == "CNC" ? 0 : f.prior.cost;
+    const Paise overnight_cost = f.product == "CNC" ? 0 : open_cost(f.prior);
     for (const bool day_only : {false, true}) {
       if (day_only && !f.today) continue;
       const Quantity carry = day_only ? 0 : overnight;
@@ -227,7 +213,7 @@ std::vector<broker::Holding> holdings_of(const Books& books, const PriceSource& 
     h.opening_quantity = f.prior.qty;
     h.realised_quantity = f.prior.qty;
     h.used_quantity = std::min(f.prior.qty, f.day_sell_qty);
-    h.average_price = f.prior.average();
+    h.average_price = average_price(f.prior);
     h.last_price = m ? m->last : h.average_price;
     h.close_price = m ? m->previous_close : 0;
     h.pnl = (h.last_price - h.average_price) * h.quantity;

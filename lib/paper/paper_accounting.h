@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/types.h"
+#include "core/position.h"
 #include "costs/cost_model.h"
 #include "paper/paper_store.h"
 #include "paper/price_source.h"
@@ -21,20 +22,17 @@ namespace sm::paper {
 // Whether an order is still working (OPEN or TRIGGER PENDING): it may fill and blocks margin.
 bool is_open_status(std::string_view status);
 
-// A position as Kite reckons it, average-cost method: qty signed (short < 0), cost = the cost of
-// the open quantity (always >= 0), realised = P&L of everything closed so far. A close takes its
-// share of the cost truncated toward zero. (The store and the risk engine round that share half
-// away from zero and keep a short's cost negative, core/position.h: the paper broker imitates the
-// broker, so its figures are compared with ours by sm-reconcile, not shared.)
-struct RunningPosition {
-  Quantity qty = 0;
-  Paise cost = 0;
-  Paise realised = 0;
+// Positions fold by core's average-cost rule (core/position.h), the same apply_fill as the store
+// and the risk engine, so a paper account and our own books agree to the paisa. A close takes its
+// share of the cost rounded half away from zero (the paper broker used to truncate it toward
+// zero: a partial close may now take a paisa more of cost, leaving a paisa less on the position
+// and realising a paisa less), and a short's cost is negative. What the paper broker serves keeps
+// Kite's shape: its values and averages are magnitudes (open_cost, average_price below).
 
-  void apply(Side side, Quantity q, Paise price);
-  // cost / |qty| rounded half-even; 0 when flat.
-  Paise average() const;
-};
+// The cost of the open quantity as a magnitude (a short's cost is negative in sm::Position).
+Paise open_cost(const Position& position);
+// open_cost / |qty| rounded half-even; 0 when flat.
+Paise average_price(const Position& position);
 
 // The trades of one instrument and product.
 struct Fold {
@@ -42,8 +40,8 @@ struct Fold {
   std::string symbol;
   std::string product;
   std::int64_t token = 0;
-  RunningPosition prior;  // trades before today
-  RunningPosition all;
+  Position prior;  // trades before today
+  Position all;
   bool today = false;  // traded today
   Quantity day_buy_qty = 0;
   Quantity day_sell_qty = 0;
