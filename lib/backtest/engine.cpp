@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 
+#include "core/position.h"
 #include "strategy/registry.h"
 #include "strategy/strategy.h"
 
@@ -44,11 +45,16 @@ struct Slot {
   std::size_t instance = 0;
   std::uint32_t series = 0;
   std::unique_ptr<strategy::Strategy> strategy;
-  Quantity qty = 0;
+  // Moved by core's apply_fill, as the store and the risk engine keep theirs (long only here).
+  Position position;
+  // The round trip's totals, for its trade record and for the average entry price the strategy and
+  // the gate see: bought_value / bought_qty of every buy since the position opened. After a partial
+  // sell core's cost / qty can differ from it by a paisa, and a strategy must see what it saw.
   Quantity bought_qty = 0;
   Paise bought_value = 0;
   Paise sold_value = 0;
-  costs::Charges charges;  // of the current round trip
+  Paise realised_at_open = 0;  // position.realised_pnl when the round trip opened
+  costs::Charges charges;      // of the current round trip
   TimestampMs entry_ts = 0;
   std::int64_t entry_bar = 0;
   std::optional<Order> order;  // the strategy's working order
@@ -298,13 +304,14 @@ class Engine {
     price = std::clamp(price, b.low, b.high);
 
     Quantity want = order.qty;
-    if (order.side == Side::kSell) want = std::min(want, slot.qty);
+    if (order.side == Side::kSell) want = std::min(want, slot.position.qty);
     Quantity qty = std::min(want, sym.volume_left);
     std::string why;
     if (qty < want) why = fmt::format("volume cap: {} of {} shares", qty, want);
     if (order.side == Side::kBuy) {
       if (config_.max_position_value > 0) {
-        Quantity most = std::max<Quantity>(0, config_.max_position_value / price - slot.qty);
+        Quantity most =
+            std::max<Quantity>(0, config_.max_position_value / price - slot.position.qty);
         if (most < qty) {
           qty = most;
           why = fmt::format("max position value {}: {} shares",
@@ -353,11 +360,11 @@ class Engine {
     SM_RETURN_IF_ERROR(apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b,
                                   type_name, trigger, signal, reason, placed.client_order_id));
     if (!protective) order_done(slot, placed, qty, ts);
-    if (entry && entry_stop > 0 && config_.protective_stops && slot.qty > 0) {
+    if (entry && entry_stop > 0 && config_.protective_stops && slot.position.qty > 0) {
       Order stop;
       stop.side = Side::kSell;
       stop.type = OrderType::kStopLossMarket;
-      stop.qty = slot.qty;
+      stop.qty = slot.position.qty;
       stop.price = entry_stop;
       stop.bars_left = INT_MAX;
       stop.protective = true;
@@ -427,6 +434,18 @@ class Engine {
     }
     Result<costs::Charges> charges = costs_.charges_for(leg(b, side, price, qty, first_sell));
     if (!charges.ok()) return charges.status().with_context(slot_name(slot));
+    const FillEffect effect = sm::apply_fill(slot.position, side, qty, price);
+    if (effect.overflow) {
+      return error(ErrorCode::kInvalidArgument, "the position overflows 64 bits")
+          .with_context(slot_name(slot));
+    }
+    if (effect.opened) {
+      slot.entry_ts = ts;
+      slot.entry_bar = sym.bar_index;
+      slot.realised_at_open = slot.position.realised_pnl;
+      ++open_positions_;
+    }
+    slot.position = effect.position;
     const Paise value = price * qty;
     const Paise mark = sym.has_close ? sym.last_close : price;
     if (!sym.has_close) {
@@ -435,19 +454,12 @@ class Engine {
     }
     if (side == Side::kBuy) {
       cash_ -= value + charges->total();
-      if (slot.qty == 0) {
-        slot.entry_ts = ts;
-        slot.entry_bar = sym.bar_index;
-        ++open_positions_;
-      }
-      slot.qty += qty;
       slot.bought_qty += qty;
       slot.bought_value += value;
       sym.held += qty;
       positions_value_ += qty * mark;
     } else {
       cash_ += value - charges->total();
-      slot.qty -= qty;
       slot.sold_value += value;
       sym.held -= qty;
       positions_value_ -= qty * mark;
@@ -471,7 +483,7 @@ class Engine {
       result_.fills.push_back(FillRecord{fill, *charges, cash_, order_type, trigger, signal});
     }
 
-    if (slot.qty == 0) {
+    if (slot.position.qty == 0) {
       TradeRecord trade;
       trade.strategy = ids_[slot.instance];
       trade.symbol = fill.symbol;
@@ -480,7 +492,8 @@ class Engine {
       trade.qty = slot.bought_qty;
       trade.entry_value = slot.bought_value;
       trade.exit_value = slot.sold_value;
-      trade.gross_pnl = slot.sold_value - slot.bought_value;
+      // A full close removes all the cost, so this is sold_value - bought_value exactly.
+      trade.gross_pnl = slot.position.realised_pnl - slot.realised_at_open;
       trade.charges = slot.charges;
       trade.net_pnl = trade.gross_pnl - slot.charges.total();
       trade.bars_held = sym.bar_index - slot.entry_bar;
@@ -505,7 +518,7 @@ class Engine {
 
   Status decide(Slot& slot, const Bar& b, bool trading) {
     strategy::PositionView view;
-    view.qty = slot.qty;
+    view.qty = slot.position.qty;
     view.average_price = mean_half_even(slot.bought_value, slot.bought_qty);
     // A forced exit is the risk gateway's order, not the strategy's. Live, sm-signal decides
     // upstream of sm-risk and never learns of it, so the strategy decides as if nothing were
@@ -602,7 +615,7 @@ class Engine {
           target = &slots_[s];
         }
       }
-      if (target == nullptr || target->qty <= 0) continue;
+      if (target == nullptr || target->position.qty <= 0) continue;
       for (std::size_t k = begin; k < end; ++k) {
         if (events[k].series == target->series) at = &bar(events[k]);
       }
@@ -613,7 +626,7 @@ class Engine {
       signal.strategy = forced.strategy;
       signal.symbol = forced.symbol;
       signal.action = SignalAction::kExitLong;
-      signal.qty = std::min(forced.qty, target->qty);
+      signal.qty = std::min(forced.qty, target->position.qty);
       signal.price = sym.last_close;
       signal.reason = forced.detail;
       if (target->order) {
@@ -690,9 +703,10 @@ class Engine {
     for (const Slot& slot : slots_) {
       if (slot.order) ++out.open_orders;
       if (slot.stop) ++out.open_orders;
-      if (slot.qty == 0) continue;
+      if (slot.position.qty == 0) continue;
       const SymbolState& sym = symbols_[slot.series];
-      out.positions.push_back({ids_[slot.instance], data_.series()[slot.series].symbol, slot.qty,
+      out.positions.push_back({ids_[slot.instance], data_.series()[slot.series].symbol,
+                               slot.position.qty,
                                mean_half_even(slot.bought_value, slot.bought_qty), sym.last_close});
     }
     return out;
@@ -707,7 +721,7 @@ class Engine {
       }
     }
     for (Slot& slot : slots_) {
-      if (slot.qty == 0) continue;
+      if (slot.position.qty == 0) continue;
       const SymbolSeries& series = data_.series()[slot.series];
       const Bar& last = series.bars.back();
       SymbolState& sym = symbols_[slot.series];
@@ -715,7 +729,7 @@ class Engine {
         slot.stop.reset();
         Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell),
                                  last.low, last.high);
-        SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.qty, price,
+        SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.position.qty, price,
                                       strategy::bar_close_time(last), last, "MARKET", "end", -1,
                                       "end", ""));
         continue;
@@ -724,14 +738,15 @@ class Engine {
       open.strategy = ids_[slot.instance];
       open.symbol = series.symbol;
       open.entry_ts = slot.entry_ts;
-      open.qty = slot.qty;
+      open.qty = slot.position.qty;
       open.entry_value = slot.bought_value;
       open.exit_value = slot.sold_value;
       open.bought_qty = slot.bought_qty;
       open.entry_price = mean_half_even(slot.bought_value, slot.bought_qty);
       open.mark_ts = last.ts;
       open.mark_price = sym.last_close;
-      open.unrealized_pnl = slot.sold_value + slot.qty * sym.last_close - slot.bought_value;
+      open.unrealized_pnl = slot.position.realised_pnl - slot.realised_at_open +
+                            slot.position.qty * sym.last_close - slot.position.cost;
       open.charges = slot.charges;
       result_.open_positions.push_back(std::move(open));
     }
