@@ -281,50 +281,67 @@ class Engine {
     return std::nullopt;
   }
 
-  Status try_fill(Slot& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
-    std::string trigger;
-    std::optional<Paise> touched = touch(order, b, phase, trigger);
-    SymbolState& sym = symbols_[slot.series];
-    if (!touched) {
-      if (phase == Phase::kOpen && !order.protective && order.type != OrderType::kMarket &&
-          --order.bars_left <= 0) {
-        set_outcome(
-            order.signal, SignalOutcome::kExpired,
-            fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
-                        format_rupees(order.price)));
-        order_done(slot, order, 0, b.ts);
-        clear(slot, is_stop_slot);
-      }
-      return Status();
+  // A limit or stop order not reached at an open uses up one of its bars, and expires after the
+  // last one.
+  void expire_if_due(Slot& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
+    if (phase == Phase::kOpen && !order.protective && order.type != OrderType::kMarket &&
+        --order.bars_left <= 0) {
+      set_outcome(
+          order.signal, SignalOutcome::kExpired,
+          fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
+                      format_rupees(order.price)));
+      order_done(slot, order, 0, b.ts);
+      clear(slot, is_stop_slot);
     }
-    Paise price = *touched;
+  }
+
+  Paise fill_price(const Order& order, Paise touched, const Bar& b) const {
+    Paise price = touched;
     if (order.type != OrderType::kLimit)
       price = apply_slippage(config_.slippage, price, order.side);
     // A fill cannot be at a price the bar never traded at.
-    price = std::clamp(price, b.low, b.high);
+    return std::clamp(price, b.low, b.high);
+  }
 
-    Quantity want = order.qty;
-    if (order.side == Side::kSell) want = std::min(want, slot.position.qty);
-    Quantity qty = std::min(want, sym.volume_left);
-    std::string why;
+  // How much of want (the order's shares, a sell's capped at the position) this bar can fill at
+  // price: the volume cap, then for a buy the max position value and the cash. why says what cut
+  // it ("volume cap: ...", "max position value ...", "cash ..."), empty when nothing did.
+  Result<Quantity> fillable_qty(const Slot& slot, const Order& order, const Bar& b, Paise price,
+                                Quantity want, std::string& why) {
+    Quantity qty = std::min(want, symbols_[slot.series].volume_left);
     if (qty < want) why = fmt::format("volume cap: {} of {} shares", qty, want);
-    if (order.side == Side::kBuy) {
-      if (config_.max_position_value > 0) {
-        Quantity most =
-            std::max<Quantity>(0, config_.max_position_value / price - slot.position.qty);
-        if (most < qty) {
-          qty = most;
-          why = fmt::format("max position value {}: {} shares",
-                            format_rupees(config_.max_position_value), qty);
-        }
-      }
-      Result<Quantity> affordable = affordable_qty(b, price, qty);
-      if (!affordable.ok()) return affordable.status();
-      if (*affordable < qty) {
-        qty = *affordable;
-        why = fmt::format("cash {}: {} shares", format_rupees(cash_), qty);
+    if (order.side == Side::kSell) return qty;
+    if (config_.max_position_value > 0) {
+      Quantity most = std::max<Quantity>(0, config_.max_position_value / price - slot.position.qty);
+      if (most < qty) {
+        qty = most;
+        why = fmt::format("max position value {}: {} shares",
+                          format_rupees(config_.max_position_value), qty);
       }
     }
+    Result<Quantity> affordable = affordable_qty(b, price, qty);
+    if (!affordable.ok()) return affordable.status();
+    if (*affordable < qty) {
+      qty = *affordable;
+      why = fmt::format("cash {}: {} shares", format_rupees(cash_), qty);
+    }
+    return qty;
+  }
+
+  Status try_fill(Slot& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
+    std::string trigger;
+    std::optional<Paise> touched = touch(order, b, phase, trigger);
+    if (!touched) {
+      expire_if_due(slot, order, b, phase, is_stop_slot);
+      return Status();
+    }
+    const Paise price = fill_price(order, *touched, b);
+    Quantity want = order.qty;
+    if (order.side == Side::kSell) want = std::min(want, slot.position.qty);
+    std::string why;
+    Result<Quantity> fillable = fillable_qty(slot, order, b, price, want, why);
+    if (!fillable.ok()) return fillable.status();
+    const Quantity qty = *fillable;
     if (qty <= 0) {
       if (order.protective) return Status();  // no volume this bar; it keeps resting
       SignalOutcome outcome = why.rfind("volume", 0) == 0 ? SignalOutcome::kNoVolume
@@ -341,7 +358,7 @@ class Engine {
     const Paise entry_stop = order.entry_stop;
     const bool protective = order.protective;
     const Order placed = order;
-    sym.volume_left -= qty;
+    symbols_[slot.series].volume_left -= qty;
     if (!protective || qty >= want) {
       // Orders other than protective stops fill once: the rest is cancelled.
       if (qty < want)
@@ -361,21 +378,26 @@ class Engine {
                                   type_name, trigger, signal, reason, placed.client_order_id));
     if (!protective) order_done(slot, placed, qty, ts);
     if (entry && entry_stop > 0 && config_.protective_stops && slot.position.qty > 0) {
-      Order stop;
-      stop.side = Side::kSell;
-      stop.type = OrderType::kStopLossMarket;
-      stop.qty = slot.position.qty;
-      stop.price = entry_stop;
-      stop.bars_left = INT_MAX;
-      stop.protective = true;
-      stop.placed_price = price;
-      // Placed at an open fill, the stop can still be hit later in this bar (no gap fill: the
-      // open was the entry). Placed at a close fill, it is live from the next open.
-      stop.live_at_open = phase == Phase::kClose;
-      if (!stop.live_at_open) stop_placed_ = true;
-      slot.stop = stop;
+      place_protective_stop(slot, entry_stop, price, phase);
     }
     return Status();
+  }
+
+  // Rests a stop for the whole position after an entry filled at entry_price.
+  void place_protective_stop(Slot& slot, Paise stop_price, Paise entry_price, Phase phase) {
+    Order stop;
+    stop.side = Side::kSell;
+    stop.type = OrderType::kStopLossMarket;
+    stop.qty = slot.position.qty;
+    stop.price = stop_price;
+    stop.bars_left = INT_MAX;
+    stop.protective = true;
+    stop.placed_price = entry_price;
+    // Placed at an open fill, the stop can still be hit later in this bar (no gap fill: the
+    // open was the entry). Placed at a close fill, it is live from the next open.
+    stop.live_at_open = phase == Phase::kClose;
+    if (!stop.live_at_open) stop_placed_ = true;
+    slot.stop = stop;
   }
 
   void clear(Slot& slot, bool is_stop_slot) {
@@ -425,14 +447,7 @@ class Engine {
                     const std::string& order_type, const std::string& trigger, std::int64_t signal,
                     const std::string& reason, const std::string& client_order_id) {
     SymbolState& sym = symbols_[slot.series];
-    const Date date = ist_date(b.ts);
-    bool first_sell = false;
-    if (side == Side::kSell && config_.product == Product::kDelivery &&
-        (!sym.last_delivery_sell || *sym.last_delivery_sell != date)) {
-      first_sell = true;
-      sym.last_delivery_sell = date;
-    }
-    Result<costs::Charges> charges = costs_.charges_for(leg(b, side, price, qty, first_sell));
+    Result<costs::Charges> charges = fill_charges(sym, side, qty, price, b);
     if (!charges.ok()) return charges.status().with_context(slot_name(slot));
     const FillEffect effect = sm::apply_fill(slot.position, side, qty, price);
     if (effect.overflow) {
@@ -483,37 +498,56 @@ class Engine {
       result_.fills.push_back(FillRecord{fill, *charges, cash_, order_type, trigger, signal});
     }
 
-    if (slot.position.qty == 0) {
-      TradeRecord trade;
-      trade.strategy = ids_[slot.instance];
-      trade.symbol = fill.symbol;
-      trade.entry_ts = slot.entry_ts;
-      trade.exit_ts = ts;
-      trade.qty = slot.bought_qty;
-      trade.entry_value = slot.bought_value;
-      trade.exit_value = slot.sold_value;
-      // A full close removes all the cost, so this is sold_value - bought_value exactly.
-      trade.gross_pnl = slot.position.realised_pnl - slot.realised_at_open;
-      trade.charges = slot.charges;
-      trade.net_pnl = trade.gross_pnl - slot.charges.total();
-      trade.bars_held = sym.bar_index - slot.entry_bar;
-      trade.exit_reason = reason;
-      result_.trades.push_back(std::move(trade));
-      slot.bought_qty = 0;
-      slot.bought_value = 0;
-      slot.sold_value = 0;
-      slot.charges = costs::Charges{};
-      --open_positions_;
-      slot.stop.reset();
-      if (slot.order && slot.order->side == Side::kSell) {
-        set_outcome(slot.order->signal, SignalOutcome::kCancelled,
-                    "the position was closed by its protective stop");
-        order_done(slot, *slot.order, 0, ts);
-        slot.order.reset();
-      }
-    }
+    if (slot.position.qty == 0) close_round_trip(slot, fill.symbol, ts, reason);
     gate_.on_fill(fill, snapshot(ts));
     return Status();
+  }
+
+  // The charges of a fill; a delivery sell is the day's first sell of its symbol unless an earlier
+  // one that day was.
+  Result<costs::Charges> fill_charges(SymbolState& sym, Side side, Quantity qty, Paise price,
+                                      const Bar& b) {
+    const Date date = ist_date(b.ts);
+    bool first_sell = false;
+    if (side == Side::kSell && config_.product == Product::kDelivery &&
+        (!sym.last_delivery_sell || *sym.last_delivery_sell != date)) {
+      first_sell = true;
+      sym.last_delivery_sell = date;
+    }
+    return costs_.charges_for(leg(b, side, price, qty, first_sell));
+  }
+
+  // Records the round trip that the fill at ts just closed, and ends what worked for it: its
+  // protective stop and a strategy exit still waiting.
+  void close_round_trip(Slot& slot, const std::string& symbol, TimestampMs ts,
+                        const std::string& reason) {
+    TradeRecord trade;
+    trade.strategy = ids_[slot.instance];
+    trade.symbol = symbol;
+    trade.entry_ts = slot.entry_ts;
+    trade.exit_ts = ts;
+    trade.qty = slot.bought_qty;
+    trade.entry_value = slot.bought_value;
+    trade.exit_value = slot.sold_value;
+    // A full close removes all the cost, so this is sold_value - bought_value exactly.
+    trade.gross_pnl = slot.position.realised_pnl - slot.realised_at_open;
+    trade.charges = slot.charges;
+    trade.net_pnl = trade.gross_pnl - slot.charges.total();
+    trade.bars_held = symbols_[slot.series].bar_index - slot.entry_bar;
+    trade.exit_reason = reason;
+    result_.trades.push_back(std::move(trade));
+    slot.bought_qty = 0;
+    slot.bought_value = 0;
+    slot.sold_value = 0;
+    slot.charges = costs::Charges{};
+    --open_positions_;
+    slot.stop.reset();
+    if (slot.order && slot.order->side == Side::kSell) {
+      set_outcome(slot.order->signal, SignalOutcome::kCancelled,
+                  "the position was closed by its protective stop");
+      order_done(slot, *slot.order, 0, ts);
+      slot.order.reset();
+    }
   }
 
   Status decide(Slot& slot, const Bar& b, bool trading) {
@@ -572,25 +606,7 @@ class Engine {
     }
     if (entry) {
       order.entry_stop = decision->stop;
-      if (config_.entry_order != EntryOrder::kMarket) {
-        // close * (1 -/+ offset), then to the tick away from the close: a limit never above
-        // close - offset, a stop never below close + offset.
-        constexpr std::int64_t kMillion = 1'000'000;
-        if (config_.entry_order == EntryOrder::kLimit) {
-          order.type = OrderType::kLimit;
-          const Paise limit = multiply_divide(b.close, kMillion - config_.entry_offset_centi_bps,
-                                              kMillion, DivideRounding::kTowardZero);
-          order.price =
-              std::max<Paise>(1, round_to_tick(limit, nse_tick_for(limit), TickRounding::kDown));
-        } else {
-          order.type = OrderType::kStopLossMarket;
-          const Paise trigger = static_cast<Paise>(
-              (Int128{b.close} * (kMillion + config_.entry_offset_centi_bps) + kMillion - 1) /
-              kMillion);
-          order.price = round_to_tick(trigger, nse_tick_for(trigger), TickRounding::kUp);
-        }
-        order.bars_left = config_.order_valid_bars;
-      }
+      if (config_.entry_order != EntryOrder::kMarket) price_entry(order, b);
     }
     // Orders placed at a close are live from the next open, except market orders under --fill
     // close, which the close pass fills now.
@@ -600,6 +616,27 @@ class Engine {
     keep(SignalOutcome::kUnfilled, "");
     slot.order = order;
     return Status();
+  }
+
+  // Makes an entry the configured limit or stop order off the deciding bar's close.
+  void price_entry(Order& order, const Bar& b) const {
+    // close * (1 -/+ offset), then to the tick away from the close: a limit never above
+    // close - offset, a stop never below close + offset.
+    constexpr std::int64_t kMillion = 1'000'000;
+    if (config_.entry_order == EntryOrder::kLimit) {
+      order.type = OrderType::kLimit;
+      const Paise limit = multiply_divide(b.close, kMillion - config_.entry_offset_centi_bps,
+                                          kMillion, DivideRounding::kTowardZero);
+      order.price =
+          std::max<Paise>(1, round_to_tick(limit, nse_tick_for(limit), TickRounding::kDown));
+    } else {
+      order.type = OrderType::kStopLossMarket;
+      const Paise trigger = static_cast<Paise>(
+          (Int128{b.close} * (kMillion + config_.entry_offset_centi_bps) + kMillion - 1) /
+          kMillion);
+      order.price = round_to_tick(trigger, nse_tick_for(trigger), TickRounding::kUp);
+    }
+    order.bars_left = config_.order_valid_bars;
   }
 
   // Kill-switch exits from the gate become market sells at the next fill opportunity, recorded

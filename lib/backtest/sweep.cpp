@@ -343,6 +343,26 @@ void append_segment(BacktestResult& stitched, BacktestResult& run) {
   stitched.gate_name = run.gate_name;
 }
 
+// Runs the chosen parameters out of sample on the bar times [oos_begin, oos_end), warmed up on
+// the in-sample bars from is_begin, starting with cash and closing what is open at the end.
+Result<BacktestResult> run_out_of_sample(const MarketData& data, const StrategySpec& chosen,
+                                         const EngineConfig& config, const costs::CostModel& costs,
+                                         const SweepOptions& options, Paise cash,
+                                         std::size_t is_begin, std::size_t oos_begin,
+                                         std::size_t oos_end) {
+  const std::vector<TimestampMs>& times = data.times();
+  const TimestampMs end =
+      oos_end < times.size() ? times[oos_end] : std::numeric_limits<TimestampMs>::max();
+  const MarketData segment = data.slice(times[is_begin], end);
+  EngineConfig oos = config;
+  oos.starting_cash = cash;
+  oos.trade_from = times[oos_begin];
+  oos.close_at_end = true;
+  std::unique_ptr<SignalGate> gate =
+      options.gate ? options.gate() : std::unique_ptr<SignalGate>(new ApproveAll());
+  return run_backtest(segment, {chosen}, oos, costs, *gate);
+}
+
 }  // namespace
 
 Result<WalkForwardResult> run_walk_forward(const MarketData& data, const StrategySpec& spec,
@@ -360,7 +380,6 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
   if (stitched.strategies[0].id.empty()) stitched.strategies[0].id = spec.name;
   stitched.cost_model = costs.name();
   Paise cash = config.starting_cash;
-  const TimestampMs kEnd = std::numeric_limits<TimestampMs>::max();
 
   // Total runs for the progress callback: each window's candidates plus its out-of-sample run.
   const std::size_t total = window_count(times.size(), walk) * (param_sets.size() + 1);
@@ -401,18 +420,10 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
     window.best_params = best.params;
     window.in_sample_value = metric_value(best.summary, walk.metric);
 
-    // Out of sample: warmed up on the in-sample bars, trading from the first out-of-sample bar.
-    const MarketData segment =
-        data.slice(times[is_begin], oos_end < times.size() ? times[oos_end] : kEnd);
-    EngineConfig oos = config;
-    oos.starting_cash = cash;
-    oos.trade_from = times[oos_begin];
-    oos.close_at_end = true;
     StrategySpec chosen = spec;
     chosen.params = best.params;
-    std::unique_ptr<SignalGate> gate =
-        options.gate ? options.gate() : std::unique_ptr<SignalGate>(new ApproveAll());
-    Result<BacktestResult> run = run_backtest(segment, {chosen}, oos, costs, *gate);
+    Result<BacktestResult> run =
+        run_out_of_sample(data, chosen, config, costs, options, cash, is_begin, oos_begin, oos_end);
     ++done_before;
     if (options.progress) options.progress(done_before, total);
     if (!run.ok()) {
