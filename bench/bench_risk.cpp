@@ -31,9 +31,9 @@
 #include "core/messages.h"
 #include "core/money.h"
 #include "core/timestamp.h"
+#include "gateway/gateway.h"
 #include "risk/config.h"
 #include "risk/engine.h"
-#include "riskdb/gateway.h"
 #include "store/database.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
@@ -234,8 +234,8 @@ void run(const std::string& db_path, std::int64_t n, const char* label, Stats* e
   hb.ts = now - 1000;
   must(sm::store::record_heartbeat(db, hb), "heartbeat");
   const auto load_start = Clock::now();
-  std::unique_ptr<sm::riskdb::RiskGateway> gateway =
-      must(sm::riskdb::RiskGateway::open(db, bench_config(), &calendar, now), "gateway");
+  std::unique_ptr<sm::gateway::RiskGateway> gateway =
+      must(sm::gateway::RiskGateway::open(db, bench_config(), &calendar, now), "gateway");
   std::printf("%-45s %.1f ms (positions %zu, day P&L %s)\n", "gateway load",
               std::chrono::duration<double, std::milli>(Clock::now() - load_start).count(),
               gateway->engine().state().positions.size(),
@@ -291,7 +291,7 @@ void run(const std::string& db_path, std::int64_t n, const char* label, Stats* e
     }
     out.clear();
     const Timer began;
-    sm::Result<sm::riskdb::Disposition> handled = gateway->handle(s, now, out);
+    sm::Result<sm::gateway::Disposition> handled = gateway->handle(s, now, out);
     stats.add(began);
     must(handled.status(), "handle");
     for (const sm::Message& m : out) {

@@ -6,7 +6,7 @@
 
 #include "cli/program.h"
 #include "core/log.h"
-#include "riskdb/commands.h"
+#include "gateway/commands.h"
 #include "time/clock.h"
 
 int main(int argc, char** argv) {
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
-  sm::riskdb::GatewayArgs run;
+  sm::gateway::GatewayArgs run;
   app.add_flag("--event-time", run.event_time,
                "take the current time from the newest message ts instead of the clock "
                "(replays and paper trading on historical data)");
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--by", run.by,
                  "who is starting the gateway, for the config audit (default $USER)");
 
-  sm::riskdb::ControlArgs halt;
+  sm::gateway::ControlArgs halt;
   CLI::App* halt_cmd =
       app.add_subcommand("halt", "halt trading now; only `sm-risk resume` lifts it");
   halt_cmd->fallthrough();
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
                        "halt (default: no orders), pause, or block_entries "
                        "(exits still allowed)");
 
-  sm::riskdb::ControlArgs resume;
+  sm::gateway::ControlArgs resume;
   CLI::App* resume_cmd =
       app.add_subcommand("resume", "lift active halts and pauses (all, or one --level)");
   resume_cmd->fallthrough();
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--by", resume.by, "who (default $USER)");
   resume_cmd->add_option("--level", resume.level, "only this level: halt, pause or block_entries");
 
-  sm::riskdb::StatusArgs status;
+  sm::gateway::StatusArgs status;
   CLI::App* status_cmd =
       app.add_subcommand("status",
                          "show the gateway's state (active, entries blocked, halted, "
@@ -72,19 +72,19 @@ int main(int argc, char** argv) {
     const sm::time::SystemClock clock;
     if (halt_cmd->parsed()) {
       halt.db_path = common.db_path;
-      return sm::riskdb::run_halt(halt, log, clock);
+      return sm::gateway::run_halt(halt, log, clock);
     }
     if (resume_cmd->parsed()) {
       resume.db_path = common.db_path;
-      return sm::riskdb::run_resume(resume, log, clock);
+      return sm::gateway::run_resume(resume, log, clock);
     }
     if (status_cmd->parsed()) {
       status.db_path = common.db_path;
       status.config_path = common.config_path;
-      return sm::riskdb::run_status(status, log, clock);
+      return sm::gateway::run_status(status, log, clock);
     }
     run.db_path = common.db_path;
     run.config_path = common.config_path;
-    return sm::riskdb::run_gateway(run, log, clock);
+    return sm::gateway::run_gateway(run, log, clock);
   });
 }

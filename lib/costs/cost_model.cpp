@@ -12,12 +12,11 @@
 namespace sm::costs {
 namespace {
 
-// turnover (paise) x rate, rounded half up to a whole paisa. Wide arithmetic: a crore of turnover
-// times a rate in parts per billion overflows 64 bits.
+// turnover (paise) x rate, rounded half up to a whole paisa. 128-bit arithmetic: a crore of
+// turnover times a rate in parts per billion overflows 64 bits.
 Paise apply_rate(Paise turnover, Rate rate) {
-  __extension__ typedef __int128 Wide;
-  const Wide product = static_cast<Wide>(turnover) * rate.per_billion;
-  constexpr Wide kBillion = 1'000'000'000;
+  const Int128 product = Int128{turnover} * rate.per_billion;
+  constexpr Int128 kBillion = 1'000'000'000;
   return static_cast<Paise>((product + kBillion / 2) / kBillion);
 }
 

@@ -1,6 +1,6 @@
 // The risk engine: every check a signal must pass and every kill switch, as pure computation over
 // a RiskState. No I/O, no clock (the caller passes `now`, UTC ms), no randomness: the same inputs
-// give the same outputs, live (sm-risk, through lib/riskdb) and in backtests (sm-backtest).
+// give the same outputs, live (sm-risk, through lib/gateway) and in backtests (sm-backtest).
 //
 // Outputs are messages appended to a caller's vector, in the order they must be acted on:
 //   - a RiskDecision for every signal (approved or denied, with a code and the numbers), followed
@@ -109,9 +109,9 @@ class RiskEngine {
   RiskEngine(RiskConfig config, const time::Calendar* calendar);
 
   const RiskConfig& config() const { return config_; }
-  // The state, for loading (riskdb) and inspection. Callers that change it keep its invariants:
-  // positions keyed by their own (strategy, symbol), pending keyed by client order id, deques
-  // oldest first.
+  // The state, for loading (lib/gateway) and inspection. Callers that change it keep its
+  // invariants: positions keyed by their own (strategy, symbol), pending keyed by client order id,
+  // deques oldest first.
   RiskState& state() { return state_; }
   const RiskState& state() const { return state_; }
 

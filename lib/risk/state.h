@@ -1,7 +1,7 @@
 // What the risk engine knows about the world: positions, today's P&L, latest prices, unfilled
 // orders, recent order and error times, component heartbeats and active halts. Plain data: live,
-// the riskdb adapter loads it from the database and keeps it current; a backtest builds it from
-// its own fills and bars. The engine (engine.h) updates it as messages arrive.
+// the gateway (lib/gateway) loads it from the database and keeps it current; a backtest builds it
+// from its own fills and bars. The engine (engine.h) updates it as messages arrive.
 #pragma once
 
 #include <cstdint>

@@ -1,14 +1,14 @@
 // The gateway over a real SQLite file: what it loads, what it stores, and that the stored state
 // (halts, decisions, orders) carries across a restart.
-#include "riskdb/gateway.h"
+#include "gateway/gateway.h"
 
 #include <catch2/catch.hpp>
 
-#include "riskdb_fixture.h"
+#include "gateway_fixture.h"
 
 using namespace sm;
-using namespace sm::riskdb;
-using namespace sm::riskdb::testing;
+using namespace sm::gateway;
+using namespace sm::gateway::testing;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "time/clock.h"
 
-namespace sm::riskdb {
+namespace sm::gateway {
 
 // sm-risk: signals (and fills, ticks, bars, heartbeats, errors, halts) on stdin; decisions, orders,
 // halts and alerts on stdout; other lines passed through unchanged.
@@ -45,4 +45,4 @@ struct StatusArgs {
 };
 int run_status(const StatusArgs& args, const Logger& log, const time::Clock& clock);
 
-}  // namespace sm::riskdb
+}  // namespace sm::gateway

@@ -1,4 +1,4 @@
-#include "riskdb/gateway.h"
+#include "gateway/gateway.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,25 +11,18 @@
 #include <variant>
 
 #include "core/json_writer.h"
+#include "core/money.h"
 #include "store/market_data.h"
 #include "store/trading_records.h"
 
-namespace sm::riskdb {
+namespace sm::gateway {
 
 namespace {
-
-__extension__ typedef __int128 Wide;
 
 constexpr std::string_view kStoreFailed = "STORE_FAILED";
 constexpr std::string_view kStateUnavailable = "STATE_UNAVAILABLE";
 // A daily bar (09:15 IST start) is complete at 15:30 IST, 375 minutes later, not a day later.
 constexpr std::int64_t kDailyBarMinutes = 375;
-
-Paise saturate(Wide value) {
-  constexpr Wide kMax = std::numeric_limits<Paise>::max();
-  constexpr Wide kMin = std::numeric_limits<Paise>::min();
-  return static_cast<Paise>(std::clamp(value, kMin, kMax));
-}
 
 std::int64_t bar_minutes(std::int64_t timeframe_minutes) {
   return timeframe_minutes == Timeframe::kDailyMinutes ? kDailyBarMinutes : timeframe_minutes;
@@ -272,7 +265,7 @@ Status RiskGateway::load(TimestampMs now) {
   std::set<std::pair<std::string, std::string>> keys;
   for (const auto& [key, p] : state.positions) keys.insert(key);
   for (const auto& [key, t] : today) keys.insert(key);
-  Wide day_start_unrealised = 0;
+  Int128 day_start_unrealised = 0;
   for (const auto& key : keys) {
     Quantity qty = 0;
     Paise cost = 0;
@@ -290,7 +283,7 @@ Status RiskGateway::load(TimestampMs now) {
     if (!mark.ok()) return mark.status();
     if (!mark->has_value()) continue;
     state.day_start_prices[key.second] = (*mark)->price;
-    day_start_unrealised += Wide{qty} * (*mark)->price - cost;
+    day_start_unrealised += Int128{qty} * (*mark)->price - cost;
   }
   state.day_start_unrealised = saturate(day_start_unrealised);
 
@@ -844,4 +837,4 @@ TimestampMs known_at(const Message& message) {
       message);
 }
 
-}  // namespace sm::riskdb
+}  // namespace sm::gateway

@@ -1,4 +1,4 @@
-#include "riskdb/commands.h"
+#include "gateway/commands.h"
 
 #include <unistd.h>
 
@@ -16,13 +16,13 @@
 #include "core/messages.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
+#include "gateway/gateway.h"
 #include "risk/config.h"
-#include "riskdb/gateway.h"
 #include "store/database.h"
 #include "store/ops_records.h"
 #include "time/calendar.h"
 
-namespace sm::riskdb {
+namespace sm::gateway {
 
 namespace {
 
@@ -441,4 +441,4 @@ int run_status(const StatusArgs& args, const Logger& log, const time::Clock& clo
   return kExitOk;
 }
 
-}  // namespace sm::riskdb
+}  // namespace sm::gateway

@@ -11,13 +11,13 @@
 
 #include "../risk/risk_fixture.h"
 #include "../store/temp_database.h"
-#include "riskdb/gateway.h"
+#include "gateway/gateway.h"
 #include "store/database.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
 #include "store/trading_records.h"
 
-namespace sm::riskdb::testing {
+namespace sm::gateway::testing {
 
 using risk::testing::at;
 using risk::testing::entry;
@@ -118,4 +118,4 @@ std::vector<T> of_type(const std::vector<Message>& out) {
   return found;
 }
 
-}  // namespace sm::riskdb::testing
+}  // namespace sm::gateway::testing

@@ -35,7 +35,7 @@
 #include "store/ops_records.h"
 #include "time/calendar.h"
 
-namespace sm::riskdb {
+namespace sm::gateway {
 
 struct GatewayOptions {
   // How often fills, orders, heartbeats and held symbols' prices are re-read from the database.
@@ -145,4 +145,4 @@ Result<std::map<std::string, risk::PricePoint>> latest_prices(
 Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
                                                      TimestampMs ts);
 
-}  // namespace sm::riskdb
+}  // namespace sm::gateway
