@@ -28,7 +28,7 @@
 #include "backtest/sweep.h"
 #include "core/log.h"
 #include "costs/cost_model.h"
-#include "research/loader.h"
+#include "history/loader.h"
 #include "store/database.h"
 #include "store/market_data.h"
 #include "strategy/registry.h"
@@ -201,14 +201,14 @@ int main(int argc, char** argv) {
       out << line;
     }
   }
-  sm::research::DataSource from_csv;
+  sm::history::DataSource from_csv;
   from_csv.files = {csv.string()};
   from_csv.timeframe = "1m";
   Timing csv_load{};
   Timing csv_total = best_of(2, [&] {
     const auto start = std::chrono::steady_clock::now();
     const double cpu = thread_cpu_seconds();
-    auto loaded = sm::research::load_data(from_csv, log);
+    auto loaded = sm::history::load_data(from_csv, log);
     csv_load = {thread_cpu_seconds() - cpu,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
     if (!loaded.ok()) {
@@ -233,14 +233,14 @@ int main(int argc, char** argv) {
       if (!stored.ok()) return 1;
     }
   }
-  sm::research::DataSource from_db;
+  sm::history::DataSource from_db;
   from_db.db_path = db_path.string();
   from_db.timeframe = "1m";
   Timing db_load{};
   Timing db_total = best_of(2, [&] {
     const auto start = std::chrono::steady_clock::now();
     const double cpu = thread_cpu_seconds();
-    auto loaded = sm::research::load_data(from_db, log);
+    auto loaded = sm::history::load_data(from_db, log);
     db_load = {thread_cpu_seconds() - cpu,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
     if (!loaded.ok()) {

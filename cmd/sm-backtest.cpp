@@ -4,17 +4,17 @@
 #include <csignal>
 #include <string>
 
+#include "backtest_program/program.h"
 #include "cli/program.h"
 #include "core/log.h"
-#include "research/commands.h"
 
 namespace {
 
-using sm::research::CommonArgs;
-using sm::research::DataArgs;
-using sm::research::EngineArgs;
-using sm::research::OutputArgs;
-using sm::research::StrategyArgs;
+using sm::backtest_program::CommonArgs;
+using sm::backtest_program::DataArgs;
+using sm::backtest_program::EngineArgs;
+using sm::backtest_program::OutputArgs;
+using sm::backtest_program::StrategyArgs;
 
 void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e, OutputArgs& o,
                      CommonArgs& c) {
@@ -89,14 +89,14 @@ int main(int argc, char** argv) {
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
-  sm::research::RunArgs run;
+  sm::backtest_program::RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run",
                                          "one backtest: a table (or JSON) on stdout, report "
                                          "files with --out");
   run_cmd->fallthrough();
   add_run_options(run_cmd, run.data, run.strategy, run.engine, run.output, run.common);
 
-  sm::research::SweepArgs sweep;
+  sm::backtest_program::SweepArgs sweep;
   CLI::App* sweep_cmd =
       app.add_subcommand("sweep", "run a parameter grid across all cores and rank the results");
   sweep_cmd->fallthrough();
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--threads", sweep.threads, "worker threads (default: all cores)");
   sweep_cmd->add_option("--top", sweep.top, "rows in the table (0 = all)")->capture_default_str();
 
-  sm::research::SweepArgs walk;
+  sm::backtest_program::SweepArgs walk;
   CLI::App* walk_cmd = app.add_subcommand(
       "walk-forward", "optimise on rolling in-sample windows, test out of sample, stitch");
   walk_cmd->fallthrough();
@@ -131,12 +131,12 @@ int main(int argc, char** argv) {
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) ends the output, not the process mid-write of a report.
     std::signal(SIGPIPE, SIG_IGN);
-    for (sm::research::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {
+    for (sm::backtest_program::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {
       c->db_path = common.db_path;
       c->config_path = common.config_path;
     }
-    if (sweep_cmd->parsed()) return sm::research::run_sweep_command(sweep, log);
-    if (walk_cmd->parsed()) return sm::research::run_walk_forward_command(walk, log);
-    return sm::research::run_backtest_command(run, log);
+    if (sweep_cmd->parsed()) return sm::backtest_program::run_sweep_command(sweep, log);
+    if (walk_cmd->parsed()) return sm::backtest_program::run_walk_forward_command(walk, log);
+    return sm::backtest_program::run_backtest_command(run, log);
   });
 }

@@ -11,7 +11,7 @@
 //   corporate_action           a listed action on that ex-date: reported with the adjustment
 //                              when --adjust is on, else "not adjusted".
 // Duplicates, unsorted rows and unreadable rows are found by the CSV reader (lib/ingest) and
-// reported by the loader (lib/research); they never reach a SymbolSeries.
+// reported by the loader (lib/history); they never reach a SymbolSeries.
 #pragma once
 
 #include <string>

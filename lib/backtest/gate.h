@@ -3,8 +3,8 @@
 // signal with a snapshot of the simulated portfolio and tells it about every bar and fill, so a
 // gate that keeps state (exposure, daily loss, order rate) sees what a live one would.
 //
-// ApproveAll is the default: with no gate configured, every signal becomes an order. lib/research
-// can put the risk gateway's engine behind this interface (sm-backtest --risk FILE).
+// ApproveAll is the default: with no gate configured, every signal becomes an order. RiskGate
+// (risk_gate.h) puts the risk gateway's engine behind this interface (sm-backtest --risk FILE).
 #pragma once
 
 #include <string>

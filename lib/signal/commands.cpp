@@ -13,9 +13,9 @@
 #include "core/json_writer.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
+#include "history/loader.h"
 #include "ingest/commands.h"
 #include "ingest/fields.h"
-#include "research/loader.h"
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/market_data.h"
@@ -277,14 +277,14 @@ int run_indicators(const IndicatorArgs& args, const Logger& log) {
   Result<strategy::IndicatorColumns> probe = strategy::IndicatorColumns::make(args.indicators);
   if (!probe.ok()) return usage(log, probe.status());
 
-  research::DataSource source;
+  history::DataSource source;
   source.files = args.files;
   source.db_path = args.db_path;
   source.symbols = args.symbols;
   source.timeframe = args.timeframe;
   source.from = args.from;
   source.to = args.to;
-  Result<research::LoadedData> loaded = research::load_data(source, log);
+  Result<history::LoadedData> loaded = history::load_data(source, log);
   if (!loaded.ok()) {
     const ErrorCode code = loaded.status().code();
     if (code == ErrorCode::kInvalidArgument) return usage(log, loaded.status());

@@ -1,4 +1,4 @@
-#include "research/commands.h"
+#include "backtest_program/program.h"
 
 #include <fmt/format.h>
 
@@ -14,19 +14,19 @@
 #include "backtest/html_report.h"
 #include "backtest/metrics.h"
 #include "backtest/report.h"
+#include "backtest/risk_gate.h"
 #include "backtest/sweep.h"
 #include "cli/program.h"
+#include "cli/progress.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
 #include "costs/cost_model.h"
-#include "research/loader.h"
-#include "research/progress.h"
-#include "research/risk_gate.h"
+#include "history/loader.h"
 #include "strategy/registry.h"
 #include "time/calendar.h"
 
-namespace sm::research {
+namespace sm::backtest_program {
 namespace {
 
 namespace bt = sm::backtest;
@@ -60,7 +60,7 @@ struct Setup {
     if (!risk) return {};
     const time::Calendar* cal = calendar ? &*calendar : nullptr;
     return [this, cal]() -> std::unique_ptr<bt::SignalGate> {
-      return std::make_unique<RiskGate>(*risk, cal, risk_source);
+      return std::make_unique<bt::RiskGate>(*risk, cal, risk_source);
     };
   }
 };
@@ -232,7 +232,7 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
   setup.costs = std::move(model).value();
 
   if (!e.risk_config.empty()) {
-    Result<risk::RiskConfig> risk = load_backtest_risk_config(e.risk_config);
+    Result<risk::RiskConfig> risk = bt::load_backtest_risk_config(e.risk_config);
     if (!risk.ok()) return Failure{kExitConfigError, "config_error", risk.status()};
     setup.risk = std::move(risk).value();
     setup.risk_source = e.risk_config;
@@ -264,8 +264,8 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
 }
 
 std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const Logger& log,
-                            LoadedData& out) {
-  DataSource source;
+                            history::LoadedData& out) {
+  history::DataSource source;
   source.files = d.files;
   source.db_path = common.db_path;
   source.symbols = d.symbols;
@@ -281,7 +281,7 @@ std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const L
         error(ErrorCode::kInvalidArgument, "--drop-threshold must be in (0, 100) percent"));
   }
   source.drop_fraction = *drop / 100;
-  Result<LoadedData> loaded = load_data(source, log);
+  Result<history::LoadedData> loaded = history::load_data(source, log);
   if (!loaded.ok()) {
     const ErrorCode code = loaded.status().code();
     if (code == ErrorCode::kInvalidArgument) return usage(loaded.status());
@@ -355,7 +355,7 @@ std::string events_ndjson(const std::vector<Message>& events) {
 
 std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestResult& result,
                                      const bt::Summary& summary, const bt::RunInfo& info,
-                                     const LoadedData& loaded, const std::string& title,
+                                     const history::LoadedData& loaded, const std::string& title,
                                      const std::vector<Message>& gate_events) {
   if (Status made = make_directory(dir); !made.ok())
     return Failure{kExitFailure, "output_error", made};
@@ -389,7 +389,7 @@ std::optional<Failure> check_format(const std::string& format) {
                      fmt::format("--format '{}' is not table, json or ndjson", format)));
 }
 
-bt::RunInfo run_info(const LoadedData& loaded) {
+bt::RunInfo run_info(const history::LoadedData& loaded) {
   bt::RunInfo info;
   info.inputs = loaded.inputs;
   info.data_issues = loaded.issue_counts;
@@ -397,7 +397,7 @@ bt::RunInfo run_info(const LoadedData& loaded) {
   return info;
 }
 
-std::string default_title(const Setup& setup, const LoadedData& loaded) {
+std::string default_title(const Setup& setup, const history::LoadedData& loaded) {
   std::string symbols;
   for (const bt::SymbolSeries& s : loaded.data.series()) {
     if (!symbols.empty()) symbols += ", ";
@@ -436,14 +436,14 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
     return report(log, *bad);
   }
-  LoadedData loaded;
+  history::LoadedData loaded;
   if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
 
   std::unique_ptr<bt::SignalGate> gate;
-  RiskGate* risk_gate = nullptr;
+  bt::RiskGate* risk_gate = nullptr;
   if (setup.risk) {
-    auto made = std::make_unique<RiskGate>(*setup.risk, setup.calendar ? &*setup.calendar : nullptr,
-                                           setup.risk_source);
+    auto made = std::make_unique<bt::RiskGate>(
+        *setup.risk, setup.calendar ? &*setup.calendar : nullptr, setup.risk_source);
     risk_gate = made.get();
     gate = std::move(made);
   } else {
@@ -498,11 +498,11 @@ int run_sweep_command(const SweepArgs& args, const Logger& log) {
   if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
     return report(log, *bad);
   }
-  LoadedData loaded;
+  history::LoadedData loaded;
   if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
 
   const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
-  ProgressBar progress("sweep", args.common.no_progress);
+  cli::ProgressBar progress("sweep", args.common.no_progress);
   bt::SweepOptions options;
   options.threads = args.threads;
   options.risk_free_rate = setup.risk_free_rate;
@@ -559,11 +559,11 @@ int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
   if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
     return report(log, *bad);
   }
-  LoadedData loaded;
+  history::LoadedData loaded;
   if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
 
   const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
-  ProgressBar progress("walk-forward", args.common.no_progress);
+  cli::ProgressBar progress("walk-forward", args.common.no_progress);
   bt::SweepOptions options;
   options.threads = args.threads;
   options.risk_free_rate = setup.risk_free_rate;
@@ -611,4 +611,4 @@ int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
   return kExitOk;
 }
 
-}  // namespace sm::research
+}  // namespace sm::backtest_program

@@ -1,4 +1,4 @@
-#include "research/loader.h"
+#include "history/loader.h"
 
 #include <fmt/format.h>
 
@@ -14,7 +14,7 @@
 #include "store/database.h"
 #include "store/market_data.h"
 
-namespace sm::research {
+namespace sm::history {
 namespace {
 
 using backtest::QualityIssue;
@@ -232,4 +232,4 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
   return loaded;
 }
 
-}  // namespace sm::research
+}  // namespace sm::history

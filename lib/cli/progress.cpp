@@ -1,9 +1,9 @@
-#include "research/progress.h"
+#include "cli/progress.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
-namespace sm::research {
+namespace sm::cli {
 
 ProgressBar::ProgressBar(std::string label, bool force_off)
     : label_(std::move(label)), enabled_(!force_off && isatty(STDERR_FILENO) == 1) {}
@@ -40,4 +40,4 @@ void ProgressBar::finish() {
   drawn_ = false;
 }
 
-}  // namespace sm::research
+}  // namespace sm::cli

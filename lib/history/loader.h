@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "core/status.h"
 
-namespace sm::research {
+namespace sm::history {
 
 struct DataSource {
   std::vector<std::string> files;  // CSV files; when empty, the database at db_path
@@ -46,4 +46,4 @@ struct LoadedData {
 // kUnavailable (no bars at all in the range).
 Result<LoadedData> load_data(const DataSource& source, const Logger& log);
 
-}  // namespace sm::research
+}  // namespace sm::history

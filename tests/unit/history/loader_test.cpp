@@ -1,10 +1,9 @@
-// The research loader: what it reports about messy files, ranges, several inputs, the database,
+// The history loader: what it reports about messy files, ranges, several inputs, the database,
 // and corporate-action adjustment.
 #include <catch2/catch.hpp>
 
 #include "core/log.h"
-#include "research/loader.h"
-#include "research/progress.h"
+#include "history/loader.h"
 #include "store/database.h"
 #include "store/market_data.h"
 #include "support/temp_dir.h"
@@ -23,7 +22,7 @@ Logger quiet() { return Logger("test", LogLevel::kError); }
 TEST_CASE(
     "a newest-first file with a duplicate date and a bad row is reported, sorted and kept "
     "one row per date",
-    "[research][loader]") {
+    "[history][loader]") {
   TempDir dir;
   const std::string path =
       dir.write("x.csv", std::string(kHeader) +
@@ -32,10 +31,10 @@ TEST_CASE(
                              "2024-01-04,ABC,10,10,10,10,500\n"  // same date, larger volume: kept
                              "2024-01-03,ABC,ten,11,9,10,100\n"  // unreadable: dropped
                              "2024-01-02,ABC,10,11,9,10,100\n");
-  research::DataSource source;
+  history::DataSource source;
   source.files = {path};
   Logger log = quiet();
-  auto loaded = research::load_data(source, log);
+  auto loaded = history::load_data(source, log);
   REQUIRE(loaded.ok());
   CHECK(loaded->bars == 3);
   CHECK(loaded->issue_counts["duplicate_timestamp"] == 1);
@@ -48,19 +47,19 @@ TEST_CASE(
 
 TEST_CASE(
     "a from/to range keeps its bars, several files share the timeline, a symbol twice is refused",
-    "[research][loader]") {
+    "[history][loader]") {
   TempDir dir;
   const std::string a = dir.write("a.csv", std::string(kHeader) +
                                                "2024-01-01,AAA,1,1,1,1,1\n"
                                                "2024-01-02,AAA,1,1,1,1,1\n"
                                                "2024-01-03,AAA,1,1,1,1,1\n");
   const std::string b = dir.write("b.csv", std::string(kHeader) + "2024-01-02,BBB,2,2,2,2,1\n");
-  research::DataSource source;
+  history::DataSource source;
   source.files = {a, b};
   source.from = "2024-01-02";
   source.to = "2024-01-02";
   Logger log = quiet();
-  auto loaded = research::load_data(source, log);
+  auto loaded = history::load_data(source, log);
   REQUIRE(loaded.ok());
   CHECK(loaded->data.series().size() == 2);
   CHECK(loaded->bars == 2);
@@ -69,55 +68,55 @@ TEST_CASE(
   source.files = {a, a};
   source.from.clear();
   source.to.clear();
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
   // The same symbol in two files that do not overlap is refused too (it was merged silently
   // when the first file ended with the symbol the second began with).
   const std::string later = dir.write("later.csv", std::string(kHeader) +
                                                        "2024-01-04,AAA,1,1,1,1,1\n"
                                                        "2024-01-05,AAA,1,1,1,1,1\n");
   source.files = {a, later};
-  Result<research::LoadedData> twice = research::load_data(source, log);
+  Result<history::LoadedData> twice = history::load_data(source, log);
   REQUIRE_FALSE(twice.ok());
   CHECK(twice.status().message().find("give each symbol once") != std::string::npos);
   source.files = {dir.file("missing.csv")};
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kNotFound);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kNotFound);
   source.files = {a};
   source.from = "2030-01-01";
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kUnavailable);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kUnavailable);
   source.from = "yesterday";
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
   source.from.clear();
   source.adjust = true;
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("corporate actions from a file adjust the loaded bars when asked", "[research][loader]") {
+TEST_CASE("corporate actions from a file adjust the loaded bars when asked", "[history][loader]") {
   TempDir dir;
   const std::string prices = dir.write("p.csv", std::string(kHeader) +
                                                     "2024-01-01,AAA,100,100,100,100,10\n"
                                                     "2024-01-02,AAA,50,50,50,50,20\n");
   const std::string actions =
       dir.write("ca.csv", "symbol,ex_date,kind,ratio\nAAA,2024-01-02,bonus,1:1\n");
-  research::DataSource source;
+  history::DataSource source;
   source.files = {prices};
   source.corporate_actions = actions;
   Logger log = quiet();
-  auto reported = research::load_data(source, log);
+  auto reported = history::load_data(source, log);
   REQUIRE(reported.ok());
   CHECK(reported->issue_counts["corporate_action"] == 1);
   CHECK(reported->issue_counts.count("suspected_corporate_action") == 0);
   CHECK(reported->data.series()[0].bars[0].close == 10000);
   source.adjust = true;
-  auto adjusted = research::load_data(source, log);
+  auto adjusted = history::load_data(source, log);
   REQUIRE(adjusted.ok());
   CHECK(adjusted->corporate_actions_applied == 1);
   CHECK(adjusted->data.series()[0].bars[0].close == 5000);
   CHECK(adjusted->data.series()[0].bars[0].volume == 20);
   source.corporate_actions = dir.write("bad.csv", "symbol,ex_date,kind\n");
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kParseError);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kParseError);
 }
 
-TEST_CASE("bars come from the database by symbol, timeframe and range", "[research][loader]") {
+TEST_CASE("bars come from the database by symbol, timeframe and range", "[history][loader]") {
   TempDir dir;
   const std::string path = dir.file("t.db");
   {
@@ -137,31 +136,23 @@ TEST_CASE("bars come from the database by symbol, timeframe and range", "[resear
     }
     REQUIRE(store::insert_bars(*db, bars).ok());
   }
-  research::DataSource source;
+  history::DataSource source;
   source.db_path = path;
   Logger log = quiet();
-  auto all = research::load_data(source, log);
+  auto all = history::load_data(source, log);
   REQUIRE(all.ok());
   CHECK(all->data.series().size() == 2);
   CHECK(all->bars == 10);
   CHECK(all->inputs[0] == "db:" + path);
   source.symbols = {"bbb"};
   source.to = "2024-01-02";
-  auto some = research::load_data(source, log);
+  auto some = history::load_data(source, log);
   REQUIRE(some.ok());
   CHECK(some->data.series().size() == 1);
   CHECK(some->data.series()[0].symbol == "BBB");
   CHECK(some->bars == 2);
   source.timeframe = "5m";
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kUnavailable);
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kUnavailable);
   source.db_path = dir.file("none.db");
-  CHECK(research::load_data(source, log).status().code() == ErrorCode::kNotFound);
-}
-
-TEST_CASE("the progress bar draws done/total and stays off when stderr is not a terminal",
-          "[research][progress]") {
-  CHECK(research::ProgressBar::render("sweep", 5, 10, 10) == "sweep [#####.....]  50% 5/10");
-  CHECK(research::ProgressBar::render("sweep", 0, 0, 4) == "sweep [####] 100% 0/0");
-  research::ProgressBar forced_off("x", true);
-  CHECK_FALSE(forced_off.enabled());
+  CHECK(history::load_data(source, log).status().code() == ErrorCode::kNotFound);
 }

@@ -13,7 +13,7 @@
 
 #include "core/log.h"
 
-namespace sm::research {
+namespace sm::backtest_program {
 
 // Settings that may also come from the "backtest" section of the configuration file: an empty
 // string means "not given on the command line" (then the file's value, then the default).
@@ -90,4 +90,4 @@ struct SweepArgs {
 int run_sweep_command(const SweepArgs& args, const Logger& log);
 int run_walk_forward_command(const SweepArgs& args, const Logger& log);
 
-}  // namespace sm::research
+}  // namespace sm::backtest_program

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-namespace sm::research {
+namespace sm::cli {
 
 class ProgressBar {
  public:
@@ -36,4 +36,4 @@ class ProgressBar {
   std::mutex mutex_;
 };
 
-}  // namespace sm::research
+}  // namespace sm::cli

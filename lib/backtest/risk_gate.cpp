@@ -1,9 +1,9 @@
-#include "research/risk_gate.h"
+#include "backtest/risk_gate.h"
 
 #include "core/config.h"
 #include "strategy/strategy.h"
 
-namespace sm::research {
+namespace sm::backtest {
 
 RiskGate::RiskGate(risk::RiskConfig config, const time::Calendar* calendar, std::string source)
     : engine_(std::move(config), calendar), source_(std::move(source)) {}
@@ -16,7 +16,7 @@ void RiskGate::keep_events(std::vector<Message>& out) {
       decision = d;
     } else if (const auto* intent = std::get_if<OrderIntent>(&message)) {
       if (intent->side == Side::kSell) {
-        backtest::ForcedExit exit;
+        ForcedExit exit;
         exit.strategy = intent->strategy;
         exit.symbol = intent->symbol;
         exit.qty = intent->qty;
@@ -32,13 +32,13 @@ void RiskGate::keep_events(std::vector<Message>& out) {
   out.clear();
 }
 
-std::vector<backtest::ForcedExit> RiskGate::take_forced_exits() {
-  std::vector<backtest::ForcedExit> out;
+std::vector<ForcedExit> RiskGate::take_forced_exits() {
+  std::vector<ForcedExit> out;
   out.swap(forced_);
   return out;
 }
 
-backtest::GateDecision RiskGate::review(const Signal& signal, const backtest::PortfolioSnapshot&) {
+GateDecision RiskGate::review(const Signal& signal, const PortfolioSnapshot&) {
   const TimestampMs now = signal.ts;
   beat_and_evaluate(now);
   const RiskDecision decision = engine_.decide(signal, now, scratch_);
@@ -54,7 +54,7 @@ backtest::GateDecision RiskGate::review(const Signal& signal, const backtest::Po
   }
   scratch_.clear();
   keep_events(rest);
-  backtest::GateDecision out;
+  GateDecision out;
   out.approved = decision.approved;
   out.code = decision.code;
   out.detail = decision.detail;
@@ -85,13 +85,13 @@ void RiskGate::on_bar(const Bar& bar) {
   keep_events(scratch_);
 }
 
-void RiskGate::on_fill(const Fill& fill, const backtest::PortfolioSnapshot&) {
+void RiskGate::on_fill(const Fill& fill, const PortfolioSnapshot&) {
   scratch_.clear();
   engine_.on_fill(fill, fill.ts, scratch_);
   keep_events(scratch_);
 }
 
-void RiskGate::on_order_done(const backtest::OrderDone& done) {
+void RiskGate::on_order_done(const OrderDone& done) {
   if (done.status == "COMPLETE") return;  // the fills already ended it
   OrderUpdate update;
   update.ts = done.ts;
@@ -117,4 +117,4 @@ Result<risk::RiskConfig> load_backtest_risk_config(const std::string& path) {
   return risk;
 }
 
-}  // namespace sm::research
+}  // namespace sm::backtest

@@ -25,19 +25,18 @@
 #include "risk/engine.h"
 #include "time/calendar.h"
 
-namespace sm::research {
+namespace sm::backtest {
 
-class RiskGate final : public backtest::SignalGate {
+class RiskGate final : public SignalGate {
  public:
   // REQUIRES: risk::validate(config).ok(); calendar (may be null) outlives the gate.
   RiskGate(risk::RiskConfig config, const time::Calendar* calendar, std::string source);
 
-  backtest::GateDecision review(const Signal& signal,
-                                const backtest::PortfolioSnapshot& portfolio) override;
+  GateDecision review(const Signal& signal, const PortfolioSnapshot& portfolio) override;
   void on_bar(const Bar& bar) override;
-  void on_fill(const Fill& fill, const backtest::PortfolioSnapshot& portfolio) override;
-  void on_order_done(const backtest::OrderDone& done) override;
-  std::vector<backtest::ForcedExit> take_forced_exits() override;
+  void on_fill(const Fill& fill, const PortfolioSnapshot& portfolio) override;
+  void on_order_done(const OrderDone& done) override;
+  std::vector<ForcedExit> take_forced_exits() override;
   std::string name() const override { return "risk:" + source_; }
   bool uses_portfolio() const override { return false; }  // the engine keeps its own state
 
@@ -54,11 +53,11 @@ class RiskGate final : public backtest::SignalGate {
   std::string source_;
   std::vector<Message> events_;
   std::vector<Message> scratch_;
-  std::vector<backtest::ForcedExit> forced_;
+  std::vector<ForcedExit> forced_;
 };
 
 // Loads a risk configuration file (its "risk" section) for backtests. kConfigError on a missing or
 // bad file or an invalid configuration.
 Result<risk::RiskConfig> load_backtest_risk_config(const std::string& path);
 
-}  // namespace sm::research
+}  // namespace sm::backtest

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "backtest/engine.h"
-#include "research/risk_gate.h"
+#include "backtest/risk_gate.h"
 #include "strategy/strategy.h"
 #include "time/calendar.h"
 
@@ -48,8 +48,8 @@ Signal entry(const Bar& bar, Quantity qty, const std::string& symbol = "TCS") {
 }  // namespace
 
 TEST_CASE("the risk gate denies what the risk engine denies and approves the rest",
-          "[research][risk]") {
-  research::RiskGate gate(config(), nullptr, "test");
+          "[backtest][risk]") {
+  backtest::RiskGate gate(config(), nullptr, "test");
   Bar bar = day_bar(0, 100000);
   gate.on_bar(bar);
   backtest::GateDecision too_big = gate.review(entry(bar, 100), {});
@@ -75,8 +75,8 @@ TEST_CASE("the risk gate denies what the risk engine denies and approves the res
   CHECK(gate.name() == "risk:test");
 }
 
-TEST_CASE("a position-loss kill switch becomes a forced exit for the engine", "[research][risk]") {
-  research::RiskGate gate(config(), nullptr, "test");
+TEST_CASE("a position-loss kill switch becomes a forced exit for the engine", "[backtest][risk]") {
+  backtest::RiskGate gate(config(), nullptr, "test");
   Bar bar = day_bar(0, 100000);
   gate.on_bar(bar);
   backtest::GateDecision ok = gate.review(entry(bar, 40), {});
@@ -106,7 +106,7 @@ TEST_CASE("a position-loss kill switch becomes a forced exit for the engine", "[
 }
 
 TEST_CASE("a daily-loss halt lifts at the next session's first bar, as sm-risk lifts it",
-          "[research][risk]") {
+          "[backtest][risk]") {
   // sm-risk looks at expired halts before every message, bars included; the gate did so only
   // at signals, so a halted backtest stayed halted (and refused forced exits) until the next one.
   Result<time::Calendar> calendar = time::Calendar::parse(
@@ -122,7 +122,7 @@ TEST_CASE("a daily-loss halt lifts at the next session's first bar, as sm-risk l
   c.max_symbol_exposure = 100'000'00;
   c.max_total_exposure = 100'000'00;
   REQUIRE(risk::validate(c).ok());
-  research::RiskGate gate(c, &*calendar, "test");
+  backtest::RiskGate gate(c, &*calendar, "test");
   Bar monday = day_bar(0, 100000);
   gate.on_bar(monday);
   backtest::GateDecision ok = gate.review(entry(monday, 50), {});
@@ -157,7 +157,7 @@ TEST_CASE("a daily-loss halt lifts at the next session's first bar, as sm-risk l
 }
 
 TEST_CASE("a risk configuration file that is missing or invalid is a config error",
-          "[research][risk]") {
-  CHECK(research::load_backtest_risk_config("/nonexistent/risk.jsonc").status().code() ==
+          "[backtest][risk]") {
+  CHECK(backtest::load_backtest_risk_config("/nonexistent/risk.jsonc").status().code() ==
         ErrorCode::kConfigError);
 }

@@ -12,7 +12,7 @@
 #include "backtest/engine.h"
 #include "backtest/metrics.h"
 #include "core/log.h"
-#include "research/loader.h"
+#include "history/loader.h"
 
 using namespace sm;
 using namespace sm::backtest;
@@ -45,9 +45,9 @@ void check(const Case& c, const std::string& symbol) {
   const nlohmann::json ref = nlohmann::json::parse(in);
 
   Logger quiet("test", LogLevel::kError);
-  research::DataSource source;
+  history::DataSource source;
   source.files = {fixture("data/daily/" + symbol + ".csv")};
-  Result<research::LoadedData> loaded = research::load_data(source, quiet);
+  Result<history::LoadedData> loaded = history::load_data(source, quiet);
   REQUIRE(loaded.ok());
   const MarketData& data = loaded->data;
   REQUIRE(data.series().size() == 1);
@@ -127,21 +127,21 @@ const Case kBreakout{
 }  // namespace
 
 TEST_CASE("sma-cross 10/30 reproduces the backtrader reference backtests exactly",
-          "[research][reference]") {
+          "[history][reference]") {
   for (const char* symbol : {"RELIANCE", "TCS", "WIPRO", "INFY"}) check(kSmaCross, symbol);
 }
 
 TEST_CASE("donchian 20/10 reproduces the backtrader breakout reference backtests exactly",
-          "[research][reference]") {
+          "[history][reference]") {
   for (const char* symbol : {"RELIANCE", "TCS", "WIPRO", "INFY"}) check(kBreakout, symbol);
 }
 
 TEST_CASE("INFY loads as 3087 bars: sorted ascending, one row per date by largest volume",
-          "[research][reference]") {
+          "[history][reference]") {
   Logger quiet("test", LogLevel::kError);
-  research::DataSource source;
+  history::DataSource source;
   source.files = {fixture("data/daily/INFY.csv")};
-  Result<research::LoadedData> loaded = research::load_data(source, quiet);
+  Result<history::LoadedData> loaded = history::load_data(source, quiet);
   REQUIRE(loaded.ok());
   CHECK(loaded->bars == 3087);
   CHECK(loaded->issue_counts["duplicate_timestamp"] == 14);
