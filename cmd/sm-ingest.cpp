@@ -5,7 +5,7 @@
 
 #include "cli/program.h"
 #include "core/log.h"
-#include "ingest/commands.h"
+#include "ingest/program.h"
 #include "time/clock.h"
 
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 
 #include "cli/program.h"
 #include "core/log.h"
-#include "gateway/commands.h"
+#include "gateway/program.h"
 #include "time/clock.h"
 
 int main(int argc, char** argv) {

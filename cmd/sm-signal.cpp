@@ -6,7 +6,7 @@
 
 #include "cli/program.h"
 #include "core/log.h"
-#include "signal/commands.h"
+#include "signal/program.h"
 
 int main(int argc, char** argv) {
   sm::Logger log("sm-signal");

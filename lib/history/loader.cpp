@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <limits>
 
-#include "ingest/commands.h"
 #include "ingest/csv_reader.h"
 #include "ingest/fields.h"
 #include "ingest/ingest.h"
 #include "ingest/issues.h"
+#include "ingest/program.h"
 #include "store/database.h"
 #include "store/market_data.h"
 

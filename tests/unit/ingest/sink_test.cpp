@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "core/ndjson.h"
-#include "ingest/commands.h"
 #include "ingest/ingest.h"
+#include "ingest/program.h"
 #include "ingest/replay.h"
 #include "store/market_data.h"
 #include "support/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "gateway/commands.h"
+#include "gateway/program.h"
 
 #include <unistd.h>
 

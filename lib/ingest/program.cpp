@@ -1,4 +1,4 @@
-#include "ingest/commands.h"
+#include "ingest/program.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "signal/commands.h"
+#include "signal/program.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -14,8 +14,8 @@
 #include "core/ndjson.h"
 #include "core/shutdown.h"
 #include "history/loader.h"
-#include "ingest/commands.h"
 #include "ingest/fields.h"
+#include "ingest/program.h"
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/market_data.h"
