@@ -59,8 +59,6 @@ Result<TimestampMs> status_since(store::Database& db, const std::string& compone
 
 }  // namespace
 
-// ---- prices ----
-
 Result<std::map<std::string, risk::PricePoint>> latest_prices(
     store::Database& db, const std::vector<std::string>& symbols, TimestampMs now) {
   std::map<std::string, risk::PricePoint> prices;
@@ -190,8 +188,6 @@ Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const 
   return best;
 }
 
-// ---- loading ----
-
 RiskGateway::RiskGateway(store::Database& db, risk::RiskConfig config,
                          const time::Calendar* calendar, GatewayOptions options)
     : db_(db), engine_(std::move(config), calendar), options_(options) {}
@@ -213,11 +209,24 @@ Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db, risk
 
 Status RiskGateway::load(TimestampMs now) {
   risk::RiskState& state = engine_.state();
-  const risk::RiskConfig& config = engine_.config();
   state.day = ist_date(now);
   state.day_start_ms = from_ist(state.day, 0, 0);
   state.day_set = true;
+  SM_RETURN_IF_ERROR(load_positions());
+  SM_RETURN_IF_ERROR(load_today());
+  SM_RETURN_IF_ERROR(load_prices(now));
+  SM_RETURN_IF_ERROR(load_tick_sizes());
+  SM_RETURN_IF_ERROR(load_recent_decisions(now));
+  SM_RETURN_IF_ERROR(load_components());
+  SM_RETURN_IF_ERROR(sync_pending());
+  SM_RETURN_IF_ERROR(sync_halts(now));
+  polled_ = true;
+  last_poll_ms_ = now;
+  return Status();
+}
 
+Status RiskGateway::load_positions() {
+  risk::RiskState& state = engine_.state();
   Result<std::vector<store::Position>> positions = store::list_positions(db_, true);
   if (!positions.ok()) return positions.status();
   for (const store::Position& p : *positions) {
@@ -232,7 +241,11 @@ Status RiskGateway::load(TimestampMs now) {
   Result<std::int64_t> max_id = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM fills");
   if (!max_id.ok()) return max_id.status();
   last_fill_id_ = *max_id;
+  return Status();
+}
 
+Status RiskGateway::load_today() {
+  risk::RiskState& state = engine_.state();
   // Today's fills per position: realised P&L and charges, and what undoes them. Each fill moved
   // qty by s (signed) and cost by s * price + realised (the cash identity of the average-cost
   // method), so the position at the day's start is (qty - sum s, cost - sum(s * price + realised)).
@@ -286,75 +299,79 @@ Status RiskGateway::load(TimestampMs now) {
     day_start_unrealised += Int128{qty} * (*mark)->price - cost;
   }
   state.day_start_unrealised = saturate(day_start_unrealised);
+  return Status();
+}
 
+Status RiskGateway::load_prices(TimestampMs now) {
+  risk::RiskState& state = engine_.state();
   for (const auto& [key, p] : state.positions) {
     Result<std::optional<risk::PricePoint>> price = latest_price(db_, p.symbol, now);
     if (!price.ok()) return price.status();
     if (price->has_value()) state.prices[p.symbol] = **price;
   }
+  return Status();
+}
 
-  {
-    Result<store::Statement> stmt = db_.prepare("SELECT symbol, tick_size_paise FROM instruments");
-    if (!stmt.ok()) return stmt.status();
-    while (true) {
-      Result<bool> row = step(*stmt);
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      state.tick_sizes[stmt->column_text(0)] = stmt->column_int64(1);
+Status RiskGateway::load_tick_sizes() {
+  Result<store::Statement> stmt = db_.prepare("SELECT symbol, tick_size_paise FROM instruments");
+  if (!stmt.ok()) return stmt.status();
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    engine_.state().tick_sizes[stmt->column_text(0)] = stmt->column_int64(1);
+  }
+  return Status();
+}
+
+// Recent decisions restore the rate windows and the duplicate window across a restart.
+Status RiskGateway::load_recent_decisions(TimestampMs now) {
+  const risk::RiskConfig& config = engine_.config();
+  Result<store::Statement> stmt = db_.prepare(
+      "SELECT ts_ms, approved, code, strategy, symbol, action, signal_ts_ms "
+      "FROM risk_decisions ORDER BY id DESC LIMIT ?1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, config.max_orders_per_5_minutes + config.max_orders_per_minute + 1);
+  std::vector<TimestampMs> orders;
+  std::vector<TimestampMs> signals;
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const TimestampMs ts = stmt->column_int64(0);
+    if (ts <= now - 5 * kMsPerMinute || ts > now) continue;
+    const bool approved = stmt->column_int64(1) != 0;
+    const bool forced = stmt->column_text_view(2) == risk::code::kForcedExit;
+    if (approved) orders.push_back(ts);
+    if (!forced) signals.push_back(ts);
+    Result<SignalAction> action = parse_signal_action(stmt->column_text_view(5));
+    if (approved && !forced && action.ok()) {
+      Signal s;
+      s.strategy = stmt->column_text(3);
+      s.symbol = stmt->column_text(4);
+      s.action = *action;
+      s.ts = stmt->column_int64(6);
+      engine_.mark_approved(s);
     }
   }
+  std::sort(orders.begin(), orders.end());
+  std::sort(signals.begin(), signals.end());
+  risk::RiskState& state = engine_.state();
+  state.order_times.assign(orders.begin(), orders.end());
+  state.signal_times.assign(signals.begin(), signals.end());
+  return Status();
+}
 
-  // Recent decisions restore the rate windows and the duplicate window across a restart.
-  {
-    Result<store::Statement> stmt = db_.prepare(
-        "SELECT ts_ms, approved, code, strategy, symbol, action, signal_ts_ms "
-        "FROM risk_decisions ORDER BY id DESC LIMIT ?1");
-    if (!stmt.ok()) return stmt.status();
-    stmt->bind(1, config.max_orders_per_5_minutes + config.max_orders_per_minute + 1);
-    std::vector<TimestampMs> orders;
-    std::vector<TimestampMs> signals;
-    while (true) {
-      Result<bool> row = step(*stmt);
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      const TimestampMs ts = stmt->column_int64(0);
-      if (ts <= now - 5 * kMsPerMinute || ts > now) continue;
-      const bool approved = stmt->column_int64(1) != 0;
-      const bool forced = stmt->column_text_view(2) == risk::code::kForcedExit;
-      if (approved) orders.push_back(ts);
-      if (!forced) signals.push_back(ts);
-      Result<SignalAction> action = parse_signal_action(stmt->column_text_view(5));
-      if (approved && !forced && action.ok()) {
-        Signal s;
-        s.strategy = stmt->column_text(3);
-        s.symbol = stmt->column_text(4);
-        s.action = *action;
-        s.ts = stmt->column_int64(6);
-        engine_.mark_approved(s);
-      }
-    }
-    std::sort(orders.begin(), orders.end());
-    std::sort(signals.begin(), signals.end());
-    state.order_times.assign(orders.begin(), orders.end());
-    state.signal_times.assign(signals.begin(), signals.end());
-  }
-
+Status RiskGateway::load_components() {
   Result<std::vector<Heartbeat>> beats = store::last_heartbeats(db_);
   if (!beats.ok()) return beats.status();
   for (const Heartbeat& hb : *beats) {
     Result<TimestampMs> since = status_since(db_, hb.component, hb.status, hb.ts);
     if (!since.ok()) return since.status();
-    state.components[hb.component] = risk::ComponentStatus{hb.status, hb.ts, *since};
+    engine_.state().components[hb.component] = risk::ComponentStatus{hb.status, hb.ts, *since};
   }
-
-  SM_RETURN_IF_ERROR(sync_pending());
-  SM_RETURN_IF_ERROR(sync_halts(now));
-  polled_ = true;
-  last_poll_ms_ = now;
   return Status();
 }
-
-// ---- keeping current ----
 
 Status RiskGateway::sync_halts(TimestampMs now) {
   risk::RiskState& state = engine_.state();
@@ -558,8 +575,6 @@ Status RiskGateway::deny_unavailable(const Signal& signal, const Status& why, Ti
   return why;
 }
 
-// ---- handling ----
-
 Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
                                         std::vector<Message>& out) {
   const size_t from = out.size();
@@ -723,8 +738,6 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
   engine_.on_error(now, now, out);
   return status;
 }
-
-// ---- manual control ----
 
 namespace {
 

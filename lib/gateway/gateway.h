@@ -82,7 +82,15 @@ class RiskGateway {
  private:
   RiskGateway(store::Database& db, risk::RiskConfig config, const time::Calendar* calendar,
               GatewayOptions options);
+  // Loads the state as of now (inside open's read transaction), one part per step.
   Status load(TimestampMs now);
+  Status load_positions();
+  // Today's realised P&L and charges, and the unrealised P&L at the day's start.
+  Status load_today();
+  Status load_prices(TimestampMs now);
+  Status load_tick_sizes();
+  Status load_recent_decisions(TimestampMs now);
+  Status load_components();
   Status poll(TimestampMs now, std::vector<Message>& out, bool force);
   Status sync_halts(TimestampMs now);
   Status refresh_price(const std::string& symbol, TimestampMs now, std::vector<Message>& out);

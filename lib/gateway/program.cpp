@@ -88,6 +88,204 @@ bool write_all(NdjsonWriter& writer, const std::vector<Message>& messages) {
   return writer.good();
 }
 
+// One sm-risk run over stdin: the gateway, the counts its heartbeats and summary report, and how
+// the run ends (exit_code_ for a stop that has its own code, failed_ for a runtime failure).
+class GatewayRun {
+ public:
+  // settings and db outlive the run; the gateway opens with open() (or, under --event-time, at
+  // the first message).
+  GatewayRun(const GatewayArgs& args, const Settings& settings, store::Database& db,
+             std::unique_ptr<time::Calendar> calendar, const Logger& log, const time::Clock& clock)
+      : args_(args),
+        settings_(settings),
+        db_(db),
+        calendar_(std::move(calendar)),
+        log_(log),
+        clock_(clock),
+        writer_(stdout),
+        pump_(STDIN_FILENO) {}
+
+  // Loads the gateway's state as of at; logs and returns false when it cannot.
+  bool open(TimestampMs at);
+  // Reads stdin until its end, a stop request, a stopping failure or (under --strict) a bad line,
+  // then beats "stopping" and logs the summary. Returns the exit code.
+  int run();
+
+ private:
+  // Records and writes a heartbeat: liveness, on the wall clock even with --event-time, for
+  // sm-status and the other components. Degraded while every order is denied for want of a
+  // calendar, or after a decision could not be stored.
+  void beat(bool stopping);
+  // One wait for input: a heartbeat when due, then the lines read, or a tick when none came
+  // within --idle-ms. False when the run ends.
+  bool read_and_handle();
+  // False when the run ends.
+  bool handle_line(const InputLine& line);
+  // Moves "now" to the message's time (--event-time, opening the gateway at the first message)
+  // or the clock's. False when the gateway cannot be opened.
+  bool advance_now(const Message& message);
+  // Time passing with no input. False when stdout is closed.
+  bool tick();
+
+  const GatewayArgs& args_;
+  const Settings& settings_;
+  store::Database& db_;
+  std::unique_ptr<time::Calendar> calendar_;
+  std::unique_ptr<RiskGateway> gateway_;
+  const Logger& log_;
+  const time::Clock& clock_;
+  NdjsonWriter writer_;
+  MessageDecoder decoder_;
+  InputPump pump_;
+  std::vector<InputLine> lines_;
+  std::vector<Message> out_;
+  std::int64_t signals_ = 0;
+  std::int64_t approved_ = 0;
+  std::int64_t bad_lines_ = 0;
+  bool failed_ = false;
+  int exit_code_ = kExitOk;
+  TimestampMs now_ = 0;
+  TimestampMs event_now_ = 0;
+  TimestampMs next_beat_ = 0;
+};
+
+bool GatewayRun::open(TimestampMs at) {
+  Result<std::unique_ptr<RiskGateway>> opened =
+      RiskGateway::open(db_, settings_.risk, calendar_.get(), at);
+  if (!opened.ok()) {
+    log_.error_status("database_error", opened.status(), {{"db", args_.db_path}});
+    return false;
+  }
+  gateway_ = std::move(*opened);
+  return true;
+}
+
+void GatewayRun::beat(bool stopping) {
+  Heartbeat h;
+  h.ts = clock_.now_ms();
+  h.component = std::string(kComponent);
+  h.pid = ::getpid();
+  const std::int64_t store_failures = gateway_ ? gateway_->store_failures() : 0;
+  h.status = stopping ? "stopping" : calendar_ == nullptr || store_failures > 0 ? "degraded" : "ok";
+  JsonObjectWriter detail(h.detail);
+  detail.integer("signals", signals_)
+      .integer("approved", approved_)
+      .integer("bad_lines", bad_lines_)
+      .integer("store_failures", store_failures);
+  detail.finish();
+  if (Status stored = store::record_heartbeat(db_, h); !stored.ok()) {
+    log_.error_status("database_error", stored, {{"db", args_.db_path}, {"record", "heartbeat"}});
+    failed_ = true;
+  }
+  if (writer_.good()) writer_.write(h);
+  next_beat_ = h.ts + settings_.heartbeat_interval_ms;
+}
+
+int GatewayRun::run() {
+  while (!stop_requested() && read_and_handle()) {
+  }
+  beat(true);
+  writer_.flush();
+  log_.info("finished", {{"signals", signals_},
+                         {"approved", approved_},
+                         {"bad_lines", bad_lines_},
+                         {"store_failures", gateway_ ? gateway_->store_failures() : 0},
+                         {"stopped_by_signal", stop_requested()}});
+  if (exit_code_ != kExitOk) return exit_code_;
+  return failed_ ? kExitFailure : kExitOk;
+}
+
+bool GatewayRun::read_and_handle() {
+  if (clock_.now_ms() >= next_beat_) beat(false);
+  lines_.clear();
+  const Status read = pump_.read(
+      std::min(args_.idle_ms, std::max<std::int64_t>(0, next_beat_ - clock_.now_ms())), lines_);
+  for (const InputLine& line : lines_) {
+    if (stop_requested()) break;
+    if (!handle_line(line)) return false;
+  }
+  if (pump_.eof()) return false;
+  if (!read.ok()) {
+    log_.error("read_failed", {{"input", "stdin"}, {"message", read.message()}});
+    failed_ = true;
+    return false;
+  }
+  if (lines_.empty() && !args_.event_time) return tick();
+  return true;
+}
+
+bool GatewayRun::handle_line(const InputLine& line) {
+  if (!line.too_long && blank(line.text)) return true;
+  Result<Message> message =
+      line.too_long ? Result<Message>(error(ErrorCode::kParseError, "line longer than 1 MiB"))
+                    : decoder_.decode(line.text);
+  if (!message.ok()) {
+    ++bad_lines_;
+    log_.error("bad_line", {{"input", "stdin"},
+                            {"line", line.number},
+                            {"code", error_code_name(message.status().code())},
+                            {"message", message.status().message()}});
+    if (args_.strict) {
+      exit_code_ = kExitDataError;
+      return false;
+    }
+    return true;
+  }
+  if (!advance_now(*message)) {
+    exit_code_ = kExitFailure;
+    return false;
+  }
+  out_.clear();
+  Result<Disposition> disposition = gateway_->handle(*message, now_, out_);
+  if (!disposition.ok()) {
+    failed_ = true;
+    log_.error_status("gateway_error", disposition.status(), {{"line", line.number}});
+  } else if (*disposition == Disposition::kPassThrough) {
+    writer_.write_raw(line.text);
+  } else if (*disposition == Disposition::kRefused) {
+    log_.error("order_refused",
+               {{"line", line.number}, {"message", "order intents are never passed through"}});
+  }
+  if (std::holds_alternative<Signal>(*message)) ++signals_;
+  for (const Message& m : out_) {
+    if (const RiskDecision* d = std::get_if<RiskDecision>(&m); d != nullptr && d->approved) {
+      ++approved_;
+    }
+  }
+  if (!write_all(writer_, out_)) {
+    log_.error("write_failed", {{"message", "stdout closed; stopping"}});
+    failed_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool GatewayRun::advance_now(const Message& message) {
+  if (!args_.event_time) {
+    now_ = clock_.now_ms();
+    return true;
+  }
+  event_now_ = std::max(event_now_, message_ts(message));
+  now_ = event_now_;
+  return gateway_ || open(now_);
+}
+
+bool GatewayRun::tick() {
+  now_ = clock_.now_ms();
+  out_.clear();
+  Status ticked = gateway_->tick(now_, out_);
+  if (!ticked.ok()) {
+    failed_ = true;
+    log_.error_status("gateway_error", ticked);
+  }
+  if (!write_all(writer_, out_)) {
+    log_.error("write_failed", {{"message", "stdout closed; stopping"}});
+    failed_ = true;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& clock) {
@@ -98,169 +296,29 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
   std::optional<Settings> settings = load_settings(args.config_path, log);
   if (!settings) return kExitConfigError;
   const Config& config = settings->config;
-  const risk::RiskConfig& risk_config = settings->risk;
 
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) {
     log.error_status("database_error", db.status(), {{"db", args.db_path}});
     return kExitFailure;
   }
-  TimestampMs now = clock.now_ms();
+  const TimestampMs now = clock.now_ms();
   Result<bool> recorded = cli::record_config(*db, kComponent, config, log, args.by, now);
   if (!recorded.ok()) {
     log.error_status("database_error", recorded.status(), {{"db", args.db_path}});
     return kExitFailure;
   }
-  std::unique_ptr<time::Calendar> calendar = load_calendar(log, now);
+  GatewayRun run(args, *settings, *db, load_calendar(log, now), log, clock);
   // With --event-time the state is loaded as of the first message's time (a replay of an earlier
   // day must see that day's positions, P&L and halts), so the gateway opens at the first message.
-  std::unique_ptr<RiskGateway> gateway;
-  const auto open_gateway = [&](TimestampMs at) -> bool {
-    Result<std::unique_ptr<RiskGateway>> opened =
-        RiskGateway::open(*db, risk_config, calendar.get(), at);
-    if (!opened.ok()) {
-      log.error_status("database_error", opened.status(), {{"db", args.db_path}});
-      return false;
-    }
-    gateway = std::move(*opened);
-    return true;
-  };
-  if (!args.event_time && !open_gateway(now)) return kExitFailure;
+  if (!args.event_time && !run.open(now)) return kExitFailure;
   log.info("started", {{"db", args.db_path},
                        {"config_hash", config.content_hash()},
                        {"config_recorded", *recorded},
-                       {"capital", format_rupees(risk_config.capital)},
+                       {"capital", format_rupees(settings->risk.capital)},
                        {"event_time", args.event_time},
                        {"heartbeat_interval_ms", settings->heartbeat_interval_ms}});
-
-  NdjsonWriter writer(stdout);
-  MessageDecoder decoder;
-  InputPump pump(STDIN_FILENO);
-  std::vector<InputLine> lines;
-  std::vector<Message> out;
-  std::int64_t signals = 0;
-  std::int64_t approved = 0;
-  std::int64_t bad_lines = 0;
-  bool failed = false;
-  int exit_code = kExitOk;
-  bool done = false;
-  TimestampMs event_now = 0;
-  // Liveness, on the wall clock even with --event-time: recorded for sm-status and the other
-  // components, and written out so the stream shows it too. Degraded while every order is denied
-  // for want of a calendar, or after a decision could not be stored.
-  TimestampMs next_beat = 0;
-  const auto beat = [&](bool stopping) {
-    Heartbeat h;
-    h.ts = clock.now_ms();
-    h.component = std::string(kComponent);
-    h.pid = ::getpid();
-    const std::int64_t store_failures = gateway ? gateway->store_failures() : 0;
-    h.status = stopping                                    ? "stopping"
-               : calendar == nullptr || store_failures > 0 ? "degraded"
-                                                           : "ok";
-    JsonObjectWriter detail(h.detail);
-    detail.integer("signals", signals)
-        .integer("approved", approved)
-        .integer("bad_lines", bad_lines)
-        .integer("store_failures", store_failures);
-    detail.finish();
-    if (Status stored = store::record_heartbeat(*db, h); !stored.ok()) {
-      log.error_status("database_error", stored, {{"db", args.db_path}, {"record", "heartbeat"}});
-      failed = true;
-    }
-    if (writer.good()) writer.write(h);
-    next_beat = h.ts + settings->heartbeat_interval_ms;
-  };
-  while (!done && !stop_requested()) {
-    if (clock.now_ms() >= next_beat) beat(false);
-    lines.clear();
-    const Status read = pump.read(
-        std::min(args.idle_ms, std::max<std::int64_t>(0, next_beat - clock.now_ms())), lines);
-    for (const InputLine& line : lines) {
-      if (stop_requested()) break;
-      if (!line.too_long && blank(line.text)) continue;
-      Result<Message> message =
-          line.too_long ? Result<Message>(error(ErrorCode::kParseError, "line longer than 1 MiB"))
-                        : decoder.decode(line.text);
-      if (!message.ok()) {
-        ++bad_lines;
-        log.error("bad_line", {{"input", "stdin"},
-                               {"line", line.number},
-                               {"code", error_code_name(message.status().code())},
-                               {"message", message.status().message()}});
-        if (args.strict) {
-          exit_code = kExitDataError;
-          done = true;
-          break;
-        }
-        continue;
-      }
-      if (args.event_time) {
-        event_now = std::max(event_now, message_ts(*message));
-        now = event_now;
-        if (!gateway && !open_gateway(now)) {
-          exit_code = kExitFailure;
-          done = true;
-          break;
-        }
-      } else {
-        now = clock.now_ms();
-      }
-      out.clear();
-      Result<Disposition> disposition = gateway->handle(*message, now, out);
-      if (!disposition.ok()) {
-        failed = true;
-        log.error_status("gateway_error", disposition.status(), {{"line", line.number}});
-      } else if (*disposition == Disposition::kPassThrough) {
-        writer.write_raw(line.text);
-      } else if (*disposition == Disposition::kRefused) {
-        log.error("order_refused",
-                  {{"line", line.number}, {"message", "order intents are never passed through"}});
-      }
-      if (std::holds_alternative<Signal>(*message)) ++signals;
-      for (const Message& m : out) {
-        if (const RiskDecision* d = std::get_if<RiskDecision>(&m); d != nullptr && d->approved) {
-          ++approved;
-        }
-      }
-      if (!write_all(writer, out)) {
-        log.error("write_failed", {{"message", "stdout closed; stopping"}});
-        failed = true;
-        done = true;
-        break;
-      }
-    }
-    if (done) break;
-    if (pump.eof()) break;
-    if (!read.ok()) {
-      log.error("read_failed", {{"input", "stdin"}, {"message", read.message()}});
-      failed = true;
-      break;
-    }
-    if (lines.empty() && !args.event_time) {
-      now = clock.now_ms();
-      out.clear();
-      Status ticked = gateway->tick(now, out);
-      if (!ticked.ok()) {
-        failed = true;
-        log.error_status("gateway_error", ticked);
-      }
-      if (!write_all(writer, out)) {
-        log.error("write_failed", {{"message", "stdout closed; stopping"}});
-        failed = true;
-        break;
-      }
-    }
-  }
-  beat(true);
-  writer.flush();
-  log.info("finished", {{"signals", signals},
-                        {"approved", approved},
-                        {"bad_lines", bad_lines},
-                        {"store_failures", gateway ? gateway->store_failures() : 0},
-                        {"stopped_by_signal", stop_requested()}});
-  if (exit_code != kExitOk) return exit_code;
-  return failed ? kExitFailure : kExitOk;
+  return run.run();
 }
 
 namespace {
