@@ -6,6 +6,7 @@
 
 #include "cli/program.h"
 #include "core/log.h"
+#include "history/indicators.h"
 #include "signal/program.h"
 
 int main(int argc, char** argv) {
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   app.add_flag("--echo-market-data", run.echo_market_data,
                "also write the input bars and ticks to stdout");
 
-  sm::signal::IndicatorArgs ind;
+  sm::history::IndicatorArgs ind;
   CLI::App* indicators = app.add_subcommand(
       "indicators", "print indicator series for a CSV file or stored bars as CSV or NDJSON");
   indicators->fallthrough();
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     if (indicators->parsed()) {
       ind.db_path = common.db_path;
-      return sm::signal::run_indicators(ind, log);
+      return sm::history::run_indicators(ind, log);
     }
     run.db_path = common.db_path;
     run.config_path = common.config_path;

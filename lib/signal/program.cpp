@@ -10,16 +10,13 @@
 #include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
-#include "core/json_writer.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
-#include "history/loader.h"
 #include "ingest/fields.h"
 #include "ingest/program.h"
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/market_data.h"
-#include "strategy/indicator_columns.h"
 
 namespace sm::signal {
 namespace {
@@ -260,101 +257,6 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   log.info("signal_summary", summary);
   if (!failed.ok()) return fail(log, kExitFailure, "database_error", failed);
   return exit_code;
-}
-
-int run_indicators(const IndicatorArgs& args, const Logger& log) {
-  if (args.indicators.empty()) {
-    return usage(log,
-                 error(ErrorCode::kInvalidArgument, "give at least one --indicator, e.g. sma:20"));
-  }
-  if (args.format != "csv" && args.format != "ndjson") {
-    return usage(log, error(ErrorCode::kInvalidArgument,
-                            fmt::format("--format '{}' is not csv or ndjson", args.format)));
-  }
-  if (args.decimals < 0 || args.decimals > 17) {
-    return usage(log, error(ErrorCode::kInvalidArgument, "--decimals must be in [0, 17]"));
-  }
-  Result<strategy::IndicatorColumns> probe = strategy::IndicatorColumns::make(args.indicators);
-  if (!probe.ok()) return usage(log, probe.status());
-
-  history::DataSource source;
-  source.files = args.files;
-  source.db_path = args.db_path;
-  source.symbols = args.symbols;
-  source.timeframe = args.timeframe;
-  source.from = args.from;
-  source.to = args.to;
-  Result<history::LoadedData> loaded = history::load_data(source, log);
-  if (!loaded.ok()) {
-    const ErrorCode code = loaded.status().code();
-    if (code == ErrorCode::kInvalidArgument) return usage(log, loaded.status());
-    if (code == ErrorCode::kDatabaseError)
-      return fail(log, kExitFailure, "database_error", loaded.status());
-    return fail(log, kExitDataError, "data_error", loaded.status());
-  }
-
-  const bool csv = args.format == "csv";
-  std::string out;
-  bool daily = true;
-  for (const auto& series : loaded->data.series()) {
-    if (!series.bars.empty() && !series.bars.front().timeframe.is_daily()) daily = false;
-  }
-  if (csv) {
-    out += daily ? "date" : "ts";
-    out += ",symbol,open,high,low,close";
-    for (const std::string& name : probe->names()) out += "," + name;
-    out += '\n';
-  }
-  std::vector<std::optional<double>> values;
-  auto flush = [&](bool force) {
-    if (!force && out.size() < (1 << 16)) return;
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
-  };
-  for (const auto& series : loaded->data.series()) {
-    Result<strategy::IndicatorColumns> columns = strategy::IndicatorColumns::make(args.indicators);
-    const std::vector<std::string>& names = columns->names();
-    for (const Bar& bar : series.bars) {
-      columns->update(bar, values);
-      if (csv) {
-        if (daily)
-          out += format_date(ist_date(bar.ts));
-        else
-          out += format_ist(bar.ts, false);
-        fmt::format_to(std::back_inserter(out), ",{},{},{},{},{}", bar.symbol,
-                       format_rupees(bar.open), format_rupees(bar.high), format_rupees(bar.low),
-                       format_rupees(bar.close));
-        for (const std::optional<double>& v : values) {
-          out += ',';
-          if (v) fmt::format_to(std::back_inserter(out), "{:.{}f}", *v, args.decimals);
-        }
-        out += '\n';
-      } else {
-        JsonObjectWriter w(out);
-        w.string("type", "indicators")
-            .timestamp("ts", bar.ts)
-            .string("symbol", bar.symbol)
-            .string("timeframe", format_timeframe(bar.timeframe))
-            .rupees("open", bar.open)
-            .rupees("high", bar.high)
-            .rupees("low", bar.low)
-            .rupees("close", bar.close);
-        for (std::size_t i = 0; i < names.size(); ++i) {
-          if (values[i])
-            w.number(names[i], *values[i]);
-          else
-            w.raw(names[i], "null");
-        }
-        w.finish();
-        out += '\n';
-      }
-      flush(false);
-    }
-  }
-  flush(true);
-  std::fflush(stdout);
-  log.info("indicators_done", {{"bars", loaded->bars}, {"columns", probe->names()}});
-  return kExitOk;
 }
 
 }  // namespace sm::signal

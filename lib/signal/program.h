@@ -1,9 +1,10 @@
-// The sm-signal commands as functions from command-line text to an exit code (the program's main
-// only declares flags). man/sm-signal.1 describes them.
+// The sm-signal command as a function from command-line text to an exit code (the program's main
+// only declares flags). man/sm-signal.1 describes it. The indicators subcommand is a research
+// command over stored history: history/indicators.h.
 //
 // Exit codes: 0 done (bad lines reported and skipped); 1 database failure; 2 usage (bad flag
 // value, unknown strategy or parameter, no strategy configured); 3 data error (a bad line under
-// --strict, an unreadable input file for indicators); 4 configuration error.
+// --strict); 4 configuration error.
 #pragma once
 
 #include <string>
@@ -29,17 +30,5 @@ struct SignalArgs {
   bool echo_market_data = false;     // --echo-market-data
 };
 int run_signal(const SignalArgs& args, const Logger& log);
-
-struct IndicatorArgs {
-  std::string db_path;
-  std::vector<std::string> files;    // --file (CSV); else the database
-  std::vector<std::string> symbols;  // --symbol
-  std::string timeframe;             // --timeframe
-  std::string from, to;
-  std::vector<std::string> indicators;  // --indicator sma:20 ...
-  std::string format = "csv";           // csv | ndjson
-  int decimals = 10;                    // --decimals for csv
-};
-int run_indicators(const IndicatorArgs& args, const Logger& log);
 
 }  // namespace sm::signal
