@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include "cli/program.h"
 #include "core/config.h"
@@ -63,16 +64,22 @@ nlohmann::json counts_json(const RunnerCounts& c) {
 
 constexpr std::int64_t kBatch = 1000;  // lines per transaction when the input is not live
 
-}  // namespace
+// What one run does: the strategy instances, the runner's options, and the timeframe and symbols
+// of the --strategy instance (also those of --replay).
+struct Plan {
+  std::vector<InstanceConfig> instances;
+  RunnerOptions options;
+  Timeframe timeframe{Timeframe::kDailyMinutes};
+  std::vector<std::string> symbols;
+};
 
-int run_signal(const SignalArgs& args, const Logger& log) {
-  Result<store::Database> db = store::Database::open(args.db_path);
-  if (!db.ok()) return fail(log, kExitFailure, "database_error", db.status());
-  // The configuration sm-signal runs with is recorded in config_changes (the audit trail).
+// The configured instances and capital, the configuration recorded in config_changes (the audit
+// trail). Returns kExitOk, or the exit code of a failure (logged).
+int plan_from_config(const SignalArgs& args, store::Database& db, const Logger& log, Plan& plan) {
   cli::CommonOptions common;
   common.db_path = args.db_path;
   common.config_path = args.config_path;
-  Result<Config> config = cli::load_config(common, "sm-signal", &*db, log);
+  Result<Config> config = cli::load_config(common, "sm-signal", &db, log);
   if (!config.ok()) {
     if (config.status().code() == ErrorCode::kDatabaseError) {
       return fail(log, kExitFailure, "database_error", config.status());
@@ -81,25 +88,29 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   }
   Result<std::vector<InstanceConfig>> from_config = instances_from_config(*config);
   if (!from_config.ok()) return fail(log, kExitConfigError, "config_error", from_config.status());
-  std::vector<InstanceConfig> instances = std::move(from_config).value();
+  plan.instances = std::move(from_config).value();
   Result<Paise> capital = config->get_rupees("signal.capital", 0);
   if (!capital.ok()) return fail(log, kExitConfigError, "config_error", capital.status());
+  plan.options.capital = *capital;
+  return kExitOk;
+}
 
-  Timeframe timeframe{Timeframe::kDailyMinutes};
+// The flags' part of the plan: the --strategy instance, --capital, --echo-market-data. Returns
+// kExitOk or kExitUsage (logged).
+int plan_from_flags(const SignalArgs& args, const Logger& log, Plan& plan) {
   if (!args.timeframe.empty()) {
     Result<Timeframe> parsed = parse_timeframe(args.timeframe);
     if (!parsed.ok())
       return usage(
           log, Status(ErrorCode::kInvalidArgument, "--timeframe: " + parsed.status().message()));
-    timeframe = *parsed;
+    plan.timeframe = *parsed;
   }
-  std::vector<std::string> symbols;
   for (const std::string& text : args.symbols) {
     Result<std::string> symbol = ingest::normalize_symbol(text);
     if (!symbol.ok())
       return usage(log,
                    Status(ErrorCode::kInvalidArgument, "--symbol: " + symbol.status().message()));
-    symbols.push_back(*symbol);
+    plan.symbols.push_back(*symbol);
   }
   if (!args.strategy.empty()) {
     Status bad;
@@ -108,20 +119,18 @@ int run_signal(const SignalArgs& args, const Logger& log) {
     flag.id = args.id;
     flag.params = parse_params(args.params, bad);
     if (!bad.ok()) return usage(log, bad);
-    flag.symbols = symbols;
-    flag.timeframe = timeframe;
-    instances.push_back(std::move(flag));
+    flag.symbols = plan.symbols;
+    flag.timeframe = plan.timeframe;
+    plan.instances.push_back(std::move(flag));
   } else if (!args.params.empty() || !args.id.empty()) {
     return usage(log, error(ErrorCode::kInvalidArgument, "--param and --id need --strategy"));
   }
-  if (instances.empty()) {
+  if (plan.instances.empty()) {
     return usage(log, error(ErrorCode::kInvalidArgument,
                             "no strategy: give --strategy NAME or signal.strategies in the "
                             "configuration"));
   }
-  if (Status valid = validate_instances(instances); !valid.ok()) return usage(log, valid);
-  RunnerOptions options;
-  options.capital = *capital;
+  if (Status valid = validate_instances(plan.instances); !valid.ok()) return usage(log, valid);
   if (!args.capital.empty()) {
     Result<Paise> flag_capital = parse_rupees(args.capital);
     if (!flag_capital.ok() || *flag_capital < 0) {
@@ -129,14 +138,15 @@ int run_signal(const SignalArgs& args, const Logger& log) {
                    error(ErrorCode::kInvalidArgument,
                          fmt::format("--capital '{}' is not an amount of rupees", args.capital)));
     }
-    options.capital = *flag_capital;
+    plan.options.capital = *flag_capital;
   }
-  options.echo_market_data = args.echo_market_data;
+  plan.options.echo_market_data = args.echo_market_data;
+  return kExitOk;
+}
 
-  NdjsonWriter out(stdout);
-  SignalRunner runner(*db, instances, options, out, log);
+void log_started(const Plan& plan, bool replay, const Logger& log) {
   nlohmann::json names = nlohmann::json::array();
-  for (const InstanceConfig& instance : instances) {
+  for (const InstanceConfig& instance : plan.instances) {
     names.push_back(
         {{"id", instance.id},
          {"name", instance.name},
@@ -144,110 +154,137 @@ int run_signal(const SignalArgs& args, const Logger& log) {
          {"symbols", instance.symbols},
          {"timeframe", format_timeframe(instance.timeframe)}});
   }
-  log.info("signal_started", {{"instances", names}, {"replay", args.replay}});
+  log.info("signal_started", {{"instances", names}, {"replay", replay}});
+}
 
+// --replay: the stored bars of the plan's timeframe (and symbols, when given) within --from/--to,
+// through the runner. Returns an exit code to end with at once (a bad --from or --to, a database
+// that cannot be opened), or nullopt after the replay, with why it stopped early in failed.
+std::optional<int> replay_stored_bars(const SignalArgs& args, const Plan& plan,
+                                      SignalRunner& runner, NdjsonWriter& out, const Logger& log,
+                                      Status& failed) {
+  // A separate read connection, so the writes (signals, state) never share a transaction with
+  // the open read cursor.
+  Result<store::Database> reader = store::Database::open_readonly(args.db_path);
+  if (!reader.ok()) return fail(log, kExitFailure, "database_error", reader.status());
+  store::BarQuery query;
+  query.timeframe = plan.timeframe;
+  if (!args.from.empty()) {
+    Result<TimestampMs> from = ingest::parse_range_start(args.from);
+    if (!from.ok())
+      return usage(log, Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
+    query.from = *from;
+  }
+  if (!args.to.empty()) {
+    Result<TimestampMs> to = ingest::parse_range_end(args.to);
+    if (!to.ok())
+      return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
+    query.to = *to;
+  }
+  // One query over every symbol, in time order as a live feed would deliver them; symbols not
+  // asked for are skipped.
+  const std::vector<std::string>& symbols = plan.symbols;
+  std::int64_t since_commit = 0;
+  query.symbol.clear();
+  Status read = store::for_each_bar(*reader, query, [&](const Bar& bar) {
+    if (stop_requested() || !out.good()) return false;
+    if (!symbols.empty() &&
+        std::find(symbols.begin(), symbols.end(), bar.symbol) == symbols.end()) {
+      return true;
+    }
+    failed = runner.on_bar(bar);
+    if (failed.ok() && ++since_commit >= kBatch) {
+      failed = runner.commit();
+      since_commit = 0;
+    }
+    return failed.ok();
+  });
+  if (failed.ok() && !read.ok()) failed = read;
+  return std::nullopt;
+}
+
+// Messages from stdin through the runner until its end, a stop, a failure (in failed) or, under
+// --strict, a bad line. Returns kExitDataError when a bad line stopped it, else kExitOk.
+int run_stdin(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, const Logger& log,
+              Status& failed) {
+  const bool live = is_live_stream(STDIN_FILENO);
+  bool stop_on_bad = false;
+  MessageReader reader(
+      STDIN_FILENO, "stdin",
+      [&](const BadLine& bad) {
+        log.warn("bad_line", {{"input", bad.input},
+                              {"line", bad.line},
+                              {"reason", bad.status.message()},
+                              {"action", args.strict ? "stopped" : "skipped"}});
+        if (args.strict) stop_on_bad = true;
+      },
+      args.strict);
+  Message message;
+  std::int64_t since_commit = 0;
+  for (;;) {
+    const MessageReader::Outcome outcome = reader.next(message);
+    if (outcome == MessageReader::Outcome::kEnd) break;
+    if (outcome == MessageReader::Outcome::kStoppedOnBadLine || stop_on_bad) return kExitDataError;
+    if (outcome == MessageReader::Outcome::kReadError) {
+      failed = error(ErrorCode::kIoError, "cannot read stdin: " + reader.read_error());
+      break;
+    }
+    if (Bar* bar = std::get_if<Bar>(&message)) {
+      Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
+      if (!symbol.ok()) {
+        log.warn("bad_line", {{"input", "stdin"},
+                              {"line", reader.line_number()},
+                              {"reason", symbol.status().message()},
+                              {"action", "skipped"}});
+        if (args.strict) return kExitDataError;
+        continue;
+      }
+      bar->symbol = *symbol;
+      failed = runner.on_bar(*bar);
+    } else if (Tick* tick = std::get_if<Tick>(&message)) {
+      failed = runner.on_tick(*tick);
+    } else if (const Fill* fill = std::get_if<Fill>(&message)) {
+      failed = runner.on_fill(*fill, reader.raw_line());
+    } else {
+      runner.pass_through(reader.raw_line());
+    }
+    if (!failed.ok()) break;
+    // A live stream commits after every line, so what was emitted is durable before the next
+    // input; a file commits in batches for speed (it can be re-run: bars already taken are
+    // skipped).
+    if (live || ++since_commit >= kBatch) {
+      failed = runner.commit();
+      since_commit = 0;
+      if (!failed.ok()) break;
+    }
+    if (!out.good()) {
+      log.warn("output_closed", {{"detail", "the reader of stdout went away; stopping"}});
+      break;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_signal(const SignalArgs& args, const Logger& log) {
+  Result<store::Database> db = store::Database::open(args.db_path);
+  if (!db.ok()) return fail(log, kExitFailure, "database_error", db.status());
+  Plan plan;
+  if (int code = plan_from_config(args, *db, log, plan); code != kExitOk) return code;
+  if (int code = plan_from_flags(args, log, plan); code != kExitOk) return code;
+
+  NdjsonWriter out(stdout);
+  SignalRunner runner(*db, plan.instances, plan.options, out, log);
+  log_started(plan, args.replay, log);
   int exit_code = kExitOk;
   Status failed;
   if (args.replay) {
-    // A separate read connection, so the writes (signals, state) never share a transaction with
-    // the open read cursor.
-    Result<store::Database> reader = store::Database::open_readonly(args.db_path);
-    if (!reader.ok()) return fail(log, kExitFailure, "database_error", reader.status());
-    store::BarQuery query;
-    query.timeframe = timeframe;
-    if (!args.from.empty()) {
-      Result<TimestampMs> from = ingest::parse_range_start(args.from);
-      if (!from.ok())
-        return usage(log,
-                     Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
-      query.from = *from;
+    if (std::optional<int> early = replay_stored_bars(args, plan, runner, out, log, failed)) {
+      return *early;
     }
-    if (!args.to.empty()) {
-      Result<TimestampMs> to = ingest::parse_range_end(args.to);
-      if (!to.ok())
-        return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
-      query.to = *to;
-    }
-    // One query over every symbol, in time order as a live feed would deliver them; symbols not
-    // asked for are skipped.
-    std::int64_t since_commit = 0;
-    query.symbol.clear();
-    Status read = store::for_each_bar(*reader, query, [&](const Bar& bar) {
-      if (stop_requested() || !out.good()) return false;
-      if (!symbols.empty() &&
-          std::find(symbols.begin(), symbols.end(), bar.symbol) == symbols.end()) {
-        return true;
-      }
-      failed = runner.on_bar(bar);
-      if (failed.ok() && ++since_commit >= kBatch) {
-        failed = runner.commit();
-        since_commit = 0;
-      }
-      return failed.ok();
-    });
-    if (failed.ok() && !read.ok()) failed = read;
   } else {
-    const bool live = is_live_stream(STDIN_FILENO);
-    bool stop_on_bad = false;
-    MessageReader reader(
-        STDIN_FILENO, "stdin",
-        [&](const BadLine& bad) {
-          log.warn("bad_line", {{"input", bad.input},
-                                {"line", bad.line},
-                                {"reason", bad.status.message()},
-                                {"action", args.strict ? "stopped" : "skipped"}});
-          if (args.strict) stop_on_bad = true;
-        },
-        args.strict);
-    Message message;
-    std::int64_t since_commit = 0;
-    for (;;) {
-      const MessageReader::Outcome outcome = reader.next(message);
-      if (outcome == MessageReader::Outcome::kEnd) break;
-      if (outcome == MessageReader::Outcome::kStoppedOnBadLine || stop_on_bad) {
-        exit_code = kExitDataError;
-        break;
-      }
-      if (outcome == MessageReader::Outcome::kReadError) {
-        failed = error(ErrorCode::kIoError, "cannot read stdin: " + reader.read_error());
-        break;
-      }
-      if (Bar* bar = std::get_if<Bar>(&message)) {
-        Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
-        if (!symbol.ok()) {
-          log.warn("bad_line", {{"input", "stdin"},
-                                {"line", reader.line_number()},
-                                {"reason", symbol.status().message()},
-                                {"action", "skipped"}});
-          if (args.strict) {
-            exit_code = kExitDataError;
-            break;
-          }
-          continue;
-        }
-        bar->symbol = *symbol;
-        failed = runner.on_bar(*bar);
-      } else if (Tick* tick = std::get_if<Tick>(&message)) {
-        failed = runner.on_tick(*tick);
-      } else if (const Fill* fill = std::get_if<Fill>(&message)) {
-        failed = runner.on_fill(*fill, reader.raw_line());
-      } else {
-        runner.pass_through(reader.raw_line());
-      }
-      if (!failed.ok()) break;
-      // A live stream commits after every line, so what was emitted is durable before the next
-      // input; a file commits in batches for speed (it can be re-run: bars already taken are
-      // skipped).
-      if (live || ++since_commit >= kBatch) {
-        failed = runner.commit();
-        since_commit = 0;
-        if (!failed.ok()) break;
-      }
-      if (!out.good()) {
-        log.warn("output_closed", {{"detail", "the reader of stdout went away; stopping"}});
-        break;
-      }
-    }
+    exit_code = run_stdin(args, runner, out, log, failed);
   }
   Status committed = runner.commit();
   if (failed.ok()) failed = committed;
