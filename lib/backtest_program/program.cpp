@@ -139,38 +139,46 @@ Result<nlohmann::json> parse_params(const std::vector<std::string>& texts) {
   return params;
 }
 
-std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs& strategy,
-                                   const EngineArgs& e, Setup& setup, const Logger& log) {
-  Result<Config> config = cli::load_config(common.config_path, log);
-  if (!config.ok()) return Failure{kExitConfigError, "config_error", config.status()};
-  Result<nlohmann::json> section = config->get_section("backtest");
-  if (!section.ok()) return Failure{kExitConfigError, "config_error", section.status()};
-  for (const auto& [key, value] : section->items()) {
-    if (std::find(std::begin(kBacktestKeys), std::end(kBacktestKeys), key) ==
-        std::end(kBacktestKeys)) {
-      log.warn("config_unknown_key", {{"key", "backtest." + key}});
-    }
-  }
-  auto get = [&](const std::string& flag, std::string_view key,
-                 std::string fallback) -> Result<std::string> {
-    return setting(flag, *section, config->source(), key, std::move(fallback));
-  };
-  std::optional<Failure> failed;
-  auto text = [&](const std::string& flag, std::string_view key, std::string fallback) {
-    if (failed) return std::string();
-    Result<std::string> value = get(flag, key, std::move(fallback));
+// Reads settings for the engine: each the flag's text, else the configuration's backtest section,
+// else the default. Keeps the first failure: a section value of the wrong type is a configuration
+// error, a value that does not parse a usage error.
+class SettingReader {
+ public:
+  SettingReader(const nlohmann::json& section, const std::string& source)
+      : section_(section), source_(source) {}
+
+  // The setting's text, or "" once something failed.
+  std::string text(const std::string& flag, std::string_view key, std::string fallback) {
+    if (failed_) return std::string();
+    Result<std::string> value = setting(flag, section_, source_, key, std::move(fallback));
     if (!value.ok()) {
-      failed = Failure{kExitConfigError, "config_error", value.status()};
+      failed_ = Failure{kExitConfigError, "config_error", value.status()};
       return std::string();
     }
     return *value;
-  };
-  auto check = [&](const Status& status) {
-    if (!failed && !status.ok()) failed = usage(status);
+  }
+  // Whether status is ok; keeps it as a usage error when it is the first failure.
+  bool check(const Status& status) {
+    if (!failed_ && !status.ok()) failed_ = usage(status);
     return status.ok();
-  };
+  }
+  const std::optional<Failure>& failed() const { return failed_; }
 
+ private:
+  const nlohmann::json& section_;
+  std::string source_;
+  std::optional<Failure> failed_;
+};
+
+// The engine configuration and risk-free rate from the flags and the backtest section; the cost
+// model's specification in cost_spec.
+std::optional<Failure> read_engine_settings(const EngineArgs& e, SettingReader& read, Setup& setup,
+                                            std::string& cost_spec) {
   bt::EngineConfig& c = setup.engine;
+  auto text = [&](const std::string& flag, std::string_view key, std::string fallback) {
+    return read.text(flag, key, std::move(fallback));
+  };
+  auto check = [&](const Status& status) { return read.check(status); };
   if (auto fill = bt::parse_fill_timing(text(e.fill, "fill", "next-open")); check(fill.status())) {
     c.fill = *fill;
   }
@@ -220,36 +228,44 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
       check(rf.status())) {
     setup.risk_free_rate = *rf;
   }
-  const std::string cost_spec = text(e.costs, "costs", "zero");
-  if (failed) return failed;
+  cost_spec = text(e.costs, "costs", "zero");
+  if (read.failed()) return read.failed();
   if (Status valid = bt::validate(c); !valid.ok()) return usage(valid);
+  return std::nullopt;
+}
 
+std::optional<Failure> make_costs(const std::string& cost_spec, Setup& setup) {
   Result<std::unique_ptr<costs::CostModel>> model = costs::make_cost_model(cost_spec);
   if (!model.ok()) {
     if (model.status().code() == ErrorCode::kInvalidArgument) return usage(model.status());
     return Failure{kExitConfigError, "config_error", model.status()};
   }
   setup.costs = std::move(model).value();
+  return std::nullopt;
+}
 
-  if (!e.risk_config.empty()) {
-    Result<risk::RiskConfig> risk = bt::load_backtest_risk_config(e.risk_config);
-    if (!risk.ok()) return Failure{kExitConfigError, "config_error", risk.status()};
-    setup.risk = std::move(risk).value();
-    setup.risk_source = e.risk_config;
-    // Loaded as sm-risk loads it, also without session checks: the daily-loss halts end at the
-    // next session's start, which only the calendar knows (without it they wait for a person).
-    Result<time::Calendar> calendar = time::Calendar::load_default();
-    if (calendar.ok()) {
-      setup.calendar = std::move(calendar).value();
-    } else {
-      log.warn("calendar_unavailable",
-               {{"message", calendar.status().message()},
-                {"effect", setup.risk->session_checks
-                               ? "with risk.session_checks on, every order is denied"
-                               : "daily-loss halts last until a person resumes"}});
-    }
+// --risk FILE: the risk engine's configuration, and the calendar its daily-loss halts end by.
+std::optional<Failure> load_risk(const std::string& path, Setup& setup, const Logger& log) {
+  Result<risk::RiskConfig> risk = bt::load_backtest_risk_config(path);
+  if (!risk.ok()) return Failure{kExitConfigError, "config_error", risk.status()};
+  setup.risk = std::move(risk).value();
+  setup.risk_source = path;
+  // Loaded as sm-risk loads it, also without session checks: the daily-loss halts end at the
+  // next session's start, which only the calendar knows (without it they wait for a person).
+  Result<time::Calendar> calendar = time::Calendar::load_default();
+  if (calendar.ok()) {
+    setup.calendar = std::move(calendar).value();
+  } else {
+    log.warn("calendar_unavailable",
+             {{"message", calendar.status().message()},
+              {"effect", setup.risk->session_checks
+                             ? "with risk.session_checks on, every order is denied"
+                             : "daily-loss halts last until a person resumes"}});
   }
+  return std::nullopt;
+}
 
+std::optional<Failure> make_strategy_spec(const StrategyArgs& strategy, Setup& setup) {
   if (strategy.name.empty())
     return usage(error(ErrorCode::kInvalidArgument, "--strategy is required"));
   Result<nlohmann::json> params = parse_params(strategy.params);
@@ -261,6 +277,28 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
   auto made = strategy::make_strategy(strategy.name, *params);
   if (!made.ok()) return usage(made.status());
   return std::nullopt;
+}
+
+std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs& strategy,
+                                   const EngineArgs& e, Setup& setup, const Logger& log) {
+  Result<Config> config = cli::load_config(common.config_path, log);
+  if (!config.ok()) return Failure{kExitConfigError, "config_error", config.status()};
+  Result<nlohmann::json> section = config->get_section("backtest");
+  if (!section.ok()) return Failure{kExitConfigError, "config_error", section.status()};
+  for (const auto& [key, value] : section->items()) {
+    if (std::find(std::begin(kBacktestKeys), std::end(kBacktestKeys), key) ==
+        std::end(kBacktestKeys)) {
+      log.warn("config_unknown_key", {{"key", "backtest." + key}});
+    }
+  }
+  SettingReader read(*section, config->source());
+  std::string cost_spec;
+  if (auto bad = read_engine_settings(e, read, setup, cost_spec)) return bad;
+  if (auto bad = make_costs(cost_spec, setup)) return bad;
+  if (!e.risk_config.empty()) {
+    if (auto bad = load_risk(e.risk_config, setup, log)) return bad;
+  }
+  return make_strategy_spec(strategy, setup);
 }
 
 std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const Logger& log,
