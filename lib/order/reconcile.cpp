@@ -284,15 +284,24 @@ Difference unknown_order(const broker::Order& b) {
   return d;
 }
 
-Difference duplicate_order(const store::OrderRecord& o, const broker::Order& b) {
+// What a difference between our order o and the broker's order b says about both.
+Difference order_difference(DifferenceKind kind, const store::OrderRecord& o,
+                            const broker::Order& b) {
   Difference d;
-  d.kind = DifferenceKind::kDuplicateOrder;
+  d.kind = kind;
   d.symbol = b.tradingsymbol;
   d.client_order_id = o.intent.client_order_id;
   d.broker_order_id = b.order_id;
   d.our_status = o.status;
   d.broker_status = b.status;
+  d.our_qty = o.filled_qty;
   d.broker_qty = b.filled_quantity;
+  return d;
+}
+
+Difference duplicate_order(const store::OrderRecord& o, const broker::Order& b) {
+  Difference d = order_difference(DifferenceKind::kDuplicateOrder, o, b);
+  d.our_qty = 0;  // what o has filled belongs to the broker order it is linked to
   d.drift = true;
   d.resolution = "apply";
   d.detail = fmt::format("broker order {} carries tag {}, which is linked to broker order {}",
@@ -302,15 +311,7 @@ Difference duplicate_order(const store::OrderRecord& o, const broker::Order& b) 
 
 Difference unlinked_order(const store::OrderRecord& o, const broker::Order& b) {
   const bool ours_open = !store::is_terminal_order_status(o.status);
-  Difference d;
-  d.kind = DifferenceKind::kOrderUnlinked;
-  d.symbol = b.tradingsymbol;
-  d.client_order_id = o.intent.client_order_id;
-  d.broker_order_id = b.order_id;
-  d.our_status = o.status;
-  d.broker_status = b.status;
-  d.our_qty = o.filled_qty;
-  d.broker_qty = b.filled_quantity;
+  Difference d = order_difference(DifferenceKind::kOrderUnlinked, o, b);
   // Only an intent still waiting for its broker id is sm-order's to link; one we closed
   // locally (refused at placement) must not have a broker order at all.
   d.drift = !ours_open;
@@ -326,15 +327,7 @@ Difference unlinked_order(const store::OrderRecord& o, const broker::Order& b) {
 std::optional<Difference> booked_order_status(const store::OrderRecord& o, const broker::Order& b) {
   if (o.status == b.status && o.filled_qty == b.filled_quantity) return std::nullopt;
   const bool ours_open = !store::is_terminal_order_status(o.status);
-  Difference d;
-  d.kind = DifferenceKind::kOrderStatus;
-  d.symbol = b.tradingsymbol;
-  d.client_order_id = o.intent.client_order_id;
-  d.broker_order_id = b.order_id;
-  d.our_status = o.status;
-  d.broker_status = b.status;
-  d.our_qty = o.filled_qty;
-  d.broker_qty = b.filled_quantity;
+  Difference d = order_difference(DifferenceKind::kOrderStatus, o, b);
   d.drift = !ours_open;
   d.resolution = ours_open ? "sm-order" : "apply";
   d.detail = fmt::format("ours {}, broker {}", order_state_text(o.status, o.filled_qty),
