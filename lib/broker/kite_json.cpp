@@ -403,6 +403,19 @@ Result<std::vector<T>> read_array(const json& data, std::string_view what, Reade
   return out;
 }
 
+// Into p, as a session also carries the profile.
+void read_profile(Fields& f, Profile& p) {
+  p.user_id = f.text("user_id", true);
+  p.user_name = f.text("user_name");
+  p.user_shortname = f.text("user_shortname");
+  p.email = f.text("email");
+  p.user_type = f.text("user_type");
+  p.broker = f.text("broker");
+  p.exchanges = f.strings("exchanges");
+  p.products = f.strings("products");
+  p.order_types = f.strings("order_types");
+}
+
 SegmentMargins read_segment(Fields& f) {
   SegmentMargins m;
   m.enabled = f.boolean("enabled");
@@ -609,15 +622,7 @@ Result<std::map<std::string, LtpQuote>> parse_ltp_quotes(const json& data) {
 Result<Session> parse_session(const json& data) {
   Fields f(data, "session");
   Session s;
-  s.user_id = f.text("user_id", true);
-  s.user_name = f.text("user_name");
-  s.user_shortname = f.text("user_shortname");
-  s.email = f.text("email");
-  s.user_type = f.text("user_type");
-  s.broker = f.text("broker");
-  s.exchanges = f.strings("exchanges");
-  s.products = f.strings("products");
-  s.order_types = f.strings("order_types");
+  read_profile(f, s);
   s.api_key = f.text("api_key");
   s.access_token = f.text("access_token", true);
   s.public_token = f.text("public_token");
@@ -630,15 +635,7 @@ Result<Session> parse_session(const json& data) {
 Result<Profile> parse_profile(const json& data) {
   Fields f(data, "profile");
   Profile p;
-  p.user_id = f.text("user_id", true);
-  p.user_name = f.text("user_name");
-  p.user_shortname = f.text("user_shortname");
-  p.email = f.text("email");
-  p.user_type = f.text("user_type");
-  p.broker = f.text("broker");
-  p.exchanges = f.strings("exchanges");
-  p.products = f.strings("products");
-  p.order_types = f.strings("order_types");
+  read_profile(f, p);
   if (!f.status().ok()) return f.status();
   return p;
 }
@@ -869,24 +866,15 @@ json ltp_quote_to_json(const LtpQuote& q, bool with_ohlc) {
 }
 
 json session_to_json(const Session& s) {
-  return json{{"user_type", s.user_type},
-              {"email", s.email},
-              {"user_name", s.user_name},
-              {"user_shortname", s.user_shortname},
-              {"broker", s.broker},
-              {"exchanges", s.exchanges},
-              {"products", s.products},
-              {"order_types", s.order_types},
-              {"avatar_url", nullptr},
-              {"user_id", s.user_id},
-              {"api_key", s.api_key},
-              {"access_token", s.access_token},
-              {"public_token", s.public_token},
-              {"enctoken", ""},
-              {"refresh_token", s.refresh_token},
-              {"silo", ""},
-              {"login_time", timestamp_json(s.login_time)},
-              {"meta", json{{"demat_consent", "physical"}}}};
+  json j = profile_to_json(s);
+  j.update(json{{"api_key", s.api_key},
+                {"access_token", s.access_token},
+                {"public_token", s.public_token},
+                {"enctoken", ""},
+                {"refresh_token", s.refresh_token},
+                {"silo", ""},
+                {"login_time", timestamp_json(s.login_time)}});
+  return j;
 }
 
 json profile_to_json(const Profile& p) {

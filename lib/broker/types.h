@@ -242,24 +242,6 @@ struct Instrument {
   std::string exchange;
 };
 
-// POST /session/token. login_time is UTC ms.
-struct Session {
-  std::string user_id;
-  std::string user_name;
-  std::string user_shortname;
-  std::string email;
-  std::string user_type;
-  std::string broker;
-  std::vector<std::string> exchanges;
-  std::vector<std::string> products;
-  std::vector<std::string> order_types;
-  std::string api_key;
-  std::string access_token;
-  std::string public_token;
-  std::string refresh_token;
-  TimestampMs login_time = 0;
-};
-
 // GET /user/profile.
 struct Profile {
   std::string user_id;
@@ -271,6 +253,15 @@ struct Profile {
   std::vector<std::string> exchanges;
   std::vector<std::string> products;
   std::vector<std::string> order_types;
+};
+
+// POST /session/token: the user's profile and the session's tokens. login_time is UTC ms.
+struct Session : Profile {
+  std::string api_key;
+  std::string access_token;
+  std::string public_token;
+  std::string refresh_token;
+  TimestampMs login_time = 0;
 };
 
 // One segment of GET /user/margins.

@@ -454,15 +454,7 @@ struct PaperServer::Impl {
       return fail("TokenException", "Token is invalid or has expired.", 403);
     }
     broker::Session s;
-    const broker::Profile prof = profile();
-    s.user_id = prof.user_id;
-    s.user_name = prof.user_name;
-    s.user_shortname = prof.user_shortname;
-    s.user_type = prof.user_type;
-    s.broker = prof.broker;
-    s.exchanges = prof.exchanges;
-    s.products = prof.products;
-    s.order_types = prof.order_types;
+    static_cast<broker::Profile&>(s) = profile();
     s.api_key = api_key;
     s.access_token = new_token(16);
     s.public_token = new_token(8);
