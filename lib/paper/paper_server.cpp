@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -190,6 +191,44 @@ Result<Quantity> whole_number(const std::string& text) {
   return negative ? -v : v;
 }
 
+template <typename Slot>
+void put_number(Slot& slot, std::int64_t value) {
+  slot = static_cast<Slot>(value);
+}
+template <typename T>
+void put_number(std::optional<T>& slot, std::int64_t value) {
+  slot = static_cast<T>(value);
+}
+
+// An optional order parameter (absent or empty leaves slot as it is) that must be a whole number
+// in [min, max]; anything else fails as Kite does, naming the parameter.
+template <typename Slot>
+Status read_optional_whole_number(const Params& p, const char* key, Slot& slot,
+                                  Quantity min = std::numeric_limits<Quantity>::min(),
+                                  Quantity max = std::numeric_limits<Quantity>::max()) {
+  std::optional<std::string> v = param(p, key);
+  if (!v || v->empty()) return Status();
+  Result<Quantity> q = whole_number(*v);
+  if (!q.ok() || *q < min || *q > max) {
+    return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
+  }
+  put_number(slot, *q);
+  return Status();
+}
+
+// As read_optional_whole_number, for a rupee amount that must not be negative.
+template <typename Slot>
+Status read_optional_price(const Params& p, const char* key, Slot& slot) {
+  std::optional<std::string> v = param(p, key);
+  if (!v || v->empty()) return Status();
+  Result<Paise> money = parse_rupees(*v);
+  if (!money.ok() || *money < 0) {
+    return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
+  }
+  put_number(slot, *money);
+  return Status();
+}
+
 }  // namespace
 
 struct PaperServer::Impl {
@@ -357,32 +396,13 @@ struct PaperServer::Impl {
                    fmt::format("Product `{}` is not supported by the paper broker", *product));
     }
     r.product = *parsed_product;
-    for (auto [key, slot] :
-         {std::pair<const char*, Paise*>{"price", &r.price}, {"trigger_price", &r.trigger_price}}) {
-      std::optional<std::string> v = param(p, key);
-      if (!v || v->empty()) continue;
-      Result<Paise> money = parse_rupees(*v);
-      if (!money.ok() || *money < 0)
-        return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
-      *slot = *money;
-    }
-    if (std::optional<std::string> v = param(p, "disclosed_quantity"); v && !v->empty()) {
-      Result<Quantity> q = whole_number(*v);
-      if (!q.ok()) return error(ErrorCode::kInvalidArgument, "Invalid `disclosed_quantity`");
-      r.disclosed_quantity = *q;
-    }
+    SM_RETURN_IF_ERROR(read_optional_price(p, "price", r.price));
+    SM_RETURN_IF_ERROR(read_optional_price(p, "trigger_price", r.trigger_price));
+    SM_RETURN_IF_ERROR(read_optional_whole_number(p, "disclosed_quantity", r.disclosed_quantity));
     r.validity = param(p, "validity").value_or("DAY");
-    if (std::optional<std::string> v = param(p, "validity_ttl"); v && !v->empty()) {
-      Result<Quantity> q = whole_number(*v);
-      if (!q.ok()) return error(ErrorCode::kInvalidArgument, "Invalid `validity_ttl`");
-      r.validity_ttl_minutes = static_cast<int>(*q);
-    }
-    if (std::optional<std::string> v = param(p, "market_protection"); v && !v->empty()) {
-      Result<Quantity> q = whole_number(*v);
-      if (!q.ok() || *q < -1 || *q > 100)
-        return error(ErrorCode::kInvalidArgument, "Invalid `market_protection`");
-      r.market_protection = static_cast<int>(*q);
-    }
+    SM_RETURN_IF_ERROR(read_optional_whole_number(p, "validity_ttl", r.validity_ttl_minutes));
+    SM_RETURN_IF_ERROR(
+        read_optional_whole_number(p, "market_protection", r.market_protection, -1, 100));
     r.tag = param(p, "tag").value_or("");
     return r;
   }
@@ -397,25 +417,10 @@ struct PaperServer::Impl {
       if (!t.ok()) return error(ErrorCode::kInvalidArgument, "Invalid `order_type`");
       r.order_type = *t;
     }
-    if (std::optional<std::string> v = param(p, "quantity"); v && !v->empty()) {
-      Result<Quantity> q = whole_number(*v);
-      if (!q.ok()) return error(ErrorCode::kInvalidArgument, "Invalid `quantity`");
-      r.quantity = *q;
-    }
-    for (auto [key, slot] : {std::pair<const char*, std::optional<Paise>*>{"price", &r.price},
-                             {"trigger_price", &r.trigger_price}}) {
-      std::optional<std::string> v = param(p, key);
-      if (!v || v->empty()) continue;
-      Result<Paise> money = parse_rupees(*v);
-      if (!money.ok() || *money < 0)
-        return error(ErrorCode::kInvalidArgument, fmt::format("Invalid `{}`", key));
-      *slot = *money;
-    }
-    if (std::optional<std::string> v = param(p, "disclosed_quantity"); v && !v->empty()) {
-      Result<Quantity> q = whole_number(*v);
-      if (!q.ok()) return error(ErrorCode::kInvalidArgument, "Invalid `disclosed_quantity`");
-      r.disclosed_quantity = *q;
-    }
+    SM_RETURN_IF_ERROR(read_optional_whole_number(p, "quantity", r.quantity));
+    SM_RETURN_IF_ERROR(read_optional_price(p, "price", r.price));
+    SM_RETURN_IF_ERROR(read_optional_price(p, "trigger_price", r.trigger_price));
+    SM_RETURN_IF_ERROR(read_optional_whole_number(p, "disclosed_quantity", r.disclosed_quantity));
     if (std::optional<std::string> v = param(p, "validity"); v && !v->empty()) r.validity = *v;
     return r;
   }
