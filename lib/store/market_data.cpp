@@ -10,6 +10,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "store/rows.h"
+
 namespace sm::store {
 
 namespace {
@@ -507,13 +509,7 @@ Result<std::vector<std::string>> symbols_in_range(Database& db, std::string_view
       "AND last_ts_ms >= ?3 AND first_ts_ms < ?4 ORDER BY symbol");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(kind, timeframe_minutes, from, to);
-  std::vector<std::string> symbols;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) return symbols;
-    symbols.push_back(stmt->column_text(0));
-  }
+  return collect<std::string>(*stmt, [](const Statement& s) { return s.column_text(0); });
 }
 
 template <typename Row>
@@ -590,10 +586,7 @@ Result<std::optional<Bar>> last_bar(Database& db, const std::string& symbol, Tim
                              kBarColumns));
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(symbol, timeframe.minutes);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<Bar>();
-  return std::optional<Bar>(read_bar(*stmt));
+  return first_row<Bar>(*stmt, read_bar);
 }
 
 Result<std::optional<Tick>> last_tick(Database& db, const std::string& symbol) {
@@ -602,10 +595,7 @@ Result<std::optional<Tick>> last_tick(Database& db, const std::string& symbol) {
       "ORDER BY ts_ms DESC, id DESC LIMIT 1");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, symbol);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<Tick>();
-  return std::optional<Tick>(read_tick(*stmt));
+  return first_row<Tick>(*stmt, read_tick);
 }
 
 Result<std::vector<SeriesInfo>> list_series(Database& db) {
@@ -613,34 +603,22 @@ Result<std::vector<SeriesInfo>> list_series(Database& db) {
       "SELECT symbol, kind, timeframe_minutes, first_ts_ms, last_ts_ms, row_count "
       "FROM market_series ORDER BY symbol, kind DESC, timeframe_minutes");
   if (!stmt.ok()) return stmt.status();
-  std::vector<SeriesInfo> out;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  return collect<SeriesInfo>(*stmt, [](const Statement& s) {
     SeriesInfo info;
-    info.symbol = stmt->column_text(0);
-    info.is_tick = stmt->column_text_view(1) == "tick";
-    info.timeframe.minutes = static_cast<int>(stmt->column_int64(2));
-    info.first_ts = stmt->column_int64(3);
-    info.last_ts = stmt->column_int64(4);
-    info.rows = stmt->column_int64(5);
-    out.push_back(std::move(info));
-  }
-  return out;
+    info.symbol = s.column_text(0);
+    info.is_tick = s.column_text_view(1) == "tick";
+    info.timeframe.minutes = static_cast<int>(s.column_int64(2));
+    info.first_ts = s.column_int64(3);
+    info.last_ts = s.column_int64(4);
+    info.rows = s.column_int64(5);
+    return info;
+  });
 }
 
 Result<std::vector<std::string>> list_symbols(Database& db) {
   Result<Statement> stmt = db.prepare("SELECT DISTINCT symbol FROM market_series ORDER BY symbol");
   if (!stmt.ok()) return stmt.status();
-  std::vector<std::string> out;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(stmt->column_text(0));
-  }
-  return out;
+  return collect<std::string>(*stmt, [](const Statement& s) { return s.column_text(0); });
 }
 
 }  // namespace sm::store

@@ -3,22 +3,12 @@
 #include <fmt/format.h>
 
 #include "store/durability.h"
+#include "store/rows.h"
 #include "store/trading_records.h"
 
 namespace sm::store {
 
 namespace {
-
-template <typename T, typename Read>
-Result<std::vector<T>> collect(Statement& stmt, Read read) {
-  std::vector<T> out;
-  while (true) {
-    Result<bool> row = stmt.step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(read(stmt));
-  }
-}
 
 bool known_halt_level(std::string_view level) {
   return level == "block_entries" || level == "halt" || level == "pause";
@@ -221,17 +211,16 @@ Result<std::optional<ConfigChange>> last_config_change(Database& db, std::string
       "WHERE program = ?1 ORDER BY id DESC LIMIT 1");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, program);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<ConfigChange>();
-  ConfigChange change;
-  change.id = stmt->column_int64(0);
-  change.program = stmt->column_text(1);
-  change.hash = stmt->column_text(2);
-  change.content = stmt->column_text(3);
-  change.ts = stmt->column_int64(4);
-  change.changed_by = stmt->column_text(5);
-  return std::optional<ConfigChange>(std::move(change));
+  return first_row<ConfigChange>(*stmt, [](const Statement& s) {
+    ConfigChange change;
+    change.id = s.column_int64(0);
+    change.program = s.column_text(1);
+    change.hash = s.column_text(2);
+    change.content = s.column_text(3);
+    change.ts = s.column_int64(4);
+    change.changed_by = s.column_text(5);
+    return change;
+  });
 }
 
 Result<bool> record_config_change(Database& db, std::string_view program, std::string_view content,
@@ -287,18 +276,17 @@ Result<std::optional<Instrument>> find_instrument(Database& db, std::string_view
       "FROM instruments WHERE symbol = ?1");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, symbol);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<Instrument>();
-  Instrument instrument;
-  instrument.symbol = stmt->column_text(0);
-  instrument.exchange = stmt->column_text(1);
-  instrument.name = stmt->column_text(2);
-  instrument.isin = stmt->column_text(3);
-  if (!stmt->column_is_null(4)) instrument.instrument_token = stmt->column_int64(4);
-  instrument.tick_size = stmt->column_int64(5);
-  instrument.lot_size = stmt->column_int64(6);
-  return std::optional<Instrument>(std::move(instrument));
+  return first_row<Instrument>(*stmt, [](const Statement& s) {
+    Instrument instrument;
+    instrument.symbol = s.column_text(0);
+    instrument.exchange = s.column_text(1);
+    instrument.name = s.column_text(2);
+    instrument.isin = s.column_text(3);
+    if (!s.column_is_null(4)) instrument.instrument_token = s.column_int64(4);
+    instrument.tick_size = s.column_int64(5);
+    instrument.lot_size = s.column_int64(6);
+    return instrument;
+  });
 }
 
 }  // namespace sm::store

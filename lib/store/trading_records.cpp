@@ -7,21 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "store/durability.h"
+#include "store/rows.h"
 
 namespace sm::store {
 
 namespace {
-
-template <typename T>
-Result<std::vector<T>> collect(Statement& stmt, T (*read)(const Statement&)) {
-  std::vector<T> out;
-  while (true) {
-    Result<bool> row = stmt.step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(read(stmt));
-  }
-}
 
 bool valid_json(std::string_view text) { return nlohmann::json::accept(text); }
 
@@ -89,15 +79,14 @@ Result<std::optional<StrategyState>> load_strategy_state(Database& db, std::stri
       "WHERE strategy = ?1");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, strategy);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<StrategyState>();
-  StrategyState state;
-  state.strategy = stmt->column_text(0);
-  state.state_json = stmt->column_text(1);
-  state.event_ts = stmt->column_int64(2);
-  state.updated_ms = stmt->column_int64(3);
-  return std::optional<StrategyState>(std::move(state));
+  return first_row<StrategyState>(*stmt, [](const Statement& s) {
+    StrategyState state;
+    state.strategy = s.column_text(0);
+    state.state_json = s.column_text(1);
+    state.event_ts = s.column_int64(2);
+    state.updated_ms = s.column_int64(3);
+    return state;
+  });
 }
 
 // ---- orders ----
@@ -150,10 +139,7 @@ Result<std::optional<OrderRecord>> find_order_where(Database& db, std::string_vi
       db.prepare(fmt::format("SELECT {} FROM orders WHERE {} = ?1", kOrderColumns, column));
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, value);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<OrderRecord>();
-  return std::optional<OrderRecord>(read_order(*stmt));
+  return first_row<OrderRecord>(*stmt, read_order);
 }
 
 bool same_intent(const OrderIntent& a, const OrderIntent& b) {
@@ -360,10 +346,7 @@ Result<std::optional<Position>> find_position(Database& db, std::string_view str
       "SELECT {} FROM positions WHERE strategy = ?1 AND symbol = ?2", kPositionColumns));
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(strategy, symbol);
-  Result<bool> row = stmt->step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<Position>();
-  return std::optional<Position>(read_position(*stmt));
+  return first_row<Position>(*stmt, read_position);
 }
 
 Result<std::vector<Position>> list_positions(Database& db, bool open_only) {
