@@ -1,24 +1,18 @@
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <sstream>
 
 #include "ingest/candles.h"
 #include "ingest/csv_reader.h"
 #include "ingest/fields.h"
+#include "support/fixtures.h"
 
 using namespace sm;
 using namespace sm::ingest;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SM_TEST_FIXTURES) + "/ingest/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string fixture(const std::string& name) { return sm::testing::read_fixture("ingest/" + name); }
 
 std::vector<Bar> ibulhsgfin_minutes() {
   Result<CsvResult> parsed = read_csv(fixture("IBULHSGFIN_1min.csv"), "IBULHSGFIN_1min.csv", {},

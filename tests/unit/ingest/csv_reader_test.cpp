@@ -2,24 +2,17 @@
 
 #include <fmt/format.h>
 #include <algorithm>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "ingest/csv_reader.h"
+#include "support/fixtures.h"
 
 using namespace sm;
 using namespace sm::ingest;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SM_TEST_FIXTURES) + "/ingest/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string fixture(const std::string& name) { return sm::testing::read_fixture("ingest/" + name); }
 
 struct Collected {
   std::vector<RowIssue> issues;
