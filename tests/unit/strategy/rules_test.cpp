@@ -11,15 +11,10 @@ using namespace sm;
 using namespace sm::strategy;
 using nlohmann::json;
 using sm::strategy::testing::make_bar;
+using sm::strategy::testing::make_builtin;
 using sm::strategy::testing::NextOpenFills;
 
 namespace {
-
-std::unique_ptr<Strategy> make(const std::string& name, const json& params) {
-  auto made = make_strategy(name, params);
-  REQUIRE(made.ok());
-  return std::move(made).value();
-}
 
 // Runs bars through the strategy; returns the action of each bar.
 std::vector<Action> run(Strategy& strategy, const std::vector<Bar>& bars,
@@ -41,7 +36,7 @@ constexpr Action X = Action::kExitLong;
 }  // namespace
 
 TEST_CASE("sma-cross enters on a cross up and exits on a cross down", "[rules][sma-cross]") {
-  auto strategy = make("sma-cross", {{"fast", 2}, {"slow", 3}, {"qty", 7}});
+  auto strategy = make_builtin("sma-cross", {{"fast", 2}, {"slow", 3}, {"qty", 7}});
   // Row 4: fast (10+12)/2 = 11 > slow 32/3; row 6: fast 11 < slow 34/3.
   std::vector<Decision> decisions;
   auto actions =
@@ -57,13 +52,13 @@ TEST_CASE("sma-cross enters on a cross up and exits on a cross down", "[rules][s
 
 TEST_CASE("sma-cross: means already apart when first defined are not a cross",
           "[rules][sma-cross]") {
-  auto strategy = make("sma-cross", {{"fast", 2}, {"slow", 3}});
+  auto strategy = make_builtin("sma-cross", {{"fast", 2}, {"slow", 3}});
   CHECK(run(*strategy, testing::bars_from_closes({1, 2, 3, 4, 5, 6})) == std::vector<Action>(6, H));
 }
 
 TEST_CASE("sma-cross: an exact tie while long is not a cross down", "[rules][sma-cross]") {
   // fast 2 / slow 3 tie when the newest two closes sum to twice the one before: 12 + 8 = 2 * 10.
-  auto strategy = make("sma-cross", {{"fast", 2}, {"slow", 3}});
+  auto strategy = make_builtin("sma-cross", {{"fast", 2}, {"slow", 3}});
   auto actions = run(*strategy, testing::bars_from_closes({10, 10, 10, 10, 12, 8, 17}));
   // Row 5 touches (equal means) from above while long: no exit; row 6 rises again: no re-entry.
   CHECK(actions == std::vector<Action>{H, H, H, H, E, H, H});
@@ -73,7 +68,7 @@ TEST_CASE("sma-cross: a tie then a rise while flat is a cross up", "[rules][sma-
   // fast 2 / slow 3: the sign of mean(fast) - mean(slow) is that of b + c - 2a for closes a, b, c.
   // Row 2: 9 + 9 - 20 < 0; row 3: 9 + 9 - 18 = 0 (tie); row 4: 9 + 10 - 18 > 0: the cross is on
   // row 4, the first bar strictly above.
-  auto strategy = make("sma-cross", {{"fast", 2}, {"slow", 3}});
+  auto strategy = make_builtin("sma-cross", {{"fast", 2}, {"slow", 3}});
   CHECK(run(*strategy, testing::bars_from_closes({10, 9, 9, 9, 10})) ==
         std::vector<Action>{H, H, H, H, E});
 }
@@ -82,7 +77,7 @@ TEST_CASE("sma-cross compares the means exactly, not in floating point", "[rules
   // fast 3 / slow 7. Row 6: sum3 = 0.60, sum7 = 1.40: equal means (0.2), but as doubles
   // (0.1 + 0.2 + 0.3) / 3 = 0.20000000000000004 > 1.4 / 7. Row 7: clearly above. Exactly, row 6
   // is a tie and row 7 a cross up; in floating point both rows would be "above" and no cross.
-  auto strategy = make("sma-cross", {{"fast", 3}, {"slow", 7}});
+  auto strategy = make_builtin("sma-cross", {{"fast", 3}, {"slow", 7}});
   std::vector<double> closes{0.20, 0.20, 0.10, 0.30, 0.10, 0.20, 0.30, 0.50};
   CHECK(run(*strategy, testing::bars_from_closes(closes)) ==
         std::vector<Action>{H, H, H, H, H, H, H, E});
@@ -90,7 +85,7 @@ TEST_CASE("sma-cross compares the means exactly, not in floating point", "[rules
 
 TEST_CASE("donchian enters above the prior N-bar high and exits below the prior M-bar low",
           "[rules][donchian]") {
-  auto strategy = make("donchian", {{"entry_bars", 3}, {"exit_bars", 2}});
+  auto strategy = make_builtin("donchian", {{"entry_bars", 3}, {"exit_bars", 2}});
   std::vector<Bar> bars{
       make_bar(0, 9.5, 10, 9, 9.5),      make_bar(1, 9.5, 10, 9, 9.5), make_bar(2, 9.5, 10, 9, 9.5),
       make_bar(3, 9.9, 10.5, 9.8, 10.0),  // close 10 is not above the 3-bar high 10: strict
@@ -108,7 +103,7 @@ TEST_CASE("donchian enters above the prior N-bar high and exits below the prior 
 }
 
 TEST_CASE("donchian can exit on the bar its entry filled", "[rules][donchian]") {
-  auto strategy = make("donchian", {{"entry_bars", 2}, {"exit_bars", 2}});
+  auto strategy = make_builtin("donchian", {{"entry_bars", 2}, {"exit_bars", 2}});
   std::vector<Bar> bars{
       make_bar(0, 10, 10, 9, 9.5), make_bar(1, 10, 10, 9, 9.5),
       make_bar(2, 10, 11, 10, 10.5),  // entry
@@ -118,7 +113,7 @@ TEST_CASE("donchian can exit on the bar its entry filled", "[rules][donchian]") 
 }
 
 TEST_CASE("donchian compares equal prices as equal (no breakout on a tie)", "[rules][donchian]") {
-  auto strategy = make("donchian", {{"entry_bars", 1}, {"exit_bars", 1}});
+  auto strategy = make_builtin("donchian", {{"entry_bars", 1}, {"exit_bars", 1}});
   std::vector<Bar> bars{make_bar(0, 10, 10.1, 9.9, 10), make_bar(1, 10, 10.1, 10, 10.1),
                         make_bar(2, 10, 10.2, 10.05, 10.15), make_bar(3, 10, 10.2, 10.05, 10.05)};
   // Row 1 close equals the prior high: no entry. Row 2 above 10.1: entry. Row 3 close equals the
@@ -128,7 +123,7 @@ TEST_CASE("donchian compares equal prices as equal (no breakout on a tie)", "[ru
 
 TEST_CASE("breakout enters above a confirmed swing high and exits at the ATR stop",
           "[rules][breakout]") {
-  auto strategy = make(
+  auto strategy = make_builtin(
       "breakout",
       {{"swing_strength", 1}, {"swing_lookback", 10}, {"atr_period", 2}, {"stop_atr_multiple", 1}});
   std::vector<Bar> bars{
@@ -149,10 +144,10 @@ TEST_CASE("breakout enters above a confirmed swing high and exits at the ATR sto
 }
 
 TEST_CASE("breakout uses each swing high for one entry only", "[rules][breakout]") {
-  auto strategy = make("breakout", {{"swing_strength", 1},
-                                    {"swing_lookback", 10},
-                                    {"atr_period", 2},
-                                    {"stop_atr_multiple", 0.5}});
+  auto strategy = make_builtin("breakout", {{"swing_strength", 1},
+                                            {"swing_lookback", 10},
+                                            {"atr_period", 2},
+                                            {"stop_atr_multiple", 0.5}});
   std::vector<Bar> bars{
       make_bar(0, 9.5, 10, 9, 9.5),        make_bar(1, 10, 12, 10, 11),
       make_bar(2, 11, 11, 10, 10.5),        // swing high 12 confirmed
@@ -174,16 +169,16 @@ TEST_CASE("breakout forgets swing highs older than swing_lookback", "[rules][bre
   };
   json params{{"swing_strength", 1}, {"atr_period", 2}};
   params["swing_lookback"] = 3;
-  auto keeps = make("breakout", params);
+  auto keeps = make_builtin("breakout", params);
   CHECK(run(*keeps, bars).back() == E);
   params["swing_lookback"] = 2;
-  auto forgets = make("breakout", params);
+  auto forgets = make_builtin("breakout", params);
   CHECK(run(*forgets, bars).back() == H);
 }
 
 TEST_CASE("breakout puts a stop under a position it did not enter", "[rules][breakout]") {
-  auto strategy =
-      make("breakout", {{"swing_strength", 1}, {"atr_period", 2}, {"stop_atr_multiple", 1}});
+  auto strategy = make_builtin(
+      "breakout", {{"swing_strength", 1}, {"atr_period", 2}, {"stop_atr_multiple", 1}});
   PositionView held;
   held.qty = 10;
   held.average_price = 1500;  // 15.00
@@ -200,7 +195,8 @@ TEST_CASE("breakout puts a stop under a position it did not enter", "[rules][bre
 
 TEST_CASE("rsi-reversion enters when RSI crosses below the entry level and exits above the exit",
           "[rules][rsi-reversion]") {
-  auto strategy = make("rsi-reversion", {{"period", 2}, {"entry_below", 30}, {"exit_above", 50}});
+  auto strategy =
+      make_builtin("rsi-reversion", {{"period", 2}, {"entry_below", 30}, {"exit_above", 50}});
   // RSI(2): row 2 100, row 3 50, row 4 16.7 (cross below 30: entry), row 5 37.5, row 6 75 (exit).
   std::vector<Decision> decisions;
   auto actions =
@@ -212,7 +208,7 @@ TEST_CASE("rsi-reversion enters when RSI crosses below the entry level and exits
 }
 
 TEST_CASE("rsi-reversion does not enter while RSI merely stays low", "[rules][rsi-reversion]") {
-  auto strategy = make("rsi-reversion", {{"period", 2}});
+  auto strategy = make_builtin("rsi-reversion", {{"period", 2}});
   // RSI is below 30 from the first defined row on (falling prices): no cross, no entry.
   CHECK(run(*strategy, testing::bars_from_closes({20, 18, 16, 14, 12, 10})) ==
         std::vector<Action>(6, H));
@@ -220,7 +216,7 @@ TEST_CASE("rsi-reversion does not enter while RSI merely stays low", "[rules][rs
 
 TEST_CASE("rsi-reversion exits at its ATR stop when one is set", "[rules][rsi-reversion]") {
   auto strategy =
-      make("rsi-reversion", {{"period", 2}, {"stop_atr_multiple", 1}, {"atr_period", 2}});
+      make_builtin("rsi-reversion", {{"period", 2}, {"stop_atr_multiple", 1}, {"atr_period", 2}});
   // ATR(2) at row 4 = 2.5 (TR 2, 2, 2, 3): stop 9 - 2.5 = 6.50. Row 5 closes at 6.40.
   std::vector<Decision> decisions;
   auto actions = run(*strategy, testing::bars_from_closes({10, 11, 12, 11, 9, 6.4}), &decisions);

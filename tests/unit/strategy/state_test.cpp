@@ -10,27 +10,22 @@ using namespace sm;
 using namespace sm::strategy;
 using nlohmann::json;
 using sm::strategy::testing::fixture_path;
+using sm::strategy::testing::make_builtin;
 using sm::strategy::testing::NextOpenFills;
 
 namespace {
 
-std::unique_ptr<Strategy> make(const std::string& name, const json& params) {
-  auto made = make_strategy(name, params);
-  REQUIRE(made.ok());
-  return std::move(made).value();
-}
-
 void check_round_trip(const std::string& name, const json& params, Paise capital) {
   INFO(name << " " << params.dump());
   auto bars = testing::load_daily_bars(fixture_path("data/daily/TCS.csv"));
-  auto original = make(name, params);
+  auto original = make_builtin(name, params);
   NextOpenFills fills;
   fills.capital = capital;
   const std::size_t cut = 700;
   for (std::size_t i = 0; i < cut; ++i) fills.step(*original, bars[i]);
 
   std::string saved = original->save_state();
-  auto restored = make(name, params);
+  auto restored = make_builtin(name, params);
   REQUIRE(restored->restore_state(saved).ok());
   CHECK(restored->save_state() == saved);
   CHECK(restored->bars_seen() == static_cast<std::int64_t>(cut));
@@ -65,8 +60,8 @@ TEST_CASE("every built-in resumes exactly after save and restore", "[state]") {
 }
 
 TEST_CASE("a fresh instance's state restores too", "[state]") {
-  auto a = make("breakout", json::object());
-  auto b = make("breakout", json::object());
+  auto a = make_builtin("breakout", json::object());
+  auto b = make_builtin("breakout", json::object());
   REQUIRE(b->restore_state(a->save_state()).ok());
   CHECK(b->bars_seen() == 0);
   CHECK(b->symbol().empty());
@@ -74,25 +69,25 @@ TEST_CASE("a fresh instance's state restores too", "[state]") {
 
 TEST_CASE("state from another strategy or other parameters is refused", "[state]") {
   auto bars = testing::load_daily_bars(fixture_path("data/daily/RELIANCE.csv"));
-  auto sma = make("sma-cross", {{"fast", 10}, {"slow", 30}});
+  auto sma = make_builtin("sma-cross", {{"fast", 10}, {"slow", 30}});
   NextOpenFills fills;
   for (std::size_t i = 0; i < 100; ++i) fills.step(*sma, bars[i]);
   std::string saved = sma->save_state();
 
-  auto other_params = make("sma-cross", {{"fast", 10}, {"slow", 40}});
+  auto other_params = make_builtin("sma-cross", {{"fast", 10}, {"slow", 40}});
   Status status = other_params->restore_state(saved);
   CHECK(status.code() == ErrorCode::kConflict);
   CHECK_THAT(status.message(), Catch::Contains("\"slow\":30") && Catch::Contains("\"slow\":40"));
   CHECK(other_params->bars_seen() == 0);
 
-  auto donchian = make("donchian", json::object());
+  auto donchian = make_builtin("donchian", json::object());
   CHECK(donchian->restore_state(saved).code() == ErrorCode::kConflict);
 }
 
 TEST_CASE("malformed state is refused and the instance carries on unharmed", "[state]") {
   auto bars = testing::load_daily_bars(fixture_path("data/daily/WIPRO.csv"));
-  auto reference = make("donchian", json::object());
-  auto victim = make("donchian", json::object());
+  auto reference = make_builtin("donchian", json::object());
+  auto victim = make_builtin("donchian", json::object());
   NextOpenFills reference_fills, victim_fills;
   for (std::size_t i = 0; i < 300; ++i) {
     reference_fills.step(*reference, bars[i]);

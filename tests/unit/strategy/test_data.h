@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -15,9 +17,18 @@
 #include "core/messages.h"
 #include "core/money.h"
 #include "core/timestamp.h"
+#include "strategy/registry.h"
 #include "strategy/strategy.h"
 
 namespace sm::strategy::testing {
+
+// The built-in strategy name with params; fails the test when the registry refuses them.
+inline std::unique_ptr<Strategy> make_builtin(const std::string& name,
+                                              const nlohmann::json& params) {
+  Result<std::unique_ptr<Strategy>> made = make_strategy(name, params);
+  REQUIRE(made.ok());
+  return std::move(made).value();
+}
 
 inline std::string fixture_path(const std::string& relative) {
   return std::string(SM_TEST_FIXTURES) + "/" + relative;
