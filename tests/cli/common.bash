@@ -58,6 +58,33 @@ stop_paper() {
   return "$status"
 }
 
+# start_quoted_paper QUOTE_LINES: start_paper --no-rate-limits fed the given paper_quote NDJSON
+# lines, with the Kite settings of sm-order and sm-reconcile (testkey / testtoken, a token file in
+# the test directory, the broker's base URL) pointing at it.
+start_quoted_paper() {
+  start_paper --no-rate-limits
+  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary "$1" >/dev/null
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+}
+
+# kite METHOD PATH [curl args...]: a request to the paper broker's Kite REST API with the
+# start_paper credentials; prints the response body.
+kite() {
+  local method=$1 path=$2
+  shift 2
+  curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
+}
+
+# assert_usage_error COMMAND...: the command is refused as every program refuses bad flags: exit 2,
+# nothing on stdout and a usage_error JSON line on stderr.
+assert_usage_error() {
+  run --separate-stderr "$@"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.event == "usage_error"'
+}
+
 # wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS.
 wait_for() {
   local deadline=$((SECONDS + $1))

@@ -5,17 +5,7 @@ load common
 
 # The paper broker with INFY and TCS quotes, and sm-order's broker settings pointing at it.
 start_broker() {
-  start_paper --no-rate-limits "$@"
-  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary \
-    $'{"type":"paper_quote","symbol":"INFY","last_price":1500}\n{"type":"paper_quote","symbol":"TCS","last_price":3500}' >/dev/null
-  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
-  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
-}
-
-kite() {  # kite METHOD PATH [curl args...]
-  local method=$1 path=$2
-  shift 2
-  curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
+  start_quoted_paper $'{"type":"paper_quote","symbol":"INFY","last_price":1500}\n{"type":"paper_quote","symbol":"TCS","last_price":3500}'
 }
 
 intent() {  # intent ID SYMBOL SIDE QTY [ORDER_TYPE PRICE]
@@ -34,10 +24,7 @@ db() { sqlite3 "$SM_DB" "$1"; }
 }
 
 @test "an unknown flag exits 2 with a JSON error on stderr" {
-  run --separate-stderr sm-order --no-such-flag
-  [ "$status" -eq 2 ]
-  [ -z "$output" ]
-  echo "$stderr" | jq -e '.event == "usage_error"'
+  assert_usage_error sm-order --no-such-flag
 }
 
 @test "intents are placed, followed to COMPLETE and written as order_update and fill lines; bars pass through" {

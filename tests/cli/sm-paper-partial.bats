@@ -10,10 +10,6 @@ bar() {  # bar MINUTE CLOSE VOLUME: a 1-minute INFY bar through the control endp
       "$1" "$2" "$2" "$2" "$2" "$3")" | jq -e '.data.applied == 1' >/dev/null
 }
 
-kite() {  # kite METHOD PATH
-  curl -s -X "$1" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$PAPER_URL$2"
-}
-
 order_state() { sqlite3 "$SM_DB" "SELECT status || ' ' || filled_qty FROM orders WHERE client_order_id = '$1'"; }
 state_is() { [ "$(order_state "$1")" = "$2" ]; }
 
@@ -55,9 +51,9 @@ state_is() { [ "$(order_state "$1")" = "$2" ]; }
 @test "--volume-cap: without volume nothing fills; a bad percent exits 2" {
   start_paper --no-rate-limits --volume-cap 10
   curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary '{"type":"paper_quote","symbol":"INFY","last_price":1500}' >/dev/null
-  id=$(curl -s -X POST -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' \
+  id=$(kite POST /orders/regular \
     -d tradingsymbol=INFY -d exchange=NSE -d transaction_type=BUY -d order_type=MARKET -d quantity=5 \
-    -d product=MIS -d validity=DAY -d market_protection=-1 "$PAPER_URL/orders/regular" | jq -r .data.order_id)
+    -d product=MIS -d validity=DAY -d market_protection=-1 | jq -r .data.order_id)
   [ "$(kite GET "/orders/$id" | jq -r '.data | last | "\(.status) \(.filled_quantity)"')" = "OPEN 0" ]
   bar 31 1500 100
   [ "$(kite GET "/orders/$id" | jq -r '.data | last | "\(.status) \(.filled_quantity)"')" = "COMPLETE 5" ]

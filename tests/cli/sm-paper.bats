@@ -3,12 +3,6 @@
 
 load common
 
-kite() {  # kite METHOD PATH [curl args...]
-  local method=$1 path=$2
-  shift 2
-  curl -s -X "$method" -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$@" "$PAPER_URL$path"
-}
-
 @test "--help describes the program and exits 0" {
   run --separate-stderr sm-paper --help
   [ "$status" -eq 0 ]
@@ -18,10 +12,7 @@ kite() {  # kite METHOD PATH [curl args...]
 }
 
 @test "an unknown flag exits 2 with a JSON error on stderr" {
-  run --separate-stderr sm-paper --no-such-flag
-  [ "$status" -eq 2 ]
-  [ -z "$output" ]
-  echo "$stderr" | jq -e '.event == "usage_error"'
+  assert_usage_error sm-paper --no-such-flag
 }
 
 @test "no api key is a configuration error (exit 4)" {

@@ -5,14 +5,11 @@ load common
 
 # The paper broker with a TCS quote, and sm-reconcile's broker settings pointing at it.
 start_broker() {
-  start_paper --no-rate-limits
-  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary '{"type":"paper_quote","symbol":"TCS","last_price":3500}' >/dev/null
-  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
-  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+  start_quoted_paper '{"type":"paper_quote","symbol":"TCS","last_price":3500}'
 }
 
 manual_buy() {  # an order placed outside sm-order (Kite web, the phone app)
-  curl -s -X POST -H 'X-Kite-Version: 3' -H 'Authorization: token testkey:testtoken' "$PAPER_URL/orders/regular" \
+  kite POST /orders/regular \
     -d "tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=$1&product=MIS&market_protection=-1&tag=$2" >/dev/null
 }
 
@@ -25,10 +22,7 @@ manual_buy() {  # an order placed outside sm-order (Kite web, the phone app)
 }
 
 @test "an unknown flag exits 2 with a JSON error on stderr" {
-  run --separate-stderr sm-reconcile --no-such-flag
-  [ "$status" -eq 2 ]
-  [ -z "$output" ]
-  echo "$stderr" | jq -e '.event == "usage_error"'
+  assert_usage_error sm-reconcile --no-such-flag
 }
 
 @test "an empty database and an empty broker agree: one summary line, exit 0 even with --fail-on-drift" {

@@ -97,10 +97,7 @@ populate() {
 }
 
 @test "an unknown flag exits 2 with a JSON error on stderr" {
-  run --separate-stderr sm-status --frobnicate
-  [ "$status" -eq 2 ]
-  [ -z "$output" ]
-  echo "$stderr" | jq -e '.event == "usage_error"'
+  assert_usage_error sm-status --frobnicate
 }
 
 @test "--help describes the options and exits 0" {
