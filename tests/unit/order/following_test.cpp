@@ -5,6 +5,7 @@
 #include "order/order_manager.h"
 #include "order_rig.h"
 #include "store/trading_records.h"
+#include "support/temp_database.h"
 
 using namespace sm;
 using namespace sm::order;
@@ -13,19 +14,14 @@ using sm::order::test::intent;
 
 namespace {
 
-struct Harness {
-  test::TempDir dir;
-  store::Database db;
+struct Harness : sm::testing::TempDatabase {
   FakeBroker broker;
   time::ManualClock clock{test::rig_start()};
   Logger log{"order-test", LogLevel::kError};
   std::vector<Message> out;
   std::unique_ptr<OrderManager> manager;
 
-  Harness() {
-    Result<store::Database> opened = store::Database::open(dir.file("orders.db"));
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
+  Harness() : TempDatabase("orders.db") {
     ManagerOptions options;
     options.poll_interval_ms = 100;
     manager = std::make_unique<OrderManager>(

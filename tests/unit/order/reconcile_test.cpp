@@ -8,6 +8,7 @@
 #include "order/reconcile.h"
 #include "order_rig.h"
 #include "store/trading_records.h"
+#include "support/temp_database.h"
 
 using namespace sm;
 using namespace sm::order;
@@ -16,17 +17,11 @@ using sm::order::test::intent;
 
 namespace {
 
-struct Fixture {
-  test::TempDir dir;
-  store::Database db;
+struct Fixture : sm::testing::TempDatabase {
   FakeBroker broker;
   const TimestampMs now = test::rig_start();
 
-  Fixture() {
-    Result<store::Database> opened = store::Database::open(dir.file("orders.db"));
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
-  }
+  Fixture() : TempDatabase("orders.db") {}
 
   // Our order as sm-order would have left it.
   void ours(const std::string& id, const std::string& symbol, Quantity qty,

@@ -12,10 +12,10 @@
 #include "store/market_data.h"
 #include "store/ops_records.h"
 #include "store/trading_records.h"
-#include "temp_database.h"
+#include "support/temp_database.h"
 
 using sm::store::Database;
-using sm::store::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 

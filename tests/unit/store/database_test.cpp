@@ -6,14 +6,14 @@
 
 #include "store/ops_records.h"
 #include "store/trading_records.h"
-#include "temp_database.h"
+#include "support/temp_database.h"
 #include "time/clock.h"
 
 using sm::ErrorCode;
 using sm::store::Database;
 using sm::store::OpenOptions;
 using sm::store::Synchronous;
-using sm::store::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 std::string pragma_text(Database& db, const char* sql) {

@@ -4,14 +4,14 @@
 #include <map>
 #include <tuple>
 
-#include "temp_database.h"
+#include "support/temp_database.h"
 
 using sm::Bar;
 using sm::ErrorCode;
 using sm::Tick;
 using sm::Timeframe;
 using sm::store::Database;
-using sm::store::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 

@@ -2,25 +2,17 @@
 
 #include <catch2/catch.hpp>
 
-#include "temp_database.h"
+#include "support/temp_database.h"
 
 using sm::ErrorCode;
 using sm::store::Database;
-using sm::store::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 
 constexpr sm::TimestampMs kT0 = 1711597500000;
 
-struct Fixture {
-  TempDir dir;
-  Database db;
-  Fixture() {
-    auto opened = Database::open(dir.file("stalk.db"));
-    REQUIRE(opened.ok());
-    db = std::move(*opened);
-  }
-};
+using Fixture = sm::testing::TempDatabase;
 
 sm::Heartbeat beat(std::string component, sm::TimestampMs ts, std::string status = "ok",
                    std::int64_t pid = 100) {

@@ -6,12 +6,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "temp_database.h"
+#include "support/temp_database.h"
 #include "time/clock.h"
 
 using sm::Side;
 using sm::store::Database;
-using sm::store::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 

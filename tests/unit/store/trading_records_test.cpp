@@ -5,12 +5,12 @@
 #include <tuple>
 #include <vector>
 
-#include "temp_database.h"
+#include "support/temp_database.h"
 
 using sm::ErrorCode;
 using sm::Side;
 using sm::store::Database;
-using sm::store::testing::TempDir;
+using sm::testing::TempDir;
 
 namespace {
 
@@ -43,15 +43,7 @@ sm::Fill make_fill(std::string trade_id, Side side, sm::Quantity qty, sm::Paise 
   return fill;
 }
 
-struct Fixture {
-  TempDir dir;
-  Database db;
-  Fixture() {
-    auto opened = Database::open(dir.file("stalk.db"));
-    REQUIRE(opened.ok());
-    db = std::move(*opened);
-  }
-};
+using Fixture = sm::testing::TempDatabase;
 
 }  // namespace
 
