@@ -1,8 +1,9 @@
-// Test rig: the paper broker in-process on 127.0.0.1 (ephemeral port), a KiteBroker talking to it
-// over libcurl (the adapter that talks to Kite), a real SQLite database in a temporary directory
-// and an OrderManager over them. The paper engine keeps market time on its own ManualClock; the
-// client side (manager, retries, rate limits) runs on another ManualClock with a ManualSleeper, so
-// backoff and in-doubt windows take no real time unless a test asks for the system clock.
+// Test rig: the paper broker in-process on 127.0.0.1 (support/paper_broker.h), a KiteBroker talking
+// to it over libcurl (the adapter that talks to Kite), a real SQLite database in a temporary
+// directory and an OrderManager over them. The paper engine keeps market time on its own
+// ManualClock; the client side (manager, retries, rate limits) runs on another ManualClock with a
+// ManualSleeper, so backoff and in-doubt windows take no real time unless a test asks for the
+// system clock.
 #pragma once
 
 #include <cstdlib>
@@ -13,13 +14,10 @@
 
 #include "broker/curl_http_client.h"
 #include "broker/kite_broker.h"
-#include "costs/cost_model.h"
 #include "order/order_manager.h"
-#include "paper/paper_engine.h"
-#include "paper/paper_server.h"
 #include "store/database.h"
 #include "store/trading_records.h"
-#include "support/temp_dir.h"
+#include "support/paper_broker.h"
 #include "time/clock.h"
 
 namespace sm::order::test {
@@ -28,8 +26,7 @@ inline constexpr const char* kApiKey = "rigkey";
 inline constexpr const char* kApiSecret = "rigsecret";
 inline constexpr const char* kAccessToken = "rigtoken";
 
-// 2024-03-28 (a Thursday) 10:00 IST.
-inline TimestampMs rig_start() { return from_ist(Date{2024, 3, 28}, 10, 0); }
+inline TimestampMs rig_start() { return sm::testing::paper_start(); }
 
 using TempDir = sm::testing::TempDir;
 
@@ -85,23 +82,14 @@ class ClientSleeper final : public broker::Sleeper {
   std::int64_t total_ms_ = 0;
 };
 
-class OrderRig {
+class OrderRig : public sm::testing::PaperBroker {
  public:
   explicit OrderRig(RigOptions options = default_options())
-      : options_(std::move(options)),
-        engine_clock(rig_start()),
+      : PaperBroker({options.engine, options.server}),
+        options_(std::move(options)),
         manual_client_clock(rig_start()),
         sleeper(manual_client_clock, options_.system_clock),
         log("order-test", LogLevel::kError) {
-    Result<std::unique_ptr<paper::PaperEngine>> e = paper::PaperEngine::open(
-        dir.file("paper.db"), options_.engine, engine_clock, prices, costs);
-    if (!e.ok()) throw std::runtime_error(e.status().to_string());
-    engine = std::move(e.value());
-    server = std::make_unique<paper::PaperServer>(*engine, prices, options_.server, engine_clock,
-                                                  system_clock);
-    Result<int> p = server->start();
-    if (!p.ok()) throw std::runtime_error(p.status().to_string());
-    port = *p;
     Result<store::Database> opened = store::Database::open(dir.file("orders.db"));
     if (!opened.ok()) throw std::runtime_error(opened.status().to_string());
     db = std::move(opened.value());
@@ -111,13 +99,13 @@ class OrderRig {
   }
 
   const time::Clock& client_clock() const {
-    return options_.system_clock ? static_cast<const time::Clock&>(system_clock)
+    return options_.system_clock ? static_cast<const time::Clock&>(wall_clock)
                                  : manual_client_clock;
   }
 
   broker::KiteOptions kite_options() const {
     broker::KiteOptions k;
-    k.base_url = "http://127.0.0.1:" + std::to_string(port);
+    k.base_url = base_url();
     k.api_key = kApiKey;
     k.access_token = kAccessToken;
     k.timeout_ms = options_.timeout_ms;
@@ -151,12 +139,6 @@ class OrderRig {
       if (!options_.system_clock) manual_client_clock.advance(options_.manager.poll_interval_ms);
     }
     return pred();
-  }
-
-  void price(const std::string& symbol, const std::string& last) {
-    Result<bool> r = server->feed().apply_line(R"({"type":"paper_quote","symbol":")" + symbol +
-                                               R"(","last_price":")" + last + "\"}");
-    if (!r.ok()) throw std::runtime_error(r.status().to_string());
   }
 
   void fault(const std::string& json) {
@@ -204,16 +186,8 @@ class OrderRig {
   }
 
   RigOptions options_;
-  TempDir dir;
-  time::ManualClock engine_clock;
   time::ManualClock manual_client_clock;
-  time::SystemClock system_clock;
   ClientSleeper sleeper;
-  paper::InMemoryPriceSource prices;
-  costs::ZeroCostModel costs;
-  std::unique_ptr<paper::PaperEngine> engine;
-  std::unique_ptr<paper::PaperServer> server;
-  int port = 0;
   broker::CurlHttpClient http;
   store::Database db;
   std::unique_ptr<broker::KiteBroker> kite;
