@@ -180,7 +180,7 @@ TEST_CASE(
           R"({"kind":"http_error","method":"POST","path":"/orders","count":0,"status":)" +
           std::to_string(c.status);
       if (*c.error_type != '\0') rule += std::string(R"(,"error_type":")") + c.error_type + "\"";
-      rig.fault(rule + "}");
+      rig.fault(nlohmann::json::parse(rule + "}"));
       REQUIRE(rig.manager->submit(intent("smE1", "INFY", Side::kBuy, 1)).ok());
       const store::OrderRecord o = rig.order("smE1");
       CHECK(o.status == "REJECTED");
@@ -216,7 +216,8 @@ TEST_CASE("HTTP 429 on placing is retried with backoff and places exactly one or
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
-  rig.fault(R"({"kind":"http_error","status":429,"method":"POST","path":"/orders","count":2})");
+  rig.fault(nlohmann::json::parse(
+      R"({"kind":"http_error","status":429,"method":"POST","path":"/orders","count":2})"));
   REQUIRE(rig.manager->submit(intent("smT1", "INFY", Side::kBuy, 1)).ok());
   CHECK(rig.broker_orders("smT1").size() == 1);
   CHECK(rig.order("smT1").status == "COMPLETE");
@@ -230,8 +231,9 @@ TEST_CASE(
       OrderRig rig;
       rig.price("INFY", "1500");
       rig.recover();
-      rig.fault(R"({"kind":"http_error","method":"POST","path":"/orders","status":)" +
-                std::to_string(status) + "}");
+      rig.fault(nlohmann::json::parse(
+          R"({"kind":"http_error","method":"POST","path":"/orders","status":)" +
+          std::to_string(status) + "}"));
       REQUIRE(rig.manager->submit(intent("smU1", "INFY", Side::kBuy, 1)).ok());
       CHECK(rig.manager->in_doubt() == 1);
       CHECK(rig.broker_orders("smU1").empty());
@@ -258,7 +260,8 @@ TEST_CASE(
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
-  rig.fault(R"({"kind":"drop_after_accept","method":"POST","path":"/orders"})");
+  rig.fault(
+      nlohmann::json::parse(R"({"kind":"drop_after_accept","method":"POST","path":"/orders"})"));
   REQUIRE(rig.manager->submit(intent("smD1", "INFY", Side::kBuy, 3)).ok());
   CHECK(rig.manager->in_doubt() == 0);  // the immediate lookup found it
   REQUIRE(rig.tick_until([&] { return rig.order("smD1").status == "COMPLETE"; }));
@@ -276,7 +279,8 @@ TEST_CASE(
   test::OrderRig rig(options);
   rig.price("INFY", "1500");
   rig.recover();
-  rig.fault(R"({"kind":"delay","delay_ms":900,"method":"POST","path":"/orders"})");
+  rig.fault(
+      nlohmann::json::parse(R"({"kind":"delay","delay_ms":900,"method":"POST","path":"/orders"})"));
   REQUIRE(rig.manager->submit(intent("smS1", "INFY", Side::kBuy, 1)).ok());
   CHECK(rig.manager->in_doubt() == 1);
   REQUIRE(rig.manager->submit(intent("smS2", "INFY", Side::kBuy, 1)).ok());
@@ -300,7 +304,7 @@ TEST_CASE(
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
-  rig.fault(R"({"kind":"drop_before","method":"POST","path":"/orders"})");
+  rig.fault(nlohmann::json::parse(R"({"kind":"drop_before","method":"POST","path":"/orders"})"));
   REQUIRE(rig.manager->submit(intent("smX1", "INFY", Side::kBuy, 1)).ok());
   CHECK(rig.manager->in_doubt() == 1);
   rig.manual_client_clock.advance(4000);
@@ -316,7 +320,8 @@ TEST_CASE("reads that fail with 5xx or time out are retried and the order is sti
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
-  rig.fault(R"({"kind":"http_error","status":503,"method":"GET","path":"/orders/","count":2})");
+  rig.fault(nlohmann::json::parse(
+      R"({"kind":"http_error","status":503,"method":"GET","path":"/orders/","count":2})"));
   REQUIRE(rig.manager->submit(intent("smG1", "INFY", Side::kBuy, 1)).ok());
   REQUIRE(rig.tick_until([&] { return rig.order("smG1").status == "COMPLETE"; }));
   CHECK(rig.broker_orders("smG1").size() == 1);
@@ -523,7 +528,8 @@ TEST_CASE(
   REQUIRE(stored->size() == 1);
   CHECK(stored->front().status == "ok");
 
-  rig.fault(R"({"kind":"drop_before","count":0})");  // every request: connection closed unanswered
+  rig.fault(nlohmann::json::parse(
+      R"({"kind":"drop_before","count":0})"));  // every request: connection closed unanswered
   rig.manual_client_clock.advance(10000);
   REQUIRE(rig.manager->tick().ok());  // the probe fails
   rig.manual_client_clock.advance(2000);
@@ -567,7 +573,8 @@ TEST_CASE(
   options.manager.max_reconnect_backoff_ms = 8000;
   test::OrderRig rig(options);
   rig.price("INFY", "1500");
-  rig.fault(R"({"kind":"drop_before","count":0})");  // every request: connection closed unanswered
+  rig.fault(nlohmann::json::parse(
+      R"({"kind":"drop_before","count":0})"));  // every request: connection closed unanswered
   std::vector<std::int64_t> waits;
   for (int attempt = 0; attempt < 6; ++attempt) {
     Result<bool> r = rig.manager->recover();

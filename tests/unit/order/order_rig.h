@@ -141,12 +141,6 @@ class OrderRig : public sm::testing::PaperBroker {
     return pred();
   }
 
-  void fault(const std::string& json) {
-    Result<paper::FaultRule> rule = paper::parse_fault_rule(nlohmann::json::parse(json));
-    if (!rule.ok()) throw std::runtime_error(rule.status().to_string());
-    server->faults().add(*rule);
-  }
-
   // Broker orders (the paper's book) carrying tag.
   std::vector<broker::Order> broker_orders(const std::string& tag) {
     std::vector<broker::Order> found;

@@ -307,10 +307,8 @@ TEST_CASE("every error_type and HTTP status maps to our code, retried only when 
 TEST_CASE("429 and 5xx on reads are retried and then succeed") {
   PaperRig rig;
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "http_error"}, {"status", 429}, {"count", 2}}));
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "http_error"}, {"status", 503}, {"count", 1}}));
+  rig.fault(nlohmann::json{{"kind", "http_error"}, {"status", 429}, {"count", 2}});
+  rig.fault(nlohmann::json{{"kind", "http_error"}, {"status", 503}, {"count", 1}});
   BrokerResult<std::vector<Order>> r = kite->orders();
   REQUIRE(r.ok());
   CHECK(rig.server->faults().to_json()["rules"][0]["fired"] == 2);
@@ -322,11 +320,11 @@ TEST_CASE("429 on a placement is retried: it was refused unread, so exactly one 
   PaperRig rig;
   rig.price("INFY", "1500");
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(nlohmann::json{{"kind", "http_error"},
-                                                                   {"status", 429},
-                                                                   {"method", "POST"},
-                                                                   {"path", "/orders"},
-                                                                   {"count", 2}}));
+  rig.fault(nlohmann::json{{"kind", "http_error"},
+                           {"status", 429},
+                           {"method", "POST"},
+                           {"path", "/orders"},
+                           {"count", 2}});
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 1, "rate1"));
   REQUIRE(id.ok());
   CHECK(kite->orders()->size() == 1);
@@ -336,8 +334,8 @@ TEST_CASE("a 5xx on a placement is an unknown outcome, never retried") {
   PaperRig rig;
   rig.price("INFY", "1500");
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "http_error"}, {"status", 504}, {"method", "POST"}, {"count", 0}}));
+  rig.fault(
+      nlohmann::json{{"kind", "http_error"}, {"status", 504}, {"method", "POST"}, {"count", 0}});
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 1, "gw1"));
   REQUIRE_FALSE(id.ok());
   CHECK(id.error().outcome_unknown);
@@ -355,8 +353,7 @@ TEST_CASE("a connection dropped after the order was accepted: outcome unknown, t
   auto kite = rig.kite();
   // A read first, so a kept-alive connection exists that libcurl could have reused.
   REQUIRE(kite->orders().ok());
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "drop_after_accept"}, {"method", "POST"}, {"path", "/orders"}}));
+  rig.fault(nlohmann::json{{"kind", "drop_after_accept"}, {"method", "POST"}, {"path", "/orders"}});
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 4, "drop1"));
   REQUIRE_FALSE(id.ok());
   CHECK(id.error().outcome_unknown);
@@ -376,8 +373,7 @@ TEST_CASE("a timeout after the order was accepted: outcome unknown, found by tag
   KiteOptions options = rig.kite_options();
   options.timeout_ms = 300;
   auto kite = rig.kite(options);
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "delay_after"}, {"delay_ms", 2000}, {"method", "POST"}}));
+  rig.fault(nlohmann::json{{"kind", "delay_after"}, {"delay_ms", 2000}, {"method", "POST"}});
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 2, "slow1"));
   REQUIRE_FALSE(id.ok());
   CHECK(id.error().outcome_unknown);
@@ -395,8 +391,7 @@ TEST_CASE(
   KiteOptions options = rig.kite_options();
   options.timeout_ms = 300;
   auto kite = rig.kite(options);
-  rig.server->faults().add(*paper::parse_fault_rule(
-      nlohmann::json{{"kind", "delay"}, {"delay_ms", 1500}, {"method", "POST"}}));
+  rig.fault(nlohmann::json{{"kind", "delay"}, {"delay_ms", 1500}, {"method", "POST"}});
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 2, "slow2"));
   REQUIRE_FALSE(id.ok());
   CHECK(id.error().outcome_unknown);
@@ -411,8 +406,7 @@ TEST_CASE(
   }
   CHECK(found);
   // A request dropped before handling never creates an order.
-  rig.server->faults().add(
-      *paper::parse_fault_rule(nlohmann::json{{"kind", "drop_before"}, {"method", "POST"}}));
+  rig.fault(nlohmann::json{{"kind", "drop_before"}, {"method", "POST"}});
   BrokerResult<std::string> dropped = kite->place_order(test::market_buy("INFY", 2, "drop2"));
   REQUIRE_FALSE(dropped.ok());
   CHECK(dropped.error().outcome_unknown);
@@ -423,8 +417,8 @@ TEST_CASE("an injected rejection: the order is accepted and turns REJECTED with 
   PaperRig rig;
   rig.price("INFY", "1500");
   auto kite = rig.kite();
-  rig.server->faults().add(*paper::parse_fault_rule(nlohmann::json{
-      {"kind", "reject"}, {"message", "RMS:Blocked for trading"}, {"method", "POST"}}));
+  rig.fault(nlohmann::json{
+      {"kind", "reject"}, {"message", "RMS:Blocked for trading"}, {"method", "POST"}});
   BrokerResult<std::string> id = kite->place_order(test::market_buy("INFY", 1, "rej1"));
   REQUIRE(id.ok());
   const Order o = kite->orders()->front();

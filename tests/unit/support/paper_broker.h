@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -65,6 +66,13 @@ class PaperBroker {
     Result<bool> r = server->feed().apply_line(R"({"type":"paper_quote","symbol":")" + symbol +
                                                R"(","last_price":")" + last + "\"" + extra + "}");
     if (!r.ok()) throw std::runtime_error(r.status().to_string());
+  }
+
+  // Adds a fault rule (paper::parse_fault_rule's JSON) to the server.
+  void fault(const nlohmann::json& rule) {
+    Result<paper::FaultRule> parsed = paper::parse_fault_rule(rule);
+    if (!parsed.ok()) throw std::runtime_error(parsed.status().to_string());
+    server->faults().add(*parsed);
   }
 
   PaperBrokerOptions paper_options;
