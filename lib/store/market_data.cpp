@@ -224,14 +224,25 @@ Status validate_tick(const Tick& tick, size_t index) {
                                                         format_utc(tick.ts), problem));
 }
 
+// What insert_bars and insert_ticks check before writing: every row valid (the first bad one named
+// by its index), and no more rows than a 32-bit index reaches.
+template <typename Row>
+Status check_batch(std::span<const Row> rows, Status (*validate)(const Row&, size_t),
+                   std::string_view row_name) {
+  for (size_t i = 0; i < rows.size(); ++i) SM_RETURN_IF_ERROR(validate(rows[i], i));
+  if (rows.size() > std::numeric_limits<std::uint32_t>::max()) {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("insert_{0}s: too many {0}s in one call", row_name));
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
-  for (size_t i = 0; i < bars.size(); ++i) SM_RETURN_IF_ERROR(validate_bar(bars[i], i));
+  SM_RETURN_IF_ERROR(check_batch(bars, validate_bar, "bar"));
   WriteCounts counts;
   if (bars.empty()) return counts;
-  if (bars.size() > std::numeric_limits<std::uint32_t>::max())
-    return error(ErrorCode::kInvalidArgument, "insert_bars: too many bars in one call");
   MarketDataDurability durability(db);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
@@ -364,11 +375,9 @@ void tick_seqs(std::span<const Tick> ticks, std::span<const std::uint32_t> group
 }  // namespace
 
 Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
-  for (size_t i = 0; i < ticks.size(); ++i) SM_RETURN_IF_ERROR(validate_tick(ticks[i], i));
+  SM_RETURN_IF_ERROR(check_batch(ticks, validate_tick, "tick"));
   WriteCounts counts;
   if (ticks.empty()) return counts;
-  if (ticks.size() > std::numeric_limits<std::uint32_t>::max())
-    return error(ErrorCode::kInvalidArgument, "insert_ticks: too many ticks in one call");
   MarketDataDurability durability(db);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
