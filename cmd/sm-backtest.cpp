@@ -6,18 +6,18 @@
 
 #include "backtest_program/program.h"
 #include "cli/program.h"
+#include "cli/progress.h"
 #include "core/log.h"
 
 namespace {
 
-using sm::backtest_program::CommonArgs;
 using sm::backtest_program::DataArgs;
 using sm::backtest_program::EngineArgs;
 using sm::backtest_program::OutputArgs;
 using sm::backtest_program::StrategyArgs;
 
 void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e, OutputArgs& o,
-                     CommonArgs& c) {
+                     bool& no_progress) {
   app->add_option("--file", d.files,
                   "CSV file of bars (repeatable; one series per symbol); "
                   "without --file, bars come from the database (--db)")
@@ -71,7 +71,7 @@ void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e,
   app->add_option("--format", o.format, "stdout: table (default), json or ndjson")
       ->capture_default_str();
   app->add_option("--title", o.title, "title of the HTML report");
-  app->add_flag("--no-progress", c.no_progress, "no progress bar even on a terminal");
+  app->add_flag("--no-progress", no_progress, "no progress bar even on a terminal");
 }
 
 }  // namespace
@@ -89,18 +89,19 @@ int main(int argc, char** argv) {
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
+  bool no_progress = false;
   sm::backtest_program::RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run",
                                          "one backtest: a table (or JSON) on stdout, report "
                                          "files with --out");
   run_cmd->fallthrough();
-  add_run_options(run_cmd, run.data, run.strategy, run.engine, run.output, run.common);
+  add_run_options(run_cmd, run.data, run.strategy, run.engine, run.output, no_progress);
 
   sm::backtest_program::SweepArgs sweep;
   CLI::App* sweep_cmd =
       app.add_subcommand("sweep", "run a parameter grid across all cores and rank the results");
   sweep_cmd->fallthrough();
-  add_run_options(sweep_cmd, sweep.data, sweep.strategy, sweep.engine, sweep.output, sweep.common);
+  add_run_options(sweep_cmd, sweep.data, sweep.strategy, sweep.engine, sweep.output, no_progress);
   sweep_cmd->add_option("--grid", sweep.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
       ->allow_extra_args(false);
   sweep_cmd
@@ -116,7 +117,7 @@ int main(int argc, char** argv) {
   CLI::App* walk_cmd = app.add_subcommand(
       "walk-forward", "optimise on rolling in-sample windows, test out of sample, stitch");
   walk_cmd->fallthrough();
-  add_run_options(walk_cmd, walk.data, walk.strategy, walk.engine, walk.output, walk.common);
+  add_run_options(walk_cmd, walk.data, walk.strategy, walk.engine, walk.output, no_progress);
   walk_cmd->add_option("--grid", walk.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
       ->allow_extra_args(false);
   walk_cmd->add_option("--metric", walk.rank_by, "in-sample metric to optimise")
@@ -131,9 +132,14 @@ int main(int argc, char** argv) {
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) ends the output, not the process mid-write of a report.
     std::signal(SIGPIPE, SIG_IGN);
+    sm::cli::ProgressBar progress(sweep_cmd->parsed() ? "sweep" : "walk-forward", no_progress);
     for (sm::backtest_program::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {
       c->db_path = common.db_path;
       c->config_path = common.config_path;
+      c->progress.update = [&progress](std::size_t done, std::size_t total) {
+        progress.update(done, total);
+      };
+      c->progress.finish = [&progress] { progress.finish(); };
     }
     if (sweep_cmd->parsed()) return sm::backtest_program::run_sweep_command(sweep, log);
     if (walk_cmd->parsed()) return sm::backtest_program::run_walk_forward_command(walk, log);

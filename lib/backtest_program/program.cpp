@@ -16,8 +16,6 @@
 #include "backtest/report.h"
 #include "backtest/risk_gate.h"
 #include "backtest/sweep.h"
-#include "cli/program.h"
-#include "cli/progress.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
@@ -281,7 +279,7 @@ std::optional<Failure> make_strategy_spec(const StrategyArgs& strategy, Setup& s
 
 std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs& strategy,
                                    const EngineArgs& e, Setup& setup, const Logger& log) {
-  Result<Config> config = cli::load_config(common.config_path, log);
+  Result<Config> config = load_config(common.config_path, log);
   if (!config.ok()) return Failure{kExitConfigError, "config_error", config.status()};
   Result<nlohmann::json> section = config->get_section("backtest");
   if (!section.ok()) return Failure{kExitConfigError, "config_error", section.status()};
@@ -540,16 +538,15 @@ int run_sweep_command(const SweepArgs& args, const Logger& log) {
   if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
 
   const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
-  cli::ProgressBar progress("sweep", args.common.no_progress);
   bt::SweepOptions options;
   options.threads = args.threads;
   options.risk_free_rate = setup.risk_free_rate;
   options.gate = setup.gate_factory();
-  options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
+  options.progress = args.common.progress.update;
   log.info("sweep_started", {{"runs", sets.size()}, {"threads", args.threads}});
   std::vector<bt::SweepRow> rows =
       bt::run_sweep(loaded.data, setup.strategy, sets, setup.engine, *setup.costs, options);
-  progress.finish();
+  if (args.common.progress.finish) args.common.progress.finish();
   const std::vector<std::size_t> order = bt::rank_rows(rows, *metric);
   std::size_t failed = 0;
   for (const bt::SweepRow& row : rows) {
@@ -601,12 +598,11 @@ int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
   if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
 
   const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
-  cli::ProgressBar progress("walk-forward", args.common.no_progress);
   bt::SweepOptions options;
   options.threads = args.threads;
   options.risk_free_rate = setup.risk_free_rate;
   options.gate = setup.gate_factory();
-  options.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
+  options.progress = args.common.progress.update;
   bt::WalkForwardOptions walk;
   walk.in_sample_bars = args.in_sample;
   walk.out_sample_bars = args.out_sample;
@@ -614,7 +610,7 @@ int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
   walk.metric = *metric;
   Result<bt::WalkForwardResult> result = bt::run_walk_forward(
       loaded.data, setup.strategy, sets, setup.engine, *setup.costs, walk, options);
-  progress.finish();
+  if (args.common.progress.finish) args.common.progress.finish();
   if (!result.ok()) {
     if (result.status().code() == ErrorCode::kInvalidArgument) {
       return report(log, Failure{kExitDataError, "data_error", result.status()});

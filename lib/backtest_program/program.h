@@ -8,6 +8,8 @@
 // cannot be read or understood, no bars); 4 configuration error (--config or --risk file).
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,10 +59,18 @@ struct OutputArgs {
   std::string title;             // HTML title
 };
 
+// How sweep and walk-forward report progress (cmd/sm-backtest draws a progress bar on a terminal).
+// update(done, total) may be called from any worker thread; finish() is called once, before the
+// results are printed. Either may be empty.
+struct Progress {
+  std::function<void(std::size_t done, std::size_t total)> update;
+  std::function<void()> finish;
+};
+
 struct CommonArgs {
   std::string db_path;
   std::string config_path;
-  bool no_progress = false;
+  Progress progress;
 };
 
 struct RunArgs {

@@ -1,12 +1,10 @@
 #include "cli/program.h"
 
-#include <cstdlib>
 #include <exception>
 
 #include "core/exit_codes.h"
 #include "core/shutdown.h"
 #include "core/timestamp.h"
-#include "store/ops_records.h"
 #include "time/calendar.h"
 #include "time/clock.h"
 
@@ -23,43 +21,6 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
       ->envname("SM_CONFIG");
   app.add_option("--log-level", options.log_level, "debug, info, warning or error")
       ->envname("SM_LOG_LEVEL");
-}
-
-Result<Config> load_config(const std::string& config_path, const Logger& log) {
-  Result<Config> config = Config::load_or_defaults(config_path);
-  if (!config.ok()) return config.status();
-  for (const std::string& warning : config->warnings())
-    log.warn("config_warning", {{"message", warning}});
-  log.info("config_loaded", {{"path", config_path.empty() ? "(defaults)" : config_path},
-                             {"hash", config->content_hash()}});
-  return config;
-}
-
-Result<bool> record_config(store::Database& db, std::string_view program, const Config& config,
-                           const Logger& log, std::string_view changed_by, TimestampMs ts) {
-  const std::string hash = config.content_hash();
-  const std::string by = changed_by.empty() ? default_actor() : std::string(changed_by);
-  Result<bool> recorded =
-      store::record_config_change(db, program, config.canonical_text(), hash, by, ts);
-  if (recorded.ok() && *recorded) log.info("config_change_recorded", {{"hash", hash}});
-  return recorded;
-}
-
-Result<Config> load_config(const CommonOptions& options, std::string_view program,
-                           store::Database* db, const Logger& log) {
-  Result<Config> config = load_config(options.config_path, log);
-  if (!config.ok() || db == nullptr) return config;
-  Result<bool> recorded = record_config(*db, program, *config, log);
-  if (!recorded.ok()) return recorded.status();
-  return config;
-}
-
-std::string default_actor() {
-  for (const char* name : {"USER", "LOGNAME"}) {
-    const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') return value;
-  }
-  return "unknown";
 }
 
 void warn_if_calendar_stale(const Logger& log, const sm::time::Clock& clock) {

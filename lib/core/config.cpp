@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -435,5 +436,23 @@ std::string Config::canonical_text() const {
 }
 
 std::string Config::content_hash() const { return sha256_hex(canonical_text()); }
+
+Result<Config> load_config(const std::string& path, const Logger& log) {
+  Result<Config> config = Config::load_or_defaults(path);
+  if (!config.ok()) return config.status();
+  for (const std::string& warning : config->warnings())
+    log.warn("config_warning", {{"message", warning}});
+  log.info("config_loaded",
+           {{"path", path.empty() ? "(defaults)" : path}, {"hash", config->content_hash()}});
+  return config;
+}
+
+std::string default_actor() {
+  for (const char* name : {"USER", "LOGNAME"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return "unknown";
+}
 
 }  // namespace sm

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.h"
 #include "core/money.h"
 #include "core/status.h"
 
@@ -106,5 +107,15 @@ class Config {
   std::map<std::string, std::string> override_text_;  // config path -> the variable's raw value
   mutable std::set<std::string> read_;                // paths asked for (prefixes of leaves)
 };
+
+// The one way a program loads its configuration (docs/CONFIG.md): reads path (empty = built-in
+// defaults) plus the SM_CFG__ environment overrides, and logs config_loaded with its hash and each
+// config_warning. Errors are kConfigError: the caller logs them as config_error and exits with
+// kExitConfigError.
+Result<Config> load_config(const std::string& path, const Logger& log);
+
+// $USER, else $LOGNAME, else "unknown": who a configuration or a manual action is recorded as by
+// default.
+std::string default_actor();
 
 }  // namespace sm

@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/input_pump.h"
@@ -44,7 +43,7 @@ struct Settings {
 
 // Reads the configuration and the risk section; logs and returns nullopt on a config error.
 std::optional<Settings> load_settings(const std::string& path, const Logger& log) {
-  Result<Config> config = cli::load_config(path, log);
+  Result<Config> config = load_config(path, log);
   if (!config.ok()) {
     log.error_status("config_error", config.status());
     return std::nullopt;
@@ -303,7 +302,7 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     return kExitFailure;
   }
   const TimestampMs now = clock.now_ms();
-  Result<bool> recorded = cli::record_config(*db, kComponent, config, log, args.by, now);
+  Result<bool> recorded = store::record_config(*db, kComponent, config, log, args.by, now);
   if (!recorded.ok()) {
     log.error_status("database_error", recorded.status(), {{"db", args.db_path}});
     return kExitFailure;
@@ -336,7 +335,7 @@ int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& cloc
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
   Result<std::vector<Message>> messages = manual_halt(
-      *db, level, args.reason, args.by.empty() ? cli::default_actor() : args.by, clock.now_ms());
+      *db, level, args.reason, args.by.empty() ? default_actor() : args.by, clock.now_ms());
   if (!messages.ok()) return control_error(log, messages.status(), args.db_path);
   NdjsonWriter writer(stdout);
   write_all(writer, *messages);
@@ -347,9 +346,8 @@ int run_halt(const ControlArgs& args, const Logger& log, const time::Clock& cloc
 int run_resume(const ControlArgs& args, const Logger& log, const time::Clock& clock) {
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return control_error(log, db.status(), args.db_path);
-  Result<ResumeOutcome> outcome =
-      manual_resume(*db, args.level, args.reason, args.by.empty() ? cli::default_actor() : args.by,
-                    clock.now_ms());
+  Result<ResumeOutcome> outcome = manual_resume(
+      *db, args.level, args.reason, args.by.empty() ? default_actor() : args.by, clock.now_ms());
   if (!outcome.ok()) return control_error(log, outcome.status(), args.db_path);
   log.info("resumed", {{"lifted", outcome->lifted}});
   NdjsonWriter writer(stdout);

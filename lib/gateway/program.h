@@ -18,7 +18,7 @@ namespace sm::gateway {
 struct GatewayArgs {
   std::string db_path;
   std::string config_path;
-  std::string by;               // who started it, for the config-change record (cli::default_actor)
+  std::string by;               // who started it, for the config-change record (default_actor)
   bool event_time = false;      // --event-time: "now" is the newest message ts seen, not the clock
   bool strict = false;          // --strict: stop at the first malformed line (exit 3)
   std::int64_t idle_ms = 1000;  // --idle-ms: evaluate the kill switches this often with no input

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "broker/kite_broker.h"
-#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/input_pump.h"
@@ -24,6 +23,7 @@
 #include "order/postback_receiver.h"
 #include "order/reconcile.h"
 #include "store/database.h"
+#include "store/ops_records.h"
 
 namespace sm::order {
 namespace {
@@ -110,7 +110,7 @@ struct Setup {
 };
 
 Result<Setup> load_setup(const CommonPaths& paths, const BrokerFlags& flags, const Logger& log) {
-  Result<Config> config = cli::load_config(paths.config_path, log);
+  Result<Config> config = load_config(paths.config_path, log);
   if (!config.ok()) return config.status();
   Result<BrokerSettings> broker = load_broker_settings(*config, flags);
   if (!broker.ok()) return broker.status();
@@ -232,7 +232,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     log.error_status("database_error", db.status());
     return kExitFailure;
   }
-  Result<bool> config_recorded = cli::record_config(*db, "sm-order", setup->config, log);
+  Result<bool> config_recorded = store::record_config(*db, "sm-order", setup->config, log);
   if (!config_recorded.ok())
     log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
 

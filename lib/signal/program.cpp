@@ -8,7 +8,6 @@
 #include <limits>
 #include <optional>
 
-#include "cli/program.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/ndjson.h"
@@ -18,6 +17,7 @@
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/market_data.h"
+#include "store/ops_records.h"
 
 namespace sm::signal {
 namespace {
@@ -76,16 +76,10 @@ struct Plan {
 // The configured instances and capital, the configuration recorded in config_changes (the audit
 // trail). Returns kExitOk, or the exit code of a failure (logged).
 int plan_from_config(const SignalArgs& args, store::Database& db, const Logger& log, Plan& plan) {
-  cli::CommonOptions common;
-  common.db_path = args.db_path;
-  common.config_path = args.config_path;
-  Result<Config> config = cli::load_config(common, "sm-signal", &db, log);
-  if (!config.ok()) {
-    if (config.status().code() == ErrorCode::kDatabaseError) {
-      return fail(log, kExitFailure, "database_error", config.status());
-    }
-    return fail(log, kExitConfigError, "config_error", config.status());
-  }
+  Result<Config> config = load_config(args.config_path, log);
+  if (!config.ok()) return fail(log, kExitConfigError, "config_error", config.status());
+  Result<bool> recorded = store::record_config(db, "sm-signal", *config, log);
+  if (!recorded.ok()) return fail(log, kExitFailure, "database_error", recorded.status());
   Result<std::vector<InstanceConfig>> from_config = instances_from_config(*config);
   if (!from_config.ok()) return fail(log, kExitConfigError, "config_error", from_config.status());
   plan.instances = std::move(from_config).value();

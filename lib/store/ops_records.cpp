@@ -246,6 +246,15 @@ Result<bool> record_config_change(Database& db, std::string_view program, std::s
   return true;
 }
 
+Result<bool> record_config(Database& db, std::string_view program, const Config& config,
+                           const Logger& log, std::string_view changed_by, TimestampMs ts) {
+  const std::string hash = config.content_hash();
+  const std::string by = changed_by.empty() ? default_actor() : std::string(changed_by);
+  Result<bool> recorded = record_config_change(db, program, config.canonical_text(), hash, by, ts);
+  if (recorded.ok() && *recorded) log.info("config_change_recorded", {{"hash", hash}});
+  return recorded;
+}
+
 Status upsert_instrument(Database& db, const Instrument& instrument) {
   if (instrument.symbol.empty() || instrument.tick_size <= 0 || instrument.lot_size <= 0) {
     return error(ErrorCode::kInvalidArgument,

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.h"
+#include "core/log.h"
 #include "core/messages.h"
 #include "core/status.h"
 #include "store/database.h"
@@ -65,6 +67,13 @@ Result<std::vector<HaltRecord>> active_halts(Database& db, TimestampMs now_ms);
 Result<bool> record_config_change(Database& db, std::string_view program, std::string_view content,
                                   std::string_view hash, std::string_view changed_by = {},
                                   TimestampMs ts = 0 /* 0 = db.clock() now */);
+
+// Records config's canonical content (record_config_change) when its hash differs from the one
+// last recorded for program: the audit trail of every configuration a program ran with. Logs
+// config_change_recorded when it wrote a row. changed_by: who started the program; empty =
+// default_actor(). ts: 0 = db.clock() now. Returns whether a row was written.
+Result<bool> record_config(Database& db, std::string_view program, const Config& config,
+                           const Logger& log, std::string_view changed_by = {}, TimestampMs ts = 0);
 
 struct ConfigChange {
   std::int64_t id = 0;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/sha256.h"
+#include "support/captured_log.h"
 
 using sm::Config;
 using sm::ErrorCode;
@@ -275,4 +276,35 @@ TEST_CASE("the example configuration loads cleanly", "[config]") {
   REQUIRE(config.ok());
   CHECK(config->warnings().empty());
   CHECK(config->get_rupees("risk.max_order_value", 0).ok());
+}
+
+TEST_CASE("load_config logs the loaded hash, and a missing file is a configuration error",
+          "[config]") {
+  sm::testing::CapturedLog captured;
+  auto defaults = sm::load_config(std::string(), captured.log());
+  REQUIRE(defaults.ok());
+  CHECK(captured.text().find(defaults->content_hash()) != std::string::npos);
+  CHECK(captured.text().find("(defaults)") != std::string::npos);
+  auto missing = sm::load_config(std::string("/nonexistent/sm.json"), captured.log());
+  CHECK(missing.status().code() == ErrorCode::kConfigError);
+}
+
+TEST_CASE("default_actor is $USER, else $LOGNAME, else unknown", "[config]") {
+  const char* user = std::getenv("USER");
+  const char* logname = std::getenv("LOGNAME");
+  const std::string saved_user = user != nullptr ? user : "";
+  const std::string saved_logname = logname != nullptr ? logname : "";
+  ::setenv("USER", "asha", 1);
+  ::setenv("LOGNAME", "ravi", 1);
+  CHECK(sm::default_actor() == "asha");
+  ::unsetenv("USER");
+  CHECK(sm::default_actor() == "ravi");
+  ::setenv("LOGNAME", "", 1);
+  CHECK(sm::default_actor() == "unknown");
+  if (user != nullptr) ::setenv("USER", saved_user.c_str(), 1);
+  if (logname != nullptr) {
+    ::setenv("LOGNAME", saved_logname.c_str(), 1);
+  } else {
+    ::unsetenv("LOGNAME");
+  }
 }

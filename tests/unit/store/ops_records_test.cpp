@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/captured_log.h"
 #include "support/temp_database.h"
 
 using sm::ErrorCode;
@@ -148,6 +149,34 @@ TEST_CASE("config changes are recorded only when the hash changes, per program")
   CHECK((*last)->ts > kT0);
   CHECK(sm::store::record_config_change(f.db, "", "x", "h").status().code() ==
         ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("record_config writes a row only when the configuration changed, and says who") {
+  Fixture f;
+  sm::testing::CapturedLog captured;
+  auto first = sm::Config::parse(R"({"risk": {"max_order_qty": 5}})");
+  auto same = sm::Config::parse("{\"risk\": /* reformatted */ {\"max_order_qty\":5}}");
+  auto changed = sm::Config::parse(R"({"risk": {"max_order_qty": 6}})");
+  REQUIRE((first.ok() && same.ok() && changed.ok()));
+
+  auto recorded = sm::store::record_config(f.db, "sm-risk", *first, captured.log(), "pavan", kT0);
+  REQUIRE(recorded.ok());
+  CHECK(*recorded);
+  CHECK(captured.text().find("config_change_recorded") != std::string::npos);
+  CHECK_FALSE(*sm::store::record_config(f.db, "sm-risk", *same, captured.log(), "pavan"));
+  CHECK(*sm::store::record_config(f.db, "sm-order", *same, captured.log()));
+  CHECK(*sm::store::record_config(f.db, "sm-risk", *changed, captured.log()));
+
+  auto risk = sm::store::last_config_change(f.db, "sm-risk");
+  REQUIRE((risk.ok() && risk->has_value()));
+  CHECK((*risk)->hash == changed->content_hash());
+  CHECK((*risk)->content == changed->canonical_text());
+  CHECK((*risk)->changed_by == sm::default_actor());
+  auto order = sm::store::last_config_change(f.db, "sm-order");
+  REQUIRE((order.ok() && order->has_value()));
+  CHECK((*order)->changed_by == sm::default_actor());
+  CHECK(*f.db.query_int64("SELECT count(*) FROM config_changes WHERE changed_by = 'pavan'") == 1);
+  CHECK(*f.db.query_int64("SELECT ts_ms FROM config_changes WHERE changed_by = 'pavan'") == kT0);
 }
 
 TEST_CASE("instruments are upserted and found") {
