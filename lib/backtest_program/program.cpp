@@ -21,6 +21,7 @@
 #include "core/json_writer.h"
 #include "costs/cost_model.h"
 #include "history/loader.h"
+#include "strategy/params.h"
 #include "strategy/registry.h"
 #include "time/calendar.h"
 
@@ -37,9 +38,7 @@ struct Failure {
 };
 
 int report(const Logger& log, const Failure& failure) {
-  log.error(failure.event, {{"code", error_code_name(failure.status.code())},
-                            {"message", failure.status.message()}});
-  return failure.exit_code;
+  return report_failure(log, failure.event, failure.status, failure.exit_code);
 }
 
 Failure usage(Status status) { return {kExitUsage, "usage_error", std::move(status)}; }
@@ -119,22 +118,6 @@ Result<Paise> parse_money(const std::string& text, std::string_view what) {
                  fmt::format("{} '{}' is not an amount of rupees", what, text));
   }
   return value;
-}
-
-Result<nlohmann::json> parse_params(const std::vector<std::string>& texts) {
-  nlohmann::json params = nlohmann::json::object();
-  for (const std::string& text : texts) {
-    const std::size_t eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return error(ErrorCode::kInvalidArgument,
-                   fmt::format("--param '{}' is not name=value", text));
-    }
-    const std::string name = text.substr(0, eq);
-    const std::string value = text.substr(eq + 1);
-    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-    params[name] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
-  }
-  return params;
 }
 
 // Reads settings for the engine: each the flag's text, else the configuration's backtest section,
@@ -266,7 +249,7 @@ std::optional<Failure> load_risk(const std::string& path, Setup& setup, const Lo
 std::optional<Failure> make_strategy_spec(const StrategyArgs& strategy, Setup& setup) {
   if (strategy.name.empty())
     return usage(error(ErrorCode::kInvalidArgument, "--strategy is required"));
-  Result<nlohmann::json> params = parse_params(strategy.params);
+  Result<nlohmann::json> params = strategy::parse_param_flags(strategy.params);
   if (!params.ok()) return usage(params.status());
   setup.strategy.name = strategy.name;
   setup.strategy.id = strategy.id;

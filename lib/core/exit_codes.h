@@ -3,6 +3,11 @@
 // unless the program was asked for one (e.g. sm-reconcile --fail-on-drift).
 #pragma once
 
+#include <string_view>
+
+#include "core/log.h"
+#include "core/status.h"
+
 namespace sm {
 
 inline constexpr int kExitOk = 0;           // the program did its job
@@ -15,5 +20,21 @@ inline constexpr int kExitConfigError = 4;  // configuration or secrets file is 
 inline constexpr int kExitHalted = 5;       // trading is halted or paused (kill switch)
 inline constexpr int kExitDrift = 6;        // sm-reconcile found unresolved drift (--fail-on-drift)
 inline constexpr int kExitAuth = 7;         // broker credentials missing, invalid or expired
+
+// The one mapping from a failed Status to an exit code, used by every program when nothing more
+// specific applies: kInvalidArgument -> kExitUsage; kParseError -> kExitDataError; kConfigError
+// and kPermissionDenied (an unsafe secrets file) -> kExitConfigError; kAuthError -> kExitAuth;
+// kHalted -> kExitHalted; kOk -> kExitOk; anything else (database, I/O, network, internal) ->
+// kExitFailure. A program that knows more (an unreadable *input* file is a data error, not a
+// runtime failure) passes its own code to report_failure.
+int exit_code_for(const Status& status);
+
+// Logs status as one error line (event, code, message) and returns exit_code_for(status), or
+// exit_code when given.
+int report_failure(const Logger& log, std::string_view event, const Status& status);
+int report_failure(const Logger& log, std::string_view event, const Status& status, int exit_code);
+
+// Logs status as usage_error with the hint "run with --help" and returns kExitUsage.
+int report_usage_error(const Logger& log, const Status& status);
 
 }  // namespace sm

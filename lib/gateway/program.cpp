@@ -323,9 +323,10 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
 namespace {
 
 int control_error(const Logger& log, const Status& status, std::string_view db_path) {
-  log.error_status(status.code() == ErrorCode::kInvalidArgument ? "usage_error" : "database_error",
-                   status, {{"db", std::string(db_path)}});
-  return status.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  const int exit_code = exit_code_for(status);
+  log.error_status(exit_code == kExitUsage ? "usage_error" : "database_error", status,
+                   {{"db", std::string(db_path)}});
+  return exit_code;
 }
 
 }  // namespace

@@ -14,16 +14,6 @@
 namespace sm::history {
 namespace {
 
-int fail(const Logger& log, int code, std::string_view event, const Status& status) {
-  log.error(event, {{"code", error_code_name(status.code())}, {"message", status.message()}});
-  return code;
-}
-
-int usage(const Logger& log, const Status& status) {
-  log.error("usage_error", {{"message", status.message()}, {"hint", "run with --help"}});
-  return kExitUsage;
-}
-
 // The flags' values that no indicator or loader checks.
 Status check_output_flags(const IndicatorArgs& args) {
   if (args.indicators.empty()) {
@@ -51,10 +41,10 @@ std::optional<int> load_bars(const IndicatorArgs& args, const Logger& log, Loade
   Result<LoadedData> loaded = load_data(source, log);
   if (!loaded.ok()) {
     const ErrorCode code = loaded.status().code();
-    if (code == ErrorCode::kInvalidArgument) return usage(log, loaded.status());
+    if (code == ErrorCode::kInvalidArgument) return report_usage_error(log, loaded.status());
     if (code == ErrorCode::kDatabaseError)
-      return fail(log, kExitFailure, "database_error", loaded.status());
-    return fail(log, kExitDataError, "data_error", loaded.status());
+      return report_failure(log, "database_error", loaded.status(), kExitFailure);
+    return report_failure(log, "data_error", loaded.status(), kExitDataError);
   }
   out = std::move(loaded).value();
   return std::nullopt;
@@ -144,10 +134,11 @@ void write_rows(const IndicatorArgs& args, const LoadedData& loaded,
 }  // namespace
 
 int run_indicators(const IndicatorArgs& args, const Logger& log) {
-  if (Status checked = check_output_flags(args); !checked.ok()) return usage(log, checked);
+  if (Status checked = check_output_flags(args); !checked.ok())
+    return report_usage_error(log, checked);
   // Made once before any data is read, so that an unknown indicator is a usage error.
   Result<strategy::IndicatorColumns> probe = strategy::IndicatorColumns::make(args.indicators);
-  if (!probe.ok()) return usage(log, probe.status());
+  if (!probe.ok()) return report_usage_error(log, probe.status());
   LoadedData loaded;
   if (std::optional<int> failed = load_bars(args, log, loaded)) return *failed;
   write_rows(args, loaded, probe->names());

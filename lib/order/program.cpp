@@ -91,17 +91,11 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
   return s;
 }
 
+// Setting up reads the configuration, so a value that is not valid there is a configuration
+// error (exit 4), not a usage error; everything else maps as in every program.
 int exit_for_setup_error(const Status& status) {
-  switch (status.code()) {
-    case ErrorCode::kConfigError:
-    case ErrorCode::kPermissionDenied:
-    case ErrorCode::kInvalidArgument:
-      return kExitConfigError;
-    case ErrorCode::kAuthError:
-      return kExitAuth;
-    default:
-      return kExitFailure;
-  }
+  const int exit_code = exit_code_for(status);
+  return exit_code == kExitUsage ? kExitConfigError : exit_code;
 }
 
 struct Setup {

@@ -18,35 +18,10 @@
 #include "store/database.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
+#include "strategy/params.h"
 
 namespace sm::signal {
 namespace {
-
-int fail(const Logger& log, int code, std::string_view event, const Status& status) {
-  log.error(event, {{"code", error_code_name(status.code())}, {"message", status.message()}});
-  return code;
-}
-
-int usage(const Logger& log, const Status& status) {
-  log.error("usage_error", {{"message", status.message()}, {"hint", "run with --help"}});
-  return kExitUsage;
-}
-
-nlohmann::json parse_params(const std::vector<std::string>& texts, Status& status) {
-  nlohmann::json params = nlohmann::json::object();
-  for (const std::string& text : texts) {
-    const std::size_t eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      status =
-          error(ErrorCode::kInvalidArgument, fmt::format("--param '{}' is not name=value", text));
-      return params;
-    }
-    const std::string value = text.substr(eq + 1);
-    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-    params[text.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
-  }
-  return params;
-}
 
 nlohmann::json counts_json(const RunnerCounts& c) {
   return {{"bars", c.bars},
@@ -77,14 +52,15 @@ struct Plan {
 // trail). Returns kExitOk, or the exit code of a failure (logged).
 int plan_from_config(const SignalArgs& args, store::Database& db, const Logger& log, Plan& plan) {
   Result<Config> config = load_config(args.config_path, log);
-  if (!config.ok()) return fail(log, kExitConfigError, "config_error", config.status());
+  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
   Result<bool> recorded = store::record_config(db, "sm-signal", *config, log);
-  if (!recorded.ok()) return fail(log, kExitFailure, "database_error", recorded.status());
+  if (!recorded.ok()) return report_failure(log, "database_error", recorded.status(), kExitFailure);
   Result<std::vector<InstanceConfig>> from_config = instances_from_config(*config);
-  if (!from_config.ok()) return fail(log, kExitConfigError, "config_error", from_config.status());
+  if (!from_config.ok())
+    return report_failure(log, "config_error", from_config.status(), kExitConfigError);
   plan.instances = std::move(from_config).value();
   Result<Paise> capital = config->get_rupees("signal.capital", 0);
-  if (!capital.ok()) return fail(log, kExitConfigError, "config_error", capital.status());
+  if (!capital.ok()) return report_failure(log, "config_error", capital.status(), kExitConfigError);
   plan.options.capital = *capital;
   return kExitOk;
 }
@@ -95,42 +71,45 @@ int plan_from_flags(const SignalArgs& args, const Logger& log, Plan& plan) {
   if (!args.timeframe.empty()) {
     Result<Timeframe> parsed = parse_timeframe(args.timeframe);
     if (!parsed.ok())
-      return usage(
+      return report_usage_error(
           log, Status(ErrorCode::kInvalidArgument, "--timeframe: " + parsed.status().message()));
     plan.timeframe = *parsed;
   }
   for (const std::string& text : args.symbols) {
     Result<std::string> symbol = ingest::normalize_symbol(text);
     if (!symbol.ok())
-      return usage(log,
-                   Status(ErrorCode::kInvalidArgument, "--symbol: " + symbol.status().message()));
+      return report_usage_error(
+          log, Status(ErrorCode::kInvalidArgument, "--symbol: " + symbol.status().message()));
     plan.symbols.push_back(*symbol);
   }
   if (!args.strategy.empty()) {
-    Status bad;
+    Result<nlohmann::json> params = strategy::parse_param_flags(args.params);
+    if (!params.ok()) return report_usage_error(log, params.status());
     InstanceConfig flag;
     flag.name = args.strategy;
     flag.id = args.id;
-    flag.params = parse_params(args.params, bad);
-    if (!bad.ok()) return usage(log, bad);
+    flag.params = std::move(params).value();
     flag.symbols = plan.symbols;
     flag.timeframe = plan.timeframe;
     plan.instances.push_back(std::move(flag));
   } else if (!args.params.empty() || !args.id.empty()) {
-    return usage(log, error(ErrorCode::kInvalidArgument, "--param and --id need --strategy"));
+    return report_usage_error(
+        log, error(ErrorCode::kInvalidArgument, "--param and --id need --strategy"));
   }
   if (plan.instances.empty()) {
-    return usage(log, error(ErrorCode::kInvalidArgument,
-                            "no strategy: give --strategy NAME or signal.strategies in the "
-                            "configuration"));
+    return report_usage_error(log,
+                              error(ErrorCode::kInvalidArgument,
+                                    "no strategy: give --strategy NAME or signal.strategies in the "
+                                    "configuration"));
   }
-  if (Status valid = validate_instances(plan.instances); !valid.ok()) return usage(log, valid);
+  if (Status valid = validate_instances(plan.instances); !valid.ok())
+    return report_usage_error(log, valid);
   if (!args.capital.empty()) {
     Result<Paise> flag_capital = parse_rupees(args.capital);
     if (!flag_capital.ok() || *flag_capital < 0) {
-      return usage(log,
-                   error(ErrorCode::kInvalidArgument,
-                         fmt::format("--capital '{}' is not an amount of rupees", args.capital)));
+      return report_usage_error(
+          log, error(ErrorCode::kInvalidArgument,
+                     fmt::format("--capital '{}' is not an amount of rupees", args.capital)));
     }
     plan.options.capital = *flag_capital;
   }
@@ -160,19 +139,21 @@ std::optional<int> replay_stored_bars(const SignalArgs& args, const Plan& plan,
   // A separate read connection, so the writes (signals, state) never share a transaction with
   // the open read cursor.
   Result<store::Database> reader = store::Database::open_readonly(args.db_path);
-  if (!reader.ok()) return fail(log, kExitFailure, "database_error", reader.status());
+  if (!reader.ok()) return report_failure(log, "database_error", reader.status(), kExitFailure);
   store::BarQuery query;
   query.timeframe = plan.timeframe;
   if (!args.from.empty()) {
     Result<TimestampMs> from = ingest::parse_range_start(args.from);
     if (!from.ok())
-      return usage(log, Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
+      return report_usage_error(
+          log, Status(ErrorCode::kInvalidArgument, "--from: " + from.status().message()));
     query.from = *from;
   }
   if (!args.to.empty()) {
     Result<TimestampMs> to = ingest::parse_range_end(args.to);
     if (!to.ok())
-      return usage(log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
+      return report_usage_error(
+          log, Status(ErrorCode::kInvalidArgument, "--to: " + to.status().message()));
     query.to = *to;
   }
   // One query over every symbol, in time order as a live feed would deliver them; symbols not
@@ -263,7 +244,7 @@ int run_stdin(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, c
 
 int run_signal(const SignalArgs& args, const Logger& log) {
   Result<store::Database> db = store::Database::open(args.db_path);
-  if (!db.ok()) return fail(log, kExitFailure, "database_error", db.status());
+  if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
   Plan plan;
   if (int code = plan_from_config(args, *db, log, plan); code != kExitOk) return code;
   if (int code = plan_from_flags(args, log, plan); code != kExitOk) return code;
@@ -286,7 +267,7 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   nlohmann::json summary = counts_json(runner.counts());
   if (stop_requested()) summary["stopped_by_signal"] = true;
   log.info("signal_summary", summary);
-  if (!failed.ok()) return fail(log, kExitFailure, "database_error", failed);
+  if (!failed.ok()) return report_failure(log, "database_error", failed, kExitFailure);
   return exit_code;
 }
 

@@ -225,4 +225,19 @@ Result<Params> parse_params(std::span<const ParamSpec> specs, const json& object
   return params;
 }
 
+Result<json> parse_param_flags(const std::vector<std::string>& texts) {
+  json params = json::object();
+  for (const std::string& text : texts) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("--param '{}' is not name=value", text));
+    }
+    const std::string value = text.substr(eq + 1);
+    json parsed = json::parse(value, nullptr, /*allow_exceptions=*/false);
+    params[text.substr(0, eq)] = parsed.is_discarded() ? json(value) : parsed;
+  }
+  return params;
+}
+
 }  // namespace sm::strategy

@@ -90,4 +90,10 @@ class Params {
 Result<Params> parse_params(std::span<const ParamSpec> specs, const nlohmann::json& object,
                             std::string_view owner);
 
+// The JSON object for parse_params from command-line texts "name=value" (sm-signal's and
+// sm-backtest's --param): each value is JSON when it parses (10, 0.5, true), else a string
+// (fixed_qty). A later name replaces an earlier one. kInvalidArgument naming the text when it has
+// no '=' or an empty name.
+Result<nlohmann::json> parse_param_flags(const std::vector<std::string>& texts);
+
 }  // namespace sm::strategy
