@@ -35,7 +35,10 @@ void warn_if_calendar_stale(const Logger& log, const sm::time::Clock& clock) {
   }
 }
 
-int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body) {
+namespace {
+
+int parse_and_run(CLI::App& app, int argc, char** argv, Logger& log,
+                  const std::function<int()>& body) {
   set_log_clock([] { return sm::time::SystemClock().now_ms(); });
   app.set_version_flag("--version", version());
   try {
@@ -68,12 +71,22 @@ int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<i
     }
   }
   install_stop_handlers();
+  return body();
+}
+
+}  // namespace
+
+int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body) {
+  // Whatever escapes (from the body, an option's callback or a check while parsing) is a bug, but
+  // a program still ends with one JSON line and a documented exit code, never std::terminate.
   try {
-    return body();
+    return parse_and_run(app, argc, argv, log, body);
   } catch (const std::exception& e) {
     log.error("internal_error", {{"message", e.what()}});
-    return kExitFailure;
+  } catch (...) {
+    log.error("internal_error", {{"message", "an exception of unknown type escaped"}});
   }
+  return kExitFailure;
 }
 
 }  // namespace sm::cli

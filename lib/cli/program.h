@@ -24,7 +24,8 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 // kExitUsage (CLI11's own codes never leak); --help and --version print to stdout and return 0.
 // Installs the wall clock as the log clock (set_log_clock) before parsing, and the SIGTERM/SIGINT
 // stop handlers and --log-level before body runs.
-// An exception escaping body is a bug: it is logged as an internal error and returns kExitFailure.
+// An exception escaping body, or parsing (an option's callback), of any type is a bug: it is
+// logged as one internal_error line and run returns kExitFailure; the program never aborts.
 int run(CLI::App& app, int argc, char** argv, Logger& log, const std::function<int()>& body);
 
 // Logs a warning when the NSE calendar has no entries for the current year, or cannot be loaded.
