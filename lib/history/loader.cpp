@@ -10,7 +10,6 @@
 #include "ingest/fields.h"
 #include "ingest/ingest.h"
 #include "ingest/issues.h"
-#include "ingest/program.h"
 #include "store/database.h"
 #include "store/market_data.h"
 

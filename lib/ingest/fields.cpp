@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <array>
 #include <cctype>
+#include <limits>
 
 namespace sm::ingest {
 namespace {
@@ -548,6 +549,20 @@ std::string column_key(std::string_view name) {
     if (std::isalnum(u)) key.push_back(static_cast<char>(std::tolower(u)));
   }
   return key;
+}
+
+Result<TimestampMs> parse_range_start(std::string_view text) {
+  if (text.empty()) return std::numeric_limits<TimestampMs>::min();
+  Result<ParsedTime> parsed = parse_time_text(text, kIstOffsetMinutes);
+  if (!parsed.ok()) return Status(ErrorCode::kInvalidArgument, parsed.status().message());
+  return parsed->ts;
+}
+
+Result<TimestampMs> parse_range_end(std::string_view text) {
+  if (text.empty()) return std::numeric_limits<TimestampMs>::max();
+  Result<ParsedTime> parsed = parse_time_text(text, kIstOffsetMinutes);
+  if (!parsed.ok()) return Status(ErrorCode::kInvalidArgument, parsed.status().message());
+  return parsed->date_only ? parsed->ts + kMsPerDay : parsed->ts;
 }
 
 }  // namespace sm::ingest

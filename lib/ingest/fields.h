@@ -120,6 +120,14 @@ class DateOrderEvidence {
   std::int64_t day_first_line_ = 0, month_first_line_ = 0;
 };
 
+// Range bounds from --from/--to text, for every program that reads a stored range (sm-ingest,
+// sm-signal, sm-backtest). A date means the whole IST day: as a start, 00:00 IST of it; as an
+// end, 00:00 IST of the next day (the range is half-open, so the day is included). A full
+// timestamp is used as is (naive text is IST). Empty text: unbounded. A text that is neither
+// fails with kInvalidArgument (a bad flag value).
+Result<TimestampMs> parse_range_start(std::string_view text);
+Result<TimestampMs> parse_range_end(std::string_view text);
+
 // Lower-case alphanumerics only, for matching column names: "Prev Close" -> "prevclose".
 std::string column_key(std::string_view name);
 

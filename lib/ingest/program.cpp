@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 #include <algorithm>
-#include <limits>
 #include <optional>
 
 #include "core/exit_codes.h"
@@ -108,20 +107,6 @@ void log_file(const Logger& log, const std::string& input, const FileReport& rep
 TimestampMs one_day_from(const time::Clock& clock) { return clock.now_ms() + kMsPerDay; }
 
 }  // namespace
-
-Result<TimestampMs> parse_range_start(std::string_view text) {
-  if (text.empty()) return std::numeric_limits<TimestampMs>::min();
-  Result<ParsedTime> parsed = parse_time_text(text, kIstOffsetMinutes);
-  if (!parsed.ok()) return Status(ErrorCode::kInvalidArgument, parsed.status().message());
-  return parsed->ts;
-}
-
-Result<TimestampMs> parse_range_end(std::string_view text) {
-  if (text.empty()) return std::numeric_limits<TimestampMs>::max();
-  Result<ParsedTime> parsed = parse_time_text(text, kIstOffsetMinutes);
-  if (!parsed.ok()) return Status(ErrorCode::kInvalidArgument, parsed.status().message());
-  return parsed->date_only ? parsed->ts + kMsPerDay : parsed->ts;
-}
 
 int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clock) {
   CsvOptions csv;

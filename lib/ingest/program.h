@@ -66,10 +66,4 @@ struct ReplayArgs {
 int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clock,
                const SleepFunction& sleep);
 
-// Range bounds from --from/--to text. A date means the whole IST day: as a start, 00:00 IST of it;
-// as an end, 00:00 IST of the next day (the range is half-open, so the day is included). A full
-// timestamp is used as is (naive text is IST). Empty text: unbounded.
-Result<TimestampMs> parse_range_start(std::string_view text);
-Result<TimestampMs> parse_range_end(std::string_view text);
-
 }  // namespace sm::ingest

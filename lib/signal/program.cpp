@@ -13,7 +13,6 @@
 #include "core/ndjson.h"
 #include "core/shutdown.h"
 #include "ingest/fields.h"
-#include "ingest/program.h"
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/market_data.h"

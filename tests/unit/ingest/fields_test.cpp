@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -468,4 +469,14 @@ TEST_CASE("day-first or month-first is decided by the whole column, never guesse
   CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("01/02-2019"));
   CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("01/02/19"));
   CHECK_FALSE(DateOrderEvidence::has_numeric_date_shape("01-Jan-2019"));
+}
+
+TEST_CASE("range bounds: a date is the whole IST day, a time is used as is, empty is unbounded") {
+  CHECK(*parse_range_start("2020-01-01") == from_ist(Date{2020, 1, 1}, 0, 0));
+  CHECK(*parse_range_end("2020-06-30") == from_ist(Date{2020, 7, 1}, 0, 0));
+  CHECK(*parse_range_end("2020-06-30 15:30") == from_ist(Date{2020, 6, 30}, 15, 30));
+  CHECK(*parse_range_start("") == std::numeric_limits<TimestampMs>::min());
+  CHECK(*parse_range_end("") == std::numeric_limits<TimestampMs>::max());
+  CHECK(parse_range_start("someday").status().code() == ErrorCode::kInvalidArgument);
+  CHECK(parse_range_end("someday").status().code() == ErrorCode::kInvalidArgument);
 }

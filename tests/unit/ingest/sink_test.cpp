@@ -294,18 +294,13 @@ TEST_CASE("replay writes stored bars in order and paces them with the clock") {
   CHECK(lines[1].find("\"BBB\"") != std::string::npos);
 }
 
-TEST_CASE("replay speeds and date ranges") {
+TEST_CASE("replay speeds") {
   CHECK(*parse_speed("max") == 0);
   CHECK(*parse_speed("realtime") == 1);
   CHECK(*parse_speed("2.5") == 2.5);
   CHECK_FALSE(parse_speed("0").ok());
   CHECK_FALSE(parse_speed("-1").ok());
   CHECK_FALSE(parse_speed("fast").ok());
-  CHECK(*parse_range_start("2020-01-01") == from_ist(Date{2020, 1, 1}, 0, 0));
-  CHECK(*parse_range_end("2020-06-30") == from_ist(Date{2020, 7, 1}, 0, 0));
-  CHECK(*parse_range_end("2020-06-30 15:30") == from_ist(Date{2020, 6, 30}, 15, 30));
-  CHECK(*parse_range_start("") == std::numeric_limits<TimestampMs>::min());
-  CHECK(parse_range_start("someday").status().code() == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("a file of which no row is accepted is a failure; partial drops are counted per file") {
