@@ -4,6 +4,8 @@
 #include <string>
 
 #include "cli/program.h"
+#include "core/config.h"
+#include "core/exit_codes.h"
 #include "core/log.h"
 #include "ingest/program.h"
 #include "time/clock.h"
@@ -17,7 +19,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
       "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input, a file of which no "
-      "row could be stored, or a bad row under --strict.");
+      "row could be stored, or a bad row under --strict; 4 configuration error.");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
@@ -95,6 +97,10 @@ int main(int argc, char** argv) {
     // A reader that goes away (| head) must not kill us mid-transaction; writes then fail and the
     // commands stop emitting.
     std::signal(SIGPIPE, SIG_IGN);
+    // No key is read yet, but a --config that is missing or wrong is refused as in every program.
+    if (sm::Result<sm::Config> config = sm::load_config(common.config_path, log); !config.ok()) {
+      return sm::report_failure(log, "config_error", config.status(), sm::kExitConfigError);
+    }
     const sm::time::SystemClock clock;
     if (resample->parsed()) {
       rs.db_path = common.db_path;

@@ -19,14 +19,14 @@ int main(int argc, char** argv) {
       "environment, NAME_FILE or --secrets-file; never on the command line.\n"
       "Exit status: 0 stopped by SIGTERM/SIGINT, 1 state or port failure, 2 usage, 3 unreadable "
       "--prices,\n"
-      "4 configuration (no api key, bad cost model, calendar).");
+      "4 configuration (--config, no api key, bad cost model, calendar).");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
   sm::paper::PaperArgs args;
   app.add_option("--port", args.port,
-                 "TCP port on 127.0.0.1; 0 picks a free one (announced on stdout)")
-      ->capture_default_str()
+                 "TCP port on 127.0.0.1; 0 picks a free one (announced on stdout); default: the "
+                 "port of paper.listen in --config, else 0")
       ->check(CLI::Range(0, 65535));
   app.add_option("--state", args.state_path, "the paper broker's own SQLite state file")
       ->envname("SM_PAPER_STATE")
@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   app.add_option("--postback-url", args.postback_url,
                  "POST Kite-style postbacks (signed with SM_PAPER_API_SECRET) to this URL");
 
-  return sm::cli::run(app, argc, argv, log,
-                      [&]() -> int { return sm::paper::run_paper(args, log); });
+  return sm::cli::run(app, argc, argv, log, [&]() -> int {
+    args.config_path = common.config_path;
+    return sm::paper::run_paper(args, log);
+  });
 }

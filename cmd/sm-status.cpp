@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/program.h"
+#include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/log.h"
 #include "core/timestamp.h"
@@ -26,6 +27,13 @@ int main(int argc, char** argv) {
                  "P&L day and halt expiry use it");
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
+    // No key is read yet, but a --config that is missing or wrong is refused as in every program.
+    // sm-status is for people: its stderr stays empty when all is well, so config_loaded (info)
+    // is not logged.
+    const sm::Logger quiet("sm-status", sm::LogLevel::kWarning);
+    if (sm::Result<sm::Config> config = sm::load_config(common.config_path, quiet); !config.ok()) {
+      return sm::report_failure(log, "config_error", config.status(), sm::kExitConfigError);
+    }
     sm::TimestampMs now = sm::time::SystemClock().now_ms();
     if (!at.empty()) {
       sm::Result<sm::TimestampMs> parsed = sm::parse_timestamp(at, sm::kIstOffsetMinutes);

@@ -62,22 +62,6 @@ struct Setup {
   }
 };
 
-// The keys of the backtest section (docs/CONFIG.md), each the default of one flag.
-const char* const kBacktestKeys[] = {"fill",
-                                     "entry_order",
-                                     "entry_offset_bps",
-                                     "order_valid_bars",
-                                     "protective_stops",
-                                     "slippage",
-                                     "volume_cap",
-                                     "costs",
-                                     "product",
-                                     "cash",
-                                     "max_open_positions",
-                                     "max_position_value",
-                                     "close_at_end",
-                                     "risk_free_rate"};
-
 // The first of: the flag's text, the section's value (as text), the default.
 Result<std::string> setting(const std::string& flag, const nlohmann::json& section,
                             const std::string& source, std::string_view key, std::string fallback) {
@@ -266,12 +250,6 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
   if (!config.ok()) return Failure{kExitConfigError, "config_error", config.status()};
   Result<nlohmann::json> section = config->get_section("backtest");
   if (!section.ok()) return Failure{kExitConfigError, "config_error", section.status()};
-  for (const auto& [key, value] : section->items()) {
-    if (std::find(std::begin(kBacktestKeys), std::end(kBacktestKeys), key) ==
-        std::end(kBacktestKeys)) {
-      log.warn("config_unknown_key", {{"key", "backtest." + key}});
-    }
-  }
   SettingReader read(*section, config->source());
   std::string cost_spec;
   if (auto bad = read_engine_settings(e, read, setup, cost_spec)) return bad;

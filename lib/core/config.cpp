@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -114,6 +115,95 @@ const std::set<std::string>& Config::known_sections() {
       "store",     "ingest", "signal",   "strategy", "risk",   "order", "broker",
       "reconcile", "alert",  "backtest", "paper",    "status", "costs"};
   return kSections;
+}
+
+const std::vector<std::string>& Config::known_keys() {
+  static const std::vector<std::string> kKeys = {
+      // signal: lib/signal/runner.cpp (instances_from_config) and program.cpp.
+      "signal.strategies", "signal.symbols", "signal.timeframe", "signal.capital",
+      // risk: lib/risk/config.cpp (load_risk_config) and lib/gateway/program.cpp.
+      "risk.capital", "risk.max_order_qty", "risk.max_order_value", "risk.max_orders_per_minute",
+      "risk.max_total_exposure", "risk.max_symbol_exposure", "risk.max_open_positions",
+      "risk.default_strategy_capital_percent", "risk.strategy_capital_percent.*",
+      "risk.price_band_percent", "risk.price_max_age_s", "risk.circuit_limits.*.lower",
+      "risk.circuit_limits.*.upper", "risk.signal_max_age_s", "risk.future_tolerance_ms",
+      "risk.session_checks", "risk.allow_pre_open", "risk.allow_closing_session",
+      "risk.duplicate_window_s", "risk.order_type", "risk.product", "risk.limit_slippage_bps",
+      "risk.required_components", "risk.heartbeat_max_age_s", "risk.broker_component",
+      "risk.daily_loss_block_entries_percent", "risk.daily_loss_halt_percent",
+      "risk.position_loss_exit_percent", "risk.max_orders_per_5_minutes",
+      "risk.broker_disconnect_halt_s", "risk.latency_halt_ms", "risk.latency_breach_count",
+      "risk.max_errors_per_minute", "risk.heartbeat_interval_ms",
+      // order: lib/order/program.cpp (load_order_settings).
+      "order.poll_interval_ms", "order.in_doubt_ms", "order.lookup_interval_ms",
+      "order.retry_after_ms", "order.probe_interval_ms", "order.max_queue_ms",
+      "order.heartbeat_interval_ms", "order.eof_wait_ms", "order.variety", "order.cancel_on_exit",
+      "order.postback_listen", "order.postback_path",
+      // broker: lib/order/broker_setup.cpp (load_broker_settings).
+      "broker.base_url", "broker.token_file", "broker.timeout_ms", "broker.connect_timeout_ms",
+      "broker.retry.max_attempts", "broker.retry.initial_backoff_ms", "broker.retry.max_backoff_ms",
+      "broker.retry.max_elapsed_ms", "broker.rate_limits.orders_per_minute",
+      "broker.rate_limits.orders_per_day", "broker.rate_limits.order_per_second",
+      "broker.rate_limits.other_per_second", "broker.rate_limits.quote_per_second",
+      // backtest: lib/backtest_program/program.cpp (each the default of one flag).
+      "backtest.fill", "backtest.entry_order", "backtest.entry_offset_bps",
+      "backtest.order_valid_bars", "backtest.protective_stops", "backtest.slippage",
+      "backtest.volume_cap", "backtest.costs", "backtest.product", "backtest.cash",
+      "backtest.max_open_positions", "backtest.max_position_value", "backtest.close_at_end",
+      "backtest.risk_free_rate",
+      // paper: lib/paper/program.cpp.
+      "paper.listen"};
+  return kKeys;
+}
+
+namespace {
+
+// Whether path (split at dots) is a known key ("*" matching any one part), or, when prefix_only,
+// the beginning of one.
+bool matches_known_key(const std::vector<std::string>& path, bool prefix_only) {
+  for (const std::string& key : Config::known_keys()) {
+    const std::vector<std::string> parts = split_path(key);
+    if (prefix_only ? parts.size() <= path.size() : parts.size() != path.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < path.size() && same; ++i) {
+      same = parts[i] == "*" || parts[i] == path[i];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status Config::check_known_keys() const {
+  std::vector<std::pair<std::vector<std::string>, const Json*>> pending;
+  for (const auto& [section, value] : root_.items()) {
+    if (known_sections().count(section) == 0) {
+      return error(ErrorCode::kConfigError,
+                   fmt::format("{}: unknown section \"{}\" (known: {})", origin(section), section,
+                               fmt::join(known_sections(), ", ")));
+    }
+    pending.push_back({{section}, &value});
+  }
+  while (!pending.empty()) {
+    auto [path, value] = pending.back();
+    pending.pop_back();
+    if (!value->is_object()) continue;
+    for (const auto& [name, child] : value->items()) {
+      std::vector<std::string> child_path = path;
+      child_path.push_back(name);
+      if (matches_known_key(child_path, false)) continue;
+      if (matches_known_key(child_path, true) && (child.is_object() || child.is_null())) {
+        pending.push_back({child_path, &child});
+        continue;
+      }
+      const std::string dotted = join_path(child_path, child_path.size());
+      return error(ErrorCode::kConfigError,
+                   fmt::format("{}: unknown key {} (docs/CONFIG.md lists every key)",
+                               origin(dotted), dotted));
+    }
+  }
+  return Status();
 }
 
 Config Config::defaults() { return Config(); }
@@ -440,6 +530,7 @@ std::string Config::content_hash() const { return sha256_hex(canonical_text()); 
 Result<Config> load_config(const std::string& path, const Logger& log) {
   Result<Config> config = Config::load_or_defaults(path);
   if (!config.ok()) return config.status();
+  SM_RETURN_IF_ERROR(config->check_known_keys());
   for (const std::string& warning : config->warnings())
     log.warn("config_warning", {{"message", warning}});
   log.info("config_loaded",

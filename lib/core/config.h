@@ -26,9 +26,20 @@ namespace sm {
 // start-up on one thread and pass plain values on.
 class Config {
  public:
-  // The top-level sections programs use today. A file with any other top-level key loads, with a
-  // warning (likely a typo). Modules add their section name here when they start reading one.
+  // The top-level sections programs use today. parse() loads a file with any other top-level key
+  // with a warning; load_config refuses it (check_known_keys).
   static const std::set<std::string>& known_sections();
+  // Every key a program reads, as dot paths: the one table docs/CONFIG.md documents (types,
+  // defaults, meaning). "*" stands for any one name (a strategy id, a symbol). A key whose value is
+  // a list or an object its reader checks (signal.strategies) is one entry. Modules add their keys
+  // here when they start reading them.
+  static const std::vector<std::string>& known_keys();
+
+  // OK when every top-level key is a known section and every key under them is in known_keys() (a
+  // key that is a prefix of known keys may hold an object of them, or null). Otherwise
+  // kConfigError naming the first unknown section or key and where it came from (the file or an
+  // SM_CFG__ variable), so a misspelt limit never runs on its default.
+  Status check_known_keys() const;
 
   // No file: every getter returns its default. No environment overrides are applied.
   static Config defaults();
@@ -109,9 +120,10 @@ class Config {
 };
 
 // The one way a program loads its configuration (docs/CONFIG.md): reads path (empty = built-in
-// defaults) plus the SM_CFG__ environment overrides, and logs config_loaded with its hash and each
-// config_warning. Errors are kConfigError: the caller logs them as config_error and exits with
-// kExitConfigError.
+// defaults) plus the SM_CFG__ environment overrides, checks that every section and key is known
+// (check_known_keys), and logs config_loaded with its hash. Errors are kConfigError (a named file
+// that does not exist, bad JSON, an unknown section or key, ...): the caller logs them as
+// config_error and exits with kExitConfigError.
 Result<Config> load_config(const std::string& path, const Logger& log);
 
 // $USER, else $LOGNAME, else "unknown": who a configuration or a manual action is recorded as by

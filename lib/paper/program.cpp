@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,7 @@
 
 #include "broker/instruments.h"
 #include "broker/url_policy.h"
+#include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
 #include "core/secrets.h"
@@ -36,7 +39,40 @@ Result<std::string> optional_secret(std::string_view name, const std::string& fi
 
 }  // namespace
 
+Result<int> parse_listen_port(std::string_view listen) {
+  const auto bad = [listen] {
+    return error(ErrorCode::kConfigError,
+                 fmt::format("paper.listen must be 127.0.0.1:PORT or localhost:PORT (sm-paper "
+                             "serves only on loopback), not \"{}\"",
+                             listen));
+  };
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return bad();
+  const std::string_view host = listen.substr(0, colon);
+  const std::string_view digits = listen.substr(colon + 1);
+  if (host != "127.0.0.1" && host != "localhost") return bad();
+  if (digits.empty() || digits.size() > 5) return bad();
+  int port = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return bad();
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) return bad();
+  return port;
+}
+
 int run_paper(const PaperArgs& args, const Logger& log) {
+  Result<Config> config = load_config(args.config_path, log);
+  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  int listen_port = args.port;
+  if (listen_port < 0) {
+    Result<std::string> listen = config->get_string("paper.listen", "127.0.0.1:0");
+    Result<int> from_config = listen.ok() ? parse_listen_port(*listen) : listen.status();
+    if (!from_config.ok()) {
+      return report_failure(log, "config_error", from_config.status(), kExitConfigError);
+    }
+    listen_port = *from_config;
+  }
   if (args.api_key.empty()) {
     log.error("config_error", {{"message", "no api key: pass --api-key or set SM_PAPER_API_KEY"}});
     return kExitConfigError;
@@ -182,7 +218,7 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   }
 
   ServerOptions server_options;
-  server_options.port = args.port;
+  server_options.port = listen_port;
   server_options.api_key = args.api_key;
   server_options.api_secret = *secret;
   server_options.access_token = *token;

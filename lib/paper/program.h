@@ -4,14 +4,17 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/log.h"
+#include "core/status.h"
 
 namespace sm::paper {
 
 struct PaperArgs {
-  int port = 0;
+  std::string config_path;  // --config: paper.listen
+  int port = -1;            // --port; -1 = not given: the port of paper.listen, else 0 (any free)
   std::string state_path = "var/paper.db";
   std::string cash = "1000000";  // rupees, for a new state file
   std::string api_key;
@@ -35,8 +38,12 @@ struct PaperArgs {
 
 // Runs the paper broker until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,
 // 1 when the state or port cannot be opened, 2 for a bad flag value (fault rule, mode, a
-// --postback-url that is not https), 3 when --prices cannot be read, 4 for configuration (no api
-// key, bad cost model, calendar).
+// --postback-url that is not https), 3 when --prices cannot be read, 4 for configuration (the
+// --config file, paper.listen not a loopback HOST:PORT, no api key, bad cost model, calendar).
 int run_paper(const PaperArgs& args, const Logger& log);
+
+// The port of a paper.listen value "127.0.0.1:PORT" or "localhost:PORT" (PORT 0-65535; 0 picks a
+// free one). kConfigError for anything else: sm-paper serves only on loopback.
+Result<int> parse_listen_port(std::string_view listen);
 
 }  // namespace sm::paper

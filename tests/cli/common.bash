@@ -108,3 +108,37 @@ assert_json_lines() {
     return 1
   fi
 }
+
+# assert_config_refused COMMAND...: how every program treats --config (docs/CONFIG.md). Given a
+# --config file that does not exist, then one with an unknown key, then one with an unknown section,
+# the command exits 4 with nothing on stdout and one error line on stderr, a config_error naming
+# the file, the key, the section.
+assert_config_refused() {
+  local case file expected
+  printf '{"risk": {"capital": "100000", "max_ordr_qty": 5}}\n' >"$SM_TEST_DIR/typo.jsonc"
+  printf '{"riks": {"capital": "100000"}}\n' >"$SM_TEST_DIR/section.jsonc"
+  for case in "missing.jsonc:missing.jsonc" "typo.jsonc:risk.max_ordr_qty" "section.jsonc:riks"; do
+    file=${case%%:*}
+    expected=${case#*:}
+    run --separate-stderr "$@" --config "$SM_TEST_DIR/$file" </dev/null
+    echo "--config $file: status $status, stderr: $stderr" >&2
+    [ "$status" -eq 4 ]
+    [ -z "$output" ]
+    echo "$stderr" | jq -e -s --arg file "$file" --arg expected "$expected" \
+      'map(select(.level == "error")) | length == 1 and .[0].event == "config_error"
+       and (.[0].message | contains($file)) and (.[0].message | contains($expected))'
+  done
+}
+
+# assert_example_config_loads COMMAND...: the command accepts examples/stalkmarket.jsonc: stderr
+# has a config_loaded line naming it and no config_error line naming the file. $status and
+# $stderr are left for further checks.
+assert_example_config_loads() {
+  local example="$SM_ROOT/examples/stalkmarket.jsonc"
+  run --separate-stderr "$@" --config "$example" </dev/null
+  echo "status $status, stderr: $stderr" >&2
+  echo "$stderr" | jq -e -s --arg file "$example" \
+    'any(.event == "config_loaded" and .path == $file)
+     and (map(select(.event == "config_error" and (.message | contains("stalkmarket.jsonc"))))
+          | length == 0)'
+}

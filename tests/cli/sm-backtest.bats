@@ -181,8 +181,9 @@ check_reference() {
   sm-backtest --config cfg.json run "${SMA[@]}" --file "$DAILY/TCS.csv" --fill next-open --format json >out 2>/dev/null
   [ "$(jq -r .fill out)" = "next-open" ]
   printf '{"backtest": {"fil": "close"}}\n' >typo.json
-  sm-backtest --config typo.json run "${SMA[@]}" --file "$DAILY/TCS.csv" --format json >out 2>err
-  [ "$(jq -r 'select(.event == "config_unknown_key") | .key' err)" = "backtest.fil" ]
+  run --separate-stderr sm-backtest --config typo.json run "${SMA[@]}" --file "$DAILY/TCS.csv"
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("backtest.fil")'
   printf '{"backtest": {"fill": 5}}\n' >bad.json
   run sm-backtest --config bad.json run "${SMA[@]}" --file "$DAILY/TCS.csv"
   [ "$status" -eq 2 ]
@@ -277,4 +278,13 @@ EOF
   run "$SM_ROOT/scripts/report-check" "$(dirname "$SM_BIN")" "$SM_TEST_DIR/rc"
   [ "$status" -eq 0 ]
   [ -s "$SM_TEST_DIR/rc/report.png" ]
+}
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  assert_config_refused sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv"
+}
+
+@test "--config: the example configuration loads" {
+  assert_example_config_loads sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --format json
+  [ "$status" -eq 0 ]
 }

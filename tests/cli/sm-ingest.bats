@@ -331,3 +331,13 @@ EOF
   assert_json_lines out
   [ "$(jq -r 'select(.event == "replay_summary") | .stopped_by_signal' err)" = "true" ]
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  assert_config_refused sm-ingest "$SM_SAMPLE/TCS.csv"
+  [ ! -e "$SM_DB" ] || [ "$(sqlite3 "$SM_DB" 'select count(*) from bars')" -eq 0 ]
+}
+
+@test "--config: the example configuration loads" {
+  assert_example_config_loads sm-ingest "$SM_SAMPLE/TCS.csv"
+  [ "$status" -eq 0 ]
+}

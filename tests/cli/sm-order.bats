@@ -215,3 +215,15 @@ db() { sqlite3 "$SM_DB" "$1"; }
   db "SELECT detail FROM order_events WHERE client_order_id = 'smD3' AND event = 'submit_failed'" | grep -q 'client-side order_place limit'
   [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smD3")] | length')" = 0 ]
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken
+  assert_config_refused sm-order
+}
+
+@test "--config: the example configuration loads (then the missing api key stops it)" {
+  unset SM_KITE_API_KEY
+  assert_example_config_loads sm-order
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("SM_KITE_API_KEY")'
+}

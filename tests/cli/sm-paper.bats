@@ -121,3 +121,44 @@ load common
   run kite GET /trades
   echo "$output" | jq -e '.data | map(.quantity) | add == 15'
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken
+  assert_config_refused sm-paper --state "$SM_TEST_DIR/paper.db"
+}
+
+@test "--config: the example configuration loads" {
+  start_paper --config "$SM_ROOT/examples/stalkmarket.jsonc"
+  jq -e -s --arg file "$SM_ROOT/examples/stalkmarket.jsonc" \
+    'any(.event == "config_loaded" and .path == $file)' "$SM_TEST_DIR/paper.err"
+}
+
+@test "paper.listen sets the port when --port is not given; --port wins" {
+  local port
+  start_paper  # on a free port, which is free again once it stops
+  port=$(jq -r .port "$SM_TEST_DIR/paper.out")
+  stop_paper
+  printf '{"paper": {"listen": "127.0.0.1:%s"}}\n' "$port" >cfg.jsonc
+  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken
+  sm-paper --config cfg.jsonc --state "$SM_TEST_DIR/paper.db" --market-hours always \
+    >paper.out 2>paper.err &
+  PAPER_PID=$!
+  wait_for 10 test -s paper.out
+  [ "$(jq -r .port paper.out)" = "$port" ]
+  # While that one holds the port, another with the same configuration and --port 0 still starts.
+  sm-paper --config cfg.jsonc --port 0 --state "$SM_TEST_DIR/other.db" --market-hours always \
+    >other.out 2>other.err &
+  local other=$!
+  wait_for 10 test -s other.out
+  kill -TERM "$other"
+  wait "$other"
+  [ "$(jq -r .port other.out)" != "$port" ]
+}
+
+@test "paper.listen on a host other than loopback is a configuration error (exit 4)" {
+  printf '{"paper": {"listen": "0.0.0.0:8765"}}\n' >cfg.jsonc
+  export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken
+  run --separate-stderr sm-paper --config cfg.jsonc --state "$SM_TEST_DIR/paper.db"
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("paper.listen")'
+}

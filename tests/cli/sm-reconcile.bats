@@ -104,3 +104,15 @@ manual_buy() {  # an order placed outside sm-order (Kite web, the phone app)
   [ "$status" -eq 1 ]
   [ -z "$output" ]
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken
+  assert_config_refused sm-reconcile
+}
+
+@test "--config: the example configuration loads (then the missing api key stops it)" {
+  unset SM_KITE_API_KEY
+  assert_example_config_loads sm-reconcile
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("SM_KITE_API_KEY")'
+}

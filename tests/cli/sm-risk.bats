@@ -249,3 +249,12 @@ EOF
   input | SM_CFG__RISK__CAPITAL=10000000 sm-risk --event-time >out 2>/dev/null
   [ "$(grep '^{"type":"risk_decision"' out)" = "$denial" ]
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  assert_config_refused sm-risk
+}
+
+@test "--config: the example configuration loads" {
+  assert_example_config_loads sm-risk
+  [ "$status" -eq 0 ]
+}

@@ -223,3 +223,12 @@ EOF
   [ "$(sed -n 2p out.csv | cut -d, -f7)" = "" ]
   [ "$(sed -n 6p out.csv | cut -d, -f7)" != "" ]
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  assert_config_refused sm-signal "${SMA[@]}"
+}
+
+@test "--config: the example configuration loads" {
+  assert_example_config_loads sm-signal
+  [ "$status" -eq 0 ]
+}

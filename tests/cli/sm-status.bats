@@ -139,3 +139,13 @@ populate() {
   echo "$output" | jq -e '.database.has_data'
   [ ! -e "$SM_TEST_DIR/ro/stalk.db-shm" ]
 }
+
+@test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
+  assert_config_refused sm-status
+}
+
+@test "--config: the example configuration loads, quietly" {
+  run --separate-stderr sm-status --config "$SM_ROOT/examples/stalkmarket.jsonc"
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+}

@@ -275,7 +275,55 @@ TEST_CASE("the example configuration loads cleanly", "[config]") {
   sm::Result<Config> config = Config::load(path);
   REQUIRE(config.ok());
   CHECK(config->warnings().empty());
+  CHECK(config->check_known_keys().ok());
   CHECK(config->get_rupees("risk.max_order_value", 0).ok());
+}
+
+TEST_CASE("check_known_keys names the first unknown section or key and where it came from",
+          "[config]") {
+  const Config riks = parsed(R"({"riks": {"capital": 5}})");
+  CHECK(riks.check_known_keys().code() == ErrorCode::kConfigError);
+  CHECK_THAT(riks.check_known_keys().message(), Catch::Contains("unknown section \"riks\""));
+
+  const Config misspelt = parsed(R"({"risk": {"capital": 5, "max_ordr_qty": 10}})");
+  CHECK(misspelt.check_known_keys().code() == ErrorCode::kConfigError);
+  CHECK_THAT(misspelt.check_known_keys().message(),
+             Catch::Contains("unknown key risk.max_ordr_qty"));
+
+  const Config nested = parsed(R"({"broker": {"retry": {"max_attempts": 3, "max_attemps": 4}}})");
+  CHECK_THAT(nested.check_known_keys().message(),
+             Catch::Contains("unknown key broker.retry.max_attemps"));
+
+  Config overridden = parsed(R"({"risk": {"capital": 5}})");
+  REQUIRE(overridden.apply_overrides({"SM_CFG__ORDER__POLL_MS=5"}).ok());
+  CHECK_THAT(overridden.check_known_keys().message(),
+             Catch::Contains("SM_CFG__ORDER__POLL_MS") && Catch::Contains("order.poll_ms"));
+}
+
+TEST_CASE("check_known_keys accepts named entries, whole lists, nulls and empty sections",
+          "[config]") {
+  const Config ok = parsed(R"({
+    "store": {},
+    "risk": {"strategy_capital_percent": {"new-breakout": 5, "sma": 10},
+             "circuit_limits": {"RELIANCE": {"lower": "2000", "upper": "3000"}},
+             "required_components": ["sm-order"], "capital": null},
+    "broker": {"retry": null, "rate_limits": {"orders_per_day": 100}},
+    "signal": {"strategies": [{"name": "sma-cross", "params": {"fast": 5}}]}
+  })");
+  CHECK(ok.check_known_keys().ok());
+  const Config bad_entry = parsed(R"({"risk": {"circuit_limits": {"TCS": {"lowr": "1"}}}})");
+  CHECK_THAT(bad_entry.check_known_keys().message(),
+             Catch::Contains("unknown key risk.circuit_limits.TCS.lowr"));
+}
+
+TEST_CASE("load_config refuses an unknown section or key", "[config]") {
+  TempFile file(R"({"paper": {"listen": "127.0.0.1:0", "lisen": "x"}})");
+  sm::testing::CapturedLog captured;
+  auto config = sm::load_config(file.path(), captured.log());
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().code() == ErrorCode::kConfigError);
+  CHECK_THAT(config.status().message(),
+             Catch::Contains(file.path()) && Catch::Contains("paper.lisen"));
 }
 
 TEST_CASE("load_config logs the loaded hash, and a missing file is a configuration error",
