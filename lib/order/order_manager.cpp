@@ -172,8 +172,13 @@ std::int64_t OrderManager::next_reconnect_wait_ms() {
   return wait;
 }
 
+bool OrderManager::holding_queue() const {
+  return std::any_of(in_doubt_.begin(), in_doubt_.end(),
+                     [](const auto& entry) { return entry.second.holding; });
+}
+
 bool OrderManager::can_place() const {
-  return recovered_ && !auth_blocked_ && in_doubt_.empty() && clock_.now_ms() >= retry_at_ms_;
+  return recovered_ && !auth_blocked_ && !holding_queue() && clock_.now_ms() >= retry_at_ms_;
 }
 
 void OrderManager::token_renewed() {
@@ -236,17 +241,19 @@ Result<bool> OrderManager::recover() {
     Result<std::vector<store::OrderEvent>> events =
         store::order_events(db_, o.intent.client_order_id);
     if (!events.ok()) return events.status();
-    // The window runs from the last request that may have reached the broker.
-    TimestampMs deadline = now;
+    // The horizon runs from the last request that may have reached the broker. A known failure
+    // (nothing sent) or a lookup of a never-sent intent ends the doubt.
+    InDoubt doubt{now, now, false, true};
     for (const store::OrderEvent& e : *events) {
       if (e.event == "submit_requested" || e.event == "submit_unknown") {
-        deadline = std::max(now, e.ts + options_.in_doubt_ms);
+        doubt = {std::max(now, e.ts + options_.in_doubt_ms),
+                 std::max(now, e.ts + options_.in_doubt_resolve_ms), true, true};
       } else if (e.event == "submit_failed" || e.event == "resolved") {
-        deadline = now;
+        doubt = {now, now, false, true};
       }
     }
-    queue_.push_back(o.intent.client_order_id);
-    in_doubt_[o.intent.client_order_id] = deadline;
+    if (!doubt.outcome_unknown) queue_.push_back(o.intent.client_order_id);
+    in_doubt_[o.intent.client_order_id] = doubt;
   }
   recovered_ = true;
   next_poll_ms_ = 0;
@@ -307,7 +314,7 @@ Status OrderManager::submit(const OrderIntent& intent) {
   log_.info("intent_queued",
             {{"client_order_id", intent.client_order_id},
              {"reason", auth_blocked_                          ? "token expired"
-                        : !in_doubt_.empty()                   ? "an earlier placement is in doubt"
+                        : holding_queue()                      ? "an earlier placement is in doubt"
                         : !queue_.empty() && queue_.size() > 1 ? "earlier intents queued"
                                                                : "broker unreachable"}});
   return Status();
@@ -329,7 +336,7 @@ Status OrderManager::place_front() {
                       [](const store::OrderEvent& e) { return e.event == "submit_requested"; });
     // The risk gateway approved this intent for the market as it was then. One that could not be
     // placed for longer than max_queue_ms (token expired, broker away) is dropped, not placed
-    // late. Nothing is in doubt here (can_place), so it surely never reached the broker.
+    // late. A queued intent surely never reached the broker (one in doubt is never queued).
     TimestampMs arrived = 0;
     for (const store::OrderEvent& e : *events) {
       if (e.event == "queued" || e.event == "submit_requested") {
@@ -373,8 +380,9 @@ Status OrderManager::place(const store::OrderRecord& order) {
   if (e.outcome_unknown) {
     log_.warn("placement_in_doubt", {{"client_order_id", id}, {"error", error_json(e)}});
     SM_RETURN_IF_ERROR(event(id, "submit_unknown", kStatusPending, {{"error", error_json(e)}}));
-    queue_.push_front(id);
-    in_doubt_[id] = sent_ms + options_.in_doubt_ms;
+    // Never queued again: only a lookup of its tag settles it (or its expiry).
+    in_doubt_[id] = {sent_ms + options_.in_doubt_ms, sent_ms + options_.in_doubt_resolve_ms, true,
+                     true};
     next_lookup_ms_ = 0;
     return resolve_in_doubt();
   }
@@ -406,7 +414,7 @@ Status OrderManager::reject_locally(const store::OrderRecord& order, const std::
 
 Status OrderManager::close_locally(const store::OrderRecord& order, std::string_view status,
                                    std::string_view event, const std::string& message,
-                                   std::string alert_text) {
+                                   std::string alert_text, Severity severity) {
   OrderUpdate u;
   u.ts = clock_.now_ms();
   u.client_order_id = order.intent.client_order_id;
@@ -419,9 +427,28 @@ Status OrderManager::close_locally(const store::OrderRecord& order, std::string_
   if (!applied.ok()) return applied.status();
   log_.warn(event, {{"client_order_id", u.client_order_id}, {"message", message}});
   emit_(u);
-  raise_alert(Severity::kWarning, std::string(event), std::move(alert_text),
+  raise_alert(severity, std::string(event), std::move(alert_text),
               std::string(event) + ":" + u.client_order_id);
   return Status();
+}
+
+Status OrderManager::expire_in_doubt(const store::OrderRecord& order) {
+  const OrderIntent& in = order.intent;
+  const std::string message = fmt::format(
+      "placement outcome unknown and no order with tag {} at the broker {} s after the request: "
+      "expired, not placed again",
+      in.client_order_id, (options_.in_doubt_resolve_ms + options_.in_doubt_settle_ms) / 1000);
+  // The event and the closing state in one commit: a restart in between would expire it twice.
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  SM_RETURN_IF_ERROR(event(in.client_order_id, "in_doubt_expired", order.status,
+                           {{"found", false}, {"message", message}}));
+  SM_RETURN_IF_ERROR(
+      close_locally(order, broker::kStatusCancelled, "in_doubt_expired", message,
+                    fmt::format("{} {} {} ({}): {}; check the broker's order book",
+                                side_name(in.side), in.qty, in.symbol, in.client_order_id, message),
+                    Severity::kCritical));
+  return tx->commit();
 }
 
 Status OrderManager::link(const store::OrderRecord& order, const std::string& broker_order_id,
@@ -464,11 +491,14 @@ Status OrderManager::resolve_in_doubt() {
     if (!fresh && o.order_timestamp < it->second->order_timestamp) it->second = &o;
   }
   const TimestampMs now = clock_.now_ms();
+  TimestampMs next_lookup = 0;  // the earliest lookup an entry still needs; 0 = none
   for (auto it = in_doubt_.begin(); it != in_doubt_.end();) {
     const std::string id = it->first;
+    InDoubt& doubt = it->second;
     Result<std::optional<store::OrderRecord>> ours = store::find_order(db_, id);
     if (!ours.ok()) return ours.status();
-    if (!ours->has_value() || !(*ours)->broker_order_id.empty()) {
+    if (!ours->has_value() || !(*ours)->broker_order_id.empty() ||
+        store::is_terminal_order_status((*ours)->status)) {
       it = in_doubt_.erase(it);
       continue;
     }
@@ -485,15 +515,35 @@ Status OrderManager::resolve_in_doubt() {
       next_poll_ms_ = 0;
       continue;
     }
-    if (now >= it->second) {
-      ++counters_.resolved_not_found;
+    if (!doubt.outcome_unknown) {
+      // Surely never sent and not at the broker: it stays queued and is placed.
       log_.info("in_doubt_resolved", {{"client_order_id", id}, {"found", false}});
       SM_RETURN_IF_ERROR(event(id, "resolved", kStatusPending, {{"found", false}}));
-      it = in_doubt_.erase(it);  // stays queued: placed again once nothing else is in doubt
+      it = in_doubt_.erase(it);
       continue;
     }
+    if (now >= doubt.hold_until && doubt.holding) {
+      doubt.holding = false;
+      log_.warn("in_doubt_unresolved", {
+                                           {"client_order_id", id},
+                                           {"looking_until", format_utc(doubt.look_until)},
+                                       });
+    }
+    const TimestampMs final_lookup = doubt.look_until + options_.in_doubt_settle_ms;
+    if (now >= final_lookup) {
+      ++counters_.resolved_not_found;
+      const store::OrderRecord order = **ours;
+      it = in_doubt_.erase(it);
+      SM_RETURN_IF_ERROR(expire_in_doubt(order));
+      continue;
+    }
+    // Until the horizon every lookup_interval_ms; past it, once more when the book has settled.
+    const TimestampMs due =
+        now < doubt.look_until ? now + options_.lookup_interval_ms : final_lookup;
+    next_lookup = next_lookup == 0 ? due : std::min(next_lookup, due);
     ++it;
   }
+  if (next_lookup > 0) next_lookup_ms_ = next_lookup;
   return Status();
 }
 
@@ -760,7 +810,7 @@ std::int64_t OrderManager::next_due_ms() const {
   if (!recovered_) return std::max<std::int64_t>(0, recover_at_ms_ - now);
   TimestampMs due = next_poll_ms_;
   if (!in_doubt_.empty()) due = std::min(due, next_lookup_ms_);
-  if (!queue_.empty() && !auth_blocked_ && in_doubt_.empty()) due = std::min(due, retry_at_ms_);
+  if (!queue_.empty() && !auth_blocked_ && !holding_queue()) due = std::min(due, retry_at_ms_);
   if (!auth_blocked_)
     due = std::min(due, std::max(last_contact_ms_ + options_.probe_interval_ms, next_probe_ms_));
   return std::max<std::int64_t>(0, due - now);

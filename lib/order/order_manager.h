@@ -6,13 +6,16 @@
 //   1. submit() records the intent (synchronous=FULL commit) and a "submit_requested" event BEFORE
 //      the broker is called; the client order id is the Kite tag.
 //   2. A placement that fails with an unknown outcome (timeout after sending, dropped connection,
-//      5xx) is never re-sent: the order is "in doubt" and nothing else is placed until a lookup of
-//      its tag in the order book finds it, or the in-doubt window (ManagerOptions::in_doubt_ms
-//      after the request was sent: how long a broker may still act on a request) has passed
-//      without it appearing. Only then is it placed again.
-//   3. recover() treats every intent without a broker order id as in doubt (window counted from its
-//      last "submit_requested" event), so a kill between sending and storing the broker id is
-//      resolved the same way.
+//      5xx) is never placed again by itself: the order is "in doubt" and is resolved by looking its
+//      tag up in the order book, for as long as the broker may still act on the request
+//      (ManagerOptions::in_doubt_resolve_ms after it was sent) and once more after the book has
+//      settled (in_doubt_settle_ms later). Found -> that order is adopted; never found -> the
+//      intent is closed as CANCELLED ("in_doubt_expired" event) with a critical alert naming it.
+//      Later intents wait for the first in_doubt_ms only (the time a broker normally takes).
+//   3. recover() treats every intent without a broker order id whose last placement request may
+//      have reached the broker as in doubt (horizon counted from that request), so a kill between
+//      sending and storing the broker id is resolved the same way; an intent surely never sent is
+//      placed after one lookup.
 //   4. Following an order, fills are stored before the order state that reports them, so an order
 //      is never recorded as COMPLETE with a fill missing.
 // Broker failures are handled here by class (broker/retry.h already retried what is safe to retry):
@@ -47,9 +50,16 @@ struct ManagerOptions {
   std::string variety = "regular";
   // How often open orders are polled (order book, then history and trades of changed orders).
   std::int64_t poll_interval_ms = 1000;
-  // How long after a placement request was sent the broker may still act on it. A lookup that does
-  // not find the tag before this has passed is not conclusive. Must exceed the HTTP timeout.
+  // How long after a placement request was sent the broker normally acts on it: later intents wait
+  // this long behind an order in doubt, then are placed while its lookups go on. Must exceed the
+  // HTTP timeout.
   std::int64_t in_doubt_ms = 10000;
+  // How long after a placement request was sent the broker may still act on it: an order in doubt
+  // is looked up until then. REQUIRES: >= in_doubt_ms.
+  std::int64_t in_doubt_resolve_ms = 180000;
+  // After in_doubt_resolve_ms, one last lookup this much later (the order book has settled); an
+  // order still not found is expired.
+  std::int64_t in_doubt_settle_ms = 10000;
   // Between tag lookups while an order is in doubt.
   std::int64_t lookup_interval_ms = 500;
   // After the broker could not be reached (nothing sent), wait this long before placing again.
@@ -134,7 +144,7 @@ class OrderManager {
     std::int64_t intents = 0;
     std::int64_t placed = 0;
     std::int64_t resolved_found = 0;      // in-doubt placements found at the broker
-    std::int64_t resolved_not_found = 0;  // in-doubt placements found absent after the window
+    std::int64_t resolved_not_found = 0;  // in-doubt placements never found: expired
     std::int64_t rejected = 0;
     std::int64_t fills = 0;
     std::int64_t illegal_transitions = 0;
@@ -180,7 +190,12 @@ class OrderManager {
   // Closes an intent the broker never took with status (REJECTED, CANCELLED): stored, logged and
   // alerted as event, written out.
   Status close_locally(const store::OrderRecord& order, std::string_view status,
-                       std::string_view event, const std::string& message, std::string alert_text);
+                       std::string_view event, const std::string& message, std::string alert_text,
+                       Severity severity = Severity::kWarning);
+  // Closes an order in doubt that was never found at the broker (CANCELLED, critical alert).
+  Status expire_in_doubt(const store::OrderRecord& order);
+  // True while an order in doubt makes later intents wait.
+  bool holding_queue() const;
   Status event(const std::string& client_order_id, std::string_view name, std::string_view status,
                const nlohmann::json& detail);
   void note_broker(const broker::BrokerError* error);
@@ -209,9 +224,15 @@ class OrderManager {
   TimestampMs next_poll_ms_ = 0;
   TimestampMs next_lookup_ms_ = 0;
   TimestampMs next_probe_ms_ = 0;
-  std::deque<std::string> queue_;                // intents without a broker id, oldest first
-  std::map<std::string, TimestampMs> in_doubt_;  // client id -> end of its in-doubt window
-  std::set<std::string> reported_illegal_;       // "id|status|filled" already recorded
+  std::deque<std::string> queue_;  // intents without a broker id, oldest first
+  struct InDoubt {
+    TimestampMs hold_until = 0;   // later intents wait until a lookup at or after this misses it
+    TimestampMs look_until = 0;   // lookups go on until this, then one more after the settle time
+    bool outcome_unknown = true;  // false: surely never sent; one lookup settles it (then placed)
+    bool holding = true;
+  };
+  std::map<std::string, InDoubt> in_doubt_;  // by client order id
+  std::set<std::string> reported_illegal_;   // "id|status|filled" already recorded
   struct PendingAlert {
     Severity severity;
     std::string event;

@@ -48,6 +48,8 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
   const IntKey ints[] = {
       {"order.poll_interval_ms", &s.manager.poll_interval_ms},
       {"order.in_doubt_ms", &s.manager.in_doubt_ms},
+      {"order.in_doubt_resolve_ms", &s.manager.in_doubt_resolve_ms},
+      {"order.in_doubt_settle_ms", &s.manager.in_doubt_settle_ms},
       {"order.lookup_interval_ms", &s.manager.lookup_interval_ms},
       {"order.retry_after_ms", &s.manager.retry_after_ms},
       {"order.probe_interval_ms", &s.manager.probe_interval_ms},
@@ -71,6 +73,12 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
             "order.in_doubt_ms ({}) must exceed broker.timeout_ms ({}): a request the broker "
             "is still working on would otherwise be placed twice",
             s.manager.in_doubt_ms, broker.kite.timeout_ms));
+  }
+  if (s.manager.in_doubt_resolve_ms < s.manager.in_doubt_ms) {
+    return error(
+        ErrorCode::kConfigError,
+        fmt::format("order.in_doubt_resolve_ms ({}) must be at least order.in_doubt_ms ({})",
+                    s.manager.in_doubt_resolve_ms, s.manager.in_doubt_ms));
   }
   Result<std::string> variety = config.get_string("order.variety", "regular");
   if (!variety.ok()) return variety.status();

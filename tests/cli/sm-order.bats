@@ -227,3 +227,46 @@ db() { sqlite3 "$SM_DB" "$1"; }
   [ "$status" -eq 4 ]
   echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("SM_KITE_API_KEY")'
 }
+
+# Issue 11 with times scaled down tenfold: a 0.3 s timeout and a 0.4 s in-doubt window, and a
+# broker that acts on the timed-out placement 0.6 s or 3 s after the timeout (6 s and 30 s), or
+# never. sm-order must look the tag up, never place the intent a second time.
+in_doubt_settings() {
+  export SM_CFG__BROKER__TIMEOUT_MS=300 SM_CFG__ORDER__IN_DOUBT_MS=400
+  export SM_CFG__ORDER__IN_DOUBT_RESOLVE_MS=4000 SM_CFG__ORDER__IN_DOUBT_SETTLE_MS=300
+  export SM_CFG__ORDER__LOOKUP_INTERVAL_MS=100 SM_CFG__ORDER__POLL_INTERVAL_MS=100
+}
+
+@test "a placement the broker acts on after the in-doubt window is adopted, never placed twice" {
+  start_broker
+  in_doubt_settings
+  for delay in 900 3300; do
+    curl -sf -X POST "$PAPER_URL/_paper/faults" \
+      --data "{\"clear\":true,\"rules\":[{\"kind\":\"delay\",\"delay_ms\":$delay,\"method\":\"POST\",\"path\":\"/orders\"}]}" >/dev/null
+    intent "smLate$delay" INFY BUY 1 >in.ndjson
+    run --separate-stderr sm-order <in.ndjson
+    [ "$status" -eq 0 ]
+    [ "$(kite GET /orders | jq "[.data[] | select(.tag == \"smLate$delay\")] | length")" = 1 ]
+    [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smLate$delay'")" = COMPLETE ]
+    [ "$(db "SELECT count(*) FROM order_events WHERE client_order_id = 'smLate$delay' AND event = 'submit_requested'")" = 1 ]
+  done
+}
+
+@test "a placement the broker never acts on expires with a critical alert naming it, no order" {
+  start_broker
+  in_doubt_settings
+  curl -sf -X POST "$PAPER_URL/_paper/faults" \
+    --data '{"clear":true,"rules":[{"kind":"drop_before","method":"POST","path":"/orders"}]}' >/dev/null
+  intent smNever INFY BUY 1 >in.ndjson
+  run --separate-stderr sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smNever")] | length')" = 0 ]
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smNever'")" = CANCELLED ]
+  echo "$output" | jq -se 'map(select(.type == "alert" and .event == "in_doubt_expired" and .severity == "critical" and (.text | contains("smNever")))) | length == 1'
+  [ "$(db "SELECT count(*) FROM alerts WHERE event = 'in_doubt_expired' AND severity = 'critical' AND text LIKE '%smNever%'")" = 1 ]
+  # A restart places nothing either.
+  curl -sf -X DELETE "$PAPER_URL/_paper/faults" >/dev/null
+  sm-order </dev/null >/dev/null 2>&1
+  [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smNever")] | length')" = 0 ]
+}

@@ -225,7 +225,8 @@ TEST_CASE("HTTP 429 on placing is retried with backoff and places exactly one or
 }
 
 TEST_CASE(
-    "5xx on placing leaves the outcome unknown: nothing is re-sent until a lookup settles it") {
+    "5xx on placing leaves the outcome unknown: never re-sent, later intents go after the "
+    "window, and it expires unfound") {
   for (int status : {500, 502, 503, 504}) {
     DYNAMIC_SECTION("HTTP " << status) {
       OrderRig rig;
@@ -243,13 +244,17 @@ TEST_CASE(
       CHECK(rig.broker_orders("smU2").empty());
       REQUIRE(rig.manager->tick().ok());
       CHECK(rig.broker_orders("smU1").empty());
-      // The broker answered 5xx and never placed it; after the window the lookup is conclusive.
+      // After the window later intents go ahead; smU1 itself is only ever looked up.
       rig.manual_client_clock.advance(5001);
       REQUIRE(rig.tick_until([&] { return rig.order("smU2").status == "COMPLETE"; }));
-      CHECK(rig.broker_orders("smU1").size() == 1);
+      CHECK(rig.broker_orders("smU1").empty());
       CHECK(rig.broker_orders("smU2").size() == 1);
-      CHECK(rig.order("smU1").status == "COMPLETE");
-      CHECK(count(rig.events("smU1"), "submit_requested") == 2);
+      CHECK(rig.manager->in_doubt() == 1);
+      rig.manual_client_clock.advance(test::kResolveMs + test::kSettleMs);
+      REQUIRE(rig.tick_until([&] { return rig.order("smU1").status == "CANCELLED"; }));
+      CHECK(rig.broker_orders("smU1").empty());
+      CHECK(count(rig.events("smU1"), "submit_requested") == 1);
+      CHECK(contains(rig.events("smU1"), "in_doubt_expired"));
     }
   }
 }
@@ -284,7 +289,7 @@ TEST_CASE(
   REQUIRE(rig.manager->submit(intent("smS1", "INFY", Side::kBuy, 1)).ok());
   CHECK(rig.manager->in_doubt() == 1);
   REQUIRE(rig.manager->submit(intent("smS2", "INFY", Side::kBuy, 1)).ok());
-  CHECK(rig.manager->queued() == 2);
+  CHECK(rig.manager->queued() == 1);  // smS2; smS1 is never queued again
   // Real time passes; the paper broker places smS1 when its delay ends; the window (manual clock)
   // has not passed, so the lookup keeps waiting rather than placing again.
   for (int i = 0; i < 40 && rig.manager->in_doubt() > 0; ++i) {
@@ -299,8 +304,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a connection dropped before the broker handled the order is placed again only after the "
-    "window") {
+    "a connection dropped before the broker handled the order is never placed again: it "
+    "expires") {
   OrderRig rig;
   rig.price("INFY", "1500");
   rig.recover();
@@ -311,8 +316,11 @@ TEST_CASE(
   REQUIRE(rig.manager->tick().ok());
   CHECK(rig.broker_orders("smX1").empty());
   rig.manual_client_clock.advance(1001);
-  REQUIRE(rig.tick_until([&] { return rig.order("smX1").status == "COMPLETE"; }));
-  CHECK(rig.broker_orders("smX1").size() == 1);
+  REQUIRE(rig.manager->tick().ok());
+  CHECK(rig.broker_orders("smX1").empty());  // past the window: still only looked up
+  rig.manual_client_clock.advance(test::kResolveMs + test::kSettleMs);
+  REQUIRE(rig.tick_until([&] { return rig.order("smX1").status == "CANCELLED"; }));
+  CHECK(rig.broker_orders("smX1").empty());
   CHECK(rig.manager->counters().resolved_not_found == 1);
 }
 
@@ -423,7 +431,9 @@ TEST_CASE("a token past its 06:00 IST expiry is refused locally and blocks placi
   CHECK(rig.order("smZ1").status == "COMPLETE");
 }
 
-TEST_CASE("after a kill before sending, start-up looks the tag up and places the intent once") {
+TEST_CASE(
+    "after a kill right after submit_requested, start-up only looks the tag up: never placed, "
+    "then expired") {
   OrderRig rig;
   rig.price("INFY", "1500");
   // What a killed sm-order left: the intent and its submit_requested, nothing at the broker.
@@ -434,11 +444,12 @@ TEST_CASE("after a kill before sending, start-up looks the tag up and places the
   rig.recover();
   CHECK(rig.manager->in_doubt() == 1);
   REQUIRE(rig.manager->tick().ok());
-  CHECK(rig.broker_orders("smC1").empty());  // still inside the window
-  rig.manual_client_clock.advance(5001);
-  REQUIRE(rig.tick_until([&] { return rig.order("smC1").status == "COMPLETE"; }));
-  CHECK(rig.broker_orders("smC1").size() == 1);
-  CHECK(rig.position("rig", "INFY") == 4);
+  CHECK(rig.broker_orders("smC1").empty());
+  // Whether the request left before the kill is unknown, so it is never sent again by itself.
+  rig.manual_client_clock.advance(test::kResolveMs + test::kSettleMs);
+  REQUIRE(rig.tick_until([&] { return rig.order("smC1").status == "CANCELLED"; }));
+  CHECK(rig.broker_orders("smC1").empty());
+  CHECK(rig.position("rig", "INFY") == 0);
 }
 
 TEST_CASE("an intent recorded without a submit event is placed right after one lookup") {

@@ -49,6 +49,10 @@ struct RigOptions {
   }
 };
 
+// The rig's in-doubt horizon and settle time (client clock).
+inline constexpr std::int64_t kResolveMs = 60000;
+inline constexpr std::int64_t kSettleMs = 2000;
+
 inline RigOptions default_options() {
   RigOptions o;
   o.server.api_key = kApiKey;
@@ -57,6 +61,8 @@ inline RigOptions default_options() {
   o.server.enforce_rate_limits = false;
   o.manager.poll_interval_ms = 100;
   o.manager.in_doubt_ms = 5000;
+  o.manager.in_doubt_resolve_ms = kResolveMs;
+  o.manager.in_doubt_settle_ms = kSettleMs;
   o.manager.lookup_interval_ms = 0;
   o.manager.retry_after_ms = 100;
   return o;
