@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "broker/types.h"
+#include "order/fill_charges.h"
 #include "order/reconcile.h"
 #include "order/state_machine.h"
 #include "store/ops_records.h"
@@ -637,6 +638,18 @@ Result<Quantity> OrderManager::record_trades(const store::OrderRecord& order,
     f.side = order.intent.side;
     f.qty = t.quantity;
     f.price = t.average_price;
+    if (options_.cost_model) {
+      Result<costs::Charges> charges =
+          fill_charges(db_, *options_.cost_model, f, order.intent.product);
+      if (charges.ok()) {
+        f.charges = charges->total();
+      } else if (charges.status().code() == ErrorCode::kDatabaseError) {
+        return charges.status();
+      } else {
+        // Stored anyway: a fill is a fact; its charges are then missing from net P&L.
+        log_.error_status("charges_unavailable", charges.status(), {{"trade_id", t.trade_id}});
+      }
+    }
     Result<store::FillOutcome> outcome = store::insert_fill(db_, f);
     if (!outcome.ok()) {
       if (outcome.status().code() == ErrorCode::kDatabaseError) return outcome.status();

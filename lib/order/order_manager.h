@@ -30,6 +30,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "core/log.h"
 #include "core/messages.h"
 #include "core/status.h"
+#include "costs/cost_model.h"
 #include "store/database.h"
 #include "store/trading_records.h"
 #include "time/clock.h"
@@ -70,6 +72,8 @@ struct ManagerOptions {
   // An intent that could not be placed for this long after it arrived (token expired, broker
   // unreachable) is closed as CANCELLED with an alert instead of being placed late; 0 = never.
   std::int64_t max_queue_ms = 120000;
+  // Prices each live fill's charges (order/fill_charges.h); null records charges 0.
+  std::shared_ptr<const costs::CostModel> cost_model;
   // Start even when reconciliation finds drift (otherwise recover() fails with kConflict).
   bool allow_drift = false;
   // While the broker cannot be reached, start-up reconciliation and connectivity probes are retried

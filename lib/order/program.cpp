@@ -19,6 +19,7 @@
 #include "core/ndjson.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
+#include "costs/cost_model.h"
 #include "order/order_manager.h"
 #include "order/postback_receiver.h"
 #include "order/reconcile.h"
@@ -80,6 +81,11 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
         fmt::format("order.in_doubt_resolve_ms ({}) must be at least order.in_doubt_ms ({})",
                     s.manager.in_doubt_resolve_ms, s.manager.in_doubt_ms));
   }
+  Result<std::string> cost_spec = config.get_string("order.costs", "india-equity");
+  if (!cost_spec.ok()) return cost_spec.status();
+  Result<std::unique_ptr<costs::CostModel>> cost_model = costs::make_cost_model(*cost_spec);
+  if (!cost_model.ok()) return cost_model.status().with_context("order.costs");
+  s.manager.cost_model = std::move(cost_model.value());
   Result<std::string> variety = config.get_string("order.variety", "regular");
   if (!variety.ok()) return variety.status();
   s.manager.variety = *variety;

@@ -320,6 +320,22 @@ Result<std::int64_t> count_open_orders(Database& db) {
 
 // ---- fills and positions ----
 
+Result<bool> delivery_sell_stored(Database& db, std::string_view symbol, TimestampMs from,
+                                  TimestampMs to, std::string_view trade_id) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT EXISTS (SELECT 1 FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id "
+      "WHERE f.symbol = ?1 AND f.side = 'SELL' AND o.product = 'CNC' AND f.ts_ms >= ?2 "
+      "AND f.ts_ms < ?3 AND f.trade_id <> ?4)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, symbol);
+  stmt->bind(2, from);
+  stmt->bind(3, to);
+  stmt->bind(4, trade_id);
+  Result<bool> row = stmt->step();
+  if (!row.ok()) return row.status();
+  return stmt->column_int64(0) != 0;
+}
+
 namespace {
 
 constexpr std::string_view kPositionColumns =

@@ -125,6 +125,11 @@ Result<std::vector<Position>> list_positions(Database& db, bool open_only = true
 Result<std::optional<Position>> find_position(Database& db, std::string_view strategy,
                                               std::string_view symbol);
 
+// True when a SELL fill of symbol from a delivery (CNC) order of ours, other than trade_id, is
+// stored with ts in [from, to): the DP charge of that day has then been levied already.
+Result<bool> delivery_sell_stored(Database& db, std::string_view symbol, TimestampMs from,
+                                  TimestampMs to, std::string_view trade_id);
+
 // Fills with ts in [from, to), oldest first.
 Result<std::vector<Fill>> list_fills(Database& db, TimestampMs from, TimestampMs to);
 

@@ -272,6 +272,10 @@ check_parity() {  # check_parity STRATEGY...
   live_decisions >live.decisions
   live_risk_events >live.events
   live_fills >live.fills
+  # sm-order prices each fill itself (lib/costs), to the paisa as the paper broker charged it.
+  diff <(sqlite3 -json "$SM_TEST_DIR/paper.db" 'SELECT trade_id, charges FROM paper_trades' |
+           jq -c '.[] | [.trade_id, .charges / 100]' | sort -u) \
+       <(jq -c 'select(.type == "fill") | [.trade_id, .charges]' live/out.ndjson | sort -u)
   run_backtest bt "$@"
   compare bt
   # The same money at the end: the paper broker's cash is the backtest's to the paisa.

@@ -39,6 +39,11 @@ db() { sqlite3 "$SM_DB" "$1"; }
   echo "$output" | jq -se 'map(select(.type == "heartbeat")) | last | .status == "stopping"'
   [ "$(db "SELECT status || ' ' || filled_qty FROM orders WHERE client_order_id = 'smA1'")" = "COMPLETE 10" ]
   [ "$(db "SELECT sum(qty) FROM positions WHERE symbol = 'INFY'")" = 6 ]
+  # Each fill carries its charges (MIS: brokerage, exchange, SEBI, stamp or STT, GST), and the
+  # position their sum.
+  [ "$(db 'SELECT min(charges_paise) > 0 FROM fills')" = 1 ]
+  [ "$(db "SELECT (SELECT sum(charges_paise) FROM fills) = (SELECT sum(charges_paise) FROM positions)")" = 1 ]
+  echo "$output" | jq -se 'map(select(.type == "fill")) | all(.charges > 0)'
   [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smA1")] | length')" = 1 ]
   [ "$(db "SELECT count(*) FROM heartbeats WHERE component = 'sm-order'")" = 1 ]
 }
