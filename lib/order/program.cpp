@@ -71,8 +71,8 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
     return error(
         ErrorCode::kConfigError,
         fmt::format(
-            "order.in_doubt_ms ({}) must exceed broker.timeout_ms ({}): a request the broker "
-            "is still working on would otherwise be placed twice",
+            "order.in_doubt_ms ({}) must exceed broker.timeout_ms ({}): otherwise a placement "
+            "request still in flight would be looked up as if it were lost",
             s.manager.in_doubt_ms, broker.kite.timeout_ms));
   }
   if (s.manager.in_doubt_resolve_ms < s.manager.in_doubt_ms) {

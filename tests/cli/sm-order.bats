@@ -161,6 +161,17 @@ db() { sqlite3 "$SM_DB" "$1"; }
   echo "$stderr" | jq -e 'select(.event == "config_error") | .message | test("broker.base_url.*https")'
 }
 
+@test "order.in_doubt_ms not above broker.timeout_ms is a configuration error that says why (exit 4)" {
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken
+  SM_CFG__BROKER__TIMEOUT_MS=5000 SM_CFG__ORDER__IN_DOUBT_MS=5000 \
+    run --separate-stderr timeout 10 sm-order </dev/null
+  [ "$status" -eq 4 ]
+  # In-doubt intents are never placed again, so the reason is the lookup, not a second placement.
+  echo "$stderr" | jq -e 'select(.event == "config_error") | .message
+    | test("in_doubt_ms \\(5000\\) must exceed broker.timeout_ms \\(5000\\)") and contains("in flight would be looked up as if it were lost")'
+  [[ "$stderr" != *"placed twice"* ]]
+}
+
 @test "a broker position the database does not know stops start-up with exit 6 unless --allow-drift" {
   start_broker
   kite POST /orders/regular -d 'tradingsymbol=TCS&exchange=NSE&transaction_type=BUY&order_type=MARKET&quantity=3&product=MIS&market_protection=-1' >/dev/null
