@@ -13,6 +13,8 @@
 #include "core/json_writer.h"
 #include "core/money.h"
 #include "store/market_data.h"
+#include "store/prices.h"
+#include "store/todays_pnl.h"
 #include "store/trading_records.h"
 
 namespace sm::gateway {
@@ -21,19 +23,6 @@ namespace {
 
 constexpr std::string_view kStoreFailed = "STORE_FAILED";
 constexpr std::string_view kStateUnavailable = "STATE_UNAVAILABLE";
-// A daily bar (09:15 IST start) is complete at 15:30 IST, 375 minutes later, not a day later.
-constexpr std::int64_t kDailyBarMinutes = 375;
-
-std::int64_t bar_minutes(std::int64_t timeframe_minutes) {
-  return timeframe_minutes == Timeframe::kDailyMinutes ? kDailyBarMinutes : timeframe_minutes;
-}
-
-// When a bar's close became known: at its end; a bar still forming, no later than now.
-TimestampMs bar_known_at(TimestampMs start, std::int64_t timeframe_minutes, bool partial,
-                         TimestampMs now) {
-  const TimestampMs end = start + bar_minutes(timeframe_minutes) * kMsPerMinute;
-  return partial ? std::min(end, now) : end;
-}
 
 Result<bool> step(store::Statement& stmt) { return stmt.step(); }
 
@@ -58,135 +47,6 @@ Result<TimestampMs> status_since(store::Database& db, const std::string& compone
 }
 
 }  // namespace
-
-Result<std::map<std::string, risk::PricePoint>> latest_prices(
-    store::Database& db, const std::vector<std::string>& symbols, TimestampMs now) {
-  std::map<std::string, risk::PricePoint> prices;
-  if (symbols.empty()) return prices;
-  // One statement for all symbols: each series' newest row is a primary-key (bars) or index
-  // (ticks) probe, and doing them in one pass saves a statement round trip per symbol.
-  std::string list = "[";
-  for (size_t i = 0; i < symbols.size(); ++i) {
-    if (i > 0) list += ',';
-    append_json_string(list, symbols[i]);
-  }
-  list += ']';
-  Result<store::Statement> stmt = db.prepare(
-      "SELECT s.symbol, s.kind, s.timeframe_minutes, s.last_ts_ms, "
-      "COALESCE(b.close_paise, (SELECT t.price_paise FROM ticks t WHERE t.id = (SELECT MAX(u.id) "
-      "FROM ticks u WHERE u.symbol = s.symbol AND u.ts_ms = s.last_ts_ms))), "
-      "COALESCE(b.partial, 0) "
-      "FROM market_series s LEFT JOIN bars b ON s.kind = 'bar' AND b.symbol = s.symbol "
-      "AND b.timeframe_minutes = s.timeframe_minutes AND b.ts_ms = s.last_ts_ms "
-      "WHERE s.symbol IN (SELECT value FROM json_each(?1))");
-  if (!stmt.ok()) return stmt.status();
-  stmt->bind(1, list);
-  while (true) {
-    Result<bool> row = step(*stmt);
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    if (stmt->column_is_null(4)) continue;
-    const bool tick = stmt->column_text_view(1) == "tick";
-    const TimestampMs last = stmt->column_int64(3);
-    const risk::PricePoint point{
-        stmt->column_int64(4),
-        tick ? last : bar_known_at(last, stmt->column_int64(2), stmt->column_int64(5) != 0, now)};
-    auto [it, inserted] = prices.try_emplace(stmt->column_text(0), point);
-    if (!inserted && point.ts > it->second.ts) it->second = point;
-  }
-  return prices;
-}
-
-Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const std::string& symbol,
-                                                     TimestampMs now) {
-  // The per-signal path: direct primary-key and index probes, cheaper than the batch statement
-  // for a single symbol.
-  Result<store::Statement> series =
-      db.prepare("SELECT kind, timeframe_minutes, last_ts_ms FROM market_series WHERE symbol = ?1");
-  if (!series.ok()) return series.status();
-  series->bind(1, symbol);
-  struct Candidate {
-    bool tick = false;
-    std::int64_t timeframe = 0;
-    TimestampMs ts = 0;
-    TimestampMs known_at = 0;
-  };
-  std::optional<Candidate> best;
-  while (true) {
-    Result<bool> row = step(*series);
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    Candidate c;
-    c.tick = series->column_text_view(0) == "tick";
-    c.timeframe = series->column_int64(1);
-    c.ts = series->column_int64(2);
-    c.known_at = c.tick ? c.ts : c.ts + bar_minutes(c.timeframe) * kMsPerMinute;
-    if (!best || c.known_at > best->known_at) best = c;
-  }
-  if (!best) return std::optional<risk::PricePoint>();
-  if (best->tick) {
-    // The last stored tick of that time: MAX(id) picks the row without sorting.
-    Result<store::Statement> tick =
-        db.prepare("SELECT price_paise, MAX(id) FROM ticks WHERE symbol = ?1 AND ts_ms = ?2");
-    if (!tick.ok()) return tick.status();
-    tick->bind_all(symbol, best->ts);
-    Result<bool> row = step(*tick);
-    if (!row.ok()) return row.status();
-    if (!*row || tick->column_is_null(1)) return std::optional<risk::PricePoint>();
-    return std::optional<risk::PricePoint>(risk::PricePoint{tick->column_int64(0), best->ts});
-  }
-  Result<store::Statement> bar = db.prepare(
-      "SELECT close_paise, partial FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
-      "AND ts_ms = ?3");
-  if (!bar.ok()) return bar.status();
-  bar->bind_all(symbol, best->timeframe, best->ts);
-  Result<bool> row = step(*bar);
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<risk::PricePoint>();
-  return std::optional<risk::PricePoint>(
-      risk::PricePoint{bar->column_int64(0),
-                       bar_known_at(best->ts, best->timeframe, bar->column_int64(1) != 0, now)});
-}
-
-Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
-                                                     TimestampMs ts) {
-  std::optional<risk::PricePoint> best;
-  Result<store::Statement> tick = db.prepare(
-      "SELECT price_paise, ts_ms FROM ticks WHERE symbol = ?1 AND ts_ms < ?2 "
-      "ORDER BY ts_ms DESC, id DESC LIMIT 1");
-  if (!tick.ok()) return tick.status();
-  tick->bind_all(symbol, ts);
-  Result<bool> row = step(*tick);
-  if (!row.ok()) return row.status();
-  if (*row) best = risk::PricePoint{tick->column_int64(0), tick->column_int64(1)};
-  tick = Result<store::Statement>(store::Statement());
-
-  Result<store::Statement> frames =
-      db.prepare("SELECT timeframe_minutes FROM market_series WHERE symbol = ?1 AND kind = 'bar'");
-  if (!frames.ok()) return frames.status();
-  frames->bind(1, symbol);
-  std::vector<std::int64_t> timeframes;
-  while (true) {
-    Result<bool> next = step(*frames);
-    if (!next.ok()) return next.status();
-    if (!*next) break;
-    timeframes.push_back(frames->column_int64(0));
-  }
-  for (std::int64_t timeframe : timeframes) {
-    const std::int64_t minutes = bar_minutes(timeframe);
-    Result<store::Statement> bar = db.prepare(
-        "SELECT close_paise, ts_ms FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
-        "AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT 1");
-    if (!bar.ok()) return bar.status();
-    bar->bind_all(symbol, timeframe, ts - minutes * kMsPerMinute);
-    Result<bool> found = step(*bar);
-    if (!found.ok()) return found.status();
-    if (!*found) continue;
-    const TimestampMs known = bar->column_int64(1) + minutes * kMsPerMinute;
-    if (!best || known > best->ts) best = risk::PricePoint{bar->column_int64(0), known};
-  }
-  return best;
-}
 
 RiskGateway::RiskGateway(store::Database& db, risk::RiskConfig config,
                          const time::Calendar* calendar, GatewayOptions options)
@@ -213,7 +73,7 @@ Status RiskGateway::load(TimestampMs now) {
   state.day_start_ms = from_ist(state.day, 0, 0);
   state.day_set = true;
   SM_RETURN_IF_ERROR(load_positions());
-  SM_RETURN_IF_ERROR(load_today());
+  SM_RETURN_IF_ERROR(load_today(now));
   SM_RETURN_IF_ERROR(load_prices(now));
   SM_RETURN_IF_ERROR(load_tick_sizes());
   SM_RETURN_IF_ERROR(load_recent_decisions(now));
@@ -244,70 +104,28 @@ Status RiskGateway::load_positions() {
   return Status();
 }
 
-Status RiskGateway::load_today() {
+Status RiskGateway::load_today(TimestampMs now) {
   risk::RiskState& state = engine_.state();
-  // Today's fills per position: realised P&L and charges, and what undoes them. Each fill moved
-  // qty by s (signed) and cost by s * price + realised (the cash identity of the average-cost
-  // method), so the position at the day's start is (qty - sum s, cost - sum(s * price + realised)).
-  struct Today {
-    Quantity signed_qty = 0;
-    Paise cost_change = 0;
-  };
-  std::map<std::pair<std::string, std::string>, Today> today;
-  {
-    Result<store::Statement> stmt = db_.prepare(
-        "SELECT strategy, symbol, "
-        "SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), "
-        "SUM((CASE WHEN side = 'BUY' THEN qty ELSE -qty END) * price_paise + realised_pnl_paise), "
-        "SUM(realised_pnl_paise), SUM(charges_paise) "
-        "FROM fills WHERE ts_ms >= ?1 GROUP BY strategy, symbol");
-    if (!stmt.ok()) return stmt.status();
-    // No "id <= last_fill_id_" bound: inside this read transaction no later fill can appear, and
-    // with it SQLite walked the whole table by rowid instead of using the time index.
-    stmt->bind(1, state.day_start_ms);
-    while (true) {
-      Result<bool> row = step(*stmt);
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      today[{stmt->column_text(0), stmt->column_text(1)}] =
-          Today{stmt->column_int64(2), stmt->column_int64(3)};
-      state.realised_today += stmt->column_int64(4);
-      state.charges_today += stmt->column_int64(5);
-    }
+  // The engine keeps today's P&L current from here on (fills and prices as they arrive); at open
+  // it starts from the store's one definition, so both say the same.
+  Result<store::TodaysPnl> today = store::todays_pnl(db_, now);
+  if (!today.ok()) return today.status();
+  state.realised_today = today->realised;
+  state.charges_today = today->charges;
+  state.day_start_unrealised = today->start_unrealised;
+  for (const store::TodaysPnlRow& row : today->rows) {
+    if (row.start_price) state.day_start_prices[row.symbol] = *row.start_price;
   }
-  std::set<std::pair<std::string, std::string>> keys;
-  for (const auto& [key, p] : state.positions) keys.insert(key);
-  for (const auto& [key, t] : today) keys.insert(key);
-  Int128 day_start_unrealised = 0;
-  for (const auto& key : keys) {
-    Quantity qty = 0;
-    Paise cost = 0;
-    if (auto held = state.positions.find(key); held != state.positions.end()) {
-      qty = held->second.qty;
-      cost = held->second.cost;
-    }
-    if (auto t = today.find(key); t != today.end()) {
-      qty -= t->second.signed_qty;
-      cost -= t->second.cost_change;
-    }
-    if (qty == 0) continue;
-    Result<std::optional<risk::PricePoint>> mark =
-        price_before(db_, key.second, state.day_start_ms);
-    if (!mark.ok()) return mark.status();
-    if (!mark->has_value()) continue;
-    state.day_start_prices[key.second] = (*mark)->price;
-    day_start_unrealised += Int128{qty} * (*mark)->price - cost;
-  }
-  state.day_start_unrealised = saturate(day_start_unrealised);
   return Status();
 }
 
 Status RiskGateway::load_prices(TimestampMs now) {
   risk::RiskState& state = engine_.state();
   for (const auto& [key, p] : state.positions) {
-    Result<std::optional<risk::PricePoint>> price = latest_price(db_, p.symbol, now);
+    Result<std::optional<store::PricePoint>> price = store::latest_price(db_, p.symbol, now);
     if (!price.ok()) return price.status();
-    if (price->has_value()) state.prices[p.symbol] = **price;
+    if (price->has_value())
+      state.prices[p.symbol] = risk::PricePoint{(*price)->price, (*price)->ts};
   }
   return Status();
 }
@@ -517,7 +335,7 @@ Status RiskGateway::poll_heartbeats(TimestampMs now, std::vector<Message>& out) 
 
 Status RiskGateway::refresh_price(const std::string& symbol, TimestampMs now,
                                   std::vector<Message>& out) {
-  Result<std::optional<risk::PricePoint>> price = latest_price(db_, symbol, now);
+  Result<std::optional<store::PricePoint>> price = store::latest_price(db_, symbol, now);
   if (!price.ok()) return price.status();
   if (price->has_value()) engine_.on_price(symbol, (*price)->price, (*price)->ts, now, out);
   return Status();
@@ -536,8 +354,8 @@ Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force)
     if (position.qty != 0) held.insert(position.symbol);
   }
   for (const auto& [id, order] : engine_.state().pending) held.insert(order.symbol);
-  Result<std::map<std::string, risk::PricePoint>> prices =
-      latest_prices(db_, std::vector<std::string>(held.begin(), held.end()), now);
+  Result<std::map<std::string, store::PricePoint>> prices =
+      store::latest_prices(db_, std::vector<std::string>(held.begin(), held.end()), now);
   if (!prices.ok()) return prices.status();
   for (const auto& [symbol, point] : *prices) {
     engine_.on_price(symbol, point.price, point.ts, now, out);
@@ -611,7 +429,8 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
           engine_.on_price(m.symbol, m.price, m.ts, now, out);
         } else if constexpr (std::is_same_v<T, Bar>) {
           engine_.on_price(m.symbol, m.close,
-                           bar_known_at(m.ts, m.timeframe.minutes, m.partial, now), now, out);
+                           store::bar_known_at(m.ts, m.timeframe.minutes, m.partial, now), now,
+                           out);
         } else if constexpr (std::is_same_v<T, OrderUpdate>) {
           engine_.on_order_update(m, now, out);
         } else if constexpr (std::is_same_v<T, Heartbeat>) {
@@ -837,7 +656,7 @@ Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
 
 TimestampMs known_at(const Message& message) {
   if (const Bar* bar = std::get_if<Bar>(&message); bar != nullptr && !bar->partial) {
-    return bar_known_at(bar->ts, bar->timeframe.minutes, false, bar->ts);
+    return store::bar_known_at(bar->ts, bar->timeframe.minutes, false, bar->ts);
   }
   return std::visit(
       [](const auto& m) -> TimestampMs {

@@ -2,8 +2,8 @@
 // SQLite. docs/RISK.md is the user's guide.
 //
 // What it reads (loaded at open, then kept current):
-//   - positions (positions table) and, from today's fills, realised P&L, charges and what was held
-//     at the start of the IST day (marked at the last price before it), for today's P&L;
+//   - positions (positions table) and today's P&L as store::todays_pnl defines it (realised and
+//     charges of today's fills, what was held at the start of the IST day and its previous close);
 //   - latest prices (ticks and bars) of held symbols and of each signal's symbol;
 //   - unfilled orders (orders table), approvals of the last five minutes (risk_decisions), the
 //     latest heartbeat of every component (with when its status began, from heartbeat_history),
@@ -85,8 +85,9 @@ class RiskGateway {
   // Loads the state as of now (inside open's read transaction), one part per step.
   Status load(TimestampMs now);
   Status load_positions();
-  // Today's realised P&L and charges, and the unrealised P&L at the day's start.
-  Status load_today();
+  // Today's realised P&L and charges, and the unrealised P&L at the day's start, from
+  // store::todays_pnl (the one definition of today's P&L).
+  Status load_today(TimestampMs now);
   Status load_prices(TimestampMs now);
   Status load_tick_sizes();
   Status load_recent_decisions(TimestampMs now);
@@ -140,17 +141,5 @@ Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
 // timeframe; 15:30 IST for a daily bar), the time a live gateway would have received it. 0 for a
 // message without a time.
 TimestampMs known_at(const Message& message);
-
-// The latest known price of symbol in the database: the newest of its last tick (known at its ts)
-// and its bars' closes (known at the bar's end; a partial bar's close at min(end, now)); nullopt
-// when it has no market data.
-Result<std::optional<risk::PricePoint>> latest_price(store::Database& db, const std::string& symbol,
-                                                     TimestampMs now);
-// The same for several symbols at once: symbol -> price, symbols without market data left out.
-Result<std::map<std::string, risk::PricePoint>> latest_prices(
-    store::Database& db, const std::vector<std::string>& symbols, TimestampMs now);
-// The last price of symbol known strictly before ts (ticks before ts, bars that ended by ts).
-Result<std::optional<risk::PricePoint>> price_before(store::Database& db, const std::string& symbol,
-                                                     TimestampMs ts);
 
 }  // namespace sm::gateway

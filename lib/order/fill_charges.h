@@ -1,5 +1,5 @@
-// What a live fill costs, itemised as a contract note does (lib/costs), so that positions, the
-// todays_pnl view, sm-status and the risk gateway's daily-loss switch see P&L net of charges.
+// What a live fill costs, itemised as a contract note does (lib/costs), so that positions, today's
+// P&L (store::todays_pnl: sm-status and the risk gateway's daily-loss switch) are net of charges.
 #pragma once
 
 #include "core/messages.h"

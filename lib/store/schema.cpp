@@ -359,9 +359,18 @@ SELECT symbol, price_paise, printf('%d.%02d', price_paise / 100, price_paise % 1
   FROM candidates GROUP BY symbol;
 )sql";
 
+// Version 3: the todays_pnl view is dropped. It counted the whole unrealised P&L of open positions
+// as today's, while the risk gateway counted only its change since the previous close; today's P&L
+// now has one definition, store::todays_pnl (C++: it needs the price before the day's start and the
+// position with today's fills undone), which sm-status --json shows (docs/SCHEMA.md).
+constexpr std::string_view kVersion3 = R"sql(
+DROP VIEW todays_pnl;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
+    Migration{"todays_pnl view dropped: today's P&L is store::todays_pnl", kVersion3},
 };
 
 }  // namespace

@@ -83,39 +83,9 @@ Status load_positions(Database& db, StatusReport& report) {
 }
 
 Status load_pnl(Database& db, StatusReport& report) {
-  PnlSummary& pnl = report.pnl;
-  pnl.ist_date = ist_date(report.now);
-  const TimestampMs day_start = from_ist(pnl.ist_date, 0, 0);
-  const TimestampMs day_end = from_ist(add_days(pnl.ist_date, 1), 0, 0);
-  Result<Statement> stmt = db.prepare(
-      "SELECT strategy, symbol, count(*), sum(realised_pnl_paise), sum(charges_paise) FROM fills "
-      "WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY strategy, symbol");
-  if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(day_start, day_end);
-  std::map<std::pair<std::string, std::string>, PnlRow> rows;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    PnlRow& r = rows[{stmt->column_text(0), stmt->column_text(1)}];
-    r.fills = stmt->column_int64(2);
-    r.realised = stmt->column_int64(3);
-    r.charges = stmt->column_int64(4);
-  }
-  for (const PositionStatus& p : report.positions) {
-    PnlRow& r = rows[{p.position.strategy, p.position.symbol}];
-    r.unrealised = p.unrealised;
-    if (!p.unrealised) ++pnl.unpriced_positions;
-  }
-  for (auto& [key, row] : rows) {
-    row.strategy = key.first;
-    row.symbol = key.second;
-    pnl.realised += row.realised;
-    pnl.charges += row.charges;
-    pnl.unrealised += row.unrealised.value_or(0);
-    pnl.rows.push_back(std::move(row));
-  }
-  pnl.net = pnl.realised - pnl.charges + pnl.unrealised;
+  Result<TodaysPnl> pnl = todays_pnl(db, report.now);
+  if (!pnl.ok()) return pnl.status();
+  report.pnl = std::move(*pnl);
   return Status();
 }
 
@@ -352,15 +322,16 @@ void append_pnl(const StatusReport& r, std::string& out) {
   if (r.pnl.rows.empty()) {
     out += "  no fills today and no open positions\n";
   } else {
-    Table table({"STRATEGY", "SYMBOL", ">FILLS", ">REALISED", ">CHARGES", ">UNREALISED", ">NET"});
-    for (const PnlRow& row : r.pnl.rows) {
+    // The unrealised column is its change since the previous close, so the row adds up to net.
+    Table table(
+        {"STRATEGY", "SYMBOL", ">FILLS", ">REALISED", ">CHARGES", ">UNREALISED CHANGE", ">NET"});
+    for (const TodaysPnlRow& row : r.pnl.rows) {
       table.add({row.strategy.empty() ? "(none)" : row.strategy, row.symbol,
                  std::to_string(row.fills), format_rupees(row.realised), format_rupees(row.charges),
-                 optional_rupees(row.unrealised),
-                 format_rupees(row.realised - row.charges + row.unrealised.value_or(0))});
+                 format_rupees(row.unrealised_change()), format_rupees(row.net())});
     }
     table.add({"total", "", "", format_rupees(r.pnl.realised), format_rupees(r.pnl.charges),
-               format_rupees(r.pnl.unrealised), format_rupees(r.pnl.net)});
+               format_rupees(r.pnl.unrealised_change), format_rupees(r.pnl.net)});
     table.render(out);
     if (r.pnl.unpriced_positions > 0) {
       out += fmt::format("  ({} open position(s) have no market price; counted as 0 unrealised)\n",
@@ -542,21 +513,29 @@ std::string open_orders_json(const StatusReport& r) {
 }
 
 std::string pnl_json(const StatusReport& r) {
-  const std::string pnl_rows = json_array(r.pnl.rows, [&](JsonObjectWriter& w, const PnlRow& row) {
-    w.string("strategy", row.strategy)
-        .string("symbol", row.symbol)
-        .integer("fills", row.fills)
-        .rupees("realised", row.realised)
-        .rupees("charges", row.charges);
-    optional_rupees(w, "unrealised", row.unrealised);
-    w.rupees("net", row.realised - row.charges + row.unrealised.value_or(0));
-  });
+  const std::string pnl_rows =
+      json_array(r.pnl.rows, [&](JsonObjectWriter& w, const TodaysPnlRow& row) {
+        w.string("strategy", row.strategy)
+            .string("symbol", row.symbol)
+            .integer("fills", row.fills)
+            .rupees("realised", row.realised)
+            .rupees("charges", row.charges)
+            .integer("start_qty", row.start_qty);
+        optional_rupees(w, "previous_close", row.start_price);
+        w.rupees("unrealised_at_previous_close", row.start_unrealised).integer("qty", row.qty);
+        optional_rupees(w, "last_price", row.price);
+        w.rupees("unrealised", row.unrealised)
+            .rupees("unrealised_change", row.unrealised_change())
+            .rupees("net", row.net());
+      });
   std::string pnl;
   JsonObjectWriter p(pnl);
   p.string("ist_date", format_date(r.pnl.ist_date))
       .rupees("realised", r.pnl.realised)
       .rupees("charges", r.pnl.charges)
+      .rupees("unrealised_at_previous_close", r.pnl.start_unrealised)
       .rupees("unrealised", r.pnl.unrealised)
+      .rupees("unrealised_change", r.pnl.unrealised_change)
       .rupees("net", r.pnl.net)
       .integer("unpriced_positions", r.pnl.unpriced_positions)
       .raw("rows", pnl_rows);

@@ -12,6 +12,7 @@
 #include "core/timestamp.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
+#include "store/todays_pnl.h"
 #include "store/trading_records.h"
 
 namespace sm::store {
@@ -34,27 +35,6 @@ struct PositionStatus {
   std::optional<Paise> unrealised;  // qty * last price - cost
 };
 
-struct PnlRow {
-  std::string strategy;
-  std::string symbol;
-  std::int64_t fills = 0;
-  Paise realised = 0;               // from today's fills, gross
-  Paise charges = 0;                // today's fills' charges
-  std::optional<Paise> unrealised;  // open position at the last price; nullopt if flat or no price
-};
-
-// Today is the IST calendar day of the report time. Net = realised - charges + unrealised (open
-// positions without a last price count as 0 and are flagged by unpriced_positions).
-struct PnlSummary {
-  Date ist_date;
-  std::vector<PnlRow> rows;
-  Paise realised = 0;
-  Paise charges = 0;
-  Paise unrealised = 0;
-  Paise net = 0;
-  std::int64_t unpriced_positions = 0;
-};
-
 // The risk gateway's state as the stored halts and decisions show it (`sm-risk status` adds the
 // figures the kill switches watch): the most severe active halt decides the state.
 struct RiskSummary {
@@ -74,7 +54,7 @@ struct StatusReport {
   std::vector<SeriesStatus> series;
   std::vector<PositionStatus> positions;
   std::vector<OrderRecord> open_orders;
-  PnlSummary pnl;
+  TodaysPnl pnl;  // store/todays_pnl.h: the one definition of today's P&L
   std::vector<HaltRecord> halts;
   std::vector<Heartbeat> heartbeats;
   RiskSummary risk;

@@ -31,7 +31,7 @@ populate() {
   [ "$status" -eq 0 ]
   [ -z "$stderr" ]
   [[ "$output" == *"StalkMarket status at 2024-03-28 15:00:00 IST"* ]]
-  [[ "$output" == *"Database: $SM_DB (schema version 2)"* ]]
+  [[ "$output" == *"Database: $SM_DB (schema version 3)"* ]]
   # Per-symbol last tick and bar, when each price became known (a bar's end; 15:30 IST for a daily
   # bar), with its age.
   echo "$output" | grep -E '^  INFY +tick +2024-03-28 14:59:58 +1500\.00 +2 +2s$'
@@ -54,7 +54,7 @@ populate() {
   [ "${#lines[@]}" -eq 1 ]
   assert_json_lines
   echo "$output" | jq -e '.ts == "2024-03-28T09:30:00.000Z"'
-  echo "$output" | jq -e '.database.has_data and .database.schema_version == 2'
+  echo "$output" | jq -e '.database.has_data and .database.schema_version == 3'
   echo "$output" | jq -e '.market_data | length == 3'
   echo "$output" | jq -e '.positions[0] | .symbol == "TCS" and .qty == 6 and .unrealised == 63'
   echo "$output" | jq -e '.open_orders | map(.client_order_id) == ["sminfy0001"]'
@@ -63,6 +63,35 @@ populate() {
   echo "$output" | jq -e '.heartbeats | map(.component) == ["sm-ingest", "sm-risk"]'
   # Money keeps two decimals on the wire.
   [[ "$output" == *'"net":135.50'* ]]
+}
+
+# Today's P&L has one definition (docs/RISK.md): realised today - charges today + the change of
+# unrealised since the previous close. Worked by hand for tests/fixtures/store/todays_pnl.ndjson at
+# 2024-03-28 15:00 IST:
+#   TCS: 10 bought yesterday at 3850; previous close 3900 (the daily bar known at 15:30 IST);
+#        4 sold today at 3950 (realised 4 x 100 = 400.00, charges 3.25); last price 3960.
+#        unrealised at the previous close 10 x (3900 - 3850) = 500.00, now 6 x (3960 - 3850) = 660.00.
+#   INFY: 5 bought today at 1500 (charges 1.00), last price 1510: unrealised now 50.00, at the
+#        previous close 0 (not held).
+#   net = 400.00 - 4.25 + (710.00 - 500.00) = 605.75
+#   (priced from the previous close instead: TCS 4 x 50 + 6 x 60 = 560, INFY 50, less 4.25.)
+# The old view and sm-status counted the whole 710.00 (1105.75); sm-risk status counted 605.75.
+@test "sm-status and sm-risk status agree on today's P&L, net of charges, since the previous close" {
+  sm-test-record --db "$SM_DB" <"$SM_FIXTURES/store/todays_pnl.ndjson"
+  run --separate-stderr sm-status --at "$AT" --json
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.pnl | .realised == 400 and .charges == 4.25
+    and .unrealised_at_previous_close == 500 and .unrealised == 710 and .unrealised_change == 210
+    and .net == 605.75'
+  echo "$output" | jq -e '.pnl.rows[] | select(.symbol == "TCS") | .start_qty == 10
+    and .previous_close == 3900 and .qty == 6 and .last_price == 3960 and .net == 556.75'
+  SM_CFG__RISK__CAPITAL=1000000 run --separate-stderr sm-risk status --at "$AT" --json
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.daily_pnl == 605.75'
+  run --separate-stderr sm-status --at "$AT"
+  echo "$output" | grep -E '^  total +400\.00 +4\.25 +210\.00 +605\.75$'
+  # The view that had its own definition is gone.
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM sqlite_master WHERE name = 'todays_pnl'")" = 0 ]
 }
 
 @test "--json on a missing database is valid JSON saying it does not exist" {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway_fixture.h"
+#include "store/prices.h"
 
 using namespace sm;
 using namespace sm::gateway;
@@ -436,7 +437,7 @@ TEST_CASE("latest price: the newest of ticks and bar closes, a daily bar known a
   daily.timeframe = Timeframe{Timeframe::kDailyMinutes};
   daily.open = daily.high = daily.low = daily.close = rupees(2950);
   REQUIRE(store::insert_bars(t.db, std::vector<Bar>{daily}).ok());
-  Result<std::optional<risk::PricePoint>> p = latest_price(t.db, "TCS", kTen);
+  Result<std::optional<store::PricePoint>> p = store::latest_price(t.db, "TCS", kTen);
   REQUIRE(p.ok());
   REQUIRE(p->has_value());
   CHECK((*p)->price == rupees(2950));
@@ -446,17 +447,17 @@ TEST_CASE("latest price: the newest of ticks and bar closes, a daily bar known a
   minute.timeframe = Timeframe{1};
   minute.close = minute.high = rupees(2990);
   REQUIRE(store::insert_bars(t.db, std::vector<Bar>{minute}).ok());
-  p = latest_price(t.db, "TCS", kTen);
+  p = store::latest_price(t.db, "TCS", kTen);
   CHECK((*p)->price == rupees(2990));
   CHECK((*p)->ts == kTen - 60'000);
   t.tick("TCS", rupees(2991), kTen - 90'000);  // older than the minute bar's end
-  p = latest_price(t.db, "TCS", kTen);
+  p = store::latest_price(t.db, "TCS", kTen);
   CHECK((*p)->price == rupees(2990));
-  Result<std::optional<risk::PricePoint>> before =
-      price_before(t.db, "TCS", from_ist(Date{2024, 3, 28}, 0, 0));
+  Result<std::optional<store::PricePoint>> before =
+      store::price_before(t.db, "TCS", from_ist(Date{2024, 3, 28}, 0, 0));
   REQUIRE(before.ok());
   CHECK((*before)->price == rupees(2950));
-  CHECK_FALSE(latest_price(t.db, "NONE", kTen)->has_value());
+  CHECK_FALSE(store::latest_price(t.db, "NONE", kTen)->has_value());
 }
 
 // Regression: the kill switches ran before the database was re-read, so a gateway whose last poll

@@ -1,0 +1,41 @@
+// Prices of a symbol as the store knows them at a moment: the one place that says which stored
+// tick or bar close is "the latest price" and "the price before" a time. The risk gateway marks
+// positions with them, and today's P&L (store/todays_pnl.h) takes its marks from them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/status.h"
+#include "store/database.h"
+
+namespace sm::store {
+
+struct PricePoint {
+  Paise price = 0;
+  TimestampMs ts = 0;  // when the price was known: a tick's ts, a bar's end
+};
+
+// When a bar's close became known: at its end (a daily bar, which starts 09:15 IST, at 15:30 IST);
+// a bar still forming (partial), no later than now.
+TimestampMs bar_known_at(TimestampMs start, std::int64_t timeframe_minutes, bool partial,
+                         TimestampMs now);
+
+// The latest known price of symbol in the database: the newest of its last tick (known at its ts)
+// and its bars' closes (known at the bar's end; a partial bar's close at min(end, now)); nullopt
+// when it has no market data.
+Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& symbol,
+                                               TimestampMs now);
+// The same for several symbols at once: symbol -> price, symbols without market data left out.
+Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
+                                                        const std::vector<std::string>& symbols,
+                                                        TimestampMs now);
+// The last price of symbol known strictly before ts (ticks before ts, bars that ended by ts).
+Result<std::optional<PricePoint>> price_before(Database& db, const std::string& symbol,
+                                               TimestampMs ts);
+
+}  // namespace sm::store
