@@ -6,6 +6,7 @@
 
 #include "gateway_fixture.h"
 #include "store/prices.h"
+#include "store/todays_pnl.h"
 
 using namespace sm;
 using namespace sm::gateway;
@@ -101,6 +102,10 @@ TEST_CASE("today's P&L marks a position carried in from yesterday at yesterday's
   CHECK(g->engine().state().realised_today == rupees(8000));
   CHECK(g->engine().state().day_start_unrealised == rupees(10'000));
   CHECK(g->engine().daily_pnl() == rupees(10'000));
+  // The store's one definition, which sm-status shows, says the same.
+  Result<store::TodaysPnl> stored = store::todays_pnl(t.db, kTen);
+  REQUIRE(stored.ok());
+  CHECK(stored->net == g->engine().daily_pnl());
 
   // The same figure when the engine builds it from the same fills itself.
   risk::RiskEngine engine(test_config(), &test_calendar());
