@@ -31,6 +31,7 @@ nlohmann::json counts_json(const RunnerCounts& c) {
           {"signals", c.signals},
           {"fills_stored", c.fills_stored},
           {"fills_repeated", c.fills_repeated},
+          {"fills_followed", c.fills_followed},
           {"passed_through", c.passed_through},
           {"states_restored", c.states_restored},
           {"states_discarded", c.states_discarded}};

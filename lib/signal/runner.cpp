@@ -147,8 +147,7 @@ Status SignalRunner::load_position(Slot& slot) {
   Result<std::optional<store::Position>> position =
       store::find_position(db_, instances_[slot.instance].id, slot.symbol);
   if (!position.ok()) return position.status();
-  slot.qty = 0;
-  slot.average_price = 0;
+  slot.position = sm::Position{};
   if (*position && (*position)->qty != 0) {
     if ((*position)->qty < 0) {
       log_.warn("short_position_ignored",
@@ -157,8 +156,42 @@ Status SignalRunner::load_position(Slot& slot) {
                  {"qty", (*position)->qty},
                  {"detail", "strategies are long only; they are shown a flat position"}});
     } else {
-      slot.qty = (*position)->qty;
-      slot.average_price = (*position)->cost / (*position)->qty;
+      slot.position = **position;
+    }
+  }
+  return Status();
+}
+
+Status SignalRunner::follow_fills() {
+  if (!following_) {
+    Result<std::int64_t> newest = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM fills");
+    if (!newest.ok()) return newest.status();
+    last_fill_id_ = *newest;
+    following_ = true;
+    // Slots made before (none in practice) loaded their positions already; nothing to catch up.
+    return Status();
+  }
+  Result<store::Statement> stmt =
+      db_.prepare("SELECT id, strategy, symbol FROM fills WHERE id > ?1 ORDER BY id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, last_fill_id_);
+  std::set<std::pair<std::size_t, std::string>> touched;
+  while (true) {
+    Result<bool> row = stmt->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    last_fill_id_ = stmt->column_int64(0);
+    const std::string_view strategy = stmt->column_text_view(1);
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      if (instances_[i].id != strategy) continue;
+      ++counts_.fills_followed;
+      touched.emplace(i, stmt->column_text(2));
+    }
+  }
+  for (const auto& key : touched) {
+    // A slot not made yet loads its position when it is.
+    if (auto it = slots_.find(key); it != slots_.end()) {
+      SM_RETURN_IF_ERROR(load_position(it->second));
     }
   }
   return Status();
@@ -208,6 +241,7 @@ Status SignalRunner::on_bar(const Bar& bar) {
   bool taken = false;
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     if (!takes(instances_[i], bar)) continue;
+    if (!taken) SM_RETURN_IF_ERROR(follow_fills());
     taken = true;
     Result<Slot*> found = slot_for(i, bar.symbol);
     if (!found.ok()) return found.status();
@@ -217,8 +251,8 @@ Status SignalRunner::on_bar(const Bar& bar) {
       continue;
     }
     strategy::PositionView view;
-    view.qty = slot.qty;
-    view.average_price = slot.average_price;
+    view.qty = slot.position.qty;
+    view.average_price = slot.position.qty > 0 ? slot.position.cost / slot.position.qty : 0;
     view.order_pending = false;
     view.capital = options_.capital;
     Result<strategy::Decision> decision = slot.strategy->on_bar(bar, view);
@@ -309,9 +343,7 @@ Status SignalRunner::on_fill(const Fill& fill, std::string_view raw_line) {
     ++counts_.fills_stored;
   else
     ++counts_.fills_repeated;
-  auto it = slots_.find({*ours, fill.symbol});
-  if (it != slots_.end()) SM_RETURN_IF_ERROR(load_position(it->second));
-  return Status();
+  return follow_fills();
 }
 
 void SignalRunner::pass_through(std::string_view raw_line) {

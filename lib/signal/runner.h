@@ -6,9 +6,13 @@
 //   - each (instance, symbol)'s strategy state (strategy_state, key "<instance>/<symbol>", with the
 //     time of the last bar it took), saved with the signals of the same bars in one transaction;
 //   - the signals (signals table, idempotent on strategy, symbol, action and ts);
-//   - positions: fills for its instances that arrive on the input are stored (store::insert_fill,
-//     idempotent on trade_id) and the position a strategy is shown is the stored one, never a
-//     count kept only in memory.
+//   - positions: the position a strategy is shown is the stored one (positions table, moved by
+//     core's apply_fill), never a count kept only in memory. Before every bar the runner follows
+//     the fills table by row id (as the risk gateway does) and reloads the positions of its
+//     instances that new fills touched, so whoever stores a fill (sm-order from the broker,
+//     sm-risk, a person) is heard without a fill line on the input. A fill line on the input is
+//     only stored (idempotent on trade_id) and then followed like any other: a fill both stored by
+//     sm-order and read on the input counts once.
 // A bar not after the last one an instance took for that symbol (a replay overlapping what was
 // already processed) is skipped and counted, so feeding the same bars again emits nothing twice.
 #pragma once
@@ -25,6 +29,7 @@
 #include "core/log.h"
 #include "core/messages.h"
 #include "core/ndjson.h"
+#include "core/position.h"
 #include "core/status.h"
 #include "ingest/candles.h"
 #include "store/database.h"
@@ -64,8 +69,9 @@ struct RunnerCounts {
   std::int64_t bars_refused = 0;  // bars a strategy refused (bad prices, out of order)
   std::int64_t ticks = 0;
   std::int64_t signals = 0;
-  std::int64_t fills_stored = 0;    // fills for our instances stored (new trade ids)
-  std::int64_t fills_repeated = 0;  // fills already stored (a replayed input)
+  std::int64_t fills_stored = 0;    // fills for our instances on the input stored (new trade ids)
+  std::int64_t fills_repeated = 0;  // fills on the input already stored (a replayed input)
+  std::int64_t fills_followed = 0;  // fills of our instances read from the database's fills table
   std::int64_t passed_through = 0;  // other lines written out unchanged
   std::int64_t states_restored = 0;
   std::int64_t states_discarded = 0;  // saved state made with other parameters
@@ -77,16 +83,22 @@ class SignalRunner {
   SignalRunner(store::Database& db, std::vector<InstanceConfig> instances, RunnerOptions options,
                NdjsonWriter& out, const Logger& log);
 
-  // Runs every instance that takes this bar (symbol and timeframe). Signals are written at once;
-  // their records and the states are written to the database by commit(). A bar a strategy
-  // refuses is logged (bad_bar) and skipped. Fails only when the database fails.
+  // Runs every instance that takes this bar (symbol and timeframe), after follow_fills(), so each
+  // decision sees the stored position. Signals are written at once; their records and the states
+  // are written to the database by commit(). A bar a strategy refuses is logged (bad_bar) and
+  // skipped. Fails only when the database fails.
   Status on_bar(const Bar& bar);
   // Makes ticks into 1-minute bars and those into each instance timeframe longer than 1 minute;
   // completed bars go to on_bar.
   Status on_tick(const Tick& tick);
-  // Stores a fill of one of our instances (after committing what is pending) and updates the
-  // position its strategy sees; every fill is also passed through.
+  // Stores a fill of one of our instances (after committing what is pending; idempotent on
+  // trade_id) and follows the fills table, which updates the position its strategy sees; every
+  // fill is also passed through.
   Status on_fill(const Fill& fill, std::string_view raw_line);
+  // Reads the fills stored since the last call (by row id; the first call starts after the newest
+  // fill, since positions loaded from then on include the older ones) and reloads the position of
+  // every (instance, symbol) they touch. Fails only when the database fails.
+  Status follow_fills();
   // Writes a line of another type out unchanged.
   void pass_through(std::string_view raw_line);
 
@@ -103,8 +115,7 @@ class SignalRunner {
     std::unique_ptr<strategy::Strategy> strategy;
     TimestampMs last_ts = 0;
     bool has_last = false;
-    Quantity qty = 0;
-    Paise average_price = 0;
+    sm::Position position;  // the stored one (long only: a short is shown flat)
     bool dirty = false;
   };
 
@@ -121,6 +132,8 @@ class SignalRunner {
   std::map<std::pair<std::size_t, std::string>, Slot> slots_;
   std::vector<Signal> pending_signals_;
   std::int64_t dirty_ = 0;
+  std::int64_t last_fill_id_ = 0;  // fills table row id followed up to
+  bool following_ = false;         // last_fill_id_ has been set
   std::unique_ptr<ingest::TickAggregator> ticks_;
   std::vector<std::unique_ptr<ingest::BarAggregator>>
       aggregators_;  // one per intraday timeframe > 1m

@@ -1,8 +1,10 @@
 // The live strategy runner against a real temporary database: signals out and recorded, state
-// saved and restored, positions from stored fills, ticks made into bars, configuration.
+// saved and restored, positions from stored fills (on the input or followed in the fills table),
+// ticks made into bars, configuration.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/config.h"
@@ -49,7 +51,10 @@ struct Run {
   RunnerCounts counts;
 };
 
-Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fill>& fills = {}) {
+// fills go on the runner's input before the bar of their time; stored ones are stored by another
+// connection (as sm-order does in another process) before that bar, never shown to the runner.
+Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fill>& fills = {},
+         const std::vector<Fill>& stored = {}) {
   Logger log("test", LogLevel::kError);
   std::vector<InstanceConfig> instances{sma_2_3()};
   REQUIRE(validate_instances(instances).ok());
@@ -57,7 +62,16 @@ Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fi
   REQUIRE(file != nullptr);
   NdjsonWriter writer(file);
   SignalRunner runner(db, instances, RunnerOptions{}, writer, log);
+  std::optional<store::Database> other;
+  if (!stored.empty()) {
+    auto opened = store::Database::open(db.path());
+    REQUIRE(opened.ok());
+    other.emplace(std::move(opened).value());
+  }
   for (const Bar& bar : bars) {
+    for (const Fill& fill : stored) {
+      if (fill.ts == bar.ts) REQUIRE(store::insert_fill(*other, fill).ok());
+    }
     for (const Fill& fill : fills) {
       if (fill.ts == bar.ts) REQUIRE(runner.on_fill(fill, to_json(Message{fill})).ok());
     }
@@ -82,6 +96,20 @@ std::vector<Bar> bars(int from, int to) {
 }
 
 std::int64_t count(store::Database& db, const char* sql) { return *db.query_int64(sql); }
+
+// The buy that fills the entry signalled at day 4, at day 5.
+Fill entry_fill(const std::string& strategy = "s") {
+  Fill fill;
+  fill.ts = day_bar(5, 0).ts;
+  fill.client_order_id = "c1";
+  fill.trade_id = "t1";
+  fill.strategy = strategy;
+  fill.symbol = "TEST";
+  fill.side = Side::kBuy;
+  fill.qty = 5;
+  fill.price = 1300;
+  return fill;
+}
 
 }  // namespace
 
@@ -162,6 +190,64 @@ TEST_CASE("the position a strategy sees is the stored one, from fills", "[signal
   other.trade_id = "t2";
   Run again = feed(*db, {}, {other});
   CHECK(count(*db, "select count(*) from fills") == 1);
+}
+
+TEST_CASE("fills another program stores are followed before the next bar: the strategy exits",
+          "[signal][runner]") {
+  // Issue 11: under systemd sm-signal's input is market data only; sm-order stores the fills.
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Run run = feed(*db, bars(0, 10), {}, {entry_fill()});
+  CHECK(run.counts.fills_followed == 1);
+  CHECK(run.counts.fills_stored == 0);
+  CHECK(run.counts.signals == 2);
+  CHECK(run.out.find("\"action\":\"exit_long\"") != std::string::npos);
+  CHECK(run.out.find("\"type\":\"fill\"") == std::string::npos);  // nothing on the input
+}
+
+TEST_CASE("a fill both stored by another program and on the input counts once",
+          "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Run run = feed(*db, bars(0, 10), {entry_fill()}, {entry_fill()});
+  CHECK(run.counts.fills_repeated == 1);
+  CHECK(run.counts.fills_followed == 1);
+  // The exit sells the 5 shares held, not 10.
+  const std::size_t exit = run.out.find("\"action\":\"exit_long\"");
+  REQUIRE(exit != std::string::npos);
+  const std::size_t end = run.out.find('\n', exit);
+  CHECK(run.out.substr(exit, end - exit).find("\"qty\":5") != std::string::npos);
+  auto position = store::find_position(*db, "s", "TEST");
+  REQUIRE(position.ok());
+  REQUIRE(position->has_value());
+  CHECK((*position)->qty == 5);
+}
+
+TEST_CASE("fills of other strategies in the fills table leave the position flat",
+          "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Run run = feed(*db, bars(0, 10), {}, {entry_fill("someone-else")});
+  CHECK(run.counts.fills_followed == 0);
+  CHECK(run.counts.signals == 1);  // the entry only
+  CHECK(run.out.find("\"action\":\"exit_long\"") == std::string::npos);
+}
+
+TEST_CASE("fills stored before the runner starts are in the position it loads, not followed twice",
+          "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  Run first = feed(*db, bars(0, 5));
+  CHECK(first.counts.signals == 1);  // the entry at day 4
+  REQUIRE(store::insert_fill(*db, entry_fill()).ok());
+  Run second = feed(*db, bars(5, 10));
+  CHECK(second.counts.fills_followed == 0);
+  CHECK(second.counts.signals == 1);  // the exit at day 7
+  CHECK(second.out.find("\"action\":\"exit_long\"") != std::string::npos);
 }
 
 TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runner]") {
