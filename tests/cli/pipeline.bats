@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# The trading pipeline exactly as systemd/ wires it (issue 11): the ExecStartPre= and ExecStart=
+# lines of sm-feed, sm-signal, sm-risk and sm-order are read from the unit files and run as they
+# are, with only the paths moved into the test directory (/usr/local/bin -> the build,
+# /run/stalkmarket and /var/log/stalkmarket -> directories here). The environment is what
+# /etc/stalkmarket/env would hold for paper trading a replay of stored history against sm-paper.
+# The only other change: sm-feed replays the bundled daily bars of 2019-2020 at speed, from a
+# market database of their own (as `make demo` does), instead of today's 1-minute bars of the
+# trading database in real time (the unit says a live feed takes its place; so does this). History
+# stored in the trading database ahead of the replayed time would show the risk gateway prices
+# from its future.
+# Nothing is fed back: sm-signal learns its fills from the database, so strategies exit by
+# themselves.
+
+load common
+
+SYMBOLS=(RELIANCE TCS WIPRO INFY)
+UNITS_DIR="$SM_ROOT/systemd"
+
+teardown() {
+  local pid
+  for pid in ${UNIT_PIDS:-}; do kill -TERM "$pid" 2>/dev/null || true; done
+  stop_paper || true
+  cd / && rm -rf "$SM_TEST_DIR"
+}
+
+# The lines of KEY= of a unit (ExecStart or ExecStartPre), with the paths of this test and
+# systemd's %% unescaped.
+unit_lines() {  # unit_lines UNIT KEY
+  sed -n "s/^$2=//p" "$UNITS_DIR/$1.service" |
+    sed -e "s|/usr/local/bin/|$SM_BIN/|g" -e "s|/run/stalkmarket|$SM_TEST_DIR/run|g" \
+      -e "s|/var/log/stalkmarket|$SM_TEST_DIR/log|g" -e 's/%%/%/g'
+}
+
+# What /etc/stalkmarket/env holds here: the database, the configuration, sm-order's credentials
+# for the paper broker, and the flags for paper-trading a replay.
+write_environment() {
+  cat >pipeline.jsonc <<EOF
+{
+  "signal": {
+    "symbols": ["RELIANCE", "TCS", "WIPRO", "INFY"],
+    "strategies": [{"name": "sma-cross",
+                    "params": {"fast": 10, "slow": 30, "sizing": "fixed_qty", "qty": 100}}]
+  },
+  "risk": {
+    "capital": "1000000.00",
+    "max_order_qty": 500,
+    "max_order_value": "300000.00",
+    "max_total_exposure": "900000.00",
+    "max_symbol_exposure": "300000.00",
+    "max_open_positions": 3,
+    "order_type": "MARKET",
+    "session_checks": false,
+    "required_components": [],
+    "broker_disconnect_halt_s": 1000000000
+  },
+  "broker": {
+    "base_url": "$PAPER_URL",
+    "rate_limits": { "order_per_second": 100000, "other_per_second": 100000 }
+  },
+  "order": { "eof_wait_ms": 5000 }
+}
+EOF
+  export SM_CONFIG="$SM_TEST_DIR/pipeline.jsonc"
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  export SM_RISK_ARGS=--event-time SM_ORDER_ARGS=--paper-prices
+}
+
+# Starts a unit's ExecStartPre= lines (each must succeed) and then its ExecStart= in the
+# background, as systemd does; its pid is added to UNIT_PIDS and its stderr goes to UNIT.log.
+start_unit() {  # start_unit UNIT [ExecStart text to use instead of the unit's]
+  local line exec
+  while IFS= read -r line; do
+    eval "$line" >>"$1.pre.log" 2>&1 || { echo "$1: ExecStartPre failed: $line" >&2; cat "$1.pre.log" >&2; return 1; }
+  done < <(unit_lines "$1" ExecStartPre)
+  exec=${2:-$(unit_lines "$1" ExecStart)}
+  [ -n "$exec" ]
+  eval "$exec" 2>"$1.log" &
+  UNIT_PIDS="${UNIT_PIDS:-} $!"
+  eval "PID_${1//-/_}=$!"
+}
+
+# Waits (at most SECONDS_LEFT) for the pid to end; fails when it is still running or ended badly.
+wait_unit() {  # wait_unit PID SECONDS
+  local end=$((SECONDS + $2))
+  while kill -0 "$1" 2>/dev/null && ((SECONDS < end)); do sleep 0.2; done
+  if kill -0 "$1" 2>/dev/null; then
+    echo "pid $1 still running after $2 s" >&2
+    return 1
+  fi
+  wait "$1"
+}
+
+@test "pipeline: the units' ExecStart lines over four symbols and two years enter and exit by themselves" {
+  mkdir -p run log
+  start_paper --clock market --no-rate-limits --costs india-equity --cash 1000000
+  write_environment
+  files=()
+  for s in "${SYMBOLS[@]}"; do files+=("$SM_SAMPLE/$s.csv"); done
+  sm-ingest --db market.db "${files[@]}" >/dev/null 2>ingest.log
+
+  # The feed's replay of today's 1-minute bars in real time becomes 2019-2020's daily bars of
+  # market.db at 2,880,000 x real time (a calendar day every 30 ms, time for each fill to be
+  # stored before the next bar); everything else of its line stays.
+  feed=$(unit_lines sm-feed ExecStart)
+  [[ "$feed" == *'sm-ingest replay --timeframe 1m --from "$(date +%F)" --speed realtime >'* ]]
+  feed=${feed/--timeframe 1m --from \"\$(date +%F)\" --speed realtime/--db market.db --timeframe 1d --from 2019-01-01 --to 2020-10-30 --speed 2880000}
+  # systemd starts them together; the FIFOs make each wait for its neighbours.
+  start_unit sm-order
+  start_unit sm-risk
+  start_unit sm-signal
+  start_unit sm-feed "$feed"
+  [ -p run/market ] && [ -p run/signals ] && [ -p run/intents ]
+
+  # The feed ends, and with it, stage by stage, the pipeline.
+  wait_unit "$PID_sm_feed" 120
+  wait_unit "$PID_sm_signal" 30
+  wait_unit "$PID_sm_risk" 30
+  wait_unit "$PID_sm_order" 60
+
+  q() { sqlite3 "$SM_DB" "$1"; }
+  # The strategies' own exits: exit_long signals, approved as such (not the kill switches'
+  # FORCED_EXIT), placed and filled by the paper broker, on more than one symbol.
+  [ "$(q "select count(*) from signals where action = 'enter_long'")" -ge 10 ]
+  [ "$(q "select count(*) from signals where action = 'exit_long'")" -ge 5 ]
+  [ "$(q "select count(*) from risk_decisions where action = 'exit_long' and code = 'APPROVED'")" -ge 5 ]
+  closing="select count(*) from fills f join risk_decisions d on d.client_order_id = f.client_order_id
+           where f.side = 'SELL' and d.code = 'APPROVED' and d.action = 'exit_long'"
+  [ "$(q "$closing")" -ge 5 ]
+  [ "$(q "select count(distinct f.symbol) from fills f join risk_decisions d on d.client_order_id = f.client_order_id
+          where f.side = 'SELL' and d.code = 'APPROVED'")" -ge 2 ]
+  # sm-signal heard those fills from the database.
+  [ "$(jq -r 'select(.event == "signal_summary") | .fills_followed' sm-signal.log)" -gt 0 ]
+  # Every approved order reached the broker and was filled; the database agrees with the broker.
+  [ "$(q "select count(*) from risk_decisions where approved = 1")" -eq "$(q "select count(*) from orders where status = 'COMPLETE'")" ]
+  sm-reconcile --fail-on-drift --json >reconcile.ndjson 2>reconcile.log
+  assert_json_lines log/sm-order.ndjson
+}
