@@ -13,6 +13,9 @@ load common
   # every order the gateway approved reached a final state at the broker
   finals=$(jq -s '[.[] | select(.type=="order_update" and (.status=="COMPLETE" or .status=="REJECTED" or .status=="CANCELLED"))] | length' "$pipeline")
   [ "$finals" -ge "$approved" ]
+  # The strategy exits by itself: sm-signal follows the fills sm-order stores (no fills fed back).
+  exits=$(jq -s '[.[] | select(.type=="risk_decision" and .approved and .action=="exit_long" and .code=="APPROVED")] | length' "$pipeline")
+  [ "$exits" -gt 0 ]
   [[ "$output" == *"Positions"* ]]
   jq -e . "$pipeline" > /dev/null
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Parity (docs/BACKTEST.md "Parity"): the same bundled NSE bars through the live path
 #   sm-ingest replay -> sm-signal -> sm-risk -> sm-order -> sm-paper (the paper broker, Kite REST
-#   on 127.0.0.1) -> fills back into sm-signal
+#   on 127.0.0.1), with the fills sm-order stores read back by sm-signal and sm-risk from the
+#   database (nothing is fed back on sm-signal's input, as under systemd)
 # and through sm-backtest with the same strategy, the same risk configuration (--risk), the fill
 # model that means what the paper broker does (a market order fills at the latest price it knows,
 # the deciding bar's close: --fill close) and the same cost model (india-equity, no slippage) give
@@ -10,8 +11,9 @@
 #
 # The live path runs in lock step, one bar time at a time: the paper broker hears that time's bars
 # (the market moves, as the exchange's would, before our pipeline reacts), then the bars and a
-# marker line go into sm-signal, everything up to the marker comes out of sm-order, and the new
-# fills go back into sm-signal's input (as `make demo` does, but without depending on timing).
+# marker line go into sm-signal, and everything up to the marker comes out of sm-order: the fills
+# of that time are then stored, and sm-signal reads them before the next bar (as `make demo` does,
+# but without depending on timing).
 
 load common
 
@@ -106,8 +108,8 @@ replayed_bars() {
 }
 
 # Runs the live pipeline over bars.ndjson in lock step. Writes live/signals.ndjson (sm-signal's
-# output) and live/out.ndjson (sm-order's; the step loop reads only the fills and markers, which
-# grep picks out). STRATEGY... are sm-signal's strategy flags. The loop runs in a bash of its own:
+# output) and live/out.ndjson (sm-order's; the step loop reads only the markers, which grep picks
+# out). STRATEGY... are sm-signal's strategy flags. The loop runs in a bash of its own:
 # bats' per-command traps would make it ten times slower.
 run_live() {
   mkdir -p live
@@ -115,42 +117,26 @@ run_live() {
   sm-signal "$@" --echo-market-data <live/in 2>live/signal.log | tee live/signals.ndjson |
     sm-risk --config parity.jsonc --event-time 2>live/risk.log |
     sm-order --config parity.jsonc --broker-url "$PAPER_URL" --eof-wait 5 2>live/order.log |
-    tee live/out.ndjson | grep --line-buffered -E '"type":"(fill|parity_mark)"' >live/out &
+    tee live/out.ndjson | grep --line-buffered '"type":"parity_mark"' >live/out &
   PIPELINE_PID=$!
   PAPER_PORT=$PAPER_PORT bash -c "set -u; $(declare -f post_prices lock_step); lock_step" || return 1
   wait "$PIPELINE_PID"
 }
 
 # The bars of each bar time to the paper broker, then with a marker into sm-signal (live/in);
-# reads sm-order's fills and markers (live/out) to the marker and feeds the new fills back.
+# waits for the marker to come out of sm-order (live/out).
 lock_step() {
   exec 8>live/in 9<live/out
-  local -A fed=()
   local group=() line ts current="" marks=0
   step() {
     marks=$((marks + 1))
     post_prices "${group[@]}" || return 1
     printf '%s\n' "${group[@]}" '{"type":"parity_mark","seq":'"$marks"'}' >&8
-    local out id back=()
-    while true; do
-      if ! IFS= read -r -t 30 out <&9; then
-        echo "the pipeline stopped answering at bar time $current (mark $marks)" >&2
-        return 1
-      fi
-      case $out in
-        *'"type":"parity_mark"'*) break ;;
-        *'"type":"fill"'*)
-          id=${out#*\"trade_id\":\"}
-          id=${id%%\"*}
-          # Fills fed back come out of sm-order again (programs pass fills through): once.
-          if [ -z "${fed[$id]:-}" ]; then
-            fed[$id]=1
-            back+=("$out")
-          fi
-          ;;
-      esac
-    done
-    if ((${#back[@]})); then printf '%s\n' "${back[@]}" >&8; fi
+    local out
+    if ! IFS= read -r -t 30 out <&9; then
+      echo "the pipeline stopped answering at bar time $current (mark $marks)" >&2
+      return 1
+    fi
   }
   while IFS= read -r line; do
     ts=${line#*\"ts\":\"}
