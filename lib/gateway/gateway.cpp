@@ -485,6 +485,20 @@ Status RiskGateway::tick(TimestampMs now, std::vector<Message>& out) {
   return refreshed;
 }
 
+Status RiskGateway::catch_up(TimestampMs now, std::vector<Message>& out, std::int64_t& caught) {
+  Result<store::SignalScan> scan =
+      store::undecided_signals(db_, caught_up_to_signal_id_, now - options_.catch_up_window_ms,
+                               now - options_.catch_up_grace_ms);
+  if (!scan.ok()) return scan.status();
+  for (const store::StoredSignal& stored : scan->undecided) {
+    Result<Disposition> handled = handle(Message{stored.signal}, now, out);
+    if (!handled.ok()) return handled.status();
+    ++caught;
+  }
+  caught_up_to_signal_id_ = scan->scanned_to;
+  return Status();
+}
+
 Result<risk::Assessment> RiskGateway::assess(TimestampMs now) {
   SM_RETURN_IF_ERROR(sync_halts(now));
   return engine_.assess(now);
@@ -511,7 +525,13 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
           if (!recorded.ok()) return recorded.status();
           signal_stored = true;
         }
-        Result<bool> recorded = store::record_risk_decision(db_, *d);
+        // An approval's order intent is kept with it: a restarted sm-order catches up from there.
+        const OrderIntent* order = nullptr;
+        for (size_t j = k + 1; d->approved && order == nullptr && j < out.size(); ++j) {
+          const OrderIntent* o = std::get_if<OrderIntent>(&out[j]);
+          if (o != nullptr && o->client_order_id == d->client_order_id) order = o;
+        }
+        Result<bool> recorded = store::record_risk_decision(db_, *d, order);
         if (!recorded.ok()) return recorded.status();
       } else if (const Halt* h = std::get_if<Halt>(&out[k]); h != nullptr && h->action == "halt") {
         Result<store::HaltRecord> record = store::set_halt(db_, *h);

@@ -16,7 +16,13 @@
 // BEFORE the caller writes the outputs:
 // every decision (risk_decisions, with the signal in signals), every halt the kill switches raise
 // (halts; daily ones with the next session start as their reset time) and every alert (alerts).
-// Order intents are not stored here: sm-order records them before placing.
+// An approval's order intent is stored with it (risk_decisions.order_json), so a restarted sm-order
+// catches up what it never received; sm-order records it in orders before placing.
+//
+// Catch-up (catch_up()): sm-signal stores every signal before writing it on, so a signal the
+// gateway never got (a FIFO whose reader died) is in the signals table without a decision. It is
+// decided from there as if it had arrived; one older than signal_max_age_ms is denied
+// SIGNAL_STALE and so recorded as expired, never approved late.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +46,11 @@ namespace sm::gateway {
 struct GatewayOptions {
   // How often fills, orders, heartbeats and held symbols' prices are re-read from the database.
   std::int64_t poll_interval_ms = 250;
+  // catch_up() looks at signals recorded at most this long ago (a day: older ones belong to
+  // another session, e.g. a research replay into the same database) ...
+  std::int64_t catch_up_window_ms = 24 * 3600 * 1000;
+  // ... and at least this long ago: a younger one may still be on its way on the input.
+  std::int64_t catch_up_grace_ms = 2000;
 };
 
 // What the caller should do with the input line after handle().
@@ -71,6 +82,11 @@ class RiskGateway {
   // Time passing with no input: re-reads the database when a poll is due and evaluates the kill
   // switches. Same storage rules as handle().
   Status tick(TimestampMs now, std::vector<Message>& out);
+
+  // Decides, as of now and through handle(), every stored signal that has no decision (see
+  // "Catch-up" above), appending what to write to out; caught counts them. Each call reads only
+  // signals stored since the last one looked. Fails as handle() does.
+  Status catch_up(TimestampMs now, std::vector<Message>& out, std::int64_t& caught);
 
   risk::RiskEngine& engine() { return engine_; }
   // The engine's assessment after re-reading everything.
@@ -109,6 +125,7 @@ class RiskGateway {
   risk::RiskEngine engine_;
   GatewayOptions options_;
   std::int64_t last_fill_id_ = 0;
+  std::int64_t caught_up_to_signal_id_ = 0;
   TimestampMs last_poll_ms_ = 0;
   bool polled_ = false;
   std::int64_t store_failures_ = 0;

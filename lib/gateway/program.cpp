@@ -34,6 +34,8 @@ bool blank(std::string_view text) {
 }
 
 constexpr std::string_view kComponent = "sm-risk";
+constexpr std::int64_t kCatchUpIntervalMs =
+    1000;  // how often stored, undecided signals are looked for
 
 struct Settings {
   Config config;
@@ -125,6 +127,10 @@ class GatewayRun {
   bool advance_now(const Message& message);
   // Time passing with no input. False when stdout is closed.
   bool tick();
+  // Decides the stored signals that never arrived (RiskGateway::catch_up) and writes the
+  // outcome; not with --event-time, whose clock is the input's (a replay delivers every signal in
+  // order). False when stdout is closed.
+  bool catch_up();
 
   const GatewayArgs& args_;
   const Settings& settings_;
@@ -146,6 +152,7 @@ class GatewayRun {
   TimestampMs now_ = 0;
   TimestampMs event_now_ = 0;
   TimestampMs next_beat_ = 0;
+  TimestampMs next_catch_up_ = 0;
 };
 
 bool GatewayRun::open(TimestampMs at) {
@@ -196,6 +203,11 @@ int GatewayRun::run() {
 
 bool GatewayRun::read_and_handle() {
   if (clock_.now_ms() >= next_beat_) beat(false);
+  // Once a second (first at start), busy input or not: a live feed never leaves stdin idle.
+  if (!args_.event_time && clock_.now_ms() >= next_catch_up_) {
+    if (!catch_up()) return false;
+    next_catch_up_ = clock_.now_ms() + kCatchUpIntervalMs;
+  }
   lines_.clear();
   const Status read = pump_.read(
       std::min(args_.idle_ms, std::max<std::int64_t>(0, next_beat_ - clock_.now_ms())), lines_);
@@ -276,6 +288,34 @@ bool GatewayRun::tick() {
   if (!ticked.ok()) {
     failed_ = true;
     log_.error_status("gateway_error", ticked);
+  }
+  if (!write_all(writer_, out_)) {
+    log_.error("write_failed", {{"message", "stdout closed; stopping"}});
+    failed_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool GatewayRun::catch_up() {
+  now_ = clock_.now_ms();
+  out_.clear();
+  std::int64_t caught = 0;
+  Status done = gateway_->catch_up(now_, out_, caught);
+  if (!done.ok()) {
+    failed_ = true;
+    log_.error_status("gateway_error", done, {{"step", "catch_up"}});
+  }
+  if (caught > 0) {
+    std::int64_t approved = 0;
+    for (const Message& m : out_) {
+      if (const RiskDecision* d = std::get_if<RiskDecision>(&m); d != nullptr && d->approved) {
+        ++approved;
+      }
+    }
+    signals_ += caught;
+    approved_ += approved;
+    log_.info("caught_up", {{"signals", caught}, {"approved", approved}});
   }
   if (!write_all(writer_, out_)) {
     log_.error("write_failed", {{"message", "stdout closed; stopping"}});

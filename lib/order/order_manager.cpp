@@ -321,6 +321,33 @@ Status OrderManager::submit(const OrderIntent& intent) {
   return Status();
 }
 
+Status OrderManager::expire(const OrderIntent& intent, const std::string& why) {
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  Result<bool> recorded = store::upsert_order_intent(db_, intent);
+  if (!recorded.ok()) {
+    tx->rollback();
+    if (recorded.status().code() == ErrorCode::kConflict ||
+        recorded.status().code() == ErrorCode::kInvalidArgument) {
+      log_.error_status("intent_refused", recorded.status(),
+                        {{"client_order_id", intent.client_order_id}});
+      return Status();
+    }
+    return recorded.status();
+  }
+  if (!*recorded) return tx->commit();  // it arrived after all: handled by submit()
+  SM_RETURN_IF_ERROR(
+      event(intent.client_order_id, "intent_expired", kStatusPending, {{"reason", why}}));
+  SM_RETURN_IF_ERROR(tx->commit());
+  Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, intent.client_order_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return error(ErrorCode::kInternal, "intent vanished after recording");
+  return close_locally(
+      **stored, broker::kStatusCancelled, "intent_expired", why,
+      fmt::format("{} {} {} ({}) expired before it was placed: {}", side_name(intent.side),
+                  intent.qty, intent.symbol, intent.client_order_id, why));
+}
+
 Status OrderManager::place_front() {
   while (!queue_.empty() && can_place()) {
     Result<std::optional<store::OrderRecord>> found = store::find_order(db_, queue_.front());

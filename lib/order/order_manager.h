@@ -110,6 +110,12 @@ class OrderManager {
   // (logged, alerted) without touching the stored one. Fails only on database errors.
   Status submit(const OrderIntent& intent);
 
+  // An approved intent that reaches sm-order too late (caught up from the risk gateway's record
+  // after its age limit, order/catch_up.h): recorded with an "intent_expired" event and closed at
+  // once as CANCELLED with a warning alert naming it; never placed. One already recorded (it did
+  // arrive) is left alone. Fails only on database errors.
+  Status expire(const OrderIntent& intent, const std::string& why);
+
   // Does whatever is due: resolves orders in doubt, places queued intents, polls open orders,
   // probes the broker. Call it whenever input is idle and at least every next_due_ms().
   Status tick();

@@ -20,6 +20,7 @@
 #include "core/secrets.h"
 #include "core/shutdown.h"
 #include "costs/cost_model.h"
+#include "order/catch_up.h"
 #include "order/order_manager.h"
 #include "order/postback_receiver.h"
 #include "order/reconcile.h"
@@ -294,6 +295,12 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   std::optional<PaperPriceForwarder> forwarder;
   if (args.paper_prices)
     forwarder.emplace(connection->http, setup->broker.kite.base_url + "/_paper/prices");
+  // Approvals whose intent never arrived on stdin are taken from the store; their age limit is
+  // the one an intent queued here has.
+  CatchUpOptions catch_up_options;
+  catch_up_options.max_age_ms = settings->manager.max_queue_ms;
+  IntentCatchUp catch_up(*db, manager, catch_up_options, log);
+  TimestampMs next_catch_up = 0;
 
   InputPump input(STDIN_FILENO);
   MessageDecoder decoder;
@@ -403,6 +410,14 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     if (forwarder && (lines.empty() || forwarder->pending() >= 1000)) {
       if (Status s = forwarder->flush(); !s.ok()) return fail(s);
     }
+    // Once a second (first at start), busy input or not: a live feed never leaves stdin idle.
+    if (wall_now() >= next_catch_up) {
+      if (forwarder) {
+        if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+      }
+      if (Status s = catch_up.run(wall_now()); !s.ok()) return fail(s);
+      next_catch_up = wall_now() + 1000;
+    }
     if (*postbacks && manager.recovered()) {
       for (const PostbackHint& hint : (*postbacks)->take()) {
         if (Status st = manager.on_postback(hint.order_id, hint.tag, hint.status); !st.ok())
@@ -434,6 +449,8 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
                        {"resolved_not_found", c.resolved_not_found},
                        {"illegal_transitions", c.illegal_transitions},
                        {"bad_lines", bad_lines},
+                       {"caught_up", catch_up.counts().submitted},
+                       {"expired", catch_up.counts().expired},
                        {"open_orders", manager.open_orders()},
                        {"queued", manager.queued()},
                        {"signal", stop_requested()}});

@@ -237,7 +237,7 @@ Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance,
 }
 
 Status SignalRunner::on_bar(const Bar& bar) {
-  if (options_.echo_market_data) out_.write(Message{bar});
+  if (options_.echo_market_data) emit(Message{bar});
   bool taken = false;
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     if (!takes(instances_[i], bar)) continue;
@@ -272,7 +272,7 @@ Status SignalRunner::on_bar(const Bar& bar) {
     }
     if (decision->action == strategy::Action::kHold) continue;
     Signal signal = strategy::make_signal(*decision, instances_[i].id, bar);
-    out_.write(Message{signal});
+    emit(Message{signal});
     pending_signals_.push_back(std::move(signal));
     ++counts_.signals;
   }
@@ -300,7 +300,7 @@ Status SignalRunner::feed_aggregated(const Bar& minute_bar) {
 
 Status SignalRunner::on_tick(const Tick& tick) {
   ++counts_.ticks;
-  if (options_.echo_market_data) out_.write(Message{tick});
+  if (options_.echo_market_data) emit(Message{tick});
   if (!ticks_) ticks_ = std::make_unique<ingest::TickAggregator>();
   Status deferred;
   Status added = ticks_->add(tick, [&](const Bar& minute) {
@@ -347,12 +347,22 @@ Status SignalRunner::on_fill(const Fill& fill, std::string_view raw_line) {
 }
 
 void SignalRunner::pass_through(std::string_view raw_line) {
-  out_.write_raw(raw_line);
+  pending_lines_.emplace_back(raw_line);
   ++counts_.passed_through;
 }
 
+void SignalRunner::emit(const Message& message) { pending_lines_.push_back(to_json(message)); }
+
+void SignalRunner::write_pending_lines() {
+  for (const std::string& line : pending_lines_) out_.write_raw(line);
+  pending_lines_.clear();
+}
+
 Status SignalRunner::commit() {
-  if (!has_pending()) return Status();
+  if (!has_pending()) {
+    write_pending_lines();
+    return Status();
+  }
   Result<store::Transaction> transaction = db_.begin();
   if (!transaction.ok()) return transaction.status();
   for (const Signal& signal : pending_signals_) {
@@ -372,6 +382,8 @@ Status SignalRunner::commit() {
   pending_signals_.clear();
   for (auto& [key, slot] : slots_) slot.dirty = false;
   dirty_ = 0;
+  // Only now: a signal written on is one a restarted sm-risk can find in the signals table.
+  write_pending_lines();
   return Status();
 }
 

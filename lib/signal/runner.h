@@ -1,6 +1,8 @@
 // The live side of the strategies: sm-signal's engine. Bars (or ticks, made into bars) go through
 // one Strategy object per (instance, symbol) — the same lib/strategy code sm-backtest runs — and
-// every decision becomes a signal message, is recorded in the database and written out.
+// every decision becomes a signal message, is recorded in the database and only then written out
+// (stored before written: a signal the next stage did not get is in the signals table, from which
+// sm-risk catches up on start).
 //
 // What the runner keeps in the database, so that a restart resumes exactly:
 //   - each (instance, symbol)'s strategy state (strategy_state, key "<instance>/<symbol>", with the
@@ -84,9 +86,9 @@ class SignalRunner {
                NdjsonWriter& out, const Logger& log);
 
   // Runs every instance that takes this bar (symbol and timeframe), after follow_fills(), so each
-  // decision sees the stored position. Signals are written at once; their records and the states
-  // are written to the database by commit(). A bar a strategy refuses is logged (bad_bar) and
-  // skipped. Fails only when the database fails.
+  // decision sees the stored position. Signals (and every other output line) are held until
+  // commit() has recorded them and the states in the database. A bar a strategy refuses is logged
+  // (bad_bar) and skipped. Fails only when the database fails.
   Status on_bar(const Bar& bar);
   // Makes ticks into 1-minute bars and those into each instance timeframe longer than 1 minute;
   // completed bars go to on_bar.
@@ -99,10 +101,11 @@ class SignalRunner {
   // fill, since positions loaded from then on include the older ones) and reloads the position of
   // every (instance, symbol) they touch. Fails only when the database fails.
   Status follow_fills();
-  // Writes a line of another type out unchanged.
+  // Writes a line of another type out unchanged (at the next commit(), in input order).
   void pass_through(std::string_view raw_line);
 
-  // Records the pending signals and saves the changed states in one transaction.
+  // Records the pending signals and saves the changed states in one transaction, then writes the
+  // output held since the last commit. On failure nothing held is written.
   Status commit();
   bool has_pending() const { return !pending_signals_.empty() || dirty_ > 0; }
 
@@ -123,6 +126,8 @@ class SignalRunner {
   Status load_position(Slot& slot);
   bool takes(const InstanceConfig& instance, const Bar& bar) const;
   Status feed_aggregated(const Bar& minute_bar);
+  void emit(const Message& message);
+  void write_pending_lines();
 
   store::Database& db_;
   std::vector<InstanceConfig> instances_;
@@ -131,6 +136,7 @@ class SignalRunner {
   const Logger& log_;
   std::map<std::pair<std::size_t, std::string>, Slot> slots_;
   std::vector<Signal> pending_signals_;
+  std::vector<std::string> pending_lines_;  // output held until commit()
   std::int64_t dirty_ = 0;
   std::int64_t last_fill_id_ = 0;  // fills table row id followed up to
   bool following_ = false;         // last_fill_id_ has been set

@@ -367,10 +367,19 @@ constexpr std::string_view kVersion3 = R"sql(
 DROP VIEW todays_pnl;
 )sql";
 
+// Version 4: the risk gateway stores each approved decision's order intent (the NDJSON line it
+// writes to sm-order) with the decision, so a restarted sm-order catches up the intents it never
+// received from the store (issue 11: stored before written). NULL for denials and older rows.
+constexpr std::string_view kVersion4 = R"sql(
+ALTER TABLE risk_decisions ADD COLUMN order_json TEXT CHECK (order_json IS NULL OR json_valid(order_json));
+CREATE INDEX risk_decisions_with_order ON risk_decisions (id) WHERE order_json IS NOT NULL;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
     Migration{"todays_pnl view dropped: today's P&L is store::todays_pnl", kVersion3},
+    Migration{"approved decisions keep their order intent for sm-order's catch-up", kVersion4},
 };
 
 }  // namespace

@@ -32,15 +32,16 @@ Result<bool> record_signal(Database& db, const Signal& signal) {
   return stmt->changes() == 1;
 }
 
-Result<bool> record_risk_decision(Database& db, const RiskDecision& decision) {
+Result<bool> record_risk_decision(Database& db, const RiskDecision& decision,
+                                  const OrderIntent* order) {
   SM_RETURN_IF_ERROR(require_durable(db, "record_risk_decision"));
   if (decision.strategy.empty() || decision.symbol.empty() || decision.code.empty()) {
     return error(ErrorCode::kInvalidArgument, "risk decision needs a strategy, symbol and code");
   }
   Result<Statement> stmt = db.prepare(
       "INSERT INTO risk_decisions (ts_ms, strategy, symbol, action, signal_ts_ms, approved, code, "
-      "detail, client_order_id, recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-      "ON CONFLICT DO NOTHING");
+      "detail, client_order_id, recorded_ms, order_json) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(decision.ts, decision.strategy, decision.symbol,
                  signal_action_name(decision.action), decision.signal_ts, decision.approved,
@@ -51,8 +52,81 @@ Result<bool> record_risk_decision(Database& db, const RiskDecision& decision) {
     stmt->bind(9, decision.client_order_id);
   }
   stmt->bind(10, db.clock().now_ms());
+  if (order != nullptr) {
+    stmt->bind(11, to_json(Message{*order}));
+  } else {
+    stmt->bind(11, nullptr);
+  }
   SM_RETURN_IF_ERROR(stmt->run());
   return stmt->changes() == 1;
+}
+
+Result<SignalScan> undecided_signals(Database& db, std::int64_t after_id, TimestampMs recorded_from,
+                                     TimestampMs recorded_to) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT s.id, s.recorded_ms, s.ts_ms, s.strategy, s.symbol, s.action, s.qty, s.price_paise, "
+      "s.stop_paise, s.reason, EXISTS (SELECT 1 FROM risk_decisions d WHERE "
+      "d.strategy = s.strategy AND d.symbol = s.symbol AND d.action = s.action "
+      "AND d.signal_ts_ms = s.ts_ms) FROM signals s WHERE s.id > ?1 ORDER BY s.id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, after_id);
+  SignalScan scan;
+  scan.scanned_to = after_id;
+  while (true) {
+    Result<bool> row = stmt->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const TimestampMs recorded_ms = stmt->column_int64(1);
+    if (recorded_ms > recorded_to) break;  // on its way: the next scan starts here
+    scan.scanned_to = stmt->column_int64(0);
+    if (recorded_ms < recorded_from || stmt->column_int64(10) != 0) continue;
+    Result<SignalAction> action = parse_signal_action(stmt->column_text_view(5));
+    if (!action.ok()) continue;  // the schema admits any text; only known actions are decided
+    StoredSignal stored;
+    stored.id = scan.scanned_to;
+    stored.recorded_ms = recorded_ms;
+    stored.signal.ts = stmt->column_int64(2);
+    stored.signal.strategy = stmt->column_text(3);
+    stored.signal.symbol = stmt->column_text(4);
+    stored.signal.action = *action;
+    stored.signal.qty = stmt->column_int64(6);
+    stored.signal.price = stmt->column_int64(7);
+    stored.signal.stop = stmt->column_int64(8);
+    stored.signal.reason = stmt->column_text(9);
+    scan.undecided.push_back(std::move(stored));
+  }
+  return scan;
+}
+
+Result<IntentScan> approvals_without_order(Database& db, std::int64_t after_id,
+                                           TimestampMs recorded_to) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT d.id, d.recorded_ms, d.order_json, "
+      "EXISTS (SELECT 1 FROM orders o WHERE o.client_order_id = d.client_order_id) "
+      "FROM risk_decisions d WHERE d.id > ?1 AND d.order_json IS NOT NULL AND d.approved = 1 "
+      "ORDER BY d.id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, after_id);
+  IntentScan scan;
+  scan.scanned_to = after_id;
+  MessageDecoder decoder;
+  while (true) {
+    Result<bool> row = stmt->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const TimestampMs recorded_ms = stmt->column_int64(1);
+    if (recorded_ms > recorded_to) break;  // on its way: the next scan starts here
+    scan.scanned_to = stmt->column_int64(0);
+    if (stmt->column_int64(3) != 0) continue;
+    Result<Message> decoded = decoder.decode(stmt->column_text_view(2));
+    const OrderIntent* intent = decoded.ok() ? std::get_if<OrderIntent>(&*decoded) : nullptr;
+    if (intent == nullptr) {
+      ++scan.undecodable;
+      continue;
+    }
+    scan.unrecorded.push_back({scan.scanned_to, recorded_ms, *intent});
+  }
+  return scan;
 }
 
 Status save_strategy_state(Database& db, const StrategyState& state) {

@@ -25,8 +25,44 @@ Result<bool> record_signal(Database& db, const Signal& signal);
 
 // Stores the risk gateway's verdict. One decision per signal, keyed by (strategy, symbol, action,
 // signal_ts): returns true when stored, false when a decision for that signal already exists (the
-// first one stands).
-Result<bool> record_risk_decision(Database& db, const RiskDecision& decision);
+// first one stands). order, when given, is the intent the approval releases: kept with it (as its
+// NDJSON text, order_json) so sm-order can catch it up from the store.
+Result<bool> record_risk_decision(Database& db, const RiskDecision& decision,
+                                  const OrderIntent* order = nullptr);
+
+// A row of the signals table.
+struct StoredSignal {
+  std::int64_t id = 0;
+  TimestampMs recorded_ms = 0;
+  Signal signal;
+};
+struct SignalScan {
+  std::vector<StoredSignal> undecided;  // oldest first
+  // Every signal with an id up to this one was recorded by recorded_to: the next scan starts
+  // after it (a signal recorded later, still on its way, is looked at again).
+  std::int64_t scanned_to = 0;
+};
+// The signals with id > after_id, recorded within [recorded_from, recorded_to], that have no risk
+// decision: what the risk gateway has not decided. sm-signal stores a signal before writing it
+// on, so one lost between the stages (a FIFO whose reader died) is here.
+Result<SignalScan> undecided_signals(Database& db, std::int64_t after_id, TimestampMs recorded_from,
+                                     TimestampMs recorded_to);
+
+// An approval whose order intent sm-order has not recorded.
+struct UnrecordedIntent {
+  std::int64_t decision_id = 0;
+  TimestampMs decided_ms = 0;  // when the gateway recorded the approval (recorded_ms)
+  OrderIntent intent;
+};
+struct IntentScan {
+  std::vector<UnrecordedIntent> unrecorded;  // oldest first
+  std::int64_t scanned_to = 0;               // as SignalScan's
+  std::int64_t undecodable = 0;              // stored intents that do not decode (skipped)
+};
+// The approvals with id > after_id, recorded by recorded_to, whose order intent (order_json) has
+// no row in orders: what sm-order must still place or expire.
+Result<IntentScan> approvals_without_order(Database& db, std::int64_t after_id,
+                                           TimestampMs recorded_to);
 
 // A strategy instance's state, saved as JSON so a restart resumes where it left off.
 struct StrategyState {

@@ -286,3 +286,44 @@ in_doubt_settings() {
   sm-order </dev/null >/dev/null 2>&1
   [ "$(kite GET /orders | jq '[.data[] | select(.tag == "smNever")] | length')" = 0 ]
 }
+
+# What sm-risk approved and stored while its output was lost (a FIFO whose reader died): the
+# approval with its order intent is in risk_decisions, nothing reached sm-order's stdin.
+approve_lost() {  # approve_lost STRATEGY
+  printf '%s\n' \
+    '{"type":"heartbeat","ts":"2026-03-05T04:29:50.000Z","component":"sm-order","status":"ok","pid":7,"detail":""}' \
+    '{"type":"tick","ts":"2026-03-05T04:29:55.000Z","symbol":"TCS","price":3500.00,"qty":5,"volume":100}' \
+    '{"type":"signal","ts":"2026-03-05T04:30:00.000Z","strategy":"'"$1"'","symbol":"TCS","action":"enter_long","qty":10,"price":3500.00}' |
+    SM_CFG__RISK__CAPITAL=1000000 SM_CFG__RISK__ORDER_TYPE=MARKET SM_CFG__RISK__REQUIRED_COMPONENTS='[]' \
+      SM_CFG__RISK__BROKER_DISCONNECT_HALT_S=1000000000 sm-risk --event-time >/dev/null 2>risk.log
+  [ "$(db "SELECT count(*) FROM risk_decisions WHERE strategy = '$1' AND approved = 1 AND order_json IS NOT NULL")" = 1 ]
+}
+
+@test "an approval whose intent never arrived is placed from the store; one past order.max_queue_ms is expired, never placed" {
+  start_broker
+  approve_lost late
+  late=$(db "SELECT client_order_id FROM risk_decisions WHERE strategy = 'late'")
+  # The grace a just-stored approval gets (its intent may still be on its way on stdin) is 2 s:
+  # after it, "late" is older than the 2 s this run allows; "fresh" is still within its grace.
+  sleep 2.5
+  approve_lost fresh
+  fresh=$(db "SELECT client_order_id FROM risk_decisions WHERE strategy = 'fresh'")
+  run --separate-stderr env SM_CFG__ORDER__MAX_QUEUE_MS=2000 sm-order --eof-wait 1 </dev/null
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = '$late'")" = CANCELLED ]
+  db "SELECT event FROM order_events WHERE client_order_id = '$late'" | grep -qx intent_expired
+  echo "$output" | jq -se --arg id "$late" 'map(select(.type == "alert" and .event == "intent_expired" and (.text | contains($id)))) | length == 1'
+  [ "$(kite GET /orders | jq '.data | length')" = 0 ]
+  [ "$(db "SELECT count(*) FROM orders WHERE client_order_id = '$fresh'")" = 0 ]
+
+  sleep 2.5
+  run --separate-stderr sm-order --eof-wait 1 </dev/null
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -se --arg id "$fresh" 'map(select(.event == "intent_caught_up" and .client_order_id == $id)) | length == 1'
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = '$fresh'")" = COMPLETE ]
+  [ "$(kite GET /orders | jq --arg id "$fresh" '[.data[] | select(.tag == $id)] | length')" = 1 ]
+  # A restart finds nothing more to do: still one order, the expired one never placed.
+  sm-order --eof-wait 1 </dev/null >/dev/null 2>&1
+  [ "$(kite GET /orders | jq '.data | length')" = 1 ]
+}

@@ -258,3 +258,23 @@ EOF
   assert_example_config_loads sm-risk
   [ "$status" -eq 0 ]
 }
+
+@test "a signal sm-signal stored but sm-risk never received is decided from the store; a stale one is recorded as such" {
+  sm-risk </dev/null >/dev/null 2>&1  # the database and its schema
+  now_ms=$(($(date +%s%3N)))
+  # As sm-signal stores it before writing it on; the FIFO to sm-risk lost it. Ten minutes old:
+  # past risk.signal_max_age_ms (5 min), so it must not be approved now.
+  sqlite3 "$SM_DB" "INSERT INTO signals (ts_ms, strategy, symbol, action, qty, price_paise, recorded_ms)
+                    VALUES ($((now_ms - 600000)), 'lost', 'TCS', 'enter_long', 10, 300000, $((now_ms - 5000)))"
+  run --separate-stderr sm-risk </dev/null
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -se 'map(select(.type == "risk_decision" and .strategy == "lost")) | length == 1 and .[0].code == "SIGNAL_STALE" and (.[0].approved | not)'
+  echo "$output" | jq -se 'map(select(.type == "order")) | length == 0'
+  echo "$stderr" | jq -se 'map(select(.event == "caught_up")) | .[0].signals == 1'
+  [ "$(sqlite3 "$SM_DB" "SELECT code FROM risk_decisions WHERE strategy = 'lost'")" = SIGNAL_STALE ]
+  # Decided once: the next start has nothing to catch up.
+  run --separate-stderr sm-risk </dev/null
+  echo "$stderr" | jq -se 'map(select(.event == "caught_up")) | length == 0'
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM risk_decisions")" = 1 ]
+}

@@ -250,6 +250,41 @@ TEST_CASE("fills stored before the runner starts are in the position it loads, n
   CHECK(second.out.find("\"action\":\"exit_long\"") != std::string::npos);
 }
 
+TEST_CASE("a signal is written only after it is stored, never when storing fails",
+          "[signal][runner]") {
+  // Issue 11: what sm-signal decided must be in the signals table before sm-risk can get it, so a
+  // restarted sm-risk can catch up from there.
+  TempDir dir;
+  store::OpenOptions quick;
+  quick.busy_timeout_ms = 20;
+  auto db = store::Database::open(dir.file("t.db"), quick);
+  auto other = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  REQUIRE(other.ok());
+  Logger log("test", LogLevel::kError);
+  std::vector<InstanceConfig> instances{sma_2_3()};
+  REQUIRE(validate_instances(instances).ok());
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  NdjsonWriter writer(file);
+  SignalRunner runner(*db, instances, RunnerOptions{}, writer, log);
+  for (const Bar& bar : bars(0, 5)) REQUIRE(runner.on_bar(bar).ok());  // the entry at day 4
+  CHECK(runner.counts().signals == 1);
+  CHECK(writer.lines_written() == 0);  // held until stored
+  {
+    // Another writer holds the database: the commit fails and nothing is written.
+    auto lock = other->begin();
+    REQUIRE(lock.ok());
+    CHECK_FALSE(runner.commit().ok());
+    CHECK(writer.lines_written() == 0);
+    CHECK(count(*other, "select count(*) from signals") == 0);
+  }
+  REQUIRE(runner.commit().ok());
+  CHECK(writer.lines_written() == 1);
+  CHECK(count(*db, "select count(*) from signals") == 1);
+  std::fclose(file);
+}
+
 TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runner]") {
   TempDir dir;
   auto db = store::Database::open(dir.file("t.db"));
