@@ -21,7 +21,7 @@
 //
 // Catch-up (catch_up()): sm-signal stores every signal before writing it on, so a signal the
 // gateway never got (a FIFO whose reader died) is in the signals table without a decision. It is
-// decided from there as if it had arrived; one older than signal_max_age_ms is denied
+// decided from there as if it had arrived; one older than risk.signal_max_age_s is denied
 // SIGNAL_STALE and so recorded as expired, never approved late.
 #pragma once
 
