@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test check-asan fuzz fuzz-short install deps demo bench report-check format format-check tidy tidy-short clean
+.PHONY: all build test crash check-asan fuzz fuzz-short install deps demo bench report-check format format-check tidy tidy-short clean
 
 all: build
 
@@ -17,6 +17,15 @@ build: $(BUILD)/CMakeCache.txt
 
 test: build
 	scripts/run-tests $(BUILD)
+
+# The crash tests at length (docs/ORDERS.md "Crash test"): the whole pipeline with 250 SIGKILLs
+# of sm-signal, sm-risk and sm-order under each of four seeds (1000 in all), then sm-order alone
+# under the broker's injected faults. `make test` runs short versions (tests/cli/*crash.bats).
+crash: build
+	for seed in 42 7 3 11; do \
+	  SM_BIN=$(BUILD)/bin SM_CRASH_KILLS=250 SM_CRASH_SEED=$$seed tests/crash/pipeline-crash || exit 1; \
+	done
+	SM_BIN=$(BUILD)/bin tests/crash/sm-order-crash
 
 check-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSM_SANITIZE=ON $(CMAKE_FLAGS)
