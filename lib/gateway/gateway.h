@@ -48,7 +48,7 @@ struct GatewayOptions {
   std::int64_t poll_interval_ms = 250;
   // catch_up() looks at signals recorded at most this long ago (a day: older ones belong to
   // another session, e.g. a research replay into the same database) ...
-  std::int64_t catch_up_window_ms = 24 * 3600 * 1000;
+  std::int64_t catch_up_window_ms = kMsPerDay;
   // ... and at least this long ago: a younger one may still be on its way on the input.
   std::int64_t catch_up_grace_ms = 2000;
 };
