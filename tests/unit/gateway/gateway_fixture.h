@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "../risk/risk_fixture.h"
-#include "../store/temp_database.h"
 #include "gateway/gateway.h"
 #include "store/database.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
 #include "store/trading_records.h"
+#include "support/temp_database.h"
 
 namespace sm::gateway::testing {
 
@@ -27,12 +27,8 @@ using risk::testing::rupees;
 using risk::testing::test_calendar;
 using risk::testing::test_config;
 
-struct TestDb {
-  TestDb() : path(dir.file("risk.db")) {
-    Result<store::Database> opened = store::Database::open(path);
-    REQUIRE(opened.ok());
-    db = std::move(*opened);
-  }
+struct TestDb : sm::testing::TempDatabase {
+  TestDb() : TempDatabase("risk.db"), path(dir.file("risk.db")) {}
 
   void tick(const std::string& symbol, Paise price, TimestampMs ts) {
     Tick t;
@@ -103,9 +99,7 @@ struct TestDb {
     return all[0][0];
   }
 
-  store::testing::TempDir dir;
   std::string path;
-  store::Database db;
   int trades = 0;
 };
 
