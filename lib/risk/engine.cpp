@@ -85,8 +85,6 @@ std::string_view gateway_state_name(GatewayState state) {
 RiskEngine::RiskEngine(RiskConfig config, const time::Calendar* calendar)
     : config_(std::move(config)), calendar_(calendar) {}
 
-// ---- day, prices, positions ----
-
 void RiskEngine::roll_day(TimestampMs now) {
   const Date today = ist_date(now);
   if (state_.day_set && today <= state_.day) return;
@@ -273,8 +271,6 @@ bool RiskEngine::in_market_hours(TimestampMs now) const {
   Result<time::Session> session = calendar_->session_at(now);
   return !session.ok() || *session != time::Session::kClosed;
 }
-
-// ---- checks ----
 
 std::optional<RiskEngine::Denial> RiskEngine::check_session(TimestampMs now) const {
   if (!config_.session_checks) return std::nullopt;
@@ -662,8 +658,6 @@ void RiskEngine::approve(const Signal& s, const OrderTerms& terms, TimestampMs n
   out.emplace_back(std::move(intent));
 }
 
-// ---- kill switches ----
-
 void RiskEngine::raise_halt(std::string_view level, std::string_view trigger_name,
                             std::string reason, TimestampMs until, TimestampMs now,
                             std::vector<Message>& out) {
@@ -895,8 +889,6 @@ void RiskEngine::record_latency(std::int64_t latency_ms, TimestampMs now,
               now, out);
 }
 
-// ---- updates ----
-
 void RiskEngine::evaluate(TimestampMs now, std::vector<Message>& out) {
   expire_halts(now, out);
   check_daily_loss(now, out);
@@ -1019,8 +1011,6 @@ void RiskEngine::mark_approved(const Signal& signal) {
   TimestampMs& last = state_.last_approved[series_key(signal)];
   last = std::max(last, signal.ts);
 }
-
-// ---- assessment ----
 
 Assessment RiskEngine::assess(TimestampMs now) const {
   Assessment a;

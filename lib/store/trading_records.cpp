@@ -163,8 +163,6 @@ Result<std::optional<StrategyState>> load_strategy_state(Database& db, std::stri
   });
 }
 
-// ---- orders ----
-
 bool is_terminal_order_status(std::string_view status) {
   return status == "COMPLETE" || status == "CANCELLED" || status == "REJECTED";
 }
@@ -391,8 +389,6 @@ Result<std::int64_t> count_open_orders(Database& db) {
   if (!row.ok()) return row.status();
   return stmt->column_int64(0);
 }
-
-// ---- fills and positions ----
 
 Result<bool> delivery_sell_stored(Database& db, std::string_view symbol, TimestampMs from,
                                   TimestampMs to, std::string_view trade_id) {
