@@ -12,6 +12,7 @@
 #include "core/position.h"
 #include "strategy/registry.h"
 #include "strategy/strategy.h"
+#include "time/bar_time.h"
 
 namespace sm::backtest {
 namespace {
@@ -366,7 +367,7 @@ class Engine {
       else
         set_outcome(signal, SignalOutcome::kFilled, "", qty);
     }
-    const TimestampMs ts = phase == Phase::kClose ? strategy::bar_close_time(b) : b.ts;
+    const TimestampMs ts = phase == Phase::kClose ? time::bar_known_at(b) : b.ts;
     const std::string reason = protective ? "protective_stop" : "signal";
     if (protective) {
       order.qty -= qty;
@@ -659,7 +660,7 @@ class Engine {
       const SymbolState& sym = symbols_[target->series];
       const std::int64_t index = result_.signal_count++;
       Signal signal;
-      signal.ts = at != nullptr ? strategy::bar_close_time(*at) : events[begin].ts;
+      signal.ts = at != nullptr ? time::bar_known_at(*at) : events[begin].ts;
       signal.strategy = forced.strategy;
       signal.symbol = forced.symbol;
       signal.action = SignalAction::kExitLong;
@@ -767,8 +768,8 @@ class Engine {
         Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell),
                                  last.low, last.high);
         SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.position.qty, price,
-                                      strategy::bar_close_time(last), last, "MARKET", "end", -1,
-                                      "end", ""));
+                                      time::bar_known_at(last), last, "MARKET", "end", -1, "end",
+                                      ""));
         continue;
       }
       OpenPosition open;

@@ -1,7 +1,7 @@
 #include "backtest/risk_gate.h"
 
 #include "core/config.h"
-#include "strategy/strategy.h"
+#include "time/bar_time.h"
 
 namespace sm::backtest {
 
@@ -78,7 +78,7 @@ void RiskGate::beat_and_evaluate(TimestampMs now) {
 void RiskGate::on_bar(const Bar& bar) {
   // As sm-risk handles a bar: at its close time, halts that ran out end first (a daily halt
   // lifts at the next session, not at the next signal), then the close is the latest price.
-  const TimestampMs known_at = strategy::bar_close_time(bar);
+  const TimestampMs known_at = time::bar_known_at(bar);
   beat_and_evaluate(known_at);
   scratch_.clear();
   engine_.on_price(bar.symbol, bar.close, known_at, known_at, scratch_);

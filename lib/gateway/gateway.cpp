@@ -16,6 +16,7 @@
 #include "store/prices.h"
 #include "store/todays_pnl.h"
 #include "store/trading_records.h"
+#include "time/bar_time.h"
 
 namespace sm::gateway {
 
@@ -428,9 +429,8 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
         } else if constexpr (std::is_same_v<T, Tick>) {
           engine_.on_price(m.symbol, m.price, m.ts, now, out);
         } else if constexpr (std::is_same_v<T, Bar>) {
-          engine_.on_price(m.symbol, m.close,
-                           store::bar_known_at(m.ts, m.timeframe.minutes, m.partial, now), now,
-                           out);
+          engine_.on_price(m.symbol, m.close, time::bar_known_at(m.ts, m.timeframe, m.partial, now),
+                           now, out);
         } else if constexpr (std::is_same_v<T, OrderUpdate>) {
           engine_.on_order_update(m, now, out);
         } else if constexpr (std::is_same_v<T, Heartbeat>) {
@@ -676,7 +676,7 @@ Result<ResumeOutcome> manual_resume(store::Database& db, std::string_view level,
 
 TimestampMs known_at(const Message& message) {
   if (const Bar* bar = std::get_if<Bar>(&message); bar != nullptr && !bar->partial) {
-    return store::bar_known_at(bar->ts, bar->timeframe.minutes, false, bar->ts);
+    return time::bar_known_at(*bar);
   }
   return std::visit(
       [](const auto& m) -> TimestampMs {

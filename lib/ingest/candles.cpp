@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ingest/csv_reader.h"
+#include "time/bar_time.h"
 
 namespace sm::ingest {
 namespace {
@@ -108,8 +109,7 @@ Status BarAggregator::add(const Bar& bar, const BarSink& emit) {
 
 void BarAggregator::close(State& state, const BarSink& emit, std::optional<TimestampMs> now) {
   const int expected = expected_source_bars(state.bar.ts, target_, state.source);
-  const TimestampMs end = target_.is_daily() ? state.bar.ts + (kCloseMs - kOpenMs)
-                                             : state.bar.ts + target_.minutes * kMsPerMinute;
+  const TimestampMs end = time::bar_known_at(state.bar.ts, target_);
   if (state.count < expected || (now && *now < end)) state.bar.partial = true;
   emit(state.bar);
   state.emitted_bucket = state.bar.ts;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "broker/broker.h"
+#include "time/bar_time.h"
 
 namespace sm::paper {
 
@@ -52,15 +53,10 @@ void InMemoryPriceSource::apply_tick(std::string_view exchange, const Tick& tick
 }
 
 void InMemoryPriceSource::apply_bar(std::string_view exchange, const Bar& bar) {
-  // The bar is over only at its end; until then its close is not yet known, so it is applied at
-  // its close time as docs/PROTOCOL.md defines it for signals: ts + timeframe, and 15:30 IST of
-  // its own date for a daily bar (ts + 24 h would be the next morning: orders replayed on daily
-  // bars would carry the next day's time, and the risk gateway, which takes fills' times as "now"
-  // in a replay, would find the other symbols' signals of the same close 17 h stale).
-  const TimestampMs end = bar.timeframe.is_daily()
-                              ? from_ist(ist_date(bar.ts), 15, 30)
-                              : bar.ts + std::int64_t{bar.timeframe.minutes} * kMsPerMinute;
-  update(exchange, bar.symbol, end, bar.close, std::min(bar.low, bar.close),
+  // The bar's close is not known before the bar is over, so it is applied then, as signals on it
+  // are stamped: otherwise the risk gateway, which takes fills' times as "now" in a replay, would
+  // find the other symbols' signals of the same close stale.
+  update(exchange, bar.symbol, time::bar_known_at(bar), bar.close, std::min(bar.low, bar.close),
          std::max(bar.high, bar.close), bar.volume, 0);
 }
 

@@ -3,25 +3,16 @@
 #include <algorithm>
 
 #include "core/json_writer.h"
+#include "time/bar_time.h"
 
 namespace sm::store {
 
 namespace {
 
-// A daily bar (09:15 IST start) is complete at 15:30 IST, 375 minutes later, not a day later.
-constexpr std::int64_t kDailyBarMinutes = 375;
-
-std::int64_t bar_minutes(std::int64_t timeframe_minutes) {
-  return timeframe_minutes == Timeframe::kDailyMinutes ? kDailyBarMinutes : timeframe_minutes;
-}
+// The store keeps a bar's timeframe as its length in minutes.
+Timeframe stored_timeframe(std::int64_t minutes) { return Timeframe{static_cast<int>(minutes)}; }
 
 }  // namespace
-
-TimestampMs bar_known_at(TimestampMs start, std::int64_t timeframe_minutes, bool partial,
-                         TimestampMs now) {
-  const TimestampMs end = start + bar_minutes(timeframe_minutes) * kMsPerMinute;
-  return partial ? std::min(end, now) : end;
-}
 
 Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
                                                         const std::vector<std::string>& symbols,
@@ -53,9 +44,10 @@ Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
     if (stmt->column_is_null(4)) continue;
     const bool tick = stmt->column_text_view(1) == "tick";
     const TimestampMs last = stmt->column_int64(3);
-    const PricePoint point{
-        stmt->column_int64(4),
-        tick ? last : bar_known_at(last, stmt->column_int64(2), stmt->column_int64(5) != 0, now)};
+    const PricePoint point{stmt->column_int64(4),
+                           tick ? last
+                                : time::bar_known_at(last, stored_timeframe(stmt->column_int64(2)),
+                                                     stmt->column_int64(5) != 0, now)};
     auto [it, inserted] = prices.try_emplace(stmt->column_text(0), point);
     if (!inserted && point.ts > it->second.ts) it->second = point;
   }
@@ -85,7 +77,7 @@ Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& 
     c.tick = series->column_text_view(0) == "tick";
     c.timeframe = series->column_int64(1);
     c.ts = series->column_int64(2);
-    c.known_at = c.tick ? c.ts : c.ts + bar_minutes(c.timeframe) * kMsPerMinute;
+    c.known_at = c.tick ? c.ts : time::bar_known_at(c.ts, stored_timeframe(c.timeframe));
     if (!best || c.known_at > best->known_at) best = c;
   }
   if (!best) return std::optional<PricePoint>();
@@ -108,9 +100,9 @@ Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& 
   Result<bool> row = bar->step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<PricePoint>();
-  return std::optional<PricePoint>(
-      PricePoint{bar->column_int64(0),
-                 bar_known_at(best->ts, best->timeframe, bar->column_int64(1) != 0, now)});
+  return std::optional<PricePoint>(PricePoint{
+      bar->column_int64(0), time::bar_known_at(best->ts, stored_timeframe(best->timeframe),
+                                               bar->column_int64(1) != 0, now)});
 }
 
 Result<std::optional<PricePoint>> price_before(Database& db, const std::string& symbol,
@@ -138,16 +130,16 @@ Result<std::optional<PricePoint>> price_before(Database& db, const std::string& 
     timeframes.push_back(frames->column_int64(0));
   }
   for (std::int64_t timeframe : timeframes) {
-    const std::int64_t minutes = bar_minutes(timeframe);
     Result<Statement> bar = db.prepare(
         "SELECT close_paise, ts_ms FROM bars WHERE symbol = ?1 AND timeframe_minutes = ?2 "
         "AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT 1");
     if (!bar.ok()) return bar.status();
-    bar->bind_all(symbol, timeframe, ts - minutes * kMsPerMinute);
+    bar->bind_all(symbol, timeframe,
+                  time::latest_bar_start_known_by(ts, stored_timeframe(timeframe)));
     Result<bool> found = bar->step();
     if (!found.ok()) return found.status();
     if (!*found) continue;
-    const TimestampMs known = bar->column_int64(1) + minutes * kMsPerMinute;
+    const TimestampMs known = time::bar_known_at(bar->column_int64(1), stored_timeframe(timeframe));
     if (!best || known > best->ts) best = PricePoint{bar->column_int64(0), known};
   }
   return best;

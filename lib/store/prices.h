@@ -20,11 +20,6 @@ struct PricePoint {
   TimestampMs ts = 0;  // when the price was known: a tick's ts, a bar's end
 };
 
-// When a bar's close became known: at its end (a daily bar, which starts 09:15 IST, at 15:30 IST);
-// a bar still forming (partial), no later than now.
-TimestampMs bar_known_at(TimestampMs start, std::int64_t timeframe_minutes, bool partial,
-                         TimestampMs now);
-
 // The latest known price of symbol in the database: the newest of its last tick (known at its ts)
 // and its bars' closes (known at the bar's end; a partial bar's close at min(end, now)); nullopt
 // when it has no market data.

@@ -9,6 +9,7 @@
 
 #include "core/json_writer.h"
 #include "store/database.h"
+#include "time/bar_time.h"
 
 namespace sm::store {
 
@@ -26,11 +27,7 @@ std::string series_name(const SeriesInfo& info) {
 // day for a daily bar, docs/PROTOCOL.md), a bar still forming no later than now.
 TimestampMs known_at(const SeriesInfo& series, TimestampMs last_ts, bool partial, TimestampMs now) {
   if (series.is_tick) return last_ts;
-  const TimestampMs end =
-      series.timeframe.is_daily()
-          ? from_ist(ist_date(last_ts), 15, 30)
-          : last_ts + static_cast<TimestampMs>(series.timeframe.minutes) * kMsPerMinute;
-  return partial ? std::min(end, now) : end;
+  return time::bar_known_at(last_ts, series.timeframe, partial, now);
 }
 
 Status load_series(Database& db, StatusReport& report) {

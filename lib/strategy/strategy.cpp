@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "strategy/state_json.h"
+#include "time/bar_time.h"
 
 namespace sm::strategy {
 namespace {
@@ -148,14 +149,9 @@ Paise stop_below(Paise price, double distance_rupees) {
   return rounded > 0 ? rounded : 0;
 }
 
-TimestampMs bar_close_time(const Bar& bar) {
-  if (bar.timeframe.is_daily()) return from_ist(ist_date(bar.ts), 15, 30);
-  return bar.ts + static_cast<TimestampMs>(bar.timeframe.minutes) * kMsPerMinute;
-}
-
 Signal make_signal(const Decision& decision, std::string_view instance, const Bar& bar) {
   Signal signal;
-  signal.ts = bar_close_time(bar);
+  signal.ts = time::bar_known_at(bar);
   signal.strategy = std::string(instance);
   signal.symbol = bar.symbol;
   signal.action =

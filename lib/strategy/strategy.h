@@ -122,10 +122,6 @@ class Strategy {
 // 0 (no usable stop) when that is not above zero or distance_rupees is not finite.
 Paise stop_below(Paise price, double distance_rupees);
 
-// The time a decision on `bar` is made: the end of the bar (ts + timeframe), and for daily bars
-// 15:30 IST of the bar's IST date, the close of the normal session.
-TimestampMs bar_close_time(const Bar& bar);
-
 // The signal message for a decision. REQUIRES: decision.action != kHold.
 Signal make_signal(const Decision& decision, std::string_view instance, const Bar& bar);
 

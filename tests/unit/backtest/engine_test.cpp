@@ -7,6 +7,7 @@
 #include "backtest/engine.h"
 #include "strategy/strategy.h"
 #include "test_bars.h"
+#include "time/bar_time.h"
 
 using namespace sm;
 using namespace sm::backtest;
@@ -107,7 +108,7 @@ TEST_CASE("with --fill close a market order fills at the deciding bar's close",
   REQUIRE(r.fills.size() == 2);
   CHECK(r.fills[0].fill.price == rs(102.5));
   CHECK(r.fills[0].trigger == "close");
-  CHECK(r.fills[0].fill.ts == strategy::bar_close_time(round_trip()[1]));
+  CHECK(r.fills[0].fill.ts == time::bar_known_at(round_trip()[1]));
   CHECK(r.trades[0].gross_pnl == rs(-35));
 }
 

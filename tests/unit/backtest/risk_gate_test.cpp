@@ -5,6 +5,7 @@
 #include "backtest/engine.h"
 #include "backtest/risk_gate.h"
 #include "strategy/strategy.h"
+#include "time/bar_time.h"
 #include "time/calendar.h"
 
 using namespace sm;
@@ -36,7 +37,7 @@ Bar day_bar(int day, Paise close, const std::string& symbol = "TCS") {
 
 Signal entry(const Bar& bar, Quantity qty, const std::string& symbol = "TCS") {
   Signal s;
-  s.ts = strategy::bar_close_time(bar);
+  s.ts = time::bar_known_at(bar);
   s.strategy = "sma-cross";
   s.symbol = symbol;
   s.action = SignalAction::kEnterLong;
@@ -128,7 +129,7 @@ TEST_CASE("a daily-loss halt lifts at the next session's first bar, as sm-risk l
   backtest::GateDecision ok = gate.review(entry(monday, 50), {});
   REQUIRE(ok.approved);
   Fill fill;
-  fill.ts = strategy::bar_close_time(monday);
+  fill.ts = time::bar_known_at(monday);
   fill.client_order_id = ok.client_order_id;
   fill.trade_id = "t1";
   fill.strategy = "sma-cross";
@@ -153,7 +154,7 @@ TEST_CASE("a daily-loss halt lifts at the next session's first bar, as sm-risk l
   Bar wednesday = day_bar(2, 80000);
   gate.on_bar(wednesday);  // no signal on Wednesday: the bar alone ends the halt
   REQUIRE(halts("resume").size() == 1);
-  CHECK(halts("resume")[0].ts == strategy::bar_close_time(wednesday));
+  CHECK(halts("resume")[0].ts == time::bar_known_at(wednesday));
 }
 
 TEST_CASE("a risk configuration file that is missing or invalid is a config error",
