@@ -110,11 +110,29 @@ struct Chart {
 
 constexpr const char* kMarkColor = "#e37400";
 
-std::string render_chart(const Chart& chart) {
-  const double height = chart.height;
-  std::string out = svg_open(height);
-  const double top = chart.lines.size() > 1 || !chart.marks.empty() ? 26 : 10;
-  const double bottom = height - 24;
+// Where a chart's values and days land: the value range [lo, hi] between the y pixels bottom and
+// top, the day range [x0, x1] between the plot's left and right edges.
+struct Plot {
+  double top = 0;
+  double bottom = 0;
+  double lo = 0;
+  double hi = 0;
+  double x0 = 0;
+  double x1 = 0;
+  std::int64_t first_day = 0;
+  std::int64_t last_day = 0;
+
+  double x(std::int64_t d) const {
+    return kPlotLeft + (static_cast<double>(d) - x0) / (x1 - x0) * (kPlotRight - kPlotLeft);
+  }
+  double y(double v) const { return bottom - (v - lo) / (hi - lo) * (bottom - top); }
+};
+
+// The plot that holds every line and marker; nullopt when no line has data.
+std::optional<Plot> fit_plot(const Chart& chart) {
+  Plot plot;
+  plot.top = chart.lines.size() > 1 || !chart.marks.empty() ? 26 : 10;
+  plot.bottom = chart.height - 24;
   double lo = std::numeric_limits<double>::infinity();
   double hi = -lo;
   std::int64_t first_day = std::numeric_limits<std::int64_t>::max();
@@ -129,7 +147,7 @@ std::string render_chart(const Chart& chart) {
       last_day = std::max(last_day, line.series.day.back());
     }
   }
-  if (first_day > last_day) return out + "<text x=\"20\" y=\"30\">no data</text></svg>";
+  if (first_day > last_day) return std::nullopt;
   for (const Marker& m : chart.markers) {
     lo = std::min(lo, m.value);
     hi = std::max(hi, m.value);
@@ -143,61 +161,79 @@ std::string render_chart(const Chart& chart) {
   const double pad = (hi - lo) * 0.05;
   if (!chart.ceiling_at || hi != *chart.ceiling_at) hi += pad;
   lo -= pad;
-  const double x0 = static_cast<double>(first_day);
-  const double x1 = static_cast<double>(std::max(last_day, first_day + 1));
-  auto x = [&](std::int64_t d) {
-    return kPlotLeft + (static_cast<double>(d) - x0) / (x1 - x0) * (kPlotRight - kPlotLeft);
-  };
-  auto y = [&](double v) { return bottom - (v - lo) / (hi - lo) * (bottom - top); };
-  for (const AxisTick& tick : axis_ticks(lo, hi, 5, chart.unit)) {
+  plot.lo = lo;
+  plot.hi = hi;
+  plot.first_day = first_day;
+  plot.last_day = last_day;
+  plot.x0 = static_cast<double>(first_day);
+  plot.x1 = static_cast<double>(std::max(last_day, first_day + 1));
+  return plot;
+}
+
+// Value ticks on the left; year ticks at each 1 January, and at the first day unless the next one
+// is too close to read.
+void draw_grid(const Chart& chart, const Plot& plot, std::string& out) {
+  for (const AxisTick& tick : axis_ticks(plot.lo, plot.hi, 5, chart.unit)) {
     fmt::format_to(std::back_inserter(out),
                    "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
                    "stroke=\"#e1e6ea\"/><text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" "
                    "text-anchor=\"end\">{}</text>",
-                   kPlotLeft, y(tick.value), kPlotRight, y(tick.value), kPlotLeft - 6,
-                   y(tick.value) + 4, tick.label);
+                   kPlotLeft, plot.y(tick.value), kPlotRight, plot.y(tick.value), kPlotLeft - 6,
+                   plot.y(tick.value) + 4, tick.label);
   }
-  // Year ticks at each 1 January, and at the first day unless the next one is too close to read.
-  for (int year = civil_from_days(first_day).year; year <= civil_from_days(last_day).year; ++year) {
-    const std::int64_t day = std::max(first_day, days_from_civil(Date{year, 1, 1}));
-    if (day == first_day && x(days_from_civil(Date{year + 1, 1, 1})) - x(day) < 40) continue;
+  for (int year = civil_from_days(plot.first_day).year; year <= civil_from_days(plot.last_day).year;
+       ++year) {
+    const std::int64_t day = std::max(plot.first_day, days_from_civil(Date{year, 1, 1}));
+    if (day == plot.first_day && plot.x(days_from_civil(Date{year + 1, 1, 1})) - plot.x(day) < 40)
+      continue;
     fmt::format_to(std::back_inserter(out),
                    "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
                    "stroke=\"#eef1f4\"/><text x=\"{0:.1f}\" y=\"{3:.1f}\" "
                    "text-anchor=\"middle\">{4}</text>",
-                   x(day), top, bottom, height - 8, year);
+                   plot.x(day), plot.top, plot.bottom, chart.height - 8, year);
   }
-  for (const DayMark& mark : chart.marks) {
-    fmt::format_to(std::back_inserter(out),
-                   "<line class=\"corporate-action\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" "
-                   "y2=\"{2:.1f}\" stroke=\"{3}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\">"
-                   "<title>{4}</title></line>",
-                   x(mark.day), top, bottom, kMarkColor, html_escape(mark.title));
-  }
+}
+
+void draw_lines(const Chart& chart, const Plot& plot, std::string& out) {
   for (std::size_t i = 0; i < chart.lines.size(); ++i) {
     const Line& line = chart.lines[i];
     if (line.series.day.empty()) continue;
     std::string points;
     points.reserve(line.series.value.size() * 16);
     for (std::size_t k = 0; k < line.series.value.size(); ++k) {
-      fmt::format_to(std::back_inserter(points), "{:.1f},{:.1f} ", x(line.series.day[k]),
-                     y(line.series.value[k]));
+      fmt::format_to(std::back_inserter(points), "{:.1f},{:.1f} ", plot.x(line.series.day[k]),
+                     plot.y(line.series.value[k]));
     }
     if (chart.area && i == 0) {
-      const double base = y(std::clamp(0.0, lo, hi));
+      const double base = plot.y(std::clamp(0.0, plot.lo, plot.hi));
       fmt::format_to(std::back_inserter(out),
                      "<polygon points=\"{:.1f},{:.1f} {}{:.1f},{:.1f}\" fill=\"{}\" "
                      "fill-opacity=\"0.35\" stroke=\"{}\" stroke-width=\"1\"/>",
-                     x(line.series.day.front()), base, points, x(line.series.day.back()), base,
-                     line.color, line.color);
+                     plot.x(line.series.day.front()), base, points, plot.x(line.series.day.back()),
+                     base, line.color, line.color);
     } else {
       fmt::format_to(std::back_inserter(out),
                      "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{}/>",
                      points, line.color, line.dashed ? " stroke-dasharray=\"6 4\"" : "");
     }
   }
+}
+
+// Corporate-action marks: dashed vertical lines.
+void draw_marks(const Chart& chart, const Plot& plot, std::string& out) {
+  for (const DayMark& mark : chart.marks) {
+    fmt::format_to(std::back_inserter(out),
+                   "<line class=\"corporate-action\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" "
+                   "y2=\"{2:.1f}\" stroke=\"{3}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\">"
+                   "<title>{4}</title></line>",
+                   plot.x(mark.day), plot.top, plot.bottom, kMarkColor, html_escape(mark.title));
+  }
+}
+
+// The trades' entry and exit triangles.
+void draw_markers(const Chart& chart, const Plot& plot, std::string& out) {
   for (const Marker& m : chart.markers) {
-    const double cx = x(m.day), cy = y(m.value);
+    const double cx = plot.x(m.day), cy = plot.y(m.value);
     // The triangle's tip touches the fill price: below it for a buy, above it for a sell.
     const double base_y = m.up ? cy + 11 : cy - 11;
     fmt::format_to(std::back_inserter(out),
@@ -206,7 +242,10 @@ std::string render_chart(const Chart& chart) {
                    m.up ? "entry" : "exit", cx, cy, cx - 5, base_y, cx + 5, base_y,
                    m.up ? "#1e8e3e" : "#d93025", html_escape(m.title));
   }
-  // Legend, top left.
+}
+
+// The legend, top left: named lines when there are several, and the corporate-action mark.
+void draw_legend(const Chart& chart, std::string& out) {
   double legend_x = kPlotLeft + 8;
   auto legend = [&](const std::string& color, const std::string& label, bool dashed) {
     fmt::format_to(std::back_inserter(out),
@@ -222,10 +261,21 @@ std::string render_chart(const Chart& chart) {
     }
   }
   if (!chart.marks.empty()) legend(kMarkColor, "suspected corporate action", true);
+}
+
+std::string render_chart(const Chart& chart) {
+  std::string out = svg_open(chart.height);
+  const std::optional<Plot> plot = fit_plot(chart);
+  if (!plot) return out + "<text x=\"20\" y=\"30\">no data</text></svg>";
+  draw_grid(chart, *plot, out);
+  draw_marks(chart, *plot, out);
+  draw_lines(chart, *plot, out);
+  draw_markers(chart, *plot, out);
+  draw_legend(chart, out);
   fmt::format_to(std::back_inserter(out),
                  "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#9aa5b1\"/>"
                  "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#9aa5b1\"/>",
-                 kPlotLeft, top, bottom, kPlotRight);
+                 kPlotLeft, plot->top, plot->bottom, kPlotRight);
   return out + "</svg>";
 }
 
@@ -377,17 +427,20 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string render_html(const BacktestResult& result, const Summary& s, const RunInfo& info,
-                        const HtmlOptions& options) {
-  std::string out;
-  auto add = [&](std::string_view text) { out += text; };
-  add("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-  add(html_escape(options.title));
-  add("</title><style>");
-  add(kStyle);
-  add("</style></head><body>\n<h1>");
-  add(html_escape(options.title));
-  add("</h1>\n<div class=\"sub\">");
+namespace {
+
+// Each write_* below appends one part of the page to out, in page order.
+
+// The title and the line under it: strategies, period, fill and cost settings, inputs.
+void write_heading(const BacktestResult& result, const Summary& s, const RunInfo& info,
+                   const HtmlOptions& options, std::string& out) {
+  out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>";
+  out += html_escape(options.title);
+  out += "</title><style>";
+  out += kStyle;
+  out += "</style></head><body>\n<h1>";
+  out += html_escape(options.title);
+  out += "</h1>\n<div class=\"sub\">";
   std::string strategies;
   for (const StrategySpec& spec : result.strategies) {
     if (!strategies.empty()) strategies += "; ";
@@ -395,12 +448,17 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
   }
   std::string inputs;
   for (const std::string& input : info.inputs) inputs += (inputs.empty() ? "" : ", ") + input;
-  add(html_escape(fmt::format(
+  out += html_escape(fmt::format(
       "{} | {} .. {} ({} bars) | fill {}, {} entries, slippage {}, costs {} ({}), gate {} | {}",
       strategies, s.first_date, s.last_date, s.bars, fill_timing_name(result.config.fill),
       entry_order_name(result.config.entry_order), slippage_name(result.config.slippage),
-      result.cost_model, product_name(result.config.product), result.gate_name, inputs)));
-  add("</div>\n<div class=\"metrics\">");
+      result.cost_model, product_name(result.config.product), result.gate_name, inputs));
+  out += "</div>\n";
+}
+
+// The headline figures, one card each.
+void write_metrics(const Summary& s, std::string& out) {
+  out += "<div class=\"metrics\">";
   auto card = [&](std::string_view key, const std::string& value, const std::string& klass) {
     fmt::format_to(
         std::back_inserter(out),
@@ -423,9 +481,14 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
   card("Profit factor", format_ratio(s.profit_factor), "");
   card("Exposure", format_percent(s.exposure), "");
   card("Charges paid", format_rupees_grouped(s.charges_paid), s.charges_paid > 0 ? "neg" : "");
-  add("</div>\n");
+  out += "</div>\n";
+}
 
-  const std::vector<DailyEquity> days = daily_equity(result.equity);
+// The equity curve (against buy and hold when the data is given) and the drawdown under it; the
+// equity series, whose days the price charts span.
+Series write_equity_charts(const BacktestResult& result, const Summary& s,
+                           const std::vector<DailyEquity>& days, const HtmlOptions& options,
+                           std::string& out) {
   Series equity, drawdown;
   const std::vector<double> dd = drawdowns(days, result.config.starting_cash);
   for (std::size_t i = 0; i < days.size(); ++i) {
@@ -449,8 +512,8 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
          "buy and hold (equal weights, no costs)", true});
   }
   equity_chart.marks = corporate_actions;
-  add("<h2>Equity curve</h2>\n");
-  add(render_chart(equity_chart));
+  out += "<h2>Equity curve</h2>\n";
+  out += render_chart(equity_chart);
   fmt::format_to(
       std::back_inserter(out),
       "\n<h2>Drawdown</h2>\n<div class=\"note\">Maximum {} ({}) from {} to {}, {} "
@@ -466,61 +529,69 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
   drawdown_chart.area = true;
   drawdown_chart.ceiling_at = 0.0;
   drawdown_chart.lines.push_back({drawdown, "#d93025", "", false});
-  add(render_chart(drawdown_chart));
+  out += render_chart(drawdown_chart);
+  return equity;
+}
 
-  if (options.data != nullptr && !equity.day.empty()) {
-    add("\n<h2>Prices</h2>\n<div class=\"note\">Daily closes; &#9650; entry fills, &#9660; exit "
-        "fills.</div>\n");
-    const std::span<const SymbolSeries> all = options.data->series();
-    const std::size_t charted = std::min(all.size(), options.max_price_charts);
-    for (std::size_t i = 0; i < charted; ++i) {
-      const SymbolSeries& series = all[i];
-      Chart price_chart;
-      price_chart.height = 220;
-      price_chart.lines.push_back(
-          {daily_closes(series, equity.day.front(), equity.day.back()), "#3c4043", "", false});
-      for (const FillRecord& f : result.fills) {
-        if (f.fill.symbol != series.symbol) continue;
-        const bool buy = f.fill.side == Side::kBuy;
-        price_chart.markers.push_back(
-            {days_from_civil(ist_date(f.fill.ts)), to_rupees(f.fill.price), buy,
-             fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", f.fill.qty, series.symbol,
-                         format_rupees(f.fill.price), date_of(f.fill.ts))});
-      }
-      for (const QualityIssue& q : options.quality) {
-        if (q.kind == "suspected_corporate_action" && q.symbol == series.symbol) {
-          price_chart.marks.push_back(
-              {days_from_civil(ist_date(q.ts)), fmt::format("{}: {}", date_of(q.ts), q.detail)});
-        }
-      }
-      fmt::format_to(std::back_inserter(out), "<h3>{}</h3>\n", html_escape(series.symbol));
-      add(render_chart(price_chart));
-      add("\n");
+// One daily-close chart per symbol (up to options.max_price_charts) over the equity's days, with
+// the fills and suspected corporate actions marked.
+void write_price_charts(const BacktestResult& result, const Series& equity,
+                        const HtmlOptions& options, std::string& out) {
+  if (options.data == nullptr || equity.day.empty()) return;
+  out +=
+      "\n<h2>Prices</h2>\n<div class=\"note\">Daily closes; &#9650; entry fills, &#9660; exit "
+      "fills.</div>\n";
+  const std::span<const SymbolSeries> all = options.data->series();
+  const std::size_t charted = std::min(all.size(), options.max_price_charts);
+  for (std::size_t i = 0; i < charted; ++i) {
+    const SymbolSeries& series = all[i];
+    Chart price_chart;
+    price_chart.height = 220;
+    price_chart.lines.push_back(
+        {daily_closes(series, equity.day.front(), equity.day.back()), "#3c4043", "", false});
+    for (const FillRecord& f : result.fills) {
+      if (f.fill.symbol != series.symbol) continue;
+      const bool buy = f.fill.side == Side::kBuy;
+      price_chart.markers.push_back(
+          {days_from_civil(ist_date(f.fill.ts)), to_rupees(f.fill.price), buy,
+           fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", f.fill.qty, series.symbol,
+                       format_rupees(f.fill.price), date_of(f.fill.ts))});
     }
-    if (charted < all.size()) {
-      fmt::format_to(std::back_inserter(out),
-                     "<p class=\"note\">Price charts for the first {} of {} symbols.</p>\n",
-                     charted, all.size());
+    for (const QualityIssue& q : options.quality) {
+      if (q.kind == "suspected_corporate_action" && q.symbol == series.symbol) {
+        price_chart.marks.push_back(
+            {days_from_civil(ist_date(q.ts)), fmt::format("{}: {}", date_of(q.ts), q.detail)});
+      }
     }
+    fmt::format_to(std::back_inserter(out), "<h3>{}</h3>\n", html_escape(series.symbol));
+    out += render_chart(price_chart);
+    out += "\n";
   }
+  if (charted < all.size()) {
+    fmt::format_to(std::back_inserter(out),
+                   "<p class=\"note\">Price charts for the first {} of {} symbols.</p>\n", charted,
+                   all.size());
+  }
+}
 
-  add("\n<h2>Monthly returns</h2>\n<table><tr><th class=\"l\">Year</th>");
+// A year per row, a month per column, and the year's return last.
+void write_monthly_returns(const std::vector<DailyEquity>& days, Paise starting_cash,
+                           std::string& out) {
+  out += "\n<h2>Monthly returns</h2>\n<table><tr><th class=\"l\">Year</th>";
   for (const char* m : kMonths) fmt::format_to(std::back_inserter(out), "<th>{}</th>", m);
-  add("<th>Year</th></tr>\n");
+  out += "<th>Year</th></tr>\n";
   std::map<int, std::map<int, double>> months;
-  for (const MonthlyReturn& m : monthly_returns(days, result.config.starting_cash)) {
+  for (const MonthlyReturn& m : monthly_returns(days, starting_cash)) {
     months[m.year][m.month] = m.ret;
   }
   std::map<int, double> years;
-  for (const YearlyReturn& y : yearly_returns(days, result.config.starting_cash)) {
-    years[y.year] = y.ret;
-  }
+  for (const YearlyReturn& y : yearly_returns(days, starting_cash)) years[y.year] = y.ret;
   for (const auto& [year, by_month] : months) {
     fmt::format_to(std::back_inserter(out), "<tr><td class=\"l\">{}</td>", year);
     for (int m = 1; m <= 12; ++m) {
       auto it = by_month.find(m);
       if (it == by_month.end()) {
-        add("<td></td>");
+        out += "<td></td>";
       } else {
         fmt::format_to(std::back_inserter(out), "<td style=\"{}\">{}</td>", heat(it->second),
                        cell_percent(it->second));
@@ -529,14 +600,18 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
     fmt::format_to(std::back_inserter(out), "<td style=\"{}\"><b>{}</b></td></tr>\n",
                    heat(years[year]), cell_percent(years[year]));
   }
-  add("</table>\n");
+  out += "</table>\n";
+}
 
-  add("<h2>Trades</h2>\n");
-  add(trade_bars(result.trades));
-  add("\n<table><tr><th>#</th><th class=\"l\">Strategy</th><th class=\"l\">Symbol</th>"
+// The trade bars, then the table of trades (up to options.max_trades) and positions still open.
+void write_trades(const BacktestResult& result, const HtmlOptions& options, std::string& out) {
+  out += "<h2>Trades</h2>\n";
+  out += trade_bars(result.trades);
+  out +=
+      "\n<table><tr><th>#</th><th class=\"l\">Strategy</th><th class=\"l\">Symbol</th>"
       "<th>Entry</th><th>Entry price</th><th>Exit</th><th>Exit price</th><th>Qty</th>"
       "<th>Gross P&amp;L</th><th>Charges</th><th>Net P&amp;L</th><th>Bars</th>"
-      "<th class=\"l\">Exit reason</th></tr>\n");
+      "<th class=\"l\">Exit reason</th></tr>\n";
   const std::size_t shown = std::min(result.trades.size(), options.max_trades);
   for (std::size_t i = 0; i < shown; ++i) {
     const TradeRecord& t = result.trades[i];
@@ -562,42 +637,59 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
                    format_rupees_grouped(open.unrealized_pnl),
                    format_rupees_grouped(open.charges.total()));
   }
-  add("</table>\n");
+  out += "</table>\n";
   if (shown < result.trades.size()) {
     fmt::format_to(
         std::back_inserter(out),
         "<p class=\"note\">Showing the first {} of {} trades; trades.ndjson has all.</p>\n", shown,
         result.trades.size());
   }
+}
 
-  if (!options.quality.empty() || !info.data_issues.empty()) {
-    add("<h2>Data quality</h2>\n<table><tr><th class=\"l\">Problem</th><th>Count</th></tr>\n");
-    for (const auto& [kind, count] : info.data_issues) {
-      fmt::format_to(std::back_inserter(out), "<tr><td class=\"l\">{}</td><td>{}</td></tr>\n",
-                     html_escape(kind), count);
-    }
-    add("</table>\n");
-    if (!options.quality.empty()) {
-      add("<table><tr><th class=\"l\">Symbol</th><th>Date</th><th class=\"l\">Problem</th>"
-          "<th class=\"l\">Detail</th><th class=\"l\">Rule applied</th></tr>\n");
-      const std::size_t n = std::min<std::size_t>(options.quality.size(), 200);
-      for (std::size_t i = 0; i < n; ++i) {
-        const QualityIssue& q = options.quality[i];
-        fmt::format_to(std::back_inserter(out),
-                       "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td>"
-                       "<td class=\"l w\">{}</td><td class=\"l w\">{}</td></tr>\n",
-                       html_escape(q.symbol), date_of(q.ts), html_escape(q.kind),
-                       html_escape(q.detail), html_escape(q.action));
-      }
-      add("</table>\n");
-    }
+// Counts of the data problems found while loading, then the first 200 quality findings.
+void write_data_quality(const RunInfo& info, const HtmlOptions& options, std::string& out) {
+  if (options.quality.empty() && info.data_issues.empty()) return;
+  out += "<h2>Data quality</h2>\n<table><tr><th class=\"l\">Problem</th><th>Count</th></tr>\n";
+  for (const auto& [kind, count] : info.data_issues) {
+    fmt::format_to(std::back_inserter(out), "<tr><td class=\"l\">{}</td><td>{}</td></tr>\n",
+                   html_escape(kind), count);
   }
+  out += "</table>\n";
+  if (options.quality.empty()) return;
+  out +=
+      "<table><tr><th class=\"l\">Symbol</th><th>Date</th><th class=\"l\">Problem</th>"
+      "<th class=\"l\">Detail</th><th class=\"l\">Rule applied</th></tr>\n";
+  const std::size_t n = std::min<std::size_t>(options.quality.size(), 200);
+  for (std::size_t i = 0; i < n; ++i) {
+    const QualityIssue& q = options.quality[i];
+    fmt::format_to(std::back_inserter(out),
+                   "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td>"
+                   "<td class=\"l w\">{}</td><td class=\"l w\">{}</td></tr>\n",
+                   html_escape(q.symbol), date_of(q.ts), html_escape(q.kind), html_escape(q.detail),
+                   html_escape(q.action));
+  }
+  out += "</table>\n";
+}
+
+}  // namespace
+
+std::string render_html(const BacktestResult& result, const Summary& s, const RunInfo& info,
+                        const HtmlOptions& options) {
+  std::string out;
+  write_heading(result, s, info, options, out);
+  write_metrics(s, out);
+  const std::vector<DailyEquity> days = daily_equity(result.equity);
+  const Series equity = write_equity_charts(result, s, days, options, out);
+  write_price_charts(result, equity, options, out);
+  write_monthly_returns(days, result.config.starting_cash, out);
+  write_trades(result, options, out);
+  write_data_quality(info, options, out);
   fmt::format_to(std::back_inserter(out),
                  "<p class=\"note\">Money is exact to the paisa. Returns are daily (the last bar "
                  "of each IST date); Sharpe and Sortino are annualised with 252 days and a "
                  "risk-free rate of {:.2f}%. docs/BACKTEST.md defines every figure.</p>\n",
                  s.risk_free_rate * 100);
-  add("</body></html>\n");
+  out += "</body></html>\n";
   return out;
 }
 

@@ -108,53 +108,230 @@ TimestampMs one_day_from(const time::Clock& clock) { return clock.now_ms() + kMs
 
 }  // namespace
 
+namespace {
+
+// The reading and storing options the flags ask for; kInvalidArgument names a bad flag value.
+Status parse_ingest_options(const IngestArgs& args, const time::Clock& clock, CsvOptions& csv,
+                            SinkOptions& sink_options) {
+  if (!args.symbol.empty()) {
+    Result<std::string> symbol = normalize_symbol(args.symbol);
+    if (!symbol.ok()) return symbol.status();
+    csv.symbol = *symbol;
+  }
+  Result<int> offset = parse_zone_offset(args.tz);
+  if (!offset.ok()) return offset.status();
+  csv.zone_offset_minutes = *offset;
+  if (!args.timeframe.empty()) {
+    Result<std::vector<Timeframe>> timeframe = parse_timeframes({args.timeframe});
+    if (!timeframe.ok()) return timeframe.status();
+    csv.timeframe = timeframe->front();
+  }
+  if (!args.date_format.empty()) {
+    Result<DateFormat> date_format = parse_date_format(args.date_format);
+    if (!date_format.ok()) return date_format.status();
+    csv.date_format = *date_format;
+  }
+  Result<TimeLabel> label = parse_time_label(args.time_label);
+  if (!label.ok()) return label.status();
+  csv.time_label = *label;
+  for (const std::string& map : args.maps) {
+    Result<std::pair<Column, std::string>> mapping = parse_column_mapping(map);
+    if (!mapping.ok()) return mapping.status();
+    csv.column_map.push_back(*mapping);
+  }
+  csv.series.clear();
+  for (const std::string& series : args.series) {
+    if (series == "all") {
+      csv.series.clear();
+      break;
+    }
+    csv.series.push_back(series);
+  }
+  Result<std::vector<Timeframe>> resample = parse_timeframes(args.resample);
+  if (!resample.ok()) return resample.status();
+  sink_options.resample = *resample;
+  if (args.batch_size <= 0)
+    return error(ErrorCode::kInvalidArgument, "--batch-size must be positive");
+  sink_options.batch_size = static_cast<std::size_t>(args.batch_size);
+  sink_options.all_hours = args.all_hours;
+  csv.limits.not_after = one_day_from(clock);
+  return Status();
+}
+
+// What one sm-ingest run has done so far, over its inputs.
+struct IngestRun {
+  int exit_code = kExitOk;
+  std::int64_t rows_read = 0;
+  std::int64_t accepted = 0;
+  std::int64_t other_messages = 0;
+  bool database_failed = false;  // then the sink is not finished: its last write failed
+};
+
+// What an input needs besides itself.
+struct IngestContext {
+  const IngestArgs& args;
+  const CsvOptions& csv;
+  MarketDataSink& sink;
+  IssueReporter& issues;
+  const Logger& log;
+};
+
+// Ingests the NDJSON on stdin; false when the run stops here.
+bool ingest_stdin(const IngestContext& c, IngestRun& run) {
+  Result<StreamReport> report =
+      ingest_ndjson(STDIN_FILENO, "stdin", c.csv.limits, c.args.strict, c.sink, c.issues);
+  if (!report.ok()) {
+    c.log.error_status("ingest_failed", report.status(), {{"input", "stdin"}});
+    run.database_failed = report.status().code() != ErrorCode::kIoError;
+    run.exit_code = run.database_failed ? kExitFailure : kExitDataError;
+    return false;
+  }
+  run.rows_read += report->lines;
+  run.accepted += report->accepted;
+  run.other_messages += report->other_messages;
+  if (report->stopped_on_bad_line) {
+    run.exit_code = kExitDataError;
+    return false;
+  }
+  return true;
+}
+
+// Ingests one CSV file; false when the run stops here. A file that cannot be read or understood
+// does not stop the run: the next file is still worth storing.
+bool ingest_file(const IngestContext& c, const std::string& input, IngestRun& run) {
+  Result<std::string> text = read_file(input);
+  if (!text.ok()) {
+    c.log.error_status("input_unreadable", text.status(), {{"input", input}});
+    run.exit_code = kExitDataError;
+    return true;
+  }
+  Result<FileReport> report = ingest_csv(*text, input, c.csv, c.sink, c.issues);
+  if (!report.ok()) {
+    const ErrorCode code = report.status().code();
+    if (c.issues.stopped()) {
+      c.log.error_status("stopped_on_bad_row", report.status(), {{"input", input}});
+      run.exit_code = kExitDataError;
+      return false;
+    }
+    if (code == ErrorCode::kInvalidArgument) {
+      c.log.error_status("usage_error", report.status(), {{"input", input}});
+      if (run.exit_code == kExitOk) run.exit_code = kExitUsage;
+      return true;
+    }
+    if (code == ErrorCode::kParseError) {
+      c.log.error_status("input_not_understood", report.status(), {{"input", input}});
+      run.exit_code = kExitDataError;
+      return true;
+    }
+    c.log.error_status("ingest_failed", report.status(), {{"input", input}});
+    run.database_failed = true;
+    run.exit_code = kExitFailure;
+    return false;
+  }
+  run.rows_read += report->parsed.rows_read;
+  run.accepted += report->accepted;
+  log_file(c.log, input, *report);
+  if (Status accepted_any = require_rows_accepted(input, *report); !accepted_any.ok()) {
+    c.log.error_status("nothing_stored", accepted_any, {{"input", input}});
+    run.exit_code = kExitDataError;
+  }
+  return true;
+}
+
+nlohmann::json ingest_summary(const IngestArgs& args, std::size_t inputs, const IngestRun& run,
+                              const MarketDataSink& sink, const IssueReporter& issues) {
+  nlohmann::json summary = {
+      {"inputs", inputs},
+      {"rows_read", run.rows_read},
+      {"accepted", run.accepted},
+      {"dropped", issues.dropped()},
+      {"flagged", issues.flagged()},
+      {"issues", issues.counts_json()},
+      {"stored", args.dry_run ? nlohmann::json(false) : sink_json(sink.counts())}};
+  if (args.dry_run) summary["emitted"] = sink.counts().emitted;
+  if (run.other_messages > 0) summary["other_messages"] = run.other_messages;
+  if (stop_requested()) summary["stopped_by_signal"] = true;
+  summary["exit_code"] = run.exit_code;
+  return summary;
+}
+
+// What --from-db reads: the bars (or ticks with --ticks) of these symbols (all when empty) in
+// [from, to).
+struct StoredSource {
+  std::vector<std::string> symbols;
+  TimestampMs from = 0;
+  TimestampMs to = 0;
+  Timeframe timeframe;
+};
+
+Result<StoredSource> parse_stored_source(const ResampleArgs& args) {
+  Result<std::vector<std::string>> symbols = normalise_symbols(args.symbols);
+  if (!symbols.ok()) return symbols.status();
+  Result<TimestampMs> from = parse_range_start(args.from);
+  Result<TimestampMs> to = parse_range_end(args.until);
+  if (!from.ok()) return from.status();
+  if (!to.ok()) return to.status();
+  Result<std::vector<Timeframe>> timeframe = parse_timeframes({args.source});
+  if (!timeframe.ok()) return timeframe.status();
+  return StoredSource{std::move(symbols.value()), *from, *to, timeframe->front()};
+}
+
+// Reads all of the source before any of it is aggregated: a for_each visitor must not write bars.
+Status read_stored_source(const StoredSource& source, bool ticks_wanted, store::Database& db,
+                          std::vector<Bar>& bars, std::vector<Tick>& ticks) {
+  auto wanted = [&](const std::string& symbol) {
+    return source.symbols.empty() ||
+           std::find(source.symbols.begin(), source.symbols.end(), symbol) != source.symbols.end();
+  };
+  if (ticks_wanted) {
+    store::TickQuery query;
+    if (source.symbols.size() == 1) query.symbol = source.symbols.front();
+    query.from = source.from;
+    query.to = source.to;
+    return store::for_each_tick(db, query, [&](const Tick& tick) {
+      if (wanted(tick.symbol)) ticks.push_back(tick);
+      return !stop_requested();
+    });
+  }
+  store::BarQuery query;
+  if (source.symbols.size() == 1) query.symbol = source.symbols.front();
+  query.timeframe = source.timeframe;
+  query.from = source.from;
+  query.to = source.to;
+  return store::for_each_bar(db, query, [&](const Bar& bar) {
+    if (wanted(bar.symbol)) bars.push_back(bar);
+    return !stop_requested();
+  });
+}
+
+// Resamples what --from-db names; kExitOk or the exit code to stop with, logged.
+int resample_stored(const ResampleArgs& args, store::Database& db, MarketDataSink& sink,
+                    const Logger& log) {
+  Result<StoredSource> source = parse_stored_source(args);
+  if (!source.ok()) return usage(log, source.status());
+  std::vector<Bar> bars;
+  std::vector<Tick> ticks;
+  Status status = read_stored_source(*source, args.ticks, db, bars, ticks);
+  if (!status.ok()) {
+    log.error_status("resample_failed", status);
+    return kExitFailure;
+  }
+  for (const Tick& tick : ticks) status = status.ok() ? sink.add(tick) : status;
+  for (const Bar& bar : bars) status = status.ok() ? sink.add(bar) : status;
+  if (!status.ok()) {
+    log.error_status("resample_failed", status);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clock) {
   CsvOptions csv;
   SinkOptions sink_options;
-  {
-    if (!args.symbol.empty()) {
-      Result<std::string> symbol = normalize_symbol(args.symbol);
-      if (!symbol.ok()) return usage(log, symbol.status());
-      csv.symbol = *symbol;
-    }
-    Result<int> offset = parse_zone_offset(args.tz);
-    if (!offset.ok()) return usage(log, offset.status());
-    csv.zone_offset_minutes = *offset;
-    if (!args.timeframe.empty()) {
-      Result<std::vector<Timeframe>> timeframe = parse_timeframes({args.timeframe});
-      if (!timeframe.ok()) return usage(log, timeframe.status());
-      csv.timeframe = timeframe->front();
-    }
-    if (!args.date_format.empty()) {
-      Result<DateFormat> date_format = parse_date_format(args.date_format);
-      if (!date_format.ok()) return usage(log, date_format.status());
-      csv.date_format = *date_format;
-    }
-    Result<TimeLabel> label = parse_time_label(args.time_label);
-    if (!label.ok()) return usage(log, label.status());
-    csv.time_label = *label;
-    for (const std::string& map : args.maps) {
-      Result<std::pair<Column, std::string>> mapping = parse_column_mapping(map);
-      if (!mapping.ok()) return usage(log, mapping.status());
-      csv.column_map.push_back(*mapping);
-    }
-    csv.series.clear();
-    for (const std::string& series : args.series) {
-      if (series == "all") {
-        csv.series.clear();
-        break;
-      }
-      csv.series.push_back(series);
-    }
-    Result<std::vector<Timeframe>> resample = parse_timeframes(args.resample);
-    if (!resample.ok()) return usage(log, resample.status());
-    sink_options.resample = *resample;
-    if (args.batch_size <= 0)
-      return usage(log, error(ErrorCode::kInvalidArgument, "--batch-size must be positive"));
-    sink_options.batch_size = static_cast<std::size_t>(args.batch_size);
-    sink_options.all_hours = args.all_hours;
-    csv.limits.not_after = one_day_from(clock);
-  }
+  if (Status options = parse_ingest_options(args, clock, csv, sink_options); !options.ok())
+    return usage(log, options);
   std::vector<std::string> inputs = args.inputs;
   if (inputs.empty() && !args.use_stdin && ::isatty(STDIN_FILENO) == 1) {
     return usage(log, error(ErrorCode::kInvalidArgument,
@@ -177,89 +354,22 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
   MarketDataSink sink(db ? &*db : nullptr, writer ? &*writer : nullptr, &clock, sink_options,
                       warning_logger(log));
 
-  int exit_code = kExitOk;
-  std::int64_t rows_read = 0;
-  std::int64_t accepted = 0;
-  std::int64_t other_messages = 0;
-  bool database_failed = false;
+  const IngestContext context{args, csv, sink, issues, log};
+  IngestRun run;
   for (const std::string& input : inputs) {
     if (stop_requested()) break;
-    if (input == "-") {
-      Result<StreamReport> report =
-          ingest_ndjson(STDIN_FILENO, "stdin", csv.limits, args.strict, sink, issues);
-      if (!report.ok()) {
-        log.error_status("ingest_failed", report.status(), {{"input", "stdin"}});
-        database_failed = report.status().code() != ErrorCode::kIoError;
-        exit_code = database_failed ? kExitFailure : kExitDataError;
-        break;
-      }
-      rows_read += report->lines;
-      accepted += report->accepted;
-      other_messages += report->other_messages;
-      if (report->stopped_on_bad_line) {
-        exit_code = kExitDataError;
-        break;
-      }
-      continue;
-    }
-    Result<std::string> text = read_file(input);
-    if (!text.ok()) {
-      log.error_status("input_unreadable", text.status(), {{"input", input}});
-      exit_code = kExitDataError;
-      continue;
-    }
-    Result<FileReport> report = ingest_csv(*text, input, csv, sink, issues);
-    if (!report.ok()) {
-      const ErrorCode code = report.status().code();
-      if (issues.stopped()) {
-        log.error_status("stopped_on_bad_row", report.status(), {{"input", input}});
-        exit_code = kExitDataError;
-        break;
-      }
-      if (code == ErrorCode::kInvalidArgument) {
-        log.error_status("usage_error", report.status(), {{"input", input}});
-        if (exit_code == kExitOk) exit_code = kExitUsage;
-        continue;
-      }
-      if (code == ErrorCode::kParseError) {
-        log.error_status("input_not_understood", report.status(), {{"input", input}});
-        exit_code = kExitDataError;
-        continue;
-      }
-      log.error_status("ingest_failed", report.status(), {{"input", input}});
-      database_failed = true;
-      exit_code = kExitFailure;
-      break;
-    }
-    rows_read += report->parsed.rows_read;
-    accepted += report->accepted;
-    log_file(log, input, *report);
-    if (Status accepted_any = require_rows_accepted(input, *report); !accepted_any.ok()) {
-      log.error_status("nothing_stored", accepted_any, {{"input", input}});
-      exit_code = kExitDataError;
-    }
+    const bool go_on = input == "-" ? ingest_stdin(context, run) : ingest_file(context, input, run);
+    if (!go_on) break;
   }
-  if (!database_failed) {
+  if (!run.database_failed) {
     Status finished = sink.finish();
     if (!finished.ok()) {
       log.error_status("ingest_failed", finished);
-      exit_code = kExitFailure;
+      run.exit_code = kExitFailure;
     }
   }
-  nlohmann::json summary = {
-      {"inputs", inputs.size()},
-      {"rows_read", rows_read},
-      {"accepted", accepted},
-      {"dropped", issues.dropped()},
-      {"flagged", issues.flagged()},
-      {"issues", issues.counts_json()},
-      {"stored", args.dry_run ? nlohmann::json(false) : sink_json(sink.counts())}};
-  if (args.dry_run) summary["emitted"] = sink.counts().emitted;
-  if (other_messages > 0) summary["other_messages"] = other_messages;
-  if (stop_requested()) summary["stopped_by_signal"] = true;
-  summary["exit_code"] = exit_code;
-  log.info("ingest_summary", summary);
-  return exit_code;
+  log.info("ingest_summary", ingest_summary(args, inputs.size(), run, sink, issues));
+  return run.exit_code;
 }
 
 int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock& clock) {
@@ -294,53 +404,8 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
       return report.status().code() == ErrorCode::kIoError ? kExitDataError : kExitFailure;
     }
     if (report->stopped_on_bad_line) exit_code = kExitDataError;
-  } else {
-    Result<std::vector<std::string>> symbols = normalise_symbols(args.symbols);
-    if (!symbols.ok()) return usage(log, symbols.status());
-    Result<TimestampMs> from = parse_range_start(args.from);
-    Result<TimestampMs> to = parse_range_end(args.until);
-    if (!from.ok()) return usage(log, from.status());
-    if (!to.ok()) return usage(log, to.status());
-    Result<std::vector<Timeframe>> source = parse_timeframes({args.source});
-    if (!source.ok()) return usage(log, source.status());
-    auto wanted = [&](const std::string& symbol) {
-      return symbols->empty() ||
-             std::find(symbols->begin(), symbols->end(), symbol) != symbols->end();
-    };
-    // Read first, then aggregate and store: a for_each visitor must not write bars.
-    std::vector<Bar> bars;
-    std::vector<Tick> ticks;
-    Status status;
-    if (args.ticks) {
-      store::TickQuery query;
-      if (symbols->size() == 1) query.symbol = symbols->front();
-      query.from = *from;
-      query.to = *to;
-      status = store::for_each_tick(*db, query, [&](const Tick& tick) {
-        if (wanted(tick.symbol)) ticks.push_back(tick);
-        return !stop_requested();
-      });
-    } else {
-      store::BarQuery query;
-      if (symbols->size() == 1) query.symbol = symbols->front();
-      query.timeframe = source->front();
-      query.from = *from;
-      query.to = *to;
-      status = store::for_each_bar(*db, query, [&](const Bar& bar) {
-        if (wanted(bar.symbol)) bars.push_back(bar);
-        return !stop_requested();
-      });
-    }
-    if (!status.ok()) {
-      log.error_status("resample_failed", status);
-      return kExitFailure;
-    }
-    for (const Tick& tick : ticks) status = status.ok() ? sink.add(tick) : status;
-    for (const Bar& bar : bars) status = status.ok() ? sink.add(bar) : status;
-    if (!status.ok()) {
-      log.error_status("resample_failed", status);
-      return kExitFailure;
-    }
+  } else if (int code = resample_stored(args, *db, sink, log); code != kExitOk) {
+    return code;
   }
   Status finished = sink.finish();
   if (!finished.ok()) {

@@ -207,239 +207,313 @@ Result<std::unique_ptr<PostbackReceiver>> start_postbacks(const OrderSettings& s
   return receiver;
 }
 
-int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log) {
-  // A reader that goes away must not kill us mid-order: writes then fail with EPIPE instead.
-  ::signal(SIGPIPE, SIG_IGN);
+namespace {
+
+// What a run holds open, in the order it is opened.
+struct OrderResources {
+  Setup setup;
+  OrderSettings settings;
+  std::unique_ptr<PostbackReceiver> postbacks;  // nullptr: no listener configured
+  std::unique_ptr<ProcessLock> lock;
+  store::Database db;
+};
+
+// Loads configuration, starts the postback listener, takes the lock and opens the database;
+// kExitOk or the exit code to stop with, logged.
+int open_resources(const CommonPaths& paths, const OrderArgs& args, const Logger& log,
+                   OrderResources& out) {
   Result<Setup> setup = load_setup(paths, args.broker, log);
   if (!setup.ok()) {
     log.error_status("config_error", setup.status());
     return exit_for_setup_error(setup.status());
   }
-  Result<OrderSettings> settings = load_order_settings(setup->config, setup->broker, args);
+  out.setup = std::move(setup.value());
+  Result<OrderSettings> settings = load_order_settings(out.setup.config, out.setup.broker, args);
   if (!settings.ok()) {
     log.error_status("config_error", settings.status());
     return kExitConfigError;
   }
+  out.settings = std::move(settings.value());
   for (const char* section : {"order", "broker"}) {
-    for (const std::string& key : setup->config.unread_keys(section)) {
+    for (const std::string& key : out.setup.config.unread_keys(section)) {
       log.warn("config_unknown_key", {{"key", key}});
     }
   }
   Result<std::unique_ptr<PostbackReceiver>> postbacks =
-      start_postbacks(*settings, setup->broker, log);
+      start_postbacks(out.settings, out.setup.broker, log);
   if (!postbacks.ok()) {
     log.error_status("config_error", postbacks.status());
     return postbacks.status().code() == ErrorCode::kConfigError ? kExitConfigError : kExitFailure;
   }
+  out.postbacks = std::move(postbacks.value());
   Result<std::unique_ptr<ProcessLock>> lock = ProcessLock::acquire(paths.db_path);
   if (!lock.ok()) {
     log.error_status("lock_failed", lock.status());
     return kExitFailure;
   }
+  out.lock = std::move(lock.value());
   Result<store::Database> db = store::Database::open(paths.db_path);
   if (!db.ok()) {
     log.error_status("database_error", db.status());
     return kExitFailure;
   }
-  Result<bool> config_recorded = store::record_config(*db, "sm-order", setup->config, log);
+  out.db = std::move(db.value());
+  Result<bool> config_recorded = store::record_config(out.db, "sm-order", out.setup.config, log);
   if (!config_recorded.ok())
     log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
+  return kExitOk;
+}
 
-  std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
-  broker::KiteBroker& kite = *connection->kite;
-  // Today's placements by earlier runs count against the per-minute and per-day caps too.
-  Result<std::vector<TimestampMs>> placed_today =
-      store::placement_times_since(*db, from_ist(ist_date(connection->clock.now_ms()), 0, 0));
-  if (!placed_today.ok()) {
-    log.error_status("database_error", placed_today.status());
-    return kExitFailure;
-  }
-  if (!placed_today->empty()) log.info("placements_today", {{"count", placed_today->size()}});
-  kite.rate_limiter().count_earlier_placements(*placed_today);
-  TokenWatcher watcher(setup->broker.token_file);
+// Gives kite the access token to start with: the token file's when there is one, else a fixed
+// token from the environment or secrets; with neither, sm-order waits for `sm-order login`.
+// kExitOk or the exit code to stop with, logged.
+int load_access_token(TokenWatcher& watcher, const BrokerSettings& broker, broker::KiteBroker& kite,
+                      const Logger& log) {
   if (std::optional<Result<AccessToken>> from_file = watcher.poll(); from_file && from_file->ok()) {
     kite.set_access_token((*from_file)->access_token, (*from_file)->issued_at);
     log.info("token_loaded", {{"token_file", watcher.path()}});
+    return kExitOk;
   } else if (from_file) {
     log.error_status("token_file_error", from_file->status(), {{"token_file", watcher.path()}});
     return exit_for_setup_error(from_file->status());
+  }
+  Result<std::optional<AccessToken>> fixed = initial_token(broker);
+  if (!fixed.ok()) {
+    log.error_status("token_error", fixed.status());
+    return exit_for_setup_error(fixed.status());
+  }
+  if (fixed->has_value()) {
+    kite.set_access_token((*fixed)->access_token, (*fixed)->issued_at);
   } else {
-    Result<std::optional<AccessToken>> fixed = initial_token(setup->broker);
-    if (!fixed.ok()) {
-      log.error_status("token_error", fixed.status());
-      return exit_for_setup_error(fixed.status());
+    log.warn("no_access_token",
+             {{"message",
+               "no token file and no SM_KITE_ACCESS_TOKEN: waiting for `sm-order "
+               "login` to write " +
+                   watcher.path()}});
+  }
+  return kExitOk;
+}
+
+// stdout: the order manager's events and the market data passed through. A reader that goes away
+// stops the output, not the run: orders are still followed and recorded.
+class OrderOutput {
+ public:
+  explicit OrderOutput(const Logger& log) : out_(stdout), log_(log) {}
+  void write(const Message& m) {
+    if (broken_) return;
+    out_.write(m);
+    if (!out_.good()) {
+      broken_ = true;
+      log_.warn("output_closed",
+                {{"message", "stdout is gone; orders are still followed and recorded"}});
     }
-    if (fixed->has_value()) {
-      kite.set_access_token((*fixed)->access_token, (*fixed)->issued_at);
+  }
+  void pass_through(std::string_view line) {
+    if (!broken_) out_.write_raw(line);
+  }
+  void flush() { out_.flush(); }
+
+ private:
+  NdjsonWriter out_;
+  const Logger& log_;
+  bool broken_ = false;
+};
+
+// The main loop of a run: token renewals, heartbeats, recovery, the intents and prices on stdin,
+// postbacks and the order manager's timers, until stdin ends and the orders settle (or
+// --eof-wait is over), a stop signal, or a failure. Each step's Result<bool> is false when the
+// loop ends here (exit_code says how) and an error when the run fails at once.
+class OrderLoop {
+ public:
+  OrderLoop(const OrderArgs& args, const OrderResources& resources, OrderManager& manager,
+            broker::KiteBroker& kite, TokenWatcher& watcher, PaperPriceForwarder* forwarder,
+            IntentCatchUp& catch_up, OrderOutput& output, const Logger& log)
+      : args_(args),
+        settings_(resources.settings),
+        postbacks_(resources.postbacks.get()),
+        manager_(manager),
+        kite_(kite),
+        watcher_(watcher),
+        forwarder_(forwarder),
+        catch_up_(catch_up),
+        output_(output),
+        log_(log) {}
+
+  // The exit code the loop ended with; an error when the run failed.
+  Result<int> run() {
+    while (!stop_requested()) {
+      poll_token();
+      if (Status s = beat_when_due(); !s.ok()) return s;
+      Result<bool> go_on = recover();
+      if (go_on.ok() && *go_on) go_on = read_input();
+      if (go_on.ok() && *go_on) go_on = handle_lines();
+      if (go_on.ok() && *go_on) go_on = after_lines();
+      if (!go_on.ok()) return go_on.status();
+      if (!*go_on) return exit_code_;
+    }
+    return exit_code_;
+  }
+  std::int64_t bad_lines() const { return bad_lines_; }
+
+ private:
+  void poll_token() {
+    std::optional<Result<AccessToken>> renewed = watcher_.poll();
+    if (!renewed) return;
+    if (renewed->ok()) {
+      kite_.set_access_token((*renewed)->access_token, (*renewed)->issued_at);
+      manager_.token_renewed();
+      log_.info("token_loaded", {{"token_file", watcher_.path()}});
     } else {
-      log.warn("no_access_token",
-               {{"message",
-                 "no token file and no SM_KITE_ACCESS_TOKEN: waiting for `sm-order "
-                 "login` to write " +
-                     watcher.path()}});
+      log_.error_status("token_file_error", renewed->status(), {{"token_file", watcher_.path()}});
     }
   }
 
-  NdjsonWriter out(stdout);
-  bool output_broken = false;
-  auto emit = [&](const Message& m) {
-    if (output_broken) return;
-    out.write(m);
-    if (!out.good()) {
-      output_broken = true;
-      log.warn("output_closed",
-               {{"message", "stdout is gone; orders are still followed and recorded"}});
-    }
-  };
-  OrderManager manager(*db, kite, connection->clock, settings->manager, emit, log);
-  std::optional<PaperPriceForwarder> forwarder;
-  if (args.paper_prices)
-    forwarder.emplace(connection->http, setup->broker.kite.base_url + "/_paper/prices");
-  // Approvals whose intent never arrived on stdin are taken from the store; their age limit is
-  // the one an intent queued here has.
-  CatchUpOptions catch_up_options;
-  catch_up_options.max_age_ms = settings->manager.max_queue_ms;
-  IntentCatchUp catch_up(*db, manager, catch_up_options, log);
-  TimestampMs next_catch_up = 0;
-
-  InputPump input(STDIN_FILENO);
-  MessageDecoder decoder;
-  std::vector<InputLine> lines;
-  int exit_code = kExitOk;
-  TimestampMs next_beat = 0;
-  std::string last_beat_status;
-  TimestampMs eof_at = 0;
-  std::int64_t bad_lines = 0;
-  log.info("started", {{"broker", setup->broker.kite.base_url},
-                       {"token_file", watcher.path()},
-                       {"cancel_on_exit", settings->cancel_on_exit}});
-
-  auto fail = [&](const Status& status) {
-    log.error_status("failed", status);
-    return kExitFailure;
-  };
-
-  while (!stop_requested()) {
-    if (std::optional<Result<AccessToken>> renewed = watcher.poll()) {
-      if (renewed->ok()) {
-        kite.set_access_token((*renewed)->access_token, (*renewed)->issued_at);
-        manager.token_renewed();
-        log.info("token_loaded", {{"token_file", watcher.path()}});
-      } else {
-        log.error_status("token_file_error", renewed->status(), {{"token_file", watcher.path()}});
-      }
-    }
+  // Beats on schedule, and at once when the status changes: sm-risk approves entries only while
+  // sm-order's latest heartbeat says ok.
+  Status beat_when_due() {
     const TimestampMs now = wall_now();
-    // Beat on schedule, and at once when the status changes: sm-risk approves entries only while
-    // sm-order's latest heartbeat says ok.
-    if (now >= next_beat || manager.heartbeat().status != last_beat_status) {
-      if (Status s = manager.beat(); !s.ok()) return fail(s);
-      last_beat_status = manager.heartbeat().status;
-      next_beat = now + settings->heartbeat_interval_ms;
-    }
-    if (!manager.recovered()) {
-      Result<bool> recovered = manager.recover();
-      if (!recovered.ok()) {
-        if (recovered.status().code() == ErrorCode::kConflict) {
-          log.error_status("drift", recovered.status(),
-                           {{"hint",
-                             "run sm-reconcile; --apply adopts the broker's state, or start with "
-                             "--allow-drift"}});
-          exit_code = kExitDrift;
-          break;
-        }
-        return fail(recovered.status());
-      }
-      // Not yet: input is still read (intents are recorded and queued) so end of input and
-      // --eof-wait are noticed while the broker is away.
-    }
+    if (now < next_beat_ && manager_.heartbeat().status == last_beat_status_) return Status();
+    if (Status s = manager_.beat(); !s.ok()) return s;
+    last_beat_status_ = manager_.heartbeat().status;
+    next_beat_ = now + settings_.heartbeat_interval_ms;
+    return Status();
+  }
 
+  Result<bool> recover() {
+    if (manager_.recovered()) return true;
+    Result<bool> recovered = manager_.recover();
+    if (recovered.ok()) {
+      // Recovered or not yet: input is still read (intents are recorded and queued) so end of
+      // input and --eof-wait are noticed while the broker is away.
+      return true;
+    }
+    if (recovered.status().code() != ErrorCode::kConflict) return recovered.status();
+    log_.error_status(
+        "drift", recovered.status(),
+        {{"hint",
+          "run sm-reconcile; --apply adopts the broker's state, or start with --allow-drift"}});
+    exit_code_ = kExitDrift;
+    return false;
+  }
+
+  Result<bool> read_input() {
     // With a postback listener, wake at least every 100 ms to act on what arrived.
     const std::int64_t wait_ms =
-        std::max<std::int64_t>(0, std::min({manager.next_due_ms(), next_beat - wall_now(),
-                                            *postbacks ? std::int64_t{100} : std::int64_t{1000}}));
-    lines.clear();
-    if (!input.eof()) {
-      if (Status s = input.read(std::min<std::int64_t>(wait_ms, 1000), lines); !s.ok()) {
-        log.error_status("input_error", s);
-        exit_code = kExitDataError;
-        break;
-      }
-      if (input.eof() && eof_at == 0) eof_at = wall_now();
-    } else {
+        std::max<std::int64_t>(0, std::min({manager_.next_due_ms(), next_beat_ - wall_now(),
+                                            postbacks_ ? std::int64_t{100} : std::int64_t{1000}}));
+    lines_.clear();
+    if (input_.eof()) {
       pause_for(std::min<std::int64_t>(wait_ms, 200));
+      return true;
     }
-    for (const InputLine& line : lines) {
+    if (Status s = input_.read(std::min<std::int64_t>(wait_ms, 1000), lines_); !s.ok()) {
+      log_.error_status("input_error", s);
+      exit_code_ = kExitDataError;
+      return false;
+    }
+    if (input_.eof() && eof_at_ == 0) eof_at_ = wall_now();
+    return true;
+  }
+
+  // Intents go to the order manager (after the prices before them reach a paper broker); market
+  // data passes through to stdout.
+  Result<bool> handle_lines() {
+    for (const InputLine& line : lines_) {
       if (line.too_long || line.text.find_first_not_of(" \t\r") == std::string::npos) {
         if (line.too_long) {
-          ++bad_lines;
-          log.warn(
+          ++bad_lines_;
+          log_.warn(
               "bad_line",
               {{"input", "stdin"}, {"line", line.number}, {"message", "line longer than 1 MiB"}});
-          if (args.strict) exit_code = kExitDataError;
+          if (args_.strict) exit_code_ = kExitDataError;
         }
         continue;
       }
-      Result<Message> decoded = decoder.decode(line.text);
+      Result<Message> decoded = decoder_.decode(line.text);
       if (!decoded.ok()) {
-        ++bad_lines;
-        log.warn("bad_line", {{"input", "stdin"},
-                              {"line", line.number},
-                              {"code", error_code_name(decoded.status().code())},
-                              {"message", decoded.status().message()}});
-        if (args.strict) {
-          exit_code = kExitDataError;
-          break;
-        }
+        ++bad_lines_;
+        log_.warn("bad_line", {{"input", "stdin"},
+                               {"line", line.number},
+                               {"code", error_code_name(decoded.status().code())},
+                               {"message", decoded.status().message()}});
+        if (args_.strict) return false_with(kExitDataError);
         continue;
       }
       if (const OrderIntent* intent = std::get_if<OrderIntent>(&*decoded)) {
-        if (forwarder) {
-          if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+        if (forwarder_) {
+          if (Status s = forwarder_->flush(); !s.ok()) return s;
         }
-        if (Status s = manager.submit(*intent); !s.ok()) return fail(s);
+        if (Status s = manager_.submit(*intent); !s.ok()) return s;
         continue;
       }
-      if (forwarder &&
+      if (forwarder_ &&
           (std::holds_alternative<Bar>(*decoded) || std::holds_alternative<Tick>(*decoded))) {
-        forwarder->add(line.text);
+        forwarder_->add(line.text);
       }
-      if (!output_broken) out.write_raw(line.text);
+      output_.pass_through(line.text);
     }
-    if (exit_code != kExitOk) break;
-    if (forwarder && (lines.empty() || forwarder->pending() >= 1000)) {
-      if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+    return exit_code_ == kExitOk;
+  }
+
+  Result<bool> after_lines() {
+    if (forwarder_ && (lines_.empty() || forwarder_->pending() >= 1000)) {
+      if (Status s = forwarder_->flush(); !s.ok()) return s;
     }
     // Once a second (first at start), busy input or not: a live feed never leaves stdin idle.
-    if (wall_now() >= next_catch_up) {
-      if (forwarder) {
-        if (Status s = forwarder->flush(); !s.ok()) return fail(s);
+    if (wall_now() >= next_catch_up_) {
+      if (forwarder_) {
+        if (Status s = forwarder_->flush(); !s.ok()) return s;
       }
-      if (Status s = catch_up.run(wall_now()); !s.ok()) return fail(s);
-      next_catch_up = wall_now() + 1000;
+      if (Status s = catch_up_.run(wall_now()); !s.ok()) return s;
+      next_catch_up_ = wall_now() + 1000;
     }
-    if (*postbacks && manager.recovered()) {
-      for (const PostbackHint& hint : (*postbacks)->take()) {
-        if (Status st = manager.on_postback(hint.order_id, hint.tag, hint.status); !st.ok())
-          return fail(st);
-      }
-    }
-    if (Status s = manager.tick(); !s.ok()) return fail(s);
-    if (input.eof() && lines.empty()) {
-      if (manager.recovered() && manager.open_orders() == 0 && manager.queued() == 0 &&
-          manager.in_doubt() == 0)
-        break;
-      if (wall_now() - eof_at >= settings->eof_wait_ms) {
-        log.info("eof_wait_over",
-                 {{"open_orders", manager.open_orders()}, {"queued", manager.queued()}});
-        break;
+    if (postbacks_ && manager_.recovered()) {
+      for (const PostbackHint& hint : postbacks_->take()) {
+        if (Status s = manager_.on_postback(hint.order_id, hint.tag, hint.status); !s.ok())
+          return s;
       }
     }
+    if (Status s = manager_.tick(); !s.ok()) return s;
+    if (!input_.eof() || !lines_.empty()) return true;
+    if (manager_.recovered() && manager_.open_orders() == 0 && manager_.queued() == 0 &&
+        manager_.in_doubt() == 0)
+      return false;
+    if (wall_now() - eof_at_ >= settings_.eof_wait_ms) {
+      log_.info("eof_wait_over",
+                {{"open_orders", manager_.open_orders()}, {"queued", manager_.queued()}});
+      return false;
+    }
+    return true;
   }
-  if (forwarder) (void)forwarder->flush();
-  if (Status s = manager.shutdown(settings->cancel_on_exit, 10000); !s.ok()) return fail(s);
-  if (Status s = manager.beat(true); !s.ok()) return fail(s);
-  out.flush();
+
+  Result<bool> false_with(int exit_code) {
+    exit_code_ = exit_code;
+    return false;
+  }
+
+  const OrderArgs& args_;
+  const OrderSettings& settings_;
+  PostbackReceiver* postbacks_;
+  OrderManager& manager_;
+  broker::KiteBroker& kite_;
+  TokenWatcher& watcher_;
+  PaperPriceForwarder* forwarder_;
+  IntentCatchUp& catch_up_;
+  OrderOutput& output_;
+  const Logger& log_;
+  InputPump input_{STDIN_FILENO};
+  MessageDecoder decoder_;
+  std::vector<InputLine> lines_;
+  int exit_code_ = kExitOk;
+  TimestampMs next_beat_ = 0;
+  TimestampMs next_catch_up_ = 0;
+  std::string last_beat_status_;
+  TimestampMs eof_at_ = 0;
+  std::int64_t bad_lines_ = 0;
+};
+
+void log_stopped(const OrderManager& manager, const IntentCatchUp& catch_up, std::int64_t bad_lines,
+                 const Logger& log) {
   const OrderManager::Counters& c = manager.counters();
   log.info("stopped", {{"intents", c.intents},
                        {"placed", c.placed},
@@ -454,7 +528,60 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
                        {"open_orders", manager.open_orders()},
                        {"queued", manager.queued()},
                        {"signal", stop_requested()}});
-  return exit_code;
+}
+
+}  // namespace
+
+int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log) {
+  // A reader that goes away must not kill us mid-order: writes then fail with EPIPE instead.
+  ::signal(SIGPIPE, SIG_IGN);
+  OrderResources resources;
+  if (int code = open_resources(paths, args, log, resources); code != kExitOk) return code;
+  const BrokerSettings& broker = resources.setup.broker;
+  std::unique_ptr<BrokerConnection> connection = connect_broker(broker, &log);
+  broker::KiteBroker& kite = *connection->kite;
+  // Today's placements by earlier runs count against the per-minute and per-day caps too.
+  Result<std::vector<TimestampMs>> placed_today = store::placement_times_since(
+      resources.db, from_ist(ist_date(connection->clock.now_ms()), 0, 0));
+  if (!placed_today.ok()) {
+    log.error_status("database_error", placed_today.status());
+    return kExitFailure;
+  }
+  if (!placed_today->empty()) log.info("placements_today", {{"count", placed_today->size()}});
+  kite.rate_limiter().count_earlier_placements(*placed_today);
+  TokenWatcher watcher(broker.token_file);
+  if (int code = load_access_token(watcher, broker, kite, log); code != kExitOk) return code;
+
+  OrderOutput output(log);
+  OrderManager manager(
+      resources.db, kite, connection->clock, resources.settings.manager,
+      [&output](const Message& m) { output.write(m); }, log);
+  std::optional<PaperPriceForwarder> forwarder;
+  if (args.paper_prices)
+    forwarder.emplace(connection->http, broker.kite.base_url + "/_paper/prices");
+  // Approvals whose intent never arrived on stdin are taken from the store; their age limit is
+  // the one an intent queued here has.
+  CatchUpOptions catch_up_options;
+  catch_up_options.max_age_ms = resources.settings.manager.max_queue_ms;
+  IntentCatchUp catch_up(resources.db, manager, catch_up_options, log);
+  log.info("started", {{"broker", broker.kite.base_url},
+                       {"token_file", watcher.path()},
+                       {"cancel_on_exit", resources.settings.cancel_on_exit}});
+  auto fail = [&](const Status& status) {
+    log.error_status("failed", status);
+    return kExitFailure;
+  };
+  OrderLoop loop(args, resources, manager, kite, watcher, forwarder ? &*forwarder : nullptr,
+                 catch_up, output, log);
+  Result<int> exit_code = loop.run();
+  if (!exit_code.ok()) return fail(exit_code.status());
+  if (forwarder) (void)forwarder->flush();
+  if (Status s = manager.shutdown(resources.settings.cancel_on_exit, 10000); !s.ok())
+    return fail(s);
+  if (Status s = manager.beat(true); !s.ok()) return fail(s);
+  output.flush();
+  log_stopped(manager, catch_up, loop.bad_lines(), log);
+  return *exit_code;
 }
 
 int run_login(const CommonPaths& paths, const BrokerFlags& flags, const std::string& request_token,

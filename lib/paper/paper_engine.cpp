@@ -230,6 +230,37 @@ std::optional<Paise> execution_price(StoredOrder& so, const MarketPrice& m, bool
   return std::nullopt;
 }
 
+bool is_stop_order(OrderType type) {
+  return type == OrderType::kStopLoss || type == OrderType::kStopLossMarket;
+}
+
+// Kite's refusals that depend on the market price: no price yet for an order that needs one (a
+// market order, or a stop's trigger), or a stop whose trigger the last price has already passed.
+std::optional<BrokerError> check_against_market(const broker::OrderRequest& r,
+                                                const std::optional<MarketPrice>& market) {
+  const bool needs_trigger = is_stop_order(r.order_type);
+  const bool market_like =
+      r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
+  if (!market || market->last <= 0) {
+    if (market_like || needs_trigger) {
+      return kite_error(
+          "OrderException",
+          fmt::format("No market price for {}:{} yet (the paper broker has no feed for it)",
+                      r.exchange, r.tradingsymbol));
+    }
+  }
+  const Paise last = market ? market->last : 0;
+  if (needs_trigger && last > 0) {
+    const bool buy = r.side == Side::kBuy;
+    if (buy ? r.trigger_price <= last : r.trigger_price >= last) {
+      return input_error(fmt::format(
+          "Trigger price for stoploss {} orders should be {} than the last traded price",
+          buy ? "buy" : "sell", buy ? "higher" : "lower"));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct PaperEngine::State {
@@ -400,33 +431,14 @@ BrokerResult<std::string> PaperEngine::place_order(const broker::OrderRequest& r
           validate_order_request(r, state_->instruments, options_.require_market_protection)) {
     return *invalid;
   }
-  const bool needs_trigger =
-      r.order_type == OrderType::kStopLoss || r.order_type == OrderType::kStopLossMarket;
-  const bool market_like =
-      r.order_type == OrderType::kMarket || r.order_type == OrderType::kStopLossMarket;
   Result<bool> open = session_(now);
   if (!open.ok() || !*open) {
     return input_error(
         "Markets are closed right now. Use GTT for placing long standing orders instead.");
   }
   std::optional<MarketPrice> market = prices_.latest(r.exchange, r.tradingsymbol);
-  if (!market || market->last <= 0) {
-    if (market_like || needs_trigger) {
-      return kite_error(
-          "OrderException",
-          fmt::format("No market price for {}:{} yet (the paper broker has no feed for it)",
-                      r.exchange, r.tradingsymbol));
-    }
-  }
-  const Paise last = market ? market->last : 0;
-  if (needs_trigger && last > 0) {
-    const bool buy = r.side == Side::kBuy;
-    if (buy ? r.trigger_price <= last : r.trigger_price >= last) {
-      return input_error(fmt::format(
-          "Trigger price for stoploss {} orders should be {} than the last traded price",
-          buy ? "buy" : "sell", buy ? "higher" : "lower"));
-    }
-  }
+  if (std::optional<BrokerError> refused = check_against_market(r, market)) return *refused;
+  const bool needs_trigger = is_stop_order(r.order_type);
 
   const Date day = ist_date(now);
   StoredOrder so = new_order_locked(r, now);

@@ -37,42 +37,30 @@ Result<std::string> optional_secret(std::string_view name, const std::string& fi
   return value.status();
 }
 
-}  // namespace
+// Each step below returns kExitOk, or the exit code to stop with after logging why; they run in
+// the order the checks have always been made, so a run with several bad flags reports the same one.
 
-Result<int> parse_listen_port(std::string_view listen) {
-  const auto bad = [listen] {
-    return error(ErrorCode::kConfigError,
-                 fmt::format("paper.listen must be 127.0.0.1:PORT or localhost:PORT (sm-paper "
-                             "serves only on loopback), not \"{}\"",
-                             listen));
-  };
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return bad();
-  const std::string_view host = listen.substr(0, colon);
-  const std::string_view digits = listen.substr(colon + 1);
-  if (host != "127.0.0.1" && host != "localhost") return bad();
-  if (digits.empty() || digits.size() > 5) return bad();
-  int port = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return bad();
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) return bad();
-  return port;
-}
-
-int run_paper(const PaperArgs& args, const Logger& log) {
+// The port to listen on: --port, else the port of the --config file's paper.listen.
+int read_listen_port(const PaperArgs& args, const Logger& log, int& port) {
   Result<Config> config = load_config(args.config_path, log);
   if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
-  int listen_port = args.port;
-  if (listen_port < 0) {
-    Result<std::string> listen = config->get_string("paper.listen", "127.0.0.1:0");
-    Result<int> from_config = listen.ok() ? parse_listen_port(*listen) : listen.status();
-    if (!from_config.ok()) {
-      return report_failure(log, "config_error", from_config.status(), kExitConfigError);
-    }
-    listen_port = *from_config;
+  port = args.port;
+  if (port >= 0) return kExitOk;
+  Result<std::string> listen = config->get_string("paper.listen", "127.0.0.1:0");
+  Result<int> from_config = listen.ok() ? parse_listen_port(*listen) : listen.status();
+  if (!from_config.ok()) {
+    return report_failure(log, "config_error", from_config.status(), kExitConfigError);
   }
+  port = *from_config;
+  return kExitOk;
+}
+
+struct Credentials {
+  std::string secret;  // "" = no login and no postbacks
+  std::string token;   // "" = only tokens issued by a login
+};
+
+int read_credentials(const PaperArgs& args, const Logger& log, Credentials& out) {
   if (args.api_key.empty()) {
     log.error("config_error", {{"message", "no api key: pass --api-key or set SM_PAPER_API_KEY"}});
     return kExitConfigError;
@@ -104,11 +92,25 @@ int run_paper(const PaperArgs& args, const Logger& log) {
                "neither SM_PAPER_API_SECRET (login) nor SM_PAPER_ACCESS_TOKEN is set: "
                "no client can authenticate"}});
   }
+  out.secret = std::move(secret.value());
+  out.token = std::move(token.value());
+  return kExitOk;
+}
+
+// The flags that are plain values: amounts, modes and fault rules.
+struct Settings {
+  Paise cash = 0;
+  Paise volume_cap_bps = 0;
+  std::vector<FaultRule> faults;
+};
+
+int parse_settings(const PaperArgs& args, const Logger& log, Settings& out) {
   Result<Paise> cash = parse_rupees(args.cash);
   if (!cash.ok() || *cash < 0) {
     log.error("usage_error", {{"message", "--cash must be a non-negative rupee amount"}});
     return kExitUsage;
   }
+  out.cash = *cash;
   // A percent with at most two decimals is a whole number of basis points, as rupees are of paise.
   Result<Paise> volume_cap_bps = args.volume_cap.empty() ? Paise{0} : parse_rupees(args.volume_cap);
   if (!volume_cap_bps.ok() || *volume_cap_bps < 0 || *volume_cap_bps > 10000 ||
@@ -118,6 +120,7 @@ int run_paper(const PaperArgs& args, const Logger& log) {
         {{"message", "--volume-cap must be a percent above 0 and at most 100 (two decimals)"}});
     return kExitUsage;
   }
+  out.volume_cap_bps = *volume_cap_bps;
   if (args.clock != "wall" && args.clock != "market") {
     log.error("usage_error", {{"message", "--clock must be wall or market"}});
     return kExitUsage;
@@ -126,7 +129,6 @@ int run_paper(const PaperArgs& args, const Logger& log) {
     log.error("usage_error", {{"message", "--market-hours must be nse or always"}});
     return kExitUsage;
   }
-  std::vector<FaultRule> rules;
   for (const std::string& text : args.faults) {
     Result<FaultRule> rule = error(ErrorCode::kInvalidArgument, "not JSON");
     try {
@@ -138,14 +140,26 @@ int run_paper(const PaperArgs& args, const Logger& log) {
       log.error("usage_error", {{"message", "--fault: " + rule.status().message()}});
       return kExitUsage;
     }
-    rules.push_back(*rule);
+    out.faults.push_back(*rule);
   }
+  return kExitOk;
+}
+
+// What the flags name and the engine needs loaded: cost model, calendar, instruments, price file.
+struct Resources {
+  std::unique_ptr<costs::CostModel> cost_model;
+  std::optional<time::Calendar> calendar;  // absent with --market-hours always
+  std::vector<broker::Instrument> instruments;
+  int prices_fd = -1;  // -1 = no --prices
+};
+
+int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
   Result<std::unique_ptr<costs::CostModel>> cost_model = costs::make_cost_model(args.costs);
   if (!cost_model.ok()) {
     log.error_status("config_error", cost_model.status().with_context("--costs"));
     return kExitConfigError;
   }
-  std::optional<time::Calendar> calendar;
+  out.cost_model = std::move(cost_model.value());
   if (args.market_hours == "nse") {
     Result<time::Calendar> loaded = time::Calendar::load_default();
     if (!loaded.ok()) {
@@ -153,9 +167,8 @@ int run_paper(const PaperArgs& args, const Logger& log) {
                                            "calendar (use --market-hours always to skip)"));
       return kExitConfigError;
     }
-    calendar = std::move(loaded.value());
+    out.calendar = std::move(loaded.value());
   }
-  std::vector<broker::Instrument> instruments;
   if (!args.instruments.empty()) {
     std::ifstream in(args.instruments, std::ios::binary);
     std::stringstream text;
@@ -168,68 +181,43 @@ int run_paper(const PaperArgs& args, const Logger& log) {
       log.error_status("config_error", parsed.status().with_context(args.instruments));
       return kExitConfigError;
     }
-    instruments = std::move(parsed.value());
+    out.instruments = std::move(parsed.value());
   }
-  int prices_fd = -1;
   if (!args.prices.empty()) {
-    prices_fd =
+    out.prices_fd =
         args.prices == "-" ? STDIN_FILENO : ::open(args.prices.c_str(), O_RDONLY | O_CLOEXEC);
-    if (prices_fd < 0) {
+    if (out.prices_fd < 0) {
       log.error("input_error", {{"input", args.prices}, {"message", "cannot open the price file"}});
       return kExitDataError;
     }
   }
+  return kExitOk;
+}
 
-  const std::filesystem::path state_dir = std::filesystem::path(args.state_path).parent_path();
-  std::error_code ec;
-  if (!state_dir.empty()) std::filesystem::create_directories(state_dir, ec);
-  time::SystemClock wall;
-  InMemoryPriceSource prices;
-  MarketClock market_clock(prices, wall);
-  const time::Clock& clock =
-      args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
+EngineOptions engine_options(const PaperArgs& args, const Settings& settings) {
   EngineOptions options;
-  options.initial_cash = *cash;
+  options.initial_cash = settings.cash;
   options.mis_margin_bps = args.mis_margin_pct * 100;
   options.price_band_bps = args.price_band_pct * 100;
   options.rms_rejections_as_orders = args.rms_rejects_as_orders;
-  options.volume_cap_bps = *volume_cap_bps;
-  Result<std::unique_ptr<PaperEngine>> engine =
-      PaperEngine::open(args.state_path, options, clock, prices, **cost_model);
-  if (!engine.ok()) {
-    log.error_status("state_error", engine.status());
-    return kExitFailure;
-  }
-  engine.value()->set_instruments(std::move(instruments));
-  if (calendar) {
-    engine.value()->set_session_predicate([&calendar](TimestampMs ts) -> Result<bool> {
-      Result<time::Session> session = calendar->session_at(ts);
-      if (!session.ok()) return session.status();
-      return *session == time::Session::kContinuous;
-    });
-  }
+  options.volume_cap_bps = settings.volume_cap_bps;
+  return options;
+}
 
-  std::optional<PostbackSender> postbacks;
-  if (!args.postback_url.empty()) {
-    postbacks.emplace(PostbackSender::Options{args.postback_url, options.user_id, 0, *secret},
-                      &log);
-    engine.value()->set_order_observer(
-        [&postbacks](const broker::Order& order) { postbacks->on_order(order); });
-  }
+ServerOptions server_options(const PaperArgs& args, int port, const Credentials& credentials) {
+  ServerOptions options;
+  options.port = port;
+  options.api_key = args.api_key;
+  options.api_secret = credentials.secret;
+  options.access_token = credentials.token;
+  options.enforce_rate_limits = !args.no_rate_limits;
+  options.seed = args.seed;
+  return options;
+}
 
-  ServerOptions server_options;
-  server_options.port = listen_port;
-  server_options.api_key = args.api_key;
-  server_options.api_secret = *secret;
-  server_options.access_token = *token;
-  server_options.enforce_rate_limits = !args.no_rate_limits;
-  server_options.seed = args.seed;
-  PaperServer server(**engine, prices, server_options, clock, wall, &log);
-  for (FaultRule& rule : rules) server.faults().add(std::move(rule));
-  if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
-
-  // Server threads must not take SIGTERM/SIGINT: blocked while they start, the signals reach this
-  // thread, whose blocking read of --prices they interrupt.
+// Server threads must not take SIGTERM/SIGINT: blocked while they start, the signals reach this
+// thread, whose blocking read of --prices they interrupt.
+Result<int> start_without_stop_signals(PaperServer& server) {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
@@ -237,27 +225,26 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   Result<int> port = server.start();
   pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
-  if (!port.ok()) {
-    log.error_status("listen_error", port.status());
-    return kExitFailure;
-  }
+  return port;
+}
+
+// The one stdout line: where clients connect.
+void announce(const PaperArgs& args, int port, TimestampMs now) {
   std::string line;
   JsonObjectWriter(line)
       .string("type", "paper_listening")
-      .timestamp("ts", wall.now_ms())
+      .timestamp("ts", now)
       .string("host", "127.0.0.1")
-      .integer("port", *port)
-      .string("url", "http://127.0.0.1:" + std::to_string(*port))
+      .integer("port", port)
+      .string("url", "http://127.0.0.1:" + std::to_string(port))
       .string("state", args.state_path)
       .finish();
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);
-  log.info("listening", {{"port", *port},
-                         {"state", args.state_path},
-                         {"cost_model", (*cost_model)->name()},
-                         {"market_hours", args.market_hours},
-                         {"clock", args.clock}});
+}
 
+// Feeds --prices (when given), then serves until asked to stop; the exit code.
+int feed_and_serve(PaperServer& server, const PaperArgs& args, int prices_fd, const Logger& log) {
   int status = kExitOk;
   if (prices_fd >= 0) {
     Result<std::int64_t> fed =
@@ -272,6 +259,92 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   }
   while (status == kExitOk && !stop_requested())
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return status;
+}
+
+}  // namespace
+
+Result<int> parse_listen_port(std::string_view listen) {
+  const auto bad = [listen] {
+    return error(ErrorCode::kConfigError,
+                 fmt::format("paper.listen must be 127.0.0.1:PORT or localhost:PORT (sm-paper "
+                             "serves only on loopback), not \"{}\"",
+                             listen));
+  };
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return bad();
+  const std::string_view host = listen.substr(0, colon);
+  const std::string_view digits = listen.substr(colon + 1);
+  if (host != "127.0.0.1" && host != "localhost") return bad();
+  if (digits.empty() || digits.size() > 5) return bad();
+  int port = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return bad();
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) return bad();
+  return port;
+}
+
+int run_paper(const PaperArgs& args, const Logger& log) {
+  int listen_port = 0;
+  Credentials credentials;
+  Settings settings;
+  Resources resources;
+  if (int code = read_listen_port(args, log, listen_port); code != kExitOk) return code;
+  if (int code = read_credentials(args, log, credentials); code != kExitOk) return code;
+  if (int code = parse_settings(args, log, settings); code != kExitOk) return code;
+  if (int code = load_resources(args, log, resources); code != kExitOk) return code;
+
+  const std::filesystem::path state_dir = std::filesystem::path(args.state_path).parent_path();
+  std::error_code ec;
+  if (!state_dir.empty()) std::filesystem::create_directories(state_dir, ec);
+  time::SystemClock wall;
+  InMemoryPriceSource prices;
+  MarketClock market_clock(prices, wall);
+  const time::Clock& clock =
+      args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
+  const EngineOptions options = engine_options(args, settings);
+  Result<std::unique_ptr<PaperEngine>> engine =
+      PaperEngine::open(args.state_path, options, clock, prices, *resources.cost_model);
+  if (!engine.ok()) {
+    log.error_status("state_error", engine.status());
+    return kExitFailure;
+  }
+  engine.value()->set_instruments(std::move(resources.instruments));
+  if (resources.calendar) {
+    engine.value()->set_session_predicate([&resources](TimestampMs ts) -> Result<bool> {
+      Result<time::Session> session = resources.calendar->session_at(ts);
+      if (!session.ok()) return session.status();
+      return *session == time::Session::kContinuous;
+    });
+  }
+
+  std::optional<PostbackSender> postbacks;
+  if (!args.postback_url.empty()) {
+    postbacks.emplace(
+        PostbackSender::Options{args.postback_url, options.user_id, 0, credentials.secret}, &log);
+    engine.value()->set_order_observer(
+        [&postbacks](const broker::Order& order) { postbacks->on_order(order); });
+  }
+
+  PaperServer server(**engine, prices, server_options(args, listen_port, credentials), clock, wall,
+                     &log);
+  for (FaultRule& rule : settings.faults) server.faults().add(std::move(rule));
+  if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
+  Result<int> port = start_without_stop_signals(server);
+  if (!port.ok()) {
+    log.error_status("listen_error", port.status());
+    return kExitFailure;
+  }
+  announce(args, *port, wall.now_ms());
+  log.info("listening", {{"port", *port},
+                         {"state", args.state_path},
+                         {"cost_model", resources.cost_model->name()},
+                         {"market_hours", args.market_hours},
+                         {"clock", args.clock}});
+
+  const int status = feed_and_serve(server, args, resources.prices_fd, log);
   server.stop();
   nlohmann::json summary = engine.value()->summary();
   if (postbacks) {

@@ -1,6 +1,5 @@
 #include "store/prices.h"
 
-#include <algorithm>
 
 #include "core/json_writer.h"
 #include "time/bar_time.h"
