@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -80,6 +81,29 @@ void json_optional(JsonObjectWriter& w, std::string_view key, std::optional<doub
     w.number(key, *value);
   else
     w.raw(key, "null");
+}
+
+// Rows of cells in columns as wide as their widest cell, two spaces apart, trailing spaces
+// trimmed: left-aligned where left(column, columns) says so, right-aligned elsewhere.
+std::string aligned_table(const std::vector<std::vector<std::string>>& cells,
+                          const std::function<bool(std::size_t, std::size_t)>& left) {
+  std::vector<std::size_t> widths(cells[0].size(), 0);
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], line[c].size());
+  }
+  std::string out;
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      if (c > 0) out += "  ";
+      if (left(c, line.size()))
+        out += fmt::format("{:<{}}", line[c], widths[c]);
+      else
+        out += fmt::format("{:>{}}", line[c], widths[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+  }
+  return out;
 }
 
 }  // namespace
@@ -233,23 +257,10 @@ std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std
                      format_percent(s.max_drawdown), format_ratio(s.sharpe),
                      std::to_string(s.trades), format_percent(s.win_rate)});
   }
-  std::vector<std::size_t> widths(cells[0].size(), 0);
-  for (const auto& line : cells) {
-    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], line[c].size());
-  }
-  std::string out;
-  for (const auto& line : cells) {
-    for (std::size_t c = 0; c < line.size(); ++c) {
-      if (c > 0) out += "  ";
-      if (c == 1 || c + 1 == line.size())
-        out += fmt::format("{:<{}}", line[c], widths[c]);
-      else
-        out += fmt::format("{:>{}}", line[c], widths[c]);
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    out += '\n';
-  }
-  return out;
+  // The params and the last column (a metric, or an error message) are text; the rest numbers.
+  return aligned_table(cells, [](std::size_t column, std::size_t columns) {
+    return column == 1 || column + 1 == columns;
+  });
 }
 
 std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
@@ -467,19 +478,8 @@ std::string walk_forward_table(const WalkForwardResult& result, Metric metric) {
                      format_percent(w.out_sample.total_return),
                      std::to_string(w.out_sample.trades)});
   }
-  std::vector<std::size_t> widths(cells[0].size(), 0);
-  for (const auto& line : cells) {
-    for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], line[c].size());
-  }
-  std::string out;
-  for (const auto& line : cells) {
-    for (std::size_t c = 0; c < line.size(); ++c) {
-      if (c > 0) out += "  ";
-      out += fmt::format("{:<{}}", line[c], widths[c]);
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    out += '\n';
-  }
+  std::string out =
+      aligned_table(cells, [](std::size_t /*column*/, std::size_t /*columns*/) { return true; });
   const Summary& s = result.summary;
   out += fmt::format(
       "\nStitched out-of-sample: {} .. {}, net P&L {}, return {}, CAGR {}, max drawdown {}, "
