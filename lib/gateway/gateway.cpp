@@ -380,34 +380,36 @@ Status RiskGateway::mark_if_decided(const Signal& signal) {
 
 Status RiskGateway::deny_unavailable(const Signal& signal, const Status& why, TimestampMs now,
                                      std::vector<Message>& out) {
-  RiskDecision decision;
-  decision.ts = now;
-  decision.strategy = signal.strategy;
-  decision.symbol = signal.symbol;
-  decision.action = signal.action;
-  decision.signal_ts = signal.ts;
-  decision.approved = false;
-  decision.code = kStateUnavailable;
-  decision.detail = fmt::format("cannot read the state to decide on: {}", why.to_string());
-  out.emplace_back(std::move(decision));
+  out.emplace_back(
+      risk::decision_on(signal, now, false, kStateUnavailable,
+                        fmt::format("cannot read the state to decide on: {}", why.to_string())));
   engine_.on_error(now, now, out);
   return why;
 }
 
-Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
-                                        std::vector<Message>& out) {
-  const size_t from = out.size();
-  // One write transaction for the whole message: the reads see one moment, the decision is
-  // durable at its commit, and SQLite takes its file locks once instead of once per query. When
-  // it cannot start (a read-only connection), the reads run alone and the store step fails.
-  std::optional<store::Transaction> outer;
-  if (Result<store::Transaction> tx = db_.begin(); tx.ok()) outer = std::move(*tx);
+std::optional<store::Transaction> RiskGateway::try_begin() {
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return std::nullopt;
+  return std::move(*tx);
+}
+
+Status RiskGateway::refresh(TimestampMs now, std::vector<Message>& out) {
   // Expired daily halts first (the stored list no longer has them), then the database's view,
   // and only then the kill switches: judged on stale state they would fire on old heartbeats.
   engine_.expire_halts(now, out);
   Status refreshed = poll(now, out, false);
   if (refreshed.ok()) refreshed = sync_halts(now);
   if (refreshed.ok()) engine_.evaluate(now, out);
+  return refreshed;
+}
+
+Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
+                                        std::vector<Message>& out) {
+  const size_t from = out.size();
+  // One write transaction for the whole message: the reads see one moment, the decision is
+  // durable at its commit, and SQLite takes its file locks once instead of once per query.
+  std::optional<store::Transaction> outer = try_begin();
+  Status refreshed = refresh(now, out);
 
   Disposition disposition = Disposition::kPassThrough;
   const Signal* signal = nullptr;
@@ -474,12 +476,8 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
 
 Status RiskGateway::tick(TimestampMs now, std::vector<Message>& out) {
   const size_t from = out.size();
-  std::optional<store::Transaction> outer;
-  if (Result<store::Transaction> tx = db_.begin(); tx.ok()) outer = std::move(*tx);
-  engine_.expire_halts(now, out);
-  Status refreshed = poll(now, out, false);
-  if (refreshed.ok()) refreshed = sync_halts(now);
-  if (refreshed.ok()) engine_.evaluate(now, out);
+  std::optional<store::Transaction> outer = try_begin();
+  Status refreshed = refresh(now, out);
   if (!refreshed.ok()) engine_.on_error(now, now, out);
   SM_RETURN_IF_ERROR(commit(from, nullptr, now, out, outer));
   return refreshed;

@@ -117,6 +117,12 @@ class RiskGateway {
                           std::vector<Message>& out);
   Status poll_heartbeats(TimestampMs now, std::vector<Message>& out);
   Status mark_if_decided(const Signal& signal);
+  // The write transaction a message or tick runs in; nullopt when one cannot start (a read-only
+  // connection): the reads then run alone and the store step fails.
+  std::optional<store::Transaction> try_begin();
+  // Brings the engine up to date with the database and the clock before anything is decided;
+  // errors say the state could not be read.
+  Status refresh(TimestampMs now, std::vector<Message>& out);
   // Stores out[from...] and returns the status; on failure rewrites the batch (see handle()).
   Status commit(size_t from, const Signal* signal, TimestampMs now, std::vector<Message>& out,
                 std::optional<store::Transaction>& outer);

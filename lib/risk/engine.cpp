@@ -329,18 +329,23 @@ std::optional<RiskEngine::Denial> RiskEngine::check_components(TimestampMs now, 
   return std::nullopt;
 }
 
-RiskDecision& RiskEngine::deny(std::vector<Message>& out, const Signal& signal, TimestampMs now,
-                               std::string_view failed_code, std::string detail) {
+RiskDecision decision_on(const Signal& signal, TimestampMs now, bool approved,
+                         std::string_view decision_code, std::string detail) {
   RiskDecision decision;
   decision.ts = now;
   decision.strategy = signal.strategy;
   decision.symbol = signal.symbol;
   decision.action = signal.action;
   decision.signal_ts = signal.ts;
-  decision.approved = false;
-  decision.code = failed_code;
+  decision.approved = approved;
+  decision.code = decision_code;
   decision.detail = std::move(detail);
-  out.emplace_back(std::move(decision));
+  return decision;
+}
+
+RiskDecision& RiskEngine::deny(std::vector<Message>& out, const Signal& signal, TimestampMs now,
+                               std::string_view failed_code, std::string detail) {
+  out.emplace_back(decision_on(signal, now, false, failed_code, std::move(detail)));
   return std::get<RiskDecision>(out.back());
 }
 
@@ -639,18 +644,11 @@ void RiskEngine::approve(const Signal& s, const OrderTerms& terms, TimestampMs n
   intent.signal_ts = s.ts;
   intent.reason = s.reason;
 
-  RiskDecision decision;
-  decision.ts = now;
-  decision.strategy = s.strategy;
-  decision.symbol = s.symbol;
-  decision.action = s.action;
-  decision.signal_ts = s.ts;
-  decision.approved = true;
-  decision.code = code::kApproved;
-  decision.detail =
+  RiskDecision decision = decision_on(
+      s, now, true, code::kApproved,
       fmt::format("side={}, qty={}, price={}, value={}", side_name(terms.side), terms.qty,
                   terms.order_price == 0 ? std::string("MARKET") : format_rupees(terms.order_price),
-                  format_rupees(terms.value));
+                  format_rupees(terms.value)));
   decision.client_order_id = intent.client_order_id;
   record_order(intent, terms.value_price, now);
   state_.last_approved[series_key(s)] = s.ts;

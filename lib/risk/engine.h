@@ -80,6 +80,11 @@ inline constexpr std::string_view kLevelPause = "pause";
 enum class GatewayState { kActive, kEntriesBlocked, kHalted, kPaused };
 std::string_view gateway_state_name(GatewayState state);  // active, entries_blocked, halted, paused
 
+// The decision on `signal` made at `now`: approved, or denied with decision_code (a code:: value,
+// docs/RISK.md), and the detail for people.
+RiskDecision decision_on(const Signal& signal, TimestampMs now, bool approved,
+                         std::string_view decision_code, std::string detail);
+
 // A summary for `sm-risk status` and tests: the state, why, and the figures the kill switches
 // watch. Computed by assess(); changes nothing.
 struct Assessment {
