@@ -45,17 +45,10 @@ broker::OrderRequest request_for(const OrderIntent& intent, const std::string& v
   return r;
 }
 
-TimestampMs state_time(const broker::Order& o, TimestampMs fallback) {
-  if (o.exchange_update_timestamp > 0) return o.exchange_update_timestamp;
-  if (o.exchange_timestamp > 0) return o.exchange_timestamp;
-  if (o.order_timestamp > 0) return o.order_timestamp;
-  return fallback;
-}
-
 OrderUpdate update_from(const store::OrderRecord& ours, const broker::Order& o,
                         TimestampMs fallback) {
   OrderUpdate u;
-  u.ts = state_time(o, fallback);
+  u.ts = broker_state_time(o, fallback);
   u.client_order_id = ours.intent.client_order_id;
   u.broker_order_id = o.order_id;
   u.symbol = ours.intent.symbol;

@@ -89,13 +89,6 @@ broker::Order adopt_as_order_view(const store::OrderRecord& o) {
   return b;
 }
 
-TimestampMs update_time(const broker::Order& b, TimestampMs fallback) {
-  if (b.exchange_update_timestamp > 0) return b.exchange_update_timestamp;
-  if (b.exchange_timestamp > 0) return b.exchange_timestamp;
-  if (b.order_timestamp > 0) return b.order_timestamp;
-  return fallback;
-}
-
 TimestampMs trade_time(const broker::Trade& t, TimestampMs fallback) {
   if (t.fill_timestamp > 0) return t.fill_timestamp;
   if (t.exchange_timestamp > 0) return t.exchange_timestamp;
@@ -579,6 +572,13 @@ std::vector<Difference> compare(const Snapshot& s) {
   return out;
 }
 
+TimestampMs broker_state_time(const broker::Order& order, TimestampMs fallback) {
+  if (order.exchange_update_timestamp > 0) return order.exchange_update_timestamp;
+  if (order.exchange_timestamp > 0) return order.exchange_timestamp;
+  if (order.order_timestamp > 0) return order.order_timestamp;
+  return fallback;
+}
+
 int count_drift(const std::vector<Difference>& differences) {
   return static_cast<int>(std::count_if(differences.begin(), differences.end(),
                                         [](const Difference& d) { return d.drift; }));
@@ -611,7 +611,7 @@ Status adopt_state(store::Database& db, const store::OrderRecord& ours, const br
   Result<store::Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
   OrderUpdate u;
-  u.ts = update_time(b, now_ms);
+  u.ts = broker_state_time(b, now_ms);
   u.client_order_id = ours.intent.client_order_id;
   u.broker_order_id = b.order_id;
   u.symbol = b.tradingsymbol;

@@ -116,6 +116,10 @@ struct ApplyReport {
 Result<ApplyReport> apply(store::Database& db, const Snapshot& snapshot,
                           const std::vector<Difference>& differences, TimestampMs now_ms);
 
+// When the broker's state of `order` began: its exchange update time, else its exchange time,
+// else its order time; fallback when the broker gave none of them.
+TimestampMs broker_state_time(const broker::Order& order, TimestampMs fallback);
+
 // Number of differences that are drift.
 int count_drift(const std::vector<Difference>& differences);
 
