@@ -10,20 +10,10 @@
 #include "ingest/program.h"
 #include "time/clock.h"
 
-int main(int argc, char** argv) {
-  sm::Logger log("sm-ingest");
-  CLI::App app{
-      "Load CSV price files or NDJSON ticks/bars (stdin) into the database, normalised to UTC and "
-      "exact paise; bad rows are reported on stderr and skipped.",
-      "sm-ingest"};
-  app.footer(
-      "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
-      "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input, a file of which no "
-      "row could be stored, or a bad row under --strict; 4 configuration error.");
-  sm::cli::CommonOptions common;
-  sm::cli::add_common_options(app, common);
+namespace {
 
-  sm::ingest::IngestArgs in;
+// The flags of a plain run: loading files or stdin.
+void add_ingest_options(CLI::App& app, sm::ingest::IngestArgs& in) {
   app.add_option("inputs", in.inputs,
                  "CSV files to load; - reads NDJSON ticks/bars from stdin (the default)");
   app.add_flag("--stdin", in.use_stdin, "read NDJSON ticks/bars from stdin (same as -)");
@@ -58,8 +48,10 @@ int main(int argc, char** argv) {
   app.add_flag("--dry-run", in.dry_run, "validate (and --emit) without storing");
   app.add_option("--batch-size", in.batch_size, "rows per database transaction")
       ->capture_default_str();
+}
 
-  sm::ingest::ResampleArgs rs;
+// The subcommands; each returned App is parsed() when the command line chose it.
+CLI::App* add_resample_command(CLI::App& app, sm::ingest::ResampleArgs& rs) {
   CLI::App* resample =
       app.add_subcommand("resample",
                          "aggregate NDJSON ticks/bars from stdin (or --from-db) into "
@@ -79,8 +71,10 @@ int main(int argc, char** argv) {
   resample->add_flag("--store", rs.store, "also store the resampled bars");
   resample->add_flag("--all-hours", rs.all_hours, "use ticks outside 09:15-15:30 IST");
   resample->add_flag("--strict", rs.strict, "stop at the first bad line (exit 3)");
+  return resample;
+}
 
-  sm::ingest::ReplayArgs rp;
+CLI::App* add_replay_command(CLI::App& app, sm::ingest::ReplayArgs& rp) {
   CLI::App* replay =
       app.add_subcommand("replay", "write stored bars or ticks for a range as NDJSON, paced");
   replay->fallthrough();
@@ -92,6 +86,30 @@ int main(int argc, char** argv) {
   replay->add_option("--to", rp.until, "last date (inclusive) or end time (exclusive)");
   replay->add_option("--speed", rp.speed, "max (no waiting), realtime, or a factor such as 60")
       ->capture_default_str();
+  return replay;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sm::Logger log("sm-ingest");
+  CLI::App app{
+      "Load CSV price files or NDJSON ticks/bars (stdin) into the database, normalised to UTC and "
+      "exact paise; bad rows are reported on stderr and skipped.",
+      "sm-ingest"};
+  app.footer(
+      "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
+      "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input, a file of which no "
+      "row could be stored, or a bad row under --strict; 4 configuration error.");
+  sm::cli::CommonOptions common;
+  sm::cli::add_common_options(app, common);
+
+  sm::ingest::IngestArgs in;
+  add_ingest_options(app, in);
+  sm::ingest::ResampleArgs rs;
+  CLI::App* resample = add_resample_command(app, rs);
+  sm::ingest::ReplayArgs rp;
+  CLI::App* replay = add_replay_command(app, rp);
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction; writes then fail and the

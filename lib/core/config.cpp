@@ -75,7 +75,7 @@ std::string parse_reason(const std::string& what) {
 Status check_no_secrets(const Json& value, const std::string& prefix, std::string_view origin) {
   if (value.is_object()) {
     for (const auto& [key, child] : value.items()) {
-      const std::string path = prefix.empty() ? key : prefix + "." + key;
+      const std::string path = prefix.empty() ? key : fmt::format("{}.{}", prefix, key);
       if (looks_like_secret_key(key)) {
         return error(ErrorCode::kConfigError,
                      fmt::format("{}: key '{}' looks like a secret; secrets must not be in the "
@@ -96,7 +96,9 @@ Status check_no_secrets(const Json& value, const std::string& prefix, std::strin
 
 void collect_leaves(const Json& value, const std::string& prefix, std::vector<std::string>& out) {
   if (value.is_object() && !value.empty()) {
-    for (const auto& [key, child] : value.items()) collect_leaves(child, prefix + "." + key, out);
+    for (const auto& [key, child] : value.items()) {
+      collect_leaves(child, fmt::format("{}.{}", prefix, key), out);
+    }
   } else {
     out.push_back(prefix);
   }
@@ -360,13 +362,13 @@ Status Config::apply_overrides(const std::vector<std::string>& environment) {
 
 std::string Config::origin(const std::string& path) const {
   // The latest override that set this key or one of its parents wins, as it did when applied.
-  for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
-    const std::string& set = it->second;
-    if (path == set || (path.size() > set.size() && path.compare(0, set.size(), set) == 0 &&
-                        path[set.size()] == '.')) {
-      return fmt::format("environment variable {}", it->first);
-    }
-  }
+  const auto sets_path = [&path](const std::pair<std::string, std::string>& entry) {
+    const std::string& set = entry.second;
+    return path == set || (path.size() > set.size() && path.compare(0, set.size(), set) == 0 &&
+                           path[set.size()] == '.');
+  };
+  const auto latest = std::find_if(overrides_.rbegin(), overrides_.rend(), sets_path);
+  if (latest != overrides_.rend()) return fmt::format("environment variable {}", latest->first);
   return source_.empty() ? std::string("built-in defaults") : source_;
 }
 
