@@ -6,24 +6,9 @@
 #include "core/log.h"
 #include "paper/program.h"
 
-int main(int argc, char** argv) {
-  sm::Logger log("sm-paper");
-  CLI::App app{
-      "Serve the Kite Connect v3 REST API on 127.0.0.1 as a paper broker: fills orders against a "
-      "price "
-      "feed, keeps its own state in SQLite, injects faults on request.",
-      "sm-paper"};
-  app.footer(
-      "Credentials: SM_PAPER_API_SECRET (enables login) and SM_PAPER_ACCESS_TOKEN (a fixed token), "
-      "from the\n"
-      "environment, NAME_FILE or --secrets-file; never on the command line.\n"
-      "Exit status: 0 stopped by SIGTERM/SIGINT, 1 state or port failure, 2 usage, 3 unreadable "
-      "--prices,\n"
-      "4 configuration (--config, no api key, bad cost model, calendar).");
-  sm::cli::CommonOptions common;
-  sm::cli::add_common_options(app, common);
+namespace {
 
-  sm::paper::PaperArgs args;
+void add_paper_options(CLI::App& app, sm::paper::PaperArgs& args) {
   app.add_option("--port", args.port,
                  "TCP port on 127.0.0.1; 0 picks a free one (announced on stdout); default: the "
                  "port of paper.listen in --config, else 0")
@@ -82,6 +67,29 @@ int main(int argc, char** argv) {
   app.add_option("--seed", args.seed, "seed for probabilistic faults")->capture_default_str();
   app.add_option("--postback-url", args.postback_url,
                  "POST Kite-style postbacks (signed with SM_PAPER_API_SECRET) to this URL");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sm::Logger log("sm-paper");
+  CLI::App app{
+      "Serve the Kite Connect v3 REST API on 127.0.0.1 as a paper broker: fills orders against a "
+      "price "
+      "feed, keeps its own state in SQLite, injects faults on request.",
+      "sm-paper"};
+  app.footer(
+      "Credentials: SM_PAPER_API_SECRET (enables login) and SM_PAPER_ACCESS_TOKEN (a fixed token), "
+      "from the\n"
+      "environment, NAME_FILE or --secrets-file; never on the command line.\n"
+      "Exit status: 0 stopped by SIGTERM/SIGINT, 1 state or port failure, 2 usage, 3 unreadable "
+      "--prices,\n"
+      "4 configuration (--config, no api key, bad cost model, calendar).");
+  sm::cli::CommonOptions common;
+  sm::cli::add_common_options(app, common);
+
+  sm::paper::PaperArgs args;
+  add_paper_options(app, args);
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     args.config_path = common.config_path;
