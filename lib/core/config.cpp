@@ -197,7 +197,7 @@ Status Config::check_known_keys() const {
       child_path.push_back(name);
       if (matches_known_key(child_path, false)) continue;
       if (matches_known_key(child_path, true) && (child.is_object() || child.is_null())) {
-        pending.push_back({child_path, &child});
+        pending.emplace_back(std::move(child_path), &child);
         continue;
       }
       const std::string dotted = join_path(child_path, child_path.size());
