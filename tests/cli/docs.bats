@@ -50,3 +50,23 @@ extract_blocks() {
   done
   [ "$failures" -eq 0 ]
 }
+
+# A closing full stop set as a separate argument after one inside quotes (`.IR "No data." .`)
+# renders as "No data..": the text of every man page is checked for a doubled stop that is not an
+# ellipsis, and groff must render each page without a warning.
+@test "every man page renders without groff warnings or a doubled full stop" {
+  local page text warnings failures=0
+  for page in "$SM_ROOT"/man/*.1; do
+    warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
+    if [ -n "$warnings" ]; then
+      echo "$page: groff warnings: $warnings"
+      failures=$((failures + 1))
+    fi
+    text=$(groff -man -Tascii -rLL=200n -P-cbou "$page" 2>/dev/null)
+    if grep -nE '(^|[^.])\.\.([^.]|$)' <<<"$text"; then
+      echo "$page: a doubled full stop in the rendered text (above)"
+      failures=$((failures + 1))
+    fi
+  done
+  [ "$failures" -eq 0 ]
+}
