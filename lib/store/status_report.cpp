@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <system_error>
 
@@ -149,18 +148,8 @@ Result<StatusReport> build_status_report(const std::string& database_path, Times
   report.database_path = database_path;
   report.known_schema_version = latest_schema_version();
   report.pnl.ist_date = ist_date(now_ms);
-  std::error_code ec;
-  if (!std::filesystem::exists(database_path, ec)) return report;
-  report.database_exists = true;
   Result<Database> opened = Database::open_readonly(database_path);
-  if (!opened.ok()) {
-    // The file vanished between the check and the open: the same as never having been there.
-    if (opened.status().code() == ErrorCode::kNotFound) {
-      report.database_exists = false;
-      return report;
-    }
-    return opened.status();
-  }
+  if (!opened.ok()) return opened.status();
   Database& db = *opened;
   Result<int> version = db.schema_version();
   if (!version.ok()) return version.status();
@@ -384,10 +373,6 @@ void append_heartbeats(const StatusReport& r, std::string& out) {
 std::string format_status_text(const StatusReport& r) {
   std::string out;
   out += fmt::format("StalkMarket status at {}\n", format_ist(r.now));
-  if (!r.database_exists) {
-    out += fmt::format("Database: {} (does not exist; not created)\n\nNo data.\n", r.database_path);
-    return out;
-  }
   if (r.schema_version < 1) {
     out += fmt::format("Database: {} (new or empty: no StalkMarket schema yet)\n\nNo data.\n",
                        r.database_path);
@@ -448,7 +433,6 @@ std::string database_json(const StatusReport& r) {
   std::string database;
   JsonObjectWriter db(database);
   db.string("path", r.database_path)
-      .boolean("exists", r.database_exists)
       .integer("schema_version", r.schema_version)
       .integer("known_schema_version", r.known_schema_version)
       .boolean("has_data", r.has_data());

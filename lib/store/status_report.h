@@ -48,7 +48,6 @@ struct RiskSummary {
 struct StatusReport {
   TimestampMs now = 0;
   std::string database_path;
-  bool database_exists = false;
   int schema_version = 0;  // 0: new or empty file (no StalkMarket schema yet)
   int known_schema_version = 0;
   std::vector<SeriesStatus> series;
@@ -59,12 +58,13 @@ struct StatusReport {
   std::vector<Heartbeat> heartbeats;
   RiskSummary risk;
 
-  // False for a missing, new or empty database: the report then says "no data".
-  bool has_data() const { return database_exists && schema_version >= 1; }
+  // False for a new or empty database: the report then says "no data".
+  bool has_data() const { return schema_version >= 1; }
 };
 
-// Builds the report as of now_ms. A missing database file is not an error (database_exists =
-// false) and is not created; neither is a new or empty file (schema_version = 0). Fails with
+// Builds the report as of now_ms. Fails with kNotFound naming the path when the database file
+// does not exist (a mistyped --db must not look like an empty system), and never creates it. A
+// new or empty file is not an error (schema_version = 0) and is left alone. Fails with
 // kDatabaseError when the file exists but cannot be read (not a database, permissions, corrupt).
 Result<StatusReport> build_status_report(const std::string& database_path, TimestampMs now_ms);
 

@@ -9,11 +9,13 @@ populate() {
   sm-test-record --db "$SM_DB" <"$SM_FIXTURES/store/populated.ndjson"
 }
 
-@test "a missing database reports no data, exits 0 and is not created" {
+@test "a missing database exits 1 with one JSON error naming it and is not created" {
   run --separate-stderr sm-status --db "$SM_TEST_DIR/var/none.db"
-  [ "$status" -eq 0 ]
-  [[ "$output" == *"does not exist"* ]]
-  [[ "$output" == *"No data."* ]]
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ "$(echo "$stderr" | wc -l)" -eq 1 ]
+  echo "$stderr" | jq -e --arg db "$SM_TEST_DIR/var/none.db" \
+    '.level == "error" and .code == "not_found" and .db == $db and (.message | contains($db))'
   [ ! -e "$SM_TEST_DIR/var" ]
 }
 
@@ -94,11 +96,11 @@ populate() {
   [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM sqlite_master WHERE name = 'todays_pnl'")" = 0 ]
 }
 
-@test "--json on a missing database is valid JSON saying it does not exist" {
+@test "--json on a missing database prints nothing on stdout, exits 1 and does not create it" {
   run --separate-stderr sm-status --db "$SM_TEST_DIR/none.db" --json
-  [ "$status" -eq 0 ]
-  assert_json_lines
-  echo "$output" | jq -e '.database.exists == false and .database.has_data == false'
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.code == "not_found"'
   [ ! -e "$SM_TEST_DIR/none.db" ]
 }
 
@@ -107,8 +109,9 @@ populate() {
   run --separate-stderr sm-status --json
   [ "$status" -eq 0 ]
   echo "$output" | jq -e --arg db "$SM_DB" '.database.path == $db and .database.has_data'
+  : >"$SM_TEST_DIR/other.db"
   run --separate-stderr sm-status --json --db "$SM_TEST_DIR/other.db"
-  echo "$output" | jq -e '.database.exists == false'
+  echo "$output" | jq -e --arg db "$SM_TEST_DIR/other.db" '.database.path == $db and (.database.has_data | not)'
 }
 
 @test "a file that is not a database (malformed input) exits 1 with a JSON error naming it" {
