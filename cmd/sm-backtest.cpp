@@ -7,6 +7,7 @@
 #include "backtest_program/program.h"
 #include "cli/program.h"
 #include "cli/progress.h"
+#include "core/exit_codes.h"
 #include "core/log.h"
 
 namespace {
@@ -85,7 +86,10 @@ int main(int argc, char** argv) {
   app.footer(
       "Subcommands: run (one backtest), sweep (parameter grid on all cores), walk-forward.\n"
       "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error.");
-  app.require_subcommand(1);
+  // At most one subcommand; "none given" is checked after parsing, because CLI11 checks
+  // requirements before unknown arguments and would answer `sm-backtest --bogus` with "A
+  // subcommand is required" instead of naming --bogus.
+  app.require_subcommand(0, 1);
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
@@ -132,6 +136,11 @@ int main(int argc, char** argv) {
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) ends the output, not the process mid-write of a report.
     std::signal(SIGPIPE, SIG_IGN);
+    if (app.get_subcommands().empty()) {
+      log.error("usage_error", {{"message", "a subcommand is required: run, sweep or walk-forward"},
+                                {"hint", "run with --help"}});
+      return sm::kExitUsage;
+    }
     sm::cli::ProgressBar progress(sweep_cmd->parsed() ? "sweep" : "walk-forward", no_progress);
     for (sm::backtest_program::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {
       c->db_path = common.db_path;

@@ -40,21 +40,67 @@ std::string params_text(const nlohmann::json& params) {
   return out;
 }
 
-// Only the parameters the grid varies, for compact tables.
-std::string varied_text(const nlohmann::json& params, const std::vector<SweepRow>& rows) {
-  if (!params.is_object() || rows.size() < 2) return params_text(params);
+// Only the named parameters (those the grid varies), for compact tables; all of them when none
+// is named (a one-point grid).
+std::string named_params_text(const nlohmann::json& params, const std::vector<std::string>& names) {
+  if (!params.is_object() || names.empty()) return params_text(params);
   std::string out;
   for (const auto& [key, value] : params.items()) {
-    bool varies = false;
-    for (const SweepRow& row : rows) {
-      if (!row.params.contains(key) || row.params[key] != value) varies = true;
-    }
-    if (!varies) continue;
+    if (std::find(names.begin(), names.end(), key) == names.end()) continue;
     if (!out.empty()) out += ' ';
     out += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
   }
   return out.empty() ? params_text(params) : out;
 }
+
+std::vector<std::string> varied_names(const std::vector<SweepRow>& rows) {
+  std::vector<nlohmann::json> sets;
+  sets.reserve(rows.size());
+  for (const SweepRow& row : rows) sets.push_back(row.params);
+  return swept_parameter_names(sets);
+}
+
+// A metric's value (as metric_value gives it) in the units the tables use for it: rupees for
+// net P&L, percent for returns, rates and drawdown, a plain ratio for the rest.
+std::string format_metric_value(Metric metric, std::optional<double> value) {
+  if (!value || !std::isfinite(*value)) return "-";
+  switch (metric) {
+    case Metric::kNetPnl:
+      return format_rupees_grouped(static_cast<Paise>(std::llround(*value)));
+    case Metric::kCagr:
+    case Metric::kTotalReturn:
+    case Metric::kWinRate:
+      return format_percent(value);
+    case Metric::kMaxDrawdown:
+      return format_percent(-*value);  // ranked as its negation, so smaller drawdowns rank first
+    case Metric::kSharpe:
+    case Metric::kSortino:
+    case Metric::kCalmar:
+    case Metric::kProfitFactor:
+      return format_ratio(value);
+  }
+  return "-";
+}
+
+// The sweep table's fixed columns after rank, params and the ranked metric; a column showing the
+// ranked metric itself is left out so no figure appears twice.
+struct SummaryColumn {
+  std::string_view header;
+  std::optional<Metric> metric;  // the metric this column shows, if it is one
+  std::string (*format)(const Summary&);
+};
+
+constexpr SummaryColumn kSummaryColumns[] = {
+    {"net_pnl", Metric::kNetPnl, [](const Summary& s) { return format_rupees_grouped(s.net_pnl); }},
+    {"return", Metric::kTotalReturn,
+     [](const Summary& s) { return format_percent(s.total_return); }},
+    {"cagr", Metric::kCagr, [](const Summary& s) { return format_percent(s.cagr); }},
+    {"max_dd", Metric::kMaxDrawdown,
+     [](const Summary& s) { return format_percent(s.max_drawdown); }},
+    {"sharpe", Metric::kSharpe, [](const Summary& s) { return format_ratio(s.sharpe); }},
+    {"trades", std::nullopt, [](const Summary& s) { return std::to_string(s.trades); }},
+    {"win_rate", Metric::kWinRate, [](const Summary& s) { return format_percent(s.win_rate); }},
+};
 
 SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohmann::json& params,
                  const EngineConfig& config, const costs::CostModel& costs,
@@ -107,6 +153,24 @@ std::string aligned_table(const std::vector<std::vector<std::string>>& cells,
 }
 
 }  // namespace
+
+std::vector<std::string> swept_parameter_names(const std::vector<nlohmann::json>& param_sets) {
+  std::vector<std::string> names;
+  if (param_sets.size() < 2) return names;
+  for (const nlohmann::json& set : param_sets) {
+    if (!set.is_object()) continue;
+    for (const auto& [key, value] : set.items()) {
+      if (std::find(names.begin(), names.end(), key) != names.end()) continue;
+      for (const nlohmann::json& other : param_sets) {
+        if (!other.is_object() || !other.contains(key) || other[key] != value) {
+          names.push_back(key);
+          break;
+        }
+      }
+    }
+  }
+  return names;
+}
 
 Result<ParamAxis> parse_axis(std::string_view text) {
   auto bad = [&](std::string_view why) {
@@ -236,26 +300,29 @@ std::vector<std::size_t> rank_rows(const std::vector<SweepRow>& rows, Metric met
 
 std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
                         Metric metric, std::size_t top) {
+  std::vector<const SummaryColumn*> columns;
+  for (const SummaryColumn& column : kSummaryColumns) {
+    if (column.metric != metric) columns.push_back(&column);
+  }
+  const std::vector<std::string> varied = varied_names(rows);
   std::vector<std::vector<std::string>> cells;
-  cells.push_back({"rank", "params", std::string(metric_name(metric)), "net_pnl", "return", "cagr",
-                   "max_dd", "sharpe", "trades", "win_rate"});
+  cells.push_back({"rank", "params", std::string(metric_name(metric))});
+  for (const SummaryColumn* column : columns) cells[0].emplace_back(column->header);
   std::size_t shown = 0;
   for (std::size_t i : order) {
     if (top > 0 && shown >= top) break;
     ++shown;
     const SweepRow& row = rows[i];
+    std::vector<std::string> line{std::to_string(shown), named_params_text(row.params, varied)};
     if (!row.status.ok()) {
-      cells.push_back({std::to_string(shown), varied_text(row.params, rows), "error", "", "", "",
-                       "", "", "", row.status.message()});
-      continue;
+      line.emplace_back("error");
+      line.resize(cells[0].size() - 1);
+      line.push_back(row.status.message());
+    } else {
+      line.push_back(format_metric_value(metric, metric_value(row.summary, metric)));
+      for (const SummaryColumn* column : columns) line.push_back(column->format(row.summary));
     }
-    const Summary& s = row.summary;
-    std::optional<double> v = metric_value(s, metric);
-    cells.push_back({std::to_string(shown), varied_text(row.params, rows),
-                     v ? fmt::format("{:.4f}", *v) : "-", format_rupees_grouped(s.net_pnl),
-                     format_percent(s.total_return), format_percent(s.cagr),
-                     format_percent(s.max_drawdown), format_ratio(s.sharpe),
-                     std::to_string(s.trades), format_percent(s.win_rate)});
+    cells.push_back(std::move(line));
   }
   // The params and the last column (a metric, or an error message) are text; the rest numbers.
   return aligned_table(cells, [](std::size_t column, std::size_t columns) {
@@ -454,6 +521,7 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
     stitched.last_ts = stitched.equity.back().ts;
   }
   out.summary = summarize(stitched, options.risk_free_rate);
+  out.swept_params = swept_parameter_names(param_sets);
   return out;
 }
 
@@ -472,11 +540,11 @@ std::string walk_forward_table(const WalkForwardResult& result, Metric metric) {
           {std::to_string(w.index), is, oos, "error: " + w.status.message(), "", "", "", ""});
       continue;
     }
-    cells.push_back({std::to_string(w.index), is, oos, params_text(w.best_params),
-                     w.in_sample_value ? fmt::format("{:.4f}", *w.in_sample_value) : "-",
-                     format_rupees_grouped(w.out_sample.net_pnl),
-                     format_percent(w.out_sample.total_return),
-                     std::to_string(w.out_sample.trades)});
+    cells.push_back(
+        {std::to_string(w.index), is, oos, named_params_text(w.best_params, result.swept_params),
+         format_metric_value(metric, w.in_sample_value),
+         format_rupees_grouped(w.out_sample.net_pnl), format_percent(w.out_sample.total_return),
+         std::to_string(w.out_sample.trades)});
   }
   std::string out =
       aligned_table(cells, [](std::size_t /*column*/, std::size_t /*columns*/) { return true; });

@@ -33,6 +33,11 @@ Result<ParamAxis> parse_axis(std::string_view text);
 std::vector<nlohmann::json> expand_grid(const nlohmann::json& base,
                                         const std::vector<ParamAxis>& axes);
 
+// The names of the parameters whose value differs between the sets (in first-seen order): what
+// a grid sweeps, as opposed to the fixed parameters every set shares. Empty for fewer than two
+// sets.
+std::vector<std::string> swept_parameter_names(const std::vector<nlohmann::json>& param_sets);
+
 using GateFactory = std::function<std::unique_ptr<SignalGate>()>;
 
 struct SweepOptions {
@@ -61,7 +66,9 @@ std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec
 // the grid order.
 std::vector<std::size_t> rank_rows(const std::vector<SweepRow>& rows, Metric metric);
 
-// A table for people: rank, parameters, and the main metrics, top rows first (top = 0: all).
+// A table for people, top rows first (top = 0: all): rank, the swept parameters, the ranked
+// metric in its own units (rupees, percent or a ratio) headed by its name, then the main metrics
+// other than the ranked one.
 std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
                         Metric metric, std::size_t top);
 // One "sweep_result" line per row in ranked order.
@@ -90,8 +97,9 @@ struct WalkForwardWindow {
 
 struct WalkForwardResult {
   std::vector<WalkForwardWindow> windows;
-  BacktestResult stitched;  // every out-of-sample segment, chained
-  Summary summary;          // of the stitched result
+  BacktestResult stitched;                // every out-of-sample segment, chained
+  Summary summary;                        // of the stitched result
+  std::vector<std::string> swept_params;  // swept_parameter_names of the grid
 };
 
 // Rolls windows over data.times(): in-sample [s, s + in), out-of-sample [s + in, s + in + out),
@@ -108,6 +116,9 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
                                            const WalkForwardOptions& walk,
                                            const SweepOptions& options);
 
+// A table for people: per window its dates, the best swept parameters (fixed ones are left
+// out), the in-sample metric in its own units and the out-of-sample result; then the stitched
+// summary.
 std::string walk_forward_table(const WalkForwardResult& result, Metric metric);
 std::string walk_forward_ndjson(const WalkForwardResult& result, Metric metric);
 

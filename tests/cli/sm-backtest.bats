@@ -66,6 +66,17 @@ check_reference() {
   has_event err usage_error
 }
 
+@test "an unknown flag before any subcommand is named in the usage error, not 'a subcommand is required'" {
+  run --separate-stderr sm-backtest --bogus
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e '.event == "usage_error" and (.message | contains("--bogus"))'
+  # With no subcommand and nothing unknown, the error still lists the subcommands.
+  run --separate-stderr sm-backtest
+  [ "$status" -eq 2 ]
+  echo "$stderr" | jq -e '.event == "usage_error" and (.message | contains("run, sweep or walk-forward"))'
+}
+
 @test "bad values are usage errors: no strategy, unknown strategy or parameter, bad fill" {
   run sm-backtest run --file "$DAILY/TCS.csv"
   [ "$status" -eq 2 ]

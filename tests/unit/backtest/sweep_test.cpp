@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 
+#include "backtest/report.h"
 #include "backtest/sweep.h"
 #include "test_bars.h"
 
@@ -170,4 +171,83 @@ TEST_CASE("walk-forward rolls windows, warms up on in-sample bars and chains the
 
   options.in_sample_bars = 600;
   CHECK_FALSE(run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep).ok());
+}
+
+TEST_CASE(
+    "the sweep table shows the ranked metric once, in its own units, and only swept "
+    "parameters",
+    "[backtest][sweep]") {
+  std::vector<SweepRow> rows(2);
+  rows[0].params = {{"fast", 5}, {"qty", 100}};
+  rows[1].params = {{"fast", 10}, {"qty", 100}};
+  rows[0].summary.sharpe = 1.25;
+  rows[0].summary.net_pnl = 11174000;  // ₹1,11,740.00
+  rows[1].summary.sharpe = 0.5;
+  rows[1].summary.net_pnl = -250000;
+  rows[0].summary.max_drawdown = 0.1234;
+  auto count = [](const std::string& text, const std::string& word) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1))
+      ++n;
+    return n;
+  };
+  auto header = [](const std::string& table) { return table.substr(0, table.find('\n')); };
+
+  const std::string by_sharpe =
+      sweep_table(rows, rank_rows(rows, Metric::kSharpe), Metric::kSharpe, 0);
+  INFO(by_sharpe);
+  CHECK(count(header(by_sharpe), "sharpe") == 1);
+  CHECK(by_sharpe.find("1.250") != std::string::npos);
+  CHECK(by_sharpe.find("1.2500") == std::string::npos);
+  CHECK(by_sharpe.find("fast=5") != std::string::npos);
+  CHECK(by_sharpe.find("qty") == std::string::npos);
+
+  const std::string by_pnl =
+      sweep_table(rows, rank_rows(rows, Metric::kNetPnl), Metric::kNetPnl, 0);
+  INFO(by_pnl);
+  CHECK(count(header(by_pnl), "net") == 1);
+  CHECK(count(by_pnl, "1,11,740.00") == 1);
+  CHECK(by_pnl.find("11174000") == std::string::npos);
+  CHECK(count(header(by_pnl), "sharpe") == 1);
+
+  const std::string by_dd =
+      sweep_table(rows, rank_rows(rows, Metric::kMaxDrawdown), Metric::kMaxDrawdown, 0);
+  INFO(by_dd);
+  CHECK(count(header(by_dd), "max") == 1);
+  CHECK(count(by_dd, "12.34%") == 1);
+}
+
+TEST_CASE("swept parameter names are those whose value differs between the sets",
+          "[backtest][sweep]") {
+  auto sets = expand_grid({{"qty", 100}, {"slow", 30}}, {*parse_axis("fast=3,5")});
+  CHECK(swept_parameter_names(sets) == std::vector<std::string>{"fast"});
+  CHECK(swept_parameter_names({sets[0]}).empty());
+}
+
+TEST_CASE("the walk-forward table lists only swept parameters and the metric in its own units",
+          "[backtest][walkforward]") {
+  MarketData data = walk(600);
+  nlohmann::json base = kSma.params;
+  base["qty"] = 7;
+  auto sets = expand_grid(base, {*parse_axis("fast=3,5")});
+  costs::ZeroCostModel zero;
+  WalkForwardOptions options;
+  options.in_sample_bars = 200;
+  options.out_sample_bars = 100;
+  options.metric = Metric::kNetPnl;
+  SweepOptions sweep;
+  sweep.threads = 1;
+  auto result = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep);
+  REQUIRE(result.ok());
+  CHECK(result->swept_params == std::vector<std::string>{"fast"});
+  const std::string table = walk_forward_table(*result, Metric::kNetPnl);
+  INFO(table);
+  CHECK(table.find("fast=") != std::string::npos);
+  CHECK(table.find("qty") == std::string::npos);
+  CHECK(table.find("slow") == std::string::npos);
+  // The in-sample net P&L is in rupees with two decimals, not paise with four.
+  REQUIRE(result->windows[0].in_sample_value.has_value());
+  const std::string rupees =
+      format_rupees_grouped(static_cast<Paise>(*result->windows[0].in_sample_value));
+  CHECK(table.find(rupees) != std::string::npos);
 }
