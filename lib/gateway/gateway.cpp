@@ -516,9 +516,11 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
     bool signal_stored = false;
     for (size_t k = from; k < out.size(); ++k) {
       if (const RiskDecision* d = std::get_if<RiskDecision>(&out[k])) {
+        // A malformed signal (INVALID_SIGNAL) is not kept among the signals, whose table
+        // requires what it lacks; its denial is stored below like any other.
         if (signal != nullptr && !signal_stored && d->code != risk::code::kForcedExit &&
-            d->signal_ts == signal->ts && d->strategy == signal->strategy &&
-            d->symbol == signal->symbol) {
+            d->code != risk::code::kInvalidSignal && d->signal_ts == signal->ts &&
+            d->strategy == signal->strategy && d->symbol == signal->symbol) {
           Result<bool> recorded = store::record_signal(db_, *signal);
           if (!recorded.ok()) return recorded.status();
           signal_stored = true;

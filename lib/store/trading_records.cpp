@@ -35,8 +35,10 @@ Result<bool> record_signal(Database& db, const Signal& signal) {
 Result<bool> record_risk_decision(Database& db, const RiskDecision& decision,
                                   const OrderIntent* order) {
   SM_RETURN_IF_ERROR(require_durable(db, "record_risk_decision"));
-  if (decision.strategy.empty() || decision.symbol.empty() || decision.code.empty()) {
-    return error(ErrorCode::kInvalidArgument, "risk decision needs a strategy, symbol and code");
+  // Strategy and symbol may be empty: a malformed signal is denied (INVALID_SIGNAL) and its
+  // denial is kept like any other, with the fields as the signal gave them.
+  if (decision.code.empty()) {
+    return error(ErrorCode::kInvalidArgument, "risk decision needs a code");
   }
   Result<Statement> stmt = db.prepare(
       "INSERT INTO risk_decisions (ts_ms, strategy, symbol, action, signal_ts_ms, approved, code, "

@@ -25,8 +25,10 @@ Result<bool> record_signal(Database& db, const Signal& signal);
 
 // Stores the risk gateway's verdict. One decision per signal, keyed by (strategy, symbol, action,
 // signal_ts): returns true when stored, false when a decision for that signal already exists (the
-// first one stands). order, when given, is the intent the approval releases: kept with it (as its
-// NDJSON text, order_json) so sm-order can catch it up from the store.
+// first one stands). Strategy and symbol are stored as given, even empty (the denial of a
+// malformed signal); fails with kInvalidArgument when the code is empty. order, when given, is the
+// intent the approval releases: kept with it (as its NDJSON text, order_json) so sm-order can catch
+// it up from the store.
 Result<bool> record_risk_decision(Database& db, const RiskDecision& decision,
                                   const OrderIntent* order = nullptr);
 

@@ -141,6 +141,22 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   [ "$(echo "$output" | jq -s 'map(select(.type == "order")) | length')" -eq 0 ]
 }
 
+@test "a signal with an empty symbol is denied INVALID_SIGNAL, stored like any denial, and exits 0" {
+  bad='{"type":"signal","ts":"2026-03-05T04:29:58.000Z","strategy":"trend","symbol":"","action":"enter_long","qty":10,"price":3000.00}'
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$bad' '$SIGNAL' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0] | .approved == false and .code == "INVALID_SIGNAL" and .symbol == ""'
+  # Not a store failure: the gateway stays ok and the next signal is approved.
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[1] | .approved and .code == "APPROVED"'
+  echo "$output" | jq -e -s 'map(select(.type == "heartbeat" and .component == "sm-risk")) | all(.status != "degraded")'
+  echo "$output" | jq -e -s 'map(select(.type == "heartbeat" and .component == "sm-risk"))[-1].detail | fromjson | .store_failures == 0'
+  [ "$(sqlite3 "$SM_DB" "select strategy, symbol, approved, code from risk_decisions where code = 'INVALID_SIGNAL'")" = "trend||0|INVALID_SIGNAL" ]
+  # sm-status counts it among today's denials.
+  run --separate-stderr sm-status --at "$AT" --json
+  echo "$output" | jq -e '.risk.denied_today == 1 and .risk.last_denial.code == "INVALID_SIGNAL"'
+}
+
 @test "fails closed without sm-order's heartbeat" {
   printf '%s\n' '{"type":"tick","ts":"2026-03-05T04:29:55.000Z","symbol":"TCS","price":3000.00}' "$SIGNAL" >in.ndjson
   run --separate-stderr sm-risk --event-time <in.ndjson

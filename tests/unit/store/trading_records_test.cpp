@@ -82,6 +82,22 @@ TEST_CASE("record_risk_decision keeps the first decision per signal") {
   CHECK(*f.db.query_int64("SELECT approved FROM risk_decisions") == 1);
 }
 
+TEST_CASE("the denial of a malformed signal with an empty symbol is stored; an empty code is not") {
+  Fixture f;
+  sm::RiskDecision decision;
+  decision.ts = kT0;
+  decision.strategy = "sma";
+  decision.signal_ts = kT0 - 60000;
+  decision.code = "INVALID_SIGNAL";
+  decision.detail = "strategy and symbol must be non-empty single lines";
+  CHECK(*sm::store::record_risk_decision(f.db, decision));
+  CHECK(*f.db.query_int64("SELECT count(*) FROM risk_decisions WHERE symbol = ''") == 1);
+  decision.code.clear();
+  decision.signal_ts += 1;
+  CHECK(sm::store::record_risk_decision(f.db, decision).status().code() ==
+        ErrorCode::kInvalidArgument);
+}
+
 TEST_CASE("strategy state is saved, replaced and loaded, and invalid JSON is refused") {
   Fixture f;
   CHECK_FALSE(sm::store::load_strategy_state(f.db, "sma")->has_value());
