@@ -77,6 +77,6 @@ int main(int argc, char** argv) {
     }
     run.db_path = common.db_path;
     run.config_path = common.config_path;
-    return sm::signal::run_signal(run, log);
+    return sm::signal::run_signal(run, log, sm::time::SystemClock());
   });
 }

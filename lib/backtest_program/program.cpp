@@ -24,6 +24,7 @@
 #include "strategy/params.h"
 #include "strategy/registry.h"
 #include "time/calendar.h"
+#include "time/clock.h"
 
 namespace sm::backtest_program {
 namespace {
@@ -271,6 +272,8 @@ std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const L
   source.to = d.to;
   source.corporate_actions = d.corporate_actions;
   source.adjust = d.adjust;
+  // Research data was recorded before the run began: a bar stamped later is refused.
+  source.not_after = time::SystemClock().now_ms();
   Result<double> drop = parse_number(d.drop_threshold_percent, "--drop-threshold");
   if (!drop.ok()) return usage(drop.status());
   if (!(*drop > 0 && *drop < 100)) {

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/exit_codes.h"
+#include "core/future_stamp.h"
 #include "core/input_pump.h"
 #include "core/json_writer.h"
 #include "core/messages.h"
@@ -104,7 +105,8 @@ class GatewayRun {
         log_(log),
         clock_(clock),
         writer_(stdout),
-        pump_(STDIN_FILENO) {}
+        pump_(STDIN_FILENO),
+        started_(clock.now_ms()) {}
 
   // Loads the gateway's state as of at; logs and returns false when it cannot.
   bool open(TimestampMs at);
@@ -131,6 +133,10 @@ class GatewayRun {
   // outcome; not with --event-time, whose clock is the input's (a replay delivers every signal in
   // order). False when stdout is closed.
   bool catch_up();
+  // True (after a future_data warning) when the message is stamped in the future and must change
+  // nothing: under --event-time any message (each one moves the clock) after the run's start;
+  // live, a bar or tick after the clock (core/future_stamp.h).
+  bool refuse_future(const Message& message, std::int64_t line);
 
   const GatewayArgs& args_;
   const Settings& settings_;
@@ -147,8 +153,10 @@ class GatewayRun {
   std::int64_t signals_ = 0;
   std::int64_t approved_ = 0;
   std::int64_t bad_lines_ = 0;
+  std::int64_t future_refused_ = 0;
   bool failed_ = false;
   int exit_code_ = kExitOk;
+  TimestampMs started_ = 0;  // the wall clock when the run began
   TimestampMs now_ = 0;
   TimestampMs event_now_ = 0;
   TimestampMs next_beat_ = 0;
@@ -195,6 +203,7 @@ int GatewayRun::run() {
   log_.info("finished", {{"signals", signals_},
                          {"approved", approved_},
                          {"bad_lines", bad_lines_},
+                         {"future_refused", future_refused_},
                          {"store_failures", gateway_ ? gateway_->store_failures() : 0},
                          {"stopped_by_signal", stop_requested()}});
   if (exit_code_ != kExitOk) return exit_code_;
@@ -242,6 +251,7 @@ bool GatewayRun::handle_line(const InputLine& line) {
     }
     return true;
   }
+  if (refuse_future(*message, line.number)) return true;
   if (!advance_now(*message)) {
     exit_code_ = kExitFailure;
     return false;
@@ -279,6 +289,24 @@ bool GatewayRun::advance_now(const Message& message) {
   event_now_ = std::max(event_now_, message_ts(message));
   now_ = event_now_;
   return gateway_ || open(now_);
+}
+
+bool GatewayRun::refuse_future(const Message& message, std::int64_t line) {
+  const bool market_data =
+      std::holds_alternative<Tick>(message) || std::holds_alternative<Bar>(message);
+  if (!args_.event_time && !market_data) return false;
+  std::optional<FutureStamp> stamp =
+      future_stamp(message, args_.event_time ? started_ : clock_.now_ms());
+  if (!stamp) return false;
+  ++future_refused_;
+  log_.warn("future_data", {{"input", "stdin"},
+                            {"line", line},
+                            {"type", std::string(message_type(message))},
+                            {"symbol", stamp->symbol},
+                            {"message_ts", format_utc(stamp->ts)},
+                            {"limit", format_utc(stamp->limit)},
+                            {"action", "skipped"}});
+  return true;
 }
 
 bool GatewayRun::tick() {

@@ -63,6 +63,7 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
                  "give at most one");
   }
   if (!source.symbols.empty()) options.symbol = source.symbols.front();
+  options.limits.not_after = source.not_after;
   if (!source.timeframe.empty()) {
     Result<Timeframe> timeframe = parse_timeframe(source.timeframe);
     if (!timeframe.ok()) {
@@ -128,8 +129,8 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
   return Status();
 }
 
-Status load_db(const DataSource& source, const Range& range, std::vector<SymbolSeries>& out,
-               LoadedData& loaded) {
+Status load_db(const DataSource& source, const Range& range, const Logger& log,
+               std::vector<SymbolSeries>& out, LoadedData& loaded) {
   Result<store::Database> db = store::Database::open_readonly(source.db_path);
   if (!db.ok()) return db.status();
   if (!db->has_schema()) {
@@ -154,6 +155,19 @@ Status load_db(const DataSource& source, const Range& range, std::vector<SymbolS
   for (const std::string& symbol : symbols) {
     query.symbol = symbol;
     Status status = store::for_each_bar(*db, query, [&](const Bar& bar) {
+      if (source.not_after != 0 && bar.ts > source.not_after) {
+        ++loaded
+              .issue_counts[std::string(ingest::reason_name(ingest::Reason::kTimestampOutOfRange))];
+        log.warn("bad_row",
+                 {{"input", "db:" + source.db_path},
+                  {"symbol", bar.symbol},
+                  {"message_ts", format_utc(bar.ts)},
+                  {"reason", ingest::reason_name(ingest::Reason::kTimestampOutOfRange)},
+                  {"detail", fmt::format("{} bar at {} is in the future (after {})", bar.symbol,
+                                         format_utc(bar.ts), format_utc(source.not_after))},
+                  {"action", "dropped"}});
+        return true;
+      }
       auto it = std::find_if(out.begin(), out.end(),
                              [&](const SymbolSeries& s) { return s.symbol == bar.symbol; });
       if (it == out.end()) {
@@ -182,7 +196,7 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
       SM_RETURN_IF_ERROR(load_csv(path, source, *range, log, series, loaded));
     }
   } else {
-    SM_RETURN_IF_ERROR(load_db(source, *range, series, loaded));
+    SM_RETURN_IF_ERROR(load_db(source, *range, log, series, loaded));
   }
   std::erase_if(series, [](const SymbolSeries& s) { return s.bars.empty(); });
   if (series.empty()) {

@@ -29,6 +29,9 @@ struct DataSource {
   std::string corporate_actions;     // a corporate-actions file (see backtest/corporate_actions.h)
   bool adjust = false;               // back-adjust prices for the listed actions
   double drop_fraction = 0.2;        // fall that counts as a suspected corporate action
+  // Bars starting after this (the run's own wall-clock start) are from the future: refused with
+  // a warning naming symbol, time and (CSV) file and line, like any dropped row. 0: no limit.
+  TimestampMs not_after = 0;
 };
 
 struct LoadedData {

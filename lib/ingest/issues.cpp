@@ -40,7 +40,8 @@ std::string_view reason_name(Reason reason) {
 
 namespace {
 
-std::optional<Problem> check_time(TimestampMs ts, const TimeLimits& limits) {
+std::optional<Problem> check_time(std::string_view symbol, TimestampMs ts,
+                                  const TimeLimits& limits) {
   if (ts < limits.not_before) {
     return Problem{"ts", Reason::kTimestampOutOfRange,
                    fmt::format("{} is before {}", format_utc(ts), format_utc(limits.not_before)),
@@ -48,7 +49,9 @@ std::optional<Problem> check_time(TimestampMs ts, const TimeLimits& limits) {
   }
   if (limits.not_after != 0 && ts > limits.not_after) {
     return Problem{"ts", Reason::kTimestampOutOfRange,
-                   fmt::format("{} is in the future", format_utc(ts)), true};
+                   fmt::format("{} at {} is in the future (after {})", symbol, format_utc(ts),
+                               format_utc(limits.not_after)),
+                   true};
   }
   return std::nullopt;
 }
@@ -56,7 +59,7 @@ std::optional<Problem> check_time(TimestampMs ts, const TimeLimits& limits) {
 }  // namespace
 
 std::optional<Problem> check_bar(const Bar& bar, const TimeLimits& limits) {
-  if (auto problem = check_time(bar.ts, limits)) return problem;
+  if (auto problem = check_time(bar.symbol, bar.ts, limits)) return problem;
   const std::pair<const char*, Paise> prices[] = {
       {"open", bar.open}, {"high", bar.high}, {"low", bar.low}, {"close", bar.close}};
   for (const auto& [field, value] : prices) {
@@ -90,7 +93,7 @@ std::optional<Problem> check_bar(const Bar& bar, const TimeLimits& limits) {
 }
 
 std::optional<Problem> check_tick(const Tick& tick, const TimeLimits& limits) {
-  if (auto problem = check_time(tick.ts, limits)) return problem;
+  if (auto problem = check_time(tick.symbol, tick.ts, limits)) return problem;
   if (tick.price <= 0) {
     return Problem{"price", Reason::kNonPositivePrice,
                    fmt::format("price is {}", format_rupees(tick.price)), true};

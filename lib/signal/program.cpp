@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/exit_codes.h"
+#include "core/future_stamp.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
 #include "ingest/fields.h"
@@ -35,6 +36,23 @@ nlohmann::json counts_json(const RunnerCounts& c) {
           {"passed_through", c.passed_through},
           {"states_restored", c.states_restored},
           {"states_discarded", c.states_discarded}};
+}
+
+// Refuses market data stamped after now_ms (see core/future_stamp.h): logs future_data naming
+// the symbol, stamp and where it came from, counts it, and returns true (the caller skips it).
+bool refuse_future(const Message& message, TimestampMs now_ms, const nlohmann::json& where,
+                   const Logger& log, std::int64_t& refused) {
+  std::optional<FutureStamp> stamp = future_stamp(message, now_ms);
+  if (!stamp) return false;
+  ++refused;
+  nlohmann::json fields = where;
+  fields["type"] = std::string(message_type(message));
+  fields["symbol"] = stamp->symbol;
+  fields["message_ts"] = format_utc(stamp->ts);
+  fields["limit"] = format_utc(stamp->limit);
+  fields["action"] = "skipped";
+  log.warn("future_data", fields);
+  return true;
 }
 
 constexpr std::int64_t kBatch = 1000;  // lines per transaction when the input is not live
@@ -135,6 +153,7 @@ void log_started(const Plan& plan, bool replay, const Logger& log) {
 // that cannot be opened), or nullopt after the replay, with why it stopped early in failed.
 std::optional<int> replay_stored_bars(const SignalArgs& args, const Plan& plan,
                                       SignalRunner& runner, NdjsonWriter& out, const Logger& log,
+                                      TimestampMs started, std::int64_t& future_refused,
                                       Status& failed) {
   // A separate read connection, so the writes (signals, state) never share a transaction with
   // the open read cursor.
@@ -167,6 +186,7 @@ std::optional<int> replay_stored_bars(const SignalArgs& args, const Plan& plan,
         std::find(symbols.begin(), symbols.end(), bar.symbol) == symbols.end()) {
       return true;
     }
+    if (refuse_future(bar, started, {{"input", "database"}}, log, future_refused)) return true;
     failed = runner.on_bar(bar);
     if (failed.ok() && ++since_commit >= kBatch) {
       failed = runner.commit();
@@ -181,6 +201,7 @@ std::optional<int> replay_stored_bars(const SignalArgs& args, const Plan& plan,
 // Messages from stdin through the runner until its end, a stop, a failure (in failed) or, under
 // --strict, a bad line. Returns kExitDataError when a bad line stopped it, else kExitOk.
 int run_stdin(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, const Logger& log,
+              const time::Clock& clock, TimestampMs started, std::int64_t& future_refused,
               Status& failed) {
   const bool live = is_live_stream(STDIN_FILENO);
   bool stop_on_bad = false;
@@ -203,6 +224,13 @@ int run_stdin(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, c
     if (outcome == MessageReader::Outcome::kReadError) {
       failed = error(ErrorCode::kIoError, "cannot read stdin: " + reader.read_error());
       break;
+    }
+    if (std::holds_alternative<Bar>(message) || std::holds_alternative<Tick>(message)) {
+      if (refuse_future(message, live ? clock.now_ms() : started,
+                        {{"input", "stdin"}, {"line", reader.line_number()}}, log,
+                        future_refused)) {
+        continue;
+      }
     }
     if (Bar* bar = std::get_if<Bar>(&message)) {
       Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
@@ -242,7 +270,8 @@ int run_stdin(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, c
 
 }  // namespace
 
-int run_signal(const SignalArgs& args, const Logger& log) {
+int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clock) {
+  const TimestampMs started = clock.now_ms();
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
   Plan plan;
@@ -254,17 +283,20 @@ int run_signal(const SignalArgs& args, const Logger& log) {
   log_started(plan, args.replay, log);
   int exit_code = kExitOk;
   Status failed;
+  std::int64_t future_refused = 0;
   if (args.replay) {
-    if (std::optional<int> early = replay_stored_bars(args, plan, runner, out, log, failed)) {
+    if (std::optional<int> early =
+            replay_stored_bars(args, plan, runner, out, log, started, future_refused, failed)) {
       return *early;
     }
   } else {
-    exit_code = run_stdin(args, runner, out, log, failed);
+    exit_code = run_stdin(args, runner, out, log, clock, started, future_refused, failed);
   }
   Status committed = runner.commit();
   if (failed.ok()) failed = committed;
   out.flush();
   nlohmann::json summary = counts_json(runner.counts());
+  summary["future_refused"] = future_refused;
   if (stop_requested()) summary["stopped_by_signal"] = true;
   log.info("signal_summary", summary);
   if (!failed.ok()) return report_failure(log, "database_error", failed, kExitFailure);

@@ -2,6 +2,10 @@
 // only declares flags). man/sm-signal.1 describes it. The indicators subcommand is a research
 // command over stored history: history/indicators.h.
 //
+// Bars and ticks stamped in the future (core/future_stamp.h) are refused with a future_data
+// warning and change nothing: "now" is the clock for a live stdin (a pipe or terminal), else the
+// run's start (a file, --replay).
+//
 // Exit codes: 0 done (bad lines reported and skipped); 1 database failure; 2 usage (bad flag
 // value, unknown strategy or parameter, no strategy configured); 3 data error (a bad line under
 // --strict); 4 configuration error.
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "time/clock.h"
 
 namespace sm::signal {
 
@@ -29,6 +34,6 @@ struct SignalArgs {
   bool strict = false;               // --strict: stop at the first bad line (exit 3)
   bool echo_market_data = false;     // --echo-market-data
 };
-int run_signal(const SignalArgs& args, const Logger& log);
+int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clock);
 
 }  // namespace sm::signal

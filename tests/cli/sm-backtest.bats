@@ -95,6 +95,22 @@ check_reference() {
   [ "$status" -eq 2 ]
 }
 
+@test "a bar stamped 2100 among real ones is refused with a warning naming file and line; the range stays real" {
+  # Line 701 is a copy of line 700 dated 2100; real rows follow it.
+  { head -700 "$DAILY/TCS.csv"
+    sed -n 700p "$DAILY/TCS.csv" | sed 's/^[0-9-]*,/2100-01-01,/'
+    tail -n +701 "$DAILY/TCS.csv"; } >poisoned.csv
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --format json >clean.json 2>/dev/null
+  run --separate-stderr sm-backtest run "${SMA[@]}" --file poisoned.csv --format json
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -e -s --arg file poisoned.csv 'map(select(.event == "bad_row")) | length == 1
+    and (.[0] | .level == "warning" and .input == $file and .line == 701
+         and .reason == "timestamp_out_of_range" and .action == "dropped"
+         and (.detail | contains("TCS") and contains("2100-01-01")))'
+  echo "$output" | jq -e '.last_date == "2020-10-30"'
+  [ "$(echo "$output" | jq -c '[.first_date, .last_date, .bars, .net_pnl, .cagr]')" = "$(jq -c '[.first_date, .last_date, .bars, .net_pnl, .cagr]' clean.json)" ]
+}
+
 @test "a missing or empty input is a data error (exit 3) naming it" {
   run --separate-stderr sm-backtest run "${SMA[@]}" --file "$SM_TEST_DIR/nope.csv"
   [ "$status" -eq 3 ]

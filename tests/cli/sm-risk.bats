@@ -157,6 +157,22 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   echo "$output" | jq -e '.risk.denied_today == 1 and .risk.last_denial.code == "INVALID_SIGNAL"'
 }
 
+@test "--event-time: a tick and a bar stamped 2100 are refused with a warning and do not move the clock" {
+  future_tick='{"type":"tick","ts":"2100-01-01T04:29:56.000Z","symbol":"TCS","price":9999.00,"qty":5,"volume":100}'
+  future_bar='{"type":"bar","ts":"2100-01-01T03:45:00.000Z","symbol":"INFY","timeframe":"1d","open":1,"high":1,"low":1,"close":1,"volume":1}'
+  tick='{"type":"tick","ts":"2026-03-05T04:29:58.000Z","symbol":"TCS","price":3000.00,"qty":5,"volume":200}'
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$future_tick' '$future_bar' '$tick' '$SIGNAL' | sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$stderr" | jq -e -s 'map(select(.event == "future_data")) | length == 2
+    and (.[0] | .level == "warning" and .symbol == "TCS" and .message_ts == "2100-01-01T04:29:56.000Z" and .line == 3)
+    and (.[1] | .symbol == "INFY" and .line == 4)'
+  # Neither is passed on; the real tick after them is, and the signal is decided at its own time.
+  [ "$(echo "$output" | jq -s 'map(select(.type == "tick" or .type == "bar")) | map(.ts) == ["2026-03-05T04:29:55.000Z", "2026-03-05T04:29:58.000Z"]')" = true ]
+  echo "$output" | jq -e -s 'map(select(.type == "risk_decision"))[0] | .approved and .ts == "2026-03-05T04:30:00.000Z"'
+  echo "$stderr" | jq -e -s 'map(select(.event == "finished"))[0].future_refused == 2'
+}
+
 @test "fails closed without sm-order's heartbeat" {
   printf '%s\n' '{"type":"tick","ts":"2026-03-05T04:29:55.000Z","symbol":"TCS","price":3000.00}' "$SIGNAL" >in.ndjson
   run --separate-stderr sm-risk --event-time <in.ndjson

@@ -147,6 +147,23 @@ signal_keys() {
   [ "$(sqlite3 "$SM_DB" "select count(*) from signals")" -eq "$(jq -s 'map(select(.type == "signal")) | length' one.ndjson)" ]
 }
 
+@test "a bar stamped in 2100 among real ones is refused with a warning and advances nothing" {
+  bars_of TCS >bars.ndjson
+  # Line 501 is a copy of bar 500 stamped 2100; the real bars after it must still be taken.
+  { head -500 bars.ndjson
+    sed -n 500p bars.ndjson | jq -c '.ts = "2100-01-01T03:45:00.000Z"'
+    tail -n +501 bars.ndjson; } >poisoned.ndjson
+  sm-signal "${SMA[@]}" <poisoned.ndjson >out 2>err
+  assert_json_lines err
+  jq -e -s 'map(select(.event == "future_data")) | length == 1 and (.[0] | .level == "warning"
+    and .symbol == "TCS" and .message_ts == "2100-01-01T03:45:00.000Z" and .input == "stdin" and .line == 501)' err
+  [ "$(jq -s 'map(select(.type == "signal")) | length' out)" -eq 31 ]
+  [ "$(jq -r 'select(.event == "signal_summary") | [.bars, .already_seen, .future_refused] | @csv' err)" = "1444,0,1" ]
+  # The saved last-seen time is the last real bar's, so a restart takes newer real bars.
+  last_real=$(tail -1 bars.ndjson | jq -r .ts)
+  [ "$(sqlite3 "$SM_DB" "select strftime('%Y-%m-%dT%H:%M:%fZ', event_ts_ms / 1000.0, 'unixepoch') from strategy_state where strategy = 'sma-cross/TCS'")" = "$last_real" ]
+}
+
 @test "changed parameters discard the saved state instead of mixing it" {
   bars_of TCS | head -100 >bars.ndjson
   sm-signal "${SMA[@]}" <bars.ndjson >/dev/null 2>&1
