@@ -127,6 +127,11 @@ class GatewayRun {
   // Moves "now" to the message's time (--event-time, opening the gateway at the first message)
   // or the clock's. False when the gateway cannot be opened.
   bool advance_now(const Message& message);
+  // --event-time, before the gateway opens: a restarted replay continues where the last run's
+  // decisions stopped. When the latest stored decision is later on the first message's IST day,
+  // the clock starts there, so the order windows (and the kill switches judged at opening) see
+  // those decisions instead of a "now" that precedes them. False when the database fails.
+  bool resume_event_clock(TimestampMs first);
   // Time passing with no input. False when stdout is closed.
   bool tick();
   // Decides the stored signals that never arrived (RiskGateway::catch_up) and writes the
@@ -286,9 +291,28 @@ bool GatewayRun::advance_now(const Message& message) {
     now_ = clock_.now_ms();
     return true;
   }
+  if (!gateway_ && !resume_event_clock(message_ts(message))) return false;
   event_now_ = std::max(event_now_, message_ts(message));
   now_ = event_now_;
   return gateway_ || open(now_);
+}
+
+bool GatewayRun::resume_event_clock(TimestampMs first) {
+  // The decision stored last (by id, which is indexed) is where the previous run stopped.
+  Result<std::int64_t> last = db_.query_int64(
+      "SELECT COALESCE((SELECT ts_ms FROM risk_decisions ORDER BY id DESC LIMIT 1), 0)");
+  if (!last.ok()) {
+    log_.error_status("database_error", last.status(), {{"db", args_.db_path}});
+    return false;
+  }
+  // Another day's decisions belong to another replay: that day's windows do not reach this one.
+  if (*last > first && ist_date(*last) == ist_date(first)) {
+    event_now_ = *last;
+    log_.info("event_clock_resumed", {{"first_message", format_utc(first)},
+                                      {"now", format_utc(*last)},
+                                      {"reason", "the latest stored decision is later"}});
+  }
+  return true;
 }
 
 bool GatewayRun::refuse_future(const Message& message, std::int64_t line) {

@@ -173,6 +173,42 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   echo "$stderr" | jq -e -s 'map(select(.event == "finished"))[0].future_refused == 2'
 }
 
+# burst FIRST LAST: the input of a gateway (re)started for signals FIRST..LAST of a burst: sm-order's
+# heartbeat and a TCS tick from before the burst, then per signal i a heartbeat, a tick and an entry
+# of strategy burst<i>, 5 s apart from 04:30:00 (12 a minute, 60 in five minutes).
+burst() {
+  local base i t
+  base=$(date -u -d 2026-03-05T04:30:00Z +%s)
+  live_input
+  for i in $(seq "$1" "$2"); do
+    t=$(date -u -d "@$((base + 5 * (i - 1)))" +%Y-%m-%dT%H:%M:%S.000Z)
+    printf '{"type":"heartbeat","ts":"%s","component":"sm-order","status":"ok","pid":7,"detail":""}\n' "$t"
+    printf '{"type":"tick","ts":"%s","symbol":"TCS","price":3000.00,"qty":5,"volume":100}\n' "$t"
+    printf '{"type":"signal","ts":"%s","strategy":"burst%02d","symbol":"TCS","action":"enter_long","qty":1,"price":3000.00}\n' "$t" "$i"
+  done
+}
+
+approved_in() {
+  jq -s 'map(select(.type == "risk_decision" and .approved)) | length' "$1"
+}
+
+@test "--event-time: a burst split over three restarts approves what one run approves" {
+  burst 1 60 | SM_DB="$SM_TEST_DIR/one.db" sm-risk --event-time >one.ndjson 2>/dev/null
+  one=$(approved_in one.ndjson)
+  [ "$one" -lt 60 ]  # the order-rate limits bite
+  # Each restart begins with lines older than the decisions the previous run stored.
+  burst 1 20 | sm-risk --event-time >a.ndjson 2>/dev/null
+  burst 21 40 | sm-risk --event-time >b.ndjson 2>b.err
+  burst 41 60 | sm-risk --event-time >c.ndjson 2>/dev/null
+  [ $(($(approved_in a.ndjson) + $(approved_in b.ndjson) + $(approved_in c.ndjson))) -eq "$one" ]
+  jq -e -s 'map(select(.event == "event_clock_resumed"))[0].now == "2026-03-05T04:31:35.000Z"' b.err
+  # The same decisions, code for code, and the same halts.
+  diff <(jq -c 'select(.type == "risk_decision") | [.strategy, .code]' one.ndjson) \
+    <(cat a.ndjson b.ndjson c.ndjson | jq -c 'select(.type == "risk_decision") | [.strategy, .code]')
+  [ "$(sqlite3 "$SM_TEST_DIR/one.db" "select level, trigger_name, created_ms, until_ms from halts")" = \
+    "$(sqlite3 "$SM_DB" "select level, trigger_name, created_ms, until_ms from halts")" ]
+}
+
 @test "fails closed without sm-order's heartbeat" {
   printf '%s\n' '{"type":"tick","ts":"2026-03-05T04:29:55.000Z","symbol":"TCS","price":3000.00}' "$SIGNAL" >in.ndjson
   run --separate-stderr sm-risk --event-time <in.ndjson
