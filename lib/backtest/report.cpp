@@ -283,21 +283,6 @@ std::string format_ratio(std::optional<double> value) {
   return value ? fmt::format("{:.3f}", *value) : "-";
 }
 
-std::string format_rupees_grouped(Paise amount) {
-  std::string text = format_rupees(amount < 0 ? -amount : amount);
-  const std::size_t dot = text.find('.');
-  std::string whole = text.substr(0, dot);
-  std::string grouped;
-  // Indian grouping: the last three digits, then pairs (12,34,567).
-  const std::size_t n = whole.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    grouped += whole[i];
-    const std::size_t left = n - i - 1;
-    if (left > 0 && (left == 3 || (left > 3 && (left - 3) % 2 == 0))) grouped += ',';
-  }
-  return (amount < 0 ? "-" : "") + grouped + text.substr(dot);
-}
-
 std::string summary_table(const BacktestResult& result, const Summary& s) {
   std::vector<std::pair<std::string, std::string>> rows;
   auto row = [&](std::string name, std::string value) {

@@ -41,7 +41,6 @@ std::string summary_table(const BacktestResult& result, const Summary& summary);
 // One line per value, for tables: "12.34%", "1.234", "-" for nullopt.
 std::string format_percent(std::optional<double> value);
 std::string format_ratio(std::optional<double> value);
-// 12345678 paise -> "1,23,456.78" (Indian digit grouping).
-std::string format_rupees_grouped(Paise amount);
+// Rupees with Indian digit grouping: sm::format_rupees_grouped (core/money.h).
 
 }  // namespace sm::backtest

@@ -162,6 +162,19 @@ std::string format_rupees(Paise amount) {
   return fmt::format("{}{}.{:02}", negative ? "-" : "", magnitude / 100, magnitude % 100);
 }
 
+std::string format_rupees_grouped(Paise amount) {
+  const std::string plain = format_rupees(amount);
+  const std::size_t digits_from = plain.front() == '-' ? 1 : 0;
+  const std::size_t dot = plain.find('.');
+  std::string grouped = plain.substr(0, digits_from);
+  for (std::size_t i = digits_from; i < dot; ++i) {
+    grouped += plain[i];
+    const std::size_t left = dot - i - 1;  // digits still to come before the point
+    if (left == 3 || (left > 3 && (left - 3) % 2 == 0)) grouped += ',';
+  }
+  return grouped + plain.substr(dot);
+}
+
 Result<Paise> paise_from_double(double rupees) {
   if (!std::isfinite(rupees)) return error(ErrorCode::kParseError, "amount is not a finite number");
   const double scaled = rupees * 100.0;

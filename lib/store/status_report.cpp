@@ -82,6 +82,14 @@ Status load_pnl(Database& db, StatusReport& report) {
   Result<TodaysPnl> pnl = todays_pnl(db, report.now);
   if (!pnl.ok()) return pnl.status();
   report.pnl = std::move(*pnl);
+  Result<Statement> to_date = db.prepare(
+      "SELECT coalesce(sum(realised_pnl_paise), 0), coalesce(sum(charges_paise), 0) FROM "
+      "positions");
+  if (!to_date.ok()) return to_date.status();
+  Result<bool> row = to_date->step();
+  if (!row.ok()) return row.status();
+  report.pnl_to_date.realised = to_date->column_int64(0);
+  report.pnl_to_date.charges = to_date->column_int64(1);
   return Status();
 }
 
@@ -245,7 +253,7 @@ class Table {
 };
 
 std::string optional_rupees(const std::optional<Paise>& value) {
-  return value ? format_rupees(*value) : std::string("-");
+  return value ? format_rupees_grouped(*value) : std::string("-");
 }
 
 }  // namespace
@@ -260,8 +268,8 @@ void append_market_data(const StatusReport& r, std::string& out) {
     Table table({"SYMBOL", "SERIES", "LAST (IST)", ">PRICE", ">ROWS", ">AGE"});
     for (const SeriesStatus& s : r.series) {
       table.add({s.series.symbol, series_name(s.series) + (s.partial ? " (partial)" : ""),
-                 ist(s.known_ts), format_rupees(s.last_price), std::to_string(s.series.rows),
-                 format_age(r.now - s.known_ts)});
+                 ist(s.known_ts), format_rupees_grouped(s.last_price),
+                 std::to_string(s.series.rows), format_age(r.now - s.known_ts)});
     }
     table.render(out);
   }
@@ -276,9 +284,9 @@ void append_positions(const StatusReport& r, std::string& out) {
                  ">REALISED", "SINCE (IST)"});
     for (const PositionStatus& p : r.positions) {
       table.add({p.position.strategy.empty() ? "(none)" : p.position.strategy, p.position.symbol,
-                 std::to_string(p.position.qty), format_rupees(average_price(p.position)),
+                 std::to_string(p.position.qty), format_rupees_grouped(average_price(p.position)),
                  optional_rupees(p.last_price), optional_rupees(p.unrealised),
-                 format_rupees(p.position.realised_pnl), ist(p.position.opened_ms)});
+                 format_rupees_grouped(p.position.realised_pnl), ist(p.position.opened_ms)});
     }
     table.render(out);
   }
@@ -296,7 +304,7 @@ void append_open_orders(const StatusReport& r, std::string& out) {
                  o.intent.strategy, o.intent.symbol, std::string(side_name(o.intent.side)),
                  std::to_string(o.intent.qty), std::to_string(o.filled_qty),
                  std::string(order_type_name(o.intent.order_type)),
-                 o.intent.price == 0 ? "-" : format_rupees(o.intent.price), o.status,
+                 o.intent.price == 0 ? "-" : format_rupees_grouped(o.intent.price), o.status,
                  ist(o.created_ms), format_age(r.now - o.created_ms)});
     }
     table.render(out);
@@ -313,17 +321,24 @@ void append_pnl(const StatusReport& r, std::string& out) {
         {"STRATEGY", "SYMBOL", ">FILLS", ">REALISED", ">CHARGES", ">UNREALISED CHANGE", ">NET"});
     for (const TodaysPnlRow& row : r.pnl.rows) {
       table.add({row.strategy.empty() ? "(none)" : row.strategy, row.symbol,
-                 std::to_string(row.fills), format_rupees(row.realised), format_rupees(row.charges),
-                 format_rupees(row.unrealised_change()), format_rupees(row.net())});
+                 std::to_string(row.fills), format_rupees_grouped(row.realised),
+                 format_rupees_grouped(row.charges), format_rupees_grouped(row.unrealised_change()),
+                 format_rupees_grouped(row.net())});
     }
-    table.add({"total", "", "", format_rupees(r.pnl.realised), format_rupees(r.pnl.charges),
-               format_rupees(r.pnl.unrealised_change), format_rupees(r.pnl.net)});
+    table.add({"total", "", "", format_rupees_grouped(r.pnl.realised),
+               format_rupees_grouped(r.pnl.charges), format_rupees_grouped(r.pnl.unrealised_change),
+               format_rupees_grouped(r.pnl.net)});
     table.render(out);
     if (r.pnl.unpriced_positions > 0) {
       out += fmt::format("  ({} open position(s) have no market price; counted as 0 unrealised)\n",
                          r.pnl.unpriced_positions);
     }
   }
+  out += fmt::format(
+      "\nP&L to date (every position, open and closed)\n  realised {}, charges {}, realised net "
+      "of charges {}\n",
+      format_rupees_grouped(r.pnl_to_date.realised), format_rupees_grouped(r.pnl_to_date.charges),
+      format_rupees_grouped(r.pnl_to_date.realised - r.pnl_to_date.charges));
 }
 
 void append_halts(const StatusReport& r, std::string& out) {
@@ -518,6 +533,8 @@ std::string pnl_json(const StatusReport& r) {
       .rupees("unrealised", r.pnl.unrealised)
       .rupees("unrealised_change", r.pnl.unrealised_change)
       .rupees("net", r.pnl.net)
+      .rupees("realised_to_date", r.pnl_to_date.realised)
+      .rupees("charges_to_date", r.pnl_to_date.charges)
       .integer("unpriced_positions", r.pnl.unpriced_positions)
       .raw("rows", pnl_rows);
   p.finish();

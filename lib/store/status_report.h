@@ -45,6 +45,12 @@ struct RiskSummary {
   std::optional<RiskDecision> last_denial;  // the latest denial today
 };
 
+// Since the database began, over every position, open and closed (positions table).
+struct PnlToDate {
+  Paise realised = 0;
+  Paise charges = 0;
+};
+
 struct StatusReport {
   TimestampMs now = 0;
   std::string database_path;
@@ -54,6 +60,7 @@ struct StatusReport {
   std::vector<PositionStatus> positions;
   std::vector<OrderRecord> open_orders;
   TodaysPnl pnl;  // store/todays_pnl.h: the one definition of today's P&L
+  PnlToDate pnl_to_date;
   std::vector<HaltRecord> halts;
   std::vector<Heartbeat> heartbeats;
   RiskSummary risk;
@@ -68,7 +75,7 @@ struct StatusReport {
 // kDatabaseError when the file exists but cannot be read (not a database, permissions, corrupt).
 Result<StatusReport> build_status_report(const std::string& database_path, TimestampMs now_ms);
 
-// Human tables with IST times and rupee amounts, ending in a newline.
+// Human tables with IST times and rupee amounts with Indian digit grouping, ending in a newline.
 std::string format_status_text(const StatusReport& report);
 // One JSON object on one line (no newline): times as ISO 8601 UTC, money in rupees with two
 // decimals, ages in ms. docs/SCHEMA.md ("sm-status --json") lists the fields.

@@ -17,5 +17,8 @@ load common
   exits=$(jq -s '[.[] | select(.type=="risk_decision" and .approved and .action=="exit_long" and .code=="APPROVED")] | length' "$pipeline")
   [ "$exits" -gt 0 ]
   [[ "$output" == *"Positions"* ]]
+  # The summary's money comes from sm-status, grouped the Indian way (1,11,740.00, not 111740.00).
+  echo "$output" | grep -E '^   P&L to date \(sm-status\), in rupees: realised -?[0-9]{1,2}(,[0-9]{2})*,[0-9]{3}\.[0-9]{2}, charges [0-9,]+\.[0-9]{2}, '
+  [ -z "$(echo "$output" | grep -E 'P&L.*[0-9]{4,}\.[0-9]{2}')" ]
   jq -e . "$pipeline" > /dev/null
 }

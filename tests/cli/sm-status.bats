@@ -36,12 +36,13 @@ populate() {
   [[ "$output" == *"Database: $SM_DB (schema version 4)"* ]]
   # Per-symbol last tick and bar, when each price became known (a bar's end; 15:30 IST for a daily
   # bar), with its age.
-  echo "$output" | grep -E '^  INFY +tick +2024-03-28 14:59:58 +1500\.00 +2 +2s$'
-  echo "$output" | grep -E '^  TCS +1m +2024-03-28 15:00:00 +3920\.50 +2 +0s$'
-  echo "$output" | grep -E '^  TCS +1d +2024-03-27 15:30:00 +3900\.00 +1 +23h 30m$'
+  # Amounts for people carry Indian digit grouping.
+  echo "$output" | grep -E '^  INFY +tick +2024-03-28 14:59:58 +1,500\.00 +2 +2s$'
+  echo "$output" | grep -E '^  TCS +1m +2024-03-28 15:00:00 +3,920\.50 +2 +0s$'
+  echo "$output" | grep -E '^  TCS +1d +2024-03-27 15:30:00 +3,900\.00 +1 +23h 30m$'
   # Position 10 bought at 3910, 4 sold at 3930: 6 left, last price 3920.50.
-  echo "$output" | grep -E '^  sma-cross +TCS +6 +3910\.00 +3920\.50 +63\.00 +80\.00 '
-  echo "$output" | grep -E '^  sminfy0001 +240328000000103 +donchian +INFY +BUY +5 +0 +LIMIT +1490\.00 +OPEN '
+  echo "$output" | grep -E '^  sma-cross +TCS +6 +3,910\.00 +3,920\.50 +63\.00 +80\.00 '
+  echo "$output" | grep -E '^  sminfy0001 +240328000000103 +donchian +INFY +BUY +5 +0 +LIMIT +1,490\.00 +OPEN '
   echo "$output" | grep -E '^  total +80\.00 +7\.50 +63\.00 +135\.50$'
   echo "$output" | grep -E '^  block_entries +manual +2024-03-28 14:00:00 +cleared by a person +pavan +results day$'
   echo "$output" | grep -E '^  sm-ingest +ok +2024-03-28 14:59:30 +30s +4242 +2 symbols$'

@@ -110,11 +110,7 @@ TEST_CASE("the equity CSV has one row per bar time", "[backtest][report]") {
   CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) == r.equity.size() + 1);
 }
 
-TEST_CASE("rupees are grouped the Indian way", "[backtest][report]") {
-  CHECK(format_rupees_grouped(123456789012) == "1,23,45,67,890.12");
-  CHECK(format_rupees_grouped(-1234567) == "-12,345.67");
-  CHECK(format_rupees_grouped(99999) == "999.99");
-  CHECK(format_rupees_grouped(0) == "0.00");
+TEST_CASE("percentages have two decimals and a dash for no value", "[backtest][report]") {
   CHECK(format_percent(std::nullopt) == "-");
   CHECK(format_percent(0.12345) == "12.35%");
 }

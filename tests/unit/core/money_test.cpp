@@ -41,6 +41,18 @@ TEST_CASE("parse_rupees rounds when asked", "[money]") {
   CHECK(*parse_rupees("0.1251", Rounding::kHalfEven) == 13);
 }
 
+TEST_CASE("format_rupees_grouped groups the Indian way: thousands, then lakhs and crores",
+          "[money]") {
+  CHECK(format_rupees_grouped(11174000) == "1,11,740.00");
+  CHECK(format_rupees_grouped(123456789012) == "1,23,45,67,890.12");
+  CHECK(format_rupees_grouped(-1234567) == "-12,345.67");
+  CHECK(format_rupees_grouped(100000) == "1,000.00");
+  CHECK(format_rupees_grouped(99999) == "999.99");
+  CHECK(format_rupees_grouped(-5) == "-0.05");
+  CHECK(format_rupees_grouped(0) == "0.00");
+  CHECK(format_rupees_grouped(INT64_MIN) == "-92,23,37,20,36,85,47,758.08");
+}
+
 TEST_CASE("format_rupees always prints two decimals", "[money]") {
   CHECK(format_rupees(123450) == "1234.50");
   CHECK(format_rupees(-5) == "-0.05");
