@@ -176,6 +176,7 @@ struct Encoder {
         .integer("filled_qty", m.filled_qty)
         .integer("pending_qty", m.pending_qty);
     w.rupees("average_price", m.average_price).string("status_message", m.status_message);
+    if (m.recorded_ts != 0) w.timestamp("recorded_ts", m.recorded_ts);
     w.finish();
   }
   void operator()(const Fill& m) const {
@@ -473,6 +474,7 @@ Message decode_fields(std::string_view type, Fields& f) {
     m.pending_qty = f.quantity("pending_qty", false);
     m.average_price = f.price("average_price", false);
     m.status_message = f.string("status_message", false);
+    m.recorded_ts = f.timestamp("recorded_ts", false);
     return m;
   }
   if (type == "fill") {

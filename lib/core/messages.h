@@ -100,7 +100,11 @@ struct OrderIntent {
   std::string reason;
 };
 
-// A change of an order's state at the broker (past tense: something happened).
+// A change of an order's state at the broker (past tense: something happened). Two clocks: ts is
+// when the state arose, by the broker's time for it (its exchange or order timestamp; in a paper
+// replay with sm-paper --clock market, the replayed market time), or by sm-order's clock when the
+// broker gives none (an order recorded but not yet acknowledged); recorded_ts is when sm-order
+// recorded it, always on its own (wall) clock. In a replay the two are years apart.
 struct OrderUpdate {
   TimestampMs ts = 0;
   std::string client_order_id;
@@ -112,7 +116,8 @@ struct OrderUpdate {
   Quantity filled_qty = 0;
   Quantity pending_qty = 0;
   Paise average_price = 0;
-  std::string status_message;  // the broker's reason for a rejection or cancellation
+  std::string status_message;   // the broker's reason for a rejection or cancellation
+  TimestampMs recorded_ts = 0;  // 0: not given (input from another writer)
 };
 
 // One execution (a trade). An order may fill in several.

@@ -45,10 +45,11 @@ broker::OrderRequest request_for(const OrderIntent& intent, const std::string& v
   return r;
 }
 
-OrderUpdate update_from(const store::OrderRecord& ours, const broker::Order& o,
-                        TimestampMs fallback) {
+// now: sm-order's clock, which stamps the update when the broker's order carries no time.
+OrderUpdate update_from(const store::OrderRecord& ours, const broker::Order& o, TimestampMs now) {
   OrderUpdate u;
-  u.ts = broker_state_time(o, fallback);
+  u.ts = broker_state_time(o, now);
+  u.recorded_ts = now;
   u.client_order_id = ours.intent.client_order_id;
   u.broker_order_id = o.order_id;
   u.symbol = ours.intent.symbol;
@@ -438,6 +439,7 @@ Status OrderManager::close_locally(const store::OrderRecord& order, std::string_
                                    std::string alert_text, Severity severity) {
   OrderUpdate u;
   u.ts = clock_.now_ms();
+  u.recorded_ts = u.ts;
   u.client_order_id = order.intent.client_order_id;
   u.symbol = order.intent.symbol;
   u.side = order.intent.side;
@@ -478,6 +480,7 @@ Status OrderManager::link(const store::OrderRecord& order, const std::string& br
   if (!tx.ok()) return tx.status();
   OrderUpdate u;
   u.ts = clock_.now_ms();
+  u.recorded_ts = u.ts;
   u.client_order_id = order.intent.client_order_id;
   u.broker_order_id = broker_order_id;
   u.symbol = order.intent.symbol;

@@ -612,6 +612,7 @@ Status adopt_state(store::Database& db, const store::OrderRecord& ours, const br
   if (!tx.ok()) return tx.status();
   OrderUpdate u;
   u.ts = broker_state_time(b, now_ms);
+  u.recorded_ts = now_ms;
   u.client_order_id = ours.intent.client_order_id;
   u.broker_order_id = b.order_id;
   u.symbol = b.tradingsymbol;

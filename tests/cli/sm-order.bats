@@ -48,6 +48,23 @@ db() { sqlite3 "$SM_DB" "$1"; }
   [ "$(db "SELECT count(*) FROM heartbeats WHERE component = 'sm-order'")" = 1 ]
 }
 
+@test "a paper replay: order updates carry the replayed event time in ts and the wall clock in recorded_ts" {
+  start_paper --no-rate-limits --clock market
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+  { echo '{"type":"bar","ts":"2024-03-28T04:30:00.000Z","symbol":"INFY","timeframe":"1m","open":1500,"high":1501,"low":1499,"close":1500,"volume":7}'
+    intent smR1 INFY BUY 10; } >in.ndjson
+  run --separate-stderr sm-order --paper-prices <in.ndjson
+  [ "$status" -eq 0 ]
+  today=$(date -u +%Y-%m-%d)
+  # Every update says when it was recorded, on the wall clock.
+  echo "$output" | jq -se --arg today "$today" 'map(select(.type == "order_update")) | length > 0 and all(.recorded_ts | startswith($today))'
+  # The broker's COMPLETE happened in the replayed market, on 2024-03-28.
+  echo "$output" | jq -se 'map(select(.type == "order_update" and .status == "COMPLETE")) | length == 1 and (.[0].ts | startswith("2024-03-28"))'
+  # The database keeps the same pair for the broker's event.
+  [ "$(db "SELECT substr(ts_ist, 1, 10) || ' ' || (date(recorded_ms / 1000, 'unixepoch') = date('now')) FROM order_events WHERE event = 'broker_update' AND status = 'COMPLETE'")" = "2024-03-28 1" ]
+}
+
 @test "the same intents again (a restarted upstream) place nothing twice" {
   start_broker
   { intent smB1 TCS BUY 1; intent smB2 TCS BUY 2; } >in.ndjson

@@ -4,6 +4,24 @@
 
 using namespace sm;
 
+TEST_CASE("an order update keeps its event time and its recorded time apart", "[messages]") {
+  OrderUpdate u;
+  u.ts = *parse_timestamp("2019-06-03T09:59:00Z");
+  u.recorded_ts = *parse_timestamp("2026-12-07T01:40:00.250Z");
+  u.client_order_id = "sm1";
+  u.status = "COMPLETE";
+  const std::string line = to_json(u);
+  CHECK(line.find(R"("ts":"2019-06-03T09:59:00.000Z")") != std::string::npos);
+  CHECK(line.find(R"("recorded_ts":"2026-12-07T01:40:00.250Z")") != std::string::npos);
+  MessageDecoder decoder;
+  auto decoded = decoder.decode(line);
+  REQUIRE(decoded.ok());
+  CHECK(std::get<OrderUpdate>(*decoded).recorded_ts == u.recorded_ts);
+  // Another writer's update without one decodes with 0 and is written back without one.
+  u.recorded_ts = 0;
+  CHECK(to_json(u).find("recorded_ts") == std::string::npos);
+}
+
 TEST_CASE("a bar round-trips through NDJSON exactly", "[messages]") {
   Bar bar;
   bar.ts = *parse_timestamp("2024-03-28T03:45:00Z");
@@ -39,7 +57,7 @@ TEST_CASE("every message type round-trips", "[messages]") {
       OrderIntent{ts, "sm0123456789abcdef", "breakout", "INFY", "NSE", Side::kSell, 100,
                   OrderType::kLimit, Product::kIntraday, 149805, 0, ts - 1, "exit"},
       OrderUpdate{ts, "sm1", "220303000308932", "INFY", Side::kBuy, "COMPLETE", 10, 10, 0, 149805,
-                  ""},
+                  "", ts + 60000},
       Fill{ts, "sm1", "220303000308932", "T1", "breakout", "INFY", Side::kBuy, 10, 149805, 1234},
       RiskDecision{ts, "breakout", "INFY", SignalAction::kEnterLong, ts, false,
                    "MAX_ORDER_VALUE_EXCEEDED", "value=125000.00, max=100000.00", ""},
