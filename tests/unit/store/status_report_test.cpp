@@ -191,7 +191,8 @@ TEST_CASE("status reports series, positions, open orders, today's P&L, halts and
 
   const std::string text = sm::store::format_status_text(r);
   CHECK_THAT(text, Catch::Contains("2024-03-28 15:00:00 IST"));
-  CHECK_THAT(text, Catch::Contains("3920.50"));
+  CHECK_THAT(text, Catch::Contains("3,920.50"));  // for people: Indian digit grouping
+  CHECK_THAT(text, Catch::Contains("P&L to date"));
   CHECK_THAT(text, Catch::Contains("daily_loss_5pct"));
   CHECK_THAT(text, Catch::Contains("30s"));  // heartbeat age
   CHECK_THAT(text, Catch::Contains("open1"));
@@ -203,6 +204,10 @@ TEST_CASE("status reports series, positions, open orders, today's P&L, halts and
                             Catch::Contains(R"("net":235.50)") &&
                             Catch::Contains(R"("price":1490.00)"));
   auto json = nlohmann::json::parse(json_text);
+  // Every position's realised P&L and charges, open and closed, since the database began.
+  CHECK(r.pnl.realised_to_date == 4 * 3000);
+  CHECK(r.pnl.charges_to_date >= 750);
+  CHECK(json["pnl"]["realised_to_date"] == 120.0);
   CHECK(json["ts"] == "2024-03-28T09:30:00.000Z");
   CHECK(json["database"]["has_data"] == true);
   CHECK(json["market_data"].size() == 3);
