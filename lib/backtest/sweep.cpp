@@ -325,8 +325,8 @@ std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std
     cells.push_back(std::move(line));
   }
   // The params and the last column (a metric, or an error message) are text; the rest numbers.
-  return aligned_table(cells, [](std::size_t column, std::size_t columns) {
-    return column == 1 || column + 1 == columns;
+  return aligned_table(cells, [](std::size_t column, std::size_t column_count) {
+    return column == 1 || column + 1 == column_count;
   });
 }
 

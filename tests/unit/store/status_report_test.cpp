@@ -205,8 +205,8 @@ TEST_CASE("status reports series, positions, open orders, today's P&L, halts and
                             Catch::Contains(R"("price":1490.00)"));
   auto json = nlohmann::json::parse(json_text);
   // Every position's realised P&L and charges, open and closed, since the database began.
-  CHECK(r.pnl.realised_to_date == 4 * 3000);
-  CHECK(r.pnl.charges_to_date >= 750);
+  CHECK(r.pnl_to_date.realised == 4 * 3000);
+  CHECK(r.pnl_to_date.charges >= 750);
   CHECK(json["pnl"]["realised_to_date"] == 120.0);
   CHECK(json["ts"] == "2024-03-28T09:30:00.000Z");
   CHECK(json["database"]["has_data"] == true);
