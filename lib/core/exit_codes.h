@@ -20,6 +20,8 @@ inline constexpr int kExitConfigError = 4;  // configuration or secrets file is 
 inline constexpr int kExitHalted = 5;       // trading is halted or paused (kill switch)
 inline constexpr int kExitDrift = 6;        // sm-reconcile found unresolved drift (--fail-on-drift)
 inline constexpr int kExitAuth = 7;         // broker credentials missing, invalid or expired
+inline constexpr int kExitExpiring = 8;     // sm-status --expiring-within: a dated dependency
+                                            // (the calendar, the charge rates) runs out soon
 
 // The one mapping from a failed Status to an exit code, used by every program when nothing more
 // specific applies: kInvalidArgument -> kExitUsage; kParseError -> kExitDataError; kConfigError

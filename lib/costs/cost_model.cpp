@@ -119,13 +119,19 @@ Result<IndianEquityCostModel> IndianEquityCostModel::load(const std::string& pat
   return IndianEquityCostModel(std::move(rates));
 }
 
-Result<IndianEquityCostModel> IndianEquityCostModel::load_default() {
+Result<std::string> IndianEquityCostModel::default_path() {
   if (const char* path = std::getenv("SM_CHARGES"); path != nullptr && *path != '\0')
-    return load(path);
+    return std::string(path);
   for (const std::string& path : data_file_candidates("nse-charges.csv")) {
-    if (std::filesystem::exists(path)) return load(path);
+    if (std::filesystem::exists(path)) return path;
   }
   return error(ErrorCode::kNotFound, "nse-charges.csv not found; set SM_CHARGES to its path");
+}
+
+Result<IndianEquityCostModel> IndianEquityCostModel::load_default() {
+  Result<std::string> path = default_path();
+  if (!path.ok()) return path.status();
+  return load(*path);
 }
 
 Result<ChargeRates> IndianEquityCostModel::rates_on(Date date, Product product) const {

@@ -96,6 +96,8 @@ class IndianEquityCostModel final : public CostModel {
   static Result<IndianEquityCostModel> load(const std::string& path);
   // $SM_CHARGES, else nse-charges.csv in the first of sm::data_directories() that has it.
   static Result<IndianEquityCostModel> load_default();
+  // Where load_default reads from. kNotFound when neither $SM_CHARGES nor a data directory has it.
+  static Result<std::string> default_path();
   explicit IndianEquityCostModel(std::vector<ChargeRates> rates);
 
   // Trades before the earliest effective date use the earliest rates (documented approximation:
@@ -103,6 +105,9 @@ class IndianEquityCostModel final : public CostModel {
   Result<Charges> charges_for(const TradeLeg& leg) const override;
   std::string name() const override { return "india-equity"; }
   Result<ChargeRates> rates_on(Date date, Product product) const;
+  // Every row of the file, sorted by effective_from. Rows have no end date: the last ones stay in
+  // force until a newer file says otherwise.
+  const std::vector<ChargeRates>& rates() const { return rates_; }
 
  private:
   std::vector<ChargeRates> rates_;  // sorted by effective_from

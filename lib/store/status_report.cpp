@@ -97,6 +97,16 @@ int halt_rank(std::string_view level) {
   return level == "pause" ? 3 : level == "halt" ? 2 : level == "block_entries" ? 1 : 0;
 }
 
+Status load_instruments(Database& db, StatusReport& report) {
+  Result<Statement> stats = db.prepare("SELECT count(*), max(updated_ms) FROM instruments");
+  if (!stats.ok()) return stats.status();
+  Result<bool> row = stats->step();
+  if (!row.ok()) return row.status();
+  report.instruments = stats->column_int64(0);
+  if (report.instruments > 0) report.instruments_updated_ms = stats->column_int64(1);
+  return Status();
+}
+
 Status load_risk(Database& db, StatusReport& report) {
   RiskSummary& risk = report.risk;
   std::vector<const HaltRecord*> halts;
@@ -185,6 +195,7 @@ Result<StatusReport> build_status_report(const std::string& database_path, Times
     }
   }
   if (loaded.ok()) loaded = load_risk(db, report);
+  if (loaded.ok()) loaded = load_instruments(db, report);
   if (loaded.ok()) {
     Result<std::vector<Heartbeat>> beats = last_heartbeats(db);
     if (beats.ok()) {
@@ -383,9 +394,24 @@ void append_heartbeats(const StatusReport& r, std::string& out) {
   }
 }
 
-}  // namespace
+void append_dependencies(const StatusReport& r, std::string& out) {
+  out += "\nDated dependencies\n";
+  if (r.dependencies.empty()) {
+    out += "  none checked\n";
+    return;
+  }
+  Table table({"DEPENDENCY", "STATE", "VALID UNTIL (IST)", ">LEFT", "AS OF (IST)", "DETAIL"});
+  for (const DatedDependency& d : r.dependencies) {
+    table.add({d.name, d.state, d.valid_until ? ist(*d.valid_until) : std::string("-"),
+               d.valid_until ? (*d.valid_until > r.now ? format_age(*d.valid_until - r.now)
+                                                       : std::string("0"))
+                             : std::string("-"),
+               d.as_of ? ist(*d.as_of) : std::string("-"), d.detail});
+  }
+  table.render(out);
+}
 
-std::string format_status_text(const StatusReport& r) {
+std::string format_database_text(const StatusReport& r) {
   std::string out;
   out += fmt::format("StalkMarket status at {}\n", format_ist(r.now));
   if (r.schema_version < 1) {
@@ -405,6 +431,14 @@ std::string format_status_text(const StatusReport& r) {
   append_halts(r, out);
   append_risk(r, out);
   append_heartbeats(r, out);
+  return out;
+}
+
+}  // namespace
+
+std::string format_status_text(const StatusReport& r) {
+  std::string out = format_database_text(r);
+  append_dependencies(r, out);
   return out;
 }
 
@@ -564,6 +598,22 @@ std::string heartbeats_json(const StatusReport& r) {
   });
 }
 
+std::string dependencies_json(const StatusReport& r) {
+  return json_array(r.dependencies, [&](JsonObjectWriter& w, const DatedDependency& d) {
+    w.string("name", d.name).string("state", d.state);
+    optional_timestamp(w, "valid_until", d.valid_until);
+    if (d.valid_until) {
+      w.integer("valid_for_ms", std::max<TimestampMs>(0, *d.valid_until - r.now));
+    } else {
+      w.raw("valid_for_ms", "null");
+    }
+    optional_timestamp(w, "as_of", d.as_of);
+    w.boolean("counts_for_expiry", d.counts_for_expiry)
+        .string("source", d.source)
+        .string("detail", d.detail);
+  });
+}
+
 std::string risk_json(const StatusReport& r) {
   std::string reasons = "[";
   for (size_t i = 0; i < r.risk.reasons.size(); ++i) {
@@ -610,7 +660,8 @@ std::string format_status_json(const StatusReport& r) {
       .raw("pnl", pnl_json(r))
       .raw("halts", halts_json(r))
       .raw("risk", risk_json(r))
-      .raw("heartbeats", heartbeats_json(r));
+      .raw("heartbeats", heartbeats_json(r))
+      .raw("dependencies", dependencies_json(r));
   w.finish();
   return out;
 }

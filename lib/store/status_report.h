@@ -51,6 +51,21 @@ struct PnlToDate {
   Paise charges = 0;
 };
 
+// Something with a date after which trading stops or goes wrong: the calendar's last listed year,
+// the charge rates, the broker's access token, the instruments dump (man/sm-status.1, "Dated
+// dependencies"). Filled by the caller (order/dated_dependencies.h); the report only prints it.
+struct DatedDependency {
+  std::string name;   // "calendar", "charge_rates", "broker_token", "instruments"
+  std::string state;  // "ok", "expiring", "expired", "no_end_date", "missing" or "error"
+  std::optional<TimestampMs> valid_until;  // the first moment it no longer holds; nullopt: no end
+  std::optional<TimestampMs> as_of;        // when it was made or last revised, when known
+  // Whether `sm-status --expiring-within` looks at it. The token is renewed by a login every
+  // morning and the instruments dump has no end date, so only the data files count.
+  bool counts_for_expiry = false;
+  std::string source;  // the file it was read from
+  std::string detail;  // one line for people
+};
+
 struct StatusReport {
   TimestampMs now = 0;
   std::string database_path;
@@ -64,6 +79,9 @@ struct StatusReport {
   std::vector<HaltRecord> halts;
   std::vector<Heartbeat> heartbeats;
   RiskSummary risk;
+  std::int64_t instruments = 0;                       // rows of the instruments table
+  std::optional<TimestampMs> instruments_updated_ms;  // the newest row's updated_ms
+  std::vector<DatedDependency> dependencies;
 
   // False for a new or empty database: the report then says "no data".
   bool has_data() const { return schema_version >= 1; }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -110,6 +111,12 @@ class Calendar {
   const std::set<int>& covered_years() const { return covered_years_; }
   bool covers_year(int year) const { return covered_years_.count(year) > 0; }
   YearCoverage coverage(int year) const;
+  // The last day of the latest listed year: after it, every unlisted day is kUnavailable. A loaded
+  // calendar always has a listed year.
+  Date last_covered_day() const { return Date{*covered_years_.rbegin(), 12, 31}; }
+  // 00:00 IST of the day after last_covered_day(): from then on the calendar refuses to answer,
+  // so every order is denied. Programs warn ahead of it.
+  TimestampMs covered_until() const { return from_ist(add_days(last_covered_day(), 1), 0, 0); }
   // A message for the log when `today`'s year is not listed, or when it is December and the next
   // year is not listed yet (NSE publishes next year's holidays in December). nullopt when fine.
   std::optional<std::string> coverage_warning(Date today) const;

@@ -183,3 +183,59 @@ populate() {
   [ "$status" -eq 0 ]
   [ -z "$stderr" ]
 }
+
+# A calendar like data/nse-calendar.csv's header and normal timings, listing holidays through $1.
+calendar_through() {
+  printf '%s\n' \
+    'date,kind,name,pre_open_start,pre_open_end,open,close,closing_session_start,closing_session_end,source' \
+    '2010-10-18,regular_session,Normal,09:00,09:08,09:15,15:30,15:40,16:00,test' \
+    "$1,year_covered,Holidays $1,,,,,,,test" >"$SM_TEST_DIR/calendar-$1.csv"
+  echo "$SM_TEST_DIR/calendar-$1.csv"
+}
+
+@test "dated dependencies: calendar, charge rates, token and instruments, with how long each holds" {
+  populate
+  mkdir -p var
+  printf 'SM_KITE_ACCESS_TOKEN=tok\nSM_KITE_TOKEN_ISSUED_AT=2026-06-01T03:00:00.000Z\n' >var/kite_token
+  chmod 600 var/kite_token
+  SM_CALENDAR="$(calendar_through 2026)" run --separate-stderr sm-status --at "2026-06-01 10:00"
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  [[ "$output" == *"Dated dependencies"* ]]
+  echo "$output" | grep -E '^  calendar +ok +2027-01-01 00:00:00 +213d 14h +- +holidays listed through 2026-12-31'
+  echo "$output" | grep -E '^  charge_rates +no_end_date +- +- +2026-03-01 00:00:00 '
+  echo "$output" | grep -E '^  broker_token +ok +2026-06-02 06:00:00 +20h 00m +2026-06-01 08:30:00 '
+  echo "$output" | grep -E '^  instruments '
+  SM_CALENDAR="$(calendar_through 2026)" run --separate-stderr sm-status --json --at "2026-06-01 10:00"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.dependencies | map(.name) == ["calendar","charge_rates","broker_token","instruments"]'
+  echo "$output" | jq -e '.dependencies[0] | .state == "ok" and .valid_until == "2026-12-31T18:30:00.000Z" and .counts_for_expiry'
+  echo "$output" | jq -e '.dependencies[2] | .state == "ok" and .valid_until == "2026-06-02T00:30:00.000Z"'
+}
+
+@test "--expiring-within DAYS exits 8 when the calendar runs out within DAYS, else 0" {
+  export SM_CALENDAR
+  SM_CALENDAR="$(calendar_through 2026)"
+  run --separate-stderr sm-status --at "2026-12-20 09:00" --expiring-within 14
+  [ "$status" -eq 8 ]
+  echo "$output" | grep -E '^  calendar +expiring '
+  run --separate-stderr sm-status --json --at "2026-12-20 09:00" --expiring-within 11
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.dependencies[0].state == "expiring"'
+  run --separate-stderr sm-status --at "2027-01-02 09:00" --expiring-within 0
+  [ "$status" -eq 8 ]
+  echo "$output" | grep -E '^  calendar +expired '
+  # A missing database changes nothing: the files are checked all the same.
+  run --separate-stderr sm-status --db "$SM_TEST_DIR/none.db" --at "2026-06-01 10:00" --expiring-within 30
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Dated dependencies"* ]]
+}
+
+@test "--expiring-within: a calendar that cannot be read counts; a negative DAYS is a usage error" {
+  printf 'date,kind\n2026-13-01,holiday\n' >broken.csv
+  SM_CALENDAR="$SM_TEST_DIR/broken.csv" run --separate-stderr sm-status --expiring-within 0
+  [ "$status" -eq 8 ]
+  echo "$output" | grep -E '^  calendar +error '
+  run --separate-stderr sm-status --expiring-within -1
+  [ "$status" -eq 2 ]
+}
