@@ -35,8 +35,11 @@ bool blank(std::string_view text) {
 }
 
 constexpr std::string_view kComponent = "sm-risk";
-constexpr std::int64_t kCatchUpIntervalMs =
-    1000;  // how often stored, undecided signals are looked for
+// How often stored, undecided signals are looked for.
+constexpr std::int64_t kCatchUpIntervalMs = 1000;
+// How long before the calendar runs out the heartbeat turns degraded (two weeks: time to install
+// the holiday list NSE publishes in December).
+constexpr std::int64_t kCalendarWarningDays = 14;
 
 struct Settings {
   Config config;
@@ -116,9 +119,12 @@ class GatewayRun {
 
  private:
   // Records and writes a heartbeat: liveness, on the wall clock even with --event-time, for
-  // sm-status and the other components. Degraded while every order is denied for want of a
-  // calendar, or after a decision could not be stored.
+  // sm-status and the other components. Degraded (its detail's "degraded" says why) while every
+  // order is denied for want of a calendar, after a decision could not be stored, and from
+  // kCalendarWarningDays before the calendar runs out.
   void beat(bool stopping);
+  // Why the gateway is degraded at now; empty when it is not.
+  std::string degraded_reason(TimestampMs now, std::int64_t store_failures) const;
   // One wait for input: a heartbeat when due, then the lines read, or a tick when none came
   // within --idle-ms. False when the run ends.
   bool read_and_handle();
@@ -179,18 +185,31 @@ bool GatewayRun::open(TimestampMs at) {
   return true;
 }
 
+std::string GatewayRun::degraded_reason(TimestampMs now, std::int64_t store_failures) const {
+  if (calendar_ == nullptr) return "calendar_unavailable: every order is denied";
+  if (store_failures > 0) return fmt::format("store_failures: {}", store_failures);
+  // Orders are still allowed until the calendar runs out; the heartbeat says so early enough for
+  // a person to install next year's holidays (NSE publishes them in December).
+  if (std::optional<std::string> warning = calendar_->runs_out_warning(now, kCalendarWarningDays)) {
+    return *warning;
+  }
+  return {};
+}
+
 void GatewayRun::beat(bool stopping) {
   Heartbeat h;
   h.ts = clock_.now_ms();
   h.component = std::string(kComponent);
   h.pid = ::getpid();
   const std::int64_t store_failures = gateway_ ? gateway_->store_failures() : 0;
-  h.status = stopping ? "stopping" : calendar_ == nullptr || store_failures > 0 ? "degraded" : "ok";
+  const std::string degraded = degraded_reason(h.ts, store_failures);
+  h.status = stopping ? "stopping" : !degraded.empty() ? "degraded" : "ok";
   JsonObjectWriter detail(h.detail);
   detail.integer("signals", signals_)
       .integer("approved", approved_)
       .integer("bad_lines", bad_lines_)
       .integer("store_failures", store_failures);
+  if (!degraded.empty()) detail.string("degraded", degraded);
   detail.finish();
   if (Status stored = store::record_heartbeat(db_, h); !stored.ok()) {
     log_.error_status("database_error", stored, {{"db", args_.db_path}, {"record", "heartbeat"}});

@@ -447,6 +447,22 @@ Result<Calendar> Calendar::load_default() {
   return load(*path);
 }
 
+std::optional<std::string> Calendar::runs_out_warning(TimestampMs now, std::int64_t days) const {
+  const TimestampMs until = covered_until();
+  if (until - now > days * kMsPerDay) return std::nullopt;
+  const Date last = last_covered_day();
+  if (now >= until) {
+    return fmt::format(
+        "calendar ran out: holidays listed only through {}; every order is denied "
+        "CALENDAR_UNAVAILABLE until next year's list is installed",
+        format_date(last));
+  }
+  return fmt::format(
+      "calendar runs out: holidays listed only through {}; from {} every order is "
+      "denied CALENDAR_UNAVAILABLE",
+      format_date(last), format_date(add_days(last, 1)));
+}
+
 Status Calendar::reload() {
   if (path_.empty()) {
     return error(ErrorCode::kInvalidArgument, "this calendar was not loaded from a file");

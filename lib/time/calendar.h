@@ -117,6 +117,9 @@ class Calendar {
   // 00:00 IST of the day after last_covered_day(): from then on the calendar refuses to answer,
   // so every order is denied. Programs warn ahead of it.
   TimestampMs covered_until() const { return from_ist(add_days(last_covered_day(), 1), 0, 0); }
+  // A message naming the last listed day when now is at most `days` days before covered_until()
+  // (or past it); nullopt otherwise.
+  std::optional<std::string> runs_out_warning(TimestampMs now, std::int64_t days) const;
   // A message for the log when `today`'s year is not listed, or when it is December and the next
   // year is not listed yet (NSE publishes next year's holidays in December). nullopt when fine.
   std::optional<std::string> coverage_warning(Date today) const;

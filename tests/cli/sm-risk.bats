@@ -80,7 +80,16 @@ SIGNAL2='{"type":"signal","ts":"2026-03-05T04:30:10.000Z","strategy":"trend2","s
   echo "$output" | jq -e -s 'length == 2 and .[0].status == "ok" and .[1].status == "stopping"'
 }
 
+# The project calendar plus a made-up listed year far ahead, so that heartbeats (on the wall clock)
+# are not degraded by the real calendar running out while the test suite is run.
+calendar_far_ahead() {
+  { cat "$SM_ROOT/data/nse-calendar.csv"; echo '2099,year_covered,test only,,,,,,,test'; } >far.csv
+  echo "$SM_TEST_DIR/far.csv"
+}
+
 @test "sm-risk beats: at start, every risk.heartbeat_interval_ms, and stopping at the end; recorded" {
+  export SM_CALENDAR
+  SM_CALENDAR="$(calendar_far_ahead)"
   # Input stays open for two seconds, so the 200 ms interval comes round several times even on a
   # slow (sanitizer) build.
   SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=200 run --separate-stderr bash -c 'sleep 2 | sm-risk'
@@ -345,4 +354,20 @@ EOF
   run --separate-stderr sm-risk </dev/null
   echo "$stderr" | jq -se 'map(select(.event == "caught_up")) | length == 0'
   [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM risk_decisions")" = 1 ]
+}
+
+@test "sm-risk beats degraded, naming why, when the calendar has run out (or runs out within 14 days)" {
+  # Heartbeats use the wall clock; a calendar listing only 2025 has run out by then.
+  printf '%s\n' \
+    'date,kind,name,pre_open_start,pre_open_end,open,close,closing_session_start,closing_session_end,source' \
+    '2010-10-18,regular_session,Normal,09:00,09:08,09:15,15:30,15:40,16:00,test' \
+    '2025,year_covered,Holidays 2025,,,,,,,test' >old.csv
+  SM_CALENDAR="$SM_TEST_DIR/old.csv" run --separate-stderr sm-risk </dev/null
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s '.[0].status == "degraded"'
+  echo "$output" | jq -e -s '.[0].detail | fromjson | .degraded | test("through 2025-12-31")'
+  # With a calendar far ahead the same run beats ok.
+  SM_CALENDAR="$(calendar_far_ahead)" run --separate-stderr sm-risk </dev/null
+  echo "$output" | jq -e -s '.[0].status == "ok" and (.[0].detail | fromjson | has("degraded") | not)'
 }

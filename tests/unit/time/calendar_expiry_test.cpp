@@ -27,3 +27,17 @@ TEST_CASE("a calendar is covered until 00:00 IST after the last day of its lates
   CHECK(calendar.last_covered_day() == Date{2026, 12, 31});
   CHECK(calendar.covered_until() == from_ist({2027, 1, 1}, 0, 0));
 }
+
+TEST_CASE("runs_out_warning speaks from `days` days before the calendar runs out, and after") {
+  const Calendar calendar = calendar_through_2026();
+  const TimestampMs end = calendar.covered_until();
+  CHECK_FALSE(calendar.runs_out_warning(end - 14 * kMsPerDay - 1, 14));
+  std::optional<std::string> soon = calendar.runs_out_warning(end - 14 * kMsPerDay, 14);
+  REQUIRE(soon);
+  CHECK(soon->find("through 2026-12-31") != std::string::npos);
+  CHECK(soon->find("from 2027-01-01") != std::string::npos);
+  std::optional<std::string> after = calendar.runs_out_warning(end, 14);
+  REQUIRE(after);
+  CHECK(after->find("ran out") != std::string::npos);
+  CHECK_FALSE(calendar.runs_out_warning(from_ist({2026, 6, 1}, 10, 0), 14));
+}
