@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/log.h"
+#include "ingest/calendar_command.h"
 #include "ingest/program.h"
 #include "time/clock.h"
 
@@ -89,6 +90,21 @@ CLI::App* add_replay_command(CLI::App& app, sm::ingest::ReplayArgs& rp) {
   return replay;
 }
 
+CLI::App* add_calendar_command(CLI::App& app, sm::ingest::CalendarArgs& cal) {
+  CLI::App* calendar = app.add_subcommand(
+      "calendar", "replace one year's holidays in the NSE calendar file from NSE's list");
+  calendar->fallthrough();
+  calendar->add_option("list", cal.list_path, "NSE's holiday-master JSON, or a date,name CSV")
+      ->required();
+  calendar->add_option("--calendar", cal.calendar_path,
+                       "the calendar file to update (default: the one the programs load)");
+  calendar->add_option("--source", cal.source,
+                       "the source column of the new rows, e.g. a circular number (default: the "
+                       "list's file name)");
+  calendar->add_flag("--dry-run", cal.dry_run, "validate and report without writing");
+  return calendar;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,7 +114,8 @@ int main(int argc, char** argv) {
       "exact paise; bad rows are reported on stderr and skipped.",
       "sm-ingest"};
   app.footer(
-      "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON).\n"
+      "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON), "
+      "calendar (a year's NSE holidays into the calendar file).\n"
       "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input, a file of which no "
       "row could be stored, or a bad row under --strict; 4 configuration error.");
   sm::cli::CommonOptions common;
@@ -110,6 +127,8 @@ int main(int argc, char** argv) {
   CLI::App* resample = add_resample_command(app, rs);
   sm::ingest::ReplayArgs rp;
   CLI::App* replay = add_replay_command(app, rp);
+  sm::ingest::CalendarArgs cal;
+  CLI::App* calendar = add_calendar_command(app, cal);
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction; writes then fail and the
@@ -119,6 +138,7 @@ int main(int argc, char** argv) {
     if (sm::Result<sm::Config> config = sm::load_config(common.config_path, log); !config.ok()) {
       return sm::report_failure(log, "config_error", config.status(), sm::kExitConfigError);
     }
+    if (calendar->parsed()) return sm::ingest::run_calendar_refresh(cal, log);
     const sm::time::SystemClock clock;
     if (resample->parsed()) {
       rs.db_path = common.db_path;

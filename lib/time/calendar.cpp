@@ -413,6 +413,10 @@ Result<Calendar> Calendar::parse(std::string_view text, std::string_view source)
   return calendar;
 }
 
+Result<std::vector<std::string>> split_calendar_csv_line(std::string_view line) {
+  return split_csv(line);
+}
+
 Result<Calendar> Calendar::load(const std::string& path) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();

@@ -172,4 +172,9 @@ class Calendar {
   std::set<int> covered_years_;
 };
 
+// One line of a calendar CSV split into fields trimmed of blanks (RFC 4180 quoting, no quoted
+// newlines), as Calendar::parse reads it; kParseError for an unterminated quote. For programs that
+// edit the file (time/calendar_refresh.h).
+Result<std::vector<std::string>> split_calendar_csv_line(std::string_view line);
+
 }  // namespace sm::time

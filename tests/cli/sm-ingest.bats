@@ -341,3 +341,64 @@ EOF
   assert_example_config_loads sm-ingest "$SM_SAMPLE/TCS.csv"
   [ "$status" -eq 0 ]
 }
+
+# A copy of the project calendar to refresh, and NSE's holiday-master JSON for a made-up 2027 list.
+calendar_fixture() {
+  cp "$SM_ROOT/data/nse-calendar.csv" cal.csv
+  cat >nse.json <<'JSON'
+{"CM":[
+  {"tradingDate":"26-Jan-2027","weekDay":"Tuesday","description":"Republic Day","morning_session":null,"evening_session":null,"Sr_no":1},
+  {"tradingDate":"06-Mar-2027","weekDay":"Saturday","description":"Mahashivratri","morning_session":null,"evening_session":null,"Sr_no":2},
+  {"tradingDate":"22-Mar-2027","weekDay":"Monday","description":"Holi","morning_session":null,"evening_session":null,"Sr_no":3}
+]}
+JSON
+}
+
+@test "calendar: NSE's holiday JSON adds a year to the calendar file, atomically, and programs use it" {
+  calendar_fixture
+  run --separate-stderr sm-ingest calendar nse.json --calendar cal.csv --source "test list"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e '.type == "calendar_refreshed" and .year == 2027 and .holidays == 2 and .written'
+  echo "$output" | jq -e '.skipped_weekend == ["2027-03-06 Mahashivratri"]'
+  grep -qx '2027,year_covered,NSE trading holidays 2027,,,,,,,test list' cal.csv
+  grep -qx '2027-03-22,holiday,Holi,,,,,,,test list' cal.csv
+  [ -z "$(ls cal.csv.tmp.* 2>/dev/null)" ]
+  # sm-status now sees the calendar valid until the end of 2027.
+  SM_CALENDAR="$SM_TEST_DIR/cal.csv" run --separate-stderr sm-status --json --at "2026-12-20 10:00" --expiring-within 14
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.dependencies[0].valid_until == "2027-12-31T18:30:00.000Z"'
+}
+
+@test "calendar: a CSV list with a weekend, a duplicate or a bad date is refused and the file kept" {
+  calendar_fixture
+  cp cal.csv before.csv
+  printf 'date,name\n2027-01-26,Republic Day\n2027-03-06,Saturday\n' >weekend.csv
+  run --separate-stderr sm-ingest calendar weekend.csv --calendar cal.csv
+  [ "$status" -eq 3 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e 'select(.event == "calendar_refresh_refused") | .message | test("weekend.csv:3: date: 2027-03-06 is a Saturday")'
+  cmp cal.csv before.csv
+  printf 'date,name\n2027-01-26,A\n2027-01-26,B\n' >dup.csv
+  run --separate-stderr sm-ingest calendar dup.csv --calendar cal.csv
+  [ "$status" -eq 3 ]
+  echo "$stderr" | jq -e 'select(.event == "calendar_refresh_refused") | .message | test("dup.csv:3: date: 2027-01-26 is listed twice")'
+  printf 'date,name\n2027-02-30,A\n' >bad.csv
+  run --separate-stderr sm-ingest calendar bad.csv --calendar cal.csv
+  [ "$status" -eq 3 ]
+  cmp cal.csv before.csv
+  run --separate-stderr sm-ingest calendar missing.json --calendar cal.csv
+  [ "$status" -eq 1 ]
+  cmp cal.csv before.csv
+}
+
+@test "calendar: --dry-run validates and writes nothing; the list is required" {
+  calendar_fixture
+  cp cal.csv before.csv
+  run --separate-stderr sm-ingest calendar nse.json --calendar cal.csv --dry-run
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.written == false and .year == 2027'
+  cmp cal.csv before.csv
+  run --separate-stderr sm-ingest calendar
+  [ "$status" -eq 2 ]
+}
