@@ -207,6 +207,11 @@ Result<bool> OrderManager::recover() {
   }
   note_broker(nullptr);
   const std::vector<Difference> differences = compare(*snapshot);
+  // The broker's auto square-off of our MIS positions is expected: recorded, not drift.
+  if (Result<ApplyReport> known = record_known_classes(db_, *snapshot, differences, now);
+      !known.ok()) {
+    return known.status();
+  }
   for (const Difference& d : differences) {
     log_.log(d.drift ? LogLevel::kWarning : LogLevel::kInfo, "reconcile_difference",
              json::parse(difference_to_json(d, now)));

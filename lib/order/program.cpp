@@ -672,6 +672,15 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
   const std::vector<Difference> differences = compare(*snapshot);
   std::optional<ApplyReport> applied;
   int drift_after = count_drift(differences);
+  if (!args.apply) {
+    // Known classes (the broker's auto square-off) are recorded without --apply; --apply below
+    // records them along with everything else.
+    if (Result<ApplyReport> known = record_known_classes(*db, *snapshot, differences, now);
+        !known.ok()) {
+      log.error_status("record_failed", known.status());
+      return kExitFailure;
+    }
+  }
   if (args.apply && !differences.empty()) {
     Result<ApplyReport> report = apply(*db, *snapshot, differences, now);
     if (!report.ok()) {

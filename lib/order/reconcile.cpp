@@ -536,6 +536,47 @@ void compare_positions(const Snapshot& s, const DbView& v,
   }
 }
 
+// The one strategy whose position in symbol an order of side closes (a sell closes a long), or ""
+// when none or several do: then a person must say whose it was.
+std::string closed_strategy(const DbView& v, const std::string& symbol, Side side) {
+  std::string found;
+  for (const store::Position& p : v.positions) {
+    if (p.symbol != symbol || p.qty == 0 || (p.qty > 0) != (side == Side::kSell)) continue;
+    if (!found.empty() && found != p.strategy) return "";
+    found = p.strategy;
+  }
+  return found;
+}
+
+// The broker's auto square-off of an MIS position of ours (its order and its trades) is expected:
+// recorded without a person, not drift. A square-off of a position we cannot attribute stays drift.
+void classify_square_offs(const Snapshot& s, const DbView& v, std::vector<Difference>& out) {
+  std::unordered_map<std::string, const broker::Order*> book_by_id;
+  for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
+  for (Difference& d : out) {
+    if (d.kind != DifferenceKind::kUnknownOrder && d.kind != DifferenceKind::kMissingFill) continue;
+    if (!d.client_order_id.empty()) continue;
+    auto it = book_by_id.find(d.broker_order_id);
+    if (it == book_by_id.end()) continue;
+    const broker::Order& b = *it->second;
+    if (b.product != "MIS" || !placed_by_broker_risk_team(b)) continue;
+    const std::string strategy = closed_strategy(v, b.tradingsymbol, b.side);
+    if (strategy.empty()) {
+      d.detail += fmt::format(
+          " (placed by the broker's risk team, {}, but no single strategy of "
+          "ours holds the position it closes)",
+          b.placed_by);
+      continue;
+    }
+    d.known_class = "auto_square_off";
+    d.strategy = strategy;
+    d.drift = false;
+    d.resolution = "record";
+    d.detail += fmt::format(" (the broker's auto square-off, placed by {}, of {}'s MIS position)",
+                            b.placed_by, strategy);
+  }
+}
+
 std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
   std::vector<Difference> out;
   const OurOrders ours(v.orders);
@@ -544,6 +585,7 @@ std::vector<Difference> compare_view(const Snapshot& s, const DbView& v) {
   const std::map<std::string, Quantity> pending_by_symbol = compare_missing_fills(s, v, ours, out);
   compare_extra_fills(s, v, out);
   compare_positions(s, v, pending_by_symbol, out);
+  classify_square_offs(s, v, out);
   return out;
 }
 
@@ -554,6 +596,13 @@ std::string difference_key(const Difference& d) {
 }
 
 }  // namespace
+
+bool placed_by_broker_risk_team(const broker::Order& order) {
+  const std::string_view by = order.placed_by;
+  if (by == "ADMINSQF") return true;
+  if (by.size() <= 3 || by.substr(0, 3) != "RMS") return false;
+  return std::all_of(by.begin() + 3, by.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 std::vector<Difference> compare(const Snapshot& s) {
   std::vector<Difference> out = compare_view(s, s.db);
@@ -672,6 +721,11 @@ Status adopt_foreign_orders(store::Database& db, const BookById& book_by_id,
     Result<std::string> id = adopted_client_id(db, d, b);
     if (!id.ok()) return id.status();
     Result<OrderIntent> intent = intent_from_broker(b, *id);
+    if (!d.strategy.empty()) {
+      intent->strategy = d.strategy;
+      intent->reason = fmt::format("the broker's auto square-off (order {}, placed by {})",
+                                   b.order_id, b.placed_by);
+    }
     Result<bool> recorded = store::upsert_order_intent(db, *intent);
     if (!recorded.ok()) {
       note_error(report, d, recorded.status());
@@ -921,6 +975,37 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
   return report;
 }
 
+Result<ApplyReport> record_known_classes(store::Database& db, const Snapshot& s,
+                                         const std::vector<Difference>& differences,
+                                         TimestampMs now_ms) {
+  std::vector<Difference> known;
+  for (const Difference& d : differences) {
+    if (!d.known_class.empty()) known.push_back(d);
+  }
+  ApplyReport report;
+  if (known.empty()) return report;
+  BookById book_by_id;
+  for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
+  SM_RETURN_IF_ERROR(adopt_foreign_orders(db, book_by_id, known, now_ms, report));
+  SM_RETURN_IF_ERROR(insert_missing_fills(db, s, known, now_ms, report));
+  for (const Difference& d : known) {
+    if (d.kind != DifferenceKind::kUnknownOrder) continue;
+    Alert a;
+    a.ts = now_ms;
+    a.severity = Severity::kInfo;
+    a.component = "sm-reconcile";
+    a.event = "broker_square_off";
+    a.text = fmt::format(
+        "the broker squared off {}'s MIS position in {} (order {}, {} filled); "
+        "recorded",
+        d.strategy, d.symbol, d.broker_order_id, d.broker_qty);
+    a.dedup_key = fmt::format("broker_square_off:{}", d.broker_order_id);
+    Result<bool> recorded = store::record_alert(db, a);
+    if (!recorded.ok()) return recorded.status();
+  }
+  return report;
+}
+
 std::string difference_to_json(const Difference& d, TimestampMs ts) {
   std::string out;
   JsonObjectWriter(out)
@@ -937,6 +1022,8 @@ std::string difference_to_json(const Difference& d, TimestampMs ts) {
       .string("broker_status", d.broker_status)
       .boolean("drift", d.drift)
       .string("resolution", d.resolution)
+      .string("known_class", d.known_class)
+      .string("strategy", d.strategy)
       .string("detail", d.detail)
       .finish();
   return out;

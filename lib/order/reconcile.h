@@ -60,7 +60,16 @@ struct Difference {
   // person), "none" (nothing to do: informational).
   std::string resolution;
   std::string detail;  // one line for people
+  // A known class that is recorded without a person (record_known_classes), "" for none:
+  // "auto_square_off" for the broker's auto square-off of an MIS position of ours.
+  std::string known_class;
+  std::string strategy;  // known_class: the strategy whose position the broker closed
 };
+
+// Whether the broker's risk team placed this order: Zerodha marks its auto square-off of MIS
+// positions (15:20 IST for equity) and other RMS closures with placed_by "ADMINSQF" or
+// "RMS<digits>" instead of the client's user id.
+bool placed_by_broker_risk_team(const broker::Order& order);
 
 // Our side of a snapshot, read at one moment.
 struct DbView {
@@ -115,6 +124,15 @@ struct ApplyReport {
 // database half may be stale afterwards: take a new snapshot to check what remains.
 Result<ApplyReport> apply(store::Database& db, const Snapshot& snapshot,
                           const std::vector<Difference>& differences, TimestampMs now_ms);
+
+// Records the differences of a known class (known_class non-empty) the way apply() would, without
+// a person and without touching any other difference: the broker's order is adopted under the
+// strategy whose position it closed (not "external"), its fills are recorded for that strategy,
+// and one info alert "broker_square_off" names each such order. Safe beside a running sm-order:
+// the adopted orders are final and every write is idempotent (client id "x<broker id>", trade id).
+Result<ApplyReport> record_known_classes(store::Database& db, const Snapshot& snapshot,
+                                         const std::vector<Difference>& differences,
+                                         TimestampMs now_ms);
 
 // When the broker's state of `order` began: its exchange update time, else its exchange time,
 // else its order time; fallback when the broker gave none of them.

@@ -441,3 +441,87 @@ TEST_CASE(
   REQUIRE(again.ok());
   CHECK(count_drift(compare(*again)) == 1);
 }
+
+namespace {
+
+// rig holds 10 INFY (an MIS position); the broker's risk team sells them at 15:20 IST.
+void square_off(Fixture& f, const std::string& placed_by) {
+  f.ours("smB", "INFY", 10, "B10", "COMPLETE", 10);
+  f.our_fill("smB", "B10", "TB10", "INFY", 10, 100000);
+  f.theirs("B10", "smB", "INFY", "COMPLETE", 10, 10);
+  broker::Order sq = FakeBroker::order("B11", "", "INFY", "COMPLETE", 10, 10, 101000);
+  sq.side = Side::kSell;
+  sq.placed_by = placed_by;
+  f.broker.history["B11"] = {sq};
+  f.broker.order_trade_list["B11"].push_back(
+      FakeBroker::trade("TB11", "B11", "INFY", Side::kSell, 10, 101000));
+  f.add_position("INFY", -10, 101000);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the broker's auto square-off (placed_by ADMINSQF) is recorded for its strategy, no drift") {
+  Fixture f;
+  square_off(f, "ADMINSQF");
+  Result<Snapshot> s = take_snapshot(f.db, f.broker, f.now);
+  REQUIRE(s.ok());
+  const std::vector<Difference> d = compare(*s);
+  CHECK(kinds(d) ==
+        std::vector<DifferenceKind>{DifferenceKind::kUnknownOrder, DifferenceKind::kMissingFill});
+  CHECK(count_drift(d) == 0);
+  for (const Difference& x : d) {
+    CHECK(x.known_class == "auto_square_off");
+    CHECK(x.strategy == "rig");
+    CHECK(x.resolution == "record");
+  }
+  Result<ApplyReport> r = record_known_classes(f.db, *s, d, f.now);
+  REQUIRE(r.ok());
+  CHECK(r->adopted_orders == 1);
+  CHECK(r->inserted_fills == 1);
+  CHECK(f.diff().empty());
+  Result<std::optional<store::Position>> p = store::find_position(f.db, "rig", "INFY");
+  REQUIRE(p.ok());
+  REQUIRE(p->has_value());
+  CHECK((*p)->qty == 0);
+  Result<std::optional<store::OrderRecord>> adopted = store::find_order_by_broker_id(f.db, "B11");
+  REQUIRE(adopted.ok());
+  REQUIRE(adopted->has_value());
+  CHECK((*adopted)->intent.strategy == "rig");
+  // Recording again changes nothing (idempotent on the broker id and trade id).
+  Result<ApplyReport> again = record_known_classes(f.db, *s, d, f.now);
+  REQUIRE(again.ok());
+  CHECK(again->inserted_fills == 0);
+}
+
+TEST_CASE("an RMS<digits> closure is recognised too; a trade by hand in the app stays drift") {
+  Fixture f;
+  square_off(f, "RMS1203");
+  std::vector<Difference> d = f.diff();
+  CHECK(count_drift(d) == 0);
+  Fixture g;
+  square_off(g, "AB1234");  // the client's own user id: placed by hand in Kite
+  d = g.diff();
+  CHECK(count_drift(d) == 1);
+  for (const Difference& x : d) CHECK(x.known_class.empty());
+  Result<Snapshot> s = take_snapshot(g.db, g.broker, g.now);
+  REQUIRE(s.ok());
+  Result<ApplyReport> r = record_known_classes(g.db, *s, compare(*s), g.now);
+  REQUIRE(r.ok());
+  CHECK(r->inserted_fills == 0);
+  CHECK(count_drift(g.diff()) == 1);
+}
+
+TEST_CASE("a square-off of a position no single strategy of ours holds stays drift") {
+  Fixture f;
+  broker::Order sq = FakeBroker::order("B12", "", "TCS", "COMPLETE", 4, 4, 300000);
+  sq.side = Side::kSell;
+  sq.placed_by = "ADMINSQF";
+  f.broker.history["B12"] = {sq};
+  f.broker.order_trade_list["B12"].push_back(
+      FakeBroker::trade("TB12", "B12", "TCS", Side::kSell, 4, 300000));
+  f.add_position("TCS", -4, 300000);
+  const std::vector<Difference> d = f.diff();
+  CHECK(count_drift(d) >= 1);
+  for (const Difference& x : d) CHECK(x.known_class.empty());
+}
