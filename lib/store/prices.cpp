@@ -1,6 +1,5 @@
 #include "store/prices.h"
 
-
 #include "core/json_writer.h"
 #include "time/bar_time.h"
 
