@@ -26,3 +26,43 @@ build_dir() {
     'any(.[]; .event == "calendar_coverage" and (.message | startswith($path + " ")))' err
   ! grep -q calendar_unavailable err
 }
+
+# A PATH with stand-ins for id, dpkg-query, apt-get and (optionally) sudo, and the shell tools the
+# script needs: what install-deps would run is recorded, nothing is installed.
+fake_system() {
+  local uid=$1 with_sudo=$2
+  mkdir -p fakebin
+  for tool in bash sh grep env; do ln -sf "$(command -v "$tool")" "fakebin/$tool"; done
+  printf '#!/bin/sh\necho %s\n' "$uid" >fakebin/id
+  # Every package but cmake is installed.
+  printf '#!/bin/sh\n[ "$3" = cmake ] && exit 1\nprintf "install ok installed"\n' >fakebin/dpkg-query
+  printf '#!/bin/sh\necho "apt-get $*" >>"%s/ran"\n' "$SM_TEST_DIR" >fakebin/apt-get
+  if [ "$with_sudo" = yes ]; then
+    printf '#!/bin/sh\necho sudo >>"%s/ran"\n"$@"\n' "$SM_TEST_DIR" >fakebin/sudo
+  fi
+  chmod +x fakebin/*
+}
+
+@test "install-deps works as root without sudo, uses sudo for a user, and tells a user without sudo what to run" {
+  # Regression: the README's first command started with sudo, which a minimal Debian 12 (a
+  # container, a fresh VPS used as root) does not have.
+  fake_system 0 no
+  run --separate-stderr env PATH="$SM_TEST_DIR/fakebin" "$SM_ROOT/scripts/install-deps"
+  [ "$status" -eq 0 ]
+  grep -q '^apt-get install -y --no-install-recommends cmake$' ran
+  ! grep -q sudo ran
+  rm -rf fakebin ran
+  fake_system 1000 yes
+  run --separate-stderr env PATH="$SM_TEST_DIR/fakebin" "$SM_ROOT/scripts/install-deps"
+  [ "$status" -eq 0 ]
+  [ "$(head -1 ran)" = sudo ]
+  grep -q '^apt-get install' ran
+  rm -rf fakebin ran
+  fake_system 1000 no
+  run --separate-stderr env PATH="$SM_TEST_DIR/fakebin" "$SM_ROOT/scripts/install-deps"
+  [ "$status" -eq 1 ]
+  [ ! -e ran ]
+  [[ "$stderr" == *"run as root:  su -c 'apt-get update && "*"cmake'"* ]]
+  # The README's first command has no sudo.
+  ! grep -E '^(sudo |.*&& *sudo )' "$SM_ROOT/README.md"
+}
