@@ -365,6 +365,7 @@ JSON
   grep -qx '2027-03-22,holiday,Holi,,,,,,,test list' cal.csv
   [ -z "$(ls cal.csv.tmp.* 2>/dev/null)" ]
   # sm-status now sees the calendar valid until the end of 2027.
+  : >"$SM_DB"
   SM_CALENDAR="$SM_TEST_DIR/cal.csv" run --separate-stderr sm-status --json --at "2026-12-20 10:00" --expiring-within 14
   [ "$status" -eq 0 ]
   echo "$output" | jq -e '.dependencies[0].valid_until == "2027-12-31T18:30:00.000Z"'

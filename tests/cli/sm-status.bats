@@ -214,6 +214,7 @@ calendar_through() {
 }
 
 @test "--expiring-within DAYS exits 8 when the calendar runs out within DAYS, else 0" {
+  : >"$SM_DB"  # an empty database: a missing one is an error of its own (exit 1)
   export SM_CALENDAR
   SM_CALENDAR="$(calendar_through 2026)"
   run --separate-stderr sm-status --at "2026-12-20 09:00" --expiring-within 14
@@ -225,13 +226,14 @@ calendar_through() {
   run --separate-stderr sm-status --at "2027-01-02 09:00" --expiring-within 0
   [ "$status" -eq 8 ]
   echo "$output" | grep -E '^  calendar +expired '
-  # A missing database changes nothing: the files are checked all the same.
-  run --separate-stderr sm-status --db "$SM_TEST_DIR/none.db" --at "2026-06-01 10:00" --expiring-within 30
+  # An empty database changes nothing: the files are checked all the same.
+  run --separate-stderr sm-status --at "2026-06-01 10:00" --expiring-within 30
   [ "$status" -eq 0 ]
   [[ "$output" == *"Dated dependencies"* ]]
 }
 
 @test "--expiring-within: a calendar that cannot be read counts; a negative DAYS is a usage error" {
+  : >"$SM_DB"
   printf 'date,kind\n2026-13-01,holiday\n' >broken.csv
   SM_CALENDAR="$SM_TEST_DIR/broken.csv" run --separate-stderr sm-status --expiring-within 0
   [ "$status" -eq 8 ]
