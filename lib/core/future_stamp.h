@@ -17,7 +17,7 @@
 namespace sm {
 
 // How far past now a tick may be stamped: the feed's clock and this host's may disagree a little.
-inline constexpr TimestampMs kTickClockToleranceMs = 2 * 60 * 1000;
+inline constexpr TimestampMs kTickClockToleranceMs = 2 * kMsPerMinute;
 
 struct FutureStamp {
   std::string symbol;     // empty for messages without one

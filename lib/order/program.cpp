@@ -633,6 +633,26 @@ int run_login(const CommonPaths& paths, const BrokerFlags& flags, const std::str
   return kExitOk;
 }
 
+namespace {
+
+// The differences as a table for a person (a terminal, or --table) or as NDJSON with a summary
+// line. False when stdout cannot be written.
+bool write_reconcile_report(const ReconcileArgs& args, const std::vector<Difference>& differences,
+                            const std::optional<ApplyReport>& applied, int drift_after,
+                            TimestampMs now) {
+  const bool table = args.table || (!args.json && ::isatty(STDOUT_FILENO) == 1);
+  std::string text;
+  if (table) {
+    text = format_table(differences, drift_after, applied);
+  } else {
+    for (const Difference& d : differences) text += difference_to_json(d, now) + "\n";
+    text += summary_to_json(now, differences, applied, drift_after) + "\n";
+  }
+  return std::fputs(text.c_str(), stdout) >= 0 && std::fflush(stdout) == 0;
+}
+
+}  // namespace
+
 int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Logger& log) {
   ::signal(SIGPIPE, SIG_IGN);
   Result<Setup> setup = load_setup(paths, args.broker, log);
@@ -700,15 +720,7 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     log.log(d.drift ? LogLevel::kWarning : LogLevel::kInfo, "difference",
             {{"kind", difference_kind_name(d.kind)}, {"symbol", d.symbol}, {"detail", d.detail}});
   }
-  const bool table = args.table || (!args.json && ::isatty(STDOUT_FILENO) == 1);
-  std::string text;
-  if (table) {
-    text = format_table(differences, drift_after, applied);
-  } else {
-    for (const Difference& d : differences) text += difference_to_json(d, now) + "\n";
-    text += summary_to_json(now, differences, applied, drift_after) + "\n";
-  }
-  if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
+  if (!write_reconcile_report(args, differences, applied, drift_after, now)) {
     log.error("write_failed", {{"message", "cannot write to stdout"}});
     return kExitFailure;
   }
