@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "broker/kite_broker.h"
+#include "broker/token_file.h"
 #include "costs/cost_model.h"
-#include "order/token_file.h"
 #include "time/calendar.h"
 
 namespace sm::order {
@@ -72,7 +72,7 @@ DatedDependency check_charges(const std::string& path) {
 
 DatedDependency check_token(const std::string& path, TimestampMs now_ms, std::int64_t warn_days) {
   DatedDependency d = dependency("broker_token", path, false);
-  Result<AccessToken> token = read_token_file(path);
+  Result<broker::AccessToken> token = broker::read_token_file(path);
   if (!token.ok()) {
     unreadable(d, token.status());
     if (d.state == "missing") d.detail = "no token file: log in with `sm-order login`";

@@ -17,7 +17,7 @@ namespace sm::order {
 struct DependencySources {
   std::string calendar_path;  // the NSE calendar (time/calendar.h)
   std::string charges_path;   // the charge rates (costs/cost_model.h)
-  std::string token_file;     // the broker access token (order/token_file.h)
+  std::string token_file;     // the broker access token (broker/token_file.h)
 };
 
 // Checks each dependency as of now_ms and returns them in a fixed order: calendar, charge_rates,

@@ -267,9 +267,10 @@ int open_resources(const CommonPaths& paths, const OrderArgs& args, const Logger
 // Gives kite the access token to start with: the token file's when there is one, else a fixed
 // token from the environment or secrets; with neither, sm-order waits for `sm-order login`.
 // kExitOk or the exit code to stop with, logged.
-int load_access_token(TokenWatcher& watcher, const BrokerSettings& broker, broker::KiteBroker& kite,
-                      const Logger& log) {
-  if (std::optional<Result<AccessToken>> from_file = watcher.poll(); from_file && from_file->ok()) {
+int load_access_token(broker::TokenWatcher& watcher, const BrokerSettings& broker,
+                      broker::KiteBroker& kite, const Logger& log) {
+  if (std::optional<Result<broker::AccessToken>> from_file = watcher.poll();
+      from_file && from_file->ok()) {
     kite.set_access_token((*from_file)->access_token, (*from_file)->issued_at);
     log.info("token_loaded", {{"token_file", watcher.path()}});
     return kExitOk;
@@ -277,7 +278,7 @@ int load_access_token(TokenWatcher& watcher, const BrokerSettings& broker, broke
     log.error_status("token_file_error", from_file->status(), {{"token_file", watcher.path()}});
     return exit_for_setup_error(from_file->status());
   }
-  Result<std::optional<AccessToken>> fixed = initial_token(broker);
+  Result<std::optional<broker::AccessToken>> fixed = initial_token(broker);
   if (!fixed.ok()) {
     log.error_status("token_error", fixed.status());
     return exit_for_setup_error(fixed.status());
@@ -326,7 +327,7 @@ class OrderOutput {
 class OrderLoop {
  public:
   OrderLoop(const OrderArgs& args, const OrderResources& resources, OrderManager& manager,
-            broker::KiteBroker& kite, TokenWatcher& watcher, PaperPriceForwarder* forwarder,
+            broker::KiteBroker& kite, broker::TokenWatcher& watcher, PaperPriceForwarder* forwarder,
             IntentCatchUp& catch_up, OrderOutput& output, const Logger& log)
       : args_(args),
         settings_(resources.settings),
@@ -357,7 +358,7 @@ class OrderLoop {
 
  private:
   void poll_token() {
-    std::optional<Result<AccessToken>> renewed = watcher_.poll();
+    std::optional<Result<broker::AccessToken>> renewed = watcher_.poll();
     if (!renewed) return;
     if (renewed->ok()) {
       kite_.set_access_token((*renewed)->access_token, (*renewed)->issued_at);
@@ -496,7 +497,7 @@ class OrderLoop {
   PostbackReceiver* postbacks_;
   OrderManager& manager_;
   broker::KiteBroker& kite_;
-  TokenWatcher& watcher_;
+  broker::TokenWatcher& watcher_;
   PaperPriceForwarder* forwarder_;
   IntentCatchUp& catch_up_;
   OrderOutput& output_;
@@ -549,7 +550,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   }
   if (!placed_today->empty()) log.info("placements_today", {{"count", placed_today->size()}});
   kite.rate_limiter().count_earlier_placements(*placed_today);
-  TokenWatcher watcher(broker.token_file);
+  broker::TokenWatcher watcher(broker.token_file);
   if (int code = load_access_token(watcher, broker, kite, log); code != kExitOk) return code;
 
   OrderOutput output(log);
@@ -611,10 +612,10 @@ int run_login(const CommonPaths& paths, const BrokerFlags& flags, const std::str
                ? kExitAuth
                : kExitFailure;
   }
-  AccessToken token{session->access_token,
-                    session->login_time > 0 ? session->login_time : connection->clock.now_ms(),
-                    session->user_id};
-  if (Status s = write_token_file(setup->broker.token_file, token); !s.ok()) {
+  broker::AccessToken token{
+      session->access_token,
+      session->login_time > 0 ? session->login_time : connection->clock.now_ms(), session->user_id};
+  if (Status s = broker::write_token_file(setup->broker.token_file, token); !s.ok()) {
     log.error_status("token_not_written", s);
     return kExitFailure;
   }
@@ -660,7 +661,7 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     log.error_status("config_error", setup.status());
     return exit_for_setup_error(setup.status());
   }
-  Result<std::optional<AccessToken>> token = initial_token(setup->broker);
+  Result<std::optional<broker::AccessToken>> token = initial_token(setup->broker);
   if (!token.ok()) {
     log.error_status("token_error", token.status());
     return exit_for_setup_error(token.status());

@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "broker/token_file.h"
 #include "order/dated_dependencies.h"
-#include "order/token_file.h"
 #include "support/temp_dir.h"
 
 using namespace sm;
@@ -98,7 +98,7 @@ TEST_CASE("charge rates have no end date; their newest effective date is shown")
 TEST_CASE("the broker token is valid until 06:00 IST after the login and never trips the window") {
   Files f;
   const TimestampMs login = from_ist({2026, 6, 1}, 8, 30);
-  REQUIRE(write_token_file(f.sources.token_file, {"tok", login, "AB1234"}).ok());
+  REQUIRE(broker::write_token_file(f.sources.token_file, {"tok", login, "AB1234"}).ok());
   auto deps = check_dated_dependencies(f.sources, f.report, login + kMsPerHour, 14);
   const store::DatedDependency& token = named(deps, "broker_token");
   CHECK(token.state == "ok");

@@ -6,15 +6,15 @@
 #include <fstream>
 #include <thread>
 
+#include "broker/token_file.h"
 #include "core/secrets.h"
-#include "order/token_file.h"
-#include "order_rig.h"
+#include "support/temp_dir.h"
 
 using namespace sm;
-using namespace sm::order;
+using namespace sm::broker;
 
 TEST_CASE("a written token file reads back, is 0600, and read_secret understands it too") {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.file("sub/kite_token");
   REQUIRE(write_token_file(path, {"tok123", 1711598400000, "AB1234"}).ok());
   struct stat st {};
@@ -39,7 +39,7 @@ TEST_CASE("a written token file reads back, is 0600, and read_secret understands
 
 TEST_CASE(
     "an unsafe, missing or broken token file is refused with a reason that does not leak it") {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.file("kite_token");
   CHECK(read_token_file(path).status().code() == ErrorCode::kNotFound);
   {
@@ -67,7 +67,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the watcher reports the file once per change, including a file that appears later") {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.file("kite_token");
   TokenWatcher watcher(path);
   CHECK_FALSE(watcher.poll().has_value());  // absent

@@ -19,7 +19,7 @@
 #include "core/status.h"
 #include "core/timestamp.h"
 
-namespace sm::order {
+namespace sm::broker {
 
 struct AccessToken {
   std::string access_token;
@@ -60,4 +60,4 @@ class TokenWatcher {
   std::optional<Stamp> last_;
 };
 
-}  // namespace sm::order
+}  // namespace sm::broker

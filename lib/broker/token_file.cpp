@@ -1,4 +1,4 @@
-#include "order/token_file.h"
+#include "broker/token_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include "core/secrets.h"
 
-namespace sm::order {
+namespace sm::broker {
 namespace {
 
 constexpr std::string_view kTokenKey = "SM_KITE_ACCESS_TOKEN";
@@ -137,4 +137,4 @@ std::optional<Result<AccessToken>> TokenWatcher::poll() {
   return read_token_file(path_);
 }
 
-}  // namespace sm::order
+}  // namespace sm::broker
