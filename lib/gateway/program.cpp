@@ -18,6 +18,7 @@
 #include "core/shutdown.h"
 #include "gateway/gateway.h"
 #include "risk/config.h"
+#include "service/notifier.h"
 #include "store/database.h"
 #include "store/ops_records.h"
 #include "time/calendar.h"
@@ -172,6 +173,8 @@ class GatewayRun {
   TimestampMs event_now_ = 0;
   TimestampMs next_beat_ = 0;
   TimestampMs next_catch_up_ = 0;
+  // READY=1 when the run starts, WATCHDOG=1 after every wait for input, STOPPING=1 at its end.
+  service::Notifier notifier_;
 };
 
 bool GatewayRun::open(TimestampMs at) {
@@ -220,8 +223,11 @@ void GatewayRun::beat(bool stopping) {
 }
 
 int GatewayRun::run() {
+  notifier_.ready();
   while (!stop_requested() && read_and_handle()) {
+    notifier_.alive();
   }
+  notifier_.stopping();
   beat(true);
   writer_.flush();
   log_.info("finished", {{"signals", signals_},
@@ -242,8 +248,10 @@ bool GatewayRun::read_and_handle() {
     next_catch_up_ = clock_.now_ms() + kCatchUpIntervalMs;
   }
   lines_.clear();
-  const Status read = pump_.read(
-      std::min(args_.idle_ms, std::max<std::int64_t>(0, next_beat_ - clock_.now_ms())), lines_);
+  std::int64_t wait_ms =
+      std::min(args_.idle_ms, std::max<std::int64_t>(0, next_beat_ - clock_.now_ms()));
+  if (notifier_.watchdog_ms() > 0) wait_ms = std::min(wait_ms, notifier_.watchdog_ms() / 4);
+  const Status read = pump_.read(wait_ms, lines_);
   for (const InputLine& line : lines_) {
     if (stop_requested()) break;
     if (!handle_line(line)) return false;

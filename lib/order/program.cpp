@@ -24,6 +24,7 @@
 #include "order/order_manager.h"
 #include "order/postback_receiver.h"
 #include "order/reconcile.h"
+#include "service/notifier.h"
 #include "store/database.h"
 #include "store/ops_records.h"
 
@@ -342,7 +343,9 @@ class OrderLoop {
 
   // The exit code the loop ended with; an error when the run failed.
   Result<int> run() {
+    notifier_.ready();
     while (!stop_requested()) {
+      notifier_.alive();
       poll_token();
       if (Status s = beat_when_due(); !s.ok()) return s;
       Result<bool> go_on = recover();
@@ -355,6 +358,8 @@ class OrderLoop {
     return exit_code_;
   }
   std::int64_t bad_lines() const { return bad_lines_; }
+  // Tells systemd the program is ending (STOPPING=1): the shutdown that follows cancels orders.
+  void stopping() { notifier_.stopping(); }
 
  private:
   void poll_token() {
@@ -399,9 +404,10 @@ class OrderLoop {
 
   Result<bool> read_input() {
     // With a postback listener, wake at least every 100 ms to act on what arrived.
-    const std::int64_t wait_ms =
+    std::int64_t wait_ms =
         std::max<std::int64_t>(0, std::min({manager_.next_due_ms(), next_beat_ - wall_now(),
                                             postbacks_ ? std::int64_t{100} : std::int64_t{1000}}));
+    if (notifier_.watchdog_ms() > 0) wait_ms = std::min(wait_ms, notifier_.watchdog_ms() / 4);
     lines_.clear();
     if (input_.eof()) {
       pause_for(std::min<std::int64_t>(wait_ms, 200));
@@ -507,6 +513,9 @@ class OrderLoop {
   std::vector<InputLine> lines_;
   int exit_code_ = kExitOk;
   TimestampMs next_beat_ = 0;
+  // READY=1 when the loop starts, WATCHDOG=1 on every pass (each wait for input is at most a
+  // quarter of the watchdog interval).
+  service::Notifier notifier_;
   TimestampMs next_catch_up_ = 0;
   std::string last_beat_status_;
   TimestampMs eof_at_ = 0;
@@ -575,6 +584,7 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
   OrderLoop loop(args, resources, manager, kite, watcher, forwarder ? &*forwarder : nullptr,
                  catch_up, output, log);
   Result<int> exit_code = loop.run();
+  loop.stopping();
   if (!exit_code.ok()) return fail(exit_code.status());
   if (forwarder) (void)forwarder->flush();
   if (Status s = manager.shutdown(resources.settings.cancel_on_exit, 10000); !s.ok())

@@ -344,3 +344,12 @@ approve_lost() {  # approve_lost STRATEGY
   sm-order --eof-wait 1 </dev/null >/dev/null 2>&1
   [ "$(kite GET /orders | jq '.data | length')" = 1 ]
 }
+
+@test "under systemd sm-order notifies READY=1, WATCHDOG=1 from its loop, and STOPPING=1 at the end" {
+  start_broker
+  WATCHDOG_USEC=400000 run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 1 eof sm-order --eof-wait 0
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = READY=1 ]
+  [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
+  [ "${lines[-1]}" = STOPPING=1 ]
+}

@@ -371,3 +371,11 @@ EOF
   SM_CALENDAR="$(calendar_far_ahead)" run --separate-stderr sm-risk </dev/null
   echo "$output" | jq -e -s '.[0].status == "ok" and (.[0].detail | fromjson | has("degraded") | not)'
 }
+
+@test "under systemd sm-risk notifies READY=1, WATCHDOG=1 from its loop, and STOPPING=1 on SIGTERM" {
+  WATCHDOG_USEC=400000 run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 1 term sm-risk
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = READY=1 ]
+  [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
+  [ "${lines[-1]}" = STOPPING=1 ]
+}
