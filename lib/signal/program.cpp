@@ -11,9 +11,11 @@
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/future_stamp.h"
+#include "core/input_pump.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
 #include "ingest/fields.h"
+#include "service/notifier.h"
 #include "signal/runner.h"
 #include "store/database.h"
 #include "store/market_data.h"
@@ -64,6 +66,7 @@ struct Plan {
   RunnerOptions options;
   Timeframe timeframe{Timeframe::kDailyMinutes};
   std::vector<std::string> symbols;
+  std::int64_t heartbeat_interval_ms = 5000;  // signal.heartbeat_interval_ms
 };
 
 // The configured instances and capital, the configuration recorded in config_changes (the audit
@@ -80,6 +83,14 @@ int plan_from_config(const SignalArgs& args, store::Database& db, const Logger& 
   Result<Paise> capital = config->get_rupees("signal.capital", 0);
   if (!capital.ok()) return report_failure(log, "config_error", capital.status(), kExitConfigError);
   plan.options.capital = *capital;
+  Result<std::int64_t> interval = config->get_int("signal.heartbeat_interval_ms", 5000);
+  if (interval.ok() && (*interval < 100 || *interval > 3'600'000)) {
+    interval =
+        error(ErrorCode::kConfigError, "signal.heartbeat_interval_ms must be in 100..3600000");
+  }
+  if (!interval.ok())
+    return report_failure(log, "config_error", interval.status(), kExitConfigError);
+  plan.heartbeat_interval_ms = *interval;
   return kExitOk;
 }
 
@@ -198,75 +209,171 @@ std::optional<int> replay_stored_bars(const SignalArgs& args, const Plan& plan,
   return std::nullopt;
 }
 
-// Messages from stdin through the runner until its end, a stop, a failure (in failed) or, under
-// --strict, a bad line. Returns kExitDataError when a bad line stopped it, else kExitOk.
-int run_stdin(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, const Logger& log,
-              const time::Clock& clock, TimestampMs started, std::int64_t& future_refused,
-              Status& failed) {
-  const bool live = is_live_stream(STDIN_FILENO);
-  bool stop_on_bad = false;
-  MessageReader reader(
-      STDIN_FILENO, "stdin",
-      [&](const BadLine& bad) {
-        log.warn("bad_line", {{"input", bad.input},
-                              {"line", bad.line},
-                              {"reason", bad.status.message()},
-                              {"action", args.strict ? "stopped" : "skipped"}});
-        if (args.strict) stop_on_bad = true;
-      },
-      args.strict);
-  Message message;
-  std::int64_t since_commit = 0;
-  for (;;) {
-    const MessageReader::Outcome outcome = reader.next(message);
-    if (outcome == MessageReader::Outcome::kEnd) break;
-    if (outcome == MessageReader::Outcome::kStoppedOnBadLine || stop_on_bad) return kExitDataError;
-    if (outcome == MessageReader::Outcome::kReadError) {
-      failed = error(ErrorCode::kIoError, "cannot read stdin: " + reader.read_error());
-      break;
+// sm-signal's heartbeat: stored in the heartbeats table at start, every
+// signal.heartbeat_interval_ms and with "stopping" at the end, for sm-status, sm-risk and
+// sm-alert watch. Not written on stdout: that is the signal stream, and a filter's other lines
+// pass through unchanged (sm-risk reads heartbeats from the table).
+class SignalHeartbeat {
+ public:
+  SignalHeartbeat(store::Database& db, const time::Clock& clock, std::int64_t interval_ms)
+      : db_(db), clock_(clock), interval_ms_(interval_ms) {}
+
+  // Stores a beat when one is due, or at once when stopping. Its detail carries the runner's
+  // counts and the bad lines so far.
+  Status beat_when_due(const RunnerCounts& counts, std::int64_t bad_lines, bool stopping) {
+    const TimestampMs now = clock_.now_ms();
+    if (!stopping && now < next_beat_) return Status();
+    Heartbeat h;
+    h.ts = now;
+    h.component = "sm-signal";
+    h.status = stopping ? "stopping" : "ok";
+    h.pid = ::getpid();
+    h.detail = nlohmann::json{{"bars", counts.bars},
+                              {"signals", counts.signals},
+                              {"ticks", counts.ticks},
+                              {"bad_lines", bad_lines}}
+                   .dump();
+    next_beat_ = now + interval_ms_;
+    return store::record_heartbeat(db_, h);
+  }
+  // Milliseconds until the next beat is due (0 when it is).
+  std::int64_t due_in_ms() const { return std::max<std::int64_t>(0, next_beat_ - clock_.now_ms()); }
+
+ private:
+  store::Database& db_;
+  const time::Clock& clock_;
+  std::int64_t interval_ms_;
+  TimestampMs next_beat_ = 0;
+};
+
+// How handling one input line ends.
+enum class LineOutcome { kNext, kStop, kDataError };
+
+// Messages from stdin through the runner until its end, a stop request, a failure (in failed) or,
+// under --strict, a bad line; beating the heartbeat and the systemd watchdog between reads, so a
+// quiet feed (before the open, after the close) never leaves either stale.
+class StdinRun {
+ public:
+  StdinRun(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, const Logger& log,
+           const time::Clock& clock, TimestampMs started, SignalHeartbeat& heartbeat,
+           service::Notifier& notifier)
+      : args_(args),
+        runner_(runner),
+        out_(out),
+        log_(log),
+        clock_(clock),
+        started_(started),
+        heartbeat_(heartbeat),
+        notifier_(notifier),
+        live_(is_live_stream(STDIN_FILENO)),
+        pump_(STDIN_FILENO) {}
+
+  // Returns kExitDataError when a bad line stopped it, else kExitOk.
+  int run(std::int64_t& future_refused, Status& failed) {
+    std::vector<InputLine> lines;
+    while (!stop_requested()) {
+      notifier_.alive();
+      if (Status beaten = beat(false); !beaten.ok()) {
+        failed = beaten;
+        return kExitOk;
+      }
+      lines.clear();
+      const Status read = pump_.read(wait_ms(), lines);
+      for (const InputLine& line : lines) {
+        const LineOutcome outcome = handle(line, future_refused, failed);
+        if (outcome == LineOutcome::kDataError) return kExitDataError;
+        if (outcome == LineOutcome::kStop) return kExitOk;
+      }
+      if (pump_.eof()) break;
+      if (!read.ok()) {
+        failed = error(ErrorCode::kIoError, "cannot read stdin: " + read.message());
+        break;
+      }
     }
+    return kExitOk;
+  }
+  std::int64_t bad_lines() const { return bad_lines_; }
+
+  // The heartbeat, after committing what the runner holds: a beat stored inside an open batch
+  // would not be seen until the batch ends.
+  Status beat(bool stopping) {
+    if (!stopping && heartbeat_.due_in_ms() > 0) return Status();
+    if (runner_.has_pending()) SM_RETURN_IF_ERROR(runner_.commit());
+    return heartbeat_.beat_when_due(runner_.counts(), bad_lines_, stopping);
+  }
+
+ private:
+  std::int64_t wait_ms() const {
+    std::int64_t wait = std::min<std::int64_t>(heartbeat_.due_in_ms(), 1000);
+    if (notifier_.watchdog_ms() > 0) wait = std::min(wait, notifier_.watchdog_ms() / 4);
+    return wait;
+  }
+
+  // Logs a bad line; kDataError under --strict.
+  LineOutcome bad_line(std::int64_t number, const std::string& reason) {
+    ++bad_lines_;
+    log_.warn("bad_line", {{"input", "stdin"},
+                           {"line", number},
+                           {"reason", reason},
+                           {"action", args_.strict ? "stopped" : "skipped"}});
+    return args_.strict ? LineOutcome::kDataError : LineOutcome::kNext;
+  }
+
+  LineOutcome handle(const InputLine& line, std::int64_t& future_refused, Status& failed) {
+    if (stop_requested()) return LineOutcome::kStop;
+    if (line.too_long) return bad_line(line.number, "line is longer than the 1 MiB limit");
+    if (line.text.find_first_not_of(" \t") == std::string::npos) return LineOutcome::kNext;
+    Result<Message> decoded = decoder_.decode(line.text);
+    if (!decoded.ok()) return bad_line(line.number, decoded.status().message());
+    Message& message = *decoded;
     if (std::holds_alternative<Bar>(message) || std::holds_alternative<Tick>(message)) {
-      if (refuse_future(message, live ? clock.now_ms() : started,
-                        {{"input", "stdin"}, {"line", reader.line_number()}}, log,
-                        future_refused)) {
-        continue;
+      if (refuse_future(message, live_ ? clock_.now_ms() : started_,
+                        {{"input", "stdin"}, {"line", line.number}}, log_, future_refused)) {
+        return LineOutcome::kNext;
       }
     }
     if (Bar* bar = std::get_if<Bar>(&message)) {
       Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
-      if (!symbol.ok()) {
-        log.warn("bad_line", {{"input", "stdin"},
-                              {"line", reader.line_number()},
-                              {"reason", symbol.status().message()},
-                              {"action", "skipped"}});
-        if (args.strict) return kExitDataError;
-        continue;
-      }
+      if (!symbol.ok()) return bad_line(line.number, symbol.status().message());
       bar->symbol = *symbol;
-      failed = runner.on_bar(*bar);
+      failed = runner_.on_bar(*bar);
     } else if (Tick* tick = std::get_if<Tick>(&message)) {
-      failed = runner.on_tick(*tick);
+      failed = runner_.on_tick(*tick);
     } else if (const Fill* fill = std::get_if<Fill>(&message)) {
-      failed = runner.on_fill(*fill, reader.raw_line());
+      failed = runner_.on_fill(*fill, line.text);
     } else {
-      runner.pass_through(reader.raw_line());
+      runner_.pass_through(line.text);
     }
-    if (!failed.ok()) break;
+    if (!failed.ok()) return LineOutcome::kStop;
     // A live stream commits after every line, so what was emitted is durable before the next
     // input; a file commits in batches for speed (it can be re-run: bars already taken are
     // skipped).
-    if (live || ++since_commit >= kBatch) {
-      failed = runner.commit();
-      since_commit = 0;
-      if (!failed.ok()) break;
+    if (live_ || ++since_commit_ >= kBatch) {
+      failed = runner_.commit();
+      since_commit_ = 0;
+      if (!failed.ok()) return LineOutcome::kStop;
     }
-    if (!out.good()) {
-      log.warn("output_closed", {{"detail", "the reader of stdout went away; stopping"}});
-      break;
+    if (!out_.good()) {
+      log_.warn("output_closed", {{"detail", "the reader of stdout went away; stopping"}});
+      return LineOutcome::kStop;
     }
+    return LineOutcome::kNext;
   }
-  return kExitOk;
-}
+
+  const SignalArgs& args_;
+  SignalRunner& runner_;
+  NdjsonWriter& out_;
+  const Logger& log_;
+  const time::Clock& clock_;
+  TimestampMs started_;
+  SignalHeartbeat& heartbeat_;
+  service::Notifier& notifier_;
+  bool live_;
+  InputPump pump_;
+  MessageDecoder decoder_;
+  std::int64_t bad_lines_ = 0;
+  std::int64_t since_commit_ = 0;
+};
 
 }  // namespace
 
@@ -290,7 +397,14 @@ int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clo
       return *early;
     }
   } else {
-    exit_code = run_stdin(args, runner, out, log, clock, started, future_refused, failed);
+    service::Notifier notifier;
+    SignalHeartbeat heartbeat(*db, clock, plan.heartbeat_interval_ms);
+    StdinRun stdin_run(args, runner, out, log, clock, started, heartbeat, notifier);
+    notifier.ready();
+    exit_code = stdin_run.run(future_refused, failed);
+    notifier.stopping();
+    Status stopped = stdin_run.beat(true);
+    if (failed.ok()) failed = stopped;
   }
   Status committed = runner.commit();
   if (failed.ok()) failed = committed;

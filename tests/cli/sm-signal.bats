@@ -249,3 +249,46 @@ EOF
   assert_example_config_loads sm-signal
   [ "$status" -eq 0 ]
 }
+
+@test "sm-signal beats a heartbeat while its input is quiet, and stopping at the end; not on stdout" {
+  mkfifo in.fifo
+  SM_CFG__SIGNAL__HEARTBEAT_INTERVAL_MS=100 sm-signal "${SMA[@]}" <in.fifo >out 2>err &
+  pid=$!
+  exec 7>in.fifo  # input open and quiet
+  beat() { sqlite3 "$SM_DB" "select status || ' ' || ts_ms from heartbeats where component = 'sm-signal'" 2>/dev/null; }
+  for _ in $(seq 1 200); do
+    [[ "$(beat)" == ok* ]] && break
+    sleep 0.05
+  done
+  first="$(beat)"
+  [[ "$first" == ok* ]]
+  # A later beat with no input in between.
+  for _ in $(seq 1 200); do
+    [ "$(beat)" != "$first" ] && break
+    sleep 0.05
+  done
+  [[ "$(beat)" == ok* ]] && [ "$(beat)" != "$first" ]
+  bars_of TCS >&7
+  exec 7>&-
+  wait "$pid"
+  [[ "$(beat)" == stopping* ]]
+  [ "$(sqlite3 "$SM_DB" "select pid from heartbeats where component = 'sm-signal'")" = "$pid" ]
+  sqlite3 "$SM_DB" "select detail from heartbeats where component = 'sm-signal'" | jq -e '.bars > 0 and .signals > 0 and .bad_lines == 0'
+  ! grep -q '"heartbeat"' out
+  SM_CFG__SIGNAL__HEARTBEAT_INTERVAL_MS=0 run --separate-stderr sm-signal "${SMA[@]}" </dev/null
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "config_error"))[0].message | test("heartbeat_interval_ms")'
+}
+
+@test "under systemd sm-signal notifies READY=1, WATCHDOG=1 from its loop, and STOPPING=1 on SIGTERM" {
+  WATCHDOG_USEC=400000 run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 1 term sm-signal "${SMA[@]}"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = READY=1 ]
+  # A ping every watchdog interval / 4 (100 ms) while the input is quiet for a second.
+  [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
+  [ "${lines[-1]}" = STOPPING=1 ]
+  # No watchdog armed: READY and STOPPING only.
+  run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 0.3 eof sm-signal "${SMA[@]}"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'READY=1\nSTOPPING=1')" ]
+}
