@@ -9,6 +9,8 @@
 #include "cli/progress.h"
 #include "core/exit_codes.h"
 #include "core/log.h"
+#include "divergence/program.h"
+#include "time/clock.h"
 
 namespace {
 
@@ -84,8 +86,10 @@ int main(int argc, char** argv) {
       "simulated broker with exact costs, and reports.",
       "sm-backtest"};
   app.footer(
-      "Subcommands: run (one backtest), sweep (parameter grid on all cores), walk-forward.\n"
-      "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error.");
+      "Subcommands: run (one backtest), sweep (parameter grid on all cores), walk-forward,\n"
+      "divergence (a live day against the same strategies replayed).\n"
+      "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error, 6 diverged\n"
+      "(divergence --fail-on-divergence).");
   // At most one subcommand; "none given" is checked after parsing, because CLI11 checks
   // requirements before unknown arguments and would answer `sm-backtest --bogus` with "A
   // subcommand is required" instead of naming --bogus.
@@ -133,13 +137,33 @@ int main(int argc, char** argv) {
   walk_cmd->add_flag("--anchored", walk.anchored, "every in-sample window starts at the first bar");
   walk_cmd->add_option("--threads", walk.threads, "worker threads (default: all cores)");
 
+  sm::divergence::DivergenceArgs divergence;
+  CLI::App* divergence_cmd = app.add_subcommand(
+      "divergence",
+      "compare a live day (signals, fills) with the configured strategies replayed on the stored "
+      "bars; store and print the divergence");
+  divergence_cmd->fallthrough();
+  divergence_cmd->add_option("--date", divergence.date, "the IST day, YYYY-MM-DD (default today)");
+  divergence_cmd->add_option("--warmup-days", divergence.warmup_days,
+                             "days of bars replayed before the day (default "
+                             "divergence.warmup_days, else 365)");
+  divergence_cmd->add_flag("--fail-on-divergence", divergence.fail_on_divergence,
+                           "exit 6 when a divergence threshold is exceeded");
+
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) ends the output, not the process mid-write of a report.
     std::signal(SIGPIPE, SIG_IGN);
     if (app.get_subcommands().empty()) {
-      log.error("usage_error", {{"message", "a subcommand is required: run, sweep or walk-forward"},
+      log.error("usage_error", {{"message",
+                                 "a subcommand is required: run, sweep, walk-forward or "
+                                 "divergence"},
                                 {"hint", "run with --help"}});
       return sm::kExitUsage;
+    }
+    if (divergence_cmd->parsed()) {
+      divergence.db_path = common.db_path;
+      divergence.config_path = common.config_path;
+      return sm::divergence::run_divergence(divergence, log, sm::time::SystemClock());
     }
     sm::cli::ProgressBar progress(sweep_cmd->parsed() ? "sweep" : "walk-forward", no_progress);
     for (sm::backtest_program::CommonArgs* c : {&run.common, &sweep.common, &walk.common}) {

@@ -115,7 +115,7 @@ std::string describe(const Json& value) {
 const std::set<std::string>& Config::known_sections() {
   static const std::set<std::string> kSections = {
       "store",     "ingest", "signal",   "strategy", "risk",   "order", "broker",
-      "reconcile", "alert",  "backtest", "paper",    "status", "costs"};
+      "reconcile", "alert",  "backtest", "paper",    "status", "costs", "divergence"};
   return kSections;
 }
 
@@ -149,6 +149,10 @@ const std::vector<std::string>& Config::known_keys() {
       "broker.retry.max_elapsed_ms", "broker.rate_limits.orders_per_minute",
       "broker.rate_limits.orders_per_day", "broker.rate_limits.order_per_second",
       "broker.rate_limits.other_per_second", "broker.rate_limits.quote_per_second",
+      // divergence: lib/divergence/program.cpp (sm-backtest divergence).
+      "divergence.late_fill_ms", "divergence.max_slippage_bps", "divergence.max_signal_differences",
+      "divergence.max_missed_fills", "divergence.max_late_fills", "divergence.max_pnl_difference",
+      "divergence.warmup_days",
       // backtest: lib/backtest_program/program.cpp (each the default of one flag).
       "backtest.fill", "backtest.entry_order", "backtest.entry_offset_bps",
       "backtest.order_valid_bars", "backtest.protective_stops", "backtest.slippage",

@@ -375,11 +375,36 @@ ALTER TABLE risk_decisions ADD COLUMN order_json TEXT CHECK (order_json IS NULL 
 CREATE INDEX risk_decisions_with_order ON risk_decisions (id) WHERE order_json IS NOT NULL;
 )sql";
 
+// Divergence from the backtest (issue 13, lib/divergence): per IST trading day, how the live day
+// differed from the same strategies replayed on the same stored bars. One row a day; computing
+// the day again replaces it. detail_json holds the lists (signals missed and extra, each order's
+// fills, slippage and delay) that the summary columns count.
+constexpr std::string_view kVersionDivergence = R"sql(
+CREATE TABLE divergence_reports (
+  date TEXT PRIMARY KEY,
+  computed_ms INTEGER NOT NULL,
+  signals_live INTEGER NOT NULL,
+  signals_expected INTEGER NOT NULL,
+  signals_missed INTEGER NOT NULL,
+  signals_extra INTEGER NOT NULL,
+  orders_checked INTEGER NOT NULL,
+  fills_missed INTEGER NOT NULL,
+  fills_late INTEGER NOT NULL,
+  slippage_bps_mean REAL NOT NULL,
+  slippage_bps_worst REAL NOT NULL,
+  pnl_difference_paise INTEGER NOT NULL,
+  breaches TEXT NOT NULL DEFAULT '',
+  detail_json TEXT NOT NULL CHECK (json_valid(detail_json))
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
     Migration{"todays_pnl view dropped: today's P&L is store::todays_pnl", kVersion3},
     Migration{"approved decisions keep their order intent for sm-order's catch-up", kVersion4},
+    Migration{"divergence_reports: a live day against the same strategies replayed",
+              kVersionDivergence},
 };
 
 }  // namespace

@@ -197,6 +197,14 @@ Result<StatusReport> build_status_report(const std::string& database_path, Times
   if (loaded.ok()) loaded = load_risk(db, report);
   if (loaded.ok()) loaded = load_instruments(db, report);
   if (loaded.ok()) {
+    Result<std::optional<DivergenceRecord>> divergence = latest_divergence(db);
+    if (divergence.ok()) {
+      report.divergence = std::move(*divergence);
+    } else {
+      loaded = divergence.status();
+    }
+  }
+  if (loaded.ok()) {
     Result<std::vector<Heartbeat>> beats = last_heartbeats(db);
     if (beats.ok()) {
       report.heartbeats = std::move(*beats);
@@ -394,6 +402,23 @@ void append_heartbeats(const StatusReport& r, std::string& out) {
   }
 }
 
+void append_divergence(const StatusReport& r, std::string& out) {
+  out += "\nDivergence from the backtest\n";
+  if (!r.divergence) {
+    out += "  none computed (sm-backtest divergence)\n";
+    return;
+  }
+  const DivergenceRecord& d = *r.divergence;
+  Table table({"DAY", ">MISSED", ">EXTRA", ">ORDERS", ">NOT FILLED", ">LATE", ">SLIPPAGE BPS",
+               ">WORST BPS", ">P&L DIFF", "BEYOND LIMITS"});
+  table.add({d.date, std::to_string(d.signals_missed), std::to_string(d.signals_extra),
+             std::to_string(d.orders_checked), std::to_string(d.fills_missed),
+             std::to_string(d.fills_late), fmt::format("{:.1f}", d.slippage_bps_mean),
+             fmt::format("{:.1f}", d.slippage_bps_worst), format_rupees_grouped(d.pnl_difference),
+             d.breaches.empty() ? std::string("none") : d.breaches});
+  table.render(out);
+}
+
 void append_dependencies(const StatusReport& r, std::string& out) {
   out += "\nDated dependencies\n";
   if (r.dependencies.empty()) {
@@ -431,6 +456,7 @@ std::string format_database_text(const StatusReport& r) {
   append_halts(r, out);
   append_risk(r, out);
   append_heartbeats(r, out);
+  append_divergence(r, out);
   return out;
 }
 
@@ -598,6 +624,30 @@ std::string heartbeats_json(const StatusReport& r) {
   });
 }
 
+std::string divergence_json(const StatusReport& r) {
+  if (!r.divergence) return "null";
+  const DivergenceRecord& d = *r.divergence;
+  std::string out;
+  JsonObjectWriter w(out);
+  w.string("date", d.date)
+      .timestamp("computed_ts", d.computed_ms)
+      .boolean("diverged", !d.breaches.empty())
+      .integer("signals_live", d.signals_live)
+      .integer("signals_expected", d.signals_expected)
+      .integer("signals_missed", d.signals_missed)
+      .integer("signals_extra", d.signals_extra)
+      .integer("orders_checked", d.orders_checked)
+      .integer("fills_missed", d.fills_missed)
+      .integer("fills_late", d.fills_late)
+      .number("slippage_bps_mean", d.slippage_bps_mean)
+      .number("slippage_bps_worst", d.slippage_bps_worst)
+      .rupees("pnl_difference", d.pnl_difference)
+      .string("breaches", d.breaches)
+      .raw("detail", d.detail_json.empty() ? std::string("{}") : d.detail_json);
+  w.finish();
+  return out;
+}
+
 std::string dependencies_json(const StatusReport& r) {
   return json_array(r.dependencies, [&](JsonObjectWriter& w, const DatedDependency& d) {
     w.string("name", d.name).string("state", d.state);
@@ -661,7 +711,8 @@ std::string format_status_json(const StatusReport& r) {
       .raw("halts", halts_json(r))
       .raw("risk", risk_json(r))
       .raw("heartbeats", heartbeats_json(r))
-      .raw("dependencies", dependencies_json(r));
+      .raw("dependencies", dependencies_json(r))
+      .raw("divergence", divergence_json(r));
   w.finish();
   return out;
 }

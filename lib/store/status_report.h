@@ -10,6 +10,7 @@
 #include "core/messages.h"
 #include "core/status.h"
 #include "core/timestamp.h"
+#include "store/divergence_records.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
 #include "store/todays_pnl.h"
@@ -82,6 +83,8 @@ struct StatusReport {
   std::int64_t instruments = 0;                       // rows of the instruments table
   std::optional<TimestampMs> instruments_updated_ms;  // the newest row's updated_ms
   std::vector<DatedDependency> dependencies;
+  // The latest day `sm-backtest divergence` compared; nullopt when none was (docs/BACKTEST.md).
+  std::optional<DivergenceRecord> divergence;
 
   // False for a new or empty database: the report then says "no data".
   bool has_data() const { return schema_version >= 1; }
