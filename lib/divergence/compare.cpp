@@ -74,6 +74,7 @@ OrderCheck check_order(const Signal& s, const RiskDecision& d, const LiveDay& li
     if (s.price > 0) {
       const double price = static_cast<double>(s.price);
       c.slippage_bps = sign * (average - price) / price * 10'000.0;
+      if (c.slippage_bps == 0) c.slippage_bps = 0;  // not -0 for a sell at the signal's price
     }
     // A fill stamped before the decision (a paper broker on a replayed market clock) is on time.
     c.delay_ms = std::max<std::int64_t>(0, last_fill - d.ts);

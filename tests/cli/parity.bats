@@ -56,8 +56,8 @@ EOF
 
 # The paper broker (start_paper, common.bash) on the replayed market's clock, with the costs and
 # cash the backtest uses, and sm-order's credentials for it.
-start_parity_paper() {  # start_parity_paper CASH
-  start_paper --clock market --no-rate-limits --costs india-equity --cash "$1"
+start_parity_paper() {  # start_parity_paper CASH [sm-paper flags...]
+  start_paper --clock market --no-rate-limits --costs india-equity --cash "$@"
   export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
   PAPER_PORT=${PAPER_URL##*:}
 }
@@ -131,6 +131,9 @@ lock_step() {
   step() {
     marks=$((marks + 1))
     post_prices "${group[@]}" || return 1
+    # SLIP_TS / SLIP_QUOTE: at that bar time the market moves once more (a paper_quote) after the
+    # bars and before the pipeline hears them, so the order fills away from the signal's price.
+    if [ "$current" = "${SLIP_TS:-}" ]; then post_prices "$SLIP_QUOTE" || return 1; fi
     printf '%s\n' "${group[@]}" '{"type":"parity_mark","seq":'"$marks"'}' >&8
     local out
     if ! IFS= read -r -t 30 out <&9; then
@@ -303,4 +306,106 @@ check_parity() {  # check_parity STRATEGY...
   [ "$(grep -c '"enter_long"' live.signals)" -ge 20 ]
   [ "$(jq -s 'map(select(.[6] > 0)) | length' live.signals)" -ge 20 ]  # entries carry a stop
   [ "$(wc -l <live.fills)" -ge 40 ]
+}
+
+# Divergence (docs/BACKTEST.md "Divergence"): sm-backtest divergence replays the same strategy on
+# the bars stored in the trading database and compares each day with what the live path did.
+# The strategy of the live run, as the configuration's signal section names it.
+write_divergence_config() {
+  cat >divergence.jsonc <<'EOF'
+{
+  "signal": {
+    "strategies": [{"name": "sma-cross",
+                    "params": {"fast": 10, "slow": 30, "sizing": "fixed_qty", "qty": 100}}]
+  }
+}
+EOF
+}
+
+# The replayed bars (market.db) stored in the trading database, from FROM on, with the series
+# index the bar queries go by: what the live path heard is what the divergence replay reads.
+store_replayed_bars() {
+  sqlite3 "$SM_DB" "ATTACH 'market.db' AS m; INSERT OR IGNORE INTO bars SELECT * FROM m.bars
+    WHERE ts_ms >= (strftime('%s', '$FROM') - 19800) * 1000;
+    INSERT OR REPLACE INTO market_series SELECT * FROM m.market_series"
+}
+
+divergence_of() {  # divergence_of DATE: the divergence record of that day (stdout's last line)
+  sm-backtest divergence --config divergence.jsonc --date "$1" 2>>divergence.log | tail -1
+}
+
+@test "divergence: a clean paper day shows none; injected slippage and a rejected order are both reported and alerted" {
+  FROM=2019-01-01
+  write_config
+  write_divergence_config
+  replayed_bars
+  start_parity_paper 1000000
+  run_live "${SMA[@]}"
+  store_replayed_bars
+  # The second buy: slipped there; the first placement after it (on another day) is rejected.
+  jq -r 'select(.type == "fill" and .side == "BUY") | [.ts, .symbol, .client_order_id] | @tsv' \
+    live/out.ndjson >buys.tsv
+  IFS=$'\t' read -r _ slip_symbol slip_order < <(sed -n 2p buys.tsv)
+  slip_signal_ms=$(sqlite3 "$SM_DB" "SELECT signal_ts_ms FROM risk_decisions WHERE client_order_id = '$slip_order'")
+  slip_day=$(sqlite3 "$SM_DB" "SELECT date($slip_signal_ms / 1000, 'unixepoch', '+330 minutes')")
+  slip_price=$(sqlite3 "$SM_DB" "SELECT price_paise FROM signals WHERE strategy = 'sma-cross'
+    AND symbol = '$slip_symbol' AND action = 'enter_long' AND ts_ms = $slip_signal_ms")
+  placed_before=$(sqlite3 "$SM_DB" "SELECT count(*) FROM orders WHERE signal_ts_ms <= $slip_signal_ms")
+  reject_order=$(sqlite3 "$SM_DB" "SELECT client_order_id FROM orders
+    ORDER BY signal_ts_ms, created_ms LIMIT 1 OFFSET $placed_before")
+  reject_day=$(sqlite3 "$SM_DB" "SELECT date(signal_ts_ms / 1000, 'unixepoch', '+330 minutes') FROM orders
+    WHERE client_order_id = '$reject_order'")
+  [ -n "$slip_price" ] && [ -n "$reject_day" ] && [ "$reject_day" != "$slip_day" ]
+
+  # The clean run: the same signals as the replay, every order filled at its signal's price.
+  for day in "$slip_day" "$reject_day"; do
+    divergence_of "$day" >clean.json
+    jq -e '.type == "divergence" and .diverged == false and .breaches == []' clean.json
+    jq -e '.signals_live >= 1 and .signals_live == .signals_expected' clean.json
+    jq -e '.signals_missed == 0 and .signals_extra == 0 and .fills_missed == 0 and .fills_late == 0' clean.json
+    jq -e '.orders_checked >= 1 and .slippage_bps_worst == 0 and .pnl_difference == 0' clean.json
+  done
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM alerts WHERE event = 'divergence'")" = 0 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM divergence_reports WHERE breaches = ''")" = 2 ]
+
+  # Again, on fresh databases: the market moves 1% up after the bars of the slipped buy's time,
+  # and the paper broker rejects the first placement after it.
+  stop_paper
+  rm -rf live "$SM_DB" "$SM_TEST_DIR/paper.db"
+  # The lock step goes by bar start times; the signal is stamped with its bar's end.
+  SLIP_TS=$(jq -r --arg d "$slip_day" --arg s "$slip_symbol" \
+    'select(.symbol == $s and (.ts | startswith($d))) | .ts' bars.ndjson)
+  local slipped=$((slip_price * 101 / 100))
+  printf -v SLIP_QUOTE '{"type":"paper_quote","symbol":"%s","last_price":"%d.%02d"}' \
+    "$slip_symbol" $((slipped / 100)) $((slipped % 100))
+  export SLIP_TS SLIP_QUOTE
+  start_parity_paper 1000000 \
+    --fault '{"kind": "reject", "method": "POST", "path": "/orders", "skip": '"$placed_before"'}'
+  run_live "${SMA[@]}"
+  store_replayed_bars
+  [ "$(sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$reject_order'")" = REJECTED ]
+
+  divergence_of "$slip_day" >slipped.json
+  jq -e '.diverged and .signals_missed == 0 and .signals_extra == 0 and .fills_missed == 0' slipped.json
+  # About 100 bps worse than the signal's price, and that much P&L lost on the 100 shares.
+  jq -e '.slippage_bps_worst > 95 and .slippage_bps_worst < 105 and .pnl_difference < 0' slipped.json
+  jq -e --arg id "$slip_order" '.orders[] | select(.client_order_id == $id) | .slippage_bps > 95' slipped.json
+  jq -e '.breaches | any(startswith("slippage"))' slipped.json
+
+  divergence_of "$reject_day" >rejected.json
+  jq -e '.diverged and .fills_missed == 1 and .signals_missed == 0 and .signals_extra == 0' rejected.json
+  jq -e --arg id "$reject_order" '.orders[] | select(.client_order_id == $id) | .missed and .filled_qty == 0' rejected.json
+  jq -e '.breaches | any(startswith("fills missed"))' rejected.json
+
+  # Both stored and alerted for sm-alert; sm-status shows the latest day.
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM alerts WHERE event = 'divergence' AND component = 'sm-backtest'")" = 2 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT dedup_key FROM alerts WHERE event = 'divergence' ORDER BY ts_ms, id LIMIT 1")" = "divergence:$slip_day" ]
+  latest=$(printf '%s\n' "$slip_day" "$reject_day" | sort | tail -1)
+  run --separate-stderr sm-status --json
+  echo "$output" | jq -e --arg d "$latest" '.divergence.date == $d and .divergence.diverged'
+  run --separate-stderr sm-status
+  [[ "$output" == *"Divergence from the backtest"*"$latest"* ]]
+  # --fail-on-divergence makes it an exit code for timers and scripts.
+  run sm-backtest divergence --config divergence.jsonc --date "$reject_day" --fail-on-divergence
+  [ "$status" -eq 6 ]
 }
