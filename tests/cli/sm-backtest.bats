@@ -74,7 +74,7 @@ check_reference() {
   # With no subcommand and nothing unknown, the error still lists the subcommands.
   run --separate-stderr sm-backtest
   [ "$status" -eq 2 ]
-  echo "$stderr" | jq -e '.event == "usage_error" and (.message | contains("run, sweep or walk-forward"))'
+  echo "$stderr" | jq -e '.event == "usage_error" and (.message | contains("run, sweep, walk-forward or divergence"))'
 }
 
 @test "bad values are usage errors: no strategy, unknown strategy or parameter, bad fill" {
@@ -314,4 +314,45 @@ EOF
 @test "--config: the example configuration loads" {
   assert_example_config_loads sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --format json
   [ "$status" -eq 0 ]
+}
+
+# The divergence subcommand's own cases; the paper day with injected faults is in parity.bats.
+divergence_config() {
+  printf '%s\n' '{"signal": {"strategies": [{"name": "sma-cross", "params": {"fast": 10, "slow": 30, "qty": 100}}]}}' >div.jsonc
+}
+
+@test "divergence: usage and configuration errors, and a day the live system never traded" {
+  run --separate-stderr sm-backtest divergence --date 2024-13-01
+  [ "$status" -eq 2 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "usage_error"))[0].message | test("--date")'
+  # No strategy configured: nothing to replay.
+  run --separate-stderr sm-backtest divergence --date 2024-03-28
+  [ "$status" -eq 2 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "usage_error"))[0].message | test("signal.strategies")'
+  run --separate-stderr sm-backtest divergence --no-such-flag
+  [ "$status" -eq 2 ]
+  divergence_config
+  sed -i 's/}$/, "divergence": {"max_slippage_bps": -1}}/' div.jsonc
+  run --separate-stderr sm-backtest --config div.jsonc divergence --date 2024-03-28
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "config_error"))[0].message | test("max_slippage_bps")'
+
+  # Stored bars, no live signals: the replay's signals of that day are all missed.
+  sm-ingest "$DAILY/TCS.csv" >/dev/null 2>&1
+  divergence_config
+  sm-signal --config div.jsonc --replay >signals.ndjson 2>/dev/null
+  day=$(jq -r 'select(.type == "signal") | .ts[0:10]' signals.ndjson | head -1)
+  [ -n "$day" ]
+  sqlite3 "$SM_DB" "CREATE TABLE kept AS SELECT ts_ms, strategy, symbol, action, qty, price_paise, stop_paise, reason, recorded_ms FROM signals; DELETE FROM signals"
+  run --separate-stderr sm-backtest --config div.jsonc divergence --date "$day"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s '.[0].type == "alert" and .[0].event == "divergence" and .[0].severity == "warning"'
+  echo "$output" | jq -e -s '.[-1] | .type == "divergence" and .signals_live == 0 and .signals_missed == 1 and .diverged'
+  # With the signal back it is a clean day, and the day's record is replaced.
+  sqlite3 "$SM_DB" "INSERT INTO signals (ts_ms, strategy, symbol, action, qty, price_paise, stop_paise, reason, recorded_ms) SELECT * FROM kept"
+  run --separate-stderr sm-backtest --config div.jsonc divergence --date "$day" --fail-on-divergence
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.diverged == false and .signals_missed == 0 and .signals_live == 1'
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) || ' ' || breaches FROM divergence_reports")" = "1 " ]
 }
