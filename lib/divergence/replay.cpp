@@ -10,6 +10,7 @@
 #include "store/divergence_records.h"
 #include "store/market_data.h"
 #include "store/trading_records.h"
+#include "time/bar_time.h"
 
 namespace sm::divergence {
 namespace {
@@ -97,11 +98,14 @@ Result<ReplayResult> replay_day(store::Database& live,
   std::size_t next_fill = 0;
   std::int64_t since_commit = 0;
   for (const Bar& bar : *bars) {
-    // The fills of orders decided before this bar, as the live pipeline had stored them by then.
-    if (next_fill < fills->size() && (*fills)[next_fill].known_from < bar.ts) {
+    // Live, a bar reaches sm-signal at its end; the fills of orders decided before then were
+    // stored by then. (Its start would hold an intraday fill back one bar: the deciding bar's end,
+    // the signal's time, is the next bar's start.)
+    const TimestampMs arrives = time::bar_known_at(bar);
+    if (next_fill < fills->size() && (*fills)[next_fill].known_from < arrives) {
       SM_RETURN_IF_ERROR(runner.commit());
       since_commit = 0;
-      while (next_fill < fills->size() && (*fills)[next_fill].known_from < bar.ts) {
+      while (next_fill < fills->size() && (*fills)[next_fill].known_from < arrives) {
         Result<store::FillOutcome> stored = store::insert_fill(*scratch, (*fills)[next_fill].fill);
         if (!stored.ok()) return stored.status();
         ++result.fills;

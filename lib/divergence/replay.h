@@ -4,7 +4,8 @@
 // private in-memory database; the live fills are stored there as the live pipeline stored them,
 // each before the first bar after the signal that ordered it (a fill of no known order: before
 // the first bar after its own time), so the replayed strategies hold the positions the live ones
-// held. The live database is only read.
+// held. "Before" is by the bar's end, when a live bar reaches sm-signal and the signal it causes
+// is stamped. The live database is only read.
 #pragma once
 
 #include <map>
