@@ -4,31 +4,43 @@
 
 namespace sm::store {
 
+namespace {
+
+// The rows read makes into a value; a row it returns nullopt for (an action text this build does
+// not know: the schema admits any) is left out.
+template <typename T, typename Read>
+Result<std::vector<T>> collect_known(Statement& stmt, Read read) {
+  Result<std::vector<std::optional<T>>> rows = collect<std::optional<T>>(stmt, read);
+  if (!rows.ok()) return rows.status();
+  std::vector<T> out;
+  for (std::optional<T>& row : *rows) {
+    if (row) out.push_back(std::move(*row));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<Signal>> list_signals(Database& db, TimestampMs from, TimestampMs to) {
   Result<Statement> stmt = db.prepare(
       "SELECT ts_ms, strategy, symbol, action, qty, price_paise, stop_paise, reason FROM signals "
       "WHERE ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, id");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(from, to);
-  std::vector<Signal> out;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    // The schema admits any action text; only the known actions are compared.
-    Result<SignalAction> action = parse_signal_action(stmt->column_text_view(3));
-    if (!action.ok()) continue;
+  return collect_known<Signal>(*stmt, [](const Statement& row) -> std::optional<Signal> {
+    Result<SignalAction> action = parse_signal_action(row.column_text_view(3));
+    if (!action.ok()) return std::nullopt;
     Signal signal;
-    signal.ts = stmt->column_int64(0);
-    signal.strategy = stmt->column_text(1);
-    signal.symbol = stmt->column_text(2);
+    signal.ts = row.column_int64(0);
+    signal.strategy = row.column_text(1);
+    signal.symbol = row.column_text(2);
     signal.action = *action;
-    signal.qty = stmt->column_int64(4);
-    signal.price = stmt->column_int64(5);
-    signal.stop = stmt->column_int64(6);
-    signal.reason = stmt->column_text(7);
-    out.push_back(std::move(signal));
-  }
+    signal.qty = row.column_int64(4);
+    signal.price = row.column_int64(5);
+    signal.stop = row.column_int64(6);
+    signal.reason = row.column_text(7);
+    return signal;
+  });
 }
 
 Result<std::vector<RiskDecision>> list_decisions(Database& db, TimestampMs from, TimestampMs to) {
@@ -38,25 +50,22 @@ Result<std::vector<RiskDecision>> list_decisions(Database& db, TimestampMs from,
       "WHERE signal_ts_ms >= ?1 AND signal_ts_ms < ?2 ORDER BY signal_ts_ms, id");
   if (!stmt.ok()) return stmt.status();
   stmt->bind_all(from, to);
-  std::vector<RiskDecision> out;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    Result<SignalAction> action = parse_signal_action(stmt->column_text_view(3));
-    if (!action.ok()) continue;
-    RiskDecision d;
-    d.ts = stmt->column_int64(0);
-    d.strategy = stmt->column_text(1);
-    d.symbol = stmt->column_text(2);
-    d.action = *action;
-    d.signal_ts = stmt->column_int64(4);
-    d.approved = stmt->column_int64(5) != 0;
-    d.code = stmt->column_text(6);
-    d.detail = stmt->column_text(7);
-    d.client_order_id = stmt->column_text(8);
-    out.push_back(std::move(d));
-  }
+  return collect_known<RiskDecision>(
+      *stmt, [](const Statement& row) -> std::optional<RiskDecision> {
+        Result<SignalAction> action = parse_signal_action(row.column_text_view(3));
+        if (!action.ok()) return std::nullopt;
+        RiskDecision d;
+        d.ts = row.column_int64(0);
+        d.strategy = row.column_text(1);
+        d.symbol = row.column_text(2);
+        d.action = *action;
+        d.signal_ts = row.column_int64(4);
+        d.approved = row.column_int64(5) != 0;
+        d.code = row.column_text(6);
+        d.detail = row.column_text(7);
+        d.client_order_id = row.column_text(8);
+        return d;
+      });
 }
 
 Status record_divergence(Database& db, const DivergenceRecord& r) {
