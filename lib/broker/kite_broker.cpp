@@ -382,6 +382,20 @@ BrokerResult<std::map<std::string, LtpQuote>> KiteBroker::ohlc(
   return quotes<LtpQuote>("/quote/ohlc", 1000, instruments, parse_ltp_quotes);
 }
 
+BrokerResult<std::vector<Candle>> KiteBroker::historical(std::int64_t instrument_token,
+                                                         std::string_view interval,
+                                                         TimestampMs from, TimestampMs to) {
+  if (instrument_token <= 0 || !valid_path_word(interval)) {
+    return local_error(ErrorCode::kInvalidArgument,
+                       fmt::format("bad historical request ({} {})", instrument_token, interval));
+  }
+  Call c;
+  c.path = fmt::format("/instruments/historical/{}/{}", instrument_token, interval);
+  c.endpoint = EndpointClass::kHistorical;
+  c.params = {{"from", format_kite_timestamp(from)}, {"to", format_kite_timestamp(to)}};
+  return call_and_parse<std::vector<Candle>>(c, parse_candles);
+}
+
 BrokerResult<std::vector<Instrument>> KiteBroker::instruments(std::string_view exchange) {
   if (!exchange.empty() && !valid_path_word(exchange)) {
     return local_error(ErrorCode::kInvalidArgument, fmt::format("bad exchange '{}'", exchange));

@@ -72,6 +72,14 @@ class KiteBroker final : public Broker {
 
   BrokerResult<Profile> profile();
 
+  // GET /instruments/historical/{instrument_token}/{interval}?from=&to= (reference §1.6): candles
+  // whose start is in [from, to], both inclusive as Kite treats them. interval is Kite's word
+  // (minute, 3minute, ..., 60minute, day). One request; the caller keeps to the per-interval span
+  // limits (feed/historical.h). Rate-limited as EndpointClass::kHistorical.
+  BrokerResult<std::vector<Candle>> historical(std::int64_t instrument_token,
+                                               std::string_view interval, TimestampMs from,
+                                               TimestampMs to);
+
   // The request-token exchange (POST /session/token). On success the new access token and its
   // login time are used for every later call. api_secret is used only for the checksum; neither
   // it nor the token is ever logged.

@@ -941,4 +941,72 @@ Result<TimestampMs> parse_kite_timestamp(std::string_view text) {
 
 std::string format_kite_timestamp(TimestampMs ts) { return format_ist(ts, false).substr(0, 19); }
 
+namespace {
+
+// A candle's price: an integer, or the exact DOM's text of a number with a fraction.
+Result<Paise> candle_price(const json& v) {
+  if (v.is_number_integer()) return parse_rupees(v.dump());
+  if (v.is_string()) return parse_rupees(v.get_ref<const std::string&>(), Rounding::kHalfEven);
+  if (v.is_number_float()) return parse_rupees(v.dump(), Rounding::kHalfEven);
+  return error(ErrorCode::kParseError, "expected a price");
+}
+
+// "2017-12-15T09:15:00+0530": Kite's historical timestamps carry the offset without a colon.
+Result<TimestampMs> candle_time(const json& v) {
+  if (!v.is_string()) return error(ErrorCode::kParseError, "expected a timestamp string");
+  return parse_timestamp(v.get_ref<const std::string&>());
+}
+
+}  // namespace
+
+Result<std::vector<Candle>> parse_candles(const json& data) {
+  if (!data.is_object() || !data.contains("candles") || !data["candles"].is_array()) {
+    return error(ErrorCode::kParseError, "historical data has no candles array");
+  }
+  std::vector<Candle> out;
+  const json& candles = data["candles"];
+  out.reserve(candles.size());
+  for (size_t i = 0; i < candles.size(); ++i) {
+    const json& row = candles[i];
+    auto bad = [&](const std::string& why) {
+      return error(ErrorCode::kParseError, fmt::format("candle {}: {}", i, why));
+    };
+    if (!row.is_array() || row.size() < 6)
+      return bad("expected [ts, open, high, low, close, volume]");
+    Candle c;
+    Result<TimestampMs> ts = candle_time(row[0]);
+    if (!ts.ok()) return bad(ts.status().message());
+    c.ts = *ts;
+    Paise* prices[] = {&c.open, &c.high, &c.low, &c.close};
+    for (size_t k = 0; k < 4; ++k) {
+      Result<Paise> price = candle_price(row[k + 1]);
+      if (!price.ok()) return bad(price.status().message());
+      *prices[k] = *price;
+    }
+    if (!row[5].is_number_integer() || row[5].get<std::int64_t>() < 0)
+      return bad("volume is not a whole number");
+    c.volume = row[5].get<std::int64_t>();
+    if (row.size() > 6 && row[6].is_number_integer()) c.oi = row[6].get<std::int64_t>();
+    out.push_back(c);
+  }
+  return out;
+}
+
+json candles_to_json(const std::vector<Candle>& candles, bool with_oi) {
+  json rows = json::array();
+  for (const Candle& c : candles) {
+    // Kite's spelling: IST wall time with the offset and no colon.
+    json row = {format_ist(c.ts, false).substr(0, 10) + "T" +
+                    format_ist(c.ts, false).substr(11, 8) + "+0530",
+                money_json(c.open),
+                money_json(c.high),
+                money_json(c.low),
+                money_json(c.close),
+                c.volume};
+    if (with_oi) row.push_back(c.oi);
+    rows.push_back(std::move(row));
+  }
+  return json{{"candles", rows}};
+}
+
 }  // namespace sm::broker

@@ -44,6 +44,9 @@ Result<Positions> parse_positions(const nlohmann::json& data);
 Result<std::vector<Holding>> parse_holdings(const nlohmann::json& data);
 Result<std::map<std::string, Quote>> parse_quotes(const nlohmann::json& data);
 Result<std::map<std::string, LtpQuote>> parse_ltp_quotes(const nlohmann::json& data);  // ltp, ohlc
+// data.candles of GET /instruments/historical: arrays [timestamp, open, high, low, close, volume
+// (, oi)] with timestamps like "2017-12-15T09:15:00+0530". kParseError naming the candle's index.
+Result<std::vector<Candle>> parse_candles(const nlohmann::json& data);
 Result<Session> parse_session(const nlohmann::json& data);
 Result<Profile> parse_profile(const nlohmann::json& data);
 Result<Margins> parse_margins(const nlohmann::json& data);                 // GET /user/margins
@@ -71,6 +74,8 @@ nlohmann::json position_to_json(const Position& position);
 nlohmann::json holding_to_json(const Holding& holding);
 nlohmann::json quote_to_json(const Quote& quote);
 nlohmann::json ltp_quote_to_json(const LtpQuote& quote, bool with_ohlc);
+// {"candles": [...]} as Kite sends it (oi as the 7th element when with_oi).
+nlohmann::json candles_to_json(const std::vector<Candle>& candles, bool with_oi);
 nlohmann::json session_to_json(const Session& session);
 nlohmann::json profile_to_json(const Profile& profile);
 nlohmann::json segment_margins_to_json(const SegmentMargins& margins);

@@ -225,6 +225,17 @@ struct LtpQuote {
   Ohlc ohlc;
 };
 
+// One candle of GET /instruments/historical (reference §1.6): ts is the candle's start.
+struct Candle {
+  TimestampMs ts = 0;
+  Paise open = 0;
+  Paise high = 0;
+  Paise low = 0;
+  Paise close = 0;
+  Quantity volume = 0;
+  std::int64_t oi = 0;  // open interest; 0 unless asked for
+};
+
 // One row of the instruments CSV dump (GET /instruments[/EXCHANGE]).
 struct Instrument {
   std::int64_t instrument_token = 0;

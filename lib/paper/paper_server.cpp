@@ -20,6 +20,7 @@
 #include "broker/kite_broker.h"
 #include "broker/kite_errors.h"
 #include "broker/kite_json.h"
+#include "paper/historical_candles.h"
 
 namespace sm::paper {
 
@@ -37,6 +38,7 @@ constexpr const char* kJson = "application/json; charset=utf-8";
 constexpr int kOrderLimit = 10;
 constexpr int kOtherLimit = 10;
 constexpr int kQuoteLimit = 1;
+constexpr int kHistoricalLimit = 3;
 
 // What a route produces. drop: close the connection without answering (fault injection).
 struct Reply {
@@ -677,6 +679,29 @@ void PaperServer::Impl::route_market_data() {
       return ok(data);
     });
   });
+  // Synthetic candles (paper/historical_candles.h) in Kite's response shape.
+  server.Get(
+      R"(/instruments/historical/([0-9]+)/([a-z0-9]+))", [this](const Request& req, Response& res) {
+        const std::string token_text = req.matches[1];
+        const std::string interval = req.matches[2];
+        serve(req, res, "historical", kHistoricalLimit, true,
+              [this, token_text, interval](const Params& p, const std::string&) {
+                auto param = [&p](const char* key) {
+                  auto it = p.find(key);
+                  return it == p.end() ? std::string() : it->second;
+                };
+                Result<TimestampMs> from = broker::parse_kite_timestamp(param("from"));
+                Result<TimestampMs> to = broker::parse_kite_timestamp(param("to"));
+                if (!from.ok() || !to.ok()) {
+                  return fail("InputException", "invalid from or to date (yyyy-mm-dd hh:mm:ss)");
+                }
+                const std::int64_t token = std::stoll(token_text.substr(0, 18));
+                Result<std::vector<broker::Candle>> candles =
+                    synthetic_candles(token, interval, *from, *to, clock.now_ms());
+                if (!candles.ok()) return fail("InputException", candles.status().message());
+                return ok(broker::candles_to_json(*candles, param("oi") == "1"));
+              });
+      });
   server.Get(R"(/instruments(/([A-Z]+))?)", [this](const Request& req, Response& res) {
     const std::string exchange =
         req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();

@@ -398,6 +398,21 @@ CREATE TABLE divergence_reports (
 ) STRICT;
 )sql";
 
+// Historical download spans (issue 12): sm-ingest historical records each downloaded request
+// span once it is complete, so an interrupted download resumes where it stopped and a repeated
+// one asks the broker for nothing.
+constexpr std::string_view kVersionHistoricalChunks = R"sql(
+CREATE TABLE historical_chunks (
+  symbol TEXT NOT NULL,
+  timeframe_minutes INTEGER NOT NULL CHECK (timeframe_minutes > 0),
+  from_ms INTEGER NOT NULL,
+  to_ms INTEGER NOT NULL CHECK (to_ms >= from_ms),
+  candles INTEGER NOT NULL CHECK (candles >= 0),
+  completed_ms INTEGER NOT NULL,
+  PRIMARY KEY (symbol, timeframe_minutes, from_ms, to_ms)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
@@ -405,6 +420,7 @@ constexpr std::array kMigrations = {
     Migration{"approved decisions keep their order intent for sm-order's catch-up", kVersion4},
     Migration{"divergence_reports: a live day against the same strategies replayed",
               kVersionDivergence},
+    Migration{"historical download spans, for resuming", kVersionHistoricalChunks},
 };
 
 }  // namespace

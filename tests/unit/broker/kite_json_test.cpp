@@ -502,3 +502,33 @@ TEST_CASE("a postback is accepted only with the checksum made from its own text 
   CHECK(parse_verified_postback("{\"order_id\":", "oursecret").status().code() ==
         ErrorCode::kParseError);
 }
+
+TEST_CASE("historical candles parse from the fixture: +0530 timestamps, exact prices, oi") {
+  Result<std::vector<Candle>> minute = parse_candles(data_of("historical_minute.json"));
+  REQUIRE(minute.ok());
+  REQUIRE(minute->size() >= 5);
+  CHECK((*minute)[0].ts == from_ist(Date{2017, 12, 15}, 9, 15));
+  CHECK((*minute)[0].open == 170'450);
+  CHECK((*minute)[0].high == 170'500);
+  CHECK((*minute)[0].low == 169'925);
+  CHECK((*minute)[0].close == 170'280);
+  CHECK((*minute)[0].volume == 2499);
+  Result<std::vector<Candle>> with_oi = parse_candles(data_of("historical_oi.json"));
+  REQUIRE(with_oi.ok());
+  REQUIRE_FALSE(with_oi->empty());
+  CHECK((*with_oi)[0].oi > 0);
+
+  // What sm-paper sends reads back the same.
+  const nlohmann::json sent = candles_to_json(*minute, false);
+  Result<nlohmann::json> exact = parse_json_exact(sent.dump());
+  REQUIRE(exact.ok());
+  Result<std::vector<Candle>> again = parse_candles(*exact);
+  REQUIRE(again.ok());
+  CHECK((*again)[1].close == (*minute)[1].close);
+  CHECK((*again)[1].ts == (*minute)[1].ts);
+
+  CHECK(parse_candles(nlohmann::json::object()).status().code() == ErrorCode::kParseError);
+  CHECK(parse_candles(nlohmann::json{{"candles", {{"2017-12-15T09:15:00+0530", 1}}}})
+            .status()
+            .code() == ErrorCode::kParseError);
+}
