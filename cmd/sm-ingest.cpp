@@ -1,12 +1,15 @@
 // sm-ingest: load price data (CSV files, NDJSON on stdin) into the database, make candles, replay
 // stored data as NDJSON. See man/sm-ingest.1 and docs/INGEST.md.
 #include <csignal>
+#include <memory>
 #include <string>
 
 #include "cli/program.h"
+#include "cli/progress.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/log.h"
+#include "feed/program.h"
 #include "ingest/calendar_command.h"
 #include "ingest/program.h"
 #include "time/clock.h"
@@ -105,6 +108,91 @@ CLI::App* add_calendar_command(CLI::App& app, sm::ingest::CalendarArgs& cal) {
   return calendar;
 }
 
+void add_broker_options(CLI::App& command, sm::broker::BrokerFlags& flags) {
+  command
+      .add_option("--broker-url", flags.base_url,
+                  "Kite Connect base URL (default broker.base_url); sm-paper's URL for paper "
+                  "trading")
+      ->check(sm::broker::broker_url_problem);
+  command
+      .add_option("--token-file", flags.token_file,
+                  "0600 file holding the access token (default broker.token_file)")
+      ->envname("SM_KITE_TOKEN_FILE");
+  command
+      .add_option("--secrets-file", flags.secrets_file,
+                  "0600 KEY=VALUE file with SM_KITE_API_KEY (and optionally SM_KITE_ACCESS_TOKEN)")
+      ->envname("SM_SECRETS_FILE");
+}
+
+CLI::App* add_poll_command(CLI::App& app, sm::feed::PollArgs& pl) {
+  CLI::App* poll = app.add_subcommand(
+      "poll", "poll the broker's quotes for a watch-list: ticks and live bars into the database");
+  poll->fallthrough();
+  poll->add_option("--symbol", pl.symbols,
+                   "symbol to watch, INFY or NSE:INFY (repeatable; default signal.symbols)")
+      ->allow_extra_args(false);
+  poll->add_option("--mode", pl.mode, "quote (trades with volume) or ltp (last prices only)")
+      ->capture_default_str();
+  poll->add_option("--interval", pl.interval_s, "seconds between polls")->capture_default_str();
+  poll->add_option("--bars", pl.bars,
+                   "also build bars of this timeframe live, e.g. 5m (repeatable)")
+      ->allow_extra_args(false);
+  poll->add_option("--stale-after", pl.stale_after_s,
+                   "seconds without a tick before a symbol is stale (default feed.stale_after_s, "
+                   "120)");
+  poll->add_flag("--emit", pl.emit, "also write ticks, bars and heartbeats to stdout as NDJSON");
+  poll->add_option("--rounds", pl.rounds, "stop after this many polls (default: until SIGTERM)");
+  poll->add_option("--clock-start", pl.clock_start,
+                   "run on a simulated clock starting at this time (IST unless zoned)");
+  poll->add_option("--clock-speed", pl.clock_speed, "with --clock-start: speed of that clock");
+  add_broker_options(*poll, pl.broker);
+  return poll;
+}
+
+CLI::App* add_historical_command(CLI::App& app, sm::feed::HistoricalArgs& hs) {
+  CLI::App* historical = app.add_subcommand(
+      "historical", "download candles for a date range into the database (resumable)");
+  historical->fallthrough();
+  historical->add_option("--symbol", hs.symbols, "symbol (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  historical
+      ->add_option("--interval", hs.interval,
+                   "minute, 3minute, 5minute, 10minute, 15minute, 30minute, 60minute or day")
+      ->capture_default_str();
+  historical->add_option("--from", hs.from, "first IST date, YYYY-MM-DD")->required();
+  historical->add_option("--to", hs.to, "last IST date, YYYY-MM-DD (inclusive)")->required();
+  add_broker_options(*historical, hs.broker);
+  return historical;
+}
+
+CLI::App* add_instruments_command(CLI::App& app, sm::feed::InstrumentsArgs& is) {
+  CLI::App* instruments = app.add_subcommand(
+      "instruments", "store the instruments dump (symbol -> token) from the broker or a file");
+  instruments->fallthrough();
+  instruments->add_option("--file", is.file, "an instruments CSV on disk instead of the broker");
+  instruments->add_option("--exchange", is.exchange, "the exchange whose rows are stored")
+      ->capture_default_str();
+  instruments->add_option("--max-age-hours", is.max_age_hours,
+                          "do nothing while the stored dump is younger than this (daily timers)");
+  add_broker_options(*instruments, is.broker);
+  return instruments;
+}
+
+// A progress bar per symbol on a terminal (stderr), for sm-ingest historical.
+sm::feed::SymbolProgress progress_bars(std::unique_ptr<sm::cli::ProgressBar>& bar,
+                                       std::string& label) {
+  return [&bar, &label](const std::string& symbol, std::size_t done, std::size_t total) {
+    if (!bar || label != symbol) {
+      if (bar) bar->finish();
+      label = symbol;
+      bar = std::make_unique<sm::cli::ProgressBar>(symbol);
+    }
+    bar->update(done, total);
+    if (done == total) bar->finish();
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,9 +203,11 @@ int main(int argc, char** argv) {
       "sm-ingest"};
   app.footer(
       "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON), "
-      "calendar (a year's NSE holidays into the calendar file).\n"
-      "Exit status: 0 ok, 1 database failure, 2 usage, 3 unreadable input, a file of which no "
-      "row could be stored, or a bad row under --strict; 4 configuration error.");
+      "calendar (a year's NSE holidays into the calendar file), poll (live quotes), historical "
+      "(candles for a date range), instruments (the symbol -> token dump).\n"
+      "Exit status: 0 ok, 1 database or broker failure, 2 usage, 3 unreadable input, a file of "
+      "which no row could be stored, or a bad row under --strict; 4 configuration error; 7 no "
+      "access token or an expired one.");
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
 
@@ -129,16 +219,30 @@ int main(int argc, char** argv) {
   CLI::App* replay = add_replay_command(app, rp);
   sm::ingest::CalendarArgs cal;
   CLI::App* calendar = add_calendar_command(app, cal);
+  sm::feed::PollArgs pl;
+  CLI::App* poll = add_poll_command(app, pl);
+  sm::feed::HistoricalArgs hs;
+  CLI::App* historical = add_historical_command(app, hs);
+  sm::feed::InstrumentsArgs is;
+  CLI::App* instruments = add_instruments_command(app, is);
+  std::unique_ptr<sm::cli::ProgressBar> bar;
+  std::string bar_label;
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction; writes then fail and the
     // commands stop emitting.
     std::signal(SIGPIPE, SIG_IGN);
-    // No key is read yet, but a --config that is missing or wrong is refused as in every program.
-    if (sm::Result<sm::Config> config = sm::load_config(common.config_path, log); !config.ok()) {
+    sm::Result<sm::Config> config = sm::load_config(common.config_path, log);
+    if (!config.ok()) {
       return sm::report_failure(log, "config_error", config.status(), sm::kExitConfigError);
     }
     if (calendar->parsed()) return sm::ingest::run_calendar_refresh(cal, log);
+    pl.db_path = hs.db_path = is.db_path = common.db_path;
+    if (poll->parsed()) return sm::feed::run_poll(pl, *config, log);
+    if (historical->parsed()) {
+      return sm::feed::run_historical(hs, *config, log, progress_bars(bar, bar_label));
+    }
+    if (instruments->parsed()) return sm::feed::run_instruments(is, *config, log);
     const sm::time::SystemClock clock;
     if (resample->parsed()) {
       rs.db_path = common.db_path;

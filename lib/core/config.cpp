@@ -143,6 +143,8 @@ const std::vector<std::string>& Config::known_keys() {
       "order.probe_interval_ms", "order.max_queue_ms", "order.heartbeat_interval_ms",
       "order.eof_wait_ms", "order.variety", "order.cancel_on_exit", "order.postback_listen",
       "order.postback_path", "order.costs",
+      // feed: lib/feed/program.cpp (sm-ingest poll).
+      "feed.stale_after_s",
       // broker: lib/broker/settings.cpp (load_broker_settings).
       "broker.base_url", "broker.token_file", "broker.timeout_ms", "broker.connect_timeout_ms",
       "broker.retry.max_attempts", "broker.retry.initial_backoff_ms", "broker.retry.max_backoff_ms",

@@ -1,6 +1,7 @@
 #include "order/dated_dependencies.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <filesystem>
 #include <system_error>
@@ -101,8 +102,12 @@ DatedDependency check_instruments(const store::StatusReport& report, TimestampMs
   }
   d.state = "no_end_date";
   d.as_of = report.instruments_updated_ms;
-  d.detail = fmt::format("{} instruments, stored {} days ago", report.instruments,
-                         (now_ms - *report.instruments_updated_ms) / kMsPerDay);
+  // The dump is refreshed daily (sm-ingest instruments), so within a day the hours matter.
+  const std::int64_t age_ms = std::max<std::int64_t>(0, now_ms - *report.instruments_updated_ms);
+  const std::string age = age_ms < kMsPerHour  ? fmt::format("{} minutes", age_ms / kMsPerMinute)
+                          : age_ms < kMsPerDay ? fmt::format("{} hours", age_ms / kMsPerHour)
+                                               : fmt::format("{} days", age_ms / kMsPerDay);
+  d.detail = fmt::format("{} instruments, stored {} ago", report.instruments, age);
   return d;
 }
 

@@ -121,4 +121,7 @@ TEST_CASE("a missing token file and an empty instruments table are reported as m
   deps = check_dated_dependencies(f.sources, f.report, now, 14);
   CHECK(named(deps, "instruments").state == "no_end_date");
   CHECK(named(deps, "instruments").detail == "3 instruments, stored 2 days ago");
+  f.report.instruments_updated_ms = now - 5 * kMsPerHour - 10 * kMsPerMinute;  // refreshed today
+  CHECK(named(check_dated_dependencies(f.sources, f.report, now, 30), "instruments").detail ==
+        "3 instruments, stored 5 hours ago");
 }
