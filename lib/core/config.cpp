@@ -135,8 +135,9 @@ const std::vector<std::string>& Config::known_keys() {
       "risk.required_components", "risk.heartbeat_max_age_s", "risk.broker_component",
       "risk.daily_loss_block_entries_percent", "risk.daily_loss_halt_percent",
       "risk.position_loss_exit_percent", "risk.max_orders_per_5_minutes",
-      "risk.broker_disconnect_halt_s", "risk.latency_halt_ms", "risk.latency_breach_count",
-      "risk.max_errors_per_minute", "risk.heartbeat_interval_ms",
+      "risk.broker_disconnect_halt_s", "risk.feed_component", "risk.feed_disconnect_halt_s",
+      "risk.latency_halt_ms", "risk.latency_breach_count", "risk.max_errors_per_minute",
+      "risk.heartbeat_interval_ms",
       // order: lib/order/program.cpp (load_order_settings).
       "order.poll_interval_ms", "order.in_doubt_ms", "order.in_doubt_resolve_ms",
       "order.in_doubt_settle_ms", "order.lookup_interval_ms", "order.retry_after_ms",

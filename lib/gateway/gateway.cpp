@@ -126,7 +126,8 @@ Status RiskGateway::load_prices(TimestampMs now) {
     Result<std::optional<store::PricePoint>> price = store::latest_price(db_, p.symbol, now);
     if (!price.ok()) return price.status();
     if (price->has_value())
-      state.prices[p.symbol] = risk::PricePoint{(*price)->price, (*price)->ts};
+      state.prices[p.symbol] =
+          risk::PricePoint{(*price)->price, (*price)->ts, (*price)->interval_ms};
   }
   return Status();
 }
@@ -338,7 +339,9 @@ Status RiskGateway::refresh_price(const std::string& symbol, TimestampMs now,
                                   std::vector<Message>& out) {
   Result<std::optional<store::PricePoint>> price = store::latest_price(db_, symbol, now);
   if (!price.ok()) return price.status();
-  if (price->has_value()) engine_.on_price(symbol, (*price)->price, (*price)->ts, now, out);
+  if (price->has_value()) {
+    engine_.on_price(symbol, (*price)->price, (*price)->ts, now, out, (*price)->interval_ms);
+  }
   return Status();
 }
 
@@ -359,7 +362,7 @@ Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force)
       store::latest_prices(db_, std::vector<std::string>(held.begin(), held.end()), now);
   if (!prices.ok()) return prices.status();
   for (const auto& [symbol, point] : *prices) {
-    engine_.on_price(symbol, point.price, point.ts, now, out);
+    engine_.on_price(symbol, point.price, point.ts, now, out, point.interval_ms);
   }
   polled_ = true;
   last_poll_ms_ = now;
@@ -432,7 +435,7 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
           engine_.on_price(m.symbol, m.price, m.ts, now, out);
         } else if constexpr (std::is_same_v<T, Bar>) {
           engine_.on_price(m.symbol, m.close, time::bar_known_at(m.ts, m.timeframe, m.partial, now),
-                           now, out);
+                           now, out, m.timeframe.minutes * kMsPerMinute);
         } else if constexpr (std::is_same_v<T, OrderUpdate>) {
           engine_.on_order_update(m, now, out);
         } else if constexpr (std::is_same_v<T, Heartbeat>) {

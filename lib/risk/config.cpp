@@ -175,6 +175,8 @@ Result<RiskConfig> load_risk_config(const Config& config) {
   r.percent("position_loss_exit_percent", c.position_loss_exit_bps);
   r.integer("max_orders_per_5_minutes", c.max_orders_per_5_minutes);
   r.seconds("broker_disconnect_halt_s", c.broker_disconnect_halt_ms);
+  r.text("feed_component", c.feed_component);
+  r.seconds("feed_disconnect_halt_s", c.feed_disconnect_halt_ms);
   r.integer("latency_halt_ms", c.latency_halt_ms);
   r.integer("latency_breach_count", c.latency_breach_count);
   r.integer("max_errors_per_minute", c.max_errors_per_minute);
@@ -216,7 +218,7 @@ Status validate(const RiskConfig& c) {
     if (!percent_ok(bp)) return range_error("strategy_capital_percent." + name, "in (0, 100]");
   }
   if (!percent_ok(c.price_band_bps)) return range_error("price_band_percent", "in (0, 100]");
-  if (c.price_max_age_ms <= 0) return range_error("price_max_age_s", "> 0");
+  if (c.price_max_age_ms < 0) return range_error("price_max_age_s", ">= 0 (0: by timeframe)");
   for (const auto& [symbol, limits] : c.circuit_limits) {
     if ((limits.lower && *limits.lower <= 0) || (limits.upper && *limits.upper <= 0) ||
         (limits.lower && limits.upper && *limits.lower >= *limits.upper)) {
@@ -245,6 +247,7 @@ Status validate(const RiskConfig& c) {
   }
   if (c.max_orders_per_5_minutes <= 0) return range_error("max_orders_per_5_minutes", "> 0");
   if (c.broker_disconnect_halt_ms <= 0) return range_error("broker_disconnect_halt_s", "> 0");
+  if (c.feed_disconnect_halt_ms <= 0) return range_error("feed_disconnect_halt_s", "> 0");
   if (c.latency_halt_ms <= 0) return range_error("latency_halt_ms", "> 0");
   if (c.latency_breach_count <= 0) return range_error("latency_breach_count", "> 0");
   if (c.max_errors_per_minute <= 0) return range_error("max_errors_per_minute", "> 0");

@@ -4,6 +4,7 @@
 // engine is exact integer arithmetic.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -47,7 +48,8 @@ struct RiskConfig {
   // must be known and no older than price_max_age_ms; the order price must lie inside the known
   // circuit limits.
   std::int64_t price_band_bps = 300;
-  std::int64_t price_max_age_ms = 300'000;
+  // 0 (the default): derived from where the price came from, price_max_age_for().
+  std::int64_t price_max_age_ms = 0;
   std::map<std::string, CircuitLimits> circuit_limits;
 
   // A signal older than this (now - signal ts) is refused; one from the future by more than
@@ -83,6 +85,13 @@ struct RiskConfig {
   std::int64_t position_loss_exit_bps = 500;
   std::int64_t max_orders_per_5_minutes = 50;
   std::int64_t broker_disconnect_halt_ms = 30'000;
+  // The market-data feed (sm-ingest's heartbeat, docs/INGEST.md "Feed health"): its source
+  // reported disconnected, or the feed stopped, for longer than this halts trading (trigger
+  // feed_disconnected). Judged only from the feed's own beats, so a replay of stored data, which
+  // beats nothing, is never halted by it; a feed that falls silent is caught by
+  // required_components (HEARTBEAT_STALE) when it is listed there.
+  std::string feed_component = "sm-ingest";
+  std::int64_t feed_disconnect_halt_ms = 30'000;
   std::int64_t latency_halt_ms = 5'000;
   std::int64_t latency_breach_count = 3;
   std::int64_t max_errors_per_minute = 10;
@@ -96,6 +105,14 @@ struct RiskConfig {
     return max_symbol_exposure > 0 ? max_symbol_exposure : capital / 5;
   }
   std::int64_t strategy_capital_bps_for(const std::string& strategy) const;
+  // How old a price may be: price_max_age_ms when configured, else two bar lengths of the price's
+  // source, at least 120 s (a tick or a 1-minute bar: 120 s, one minute without trades allowed;
+  // 5-minute bars: 600 s; daily bars: two days). A single 300 s for all was too loose for
+  // 1-minute bars and too tight for longer ones.
+  std::int64_t price_max_age_for(std::int64_t interval_ms) const {
+    if (price_max_age_ms > 0) return price_max_age_ms;
+    return std::max<std::int64_t>(120'000, 2 * interval_ms);
+  }
 };
 
 // Reads the "risk" section. Fails with kConfigError naming the key when a value has the wrong

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
@@ -495,11 +496,12 @@ std::optional<RiskEngine::Denial> RiskEngine::check_market_price(const Signal& s
     return Denial{code::kPriceUnavailable, fmt::format("no traded price known for {}", s.symbol)};
   }
   const PricePoint& market = last->second;
-  if (now - market.ts > config_.price_max_age_ms) {
-    return Denial{code::kPriceStale,
-                  fmt::format("last={} at {}, age={}, max={}", format_rupees(market.price),
-                              format_utc(market.ts), seconds_text(now - market.ts),
-                              seconds_text(config_.price_max_age_ms))};
+  const std::int64_t max_age = config_.price_max_age_for(market.interval_ms);
+  if (now - market.ts > max_age) {
+    return Denial{
+        code::kPriceStale,
+        fmt::format("last={} at {}, age={}, max={}", format_rupees(market.price),
+                    format_utc(market.ts), seconds_text(now - market.ts), seconds_text(max_age))};
   }
   const Paise difference = s.price > market.price ? s.price - market.price : market.price - s.price;
   if (exceeds_bps(difference, market.price, config_.price_band_bps)) {
@@ -849,6 +851,35 @@ void RiskEngine::check_broker(TimestampMs now, std::vector<Message>& out) {
               fmt::format("broker_disconnected:{}", since), now, out);
 }
 
+void RiskEngine::check_feed(TimestampMs now, std::vector<Message>& out) {
+  auto it = state_.components.find(config_.feed_component);
+  if (it == state_.components.end() || halt_active(kLevelHalt, trigger::kFeedDisconnected)) return;
+  const ComponentStatus& feed = it->second;
+  TimestampMs since = 0;
+  std::string how;
+  // Only what the feed says: a feed that falls silent is HEARTBEAT_STALE when it is one of
+  // required_components, which lifts by itself when it beats again.
+  if (feed.status == "stopping") {
+    since = feed.status_since;
+    how = "stopped";
+  } else if (feed.source_disconnected) {
+    since = feed.disconnected_since > 0 ? feed.disconnected_since : feed.status_since;
+    how = "source disconnected";
+  } else {
+    return;  // degraded by stale symbols only: PRICE_STALE denies those symbols' signals
+  }
+  if (!in_market_hours(now)) return;
+  since = std::max(since, evidence_since(trigger::kFeedDisconnected));
+  if (now - since <= config_.feed_disconnect_halt_ms) return;
+  const std::string why = fmt::format(
+      "market data feed down for {} ({} from {} since {}) > {}", seconds_text(now - since), how,
+      config_.feed_component, format_utc(since), seconds_text(config_.feed_disconnect_halt_ms));
+  raise_halt(kLevelHalt, trigger::kFeedDisconnected, why, 0, now, out);
+  raise_alert(Severity::kCritical, "kill_switch_feed_disconnected",
+              why + ": trading halted until a person resumes",
+              fmt::format("feed_disconnected:{}", since), now, out);
+}
+
 void RiskEngine::check_errors(TimestampMs now, std::vector<Message>& out) {
   if (halt_active(kLevelHalt, trigger::kErrorRate)) return;
   const TimestampMs since = std::max(now - kMinute, evidence_since(trigger::kErrorRate));
@@ -892,6 +923,7 @@ void RiskEngine::evaluate(TimestampMs now, std::vector<Message>& out) {
   check_daily_loss(now, out);
   check_position_loss(now, out);
   check_broker(now, out);
+  check_feed(now, out);
   check_errors(now, out);
 }
 
@@ -931,13 +963,14 @@ void RiskEngine::on_fill(const Fill& fill, TimestampMs now, std::vector<Message>
 }
 
 void RiskEngine::on_price(std::string_view symbol, Paise price, TimestampMs known_at,
-                          TimestampMs now, std::vector<Message>& out) {
+                          TimestampMs now, std::vector<Message>& out, std::int64_t interval_ms) {
   roll_day(now);
   if (price <= 0) return;
   PricePoint& point = state_.prices[std::string(symbol)];
   if (point.price != 0 && known_at < point.ts) return;
   point.price = price;
   point.ts = known_at;
+  point.interval_ms = interval_ms;
   check_daily_loss(now, out);
   check_position_loss(now, out);
 }
@@ -955,6 +988,27 @@ void RiskEngine::on_order_update(const OrderUpdate& update, TimestampMs now,
   (void)out;
 }
 
+namespace {
+
+// The feed's heartbeat detail (ingest/live_feed.h): "connected" and "disconnected_since". A detail
+// that is not that JSON says nothing about the source.
+void read_feed_detail(const Heartbeat& heartbeat, ComponentStatus& component) {
+  component.source_disconnected = false;
+  component.disconnected_since = 0;
+  nlohmann::json detail = nlohmann::json::parse(heartbeat.detail, nullptr, false);
+  if (!detail.is_object()) return;
+  auto connected = detail.find("connected");
+  if (connected == detail.end() || !connected->is_boolean() || connected->get<bool>()) return;
+  component.source_disconnected = true;
+  auto since = detail.find("disconnected_since");
+  if (since != detail.end() && since->is_string()) {
+    Result<TimestampMs> ts = parse_timestamp(since->get<std::string>());
+    if (ts.ok()) component.disconnected_since = *ts;
+  }
+}
+
+}  // namespace
+
 void RiskEngine::on_heartbeat(const Heartbeat& heartbeat, TimestampMs now,
                               std::vector<Message>& out) {
   roll_day(now);
@@ -965,7 +1019,9 @@ void RiskEngine::on_heartbeat(const Heartbeat& heartbeat, TimestampMs now,
   if (inserted || component.status != heartbeat.status) component.status_since = heartbeat.ts;
   component.status = heartbeat.status;
   component.ts = heartbeat.ts;
+  if (heartbeat.component == config_.feed_component) read_feed_detail(heartbeat, component);
   check_broker(now, out);
+  check_feed(now, out);
 }
 
 void RiskEngine::on_error(TimestampMs error_ts, TimestampMs now, std::vector<Message>& out) {

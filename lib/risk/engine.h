@@ -67,6 +67,7 @@ inline constexpr std::string_view kDailyLossHalt = "daily_loss_halt";    // halt
 inline constexpr std::string_view kPositionLoss = "position_loss";       // forced exit, no halt
 inline constexpr std::string_view kOrderRate = "order_rate";             // pause
 inline constexpr std::string_view kBrokerDisconnected = "broker_disconnected";  // halt
+inline constexpr std::string_view kFeedDisconnected = "feed_disconnected";      // halt
 inline constexpr std::string_view kLatency = "latency";                         // block_entries
 inline constexpr std::string_view kErrorRate = "error_rate";                    // halt
 inline constexpr std::string_view kManual = "manual";
@@ -130,9 +131,10 @@ class RiskEngine {
   // A fill moves its position (average cost, as the store does), today's realised P&L and charges,
   // and the unfilled quantity of its pending order.
   void on_fill(const Fill& fill, TimestampMs now, std::vector<Message>& out);
-  // A traded price (tick price, or a bar close known at bar end). Older than the one held: ignored.
+  // A traded price (tick price, or a bar close known at bar end; interval_ms the bar's length, 0
+  // for a tick, which sets how old it may get by default). Older than the one held: ignored.
   void on_price(std::string_view symbol, Paise price, TimestampMs known_at, TimestampMs now,
-                std::vector<Message>& out);
+                std::vector<Message>& out, std::int64_t interval_ms = 0);
   // The broker's view of an order: a terminal status (COMPLETE, CANCELLED, REJECTED) ends its
   // pending entry; otherwise the unfilled quantity is set from qty - filled_qty.
   void on_order_update(const OrderUpdate& update, TimestampMs now, std::vector<Message>& out);
@@ -233,6 +235,7 @@ class RiskEngine {
   void check_daily_loss(TimestampMs now, std::vector<Message>& out);
   void check_position_loss(TimestampMs now, std::vector<Message>& out);
   void check_broker(TimestampMs now, std::vector<Message>& out);
+  void check_feed(TimestampMs now, std::vector<Message>& out);
   void check_errors(TimestampMs now, std::vector<Message>& out);
   void record_latency(std::int64_t latency_ms, TimestampMs now, std::vector<Message>& out);
   bool in_market_hours(TimestampMs now) const;

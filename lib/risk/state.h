@@ -30,7 +30,8 @@ struct PositionState : Position {
 
 struct PricePoint {
   Paise price = 0;
-  TimestampMs ts = 0;  // when the price was known: a tick's ts, a bar's end
+  TimestampMs ts = 0;            // when the price was known: a tick's ts, a bar's end
+  std::int64_t interval_ms = 0;  // the length of the bar it closes; 0 for a tick
 };
 
 // An approved order not yet completely filled nor ended at the broker. Its unfilled quantity counts
@@ -62,6 +63,10 @@ struct ComponentStatus {
   std::string status;            // ok, degraded, stopping
   TimestampMs ts = 0;            // its last heartbeat
   TimestampMs status_since = 0;  // when the current status began
+  // From the detail of a feed's heartbeat ({"connected": false, "disconnected_since": ...}): its
+  // source is disconnected, since then (0: not said).
+  bool source_disconnected = false;
+  TimestampMs disconnected_since = 0;
 };
 
 struct RiskState {

@@ -45,7 +45,8 @@ Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
     const PricePoint point{stmt->column_int64(4),
                            tick ? last
                                 : time::bar_known_at(last, stored_timeframe(stmt->column_int64(2)),
-                                                     stmt->column_int64(5) != 0, now)};
+                                                     stmt->column_int64(5) != 0, now),
+                           tick ? 0 : stmt->column_int64(2) * kMsPerMinute};
     auto [it, inserted] = prices.try_emplace(stmt->column_text(0), point);
     if (!inserted && point.ts > it->second.ts) it->second = point;
   }
@@ -98,9 +99,11 @@ Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& 
   Result<bool> row = bar->step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<PricePoint>();
-  return std::optional<PricePoint>(PricePoint{
-      bar->column_int64(0), time::bar_known_at(best->ts, stored_timeframe(best->timeframe),
-                                               bar->column_int64(1) != 0, now)});
+  const PricePoint point{bar->column_int64(0),
+                         time::bar_known_at(best->ts, stored_timeframe(best->timeframe),
+                                            bar->column_int64(1) != 0, now),
+                         best->timeframe * kMsPerMinute};
+  return std::optional<PricePoint>(point);
 }
 
 Result<std::optional<PricePoint>> price_before(Database& db, const std::string& symbol,
@@ -138,7 +141,9 @@ Result<std::optional<PricePoint>> price_before(Database& db, const std::string& 
     if (!found.ok()) return found.status();
     if (!*found) continue;
     const TimestampMs known = time::bar_known_at(bar->column_int64(1), stored_timeframe(timeframe));
-    if (!best || known > best->ts) best = PricePoint{bar->column_int64(0), known};
+    if (!best || known > best->ts) {
+      best = PricePoint{bar->column_int64(0), known, timeframe * kMsPerMinute};
+    }
   }
   return best;
 }

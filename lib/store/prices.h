@@ -17,7 +17,8 @@ namespace sm::store {
 
 struct PricePoint {
   Paise price = 0;
-  TimestampMs ts = 0;  // when the price was known: a tick's ts, a bar's end
+  TimestampMs ts = 0;            // when the price was known: a tick's ts, a bar's end
+  std::int64_t interval_ms = 0;  // the length of the bar it closes; 0 for a tick
 };
 
 // The latest known price of symbol in the database: the newest of its last tick (known at its ts)

@@ -296,6 +296,23 @@ EOF
   echo "$output" | jq -e '.state == "halted" and .halts[0].trigger == "broker_disconnected"'
 }
 
+@test "a kill switch writes halt and alert lines: sm-ingest's source disconnected for over 30 s" {
+  cat >in.ndjson <<'EOF'
+{"type":"heartbeat","ts":"2026-03-05T04:29:50.000Z","component":"sm-order","status":"ok","pid":7}
+{"type":"heartbeat","ts":"2026-03-05T04:29:50.000Z","component":"sm-ingest","status":"degraded","pid":8,"detail":"{\"source\":\"poll\",\"connected\":false,\"disconnected_since\":\"2026-03-05T04:29:40.000Z\",\"stale\":[]}"}
+{"type":"heartbeat","ts":"2026-03-05T04:30:05.000Z","component":"sm-order","status":"ok","pid":7}
+{"type":"heartbeat","ts":"2026-03-05T04:30:11.000Z","component":"sm-ingest","status":"degraded","pid":8,"detail":"{\"source\":\"poll\",\"connected\":false,\"disconnected_since\":\"2026-03-05T04:29:40.000Z\",\"stale\":[]}"}
+EOF
+  run --separate-stderr sm-risk --event-time <in.ndjson
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'map(select(.type == "halt")) | length == 1'
+  echo "$output" | jq -e -s 'map(select(.type == "halt"))[0] | .level == "halt" and .trigger == "feed_disconnected"'
+  echo "$output" | jq -e -s 'map(select(.type == "alert"))[0].event == "kill_switch_feed_disconnected"'
+  run --separate-stderr sm-risk status --at "$AT" --json
+  echo "$output" | jq -e '.halts[0].trigger == "feed_disconnected"'
+}
+
 @test "configuration is audited, and a missing capital is a configuration error" {
   run --separate-stderr sm-risk --event-time </dev/null
   [ "$status" -eq 0 ]

@@ -140,10 +140,25 @@ TEST_CASE("price sanity: missing, stale and out-of-band prices are denied") {
     CHECK(d.detail == "no traded price known for WIPRO");
   }
   SECTION("last price older than price_max_age_s") {
-    h.price("WIPRO", rupees(500), kTen - 301'000, kTen - 301'000);
-    const RiskDecision& d = h.decide(entry("WIPRO", 1, rupees(500)), kTen);
+    RiskConfig config = test_config();
+    config.price_max_age_ms = 300'000;
+    Harness fixed(config);
+    fixed.price("WIPRO", rupees(500), kTen - 301'000, kTen - 301'000);
+    const RiskDecision& d = fixed.decide(entry("WIPRO", 1, rupees(500)), kTen);
     CHECK(d.code == "PRICE_STALE");
     CHECK(d.detail == "last=500.00 at 2024-03-28T04:24:59.000Z, age=301s, max=300s");
+  }
+  SECTION("by default a price may be two bar lengths old, at least 120 s (issue 12)") {
+    h.price("WIPRO", rupees(500), kTen - 121'000, kTen - 121'000);  // a tick: 120 s
+    const RiskDecision& tick = h.decide(entry("WIPRO", 1, rupees(500), kTen, "a"), kTen);
+    CHECK(tick.code == "PRICE_STALE");
+    CHECK(tick.detail == "last=500.00 at 2024-03-28T04:27:59.000Z, age=121s, max=120s");
+    // A 5-minute bar's close known 500 s ago is still its latest: fresh up to 600 s.
+    std::vector<Message> out;
+    h.engine.on_price("ITC", rupees(1500), kTen - 500'000, kTen, out, 5 * kMsPerMinute);
+    CHECK(h.decide(entry("ITC", 1, rupees(1500), kTen, "b"), kTen).approved);
+    h.engine.on_price("HDFC", rupees(1500), kTen - 601'000, kTen, out, 5 * kMsPerMinute);
+    CHECK(h.decide(entry("HDFC", 1, rupees(1500), kTen, "c"), kTen).code == "PRICE_STALE");
   }
   SECTION("signal price more than 3% from the last trade") {
     const RiskDecision& d = h.decide(entry("TCS", 1, rupees(3100)), kTen);

@@ -237,6 +237,58 @@ TEST_CASE("broker disconnected for more than 30 s halts and alerts") {
   }
 }
 
+TEST_CASE("a feed whose source is disconnected for more than 30 s halts with feed_disconnected") {
+  Harness h;
+  const auto feed_beat = [&](const std::string& status, const std::string& detail, TimestampMs ts) {
+    Heartbeat hb;
+    hb.ts = ts;
+    hb.component = "sm-ingest";
+    hb.status = status;
+    hb.detail = detail;
+    h.engine.on_heartbeat(hb, ts, h.out);
+  };
+  feed_beat("degraded", R"({"connected":true,"stale":[{"symbol":"SBIN"}]})", kTen);
+  h.heartbeat("sm-order", "ok", kTen + 20'000);
+  feed_beat("degraded", R"({"connected":true,"stale":[{"symbol":"SBIN"}]})", kTen + 20'000);
+  h.engine.evaluate(kTen + 45'000, h.out);  // stale symbols alone are not a disconnect
+  CHECK(h.all<Halt>().empty());
+
+  const std::string down = R"({"connected":false,"disconnected_since":"2024-03-28T04:31:00.000Z"})";
+  h.heartbeat("sm-order", "ok", kTen + 61'000);
+  feed_beat("degraded", down, kTen + 61'000);  // 04:31 UTC is kTen + 60 s
+  h.heartbeat("sm-order", "ok", kTen + 90'000);
+  h.engine.evaluate(kTen + 90'000, h.out);
+  CHECK(h.all<Halt>().empty());
+  feed_beat("degraded", down, kTen + 90'001);
+  const Halt halt = h.last<Halt>();
+  CHECK(halt.trigger == "feed_disconnected");
+  CHECK(halt.level == "halt");
+  CHECK(halt.reason ==
+        "market data feed down for 30.001s (source disconnected from sm-ingest since "
+        "2024-03-28T04:31:00.000Z) > 30s");
+  CHECK(h.last<Alert>().event == "kill_switch_feed_disconnected");
+
+  SECTION("a stopped feed counts too; a silent one or one that never beat does not") {
+    Harness other;
+    other.heartbeat("sm-order", "ok", kTen + 120'000);
+    other.engine.evaluate(kTen + 120'000, other.out);
+    CHECK(other.all<Halt>().empty());
+    Heartbeat hb;
+    hb.ts = kTen;
+    hb.component = "sm-ingest";
+    hb.detail = R"({"connected":true})";
+    other.engine.on_heartbeat(hb, kTen, other.out);
+    other.engine.evaluate(kTen + 120'001, other.out);  // silent for 120 s: HEARTBEAT_STALE's job
+    CHECK(other.all<Halt>().empty());
+    hb.ts = kTen + 120'001;
+    hb.status = "stopping";
+    other.engine.on_heartbeat(hb, kTen + 120'001, other.out);
+    other.heartbeat("sm-order", "ok", kTen + 150'002);
+    other.engine.evaluate(kTen + 150'002, other.out);
+    CHECK(other.last<Halt>().trigger == "feed_disconnected");
+  }
+}
+
 TEST_CASE("critical-path latency over the limit on consecutive signals blocks entries") {
   RiskConfig config = test_config();
   config.latency_halt_ms = 2000;
