@@ -50,6 +50,21 @@ Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
     auto [it, inserted] = prices.try_emplace(stmt->column_text(0), point);
     if (!inserted && point.ts > it->second.ts) it->second = point;
   }
+  for (auto it = prices.begin(); it != prices.end();) {
+    if (it->second.ts <= now) {
+      ++it;
+      continue;
+    }
+    // Stored data known only after now (a replay of a stored day): not a price yet at now.
+    Result<std::optional<PricePoint>> earlier = price_before(db, it->first, now + 1);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      it->second = **earlier;
+      ++it;
+    } else {
+      it = prices.erase(it);
+    }
+  }
   return prices;
 }
 
@@ -89,6 +104,7 @@ Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& 
     Result<bool> row = tick->step();
     if (!row.ok()) return row.status();
     if (!*row || tick->column_is_null(1)) return std::optional<PricePoint>();
+    if (best->ts > now) return price_before(db, symbol, now + 1);
     return std::optional<PricePoint>(PricePoint{tick->column_int64(0), best->ts});
   }
   Result<Statement> bar = db.prepare(
@@ -103,6 +119,7 @@ Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& 
                          time::bar_known_at(best->ts, stored_timeframe(best->timeframe),
                                             bar->column_int64(1) != 0, now),
                          best->timeframe * kMsPerMinute};
+  if (point.ts > now) return price_before(db, symbol, now + 1);
   return std::optional<PricePoint>(point);
 }
 

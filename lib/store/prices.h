@@ -23,10 +23,13 @@ struct PricePoint {
 
 // The latest known price of symbol in the database: the newest of its last tick (known at its ts)
 // and its bars' closes (known at the bar's end; a partial bar's close at min(end, now)); nullopt
-// when it has no market data.
+// when it has no market data. Data known only after now does not count (price_before(now + 1)
+// then answers): replaying a stored day, the price at a replayed time is that time's, not the
+// day's last, which would put every replayed signal out of the price band.
 Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& symbol,
                                                TimestampMs now);
-// The same for several symbols at once: symbol -> price, symbols without market data left out.
+// The same for several symbols at once: symbol -> price, symbols without market data (known by
+// now) left out.
 Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
                                                         const std::vector<std::string>& symbols,
                                                         TimestampMs now);

@@ -465,6 +465,34 @@ TEST_CASE("latest price: the newest of ticks and bar closes, a daily bar known a
   CHECK_FALSE(store::latest_price(t.db, "NONE", kTen)->has_value());
 }
 
+// Regression (issue 12): with a whole stored day replayed (systemd/sm-feed-replay.service), the
+// latest price was the day's last bar, known hours after the replayed time, so every replayed
+// signal was denied PRICE_OUT_OF_BAND.
+TEST_CASE("latest price ignores stored data known only after now") {
+  TestDb t;
+  std::vector<Bar> day;
+  for (int minute = 0; minute < 375; ++minute) {
+    Bar b;
+    b.symbol = "TCS";
+    b.timeframe = Timeframe{1};
+    b.ts = at(9, 15) + minute * 60'000;
+    b.open = b.high = b.low = b.close = rupees(2900) + minute * 100;
+    day.push_back(b);
+  }
+  REQUIRE(store::insert_bars(t.db, day).ok());
+  Result<std::optional<store::PricePoint>> p = store::latest_price(t.db, "TCS", kTen + 30'000);
+  REQUIRE(p.ok());
+  REQUIRE(p->has_value());
+  CHECK((*p)->ts == kTen);  // the 09:59 bar, known at 10:00
+  CHECK((*p)->price == rupees(2900) + 44 * 100);
+  Result<std::map<std::string, store::PricePoint>> all =
+      store::latest_prices(t.db, {"TCS"}, kTen + 30'000);
+  REQUIRE(all.ok());
+  CHECK(all->at("TCS").ts == kTen);
+  CHECK_FALSE(store::latest_price(t.db, "TCS", at(9, 15))->has_value());  // nothing known yet
+  CHECK(store::latest_prices(t.db, {"TCS"}, at(9, 15))->empty());
+}
+
 // Regression: the kill switches ran before the database was re-read, so a gateway whose last poll
 // was older than the heartbeat limit halted trading on a heartbeat it had simply not read yet.
 TEST_CASE("kill switches judge the state re-read from the database, not the last poll's") {
