@@ -81,40 +81,86 @@ Result<std::int64_t> config_seconds(const Config& config, const char* key, std::
 
 }  // namespace
 
-int run_poll(const PollArgs& args, const Config& config, const Logger& log) {
+namespace {
+
+// The flags and configuration of a poll, checked. kInvalidArgument for a bad flag value,
+// kConfigError for a bad configuration value.
+struct PollPlan {
   PollOptions options;
+  ingest::LiveFeedOptions feed;
+};
+Result<PollPlan> plan_poll(const PollArgs& args, const Config& config) {
+  PollPlan plan;
   std::vector<std::string> symbols = args.symbols;
   if (symbols.empty()) {
     // The strategies' watch-list, so the unit needs no list of its own.
     Result<std::vector<std::string>> configured = config.get_string_list("signal.symbols", {});
-    if (!configured.ok()) return report_failure(log, "config_error", configured.status());
+    if (!configured.ok()) return configured.status();
     symbols = *configured;
   }
   if (symbols.empty()) {
-    return usage(log, error(ErrorCode::kInvalidArgument,
-                            "name at least one --symbol (or set signal.symbols)"));
+    return error(ErrorCode::kInvalidArgument, "name at least one --symbol (or set signal.symbols)");
   }
-  for (const std::string& s : symbols) options.instruments.push_back(with_exchange(s));
+  for (const std::string& s : symbols) plan.options.instruments.push_back(with_exchange(s));
   if (args.mode != "quote" && args.mode != "ltp") {
-    return usage(log, error(ErrorCode::kInvalidArgument, "--mode is quote or ltp"));
+    return error(ErrorCode::kInvalidArgument, "--mode is quote or ltp");
   }
-  options.mode = args.mode == "quote" ? PollMode::kQuote : PollMode::kLtp;
+  plan.options.mode = args.mode == "quote" ? PollMode::kQuote : PollMode::kLtp;
   if (!(args.interval_s > 0) || !(args.clock_speed > 0)) {
-    return usage(log,
-                 error(ErrorCode::kInvalidArgument, "--interval and --clock-speed must be > 0"));
+    return error(ErrorCode::kInvalidArgument, "--interval and --clock-speed must be > 0");
   }
-  options.interval_ms = static_cast<std::int64_t>(std::llround(args.interval_s * 1000));
-  ingest::LiveFeedOptions feed_options;
-  feed_options.source = "poll";
+  plan.options.interval_ms = static_cast<std::int64_t>(std::llround(args.interval_s * 1000));
+  plan.feed.source = "poll";
   for (const std::string& text : args.bars) {
     Result<Timeframe> t = parse_timeframe(text);
-    if (!t.ok()) return usage(log, t.status());
-    feed_options.timeframes.push_back(*t);
+    if (!t.ok()) return error(ErrorCode::kInvalidArgument, "--bars: " + t.status().message());
+    plan.feed.timeframes.push_back(*t);
   }
   Result<std::int64_t> stale = config_seconds(config, "feed.stale_after_s", 120);
-  if (!stale.ok()) return report_failure(log, "config_error", stale.status());
-  feed_options.stale_after_ms = (args.stale_after_s > 0 ? args.stale_after_s : *stale) * 1000;
+  if (!stale.ok()) return stale.status();
+  plan.feed.stale_after_ms = (args.stale_after_s > 0 ? args.stale_after_s : *stale) * 1000;
+  return plan;
+}
 
+// Polls every interval and keeps the feed's bars and heartbeat going until SIGTERM, --rounds, an
+// expired token (kExitAuth) or a store failure. Returns the exit code and the rounds polled.
+int poll_loop(QuotePoller& poller, ingest::LiveFeed& feed, const time::Clock& clock,
+              const PollArgs& args, const Logger& log, std::int64_t& rounds) {
+  TimestampMs next_poll = clock.now_ms();
+  while (!stop_requested()) {
+    if (clock.now_ms() >= next_poll) {
+      next_poll = std::max(next_poll + poller.options().interval_ms, clock.now_ms());
+      Result<PollRound> round = poller.poll_once();
+      ++rounds;
+      if (!round.ok() && round.status().code() == ErrorCode::kAuthError) {
+        return broker_failure(log, "token_expired", round.status());
+      }
+      if (!round.ok()) {
+        // Network trouble or a rate limit: the feed shows disconnected; try again next round.
+        log.warn("poll_failed", {{"code", std::string(error_code_name(round.status().code()))},
+                                 {"message", round.status().message()}});
+      }
+    }
+    if (Status s = feed.poll(); !s.ok()) return report_failure(log, "store_failed", s);
+    if (feed.heartbeat_due()) {
+      if (Status s = feed.beat(); !s.ok()) log.warn("heartbeat_failed", {{"message", s.message()}});
+    }
+    if (args.rounds > 0 && rounds >= args.rounds) break;
+    const std::int64_t wait = std::clamp<std::int64_t>(next_poll - clock.now_ms(), 0, 250);
+    sleep_ms(static_cast<std::int64_t>(static_cast<double>(wait) / args.clock_speed) + 1);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_poll(const PollArgs& args, const Config& config, const Logger& log) {
+  Result<PollPlan> plan = plan_poll(args, config);
+  if (!plan.ok()) {
+    return plan.status().code() == ErrorCode::kInvalidArgument
+               ? usage(log, plan.status())
+               : report_failure(log, "config_error", plan.status());
+  }
   const time::SystemClock wall;
   std::optional<time::ScaledClock> scaled;
   if (!args.clock_start.empty()) {
@@ -126,58 +172,29 @@ int run_poll(const PollArgs& args, const Config& config, const Logger& log) {
 
   Connected broker = connect(args.broker, config, log);
   if (!broker.connection) return broker.exit_code;
-  if (Status s = check_poll_rate(options, broker.connection->kite->options().rate_limits);
-      !s.ok()) {
-    return usage(log, s);
-  }
+  const broker::RateLimits& limits = broker.connection->kite->options().rate_limits;
+  if (Status s = check_poll_rate(plan->options, limits); !s.ok()) return usage(log, s);
   Result<time::Calendar> calendar = time::Calendar::load_default();
   if (!calendar.ok()) return report_failure(log, "calendar_error", calendar.status());
   Result<store::Database> db = open_database(args.db_path);
   if (!db.ok()) return report_failure(log, "database_open_failed", db.status());
 
   NdjsonWriter writer(stdout);
-  ingest::LiveFeed feed(&*db, args.emit ? &writer : nullptr, clock, *calendar, feed_options,
+  ingest::LiveFeed feed(&*db, args.emit ? &writer : nullptr, clock, *calendar, plan->feed,
                         [&log](const Status& s) {
                           log.warn("feed_warning", {{"message", s.message()}});
                         });
-  QuotePoller poller(*broker.connection->kite, feed, clock, options);
-  log.info("poll_started", {{"instruments", options.instruments.size()},
+  QuotePoller poller(*broker.connection->kite, feed, clock, plan->options);
+  log.info("poll_started", {{"instruments", plan->options.instruments.size()},
                             {"mode", args.mode},
-                            {"interval_ms", options.interval_ms},
-                            {"requests_per_round", requests_per_round(options)}});
+                            {"interval_ms", plan->options.interval_ms},
+                            {"requests_per_round", requests_per_round(plan->options)}});
   std::int64_t rounds = 0;
-  int exit_code = kExitOk;
-  TimestampMs next_poll = clock.now_ms();
-  while (!stop_requested()) {
-    if (clock.now_ms() >= next_poll) {
-      next_poll += options.interval_ms;
-      next_poll = std::max(next_poll, clock.now_ms());
-      Result<PollRound> round = poller.poll_once();
-      ++rounds;
-      if (!round.ok()) {
-        if (round.status().code() == ErrorCode::kAuthError) {
-          exit_code = broker_failure(log, "token_expired", round.status());
-          break;
-        }
-        // Network trouble or a rate limit: the feed shows disconnected; try again next round.
-        log.warn("poll_failed", {{"code", std::string(error_code_name(round.status().code()))},
-                                 {"message", round.status().message()}});
-      }
-    }
-    if (Status s = feed.poll(); !s.ok()) {
-      exit_code = report_failure(log, "store_failed", s);
-      break;
-    }
-    if (feed.heartbeat_due()) {
-      if (Status s = feed.beat(); !s.ok()) log.warn("heartbeat_failed", {{"message", s.message()}});
-    }
-    if (args.rounds > 0 && rounds >= args.rounds) break;
-    const std::int64_t wait = std::clamp<std::int64_t>(next_poll - clock.now_ms(), 0, 250);
-    sleep_ms(static_cast<std::int64_t>(static_cast<double>(wait) / args.clock_speed) + 1);
-  }
+  int exit_code = poll_loop(poller, feed, clock, args, log, rounds);
   Status finished = feed.finish();
-  if (!finished.ok() && exit_code == kExitOk)
+  if (!finished.ok() && exit_code == kExitOk) {
     exit_code = report_failure(log, "store_failed", finished);
+  }
   if (Status s = feed.beat(true); !s.ok()) log.warn("heartbeat_failed", {{"message", s.message()}});
   writer.flush();
   const ingest::LiveFeedCounts& c = feed.counts();
