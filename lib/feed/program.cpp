@@ -122,20 +122,31 @@ Result<PollPlan> plan_poll(const PollArgs& args, const Config& config) {
   return plan;
 }
 
+// Whether the exchange is in any session (pre-open to the end of the closing session) at ts. A
+// day the calendar cannot answer for counts as open: polling then is harmless, missing data not.
+bool market_open(const time::Calendar& calendar, TimestampMs ts) {
+  Result<time::Session> session = calendar.session_at(ts);
+  return !session.ok() || *session != time::Session::kClosed;
+}
+
 // Polls every interval and keeps the feed's bars and heartbeat going until SIGTERM, --rounds, an
-// expired token (kExitAuth) or a store failure. Returns the exit code and the rounds polled.
-int poll_loop(QuotePoller& poller, ingest::LiveFeed& feed, const time::Clock& clock,
-              const PollArgs& args, const Logger& log, std::int64_t& rounds) {
+// expired token (kExitAuth) or a store failure. While the market is closed (NSE calendar) it
+// idles: no request, heartbeats go on. Returns the exit code; rounds counts the intervals, idle
+// ones included, and idle_rounds the idle ones.
+int poll_loop(QuotePoller& poller, ingest::LiveFeed& feed, const time::Calendar& calendar,
+              const time::Clock& clock, const PollArgs& args, const Logger& log,
+              std::int64_t& rounds, std::int64_t& idle_rounds) {
   TimestampMs next_poll = clock.now_ms();
   while (!stop_requested()) {
     if (clock.now_ms() >= next_poll) {
       next_poll = std::max(next_poll + poller.options().interval_ms, clock.now_ms());
-      Result<PollRound> round = poller.poll_once();
       ++rounds;
-      if (!round.ok() && round.status().code() == ErrorCode::kAuthError) {
+      if (!market_open(calendar, clock.now_ms())) {
+        ++idle_rounds;
+      } else if (Result<PollRound> round = poller.poll_once();
+                 !round.ok() && round.status().code() == ErrorCode::kAuthError) {
         return broker_failure(log, "token_expired", round.status());
-      }
-      if (!round.ok()) {
+      } else if (!round.ok()) {
         // Network trouble or a rate limit: the feed shows disconnected; try again next round.
         log.warn("poll_failed", {{"code", std::string(error_code_name(round.status().code()))},
                                  {"message", round.status().message()}});
@@ -190,7 +201,8 @@ int run_poll(const PollArgs& args, const Config& config, const Logger& log) {
                             {"interval_ms", plan->options.interval_ms},
                             {"requests_per_round", requests_per_round(plan->options)}});
   std::int64_t rounds = 0;
-  int exit_code = poll_loop(poller, feed, clock, args, log, rounds);
+  std::int64_t idle_rounds = 0;
+  int exit_code = poll_loop(poller, feed, *calendar, clock, args, log, rounds, idle_rounds);
   Status finished = feed.finish();
   if (!finished.ok() && exit_code == kExitOk) {
     exit_code = report_failure(log, "store_failed", finished);
@@ -199,6 +211,7 @@ int run_poll(const PollArgs& args, const Config& config, const Logger& log) {
   writer.flush();
   const ingest::LiveFeedCounts& c = feed.counts();
   log.info("poll_summary", {{"rounds", rounds},
+                            {"idle_rounds", idle_rounds},
                             {"ticks", c.ticks},
                             {"ticks_outside_session", c.ticks_outside_session},
                             {"bars", c.bars}});

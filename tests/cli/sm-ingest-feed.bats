@@ -51,6 +51,16 @@ stored() {
   echo "$stderr" | jq -e -s 'map(select(.event == "poll_summary"))[0].ticks_outside_session == 1'
 }
 
+@test "poll idles while the market is closed: no request, heartbeats go on" {
+  start_infy_paper
+  run --separate-stderr sm-ingest poll --symbol INFY --interval 1 --rounds 2 --emit \
+    --clock-start "2025-03-01 10:00:00" --clock-speed 60
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -e -s 'map(select(.event == "poll_summary"))[0] | .idle_rounds == 2 and .ticks == 0'
+  [ "$(stored 'SELECT count(*) FROM ticks')" -eq 0 ]
+  echo "$output" | jq -e -s 'map(select(.type == "heartbeat")) | length >= 1'
+}
+
 @test "poll: an interval too short for the quote rate limit is a usage error" {
   start_infy_paper
   run --separate-stderr sm-ingest poll --symbol INFY --interval 0.5
