@@ -1,14 +1,12 @@
 #!/usr/bin/env bats
 # The trading pipeline exactly as systemd/ wires it (issue 11): the ExecStartPre= and ExecStart=
-# lines of sm-feed, sm-signal, sm-risk and sm-order are read from the unit files and run as they
-# are, with only the paths moved into the test directory (/usr/local/bin -> the build,
+# lines of sm-feed-replay, sm-signal, sm-risk and sm-order are read from the unit files and run as
+# they are, with only the paths moved into the test directory (/usr/local/bin -> the build,
 # /run/stalkmarket and /var/log/stalkmarket -> directories here). The environment is what
-# /etc/stalkmarket/env would hold for paper trading a replay of stored history against sm-paper.
-# The only other change: sm-feed replays the bundled daily bars of 2019-2020 at speed, from a
-# market database of their own (as `make demo` does), instead of today's 1-minute bars of the
-# trading database in real time (the unit says a live feed takes its place; so does this). History
-# stored in the trading database ahead of the replayed time would show the risk gateway prices
-# from its future.
+# /etc/stalkmarket/env would hold for paper trading a replay of stored history against sm-paper
+# (sm-feed-replay.service; sm-feed.service polls the broker live). The only other change: the
+# feed replays the bundled daily bars of 2019-2020 at speed, from a market database of their own
+# (as `make demo` does), instead of today's 1-minute bars of the trading database in real time.
 # Nothing is fed back: sm-signal learns its fills from the database, so strategies exit by
 # themselves.
 
@@ -102,18 +100,18 @@ wait_unit() {  # wait_unit PID SECONDS
   # The feed's replay of today's 1-minute bars in real time becomes 2019-2020's daily bars of
   # market.db at 2,880,000 x real time (a calendar day every 30 ms, time for each fill to be
   # stored before the next bar); everything else of its line stays.
-  feed=$(unit_lines sm-feed ExecStart)
+  feed=$(unit_lines sm-feed-replay ExecStart)
   [[ "$feed" == *'sm-ingest replay --timeframe 1m --from "$(date +%F)" --speed realtime >'* ]]
   feed=${feed/--timeframe 1m --from \"\$(date +%F)\" --speed realtime/--db market.db --timeframe 1d --from 2019-01-01 --to 2020-10-30 --speed 2880000}
   # systemd starts them together; the FIFOs make each wait for its neighbours.
   start_unit sm-order
   start_unit sm-risk
   start_unit sm-signal
-  start_unit sm-feed "$feed"
+  start_unit sm-feed-replay "$feed"
   [ -p run/market ] && [ -p run/signals ] && [ -p run/intents ]
 
   # The feed ends, and with it, stage by stage, the pipeline.
-  wait_unit "$PID_sm_feed" 120
+  wait_unit "$PID_sm_feed_replay" 120
   wait_unit "$PID_sm_signal" 30
   wait_unit "$PID_sm_risk" 30
   wait_unit "$PID_sm_order" 60
