@@ -413,6 +413,42 @@ CREATE TABLE historical_chunks (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// sm-alert's outbox (docs/ALERTS.md). One row per incident, action and channel: what
+// to send, how often it was tried, when to try next, when it was delivered and the last error, so
+// a restart or a channel outage loses nothing and the UNIQUE key keeps an incident from being sent
+// twice. A row folded into a digest or a flood summary names that message in combined_into.
+// alert_cursors hold how far sm-alert has followed the alerts and halts tables.
+constexpr std::string_view kVersionAlertOutbox = R"sql(
+CREATE TABLE alert_outbox (
+  id INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  incident_key TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('trigger', 'resolve')),
+  mode TEXT NOT NULL CHECK (mode IN ('now', 'digest', 'combined')),
+  alert_id INTEGER REFERENCES alerts (id),
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  event TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_try_ms INTEGER NOT NULL,
+  delivered_ms INTEGER,
+  combined_into INTEGER REFERENCES alert_outbox (id),
+  last_error TEXT NOT NULL DEFAULT '',
+  created_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', created_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  delivered_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', delivered_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  UNIQUE (channel, incident_key, action)
+) STRICT;
+CREATE INDEX alert_outbox_pending ON alert_outbox (channel, next_try_ms)
+  WHERE delivered_ms IS NULL AND combined_into IS NULL;
+CREATE TABLE alert_cursors (
+  name TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
@@ -421,6 +457,8 @@ constexpr std::array kMigrations = {
     Migration{"divergence_reports: a live day against the same strategies replayed",
               kVersionDivergence},
     Migration{"historical download spans, for resuming", kVersionHistoricalChunks},
+    Migration{"sm-alert's outbox: per alert and channel attempts, next try and delivery",
+              kVersionAlertOutbox},
 };
 
 }  // namespace
