@@ -163,7 +163,12 @@ const std::vector<std::string>& Config::known_keys() {
       "backtest.max_open_positions", "backtest.max_position_value", "backtest.close_at_end",
       "backtest.risk_free_rate",
       // paper: lib/paper/program.cpp.
-      "paper.listen"};
+      "paper.listen",
+      // alert: lib/alert/settings.cpp (load_alert_settings).
+      "alert.channels", "alert.rules", "alert.max_messages_per_minute",
+      "alert.digest_interval_minutes", "alert.poll_interval_ms", "alert.retry.initial_backoff_ms",
+      "alert.retry.max_backoff_ms", "alert.telegram.chat_id", "alert.telegram.base_url",
+      "alert.pagerduty.url"};
   return kKeys;
 }
 
