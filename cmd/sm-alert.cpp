@@ -1,0 +1,48 @@
+// sm-alert: deliver alerts to a person (Telegram, Discord, PagerDuty, a JSON webhook, stdout)
+// through an outbox in the database, from `alert` lines on stdin and the alerts table.
+// See man/sm-alert.1 and docs/ALERTS.md.
+#include <csignal>
+
+#include "alert/program.h"
+#include "cli/program.h"
+#include "core/log.h"
+
+int main(int argc, char** argv) {
+  sm::Logger log("sm-alert");
+  CLI::App app{
+      "Deliver alerts from `alert` lines on stdin and the alerts table to the configured "
+      "channels, through an outbox that survives restarts and channel outages.",
+      "sm-alert"};
+  app.footer(
+      "Subcommands: deliver (the default).\n"
+      "Secrets: SM_TELEGRAM_BOT_TOKEN, SM_DISCORD_WEBHOOK_URL, SM_PAGERDUTY_ROUTING_KEY, "
+      "SM_ALERT_WEBHOOK_URL from the environment, NAME_FILE or --secrets-file.\n"
+      "Exit status: 0 ok (undelivered messages stay queued), 1 database failure, 2 usage, "
+      "4 configuration error.");
+  sm::cli::CommonOptions common;
+  sm::cli::add_common_options(app, common);
+
+  sm::alert::DeliverArgs deliver;
+  auto add_deliver_options = [&deliver](CLI::App& command) {
+    command.add_option("--secrets-file", deliver.secrets_file, "0600 KEY=VALUE secrets file");
+    command.add_flag("--follow", deliver.follow,
+                     "keep following the alerts table after stdin ends (until SIGTERM)");
+    command.add_flag("--no-stdin", deliver.no_stdin, "do not read stdin; follow the table only");
+    command
+        .add_option("--drain-ms", deliver.drain_ms,
+                    "after stdin ends, keep delivering what falls due within this long")
+        ->capture_default_str();
+  };
+  add_deliver_options(app);
+  CLI::App* deliver_command = app.add_subcommand(
+      "deliver", "the default: deliver from stdin and the alerts table (same options)");
+  deliver_command->fallthrough();
+
+  return sm::cli::run(app, argc, argv, log, [&]() -> int {
+    // A reader that goes away (| head) must not kill us mid-transaction.
+    std::signal(SIGPIPE, SIG_IGN);
+    deliver.db_path = common.db_path;
+    deliver.config_path = common.config_path;
+    return sm::alert::run_deliver(deliver, log, sm::time::SystemClock());
+  });
+}

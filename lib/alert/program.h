@@ -1,0 +1,31 @@
+// The sm-alert commands as functions from parsed flags to an exit code (cmd/sm-alert.cpp only
+// declares flags). man/sm-alert.1 and docs/ALERTS.md describe them.
+//
+// deliver (the default): reads NDJSON on stdin and stores every `alert` line in the alerts table
+// (other lines are ignored), follows that table by id, and delivers through the outbox
+// (deliverer.h). When stdin ends it keeps delivering what is due within --drain-ms and exits;
+// with --follow it keeps following the table until SIGTERM (the systemd service).
+//
+// Exit codes: 0 done (undelivered messages stay in the outbox for the next run); 1 database
+// failure; 2 usage; 4 configuration error (the alert section, a missing or unsafe secret).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/log.h"
+#include "time/clock.h"
+
+namespace sm::alert {
+
+struct DeliverArgs {
+  std::string db_path;
+  std::string config_path;
+  std::string secrets_file;       // --secrets-file
+  bool follow = false;            // --follow: keep running after stdin ends
+  bool no_stdin = false;          // --no-stdin: follow the table only
+  std::int64_t drain_ms = 10000;  // --drain-ms: after stdin ends, how long to keep delivering
+};
+int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& clock);
+
+}  // namespace sm::alert

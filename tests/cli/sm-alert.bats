@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# sm-alert: delivery through the outbox to local stand-ins of Telegram, Discord, PagerDuty and a
+# webhook (tests/cli/alert_server.py on 127.0.0.1), which check the exact requests and answer with
+# the services' success, 429 and error responses.
+load common
+
+eval "common_$(declare -f teardown)"
+teardown() {
+  local pid
+  for pid in "${ALERT_PID:-}" "${SERVER_PID:-}"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  common_teardown
+}
+
+# start_server RESPONSES_JSON: the stand-in service answering with the given responses (a JSON
+# list, the last repeating), its requests logged to $SERVER_LOG; sets SERVER_PID and SERVER_URL.
+start_server() {
+  if [ -n "${SERVER_PID:-}" ]; then
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_LOG="$SM_TEST_DIR/requests.ndjson"
+  rm -f "$SM_TEST_DIR/server.out"
+  printf '{"responses": %s}\n' "$1" >"$SM_TEST_DIR/script.json"
+  python3 "$SM_ROOT/tests/cli/alert_server.py" "$SM_TEST_DIR/script.json" "$SERVER_LOG" \
+    >"$SM_TEST_DIR/server.out" &
+  SERVER_PID=$!
+  wait_for 10 test -s "$SM_TEST_DIR/server.out"
+  SERVER_URL="http://127.0.0.1:$(jq -r .port "$SM_TEST_DIR/server.out")"
+}
+
+# requests: the requests the server received, one JSON object per line.
+requests() { jq -c 'select(has("method"))' "$SERVER_LOG"; }
+
+# alert_line EVENT SEVERITY DEDUP_KEY [TEXT] [TS]: one alert NDJSON line from sm-risk.
+alert_line() {
+  jq -cn --arg event "$1" --arg severity "$2" --arg dedup "$3" \
+    --arg text "${4:-daily loss 5.20% of capital (52000.00) > 5.00%: exiting 2 position(s)}" \
+    --arg ts "${5:-2025-12-08T09:02:05.000Z}" \
+    '{type: "alert", ts: $ts, severity: $severity, component: "sm-risk", event: $event,
+      text: $text, dedup_key: $dedup}'
+}
+
+config() { printf '%s\n' "$1" >"$SM_TEST_DIR/alert.jsonc"; }
+
+@test "--help names the subcommand, the secrets and the exit codes" {
+  run sm-alert --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *deliver* ]]
+  [[ "$output" == *SM_TELEGRAM_BOT_TOKEN* ]]
+  [[ "$output" == *"Exit status"* ]]
+}
+
+@test "an unknown flag is a usage error" {
+  assert_usage_error sm-alert --no-such-flag
+}
+
+@test "a bad --config is a configuration error" {
+  assert_config_refused sm-alert
+}
+
+@test "the example configuration loads" {
+  assert_example_config_loads sm-alert --drain-ms 0
+  [ "$status" -eq 0 ]
+}
+
+@test "empty input: nothing sent, exit 0" {
+  run --separate-stderr sm-alert </dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e -s 'any(.event == "finished" and .delivered == 0 and .pending == 0)'
+}
+
+@test "stdout channel: one alert_message line for a phone: IST, grouped rupees, what to do" {
+  run --separate-stderr sm-alert < <(alert_line kill_switch_daily_loss_halt critical daily_loss_halt:2025-12-08)
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  [ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+  echo "$output" | jq -e '.type == "alert_message" and .incident_key == "sm-risk:daily_loss_halt:2025-12-08"'
+  echo "$output" | jq -e '.text | contains("2025-12-08 14:32:05 IST · sm-risk")
+    and contains("(52,000.00)") and contains("sm-risk resume")'
+}
+
+@test "a malformed line is reported and skipped; the alerts around it are delivered" {
+  run --separate-stderr sm-alert < <(alert_line manual_halt warning manual_halt:1; echo '{"type":"alert",'; alert_line manual_halt warning manual_halt:2)
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+  echo "$stderr" | jq -e -s 'any(.event == "bad_line" and .line == 2)'
+}
+
+@test "the same incident twice on stdin is sent once" {
+  run --separate-stderr sm-alert < <(alert_line manual_halt warning manual_halt:7; alert_line manual_halt warning manual_halt:7 "again" 2025-12-08T09:03:00.000Z)
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+  run --separate-stderr sm-alert < <(alert_line manual_halt warning manual_halt:7 "third" 2025-12-08T09:04:00.000Z)
+  [ -z "$output" ]
+}
+
+@test "a flood is one summary message with every alert in it" {
+  config '{"alert": {"max_messages_per_minute": 3}}'
+  for i in $(seq 10 29); do
+    alert_line order_on_input_refused warning "" "refused $i" "2025-12-08T09:02:$i.000Z"
+  done >flood.ndjson
+  run --separate-stderr sm-alert --config alert.jsonc <flood.ndjson
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+  echo "$output" | jq -e '.text | startswith("FLOOD · 20 alerts")'
+  for i in $(seq 10 29); do echo "$output" | jq -e --arg t "refused $i" '.text | contains($t)'; done
+  [ "$(sqlite3 "$SM_DB" "SELECT COUNT(*) FROM alert_outbox WHERE combined_into IS NOT NULL")" -eq 20 ]
+}
+
+@test "telegram: the exact sendMessage request, a 429 honoured, the token never logged" {
+  start_server '[{"status": 429, "body": "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: retry after 1\",\"parameters\":{\"retry_after\":1}}"},
+                 {"status": 200, "body": "{\"ok\":true,\"result\":{\"message_id\":7}}"}]'
+  config "{\"alert\": {\"channels\": [\"telegram\"], \"telegram\": {\"chat_id\": \"-1001\", \"base_url\": \"$SERVER_URL\"}, \"poll_interval_ms\": 100}}"
+  export SM_TELEGRAM_BOT_TOKEN=123456:SECRETTOKEN
+  run --separate-stderr sm-alert --config alert.jsonc --drain-ms 5000 < <(alert_line kill_switch_latency critical latency:1 "latency 6000 ms > 5000 ms (x_y.z!)")
+  [ "$status" -eq 0 ]
+  [ "$(requests | wc -l)" -eq 2 ]
+  local first
+  first=$(requests | head -1)
+  echo "$first" | jq -e '.method == "POST" and .path == "/bot123456:SECRETTOKEN/sendMessage"
+    and .headers["content-type"] == "application/json"'
+  echo "$first" | jq -e '.body | fromjson | .chat_id == "-1001" and .parse_mode == "MarkdownV2"
+    and (.text | startswith("*CRITICAL · kill switch latency*\n2025\\-12\\-08 14:32:05 IST · sm\\-risk\n"))
+    and (.text | contains("latency 6000 ms \\> 5000 ms \\(x\\_y\\.z\\!\\)"))'
+  echo "$stderr" | jq -e -s 'any(.event == "alert_delivery_failed" and .retry_in_ms >= 1000
+    and (.error | startswith("HTTP 429")))'
+  echo "$stderr" | jq -e -s 'any(.event == "finished" and .delivered == 1 and .pending == 0)'
+  [[ "$stderr" != *SECRETTOKEN* ]]
+  [ "$(sqlite3 "$SM_DB" "SELECT attempts || ' ' || (delivered_ms IS NOT NULL) FROM alert_outbox")" = "2 1" ]
+  [[ "$(sqlite3 "$SM_DB" "SELECT content FROM config_changes WHERE program = 'sm-alert'")" != *SECRETTOKEN* ]]
+}
+
+@test "discord: content and no mentions; a 429 waits for Retry-After" {
+  start_server '[{"status": 429, "headers": {"Retry-After": "1"}, "body": "{\"message\":\"You are being rate limited.\",\"retry_after\":0.2,\"global\":false}"},
+                 {"status": 204}]'
+  config '{"alert": {"channels": ["discord"], "poll_interval_ms": 100}}'
+  export SM_DISCORD_WEBHOOK_URL="$SERVER_URL/api/webhooks/42/hooksecret"
+  local start=$SECONDS
+  run --separate-stderr sm-alert --config alert.jsonc --drain-ms 5000 < <(alert_line manual_halt warning manual_halt:3 "@everyone look")
+  [ "$status" -eq 0 ]
+  [ "$(requests | wc -l)" -eq 2 ]
+  requests | jq -e -s 'all(.path == "/api/webhooks/42/hooksecret" and .method == "POST")'
+  requests | head -1 | jq -e '.body | fromjson | .allowed_mentions == {parse: []}
+    and (.content | startswith("WARNING · manual halt\n2025-12-08 14:32:05 IST"))'
+  echo "$stderr" | jq -e -s 'any(.event == "alert_delivery_failed" and .retry_in_ms == 1000)'
+  [[ "$stderr" != *hooksecret* ]]
+}
+
+@test "pagerduty: a halt triggers its incident and the resume resolves it" {
+  start_server '[{"status": 202, "body": "{\"status\":\"success\",\"message\":\"Event processed\"}"}]'
+  config "{\"alert\": {\"channels\": [\"pagerduty\"], \"pagerduty\": {\"url\": \"$SERVER_URL/v2/enqueue\"}}}"
+  export SM_PAGERDUTY_ROUTING_KEY=R0UT1NGKEY0000000000000000000000
+  sm-risk halt --reason "testing the pager" --by tester >/dev/null 2>&1
+  run --separate-stderr sm-alert --config alert.jsonc --no-stdin
+  [ "$status" -eq 0 ]
+  [ "$(requests | wc -l)" -eq 1 ]
+  requests | jq -e '.path == "/v2/enqueue" and .headers["content-type"] == "application/json"'
+  requests | jq -e '.body | fromjson | .routing_key == "R0UT1NGKEY0000000000000000000000"
+    and .event_action == "trigger" and .dedup_key == "sm-risk:manual_halt:1"
+    and .payload.severity == "warning" and .payload.source == "stalkmarket"
+    and (.payload.summary | contains("tester set halt: testing the pager"))'
+  sm-risk resume --reason "pager works" --by tester >/dev/null 2>&1
+  run --separate-stderr sm-alert --config alert.jsonc --no-stdin
+  [ "$status" -eq 0 ]
+  [ "$(requests | wc -l)" -eq 2 ]
+  requests | tail -1 | jq -e '.body | fromjson | . == {routing_key: "R0UT1NGKEY0000000000000000000000",
+    event_action: "resolve", dedup_key: "sm-risk:manual_halt:1"}'
+  [[ "$stderr" != *R0UT1NGKEY* ]]
+}
+
+@test "webhook: a channel outage across a restart loses nothing" {
+  start_server '[{"status": 503, "body": "down"}]'
+  config '{"alert": {"channels": ["webhook"], "retry": {"initial_backoff_ms": 100}, "poll_interval_ms": 100}}'
+  export SM_ALERT_WEBHOOK_URL="$SERVER_URL/hook"
+  run --separate-stderr sm-alert --config alert.jsonc --drain-ms 300 < <(alert_line kill_switch_error_rate critical errors:1)
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -e -s 'any(.event == "finished" and .delivered == 0 and .pending == 1)'
+  start_server '[{"status": 200, "body": "{}"}]'
+  export SM_ALERT_WEBHOOK_URL="$SERVER_URL/hook"
+  run --separate-stderr sm-alert --config alert.jsonc --no-stdin --drain-ms 3000
+  [ "$status" -eq 0 ]
+  requests | tail -1 | jq -e '.body | fromjson | .incident_key == "sm-risk:errors:1"
+    and .action == "trigger" and .severity == "critical" and .event == "kill_switch_error_rate"'
+  [ "$(sqlite3 "$SM_DB" "SELECT delivered_ms IS NOT NULL FROM alert_outbox")" = 1 ]
+}
+
+@test "outbox: sm-alert killed mid-delivery and restarted delivers each alert once" {
+  # The service hangs on the first request; sm-alert is killed while waiting for it.
+  start_server '[{"hold": true}, {"status": 200, "body": "{}"}]'
+  config '{"alert": {"channels": ["webhook"], "retry": {"initial_backoff_ms": 200}, "poll_interval_ms": 100}}'
+  export SM_ALERT_WEBHOOK_URL="$SERVER_URL/hook"
+  for i in 1 2 3; do alert_line kill_switch_error_rate critical "errors:$i" "incident $i"; done >alerts.ndjson
+  sm-alert --config alert.jsonc --follow <alerts.ndjson >/dev/null 2>alert.err &
+  ALERT_PID=$!
+  wait_for 10 test -s "$SERVER_LOG"
+  kill -KILL "$ALERT_PID"
+  wait "$ALERT_PID" || true
+  [ "$(sqlite3 "$SM_DB" "SELECT COUNT(*) FROM alert_outbox WHERE delivered_ms IS NULL")" -eq 3 ]
+  run --separate-stderr sm-alert --config alert.jsonc --no-stdin --drain-ms 5000
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -e -s 'any(.event == "finished" and .delivered == 3 and .pending == 0)'
+  # Every incident was answered with success exactly once.
+  local n
+  for i in 1 2 3; do
+    n=$(jq -s --arg text "incident $i" '
+      (map(select(has("answered") and .answered == 200)) | map(.n)) as $ok
+      | map(select(has("body") and (.body | fromjson | .text | contains($text)) and (.n as $n | $ok | index($n))))
+      | length' "$SERVER_LOG")
+    [ "$n" -eq 1 ]
+  done
+  [ "$(sqlite3 "$SM_DB" "SELECT attempts FROM alert_outbox ORDER BY id LIMIT 1")" -eq 2 ]
+}
