@@ -14,9 +14,11 @@ int main(int argc, char** argv) {
       "channels, through an outbox that survives restarts and channel outages.",
       "sm-alert"};
   app.footer(
-      "Subcommands: deliver (the default).\n"
+      "Subcommands: deliver (the default), watch (alert on stale heartbeats, degraded "
+      "programs, stale market data, stalled fills, expiring dependencies).\n"
       "Secrets: SM_TELEGRAM_BOT_TOKEN, SM_DISCORD_WEBHOOK_URL, SM_PAGERDUTY_ROUTING_KEY, "
-      "SM_ALERT_WEBHOOK_URL from the environment, NAME_FILE or --secrets-file.\n"
+      "SM_ALERT_WEBHOOK_URL, SM_ALERT_PING_URL (watch) from the environment, NAME_FILE or "
+      "--secrets-file.\n"
       "Exit status: 0 ok (undelivered messages stay queued), 1 database failure, 2 usage, "
       "4 configuration error.");
   sm::cli::CommonOptions common;
@@ -38,9 +40,23 @@ int main(int argc, char** argv) {
       "deliver", "the default: deliver from stdin and the alerts table (same options)");
   deliver_command->fallthrough();
 
+  sm::alert::WatchArgs watch;
+  CLI::App* watch_command = app.add_subcommand(
+      "watch",
+      "check heartbeats, market data, open orders and dated dependencies; raise and "
+      "resolve alerts; ping the dead-man's switch while all is well");
+  watch_command->fallthrough();
+  watch_command->add_option("--secrets-file", watch.secrets_file, "0600 KEY=VALUE secrets file");
+  watch_command->add_flag("--once", watch.once, "check once and exit");
+
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction.
     std::signal(SIGPIPE, SIG_IGN);
+    if (watch_command->parsed()) {
+      watch.db_path = common.db_path;
+      watch.config_path = common.config_path;
+      return sm::alert::run_watch(watch, log, sm::time::SystemClock());
+    }
     deliver.db_path = common.db_path;
     deliver.config_path = common.config_path;
     return sm::alert::run_deliver(deliver, log, sm::time::SystemClock());

@@ -1,20 +1,31 @@
 #include "alert/program.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "alert/channels.h"
 #include "alert/deliverer.h"
 #include "alert/settings.h"
+#include "alert/watch.h"
 #include "broker/curl_http_client.h"
+#include "broker/url_policy.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/input_pump.h"
+#include "core/secrets.h"
 #include "core/shutdown.h"
+#include "costs/cost_model.h"
+#include "order/dated_dependencies.h"
 #include "store/database.h"
 #include "store/ops_records.h"
+#include "store/status_report.h"
+#include "time/calendar.h"
 
 namespace sm::alert {
 namespace {
@@ -120,6 +131,142 @@ int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& c
                         {"combined", c.combined},
                         {"pending", pending.ok() ? *pending : -1},
                         {"stopped_by_signal", stop_requested()}});
+  return kExitOk;
+}
+
+}  // namespace sm::alert
+
+namespace sm::alert {
+namespace {
+
+// Where the watcher reads the dated dependencies: the default calendar and charges files, and the
+// token file as sm-order finds it ($SM_KITE_TOKEN_FILE, else broker.token_file).
+order::DependencySources watch_sources(const Config& config) {
+  order::DependencySources sources;
+  if (Result<std::string> path = time::Calendar::default_path(); path.ok()) {
+    sources.calendar_path = *path;
+  }
+  if (Result<std::string> path = costs::IndianEquityCostModel::default_path(); path.ok()) {
+    sources.charges_path = *path;
+  }
+  const char* env = std::getenv("SM_KITE_TOKEN_FILE");
+  Result<std::string> configured = config.get_string("broker.token_file", "var/kite_token");
+  if (env != nullptr && *env != '\0') {
+    sources.token_file = env;
+  } else if (configured.ok()) {
+    sources.token_file = *configured;
+  }
+  return sources;
+}
+
+// The dead-man's switch URL, or "" when SM_ALERT_PING_URL is not set anywhere.
+Result<std::string> ping_url(const std::string& secrets_file) {
+  Result<std::string> url = read_secret("SM_ALERT_PING_URL", secrets_file);
+  if (!url.ok()) {
+    if (url.status().code() == ErrorCode::kAuthError) return std::string();
+    return url.status();
+  }
+  if (!broker::check_secret_safe_url(*url, "SM_ALERT_PING_URL").ok()) {
+    return error(ErrorCode::kConfigError,
+                 "SM_ALERT_PING_URL must be an https URL (plain http only to 127.0.0.1 or "
+                 "localhost)");
+  }
+  return url;
+}
+
+// One check: returns how many problems were found, after recording and writing the changes.
+Result<std::size_t> watch_once(store::Database& db, const std::string& db_path,
+                               const WatchSettings& settings,
+                               const order::DependencySources& sources,
+                               const std::optional<time::Calendar>& calendar, TimestampMs now,
+                               const Logger& log) {
+  Result<store::StatusReport> report = store::build_status_report(db_path, now);
+  if (!report.ok()) return report.status();
+  const std::vector<store::DatedDependency> dependencies =
+      order::check_dated_dependencies(sources, *report, now, settings.dependency_warn_days);
+  time::Session session = time::Session::kContinuous;  // no calendar: watch everything
+  if (calendar) {
+    if (Result<time::Session> at = calendar->session_at(now); at.ok()) session = *at;
+  }
+  const CheckResult check = check_system(settings, *report, dependencies, session, now);
+  Result<std::map<std::string, Alert>> open = open_watch_incidents(db);
+  if (!open.ok()) return open.status();
+  const std::vector<Alert> changes = incident_changes(check, *open, now);
+  if (!changes.empty()) {
+    Result<store::Transaction> tx = db.begin();
+    if (!tx.ok()) return tx.status();
+    for (const Alert& alert : changes) {
+      Result<bool> recorded = store::record_alert(db, alert);
+      if (!recorded.ok()) return recorded.status();
+    }
+    SM_RETURN_IF_ERROR(tx->commit());
+    // Stored first: a reader of stdout that acts on a line finds it in the table.
+    for (const Alert& alert : changes) {
+      std::fputs((to_json(Message(alert)) + "\n").c_str(), stdout);
+      log.info("watch_alert", {{"event", alert.event}, {"dedup_key", alert.dedup_key}});
+    }
+    std::fflush(stdout);
+  }
+  return check.findings.size();
+}
+
+}  // namespace
+
+int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock) {
+  store::OpenOptions options;
+  options.clock = &clock;
+  Result<store::Database> db = store::Database::open(args.db_path, options);
+  if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
+  Result<Config> config = load_config(args.config_path, log);
+  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  Result<WatchSettings> settings = load_watch_settings(*config);
+  if (!settings.ok()) {
+    return report_failure(log, "config_error", settings.status(), kExitConfigError);
+  }
+  Result<std::string> ping = ping_url(args.secrets_file);
+  if (!ping.ok()) return report_failure(log, "config_error", ping.status(), kExitConfigError);
+  Result<bool> recorded = store::record_config(*db, "sm-alert-watch", *config, log);
+  if (!recorded.ok()) return report_failure(log, "database_error", recorded.status(), kExitFailure);
+  const order::DependencySources sources = watch_sources(*config);
+  std::optional<time::Calendar> calendar;
+  if (Result<time::Calendar> loaded = time::Calendar::load_default(); loaded.ok()) {
+    calendar = std::move(*loaded);
+  } else if (!settings->always_in_session) {
+    log.warn("calendar_unavailable", {{"error", loaded.status().message()},
+                                      {"effect", "every check runs as if the market were open"}});
+  }
+  broker::CurlHttpClient http;
+  log.info("watch_started", {{"interval_ms", settings->interval_ms}, {"ping", !ping->empty()}});
+  while (!stop_requested()) {
+    const TimestampMs now = clock.now_ms();
+    Result<std::size_t> problems =
+        watch_once(*db, args.db_path, *settings, sources, calendar, now, log);
+    if (!problems.ok())
+      return report_failure(log, "database_error", problems.status(), kExitFailure);
+    Heartbeat beat;
+    beat.ts = now;
+    beat.component = "sm-alert-watch";
+    beat.status = "ok";
+    beat.pid = static_cast<std::int64_t>(::getpid());
+    beat.detail = nlohmann::json{{"problems", *problems}}.dump();
+    Status beaten = store::record_heartbeat(*db, beat);
+    if (!beaten.ok()) return report_failure(log, "database_error", beaten, kExitFailure);
+    if (*problems == 0 && !ping->empty()) {
+      broker::HttpRequest request;
+      request.url = *ping;
+      request.timeout_ms = 10000;
+      broker::HttpOutcome sent = http.send(request);
+      if (!sent.ok() || sent.response().status < 200 || sent.response().status >= 300) {
+        // The URL is a secret (it identifies the check): only the outcome is logged.
+        log.warn("ping_failed",
+                 {{"error",
+                   sent.ok() ? fmt::format("HTTP {}", sent.response().status)
+                             : std::string(broker::transport_failure_name(sent.error().failure))}});
+      }
+    }
+    if (args.once) break;
+    pause_for(settings->interval_ms);
+  }
   return kExitOk;
 }
 

@@ -6,8 +6,8 @@
 // (deliverer.h). When stdin ends it keeps delivering what is due within --drain-ms and exits;
 // with --follow it keeps following the table until SIGTERM (the systemd service).
 //
-// Exit codes: 0 done (undelivered messages stay in the outbox for the next run); 1 database
-// failure; 2 usage; 4 configuration error (the alert section, a missing or unsafe secret).
+// Exit codes (every command): 0 done (undelivered messages stay in the outbox for the next run); 1
+// database failure; 2 usage; 4 configuration error (the alert section, a missing or unsafe secret).
 #pragma once
 
 #include <cstdint>
@@ -27,5 +27,17 @@ struct DeliverArgs {
   std::int64_t drain_ms = 10000;  // --drain-ms: after stdin ends, how long to keep delivering
 };
 int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& clock);
+
+// watch: every alert.watch.interval_s, checks the system (watch.h), records and writes an alert for
+// each new problem and a `_resolved` alert for each cleared one, beats its own heartbeat
+// (sm-alert-watch), and pings SM_ALERT_PING_URL (when set) after a check that found nothing wrong.
+// --once checks once and exits. Exit codes as for deliver.
+struct WatchArgs {
+  std::string db_path;
+  std::string config_path;
+  std::string secrets_file;
+  bool once = false;
+};
+int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock);
 
 }  // namespace sm::alert

@@ -7,7 +7,7 @@ load common
 eval "common_$(declare -f teardown)"
 teardown() {
   local pid
-  for pid in "${ALERT_PID:-}" "${SERVER_PID:-}"; do
+  for pid in "${ALERT_PID:-}" "${SERVER_PID:-}" "${RISK_PID:-}"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill -KILL "$pid"
       wait "$pid" 2>/dev/null || true
@@ -215,4 +215,91 @@ config() { printf '%s\n' "$1" >"$SM_TEST_DIR/alert.jsonc"; }
     [ "$n" -eq 1 ]
   done
   [ "$(sqlite3 "$SM_DB" "SELECT attempts FROM alert_outbox ORDER BY id LIMIT 1")" -eq 2 ]
+}
+
+# start_risk: sm-risk with the test's configuration, idle on a FIFO that stays open (fd 7), in
+# the background (RISK_PID).
+start_risk() {
+  [ -p risk.in ] || mkfifo risk.in
+  exec 7<>risk.in
+  sm-risk --config alert.jsonc <risk.in >/dev/null 2>>risk.err &
+  RISK_PID=$!
+}
+
+# alerts_with EVENT: how many alerts with that event the table holds.
+alerts_with() { sqlite3 "$SM_DB" "SELECT COUNT(*) FROM alerts WHERE event = '$1'"; }
+# alerts_are EVENT N: the table holds N alerts with that event (for wait_for).
+alerts_are() { [ "$(alerts_with "$1")" -eq "$2" ]; }
+# has_heartbeat COMPONENT: the component's heartbeat is stored (for wait_for).
+has_heartbeat() {
+  [ "$(sqlite3 "$SM_DB" "SELECT COUNT(*) FROM heartbeats WHERE component = '$1'" 2>/dev/null)" = 1 ]
+}
+
+@test "watch: a program's heartbeat stops -> alert within the limit; it beats again -> resolved" {
+  config '{"risk": {"capital": 500000, "heartbeat_interval_ms": 200},
+           "alert": {"watch": {"session": "always", "interval_s": 1, "heartbeats": {"sm-risk": 2}}}}'
+  start_risk
+  wait_for 10 has_heartbeat sm-risk
+  sm-alert watch --config alert.jsonc >watch.out 2>watch.err &
+  ALERT_PID=$!
+  sleep 1.5
+  [ "$(alerts_with heartbeat_stale)" -eq 0 ]
+  # The sm-risk pipeline dies without a last word (no "stopping" heartbeat).
+  kill -KILL "$RISK_PID"
+  local killed=$SECONDS
+  wait_for 10 alerts_are heartbeat_stale 1
+  # The limit is 2 s and the watcher looks every second: the alert comes within 2 + 1 s (and
+  # scheduling slack).
+  [ $((SECONDS - killed)) -le 5 ]
+  start_risk
+  wait_for 10 alerts_are heartbeat_stale_resolved 1
+  [ "$(alerts_with heartbeat_stale)" -eq 1 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT COUNT(DISTINCT dedup_key) FROM alerts WHERE event LIKE 'heartbeat_stale%'")" -eq 1 ]
+  assert_json_lines watch.out
+  grep -q '"event":"heartbeat_stale"' watch.out
+  # sm-alert deliver sends the incident and its resolution.
+  run --separate-stderr sm-alert --config alert.jsonc --no-stdin --drain-ms 3000
+  echo "$output" | jq -e -s 'map(select(.event == "heartbeat_stale")) | length == 2
+    and .[0].action == "trigger" and .[1].action == "resolve"
+    and (.[1].text | startswith("RESOLVED · heartbeat stale"))'
+}
+
+@test "watch: the dead-man's switch pings only while all is well" {
+  start_server '[{"status": 200, "body": "OK", "content_type": "text/plain"}]'
+  export SM_ALERT_PING_URL="$SERVER_URL/ping/5f1d-check"
+  config '{"alert": {"watch": {"session": "always", "heartbeats": {"sm-order": 30}}}}'
+  run --separate-stderr sm-alert watch --config alert.jsonc --once
+  [ "$status" -eq 0 ]
+  [ "$(alerts_with heartbeat_stale)" -eq 1 ]
+  [ ! -s "$SERVER_LOG" ]
+  local now
+  now=$(($(date +%s) * 1000))
+  sqlite3 "$SM_DB" "INSERT INTO heartbeats (component, ts_ms, status, pid, detail, recorded_ms) VALUES ('sm-order', $now, 'ok', 1, '', $now)"
+  run --separate-stderr sm-alert watch --config alert.jsonc --once
+  [ "$status" -eq 0 ]
+  [ "$(alerts_with heartbeat_stale_resolved)" -eq 1 ]
+  requests | jq -e '.method == "GET" and .path == "/ping/5f1d-check"'
+  [[ "$stderr" != *5f1d-check* ]]
+}
+
+@test "watch: a degraded program is an alert until it recovers" {
+  config '{"alert": {"watch": {"session": "always", "heartbeats": {}}}}'
+  local now
+  now=$(($(date +%s) * 1000))
+  sm-alert watch --config alert.jsonc --once >/dev/null 2>&1
+  sqlite3 "$SM_DB" "INSERT INTO heartbeats (component, ts_ms, status, pid, detail, recorded_ms) VALUES ('sm-order', $now, 'degraded', 1, '{\"degraded\":\"broker unreachable\"}', $now)"
+  run --separate-stderr sm-alert watch --config alert.jsonc --once
+  echo "$output" | jq -e '.event == "program_degraded" and (.text | contains("broker unreachable"))'
+  run --separate-stderr sm-alert watch --config alert.jsonc --once
+  [ -z "$output" ]
+  sqlite3 "$SM_DB" "UPDATE heartbeats SET status = 'ok', ts_ms = ts_ms + 1"
+  run --separate-stderr sm-alert watch --config alert.jsonc --once
+  echo "$output" | jq -e '.event == "program_degraded_resolved"'
+}
+
+@test "watch: a bad watch setting is a configuration error" {
+  config '{"alert": {"watch": {"session": "sometimes"}}}'
+  run --separate-stderr sm-alert watch --config alert.jsonc --once
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e -s 'any(.event == "config_error" and (.message | contains("alert.watch.session")))'
 }
