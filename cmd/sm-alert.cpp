@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
       "sm-alert"};
   app.footer(
       "Subcommands: deliver (the default), watch (alert on stale heartbeats, degraded "
-      "programs, stale market data, stalled fills, expiring dependencies).\n"
+      "programs, stale market data, stalled fills, expiring dependencies), summary (the daily "
+      "summary).\n"
       "Secrets: SM_TELEGRAM_BOT_TOKEN, SM_DISCORD_WEBHOOK_URL, SM_PAGERDUTY_ROUTING_KEY, "
       "SM_ALERT_WEBHOOK_URL, SM_ALERT_PING_URL (watch) from the environment, NAME_FILE or "
       "--secrets-file.\n"
@@ -49,9 +50,19 @@ int main(int argc, char** argv) {
   watch_command->add_option("--secrets-file", watch.secrets_file, "0600 KEY=VALUE secrets file");
   watch_command->add_flag("--once", watch.once, "check once and exit");
 
+  sm::alert::SummaryArgs summary;
+  CLI::App* summary_command = app.add_subcommand(
+      "summary", "store and print the daily summary (positions, trades, P&L, halts, warnings)");
+  summary_command->fallthrough();
+
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction.
     std::signal(SIGPIPE, SIG_IGN);
+    if (summary_command->parsed()) {
+      summary.db_path = common.db_path;
+      summary.config_path = common.config_path;
+      return sm::alert::run_summary(summary, log, sm::time::SystemClock());
+    }
     if (watch_command->parsed()) {
       watch.db_path = common.db_path;
       watch.config_path = common.config_path;

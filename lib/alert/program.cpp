@@ -12,14 +12,17 @@
 #include "alert/channels.h"
 #include "alert/deliverer.h"
 #include "alert/settings.h"
+#include "alert/summary.h"
 #include "alert/watch.h"
 #include "broker/curl_http_client.h"
 #include "broker/url_policy.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/input_pump.h"
+#include "core/money.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
+#include "core/timestamp.h"
 #include "costs/cost_model.h"
 #include "order/dated_dependencies.h"
 #include "store/database.h"
@@ -267,6 +270,50 @@ int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock
     if (args.once) break;
     pause_for(settings->interval_ms);
   }
+  return kExitOk;
+}
+
+int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& clock) {
+  store::OpenOptions options;
+  options.clock = &clock;
+  Result<store::Database> db = store::Database::open(args.db_path, options);
+  if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
+  Result<Config> config = load_config(args.config_path, log);
+  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  const TimestampMs now = clock.now_ms();
+  Result<store::StatusReport> report = store::build_status_report(args.db_path, now);
+  if (!report.ok()) return report_failure(log, "database_error", report.status(), kExitFailure);
+  SummaryInput input;
+  input.report = &*report;
+  Status day = load_day_records(*db, report->pnl.day_start, now, input);
+  if (!day.ok()) return report_failure(log, "database_error", day, kExitFailure);
+  // Tomorrow's warnings: the data files that run out within a day. The broker token runs out
+  // every morning and is renewed by the login, so it is not one.
+  for (store::DatedDependency& d :
+       order::check_dated_dependencies(watch_sources(*config), *report, now, 1)) {
+    if (d.counts_for_expiry && d.state != "ok" && d.state != "no_end_date") {
+      input.tomorrow.push_back(std::move(d));
+    }
+  }
+  const Alert alert = summary_alert(input, now);
+  // One summary a day: the first one stored is the one delivered (its incident is the date).
+  Result<bool> already = summary_stored(*db, alert.dedup_key);
+  if (!already.ok()) return report_failure(log, "database_error", already.status(), kExitFailure);
+  Result<bool> stored = *already ? Result<bool>(false) : store::record_alert(*db, alert);
+  if (!stored.ok()) return report_failure(log, "database_error", stored.status(), kExitFailure);
+  nlohmann::json line = {{"type", "daily_summary"},
+                         {"ts", format_utc(now)},
+                         {"date", format_date(ist_date(now))},
+                         {"net", format_rupees(report->pnl.net)},
+                         {"charges", format_rupees(report->pnl.charges)},
+                         {"fills", input.fills.size()},
+                         {"open_positions", report->positions.size()},
+                         {"halts", input.halts.size()},
+                         {"stored", *stored},
+                         {"text", alert.text}};
+  std::fputs((line.dump() + "\n").c_str(), stdout);
+  std::fflush(stdout);
+  log.info("summary_recorded", {{"dedup_key", alert.dedup_key}, {"new", *stored}});
   return kExitOk;
 }
 

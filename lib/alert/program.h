@@ -40,4 +40,13 @@ struct WatchArgs {
 };
 int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock);
 
+// summary: the daily summary of the IST day so far (summary.h), stored as the alert
+// daily_summary:<date> (sm-alert deliver sends it; the default rules send it at once) and written
+// to stdout as one daily_summary line. Run again the same day, it stores nothing new.
+struct SummaryArgs {
+  std::string db_path;
+  std::string config_path;
+};
+int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& clock);
+
 }  // namespace sm::alert

@@ -84,8 +84,8 @@ std::string_view rule_action_name(RuleAction action) {
 }
 
 std::vector<Rule> default_rules() {
-  return {Rule{"*", "critical", RuleAction::kSend}, Rule{"*", "warning", RuleAction::kSend},
-          Rule{"*", "info", RuleAction::kDigest}};
+  return {Rule{"daily_summary", "", RuleAction::kSend}, Rule{"*", "critical", RuleAction::kSend},
+          Rule{"*", "warning", RuleAction::kSend}, Rule{"*", "info", RuleAction::kDigest}};
 }
 
 RuleAction decide(const std::vector<Rule>& rules, const Alert& alert) {

@@ -39,8 +39,8 @@ struct AlertSettings {
   std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";
 };
 
-// The rules that apply after the configured ones: critical and warning alerts are sent at once,
-// info alerts go into the digest.
+// The rules that apply after the configured ones: the daily summary, critical and warning alerts
+// are sent at once, other info alerts go into the digest.
 std::vector<Rule> default_rules();
 
 // What the rules say for alert.

@@ -303,3 +303,21 @@ has_heartbeat() {
   [ "$status" -eq 4 ]
   echo "$stderr" | jq -e -s 'any(.event == "config_error" and (.message | contains("alert.watch.session")))'
 }
+
+@test "summary: the day's summary is stored once, printed as JSON and delivered at once" {
+  sm-risk halt --reason "results day" --by asha >/dev/null 2>&1
+  run --separate-stderr sm-alert summary
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e '.type == "daily_summary" and .stored == true and .halts == 1
+    and .fills == 0 and .net == "0.00"'
+  echo "$output" | jq -e '.text | contains("Net P&L today: +₹0.00 (realised +₹0.00, charges ₹0.00")
+    and contains("halt (manual) by asha: results day; still in force (sm-risk resume)")
+    and contains("Divergence from the backtest: not measured")'
+  run --separate-stderr sm-alert summary
+  echo "$output" | jq -e '.stored == false'
+  [ "$(alerts_with daily_summary)" -eq 1 ]
+  run --separate-stderr sm-alert --no-stdin
+  echo "$output" | jq -e -s 'map(select(.event == "daily_summary")) | length == 1
+    and (.[0].text | startswith("INFO · daily summary"))'
+}

@@ -1,0 +1,147 @@
+#include "alert/summary.h"
+
+#include <fmt/format.h>
+
+#include "core/money.h"
+#include "core/timestamp.h"
+#include "store/rows.h"
+#include "store/trading_records.h"
+
+namespace sm::alert {
+namespace {
+
+std::string rupees(Paise amount) { return "₹" + format_rupees_grouped(amount); }
+
+std::string signed_rupees(Paise amount) {
+  return (amount >= 0 ? "+₹" : "-₹") + format_rupees_grouped(amount >= 0 ? amount : -amount);
+}
+
+std::string clock_ist(TimestampMs ts) { return format_ist(ts, false).substr(11, 5); }
+
+}  // namespace
+
+std::string summary_text(const SummaryInput& input, std::size_t max_trade_lines) {
+  const store::StatusReport& report = *input.report;
+  const store::TodaysPnl& pnl = report.pnl;
+  std::string out = fmt::format("Daily summary for {}\n", format_date(ist_date(report.now)));
+  out += fmt::format("Net P&L today: {} (realised {}, charges {}, unrealised change {})\n",
+                     signed_rupees(pnl.net), signed_rupees(pnl.realised), rupees(pnl.charges),
+                     signed_rupees(pnl.unrealised_change));
+
+  out += fmt::format("Trades today: {}\n", input.fills.size());
+  for (std::size_t i = 0; i < input.fills.size() && i < max_trade_lines; ++i) {
+    const Fill& f = input.fills[i];
+    out += fmt::format("- {} {} {} {} @ {} ({})\n", clock_ist(f.ts), side_name(f.side), f.qty,
+                       f.symbol, rupees(f.price), f.strategy);
+  }
+  if (input.fills.size() > max_trade_lines) {
+    out += fmt::format("- and {} more (sm-status, the fills table)\n",
+                       input.fills.size() - max_trade_lines);
+  }
+
+  out += fmt::format("Open positions: {}\n", report.positions.size());
+  for (const store::PositionStatus& p : report.positions) {
+    out += fmt::format("- {} {} ({}): cost {}", p.position.symbol, p.position.qty,
+                       p.position.strategy, rupees(p.position.cost));
+    if (p.last_price) out += fmt::format(", last {}", rupees(*p.last_price));
+    if (p.unrealised) out += fmt::format(", unrealised {}", signed_rupees(*p.unrealised));
+    out += "\n";
+  }
+
+  if (input.halts.empty()) {
+    out += "Halts today: none\n";
+  } else {
+    out += fmt::format("Halts today: {}\n", input.halts.size());
+    for (const store::HaltRecord& h : input.halts) {
+      out += fmt::format(
+          "- {} {} ({}) by {}: {}{}\n", clock_ist(h.created_ms), h.level, h.trigger, h.set_by,
+          h.reason,
+          h.cleared_ms ? fmt::format("; lifted {} by {}", clock_ist(*h.cleared_ms), h.cleared_by)
+                       : std::string("; still in force (sm-risk resume)"));
+    }
+  }
+  out += fmt::format("Alerts today: {} critical, {} warning; errors: {}\n", input.critical_alerts,
+                     input.warning_alerts, input.errors);
+
+  if (input.divergence.empty()) {
+    out += "Divergence from the backtest: not measured\n";
+  } else {
+    out += "Divergence from the backtest:\n";
+    for (const std::string& line : input.divergence) out += "- " + line + "\n";
+  }
+
+  if (input.tomorrow.empty()) {
+    out += "Tomorrow: no dated dependency runs out";
+  } else {
+    out += "Tomorrow, renew first:";
+    for (const store::DatedDependency& d : input.tomorrow) {
+      out += fmt::format("\n- {} is {}: {}", d.name, d.state, d.detail);
+    }
+  }
+  return out;
+}
+
+Status load_day_records(store::Database& db, TimestampMs day_start, TimestampMs now,
+                        SummaryInput& input) {
+  Result<std::vector<Fill>> fills = store::list_fills(db, day_start, now + 1);
+  if (!fills.ok()) return fills.status();
+  input.fills = std::move(*fills);
+  // Every halt set today, lifted or not (active_halts would miss the lifted ones).
+  Result<store::Statement> halts = db.prepare(
+      "SELECT id, level, trigger_name, reason, set_by, created_ms, until_ms, cleared_ms, "
+      "COALESCE(cleared_by, ''), COALESCE(clear_reason, '') FROM halts WHERE created_ms >= ?1 "
+      "ORDER BY created_ms");
+  if (!halts.ok()) return halts.status();
+  halts->bind(1, day_start);
+  Result<std::vector<store::HaltRecord>> read =
+      store::collect<store::HaltRecord>(*halts, [](const store::Statement& s) {
+        store::HaltRecord h;
+        h.id = s.column_int64(0);
+        h.level = s.column_text(1);
+        h.trigger = s.column_text(2);
+        h.reason = s.column_text(3);
+        h.set_by = s.column_text(4);
+        h.created_ms = s.column_int64(5);
+        if (!s.column_is_null(6)) h.until_ms = s.column_int64(6);
+        if (!s.column_is_null(7)) h.cleared_ms = s.column_int64(7);
+        h.cleared_by = s.column_text(8);
+        h.clear_reason = s.column_text(9);
+        return h;
+      });
+  if (!read.ok()) return read.status();
+  input.halts = std::move(*read);
+  Result<store::Statement> counts = db.prepare(
+      "SELECT COALESCE(SUM(severity = 'critical'), 0), COALESCE(SUM(severity = 'warning'), 0), "
+      "COALESCE(SUM(event LIKE '%error%'), 0) FROM alerts WHERE ts_ms >= ?1 AND event <> "
+      "'daily_summary'");
+  if (!counts.ok()) return counts.status();
+  counts->bind(1, day_start);
+  Result<bool> row = counts->step();
+  if (!row.ok()) return row.status();
+  input.critical_alerts = counts->column_int64(0);
+  input.warning_alerts = counts->column_int64(1);
+  input.errors = counts->column_int64(2);
+  return Status();
+}
+
+Result<bool> summary_stored(store::Database& db, std::string_view dedup_key) {
+  Result<store::Statement> stmt = db.prepare(
+      "SELECT 1 FROM alerts WHERE component = 'sm-alert' AND event = 'daily_summary' AND "
+      "dedup_key = ?1 LIMIT 1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, dedup_key);
+  return stmt->step();
+}
+
+Alert summary_alert(const SummaryInput& input, TimestampMs now) {
+  Alert alert;
+  alert.ts = now;
+  alert.severity = Severity::kInfo;
+  alert.component = "sm-alert";
+  alert.event = "daily_summary";
+  alert.text = summary_text(input);
+  alert.dedup_key = fmt::format("daily_summary:{}", format_date(ist_date(now)));
+  return alert;
+}
+
+}  // namespace sm::alert
