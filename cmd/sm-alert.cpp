@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
       "programs, stale market data, stalled fills, expiring dependencies), summary (the daily "
       "summary).\n"
       "Secrets: SM_TELEGRAM_BOT_TOKEN, SM_DISCORD_WEBHOOK_URL, SM_PAGERDUTY_ROUTING_KEY, "
-      "SM_ALERT_WEBHOOK_URL, SM_ALERT_PING_URL (watch) from the environment, NAME_FILE or "
+      "SM_ALERT_WEBHOOK_URL, SM_SMTP_PASSWORD, SM_ALERT_PING_URL (watch) from the environment, "
+      "NAME_FILE or "
       "--secrets-file.\n"
       "Exit status: 0 ok (undelivered messages stay queued), 1 database failure, 2 usage, "
       "4 configuration error.");

@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "alert/email_channel.h"
 #include "alert/message_text.h"
 #include "broker/url_policy.h"
 #include "core/secrets.h"
@@ -311,6 +312,20 @@ Result<std::vector<std::unique_ptr<Channel>>> make_channels(const AlertSettings&
   for (const std::string& name : settings.channels) {
     if (name == "stdout") {
       channels.push_back(stdout_channel(out));
+      continue;
+    }
+    if (name == "email") {
+      EmailSettings email{settings.email_url, settings.email_from, settings.email_to,
+                          settings.email_username, ""};
+      SM_RETURN_IF_ERROR(check_email_settings(email));
+      // The password is optional: a local relay may take mail without a login.
+      Result<std::string> password = read_secret("SM_SMTP_PASSWORD", secrets_file);
+      if (password.ok()) {
+        email.password = std::move(*password);
+      } else if (password.status().code() != ErrorCode::kAuthError) {
+        return password.status();
+      }
+      channels.push_back(email_channel(std::move(email)));
       continue;
     }
     const char* secret_name = name == "telegram"    ? "SM_TELEGRAM_BOT_TOKEN"

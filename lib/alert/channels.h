@@ -1,5 +1,6 @@
 // The delivery channels (docs/ALERTS.md "Channels"): Telegram Bot API sendMessage, a Discord
-// webhook, PagerDuty Events API v2, a generic JSON webhook and stdout. Each sends one message and
+// webhook, PagerDuty Events API v2, a generic JSON webhook and stdout; email is in
+// email_channel.h. Each sends one message and
 // says whether it arrived, whether trying again can help and how long the service asked us to
 // wait. HTTP goes through the broker module's HttpClient port (https, or http to a loopback host
 // only); tests point the channels at local servers.

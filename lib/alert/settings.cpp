@@ -98,8 +98,8 @@ RuleAction decide(const std::vector<Rule>& rules, const Alert& alert) {
 }
 
 const std::vector<std::string>& known_channels() {
-  static const std::vector<std::string> kChannels = {"telegram", "discord", "pagerduty", "webhook",
-                                                     "stdout"};
+  static const std::vector<std::string> kChannels = {"telegram", "discord", "pagerduty",
+                                                     "webhook",  "email",   "stdout"};
   return kChannels;
 }
 
@@ -171,6 +171,18 @@ Result<AlertSettings> load_alert_settings(const Config& config) {
   if (!pagerduty_url.ok()) return pagerduty_url.status();
   settings.pagerduty_url = *pagerduty_url;
   SM_RETURN_IF_ERROR(check_url("alert.pagerduty.url", settings.pagerduty_url));
+  Result<std::string> email_url = config.get_string("alert.email.url", "");
+  Result<std::string> email_from = config.get_string("alert.email.from", "");
+  Result<std::vector<std::string>> email_to = config.get_string_list("alert.email.to", {});
+  Result<std::string> email_username = config.get_string("alert.email.username", "");
+  if (!email_url.ok()) return email_url.status();
+  if (!email_from.ok()) return email_from.status();
+  if (!email_to.ok()) return email_to.status();
+  if (!email_username.ok()) return email_username.status();
+  settings.email_url = *email_url;
+  settings.email_from = *email_from;
+  settings.email_to = *email_to;
+  settings.email_username = *email_username;
   const bool telegram = std::find(settings.channels.begin(), settings.channels.end(), "telegram") !=
                         settings.channels.end();
   if (telegram && settings.telegram_chat_id.empty()) {

@@ -37,6 +37,10 @@ struct AlertSettings {
   std::string telegram_chat_id;
   std::string telegram_base_url = "https://api.telegram.org";
   std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";
+  std::string email_url;  // smtps://... or smtp://...
+  std::string email_from;
+  std::vector<std::string> email_to;
+  std::string email_username;
 };
 
 // The rules that apply after the configured ones: the daily summary, critical and warning alerts
@@ -46,12 +50,12 @@ std::vector<Rule> default_rules();
 // What the rules say for alert.
 RuleAction decide(const std::vector<Rule>& rules, const Alert& alert);
 
-// The channel names sm-alert knows: telegram, discord, pagerduty, webhook, stdout.
+// The channel names sm-alert knows: telegram, discord, pagerduty, webhook, email, stdout.
 const std::vector<std::string>& known_channels();
 
 // Reads the alert section. Fails with kConfigError naming the key on an unknown channel, a bad
 // rule, a non-positive limit, a URL that is neither https nor http to a loopback host, or
-// telegram without alert.telegram.chat_id.
+// telegram without alert.telegram.chat_id, or email without a valid alert.email.url, from and to.
 Result<AlertSettings> load_alert_settings(const Config& config);
 
 }  // namespace sm::alert

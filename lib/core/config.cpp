@@ -168,7 +168,8 @@ const std::vector<std::string>& Config::known_keys() {
       "alert.channels", "alert.rules", "alert.max_messages_per_minute",
       "alert.digest_interval_minutes", "alert.poll_interval_ms", "alert.retry.initial_backoff_ms",
       "alert.retry.max_backoff_ms", "alert.telegram.chat_id", "alert.telegram.base_url",
-      "alert.pagerduty.url", "alert.watch.interval_s", "alert.watch.heartbeats.*",
+      "alert.pagerduty.url", "alert.email.url", "alert.email.from", "alert.email.to",
+      "alert.email.username", "alert.watch.interval_s", "alert.watch.heartbeats.*",
       "alert.watch.market_data_max_age_s", "alert.watch.fills_max_wait_s",
       "alert.watch.dependency_warn_days", "alert.watch.session"};
   return kKeys;

@@ -321,3 +321,33 @@ has_heartbeat() {
   echo "$output" | jq -e -s 'map(select(.event == "daily_summary")) | length == 1
     and (.[0].text | startswith("INFO · daily summary"))'
 }
+
+@test "email: a plain-text UTF-8 mail over SMTP, retried after a temporary failure" {
+  python3 "$SM_ROOT/tests/cli/smtp_server.py" "$SM_TEST_DIR/mail.ndjson" 1 >"$SM_TEST_DIR/smtp.out" &
+  SERVER_PID=$!
+  wait_for 10 test -s "$SM_TEST_DIR/smtp.out"
+  local port
+  port=$(jq -r .port "$SM_TEST_DIR/smtp.out")
+  config "{\"alert\": {\"channels\": [\"email\"], \"poll_interval_ms\": 100,
+           \"retry\": {\"initial_backoff_ms\": 100},
+           \"email\": {\"url\": \"smtp://127.0.0.1:$port\", \"from\": \"bot@example.com\",
+                       \"to\": [\"owner@example.com\", \"pager@example.com\"]}}}"
+  run --separate-stderr sm-alert --config alert.jsonc --drain-ms 5000 < <(alert_line kill_switch_latency critical latency:1)
+  [ "$status" -eq 0 ]
+  echo "$stderr" | jq -e -s 'any(.event == "alert_delivery_failed" and (.error | startswith("smtp:")))'
+  echo "$stderr" | jq -e -s 'any(.event == "finished" and .delivered == 1)'
+  [ "$(wc -l <mail.ndjson)" -eq 1 ]
+  jq -e '.from == "<bot@example.com>" and .to == ["<owner@example.com>", "<pager@example.com>"]' mail.ndjson
+  jq -e '.data | contains("From: bot@example.com\r\nTo: owner@example.com, pager@example.com\r\n")
+    and contains("Subject: =?UTF-8?B?")
+    and contains("Content-Type: text/plain; charset=UTF-8\r\n")
+    and contains("X-StalkMarket-Incident: sm-risk:latency:1\r\n")
+    and contains("\r\n\r\nCRITICAL · kill switch latency\r\n2025-12-08 14:32:05 IST · sm-risk\r\n")' mail.ndjson
+}
+
+@test "email: a configured email channel without an address is a configuration error" {
+  config '{"alert": {"channels": ["email"], "email": {"url": "smtp://127.0.0.1:25", "from": "bot@example.com"}}}'
+  run --separate-stderr sm-alert --config alert.jsonc </dev/null
+  [ "$status" -eq 4 ]
+  echo "$stderr" | jq -e -s 'any(.event == "config_error" and (.message | contains("alert.email.to")))'
+}
