@@ -66,6 +66,24 @@ Status store_alert_lines(store::Database& db, MessageDecoder& decoder,
   return Status();
 }
 
+// The database and the configuration every command starts from, the configuration recorded as
+// program's (config_changes). Returns kExitOk, or the exit code of the failure it logged.
+int open_resources(const std::string& db_path, const std::string& config_path,
+                   std::string_view program, const time::Clock& clock, const Logger& log,
+                   store::Database& db, std::optional<Config>& config) {
+  store::OpenOptions options;
+  options.clock = &clock;
+  Result<store::Database> opened = store::Database::open(db_path, options);
+  if (!opened.ok()) return report_failure(log, "database_error", opened.status(), kExitFailure);
+  db = std::move(*opened);
+  Result<Config> loaded = load_config(config_path, log);
+  if (!loaded.ok()) return report_failure(log, "config_error", loaded.status(), kExitConfigError);
+  config = std::move(*loaded);
+  Result<bool> recorded = store::record_config(db, program, *config, log);
+  if (!recorded.ok()) return report_failure(log, "database_error", recorded.status(), kExitFailure);
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& clock) {
@@ -73,25 +91,23 @@ int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& c
     return report_usage_error(
         log, error(ErrorCode::kInvalidArgument, "--drain-ms must not be negative"));
   }
-  store::OpenOptions options;
-  options.clock = &clock;
-  Result<store::Database> db = store::Database::open(args.db_path, options);
-  if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
-  Result<Config> config = load_config(args.config_path, log);
-  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  store::Database db;
+  std::optional<Config> config;
+  if (int code = open_resources(args.db_path, args.config_path, "sm-alert", clock, log, db, config);
+      code != kExitOk) {
+    return code;
+  }
   Result<AlertSettings> settings = load_alert_settings(*config);
   if (!settings.ok()) {
     return report_failure(log, "config_error", settings.status(), kExitConfigError);
   }
-  Result<bool> recorded = store::record_config(*db, "sm-alert", *config, log);
-  if (!recorded.ok()) return report_failure(log, "database_error", recorded.status(), kExitFailure);
   broker::CurlHttpClient http;
   Result<std::vector<std::unique_ptr<Channel>>> channels =
       make_channels(*settings, http, stdout, args.secrets_file);
   if (!channels.ok()) {
     return report_failure(log, "config_error", channels.status(), kExitConfigError);
   }
-  Deliverer deliverer(*db, *settings, std::move(*channels), clock, log);
+  Deliverer deliverer(db, *settings, std::move(*channels), clock, log);
   log.info("started", {{"channels", settings->channels}, {"follow", args.follow}});
 
   InputPump pump(STDIN_FILENO);
@@ -106,7 +122,7 @@ int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& c
         log.error_status("input_error", read);
         input_open = false;
       }
-      Status stored = store_alert_lines(*db, decoder, lines, log);
+      Status stored = store_alert_lines(db, decoder, lines, log);
       if (!stored.ok()) return report_failure(log, "database_error", stored, kExitFailure);
       if (pump.eof()) input_open = false;
     }
@@ -124,7 +140,7 @@ int run_deliver(const DeliverArgs& args, const Logger& log, const time::Clock& c
     }
     pause_for(settings->poll_interval_ms);
   }
-  Result<std::int64_t> pending = pending_count(*db);
+  Result<std::int64_t> pending = pending_count(db);
   const DeliveryCounts& c = deliverer.counts();
   log.info("finished", {{"alerts_read", c.alerts_read},
                         {"dropped", c.dropped},
@@ -216,20 +232,19 @@ Result<std::size_t> watch_once(store::Database& db, const std::string& db_path,
 }  // namespace
 
 int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock) {
-  store::OpenOptions options;
-  options.clock = &clock;
-  Result<store::Database> db = store::Database::open(args.db_path, options);
-  if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
-  Result<Config> config = load_config(args.config_path, log);
-  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  store::Database db;
+  std::optional<Config> config;
+  if (int code =
+          open_resources(args.db_path, args.config_path, "sm-alert-watch", clock, log, db, config);
+      code != kExitOk) {
+    return code;
+  }
   Result<WatchSettings> settings = load_watch_settings(*config);
   if (!settings.ok()) {
     return report_failure(log, "config_error", settings.status(), kExitConfigError);
   }
   Result<std::string> ping = ping_url(args.secrets_file);
   if (!ping.ok()) return report_failure(log, "config_error", ping.status(), kExitConfigError);
-  Result<bool> recorded = store::record_config(*db, "sm-alert-watch", *config, log);
-  if (!recorded.ok()) return report_failure(log, "database_error", recorded.status(), kExitFailure);
   const order::DependencySources sources = watch_sources(*config);
   std::optional<time::Calendar> calendar;
   if (Result<time::Calendar> loaded = time::Calendar::load_default(); loaded.ok()) {
@@ -243,7 +258,7 @@ int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock
   while (!stop_requested()) {
     const TimestampMs now = clock.now_ms();
     Result<std::size_t> problems =
-        watch_once(*db, args.db_path, *settings, sources, calendar, now, log);
+        watch_once(db, args.db_path, *settings, sources, calendar, now, log);
     if (!problems.ok())
       return report_failure(log, "database_error", problems.status(), kExitFailure);
     Heartbeat beat;
@@ -252,7 +267,7 @@ int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock
     beat.status = "ok";
     beat.pid = static_cast<std::int64_t>(::getpid());
     beat.detail = nlohmann::json{{"problems", *problems}}.dump();
-    Status beaten = store::record_heartbeat(*db, beat);
+    Status beaten = store::record_heartbeat(db, beat);
     if (!beaten.ok()) return report_failure(log, "database_error", beaten, kExitFailure);
     if (*problems == 0 && !ping->empty()) {
       broker::HttpRequest request;
@@ -274,18 +289,19 @@ int run_watch(const WatchArgs& args, const Logger& log, const time::Clock& clock
 }
 
 int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& clock) {
-  store::OpenOptions options;
-  options.clock = &clock;
-  Result<store::Database> db = store::Database::open(args.db_path, options);
-  if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
-  Result<Config> config = load_config(args.config_path, log);
-  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  store::Database db;
+  std::optional<Config> config;
+  if (int code = open_resources(args.db_path, args.config_path, "sm-alert-summary", clock, log, db,
+                                config);
+      code != kExitOk) {
+    return code;
+  }
   const TimestampMs now = clock.now_ms();
   Result<store::StatusReport> report = store::build_status_report(args.db_path, now);
   if (!report.ok()) return report_failure(log, "database_error", report.status(), kExitFailure);
   SummaryInput input;
   input.report = &*report;
-  Status day = load_day_records(*db, report->pnl.day_start, now, input);
+  Status day = load_day_records(db, report->pnl.day_start, now, input);
   if (!day.ok()) return report_failure(log, "database_error", day, kExitFailure);
   // Tomorrow's warnings: the data files that run out within a day. The broker token runs out
   // every morning and is renewed by the login, so it is not one.
@@ -297,9 +313,9 @@ int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& c
   }
   const Alert alert = summary_alert(input, now);
   // One summary a day: the first one stored is the one delivered (its incident is the date).
-  Result<bool> already = summary_stored(*db, alert.dedup_key);
+  Result<bool> already = summary_stored(db, alert.dedup_key);
   if (!already.ok()) return report_failure(log, "database_error", already.status(), kExitFailure);
-  Result<bool> stored = *already ? Result<bool>(false) : store::record_alert(*db, alert);
+  Result<bool> stored = *already ? Result<bool>(false) : store::record_alert(db, alert);
   if (!stored.ok()) return report_failure(log, "database_error", stored.status(), kExitFailure);
   nlohmann::json line = {{"type", "daily_summary"},
                          {"ts", format_utc(now)},
