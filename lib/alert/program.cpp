@@ -303,6 +303,7 @@ int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& c
   input.report = &*report;
   Status day = load_day_records(db, report->pnl.day_start, now, input);
   if (!day.ok()) return report_failure(log, "database_error", day, kExitFailure);
+  input.divergence = divergence_lines(report->divergence, format_date(ist_date(now)));
   // Tomorrow's warnings: the data files that run out within a day. The broker token runs out
   // every morning and is renewed by the login, so it is not one.
   for (store::DatedDependency& d :

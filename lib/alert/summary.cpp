@@ -81,6 +81,23 @@ std::string summary_text(const SummaryInput& input, std::size_t max_trade_lines)
   return out;
 }
 
+std::vector<std::string> divergence_lines(const std::optional<store::DivergenceRecord>& record,
+                                          std::string_view date) {
+  std::vector<std::string> lines;
+  if (!record || record->date != date) return lines;
+  lines.push_back(fmt::format("signals: {} live, {} expected ({} missed, {} extra)",
+                              record->signals_live, record->signals_expected,
+                              record->signals_missed, record->signals_extra));
+  lines.push_back(fmt::format("orders checked: {}; fills missed {}, late {}",
+                              record->orders_checked, record->fills_missed, record->fills_late));
+  lines.push_back(fmt::format("slippage: mean {:.1f} bps, worst {:.1f} bps",
+                              record->slippage_bps_mean, record->slippage_bps_worst));
+  lines.push_back(
+      fmt::format("P&L difference (live - expected): {}", signed_rupees(record->pnl_difference)));
+  if (!record->breaches.empty()) lines.push_back("thresholds breached: " + record->breaches);
+  return lines;
+}
+
 Status load_day_records(store::Database& db, TimestampMs day_start, TimestampMs now,
                         SummaryInput& input) {
   Result<std::vector<Fill>> fills = store::list_fills(db, day_start, now + 1);

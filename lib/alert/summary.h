@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/messages.h"
 #include "store/database.h"
+#include "store/divergence_records.h"
 #include "store/ops_records.h"
 #include "store/status_report.h"
 
@@ -25,8 +27,7 @@ struct SummaryInput {
   std::int64_t critical_alerts = 0;             // today's alerts by severity, the summary's own
   std::int64_t warning_alerts = 0;              // excluded
   std::int64_t errors = 0;                      // error alerts (kill_switch_error_rate, ...)
-  // Divergence from the backtest, one line each, when it has been measured for the day (issue 13,
-  // helper F2 stores it); empty: "not measured".
+  // Divergence from the backtest, one line each (divergence_lines); empty: "not measured".
   std::vector<std::string> divergence;
   std::vector<store::DatedDependency> tomorrow;  // dependencies that run out by tomorrow's close
 };
@@ -34,6 +35,13 @@ struct SummaryInput {
 // The summary as text for people (IST, rupees with Indian grouping). At most max_trade_lines
 // trades are listed one per line; the rest are counted.
 std::string summary_text(const SummaryInput& input, std::size_t max_trade_lines = 20);
+
+// The summary's lines for the day's divergence record (sm-backtest divergence, the
+// divergence_reports table): signals missed and extra, fills missed and late, slippage, the P&L
+// difference and the thresholds breached. Empty when record is for another day than date
+// (YYYY-MM-DD) or absent.
+std::vector<std::string> divergence_lines(const std::optional<store::DivergenceRecord>& record,
+                                          std::string_view date);
 
 // Fills the day's records of input from db: fills, halts set and alerts raised since day_start
 // (IST midnight). Fails with kDatabaseError.

@@ -115,3 +115,26 @@ TEST_CASE("the day's records are today's fills, halts and alerts", "[alert][summ
   CHECK(input.halts[0].cleared_by == "asha");
   CHECK(input.fills.empty());
 }
+
+TEST_CASE("the day's divergence record becomes the summary's divergence lines",
+          "[alert][summary]") {
+  sm::store::DivergenceRecord record;
+  record.date = "2025-12-08";
+  record.signals_live = 3;
+  record.signals_expected = 4;
+  record.signals_missed = 1;
+  record.orders_checked = 3;
+  record.fills_late = 1;
+  record.slippage_bps_mean = 12.5;
+  record.slippage_bps_worst = 40;
+  record.pnl_difference = -123456;
+  record.breaches = "signals_missed,slippage";
+  CHECK(sm::alert::divergence_lines(record, "2025-12-08") ==
+        std::vector<std::string>{"signals: 3 live, 4 expected (1 missed, 0 extra)",
+                                 "orders checked: 3; fills missed 0, late 1",
+                                 "slippage: mean 12.5 bps, worst 40.0 bps",
+                                 "P&L difference (live - expected): -₹1,234.56",
+                                 "thresholds breached: signals_missed,slippage"});
+  CHECK(sm::alert::divergence_lines(record, "2025-12-09").empty());
+  CHECK(sm::alert::divergence_lines(std::nullopt, "2025-12-08").empty());
+}
