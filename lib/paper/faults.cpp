@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace sm::paper {
 
 using nlohmann::json;
@@ -213,6 +215,71 @@ json FaultInjector::to_json() const {
               {"token_expire_after_calls", token_expire_after_},
               {"token_calls", token_calls_},
               {"token_expired", token_expired_}};
+}
+
+Status TickerFaults::apply(const json& object) {
+  if (!object.is_object()) {
+    return error(ErrorCode::kInvalidArgument, "ticker fault: expected a JSON object");
+  }
+  const auto bad = [](std::string_view field, std::string_view why) {
+    return error(ErrorCode::kInvalidArgument, fmt::format("ticker fault: {} {}", field, why));
+  };
+  for (const auto& [key, value] : object.items()) {
+    if ((key == "drop" || key == "malformed" || key == "heartbeats") && !value.is_boolean()) {
+      return bad(key, "must be true or false");
+    }
+    if (key == "stall_ms" && (!value.is_number_integer() || value.get<std::int64_t>() < 0)) {
+      return bad(key, "must be a whole number of milliseconds, 0 or more");
+    }
+    if (key != "drop" && key != "malformed" && key != "heartbeats" && key != "stall_ms") {
+      return bad(key, "is not drop, stall_ms, malformed or heartbeats");
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (object.value("drop", false)) drop_ = true;
+  if (object.value("malformed", false)) malformed_ = true;
+  if (object.contains("heartbeats")) heartbeats_ = object["heartbeats"].get<bool>();
+  if (object.contains("stall_ms")) stall_ms_ = object["stall_ms"].get<std::int64_t>();
+  return Status();
+}
+
+void TickerFaults::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  drop_ = malformed_ = false;
+  stall_ms_ = stall_until_ms_ = 0;
+  heartbeats_ = true;
+}
+
+bool TickerFaults::take_drop() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(drop_, false);
+}
+
+bool TickerFaults::take_malformed() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(malformed_, false);
+}
+
+bool TickerFaults::stalled(std::int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stall_ms_ > 0) {
+    stall_until_ms_ = now_ms + std::exchange(stall_ms_, 0);
+  }
+  if (stall_until_ms_ != 0 && now_ms >= stall_until_ms_) stall_until_ms_ = 0;
+  return stall_until_ms_ != 0;
+}
+
+bool TickerFaults::heartbeats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return heartbeats_;
+}
+
+json TickerFaults::to_json() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {{"drop_pending", drop_},
+          {"malformed_pending", malformed_},
+          {"stalled", stall_ms_ > 0 || stall_until_ms_ != 0},
+          {"heartbeats", heartbeats_}};
 }
 
 }  // namespace sm::paper

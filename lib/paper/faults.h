@@ -88,4 +88,35 @@ class FaultInjector {
   bool token_expired_ = false;
 };
 
+// Faults of the ticker websocket stream (paper/ticker_server.h), set by --ticker-fault or
+// POST /_paper/ticker_faults as one JSON object with any of:
+//   {"drop": true}        close every open ticker connection once (clients reconnect)
+//   {"stall_ms": 8000}    send nothing at all, heartbeats included, for this long
+//   {"malformed": true}   send one binary frame whose packet length is none of Kite's
+//   {"heartbeats": false} stop the heartbeats (packets still flow); true resumes them
+// Thread-safe: the control endpoint sets, the ticker thread takes.
+class TickerFaults {
+ public:
+  // kInvalidArgument naming the field for an unknown field or a value of the wrong type or sign.
+  Status apply(const nlohmann::json& object);
+  void clear();
+
+  // True once per drop request (and per malformed request): the caller acts on it.
+  bool take_drop();
+  bool take_malformed();
+  // Whether sending is stalled at now_ms (steady clock milliseconds; a stall starts when set).
+  bool stalled(std::int64_t now_ms);
+  bool heartbeats() const;
+
+  nlohmann::json to_json() const;
+
+ private:
+  mutable std::mutex mutex_;
+  bool drop_ = false;
+  bool malformed_ = false;
+  std::int64_t stall_ms_ = 0;        // requested, not yet started
+  std::int64_t stall_until_ms_ = 0;  // 0 = not stalled
+  bool heartbeats_ = true;
+};
+
 }  // namespace sm::paper
