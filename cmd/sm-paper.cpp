@@ -67,6 +67,16 @@ void add_paper_options(CLI::App& app, sm::paper::PaperArgs& args) {
   app.add_option("--seed", args.seed, "seed for probabilistic faults")->capture_default_str();
   app.add_option("--postback-url", args.postback_url,
                  "POST Kite-style postbacks (signed with SM_PAPER_API_SECRET) to this URL");
+  app.add_option("--ticker-port", args.ticker_port,
+                 "also serve the Kite Ticker websocket on 127.0.0.1:PORT (0 = any free port; "
+                 "announced as ticker_url)");
+  app.add_option("--ticker-interval-ms", args.ticker_interval_ms,
+                 "how often the ticker sends the prices that changed")
+      ->capture_default_str();
+  app.add_option("--ticker-fault", args.ticker_faults,
+                 "ticker stream fault as JSON, e.g. '{\"stall_ms\":8000}' (repeatable; "
+                 "docs/BROKER.md)")
+      ->allow_extra_args(false);
 }
 
 }  // namespace

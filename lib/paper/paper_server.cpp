@@ -240,6 +240,7 @@ struct PaperServer::Impl {
   const time::Clock& clock;
   const Logger* log;
   FaultInjector faults;
+  TickerFaults ticker_faults;
   PriceFeed feed;
   httplib::Server server;
   std::thread thread;
@@ -290,7 +291,14 @@ struct PaperServer::Impl {
     const std::string header = req.get_header_value("Authorization");
     const std::string prefix = "token " + options.api_key + ":";
     if (options.api_key.empty() || header.rfind(prefix, 0) != 0) return invalid;
-    const std::string token = header.substr(prefix.size());
+    return authenticate_token(header.substr(prefix.size()));
+  }
+
+  // nullopt when token is a valid access token; else the TokenException reply. Counts one
+  // authenticated call for the token-expiry fault.
+  std::optional<Reply> authenticate_token(const std::string& token) {
+    static const Reply invalid =
+        fail("TokenException", "Incorrect `api_key` or `access_token`.", 403);
     if (token.empty()) return invalid;
     std::lock_guard<std::mutex> lock(mutex);
     if (faults.count_authenticated_call()) {
@@ -730,6 +738,13 @@ void PaperServer::Impl::route_control() {
               [this](const Request& req, Response& res) { respond(res, feed_prices(req.body)); });
   server.Post("/_paper/faults",
               [this](const Request& req, Response& res) { respond(res, set_faults(req.body)); });
+  server.Post("/_paper/ticker_faults", [this](const Request& req, Response& res) {
+    const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (Status applied = ticker_faults.apply(body); !applied.ok()) {
+      return respond(res, fail("InputException", applied.message()));
+    }
+    respond(res, ok(ticker_faults.to_json()));
+  });
   server.Delete("/_paper/faults", [this](const Request&, Response& res) {
     faults.clear();
     respond(res, ok(faults.to_json()));
@@ -911,6 +926,11 @@ void PaperServer::stop() {
 
 int PaperServer::port() const { return impl_->port; }
 FaultInjector& PaperServer::faults() { return impl_->faults; }
+TickerFaults& PaperServer::ticker_faults() { return impl_->ticker_faults; }
+bool PaperServer::accepts_token(std::string_view api_key, std::string_view access_token) {
+  if (impl_->options.api_key.empty() || api_key != impl_->options.api_key) return false;
+  return !impl_->authenticate_token(std::string(access_token)).has_value();
+}
 PriceFeed& PaperServer::feed() { return impl_->feed; }
 
 }  // namespace sm::paper

@@ -61,6 +61,11 @@ class PaperServer {
   int port() const;
 
   FaultInjector& faults();
+  // The ticker stream's faults, set by POST /_paper/ticker_faults (paper/faults.h).
+  TickerFaults& ticker_faults();
+  // Whether api_key and access_token authenticate like an Authorization header would (for the
+  // ticker handshake); counts as one authenticated call for --token-expire-after.
+  bool accepts_token(std::string_view api_key, std::string_view access_token);
   PriceFeed& feed();
 
  private:

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "broker/instruments.h"
+#include "broker/kite_json.h"
 #include "broker/url_policy.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
@@ -24,6 +25,7 @@
 #include "paper/paper_engine.h"
 #include "paper/paper_server.h"
 #include "paper/postback_sender.h"
+#include "paper/ticker_server.h"
 #include "time/calendar.h"
 
 namespace sm::paper {
@@ -102,6 +104,7 @@ struct Settings {
   Paise cash = 0;
   Paise volume_cap_bps = 0;
   std::vector<FaultRule> faults;
+  std::vector<nlohmann::json> ticker_faults;
 };
 
 int parse_settings(const PaperArgs& args, const Logger& log, Settings& out) {
@@ -141,6 +144,20 @@ int parse_settings(const PaperArgs& args, const Logger& log, Settings& out) {
       return kExitUsage;
     }
     out.faults.push_back(*rule);
+  }
+  for (const std::string& text : args.ticker_faults) {
+    const nlohmann::json fault = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    TickerFaults check;
+    if (Status valid = check.apply(fault); !valid.ok()) {
+      log.error("usage_error", {{"message", "--ticker-fault: " + valid.message()}});
+      return kExitUsage;
+    }
+    out.ticker_faults.push_back(fault);
+  }
+  if (args.ticker_port > 65535 || args.ticker_port < -1 || args.ticker_interval_ms < 1) {
+    log.error("usage_error",
+              {{"message", "--ticker-port must be 0-65535 and --ticker-interval-ms at least 1"}});
+    return kExitUsage;
   }
   return kExitOk;
 }
@@ -229,16 +246,20 @@ Result<int> start_without_stop_signals(PaperServer& server) {
 }
 
 // The one stdout line: where clients connect.
-void announce(const PaperArgs& args, int port, TimestampMs now) {
+void announce(const PaperArgs& args, int port, int ticker_port, TimestampMs now) {
   std::string line;
-  JsonObjectWriter(line)
-      .string("type", "paper_listening")
+  JsonObjectWriter writer(line);
+  writer.string("type", "paper_listening")
       .timestamp("ts", now)
       .string("host", "127.0.0.1")
       .integer("port", port)
       .string("url", "http://127.0.0.1:" + std::to_string(port))
-      .string("state", args.state_path)
-      .finish();
+      .string("state", args.state_path);
+  if (ticker_port > 0) {
+    writer.integer("ticker_port", ticker_port)
+        .string("ticker_url", "ws://127.0.0.1:" + std::to_string(ticker_port) + "/");
+  }
+  writer.finish();
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);
 }
@@ -324,20 +345,55 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   if (!args.postback_url.empty()) {
     postbacks.emplace(
         PostbackSender::Options{args.postback_url, options.user_id, 0, credentials.secret}, &log);
-    engine.value()->set_order_observer(
-        [&postbacks](const broker::Order& order) { postbacks->on_order(order); });
   }
 
   PaperServer server(**engine, prices, server_options(args, listen_port, credentials), clock, wall,
                      &log);
   for (FaultRule& rule : settings.faults) server.faults().add(std::move(rule));
+  for (const nlohmann::json& fault : settings.ticker_faults) {
+    (void)server.ticker_faults().apply(fault);  // validated in parse_settings
+  }
   if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
+  std::optional<TickerServer> ticker;
+  if (args.ticker_port >= 0) {
+    PaperEngine& paper_engine = **engine;
+    ticker.emplace(
+        prices,
+        [&paper_engine](std::string_view exchange, std::string_view symbol) {
+          return paper_engine.instrument_token(exchange, symbol);
+        },
+        [&server](std::string_view api_key, std::string_view access_token) {
+          return server.accepts_token(api_key, access_token);
+        },
+        server.ticker_faults(),
+        TickerServerOptions{args.ticker_port, args.ticker_interval_ms, 1000}, &log);
+  }
+  if (postbacks || ticker) {
+    // Order updates go to the postback URL and, as Kite does, to every ticker connection.
+    engine.value()->set_order_observer(
+        [&postbacks, &ticker, &options, &credentials](const broker::Order& order) {
+          if (postbacks) postbacks->on_order(order);
+          if (ticker) {
+            ticker->publish_order(
+                broker::postback_to_json(order, options.user_id, 0, credentials.secret).dump());
+          }
+        });
+  }
   Result<int> port = start_without_stop_signals(server);
   if (!port.ok()) {
     log.error_status("listen_error", port.status());
     return kExitFailure;
   }
-  announce(args, *port, wall.now_ms());
+  int ticker_port = 0;
+  if (ticker) {
+    Result<int> started = ticker->start();
+    if (!started.ok()) {
+      log.error_status("listen_error", started.status());
+      return kExitFailure;
+    }
+    ticker_port = *started;
+  }
+  announce(args, *port, ticker_port, wall.now_ms());
   log.info("listening", {{"port", *port},
                          {"state", args.state_path},
                          {"cost_model", resources.cost_model->name()},
@@ -345,10 +401,11 @@ int run_paper(const PaperArgs& args, const Logger& log) {
                          {"clock", args.clock}});
 
   const int status = feed_and_serve(server, args, resources.prices_fd, log);
+  engine.value()->set_order_observer(nullptr);
+  if (ticker) ticker->stop();
   server.stop();
   nlohmann::json summary = engine.value()->summary();
   if (postbacks) {
-    engine.value()->set_order_observer(nullptr);
     postbacks->stop();
     summary["postbacks_sent"] = postbacks->counters().sent;
     summary["postbacks_failed"] = postbacks->counters().failed;

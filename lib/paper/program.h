@@ -34,6 +34,10 @@ struct PaperArgs {
   std::int64_t token_expire_after = 0;
   std::uint64_t seed = 1;
   std::string postback_url;  // "" = no postbacks
+  // The Kite Ticker websocket (paper/ticker_server.h): -1 = not served, 0 = any free port.
+  int ticker_port = -1;
+  std::int64_t ticker_interval_ms = 100;   // how often changed prices are sent
+  std::vector<std::string> ticker_faults;  // JSON objects (paper/faults.h TickerFaults)
 };
 
 // Runs the paper broker until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,
