@@ -162,3 +162,17 @@ load common
   [ "$status" -eq 4 ]
   echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("paper.listen")'
 }
+
+@test "--ticker-port serves the Kite Ticker websocket and announces its URL" {
+  start_paper --ticker-port 0
+  jq -e '.ticker_url | test("^ws://127\\.0\\.0\\.1:[0-9]+/$")' "$SM_TEST_DIR/paper.out"
+  run curl -s -X POST "$PAPER_URL/_paper/ticker_faults" -d '{"stall_ms": 100}'
+  echo "$output" | jq -e '.data.stalled == true'
+  run curl -s -X POST "$PAPER_URL/_paper/ticker_faults" -d '{"stall_ms": -1}'
+  echo "$output" | jq -e '.error_type == "InputException"'
+}
+
+@test "a malformed --ticker-fault is a usage error (exit 2)" {
+  export SM_PAPER_API_KEY=testkey
+  assert_usage_error sm-paper --port 0 --state "$SM_TEST_DIR/p.db" --ticker-port 0 --ticker-fault '{"explode": true}'
+}
