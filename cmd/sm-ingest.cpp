@@ -12,6 +12,7 @@
 #include "feed/program.h"
 #include "ingest/calendar_command.h"
 #include "ingest/program.h"
+#include "ingest/ticker_command.h"
 #include "time/clock.h"
 
 namespace {
@@ -193,6 +194,30 @@ sm::feed::SymbolProgress progress_bars(std::unique_ptr<sm::cli::ProgressBar>& ba
   };
 }
 
+CLI::App* add_ticker_command(CLI::App& app, sm::ingest::TickerArgs& tk) {
+  CLI::App* ticker = app.add_subcommand(
+      "ticker", "stream live ticks from the Kite Ticker websocket into the database (and --emit)");
+  ticker->add_option("--symbol", tk.symbols, "symbols to subscribe (repeatable; at most 3000)")
+      ->allow_extra_args(false);
+  ticker->add_option("--mode", tk.mode, "ltp, quote or full")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ltp", "quote", "full"}));
+  ticker->add_option("--url", tk.url, "the ticker: wss://ws.kite.trade, or sm-paper's ticker_url")
+      ->capture_default_str();
+  ticker->add_option("--bars", tk.bars, "also build bars of this timeframe live (1m always)");
+  ticker->add_flag("--emit", tk.emit, "write ticks and closed bars as NDJSON to stdout");
+  ticker
+      ->add_option("--data-timeout-ms", tk.data_timeout_ms,
+                   "reconnect when nothing (not even a heartbeat) arrived for this long")
+      ->capture_default_str();
+  ticker->add_option("--initial-backoff-ms", tk.initial_backoff_ms, "first reconnect delay")
+      ->capture_default_str();
+  ticker->add_option("--max-backoff-ms", tk.max_backoff_ms, "reconnect delay cap")
+      ->capture_default_str();
+  ticker->add_option("--seed", tk.seed, "seed for the reconnect jitter")->capture_default_str();
+  return ticker;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -204,7 +229,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON), "
       "calendar (a year's NSE holidays into the calendar file), poll (live quotes), historical "
-      "(candles for a date range), instruments (the symbol -> token dump).\n"
+      "(candles for a date range), instruments (the symbol -> token dump), ticker (live ticks from "
+      "the Kite Ticker websocket).\n"
       "Exit status: 0 ok, 1 database or broker failure, 2 usage, 3 unreadable input, a file of "
       "which no row could be stored, or a bad row under --strict; 4 configuration error; 7 no "
       "access token or an expired one.");
@@ -227,6 +253,8 @@ int main(int argc, char** argv) {
   CLI::App* instruments = add_instruments_command(app, is);
   std::unique_ptr<sm::cli::ProgressBar> bar;
   std::string bar_label;
+  sm::ingest::TickerArgs tk;
+  CLI::App* ticker = add_ticker_command(app, tk);
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction; writes then fail and the
@@ -247,6 +275,11 @@ int main(int argc, char** argv) {
     if (resample->parsed()) {
       rs.db_path = common.db_path;
       return sm::ingest::run_resample(rs, log, clock);
+    }
+    if (ticker->parsed()) {
+      tk.config_path = common.config_path;
+      tk.db_path = common.db_path;
+      return sm::ingest::run_ticker(tk, log, clock);
     }
     if (replay->parsed()) {
       rp.db_path = common.db_path;

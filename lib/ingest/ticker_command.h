@@ -1,0 +1,34 @@
+// sm-ingest ticker: stream live ticks from the Kite Ticker websocket into the database and, with
+// --emit, NDJSON on stdout (ingest/ticker_source.h, ingest/live_feed.h). man/sm-ingest.1.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "time/clock.h"
+
+namespace sm::ingest {
+
+struct TickerArgs {
+  std::vector<std::string> symbols;  // --symbol (repeatable), mapped to tokens by the instruments
+  std::string mode = "quote";        // --mode ltp|quote|full
+  std::string url = "wss://ws.kite.trade";
+  std::vector<std::string> bars;  // --bars 5m (1m always)
+  bool emit = false;              // --emit
+  std::int64_t data_timeout_ms = 5'000;
+  std::int64_t initial_backoff_ms = 1'000;
+  std::int64_t max_backoff_ms = 60'000;
+  std::uint64_t seed = 1;
+  std::string config_path;
+  std::string db_path;
+};
+
+// Exit codes: 0 stopped by SIGTERM/SIGINT; 1 database failure; 2 bad flag value, no symbol or
+// more than 3,000 (Kite's limit per connection); 3 a symbol without an instrument token in the
+// database (load the instruments dump first); 4 configuration (no api key, no access token);
+// 7 the ticker refused the access token (HTTP 403 TokenException: log in again).
+int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clock);
+
+}  // namespace sm::ingest
