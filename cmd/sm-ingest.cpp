@@ -215,6 +215,8 @@ CLI::App* add_ticker_command(CLI::App& app, sm::ingest::TickerArgs& tk) {
   ticker->add_option("--max-backoff-ms", tk.max_backoff_ms, "reconnect delay cap")
       ->capture_default_str();
   ticker->add_option("--seed", tk.seed, "seed for the reconnect jitter")->capture_default_str();
+  ticker->add_option("--order-postback-url", tk.order_postback_url,
+                     "POST order updates from the stream to sm-order's postback listener");
   return ticker;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/curl_http_client.h"
 #include "broker/settings.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
@@ -42,6 +43,12 @@ Result<TickerSourceOptions> source_options(const TickerArgs& args) {
   options.initial_backoff_ms = args.initial_backoff_ms;
   options.max_backoff_ms = args.max_backoff_ms;
   options.seed = args.seed;
+  if (!args.order_postback_url.empty()) {
+    const std::string problem = broker::broker_url_problem(args.order_postback_url);
+    if (!problem.empty()) {
+      return Status(ErrorCode::kInvalidArgument, "--order-postback-url: " + problem);
+    }
+  }
   return options;
 }
 
@@ -114,6 +121,23 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
                   log.warn("ingest_warning", {{"code", error_code_name(status.code())},
                                               {"message", status.message()}});
                 });
+  broker::CurlHttpClient http;
+  if (!args.order_postback_url.empty()) {
+    // sm-order checks the body's checksum with the api secret, as for a postback from Kite.
+    options->on_order = [&http, &args, &log](const std::string& order_json) {
+      broker::HttpRequest request;
+      request.method = broker::HttpMethod::kPost;
+      request.url = args.order_postback_url;
+      request.set_json(order_json);
+      request.timeout_ms = 2'000;
+      broker::HttpOutcome outcome = http.send(request);
+      if (!outcome.ok() || outcome.response().status / 100 != 2) {
+        log.warn("order_postback_failed",
+                 {{"url", args.order_postback_url},
+                  {"http_status", outcome.ok() ? outcome.response().status : 0}});
+      }
+    };
+  }
   TickerSourceCounts counts;
   const Status ended = run_ticker_source(
       *options, feed, clock, log, [] { return stop_requested(); }, sleep_interruptibly, counts);

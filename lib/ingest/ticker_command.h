@@ -21,6 +21,9 @@ struct TickerArgs {
   std::int64_t initial_backoff_ms = 1'000;
   std::int64_t max_backoff_ms = 60'000;
   std::uint64_t seed = 1;
+  // --order-postback-url: sm-order's postback listener; order updates on the stream are POSTed
+  // there as the postbacks they are (signed by the broker), "" = only logged.
+  std::string order_postback_url;
   std::string config_path;
   std::string db_path;
 };

@@ -59,6 +59,7 @@ class FeedListener final : public broker::TickerListener {
       if (order.ok()) {
         log_.info("ticker_order_update",
                   {{"order_id", order->order_id}, {"status", order->status}, {"tag", order->tag}});
+        if (options_.on_order) options_.on_order(text->order_json);
       } else {
         log_.warn("ticker_malformed_text", {{"message", order.status().message()}});
       }

@@ -24,6 +24,8 @@ struct TickerSourceOptions {
   std::int64_t initial_backoff_ms = 1'000;
   std::int64_t max_backoff_ms = 60'000;  // Kite's SDKs cap at 60 s
   std::uint64_t seed = 1;                // jitter
+  // Receives the postback object of every order update on the stream (may be empty: only logged).
+  std::function<void(const std::string& order_json)> on_order;
 };
 
 struct TickerSourceCounts {
@@ -48,8 +50,8 @@ Tick tick_from_packet(const broker::TickerPacket& packet, std::string symbol,
 
 // Runs until should_stop(): ok then. kAuthError when the handshake is refused with 403; the live
 // feed's store error when storing fails. sleep waits between attempts and returns early on stop.
-// Order updates arriving as text messages are logged as `ticker_order_update` (order_id, status):
-// a prompt, never a source of truth; sm-order learns the state from the broker (see the report).
+// Order updates arriving as text messages are logged as `ticker_order_update` (order_id, status)
+// and handed to options.on_order: a prompt to look the order up, never a source of truth.
 Status run_ticker_source(const TickerSourceOptions& options, LiveFeed& feed,
                          const time::Clock& clock, const Logger& log,
                          const std::function<bool()>& should_stop,

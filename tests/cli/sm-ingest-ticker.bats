@@ -139,3 +139,41 @@ connected_at_least() { [ "$(connections)" -ge "$1" ]; }
   assert_usage_error sm-ingest ticker --url http://127.0.0.1:9/ --symbol INFY
   assert_usage_error sm-ingest ticker --mode fast --symbol INFY
 }
+
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+order_status() { sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'"; }
+status_is() { [ "$(order_status "$1")" = "$2" ]; }
+
+@test "order updates on the stream reach sm-order's postback listener, which follows them at once" {
+  port=$(free_port)
+  start_ticker_paper
+  export SM_KITE_API_SECRET=testsecret SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+  export SM_CFG__ORDER__POLL_INTERVAL_MS=600000  # only a prompt can explain a prompt fill
+  start_ingest --symbol INFY --order-postback-url "http://127.0.0.1:$port/postback"
+  wait_for 10 connected_at_least 1
+  mkfifo in.fifo
+  sm-order --postback-listen "127.0.0.1:$port" --eof-wait 20 <in.fifo >out.ndjson 2>err.ndjson &
+  local order_pid=$!
+  exec 7>in.fifo
+  printf '%s\n' '{"type":"order","ts":"2024-03-28T04:30:00.000Z","client_order_id":"smTK1","strategy":"bats","symbol":"INFY","side":"BUY","qty":5,"order_type":"LIMIT","product":"MIS","price":1400}' >&7
+  wait_for 10 status_is smTK1 OPEN
+  quote INFY 1399.00
+  wait_for 5 status_is smTK1 COMPLETE
+  grep -q '"event":"ticker_order_update"' "$SM_TEST_DIR/ingest.err"
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM order_events WHERE client_order_id = 'smTK1' AND event = 'postback'")" -ge 1 ]
+  exec 7>&-
+  wait "$order_pid"
+  stop_ingest
+  ! grep -q '"event":"order_postback_failed"' "$SM_TEST_DIR/ingest.err"
+}
+
+@test "an --order-postback-url that is plain http to a remote host is a usage error" {
+  assert_usage_error sm-ingest ticker --symbol INFY --order-postback-url http://example.com/postback
+}
