@@ -58,8 +58,8 @@ class TickerListener {
 // kNetworkError when the connection could not be made or was closed; kTimeout when nothing
 // arrived for data_timeout_ms (or no handshake within connect_timeout_ms); kInvalidArgument for a
 // bad URL. The tokens are sent as given: more than kTickerMaxTokensPerConnection is the caller's
-// mistake, which the server answers with an error text message. REQUIRES: listener outlives the call;
-// callbacks run on the calling thread.
+// mistake, which the server answers with an error text message. REQUIRES: listener outlives the
+// call; callbacks run on the calling thread.
 Status run_ticker_session(const TickerSessionOptions& options, TickerListener& listener,
                           const std::function<bool()>& should_stop);
 
