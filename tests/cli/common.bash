@@ -85,6 +85,20 @@ assert_usage_error() {
   echo "$stderr" | jq -e '.event == "usage_error"'
 }
 
+# A port nothing listens on (bash's /dev/tcp fails to connect to it).
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+# order_status CLIENT_ORDER_ID: the order's status in $SM_DB; status_is ID STATUS: whether it is.
+order_status() { sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'"; }
+status_is() { [ "$(order_status "$1")" = "$2" ]; }
+
 # wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS.
 wait_for() {
   local deadline=$((SECONDS + $1))

@@ -140,17 +140,6 @@ connected_at_least() { [ "$(connections)" -ge "$1" ]; }
   assert_usage_error sm-ingest ticker --mode fast --symbol INFY
 }
 
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-order_status() { sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'"; }
-status_is() { [ "$(order_status "$1")" = "$2" ]; }
-
 @test "order updates on the stream reach sm-order's postback listener, which follows them at once" {
   port=$(free_port)
   start_ticker_paper

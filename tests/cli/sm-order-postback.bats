@@ -4,18 +4,6 @@
 
 load common
 
-# A port nothing listens on (bash's /dev/tcp fails to connect to it).
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-
-order_status() { sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'"; }
-status_is() { [ "$(order_status "$1")" = "$2" ]; }
 
 @test "a fill reaches sm-order by postback at once, and a forged postback is refused" {
   port=$(free_port)
