@@ -229,6 +229,17 @@ TEST_CASE("stream faults: a malformed frame, a drop, silence", "[ticker]") {
     Status status = broker::run_ticker_session(options, recorder, [] { return false; });
     CHECK(status.code() == ErrorCode::kTimeout);
   }
+  SECTION("a stall sends nothing, heartbeats included, for its length") {
+    broker::TickerSessionOptions options = rig.session({kInfyToken}, broker::TickerMode::kQuote);
+    options.data_timeout_ms = 400;
+    REQUIRE(rig.faults.apply({{"stall_ms", 5000}}).ok());
+    const auto give_up =
+        std::chrono::steady_clock::now() + 3s;  // without the stall: ok, not timeout
+    Status status = broker::run_ticker_session(
+        options, recorder, [&] { return std::chrono::steady_clock::now() > give_up; });
+    CHECK(status.code() == ErrorCode::kTimeout);
+    CHECK(recorder.heartbeats == 0);
+  }
   SECTION("bad fault settings are refused") {
     CHECK_FALSE(rig.faults.apply({{"stall_ms", -1}}).ok());
     CHECK_FALSE(rig.faults.apply({{"drop", 1}}).ok());
