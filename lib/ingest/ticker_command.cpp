@@ -81,7 +81,7 @@ Status load_credentials(const TickerArgs& args, const Logger& log, TickerSourceO
   Result<std::optional<broker::AccessToken>> token = broker::initial_token(*settings);
   if (!token.ok()) return token.status();
   if (!token->has_value()) {
-    return Status(ErrorCode::kConfigError,
+    return Status(ErrorCode::kAuthError,
                   "no access token: log in (sm-order login) or set SM_KITE_ACCESS_TOKEN");
   }
   options.session.api_key = settings->kite.api_key;
@@ -102,7 +102,10 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
     feed_options.timeframes.push_back(*timeframe);
   }
   if (Status status = load_credentials(args, log, *options); !status.ok()) {
-    return report_failure(log, "config_error", status, kExitConfigError);
+    // No api key or an unsafe secrets file: 4; no access token: 7, as sm-ingest poll.
+    return report_failure(
+        log, status.code() == ErrorCode::kAuthError ? "no_access_token" : "config_error", status,
+        exit_code_for(status) == kExitAuth ? kExitAuth : kExitConfigError);
   }
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return report_failure(log, "database_open_failed", db.status());

@@ -30,8 +30,8 @@ struct TickerArgs {
 
 // Exit codes: 0 stopped by SIGTERM/SIGINT; 1 database failure; 2 bad flag value, no symbol or
 // more than 3,000 (Kite's limit per connection); 3 a symbol without an instrument token in the
-// database (load the instruments dump first); 4 configuration (no api key, no access token);
-// 7 the ticker refused the access token (HTTP 403 TokenException: log in again).
+// database (load the instruments dump first); 4 configuration (no api key); 7 no access token, or
+// the ticker refused it (HTTP 403 TokenException: log in again).
 int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clock);
 
 }  // namespace sm::ingest

@@ -130,7 +130,7 @@ Status run_ticker_source(const TickerSourceOptions& options, LiveFeed& feed,
   int attempt = 0;
   while (!should_stop()) {
     FeedListener listener(options, feed, clock, log, counts);
-    const Status ended = broker::run_ticker_session(options.session, listener, should_stop);
+    Status ended = broker::run_ticker_session(options.session, listener, should_stop);
     const bool had_connection = listener.connected();
     listener.disconnected();
     if (!listener.failure().ok()) return listener.failure();

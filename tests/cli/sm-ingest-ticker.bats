@@ -166,3 +166,11 @@ connected_at_least() { [ "$(connections)" -ge "$1" ]; }
 @test "an --order-postback-url that is plain http to a remote host is a usage error" {
   assert_usage_error sm-ingest ticker --symbol INFY --order-postback-url http://example.com/postback
 }
+
+@test "no access token at all exits 7 before connecting, like sm-ingest poll" {
+  start_ticker_paper
+  unset SM_KITE_ACCESS_TOKEN
+  run --separate-stderr sm-ingest ticker --url "$TICKER_URL" --symbol INFY
+  [ "$status" -eq 7 ]
+  echo "$stderr" | grep -q '"event":"no_access_token"'
+}
