@@ -57,7 +57,11 @@ Logger::Logger(std::string component, LogLevel level, std::FILE* sink)
     : component_(std::move(component)), level_(level), sink_(sink) {}
 
 void Logger::log(LogLevel level, std::string_view event, const nlohmann::json& fields) const {
-  if (level < level_) return;
+  if (level >= level_) write(level, event, fields);
+  if (level == LogLevel::kError && error_hook_) error_hook_(event, fields);
+}
+
+void Logger::write(LogLevel level, std::string_view event, const nlohmann::json& fields) const {
   std::string line;
   JsonObjectWriter w(line);
   w.timestamp("ts", log_now());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -51,10 +52,19 @@ class Logger {
   void error_status(std::string_view event, const Status& status,
                     nlohmann::json fields = nullptr) const;
 
+  // Called with the event and fields of every error line, after it is written (whatever the
+  // level): how a program's errors also become data (store::ErrorRecorder). Like the sink, it is
+  // where lines go, so a Logger passed by const reference can be given one; nullptr removes it.
+  using ErrorHook = std::function<void(std::string_view event, const nlohmann::json& fields)>;
+  void set_error_hook(ErrorHook hook) const { error_hook_ = std::move(hook); }
+
  private:
+  void write(LogLevel level, std::string_view event, const nlohmann::json& fields) const;
+
   std::string component_;
   LogLevel level_;
   std::FILE* sink_;
+  mutable ErrorHook error_hook_;
 };
 
 }  // namespace sm

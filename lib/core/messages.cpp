@@ -212,6 +212,7 @@ struct Encoder {
     auto w = begin("error", m.ts);
     w.string("component", m.component).string("code", m.code).string("message", m.message);
     w.string("input", m.input).integer("line", m.line);
+    if (!m.event.empty()) w.string("event", m.event);
     w.finish();
   }
   void operator()(const Halt& m) const {
@@ -532,6 +533,7 @@ Message decode_fields(std::string_view type, Fields& f) {
     m.message = f.string("message");
     m.input = f.string("input", false);
     m.line = f.integer("line", false);
+    m.event = f.string("event", false);
     return m;
   }
   if (type == "halt") {

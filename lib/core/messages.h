@@ -179,6 +179,7 @@ struct ErrorRecord {
   std::string message;
   std::string input;      // file or stream name, when it concerns input
   std::int64_t line = 0;  // 1-based line number in input; 0 when not applicable
+  std::string event;      // what failed, as the program's log line names it; "" = not given
 };
 
 // A kill switch state change. level: block_entries (exits still allowed), halt (nothing new),

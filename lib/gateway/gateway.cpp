@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <type_traits>
@@ -79,6 +80,7 @@ Status RiskGateway::load(TimestampMs now) {
   SM_RETURN_IF_ERROR(load_tick_sizes());
   SM_RETURN_IF_ERROR(load_recent_decisions(now));
   SM_RETURN_IF_ERROR(load_components());
+  SM_RETURN_IF_ERROR(load_errors(now));
   SM_RETURN_IF_ERROR(sync_pending());
   SM_RETURN_IF_ERROR(sync_halts(now));
   polled_ = true;
@@ -189,6 +191,24 @@ Status RiskGateway::load_components() {
     Result<TimestampMs> since = status_since(db_, hb.component, hb.status, hb.ts);
     if (!since.ok()) return since.status();
     engine_.state().components[hb.component] = risk::ComponentStatus{hb.status, hb.ts, *since};
+  }
+  return Status();
+}
+
+Status RiskGateway::load_errors(TimestampMs now) {
+  Result<std::int64_t> max_id = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM errors");
+  if (!max_id.ok()) return max_id.status();
+  last_error_id_ = *max_id;
+  Result<store::Statement> stmt =
+      db_.prepare("SELECT ts_ms FROM errors WHERE ts_ms > ?1 AND ts_ms <= ?2 ORDER BY ts_ms");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind_all(now - kMsPerMinute, now);
+  std::deque<TimestampMs>& times = engine_.state().error_times;
+  while (true) {
+    Result<bool> row = step(*stmt);
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    times.push_back(stmt->column_int64(0));
   }
   return Status();
 }
@@ -335,6 +355,18 @@ Status RiskGateway::poll_heartbeats(TimestampMs now, std::vector<Message>& out) 
   return Status();
 }
 
+Status RiskGateway::poll_errors(TimestampMs now, std::vector<Message>& out) {
+  Result<std::vector<store::StoredError>> stored = store::errors_after(db_, last_error_id_);
+  if (!stored.ok()) return stored.status();
+  for (const store::StoredError& e : *stored) {
+    last_error_id_ = e.id;
+    // Our own errors were counted when they happened (the store may have been what failed).
+    if (e.error.component == engine_.config().component) continue;
+    engine_.on_error(e.error.ts, now, out);
+  }
+  return Status();
+}
+
 Status RiskGateway::refresh_price(const std::string& symbol, TimestampMs now,
                                   std::vector<Message>& out) {
   Result<std::optional<store::PricePoint>> price = store::latest_price(db_, symbol, now);
@@ -353,6 +385,7 @@ Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force)
   SM_RETURN_IF_ERROR(poll_fills(now, out));
   SM_RETURN_IF_ERROR(sync_pending());
   SM_RETURN_IF_ERROR(poll_heartbeats(now, out));
+  SM_RETURN_IF_ERROR(poll_errors(now, out));
   std::set<std::string> held;
   for (const auto& [key, position] : engine_.state().positions) {
     if (position.qty != 0) held.insert(position.symbol);
@@ -443,7 +476,14 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
           SM_RETURN_IF_ERROR(store::record_heartbeat(db_, m));
           engine_.on_heartbeat(m, now, out);
         } else if constexpr (std::is_same_v<T, ErrorRecord>) {
-          engine_.on_error(m.ts, now, out);
+          if (m.component.empty() || m.component == engine_.config().component) {
+            engine_.on_error(m.ts, now, out);
+            return Status();
+          }
+          // Stored (its program may have stored it too: one row), then counted once, as read.
+          Result<bool> stored = store::record_error(db_, m);
+          if (!stored.ok()) return stored.status();
+          return poll_errors(now, out);
         } else if constexpr (std::is_same_v<T, Halt>) {
           // Another component asking for a halt is obeyed; lifting one is a person's job.
           if (m.action == "halt") {

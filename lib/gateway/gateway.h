@@ -8,8 +8,9 @@
 //   - unfilled orders (orders table), approvals of the last five minutes (risk_decisions), the
 //     latest heartbeat of every component (with when its status began, from heartbeat_history),
 //     instrument tick sizes, active halts and when a person last lifted each trigger.
-// Fills, orders, heartbeats and held symbols' prices are re-read every poll_interval_ms and on
-// every message; halts (a person may halt from another shell) and the signal's own price are
+//   - errors every program stored (errors table), for the error-rate kill switch.
+// Fills, orders, heartbeats, errors and held symbols' prices are re-read every poll_interval_ms and
+// on every message; halts (a person may halt from another shell) and the signal's own price are
 // re-read for every signal.
 //
 // What it writes, in one transaction per input message (which also holds that message's reads),
@@ -73,7 +74,8 @@ class RiskGateway {
   // actions that time or the database caused, then the decision and its order, ...). A fill is
   // stored (idempotent on trade_id) before it is applied, so a fill seen both here and in the
   // database counts once; a heartbeat is recorded too; a halt message with action "halt" is stored
-  // as a halt; ticks and bars update prices; order updates and errors update the state.
+  // as a halt; ticks and bars update prices; order updates update the state; an error is stored
+  // (errors table, idempotent on the whole record) and counted once by the error-rate switch.
   // On a storage failure nothing unsaved is released: approved decisions in this batch are turned
   // into denials with code STORE_FAILED, their orders dropped, the failure counted as an
   // unexpected error, and the failed Status returned (out still holds what to write).
@@ -116,6 +118,10 @@ class RiskGateway {
   Status deny_unavailable(const Signal& signal, const Status& why, TimestampMs now,
                           std::vector<Message>& out);
   Status poll_heartbeats(TimestampMs now, std::vector<Message>& out);
+  // Counts the errors other programs stored since the last look (the errors table).
+  Status poll_errors(TimestampMs now, std::vector<Message>& out);
+  // Errors stored in the minute before now, so a restart keeps the error-rate window.
+  Status load_errors(TimestampMs now);
   Status mark_if_decided(const Signal& signal);
   // The write transaction a message or tick runs in; nullopt when one cannot start (a read-only
   // connection): the reads then run alone and the store step fails.
@@ -131,6 +137,7 @@ class RiskGateway {
   risk::RiskEngine engine_;
   GatewayOptions options_;
   std::int64_t last_fill_id_ = 0;
+  std::int64_t last_error_id_ = 0;
   std::int64_t caught_up_to_signal_id_ = 0;
   TimestampMs last_poll_ms_ = 0;
   bool polled_ = false;

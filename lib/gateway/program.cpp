@@ -420,6 +420,8 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
     log.error_status("database_error", db.status(), {{"db", args.db_path}});
     return kExitFailure;
   }
+  // Our errors are stored for people; the gateway counts them as they happen.
+  store::ErrorRecorder errors(log, *db);
   const TimestampMs now = clock.now_ms();
   Result<bool> recorded = store::record_config(*db, kComponent, config, log, args.by, now);
   if (!recorded.ok()) {

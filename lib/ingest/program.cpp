@@ -12,6 +12,7 @@
 #include "ingest/fields.h"
 #include "ingest/ingest.h"
 #include "store/market_data.h"
+#include "store/ops_records.h"
 
 namespace sm::ingest {
 namespace {
@@ -348,6 +349,8 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
     }
     db = std::move(opened).value();
   }
+  std::optional<store::ErrorRecorder> errors;
+  if (db) errors.emplace(log, *db);
   std::optional<NdjsonWriter> writer;
   if (args.emit) writer.emplace(stdout);
   IssueReporter issues(log, args.strict);
@@ -392,6 +395,8 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
     }
     db = std::move(opened).value();
   }
+  std::optional<store::ErrorRecorder> errors;
+  if (db) errors.emplace(log, *db);
   NdjsonWriter writer(stdout);
   IssueReporter issues(log, args.strict);
   MarketDataSink sink(args.store ? &*db : nullptr, &writer, &clock, options, warning_logger(log));
@@ -451,6 +456,17 @@ int run_replay(const ReplayArgs& args, const Logger& log, const time::Clock& clo
     log.warn("replay_no_data",
              {{"db", args.db_path}, {"message", "the database holds no StalkMarket schema yet"}});
     return kExitOk;
+  }
+  // Replay only reads; its errors are written through a connection of their own (the feed's
+  // failures count for sm-risk's error-rate switch like any program's). Best effort: a database
+  // we cannot write to still replays.
+  Result<store::Database> error_db = store::Database::open(args.db_path);
+  std::optional<store::ErrorRecorder> errors;
+  if (error_db.ok()) {
+    errors.emplace(log, *error_db);
+  } else {
+    log.warn("errors_not_recorded",
+             {{"db", args.db_path}, {"message", error_db.status().message()}});
   }
   NdjsonWriter writer(stdout);
   Result<ReplayCounts> counts = replay(*db, options, writer, clock, sleep);

@@ -75,6 +75,16 @@ bool transport_failure(const broker::BrokerError& e) {
           e.code == ErrorCode::kUnavailable);
 }
 
+// The broker did not serve the request: no answer (or one we could not read), a server error, or
+// its rate limit (HTTP 429). Not our own checks (a bad request, our client-side rate limit, an
+// expired token found locally), which fail with http_status 0 and another code.
+bool broker_failed(const broker::BrokerError& e) {
+  if (e.http_status >= 500 || e.http_status == 429) return true;
+  if (e.http_status != 0) return false;
+  return e.code == ErrorCode::kNetworkError || e.code == ErrorCode::kTimeout ||
+         e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kParseError;
+}
+
 }  // namespace
 
 std::string_view broker_health_name(BrokerHealth health) {
@@ -404,8 +414,17 @@ Status OrderManager::place(const store::OrderRecord& order) {
   }
   const broker::BrokerError& e = placed.error();
   note_broker(&e);
+  // A placement the broker failed to serve is an error (stored as data by the program, so sm-risk's
+  // error-rate switch counts it); one it refused, or that our own checks stopped, is a warning.
+  // Probes and lookups while it is away are not counted: the broker-disconnected switch covers
+  // those, and only during the session.
+  const LogLevel level = broker_failed(e) ? LogLevel::kError : LogLevel::kWarning;
+  const json problem = {{"client_order_id", id},
+                        {"code", error_code_name(e.code)},
+                        {"message", e.message},
+                        {"error", error_json(e)}};
   if (e.outcome_unknown) {
-    log_.warn("placement_in_doubt", {{"client_order_id", id}, {"error", error_json(e)}});
+    log_.log(level, "placement_in_doubt", problem);
     SM_RETURN_IF_ERROR(event(id, "submit_unknown", kStatusPending, {{"error", error_json(e)}}));
     // Never queued again: only a lookup of its tag settles it (or its expiry).
     in_doubt_[id] = {sent_ms + options_.in_doubt_ms, sent_ms + options_.in_doubt_resolve_ms, true,
@@ -422,11 +441,12 @@ Status OrderManager::place(const store::OrderRecord& order) {
     // Nothing was placed (the request never arrived, or was refused unread): keep it first in line.
     queue_.push_front(id);
     if (e.code != ErrorCode::kAuthError) retry_at_ms_ = clock_.now_ms() + options_.retry_after_ms;
-    log_.warn("placement_postponed", {{"client_order_id", id}, {"error", error_json(e)}});
+    log_.log(level, "placement_postponed", problem);
     return Status();
   }
   // The broker refused the order itself (Input/Order/Margin/Holding/Permission exception, or our
-  // own check): retrying cannot change the answer.
+  // own check), or failed it in a way a retry would not change (a server's GeneralException).
+  if (level == LogLevel::kError) log_.error("placement_failed", problem);
   return reject_locally(order, e.status().message());
 }
 

@@ -217,6 +217,7 @@ struct OrderResources {
   std::unique_ptr<PostbackReceiver> postbacks;  // nullptr: no listener configured
   std::unique_ptr<ProcessLock> lock;
   store::Database db;
+  std::unique_ptr<store::ErrorRecorder> errors;  // our errors, as data for sm-risk
 };
 
 // Loads configuration, starts the postback listener, takes the lock and opens the database;
@@ -259,6 +260,7 @@ int open_resources(const CommonPaths& paths, const OrderArgs& args, const Logger
     return kExitFailure;
   }
   out.db = std::move(db.value());
+  out.errors = std::make_unique<store::ErrorRecorder>(log, out.db);
   Result<bool> config_recorded = store::record_config(out.db, "sm-order", out.setup.config, log);
   if (!config_recorded.ok())
     log.warn("config_not_recorded", {{"message", config_recorded.status().message()}});
@@ -692,6 +694,7 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     log.error_status("database_error", db.status());
     return kExitFailure;
   }
+  store::ErrorRecorder errors(log, *db);
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
   connection->kite->set_access_token((*token)->access_token, (*token)->issued_at);
   const TimestampMs now = connection->clock.now_ms();

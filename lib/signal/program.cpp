@@ -381,6 +381,7 @@ int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clo
   const TimestampMs started = clock.now_ms();
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
+  store::ErrorRecorder errors(log, *db);
   Plan plan;
   if (int code = plan_from_config(args, *db, log, plan); code != kExitOk) return code;
   if (int code = plan_from_flags(args, log, plan); code != kExitOk) return code;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
 #include "store/durability.h"
 #include "store/rows.h"
 #include "store/trading_records.h"
@@ -107,6 +109,79 @@ Result<std::vector<Alert>> recent_alerts(Database& db, int limit) {
     return alert;
   });
 }
+
+Result<bool> record_error(Database& db, const ErrorRecord& error) {
+  if (error.component.empty()) {
+    return sm::error(ErrorCode::kInvalidArgument, "an error record needs a component");
+  }
+  std::string_view event = error.event;
+  if (event.empty()) event = error.code.empty() ? std::string_view("error") : error.code;
+  Result<Statement> stmt = db.prepare(
+      "INSERT INTO errors (ts_ms, component, event, code, reason, input, line, recorded_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind_all(error.ts, error.component, event, error.code, error.message, error.input,
+                 error.line, db.clock().now_ms());
+  SM_RETURN_IF_ERROR(stmt->run());
+  return stmt->changes() == 1;
+}
+
+Result<std::vector<StoredError>> errors_after(Database& db, std::int64_t after_id) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT id, ts_ms, component, event, code, reason, input, line FROM errors WHERE id > ?1 "
+      "ORDER BY id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, after_id);
+  return collect<StoredError>(*stmt, [](const Statement& s) {
+    StoredError stored;
+    stored.id = s.column_int64(0);
+    stored.error.ts = s.column_int64(1);
+    stored.error.component = s.column_text(2);
+    stored.error.event = s.column_text(3);
+    stored.error.code = s.column_text(4);
+    stored.error.message = s.column_text(5);
+    stored.error.input = s.column_text(6);
+    stored.error.line = s.column_int64(7);
+    return stored;
+  });
+}
+
+ErrorRecorder::ErrorRecorder(const Logger& log, Database& db) : log_(log) {
+  const std::thread::id owner = std::this_thread::get_id();
+  const Logger* reporter = &log;
+  log.set_error_hook([&db, owner, reporter](std::string_view event, const nlohmann::json& fields) {
+    // Storing an error may itself fail and log; that one is not stored again.
+    thread_local bool storing = false;
+    if (storing || std::this_thread::get_id() != owner) return;
+    storing = true;
+    ErrorRecord e;
+    e.ts = db.clock().now_ms();
+    e.component = reporter->component();
+    e.event = std::string(event);
+    if (fields.is_object()) {
+      auto code = fields.find("code");
+      if (code != fields.end() && code->is_string()) e.code = code->get<std::string>();
+      auto message = fields.find("message");
+      if (message != fields.end() && message->is_string()) {
+        e.message = message->get<std::string>();
+      } else {
+        e.message = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      auto input = fields.find("input");
+      if (input != fields.end() && input->is_string()) e.input = input->get<std::string>();
+      auto line = fields.find("line");
+      if (line != fields.end() && line->is_number_integer()) e.line = line->get<std::int64_t>();
+    }
+    Result<bool> stored = record_error(db, e);
+    if (!stored.ok()) {
+      reporter->warn("error_not_recorded",
+                     {{"failed_event", e.event}, {"message", stored.status().message()}});
+    }
+    storing = false;
+  });
+}
+
+ErrorRecorder::~ErrorRecorder() { log_.set_error_hook(nullptr); }
 
 namespace {
 

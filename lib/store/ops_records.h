@@ -31,6 +31,37 @@ Result<bool> record_alert(Database& db, const Alert& alert);
 // The most recent alerts, newest first.
 Result<std::vector<Alert>> recent_alerts(Database& db, int limit);
 
+// Stores an error a program met (the errors table), as data for sm-risk's error-rate kill switch.
+// error.event names what failed (empty: its code, else "error"); error.message is the reason.
+// Idempotent on the whole record: returns false when it was already stored. Fails with
+// kInvalidArgument on an empty component.
+Result<bool> record_error(Database& db, const ErrorRecord& error);
+struct StoredError {
+  std::int64_t id = 0;
+  ErrorRecord error;
+};
+// Stored errors with id > after_id, oldest first (the error-rate switch reads them by row id, as
+// it reads fills).
+Result<std::vector<StoredError>> errors_after(Database& db, std::int64_t after_id);
+
+// While it lives, every error line log writes is also stored (record_error) with log's component,
+// the line's event, and its "code" and "message" fields (the reason; the whole fields object when
+// it has no message): every program's errors as data for sm-risk's error-rate kill switch. Only
+// errors logged on the thread that made it are stored (db belongs to that thread); an error met
+// while storing one is logged as a warning, error_not_recorded, and not stored. An error logged
+// inside a transaction of db is stored with it, so a rolled-back transaction loses it.
+// REQUIRES: log and db outlive it (declare it after the database it writes to).
+class ErrorRecorder {
+ public:
+  ErrorRecorder(const Logger& log, Database& db);
+  ~ErrorRecorder();
+  ErrorRecorder(const ErrorRecorder&) = delete;
+  ErrorRecorder& operator=(const ErrorRecorder&) = delete;
+
+ private:
+  const Logger& log_;
+};
+
 // A kill-switch halt as stored. It is active while not cleared and, when until_ms is set, before
 // until_ms (an automatic reset time).
 struct HaltRecord {

@@ -449,6 +449,29 @@ CREATE TABLE alert_cursors (
 ) STRICT;
 )sql";
 
+// Every program's errors as data (issue 11, "Errors as data"). Each error a program logs is also
+// stored here with its component, event and reason, so sm-risk's error-rate kill switch counts
+// errors of programs whose output it never reads (sm-order writes to a log file under systemd).
+// Idempotent on the whole record: an error both stored by its program and passed on as an `error`
+// line is one row.
+constexpr std::string_view kVersionErrors = R"sql(
+CREATE TABLE errors (
+  id INTEGER PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  component TEXT NOT NULL,
+  event TEXT NOT NULL,
+  code TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  input TEXT NOT NULL DEFAULT '',
+  line INTEGER NOT NULL DEFAULT 0,
+  recorded_ms INTEGER NOT NULL,
+  ts_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', ts_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  UNIQUE (component, event, ts_ms, code, reason, input, line)
+) STRICT;
+CREATE INDEX errors_by_time ON errors (ts_ms);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
@@ -459,6 +482,8 @@ constexpr std::array kMigrations = {
     Migration{"historical download spans, for resuming", kVersionHistoricalChunks},
     Migration{"sm-alert's outbox: per alert and channel attempts, next try and delivery",
               kVersionAlertOutbox},
+    Migration{"errors: every program's errors as data for the error-rate kill switch",
+              kVersionErrors},
 };
 
 }  // namespace

@@ -107,6 +107,38 @@ db() { sqlite3 "$SM_DB" "$1"; }
   [ "$(db "SELECT count(*) FROM order_events WHERE client_order_id = 'smR1' AND event = 'submit_requested'")" = 1 ]
 }
 
+@test "sm-order's failed placements are stored as errors; sm-risk halts on more than max_errors_per_minute" {
+  start_broker
+  # The broker answers 429 to the first 11 placements; sm-order tries again every 50 ms (one
+  # attempt per try), then places it.
+  curl -sf -X POST "$PAPER_URL/_paper/faults" \
+    --data '{"clear":true,"rules":[{"kind":"http_error","status":429,"method":"POST","path":"/orders","count":11}]}' >/dev/null
+  intent smE1 INFY BUY 1 >in.ndjson
+  run --separate-stderr env SM_CFG__BROKER__RETRY__MAX_ATTEMPTS=1 SM_CFG__ORDER__RETRY_AFTER_MS=50 sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smE1'")" = COMPLETE ]
+  [ "$(echo "$stderr" | jq -s 'map(select(.level == "error" and .event == "placement_postponed")) | length')" = 11 ]
+  [ "$(db "SELECT count(*) FROM errors WHERE component = 'sm-order' AND event = 'placement_postponed' AND code = 'rate_limited' AND reason != ''")" = 11 ]
+  # sm-risk reads them from the store (it never sees sm-order's output): 11 > 10 in a minute.
+  now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+  printf '{"type":"heartbeat","ts":"%s","component":"sm-order","status":"ok","pid":7}\n' "$now" >beat.ndjson
+  run --separate-stderr env SM_CFG__RISK__CAPITAL=1000000 sm-risk <beat.ndjson
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -se 'map(select(.type == "halt")) | length == 1 and .[0].trigger == "error_rate" and .[0].level == "halt"'
+  echo "$output" | jq -se 'map(select(.type == "alert" and .event == "kill_switch_error_rate")) | length == 1'
+  run --separate-stderr env SM_CFG__RISK__CAPITAL=1000000 sm-risk status --json
+  echo "$output" | jq -e '.state == "halted" and .halts[0].trigger == "error_rate"'
+}
+
+@test "a broker refusal is not an error: nothing stored for the error-rate switch" {
+  start_broker
+  intent smR2 INFY BUY 100000000 >in.ndjson
+  run --separate-stderr sm-order <in.ndjson
+  [ "$status" -eq 0 ]
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = 'smR2'")" = REJECTED ]
+  [ "$(db "SELECT count(*) FROM errors")" = 0 ]
+}
+
 @test "without a token it waits; sm-order login writes a 0600 token file that the running sm-order picks up" {
   start_broker
   unset SM_KITE_ACCESS_TOKEN

@@ -63,7 +63,8 @@ TEST_CASE("every message type round-trips", "[messages]") {
                    "MAX_ORDER_VALUE_EXCEEDED", "value=125000.00, max=100000.00", ""},
       Alert{ts, Severity::kCritical, "sm-risk", "kill_switch", "halted: \"daily\" loss", "k1"},
       Heartbeat{ts, "sm-order", "ok", 42, ""},
-      ErrorRecord{ts, "sm-ingest", "parse_error", "bad", "x.csv", 3},
+      ErrorRecord{ts, "sm-ingest", "parse_error", "bad", "x.csv", 3, ""},
+      ErrorRecord{ts, "sm-order", "network_error", "refused", "", 0, "broker_call_failed"},
       Halt{ts, "halt", "block_entries", "daily_loss_3pct", "loss 3.2%", "sm-risk", ts + 1000},
   };
   for (const Message& message : messages) {

@@ -256,6 +256,66 @@ TEST_CASE("kill switches store their halts, forced exits and alerts") {
     }
     CHECK(t.one("SELECT level || ':' || trigger_name FROM halts") == "halt:error_rate");
     CHECK(t.one("SELECT event FROM alerts") == "kill_switch_error_rate");
+    CHECK(t.one("SELECT count(*) FROM errors WHERE component = 'sm-signal'") == "11");
+  }
+}
+
+namespace {
+
+ErrorRecord order_error(TimestampMs ts) {
+  ErrorRecord e;
+  e.ts = ts;
+  e.component = "sm-order";
+  e.event = "broker_call_failed";
+  e.code = "unavailable";
+  e.message = "HTTP 503";
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("errors other programs store count for the error-rate switch") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  std::vector<Message> out;
+  SECTION("ten in a minute are within the limit, the eleventh halts") {
+    for (int i = 0; i < 10; ++i) REQUIRE(store::record_error(t.db, order_error(kTen + i)).ok());
+    REQUIRE(g->tick(kTen + 1000, out).ok());
+    CHECK(g->engine().assess(kTen + 1000).errors_last_minute == 10);
+    CHECK(t.one("SELECT count(*) FROM halts") == "0");
+    REQUIRE(store::record_error(t.db, order_error(kTen + 10)).ok());
+    REQUIRE(g->tick(kTen + 2000, out).ok());
+    CHECK(t.one("SELECT level || ':' || trigger_name FROM halts") == "halt:error_rate");
+  }
+  SECTION("an error both stored by its program and passed on as a line counts once") {
+    for (int i = 0; i < 6; ++i) {
+      REQUIRE(store::record_error(t.db, order_error(kTen + i)).ok());
+      REQUIRE(send(*g, order_error(kTen + i), kTen + 100 + i, out).ok());
+    }
+    CHECK(g->engine().assess(kTen + 200).errors_last_minute == 6);
+    CHECK(t.one("SELECT count(*) FROM errors") == "6");
+    CHECK(t.one("SELECT count(*) FROM halts") == "0");
+  }
+  SECTION("the gateway's own stored errors are not counted twice") {
+    ErrorRecord own = order_error(kTen);
+    own.component = "sm-risk";
+    for (int i = 0; i < 20; ++i) {
+      own.ts = kTen + i;
+      REQUIRE(store::record_error(t.db, own).ok());
+    }
+    REQUIRE(g->tick(kTen + 1000, out).ok());
+    CHECK(g->engine().assess(kTen + 1000).errors_last_minute == 0);
+  }
+  SECTION("a restarted gateway still counts the last minute's errors") {
+    for (int i = 0; i < 11; ++i) {
+      REQUIRE(store::record_error(t.db, order_error(kTen - 30'000 + i)).ok());
+    }
+    REQUIRE(store::record_error(t.db, order_error(kTen - 61'000)).ok());
+    auto restarted = t.gateway(kTen);
+    CHECK(restarted->engine().assess(kTen).errors_last_minute == 11);
+    REQUIRE(restarted->tick(kTen + 1, out).ok());
+    CHECK(t.one("SELECT level || ':' || trigger_name FROM halts") == "halt:error_rate");
   }
 }
 

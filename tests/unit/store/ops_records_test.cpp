@@ -59,6 +59,63 @@ TEST_CASE("heartbeats keep the latest per component and history only on changes"
   CHECK(sm::store::record_heartbeat(f.db, beat("", kT0)).code() == ErrorCode::kInvalidArgument);
 }
 
+TEST_CASE("errors are stored once and read back by row id") {
+  Fixture f;
+  sm::ErrorRecord e;
+  e.ts = kT0;
+  e.component = "sm-order";
+  e.code = "unavailable";
+  e.message = "HTTP 503";
+  auto first = sm::store::record_error(f.db, e);
+  REQUIRE(first.ok());
+  CHECK(*first);
+  auto again = sm::store::record_error(f.db, e);
+  REQUIRE(again.ok());
+  CHECK_FALSE(*again);
+  e.ts = kT0 + 1;
+  e.event = "broker_call_failed";
+  REQUIRE(sm::store::record_error(f.db, e).ok());
+  auto all = sm::store::errors_after(f.db, 0);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].error.event == "unavailable");  // no event given: its code
+  CHECK((*all)[1].error.event == "broker_call_failed");
+  CHECK((*all)[1].error.message == "HTTP 503");
+  auto later = sm::store::errors_after(f.db, (*all)[0].id);
+  REQUIRE(later.ok());
+  CHECK(later->size() == 1);
+  e.component.clear();
+  CHECK(sm::store::record_error(f.db, e).status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("an error recorder stores the error lines its logger writes while it lives") {
+  Fixture f;
+  sm::testing::CapturedLog captured(sm::LogLevel::kError);
+  const sm::Logger& log = captured.log();
+  {
+    sm::store::ErrorRecorder recorder(log, f.db);
+    log.warn("just_a_warning");
+    log.error_status("database_error", sm::Status(ErrorCode::kDatabaseError, "disk I/O error"),
+                     {{"db", "x.db"}});
+    log.error("bad_line", {{"input", "stdin"}, {"line", 7}, {"length", 3}});
+  }
+  log.error("after_the_recorder");
+  auto stored = sm::store::errors_after(f.db, 0);
+  REQUIRE(stored.ok());
+  REQUIRE(stored->size() == 2);
+  const sm::ErrorRecord& first = (*stored)[0].error;
+  CHECK(first.component == "sm-test");
+  CHECK(first.event == "database_error");
+  CHECK(first.code == "database_error");
+  CHECK(first.message == "disk I/O error");
+  const sm::ErrorRecord& second = (*stored)[1].error;
+  CHECK(second.event == "bad_line");
+  CHECK(second.input == "stdin");
+  CHECK(second.line == 7);
+  CHECK(second.message.find("\"length\":3") != std::string::npos);  // no message: the fields
+  CHECK(captured.text().find("after_the_recorder") != std::string::npos);
+}
+
 TEST_CASE("alerts are stored once per component, event, key and time") {
   Fixture f;
   sm::Alert alert;
