@@ -65,6 +65,9 @@ void add_paper_options(CLI::App& app, sm::paper::PaperArgs& args) {
                  "authenticated calls (0 = never)")
       ->capture_default_str();
   app.add_option("--seed", args.seed, "seed for probabilistic faults")->capture_default_str();
+  app.add_option("--mis-square-off", args.mis_square_off,
+                 "HH:MM (IST) when the broker squares off intraday (MIS) positions, or off; "
+                 "default 15:20 with --market-hours nse, off with always");
   app.add_option("--postback-url", args.postback_url,
                  "POST Kite-style postbacks (signed with SM_PAPER_API_SECRET) to this URL");
   app.add_option("--ticker-port", args.ticker_port,

@@ -807,10 +807,67 @@ Status PaperEngine::expire_stale_orders_locked(TimestampMs now) {
   return commit_locked(batch);
 }
 
+Result<std::int64_t> PaperEngine::square_off_mis() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return square_off_mis_locked(clock_.now_ms());
+}
+
+Result<std::int64_t> PaperEngine::square_off_mis_locked(TimestampMs now) {
+  const int minute = options_.mis_square_off_minute;
+  if (minute < 0) return std::int64_t{0};
+  const Date today = ist_date(now);
+  if (now < from_ist(today, minute / 60, minute % 60)) return std::int64_t{0};
+  // Zerodha first cancels pending MIS orders, then closes the positions at market.
+  Batch cancels;
+  for (const StoredOrder& existing : state_->orders) {
+    if (!is_open_status(existing.order.status) || existing.order.product != "MIS") continue;
+    StoredOrder so = existing;
+    so.history.clear();
+    so.order.cancelled_quantity = so.order.pending_quantity;
+    so.order.pending_quantity = 0;
+    so.order.status_message = "Cancelled by the broker's intraday (MIS) auto square-off";
+    transition(so, broker::kStatusCancelled, now);
+    cancels.orders.push_back(std::move(so));
+  }
+  if (!cancels.orders.empty()) SM_RETURN_IF_ERROR(commit_locked(cancels));
+  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps);
+  std::int64_t placed = 0;
+  for (const auto& [key, fold] : books.folds) {
+    if (fold.product != "MIS" || fold.all.qty == 0) continue;
+    std::optional<MarketPrice> market = prices_.latest(fold.exchange, fold.symbol);
+    if (!market || market->last <= 0) continue;
+    broker::OrderRequest r;
+    r.exchange = fold.exchange;
+    r.tradingsymbol = fold.symbol;
+    r.side = fold.all.qty > 0 ? Side::kSell : Side::kBuy;
+    r.order_type = OrderType::kMarket;
+    r.product = Product::kIntraday;
+    r.quantity = fold.all.qty > 0 ? fold.all.qty : -fold.all.qty;
+    r.market_protection = -1;
+    // One order per commit: each takes the next order number as it is stored.
+    StoredOrder so = new_order_locked(r, now);
+    so.order.placed_by = "ADMINSQF";
+    so.order.exchange_order_id = std::to_string(1'300'000'000'000'000 + so.seq);
+    so.order.exchange_timestamp = now;
+    transition(so, broker::kStatusOpenPending, now);
+    transition(so, broker::kStatusOpen, now);
+    Batch batch;
+    SM_RETURN_IF_ERROR(fill_order(so, market->last, so.order.pending_quantity, now, costs_,
+                                  state_->trades, batch, state_->next_trade_seq));
+    batch.orders.insert(batch.orders.begin(), std::move(so));
+    SM_RETURN_IF_ERROR(commit_locked(batch));
+    ++placed;
+  }
+  return placed;
+}
+
 Status PaperEngine::on_price(std::string_view exchange, std::string_view symbol) {
   std::lock_guard<std::mutex> lock(mutex_);
   const TimestampMs now = clock_.now_ms();
   SM_RETURN_IF_ERROR(expire_stale_orders_locked(now));
+  if (Result<std::int64_t> squared = square_off_mis_locked(now); !squared.ok()) {
+    return squared.status();
+  }
   std::optional<MarketPrice> market = prices_.latest(exchange, symbol);
   if (!market || market->last <= 0) return Status();
   Batch batch;

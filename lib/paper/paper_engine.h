@@ -64,6 +64,9 @@ struct EngineOptions {
   // 0 = off: orders fill whole.
   std::int64_t volume_cap_bps = 0;
   std::string user_id = "PAPER1";
+  // The broker's auto square-off of intraday (MIS) positions, minutes after 00:00 IST (Zerodha:
+  // 15:20, 920); negative = off. See square_off_mis().
+  int mis_square_off_minute = -1;
 };
 
 // Whether the market takes orders at ts. An error counts as closed (fail closed).
@@ -111,6 +114,13 @@ class PaperEngine {
   Status on_price(std::string_view exchange, std::string_view symbol);
   // Cancels open orders from earlier IST days. Called by every operation; public for tests.
   Status expire_stale_orders();
+  // The broker's MIS auto square-off, once the IST day reaches options().mis_square_off_minute:
+  // open MIS orders are cancelled, and each open MIS position is closed by a MARKET order
+  // placed_by "ADMINSQF" (as Zerodha's are) that fills whole at the last price, with charges. A
+  // position without a price is closed at the first check that has one. Called by on_price, so a
+  // replay squares off at its own 15:20; a server on the wall clock calls it periodically.
+  // Returns the square-off orders placed. Fails only when the state cannot be written.
+  Result<std::int64_t> square_off_mis();
   // Deposits (positive) or withdraws (negative) cash.
   Status add_funds(Paise amount, std::string reason);
 
@@ -127,6 +137,8 @@ class PaperEngine {
               const costs::CostModel& costs, std::unique_ptr<PaperStore> store);
   // REQUIRES: mutex_ held.
   Status expire_stale_orders_locked(TimestampMs now);
+  // REQUIRES: mutex_ held.
+  Result<std::int64_t> square_off_mis_locked(TimestampMs now);
   // Stores the batch, applies it to the in-memory state, tells the observer. REQUIRES: mutex_ held.
   Status commit_locked(Batch& batch);
   std::int64_t token_locked(std::string_view exchange, std::string_view symbol) const;

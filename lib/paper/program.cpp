@@ -105,7 +105,23 @@ struct Settings {
   Paise volume_cap_bps = 0;
   std::vector<FaultRule> faults;
   std::vector<nlohmann::json> ticker_faults;
+  int mis_square_off_minute = -1;  // minutes after 00:00 IST; -1 = off
 };
+
+// --mis-square-off: HH:MM (IST) as minutes after midnight, -1 for off; nullopt when malformed.
+std::optional<int> parse_square_off(const PaperArgs& args) {
+  const std::string& text = args.mis_square_off;
+  if (text == "off" || (text.empty() && args.market_hours != "nse")) return -1;
+  if (text.empty()) return 15 * 60 + 20;  // Zerodha's intraday square-off for equity
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (char digit : {text[0], text[1], text[3], text[4]}) {
+    if (digit < '0' || digit > '9') return std::nullopt;
+  }
+  const int hour = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minute = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hour > 23 || minute > 59) return std::nullopt;
+  return hour * 60 + minute;
+}
 
 int parse_settings(const PaperArgs& args, const Logger& log, Settings& out) {
   Result<Paise> cash = parse_rupees(args.cash);
@@ -132,6 +148,12 @@ int parse_settings(const PaperArgs& args, const Logger& log, Settings& out) {
     log.error("usage_error", {{"message", "--market-hours must be nse or always"}});
     return kExitUsage;
   }
+  std::optional<int> square_off = parse_square_off(args);
+  if (!square_off) {
+    log.error("usage_error", {{"message", "--mis-square-off must be HH:MM (IST) or off"}});
+    return kExitUsage;
+  }
+  out.mis_square_off_minute = *square_off;
   for (const std::string& text : args.faults) {
     Result<FaultRule> rule = error(ErrorCode::kInvalidArgument, "not JSON");
     try {
@@ -218,6 +240,7 @@ EngineOptions engine_options(const PaperArgs& args, const Settings& settings) {
   options.price_band_bps = args.price_band_pct * 100;
   options.rms_rejections_as_orders = args.rms_rejects_as_orders;
   options.volume_cap_bps = settings.volume_cap_bps;
+  options.mis_square_off_minute = settings.mis_square_off_minute;
   return options;
 }
 
@@ -264,8 +287,20 @@ void announce(const PaperArgs& args, int port, int ticker_port, TimestampMs now)
   std::fflush(stdout);
 }
 
+// The MIS auto square-off between price updates (on_price does it on each): a server on the wall
+// clock reaches 15:20 whether or not prices arrive. A failure is logged and tried again.
+void square_off_if_due(PaperEngine& engine, const Logger& log) {
+  Result<std::int64_t> placed = engine.square_off_mis();
+  if (!placed.ok()) {
+    log.error_status("square_off_failed", placed.status());
+  } else if (*placed > 0) {
+    log.info("mis_square_off", {{"orders", *placed}});
+  }
+}
+
 // Feeds --prices (when given), then serves until asked to stop; the exit code.
-int feed_and_serve(PaperServer& server, const PaperArgs& args, int prices_fd, const Logger& log) {
+int feed_and_serve(PaperServer& server, PaperEngine& engine, const PaperArgs& args, int prices_fd,
+                   const Logger& log) {
   int status = kExitOk;
   if (prices_fd >= 0) {
     Result<std::int64_t> fed =
@@ -278,8 +313,10 @@ int feed_and_serve(PaperServer& server, const PaperArgs& args, int prices_fd, co
       log.info("price_feed_done", {{"prices", *fed}});
     }
   }
-  while (status == kExitOk && !stop_requested())
+  while (status == kExitOk && !stop_requested()) {
+    square_off_if_due(engine, log);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   return status;
 }
 
@@ -398,9 +435,10 @@ int run_paper(const PaperArgs& args, const Logger& log) {
                          {"state", args.state_path},
                          {"cost_model", resources.cost_model->name()},
                          {"market_hours", args.market_hours},
-                         {"clock", args.clock}});
+                         {"clock", args.clock},
+                         {"mis_square_off_minute", options.mis_square_off_minute}});
 
-  const int status = feed_and_serve(server, args, resources.prices_fd, log);
+  const int status = feed_and_serve(server, **engine, args, resources.prices_fd, log);
   engine.value()->set_order_observer(nullptr);
   if (ticker) ticker->stop();
   server.stop();

@@ -38,6 +38,9 @@ struct PaperArgs {
   int ticker_port = -1;
   std::int64_t ticker_interval_ms = 100;   // how often changed prices are sent
   std::vector<std::string> ticker_faults;  // JSON objects (paper/faults.h TickerFaults)
+  // The broker's MIS auto square-off time, HH:MM IST, or "off"; "" = 15:20 with market_hours nse
+  // (Zerodha's), off with always (no session to end).
+  std::string mis_square_off;
 };
 
 // Runs the paper broker until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,

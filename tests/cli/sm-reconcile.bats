@@ -116,3 +116,51 @@ manual_buy() {  # an order placed outside sm-order (Kite web, the phone app)
   [ "$status" -eq 4 ]
   echo "$stderr" | jq -e 'select(.event == "config_error") | .message | contains("SM_KITE_API_KEY")'
 }
+
+order_is() {  # order_is CLIENT_ORDER_ID STATUS: the order's status in the database is STATUS
+  [ "$(sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'" 2>/dev/null)" = "$2" ]
+}
+
+# A price line for the paper broker's feed: SYMBOL PRICE UTC-TIME.
+paper_tick() {
+  printf '{"type":"tick","ts":"%s","symbol":"%s","price":%s,"qty":10}\n' "$3" "$1" "$2"
+}
+
+@test "sm-paper squares off MIS at 15:20 IST (ADMINSQF); sm-reconcile records it, not drift; sm-order keeps running" {
+  # The paper broker on the replayed market's clock: 15:10 IST, then a price at 15:21 IST.
+  start_paper --no-rate-limits --clock market --mis-square-off 15:20
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary "$(paper_tick INFY 1500 2026-03-05T09:40:00.000Z)" >/dev/null
+  mkfifo stream
+  sm-order <stream >order.out 2>order.err &
+  ORDER_PID=$!
+  exec 7>stream
+  printf '{"type":"order","ts":"2026-03-05T09:40:00.000Z","client_order_id":"smSQ1","strategy":"intraday","symbol":"INFY","side":"BUY","qty":4,"order_type":"MARKET","product":"MIS","price":0}\n' >&7
+  wait_for 30 order_is smSQ1 COMPLETE
+  [ "$(sqlite3 "$SM_DB" "SELECT qty FROM positions WHERE strategy = 'intraday' AND symbol = 'INFY'")" = 4 ]
+
+  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary "$(paper_tick INFY 1510 2026-03-05T09:51:00.000Z)" >/dev/null
+  square_off=$(kite GET /orders | jq -c '[.data[] | select(.placed_by == "ADMINSQF")]')
+  echo "$square_off" | jq -e 'length == 1 and .[0].product == "MIS" and .[0].transaction_type == "SELL" and .[0].quantity == 4 and .[0].status == "COMPLETE" and .[0].average_price == 1510'
+  [ "$(kite GET /portfolio/positions | jq '[.data.net[] | select(.tradingsymbol == "INFY")] | .[0].quantity')" = 0 ]
+
+  run --separate-stderr sm-reconcile --fail-on-drift --json
+  echo "$output" >&2
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -se 'map(select(.type == "reconcile_difference")) | length >= 1 and all(.known_class == "auto_square_off" and .resolution == "record" and .drift == false and .strategy == "intraday")'
+  echo "$output" | jq -se 'map(select(.type == "reconcile_summary")) | .[0].drift == 0'
+  [ "$(sqlite3 "$SM_DB" "SELECT qty FROM positions WHERE strategy = 'intraday' AND symbol = 'INFY'")" = 0 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM alerts WHERE event = 'broker_square_off'")" = 1 ]
+  run --separate-stderr sm-reconcile --fail-on-drift --json
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -se 'map(select(.type == "reconcile_difference")) | length == 0'
+
+  # sm-order never stopped, and still places what it is given.
+  kill -0 "$ORDER_PID"
+  printf '{"type":"order","ts":"2026-03-05T09:51:00.000Z","client_order_id":"smSQ2","strategy":"intraday","symbol":"INFY","side":"BUY","qty":1,"order_type":"MARKET","product":"CNC","price":0}\n' >&7
+  wait_for 30 order_is smSQ2 COMPLETE
+  kill -0 "$ORDER_PID"
+  exec 7>&-
+}

@@ -391,3 +391,82 @@ TEST_CASE("fault rules: parsing, counts, skips, and a seeded probability that re
   tokens.reset_token_budget();
   CHECK_FALSE(tokens.count_authenticated_call());
 }
+
+TEST_CASE(
+    "at the square-off time the broker closes MIS positions at market and cancels MIS orders") {
+  test::RigOptions options = engine_only();
+  options.engine.mis_square_off_minute = 15 * 60 + 20;
+  PaperRig rig(options);
+  rig.price("INFY", "1500");
+  rig.price("TCS", "3500");
+  OrderRequest long_infy = test::market_buy("INFY", 10, "m1");
+  long_infy.product = Product::kIntraday;
+  OrderRequest short_tcs = test::market_buy("TCS", 3, "m2");
+  short_tcs.product = Product::kIntraday;
+  short_tcs.side = Side::kSell;
+  OrderRequest resting = test::limit("INFY", Side::kBuy, 5, 140000, "m3");
+  resting.product = Product::kIntraday;
+  REQUIRE(rig.engine->place_order(long_infy).ok());
+  REQUIRE(rig.engine->place_order(short_tcs).ok());
+  BrokerResult<std::string> resting_id = rig.engine->place_order(resting);
+  REQUIRE(resting_id.ok());
+  REQUIRE(rig.engine->place_order(test::market_buy("INFY", 2, "c1")).ok());  // CNC: kept
+
+  rig.engine_clock.set(from_ist(Date{2024, 3, 28}, 15, 19, 59));
+  REQUIRE(rig.engine->square_off_mis().ok());
+  CHECK(rig.engine->orders().size() == 4);
+
+  rig.engine_clock.set(from_ist(Date{2024, 3, 28}, 15, 20));
+  rig.price("INFY", "1510");  // the price update is what runs it in a replay
+  CHECK(rig.engine->order_history(*resting_id)->back().status == "CANCELLED");
+  std::vector<Order> squared;
+  for (const Order& o : rig.engine->orders()) {
+    if (o.placed_by == "ADMINSQF") squared.push_back(o);
+  }
+  REQUIRE(squared.size() == 2);
+  for (const Order& o : squared) {
+    CHECK(o.product == "MIS");
+    CHECK(o.order_type == "MARKET");
+    CHECK(o.status == "COMPLETE");
+    CHECK(o.tag.empty());
+  }
+  auto infy = std::find_if(squared.begin(), squared.end(),
+                           [](const Order& o) { return o.tradingsymbol == "INFY"; });
+  REQUIRE(infy != squared.end());
+  CHECK(infy->side == Side::kSell);
+  CHECK(infy->filled_quantity == 10);
+  CHECK(infy->average_price == 151000);
+  auto tcs = std::find_if(squared.begin(), squared.end(),
+                          [](const Order& o) { return o.tradingsymbol == "TCS"; });
+  REQUIRE(tcs != squared.end());
+  CHECK(tcs->side == Side::kBuy);
+  CHECK(tcs->filled_quantity == 3);
+  // The square-off trades pay charges like any trade.
+  std::int64_t square_off_trades = 0;
+  for (const Trade& t : rig.engine->trades()) {
+    if (t.order_id == infy->order_id || t.order_id == tcs->order_id) ++square_off_trades;
+  }
+  CHECK(square_off_trades == 2);
+  for (const broker::Position& p : rig.engine->positions().net) {
+    if (p.product == "MIS") {
+      CHECK(p.quantity == 0);
+    } else {
+      CHECK(p.quantity == 2);
+    }
+  }
+  // Nothing more to do: a later check places nothing.
+  Result<std::int64_t> again = rig.engine->square_off_mis();
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+}
+
+TEST_CASE("without a square-off time MIS positions stay open") {
+  PaperRig rig(engine_only());
+  rig.price("INFY", "1500");
+  OrderRequest long_infy = test::market_buy("INFY", 10, "m1");
+  long_infy.product = Product::kIntraday;
+  REQUIRE(rig.engine->place_order(long_infy).ok());
+  rig.engine_clock.set(from_ist(Date{2024, 3, 28}, 15, 25));
+  rig.price("INFY", "1510");
+  CHECK(rig.engine->orders().size() == 1);
+}
