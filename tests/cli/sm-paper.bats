@@ -29,6 +29,15 @@ load common
   [[ "$stderr" == *"explode"* ]]
 }
 
+@test "a --mis-square-off that is not HH:MM or off is a usage error (exit 2)" {
+  export SM_PAPER_API_KEY=k
+  for bad in 25:00 15:60 1520 3pm; do
+    run --separate-stderr sm-paper --port 0 --market-hours always --mis-square-off "$bad"
+    [ "$status" -eq 2 ]
+    echo "$stderr" | jq -e 'select(.event == "usage_error") | .message | contains("--mis-square-off")'
+  done
+}
+
 @test "a --postback-url with plain http to a remote host is a usage error (exit 2)" {
   export SM_PAPER_API_KEY=k SM_PAPER_API_SECRET=s
   run --separate-stderr timeout 10 sm-paper --port 0 --market-hours always \
