@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "store/trading_records.h"
 
 namespace sm::order {
@@ -10,7 +12,7 @@ IntentCatchUp::IntentCatchUp(store::Database& db, OrderManager& manager, CatchUp
                              const Logger& log)
     : db_(db), manager_(manager), options_(options), log_(log) {}
 
-Status IntentCatchUp::run(TimestampMs now) {
+Status IntentCatchUp::run(TimestampMs now, TimestampMs event_now) {
   Result<store::IntentScan> scan =
       store::approvals_without_order(db_, scanned_to_, now - options_.grace_ms);
   if (!scan.ok()) return scan.status();
@@ -22,7 +24,9 @@ Status IntentCatchUp::run(TimestampMs now) {
                 {"message", "stored order intents of approvals that do not decode: not placed"}});
   }
   for (const store::UnrecordedIntent& found : scan->unrecorded) {
-    const std::int64_t age_ms = now - found.decided_ms;
+    std::int64_t age_ms = now - found.decided_ms;
+    if (event_now > 0 && found.intent.ts > 0)
+      age_ms = std::max(age_ms, event_now - found.intent.ts);
     const std::string& id = found.intent.client_order_id;
     if (options_.max_age_ms > 0 && age_ms > options_.max_age_ms) {
       ++counts_.expired;

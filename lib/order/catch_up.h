@@ -39,7 +39,16 @@ class IntentCatchUp {
   // Looks at the approvals stored since the last call (all of them the first time) that were
   // recorded by now - grace_ms and whose intent is not in orders, oldest first: submits each one
   // at most max_age_ms old, expires the others. Fails only on database errors.
-  Status run(TimestampMs now);
+  //
+  // Age is measured on one clock at a time, never the wall clock against market time: now (the
+  // wall clock) minus when the approval was recorded (the gateway's wall clock), and, when
+  // event_now is known (> 0: the latest market time sm-order has seen on its input), event_now
+  // minus the intent's own time (the market time it was decided at, which under sm-risk
+  // --event-time is the replay's). The older of the two counts. Live, both say the same; in a
+  // replay (decisions years old by the wall clock) the recorded time keeps it from expiring
+  // everything, and the market time keeps a replay run at speed from placing, market-minutes
+  // later, what the wall clock calls young.
+  Status run(TimestampMs now, TimestampMs event_now = 0);
 
   const CatchUpCounts& counts() const { return counts_; }
 

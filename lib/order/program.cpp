@@ -13,6 +13,7 @@
 #include "broker/kite_broker.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
+#include "core/future_stamp.h"
 #include "core/input_pump.h"
 #include "core/json_writer.h"
 #include "core/messages.h"
@@ -448,6 +449,7 @@ class OrderLoop {
         if (args_.strict) return false_with(kExitDataError);
         continue;
       }
+      note_market_time(*decoded);
       if (const OrderIntent* intent = std::get_if<OrderIntent>(&*decoded)) {
         if (forwarder_) {
           if (Status s = forwarder_->flush(); !s.ok()) return s;
@@ -464,6 +466,17 @@ class OrderLoop {
     return exit_code_ == kExitOk;
   }
 
+  // The catch-up judges an approval's age in market time too (a replay at speed), from this.
+  // A message stamped in the future (core/future_stamp.h) is not market time.
+  void note_market_time(const Message& message) {
+    if (future_stamp(message, wall_now())) return;
+    TimestampMs ts = 0;
+    if (const OrderIntent* intent = std::get_if<OrderIntent>(&message)) ts = intent->ts;
+    if (const Bar* bar = std::get_if<Bar>(&message)) ts = bar->ts;
+    if (const Tick* tick = std::get_if<Tick>(&message)) ts = tick->ts;
+    market_now_ = std::max(market_now_, ts);
+  }
+
   Result<bool> after_lines() {
     if (forwarder_ && (lines_.empty() || forwarder_->pending() >= 1000)) {
       if (Status s = forwarder_->flush(); !s.ok()) return s;
@@ -473,7 +486,7 @@ class OrderLoop {
       if (forwarder_) {
         if (Status s = forwarder_->flush(); !s.ok()) return s;
       }
-      if (Status s = catch_up_.run(wall_now()); !s.ok()) return s;
+      if (Status s = catch_up_.run(wall_now(), market_now_); !s.ok()) return s;
       next_catch_up_ = wall_now() + 1000;
     }
     if (postbacks_ && manager_.recovered()) {
@@ -519,6 +532,8 @@ class OrderLoop {
   // quarter of the watchdog interval).
   service::Notifier notifier_;
   TimestampMs next_catch_up_ = 0;
+  // The latest market time seen on the input (bars, ticks, intents); 0 = none yet. A replay's.
+  TimestampMs market_now_ = 0;
   std::string last_beat_status_;
   TimestampMs eof_at_ = 0;
   std::int64_t bad_lines_ = 0;

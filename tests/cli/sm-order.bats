@@ -348,6 +348,21 @@ approve_lost() {  # approve_lost STRATEGY
   [ "$(db "SELECT count(*) FROM risk_decisions WHERE strategy = '$1' AND approved = 1 AND order_json IS NOT NULL")" = 1 ]
 }
 
+@test "in a replay an approval whose market time has moved on past order.max_queue_ms is expired, not placed" {
+  start_broker
+  approve_lost replayed  # decided by sm-risk --event-time at 2026-03-05 04:30 UTC, recorded now
+  id=$(db "SELECT client_order_id FROM risk_decisions WHERE strategy = 'replayed'")
+  sleep 2.5  # past the catch-up's grace
+  # Recorded seconds ago on the wall clock, but the replay on sm-order's input is three market
+  # minutes on: too late for a 2-minute limit.
+  echo '{"type":"bar","ts":"2026-03-05T04:33:00.000Z","symbol":"TCS","timeframe":"1m","open":3500,"high":3500,"low":3500,"close":3500,"volume":7}' >in.ndjson
+  run --separate-stderr env SM_CFG__ORDER__MAX_QUEUE_MS=120000 sm-order --eof-wait 1 <in.ndjson
+  [ "$status" -eq 0 ]
+  [ "$(db "SELECT status FROM orders WHERE client_order_id = '$id'")" = CANCELLED ]
+  db "SELECT event FROM order_events WHERE client_order_id = '$id'" | grep -qx intent_expired
+  [ "$(kite GET /orders | jq '.data | length')" = 0 ]
+}
+
 @test "an approval whose intent never arrived is placed from the store; one past order.max_queue_ms is expired, never placed" {
   start_broker
   approve_lost late

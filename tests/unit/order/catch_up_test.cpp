@@ -118,3 +118,44 @@ TEST_CASE("an approval younger than the grace is left to stdin; a denial is neve
   CHECK(fresh.counts().submitted == 0);
   CHECK(fresh.counts().expired == 0);
 }
+
+// Under sm-risk --event-time the decision's time is the replay's (here two years back), while the
+// gateway records the approval on the wall clock.
+TEST_CASE(
+    "a replay's approval, decided at a market time long past, is judged on one clock at a time") {
+  OrderRig rig;
+  rig.price("INFY", "1500.50");
+  rig.recover();
+  const TimestampMs now = rig.manual_client_clock.now_ms();
+  const TimestampMs market = now - 2 * 365 * kMsPerDay;
+  OrderIntent young = intent("smC4", "INFY", Side::kBuy, 10);
+  young.ts = market;
+  approve(rig, young, now - 5000);
+  OrderIntent stale = intent("smC5", "INFY", Side::kBuy, 10);
+  stale.ts = market;
+  stale.signal_ts = young.signal_ts + 60000;  // another signal: a decision of its own
+  approve(rig, stale, now - 5000);
+  CatchUpOptions options;
+  options.max_age_ms = 120000;
+
+  SECTION("recorded seconds ago and no market time seen yet: placed, not expired") {
+    IntentCatchUp catch_up(rig.db, *rig.manager, options, rig.log);
+    REQUIRE(catch_up.run(now).ok());
+    CHECK(catch_up.counts().submitted == 2);
+    CHECK(catch_up.counts().expired == 0);
+    CHECK(rig.broker_orders("smC4").size() == 1);
+  }
+  SECTION("the replay's market has moved on past the limit: expired, though recorded just now") {
+    IntentCatchUp catch_up(rig.db, *rig.manager, options, rig.log);
+    REQUIRE(catch_up.run(now, market + 121000).ok());
+    CHECK(catch_up.counts().expired == 2);
+    CHECK(rig.broker_orders("smC5").empty());
+    CHECK(rig.order("smC5").status == "CANCELLED");
+  }
+  SECTION("the replay's market is within the limit: placed") {
+    IntentCatchUp catch_up(rig.db, *rig.manager, options, rig.log);
+    REQUIRE(catch_up.run(now, market + 60000).ok());
+    CHECK(catch_up.counts().submitted == 2);
+    CHECK(catch_up.counts().expired == 0);
+  }
+}
