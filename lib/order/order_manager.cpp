@@ -218,7 +218,8 @@ Result<bool> OrderManager::recover() {
   note_broker(nullptr);
   const std::vector<Difference> differences = compare(*snapshot);
   // The broker's auto square-off of our MIS positions is expected: recorded, not drift.
-  if (Result<ApplyReport> known = record_known_classes(db_, *snapshot, differences, now);
+  if (Result<ApplyReport> known =
+          record_known_classes(db_, *snapshot, differences, now, options_.cost_model.get());
       !known.ok()) {
     return known.status();
   }

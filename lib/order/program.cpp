@@ -41,6 +41,16 @@ struct OrderSettings {
   std::string postback_path = "/postback";
 };
 
+// order.costs: the cost model live fills (and the broker's trades reconcile records) are priced
+// with.
+Result<std::unique_ptr<costs::CostModel>> load_cost_model(const Config& config) {
+  Result<std::string> cost_spec = config.get_string("order.costs", "india-equity");
+  if (!cost_spec.ok()) return cost_spec.status();
+  Result<std::unique_ptr<costs::CostModel>> cost_model = costs::make_cost_model(*cost_spec);
+  if (!cost_model.ok()) return cost_model.status().with_context("order.costs");
+  return cost_model;
+}
+
 Result<OrderSettings> load_order_settings(const Config& config, const BrokerSettings& broker,
                                           const OrderArgs& args) {
   OrderSettings s;
@@ -84,10 +94,8 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
         fmt::format("order.in_doubt_resolve_ms ({}) must be at least order.in_doubt_ms ({})",
                     s.manager.in_doubt_resolve_ms, s.manager.in_doubt_ms));
   }
-  Result<std::string> cost_spec = config.get_string("order.costs", "india-equity");
-  if (!cost_spec.ok()) return cost_spec.status();
-  Result<std::unique_ptr<costs::CostModel>> cost_model = costs::make_cost_model(*cost_spec);
-  if (!cost_model.ok()) return cost_model.status().with_context("order.costs");
+  Result<std::unique_ptr<costs::CostModel>> cost_model = load_cost_model(config);
+  if (!cost_model.ok()) return cost_model.status();
   s.manager.cost_model = std::move(cost_model.value());
   Result<std::string> variety = config.get_string("order.variety", "regular");
   if (!variety.ok()) return variety.status();
@@ -688,6 +696,11 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     log.error_status("config_error", setup.status());
     return exit_for_setup_error(setup.status());
   }
+  Result<std::unique_ptr<costs::CostModel>> cost_model = load_cost_model(setup->config);
+  if (!cost_model.ok()) {
+    log.error_status("config_error", cost_model.status());
+    return kExitConfigError;
+  }
   Result<std::optional<broker::AccessToken>> token = initial_token(setup->broker);
   if (!token.ok()) {
     log.error_status("token_error", token.status());
@@ -724,7 +737,8 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
   if (!args.apply) {
     // Known classes (the broker's auto square-off) are recorded without --apply; --apply below
     // records them along with everything else.
-    if (Result<ApplyReport> known = record_known_classes(*db, *snapshot, differences, now);
+    if (Result<ApplyReport> known =
+            record_known_classes(*db, *snapshot, differences, now, cost_model->get());
         !known.ok()) {
       log.error_status("record_failed", known.status());
       return kExitFailure;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "core/json_writer.h"
+#include "order/fill_charges.h"
 #include "order/state_machine.h"
 #include "store/ops_records.h"
 
@@ -767,9 +768,10 @@ Result<Fill> fill_from_trade(store::Database& db, const broker::Trade& trade,
   return f;
 }
 
+// costs: prices each fill's charges from the broker trade's product (null: charges 0).
 Status insert_missing_fills(store::Database& db, const Snapshot& s,
                             const std::vector<Difference>& differences, TimestampMs now_ms,
-                            ApplyReport& report) {
+                            ApplyReport& report, const costs::CostModel* costs = nullptr) {
   for (const Difference& d : differences) {
     if (d.kind != DifferenceKind::kMissingFill) continue;
     const broker::Trade* trade = nullptr;
@@ -779,6 +781,15 @@ Status insert_missing_fills(store::Database& db, const Snapshot& s,
     if (trade == nullptr) continue;
     Result<Fill> f = fill_from_trade(db, *trade, d.client_order_id, now_ms);
     if (!f.ok()) return f.status();
+    Result<Product> product = parse_product(trade->product);
+    if (costs != nullptr && product.ok()) {
+      Result<costs::Charges> charges = fill_charges(db, *costs, *f, *product);
+      if (!charges.ok()) {
+        note_error(report, d, charges.status());
+      } else {
+        f->charges = charges->total();
+      }
+    }
     Result<store::FillOutcome> inserted = store::insert_fill(db, *f);
     if (!inserted.ok()) {
       note_error(report, d, inserted.status());
@@ -977,7 +988,7 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& s,
 
 Result<ApplyReport> record_known_classes(store::Database& db, const Snapshot& s,
                                          const std::vector<Difference>& differences,
-                                         TimestampMs now_ms) {
+                                         TimestampMs now_ms, const costs::CostModel* costs) {
   std::vector<Difference> known;
   for (const Difference& d : differences) {
     if (!d.known_class.empty()) known.push_back(d);
@@ -987,7 +998,7 @@ Result<ApplyReport> record_known_classes(store::Database& db, const Snapshot& s,
   BookById book_by_id;
   for (const broker::Order& b : s.book) book_by_id[b.order_id] = &b;
   SM_RETURN_IF_ERROR(adopt_foreign_orders(db, book_by_id, known, now_ms, report));
-  SM_RETURN_IF_ERROR(insert_missing_fills(db, s, known, now_ms, report));
+  SM_RETURN_IF_ERROR(insert_missing_fills(db, s, known, now_ms, report, costs));
   for (const Difference& d : known) {
     if (d.kind != DifferenceKind::kUnknownOrder) continue;
     Alert a;

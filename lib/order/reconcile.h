@@ -22,6 +22,7 @@
 
 #include "broker/broker.h"
 #include "core/status.h"
+#include "costs/cost_model.h"
 #include "store/database.h"
 #include "store/trading_records.h"
 
@@ -130,9 +131,13 @@ Result<ApplyReport> apply(store::Database& db, const Snapshot& snapshot,
 // strategy whose position it closed (not "external"), its fills are recorded for that strategy,
 // and one info alert "broker_square_off" names each such order. Safe beside a running sm-order:
 // the adopted orders are final and every write is idempotent (client id "x<broker id>", trade id).
+// With costs, each recorded fill carries its charges as sm-order prices a live fill's
+// (order/fill_charges.h; the broker charges a square-off trade like any other), so net P&L
+// matches the broker's; without, charges 0.
 Result<ApplyReport> record_known_classes(store::Database& db, const Snapshot& snapshot,
                                          const std::vector<Difference>& differences,
-                                         TimestampMs now_ms);
+                                         TimestampMs now_ms,
+                                         const costs::CostModel* costs = nullptr);
 
 // When the broker's state of `order` began: its exchange update time, else its exchange time,
 // else its order time; fallback when the broker gave none of them.

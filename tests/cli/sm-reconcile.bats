@@ -153,6 +153,11 @@ paper_tick() {
   echo "$output" | jq -se 'map(select(.type == "reconcile_summary")) | .[0].drift == 0'
   [ "$(sqlite3 "$SM_DB" "SELECT qty FROM positions WHERE strategy = 'intraday' AND symbol = 'INFY'")" = 0 ]
   [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM alerts WHERE event = 'broker_square_off'")" = 1 ]
+  # The square-off fill carries its charges, as the broker levied them: our charges are the
+  # paper broker's to the paisa.
+  [ "$(sqlite3 "$SM_DB" "SELECT charges_paise > 0 FROM fills WHERE client_order_id LIKE 'x%'")" = 1 ]
+  paper_charges=$(curl -sf "$PAPER_URL/_paper/state" | jq -r .data.charges)
+  [ "$(sqlite3 "$SM_DB" "SELECT printf('%d.%02d', sum(charges_paise) / 100, sum(charges_paise) % 100) FROM fills")" = "$paper_charges" ]
   run --separate-stderr sm-reconcile --fail-on-drift --json
   [ "$status" -eq 0 ]
   echo "$output" | jq -se 'map(select(.type == "reconcile_difference")) | length == 0'

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "costs/cost_model.h"
 #include "fake_broker.h"
 #include "order/reconcile.h"
 #include "order_rig.h"
@@ -492,6 +493,24 @@ TEST_CASE(
   Result<ApplyReport> again = record_known_classes(f.db, *s, d, f.now);
   REQUIRE(again.ok());
   CHECK(again->inserted_fills == 0);
+}
+
+TEST_CASE("with a cost model the recorded square-off fill carries the charges of its trade") {
+  Fixture f;
+  square_off(f, "ADMINSQF");
+  Result<std::unique_ptr<costs::CostModel>> model = costs::make_cost_model("india-equity");
+  REQUIRE(model.ok());
+  Result<Snapshot> s = take_snapshot(f.db, f.broker, f.now);
+  REQUIRE(s.ok());
+  Result<ApplyReport> r = record_known_classes(f.db, *s, compare(*s), f.now, model->get());
+  REQUIRE(r.ok());
+  CHECK(r->inserted_fills == 1);
+  Result<std::int64_t> charges =
+      f.db.query_int64("SELECT charges_paise FROM fills WHERE trade_id = 'TB11'");
+  REQUIRE(charges.ok());
+  // An intraday sell of 10 INFY at 1010.00: brokerage, STT on the sell, exchange, SEBI, GST.
+  CHECK(*charges > 0);
+  CHECK(*charges < 101000);
 }
 
 TEST_CASE("an RMS<digits> closure is recognised too; a trade by hand in the app stays drift") {
