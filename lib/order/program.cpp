@@ -687,6 +687,24 @@ bool write_reconcile_report(const ReconcileArgs& args, const std::vector<Differe
   return std::fputs(text.c_str(), stdout) >= 0 && std::fflush(stdout) == 0;
 }
 
+// The access token sm-reconcile calls the broker with: kExitOk with out set, or the exit code to
+// stop with, logged.
+int reconcile_token(const BrokerSettings& settings, const Logger& log, broker::AccessToken& out) {
+  Result<std::optional<broker::AccessToken>> token = initial_token(settings);
+  if (!token.ok()) {
+    log.error_status("token_error", token.status());
+    return exit_for_setup_error(token.status());
+  }
+  if (!token->has_value()) {
+    log.error("no_access_token",
+              {{"message", "no token file (" + settings.token_file +
+                               ") and no SM_KITE_ACCESS_TOKEN: run `sm-order login`"}});
+    return kExitAuth;
+  }
+  out = **token;
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Logger& log) {
@@ -701,17 +719,8 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
     log.error_status("config_error", cost_model.status());
     return kExitConfigError;
   }
-  Result<std::optional<broker::AccessToken>> token = initial_token(setup->broker);
-  if (!token.ok()) {
-    log.error_status("token_error", token.status());
-    return exit_for_setup_error(token.status());
-  }
-  if (!token->has_value()) {
-    log.error("no_access_token",
-              {{"message", "no token file (" + setup->broker.token_file +
-                               ") and no SM_KITE_ACCESS_TOKEN: run `sm-order login`"}});
-    return kExitAuth;
-  }
+  broker::AccessToken token;
+  if (int code = reconcile_token(setup->broker, log, token); code != kExitOk) return code;
   if (args.apply && ProcessLock::held_by_other(paths.db_path)) {
     log.error("sm_order_running",
               {{"message", "sm-order is running on this database: stop it before --apply"}});
@@ -724,7 +733,7 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
   }
   store::ErrorRecorder errors(log, *db);
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
-  connection->kite->set_access_token((*token)->access_token, (*token)->issued_at);
+  connection->kite->set_access_token(token.access_token, token.issued_at);
   const TimestampMs now = connection->clock.now_ms();
   Result<Snapshot> snapshot = take_snapshot(*db, *connection->kite, now);
   if (!snapshot.ok()) {
