@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "feed/program.h"
 #include "ingest/calendar_command.h"
+#include "ingest/corporate_actions_command.h"
 #include "ingest/program.h"
 #include "ingest/ticker_command.h"
 #include "time/clock.h"
@@ -220,6 +221,18 @@ CLI::App* add_ticker_command(CLI::App& app, sm::ingest::TickerArgs& tk) {
   return ticker;
 }
 
+CLI::App* add_corporate_actions_command(CLI::App& app, sm::ingest::CorporateActionsArgs& ca) {
+  CLI::App* actions = app.add_subcommand(
+      "corporate-actions", "replace the corporate-actions file with a validated new one");
+  actions->fallthrough();
+  actions->add_option("file", ca.list_path, "the new list: CSV symbol,ex_date,kind,ratio")
+      ->required();
+  actions->add_option("--actions", ca.actions_path,
+                      "the file to replace (default: the one the programs load)");
+  actions->add_flag("--dry-run", ca.dry_run, "validate and report without writing");
+  return actions;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,7 +245,7 @@ int main(int argc, char** argv) {
       "Subcommands: resample (ticks/bars to longer bars), replay (stored data as NDJSON), "
       "calendar (a year's NSE holidays into the calendar file), poll (live quotes), historical "
       "(candles for a date range), instruments (the symbol -> token dump), ticker (live ticks from "
-      "the Kite Ticker websocket).\n"
+      "the Kite Ticker websocket), corporate-actions (replace the bonus and split list).\n"
       "Exit status: 0 ok, 1 database or broker failure, 2 usage, 3 unreadable input, a file of "
       "which no row could be stored, or a bad row under --strict; 4 configuration error; 7 no "
       "access token or an expired one.");
@@ -257,6 +270,8 @@ int main(int argc, char** argv) {
   std::string bar_label;
   sm::ingest::TickerArgs tk;
   CLI::App* ticker = add_ticker_command(app, tk);
+  sm::ingest::CorporateActionsArgs ca;
+  CLI::App* corporate_actions = add_corporate_actions_command(app, ca);
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction; writes then fail and the
@@ -267,6 +282,7 @@ int main(int argc, char** argv) {
       return sm::report_failure(log, "config_error", config.status(), sm::kExitConfigError);
     }
     if (calendar->parsed()) return sm::ingest::run_calendar_refresh(cal, log);
+    if (corporate_actions->parsed()) return sm::ingest::run_corporate_actions_refresh(ca, log);
     pl.db_path = hs.db_path = is.db_path = common.db_path;
     if (poll->parsed()) return sm::feed::run_poll(pl, *config, log);
     if (historical->parsed()) {

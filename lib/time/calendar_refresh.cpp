@@ -1,20 +1,16 @@
 #include "time/calendar_refresh.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/file_replace.h"
 #include "time/calendar.h"
 
 namespace sm::time {
@@ -204,48 +200,6 @@ Result<std::string> read_whole_file(const std::string& path) {
   return text.str();
 }
 
-Status io_error(const std::string& path, std::string_view what) {
-  return Status(ErrorCode::kIoError,
-                fmt::format("{}: cannot {}: {}", path, what, std::strerror(errno)));
-}
-
-// Temporary file beside path, fsync, rename over path, fsync of the directory: a reader (or a
-// power cut) sees the old file or the new one, never half of one.
-Status replace_file(const std::string& path, const std::string& text) {
-  const std::string temp = fmt::format("{}.tmp.{}", path, ::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(temp, "create");
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status failed = io_error(temp, "write");
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return failed;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    Status failed = io_error(temp, "sync");
-    ::unlink(temp.c_str());
-    return failed;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    Status failed = io_error(path, "replace");
-    ::unlink(temp.c_str());
-    return failed;
-  }
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status();
-}
-
 }  // namespace
 
 Result<HolidayList> parse_holiday_list(std::string_view text, std::string_view source) {
@@ -342,7 +296,7 @@ Result<CalendarRefresh> refresh_calendar(const std::string& calendar_path,
     if (day.ok() && day->type == DayType::kHoliday) ++report.replaced;
   }
   if (dry_run) return report;
-  SM_RETURN_IF_ERROR(replace_file(calendar_path, *merged));
+  SM_RETURN_IF_ERROR(replace_file_atomically(calendar_path, *merged));
   report.written = true;
   return report;
 }

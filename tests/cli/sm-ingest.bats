@@ -403,3 +403,50 @@ JSON
   run --separate-stderr sm-ingest calendar
   [ "$status" -eq 2 ]
 }
+
+@test "corporate-actions: a valid list replaces the file atomically and says what changed" {
+  cp "$SM_ROOT/data/corporate-actions.csv" ca.csv
+  { echo "symbol,ex_date,kind,ratio"; grep -E '^(TCS|WIPRO),' ca.csv; echo "HDFCBANK,2019-09-20,split,1:2"; } >new.csv
+  run --separate-stderr sm-ingest corporate-actions new.csv --actions ca.csv
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  echo "$output" | jq -e '.type == "corporate_actions_refreshed" and .actions == 4 and .previous_actions == 7 and .added == 1 and .removed == 4 and .written'
+  cmp new.csv ca.csv
+  ! ls ca.csv.tmp.* 2>/dev/null
+}
+
+@test "corporate-actions: an unknown kind, a zero ratio, a bad or weekend date or a duplicate is refused and the file kept" {
+  cp "$SM_ROOT/data/corporate-actions.csv" ca.csv
+  cp ca.csv before.csv
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,merger,1:1\n' >kind.csv
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,0:1\n' >zero.csv
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-02-30,bonus,1:1\n' >date.csv
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-06-02,bonus,1:1\n' >weekend.csv
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,1:1\nTCS,2018-05-31,split,1:2\n' >dup.csv
+  for f in kind zero date weekend dup; do
+    run --separate-stderr sm-ingest corporate-actions "$f.csv" --actions ca.csv
+    [ "$status" -eq 3 ]
+    [ -z "$output" ]
+    echo "$stderr" | jq -e --arg f "$f.csv" 'select(.event == "corporate_actions_refresh_refused") | .message | startswith($f)'
+    cmp before.csv ca.csv
+  done
+  echo "$stderr" | jq -e 'select(.event == "corporate_actions_refresh_refused") | .message | test("two actions on 2018-05-31")'
+  run --separate-stderr sm-ingest corporate-actions missing.csv --actions ca.csv
+  [ "$status" -eq 3 ]
+  cmp before.csv ca.csv
+}
+
+@test "corporate-actions: --dry-run validates and writes nothing; the file is required; the bundled file is valid" {
+  cp "$SM_ROOT/data/corporate-actions.csv" ca.csv
+  printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,1:1\n' >one.csv
+  run --separate-stderr sm-ingest corporate-actions one.csv --actions ca.csv --dry-run
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.written == false and .actions == 1 and .removed == 6'
+  cmp "$SM_ROOT/data/corporate-actions.csv" ca.csv
+  run --separate-stderr sm-ingest corporate-actions
+  [ "$status" -eq 2 ]
+  # The bundled file passes the same validation, and is the default target.
+  run --separate-stderr sm-ingest corporate-actions "$SM_ROOT/data/corporate-actions.csv" --dry-run
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e --arg f "$SM_ROOT/data/corporate-actions.csv" '.file == $f and .actions == 7 and .added == 0 and .removed == 0'
+}
