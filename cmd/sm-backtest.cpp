@@ -33,9 +33,11 @@ void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e,
   app->add_option("--from", d.from, "first date or time (IST)");
   app->add_option("--to", d.to, "last date (inclusive) or end time (exclusive)");
   app->add_option("--corporate-actions", d.corporate_actions,
-                  "CSV of splits and bonuses (symbol,ex_date,kind,ratio): reported on their dates");
-  app->add_flag("--adjust", d.adjust,
-                "back-adjust prices before each listed ex-date (default off)");
+                  "CSV of splits and bonuses (symbol,ex_date,kind,ratio); default: the bundled "
+                  "data/corporate-actions.csv");
+  app->add_flag("--adjust,!--no-adjust", d.adjust,
+                "back-adjust prices before each listed ex-date (the default); --no-adjust only "
+                "reports the actions on their dates");
   app->add_option("--drop-threshold", d.drop_threshold_percent,
                   "a fall of this many percent between bars is reported as a suspected "
                   "unadjusted corporate action")

@@ -453,6 +453,8 @@ void write_heading(const BacktestResult& result, const Summary& s, const RunInfo
       strategies, s.first_date, s.last_date, s.bars, fill_timing_name(result.config.fill),
       entry_order_name(result.config.entry_order), slippage_name(result.config.slippage),
       result.cost_model, product_name(result.config.product), result.gate_name, inputs));
+  out += "</div>\n<div class=\"sub\">Corporate actions: ";
+  out += html_escape(corporate_actions_note(info));
   out += "</div>\n";
 }
 

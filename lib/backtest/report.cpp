@@ -94,6 +94,29 @@ std::string open_positions_json(const std::vector<OpenPosition>& positions) {
   return open;
 }
 
+std::string corporate_actions_json(const RunInfo& info) {
+  std::string applied = "[";
+  for (std::size_t i = 0; i < info.applied.size(); ++i) {
+    const Adjustment& adjustment = info.applied[i];
+    if (i > 0) applied += ',';
+    JsonObjectWriter(applied)
+        .string("symbol", adjustment.action.symbol)
+        .string("ex_date", format_date(adjustment.action.ex_date))
+        .string("kind", adjustment.action.kind_name())
+        .string("ratio", adjustment.action.ratio())
+        .integer("bars_adjusted", adjustment.bars_adjusted)
+        .finish();
+  }
+  applied += ']';
+  std::string out;
+  JsonObjectWriter(out)
+      .string("file", info.corporate_actions_file)
+      .boolean("adjusted", info.adjusted)
+      .raw("applied", applied)
+      .finish();
+  return out;
+}
+
 std::string data_issues_json(const RunInfo& info) {
   std::string issues;
   JsonObjectWriter w(issues);
@@ -179,7 +202,8 @@ std::string summary_json(const BacktestResult& result, const Summary& s, const R
   write_trade_statistics(w, s);
   w.raw("open_positions", open_positions_json(result.open_positions))
       .raw("data_quality", data_issues_json(info))
-      .integer("corporate_actions_applied", info.corporate_actions_applied);
+      .integer("corporate_actions_applied", info.corporate_actions_applied)
+      .raw("corporate_actions", corporate_actions_json(info));
   w.finish();
   return out;
 }
@@ -283,7 +307,26 @@ std::string format_ratio(std::optional<double> value) {
   return value ? fmt::format("{:.3f}", *value) : "-";
 }
 
-std::string summary_table(const BacktestResult& result, const Summary& s) {
+std::string corporate_actions_note(const RunInfo& info) {
+  if (info.corporate_actions_file.empty()) return "no corporate-actions file: prices as printed";
+  if (!info.adjusted) {
+    return fmt::format("not applied (--no-adjust): prices as printed; listed in {}",
+                       info.corporate_actions_file);
+  }
+  if (info.applied.empty()) {
+    return fmt::format("none in the data (listed in {})", info.corporate_actions_file);
+  }
+  std::string listed;
+  for (const Adjustment& adjustment : info.applied) {
+    if (!listed.empty()) listed += ", ";
+    listed += fmt::format("{} {} {} on {}", adjustment.action.symbol, adjustment.action.kind_name(),
+                          adjustment.action.ratio(), format_date(adjustment.action.ex_date));
+  }
+  return fmt::format("{} applied from {}: {} (earlier prices back-adjusted)", info.applied.size(),
+                     info.corporate_actions_file, listed);
+}
+
+std::string summary_table(const BacktestResult& result, const Summary& s, const RunInfo& info) {
   std::vector<std::pair<std::string, std::string>> rows;
   auto row = [&](std::string name, std::string value) {
     rows.emplace_back(std::move(name), std::move(value));
@@ -331,6 +374,7 @@ std::string summary_table(const BacktestResult& result, const Summary& s) {
   row("Turnover", format_rupees_grouped(s.traded_value) +
                       fmt::format(" ({:.2f}x starting cash)", s.turnover_ratio));
   row("Signals / fills", fmt::format("{} / {} ({} denied)", s.signals, s.fills, s.denied));
+  row("Corporate actions", corporate_actions_note(info));
   for (const OpenPosition& open : result.open_positions) {
     row("Open at end",
         fmt::format("{} {} x{} since {} @ {}, marked {} -> {}", open.strategy, open.symbol,

@@ -28,7 +28,14 @@ struct RunInfo {
   std::vector<std::string> inputs;                  // files or "db:PATH"
   std::map<std::string, std::int64_t> data_issues;  // kind -> count
   std::int64_t corporate_actions_applied = 0;
+  std::string corporate_actions_file;  // the corporate-actions file read; empty: none
+  bool adjusted = false;               // prices were back-adjusted for its actions
+  std::vector<Adjustment> applied;     // the actions that adjusted bars
 };
+
+// "2 applied from FILE: TCS bonus 1:1 on 2018-05-31, ..." / "none in the data (FILE)" /
+// "not applied (--no-adjust) ..." / "no file": the corporate-actions line of every report.
+std::string corporate_actions_note(const RunInfo& info);
 
 std::string charges_json(const costs::Charges& charges);
 std::string summary_json(const BacktestResult& result, const Summary& summary, const RunInfo& info);
@@ -36,7 +43,8 @@ std::string trades_ndjson(const BacktestResult& result);
 std::string fills_ndjson(const BacktestResult& result);
 std::string signals_ndjson(const BacktestResult& result);
 std::string equity_csv(const BacktestResult& result);
-std::string summary_table(const BacktestResult& result, const Summary& summary);
+std::string summary_table(const BacktestResult& result, const Summary& summary,
+                          const RunInfo& info);
 
 // One line per value, for tables: "12.34%", "1.234", "-" for nullopt.
 std::string format_percent(std::optional<double> value);

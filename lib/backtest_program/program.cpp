@@ -272,6 +272,17 @@ std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const L
   source.to = d.to;
   source.corporate_actions = d.corporate_actions;
   source.adjust = d.adjust;
+  if (source.corporate_actions.empty()) {
+    // The bundled actions (docs/CORPORATE_ACTIONS.md); without them prices are used as printed.
+    Result<std::string> bundled = corporate_actions_default_path();
+    if (bundled.ok()) {
+      source.corporate_actions = *bundled;
+    } else {
+      log.warn("no_corporate_actions",
+               {{"message", bundled.status().message()}, {"effect", "prices are used as printed"}});
+      source.adjust = false;
+    }
+  }
   // Research data was recorded before the run began: a bar stamped later is refused.
   source.not_after = time::SystemClock().now_ms();
   Result<double> drop = parse_number(d.drop_threshold_percent, "--drop-threshold");
@@ -366,7 +377,7 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   html.data = &loaded.data;
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", bt::summary_json(result, summary, info) + "\n"},
-      {"summary.txt", bt::summary_table(result, summary)},
+      {"summary.txt", bt::summary_table(result, summary, info)},
       {"trades.ndjson", bt::trades_ndjson(result)},
       {"fills.ndjson", bt::fills_ndjson(result)},
       {"signals.ndjson", bt::signals_ndjson(result)},
@@ -394,6 +405,9 @@ bt::RunInfo run_info(const history::LoadedData& loaded) {
   info.inputs = loaded.inputs;
   info.data_issues = loaded.issue_counts;
   info.corporate_actions_applied = loaded.corporate_actions_applied;
+  info.corporate_actions_file = loaded.corporate_actions_file;
+  info.adjusted = loaded.adjusted;
+  info.applied = loaded.applied;
   return info;
 }
 
@@ -470,7 +484,7 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
     log.info("reports_written", {{"dir", args.output.out_dir}});
   }
   if (args.output.format == "table") {
-    print(bt::summary_table(*result, summary));
+    print(bt::summary_table(*result, summary, info));
   } else if (args.output.format == "json") {
     print(bt::summary_json(*result, summary, info) + "\n");
   } else {

@@ -42,8 +42,8 @@ struct DataArgs {
   std::vector<std::string> symbols;
   std::string timeframe;
   std::string from, to;
-  std::string corporate_actions;
-  bool adjust = false;
+  std::string corporate_actions;  // empty: the bundled file (docs/CORPORATE_ACTIONS.md)
+  bool adjust = true;             // --no-adjust: report the actions, keep prices as printed
   std::string drop_threshold_percent = "20";
 };
 

@@ -206,19 +206,18 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
 
   std::vector<backtest::CorporateAction> actions;
   if (!source.corporate_actions.empty()) {
-    Result<std::string> text = ingest::read_file(source.corporate_actions);
-    if (!text.ok()) return text.status();
-    Result<std::vector<backtest::CorporateAction>> parsed =
-        backtest::parse_corporate_actions(*text, source.corporate_actions);
+    Result<std::vector<CorporateAction>> parsed = load_corporate_actions(source.corporate_actions);
     if (!parsed.ok()) return parsed.status();
     actions = std::move(parsed).value();
+    loaded.corporate_actions_file = source.corporate_actions;
   } else if (source.adjust) {
     return error(ErrorCode::kInvalidArgument, "--adjust needs --corporate-actions FILE");
   }
+  loaded.adjusted = source.adjust;
 
   backtest::QualityOptions quality;
   quality.drop_fraction = source.drop_fraction;
-  quality.adjusted = source.adjust;
+  quality.adjusted = loaded.adjusted;
   // The CSV reader already reported open/close outside the range as bad_row (kept).
   quality.check_ohlc = !from_csv;
   for (SymbolSeries& s : series) {
@@ -228,9 +227,12 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
       ++loaded.issue_counts[issue.kind];
       loaded.quality.push_back(std::move(issue));
     }
-    if (source.adjust) {
+    if (loaded.adjusted) {
       for (const backtest::Adjustment& adjustment : backtest::adjust_for_actions(s, actions)) {
-        if (adjustment.bars_adjusted > 0) ++loaded.corporate_actions_applied;
+        if (adjustment.bars_adjusted > 0) {
+          ++loaded.corporate_actions_applied;
+          loaded.applied.push_back(adjustment);
+        }
         log.info("corporate_action", {{"symbol", s.symbol},
                                       {"ex_date", format_date(adjustment.action.ex_date)},
                                       {"action", adjustment.action.describe()},

@@ -26,7 +26,7 @@ struct DataSource {
   std::string timeframe;             // database: default 1d; CSV: default detected
   std::string from;                  // first date or time (IST unless zoned); empty: no bound
   std::string to;                    // last date (inclusive) or end time (exclusive)
-  std::string corporate_actions;     // a corporate-actions file (see backtest/corporate_actions.h)
+  std::string corporate_actions;     // a corporate-actions file (core/corporate_action.h), or none
   bool adjust = false;               // back-adjust prices for the listed actions
   double drop_fraction = 0.2;        // fall that counts as a suspected corporate action
   // Bars starting after this (the run's own wall-clock start) are from the future: refused with
@@ -40,12 +40,15 @@ struct LoadedData {
   std::map<std::string, std::int64_t> issue_counts;  // problem kind -> count
   std::vector<backtest::QualityIssue> quality;       // the data-quality findings, in order
   std::int64_t corporate_actions_applied = 0;        // actions that adjusted at least one bar
+  std::string corporate_actions_file;                // the file read; empty: none was found
+  bool adjusted = false;                             // prices were back-adjusted
+  std::vector<backtest::Adjustment> applied;         // the actions that adjusted bars, in order
   std::int64_t bars = 0;
 };
 
 // Fails with kNotFound / kIoError (a file or the database cannot be read), kParseError (a CSV file
 // or the corporate-actions file cannot be understood), kInvalidArgument (a bad timeframe, range or
-// symbol, two inputs with the same symbol, --adjust without a corporate-actions file) or
+// symbol, two inputs with the same symbol, adjust without a corporate-actions file) or
 // kUnavailable (no bars at all in the range).
 Result<LoadedData> load_data(const DataSource& source, const Logger& log);
 

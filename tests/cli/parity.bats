@@ -35,6 +35,11 @@ teardown() {
 # The broker section only lifts sm-order's client-side rate limits, which would pace the replay
 # at 10 requests a second (the paper broker runs with --no-rate-limits).
 write_config() {
+  # Both paths read the prices as printed and know no corporate action: the comparison is of the
+  # engines on the same input (the bundled actions would back-adjust the backtest's bars and
+  # adjust the live positions, two different models of the same event).
+  echo "symbol,ex_date,kind,ratio" >no-actions.csv
+  export SM_CORPORATE_ACTIONS="$PWD/no-actions.csv"
   cat >parity.jsonc <<'EOF'
 {
   "risk": {

@@ -9,6 +9,14 @@ REFERENCE="$SM_FIXTURES/reference"
 SMA=(--strategy sma-cross --param fast=10 --param slow=30 --param qty=100)
 BREAKOUT=(--strategy donchian --param entry_bars=20 --param exit_bars=10 --param qty=100)
 
+# The tests here are of the engine on prices as printed (the references were computed on them):
+# no corporate action is known to them unless a test names a file. The bundled actions, applied
+# by default, are tested below with SM_CORPORATE_ACTIONS unset.
+setup_file() {
+  echo "symbol,ex_date,kind,ratio" >"$BATS_FILE_TMPDIR/no-actions.csv"
+  export SM_CORPORATE_ACTIONS="$BATS_FILE_TMPDIR/no-actions.csv"
+}
+
 # Succeeds when some JSON line of the file has the event.
 has_event() {
   jq -s -e --arg event "$2" 'any(.[]; .event == $event)' "$1" >/dev/null
@@ -174,9 +182,9 @@ check_reference() {
   [ "$(jq -s 'map(select(.kind == "suspected_corporate_action")) | length' rep/data_quality.ndjson)" -ge 3 ]
 }
 
-@test "corporate actions: listed bonuses are reported and, with --adjust, prices are back-adjusted" {
+@test "corporate actions: listed bonuses are reported and, unless --no-adjust, prices are back-adjusted" {
   printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,1:1\n' >actions.csv
-  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --corporate-actions actions.csv --format json >plain 2>err
+  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --corporate-actions actions.csv --no-adjust --format json >plain 2>err
   [ "$(jq -r '.data_quality.corporate_action' plain)" -eq 1 ]
   [ "$(jq -r '.data_quality.suspected_corporate_action // 0' plain)" -eq 0 ]
   [ "$(jq -r '.corporate_actions_applied' plain)" -eq 0 ]
@@ -185,11 +193,27 @@ check_reference() {
   has_event err corporate_action
   # Without the fake 50 % fall the results differ.
   [ "$(jq -r .net_pnl plain)" != "$(jq -r .net_pnl adjusted)" ]
-  run sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --adjust
-  [ "$status" -eq 2 ]
   printf 'symbol,ex_date,kind,ratio\nTCS,2018-05-31,merger,1:1\n' >bad-actions.csv
   run sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --corporate-actions bad-actions.csv
   [ "$status" -eq 3 ]
+}
+
+@test "corporate actions: the bundled file is applied by default and every report says which actions" {
+  unset SM_CORPORATE_ACTIONS
+  sm-backtest run "${BREAKOUT[@]}" --file "$DAILY/TCS.csv" --out rep --format json >adjusted 2>err
+  jq -e --arg file "$SM_ROOT/data/corporate-actions.csv" '.net_pnl == 50219 and .corporate_actions_applied == 1
+    and .corporate_actions.file == $file and .corporate_actions.adjusted
+    and .corporate_actions.applied == [{"symbol":"TCS","ex_date":"2018-05-31","kind":"bonus","ratio":"1:1","bars_adjusted":845}]' adjusted
+  grep -q "Corporate actions: 1 applied from .*corporate-actions.csv: TCS bonus 1:1 on 2018-05-31" rep/report.html
+  grep -q "^Corporate actions .*TCS bonus 1:1 on 2018-05-31 (earlier prices back-adjusted)" rep/summary.txt
+  [ "$(jq -r '.data_quality.suspected_corporate_action // 0' adjusted)" -eq 0 ]
+  # The unadjusted bonus made one trade lose 1,39,600 (issue 11); adjusted, no trade loses that.
+  jq -e 'select(.type == "trade") | .gross_pnl' rep/trades.ndjson | jq -s -e 'min > -100000'
+  sm-backtest run "${BREAKOUT[@]}" --file "$DAILY/TCS.csv" --no-adjust --format json >printed 2>/dev/null
+  jq -e '.net_pnl == -141875 and .corporate_actions.adjusted == false and .corporate_actions_applied == 0' printed
+  [ "$(jq -r .net_pnl adjusted)" != "-141875" ]
+  run sm-backtest run "${BREAKOUT[@]}" --file "$DAILY/TCS.csv" --no-adjust
+  [[ "$output" == *"not applied (--no-adjust)"* ]]
 }
 
 @test "costs: india-equity charges are itemised per fill and paid out of the P&L" {

@@ -7,6 +7,9 @@ load common
 
 DAILY="$SM_FIXTURES/data/daily"
 SMA=(--strategy sma-cross --param fast=10 --param slow=30 --param qty=100)
+# sm-signal reads the prices as printed; the backtest of the parity tests must too (it back-adjusts
+# for the bundled corporate actions by default).
+BT_ASIS=(--no-adjust)
 
 has_event() {
   jq -s -e --arg event "$2" 'any(.[]; .event == $event)' "$1" >/dev/null
@@ -95,7 +98,7 @@ signal_keys() {
 
 @test "fills on the input are stored and the strategy sees the position: exits follow entries" {
   bars_of TCS >bars.ndjson
-  sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --out bt --format json >/dev/null 2>&1
+  sm-backtest run "${BT_ASIS[@]}" "${SMA[@]}" --file "$DAILY/TCS.csv" --out bt --format json >/dev/null 2>&1
   cat bars.ndjson bt/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
   sm-signal "${SMA[@]}" <merged.ndjson >out 2>err
   [ "$(jq -s 'map(select(.type == "signal" and .action == "exit_long")) | length' out)" -eq 30 ]
@@ -111,7 +114,7 @@ signal_keys() {
   for symbol in RELIANCE TCS WIPRO INFY; do
     rm -f "$SM_DB"
     sm-ingest --dry-run --emit "$DAILY/$symbol.csv" >bars.ndjson 2>/dev/null
-    sm-backtest run "${SMA[@]}" --file "$DAILY/$symbol.csv" --out bt --format json >/dev/null 2>&1
+    sm-backtest run "${BT_ASIS[@]}" "${SMA[@]}" --file "$DAILY/$symbol.csv" --out bt --format json >/dev/null 2>&1
     cat bars.ndjson bt/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
     sm-signal "${SMA[@]}" <merged.ndjson >live.ndjson 2>/dev/null
     signal_keys live.ndjson >live.keys
@@ -122,7 +125,7 @@ signal_keys() {
   rm -f "$SM_DB"
   DONCHIAN=(--strategy donchian --param entry_bars=20 --param exit_bars=10 --param qty=100)
   sm-ingest --dry-run --emit "$DAILY/RELIANCE.csv" >bars.ndjson 2>/dev/null
-  sm-backtest run "${DONCHIAN[@]}" --file "$DAILY/RELIANCE.csv" --out bt2 --format json >/dev/null 2>&1
+  sm-backtest run "${BT_ASIS[@]}" "${DONCHIAN[@]}" --file "$DAILY/RELIANCE.csv" --out bt2 --format json >/dev/null 2>&1
   cat bars.ndjson bt2/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
   sm-signal "${DONCHIAN[@]}" <merged.ndjson >live.ndjson 2>/dev/null
   diff <(signal_keys bt2/signals.ndjson) <(signal_keys live.ndjson)
@@ -130,7 +133,7 @@ signal_keys() {
 
 @test "restart-resume: two runs over halves give exactly the signals of one run" {
   bars_of WIPRO >bars.ndjson
-  sm-backtest run "${SMA[@]}" --file "$DAILY/WIPRO.csv" --out bt --format json >/dev/null 2>&1
+  sm-backtest run "${BT_ASIS[@]}" "${SMA[@]}" --file "$DAILY/WIPRO.csv" --out bt --format json >/dev/null 2>&1
   cat bars.ndjson bt/fills.ndjson | jq -c -s 'sort_by(.ts, (if .type == "fill" then 0 else 1 end)) | .[]' >merged.ndjson
   SM_DB="$SM_TEST_DIR/one.db" sm-signal "${SMA[@]}" <merged.ndjson >one.ndjson 2>/dev/null
   head -800 merged.ndjson >first

@@ -98,9 +98,43 @@ TEST_CASE("the summary JSON holds the configuration, the metrics and the open po
                           "traded_value", "turnover_ratio", "max_drawdown_days"}) {
     CHECK(j.contains(key));
   }
-  const std::string table = summary_table(r, s);
+  const std::string table = summary_table(r, s, info);
   CHECK(table.find("Sharpe") != std::string::npos);
   CHECK(table.find("Open at end") != std::string::npos);
+  CHECK(table.find("no corporate-actions file") != std::string::npos);
+}
+
+TEST_CASE("every report says which corporate actions were applied", "[backtest][report]") {
+  BacktestResult r = sample();
+  const Summary s = summarize(r);
+  auto actions = parse_corporate_actions(
+      "symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,1:1\nWIPRO,2019-03-06,bonus,1:3\n", "c");
+  REQUIRE(actions.ok());
+  RunInfo info;
+  info.corporate_actions_file = "data/corporate-actions.csv";
+  info.adjusted = true;
+  info.applied = {{(*actions)[0], 845}, {(*actions)[1], 1035}};
+  info.corporate_actions_applied = 2;
+  auto j = nlohmann::json::parse(summary_json(r, s, info));
+  CHECK(j["corporate_actions_applied"] == 2);
+  CHECK(j["corporate_actions"]["file"] == "data/corporate-actions.csv");
+  CHECK(j["corporate_actions"]["adjusted"] == true);
+  REQUIRE(j["corporate_actions"]["applied"].size() == 2);
+  CHECK(j["corporate_actions"]["applied"][0]["symbol"] == "TCS");
+  CHECK(j["corporate_actions"]["applied"][0]["ex_date"] == "2018-05-31");
+  CHECK(j["corporate_actions"]["applied"][1]["ratio"] == "1:3");
+  CHECK(j["corporate_actions"]["applied"][1]["bars_adjusted"] == 1035);
+  const std::string note =
+      "2 applied from data/corporate-actions.csv: TCS bonus 1:1 on 2018-05-31, WIPRO bonus 1:3 on "
+      "2019-03-06 (earlier prices back-adjusted)";
+  CHECK(summary_table(r, s, info).find(note) != std::string::npos);
+  CHECK(render_html(r, s, info, HtmlOptions{}).find(note) != std::string::npos);
+
+  info.adjusted = false;
+  info.applied.clear();
+  CHECK(corporate_actions_note(info).find("not applied (--no-adjust)") == 0);
+  info.adjusted = true;
+  CHECK(corporate_actions_note(info) == "none in the data (listed in data/corporate-actions.csv)");
 }
 
 TEST_CASE("the equity CSV has one row per bar time", "[backtest][report]") {
