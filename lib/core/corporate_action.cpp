@@ -156,22 +156,7 @@ Result<std::vector<CorporateAction>> load_corporate_actions(const std::string& p
 }
 
 Result<std::string> corporate_actions_default_path() {
-  if (const char* env = std::getenv("SM_CORPORATE_ACTIONS"); env != nullptr && *env != '\0') {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(env, ec)) {
-      return error(ErrorCode::kNotFound,
-                   fmt::format("SM_CORPORATE_ACTIONS names {}, which is not a readable file", env));
-    }
-    return std::string(env);
-  }
-  const std::vector<std::string> candidates = data_file_candidates("corporate-actions.csv");
-  for (const std::string& candidate : candidates) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
-  }
-  return error(ErrorCode::kNotFound,
-               fmt::format("no corporate-actions file found (tried {}); set SM_CORPORATE_ACTIONS",
-                           fmt::join(candidates, ", ")));
+  return find_data_file("corporate-actions.csv", "SM_CORPORATE_ACTIONS", "corporate-actions file");
 }
 
 PositionAdjustment adjust_position(const Position& position, const CorporateAction& action) {

@@ -1,6 +1,10 @@
 #include "core/data_dir.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -58,6 +62,25 @@ std::vector<std::string> data_file_candidates(std::string_view name) {
     candidates.push_back((fs::path(directory) / name).string());
   }
   return candidates;
+}
+
+Result<std::string> find_data_file(std::string_view name, const char* env_var,
+                                   std::string_view what) {
+  if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0') {
+    std::error_code ec;
+    if (!fs::is_regular_file(env, ec)) {
+      return error(ErrorCode::kNotFound,
+                   fmt::format("{} names {}, which is not a readable file", env_var, env));
+    }
+    return std::string(env);
+  }
+  const std::vector<std::string> candidates = data_file_candidates(name);
+  for (const std::string& candidate : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+  }
+  return error(ErrorCode::kNotFound, fmt::format("no {} found (tried {}); set {} to its path", what,
+                                                 fmt::join(candidates, ", "), env_var));
 }
 
 }  // namespace sm

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
+
 namespace sm {
 
 // The directories to look in, most preferred first, for the program at executable_path:
@@ -25,5 +27,11 @@ std::vector<std::string> data_directories();
 
 // name in each of data_directories(), in the same order; the caller takes the first that exists.
 std::vector<std::string> data_file_candidates(std::string_view name);
+
+// The data file a program loads: the path in the environment variable env_var when it is set
+// (kNotFound when that is not a regular file), else the first of data_file_candidates(name) that
+// is one; kNotFound "no <what> found (tried ...); set <env_var> to its path" when none is.
+Result<std::string> find_data_file(std::string_view name, const char* env_var,
+                                   std::string_view what);
 
 }  // namespace sm

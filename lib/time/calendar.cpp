@@ -427,22 +427,7 @@ Result<Calendar> Calendar::load(const std::string& path) {
 }
 
 Result<std::string> Calendar::default_path() {
-  if (const char* env = std::getenv("SM_CALENDAR"); env != nullptr && *env != '\0') {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(env, ec)) {
-      return error(ErrorCode::kNotFound,
-                   fmt::format("SM_CALENDAR names {}, which is not a readable file", env));
-    }
-    return std::string(env);
-  }
-  const std::vector<std::string> candidates = data_file_candidates("nse-calendar.csv");
-  for (const std::string& candidate : candidates) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
-  }
-  return error(ErrorCode::kNotFound,
-               fmt::format("no NSE calendar found (tried {}); set SM_CALENDAR to its path",
-                           fmt::join(candidates, ", ")));
+  return find_data_file("nse-calendar.csv", "SM_CALENDAR", "NSE calendar");
 }
 
 Result<Calendar> Calendar::load_default() {
