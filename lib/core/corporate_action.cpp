@@ -159,6 +159,20 @@ Result<std::string> corporate_actions_default_path() {
   return find_data_file("corporate-actions.csv", "SM_CORPORATE_ACTIONS", "corporate-actions file");
 }
 
+Result<DefaultActions> load_default_corporate_actions() {
+  DefaultActions out;
+  Result<std::string> path = corporate_actions_default_path();
+  if (!path.ok()) {
+    out.missing = path.status().message();
+    return out;
+  }
+  Result<std::vector<CorporateAction>> actions = load_corporate_actions(*path);
+  if (!actions.ok()) return actions.status();
+  out.path = *path;
+  out.actions = std::move(*actions);
+  return out;
+}
+
 PositionAdjustment adjust_position(const Position& position, const CorporateAction& action) {
   PositionAdjustment out;
   out.position = position;

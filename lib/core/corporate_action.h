@@ -59,6 +59,16 @@ Result<std::vector<CorporateAction>> load_corporate_actions(const std::string& p
 // beside nse-calendar.csv); kNotFound naming the places tried when there is none.
 Result<std::string> corporate_actions_default_path();
 
+// The actions the live programs apply: the file at corporate_actions_default_path. No file there
+// is not an error (an install without one): actions is empty and missing says why, for a warning.
+// A file that cannot be read or parsed fails as load_corporate_actions does.
+struct DefaultActions {
+  std::vector<CorporateAction> actions;
+  std::string path;     // the file read; empty when none was found
+  std::string missing;  // why there is none
+};
+Result<DefaultActions> load_default_corporate_actions();
+
 // What an action does to a position held into its ex-date.
 struct PositionAdjustment {
   Position position;  // after: quantity scaled, cost and realised P&L unchanged

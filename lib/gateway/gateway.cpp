@@ -13,6 +13,7 @@
 
 #include "core/json_writer.h"
 #include "core/money.h"
+#include "store/corporate_actions.h"
 #include "store/market_data.h"
 #include "store/prices.h"
 #include "store/todays_pnl.h"
@@ -66,6 +67,9 @@ Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db, risk
   Status loaded = gateway->load(now);
   (void)db.execute(loaded.ok() ? "COMMIT" : "ROLLBACK");
   if (!loaded.ok()) return loaded;
+  // A read-only database (sm-risk status) cannot record an adjustment: its positions are then
+  // shown as stored.
+  SM_RETURN_IF_ERROR(gateway->apply_corporate_actions(now));
   return gateway;
 }
 
@@ -429,11 +433,34 @@ std::optional<store::Transaction> RiskGateway::try_begin() {
   return std::move(*tx);
 }
 
+Status RiskGateway::apply_corporate_actions(TimestampMs now) {
+  const Date today = ist_date(now);
+  if (options_.corporate_actions.empty() || db_.read_only() ||
+      (actions_applied_day_.has_value() && today <= *actions_applied_day_)) {
+    return Status();
+  }
+  Result<std::vector<store::ActionAdjustment>> applied =
+      store::apply_corporate_actions(db_, options_.corporate_actions, now, "sm-risk");
+  if (!applied.ok()) return applied.status();
+  // Today's adjustments, whoever recorded them: the engine's positions may predate them and its
+  // prices are from before the ex-date either way.
+  Result<std::vector<store::ActionAdjustment>> today_adjusted = store::adjustments_on(db_, today);
+  if (!today_adjusted.ok()) return today_adjusted.status();
+  for (const store::ActionAdjustment& a : *today_adjusted) {
+    engine_.on_corporate_action({a.strategy, a.symbol, a.ex_date, a.qty_before, a.qty_after,
+                                 a.price_numerator, a.price_denominator});
+  }
+  actions_applied_day_ = today;
+  return Status();
+}
+
 Status RiskGateway::refresh(TimestampMs now, std::vector<Message>& out) {
   // Expired daily halts first (the stored list no longer has them), then the database's view,
   // and only then the kill switches: judged on stale state they would fire on old heartbeats.
+  // A new day's corporate actions come before its first fill or price.
   engine_.expire_halts(now, out);
-  Status refreshed = poll(now, out, false);
+  Status refreshed = apply_corporate_actions(now);
+  if (refreshed.ok()) refreshed = poll(now, out, false);
   if (refreshed.ok()) refreshed = sync_halts(now);
   if (refreshed.ok()) engine_.evaluate(now, out);
   return refreshed;

@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/corporate_action.h"
 #include "core/messages.h"
 #include "core/status.h"
 #include "risk/engine.h"
@@ -52,6 +53,11 @@ struct GatewayOptions {
   std::int64_t catch_up_window_ms = kMsPerDay;
   // ... and at least this long ago: a younger one may still be on its way on the input.
   std::int64_t catch_up_grace_ms = 2000;
+  // The bonuses and splits to apply to held positions on their ex-dates (the corporate-actions
+  // file; docs/CORPORATE_ACTIONS.md): at open and at the first refresh of each new IST day the
+  // store adjusts the positions that crossed one (store::apply_corporate_actions, once, audited)
+  // and the engine follows (RiskEngine::on_corporate_action), so nothing fires on the ex-date.
+  std::vector<CorporateAction> corporate_actions;
 };
 
 // What the caller should do with the input line after handle().
@@ -111,6 +117,8 @@ class RiskGateway {
   Status load_recent_decisions(TimestampMs now);
   Status load_components();
   Status poll(TimestampMs now, std::vector<Message>& out, bool force);
+  // Once per IST day: the corporate actions due by now, in the store and then the engine.
+  Status apply_corporate_actions(TimestampMs now);
   Status sync_halts(TimestampMs now);
   Status refresh_price(const std::string& symbol, TimestampMs now, std::vector<Message>& out);
   Status poll_fills(TimestampMs now, std::vector<Message>& out);
@@ -141,6 +149,7 @@ class RiskGateway {
   std::int64_t caught_up_to_signal_id_ = 0;
   TimestampMs last_poll_ms_ = 0;
   bool polled_ = false;
+  std::optional<Date> actions_applied_day_;
   std::int64_t store_failures_ = 0;
 };
 

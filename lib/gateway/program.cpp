@@ -178,8 +178,20 @@ class GatewayRun {
 };
 
 bool GatewayRun::open(TimestampMs at) {
+  GatewayOptions options;
+  Result<DefaultActions> actions = load_default_corporate_actions();
+  if (!actions.ok()) {
+    log_.error_status("corporate_actions_unreadable", actions.status());
+    return false;
+  }
+  if (!actions->missing.empty()) {
+    log_.warn("corporate_actions_missing",
+              {{"message", actions->missing},
+               {"effect", "held positions are not adjusted on bonus or split ex-dates"}});
+  }
+  options.corporate_actions = std::move(actions->actions);
   Result<std::unique_ptr<RiskGateway>> opened =
-      RiskGateway::open(db_, settings_.risk, calendar_.get(), at);
+      RiskGateway::open(db_, settings_.risk, calendar_.get(), at, std::move(options));
   if (!opened.ok()) {
     log_.error_status("database_error", opened.status(), {{"db", args_.db_path}});
     return false;

@@ -199,6 +199,8 @@ void OrderManager::token_renewed() {
 Result<bool> OrderManager::recover() {
   const TimestampMs now = clock_.now_ms();
   if (now < recover_at_ms_) return false;
+  SM_RETURN_IF_ERROR(
+      apply_due_corporate_actions(db_, options_.corporate_actions, now, options_.component, log_));
   Result<Snapshot> snapshot = take_snapshot(db_, broker_, now);
   if (!snapshot.ok()) {
     const ErrorCode code = snapshot.status().code();

@@ -37,6 +37,7 @@
 
 #include "broker/broker.h"
 #include "broker/sleeper.h"
+#include "core/corporate_action.h"
 #include "core/log.h"
 #include "core/messages.h"
 #include "core/status.h"
@@ -79,6 +80,9 @@ struct ManagerOptions {
   // While the broker cannot be reached, start-up reconciliation and connectivity probes are retried
   // after 1 s, then twice as long each time, up to this cap; the first answer resets the wait.
   std::int64_t max_reconnect_backoff_ms = 30000;
+  // Bonuses and splits: start-up reconciliation first adjusts our positions for those due
+  // (order/reconcile.h apply_due_corporate_actions), so the broker's adjusted holdings match.
+  std::vector<CorporateAction> corporate_actions;
 };
 
 // Where the manager's messages go (order_update, fill, alert): the program writes them as NDJSON.

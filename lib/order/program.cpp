@@ -113,6 +113,9 @@ Result<OrderSettings> load_order_settings(const Config& config, const BrokerSett
   s.postback_path = *path;
   if (args.eof_wait_ms >= 0) s.eof_wait_ms = args.eof_wait_ms;
   s.manager.allow_drift = args.allow_drift;
+  Result<DefaultActions> actions = load_default_corporate_actions();
+  if (!actions.ok()) return actions.status().with_context("corporate actions");
+  s.manager.corporate_actions = std::move(actions->actions);
   return s;
 }
 
@@ -735,6 +738,17 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
   connection->kite->set_access_token(token.access_token, token.issued_at);
   const TimestampMs now = connection->clock.now_ms();
+  Result<DefaultActions> actions = load_default_corporate_actions();
+  if (!actions.ok()) {
+    log.error_status("config_error", actions.status().with_context("corporate actions"));
+    return kExitConfigError;
+  }
+  if (Status adjusted =
+          apply_due_corporate_actions(*db, actions->actions, now, "sm-reconcile", log);
+      !adjusted.ok()) {
+    log.error_status("database_error", adjusted);
+    return kExitFailure;
+  }
   Result<Snapshot> snapshot = take_snapshot(*db, *connection->kite, now);
   if (!snapshot.ok()) {
     log.error_status("snapshot_failed", snapshot.status());

@@ -1,6 +1,7 @@
 #include "order/reconcile.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <limits>
@@ -150,8 +151,11 @@ std::string_view difference_kind_name(DifferenceKind kind) {
 
 namespace {
 
-// Open orders, every fill and every position.
-Status read_own(store::Database& db, DbView& v) {
+// How long after an ex-date a broker's holdings may still show the quantity before the action.
+constexpr int kCorporateActionCreditDays = 30;
+
+// Open orders, every fill, every position and the recent corporate-action adjustments.
+Status read_own(store::Database& db, TimestampMs now_ms, DbView& v) {
   Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db);
   if (!open.ok()) return open.status();
   v.orders = std::move(open.value());
@@ -162,6 +166,12 @@ Status read_own(store::Database& db, DbView& v) {
   Result<std::vector<store::Position>> positions = store::list_positions(db, false);
   if (!positions.ok()) return positions.status();
   v.positions = std::move(positions.value());
+  Result<std::vector<store::ActionAdjustment>> adjustments = store::list_adjustments(db);
+  if (!adjustments.ok()) return adjustments.status();
+  const Date since = add_days(ist_date(now_ms), -kCorporateActionCreditDays);
+  for (store::ActionAdjustment& a : *adjustments) {
+    if (a.ex_date >= since) v.adjustments.push_back(std::move(a));
+  }
   return Status();
 }
 
@@ -208,7 +218,7 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
   s.taken_ms = now_ms;
   DbView before;
   ReadTransaction before_tx(db);
-  SM_RETURN_IF_ERROR(read_own(db, before));
+  SM_RETURN_IF_ERROR(read_own(db, now_ms, before));
 
   // The broker's own reads must agree with each other: an order filled between the trades and
   // the positions read would show as a position nobody traded. So the book and the trades are
@@ -238,7 +248,7 @@ Result<Snapshot> take_snapshot(store::Database& db, broker::Broker& broker, Time
   }
   SM_RETURN_IF_ERROR(read_referenced(db, s, before));  // still as of the first read
   before_tx.end();
-  SM_RETURN_IF_ERROR(read_own(db, s.db));
+  SM_RETURN_IF_ERROR(read_own(db, now_ms, s.db));
   SM_RETURN_IF_ERROR(read_referenced(db, s, s.db));
 
   std::unordered_set<std::string> in_book;
@@ -503,6 +513,29 @@ Quantity quantity_or_zero(const std::map<std::string, Quantity>& by_symbol,
   return it == by_symbol.end() ? 0 : it->second;
 }
 
+// When our position in symbol differs from the broker's only by our recent corporate-action
+// adjustments (the broker has not credited the new shares yet): what to tell people.
+std::optional<std::string> awaiting_credit(const DbView& v, const std::string& symbol,
+                                           Quantity pending, Quantity broker_qty) {
+  Quantity before = 0;
+  std::vector<std::string> actions;
+  for (const store::Position& p : v.positions) {
+    if (p.symbol != symbol) continue;
+    Quantity qty = p.qty;
+    for (auto a = v.adjustments.rbegin(); a != v.adjustments.rend(); ++a) {
+      if (a->symbol != symbol || a->strategy != p.strategy || a->qty_after != qty) continue;
+      qty = a->qty_before;
+      actions.push_back(fmt::format("{} {} on {}", a->kind, a->ratio, format_date(a->ex_date)));
+    }
+    before += qty;
+  }
+  if (actions.empty() || before + pending != broker_qty) return std::nullopt;
+  return fmt::format(
+      "the broker shows {} before the {}; we hold the adjusted quantity (its new "
+      "shares are credited after the ex-date)",
+      broker_qty, fmt::join(actions, ", "));
+}
+
 // Positions: ours plus the fills still to come must equal the broker's (net positions and
 // holdings, T1 included).
 void compare_positions(const Snapshot& s, const DbView& v,
@@ -527,6 +560,13 @@ void compare_positions(const Snapshot& s, const DbView& v,
     d.symbol = symbol;
     d.our_qty = our_qty;
     d.broker_qty = broker_qty;
+    if (std::optional<std::string> credit = awaiting_credit(v, symbol, pending, broker_qty)) {
+      d.known_class = "corporate_action";
+      d.resolution = "none";
+      d.detail = *credit;
+      out.push_back(std::move(d));
+      continue;
+    }
     d.drift = true;
     d.resolution = "apply";
     d.detail = pending == 0
@@ -919,7 +959,8 @@ Status adjust_positions(store::Database& db, const Snapshot& s,
   if (!now_positions.ok()) return now_positions.status();
   PositionBooks books = position_books(*now_positions, s);
   for (const Difference& d : differences) {
-    if (d.kind != DifferenceKind::kPosition) continue;
+    // Shares the broker is still to credit after a corporate action are ours already.
+    if (d.kind != DifferenceKind::kPosition || d.known_class == "corporate_action") continue;
     const Quantity have = books.ours[d.symbol];
     const Quantity want = books.theirs[d.symbol];
     if (have == want) continue;
@@ -1098,6 +1139,22 @@ std::string format_table(const std::vector<Difference>& differences, int drift_a
                           : fmt::format("{} unresolved drift difference{} (see DRIFT = yes).\n",
                                         drift_after, drift_after == 1 ? "" : "s");
   return out;
+}
+
+Status apply_due_corporate_actions(store::Database& db, const std::vector<CorporateAction>& actions,
+                                   TimestampMs now, std::string_view component, const Logger& log) {
+  Result<std::vector<store::ActionAdjustment>> applied =
+      store::apply_corporate_actions(db, actions, now, component);
+  if (!applied.ok()) return applied.status();
+  for (const store::ActionAdjustment& a : *applied) {
+    log.info("corporate_action_applied", {{"strategy", a.strategy},
+                                          {"symbol", a.symbol},
+                                          {"ex_date", format_date(a.ex_date)},
+                                          {"action", a.kind + " " + a.ratio},
+                                          {"qty_before", a.qty_before},
+                                          {"qty_after", a.qty_after}});
+  }
+  return Status();
 }
 
 }  // namespace sm::order

@@ -21,8 +21,11 @@
 #include <vector>
 
 #include "broker/broker.h"
+#include "core/corporate_action.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "costs/cost_model.h"
+#include "store/corporate_actions.h"
 #include "store/database.h"
 #include "store/trading_records.h"
 
@@ -62,7 +65,9 @@ struct Difference {
   std::string resolution;
   std::string detail;  // one line for people
   // A known class that is recorded without a person (record_known_classes), "" for none:
-  // "auto_square_off" for the broker's auto square-off of an MIS position of ours.
+  // "auto_square_off" for the broker's auto square-off of an MIS position of ours;
+  // "corporate_action" for a position we adjusted for a bonus or split whose new shares the broker
+  // has not credited yet (it still shows the quantity before the action): not drift, nothing to do.
   std::string known_class;
   std::string strategy;  // known_class: the strategy whose position the broker closed
 };
@@ -77,6 +82,9 @@ struct DbView {
   std::vector<store::OrderRecord> orders;  // open ones, and those the broker's orders refer to
   std::vector<Fill> fills;                 // every fill in the database
   std::vector<store::Position> positions;
+  // Our positions' corporate-action adjustments with an ex-date in the last 30 days
+  // (store/corporate_actions.h): the broker may credit the new shares days after the ex-date.
+  std::vector<store::ActionAdjustment> adjustments;
 };
 
 // Everything compare() needs.
@@ -96,6 +104,13 @@ struct Snapshot {
   // the two views differ from the broker, never both. Drift must show in both.
   std::optional<DbView> db_before;
 };
+
+// What every reconciliation does first: adjusts our positions for the corporate actions due by now
+// (store::apply_corporate_actions, recorded as done by component), so that the broker's holdings
+// after a bonus or split are what we expect, not drift. Logs one info line
+// "corporate_action_applied" per position adjusted. Fails as apply_corporate_actions does.
+Status apply_due_corporate_actions(store::Database& db, const std::vector<CorporateAction>& actions,
+                                   TimestampMs now, std::string_view component, const Logger& log);
 
 // Reads the database (db_before), the broker (until two consecutive reads of its book and trades
 // agree), then the database again (db). Fails on any broker or database error other than "no such

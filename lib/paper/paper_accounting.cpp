@@ -31,12 +31,29 @@ Paise average_price(const Position& position) {
 }
 
 Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash,
-                    Date today, std::int64_t mis_margin_bps) {
+                    Date today, std::int64_t mis_margin_bps,
+                    const std::vector<CorporateAction>& actions) {
   Books books;
+  std::map<std::string, Date> last_traded;  // by fold key
+  // The actions of the fold's symbol from the day after its last trade up to day.
+  auto cross_actions = [&](Fold& f, const std::string& key, Date day) {
+    auto last = last_traded.find(key);
+    if (last == last_traded.end()) return;
+    for (const CorporateAction& action : actions_crossed(actions, f.symbol, last->second, day)) {
+      const PositionAdjustment all = adjust_position(f.all, action);
+      const PositionAdjustment prior = adjust_position(f.prior, action);
+      if (all.overflow || prior.overflow) continue;
+      f.all = all.position;
+      f.prior = prior.position;
+    }
+  };
   for (const CashEntry& c : cash) books.cash += c.amount;
   for (const StoredTrade& st : trades) {
     const Trade& t = st.trade;
-    Fold& f = books.folds[fold_key(t.exchange, t.tradingsymbol, t.product)];
+    const std::string key = fold_key(t.exchange, t.tradingsymbol, t.product);
+    Fold& f = books.folds[key];
+    cross_actions(f, key, ist_date(t.fill_timestamp));
+    last_traded[key] = ist_date(t.fill_timestamp);
     f.exchange = t.exchange;
     f.symbol = t.tradingsymbol;
     f.product = t.product;
@@ -58,6 +75,7 @@ Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<Ca
       books.cash += effect.realised;
     }
   }
+  for (auto& [key, f] : books.folds) cross_actions(f, key, today);
   for (const auto& [key, f] : books.folds) {
     if (f.product != "CNC") {
       books.mis_margin +=
@@ -104,9 +122,10 @@ Paise margin_to_place(const Order& o, const Books& books, Paise last, std::int64
 
 Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
                     const std::vector<CashEntry>& cash, Date today, std::int64_t mis_margin_bps,
-                    const PriceSource& prices, std::string_view skip_order_id) {
+                    const std::vector<CorporateAction>& actions, const PriceSource& prices,
+                    std::string_view skip_order_id) {
   Funds funds;
-  funds.books = compute_books(trades, cash, today, mis_margin_bps);
+  funds.books = compute_books(trades, cash, today, mis_margin_bps, actions);
   for (const StoredOrder& so : orders) {
     const Order& o = so.order;
     if (!is_open_status(o.status) || o.order_id == skip_order_id) continue;
@@ -238,7 +257,8 @@ broker::SegmentMargins equity_margins_of(const Funds& funds, const std::vector<S
   for (const CashEntry& c : cash) {
     if (ist_date(c.ts) < today) cash_before.push_back(c);
   }
-  const Paise opening = compute_books(before, cash_before, today, mis_margin_bps).cash;
+  // Cash only, which corporate actions do not change.
+  const Paise opening = compute_books(before, cash_before, today, mis_margin_bps, {}).cash;
   broker::SegmentMargins m;
   m.enabled = true;
   m.net = funds.available();

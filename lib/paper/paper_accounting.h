@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/types.h"
+#include "core/corporate_action.h"
 #include "core/position.h"
 #include "costs/cost_model.h"
 #include "paper/paper_store.h"
@@ -56,8 +57,15 @@ struct Books {
 };
 
 // Folds the trades (in order) and cash entries; today is the IST day the "day" figures are for.
+// A position held into an action's ex-date (core/corporate_action.h: a trade of the instrument
+// before it, none on or after it until then) is adjusted by adjust_position before the next trade
+// and at the end, prior included: on and after the ex-date the account holds the new quantity at
+// the same cost, as the broker shows it. The share fraction is paid in cash by the company later
+// (not modelled). Nothing is stored: the books are derived again on every request, so this is
+// applied exactly once by construction.
 Books compute_books(const std::vector<StoredTrade>& trades, const std::vector<CashEntry>& cash,
-                    Date today, std::int64_t mis_margin_bps);
+                    Date today, std::int64_t mis_margin_bps,
+                    const std::vector<CorporateAction>& actions);
 
 // The price an order's margin is reckoned at: its limit, its trigger, or the market (last).
 Paise reckoning_price(const broker::Order& o, OrderType type, Paise last);
@@ -82,7 +90,8 @@ struct Funds {
 // instrument's latest price.
 Funds compute_funds(const std::vector<StoredOrder>& orders, const std::vector<StoredTrade>& trades,
                     const std::vector<CashEntry>& cash, Date today, std::int64_t mis_margin_bps,
-                    const PriceSource& prices, std::string_view skip_order_id = {});
+                    const std::vector<CorporateAction>& actions, const PriceSource& prices,
+                    std::string_view skip_order_id = {});
 
 // CNC shares of the instrument that a new sell may still take: held minus open CNC sells.
 Quantity sellable_holdings(const Books& books, const std::vector<StoredOrder>& orders,

@@ -402,14 +402,14 @@ std::int64_t PaperEngine::token_locked(std::string_view exchange, std::string_vi
 Paise PaperEngine::cash() {
   std::lock_guard<std::mutex> lock(mutex_);
   return compute_books(state_->trades, state_->cash, ist_date(clock_.now_ms()),
-                       options_.mis_margin_bps)
+                       options_.mis_margin_bps, options_.corporate_actions)
       .cash;
 }
 
 Paise PaperEngine::available_margin() {
   std::lock_guard<std::mutex> lock(mutex_);
   return compute_funds(state_->orders, state_->trades, state_->cash, ist_date(clock_.now_ms()),
-                       options_.mis_margin_bps, prices_)
+                       options_.mis_margin_bps, options_.corporate_actions, prices_)
       .available();
 }
 
@@ -544,7 +544,7 @@ std::optional<PaperEngine::Refusal> PaperEngine::rms_refusal_locked(
     }
   }
   Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, day,
-                              options_.mis_margin_bps, prices_);
+                              options_.mis_margin_bps, options_.corporate_actions, prices_);
   if (o.product == "CNC" && o.side == Side::kSell) {
     const Quantity sellable =
         sellable_holdings(funds.books, state_->orders, o.exchange, o.tradingsymbol);
@@ -680,8 +680,9 @@ std::optional<BrokerError> PaperEngine::check_modification_locked(
       }
     }
   }
-  const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, ist_date(now),
-                                    options_.mis_margin_bps, prices_, changed.order_id);
+  const Funds funds =
+      compute_funds(state_->orders, state_->trades, state_->cash, ist_date(now),
+                    options_.mis_margin_bps, options_.corporate_actions, prices_, changed.order_id);
   const Paise required = order_margin(changed, funds.books, last, options_.mis_margin_bps);
   if (required > 0 && required > funds.available()) {
     return kite_error(
@@ -757,7 +758,9 @@ Result<Quantity> PaperEngine::affordable_locked(const StoredOrder& so, Paise pri
   const Date today = ist_date(now);
   std::vector<StoredTrade> trades = state_->trades;
   trades.insert(trades.end(), batch.trades.begin(), batch.trades.end());
-  const Paise before = compute_books(trades, state_->cash, today, options_.mis_margin_bps).cash;
+  const Paise before = compute_books(trades, state_->cash, today, options_.mis_margin_bps,
+                                     options_.corporate_actions)
+                           .cash;
   // Cash after a fill of q: it may not go below zero, unless it was there already and the fill
   // does not lower it (a sale).
   auto fits = [&](Quantity q) -> Result<bool> {
@@ -765,7 +768,9 @@ Result<Quantity> PaperEngine::affordable_locked(const StoredOrder& so, Paise pri
         make_trade(so.order, price, q, now, costs_, state_->trades, batch, trade_seq);
     if (!t.ok()) return t.status();
     trades.push_back(std::move(*t));
-    const Paise after = compute_books(trades, state_->cash, today, options_.mis_margin_bps).cash;
+    const Paise after = compute_books(trades, state_->cash, today, options_.mis_margin_bps,
+                                      options_.corporate_actions)
+                            .cash;
     trades.pop_back();
     return after >= 0 || after >= before;
   };
@@ -830,7 +835,8 @@ Result<std::int64_t> PaperEngine::square_off_mis_locked(TimestampMs now) {
     cancels.orders.push_back(std::move(so));
   }
   if (!cancels.orders.empty()) SM_RETURN_IF_ERROR(commit_locked(cancels));
-  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps);
+  const Books books = compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps,
+                                    options_.corporate_actions);
   std::int64_t placed = 0;
   for (const auto& [key, fold] : books.folds) {
     if (fold.product != "MIS" || fold.all.qty == 0) continue;
@@ -929,14 +935,16 @@ BrokerResult<std::vector<Trade>> PaperEngine::order_trades(std::string_view orde
 broker::Positions PaperEngine::positions() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
-  return positions_of(compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps),
+  return positions_of(compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps,
+                                    options_.corporate_actions),
                       prices_);
 }
 
 std::vector<broker::Holding> PaperEngine::holdings() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
-  return holdings_of(compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps),
+  return holdings_of(compute_books(state_->trades, state_->cash, today, options_.mis_margin_bps,
+                                   options_.corporate_actions),
                      prices_);
 }
 
@@ -944,7 +952,7 @@ broker::SegmentMargins PaperEngine::equity_margins() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
   const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, today,
-                                    options_.mis_margin_bps, prices_);
+                                    options_.mis_margin_bps, options_.corporate_actions, prices_);
   return equity_margins_of(funds, state_->trades, state_->cash, today, options_.mis_margin_bps);
 }
 
@@ -972,7 +980,7 @@ json PaperEngine::summary() {
   std::lock_guard<std::mutex> lock(mutex_);
   const Date today = ist_date(clock_.now_ms());
   const Funds funds = compute_funds(state_->orders, state_->trades, state_->cash, today,
-                                    options_.mis_margin_bps, prices_);
+                                    options_.mis_margin_bps, options_.corporate_actions, prices_);
   std::int64_t open_orders = 0;
   for (const StoredOrder& so : state_->orders)
     open_orders += is_open_status(so.order.status) ? 1 : 0;

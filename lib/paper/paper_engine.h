@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "broker/broker.h"
+#include "core/corporate_action.h"
 #include "costs/cost_model.h"
 #include "paper/paper_store.h"
 #include "paper/price_source.h"
@@ -67,6 +68,9 @@ struct EngineOptions {
   // The broker's auto square-off of intraday (MIS) positions, minutes after 00:00 IST (Zerodha:
   // 15:20, 920); negative = off. See square_off_mis().
   int mis_square_off_minute = -1;
+  // Bonuses and splits: holdings and positions held into an ex-date show the adjusted quantity
+  // from that day (compute_books). sm-paper loads the corporate-actions file.
+  std::vector<CorporateAction> corporate_actions;
 };
 
 // Whether the market takes orders at ts. An error counts as closed (fail closed).

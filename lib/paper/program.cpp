@@ -189,7 +189,8 @@ struct Resources {
   std::unique_ptr<costs::CostModel> cost_model;
   std::optional<time::Calendar> calendar;  // absent with --market-hours always
   std::vector<broker::Instrument> instruments;
-  int prices_fd = -1;  // -1 = no --prices
+  std::vector<CorporateAction> corporate_actions;  // the bundled file's (docs/CORPORATE_ACTIONS.md)
+  int prices_fd = -1;                              // -1 = no --prices
 };
 
 int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
@@ -199,6 +200,17 @@ int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
     return kExitConfigError;
   }
   out.cost_model = std::move(cost_model.value());
+  Result<DefaultActions> actions = load_default_corporate_actions();
+  if (!actions.ok()) {
+    log.error_status("config_error", actions.status().with_context("corporate actions"));
+    return kExitConfigError;
+  }
+  if (!actions->missing.empty()) {
+    log.warn("corporate_actions_missing",
+             {{"message", actions->missing},
+              {"effect", "holdings are not adjusted on bonus or split ex-dates"}});
+  }
+  out.corporate_actions = std::move(actions->actions);
   if (args.market_hours == "nse") {
     Result<time::Calendar> loaded = time::Calendar::load_default();
     if (!loaded.ok()) {
@@ -233,8 +245,10 @@ int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
   return kExitOk;
 }
 
-EngineOptions engine_options(const PaperArgs& args, const Settings& settings) {
+EngineOptions engine_options(const PaperArgs& args, const Settings& settings,
+                             const Resources& resources) {
   EngineOptions options;
+  options.corporate_actions = resources.corporate_actions;
   options.initial_cash = settings.cash;
   options.mis_margin_bps = args.mis_margin_pct * 100;
   options.price_band_bps = args.price_band_pct * 100;
@@ -362,7 +376,7 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   MarketClock market_clock(prices, wall);
   const time::Clock& clock =
       args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
-  const EngineOptions options = engine_options(args, settings);
+  const EngineOptions options = engine_options(args, settings, resources);
   Result<std::unique_ptr<PaperEngine>> engine =
       PaperEngine::open(args.state_path, options, clock, prices, *resources.cost_model);
   if (!engine.ok()) {

@@ -112,6 +112,19 @@ void RiskEngine::roll_day(TimestampMs now) {
                 [&](const auto& entry) { return entry.second < now - kDecidedMemoryMs; });
 }
 
+void RiskEngine::on_corporate_action(const CorporateActionEffect& effect) {
+  auto held = state_.positions.find({effect.strategy, effect.symbol});
+  if (held != state_.positions.end() && held->second.qty == effect.qty_before) {
+    held->second.qty = effect.qty_after;
+  }
+  if (!state_.prices_adjusted.insert({effect.symbol, effect.ex_date}).second) return;
+  auto price = state_.prices.find(effect.symbol);
+  if (price == state_.prices.end() || price->second.ts >= from_ist(effect.ex_date, 0, 0)) return;
+  price->second.price = std::max<Paise>(
+      1, saturate(divide_half_away_from_zero(Int128{price->second.price} * effect.price_numerator,
+                                             effect.price_denominator)));
+}
+
 Paise RiskEngine::mark(const PositionState& position) const {
   auto price = state_.prices.find(position.symbol);
   if (price == state_.prices.end()) return position.cost;

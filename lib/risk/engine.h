@@ -108,6 +108,19 @@ struct Assessment {
   std::string session;  // the calendar's session name now, or the reason it cannot tell
 };
 
+// A bonus or split applied to a held position on its ex-date (the store's record of it,
+// store/corporate_actions.h): quantity scaled, cost unchanged, prices by price_numerator /
+// price_denominator.
+struct CorporateActionEffect {
+  std::string strategy;
+  std::string symbol;
+  Date ex_date;
+  Quantity qty_before = 0;
+  Quantity qty_after = 0;
+  std::int64_t price_numerator = 1;
+  std::int64_t price_denominator = 1;
+};
+
 class RiskEngine {
  public:
   // calendar may be null: then, with session checks on, every order is denied
@@ -141,6 +154,12 @@ class RiskEngine {
   void on_heartbeat(const Heartbeat& heartbeat, TimestampMs now, std::vector<Message>& out);
   // An unexpected error somewhere in the pipeline (an `error` message, or the caller's own).
   void on_error(TimestampMs error_ts, TimestampMs now, std::vector<Message>& out);
+  // A corporate action took effect: the position (strategy, symbol) moves from qty_before to
+  // qty_after (left alone when it does not hold qty_before: loaded already adjusted), and the
+  // latest price of symbol, when known from before the ex-date, takes the price factor once per
+  // (symbol, ex-date). Both together, so the unrealised P&L, today's P&L, the position-loss and
+  // price-band checks see no jump; nothing is evaluated here.
+  void on_corporate_action(const CorporateActionEffect& effect);
   // A person lifted halts (sm-risk resume): drops matching halts (all when level is empty) and
   // remembers the time per trigger so the kill switches weigh only later evidence.
   void on_resume(std::string_view level, TimestampMs now);

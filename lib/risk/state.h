@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -106,6 +107,8 @@ struct RiskState {
   std::unordered_map<std::string, TimestampMs> last_approved;
   // Kill-switch incidents already acted on (one forced exit and one alert per position incident).
   std::unordered_set<std::string> incidents;
+  // (symbol, ex-date) of the corporate actions whose price factor the latest price has been given.
+  std::set<std::pair<std::string, Date>> prices_adjusted;
 };
 
 }  // namespace sm::risk

@@ -472,6 +472,35 @@ CREATE TABLE errors (
 CREATE INDEX errors_by_time ON errors (ts_ms);
 )sql";
 
+// Issue 11, corporate actions: one row per position a bonus or split adjusted on its
+// ex-date: the audit of the change to positions.qty and the guard that applies it once (UNIQUE on
+// strategy, symbol, ex-date) however many programs and restarts look. Append-only.
+constexpr std::string_view kVersionCorporateActions = R"sql(
+CREATE TABLE corporate_action_adjustments (
+  id INTEGER PRIMARY KEY,
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  ex_date TEXT NOT NULL CHECK (date(ex_date) IS ex_date),
+  kind TEXT NOT NULL CHECK (kind IN ('bonus', 'split')),
+  ratio TEXT NOT NULL,
+  price_numerator INTEGER NOT NULL CHECK (price_numerator > 0),
+  price_denominator INTEGER NOT NULL CHECK (price_denominator > 0),
+  qty_before INTEGER NOT NULL,
+  qty_after INTEGER NOT NULL,
+  cost_paise INTEGER NOT NULL,
+  fraction_numerator INTEGER NOT NULL DEFAULT 0,
+  recorded_ms INTEGER NOT NULL,
+  recorded_by TEXT NOT NULL DEFAULT '',
+  recorded_ist TEXT GENERATED ALWAYS AS
+    (strftime('%Y-%m-%d %H:%M:%S', recorded_ms / 1000, 'unixepoch', '+330 minutes')) VIRTUAL,
+  UNIQUE (strategy, symbol, ex_date)
+) STRICT;
+CREATE TRIGGER corporate_action_adjustments_no_update BEFORE UPDATE ON corporate_action_adjustments
+BEGIN SELECT RAISE(ABORT, 'corporate_action_adjustments is append-only'); END;
+CREATE TRIGGER corporate_action_adjustments_no_delete BEFORE DELETE ON corporate_action_adjustments
+BEGIN SELECT RAISE(ABORT, 'corporate_action_adjustments is append-only'); END;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
@@ -484,6 +513,7 @@ constexpr std::array kMigrations = {
               kVersionAlertOutbox},
     Migration{"errors: every program's errors as data for the error-rate kill switch",
               kVersionErrors},
+    Migration{"corporate-action adjustments of positions, applied once", kVersionCorporateActions},
 };
 
 }  // namespace

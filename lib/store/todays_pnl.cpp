@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/money.h"
+#include "store/corporate_actions.h"
 #include "store/prices.h"
 #include "store/trading_records.h"
 
@@ -62,6 +63,17 @@ Result<TodaysPnl> todays_pnl(Database& db, TimestampMs now) {
     e.row.charges = stmt->column_int64(6);
   }
 
+  // A position adjusted for a corporate action today holds the new quantity since 00:00 IST; its
+  // previous close is put on the same footing by the action's price factor.
+  Result<std::vector<ActionAdjustment>> adjusted_today = adjustments_on(db, pnl.ist_date);
+  if (!adjusted_today.ok()) return adjusted_today.status();
+  auto price_factor_today = [&](const std::string& strategy, const std::string& symbol) {
+    for (const ActionAdjustment& a : *adjusted_today) {
+      if (a.strategy == strategy && a.symbol == symbol) return a;
+    }
+    return ActionAdjustment{};
+  };
+
   for (auto& [key, e] : entries) {
     TodaysPnlRow& r = e.row;
     r.strategy = key.first;
@@ -70,7 +82,9 @@ Result<TodaysPnl> todays_pnl(Database& db, TimestampMs now) {
       Result<std::optional<PricePoint>> mark = price_before(db, r.symbol, pnl.day_start);
       if (!mark.ok()) return mark.status();
       if (mark->has_value()) {
-        r.start_price = (*mark)->price;
+        const ActionAdjustment factor = price_factor_today(key.first, key.second);
+        r.start_price = saturate(divide_half_away_from_zero(
+            Int128{(*mark)->price} * factor.price_numerator, factor.price_denominator));
         r.start_unrealised = unrealised_at(r.start_qty, e.start_cost, *r.start_price);
       }
     }

@@ -169,3 +169,63 @@ paper_tick() {
   kill -0 "$ORDER_PID"
   exec 7>&-
 }
+
+@test "a position held into a 1:1 bonus's ex-date is adjusted once: nothing halts, no drift against sm-paper" {
+  start_paper --no-rate-limits --clock market
+  export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+  # The day before TCS's 1:1 bonus (ex-date 2018-05-31, in the bundled data/corporate-actions.csv),
+  # at its real prices: 10 bought for delivery.
+  { echo '{"type":"bar","ts":"2018-05-30T03:45:00.000Z","symbol":"TCS","timeframe":"1d","open":3509.05,"high":3533.00,"low":3482.50,"close":3514.10,"volume":1000000}'
+    echo '{"type":"order","ts":"2018-05-30T09:55:00.000Z","client_order_id":"smCA1","strategy":"trend","symbol":"TCS","side":"BUY","qty":10,"order_type":"MARKET","product":"CNC"}'; } >day1.ndjson
+  sm-order --paper-prices <day1.ndjson >order.out 2>order.err
+  [ "$(sqlite3 "$SM_DB" "SELECT qty FROM positions WHERE symbol = 'TCS'")" = 10 ]
+
+  # The ex-date: the market opens at half the price.
+  curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary '{"type":"bar","ts":"2018-05-31T03:45:00.000Z","symbol":"TCS","timeframe":"1d","open":1734.00,"high":1759.05,"low":1726.10,"close":1741.05,"volume":2000000}' >/dev/null
+  [ "$(kite GET /portfolio/holdings | jq '.data[] | select(.tradingsymbol == "TCS") | .quantity')" = 20 ]
+
+  # The risk gateway through the ex-date's prices: the position is 20 shares, nothing fires (at
+  # half the price 10 shares would be a 50 % position loss and a 3.5 % daily loss of this capital).
+  cat >risk.jsonc <<'JSON'
+{ "risk": { "capital": "500000.00", "session_checks": false, "required_components": [],
+            "broker_disconnect_halt_s": 1000000000 } }
+JSON
+  printf '%s\n' \
+    '{"type":"heartbeat","ts":"2018-05-31T04:29:50.000Z","component":"sm-order","status":"ok","pid":7,"detail":""}' \
+    '{"type":"tick","ts":"2018-05-31T04:30:00.000Z","symbol":"TCS","price":1741.05,"qty":5,"volume":100}' \
+    '{"type":"tick","ts":"2018-05-31T09:59:00.000Z","symbol":"TCS","price":1741.05,"qty":5,"volume":100}' |
+    sm-risk --config risk.jsonc --event-time >risk.out 2>risk.err
+  [ "$(sqlite3 "$SM_DB" "SELECT qty FROM positions WHERE symbol = 'TCS'")" = 20 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM halts")" = 0 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM risk_decisions")" = 0 ]
+  ! jq -e 'select(.type == "halt" or .type == "order")' risk.out
+  [ "$(sqlite3 "$SM_DB" "SELECT strategy || ' ' || ex_date || ' ' || qty_before || '>' || qty_after FROM corporate_action_adjustments")" = "trend 2018-05-31 10>20" ]
+
+  # sm-reconcile expects the broker's 20 shares: no difference, and the adjustment stays one row.
+  run --separate-stderr sm-reconcile --fail-on-drift --json
+  echo "$output $stderr" >&2
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e 'select(.type == "reconcile_summary") | .differences == 0'
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM corporate_action_adjustments")" = 1 ]
+}
+
+@test "a position adjusted for a bonus the broker has not credited yet is a known class, not drift" {
+  start_broker
+  printf '{"type":"order","ts":"2024-03-28T04:30:00.000Z","client_order_id":"smCA2","strategy":"bats","symbol":"TCS","side":"BUY","qty":2,"order_type":"MARKET","product":"CNC"}\n' |
+    sm-order >/dev/null 2>&1
+  # Its ex-date is today: we adjust 2 to 4 now, the paper broker's books (today's trade) do not.
+  today=$(TZ=Asia/Kolkata date +%Y-%m-%d)
+  printf 'symbol,ex_date,kind,ratio\nTCS,%s,bonus,1:1\n' "$today" >actions.csv
+  sqlite3 "$SM_DB" "UPDATE positions SET updated_ms = updated_ms - 86400000 WHERE symbol = 'TCS'"
+  SM_CORPORATE_ACTIONS="$PWD/actions.csv" run --separate-stderr sm-reconcile --fail-on-drift --json
+  echo "$output $stderr" >&2
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -s -e 'map(select(.type == "reconcile_difference")) | length == 1 and (.[0] | .kind == "position" and .known_class == "corporate_action" and .drift == false and .resolution == "none" and .our_qty == 4 and .broker_qty == 2)'
+  echo "$output" | jq -s -e 'map(select(.type == "reconcile_summary")) | .[0].drift == 0'
+  echo "$stderr" | jq -s -e 'map(select(.event == "corporate_action_applied")) | length == 1 and .[0].qty_after == 4'
+  # --apply leaves it alone: the shares are ours, the broker is only late.
+  SM_CORPORATE_ACTIONS="$PWD/actions.csv" run --separate-stderr sm-reconcile --apply --json
+  [ "$status" -eq 0 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT qty FROM positions WHERE symbol = 'TCS'")" = 4 ]
+}

@@ -671,3 +671,75 @@ TEST_CASE("a stored signal found past the age limit is denied as stale, never ap
   CHECK(decisions[0].symbol == "INFY");
   CHECK(decisions[0].approved);
 }
+
+namespace {
+
+// A 1:1 bonus of TCS whose ex-date is the test day (Thursday 2024-03-28).
+GatewayOptions with_tcs_bonus() {
+  auto actions =
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nTCS,2024-03-28,bonus,1:1\n", "test");
+  REQUIRE(actions.ok());
+  GatewayOptions options;
+  options.corporate_actions = *actions;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing fires") {
+  TestDb t;
+  const Date yesterday{2024, 3, 27};
+  risk::RiskConfig config = test_config();
+  config.max_total_exposure = rupees(2'000'000);
+  config.max_order_value = rupees(1'000'000);
+  t.fill("trend", "TCS", Side::kBuy, 200, rupees(3000), at(11, 0, 0, yesterday));
+  t.tick("TCS", rupees(3000), at(15, 29, 0, yesterday));
+  t.heartbeat("sm-order", "ok", kTen - 1000);
+  t.tick("TCS", rupees(1505), kTen - 1000);  // the ex-date's price: half, and 5.00 up
+
+  SECTION("with the action known: 400 shares, today's P&L is the move, no halt, no exit") {
+    Result<std::unique_ptr<RiskGateway>> g =
+        RiskGateway::open(t.db, config, &test_calendar(), kTen, with_tcs_bonus());
+    REQUIRE(g.ok());
+    CHECK((*g)->engine().state().positions.at({"trend", "TCS"}).qty == 400);
+    CHECK(t.one("SELECT qty FROM positions WHERE symbol = 'TCS'") == "400");
+    CHECK(t.one("SELECT qty_before || '>' || qty_after || ' ' || recorded_by FROM "
+                "corporate_action_adjustments") == "200>400 sm-risk");
+    std::vector<Message> out;
+    REQUIRE((*g)->tick(kTen + 1000, out).ok());
+    CHECK((*g)->engine().daily_pnl() == rupees(2000));  // 400 x (1505 - 1500)
+    CHECK(t.one("SELECT count(*) FROM halts") == "0");
+    CHECK(t.one("SELECT count(*) FROM risk_decisions") == "0");
+    // Selling the real 400 is an ordinary exit, within the price band.
+    const RiskDecision sell =
+        decide(**g, exit_signal("TCS", 400, rupees(1505), kTen + 2000), kTen + 2000);
+    INFO(sell.code << " " << sell.detail);
+    CHECK(sell.approved);
+
+    // A restart finds it done: still 400, one audit row.
+    auto again = RiskGateway::open(t.db, config, &test_calendar(), kTen + 3000, with_tcs_bonus());
+    REQUIRE(again.ok());
+    CHECK((*again)->engine().state().positions.at({"trend", "TCS"}).qty == 400);
+    CHECK((*again)->engine().daily_pnl() == rupees(2000));
+    CHECK(t.one("SELECT count(*) FROM corporate_action_adjustments") == "1");
+  }
+  SECTION("a gateway running since before the ex-date adjusts at the new day's first look") {
+    Result<std::unique_ptr<RiskGateway>> g = RiskGateway::open(
+        t.db, config, &test_calendar(), at(15, 30, 0, yesterday), with_tcs_bonus());
+    REQUIRE(g.ok());
+    CHECK((*g)->engine().state().positions.at({"trend", "TCS"}).qty == 200);
+    std::vector<Message> out;
+    REQUIRE((*g)->tick(kTen, out).ok());
+    CHECK((*g)->engine().state().positions.at({"trend", "TCS"}).qty == 400);
+    CHECK(t.one("SELECT count(*) FROM halts") == "0");
+    CHECK(t.one("SELECT count(*) FROM risk_decisions") == "0");
+  }
+  SECTION("without it (the regression): the bonus looks like a 50% loss and the switches fire") {
+    Result<std::unique_ptr<RiskGateway>> g =
+        RiskGateway::open(t.db, config, &test_calendar(), kTen);
+    REQUIRE(g.ok());
+    std::vector<Message> out;
+    REQUIRE((*g)->tick(kTen + 1000, out).ok());
+    CHECK(t.one("SELECT count(*) FROM halts") != "0");
+  }
+}

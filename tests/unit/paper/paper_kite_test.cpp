@@ -56,7 +56,7 @@ TEST_CASE("a market order fills at the last price and shows in the book, trades 
   BrokerResult<Positions> positions = kite->positions();
   REQUIRE(positions.ok());
   REQUIRE(positions->net.size() == 1);
-  const Position& p = positions->net.front();
+  const broker::Position& p = positions->net.front();
   CHECK(p.tradingsymbol == "INFY");
   CHECK(p.product == "CNC");
   CHECK(p.quantity == 10);
