@@ -166,28 +166,38 @@ Status SignalRunner::follow_fills() {
   if (!following_) {
     Result<std::int64_t> newest = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM fills");
     if (!newest.ok()) return newest.status();
+    Result<std::int64_t> adjusted =
+        db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM corporate_action_adjustments");
+    if (!adjusted.ok()) return adjusted.status();
     last_fill_id_ = *newest;
+    last_adjustment_id_ = *adjusted;
     following_ = true;
     // Slots made before (none in practice) loaded their positions already; nothing to catch up.
     return Status();
   }
-  Result<store::Statement> stmt =
-      db_.prepare("SELECT id, strategy, symbol FROM fills WHERE id > ?1 ORDER BY id");
-  if (!stmt.ok()) return stmt.status();
-  stmt->bind(1, last_fill_id_);
   std::set<std::pair<std::size_t, std::string>> touched;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    last_fill_id_ = stmt->column_int64(0);
-    const std::string_view strategy = stmt->column_text_view(1);
-    for (std::size_t i = 0; i < instances_.size(); ++i) {
-      if (instances_[i].id != strategy) continue;
-      ++counts_.fills_followed;
-      touched.emplace(i, stmt->column_text(2));
+  // The rows of table after last_id, by row id: (id, strategy, symbol) each.
+  auto follow = [&](std::string_view table, std::int64_t& last_id, bool fills) -> Status {
+    Result<store::Statement> stmt = db_.prepare(
+        fmt::format("SELECT id, strategy, symbol FROM {} WHERE id > ?1 ORDER BY id", table));
+    if (!stmt.ok()) return stmt.status();
+    stmt->bind(1, last_id);
+    while (true) {
+      Result<bool> row = stmt->step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      last_id = stmt->column_int64(0);
+      const std::string_view strategy = stmt->column_text_view(1);
+      for (std::size_t i = 0; i < instances_.size(); ++i) {
+        if (instances_[i].id != strategy) continue;
+        if (fills) ++counts_.fills_followed;
+        touched.emplace(i, stmt->column_text(2));
+      }
     }
-  }
+    return Status();
+  };
+  SM_RETURN_IF_ERROR(follow("fills", last_fill_id_, true));
+  SM_RETURN_IF_ERROR(follow("corporate_action_adjustments", last_adjustment_id_, false));
   for (const auto& key : touched) {
     // A slot not made yet loads its position when it is.
     if (auto it = slots_.find(key); it != slots_.end()) {

@@ -14,7 +14,9 @@
 //     instances that new fills touched, so whoever stores a fill (sm-order from the broker,
 //     sm-risk, a person) is heard without a fill line on the input. A fill line on the input is
 //     only stored (idempotent on trade_id) and then followed like any other: a fill both stored by
-//     sm-order and read on the input counts once.
+//     sm-order and read on the input counts once. The corporate-action adjustments of positions
+//     (corporate_action_adjustments, docs/CORPORATE_ACTIONS.md) are followed the same way, so a
+//     strategy holding into a bonus's ex-date sees, and exits, the new quantity.
 // A bar not after the last one an instance took for that symbol (a replay overlapping what was
 // already processed) is skipped and counted, so feeding the same bars again emits nothing twice.
 #pragma once
@@ -97,9 +99,10 @@ class SignalRunner {
   // trade_id) and follows the fills table, which updates the position its strategy sees; every
   // fill is also passed through.
   Status on_fill(const Fill& fill, std::string_view raw_line);
-  // Reads the fills stored since the last call (by row id; the first call starts after the newest
-  // fill, since positions loaded from then on include the older ones) and reloads the position of
-  // every (instance, symbol) they touch. Fails only when the database fails.
+  // Reads the fills and corporate-action adjustments stored since the last call (by row id; the
+  // first call starts after the newest of each, since positions loaded from then on include the
+  // older ones) and reloads the position of every (instance, symbol) they touch. Fails only when
+  // the database fails.
   Status follow_fills();
   // Writes a line of another type out unchanged (at the next commit(), in input order).
   void pass_through(std::string_view raw_line);
@@ -138,8 +141,9 @@ class SignalRunner {
   std::vector<Signal> pending_signals_;
   std::vector<std::string> pending_lines_;  // output held until commit()
   std::int64_t dirty_ = 0;
-  std::int64_t last_fill_id_ = 0;  // fills table row id followed up to
-  bool following_ = false;         // last_fill_id_ has been set
+  std::int64_t last_fill_id_ = 0;        // fills table row id followed up to
+  std::int64_t last_adjustment_id_ = 0;  // corporate_action_adjustments row id followed up to
+  bool following_ = false;               // the ids above have been set
   std::unique_ptr<ingest::TickAggregator> ticks_;
   std::vector<std::unique_ptr<ingest::BarAggregator>>
       aggregators_;  // one per intraday timeframe > 1m

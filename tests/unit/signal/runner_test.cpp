@@ -8,9 +8,11 @@
 #include <sstream>
 
 #include "core/config.h"
+#include "core/corporate_action.h"
 #include "core/log.h"
 #include "core/ndjson.h"
 #include "signal/runner.h"
+#include "store/corporate_actions.h"
 #include "store/database.h"
 #include "store/trading_records.h"
 #include "support/temp_dir.h"
@@ -204,6 +206,50 @@ TEST_CASE("fills another program stores are followed before the next bar: the st
   CHECK(run.counts.signals == 2);
   CHECK(run.out.find("\"action\":\"exit_long\"") != std::string::npos);
   CHECK(run.out.find("\"type\":\"fill\"") == std::string::npos);  // nothing on the input
+}
+
+TEST_CASE("a position adjusted for a bonus is followed: the strategy exits the new quantity",
+          "[signal][runner]") {
+  // Issue 11: held into a 1:1 bonus's ex-date (day 6), the 5 shares are 10; the exit at day 7 must
+  // sell 10, not leave 5 behind.
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  auto bonus = parse_corporate_actions(
+      "symbol,ex_date,kind,ratio\nTEST," + format_date(ist_date(day_bar(6, 0).ts)) + ",bonus,1:1\n",
+      "test");
+  REQUIRE(bonus.ok());
+  auto other = store::Database::open(db->path());
+  REQUIRE(other.ok());
+  Logger log("test", LogLevel::kError);
+  std::vector<InstanceConfig> instances{sma_2_3()};
+  REQUIRE(validate_instances(instances).ok());
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  NdjsonWriter writer(file);
+  SignalRunner runner(*db, instances, RunnerOptions{}, writer, log);
+  for (const Bar& bar : bars(0, 10)) {
+    if (bar.ts == entry_fill().ts) REQUIRE(store::insert_fill(*other, entry_fill()).ok());
+    if (bar.ts == day_bar(6, 0).ts) {
+      auto applied = store::apply_corporate_actions(*other, *bonus, bar.ts, "sm-risk");
+      REQUIRE(applied.ok());
+      REQUIRE(applied->size() == 1);
+    }
+    REQUIRE(runner.on_bar(bar).ok());
+    REQUIRE(runner.commit().ok());
+  }
+  writer.flush();
+  std::rewind(file);
+  std::string out;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) out.append(buffer, n);
+  std::fclose(file);
+  const std::size_t exit = out.find("\"action\":\"exit_long\"");
+  REQUIRE(exit != std::string::npos);
+  const std::size_t line_end = out.find('\n', exit);
+  const std::size_t line_start = out.rfind('\n', exit) + 1;
+  CHECK(out.substr(line_start, line_end - line_start).find("\"qty\":10") != std::string::npos);
 }
 
 TEST_CASE("a fill both stored by another program and on the input counts once",
