@@ -23,7 +23,15 @@ void InMemoryPriceSource::update(std::string_view exchange, std::string_view sym
   MarketPrice& p = it->second;
   const bool new_day = inserted || p.ts == 0 || ist_date(ts) != ist_date(p.ts);
   if (new_day) {
-    if (!inserted && p.last > 0 && ts > p.ts) p.previous_close = p.last;
+    if (!inserted && p.last > 0 && ts > p.ts) {
+      p.previous_close = p.last;
+      for (const CorporateAction& action :
+           actions_crossed(actions_, symbol, ist_date(p.ts), ist_date(ts))) {
+        p.previous_close = std::max<Paise>(
+            1, saturate(divide_half_away_from_zero(Int128{p.previous_close} * action.numerator(),
+                                                   action.denominator())));
+      }
+    }
     p.day_open = last;
     p.day_high = high;
     p.day_low = low;
@@ -69,6 +77,11 @@ void InMemoryPriceSource::set_quote(std::string_view exchange, std::string_view 
   if (previous_close > 0) p.previous_close = previous_close;
   if (lower_circuit > 0) p.lower_circuit = lower_circuit;
   if (upper_circuit > 0) p.upper_circuit = upper_circuit;
+}
+
+void InMemoryPriceSource::set_corporate_actions(std::vector<CorporateAction> actions) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  actions_ = std::move(actions);
 }
 
 std::vector<std::string> InMemoryPriceSource::keys() const {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/corporate_action.h"
 #include "core/messages.h"
 #include "core/money.h"
 #include "core/timestamp.h"
@@ -52,7 +53,9 @@ class PriceSource {
 };
 
 // Thread-safe in-memory prices. The day fields roll over when an update falls on a new IST date:
-// the previous day's last price becomes previous_close.
+// the previous day's last price becomes previous_close, multiplied by the price factor of each
+// corporate action of the symbol whose ex-date that new day reaches (as NSE adjusts the base
+// price of the circuit band on an ex-date).
 class InMemoryPriceSource final : public PriceSource {
  public:
   std::optional<MarketPrice> latest(std::string_view exchange,
@@ -67,6 +70,9 @@ class InMemoryPriceSource final : public PriceSource {
   void set_quote(std::string_view exchange, std::string_view symbol, TimestampMs ts, Paise last,
                  Paise previous_close, Paise lower_circuit, Paise upper_circuit);
 
+  // The bonuses and splits previous_close is adjusted for (core/corporate_action.h).
+  void set_corporate_actions(std::vector<CorporateAction> actions);
+
   // Every "EXCHANGE:SYMBOL" with a price, sorted.
   std::vector<std::string> keys() const;
   // The latest update time over all instruments (0 if none): the "market clock" of a replay.
@@ -79,6 +85,7 @@ class InMemoryPriceSource final : public PriceSource {
   mutable std::mutex mutex_;
   std::map<std::string, MarketPrice, std::less<>> prices_;
   TimestampMs latest_ts_ = 0;
+  std::vector<CorporateAction> actions_;
 };
 
 // A clock that reads the time of the latest price: the paper broker's "now" when replaying

@@ -373,6 +373,7 @@ int run_paper(const PaperArgs& args, const Logger& log) {
   if (!state_dir.empty()) std::filesystem::create_directories(state_dir, ec);
   time::SystemClock wall;
   InMemoryPriceSource prices;
+  prices.set_corporate_actions(resources.corporate_actions);
   MarketClock market_clock(prices, wall);
   const time::Clock& clock =
       args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;

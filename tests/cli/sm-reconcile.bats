@@ -184,6 +184,8 @@ paper_tick() {
   # The ex-date: the market opens at half the price.
   curl -sf -X POST "$PAPER_URL/_paper/prices" --data-binary '{"type":"bar","ts":"2018-05-31T03:45:00.000Z","symbol":"TCS","timeframe":"1d","open":1734.00,"high":1759.05,"low":1726.10,"close":1741.05,"volume":2000000}' >/dev/null
   [ "$(kite GET /portfolio/holdings | jq '.data[] | select(.tradingsymbol == "TCS") | .quantity')" = 20 ]
+  # Its circuit band is reckoned from the adjusted previous close, 3514.10 / 2, as NSE's is.
+  [ "$(kite GET '/quote?i=NSE:TCS' | jq '.data["NSE:TCS"].ohlc.close')" = 1757.05 ]
 
   # The risk gateway through the ex-date's prices: the position is 20 shares, nothing fires (at
   # half the price 10 shares would be a 50 % position loss and a 3.5 % daily loss of this capital).

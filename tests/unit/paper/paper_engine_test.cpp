@@ -333,6 +333,21 @@ TEST_CASE("a daily bar counts at 15:30 IST of its own date, the close signals ar
   CHECK(m->day_open == 153000);
 }
 
+TEST_CASE("on a bonus's ex-date the previous close is adjusted, so the circuit band follows") {
+  // TCS's 1:1 bonus: 3514.10 before, 1734.00 at the ex-date's open (outside a band of 20 % around
+  // the unadjusted close, inside it around the adjusted 1757.05).
+  paper::InMemoryPriceSource prices;
+  auto bonus =
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nTCS,2018-05-31,bonus,1:1\n", "test");
+  REQUIRE(bonus.ok());
+  prices.set_corporate_actions(*bonus);
+  prices.set_quote("NSE", "TCS", from_ist(Date{2018, 5, 30}, 15, 29), 351'410, 0, 0, 0);
+  prices.set_quote("NSE", "TCS", from_ist(Date{2018, 5, 31}, 9, 15), 173'400, 0, 0, 0);
+  CHECK(prices.latest("NSE", "TCS")->previous_close == 175'705);
+  prices.set_quote("NSE", "TCS", from_ist(Date{2018, 6, 1}, 9, 15), 174'000, 0, 0, 0);
+  CHECK(prices.latest("NSE", "TCS")->previous_close == 173'400);  // the next day: as traded
+}
+
 TEST_CASE("a new IST day rolls the previous close and clears explicit circuit limits") {
   paper::InMemoryPriceSource prices;
   prices.set_quote("NSE", "X", from_ist(Date{2024, 3, 28}, 15, 29), 10000, 0, 9000, 11000);
