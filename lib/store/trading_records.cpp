@@ -71,32 +71,27 @@ Result<SignalScan> undecided_signals(Database& db, std::int64_t after_id, Timest
       "d.strategy = s.strategy AND d.symbol = s.symbol AND d.action = s.action "
       "AND d.signal_ts_ms = s.ts_ms) FROM signals s WHERE s.id > ?1 ORDER BY s.id");
   if (!stmt.ok()) return stmt.status();
-  stmt->bind(1, after_id);
   SignalScan scan;
-  scan.scanned_to = after_id;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    const TimestampMs recorded_ms = stmt->column_int64(1);
-    if (recorded_ms > recorded_to) break;  // on its way: the next scan starts here
-    scan.scanned_to = stmt->column_int64(0);
-    if (recorded_ms < recorded_from || stmt->column_int64(10) != 0) continue;
-    Result<SignalAction> action = parse_signal_action(stmt->column_text_view(5));
-    if (!action.ok()) continue;  // the schema admits any text; only known actions are decided
-    StoredSignal stored;
-    stored.id = scan.scanned_to;
-    stored.recorded_ms = recorded_ms;
-    stored.signal.ts = stmt->column_int64(2);
-    stored.signal.strategy = stmt->column_text(3);
-    stored.signal.symbol = stmt->column_text(4);
-    stored.signal.action = *action;
-    stored.signal.qty = stmt->column_int64(6);
-    stored.signal.price = stmt->column_int64(7);
-    stored.signal.stop = stmt->column_int64(8);
-    stored.signal.reason = stmt->column_text(9);
-    scan.undecided.push_back(std::move(stored));
-  }
+  Result<std::int64_t> scanned_to = scan_recorded(
+      *stmt, after_id, recorded_to, [&](Statement& row, std::int64_t id, TimestampMs recorded_ms) {
+        if (recorded_ms < recorded_from || row.column_int64(10) != 0) return;
+        Result<SignalAction> action = parse_signal_action(row.column_text_view(5));
+        if (!action.ok()) return;  // the schema admits any text; only known actions are decided
+        StoredSignal stored;
+        stored.id = id;
+        stored.recorded_ms = recorded_ms;
+        stored.signal.ts = row.column_int64(2);
+        stored.signal.strategy = row.column_text(3);
+        stored.signal.symbol = row.column_text(4);
+        stored.signal.action = *action;
+        stored.signal.qty = row.column_int64(6);
+        stored.signal.price = row.column_int64(7);
+        stored.signal.stop = row.column_int64(8);
+        stored.signal.reason = row.column_text(9);
+        scan.undecided.push_back(std::move(stored));
+      });
+  if (!scanned_to.ok()) return scanned_to.status();
+  scan.scanned_to = *scanned_to;
   return scan;
 }
 
@@ -108,26 +103,21 @@ Result<IntentScan> approvals_without_order(Database& db, std::int64_t after_id,
       "FROM risk_decisions d WHERE d.id > ?1 AND d.order_json IS NOT NULL AND d.approved = 1 "
       "ORDER BY d.id");
   if (!stmt.ok()) return stmt.status();
-  stmt->bind(1, after_id);
   IntentScan scan;
-  scan.scanned_to = after_id;
   MessageDecoder decoder;
-  while (true) {
-    Result<bool> row = stmt->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    const TimestampMs recorded_ms = stmt->column_int64(1);
-    if (recorded_ms > recorded_to) break;  // on its way: the next scan starts here
-    scan.scanned_to = stmt->column_int64(0);
-    if (stmt->column_int64(3) != 0) continue;
-    Result<Message> decoded = decoder.decode(stmt->column_text_view(2));
-    const OrderIntent* intent = decoded.ok() ? std::get_if<OrderIntent>(&*decoded) : nullptr;
-    if (intent == nullptr) {
-      ++scan.undecodable;
-      continue;
-    }
-    scan.unrecorded.push_back({scan.scanned_to, recorded_ms, *intent});
-  }
+  Result<std::int64_t> scanned_to = scan_recorded(
+      *stmt, after_id, recorded_to, [&](Statement& row, std::int64_t id, TimestampMs recorded_ms) {
+        if (row.column_int64(3) != 0) return;
+        Result<Message> decoded = decoder.decode(row.column_text_view(2));
+        const OrderIntent* intent = decoded.ok() ? std::get_if<OrderIntent>(&*decoded) : nullptr;
+        if (intent == nullptr) {
+          ++scan.undecodable;
+          return;
+        }
+        scan.unrecorded.push_back({id, recorded_ms, *intent});
+      });
+  if (!scanned_to.ok()) return scanned_to.status();
+  scan.scanned_to = *scanned_to;
   return scan;
 }
 
