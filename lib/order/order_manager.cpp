@@ -280,28 +280,43 @@ Result<bool> OrderManager::recover() {
   return true;
 }
 
+Result<OrderManager::IntentRecording> OrderManager::record_intent(const OrderIntent& intent,
+                                                                  store::Transaction& tx) {
+  Result<bool> recorded = store::upsert_order_intent(db_, intent);
+  if (recorded.ok()) return IntentRecording{*recorded, Status()};
+  tx.rollback();
+  if (recorded.status().code() != ErrorCode::kConflict &&
+      recorded.status().code() != ErrorCode::kInvalidArgument) {
+    return recorded.status();
+  }
+  log_.error_status("intent_refused", recorded.status(),
+                    {{"client_order_id", intent.client_order_id}});
+  return IntentRecording{false, recorded.status()};
+}
+
+Result<store::OrderRecord> OrderManager::recorded_order(const std::string& client_order_id) {
+  Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, client_order_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return error(ErrorCode::kInternal, "intent vanished after recording");
+  return std::move(**stored);
+}
+
 Status OrderManager::submit(const OrderIntent& intent) {
   ++counters_.intents;
   const bool placeable = broker::validate_tag(intent.client_order_id).ok();
   const bool place_now = placeable && can_place() && queue_.empty();
   Result<store::Transaction> tx = db_.begin();
   if (!tx.ok()) return tx.status();
-  Result<bool> recorded = store::upsert_order_intent(db_, intent);
-  if (!recorded.ok()) {
-    tx->rollback();
-    if (recorded.status().code() == ErrorCode::kConflict ||
-        recorded.status().code() == ErrorCode::kInvalidArgument) {
-      log_.error_status("intent_refused", recorded.status(),
-                        {{"client_order_id", intent.client_order_id}});
-      raise_alert(
-          Severity::kWarning, "intent_refused",
-          fmt::format("intent {} refused: {}", intent.client_order_id, recorded.status().message()),
-          "intent_refused:" + intent.client_order_id);
-      return Status();
-    }
-    return recorded.status();
+  Result<IntentRecording> recording = record_intent(intent, *tx);
+  if (!recording.ok()) return recording.status();
+  if (!recording->refusal.ok()) {
+    raise_alert(
+        Severity::kWarning, "intent_refused",
+        fmt::format("intent {} refused: {}", intent.client_order_id, recording->refusal.message()),
+        "intent_refused:" + intent.client_order_id);
+    return Status();
   }
-  if (!*recorded) {
+  if (!recording->is_new) {
     // A repeat (a restarted upstream re-sending its output): already recorded and handled or
     // queued.
     log_.debug("intent_repeated", {{"client_order_id", intent.client_order_id}});
@@ -315,14 +330,13 @@ Status OrderManager::submit(const OrderIntent& intent) {
               place_now ? nlohmann::json{{"attempt", 1}} : nlohmann::json::object()));
   }
   SM_RETURN_IF_ERROR(tx->commit());
-  Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, intent.client_order_id);
+  Result<store::OrderRecord> stored = recorded_order(intent.client_order_id);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(ErrorCode::kInternal, "intent vanished after recording");
   if (!placeable) {
-    return reject_locally(**stored, broker::validate_tag(intent.client_order_id).message() +
-                                        " (the client order id is sent as the Kite tag)");
+    return reject_locally(*stored, broker::validate_tag(intent.client_order_id).message() +
+                                       " (the client order id is sent as the Kite tag)");
   }
-  if (place_now) return place(**stored);
+  if (place_now) return place(*stored);
   queue_.push_back(intent.client_order_id);
   log_.info("intent_queued",
             {{"client_order_id", intent.client_order_id},
@@ -336,26 +350,17 @@ Status OrderManager::submit(const OrderIntent& intent) {
 Status OrderManager::expire(const OrderIntent& intent, const std::string& why) {
   Result<store::Transaction> tx = db_.begin();
   if (!tx.ok()) return tx.status();
-  Result<bool> recorded = store::upsert_order_intent(db_, intent);
-  if (!recorded.ok()) {
-    tx->rollback();
-    if (recorded.status().code() == ErrorCode::kConflict ||
-        recorded.status().code() == ErrorCode::kInvalidArgument) {
-      log_.error_status("intent_refused", recorded.status(),
-                        {{"client_order_id", intent.client_order_id}});
-      return Status();
-    }
-    return recorded.status();
-  }
-  if (!*recorded) return tx->commit();  // it arrived after all: handled by submit()
+  Result<IntentRecording> recording = record_intent(intent, *tx);
+  if (!recording.ok()) return recording.status();
+  if (!recording->refusal.ok()) return Status();
+  if (!recording->is_new) return tx->commit();  // it arrived after all: handled by submit()
   SM_RETURN_IF_ERROR(
       event(intent.client_order_id, "intent_expired", kStatusPending, {{"reason", why}}));
   SM_RETURN_IF_ERROR(tx->commit());
-  Result<std::optional<store::OrderRecord>> stored = store::find_order(db_, intent.client_order_id);
+  Result<store::OrderRecord> stored = recorded_order(intent.client_order_id);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(ErrorCode::kInternal, "intent vanished after recording");
   return close_locally(
-      **stored, broker::kStatusCancelled, "intent_expired", why,
+      *stored, broker::kStatusCancelled, "intent_expired", why,
       fmt::format("{} {} {} ({}) expired before it was placed: {}", side_name(intent.side),
                   intent.qty, intent.symbol, intent.client_order_id, why));
 }

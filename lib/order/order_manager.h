@@ -168,6 +168,17 @@ class OrderManager {
   const Counters& counters() const { return counters_; }
 
  private:
+  // What record_intent did with an intent.
+  struct IntentRecording {
+    bool is_new = false;  // false: a repeat, already recorded and handled or queued
+    Status refusal;       // not ok when the store refused the intent (nothing recorded)
+  };
+  // Records intent inside tx. A refusal (its client order id names another order, or the store
+  // cannot take it as given) rolls tx back and is logged as intent_refused: the caller goes on
+  // with the next intent. Fails with any other store failure, after rolling tx back.
+  Result<IntentRecording> record_intent(const OrderIntent& intent, store::Transaction& tx);
+  // The order record_intent stored, read back after the commit.
+  Result<store::OrderRecord> recorded_order(const std::string& client_order_id);
   Status place_front();
   Status place(const store::OrderRecord& order);
   Status resolve_in_doubt();
