@@ -442,6 +442,27 @@ Result<std::vector<bt::ParamAxis>> parse_grid(const std::vector<std::string>& te
   return axes;
 }
 
+// What a sweep and a walk-forward run over: the set-up, the data, the grid's parameter sets and
+// the options for running them. The gate factory points into setup: a plan stays where it is made.
+struct SweepPlan {
+  Setup setup;
+  history::LoadedData loaded;
+  std::vector<nlohmann::json> sets;
+  bt::SweepOptions options;
+};
+
+std::optional<Failure> plan_sweep(const SweepArgs& args, const std::vector<bt::ParamAxis>& axes,
+                                  const Logger& log, SweepPlan& plan) {
+  if (auto bad = build_setup(args.common, args.strategy, args.engine, plan.setup, log)) return bad;
+  if (auto bad = load(args.common, args.data, log, plan.loaded)) return bad;
+  plan.sets = bt::expand_grid(plan.setup.strategy.params, axes);
+  plan.options.threads = args.threads;
+  plan.options.risk_free_rate = plan.setup.risk_free_rate;
+  plan.options.gate = plan.setup.gate_factory();
+  plan.options.progress = args.common.progress.update;
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_backtest_command(const RunArgs& args, const Logger& log) {
@@ -508,22 +529,13 @@ int run_sweep_command(const SweepArgs& args, const Logger& log) {
   if (axes->empty()) {
     return report(log, usage(error(ErrorCode::kInvalidArgument, "give at least one --grid")));
   }
-  Setup setup;
-  if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
-    return report(log, *bad);
-  }
-  history::LoadedData loaded;
-  if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
-
-  const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
-  bt::SweepOptions options;
-  options.threads = args.threads;
-  options.risk_free_rate = setup.risk_free_rate;
-  options.gate = setup.gate_factory();
-  options.progress = args.common.progress.update;
-  log.info("sweep_started", {{"runs", sets.size()}, {"threads", args.threads}});
-  std::vector<bt::SweepRow> rows =
-      bt::run_sweep(loaded.data, setup.strategy, sets, setup.engine, *setup.costs, options);
+  SweepPlan plan;
+  if (auto bad = plan_sweep(args, *axes, log, plan)) return report(log, *bad);
+  const Setup& setup = plan.setup;
+  const history::LoadedData& loaded = plan.loaded;
+  log.info("sweep_started", {{"runs", plan.sets.size()}, {"threads", args.threads}});
+  std::vector<bt::SweepRow> rows = bt::run_sweep(loaded.data, setup.strategy, plan.sets,
+                                                 setup.engine, *setup.costs, plan.options);
   if (args.common.progress.finish) args.common.progress.finish();
   const std::vector<std::size_t> order = bt::rank_rows(rows, *metric);
   std::size_t failed = 0;
@@ -568,26 +580,17 @@ int run_walk_forward_command(const SweepArgs& args, const Logger& log) {
     return report(log, usage(error(ErrorCode::kInvalidArgument,
                                    "--in-sample and --out-sample must be at least 1 bar")));
   }
-  Setup setup;
-  if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
-    return report(log, *bad);
-  }
-  history::LoadedData loaded;
-  if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
-
-  const std::vector<nlohmann::json> sets = bt::expand_grid(setup.strategy.params, *axes);
-  bt::SweepOptions options;
-  options.threads = args.threads;
-  options.risk_free_rate = setup.risk_free_rate;
-  options.gate = setup.gate_factory();
-  options.progress = args.common.progress.update;
+  SweepPlan plan;
+  if (auto bad = plan_sweep(args, *axes, log, plan)) return report(log, *bad);
+  const Setup& setup = plan.setup;
+  const history::LoadedData& loaded = plan.loaded;
   bt::WalkForwardOptions walk;
   walk.in_sample_bars = args.in_sample;
   walk.out_sample_bars = args.out_sample;
   walk.anchored = args.anchored;
   walk.metric = *metric;
   Result<bt::WalkForwardResult> result = bt::run_walk_forward(
-      loaded.data, setup.strategy, sets, setup.engine, *setup.costs, walk, options);
+      loaded.data, setup.strategy, plan.sets, setup.engine, *setup.costs, walk, plan.options);
   if (args.common.progress.finish) args.common.progress.finish();
   if (!result.ok()) {
     if (result.status().code() == ErrorCode::kInvalidArgument) {
