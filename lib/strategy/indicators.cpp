@@ -37,6 +37,17 @@ void check_parameter(const json& state, std::string_view key, double expected) {
 
 std::size_t to_size(int period) { return static_cast<std::size_t>(period); }
 
+// The saved "value" of an indicator whose first value comes at update first_defined: present
+// exactly when count has reached it, or the state is not one an indicator saved.
+std::optional<double> read_value(const json& saved, std::int64_t count,
+                                 std::int64_t first_defined) {
+  std::optional<double> value = state::get_optional_number(saved, "value");
+  if (value.has_value() != (count >= first_defined)) {
+    throw StateError("value does not agree with count");
+  }
+  return value;
+}
+
 }  // namespace
 
 Sma::Sma(int period) : period_(period), window_(to_size(period)) { assert(period >= 1); }
@@ -100,10 +111,7 @@ Status Ema::restore(const json& saved) {
     check_parameter(saved, "period", std::int64_t{period_});
     next.count_ = state::get_integer(saved, "count", 0, kMaxCount);
     next.seed_sum_ = state::get_number(saved, "seed_sum");
-    next.value_ = state::get_optional_number(saved, "value");
-    if (next.value_.has_value() != (next.count_ >= period_)) {
-      throw StateError("value does not agree with count");
-    }
+    next.value_ = read_value(saved, next.count_, period_);
   }));
   *this = next;
   return Status();
@@ -159,10 +167,7 @@ Status Rsi::restore(const json& saved) {
     next.previous_ = state::get_number(saved, "previous");
     next.gain_ = state::get_number(saved, "gain");
     next.loss_ = state::get_number(saved, "loss");
-    next.value_ = state::get_optional_number(saved, "value");
-    if (next.value_.has_value() != (next.count_ > period_)) {
-      throw StateError("value does not agree with count");
-    }
+    next.value_ = read_value(saved, next.count_, std::int64_t{period_} + 1);
   }));
   *this = next;
   return Status();
@@ -211,10 +216,7 @@ Status Atr::restore(const json& saved) {
     next.count_ = state::get_integer(saved, "count", 0, kMaxCount);
     next.previous_close_ = state::get_number(saved, "previous_close");
     next.tr_sum_ = state::get_number(saved, "tr_sum");
-    next.value_ = state::get_optional_number(saved, "value");
-    if (next.value_.has_value() != (next.count_ > period_)) {
-      throw StateError("value does not agree with count");
-    }
+    next.value_ = read_value(saved, next.count_, std::int64_t{period_} + 1);
   }));
   *this = next;
   return Status();
