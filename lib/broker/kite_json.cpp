@@ -231,6 +231,18 @@ class Fields {
     return v;
   }
 
+  // Reads the object at key (when present) with read(Fields&), whose first problem becomes this
+  // object's, reported under key. False when the field is absent or null.
+  template <typename Read>
+  bool nested(const char* key, Read read) {
+    const json* v = object(key);
+    if (v == nullptr) return false;
+    Fields inner(*v, context_ + "." + key);
+    read(inner);
+    if (!inner.status().ok()) fail(key, inner.status().message());
+    return true;
+  }
+
   void fail(std::string_view key, std::string_view why) {
     if (!status_.ok()) return;
     status_ = key.empty() ? parse_failure(context_, why)
@@ -358,14 +370,12 @@ Holding read_holding(Fields& f) {
 
 Ohlc read_ohlc(Fields& parent) {
   Ohlc o;
-  const json* ohlc = parent.object("ohlc");
-  if (ohlc == nullptr) return o;
-  Fields f(*ohlc, parent.context() + ".ohlc");
-  o.open = f.money("open");
-  o.high = f.money("high");
-  o.low = f.money("low");
-  o.close = f.money("close");
-  if (!f.status().ok()) parent.fail("ohlc", f.status().message());
+  parent.nested("ohlc", [&](Fields& f) {
+    o.open = f.money("open");
+    o.high = f.money("high");
+    o.low = f.money("low");
+    o.close = f.money("close");
+  });
   return o;
 }
 
@@ -389,16 +399,38 @@ std::vector<DepthLevel> read_depth(Fields& parent, const json& depth, const char
   return levels;
 }
 
+// One object read with reader(Fields&) under context: the value, or the first problem.
+template <typename T, typename Reader>
+Result<T> read_object(const json& data, std::string context, Reader reader) {
+  Fields f(data, std::move(context));
+  T value = reader(f);
+  if (!f.status().ok()) return f.status();
+  return value;
+}
+
 template <typename T, typename Reader>
 Result<std::vector<T>> read_array(const json& data, std::string_view what, Reader reader) {
   if (!data.is_array()) return parse_failure(what, "expected an array");
   std::vector<T> out;
   out.reserve(data.size());
   for (size_t i = 0; i < data.size(); ++i) {
-    Fields f(data[i], fmt::format("{}[{}]", what, i));
-    T value = reader(f);
-    if (!f.status().ok()) return f.status();
-    out.push_back(std::move(value));
+    Result<T> value = read_object<T>(data[i], fmt::format("{}[{}]", what, i), reader);
+    if (!value.ok()) return value.status();
+    out.push_back(std::move(value).value());
+  }
+  return out;
+}
+
+// An object keyed by instrument ("NSE:INFY"), each value read with reader(Fields&).
+template <typename T, typename Reader>
+Result<std::map<std::string, T>> read_by_instrument(const json& data, std::string_view what,
+                                                    Reader reader) {
+  if (!data.is_object()) return parse_failure(what, "expected an object keyed by instrument");
+  std::map<std::string, T> out;
+  for (auto it = data.begin(); it != data.end(); ++it) {
+    Result<T> value = read_object<T>(it.value(), fmt::format("{}.{}", what, it.key()), reader);
+    if (!value.ok()) return value.status();
+    out.emplace(it.key(), std::move(value).value());
   }
   return out;
 }
@@ -420,18 +452,15 @@ SegmentMargins read_segment(Fields& f) {
   SegmentMargins m;
   m.enabled = f.boolean("enabled");
   m.net = f.money("net");
-  if (const json* available = f.object("available")) {
-    Fields a(*available, f.context() + ".available");
+  f.nested("available", [&](Fields& a) {
     m.available_cash = a.money("cash");
     m.opening_balance = a.money("opening_balance");
     m.live_balance = a.money("live_balance");
     m.collateral = a.money("collateral");
     m.intraday_payin = a.money("intraday_payin");
     m.adhoc_margin = a.money("adhoc_margin");
-    if (!a.status().ok()) f.fail("available", a.status().message());
-  }
-  if (const json* utilised = f.object("utilised")) {
-    Fields u(*utilised, f.context() + ".utilised");
+  });
+  f.nested("utilised", [&](Fields& u) {
     m.utilised_debits = u.money("debits");
     m.utilised_exposure = u.money("exposure");
     m.utilised_span = u.money("span");
@@ -440,8 +469,7 @@ SegmentMargins read_segment(Fields& f) {
     m.utilised_turnover = u.money("turnover");
     m.utilised_m2m_realised = u.money("m2m_realised");
     m.utilised_m2m_unrealised = u.money("m2m_unrealised");
-    if (!u.status().ok()) f.fail("utilised", u.status().message());
-  }
+  });
   return m;
 }
 
@@ -542,10 +570,7 @@ Result<PlaceOrderResponse> parse_order_response(const json& data) {
 }
 
 Result<Order> parse_order(const json& object) {
-  Fields f(object, "order");
-  Order order = read_order(f);
-  if (!f.status().ok()) return f.status();
-  return order;
+  return read_object<Order>(object, "order", [](Fields& f) { return read_order(f); });
 }
 
 Result<std::vector<Order>> parse_orders(const json& data) {
@@ -575,10 +600,7 @@ Result<std::vector<Holding>> parse_holdings(const json& data) {
 }
 
 Result<std::map<std::string, Quote>> parse_quotes(const json& data) {
-  if (!data.is_object()) return parse_failure("quote", "expected an object keyed by instrument");
-  std::map<std::string, Quote> out;
-  for (auto it = data.begin(); it != data.end(); ++it) {
-    Fields f(it.value(), "quote." + it.key());
+  return read_by_instrument<Quote>(data, "quote", [](Fields& f) {
     Quote q;
     q.instrument_token = f.integer("instrument_token");
     q.timestamp = f.timestamp("timestamp");
@@ -598,53 +620,43 @@ Result<std::map<std::string, Quote>> parse_quotes(const json& data) {
       q.depth_buy = read_depth(f, *depth, "buy");
       q.depth_sell = read_depth(f, *depth, "sell");
     }
-    if (!f.status().ok()) return f.status();
-    out.emplace(it.key(), std::move(q));
-  }
-  return out;
+    return q;
+  });
 }
 
 Result<std::map<std::string, LtpQuote>> parse_ltp_quotes(const json& data) {
-  if (!data.is_object()) return parse_failure("ltp", "expected an object keyed by instrument");
-  std::map<std::string, LtpQuote> out;
-  for (auto it = data.begin(); it != data.end(); ++it) {
-    Fields f(it.value(), "ltp." + it.key());
+  return read_by_instrument<LtpQuote>(data, "ltp", [](Fields& f) {
     LtpQuote q;
     q.instrument_token = f.integer("instrument_token");
     q.last_price = f.money("last_price", true);
     q.ohlc = read_ohlc(f);
-    if (!f.status().ok()) return f.status();
-    out.emplace(it.key(), q);
-  }
-  return out;
+    return q;
+  });
 }
 
 Result<Session> parse_session(const json& data) {
-  Fields f(data, "session");
-  Session s;
-  read_profile(f, s);
-  s.api_key = f.text("api_key");
-  s.access_token = f.text("access_token", true);
-  s.public_token = f.text("public_token");
-  s.refresh_token = f.text("refresh_token");
-  s.login_time = f.timestamp("login_time");
-  if (!f.status().ok()) return f.status();
-  return s;
+  return read_object<Session>(data, "session", [](Fields& f) {
+    Session s;
+    read_profile(f, s);
+    s.api_key = f.text("api_key");
+    s.access_token = f.text("access_token", true);
+    s.public_token = f.text("public_token");
+    s.refresh_token = f.text("refresh_token");
+    s.login_time = f.timestamp("login_time");
+    return s;
+  });
 }
 
 Result<Profile> parse_profile(const json& data) {
-  Fields f(data, "profile");
-  Profile p;
-  read_profile(f, p);
-  if (!f.status().ok()) return f.status();
-  return p;
+  return read_object<Profile>(data, "profile", [](Fields& f) {
+    Profile p;
+    read_profile(f, p);
+    return p;
+  });
 }
 
 Result<SegmentMargins> parse_segment_margins(const json& data) {
-  Fields f(data, "margins");
-  SegmentMargins m = read_segment(f);
-  if (!f.status().ok()) return f.status();
-  return m;
+  return read_object<SegmentMargins>(data, "margins", [](Fields& f) { return read_segment(f); });
 }
 
 Result<Margins> parse_margins(const json& data) {
@@ -654,10 +666,10 @@ Result<Margins> parse_margins(const json& data) {
   for (const char* segment : {"equity", "commodity"}) {
     auto it = data.find(segment);
     if (it == data.end() || it->is_null()) continue;
-    Fields f(*it, fmt::format("margins.{}", segment));
-    SegmentMargins m = read_segment(f);
-    if (!f.status().ok()) return f.status();
-    (std::string_view(segment) == "equity" ? margins.equity : margins.commodity) = m;
+    Result<SegmentMargins> m = read_object<SegmentMargins>(
+        *it, fmt::format("margins.{}", segment), [](Fields& f) { return read_segment(f); });
+    if (!m.ok()) return m.status();
+    (std::string_view(segment) == "equity" ? margins.equity : margins.commodity) = *m;
   }
   return margins;
 }
@@ -665,12 +677,12 @@ Result<Margins> parse_margins(const json& data) {
 Result<Order> parse_postback(std::string_view body) {
   Result<json> parsed = parse_json_exact(body);
   if (!parsed.ok()) return parsed.status().with_context("postback");
-  Fields f(*parsed, "postback");
-  Order order = read_order(f);
-  order.unfilled_quantity = f.integer("unfilled_quantity");
-  order.checksum = f.text("checksum");
-  if (!f.status().ok()) return f.status();
-  return order;
+  return read_object<Order>(*parsed, "postback", [](Fields& f) {
+    Order order = read_order(f);
+    order.unfilled_quantity = f.integer("unfilled_quantity");
+    order.checksum = f.text("checksum");
+    return order;
+  });
 }
 
 std::string kite_postback_checksum(std::string_view order_id, std::string_view order_timestamp,
