@@ -68,6 +68,26 @@ start_quoted_paper() {
   export SM_CFG__BROKER__BASE_URL="$PAPER_URL"
 }
 
+# replay_risk_section: the "risk" member of the configuration the parity and pipeline tests run
+# with (close to examples/demo.jsonc: daily bars replayed as history), without a trailing comma.
+# The kill switches keep their defaults, so position-loss exits happen on the bundled data.
+replay_risk_section() {
+  cat <<'EOF'
+  "risk": {
+    "capital": "1000000.00",
+    "max_order_qty": 500,
+    "max_order_value": "300000.00",
+    "max_total_exposure": "900000.00",
+    "max_symbol_exposure": "300000.00",
+    "max_open_positions": 3,
+    "order_type": "MARKET",
+    "session_checks": false,
+    "required_components": [],
+    "broker_disconnect_halt_s": 1000000000
+  }
+EOF
+}
+
 # kite METHOD PATH [curl args...]: a request to the paper broker's Kite REST API with the
 # start_paper credentials; prints the response body.
 kite() {

@@ -30,30 +30,18 @@ teardown() {
   cd / && rm -rf "$SM_TEST_DIR"
 }
 
-# The risk section both paths run with (close to examples/demo.jsonc: daily bars replayed as
-# history). The kill switches keep their defaults, so position-loss exits happen on this data.
-# The broker section only lifts sm-order's client-side rate limits, which would pace the replay
-# at 10 requests a second (the paper broker runs with --no-rate-limits).
+# Both paths run with the replay's risk section (replay_risk_section, common.bash). The broker
+# section only lifts sm-order's client-side rate limits, which would pace the replay at 10
+# requests a second (the paper broker runs with --no-rate-limits).
 write_config() {
   # Both paths read the prices as printed and know no corporate action: the comparison is of the
   # engines on the same input (the bundled actions would back-adjust the backtest's bars and
   # adjust the live positions, two different models of the same event).
   echo "symbol,ex_date,kind,ratio" >no-actions.csv
   export SM_CORPORATE_ACTIONS="$PWD/no-actions.csv"
-  cat >parity.jsonc <<'EOF'
+  cat >parity.jsonc <<EOF
 {
-  "risk": {
-    "capital": "1000000.00",
-    "max_order_qty": 500,
-    "max_order_value": "300000.00",
-    "max_total_exposure": "900000.00",
-    "max_symbol_exposure": "300000.00",
-    "max_open_positions": 3,
-    "order_type": "MARKET",
-    "session_checks": false,
-    "required_components": [],
-    "broker_disconnect_halt_s": 1000000000
-  },
+$(replay_risk_section),
   "broker": { "rate_limits": { "order_per_second": 100000, "other_per_second": 100000 } }
 }
 EOF

@@ -40,18 +40,7 @@ write_environment() {
     "strategies": [{"name": "sma-cross",
                     "params": {"fast": 10, "slow": 30, "sizing": "fixed_qty", "qty": 100}}]
   },
-  "risk": {
-    "capital": "1000000.00",
-    "max_order_qty": 500,
-    "max_order_value": "300000.00",
-    "max_total_exposure": "900000.00",
-    "max_symbol_exposure": "300000.00",
-    "max_open_positions": 3,
-    "order_type": "MARKET",
-    "session_checks": false,
-    "required_components": [],
-    "broker_disconnect_halt_s": 1000000000
-  },
+$(replay_risk_section),
   "broker": {
     "base_url": "$PAPER_URL",
     "rate_limits": { "order_per_second": 100000, "other_per_second": 100000 }
