@@ -42,6 +42,22 @@ MarketData walk(int n, const std::string& symbol = "WALK") {
 
 const StrategySpec kSma{"", "sma-cross", {{"qty", 10}}, {}};
 
+// The walk-forward both walk-forward tests start from: 200 in-sample bars, then 100 out of
+// sample, candidates ranked by net P&L.
+WalkForwardOptions rolling_200_100() {
+  WalkForwardOptions options;
+  options.in_sample_bars = 200;
+  options.out_sample_bars = 100;
+  options.metric = Metric::kNetPnl;
+  return options;
+}
+
+SweepOptions on_threads(unsigned threads) {
+  SweepOptions sweep;
+  sweep.threads = threads;
+  return sweep;
+}
+
 }  // namespace
 
 TEST_CASE("grid axes are lists or inclusive ranges", "[backtest][sweep]") {
@@ -82,10 +98,8 @@ TEST_CASE("a sweep gives the same rows in grid order on one thread and on four",
   MarketData data = walk(800);
   auto sets = expand_grid(kSma.params, {*parse_axis("fast=3:15:4"), *parse_axis("slow=10,20,40")});
   costs::ZeroCostModel zero;
-  SweepOptions one;
-  one.threads = 1;
-  SweepOptions four;
-  four.threads = 4;
+  const SweepOptions one = on_threads(1);
+  SweepOptions four = on_threads(4);
   std::size_t calls = 0;
   four.progress = [&](std::size_t done, std::size_t total) {
     ++calls;
@@ -129,12 +143,8 @@ TEST_CASE("walk-forward rolls windows, warms up on in-sample bars and chains the
   MarketData data = walk(600);
   auto sets = expand_grid(kSma.params, {*parse_axis("fast=3,5"), *parse_axis("slow=10,20")});
   costs::ZeroCostModel zero;
-  WalkForwardOptions options;
-  options.in_sample_bars = 200;
-  options.out_sample_bars = 100;
-  options.metric = Metric::kNetPnl;
-  SweepOptions sweep;
-  sweep.threads = 2;
+  WalkForwardOptions options = rolling_200_100();
+  const SweepOptions sweep = on_threads(2);
   auto result = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep);
   REQUIRE(result.ok());
   const auto& times = data.times();
@@ -231,12 +241,8 @@ TEST_CASE("the walk-forward table lists only swept parameters and the metric in 
   base["qty"] = 7;
   auto sets = expand_grid(base, {*parse_axis("fast=3,5")});
   costs::ZeroCostModel zero;
-  WalkForwardOptions options;
-  options.in_sample_bars = 200;
-  options.out_sample_bars = 100;
-  options.metric = Metric::kNetPnl;
-  SweepOptions sweep;
-  sweep.threads = 1;
+  WalkForwardOptions options = rolling_200_100();
+  const SweepOptions sweep = on_threads(1);
   auto result = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, sweep);
   REQUIRE(result.ok());
   CHECK(result->swept_params == std::vector<std::string>{"fast"});

@@ -37,6 +37,17 @@ void approve(OrderRig& rig, const OrderIntent& order, TimestampMs decided_ms) {
   REQUIRE(store::record_risk_decision(*gateway_db, decision, &order).ok());
 }
 
+// What every test here starts from: the rig quotes INFY and has recovered, and an approval to buy
+// 10 INFY as client_order_id was recorded age_ms before now. Returns now.
+TimestampMs arrange_approval(OrderRig& rig, const std::string& client_order_id,
+                             TimestampMs age_ms) {
+  rig.price("INFY", "1500.50");
+  rig.recover();
+  const TimestampMs now = rig.manual_client_clock.now_ms();
+  approve(rig, intent(client_order_id, "INFY", Side::kBuy, 10), now - age_ms);
+  return now;
+}
+
 bool has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -45,10 +56,7 @@ bool has(const std::vector<std::string>& v, const std::string& x) {
 
 TEST_CASE("an approval whose intent never reached sm-order is placed from the store, once") {
   OrderRig rig;
-  rig.price("INFY", "1500.50");
-  rig.recover();
-  const TimestampMs now = rig.manual_client_clock.now_ms();
-  approve(rig, intent("smC1", "INFY", Side::kBuy, 10), now - 5000);
+  const TimestampMs now = arrange_approval(rig, "smC1", 5000);
   IntentCatchUp catch_up(rig.db, *rig.manager, CatchUpOptions{}, rig.log);
   REQUIRE(catch_up.run(now).ok());
   CHECK(catch_up.counts().submitted == 1);
@@ -67,10 +75,7 @@ TEST_CASE("an approval whose intent never reached sm-order is placed from the st
 
 TEST_CASE("an approval past the age limit is expired and recorded as such, never placed") {
   OrderRig rig;
-  rig.price("INFY", "1500.50");
-  rig.recover();
-  const TimestampMs now = rig.manual_client_clock.now_ms();
-  approve(rig, intent("smC2", "INFY", Side::kBuy, 10), now - 121000);
+  const TimestampMs now = arrange_approval(rig, "smC2", 121000);
   CatchUpOptions options;
   options.max_age_ms = 120000;
   IntentCatchUp catch_up(rig.db, *rig.manager, options, rig.log);
@@ -93,10 +98,7 @@ TEST_CASE("an approval past the age limit is expired and recorded as such, never
 
 TEST_CASE("an approval younger than the grace is left to stdin; a denial is never caught up") {
   OrderRig rig;
-  rig.price("INFY", "1500.50");
-  rig.recover();
-  const TimestampMs now = rig.manual_client_clock.now_ms();
-  approve(rig, intent("smC3", "INFY", Side::kBuy, 10), now - 500);
+  const TimestampMs now = arrange_approval(rig, "smC3", 500);
   IntentCatchUp catch_up(rig.db, *rig.manager, CatchUpOptions{}, rig.log);
   REQUIRE(catch_up.run(now).ok());
   CHECK(catch_up.counts().submitted == 0);

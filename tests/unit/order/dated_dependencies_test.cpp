@@ -41,31 +41,37 @@ struct Files {
     sources.charges_path = dir.write("nse-charges.csv", kCharges);
     sources.token_file = dir.file("kite_token");
   }
+  // The dependencies as sm-status checks them at now, warning 14 days ahead.
+  std::vector<store::DatedDependency> check(TimestampMs now) const {
+    return check_dated_dependencies(sources, report, now, 14);
+  }
 };
+
+// Midday of a day well inside the calendar's year and after the newest charge rates.
+const TimestampMs kJuneNoon = from_ist({2026, 6, 1}, 12, 0);
 
 }  // namespace
 
 TEST_CASE("the calendar is valid until midnight IST after its last listed year") {
   Files f;
-  const TimestampMs june = from_ist({2026, 6, 1}, 12, 0);
-  auto deps = check_dated_dependencies(f.sources, f.report, june, 14);
+  auto deps = f.check(kJuneNoon);
   const store::DatedDependency& calendar = named(deps, "calendar");
   CHECK(calendar.state == "ok");
   REQUIRE(calendar.valid_until);
   CHECK(*calendar.valid_until == from_ist({2027, 1, 1}, 0, 0));
   CHECK(calendar.counts_for_expiry);
-  CHECK_FALSE(any_expiring_within(deps, june, 14));
-  CHECK(any_expiring_within(deps, june, 214));
+  CHECK_FALSE(any_expiring_within(deps, kJuneNoon, 14));
+  CHECK(any_expiring_within(deps, kJuneNoon, 214));
 }
 
 TEST_CASE("a calendar ending within the warning window is expiring, after its end expired") {
   Files f;
   const TimestampMs december = from_ist({2026, 12, 20}, 9, 0);
-  auto deps = check_dated_dependencies(f.sources, f.report, december, 14);
+  auto deps = f.check(december);
   CHECK(named(deps, "calendar").state == "expiring");
   CHECK(any_expiring_within(deps, december, 14));
   const TimestampMs new_year = from_ist({2027, 1, 1}, 0, 0);
-  deps = check_dated_dependencies(f.sources, f.report, new_year, 14);
+  deps = f.check(new_year);
   CHECK(named(deps, "calendar").state == "expired");
   CHECK(any_expiring_within(deps, new_year, 0));
 }
@@ -73,20 +79,18 @@ TEST_CASE("a calendar ending within the warning window is expiring, after its en
 TEST_CASE("a calendar that cannot be read counts as expiring, and names why") {
   Files f;
   f.sources.calendar_path = f.dir.write("broken.csv", "date,kind\n2026-13-01,holiday\n");
-  const TimestampMs now = from_ist({2026, 6, 1}, 12, 0);
-  auto deps = check_dated_dependencies(f.sources, f.report, now, 14);
+  auto deps = f.check(kJuneNoon);
   CHECK(named(deps, "calendar").state == "error");
   CHECK_FALSE(named(deps, "calendar").detail.empty());
-  CHECK(any_expiring_within(deps, now, 0));
+  CHECK(any_expiring_within(deps, kJuneNoon, 0));
   f.sources.calendar_path = f.dir.file("absent.csv");
-  deps = check_dated_dependencies(f.sources, f.report, now, 14);
+  deps = f.check(kJuneNoon);
   CHECK(named(deps, "calendar").state == "missing");
 }
 
 TEST_CASE("charge rates have no end date; their newest effective date is shown") {
   Files f;
-  const TimestampMs now = from_ist({2026, 6, 1}, 12, 0);
-  auto deps = check_dated_dependencies(f.sources, f.report, now, 14);
+  auto deps = f.check(kJuneNoon);
   const store::DatedDependency& charges = named(deps, "charge_rates");
   CHECK(charges.state == "no_end_date");
   CHECK_FALSE(charges.valid_until);
@@ -99,29 +103,29 @@ TEST_CASE("the broker token is valid until 06:00 IST after the login and never t
   Files f;
   const TimestampMs login = from_ist({2026, 6, 1}, 8, 30);
   REQUIRE(broker::write_token_file(f.sources.token_file, {"tok", login, "AB1234"}).ok());
-  auto deps = check_dated_dependencies(f.sources, f.report, login + kMsPerHour, 14);
+  auto deps = f.check(login + kMsPerHour);
   const store::DatedDependency& token = named(deps, "broker_token");
   CHECK(token.state == "ok");
   REQUIRE(token.valid_until);
   CHECK(*token.valid_until == from_ist({2026, 6, 2}, 6, 0));
   CHECK_FALSE(any_expiring_within(deps, login + kMsPerHour, 1));
   const TimestampMs next_morning = from_ist({2026, 6, 2}, 7, 0);
-  deps = check_dated_dependencies(f.sources, f.report, next_morning, 14);
+  deps = f.check(next_morning);
   CHECK(named(deps, "broker_token").state == "expired");
 }
 
 TEST_CASE("a missing token file and an empty instruments table are reported as missing") {
   Files f;
-  const TimestampMs now = from_ist({2026, 6, 1}, 12, 0);
-  auto deps = check_dated_dependencies(f.sources, f.report, now, 14);
+  auto deps = f.check(kJuneNoon);
   CHECK(named(deps, "broker_token").state == "missing");
   CHECK(named(deps, "instruments").state == "missing");
   f.report.instruments = 3;
-  f.report.instruments_updated_ms = now - 2 * kMsPerDay;
-  deps = check_dated_dependencies(f.sources, f.report, now, 14);
+  f.report.instruments_updated_ms = kJuneNoon - 2 * kMsPerDay;
+  deps = f.check(kJuneNoon);
   CHECK(named(deps, "instruments").state == "no_end_date");
   CHECK(named(deps, "instruments").detail == "3 instruments, stored 2 days ago");
-  f.report.instruments_updated_ms = now - 5 * kMsPerHour - 10 * kMsPerMinute;  // refreshed today
-  CHECK(named(check_dated_dependencies(f.sources, f.report, now, 30), "instruments").detail ==
+  f.report.instruments_updated_ms =
+      kJuneNoon - 5 * kMsPerHour - 10 * kMsPerMinute;  // refreshed today
+  CHECK(named(check_dated_dependencies(f.sources, f.report, kJuneNoon, 30), "instruments").detail ==
         "3 instruments, stored 5 hours ago");
 }

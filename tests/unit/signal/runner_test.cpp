@@ -137,15 +137,7 @@ TEST_CASE("a restarted runner resumes from the saved state and skips bars it has
   auto split = store::Database::open(dir.file("split.db"));
   REQUIRE(whole.ok());
   REQUIRE(split.ok());
-  Fill fill;
-  fill.ts = day_bar(5, 0).ts;
-  fill.client_order_id = "c1";
-  fill.trade_id = "t1";
-  fill.strategy = "s";
-  fill.symbol = "TEST";
-  fill.side = Side::kBuy;
-  fill.qty = 5;
-  fill.price = 1300;
+  const Fill fill = entry_fill();
   Run one = feed(*whole, bars(0, 10), {fill});
   Run a = feed(*split, bars(0, 5), {fill});
   Run b = feed(*split, bars(0, 10), {fill});  // everything again: the first five are skipped
@@ -170,15 +162,7 @@ TEST_CASE("the position a strategy sees is the stored one, from fills", "[signal
   TempDir dir;
   auto db = store::Database::open(dir.file("t.db"));
   REQUIRE(db.ok());
-  Fill fill;
-  fill.ts = day_bar(5, 0).ts;
-  fill.trade_id = "t1";
-  fill.strategy = "s";
-  fill.symbol = "TEST";
-  fill.side = Side::kBuy;
-  fill.qty = 5;
-  fill.price = 1300;
-  Run run = feed(*db, bars(0, 10), {fill});
+  Run run = feed(*db, bars(0, 10), {entry_fill()});
   CHECK(run.counts.fills_stored == 1);
   CHECK(run.out.find("\"action\":\"exit_long\"") != std::string::npos);
   CHECK(run.out.find("\"type\":\"fill\"") != std::string::npos);  // passed through
@@ -187,8 +171,7 @@ TEST_CASE("the position a strategy sees is the stored one, from fills", "[signal
   REQUIRE(position->has_value());
   CHECK((*position)->qty == 5);
   // A fill of another strategy is passed through but not stored.
-  Fill other = fill;
-  other.strategy = "someone-else";
+  Fill other = entry_fill("someone-else");
   other.trade_id = "t2";
   Run again = feed(*db, {}, {other});
   CHECK(count(*db, "select count(*) from fills") == 1);

@@ -8,30 +8,18 @@
 
 #include "support/temp_database.h"
 #include "time/clock.h"
+#include "trend_fill.h"
 
 using sm::Side;
 using sm::store::Database;
 using sm::testing::TempDir;
+using sm::testing::trend_fill;
 
 namespace {
 
 // 2024-03-28 15:00 IST
 constexpr sm::TimestampMs kNow = 1711618200000;
 constexpr sm::TimestampMs kMinute = 60000;
-
-sm::Fill fill(std::string trade_id, std::string symbol, Side side, sm::Quantity qty,
-              sm::Paise price, sm::TimestampMs ts, sm::Paise charges = 0) {
-  sm::Fill f;
-  f.ts = ts;
-  f.trade_id = std::move(trade_id);
-  f.strategy = "trend";
-  f.symbol = std::move(symbol);
-  f.side = side;
-  f.qty = qty;
-  f.price = price;
-  f.charges = charges;
-  return f;
-}
 
 sm::Bar bar(std::string symbol, sm::TimestampMs ts, sm::Paise close, int minutes) {
   sm::Bar b;
@@ -57,17 +45,18 @@ void populate(Database& db, sm::TimestampMs now) {
   tick.price = 150000;
   REQUIRE(sm::store::insert_ticks(db, std::vector<sm::Tick>{tick}).ok());
   // Yesterday's fill: not today's P&L, but part of the position.
-  REQUIRE(
-      sm::store::insert_fill(db, fill("T0", "TCS", Side::kBuy, 4, 390000, now - 26 * 60 * kMinute))
-          .ok());
-  REQUIRE(
-      sm::store::insert_fill(db, fill("T1", "TCS", Side::kBuy, 6, 390000, now - 60 * kMinute, 550))
-          .ok());
-  REQUIRE(
-      sm::store::insert_fill(db, fill("T2", "TCS", Side::kSell, 4, 393000, now - 30 * kMinute, 200))
-          .ok());
+  REQUIRE(sm::store::insert_fill(
+              db, trend_fill("T0", "TCS", Side::kBuy, 4, 390000, now - 26 * 60 * kMinute))
+              .ok());
+  REQUIRE(sm::store::insert_fill(
+              db, trend_fill("T1", "TCS", Side::kBuy, 6, 390000, now - 60 * kMinute, 550))
+              .ok());
+  REQUIRE(sm::store::insert_fill(
+              db, trend_fill("T2", "TCS", Side::kSell, 4, 393000, now - 30 * kMinute, 200))
+              .ok());
   // A position in a symbol without market data.
-  REQUIRE(sm::store::insert_fill(db, fill("T3", "WIPRO", Side::kBuy, 1, 50000, now - 10 * kMinute))
+  REQUIRE(sm::store::insert_fill(
+              db, trend_fill("T3", "WIPRO", Side::kBuy, 1, 50000, now - 10 * kMinute))
               .ok());
   sm::OrderIntent intent;
   intent.ts = now - 5 * kMinute;
@@ -333,7 +322,7 @@ TEST_CASE("regression: a daily bar is known at 15:30 IST of its day, not at 09:1
     tick.price = 151025;
     REQUIRE(sm::store::insert_ticks(*db, std::vector<sm::Tick>{tick}).ok());
     REQUIRE(sm::store::insert_fill(
-                *db, fill("D1", "INFY", Side::kBuy, 2, 150000, sm::from_ist(day, 10, 0)))
+                *db, trend_fill("D1", "INFY", Side::kBuy, 2, 150000, sm::from_ist(day, 10, 0)))
                 .ok());
 
     auto tcs = db->prepare(

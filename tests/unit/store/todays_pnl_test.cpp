@@ -8,12 +8,14 @@
 #include "store/status_report.h"
 #include "store/trading_records.h"
 #include "support/temp_database.h"
+#include "trend_fill.h"
 
 using sm::Paise;
 using sm::Side;
 using sm::TimestampMs;
 using sm::store::TodaysPnl;
 using sm::store::TodaysPnlRow;
+using sm::testing::trend_fill;
 
 namespace {
 
@@ -22,20 +24,6 @@ const sm::Date kYesterday{2024, 3, 27};
 const TimestampMs kNow = sm::from_ist(kToday, 15, 0);
 
 constexpr Paise rupees(std::int64_t r) { return r * 100; }
-
-sm::Fill fill(std::string trade_id, std::string symbol, Side side, sm::Quantity qty, Paise price,
-              TimestampMs ts, Paise charges) {
-  sm::Fill f;
-  f.ts = ts;
-  f.trade_id = std::move(trade_id);
-  f.strategy = "trend";
-  f.symbol = std::move(symbol);
-  f.side = side;
-  f.qty = qty;
-  f.price = price;
-  f.charges = charges;
-  return f;
-}
 
 void tick(sm::store::Database& db, std::string symbol, Paise price, TimestampMs ts) {
   sm::Tick t;
@@ -50,14 +38,14 @@ void tick(sm::store::Database& db, std::string symbol, Paise price, TimestampMs 
 // 3950, TCS now 3960; 5 INFY bought at 1500, now 1510.
 void populate(sm::store::Database& db) {
   tick(db, "TCS", rupees(3900), sm::from_ist(kYesterday, 15, 29));
-  REQUIRE(sm::store::insert_fill(db, fill("T1", "TCS", Side::kBuy, 10, rupees(3850),
-                                          sm::from_ist(kYesterday, 10, 30), 600))
+  REQUIRE(sm::store::insert_fill(db, trend_fill("T1", "TCS", Side::kBuy, 10, rupees(3850),
+                                                sm::from_ist(kYesterday, 10, 30), 600))
               .ok());
-  REQUIRE(sm::store::insert_fill(
-              db, fill("T2", "TCS", Side::kSell, 4, rupees(3950), sm::from_ist(kToday, 11, 0), 325))
+  REQUIRE(sm::store::insert_fill(db, trend_fill("T2", "TCS", Side::kSell, 4, rupees(3950),
+                                                sm::from_ist(kToday, 11, 0), 325))
               .ok());
-  REQUIRE(sm::store::insert_fill(db, fill("T3", "INFY", Side::kBuy, 5, rupees(1500),
-                                          sm::from_ist(kToday, 11, 30), 100))
+  REQUIRE(sm::store::insert_fill(db, trend_fill("T3", "INFY", Side::kBuy, 5, rupees(1500),
+                                                sm::from_ist(kToday, 11, 30), 100))
               .ok());
   tick(db, "TCS", rupees(3960), sm::from_ist(kToday, 14, 59));
   tick(db, "INFY", rupees(1510), sm::from_ist(kToday, 14, 59, 30));
@@ -124,8 +112,8 @@ TEST_CASE("sm-status's report shows the store's today's P&L") {
 
 TEST_CASE("a position held at the start of the day without an earlier price counts from its cost") {
   sm::testing::TempDatabase t;
-  REQUIRE(sm::store::insert_fill(t.db, fill("T1", "TCS", Side::kBuy, 2, rupees(100),
-                                            sm::from_ist(kYesterday, 10, 0), 0))
+  REQUIRE(sm::store::insert_fill(t.db, trend_fill("T1", "TCS", Side::kBuy, 2, rupees(100),
+                                                  sm::from_ist(kYesterday, 10, 0), 0))
               .ok());
   tick(t.db, "TCS", rupees(110), sm::from_ist(kToday, 10, 0));
   sm::Result<TodaysPnl> pnl = sm::store::todays_pnl(t.db, kNow);
