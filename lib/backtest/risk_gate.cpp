@@ -110,6 +110,8 @@ void RiskGate::on_order_done(const OrderDone& done) {
 Result<risk::RiskConfig> load_backtest_risk_config(const std::string& path) {
   Result<Config> config = Config::load(path);
   if (!config.ok()) return config.status();
+  // As load_config does for --config: a misspelt limit must not run on its default.
+  SM_RETURN_IF_ERROR(config->check_known_keys());
   Result<risk::RiskConfig> risk = risk::load_risk_config(*config);
   if (!risk.ok()) return risk.status();
   Status valid = risk::validate(*risk);

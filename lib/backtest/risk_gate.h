@@ -57,7 +57,8 @@ class RiskGate final : public SignalGate {
 };
 
 // Loads a risk configuration file (its "risk" section) for backtests. kConfigError on a missing or
-// bad file or an invalid configuration.
+// bad file, an unknown section or key (as load_config refuses them: the message names the file and
+// the key), or an invalid configuration.
 Result<risk::RiskConfig> load_backtest_risk_config(const std::string& path);
 
 }  // namespace sm::backtest

@@ -143,24 +143,31 @@ assert_json_lines() {
   fi
 }
 
+# assert_config_error FILE EXPECTED COMMAND...: the command, given a configuration FILE it must
+# refuse, exits 4 with nothing on stdout and one error line on stderr, a config_error whose
+# message names the file and EXPECTED (the key or section at fault).
+assert_config_error() {
+  local file=$1 expected=$2
+  shift 2
+  run --separate-stderr "$@" </dev/null
+  echo "$file: status $status, stderr: $stderr" >&2
+  [ "$status" -eq 4 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e -s --arg file "$file" --arg expected "$expected" \
+    'map(select(.level == "error")) | length == 1 and .[0].event == "config_error"
+     and (.[0].message | contains($file)) and (.[0].message | contains($expected))'
+}
+
 # assert_config_refused COMMAND...: how every program treats --config (docs/CONFIG.md). Given a
 # --config file that does not exist, then one with an unknown key, then one with an unknown section,
-# the command exits 4 with nothing on stdout and one error line on stderr, a config_error naming
-# the file, the key, the section.
+# the command is refused as assert_config_error says, naming the file, the key, the section.
 assert_config_refused() {
-  local case file expected
+  local case file
   printf '{"risk": {"capital": "100000", "max_ordr_qty": 5}}\n' >"$SM_TEST_DIR/typo.jsonc"
   printf '{"riks": {"capital": "100000"}}\n' >"$SM_TEST_DIR/section.jsonc"
   for case in "missing.jsonc:missing.jsonc" "typo.jsonc:risk.max_ordr_qty" "section.jsonc:riks"; do
     file=${case%%:*}
-    expected=${case#*:}
-    run --separate-stderr "$@" --config "$SM_TEST_DIR/$file" </dev/null
-    echo "--config $file: status $status, stderr: $stderr" >&2
-    [ "$status" -eq 4 ]
-    [ -z "$output" ]
-    echo "$stderr" | jq -e -s --arg file "$file" --arg expected "$expected" \
-      'map(select(.level == "error")) | length == 1 and .[0].event == "config_error"
-       and (.[0].message | contains($file)) and (.[0].message | contains($expected))'
+    assert_config_error "$file" "${case#*:}" "$@" --config "$SM_TEST_DIR/$file"
   done
 }
 

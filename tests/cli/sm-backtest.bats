@@ -305,6 +305,15 @@ EOF
   [ "$status" -eq 4 ]
 }
 
+@test "--risk: an unknown key or section in the risk file is a configuration error (exit 4)" {
+  printf '{"risk": {"capital": "10000000", "max_ordr_qty": 50}}\n' >typo-risk.jsonc
+  printf '{"riks": {"capital": "10000000"}}\n' >section-risk.jsonc
+  assert_config_error typo-risk.jsonc risk.max_ordr_qty \
+    sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --risk typo-risk.jsonc
+  assert_config_error section-risk.jsonc riks \
+    sm-backtest run "${SMA[@]}" --file "$DAILY/TCS.csv" --risk section-risk.jsonc
+}
+
 @test "--risk kill switches act in the backtest: a position-loss exit is forced and reported" {
   cat >risk.jsonc <<'EOF'
 {"risk": {"capital": "10000000", "max_order_value": "10000000", "session_checks": false,

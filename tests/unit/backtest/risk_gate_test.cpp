@@ -5,6 +5,7 @@
 #include "backtest/engine.h"
 #include "backtest/risk_gate.h"
 #include "strategy/strategy.h"
+#include "support/temp_dir.h"
 #include "time/bar_time.h"
 #include "time/calendar.h"
 
@@ -161,4 +162,21 @@ TEST_CASE("a risk configuration file that is missing or invalid is a config erro
           "[backtest][risk]") {
   CHECK(backtest::load_backtest_risk_config("/nonexistent/risk.jsonc").status().code() ==
         ErrorCode::kConfigError);
+}
+
+TEST_CASE("a risk configuration file with an unknown key or section is a config error naming both",
+          "[backtest][risk]") {
+  testing::TempDir dir;
+  const std::string typo =
+      dir.write("typo.jsonc", R"({"risk": {"capital": "100000", "max_ordr_qty": 5}})");
+  Result<risk::RiskConfig> key = backtest::load_backtest_risk_config(typo);
+  REQUIRE_FALSE(key.ok());
+  CHECK(key.status().code() == ErrorCode::kConfigError);
+  CHECK_THAT(key.status().message(), Catch::Contains(typo) && Catch::Contains("risk.max_ordr_qty"));
+
+  const std::string section = dir.write("section.jsonc", R"({"riks": {"capital": "100000"}})");
+  Result<risk::RiskConfig> unknown = backtest::load_backtest_risk_config(section);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().code() == ErrorCode::kConfigError);
+  CHECK_THAT(unknown.status().message(), Catch::Contains(section) && Catch::Contains("riks"));
 }
