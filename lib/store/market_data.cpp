@@ -237,6 +237,46 @@ Status check_batch(std::span<const Row> rows, Status (*validate)(const Row&, siz
   return Status();
 }
 
+// The loop insert_bars and insert_ticks share: every series (group) of the batch in multi-row
+// INSERTs of up to kRowsPerInsert rows, bind_row(insert, base, index) binding batch[index]'s
+// parameters after parameter number base. The rows a chunk inserted widen their series' range in
+// series: a row that conflicted is already stored, so its time is inside the stored range whichever
+// rows conflicted. Then after_chunk(begin, n, inserted) sees the chunk (positions begin..begin+n-1
+// of groups.rows) and how many of its rows the insert stored; its failure ends the loop.
+template <typename Row, typename TimeframeOf, typename BindRow, typename AfterChunk>
+Status insert_in_chunks(Database& db, std::span<const Row> batch, const SeriesGroups& groups,
+                        TimeframeOf timeframe_of, const MultiRowSql& sql, int params_per_row,
+                        SeriesTracker& series, BindRow bind_row, AfterChunk after_chunk) {
+  Result<Statement> full = db.prepare(sql[kRowsPerInsert]);
+  if (!full.ok()) return full.status();
+  for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
+    for (std::size_t begin = groups.starts[g]; begin < groups.starts[g + 1];
+         begin += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
+      Statement last_chunk;
+      Result<Statement*> chosen = chunk_statement(db, sql, n, *full, last_chunk);
+      if (!chosen.ok()) return chosen.status();
+      Statement& insert = **chosen;
+      insert.reset();
+      TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
+      TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
+      int base = 0;  // parameter index before this row's first
+      for (std::size_t r = begin; r < begin + n; ++r, base += params_per_row) {
+        const std::uint32_t index = groups.rows[r];
+        first_ts = std::min(first_ts, batch[index].ts);
+        last_ts = std::max(last_ts, batch[index].ts);
+        bind_row(insert, base, index);
+      }
+      SM_RETURN_IF_ERROR(insert.run());
+      const std::int64_t inserted = insert.changes();
+      const Row& head = batch[groups.rows[begin]];
+      if (inserted > 0) series.add(head.symbol, timeframe_of(head), first_ts, last_ts, inserted);
+      SM_RETURN_IF_ERROR(after_chunk(begin, n, inserted));
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
@@ -254,65 +294,45 @@ Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
       "(open_paise <> ?4 OR high_paise <> ?5 OR low_paise <> ?6 OR close_paise <> ?7 OR "
       "volume <> ?8 OR partial <> ?9)");
   if (!replace.ok()) return replace.status();
-  const MultiRowSql& sql = bar_insert_sql();
-  Result<Statement> full = db.prepare(sql[kRowsPerInsert]);
-  if (!full.ok()) return full.status();
-  const SeriesGroups groups =
-      group_by_series(bars, [](const Bar& bar) { return bar.timeframe.minutes; });
+  const auto timeframe_of = [](const Bar& bar) { return bar.timeframe.minutes; };
+  const SeriesGroups groups = group_by_series(bars, timeframe_of);
   SeriesTracker series;
-  for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
-    for (std::size_t begin = groups.starts[g]; begin < groups.starts[g + 1];
-         begin += kRowsPerInsert) {
-      const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
-      Statement last_chunk;
-      Result<Statement*> chosen = chunk_statement(db, sql, n, *full, last_chunk);
-      if (!chosen.ok()) return chosen.status();
-      Statement& insert = **chosen;
-      insert.reset();
-      TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
-      TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
-      int base = 0;  // parameter index before this row's first
-      for (std::size_t r = begin; r < begin + n; ++r, base += kBarParams) {
-        const Bar& bar = bars[groups.rows[r]];
-        first_ts = std::min(first_ts, bar.ts);
-        last_ts = std::max(last_ts, bar.ts);
-        insert.bind_static(base + 1, bar.symbol)
-            .bind(base + 2, bar.timeframe.minutes)
-            .bind(base + 3, bar.ts)
-            .bind(base + 4, bar.open)
-            .bind(base + 5, bar.high)
-            .bind(base + 6, bar.low)
-            .bind(base + 7, bar.close)
-            .bind(base + 8, bar.volume)
-            .bind(base + 9, bar.partial);
-      }
-      SM_RETURN_IF_ERROR(insert.run());
-      const std::int64_t inserted = insert.changes();
-      const std::int64_t conflicts = static_cast<std::int64_t>(n) - inserted;
-      counts.inserted += inserted;
-      // A conflicting bar is already stored, so its time is already inside the series' stored
-      // range: the chunk's range can be merged into the summary whichever rows conflicted.
-      const Bar& head = bars[groups.rows[begin]];
-      if (inserted > 0)
-        series.add(head.symbol, head.timeframe.minutes, first_ts, last_ts, inserted);
-      if (conflicts == 0) continue;
-      // Some rows were already stored. Offer every row of the chunk, in order, to the partial-bar
-      // replacement. A row this chunk inserted is the first of its key in the chunk and equals
-      // what is stored when its turn comes, so it changes nothing; every later row of a key sees
-      // the same stored bar as a row-by-row insert would have.
-      std::int64_t replaced = 0;
-      for (std::size_t r = begin; r < begin + n; ++r) {
-        const Bar& bar = bars[groups.rows[r]];
-        replace->reset();
-        replace->bind_all(bar.symbol, bar.timeframe.minutes, bar.ts, bar.open, bar.high, bar.low,
-                          bar.close, bar.volume, bar.partial);
-        SM_RETURN_IF_ERROR(replace->run());
-        replaced += replace->changes();
-      }
-      counts.replaced += replaced;
-      counts.duplicates += conflicts - replaced;
+  const auto bind_bar = [&](Statement& insert, int base, std::uint32_t index) {
+    const Bar& bar = bars[index];
+    insert.bind_static(base + 1, bar.symbol)
+        .bind(base + 2, bar.timeframe.minutes)
+        .bind(base + 3, bar.ts)
+        .bind(base + 4, bar.open)
+        .bind(base + 5, bar.high)
+        .bind(base + 6, bar.low)
+        .bind(base + 7, bar.close)
+        .bind(base + 8, bar.volume)
+        .bind(base + 9, bar.partial);
+  };
+  const auto replace_partials = [&](std::size_t begin, std::size_t n,
+                                    std::int64_t inserted) -> Status {
+    counts.inserted += inserted;
+    const std::int64_t conflicts = static_cast<std::int64_t>(n) - inserted;
+    if (conflicts == 0) return Status();
+    // Some rows were already stored. Offer every row of the chunk, in order, to the partial-bar
+    // replacement. A row this chunk inserted is the first of its key in the chunk and equals
+    // what is stored when its turn comes, so it changes nothing; every later row of a key sees
+    // the same stored bar as a row-by-row insert would have.
+    std::int64_t replaced = 0;
+    for (std::size_t r = begin; r < begin + n; ++r) {
+      const Bar& bar = bars[groups.rows[r]];
+      replace->reset();
+      replace->bind_all(bar.symbol, bar.timeframe.minutes, bar.ts, bar.open, bar.high, bar.low,
+                        bar.close, bar.volume, bar.partial);
+      SM_RETURN_IF_ERROR(replace->run());
+      replaced += replace->changes();
     }
-  }
+    counts.replaced += replaced;
+    counts.duplicates += conflicts - replaced;
+    return Status();
+  };
+  SM_RETURN_IF_ERROR(insert_in_chunks(db, bars, groups, timeframe_of, bar_insert_sql(), kBarParams,
+                                      series, bind_bar, replace_partials));
   SM_RETURN_IF_ERROR(series.flush(db, false));
   SM_RETURN_IF_ERROR(tx->commit());
   return counts;
@@ -381,49 +401,33 @@ Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
   MarketDataDurability durability(db);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
-  const MultiRowSql& sql = tick_insert_sql();
-  Result<Statement> full = db.prepare(sql[kRowsPerInsert]);
-  if (!full.ok()) return full.status();
   // Grouped by symbol, each symbol's ticks in arrival order, so rowids (the read order among
   // ticks with equal symbol and ts) follow arrival within every symbol.
-  const SeriesGroups groups = group_by_series(ticks, [](const Tick&) { return 0; });
+  const auto timeframe_of = [](const Tick&) { return 0; };
+  const SeriesGroups groups = group_by_series(ticks, timeframe_of);
   std::vector<std::int64_t> seqs(ticks.size(), 0);
-  SeriesTracker series;
   for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
     const std::span<const std::uint32_t> group(groups.rows.data() + groups.starts[g],
                                                groups.starts[g + 1] - groups.starts[g]);
     tick_seqs(ticks, group, seqs);
-    for (std::size_t begin = groups.starts[g]; begin < groups.starts[g + 1];
-         begin += kRowsPerInsert) {
-      const std::size_t n = std::min(kRowsPerInsert, groups.starts[g + 1] - begin);
-      Statement last_chunk;
-      Result<Statement*> chosen = chunk_statement(db, sql, n, *full, last_chunk);
-      if (!chosen.ok()) return chosen.status();
-      Statement& insert = **chosen;
-      insert.reset();
-      TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
-      TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
-      int base = 0;
-      for (std::size_t r = begin; r < begin + n; ++r, base += kTickParams) {
-        const Tick& tick = ticks[groups.rows[r]];
-        first_ts = std::min(first_ts, tick.ts);
-        last_ts = std::max(last_ts, tick.ts);
-        insert.bind_static(base + 1, tick.symbol)
-            .bind(base + 2, tick.ts)
-            .bind(base + 3, tick.price)
-            .bind(base + 4, tick.qty)
-            .bind(base + 5, tick.volume)
-            .bind(base + 6, seqs[groups.rows[r]]);
-      }
-      SM_RETURN_IF_ERROR(insert.run());
-      const std::int64_t inserted = insert.changes();
-      counts.inserted += inserted;
-      counts.duplicates += static_cast<std::int64_t>(n) - inserted;
-      // As for bars: a duplicate tick's time is already inside the stored range.
-      if (inserted > 0)
-        series.add(ticks[groups.rows[begin]].symbol, 0, first_ts, last_ts, inserted);
-    }
   }
+  SeriesTracker series;
+  const auto bind_tick = [&](Statement& insert, int base, std::uint32_t index) {
+    const Tick& tick = ticks[index];
+    insert.bind_static(base + 1, tick.symbol)
+        .bind(base + 2, tick.ts)
+        .bind(base + 3, tick.price)
+        .bind(base + 4, tick.qty)
+        .bind(base + 5, tick.volume)
+        .bind(base + 6, seqs[index]);
+  };
+  const auto count = [&](std::size_t /*begin*/, std::size_t n, std::int64_t inserted) {
+    counts.inserted += inserted;
+    counts.duplicates += static_cast<std::int64_t>(n) - inserted;
+    return Status();
+  };
+  SM_RETURN_IF_ERROR(insert_in_chunks(db, ticks, groups, timeframe_of, tick_insert_sql(),
+                                      kTickParams, series, bind_tick, count));
   SM_RETURN_IF_ERROR(series.flush(db, true));
   SM_RETURN_IF_ERROR(tx->commit());
   return counts;
