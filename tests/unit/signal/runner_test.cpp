@@ -47,6 +47,42 @@ InstanceConfig sma_2_3() {
   return c;
 }
 
+std::FILE* temp_file() {
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  return file;
+}
+
+std::vector<InstanceConfig> validated(std::vector<InstanceConfig> instances) {
+  REQUIRE(validate_instances(instances).ok());
+  return instances;
+}
+
+// A runner of the instances on db, as sm-signal runs one, writing its lines to a temporary file.
+struct RunnerRig {
+  RunnerRig(store::Database& db, std::vector<InstanceConfig> instances)
+      : runner(db, validated(std::move(instances)), RunnerOptions{}, writer, log) {}
+  ~RunnerRig() { std::fclose(file); }
+  RunnerRig(const RunnerRig&) = delete;
+  RunnerRig& operator=(const RunnerRig&) = delete;
+
+  // Every line the runner wrote so far.
+  std::string written() {
+    writer.flush();
+    std::rewind(file);
+    std::string out;
+    char buffer[4096];
+    std::size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) out.append(buffer, n);
+    return out;
+  }
+
+  Logger log{"test", LogLevel::kError};
+  std::FILE* file = temp_file();
+  NdjsonWriter writer{file};
+  SignalRunner runner;
+};
+
 // Runs bars through a fresh runner on db; returns the lines written.
 struct Run {
   std::string out;
@@ -57,13 +93,8 @@ struct Run {
 // connection (as sm-order does in another process) before that bar, never shown to the runner.
 Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fill>& fills = {},
          const std::vector<Fill>& stored = {}) {
-  Logger log("test", LogLevel::kError);
-  std::vector<InstanceConfig> instances{sma_2_3()};
-  REQUIRE(validate_instances(instances).ok());
-  std::FILE* file = std::tmpfile();
-  REQUIRE(file != nullptr);
-  NdjsonWriter writer(file);
-  SignalRunner runner(db, instances, RunnerOptions{}, writer, log);
+  RunnerRig rig(db, {sma_2_3()});
+  SignalRunner& runner = rig.runner;
   std::optional<store::Database> other;
   if (!stored.empty()) {
     auto opened = store::Database::open(db.path());
@@ -80,13 +111,8 @@ Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fi
     REQUIRE(runner.on_bar(bar).ok());
     REQUIRE(runner.commit().ok());
   }
-  writer.flush();
-  std::rewind(file);
   Run run;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) run.out.append(buffer, n);
-  std::fclose(file);
+  run.out = rig.written();
   run.counts = runner.counts();
   return run;
 }
@@ -290,13 +316,9 @@ TEST_CASE("a signal is written only after it is stored, never when storing fails
   auto other = store::Database::open(dir.file("t.db"));
   REQUIRE(db.ok());
   REQUIRE(other.ok());
-  Logger log("test", LogLevel::kError);
-  std::vector<InstanceConfig> instances{sma_2_3()};
-  REQUIRE(validate_instances(instances).ok());
-  std::FILE* file = std::tmpfile();
-  REQUIRE(file != nullptr);
-  NdjsonWriter writer(file);
-  SignalRunner runner(*db, instances, RunnerOptions{}, writer, log);
+  RunnerRig rig(*db, {sma_2_3()});
+  SignalRunner& runner = rig.runner;
+  const NdjsonWriter& writer = rig.writer;
   for (const Bar& bar : bars(0, 5)) REQUIRE(runner.on_bar(bar).ok());  // the entry at day 4
   CHECK(runner.counts().signals == 1);
   CHECK(writer.lines_written() == 0);  // held until stored
@@ -311,24 +333,19 @@ TEST_CASE("a signal is written only after it is stored, never when storing fails
   REQUIRE(runner.commit().ok());
   CHECK(writer.lines_written() == 1);
   CHECK(count(*db, "select count(*) from signals") == 1);
-  std::fclose(file);
 }
 
 TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runner]") {
   TempDir dir;
   auto db = store::Database::open(dir.file("t.db"));
   REQUIRE(db.ok());
-  Logger log("test", LogLevel::kError);
   InstanceConfig five;
   five.name = "donchian";
   five.id = "d";
   five.params = {{"entry_bars", 1}, {"exit_bars", 1}, {"qty", 1}};
   five.timeframe = Timeframe{5};
-  std::vector<InstanceConfig> instances{five};
-  REQUIRE(validate_instances(instances).ok());
-  std::FILE* file = std::tmpfile();
-  NdjsonWriter writer(file);
-  SignalRunner runner(*db, instances, RunnerOptions{}, writer, log);
+  RunnerRig rig(*db, {five});
+  SignalRunner& runner = rig.runner;
   // Prices rise minute by minute from 09:15: each complete 5-minute bar closes above the high of
   // the one before, and with no fill the strategy stays flat, so bars 2 and 3 both signal. The
   // 09:30 bar is still forming (one tick) and is not evaluated.
@@ -344,7 +361,6 @@ TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runn
   CHECK(runner.counts().ticks == 16);
   CHECK(runner.counts().bars == 3);
   CHECK(runner.counts().signals == 2);
-  std::fclose(file);
 }
 
 TEST_CASE("instances are read from the signal section and validated", "[signal][config]") {
