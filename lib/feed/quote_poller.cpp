@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <cmath>
+#include <optional>
 
 namespace sm::feed {
 
@@ -47,53 +48,64 @@ Result<PollRound> QuotePoller::poll_once() {
   return round;
 }
 
+namespace {
+
+// One round over the watch-list and the broker's answer to it. An instrument the answer leaves out
+// (Kite omits what it has no data for) or prices at zero counts as missing; `tick_of` makes the
+// tick for the others, or nullopt when nothing changed since the last round.
+template <typename Quote, typename TickOf>
+Result<PollRound> feed_round(const std::vector<std::string>& instruments,
+                             const std::map<std::string, Quote>& quotes, ingest::LiveFeed& feed,
+                             TickOf tick_of) {
+  PollRound round;
+  for (const std::string& instrument : instruments) {
+    auto it = quotes.find(instrument);
+    if (it == quotes.end() || it->second.last_price <= 0) {
+      ++round.missing;
+      continue;
+    }
+    const std::optional<Tick> tick = tick_of(instrument, it->second);
+    if (!tick) continue;
+    if (Status s = feed.on_tick(*tick); !s.ok()) return s;
+    ++round.ticks;
+  }
+  return round;
+}
+
+}  // namespace
+
 Result<PollRound> QuotePoller::poll_quotes() {
   broker::BrokerResult<std::map<std::string, broker::Quote>> quotes =
       broker_.quote(options_.instruments);
   if (!quotes.ok()) return quotes.error().status();
-  PollRound round;
   const TimestampMs now = clock_.now_ms();
-  for (const std::string& instrument : options_.instruments) {
-    auto it = quotes->find(instrument);
-    if (it == quotes->end() || it->second.last_price <= 0) {
-      ++round.missing;  // Kite leaves out what it has no data for
-      continue;
-    }
-    const broker::Quote& q = it->second;
-    Seen& seen = seen_[instrument];
-    if (seen.price != 0 && seen.last_trade_time == q.last_trade_time && seen.volume == q.volume &&
-        seen.price == q.last_price) {
-      continue;
-    }
-    seen = Seen{q.last_trade_time, q.volume, q.last_price};
-    // The trade's own time when the quote has it; the quote's time, else ours, otherwise.
-    const TimestampMs ts = q.last_trade_time > 0 ? q.last_trade_time
-                           : q.timestamp > 0     ? q.timestamp
-                                                 : now;
-    Tick tick{ts, symbol_of(instrument), q.last_price, q.last_quantity, q.volume};
-    if (Status s = feed_.on_tick(tick); !s.ok()) return s;
-    ++round.ticks;
-  }
-  return round;
+  return feed_round(
+      options_.instruments, *quotes, feed_,
+      [&](const std::string& instrument, const broker::Quote& q) -> std::optional<Tick> {
+        Seen& seen = seen_[instrument];
+        if (seen.price != 0 && seen.last_trade_time == q.last_trade_time &&
+            seen.volume == q.volume && seen.price == q.last_price) {
+          return std::nullopt;
+        }
+        seen = Seen{q.last_trade_time, q.volume, q.last_price};
+        // The trade's own time when the quote has it; the quote's time, else ours.
+        const TimestampMs ts = q.last_trade_time > 0 ? q.last_trade_time
+                               : q.timestamp > 0     ? q.timestamp
+                                                     : now;
+        return Tick{ts, symbol_of(instrument), q.last_price, q.last_quantity, q.volume};
+      });
 }
 
 Result<PollRound> QuotePoller::poll_ltp() {
   broker::BrokerResult<std::map<std::string, broker::LtpQuote>> quotes =
       broker_.ltp(options_.instruments);
   if (!quotes.ok()) return quotes.error().status();
-  PollRound round;
   const TimestampMs now = clock_.now_ms();
-  for (const std::string& instrument : options_.instruments) {
-    auto it = quotes->find(instrument);
-    if (it == quotes->end() || it->second.last_price <= 0) {
-      ++round.missing;
-      continue;
-    }
-    Tick tick{now, symbol_of(instrument), it->second.last_price, 0, 0};
-    if (Status s = feed_.on_tick(tick); !s.ok()) return s;
-    ++round.ticks;
-  }
-  return round;
+  return feed_round(
+      options_.instruments, *quotes, feed_,
+      [&](const std::string& instrument, const broker::LtpQuote& q) -> std::optional<Tick> {
+        return Tick{now, symbol_of(instrument), q.last_price, 0, 0};
+      });
 }
 
 }  // namespace sm::feed

@@ -326,6 +326,28 @@ int resample_stored(const ResampleArgs& args, store::Database& db, MarketDataSin
   return kExitOk;
 }
 
+// The database a command writes to, when it writes at all. Errors the command logs are stored in
+// it too (errors as data), so the recorder lives exactly as long as the connection.
+class WritableStore {
+ public:
+  // False when the database cannot be opened (logged as database_open_failed).
+  bool open(const std::string& path, const Logger& log) {
+    Result<store::Database> opened = store::Database::open(path);
+    if (!opened.ok()) {
+      log.error_status("database_open_failed", opened.status(), {{"db", path}});
+      return false;
+    }
+    db_.emplace(std::move(opened).value());
+    errors_.emplace(log, *db_);
+    return true;
+  }
+  store::Database* get() { return db_ ? &*db_ : nullptr; }
+
+ private:
+  std::optional<store::Database> db_;
+  std::optional<store::ErrorRecorder> errors_;  // declared after db_: destroyed before it
+};
+
 }  // namespace
 
 int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clock) {
@@ -340,21 +362,12 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
   }
   if (args.use_stdin || inputs.empty()) inputs.push_back("-");
 
-  std::optional<store::Database> db;
-  if (!args.dry_run) {
-    Result<store::Database> opened = store::Database::open(args.db_path);
-    if (!opened.ok()) {
-      log.error_status("database_open_failed", opened.status(), {{"db", args.db_path}});
-      return kExitFailure;
-    }
-    db = std::move(opened).value();
-  }
-  std::optional<store::ErrorRecorder> errors;
-  if (db) errors.emplace(log, *db);
+  WritableStore db;
+  if (!args.dry_run && !db.open(args.db_path, log)) return kExitFailure;
   std::optional<NdjsonWriter> writer;
   if (args.emit) writer.emplace(stdout);
   IssueReporter issues(log, args.strict);
-  MarketDataSink sink(db ? &*db : nullptr, writer ? &*writer : nullptr, &clock, sink_options,
+  MarketDataSink sink(db.get(), writer ? &*writer : nullptr, &clock, sink_options,
                       warning_logger(log));
 
   const IngestContext context{args, csv, sink, issues, log};
@@ -386,20 +399,12 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
   TimeLimits limits;
   limits.not_after = one_day_from(clock);
 
-  std::optional<store::Database> db;
-  if (args.store || args.from_db) {
-    Result<store::Database> opened = store::Database::open(args.db_path);
-    if (!opened.ok()) {
-      log.error_status("database_open_failed", opened.status(), {{"db", args.db_path}});
-      return kExitFailure;
-    }
-    db = std::move(opened).value();
-  }
-  std::optional<store::ErrorRecorder> errors;
-  if (db) errors.emplace(log, *db);
+  WritableStore db;
+  if ((args.store || args.from_db) && !db.open(args.db_path, log)) return kExitFailure;
   NdjsonWriter writer(stdout);
   IssueReporter issues(log, args.strict);
-  MarketDataSink sink(args.store ? &*db : nullptr, &writer, &clock, options, warning_logger(log));
+  MarketDataSink sink(args.store ? db.get() : nullptr, &writer, &clock, options,
+                      warning_logger(log));
   int exit_code = kExitOk;
   if (!args.from_db) {
     Result<StreamReport> report =
@@ -409,7 +414,7 @@ int run_resample(const ResampleArgs& args, const Logger& log, const time::Clock&
       return report.status().code() == ErrorCode::kIoError ? kExitDataError : kExitFailure;
     }
     if (report->stopped_on_bad_line) exit_code = kExitDataError;
-  } else if (int code = resample_stored(args, *db, sink, log); code != kExitOk) {
+  } else if (int code = resample_stored(args, *db.get(), sink, log); code != kExitOk) {
     return code;
   }
   Status finished = sink.finish();
