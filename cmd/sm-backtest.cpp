@@ -79,6 +79,39 @@ void add_run_options(CLI::App* app, DataArgs& d, StrategyArgs& s, EngineArgs& e,
   app->add_flag("--no-progress", no_progress, "no progress bar even on a terminal");
 }
 
+void add_sweep_options(CLI::App* cmd, sm::backtest_program::SweepArgs& sweep) {
+  cmd->add_option("--grid", sweep.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--rank-by", sweep.rank_by,
+                  "metric: sharpe, sortino, calmar, cagr, "
+                  "total-return, net-pnl, profit-factor, "
+                  "win-rate, max-drawdown")
+      ->capture_default_str();
+  cmd->add_option("--threads", sweep.threads, "worker threads (default: all cores)");
+  cmd->add_option("--top", sweep.top, "rows in the table (0 = all)")->capture_default_str();
+}
+
+void add_walk_forward_options(CLI::App* cmd, sm::backtest_program::SweepArgs& walk) {
+  cmd->add_option("--grid", walk.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--metric", walk.rank_by, "in-sample metric to optimise")->capture_default_str();
+  cmd->add_option("--in-sample", walk.in_sample, "bars per in-sample window")
+      ->capture_default_str();
+  cmd->add_option("--out-sample", walk.out_sample, "bars per out-of-sample window")
+      ->capture_default_str();
+  cmd->add_flag("--anchored", walk.anchored, "every in-sample window starts at the first bar");
+  cmd->add_option("--threads", walk.threads, "worker threads (default: all cores)");
+}
+
+void add_divergence_options(CLI::App* cmd, sm::divergence::DivergenceArgs& divergence) {
+  cmd->add_option("--date", divergence.date, "the IST day, YYYY-MM-DD (default today)");
+  cmd->add_option("--warmup-days", divergence.warmup_days,
+                  "days of bars replayed before the day (default "
+                  "divergence.warmup_days, else 365)");
+  cmd->add_flag("--fail-on-divergence", divergence.fail_on_divergence,
+                "exit 6 when a divergence threshold is exceeded");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,32 +145,14 @@ int main(int argc, char** argv) {
       app.add_subcommand("sweep", "run a parameter grid across all cores and rank the results");
   sweep_cmd->fallthrough();
   add_run_options(sweep_cmd, sweep.data, sweep.strategy, sweep.engine, sweep.output, no_progress);
-  sweep_cmd->add_option("--grid", sweep.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
-      ->allow_extra_args(false);
-  sweep_cmd
-      ->add_option("--rank-by", sweep.rank_by,
-                   "metric: sharpe, sortino, calmar, cagr, "
-                   "total-return, net-pnl, profit-factor, "
-                   "win-rate, max-drawdown")
-      ->capture_default_str();
-  sweep_cmd->add_option("--threads", sweep.threads, "worker threads (default: all cores)");
-  sweep_cmd->add_option("--top", sweep.top, "rows in the table (0 = all)")->capture_default_str();
+  add_sweep_options(sweep_cmd, sweep);
 
   sm::backtest_program::SweepArgs walk;
   CLI::App* walk_cmd = app.add_subcommand(
       "walk-forward", "optimise on rolling in-sample windows, test out of sample, stitch");
   walk_cmd->fallthrough();
   add_run_options(walk_cmd, walk.data, walk.strategy, walk.engine, walk.output, no_progress);
-  walk_cmd->add_option("--grid", walk.grid, "name=v1,v2,... or name=start:stop:step (repeatable)")
-      ->allow_extra_args(false);
-  walk_cmd->add_option("--metric", walk.rank_by, "in-sample metric to optimise")
-      ->capture_default_str();
-  walk_cmd->add_option("--in-sample", walk.in_sample, "bars per in-sample window")
-      ->capture_default_str();
-  walk_cmd->add_option("--out-sample", walk.out_sample, "bars per out-of-sample window")
-      ->capture_default_str();
-  walk_cmd->add_flag("--anchored", walk.anchored, "every in-sample window starts at the first bar");
-  walk_cmd->add_option("--threads", walk.threads, "worker threads (default: all cores)");
+  add_walk_forward_options(walk_cmd, walk);
 
   sm::divergence::DivergenceArgs divergence;
   CLI::App* divergence_cmd = app.add_subcommand(
@@ -145,12 +160,7 @@ int main(int argc, char** argv) {
       "compare a live day (signals, fills) with the configured strategies replayed on the stored "
       "bars; store and print the divergence");
   divergence_cmd->fallthrough();
-  divergence_cmd->add_option("--date", divergence.date, "the IST day, YYYY-MM-DD (default today)");
-  divergence_cmd->add_option("--warmup-days", divergence.warmup_days,
-                             "days of bars replayed before the day (default "
-                             "divergence.warmup_days, else 365)");
-  divergence_cmd->add_flag("--fail-on-divergence", divergence.fail_on_divergence,
-                           "exit 6 when a divergence threshold is exceeded");
+  add_divergence_options(divergence_cmd, divergence);
 
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) ends the output, not the process mid-write of a report.

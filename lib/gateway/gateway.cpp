@@ -53,12 +53,13 @@ Result<TimestampMs> status_since(store::Database& db, const std::string& compone
 
 RiskGateway::RiskGateway(store::Database& db, risk::RiskConfig config,
                          const time::Calendar* calendar, GatewayOptions options)
-    : db_(db), engine_(std::move(config), calendar), options_(options) {}
+    : db_(db), engine_(std::move(config), calendar), options_(std::move(options)) {}
 
 Result<std::unique_ptr<RiskGateway>> RiskGateway::open(store::Database& db, risk::RiskConfig config,
                                                        const time::Calendar* calendar,
                                                        TimestampMs now, GatewayOptions options) {
-  std::unique_ptr<RiskGateway> gateway(new RiskGateway(db, std::move(config), calendar, options));
+  std::unique_ptr<RiskGateway> gateway(
+      new RiskGateway(db, std::move(config), calendar, std::move(options)));
   // Memory-mapped reads: the decision path reads a few pages of a large file per signal, and
   // every write by another process empties SQLite's own page cache. Best effort.
   (void)db.execute("PRAGMA mmap_size = 268435456");

@@ -196,6 +196,32 @@ void OrderManager::token_renewed() {
   next_lookup_ms_ = 0;
 }
 
+// Logs every difference and alerts on those that are drift; with drift not allowed, drift is an
+// error (sm-order must not trade on a state it cannot trust). Returns how many are drift.
+Result<int> OrderManager::report_drift(const std::vector<Difference>& differences,
+                                       TimestampMs now) {
+  for (const Difference& d : differences) {
+    log_.log(d.drift ? LogLevel::kWarning : LogLevel::kInfo, "reconcile_difference",
+             json::parse(difference_to_json(d, now)));
+  }
+  const int drift = count_drift(differences);
+  if (drift > 0) {
+    raise_alert(
+        Severity::kCritical, "reconcile_drift",
+        fmt::format(
+            "{} difference{} between the database and the broker that sm-order cannot settle; "
+            "run sm-reconcile (--apply adopts the broker's state)",
+            drift, drift == 1 ? "" : "s"),
+        "reconcile_drift");
+    if (!options_.allow_drift) {
+      return error(ErrorCode::kConflict,
+                   fmt::format("reconciliation found {} unresolved difference{}", drift,
+                               drift == 1 ? "" : "s"));
+    }
+  }
+  return drift;
+}
+
 Result<bool> OrderManager::recover() {
   const TimestampMs now = clock_.now_ms();
   if (now < recover_at_ms_) return false;
@@ -225,25 +251,8 @@ Result<bool> OrderManager::recover() {
       !known.ok()) {
     return known.status();
   }
-  for (const Difference& d : differences) {
-    log_.log(d.drift ? LogLevel::kWarning : LogLevel::kInfo, "reconcile_difference",
-             json::parse(difference_to_json(d, now)));
-  }
-  const int drift = count_drift(differences);
-  if (drift > 0) {
-    raise_alert(
-        Severity::kCritical, "reconcile_drift",
-        fmt::format(
-            "{} difference{} between the database and the broker that sm-order cannot settle; "
-            "run sm-reconcile (--apply adopts the broker's state)",
-            drift, drift == 1 ? "" : "s"),
-        "reconcile_drift");
-    if (!options_.allow_drift) {
-      return error(ErrorCode::kConflict,
-                   fmt::format("reconciliation found {} unresolved difference{}", drift,
-                               drift == 1 ? "" : "s"));
-    }
-  }
+  Result<int> drift = report_drift(differences, now);
+  if (!drift.ok()) return drift.status();
 
   Result<std::vector<store::OrderRecord>> open = store::list_open_orders(db_);
   if (!open.ok()) return open.status();
@@ -272,7 +281,7 @@ Result<bool> OrderManager::recover() {
   next_poll_ms_ = 0;
   next_lookup_ms_ = 0;
   log_.info("recovered", {{"differences", differences.size()},
-                          {"drift", drift},
+                          {"drift", *drift},
                           {"to_resolve", in_doubt_.size()},
                           {"open_orders", open->size()}});
   if (!in_doubt_.empty()) SM_RETURN_IF_ERROR(resolve_in_doubt());

@@ -48,6 +48,8 @@
 
 namespace sm::order {
 
+struct Difference;  // order/reconcile.h
+
 struct ManagerOptions {
   std::string component = "sm-order";
   std::string variety = "regular";
@@ -181,6 +183,7 @@ class OrderManager {
   Result<store::OrderRecord> recorded_order(const std::string& client_order_id);
   Status place_front();
   Status place(const store::OrderRecord& order);
+  Result<int> report_drift(const std::vector<Difference>& differences, TimestampMs now);
   Status resolve_in_doubt();
   Status poll_open();
   Status count_open();

@@ -708,6 +708,22 @@ int reconcile_token(const BrokerSettings& settings, const Logger& log, broker::A
   return kExitOk;
 }
 
+// Bonuses and splits due by now adjust our positions before the snapshot, so the broker's
+// adjusted holdings are what we expect. Returns an exit code.
+int reconcile_corporate_actions(store::Database& db, TimestampMs now, const Logger& log) {
+  Result<DefaultActions> actions = load_default_corporate_actions();
+  if (!actions.ok()) {
+    log.error_status("config_error", actions.status().with_context("corporate actions"));
+    return kExitConfigError;
+  }
+  if (Status adjusted = apply_due_corporate_actions(db, actions->actions, now, "sm-reconcile", log);
+      !adjusted.ok()) {
+    log.error_status("database_error", adjusted);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Logger& log) {
@@ -738,17 +754,7 @@ int run_reconcile(const CommonPaths& paths, const ReconcileArgs& args, const Log
   std::unique_ptr<BrokerConnection> connection = connect_broker(setup->broker, &log);
   connection->kite->set_access_token(token.access_token, token.issued_at);
   const TimestampMs now = connection->clock.now_ms();
-  Result<DefaultActions> actions = load_default_corporate_actions();
-  if (!actions.ok()) {
-    log.error_status("config_error", actions.status().with_context("corporate actions"));
-    return kExitConfigError;
-  }
-  if (Status adjusted =
-          apply_due_corporate_actions(*db, actions->actions, now, "sm-reconcile", log);
-      !adjusted.ok()) {
-    log.error_status("database_error", adjusted);
-    return kExitFailure;
-  }
+  if (int code = reconcile_corporate_actions(*db, now, log); code != kExitOk) return code;
   Result<Snapshot> snapshot = take_snapshot(*db, *connection->kite, now);
   if (!snapshot.ok()) {
     log.error_status("snapshot_failed", snapshot.status());

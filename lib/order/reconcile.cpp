@@ -522,10 +522,11 @@ std::optional<std::string> awaiting_credit(const DbView& v, const std::string& s
   for (const store::Position& p : v.positions) {
     if (p.symbol != symbol) continue;
     Quantity qty = p.qty;
-    for (auto a = v.adjustments.rbegin(); a != v.adjustments.rend(); ++a) {
-      if (a->symbol != symbol || a->strategy != p.strategy || a->qty_after != qty) continue;
-      qty = a->qty_before;
-      actions.push_back(fmt::format("{} {} on {}", a->kind, a->ratio, format_date(a->ex_date)));
+    for (std::size_t i = v.adjustments.size(); i-- > 0;) {  // undo the latest first
+      const store::ActionAdjustment& a = v.adjustments[i];
+      if (a.symbol != symbol || a.strategy != p.strategy || a.qty_after != qty) continue;
+      qty = a.qty_before;
+      actions.push_back(fmt::format("{} {} on {}", a.kind, a.ratio, format_date(a.ex_date)));
     }
     before += qty;
   }

@@ -17,28 +17,17 @@ Paise unrealised_at(Quantity qty, Paise cost, Paise price) {
   return saturate(Int128{qty} * price - cost);
 }
 
-}  // namespace
+struct Entry {
+  TodaysPnlRow row;
+  Paise cost = 0;        // now
+  Paise start_cost = 0;  // at 00:00 IST
+};
+using Entries = std::map<std::pair<std::string, std::string>, Entry>;
 
-Result<TodaysPnl> todays_pnl(Database& db, TimestampMs now) {
-  TodaysPnl pnl;
-  pnl.ist_date = ist_date(now);
-  pnl.day_start = from_ist(pnl.ist_date, 0, 0);
-  const TimestampMs day_end = from_ist(add_days(pnl.ist_date, 1), 0, 0);
-
-  struct Entry {
-    TodaysPnlRow row;
-    Paise cost = 0;        // now
-    Paise start_cost = 0;  // at 00:00 IST
-  };
-  std::map<std::pair<std::string, std::string>, Entry> entries;
-  Result<std::vector<Position>> positions = list_positions(db, true);
-  if (!positions.ok()) return positions.status();
-  for (const Position& p : *positions) {
-    Entry& e = entries[{p.strategy, p.symbol}];
-    e.row.qty = e.row.start_qty = p.qty;
-    e.cost = e.start_cost = p.cost;
-  }
-
+// Takes each position in entries back to the day's start by undoing the fills since then, and
+// counts the day's fills, realised P&L and charges.
+Status undo_fills_since(Database& db, TimestampMs day_start, TimestampMs day_end,
+                        Entries& entries) {
   // Each fill moved qty by s (signed) and cost by s * price + realised (the cash identity of the
   // average-cost method), so the position at the day's start is (qty - sum s, cost - sum(s * price
   // + realised)) over every fill since then.
@@ -50,7 +39,7 @@ Result<TodaysPnl> todays_pnl(Database& db, TimestampMs now) {
       "SUM(CASE WHEN ts_ms < ?2 THEN charges_paise ELSE 0 END) "
       "FROM fills WHERE ts_ms >= ?1 GROUP BY strategy, symbol");
   if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(pnl.day_start, day_end);
+  stmt->bind_all(day_start, day_end);
   while (true) {
     Result<bool> row = stmt->step();
     if (!row.ok()) return row.status();
@@ -61,6 +50,29 @@ Result<TodaysPnl> todays_pnl(Database& db, TimestampMs now) {
     e.row.fills = stmt->column_int64(4);
     e.row.realised = stmt->column_int64(5);
     e.row.charges = stmt->column_int64(6);
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<TodaysPnl> todays_pnl(Database& db, TimestampMs now) {
+  TodaysPnl pnl;
+  pnl.ist_date = ist_date(now);
+  pnl.day_start = from_ist(pnl.ist_date, 0, 0);
+  const TimestampMs day_end = from_ist(add_days(pnl.ist_date, 1), 0, 0);
+
+  Entries entries;
+  Result<std::vector<Position>> positions = list_positions(db, true);
+  if (!positions.ok()) return positions.status();
+  for (const Position& p : *positions) {
+    Entry& e = entries[{p.strategy, p.symbol}];
+    e.row.qty = e.row.start_qty = p.qty;
+    e.cost = e.start_cost = p.cost;
+  }
+
+  if (Status undone = undo_fills_since(db, pnl.day_start, day_end, entries); !undone.ok()) {
+    return undone;
   }
 
   // A position adjusted for a corporate action today holds the new quantity since 00:00 IST; its
