@@ -6,23 +6,15 @@
 #include "feed_rig.h"
 #include "paper/historical_candles.h"
 #include "store/market_data.h"
+#include "support/stored_market_data.h"
 #include "support/temp_database.h"
 
 using namespace sm;
 using namespace sm::feed;
 
-namespace {
+using sm::testing::stored_bars;
 
-std::vector<Bar> stored_bars(store::Database& db, Timeframe timeframe) {
-  std::vector<Bar> out;
-  store::BarQuery query;
-  query.timeframe = timeframe;
-  REQUIRE(store::for_each_bar(db, query, [&](const Bar& b) {
-            out.push_back(b);
-            return true;
-          }).ok());
-  return out;
-}
+namespace {
 
 HistoricalRequest request(const std::string& interval, Date first, Date last) {
   Result<HistoricalInterval> parsed = parse_historical_interval(interval);

@@ -6,38 +6,25 @@
 #include "feed_rig.h"
 #include "ingest/live_feed.h"
 #include "store/market_data.h"
+#include "support/stored_market_data.h"
 #include "support/temp_database.h"
 #include "time/calendar.h"
 
 using namespace sm;
 using namespace sm::feed;
 
+using sm::testing::bundled_calendar;
+using sm::testing::stored_ticks;
+
 namespace {
-
-const time::Calendar& calendar() {
-  static const time::Calendar loaded = [] {
-    Result<time::Calendar> c = time::Calendar::load_default();
-    REQUIRE(c.ok());
-    return *c;
-  }();
-  return loaded;
-}
-
-std::vector<Tick> stored_ticks(store::Database& db) {
-  std::vector<Tick> out;
-  REQUIRE(store::for_each_tick(db, {}, [&](const Tick& t) {
-            out.push_back(t);
-            return true;
-          }).ok());
-  return out;
-}
 
 struct PollRig {
   explicit PollRig(PollMode mode) {
     options.instruments = {"NSE:INFY", "NSE:TCS"};
     options.mode = mode;
-    feed = std::make_unique<ingest::LiveFeed>(&temp.db, nullptr, paper.engine_clock, calendar(),
-                                              ingest::LiveFeedOptions{}, [](const Status&) {});
+    feed = std::make_unique<ingest::LiveFeed>(&temp.db, nullptr, paper.engine_clock,
+                                              bundled_calendar(), ingest::LiveFeedOptions{},
+                                              [](const Status&) {});
     poller = std::make_unique<QuotePoller>(*paper.kite, *feed, paper.engine_clock, options);
   }
   testing::FeedRig paper;

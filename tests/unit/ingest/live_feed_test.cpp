@@ -10,6 +10,7 @@
 #include "ingest/live_feed.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
+#include "support/stored_market_data.h"
 #include "support/temp_database.h"
 #include "time/calendar.h"
 #include "time/clock.h"
@@ -17,41 +18,16 @@
 using namespace sm;
 using namespace sm::ingest;
 
+using sm::testing::bundled_calendar;
+using sm::testing::stored_bars;
+using sm::testing::stored_ticks;
+
 namespace {
 
 // Monday 2025-03-03, a regular NSE trading day.
 constexpr Date kDay{2025, 3, 3};
 TimestampMs ist(int hour, int minute, int second = 0) {
   return from_ist(kDay, hour, minute, second);
-}
-
-const time::Calendar& calendar() {
-  static const time::Calendar loaded = [] {
-    Result<time::Calendar> c = time::Calendar::load_default();
-    REQUIRE(c.ok());
-    return *c;
-  }();
-  return loaded;
-}
-
-std::vector<Bar> stored_bars(store::Database& db, Timeframe timeframe) {
-  std::vector<Bar> out;
-  store::BarQuery query;
-  query.timeframe = timeframe;
-  REQUIRE(store::for_each_bar(db, query, [&](const Bar& b) {
-            out.push_back(b);
-            return true;
-          }).ok());
-  return out;
-}
-
-std::vector<Tick> stored_ticks(store::Database& db) {
-  std::vector<Tick> out;
-  REQUIRE(store::for_each_tick(db, {}, [&](const Tick& t) {
-            out.push_back(t);
-            return true;
-          }).ok());
-  return out;
 }
 
 Tick tick(TimestampMs ts, Paise price, Quantity qty = 1, Quantity volume = 0,
@@ -62,7 +38,7 @@ Tick tick(TimestampMs ts, Paise price, Quantity qty = 1, Quantity volume = 0,
 struct Rig {
   explicit Rig(LiveFeedOptions options = {}, TimestampMs start = ist(9, 15))
       : clock(start),
-        feed(&temp.db, nullptr, clock, calendar(), std::move(options),
+        feed(&temp.db, nullptr, clock, bundled_calendar(), std::move(options),
              [this](const Status& s) { warnings.push_back(s); }) {}
   testing::TempDatabase temp;
   time::ManualClock clock;
@@ -243,7 +219,7 @@ TEST_CASE("ticks and closed bars are emitted as NDJSON") {
   {
     NdjsonWriter writer(file);
     time::ManualClock clock(ist(9, 40, 1));
-    LiveFeed feed(nullptr, &writer, clock, calendar(), {}, [](const Status&) {});
+    LiveFeed feed(nullptr, &writer, clock, bundled_calendar(), {}, [](const Status&) {});
     REQUIRE(feed.on_tick(tick(ist(9, 40, 1), 100'000)).ok());
     clock.set(ist(9, 41, 3));
     REQUIRE(feed.poll().ok());

@@ -14,11 +14,14 @@
 #include "ingest/program.h"
 #include "ingest/replay.h"
 #include "store/market_data.h"
+#include "support/stored_market_data.h"
 #include "support/temp_dir.h"
 #include "time/clock.h"
 
 using namespace sm;
 using namespace sm::ingest;
+
+using sm::testing::stored_bars;
 
 namespace {
 
@@ -34,17 +37,6 @@ store::Database open_db(const TempDir& dir) {
   Result<store::Database> db = store::Database::open(dir.file("test.db"));
   REQUIRE(db.ok());
   return std::move(db).value();
-}
-
-std::vector<Bar> stored_bars(store::Database& db, Timeframe timeframe) {
-  std::vector<Bar> out;
-  store::BarQuery query;
-  query.timeframe = timeframe;
-  REQUIRE(store::for_each_bar(db, query, [&](const Bar& bar) {
-            out.push_back(bar);
-            return true;
-          }).ok());
-  return out;
 }
 
 // A Logger that writes to a scratch file, so test output stays readable.
