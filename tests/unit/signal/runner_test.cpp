@@ -233,10 +233,7 @@ TEST_CASE("a position adjusted for a bonus is followed: the strategy exits the n
   Logger log("test", LogLevel::kError);
   std::vector<InstanceConfig> instances{sma_2_3()};
   REQUIRE(validate_instances(instances).ok());
-  std::FILE* file = std::tmpfile();
-  REQUIRE(file != nullptr);
-  NdjsonWriter writer(file);
-  SignalRunner runner(*db, instances, RunnerOptions{}, writer, log);
+  RunnerRig rig(*db, instances);
   for (const Bar& bar : bars(0, 10)) {
     if (bar.ts == entry_fill().ts) REQUIRE(store::insert_fill(*other, entry_fill()).ok());
     if (bar.ts == day_bar(6, 0).ts) {
@@ -244,16 +241,10 @@ TEST_CASE("a position adjusted for a bonus is followed: the strategy exits the n
       REQUIRE(applied.ok());
       REQUIRE(applied->size() == 1);
     }
-    REQUIRE(runner.on_bar(bar).ok());
-    REQUIRE(runner.commit().ok());
+    REQUIRE(rig.runner.on_bar(bar).ok());
+    REQUIRE(rig.runner.commit().ok());
   }
-  writer.flush();
-  std::rewind(file);
-  std::string out;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) out.append(buffer, n);
-  std::fclose(file);
+  const std::string out = rig.written();
   const std::size_t exit = out.find("\"action\":\"exit_long\"");
   REQUIRE(exit != std::string::npos);
   const std::size_t line_end = out.find('\n', exit);
