@@ -104,29 +104,9 @@ Status load_day_records(store::Database& db, TimestampMs day_start, TimestampMs 
   if (!fills.ok()) return fills.status();
   input.fills = std::move(*fills);
   // Every halt set today, lifted or not (active_halts would miss the lifted ones).
-  Result<store::Statement> halts = db.prepare(
-      "SELECT id, level, trigger_name, reason, set_by, created_ms, until_ms, cleared_ms, "
-      "COALESCE(cleared_by, ''), COALESCE(clear_reason, '') FROM halts WHERE created_ms >= ?1 "
-      "ORDER BY created_ms");
+  Result<std::vector<store::HaltRecord>> halts = store::halts_set_since(db, day_start);
   if (!halts.ok()) return halts.status();
-  halts->bind(1, day_start);
-  Result<std::vector<store::HaltRecord>> read =
-      store::collect<store::HaltRecord>(*halts, [](const store::Statement& s) {
-        store::HaltRecord h;
-        h.id = s.column_int64(0);
-        h.level = s.column_text(1);
-        h.trigger = s.column_text(2);
-        h.reason = s.column_text(3);
-        h.set_by = s.column_text(4);
-        h.created_ms = s.column_int64(5);
-        if (!s.column_is_null(6)) h.until_ms = s.column_int64(6);
-        if (!s.column_is_null(7)) h.cleared_ms = s.column_int64(7);
-        h.cleared_by = s.column_text(8);
-        h.clear_reason = s.column_text(9);
-        return h;
-      });
-  if (!read.ok()) return read.status();
-  input.halts = std::move(*read);
+  input.halts = std::move(*halts);
   Result<store::Statement> counts = db.prepare(
       "SELECT COALESCE(SUM(severity = 'critical'), 0), COALESCE(SUM(severity = 'warning'), 0), "
       "COALESCE(SUM(event LIKE '%error%'), 0) FROM alerts WHERE ts_ms >= ?1 AND event <> "

@@ -280,6 +280,14 @@ Result<std::vector<HaltRecord>> active_halts(Database& db, TimestampMs now_ms) {
   return collect<HaltRecord>(*stmt, read_halt);
 }
 
+Result<std::vector<HaltRecord>> halts_set_since(Database& db, TimestampMs since_ms) {
+  Result<Statement> stmt = db.prepare(fmt::format(
+      "SELECT {} FROM halts WHERE created_ms >= ?1 ORDER BY created_ms, id", kHaltColumns));
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, since_ms);
+  return collect<HaltRecord>(*stmt, read_halt);
+}
+
 Result<std::optional<ConfigChange>> last_config_change(Database& db, std::string_view program) {
   Result<Statement> stmt = db.prepare(
       "SELECT id, program, hash, content, ts_ms, changed_by FROM config_changes "

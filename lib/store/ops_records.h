@@ -91,6 +91,8 @@ Result<std::int64_t> clear_halts(Database& db, std::string_view level, std::stri
 
 // Halts active at now_ms, oldest first.
 Result<std::vector<HaltRecord>> active_halts(Database& db, TimestampMs now_ms);
+// Every halt set at or after since_ms, lifted or not, oldest first.
+Result<std::vector<HaltRecord>> halts_set_since(Database& db, TimestampMs since_ms);
 
 // Records the configuration a program loaded, only when hash differs from the last one recorded
 // for that program. Returns true when a row was written. Fails with kInvalidArgument on an empty
