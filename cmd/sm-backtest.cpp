@@ -89,6 +89,20 @@ void add_sweep_options(CLI::App* cmd, sm::backtest_program::SweepArgs& sweep) {
       ->capture_default_str();
   cmd->add_option("--threads", sweep.threads, "worker threads (default: all cores)");
   cmd->add_option("--top", sweep.top, "rows in the table (0 = all)")->capture_default_str();
+  cmd->add_option("--shard", sweep.shard,
+                  "K/N: run only the K-th of N slices of the grid (merge the shards' "
+                  "--format ndjson output with `sm-backtest merge`)");
+}
+
+void add_merge_options(CLI::App* cmd, sm::backtest_program::MergeArgs& merge) {
+  cmd->add_option("files", merge.files,
+                  "NDJSON output of `sweep --format ndjson` runs (default: stdin; - for stdin)");
+  cmd->add_option("--rank-by", merge.rank_by,
+                  "metric (default: the one the inputs were ranked by)");
+  cmd->add_option("--top", merge.top, "rows in the table (0 = all)")->capture_default_str();
+  cmd->add_option("--format", merge.output.format, "stdout: table (default) or ndjson")
+      ->capture_default_str();
+  cmd->add_option("--out", merge.output.out_dir, "write sweep.ndjson and sweep.txt there");
 }
 
 void add_walk_forward_options(CLI::App* cmd, sm::backtest_program::SweepArgs& walk) {
@@ -121,8 +135,9 @@ int main(int argc, char** argv) {
       "simulated broker with exact costs, and reports.",
       "sm-backtest"};
   app.footer(
-      "Subcommands: run (one backtest), sweep (parameter grid on all cores), walk-forward,\n"
-      "divergence (a live day against the same strategies replayed).\n"
+      "Subcommands: run (one backtest), sweep (parameter grid on all cores, or one --shard),\n"
+      "merge (shards ranked as one sweep), walk-forward, divergence (a live day against the\n"
+      "same strategies replayed).\n"
       "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error, 6 diverged\n"
       "(divergence --fail-on-divergence).");
   // At most one subcommand; "none given" is checked after parsing, because CLI11 checks
@@ -147,6 +162,12 @@ int main(int argc, char** argv) {
   add_run_options(sweep_cmd, sweep.data, sweep.strategy, sweep.engine, sweep.output, no_progress);
   add_sweep_options(sweep_cmd, sweep);
 
+  sm::backtest_program::MergeArgs merge;
+  CLI::App* merge_cmd = app.add_subcommand(
+      "merge", "rank the NDJSON results of several sweep shards as one sweep ranks them");
+  merge_cmd->fallthrough();
+  add_merge_options(merge_cmd, merge);
+
   sm::backtest_program::SweepArgs walk;
   CLI::App* walk_cmd = app.add_subcommand(
       "walk-forward", "optimise on rolling in-sample windows, test out of sample, stitch");
@@ -167,11 +188,12 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     if (app.get_subcommands().empty()) {
       log.error("usage_error", {{"message",
-                                 "a subcommand is required: run, sweep, walk-forward or "
-                                 "divergence"},
+                                 "a subcommand is required: run, sweep, merge, walk-forward "
+                                 "or divergence"},
                                 {"hint", "run with --help"}});
       return sm::kExitUsage;
     }
+    if (merge_cmd->parsed()) return sm::backtest_program::run_merge_command(merge, log);
     if (divergence_cmd->parsed()) {
       divergence.db_path = common.db_path;
       divergence.config_path = common.config_path;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <mutex>
@@ -262,7 +263,7 @@ std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec
       const std::size_t i = next.fetch_add(1);
       if (i >= param_sets.size()) return;
       rows[i] = run_one(data, spec, param_sets[i], config, costs, options);
-      rows[i].index = i;
+      rows[i].index = options.first_index + i;
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
         options.progress(++done, param_sets.size());
@@ -278,6 +279,33 @@ std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec
     for (std::thread& thread : pool) thread.join();
   }
   return rows;
+}
+
+Result<Shard> parse_shard(std::string_view text) {
+  auto bad = [&] {
+    return error(ErrorCode::kInvalidArgument,
+                 fmt::format("--shard '{}' is not K/N with 1 <= K <= N (e.g. 2/3)", text));
+  };
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return bad();
+  auto number = [](std::string_view digits) -> std::optional<std::size_t> {
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  const std::optional<std::size_t> k = number(text.substr(0, slash));
+  const std::optional<std::size_t> n = number(text.substr(slash + 1));
+  if (!k || !n || *k < 1 || *k > *n || *n > 1'000'000) return bad();
+  return Shard{*k, *n};
+}
+
+GridSlice shard_slice(std::size_t sets, const Shard& shard) {
+  // Slice k covers [floor((k-1) * sets / N), floor(k * sets / N)): consecutive slices meet, and
+  // their sizes are floor or ceil of sets / N.
+  return GridSlice{(shard.number - 1) * sets / shard.count, shard.number * sets / shard.count};
 }
 
 std::vector<std::size_t> rank_rows(const std::vector<SweepRow>& rows, Metric metric) {
@@ -366,6 +394,148 @@ std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<st
     out += '\n';
   }
   return out;
+}
+
+namespace {
+
+std::optional<ErrorCode> error_code_named(std::string_view name) {
+  for (int c = static_cast<int>(ErrorCode::kOk); c <= static_cast<int>(ErrorCode::kInternal); ++c) {
+    if (error_code_name(static_cast<ErrorCode>(c)) == name) return static_cast<ErrorCode>(c);
+  }
+  return std::nullopt;
+}
+
+// Reads one sweep_result object into row; the message of a failure names what is wrong.
+Status read_sweep_result(const nlohmann::json& line, SweepRow& row, Metric& metric) {
+  auto missing = [](std::string_view key, std::string_view what) {
+    return error(ErrorCode::kParseError, fmt::format("\"{}\" is missing or not {}", key, what));
+  };
+  if (!line.is_object() || line.value("type", "") != "sweep_result") {
+    return error(ErrorCode::kParseError, "not a sweep_result line");
+  }
+  auto integer = [&](std::string_view key, std::int64_t& out) -> Status {
+    auto it = line.find(key);
+    if (it == line.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) {
+      return missing(key, "a whole number >= 0");
+    }
+    out = it->get<std::int64_t>();
+    return Status();
+  };
+  auto real = [&](std::string_view key, double& out) -> Status {
+    auto it = line.find(key);
+    if (it == line.end() || !it->is_number()) return missing(key, "a number");
+    out = it->get<double>();
+    return Status();
+  };
+  auto optional_real = [&](std::string_view key, std::optional<double>& out) -> Status {
+    auto it = line.find(key);
+    if (it == line.end() || !(it->is_number() || it->is_null())) {
+      return missing(key, "a number or null");
+    }
+    out = it->is_null() ? std::nullopt : std::optional<double>(it->get<double>());
+    return Status();
+  };
+  auto money = [&](std::string_view key, Paise& out) -> Status {
+    auto it = line.find(key);
+    Result<Paise> paise = it != line.end() && it->is_number()
+                              ? paise_from_double(it->get<double>())
+                              : Result<Paise>(error(ErrorCode::kParseError, ""));
+    if (!paise.ok()) return missing(key, "an amount of rupees");
+    out = *paise;
+    return Status();
+  };
+  auto text = [&](std::string_view key, std::string& out) -> Status {
+    auto it = line.find(key);
+    if (it == line.end() || !it->is_string()) return missing(key, "a string");
+    out = it->get<std::string>();
+    return Status();
+  };
+
+  std::int64_t index = 0;
+  SM_RETURN_IF_ERROR(integer("index", index));
+  row.index = static_cast<std::size_t>(index);
+  auto params = line.find("params");
+  if (params == line.end()) return missing("params", "present");
+  row.params = *params;
+  std::string metric_text;
+  SM_RETURN_IF_ERROR(text("metric", metric_text));
+  Result<Metric> parsed = parse_metric(metric_text);
+  if (!parsed.ok()) return missing("metric", "a metric name");
+  metric = *parsed;
+  if (line.contains("error")) {
+    std::string code, message;
+    SM_RETURN_IF_ERROR(text("error", code));
+    SM_RETURN_IF_ERROR(text("message", message));
+    std::optional<ErrorCode> known = error_code_named(code);
+    if (!known || *known == ErrorCode::kOk) return missing("error", "an error code");
+    row.status = error(*known, message);
+    return Status();
+  }
+  Summary& s = row.summary;
+  std::int64_t trades = 0;
+  SM_RETURN_IF_ERROR(money("net_pnl", s.net_pnl));
+  SM_RETURN_IF_ERROR(money("charges_paid", s.charges_paid));
+  SM_RETURN_IF_ERROR(real("total_return", s.total_return));
+  SM_RETURN_IF_ERROR(optional_real("cagr", s.cagr));
+  SM_RETURN_IF_ERROR(real("max_drawdown", s.max_drawdown));
+  SM_RETURN_IF_ERROR(optional_real("sharpe", s.sharpe));
+  SM_RETURN_IF_ERROR(optional_real("sortino", s.sortino));
+  SM_RETURN_IF_ERROR(optional_real("calmar", s.calmar));
+  SM_RETURN_IF_ERROR(integer("trades", trades));
+  s.trades = trades;
+  SM_RETURN_IF_ERROR(optional_real("win_rate", s.win_rate));
+  SM_RETURN_IF_ERROR(optional_real("profit_factor", s.profit_factor));
+  SM_RETURN_IF_ERROR(real("exposure", s.exposure));
+  return Status();
+}
+
+}  // namespace
+
+Result<std::vector<SweepRow>> parse_sweep_ndjson(std::string_view text, std::string_view source,
+                                                 std::optional<Metric>& metric) {
+  std::vector<SweepRow> rows;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const std::size_t end = text.find('\n');
+    auto bad = [&](std::string_view why) {
+      return error(ErrorCode::kParseError, fmt::format("{} line {}: {}", source, line_number, why));
+    };
+    // Every line sweep_ndjson writes ends with a newline: without one the file was cut short,
+    // even if what is there happens to parse.
+    if (end == std::string_view::npos) return bad("truncated (no newline at the end)");
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(end + 1);
+    if (line.empty()) continue;
+    const nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) return bad("not a complete JSON object (truncated?)");
+    SweepRow row;
+    Metric line_metric = Metric::kSharpe;
+    if (Status read = read_sweep_result(json, row, line_metric); !read.ok()) {
+      return bad(read.message());
+    }
+    if (metric && *metric != line_metric) {
+      return bad(fmt::format("ranked by {}, earlier lines by {}", metric_name(line_metric),
+                             metric_name(*metric)));
+    }
+    metric = line_metric;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<std::vector<SweepRow>> merge_sweep_rows(std::vector<SweepRow> rows) {
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const SweepRow& a, const SweepRow& b) { return a.index < b.index; });
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].index == rows[i - 1].index) {
+      return error(ErrorCode::kConflict,
+                   fmt::format("grid index {} appears twice (a shard given twice, or shards of "
+                               "different grids)",
+                               rows[i].index));
+    }
+  }
+  return rows;
 }
 
 namespace {

@@ -42,6 +42,9 @@ using GateFactory = std::function<std::unique_ptr<SignalGate>()>;
 
 struct SweepOptions {
   unsigned threads = 0;  // 0: std::thread::hardware_concurrency()
+  // SweepRow::index of the first set: a shard's position in the whole grid, so that rows of
+  // several shards merge into the ranking of one unsharded sweep.
+  std::size_t first_index = 0;
   double risk_free_rate = 0;
   GateFactory gate;  // one gate per run; empty: ApproveAll
   // Called after each run (from worker threads, one call at a time) with runs done and total.
@@ -62,6 +65,25 @@ std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec
                                 const EngineConfig& config, const costs::CostModel& costs,
                                 const SweepOptions& options);
 
+// One of N contiguous slices of a parameter grid, for running a sweep in several processes or on
+// several hosts (`sm-backtest sweep --shard K/N`).
+struct Shard {
+  std::size_t number = 1;  // K, from 1
+  std::size_t count = 1;   // N
+};
+
+// Parses "K/N" with 1 <= K <= N <= 1,000,000. Fails with kInvalidArgument naming the text.
+Result<Shard> parse_shard(std::string_view text);
+
+// The grid positions [begin, end) of shard.number out of shard.count over `sets` sets: the slices
+// are in grid order, cover every position exactly once, and differ in size by at most one (a slice
+// may be empty when there are fewer sets than shards). REQUIRES: 1 <= number <= count.
+struct GridSlice {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+GridSlice shard_slice(std::size_t sets, const Shard& shard);
+
 // Row positions ordered best first by metric: failed runs and undefined values last; ties keep
 // the grid order.
 std::vector<std::size_t> rank_rows(const std::vector<SweepRow>& rows, Metric metric);
@@ -74,6 +96,19 @@ std::string sweep_table(const std::vector<SweepRow>& rows, const std::vector<std
 // One "sweep_result" line per row in ranked order.
 std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<std::size_t>& order,
                          Metric metric);
+
+// Reads the "sweep_result" lines of sweep_ndjson back into rows (params, status and the summary
+// fields the lines carry), in the order given, and the metric they were ranked by in *metric.
+// source names the input in messages. Fails with kParseError naming source and line for a line
+// that is not a complete sweep_result object (a truncated file: the last line has no newline or
+// does not parse), a missing or mistyped field, or lines ranked by different metrics.
+Result<std::vector<SweepRow>> parse_sweep_ndjson(std::string_view text, std::string_view source,
+                                                 std::optional<Metric>& metric);
+
+// Puts rows of several shards back in grid order (by SweepRow::index), so that rank_rows ranks
+// them as one unsharded sweep. Fails with kConflict when two rows share an index (a shard given
+// twice, or shards of different splits).
+Result<std::vector<SweepRow>> merge_sweep_rows(std::vector<SweepRow> rows);
 
 struct WalkForwardOptions {
   std::size_t in_sample_bars = 504;   // bar times per in-sample window (about 2 years of days)

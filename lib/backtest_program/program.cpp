@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -463,6 +465,43 @@ std::optional<Failure> plan_sweep(const SweepArgs& args, const std::vector<bt::P
   return std::nullopt;
 }
 
+// The ranked rows of a sweep (or of merged shards): the table or NDJSON on stdout, and with
+// --out both as sweep.txt and sweep.ndjson.
+std::optional<Failure> print_sweep(const std::vector<bt::SweepRow>& rows, bt::Metric metric,
+                                   const OutputArgs& output, std::size_t top) {
+  const std::vector<std::size_t> order = bt::rank_rows(rows, metric);
+  const std::string table = bt::sweep_table(rows, order, metric, top);
+  const std::string ndjson = bt::sweep_ndjson(rows, order, metric);
+  if (!output.out_dir.empty()) {
+    if (Status made = make_directory(output.out_dir); !made.ok()) {
+      return Failure{kExitFailure, "output_error", made};
+    }
+    const std::filesystem::path base(output.out_dir);
+    for (const auto& [name, text] :
+         {std::pair<const char*, const std::string&>{"sweep.ndjson", ndjson},
+          std::pair<const char*, const std::string&>{"sweep.txt", table}}) {
+      if (Status written = write_file(base / name, text); !written.ok()) {
+        return Failure{kExitFailure, "output_error", written};
+      }
+    }
+  }
+  print(output.format == "table" ? table : ndjson);
+  return std::nullopt;
+}
+
+// The whole of a file, or of stdin for "-".
+Result<std::string> read_input(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return error(ErrorCode::kNotFound, fmt::format("cannot open {}", path));
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return error(ErrorCode::kIoError, fmt::format("cannot read {}", path));
+  return text;
+}
+
 }  // namespace
 
 int run_backtest_command(const RunArgs& args, const Logger& log) {
@@ -529,15 +568,30 @@ int run_sweep_command(const SweepArgs& args, const Logger& log) {
   if (axes->empty()) {
     return report(log, usage(error(ErrorCode::kInvalidArgument, "give at least one --grid")));
   }
+  bt::Shard shard;
+  if (!args.shard.empty()) {
+    Result<bt::Shard> parsed = bt::parse_shard(args.shard);
+    if (!parsed.ok()) return report(log, usage(parsed.status()));
+    shard = *parsed;
+  }
   SweepPlan plan;
   if (auto bad = plan_sweep(args, *axes, log, plan)) return report(log, *bad);
   const Setup& setup = plan.setup;
   const history::LoadedData& loaded = plan.loaded;
-  log.info("sweep_started", {{"runs", plan.sets.size()}, {"threads", args.threads}});
-  std::vector<bt::SweepRow> rows = bt::run_sweep(loaded.data, setup.strategy, plan.sets,
-                                                 setup.engine, *setup.costs, plan.options);
+  // A shard runs its slice of the grid; its rows keep their positions in the whole grid.
+  const bt::GridSlice slice = bt::shard_slice(plan.sets.size(), shard);
+  const std::vector<nlohmann::json> sets(
+      plan.sets.begin() + static_cast<std::ptrdiff_t>(slice.begin),
+      plan.sets.begin() + static_cast<std::ptrdiff_t>(slice.end));
+  plan.options.first_index = slice.begin;
+  log.info("sweep_started", {{"runs", sets.size()},
+                             {"threads", args.threads},
+                             {"shard", fmt::format("{}/{}", shard.number, shard.count)},
+                             {"grid_size", plan.sets.size()},
+                             {"first_index", slice.begin}});
+  std::vector<bt::SweepRow> rows =
+      bt::run_sweep(loaded.data, setup.strategy, sets, setup.engine, *setup.costs, plan.options);
   if (args.common.progress.finish) args.common.progress.finish();
-  const std::vector<std::size_t> order = bt::rank_rows(rows, *metric);
   std::size_t failed = 0;
   for (const bt::SweepRow& row : rows) {
     if (!row.status.ok()) {
@@ -547,26 +601,48 @@ int run_sweep_command(const SweepArgs& args, const Logger& log) {
                                     {"message", row.status.message()}});
     }
   }
-  const std::string table = bt::sweep_table(rows, order, *metric, args.top);
-  const std::string ndjson = bt::sweep_ndjson(rows, order, *metric);
-  if (!args.output.out_dir.empty()) {
-    if (Status made = make_directory(args.output.out_dir); !made.ok()) {
-      return report(log, Failure{kExitFailure, "output_error", made});
-    }
-    const std::filesystem::path base(args.output.out_dir);
-    for (const auto& [name, text] :
-         {std::pair<const char*, const std::string&>{"sweep.ndjson", ndjson},
-          std::pair<const char*, const std::string&>{"sweep.txt", table}}) {
-      if (Status written = write_file(base / name, text); !written.ok()) {
-        return report(log, Failure{kExitFailure, "output_error", written});
-      }
-    }
-  }
-  if (args.output.format == "table")
-    print(table);
-  else
-    print(ndjson);
+  if (auto bad = print_sweep(rows, *metric, args.output, args.top)) return report(log, *bad);
   log.info("sweep_done", {{"runs", rows.size()}, {"failed", failed}});
+  return kExitOk;
+}
+
+int run_merge_command(const MergeArgs& args, const Logger& log) {
+  if (auto bad = check_format(args.output.format)) return report(log, *bad);
+  std::optional<bt::Metric> rank_by;
+  if (!args.rank_by.empty()) {
+    Result<bt::Metric> metric = bt::parse_metric(args.rank_by);
+    if (!metric.ok()) return report(log, usage(metric.status()));
+    rank_by = *metric;
+  }
+  const std::vector<std::string> inputs =
+      args.files.empty() ? std::vector<std::string>{"-"} : args.files;
+  std::vector<bt::SweepRow> all;
+  std::optional<bt::Metric> ranked;  // the metric the inputs were ranked by
+  for (const std::string& input : inputs) {
+    Result<std::string> text = read_input(input);
+    if (!text.ok()) return report(log, Failure{kExitDataError, "data_error", text.status()});
+    Result<std::vector<bt::SweepRow>> rows =
+        bt::parse_sweep_ndjson(*text, input == "-" ? "stdin" : input, ranked);
+    if (!rows.ok()) return report(log, Failure{kExitDataError, "data_error", rows.status()});
+    for (bt::SweepRow& row : *rows) all.push_back(std::move(row));
+  }
+  Result<std::vector<bt::SweepRow>> merged = bt::merge_sweep_rows(std::move(all));
+  if (!merged.ok()) return report(log, Failure{kExitDataError, "data_error", merged.status()});
+  if (merged->empty()) {
+    return report(log, Failure{kExitDataError, "data_error",
+                               error(ErrorCode::kParseError, "no sweep_result lines to merge")});
+  }
+  // Positions no input holds: a shard missing or still running. Reported, not fatal, so that
+  // the shards done so far can be looked at.
+  std::size_t missing = merged->back().index + 1 - merged->size();
+  if (missing > 0) {
+    log.warn("merge_incomplete", {{"missing", missing},
+                                  {"rows", merged->size()},
+                                  {"message", "some grid positions are in no input"}});
+  }
+  const bt::Metric metric = rank_by ? *rank_by : *ranked;
+  if (auto bad = print_sweep(*merged, metric, args.output, args.top)) return report(log, *bad);
+  log.info("merge_done", {{"inputs", inputs.size()}, {"rows", merged->size()}});
   return kExitOk;
 }
 

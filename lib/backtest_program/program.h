@@ -1,7 +1,8 @@
 // The sm-backtest commands as functions from command-line text to an exit code, so the program's
 // main only declares flags: run (one backtest, its reports), sweep (a parameter grid across all
-// cores, ranked) and walk-forward. Flag values arrive as text and are checked here: a bad value is
-// a usage error. man/sm-backtest.1 and docs/BACKTEST.md describe the behaviour.
+// cores, ranked, or one shard of it), merge (the shards' results ranked as one) and walk-forward.
+// Flag values arrive as text and are checked here: a bad value is a usage error. man/sm-backtest.1
+// and docs/BACKTEST.md describe the behaviour.
 //
 // Exit codes: 0 done; 1 runtime failure (the output directory cannot be written, a database
 // error); 2 usage (bad flag value, unknown strategy or parameter); 3 data error (an input that
@@ -92,12 +93,24 @@ struct SweepArgs {
   std::string rank_by = "sharpe";  // --rank-by (for walk-forward: the in-sample metric)
   unsigned threads = 0;            // --threads; 0 = all cores
   std::size_t top = 20;            // --top rows in the table; 0 = all
+  std::string shard;               // --shard K/N: run only that slice of the grid; empty = all
   // walk-forward only
   std::size_t in_sample = 504;
   std::size_t out_sample = 126;
   bool anchored = false;
 };
 int run_sweep_command(const SweepArgs& args, const Logger& log);
+
+// merge: the NDJSON of several `sweep --shard K/N` runs (files, or stdin for none or "-") ranked
+// as one unsharded sweep ranks them: the same lines, table and files as that sweep would give.
+// A truncated or malformed input, or a grid position given twice, is a data error (exit 3).
+struct MergeArgs {
+  std::vector<std::string> files;
+  std::string rank_by;  // --rank-by; empty: the metric the inputs were ranked by
+  std::size_t top = 20;
+  OutputArgs output;  // --format and --out as for sweep (the title is unused)
+};
+int run_merge_command(const MergeArgs& args, const Logger& log);
 int run_walk_forward_command(const SweepArgs& args, const Logger& log);
 
 }  // namespace sm::backtest_program

@@ -82,7 +82,7 @@ check_reference() {
   # With no subcommand and nothing unknown, the error still lists the subcommands.
   run --separate-stderr sm-backtest
   [ "$status" -eq 2 ]
-  echo "$stderr" | jq -e '.event == "usage_error" and (.message | contains("run, sweep, walk-forward or divergence"))'
+  echo "$stderr" | jq -e '.event == "usage_error" and (.message | contains("run, sweep, merge, walk-forward or divergence"))'
 }
 
 @test "bad values are usage errors: no strategy, unknown strategy or parameter, bad fill" {

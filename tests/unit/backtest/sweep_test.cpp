@@ -257,3 +257,123 @@ TEST_CASE("the walk-forward table lists only swept parameters and the metric in 
       format_rupees_grouped(static_cast<Paise>(*result->windows[0].in_sample_value));
   CHECK(table.find(rupees) != std::string::npos);
 }
+
+TEST_CASE("--shard K/N is checked: K from 1 to N, both whole numbers", "[backtest][shard]") {
+  REQUIRE(parse_shard("2/3").ok());
+  CHECK(parse_shard("2/3")->number == 2);
+  CHECK(parse_shard("2/3")->count == 3);
+  CHECK(parse_shard("1/1").ok());
+  for (const char* bad :
+       {"0/3", "4/3", "a/b", "3", "/3", "1/", "1/0", "-1/3", "1/3x", "1.5/3", ""}) {
+    INFO(bad);
+    Result<Shard> shard = parse_shard(bad);
+    REQUIRE_FALSE(shard.ok());
+    CHECK(shard.status().code() == ErrorCode::kInvalidArgument);
+    CHECK(shard.status().message().find("K/N") != std::string::npos);
+  }
+}
+
+TEST_CASE("the N shards of a grid are contiguous, in order, and cover every set once",
+          "[backtest][shard]") {
+  for (std::size_t sets : {0u, 1u, 2u, 7u, 20u, 100u}) {
+    for (std::size_t count : {1u, 2u, 3u, 7u, 8u}) {
+      INFO(sets << " sets in " << count << " shards");
+      std::size_t next = 0;
+      for (std::size_t k = 1; k <= count; ++k) {
+        const GridSlice slice = shard_slice(sets, Shard{k, count});
+        CHECK(slice.begin == next);
+        CHECK(slice.end >= slice.begin);
+        CHECK(slice.end - slice.begin <= sets / count + 1);
+        CHECK(slice.end - slice.begin >= sets / count);
+        next = slice.end;
+      }
+      CHECK(next == sets);
+    }
+  }
+}
+
+TEST_CASE("sweep NDJSON reads back into rows that rank and print exactly as the originals",
+          "[backtest][shard]") {
+  MarketData data = walk(600);
+  auto sets = expand_grid(kSma.params, {*parse_axis("fast=3:15:4"), *parse_axis("slow=10,20,40")});
+  costs::ZeroCostModel zero;
+  auto rows = run_sweep(data, kSma, sets, EngineConfig{}, zero, on_threads(2));
+  for (Metric metric : {Metric::kSharpe, Metric::kNetPnl, Metric::kMaxDrawdown}) {
+    const std::string text = sweep_ndjson(rows, rank_rows(rows, metric), metric);
+    std::optional<Metric> read_metric;
+    auto read = parse_sweep_ndjson(text, "mem", read_metric);
+    REQUIRE(read.ok());
+    REQUIRE(read_metric == metric);
+    auto merged = merge_sweep_rows(std::move(read).value());
+    REQUIRE(merged.ok());
+    CHECK(sweep_ndjson(*merged, rank_rows(*merged, metric), metric) == text);
+    CHECK(sweep_table(*merged, rank_rows(*merged, metric), metric, 0) ==
+          sweep_table(rows, rank_rows(rows, metric), metric, 0));
+  }
+}
+
+TEST_CASE("three shards merged rank exactly as one unsharded sweep", "[backtest][shard]") {
+  MarketData data = walk(600);
+  // 15 sets, one of which fails (fast=15 > slow=10), and ties in win rate.
+  auto sets = expand_grid(kSma.params, {*parse_axis("fast=3:15:3"), *parse_axis("slow=10,20,40")});
+  costs::ZeroCostModel zero;
+  const Metric metric = Metric::kWinRate;
+  auto whole = run_sweep(data, kSma, sets, EngineConfig{}, zero, on_threads(1));
+  const std::string expected = sweep_ndjson(whole, rank_rows(whole, metric), metric);
+  // Each shard ranks and prints its own slice; the merge reads them in any order.
+  std::string shard_text[3];
+  for (std::size_t k = 1; k <= 3; ++k) {
+    const GridSlice slice = shard_slice(sets.size(), Shard{k, 3});
+    std::vector<nlohmann::json> part(sets.begin() + static_cast<std::ptrdiff_t>(slice.begin),
+                                     sets.begin() + static_cast<std::ptrdiff_t>(slice.end));
+    SweepOptions options = on_threads(2);
+    options.first_index = slice.begin;
+    auto rows = run_sweep(data, kSma, part, EngineConfig{}, zero, options);
+    shard_text[k - 1] = sweep_ndjson(rows, rank_rows(rows, metric), metric);
+  }
+  std::vector<SweepRow> all;
+  std::optional<Metric> read_metric;
+  for (int k : {2, 0, 1}) {
+    auto rows = parse_sweep_ndjson(shard_text[k], "shard", read_metric);
+    REQUIRE(rows.ok());
+    for (SweepRow& row : *rows) all.push_back(std::move(row));
+  }
+  auto merged = merge_sweep_rows(std::move(all));
+  REQUIRE(merged.ok());
+  CHECK(sweep_ndjson(*merged, rank_rows(*merged, metric), metric) == expected);
+  CHECK(expected.find("\"error\"") != std::string::npos);
+}
+
+TEST_CASE("a truncated or foreign sweep NDJSON and a shard given twice are refused",
+          "[backtest][shard]") {
+  MarketData data = walk(300);
+  auto sets = expand_grid(kSma.params, {*parse_axis("fast=3,5")});
+  costs::ZeroCostModel zero;
+  auto rows = run_sweep(data, kSma, sets, EngineConfig{}, zero, on_threads(1));
+  const std::string text = sweep_ndjson(rows, rank_rows(rows, Metric::kSharpe), Metric::kSharpe);
+  std::optional<Metric> metric;
+  auto refused = [&](std::string_view input, std::string_view why) {
+    INFO(input);
+    std::optional<Metric> m;
+    auto read = parse_sweep_ndjson(input, "in.ndjson", m);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.status().code() == ErrorCode::kParseError);
+    CHECK(read.status().message().find("in.ndjson line") != std::string::npos);
+    CHECK(read.status().message().find(why) != std::string::npos);
+  };
+  refused(text.substr(0, text.size() - 1), "truncated");  // cut just before the last newline
+  refused(text.substr(0, text.size() - 20) + "\n", "not a complete JSON object");
+  refused("{\"type\":\"trade\"}\n", "not a sweep_result line");
+  refused("{\"type\":\"sweep_result\",\"index\":0,\"params\":{},\"metric\":\"sharpe\"}\n",
+          "net_pnl");
+  const std::string other = sweep_ndjson(rows, rank_rows(rows, Metric::kNetPnl), Metric::kNetPnl);
+  refused(text + other, "ranked by net-pnl");
+  auto twice = parse_sweep_ndjson(text + text, "x", metric);
+  REQUIRE(twice.ok());
+  auto merged = merge_sweep_rows(std::move(twice).value());
+  REQUIRE_FALSE(merged.ok());
+  CHECK(merged.status().code() == ErrorCode::kConflict);
+  auto empty = parse_sweep_ndjson("", "x", metric);
+  REQUIRE(empty.ok());
+  CHECK(empty->empty());
+}
