@@ -389,3 +389,59 @@ divergence_config() {
   echo "$output" | jq -e '.diverged == false and .signals_missed == 0 and .signals_live == 1'
   [ "$(sqlite3 "$SM_DB" "SELECT count(*) || ' ' || breaches FROM divergence_reports")" = "1 " ]
 }
+
+@test "sweep --shard K/N under GNU parallel, merged, gives the unsharded sweep's lines and table" {
+  command -v parallel >/dev/null ||
+    skip "GNU parallel is not installed (scripts/install-deps --dev installs it)"
+  local grid=(--grid fast=5:20:5 --grid slow=10,30,50 --rank-by net-pnl)
+  sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" "${grid[@]}" --format ndjson \
+    --no-progress >whole 2>/dev/null
+  sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" "${grid[@]}" --top 0 \
+    --no-progress >whole.txt 2>/dev/null
+  # One job per shard, each output kept whole (parallel's default --group), in any order.
+  parallel --will-cite -j 3 sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" \
+    "${grid[@]}" --format ndjson --no-progress --threads 1 --shard {}/3 '>' shard-{}.ndjson \
+    ::: 1 2 3 2>/dev/null
+  [ "$(cat shard-1.ndjson shard-2.ndjson shard-3.ndjson | wc -l)" -eq 12 ]
+  ! cmp -s whole shard-1.ndjson
+  sm-backtest merge --format ndjson shard-3.ndjson shard-1.ndjson shard-2.ndjson >merged 2>err
+  assert_json_lines merged
+  cmp whole merged
+  cat shard-2.ndjson shard-3.ndjson shard-1.ndjson | sm-backtest merge --top 0 --out m >merged.txt
+  cmp whole.txt merged.txt
+  cmp whole m/sweep.ndjson
+  # Two shards of three: ranked, with a warning that grid positions are missing.
+  run --separate-stderr sm-backtest merge --format ndjson shard-1.ndjson shard-3.ndjson
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 8 ]
+  echo "$stderr" | jq -s -e 'any(.[]; .event == "merge_incomplete" and .missing == 4)'
+}
+
+@test "sweep --shard and merge refuse bad input with a clear error and exit code" {
+  for shard in 0/3 4/3 a/b 3 1/0; do
+    run --separate-stderr sm-backtest sweep "${SMA[@]}" --file "$DAILY/TCS.csv" --grid fast=5,10 \
+      --shard "$shard"
+    [ "$status" -eq 2 ]
+    echo "$stderr" | jq -e --arg s "$shard" 'select(.event == "usage_error") | .message | contains("--shard '"'"'" + $s + "'"'"'")'
+  done
+  sm-backtest sweep "${SMA[@]}" --file "$DAILY/TCS.csv" --grid fast=5,10 --grid slow=30,40 \
+    --format ndjson --shard 1/2 >one 2>/dev/null
+  head -c -25 one >cut.ndjson
+  run --separate-stderr sm-backtest merge cut.ndjson
+  [ "$status" -eq 3 ]
+  echo "$stderr" | jq -e 'select(.event == "data_error") | .message | contains("cut.ndjson line 2: truncated")'
+  [ -z "$output" ]
+  run --separate-stderr sm-backtest merge one one
+  [ "$status" -eq 3 ]
+  echo "$stderr" | jq -e 'select(.event == "data_error") | .message | contains("appears twice")'
+  : >empty
+  run sm-backtest merge empty
+  [ "$status" -eq 3 ]
+  run sm-backtest merge missing.ndjson
+  [ "$status" -eq 3 ]
+  run sm-backtest merge --bogus one
+  [ "$status" -eq 2 ]
+  run sm-backtest merge --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--rank-by"* ]]
+}
