@@ -123,6 +123,25 @@ SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohman
   return row;
 }
 
+// Runs task(0) .. task(count - 1), each once, on up to `threads` threads (0: one per core); each
+// thread takes the next task not yet started, so the cores stay busy until the last one.
+void run_tasks(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& task) {
+  if (threads == 0) threads = std::thread::hardware_concurrency();
+  threads = std::max(1u, static_cast<unsigned>(std::min<std::size_t>(threads, count)));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) task(i);
+  };
+  if (threads <= 1) {
+    work();
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+  for (std::thread& thread : pool) thread.join();
+}
+
 void json_optional(JsonObjectWriter& w, std::string_view key, std::optional<double> value) {
   if (value)
     w.number(key, *value);
@@ -251,33 +270,17 @@ std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec
                                 const EngineConfig& config, const costs::CostModel& costs,
                                 const SweepOptions& options) {
   std::vector<SweepRow> rows(param_sets.size());
-  unsigned threads = options.threads > 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(param_sets.size())));
-  std::atomic<std::size_t> next{0};
   std::size_t done = 0;
   std::mutex progress_mutex;
-  // Each worker takes the next unclaimed index and writes only rows[index]: the output order is
-  // the grid order however the runs interleave.
-  auto work = [&] {
-    while (true) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= param_sets.size()) return;
-      rows[i] = run_one(data, spec, param_sets[i], config, costs, options);
-      rows[i].index = options.first_index + i;
-      if (options.progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        options.progress(++done, param_sets.size());
-      }
+  // Task i writes only rows[i]: the output order is the grid order however the runs interleave.
+  run_tasks(param_sets.size(), options.threads, [&](std::size_t i) {
+    rows[i] = run_one(data, spec, param_sets[i], config, costs, options);
+    rows[i].index = options.first_index + i;
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      options.progress(++done, param_sets.size());
     }
-  };
-  if (threads <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
-    for (std::thread& thread : pool) thread.join();
-  }
+  });
   return rows;
 }
 
@@ -556,13 +559,45 @@ Status check_walk_forward(std::size_t bar_times, std::size_t param_sets,
   return Status();
 }
 
-std::size_t window_count(std::size_t bar_times, const WalkForwardOptions& walk) {
-  std::size_t windows = 0;
+// A walk-forward window as positions in the distinct bar times: in-sample [is_begin, oos_begin),
+// out-of-sample [oos_begin, oos_end).
+struct WindowBounds {
+  std::size_t is_begin = 0;
+  std::size_t oos_begin = 0;
+  std::size_t oos_end = 0;
+};
+
+std::vector<WindowBounds> window_bounds(std::size_t bar_times, const WalkForwardOptions& walk) {
+  std::vector<WindowBounds> windows;
   for (std::size_t s = 0; s + walk.in_sample_bars < bar_times; s += walk.out_sample_bars) {
-    ++windows;
+    const std::size_t oos_begin = s + walk.in_sample_bars;
+    windows.push_back(
+        {walk.anchored ? 0 : s, oos_begin, std::min(bar_times, oos_begin + walk.out_sample_bars)});
   }
   return windows;
 }
+
+// One window's in-sample bars, copied by the first of its candidate runs to need them and
+// dropped after the last, so that only the windows being worked on hold a copy.
+class InSampleBars {
+ public:
+  void expect(std::size_t runs) { left_ = runs; }
+  std::shared_ptr<const MarketData> acquire(const MarketData& data, TimestampMs from,
+                                            TimestampMs to) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!bars_) bars_ = std::make_shared<const MarketData>(data.slice(from, to));
+    return bars_;
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--left_ == 0) bars_.reset();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<const MarketData> bars_;
+  std::size_t left_ = 0;
+};
 
 // Chains an out-of-sample run onto the stitched result; its fills' signal indexes move past the
 // signals already stitched.
@@ -629,32 +664,42 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
   stitched.cost_model = costs.name();
   Paise cash = config.starting_cash;
 
-  // Total runs for the progress callback: each window's candidates plus its out-of-sample run.
-  const std::size_t total = window_count(times.size(), walk) * (param_sets.size() + 1);
-  std::size_t done_before = 0;
-
-  std::size_t index = 0;
-  for (std::size_t s = 0; s + walk.in_sample_bars < times.size(); s += walk.out_sample_bars) {
-    const std::size_t is_begin = walk.anchored ? 0 : s;
-    const std::size_t oos_begin = s + walk.in_sample_bars;
-    const std::size_t oos_end = std::min(times.size(), oos_begin + walk.out_sample_bars);
-    WalkForwardWindow window;
-    window.index = index++;
-    window.in_sample_from = times[is_begin];
-    window.in_sample_to = times[oos_begin - 1];
-    window.out_sample_from = times[oos_begin];
-    window.out_sample_to = times[oos_end - 1];
-
-    const MarketData in_sample = data.slice(times[is_begin], times[oos_begin]);
-    SweepOptions sweep = options;
-    if (options.progress) {
-      sweep.progress = [&, done_before](std::size_t done, std::size_t) {
-        options.progress(done_before + done, total);
-      };
+  // Every window's candidates first, all in one pool (window by window, so at most about one
+  // window per thread holds its in-sample bars): no core waits at a window's end. Then the
+  // out-of-sample runs in window order, each starting from the previous one's equity.
+  const std::vector<WindowBounds> bounds = window_bounds(times.size(), walk);
+  const std::size_t sets = param_sets.size();
+  const std::size_t total = bounds.size() * (sets + 1);  // for the progress callback
+  std::vector<InSampleBars> in_sample(bounds.size());
+  for (InSampleBars& bars : in_sample) bars.expect(sets);
+  std::vector<std::vector<SweepRow>> candidates(bounds.size(), std::vector<SweepRow>(sets));
+  std::size_t done = 0;
+  std::mutex progress_mutex;
+  run_tasks(bounds.size() * sets, options.threads, [&](std::size_t task) {
+    const std::size_t w = task / sets, i = task % sets;
+    const WindowBounds& b = bounds[w];
+    {
+      std::shared_ptr<const MarketData> bars =
+          in_sample[w].acquire(data, times[b.is_begin], times[b.oos_begin]);
+      candidates[w][i] = run_one(*bars, spec, param_sets[i], config, costs, options);
+      candidates[w][i].index = i;
     }
-    EngineConfig is_config = config;
-    std::vector<SweepRow> rows = run_sweep(in_sample, spec, param_sets, is_config, costs, sweep);
-    done_before += param_sets.size();
+    in_sample[w].release();
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      options.progress(++done, total);
+    }
+  });
+
+  for (std::size_t w = 0; w < bounds.size(); ++w) {
+    const WindowBounds& b = bounds[w];
+    WalkForwardWindow window;
+    window.index = w;
+    window.in_sample_from = times[b.is_begin];
+    window.in_sample_to = times[b.oos_begin - 1];
+    window.out_sample_from = times[b.oos_begin];
+    window.out_sample_to = times[b.oos_end - 1];
+    const std::vector<SweepRow>& rows = candidates[w];
     std::vector<std::size_t> order = rank_rows(rows, walk.metric);
     for (const SweepRow& row : rows) {
       if (row.status.ok()) ++window.candidates_ok;
@@ -670,10 +715,9 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
 
     StrategySpec chosen = spec;
     chosen.params = best.params;
-    Result<BacktestResult> run =
-        run_out_of_sample(data, chosen, config, costs, options, cash, is_begin, oos_begin, oos_end);
-    ++done_before;
-    if (options.progress) options.progress(done_before, total);
+    Result<BacktestResult> run = run_out_of_sample(data, chosen, config, costs, options, cash,
+                                                   b.is_begin, b.oos_begin, b.oos_end);
+    if (options.progress) options.progress(++done, total);
     if (!run.ok()) {
       window.status = run.status();
       out.windows.push_back(std::move(window));

@@ -377,3 +377,34 @@ TEST_CASE("a truncated or foreign sweep NDJSON and a shard given twice are refus
   REQUIRE(empty.ok());
   CHECK(empty->empty());
 }
+
+TEST_CASE("walk-forward gives the same windows and stitched result on one thread and on four",
+          "[backtest][walkforward]") {
+  MarketData data = walk(900);
+  auto sets = expand_grid(kSma.params, {*parse_axis("fast=3:15:4"), *parse_axis("slow=10,20,40")});
+  costs::ZeroCostModel zero;
+  for (bool anchored : {false, true}) {
+    INFO("anchored " << anchored);
+    WalkForwardOptions options = rolling_200_100();
+    options.anchored = anchored;
+    SweepOptions four = on_threads(4);
+    std::size_t last = 0, calls = 0;
+    four.progress = [&](std::size_t done, std::size_t total) {
+      ++calls;
+      CHECK(done == last + 1);  // one call at a time, counting up
+      CHECK(total == 7 * (sets.size() + 1));
+      last = done;
+    };
+    auto a = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, on_threads(1));
+    auto b = run_walk_forward(data, kSma, sets, EngineConfig{}, zero, options, four);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(calls == 7 * (sets.size() + 1));
+    REQUIRE(a->windows.size() == 7);
+    REQUIRE(b->windows.size() == a->windows.size());
+    CHECK(walk_forward_ndjson(*a, Metric::kNetPnl) == walk_forward_ndjson(*b, Metric::kNetPnl));
+    CHECK(a->summary.net_pnl == b->summary.net_pnl);
+    CHECK(a->stitched.trades.size() == b->stitched.trades.size());
+    CHECK(a->stitched.equity.size() == b->stitched.equity.size());
+  }
+}
