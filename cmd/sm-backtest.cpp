@@ -94,7 +94,10 @@ void add_sweep_options(CLI::App* cmd, sm::backtest_program::SweepArgs& sweep) {
                   "--format ndjson output with `sm-backtest merge`)");
 }
 
-void add_merge_options(CLI::App* cmd, sm::backtest_program::MergeArgs& merge) {
+CLI::App* add_merge_command(CLI::App& app, sm::backtest_program::MergeArgs& merge) {
+  CLI::App* cmd = app.add_subcommand(
+      "merge", "rank the NDJSON results of several sweep shards as one sweep ranks them");
+  cmd->fallthrough();
   cmd->add_option("files", merge.files,
                   "NDJSON output of `sweep --format ndjson` runs (default: stdin; - for stdin)");
   cmd->add_option("--rank-by", merge.rank_by,
@@ -103,6 +106,7 @@ void add_merge_options(CLI::App* cmd, sm::backtest_program::MergeArgs& merge) {
   cmd->add_option("--format", merge.output.format, "stdout: table (default) or ndjson")
       ->capture_default_str();
   cmd->add_option("--out", merge.output.out_dir, "write sweep.ndjson and sweep.txt there");
+  return cmd;
 }
 
 void add_walk_forward_options(CLI::App* cmd, sm::backtest_program::SweepArgs& walk) {
@@ -135,9 +139,8 @@ int main(int argc, char** argv) {
       "simulated broker with exact costs, and reports.",
       "sm-backtest"};
   app.footer(
-      "Subcommands: run (one backtest), sweep (parameter grid on all cores, or one --shard),\n"
-      "merge (shards ranked as one sweep), walk-forward, divergence (a live day against the\n"
-      "same strategies replayed).\n"
+      "Subcommands: run (one backtest), sweep (a grid on all cores, or one --shard), merge\n"
+      "(shards ranked as one sweep), walk-forward, divergence (a live day against its replay).\n"
       "Exit status: 0 ok, 1 failure, 2 usage, 3 data error, 4 configuration error, 6 diverged\n"
       "(divergence --fail-on-divergence).");
   // At most one subcommand; "none given" is checked after parsing, because CLI11 checks
@@ -163,10 +166,7 @@ int main(int argc, char** argv) {
   add_sweep_options(sweep_cmd, sweep);
 
   sm::backtest_program::MergeArgs merge;
-  CLI::App* merge_cmd = app.add_subcommand(
-      "merge", "rank the NDJSON results of several sweep shards as one sweep ranks them");
-  merge_cmd->fallthrough();
-  add_merge_options(merge_cmd, merge);
+  CLI::App* merge_cmd = add_merge_command(app, merge);
 
   sm::backtest_program::SweepArgs walk;
   CLI::App* walk_cmd = app.add_subcommand(

@@ -408,87 +408,98 @@ std::optional<ErrorCode> error_code_named(std::string_view name) {
   return std::nullopt;
 }
 
-// Reads one sweep_result object into row; the message of a failure names what is wrong.
-Status read_sweep_result(const nlohmann::json& line, SweepRow& row, Metric& metric) {
-  auto missing = [](std::string_view key, std::string_view what) {
-    return error(ErrorCode::kParseError, fmt::format("\"{}\" is missing or not {}", key, what));
-  };
-  if (!line.is_object() || line.value("type", "") != "sweep_result") {
-    return error(ErrorCode::kParseError, "not a sweep_result line");
-  }
-  auto integer = [&](std::string_view key, std::int64_t& out) -> Status {
-    auto it = line.find(key);
-    if (it == line.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) {
+// Typed fields of one JSON object; a failure names the field and what it should be.
+class FieldReader {
+ public:
+  explicit FieldReader(const nlohmann::json& object) : object_(object) {}
+
+  Status integer(std::string_view key, std::int64_t& out) const {
+    auto it = object_.find(key);
+    if (it == object_.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) {
       return missing(key, "a whole number >= 0");
     }
     out = it->get<std::int64_t>();
     return Status();
-  };
-  auto real = [&](std::string_view key, double& out) -> Status {
-    auto it = line.find(key);
-    if (it == line.end() || !it->is_number()) return missing(key, "a number");
+  }
+  Status real(std::string_view key, double& out) const {
+    auto it = object_.find(key);
+    if (it == object_.end() || !it->is_number()) return missing(key, "a number");
     out = it->get<double>();
     return Status();
-  };
-  auto optional_real = [&](std::string_view key, std::optional<double>& out) -> Status {
-    auto it = line.find(key);
-    if (it == line.end() || !(it->is_number() || it->is_null())) {
+  }
+  Status optional_real(std::string_view key, std::optional<double>& out) const {
+    auto it = object_.find(key);
+    if (it == object_.end() || !(it->is_number() || it->is_null())) {
       return missing(key, "a number or null");
     }
     out = it->is_null() ? std::nullopt : std::optional<double>(it->get<double>());
     return Status();
-  };
-  auto money = [&](std::string_view key, Paise& out) -> Status {
-    auto it = line.find(key);
-    Result<Paise> paise = it != line.end() && it->is_number()
-                              ? paise_from_double(it->get<double>())
-                              : Result<Paise>(error(ErrorCode::kParseError, ""));
+  }
+  // Rupees with at most two decimals, as JsonObjectWriter::rupees writes them.
+  Status money(std::string_view key, Paise& out) const {
+    auto it = object_.find(key);
+    if (it == object_.end() || !it->is_number()) return missing(key, "an amount of rupees");
+    Result<Paise> paise = paise_from_double(it->get<double>());
     if (!paise.ok()) return missing(key, "an amount of rupees");
     out = *paise;
     return Status();
-  };
-  auto text = [&](std::string_view key, std::string& out) -> Status {
-    auto it = line.find(key);
-    if (it == line.end() || !it->is_string()) return missing(key, "a string");
+  }
+  Status text(std::string_view key, std::string& out) const {
+    auto it = object_.find(key);
+    if (it == object_.end() || !it->is_string()) return missing(key, "a string");
     out = it->get<std::string>();
     return Status();
-  };
+  }
+  static Status missing(std::string_view key, std::string_view what) {
+    return error(ErrorCode::kParseError, fmt::format("\"{}\" is missing or not {}", key, what));
+  }
 
+ private:
+  const nlohmann::json& object_;
+};
+
+// The summary fields sweep_ndjson writes for a run that succeeded.
+Status read_summary(const FieldReader& read, Summary& s) {
+  std::int64_t trades = 0;
+  SM_RETURN_IF_ERROR(read.money("net_pnl", s.net_pnl));
+  SM_RETURN_IF_ERROR(read.money("charges_paid", s.charges_paid));
+  SM_RETURN_IF_ERROR(read.real("total_return", s.total_return));
+  SM_RETURN_IF_ERROR(read.optional_real("cagr", s.cagr));
+  SM_RETURN_IF_ERROR(read.real("max_drawdown", s.max_drawdown));
+  SM_RETURN_IF_ERROR(read.optional_real("sharpe", s.sharpe));
+  SM_RETURN_IF_ERROR(read.optional_real("sortino", s.sortino));
+  SM_RETURN_IF_ERROR(read.optional_real("calmar", s.calmar));
+  SM_RETURN_IF_ERROR(read.integer("trades", trades));
+  s.trades = trades;
+  SM_RETURN_IF_ERROR(read.optional_real("win_rate", s.win_rate));
+  SM_RETURN_IF_ERROR(read.optional_real("profit_factor", s.profit_factor));
+  return read.real("exposure", s.exposure);
+}
+
+// Reads one sweep_result object into row; the message of a failure names what is wrong.
+Status read_sweep_result(const nlohmann::json& line, SweepRow& row, Metric& metric) {
+  if (!line.is_object() || line.value("type", "") != "sweep_result") {
+    return error(ErrorCode::kParseError, "not a sweep_result line");
+  }
+  const FieldReader read(line);
   std::int64_t index = 0;
-  SM_RETURN_IF_ERROR(integer("index", index));
+  SM_RETURN_IF_ERROR(read.integer("index", index));
   row.index = static_cast<std::size_t>(index);
   auto params = line.find("params");
-  if (params == line.end()) return missing("params", "present");
+  if (params == line.end()) return FieldReader::missing("params", "present");
   row.params = *params;
   std::string metric_text;
-  SM_RETURN_IF_ERROR(text("metric", metric_text));
+  SM_RETURN_IF_ERROR(read.text("metric", metric_text));
   Result<Metric> parsed = parse_metric(metric_text);
-  if (!parsed.ok()) return missing("metric", "a metric name");
+  if (!parsed.ok()) return FieldReader::missing("metric", "a metric name");
   metric = *parsed;
-  if (line.contains("error")) {
-    std::string code, message;
-    SM_RETURN_IF_ERROR(text("error", code));
-    SM_RETURN_IF_ERROR(text("message", message));
-    std::optional<ErrorCode> known = error_code_named(code);
-    if (!known || *known == ErrorCode::kOk) return missing("error", "an error code");
-    row.status = error(*known, message);
-    return Status();
-  }
-  Summary& s = row.summary;
-  std::int64_t trades = 0;
-  SM_RETURN_IF_ERROR(money("net_pnl", s.net_pnl));
-  SM_RETURN_IF_ERROR(money("charges_paid", s.charges_paid));
-  SM_RETURN_IF_ERROR(real("total_return", s.total_return));
-  SM_RETURN_IF_ERROR(optional_real("cagr", s.cagr));
-  SM_RETURN_IF_ERROR(real("max_drawdown", s.max_drawdown));
-  SM_RETURN_IF_ERROR(optional_real("sharpe", s.sharpe));
-  SM_RETURN_IF_ERROR(optional_real("sortino", s.sortino));
-  SM_RETURN_IF_ERROR(optional_real("calmar", s.calmar));
-  SM_RETURN_IF_ERROR(integer("trades", trades));
-  s.trades = trades;
-  SM_RETURN_IF_ERROR(optional_real("win_rate", s.win_rate));
-  SM_RETURN_IF_ERROR(optional_real("profit_factor", s.profit_factor));
-  SM_RETURN_IF_ERROR(real("exposure", s.exposure));
+  if (!line.contains("error")) return read_summary(read, row.summary);
+  std::string code, message;
+  SM_RETURN_IF_ERROR(read.text("error", code));
+  SM_RETURN_IF_ERROR(read.text("message", message));
+  std::optional<ErrorCode> known = error_code_named(code);
+  if (!known || *known == ErrorCode::kOk) return FieldReader::missing("error", "an error code");
+  row.status = error(*known, message);
   return Status();
 }
 
@@ -646,6 +657,38 @@ Result<BacktestResult> run_out_of_sample(const MarketData& data, const StrategyS
   return run_backtest(segment, {chosen}, oos, costs, *gate);
 }
 
+// Every window's candidates, all in one pool (window by window, so at most about one window per
+// thread holds its in-sample bars): no core waits at a window's end. Row [w][i] is set i on
+// window w's in-sample bars. done counts the runs for options.progress.
+std::vector<std::vector<SweepRow>> run_candidates(
+    const MarketData& data, const std::vector<WindowBounds>& bounds, const StrategySpec& spec,
+    const std::vector<nlohmann::json>& param_sets, const EngineConfig& config,
+    const costs::CostModel& costs, const SweepOptions& options, std::size_t& done,
+    std::size_t total) {
+  const std::vector<TimestampMs>& times = data.times();
+  const std::size_t sets = param_sets.size();
+  std::vector<InSampleBars> in_sample(bounds.size());
+  for (InSampleBars& bars : in_sample) bars.expect(sets);
+  std::vector<std::vector<SweepRow>> candidates(bounds.size(), std::vector<SweepRow>(sets));
+  std::mutex progress_mutex;
+  run_tasks(bounds.size() * sets, options.threads, [&](std::size_t task) {
+    const std::size_t w = task / sets, i = task % sets;
+    const WindowBounds& b = bounds[w];
+    {
+      std::shared_ptr<const MarketData> bars =
+          in_sample[w].acquire(data, times[b.is_begin], times[b.oos_begin]);
+      candidates[w][i] = run_one(*bars, spec, param_sets[i], config, costs, options);
+      candidates[w][i].index = i;
+    }
+    in_sample[w].release();
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      options.progress(++done, total);
+    }
+  });
+  return candidates;
+}
+
 }  // namespace
 
 Result<WalkForwardResult> run_walk_forward(const MarketData& data, const StrategySpec& spec,
@@ -664,33 +707,13 @@ Result<WalkForwardResult> run_walk_forward(const MarketData& data, const Strateg
   stitched.cost_model = costs.name();
   Paise cash = config.starting_cash;
 
-  // Every window's candidates first, all in one pool (window by window, so at most about one
-  // window per thread holds its in-sample bars): no core waits at a window's end. Then the
-  // out-of-sample runs in window order, each starting from the previous one's equity.
   const std::vector<WindowBounds> bounds = window_bounds(times.size(), walk);
-  const std::size_t sets = param_sets.size();
-  const std::size_t total = bounds.size() * (sets + 1);  // for the progress callback
-  std::vector<InSampleBars> in_sample(bounds.size());
-  for (InSampleBars& bars : in_sample) bars.expect(sets);
-  std::vector<std::vector<SweepRow>> candidates(bounds.size(), std::vector<SweepRow>(sets));
+  const std::size_t total = bounds.size() * (param_sets.size() + 1);  // for progress
   std::size_t done = 0;
-  std::mutex progress_mutex;
-  run_tasks(bounds.size() * sets, options.threads, [&](std::size_t task) {
-    const std::size_t w = task / sets, i = task % sets;
-    const WindowBounds& b = bounds[w];
-    {
-      std::shared_ptr<const MarketData> bars =
-          in_sample[w].acquire(data, times[b.is_begin], times[b.oos_begin]);
-      candidates[w][i] = run_one(*bars, spec, param_sets[i], config, costs, options);
-      candidates[w][i].index = i;
-    }
-    in_sample[w].release();
-    if (options.progress) {
-      std::lock_guard<std::mutex> lock(progress_mutex);
-      options.progress(++done, total);
-    }
-  });
+  const std::vector<std::vector<SweepRow>> candidates =
+      run_candidates(data, bounds, spec, param_sets, config, costs, options, done, total);
 
+  // The out-of-sample runs in window order: each starts from the previous one's equity.
   for (std::size_t w = 0; w < bounds.size(); ++w) {
     const WindowBounds& b = bounds[w];
     WalkForwardWindow window;
