@@ -410,6 +410,11 @@ divergence_config() {
   cat shard-2.ndjson shard-3.ndjson shard-1.ndjson | sm-backtest merge --top 0 --out m >merged.txt
   cmp whole.txt merged.txt
   cmp whole m/sweep.ndjson
+  # As across hosts: --sshlogin (":" is this machine), the shards' lines piped into the merge.
+  parallel --will-cite --sshlogin 1/: sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" \
+    "${grid[@]}" --format ndjson --no-progress --shard {}/4 ::: 1 2 3 4 2>/dev/null |
+    sm-backtest merge --format ndjson >piped
+  cmp whole piped
   # Two shards of three: ranked, with a warning that grid positions are missing.
   run --separate-stderr sm-backtest merge --format ndjson shard-1.ndjson shard-3.ndjson
   [ "$status" -eq 0 ]
