@@ -98,10 +98,12 @@ std::string sweep_ndjson(const std::vector<SweepRow>& rows, const std::vector<st
                          Metric metric);
 
 // Reads the "sweep_result" lines of sweep_ndjson back into rows (params, status and the summary
-// fields the lines carry), in the order given, and the metric they were ranked by in *metric.
-// source names the input in messages. Fails with kParseError naming source and line for a line
-// that is not a complete sweep_result object (a truncated file: the last line has no newline or
-// does not parse), a missing or mistyped field, or lines ranked by different metrics.
+// fields the lines carry), in the order given. metric is the metric the lines were ranked by:
+// set by the first line when empty, and every line must match it (so that several inputs can be
+// checked against each other). source names the input in messages. Fails with kParseError naming
+// source and line for a line that is not a complete sweep_result object (a truncated file: the last
+// line has no newline or does not parse), a missing or mistyped field, or lines ranked by different
+// metrics.
 Result<std::vector<SweepRow>> parse_sweep_ndjson(std::string_view text, std::string_view source,
                                                  std::optional<Metric>& metric);
 

@@ -111,6 +111,7 @@ struct MergeArgs {
   OutputArgs output;  // --format and --out as for sweep (the title is unused)
 };
 int run_merge_command(const MergeArgs& args, const Logger& log);
+
 int run_walk_forward_command(const SweepArgs& args, const Logger& log);
 
 }  // namespace sm::backtest_program

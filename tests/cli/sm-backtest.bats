@@ -415,6 +415,10 @@ divergence_config() {
     "${grid[@]}" --format ndjson --no-progress --shard {}/4 ::: 1 2 3 4 2>/dev/null |
     sm-backtest merge --format ndjson >piped
   cmp whole piped
+  # --rank-by re-ranks the shards as a sweep ranked by that metric would be.
+  sm-backtest sweep "${SMA[@]}" --file "$DAILY/RELIANCE.csv" --grid fast=5:20:5 \
+    --grid slow=10,30,50 --rank-by sharpe --format ndjson --no-progress >by-sharpe 2>/dev/null
+  sm-backtest merge --rank-by sharpe --format ndjson shard-*.ndjson 2>/dev/null | cmp - by-sharpe
   # Two shards of three: ranked, with a warning that grid positions are missing.
   run --separate-stderr sm-backtest merge --format ndjson shard-1.ndjson shard-3.ndjson
   [ "$status" -eq 0 ]
