@@ -258,7 +258,7 @@ TEST_CASE("the walk-forward table lists only swept parameters and the metric in 
   CHECK(table.find(rupees) != std::string::npos);
 }
 
-TEST_CASE("--shard K/N is checked: K from 1 to N, both whole numbers", "[backtest][shard]") {
+TEST_CASE("a shard is K/N with K from 1 to N, both whole numbers", "[backtest][shard]") {
   REQUIRE(parse_shard("2/3").ok());
   CHECK(parse_shard("2/3")->number == 2);
   CHECK(parse_shard("2/3")->count == 3);
