@@ -52,12 +52,12 @@ struct Replay {
 Replay replay(Strategy& strategy, const std::vector<Bar>& bars) {
   Replay out;
   Quantity position = 0;
-  std::optional<Action> pending;
+  Action pending = Action::kHold;  // the signal of the bar before, filled at this bar's open
   for (std::size_t t = 0; t < bars.size(); ++t) {
     const Bar& bar = bars[t];
     const std::string date = format_date(ist_date(bar.ts));
-    if (pending) {
-      if (*pending == Action::kEnterLong) {
+    if (pending != Action::kHold) {
+      if (pending == Action::kEnterLong) {
         position = 100;
         out.open = TradeRow{date, bar.open, "", 0};
       } else {
@@ -68,7 +68,7 @@ Replay replay(Strategy& strategy, const std::vector<Bar>& bars) {
         out.trades.push_back(*out.open);
         out.open.reset();
       }
-      pending.reset();
+      pending = Action::kHold;
     }
     PositionView view;
     view.qty = position;
