@@ -1,0 +1,66 @@
+// sm-records: the records a trader files: the trade ledger and the capital-gains report.
+// See man/sm-records.1 and docs/RECORDS.md.
+#include <string>
+
+#include "cli/program.h"
+#include "core/config.h"
+#include "core/exit_codes.h"
+#include "core/log.h"
+#include "records/program.h"
+
+int main(int argc, char** argv) {
+  sm::Logger log("sm-records");
+  CLI::App app{
+      "The records a trader files: the trade ledger (every fill with its charges as a "
+      "contract note lists them, totals per day) and the capital-gains report of a "
+      "financial year.",
+      "sm-records"};
+  sm::cli::CommonOptions common;
+  sm::cli::add_common_options(app, common);
+  app.require_subcommand(1);
+  app.fallthrough();  // --db and the other common flags also after the command
+
+  sm::records::LedgerArgs ledger;
+  CLI::App* ledger_cmd =
+      app.add_subcommand("ledger", "every fill, charges itemised, as CSV or NDJSON");
+  ledger_cmd->add_option("--fy", ledger.financial_year, "the financial year, e.g. 2024-25");
+  ledger_cmd->add_option("--from", ledger.from, "first IST date (YYYY-MM-DD), included");
+  ledger_cmd->add_option("--to", ledger.to, "last IST date (YYYY-MM-DD), included");
+  ledger_cmd->add_option("--format", ledger.format, "csv or ndjson")
+      ->check(CLI::IsMember({"csv", "ndjson"}))
+      ->capture_default_str();
+  ledger_cmd->add_flag("--totals", ledger.day_totals, "CSV of the totals per IST day instead");
+  ledger_cmd->add_option("--charges", ledger.charges_path,
+                         "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
+
+  sm::records::GainsArgs gains;
+  CLI::App* gains_cmd = app.add_subcommand("gains", "the capital-gains report of a financial year");
+  gains_cmd->add_option("--fy", gains.financial_year, "the financial year, e.g. 2024-25")
+      ->required();
+  gains_cmd->add_option("--format", gains.format, "csv or ndjson")
+      ->check(CLI::IsMember({"csv", "ndjson"}))
+      ->capture_default_str();
+  gains_cmd->add_flag("--summary", gains.summary, "CSV of the year's totals and tax instead");
+  gains_cmd->add_option("--fmv", gains.fmv_path,
+                        "CSV symbol,fmv_2018_01_31: fair market values for grandfathering");
+  gains_cmd->add_option("--rates", gains.rates_path,
+                        "rates file (default: $SM_GAINS_RATES, else capital-gains-rates.csv)");
+  gains_cmd->add_option("--corporate-actions", gains.actions_path,
+                        "corporate actions file (default: $SM_CORPORATE_ACTIONS, else the "
+                        "bundled corporate-actions.csv)");
+  gains_cmd->add_option("--charges", gains.charges_path,
+                        "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
+
+  return sm::cli::run(app, argc, argv, log, [&]() -> int {
+    // No key is read, but a --config that is missing or wrong is refused as in every program.
+    // Quietly: the records are for people and scripts, whose stderr stays empty when all is well.
+    const sm::Logger quiet("sm-records", sm::LogLevel::kWarning);
+    if (sm::Result<sm::Config> config = sm::load_config(common.config_path, quiet); !config.ok()) {
+      return sm::report_failure(log, "config_error", config.status(), sm::kExitConfigError);
+    }
+    ledger.db_path = common.db_path;
+    gains.db_path = common.db_path;
+    if (ledger_cmd->parsed()) return sm::records::run_ledger(ledger, log);
+    return sm::records::run_gains(gains, log);
+  });
+}

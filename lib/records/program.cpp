@@ -1,0 +1,175 @@
+#include "records/program.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "core/corporate_action.h"
+#include "core/exit_codes.h"
+#include "costs/cost_model.h"
+#include "records/capital_gains.h"
+#include "records/ledger.h"
+#include "store/database.h"
+
+namespace sm::records {
+
+namespace {
+
+constexpr TimestampMs kBeginning = std::numeric_limits<TimestampMs>::min();
+constexpr TimestampMs kEnd = std::numeric_limits<TimestampMs>::max();
+
+// A failure whose exit code the caller has chosen.
+struct Failure {
+  int exit_code;
+  std::string event;
+  Status status;
+};
+
+int fail(const Logger& log, const Failure& f) {
+  return report_failure(log, f.event, f.status, f.exit_code);
+}
+
+Status usage(std::string message) { return error(ErrorCode::kInvalidArgument, std::move(message)); }
+
+// The database for reading. No file, or one without the schema (an empty file), is bad input.
+std::optional<Failure> open_database(const std::string& path, store::Database& db) {
+  Result<store::Database> opened = store::Database::open_readonly(path);
+  if (!opened.ok()) {
+    const int code = opened.status().code() == ErrorCode::kNotFound ? kExitDataError : kExitFailure;
+    return Failure{code, "database_unreadable", opened.status()};
+  }
+  db = std::move(*opened);
+  if (!db.has_schema()) {
+    return Failure{kExitDataError, "database_empty",
+                   error(ErrorCode::kNotFound,
+                         fmt::format("{} has no StalkMarket schema: an empty database, nothing "
+                                     "recorded yet (run a program that writes it first)",
+                                     path))};
+  }
+  return std::nullopt;
+}
+
+Result<costs::IndianEquityCostModel> charges_model(const std::string& path) {
+  return path.empty() ? costs::IndianEquityCostModel::load_default()
+                      : costs::IndianEquityCostModel::load(path);
+}
+
+int write_out(const Logger& log, const std::string& text) {
+  if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
+    log.error("write_failed", {{"message", "cannot write to stdout"}});
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+// [from, to) in UTC milliseconds from --fy or --from/--to.
+Result<std::pair<TimestampMs, TimestampMs>> ledger_range(const LedgerArgs& args) {
+  if (!args.financial_year.empty()) {
+    if (!args.from.empty() || !args.to.empty()) {
+      return usage("--fy and --from/--to cannot be given together");
+    }
+    Result<FinancialYear> fy = parse_financial_year(args.financial_year);
+    if (!fy.ok()) return fy.status();
+    return std::pair{from_ist(fy->first_day(), 0, 0), from_ist(add_days(fy->last_day(), 1), 0, 0)};
+  }
+  TimestampMs from = kBeginning;
+  TimestampMs to = kEnd;
+  if (!args.from.empty()) {
+    Result<Date> day = parse_date(args.from);
+    if (!day.ok()) return usage(fmt::format("--from '{}' is not a date (YYYY-MM-DD)", args.from));
+    from = from_ist(*day, 0, 0);
+  }
+  if (!args.to.empty()) {
+    Result<Date> day = parse_date(args.to);
+    if (!day.ok()) return usage(fmt::format("--to '{}' is not a date (YYYY-MM-DD)", args.to));
+    to = from_ist(add_days(*day, 1), 0, 0);
+  }
+  if (to <= from) return usage(fmt::format("--from {} is after --to {}", args.from, args.to));
+  return std::pair{from, to};
+}
+
+}  // namespace
+
+int run_ledger(const LedgerArgs& args, const Logger& log) {
+  Result<std::pair<TimestampMs, TimestampMs>> range = ledger_range(args);
+  if (!range.ok()) return report_usage_error(log, range.status());
+  Result<costs::IndianEquityCostModel> model = charges_model(args.charges_path);
+  if (!model.ok()) return report_failure(log, "charges_unreadable", model.status(), kExitDataError);
+  store::Database db;
+  if (std::optional<Failure> failed = open_database(args.db_path, db)) return fail(log, *failed);
+  Result<std::vector<LedgerFill>> fills = read_fills(db, range->first, range->second);
+  if (!fills.ok()) return report_failure(log, "ledger_failed", fills.status());
+  if (Status s = itemise_charges(*fills, *model); !s.ok()) {
+    return report_failure(log, "charges_failed", s, kExitDataError);
+  }
+  const std::vector<DayTotals> days = day_totals(*fills);
+  if (args.format == "ndjson") return write_out(log, format_ledger_ndjson(*fills, days));
+  return write_out(log, args.day_totals ? format_day_totals_csv(days) : format_ledger_csv(*fills));
+}
+
+int run_gains(const GainsArgs& args, const Logger& log) {
+  Result<FinancialYear> year = parse_financial_year(args.financial_year);
+  if (!year.ok()) return report_usage_error(log, year.status());
+  Result<GainsRates> rates =
+      args.rates_path.empty() ? GainsRates::load_default() : GainsRates::load(args.rates_path);
+  if (!rates.ok()) return report_failure(log, "rates_unreadable", rates.status(), kExitDataError);
+  if (year->first_day() < rates->earliest()) {
+    return report_usage_error(
+        log, usage(fmt::format("financial year {} is not covered: the capital-gains rates start "
+                               "on {}",
+                               year->label(), format_date(rates->earliest()))));
+  }
+  FairMarketValues fmv;
+  if (!args.fmv_path.empty()) {
+    Result<FairMarketValues> loaded = load_fair_market_values(args.fmv_path);
+    if (!loaded.ok()) return report_failure(log, "fmv_unreadable", loaded.status(), kExitDataError);
+    fmv = std::move(*loaded);
+  }
+  std::vector<CorporateAction> actions;
+  if (!args.actions_path.empty()) {
+    Result<std::vector<CorporateAction>> loaded = load_corporate_actions(args.actions_path);
+    if (!loaded.ok()) {
+      return report_failure(log, "corporate_actions_unreadable", loaded.status(), kExitDataError);
+    }
+    actions = std::move(*loaded);
+  } else {
+    Result<DefaultActions> loaded = load_default_corporate_actions();
+    if (!loaded.ok()) {
+      return report_failure(log, "corporate_actions_unreadable", loaded.status(), kExitDataError);
+    }
+    if (!loaded->missing.empty()) {
+      log.warn("corporate_actions_missing", {{"message", loaded->missing}});
+    }
+    actions = std::move(loaded->actions);
+  }
+  Result<costs::IndianEquityCostModel> model = charges_model(args.charges_path);
+  if (!model.ok()) return report_failure(log, "charges_unreadable", model.status(), kExitDataError);
+  store::Database db;
+  if (std::optional<Failure> failed = open_database(args.db_path, db)) return fail(log, *failed);
+  // Every fill up to the year's end: lots sold in the year may have been bought long before.
+  Result<std::vector<LedgerFill>> fills =
+      read_fills(db, kBeginning, from_ist(add_days(year->last_day(), 1), 0, 0));
+  if (!fills.ok()) return report_failure(log, "gains_failed", fills.status());
+  if (Status s = itemise_charges(*fills, *model); !s.ok()) {
+    return report_failure(log, "charges_failed", s, kExitDataError);
+  }
+  Result<GainsReport> report = capital_gains(*fills, actions, *rates, fmv, *year);
+  if (!report.ok()) return report_failure(log, "gains_failed", report.status());
+  int missing_fmv = 0;
+  for (const Disposal& d : report->disposals) {
+    for (const std::string& flag : d.flags) missing_fmv += flag == "fmv_missing" ? 1 : 0;
+  }
+  if (missing_fmv > 0) {
+    log.warn("fmv_missing",
+             {{"message", fmt::format("{} long-term sale(s) of lots bought by 2018-01-31 have no "
+                                      "fair market value (--fmv): their actual cost is used",
+                                      missing_fmv)}});
+  }
+  if (args.format == "ndjson") return write_out(log, format_gains_ndjson(*report));
+  return write_out(log, args.summary ? format_summary_csv(*report) : format_disposals_csv(*report));
+}
+
+}  // namespace sm::records

@@ -1,0 +1,37 @@
+// The sm-records commands, as functions from parsed command-line text to an exit code, so the
+// program's main only declares flags. man/sm-records.1 and docs/RECORDS.md describe them.
+// Exit codes: 0 done; 1 a database or internal failure; 2 a bad flag value (a date, a financial
+// year, one the rates file does not cover); 3 no database, a database without the StalkMarket
+// schema (an empty file), or a data file (charges, rates, FMV, corporate actions) that cannot be
+// read or parsed.
+#pragma once
+
+#include <string>
+
+#include "core/log.h"
+
+namespace sm::records {
+
+struct LedgerArgs {
+  std::string db_path;
+  std::string financial_year;  // --fy 2024-25; or
+  std::string from, to;        // --from / --to: IST dates, both included; empty: unbounded
+  std::string format = "csv";  // csv | ndjson
+  bool day_totals = false;     // --totals: CSV of the day totals instead of the fills
+  std::string charges_path;    // --charges; empty: the default nse-charges.csv
+};
+int run_ledger(const LedgerArgs& args, const Logger& log);
+
+struct GainsArgs {
+  std::string db_path;
+  std::string financial_year;  // --fy, required
+  std::string format = "csv";  // csv | ndjson
+  bool summary = false;        // --summary: CSV of the year's lines instead of the disposals
+  std::string charges_path;    // --charges
+  std::string rates_path;      // --rates; empty: the default capital-gains-rates.csv
+  std::string fmv_path;        // --fmv; empty: no FMV (grandfathered lots are flagged)
+  std::string actions_path;    // --corporate-actions; empty: the default file, if any
+};
+int run_gains(const GainsArgs& args, const Logger& log);
+
+}  // namespace sm::records

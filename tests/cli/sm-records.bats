@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# sm-records: the trade ledger and the capital-gains report from a database of fills
+# (tests/fixtures/records/trades.ndjson: INFY bought 2023-05-02, 4 sold 2024-06-03; TCS bought and
+# sold intraday 2024-09-02).
+load common
+
+populate() {
+  sm-test-record --db "$SM_DB" <"$SM_FIXTURES/records/trades.ndjson"
+}
+
+@test "the ledger lists every fill with IST time, product and itemised charges" {
+  populate
+  run sm-records ledger
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 5 ]
+  [[ "${lines[0]}" == date_ist,time_ist,exchange,symbol,isin,* ]]
+  [[ "${lines[1]}" == 2023-05-02,10:00:01,NSE,INFY,,t1,b1,trend,CNC,BUY,10,1200.00,12000.00,* ]]
+  [[ "${lines[4]}" == 2024-09-02,14:00:01,NSE,TCS,,t4,b4,trend,MIS,SELL,5,4010.00,* ]]
+}
+
+@test "the ledger of a financial year or a date range holds only its fills" {
+  populate
+  run sm-records ledger --fy 2024-25
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 4 ]
+  run sm-records ledger --from 2024-09-02 --to 2024-09-02
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "the day totals add a day's fills" {
+  populate
+  run sm-records ledger --totals --fy 2024-25
+  [ "$status" -eq 0 ]
+  [ "${lines[2]%%,*}" = 2024-09-02 ]
+  [[ "${lines[2]}" == 2024-09-02,2,20000.00,20050.00,* ]]
+}
+
+@test "every NDJSON line of the ledger and the gains report is valid JSON" {
+  populate
+  sm-records ledger --format ndjson >ledger.ndjson
+  [ "$(jq -c . ledger.ndjson | wc -l)" -eq 7 ]
+  [ "$(jq -r 'select(.record == "day_total") | .date_ist' ledger.ndjson | wc -l)" -eq 3 ]
+  sm-records gains --fy 2024-25 --format ndjson >gains.ndjson
+  jq -e . gains.ndjson >/dev/null
+  [ "$(jq -r 'select(.record == "summary") | .speculative_gain' gains.ndjson)" = 28.58 ]
+}
+
+@test "the gains report splits long-term from speculative and applies the exemption" {
+  populate
+  run sm-records gains --fy 2024-25
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 3 ]
+  [[ "${lines[1]}" == 2024-25,INFY,,long_term,2023-05-02,2024-06-03,398,4,* ]]
+  [[ "${lines[2]}" == 2024-25,TCS,,speculative,* ]]
+  run sm-records gains --fy 2024-25 --summary
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"2024-25,ltcg_exemption,,,,125000.00,"* ]]
+  [[ "$output" == *"2024-25,tax,,,,,0.00"* ]]
+}
+
+@test "a year without sales gives only the header" {
+  populate
+  run sm-records gains --fy 2022-23
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "a financial year that is not of the form 2024-25 is a usage error" {
+  populate
+  run sm-records gains --fy 2024-26
+  [ "$status" -eq 2 ]
+  [ "$(jq -r .message <<<"$output")" = "financial year '2024-26' is not of the form 2024-25 (April 2024 to March 2025)" ]
+  run sm-records ledger --fy 24-25
+  [ "$status" -eq 2 ]
+}
+
+@test "a financial year before the rates file is refused by name" {
+  populate
+  run sm-records gains --fy 2001-02
+  [ "$status" -eq 2 ]
+  [ "$(jq -r .message <<<"$output")" = "financial year 2001-02 is not covered: the capital-gains rates start on 2008-04-01" ]
+}
+
+@test "bad dates and a reversed range are usage errors" {
+  populate
+  run sm-records ledger --from 2024-02-30
+  [ "$status" -eq 2 ]
+  [ "$(jq -r .message <<<"$output")" = "--from '2024-02-30' is not a date (YYYY-MM-DD)" ]
+  run sm-records ledger --from 2024-03-01 --to 2024-02-01
+  [ "$status" -eq 2 ]
+  [ "$(jq -r .message <<<"$output")" = "--from 2024-03-01 is after --to 2024-02-01" ]
+  run sm-records ledger --fy 2024-25 --from 2024-04-01
+  [ "$status" -eq 2 ]
+}
+
+@test "an empty database file is a clear data error, not an empty report" {
+  : >"$SM_DB"
+  run sm-records ledger
+  [ "$status" -eq 3 ]
+  [ "$(jq -r .event <<<"$output")" = database_empty ]
+  [[ "$(jq -r .message <<<"$output")" == *"has no StalkMarket schema: an empty database"* ]]
+  run sm-records gains --fy 2024-25
+  [ "$status" -eq 3 ]
+}
+
+@test "a missing database is a data error naming the file" {
+  run sm-records ledger --db "$SM_TEST_DIR/none.db"
+  [ "$status" -eq 3 ]
+  [[ "$(jq -r .message <<<"$output")" == *none.db* ]]
+  [ ! -e "$SM_TEST_DIR/none.db" ]
+}
+
+@test "a malformed line of the FMV file is a data error with its line" {
+  populate
+  printf 'symbol,fmv_2018_01_31\nINFY,1150\nTCS,lots\n' >fmv.csv
+  run sm-records gains --fy 2024-25 --fmv fmv.csv
+  [ "$status" -eq 3 ]
+  [ "$(jq -r .message <<<"$output")" = "fmv.csv:3: fmv 'lots' is not a positive amount" ]
+}
+
+@test "an unknown flag, a bad format and a missing command are usage errors" {
+  run sm-records ledger --bogus
+  [ "$status" -eq 2 ]
+  run sm-records ledger --format xml
+  [ "$status" -eq 2 ]
+  run sm-records
+  [ "$status" -eq 2 ]
+  run sm-records gains
+  [ "$status" -eq 2 ]
+  [ "$(jq -r .message <<<"$output")" = "--fy is required" ]
+}
+
+@test "--help describes both commands" {
+  run sm-records --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *ledger* ]]
+  [[ "$output" == *gains* ]]
+  run sm-records gains --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *--fmv* ]]
+}
