@@ -9,6 +9,8 @@
 #include <optional>
 #include <span>
 
+#include "html/page.h"
+
 namespace sm::backtest {
 namespace {
 
@@ -18,24 +20,6 @@ constexpr double kPlotRight = 1185;
 
 const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-const char* kStyle = R"(
-body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px;color:#1d2733;background:#fff}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d5dbe1;padding-bottom:4px}
-h3{font-size:14px;margin:16px 0 2px}
-.sub{color:#5a6672;font-size:13px;margin-bottom:16px}
-table{border-collapse:collapse;font-size:12px}
-td,th{padding:3px 8px;border:1px solid #e1e6ea;text-align:right;white-space:nowrap}
-td.w{white-space:normal;max-width:420px}
-th{background:#f3f5f7}td.l,th.l{text-align:left}
-.metrics{display:flex;flex-wrap:wrap;gap:10px}
-.card{border:1px solid #d5dbe1;border-radius:6px;padding:8px 12px;min-width:150px}
-.card .k{font-size:11px;color:#5a6672;text-transform:uppercase;letter-spacing:.04em}
-.card .v{font-size:18px;font-weight:bold;margin-top:2px}
-.pos{color:#137333}.neg{color:#b3261e}
-svg text{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;font-size:11px;fill:#5a6672}
-.note{font-size:12px;color:#5a6672}
-)";
 
 // Charts are drawn on a 1200-unit-wide canvas and take the page's width (up to 1800 px, past which
 // the text would grow too large).
@@ -51,8 +35,6 @@ std::string cell_percent(double ret) {
   const double percent = ret * 100;
   return std::fabs(percent) < 0.005 ? "0.00%" : fmt::format("{:.2f}%", percent);
 }
-
-std::string cls(Paise value) { return value > 0 ? "pos" : value < 0 ? "neg" : ""; }
 
 std::string date_of(TimestampMs ts) { return format_date(ist_date(ts)); }
 
@@ -226,7 +208,7 @@ void draw_marks(const Chart& chart, const Plot& plot, std::string& out) {
                    "<line class=\"corporate-action\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" "
                    "y2=\"{2:.1f}\" stroke=\"{3}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\">"
                    "<title>{4}</title></line>",
-                   plot.x(mark.day), plot.top, plot.bottom, kMarkColor, html_escape(mark.title));
+                   plot.x(mark.day), plot.top, plot.bottom, kMarkColor, html::escape(mark.title));
   }
 }
 
@@ -240,7 +222,7 @@ void draw_markers(const Chart& chart, const Plot& plot, std::string& out) {
                    "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" "
                    "fill=\"{}\" stroke=\"#fff\" stroke-width=\"0.8\"><title>{}</title></polygon>",
                    m.up ? "entry" : "exit", cx, cy, cx - 5, base_y, cx + 5, base_y,
-                   m.up ? "#1e8e3e" : "#d93025", html_escape(m.title));
+                   m.up ? "#1e8e3e" : "#d93025", html::escape(m.title));
   }
 }
 
@@ -252,7 +234,7 @@ void draw_legend(const Chart& chart, std::string& out) {
                    "<line x1=\"{0:.1f}\" y1=\"12\" x2=\"{1:.1f}\" y2=\"12\" stroke=\"{2}\" "
                    "stroke-width=\"2\"{3}/><text x=\"{4:.1f}\" y=\"16\">{5}</text>",
                    legend_x, legend_x + 22, color, dashed ? " stroke-dasharray=\"4 3\"" : "",
-                   legend_x + 28, html_escape(label));
+                   legend_x + 28, html::escape(label));
     legend_x += 40 + 6.5 * static_cast<double>(label.size());
   };
   if (chart.lines.size() > 1) {
@@ -338,7 +320,7 @@ std::string trade_bars(const std::vector<TradeRecord>& trades) {
                    "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
                    "fill=\"{}\"><title>{} {} {}</title></rect>",
                    kPlotLeft + static_cast<double>(i) * slot, v >= 0 ? mid - h : mid, width,
-                   std::max(h, 0.5), v >= 0 ? "#1e8e3e" : "#d93025", html_escape(trades[i].symbol),
+                   std::max(h, 0.5), v >= 0 ? "#1e8e3e" : "#d93025", html::escape(trades[i].symbol),
                    date_of(trades[i].exit_ts), format_rupees(trades[i].net_pnl));
   }
   fmt::format_to(std::back_inserter(out),
@@ -400,33 +382,6 @@ std::vector<AxisTick> axis_ticks(double lo, double hi, int count, AxisUnit unit)
   return ticks;
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // Each write_* below appends one part of the page to out, in page order.
@@ -434,13 +389,8 @@ namespace {
 // The title and the line under it: strategies, period, fill and cost settings, inputs.
 void write_heading(const BacktestResult& result, const Summary& s, const RunInfo& info,
                    const HtmlOptions& options, std::string& out) {
-  out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>";
-  out += html_escape(options.title);
-  out += "</title><style>";
-  out += kStyle;
-  out += "</style></head><body>\n<h1>";
-  out += html_escape(options.title);
-  out += "</h1>\n<div class=\"sub\">";
+  html::open_page(out, options.title);
+  out += "<div class=\"sub\">";
   std::string strategies;
   for (const StrategySpec& spec : result.strategies) {
     if (!strategies.empty()) strategies += "; ";
@@ -448,26 +398,23 @@ void write_heading(const BacktestResult& result, const Summary& s, const RunInfo
   }
   std::string inputs;
   for (const std::string& input : info.inputs) inputs += (inputs.empty() ? "" : ", ") + input;
-  out += html_escape(fmt::format(
+  out += html::escape(fmt::format(
       "{} | {} .. {} ({} bars) | fill {}, {} entries, slippage {}, costs {} ({}), gate {} | {}",
       strategies, s.first_date, s.last_date, s.bars, fill_timing_name(result.config.fill),
       entry_order_name(result.config.entry_order), slippage_name(result.config.slippage),
       result.cost_model, product_name(result.config.product), result.gate_name, inputs));
   out += "</div>\n<div class=\"sub\">Corporate actions: ";
-  out += html_escape(corporate_actions_note(info));
+  out += html::escape(corporate_actions_note(info));
   out += "</div>\n";
 }
 
 // The headline figures, one card each.
 void write_metrics(const Summary& s, std::string& out) {
   out += "<div class=\"metrics\">";
-  auto card = [&](std::string_view key, const std::string& value, const std::string& klass) {
-    fmt::format_to(
-        std::back_inserter(out),
-        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v {}\">{}</div></div>", key,
-        klass, html_escape(value));
+  auto card = [&](std::string_view key, const std::string& value, std::string_view klass) {
+    html::card(out, key, value, klass);
   };
-  card("Net P&amp;L", format_rupees_grouped(s.net_pnl), cls(s.net_pnl));
+  card("Net P&amp;L", format_rupees_grouped(s.net_pnl), html::sign_class(s.net_pnl));
   card("Final equity", format_rupees_grouped(s.final_equity), "");
   card("Total return", format_percent(s.total_return),
        s.total_return > 0   ? "pos"
@@ -565,7 +512,7 @@ void write_price_charts(const BacktestResult& result, const Series& equity,
             {days_from_civil(ist_date(q.ts)), fmt::format("{}: {}", date_of(q.ts), q.detail)});
       }
     }
-    fmt::format_to(std::back_inserter(out), "<h3>{}</h3>\n", html_escape(series.symbol));
+    fmt::format_to(std::back_inserter(out), "<h3>{}</h3>\n", html::escape(series.symbol));
     out += render_chart(price_chart);
     out += "\n";
   }
@@ -621,21 +568,21 @@ void write_trades(const BacktestResult& result, const HtmlOptions& options, std:
                    "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td>"
                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>"
                    "<td>{}</td><td class=\"{}\">{}</td><td>{}</td><td class=\"l\">{}</td></tr>\n",
-                   i + 1, html_escape(t.strategy), html_escape(t.symbol), date_of(t.entry_ts),
+                   i + 1, html::escape(t.strategy), html::escape(t.symbol), date_of(t.entry_ts),
                    format_rupees(t.entry_price()), date_of(t.exit_ts),
-                   format_rupees(t.exit_price()), t.qty, cls(t.gross_pnl),
+                   format_rupees(t.exit_price()), t.qty, html::sign_class(t.gross_pnl),
                    format_rupees_grouped(t.gross_pnl), format_rupees_grouped(t.charges.total()),
-                   cls(t.net_pnl), format_rupees_grouped(t.net_pnl), t.bars_held,
-                   html_escape(t.exit_reason));
+                   html::sign_class(t.net_pnl), format_rupees_grouped(t.net_pnl), t.bars_held,
+                   html::escape(t.exit_reason));
   }
   for (const OpenPosition& open : result.open_positions) {
     fmt::format_to(std::back_inserter(out),
                    "<tr><td>open</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td>"
                    "<td>{}</td><td>{} (mark)</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>"
                    "<td>{}</td><td></td><td></td><td class=\"l\">open at the end</td></tr>\n",
-                   html_escape(open.strategy), html_escape(open.symbol), date_of(open.entry_ts),
+                   html::escape(open.strategy), html::escape(open.symbol), date_of(open.entry_ts),
                    format_rupees(open.entry_price), date_of(open.mark_ts),
-                   format_rupees(open.mark_price), open.qty, cls(open.unrealized_pnl),
+                   format_rupees(open.mark_price), open.qty, html::sign_class(open.unrealized_pnl),
                    format_rupees_grouped(open.unrealized_pnl),
                    format_rupees_grouped(open.charges.total()));
   }
@@ -654,7 +601,7 @@ void write_data_quality(const RunInfo& info, const HtmlOptions& options, std::st
   out += "<h2>Data quality</h2>\n<table><tr><th class=\"l\">Problem</th><th>Count</th></tr>\n";
   for (const auto& [kind, count] : info.data_issues) {
     fmt::format_to(std::back_inserter(out), "<tr><td class=\"l\">{}</td><td>{}</td></tr>\n",
-                   html_escape(kind), count);
+                   html::escape(kind), count);
   }
   out += "</table>\n";
   if (options.quality.empty()) return;
@@ -667,8 +614,8 @@ void write_data_quality(const RunInfo& info, const HtmlOptions& options, std::st
     fmt::format_to(std::back_inserter(out),
                    "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td>"
                    "<td class=\"l w\">{}</td><td class=\"l w\">{}</td></tr>\n",
-                   html_escape(q.symbol), date_of(q.ts), html_escape(q.kind), html_escape(q.detail),
-                   html_escape(q.action));
+                   html::escape(q.symbol), date_of(q.ts), html::escape(q.kind),
+                   html::escape(q.detail), html::escape(q.action));
   }
   out += "</table>\n";
 }
@@ -691,7 +638,7 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
                  "of each IST date); Sharpe and Sortino are annualised with 252 days and a "
                  "risk-free rate of {:.2f}%. docs/BACKTEST.md defines every figure.</p>\n",
                  s.risk_free_rate * 100);
-  out += "</body></html>\n";
+  html::close_page(out);
   return out;
 }
 

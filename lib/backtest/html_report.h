@@ -41,7 +41,4 @@ struct AxisTick {
 // decimals that show the step exactly, so the labels are distinct and a zero never prints as -0.
 std::vector<AxisTick> axis_ticks(double lo, double hi, int count, AxisUnit unit);
 
-// Escapes & < > " ' for HTML text and attributes.
-std::string html_escape(std::string_view text);
-
 }  // namespace sm::backtest
