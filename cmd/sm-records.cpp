@@ -1,4 +1,5 @@
-// sm-records: the records a trader files: the trade ledger and the capital-gains report.
+// sm-records: the records a trader files: the trade ledger, the capital-gains report and the
+// daily or monthly statements.
 // See man/sm-records.1 and docs/RECORDS.md.
 #include <string>
 
@@ -12,8 +13,8 @@ int main(int argc, char** argv) {
   sm::Logger log("sm-records");
   CLI::App app{
       "The records a trader files: the trade ledger (every fill with its charges as a "
-      "contract note lists them, totals per day) and the capital-gains report of a "
-      "financial year.",
+      "contract note lists them, totals per day), the capital-gains report of a "
+      "financial year, and daily or monthly statements.",
       "sm-records"};
   sm::cli::CommonOptions common;
   sm::cli::add_common_options(app, common);
@@ -51,6 +52,23 @@ int main(int argc, char** argv) {
   gains_cmd->add_option("--charges", gains.charges_path,
                         "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
 
+  sm::records::StatementArgs statement;
+  CLI::App* statement_cmd = app.add_subcommand(
+      "statement", "daily or monthly statements: positions, P&L, charges, halts (CSV or HTML)");
+  statement_cmd->add_option("--period", statement.period, "day or month")
+      ->check(CLI::IsMember({"day", "month"}))
+      ->capture_default_str();
+  statement_cmd->add_option("--fy", statement.financial_year, "the financial year, e.g. 2024-25");
+  statement_cmd->add_option("--from", statement.from, "first IST date (YYYY-MM-DD)");
+  statement_cmd->add_option("--to", statement.to, "last IST date (YYYY-MM-DD)");
+  statement_cmd->add_option("--format", statement.format, "csv or html")
+      ->check(CLI::IsMember({"csv", "html"}))
+      ->capture_default_str();
+  statement_cmd->add_option("--corporate-actions", statement.actions_path,
+                            "corporate actions file (default as for gains)");
+  statement_cmd->add_option("--charges", statement.charges_path,
+                            "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
+
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // No key is read, but a --config that is missing or wrong is refused as in every program.
     // Quietly: the records are for people and scripts, whose stderr stays empty when all is well.
@@ -60,7 +78,9 @@ int main(int argc, char** argv) {
     }
     ledger.db_path = common.db_path;
     gains.db_path = common.db_path;
+    statement.db_path = common.db_path;
     if (ledger_cmd->parsed()) return sm::records::run_ledger(ledger, log);
+    if (statement_cmd->parsed()) return sm::records::run_statement(statement, log);
     return sm::records::run_gains(gains, log);
   });
 }

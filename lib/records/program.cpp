@@ -12,7 +12,10 @@
 #include "costs/cost_model.h"
 #include "records/capital_gains.h"
 #include "records/ledger.h"
+#include "records/statement.h"
 #include "store/database.h"
+#include "store/ops_records.h"
+#include "store/prices.h"
 
 namespace sm::records {
 
@@ -91,6 +94,16 @@ Result<std::pair<TimestampMs, TimestampMs>> ledger_range(const LedgerArgs& args)
   return std::pair{from, to};
 }
 
+// The corporate actions from path, else the default file (none there: a warning, no actions).
+Result<std::vector<CorporateAction>> corporate_actions(const std::string& path, const Logger& log) {
+  if (!path.empty()) return load_corporate_actions(path);
+  Result<DefaultActions> loaded = load_default_corporate_actions();
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->missing.empty())
+    log.warn("corporate_actions_missing", {{"message", loaded->missing}});
+  return std::move(loaded->actions);
+}
+
 }  // namespace
 
 int run_ledger(const LedgerArgs& args, const Logger& log) {
@@ -128,22 +141,9 @@ int run_gains(const GainsArgs& args, const Logger& log) {
     if (!loaded.ok()) return report_failure(log, "fmv_unreadable", loaded.status(), kExitDataError);
     fmv = std::move(*loaded);
   }
-  std::vector<CorporateAction> actions;
-  if (!args.actions_path.empty()) {
-    Result<std::vector<CorporateAction>> loaded = load_corporate_actions(args.actions_path);
-    if (!loaded.ok()) {
-      return report_failure(log, "corporate_actions_unreadable", loaded.status(), kExitDataError);
-    }
-    actions = std::move(*loaded);
-  } else {
-    Result<DefaultActions> loaded = load_default_corporate_actions();
-    if (!loaded.ok()) {
-      return report_failure(log, "corporate_actions_unreadable", loaded.status(), kExitDataError);
-    }
-    if (!loaded->missing.empty()) {
-      log.warn("corporate_actions_missing", {{"message", loaded->missing}});
-    }
-    actions = std::move(loaded->actions);
+  Result<std::vector<CorporateAction>> actions = corporate_actions(args.actions_path, log);
+  if (!actions.ok()) {
+    return report_failure(log, "corporate_actions_unreadable", actions.status(), kExitDataError);
   }
   Result<costs::IndianEquityCostModel> model = charges_model(args.charges_path);
   if (!model.ok()) return report_failure(log, "charges_unreadable", model.status(), kExitDataError);
@@ -156,7 +156,7 @@ int run_gains(const GainsArgs& args, const Logger& log) {
   if (Status s = itemise_charges(*fills, *model); !s.ok()) {
     return report_failure(log, "charges_failed", s, kExitDataError);
   }
-  Result<GainsReport> report = capital_gains(*fills, actions, *rates, fmv, *year);
+  Result<GainsReport> report = capital_gains(*fills, *actions, *rates, fmv, *year);
   if (!report.ok()) return report_failure(log, "gains_failed", report.status());
   int missing_fmv = 0;
   for (const Disposal& d : report->disposals) {
@@ -170,6 +170,55 @@ int run_gains(const GainsArgs& args, const Logger& log) {
   }
   if (args.format == "ndjson") return write_out(log, format_gains_ndjson(*report));
   return write_out(log, args.summary ? format_summary_csv(*report) : format_disposals_csv(*report));
+}
+
+int run_statement(const StatementArgs& args, const Logger& log) {
+  Result<StatementPeriod> period = parse_statement_period(args.period);
+  if (!period.ok()) return report_usage_error(log, period.status());
+  if (args.financial_year.empty() && (args.from.empty() || args.to.empty())) {
+    return report_usage_error(log, usage("a statement needs --fy, or --from and --to"));
+  }
+  LedgerArgs range_args;
+  range_args.financial_year = args.financial_year;
+  range_args.from = args.from;
+  range_args.to = args.to;
+  Result<std::pair<TimestampMs, TimestampMs>> range = ledger_range(range_args);
+  if (!range.ok()) return report_usage_error(log, range.status());
+  const Date first_day = ist_date(range->first);
+  const Date last_day = add_days(ist_date(range->second), -1);
+  Result<std::vector<CorporateAction>> actions = corporate_actions(args.actions_path, log);
+  if (!actions.ok()) {
+    return report_failure(log, "corporate_actions_unreadable", actions.status(), kExitDataError);
+  }
+  Result<costs::IndianEquityCostModel> model = charges_model(args.charges_path);
+  if (!model.ok()) return report_failure(log, "charges_unreadable", model.status(), kExitDataError);
+  store::Database db;
+  if (std::optional<Failure> failed = open_database(args.db_path, db)) return fail(log, *failed);
+  // Every fill up to the end: the opening positions are built from all before.
+  Result<std::vector<LedgerFill>> fills = read_fills(db, kBeginning, range->second);
+  if (!fills.ok()) return report_failure(log, "statement_failed", fills.status());
+  if (Status s = itemise_charges(*fills, *model); !s.ok()) {
+    return report_failure(log, "charges_failed", s, kExitDataError);
+  }
+  Result<std::vector<store::HaltRecord>> halts = store::halts_set_since(db, range->first);
+  if (!halts.ok()) return report_failure(log, "statement_failed", halts.status());
+  const MarkPrice mark = [&db](const std::string& symbol,
+                               TimestampMs ts) -> Result<std::optional<Paise>> {
+    Result<std::optional<store::PricePoint>> point = store::price_before(db, symbol, ts);
+    if (!point.ok()) return point.status();
+    if (!*point) return std::optional<Paise>();
+    return std::optional<Paise>((*point)->price);
+  };
+  Result<std::vector<Statement>> statements =
+      build_statements(*fills, *actions, *halts, *period, first_day, last_day, mark);
+  if (!statements.ok()) return report_failure(log, "statement_failed", statements.status());
+  if (args.format == "html") {
+    const std::string title = fmt::format("{} statements {} .. {}",
+                                          *period == StatementPeriod::kDay ? "Daily" : "Monthly",
+                                          format_date(first_day), format_date(last_day));
+    return write_out(log, format_statements_html(*statements, title));
+  }
+  return write_out(log, format_statements_csv(*statements));
 }
 
 }  // namespace sm::records

@@ -1,9 +1,9 @@
 // The sm-records commands, as functions from parsed command-line text to an exit code, so the
 // program's main only declares flags. man/sm-records.1 and docs/RECORDS.md describe them.
 // Exit codes: 0 done; 1 a database or internal failure; 2 a bad flag value (a date, a financial
-// year, one the rates file does not cover); 3 no database, a database without the StalkMarket
-// schema (an empty file), or a data file (charges, rates, FMV, corporate actions) that cannot be
-// read or parsed.
+// year, one the rates file does not cover, a statement without its dates); 3 no database, a
+// database without the StalkMarket schema (an empty file), or a data file (charges, rates, FMV,
+// corporate actions) that cannot be read or parsed.
 #pragma once
 
 #include <string>
@@ -33,5 +33,16 @@ struct GainsArgs {
   std::string actions_path;    // --corporate-actions; empty: the default file, if any
 };
 int run_gains(const GainsArgs& args, const Logger& log);
+
+struct StatementArgs {
+  std::string db_path;
+  std::string period = "month";  // day | month
+  std::string financial_year;    // --fy; or
+  std::string from, to;          // --from / --to, both required without --fy
+  std::string format = "csv";    // csv | html
+  std::string charges_path;      // --charges
+  std::string actions_path;      // --corporate-actions
+};
+int run_statement(const StatementArgs& args, const Logger& log);
 
 }  // namespace sm::records

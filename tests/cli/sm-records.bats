@@ -140,3 +140,43 @@ populate() {
   [ "$status" -eq 0 ]
   [[ "$output" == *--fmv* ]]
 }
+
+@test "monthly statements show the positions held, realised P&L and the halts" {
+  populate
+  run sm-records statement --period month --from 2024-06-01 --to 2024-09-30
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "period,line,strategy,symbol,opening_qty,bought,sold,closing_qty,average_price,mark_price,realised,charges,unrealised,note" ]
+  # June: 4 of 10 INFY sold at 1500 against an average of 1200: 1200.00 realised; 6 left,
+  # marked at 1550: 6 x (1550 - 1200) = 2100.00.
+  [[ "$output" == *"2024-06,position,trend,INFY,10,0,4,6,1200.00,1550.00,1200.00,22.18,2100.00,"* ]]
+  [[ "$output" == *"2024-07,position,trend,INFY,6,0,0,6,1200.00,1550.00,0.00,0.00,2100.00,"* ]]
+  [[ "$output" == *"2024-09,halt,"*"results day"* ]]
+}
+
+@test "daily statements leave out days without fills or halts" {
+  populate
+  run sm-records statement --period day --fy 2024-25
+  [ "$status" -eq 0 ]
+  [ "$(grep -c ',total,' <<<"$output")" -eq 2 ]
+  [[ "$output" == *"2024-09-02,position,trend,TCS,0,5,5,0,0.00,,50.00,21.42,0.00,"* ]]
+}
+
+@test "the HTML statement is one self-contained page" {
+  populate
+  sm-records statement --fy 2024-25 --format html >statement.html
+  grep -q '^<!DOCTYPE html>' statement.html
+  grep -q '<h2>2024-06</h2>' statement.html
+  run ! grep -q '<script' statement.html
+  run ! grep -q 'http' statement.html
+}
+
+@test "a statement without dates or with an unknown period is a usage error" {
+  populate
+  run sm-records statement
+  [ "$status" -eq 2 ]
+  [ "$(jq -r .message <<<"$output")" = "a statement needs --fy, or --from and --to" ]
+  run sm-records statement --period week --fy 2024-25
+  [ "$status" -eq 2 ]
+  run sm-records statement --from 2024-06-01 --to 2024-05-01
+  [ "$status" -eq 2 ]
+}
