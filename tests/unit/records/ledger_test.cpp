@@ -6,12 +6,11 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "store/trading_records.h"
+#include "support/fixtures.h"
 #include "support/temp_database.h"
 
 using namespace sm;
@@ -68,11 +67,8 @@ std::vector<LedgerFill> ledger(store::Database& db, Date from, Date to) {
 }  // namespace
 
 TEST_CASE("a day's ledger totals match Kite's virtual contract note to the paisa", "[records]") {
-  std::ifstream in(std::string(SM_TEST_FIXTURES) + "/kite/virtual_contract_note.json");
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json note = nlohmann::json::parse(text.str());
+  const nlohmann::json note =
+      nlohmann::json::parse(testing::read_fixture("kite/virtual_contract_note.json"));
   const nlohmann::json* row = nullptr;
   for (const nlohmann::json& r : note.at("data")) {
     if (r.at("exchange") == "NSE" && r.at("product") == "CNC") row = &r;
