@@ -198,7 +198,10 @@ sm::feed::SymbolProgress progress_bars(std::unique_ptr<sm::cli::ProgressBar>& ba
 CLI::App* add_ticker_command(CLI::App& app, sm::ingest::TickerArgs& tk) {
   CLI::App* ticker = app.add_subcommand(
       "ticker", "stream live ticks from the Kite Ticker websocket into the database (and --emit)");
-  ticker->add_option("--symbol", tk.symbols, "symbols to subscribe (repeatable; at most 3000)")
+  ticker->fallthrough();
+  ticker
+      ->add_option("--symbol", tk.symbols,
+                   "symbols to subscribe (repeatable; at most 3000; default signal.symbols)")
       ->allow_extra_args(false);
   ticker->add_option("--mode", tk.mode, "ltp, quote or full")
       ->capture_default_str()

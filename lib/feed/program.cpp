@@ -17,6 +17,7 @@
 #include "feed/quote_poller.h"
 #include "ingest/ingest.h"
 #include "ingest/live_feed.h"
+#include "service/notifier.h"
 #include "store/database.h"
 #include "store/ops_records.h"
 #include "time/calendar.h"
@@ -132,12 +133,14 @@ bool market_open(const time::Calendar& calendar, TimestampMs ts) {
 // Polls every interval and keeps the feed's bars and heartbeat going until SIGTERM, --rounds, an
 // expired token (kExitAuth) or a store failure. While the market is closed (NSE calendar) it
 // idles: no request, heartbeats go on. Returns the exit code; rounds counts the intervals, idle
-// ones included, and idle_rounds the idle ones.
+// ones included, and idle_rounds the idle ones. Every pass pings the systemd watchdog, and no
+// wait outlasts a quarter of its interval, so a hung request or store write stops the pings.
 int poll_loop(QuotePoller& poller, ingest::LiveFeed& feed, const time::Calendar& calendar,
               const time::Clock& clock, const PollArgs& args, const Logger& log,
-              std::int64_t& rounds, std::int64_t& idle_rounds) {
+              service::Notifier& notifier, std::int64_t& rounds, std::int64_t& idle_rounds) {
   TimestampMs next_poll = clock.now_ms();
   while (!stop_requested()) {
+    notifier.alive();
     if (clock.now_ms() >= next_poll) {
       next_poll = std::max(next_poll + poller.options().interval_ms, clock.now_ms());
       ++rounds;
@@ -158,7 +161,9 @@ int poll_loop(QuotePoller& poller, ingest::LiveFeed& feed, const time::Calendar&
     }
     if (args.rounds > 0 && rounds >= args.rounds) break;
     const std::int64_t wait = std::clamp<std::int64_t>(next_poll - clock.now_ms(), 0, 250);
-    sleep_ms(static_cast<std::int64_t>(static_cast<double>(wait) / args.clock_speed) + 1);
+    std::int64_t wait_ms = static_cast<std::int64_t>(static_cast<double>(wait) / args.clock_speed);
+    if (notifier.watchdog_ms() > 0) wait_ms = std::min(wait_ms, notifier.watchdog_ms() / 4);
+    sleep_ms(wait_ms + 1);
   }
   return kExitOk;
 }
@@ -202,7 +207,11 @@ int run_poll(const PollArgs& args, const Config& config, const Logger& log) {
                             {"requests_per_round", requests_per_round(plan->options)}});
   std::int64_t rounds = 0;
   std::int64_t idle_rounds = 0;
-  int exit_code = poll_loop(poller, feed, *calendar, clock, args, log, rounds, idle_rounds);
+  service::Notifier notifier;
+  notifier.ready();
+  int exit_code =
+      poll_loop(poller, feed, *calendar, clock, args, log, notifier, rounds, idle_rounds);
+  notifier.stopping();
   Status finished = feed.finish();
   if (!finished.ok() && exit_code == kExitOk) {
     exit_code = report_failure(log, "store_failed", finished);

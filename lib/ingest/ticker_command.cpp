@@ -11,13 +11,15 @@
 #include "ingest/fields.h"
 #include "ingest/replay.h"
 #include "ingest/ticker_source.h"
+#include "service/notifier.h"
 #include "store/ops_records.h"
 #include "time/calendar.h"
 
 namespace sm::ingest {
 namespace {
 
-Result<TickerSourceOptions> source_options(const TickerArgs& args) {
+Result<TickerSourceOptions> source_options(const TickerArgs& args,
+                                           const std::vector<std::string>& symbols) {
   TickerSourceOptions options;
   Result<broker::TickerMode> mode = broker::parse_ticker_mode(args.mode);
   if (!mode.ok()) return Status(ErrorCode::kInvalidArgument, mode.status().message());
@@ -26,12 +28,14 @@ Result<TickerSourceOptions> source_options(const TickerArgs& args) {
   if (Result<broker::TickerEndpoint> url = broker::parse_ticker_url(args.url); !url.ok()) {
     return url.status();
   }
-  if (args.symbols.empty())
-    return Status(ErrorCode::kInvalidArgument, "name at least one --symbol");
-  if (args.symbols.size() > broker::kTickerMaxTokensPerConnection) {
+  if (symbols.empty()) {
     return Status(ErrorCode::kInvalidArgument,
-                  fmt::format("{} symbols; one ticker connection takes at most {}",
-                              args.symbols.size(), broker::kTickerMaxTokensPerConnection));
+                  "name at least one --symbol (or set signal.symbols)");
+  }
+  if (symbols.size() > broker::kTickerMaxTokensPerConnection) {
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{} symbols; one ticker connection takes at most {}", symbols.size(),
+                              broker::kTickerMaxTokensPerConnection));
   }
   if (args.data_timeout_ms < 100 || args.initial_backoff_ms < 1 ||
       args.max_backoff_ms < args.initial_backoff_ms) {
@@ -73,10 +77,8 @@ Status map_symbols(store::Database& db, const std::vector<std::string>& texts,
   return Status();
 }
 
-Status load_credentials(const TickerArgs& args, const Logger& log, TickerSourceOptions& options) {
-  Result<Config> config = load_config(args.config_path, log);
-  if (!config.ok()) return config.status();
-  Result<broker::BrokerSettings> settings = broker::load_broker_settings(*config, {});
+Status load_credentials(const Config& config, TickerSourceOptions& options) {
+  Result<broker::BrokerSettings> settings = broker::load_broker_settings(config, {});
   if (!settings.ok()) return settings.status();
   Result<std::optional<broker::AccessToken>> token = broker::initial_token(*settings);
   if (!token.ok()) return token.status();
@@ -92,7 +94,18 @@ Status load_credentials(const TickerArgs& args, const Logger& log, TickerSourceO
 }  // namespace
 
 int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clock) {
-  Result<TickerSourceOptions> options = source_options(args);
+  Result<Config> config = load_config(args.config_path, log);
+  if (!config.ok()) return report_failure(log, "config_error", config.status(), kExitConfigError);
+  std::vector<std::string> symbols = args.symbols;
+  if (symbols.empty()) {
+    // The strategies' watch-list, as sm-ingest poll: the service unit needs no list of its own.
+    Result<std::vector<std::string>> configured = config->get_string_list("signal.symbols", {});
+    if (!configured.ok()) {
+      return report_failure(log, "config_error", configured.status(), kExitConfigError);
+    }
+    symbols = *configured;
+  }
+  Result<TickerSourceOptions> options = source_options(args, symbols);
   if (!options.ok()) return report_usage_error(log, options.status());
   LiveFeedOptions feed_options;
   feed_options.source = "websocket";
@@ -101,7 +114,7 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
     if (!timeframe.ok()) return report_usage_error(log, timeframe.status());
     feed_options.timeframes.push_back(*timeframe);
   }
-  if (Status status = load_credentials(args, log, *options); !status.ok()) {
+  if (Status status = load_credentials(*config, *options); !status.ok()) {
     // No api key or an unsafe secrets file: 4; no access token: 7, as sm-ingest poll.
     return report_failure(
         log, status.code() == ErrorCode::kAuthError ? "no_access_token" : "config_error", status,
@@ -109,7 +122,7 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
   }
   Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return report_failure(log, "database_open_failed", db.status());
-  if (Status mapped = map_symbols(*db, args.symbols, *options); !mapped.ok()) {
+  if (Status mapped = map_symbols(*db, symbols, *options); !mapped.ok()) {
     return report_failure(
         log, "ticker_symbols", mapped,
         mapped.code() == ErrorCode::kNotFound ? kExitDataError : exit_code_for(mapped));
@@ -141,10 +154,17 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
       }
     };
   }
+  // READY once the database, the symbols and the calendar are in hand; the watchdog is pinged from
+  // the source's loop, so a hung event loop or a stuck store write gets the unit restarted.
+  service::Notifier notifier;
+  options->alive = [&notifier] { notifier.alive(); };
+  notifier.ready();
   TickerSourceCounts counts;
   const Status ended = run_ticker_source(
       *options, feed, clock, log, [] { return stop_requested(); }, sleep_interruptibly, counts);
+  notifier.stopping();
   const Status finished = feed.finish();
+  if (Status s = feed.beat(true); !s.ok()) log.warn("heartbeat_failed", {{"message", s.message()}});
   log.info("ticker_summary", {{"connections", counts.connections},
                               {"frames", counts.frames},
                               {"packets", counts.packets},

@@ -12,8 +12,9 @@
 namespace sm::ingest {
 
 struct TickerArgs {
-  std::vector<std::string> symbols;  // --symbol (repeatable), mapped to tokens by the instruments
-  std::string mode = "quote";        // --mode ltp|quote|full
+  // --symbol (repeatable), mapped to tokens by the instruments table; empty: signal.symbols.
+  std::vector<std::string> symbols;
+  std::string mode = "quote";  // --mode ltp|quote|full
   std::string url = "wss://ws.kite.trade";
   std::vector<std::string> bars;  // --bars 5m (1m always)
   bool emit = false;              // --emit
@@ -28,6 +29,9 @@ struct TickerArgs {
   std::string db_path;
 };
 
+// Under systemd it notifies READY=1 once the database and the symbols' tokens are in hand,
+// WATCHDOG=1 from the source's loop and STOPPING=1 (service/notifier.h); it beats a last
+// `stopping` heartbeat.
 // Exit codes: 0 stopped by SIGTERM/SIGINT; 1 database failure; 2 bad flag value, no symbol or
 // more than 3,000 (Kite's limit per connection); 3 a symbol without an instrument token in the
 // database (load the instruments dump first); 4 configuration (no api key); 7 no access token, or

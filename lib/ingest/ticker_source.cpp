@@ -96,6 +96,10 @@ class FeedListener final : public broker::TickerListener {
   bool connected_ = false;
 };
 
+// Reconnect waits are cut into slices this long so that options.alive keeps being called and a
+// stop is noticed.
+constexpr std::int64_t kWaitSliceMs = 100;
+
 }  // namespace
 
 std::int64_t reconnect_delay_ms(const TickerSourceOptions& options, int attempt, double unit) {
@@ -128,9 +132,14 @@ Status run_ticker_source(const TickerSourceOptions& options, LiveFeed& feed,
   std::mt19937_64 random(options.seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   int attempt = 0;
-  while (!should_stop()) {
+  const std::function<bool()> stop_or_alive = [&options, &should_stop] {
+    if (options.alive) options.alive();
+    return should_stop();
+  };
+  while (!stop_or_alive()) {
     FeedListener listener(options, feed, clock, log, counts);
-    Status ended = broker::run_ticker_session(options.session, listener, should_stop);
+    // The session polls this every 100 ms from its event loop: the loop's pass.
+    Status ended = broker::run_ticker_session(options.session, listener, stop_or_alive);
     const bool had_connection = listener.connected();
     listener.disconnected();
     if (!listener.failure().ok()) return listener.failure();
@@ -145,7 +154,9 @@ Status run_ticker_source(const TickerSourceOptions& options, LiveFeed& feed,
                                      {"reconnect_in_ms", delay}});
     if (Status polled = feed.poll(); !polled.ok()) return polled;
     if (feed.heartbeat_due()) SM_RETURN_IF_ERROR(feed.beat());
-    sleep(delay);
+    for (std::int64_t left = delay; left > 0 && !stop_or_alive(); left -= kWaitSliceMs) {
+      sleep(std::min(left, kWaitSliceMs));
+    }
     ++attempt;
   }
   return Status();

@@ -26,6 +26,10 @@ struct TickerSourceOptions {
   std::uint64_t seed = 1;                // jitter
   // Receives the postback object of every order update on the stream (may be empty: only logged).
   std::function<void(const std::string& order_json)> on_order;
+  // Called on every pass of the source's loop: at least every 100 ms while connected (the
+  // websocket event loop's tick) and while waiting to reconnect. The program pings the systemd
+  // watchdog from it, so a loop that hangs stops the pings. May be empty.
+  std::function<void()> alive;
 };
 
 struct TickerSourceCounts {
@@ -49,7 +53,8 @@ Tick tick_from_packet(const broker::TickerPacket& packet, std::string symbol,
                       TimestampMs received_ms);
 
 // Runs until should_stop(): ok then. kAuthError when the handshake is refused with 403; the live
-// feed's store error when storing fails. sleep waits between attempts and returns early on stop.
+// feed's store error when storing fails. sleep waits between attempts, called in slices of at most
+// 100 ms, and returns early on stop.
 // Order updates arriving as text messages are logged as `ticker_order_update` (order_id, status)
 // and handed to options.on_order: a prompt to look the order up, never a source of truth.
 Status run_ticker_source(const TickerSourceOptions& options, LiveFeed& feed,

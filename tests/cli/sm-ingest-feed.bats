@@ -61,6 +61,23 @@ stored() {
   echo "$output" | jq -e -s 'map(select(.type == "heartbeat")) | length >= 1'
 }
 
+@test "under systemd poll notifies READY=1, WATCHDOG=1 from its loop and STOPPING=1" {
+  start_infy_paper
+  # A slow clock: the loop would sleep 2.5 s a pass but wakes for the watchdog every 100 ms.
+  WATCHDOG_USEC=400000 run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 1 term \
+    sm-ingest poll --symbol INFY --interval 1 --clock-start "2025-03-03 10:00:40" --clock-speed 0.1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = READY=1 ]
+  [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
+  [ "${lines[-1]}" = STOPPING=1 ]
+  [ "$(stored "SELECT status FROM heartbeats WHERE component = 'sm-ingest'")" = stopping ]
+  # No watchdog armed: READY and STOPPING only.
+  run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 0.3 term \
+    sm-ingest poll --symbol INFY --interval 1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'READY=1\nSTOPPING=1')" ]
+}
+
 @test "poll: an interval too short for the quote rate limit is a usage error" {
   start_infy_paper
   run --separate-stderr sm-ingest poll --symbol INFY --interval 0.5

@@ -174,3 +174,75 @@ connected_at_least() { [ "$(connections)" -ge "$1" ]; }
   [ "$status" -eq 7 ]
   echo "$stderr" | grep -q '"event":"no_access_token"'
 }
+
+@test "under systemd ticker notifies READY=1, WATCHDOG=1 from its loop, STOPPING=1 and beats stopping" {
+  start_ticker_paper
+  WATCHDOG_USEC=400000 run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 1 term \
+    sm-ingest ticker --url "$TICKER_URL" --symbol INFY
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = READY=1 ]
+  # A ping every watchdog interval / 4 (100 ms) from the websocket loop for a second.
+  [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
+  [ "${lines[-1]}" = STOPPING=1 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT status FROM heartbeats WHERE component = 'sm-ingest'")" = stopping ]
+}
+
+@test "under systemd ticker keeps pinging the watchdog while it waits to reconnect" {
+  start_ticker_paper
+  port=$(free_port)
+  # Nobody listens: the connection fails at once and the next attempt is 2-4 s away.
+  WATCHDOG_USEC=400000 run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 1 term \
+    sm-ingest ticker --url "ws://127.0.0.1:$port/" --symbol INFY --initial-backoff-ms 4000 \
+    --max-backoff-ms 4000
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = READY=1 ]
+  [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
+  [ "${lines[-1]}" = STOPPING=1 ]
+  echo "$stderr" | grep -q '"event":"ticker_disconnected"'
+}
+
+@test "without a watchdog ticker notifies READY=1 and STOPPING=1 only" {
+  start_ticker_paper
+  run --separate-stderr "$BATS_TEST_DIRNAME/notify-socket.py" 0.5 term \
+    sm-ingest ticker --url "$TICKER_URL" --symbol INFY
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'READY=1\nSTOPPING=1')" ]
+}
+
+@test "without --symbol ticker subscribes the strategies' watch-list (signal.symbols)" {
+  start_ticker_paper
+  echo '{"signal": {"symbols": ["TCS"]}}' >cfg.json
+  start_ingest --config cfg.json  # after the subcommand, as for the other subcommands
+  wait_for 10 has_price "TCS 320000"
+  stop_ingest
+  ! stored_prices | grep -q INFY
+  echo '{"signal": {"symbols": []}}' >empty.json
+  SM_CONFIG=empty.json assert_usage_error sm-ingest ticker --url "$TICKER_URL"
+  echo "$stderr" | grep -q 'signal.symbols'
+}
+
+@test "systemd/sm-feed-ticker.service's lines, run as they are, stream the watch-list into the FIFO" {
+  start_ticker_paper
+  mkdir run
+  echo '{"signal": {"symbols": ["INFY", "TCS"]}}' >cfg.json
+  export SM_CONFIG="$SM_TEST_DIR/cfg.json" SM_CFG__BROKER__BASE_URL="$PAPER_URL"
+  export SM_TICKER_ARGS="--url $TICKER_URL"
+  # The unit's ExecStartPre= and ExecStart= lines with the paths moved here (a leading - only
+  # tells systemd to ignore a failure).
+  unit() {
+    sed -n "s/^$1=-\{0,1\}//p" "$SM_ROOT/systemd/sm-feed-ticker.service" |
+      sed -e "s|/usr/local/bin/|$SM_BIN/|g" -e "s|/run/stalkmarket|$SM_TEST_DIR/run|g"
+  }
+  grep -q '^Conflicts=sm-feed.service sm-feed-replay.service$' "$SM_ROOT/systemd/sm-feed-ticker.service"
+  grep -q '^Type=notify$' "$SM_ROOT/systemd/sm-feed-ticker.service"
+  grep -q '^RestartPreventExitStatus=.*\b7\b' "$SM_ROOT/systemd/sm-feed-ticker.service"
+  while IFS= read -r line; do eval "$line" 2>>pre.log; done < <(unit ExecStartPre)
+  [ -p run/market ]
+  # exec: the background job becomes the unit's main process, sm-ingest (its shell execs it too).
+  eval "exec $(unit ExecStart)" 2>ingest.err &
+  INGEST_PID=$!
+  ORDER_PID=$INGEST_PID
+  timeout 10 sed -n '/"type":"tick"/{p;q}' run/market >first.ndjson
+  stop_ingest
+  jq -e '.type == "tick" and (.symbol == "INFY" or .symbol == "TCS")' first.ndjson
+}
