@@ -168,6 +168,7 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
   log.info("ticker_summary", {{"connections", counts.connections},
                               {"frames", counts.frames},
                               {"packets", counts.packets},
+                              {"depth_packets", counts.depth_packets},
                               {"heartbeats", counts.heartbeats},
                               {"malformed_frames", counts.malformed},
                               {"order_updates", counts.order_updates},

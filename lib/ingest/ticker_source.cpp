@@ -43,6 +43,7 @@ class FeedListener final : public broker::TickerListener {
           continue;
         }
         ++counts_.packets;
+        if (packet.bids[0].quantity > 0 || packet.asks[0].quantity > 0) ++counts_.depth_packets;
         keep(feed_.on_tick(tick_from_packet(packet, symbol->second, now)));
       }
     }

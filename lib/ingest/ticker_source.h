@@ -39,6 +39,7 @@ struct TickerSourceCounts {
   std::int64_t heartbeats = 0;
   std::int64_t malformed = 0;       // frames that did not decode (logged, skipped)
   std::int64_t unknown_tokens = 0;  // packets for a token we did not subscribe
+  std::int64_t depth_packets = 0;   // full packets carrying a market depth level (not stored)
   std::int64_t order_updates = 0;
 };
 

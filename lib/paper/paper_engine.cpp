@@ -387,6 +387,12 @@ std::int64_t PaperEngine::instrument_token(std::string_view exchange,
   return token_locked(exchange, symbol);
 }
 
+Paise PaperEngine::tick_size(std::string_view exchange, std::string_view symbol,
+                             Paise price) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return tick_for(state_->instruments, exchange, symbol, price);
+}
+
 std::int64_t PaperEngine::token_locked(std::string_view exchange, std::string_view symbol) const {
   auto it = state_->instruments.find(broker::instrument_key(exchange, symbol));
   if (it != state_->instruments.end()) return it->second.instrument_token;

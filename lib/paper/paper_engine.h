@@ -133,6 +133,8 @@ class PaperEngine {
   // Counters and money for GET /_paper/state.
   nlohmann::json summary();
   std::int64_t instrument_token(std::string_view exchange, std::string_view symbol) const;
+  // The instrument's tick size in paise: its stored one, else the NSE tick rule at price.
+  Paise tick_size(std::string_view exchange, std::string_view symbol, Paise price) const;
   const EngineOptions& options() const { return options_; }
 
  private:

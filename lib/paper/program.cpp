@@ -418,7 +418,12 @@ int run_paper(const PaperArgs& args, const Logger& log) {
           return server.accepts_token(api_key, access_token);
         },
         server.ticker_faults(),
-        TickerServerOptions{args.ticker_port, args.ticker_interval_ms, 1000}, &log);
+        TickerServerOptions{
+            args.ticker_port, args.ticker_interval_ms, 1000,
+            [&paper_engine](std::string_view exchange, std::string_view symbol, Paise price) {
+              return paper_engine.tick_size(exchange, symbol, price);
+            }},
+        &log);
   }
   if (postbacks || ticker) {
     // Order updates go to the postback URL and, as Kite does, to every ticker connection.

@@ -16,6 +16,7 @@
 
 #include "broker/ticker_client.h"
 #include "broker/ticker_packets.h"
+#include "paper/synthetic_depth.h"
 
 namespace sm::paper {
 namespace {
@@ -156,7 +157,8 @@ struct TickerServer::Impl {
   }
 
   broker::TickerPacket packet_for(std::uint32_t token, broker::TickerMode mode,
-                                  const MarketPrice& price) {
+                                  const MarketPrice& price, const std::string& exchange,
+                                  const std::string& symbol) {
     broker::TickerPacket packet;
     packet.instrument_token = token;
     packet.mode = mode;
@@ -171,6 +173,13 @@ struct TickerServer::Impl {
     if (mode == broker::TickerMode::kQuote) return packet;
     packet.last_trade_time_s = wire(price.ts / 1000);
     packet.exchange_time_s = wire(price.ts / 1000);
+    const Paise tick = options.tick_size ? options.tick_size(exchange, symbol, price.last)
+                                         : nse_tick_for(price.last);
+    const SyntheticDepth depth = synthesize_depth(price, tick > 0 ? tick : 1);
+    packet.bids = depth.bids;
+    packet.asks = depth.asks;
+    packet.total_buy_quantity = depth.total_buy_quantity;
+    packet.total_sell_quantity = depth.total_sell_quantity;
     return packet;
   }
 
@@ -186,7 +195,8 @@ struct TickerServer::Impl {
       std::int64_t& sent = connection.sent_update_seq[token];
       if (sent == price->update_seq) continue;
       sent = price->update_seq;
-      packets.push_back(packet_for(token, mode, *price));
+      packets.push_back(
+          packet_for(token, mode, *price, instrument->second.first, instrument->second.second));
       if (packets.size() == 1000) {  // keeps one frame well under Kite's sizes
         connection.outgoing.push_back({broker::encode_ticker_frame(packets), true});
         packets.clear();

@@ -6,9 +6,10 @@
 // What it sends: every interval_ms, for each connection, one frame with a packet for every
 // subscribed instrument whose price has been updated since it was last sent (at the connection's
 // mode for it); a 1-byte heartbeat when nothing was sent for heartbeat_ms; order updates as
-// {"type":"order","data":<postback object>} to every connection. A handshake whose api_key or
-// access_token the authorizer refuses gets HTTP 403, as Kite answers a TokenException. A subscribe
-// that would take a connection past 3,000 instruments is refused as a whole with
+// {"type":"order","data":<postback object>} to every connection. Full-mode packets carry a
+// synthetic 5 + 5 level book around the last price (paper/synthetic_depth.h). A handshake whose
+// api_key or access_token the authorizer refuses gets HTTP 403, as Kite answers a TokenException. A
+// subscribe that would take a connection past 3,000 instruments is refused as a whole with
 // {"type":"error","data":"..."} and the connection stays open. Faults come from TickerFaults.
 #pragma once
 
@@ -20,6 +21,7 @@
 
 #include "broker/types.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/status.h"
 #include "paper/faults.h"
 #include "paper/price_source.h"
@@ -30,6 +32,10 @@ struct TickerServerOptions {
   int port = 0;  // 0 = any free port; always 127.0.0.1
   std::int64_t interval_ms = 100;
   std::int64_t heartbeat_ms = 1000;
+  // The tick size of exchange:symbol at a price (PaperEngine::tick_size): the step between the
+  // synthetic depth levels of full-mode packets (paper/synthetic_depth.h). Empty: the NSE tick
+  // rule.
+  std::function<Paise(std::string_view exchange, std::string_view symbol, Paise price)> tick_size;
 };
 
 class TickerServer {

@@ -246,3 +246,19 @@ connected_at_least() { [ "$(connections)" -ge "$1" ]; }
   stop_ingest
   jq -e '.type == "tick" and (.symbol == "INFY" or .symbol == "TCS")' first.ndjson
 }
+
+@test "full mode: sm-paper's 184-byte packets carry a synthetic book that sm-ingest decodes whole" {
+  start_ticker_paper
+  start_ingest --symbol INFY --mode full
+  wait_for 10 has_price "INFY 150050"
+  quote INFY 1500.75
+  wait_for 10 has_price "INFY 150075"
+  stop_ingest
+  jq -e -s 'map(select(.event == "ticker_summary"))[0] | .depth_packets >= 2 and .depth_packets == .packets and .malformed_frames == 0' "$SM_TEST_DIR/ingest.err"
+  # Quote packets (44 bytes) have no book.
+  start_ingest --symbol INFY --mode quote
+  quote INFY 1501.00
+  wait_for 10 has_price "INFY 150100"
+  stop_ingest
+  jq -e -s 'map(select(.event == "ticker_summary"))[0] | .packets >= 1 and .depth_packets == 0' "$SM_TEST_DIR/ingest.err"
+}

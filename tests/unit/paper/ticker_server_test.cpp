@@ -73,7 +73,7 @@ struct Rig {
                         return key == "paper-key" && token == "paper-token";
                       },
                       faults,
-                      TickerServerOptions{0, 20, 200},
+                      TickerServerOptions{0, 20, 200, {}},
                       nullptr};
   int port = 0;
 
@@ -144,6 +144,11 @@ TEST_CASE("the ticker streams subscribed prices in the requested mode", "[ticker
   CHECK(packet.last_trade_quantity == 7);
   CHECK(packet.volume == 1000);
   CHECK(packet.exchange_time_s == 1'767'240'000);
+  // The synthetic book (paper/synthetic_depth.h): NSE tick of 5 paise, 7 shares a level step.
+  CHECK(packet.bids[0] == broker::TickerDepthLevel{7, 150'020, 1});
+  CHECK(packet.asks[4] == broker::TickerDepthLevel{35, 150'050, 5});
+  CHECK(packet.total_buy_quantity == 105);
+  CHECK(packet.total_sell_quantity == 105);
 }
 
 TEST_CASE("the ticker sends heartbeats when nothing else flows", "[ticker]") {
