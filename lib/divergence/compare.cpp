@@ -20,20 +20,25 @@ SignalKey key_of(const Signal& s) { return {s.ts, s.strategy, s.symbol, s.action
 // +1 for a buy (entering long), -1 for a sell (exiting long).
 int side_sign(SignalAction action) { return action == SignalAction::kEnterLong ? 1 : -1; }
 
-// The signals of `of` without a match in `in` (each match used once: two equal signals need two).
-std::vector<Signal> unmatched(const std::vector<Signal>& of, const std::vector<Signal>& in) {
+// Whether each signal of `of` has a match in `in` (each match used once: two equal signals need
+// two).
+std::vector<bool> matched(const std::vector<Signal>& of, const std::vector<Signal>& in) {
   std::multiset<SignalKey> available;
   for (const Signal& s : in) available.insert(key_of(s));
-  std::vector<Signal> out;
+  std::vector<bool> out;
+  out.reserve(of.size());
   for (const Signal& s : of) {
     auto found = available.find(key_of(s));
-    if (found == available.end()) {
-      out.push_back(s);
-    } else {
-      available.erase(found);
-    }
+    out.push_back(found != available.end());
+    if (found != available.end()) available.erase(found);
   }
   return out;
+}
+
+// The symbol's last close of the day; the signal's own price when it is unknown (no P&L then).
+Paise close_for(const Signal& s, const LiveDay& live) {
+  auto close = live.closes.find(s.symbol);
+  return close != live.closes.end() ? close->second : s.price;
 }
 
 const RiskDecision* decision_for(const Signal& s, const std::vector<RiskDecision>& decisions) {
@@ -46,17 +51,18 @@ const RiskDecision* decision_for(const Signal& s, const std::vector<RiskDecision
   return nullptr;
 }
 
+// extra: the replay made no such signal, so nothing is expected of the order.
 OrderCheck check_order(const Signal& s, const RiskDecision& d, const LiveDay& live,
-                       const Thresholds& thresholds) {
+                       const Thresholds& thresholds, bool extra) {
   OrderCheck c;
   c.signal = s;
+  c.extra = extra;
   c.client_order_id = d.client_order_id;
   c.decided_ts = d.ts;
   auto placed = live.order_qty.find(d.client_order_id);
   c.ordered_qty = placed != live.order_qty.end() ? placed->second : s.qty;
   const int sign = side_sign(s.action);
-  auto close = live.closes.find(s.symbol);
-  const Paise close_price = close != live.closes.end() ? close->second : s.price;
+  const Paise close_price = close_for(s, live);
   std::int64_t cost = 0;  // sum of qty * price of the fills
   Paise live_pnl = 0;
   TimestampMs last_fill = 0;
@@ -80,7 +86,7 @@ OrderCheck check_order(const Signal& s, const RiskDecision& d, const LiveDay& li
     c.delay_ms = std::max<std::int64_t>(0, last_fill - d.ts);
     c.late = *c.delay_ms > thresholds.late_fill_ms;
   }
-  const Paise expected_pnl = sign * c.ordered_qty * (close_price - s.price);
+  const Paise expected_pnl = extra ? 0 : sign * c.ordered_qty * (close_price - s.price);
   c.pnl_difference = live_pnl - expected_pnl;
   return c;
 }
@@ -109,15 +115,28 @@ void add_breaches(Report& r, const Thresholds& t) {
   }
 }
 
-std::string signal_json(const Signal& s) {
-  std::string out;
-  JsonObjectWriter w(out);
+void write_signal(JsonObjectWriter& w, const Signal& s) {
   w.timestamp("ts", s.ts)
       .string("strategy", s.strategy)
       .string("symbol", s.symbol)
       .string("action", signal_action_name(s.action))
       .integer("qty", s.qty)
       .rupees("price", s.price);
+}
+
+std::string signal_json(const Signal& s) {
+  std::string out;
+  JsonObjectWriter w(out);
+  write_signal(w, s);
+  w.finish();
+  return out;
+}
+
+std::string difference_json(const SignalDifference& d) {
+  std::string out;
+  JsonObjectWriter w(out);
+  write_signal(w, d.signal);
+  w.rupees("pnl", d.pnl);
   w.finish();
   return out;
 }
@@ -151,7 +170,10 @@ std::string order_json(const OrderCheck& c) {
   } else {
     w.raw("delay_ms", "null");
   }
-  w.boolean("missed", c.missed).boolean("late", c.late).rupees("pnl_difference", c.pnl_difference);
+  w.boolean("missed", c.missed)
+      .boolean("late", c.late)
+      .boolean("extra", c.extra)
+      .rupees("pnl_difference", c.pnl_difference);
   w.finish();
   return out;
 }
@@ -170,15 +192,33 @@ Report compare_day(const std::string& date, const LiveDay& live,
   r.date = date;
   r.signals_live = static_cast<std::int64_t>(live.signals.size());
   r.signals_expected = static_cast<std::int64_t>(expected.size());
-  r.missed_signals = unmatched(expected, live.signals);
-  r.extra_signals = unmatched(live.signals, expected);
+  const std::vector<bool> expected_matched = matched(expected, live.signals);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (expected_matched[i]) continue;
+    const Signal& s = expected[i];
+    // The backtest's trade: the signal's quantity at its price, held to the close.
+    const Paise pnl = side_sign(s.action) * s.qty * (close_for(s, live) - s.price);
+    r.missed_signals.push_back({s, pnl});
+    r.pnl_missed_signals += pnl;
+    r.pnl_difference -= pnl;
+  }
+  const std::vector<bool> live_matched = matched(live.signals, expected);
   double weighted_bps = 0;
   std::int64_t filled = 0;
   bool any_filled = false;
-  for (const Signal& s : live.signals) {
+  for (std::size_t i = 0; i < live.signals.size(); ++i) {
+    const Signal& s = live.signals[i];
+    const bool extra = !live_matched[i];
     const RiskDecision* d = decision_for(s, live.decisions);
-    if (d == nullptr || !d->approved) continue;
-    OrderCheck c = check_order(s, *d, live, thresholds);
+    if (d == nullptr || !d->approved) {
+      if (extra) r.extra_signals.push_back({s, 0});  // denied: nothing traded
+      continue;
+    }
+    OrderCheck c = check_order(s, *d, live, thresholds, extra);
+    if (extra) {
+      r.extra_signals.push_back({s, c.pnl_difference});
+      r.pnl_extra_signals += c.pnl_difference;
+    }
     if (c.missed) ++r.fills_missed;
     if (c.late) ++r.fills_late;
     if (c.filled_qty > 0) {
@@ -212,9 +252,11 @@ std::string report_json(const Report& r) {
       .number("slippage_bps_mean", r.slippage_bps_mean)
       .number("slippage_bps_worst", r.slippage_bps_worst)
       .rupees("pnl_difference", r.pnl_difference)
+      .rupees("pnl_missed_signals", r.pnl_missed_signals)
+      .rupees("pnl_extra_signals", r.pnl_extra_signals)
       .raw("breaches", json_list(r.breaches, quoted))
-      .raw("missed_signals", json_list(r.missed_signals, signal_json))
-      .raw("extra_signals", json_list(r.extra_signals, signal_json))
+      .raw("missed_signals", json_list(r.missed_signals, difference_json))
+      .raw("extra_signals", json_list(r.extra_signals, difference_json))
       .raw("orders", json_list(r.orders, order_json));
   w.finish();
   return out;
@@ -240,8 +282,10 @@ store::DivergenceRecord to_record(const Report& r, TimestampMs computed_ms) {
   }
   std::string detail;
   JsonObjectWriter w(detail);
-  w.raw("missed_signals", json_list(r.missed_signals, signal_json))
-      .raw("extra_signals", json_list(r.extra_signals, signal_json))
+  w.rupees("pnl_missed_signals", r.pnl_missed_signals)
+      .rupees("pnl_extra_signals", r.pnl_extra_signals)
+      .raw("missed_signals", json_list(r.missed_signals, difference_json))
+      .raw("extra_signals", json_list(r.extra_signals, difference_json))
       .raw("orders", json_list(r.orders, order_json));
   w.finish();
   record.detail_json = std::move(detail);
@@ -250,11 +294,12 @@ store::DivergenceRecord to_record(const Report& r, TimestampMs computed_ms) {
 
 std::string summary_text(const Report& r) {
   return fmt::format(
-      "divergence from the backtest on {}: {} signal(s) missed, {} extra; {} of {} order(s) not "
-      "filled, {} late; slippage {:.1f} bps mean, {:.1f} worst; P&L {} rupees against the "
-      "replay{}{}",
-      r.date, r.missed_signals.size(), r.extra_signals.size(), r.fills_missed, r.orders.size(),
-      r.fills_late, r.slippage_bps_mean, r.slippage_bps_worst, format_rupees(r.pnl_difference),
+      "divergence from the backtest on {}: {} signal(s) missed (the backtest's trades made {} "
+      "rupees), {} extra (made {} rupees live); {} of {} order(s) not filled, {} late; slippage "
+      "{:.1f} bps mean, {:.1f} worst; P&L {} rupees against the replay{}{}",
+      r.date, r.missed_signals.size(), format_rupees(r.pnl_missed_signals), r.extra_signals.size(),
+      format_rupees(r.pnl_extra_signals), r.fills_missed, r.orders.size(), r.fills_late,
+      r.slippage_bps_mean, r.slippage_bps_worst, format_rupees(r.pnl_difference),
       r.breaches.empty() ? "" : "; beyond limits: ",
       fmt::format("{}", fmt::join(r.breaches, "; ")));
 }

@@ -9,10 +9,13 @@
 //     within the day against the order's, the average fill price against the signal's price
 //     (slippage in basis points, positive when worse: paid more on a buy, received less on a
 //     sell), and how long after the decision the last fill came (late above a limit).
-//   - P&L: for those orders, live minus expected, both marked to the day's last close, where
-//     "expected" fills the order's whole quantity at the signal's price (what the backtest's
-//     --fill close assumes). Charges are left out on both sides; missed and extra signals are
-//     listed but their P&L is not estimated (the risk gateway may have denied them anyway).
+//   - P&L: live minus expected, everything marked to the day's last close, where "expected" is
+//     the backtest's trade: the signal's whole quantity filled at its price (what the backtest's
+//     --fill close assumes). For an order of a matched signal that is the live fills against that
+//     trade; a missed signal (replayed, not live) loses the trade the backtest made; an extra
+//     signal's order (live, not replayed) adds what its live fills made, against no trade. A
+//     missed signal is estimated as if the risk gateway had approved it. Charges are left out on
+//     both sides.
 #pragma once
 
 #include <cstdint>
@@ -59,20 +62,33 @@ struct OrderCheck {
   std::optional<std::int64_t> delay_ms;  // last fill - decision; nullopt when nothing filled
   bool missed = false;                   // filled_qty < ordered_qty
   bool late = false;
+  bool extra = false;        // the replay made no such signal: nothing expected of the order
   Paise pnl_difference = 0;  // live - expected, marked to the close
+};
+
+// A signal only one side made, with the P&L of its trade marked to the close: for a missed
+// signal the backtest's trade (its quantity at its price), for an extra one the live fills of its
+// order (0 when it was denied or nothing filled).
+struct SignalDifference {
+  Signal signal;
+  Paise pnl = 0;
 };
 
 struct Report {
   std::string date;  // YYYY-MM-DD (IST)
   std::int64_t signals_live = 0;
   std::int64_t signals_expected = 0;
-  std::vector<Signal> missed_signals;
-  std::vector<Signal> extra_signals;
+  std::vector<SignalDifference> missed_signals;
+  std::vector<SignalDifference> extra_signals;
   std::vector<OrderCheck> orders;
   std::int64_t fills_missed = 0;
   std::int64_t fills_late = 0;
   double slippage_bps_mean = 0;   // weighted by filled quantity
   double slippage_bps_worst = 0;  // the largest (worst) of the filled orders; 0 with none
+  Paise pnl_missed_signals = 0;   // what the missed signals' trades made in the backtest
+  Paise pnl_extra_signals = 0;    // what the extra signals' orders made live
+  // live - expected over the day: the orders' differences minus pnl_missed_signals (the extra
+  // orders' differences are pnl_extra_signals).
   Paise pnl_difference = 0;
   std::vector<std::string> breaches;  // e.g. "slippage_bps 35.2 > 20"; empty = within limits
 
@@ -83,7 +99,8 @@ Report compare_day(const std::string& date, const LiveDay& live,
                    const std::vector<Signal>& expected, const Thresholds& thresholds);
 
 // The report as one NDJSON record: {"type":"divergence","date":...,counts...,"missed_signals":[
-// ...],"extra_signals":[...],"orders":[...],"breaches":[...]} (docs/BACKTEST.md).
+// ...],"extra_signals":[...],"orders":[...],"breaches":[...]} (docs/BACKTEST.md); a missed or
+// extra signal is the signal's fields and its "pnl".
 std::string report_json(const Report& report);
 // The stored form (divergence_reports); detail_json holds the lists.
 store::DivergenceRecord to_record(const Report& report, TimestampMs computed_ms);

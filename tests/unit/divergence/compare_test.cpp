@@ -155,11 +155,70 @@ TEST_CASE("signals the replay expects but live lacks are missed; the converse ex
   expected[1].qty = 60;
   const Report r = compare_day("2023-11-14", day, expected, Thresholds{});
   REQUIRE(r.missed_signals.size() == 2);
-  CHECK(r.missed_signals[0].symbol == "INFY");
-  CHECK(r.missed_signals[1].symbol == "WIPRO");
+  CHECK(r.missed_signals[0].signal.symbol == "INFY");
+  CHECK(r.missed_signals[1].signal.symbol == "WIPRO");
   REQUIRE(r.extra_signals.size() == 1);
-  CHECK(r.extra_signals[0].qty == 50);
+  CHECK(r.extra_signals[0].signal.qty == 50);
   CHECK(r.breaches.front() == "signals missed or extra 3 > 0");
+}
+
+TEST_CASE("missed and extra signals are priced: the backtest's trade and the live fills") {
+  // Closes: TCS 3010.00, INFY 1490.00, WIPRO 398.00, HDFC 1610.00.
+  LiveDay day = clean_day();
+  day.closes["WIPRO"] = 39'800;
+  day.closes["HDFC"] = 161'000;
+  std::vector<sm::Signal> expected = day.signals;
+  // Missed: the replay bought 20 HDFC at 1600.00 at 10:00; live never did. Held to 1610.00 the
+  // backtest's trade made 20 * 10.00 = +200.00 rupees.
+  expected.push_back(signal("HDFC", sm::SignalAction::kEnterLong, 20, 160'000));
+  // Extra: live bought 30 WIPRO at 400.00 (filled at 400.50), which the replay never did. Marked
+  // to 398.00 the live trade made 30 * -2.50 = -75.00 rupees.
+  const sm::Signal wipro = signal("WIPRO", sm::SignalAction::kEnterLong, 30, 40'000);
+  day.signals.push_back(wipro);
+  day.decisions.push_back(approve(wipro, "o3"));
+  day.fills.push_back(fill("o3", wipro, 30, 40'050));
+  day.order_qty["o3"] = 30;
+  // Extra and denied: nothing traded, nothing made.
+  const sm::Signal denied = signal("TCS", sm::SignalAction::kExitLong, 100, 300'500);
+  day.signals.push_back(denied);
+  sm::RiskDecision no = approve(denied, "");
+  no.approved = false;
+  day.decisions.push_back(no);
+  // And the matched TCS buy filled 1.00 worse: 100 * -1.00 = -100.00 rupees against the replay.
+  day.fills[0].price = 300'100;
+
+  const Report r = compare_day("2023-11-14", day, expected, Thresholds{});
+  REQUIRE(r.missed_signals.size() == 1);
+  CHECK(r.missed_signals[0].signal.symbol == "HDFC");
+  CHECK(r.missed_signals[0].pnl == 20'000);
+  REQUIRE(r.extra_signals.size() == 2);
+  CHECK(r.extra_signals[0].signal.symbol == "WIPRO");
+  CHECK(r.extra_signals[0].pnl == -7'500);
+  CHECK(r.extra_signals[1].pnl == 0);
+  CHECK(r.pnl_missed_signals == 20'000);
+  CHECK(r.pnl_extra_signals == -7'500);
+  REQUIRE(r.orders.size() == 3);
+  CHECK_FALSE(r.orders[0].extra);
+  CHECK(r.orders[0].pnl_difference == -10'000);
+  CHECK(r.orders[2].extra);
+  CHECK(r.orders[2].pnl_difference == -7'500);
+  // Live minus expected: -100.00 (TCS) + 0 (INFY) - 75.00 (WIPRO, live only) - 200.00 (HDFC,
+  // backtest only) = -375.00 rupees.
+  CHECK(r.pnl_difference == -37'500);
+
+  nlohmann::json json = nlohmann::json::parse(sm::divergence::report_json(r));
+  CHECK(json["pnl_missed_signals"] == 200.0);
+  CHECK(json["pnl_extra_signals"] == -75.0);
+  CHECK(json["missed_signals"][0]["pnl"] == 200.0);
+  CHECK(json["extra_signals"][0]["pnl"] == -75.0);
+  CHECK(json["orders"][2]["extra"] == true);
+  CHECK(json["pnl_difference"] == -375.0);
+  nlohmann::json detail = nlohmann::json::parse(sm::divergence::to_record(r, 1).detail_json);
+  CHECK(detail["pnl_missed_signals"] == 200.0);
+  CHECK(detail["extra_signals"][0]["pnl"] == -75.0);
+  CHECK(sm::divergence::summary_text(r).find("1 signal(s) missed (the backtest's trades made "
+                                             "200.00 rupees), 2 extra (made -75.00 rupees live)") !=
+        std::string::npos);
 }
 
 TEST_CASE("denied signals are not orders; P&L beyond its limit is a breach") {
