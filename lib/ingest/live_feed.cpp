@@ -88,6 +88,7 @@ Quantity LiveFeed::traded_since_last(SymbolState& state, const Tick& tick) {
 
 Status LiveFeed::close_bar(FormingBar& forming, bool partial) {
   forming.open = false;
+  forming.last_closed = forming.bar.ts;
   forming.bar.partial = partial || forming.missed_trades;
   ++counts_.bars;
   return sink_.add(forming.bar);
@@ -109,8 +110,11 @@ Status LiveFeed::on_tick(const Tick& tick) {
     FormingBar& forming = state.bars[i];
     const Timeframe timeframe = timeframes_[i];
     const TimestampMs bucket = bucket_start(tick.ts, timeframe);
-    if (forming.open && bucket < forming.bar.ts) {
-      if (i == 0) ++counts_.ticks_out_of_order;  // its bar is closed already: stored tick only
+    // Its bar is closed already: the stored tick only. Reopening it would send a second bar of
+    // the same minute downstream, made of the late ticks alone.
+    if ((forming.open && bucket < forming.bar.ts) ||
+        (!forming.open && forming.last_closed && bucket <= *forming.last_closed)) {
+      if (i == 0) ++counts_.ticks_out_of_order;
       continue;
     }
     if (forming.open && bucket > forming.bar.ts) {
@@ -121,11 +125,13 @@ Status LiveFeed::on_tick(const Tick& tick) {
       if (!end) continue;
       forming.open = true;
       forming.end = *end;
+      forming.updated_at = now;
       forming.missed_trades = bucket < receiving_since_;
       forming.bar = Bar{bucket,     tick.symbol, timeframe, tick.price, tick.price,
                         tick.price, tick.price,  traded,    false};
       continue;
     }
+    forming.updated_at = now;
     Bar& bar = forming.bar;
     bar.high = std::max(bar.high, tick.price);
     bar.low = std::min(bar.low, tick.price);
@@ -154,7 +160,10 @@ Status LiveFeed::poll() {
   const TimestampMs now = clock_.now_ms();
   for (auto& [symbol, state] : symbols_) {
     for (FormingBar& forming : state.bars) {
-      if (forming.open && forming.end + options_.close_grace_ms <= now) {
+      // Ticks of the bar that still arrive after its end (exchange time trailing our clock) keep
+      // it open until the grace has passed after the last of them.
+      if (forming.open &&
+          std::max(forming.end, forming.updated_at) + options_.close_grace_ms <= now) {
         if (Status s = close_bar(forming, false); !s.ok()) return s;
       }
     }

@@ -1,8 +1,10 @@
 // The live end of sm-ingest: where a live source (quote polling, the Kite Ticker websocket) hands
 // its ticks. It stores every tick, builds 1-minute and longer bars as the ticks arrive, closes a
-// bar at its end time plus a small grace even when no later tick comes, writes ticks and closed
-// bars as NDJSON, and keeps the feed's health for the `sm-ingest` heartbeat (docs/INGEST.md "Live
-// feed").
+// bar at its end time plus a small grace even when no later tick comes (or the grace after its
+// last tick, when its ticks still arrive after its end: exchange times trailing our clock, a
+// replay), writes ticks and closed bars as NDJSON, and keeps the feed's health for the
+// `sm-ingest` heartbeat (docs/INGEST.md "Live feed"). A tick of a bar already closed is stored but
+// builds nothing: a minute never gets a second, one-tick bar.
 //
 // Bars follow the candle convention of ingest/candles.h (buckets from 09:15 IST, labelled by their
 // start). Only ticks inside the continuous session (NSE calendar) make bars; ticks outside it are
@@ -37,8 +39,9 @@ namespace sm::ingest {
 struct LiveFeedOptions {
   // Bars built besides 1-minute ones (e.g. 5m, 1h); 1m is always built.
   std::vector<Timeframe> timeframes;
-  // A bar is closed this long after its end when no later tick closed it first: ticks carry the
-  // exchange's time, which may trail our clock a little.
+  // A bar is closed this long after its end (or after its last tick, when that came later by our
+  // clock) when no later tick closed it first: ticks carry the exchange's time, which may trail
+  // our clock.
   std::int64_t close_grace_ms = 2'000;
   // A watched symbol without a tick for this long during the continuous session is stale (the
   // heartbeat says degraded and names it). 0 turns the check off.
@@ -55,8 +58,9 @@ struct LiveFeedOptions {
 struct LiveFeedCounts {
   std::int64_t ticks = 0;
   std::int64_t ticks_outside_session = 0;
-  std::int64_t ticks_out_of_order = 0;  // older than the minute being built: stored, no bar
-  std::int64_t bars = 0;                // bars closed (every timeframe)
+  // Of a minute already closed, or older than the one being built: stored, no bar.
+  std::int64_t ticks_out_of_order = 0;
+  std::int64_t bars = 0;  // bars closed (every timeframe)
 };
 
 class LiveFeed {
@@ -101,8 +105,11 @@ class LiveFeed {
   struct FormingBar {
     Bar bar;
     TimestampMs end = 0;
+    TimestampMs updated_at = 0;  // clock time of its last tick
     bool open = false;
     bool missed_trades = false;  // becomes the bar's partial flag
+    // The bucket of the bar closed last: ticks of it or older ones build no bar.
+    std::optional<TimestampMs> last_closed;
   };
   struct SymbolState {
     std::vector<FormingBar> bars;  // one per timeframe, in timeframes_ order

@@ -74,6 +74,56 @@ TEST_CASE("a minute bar closes at its end plus the grace although no later tick 
   CHECK(stored_ticks(rig.temp.db).size() == 3);
 }
 
+TEST_CASE("a late tick of a minute the clock already closed is stored but makes no second bar") {
+  Rig rig;
+  rig.clock.set(ist(9, 20, 5));
+  REQUIRE(rig.feed.on_tick(tick(ist(9, 20, 5), 150'000)).ok());
+  rig.clock.set(ist(9, 21, 2));
+  REQUIRE(rig.feed.poll().ok());
+  REQUIRE(rig.feed.counts().bars == 1);
+  // Stamped 09:20:59 by the exchange, arriving 4 s after that minute ended.
+  rig.clock.set(ist(9, 21, 3));
+  REQUIRE(rig.feed.on_tick(tick(ist(9, 20, 59), 151'000)).ok());
+  REQUIRE(rig.feed.finish().ok());
+  CHECK(rig.feed.counts().bars == 1);
+  CHECK(rig.feed.counts().ticks_out_of_order == 1);
+  std::vector<Bar> bars = stored_bars(rig.temp.db, Timeframe{1});
+  REQUIRE(bars.size() == 1);
+  CHECK(bars[0].high == 150'000);
+  CHECK(stored_ticks(rig.temp.db).size() == 2);
+}
+
+TEST_CASE("ticks trailing the clock by more than the grace still make one bar of the minute") {
+  // A replay through the paper ticker in full mode: exchange times ten minutes behind the clock.
+  Rig rig;
+  const TimestampMs lag = 10 * kMsPerMinute;
+  for (TimestampMs ts : {ist(9, 20, 5), ist(9, 20, 30), ist(9, 20, 50)}) {
+    rig.clock.set(ts + lag);
+    const Paise price = ts == ist(9, 20, 30) ? 150'500 : 150'000 - (ts - ist(9, 20)) / 1000;
+    REQUIRE(rig.feed.on_tick(tick(ts, price)).ok());
+    REQUIRE(rig.feed.poll().ok());
+  }
+  CHECK(rig.feed.counts().bars == 0);
+  rig.clock.set(ist(9, 21, 10) + lag);
+  REQUIRE(rig.feed.on_tick(tick(ist(9, 21, 10), 149'000)).ok());  // moves past: 09:20 closes
+  REQUIRE(rig.feed.poll().ok());
+  std::vector<Bar> bars = stored_bars(rig.temp.db, Timeframe{1});
+  REQUIRE(bars.size() == 1);
+  CHECK(bars[0].ts == ist(9, 20));
+  CHECK(bars[0].open == 149'995);
+  CHECK(bars[0].high == 150'500);
+  CHECK(bars[0].low == 149'950);
+  CHECK(bars[0].close == 149'950);
+  CHECK(bars[0].volume == 3);
+  // The 09:21 bar closes by the clock the grace after its last tick.
+  rig.clock.set(ist(9, 21, 10) + lag + 1'999);
+  REQUIRE(rig.feed.poll().ok());
+  CHECK(rig.feed.counts().bars == 1);
+  rig.clock.set(ist(9, 21, 10) + lag + 2'000);
+  REQUIRE(rig.feed.poll().ok());
+  CHECK(rig.feed.counts().bars == 2);
+}
+
 TEST_CASE("a minute without trades produces no bar (nothing is forward-filled)") {
   Rig rig;
   rig.clock.set(ist(9, 30, 10));
