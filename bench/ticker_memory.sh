@@ -10,8 +10,8 @@
 #                          [--keep DIR]
 #
 # Quote packets are stamped with the time they arrive, so bars follow the wall clock as live.
-# Full packets carry the replayed (past) exchange time, and the live feed closes each bar at once
-# by the wall clock: --mode full measures the decoder and depth path, with a bar stored per tick.
+# Full packets carry the replayed (past) exchange time: --mode full also runs the depth path and
+# builds a bar per symbol and simulated minute.
 #
 # Figures and the machine they were measured on: bench/README.md, "ticker_memory.sh".
 set -euo pipefail
