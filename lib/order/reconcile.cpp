@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
@@ -578,14 +579,29 @@ void compare_positions(const Snapshot& s, const DbView& v,
   }
 }
 
-// The one strategy whose position in symbol an order of side closes (a sell closes a long), or ""
-// when none or several do: then a person must say whose it was.
+// The one strategy whose intraday (MIS) position in symbol an order of side closes (a sell closes
+// a long), or "" when none or several do: then a person must say whose it was. The broker squares
+// off MIS positions only, so a strategy holding delivery (CNC) shares of the symbol is no
+// candidate (a bonus holding beside an intraday trade must not absorb the square-off). An MIS
+// position lasts one day, so it is the sum of the strategy's fills of MIS orders the broker's book
+// refers to (v.orders has each of them).
 std::string closed_strategy(const DbView& v, const std::string& symbol, Side side) {
+  std::unordered_set<std::string> intraday_orders;
+  for (const store::OrderRecord& o : v.orders) {
+    if (o.intent.symbol == symbol && o.intent.product == Product::kIntraday) {
+      intraday_orders.insert(o.intent.client_order_id);
+    }
+  }
+  std::map<std::string, Quantity> intraday_qty;
+  for (const Fill& f : v.fills) {
+    if (f.symbol != symbol || intraday_orders.count(f.client_order_id) == 0) continue;
+    intraday_qty[f.strategy] += f.side == Side::kBuy ? f.qty : -f.qty;
+  }
   std::string found;
-  for (const store::Position& p : v.positions) {
-    if (p.symbol != symbol || p.qty == 0 || (p.qty > 0) != (side == Side::kSell)) continue;
-    if (!found.empty() && found != p.strategy) return "";
-    found = p.strategy;
+  for (const auto& [strategy, qty] : intraday_qty) {
+    if (qty == 0 || (qty > 0) != (side == Side::kSell)) continue;
+    if (!found.empty()) return "";
+    found = strategy;
   }
   return found;
 }

@@ -495,6 +495,61 @@ TEST_CASE(
   CHECK(again->inserted_fills == 0);
 }
 
+TEST_CASE(
+    "a square-off is recorded for the strategy with the MIS position, not for one holding CNC "
+    "shares of the symbol") {
+  // The live day test (tests/cli/live_day.bats): a strategy's bonus holding (CNC) beside another
+  // strategy's intraday position in the same symbol. Both are long; only the MIS one is closed.
+  Fixture f;
+  OrderIntent delivery = intent("smH", "INFY", Side::kBuy, 5);
+  delivery.strategy = "hold";
+  delivery.product = Product::kDelivery;
+  REQUIRE(store::upsert_order_intent(f.db, delivery).ok());
+  OrderUpdate u;
+  u.ts = f.now;
+  u.client_order_id = "smH";
+  u.broker_order_id = "B9";
+  u.symbol = "INFY";
+  u.status = "COMPLETE";
+  u.qty = 5;
+  u.filled_qty = 5;
+  REQUIRE(store::apply_order_update(f.db, u).ok());
+  Fill held;
+  held.ts = f.now;
+  held.client_order_id = "smH";
+  held.broker_order_id = "B9";
+  held.trade_id = "TB9";
+  held.strategy = "hold";
+  held.symbol = "INFY";
+  held.qty = 5;
+  held.price = 100000;
+  REQUIRE(store::insert_fill(f.db, held).ok());
+  f.theirs("B9", "smH", "INFY", "COMPLETE", 5, 5);
+  square_off(f, "ADMINSQF");
+  Result<Snapshot> s = take_snapshot(f.db, f.broker, f.now);
+  REQUIRE(s.ok());
+  const std::vector<Difference> d = compare(*s);
+  CHECK(count_drift(d) == 0);
+  int square_off_differences = 0;
+  for (const Difference& x : d) {
+    if (x.broker_order_id != "B11") continue;
+    ++square_off_differences;
+    CHECK(x.known_class == "auto_square_off");
+    CHECK(x.strategy == "rig");
+  }
+  CHECK(square_off_differences == 2);
+  REQUIRE(record_known_classes(f.db, *s, d, f.now).ok());
+  Result<std::optional<store::Position>> rig = store::find_position(f.db, "rig", "INFY");
+  REQUIRE(rig.ok());
+  REQUIRE(rig->has_value());
+  CHECK((*rig)->qty == 0);
+  Result<std::optional<store::Position>> hold = store::find_position(f.db, "hold", "INFY");
+  REQUIRE(hold.ok());
+  REQUIRE(hold->has_value());
+  CHECK((*hold)->qty == 5);
+  CHECK(f.diff().empty());
+}
+
 TEST_CASE("with a cost model the recorded square-off fill carries the charges of its trade") {
   Fixture f;
   square_off(f, "ADMINSQF");
