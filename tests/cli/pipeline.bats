@@ -11,23 +11,15 @@
 # themselves.
 
 load common
+load pipeline_units
 
 SYMBOLS=(RELIANCE TCS WIPRO INFY)
-UNITS_DIR="$SM_ROOT/systemd"
 
 teardown() {
   local pid
   for pid in ${UNIT_PIDS:-}; do kill -TERM "$pid" 2>/dev/null || true; done
   stop_paper || true
   cd / && rm -rf "$SM_TEST_DIR"
-}
-
-# The lines of KEY= of a unit (ExecStart or ExecStartPre), with the paths of this test and
-# systemd's %% unescaped.
-unit_lines() {  # unit_lines UNIT KEY
-  sed -n "s/^$2=//p" "$UNITS_DIR/$1.service" |
-    sed -e "s|/usr/local/bin/|$SM_BIN/|g" -e "s|/run/stalkmarket|$SM_TEST_DIR/run|g" \
-      -e "s|/var/log/stalkmarket|$SM_TEST_DIR/log|g" -e 's/%%/%/g'
 }
 
 # What /etc/stalkmarket/env holds here: the database, the configuration, sm-order's credentials
@@ -51,31 +43,6 @@ EOF
   export SM_CONFIG="$SM_TEST_DIR/pipeline.jsonc"
   export SM_KITE_API_KEY=testkey SM_KITE_ACCESS_TOKEN=testtoken SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
   export SM_RISK_ARGS=--event-time SM_ORDER_ARGS=--paper-prices
-}
-
-# Starts a unit's ExecStartPre= lines (each must succeed) and then its ExecStart= in the
-# background, as systemd does; its pid is added to UNIT_PIDS and its stderr goes to UNIT.log.
-start_unit() {  # start_unit UNIT [ExecStart text to use instead of the unit's]
-  local line exec
-  while IFS= read -r line; do
-    eval "$line" >>"$1.pre.log" 2>&1 || { echo "$1: ExecStartPre failed: $line" >&2; cat "$1.pre.log" >&2; return 1; }
-  done < <(unit_lines "$1" ExecStartPre)
-  exec=${2:-$(unit_lines "$1" ExecStart)}
-  [ -n "$exec" ]
-  eval "$exec" 2>"$1.log" &
-  UNIT_PIDS="${UNIT_PIDS:-} $!"
-  eval "PID_${1//-/_}=$!"
-}
-
-# Waits (at most SECONDS_LEFT) for the pid to end; fails when it is still running or ended badly.
-wait_unit() {  # wait_unit PID SECONDS
-  local end=$((SECONDS + $2))
-  while kill -0 "$1" 2>/dev/null && ((SECONDS < end)); do sleep 0.2; done
-  if kill -0 "$1" 2>/dev/null; then
-    echo "pid $1 still running after $2 s" >&2
-    return 1
-  fi
-  wait "$1"
 }
 
 @test "pipeline: the units' ExecStart lines over four symbols and two years enter and exit by themselves" {
