@@ -174,10 +174,22 @@ int main(int argc, char** argv) {
     report("strategy alone: Strategy::on_bar", static_cast<double>(n), t, "bars");
     if (decisions < 0) std::puts("");
   }
+  // The limit of any engine over these bars: one pass reading each bar's close, measured in the
+  // same run so that the ratio holds whatever the machine's load.
+  Timing bare{};
+  {
+    Paise sum = 0;
+    bare = best_of(3, [&] {
+      for (const Bar& b : bars) sum += b.close;
+      asm volatile("" : : "r"(sum) : "memory");
+    });
+    report("limit: bare loop over the bars (sum of closes)", static_cast<double>(n), bare, "bars");
+  }
   Timing quiet = best_of(
       3, [&] { trades = static_cast<std::int64_t>(run_engine(data, false).trades.size()); });
   report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet,
          "bars");
+  std::printf("  engine / bare loop: %.3f (target >= 100 M bars/s)\n", bare.cpu / quiet.cpu);
   Timing detailed = best_of(3, [&] { run_engine(data, true); });
   report("engine, bars in memory (all records kept)", static_cast<double>(n), detailed, "bars");
   Timing with_metrics = best_of(3, [&] { bt::summarize(run_engine(data, false)); });
@@ -220,6 +232,8 @@ int main(int argc, char** argv) {
   report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total,
          "bars");
   report("  of which loading the CSV file", static_cast<double>(n), csv_load, "bars");
+  std::printf("  end to end from CSV: %.2f M bars/s (target >= 3 M)\n",
+              static_cast<double>(n) / csv_total.cpu / 1e6);
   std::filesystem::remove(csv);
 
   // 3. End to end from SQLite.
@@ -232,6 +246,25 @@ int main(int argc, char** argv) {
       auto stored = sm::store::insert_bars(*db, std::span<const Bar>(bars.data() + i, end - i));
       if (!stored.ok()) return 1;
     }
+  }
+  // The limit of the SQLite path: the ordered scan of the same rows, only the columns a bar needs.
+  Timing scan{};
+  {
+    auto db = sm::store::Database::open_readonly(db_path.string());
+    if (!db.ok()) return 1;
+    std::int64_t sum = 0;
+    scan = best_of(3, [&] {
+      auto stmt = db->prepare(
+          "SELECT ts_ms, open_paise, high_paise, low_paise, close_paise, volume FROM bars "
+          "WHERE symbol = ?1 AND timeframe_minutes = ?2 ORDER BY ts_ms");
+      if (!stmt.ok()) std::exit(1);
+      stmt->bind_all("BENCH", 1);
+      while (*stmt->step()) {
+        for (int c = 0; c < 6; ++c) sum += stmt->column_int64(c);
+      }
+    });
+    asm volatile("" : : "r"(sum) : "memory");
+    report("limit: SQLite ordered scan of the same bars", static_cast<double>(n), scan, "rows");
   }
   sm::history::DataSource from_db;
   from_db.db_path = db_path.string();
@@ -252,6 +285,8 @@ int main(int argc, char** argv) {
   report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n), db_total,
          "bars");
   report("  of which reading the database", static_cast<double>(n), db_load, "bars");
+  std::printf("  end to end from SQLite / ordered scan: %.3f (target >= 0.8)\n",
+              scan.cpu / db_total.cpu);
   std::filesystem::remove(db_path);
   std::filesystem::remove(db_path.string() + "-wal");
   std::filesystem::remove(db_path.string() + "-shm");

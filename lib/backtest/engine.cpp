@@ -54,6 +54,7 @@ struct Slot {
   Quantity bought_qty = 0;
   Paise bought_value = 0;
   Paise sold_value = 0;
+  Paise average_price = 0;     // mean_half_even(bought_value, bought_qty), kept up to date
   Paise realised_at_open = 0;  // position.realised_pnl when the round trip opened
   costs::Charges charges;      // of the current round trip
   TimestampMs entry_ts = 0;
@@ -123,7 +124,7 @@ class Engine {
     result_.strategies = specs_;
     for (std::size_t i = 0; i < specs_.size(); ++i) result_.strategies[i].id = ids_[i];
     result_.gate_name = gate_.name();
-    result_.equity.reserve(data_.times().size());
+    if (config_.record_details) result_.equity.reserve(data_.times().size());
     result_.cost_model = costs_.name();
     cash_ = config_.starting_cash;
     return Status();
@@ -161,9 +162,9 @@ class Engine {
           positions_value_ += sym.held * b.close;
         sym.last_close = b.close;
         sym.has_close = true;
-        gate_.on_bar(b);
+        if (!pass_through_) gate_.on_bar(b);
       }
-      if (trading) place_forced_exits(events, i, end);
+      if (trading && !pass_through_) place_forced_exits(events, i, end);
       for (std::size_t k = i; k < end; ++k) {
         const Bar& b = bar(events[k]);
         for (std::size_t s : symbols_[events[k].series].slots) {
@@ -175,7 +176,7 @@ class Engine {
           SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kClose));
         }
         result_.trading_bars += static_cast<std::int64_t>(end - i);
-        result_.equity.push_back({ts, cash_, positions_value_, open_positions_ > 0});
+        add_equity_point(ts);
       }
       result_.bars += static_cast<std::int64_t>(end - i);
       i = end;
@@ -186,6 +187,26 @@ class Engine {
   BacktestResult take() { return std::move(result_); }
 
  private:
+  // One point per bar time, or without detail records one per IST date: the date's latest point,
+  // invested when any point of the date was. Day bounds are kept as times so that no calendar
+  // arithmetic runs per bar.
+  void add_equity_point(TimestampMs ts) {
+    const bool invested = open_positions_ > 0;
+    if (result_.equity.empty()) first_equity_ts_ = ts;
+    if (!config_.record_details && !result_.equity.empty() && ts < day_end_) {
+      EquityPoint& today = result_.equity.back();
+      earlier_invested_today_ = earlier_invested_today_ || today.invested;
+      today = {ts, cash_, positions_value_, invested || earlier_invested_today_};
+      return;
+    }
+    result_.equity.push_back({ts, cash_, positions_value_, invested});
+    earlier_invested_today_ = false;
+    const TimestampMs local = ts + kIstOffsetMs;
+    const TimestampMs day_start =
+        (local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay) * kMsPerDay;
+    day_end_ = day_start + kMsPerDay - kIstOffsetMs;
+  }
+
   const Bar& bar(const MarketData::Event& e) const {
     return data_.series()[e.series].bars[e.index];
   }
@@ -472,6 +493,7 @@ class Engine {
       cash_ -= value + charges->total();
       slot.bought_qty += qty;
       slot.bought_value += value;
+      slot.average_price = mean_half_even(slot.bought_value, slot.bought_qty);
       sym.held += qty;
       positions_value_ += qty * mark;
     } else {
@@ -486,21 +508,25 @@ class Engine {
     ++result_.fill_count;
 
     Fill fill;
-    fill.ts = ts;
-    fill.client_order_id = !client_order_id.empty() ? client_order_id : protective_id(reason);
-    fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
-    fill.strategy = ids_[slot.instance];
-    fill.symbol = data_.series()[slot.series].symbol;
-    fill.side = side;
-    fill.qty = qty;
-    fill.price = price;
-    fill.charges = charges->total();
+    if (config_.record_details || !pass_through_) {
+      fill.ts = ts;
+      fill.client_order_id = !client_order_id.empty() ? client_order_id : protective_id(reason);
+      fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
+      fill.strategy = ids_[slot.instance];
+      fill.symbol = data_.series()[slot.series].symbol;
+      fill.side = side;
+      fill.qty = qty;
+      fill.price = price;
+      fill.charges = charges->total();
+    }
     if (config_.record_details) {
       result_.fills.push_back(FillRecord{fill, *charges, cash_, order_type, trigger, signal});
     }
 
-    if (slot.position.qty == 0) close_round_trip(slot, fill.symbol, ts, reason);
-    gate_.on_fill(fill, snapshot(ts));
+    if (slot.position.qty == 0) {
+      close_round_trip(slot, data_.series()[slot.series].symbol, ts, reason);
+    }
+    if (!pass_through_) gate_.on_fill(fill, snapshot(ts));
     return Status();
   }
 
@@ -539,6 +565,7 @@ class Engine {
     result_.trades.push_back(std::move(trade));
     slot.bought_qty = 0;
     slot.bought_value = 0;
+    slot.average_price = 0;
     slot.sold_value = 0;
     slot.charges = costs::Charges{};
     --open_positions_;
@@ -554,7 +581,7 @@ class Engine {
   Status decide(Slot& slot, const Bar& b, bool trading) {
     strategy::PositionView view;
     view.qty = slot.position.qty;
-    view.average_price = mean_half_even(slot.bought_value, slot.bought_qty);
+    view.average_price = slot.average_price;
     // A forced exit is the risk gateway's order, not the strategy's. Live, sm-signal decides
     // upstream of sm-risk and never learns of it, so the strategy decides as if nothing were
     // working and its signal goes to the gate, which denies an exit of a position already being
@@ -566,13 +593,20 @@ class Engine {
     if (!trading || decision->action == strategy::Action::kHold) return Status();
 
     const std::int64_t index = result_.signal_count++;
-    Signal signal = strategy::make_signal(*decision, ids_[slot.instance], b);
+    // The signal message and the order's id are read only by the records and the gate; a sweep
+    // behind a pass-through gate builds neither (ApproveAll's verdict is the default one).
+    const bool observed = config_.record_details || !pass_through_;
+    Signal signal;
     SignalRecord record;
-    if (config_.record_details) {
-      record.signal = signal;
-      record.bar_close = b.close;
+    GateDecision verdict;
+    if (observed) {
+      signal = strategy::make_signal(*decision, ids_[slot.instance], b);
+      if (config_.record_details) {
+        record.signal = signal;
+        record.bar_close = b.close;
+      }
+      verdict = gate_.review(signal, snapshot(signal.ts));
     }
-    GateDecision verdict = gate_.review(signal, snapshot(signal.ts));
     auto keep = [&](SignalOutcome outcome, std::string detail) {
       if (!config_.record_details) return;
       record.gate = verdict;
@@ -612,8 +646,10 @@ class Engine {
     // Orders placed at a close are live from the next open, except market orders under --fill
     // close, which the close pass fills now.
     order.live_at_open = true;
-    order.client_order_id =
-        verdict.client_order_id.empty() ? fmt::format("bt{:08d}", index) : verdict.client_order_id;
+    if (observed) {
+      order.client_order_id = verdict.client_order_id.empty() ? fmt::format("bt{:08d}", index)
+                                                              : verdict.client_order_id;
+    }
     keep(SignalOutcome::kUnfilled, "");
     slot.order = order;
     return Status();
@@ -700,6 +736,7 @@ class Engine {
 
   // Tells the gate an order it approved is over: filled completely, or cancelled with what filled.
   void order_done(const Slot& slot, const Order& order, Quantity filled, TimestampMs ts) {
+    if (pass_through_) return;
     OrderDone done;
     done.client_order_id = order.client_order_id;
     done.strategy = ids_[slot.instance];
@@ -791,12 +828,13 @@ class Engine {
     if (config_.close_at_end && !result_.equity.empty()) {
       result_.equity.back().cash = cash_;
       result_.equity.back().positions_value = positions_value_;
-      result_.equity.back().invested = open_positions_ > 0;
+      // Per-date points keep the date's earlier investment.
+      result_.equity.back().invested = open_positions_ > 0 || earlier_invested_today_;
     }
     result_.final_cash = cash_;
     result_.final_equity = cash_ + positions_value_;
     if (!result_.equity.empty()) {
-      result_.first_ts = result_.equity.front().ts;
+      result_.first_ts = first_equity_ts_;
       result_.last_ts = result_.equity.back().ts;
     }
     return Status();
@@ -815,6 +853,10 @@ class Engine {
   int open_positions_ = 0;
   bool stop_placed_ = false;  // a protective stop was placed at this bar's open fill
   bool uses_portfolio_ = gate_.uses_portfolio();
+  bool pass_through_ = gate_.is_pass_through();
+  TimestampMs first_equity_ts_ = 0;
+  TimestampMs day_end_ = 0;              // the end of the IST date of the latest equity point
+  bool earlier_invested_today_ = false;  // an earlier point of that date was invested
   BacktestResult result_;
 };
 

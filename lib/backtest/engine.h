@@ -76,8 +76,10 @@ struct EngineConfig {
   bool close_at_end = false;  // sell open positions at the last close (else mark them to market)
   // Bars before this time only warm the strategies up: no orders, no equity points.
   TimestampMs trade_from = std::numeric_limits<TimestampMs>::min();
-  // Keep the per-signal and per-fill records (sweeps turn this off: only trades and equity are
-  // needed for the metrics).
+  // Keep the per-signal and per-fill records and an equity point per bar time. Sweeps turn this
+  // off: they need only the trades and the daily equity for the metrics, so the equity curve then
+  // keeps one point per IST date (the day's last, invested when any point that day was), which
+  // keeps its memory flat in the number of bars and gives summarize() the same result.
   bool record_details = true;
 };
 

@@ -87,6 +87,10 @@ class SignalGate {
   // False when review() and on_fill() ignore the portfolio snapshot: the engine then passes an
   // empty one instead of building it for every signal and fill.
   virtual bool uses_portfolio() const { return true; }
+  // True for a gate that approves every signal without reading it and ignores every event: the
+  // engine then builds none of the signals, fills, order ids and order-done notices that only the
+  // gate would read (a sweep records none of them either). Default: false.
+  virtual bool is_pass_through() const { return false; }
 };
 
 class ApproveAll final : public SignalGate {
@@ -94,6 +98,7 @@ class ApproveAll final : public SignalGate {
   GateDecision review(const Signal&, const PortfolioSnapshot&) override { return {}; }
   std::string name() const override { return "approve-all"; }
   bool uses_portfolio() const override { return false; }
+  bool is_pass_through() const override { return true; }
 };
 
 }  // namespace sm::backtest

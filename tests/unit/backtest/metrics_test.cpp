@@ -156,3 +156,67 @@ TEST_CASE("metrics are named and ranked higher-is-better", "[backtest][metrics]"
     CHECK(*parse_metric(metric_name(m)) == m);
   }
 }
+
+namespace {
+
+// 15-minute bars over `days` sessions whose closes zigzag, so that the 1-bar breakout trades
+// within and across dates, and a position is often open over a date's last bar.
+std::vector<Bar> intraday_zigzag(int days) {
+  std::vector<Bar> bars;
+  int step = 0;
+  for (int day = 0; day < days; ++day) {
+    for (int slot = 0; slot < 25; ++slot, ++step) {
+      const double close = 100 + (step % 7) * 1.5 - (step % 3) * 2.25 + day * 0.5;
+      Bar b = sm::backtest::testing::bar(0, close - 0.5, close + 1, close - 1, close);
+      b.ts = from_ist(add_days(Date{2024, 1, 1}, day), 9, 15) + slot * 15 * kMsPerMinute;
+      b.timeframe = Timeframe{15};
+      bars.push_back(b);
+    }
+  }
+  return bars;
+}
+
+}  // namespace
+
+TEST_CASE("without detail records the equity curve keeps one point per IST date, same metrics",
+          "[backtest][metrics]") {
+  for (bool close_at_end : {false, true}) {
+    const MarketData data = sm::backtest::testing::data_of({intraday_zigzag(12)});
+    EngineConfig config;
+    config.close_at_end = close_at_end;
+    const BacktestResult full = sm::backtest::testing::run(data, config);
+    config.record_details = false;
+    const BacktestResult daily = sm::backtest::testing::run(data, config);
+
+    REQUIRE(full.trades.size() > 10);
+    CHECK(full.equity.size() == 12 * 25);
+    CHECK(daily.equity.size() == 12);
+    CHECK(daily.first_ts == full.first_ts);
+    CHECK(daily.last_ts == full.last_ts);
+    CHECK(daily.trades.size() == full.trades.size());
+    for (std::size_t i = 0; i < full.trades.size(); ++i) {
+      CHECK(daily.trades[i].net_pnl == full.trades[i].net_pnl);
+      CHECK(daily.trades[i].exit_ts == full.trades[i].exit_ts);
+    }
+    const std::vector<DailyEquity> full_days = daily_equity(full.equity);
+    const std::vector<DailyEquity> daily_days = daily_equity(daily.equity);
+    REQUIRE(full_days.size() == daily_days.size());
+    for (std::size_t i = 0; i < full_days.size(); ++i) {
+      CHECK(daily_days[i].date == full_days[i].date);
+      CHECK(daily_days[i].equity == full_days[i].equity);
+      CHECK(daily_days[i].invested == full_days[i].invested);
+    }
+    const Summary a = summarize(full);
+    const Summary b = summarize(daily);
+    CHECK(b.final_equity == a.final_equity);
+    CHECK(b.first_date == a.first_date);
+    CHECK(b.last_date == a.last_date);
+    CHECK(b.days == a.days);
+    CHECK(b.bars == a.bars);
+    CHECK(b.sharpe == a.sharpe);
+    CHECK(b.max_drawdown == a.max_drawdown);
+    CHECK(b.exposure == a.exposure);
+    CHECK(b.trades == a.trades);
+    CHECK(b.signals == a.signals);
+  }
+}
