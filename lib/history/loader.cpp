@@ -151,33 +151,59 @@ Status load_db(const DataSource& source, const Range& range, const Logger& log,
     if (!symbol.ok()) return Status(ErrorCode::kInvalidArgument, symbol.status().message());
     symbols.push_back(*symbol);
   }
-  if (symbols.empty()) symbols.push_back("");  // all symbols in one query
+  if (symbols.empty()) {
+    Result<std::vector<std::string>> stored = store::bar_symbols(*db, query);
+    if (!stored.ok()) return stored.status();
+    symbols = std::move(stored).value();
+  }
+  // One cursor per symbol straight into its series: no callback, no symbol decoded per row. The
+  // series and the bars from the future (reported after the reading) are then put in the order
+  // the per-query reads in (ts, symbol) order gave them before.
+  std::vector<Bar> future;
   for (const std::string& symbol : symbols) {
     query.symbol = symbol;
-    Status status = store::for_each_bar(*db, query, [&](const Bar& bar) {
+    Result<store::BarCursor> cursor = store::BarCursor::open(*db, query);
+    if (!cursor.ok()) return cursor.status();
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const SymbolSeries& s) { return s.symbol == symbol; });
+    if (it == out.end()) {
+      out.push_back(SymbolSeries{symbol, {}});
+      it = out.end() - 1;
+    }
+    std::vector<Bar>& series = it->bars;
+    Bar bar;
+    while (true) {
+      Result<bool> row = cursor->next(bar);
+      if (!row.ok()) return row.status();
+      if (!*row) break;
       if (source.not_after != 0 && bar.ts > source.not_after) {
-        ++loaded
-              .issue_counts[std::string(ingest::reason_name(ingest::Reason::kTimestampOutOfRange))];
-        log.warn("bad_row",
-                 {{"input", "db:" + source.db_path},
-                  {"symbol", bar.symbol},
-                  {"message_ts", format_utc(bar.ts)},
-                  {"reason", ingest::reason_name(ingest::Reason::kTimestampOutOfRange)},
-                  {"detail", fmt::format("{} bar at {} is in the future (after {})", bar.symbol,
-                                         format_utc(bar.ts), format_utc(source.not_after))},
-                  {"action", "dropped"}});
-        return true;
+        future.push_back(bar);
+        continue;
       }
-      auto it = std::find_if(out.begin(), out.end(),
-                             [&](const SymbolSeries& s) { return s.symbol == bar.symbol; });
-      if (it == out.end()) {
-        out.push_back(SymbolSeries{bar.symbol, {}});
-        it = out.end() - 1;
-      }
-      it->bars.push_back(bar);
-      return true;
+      series.push_back(bar);
+    }
+  }
+  if (source.symbols.empty()) {
+    // As a read of every symbol in (ts, symbol) order meets them: series by their first bar.
+    std::stable_sort(out.begin(), out.end(), [](const SymbolSeries& a, const SymbolSeries& b) {
+      if (a.bars.empty() || b.bars.empty()) return !a.bars.empty() && b.bars.empty();
+      return a.bars.front().ts != b.bars.front().ts ? a.bars.front().ts < b.bars.front().ts
+                                                    : a.symbol < b.symbol;
     });
-    SM_RETURN_IF_ERROR(status);
+    std::stable_sort(future.begin(), future.end(), [](const Bar& a, const Bar& b) {
+      return a.ts != b.ts ? a.ts < b.ts : a.symbol < b.symbol;
+    });
+  }
+  for (const Bar& bar : future) {
+    ++loaded.issue_counts[std::string(ingest::reason_name(ingest::Reason::kTimestampOutOfRange))];
+    log.warn("bad_row",
+             {{"input", "db:" + source.db_path},
+              {"symbol", bar.symbol},
+              {"message_ts", format_utc(bar.ts)},
+              {"reason", ingest::reason_name(ingest::Reason::kTimestampOutOfRange)},
+              {"detail", fmt::format("{} bar at {} is in the future (after {})", bar.symbol,
+                                     format_utc(bar.ts), format_utc(source.not_after))},
+              {"action", "dropped"}});
   }
   loaded.inputs.push_back("db:" + source.db_path);
   return Status();

@@ -572,6 +572,34 @@ Status for_each_bar(Database& db, const BarQuery& query,
       read_bar, visit);
 }
 
+Result<std::vector<std::string>> bar_symbols(Database& db, const BarQuery& query) {
+  return symbols_in_range(db, "bar", query.timeframe.minutes, query.from, query.to);
+}
+
+Result<BarCursor> BarCursor::open(Database& db, const BarQuery& query) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT ts_ms, open_paise, high_paise, low_paise, close_paise, volume, partial FROM bars "
+      "WHERE symbol = ?1 AND timeframe_minutes = ?2 AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind_all(query.symbol, query.timeframe.minutes, query.from, query.to);
+  return BarCursor(std::move(*stmt), query.symbol, query.timeframe);
+}
+
+Result<bool> BarCursor::next(Bar& bar) {
+  Result<bool> row = statement_.step();
+  if (!row.ok() || !*row) return row;
+  if (bar.symbol != symbol_) bar.symbol = symbol_;
+  bar.timeframe = timeframe_;
+  bar.ts = statement_.column_int64(0);
+  bar.open = statement_.column_int64(1);
+  bar.high = statement_.column_int64(2);
+  bar.low = statement_.column_int64(3);
+  bar.close = statement_.column_int64(4);
+  bar.volume = statement_.column_int64(5);
+  bar.partial = statement_.column_int64(6) != 0;
+  return true;
+}
+
 Status for_each_tick(Database& db, const TickQuery& query,
                      const std::function<bool(const Tick&)>& visit) {
   std::vector<std::string> symbols;

@@ -59,6 +59,34 @@ struct BarQuery {
 Status for_each_bar(Database& db, const BarQuery& query,
                     const std::function<bool(const Bar&)>& visit);
 
+// The symbols with bars of query.timeframe overlapping [query.from, query.to), in symbol order
+// (query.symbol is ignored). Fails with kDatabaseError when SQLite fails.
+Result<std::vector<std::string>> bar_symbols(Database& db, const BarQuery& query);
+
+// One symbol's bars of one timeframe in [from, to), read one row at a time in ascending ts: a
+// primary-key range scan decoding only the time, price, volume and partial columns (the symbol and
+// timeframe are the query's and are set once), with no callback and no allocation per row. For
+// readers that keep up with SQLite's ordered scan; for_each_bar is the general form.
+class BarCursor {
+ public:
+  // Fails with kDatabaseError when the statement cannot be prepared. REQUIRES: db outlives the
+  // cursor.
+  static Result<BarCursor> open(Database& db, const BarQuery& query);
+
+  // The next bar into `bar` (its ts, prices, volume and partial; symbol and timeframe as set by
+  // the previous call or the first): true, or false at the end. Fails with kDatabaseError.
+  Result<bool> next(Bar& bar);
+
+  const std::string& symbol() const { return symbol_; }
+
+ private:
+  BarCursor(Statement statement, std::string symbol, Timeframe timeframe)
+      : statement_(std::move(statement)), symbol_(std::move(symbol)), timeframe_(timeframe) {}
+  Statement statement_;
+  std::string symbol_;
+  Timeframe timeframe_;
+};
+
 // Half-open time range [from, to) on Tick::ts.
 struct TickQuery {
   std::string symbol;  // empty = all symbols

@@ -6,6 +6,7 @@
 #include "history/loader.h"
 #include "store/database.h"
 #include "store/market_data.h"
+#include "support/captured_log.h"
 #include "support/temp_dir.h"
 
 using namespace sm;
@@ -155,4 +156,45 @@ TEST_CASE("bars come from the database by symbol, timeframe and range", "[histor
   CHECK(history::load_data(source, log).status().code() == ErrorCode::kUnavailable);
   source.db_path = dir.file("none.db");
   CHECK(history::load_data(source, log).status().code() == ErrorCode::kNotFound);
+}
+
+TEST_CASE("bars from the future in the database are reported in time order, then by symbol",
+          "[history][loader]") {
+  TempDir dir;
+  const std::string path = dir.file("t.db");
+  {
+    auto db = store::Database::open(path);
+    REQUIRE(db.ok());
+    std::vector<Bar> bars;
+    for (int day = 0; day < 6; ++day) {
+      for (const char* symbol : {"AAA", "ZZZ"}) {
+        if (symbol[0] == 'A' && day < 2) continue;  // AAA starts later than ZZZ
+        Bar b;
+        b.ts = from_ist(add_days(Date{2024, 1, 1}, day), 9, 15) + (symbol[0] == 'Z' ? 1 : 0);
+        b.symbol = symbol;
+        b.timeframe = Timeframe{Timeframe::kDailyMinutes};
+        b.open = b.high = b.low = b.close = 1000 + day;
+        b.volume = 1;
+        bars.push_back(b);
+      }
+    }
+    REQUIRE(store::insert_bars(*db, bars).ok());
+  }
+  history::DataSource source;
+  source.db_path = path;
+  source.not_after = from_ist(add_days(Date{2024, 1, 1}, 3), 12, 0);
+  testing::CapturedLog captured(LogLevel::kWarning);
+  auto loaded = history::load_data(source, captured.log());
+  REQUIRE(loaded.ok());
+  CHECK(loaded->bars == 6);  // ZZZ days 0-3, AAA days 2-3
+  const std::string text = captured.text();
+  const std::size_t aaa4 = text.find("AAA bar at 2024-01-05");
+  const std::size_t zzz4 = text.find("ZZZ bar at 2024-01-05");
+  const std::size_t aaa5 = text.find("AAA bar at 2024-01-06");
+  const std::size_t zzz5 = text.find("ZZZ bar at 2024-01-06");
+  REQUIRE(aaa4 != std::string::npos);
+  REQUIRE(zzz5 != std::string::npos);
+  CHECK(aaa4 < zzz4);
+  CHECK(zzz4 < aaa5);
+  CHECK(aaa5 < zzz5);
 }

@@ -1,5 +1,6 @@
 #include "store/market_data.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <tuple>
@@ -492,4 +493,65 @@ TEST_CASE("identical ticks are told apart by seq in and out of time order and in
   // A run of 100 equal times, every tick the same print.
   std::vector<Tick> run(100, make_tick("TCS", kT0, 100, 1, 0));
   check(run, 100);
+}
+
+TEST_CASE("a bar cursor reads one symbol's bars in range as for_each_bar does") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  std::vector<Bar> bars;
+  for (int i = 0; i < 50; ++i) {
+    bars.push_back(make_bar("TCS", kT0 + i * 60000, 400000 + i * 5));
+    bars.push_back(make_bar("INFY", kT0 + i * 60000 + 30000, 150000 - i * 5));
+    bars.push_back(make_bar("TCS", kT0 + i * 300000, 410000 + i, 5));
+  }
+  bars[45].partial = true;  // TCS 1-minute bars are bars[3 * i]
+  bars[48].volume = 0;
+  REQUIRE(sm::store::insert_bars(*db, bars).ok());
+
+  sm::store::BarQuery query;
+  query.symbol = "TCS";
+  query.from = kT0 + 10 * 60000;
+  query.to = kT0 + 40 * 60000;
+  const std::vector<Bar> expected = read_bars(*db, query);
+  REQUIRE(expected.size() == 30);
+
+  auto cursor = sm::store::BarCursor::open(*db, query);
+  REQUIRE(cursor.ok());
+  CHECK(cursor->symbol() == "TCS");
+  std::vector<Bar> got;
+  Bar bar;
+  while (true) {
+    auto row = cursor->next(bar);
+    REQUIRE(row.ok());
+    if (!*row) break;
+    got.push_back(bar);
+  }
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].symbol == expected[i].symbol);
+    CHECK(got[i].timeframe.minutes == expected[i].timeframe.minutes);
+    CHECK(got[i].ts == expected[i].ts);
+    CHECK(got[i].open == expected[i].open);
+    CHECK(got[i].high == expected[i].high);
+    CHECK(got[i].low == expected[i].low);
+    CHECK(got[i].close == expected[i].close);
+    CHECK(got[i].volume == expected[i].volume);
+    CHECK(got[i].partial == expected[i].partial);
+  }
+  CHECK(std::count_if(got.begin(), got.end(), [](const Bar& b) { return b.partial; }) == 1);
+
+  query.from = kT0;
+  query.to = kT0 + 60000;
+  auto partial_cursor = sm::store::BarCursor::open(*db, query);
+  REQUIRE(partial_cursor.ok());
+  REQUIRE(*partial_cursor->next(bar));
+  CHECK(bar.ts == kT0);
+  CHECK_FALSE(*partial_cursor->next(bar));
+
+  sm::store::BarQuery all;
+  all.timeframe = Timeframe{1};
+  auto symbols = sm::store::bar_symbols(*db, all);
+  REQUIRE(symbols.ok());
+  CHECK(*symbols == std::vector<std::string>{"INFY", "TCS"});
 }
