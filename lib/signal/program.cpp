@@ -37,7 +37,8 @@ nlohmann::json counts_json(const RunnerCounts& c) {
           {"fills_followed", c.fills_followed},
           {"passed_through", c.passed_through},
           {"states_restored", c.states_restored},
-          {"states_discarded", c.states_discarded}};
+          {"states_discarded", c.states_discarded},
+          {"commits", c.commits}};
 }
 
 // Refuses market data stamped after now_ms (see core/future_stamp.h): logs future_data naming
@@ -284,6 +285,12 @@ class StdinRun {
         if (outcome == LineOutcome::kDataError) return kExitDataError;
         if (outcome == LineOutcome::kStop) return kExitOk;
       }
+      // A live stream commits once per read: the lines that arrived together (a burst) share one
+      // transaction, and what was emitted is stored before the next read waits for input.
+      if (live_) {
+        failed = runner_.commit();
+        if (!failed.ok()) return kExitOk;
+      }
       if (pump_.eof()) break;
       if (!read.ok()) {
         failed = error(ErrorCode::kIoError, "cannot read stdin: " + read.message());
@@ -345,10 +352,9 @@ class StdinRun {
       runner_.pass_through(line.text);
     }
     if (!failed.ok()) return LineOutcome::kStop;
-    // A live stream commits after every line, so what was emitted is durable before the next
-    // input; a file commits in batches for speed (it can be re-run: bars already taken are
-    // skipped).
-    if (live_ || ++since_commit_ >= kBatch) {
+    // A file commits in batches for speed (it can be re-run: bars already taken are skipped); a
+    // live stream commits after each read (run()).
+    if (!live_ && ++since_commit_ >= kBatch) {
       failed = runner_.commit();
       since_commit_ = 0;
       if (!failed.ok()) return LineOutcome::kStop;

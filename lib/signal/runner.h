@@ -79,6 +79,7 @@ struct RunnerCounts {
   std::int64_t passed_through = 0;  // other lines written out unchanged
   std::int64_t states_restored = 0;
   std::int64_t states_discarded = 0;  // saved state made with other parameters
+  std::int64_t commits = 0;           // transactions that stored signals or states
 };
 
 class SignalRunner {
@@ -107,8 +108,9 @@ class SignalRunner {
   // Writes a line of another type out unchanged (at the next commit(), in input order).
   void pass_through(std::string_view raw_line);
 
-  // Records the pending signals and saves the changed states in one transaction, then writes the
-  // output held since the last commit. On failure nothing held is written.
+  // Records the pending signals and saves the changed states in one transaction, committed at
+  // synchronous=NORMAL (the connection's own setting is back afterwards), then writes the output
+  // held since the last commit. On failure nothing held is written.
   Status commit();
   bool has_pending() const { return !pending_signals_.empty() || dirty_ > 0; }
 

@@ -1,5 +1,7 @@
 #include "store/database.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 #include "store/schema.h"
@@ -36,6 +38,15 @@ bool Database::has_schema() {
 const time::Clock& Database::clock() const {
   static const time::SystemClock wall_clock;
   return options_.clock != nullptr ? *options_.clock : wall_clock;
+}
+
+ScopedSynchronous::ScopedSynchronous(Database& db, Synchronous mode)
+    : db_(db), saved_(db.synchronous()) {
+  if (!db.in_transaction() && mode != saved_) switched_ = db.set_synchronous(mode).ok();
+}
+
+ScopedSynchronous::~ScopedSynchronous() {
+  if (switched_) (void)db_.set_synchronous(saved_);
 }
 
 int latest_schema_version() { return static_cast<int>(schema_migrations().size()); }

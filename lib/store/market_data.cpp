@@ -16,27 +16,6 @@ namespace sm::store {
 
 namespace {
 
-// Switches the connection to the market-data durability for one bulk transaction and back. Inside
-// a caller's transaction the caller's setting stands (synchronous applies at commit).
-class MarketDataDurability {
- public:
-  explicit MarketDataDurability(Database& db) : db_(db), saved_(db.synchronous()) {
-    if (!db.in_transaction() && db.options().market_data_synchronous != saved_) {
-      switched_ = db.set_synchronous(db.options().market_data_synchronous).ok();
-    }
-  }
-  ~MarketDataDurability() {
-    if (switched_) (void)db_.set_synchronous(saved_);
-  }
-  MarketDataDurability(const MarketDataDurability&) = delete;
-  MarketDataDurability& operator=(const MarketDataDurability&) = delete;
-
- private:
-  Database& db_;
-  Synchronous saved_;
-  bool switched_ = false;
-};
-
 // Per-series bookkeeping for the market_series summary, merged in one upsert per series at the
 // end of a batch rather than one per row.
 struct SeriesDelta {
@@ -283,7 +262,8 @@ Result<WriteCounts> insert_bars(Database& db, std::span<const Bar> bars) {
   SM_RETURN_IF_ERROR(check_batch(bars, validate_bar, "bar"));
   WriteCounts counts;
   if (bars.empty()) return counts;
-  MarketDataDurability durability(db);
+  // The market-data durability for this bulk transaction only (docs/SCHEMA.md, "Durability").
+  ScopedSynchronous durability(db, db.options().market_data_synchronous);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
   // Only a partial (still forming) stored bar may change, and only when the new one differs.
@@ -398,7 +378,8 @@ Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
   SM_RETURN_IF_ERROR(check_batch(ticks, validate_tick, "tick"));
   WriteCounts counts;
   if (ticks.empty()) return counts;
-  MarketDataDurability durability(db);
+  // The market-data durability for this bulk transaction only (docs/SCHEMA.md, "Durability").
+  ScopedSynchronous durability(db, db.options().market_data_synchronous);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
   // Grouped by symbol, each symbol's ticks in arrival order, so rowids (the read order among

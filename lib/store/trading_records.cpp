@@ -18,7 +18,6 @@ bool valid_json(std::string_view text) { return nlohmann::json::accept(text); }
 }  // namespace
 
 Result<bool> record_signal(Database& db, const Signal& signal) {
-  SM_RETURN_IF_ERROR(require_durable(db, "record_signal"));
   if (signal.strategy.empty() || signal.symbol.empty()) {
     return error(ErrorCode::kInvalidArgument, "signal needs a strategy and a symbol");
   }
@@ -122,7 +121,6 @@ Result<IntentScan> approvals_without_order(Database& db, std::int64_t after_id,
 }
 
 Status save_strategy_state(Database& db, const StrategyState& state) {
-  SM_RETURN_IF_ERROR(require_durable(db, "save_strategy_state"));
   if (state.strategy.empty()) return error(ErrorCode::kInvalidArgument, "empty strategy name");
   if (!valid_json(state.state_json)) {
     return error(ErrorCode::kInvalidArgument,

@@ -3,7 +3,8 @@
 // idempotent on a natural key, so replaying after a crash never double-counts. Writes commit with
 // the connection's synchronous setting, which must be FULL for these tables (docs/SCHEMA.md);
 // functions here refuse with kInvalidArgument on a connection set lower, rather than risk losing an
-// order or a fill on a power cut. Each function is one transaction (a SAVEPOINT inside a caller's).
+// order or a fill on a power cut (signals and strategy state excepted, as noted there). Each
+// function is one transaction (a SAVEPOINT inside a caller's).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,9 @@
 namespace sm::store {
 
 // Stores a signal. Idempotent on (strategy, symbol, action, ts): returns true when stored, false
-// when that signal was already there.
+// when that signal was already there. Accepted below synchronous=FULL: sm-signal writes its
+// signals at NORMAL, and the risk gateway stores each one again with its decision at FULL
+// (docs/SCHEMA.md, "Durability").
 Result<bool> record_signal(Database& db, const Signal& signal);
 
 // Stores the risk gateway's verdict. One decision per signal, keyed by (strategy, symbol, action,
@@ -74,7 +77,8 @@ struct StrategyState {
   TimestampMs updated_ms = 0;  // wall-clock time it was saved
 };
 // Replaces the saved state of state.strategy. Fails with kInvalidArgument when state_json is not
-// valid JSON or the strategy name is empty.
+// valid JSON or the strategy name is empty. Accepted below synchronous=FULL: a state lost to a
+// power cut is rebuilt by feeding the bars after the one it was saved with again.
 Status save_strategy_state(Database& db, const StrategyState& state);
 Result<std::optional<StrategyState>> load_strategy_state(Database& db, std::string_view strategy);
 

@@ -253,6 +253,23 @@ EOF
   [ "$status" -eq 0 ]
 }
 
+@test "a burst on a live stream is stored in a few commits, not one per bar, with the same signals" {
+  bars_of TCS >bars.ndjson
+  sm-signal "${SMA[@]}" <bars.ndjson >file.out 2>/dev/null
+  rm -f "$SM_DB" "$SM_DB-wal" "$SM_DB-shm"
+  mkfifo in.fifo
+  sm-signal "${SMA[@]}" <in.fifo >out 2>err &
+  pid=$!
+  cat bars.ndjson >in.fifo  # 1,444 bars in one write: each read takes what the pipe holds
+  wait "$pid"
+  assert_json_lines out
+  [ "$(jq -r 'select(.event == "signal_summary") | .bars' err)" -eq 1444 ]
+  commits=$(jq -r 'select(.event == "signal_summary") | .commits' err)
+  [ "$commits" -ge 1 ] && [ "$commits" -lt 200 ]
+  diff <(signal_keys file.out) <(signal_keys out)
+  [ "$(sqlite3 "$SM_DB" "select count(*) from signals where strategy = 'sma-cross'")" -eq 31 ]
+}
+
 @test "sm-signal beats a heartbeat while its input is quiet, and stopping at the end; not on stdout" {
   mkfifo in.fifo
   SM_CFG__SIGNAL__HEARTBEAT_INTERVAL_MS=100 sm-signal "${SMA[@]}" <in.fifo >out 2>err &

@@ -1,6 +1,8 @@
 // The live strategy runner against a real temporary database: signals out and recorded, state
 // saved and restored, positions from stored fills (on the input or followed in the fills table),
 // ticks made into bars, configuration.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -324,6 +326,50 @@ TEST_CASE("a signal is written only after it is stored, never when storing fails
   REQUIRE(runner.commit().ok());
   CHECK(writer.lines_written() == 1);
   CHECK(count(*db, "select count(*) from signals") == 1);
+}
+
+namespace {
+// Every statement text the connection runs, as SQLite's statement trace reports it.
+int note_statement(unsigned /*kind*/, void* into, void* statement, void* /*text*/) {
+  char* sql = sqlite3_expanded_sql(static_cast<sqlite3_stmt*>(statement));
+  if (sql != nullptr) static_cast<std::vector<std::string>*>(into)->emplace_back(sql);
+  sqlite3_free(sql);
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("signals and states commit at synchronous=NORMAL; the connection stays FULL",
+          "[signal][runner]") {
+  // Issue 14: an fsync per bar on sm-signal's way to an order. The risk gateway stores every
+  // signal again with its decision at FULL, so sm-signal's own commit need not sync.
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->synchronous() == store::Synchronous::kFull);
+  RunnerRig rig(*db, {sma_2_3()});
+  std::vector<std::string> statements;
+  sqlite3_trace_v2(db->handle(), SQLITE_TRACE_STMT, note_statement, &statements);
+  for (const Bar& bar : bars(0, 5)) REQUIRE(rig.runner.on_bar(bar).ok());
+  REQUIRE(rig.runner.commit().ok());
+  sqlite3_trace_v2(db->handle(), 0, nullptr, nullptr);
+  CHECK(rig.runner.counts().commits == 1);
+  CHECK(count(*db, "select count(*) from signals") == 1);
+  const auto at = [&](std::string_view text) {
+    return std::find_if(statements.begin(), statements.end(),
+                        [&](const std::string& s) { return s.find(text) != std::string::npos; }) -
+           statements.begin();
+  };
+  const auto relaxed = at("synchronous=NORMAL");
+  const auto insert = at("INSERT INTO signals");
+  const auto restored = at("synchronous=FULL");
+  CHECK(relaxed < insert);
+  CHECK(insert < restored);
+  CHECK(restored < static_cast<std::ptrdiff_t>(statements.size()));
+  CHECK(db->synchronous() == store::Synchronous::kFull);
+  CHECK(*db->query_int64("PRAGMA synchronous") == 2);
+  // A fill on the input is a trading record: stored on the FULL connection as before.
+  REQUIRE(rig.runner.on_fill(entry_fill(), to_json(Message{entry_fill()})).ok());
+  CHECK(rig.runner.counts().fills_stored == 1);
 }
 
 TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runner]") {

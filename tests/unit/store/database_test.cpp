@@ -233,6 +233,27 @@ TEST_CASE("synchronous is a per-connection setting that can change") {
   CHECK(*db->query_int64("PRAGMA synchronous") == 2);
 }
 
+TEST_CASE("ScopedSynchronous switches for its scope, and not inside an open transaction") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  {
+    sm::store::ScopedSynchronous relaxed(*db, Synchronous::kNormal);
+    CHECK(db->synchronous() == Synchronous::kNormal);
+    CHECK(*db->query_int64("PRAGMA synchronous") == 1);
+  }
+  CHECK(db->synchronous() == Synchronous::kFull);
+  CHECK(*db->query_int64("PRAGMA synchronous") == 2);
+  auto tx = db->begin();
+  REQUIRE(tx.ok());
+  {
+    sm::store::ScopedSynchronous relaxed(*db, Synchronous::kNormal);
+    CHECK(db->synchronous() == Synchronous::kFull);  // the outer transaction's setting stands
+  }
+  REQUIRE(tx->commit().ok());
+  CHECK(db->synchronous() == Synchronous::kFull);
+}
+
 TEST_CASE("a moved database keeps working, statements included") {
   TempDir dir;
   auto opened = Database::open(dir.file("stalk.db"));

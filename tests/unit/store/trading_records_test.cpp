@@ -301,6 +301,31 @@ TEST_CASE("trading records are refused on a connection below synchronous=FULL") 
   CHECK(*db->query_int64("SELECT count(*) FROM fills") == 0);
 }
 
+TEST_CASE("signals and strategy states are accepted at synchronous=NORMAL (sm-signal's commit)") {
+  // The risk gateway stores each signal again with its decision at FULL, and a lost state is
+  // rebuilt from the bars, so these two need no fsync of their own (docs/SCHEMA.md).
+  TempDir dir;
+  sm::store::OpenOptions options;
+  options.synchronous = sm::store::Synchronous::kNormal;
+  auto db = Database::open(dir.file("stalk.db"), options);
+  REQUIRE(db.ok());
+  sm::Signal signal;
+  signal.ts = 1'700'000'000'000;
+  signal.strategy = "sma";
+  signal.symbol = "TCS";
+  signal.action = sm::SignalAction::kEnterLong;
+  signal.qty = 1;
+  auto recorded = sm::store::record_signal(*db, signal);
+  REQUIRE(recorded.ok());
+  CHECK(*recorded);
+  sm::store::StrategyState state;
+  state.strategy = "sma/TCS";
+  state.state_json = "{}";
+  state.event_ts = signal.ts;
+  CHECK(sm::store::save_strategy_state(*db, state).ok());
+  CHECK(*db->query_int64("SELECT count(*) FROM strategy_state") == 1);
+}
+
 TEST_CASE("an in-memory database (backtests) records fills whatever its synchronous setting") {
   sm::store::OpenOptions options;
   options.synchronous = sm::store::Synchronous::kOff;
