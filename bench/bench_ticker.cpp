@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
 
   // 3. Decode + tick + live feed (store + NDJSON).
   std::filesystem::remove(db_path);
-  auto db = sm::store::Database::open(db_path, sm::store::market_data_writer_options());
+  auto db = sm::store::Database::open(db_path);
   if (!db.ok()) die(db.status().to_string());
   auto calendar = sm::time::Calendar::load_default();
   if (!calendar.ok()) die(calendar.status().to_string());

@@ -55,7 +55,7 @@ std::string with_exchange(const std::string& symbol) {
 }
 
 Result<store::Database> open_database(const std::string& path) {
-  return store::Database::open(path, store::market_data_writer_options());
+  return store::Database::open(path);
 }
 
 // A broker failure: an expired token is kExitAuth (the unit must not spin), others kExitFailure.

@@ -120,8 +120,7 @@ int run_ticker(const TickerArgs& args, const Logger& log, const time::Clock& clo
         log, status.code() == ErrorCode::kAuthError ? "no_access_token" : "config_error", status,
         exit_code_for(status) == kExitAuth ? kExitAuth : kExitConfigError);
   }
-  Result<store::Database> db =
-      store::Database::open(args.db_path, store::market_data_writer_options());
+  Result<store::Database> db = store::Database::open(args.db_path);
   if (!db.ok()) return report_failure(log, "database_open_failed", db.status());
   if (Status mapped = map_symbols(*db, symbols, *options); !mapped.ok()) {
     return report_failure(

@@ -18,17 +18,8 @@ Result<Database> Database::open(const std::string& path, OpenOptions options) {
   Result<sqlite::Connection> connection = sqlite::Connection::open(path, connection_options);
   if (!connection.ok()) return connection.status();
   Database db(std::move(connection.value()), options);
-  if (options.cache_kib > 0) {
-    SM_RETURN_IF_ERROR(db.execute(fmt::format("PRAGMA cache_size = -{}", options.cache_kib)));
-  }
   SM_RETURN_IF_ERROR(db.migrate(schema_migrations()));
   return db;
-}
-
-OpenOptions market_data_writer_options() {
-  OpenOptions options;
-  options.cache_kib = 32 * 1024;
-  return options;
 }
 
 Result<Database> Database::open_readonly(const std::string& path, int busy_timeout_ms) {

@@ -34,20 +34,10 @@ struct OpenOptions {
   Synchronous market_data_synchronous = Synchronous::kNormal;
   // Create the parent directory of the file when it is missing.
   bool create_parent_directory = true;
-  // SQLite's page cache for this connection in KiB (PRAGMA cache_size = -N); 0 keeps SQLite's
-  // default (2,000 KiB). A bound, not an allocation: memory grows to it only as pages are read.
-  int cache_kib = 0;
   // What stamps the recorded_ms columns: when a row was written, as opposed to the market time it
   // is about. Null means the wall clock. Not owned; REQUIRES: outlives the Database.
   const time::Clock* clock = nullptr;
 };
-
-// What the live feed (sm-ingest's websocket ticker and quote feed) opens the database with: a page
-// cache that holds the rightmost index pages of every series it writes (2,000 instruments touch
-// 2,000 of them per batch; with the default cache every batch read most of them back from the
-// file). 32 MiB, flat however long it runs. File and stdin ingest, in time order over few series,
-// measured faster with the default.
-OpenOptions market_data_writer_options();
 
 class Database : public sqlite::Connection {
  public:
