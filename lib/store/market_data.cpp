@@ -643,4 +643,53 @@ Result<std::vector<std::string>> list_symbols(Database& db) {
   return collect<std::string>(*stmt, [](const Statement& s) { return s.column_text(0); });
 }
 
+namespace {
+
+// Deletes one symbol's ticks older than before and rewrites its market_series row from what is
+// left (its first_ts and row_count change); a symbol with no tick left loses the row.
+Result<std::int64_t> prune_symbol_ticks(Database& db, const std::string& symbol,
+                                        TimestampMs before) {
+  Result<Transaction> tx = db.begin();
+  if (!tx.ok()) return tx.status();
+  Result<Statement> remove = db.prepare("DELETE FROM ticks WHERE symbol = ?1 AND ts_ms < ?2");
+  if (!remove.ok()) return remove.status();
+  remove->bind_all(symbol, before);
+  SM_RETURN_IF_ERROR(remove->run());
+  const std::int64_t deleted = remove->changes();
+  if (deleted > 0) {
+    Result<Statement> summary = db.prepare(
+        "UPDATE market_series SET first_ts_ms = kept.first_ts, last_ts_ms = kept.last_ts, "
+        "row_count = kept.tick_count FROM (SELECT min(ts_ms) AS first_ts, max(ts_ms) AS last_ts, "
+        "count(*) AS tick_count FROM ticks WHERE symbol = ?1) AS kept "
+        "WHERE symbol = ?1 AND kind = 'tick' AND timeframe_minutes = 0 AND kept.tick_count > 0");
+    if (!summary.ok()) return summary.status();
+    summary->bind(1, symbol);
+    SM_RETURN_IF_ERROR(summary->run());
+    Result<Statement> empty = db.prepare(
+        "DELETE FROM market_series WHERE symbol = ?1 AND kind = 'tick' AND timeframe_minutes = 0 "
+        "AND NOT EXISTS (SELECT 1 FROM ticks WHERE symbol = ?1)");
+    if (!empty.ok()) return empty.status();
+    empty->bind(1, symbol);
+    SM_RETURN_IF_ERROR(empty->run());
+  }
+  SM_RETURN_IF_ERROR(tx->commit());
+  return deleted;
+}
+
+}  // namespace
+
+Result<std::int64_t> prune_ticks(Database& db, TimestampMs before) {
+  Result<std::vector<SeriesInfo>> series = list_series(db);
+  if (!series.ok()) return series.status();
+  MarketDataDurability durability(db);
+  std::int64_t deleted = 0;
+  for (const SeriesInfo& info : *series) {
+    if (!info.is_tick || info.first_ts >= before) continue;
+    Result<std::int64_t> symbol_deleted = prune_symbol_ticks(db, info.symbol, before);
+    if (!symbol_deleted.ok()) return symbol_deleted.status();
+    deleted += *symbol_deleted;
+  }
+  return deleted;
+}
+
 }  // namespace sm::store

@@ -119,4 +119,12 @@ Result<std::vector<SeriesInfo>> list_series(Database& db);
 // Every symbol with stored ticks or bars, sorted.
 Result<std::vector<std::string>> list_symbols(Database& db);
 
+// Deletes every stored tick with Tick::ts < before and returns how many went. Works symbol by
+// symbol, each symbol in its own short transaction (at options().market_data_synchronous), so a
+// running sm-ingest waits at most one symbol's delete; the symbol's market_series row is brought in
+// step in the same transaction (removed when no tick is left). Bars, orders, fills, positions and
+// every audit table are never touched. Fails with kDatabaseError when SQLite fails; the symbols
+// already pruned stay pruned (running it again finishes the job).
+Result<std::int64_t> prune_ticks(Database& db, TimestampMs before);
+
 }  // namespace sm::store
