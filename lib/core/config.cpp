@@ -114,8 +114,8 @@ std::string describe(const Json& value) {
 
 const std::set<std::string>& Config::known_sections() {
   static const std::set<std::string> kSections = {
-      "store",     "ingest", "signal",   "strategy", "risk",   "order", "broker",
-      "reconcile", "alert",  "backtest", "paper",    "status", "costs", "divergence"};
+      "store",     "ingest", "feed",     "signal", "strategy", "risk",  "order",     "broker",
+      "reconcile", "alert",  "backtest", "paper",  "status",   "costs", "divergence"};
   return kSections;
 }
 

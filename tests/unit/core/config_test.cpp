@@ -279,6 +279,16 @@ TEST_CASE("the example configuration loads cleanly", "[config]") {
   CHECK(config->get_rupees("risk.max_order_value", 0).ok());
 }
 
+TEST_CASE(
+    "regression: every known key's section is a known section (feed.stale_after_s was refused)",
+    "[config]") {
+  for (const std::string& key : Config::known_keys()) {
+    INFO(key);
+    CHECK(Config::known_sections().count(key.substr(0, key.find('.'))) == 1);
+  }
+  CHECK(parsed(R"({"feed": {"stale_after_s": 60}})").check_known_keys().ok());
+}
+
 TEST_CASE("check_known_keys names the first unknown section or key and where it came from",
           "[config]") {
   const Config riks = parsed(R"({"riks": {"capital": 5}})");
