@@ -55,12 +55,21 @@ extract_blocks() {
 # renders as "No data..": the text of every man page is checked for a doubled stop that is not an
 # ellipsis, and groff must render each page without a warning.
 @test "every man page renders without groff warnings or a doubled full stop" {
-  local page text warnings failures=0
-  for page in "$SM_ROOT"/man/*.1; do
+  local page text warnings failures=0 pages=0
+  for page in "$SM_ROOT"/man/*.[1-9]; do
+    pages=$((pages + 1))
     warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
     if [ -n "$warnings" ]; then
       echo "$page: groff warnings: $warnings"
       failures=$((failures + 1))
+    fi
+    # man(1) as a reader runs it (its own preprocessors and line length), where man-db is installed.
+    if command -v man >/dev/null; then
+      warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+      if [ -n "$warnings" ]; then
+        echo "$page: man --warnings: $warnings"
+        failures=$((failures + 1))
+      fi
     fi
     text=$(groff -man -Tascii -rLL=200n -P-cbou "$page" 2>/dev/null)
     if grep -nE '(^|[^.])\.\.([^.]|$)' <<<"$text"; then
@@ -68,5 +77,28 @@ extract_blocks() {
       failures=$((failures + 1))
     fi
   done
+  [ "$pages" -ge 12 ]
   [ "$failures" -eq 0 ]
+}
+
+@test "every program has a section 1 page whose .TH names it; the overview and config pages exist" {
+  local source program failures=0
+  for source in "$SM_ROOT"/cmd/sm-*.cpp; do
+    program=$(basename "$source" .cpp)
+    if ! head -1 "$SM_ROOT/man/$program.1" 2>/dev/null | grep -qi "^\.TH $program 1 "; then
+      echo "man/$program.1 is missing or its .TH does not name $program 1"
+      failures=$((failures + 1))
+    fi
+  done
+  head -1 "$SM_ROOT/man/stalkmarket.7" | grep -q '^\.TH STALKMARKET 7 '
+  head -1 "$SM_ROOT/man/stalkmarket-config.5" | grep -q '^\.TH STALKMARKET-CONFIG 5 '
+  [ "$failures" -eq 0 ]
+}
+
+@test "the man page check fails on a page with a groff warning (the check can fail)" {
+  printf '.TH BROKEN 1\n.SH NAME\nbroken\n.BADMACRO x\n' >broken.1
+  [ -n "$(groff -man -Tutf8 -ww -z broken.1 2>&1)" ]
+  if command -v man >/dev/null; then
+    [ -n "$(MANWIDTH=80 man --warnings -l broken.1 2>&1 >/dev/null)" ]
+  fi
 }
