@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test crash check-asan fuzz fuzz-short install deps demo bench report-check format format-check tidy tidy-short clean
+.PHONY: all build test crash check-asan fuzz fuzz-short install deps demo pi bench report-check format format-check tidy tidy-short clean
 
 all: build
 
@@ -47,8 +47,15 @@ install: build
 deps:
 	scripts/install-deps
 
+# PACED=1: slower, with a progress line every second while the history replays.
 demo: build
-	scripts/demo $(BUILD)
+	scripts/demo $(if $(PACED),--paced) $(BUILD)
+
+# The Raspberry Pi 5 build: cross-compiled for aarch64 into build-pi/ and tested under qemu-user
+# (needs the cross compiler and arm64 libraries: the header of scripts/pi says which). PI_TARGETS
+# limits the build (and skips the full test run when set) to the named targets.
+pi:
+	$(if $(PI_TARGETS),SM_PI_NO_TESTS=1) JOBS=$(JOBS) scripts/pi build-pi $(PI_TARGETS)
 
 bench: build
 	scripts/run-bench $(BUILD)

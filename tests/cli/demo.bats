@@ -22,3 +22,19 @@ load common
   [ -z "$(echo "$output" | grep -E 'P&L.*[0-9]{4,}\.[0-9]{2}')" ]
   jq -e . "$pipeline" > /dev/null
 }
+
+@test "make demo PACED=1 prints progress while it replays: dates move forward, counts grow" {
+  # At the unpaced rate, so the test takes no longer than the one above.
+  export SM_DEMO_DAY_MS=30
+  run "$BATS_TEST_DIRNAME/../../scripts/demo" --paced "$SM_BIN/.."
+  [ "$status" -eq 0 ]
+  progress=$(grep -E '^   replayed to [0-9]{4}-[0-9]{2}-[0-9]{2}: [0-9]+ signals, [0-9]+ approved, [0-9]+ orders, [0-9]+ fills$' <<<"$output")
+  [ "$(wc -l <<<"$progress")" -ge 5 ]
+  dates=$(sed -E 's/^   replayed to ([0-9-]+):.*/\1/' <<<"$progress")
+  [ "$dates" = "$(sort <<<"$dates")" ]
+  [ "$(head -1 <<<"$dates")" \< "$(tail -1 <<<"$dates")" ]
+  first_fills=$(head -1 <<<"$progress" | sed -E 's/.* ([0-9]+) fills$/\1/')
+  last_fills=$(tail -1 <<<"$progress" | sed -E 's/.* ([0-9]+) fills$/\1/')
+  [ "$last_fills" -gt "$first_fills" ]
+  [[ "$output" == *"Positions"* ]]
+}
