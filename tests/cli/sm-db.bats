@@ -150,3 +150,21 @@ row_counts() {
 @test "--config: a missing file, an unknown key or section is a configuration error (exit 4)" {
   assert_config_refused sm-db migrate
 }
+
+@test "a database three schema versions old: the current programs upgrade it and lose no row" {
+  old_version=$(sm-test-older-database "$SM_DB")
+  [ "$(sqlite3 "$SM_DB" 'PRAGMA user_version')" -eq "$old_version" ]
+  row_counts "$SM_DB" >before
+  run --separate-stderr sm-db migrate
+  [ "$status" -eq 0 ]
+  jq -e --argjson old "$old_version" '.from_version == $old and .to_version > $old' <<<"$output"
+  while read -r table rows; do
+    [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM \"$table\"")" -eq "$rows" ] || { echo "$table lost rows"; return 1; }
+  done <before
+  # What the upgraded file holds, as the programs read it.
+  sm-status --json | jq -e '.positions == [.positions[0]] and .positions[0].symbol == "TCS"
+                            and .positions[0].qty == 5 and .positions[0].last_price == 3505'
+  printf '{"risk": {"capital": 500000}}\n' >risk.json
+  sm-risk --config risk.json status --json | jq -e '.state == "halted"'
+  [ "$(sm-db check | jq -r .ok)" = true ]
+}

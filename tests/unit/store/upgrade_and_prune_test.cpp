@@ -8,8 +8,8 @@
 #include "sqlite/connection.h"
 #include "store/database.h"
 #include "store/market_data.h"
-#include "store/schema.h"
 #include "store/trading_records.h"
+#include "support/older_release_database.h"
 #include "support/temp_database.h"
 #include "support/temp_dir.h"
 
@@ -104,45 +104,20 @@ TEST_CASE("prune_ticks deletes old ticks only and keeps the series summary in st
 }
 
 TEST_CASE("a database made three releases ago is upgraded at open without losing a row") {
-  const auto migrations = sm::store::schema_migrations();
-  REQUIRE(migrations.size() > 3);
-  const std::size_t old_version = migrations.size() - 3;
   TempDir dir;
   const std::string path = dir.file("stalkmarket.db");
+  REQUIRE(sm::testing::make_older_release_database(path).ok());
   {
-    // What the older release's programs left: its schema and rows written through SQL that
-    // schema understands (the tables every release has had since version 1).
-    auto old = sm::sqlite::Connection::open(path);
+    auto old = sm::sqlite::Connection::open_readonly(path);
     REQUIRE(old.ok());
-    REQUIRE(old->migrate(migrations.first(old_version)).ok());
-    REQUIRE(*old->schema_version() == static_cast<int>(old_version));
-    REQUIRE(old->execute(R"sql(
-      INSERT INTO instruments (symbol, updated_ms) VALUES ('TCS', 1);
-      INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume) VALUES ('TCS', 1711597500000, 350000, 1, 10);
-      INSERT INTO market_series VALUES ('TCS', 'tick', 0, 1711597500000, 1711597500000, 1);
-      INSERT INTO bars (symbol, timeframe_minutes, ts_ms, open_paise, high_paise, low_paise, close_paise, volume)
-        VALUES ('TCS', 1, 1711597500000, 350000, 351000, 349000, 350500, 100);
-      INSERT INTO market_series VALUES ('TCS', 'bar', 1, 1711597500000, 1711597500000, 1);
-      INSERT INTO orders (client_order_id, broker_order_id, strategy, symbol, side, qty, order_type,
-                          product, status, filled_qty, average_price_paise, created_ms, updated_ms)
-        VALUES ('c1', 'b1', 'trend', 'TCS', 'BUY', 5, 'MARKET', 'CNC', 'COMPLETE', 5, 350000, 1, 2);
-      INSERT INTO order_events (client_order_id, ts_ms, event, recorded_ms) VALUES ('c1', 1, 'placed', 1);
-      INSERT INTO fills (trade_id, client_order_id, strategy, symbol, side, qty, price_paise, ts_ms, recorded_ms)
-        VALUES ('T1', 'c1', 'trend', 'TCS', 'BUY', 5, 350000, 1711597500000, 1);
-      INSERT INTO positions (strategy, symbol, qty, cost_paise, opened_ms, updated_ms)
-        VALUES ('trend', 'TCS', 5, 1750000, 1, 1);
-      INSERT INTO halts (level, trigger_name, created_ms) VALUES ('halt', 'manual', 1);
-      INSERT INTO alerts (ts_ms, severity, component, event, text, recorded_ms)
-        VALUES (1, 'warning', 'sm-risk', 'halt', 'halted', 1);
-    )sql")
-                .ok());
+    REQUIRE(*old->schema_version() == sm::testing::older_release_version());
+    REQUIRE(sm::testing::older_release_version() < sm::store::latest_schema_version());
   }
 
   auto db = Database::open(path);  // what every program does at start
   REQUIRE(db.ok());
   CHECK(*db->schema_version() == sm::store::latest_schema_version());
-  for (const char* table : {"instruments", "ticks", "bars", "orders", "order_events", "fills",
-                            "positions", "halts", "alerts"}) {
+  for (const char* table : sm::testing::kOlderReleaseTables) {
     INFO(table);
     CHECK(count(*db, std::string("SELECT count(*) FROM ") + table) == 1);
   }
