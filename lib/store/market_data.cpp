@@ -681,7 +681,7 @@ Result<std::int64_t> prune_symbol_ticks(Database& db, const std::string& symbol,
 Result<std::int64_t> prune_ticks(Database& db, TimestampMs before) {
   Result<std::vector<SeriesInfo>> series = list_series(db);
   if (!series.ok()) return series.status();
-  MarketDataDurability durability(db);
+  ScopedSynchronous durability(db, db.options().market_data_synchronous);
   std::int64_t deleted = 0;
   for (const SeriesInfo& info : *series) {
     if (!info.is_tick || info.first_ts >= before) continue;
