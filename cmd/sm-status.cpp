@@ -15,6 +15,7 @@
 #include "store/status_report.h"
 #include "time/calendar.h"
 #include "time/clock.h"
+#include "time/market_day.h"
 
 namespace {
 
@@ -45,6 +46,24 @@ sm::order::DependencySources dependency_sources(const sm::Config& config,
   return sources;
 }
 
+// `sm-status calendar`: the market day at `now` as one JSON line; with a question
+// (--trading-today or --in-session), kExitMarketClosed when the answer is no.
+int run_calendar(const sm::Logger& log, sm::TimestampMs now, bool trading_today, bool in_session) {
+  sm::Result<sm::time::Calendar> calendar = sm::time::Calendar::load_default();
+  if (!calendar.ok()) return sm::report_failure(log, "calendar_unavailable", calendar.status());
+  sm::Result<sm::time::MarketDay> day = sm::time::market_day_at(*calendar, now);
+  if (!day.ok()) return sm::report_failure(log, "calendar_unavailable", day.status());
+  const std::string out = sm::time::format_market_day_json(*day, calendar->path()) + "\n";
+  if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
+    log.error("write_failed", {{"message", "cannot write to stdout"}});
+    return sm::kExitFailure;
+  }
+  if ((trading_today && !day->trading) || (in_session && !day->in_session())) {
+    return sm::kExitMarketClosed;
+  }
+  return sm::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,6 +90,21 @@ int main(int argc, char** argv) {
                  "report as if the time were AT (ISO 8601; without a zone, IST): ages, today's "
                  "P&L day and halt expiry use it");
 
+  CLI::App* calendar_command = app.add_subcommand(
+      "calendar",
+      "Print whether the market trades today and its session now, by the NSE calendar "
+      "(for systemd's ExecCondition=: exit 9 when the answer asked for is no)");
+  bool trading_today = false;
+  bool in_session = false;
+  CLI::Option* trading_flag = calendar_command->add_flag(
+      "--trading-today", trading_today, "exit 9 unless the market trades today (IST)");
+  calendar_command
+      ->add_flag("--in-session", in_session,
+                 "exit 9 unless now is within today's sessions (pre-open to the closing session)")
+      ->excludes(trading_flag);
+  calendar_command->add_option("--at", at,
+                               "answer for the time AT (ISO 8601; without a zone, IST)");
+
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // Only broker.token_file is read, but a --config that is missing or wrong is refused as in
     // every program.
@@ -90,6 +124,7 @@ int main(int argc, char** argv) {
       }
       now = *parsed;
     }
+    if (calendar_command->parsed()) return run_calendar(log, now, trading_today, in_session);
     sm::Result<sm::store::StatusReport> report =
         sm::store::build_status_report(common.db_path, now);
     if (!report.ok()) {

@@ -22,6 +22,9 @@ inline constexpr int kExitDrift = 6;        // sm-reconcile found unresolved dri
 inline constexpr int kExitAuth = 7;         // broker credentials missing, invalid or expired
 inline constexpr int kExitExpiring = 8;     // sm-status --expiring-within: a dated dependency
                                             // (the calendar, the charge rates) runs out soon
+inline constexpr int kExitMarketClosed = 9;  // sm-status calendar --trading-today/--in-session:
+                                             // the market does not trade today / is not in
+                                             // session now (systemd's ExecCondition= skips the job)
 
 // The one mapping from a failed Status to an exit code, used by every program when nothing more
 // specific applies: kInvalidArgument -> kExitUsage; kParseError -> kExitDataError; kConfigError

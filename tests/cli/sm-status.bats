@@ -243,3 +243,43 @@ calendar_through() {
   run --separate-stderr sm-status --expiring-within -1
   [ "$status" -eq 2 ]
 }
+
+@test "calendar: one JSON line for the day; --trading-today exits 9 on a holiday, 0 on a trading day" {
+  run --separate-stderr sm-status calendar --at 2026-12-07T10:00
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  echo "$output" | jq -e '.date == "2026-12-07" and .trading_day == true
+                          and .session == "continuous" and .in_session == true
+                          and (.calendar | endswith("nse-calendar.csv"))'
+  run --separate-stderr sm-status calendar --trading-today --at 2026-12-07T20:00
+  [ "$status" -eq 0 ]
+  run --separate-stderr sm-status calendar --trading-today --at 2026-03-03T10:00
+  [ "$status" -eq 9 ]
+  echo "$output" | jq -e '.trading_day == false and .session == "closed"'
+  # A Saturday, and a Sunday with a special session (the budget).
+  run sm-status calendar --trading-today --at 2026-12-05T10:00
+  [ "$status" -eq 9 ]
+  run sm-status calendar --trading-today --at 2026-02-01T10:00
+  [ "$status" -eq 0 ]
+  # It needs no database.
+  [ ! -e "$SM_DB" ]
+}
+
+@test "calendar --in-session: 0 from the pre-open to the end of the closing session, else 9" {
+  for case in 08:59:9 09:00:0 12:00:0 15:59:0 16:00:9; do
+    run sm-status calendar --in-session --at "2026-12-07T${case%:*}"
+    echo "$case: $status"
+    [ "$status" -eq "${case##*:}" ]
+  done
+  run sm-status calendar --in-session --at 2026-03-03T12:00
+  [ "$status" -eq 9 ]
+}
+
+@test "calendar: a day the calendar cannot answer exits 1 with calendar_unavailable; two questions are a usage error" {
+  run --separate-stderr sm-status calendar --trading-today --at 2099-06-01T10:00
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e 'select(.level == "error") | .event == "calendar_unavailable"'
+  assert_usage_error sm-status calendar --trading-today --in-session
+  assert_usage_error sm-status calendar --at yesterday
+}
