@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Subcommands: deliver (the default), watch (alert on stale heartbeats, degraded "
       "programs, stale market data, stalled fills, expiring dependencies), summary (the daily "
-      "summary).\n"
+      "summary), unit-failed (alert that a systemd unit failed).\n"
       "Secrets: SM_TELEGRAM_BOT_TOKEN, SM_DISCORD_WEBHOOK_URL, SM_PAGERDUTY_ROUTING_KEY, "
       "SM_ALERT_WEBHOOK_URL, SM_SMTP_PASSWORD, SM_ALERT_PING_URL (watch) from the environment, "
       "NAME_FILE or "
@@ -56,6 +56,14 @@ int main(int argc, char** argv) {
       "summary", "store and print the daily summary (positions, trades, P&L, halts, warnings)");
   summary_command->fallthrough();
 
+  sm::alert::UnitFailedArgs unit_failed;
+  CLI::App* unit_failed_command = app.add_subcommand(
+      "unit-failed",
+      "store the critical alert unit_failed for a failed systemd unit and deliver it "
+      "(sm-alert@.service, started by every unit's OnFailure=)");
+  unit_failed_command->fallthrough();
+  unit_failed_command->add_option("UNIT", unit_failed.unit, "the unit that failed")->required();
+
   return sm::cli::run(app, argc, argv, log, [&]() -> int {
     // A reader that goes away (| head) must not kill us mid-transaction.
     std::signal(SIGPIPE, SIG_IGN);
@@ -68,6 +76,12 @@ int main(int argc, char** argv) {
       watch.db_path = common.db_path;
       watch.config_path = common.config_path;
       return sm::alert::run_watch(watch, log, sm::time::SystemClock());
+    }
+    if (unit_failed_command->parsed()) {
+      unit_failed.deliver = deliver;
+      unit_failed.deliver.db_path = common.db_path;
+      unit_failed.deliver.config_path = common.config_path;
+      return sm::alert::run_unit_failed(unit_failed, log, sm::time::SystemClock());
     }
     deliver.db_path = common.db_path;
     deliver.config_path = common.config_path;

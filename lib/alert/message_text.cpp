@@ -60,6 +60,10 @@ std::string advice_for(std::string_view event) {
     return "renew it before it runs out (see sm-status for the date)";
   }
   if (event == "order_on_input_refused") return "check what feeds sm-risk's input";
+  if (event == "unit_failed") {
+    return "read why in its journal (`journalctl -u UNIT`), fix the cause, then `systemctl "
+           "reset-failed UNIT` and start it again (docs/SYSTEMD.md)";
+  }
   return "";
 }
 

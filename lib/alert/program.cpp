@@ -13,6 +13,7 @@
 #include "alert/deliverer.h"
 #include "alert/settings.h"
 #include "alert/summary.h"
+#include "alert/unit_failure.h"
 #include "alert/watch.h"
 #include "broker/curl_http_client.h"
 #include "broker/url_policy.h"
@@ -332,6 +333,20 @@ int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& c
   std::fflush(stdout);
   log.info("summary_recorded", {{"dedup_key", alert.dedup_key}, {"new", *stored}});
   return kExitOk;
+}
+
+int run_unit_failed(const UnitFailedArgs& args, const Logger& log, const time::Clock& clock) {
+  if (Status name = check_unit_name(args.unit); !name.ok()) return report_usage_error(log, name);
+  {
+    Result<store::Database> db = store::Database::open(args.deliver.db_path);
+    if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
+    Result<bool> stored = store::record_alert(*db, unit_failed_alert(args.unit, clock.now_ms()));
+    if (!stored.ok()) return report_failure(log, "database_error", stored.status(), kExitFailure);
+  }
+  DeliverArgs deliver = args.deliver;
+  deliver.no_stdin = true;
+  deliver.follow = false;
+  return run_deliver(deliver, log, clock);
 }
 
 }  // namespace sm::alert

@@ -49,4 +49,15 @@ struct SummaryArgs {
 };
 int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& clock);
 
+// unit-failed: stores the critical alert unit_failed for a systemd unit that failed
+// (unit_failure.h; every unit's OnFailure= starts sm-alert@UNIT.service, which runs this), then
+// delivers what is due as deliver does without stdin, so the alert goes out even when the unit
+// that failed is sm-alert.service itself. While sm-alert.service runs too, a channel may get the
+// message from both (delivery is at least once). A unit name that is not one: exit 2.
+struct UnitFailedArgs {
+  DeliverArgs deliver;  // stdin and --follow are not used
+  std::string unit;
+};
+int run_unit_failed(const UnitFailedArgs& args, const Logger& log, const time::Clock& clock);
+
 }  // namespace sm::alert

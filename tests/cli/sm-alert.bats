@@ -351,3 +351,23 @@ has_heartbeat() {
   [ "$status" -eq 4 ]
   echo "$stderr" | jq -e -s 'any(.event == "config_error" and (.message | contains("alert.email.to")))'
 }
+
+@test "unit-failed: stores the critical alert unit_failed for the unit and delivers it at once" {
+  run --separate-stderr sm-alert unit-failed sm-risk.service --drain-ms 0
+  echo "$stderr"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e -s 'length == 1 and (.[0].text | contains("sm-risk.service failed"))
+                              and (.[0].text | contains("journalctl -u"))'
+  [ "$(sqlite3 "$SM_DB" "SELECT severity || ' ' || component || ' ' || event FROM alerts")" = \
+    "critical sm-risk.service unit_failed" ]
+  # A second failure of the same unit is a new incident, also delivered.
+  run --separate-stderr sm-alert unit-failed sm-risk.service --drain-ms 0
+  [ "$status" -eq 0 ]
+  [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM alerts WHERE event = 'unit_failed'")" -eq 2 ]
+}
+
+@test "unit-failed: a name that is not a unit, or none, is a usage error" {
+  assert_usage_error sm-alert unit-failed 'sm-order; rm -rf /'
+  assert_usage_error sm-alert unit-failed
+}
