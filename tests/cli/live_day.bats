@@ -162,7 +162,7 @@ run_day() {  # run_day FROM TO [KILL_AT]
 }
 
 @test "live day: enter and exit, a killed stage, a bonus ex-date, the daily-loss block, MIS square-off; reconcile clean, P&L equal" {
-  mkdir -p run log
+  mkdir -p run
   printf 'symbol,ex_date,kind,ratio\nIBULHSGFIN,%s,bonus,1:1\n' "$DAY" >corporate-actions.csv
   export SM_CORPORATE_ACTIONS="$SM_TEST_DIR/corporate-actions.csv"
   build_session

@@ -1,16 +1,17 @@
 # The systemd/ units read and run as systemd would, for the tests that run the pipeline exactly as
-# the units wire it (pipeline.bats, live_day.bats). Paths move into the test directory
-# (/usr/local/bin -> the build, /run/stalkmarket and /var/log/stalkmarket -> run/ and log/ here);
-# everything else of a unit's lines stays. Load after common.
+# the units wire it (pipeline.bats, live_day.bats), from the templates systemd/*.service.in that
+# installing renders (cmake/SmSystemdUnits.cmake). Paths move into the test directory
+# (@SM_BINDIR@, the install prefix's bin -> the build; /run/stalkmarket -> run/ here); everything
+# else of a unit's lines stays. ExecCondition= (does the market trade today?) is not run: it would
+# tie the tests to the date they run on (systemd.bats tests it). Load after common.
 
 UNITS_DIR="$SM_ROOT/systemd"
 
 # The lines of KEY= of a unit (ExecStart, ExecStartPre, Restart, ...), with the paths of this test
 # and systemd's %% unescaped.
 unit_lines() {  # unit_lines UNIT KEY
-  sed -n "s/^$2=//p" "$UNITS_DIR/$1.service" |
-    sed -e "s|/usr/local/bin/|$SM_BIN/|g" -e "s|/run/stalkmarket|$SM_TEST_DIR/run|g" \
-      -e "s|/var/log/stalkmarket|$SM_TEST_DIR/log|g" -e 's/%%/%/g'
+  sed -n "s/^$2=//p" "$UNITS_DIR/$1.service.in" |
+    sed -e "s|@SM_BINDIR@/|$SM_BIN/|g" -e "s|/run/stalkmarket|$SM_TEST_DIR/run|g" -e 's/%%/%/g'
 }
 
 # Runs a unit's ExecStartPre= lines (each must succeed, unless systemd's "-" prefix says a failure
@@ -31,13 +32,14 @@ run_start_pre() {  # run_start_pre UNIT
 }
 
 # Starts a unit's ExecStartPre= lines and then its ExecStart= in the background, as systemd does;
-# its pid is added to UNIT_PIDS and set in PID_<unit>, and its stderr goes to UNIT.log.
+# its pid is added to UNIT_PIDS and set in PID_<unit>, its stdout (the journal under systemd, where
+# the line does not redirect it) goes to UNIT.out and its stderr to UNIT.log.
 start_unit() {  # start_unit UNIT [ExecStart text to use instead of the unit's]
   local exec
   run_start_pre "$1" || return 1
   exec=${2:-$(unit_lines "$1" ExecStart)}
   [ -n "$exec" ]
-  eval "$exec" 2>>"$1.log" &
+  eval "$exec" >>"$1.out" 2>>"$1.log" &
   UNIT_PIDS="${UNIT_PIDS:-} $!"
   eval "PID_${1//-/_}=$!"
 }
@@ -78,7 +80,7 @@ supervise_unit() {  # supervise_unit UNIT [ExecStart text]  (run it in the backg
   exec=${2:-$(unit_lines "$unit" ExecStart)}
   while [ ! -e "$SM_TEST_DIR/run/stop" ]; do
     run_start_pre "$unit" || return 1
-    eval "$exec" 2>>"$SM_TEST_DIR/$unit.log" &
+    eval "$exec" >>"$SM_TEST_DIR/$unit.out" 2>>"$SM_TEST_DIR/$unit.log" &
     pid=$!
     echo "$pid" >"$SM_TEST_DIR/run/$unit.pid"
     echo "start $pid" >>"$SM_TEST_DIR/$unit.starts"
