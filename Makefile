@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test crash check-asan fuzz fuzz-short install deps demo pi bench report-check format format-check tidy tidy-short clean
+.PHONY: all build test crash check-asan fuzz fuzz-short install deb deps demo pi bench report-check format format-check tidy tidy-short clean
 
 all: build
 
@@ -43,6 +43,11 @@ fuzz-short:
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian package of the build for the prefix /usr, in $(BUILD) (CPack; docs/SYSTEMD.md "Debian
+# package"): programs, man pages, units, sysusers.d/tmpfiles.d, data, docs and examples.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 deps:
 	scripts/install-deps

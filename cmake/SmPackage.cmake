@@ -1,0 +1,25 @@
+# `make deb`: a Debian package of everything `make install` installs, for the prefix /usr, made by
+# CPack from a build (docs/SYSTEMD.md "Debian package"). The maintainer scripts in packaging/deb
+# create the user (sysusers.d), the directories and FIFOs (tmpfiles.d) and /etc/stalkmarket/env
+# (mode 0600) on install, stop the units on removal and remove /etc/stalkmarket and
+# /var/lib/stalkmarket on purge.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME stalkmarket)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "StalkMarket maintainers <maintainers@users.noreply.r-seed-4063c915.example>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "NSE equity trading pipeline: data, strategies, risk, orders")
+set(CPACK_PACKAGE_DESCRIPTION
+    "Programs that chain by NDJSON pipes: market data ingest and replay, strategies, a risk gateway and an order manager for Zerodha Kite Connect, reconciliation, alerts, backtests and a paper broker, with hardened systemd units and timers that follow the NSE calendar.")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# systemd-sysusers and systemd-tmpfiles run from postinst.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 247)")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/deb/postinst"
+                                       "${PROJECT_SOURCE_DIR}/packaging/deb/prerm"
+                                       "${PROJECT_SOURCE_DIR}/packaging/deb/postrm")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
