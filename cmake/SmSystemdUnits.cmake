@@ -17,6 +17,13 @@ set(root "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/lib")
 file(GLOB templates "${SM_SYSTEMD_SOURCE_DIR}/*.service.in")
 file(GLOB plain "${SM_SYSTEMD_SOURCE_DIR}/*.service" "${SM_SYSTEMD_SOURCE_DIR}/*.timer"
      "${SM_SYSTEMD_SOURCE_DIR}/*.target")
+# A unit in both forms would be installed twice, the plain one unsandboxed: refuse.
+foreach(template IN LISTS templates)
+  string(REGEX REPLACE "\\.in$" "" plain_twin "${template}")
+  if(EXISTS "${plain_twin}")
+    message(FATAL_ERROR "${plain_twin} and its template ${template} both exist: keep the template")
+  endif()
+endforeach()
 set(installed)
 foreach(template IN LISTS templates)
   get_filename_component(name "${template}" NAME)

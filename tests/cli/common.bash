@@ -14,6 +14,11 @@ setup() {
   cd "$SM_TEST_DIR" || return 1
 }
 
+# The CMake build directory SM_BIN belongs to (the install and package tests install from it).
+build_dir() {
+  (cd "$SM_BIN/.." && pwd)
+}
+
 # A test that runs sm-order in the background names it in ORDER_PID; whatever state the test
 # ended in, it is killed here before the paper broker stops.
 teardown() {

@@ -3,11 +3,6 @@
 
 load common
 
-# The build directory SM_BIN belongs to.
-build_dir() {
-  (cd "$SM_BIN/.." && pwd)
-}
-
 @test "installed programs read the calendar under their own prefix, not the source tree's" {
   # Regression: `make install PREFIX=/opt/x` put the calendar under /opt/x, but the programs looked
   # only in the source tree and the build-time prefix.

@@ -7,10 +7,6 @@
 
 load common
 
-build_dir() {
-  (cd "$SM_BIN/.." && pwd)
-}
-
 # The package is built once for the file (cpack strips and compresses: about a minute) into
 # $BATS_FILE_TMPDIR; each test finds it in DEB, or skips when it could not be built here.
 setup_file() {

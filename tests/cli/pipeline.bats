@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The trading pipeline exactly as systemd/ wires it (issue 11): the ExecStartPre= and ExecStart=
-# lines of sm-feed-replay, sm-signal, sm-risk and sm-order are read from the unit files and run as
-# they are, with only the paths moved into the test directory (/usr/local/bin -> the build,
+# lines of sm-feed-replay, sm-signal, sm-risk and sm-order are read from the unit templates and run as
+# they are, with only the paths moved into the test directory (@SM_BINDIR@ -> the build,
 # /run/stalkmarket -> a directory here; tests/cli/pipeline_units.bash). The environment is what
 # /etc/stalkmarket/env would hold for paper trading a replay of stored history against sm-paper
 # (sm-feed-replay.service; sm-feed.service polls the broker live). The only other change: the

@@ -8,11 +8,6 @@
 
 load common
 
-# The build directory SM_BIN belongs to.
-build_dir() {
-  (cd "$SM_BIN/.." && pwd)
-}
-
 # The build is installed once for the file, into $BATS_FILE_TMPDIR/prefix.
 setup_file() {
   local build
@@ -99,6 +94,7 @@ installed_lines() {  # installed_lines UNIT KEY
   installed_lines sm-signal.service After | grep -qw sm-risk.service
   installed_lines sm-feed.service After | grep -qw sm-signal.service
   installed_lines sm-feed-replay.service After | grep -qw sm-signal.service
+  installed_lines sm-feed-ticker.service After | grep -qw sm-signal.service
   ! installed_lines sm-order.service After | grep -E -w 'sm-(risk|signal|feed|feed-replay)\.service'
   # With After= between FIFO neighbours, a Type=notify stage would wait for a READY=1 that only
   # comes once its neighbour opens the FIFO: a deadlock. The watchdog still works with exec.
@@ -108,7 +104,7 @@ installed_lines() {  # installed_lines UNIT KEY
     [ "$(installed_lines $stage.service NotifyAccess)" = main ]
   done
   # The session target stops them all; stopping it is what sm-session-close.service does.
-  for stage in sm-order sm-risk sm-signal sm-feed sm-feed-replay; do
+  for stage in sm-order sm-risk sm-signal sm-feed sm-feed-replay sm-feed-ticker; do
     [ "$(installed_lines $stage.service PartOf)" = sm-session.target ]
   done
   installed_lines sm-session-close.service Conflicts | grep -qw sm-session.target
@@ -152,7 +148,7 @@ installed_lines() {  # installed_lines UNIT KEY
   holiday=2026-03-03T10:00   # Holi, a Tuesday
   trading=2026-12-07T10:00   # a Monday, continuous session
   evening=2026-12-07T17:00   # the same Monday after the close
-  for name in sm-order sm-risk sm-signal sm-feed sm-feed-replay sm-divergence sm-alert-summary sm-instruments; do
+  for name in sm-order sm-risk sm-signal sm-feed sm-feed-replay sm-feed-ticker sm-divergence sm-alert-summary sm-instruments; do
     condition=$(installed_lines $name.service ExecCondition)
     echo "$name: $condition"
     [ "$condition" = "$PREFIX/bin/sm-status calendar --trading-today" ]

@@ -4,25 +4,18 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/stored_market_data.h"
+
 using sm::Date;
-using sm::time::Calendar;
 using sm::time::market_day_at;
 using sm::time::MarketDay;
 using sm::time::Session;
 
 namespace {
 
-const Calendar& project_calendar() {
-  static const Calendar calendar = [] {
-    sm::Result<Calendar> loaded = Calendar::load(std::string(SM_DATA_DIR) + "/nse-calendar.csv");
-    if (!loaded.ok()) FAIL(loaded.status().to_string());
-    return std::move(loaded).value();
-  }();
-  return calendar;
-}
-
 MarketDay day_at(Date date, int hour, int minute) {
-  sm::Result<MarketDay> day = market_day_at(project_calendar(), sm::from_ist(date, hour, minute));
+  sm::Result<MarketDay> day =
+      market_day_at(sm::testing::bundled_calendar(), sm::from_ist(date, hour, minute));
   REQUIRE(day.ok());
   return *day;
 }
@@ -64,7 +57,7 @@ TEST_CASE("a special session with timings not yet notified trades but is never i
 
 TEST_CASE("a day in a year the calendar does not cover is an error, not a guess", "[market_day]") {
   sm::Result<MarketDay> day =
-      market_day_at(project_calendar(), sm::from_ist(Date{2099, 6, 1}, 10, 0));
+      market_day_at(sm::testing::bundled_calendar(), sm::from_ist(Date{2099, 6, 1}, 10, 0));
   REQUIRE_FALSE(day.ok());
   CHECK(day.status().code() == sm::ErrorCode::kUnavailable);
 }
