@@ -53,7 +53,7 @@ std::string backup_stamp(const std::string& stem, const std::string& name) {
   constexpr std::size_t kStampLength = std::string_view("YYYY-MM-DDTHHMMSS").size();
   if (name.size() != prefix.size() + kStampLength + kSuffix.size()) return {};
   if (name.compare(0, prefix.size(), prefix) != 0 || !name.ends_with(kSuffix)) return {};
-  const std::string stamp = name.substr(prefix.size(), kStampLength);
+  std::string stamp = name.substr(prefix.size(), kStampLength);
   for (std::size_t i = 0; i < stamp.size(); ++i) {
     const bool digit = stamp[i] >= '0' && stamp[i] <= '9';
     const char expected = i == 4 || i == 7 ? '-' : i == 10 ? 'T' : '0';
@@ -180,13 +180,14 @@ Result<std::vector<std::string>> prune_backups(const std::string& db_path,
   Result<std::vector<std::string>> backups = list_backups(db_path, directory);
   if (!backups.ok()) return backups.status();
   // Newest first: the first backup seen of a day is the one kept for it.
+  std::reverse(backups->begin(), backups->end());
   const std::string stem = stem_of(db_path);
   std::vector<std::string> removed;
   std::string last_day;
   int days_kept = 0;
-  for (auto it = backups->rbegin(); it != backups->rend(); ++it) {
+  for (const std::string& backup : *backups) {
     const std::string day =
-        backup_stamp(stem, fs::path(*it).filename().string()).substr(0, 10);  // YYYY-MM-DD
+        backup_stamp(stem, fs::path(backup).filename().string()).substr(0, 10);  // YYYY-MM-DD
     const bool new_day = day != last_day;
     last_day = day;
     if (new_day && days_kept < keep_days) {
@@ -194,10 +195,10 @@ Result<std::vector<std::string>> prune_backups(const std::string& db_path,
       continue;
     }
     std::error_code ec;
-    if (!fs::remove(*it, ec) && ec) {
-      return error(ErrorCode::kIoError, fmt::format("remove backup {}: {}", *it, ec.message()));
+    if (!fs::remove(backup, ec) && ec) {
+      return error(ErrorCode::kIoError, fmt::format("remove backup {}: {}", backup, ec.message()));
     }
-    removed.push_back(*it);
+    removed.push_back(backup);
   }
   std::reverse(removed.begin(), removed.end());
   if (!removed.empty()) SM_RETURN_IF_ERROR(sync_path(directory, true));

@@ -137,6 +137,10 @@ row_counts() {
   assert_usage_error sm-db backup --dir b --keep-days 0
   assert_usage_error sm-db prune-ticks
   assert_usage_error sm-db prune-ticks --older-than-days 3 --before 2024-01-01
+  # A day count out of range names the range people can use.
+  run --separate-stderr sm-db prune-ticks --older-than-days -5
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"not in range 1 to 36500"* ]]
 }
 
 @test "--help lists the subcommands and exits 0" {

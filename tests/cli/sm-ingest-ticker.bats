@@ -4,6 +4,7 @@
 # 3,000-instrument limit, SIGTERM.
 
 load common
+load pipeline_units
 
 # Starts sm-paper with its ticker, prices INFY and TCS, and puts their paper instrument tokens in
 # the test database, with the sm-ingest credentials pointing at the paper broker.
@@ -227,19 +228,15 @@ connected_at_least() { [ "$(connections)" -ge "$1" ]; }
   echo '{"signal": {"symbols": ["INFY", "TCS"]}}' >cfg.json
   export SM_CONFIG="$SM_TEST_DIR/cfg.json" SM_CFG__BROKER__BASE_URL="$PAPER_URL"
   export SM_TICKER_ARGS="--url $TICKER_URL"
-  # The unit's ExecStartPre= and ExecStart= lines with the paths moved here (a leading - only
-  # tells systemd to ignore a failure).
-  unit() {
-    sed -n "s/^$1=-\{0,1\}//p" "$SM_ROOT/systemd/sm-feed-ticker.service" |
-      sed -e "s|/usr/local/bin/|$SM_BIN/|g" -e "s|/run/stalkmarket|$SM_TEST_DIR/run|g"
-  }
-  grep -q '^Conflicts=sm-feed.service sm-feed-replay.service$' "$SM_ROOT/systemd/sm-feed-ticker.service"
-  grep -q '^Type=notify$' "$SM_ROOT/systemd/sm-feed-ticker.service"
-  grep -q '^RestartPreventExitStatus=.*\b7\b' "$SM_ROOT/systemd/sm-feed-ticker.service"
-  while IFS= read -r line; do eval "$line" 2>>pre.log; done < <(unit ExecStartPre)
+  # The unit's own lines, read as the pipeline tests read them (pipeline_units.bash).
+  local template="$SM_ROOT/systemd/sm-feed-ticker.service.in"
+  grep -q '^Conflicts=sm-feed.service sm-feed-replay.service$' "$template"
+  grep -q '^Type=notify$' "$template"
+  grep -q '^RestartPreventExitStatus=.*\b7\b' "$template"
+  run_start_pre sm-feed-ticker
   [ -p run/market ]
   # exec: the background job becomes the unit's main process, sm-ingest (its shell execs it too).
-  eval "exec $(unit ExecStart)" 2>ingest.err &
+  eval "exec $(unit_lines sm-feed-ticker ExecStart)" 2>ingest.err &
   INGEST_PID=$!
   ORDER_PID=$INGEST_PID
   timeout 10 sed -n '/"type":"tick"/{p;q}' run/market >first.ndjson
