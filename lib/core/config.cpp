@@ -6,9 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "core/read_file.h"
 #include "core/secrets.h"
 #include "core/sha256.h"
 
@@ -283,13 +282,12 @@ Result<Config> Config::load(const std::string& path) {
     return error(ErrorCode::kConfigError,
                  fmt::format("configuration file {} does not exist", path));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || in.bad()) {
-    return error(ErrorCode::kConfigError, fmt::format("cannot read configuration file {}", path));
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) {
+    return error(ErrorCode::kConfigError,
+                 fmt::format("cannot read configuration file: {}", text.status().message()));
   }
-  Result<Config> config = parse(text.str(), path);
+  Result<Config> config = parse(*text, path);
   if (!config.ok()) return config.status();
   SM_RETURN_IF_ERROR(config->apply_environment());
   return config;

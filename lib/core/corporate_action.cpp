@@ -3,16 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 #include "core/data_dir.h"
+#include "core/read_file.h"
 
 namespace sm {
 namespace {
@@ -144,15 +140,9 @@ Result<std::vector<CorporateAction>> parse_corporate_actions(std::string_view te
 }
 
 Result<std::vector<CorporateAction>> load_corporate_actions(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return error(std::filesystem::exists(path) ? ErrorCode::kIoError : ErrorCode::kNotFound,
-                 fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return error(ErrorCode::kIoError, fmt::format("{}: read failed", path));
-  return parse_corporate_actions(text.str(), path);
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.status();
+  return parse_corporate_actions(*text, path);
 }
 
 Result<std::string> corporate_actions_default_path() {

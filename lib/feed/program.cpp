@@ -11,6 +11,7 @@
 #include "broker/instruments.h"
 #include "core/exit_codes.h"
 #include "core/ndjson.h"
+#include "core/read_file.h"
 #include "core/shutdown.h"
 #include "feed/historical.h"
 #include "feed/instruments_refresh.h"
@@ -299,7 +300,7 @@ int run_instruments(const InstrumentsArgs& args, const Config& config, const Log
   }
   std::vector<broker::Instrument> dump;
   if (!args.file.empty()) {
-    Result<std::string> text = ingest::read_file(args.file);
+    Result<std::string> text = read_file(args.file);
     if (!text.ok())
       return report_failure(log, "instruments_unreadable", text.status(), kExitDataError);
     Result<std::vector<broker::Instrument>> parsed = broker::parse_instruments_csv(*text);

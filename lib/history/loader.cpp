@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/read_file.h"
 #include "ingest/csv_reader.h"
 #include "ingest/fields.h"
 #include "ingest/ingest.h"
@@ -54,7 +55,7 @@ void log_issue(const Logger& log, const QualityIssue& issue) {
 
 Status load_csv(const std::string& path, const DataSource& source, const Range& range,
                 const Logger& log, std::vector<SymbolSeries>& out, LoadedData& loaded) {
-  Result<std::string> text = ingest::read_file(path);
+  Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
   ingest::CsvOptions options;
   if (source.symbols.size() > 1) {

@@ -11,6 +11,7 @@
 #include "core/exit_codes.h"
 #include "core/file_replace.h"
 #include "core/json_writer.h"
+#include "core/read_file.h"
 #include "ingest/ingest.h"
 
 namespace sm::ingest {

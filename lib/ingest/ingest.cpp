@@ -1,49 +1,14 @@
 #include "ingest/ingest.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 #include "core/ndjson.h"
 #include "ingest/fields.h"
 
 namespace sm::ingest {
-
-Result<std::string> read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int saved = errno;
-    return error(saved == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIoError,
-                 fmt::format("cannot open {}: {}", path, std::strerror(saved)));
-  }
-  std::string text;
-  struct stat info {};
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode))
-    text.reserve(static_cast<std::size_t>(info.st_size));
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0) {
-      text.append(buffer, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n == 0) break;
-    if (errno == EINTR) continue;
-    const int saved = errno;
-    ::close(fd);
-    return error(ErrorCode::kIoError,
-                 fmt::format("cannot read {}: {}", path, std::strerror(saved)));
-  }
-  ::close(fd);
-  return text;
-}
 
 Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
                               const CsvOptions& options, MarketDataSink& sink,

@@ -14,11 +14,6 @@
 
 namespace sm::ingest {
 
-// Reads a whole file into memory (files are read completely so that newest-first histories can be
-// sorted). Fails with kNotFound when it does not exist and kIoError when it cannot be read (a
-// directory, no permission); the message names the path.
-Result<std::string> read_file(const std::string& path);
-
 // What one CSV file gave (for the per-file log line and the run summary).
 struct FileReport {
   CsvResult parsed;  // bars/ticks vectors are emptied once handed to the sink

@@ -8,6 +8,7 @@
 
 #include "core/exit_codes.h"
 #include "core/ndjson.h"
+#include "core/read_file.h"
 #include "core/shutdown.h"
 #include "ingest/fields.h"
 #include "ingest/ingest.h"

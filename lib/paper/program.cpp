@@ -8,9 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "broker/instruments.h"
@@ -19,6 +17,7 @@
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
+#include "core/read_file.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
 #include "costs/cost_model.h"
@@ -221,13 +220,10 @@ int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
     out.calendar = std::move(loaded.value());
   }
   if (!args.instruments.empty()) {
-    std::ifstream in(args.instruments, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    Result<std::string> text = read_file(args.instruments);
     Result<std::vector<broker::Instrument>> parsed =
-        in ? broker::parse_instruments_csv(text.str())
-           : Result<std::vector<broker::Instrument>>(
-                 error(ErrorCode::kNotFound, "cannot read the file"));
+        text.ok() ? broker::parse_instruments_csv(*text)
+                  : Result<std::vector<broker::Instrument>>(text.status());
     if (!parsed.ok()) {
       log.error_status("config_error", parsed.status().with_context(args.instruments));
       return kExitConfigError;

@@ -2,13 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "core/data_dir.h"
+#include "core/read_file.h"
 
 namespace sm::records {
 
@@ -49,18 +44,6 @@ Status for_each_row(std::string_view text, Row row) {
     if (Status s = row(line_number, cells_of(line)); !s.ok()) return s;
   }
   return Status();
-}
-
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return error(std::filesystem::exists(path) ? ErrorCode::kIoError : ErrorCode::kNotFound,
-                 fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return error(ErrorCode::kIoError, fmt::format("{}: read failed", path));
-  return text.str();
 }
 
 }  // namespace
@@ -112,7 +95,7 @@ Result<GainsRates> GainsRates::parse(std::string_view text, std::string_view sou
 }
 
 Result<GainsRates> GainsRates::load(const std::string& path) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
   return parse(*text, path);
 }
@@ -167,7 +150,7 @@ Result<FairMarketValues> parse_fair_market_values(std::string_view text, std::st
 }
 
 Result<FairMarketValues> load_fair_market_values(const std::string& path) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
   return parse_fair_market_values(*text, path);
 }

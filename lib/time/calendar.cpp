@@ -5,14 +5,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/data_dir.h"
+#include "core/read_file.h"
 
 namespace sm::time {
 
@@ -200,24 +196,6 @@ Result<int> parse_year(std::string_view text) {
         fmt::format("year_covered needs a year (YYYY) in the date column, not '{}'", text));
   }
   return std::atoi(std::string(text).c_str());
-}
-
-Result<std::string> read_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return error(ErrorCode::kNotFound, fmt::format("calendar file {} does not exist", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return error(ErrorCode::kIoError,
-                 fmt::format("cannot open calendar file {}: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return error(ErrorCode::kIoError, fmt::format("cannot read calendar file {}", path));
-  }
-  return text.str();
 }
 
 bool is_weekend(Date date) {
@@ -419,7 +397,7 @@ Result<std::vector<std::string>> split_calendar_csv_line(std::string_view line) 
 
 Result<Calendar> Calendar::load(const std::string& path) {
   Result<std::string> text = read_file(path);
-  if (!text.ok()) return text.status();
+  if (!text.ok()) return text.status().with_context("calendar file");
   Result<Calendar> calendar = parse(*text, path);
   if (!calendar.ok()) return calendar.status();
   calendar->path_ = path;

@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/file_replace.h"
+#include "core/read_file.h"
 #include "time/calendar.h"
 
 namespace sm::time {
@@ -188,18 +186,6 @@ std::string calendar_row(const std::vector<std::string>& header,
   return row;
 }
 
-Result<std::string> read_whole_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return error(ErrorCode::kNotFound, fmt::format("{}: no such file", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) return error(ErrorCode::kIoError, fmt::format("{}: cannot read", path));
-  return text.str();
-}
-
 }  // namespace
 
 Result<HolidayList> parse_holiday_list(std::string_view text, std::string_view source) {
@@ -275,11 +261,11 @@ Result<std::string> merge_holiday_list(std::string_view calendar_text,
 Result<CalendarRefresh> refresh_calendar(const std::string& calendar_path,
                                          const std::string& list_path, std::string_view source_note,
                                          bool dry_run) {
-  Result<std::string> list_text = read_whole_file(list_path);
+  Result<std::string> list_text = read_file(list_path);
   if (!list_text.ok()) return list_text.status();
   Result<HolidayList> list = parse_holiday_list(*list_text, list_path);
   if (!list.ok()) return list.status();
-  Result<std::string> old_text = read_whole_file(calendar_path);
+  Result<std::string> old_text = read_file(calendar_path);
   if (!old_text.ok()) return old_text.status();
   // The old file must itself be a valid calendar: a refresh never builds on a broken one.
   Result<Calendar> old_calendar = Calendar::parse(*old_text, calendar_path);

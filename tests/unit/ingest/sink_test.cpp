@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/ndjson.h"
+#include "core/read_file.h"
 #include "ingest/ingest.h"
 #include "ingest/program.h"
 #include "ingest/replay.h"
