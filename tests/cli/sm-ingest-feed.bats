@@ -87,7 +87,9 @@ stored() {
 
 @test "a token the broker refuses as expired exits 7, and so does having no token" {
   start_infy_paper
-  SM_KITE_ACCESS_TOKEN=expired run --separate-stderr sm-ingest poll --symbol INFY --interval 1 --rounds 2
+  # A session minute: outside the session poll idles and would never ask the broker.
+  SM_KITE_ACCESS_TOKEN=expired run --separate-stderr sm-ingest poll --symbol INFY --interval 1 --rounds 2 \
+    --clock-start "2025-03-03 10:00:40"
   [ "$status" -eq 7 ]
   echo "$stderr" | jq -e -s 'map(select(.event == "token_expired")) | length == 1'
   unset SM_KITE_ACCESS_TOKEN
