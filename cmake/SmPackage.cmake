@@ -8,8 +8,12 @@ set(CPACK_PACKAGE_NAME stalkmarket)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "StalkMarket maintainers <maintainers@users.noreply.r-seed-4063c915.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "NSE equity trading pipeline: data, strategies, risk, orders")
+# Debian wraps the extended description at 80 columns (lintian: extended-description-line-too-long).
 set(CPACK_PACKAGE_DESCRIPTION
-    "Programs that chain by NDJSON pipes: market data ingest and replay, strategies, a risk gateway and an order manager for Zerodha Kite Connect, reconciliation, alerts, backtests and a paper broker, with hardened systemd units and timers that follow the NSE calendar.")
+    "Programs that chain by NDJSON pipes: market data ingest and replay, strategies,\n\
+a risk gateway and an order manager for Zerodha Kite Connect, reconciliation,\n\
+alerts, backtests and a paper broker, with hardened systemd units and timers\n\
+that follow the NSE calendar.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

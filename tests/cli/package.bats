@@ -56,9 +56,17 @@ package() {
   for script in postinst prerm postrm; do
     grep -E -q "^ +[0-9]+ bytes, +[0-9]+ lines +\* +$script +#!/bin/sh" info || { cat info; return 1; }
   done
-  if command -v lintian >/dev/null; then
-    lintian --fail-on error "$DEB"
-  fi
+  # Debian's changelog names the version the package carries.
+  dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/share/doc/stalkmarket/changelog.gz | gzip -dc |
+    head -1 | grep -q "^stalkmarket ($(dpkg-deb -f "$DEB" Version)) "
+}
+
+@test "lintian finds no error and no warning in the package" {
+  package
+  command -v lintian >/dev/null || skip "lintian is not installed (scripts/install-deps --dev)"
+  run lintian --tag-display-limit 0 --fail-on error,warning "$DEB"
+  echo "$output"
+  [ "$status" -eq 0 ]
 }
 
 @test "installed into a throwaway root it makes the user, the directories and a 0600 env; purge removes them" {
