@@ -41,7 +41,18 @@ int main(int argc, char** argv) {
   gains_cmd->add_option("--format", gains.format, "csv or ndjson")
       ->check(CLI::IsMember({"csv", "ndjson"}))
       ->capture_default_str();
-  gains_cmd->add_flag("--summary", gains.summary, "CSV of the year's totals and tax instead");
+  CLI::Option* summary =
+      gains_cmd->add_flag("--summary", gains.summary, "CSV of the year's totals and tax instead");
+  CLI::Option* by_strategy = gains_cmd->add_flag("--by-strategy", gains.by_strategy,
+                                                 "CSV of the gains per strategy and kind instead");
+  gains_cmd
+      ->add_flag("--losses", gains.losses,
+                 "CSV of the losses brought forward, set off and carried forward instead")
+      ->excludes(summary)
+      ->excludes(by_strategy);
+  by_strategy->excludes(summary);
+  gains_cmd->add_option("--losses-brought-forward", gains.losses_path,
+                        "CSV incurred,kind,amount: losses of earlier years not yet set off");
   gains_cmd->add_option("--fmv", gains.fmv_path,
                         "CSV symbol,fmv_2018_01_31: fair market values for grandfathering");
   gains_cmd->add_option("--rates", gains.rates_path,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "core/json_writer.h"
@@ -33,6 +34,7 @@ struct Open {
   std::int64_t split_a = 1;
   std::int64_t split_b = 1;
   std::vector<std::string> flags;
+  const LedgerFill* fill = nullptr;  // the fill this leg is (a part of); none for a bonus lot
 };
 
 // The part of `from` that qty shares carry, by quantity and rounded half-even from what is left,
@@ -54,6 +56,7 @@ Open take(Open& from, Quantity qty) {
 
 Open open_of(const LedgerFill& f) {
   Open o;
+  o.fill = &f;
   o.ts = f.fill.ts;
   o.day = ist_date(f.fill.ts);
   o.side = f.fill.side;
@@ -81,7 +84,9 @@ void add_flags(std::vector<std::string>& to, const std::vector<std::string>& fro
 
 struct Books {
   std::map<std::string, std::deque<Open>> delivery;  // long lots, oldest first
-  std::map<std::string, std::deque<Open>> intraday;  // open lots of one side, oldest first
+  std::map<std::string, std::deque<Open>> intraday;  // open legs of one side, oldest first
+  // The current IST day's delivery legs not matched within the day, all of one side per symbol.
+  std::map<std::string, std::deque<Open>> delivery_today;
 };
 
 class Matcher {
@@ -89,53 +94,31 @@ class Matcher {
   Matcher(const GainsRates& rates, const FairMarketValues& fmv, FinancialYear year)
       : rates_(rates), fmv_(fmv), year_(year) {}
 
-  Status delivery(const LedgerFill& f) {
-    std::deque<Open>& lots = books_.delivery[f.fill.symbol];
-    Open leg = open_of(f);
-    if (f.fill.side == Side::kBuy) {
-      lots.push_back(std::move(leg));
-      return Status();
-    }
-    // Shares bought today first: the exchange nets them against today's sale (speculative).
-    for (auto it = lots.begin(); leg.qty > 0 && it != lots.end();) {
-      if (it->day != leg.day) {
-        ++it;
-        continue;
-      }
-      Open bought = take(*it, std::min(it->qty, leg.qty));
-      if (Status s = dispose(f, bought, take(leg, bought.qty), true); !s.ok()) return s;
-      it = it->qty == 0 ? lots.erase(it) : std::next(it);
-    }
-    while (leg.qty > 0 && !lots.empty()) {
-      Open bought = take(lots.front(), std::min(lots.front().qty, leg.qty));
-      if (lots.front().qty == 0) lots.pop_front();
-      if (Status s = dispose(f, bought, take(leg, bought.qty), false); !s.ok()) return s;
-    }
-    if (leg.qty > 0) {
-      // A sale of shares the fills never bought (held from before the records, or a gap):
-      // reported at cost 0 so that it is seen, not guessed.
-      Open none;
-      none.day = leg.day;
-      none.qty = leg.qty;
-      none.flags.emplace_back("no_purchase");
-      return dispose(f, none, take(leg, leg.qty), false);
-    }
-    return Status();
-  }
+  // A delivery fill is matched first against the opposite delivery fills of its symbol earlier
+  // the same IST day, as an intraday trade is: the exchange settles a client's net quantity of a
+  // scrip for the day, so the matched shares are never delivered and the trade is speculative
+  // (s.43(5)), whichever side came first. A sale and a re-buy of held shares on one day is thus an
+  // intraday trade and the held lot stays as it was, as brokers' tax P&L statements show it.
+  Status delivery(const LedgerFill& f) { return match(books_.delivery_today[f.fill.symbol], f); }
 
-  Status intraday(const LedgerFill& f) {
-    std::deque<Open>& lots = books_.intraday[f.fill.symbol];
-    Open leg = open_of(f);
-    while (leg.qty > 0 && !lots.empty() && lots.front().side != leg.side) {
-      Open opened = take(lots.front(), std::min(lots.front().qty, leg.qty));
-      if (lots.front().qty == 0) lots.pop_front();
-      Open closing = take(leg, opened.qty);
-      const bool long_trade = opened.side == Side::kBuy;
-      if (!long_trade && opened.day != closing.day) closing.flags.emplace_back("short_overnight");
-      Status s = long_trade ? dispose(f, opened, closing, true) : dispose(f, closing, opened, true);
-      if (!s.ok()) return s;
+  // An intraday (MIS) fill closes the opposite legs left open, oldest first; the rest stays open.
+  Status intraday(const LedgerFill& f) { return match(books_.intraday[f.fill.symbol], f); }
+
+  // Settles the day's delivery legs left unmatched within it: a buy becomes a lot, a sale is
+  // matched FIFO against the lots. Called before the first fill of each new IST day (and before
+  // that day's corporate actions) and after the last fill.
+  Status end_day() {
+    for (auto& [symbol, legs] : books_.delivery_today) {
+      std::deque<Open>& lots = books_.delivery[symbol];
+      for (Open& leg : legs) {
+        if (leg.side == Side::kBuy) {
+          lots.push_back(std::move(leg));
+        } else if (Status s = sell_from_lots(lots, leg); !s.ok()) {
+          return s;
+        }
+      }
+      legs.clear();
     }
-    if (leg.qty > 0) lots.push_back(std::move(leg));
     return Status();
   }
 
@@ -171,16 +154,52 @@ class Matcher {
   std::vector<Disposal>& disposals() { return disposals_; }
 
  private:
+  Status match(std::deque<Open>& open, const LedgerFill& f) {
+    Open leg = open_of(f);
+    while (leg.qty > 0 && !open.empty() && open.front().side != leg.side) {
+      Open opened = take(open.front(), std::min(open.front().qty, leg.qty));
+      if (open.front().qty == 0) open.pop_front();
+      Open closing = take(leg, opened.qty);
+      const bool long_trade = opened.side == Side::kBuy;
+      if (!long_trade && opened.day != closing.day) closing.flags.emplace_back("short_overnight");
+      Status s = long_trade ? dispose(f, opened, closing, true) : dispose(f, closing, opened, true);
+      if (!s.ok()) return s;
+    }
+    if (leg.qty > 0) open.push_back(std::move(leg));
+    return Status();
+  }
+
+  Status sell_from_lots(std::deque<Open>& lots, Open& leg) {
+    const LedgerFill& f = *leg.fill;
+    while (leg.qty > 0 && !lots.empty()) {
+      Open bought = take(lots.front(), std::min(lots.front().qty, leg.qty));
+      if (lots.front().qty == 0) lots.pop_front();
+      if (Status s = dispose(f, bought, take(leg, bought.qty), false); !s.ok()) return s;
+    }
+    if (leg.qty > 0) {
+      // A sale of shares the fills never bought (held from before the records, or a gap):
+      // reported at cost 0 so that it is seen, not guessed.
+      Open none;
+      none.day = leg.day;
+      none.qty = leg.qty;
+      none.flags.emplace_back("no_purchase");
+      return dispose(f, none, take(leg, leg.qty), false);
+    }
+    return Status();
+  }
+
   Status dispose(const LedgerFill& f, const Open& bought, const Open& sold, bool speculative) {
     if (!year_.contains(sold.day)) return Status();
     Disposal d;
     d.symbol = f.fill.symbol;
     d.isin = f.isin;
+    d.strategy = f.fill.strategy;
     d.acquired = bought.day;
     d.sold = sold.day;
     d.qty = sold.qty;
     d.sale_value = sold.value;
     d.transfer_expenses = sold.charges;
+    d.purchase_value = bought.value;
     d.actual_cost = bought.value + bought.charges;
     d.cost = d.actual_cost;
     d.stt = bought.stt + sold.stt;
@@ -231,7 +250,58 @@ Paise use(Paise& available, Paise amount) {
   return used;
 }
 
-GainsSummary summarise(const std::vector<Disposal>& disposals, Paise exemption) {
+// How many years after the one it was made in a loss may be set off: the eight assessment years
+// after its own for a capital loss (s.74(1)), four for a speculative one (s.73(4)).
+int years_carried(GainKind kind) { return kind == GainKind::kSpeculative ? 4 : 8; }
+
+// s.74 and s.73: the losses of earlier years against what is left of the year's gains after the
+// year's own set-off, oldest first; what is left is carried on while in time, else lapses.
+void set_off_brought_forward(GainsSummary& s, const std::vector<BroughtForwardLoss>& losses,
+                             FinancialYear year) {
+  std::vector<LossAccount> accounts;
+  std::vector<Paise> left;
+  for (const BroughtForwardLoss& loss : losses) {
+    LossAccount a;
+    a.incurred = loss.incurred;
+    a.kind = loss.kind;
+    a.brought_forward = loss.amount;
+    const bool in_time = year.start_year - loss.incurred.start_year <= years_carried(loss.kind);
+    a.lapsed = in_time ? 0 : loss.amount;
+    left.push_back(in_time ? loss.amount : 0);
+    accounts.push_back(a);
+  }
+  auto set_off = [&](GainKind loss_kind, GainKind gain_kind) {
+    for (std::size_t i = 0; i < accounts.size(); ++i) {
+      if (accounts[i].kind != loss_kind) continue;
+      for (RateBucket& b : s.buckets) {
+        if (b.kind != gain_kind) continue;
+        const Paise used = use(left[i], b.taxable);
+        b.taxable -= used;
+        accounts[i].set_off += used;
+      }
+    }
+  };
+  set_off(GainKind::kShortTerm, GainKind::kShortTerm);
+  set_off(GainKind::kLongTerm, GainKind::kLongTerm);
+  set_off(GainKind::kShortTerm, GainKind::kLongTerm);
+  s.speculative_taxable = s.speculative_gain;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (accounts[i].kind == GainKind::kSpeculative) {
+      const Paise used = use(left[i], s.speculative_taxable);
+      s.speculative_taxable -= used;
+      accounts[i].set_off += used;
+    }
+  }
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const bool next_in_time =
+        year.start_year + 1 - accounts[i].incurred.start_year <= years_carried(accounts[i].kind);
+    (next_in_time ? accounts[i].carried_forward : accounts[i].lapsed) += left[i];
+  }
+  s.losses = std::move(accounts);
+}
+
+GainsSummary summarise(const std::vector<Disposal>& disposals, Paise exemption,
+                       const std::vector<BroughtForwardLoss>& brought_forward, FinancialYear year) {
   GainsSummary s;
   s.ltcg_exemption = exemption;
   std::map<std::pair<int, std::int64_t>, RateBucket> buckets;
@@ -239,8 +309,12 @@ GainsSummary summarise(const std::vector<Disposal>& disposals, Paise exemption) 
   for (const Disposal& d : disposals) {
     if (d.kind == GainKind::kSpeculative) {
       speculative += d.gain();
+      // Each matched trade is settled by its own difference, gained or lost (Guidance Note).
+      s.speculative_turnover += d.sale_value >= d.purchase_value ? d.sale_value - d.purchase_value
+                                                                 : d.purchase_value - d.sale_value;
       continue;
     }
+    s.delivery_turnover += d.sale_value;
     // Keyed so that short-term comes first, then the higher rate.
     RateBucket& b = buckets[{d.kind == GainKind::kShortTerm ? 0 : 1, -d.rate_basis_points}];
     b.kind = d.kind;
@@ -248,7 +322,6 @@ GainsSummary summarise(const std::vector<Disposal>& disposals, Paise exemption) 
     (d.gain() >= 0 ? b.gains : b.losses) += d.gain() >= 0 ? d.gain() : -d.gain();
   }
   s.speculative_gain = std::max<Paise>(speculative, 0);
-  s.speculative_loss_carried = std::max<Paise>(-speculative, 0);
   for (auto& [key, b] : buckets) s.buckets.push_back(b);
 
   // Exempt long-term gains (rate 0, before 2018-04-01) neither absorb nor give set-off.
@@ -270,6 +343,9 @@ GainsSummary summarise(const std::vector<Disposal>& disposals, Paise exemption) 
     b.taxable -= use(short_loss, b.taxable);
     b.taxable -= use(long_loss, b.taxable);
   }
+  // Then the losses of earlier years (s.74 sets off a brought-forward loss against the year's
+  // capital gains, and the exemption of s.112A applies to what is left of them).
+  set_off_brought_forward(s, brought_forward, year);
   Paise exemption_left = exemption;
   for (RateBucket& b : s.buckets) {
     if (b.kind != GainKind::kLongTerm || b.rate_basis_points == 0) continue;
@@ -277,14 +353,38 @@ GainsSummary summarise(const std::vector<Disposal>& disposals, Paise exemption) 
     b.taxable -= used;
     s.exemption_used += used;
   }
-  s.short_term_loss_carried = short_loss;
-  s.long_term_loss_carried = long_loss;
+  // The year's own losses left over are carried from this year on.
+  const std::pair<GainKind, Paise> own[] = {
+      {GainKind::kShortTerm, short_loss},
+      {GainKind::kLongTerm, long_loss},
+      {GainKind::kSpeculative, std::max<Paise>(-speculative, 0)}};
+  for (const auto& [kind, amount] : own) {
+    if (amount == 0) continue;
+    LossAccount a;
+    a.incurred = year;
+    a.kind = kind;
+    a.carried_forward = amount;
+    s.losses.push_back(a);
+  }
+  for (const LossAccount& a : s.losses) {
+    Paise& carried = a.kind == GainKind::kShortTerm  ? s.short_term_loss_carried
+                     : a.kind == GainKind::kLongTerm ? s.long_term_loss_carried
+                                                     : s.speculative_loss_carried;
+    carried += a.carried_forward;
+  }
   for (RateBucket& b : s.buckets) {
     b.tax =
         multiply_divide(b.taxable, b.rate_basis_points, 10'000, DivideRounding::kHalfAwayFromZero);
     s.tax += b.tax;
   }
   return s;
+}
+
+// The sum of one field of the loss accounts of a kind.
+Paise total(const std::vector<LossAccount>& losses, GainKind kind, Paise LossAccount::*field) {
+  Paise sum = 0;
+  for (const LossAccount& a : losses) sum += a.kind == kind ? a.*field : 0;
+  return sum;
 }
 
 std::string percent(std::int64_t basis_points) {
@@ -297,22 +397,19 @@ std::string joined(const std::vector<std::string>& flags) {
 
 }  // namespace
 
-std::string_view gain_kind_name(GainKind kind) {
-  switch (kind) {
-    case GainKind::kShortTerm:
-      return "short_term";
-    case GainKind::kLongTerm:
-      return "long_term";
-    case GainKind::kSpeculative:
-      return "speculative";
-  }
-  return "short_term";
-}
-
 Result<GainsReport> capital_gains(const std::vector<LedgerFill>& fills,
                                   const std::vector<CorporateAction>& actions,
                                   const GainsRates& rates, const FairMarketValues& fmv,
-                                  FinancialYear year) {
+                                  FinancialYear year,
+                                  const std::vector<BroughtForwardLoss>& brought_forward) {
+  for (const BroughtForwardLoss& loss : brought_forward) {
+    if (loss.incurred.start_year >= year.start_year) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("the {} loss of {} cannot be brought forward into {}: only losses "
+                               "of earlier years are",
+                               gain_kind_name(loss.kind), loss.incurred.label(), year.label()));
+    }
+  }
   if (year.first_day() < rates.earliest()) {
     return error(ErrorCode::kInvalidArgument,
                  fmt::format("financial year {} begins before the capital-gains rates file "
@@ -327,9 +424,14 @@ Result<GainsReport> capital_gains(const std::vector<LedgerFill>& fills,
   report.year = year;
   Matcher matcher(rates, fmv, year);
   std::size_t next_action = 0;
+  std::optional<Date> current_day;
   for (const LedgerFill& f : fills) {
     const Date day = ist_date(f.fill.ts);
     if (year.last_day() < day) break;
+    if (current_day && *current_day != day) {
+      if (Status s = matcher.end_day(); !s.ok()) return s;
+    }
+    current_day = day;
     while (next_action < by_date.size() && by_date[next_action].ex_date <= day) {
       matcher.apply(by_date[next_action++]);
     }
@@ -343,10 +445,11 @@ Result<GainsReport> capital_gains(const std::vector<LedgerFill>& fills,
     Status matched = f.product == Product::kIntraday ? matcher.intraday(f) : matcher.delivery(f);
     if (!matched.ok()) return matched;
   }
+  if (Status s = matcher.end_day(); !s.ok()) return s;
   report.disposals = std::move(matcher.disposals());
   Result<GainsRate> year_end = rates.on(year.last_day());
   if (!year_end.ok()) return year_end.status();
-  report.summary = summarise(report.disposals, year_end->ltcg_exemption);
+  report.summary = summarise(report.disposals, year_end->ltcg_exemption, brought_forward, year);
   return report;
 }
 
@@ -380,11 +483,82 @@ std::string format_summary_csv(const GainsReport& report) {
   };
   line("ltcg_exemption", s.ltcg_exemption);
   line("exemption_used", s.exemption_used);
-  line("short_term_loss_carried_forward", s.short_term_loss_carried);
-  line("long_term_loss_carried_forward", s.long_term_loss_carried);
+  for (GainKind kind : {GainKind::kShortTerm, GainKind::kLongTerm, GainKind::kSpeculative}) {
+    const std::string_view name = gain_kind_name(kind);
+    line(fmt::format("{}_loss_brought_forward", name),
+         total(s.losses, kind, &LossAccount::brought_forward));
+    line(fmt::format("{}_loss_brought_forward_set_off", name),
+         total(s.losses, kind, &LossAccount::set_off));
+    line(fmt::format("{}_loss_lapsed", name), total(s.losses, kind, &LossAccount::lapsed));
+    line(fmt::format("{}_loss_carried_forward", name),
+         total(s.losses, kind, &LossAccount::carried_forward));
+  }
   line("speculative_gain", s.speculative_gain);
-  line("speculative_loss_carried_forward", s.speculative_loss_carried);
+  line("speculative_taxable", s.speculative_taxable);
+  line("speculative_turnover", s.speculative_turnover);
+  line("delivery_turnover", s.delivery_turnover);
   out += fmt::format("{},tax,,,,,{}\n", fy, format_rupees(s.tax));
+  return out;
+}
+
+std::vector<StrategyGains> gains_by_strategy(const std::vector<Disposal>& disposals) {
+  std::map<std::pair<std::string, GainKind>, StrategyGains> sums;
+  for (const Disposal& d : disposals) {
+    StrategyGains& g = sums[{d.strategy, d.kind}];
+    g.strategy = d.strategy;
+    g.kind = d.kind;
+    ++g.disposals;
+    g.qty += d.qty;
+    g.sale_value += d.sale_value;
+    g.cost += d.cost;
+    g.transfer_expenses += d.transfer_expenses;
+    g.stt += d.stt;
+    g.gain += d.gain();
+  }
+  std::vector<StrategyGains> out;
+  for (auto& [key, g] : sums) out.push_back(std::move(g));
+  return out;
+}
+
+std::string format_by_strategy_csv(const GainsReport& report) {
+  std::string out =
+      "financial_year,line,strategy,kind,disposals,quantity,sale_value,cost,transfer_expenses,"
+      "stt,gain\n";
+  const std::string fy = report.year.label();
+  auto row = [&](std::string_view line, const StrategyGains& g) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", fy, line, csv_field(g.strategy),
+                       gain_kind_name(g.kind), g.disposals, g.qty, format_rupees(g.sale_value),
+                       format_rupees(g.cost), format_rupees(g.transfer_expenses),
+                       format_rupees(g.stt), format_rupees(g.gain));
+  };
+  const std::vector<StrategyGains> by_strategy = gains_by_strategy(report.disposals);
+  for (const StrategyGains& g : by_strategy) row("strategy", g);
+  for (GainKind kind : {GainKind::kShortTerm, GainKind::kLongTerm, GainKind::kSpeculative}) {
+    StrategyGains sum;
+    sum.kind = kind;
+    for (const StrategyGains& g : by_strategy) {
+      if (g.kind != kind) continue;
+      sum.disposals += g.disposals;
+      sum.qty += g.qty;
+      sum.sale_value += g.sale_value;
+      sum.cost += g.cost;
+      sum.transfer_expenses += g.transfer_expenses;
+      sum.stt += g.stt;
+      sum.gain += g.gain;
+    }
+    if (sum.disposals > 0) row("total", sum);
+  }
+  return out;
+}
+
+std::string format_losses_csv(const GainsReport& report) {
+  std::string out = "financial_year,incurred,kind,brought_forward,set_off,lapsed,carried_forward\n";
+  for (const LossAccount& a : report.summary.losses) {
+    out += fmt::format("{},{},{},{},{},{},{}\n", report.year.label(), a.incurred.label(),
+                       gain_kind_name(a.kind), format_rupees(a.brought_forward),
+                       format_rupees(a.set_off), format_rupees(a.lapsed),
+                       format_rupees(a.carried_forward));
+  }
   return out;
 }
 
@@ -397,10 +571,12 @@ std::string format_gains_ndjson(const GainsReport& report) {
         .string("financial_year", fy)
         .string("symbol", d.symbol)
         .string("isin", d.isin)
+        .string("strategy", d.strategy)
         .string("kind", gain_kind_name(d.kind))
         .string("acquired", format_date(d.acquired))
         .string("sold", format_date(d.sold))
         .integer("quantity", d.qty)
+        .rupees("purchase_value", d.purchase_value)
         .rupees("actual_cost", d.actual_cost)
         .rupees("fair_market_value", d.fair_market_value)
         .rupees("cost", d.cost)
@@ -426,6 +602,35 @@ std::string format_gains_ndjson(const GainsReport& report) {
     w.finish();
     out += '\n';
   }
+  for (const StrategyGains& g : gains_by_strategy(report.disposals)) {
+    JsonObjectWriter w(out);
+    w.string("record", "strategy")
+        .string("financial_year", fy)
+        .string("strategy", g.strategy)
+        .string("kind", gain_kind_name(g.kind))
+        .integer("disposals", g.disposals)
+        .integer("quantity", g.qty)
+        .rupees("sale_value", g.sale_value)
+        .rupees("cost", g.cost)
+        .rupees("transfer_expenses", g.transfer_expenses)
+        .rupees("stt", g.stt)
+        .rupees("gain", g.gain);
+    w.finish();
+    out += '\n';
+  }
+  for (const LossAccount& a : report.summary.losses) {
+    JsonObjectWriter w(out);
+    w.string("record", "loss")
+        .string("financial_year", fy)
+        .string("incurred", a.incurred.label())
+        .string("kind", gain_kind_name(a.kind))
+        .rupees("brought_forward", a.brought_forward)
+        .rupees("set_off", a.set_off)
+        .rupees("lapsed", a.lapsed)
+        .rupees("carried_forward", a.carried_forward);
+    w.finish();
+    out += '\n';
+  }
   const GainsSummary& s = report.summary;
   JsonObjectWriter w(out);
   w.string("record", "summary")
@@ -435,7 +640,10 @@ std::string format_gains_ndjson(const GainsReport& report) {
       .rupees("short_term_loss_carried_forward", s.short_term_loss_carried)
       .rupees("long_term_loss_carried_forward", s.long_term_loss_carried)
       .rupees("speculative_gain", s.speculative_gain)
+      .rupees("speculative_taxable", s.speculative_taxable)
       .rupees("speculative_loss_carried_forward", s.speculative_loss_carried)
+      .rupees("speculative_turnover", s.speculative_turnover)
+      .rupees("delivery_turnover", s.delivery_turnover)
       .rupees("tax", s.tax);
   w.finish();
   out += '\n';

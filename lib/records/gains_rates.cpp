@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "core/data_dir.h"
 #include "core/read_file.h"
 
@@ -178,6 +181,84 @@ Result<FinancialYear> parse_financial_year(std::string_view text) {
 
 FinancialYear financial_year_of(Date date) {
   return FinancialYear{date.month >= 4 ? date.year : date.year - 1};
+}
+
+std::string_view gain_kind_name(GainKind kind) {
+  switch (kind) {
+    case GainKind::kShortTerm:
+      return "short_term";
+    case GainKind::kLongTerm:
+      return "long_term";
+    case GainKind::kSpeculative:
+      return "speculative";
+  }
+  return "short_term";
+}
+
+Result<std::vector<BroughtForwardLoss>> parse_brought_forward_losses(std::string_view text,
+                                                                     std::string_view source) {
+  std::vector<BroughtForwardLoss> out;
+  std::optional<std::size_t> incurred_at, kind_at, amount_at;
+  std::size_t columns = 0;
+  Status parsed =
+      for_each_row(text, [&](std::int64_t line, const std::vector<std::string_view>& c) -> Status {
+        auto bad = [&](const std::string& why) {
+          return error(ErrorCode::kParseError, fmt::format("{}:{}: {}", source, line, why));
+        };
+        if (columns == 0) {
+          columns = c.size();
+          for (std::size_t i = 0; i < c.size(); ++i) {
+            if (c[i] == "incurred") incurred_at = i;
+            if (c[i] == "kind") kind_at = i;
+            if (c[i] == "amount" || (c[i] == "carried_forward" && !amount_at)) amount_at = i;
+          }
+          if (!incurred_at || !kind_at || !amount_at) {
+            return bad("the header must name the columns incurred, kind and amount");
+          }
+          return Status();
+        }
+        if (c.size() != columns) return bad(fmt::format("expected {} fields", columns));
+        Result<FinancialYear> incurred = parse_financial_year(c[*incurred_at]);
+        if (!incurred.ok()) return bad(incurred.status().message());
+        BroughtForwardLoss loss;
+        loss.incurred = *incurred;
+        const std::string_view kind = c[*kind_at];
+        if (kind == "short_term") {
+          loss.kind = GainKind::kShortTerm;
+        } else if (kind == "long_term") {
+          loss.kind = GainKind::kLongTerm;
+        } else if (kind == "speculative") {
+          loss.kind = GainKind::kSpeculative;
+        } else {
+          return bad(fmt::format("kind '{}' is not short_term, long_term or speculative", kind));
+        }
+        Result<Paise> amount = parse_rupees(c[*amount_at]);
+        if (!amount.ok() || *amount < 0) {
+          return bad(fmt::format("amount '{}' is not an amount of rupees", c[*amount_at]));
+        }
+        loss.amount = *amount;
+        for (const BroughtForwardLoss& seen : out) {
+          if (seen.incurred.start_year == loss.incurred.start_year && seen.kind == loss.kind) {
+            return bad(
+                fmt::format("the {} loss of {} is listed twice", kind, loss.incurred.label()));
+          }
+        }
+        if (loss.amount > 0) out.push_back(loss);
+        return Status();
+      });
+  if (!parsed.ok()) return parsed;
+  if (columns == 0) return error(ErrorCode::kParseError, fmt::format("{}: no header line", source));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const BroughtForwardLoss& a, const BroughtForwardLoss& b) {
+                     return a.incurred.start_year < b.incurred.start_year;
+                   });
+  return out;
+}
+
+Result<std::vector<BroughtForwardLoss>> load_brought_forward_losses(const std::string& path) {
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.status();
+  return parse_brought_forward_losses(*text, path);
 }
 
 }  // namespace sm::records

@@ -1,6 +1,7 @@
 // The data the capital-gains report needs besides the fills: the tax rates by sale date
-// (data/capital-gains-rates.csv) and the fair market values of 31 January 2018 that grandfather
-// older lots (a file the user supplies). docs/RECORDS.md describes both files.
+// (data/capital-gains-rates.csv), the fair market values of 31 January 2018 that grandfather
+// older lots and the losses brought forward from earlier years (files the user supplies).
+// docs/RECORDS.md describes the files.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,9 @@
 #include "core/timestamp.h"
 
 namespace sm::records {
+
+enum class GainKind { kShortTerm, kLongTerm, kSpeculative };
+std::string_view gain_kind_name(GainKind kind);  // "short_term", "long_term", "speculative"
 
 // The rates for sales from effective_from until the next row's date.
 struct GainsRate {
@@ -65,5 +69,22 @@ struct FinancialYear {
 Result<FinancialYear> parse_financial_year(std::string_view text);
 // The financial year a date falls in.
 FinancialYear financial_year_of(Date date);
+
+// A loss of an earlier year not yet set off, as the return carries it forward (Schedule CFL).
+struct BroughtForwardLoss {
+  FinancialYear incurred;  // the year the loss was made
+  GainKind kind = GainKind::kShortTerm;
+  Paise amount = 0;  // what is left of it at the start of the year it is brought into
+};
+
+// Parses the losses file: a header naming the columns incurred, kind and amount (or
+// carried_forward, so that the --losses CSV of one year is the file of the next; other columns
+// are ignored), '#' comments, one row per year and kind. kind is short_term, long_term or
+// speculative; amounts are rupees with at most two decimals, rows of zero are skipped. Fails with
+// kParseError "source:line: reason" on a bad row or a year and kind listed twice. The result is
+// oldest first.
+Result<std::vector<BroughtForwardLoss>> parse_brought_forward_losses(std::string_view text,
+                                                                     std::string_view source);
+Result<std::vector<BroughtForwardLoss>> load_brought_forward_losses(const std::string& path);
 
 }  // namespace sm::records

@@ -141,6 +141,14 @@ int run_gains(const GainsArgs& args, const Logger& log) {
     if (!loaded.ok()) return report_failure(log, "fmv_unreadable", loaded.status(), kExitDataError);
     fmv = std::move(*loaded);
   }
+  std::vector<BroughtForwardLoss> brought_forward;
+  if (!args.losses_path.empty()) {
+    Result<std::vector<BroughtForwardLoss>> loaded = load_brought_forward_losses(args.losses_path);
+    if (!loaded.ok()) {
+      return report_failure(log, "losses_unreadable", loaded.status(), kExitDataError);
+    }
+    brought_forward = std::move(*loaded);
+  }
   Result<std::vector<CorporateAction>> actions = corporate_actions(args.actions_path, log);
   if (!actions.ok()) {
     return report_failure(log, "corporate_actions_unreadable", actions.status(), kExitDataError);
@@ -156,8 +164,13 @@ int run_gains(const GainsArgs& args, const Logger& log) {
   if (Status s = itemise_charges(*fills, *model); !s.ok()) {
     return report_failure(log, "charges_failed", s, kExitDataError);
   }
-  Result<GainsReport> report = capital_gains(*fills, *actions, *rates, fmv, *year);
-  if (!report.ok()) return report_failure(log, "gains_failed", report.status());
+  Result<GainsReport> report = capital_gains(*fills, *actions, *rates, fmv, *year, brought_forward);
+  if (!report.ok()) {
+    // The year itself was checked above: what is left invalid is the losses file's.
+    const bool bad_losses = report.status().code() == ErrorCode::kInvalidArgument;
+    return report_failure(log, bad_losses ? "losses_invalid" : "gains_failed", report.status(),
+                          bad_losses ? kExitDataError : kExitFailure);
+  }
   int missing_fmv = 0;
   for (const Disposal& d : report->disposals) {
     for (const std::string& flag : d.flags) missing_fmv += flag == "fmv_missing" ? 1 : 0;
@@ -169,7 +182,10 @@ int run_gains(const GainsArgs& args, const Logger& log) {
                                       missing_fmv)}});
   }
   if (args.format == "ndjson") return write_out(log, format_gains_ndjson(*report));
-  return write_out(log, args.summary ? format_summary_csv(*report) : format_disposals_csv(*report));
+  if (args.summary) return write_out(log, format_summary_csv(*report));
+  if (args.by_strategy) return write_out(log, format_by_strategy_csv(*report));
+  if (args.losses) return write_out(log, format_losses_csv(*report));
+  return write_out(log, format_disposals_csv(*report));
 }
 
 int run_statement(const StatementArgs& args, const Logger& log) {

@@ -3,7 +3,8 @@
 // Exit codes: 0 done; 1 a database or internal failure; 2 a bad flag value (a date, a financial
 // year, one the rates file does not cover, a statement without its dates); 3 no database, a
 // database without the StalkMarket schema (an empty file), or a data file (charges, rates, FMV,
-// corporate actions) that cannot be read or parsed.
+// corporate actions, losses brought forward) that cannot be read or parsed, or a loss brought
+// forward from a year not before the report's.
 #pragma once
 
 #include <string>
@@ -27,6 +28,9 @@ struct GainsArgs {
   std::string financial_year;  // --fy, required
   std::string format = "csv";  // csv | ndjson
   bool summary = false;        // --summary: CSV of the year's lines instead of the disposals
+  bool by_strategy = false;    // --by-strategy: CSV of the gains per strategy instead
+  bool losses = false;         // --losses: CSV of the loss accounts instead
+  std::string losses_path;     // --losses-brought-forward; empty: none
   std::string charges_path;    // --charges
   std::string rates_path;      // --rates; empty: the default capital-gains-rates.csv
   std::string fmv_path;        // --fmv; empty: no FMV (grandfathered lots are flagged)

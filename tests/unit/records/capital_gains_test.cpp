@@ -352,3 +352,280 @@ TEST_CASE("the rates file refuses a bad row with its line number", "[records]") 
   REQUIRE_FALSE(fmv.ok());
   CHECK(fmv.status().message() == "f.csv:2: fmv 'abc' is not a positive amount");
 }
+
+TEST_CASE(
+    "a delivery sale and a re-buy of the same shares on one day are netted as an intraday "
+    "trade and the held lot keeps its date",
+    "[records]") {
+  std::vector<LedgerFill> fills = {
+      // HOLD: 100 bought 2023-06-01 at 500 = 50000, other 5, STT 50.
+      trade("H1", "HOLD", {2023, 6, 1}, Side::kBuy, 100, rs(500), rs(5), rs(50)),
+      // 2024-11-04, 10:00: 100 sold at 800 = 80000, other 8, STT 80; 10:05: 60 bought back at 790
+      // = 47400, other 6, STT 47.40. The day's net is 40 sold: 60 are speculative, 40 delivered.
+      trade("H2", "HOLD", {2024, 11, 4}, Side::kSell, 100, rs(800), rs(8), rs(80),
+            Product::kDelivery, 0),
+      trade("H3", "HOLD", {2024, 11, 4}, Side::kBuy, 60, rs(790), rs(6), rs(47, 40),
+            Product::kDelivery, 5),
+      // 2025-01-10: the 60 left of the 2023 lot sold at 850 = 51000, other 6, STT 51.
+      trade("H4", "HOLD", {2025, 1, 10}, Side::kSell, 60, rs(850), rs(6), rs(51)),
+  };
+  Result<records::GainsReport> report =
+      records::capital_gains(fills, {}, shipped_rates(), {}, records::FinancialYear{2024});
+  REQUIRE(report.ok());
+  const records::GainsReport& r = *report;
+  REQUIRE(r.disposals.size() == 3);
+  // Speculative: the sale's 60/100 share: value 48000, other 4.80, STT 48; bought 47400 + 6.
+  //   48000 - 4.80 - 47406 - (48 + 47.40) = 493.80.
+  const Disposal& netted = find(r, "HOLD", {2024, 11, 4}, {2024, 11, 4});
+  CHECK(netted.kind == GainKind::kSpeculative);
+  CHECK(netted.qty == 60);
+  CHECK(netted.sale_value == rs(48000));
+  CHECK(netted.transfer_expenses == rs(4, 80));
+  CHECK(netted.actual_cost == rs(47406));
+  CHECK(netted.gain() == rs(493, 80));
+  // The 40 delivered come out of the 2023 lot: value 32000, other 3.20; cost 20000 + 2.
+  //   32000 - 3.20 - 20002 = 11994.80, long-term at 12.5 %.
+  const Disposal& delivered = find(r, "HOLD", {2024, 11, 4}, {2023, 6, 1});
+  CHECK(delivered.kind == GainKind::kLongTerm);
+  CHECK(delivered.qty == 40);
+  CHECK(delivered.gain() == rs(11994, 80));
+  // January: the other 60 of the 2023 lot, still long-term: 51000 - 6 - 30003 = 20991.
+  const Disposal& later = find(r, "HOLD", {2025, 1, 10}, {2023, 6, 1});
+  CHECK(later.kind == GainKind::kLongTerm);
+  CHECK(later.qty == 60);
+  CHECK(later.gain() == rs(20991));
+}
+
+TEST_CASE(
+    "losses brought forward are set off oldest first within their years and the rest carried "
+    "or lapsed",
+    "[records]") {
+  // FY 2024-25 (STCG 20 %, LTCG 12.5 %, exemption 1,25,000), no charges.
+  //   S: short-term gain 100 x (200 - 100) = 10000; T: short-term loss 10 x (300 - 250) = 500.
+  //   L: long-term gain 100 x (2700 - 1000) = 170000; M: long-term loss 10 x (500 - 400) = 1000.
+  //   V: intraday gain 50 x (110 - 100) = 500.
+  std::vector<LedgerFill> fills = {
+      trade("L1", "L", {2022, 5, 2}, Side::kBuy, 100, rs(1000), 0, 0),
+      trade("M1", "M", {2022, 5, 2}, Side::kBuy, 10, rs(500), 0, 0),
+      trade("S1", "S", {2024, 8, 1}, Side::kBuy, 100, rs(100), 0, 0),
+      trade("T1", "T", {2024, 8, 1}, Side::kBuy, 10, rs(300), 0, 0),
+      trade("V1", "V", {2024, 9, 2}, Side::kBuy, 50, rs(100), 0, 0, Product::kIntraday, 0),
+      trade("V2", "V", {2024, 9, 2}, Side::kSell, 50, rs(110), 0, 0, Product::kIntraday, 5),
+      trade("S2", "S", {2024, 10, 1}, Side::kSell, 100, rs(200), 0, 0),
+      trade("T2", "T", {2024, 10, 1}, Side::kSell, 10, rs(250), 0, 0),
+      trade("L2", "L", {2024, 12, 2}, Side::kSell, 100, rs(2700), 0, 0),
+      trade("M2", "M", {2024, 12, 2}, Side::kSell, 10, rs(400), 0, 0),
+  };
+  Result<std::vector<records::BroughtForwardLoss>> losses = records::parse_brought_forward_losses(
+      "# Schedule CFL of the return for AY 2024-25\n"
+      "incurred,kind,amount\n"
+      "2021-22,short_term,20000\n"
+      "2015-16,long_term,500\n"    // 9 years before 2024-25: past the 8, lapsed unused
+      "2016-17,short_term,1000\n"  // 8 years before: its last year
+      "2019-20,long_term,30000\n"
+      "2020-21,speculative,800\n"  // 4 years before: its last year for a speculative loss
+      "2022-23,speculative,2000\n"
+      "2023-24,long_term,0\n",  // nothing left: skipped
+      "cfl.csv");
+  REQUIRE(losses.ok());
+  REQUIRE(losses->size() == 6);
+  CHECK(losses->front().incurred.start_year == 2015);  // oldest first
+  Result<records::GainsReport> report =
+      records::capital_gains(fills, {}, shipped_rates(), {}, records::FinancialYear{2024}, *losses);
+  REQUIRE(report.ok());
+  const records::GainsSummary& s = report->summary;
+  // The year's own set-off: short-term 10000 - 500 = 9500; long-term 170000 - 1000 = 169000.
+  // Brought forward, oldest first:
+  //   short-term against short-term: 2016-17's 1000 (9500 -> 8500), then 8500 of 2021-22's
+  //   20000 (-> 0; 11500 left).
+  //   long-term against long-term: 2015-16's 500 lapsed; 2019-20's 30000 (169000 -> 139000).
+  //   short-term left against long-term: 11500 of 2021-22 (139000 -> 127500).
+  //   Exemption 125000 -> 2500 taxable at 12.5 % = 312.50.
+  //   Speculative 500: 500 of 2020-21's 800 (-> 0); its 300 left lapses after this year (its
+  //   fourth); 2022-23's 2000 is carried forward whole.
+  const records::RateBucket& st = bucket(*report, GainKind::kShortTerm, 2000);
+  CHECK(st.taxable == 0);
+  const records::RateBucket& lt = bucket(*report, GainKind::kLongTerm, 1250);
+  CHECK(lt.gains == rs(170000));
+  CHECK(lt.losses == rs(1000));
+  CHECK(lt.taxable == rs(2500));
+  CHECK(s.exemption_used == rs(125000));
+  CHECK(s.tax == rs(312, 50));
+  CHECK(s.speculative_gain == rs(500));
+  CHECK(s.speculative_taxable == 0);
+  CHECK(s.short_term_loss_carried == 0);
+  CHECK(s.long_term_loss_carried == 0);
+  CHECK(s.speculative_loss_carried == rs(2000));
+  REQUIRE(s.losses.size() == 6);
+  auto account = [&](int incurred) -> const records::LossAccount& {
+    for (const records::LossAccount& a : s.losses) {
+      if (a.incurred.start_year == incurred) return a;
+    }
+    FAIL("no loss account of " << incurred);
+    return s.losses.front();
+  };
+  CHECK(account(2015).lapsed == rs(500));
+  CHECK(account(2015).set_off == 0);
+  CHECK(account(2016).set_off == rs(1000));
+  CHECK(account(2019).set_off == rs(30000));
+  CHECK(account(2020).set_off == rs(500));
+  CHECK(account(2020).lapsed == rs(300));
+  CHECK(account(2020).carried_forward == 0);
+  CHECK(account(2021).set_off == rs(20000));
+  CHECK(account(2022).carried_forward == rs(2000));
+  for (const records::LossAccount& a : s.losses) {
+    CHECK(a.brought_forward == a.set_off + a.lapsed + a.carried_forward);
+  }
+
+  // The --losses CSV of this year is next year's file: only 2022-23's 2000 is left in it.
+  Result<std::vector<records::BroughtForwardLoss>> next =
+      records::parse_brought_forward_losses(records::format_losses_csv(*report), "out.csv");
+  REQUIRE(next.ok());
+  REQUIRE(next->size() == 1);
+  CHECK(next->front().incurred.start_year == 2022);
+  CHECK(next->front().kind == GainKind::kSpeculative);
+  CHECK(next->front().amount == rs(2000));
+}
+
+TEST_CASE("a year's own loss is carried forward and set off the next year", "[records]") {
+  // FY 2024-25: short-term loss 10 x (300 - 200) = 1000, nothing to set it off against.
+  // FY 2025-26: short-term gain 10 x (500 - 300) = 2000 less the 1000 brought forward = 1000,
+  // at 20 % = 200.
+  std::vector<LedgerFill> fills = {
+      trade("A1", "A", {2024, 5, 2}, Side::kBuy, 10, rs(300), 0, 0),
+      trade("A2", "A", {2024, 6, 3}, Side::kSell, 10, rs(200), 0, 0),
+      trade("B1", "B", {2025, 5, 2}, Side::kBuy, 10, rs(300), 0, 0),
+      trade("B2", "B", {2025, 6, 2}, Side::kSell, 10, rs(500), 0, 0),
+  };
+  Result<records::GainsReport> first =
+      records::capital_gains(fills, {}, shipped_rates(), {}, records::FinancialYear{2024});
+  REQUIRE(first.ok());
+  CHECK(first->summary.short_term_loss_carried == rs(1000));
+  Result<std::vector<records::BroughtForwardLoss>> carried =
+      records::parse_brought_forward_losses(records::format_losses_csv(*first), "2024-25.csv");
+  REQUIRE(carried.ok());
+  Result<records::GainsReport> second = records::capital_gains(
+      fills, {}, shipped_rates(), {}, records::FinancialYear{2025}, *carried);
+  REQUIRE(second.ok());
+  CHECK(bucket(*second, GainKind::kShortTerm, 2000).taxable == rs(1000));
+  CHECK(second->summary.tax == rs(200));
+  CHECK(second->summary.short_term_loss_carried == 0);
+
+  // A loss of the report's own year (or later) cannot be brought into it.
+  Result<records::GainsReport> wrong = records::capital_gains(
+      fills, {}, shipped_rates(), {}, records::FinancialYear{2024}, *carried);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(wrong.status().message() ==
+        "the short_term loss of 2024-25 cannot be brought forward into 2024-25: only losses of "
+        "earlier years are");
+}
+
+TEST_CASE("the losses file refuses a bad kind, a bad amount and a year listed twice", "[records]") {
+  using records::parse_brought_forward_losses;
+  CHECK(parse_brought_forward_losses("incurred,kind,amount\n2020-21,business,5\n", "f.csv")
+            .status()
+            .message() == "f.csv:2: kind 'business' is not short_term, long_term or speculative");
+  CHECK(parse_brought_forward_losses("incurred,kind,amount\n2020-21,long_term,-5\n", "f.csv")
+            .status()
+            .message() == "f.csv:2: amount '-5' is not an amount of rupees");
+  CHECK(parse_brought_forward_losses(
+            "incurred,kind,amount\n2020-21,long_term,5\n2020-21,long_term,6\n", "f.csv")
+            .status()
+            .message() == "f.csv:3: the long_term loss of 2020-21 is listed twice");
+  CHECK(parse_brought_forward_losses("year,kind,amount\n", "f.csv").status().message() ==
+        "f.csv:1: the header must name the columns incurred, kind and amount");
+}
+
+TEST_CASE(
+    "the s.44AB turnover adds the absolute differences of speculative trades and the sale "
+    "value of delivery ones",
+    "[records]") {
+  std::vector<LedgerFill> fills = {
+      // Intraday long: 100 bought at 500, sold at 510 (charges 12 and 13 are not part of the
+      // difference): |51000 - 50000| = 1000.
+      trade("A1", "A", {2024, 9, 2}, Side::kBuy, 100, rs(500), rs(12), 0, Product::kIntraday, 0),
+      trade("A2", "A", {2024, 9, 2}, Side::kSell, 100, rs(510), rs(13), 0, Product::kIntraday, 5),
+      // Intraday short at a loss: 40 sold at 300, bought at 310: |12000 - 12400| = 400.
+      trade("B1", "B", {2024, 9, 3}, Side::kSell, 40, rs(300), 0, 0, Product::kIntraday, 0),
+      trade("B2", "B", {2024, 9, 3}, Side::kBuy, 40, rs(310), 0, 0, Product::kIntraday, 5),
+      // Delivery bought and sold the same day, netted: |1050 - 1000| = 50.
+      trade("C1", "C", {2025, 2, 3}, Side::kBuy, 10, rs(100), 0, 0, Product::kDelivery, 0),
+      trade("C2", "C", {2025, 2, 3}, Side::kSell, 10, rs(105), 0, 0, Product::kDelivery, 5),
+      // Delivery sold at a loss: sale value 20 x 900 = 18000.
+      trade("D1", "D", {2024, 5, 2}, Side::kBuy, 20, rs(1000), 0, 0),
+      trade("D2", "D", {2024, 6, 3}, Side::kSell, 20, rs(900), 0, 0),
+  };
+  Result<records::GainsReport> report =
+      records::capital_gains(fills, {}, shipped_rates(), {}, records::FinancialYear{2024});
+  REQUIRE(report.ok());
+  // 1000 + 400 + 50 = 1450, where the net speculative result is 1000 - 25 - 400 + 50 = 625.
+  CHECK(report->summary.speculative_turnover == rs(1450));
+  CHECK(report->summary.speculative_gain == rs(625));
+  CHECK(report->summary.delivery_turnover == rs(18000));
+  const std::string summary = records::format_summary_csv(*report);
+  CHECK(summary.find("2024-25,speculative_turnover,,,,1450.00,\n") != std::string::npos);
+  CHECK(summary.find("2024-25,delivery_turnover,,,,18000.00,\n") != std::string::npos);
+}
+
+TEST_CASE("the gains per strategy add up to the unsplit report", "[records]") {
+  auto by = [](LedgerFill f, const std::string& strategy) {
+    f.fill.strategy = strategy;
+    return f;
+  };
+  std::vector<LedgerFill> fills = {
+      // Z: long-term 10 x (300 - 100) = 2000, closed by trend.
+      trade("Z1", "Z", {2022, 5, 2}, Side::kBuy, 10, rs(100), 0, 0),
+      // P: bought by trend, sold by revert: short-term 10 x (130 - 100) = 300 for revert.
+      trade("P1", "P", {2024, 5, 2}, Side::kBuy, 10, rs(100), 0, 0),
+      // Q: short-term 10 x (90 - 100) = -100 for trend. Short-term sale values 1300 + 900 = 2200.
+      trade("Q1", "Q", {2024, 5, 2}, Side::kBuy, 10, rs(100), 0, 0),
+      by(trade("P2", "P", {2024, 6, 3}, Side::kSell, 10, rs(130), 0, 0), "revert"),
+      trade("Q2", "Q", {2024, 6, 3}, Side::kSell, 10, rs(90), 0, 0),
+      // R: speculative 10 x (55 - 50) = 50 for revert, and a short 10 x (60 - 62) = -20 for
+      // trend.
+      by(trade("R1", "R", {2024, 7, 1}, Side::kBuy, 10, rs(50), 0, 0, Product::kIntraday, 0),
+         "revert"),
+      by(trade("R2", "R", {2024, 7, 1}, Side::kSell, 10, rs(55), 0, 0, Product::kIntraday, 5),
+         "revert"),
+      trade("R3", "R", {2024, 7, 2}, Side::kSell, 10, rs(60), 0, 0, Product::kIntraday, 0),
+      trade("R4", "R", {2024, 7, 2}, Side::kBuy, 10, rs(62), 0, 0, Product::kIntraday, 5),
+      trade("Z2", "Z", {2024, 8, 1}, Side::kSell, 10, rs(300), 0, 0),
+  };
+  Result<records::GainsReport> report =
+      records::capital_gains(fills, {}, shipped_rates(), {}, records::FinancialYear{2024});
+  REQUIRE(report.ok());
+  const std::vector<records::StrategyGains> split = records::gains_by_strategy(report->disposals);
+  REQUIRE(split.size() == 5);
+  CHECK(split[0].strategy == "revert");
+  CHECK(split[0].kind == GainKind::kShortTerm);
+  CHECK(split[0].gain == rs(300));
+  CHECK(split[1].kind == GainKind::kSpeculative);
+  CHECK(split[1].gain == rs(50));
+  CHECK(split[2].strategy == "trend");
+  CHECK(split[2].gain == -rs(100));
+  CHECK(split[3].kind == GainKind::kLongTerm);
+  CHECK(split[3].gain == rs(2000));
+  CHECK(split[4].gain == -rs(20));
+
+  // Per kind, the strategies add up to the unsplit report: its buckets' gains less losses, and
+  // its speculative result.
+  Paise short_term = 0, long_term = 0, speculative = 0;
+  for (const records::StrategyGains& g : split) {
+    (g.kind == GainKind::kShortTerm  ? short_term
+     : g.kind == GainKind::kLongTerm ? long_term
+                                     : speculative) += g.gain;
+  }
+  // (The June sales are before 2024-07-23: short-term at 15 %.)
+  const records::RateBucket& st = bucket(*report, GainKind::kShortTerm, 1500);
+  const records::RateBucket& lt = bucket(*report, GainKind::kLongTerm, 1250);
+  CHECK(short_term == st.gains - st.losses);
+  CHECK(long_term == lt.gains - lt.losses);
+  CHECK(speculative == report->summary.speculative_gain);
+  CHECK(speculative == rs(30));
+  const std::string csv = records::format_by_strategy_csv(*report);
+  CHECK(csv.find("2024-25,total,,short_term,2,20,2200.00,2000.00,0.00,0.00,200.00\n") !=
+        std::string::npos);
+  CHECK(csv.find("2024-25,strategy,revert,short_term,1,10,1300.00,1000.00,0.00,0.00,300.00\n") !=
+        std::string::npos);
+}
