@@ -59,6 +59,70 @@ populate() {
   [[ "$output" == *"2024-25,tax,,,,,0.00"* ]]
 }
 
+@test "the summary shows the s.44AB turnover: absolute differences of intraday, sale value of delivery" {
+  populate
+  run sm-records gains --fy 2024-25 --summary
+  [ "$status" -eq 0 ]
+  # TCS: |5 x 4010 - 5 x 4000| = 50; INFY: 4 x 1500 = 6000.
+  [[ "$output" == *"2024-25,speculative_turnover,,,,50.00,"* ]]
+  [[ "$output" == *"2024-25,delivery_turnover,,,,6000.00,"* ]]
+}
+
+@test "losses brought forward are set off, and the --losses CSV is next year's file" {
+  populate
+  # INFY's long-term gain 1182.91 takes the long-term loss 500, then the short-term 100;
+  # TCS's speculative 28.58 takes 28.58 of the 40 and 11.42 is carried.
+  printf 'incurred,kind,amount\n2022-23,speculative,40\n2016-17,short_term,100\n2020-21,long_term,500\n' >cfl.csv
+  run sm-records gains --fy 2024-25 --losses-brought-forward cfl.csv --losses
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = financial_year,incurred,kind,brought_forward,set_off,lapsed,carried_forward ]
+  [ "${lines[1]}" = 2024-25,2016-17,short_term,100.00,100.00,0.00,0.00 ]
+  [ "${lines[2]}" = 2024-25,2020-21,long_term,500.00,500.00,0.00,0.00 ]
+  [ "${lines[3]}" = 2024-25,2022-23,speculative,40.00,28.58,0.00,11.42 ]
+  printf '%s\n' "${lines[@]}" >next.csv
+  run sm-records gains --fy 2024-25 --losses-brought-forward cfl.csv --summary
+  [[ "$output" == *"2024-25,exemption_used,,,,582.91,"* ]]
+  [[ "$output" == *"2024-25,speculative_taxable,,,,0.00,"* ]]
+  [[ "$output" == *"2024-25,speculative_loss_carried_forward,,,,11.42,"* ]]
+  run sm-records gains --fy 2025-26 --losses-brought-forward next.csv --losses
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 2 ]
+  [ "${lines[1]}" = 2025-26,2022-23,speculative,11.42,0.00,0.00,11.42 ]
+}
+
+@test "a bad losses file, or a loss not of an earlier year, is a data error" {
+  populate
+  printf 'incurred,kind,amount\n2020-21,business,5\n' >cfl.csv
+  run sm-records gains --fy 2024-25 --losses-brought-forward cfl.csv
+  [ "$status" -eq 3 ]
+  [ "$(jq -r .message <<<"$output")" = "cfl.csv:2: kind 'business' is not short_term, long_term or speculative" ]
+  printf 'incurred,kind,amount\n2024-25,short_term,5\n' >cfl.csv
+  run sm-records gains --fy 2024-25 --losses-brought-forward cfl.csv
+  [ "$status" -eq 3 ]
+  [ "$(jq -r .event <<<"$output")" = losses_invalid ]
+  run sm-records gains --fy 2024-25 --losses --summary
+  [ "$status" -eq 2 ]
+}
+
+@test "--by-strategy splits the gains by the strategy that closed each match; the totals are the report's" {
+  populate
+  sm-test-record --db "$SM_DB" <<'EOF'
+{"type":"order","ts":"2024-07-01T04:30:00.000Z","client_order_id":"r5","strategy":"revert","symbol":"INFY","exchange":"NSE","side":"SELL","qty":2,"order_type":"MARKET","product":"CNC","price":0.00,"trigger_price":0.00,"signal_ts":"2024-07-01T04:29:00.000Z","reason":"test"}
+{"type":"fill","ts":"2024-07-01T04:30:01.000Z","client_order_id":"r5","broker_order_id":"b5","trade_id":"t5","strategy":"revert","symbol":"INFY","side":"SELL","qty":2,"price":1600.00,"charges":3.00}
+EOF
+  run sm-records gains --fy 2024-25 --by-strategy
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 6 ]
+  [[ "${lines[1]}" == 2024-25,strategy,revert,long_term,1,2,3200.00,* ]]
+  [[ "${lines[2]}" == 2024-25,strategy,trend,long_term,1,4,6000.00,* ]]
+  [[ "${lines[4]}" == 2024-25,total,,long_term,2,6,9200.00,* ]]
+  by_strategy=$(awk -F, '$2 == "strategy" && $4 == "long_term" { s += $11 } END { printf "%.2f", s }' <<<"$output")
+  total=$(awk -F, '$2 == "total" && $4 == "long_term" { print $11 }' <<<"$output")
+  unsplit=$(sm-records gains --fy 2024-25 | awk -F, '$4 == "long_term" { s += $15 } END { printf "%.2f", s }')
+  [ "$by_strategy" = "$total" ]
+  [ "$total" = "$unsplit" ]
+}
+
 @test "a year without sales gives only the header" {
   populate
   run sm-records gains --fy 2022-23
@@ -139,6 +203,8 @@ populate() {
   run sm-records gains --help
   [ "$status" -eq 0 ]
   [[ "$output" == *--fmv* ]]
+  [[ "$output" == *--losses-brought-forward* ]]
+  [[ "$output" == *--by-strategy* ]]
 }
 
 @test "monthly statements show the positions held, realised P&L and the halts" {
