@@ -9,32 +9,10 @@
 #include "core/log.h"
 #include "records/program.h"
 
-int main(int argc, char** argv) {
-  sm::Logger log("sm-records");
-  CLI::App app{
-      "The records a trader files: the trade ledger (every fill with its charges as a "
-      "contract note lists them, totals per day), the capital-gains report of a "
-      "financial year, and daily or monthly statements.",
-      "sm-records"};
-  sm::cli::CommonOptions common;
-  sm::cli::add_common_options(app, common);
-  app.require_subcommand(1);
-  app.fallthrough();  // --db and the other common flags also after the command
+namespace {
 
-  sm::records::LedgerArgs ledger;
-  CLI::App* ledger_cmd =
-      app.add_subcommand("ledger", "every fill, charges itemised, as CSV or NDJSON");
-  ledger_cmd->add_option("--fy", ledger.financial_year, "the financial year, e.g. 2024-25");
-  ledger_cmd->add_option("--from", ledger.from, "first IST date (YYYY-MM-DD), included");
-  ledger_cmd->add_option("--to", ledger.to, "last IST date (YYYY-MM-DD), included");
-  ledger_cmd->add_option("--format", ledger.format, "csv or ndjson")
-      ->check(CLI::IsMember({"csv", "ndjson"}))
-      ->capture_default_str();
-  ledger_cmd->add_flag("--totals", ledger.day_totals, "CSV of the totals per IST day instead");
-  ledger_cmd->add_option("--charges", ledger.charges_path,
-                         "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
-
-  sm::records::GainsArgs gains;
+// Adds the gains command, whose flags fill gains.
+void add_gains_command(CLI::App& app, sm::records::GainsArgs& gains) {
   CLI::App* gains_cmd = app.add_subcommand("gains", "the capital-gains report of a financial year");
   gains_cmd->add_option("--fy", gains.financial_year, "the financial year, e.g. 2024-25")
       ->required();
@@ -62,6 +40,37 @@ int main(int argc, char** argv) {
                         "bundled corporate-actions.csv)");
   gains_cmd->add_option("--charges", gains.charges_path,
                         "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sm::Logger log("sm-records");
+  CLI::App app{
+      "The records a trader files: the trade ledger (every fill with its charges as a "
+      "contract note lists them, totals per day), the capital-gains report of a "
+      "financial year, and daily or monthly statements.",
+      "sm-records"};
+  sm::cli::CommonOptions common;
+  sm::cli::add_common_options(app, common);
+  app.require_subcommand(1);
+  app.fallthrough();  // --db and the other common flags also after the command
+
+  sm::records::LedgerArgs ledger;
+  CLI::App* ledger_cmd =
+      app.add_subcommand("ledger", "every fill, charges itemised, as CSV or NDJSON");
+  ledger_cmd->add_option("--fy", ledger.financial_year, "the financial year, e.g. 2024-25");
+  ledger_cmd->add_option("--from", ledger.from, "first IST date (YYYY-MM-DD), included");
+  ledger_cmd->add_option("--to", ledger.to, "last IST date (YYYY-MM-DD), included");
+  ledger_cmd->add_option("--format", ledger.format, "csv or ndjson")
+      ->check(CLI::IsMember({"csv", "ndjson"}))
+      ->capture_default_str();
+  ledger_cmd->add_flag("--totals", ledger.day_totals, "CSV of the totals per IST day instead");
+  ledger_cmd->add_option("--charges", ledger.charges_path,
+                         "charge rates file (default: $SM_CHARGES, else nse-charges.csv)");
+
+  sm::records::GainsArgs gains;
+  add_gains_command(app, gains);
 
   sm::records::StatementArgs statement;
   CLI::App* statement_cmd = app.add_subcommand(

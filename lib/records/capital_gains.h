@@ -110,6 +110,8 @@ struct StrategyGains {
   Paise transfer_expenses = 0;
   Paise stt = 0;
   Paise gain = 0;  // the sum of the disposals' gain()
+  // Adds other's counts and sums; strategy and kind stay as they are.
+  void add(const StrategyGains& other);
 };
 
 // The sums of disposals per strategy and kind, by strategy name then kind (short-term,
