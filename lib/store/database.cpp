@@ -1,6 +1,7 @@
 #include "store/database.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <utility>
 
@@ -48,6 +49,25 @@ ScopedSynchronous::ScopedSynchronous(Database& db, Synchronous mode)
 ScopedSynchronous::~ScopedSynchronous() {
   if (switched_) (void)db_.set_synchronous(saved_);
 }
+
+Status Database::sync_wal() {
+  // In WAL mode the pager's journal file is the WAL (SQLITE_FCNTL_JOURNAL_POINTER).
+  sqlite3_file* wal = nullptr;
+  int rc = sqlite3_file_control(handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc == SQLITE_OK && wal != nullptr && wal->pMethods != nullptr) {
+    rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  }
+  if (rc == SQLITE_OK) return Status();
+  return error(ErrorCode::kDatabaseError,
+               fmt::format("{}: sync of the WAL failed: {}", path(), sqlite3_errstr(rc)));
+}
+
+DeferredSync::DeferredSync(Database& db)
+    : db_(db), normal_(db, Synchronous::kNormal), saved_(db.sync_deferred_) {
+  db_.sync_deferred_ = true;
+}
+
+DeferredSync::~DeferredSync() { db_.sync_deferred_ = saved_; }
 
 int latest_schema_version() { return static_cast<int>(schema_migrations().size()); }
 

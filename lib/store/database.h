@@ -61,6 +61,12 @@ class Database : public sqlite::Connection {
   bool has_schema();
 
   const OpenOptions& options() const { return options_; }
+  // True inside a DeferredSync scope.
+  bool sync_deferred() const { return sync_deferred_; }
+  // Syncs the WAL file to disk now, as a synchronous=FULL commit does: every transaction
+  // committed on the file so far, by any connection, survives a power cut once it returns ok.
+  // Nothing to do (ok) without a WAL file open. Fails with kDatabaseError.
+  Status sync_wal();
   // The clock that stamps recorded_ms columns (OpenOptions::clock, else the wall clock).
   const time::Clock& clock() const;
 
@@ -68,7 +74,9 @@ class Database : public sqlite::Connection {
   Database(sqlite::Connection connection, OpenOptions options)
       : sqlite::Connection(std::move(connection)), options_(options) {}
 
+  friend class DeferredSync;
   OpenOptions options_;
+  bool sync_deferred_ = false;
 };
 
 // Switches a connection to `mode` for the transaction its owner is about to begin, and back when
@@ -86,6 +94,30 @@ class ScopedSynchronous {
   Database& db_;
   Synchronous saved_;
   bool switched_ = false;
+};
+
+// For records that a later durable commit on the same file always follows before anything acts
+// on them (sm-risk's decisions: sm-order commits the intent at FULL before calling the broker).
+// Switches the connection to synchronous=NORMAL for the transaction its owner is about to begin
+// and lets the writes that otherwise require FULL (orders, fills, halts, audit) through for the
+// scope. Why that is safe: in WAL mode every connection appends its commits to one log, in
+// commit order, and a FULL commit syncs the whole log, so the next hop's commit makes these
+// records durable with its own; a power cut before it can take them only together with
+// everything after them, so no later record is left without them. What no later commit follows
+// (a halt) must be made durable with Database::sync_wal() after the commit. Inside a transaction
+// already open nothing is switched (the outer commit's setting stands). docs/SCHEMA.md,
+// "Durability".
+class DeferredSync {
+ public:
+  explicit DeferredSync(Database& db);
+  ~DeferredSync();
+  DeferredSync(const DeferredSync&) = delete;
+  DeferredSync& operator=(const DeferredSync&) = delete;
+
+ private:
+  Database& db_;
+  ScopedSynchronous normal_;
+  bool saved_;
 };
 
 }  // namespace sm::store

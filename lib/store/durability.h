@@ -10,7 +10,8 @@
 namespace sm::store {
 
 // Ok when db commits with synchronous=FULL (or is an in-memory database, where durability does not
-// apply); otherwise kInvalidArgument naming the operation.
+// apply, or is inside a DeferredSync scope, whose owner answers for it); otherwise
+// kInvalidArgument naming the operation.
 Status require_durable(const Database& db, std::string_view operation);
 
 }  // namespace sm::store
