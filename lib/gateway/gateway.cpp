@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <set>
 #include <type_traits>
@@ -443,6 +444,7 @@ Status RiskGateway::apply_corporate_actions(TimestampMs now) {
   Result<std::vector<store::ActionAdjustment>> applied =
       store::apply_corporate_actions(db_, options_.corporate_actions, now, "sm-risk");
   if (!applied.ok()) return applied.status();
+  if (!applied->empty()) needs_sync_ = true;
   // Today's adjustments, whoever recorded them: the engine's positions may predate them and its
   // prices are from before the ex-date either way.
   Result<std::vector<store::ActionAdjustment>> today_adjusted = store::adjustments_on(db_, today);
@@ -491,6 +493,7 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
         } else if constexpr (std::is_same_v<T, Fill>) {
           Result<store::FillOutcome> stored = store::insert_fill(db_, m);
           if (!stored.ok()) return stored.status();
+          needs_sync_ = true;
           return poll_fills(now, out);
         } else if constexpr (std::is_same_v<T, Tick>) {
           engine_.on_price(m.symbol, m.price, m.ts, now, out);
@@ -517,6 +520,7 @@ Result<Disposition> RiskGateway::handle(const Message& message, TimestampMs now,
           if (m.action == "halt") {
             Result<store::HaltRecord> set = store::set_halt(db_, m);
             if (!set.ok()) return set.status();
+            needs_sync_ = true;
             return sync_halts(now);
           }
         } else if constexpr (std::is_same_v<T, OrderIntent>) {
@@ -559,13 +563,65 @@ Status RiskGateway::catch_up(TimestampMs now, std::vector<Message>& out, std::in
       store::undecided_signals(db_, caught_up_to_signal_id_, now - options_.catch_up_window_ms,
                                now - options_.catch_up_grace_ms);
   if (!scan.ok()) return scan.status();
-  for (const store::StoredSignal& stored : scan->undecided) {
-    Result<Disposition> handled = handle(Message{stored.signal}, now, out);
-    if (!handled.ok()) return handled.status();
-    ++caught;
+  if (scan->undecided.empty()) {
+    caught_up_to_signal_id_ = scan->scanned_to;
+    return Status();
   }
+  // A backlog (a restart after the gateway was down) is decided in one commit.
+  begin_batch();
+  std::vector<std::vector<Message>> outs;
+  Status handled;
+  std::int64_t decided = 0;
+  for (const store::StoredSignal& stored : scan->undecided) {
+    outs.emplace_back();
+    Result<Disposition> one = handle(Message{stored.signal}, now, outs.back());
+    if (!one.ok()) {
+      handled = one.status();
+      break;
+    }
+    ++decided;
+  }
+  Status committed = end_batch(now, outs);
+  for (std::vector<Message>& one : outs) {
+    std::move(one.begin(), one.end(), std::back_inserter(out));
+  }
+  caught += decided;
+  if (!committed.ok()) return committed;
+  if (!handled.ok()) return handled;
   caught_up_to_signal_id_ = scan->scanned_to;
   return Status();
+}
+
+void RiskGateway::begin_batch() {
+  if (options_.defer_decision_sync && !db_.read_only() && !db_.in_transaction()) {
+    deferred_.emplace(db_);
+  }
+  needs_sync_ = false;
+  batch_ = try_begin();
+  if (!batch_) deferred_.reset();
+}
+
+Status RiskGateway::end_batch(TimestampMs now, std::vector<std::vector<Message>>& outs) {
+  if (!batch_) return Status();
+  store::Transaction batch = std::move(*batch_);
+  batch_.reset();
+  Status committed = batch.commit();
+  deferred_.reset();
+  if (committed.ok() && needs_sync_) {
+    // Committed, but nothing after it would make it durable: a halt must survive a power cut.
+    committed = db_.sync_wal();
+    if (committed.ok()) return committed;
+    ++store_failures_;
+    if (outs.empty()) outs.emplace_back();
+    engine_.on_error(now, now, outs.back());
+    return committed;
+  }
+  if (committed.ok()) return committed;
+  ++store_failures_;
+  for (std::vector<Message>& out : outs) withdraw_unsaved(0, committed, out);
+  if (outs.empty()) outs.emplace_back();
+  engine_.on_error(now, now, outs.back());
+  return committed;
 }
 
 Result<risk::Assessment> RiskGateway::assess(TimestampMs now) {
@@ -607,6 +663,7 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
       } else if (const Halt* h = std::get_if<Halt>(&out[k]); h != nullptr && h->action == "halt") {
         Result<store::HaltRecord> record = store::set_halt(db_, *h);
         if (!record.ok()) return record.status();
+        needs_sync_ = true;
         for (risk::ActiveHalt& active : engine_.state().halts) {
           if (active.id == 0 && active.level == h->level && active.trigger == h->trigger) {
             active.id = record->id;
@@ -621,9 +678,14 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
   }();
   if (status.ok()) return status;
   if (outer) outer->rollback();
-
-  // Nothing unsaved is released: an approval that was not recorded is withdrawn.
   ++store_failures_;
+  withdraw_unsaved(from, status, out);
+  engine_.on_error(now, now, out);
+  return status;
+}
+
+void RiskGateway::withdraw_unsaved(size_t from, const Status& why, std::vector<Message>& out) {
+  // Nothing unsaved is released: an approval that was not recorded is withdrawn.
   std::vector<Message> kept;
   kept.reserve(out.size());
   for (size_t k = 0; k < out.size(); ++k) {
@@ -638,15 +700,13 @@ Status RiskGateway::commit(size_t from, const Signal* signal, TimestampMs now,
     if (RiskDecision* d = std::get_if<RiskDecision>(&out[k]); d != nullptr && d->approved) {
       d->approved = false;
       d->detail = fmt::format("{} was decided ({}) but could not be stored: {}", d->code, d->detail,
-                              status.to_string());
+                              why.to_string());
       d->code = kStoreFailed;
       d->client_order_id.clear();
     }
     kept.push_back(std::move(out[k]));
   }
   out = std::move(kept);
-  engine_.on_error(now, now, out);
-  return status;
 }
 
 namespace {

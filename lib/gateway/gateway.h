@@ -13,8 +13,8 @@
 // on every message; halts (a person may halt from another shell) and the signal's own price are
 // re-read for every signal.
 //
-// What it writes, in one transaction per input message (which also holds that message's reads),
-// BEFORE the caller writes the outputs:
+// What it writes, in one transaction per input message (which also holds that message's reads;
+// or per pass of the input with begin_batch/end_batch), BEFORE the caller writes the outputs:
 // every decision (risk_decisions, with the signal in signals), every halt the kill switches raise
 // (halts; daily ones with the next session start as their reset time) and every alert (alerts).
 // An approval's order intent is stored with it (risk_decisions.order_json), so a restarted sm-order
@@ -58,6 +58,13 @@ struct GatewayOptions {
   // store adjusts the positions that crossed one (store::apply_corporate_actions, once, audited)
   // and the engine follows (RiskEngine::on_corporate_action), so nothing fires on the ex-date.
   std::vector<CorporateAction> corporate_actions;
+  // One fsync on the way from a signal to the broker instead of two (issue 14): a batch
+  // (begin_batch) commits at synchronous=NORMAL (store::DeferredSync). Set only where every
+  // approval goes to sm-order, which commits the intent at FULL before it calls the broker; that
+  // commit syncs the shared WAL and the batch's records with it (docs/SCHEMA.md, "Durability").
+  // A batch that stored a halt, a fill or a corporate-action adjustment, which nothing later
+  // makes durable, syncs the WAL itself after its commit.
+  bool defer_decision_sync = false;
 };
 
 // What the caller should do with the input line after handle().
@@ -90,6 +97,22 @@ class RiskGateway {
   // Time passing with no input: re-reads the database when a poll is due and evaluates the kill
   // switches. Same storage rules as handle().
   Status tick(TimestampMs now, std::vector<Message>& out);
+
+  // Group commit (issue 14): between begin_batch() and end_batch() every handle() stores into
+  // one transaction, each message in a savepoint of its own, so the messages read in one pass of
+  // the input cost one commit (and one fsync) instead of one each. Nothing handle() appended
+  // while the batch is open is stored durably before end_batch() returns ok: the caller must not
+  // write any of it out before then. A begin_batch() that cannot start a transaction (a read-only
+  // connection) leaves every handle() on its own, as without a batch.
+  // REQUIRES: no batch open; tick() and catch_up() are not called while one is.
+  void begin_batch();
+  // Commits the batch. outs holds what each handle() of the batch appended, one vector per
+  // message, in order. On failure nothing of the batch was stored and nothing unsaved is
+  // released: in every vector approvals become STORE_FAILED denials and their orders are
+  // dropped (as handle() does for one message), the failure is counted as an unexpected error
+  // (its messages appended to the last vector), and the failed Status is returned. Ok and does
+  // nothing when no batch is open.
+  Status end_batch(TimestampMs now, std::vector<std::vector<Message>>& outs);
 
   // Decides, as of now and through handle(), every stored signal that has no decision (see
   // "Catch-up" above), appending what to write to out; caught counts them. Each call reads only
@@ -140,6 +163,9 @@ class RiskGateway {
   // Stores out[from...] and returns the status; on failure rewrites the batch (see handle()).
   Status commit(size_t from, const Signal* signal, TimestampMs now, std::vector<Message>& out,
                 std::optional<store::Transaction>& outer);
+  // What a failed commit does to out[from...]: approvals become STORE_FAILED denials naming why,
+  // their orders are dropped and forgotten by the engine.
+  void withdraw_unsaved(size_t from, const Status& why, std::vector<Message>& out);
 
   store::Database& db_;
   risk::RiskEngine engine_;
@@ -151,6 +177,12 @@ class RiskGateway {
   bool polled_ = false;
   std::optional<Date> actions_applied_day_;
   std::int64_t store_failures_ = 0;
+  // The open group-commit transaction (begin_batch); handle() nests savepoints in it.
+  std::optional<store::Transaction> batch_;
+  // The batch's synchronous=NORMAL (GatewayOptions::defer_decision_sync), and whether it stored
+  // something that must be synced after its commit all the same.
+  std::optional<store::DeferredSync> deferred_;
+  bool needs_sync_ = false;
 };
 
 // Manual control, for `sm-risk halt` and `sm-risk resume`. Both are recorded with who, when and

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,8 +130,12 @@ class GatewayRun {
   // One wait for input: a heartbeat when due, then the lines read, or a tick when none came
   // within --idle-ms. False when the run ends.
   bool read_and_handle();
-  // False when the run ends.
+  // Handles one line into the pass's batch (RiskGateway::begin_batch); nothing is written until
+  // write_pass(). False when the run ends.
   bool handle_line(const InputLine& line);
+  // Commits the pass's batch (one durable commit for every message read in the pass), then
+  // writes each line's outputs in input order. False when stdout is closed.
+  bool write_pass();
   // Moves "now" to the message's time (--event-time, opening the gateway at the first message)
   // or the clock's. False when the gateway cannot be opened.
   bool advance_now(const Message& message);
@@ -162,6 +167,11 @@ class GatewayRun {
   InputPump pump_;
   std::vector<InputLine> lines_;
   std::vector<Message> out_;
+  // The pass being handled: per handled line, what to write (the line itself when it passes
+  // through, then the gateway's messages), held until the pass's batch is committed.
+  bool pass_open_ = false;
+  std::vector<std::vector<Message>> pass_outs_;
+  std::vector<std::optional<std::string>> pass_lines_;
   std::int64_t signals_ = 0;
   std::int64_t approved_ = 0;
   std::int64_t bad_lines_ = 0;
@@ -190,6 +200,8 @@ bool GatewayRun::open(TimestampMs at) {
                {"effect", "held positions are not adjusted on bonus or split ex-dates"}});
   }
   options.corporate_actions = std::move(actions->actions);
+  // sm-risk's approvals go to sm-order, which commits each intent at FULL before placing it.
+  options.defer_decision_sync = true;
   Result<std::unique_ptr<RiskGateway>> opened =
       RiskGateway::open(db_, settings_.risk, calendar_.get(), at, std::move(options));
   if (!opened.ok()) {
@@ -264,11 +276,16 @@ bool GatewayRun::read_and_handle() {
       std::min(args_.idle_ms, std::max<std::int64_t>(0, next_beat_ - clock_.now_ms()));
   if (notifier_.watchdog_ms() > 0) wait_ms = std::min(wait_ms, notifier_.watchdog_ms() / 4);
   const Status read = pump_.read(wait_ms, lines_);
+  bool go_on = true;
   for (const InputLine& line : lines_) {
     if (stop_requested()) break;
-    if (!handle_line(line)) return false;
+    if (!handle_line(line)) {
+      go_on = false;
+      break;
+    }
   }
-  if (pump_.eof()) return false;
+  if (!write_pass()) return false;
+  if (!go_on || pump_.eof()) return false;
   if (!read.ok()) {
     log_.error("read_failed", {{"input", "stdin"}, {"message", read.message()}});
     failed_ = true;
@@ -300,24 +317,47 @@ bool GatewayRun::handle_line(const InputLine& line) {
     exit_code_ = kExitFailure;
     return false;
   }
-  out_.clear();
-  Result<Disposition> disposition = gateway_->handle(*message, now_, out_);
+  if (!pass_open_) {
+    gateway_->begin_batch();
+    pass_open_ = true;
+  }
+  pass_outs_.emplace_back();
+  Result<Disposition> disposition = gateway_->handle(*message, now_, pass_outs_.back());
+  std::optional<std::string> pass_through;
   if (!disposition.ok()) {
     failed_ = true;
     log_.error_status("gateway_error", disposition.status(), {{"line", line.number}});
   } else if (*disposition == Disposition::kPassThrough) {
-    writer_.write_raw(line.text);
+    pass_through = line.text;
   } else if (*disposition == Disposition::kRefused) {
     log_.error("order_refused",
                {{"line", line.number}, {"message", "order intents are never passed through"}});
   }
+  pass_lines_.push_back(std::move(pass_through));
   if (std::holds_alternative<Signal>(*message)) ++signals_;
-  for (const Message& m : out_) {
-    if (const RiskDecision* d = std::get_if<RiskDecision>(&m); d != nullptr && d->approved) {
-      ++approved_;
-    }
+  return true;
+}
+
+bool GatewayRun::write_pass() {
+  if (!pass_open_) return true;
+  pass_open_ = false;
+  Status committed = gateway_->end_batch(now_, pass_outs_);
+  if (!committed.ok()) {
+    failed_ = true;
+    log_.error_status("gateway_error", committed, {{"step", "commit"}});
   }
-  if (!write_all(writer_, out_)) {
+  for (size_t k = 0; k < pass_outs_.size(); ++k) {
+    if (k < pass_lines_.size() && pass_lines_[k]) writer_.write_raw(*pass_lines_[k]);
+    for (const Message& m : pass_outs_[k]) {
+      if (const RiskDecision* d = std::get_if<RiskDecision>(&m); d != nullptr && d->approved) {
+        ++approved_;
+      }
+    }
+    write_all(writer_, pass_outs_[k]);
+  }
+  pass_outs_.clear();
+  pass_lines_.clear();
+  if (!writer_.good()) {
     log_.error("write_failed", {{"message", "stdout closed; stopping"}});
     failed_ = true;
     return false;

@@ -2,6 +2,8 @@
 // (halts, decisions, orders) carries across a restart.
 #include "gateway/gateway.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 
 #include "gateway_fixture.h"
@@ -742,4 +744,138 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     REQUIRE((*g)->tick(kTen + 1000, out).ok());
     CHECK(t.one("SELECT count(*) FROM halts") != "0");
   }
+}
+
+namespace {
+
+// Counts the commits of a connection (sqlite3_commit_hook); with fail set, turns the next commit
+// into a rollback, as a failing disk would.
+struct CommitCounter {
+  explicit CommitCounter(store::Database& db) : db_(db) {
+    sqlite3_commit_hook(db_.handle(), &CommitCounter::on_commit, this);
+  }
+  ~CommitCounter() { sqlite3_commit_hook(db_.handle(), nullptr, nullptr); }
+  static int on_commit(void* self) {
+    auto* counter = static_cast<CommitCounter*>(self);
+    ++counter->commits;
+    counter->synchronous.push_back(counter->db_.synchronous());
+    return counter->fail ? 1 : 0;
+  }
+  store::Database& db_;
+  int commits = 0;
+  std::vector<store::Synchronous> synchronous;  // the connection's setting at each commit
+  bool fail = false;
+};
+
+}  // namespace
+
+TEST_CASE("signals read in one pass are stored in one commit, before any of them is written") {
+  // Issue 14, group commit: a burst costs one fsync, not one per signal.
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  CommitCounter counter(t.db);
+  std::vector<std::vector<Message>> outs(3);
+  g->begin_batch();
+  REQUIRE(send(*g, entry("TCS", 10, rupees(3000)), kTen, outs[0]).ok());
+  REQUIRE(send(*g, entry("INFY", 10, rupees(1500)), kTen, outs[1]).ok());
+  REQUIRE(send(*g, entry("SBIN", 10, rupees(600)), kTen, outs[2]).ok());
+  CHECK(counter.commits == 0);
+  // Nothing is visible to another connection (sm-order's catch-up) before the batch commits.
+  Result<store::Database> other = store::Database::open(t.path);
+  REQUIRE(other.ok());
+  CHECK(other->query_int64("SELECT count(*) FROM risk_decisions").value() == 0);
+  REQUIRE(g->end_batch(kTen, outs).ok());
+  CHECK(counter.commits == 1);
+  CHECK(other->query_int64("SELECT count(*) FROM risk_decisions WHERE approved = 1").value() == 3);
+  CHECK(other->query_int64("SELECT count(*) FROM signals").value() == 3);
+  for (const std::vector<Message>& out : outs) {
+    REQUIRE(out.size() == 2);
+    CHECK(std::get<RiskDecision>(out[0]).approved);
+    CHECK(std::get<OrderIntent>(out[1]).client_order_id ==
+          std::get<RiskDecision>(out[0]).client_order_id);
+  }
+  // Without a batch each message commits on its own.
+  std::vector<Message> out;
+  REQUIRE(send(*g, exit_signal("TCS", 10, rupees(3000), kTen + 1000), kTen + 1000, out).ok());
+  CHECK(counter.commits == 2);
+}
+
+TEST_CASE("a batch whose commit fails releases none of its approvals") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  CommitCounter counter(t.db);
+  std::vector<std::vector<Message>> outs(2);
+  g->begin_batch();
+  REQUIRE(send(*g, entry("TCS", 10, rupees(3000)), kTen, outs[0]).ok());
+  REQUIRE(send(*g, entry("INFY", 10, rupees(1500)), kTen, outs[1]).ok());
+  counter.fail = true;
+  CHECK_FALSE(g->end_batch(kTen, outs).ok());
+  counter.fail = false;
+  for (const std::vector<Message>& out : outs) {
+    CHECK(of_type<OrderIntent>(out).empty());
+    const std::vector<RiskDecision> decisions = of_type<RiskDecision>(out);
+    REQUIRE(decisions.size() == 1);
+    CHECK_FALSE(decisions[0].approved);
+    CHECK(decisions[0].code == "STORE_FAILED");
+  }
+  CHECK(g->store_failures() == 1);
+  CHECK(g->engine().state().pending.empty());
+  CHECK(t.one("SELECT count(*) FROM risk_decisions") == "0");
+  CHECK(t.one("SELECT count(*) FROM signals") == "0");
+}
+
+TEST_CASE("a backlog of stored signals is caught up in one commit") {
+  TestDb t;
+  t.live();
+  auto g = t.gateway(kTen);
+  store_signal(t, entry("TCS", 10, rupees(3000), kTen - 5000), kTen - 5000);
+  store_signal(t, entry("INFY", 10, rupees(1500), kTen - 4000), kTen - 4000);
+  store_signal(t, entry("SBIN", 10, rupees(600), kTen - 3000), kTen - 3000);
+  CommitCounter counter(t.db);
+  std::vector<Message> out;
+  std::int64_t caught = 0;
+  REQUIRE(g->catch_up(kTen, out, caught).ok());
+  CHECK(caught == 3);
+  CHECK(of_type<OrderIntent>(out).size() == 3);
+  CHECK(counter.commits == 1);
+  CHECK(t.one("SELECT count(*) FROM risk_decisions WHERE approved = 1") == "3");
+}
+
+TEST_CASE(
+    "with the decision sync deferred, a batch commits at NORMAL and the connection stays FULL") {
+  // Issue 14: one fsync between a signal and the broker; sm-order's FULL commit of the intent
+  // syncs the shared WAL, and the decision with it (docs/SCHEMA.md, "Durability").
+  TestDb t;
+  t.live();
+  GatewayOptions options;
+  options.defer_decision_sync = true;
+  Result<std::unique_ptr<RiskGateway>> g =
+      RiskGateway::open(t.db, test_config(), &test_calendar(), kTen, options);
+  REQUIRE(g.ok());
+  CommitCounter counter(t.db);
+  std::vector<std::vector<Message>> outs(1);
+  (*g)->begin_batch();
+  REQUIRE(send(**g, entry("TCS", 10, rupees(3000)), kTen, outs[0]).ok());
+  REQUIRE((*g)->end_batch(kTen, outs).ok());
+  REQUIRE(counter.synchronous.size() == 1);
+  CHECK(counter.synchronous[0] == store::Synchronous::kNormal);
+  CHECK(t.db.synchronous() == store::Synchronous::kFull);
+  CHECK(t.one("SELECT count(*) FROM risk_decisions WHERE approved = 1") == "1");
+  // The orders tables still refuse a NORMAL connection outside the gateway's batch.
+  {
+    store::ScopedSynchronous normal(t.db, store::Synchronous::kNormal);
+    CHECK(store::record_risk_decision(t.db, std::get<RiskDecision>(outs[0][0]), nullptr)
+              .status()
+              .code() == ErrorCode::kInvalidArgument);
+  }
+  // Without the option the batch commits at FULL.
+  auto plain = t.gateway(kTen);
+  std::vector<std::vector<Message>> more(1);
+  plain->begin_batch();
+  REQUIRE(send(*plain, entry("INFY", 10, rupees(1500)), kTen, more[0]).ok());
+  REQUIRE(plain->end_batch(kTen, more).ok());
+  REQUIRE(counter.synchronous.size() == 2);
+  CHECK(counter.synchronous[1] == store::Synchronous::kFull);
 }
