@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "store/trading_records.h"
 
@@ -23,6 +24,8 @@ Status IntentCatchUp::run(TimestampMs now, TimestampMs event_now) {
                {{"count", scan->undecodable},
                 {"message", "stored order intents of approvals that do not decode: not placed"}});
   }
+  // The young ones are recorded in one commit (OrderManager::submit_all), then placed.
+  std::vector<OrderIntent> to_submit;
   for (const store::UnrecordedIntent& found : scan->unrecorded) {
     std::int64_t age_ms = now - found.decided_ms;
     if (event_now > 0 && found.intent.ts > 0)
@@ -39,9 +42,10 @@ Status IntentCatchUp::run(TimestampMs now, TimestampMs event_now) {
     }
     ++counts_.submitted;
     log_.info("intent_caught_up", {{"client_order_id", id}, {"age_ms", age_ms}});
-    SM_RETURN_IF_ERROR(manager_.submit(found.intent));
+    to_submit.push_back(found.intent);
   }
-  return Status();
+  if (to_submit.empty()) return Status();
+  return manager_.submit_all(to_submit);
 }
 
 }  // namespace sm::order

@@ -270,7 +270,8 @@ Result<bool> OrderManager::recover() {
       if (e.event == "submit_requested" || e.event == "submit_unknown") {
         doubt = {std::max(now, e.ts + options_.in_doubt_ms),
                  std::max(now, e.ts + options_.in_doubt_resolve_ms), true, true};
-      } else if (e.event == "submit_failed" || e.event == "resolved") {
+      } else if (e.event == "submit_failed" || e.event == "submit_deferred" ||
+                 e.event == "resolved") {
         doubt = {now, now, false, true};
       }
     }
@@ -356,6 +357,70 @@ Status OrderManager::submit(const OrderIntent& intent) {
   return Status();
 }
 
+Status OrderManager::submit_all(const std::vector<OrderIntent>& intents) {
+  if (intents.size() == 1) return submit(intents.front());
+  const bool place_now = can_place() && queue_.empty();
+  std::vector<const OrderIntent*> fresh;
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  for (const OrderIntent& intent : intents) {
+    ++counters_.intents;
+    // Each in a savepoint: a refused intent is rolled back alone.
+    Result<store::Transaction> one = db_.begin();
+    if (!one.ok()) return one.status();
+    Result<IntentRecording> recording = record_intent(intent, *one);
+    if (!recording.ok()) return recording.status();
+    if (!recording->refusal.ok()) {
+      raise_alert(Severity::kWarning, "intent_refused",
+                  fmt::format("intent {} refused: {}", intent.client_order_id,
+                              recording->refusal.message()),
+                  "intent_refused:" + intent.client_order_id);
+      continue;
+    }
+    if (recording->is_new && broker::validate_tag(intent.client_order_id).ok()) {
+      SM_RETURN_IF_ERROR(
+          event(intent.client_order_id, place_now ? "submit_requested" : "queued", kStatusPending,
+                place_now ? nlohmann::json{{"attempt", 1}} : nlohmann::json::object()));
+    }
+    SM_RETURN_IF_ERROR(one->commit());
+    if (recording->is_new) {
+      fresh.push_back(&intent);
+    } else {
+      log_.debug("intent_repeated", {{"client_order_id", intent.client_order_id}});
+    }
+  }
+  SM_RETURN_IF_ERROR(tx->commit());
+  for (const OrderIntent* intent : fresh) {
+    const std::string& id = intent->client_order_id;
+    Result<store::OrderRecord> stored = recorded_order(id);
+    if (!stored.ok()) return stored.status();
+    if (Status tag = broker::validate_tag(id); !tag.ok()) {
+      SM_RETURN_IF_ERROR(reject_locally(
+          *stored, tag.message() + " (the client order id is sent as the Kite tag)"));
+      continue;
+    }
+    if (place_now && can_place() && queue_.empty()) {
+      SM_RETURN_IF_ERROR(place(*stored));
+      continue;
+    }
+    if (place_now) {
+      // Recorded as possibly sent, but it was not: say so, or a restart would take it for a
+      // placement in doubt.
+      SM_RETURN_IF_ERROR(event(id, "submit_deferred", kStatusPending,
+                               {{"reason",
+                                 "an earlier intent of the same input could not be "
+                                 "placed; queued behind it"}}));
+    }
+    queue_.push_back(id);
+    log_.info("intent_queued", {{"client_order_id", id},
+                                {"reason", auth_blocked_       ? "token expired"
+                                           : holding_queue()   ? "an earlier placement is in doubt"
+                                           : queue_.size() > 1 ? "earlier intents queued"
+                                                               : "broker unreachable"}});
+  }
+  return Status();
+}
+
 Status OrderManager::expire(const OrderIntent& intent, const std::string& why) {
   Result<store::Transaction> tx = db_.begin();
   if (!tx.ok()) return tx.status();
@@ -385,9 +450,12 @@ Status OrderManager::place_front() {
     }
     Result<std::vector<store::OrderEvent>> events = store::order_events(db_, queue_.front());
     if (!events.ok()) return events.status();
+    // A request deferred before it was sent (submit_all) was not an attempt.
     const auto attempts =
         std::count_if(events->begin(), events->end(),
-                      [](const store::OrderEvent& e) { return e.event == "submit_requested"; });
+                      [](const store::OrderEvent& e) { return e.event == "submit_requested"; }) -
+        std::count_if(events->begin(), events->end(),
+                      [](const store::OrderEvent& e) { return e.event == "submit_deferred"; });
     // The risk gateway approved this intent for the market as it was then. One that could not be
     // placed for longer than max_queue_ms (token expired, broker away) is dropped, not placed
     // late. A queued intent surely never reached the broker (one in doubt is never queued).

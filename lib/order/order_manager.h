@@ -116,6 +116,16 @@ class OrderManager {
   // (logged, alerted) without touching the stored one. Fails only on database errors.
   Status submit(const OrderIntent& intent);
 
+  // Group commit (issue 14): the intents read in one pass, handled as submit() handles each, in
+  // order, but all recorded in ONE transaction (one fsync) before the first is placed. Each one
+  // that is to be placed at once is recorded with its "submit_requested" event in that
+  // transaction, so it is durable as possibly sent before any request leaves. One that cannot be
+  // placed when its turn comes (an earlier one went in doubt, the broker went away or the token
+  // expired) gets a "submit_deferred" event (surely not sent) and is queued. Cost of the
+  // grouping: a crash between two placements of a pass leaves the later intents in doubt (looked
+  // up, never placed twice) instead of placed. Fails only on database errors.
+  Status submit_all(const std::vector<OrderIntent>& intents);
+
   // An approved intent that reaches sm-order too late (caught up from the risk gateway's record
   // after its age limit, order/catch_up.h): recorded with an "intent_expired" event and closed at
   // once as CANCELLED with a warning alert naming it; never placed. One already recorded (it did

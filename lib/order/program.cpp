@@ -457,24 +457,39 @@ class OrderLoop {
                                {"line", line.number},
                                {"code", error_code_name(decoded.status().code())},
                                {"message", decoded.status().message()}});
-        if (args_.strict) return false_with(kExitDataError);
+        if (args_.strict) {
+          // What came before the bad line is handled as before it stopped.
+          if (Status s = submit_intents(); !s.ok()) return s;
+          return false_with(kExitDataError);
+        }
         continue;
       }
       note_market_time(*decoded);
-      if (const OrderIntent* intent = std::get_if<OrderIntent>(&*decoded)) {
-        if (forwarder_) {
-          if (Status s = forwarder_->flush(); !s.ok()) return s;
-        }
-        if (Status s = manager_.submit(*intent); !s.ok()) return s;
+      if (OrderIntent* intent = std::get_if<OrderIntent>(&*decoded)) {
+        intents_.push_back(std::move(*intent));
         continue;
       }
       if (forwarder_ &&
           (std::holds_alternative<Bar>(*decoded) || std::holds_alternative<Tick>(*decoded))) {
+        // A replay's intents trade at the prices before them, not at later ones of the pass.
+        if (Status s = submit_intents(); !s.ok()) return s;
         forwarder_->add(line.text);
       }
       output_.pass_through(line.text);
     }
+    if (Status s = submit_intents(); !s.ok()) return s;
     return exit_code_ == kExitOk;
+  }
+
+  // The intents of the pass so far, recorded in one commit and then placed (group commit).
+  Status submit_intents() {
+    if (intents_.empty()) return Status();
+    if (forwarder_) {
+      if (Status s = forwarder_->flush(); !s.ok()) return s;
+    }
+    Status submitted = manager_.submit_all(intents_);
+    intents_.clear();
+    return submitted;
   }
 
   // The catch-up judges an approval's age in market time too (a replay at speed), from this.
@@ -537,6 +552,7 @@ class OrderLoop {
   InputPump input_{STDIN_FILENO};
   MessageDecoder decoder_;
   std::vector<InputLine> lines_;
+  std::vector<OrderIntent> intents_;  // read in this pass, not yet submitted
   int exit_code_ = kExitOk;
   TimestampMs next_beat_ = 0;
   // READY=1 when the loop starts, WATCHDOG=1 on every pass (each wait for input is at most a

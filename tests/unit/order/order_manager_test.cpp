@@ -42,6 +42,22 @@ class DurabilitySpy final : public broker::Broker {
     Result<std::vector<store::OrderEvent>> e = store::order_events(*other, r.tag);
     REQUIRE(e.ok());
     seen_submit_event = !e->empty() && e->back().event == "submit_requested";
+    if (placements++ == 0) {
+      // At the first placement, which of the expected intents are durable as possibly sent.
+      for (const std::string& id : expect_recorded) {
+        Result<std::vector<store::OrderEvent>> events = store::order_events(*other, id);
+        REQUIRE(events.ok());
+        if (!events->empty() && events->back().event == "submit_requested") {
+          recorded_at_first.push_back(id);
+        }
+      }
+      if (unreachable_first) {
+        broker::BrokerError refused;
+        refused.code = ErrorCode::kNetworkError;
+        refused.message = "connection refused (injected)";
+        return refused;
+      }
+    }
     return inner_.place_order(r);
   }
   broker::BrokerResult<std::string> modify_order(const broker::ModifyRequest& r) override {
@@ -80,6 +96,10 @@ class DurabilitySpy final : public broker::Broker {
   }
   bool seen_recorded = false;
   bool seen_submit_event = false;
+  int placements = 0;
+  std::vector<std::string> expect_recorded;
+  std::vector<std::string> recorded_at_first;
+  bool unreachable_first = false;  // the first placement fails with nothing sent
 
  private:
   broker::Broker& inner_;
@@ -612,4 +632,66 @@ TEST_CASE(
   rig.recover();
   CHECK(rig.manager->heartbeat().status == "ok");
   CHECK_FALSE(nlohmann::json::parse(rig.manager->heartbeat().detail).contains("reason"));
+}
+
+TEST_CASE("intents read together are recorded in one commit before the first is placed") {
+  // Issue 14, group commit: one fsync for the pass, each intent durable before its request.
+  OrderRig rig;
+  rig.price("INFY", "1500");
+  rig.price("TCS", "3500");
+  rig.price("SBIN", "600");
+  DurabilitySpy spy(*rig.kite, rig.dir.file("orders.db"));
+  spy.expect_recorded = {"smG1", "smG2", "smG3"};
+  rig.make_manager(&spy);
+  rig.recover();
+  REQUIRE(
+      rig.manager
+          ->submit_all({intent("smG1", "INFY", Side::kBuy, 1), intent("smG2", "TCS", Side::kBuy, 2),
+                        intent("smG3", "SBIN", Side::kBuy, 3)})
+          .ok());
+  CHECK(spy.recorded_at_first == spy.expect_recorded);
+  for (const std::string& id : spy.expect_recorded) {
+    CHECK(rig.broker_orders(id).size() == 1);
+    CHECK(rig.order(id).status == "COMPLETE");
+  }
+  CHECK(rig.manager->counters().intents == 3);
+  CHECK(rig.manager->counters().placed == 3);
+  // A repeat of the pass places nothing again.
+  REQUIRE(rig.manager
+              ->submit_all(
+                  {intent("smG1", "INFY", Side::kBuy, 1), intent("smG2", "TCS", Side::kBuy, 2)})
+              .ok());
+  CHECK(rig.broker_orders("smG1").size() == 1);
+  CHECK(rig.broker_orders("smG2").size() == 1);
+}
+
+TEST_CASE(
+    "an intent of the pass that could not be sent after an earlier one failed is deferred, and a "
+    "restart places it instead of holding it in doubt") {
+  OrderRig rig;
+  rig.price("INFY", "1500");
+  rig.price("TCS", "3500");
+  DurabilitySpy spy(*rig.kite, rig.dir.file("orders.db"));
+  spy.unreachable_first = true;
+  rig.make_manager(&spy);
+  rig.recover();
+  REQUIRE(rig.manager
+              ->submit_all(
+                  {intent("smH1", "INFY", Side::kBuy, 1), intent("smH2", "TCS", Side::kBuy, 2)})
+              .ok());
+  CHECK(spy.placements == 1);
+  CHECK(rig.manager->queued() == 2);
+  const std::vector<std::string> events = rig.events("smH2");
+  CHECK(contains(events, "submit_requested"));
+  CHECK(events.back() == "submit_deferred");
+  // A restart now: smH1's request failed with nothing sent and smH2's was never made, so both
+  // are placed after one lookup each; neither is taken for a placement in doubt.
+  rig.make_manager(&spy);
+  rig.recover();
+  CHECK(rig.tick_until([&] {
+    return rig.broker_orders("smH1").size() == 1 && rig.broker_orders("smH2").size() == 1;
+  }));
+  CHECK(rig.manager->counters().resolved_not_found == 0);
+  CHECK(rig.broker_orders("smH2").size() == 1);
+  CHECK(count(rig.events("smH2"), "submit_requested") == 2);
 }
