@@ -254,6 +254,41 @@ TEST_CASE("ScopedSynchronous switches for its scope, and not inside an open tran
   CHECK(db->synchronous() == Synchronous::kFull);
 }
 
+TEST_CASE("DeferredSync commits at NORMAL and lets the FULL tables through only in its scope") {
+  TempDir dir;
+  auto db = Database::open(dir.file("stalk.db"));
+  REQUIRE(db.ok());
+  sm::Halt halt;
+  halt.ts = 1'700'000'000'000;
+  halt.action = "halt";
+  halt.level = "halt";
+  halt.trigger = "manual";
+  halt.reason = "test";
+  halt.by = "test";
+  {
+    sm::store::ScopedSynchronous relaxed(*db, Synchronous::kNormal);
+    CHECK(sm::store::set_halt(*db, halt).status().code() == ErrorCode::kInvalidArgument);
+  }
+  {
+    sm::store::DeferredSync deferred(*db);
+    CHECK(db->sync_deferred());
+    CHECK(*db->query_int64("PRAGMA synchronous") == 1);
+    auto tx = db->begin();
+    REQUIRE(tx.ok());
+    REQUIRE(sm::store::set_halt(*db, halt).ok());
+    REQUIRE(tx->commit().ok());
+    // What nothing later makes durable is synced by its owner.
+    CHECK(db->sync_wal().ok());
+  }
+  CHECK_FALSE(db->sync_deferred());
+  CHECK(db->synchronous() == Synchronous::kFull);
+  CHECK(*db->query_int64("SELECT count(*) FROM halts") == 1);
+  {
+    sm::store::ScopedSynchronous relaxed(*db, Synchronous::kNormal);
+    CHECK(sm::store::set_halt(*db, halt).status().code() == ErrorCode::kInvalidArgument);
+  }
+}
+
 TEST_CASE("a moved database keeps working, statements included") {
   TempDir dir;
   auto opened = Database::open(dir.file("stalk.db"));
