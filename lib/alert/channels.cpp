@@ -109,7 +109,7 @@ class TelegramChannel final : public Channel {
     request.method = HttpMethod::kPost;
     request.url = fmt::format("{}/bot{}/sendMessage", base_url_, token_);
     request.set_json(body.dump());
-    request.timeout_ms = 15000;
+    request.timeout_ms = kHttpSendTimeoutMs;
     request.idempotent = false;
     HttpOutcome sent = http_.send(request);
     SendOutcome outcome = outcome_of(
@@ -151,7 +151,7 @@ class DiscordChannel final : public Channel {
     request.method = HttpMethod::kPost;
     request.url = url_;
     request.set_json(body.dump());
-    request.timeout_ms = 15000;
+    request.timeout_ms = kHttpSendTimeoutMs;
     request.idempotent = false;
     HttpOutcome sent = http_.send(request);
     SendOutcome outcome =
@@ -209,7 +209,7 @@ class PagerDutyChannel final : public Channel {
     request.method = HttpMethod::kPost;
     request.url = url_;
     request.set_json(body.dump());
-    request.timeout_ms = 15000;
+    request.timeout_ms = kHttpSendTimeoutMs;
     // The dedup key makes a repeated event harmless (PagerDuty folds it into the same incident).
     request.idempotent = true;
     return outcome_of(http_.send(request), routing_key_,
@@ -238,7 +238,7 @@ class WebhookChannel final : public Channel {
     request.method = HttpMethod::kPost;
     request.url = url_;
     request.set_json(body.dump());
-    request.timeout_ms = 15000;
+    request.timeout_ms = kHttpSendTimeoutMs;
     request.idempotent = false;
     return outcome_of(http_.send(request), url_, [](const HttpResponse&) { return ""; });
   }

@@ -59,6 +59,12 @@ class Channel {
     return true;
   }
   virtual SendOutcome send(const Outgoing& message) = 0;
+  // The longest one send() can take before it gives up (its request timeout): the deliverer's
+  // claim on a row lasts longer than this, so no other deliverer sends it meanwhile.
+  virtual std::int64_t longest_send_ms() const { return kHttpSendTimeoutMs; }
+
+  // The request timeout of the HTTP channels.
+  static constexpr std::int64_t kHttpSendTimeoutMs = 15000;
 };
 
 // Telegram's limits and the other channels' (characters, after Telegram's entity parsing).

@@ -13,6 +13,12 @@ constexpr std::string_view kAlertsCursor = "alerts";
 constexpr int kBatch = 200;
 constexpr std::string_view kResolvedSuffix = "_resolved";
 constexpr TimestampMs kMinuteMs = 60 * 1000;
+// A flood window lasts the minute the message budget counts.
+constexpr TimestampMs kFloodWindowMs = kMinuteMs;
+// How much longer a claim on a row lasts than the channel's longest send.
+constexpr TimestampMs kLeaseMarginMs = 5000;
+constexpr std::string_view kFlood = "flood";
+constexpr std::string_view kDigest = "digest";
 
 bool is_resolution(std::string_view event) {
   return event.size() > kResolvedSuffix.size() &&
@@ -150,9 +156,26 @@ Status Deliverer::collect() {
   return tx->commit();
 }
 
-Status Deliverer::fold(Channel& channel, const std::vector<OutboxEntry>& entries,
-                       std::string_view kind, std::string heading, TimestampMs now) {
-  if (entries.empty()) return Status();
+Status Deliverer::fold(Channel& channel, std::string_view kind, TimestampMs now) {
+  // Re-read inside the write transaction: another deliverer on the same database may have
+  // claimed, combined or opened a flood window since this one looked.
+  Result<store::Transaction> tx = db_.begin();
+  if (!tx.ok()) return tx.status();
+  const bool flood = kind == kFlood;
+  if (flood) {
+    Result<std::optional<TimestampMs>> window =
+        flood_window_start(db_, channel.name(), now - kFloodWindowMs + 1);
+    if (!window.ok()) return window.status();
+    if (window->has_value()) return Status();
+  }
+  Result<std::vector<OutboxEntry>> pending =
+      flood ? pending_entries(db_, channel.name(), now) : pending_entries(db_, channel.name());
+  if (!pending.ok()) return pending.status();
+  std::vector<OutboxEntry> entries;
+  for (OutboxEntry& e : *pending) {
+    if (e.mode == (flood ? kModeNow : kModeDigest)) entries.push_back(std::move(e));
+  }
+  if (entries.empty() || (flood && entries.size() < 2)) return Status();
   OutboxEntry summary;
   summary.channel = std::string(channel.name());
   summary.incident_key = fmt::format("{}:{}-{}", kind, entries.front().id, entries.back().id);
@@ -164,9 +187,14 @@ Status Deliverer::fold(Channel& channel, const std::vector<OutboxEntry>& entries
     ids.push_back(e.id);
     if (severity_rank(e.severity) > severity_rank(summary.severity)) summary.severity = e.severity;
   }
+  const std::string heading =
+      flood ? fmt::format("FLOOD · {} alerts at once (more than {} a minute), in one message",
+                          entries.size(), settings_.max_messages_per_minute)
+            : fmt::format("DIGEST · {} alert(s)", entries.size());
   summary.text = combined_text(heading, entries);
   Result<std::int64_t> id = combine(db_, ids, summary);
   if (!id.ok()) return id.status();
+  SM_RETURN_IF_ERROR(tx->commit());
   counts_.combined += static_cast<std::int64_t>(ids.size());
   log_.info("alerts_combined", {{"channel", channel.name()},
                                 {"kind", kind},
@@ -181,9 +209,14 @@ Result<std::int64_t> Deliverer::send_rows(Channel& channel, const std::vector<Ou
   for (const OutboxEntry& row : rows) {
     if (sent >= limit) break;
     const std::int64_t attempt = row.attempts + 1;
-    // Written before the send: if sm-alert dies waiting for the service, the row is tried again
-    // after this backoff, not at once in a crash loop.
-    SM_RETURN_IF_ERROR(start_attempt(db_, row.id, clock_.now_ms() + backoff_ms(attempt)));
+    // The claim is written before the send and lasts beyond the longest send: no other deliverer
+    // on this database sends the row meanwhile, and if sm-alert dies waiting for the service the
+    // row is tried again after it, not at once in a crash loop.
+    const TimestampMs lease_ms =
+        std::max(backoff_ms(attempt), channel.longest_send_ms() + kLeaseMarginMs);
+    Result<bool> claimed = claim(db_, row, clock_.now_ms() + lease_ms);
+    if (!claimed.ok()) return claimed.status();
+    if (!*claimed) continue;  // another deliverer has it
     Outgoing message;
     message.incident_key = row.incident_key;
     message.action = row.action;
@@ -194,7 +227,7 @@ Result<std::int64_t> Deliverer::send_rows(Channel& channel, const std::vector<Ou
     SendOutcome outcome = channel.send(message);
     const TimestampMs now = clock_.now_ms();
     if (outcome.delivered) {
-      SM_RETURN_IF_ERROR(mark_delivered(db_, row.id, now));
+      SM_RETURN_IF_ERROR(mark_delivered(db_, row.id, attempt, now));
       ++counts_.delivered;
       ++sent;
       log_.info("alert_delivered", {{"channel", channel.name()},
@@ -209,7 +242,7 @@ Result<std::int64_t> Deliverer::send_rows(Channel& channel, const std::vector<Ou
     const std::int64_t wait = outcome.retry_after_ms > 0 ? outcome.retry_after_ms
                               : outcome.permanent        ? settings_.max_backoff_ms
                                                          : backoff_ms(attempt);
-    SM_RETURN_IF_ERROR(record_failure(db_, row.id, outcome.error, now + wait));
+    SM_RETURN_IF_ERROR(record_failure(db_, row.id, attempt, outcome.error, now + wait));
     log_.warn("alert_delivery_failed", {{"channel", channel.name()},
                                         {"incident_key", row.incident_key},
                                         {"attempt", attempt},
@@ -229,36 +262,28 @@ Status Deliverer::deliver_channel(Channel& channel, TimestampMs now) {
 
   const bool digest_due = std::any_of(due->begin(), due->end(),
                                       [](const OutboxEntry& e) { return e.mode == kModeDigest; });
-  if (digest_due) {
-    Result<std::vector<OutboxEntry>> pending = pending_entries(db_, channel.name());
-    if (!pending.ok()) return pending.status();
-    std::vector<OutboxEntry> digest;
-    for (const OutboxEntry& e : *pending) {
-      if (e.mode == kModeDigest) digest.push_back(e);
-    }
-    SM_RETURN_IF_ERROR(
-        fold(channel, digest, "digest", fmt::format("DIGEST · {} alert(s)", digest.size()), now));
-  }
+  if (digest_due) SM_RETURN_IF_ERROR(fold(channel, kDigest, now));
   Result<std::int64_t> recent = delivered_since(db_, channel.name(), now - kMinuteMs);
   if (!recent.ok()) return recent.status();
   const std::int64_t budget = settings_.max_messages_per_minute - *recent;
   Result<std::vector<OutboxEntry>> ready = pending_entries(db_, channel.name(), now);
   if (!ready.ok()) return ready.status();
-  std::vector<OutboxEntry> flood;
-  for (const OutboxEntry& e : *ready) {
-    if (e.mode == kModeNow) flood.push_back(e);
-  }
+  const auto sent_alone = [](const OutboxEntry& e) { return e.mode == kModeNow; };
   if (static_cast<std::int64_t>(ready->size()) > std::max<std::int64_t>(budget, 0) &&
-      flood.size() > 1) {
+      std::count_if(ready->begin(), ready->end(), sent_alone) > 1) {
     // A flood: more due than the channel may carry this minute. One summary, sent as soon as
     // the budget allows, instead of a backlog trailing behind for minutes; nothing is dropped.
-    SM_RETURN_IF_ERROR(
-        fold(channel, flood, "flood",
-             fmt::format("FLOOD · {} alerts at once (more than {} a minute), in one message",
-                         flood.size(), settings_.max_messages_per_minute),
-             now));
-    ready = pending_entries(db_, channel.name(), now);
-    if (!ready.ok()) return ready.status();
+    SM_RETURN_IF_ERROR(fold(channel, kFlood, now));
+  }
+  Result<std::optional<TimestampMs>> window =
+      flood_window_start(db_, channel.name(), now - kFloodWindowMs + 1);
+  if (!window.ok()) return window.status();
+  ready = pending_entries(db_, channel.name(), now);
+  if (!ready.ok()) return ready.status();
+  if (window->has_value()) {
+    // One flood summary per window: what falls due while it is open waits for it to close
+    // rather than becoming a second summary (or a trail of single messages) in the same minute.
+    ready->erase(std::remove_if(ready->begin(), ready->end(), sent_alone), ready->end());
   }
   if (budget <= 0) return Status();  // the rows stay due; the next minute has room
   return send_rows(channel, *ready, budget).status();

@@ -6,11 +6,15 @@
 //                 incident on every channel that had its trigger.
 //   deliver_due() sends what is due on each channel, oldest first: digests and floods (more due
 //                 messages than the channel's per-minute budget) are folded into one message, never
-//                 dropped; a failure is retried with exponential backoff, or after what a 429
+//                 dropped; a flood opens a window of a minute in which no second summary and no
+//                 single message goes out on that channel (what falls due waits for the window to
+//                 close); a failure is retried with exponential backoff, or after what a 429
 //                 asked.
-// Every row is written before it is sent and marked after, so a crash between the two sends that
-// one message again on restart (at least once); nothing is ever lost, and an incident is queued
-// once per channel.
+// Every row is written before it is sent, claimed for longer than the send can take (so two
+// deliverers on one database never both send it) and marked after; a crash between the claim
+// and the mark sends that one message again after the claim runs out (at least once); nothing is
+// ever lost, and an incident is queued once per channel. All state, the flood window included,
+// is in the database, so a restart changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -52,8 +56,9 @@ class Deliverer {
  private:
   Status queue_alert(const StoredAlert& stored, TimestampMs now);
   Status queue_lifted_halts(TimestampMs now);
-  Status fold(Channel& channel, const std::vector<OutboxEntry>& entries, std::string_view kind,
-              std::string heading, TimestampMs now);
+  // Folds the channel's pending digest rows, or (kind "flood") its due rows sent on their own
+  // unless a flood window is already open, into one summary row; the summary opens the window.
+  Status fold(Channel& channel, std::string_view kind, TimestampMs now);
   // Sends rows in order until one fails or limit are sent; returns how many were sent.
   Result<std::int64_t> send_rows(Channel& channel, const std::vector<OutboxEntry>& rows,
                                  std::int64_t limit);

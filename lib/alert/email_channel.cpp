@@ -85,6 +85,7 @@ class EmailChannel final : public Channel {
  public:
   explicit EmailChannel(EmailSettings settings) : settings_(std::move(settings)) {}
   std::string_view name() const override { return "email"; }
+  std::int64_t longest_send_ms() const override { return kSendTimeoutMs; }
 
   SendOutcome send(const Outgoing& message) override {
     SendOutcome outcome;
@@ -104,7 +105,7 @@ class EmailChannel final : public Channel {
     curl_easy_setopt(h, CURLOPT_URL, settings_.url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(kSendTimeoutMs));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     // Plain SMTP only to a relay on this machine; anything else must upgrade with STARTTLS.
     if (!secure && !broker::is_loopback_host(host)) {
@@ -135,6 +136,7 @@ class EmailChannel final : public Channel {
   }
 
  private:
+  static constexpr std::int64_t kSendTimeoutMs = 30000;
   EmailSettings settings_;
 };
 

@@ -37,15 +37,6 @@ OutboxEntry read_entry(const Statement& s) {
   return e;
 }
 
-Status run_update(store::Database& db, std::string_view sql, std::int64_t id, TimestampMs ms,
-                  std::string_view text = {}) {
-  Result<Statement> stmt = db.prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  stmt->bind(1, id).bind(2, ms);
-  if (!text.empty()) stmt->bind(3, text);
-  return stmt->run();
-}
-
 }  // namespace
 
 Result<bool> enqueue(store::Database& db, const OutboxEntry& entry) {
@@ -103,23 +94,35 @@ Result<std::int64_t> pending_count(store::Database& db) {
       "SELECT COUNT(*) FROM alert_outbox WHERE delivered_ms IS NULL AND combined_into IS NULL");
 }
 
-Status start_attempt(store::Database& db, std::int64_t id, TimestampMs next_try_ms) {
-  return run_update(
-      db, "UPDATE alert_outbox SET attempts = attempts + 1, next_try_ms = ?2 WHERE id = ?1", id,
-      next_try_ms);
+Result<bool> claim(store::Database& db, const OutboxEntry& entry, TimestampMs lease_until_ms) {
+  Result<Statement> stmt = db.prepare(
+      "UPDATE alert_outbox SET attempts = attempts + 1, next_try_ms = ?3 WHERE id = ?1 AND "
+      "attempts = ?2 AND delivered_ms IS NULL AND combined_into IS NULL");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, entry.id).bind(2, entry.attempts).bind(3, lease_until_ms);
+  SM_RETURN_IF_ERROR(stmt->run());
+  return stmt->changes() == 1;
 }
 
-Status mark_delivered(store::Database& db, std::int64_t id, TimestampMs delivered_ms) {
-  return run_update(db,
-                    "UPDATE alert_outbox SET delivered_ms = ?2, last_error = '' WHERE id = ?1 AND "
-                    "delivered_ms IS NULL",
-                    id, delivered_ms);
+Status mark_delivered(store::Database& db, std::int64_t id, std::int64_t attempt,
+                      TimestampMs delivered_ms) {
+  Result<Statement> stmt = db.prepare(
+      "UPDATE alert_outbox SET delivered_ms = ?3, last_error = '' WHERE id = ?1 AND attempts = ?2 "
+      "AND delivered_ms IS NULL");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, id).bind(2, attempt).bind(3, delivered_ms);
+  return stmt->run();
 }
 
-Status record_failure(store::Database& db, std::int64_t id, std::string_view error_text,
-                      TimestampMs next_try_ms) {
-  return run_update(db, "UPDATE alert_outbox SET next_try_ms = ?2, last_error = ?3 WHERE id = ?1",
-                    id, next_try_ms, error_text.empty() ? std::string_view("failed") : error_text);
+Status record_failure(store::Database& db, std::int64_t id, std::int64_t attempt,
+                      std::string_view error_text, TimestampMs next_try_ms) {
+  Result<Statement> stmt = db.prepare(
+      "UPDATE alert_outbox SET next_try_ms = ?3, last_error = ?4 WHERE id = ?1 AND attempts = ?2 "
+      "AND delivered_ms IS NULL");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, id).bind(2, attempt).bind(3, next_try_ms);
+  stmt->bind(4, error_text.empty() ? std::string_view("failed") : error_text);
+  return stmt->run();
 }
 
 Result<std::int64_t> combine(store::Database& db, const std::vector<std::int64_t>& ids,
@@ -144,6 +147,19 @@ Result<std::int64_t> combine(store::Database& db, const std::vector<std::int64_t
   }
   SM_RETURN_IF_ERROR(tx->commit());
   return summary_id;
+}
+
+Result<std::optional<TimestampMs>> flood_window_start(store::Database& db, std::string_view channel,
+                                                      TimestampMs since_ms) {
+  Result<Statement> stmt = db.prepare(
+      "SELECT MAX(created_ms) FROM alert_outbox WHERE channel = ?1 AND mode = 'combined' AND "
+      "event = 'flood' AND created_ms >= ?2");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, channel).bind(2, since_ms);
+  Result<bool> row = stmt->step();
+  if (!row.ok()) return row.status();
+  if (!*row || stmt->column_is_null(0)) return std::optional<TimestampMs>();
+  return std::optional<TimestampMs>(stmt->column_int64(0));
 }
 
 Result<std::int64_t> delivered_since(store::Database& db, std::string_view channel,

@@ -58,18 +58,35 @@ Result<std::optional<TimestampMs>> next_try(store::Database& db);
 // How many pending rows there are, in every channel.
 Result<std::int64_t> pending_count(store::Database& db);
 
-// Before a send: one more attempt, and the time of the next one if this one never reports back
-// (sm-alert killed mid-send).
-Status start_attempt(store::Database& db, std::int64_t id, TimestampMs next_try_ms);
-Status mark_delivered(store::Database& db, std::int64_t id, TimestampMs delivered_ms);
+// Before a send: claims row entry (as read, with its attempts) for one attempt, so that of two
+// deliverers on one database (sm-alert.service and `sm-alert unit-failed`) only one sends it.
+// In one statement: if the row still has entry.attempts attempts and is neither delivered nor
+// combined, its attempts become entry.attempts + 1 (the claim) and its next try lease_until_ms,
+// the lease: no one tries it again before then, so lease_until_ms must lie beyond the longest a
+// send can take; if sm-alert dies mid-send the row is tried again after it. Returns whether
+// this caller holds the claim; false means another deliverer claimed, delivered or combined it
+// since it was read.
+Result<bool> claim(store::Database& db, const OutboxEntry& entry, TimestampMs lease_until_ms);
+// After the send of the claim that made attempts = attempt. A deliverer whose claim was taken
+// over (its lease ran out) changes nothing.
+Status mark_delivered(store::Database& db, std::int64_t id, std::int64_t attempt,
+                      TimestampMs delivered_ms);
 // After a failed send. error must not contain a secret.
-Status record_failure(store::Database& db, std::int64_t id, std::string_view error,
-                      TimestampMs next_try_ms);
+Status record_failure(store::Database& db, std::int64_t id, std::int64_t attempt,
+                      std::string_view error, TimestampMs next_try_ms);
 
 // In one transaction: adds summary (mode combined) and marks every row of ids as combined into it.
 // Returns the summary's id. Fails with kConflict when the summary's key is already taken.
+// Callers that chose ids from a read made outside their own transaction must re-read inside one:
+// another deliverer may have claimed or combined them meanwhile.
 Result<std::int64_t> combine(store::Database& db, const std::vector<std::int64_t>& ids,
                              OutboxEntry summary);
+
+// The start (created_ms) of the newest flood summary of channel created at or after since_ms, or
+// nullopt when there is none: the open flood window, kept in the outbox so that a restart, or a
+// second deliverer, sees the same window.
+Result<std::optional<TimestampMs>> flood_window_start(store::Database& db, std::string_view channel,
+                                                      TimestampMs since_ms);
 
 // Messages (rows not combined into another) delivered on channel at or after since_ms: what the
 // flood limit counts.

@@ -202,7 +202,11 @@ config() { printf '%s\n' "$1" >"$SM_TEST_DIR/alert.jsonc"; }
   kill -KILL "$ALERT_PID"
   wait "$ALERT_PID" || true
   [ "$(sqlite3 "$SM_DB" "SELECT COUNT(*) FROM alert_outbox WHERE delivered_ms IS NULL")" -eq 3 ]
-  run --separate-stderr sm-alert --config alert.jsonc --no-stdin --drain-ms 5000
+  # The row in flight stays claimed for the longest a send can take (15 s) and 5 s more, so no
+  # other sm-alert sends it meanwhile; the restarted one sends it when the claim has run out.
+  [ "$(sqlite3 "$SM_DB" "SELECT COUNT(*) FROM alert_outbox WHERE attempts = 1
+         AND next_try_ms - unixepoch('now') * 1000 BETWEEN 10000 AND 21000")" -eq 1 ]
+  run --separate-stderr sm-alert --config alert.jsonc --no-stdin --drain-ms 25000
   [ "$status" -eq 0 ]
   echo "$stderr" | jq -e -s 'any(.event == "finished" and .delivered == 3 and .pending == 0)'
   # Every incident was answered with success exactly once.

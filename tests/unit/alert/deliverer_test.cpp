@@ -1,7 +1,14 @@
 #include "alert/deliverer.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <deque>
+#include <thread>
+
+#include "alert/unit_failure.h"
+#include "broker/curl_http_client.h"
+#include "broker/tcp_test_server.h"
 
 #include "store/ops_records.h"
 #include "support/captured_log.h"
@@ -225,4 +232,83 @@ TEST_CASE("an event ending in _resolved resolves the incident with its dedup key
   REQUIRE(f.sent.size() == 2);
   CHECK(f.sent[1].action == "resolve");
   CHECK(f.sent[1].text.rfind("RESOLVED · heartbeat stale", 0) == 0);
+}
+
+TEST_CASE("a flood spanning two passes and a restart is one summary per flood window",
+          "[alert][deliverer]") {
+  Fixture f;
+  f.settings.max_messages_per_minute = 5;
+  f.add_channel("telegram");
+  for (int i = 0; i < 30; ++i)
+    f.alert("order_on_input_refused", sm::Severity::kWarning, "", kT0 + i);
+  {
+    auto d = f.deliverer();
+    f.pass(d);
+  }
+  REQUIRE(f.sent.size() == 1);
+  CHECK(f.sent[0].text.rfind("FLOOD · 30 alerts", 0) == 0);
+  // The flood goes on after a restart, within the same minute: no second summary, and no single
+  // messages either, until the window has closed.
+  f.add_channel("telegram");
+  auto d = f.deliverer();
+  for (int pass = 0; pass < 5; ++pass) {
+    f.clock.advance(10000);
+    for (int i = 0; i < 10; ++i)
+      f.alert("order_on_input_refused", sm::Severity::kWarning, "", f.clock.now_ms() + i);
+    f.pass(d);
+  }
+  CHECK(f.sent.size() == 1);
+  CHECK(*sm::alert::pending_count(f.t.db) == 50);
+  f.clock.set(kT0 + 60000);  // the window closes: what waited is the next window's one summary
+  f.pass(d);
+  REQUIRE(f.sent.size() == 2);
+  CHECK(f.sent[1].text.rfind("FLOOD · 50 alerts", 0) == 0);
+  CHECK(*sm::alert::pending_count(f.t.db) == 0);
+  CHECK(*f.t.db.query_int64("SELECT COUNT(*) FROM alert_outbox WHERE event = 'flood'") == 2);
+}
+
+TEST_CASE("two deliverers racing on one database send a unit failure once", "[alert][deliverer]") {
+  // sm-alert.service and `sm-alert unit-failed` on one database, against a webhook that takes
+  // longer to answer than the first retry backoff.
+  std::atomic<int> requests{0};
+  sm::test::TcpTestServer server([&requests](int fd) {
+    if (sm::test::read_http_request(fd).empty()) return;
+    ++requests;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    sm::test::write_all(fd, sm::test::http_reply(200, "{}", false));
+  });
+  sm::testing::TempDatabase t;
+  REQUIRE(*sm::store::record_alert(
+      t.db, sm::alert::unit_failed_alert("sm-order.service", sm::time::SystemClock().now_ms())));
+  sm::alert::AlertSettings settings;
+  settings.rules = sm::alert::default_rules();
+  settings.initial_backoff_ms = 50;
+  sm::broker::CurlHttpClient http_a;
+  sm::broker::CurlHttpClient http_b;
+  auto run = [&](sm::broker::HttpClient& http) {
+    auto db = sm::store::Database::open(t.dir.file("stalk.db"));
+    if (!db.ok()) return false;  // Catch's assertions are for the main thread only
+    std::vector<std::unique_ptr<sm::alert::Channel>> channels;
+    channels.push_back(sm::alert::webhook_channel(http, server.url("/hook")));
+    const sm::time::SystemClock clock;
+    sm::testing::CapturedLog log;
+    sm::alert::Deliverer d(*db, settings, std::move(channels), clock, log.log());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!d.collect().ok() || !d.deliver_due().ok()) return false;
+      if (*sm::alert::pending_count(*db) == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  };
+  bool done_a = false;
+  bool done_b = false;
+  std::thread a([&] { done_a = run(http_a); });
+  std::thread b([&] { done_b = run(http_b); });
+  a.join();
+  b.join();
+  CHECK(done_a);
+  CHECK(done_b);
+  CHECK(requests == 1);
+  CHECK(*t.db.query_int64("SELECT attempts FROM alert_outbox") == 1);
 }

@@ -45,7 +45,7 @@ TEST_CASE("pending entries are the undelivered ones due by the given time, oldes
   auto due = sm::alert::pending_entries(t.db, "telegram", kT0);
   REQUIRE(due->size() == 1);
   CHECK(due->front().incident_key == "a");
-  REQUIRE(sm::alert::mark_delivered(t.db, due->front().id, kT0 + 1).ok());
+  REQUIRE(sm::alert::mark_delivered(t.db, due->front().id, 0, kT0 + 1).ok());
   CHECK(sm::alert::pending_entries(t.db, "telegram", kT0)->empty());
   auto later = sm::alert::pending_entries(t.db, "telegram");
   REQUIRE(later->size() == 1);
@@ -61,7 +61,7 @@ TEST_CASE("a resolve waits until its trigger on the same channel is delivered", 
   auto all = sm::alert::pending_entries(t.db, "pagerduty");
   REQUIRE(all->size() == 1);
   REQUIRE(all->front().action == "trigger");
-  REQUIRE(sm::alert::mark_delivered(t.db, all->front().id, kT0).ok());
+  REQUIRE(sm::alert::mark_delivered(t.db, all->front().id, 0, kT0).ok());
   auto now = sm::alert::pending_entries(t.db, "pagerduty", kT0);
   REQUIRE(now->size() == 1);
   CHECK(now->front().action == "resolve");
@@ -70,18 +70,56 @@ TEST_CASE("a resolve waits until its trigger on the same channel is delivered", 
 TEST_CASE("attempts, failures and delivery are recorded on the row", "[alert][outbox]") {
   sm::testing::TempDatabase t;
   REQUIRE(*sm::alert::enqueue(t.db, entry("telegram", "a")));
-  const std::int64_t id = sm::alert::pending_entries(t.db, "telegram")->front().id;
-  REQUIRE(sm::alert::start_attempt(t.db, id, kT0 + 2000).ok());
-  REQUIRE(sm::alert::record_failure(t.db, id, "HTTP 429: Too Many Requests", kT0 + 41000).ok());
-  REQUIRE(sm::alert::start_attempt(t.db, id, kT0 + 50000).ok());
-  auto row = sm::alert::pending_entries(t.db, "telegram")->front();
+  OutboxEntry row = sm::alert::pending_entries(t.db, "telegram")->front();
+  REQUIRE(*sm::alert::claim(t.db, row, kT0 + 2000));
+  REQUIRE(
+      sm::alert::record_failure(t.db, row.id, 1, "HTTP 429: Too Many Requests", kT0 + 41000).ok());
+  row = sm::alert::pending_entries(t.db, "telegram")->front();
+  REQUIRE(*sm::alert::claim(t.db, row, kT0 + 50000));
+  row = sm::alert::pending_entries(t.db, "telegram")->front();
   CHECK(row.attempts == 2);
   CHECK(row.last_error == "HTTP 429: Too Many Requests");
   CHECK(row.next_try_ms == kT0 + 50000);
-  REQUIRE(sm::alert::mark_delivered(t.db, id, kT0 + 42000).ok());
+  REQUIRE(sm::alert::mark_delivered(t.db, row.id, 2, kT0 + 42000).ok());
   CHECK(*sm::alert::pending_count(t.db) == 0);
   CHECK(*sm::alert::delivered_since(t.db, "telegram", kT0) == 1);
   CHECK(*sm::alert::delivered_since(t.db, "telegram", kT0 + 42001) == 0);
+}
+
+TEST_CASE("of two deliverers that read the same due row, only the first claims it",
+          "[alert][outbox]") {
+  sm::testing::TempDatabase t;
+  REQUIRE(*sm::alert::enqueue(t.db, entry("telegram", "sm-order.service:unit_failed:1")));
+  const OutboxEntry read_by_first = sm::alert::pending_entries(t.db, "telegram", kT0)->front();
+  const OutboxEntry read_by_second = read_by_first;
+  CHECK(*sm::alert::claim(t.db, read_by_first, kT0 + 20000));
+  CHECK_FALSE(*sm::alert::claim(t.db, read_by_second, kT0 + 20000));
+  // Under its lease the row is not due for anyone.
+  CHECK(sm::alert::pending_entries(t.db, "telegram", kT0 + 19999)->empty());
+  // A deliverer whose lease ran out and was taken over changes nothing when it reports back.
+  const OutboxEntry after_lease =
+      sm::alert::pending_entries(t.db, "telegram", kT0 + 20000)->front();
+  REQUIRE(*sm::alert::claim(t.db, after_lease, kT0 + 40000));
+  REQUIRE(sm::alert::record_failure(t.db, read_by_first.id, 1, "late", kT0 + 90000).ok());
+  REQUIRE(sm::alert::mark_delivered(t.db, read_by_first.id, 1, kT0 + 21000).ok());
+  CHECK(*sm::alert::pending_count(t.db) == 1);
+  CHECK(*t.db.query_int64("SELECT next_try_ms FROM alert_outbox") == kT0 + 40000);
+  REQUIRE(sm::alert::mark_delivered(t.db, read_by_first.id, 2, kT0 + 21000).ok());
+  CHECK(*sm::alert::pending_count(t.db) == 0);
+}
+
+TEST_CASE("a flood window is the newest flood summary of the channel", "[alert][outbox]") {
+  sm::testing::TempDatabase t;
+  REQUIRE(*sm::alert::enqueue(t.db, entry("telegram", "i0")));
+  const std::int64_t id = sm::alert::pending_entries(t.db, "telegram")->front().id;
+  CHECK_FALSE(sm::alert::flood_window_start(t.db, "telegram", 0)->has_value());
+  OutboxEntry summary = entry("telegram", "flood:1-1");
+  summary.event = "flood";
+  summary.created_ms = kT0 + 5;
+  REQUIRE(sm::alert::combine(t.db, {id}, summary).ok());
+  CHECK(**sm::alert::flood_window_start(t.db, "telegram", kT0) == kT0 + 5);
+  CHECK_FALSE(sm::alert::flood_window_start(t.db, "telegram", kT0 + 6)->has_value());
+  CHECK_FALSE(sm::alert::flood_window_start(t.db, "discord", kT0)->has_value());
 }
 
 TEST_CASE("combining rows leaves one pending message and keeps every row", "[alert][outbox]") {
