@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Subcommands: deliver (the default), watch (alert on stale heartbeats, degraded "
       "programs, stale market data, stalled fills, expiring dependencies), summary (the daily "
-      "summary), unit-failed (alert that a systemd unit failed).\n"
+      "summary), token-reminder (the morning login reminder), unit-failed (alert that a systemd "
+      "unit failed).\n"
       "Secrets: SM_TELEGRAM_BOT_TOKEN, SM_DISCORD_WEBHOOK_URL, SM_PAGERDUTY_ROUTING_KEY, "
       "SM_ALERT_WEBHOOK_URL, SM_SMTP_PASSWORD, SM_ALERT_PING_URL (watch) from the environment, "
       "NAME_FILE or "
@@ -56,6 +57,15 @@ int main(int argc, char** argv) {
       "summary", "store and print the daily summary (positions, trades, P&L, halts, warnings)");
   summary_command->fallthrough();
 
+  sm::alert::TokenReminderArgs token_reminder;
+  CLI::App* token_reminder_command = app.add_subcommand(
+      "token-reminder",
+      "on a trading day, store a warning when the Kite token file holds no login made after "
+      "today's 06:00 IST (sm-reminders.service, before the pre-open)");
+  token_reminder_command->fallthrough();
+  token_reminder_command->add_option(
+      "--at", token_reminder.at, "check as if the time were AT (ISO 8601; without a zone, IST)");
+
   sm::alert::UnitFailedArgs unit_failed;
   CLI::App* unit_failed_command = app.add_subcommand(
       "unit-failed",
@@ -76,6 +86,11 @@ int main(int argc, char** argv) {
       watch.db_path = common.db_path;
       watch.config_path = common.config_path;
       return sm::alert::run_watch(watch, log, sm::time::SystemClock());
+    }
+    if (token_reminder_command->parsed()) {
+      token_reminder.db_path = common.db_path;
+      token_reminder.config_path = common.config_path;
+      return sm::alert::run_token_reminder(token_reminder, log, sm::time::SystemClock());
     }
     if (unit_failed_command->parsed()) {
       unit_failed.deliver = deliver;

@@ -13,6 +13,7 @@
 #include "alert/deliverer.h"
 #include "alert/settings.h"
 #include "alert/summary.h"
+#include "alert/token_reminder.h"
 #include "alert/unit_failure.h"
 #include "alert/watch.h"
 #include "broker/curl_http_client.h"
@@ -332,6 +333,49 @@ int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& c
   std::fputs((line.dump() + "\n").c_str(), stdout);
   std::fflush(stdout);
   log.info("summary_recorded", {{"dedup_key", alert.dedup_key}, {"new", *stored}});
+  return kExitOk;
+}
+
+int run_token_reminder(const TokenReminderArgs& args, const Logger& log, const time::Clock& clock) {
+  TimestampMs now = clock.now_ms();
+  if (!args.at.empty()) {
+    Result<TimestampMs> at = parse_timestamp(args.at, kIstOffsetMinutes);
+    if (!at.ok()) {
+      return report_usage_error(
+          log, error(ErrorCode::kInvalidArgument, "--at: " + at.status().message()));
+    }
+    now = *at;
+  }
+  store::Database db;
+  std::optional<Config> config;
+  if (int code = open_resources(args.db_path, args.config_path, "sm-alert-token-reminder", clock,
+                                log, db, config);
+      code != kExitOk) {
+    return code;
+  }
+  bool trading_day = true;
+  if (Result<time::Calendar> calendar = time::Calendar::load_default(); !calendar.ok()) {
+    log.warn("calendar_unavailable", {{"error", calendar.status().message()},
+                                      {"effect", "the token is checked as on a trading day"}});
+  } else if (Result<bool> trades = calendar->is_trading_day(ist_date(now)); trades.ok()) {
+    trading_day = *trades;
+  } else {
+    log.warn("calendar_unavailable", {{"error", trades.status().message()},
+                                      {"effect", "the token is checked as on a trading day"}});
+  }
+  const std::string token_file = watch_sources(*config).token_file;
+  std::optional<Alert> alert;
+  if (trading_day) alert = token_reminder_alert(read_token_login(token_file), now);
+  if (alert) {
+    Result<bool> stored = store::record_alert(db, *alert);
+    if (!stored.ok()) return report_failure(log, "database_error", stored.status(), kExitFailure);
+  }
+  nlohmann::json line = {{"type", "token_reminder"},           {"ts", format_utc(now)},
+                         {"date", format_date(ist_date(now))}, {"trading_day", trading_day},
+                         {"token_file", token_file},           {"login_needed", alert.has_value()}};
+  if (alert) line["text"] = alert->text;
+  std::fputs((line.dump() + "\n").c_str(), stdout);
+  std::fflush(stdout);
   return kExitOk;
 }
 

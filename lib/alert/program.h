@@ -49,11 +49,25 @@ struct SummaryArgs {
 };
 int run_summary(const SummaryArgs& args, const Logger& log, const time::Clock& clock);
 
+// token-reminder: on a trading day (by the NSE calendar; without one, every day), stores the
+// warning token_login_needed (token_reminder.h) when the token file, found as sm-order finds it
+// ($SM_KITE_TOKEN_FILE, else broker.token_file), holds no login good for today's session;
+// sm-alert deliver (sm-alert.service) sends it. Writes one token_reminder line on stdout. at:
+// the time to check as of (ISO 8601, IST without a zone); empty: now. Exit codes as for deliver;
+// a bad --at is 2.
+struct TokenReminderArgs {
+  std::string db_path;
+  std::string config_path;
+  std::string at;
+};
+int run_token_reminder(const TokenReminderArgs& args, const Logger& log, const time::Clock& clock);
+
 // unit-failed: stores the critical alert unit_failed for a systemd unit that failed
 // (unit_failure.h; every unit's OnFailure= starts sm-alert@UNIT.service, which runs this), then
 // delivers what is due as deliver does without stdin, so the alert goes out even when the unit
-// that failed is sm-alert.service itself. While sm-alert.service runs too, a channel may get the
-// message from both (delivery is at least once). A unit name that is not one: exit 2.
+// that failed is sm-alert.service itself. While sm-alert.service runs too, the two claim each
+// outbox row before sending it, so a channel gets the message once. A unit name that is not one:
+// exit 2.
 struct UnitFailedArgs {
   DeliverArgs deliver;  // stdin and --follow are not used
   std::string unit;

@@ -375,3 +375,56 @@ has_heartbeat() {
   assert_usage_error sm-alert unit-failed 'sm-order; rm -rf /'
   assert_usage_error sm-alert unit-failed
 }
+
+# token_file ISSUED_AT: the Kite token file as sm-order login writes it (mode 0600), with the
+# given login time (UTC), or without one when ISSUED_AT is empty.
+token_file() {
+  export SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  {
+    echo "SM_KITE_ACCESS_TOKEN=tok"
+    [ -z "$1" ] || echo "SM_KITE_TOKEN_ISSUED_AT=$1"
+  } >"$SM_KITE_TOKEN_FILE"
+  chmod 600 "$SM_KITE_TOKEN_FILE"
+}
+
+login_alerts() { sqlite3 "$SM_DB" "SELECT dedup_key FROM alerts WHERE event = 'token_login_needed' ORDER BY id" | paste -sd' '; }
+
+@test "token-reminder: a missing or stale token file on a trading day is a stored warning, delivered" {
+  export SM_KITE_TOKEN_FILE="$SM_TEST_DIR/kite_token"
+  run --separate-stderr sm-alert token-reminder --at 2026-12-07T08:00
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.type == "token_reminder" and .date == "2026-12-07" and .trading_day
+    and .login_needed and (.text | startswith("there is no Kite access token file"))'
+  # Logged in on Monday at 09:40 IST: the token ended on Tuesday at 06:00 IST.
+  token_file 2026-12-07T04:10:00.000Z
+  run --separate-stderr sm-alert token-reminder --at 2026-12-08T08:00
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.login_needed and (.text | contains("ended at 2026-12-08 06:00:00 IST"))'
+  # A file without the login time (written by hand) counts from its modification time.
+  token_file ""
+  touch -d '2026-12-09T00:29:00Z' "$SM_KITE_TOKEN_FILE"
+  run --separate-stderr sm-alert token-reminder --at 2026-12-09T08:00
+  echo "$output" | jq -e '.login_needed'
+  [ "$(login_alerts)" = "token_login:2026-12-07 token_login:2026-12-08 token_login:2026-12-09" ]
+  # sm-alert deliver sends each once, with what to do.
+  run --separate-stderr sm-alert --no-stdin --drain-ms 0
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e -s 'length == 3 and all(.text | contains("sm-order login"))'
+}
+
+@test "token-reminder: a fresh token, or a holiday, stores nothing" {
+  # Logged in on Wednesday 2026-12-09 at 06:30 IST, after Kite's 06:00 cut-off.
+  token_file 2026-12-09T01:00:00.000Z
+  run --separate-stderr sm-alert token-reminder --at 2026-12-09T08:00
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.trading_day and (.login_needed | not) and (has("text") | not)'
+  # Christmas (a Friday) is an NSE holiday: no reminder even for a stale token.
+  run --separate-stderr sm-alert token-reminder --at 2026-12-25T08:00
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '(.trading_day | not) and (.login_needed | not)'
+  [ -z "$(login_alerts)" ]
+}
+
+@test "token-reminder: a bad --at is a usage error" {
+  assert_usage_error sm-alert token-reminder --at yesterday
+}
