@@ -99,8 +99,18 @@ CLI::App* add_calendar_command(CLI::App& app, sm::ingest::CalendarArgs& cal) {
   CLI::App* calendar = app.add_subcommand(
       "calendar", "replace one year's holidays in the NSE calendar file from NSE's list");
   calendar->fallthrough();
-  calendar->add_option("list", cal.list_path, "NSE's holiday-master JSON, or a date,name CSV")
-      ->required();
+  CLI::Option* list =
+      calendar->add_option("list", cal.list_path, "NSE's holiday-master JSON, or a date,name CSV");
+  CLI::Option* url = calendar->add_option(
+      "--url", cal.url,
+      "download the list instead (e.g. https://www.nseindia.com/api/holiday-master?type=trading)");
+  list->excludes(url);
+  calendar
+      ->add_option("--page-url", cal.page_url,
+                   "with --url: the page whose cookies and address the download carries, as NSE "
+                   "expects; auto: NSE's holiday page for a URL on www.nseindia.com; '' none")
+      ->capture_default_str()
+      ->needs(url);
   calendar->add_option("--calendar", cal.calendar_path,
                        "the calendar file to update (default: the one the programs load)");
   calendar->add_option("--source", cal.source,

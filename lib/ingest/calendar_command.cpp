@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "broker/curl_http_client.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
+#include "ingest/calendar_download.h"
 #include "time/calendar.h"
 #include "time/calendar_refresh.h"
 
@@ -17,10 +19,31 @@ int run_calendar_refresh(const CalendarArgs& args, const Logger& log) {
     if (!found.ok()) return report_failure(log, "calendar_not_found", found.status());
     calendar_path = *found;
   }
-  const std::string source =
-      args.source.empty() ? std::filesystem::path(args.list_path).filename().string() : args.source;
-  Result<time::CalendarRefresh> refreshed =
-      time::refresh_calendar(calendar_path, args.list_path, source, args.dry_run);
+  if (args.list_path.empty() == args.url.empty()) {
+    return report_usage_error(
+        log, error(ErrorCode::kInvalidArgument, "give the list file or --url (one of them)"));
+  }
+  Result<time::CalendarRefresh> refreshed = time::CalendarRefresh{};
+  std::string source = args.source;
+  if (args.url.empty()) {
+    if (source.empty()) source = std::filesystem::path(args.list_path).filename().string();
+    refreshed = time::refresh_calendar(calendar_path, args.list_path, source, args.dry_run);
+  } else {
+    if (source.empty()) source = args.url;
+    broker::CurlHttpClient http;
+    Result<std::string> list = download_holiday_list(
+        http, {args.url, args.page_url == "auto" ? default_page_url(args.url) : args.page_url});
+    if (!list.ok()) {
+      if (list.status().code() == ErrorCode::kInvalidArgument) {
+        return report_usage_error(log, list.status());
+      }
+      log.error_status("calendar_download_failed", list.status(),
+                       {{"calendar", calendar_path}, {"kept", "the old calendar is unchanged"}});
+      return kExitFailure;
+    }
+    refreshed =
+        time::refresh_calendar_from_text(calendar_path, *list, args.url, source, args.dry_run);
+  }
   if (!refreshed.ok()) {
     const ErrorCode code = refreshed.status().code();
     log.error_status("calendar_refresh_refused", refreshed.status(),

@@ -263,7 +263,14 @@ Result<CalendarRefresh> refresh_calendar(const std::string& calendar_path,
                                          bool dry_run) {
   Result<std::string> list_text = read_file(list_path);
   if (!list_text.ok()) return list_text.status();
-  Result<HolidayList> list = parse_holiday_list(*list_text, list_path);
+  return refresh_calendar_from_text(calendar_path, *list_text, list_path, source_note, dry_run);
+}
+
+Result<CalendarRefresh> refresh_calendar_from_text(const std::string& calendar_path,
+                                                   std::string_view list_text,
+                                                   std::string_view list_source,
+                                                   std::string_view source_note, bool dry_run) {
+  Result<HolidayList> list = parse_holiday_list(list_text, list_source);
   if (!list.ok()) return list.status();
   Result<std::string> old_text = read_file(calendar_path);
   if (!old_text.ok()) return old_text.status();

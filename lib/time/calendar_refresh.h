@@ -60,4 +60,11 @@ Result<CalendarRefresh> refresh_calendar(const std::string& calendar_path,
                                          const std::string& list_path, std::string_view source_note,
                                          bool dry_run);
 
+// The same for a list already read (downloaded): list_text is the list's content, list_source
+// names it in error messages (the URL).
+Result<CalendarRefresh> refresh_calendar_from_text(const std::string& calendar_path,
+                                                   std::string_view list_text,
+                                                   std::string_view list_source,
+                                                   std::string_view source_note, bool dry_run);
+
 }  // namespace sm::time

@@ -450,3 +450,58 @@ JSON
   [ "$status" -eq 0 ]
   echo "$output" | jq -e --arg f "$SM_ROOT/data/corporate-actions.csv" '.file == $f and .actions == 7 and .added == 0 and .removed == 0'
 }
+
+eval "common_$(declare -f teardown)"
+teardown() {
+  if [ -n "${NSE_PID:-}" ] && kill -0 "$NSE_PID" 2>/dev/null; then
+    kill -KILL "$NSE_PID"
+    wait "$NSE_PID" 2>/dev/null || true
+  fi
+  common_teardown
+}
+
+# start_nse: the stand-in for NSE's website (tests/cli/nse_holiday_server.py) serving the 2027
+# list of tests/fixtures in the holiday-master shape; sets NSE_PID, NSE_URL and NSE_LOG.
+start_nse() {
+  NSE_LOG="$SM_TEST_DIR/nse-requests.ndjson"
+  python3 "$SM_ROOT/tests/cli/nse_holiday_server.py" "$SM_ROOT/tests/fixtures/nse-holiday-master-2027.json" \
+    "$NSE_LOG" >"$SM_TEST_DIR/nse.out" &
+  NSE_PID=$!
+  wait_for 10 test -s "$SM_TEST_DIR/nse.out"
+  NSE_URL="http://127.0.0.1:$(jq -r .port "$SM_TEST_DIR/nse.out")"
+}
+
+@test "calendar --url: downloads NSE's list as a browser would (page cookies, Referer) and refreshes" {
+  start_nse
+  cp "$SM_ROOT/data/nse-calendar.csv" cal.csv
+  local api="$NSE_URL/api/holiday-master?type=trading"
+  run --separate-stderr sm-ingest calendar --url "$api" \
+    --page-url "$NSE_URL/resources/exchange-communication-holidays" --calendar cal.csv
+  echo "$stderr"
+  [ "$status" -eq 0 ]
+  assert_json_lines
+  echo "$output" | jq -e --arg api "$api" '.type == "calendar_refreshed" and .year == 2027
+    and .holidays == 2 and .written and .source == $api
+    and .skipped_weekend == ["2027-03-06 Mahashivratri", "2027-08-15 Independence Day", "2027-12-25 Christmas"]'
+  grep -qx "2027-03-22,holiday,Holi,,,,,,,$api" cal.csv
+  # The page first, then the API with its cookies, as a browser.
+  jq -s -e '.[0].path == "/resources/exchange-communication-holidays"
+    and .[1].path == "/api/holiday-master?type=trading"
+    and .[1].headers.cookie == "nsit=s1; nseappid=a2"
+    and (.[1].headers.accept | startswith("application/json"))' "$NSE_LOG"
+}
+
+@test "calendar --url: a refused download keeps the calendar; a URL in clear or with a LIST is a usage error" {
+  start_nse
+  cp "$SM_ROOT/data/nse-calendar.csv" cal.csv
+  cp cal.csv before.csv
+  run --separate-stderr sm-ingest calendar --url "$NSE_URL/api/holiday-master?type=trading" \
+    --page-url '' --calendar cal.csv
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  echo "$stderr" | jq -e 'select(.event == "calendar_download_failed") | .message | test("HTTP 401")'
+  cmp cal.csv before.csv
+  assert_usage_error sm-ingest calendar --url http://example.com/holidays.csv --calendar cal.csv
+  assert_usage_error sm-ingest calendar list.csv --url "$NSE_URL/x" --calendar cal.csv
+  cmp cal.csv before.csv
+}
