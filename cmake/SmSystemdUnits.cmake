@@ -3,12 +3,14 @@
 # are really installed under, also after `cmake --install --prefix DIR` or `make install
 # PREFIX=DIR` with a build configured for another prefix.
 #
-# Inputs: SM_SYSTEMD_SOURCE_DIR (the source tree's systemd/), SM_INSTALL_BINDIR (bin, relative to
-# the prefix), CMAKE_INSTALL_PREFIX (set by cmake --install) and $ENV{DESTDIR} (set by CPack).
+# Inputs: SM_SYSTEMD_SOURCE_DIR (the source tree's systemd/), SM_INSTALL_BINDIR and
+# SM_INSTALL_DATADIR (bin and share, relative to the prefix), CMAKE_INSTALL_PREFIX (set by cmake --install) and $ENV{DESTDIR} (set by CPack).
 # In each *.service.in, @SM_BINDIR@ becomes the installed programs' directory and @SM_HARDENING@
-# the settings of systemd/hardening.conf; other units are copied unchanged.
+# the settings of systemd/hardening.conf; other units are copied unchanged. In the tmpfiles.d file
+# @SM_DATADIR@ becomes the installed data directory (where the calendar is copied from).
 
 set(SM_BINDIR "${CMAKE_INSTALL_PREFIX}/${SM_INSTALL_BINDIR}")
+set(SM_DATADIR "${CMAKE_INSTALL_PREFIX}/${SM_INSTALL_DATADIR}/stalkmarket")
 file(STRINGS "${SM_SYSTEMD_SOURCE_DIR}/hardening.conf" hardening_lines REGEX "^[^#]")
 list(JOIN hardening_lines "\n" SM_HARDENING)
 string(PREPEND SM_HARDENING "# The sandbox of every StalkMarket unit (systemd/hardening.conf, docs/SYSTEMD.md).\n")
@@ -39,7 +41,7 @@ endforeach()
 configure_file("${SM_SYSTEMD_SOURCE_DIR}/stalkmarket.sysusers" "${root}/sysusers.d/stalkmarket.conf"
                COPYONLY)
 configure_file("${SM_SYSTEMD_SOURCE_DIR}/stalkmarket.tmpfiles" "${root}/tmpfiles.d/stalkmarket.conf"
-               COPYONLY)
+               @ONLY)
 list(APPEND installed "${root}/sysusers.d/stalkmarket.conf" "${root}/tmpfiles.d/stalkmarket.conf")
 foreach(file IN LISTS installed)
   message(STATUS "Installing: ${file}")

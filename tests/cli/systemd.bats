@@ -78,7 +78,16 @@ installed_lines() {  # installed_lines UNIT KEY
   uid=$(awk -F: '$1 == "stalkmarket" { print $3 }' "$root/etc/passwd")
   [ -n "$uid" ]
   grep -q '^stalkmarket:x:[0-9]*:[0-9]*:.*:/var/lib/stalkmarket:/usr/sbin/nologin$' "$root/etc/passwd"
+  # The calendar is copied from the installed data directory, which --root looks for in the root.
+  mkdir -p "$root$PREFIX/share/stalkmarket"
+  cp "$PREFIX/share/stalkmarket/nse-calendar.csv" "$root$PREFIX/share/stalkmarket/"
   systemd-tmpfiles --root="$root" --create
+  cmp "$PREFIX/share/stalkmarket/nse-calendar.csv" "$root/var/lib/stalkmarket/nse-calendar.csv"
+  [ "$(stat -c '%a %u' "$root/var/lib/stalkmarket/nse-calendar.csv")" = "600 $uid" ]
+  # Once there, it is the refresh's: a second run keeps it.
+  echo "# renewed" >>"$root/var/lib/stalkmarket/nse-calendar.csv"
+  systemd-tmpfiles --root="$root" --create
+  tail -1 "$root/var/lib/stalkmarket/nse-calendar.csv" | grep -qx '# renewed'
   for fifo in market signals intents; do
     [ -p "$root/run/stalkmarket/$fifo" ]
     [ "$(stat -c '%a %u' "$root/run/stalkmarket/$fifo")" = "600 $uid" ]
