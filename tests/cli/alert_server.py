@@ -5,8 +5,9 @@ and records each request, and each answer it gave, as one JSON line in a log fil
 
 usage: alert_server.py SCRIPT LOG
 SCRIPT is JSON: {"responses": [{"status": 429, "headers": {...}, "body": "...",
-"hold": false}, ...]}; the last response repeats. A response with "hold": true is never
-answered (the request stays in flight, as when a service hangs). The server prints
+"hold": false, "delay_ms": 0}, ...]}; the last response repeats. A response with "hold": true is
+never answered (the request stays in flight, as when a service hangs); one with "delay_ms" is
+answered that much later (a slow service). The server prints
 {"port": N} on stdout once it listens on 127.0.0.1.
 """
 import json
@@ -43,6 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         if response.get("hold"):
             time.sleep(3600)
             return
+        time.sleep(response.get("delay_ms", 0) / 1000)
         payload = response.get("body", "").encode("utf-8")
         self.send_response(response["status"])
         for name, value in response.get("headers", {}).items():

@@ -371,6 +371,24 @@ has_heartbeat() {
   [ "$(sqlite3 "$SM_DB" "SELECT count(*) FROM alerts WHERE event = 'unit_failed'")" -eq 2 ]
 }
 
+@test "unit-failed while sm-alert.service runs: a slow channel gets the alert once" {
+  # The webhook answers after 1.5 s, far beyond the first retry backoff (100 ms): before the
+  # claim lasted as long as a send may take, the second sm-alert sent the row again meanwhile.
+  start_server '[{"status": 200, "body": "{}", "delay_ms": 1500}]'
+  config '{"alert": {"channels": ["webhook"], "retry": {"initial_backoff_ms": 100}, "poll_interval_ms": 50}}'
+  export SM_ALERT_WEBHOOK_URL="$SERVER_URL/hook"
+  sm-alert --config alert.jsonc --no-stdin --follow >/dev/null 2>service.err &
+  ALERT_PID=$!
+  run --separate-stderr sm-alert --config alert.jsonc unit-failed sm-order.service --drain-ms 4000
+  [ "$status" -eq 0 ]
+  delivered() { [ "$(sqlite3 "$SM_DB" "SELECT COUNT(*) FROM alert_outbox WHERE delivered_ms IS NOT NULL")" = 1 ]; }
+  wait_for 10 delivered
+  # A second send would have started within the 1.5 s the first one took: it would be logged.
+  [ "$(requests | wc -l)" -eq 1 ]
+  requests | jq -e '.body | fromjson | .event == "unit_failed" and (.text | contains("sm-order.service"))'
+  [ "$(sqlite3 "$SM_DB" "SELECT attempts FROM alert_outbox")" -eq 1 ]
+}
+
 @test "unit-failed: a name that is not a unit, or none, is a usage error" {
   assert_usage_error sm-alert unit-failed 'sm-order; rm -rf /'
   assert_usage_error sm-alert unit-failed
