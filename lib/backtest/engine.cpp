@@ -69,6 +69,7 @@ struct SymbolState {
   bool has_close = false;
   Quantity held = 0;
   std::int64_t bar_index = -1;
+  Bar last;                  // the latest bar's fields, without its symbol (for the end of the run)
   Quantity volume_left = 0;  // under the volume cap, for the current bar
   std::optional<Date> last_delivery_sell;
 };
@@ -77,14 +78,21 @@ enum class Phase { kOpen, kIntrabar, kClose };
 
 class Engine {
  public:
-  Engine(const MarketData& data, const std::vector<StrategySpec>& specs, const EngineConfig& config,
-         const costs::CostModel& costs, SignalGate& gate)
-      : data_(data), specs_(specs), config_(config), costs_(costs), gate_(gate) {}
+  Engine(BarFeed& feed, const std::vector<StrategySpec>& specs, const EngineConfig& config,
+         const costs::CostModel& costs, SignalGate& gate, RecordSink* sink)
+      : feed_(feed),
+        names_(feed.symbols()),
+        specs_(specs),
+        config_(config),
+        costs_(costs),
+        gate_(gate),
+        sink_(config.record_details ? sink : nullptr),
+        per_day_equity_(!config.record_details || sink_ != nullptr) {}
 
   Status build() {
     SM_RETURN_IF_ERROR(validate(config_));
     if (specs_.empty()) return error(ErrorCode::kInvalidArgument, "no strategy to run");
-    symbols_.resize(data_.series().size());
+    symbols_.resize(names_.size());
     std::set<std::string> ids;
     for (std::size_t i = 0; i < specs_.size(); ++i) {
       const StrategySpec& spec = specs_[i];
@@ -97,15 +105,15 @@ class Engine {
       ids_.push_back(id);
       std::vector<std::uint32_t> series;
       if (spec.symbols.empty()) {
-        for (std::uint32_t s = 0; s < data_.series().size(); ++s) series.push_back(s);
+        for (std::uint32_t s = 0; s < names_.size(); ++s) series.push_back(s);
       } else {
         for (const std::string& symbol : spec.symbols) {
-          int s = data_.find(symbol);
-          if (s < 0) {
+          auto found = std::lower_bound(names_.begin(), names_.end(), symbol);
+          if (found == names_.end() || *found != symbol) {
             return error(ErrorCode::kInvalidArgument,
                          fmt::format("strategy '{}': no bars for symbol {}", id, symbol));
           }
-          series.push_back(static_cast<std::uint32_t>(s));
+          series.push_back(static_cast<std::uint32_t>(found - names_.begin()));
         }
       }
       for (std::uint32_t s : series) {
@@ -124,62 +132,60 @@ class Engine {
     result_.strategies = specs_;
     for (std::size_t i = 0; i < specs_.size(); ++i) result_.strategies[i].id = ids_[i];
     result_.gate_name = gate_.name();
-    if (config_.record_details) result_.equity.reserve(data_.times().size());
+    if (!per_day_equity_) result_.equity.reserve(feed_.expected_times());
     result_.cost_model = costs_.name();
     cash_ = config_.starting_cash;
     return Status();
   }
 
   Status run() {
-    const auto& events = data_.events();
-    const std::size_t n = events.size();
-    std::size_t i = 0;
-    while (i < n) {
-      const TimestampMs ts = events[i].ts;
-      std::size_t end = i;
-      while (end < n && events[end].ts == ts) ++end;
+    std::vector<FeedBar> now;
+    while (true) {
+      SM_RETURN_IF_ERROR(feed_.next(now));
+      if (now.empty()) break;
+      const TimestampMs ts = now.front().bar->ts;
       const bool trading = ts >= config_.trade_from;
-      for (std::size_t k = i; k < end; ++k) {
-        const Bar& b = bar(events[k]);
-        SymbolState& sym = symbols_[events[k].series];
-        sym.bar_index = events[k].index;
+      for (const FeedBar& arrived : now) {
+        const Bar& b = *arrived.bar;
+        SymbolState& sym = symbols_[arrived.series];
+        ++sym.bar_index;
         sym.volume_left = volume_allowance(b);
       }
       // Most bars have no working order; the passes are skipped for them (the speed target).
-      if (trading && has_orders(events, i, end)) {
-        SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kOpen));
+      if (trading && has_orders(now)) {
+        SM_RETURN_IF_ERROR(fill_pass(now, Phase::kOpen));
         if (stop_placed_) {
-          SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kIntrabar));
+          SM_RETURN_IF_ERROR(fill_pass(now, Phase::kIntrabar));
           stop_placed_ = false;
         }
       }
-      for (std::size_t k = i; k < end; ++k) {
-        const Bar& b = bar(events[k]);
-        SymbolState& sym = symbols_[events[k].series];
+      for (const FeedBar& arrived : now) {
+        const Bar& b = *arrived.bar;
+        SymbolState& sym = symbols_[arrived.series];
         if (sym.has_close)
           positions_value_ += sym.held * (b.close - sym.last_close);
         else
           positions_value_ += sym.held * b.close;
         sym.last_close = b.close;
         sym.has_close = true;
+        remember(sym.last, b);
         if (!pass_through_) gate_.on_bar(b);
       }
-      if (trading && !pass_through_) place_forced_exits(events, i, end);
-      for (std::size_t k = i; k < end; ++k) {
-        const Bar& b = bar(events[k]);
-        for (std::size_t s : symbols_[events[k].series].slots) {
-          SM_RETURN_IF_ERROR(decide(slots_[s], b, trading));
+      if (trading && !pass_through_) place_forced_exits(now);
+      for (const FeedBar& arrived : now) {
+        for (std::size_t s : symbols_[arrived.series].slots) {
+          SM_RETURN_IF_ERROR(decide(slots_[s], *arrived.bar, trading));
         }
       }
       if (trading) {
-        if (config_.fill == FillTiming::kSameClose && has_orders(events, i, end)) {
-          SM_RETURN_IF_ERROR(fill_pass(events, i, end, Phase::kClose));
+        if (config_.fill == FillTiming::kSameClose && has_orders(now)) {
+          SM_RETURN_IF_ERROR(fill_pass(now, Phase::kClose));
         }
-        result_.trading_bars += static_cast<std::int64_t>(end - i);
-        add_equity_point(ts);
+        result_.trading_bars += static_cast<std::int64_t>(now.size());
+        SM_RETURN_IF_ERROR(add_equity_point(ts));
       }
-      result_.bars += static_cast<std::int64_t>(end - i);
-      i = end;
+      result_.bars += static_cast<std::int64_t>(now.size());
+      if (sink_ != nullptr) SM_RETURN_IF_ERROR(flush_signals());
     }
     return finish();
   }
@@ -190,14 +196,19 @@ class Engine {
   // One point per bar time, or without detail records one per IST date: the date's latest point,
   // invested when any point of the date was. Day bounds are kept as times so that no calendar
   // arithmetic runs per bar.
-  void add_equity_point(TimestampMs ts) {
+  Status add_equity_point(TimestampMs ts) {
     const bool invested = open_positions_ > 0;
     if (result_.equity.empty()) first_equity_ts_ = ts;
-    if (!config_.record_details && !result_.equity.empty() && ts < day_end_) {
+    if (sink_ != nullptr) {
+      // The latest point waits: the end of the run may still change it (--close-at-end).
+      if (latest_point_) SM_RETURN_IF_ERROR(sink_->equity(*latest_point_));
+      latest_point_ = EquityPoint{ts, cash_, positions_value_, invested};
+    }
+    if (per_day_equity_ && !result_.equity.empty() && ts < day_end_) {
       EquityPoint& today = result_.equity.back();
       earlier_invested_today_ = earlier_invested_today_ || today.invested;
       today = {ts, cash_, positions_value_, invested || earlier_invested_today_};
-      return;
+      return Status();
     }
     result_.equity.push_back({ts, cash_, positions_value_, invested});
     earlier_invested_today_ = false;
@@ -205,16 +216,24 @@ class Engine {
     const TimestampMs day_start =
         (local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay) * kMsPerDay;
     day_end_ = day_start + kMsPerDay - kIstOffsetMs;
+    return Status();
   }
 
-  const Bar& bar(const MarketData::Event& e) const {
-    return data_.series()[e.series].bars[e.index];
+  // Copies what the end of the run needs of a bar; the symbol is the series' own.
+  static void remember(Bar& into, const Bar& b) {
+    into.ts = b.ts;
+    into.timeframe = b.timeframe;
+    into.open = b.open;
+    into.high = b.high;
+    into.low = b.low;
+    into.close = b.close;
+    into.volume = b.volume;
+    into.partial = b.partial;
   }
 
-  bool has_orders(const std::vector<MarketData::Event>& events, std::size_t begin,
-                  std::size_t end) const {
-    for (std::size_t k = begin; k < end; ++k) {
-      for (std::size_t s : symbols_[events[k].series].slots) {
+  bool has_orders(const std::vector<FeedBar>& now) const {
+    for (const FeedBar& arrived : now) {
+      for (std::size_t s : symbols_[arrived.series].slots) {
         if (slots_[s].order || slots_[s].stop) return true;
       }
     }
@@ -227,12 +246,11 @@ class Engine {
   }
 
   // Sells before buys across every symbol at this time, so exits free cash for entries.
-  Status fill_pass(const std::vector<MarketData::Event>& events, std::size_t begin, std::size_t end,
-                   Phase phase) {
+  Status fill_pass(const std::vector<FeedBar>& now, Phase phase) {
     for (Side side : {Side::kSell, Side::kBuy}) {
-      for (std::size_t k = begin; k < end; ++k) {
-        const Bar& b = bar(events[k]);
-        for (std::size_t s : symbols_[events[k].series].slots) {
+      for (const FeedBar& arrived : now) {
+        const Bar& b = *arrived.bar;
+        for (std::size_t s : symbols_[arrived.series].slots) {
           Slot& slot = slots_[s];
           if (phase == Phase::kIntrabar) {
             // Protective stops placed at this bar's open (after an entry filled there) can still be
@@ -260,8 +278,8 @@ class Engine {
     }
     if (phase == Phase::kIntrabar) {
       // From the next bar on, every resting stop is live at the open.
-      for (std::size_t k = begin; k < end; ++k) {
-        for (std::size_t s : symbols_[events[k].series].slots) {
+      for (const FeedBar& arrived : now) {
+        for (std::size_t s : symbols_[arrived.series].slots) {
           if (slots_[s].stop) slots_[s].stop->live_at_open = true;
         }
       }
@@ -513,18 +531,21 @@ class Engine {
       fill.client_order_id = !client_order_id.empty() ? client_order_id : protective_id(reason);
       fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
       fill.strategy = ids_[slot.instance];
-      fill.symbol = data_.series()[slot.series].symbol;
+      fill.symbol = names_[slot.series];
       fill.side = side;
       fill.qty = qty;
       fill.price = price;
       fill.charges = charges->total();
     }
-    if (config_.record_details) {
+    if (sink_ != nullptr) {
+      SM_RETURN_IF_ERROR(
+          sink_->fill(FillRecord{fill, *charges, cash_, order_type, trigger, signal}));
+    } else if (config_.record_details) {
       result_.fills.push_back(FillRecord{fill, *charges, cash_, order_type, trigger, signal});
     }
 
     if (slot.position.qty == 0) {
-      close_round_trip(slot, data_.series()[slot.series].symbol, ts, reason);
+      close_round_trip(slot, names_[slot.series], ts, reason);
     }
     if (!pass_through_) gate_.on_fill(fill, snapshot(ts));
     return Status();
@@ -612,7 +633,7 @@ class Engine {
       record.gate = verdict;
       record.outcome = outcome;
       record.detail = std::move(detail);
-      result_.signals.push_back(std::move(record));
+      keep_signal(std::move(record));
     };
     if (!verdict.approved) {
       ++result_.denied_count;
@@ -678,25 +699,24 @@ class Engine {
 
   // Kill-switch exits from the gate become market sells at the next fill opportunity, recorded
   // like signals (their gate code says where they came from).
-  void place_forced_exits(const std::vector<MarketData::Event>& events, std::size_t begin,
-                          std::size_t end) {
+  void place_forced_exits(const std::vector<FeedBar>& now) {
     for (ForcedExit& forced : gate_.take_forced_exits()) {
       Slot* target = nullptr;
       const Bar* at = nullptr;
       for (std::size_t s = 0; s < slots_.size() && target == nullptr; ++s) {
         if (ids_[slots_[s].instance] == forced.strategy &&
-            data_.series()[slots_[s].series].symbol == forced.symbol) {
+            names_[slots_[s].series] == forced.symbol) {
           target = &slots_[s];
         }
       }
       if (target == nullptr || target->position.qty <= 0) continue;
-      for (std::size_t k = begin; k < end; ++k) {
-        if (events[k].series == target->series) at = &bar(events[k]);
+      for (const FeedBar& arrived : now) {
+        if (arrived.series == target->series) at = arrived.bar;
       }
       const SymbolState& sym = symbols_[target->series];
       const std::int64_t index = result_.signal_count++;
       Signal signal;
-      signal.ts = at != nullptr ? time::bar_known_at(*at) : events[begin].ts;
+      signal.ts = at != nullptr ? time::bar_known_at(*at) : now.front().bar->ts;
       signal.strategy = forced.strategy;
       signal.symbol = forced.symbol;
       signal.action = SignalAction::kExitLong;
@@ -720,10 +740,30 @@ class Engine {
         record.bar_close = sym.last_close;
         record.gate = GateDecision{true, forced.code, forced.detail, forced.client_order_id};
         record.outcome = SignalOutcome::kUnfilled;
-        result_.signals.push_back(std::move(record));
+        keep_signal(std::move(record));
       }
       target->order = order;
     }
+  }
+
+  void keep_signal(SignalRecord record) { result_.signals.push_back(std::move(record)); }
+
+  // Sends the sink the signals whose outcome is final: those before the oldest one a working
+  // order still belongs to (its outcome, and a later one's position in the file, wait for it).
+  Status flush_signals() {
+    if (result_.signals.empty()) return Status();
+    std::int64_t working = signals_sent_ + static_cast<std::int64_t>(result_.signals.size());
+    for (const Slot& slot : slots_) {
+      if (slot.order && slot.order->signal >= 0) working = std::min(working, slot.order->signal);
+      if (slot.stop && slot.stop->signal >= 0) working = std::min(working, slot.stop->signal);
+    }
+    const auto ready = static_cast<std::size_t>(working - signals_sent_);
+    if (ready == 0) return Status();
+    for (std::size_t i = 0; i < ready; ++i) SM_RETURN_IF_ERROR(sink_->signal(result_.signals[i]));
+    result_.signals.erase(result_.signals.begin(),
+                          result_.signals.begin() + static_cast<std::ptrdiff_t>(ready));
+    signals_sent_ = working;
+    return Status();
   }
 
   int pending_entries() const {
@@ -740,7 +780,7 @@ class Engine {
     OrderDone done;
     done.client_order_id = order.client_order_id;
     done.strategy = ids_[slot.instance];
-    done.symbol = data_.series()[slot.series].symbol;
+    done.symbol = names_[slot.series];
     done.side = order.side;
     done.qty = order.qty;
     done.filled_qty = filled;
@@ -757,15 +797,16 @@ class Engine {
   void set_outcome(std::int64_t signal, SignalOutcome outcome, std::string detail,
                    Quantity filled = 0) {
     if (signal < 0 || !config_.record_details) return;
-    // Signals are appended in index order while details are recorded, so index == position.
-    SignalRecord& record = result_.signals[static_cast<std::size_t>(signal)];
+    // Signals are appended in index order while details are recorded, so index == position (less
+    // the signals a sink has taken).
+    SignalRecord& record = result_.signals[static_cast<std::size_t>(signal - signals_sent_)];
     record.outcome = outcome;
     record.detail = std::move(detail);
     record.filled_qty += filled;
   }
 
   std::string slot_name(const Slot& slot) const {
-    return fmt::format("{} {}", ids_[slot.instance], data_.series()[slot.series].symbol);
+    return fmt::format("{} {}", ids_[slot.instance], names_[slot.series]);
   }
 
   PortfolioSnapshot snapshot(TimestampMs ts) const {
@@ -780,8 +821,7 @@ class Engine {
       if (slot.stop) ++out.open_orders;
       if (slot.position.qty == 0) continue;
       const SymbolState& sym = symbols_[slot.series];
-      out.positions.push_back({ids_[slot.instance], data_.series()[slot.series].symbol,
-                               slot.position.qty,
+      out.positions.push_back({ids_[slot.instance], names_[slot.series], slot.position.qty,
                                mean_half_even(slot.bought_value, slot.bought_qty), sym.last_close});
     }
     return out;
@@ -791,15 +831,14 @@ class Engine {
     for (Slot& slot : slots_) {
       if (slot.order) {
         set_outcome(slot.order->signal, SignalOutcome::kUnfilled, "no later bar to fill on");
-        order_done(slot, *slot.order, 0, data_.series()[slot.series].bars.back().ts);
+        order_done(slot, *slot.order, 0, symbols_[slot.series].last.ts);
         slot.order.reset();
       }
     }
     for (Slot& slot : slots_) {
       if (slot.position.qty == 0) continue;
-      const SymbolSeries& series = data_.series()[slot.series];
-      const Bar& last = series.bars.back();
       SymbolState& sym = symbols_[slot.series];
+      const Bar& last = sym.last;
       if (config_.close_at_end && sym.bar_index >= 0) {
         slot.stop.reset();
         Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell),
@@ -811,7 +850,7 @@ class Engine {
       }
       OpenPosition open;
       open.strategy = ids_[slot.instance];
-      open.symbol = series.symbol;
+      open.symbol = names_[slot.series];
       open.entry_ts = slot.entry_ts;
       open.qty = slot.position.qty;
       open.entry_value = slot.bought_value;
@@ -831,6 +870,15 @@ class Engine {
       // Per-date points keep the date's earlier investment.
       result_.equity.back().invested = open_positions_ > 0 || earlier_invested_today_;
     }
+    if (latest_point_) {
+      if (config_.close_at_end) {
+        latest_point_->cash = cash_;
+        latest_point_->positions_value = positions_value_;
+        latest_point_->invested = open_positions_ > 0;
+      }
+      SM_RETURN_IF_ERROR(sink_->equity(*latest_point_));
+    }
+    if (sink_ != nullptr) SM_RETURN_IF_ERROR(flush_signals());
     result_.final_cash = cash_;
     result_.final_equity = cash_ + positions_value_;
     if (!result_.equity.empty()) {
@@ -840,11 +888,17 @@ class Engine {
     return Status();
   }
 
-  const MarketData& data_;
+  BarFeed& feed_;
+  const std::vector<std::string>& names_;  // of the series, by index
   const std::vector<StrategySpec>& specs_;
   EngineConfig config_;
   const costs::CostModel& costs_;
   SignalGate& gate_;
+  RecordSink* sink_;  // null: the records stay in result_
+  // One equity point per IST date in result_ (sweeps, and runs whose points go to a sink).
+  bool per_day_equity_;
+  std::optional<EquityPoint> latest_point_;  // with a sink: the point not yet sent
+  std::int64_t signals_sent_ = 0;            // with a sink: signals it has taken
   std::vector<std::string> ids_;
   std::vector<Slot> slots_;
   std::vector<SymbolState> symbols_;
@@ -990,14 +1044,37 @@ std::string_view signal_outcome_name(SignalOutcome outcome) {
 Paise TradeRecord::entry_price() const { return mean_half_even(entry_value, qty); }
 Paise TradeRecord::exit_price() const { return mean_half_even(exit_value, qty); }
 
+MarketDataFeed::MarketDataFeed(const MarketData& data) : data_(data) {
+  for (const SymbolSeries& series : data.series()) symbols_.push_back(series.symbol);
+}
+
+Status MarketDataFeed::next(std::vector<FeedBar>& out) {
+  out.clear();
+  const std::vector<MarketData::Event>& events = data_.events();
+  if (next_event_ >= events.size()) return Status();
+  const TimestampMs ts = events[next_event_].ts;
+  for (; next_event_ < events.size() && events[next_event_].ts == ts; ++next_event_) {
+    const MarketData::Event& e = events[next_event_];
+    out.push_back({e.series, &data_.series()[e.series].bars[e.index]});
+  }
+  return Status();
+}
+
+Result<BacktestResult> run_backtest(BarFeed& feed, const std::vector<StrategySpec>& strategies,
+                                    const EngineConfig& config, const costs::CostModel& costs,
+                                    SignalGate& gate, RecordSink* sink) {
+  Engine engine(feed, strategies, config, costs, gate, sink);
+  SM_RETURN_IF_ERROR(engine.build());
+  SM_RETURN_IF_ERROR(engine.run());
+  return engine.take();
+}
+
 Result<BacktestResult> run_backtest(const MarketData& data,
                                     const std::vector<StrategySpec>& strategies,
                                     const EngineConfig& config, const costs::CostModel& costs,
                                     SignalGate& gate) {
-  Engine engine(data, strategies, config, costs, gate);
-  SM_RETURN_IF_ERROR(engine.build());
-  SM_RETURN_IF_ERROR(engine.run());
-  return engine.take();
+  MarketDataFeed feed(data);
+  return run_backtest(feed, strategies, config, costs, gate);
 }
 
 }  // namespace sm::backtest

@@ -194,6 +194,57 @@ struct BacktestResult {
   std::int64_t denied_count = 0;  // signals the gate denied
 };
 
+// A bar as the engine receives it: its series (an index into BarFeed::symbols()) and the bar.
+struct FeedBar {
+  std::uint32_t series = 0;
+  const Bar* bar = nullptr;
+};
+
+// Where the bars of a run come from, one bar time at a time, so that a run holds only the bars of
+// the current time: bars in memory (MarketDataFeed) or a source read as the run goes (a database
+// scan, a file). The engine's per-bar-time semantics (the header comment) depend only on the order
+// a feed gives: times ascending, and at one time the bars ascending by series.
+class BarFeed {
+ public:
+  virtual ~BarFeed() = default;
+  // The run's symbols, sorted, each with at least one bar; known before the first bar.
+  virtual const std::vector<std::string>& symbols() const = 0;
+  // The bars of the next bar time into out (replacing its contents), ascending by series; out is
+  // empty once every bar was given. The bars stay valid until the next call. Fails with the
+  // source's error (a read error, or a bar the source refuses).
+  virtual Status next(std::vector<FeedBar>& out) = 0;
+  // How many bar times the feed will give, when known (to size the equity curve); 0: unknown.
+  virtual std::size_t expected_times() const { return 0; }
+};
+
+// A feed over bars in memory. REQUIRES: data outlives the feed.
+class MarketDataFeed : public BarFeed {
+ public:
+  explicit MarketDataFeed(const MarketData& data);
+  const std::vector<std::string>& symbols() const override { return symbols_; }
+  Status next(std::vector<FeedBar>& out) override;
+  std::size_t expected_times() const override { return data_.times().size(); }
+
+ private:
+  const MarketData& data_;
+  std::vector<std::string> symbols_;
+  std::size_t next_event_ = 0;
+};
+
+// Where a run's detail records go as they become final, instead of into BacktestResult: a signal
+// once nothing can change its outcome (in signal order), a fill as it happens, and every equity
+// point (one per bar time) once the run can no longer change it. With a sink the result keeps no
+// signal or fill records and one equity point per IST date (as without record_details; the metrics
+// are the same); it still keeps the trades and open positions. A failed Status ends the run with
+// it.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual Status signal(const SignalRecord& record) = 0;
+  virtual Status fill(const FillRecord& record) = 0;
+  virtual Status equity(const EquityPoint& point) = 0;
+};
+
 // Runs the strategies over data. Fails with kInvalidArgument for a bad config or strategy spec
 // (unknown strategy, bad parameters, duplicate ids, a symbol not in the data), with a strategy's
 // error for a bar it refuses, or with the cost model's error. REQUIRES: costs and gate outlive the
@@ -202,5 +253,12 @@ Result<BacktestResult> run_backtest(const MarketData& data,
                                     const std::vector<StrategySpec>& strategies,
                                     const EngineConfig& config, const costs::CostModel& costs,
                                     SignalGate& gate);
+
+// The same over the bars of a feed, the detail records going to sink when it is not null (with
+// config.record_details on). Fails as above, or with the feed's or the sink's error. REQUIRES:
+// feed, sink, costs and gate outlive the call.
+Result<BacktestResult> run_backtest(BarFeed& feed, const std::vector<StrategySpec>& strategies,
+                                    const EngineConfig& config, const costs::CostModel& costs,
+                                    SignalGate& gate, RecordSink* sink = nullptr);
 
 }  // namespace sm::backtest
