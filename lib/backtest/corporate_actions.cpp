@@ -23,39 +23,48 @@ Int128 gcd_wide(Int128 x, Int128 y) {
 
 std::vector<Adjustment> adjust_for_actions(SymbolSeries& series,
                                            const std::vector<CorporateAction>& actions) {
-  std::vector<Adjustment> report;
-  std::vector<const CorporateAction*> mine;
+  SeriesAdjuster adjuster(series.symbol, actions);
+  for (Bar& bar : series.bars) adjuster.adjust(bar);
+  return adjuster.report();
+}
+
+SeriesAdjuster::SeriesAdjuster(const std::string& symbol,
+                               const std::vector<CorporateAction>& actions) {
   for (const CorporateAction& action : actions) {
-    if (action.symbol == series.symbol) mine.push_back(&action);
+    if (action.symbol == symbol) mine_.push_back(action);
   }
-  if (mine.empty()) return report;
-  // Walk backwards from the newest bar, accumulating the factor of every action whose ex-date is
-  // after the bar. 128-bit fractions: a dozen actions with ratios up to 1000 stay far from overflow
-  // after reduction by the gcd.
-  Int128 num = 1, den = 1;
-  std::size_t next = mine.size();  // actions [next, end) apply to the current bar
-  std::vector<std::int64_t> counts(mine.size(), 0);
-  for (std::size_t i = series.bars.size(); i-- > 0;) {
-    Bar& bar = series.bars[i];
-    const Date date = ist_date(bar.ts);
-    while (next > 0 && mine[next - 1]->ex_date > date) {
-      --next;
-      num *= mine[next]->numerator();
-      den *= mine[next]->denominator();
-      const Int128 g = gcd_wide(num, den);
-      num /= g;
-      den /= g;
-    }
-    if (next == mine.size()) continue;
-    for (std::size_t k = next; k < mine.size(); ++k) ++counts[k];
-    bar.open = std::max<Paise>(1, scale(bar.open, num, den));
-    bar.high = std::max<Paise>(1, scale(bar.high, num, den));
-    bar.low = std::max<Paise>(1, scale(bar.low, num, den));
-    bar.close = std::max<Paise>(1, scale(bar.close, num, den));
-    bar.volume = scale(bar.volume, den, num);
+  counts_.assign(mine_.size(), 0);
+  // The newest action's factor first, then each older one multiplied in: 128-bit fractions
+  // reduced by the gcd at every step, so a dozen actions with ratios up to 1000 stay far from
+  // overflow.
+  factors_.assign(mine_.size() + 1, {1, 1});
+  for (std::size_t k = mine_.size(); k-- > 0;) {
+    Int128 num = factors_[k + 1].first * mine_[k].numerator();
+    Int128 den = factors_[k + 1].second * mine_[k].denominator();
+    const Int128 g = gcd_wide(num, den);
+    factors_[k] = {num / g, den / g};
   }
-  for (std::size_t k = 0; k < mine.size(); ++k) report.push_back({*mine[k], counts[k]});
-  return report;
+}
+
+void SeriesAdjuster::adjust(Bar& bar) {
+  const Date date = ist_date(bar.ts);
+  while (first_applying_ < mine_.size() && mine_[first_applying_].ex_date <= date) {
+    ++first_applying_;
+  }
+  if (first_applying_ == mine_.size()) return;
+  for (std::size_t k = first_applying_; k < mine_.size(); ++k) ++counts_[k];
+  const auto [num, den] = factors_[first_applying_];
+  bar.open = std::max<Paise>(1, scale(bar.open, num, den));
+  bar.high = std::max<Paise>(1, scale(bar.high, num, den));
+  bar.low = std::max<Paise>(1, scale(bar.low, num, den));
+  bar.close = std::max<Paise>(1, scale(bar.close, num, den));
+  bar.volume = scale(bar.volume, den, num);
+}
+
+std::vector<Adjustment> SeriesAdjuster::report() const {
+  std::vector<Adjustment> out;
+  for (std::size_t k = 0; k < mine_.size(); ++k) out.push_back({mine_[k], counts_[k]});
+  return out;
 }
 
 }  // namespace sm::backtest

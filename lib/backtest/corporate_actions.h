@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "backtest/market_data.h"
@@ -27,5 +29,25 @@ struct Adjustment {
 // with bars_adjusted 0).
 std::vector<Adjustment> adjust_for_actions(SymbolSeries& series,
                                            const std::vector<CorporateAction>& actions);
+
+// adjust_for_actions one bar at a time, oldest first, for bars adjusted as they are read: the
+// same prices and volumes, and the same report once the last bar was adjusted. REQUIRES: actions
+// sorted by ex-date within a symbol (as parse_corporate_actions gives them).
+class SeriesAdjuster {
+ public:
+  SeriesAdjuster(const std::string& symbol, const std::vector<CorporateAction>& actions);
+  // Adjusts the series' next bar (ascending ts) in place.
+  void adjust(Bar& bar);
+  // Per action of the symbol: the bars before its ex-date adjusted so far.
+  std::vector<Adjustment> report() const;
+
+ private:
+  std::vector<CorporateAction> mine_;
+  // factors_[k]: the reduced product of the factors of mine_[k..], applied to bars dated before
+  // mine_[k]'s ex-date and on or after the one before.
+  std::vector<std::pair<Int128, Int128>> factors_;
+  std::vector<std::int64_t> counts_;
+  std::size_t first_applying_ = 0;  // actions [first_applying_, end) are after the current bar
+};
 
 }  // namespace sm::backtest

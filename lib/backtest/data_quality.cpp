@@ -46,64 +46,71 @@ std::vector<QualityIssue> check_series(const SymbolSeries& series,
                                        const std::vector<CorporateAction>& actions,
                                        const QualityOptions& options) {
   std::vector<QualityIssue> out;
-  std::vector<const CorporateAction*> listed;
+  SeriesChecker checker(series.symbol, actions, options);
+  for (const Bar& bar : series.bars) checker.check(bar, out);
+  return out;
+}
+
+SeriesChecker::SeriesChecker(std::string symbol, const std::vector<CorporateAction>& actions,
+                             const QualityOptions& options)
+    : symbol_(std::move(symbol)), options_(options) {
   for (const CorporateAction& action : actions) {
-    if (action.symbol == series.symbol) listed.push_back(&action);
+    if (action.symbol == symbol_) listed_.push_back(&action);
   }
+}
+
+void SeriesChecker::check(const Bar& bar, std::vector<QualityIssue>& out) {
   auto listed_on = [&](Date date) -> const CorporateAction* {
-    for (const CorporateAction* action : listed) {
+    for (const CorporateAction* action : listed_) {
       if (action->ex_date == date) return action;
     }
     return nullptr;
   };
+  const bool first = first_;
+  const Paise previous = previous_close_;
+  first_ = false;
+  previous_close_ = bar.close;
+  const Date date = ist_date(bar.ts);
+  const int day = weekday(date);
+  // Once per date: an intraday weekend session has many bars.
+  if ((day == 0 || day == 6) && (!last_weekend_ || *last_weekend_ != date)) {
+    last_weekend_ = date;
+    out.push_back({symbol_, bar.ts, "weekend_session",
+                   fmt::format("{} is a {}", format_date(date), day == 0 ? "Sunday" : "Saturday"),
+                   "kept as an ordinary bar"});
+  }
+  if (options_.check_ohlc &&
+      (bar.open < bar.low || bar.open > bar.high || bar.close < bar.low || bar.close > bar.high)) {
+    out.push_back(
+        {symbol_, bar.ts, "open_close_outside_range",
+         fmt::format("open {} close {} outside low {} high {}", format_rupees(bar.open),
+                     format_rupees(bar.close), format_rupees(bar.low), format_rupees(bar.high)),
+         "kept as printed; fills are clamped into [low, high]"});
+  }
   // Actions are matched to the first bar on or after their ex-date (the ex-date may be a holiday
   // in a sparse file).
-  std::size_t next_action = 0;
-  std::optional<Date> last_weekend;
-  for (std::size_t i = 0; i < series.bars.size(); ++i) {
-    const Bar& bar = series.bars[i];
-    const Date date = ist_date(bar.ts);
-    const int day = weekday(date);
-    // Once per date: an intraday weekend session has many bars.
-    if ((day == 0 || day == 6) && (!last_weekend || *last_weekend != date)) {
-      last_weekend = date;
-      out.push_back({series.symbol, bar.ts, "weekend_session",
-                     fmt::format("{} is a {}", format_date(date), day == 0 ? "Sunday" : "Saturday"),
-                     "kept as an ordinary bar"});
-    }
-    if (options.check_ohlc && (bar.open < bar.low || bar.open > bar.high || bar.close < bar.low ||
-                               bar.close > bar.high)) {
-      out.push_back(
-          {series.symbol, bar.ts, "open_close_outside_range",
-           fmt::format("open {} close {} outside low {} high {}", format_rupees(bar.open),
-                       format_rupees(bar.close), format_rupees(bar.low), format_rupees(bar.high)),
-           "kept as printed; fills are clamped into [low, high]"});
-    }
-    const CorporateAction* action = nullptr;
-    while (next_action < listed.size() && listed[next_action]->ex_date <= date) {
-      if (i > 0) action = listed[next_action];
-      ++next_action;
-    }
-    if (action == nullptr) action = listed_on(date);
-    if (action != nullptr) {
-      out.push_back({series.symbol, bar.ts, "corporate_action",
-                     fmt::format("{} ex-date {}", action->describe(), format_date(action->ex_date)),
-                     options.adjusted ? "earlier bars adjusted" : "not adjusted (no --adjust)"});
-      continue;
-    }
-    if (i == 0) continue;
-    const Paise previous = series.bars[i - 1].close;
-    const Paise low_point = std::min(bar.open, bar.close);
-    const double ratio = static_cast<double>(low_point) / static_cast<double>(previous);
-    if (ratio <= 1.0 - options.drop_fraction) {
-      out.push_back(
-          {series.symbol, bar.ts, "suspected_corporate_action",
-           fmt::format("fell {:.1f}% from the previous close {} to {}; {}", (1.0 - ratio) * 100,
-                       format_rupees(previous), format_rupees(low_point), nearest_factor(ratio)),
-           "kept unadjusted (list it in a corporate-actions file to adjust)"});
-    }
+  const CorporateAction* action = nullptr;
+  while (next_action_ < listed_.size() && listed_[next_action_]->ex_date <= date) {
+    if (!first) action = listed_[next_action_];
+    ++next_action_;
   }
-  return out;
+  if (action == nullptr) action = listed_on(date);
+  if (action != nullptr) {
+    out.push_back({symbol_, bar.ts, "corporate_action",
+                   fmt::format("{} ex-date {}", action->describe(), format_date(action->ex_date)),
+                   options_.adjusted ? "earlier bars adjusted" : "not adjusted (no --adjust)"});
+    return;
+  }
+  if (first) return;
+  const Paise low_point = std::min(bar.open, bar.close);
+  const double ratio = static_cast<double>(low_point) / static_cast<double>(previous);
+  if (ratio <= 1.0 - options_.drop_fraction) {
+    out.push_back(
+        {symbol_, bar.ts, "suspected_corporate_action",
+         fmt::format("fell {:.1f}% from the previous close {} to {}; {}", (1.0 - ratio) * 100,
+                     format_rupees(previous), format_rupees(low_point), nearest_factor(ratio)),
+         "kept unadjusted (list it in a corporate-actions file to adjust)"});
+  }
 }
 
 }  // namespace sm::backtest

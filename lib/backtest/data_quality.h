@@ -14,6 +14,7 @@
 // reported by the loader (lib/history); they never reach a SymbolSeries.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,24 @@ struct QualityOptions {
 std::vector<QualityIssue> check_series(const SymbolSeries& series,
                                        const std::vector<CorporateAction>& actions,
                                        const QualityOptions& options);
+
+// check_series one bar at a time, for bars checked as they are read: the same findings in the
+// same order. REQUIRES: actions outlives the checker.
+class SeriesChecker {
+ public:
+  SeriesChecker(std::string symbol, const std::vector<CorporateAction>& actions,
+                const QualityOptions& options);
+  // Checks the series' next bar (ascending ts, before any adjustment), appending to out.
+  void check(const Bar& bar, std::vector<QualityIssue>& out);
+
+ private:
+  std::string symbol_;
+  std::vector<const CorporateAction*> listed_;  // this symbol's, ascending ex-date
+  QualityOptions options_;
+  std::size_t next_action_ = 0;
+  std::optional<Date> last_weekend_;
+  bool first_ = true;
+  Paise previous_close_ = 0;
+};
 
 }  // namespace sm::backtest
