@@ -22,6 +22,7 @@
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
 #include "costs/cost_model.h"
+#include "history/database_stream.h"
 #include "history/loader.h"
 #include "strategy/params.h"
 #include "strategy/registry.h"
@@ -263,9 +264,10 @@ std::optional<Failure> build_setup(const CommonArgs& common, const StrategyArgs&
   return make_strategy_spec(strategy, setup);
 }
 
-std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const Logger& log,
-                            history::LoadedData& out) {
-  history::DataSource source;
+// What to read: the flags, the bundled corporate actions unless a file is given, and the run's
+// start as the newest bar time allowed.
+std::optional<Failure> data_source(const CommonArgs& common, const DataArgs& d, const Logger& log,
+                                   history::DataSource& source) {
   source.files = d.files;
   source.db_path = common.db_path;
   source.symbols = d.symbols;
@@ -294,21 +296,83 @@ std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const L
         error(ErrorCode::kInvalidArgument, "--drop-threshold must be in (0, 100) percent"));
   }
   source.drop_fraction = *drop / 100;
-  Result<history::LoadedData> loaded = history::load_data(source, log);
-  if (!loaded.ok()) {
-    const ErrorCode code = loaded.status().code();
-    if (code == ErrorCode::kInvalidArgument) return usage(loaded.status());
-    if (code == ErrorCode::kDatabaseError)
-      return Failure{kExitFailure, "database_error", loaded.status()};
-    return Failure{kExitDataError, "data_error", loaded.status()};
-  }
-  out = std::move(loaded).value();
-  log.info("data_loaded", {{"inputs", out.inputs},
-                           {"symbols", out.data.series().size()},
-                           {"bars", out.bars},
-                           {"issues", out.issue_counts}});
   return std::nullopt;
 }
+
+Failure load_failure(const Status& status) {
+  const ErrorCode code = status.code();
+  if (code == ErrorCode::kInvalidArgument) return usage(status);
+  if (code == ErrorCode::kDatabaseError) return Failure{kExitFailure, "database_error", status};
+  return Failure{kExitDataError, "data_error", status};
+}
+
+void log_loaded(const Logger& log, const history::LoadedData& loaded) {
+  log.info("data_loaded", {{"inputs", loaded.inputs},
+                           {"symbols", loaded.data.series().size()},
+                           {"bars", loaded.bars},
+                           {"issues", loaded.issue_counts}});
+}
+
+std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const Logger& log,
+                            history::LoadedData& out) {
+  history::DataSource source;
+  if (auto bad = data_source(common, d, log, source)) return bad;
+  Result<history::LoadedData> loaded = history::load_data(source, log);
+  if (!loaded.ok()) return load_failure(loaded.status());
+  out = std::move(loaded).value();
+  log_loaded(log, out);
+  return std::nullopt;
+}
+
+// The bars of one run. From the database they are read as the run goes (DatabaseBarStream), and
+// what loading found is complete once the run has read the last bar (finish). CSV files are
+// loaded whole by lib/ingest's reader first and replayed from memory: the one place to switch
+// to a streaming CSV reader.
+class RunBars {
+ public:
+  std::optional<Failure> open(const CommonArgs& common, const DataArgs& d, const Logger& log) {
+    if (!d.files.empty()) {
+      if (auto bad = load(common, d, log, loaded_)) return bad;
+      memory_.emplace(loaded_.data);
+      return std::nullopt;
+    }
+    history::DataSource source;
+    if (auto bad = data_source(common, d, log, source)) return bad;
+    Result<std::unique_ptr<history::DatabaseBarStream>> stream =
+        history::DatabaseBarStream::open(source, log);
+    if (!stream.ok()) return load_failure(stream.status());
+    stream_ = std::move(stream).value();
+    return std::nullopt;
+  }
+  bt::BarFeed& feed() {
+    if (stream_) return *stream_;
+    return *memory_;
+  }
+  // After the run: what loading found (for the database, data holds each symbol's daily last
+  // bars, which is all the reports read of it).
+  std::optional<Failure> finish(const Logger& log) {
+    if (!stream_) return std::nullopt;
+    Result<history::LoadedData> loaded = stream_->finish();
+    if (!loaded.ok()) return load_failure(loaded.status());
+    loaded_ = std::move(loaded).value();
+    log_loaded(log, loaded_);
+    return std::nullopt;
+  }
+  const history::LoadedData& loaded() const { return loaded_; }
+
+ private:
+  history::LoadedData loaded_;
+  std::optional<bt::MarketDataFeed> memory_;
+  std::unique_ptr<history::DatabaseBarStream> stream_;
+};
+
+// Drops every record: a run whose reports need none of them (the summary alone).
+class DiscardRecords : public bt::RecordSink {
+ public:
+  Status signal(const bt::SignalRecord&) override { return Status(); }
+  Status fill(const bt::FillRecord&) override { return Status(); }
+  Status equity(const bt::EquityPoint&) override { return Status(); }
+};
 
 Status write_file(const std::filesystem::path& path, const std::string& text) {
   // Written beside and renamed, so a reader never sees half a report.
@@ -510,8 +574,8 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   if (auto bad = build_setup(args.common, args.strategy, args.engine, setup, log)) {
     return report(log, *bad);
   }
-  history::LoadedData loaded;
-  if (auto bad = load(args.common, args.data, log, loaded)) return report(log, *bad);
+  RunBars bars;
+  if (auto bad = bars.open(args.common, args.data, log)) return report(log, *bad);
 
   std::unique_ptr<bt::SignalGate> gate;
   bt::RiskGate* risk_gate = nullptr;
@@ -523,9 +587,15 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   } else {
     gate = std::make_unique<bt::ApproveAll>();
   }
+  // The summary alone needs no signal, fill or per-bar equity record: none is kept.
+  DiscardRecords discard;
+  const bool summary_only = args.output.out_dir.empty() && args.output.format != "ndjson";
   Result<bt::BacktestResult> result =
-      bt::run_backtest(loaded.data, {setup.strategy}, setup.engine, *setup.costs, *gate);
+      bt::run_backtest(bars.feed(), {setup.strategy}, setup.engine, *setup.costs, *gate,
+                       summary_only ? &discard : nullptr);
   if (!result.ok()) return report(log, *run_failure(result.status()));
+  if (auto bad = bars.finish(log)) return report(log, *bad);
+  const history::LoadedData& loaded = bars.loaded();
   const bt::Summary summary = bt::summarize(*result, setup.risk_free_rate);
   const bt::RunInfo info = run_info(loaded);
   static const std::vector<Message> kNone;

@@ -20,12 +20,16 @@ namespace {
 using backtest::QualityIssue;
 using backtest::SymbolSeries;
 
-struct Range {
-  TimestampMs from = std::numeric_limits<TimestampMs>::min();
-  TimestampMs to = std::numeric_limits<TimestampMs>::max();
-};
+using Range = TimeRange;
 
-Result<Range> parse_range(const DataSource& source) {
+Status load_csv(const std::string& path, const DataSource& source, const Range& range,
+                const Logger& log, std::vector<SymbolSeries>& out, LoadedData& loaded);
+Status load_db(const DataSource& source, const Range& range, const Logger& log,
+               std::vector<SymbolSeries>& out, LoadedData& loaded);
+
+}  // namespace
+
+Result<TimeRange> parse_range(const DataSource& source) {
   Range range;
   if (!source.from.empty()) {
     Result<TimestampMs> from = ingest::parse_range_start(source.from);
@@ -44,7 +48,7 @@ Result<Range> parse_range(const DataSource& source) {
   return range;
 }
 
-void log_issue(const Logger& log, const QualityIssue& issue) {
+void log_quality_issue(const Logger& log, const QualityIssue& issue) {
   log.warn("data_quality", {{"symbol", issue.symbol},
                             {"date", format_date(ist_date(issue.ts))},
                             {"ts", format_utc(issue.ts)},
@@ -52,6 +56,64 @@ void log_issue(const Logger& log, const QualityIssue& issue) {
                             {"detail", issue.detail},
                             {"action", issue.action}});
 }
+
+Result<BarDatabase> open_bar_database(const DataSource& source, const TimeRange& range) {
+  Result<store::Database> db = store::Database::open_readonly(source.db_path);
+  if (!db.ok()) return db.status();
+  if (!db->has_schema()) {
+    return error(ErrorCode::kUnavailable,
+                 fmt::format("{}: the database holds no data yet", source.db_path));
+  }
+  store::BarQuery query;
+  Result<Timeframe> timeframe = parse_timeframe(source.timeframe.empty() ? "1d" : source.timeframe);
+  if (!timeframe.ok()) {
+    return Status(ErrorCode::kInvalidArgument, "--timeframe: " + timeframe.status().message());
+  }
+  query.timeframe = *timeframe;
+  query.from = range.from;
+  query.to = range.to;
+  std::vector<std::string> symbols;
+  for (const std::string& text : source.symbols) {
+    Result<std::string> symbol = ingest::normalize_symbol(text);
+    if (!symbol.ok()) return Status(ErrorCode::kInvalidArgument, symbol.status().message());
+    symbols.push_back(*symbol);
+  }
+  if (symbols.empty()) {
+    Result<std::vector<std::string>> stored = store::bar_symbols(*db, query);
+    if (!stored.ok()) return stored.status();
+    symbols = std::move(stored).value();
+  }
+  return BarDatabase{std::move(db).value(), query, std::move(symbols)};
+}
+
+void report_future_bar(const Logger& log, const DataSource& source, const Bar& bar,
+                       std::map<std::string, std::int64_t>& issue_counts) {
+  ++issue_counts[std::string(ingest::reason_name(ingest::Reason::kTimestampOutOfRange))];
+  log.warn("bad_row",
+           {{"input", "db:" + source.db_path},
+            {"symbol", bar.symbol},
+            {"message_ts", format_utc(bar.ts)},
+            {"reason", ingest::reason_name(ingest::Reason::kTimestampOutOfRange)},
+            {"detail", fmt::format("{} bar at {} is in the future (after {})", bar.symbol,
+                                   format_utc(bar.ts), format_utc(source.not_after))},
+            {"action", "dropped"}});
+}
+
+Result<std::vector<CorporateAction>> load_actions(const DataSource& source, LoadedData& loaded) {
+  std::vector<backtest::CorporateAction> actions;
+  if (!source.corporate_actions.empty()) {
+    Result<std::vector<CorporateAction>> parsed = load_corporate_actions(source.corporate_actions);
+    if (!parsed.ok()) return parsed.status();
+    actions = std::move(parsed).value();
+    loaded.corporate_actions_file = source.corporate_actions;
+  } else if (source.adjust) {
+    return error(ErrorCode::kInvalidArgument, "--adjust needs --corporate-actions FILE");
+  }
+  loaded.adjusted = source.adjust;
+  return actions;
+}
+
+namespace {
 
 Status load_csv(const std::string& path, const DataSource& source, const Range& range,
                 const Logger& log, std::vector<SymbolSeries>& out, LoadedData& loaded) {
@@ -132,38 +194,18 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
 
 Status load_db(const DataSource& source, const Range& range, const Logger& log,
                std::vector<SymbolSeries>& out, LoadedData& loaded) {
-  Result<store::Database> db = store::Database::open_readonly(source.db_path);
-  if (!db.ok()) return db.status();
-  if (!db->has_schema()) {
-    return error(ErrorCode::kUnavailable,
-                 fmt::format("{}: the database holds no data yet", source.db_path));
-  }
-  store::BarQuery query;
-  Result<Timeframe> timeframe = parse_timeframe(source.timeframe.empty() ? "1d" : source.timeframe);
-  if (!timeframe.ok()) {
-    return Status(ErrorCode::kInvalidArgument, "--timeframe: " + timeframe.status().message());
-  }
-  query.timeframe = *timeframe;
-  query.from = range.from;
-  query.to = range.to;
-  std::vector<std::string> symbols;
-  for (const std::string& text : source.symbols) {
-    Result<std::string> symbol = ingest::normalize_symbol(text);
-    if (!symbol.ok()) return Status(ErrorCode::kInvalidArgument, symbol.status().message());
-    symbols.push_back(*symbol);
-  }
-  if (symbols.empty()) {
-    Result<std::vector<std::string>> stored = store::bar_symbols(*db, query);
-    if (!stored.ok()) return stored.status();
-    symbols = std::move(stored).value();
-  }
+  Result<BarDatabase> opened = open_bar_database(source, range);
+  if (!opened.ok()) return opened.status();
+  store::Database& db = opened->db;
+  store::BarQuery& query = opened->query;
+  const std::vector<std::string>& symbols = opened->symbols;
   // One cursor per symbol straight into its series: no callback, no symbol decoded per row. The
   // series and the bars from the future (reported after the reading) are then put in the order
   // the per-query reads in (ts, symbol) order gave them before.
   std::vector<Bar> future;
   for (const std::string& symbol : symbols) {
     query.symbol = symbol;
-    Result<store::BarCursor> cursor = store::BarCursor::open(*db, query);
+    Result<store::BarCursor> cursor = store::BarCursor::open(db, query);
     if (!cursor.ok()) return cursor.status();
     auto it = std::find_if(out.begin(), out.end(),
                            [&](const SymbolSeries& s) { return s.symbol == symbol; });
@@ -195,17 +237,7 @@ Status load_db(const DataSource& source, const Range& range, const Logger& log,
       return a.ts != b.ts ? a.ts < b.ts : a.symbol < b.symbol;
     });
   }
-  for (const Bar& bar : future) {
-    ++loaded.issue_counts[std::string(ingest::reason_name(ingest::Reason::kTimestampOutOfRange))];
-    log.warn("bad_row",
-             {{"input", "db:" + source.db_path},
-              {"symbol", bar.symbol},
-              {"message_ts", format_utc(bar.ts)},
-              {"reason", ingest::reason_name(ingest::Reason::kTimestampOutOfRange)},
-              {"detail", fmt::format("{} bar at {} is in the future (after {})", bar.symbol,
-                                     format_utc(bar.ts), format_utc(source.not_after))},
-              {"action", "dropped"}});
-  }
+  for (const Bar& bar : future) report_future_bar(log, source, bar, loaded.issue_counts);
   loaded.inputs.push_back("db:" + source.db_path);
   return Status();
 }
@@ -231,16 +263,9 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
                  "no bars to run on (check the inputs, symbols and range)");
   }
 
-  std::vector<backtest::CorporateAction> actions;
-  if (!source.corporate_actions.empty()) {
-    Result<std::vector<CorporateAction>> parsed = load_corporate_actions(source.corporate_actions);
-    if (!parsed.ok()) return parsed.status();
-    actions = std::move(parsed).value();
-    loaded.corporate_actions_file = source.corporate_actions;
-  } else if (source.adjust) {
-    return error(ErrorCode::kInvalidArgument, "--adjust needs --corporate-actions FILE");
-  }
-  loaded.adjusted = source.adjust;
+  Result<std::vector<CorporateAction>> loaded_actions = load_actions(source, loaded);
+  if (!loaded_actions.ok()) return loaded_actions.status();
+  const std::vector<CorporateAction>& actions = *loaded_actions;
 
   backtest::QualityOptions quality;
   quality.drop_fraction = source.drop_fraction;
@@ -250,7 +275,7 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
   for (SymbolSeries& s : series) {
     // Checked before adjusting, so that the falls being explained are the ones in the data.
     for (QualityIssue& issue : backtest::check_series(s, actions, quality)) {
-      log_issue(log, issue);
+      log_quality_issue(log, issue);
       ++loaded.issue_counts[issue.kind];
       loaded.quality.push_back(std::move(issue));
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "backtest/market_data.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "store/database.h"
+#include "store/market_data.h"
 
 namespace sm::history {
 
@@ -45,6 +48,35 @@ struct LoadedData {
   std::vector<backtest::Adjustment> applied;         // the actions that adjusted bars, in order
   std::int64_t bars = 0;
 };
+
+// The pieces load_data and DatabaseBarStream (history/database_stream.h) share.
+
+// Half-open [from, to) of source.from/source.to; fails with kInvalidArgument.
+struct TimeRange {
+  TimestampMs from = std::numeric_limits<TimestampMs>::min();
+  TimestampMs to = std::numeric_limits<TimestampMs>::max();
+};
+Result<TimeRange> parse_range(const DataSource& source);
+
+// The database of source opened read-only with the query its timeframe and range ask for, and the
+// symbols to read: source.symbols normalised (duplicates kept, in the order given), or every
+// symbol with bars in the range. Fails with kNotFound/kDatabaseError (the database),
+// kUnavailable (no schema) or kInvalidArgument (timeframe, symbol).
+struct BarDatabase {
+  store::Database db;
+  store::BarQuery query;
+  std::vector<std::string> symbols;
+};
+Result<BarDatabase> open_bar_database(const DataSource& source, const TimeRange& range);
+
+// The warning for a stored bar from the future (after source.not_after), counted in issue_counts.
+void report_future_bar(const Logger& log, const DataSource& source, const Bar& bar,
+                       std::map<std::string, std::int64_t>& issue_counts);
+// The warning for a data-quality finding.
+void log_quality_issue(const Logger& log, const backtest::QualityIssue& issue);
+// The corporate actions of source (none without a file); fails as load_corporate_actions does,
+// or with kInvalidArgument for adjust without a file. Sets the loaded fields they decide.
+Result<std::vector<CorporateAction>> load_actions(const DataSource& source, LoadedData& loaded);
 
 // Fails with kNotFound / kIoError (a file or the database cannot be read), kParseError (a CSV file
 // or the corporate-actions file cannot be understood), kInvalidArgument (a bad timeframe, range or

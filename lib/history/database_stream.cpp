@@ -1,0 +1,211 @@
+#include "history/database_stream.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+namespace sm::history {
+
+struct DatabaseBarStream::Reader {
+  explicit Reader(store::BarCursor c) : cursor(std::move(c)) {}
+  store::BarCursor cursor;
+  std::uint32_t series = 0;  // index in symbols_
+  std::size_t rank = 0;      // where load_data puts the series: the order of the logs
+  Bar ahead;                 // the next bar, read but not given yet
+  bool has_ahead = false;
+  Bar current;  // the bar of the current bar time, checked and adjusted
+  std::optional<backtest::SeriesChecker> checker;
+  std::optional<backtest::SeriesAdjuster> adjuster;
+  std::vector<backtest::QualityIssue> issues;
+  std::vector<Bar> future;  // dropped: stamped after source.not_after
+  std::vector<Bar> daily;   // the last bar of each IST date given so far
+  TimestampMs day_end = std::numeric_limits<TimestampMs>::min();
+  std::int64_t given = 0;
+};
+
+DatabaseBarStream::DatabaseBarStream(const DataSource& source, const Logger& log)
+    : source_(source), log_(log) {}
+
+DatabaseBarStream::~DatabaseBarStream() = default;
+
+const std::vector<std::string>& DatabaseBarStream::symbols() const { return symbols_; }
+
+Status DatabaseBarStream::read_ahead(Reader& reader) {
+  while (true) {
+    Result<bool> row = reader.cursor.next(reader.ahead);
+    if (!row.ok()) return row.status();
+    reader.has_ahead = *row;
+    if (!*row) return Status();
+    if (source_.not_after != 0 && reader.ahead.ts > source_.not_after) {
+      reader.future.push_back(reader.ahead);
+      continue;
+    }
+    return Status();
+  }
+}
+
+Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSource& source,
+                                                                   const Logger& log) {
+  if (!source.files.empty()) {
+    return error(ErrorCode::kInvalidArgument, "a database stream reads no files");
+  }
+  Result<TimeRange> range = parse_range(source);
+  if (!range.ok()) return range.status();
+  std::unique_ptr<DatabaseBarStream> stream(new DatabaseBarStream(source, log));
+  Result<BarDatabase> opened = open_bar_database(source, *range);
+  if (!opened.ok()) return opened.status();
+  stream->database_ = std::make_unique<BarDatabase>(std::move(opened).value());
+  BarDatabase& database = *stream->database_;
+  std::vector<std::string> symbols;
+  for (const std::string& symbol : database.symbols) {
+    if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end())
+      symbols.push_back(symbol);
+  }
+  for (const std::string& symbol : symbols) {
+    database.query.symbol = symbol;
+    Result<store::BarCursor> cursor = store::BarCursor::open(database.db, database.query);
+    if (!cursor.ok()) return cursor.status();
+    auto reader = std::make_unique<Reader>(std::move(cursor).value());
+    reader->ahead.symbol = symbol;
+    reader->current.symbol = symbol;
+    SM_RETURN_IF_ERROR(stream->read_ahead(*reader));
+    reader->rank = stream->readers_.size();
+    stream->readers_.push_back(std::move(reader));
+  }
+  std::vector<Reader*> with_bars;
+  for (auto& reader : stream->readers_) {
+    if (reader->has_ahead) with_bars.push_back(reader.get());
+  }
+  if (source.symbols.empty()) {
+    // load_data orders the series as a read of every symbol in (ts, symbol) order meets them.
+    std::stable_sort(with_bars.begin(), with_bars.end(), [](const Reader* a, const Reader* b) {
+      return a->ahead.ts != b->ahead.ts ? a->ahead.ts < b->ahead.ts
+                                        : a->ahead.symbol < b->ahead.symbol;
+    });
+    for (std::size_t i = 0; i < with_bars.size(); ++i) with_bars[i]->rank = i;
+  }
+  if (with_bars.empty()) {
+    // As load_data: the bars from the future are reported before the run is refused.
+    Result<LoadedData> reported = stream->finish();
+    if (!reported.ok()) return reported.status();
+    return error(ErrorCode::kUnavailable,
+                 "no bars to run on (check the inputs, symbols and range)");
+  }
+  Result<std::vector<CorporateAction>> actions = load_actions(source, stream->loaded_);
+  if (!actions.ok()) return actions.status();
+  stream->actions_ = std::move(actions).value();
+  backtest::QualityOptions quality;
+  quality.drop_fraction = source.drop_fraction;
+  quality.adjusted = stream->loaded_.adjusted;
+  // The engine's series are in symbol order.
+  std::sort(with_bars.begin(), with_bars.end(),
+            [](const Reader* a, const Reader* b) { return a->ahead.symbol < b->ahead.symbol; });
+  for (Reader* reader : with_bars) {
+    reader->series = static_cast<std::uint32_t>(stream->symbols_.size());
+    stream->symbols_.push_back(reader->ahead.symbol);
+    reader->checker.emplace(reader->ahead.symbol, stream->actions_, quality);
+    if (stream->loaded_.adjusted) reader->adjuster.emplace(reader->ahead.symbol, stream->actions_);
+  }
+  // The feed's readers, by series; the others stay for finish's report of their future bars.
+  std::stable_sort(stream->readers_.begin(), stream->readers_.end(),
+                   [](const auto& a, const auto& b) {
+                     return a->checker.has_value() && b->checker.has_value()
+                                ? a->series < b->series
+                                : a->checker.has_value() && !b->checker.has_value();
+                   });
+  return stream;
+}
+
+Status DatabaseBarStream::next(std::vector<backtest::FeedBar>& out) {
+  out.clear();
+  TimestampMs ts = std::numeric_limits<TimestampMs>::max();
+  bool any = false;
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const Reader& reader = *readers_[i];
+    if (reader.has_ahead && reader.ahead.ts <= ts) {
+      ts = reader.ahead.ts;
+      any = true;
+    }
+  }
+  if (!any) return Status();
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    Reader& reader = *readers_[i];
+    if (!reader.has_ahead || reader.ahead.ts != ts) continue;
+    std::swap(reader.current, reader.ahead);
+    Bar& bar = reader.current;
+    // Checked before adjusting, so that the falls being explained are the ones in the data.
+    reader.checker->check(bar, reader.issues);
+    if (reader.adjuster) reader.adjuster->adjust(bar);
+    const bool positive = bar.open > 0 && bar.high > 0 && bar.low > 0 && bar.close > 0;
+    if (!positive || bar.low > bar.high) {
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("{} bar {} ({}): {}", bar.symbol, reader.given, format_utc(bar.ts),
+                               positive ? "low is above high" : "a price is not positive"));
+    }
+    if (reader.daily.empty() || bar.ts >= reader.day_end) {
+      reader.daily.push_back(bar);
+      const TimestampMs local = bar.ts + kIstOffsetMs;
+      const TimestampMs day_start =
+          (local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay) * kMsPerDay;
+      reader.day_end = day_start + kMsPerDay - kIstOffsetMs;
+    } else {
+      reader.daily.back() = bar;
+    }
+    ++reader.given;
+    out.push_back({reader.series, &bar});
+    SM_RETURN_IF_ERROR(read_ahead(reader));
+  }
+  return Status();
+}
+
+Result<LoadedData> DatabaseBarStream::finish() {
+  std::vector<Bar> future;
+  std::vector<Reader*> by_rank;
+  for (auto& reader : readers_) {
+    future.insert(future.end(), reader->future.begin(), reader->future.end());
+    if (reader->checker) by_rank.push_back(reader.get());
+  }
+  if (source_.symbols.empty()) {
+    std::stable_sort(future.begin(), future.end(), [](const Bar& a, const Bar& b) {
+      return a.ts != b.ts ? a.ts < b.ts : a.symbol < b.symbol;
+    });
+  }
+  for (const Bar& bar : future) report_future_bar(log_, source_, bar, loaded_.issue_counts);
+  std::sort(by_rank.begin(), by_rank.end(),
+            [](const Reader* a, const Reader* b) { return a->rank < b->rank; });
+  std::vector<backtest::SymbolSeries> daily;
+  for (Reader* reader : by_rank) {
+    for (backtest::QualityIssue& issue : reader->issues) {
+      log_quality_issue(log_, issue);
+      ++loaded_.issue_counts[issue.kind];
+      loaded_.quality.push_back(std::move(issue));
+    }
+    if (reader->adjuster) {
+      for (const backtest::Adjustment& adjustment : reader->adjuster->report()) {
+        if (adjustment.bars_adjusted > 0) {
+          ++loaded_.corporate_actions_applied;
+          loaded_.applied.push_back(adjustment);
+        }
+        log_.info("corporate_action", {{"symbol", reader->current.symbol},
+                                       {"ex_date", format_date(adjustment.action.ex_date)},
+                                       {"action", adjustment.action.describe()},
+                                       {"bars_adjusted", adjustment.bars_adjusted}});
+      }
+    }
+    loaded_.bars += reader->given;
+    if (!reader->daily.empty()) {
+      daily.push_back({reader->current.symbol, std::move(reader->daily)});
+    }
+  }
+  loaded_.inputs = {"db:" + source_.db_path};
+  if (!daily.empty()) {
+    Result<backtest::MarketData> data = backtest::MarketData::make(std::move(daily));
+    if (!data.ok()) return data.status();
+    loaded_.data = std::move(data).value();
+  }
+  return std::move(loaded_);
+}
+
+}  // namespace sm::history
