@@ -498,13 +498,18 @@ void write_price_charts(const BacktestResult& result, const Series& equity,
     price_chart.height = 220;
     price_chart.lines.push_back(
         {daily_closes(series, equity.day.front(), equity.day.back()), "#3c4043", "", false});
-    for (const FillRecord& f : result.fills) {
-      if (f.fill.symbol != series.symbol) continue;
-      const bool buy = f.fill.side == Side::kBuy;
+    auto mark = [&](TimestampMs ts, Side side, Quantity qty, Paise price) {
+      const bool buy = side == Side::kBuy;
       price_chart.markers.push_back(
-          {days_from_civil(ist_date(f.fill.ts)), to_rupees(f.fill.price), buy,
-           fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", f.fill.qty, series.symbol,
-                       format_rupees(f.fill.price), date_of(f.fill.ts))});
+          {days_from_civil(ist_date(ts)), to_rupees(price), buy,
+           fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", qty, series.symbol,
+                       format_rupees(price), date_of(ts))});
+    };
+    for (const FillRecord& f : result.fills) {
+      if (f.fill.symbol == series.symbol) mark(f.fill.ts, f.fill.side, f.fill.qty, f.fill.price);
+    }
+    for (const FillMark& f : options.fill_marks) {
+      if (f.series == i) mark(f.ts, f.side, f.qty, f.price);
     }
     for (const QualityIssue& q : options.quality) {
       if (q.kind == "suspected_corporate_action" && q.symbol == series.symbol) {

@@ -5,6 +5,7 @@
 // (styles are inline), so it opens offline, can be mailed, and renders the same in any browser.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,15 @@
 
 namespace sm::backtest {
 
+// What the price charts read of a fill: kept by runs whose fill records are not kept.
+struct FillMark {
+  TimestampMs ts = 0;
+  Paise price = 0;
+  Quantity qty = 0;
+  std::uint32_t series = 0;  // index in HtmlOptions::data's series
+  Side side = Side::kBuy;
+};
+
 struct HtmlOptions {
   std::string title = "Backtest report";
   std::size_t max_trades = 2000;      // the trade list is cut after this many rows (said so)
@@ -23,6 +33,9 @@ struct HtmlOptions {
   // out when null. Not owned; must outlive render_html.
   const MarketData* data = nullptr;
   std::size_t max_price_charts = 12;  // symbols after this many get no price chart (said so)
+  // The fills marked on the price charts, in fill order, when result.fills is empty because the
+  // records went to a sink (engine.h); those of uncharted symbols may be left out.
+  std::vector<FillMark> fill_marks;
 };
 
 std::string render_html(const BacktestResult& result, const Summary& summary, const RunInfo& info,

@@ -242,7 +242,12 @@ std::string trades_ndjson(const BacktestResult& result) {
 
 std::string fills_ndjson(const BacktestResult& result) {
   std::string out;
-  for (const FillRecord& f : result.fills) {
+  for (const FillRecord& f : result.fills) append_fill_line(out, f);
+  return out;
+}
+
+void append_fill_line(std::string& out, const FillRecord& f) {
+  {
     JsonObjectWriter w(out);
     w.string("type", "fill")
         .timestamp("ts", f.fill.ts)
@@ -262,12 +267,16 @@ std::string fills_ndjson(const BacktestResult& result) {
     w.finish();
     out += '\n';
   }
-  return out;
 }
 
 std::string signals_ndjson(const BacktestResult& result) {
   std::string out;
-  for (const SignalRecord& r : result.signals) {
+  for (const SignalRecord& r : result.signals) append_signal_line(out, r);
+  return out;
+}
+
+void append_signal_line(std::string& out, const SignalRecord& r) {
+  {
     append_json(out, Message{r.signal});
     // Extend the protocol object with what became of the signal (readers ignore unknown fields).
     out.pop_back();
@@ -282,21 +291,22 @@ std::string signals_ndjson(const BacktestResult& result) {
     out.append(extra, 1, std::string::npos);
     out += '\n';
   }
-  return out;
 }
 
 std::string equity_csv(const BacktestResult& result) {
-  std::string out = "ts,date,cash,positions_value,equity,drawdown,invested\n";
+  std::string out(kEquityCsvHeader);
   Paise peak = result.config.starting_cash;
-  for (const EquityPoint& p : result.equity) {
-    peak = std::max(peak, p.equity());
-    const double dd =
-        peak > 0 ? 1.0 - static_cast<double>(p.equity()) / static_cast<double>(peak) : 0.0;
-    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{:.6f},{}\n", format_utc(p.ts),
-                   date_of(p.ts), format_rupees(p.cash), format_rupees(p.positions_value),
-                   format_rupees(p.equity()), dd, p.invested ? 1 : 0);
-  }
+  for (const EquityPoint& p : result.equity) append_equity_row(out, p, peak);
   return out;
+}
+
+void append_equity_row(std::string& out, const EquityPoint& p, Paise& peak) {
+  peak = std::max(peak, p.equity());
+  const double dd =
+      peak > 0 ? 1.0 - static_cast<double>(p.equity()) / static_cast<double>(peak) : 0.0;
+  fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{:.6f},{}\n", format_utc(p.ts),
+                 date_of(p.ts), format_rupees(p.cash), format_rupees(p.positions_value),
+                 format_rupees(p.equity()), dd, p.invested ? 1 : 0);
 }
 
 std::string format_percent(std::optional<double> value) {

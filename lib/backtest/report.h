@@ -15,6 +15,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backtest/data_quality.h"
@@ -43,6 +44,16 @@ std::string trades_ndjson(const BacktestResult& result);
 std::string fills_ndjson(const BacktestResult& result);
 std::string signals_ndjson(const BacktestResult& result);
 std::string equity_csv(const BacktestResult& result);
+// One line or row of the files above, for writers that stream the records as a run makes them:
+// signals_ndjson is append_signal_line of every signal, fills_ndjson append_fill_line of every
+// fill, equity_csv the header and append_equity_row of every point with peak starting at the
+// starting cash (each row raises it to that point's equity).
+inline constexpr std::string_view kEquityCsvHeader =
+    "ts,date,cash,positions_value,equity,drawdown,invested\n";
+void append_signal_line(std::string& out, const SignalRecord& record);
+void append_fill_line(std::string& out, const FillRecord& record);
+void append_equity_row(std::string& out, const EquityPoint& point, Paise& peak);
+
 std::string summary_table(const BacktestResult& result, const Summary& summary,
                           const RunInfo& info);
 

@@ -18,6 +18,7 @@
 #include "backtest/report.h"
 #include "backtest/risk_gate.h"
 #include "backtest/sweep.h"
+#include "backtest_program/record_files.h"
 #include "core/config.h"
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
@@ -430,10 +431,17 @@ std::string events_ndjson(const std::vector<Message>& events) {
   return out;
 }
 
+// The records a run sent to files as it went (RecordFiles): the signal, fill and equity files are
+// written, and the fill marks are what the HTML report's price charts need of the fills.
+struct StreamedRecords {
+  std::vector<bt::FillMark> fill_marks;
+};
+
 std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestResult& result,
                                      const bt::Summary& summary, const bt::RunInfo& info,
                                      const history::LoadedData& loaded, const std::string& title,
-                                     const std::vector<Message>& gate_events) {
+                                     const std::vector<Message>& gate_events,
+                                     StreamedRecords* streamed = nullptr) {
   if (Status made = make_directory(dir); !made.ok())
     return Failure{kExitFailure, "output_error", made};
   const std::filesystem::path base(dir);
@@ -441,13 +449,21 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   html.title = title;
   html.quality = loaded.quality;
   html.data = &loaded.data;
+  if (streamed != nullptr) html.fill_marks = std::move(streamed->fill_marks);
+  const std::vector<std::pair<const char*, std::string>> records = {
+      {"fills.ndjson", bt::fills_ndjson(result)},
+      {"signals.ndjson", bt::signals_ndjson(result)},
+      {"equity.csv", bt::equity_csv(result)},
+  };
+  for (const auto& [name, text] : streamed != nullptr ? decltype(records){} : records) {
+    if (Status written = write_file(base / name, text); !written.ok()) {
+      return Failure{kExitFailure, "output_error", written};
+    }
+  }
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", bt::summary_json(result, summary, info) + "\n"},
       {"summary.txt", bt::summary_table(result, summary, info)},
       {"trades.ndjson", bt::trades_ndjson(result)},
-      {"fills.ndjson", bt::fills_ndjson(result)},
-      {"signals.ndjson", bt::signals_ndjson(result)},
-      {"equity.csv", bt::equity_csv(result)},
       {"data_quality.ndjson", quality_ndjson(loaded.quality)},
       {"risk_events.ndjson", events_ndjson(gate_events)},
       {"report.html", bt::render_html(result, summary, info, html)},
@@ -459,6 +475,64 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   }
   return std::nullopt;
 }
+
+// Where a run's records go: nowhere when only the summary is printed; else to their files in
+// --out as the run makes them, or for --format ndjson alone to a scratch directory that stdout
+// is then copied from (the records come after each other there, not interleaved as made).
+class RunRecords {
+ public:
+  ~RunRecords() {
+    files_.reset();
+    std::error_code ignored;
+    if (!scratch_.empty()) std::filesystem::remove_all(scratch_, ignored);
+  }
+  std::optional<Failure> open(const OutputArgs& output, const std::vector<std::string>& symbols,
+                              Paise starting_cash) {
+    if (output.out_dir.empty() && output.format != "ndjson") return std::nullopt;
+    std::filesystem::path dir = output.out_dir;
+    if (dir.empty()) {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "sm-backtest-records.XXXXXX").string();
+      if (mkdtemp(pattern.data()) == nullptr) {
+        return Failure{kExitFailure, "output_error",
+                       error(ErrorCode::kIoError, "cannot make a scratch directory")};
+      }
+      dir = scratch_ = pattern;
+    } else if (Status made = make_directory(output.out_dir); !made.ok()) {
+      return Failure{kExitFailure, "output_error", made};
+    }
+    files_ = std::make_unique<RecordFiles>();
+    const std::size_t charted = bt::HtmlOptions{}.max_price_charts;
+    if (Status opened = files_->open(dir, symbols, starting_cash, charted); !opened.ok()) {
+      return Failure{kExitFailure, "output_error", opened};
+    }
+    return std::nullopt;
+  }
+  bt::RecordSink* sink() { return files_ ? static_cast<bt::RecordSink*>(files_.get()) : &discard_; }
+  // After the run: the files get their names; what the reports still need of the records.
+  std::optional<Failure> finish(StreamedRecords& streamed) {
+    if (!files_) return std::nullopt;
+    if (Status done = files_->finish(); !done.ok()) {
+      return Failure{kExitFailure, "output_error", done};
+    }
+    streamed.fill_marks = files_->take_fill_marks();
+    return std::nullopt;
+  }
+  // Prints signals.ndjson and then fills.ndjson (--format ndjson).
+  std::optional<Failure> print_signals_and_fills() const {
+    for (const char* name : {"signals.ndjson", "fills.ndjson"}) {
+      if (Status copied = files_->copy_to(name, stdout); !copied.ok()) {
+        return Failure{kExitFailure, "output_error", copied};
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  DiscardRecords discard_;
+  std::unique_ptr<RecordFiles> files_;
+  std::filesystem::path scratch_;
+};
 
 std::optional<Failure> check_format(const std::string& format) {
   if (format == "table" || format == "json" || format == "ndjson") return std::nullopt;
@@ -587,14 +661,16 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   } else {
     gate = std::make_unique<bt::ApproveAll>();
   }
-  // The summary alone needs no signal, fill or per-bar equity record: none is kept.
-  DiscardRecords discard;
-  const bool summary_only = args.output.out_dir.empty() && args.output.format != "ndjson";
-  Result<bt::BacktestResult> result =
-      bt::run_backtest(bars.feed(), {setup.strategy}, setup.engine, *setup.costs, *gate,
-                       summary_only ? &discard : nullptr);
+  RunRecords records;
+  if (auto bad = records.open(args.output, bars.feed().symbols(), setup.engine.starting_cash)) {
+    return report(log, *bad);
+  }
+  Result<bt::BacktestResult> result = bt::run_backtest(bars.feed(), {setup.strategy}, setup.engine,
+                                                       *setup.costs, *gate, records.sink());
   if (!result.ok()) return report(log, *run_failure(result.status()));
   if (auto bad = bars.finish(log)) return report(log, *bad);
+  StreamedRecords streamed;
+  if (auto bad = records.finish(streamed)) return report(log, *bad);
   const history::LoadedData& loaded = bars.loaded();
   const bt::Summary summary = bt::summarize(*result, setup.risk_free_rate);
   const bt::RunInfo info = run_info(loaded);
@@ -608,7 +684,7 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
     const std::string title =
         args.output.title.empty() ? default_title(setup, loaded) : args.output.title;
     if (auto bad = write_reports(args.output.out_dir, *result, summary, info, loaded, title,
-                                 gate_events)) {
+                                 gate_events, &streamed)) {
       return report(log, *bad);
     }
     log.info("reports_written", {{"dir", args.output.out_dir}});
@@ -618,8 +694,9 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   } else if (args.output.format == "json") {
     print(bt::summary_json(*result, summary, info) + "\n");
   } else {
-    print(bt::signals_ndjson(*result) + bt::fills_ndjson(*result) + bt::trades_ndjson(*result) +
-          events_ndjson(gate_events) + bt::summary_json(*result, summary, info) + "\n");
+    if (auto bad = records.print_signals_and_fills()) return report(log, *bad);
+    print(bt::trades_ndjson(*result) + events_ndjson(gate_events) +
+          bt::summary_json(*result, summary, info) + "\n");
   }
   log.info("backtest_done", {{"bars", result->bars},
                              {"signals", result->signal_count},
