@@ -161,20 +161,22 @@ Status DatabaseBarStream::next(std::vector<backtest::FeedBar>& out) {
 }
 
 Result<LoadedData> DatabaseBarStream::finish() {
-  std::vector<Bar> future;
   std::vector<Reader*> by_rank;
-  for (auto& reader : readers_) {
+  for (auto& reader : readers_) by_rank.push_back(reader.get());
+  // Given symbols keep the order given (each reader's rank); all symbols are put in time order.
+  std::sort(by_rank.begin(), by_rank.end(),
+            [](const Reader* a, const Reader* b) { return a->rank < b->rank; });
+  std::vector<Bar> future;
+  for (const Reader* reader : by_rank) {
     future.insert(future.end(), reader->future.begin(), reader->future.end());
-    if (reader->checker) by_rank.push_back(reader.get());
   }
+  std::erase_if(by_rank, [](const Reader* reader) { return !reader->checker; });
   if (source_.symbols.empty()) {
     std::stable_sort(future.begin(), future.end(), [](const Bar& a, const Bar& b) {
       return a.ts != b.ts ? a.ts < b.ts : a.symbol < b.symbol;
     });
   }
   for (const Bar& bar : future) report_future_bar(log_, source_, bar, loaded_.issue_counts);
-  std::sort(by_rank.begin(), by_rank.end(),
-            [](const Reader* a, const Reader* b) { return a->rank < b->rank; });
   std::vector<backtest::SymbolSeries> daily;
   for (Reader* reader : by_rank) {
     for (backtest::QualityIssue& issue : reader->issues) {
