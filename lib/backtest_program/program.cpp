@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -450,26 +451,23 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   html.quality = loaded.quality;
   html.data = &loaded.data;
   if (streamed != nullptr) html.fill_marks = std::move(streamed->fill_marks);
-  const std::vector<std::pair<const char*, std::string>> records = {
-      {"fills.ndjson", bt::fills_ndjson(result)},
-      {"signals.ndjson", bt::signals_ndjson(result)},
-      {"equity.csv", bt::equity_csv(result)},
-  };
-  for (const auto& [name, text] : streamed != nullptr ? decltype(records){} : records) {
-    if (Status written = write_file(base / name, text); !written.ok()) {
-      return Failure{kExitFailure, "output_error", written};
-    }
+  // Each file is made, written and let go before the next, so only one is in memory at a time.
+  using Render = std::function<std::string()>;
+  std::vector<std::pair<const char*, Render>> files;
+  if (streamed == nullptr) {
+    files.emplace_back("fills.ndjson", [&] { return bt::fills_ndjson(result); });
+    files.emplace_back("signals.ndjson", [&] { return bt::signals_ndjson(result); });
+    files.emplace_back("equity.csv", [&] { return bt::equity_csv(result); });
   }
-  const std::pair<const char*, std::string> files[] = {
-      {"summary.json", bt::summary_json(result, summary, info) + "\n"},
-      {"summary.txt", bt::summary_table(result, summary, info)},
-      {"trades.ndjson", bt::trades_ndjson(result)},
-      {"data_quality.ndjson", quality_ndjson(loaded.quality)},
-      {"risk_events.ndjson", events_ndjson(gate_events)},
-      {"report.html", bt::render_html(result, summary, info, html)},
-  };
-  for (const auto& [name, text] : files) {
-    if (Status written = write_file(base / name, text); !written.ok()) {
+  files.emplace_back("summary.json",
+                     [&] { return bt::summary_json(result, summary, info) + "\n"; });
+  files.emplace_back("summary.txt", [&] { return bt::summary_table(result, summary, info); });
+  files.emplace_back("trades.ndjson", [&] { return bt::trades_ndjson(result); });
+  files.emplace_back("data_quality.ndjson", [&] { return quality_ndjson(loaded.quality); });
+  files.emplace_back("risk_events.ndjson", [&] { return events_ndjson(gate_events); });
+  files.emplace_back("report.html", [&] { return bt::render_html(result, summary, info, html); });
+  for (const auto& [name, render] : files) {
+    if (Status written = write_file(base / name, render()); !written.ok()) {
       return Failure{kExitFailure, "output_error", written};
     }
   }
