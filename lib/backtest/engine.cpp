@@ -583,7 +583,8 @@ class Engine {
     trade.net_pnl = trade.gross_pnl - slot.charges.total();
     trade.bars_held = symbols_[slot.series].bar_index - slot.entry_bar;
     trade.exit_reason = reason;
-    result_.trades.push_back(std::move(trade));
+    result_.trade_totals.add(trade);
+    if (config_.keep_trades) result_.trades.push_back(std::move(trade));
     slot.bought_qty = 0;
     slot.bought_value = 0;
     slot.average_price = 0;
@@ -1039,6 +1040,22 @@ std::string_view signal_outcome_name(SignalOutcome outcome) {
       return "no_volume";
   }
   return "unfilled";
+}
+
+void TradeTotals::add(const TradeRecord& trade) {
+  ++trades;
+  gross_pnl += trade.gross_pnl;
+  net_pnl += trade.net_pnl;
+  bars_held += trade.bars_held;
+  if (trade.net_pnl > 0) {
+    ++winners;
+    wins += trade.net_pnl;
+    largest_win = std::max(largest_win, trade.net_pnl);
+  } else if (trade.net_pnl < 0) {
+    ++losers;
+    losses += trade.net_pnl;
+    largest_loss = std::min(largest_loss, trade.net_pnl);
+  }
 }
 
 Paise TradeRecord::entry_price() const { return mean_half_even(entry_value, qty); }

@@ -81,6 +81,9 @@ struct EngineConfig {
   // keeps one point per IST date (the day's last, invested when any point that day was), which
   // keeps its memory flat in the number of bars and gives summarize() the same result.
   bool record_details = true;
+  // Keep every round trip in BacktestResult::trades. Off for a run that reports only the summary:
+  // the result then holds trade_totals alone, which is all the metrics read of the trades.
+  bool keep_trades = true;
 };
 
 // Checks the ranges (cash > 0, offsets >= 0, valid bars >= 1, volume_cap in [0, 1], limits >= 0).
@@ -145,6 +148,21 @@ struct TradeRecord {
   Paise exit_price() const;
 };
 
+// What the trade statistics (metrics.h) read of the round trips: sums kept as each one closes.
+struct TradeTotals {
+  std::int64_t trades = 0;
+  std::int64_t winners = 0;  // net P&L > 0
+  std::int64_t losers = 0;   // net P&L < 0
+  std::int64_t bars_held = 0;
+  Paise gross_pnl = 0;
+  Paise net_pnl = 0;
+  Paise wins = 0;    // sum of the winners' net P&L
+  Paise losses = 0;  // sum of the losers' (<= 0)
+  Paise largest_win = 0;
+  Paise largest_loss = 0;
+  void add(const TradeRecord& trade);
+};
+
 // A position still open after the last bar, marked at its symbol's last close.
 struct OpenPosition {
   std::string strategy;
@@ -182,7 +200,8 @@ struct BacktestResult {
   TimestampMs last_ts = 0;
   std::vector<SignalRecord> signals;
   std::vector<FillRecord> fills;
-  std::vector<TradeRecord> trades;
+  std::vector<TradeRecord> trades;  // empty unless config.keep_trades
+  TradeTotals trade_totals;         // of every round trip, kept or not
   std::vector<OpenPosition> open_positions;
   std::vector<EquityPoint> equity;
   Paise final_cash = 0;

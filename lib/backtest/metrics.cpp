@@ -84,31 +84,29 @@ void summarize_activity(const BacktestResult& result, Summary& s) {
   s.turnover_ratio = ratio(result.traded_value, result.config.starting_cash);
 }
 
-void summarize_trades(const std::vector<TradeRecord>& trades, Summary& s) {
-  Paise wins = 0, losses = 0;
-  std::int64_t held = 0;
-  for (const TradeRecord& trade : trades) {
-    ++s.trades;
-    s.realized_pnl += trade.gross_pnl;
-    s.realized_net_pnl += trade.net_pnl;
-    held += trade.bars_held;
-    if (trade.net_pnl > 0) {
-      ++s.winners;
-      wins += trade.net_pnl;
-      s.largest_win = std::max(s.largest_win, trade.net_pnl);
-    } else if (trade.net_pnl < 0) {
-      ++s.losers;
-      losses += trade.net_pnl;
-      s.largest_loss = std::min(s.largest_loss, trade.net_pnl);
-    }
+// From the trades when the result keeps them (a result may also be made by hand), else from the
+// totals the engine kept.
+void summarize_trades(const BacktestResult& result, Summary& s) {
+  TradeTotals totals;
+  if (result.config.keep_trades) {
+    for (const TradeRecord& trade : result.trades) totals.add(trade);
+  } else {
+    totals = result.trade_totals;
   }
+  s.trades = totals.trades;
+  s.realized_pnl = totals.gross_pnl;
+  s.realized_net_pnl = totals.net_pnl;
+  s.winners = totals.winners;
+  s.losers = totals.losers;
+  s.largest_win = totals.largest_win;
+  s.largest_loss = totals.largest_loss;
   if (s.trades > 0) {
     s.win_rate = static_cast<double>(s.winners) / static_cast<double>(s.trades);
-    s.average_bars_held = static_cast<double>(held) / static_cast<double>(s.trades);
+    s.average_bars_held = static_cast<double>(totals.bars_held) / static_cast<double>(s.trades);
   }
-  if (losses < 0) s.profit_factor = ratio(wins, -losses);
-  s.average_win = mean_half_even(wins, s.winners);
-  s.average_loss = mean_half_even(losses, s.losers);
+  if (totals.losses < 0) s.profit_factor = ratio(totals.wins, -totals.losses);
+  s.average_win = mean_half_even(totals.wins, s.winners);
+  s.average_loss = mean_half_even(totals.losses, s.losers);
 }
 
 void summarize_growth(const std::vector<DailyEquity>& days, Summary& s) {
@@ -214,7 +212,7 @@ Summary summarize(const BacktestResult& result, double risk_free_rate) {
   Summary s;
   s.risk_free_rate = risk_free_rate;
   summarize_activity(result, s);
-  summarize_trades(result.trades, s);
+  summarize_trades(result, s);
   const std::vector<DailyEquity> days = daily_equity(result.equity);
   s.total_return = ratio(s.final_equity, s.starting_cash) - 1;
   if (days.empty()) return s;

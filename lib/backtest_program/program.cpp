@@ -663,8 +663,11 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   if (auto bad = records.open(args.output, bars.feed().symbols(), setup.engine.starting_cash)) {
     return report(log, *bad);
   }
-  Result<bt::BacktestResult> result = bt::run_backtest(bars.feed(), {setup.strategy}, setup.engine,
-                                                       *setup.costs, *gate, records.sink());
+  bt::EngineConfig engine = setup.engine;
+  // The summary alone reads only the totals of the trades.
+  engine.keep_trades = !args.output.out_dir.empty() || args.output.format == "ndjson";
+  Result<bt::BacktestResult> result =
+      bt::run_backtest(bars.feed(), {setup.strategy}, engine, *setup.costs, *gate, records.sink());
   if (!result.ok()) return report(log, *run_failure(result.status()));
   if (auto bad = bars.finish(log)) return report(log, *bad);
   StreamedRecords streamed;
@@ -699,7 +702,7 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   log.info("backtest_done", {{"bars", result->bars},
                              {"signals", result->signal_count},
                              {"fills", result->fill_count},
-                             {"trades", result->trades.size()},
+                             {"trades", result->trade_totals.trades},
                              {"net_pnl", format_rupees(summary.net_pnl)}});
   return kExitOk;
 }

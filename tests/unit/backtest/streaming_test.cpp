@@ -162,6 +162,21 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
     const Summary b = summarize(*streamed, 0.065);
     const RunInfo info;
     CHECK(summary_json(*streamed, b, info) == summary_json(*kept, a, info));
+
+    // A run that reports the summary alone keeps only the totals of the trades.
+    EngineConfig totals_only = variant.config;
+    totals_only.keep_trades = false;
+    MarketDataFeed again(data);
+    CollectingSink dropped;
+    ApproveAll third_gate;
+    Result<BacktestResult> summed =
+        run_backtest(again, specs, totals_only, zero, third_gate, &dropped);
+    REQUIRE(summed.ok());
+    CHECK(summed->trades.empty());
+    CHECK(summed->trade_totals.trades == static_cast<std::int64_t>(kept->trades.size()));
+    const Summary c = summarize(*summed, 0.065);
+    CHECK(summary_table(*summed, c, info) == summary_table(*kept, a, info));
+    CHECK(summary_json(*summed, c, info) == summary_json(*kept, a, info));
   }
 }
 
