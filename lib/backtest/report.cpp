@@ -210,29 +210,36 @@ std::string summary_json(const BacktestResult& result, const Summary& s, const R
 
 std::string trades_ndjson(const BacktestResult& result) {
   std::string out;
-  for (const TradeRecord& t : result.trades) {
-    JsonObjectWriter w(out);
-    w.string("type", "trade")
-        .string("strategy", t.strategy)
-        .string("symbol", t.symbol)
-        .timestamp("entry_ts", t.entry_ts)
-        .string("entry_date", date_of(t.entry_ts))
-        .rupees("entry_price", t.entry_price())
-        .timestamp("exit_ts", t.exit_ts)
-        .string("exit_date", date_of(t.exit_ts))
-        .rupees("exit_price", t.exit_price())
-        .integer("qty", t.qty)
-        .rupees("entry_value", t.entry_value)
-        .rupees("exit_value", t.exit_value)
-        .rupees("gross_pnl", t.gross_pnl)
-        .rupees("charges", t.charges.total())
-        .raw("charges_detail", charges_json(t.charges))
-        .rupees("net_pnl", t.net_pnl)
-        .integer("bars_held", t.bars_held)
-        .string("exit_reason", t.exit_reason);
-    w.finish();
-    out += '\n';
-  }
+  for (const TradeRecord& t : result.trades) append_trade_line(out, t);
+  return out + open_positions_ndjson(result);
+}
+
+void append_trade_line(std::string& out, const TradeRecord& t) {
+  JsonObjectWriter w(out);
+  w.string("type", "trade")
+      .string("strategy", t.strategy)
+      .string("symbol", t.symbol)
+      .timestamp("entry_ts", t.entry_ts)
+      .string("entry_date", date_of(t.entry_ts))
+      .rupees("entry_price", t.entry_price())
+      .timestamp("exit_ts", t.exit_ts)
+      .string("exit_date", date_of(t.exit_ts))
+      .rupees("exit_price", t.exit_price())
+      .integer("qty", t.qty)
+      .rupees("entry_value", t.entry_value)
+      .rupees("exit_value", t.exit_value)
+      .rupees("gross_pnl", t.gross_pnl)
+      .rupees("charges", t.charges.total())
+      .raw("charges_detail", charges_json(t.charges))
+      .rupees("net_pnl", t.net_pnl)
+      .integer("bars_held", t.bars_held)
+      .string("exit_reason", t.exit_reason);
+  w.finish();
+  out += '\n';
+}
+
+std::string open_positions_ndjson(const BacktestResult& result) {
+  std::string out;
   for (const OpenPosition& open : result.open_positions) {
     out += open_position_json(open);
     out += '\n';

@@ -51,6 +51,9 @@ std::string equity_csv(const BacktestResult& result);
 inline constexpr std::string_view kEquityCsvHeader =
     "ts,date,cash,positions_value,equity,drawdown,invested\n";
 void append_signal_line(std::string& out, const SignalRecord& record);
+// trades_ndjson is append_trade_line of every trade, then open_positions_ndjson.
+void append_trade_line(std::string& out, const TradeRecord& trade);
+std::string open_positions_ndjson(const BacktestResult& result);
 void append_fill_line(std::string& out, const FillRecord& record);
 void append_equity_row(std::string& out, const EquityPoint& point, Paise& peak);
 

@@ -394,6 +394,34 @@ Status write_file(const std::filesystem::path& path, const std::string& text) {
   return Status();
 }
 
+// trades.ndjson written through a bounded buffer, beside and renamed like write_file.
+Status write_trades_file(const std::filesystem::path& path, const bt::BacktestResult& result) {
+  constexpr std::size_t kFlushBytes = 256 * 1024;
+  const std::filesystem::path temp = path.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    std::string buffer;
+    auto flush = [&] {
+      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      buffer.clear();
+    };
+    for (const bt::TradeRecord& trade : result.trades) {
+      bt::append_trade_line(buffer, trade);
+      if (buffer.size() >= kFlushBytes) flush();
+    }
+    buffer += bt::open_positions_ndjson(result);
+    flush();
+    out.flush();
+    if (!out) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec)
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  return Status();
+}
+
 Status make_directory(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -462,7 +490,6 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   files.emplace_back("summary.json",
                      [&] { return bt::summary_json(result, summary, info) + "\n"; });
   files.emplace_back("summary.txt", [&] { return bt::summary_table(result, summary, info); });
-  files.emplace_back("trades.ndjson", [&] { return bt::trades_ndjson(result); });
   files.emplace_back("data_quality.ndjson", [&] { return quality_ndjson(loaded.quality); });
   files.emplace_back("risk_events.ndjson", [&] { return events_ndjson(gate_events); });
   files.emplace_back("report.html", [&] { return bt::render_html(result, summary, info, html); });
@@ -470,6 +497,10 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
     if (Status written = write_file(base / name, render()); !written.ok()) {
       return Failure{kExitFailure, "output_error", written};
     }
+  }
+  // The trades as one text would be about 500 bytes per round trip on top of the records.
+  if (Status written = write_trades_file(base / "trades.ndjson", result); !written.ok()) {
+    return Failure{kExitFailure, "output_error", written};
   }
   return std::nullopt;
 }
