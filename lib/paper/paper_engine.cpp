@@ -39,6 +39,13 @@ BrokerError storage_error(const Status& status) {
   return e;
 }
 
+BrokerError state_read_error(const Status& status) {
+  BrokerError e = kite_error("GeneralException",
+                             "paper broker could not read its state: " + status.message(), 500);
+  e.code = status.code();
+  return e;
+}
+
 BrokerError order_not_found(std::string_view order_id) {
   return kite_error("GeneralException", fmt::format("Couldn't find order {}", order_id), 404);
 }
@@ -264,7 +271,7 @@ std::optional<BrokerError> check_against_market(const broker::OrderRequest& r,
 }  // namespace
 
 struct PaperEngine::State {
-  std::vector<StoredOrder> orders;  // by seq
+  std::vector<StoredOrder> orders;  // by seq; each history is empty (PaperStore has them)
   std::map<std::string, size_t, std::less<>> by_id;
   std::vector<StoredTrade> trades;
   std::vector<CashEntry> cash;
@@ -283,13 +290,16 @@ struct PaperEngine::State {
       if (it == by_id.end()) {
         by_id.emplace(o.order.order_id, orders.size());
         next_order_seq = std::max(next_order_seq, o.seq + 1);
+        // The states are on disk (order_history reads them there); shrink_to_fit gives back
+        // the vector's buffer too, which clear() alone keeps.
+        o.history.clear();
+        o.history.shrink_to_fit();
         orders.push_back(std::move(o));
       } else {
         StoredOrder& existing = orders[it->second];
         if (!is_open_status(o.order.status)) took_update.erase(o.order.order_id);
         existing.order = std::move(o.order);
         existing.modifications = o.modifications;
-        for (Order& h : o.history) existing.history.push_back(std::move(h));
       }
     }
     for (StoredTrade& t : batch.trades) {
@@ -915,7 +925,9 @@ BrokerResult<std::vector<Order>> PaperEngine::order_history(std::string_view ord
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = state_->by_id.find(order_id);
   if (it == state_->by_id.end()) return order_not_found(order_id);
-  return state_->orders[it->second].history;
+  Result<std::vector<Order>> history = store_->load_order_history(order_id);
+  if (!history.ok()) return state_read_error(history.status());
+  return std::move(history.value());
 }
 
 std::vector<Trade> PaperEngine::trades() {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <map>
 #include <utility>
 
 #include "broker/kite_json.h"
@@ -42,6 +41,8 @@ CREATE TABLE IF NOT EXISTS paper_cash (
   reason TEXT NOT NULL
 ) STRICT;
 )sql";
+
+constexpr int kPageCacheKiB = 256;
 
 constexpr std::array kMigrations = {sqlite::Migration{"paper broker state", kSchemaVersion1}};
 
@@ -83,6 +84,11 @@ Result<std::unique_ptr<PaperStore>> PaperStore::open(const std::string& path) {
   Result<sqlite::Connection> db = sqlite::Connection::open(path, options);
   if (!db.ok()) return db.status();
   SM_RETURN_IF_ERROR(db->migrate(kMigrations));
+  // Each write touches a few pages at the end of each table and reads are rare (the history of
+  // one order), so a small page cache costs nothing; SQLite's default (2 MiB) filled up with
+  // pages of past orders and was a tenth of sm-paper's memory after 1,000 orders.
+  SM_RETURN_IF_ERROR(
+      db->execute(fmt::format("PRAGMA cache_size = -{}", kPageCacheKiB)).with_context(path));
   return std::unique_ptr<PaperStore>(new PaperStore(std::move(db.value())));
 }
 
@@ -97,35 +103,38 @@ Result<PaperStore::Snapshot> PaperStore::load() {
 }
 
 Status PaperStore::load_orders(Snapshot& snapshot) {
-  std::map<std::string, size_t, std::less<>> index;
-  SM_RETURN_IF_ERROR(for_each_row(
+  return for_each_row(
       db_, "SELECT order_id, seq, modifications, body FROM paper_orders ORDER BY seq",
       "paper_orders", [&](const sqlite::Statement& row) -> Status {
-        const std::string id = row.column_text(0);
-        Result<broker::Order> order = order_from_body(
-            row.column_text_view(3), where(path(), fmt::format("paper_orders {}", id)));
+        Result<broker::Order> order =
+            order_from_body(row.column_text_view(3),
+                            where(path(), fmt::format("paper_orders {}", row.column_text_view(0))));
         if (!order.ok()) return order.status();
         StoredOrder stored;
         stored.order = std::move(order.value());
         stored.seq = row.column_int64(1);
         stored.modifications = static_cast<int>(row.column_int64(2));
-        index[id] = snapshot.orders.size();
         snapshot.orders.push_back(std::move(stored));
         return Status();
-      }));
-  return for_each_row(db_, "SELECT order_id, body FROM paper_order_history ORDER BY order_id, step",
-                      "paper_order_history", [&](const sqlite::Statement& row) -> Status {
-                        const std::string_view id = row.column_text_view(0);
-                        auto it = index.find(id);
-                        if (it == index.end())
-                          return Status();  // cannot happen with foreign keys on
-                        Result<broker::Order> state = order_from_body(
-                            row.column_text_view(1),
-                            where(path(), fmt::format("paper_order_history {}", id)));
-                        if (!state.ok()) return state.status();
-                        snapshot.orders[it->second].history.push_back(std::move(state.value()));
-                        return Status();
-                      });
+      });
+}
+
+Result<std::vector<broker::Order>> PaperStore::load_order_history(std::string_view order_id) {
+  Result<sqlite::Statement> select =
+      db_.prepare("SELECT body FROM paper_order_history WHERE order_id = ?1 ORDER BY step");
+  if (!select.ok()) return select.status();
+  select->bind(1, order_id);
+  std::vector<broker::Order> history;
+  while (true) {
+    Result<bool> row = select->step();
+    if (!row.ok()) return row.status().with_context(where(path(), "read paper_order_history"));
+    if (!*row) return history;
+    Result<broker::Order> state =
+        order_from_body(select->column_text_view(0),
+                        where(path(), fmt::format("paper_order_history {}", order_id)));
+    if (!state.ok()) return state.status();
+    history.push_back(std::move(state.value()));
+  }
 }
 
 Status PaperStore::load_trades(Snapshot& snapshot) {

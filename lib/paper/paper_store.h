@@ -26,7 +26,9 @@ struct StoredOrder {
   broker::Order order;
   std::int64_t seq = 0;
   int modifications = 0;
-  std::vector<broker::Order> history;  // on load: every state; in a Batch: the states to append
+  // In a Batch: the states to append. Empty after load(): the states stay on disk until
+  // load_order_history asks for them, so memory does not grow with every state of every order.
+  std::vector<broker::Order> history;
 };
 
 struct StoredTrade {
@@ -62,8 +64,12 @@ class PaperStore {
     std::vector<StoredTrade> trades;  // by seq
     std::vector<CashEntry> cash;      // by seq
   };
-  // Reads the whole state. kDatabaseError, or kParseError naming the row whose JSON is damaged.
+  // Reads the whole state except the order histories (StoredOrder::history is empty).
+  // kDatabaseError, or kParseError naming the row whose JSON is damaged.
   Result<Snapshot> load();
+  // Every state the order went through, oldest first; empty for an order id the store does not
+  // have. kDatabaseError, or kParseError naming the damaged row.
+  Result<std::vector<broker::Order>> load_order_history(std::string_view order_id);
 
   // Writes the batch in one BEGIN IMMEDIATE transaction; on failure nothing is written.
   Status commit(const Batch& batch);
