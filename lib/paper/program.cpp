@@ -192,6 +192,15 @@ struct Resources {
   int prices_fd = -1;                              // -1 = no --prices
 };
 
+// The --instruments file; every error names the path once (read_file's already does).
+Result<std::vector<broker::Instrument>> load_instruments(const std::string& path) {
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.status();
+  Result<std::vector<broker::Instrument>> parsed = broker::parse_instruments_csv(*text);
+  if (!parsed.ok()) return parsed.status().with_context(path);
+  return parsed;
+}
+
 int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
   Result<std::unique_ptr<costs::CostModel>> cost_model = costs::make_cost_model(args.costs);
   if (!cost_model.ok()) {
@@ -220,12 +229,9 @@ int load_resources(const PaperArgs& args, const Logger& log, Resources& out) {
     out.calendar = std::move(loaded.value());
   }
   if (!args.instruments.empty()) {
-    Result<std::string> text = read_file(args.instruments);
-    Result<std::vector<broker::Instrument>> parsed =
-        text.ok() ? broker::parse_instruments_csv(*text)
-                  : Result<std::vector<broker::Instrument>>(text.status());
+    Result<std::vector<broker::Instrument>> parsed = load_instruments(args.instruments);
     if (!parsed.ok()) {
-      log.error_status("config_error", parsed.status().with_context(args.instruments));
+      log.error_status("config_error", parsed.status());
       return kExitConfigError;
     }
     out.instruments = std::move(parsed.value());
@@ -330,6 +336,139 @@ int feed_and_serve(PaperServer& server, PaperEngine& engine, const PaperArgs& ar
   return status;
 }
 
+// Everything the flags and files name, read and checked before anything is opened.
+struct Inputs {
+  int listen_port = 0;
+  Credentials credentials;
+  Settings settings;
+  Resources resources;
+};
+
+int read_inputs(const PaperArgs& args, const Logger& log, Inputs& out) {
+  if (int code = read_listen_port(args, log, out.listen_port); code != kExitOk) return code;
+  if (int code = read_credentials(args, log, out.credentials); code != kExitOk) return code;
+  if (int code = parse_settings(args, log, out.settings); code != kExitOk) return code;
+  return load_resources(args, log, out.resources);
+}
+
+// Opens the state file (creating its directory) and gives the engine its instruments and, with
+// --market-hours nse, the session rule. REQUIRES: clock, prices and resources outlive the engine.
+Result<std::unique_ptr<PaperEngine>> open_engine(const PaperArgs& args,
+                                                 const EngineOptions& options,
+                                                 const time::Clock& clock,
+                                                 const InMemoryPriceSource& prices,
+                                                 Resources& resources) {
+  const std::filesystem::path state_dir = std::filesystem::path(args.state_path).parent_path();
+  std::error_code ec;
+  if (!state_dir.empty()) std::filesystem::create_directories(state_dir, ec);
+  Result<std::unique_ptr<PaperEngine>> engine =
+      PaperEngine::open(args.state_path, options, clock, prices, *resources.cost_model);
+  if (!engine.ok()) return engine.status();
+  engine.value()->set_instruments(std::move(resources.instruments));
+  if (resources.calendar) {
+    const time::Calendar& calendar = *resources.calendar;
+    engine.value()->set_session_predicate([&calendar](TimestampMs ts) -> Result<bool> {
+      Result<time::Session> session = calendar.session_at(ts);
+      if (!session.ok()) return session.status();
+      return *session == time::Session::kContinuous;
+    });
+  }
+  return engine;
+}
+
+// --fault, --ticker-fault and --token-expire-after, validated by parse_settings.
+void add_faults(PaperServer& server, const PaperArgs& args, Settings& settings) {
+  for (FaultRule& rule : settings.faults) server.faults().add(std::move(rule));
+  for (const nlohmann::json& fault : settings.ticker_faults) {
+    (void)server.ticker_faults().apply(fault);
+  }
+  if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
+}
+
+// The Kite Ticker websocket of --ticker-port, which knows the engine's instruments and accepts
+// the tokens the REST server accepts.
+void make_ticker(std::optional<TickerServer>& ticker, const PaperArgs& args, PaperEngine& engine,
+                 PaperServer& server, const InMemoryPriceSource& prices, const Logger& log) {
+  ticker.emplace(
+      prices,
+      [&engine](std::string_view exchange, std::string_view symbol) {
+        return engine.instrument_token(exchange, symbol);
+      },
+      [&server](std::string_view api_key, std::string_view access_token) {
+        return server.accepts_token(api_key, access_token);
+      },
+      server.ticker_faults(),
+      TickerServerOptions{
+          args.ticker_port, args.ticker_interval_ms, 1000,
+          [&engine](std::string_view exchange, std::string_view symbol, Paise price) {
+            return engine.tick_size(exchange, symbol, price);
+          }},
+      &log);
+}
+
+// Order updates go to the postback URL and, as Kite does, to every ticker connection.
+void send_order_updates(PaperEngine& engine, std::optional<PostbackSender>& postbacks,
+                        std::optional<TickerServer>& ticker, const EngineOptions& options,
+                        const Credentials& credentials) {
+  if (!postbacks && !ticker) return;
+  engine.set_order_observer(
+      [&postbacks, &ticker, &options, &credentials](const broker::Order& order) {
+        if (postbacks) postbacks->on_order(order);
+        if (ticker) {
+          ticker->publish_order(
+              broker::postback_to_json(order, options.user_id, 0, credentials.secret).dump());
+        }
+      });
+}
+
+// Starts the REST server and the ticker (when there is one); the exit code, and their ports
+// (ticker_port 0 without a ticker).
+int start_servers(PaperServer& server, std::optional<TickerServer>& ticker, const Logger& log,
+                  int& port, int& ticker_port) {
+  Result<int> started = start_without_stop_signals(server);
+  if (!started.ok()) {
+    log.error_status("listen_error", started.status());
+    return kExitFailure;
+  }
+  port = *started;
+  ticker_port = 0;
+  if (!ticker) return kExitOk;
+  Result<int> ticker_started = ticker->start();
+  if (!ticker_started.ok()) {
+    log.error_status("listen_error", ticker_started.status());
+    return kExitFailure;
+  }
+  ticker_port = *ticker_started;
+  return kExitOk;
+}
+
+void log_listening(const PaperArgs& args, const Inputs& inputs, const EngineOptions& options,
+                   int port, const Logger& log) {
+  log.info("listening", {{"port", port},
+                         {"state", args.state_path},
+                         {"cost_model", inputs.resources.cost_model->name()},
+                         {"market_hours", args.market_hours},
+                         {"clock", args.clock},
+                         {"mis_square_off_minute", options.mis_square_off_minute}});
+}
+
+// Stops the ticker, the server and the postbacks, then logs the engine's summary with the
+// postback counters.
+void stop_and_summarise(PaperEngine& engine, PaperServer& server,
+                        std::optional<TickerServer>& ticker,
+                        std::optional<PostbackSender>& postbacks, const Logger& log) {
+  engine.set_order_observer(nullptr);
+  if (ticker) ticker->stop();
+  server.stop();
+  nlohmann::json summary = engine.summary();
+  if (postbacks) {
+    postbacks->stop();
+    summary["postbacks_sent"] = postbacks->counters().sent;
+    summary["postbacks_failed"] = postbacks->counters().failed;
+  }
+  log.info("stopped", summary);
+}
+
 }  // namespace
 
 Result<int> parse_listen_port(std::string_view listen) {
@@ -355,116 +494,45 @@ Result<int> parse_listen_port(std::string_view listen) {
 }
 
 int run_paper(const PaperArgs& args, const Logger& log) {
-  int listen_port = 0;
-  Credentials credentials;
-  Settings settings;
-  Resources resources;
-  if (int code = read_listen_port(args, log, listen_port); code != kExitOk) return code;
-  if (int code = read_credentials(args, log, credentials); code != kExitOk) return code;
-  if (int code = parse_settings(args, log, settings); code != kExitOk) return code;
-  if (int code = load_resources(args, log, resources); code != kExitOk) return code;
-
-  const std::filesystem::path state_dir = std::filesystem::path(args.state_path).parent_path();
-  std::error_code ec;
-  if (!state_dir.empty()) std::filesystem::create_directories(state_dir, ec);
+  Inputs inputs;
+  if (int code = read_inputs(args, log, inputs); code != kExitOk) return code;
   time::SystemClock wall;
   InMemoryPriceSource prices;
-  prices.set_corporate_actions(resources.corporate_actions);
+  prices.set_corporate_actions(inputs.resources.corporate_actions);
   MarketClock market_clock(prices, wall);
   const time::Clock& clock =
       args.clock == "market" ? static_cast<const time::Clock&>(market_clock) : wall;
-  const EngineOptions options = engine_options(args, settings, resources);
-  Result<std::unique_ptr<PaperEngine>> engine =
-      PaperEngine::open(args.state_path, options, clock, prices, *resources.cost_model);
-  if (!engine.ok()) {
-    log.error_status("state_error", engine.status());
+  const EngineOptions options = engine_options(args, inputs.settings, inputs.resources);
+  Result<std::unique_ptr<PaperEngine>> opened =
+      open_engine(args, options, clock, prices, inputs.resources);
+  if (!opened.ok()) {
+    log.error_status("state_error", opened.status());
     return kExitFailure;
   }
-  engine.value()->set_instruments(std::move(resources.instruments));
-  if (resources.calendar) {
-    engine.value()->set_session_predicate([&resources](TimestampMs ts) -> Result<bool> {
-      Result<time::Session> session = resources.calendar->session_at(ts);
-      if (!session.ok()) return session.status();
-      return *session == time::Session::kContinuous;
-    });
-  }
+  PaperEngine& engine = **opened;
 
   std::optional<PostbackSender> postbacks;
   if (!args.postback_url.empty()) {
     postbacks.emplace(
-        PostbackSender::Options{args.postback_url, options.user_id, 0, credentials.secret}, &log);
-  }
-
-  PaperServer server(**engine, prices, server_options(args, listen_port, credentials), clock, wall,
-                     &log);
-  for (FaultRule& rule : settings.faults) server.faults().add(std::move(rule));
-  for (const nlohmann::json& fault : settings.ticker_faults) {
-    (void)server.ticker_faults().apply(fault);  // validated in parse_settings
-  }
-  if (args.token_expire_after > 0) server.faults().set_token_expire_after(args.token_expire_after);
-  std::optional<TickerServer> ticker;
-  if (args.ticker_port >= 0) {
-    PaperEngine& paper_engine = **engine;
-    ticker.emplace(
-        prices,
-        [&paper_engine](std::string_view exchange, std::string_view symbol) {
-          return paper_engine.instrument_token(exchange, symbol);
-        },
-        [&server](std::string_view api_key, std::string_view access_token) {
-          return server.accepts_token(api_key, access_token);
-        },
-        server.ticker_faults(),
-        TickerServerOptions{
-            args.ticker_port, args.ticker_interval_ms, 1000,
-            [&paper_engine](std::string_view exchange, std::string_view symbol, Paise price) {
-              return paper_engine.tick_size(exchange, symbol, price);
-            }},
+        PostbackSender::Options{args.postback_url, options.user_id, 0, inputs.credentials.secret},
         &log);
   }
-  if (postbacks || ticker) {
-    // Order updates go to the postback URL and, as Kite does, to every ticker connection.
-    engine.value()->set_order_observer(
-        [&postbacks, &ticker, &options, &credentials](const broker::Order& order) {
-          if (postbacks) postbacks->on_order(order);
-          if (ticker) {
-            ticker->publish_order(
-                broker::postback_to_json(order, options.user_id, 0, credentials.secret).dump());
-          }
-        });
-  }
-  Result<int> port = start_without_stop_signals(server);
-  if (!port.ok()) {
-    log.error_status("listen_error", port.status());
-    return kExitFailure;
-  }
-  int ticker_port = 0;
-  if (ticker) {
-    Result<int> started = ticker->start();
-    if (!started.ok()) {
-      log.error_status("listen_error", started.status());
-      return kExitFailure;
-    }
-    ticker_port = *started;
-  }
-  announce(args, *port, ticker_port, wall.now_ms());
-  log.info("listening", {{"port", *port},
-                         {"state", args.state_path},
-                         {"cost_model", resources.cost_model->name()},
-                         {"market_hours", args.market_hours},
-                         {"clock", args.clock},
-                         {"mis_square_off_minute", options.mis_square_off_minute}});
+  PaperServer server(engine, prices, server_options(args, inputs.listen_port, inputs.credentials),
+                     clock, wall, &log);
+  add_faults(server, args, inputs.settings);
+  std::optional<TickerServer> ticker;
+  if (args.ticker_port >= 0) make_ticker(ticker, args, engine, server, prices, log);
+  send_order_updates(engine, postbacks, ticker, options, inputs.credentials);
 
-  const int status = feed_and_serve(server, **engine, args, resources.prices_fd, log);
-  engine.value()->set_order_observer(nullptr);
-  if (ticker) ticker->stop();
-  server.stop();
-  nlohmann::json summary = engine.value()->summary();
-  if (postbacks) {
-    postbacks->stop();
-    summary["postbacks_sent"] = postbacks->counters().sent;
-    summary["postbacks_failed"] = postbacks->counters().failed;
+  int port = 0;
+  int ticker_port = 0;
+  if (int code = start_servers(server, ticker, log, port, ticker_port); code != kExitOk) {
+    return code;
   }
-  log.info("stopped", summary);
+  announce(args, port, ticker_port, wall.now_ms());
+  log_listening(args, inputs, options, port, log);
+  const int status = feed_and_serve(server, engine, args, inputs.resources.prices_fd, log);
+  stop_and_summarise(engine, server, ticker, postbacks, log);
   return status;
 }
 

@@ -46,6 +46,28 @@ load common
   [[ "$stderr" == *https* ]]
 }
 
+@test "a missing --instruments file is a configuration error (exit 4) naming the path once" {
+  export SM_PAPER_API_KEY=k
+  missing="$SM_TEST_DIR/no-such-instruments.csv"
+  run --separate-stderr sm-paper --port 0 --market-hours always --state "$SM_TEST_DIR/p.db" \
+    --instruments "$missing"
+  [ "$status" -eq 4 ]
+  message=$(echo "$stderr" | jq -r 'select(.event == "config_error") | .message')
+  [[ "$message" == *"cannot open"* ]]
+  [ "$(grep -o -F "$missing" <<<"$message" | wc -l)" -eq 1 ]
+}
+
+@test "a malformed --instruments file is a configuration error (exit 4) naming the path once" {
+  export SM_PAPER_API_KEY=k
+  printf 'not,an,instruments,dump\n' >"$SM_TEST_DIR/bad-instruments.csv"
+  run --separate-stderr sm-paper --port 0 --market-hours always --state "$SM_TEST_DIR/p.db" \
+    --instruments "$SM_TEST_DIR/bad-instruments.csv"
+  [ "$status" -eq 4 ]
+  message=$(echo "$stderr" | jq -r 'select(.event == "config_error") | .message')
+  [[ "$message" == *"instrument_token"* ]]
+  [ "$(grep -o -F "$SM_TEST_DIR/bad-instruments.csv" <<<"$message" | wc -l)" -eq 1 ]
+}
+
 @test "port 0: announces the port as one JSON line, serves Kite requests, stops cleanly on SIGTERM" {
   start_paper
   assert_json_lines "$SM_TEST_DIR/paper.out"
