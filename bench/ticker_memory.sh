@@ -3,8 +3,10 @@
 # MINUTES simulated minutes, stored, replayed at SPEED times real time into sm-paper, whose ticker
 # sends what changed every millisecond (--ticker-interval-ms 1, its fastest) to sm-ingest ticker
 # (quote mode by default), which stores every tick and builds the bars. The resident set size of
-# sm-ingest is sampled every second; the summary line gives the RSS once warmed up (after the
-# first tenth of the stream), at the end, the growth between the two and the peak (VmHWM).
+# sm-ingest is sampled about every second (rss.csv in the --keep directory: wall seconds, RSS, ticks
+# stored); the summary line gives the RSS at the first sample, once warmed up (after the first
+# tenth of the samples), at the end, the growth between the last two and the peak (VmHWM).
+# --speed 1 streams in real time: --minutes 60 is a wall-clock hour.
 #
 #   bench/ticker_memory.sh [BUILD_DIR] [--symbols N] [--minutes N] [--speed N] [--mode M]
 #                          [--keep DIR]
@@ -97,17 +99,20 @@ touch go
 # Sample until the replay's last tick is stored (or the stream has been quiet for 30 s).
 rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$ingest/status"; }
 stream_s=$(((minutes * 60 + speed - 1) / speed))
-echo "second,rss_kb" >rss.csv
+# The first column is wall-clock seconds since the replay started (counting the database's rows
+# takes time too, so samples drift apart on a long stream); the third, the ticks stored by then.
+echo "second,rss_kb,ticks_stored" >rss.csv
 last_count=-1
 quiet=0
-elapsed=0
+samples=0
+SECONDS=0
 while kill -0 "$ingest" 2>/dev/null; do
   sleep 1
-  elapsed=$((elapsed + 1))
-  echo "$elapsed,$(rss VmRSS)" >>rss.csv
+  samples=$((samples + 1))
   count=$(sqlite3 live.db 'SELECT count(*) FROM ticks' 2>/dev/null || echo "$last_count")
+  echo "$SECONDS,$(rss VmRSS),$count" >>rss.csv
   [ "$count" -ge "$ticks" ] && break
-  if [ "$count" = "$last_count" ] && [ "$elapsed" -gt "$stream_s" ]; then
+  if [ "$count" = "$last_count" ] && [ "$SECONDS" -gt "$stream_s" ]; then
     quiet=$((quiet + 1))
     [ "$quiet" -ge 30 ] && break
   else
@@ -116,13 +121,15 @@ while kill -0 "$ingest" 2>/dev/null; do
   last_count=$count
 done
 peak=$(rss VmHWM)
+elapsed=$SECONDS
 kill -TERM "$ingest"
 wait "$ingest" || true
-warm_row=$((elapsed / 10 + 2))  # + the header line
+start=$(sed -n 2p rss.csv | cut -d, -f2)
+warm_row=$((samples / 10 + 2))  # + the header line
 warm=$(sed -n "${warm_row}p" rss.csv | cut -d, -f2)
 final=$(tail -1 rss.csv | cut -d, -f2)
 stored=$(sqlite3 live.db 'SELECT count(*) FROM ticks')
 bars=$(sqlite3 live.db 'SELECT count(*) FROM bars')
-printf '{"mode":"%s","symbols":%d,"simulated_minutes":%d,"speed":%d,"ticks_sent":%d,"ticks_stored":%d,"bars_stored":%d,"seconds":%d,"rss_warm_kb":%d,"rss_final_kb":%d,"rss_growth_kb":%d,"rss_peak_kb":%d}\n' \
-  "$mode" "$symbols" "$minutes" "$speed" "$ticks" "$stored" "$bars" "$elapsed" "$warm" "$final" \
-  "$((final - warm))" "$peak"
+printf '{"mode":"%s","symbols":%d,"simulated_minutes":%d,"speed":%d,"ticks_sent":%d,"ticks_stored":%d,"bars_stored":%d,"seconds":%d,"rss_start_kb":%d,"rss_warm_kb":%d,"rss_final_kb":%d,"rss_growth_kb":%d,"rss_peak_kb":%d}\n' \
+  "$mode" "$symbols" "$minutes" "$speed" "$ticks" "$stored" "$bars" "$elapsed" "$start" "$warm" \
+  "$final" "$((final - warm))" "$peak"
