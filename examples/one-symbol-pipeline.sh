@@ -22,8 +22,15 @@ sm-paper --port 0 --state "$out/paper.db" --clock market --market-hours always -
   >"$out/paper.out" 2>"$out/paper.log" &
 paper=$!
 trap 'kill "$paper" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$out/paper.out" ] && break; sleep 0.1; done
+# Up to 2 minutes: under emulation on a busy machine (qemu-user, bench/pipeline-memory on the Pi
+# build) starting it has taken over a minute.
+for _ in $(seq 1200); do
+  [ -s "$out/paper.out" ] && break
+  kill -0 "$paper" 2>/dev/null || break
+  sleep 0.1
+done
 url=$(jq -r 'select(.type == "paper_listening") | .url' "$out/paper.out")
+[ -n "$url" ] || { echo "sm-paper did not start: $out/paper.log" >&2; exit 1; }
 
 sm-ingest replay --db "$out/market.db" --symbol "$symbol" --timeframe 1d \
   --from 2019-01-01 --to 2019-12-31 --speed 2880000 2>"$out/replay.log" |
