@@ -469,10 +469,12 @@ class OrderLoop {
         intents_.push_back(std::move(*intent));
         continue;
       }
+      // Nothing overtakes the intents before it: a replay's intents trade at the prices before
+      // them, and a line passed through after an intent (a lock-step marker) comes out after
+      // that intent's order updates. The group commit takes a run of consecutive intents.
+      if (Status s = submit_intents(); !s.ok()) return s;
       if (forwarder_ &&
           (std::holds_alternative<Bar>(*decoded) || std::holds_alternative<Tick>(*decoded))) {
-        // A replay's intents trade at the prices before them, not at later ones of the pass.
-        if (Status s = submit_intents(); !s.ok()) return s;
         forwarder_->add(line.text);
       }
       output_.pass_through(line.text);
