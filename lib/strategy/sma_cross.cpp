@@ -1,102 +1,71 @@
-// sma-cross: long when the fast simple moving average of closes crosses above the slow one, out
-// when it crosses below. The comparison is exact: the means are compared as
-// slow * sum(fast closes) against fast * sum(slow closes) in integer paise, so a tie (fast mean
-// exactly equal to slow mean) is recognised as a tie, which decides whether a touch is a cross.
+#include "strategy/sma_cross.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "strategy/registry.h"
 #include "strategy/state_json.h"
-#include "strategy/window.h"
 
 namespace sm::strategy {
-namespace {
 
 using nlohmann::json;
 
-class SmaCross final : public Strategy {
- public:
-  explicit SmaCross(StrategyConfig config)
-      : Strategy(std::move(config)),
-        fast_(static_cast<int>(params().integer("fast"))),
-        slow_(static_cast<int>(params().integer("slow"))),
-        state_(slow_) {}
+SmaCrossRule::SmaCrossRule(const Params& params)
+    : fast_(static_cast<int>(params.integer("fast"))),
+      slow_(static_cast<int>(params.integer("slow"))),
+      closes_(static_cast<std::size_t>(slow_)) {}
 
- protected:
-  Decision evaluate(const Bar& bar, const PositionView& position) override {
-    State& s = state_;
-    const std::size_t fast = static_cast<std::size_t>(fast_);
-    if (s.closes.size() >= fast) s.fast_sum -= s.closes[s.closes.size() - fast];
-    if (s.closes.full()) s.slow_sum -= s.closes.oldest();
-    s.closes.push(bar.close);
-    s.fast_sum += bar.close;
-    s.slow_sum += bar.close;
-    if (!s.closes.full()) return {};
+std::string SmaCrossRule::describe(const Choice& choice, const PriceBar& /*bar*/) const {
+  if (choice.action == Action::kHold) return {};
+  return fmt::format(
+      "sma({}) {:.4f} crossed {} sma({}) {:.4f}", fast_, to_rupees(fast_sum_) / fast_,
+      choice.action == Action::kEnterLong ? "above" : "below", slow_, to_rupees(slow_sum_) / slow_);
+}
 
-    // Sign of mean(fast) - mean(slow), exactly.
-    Int128 difference = Int128{slow_} * s.fast_sum - Int128{fast_} * s.slow_sum;
-    int sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
-    std::optional<int> previous = s.previous_sign;
-    s.previous_sign = sign;
-    if (!previous || position.order_pending) return {};
-    // A cross needs the previous bar on or below (above) and this bar strictly above (below): a
-    // bar on which the means are equal is never a cross by itself.
-    if (position.qty == 0 && *previous <= 0 && sign > 0) {
-      return Decision::enter_long(0, describe("above"));
+json SmaCrossRule::save() const {
+  return json{{"closes", state::window_json(closes_)},
+              {"previous_sign", previous_sign_ == kNoSign ? json() : json(previous_sign_)}};
+}
+
+Status SmaCrossRule::restore(const json& saved) {
+  Window<Paise> closes(static_cast<std::size_t>(slow_));
+  Paise fast_sum = 0;
+  Paise slow_sum = 0;
+  int previous_sign = kNoSign;
+  SM_RETURN_IF_ERROR(state::restore_guarded("sma-cross", [&] {
+    state::read_window(saved, "closes", closes);
+    // The sums are recomputed from the window: exact integers, nothing to drift.
+    const std::size_t n = closes.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      slow_sum += closes[i];
+      if (i + static_cast<std::size_t>(fast_) >= n) fast_sum += closes[i];
     }
-    if (position.qty > 0 && *previous >= 0 && sign < 0) {
-      return Decision::exit_long(describe("below"));
+    const json& sign = state::field(saved, "previous_sign");
+    if (!sign.is_null()) {
+      previous_sign = static_cast<int>(state::integer_value(sign, "previous_sign"));
+      if (previous_sign < -1 || previous_sign > 1) {
+        throw state::StateError("previous_sign is not -1, 0 or 1");
+      }
     }
-    return {};
-  }
+  }));
+  closes_ = std::move(closes);
+  fast_sum_ = fast_sum;
+  slow_sum_ = slow_sum;
+  previous_sign_ = previous_sign;
+  return Status();
+}
 
-  json save_rule() const override {
-    return json{{"closes", state::window_json(state_.closes)},
-                {"previous_sign", state_.previous_sign ? json(*state_.previous_sign) : json()}};
-  }
+template <>
+json RuleStrategy<SmaCrossRule>::save_rule() const {
+  return rule_.save();
+}
 
-  Status restore_rule(const json& saved) override {
-    State next(slow_);
-    SM_RETURN_IF_ERROR(state::restore_guarded("sma-cross", [&] {
-      state::read_window(saved, "closes", next.closes);
-      // The sums are recomputed from the window: exact integers, nothing to drift.
-      const std::size_t n = next.closes.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        next.slow_sum += next.closes[i];
-        if (i + static_cast<std::size_t>(fast_) >= n) next.fast_sum += next.closes[i];
-      }
-      const json& sign = state::field(saved, "previous_sign");
-      if (!sign.is_null()) {
-        next.previous_sign = static_cast<int>(state::integer_value(sign, "previous_sign"));
-        if (*next.previous_sign < -1 || *next.previous_sign > 1) {
-          throw state::StateError("previous_sign is not -1, 0 or 1");
-        }
-      }
-    }));
-    state_ = std::move(next);
-    return Status();
-  }
+template <>
+Status RuleStrategy<SmaCrossRule>::restore_rule(const json& state) {
+  return rule_.restore(state);
+}
 
- private:
-  struct State {
-    explicit State(int slow) : closes(static_cast<std::size_t>(slow)) {}
-    Window<Paise> closes;  // the last `slow` closes
-    Paise fast_sum = 0;    // sum of the last `fast` of them
-    Paise slow_sum = 0;    // sum of all of them
-    std::optional<int> previous_sign;
-  };
-
-  std::string describe(std::string_view direction) const {
-    return fmt::format("sma({}) {:.4f} crossed {} sma({}) {:.4f}", fast_,
-                       to_rupees(state_.fast_sum) / fast_, direction, slow_,
-                       to_rupees(state_.slow_sum) / slow_);
-  }
-
-  int fast_;
-  int slow_;
-  State state_;
-};
+namespace {
 
 Status check(const Params& params) {
   if (params.integer("slow") <= params.integer("fast")) {
@@ -111,7 +80,7 @@ Status check(const Params& params) {
 
 StrategyInfo sma_cross_info() {
   StrategyInfo info;
-  info.name = "sma-cross";
+  info.name = std::string(SmaCrossRule::kName);
   info.summary =
       "long when SMA(fast) of closes crosses above SMA(slow), exit when it crosses below";
   info.params = {
@@ -122,7 +91,7 @@ StrategyInfo sma_cross_info() {
   info.check = check;
   info.gives_stop = [](const Params&) { return false; };
   info.make = [](StrategyConfig config) -> std::unique_ptr<Strategy> {
-    return std::make_unique<SmaCross>(std::move(config));
+    return std::make_unique<RuleStrategy<SmaCrossRule>>(std::move(config));
   };
   return info;
 }

@@ -19,12 +19,6 @@ Status invalid_bar(const Bar& bar, std::string_view what) {
                fmt::format("bar {} {}: {}", bar.symbol, format_utc(bar.ts), what));
 }
 
-Decision held(const Bar& bar, std::string reason) {
-  Decision decision = Decision::hold(std::move(reason));
-  decision.price = bar.close;
-  return decision;
-}
-
 }  // namespace
 
 std::string_view action_name(Action action) {
@@ -60,31 +54,54 @@ Result<Decision> Strategy::on_bar(const Bar& bar, const PositionView& position) 
   last_ts_ = bar.ts;
   ++bars_seen_;
 
-  Decision decision = evaluate(bar, position);
+  const PriceBar prices = price_bar(bar);
+  const Choice chosen = step(prices, position);
+  std::string refused;
+  const Choice settled = settle(chosen, bar.close, position, &refused);
+  Decision decision;
+  decision.action = settled.action;
+  decision.qty = settled.qty;
   decision.price = bar.close;
-  switch (decision.action) {
+  decision.stop = settled.stop;
+  const bool sizing_refused = chosen.action == Action::kEnterLong &&
+                              settled.action == Action::kHold && position.qty == 0 &&
+                              !position.order_pending;
+  if (sizing_refused) {
+    decision.reason = "entry not taken (" + refused + "): " + describe(chosen, prices);
+  } else if (settled.action != Action::kHold ||
+             (chosen.action == Action::kHold && chosen.why != 0)) {
+    decision.reason = describe(chosen, prices);
+  }
+  return decision;
+}
+
+Choice Strategy::settle(const Choice& choice, Paise close, const PositionView& position,
+                        std::string* refused) const {
+  Choice out = choice;
+  switch (choice.action) {
     case Action::kHold:
-      decision.qty = 0;
+      out.qty = 0;
       break;
     case Action::kEnterLong: {
       // The rules check the position themselves; this keeps the engine long only regardless.
-      if (position.qty > 0 || position.order_pending) return held(bar, {});
-      Result<Quantity> qty = size_entry(config_.sizing, position.capital, bar.close, decision.stop);
+      if (position.qty > 0 || position.order_pending) return Choice{};
+      Result<Quantity> qty = size_entry(config_.sizing, position.capital, close, choice.stop);
       if (!qty.ok() || *qty <= 0) {
-        std::string why = qty.ok() ? "sizing gives 0 shares" : qty.status().message();
-        Decision not_taken = held(bar, "entry not taken (" + why + "): " + decision.reason);
-        not_taken.stop = decision.stop;
-        return not_taken;
+        if (refused != nullptr)
+          *refused = qty.ok() ? "sizing gives 0 shares" : qty.status().message();
+        out.action = Action::kHold;
+        out.qty = 0;
+        return out;
       }
-      decision.qty = *qty;
+      out.qty = *qty;
       break;
     }
     case Action::kExitLong:
-      if (position.qty == 0 || position.order_pending) return held(bar, {});
-      decision.qty = position.qty;
+      if (position.qty == 0 || position.order_pending) return Choice{};
+      out.qty = position.qty;
       break;
   }
-  return decision;
+  return out;
 }
 
 std::string Strategy::save_state() const {

@@ -65,6 +65,32 @@ struct Decision {
   }
 };
 
+// A bar's time, prices and volume without its symbol and timeframe: what a rule reads. Plain and
+// small (48 bytes), so that the backtest's inner loop can make one from its columns for free.
+struct PriceBar {
+  TimestampMs ts = 0;
+  Paise open = 0;
+  Paise high = 0;
+  Paise low = 0;
+  Paise close = 0;
+  Quantity volume = 0;
+};
+inline PriceBar price_bar(const Bar& bar) {
+  return {bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume};
+}
+
+// A decision without its text: what a rule's step returns and what the backtest's inner loop
+// reads. The reason is written from it by the rule's describe() only when someone reads it.
+struct Choice {
+  Action action = Action::kHold;
+  Quantity qty = 0;  // set by the sizing (entries) or the position (exits); 0 for a hold
+  Paise stop = 0;    // an entry's protective stop; 0 = none
+  int why = 0;       // the rule's own code for describe(); 0 for a plain hold
+  // Numbers describe() needs that the rule's state no longer holds after the step.
+  Paise level = 0;
+  std::int64_t count = 0;
+};
+
 // What every instance is made from; built by make_strategy after validating the parameters.
 struct StrategyConfig {
   std::string name;  // registry name, e.g. "sma-cross"
@@ -103,19 +129,74 @@ class Strategy {
  protected:
   explicit Strategy(StrategyConfig config) : config_(std::move(config)) {}
 
-  // The rule: take the bar into the indicators and decide. Called for every valid bar, whatever the
-  // position, so that indicators never miss a bar. An entry carries its stop (or 0); its qty is
-  // filled in by on_bar.
-  virtual Decision evaluate(const Bar& bar, const PositionView& position) = 0;
+  // The rule: take the bar into the indicators and choose. Called for every valid bar, whatever
+  // the position, so that indicators never miss a bar. An entry carries its stop (or 0); its qty
+  // is filled in by settle().
+  virtual Choice step(const PriceBar& bar, const PositionView& position) = 0;
+  // The reason for people of what the last step chose (it reads the rule's state as that step
+  // left it). Empty for a plain hold (why == 0).
+  virtual std::string describe(const Choice& choice, const PriceBar& bar) const = 0;
   virtual nlohmann::json save_rule() const = 0;
   // All or nothing: on failure the rule's state must be unchanged.
   virtual Status restore_rule(const nlohmann::json& state) = 0;
+
+  // Counts a bar taken by step() outside on_bar (the typed path, which has its own checks).
+  void count_bar(TimestampMs ts) {
+    last_ts_ = ts;
+    ++bars_seen_;
+  }
+  // Turns a rule's choice into what the engine may do: an entry sized (held when flat is not
+  // the position, an order is pending, or the sizing gives no shares), an exit of the whole
+  // position (held when flat or pending). When the sizing refuses an entry and refused is not
+  // null, *refused says why.
+  Choice settle(const Choice& choice, Paise close, const PositionView& position,
+                std::string* refused) const;
 
  private:
   StrategyConfig config_;
   std::string symbol_;
   TimestampMs last_ts_ = 0;
   std::int64_t bars_seen_ = 0;
+};
+
+// A Strategy over a concrete rule type. The rule is a plain class with
+//   explicit Rule(const Params&);
+//   Choice step(const PriceBar&, const PositionView&);
+//   std::string describe(const Choice&, const PriceBar&) const;
+//   nlohmann::json save() const;  Status restore(const nlohmann::json&);
+// sm-signal calls it through Strategy::on_bar; the backtest engine, knowing the type, calls
+// decide() directly, so the step is inlined into its loop and no text is made per bar.
+template <typename Rule>
+class RuleStrategy final : public Strategy {
+ public:
+  explicit RuleStrategy(StrategyConfig config) : Strategy(std::move(config)), rule_(params()) {}
+
+  // What on_bar decides for this bar, without its reason (reason() writes it) and without the
+  // checks. REQUIRES: the bar is of this instance's symbol, after the previous one, with positive
+  // prices and low <= high; position.qty >= 0 (backtest::MarketData guarantees the bars).
+  Choice decide(const PriceBar& bar, const PositionView& position) {
+    count_bar(bar.ts);
+    return settle(rule_.step(bar, position), bar.close, position, nullptr);
+  }
+  // The reason on_bar would give for a decision decide() just returned that is not a hold.
+  std::string reason(const Choice& choice, const PriceBar& bar) const {
+    return rule_.describe(choice, bar);
+  }
+
+ protected:
+  Choice step(const PriceBar& bar, const PositionView& position) override {
+    return rule_.step(bar, position);
+  }
+  std::string describe(const Choice& choice, const PriceBar& bar) const override {
+    return rule_.describe(choice, bar);
+  }
+  // Defined by each rule's .cpp (RuleStrategy<Rule>::save_rule / restore_rule), where the JSON
+  // library is complete.
+  nlohmann::json save_rule() const override;
+  Status restore_rule(const nlohmann::json& state) override;
+
+ private:
+  Rule rule_;
 };
 
 // A protective stop `distance_rupees` below `price`, rounded down to the NSE tick for its price;

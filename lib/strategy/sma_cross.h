@@ -1,0 +1,65 @@
+// sma-cross: long when the fast simple moving average of closes crosses above the slow one, out
+// when it crosses below. The comparison is exact: the means are compared as
+// slow * sum(fast closes) against fast * sum(slow closes) in integer paise, so a tie (fast mean
+// exactly equal to slow mean) is recognised as a tie, which decides whether a touch is a cross.
+// The rule is in a header so that the backtest engine can inline its step (strategy.h,
+// RuleStrategy); registry.h makes instances.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/money.h"
+#include "strategy/params.h"
+#include "strategy/strategy.h"
+#include "strategy/window.h"
+
+namespace sm::strategy {
+
+class SmaCrossRule {
+ public:
+  static constexpr std::string_view kName = "sma-cross";
+
+  // REQUIRES: params passed the registry's checks (1 <= fast < slow).
+  explicit SmaCrossRule(const Params& params);
+
+  Choice step(const PriceBar& bar, const PositionView& position) {
+    const std::size_t fast = static_cast<std::size_t>(fast_);
+    if (closes_.size() >= fast) fast_sum_ -= closes_[closes_.size() - fast];
+    if (closes_.full()) slow_sum_ -= closes_.oldest();
+    closes_.push(bar.close);
+    fast_sum_ += bar.close;
+    slow_sum_ += bar.close;
+    if (!closes_.full()) return {};
+
+    // Sign of mean(fast) - mean(slow), exactly.
+    const Int128 difference = Int128{slow_} * fast_sum_ - Int128{fast_} * slow_sum_;
+    const int sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
+    const int previous = previous_sign_;
+    previous_sign_ = sign;
+    if (previous == kNoSign || position.order_pending) return {};
+    // A cross needs the previous bar on or below (above) and this bar strictly above (below): a
+    // bar on which the means are equal is never a cross by itself.
+    Choice choice;
+    if (position.qty == 0 && previous <= 0 && sign > 0) choice.action = Action::kEnterLong;
+    if (position.qty > 0 && previous >= 0 && sign < 0) choice.action = Action::kExitLong;
+    return choice;
+  }
+
+  std::string describe(const Choice& choice, const PriceBar& bar) const;
+  nlohmann::json save() const;
+  Status restore(const nlohmann::json& saved);
+
+ private:
+  static constexpr int kNoSign = 2;  // before the first bar with both means
+
+  int fast_;
+  int slow_;
+  Window<Paise> closes_;  // the last `slow` closes
+  Paise fast_sum_ = 0;    // sum of the last `fast` of them
+  Paise slow_sum_ = 0;    // sum of all of them
+  int previous_sign_ = kNoSign;
+};
+
+}  // namespace sm::strategy
