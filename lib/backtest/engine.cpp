@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/position.h"
+#include "strategy/builtin_rules.h"
 #include "strategy/registry.h"
 #include "strategy/strategy.h"
 #include "time/bar_time.h"
@@ -42,10 +43,14 @@ struct Order {
   bool forced = false;          // the gate's own kill-switch exit, not the strategy's order
 };
 
+// S is the type the engine calls: strategy::Strategy (through on_bar, any mix of strategies) or
+// the one strategy::RuleStrategy<Rule> every instance of the run is (its step inlined).
+template <typename S>
 struct Slot {
   std::size_t instance = 0;
   std::uint32_t series = 0;
   std::unique_ptr<strategy::Strategy> strategy;
+  S* decider = nullptr;  // *strategy
   // Moved by core's apply_fill, as the store and the risk engine keep theirs (long only here).
   Position position;
   // The round trip's totals, for its trade record and for the average entry price the strategy and
@@ -76,8 +81,11 @@ struct SymbolState {
 
 enum class Phase { kOpen, kIntrabar, kClose };
 
+template <typename S>
 class Engine {
  public:
+  static constexpr bool kTyped = !std::is_same_v<S, strategy::Strategy>;
+
   Engine(BarFeed& feed, const std::vector<StrategySpec>& specs, const EngineConfig& config,
          const costs::CostModel& costs, SignalGate& gate, RecordSink* sink)
       : feed_(feed),
@@ -119,10 +127,19 @@ class Engine {
       for (std::uint32_t s : series) {
         auto made = strategy::make_strategy(spec.name, spec.params);
         if (!made.ok()) return made.status();
-        Slot slot;
+        Slot<S> slot;
         slot.instance = i;
         slot.series = s;
         slot.strategy = std::move(made).value();
+        if constexpr (kTyped) {
+          slot.decider = dynamic_cast<S*>(slot.strategy.get());
+          if (slot.decider == nullptr) {
+            return error(ErrorCode::kInternal,
+                         fmt::format("strategy '{}' is not of the type its run was made for", id));
+          }
+        } else {
+          slot.decider = slot.strategy.get();
+        }
         symbols_[s].slots.push_back(slots_.size());
         slots_.push_back(std::move(slot));
       }
@@ -251,7 +268,7 @@ class Engine {
       for (const FeedBar& arrived : now) {
         const Bar& b = *arrived.bar;
         for (std::size_t s : symbols_[arrived.series].slots) {
-          Slot& slot = slots_[s];
+          Slot<S>& slot = slots_[s];
           if (phase == Phase::kIntrabar) {
             // Protective stops placed at this bar's open (after an entry filled there) can still be
             // hit by the rest of the bar's range.
@@ -323,7 +340,7 @@ class Engine {
 
   // A limit or stop order not reached at an open uses up one of its bars, and expires after the
   // last one.
-  void expire_if_due(Slot& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
+  void expire_if_due(Slot<S>& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
     if (phase == Phase::kOpen && !order.protective && order.type != OrderType::kMarket &&
         --order.bars_left <= 0) {
       set_outcome(
@@ -346,7 +363,7 @@ class Engine {
   // How much of want (the order's shares, a sell's capped at the position) this bar can fill at
   // price: the volume cap, then for a buy the max position value and the cash. why says what cut
   // it ("volume cap: ...", "max position value ...", "cash ..."), empty when nothing did.
-  Result<Quantity> fillable_qty(const Slot& slot, const Order& order, const Bar& b, Paise price,
+  Result<Quantity> fillable_qty(const Slot<S>& slot, const Order& order, const Bar& b, Paise price,
                                 Quantity want, std::string& why) {
     Quantity qty = std::min(want, symbols_[slot.series].volume_left);
     if (qty < want) why = fmt::format("volume cap: {} of {} shares", qty, want);
@@ -368,7 +385,7 @@ class Engine {
     return qty;
   }
 
-  Status try_fill(Slot& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
+  Status try_fill(Slot<S>& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
     std::string trigger;
     std::optional<Paise> touched = touch(order, b, phase, trigger);
     if (!touched) {
@@ -424,7 +441,7 @@ class Engine {
   }
 
   // Rests a stop for the whole position after an entry filled at entry_price.
-  void place_protective_stop(Slot& slot, Paise stop_price, Paise entry_price, Phase phase) {
+  void place_protective_stop(Slot<S>& slot, Paise stop_price, Paise entry_price, Phase phase) {
     Order stop;
     stop.side = Side::kSell;
     stop.type = OrderType::kStopLossMarket;
@@ -440,7 +457,7 @@ class Engine {
     slot.stop = stop;
   }
 
-  void clear(Slot& slot, bool is_stop_slot) {
+  void clear(Slot<S>& slot, bool is_stop_slot) {
     if (is_stop_slot)
       slot.stop.reset();
     else
@@ -483,9 +500,10 @@ class Engine {
     return out;
   }
 
-  Status apply_fill(Slot& slot, Side side, Quantity qty, Paise price, TimestampMs ts, const Bar& b,
-                    const std::string& order_type, const std::string& trigger, std::int64_t signal,
-                    const std::string& reason, const std::string& client_order_id) {
+  Status apply_fill(Slot<S>& slot, Side side, Quantity qty, Paise price, TimestampMs ts,
+                    const Bar& b, const std::string& order_type, const std::string& trigger,
+                    std::int64_t signal, const std::string& reason,
+                    const std::string& client_order_id) {
     SymbolState& sym = symbols_[slot.series];
     Result<costs::Charges> charges = fill_charges(sym, side, qty, price, b);
     if (!charges.ok()) return charges.status().with_context(slot_name(slot));
@@ -567,7 +585,7 @@ class Engine {
 
   // Records the round trip that the fill at ts just closed, and ends what worked for it: its
   // protective stop and a strategy exit still waiting.
-  void close_round_trip(Slot& slot, const std::string& symbol, TimestampMs ts,
+  void close_round_trip(Slot<S>& slot, const std::string& symbol, TimestampMs ts,
                         const std::string& reason) {
     TradeRecord trade;
     trade.strategy = ids_[slot.instance];
@@ -600,7 +618,7 @@ class Engine {
     }
   }
 
-  Status decide(Slot& slot, const Bar& b, bool trading) {
+  Status decide(Slot<S>& slot, const Bar& b, bool trading) {
     strategy::PositionView view;
     view.qty = slot.position.qty;
     view.average_price = slot.average_price;
@@ -610,10 +628,33 @@ class Engine {
     // sold (NO_POSITION): the same signals and decisions as the live path (BACKTEST.md "Parity").
     view.order_pending = slot.order.has_value() && !slot.order->forced;
     view.capital = cash_ + positions_value_;
-    Result<strategy::Decision> decision = slot.strategy->on_bar(b, view);
-    if (!decision.ok()) return decision.status().with_context(slot_name(slot));
-    if (!trading || decision->action == strategy::Action::kHold) return Status();
+    if constexpr (kTyped) {
+      const strategy::PriceBar prices = strategy::price_bar(b);
+      // A bar on_bar would refuse goes through on_bar for its error (the feed gives each slot
+      // its own symbol's bars; the engine is long only).
+      if (slot.decider->accepts(prices)) {
+        const strategy::Choice choice = slot.decider->decide(prices, view);
+        if (!trading || choice.action == strategy::Action::kHold) return Status();
+        return act(slot, b, choice, [&] { return slot.decider->reason(choice, prices); });
+      }
+    }
+    {
+      Result<strategy::Decision> decision = slot.decider->on_bar(b, view);
+      if (!decision.ok()) return decision.status().with_context(slot_name(slot));
+      if (!trading || decision->action == strategy::Action::kHold) return Status();
+      strategy::Choice choice;
+      choice.action = decision->action;
+      choice.qty = decision->qty;
+      choice.stop = decision->stop;
+      return act(slot, b, choice, [&] { return std::move(decision->reason); });
+    }
+  }
 
+  // Makes a strategy's entry or exit at b's close an order, through the gate and the portfolio
+  // checks. reason() gives the decision's text; it is called only when a signal is recorded or
+  // reviewed.
+  template <typename Reason>
+  Status act(Slot<S>& slot, const Bar& b, const strategy::Choice& choice, Reason&& reason) {
     const std::int64_t index = result_.signal_count++;
     // The signal message and the order's id are read only by the records and the gate; a sweep
     // behind a pass-through gate builds neither (ApproveAll's verdict is the default one).
@@ -622,7 +663,13 @@ class Engine {
     SignalRecord record;
     GateDecision verdict;
     if (observed) {
-      signal = strategy::make_signal(*decision, ids_[slot.instance], b);
+      strategy::Decision decision;
+      decision.action = choice.action;
+      decision.qty = choice.qty;
+      decision.price = b.close;
+      decision.stop = choice.stop;
+      decision.reason = reason();
+      signal = strategy::make_signal(decision, ids_[slot.instance], b);
       if (config_.record_details) {
         record.signal = signal;
         record.bar_close = b.close;
@@ -642,7 +689,7 @@ class Engine {
            verdict.code + (verdict.detail.empty() ? "" : ": " + verdict.detail));
       return Status();
     }
-    const bool entry = decision->action == strategy::Action::kEnterLong;
+    const bool entry = choice.action == strategy::Action::kEnterLong;
     if (entry && config_.max_open_positions > 0 &&
         open_positions_ + pending_entries() >= config_.max_open_positions) {
       keep(SignalOutcome::kRefusedPositions,
@@ -651,7 +698,7 @@ class Engine {
     }
     Order order;
     order.side = entry ? Side::kBuy : Side::kSell;
-    order.qty = decision->qty;
+    order.qty = choice.qty;
     order.signal = config_.record_details ? index : -1;
     if (slot.order) {
       // Only a forced exit can be working here, and it keeps the slot: a gate that approves
@@ -662,7 +709,7 @@ class Engine {
       return Status();
     }
     if (entry) {
-      order.entry_stop = decision->stop;
+      order.entry_stop = choice.stop;
       if (config_.entry_order != EntryOrder::kMarket) price_entry(order, b);
     }
     // Orders placed at a close are live from the next open, except market orders under --fill
@@ -702,7 +749,7 @@ class Engine {
   // like signals (their gate code says where they came from).
   void place_forced_exits(const std::vector<FeedBar>& now) {
     for (ForcedExit& forced : gate_.take_forced_exits()) {
-      Slot* target = nullptr;
+      Slot<S>* target = nullptr;
       const Bar* at = nullptr;
       for (std::size_t s = 0; s < slots_.size() && target == nullptr; ++s) {
         if (ids_[slots_[s].instance] == forced.strategy &&
@@ -754,7 +801,7 @@ class Engine {
   Status flush_signals() {
     if (result_.signals.empty()) return Status();
     std::int64_t working = signals_sent_ + static_cast<std::int64_t>(result_.signals.size());
-    for (const Slot& slot : slots_) {
+    for (const Slot<S>& slot : slots_) {
       if (slot.order && slot.order->signal >= 0) working = std::min(working, slot.order->signal);
       if (slot.stop && slot.stop->signal >= 0) working = std::min(working, slot.stop->signal);
     }
@@ -769,14 +816,14 @@ class Engine {
 
   int pending_entries() const {
     int n = 0;
-    for (const Slot& slot : slots_) {
+    for (const Slot<S>& slot : slots_) {
       if (slot.order && slot.order->side == Side::kBuy) ++n;
     }
     return n;
   }
 
   // Tells the gate an order it approved is over: filled completely, or cancelled with what filled.
-  void order_done(const Slot& slot, const Order& order, Quantity filled, TimestampMs ts) {
+  void order_done(const Slot<S>& slot, const Order& order, Quantity filled, TimestampMs ts) {
     if (pass_through_) return;
     OrderDone done;
     done.client_order_id = order.client_order_id;
@@ -806,7 +853,7 @@ class Engine {
     record.filled_qty += filled;
   }
 
-  std::string slot_name(const Slot& slot) const {
+  std::string slot_name(const Slot<S>& slot) const {
     return fmt::format("{} {}", ids_[slot.instance], names_[slot.series]);
   }
 
@@ -817,7 +864,7 @@ class Engine {
     out.starting_cash = config_.starting_cash;
     out.cash = cash_;
     out.equity = cash_ + positions_value_;
-    for (const Slot& slot : slots_) {
+    for (const Slot<S>& slot : slots_) {
       if (slot.order) ++out.open_orders;
       if (slot.stop) ++out.open_orders;
       if (slot.position.qty == 0) continue;
@@ -829,14 +876,14 @@ class Engine {
   }
 
   Status finish() {
-    for (Slot& slot : slots_) {
+    for (Slot<S>& slot : slots_) {
       if (slot.order) {
         set_outcome(slot.order->signal, SignalOutcome::kUnfilled, "no later bar to fill on");
         order_done(slot, *slot.order, 0, symbols_[slot.series].last.ts);
         slot.order.reset();
       }
     }
-    for (Slot& slot : slots_) {
+    for (Slot<S>& slot : slots_) {
       if (slot.position.qty == 0) continue;
       SymbolState& sym = symbols_[slot.series];
       const Bar& last = sym.last;
@@ -901,7 +948,7 @@ class Engine {
   std::optional<EquityPoint> latest_point_;  // with a sink: the point not yet sent
   std::int64_t signals_sent_ = 0;            // with a sink: signals it has taken
   std::vector<std::string> ids_;
-  std::vector<Slot> slots_;
+  std::vector<Slot<S>> slots_;
   std::vector<SymbolState> symbols_;
   Paise cash_ = 0;
   Paise positions_value_ = 0;
@@ -914,6 +961,16 @@ class Engine {
   bool earlier_invested_today_ = false;  // an earlier point of that date was invested
   BacktestResult result_;
 };
+
+template <typename S>
+Result<BacktestResult> run_engine(BarFeed& feed, const std::vector<StrategySpec>& strategies,
+                                  const EngineConfig& config, const costs::CostModel& costs,
+                                  SignalGate& gate, RecordSink* sink) {
+  Engine<S> engine(feed, strategies, config, costs, gate, sink);
+  SM_RETURN_IF_ERROR(engine.build());
+  SM_RETURN_IF_ERROR(engine.run());
+  return engine.take();
+}
 
 }  // namespace
 
@@ -1080,10 +1137,23 @@ Status MarketDataFeed::next(std::vector<FeedBar>& out) {
 Result<BacktestResult> run_backtest(BarFeed& feed, const std::vector<StrategySpec>& strategies,
                                     const EngineConfig& config, const costs::CostModel& costs,
                                     SignalGate& gate, RecordSink* sink) {
-  Engine engine(feed, strategies, config, costs, gate, sink);
-  SM_RETURN_IF_ERROR(engine.build());
-  SM_RETURN_IF_ERROR(engine.run());
-  return engine.take();
+  // When every instance runs one built-in rule, the engine is instantiated for its type, so the
+  // rule's step is inlined into the loop; a mix of strategies goes through Strategy::on_bar.
+  const bool one_rule =
+      !strategies.empty() && std::all_of(strategies.begin(), strategies.end(), [&](const auto& s) {
+        return s.name == strategies.front().name;
+      });
+  if (one_rule) {
+    const std::string_view name = strategies.front().name;
+#define SM_STRATEGY(id, Rule)                                                                  \
+  if (name == strategy::Rule::kName) {                                                         \
+    return run_engine<strategy::RuleStrategy<strategy::Rule>>(feed, strategies, config, costs, \
+                                                              gate, sink);                     \
+  }
+#include "strategy/builtin_strategies.def"
+#undef SM_STRATEGY
+  }
+  return run_engine<strategy::Strategy>(feed, strategies, config, costs, gate, sink);
 }
 
 Result<BacktestResult> run_backtest(const MarketData& data,

@@ -6,14 +6,14 @@
 
 namespace sm::strategy {
 
-#define SM_STRATEGY(id) StrategyInfo id##_info();
+#define SM_STRATEGY(id, Rule) StrategyInfo id##_info();
 #include "strategy/builtin_strategies.def"
 #undef SM_STRATEGY
 
 const std::vector<StrategyInfo>& builtin_strategies() {
   static const std::vector<StrategyInfo> strategies = [] {
     std::vector<StrategyInfo> list{
-#define SM_STRATEGY(id) id##_info(),
+#define SM_STRATEGY(id, Rule) id##_info(),
 #include "strategy/builtin_strategies.def"
 #undef SM_STRATEGY
     };

@@ -25,16 +25,20 @@ class SmaCrossRule {
   explicit SmaCrossRule(const Params& params);
 
   Choice step(const PriceBar& bar, const PositionView& position) {
+    // The sums in locals: updated in place, two adjacent members made the compiler store them
+    // one by one and load them back as a pair, which stalls on every bar.
     const std::size_t fast = static_cast<std::size_t>(fast_);
-    if (closes_.size() >= fast) fast_sum_ -= closes_[closes_.size() - fast];
-    if (closes_.full()) slow_sum_ -= closes_.oldest();
+    Paise fast_sum = fast_sum_ + bar.close;
+    Paise slow_sum = slow_sum_ + bar.close;
+    if (closes_.size() >= fast) fast_sum -= closes_[closes_.size() - fast];
+    if (closes_.full()) slow_sum -= closes_.oldest();
     closes_.push(bar.close);
-    fast_sum_ += bar.close;
-    slow_sum_ += bar.close;
+    fast_sum_ = fast_sum;
+    slow_sum_ = slow_sum;
     if (!closes_.full()) return {};
 
     // Sign of mean(fast) - mean(slow), exactly.
-    const Int128 difference = Int128{slow_} * fast_sum_ - Int128{fast_} * slow_sum_;
+    const Int128 difference = Int128{slow_} * fast_sum - Int128{fast_} * slow_sum;
     const int sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
     const int previous = previous_sign_;
     previous_sign_ = sign;

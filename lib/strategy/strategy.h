@@ -126,6 +126,12 @@ class Strategy {
   // parameters (a changed configuration starts afresh rather than mixing states).
   Status restore_state(std::string_view text);
 
+  // Whether on_bar would accept a bar with these time and prices (its symbol aside).
+  bool accepts(const PriceBar& bar) const {
+    return (bars_seen_ == 0 || bar.ts > last_ts_) && bar.open > 0 && bar.high > 0 && bar.low > 0 &&
+           bar.close > 0 && bar.low <= bar.high;
+  }
+
  protected:
   explicit Strategy(StrategyConfig config) : config_(std::move(config)) {}
 
@@ -172,11 +178,13 @@ class RuleStrategy final : public Strategy {
   explicit RuleStrategy(StrategyConfig config) : Strategy(std::move(config)), rule_(params()) {}
 
   // What on_bar decides for this bar, without its reason (reason() writes it) and without the
-  // checks. REQUIRES: the bar is of this instance's symbol, after the previous one, with positive
-  // prices and low <= high; position.qty >= 0 (backtest::MarketData guarantees the bars).
+  // checks. REQUIRES: the bar is of this instance's symbol and accepts() it; position.qty >= 0.
   Choice decide(const PriceBar& bar, const PositionView& position) {
     count_bar(bar.ts);
-    return settle(rule_.step(bar, position), bar.close, position, nullptr);
+    const Choice choice = rule_.step(bar, position);
+    // Most bars are holds, which settle() would pass through unchanged: no call for them.
+    if (choice.action == Action::kHold) return choice;
+    return settle(choice, bar.close, position, nullptr);
   }
   // The reason on_bar would give for a decision decide() just returned that is not a hold.
   std::string reason(const Choice& choice, const PriceBar& bar) const {
