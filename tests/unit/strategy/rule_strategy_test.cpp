@@ -1,0 +1,75 @@
+// RuleStrategy<Rule>::decide (the backtest's inlined path) decides what Strategy::on_bar (the live
+// path) decides, and reason() writes on_bar's reason, for every built-in rule.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "strategy/builtin_rules.h"
+#include "test_data.h"
+
+using namespace sm;
+using namespace sm::strategy;
+
+namespace {
+
+// Both paths over the same bars, each with the position its own decisions would give (an entry
+// fills its qty at once, an exit sells all): every choice, quantity, stop and reason agree, and
+// so does the saved state at the end. Returns the number of entries and exits seen.
+template <typename Rule>
+int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& bars) {
+  std::unique_ptr<Strategy> live = testing::make_builtin(std::string(Rule::kName), params);
+  std::unique_ptr<Strategy> made = testing::make_builtin(std::string(Rule::kName), params);
+  auto* typed = dynamic_cast<RuleStrategy<Rule>*>(made.get());
+  REQUIRE(typed != nullptr);
+  PositionView position;
+  position.capital = 10'000'000 * kPaisePerRupee;
+  int signals = 0;
+  for (const Bar& bar : bars) {
+    INFO(Rule::kName << " " << format_utc(bar.ts));
+    Result<Decision> expected = live->on_bar(bar, position);
+    REQUIRE(expected.ok());
+    const PriceBar prices = price_bar(bar);
+    const Choice choice = typed->decide(prices, position);
+    CHECK(choice.action == expected->action);
+    CHECK(choice.qty == expected->qty);
+    if (choice.action == Action::kHold) continue;
+    ++signals;
+    CHECK(choice.stop == expected->stop);
+    CHECK(typed->reason(choice, prices) == expected->reason);
+    if (choice.action == Action::kEnterLong) {
+      position.qty = choice.qty;
+      position.average_price = bar.close;
+    } else {
+      position.qty = 0;
+      position.average_price = 0;
+    }
+  }
+  CHECK(typed->bars_seen() == live->bars_seen());
+  // The symbol is set by on_bar only, so compare the rule's part of the state.
+  CHECK(nlohmann::json::parse(typed->save_state())["rule"] ==
+        nlohmann::json::parse(live->save_state())["rule"]);
+  return signals;
+}
+
+}  // namespace
+
+TEST_CASE("decide and reason give what on_bar gives, for every built-in rule", "[engine]") {
+  const std::vector<Bar> bars =
+      testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
+  REQUIRE(bars.size() > 200);
+  CHECK(check_same_decisions<SmaCrossRule>({{"fast", 5}, {"slow", 20}}, bars) > 10);
+  CHECK(check_same_decisions<DonchianRule>({{"entry_bars", 20}, {"exit_bars", 10}}, bars) > 10);
+  CHECK(check_same_decisions<BreakoutRule>({{"swing_strength", 2}, {"swing_lookback", 30}}, bars) >
+        10);
+  CHECK(check_same_decisions<RsiReversionRule>(
+            {{"period", 14}, {"entry_below", 40}, {"exit_above", 55}, {"stop_atr_multiple", 2}},
+            bars) > 10);
+}
+
+TEST_CASE("decide leaves an entry the sizing refuses a hold, as on_bar does", "[engine]") {
+  // fixed_value sizing with less than one share's worth: every entry is refused.
+  const std::vector<Bar> bars =
+      testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
+  CHECK(check_same_decisions<SmaCrossRule>(
+            {{"fast", 5}, {"slow", 20}, {"sizing", "fixed_value"}, {"value", 1}}, bars) == 0);
+}
