@@ -98,7 +98,7 @@ MultiRowSql make_multi_row_sql(std::string_view head, int columns, std::string_v
 }
 
 constexpr int kBarParams = 9;
-constexpr int kTickParams = 6;
+constexpr int kTickParams = 7;
 
 const MultiRowSql& bar_insert_sql() {
   static const MultiRowSql texts = make_multi_row_sql(
@@ -109,9 +109,10 @@ const MultiRowSql& bar_insert_sql() {
 }
 
 const MultiRowSql& tick_insert_sql() {
-  static const MultiRowSql texts =
-      make_multi_row_sql("INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq) VALUES",
-                         kTickParams, " ON CONFLICT DO NOTHING");
+  static const MultiRowSql texts = make_multi_row_sql(
+      "INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq, "
+      "arrival) VALUES",
+      kTickParams, " ON CONFLICT DO NOTHING");
   return texts;
 }
 
@@ -382,8 +383,18 @@ Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
   ScopedSynchronous durability(db, db.options().market_data_synchronous);
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
-  // Grouped by symbol, each symbol's ticks in arrival order, so rowids (the read order among
-  // ticks with equal symbol and ts) follow arrival within every symbol.
+  // Arrival numbers for this call: the read order among ticks of equal symbol and ts. Reserved
+  // from the counter in the same transaction, so every later call numbers after this one.
+  Result<Statement> reserve = db.prepare(
+      "UPDATE tick_arrivals SET next_arrival = next_arrival + ?1 RETURNING next_arrival - ?1");
+  if (!reserve.ok()) return reserve.status();
+  reserve->bind(1, static_cast<std::int64_t>(ticks.size()));
+  Result<bool> reserved = reserve->step();
+  if (!reserved.ok()) return reserved.status();
+  if (!*reserved) return error(ErrorCode::kDatabaseError, "insert_ticks: tick_arrivals is empty");
+  const std::int64_t first_arrival = reserve->column_int64(0);
+  SM_RETURN_IF_ERROR(reserve->run());
+  // Grouped by symbol, each symbol's ticks in arrival order.
   const auto timeframe_of = [](const Tick&) { return 0; };
   const SeriesGroups groups = group_by_series(ticks, timeframe_of);
   std::vector<std::int64_t> seqs(ticks.size(), 0);
@@ -400,7 +411,8 @@ Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
         .bind(base + 3, tick.price)
         .bind(base + 4, tick.qty)
         .bind(base + 5, tick.volume)
-        .bind(base + 6, seqs[index]);
+        .bind(base + 6, seqs[index])
+        .bind(base + 7, first_arrival + static_cast<std::int64_t>(index));
   };
   const auto count = [&](std::size_t /*begin*/, std::size_t n, std::int64_t inserted) {
     counts.inserted += inserted;
@@ -594,7 +606,7 @@ Status for_each_tick(Database& db, const TickQuery& query,
   return scan<Tick>(
       db, symbols,
       "SELECT symbol, ts_ms, price_paise, qty, volume FROM ticks "
-      "WHERE symbol = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms, id",
+      "WHERE symbol = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 ORDER BY ts_ms, arrival",
       [&](Statement& stmt, const std::string& symbol) {
         stmt.bind_all(symbol, query.from, query.to);
       },
@@ -614,7 +626,7 @@ Result<std::optional<Bar>> last_bar(Database& db, const std::string& symbol, Tim
 Result<std::optional<Tick>> last_tick(Database& db, const std::string& symbol) {
   Result<Statement> stmt = db.prepare(
       "SELECT symbol, ts_ms, price_paise, qty, volume FROM ticks WHERE symbol = ?1 "
-      "ORDER BY ts_ms DESC, id DESC LIMIT 1");
+      "ORDER BY ts_ms DESC, arrival DESC LIMIT 1");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, symbol);
   return first_row<Tick>(*stmt, read_tick);

@@ -27,8 +27,8 @@ Result<std::map<std::string, PricePoint>> latest_prices(Database& db,
   list += ']';
   Result<Statement> stmt = db.prepare(
       "SELECT s.symbol, s.kind, s.timeframe_minutes, s.last_ts_ms, "
-      "COALESCE(b.close_paise, (SELECT t.price_paise FROM ticks t WHERE t.id = (SELECT MAX(u.id) "
-      "FROM ticks u WHERE u.symbol = s.symbol AND u.ts_ms = s.last_ts_ms))), "
+      "COALESCE(b.close_paise, (SELECT t.price_paise FROM ticks t WHERE t.symbol = s.symbol "
+      "AND t.ts_ms = s.last_ts_ms ORDER BY t.arrival DESC LIMIT 1)), "
       "COALESCE(b.partial, 0) "
       "FROM market_series s LEFT JOIN bars b ON s.kind = 'bar' AND b.symbol = s.symbol "
       "AND b.timeframe_minutes = s.timeframe_minutes AND b.ts_ms = s.last_ts_ms "
@@ -96,9 +96,9 @@ Result<std::optional<PricePoint>> latest_price(Database& db, const std::string& 
   }
   if (!best) return std::optional<PricePoint>();
   if (best->tick) {
-    // The last stored tick of that time: MAX(id) picks the row without sorting.
+    // The last stored tick of that time: MAX(arrival) picks the row without sorting.
     Result<Statement> tick =
-        db.prepare("SELECT price_paise, MAX(id) FROM ticks WHERE symbol = ?1 AND ts_ms = ?2");
+        db.prepare("SELECT price_paise, MAX(arrival) FROM ticks WHERE symbol = ?1 AND ts_ms = ?2");
     if (!tick.ok()) return tick.status();
     tick->bind_all(symbol, best->ts);
     Result<bool> row = tick->step();
@@ -128,7 +128,7 @@ Result<std::optional<PricePoint>> price_before(Database& db, const std::string& 
   std::optional<PricePoint> best;
   Result<Statement> tick = db.prepare(
       "SELECT price_paise, ts_ms FROM ticks WHERE symbol = ?1 AND ts_ms < ?2 "
-      "ORDER BY ts_ms DESC, id DESC LIMIT 1");
+      "ORDER BY ts_ms DESC, arrival DESC LIMIT 1");
   if (!tick.ok()) return tick.status();
   tick->bind_all(symbol, ts);
   Result<bool> row = tick->step();

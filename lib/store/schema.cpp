@@ -501,6 +501,76 @@ CREATE TRIGGER corporate_action_adjustments_no_delete BEFORE DELETE ON corporate
 BEGIN SELECT RAISE(ABORT, 'corporate_action_adjustments is append-only'); END;
 )sql";
 
+// Issue 14, ticks into SQLite faster: the ticks table becomes WITHOUT ROWID keyed on its natural
+// key, so each tick is one B-tree insert instead of two (the rowid table and the unique index).
+// The rowid gave the read order among ticks of one symbol and ts_ms (arrival); that order is now
+// the arrival column, numbered by insert_ticks from the one-row counter tick_arrivals (an old
+// tick keeps its rowid as its arrival, so the order of stored ticks is unchanged). The views that
+// read ticks are dropped and made again: RENAME checks every view of the schema, and
+// open_positions reads last_prices, which reads ticks.
+constexpr std::string_view kVersionTicksWithoutRowid = R"sql(
+DROP VIEW open_positions;
+DROP VIEW last_prices;
+ALTER TABLE ticks RENAME TO ticks_by_rowid;
+CREATE TABLE ticks (
+  symbol TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  price_paise INTEGER NOT NULL CHECK (price_paise > 0),
+  qty INTEGER NOT NULL CHECK (qty >= 0),
+  volume INTEGER NOT NULL CHECK (volume >= 0),
+  seq INTEGER NOT NULL DEFAULT 0 CHECK (seq >= 0),
+  arrival INTEGER NOT NULL,
+  PRIMARY KEY (symbol, ts_ms, price_paise, qty, volume, seq)
+) STRICT, WITHOUT ROWID;
+INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq, arrival)
+  SELECT symbol, ts_ms, price_paise, qty, volume, seq, id FROM ticks_by_rowid
+   ORDER BY symbol, ts_ms, price_paise, qty, volume, seq;
+DROP TABLE ticks_by_rowid;
+CREATE TABLE tick_arrivals (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  next_arrival INTEGER NOT NULL
+) STRICT;
+INSERT INTO tick_arrivals (id, next_arrival) SELECT 1, coalesce(max(arrival), 0) + 1 FROM ticks;
+
+CREATE VIEW last_prices AS
+WITH candidates AS (
+  SELECT s.symbol AS symbol, s.last_ts_ms AS ts_ms,
+         (SELECT t.price_paise FROM ticks t
+           WHERE t.symbol = s.symbol AND t.ts_ms = s.last_ts_ms
+           ORDER BY t.arrival DESC LIMIT 1) AS price_paise
+    FROM market_series s WHERE s.kind = 'tick'
+  UNION ALL
+  SELECT s.symbol,
+         CASE WHEN s.timeframe_minutes = 1440
+              THEN (s.last_ts_ms + 19800000) / 86400000 * 86400000 + 36000000
+              ELSE s.last_ts_ms + s.timeframe_minutes * 60000 END,
+         (SELECT b.close_paise FROM bars b
+           WHERE b.symbol = s.symbol AND b.timeframe_minutes = s.timeframe_minutes
+             AND b.ts_ms = s.last_ts_ms)
+    FROM market_series s WHERE s.kind = 'bar'
+)
+SELECT symbol, price_paise, printf('%d.%02d', price_paise / 100, price_paise % 100) AS price,
+       MAX(ts_ms) AS ts_ms,
+       strftime('%Y-%m-%d %H:%M:%S', MAX(ts_ms) / 1000, 'unixepoch', '+330 minutes') AS ts_ist
+  FROM candidates GROUP BY symbol;
+
+CREATE VIEW open_positions AS
+SELECT p.strategy, p.symbol, p.qty,
+       printf('%.2f', p.cost_paise / 100.0 / p.qty) AS average_price,
+       CASE WHEN lp.price_paise IS NOT NULL THEN
+         printf('%d.%02d', lp.price_paise / 100, lp.price_paise % 100) END AS last_price,
+       lp.ts_ist AS last_price_ist,
+       CASE WHEN lp.price_paise IS NOT NULL THEN
+         printf('%s%d.%02d', CASE WHEN p.qty * lp.price_paise - p.cost_paise < 0 THEN '-' ELSE '' END,
+                abs(p.qty * lp.price_paise - p.cost_paise) / 100,
+                abs(p.qty * lp.price_paise - p.cost_paise) % 100) END AS unrealised,
+       printf('%s%d.%02d', CASE WHEN p.realised_pnl_paise < 0 THEN '-' ELSE '' END,
+              abs(p.realised_pnl_paise) / 100, abs(p.realised_pnl_paise) % 100) AS realised,
+       p.updated_ist
+  FROM positions p LEFT JOIN last_prices lp ON lp.symbol = p.symbol
+ WHERE p.qty <> 0;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
@@ -514,6 +584,8 @@ constexpr std::array kMigrations = {
     Migration{"errors: every program's errors as data for the error-rate kill switch",
               kVersionErrors},
     Migration{"corporate-action adjustments of positions, applied once", kVersionCorporateActions},
+    Migration{"ticks WITHOUT ROWID on the natural key; arrival order in its own column",
+              kVersionTicksWithoutRowid},
 };
 
 }  // namespace

@@ -48,7 +48,7 @@ stop_ingest() {
 }
 
 stored_prices() {
-  sqlite3 "$SM_DB" "SELECT symbol || ' ' || price_paise FROM ticks ORDER BY id" 2>/dev/null || true
+  sqlite3 "$SM_DB" "SELECT symbol || ' ' || price_paise FROM ticks ORDER BY arrival" 2>/dev/null || true
 }
 
 connections() { grep -c '"event":"ticker_connected"' "$SM_TEST_DIR/ingest.err" || true; }
