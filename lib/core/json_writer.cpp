@@ -1,12 +1,24 @@
 #include "core/json_writer.h"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace sm {
 
+namespace {
+bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
+  // Symbols, keys and most texts need no escape: copy them whole.
+  if (std::none_of(text.begin(), text.end(), needs_escape)) {
+    out.append(text);
+    out.push_back('"');
+    return;
+  }
   for (const char c : text) {
     switch (c) {
       case '"':
@@ -50,7 +62,9 @@ JsonObjectWriter& JsonObjectWriter::string(std::string_view name, std::string_vi
 
 JsonObjectWriter& JsonObjectWriter::integer(std::string_view name, std::int64_t value) {
   key(name);
-  fmt::format_to(std::back_inserter(out_), "{}", value);
+  char text[24];
+  const std::to_chars_result written = std::to_chars(text, text + sizeof text, value);
+  out_.append(text, written.ptr);
   return *this;
 }
 
@@ -72,14 +86,14 @@ JsonObjectWriter& JsonObjectWriter::boolean(std::string_view name, bool value) {
 
 JsonObjectWriter& JsonObjectWriter::rupees(std::string_view name, Paise value) {
   key(name);
-  out_ += format_rupees(value);
+  append_rupees(out_, value);
   return *this;
 }
 
 JsonObjectWriter& JsonObjectWriter::timestamp(std::string_view name, TimestampMs value) {
   key(name);
   out_.push_back('"');
-  out_ += format_utc(value);
+  append_utc(out_, value);
   out_.push_back('"');
   return *this;
 }

@@ -238,6 +238,8 @@ struct Encoder {
 std::string_view message_type(const Message& message) { return std::visit(TypeName{}, message); }
 
 void append_json(std::string& out, const Message& message) { std::visit(Encoder{out}, message); }
+void append_json(std::string& out, const Tick& tick) { Encoder{out}(tick); }
+void append_json(std::string& out, const Bar& bar) { Encoder{out}(bar); }
 
 std::string to_json(const Message& message) {
   std::string out;

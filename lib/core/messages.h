@@ -209,6 +209,9 @@ std::string_view message_type(const Message& message);
 // Appends one JSON object (no newline) for the message. UnknownMessage cannot be re-encoded
 // (write the original line instead); it appends {"type":...} only.
 void append_json(std::string& out, const Message& message);
+// The same for the two market-data records, without copying them into a Message first.
+void append_json(std::string& out, const Tick& tick);
+void append_json(std::string& out, const Bar& bar);
 std::string to_json(const Message& message);
 
 // Decodes NDJSON lines. Holds parser buffers, so reuse one decoder per stream. Not thread-safe.

@@ -1,5 +1,6 @@
 #include "core/money.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -154,12 +155,21 @@ Result<Paise> parse_rupees(std::string_view text, Rounding rounding) {
   return paise;
 }
 
-std::string format_rupees(Paise amount) {
+void append_rupees(std::string& out, Paise amount) {
   const bool negative = amount < 0;
   // Work in unsigned so INT64_MIN cannot overflow.
   const unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(amount)
                                                 : static_cast<unsigned long long>(amount);
-  return fmt::format("{}{}.{:02}", negative ? "-" : "", magnitude / 100, magnitude % 100);
+  char text[32];
+  char* end = fmt::format_to(text, FMT_COMPILE("{}{}.{:02}"), negative ? "-" : "", magnitude / 100,
+                             magnitude % 100);
+  out.append(text, end);
+}
+
+std::string format_rupees(Paise amount) {
+  std::string text;
+  append_rupees(text, amount);
+  return text;
 }
 
 std::string format_rupees_grouped(Paise amount) {

@@ -36,6 +36,8 @@ Result<std::int64_t> parse_fixed_point(std::string_view text, int decimals,
 
 // Formats paise as a rupee decimal with exactly two decimals: 123450 -> "1234.50", -5 -> "-0.05".
 std::string format_rupees(Paise amount);
+// The same text appended to out, without a temporary string.
+void append_rupees(std::string& out, Paise amount);
 // The same with Indian digit grouping, for people: the last three digits of the rupees, then pairs
 // (12345678 -> "1,23,456.78", -1234567 -> "-12,345.67"). Machine output keeps format_rupees.
 std::string format_rupees_grouped(Paise amount);

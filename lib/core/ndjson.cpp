@@ -132,6 +132,18 @@ void NdjsonWriter::write(const Message& message) {
   emit();
 }
 
+void NdjsonWriter::write(const Tick& tick) {
+  line_.clear();
+  append_json(line_, tick);
+  emit();
+}
+
+void NdjsonWriter::write(const Bar& bar) {
+  line_.clear();
+  append_json(line_, bar);
+  emit();
+}
+
 void NdjsonWriter::write_raw(std::string_view json_line) {
   line_.assign(json_line);
   emit();

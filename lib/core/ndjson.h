@@ -82,6 +82,9 @@ class NdjsonWriter {
  public:
   explicit NdjsonWriter(std::FILE* out);
   void write(const Message& message);
+  // The market-data records written directly, without a copy into a Message (a feed's hot path).
+  void write(const Tick& tick);
+  void write(const Bar& bar);
   // Writes a line that is already JSON (pass-through of unknown types). A newline is added.
   void write_raw(std::string_view json_line);
   void flush();

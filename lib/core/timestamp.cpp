@@ -1,5 +1,6 @@
 #include "core/timestamp.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace sm {
@@ -98,13 +99,24 @@ int ist_minute_of_day(TimestampMs ts) {
   return static_cast<int>((local - floor_div(local, kMsPerDay) * kMsPerDay) / kMsPerMinute);
 }
 
-std::string format_utc(TimestampMs ts) {
+void append_utc(std::string& out, TimestampMs ts) {
   const std::int64_t days = floor_div(ts, kMsPerDay);
   const std::int64_t in_day = ts - days * kMsPerDay;
   const Date date = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", date.year, date.month, date.day,
-                     in_day / kMsPerHour, in_day / kMsPerMinute % 60, in_day / kMsPerSecond % 60,
-                     in_day % kMsPerSecond);
+  // Compiled format into a stack buffer: no format-string parsing and no allocation per call.
+  // 64 bytes hold the widest text (a year of any int).
+  char text[64];
+  char* end =
+      fmt::format_to(text, FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z"), date.year,
+                     date.month, date.day, in_day / kMsPerHour, in_day / kMsPerMinute % 60,
+                     in_day / kMsPerSecond % 60, in_day % kMsPerSecond);
+  out.append(text, end);
+}
+
+std::string format_utc(TimestampMs ts) {
+  std::string text;
+  append_utc(text, ts);
+  return text;
 }
 
 std::string format_ist(TimestampMs ts, bool with_zone) {

@@ -49,6 +49,8 @@ int ist_minute_of_day(TimestampMs ts);
 
 // ISO 8601 UTC with milliseconds: "2024-03-28T04:00:00.000Z". This is the `ts` of every message.
 std::string format_utc(TimestampMs ts);
+// The same text appended to out, without a temporary string (the NDJSON writers' hot path).
+void append_utc(std::string& out, TimestampMs ts);
 // Human display in IST: "2024-03-28 09:30:00 IST" (with_zone=false drops " IST").
 std::string format_ist(TimestampMs ts, bool with_zone = true);
 

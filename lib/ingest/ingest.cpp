@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "core/ndjson.h"
 #include "ingest/fields.h"
@@ -81,23 +82,23 @@ bool report_problem(IssueReporter& issues, const std::string& input, std::int64_
       RowIssue{input, line, problem.field, problem.reason, problem.detail, problem.drop});
 }
 
-// Consecutive records mostly repeat the symbol: its text is normalized once per run of equal
-// texts.
+// Each distinct symbol text is normalised once: a feed interleaves its symbols (every line a
+// different one), so remembering only the last text would normalise every line. Bounded, so a
+// stream of ever new (bad) symbols cannot grow it without end.
 class SymbolCache {
  public:
-  Result<std::string> normalize(const std::string& text) {
-    if (text != last_text_) {
-      Result<std::string> normalised = normalize_symbol(text);
-      if (!normalised.ok()) return normalised.status();
-      last_text_ = text;
-      last_symbol_ = *normalised;
-    }
-    return last_symbol_;
+  // The normalised symbol of text; the reference is valid until the next call.
+  Result<const std::string*> normalize(const std::string& text) {
+    if (auto found = known_.find(text); found != known_.end()) return &found->second;
+    Result<std::string> normalised = normalize_symbol(text);
+    if (!normalised.ok()) return normalised.status();
+    if (known_.size() >= kMaxSymbols) known_.clear();
+    return &known_.emplace(text, std::move(*normalised)).first->second;
   }
 
  private:
-  std::string last_text_;
-  std::string last_symbol_;
+  static constexpr std::size_t kMaxSymbols = 10'000;
+  std::unordered_map<std::string, std::string> known_;
 };
 
 // What becomes of one bar or tick: stored, skipped (reported and dropped), or the end of the read
@@ -106,13 +107,13 @@ enum class RecordFate { kStore, kSkip, kStop };
 
 RecordFate normalise_symbol(SymbolCache& symbols, std::string& symbol, const std::string& input,
                             std::int64_t line, IssueReporter& issues) {
-  Result<std::string> normalised = symbols.normalize(symbol);
+  Result<const std::string*> normalised = symbols.normalize(symbol);
   if (!normalised.ok()) {
     const bool go_on = issues.report(
         RowIssue{input, line, "symbol", Reason::kBadSymbol, normalised.status().message(), true});
     return go_on ? RecordFate::kSkip : RecordFate::kStop;
   }
-  symbol = *normalised;
+  if (symbol != **normalised) symbol = **normalised;
   return RecordFate::kStore;
 }
 
