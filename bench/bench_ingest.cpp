@@ -2,7 +2,7 @@
 // SQLite (rows/s), and the whole NDJSON-stdin path into SQLite. Figures and the exact command are
 // kept in bench/README.md.
 //
-//   bench_ingest [--rows N] [--dir DIR] [--only stdin-ticks]
+//   bench_ingest [--rows N] [--dir DIR] [--only stdin-ticks] [--batch N]
 //
 // DIR (default: the system temp directory) holds the scratch databases; each is deleted afterwards.
 #include <fcntl.h>
@@ -187,20 +187,30 @@ int main(int argc, char** argv) {
   std::int64_t rows = 1'000'000;
   std::filesystem::path dir = std::filesystem::temp_directory_path();
   bool stdin_only = false;  // --only stdin-ticks: the issue-14 line alone
+  std::size_t batch = sm::ingest::SinkOptions{}.batch_size;  // rows per transaction
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--rows") rows = std::atoll(argv[i + 1]);
     if (flag == "--dir") dir = argv[i + 1];
     if (flag == "--only" && std::string(argv[i + 1]) == "stdin-ticks") stdin_only = true;
+    if (flag == "--batch") batch = static_cast<std::size_t>(std::atoll(argv[i + 1]));
   }
   std::printf("rows per run: %lld, best of 3 runs, one thread\n", static_cast<long long>(rows));
 
   const std::vector<Bar> bars = make_bars(rows);
   if (stdin_only) {
+    // The path and, in the same run, its limit: the same ticks stored by insert_ticks alone.
+    const std::vector<Tick> ticks = make_ticks(rows);
     std::vector<std::string> tick_lines;
-    for (const Tick& tick : make_ticks(rows)) tick_lines.push_back(sm::to_json(tick));
-    report("NDJSON stdin -> validate -> SQLite (ticks)",
-           stdin_rate(dir, tick_lines, rows, sm::ingest::SinkOptions{}.batch_size), "rows/s");
+    for (const Tick& tick : ticks) tick_lines.push_back(sm::to_json(tick));
+    report("NDJSON stdin -> validate -> SQLite (ticks)", stdin_rate(dir, tick_lines, rows, batch),
+           "rows/s");
+    report("limit: ticks into SQLite (insert_ticks)",
+           insert_rate(
+               dir, ticks, batch,
+               [](auto& db, std::span<const Tick> t) { return sm::store::insert_ticks(db, t); }),
+           "rows/s");
+    std::printf("rows per transaction: %zu\n", batch);
     return 0;
   }
   const std::vector<Tick> ticks = make_ticks(rows);
@@ -305,8 +315,7 @@ int main(int argc, char** argv) {
   }
 
   // The whole stdin path: NDJSON lines from a file descriptor, decoded, validated, batched.
-  const std::size_t batch = sm::ingest::SinkOptions{}.batch_size;
-  std::printf("stdin lines: %zu rows per transaction (sm-ingest's --batch-size default)\n", batch);
+  std::printf("stdin lines: %zu rows per transaction\n", batch);
   report("NDJSON stdin -> validate -> SQLite (bars)", stdin_rate(dir, lines, rows, batch),
          "rows/s");
   std::vector<std::string> tick_lines;

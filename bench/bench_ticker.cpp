@@ -6,7 +6,14 @@
 //      and per frame the latency from "received" (decode starts) to its NDJSON written (p50, p99).
 // Frames hold `--per-frame` quote packets of `--instruments` instruments, as Kite batches them.
 //
-//   bench_ticker [--instruments N] [--per-frame N] [--frames N] [--db FILE]
+//   bench_ticker [--instruments N] [--per-frame N] [--frames N] [--db FILE] [--rate R]
+//                [--batch-age-ms MS]
+//
+// --rate R runs step 3 on a simulated clock, starting 10:00 IST on a trading Monday and moving
+// per_frame / R seconds per frame: the batches commit by age as they would at R packets per
+// second live (a full NSE cash market is about 10,000), the ticks make bars, and the CPU time
+// per packet is what that rate costs. Without it the wall clock runs and frames come as fast as
+// the feed takes them (batches then close by size).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -69,6 +76,8 @@ std::span<const std::uint8_t> bytes(const std::string& frame) {
 int main(int argc, char** argv) {
   int instruments = 2000, per_frame = 200, frames = 5000;
   std::string db_path = "/tmp/bench_ticker.db";
+  double rate = 0;  // packets per simulated second; 0 = the wall clock
+  std::int64_t batch_age_ms = sm::ingest::LiveFeedOptions{}.max_batch_age_ms;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--instruments")
@@ -79,6 +88,10 @@ int main(int argc, char** argv) {
       frames = std::atoi(argv[i + 1]);
     else if (flag == "--db")
       db_path = argv[i + 1];
+    else if (flag == "--rate")
+      rate = std::atof(argv[i + 1]);
+    else if (flag == "--batch-age-ms")
+      batch_age_ms = std::atoll(argv[i + 1]);
     else
       die("unknown flag " + flag);
   }
@@ -118,9 +131,14 @@ int main(int argc, char** argv) {
   if (!calendar.ok()) die(calendar.status().to_string());
   std::FILE* null_out = std::fopen("/dev/null", "w");
   sm::NdjsonWriter writer(null_out);
-  sm::time::SystemClock clock;
+  sm::time::SystemClock wall_clock;
+  sm::time::ManualClock simulated_clock(sm::from_ist(sm::Date{2024, 3, 4}, 10, 0));
+  const sm::time::Clock& clock =
+      rate > 0 ? static_cast<const sm::time::Clock&>(simulated_clock) : wall_clock;
+  const auto frame_ms = static_cast<std::int64_t>(1000.0 * per_frame / std::max(rate, 1.0));
   sm::ingest::LiveFeedOptions options;
   options.stale_after_ms = 0;
+  options.max_batch_age_ms = batch_age_ms;
   sm::ingest::LiveFeed feed(&*db, &writer, clock, *calendar, options, [](const sm::Status&) {});
   std::vector<double> latency_us;
   latency_us.reserve(static_cast<std::size_t>(frames));
@@ -141,7 +159,14 @@ int main(int argc, char** argv) {
     writer.flush();
     latency_us.push_back(
         std::chrono::duration<double, std::micro>(Clock::now() - received).count());
-    if (f % 50 == 0) (void)feed.poll();
+    if (rate > 0) {
+      // The live source polls the feed about once a second of its clock.
+      const sm::TimestampMs before = simulated_clock.now_ms();
+      simulated_clock.advance(frame_ms);
+      if (before / 1000 != simulated_clock.now_ms() / 1000) (void)feed.poll();
+    } else if (f % 50 == 0) {
+      (void)feed.poll();
+    }
   }
   if (sm::Status done = feed.finish(); !done.ok()) die(done.to_string());
   const double feed_s = seconds_since(start);
@@ -159,6 +184,13 @@ int main(int argc, char** argv) {
              static_cast<double>(decoded) / decode_s, decoded);
   fmt::print("decode + store + NDJSON     {:>12.0f} packets/s wall, {:.0f} per CPU second\n",
              packets / feed_s, packets / feed_cpu_s);
+  fmt::print("CPU per packet              {:>12.2f} us", 1e6 * feed_cpu_s / packets);
+  if (rate > 0) {
+    fmt::print(" at {:.0f} packets/s simulated: {:.1f} % of one core, {} bars\n", rate,
+               100.0 * rate * feed_cpu_s / packets, feed.counts().bars);
+  } else {
+    fmt::print(" (frames as fast as the feed takes them)\n");
+  }
   fmt::print("frame received -> NDJSON written: p50 {:.0f} us, p99 {:.0f} us ({} packets/frame)\n",
              at(0.50), at(0.99), per_frame);
   std::filesystem::remove(db_path);

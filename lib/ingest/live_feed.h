@@ -52,10 +52,11 @@ struct LiveFeedOptions {
   std::string source;  // "poll" or "websocket": shown in the heartbeat's detail
   // Rows per database transaction and the oldest a buffered row may get before it is committed.
   // Ticks are written out (NDJSON) as they arrive, so only the database waits for a batch; at a
-  // full market's ~10k ticks/s the age closes it, each commit covering every instrument once
-  // instead of a tenth of them.
+  // full market's ~10k ticks/s the age closes it. Each commit writes the newest page of every
+  // instrument's key range whether it got one tick or five, so a second's batch costs about half
+  // the CPU per tick of a quarter second's (bench/README.md, bench_ticker --rate).
   std::size_t batch_size = 10'000;
-  std::int64_t max_batch_age_ms = 250;
+  std::int64_t max_batch_age_ms = 1'000;
 };
 
 struct LiveFeedCounts {
