@@ -12,7 +12,7 @@ namespace {
 constexpr std::string_view kAlertsCursor = "alerts";
 constexpr int kBatch = 200;
 constexpr std::string_view kResolvedSuffix = "_resolved";
-constexpr TimestampMs kMinuteMs = 60 * 1000;
+constexpr TimestampMs kMinuteMs = TimestampMs{60} * 1000;
 // A flood window lasts the minute the message budget counts.
 constexpr TimestampMs kFloodWindowMs = kMinuteMs;
 // How much longer a claim on a row lasts than the channel's longest send.

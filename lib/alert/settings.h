@@ -30,10 +30,10 @@ struct AlertSettings {
   std::vector<std::string> channels{"stdout"};
   std::vector<Rule> rules;  // after the configured ones come the defaults (default_rules())
   std::int64_t max_messages_per_minute = 20;  // per channel; more are folded into one summary
-  std::int64_t digest_interval_ms = 60 * 60 * 1000;
+  std::int64_t digest_interval_ms = std::int64_t{60} * 60 * 1000;
   std::int64_t poll_interval_ms = 1000;
   std::int64_t initial_backoff_ms = 2000;
-  std::int64_t max_backoff_ms = 5 * 60 * 1000;
+  std::int64_t max_backoff_ms = std::int64_t{5} * 60 * 1000;
   std::string telegram_chat_id;
   std::string telegram_base_url = "https://api.telegram.org";
   std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";

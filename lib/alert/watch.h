@@ -40,8 +40,8 @@ struct WatchSettings {
   // Program -> the oldest heartbeat that is still fine (each beats every 5 s by default).
   std::map<std::string, std::int64_t> heartbeat_max_age_ms{
       {"sm-order", 30000}, {"sm-risk", 30000}, {"sm-signal", 30000}};
-  std::int64_t market_data_max_age_ms = 5 * 60 * 1000;  // 0: not watched
-  std::int64_t fills_max_wait_ms = 10 * 60 * 1000;      // 0: not watched
+  std::int64_t market_data_max_age_ms = std::int64_t{5} * 60 * 1000;  // 0: not watched
+  std::int64_t fills_max_wait_ms = std::int64_t{10} * 60 * 1000;      // 0: not watched
   std::int64_t dependency_warn_days = 3;
   bool always_in_session = false;  // alert.watch.session "always" (tests, 24/7 markets)
 };

@@ -396,7 +396,7 @@ Status write_file(const std::filesystem::path& path, const std::string& text) {
 
 // trades.ndjson written through a bounded buffer, beside and renamed like write_file.
 Status write_trades_file(const std::filesystem::path& path, const bt::BacktestResult& result) {
-  constexpr std::size_t kFlushBytes = 256 * 1024;
+  constexpr std::size_t kFlushBytes = std::size_t{256} * 1024;
   const std::filesystem::path temp = path.string() + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);

@@ -10,7 +10,7 @@ namespace sm::backtest_program {
 namespace {
 
 // Big enough that writes are few, small against the 20 MiB a run may use.
-constexpr std::size_t kBufferBytes = 256 * 1024;
+constexpr std::size_t kBufferBytes = std::size_t{256} * 1024;
 
 }  // namespace
 
