@@ -68,7 +68,7 @@ Status BreakoutRule::restore(const json& saved) {
   bars_ = bars;
   highs_ = std::move(highs);
   swing_ = swing;
-  atr_ = std::move(atr);
+  atr_ = atr;
   stop_ = stop;
   return Status();
 }
