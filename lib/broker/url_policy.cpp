@@ -68,10 +68,13 @@ Status check_secret_safe_url(std::string_view url, std::string_view what) {
   if (parts->scheme == "https") return Status();
   if (parts->scheme == "http") {
     if (is_loopback_host(parts->host)) return Status();
-    return error(ErrorCode::kInvalidArgument,
-                 fmt::format("{} '{}' must use https: plain http is allowed only to 127.0.0.1, "
-                             "localhost or [::1] (it would send the access token in clear)",
-                             what, without_query(url)));
+    return error(
+        ErrorCode::kInvalidArgument,
+        fmt::format(
+            "{} '{}' must use https: plain http is allowed only to 127.0.0.1, "
+            "localhost or [::1] (what it carries, a secret or data we act on, would travel in "
+            "clear)",
+            what, without_query(url)));
   }
   return error(ErrorCode::kInvalidArgument,
                fmt::format("{} '{}' must be an https URL (http only to 127.0.0.1, localhost or "
