@@ -33,6 +33,7 @@
 #include "order/order_manager.h"
 #include "paper/paper_engine.h"
 #include "paper/paper_server.h"
+#include "program_bench_options.h"
 #include "store/database.h"
 #include "store/trading_records.h"
 #include "time/clock.h"
@@ -299,29 +300,12 @@ void bench_program(const fs::path& dir, const fs::path& bin, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int n = 300;
-  fs::path disk = fs::temp_directory_path();
-  fs::path tmpfs = "/dev/shm";
-  fs::path bin = fs::path(argv[0]).parent_path();
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + a);
-      return argv[++i];
-    };
-    if (a == "--intents") {
-      n = std::atoi(next().c_str());
-    } else if (a == "--disk-dir") {
-      disk = next();
-    } else if (a == "--tmpfs-dir") {
-      tmpfs = next();
-    } else if (a == "--bin") {
-      bin = next();
-    } else {
-      die("usage: bench_order [--intents N] [--disk-dir DIR] [--tmpfs-dir DIR] [--bin DIR]");
-    }
-  }
-  if (n <= 0) die("--intents must be positive");
+  const sm::bench::ProgramBenchOptions options = sm::bench::parse_program_bench_options(
+      argc, argv, "bench_order", "--intents", 300, fs::temp_directory_path());
+  const int n = options.count;
+  const fs::path& disk = options.disk_dir;
+  const fs::path& tmpfs = options.tmpfs_dir;
+  const fs::path& bin = options.bin_dir;
   const std::string tag = std::to_string(::getpid());
   bench_in_process(disk / ("bench-order-disk-" + tag), n, "disk");
   if (fs::exists(tmpfs)) bench_in_process(tmpfs / ("bench-order-tmpfs-" + tag), n, "tmpfs");

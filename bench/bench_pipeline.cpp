@@ -33,6 +33,7 @@
 #include "costs/cost_model.h"
 #include "paper/paper_engine.h"
 #include "paper/paper_server.h"
+#include "program_bench_options.h"
 #include "time/clock.h"
 
 extern char** environ;
@@ -170,29 +171,12 @@ void write_line(int fd, const std::string& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int n = 200;
-  fs::path disk = "/var/tmp";
-  fs::path tmpfs = "/dev/shm";
-  fs::path bin = fs::path(argv[0]).parent_path();
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + a);
-      return argv[++i];
-    };
-    if (a == "--signals") {
-      n = std::atoi(next().c_str());
-    } else if (a == "--disk-dir") {
-      disk = next();
-    } else if (a == "--tmpfs-dir") {
-      tmpfs = next();
-    } else if (a == "--bin") {
-      bin = next();
-    } else {
-      die("usage: bench_pipeline [--signals N] [--disk-dir DIR] [--tmpfs-dir DIR] [--bin DIR]");
-    }
-  }
-  if (n <= 0) die("--signals must be positive");
+  const sm::bench::ProgramBenchOptions options = sm::bench::parse_program_bench_options(
+      argc, argv, "bench_pipeline", "--signals", 200, "/var/tmp");
+  const int n = options.count;
+  const fs::path& disk = options.disk_dir;
+  const fs::path& tmpfs = options.tmpfs_dir;
+  const fs::path& bin = options.bin_dir;
   const std::string tag = std::to_string(::getpid());
   const fs::path work = disk / ("bench-pipeline-" + tag);
   const fs::path paper_dir = tmpfs / ("bench-pipeline-paper-" + tag);
