@@ -376,50 +376,24 @@ class DiscardRecords : public bt::RecordSink {
   Status equity(const bt::EquityPoint&) override { return Status(); }
 };
 
+// Written beside and renamed, so a reader never sees half a report.
 Status write_file(const std::filesystem::path& path, const std::string& text) {
-  // Written beside and renamed, so a reader never sees half a report.
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp.string()));
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp.string()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec)
-    return error(ErrorCode::kIoError,
-                 fmt::format("cannot write {}: {}", path.string(), ec.message()));
-  return Status();
+  ReportFile file;
+  SM_RETURN_IF_ERROR(file.open(path));
+  SM_RETURN_IF_ERROR(file.write(text));
+  return file.finish();
 }
 
-// trades.ndjson written through a bounded buffer, beside and renamed like write_file.
+// trades.ndjson written through the file's bounded buffer, not as one text of every trade.
 Status write_trades_file(const std::filesystem::path& path, const bt::BacktestResult& result) {
-  constexpr std::size_t kFlushBytes = std::size_t{256} * 1024;
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    std::string buffer;
-    auto flush = [&] {
-      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      buffer.clear();
-    };
-    for (const bt::TradeRecord& trade : result.trades) {
-      bt::append_trade_line(buffer, trade);
-      if (buffer.size() >= kFlushBytes) flush();
-    }
-    buffer += bt::open_positions_ndjson(result);
-    flush();
-    out.flush();
-    if (!out) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp.string()));
+  ReportFile file;
+  SM_RETURN_IF_ERROR(file.open(path));
+  for (const bt::TradeRecord& trade : result.trades) {
+    bt::append_trade_line(file.buffer(), trade);
+    SM_RETURN_IF_ERROR(file.flush_if_full());
   }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec)
-    return error(ErrorCode::kIoError,
-                 fmt::format("cannot write {}: {}", path.string(), ec.message()));
-  return Status();
+  file.buffer() += bt::open_positions_ndjson(result);
+  return file.finish();
 }
 
 Status make_directory(const std::string& dir) {

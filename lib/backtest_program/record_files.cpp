@@ -14,82 +14,93 @@ constexpr std::size_t kBufferBytes = std::size_t{256} * 1024;
 
 }  // namespace
 
-Status RecordFiles::open_file(File& file, const std::filesystem::path& path) {
-  file.path = path;
+ReportFile::~ReportFile() {
+  if (handle_ == nullptr) return;
+  std::fclose(handle_);
+  std::error_code ignored;
+  std::filesystem::remove(path_.string() + ".tmp", ignored);
+}
+
+Status ReportFile::open(const std::filesystem::path& path) {
+  path_ = path;
   const std::string temp = path.string() + ".tmp";
-  file.handle = std::fopen(temp.c_str(), "wb");
-  if (file.handle == nullptr) {
-    return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp));
-  }
-  file.buffer.reserve(kBufferBytes + 4096);
+  handle_ = std::fopen(temp.c_str(), "wb");
+  if (handle_ == nullptr) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp));
+  buffer_.reserve(kBufferBytes + 4096);
   return Status();
 }
 
-Status RecordFiles::flush(File& file, bool all) {
-  if (file.buffer.empty() || (!all && file.buffer.size() < kBufferBytes)) return Status();
-  if (std::fwrite(file.buffer.data(), 1, file.buffer.size(), file.handle) != file.buffer.size()) {
-    return error(ErrorCode::kIoError, fmt::format("cannot write {}.tmp", file.path.string()));
+Status ReportFile::write_bytes(std::string_view bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), handle_) != bytes.size()) {
+    return error(ErrorCode::kIoError, fmt::format("cannot write {}.tmp", path_.string()));
   }
-  file.buffer.clear();
+  return Status();
+}
+
+Status ReportFile::flush_if_full() {
+  if (buffer_.size() < kBufferBytes) return Status();
+  SM_RETURN_IF_ERROR(write_bytes(buffer_));
+  buffer_.clear();
+  return Status();
+}
+
+Status ReportFile::write(std::string_view text) {
+  SM_RETURN_IF_ERROR(write_bytes(buffer_));
+  buffer_.clear();
+  return write_bytes(text);
+}
+
+Status ReportFile::finish() {
+  SM_RETURN_IF_ERROR(write_bytes(buffer_));
+  buffer_.clear();
+  const std::string temp = path_.string() + ".tmp";
+  const bool closed = std::fclose(handle_) == 0;
+  handle_ = nullptr;
+  if (!closed) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp));
+  std::error_code ec;
+  std::filesystem::rename(temp, path_, ec);
+  if (ec) {
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot write {}: {}", path_.string(), ec.message()));
+  }
   return Status();
 }
 
 Status RecordFiles::open(const std::filesystem::path& dir, const std::vector<std::string>& symbols,
                          Paise starting_cash, std::size_t charted) {
   dir_ = dir;
-  SM_RETURN_IF_ERROR(open_file(signals_, dir / "signals.ndjson"));
-  SM_RETURN_IF_ERROR(open_file(fills_, dir / "fills.ndjson"));
-  SM_RETURN_IF_ERROR(open_file(equity_, dir / "equity.csv"));
-  equity_.buffer = backtest::kEquityCsvHeader;
+  SM_RETURN_IF_ERROR(signals_.open(dir / "signals.ndjson"));
+  SM_RETURN_IF_ERROR(fills_.open(dir / "fills.ndjson"));
+  SM_RETURN_IF_ERROR(equity_.open(dir / "equity.csv"));
+  equity_.buffer() = backtest::kEquityCsvHeader;
   peak_ = starting_cash;
   charted_.assign(symbols.begin(),
                   symbols.begin() + static_cast<std::ptrdiff_t>(std::min(charted, symbols.size())));
   return Status();
 }
 
-RecordFiles::~RecordFiles() {
-  for (File* file : {&signals_, &fills_, &equity_}) {
-    if (file->handle == nullptr) continue;
-    std::fclose(file->handle);
-    std::error_code ignored;
-    std::filesystem::remove(file->path.string() + ".tmp", ignored);
-  }
-}
-
 Status RecordFiles::signal(const backtest::SignalRecord& record) {
-  backtest::append_signal_line(signals_.buffer, record);
-  return flush(signals_, false);
+  backtest::append_signal_line(signals_.buffer(), record);
+  return signals_.flush_if_full();
 }
 
 Status RecordFiles::fill(const backtest::FillRecord& record) {
-  backtest::append_fill_line(fills_.buffer, record);
+  backtest::append_fill_line(fills_.buffer(), record);
   auto found = std::lower_bound(charted_.begin(), charted_.end(), record.fill.symbol);
   if (found != charted_.end() && *found == record.fill.symbol) {
     marks_.push_back({record.fill.ts, record.fill.price, record.fill.qty,
                       static_cast<std::uint32_t>(found - charted_.begin()), record.fill.side});
   }
-  return flush(fills_, false);
+  return fills_.flush_if_full();
 }
 
 Status RecordFiles::equity(const backtest::EquityPoint& point) {
-  backtest::append_equity_row(equity_.buffer, point, peak_);
-  return flush(equity_, false);
+  backtest::append_equity_row(equity_.buffer(), point, peak_);
+  return equity_.flush_if_full();
 }
 
 Status RecordFiles::finish() {
-  for (File* file : {&signals_, &fills_, &equity_}) {
-    SM_RETURN_IF_ERROR(flush(*file, true));
-    const std::string temp = file->path.string() + ".tmp";
-    const bool closed = std::fclose(file->handle) == 0;
-    file->handle = nullptr;
-    if (!closed) return error(ErrorCode::kIoError, fmt::format("cannot write {}", temp));
-    std::error_code ec;
-    std::filesystem::rename(temp, file->path, ec);
-    if (ec) {
-      return error(ErrorCode::kIoError,
-                   fmt::format("cannot write {}: {}", file->path.string(), ec.message()));
-    }
-  }
+  for (ReportFile* file : {&signals_, &fills_, &equity_}) SM_RETURN_IF_ERROR(file->finish());
   return Status();
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backtest/engine.h"
@@ -16,14 +17,39 @@
 
 namespace sm::backtest_program {
 
+// One report file written beside its name (path + ".tmp") through a bounded buffer and renamed
+// into place by finish(), so a reader never sees half of it; removed if never finished.
+class ReportFile {
+ public:
+  ReportFile() = default;
+  ReportFile(const ReportFile&) = delete;
+  ReportFile& operator=(const ReportFile&) = delete;
+  ~ReportFile();
+
+  // Fails with kIoError when the temporary file cannot be created.
+  Status open(const std::filesystem::path& path);
+  // Text appended here goes out when it outgrows the buffer (flush_if_full) or at finish().
+  std::string& buffer() { return buffer_; }
+  Status flush_if_full();
+  // Writes what is buffered, then text straight through (no copy of a large report).
+  Status write(std::string_view text);
+  // Writes what is buffered and gives the file its name. Fails with kIoError.
+  Status finish();
+
+ private:
+  Status write_bytes(std::string_view bytes);
+  std::filesystem::path path_;
+  std::FILE* handle_ = nullptr;
+  std::string buffer_;
+};
+
 class RecordFiles : public backtest::RecordSink {
  public:
   // symbols: the run's symbols in series order (BarFeed::symbols()); fills of the first
   // `charted` are kept as marks. Fails with kIoError when a file cannot be created in dir.
   Status open(const std::filesystem::path& dir, const std::vector<std::string>& symbols,
               Paise starting_cash, std::size_t charted);
-  // Removes the files of a run that did not finish.
-  ~RecordFiles() override;
+  // The files of a run that did not finish are removed (ReportFile).
 
   Status signal(const backtest::SignalRecord& record) override;
   Status fill(const backtest::FillRecord& record) override;
@@ -36,15 +62,8 @@ class RecordFiles : public backtest::RecordSink {
   Status copy_to(const std::string& name, std::FILE* out) const;
 
  private:
-  struct File {
-    std::filesystem::path path;  // the final name; written as path + ".tmp"
-    std::FILE* handle = nullptr;
-    std::string buffer;
-  };
-  static Status open_file(File& file, const std::filesystem::path& path);
-  static Status flush(File& file, bool all);
   std::filesystem::path dir_;
-  File signals_, fills_, equity_;
+  ReportFile signals_, fills_, equity_;
   Paise peak_ = 0;
   std::vector<std::string> charted_;  // sorted, as the series are
   std::vector<backtest::FillMark> marks_;
