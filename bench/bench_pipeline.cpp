@@ -9,6 +9,12 @@
 // fsync of a 4 KiB write to the same disk is timed between signals (the floor of one durable
 // commit), and both are printed side by side.
 //
+// The programs run with SM_STAGE_TRACE (core/stage_trace.h) set to a file in the work directory,
+// so the same run splits each signal's time into its stages: bar written -> sm-signal read ->
+// signal stored and written -> sm-risk read -> decision stored and written -> sm-order read ->
+// intent durable -> HTTP request sent -> broker received, each stage's p50/p99 printed (from the
+// stage before). Programs built before the trace existed give only the total.
+//
 //   bench_pipeline [--signals N] [--disk-dir DIR] [--tmpfs-dir DIR] [--bin DIR]
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +24,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -30,6 +37,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/read_file.h"
+#include "core/stage_trace.h"
 #include "costs/cost_model.h"
 #include "paper/paper_engine.h"
 #include "paper/paper_server.h"
@@ -75,6 +86,7 @@ class Broker {
     engine_->set_order_observer([this](const sm::broker::Order& order) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (seen_.emplace(order.order_id, true).second) {
+        received_ns_ = sm::monotonic_ns();
         ++orders_;
         changed_.notify_all();
       }
@@ -100,14 +112,15 @@ class Broker {
     std::lock_guard<std::mutex> lock(mutex_);
     return orders_;
   }
-  // Waits until more than `count` orders were sent, up to timeout_ms; the time it saw it.
-  std::optional<Steady::time_point> wait_beyond(int count, int timeout_ms) {
+  // Waits until more than `count` orders were sent, up to timeout_ms; when the broker received
+  // the last of them (monotonic_ns(), taken in the broker's observer).
+  std::optional<std::int64_t> wait_beyond(int count, int timeout_ms) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
                            [&] { return orders_ > count; })) {
       return std::nullopt;
     }
-    return Steady::now();
+    return received_ns_;
   }
 
  private:
@@ -121,6 +134,7 @@ class Broker {
   std::condition_variable changed_;
   std::map<std::string, bool> seen_;
   int orders_ = 0;
+  std::int64_t received_ns_ = 0;
 };
 
 pid_t spawn(const fs::path& program, std::vector<std::string> args, int in, int out,
@@ -162,6 +176,83 @@ std::string bar_line(sm::TimestampMs ts, const std::string& symbol, const char* 
       sm::format_utc(ts), symbol, close, close, close, close);
 }
 
+// The stages a signal passes, in order, as the programs' trace names them; the bench stamps the
+// first ("bar.written") and "broker.received" itself. "order.answered" (the broker's reply back in
+// sm-order) comes after the broker received the order and is not on the way to it.
+struct StageName {
+  const char* stage;
+  const char* label;
+};
+constexpr StageName kStages[] = {
+    {"bar.written", "bar written"},
+    {"signal.read", "-> sm-signal read"},
+    {"signal.written", "-> signal stored, written"},
+    {"risk.read", "-> sm-risk read"},
+    {"risk.written", "-> decision stored, written"},
+    {"order.read", "-> sm-order read"},
+    {"order.durable", "-> intent durable"},
+    {"order.sent", "-> HTTP request sent"},
+    {"broker.received", "-> broker received"},
+    {"order.answered", "(broker's answer read)"},
+};
+constexpr size_t kStageCount = std::size(kStages);
+
+// One timed signal: its symbol and the monotonic_ns() of each stage (0 = not seen).
+struct Timed {
+  std::string symbol;
+  std::array<std::int64_t, kStageCount> ns{};
+};
+
+// Fills in each timed signal's stages from the programs' trace: per stage, its symbol's first
+// mark at or after the bar was written (the earlier bars of the symbol pass before it).
+void read_trace(const fs::path& path, std::vector<Timed>& timed) {
+  sm::Result<std::string> text = sm::read_file(path.string());
+  if (!text.ok()) return;  // programs without the trace
+  std::map<std::string, std::map<std::string, std::vector<std::int64_t>>> marks;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find('\n', start);
+    if (end == std::string::npos) end = text->size();
+    nlohmann::json line = nlohmann::json::parse(text->substr(start, end - start), nullptr, false);
+    start = end + 1;
+    if (!line.is_object()) continue;
+    marks[line.value("key", "")][line.value("stage", "")].push_back(
+        line.value("mono_ns", std::int64_t{0}));
+  }
+  for (Timed& t : timed) {
+    auto of_symbol = marks.find(t.symbol);
+    if (of_symbol == marks.end()) continue;
+    for (size_t s = 1; s < kStageCount; ++s) {
+      if (t.ns[s] != 0) continue;
+      auto at = of_symbol->second.find(kStages[s].stage);
+      if (at == of_symbol->second.end()) continue;
+      for (std::int64_t ns : at->second) {
+        if (ns >= t.ns[0] && (t.ns[s] == 0 || ns < t.ns[s])) t.ns[s] = ns;
+      }
+    }
+  }
+}
+
+// Each stage's time from the stage before it that was seen, p50/p90/p99/max.
+void print_stages(const std::vector<Timed>& timed) {
+  std::printf("  stages, ms from the stage before     p50     p90     p99     max\n");
+  for (size_t s = 1; s < kStageCount; ++s) {
+    std::vector<double> ms;
+    for (const Timed& t : timed) {
+      if (t.ns[s] == 0) continue;
+      size_t before = s - 1;
+      while (before > 0 && t.ns[before] == 0) --before;
+      ms.push_back(static_cast<double>(t.ns[s] - t.ns[before]) / 1e6);
+    }
+    if (ms.empty()) {
+      std::printf("  %-34s     (not traced)\n", kStages[s].label);
+      continue;
+    }
+    std::printf("  %-34s %7.2f %7.2f %7.2f %7.2f\n", kStages[s].label, percentile(ms, 0.5),
+                percentile(ms, 0.9), percentile(ms, 0.99), percentile(ms, 1.0));
+  }
+}
+
 void write_line(int fd, const std::string& line) {
   const std::string text = line + "\n";
   if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
@@ -185,8 +276,10 @@ int main(int argc, char** argv) {
   Broker broker(paper_dir);
   for (int k = 0; k < n; ++k) broker.quote(symbol_name(k), "110");
 
+  const fs::path trace = work / "stages.ndjson";
   std::vector<std::string> env = {
       "SM_DB=" + (work / "trading.db").string(),
+      "SM_STAGE_TRACE=" + trace.string(),
       "SM_LOG_LEVEL=warn",
       "PATH=/usr/bin:/bin",
       "SM_KITE_API_KEY=benchkey",
@@ -244,6 +337,7 @@ int main(int argc, char** argv) {
   // and given time to pass through, so the third finds every stage idle (lock step).
   const sm::TimestampMs start = (sm::time::SystemClock().now_ms() / 60'000 - 60) * 60'000;
   std::vector<double> latency_ms;
+  std::vector<Timed> timed;
   std::vector<double> fsyncs_ms;
   int missed = 0;
   for (int k = 0; k < n; ++k) {
@@ -253,15 +347,20 @@ int main(int argc, char** argv) {
     ::usleep(k == 0 ? 2'000'000 : 30'000);  // the first: start-up and recovery of every stage
     for (int i = 0; i < 3; ++i) fsyncs_ms.push_back(fsync_ms(probe));
     const int before = broker.orders();
-    const auto sent = Steady::now();
+    const std::int64_t sent = sm::monotonic_ns();
     write_line(input, bar_line(start + 120'000, symbol, "110"));
-    std::optional<Steady::time_point> arrived = broker.wait_beyond(before, 5000);
+    std::optional<std::int64_t> arrived = broker.wait_beyond(before, 5000);
     if (!arrived) {
       std::fprintf(stderr, "bench_pipeline: no order for %s within 5 s\n", symbol.c_str());
       ++missed;
       continue;
     }
-    latency_ms.push_back(ms_between(sent, *arrived));
+    latency_ms.push_back(static_cast<double>(*arrived - sent) / 1e6);
+    Timed t;
+    t.symbol = symbol;
+    t.ns[0] = sent;
+    t.ns[kStageCount - 2] = *arrived;
+    timed.push_back(std::move(t));
   }
   ::close(input);
   ::close(probe);
@@ -281,6 +380,8 @@ int main(int argc, char** argv) {
               percentile(fsyncs_ms, 1.0));
   std::printf("  p99 / one fsync's p99: %.1f\n",
               percentile(latency_ms, 0.99) / std::max(1e-9, percentile(fsyncs_ms, 0.99)));
+  read_trace(trace, timed);
+  print_stages(timed);
   if (std::getenv("SM_BENCH_KEEP") == nullptr) {
     std::error_code ec;
     fs::remove_all(work, ec);

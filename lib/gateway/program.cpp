@@ -17,6 +17,7 @@
 #include "core/messages.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
+#include "core/stage_trace.h"
 #include "gateway/gateway.h"
 #include "risk/config.h"
 #include "service/notifier.h"
@@ -312,6 +313,9 @@ bool GatewayRun::handle_line(const InputLine& line) {
     }
     return true;
   }
+  if (const Signal* signal = std::get_if<Signal>(&*message)) {
+    stage_trace().mark("risk.read", signal->symbol);
+  }
   if (refuse_future(*message, line.number)) return true;
   if (!advance_now(*message)) {
     exit_code_ = kExitFailure;
@@ -354,6 +358,11 @@ bool GatewayRun::write_pass() {
       }
     }
     write_all(writer_, pass_outs_[k]);
+    for (const Message& m : pass_outs_[k]) {
+      if (const OrderIntent* intent = std::get_if<OrderIntent>(&m)) {
+        stage_trace().mark("risk.written", intent->symbol);
+      }
+    }
   }
   pass_outs_.clear();
   pass_lines_.clear();

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "broker/types.h"
+#include "core/stage_trace.h"
 #include "order/fill_charges.h"
 #include "order/reconcile.h"
 #include "order/state_machine.h"
@@ -340,6 +341,7 @@ Status OrderManager::submit(const OrderIntent& intent) {
               place_now ? nlohmann::json{{"attempt", 1}} : nlohmann::json::object()));
   }
   SM_RETURN_IF_ERROR(tx->commit());
+  stage_trace().mark("order.durable", intent.symbol);
   Result<store::OrderRecord> stored = recorded_order(intent.client_order_id);
   if (!stored.ok()) return stored.status();
   if (!placeable) {
@@ -390,6 +392,7 @@ Status OrderManager::submit_all(const std::vector<OrderIntent>& intents) {
     }
   }
   SM_RETURN_IF_ERROR(tx->commit());
+  for (const OrderIntent* intent : fresh) stage_trace().mark("order.durable", intent->symbol);
   for (const OrderIntent* intent : fresh) {
     const std::string& id = intent->client_order_id;
     Result<store::OrderRecord> stored = recorded_order(id);
@@ -488,8 +491,10 @@ Status OrderManager::place_front() {
 Status OrderManager::place(const store::OrderRecord& order) {
   const std::string& id = order.intent.client_order_id;
   const TimestampMs sent_ms = clock_.now_ms();
-  broker::BrokerResult<std::string> placed =
-      broker_.place_order(request_for(order.intent, options_.variety));
+  broker::OrderRequest request = request_for(order.intent, options_.variety);
+  stage_trace().mark("order.sent", order.intent.symbol);
+  broker::BrokerResult<std::string> placed = broker_.place_order(request);
+  stage_trace().mark("order.answered", order.intent.symbol);
   if (placed.ok()) {
     note_broker(nullptr);
     ++counters_.placed;

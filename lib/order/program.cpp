@@ -20,6 +20,7 @@
 #include "core/ndjson.h"
 #include "core/secrets.h"
 #include "core/shutdown.h"
+#include "core/stage_trace.h"
 #include "costs/cost_model.h"
 #include "order/catch_up.h"
 #include "order/order_manager.h"
@@ -466,6 +467,7 @@ class OrderLoop {
       }
       note_market_time(*decoded);
       if (OrderIntent* intent = std::get_if<OrderIntent>(&*decoded)) {
+        stage_trace().mark("order.read", intent->symbol);
         intents_.push_back(std::move(*intent));
         continue;
       }

@@ -14,6 +14,7 @@
 #include "core/input_pump.h"
 #include "core/ndjson.h"
 #include "core/shutdown.h"
+#include "core/stage_trace.h"
 #include "ingest/fields.h"
 #include "service/notifier.h"
 #include "signal/runner.h"
@@ -340,6 +341,7 @@ class StdinRun {
       }
     }
     if (Bar* bar = std::get_if<Bar>(&message)) {
+      stage_trace().mark("signal.read", bar->symbol);
       Result<std::string> symbol = ingest::normalize_symbol(bar->symbol);
       if (!symbol.ok()) return bad_line(line.number, symbol.status().message());
       bar->symbol = *symbol;

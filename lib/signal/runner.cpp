@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/stage_trace.h"
 #include "ingest/fields.h"
 #include "store/trading_records.h"
 #include "strategy/registry.h"
@@ -394,11 +395,12 @@ Status SignalRunner::commit() {
   }
   SM_RETURN_IF_ERROR(transaction->commit());
   ++counts_.commits;
-  pending_signals_.clear();
   for (auto& [key, slot] : slots_) slot.dirty = false;
   dirty_ = 0;
   // Only now: a signal written on is one a restarted sm-risk can find in the signals table.
   write_pending_lines();
+  for (const Signal& signal : pending_signals_) stage_trace().mark("signal.written", signal.symbol);
+  pending_signals_.clear();
   return Status();
 }
 

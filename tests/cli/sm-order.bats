@@ -400,3 +400,12 @@ approve_lost() {  # approve_lost STRATEGY
   [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
   [ "${lines[-1]}" = STOPPING=1 ]
 }
+
+@test "SM_STAGE_TRACE: an intent read, made durable, sent and answered is traced in that order" {
+  start_broker
+  intent smT1 INFY BUY 10 >in.ndjson
+  SM_STAGE_TRACE="$PWD/stages.ndjson" sm-order <in.ndjson >/dev/null 2>&1
+  assert_json_lines stages.ndjson
+  [ "$(jq -sc 'map(.stage)' stages.ndjson)" = '["order.read","order.durable","order.sent","order.answered"]' ]
+  jq -se 'all(.key == "INFY") and (map(.mono_ns) | . == sort)' stages.ndjson
+}

@@ -396,3 +396,10 @@ EOF
   [ "$(printf '%s\n' "${lines[@]}" | grep -c '^WATCHDOG=1$')" -ge 3 ]
   [ "${lines[-1]}" = STOPPING=1 ]
 }
+
+@test "SM_STAGE_TRACE: a signal read and its approved intent written are traced with the symbol" {
+  run --separate-stderr bash -c "$(declare -f live_input); live_input '$SIGNAL' | SM_STAGE_TRACE='$PWD/stages.ndjson' sm-risk --event-time"
+  [ "$status" -eq 0 ]
+  assert_json_lines stages.ndjson
+  [ "$(jq -sc 'map([.stage, .key])' stages.ndjson)" = '[["risk.read","TCS"],["risk.written","TCS"]]' ]
+}

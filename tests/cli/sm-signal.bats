@@ -312,3 +312,14 @@ EOF
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'READY=1\nSTOPPING=1')" ]
 }
+
+@test "SM_STAGE_TRACE: each bar read and each signal written is traced with its symbol" {
+  bars_of TCS | head -40 >bars.ndjson
+  SM_STAGE_TRACE="$PWD/stages.ndjson" sm-signal "${SMA[@]}" <bars.ndjson >out 2>/dev/null
+  assert_json_lines stages.ndjson
+  [ "$(jq -s 'map(select(.stage == "signal.read" and .key == "TCS")) | length' stages.ndjson)" -eq 40 ]
+  signals=$(jq -s 'map(select(.type == "signal")) | length' out)
+  [ "$signals" -ge 1 ]
+  [ "$(jq -s 'map(select(.stage == "signal.written")) | length' stages.ndjson)" -eq "$signals" ]
+  jq -se 'all(.mono_ns > 0 and .pid > 0)' stages.ndjson
+}
