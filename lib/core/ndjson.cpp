@@ -152,8 +152,13 @@ void NdjsonWriter::write_raw(std::string_view json_line) {
 void NdjsonWriter::emit() {
   line_.push_back('\n');
   if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) good_ = false;
-  if (flush_each_line_ && std::fflush(out_) != 0) good_ = false;
+  if (flush_each_line_ && !in_burst_ && std::fflush(out_) != 0) good_ = false;
   ++lines_;
+}
+
+void NdjsonWriter::end_burst() {
+  in_burst_ = false;
+  if (flush_each_line_ && std::fflush(out_) != 0) good_ = false;
 }
 
 void NdjsonWriter::flush() {

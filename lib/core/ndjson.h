@@ -88,6 +88,12 @@ class NdjsonWriter {
   // Writes a line that is already JSON (pass-through of unknown types). A newline is added.
   void write_raw(std::string_view json_line);
   void flush();
+  // Until end_burst(), a live stream is not flushed after each line; end_burst() flushes once.
+  // The lines of one pass (a bar and the signal it made) then reach the reader in one write():
+  // line by line, the reader is woken by the first and handles it alone before the writer gets
+  // the CPU back to write the rest, a context switch and a pass more on a signal's way.
+  void begin_burst() { in_burst_ = true; }
+  void end_burst();
   // False once a write failed (e.g. EPIPE: the reader went away).
   bool good() const { return good_; }
   std::int64_t lines_written() const { return lines_; }
@@ -96,6 +102,7 @@ class NdjsonWriter {
   void emit();
   std::FILE* out_;
   bool flush_each_line_;
+  bool in_burst_ = false;
   bool good_ = true;
   std::string line_;
   std::int64_t lines_ = 0;

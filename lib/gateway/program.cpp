@@ -350,6 +350,8 @@ bool GatewayRun::write_pass() {
     failed_ = true;
     log_.error_status("gateway_error", committed, {{"step", "commit"}});
   }
+  // The pass's lines in one write (NdjsonWriter::begin_burst).
+  writer_.begin_burst();
   for (size_t k = 0; k < pass_outs_.size(); ++k) {
     if (k < pass_lines_.size() && pass_lines_[k]) writer_.write_raw(*pass_lines_[k]);
     for (const Message& m : pass_outs_[k]) {
@@ -358,12 +360,16 @@ bool GatewayRun::write_pass() {
       }
     }
     write_all(writer_, pass_outs_[k]);
-    for (const Message& m : pass_outs_[k]) {
+  }
+  // Stamped before the write: the reader it wakes may run before this process does again.
+  for (const std::vector<Message>& outs : pass_outs_) {
+    for (const Message& m : outs) {
       if (const OrderIntent* intent = std::get_if<OrderIntent>(&m)) {
         stage_trace().mark("risk.written", intent->symbol);
       }
     }
   }
+  writer_.end_burst();
   pass_outs_.clear();
   pass_lines_.clear();
   if (!writer_.good()) {

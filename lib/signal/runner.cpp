@@ -365,7 +365,11 @@ void SignalRunner::pass_through(std::string_view raw_line) {
 void SignalRunner::emit(const Message& message) { pending_lines_.push_back(to_json(message)); }
 
 void SignalRunner::write_pending_lines() {
+  out_.begin_burst();
   for (const std::string& line : pending_lines_) out_.write_raw(line);
+  // Stamped before the write: the reader it wakes may run before this process does again.
+  for (const Signal& signal : pending_signals_) stage_trace().mark("signal.written", signal.symbol);
+  out_.end_burst();
   pending_lines_.clear();
 }
 
@@ -399,7 +403,6 @@ Status SignalRunner::commit() {
   dirty_ = 0;
   // Only now: a signal written on is one a restarted sm-risk can find in the signals table.
   write_pending_lines();
-  for (const Signal& signal : pending_signals_) stage_trace().mark("signal.written", signal.symbol);
   pending_signals_.clear();
   return Status();
 }

@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -126,4 +128,42 @@ TEST_CASE("NdjsonWriter writes one line per message", "[ndjson]") {
   CHECK(text ==
         "{\"type\":\"heartbeat\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"component\":\"sm-test\","
         "\"status\":\"ok\",\"pid\":1,\"detail\":\"\"}\n{\"type\":\"news\"}\n");
+}
+
+namespace {
+
+// What a pipe holds now, without waiting.
+std::string drain(int fd) {
+  std::string out;
+  char buffer[512];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("NdjsonWriter flushes each line on a pipe, and a burst's lines once at its end",
+          "[ndjson]") {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
+  std::FILE* out = ::fdopen(fds[1], "w");
+  REQUIRE(out != nullptr);
+  NdjsonWriter writer(out);
+  writer.write_raw(R"({"type":"bar"})");
+  CHECK(drain(fds[0]) == "{\"type\":\"bar\"}\n");  // live: flushed at once
+  writer.begin_burst();
+  writer.write_raw(R"({"type":"bar"})");
+  writer.write_raw(R"({"type":"signal"})");
+  CHECK(drain(fds[0]).empty());  // held until the burst ends
+  writer.end_burst();
+  CHECK(drain(fds[0]) == "{\"type\":\"bar\"}\n{\"type\":\"signal\"}\n");
+  writer.write_raw(R"({"type":"news"})");
+  CHECK(drain(fds[0]) == "{\"type\":\"news\"}\n");  // per line again after the burst
+  CHECK(writer.good());
+  std::fclose(out);
+  ::close(fds[0]);
 }
