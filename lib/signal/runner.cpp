@@ -165,6 +165,10 @@ Status SignalRunner::load_position(Slot& slot) {
 
 Status SignalRunner::follow_fills() {
   if (!following_) {
+    // The version first: a commit after it is read again at the next bar.
+    Result<std::int64_t> version = db_.query_int64("PRAGMA data_version");
+    if (!version.ok()) return version.status();
+    data_version_ = *version;
     Result<std::int64_t> newest = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM fills");
     if (!newest.ok()) return newest.status();
     Result<std::int64_t> adjusted =
@@ -176,29 +180,38 @@ Status SignalRunner::follow_fills() {
     // Slots made before (none in practice) loaded their positions already; nothing to catch up.
     return Status();
   }
+  // Only another connection's commit can add fills or adjustments (this one's own insert_fill
+  // follows at once), and data_version says whether there was one: a burst of bars with no
+  // commit elsewhere in between reads the tables once, not once per bar.
+  Result<std::int64_t> version = db_.query_int64("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  if (*version == data_version_ && !follow_now_) return Status();
+  data_version_ = *version;
+  follow_now_ = false;
+  ++counts_.fill_table_reads;
+  // Both tables in one statement, one read of the database: each statement outside a
+  // transaction takes the WAL read lock and revalidates the page cache after others' commits.
+  Result<store::Statement> stmt = db_.prepare(
+      "SELECT 0, id, strategy, symbol FROM fills WHERE id > ?1 "
+      "UNION ALL SELECT 1, id, strategy, symbol FROM corporate_action_adjustments WHERE id > ?2");
+  if (!stmt.ok()) return stmt.status();
+  stmt->bind(1, last_fill_id_);
+  stmt->bind(2, last_adjustment_id_);
   std::set<std::pair<std::size_t, std::string>> touched;
-  // The rows of table after last_id, by row id: (id, strategy, symbol) each.
-  auto follow = [&](std::string_view table, std::int64_t& last_id, bool fills) -> Status {
-    Result<store::Statement> stmt = db_.prepare(
-        fmt::format("SELECT id, strategy, symbol FROM {} WHERE id > ?1 ORDER BY id", table));
-    if (!stmt.ok()) return stmt.status();
-    stmt->bind(1, last_id);
-    while (true) {
-      Result<bool> row = stmt->step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      last_id = stmt->column_int64(0);
-      const std::string_view strategy = stmt->column_text_view(1);
-      for (std::size_t i = 0; i < instances_.size(); ++i) {
-        if (instances_[i].id != strategy) continue;
-        if (fills) ++counts_.fills_followed;
-        touched.emplace(i, stmt->column_text(2));
-      }
+  while (true) {
+    Result<bool> row = stmt->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const bool fill = stmt->column_int64(0) == 0;
+    std::int64_t& last_id = fill ? last_fill_id_ : last_adjustment_id_;
+    last_id = std::max(last_id, stmt->column_int64(1));
+    const std::string_view strategy = stmt->column_text_view(2);
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      if (instances_[i].id != strategy) continue;
+      if (fill) ++counts_.fills_followed;
+      touched.emplace(i, stmt->column_text(3));
     }
-    return Status();
-  };
-  SM_RETURN_IF_ERROR(follow("fills", last_fill_id_, true));
-  SM_RETURN_IF_ERROR(follow("corporate_action_adjustments", last_adjustment_id_, false));
+  }
   for (const auto& key : touched) {
     // A slot not made yet loads its position when it is.
     if (auto it = slots_.find(key); it != slots_.end()) {
@@ -354,6 +367,7 @@ Status SignalRunner::on_fill(const Fill& fill, std::string_view raw_line) {
     ++counts_.fills_stored;
   else
     ++counts_.fills_repeated;
+  follow_now_ = true;  // this connection's own commit leaves data_version as it was
   return follow_fills();
 }
 

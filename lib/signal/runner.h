@@ -80,6 +80,9 @@ struct RunnerCounts {
   std::int64_t states_restored = 0;
   std::int64_t states_discarded = 0;  // saved state made with other parameters
   std::int64_t commits = 0;           // transactions that stored signals or states
+  // Reads of the fills and adjustments tables after the first: only when another connection
+  // committed since the last (PRAGMA data_version) or a fill on the input was stored.
+  std::int64_t fill_table_reads = 0;
 };
 
 class SignalRunner {
@@ -146,6 +149,8 @@ class SignalRunner {
   std::int64_t last_fill_id_ = 0;        // fills table row id followed up to
   std::int64_t last_adjustment_id_ = 0;  // corporate_action_adjustments row id followed up to
   bool following_ = false;               // the ids above have been set
+  std::int64_t data_version_ = 0;        // PRAGMA data_version when the tables were last read
+  bool follow_now_ = false;              // read them at the next bar even if it has not changed
   std::unique_ptr<ingest::TickAggregator> ticks_;
   std::vector<std::unique_ptr<ingest::BarAggregator>>
       aggregators_;  // one per intraday timeframe > 1m

@@ -424,3 +424,28 @@ TEST_CASE("instances are read from the signal section and validated", "[signal][
   std::vector<InstanceConfig> twice{sma_2_3(), sma_2_3()};
   CHECK(validate_instances(twice).code() == ErrorCode::kInvalidArgument);
 }
+
+TEST_CASE("the fills table is read again only after another program commits (issue 14)",
+          "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  // Nothing but the runner's own commits: the tables are read once, at the first bar.
+  Run quiet = feed(*db, bars(0, 10));
+  CHECK(quiet.counts.fill_table_reads == 0);
+  // A fill stored by another connection before day 5's bar: read at that bar only, and followed.
+  TempDir second;
+  auto db2 = store::Database::open(second.file("t.db"));
+  REQUIRE(db2.ok());
+  Run followed = feed(*db2, bars(0, 10), {}, {entry_fill()});
+  CHECK(followed.counts.fill_table_reads == 1);
+  CHECK(followed.counts.fills_followed == 1);
+  CHECK(followed.counts.signals == 2);
+  // A fill on the input (this connection's own commit) is followed too.
+  TempDir third;
+  auto db3 = store::Database::open(third.file("t.db"));
+  REQUIRE(db3.ok());
+  Run on_input = feed(*db3, bars(0, 10), {entry_fill()});
+  CHECK(on_input.counts.fill_table_reads == 1);
+  CHECK(on_input.counts.signals == 2);
+}
