@@ -111,6 +111,7 @@ Result<ReplayResult> replay_day(store::Database& live,
         ++result.fills;
         ++next_fill;
       }
+      runner.follow_at_next_bar();
     }
     SM_RETURN_IF_ERROR(runner.on_bar(bar));
     ++result.bars;

@@ -103,6 +103,10 @@ class SignalRunner {
   // trade_id) and follows the fills table, which updates the position its strategy sees; every
   // fill is also passed through.
   Status on_fill(const Fill& fill, std::string_view raw_line);
+  // Fills or adjustments were stored through this runner's own connection other than by on_fill
+  // (the divergence replay stores the live fills into its private database): read them at the
+  // next bar, since PRAGMA data_version moves only for other connections' commits.
+  void follow_at_next_bar() { follow_now_ = true; }
   // Reads the fills and corporate-action adjustments stored since the last call (by row id; the
   // first call starts after the newest of each, since positions loaded from then on include the
   // older ones) and reloads the position of every (instance, symbol) they touch. Fails only when
