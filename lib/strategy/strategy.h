@@ -181,10 +181,13 @@ class RuleStrategy final : public Strategy {
   // checks. REQUIRES: the bar is of this instance's symbol and accepts() it; position.qty >= 0.
   Choice decide(const PriceBar& bar, const PositionView& position) {
     count_bar(bar.ts);
-    const Choice choice = rule_.step(bar, position);
+    // One named result, so that the step's Choice is built where the caller keeps it: copied
+    // out of a temporary, its fields were stored one by one and loaded back in pairs, a
+    // store-forwarding stall on every bar of the backtest's loop.
+    Choice choice = rule_.step(bar, position);
     // Most bars are holds, which settle() would pass through unchanged: no call for them.
-    if (choice.action == Action::kHold) return choice;
-    return settle(choice, bar.close, position, nullptr);
+    if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
+    return choice;
   }
   // The reason on_bar would give for a decision decide() just returned that is not a hold.
   std::string reason(const Choice& choice, const PriceBar& bar) const {
