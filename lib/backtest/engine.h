@@ -16,6 +16,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -211,6 +212,9 @@ struct BacktestResult {
   std::int64_t fill_count = 0;
   std::int64_t signal_count = 0;
   std::int64_t denied_count = 0;  // signals the gate denied
+  // Bars the engine's fast path took without its general per-bar-time step (see run_backtest);
+  // the result is the same either way, this says only how it was reached.
+  std::int64_t fast_path_bars = 0;
 };
 
 // A bar as the engine receives it: its series (an index into BarFeed::symbols()) and the bar.
@@ -234,6 +238,10 @@ class BarFeed {
   virtual Status next(std::vector<FeedBar>& out) = 0;
   // How many bar times the feed will give, when known (to size the equity curve); 0: unknown.
   virtual std::size_t expected_times() const { return 0; }
+  // Every bar of the feed when it holds one symbol's series in memory and has given nothing yet:
+  // the engine may then step through them itself instead of calling next() per bar time (its fast
+  // path), and the feed is not read further. Empty for any other feed (the default).
+  virtual std::span<const Bar> one_series_in_memory() const { return {}; }
 };
 
 // A feed over bars in memory. REQUIRES: data outlives the feed.
@@ -243,6 +251,7 @@ class MarketDataFeed : public BarFeed {
   const std::vector<std::string>& symbols() const override { return symbols_; }
   Status next(std::vector<FeedBar>& out) override;
   std::size_t expected_times() const override { return data_.times().size(); }
+  std::span<const Bar> one_series_in_memory() const override;
 
  private:
   const MarketData& data_;
@@ -264,7 +273,11 @@ class RecordSink {
   virtual Status equity(const EquityPoint& point) = 0;
 };
 
-// Runs the strategies over data. Fails with kInvalidArgument for a bad config or strategy spec
+// Runs the strategies over data. One instance of a built-in rule over one symbol in memory, behind
+// a pass-through gate, takes the engine's fast path: a loop over the symbol's bars with the rule
+// called directly and the account in locals, which hands a bar to the general per-bar-time step
+// only when an order is working or the rule signals. Its result is identical to the general
+// path's (engine_fast_path_test). Fails with kInvalidArgument for a bad config or strategy spec
 // (unknown strategy, bad parameters, duplicate ids, a symbol not in the data), with a strategy's
 // error for a bar it refuses, or with the cost model's error. REQUIRES: costs and gate outlive the
 // call; gate is used from this thread only.
