@@ -114,6 +114,8 @@ SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohman
       options.gate ? options.gate() : std::unique_ptr<SignalGate>(new ApproveAll());
   EngineConfig quiet = config;
   quiet.record_details = false;
+  // The summary reads only the trades' totals: no record (with its strings) per round trip.
+  quiet.keep_trades = false;
   Result<BacktestResult> result = run_backtest(data, {one}, quiet, costs, *gate);
   if (!result.ok()) {
     row.status = result.status();
