@@ -3,7 +3,10 @@
 // sweep scaling from 1 to N threads, and peak memory. Figures and the exact command are kept in
 // bench/README.md.
 //
-//   bench_backtest [--bars N] [--dir DIR] [--threads N] [--sweep-bars N]
+//   bench_backtest [--bars N] [--dir DIR] [--threads N] [--sweep-bars N] [--parts LIST]
+//
+// LIST: which parts run, comma-separated from engine,files,sweep (default: all three), and
+// profile: the sweep-mode engine run 50 times alone, for perf record.
 //
 // DIR (default: the system temp directory) holds the scratch CSV file and database; both are
 // deleted afterwards.
@@ -115,9 +118,12 @@ std::vector<Bar> make_bars(std::int64_t n, const std::string& symbol) {
 
 const bt::StrategySpec kSma{"", "sma-cross", {{"fast", 10}, {"slow", 30}, {"qty", 100}}, {}};
 
+// details: every record kept (a report's run); else sweep mode, as run_sweep runs: no detail
+// records and the trades' totals alone.
 bt::BacktestResult run_engine(const bt::MarketData& data, bool details) {
   bt::EngineConfig config;
   config.record_details = details;
+  config.keep_trades = details;
   sm::costs::ZeroCostModel zero;
   bt::ApproveAll gate;
   auto result = bt::run_backtest(data, {kSma}, config, zero, gate);
@@ -135,6 +141,7 @@ int main(int argc, char** argv) {
   std::int64_t sweep_bars = 500'000;
   unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::filesystem::path dir = std::filesystem::temp_directory_path();
+  std::string parts = "engine,files,sweep";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--bars")
@@ -145,22 +152,34 @@ int main(int argc, char** argv) {
       threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (flag == "--dir")
       dir = argv[i + 1];
+    else if (flag == "--parts")
+      parts = argv[i + 1];
     else {
       std::fprintf(stderr,
-                   "usage: bench_backtest [--bars N] [--sweep-bars N] [--threads N] [--dir DIR]\n");
+                   "usage: bench_backtest [--bars N] [--sweep-bars N] [--threads N] [--dir DIR] "
+                   "[--parts engine,files,sweep]\n");
       return 2;
     }
   }
   std::printf("bench_backtest: %lld 1-minute bars, sma-cross 10/30, 100 shares, zero costs\n",
               static_cast<long long>(n));
 
-  // 1. The engine over bars already in memory.
+  auto want = [&](std::string_view part) { return parts.find(part) != std::string::npos; };
   std::vector<Bar> bars = make_bars(n, "BENCH");
   auto made = bt::MarketData::make({bt::SymbolSeries{"BENCH", bars}});
   if (!made.ok()) return 1;
   const bt::MarketData data = std::move(made).value();
+
+  // For a profiler: the sweep-mode engine line alone, many times.
+  if (want("profile")) {
+    std::int64_t round_trips = 0;
+    for (int i = 0; i < 50; ++i) round_trips += run_engine(data, false).trade_totals.trades;
+    std::printf("profile: %lld round trips\n", static_cast<long long>(round_trips));
+  }
+
+  // 1. The engine over bars already in memory.
   std::int64_t trades = 0;
-  {
+  if (want("engine")) {
     auto strategy = sm::strategy::make_strategy("sma-cross", kSma.params);
     sm::strategy::PositionView flat;
     std::int64_t decisions = 0;
@@ -174,177 +193,184 @@ int main(int argc, char** argv) {
     report("strategy alone: Strategy::on_bar", static_cast<double>(n), t, "bars");
     if (decisions < 0) std::puts("");
   }
-  // The limit of any engine over these bars: one pass reading each bar's close, measured in the
-  // same run so that the ratio holds whatever the machine's load.
-  Timing bare{};
-  {
-    Paise sum = 0;
-    bare = best_of(3, [&] {
-      for (const Bar& b : bars) sum += b.close;
-      asm volatile("" : : "r"(sum) : "memory");
-    });
-    report("limit: bare loop over the bars (sum of closes)", static_cast<double>(n), bare, "bars");
+  if (want("engine")) {
+    // The limit of any engine over these bars: one pass reading each bar's close, measured in the
+    // same run so that the ratio holds whatever the machine's load.
+    Timing bare{};
+    {
+      Paise sum = 0;
+      bare = best_of(3, [&] {
+        for (const Bar& b : bars) sum += b.close;
+        asm volatile("" : : "r"(sum) : "memory");
+      });
+      report("limit: bare loop over the bars (sum of closes)", static_cast<double>(n), bare,
+             "bars");
+    }
+    Timing quiet = best_of(3, [&] { trades = run_engine(data, false).trade_totals.trades; });
+    report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet,
+           "bars");
+    std::printf("  engine / bare loop: %.3f (target >= 100 M bars/s)\n", bare.cpu / quiet.cpu);
+    Timing detailed = best_of(3, [&] { run_engine(data, true); });
+    report("engine, bars in memory (all records kept)", static_cast<double>(n), detailed, "bars");
+    Timing with_metrics = best_of(3, [&] { bt::summarize(run_engine(data, false)); });
+    report("engine + metrics (summarize)", static_cast<double>(n), with_metrics, "bars");
+    std::printf("  (%lld round trips)\n", static_cast<long long>(trades));
   }
-  Timing quiet = best_of(
-      3, [&] { trades = static_cast<std::int64_t>(run_engine(data, false).trades.size()); });
-  report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet,
-         "bars");
-  std::printf("  engine / bare loop: %.3f (target >= 100 M bars/s)\n", bare.cpu / quiet.cpu);
-  Timing detailed = best_of(3, [&] { run_engine(data, true); });
-  report("engine, bars in memory (all records kept)", static_cast<double>(n), detailed, "bars");
-  Timing with_metrics = best_of(3, [&] { bt::summarize(run_engine(data, false)); });
-  report("engine + metrics (summarize)", static_cast<double>(n), with_metrics, "bars");
-  std::printf("  (%lld round trips)\n", static_cast<long long>(trades));
 
   sm::Logger log("bench", sm::LogLevel::kError);
 
-  // 2. End to end from a CSV file: read, parse, sort, check, run, metrics.
-  const std::filesystem::path csv = dir / fmt::format("bench_backtest_{}.csv", getpid());
-  {
-    std::ofstream out(csv);
-    out << "symbol,ts,open,high,low,close,volume\n";
-    std::string line;
-    for (const Bar& b : bars) {
-      line.clear();
-      fmt::format_to(std::back_inserter(line), "BENCH,{},{},{},{},{},{}\n",
-                     sm::format_ist(b.ts, false), sm::format_rupees(b.open),
-                     sm::format_rupees(b.high), sm::format_rupees(b.low),
-                     sm::format_rupees(b.close), b.volume);
-      out << line;
-    }
-  }
-  sm::history::DataSource from_csv;
-  from_csv.files = {csv.string()};
-  from_csv.timeframe = "1m";
-  Timing csv_load{};
-  Timing csv_total = best_of(2, [&] {
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu = thread_cpu_seconds();
-    auto loaded = sm::history::load_data(from_csv, log);
-    csv_load = {thread_cpu_seconds() - cpu,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "csv load failed: %s\n", loaded.status().to_string().c_str());
-      std::exit(1);
-    }
-    bt::summarize(run_engine(loaded->data, false));
-  });
-  report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total,
-         "bars");
-  report("  of which loading the CSV file", static_cast<double>(n), csv_load, "bars");
-  std::printf("  end to end from CSV: %.2f M bars/s (target >= 3 M)\n",
-              static_cast<double>(n) / csv_total.cpu / 1e6);
-  std::filesystem::remove(csv);
-
-  // 3. End to end from SQLite.
-  const std::filesystem::path db_path = dir / fmt::format("bench_backtest_{}.db", getpid());
-  {
-    auto db = sm::store::Database::open(db_path.string());
-    if (!db.ok()) return 1;
-    for (std::size_t i = 0; i < bars.size(); i += 100'000) {
-      const std::size_t end = std::min(bars.size(), i + 100'000);
-      auto stored = sm::store::insert_bars(*db, std::span<const Bar>(bars.data() + i, end - i));
-      if (!stored.ok()) return 1;
-    }
-  }
-  // The limit of the SQLite path: the ordered scan of the same rows, only the columns a bar needs.
-  Timing scan{};
-  {
-    auto db = sm::store::Database::open_readonly(db_path.string());
-    if (!db.ok()) return 1;
-    std::int64_t sum = 0;
-    scan = best_of(3, [&] {
-      auto stmt = db->prepare(
-          "SELECT ts_ms, open_paise, high_paise, low_paise, close_paise, volume FROM bars "
-          "WHERE symbol = ?1 AND timeframe_minutes = ?2 ORDER BY ts_ms");
-      if (!stmt.ok()) std::exit(1);
-      stmt->bind_all("BENCH", 1);
-      while (*stmt->step()) {
-        for (int c = 0; c < 6; ++c) sum += stmt->column_int64(c);
+  if (want("files")) {
+    // 2. End to end from a CSV file: read, parse, sort, check, run, metrics.
+    const std::filesystem::path csv = dir / fmt::format("bench_backtest_{}.csv", getpid());
+    {
+      std::ofstream out(csv);
+      out << "symbol,ts,open,high,low,close,volume\n";
+      std::string line;
+      for (const Bar& b : bars) {
+        line.clear();
+        fmt::format_to(std::back_inserter(line), "BENCH,{},{},{},{},{},{}\n",
+                       sm::format_ist(b.ts, false), sm::format_rupees(b.open),
+                       sm::format_rupees(b.high), sm::format_rupees(b.low),
+                       sm::format_rupees(b.close), b.volume);
+        out << line;
       }
-    });
-    asm volatile("" : : "r"(sum) : "memory");
-    report("limit: SQLite ordered scan of the same bars", static_cast<double>(n), scan, "rows");
-  }
-  sm::history::DataSource from_db;
-  from_db.db_path = db_path.string();
-  from_db.timeframe = "1m";
-  Timing db_load{};
-  Timing db_total = best_of(2, [&] {
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu = thread_cpu_seconds();
-    auto loaded = sm::history::load_data(from_db, log);
-    db_load = {thread_cpu_seconds() - cpu,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "db load failed: %s\n", loaded.status().to_string().c_str());
-      std::exit(1);
     }
-    bt::summarize(run_engine(loaded->data, false));
-  });
-  report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n), db_total,
-         "bars");
-  report("  of which reading the database", static_cast<double>(n), db_load, "bars");
-  std::printf("  end to end from SQLite / ordered scan: %.3f (target >= 0.8)\n",
-              scan.cpu / db_total.cpu);
-  std::filesystem::remove(db_path);
-  std::filesystem::remove(db_path.string() + "-wal");
-  std::filesystem::remove(db_path.string() + "-shm");
+    sm::history::DataSource from_csv;
+    from_csv.files = {csv.string()};
+    from_csv.timeframe = "1m";
+    Timing csv_load{};
+    Timing csv_total = best_of(2, [&] {
+      const auto start = std::chrono::steady_clock::now();
+      const double cpu = thread_cpu_seconds();
+      auto loaded = sm::history::load_data(from_csv, log);
+      csv_load = {thread_cpu_seconds() - cpu,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+      if (!loaded.ok()) {
+        std::fprintf(stderr, "csv load failed: %s\n", loaded.status().to_string().c_str());
+        std::exit(1);
+      }
+      bt::summarize(run_engine(loaded->data, false));
+    });
+    report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total,
+           "bars");
+    report("  of which loading the CSV file", static_cast<double>(n), csv_load, "bars");
+    std::printf("  end to end from CSV: %.2f M bars/s (target >= 3 M)\n",
+                static_cast<double>(n) / csv_total.cpu / 1e6);
+    std::filesystem::remove(csv);
+
+    // 3. End to end from SQLite.
+    const std::filesystem::path db_path = dir / fmt::format("bench_backtest_{}.db", getpid());
+    {
+      auto db = sm::store::Database::open(db_path.string());
+      if (!db.ok()) return 1;
+      for (std::size_t i = 0; i < bars.size(); i += 100'000) {
+        const std::size_t end = std::min(bars.size(), i + 100'000);
+        auto stored = sm::store::insert_bars(*db, std::span<const Bar>(bars.data() + i, end - i));
+        if (!stored.ok()) return 1;
+      }
+    }
+    // The limit of the SQLite path: the ordered scan of the same rows, only the columns a bar
+    // needs.
+    Timing scan{};
+    {
+      auto db = sm::store::Database::open_readonly(db_path.string());
+      if (!db.ok()) return 1;
+      std::int64_t sum = 0;
+      scan = best_of(3, [&] {
+        auto stmt = db->prepare(
+            "SELECT ts_ms, open_paise, high_paise, low_paise, close_paise, volume FROM bars "
+            "WHERE symbol = ?1 AND timeframe_minutes = ?2 ORDER BY ts_ms");
+        if (!stmt.ok()) std::exit(1);
+        stmt->bind_all("BENCH", 1);
+        while (*stmt->step()) {
+          for (int c = 0; c < 6; ++c) sum += stmt->column_int64(c);
+        }
+      });
+      asm volatile("" : : "r"(sum) : "memory");
+      report("limit: SQLite ordered scan of the same bars", static_cast<double>(n), scan, "rows");
+    }
+    sm::history::DataSource from_db;
+    from_db.db_path = db_path.string();
+    from_db.timeframe = "1m";
+    Timing db_load{};
+    Timing db_total = best_of(2, [&] {
+      const auto start = std::chrono::steady_clock::now();
+      const double cpu = thread_cpu_seconds();
+      auto loaded = sm::history::load_data(from_db, log);
+      db_load = {thread_cpu_seconds() - cpu,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+      if (!loaded.ok()) {
+        std::fprintf(stderr, "db load failed: %s\n", loaded.status().to_string().c_str());
+        std::exit(1);
+      }
+      bt::summarize(run_engine(loaded->data, false));
+    });
+    report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n),
+           db_total, "bars");
+    report("  of which reading the database", static_cast<double>(n), db_load, "bars");
+    std::printf("  end to end from SQLite / ordered scan: %.3f (target >= 0.8)\n",
+                scan.cpu / db_total.cpu);
+    std::filesystem::remove(db_path);
+    std::filesystem::remove(db_path.string() + "-wal");
+    std::filesystem::remove(db_path.string() + "-shm");
+  }
 
   // 4. Sweeps: 20 parameter sets on 1 thread and on `threads` threads over the first
   // --sweep-bars bars (the speed-up against the serial run of the same grid, in the same run),
   // then 100 sets over all the bars on `threads` threads against the 1 s target. Wall clock: the
   // point is to use more cores.
-  sm::costs::ZeroCostModel zero;
-  auto sweep = [&](const bt::MarketData& over, const std::vector<nlohmann::json>& sets,
-                   unsigned t) {
-    bt::SweepOptions options;
-    options.threads = t;
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu_start = process_cpu_seconds();
-    auto rows = bt::run_sweep(over, kSma, sets, bt::EngineConfig{}, zero, options);
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (const bt::SweepRow& row : rows) {
-      if (!row.status.ok()) {
-        std::fprintf(stderr, "sweep run failed: %s\n", row.status.to_string().c_str());
-        std::exit(1);
+  if (want("sweep")) {
+    sm::costs::ZeroCostModel zero;
+    auto sweep = [&](const bt::MarketData& over, const std::vector<nlohmann::json>& sets,
+                     unsigned t) {
+      bt::SweepOptions options;
+      options.threads = t;
+      const auto start = std::chrono::steady_clock::now();
+      const double cpu_start = process_cpu_seconds();
+      auto rows = bt::run_sweep(over, kSma, sets, bt::EngineConfig{}, zero, options);
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      for (const bt::SweepRow& row : rows) {
+        if (!row.status.ok()) {
+          std::fprintf(stderr, "sweep run failed: %s\n", row.status.to_string().c_str());
+          std::exit(1);
+        }
       }
+      return Timing{process_cpu_seconds() - cpu_start, wall};
+    };
+    // cores busy = process CPU time / wall time: how many cores the sweep kept working. On a
+    // machine shared with other jobs the wall speed-up is lower than that; bars per CPU-second
+    // staying level from 1 to N threads says the runs do not slow each other down (memory, locks).
+    auto sweep_report = [&](const std::string& what, std::size_t runs, std::size_t bar_count,
+                            const Timing& timing, const std::string& versus) {
+      const double bar_runs = static_cast<double>(runs) * static_cast<double>(bar_count);
+      std::printf(
+          "%-52s %12.0f bars per wall second  (%.0f per CPU-second, %zu runs, %.2f s wall, %.2f "
+          "cores busy%s)  peak RSS %ld MiB\n",
+          what.c_str(), bar_runs / timing.wall, bar_runs / timing.cpu, runs, timing.wall,
+          timing.cpu / timing.wall, versus.c_str(), peak_rss_kib() / 1024);
+      std::fflush(stdout);
+    };
+    const auto sets_20 = bt::expand_grid(
+        kSma.params, {*bt::parse_axis("fast=5:50:5"), *bt::parse_axis("slow=60,120")});
+    const auto sets_100 = bt::expand_grid(
+        kSma.params, {*bt::parse_axis("fast=5:50:5"), *bt::parse_axis("slow=60:150:10")});
+    {
+      std::vector<Bar> head(bars.begin(), bars.begin() + std::min<std::int64_t>(sweep_bars, n));
+      auto head_made = bt::MarketData::make({bt::SymbolSeries{"BENCH", std::move(head)}});
+      const bt::MarketData sweep_data = std::move(head_made).value();
+      const Timing serial = sweep(sweep_data, sets_20, 1);
+      sweep_report("sweep of 20 runs on 1 thread", sets_20.size(), sweep_data.bar_count(), serial,
+                   "");
+      const Timing parallel = sweep(sweep_data, sets_20, threads);
+      sweep_report(fmt::format("sweep of 20 runs on {} threads", threads), sets_20.size(),
+                   sweep_data.bar_count(), parallel,
+                   fmt::format(", speed-up {:.2f}x, target >= 1.9x", serial.wall / parallel.wall));
     }
-    return Timing{process_cpu_seconds() - cpu_start, wall};
-  };
-  // cores busy = process CPU time / wall time: how many cores the sweep kept working. On a
-  // machine shared with other jobs the wall speed-up is lower than that; bars per CPU-second
-  // staying level from 1 to N threads says the runs do not slow each other down (memory, locks).
-  auto sweep_report = [&](const std::string& what, std::size_t runs, std::size_t bar_count,
-                          const Timing& timing, const std::string& versus) {
-    const double bar_runs = static_cast<double>(runs) * static_cast<double>(bar_count);
-    std::printf(
-        "%-52s %12.0f bars per wall second  (%.0f per CPU-second, %zu runs, %.2f s wall, %.2f "
-        "cores busy%s)  peak RSS %ld MiB\n",
-        what.c_str(), bar_runs / timing.wall, bar_runs / timing.cpu, runs, timing.wall,
-        timing.cpu / timing.wall, versus.c_str(), peak_rss_kib() / 1024);
-    std::fflush(stdout);
-  };
-  const auto sets_20 = bt::expand_grid(
-      kSma.params, {*bt::parse_axis("fast=5:50:5"), *bt::parse_axis("slow=60,120")});
-  const auto sets_100 = bt::expand_grid(
-      kSma.params, {*bt::parse_axis("fast=5:50:5"), *bt::parse_axis("slow=60:150:10")});
-  {
-    std::vector<Bar> head(bars.begin(), bars.begin() + std::min<std::int64_t>(sweep_bars, n));
-    auto head_made = bt::MarketData::make({bt::SymbolSeries{"BENCH", std::move(head)}});
-    const bt::MarketData sweep_data = std::move(head_made).value();
-    const Timing serial = sweep(sweep_data, sets_20, 1);
-    sweep_report("sweep of 20 runs on 1 thread", sets_20.size(), sweep_data.bar_count(), serial,
-                 "");
-    const Timing parallel = sweep(sweep_data, sets_20, threads);
-    sweep_report(fmt::format("sweep of 20 runs on {} threads", threads), sets_20.size(),
-                 sweep_data.bar_count(), parallel,
-                 fmt::format(", speed-up {:.2f}x, target >= 1.9x", serial.wall / parallel.wall));
+    const Timing hundred = sweep(data, sets_100, threads);
+    sweep_report(fmt::format("sweep of 100 runs over {} bars on {} threads", n, threads),
+                 sets_100.size(), data.bar_count(), hundred,
+                 fmt::format(", target <= 1 s: {}", hundred.wall <= 1.0 ? "met" : "not met"));
   }
-  const Timing hundred = sweep(data, sets_100, threads);
-  sweep_report(fmt::format("sweep of 100 runs over {} bars on {} threads", n, threads),
-               sets_100.size(), data.bar_count(), hundred,
-               fmt::format(", target <= 1 s: {}", hundred.wall <= 1.0 ? "met" : "not met"));
   return 0;
 }
