@@ -366,6 +366,9 @@ class Engine {
     Status status;
     for (; j < n; ++j) {
       const Bar& b = bars[j];
+      // The loop is too long for the processor to run ahead to the next bars' cache lines (a
+      // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
+      __builtin_prefetch(&bars[std::min(j + 16, n - 1)]);
       const strategy::PriceBar prices = strategy::price_bar(b);
       if (!rule.accepts(prices)) break;
       // One symbol: its held shares are all the positions (a symbol's first bar has held 0).
