@@ -780,7 +780,7 @@ class Engine {
     }
 
     if (slot.position.qty == 0) {
-      close_round_trip(slot, names_[slot.series], ts, reason);
+      SM_RETURN_IF_ERROR(close_round_trip(slot, names_[slot.series], ts, reason));
     }
     if (!pass_through_) gate_.on_fill(fill, snapshot(ts));
     return Status();
@@ -801,9 +801,9 @@ class Engine {
   }
 
   // Records the round trip that the fill at ts just closed, and ends what worked for it: its
-  // protective stop and a strategy exit still waiting.
-  void close_round_trip(Slot<S>& slot, const std::string& symbol, TimestampMs ts,
-                        const std::string& reason) {
+  // protective stop and a strategy exit still waiting. Fails with the sink's error.
+  Status close_round_trip(Slot<S>& slot, const std::string& symbol, TimestampMs ts,
+                          const std::string& reason) {
     TradeRecord trade;
     trade.strategy = ids_[slot.instance];
     trade.symbol = symbol;
@@ -819,6 +819,7 @@ class Engine {
     trade.bars_held = symbols_[slot.series].bar_index - slot.entry_bar;
     trade.exit_reason = reason;
     result_.trade_totals.add(trade);
+    Status sent = sink_ != nullptr ? sink_->trade(trade) : Status();
     if (config_.keep_trades) result_.trades.push_back(std::move(trade));
     slot.bought_qty = 0;
     slot.bought_value = 0;
@@ -833,6 +834,7 @@ class Engine {
       order_done(slot, *slot.order, 0, ts);
       slot.order.reset();
     }
+    return sent;
   }
 
   Status decide(Slot<S>& slot, const Bar& b, bool trading) {

@@ -261,16 +261,18 @@ class MarketDataFeed : public BarFeed {
 
 // Where a run's detail records go as they become final, instead of into BacktestResult: a signal
 // once nothing can change its outcome (in signal order), a fill as it happens, and every equity
-// point (one per bar time) once the run can no longer change it. With a sink the result keeps no
-// signal or fill records and one equity point per IST date (as without record_details; the metrics
-// are the same); it still keeps the trades and open positions. A failed Status ends the run with
-// it.
+// point (one per bar time) once the run can no longer change it, and a round trip as it closes
+// (in close order). With a sink the result keeps no signal or fill records and one equity point per
+// IST date (as without record_details; the metrics are the same); it still keeps the open
+// positions, and the trades when config.keep_trades is on. A failed Status ends the run with it.
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual Status signal(const SignalRecord& record) = 0;
   virtual Status fill(const FillRecord& record) = 0;
   virtual Status equity(const EquityPoint& point) = 0;
+  // A sink that has no use for the round trips leaves them to the result (keep_trades).
+  virtual Status trade(const TradeRecord& /*record*/) { return Status(); }
 };
 
 // Runs the strategies over data. One instance of a built-in rule over one symbol in memory, behind

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -80,6 +81,8 @@ struct DayMark {
   std::string title;
 };
 
+struct Plot;
+
 struct Chart {
   double height = 300;
   AxisUnit unit = AxisUnit::kRupees;
@@ -88,6 +91,10 @@ struct Chart {
   std::vector<Line> lines;
   std::vector<Marker> markers;
   std::vector<DayMark> marks;
+  // Markers read from disk while the chart is drawn (after `markers`: a run's fill marks, which
+  // are not kept in memory), and the range of their values, which the plot must hold.
+  std::optional<std::pair<double, double>> streamed_range;
+  std::function<void(const Plot&, std::string&)> draw_streamed;
 };
 
 constexpr const char* kMarkColor = "#e37400";
@@ -133,6 +140,10 @@ std::optional<Plot> fit_plot(const Chart& chart) {
   for (const Marker& m : chart.markers) {
     lo = std::min(lo, m.value);
     hi = std::max(hi, m.value);
+  }
+  if (chart.streamed_range) {
+    lo = std::min(lo, chart.streamed_range->first);
+    hi = std::max(hi, chart.streamed_range->second);
   }
   if (chart.ceiling_at) hi = std::max(hi, *chart.ceiling_at);
   if (hi - lo < 1e-12) {
@@ -212,18 +223,21 @@ void draw_marks(const Chart& chart, const Plot& plot, std::string& out) {
   }
 }
 
-// The trades' entry and exit triangles.
+// A trade's entry or exit triangle.
+void draw_marker(const Marker& m, const Plot& plot, std::string& out) {
+  const double cx = plot.x(m.day), cy = plot.y(m.value);
+  // The triangle's tip touches the fill price: below it for a buy, above it for a sell.
+  const double base_y = m.up ? cy + 11 : cy - 11;
+  fmt::format_to(std::back_inserter(out),
+                 "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" "
+                 "fill=\"{}\" stroke=\"#fff\" stroke-width=\"0.8\"><title>{}</title></polygon>",
+                 m.up ? "entry" : "exit", cx, cy, cx - 5, base_y, cx + 5, base_y,
+                 m.up ? "#1e8e3e" : "#d93025", html::escape(m.title));
+}
+
 void draw_markers(const Chart& chart, const Plot& plot, std::string& out) {
-  for (const Marker& m : chart.markers) {
-    const double cx = plot.x(m.day), cy = plot.y(m.value);
-    // The triangle's tip touches the fill price: below it for a buy, above it for a sell.
-    const double base_y = m.up ? cy + 11 : cy - 11;
-    fmt::format_to(std::back_inserter(out),
-                   "<polygon class=\"{}\" points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" "
-                   "fill=\"{}\" stroke=\"#fff\" stroke-width=\"0.8\"><title>{}</title></polygon>",
-                   m.up ? "entry" : "exit", cx, cy, cx - 5, base_y, cx + 5, base_y,
-                   m.up ? "#1e8e3e" : "#d93025", html::escape(m.title));
-  }
+  for (const Marker& m : chart.markers) draw_marker(m, plot, out);
+  if (chart.draw_streamed) chart.draw_streamed(plot, out);
 }
 
 // The legend, top left: named lines when there are several, and the corporate-action mark.
@@ -245,10 +259,13 @@ void draw_legend(const Chart& chart, std::string& out) {
   if (!chart.marks.empty()) legend(kMarkColor, "suspected corporate action", true);
 }
 
-std::string render_chart(const Chart& chart) {
-  std::string out = svg_open(chart.height);
+void render_chart(const Chart& chart, std::string& out) {
+  out += svg_open(chart.height);
   const std::optional<Plot> plot = fit_plot(chart);
-  if (!plot) return out + "<text x=\"20\" y=\"30\">no data</text></svg>";
+  if (!plot) {
+    out += "<text x=\"20\" y=\"30\">no data</text></svg>";
+    return;
+  }
   draw_grid(chart, *plot, out);
   draw_marks(chart, *plot, out);
   draw_lines(chart, *plot, out);
@@ -258,7 +275,7 @@ std::string render_chart(const Chart& chart) {
                  "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#9aa5b1\"/>"
                  "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#9aa5b1\"/>",
                  kPlotLeft, plot->top, plot->bottom, kPlotRight);
-  return out + "</svg>";
+  out += "</svg>";
 }
 
 // The last close of each IST date, for the days in [from_day, to_day].
@@ -304,34 +321,43 @@ Series buy_and_hold(const MarketData& data, const Series& days, double starting_
   return out;
 }
 
-std::string trade_bars(const std::vector<TradeRecord>& trades) {
-  const double height = 180, top = 10, bottom = height - 20;
-  std::string out = svg_open(height);
-  if (trades.empty()) return out + "<text x=\"20\" y=\"30\">no closed trades</text></svg>";
-  double most = 1;
-  for (const TradeRecord& t : trades) most = std::max(most, std::fabs(to_rupees(t.net_pnl)));
-  const double mid = (top + bottom) / 2;
-  const double slot = (kPlotRight - kPlotLeft) / static_cast<double>(trades.size());
-  const double width = std::max(0.5, slot * 0.8);
-  for (std::size_t i = 0; i < trades.size(); ++i) {
-    const double v = to_rupees(trades[i].net_pnl);
-    const double h = std::fabs(v) / most * (bottom - top) / 2;
+// Each round trip's net P&L as a bar, in close order, scaled to the largest |P&L| (at least one
+// rupee): open, add every trade, close.
+struct TradeBars {
+  static constexpr double kHeight = 180, kTop = 10, kBottom = kHeight - 20;
+  TradeBars(std::size_t trades, double largest) : count(trades), most(largest) {}
+  std::size_t count;
+  double most;
+  double mid = (kTop + kBottom) / 2;
+  double slot = count > 0 ? (kPlotRight - kPlotLeft) / static_cast<double>(count) : 0;
+  double width = std::max(0.5, slot * 0.8);
+
+  void open(std::string& out) const {
+    out += svg_open(kHeight);
+    if (count == 0) out += "<text x=\"20\" y=\"30\">no closed trades</text></svg>";
+  }
+  void add(std::size_t i, const TradeRecord& t, std::string& out) const {
+    const double v = to_rupees(t.net_pnl);
+    const double h = std::fabs(v) / most * (kBottom - kTop) / 2;
     fmt::format_to(std::back_inserter(out),
                    "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
                    "fill=\"{}\"><title>{} {} {}</title></rect>",
                    kPlotLeft + static_cast<double>(i) * slot, v >= 0 ? mid - h : mid, width,
-                   std::max(h, 0.5), v >= 0 ? "#1e8e3e" : "#d93025", html::escape(trades[i].symbol),
-                   date_of(trades[i].exit_ts), format_rupees(trades[i].net_pnl));
+                   std::max(h, 0.5), v >= 0 ? "#1e8e3e" : "#d93025", html::escape(t.symbol),
+                   date_of(t.exit_ts), format_rupees(t.net_pnl));
   }
-  fmt::format_to(std::back_inserter(out),
-                 "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#9aa5b1\"/>"
-                 "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">+{5}</text>"
-                 "<text x=\"{3}\" y=\"{6:.1f}\" text-anchor=\"end\">-{5}</text>"
-                 "<text x=\"{3}\" y=\"{7:.1f}\" text-anchor=\"end\">0</text>",
-                 kPlotLeft, mid, kPlotRight, kPlotLeft - 6, top + 8, compact_rupees(most), bottom,
-                 mid + 4);
-  return out + "</svg>";
-}
+  void close(std::string& out) const {
+    if (count == 0) return;
+    fmt::format_to(std::back_inserter(out),
+                   "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#9aa5b1\"/>"
+                   "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">+{5}</text>"
+                   "<text x=\"{3}\" y=\"{6:.1f}\" text-anchor=\"end\">-{5}</text>"
+                   "<text x=\"{3}\" y=\"{7:.1f}\" text-anchor=\"end\">0</text>",
+                   kPlotLeft, mid, kPlotRight, kPlotLeft - 6, kTop + 8, compact_rupees(most),
+                   kBottom, mid + 4);
+    out += "</svg>";
+  }
+};
 
 std::string heat(double ret) {
   const double strength = std::min(1.0, std::fabs(ret) / 0.1);
@@ -462,7 +488,7 @@ Series write_equity_charts(const BacktestResult& result, const Summary& s,
   }
   equity_chart.marks = corporate_actions;
   out += "<h2>Equity curve</h2>\n";
-  out += render_chart(equity_chart);
+  render_chart(equity_chart, out);
   fmt::format_to(
       std::back_inserter(out),
       "\n<h2>Drawdown</h2>\n<div class=\"note\">Maximum {} ({}) from {} to {}, {} "
@@ -478,15 +504,18 @@ Series write_equity_charts(const BacktestResult& result, const Summary& s,
   drawdown_chart.area = true;
   drawdown_chart.ceiling_at = 0.0;
   drawdown_chart.lines.push_back({drawdown, "#d93025", "", false});
-  out += render_chart(drawdown_chart);
+  render_chart(drawdown_chart, out);
   return equity;
 }
 
 // One daily-close chart per symbol (up to options.max_price_charts) over the equity's days, with
-// the fills and suspected corporate actions marked.
-void write_price_charts(const BacktestResult& result, const Series& equity,
-                        const HtmlOptions& options, std::string& out) {
-  if (options.data == nullptr || equity.day.empty()) return;
+// the fills (of result, or read from spilled) and suspected corporate actions marked. Fails with
+// spilled's error.
+Status write_price_charts(const BacktestResult& result, const Series& equity,
+                          const HtmlOptions& options, SpilledRecords* spilled, HtmlSink& sink) {
+  std::string& out = sink.buffer();
+  Status read;
+  if (options.data == nullptr || equity.day.empty()) return read;
   out +=
       "\n<h2>Prices</h2>\n<div class=\"note\">Daily closes; &#9650; entry fills, &#9660; exit "
       "fills.</div>\n";
@@ -498,18 +527,29 @@ void write_price_charts(const BacktestResult& result, const Series& equity,
     price_chart.height = 220;
     price_chart.lines.push_back(
         {daily_closes(series, equity.day.front(), equity.day.back()), "#3c4043", "", false});
-    auto mark = [&](TimestampMs ts, Side side, Quantity qty, Paise price) {
+    auto marker = [&](TimestampMs ts, Side side, Quantity qty, Paise price) {
       const bool buy = side == Side::kBuy;
-      price_chart.markers.push_back(
-          {days_from_civil(ist_date(ts)), to_rupees(price), buy,
-           fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", qty, series.symbol,
-                       format_rupees(price), date_of(ts))});
+      return Marker{days_from_civil(ist_date(ts)), to_rupees(price), buy,
+                    fmt::format("{} {} {} @ {} ({})", buy ? "buy" : "sell", qty, series.symbol,
+                                format_rupees(price), date_of(ts))};
     };
     for (const FillRecord& f : result.fills) {
-      if (f.fill.symbol == series.symbol) mark(f.fill.ts, f.fill.side, f.fill.qty, f.fill.price);
+      if (f.fill.symbol == series.symbol) {
+        price_chart.markers.push_back(marker(f.fill.ts, f.fill.side, f.fill.qty, f.fill.price));
+      }
     }
-    for (const FillMark& f : options.fill_marks) {
-      if (f.series == i) mark(f.ts, f.side, f.qty, f.price);
+    const auto index = static_cast<std::uint32_t>(i);
+    if (spilled != nullptr) {
+      if (const auto range = spilled->fill_mark_range(index)) {
+        price_chart.streamed_range = {to_rupees(range->first), to_rupees(range->second)};
+      }
+      price_chart.draw_streamed = [&](const Plot& plot, std::string& text) {
+        Status done = spilled->read_fill_marks(index, [&](const FillMark& f) {
+          draw_marker(marker(f.ts, f.side, f.qty, f.price), plot, text);
+          sink.flush_if_full();
+        });
+        if (read.ok()) read = std::move(done);
+      };
     }
     for (const QualityIssue& q : options.quality) {
       if (q.kind == "suspected_corporate_action" && q.symbol == series.symbol) {
@@ -518,14 +558,16 @@ void write_price_charts(const BacktestResult& result, const Series& equity,
       }
     }
     fmt::format_to(std::back_inserter(out), "<h3>{}</h3>\n", html::escape(series.symbol));
-    out += render_chart(price_chart);
+    render_chart(price_chart, out);
     out += "\n";
+    sink.flush_if_full();
   }
   if (charted < all.size()) {
     fmt::format_to(std::back_inserter(out),
                    "<p class=\"note\">Price charts for the first {} of {} symbols.</p>\n", charted,
                    all.size());
   }
+  return read;
 }
 
 // A year per row, a month per column, and the year's return last.
@@ -557,29 +599,63 @@ void write_monthly_returns(const std::vector<DailyEquity>& days, Paise starting_
   out += "</table>\n";
 }
 
+void append_trade_row(std::size_t number, const TradeRecord& t, std::string& out) {
+  fmt::format_to(std::back_inserter(out),
+                 "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td>"
+                 "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>"
+                 "<td>{}</td><td class=\"{}\">{}</td><td>{}</td><td class=\"l\">{}</td></tr>\n",
+                 number, html::escape(t.strategy), html::escape(t.symbol), date_of(t.entry_ts),
+                 format_rupees(t.entry_price()), date_of(t.exit_ts), format_rupees(t.exit_price()),
+                 t.qty, html::sign_class(t.gross_pnl), format_rupees_grouped(t.gross_pnl),
+                 format_rupees_grouped(t.charges.total()), html::sign_class(t.net_pnl),
+                 format_rupees_grouped(t.net_pnl), t.bars_held, html::escape(t.exit_reason));
+}
+
 // The trade bars, then the table of trades (up to options.max_trades) and positions still open.
-void write_trades(const BacktestResult& result, const HtmlOptions& options, std::string& out) {
+// The trades (result's, or spilled's) are read once: the bars go out as they are drawn, and the
+// table's rows, which follow the chart, wait in a buffer of at most max_trades rows. Fails with
+// spilled's error.
+Status write_trades(const BacktestResult& result, const HtmlOptions& options,
+                    SpilledRecords* spilled, HtmlSink& sink) {
+  std::string& out = sink.buffer();
   out += "<h2>Trades</h2>\n";
-  out += trade_bars(result.trades);
+  std::size_t count = 0;
+  double most = 1;
+  if (spilled != nullptr) {
+    // The largest |P&L| of all the trades is the larger of the largest win and loss.
+    const TradeTotals& totals = result.trade_totals;
+    count = static_cast<std::size_t>(totals.trades);
+    most = std::max({most, std::fabs(to_rupees(totals.largest_win)),
+                     std::fabs(to_rupees(totals.largest_loss))});
+  } else {
+    count = result.trades.size();
+    for (const TradeRecord& t : result.trades)
+      most = std::max(most, std::fabs(to_rupees(t.net_pnl)));
+  }
+  const TradeBars bars(count, most);
+  const std::size_t shown = std::min(count, options.max_trades);
+  std::string rows;
+  std::size_t index = 0;
+  auto visit = [&](const TradeRecord& t) {
+    bars.add(index, t, out);
+    if (index < shown) append_trade_row(index + 1, t, rows);
+    ++index;
+    sink.flush_if_full();
+  };
+  bars.open(out);
+  Status read;
+  if (spilled != nullptr) {
+    read = spilled->read_trades(visit);
+  } else {
+    for (const TradeRecord& t : result.trades) visit(t);
+  }
+  bars.close(out);
   out +=
       "\n<table><tr><th>#</th><th class=\"l\">Strategy</th><th class=\"l\">Symbol</th>"
       "<th>Entry</th><th>Entry price</th><th>Exit</th><th>Exit price</th><th>Qty</th>"
       "<th>Gross P&amp;L</th><th>Charges</th><th>Net P&amp;L</th><th>Bars</th>"
       "<th class=\"l\">Exit reason</th></tr>\n";
-  const std::size_t shown = std::min(result.trades.size(), options.max_trades);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const TradeRecord& t = result.trades[i];
-    fmt::format_to(std::back_inserter(out),
-                   "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td>"
-                   "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>"
-                   "<td>{}</td><td class=\"{}\">{}</td><td>{}</td><td class=\"l\">{}</td></tr>\n",
-                   i + 1, html::escape(t.strategy), html::escape(t.symbol), date_of(t.entry_ts),
-                   format_rupees(t.entry_price()), date_of(t.exit_ts),
-                   format_rupees(t.exit_price()), t.qty, html::sign_class(t.gross_pnl),
-                   format_rupees_grouped(t.gross_pnl), format_rupees_grouped(t.charges.total()),
-                   html::sign_class(t.net_pnl), format_rupees_grouped(t.net_pnl), t.bars_held,
-                   html::escape(t.exit_reason));
-  }
+  out += rows;
   for (const OpenPosition& open : result.open_positions) {
     fmt::format_to(std::back_inserter(out),
                    "<tr><td>open</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td>"
@@ -592,12 +668,13 @@ void write_trades(const BacktestResult& result, const HtmlOptions& options, std:
                    format_rupees_grouped(open.charges.total()));
   }
   out += "</table>\n";
-  if (shown < result.trades.size()) {
+  if (shown < count) {
     fmt::format_to(
         std::back_inserter(out),
         "<p class=\"note\">Showing the first {} of {} trades; trades.ndjson has all.</p>\n", shown,
-        result.trades.size());
+        count);
   }
+  return read;
 }
 
 // Counts of the data problems found while loading, then the first 200 quality findings.
@@ -627,16 +704,19 @@ void write_data_quality(const RunInfo& info, const HtmlOptions& options, std::st
 
 }  // namespace
 
-std::string render_html(const BacktestResult& result, const Summary& s, const RunInfo& info,
-                        const HtmlOptions& options) {
-  std::string out;
+Status write_html(const BacktestResult& result, const Summary& s, const RunInfo& info,
+                  const HtmlOptions& options, SpilledRecords* spilled, HtmlSink& sink) {
+  std::string& out = sink.buffer();
   write_heading(result, s, info, options, out);
   write_metrics(s, out);
   const std::vector<DailyEquity> days = daily_equity(result.equity);
   const Series equity = write_equity_charts(result, s, days, options, out);
-  write_price_charts(result, equity, options, out);
+  sink.flush_if_full();
+  Status read = write_price_charts(result, equity, options, spilled, sink);
   write_monthly_returns(days, result.config.starting_cash, out);
-  write_trades(result, options, out);
+  sink.flush_if_full();
+  Status trades = write_trades(result, options, spilled, sink);
+  if (read.ok()) read = std::move(trades);
   write_data_quality(info, options, out);
   fmt::format_to(std::back_inserter(out),
                  "<p class=\"note\">Money is exact to the paisa. Returns are daily (the last bar "
@@ -644,7 +724,19 @@ std::string render_html(const BacktestResult& result, const Summary& s, const Ru
                  "risk-free rate of {:.2f}%. docs/BACKTEST.md defines every figure.</p>\n",
                  s.risk_free_rate * 100);
   html::close_page(out);
-  return out;
+  return read;
+}
+
+std::string render_html(const BacktestResult& result, const Summary& s, const RunInfo& info,
+                        const HtmlOptions& options) {
+  // The whole page in one string: nothing to flush, and nothing to read that can fail.
+  struct WholePage : HtmlSink {
+    std::string text;
+    std::string& buffer() override { return text; }
+    void flush_if_full() override {}
+  } page;
+  (void)write_html(result, s, info, options, nullptr, page);
+  return std::move(page.text);
 }
 
 }  // namespace sm::backtest

@@ -434,17 +434,25 @@ std::string events_ndjson(const std::vector<Message>& events) {
   return out;
 }
 
-// The records a run sent to files as it went (RecordFiles): the signal, fill and equity files are
-// written, and the fill marks are what the HTML report's price charts need of the fills.
-struct StreamedRecords {
-  std::vector<bt::FillMark> fill_marks;
-};
+// The HTML report written as it is rendered, its trades and fills read from where the run sent
+// them (spilled), so the page is never held whole.
+Status write_html_file(const std::filesystem::path& path, const bt::BacktestResult& result,
+                       const bt::Summary& summary, const bt::RunInfo& info,
+                       const bt::HtmlOptions& options, bt::SpilledRecords& spilled) {
+  HtmlFile file;
+  SM_RETURN_IF_ERROR(file.open(path));
+  SM_RETURN_IF_ERROR(bt::write_html(result, summary, info, options, &spilled, file));
+  return file.finish();
+}
 
+// streamed: the records a run sent to files as it went (RecordFiles): the signal, fill, equity
+// and trade files are written, and the HTML report reads the trades and fills back from them.
+// Without it they are all in result.
 std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestResult& result,
                                      const bt::Summary& summary, const bt::RunInfo& info,
                                      const history::LoadedData& loaded, const std::string& title,
                                      const std::vector<Message>& gate_events,
-                                     StreamedRecords* streamed = nullptr) {
+                                     bt::SpilledRecords* streamed = nullptr) {
   if (Status made = make_directory(dir); !made.ok())
     return Failure{kExitFailure, "output_error", made};
   const std::filesystem::path base(dir);
@@ -452,7 +460,6 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   html.title = title;
   html.quality = loaded.quality;
   html.data = &loaded.data;
-  if (streamed != nullptr) html.fill_marks = std::move(streamed->fill_marks);
   // Each file is made, written and let go before the next, so only one is in memory at a time.
   using Render = std::function<std::string()>;
   std::vector<std::pair<const char*, Render>> files;
@@ -466,16 +473,20 @@ std::optional<Failure> write_reports(const std::string& dir, const bt::BacktestR
   files.emplace_back("summary.txt", [&] { return bt::summary_table(result, summary, info); });
   files.emplace_back("data_quality.ndjson", [&] { return quality_ndjson(loaded.quality); });
   files.emplace_back("risk_events.ndjson", [&] { return events_ndjson(gate_events); });
-  files.emplace_back("report.html", [&] { return bt::render_html(result, summary, info, html); });
+  if (streamed == nullptr) {
+    files.emplace_back("report.html", [&] { return bt::render_html(result, summary, info, html); });
+  }
   for (const auto& [name, render] : files) {
     if (Status written = write_file(base / name, render()); !written.ok()) {
       return Failure{kExitFailure, "output_error", written};
     }
   }
-  // The trades as one text would be about 500 bytes per round trip on top of the records.
-  if (Status written = write_trades_file(base / "trades.ndjson", result); !written.ok()) {
-    return Failure{kExitFailure, "output_error", written};
-  }
+  Status written =
+      streamed != nullptr
+          ? write_html_file(base / "report.html", result, summary, info, html, *streamed)
+          // The trades as one text would be about 500 bytes per round trip.
+          : write_trades_file(base / "trades.ndjson", result);
+  if (!written.ok()) return Failure{kExitFailure, "output_error", written};
   return std::nullopt;
 }
 
@@ -512,18 +523,19 @@ class RunRecords {
     return std::nullopt;
   }
   bt::RecordSink* sink() { return files_ ? static_cast<bt::RecordSink*>(files_.get()) : &discard_; }
-  // After the run: the files get their names; what the reports still need of the records.
-  std::optional<Failure> finish(StreamedRecords& streamed) {
+  // After the run: trades.ndjson gets the open positions and the files get their names.
+  std::optional<Failure> finish(const bt::BacktestResult& result) {
     if (!files_) return std::nullopt;
-    if (Status done = files_->finish(); !done.ok()) {
+    if (Status done = files_->finish(result); !done.ok()) {
       return Failure{kExitFailure, "output_error", done};
     }
-    streamed.fill_marks = files_->take_fill_marks();
     return std::nullopt;
   }
-  // Prints signals.ndjson and then fills.ndjson (--format ndjson).
-  std::optional<Failure> print_signals_and_fills() const {
-    for (const char* name : {"signals.ndjson", "fills.ndjson"}) {
+  // Where the reports read the trades and fill marks back; null when nothing was recorded.
+  bt::SpilledRecords* spilled() { return files_.get(); }
+  // Prints signals.ndjson, fills.ndjson and trades.ndjson (--format ndjson).
+  std::optional<Failure> print_records() const {
+    for (const char* name : {"signals.ndjson", "fills.ndjson", "trades.ndjson"}) {
       if (Status copied = files_->copy_to(name, stdout); !copied.ok()) {
         return Failure{kExitFailure, "output_error", copied};
       }
@@ -669,14 +681,14 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
     return report(log, *bad);
   }
   bt::EngineConfig engine = setup.engine;
-  // The summary alone reads only the totals of the trades.
-  engine.keep_trades = !args.output.out_dir.empty() || args.output.format == "ndjson";
+  // The round trips go to the records (trades.ndjson and a file the HTML report reads back);
+  // the metrics read only their totals.
+  engine.keep_trades = false;
   Result<bt::BacktestResult> result =
       bt::run_backtest(bars.feed(), {setup.strategy}, engine, *setup.costs, *gate, records.sink());
   if (!result.ok()) return report(log, *run_failure(result.status()));
   if (auto bad = bars.finish(log)) return report(log, *bad);
-  StreamedRecords streamed;
-  if (auto bad = records.finish(streamed)) return report(log, *bad);
+  if (auto bad = records.finish(*result)) return report(log, *bad);
   const history::LoadedData& loaded = bars.loaded();
   const bt::Summary summary = bt::summarize(*result, setup.risk_free_rate);
   const bt::RunInfo info = run_info(loaded);
@@ -690,7 +702,7 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
     const std::string title =
         args.output.title.empty() ? default_title(setup, loaded) : args.output.title;
     if (auto bad = write_reports(args.output.out_dir, *result, summary, info, loaded, title,
-                                 gate_events, &streamed)) {
+                                 gate_events, records.spilled())) {
       return report(log, *bad);
     }
     log.info("reports_written", {{"dir", args.output.out_dir}});
@@ -700,9 +712,8 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   } else if (args.output.format == "json") {
     print(bt::summary_json(*result, summary, info) + "\n");
   } else {
-    if (auto bad = records.print_signals_and_fills()) return report(log, *bad);
-    print(bt::trades_ndjson(*result) + events_ndjson(gate_events) +
-          bt::summary_json(*result, summary, info) + "\n");
+    if (auto bad = records.print_records()) return report(log, *bad);
+    print(events_ndjson(gate_events) + bt::summary_json(*result, summary, info) + "\n");
   }
   log.info("backtest_done", {{"bars", result->bars},
                              {"signals", result->signal_count},

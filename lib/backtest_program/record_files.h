@@ -1,12 +1,15 @@
 // The detail records of one sm-backtest run written as the run makes them (a backtest::RecordSink):
-// signals.ndjson, fills.ndjson and equity.csv in a directory, each through a bounded buffer under a
-// ".tmp" name until finish() renames it, so a run's memory does not grow with its records and a
-// reader never sees half a file. It also keeps what the HTML report's price charts read of each
-// fill of a charted symbol (backtest::FillMark, 32 bytes).
+// signals.ndjson, fills.ndjson, equity.csv and trades.ndjson in a directory, each through a bounded
+// buffer under a ".tmp" name until finish() renames it, so a run's memory does not grow with its
+// records and a reader never sees half a file. What the HTML report reads of the round trips and
+// of each fill of a charted symbol (backtest::FillMark) goes to scratch files beside them, read
+// back once by the report (backtest::SpilledRecords) and removed with the RecordFiles.
 #pragma once
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +46,46 @@ class ReportFile {
   std::string buffer_;
 };
 
-class RecordFiles : public backtest::RecordSink {
+// A report page (backtest::HtmlSink) written to a ReportFile as it is rendered. A write error is
+// kept (what follows it is dropped) and returned by finish().
+class HtmlFile : public backtest::HtmlSink {
+ public:
+  Status open(const std::filesystem::path& path) { return file_.open(path); }
+  std::string& buffer() override { return file_.buffer(); }
+  void flush_if_full() override;
+  // Fails with the first write error, else as ReportFile::finish.
+  Status finish();
+
+ private:
+  ReportFile file_;
+  Status status_;
+};
+
+// Records of a run kept on disk to be read back after it: each appended as a length and its bytes
+// through a bounded buffer, read back in order in one pass. The file is removed when the
+// SpillFile is destroyed.
+class SpillFile {
+ public:
+  SpillFile() = default;
+  SpillFile(const SpillFile&) = delete;
+  SpillFile& operator=(const SpillFile&) = delete;
+  ~SpillFile();
+
+  // Fails with kIoError when the file cannot be created.
+  Status open(const std::filesystem::path& path);
+  // Fails with kIoError when a full buffer cannot be written.
+  Status append(std::string_view record);
+  // Calls visit with each record appended so far, in order. Fails with kIoError.
+  Status read(const std::function<void(std::string_view)>& visit);
+
+ private:
+  Status write_buffer();
+  std::filesystem::path path_;
+  std::FILE* handle_ = nullptr;
+  std::string buffer_;
+};
+
+class RecordFiles : public backtest::RecordSink, public backtest::SpilledRecords {
  public:
   // symbols: the run's symbols in series order (BarFeed::symbols()); fills of the first
   // `charted` are kept as marks. Fails with kIoError when a file cannot be created in dir.
@@ -54,19 +96,28 @@ class RecordFiles : public backtest::RecordSink {
   Status signal(const backtest::SignalRecord& record) override;
   Status fill(const backtest::FillRecord& record) override;
   Status equity(const backtest::EquityPoint& point) override;
+  Status trade(const backtest::TradeRecord& record) override;
 
-  // Writes what is buffered and gives each file its name. Fails with kIoError.
-  Status finish();
-  std::vector<backtest::FillMark> take_fill_marks() { return std::move(marks_); }
+  // Ends trades.ndjson with the result's open positions, writes what is buffered and gives each
+  // file its name. Fails with kIoError.
+  Status finish(const backtest::BacktestResult& result);
   // Copies a finished file ("signals.ndjson", ...) to out. Fails with kIoError.
   Status copy_to(const std::string& name, std::FILE* out) const;
 
+  // The round trips and fill marks, read back from their scratch files.
+  Status read_trades(const std::function<void(const backtest::TradeRecord&)>& visit) override;
+  Status read_fill_marks(std::uint32_t series,
+                         const std::function<void(const backtest::FillMark&)>& visit) override;
+  std::optional<std::pair<Paise, Paise>> fill_mark_range(std::uint32_t series) const override;
+
  private:
   std::filesystem::path dir_;
-  ReportFile signals_, fills_, equity_;
+  ReportFile signals_, fills_, equity_, trades_;
   Paise peak_ = 0;
   std::vector<std::string> charted_;  // sorted, as the series are
-  std::vector<backtest::FillMark> marks_;
+  SpillFile trade_spill_, mark_spill_;
+  std::vector<std::optional<std::pair<Paise, Paise>>> mark_ranges_;  // per charted series
+  std::string record_;  // one spilled record being encoded
 };
 
 }  // namespace sm::backtest_program
