@@ -1,9 +1,11 @@
 // The streaming run: bars from a feed that keeps only the current bar time, detail records into a
 // sink as they become final. Its records, equity points and metrics must be exactly those of the
 // run that keeps everything in memory.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 
+#include "backtest/html_report.h"
 #include "backtest/metrics.h"
 #include "backtest/report.h"
 #include "test_bars.h"
@@ -74,6 +76,7 @@ struct CollectingSink : RecordSink {
   std::vector<SignalRecord> signals;
   std::vector<FillRecord> fills;
   std::vector<EquityPoint> points;
+  std::vector<TradeRecord> trades;
   Status signal(const SignalRecord& record) override {
     signals.push_back(record);
     return Status();
@@ -85,6 +88,64 @@ struct CollectingSink : RecordSink {
   Status equity(const EquityPoint& point) override {
     points.push_back(point);
     return Status();
+  }
+  Status trade(const TradeRecord& record) override {
+    trades.push_back(record);
+    return Status();
+  }
+};
+
+// What a run's RecordSink put on disk, here in memory: the trades and the fills as marks (series
+// is the symbol's index in symbols).
+class RecordsRead : public SpilledRecords {
+ public:
+  RecordsRead(const CollectingSink& sink, const std::vector<std::string>& symbols)
+      : trades_(sink.trades) {
+    for (const FillRecord& f : sink.fills) {
+      const auto at = std::find(symbols.begin(), symbols.end(), f.fill.symbol) - symbols.begin();
+      marks_.push_back(
+          {f.fill.ts, f.fill.price, f.fill.qty, static_cast<std::uint32_t>(at), f.fill.side});
+    }
+  }
+  Status read_trades(const std::function<void(const TradeRecord&)>& visit) override {
+    ++trade_reads;
+    for (const TradeRecord& t : trades_) visit(t);
+    return Status();
+  }
+  Status read_fill_marks(std::uint32_t series,
+                         const std::function<void(const FillMark&)>& visit) override {
+    for (const FillMark& m : marks_) {
+      if (m.series == series) visit(m);
+    }
+    return Status();
+  }
+  std::optional<std::pair<Paise, Paise>> fill_mark_range(std::uint32_t series) const override {
+    std::optional<std::pair<Paise, Paise>> range;
+    for (const FillMark& m : marks_) {
+      if (m.series != series) continue;
+      if (!range) range.emplace(m.price, m.price);
+      range->first = std::min(range->first, m.price);
+      range->second = std::max(range->second, m.price);
+    }
+    return range;
+  }
+  int trade_reads = 0;
+
+ private:
+  std::vector<TradeRecord> trades_;
+  std::vector<FillMark> marks_;
+};
+
+// A page written out at every flush; notes the most text it held at once.
+struct PageInPieces : HtmlSink {
+  std::string page;
+  std::string held;
+  std::size_t most_held = 0;
+  std::string& buffer() override { return held; }
+  void flush_if_full() override {
+    most_held = std::max(most_held, held.size());
+    page += held;
+    held.clear();
   }
 };
 
@@ -154,6 +215,10 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
     CHECK(equity_csv(rebuilt) == equity_csv(*kept));
     CHECK(streamed->signal_count == kept->signal_count);
     CHECK(streamed->bars == kept->bars);
+    // Every round trip went to the sink as it closed, in close order.
+    BacktestResult from_sink = *streamed;
+    from_sink.trades = sink.trades;
+    CHECK(trades_ndjson(from_sink) == trades_ndjson(*kept));
 
     // The result keeps one point per IST date, and the metrics read only those.
     CHECK(streamed->equity.size() == daily_equity(kept->equity).size());
@@ -173,6 +238,7 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
         run_backtest(again, specs, totals_only, zero, third_gate, &dropped);
     REQUIRE(summed.ok());
     CHECK(summed->trades.empty());
+    CHECK(dropped.trades.size() == kept->trades.size());
     CHECK(summed->trade_totals.trades == static_cast<std::int64_t>(kept->trades.size()));
     const Summary c = summarize(*summed, 0.065);
     CHECK(summary_table(*summed, c, info) == summary_table(*kept, a, info));
@@ -194,4 +260,67 @@ TEST_CASE("a sink's failure ends the run with its error", "[backtest][streaming]
                    EngineConfig{}, zero, gate, &sink);
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().code() == ErrorCode::kIoError);
+}
+
+TEST_CASE("the HTML report of a run whose trades and fills went to disk is the kept run's page",
+          "[backtest][streaming][report]") {
+  const MarketData data = walks(400);
+  const std::vector<StrategySpec> specs = {
+      {"fast", "sma-cross", {{"fast", 2}, {"slow", 5}, {"qty", 10}}, {}}};
+  for (const Variant& variant : variants()) {
+    INFO(variant.name);
+    costs::ZeroCostModel zero;
+    ApproveAll kept_gate, streamed_gate;
+    Result<BacktestResult> kept = run_backtest(data, specs, variant.config, zero, kept_gate);
+    REQUIRE(kept.ok());
+    REQUIRE(kept->trades.size() > 20);
+
+    EngineConfig totals_only = variant.config;
+    totals_only.keep_trades = false;
+    MarketDataFeed feed(data);
+    CollectingSink sink;
+    Result<BacktestResult> streamed =
+        run_backtest(feed, specs, totals_only, zero, streamed_gate, &sink);
+    REQUIRE(streamed.ok());
+    REQUIRE(streamed->trades.empty());
+    REQUIRE(streamed->fills.empty());
+
+    HtmlOptions options;
+    options.data = &data;
+    options.max_trades = 7;  // the list is cut: the note counts every trade
+    const RunInfo info;
+    const std::string expected = render_html(*kept, summarize(*kept), info, options);
+    RecordsRead spilled(sink, feed.symbols());
+    PageInPieces out;
+    REQUIRE(write_html(*streamed, summarize(*streamed), info, options, &spilled, out).ok());
+    out.flush_if_full();
+    CHECK(out.page == expected);
+    CHECK(spilled.trade_reads == 1);
+    // Written in parts: no part holds the trade bars and the price charts' marks together.
+    CHECK(out.most_held < expected.size() / 2);
+  }
+}
+
+TEST_CASE("the HTML report fails with the error of records it cannot read back",
+          "[backtest][streaming][report]") {
+  struct Unreadable : SpilledRecords {
+    Status read_trades(const std::function<void(const TradeRecord&)>&) override {
+      return error(ErrorCode::kIoError, "cannot read the trades");
+    }
+    Status read_fill_marks(std::uint32_t, const std::function<void(const FillMark&)>&) override {
+      return Status();
+    }
+    std::optional<std::pair<Paise, Paise>> fill_mark_range(std::uint32_t) const override {
+      return std::nullopt;
+    }
+  } unreadable;
+  const MarketData data = walks(100);
+  costs::ZeroCostModel zero;
+  ApproveAll gate;
+  Result<BacktestResult> result = run_backtest(
+      data, {{"", "sma-cross", {{"fast", 3}, {"slow", 8}, {"qty", 10}}, {}}}, {}, zero, gate);
+  REQUIRE(result.ok());
+  PageInPieces out;
+  const Status written = write_html(*result, summarize(*result), {}, {}, &unreadable, out);
+  CHECK(written.code() == ErrorCode::kIoError);
 }
