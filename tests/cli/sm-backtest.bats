@@ -494,8 +494,32 @@ write_minute_bars() {
     [ "$(jq .bars "summary$n.json")" -eq "$n" ]
     [ "$(wc -l <"out$n/equity.csv")" -eq $((n + 1)) ]
   done
-  # Before the run streamed, the 180,000 more bars cost about 45 MiB (about 260 bytes a bar);
-  # what grows now is the trades (a few hundred bytes per round trip, one per ~50 bars here).
+  # Before the run streamed, the 180,000 more bars cost about 45 MiB (about 260 bytes a bar).
   echo "peak RSS KiB: $(cat rss20000) at 20,000 bars, $(cat rss200000) at 200,000"
   [ $(($(cat rss200000) - $(cat rss20000))) -lt 12288 ]
+}
+
+@test "peak memory with every report does not grow with the round trips" {
+  [ -x /usr/bin/time ] || skip "needs /usr/bin/time"
+  # SMA(2)/SMA(5) closes a round trip about every 9 bars: ten times the bars, ten times the trades.
+  for n in 20000 200000; do
+    write_minute_bars "$n" >"bars$n.csv"
+    sm-ingest --db "m$n.db" "bars$n.csv" --timeframe 1m >/dev/null 2>&1
+    /usr/bin/time -f %M -o "rss$n" sm-backtest --db "m$n.db" run --strategy sma-cross \
+      --param fast=2 --param slow=5 --param qty=100 --symbol BENCH --timeframe 1m --out "out$n" \
+      --format json --no-progress >"summary$n.json" 2>/dev/null
+    trades=$(grep -c '"type":"trade"' "out$n/trades.ndjson")
+    [ "$(jq .trades "summary$n.json")" -eq "$trades" ]
+    # The HTML report still lists and charts them (the list is cut at 2,000 rows).
+    [ "$(grep -o '<rect ' "out$n/report.html" | wc -l)" -eq "$trades" ]
+    grep -q "Showing the first 2000 of $trades trades" "out$n/report.html"
+    echo "$trades" >"trades$n"
+  done
+  [ "$(cat trades200000)" -ge $((9 * $(cat trades20000))) ]
+  # Kept in memory, the 20,000 more round trips cost about 33 MiB (1.7 KiB each).
+  echo "peak RSS KiB: $(cat rss20000) with $(cat trades20000) round trips," \
+    "$(cat rss200000) with $(cat trades200000)"
+  [ $(($(cat rss200000) - $(cat rss20000))) -lt 4096 ]
+  # The scratch files the report read the trades back from leave nothing behind.
+  [ "$(ls out200000 | sort | tr '\n' ' ')" = "data_quality.ndjson equity.csv fills.ndjson report.html risk_events.ndjson signals.ndjson summary.json summary.txt trades.ndjson " ]
 }
