@@ -3,9 +3,11 @@
 // back as marks, one symbol at a time, with their price range.
 #include "backtest_program/record_files.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <set>
 
 #include "backtest/report.h"
