@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -87,11 +88,6 @@ struct Layout {
   Layout() { index.fill(-1); }
   bool has(Column column) const { return index[slot(column)] >= 0; }
   int at(Column column) const { return index[slot(column)]; }
-};
-
-struct Line {
-  std::string_view text;
-  std::int64_t number;
 };
 
 std::vector<Line> split_lines(std::string_view text) {
@@ -482,37 +478,71 @@ bool flat(const Row& row) {
   return row.open == row.high && row.high == row.low && row.low == row.close;
 }
 
-Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::string& input) {
-  if (std::all_of(rows.begin(), rows.end(), [](const Row& r) { return r.date_only; })) {
-    return Timeframe{Timeframe::kDailyMinutes};
-  }
-  // Every row at the same time of day (e.g. Kite's daily candles stamped 00:00+05:30): daily.
-  const auto time_of_day = [](TimestampMs ts) {
-    return ((ts % kMsPerDay) + kMsPerDay) % kMsPerDay;
-  };
-  const TimestampMs first_time = time_of_day(rows.front().ts);
-  const bool same_time = std::all_of(rows.begin(), rows.end(),
-                                     [&](const Row& r) { return time_of_day(r.ts) == first_time; });
-  std::map<TimestampMs, std::int64_t> spacing;
-  // Consecutive equal steps are counted before they go into the map: nearly every step of a bar
-  // file is the bar length, so the map is touched at gaps only.
-  TimestampMs run_step = 0;
-  std::int64_t run_length = 0;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].symbol == rows[i - 1].symbol && rows[i].ts > rows[i - 1].ts) {
-      const TimestampMs step = rows[i].ts - rows[i - 1].ts;
-      if (step != run_step) {
-        if (run_length > 0) spacing[run_step] += run_length;
-        run_step = step;
-        run_length = 0;
-      }
-      ++run_length;
+TimestampMs time_of_day(TimestampMs ts) { return ((ts % kMsPerDay) + kMsPerDay) % kMsPerDay; }
+
+// What detect_timeframe reads of the rows, taken in (symbol, ts) order one row at a time, so that
+// the whole-file reader and the stream (CsvStream) decide alike.
+class TimeframeEvidence {
+ public:
+  void add(const Row& row) {
+    if (!row.date_only) all_date_only_ = false;
+    const TimestampMs time = time_of_day(row.ts);
+    if (rows_ == 0) {
+      first_time_ = time;
+    } else if (time != first_time_) {
+      same_time_ = false;
     }
+    // Consecutive equal steps are counted before they go into the map: nearly every step of a
+    // bar file is the bar length, so the map is touched at gaps only.
+    if (rows_ > 0 && row.symbol == previous_symbol_ && row.ts > previous_ts_) {
+      const TimestampMs step = row.ts - previous_ts_;
+      if (step != run_step_) {
+        if (run_length_ > 0) spacing_[run_step_] += run_length_;
+        run_step_ = step;
+        run_length_ = 0;
+      }
+      ++run_length_;
+    }
+    previous_symbol_ = row.symbol;
+    previous_ts_ = row.ts;
+    ++rows_;
   }
-  if (run_length > 0) spacing[run_step] += run_length;
-  if (same_time && (rows.size() == 1 || spacing.empty() || spacing.begin()->first >= kMsPerDay)) {
-    return Timeframe{Timeframe::kDailyMinutes};
+
+  // REQUIRES: at least one row was added.
+  Result<Timeframe> decide(const std::string& input) {
+    if (run_length_ > 0) spacing_[run_step_] += run_length_;
+    run_length_ = 0;
+    if (all_date_only_) return Timeframe{Timeframe::kDailyMinutes};
+    // Every row at the same time of day (e.g. Kite's daily candles stamped 00:00+05:30): daily.
+    if (same_time_ && (rows_ == 1 || spacing_.empty() || spacing_.begin()->first >= kMsPerDay)) {
+      return Timeframe{Timeframe::kDailyMinutes};
+    }
+    return most_common_step(spacing_, input);
   }
+
+ private:
+  static Result<Timeframe> most_common_step(const std::map<TimestampMs, std::int64_t>& spacing,
+                                            const std::string& input);
+
+  std::int64_t rows_ = 0;
+  bool all_date_only_ = true;
+  TimestampMs first_time_ = 0;
+  bool same_time_ = true;
+  std::map<TimestampMs, std::int64_t> spacing_;
+  TimestampMs run_step_ = 0;
+  std::int64_t run_length_ = 0;
+  std::uint32_t previous_symbol_ = 0;
+  TimestampMs previous_ts_ = 0;
+};
+
+Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::string& input) {
+  TimeframeEvidence evidence;
+  for (const Row& row : rows) evidence.add(row);
+  return evidence.decide(input);
+}
+
+Result<Timeframe> TimeframeEvidence::most_common_step(
+    const std::map<TimestampMs, std::int64_t>& spacing, const std::string& input) {
   if (spacing.empty()) {
     return error(ErrorCode::kParseError,
                  fmt::format("{}: too few rows to detect the bar length; pass --timeframe", input));
@@ -533,12 +563,10 @@ Result<Timeframe> detect_timeframe(const std::vector<Row>& rows, const std::stri
   return Timeframe{static_cast<int>(step / kMsPerMinute)};
 }
 
-// Decides (auto) or checks (explicit) the time label of intraday bars from what sits at the session
-// edges: a start-labelled file has ordinary bars at 09:15 and nothing at 15:30; an end-labelled
-// one has bars stamped 15:30 and, at 09:15, at most an opening print (open = high = low = close).
-void decide_time_label(const std::vector<Row>& rows, const CsvOptions& options, CsvResult& result) {
+// What decide_time_label reads: the rows at the session edges, taken one at a time.
+struct LabelEvidence {
   std::int64_t at_open_print = 0, at_open_bar = 0, at_close = 0;
-  for (const Row& row : rows) {
+  void add(const Row& row) {
     const int minute = ist_minute(row.ts);
     if (minute == kSessionOpenMinute) {
       (flat(row) ? at_open_print : at_open_bar) += 1;
@@ -546,6 +574,15 @@ void decide_time_label(const std::vector<Row>& rows, const CsvOptions& options, 
       ++at_close;
     }
   }
+};
+
+// Decides (auto) or checks (explicit) the time label of intraday bars from what sits at the session
+// edges: a start-labelled file has ordinary bars at 09:15 and nothing at 15:30; an end-labelled
+// one has bars stamped 15:30 and, at 09:15, at most an opening print (open = high = low = close).
+void decide_time_label(const LabelEvidence& counts, const CsvOptions& options, CsvResult& result) {
+  const std::int64_t at_open_print = counts.at_open_print;
+  const std::int64_t at_open_bar = counts.at_open_bar;
+  const std::int64_t at_close = counts.at_close;
   const std::string evidence = fmt::format(
       "{} rows stamped 09:15 (of which {} open=high=low=close prints), {} rows stamped 15:30",
       at_open_print + at_open_bar, at_open_print, at_close);
@@ -806,8 +843,10 @@ std::string describe_columns(const Layout& layout) {
 // The date layout for the rows from next on: --date-format if given; else, when the first row's
 // timestamp (or date) cell is a numeric date such as "31/12/2019", the order every such cell of
 // the file agrees on (DateOrderEvidence); else none (the general timestamp parser reads them).
-Result<std::optional<DateFormat>> decide_date_format(const std::vector<Line>& lines, size_t next,
-                                                     char delimiter, const Layout& layout,
+// next_line(Line&) -> Result<bool> gives the lines from the first data row on.
+template <typename NextLine>
+Result<std::optional<DateFormat>> decide_date_format(NextLine next_line, char delimiter,
+                                                     const Layout& layout,
                                                      const CsvOptions& options,
                                                      const std::string& input) {
   if (options.date_format) return options.date_format;
@@ -819,14 +858,18 @@ Result<std::optional<DateFormat>> decide_date_format(const std::vector<Line>& li
   std::vector<std::string> scratch;
   std::vector<std::string_view> cells;
   DateOrderEvidence evidence;
-  for (; next < lines.size(); ++next) {
-    if (is_blank_or_comment(lines[next].text)) continue;
-    if (!split_csv_cells(lines[next].text, delimiter, scratch, cells) || cells.size() <= index) {
+  Line line;
+  for (;;) {
+    Result<bool> got = next_line(line);
+    if (!got.ok()) return got.status();
+    if (!*got) break;
+    if (is_blank_or_comment(line.text)) continue;
+    if (!split_csv_cells(line.text, delimiter, scratch, cells) || cells.size() <= index) {
       continue;
     }
     // Only a file that starts with such dates is scanned, so ISO files pay nothing.
     if (!evidence.seen() && !DateOrderEvidence::has_numeric_date_shape(cells[index])) break;
-    evidence.add(cells[index], lines[next].number);
+    evidence.add(cells[index], line.number);
   }
   if (!evidence.seen()) return std::optional<DateFormat>();
   Result<DateFormat> format = evidence.layout(input);
@@ -943,7 +986,9 @@ Status label_bars(std::vector<Row>& rows, size_t symbol_count, const CsvOptions&
     for (Row& row : rows) row.ts = daily_label(row.ts);
     return Status();
   }
-  decide_time_label(rows, options, result);
+  LabelEvidence counts;
+  for (const Row& row : rows) counts.add(row);
+  decide_time_label(counts, options, result);
   if (result.time_label == TimeLabel::kEnd) {
     const TimestampMs length = result.timeframe.minutes * kMsPerMinute;
     for (Row& row : rows) {
@@ -1087,43 +1132,75 @@ Status emit_records(const std::vector<Row>& rows, const std::vector<std::string>
   return Status();
 }
 
-}  // namespace
+// What the first lines of a file and the options decide before any row is read.
+struct Setup {
+  char delimiter = ',';
+  Layout layout;
+  std::string fixed_symbol;
+  CsvOptions effective;  // the options with the date format decided
+};
 
-// Layout detection (header, columns, kind, symbol), then row reading, then the whole-file steps:
-// sorting, bar labels, de-duplication and the final checks.
-Result<CsvResult> read_csv(std::string_view text, const std::string& input,
-                           const CsvOptions& options, const IssueHandler& on_issue) {
+// Layout detection (header, columns, kind, symbol) from lines, which hold at least the header
+// block and the first data row; next is the first non-blank line and ends at the first data row.
+Result<Setup> set_up(const std::vector<Line>& lines, size_t& next, const CsvOptions& options,
+                     const std::string& input, CsvResult& result) {
+  Setup setup;
+  setup.delimiter = detect_delimiter(lines[next].text);
+  const std::vector<std::vector<std::string>> header_lines =
+      read_header_block(lines, next, setup.delimiter);
+  Result<Layout> layout = detect_layout(header_lines, lines, next, setup.delimiter, options, input);
+  if (!layout.ok()) return layout.status();
+  setup.layout = std::move(layout).value();
+  Result<RecordKind> kind = record_kind(setup.layout, input);
+  if (!kind.ok()) return kind.status();
+  result.kind = *kind;
+  Result<std::string> fixed_symbol = fixed_symbol_of(options, setup.layout, input);
+  if (!fixed_symbol.ok()) return fixed_symbol.status();
+  setup.fixed_symbol = std::move(fixed_symbol).value();
+  result.columns = describe_columns(setup.layout);
+  setup.effective = options;
+  return setup;
+}
+
+void set_date_format(const std::optional<DateFormat>& format, const CsvOptions& options,
+                     Setup& setup, CsvResult& result) {
+  setup.effective.date_format = format;
+  if (format) {
+    result.date_format = format->text;
+    result.date_format_detected = !options.date_format;
+  }
+}
+
+// Row reading, then the whole-file steps: sorting, bar labels, de-duplication and the final
+// checks. With rows_reported, the rows' own problems were reported already (a CsvStream that
+// found the file out of order) and are not reported again.
+Result<CsvResult> read_whole(std::string_view text, const std::string& input,
+                             const CsvOptions& options, const IssueHandler& on_issue,
+                             bool rows_reported) {
   CsvResult result;
   const std::vector<Line> lines = split_lines(text);
   size_t next = 0;
   while (next < lines.size() && is_blank_or_comment(lines[next].text)) ++next;
   if (next == lines.size()) return result;  // empty input: nothing to do, not an error
 
-  const char delimiter = detect_delimiter(lines[next].text);
-  const std::vector<std::vector<std::string>> header_lines =
-      read_header_block(lines, next, delimiter);
-  Result<Layout> layout = detect_layout(header_lines, lines, next, delimiter, options, input);
-  if (!layout.ok()) return layout.status();
-  Result<RecordKind> kind = record_kind(*layout, input);
-  if (!kind.ok()) return kind.status();
-  result.kind = *kind;
-  Result<std::string> fixed_symbol = fixed_symbol_of(options, *layout, input);
-  if (!fixed_symbol.ok()) return fixed_symbol.status();
-  result.columns = describe_columns(*layout);
-  Result<std::optional<DateFormat>> date_format =
-      decide_date_format(lines, next, delimiter, *layout, options, input);
+  Result<Setup> setup = set_up(lines, next, options, input, result);
+  if (!setup.ok()) return setup.status();
+  Result<std::optional<DateFormat>> date_format = decide_date_format(
+      [&lines, i = next](Line& line) mutable -> Result<bool> {
+        if (i == lines.size()) return false;
+        line = lines[i++];
+        return true;
+      },
+      setup->delimiter, setup->layout, options, input);
   if (!date_format.ok()) return date_format.status();
-  CsvOptions effective = options;
-  effective.date_format = *date_format;
-  if (effective.date_format) {
-    result.date_format = effective.date_format->text;
-    result.date_format_detected = !options.date_format;
-  }
+  set_date_format(*date_format, options, *setup, result);
 
   std::vector<Row> rows;
   std::vector<std::string> symbols;
-  SM_RETURN_IF_ERROR(read_rows(lines, next, delimiter, *layout, effective, input, *fixed_symbol,
-                               on_issue, result, rows, symbols));
+  const IssueHandler silent = [](const RowIssue&) { return true; };
+  SM_RETURN_IF_ERROR(read_rows(lines, next, setup->delimiter, setup->layout, setup->effective,
+                               input, setup->fixed_symbol, rows_reported ? silent : on_issue,
+                               result, rows, symbols));
   if (rows.empty()) return result;
   rank_symbols(symbols, rows);
   result.rows_out_of_order = count_out_of_order(rows, symbols.size());
@@ -1134,6 +1211,391 @@ Result<CsvResult> read_csv(std::string_view text, const std::string& input,
   SM_RETURN_IF_ERROR(deduplicate(rows, input, on_issue, result));
   SM_RETURN_IF_ERROR(emit_records(rows, symbols, options, input, on_issue, result));
   return result;
+}
+
+// What the stream's survey learns of the rows in file order: whether that order is already
+// read_csv's (symbol, ts) order, and whether the later steps (labels, de-duplication, time
+// limits) can report anything.
+class Survey {
+ public:
+  void add(const Row& row) {
+    min_ts_ = std::min(min_ts_, row.ts);
+    max_ts_ = std::max(max_ts_, row.ts);
+    if (!has_previous_ || row.symbol != previous_.symbol) {
+      // Each symbol must be one block of rows: a symbol seen before is out of order.
+      if (row.symbol >= block_seen_.size()) block_seen_.resize(row.symbol + 1, false);
+      if (block_seen_[row.symbol]) in_order_ = false;
+      block_seen_[row.symbol] = true;
+      blocks_.push_back(row.symbol);
+    } else if (row.ts < previous_.ts) {
+      in_order_ = false;
+    } else {
+      if (row.ts == previous_.ts) ++equal_pairs_;
+      if (ist_day(row.ts) == ist_day(previous_.ts)) ++same_day_pairs_;
+      if (ist_minute(previous_.ts) == kSessionOpenMinute &&
+          ist_minute(row.ts) != kSessionOpenMinute) {
+        gap_after_open_ = std::min(gap_after_open_, row.ts - previous_.ts);
+      }
+    }
+    previous_ = row;
+    has_previous_ = true;
+  }
+
+  // Whether the file's order is the stable sort by (symbol, ts): every symbol one block, the
+  // blocks by symbol, times not decreasing within each.
+  bool in_order(const std::vector<std::string>& symbols) const {
+    if (!in_order_) return false;
+    for (size_t i = 1; i < blocks_.size(); ++i) {
+      if (!(symbols[blocks_[i - 1]] < symbols[blocks_[i]])) return false;
+    }
+    return true;
+  }
+  // End labels move every row but the one at 09:15 back by a bar: the order holds unless a row
+  // follows a 09:15 row by less than a bar.
+  bool end_labels_keep_order(TimestampMs length) const { return gap_after_open_ >= length; }
+  // Whether two rows can share a bar's key once labelled (daily: the same IST date).
+  bool may_repeat_keys(bool daily, bool end_labelled, TimestampMs length) const {
+    if (daily) return same_day_pairs_ > 0;
+    return equal_pairs_ > 0 || (end_labelled && gap_after_open_ <= length);
+  }
+  // Whether a labelled bar can fall outside limits (labels move a bar by less than two days).
+  bool may_break(const TimeLimits& limits) const {
+    constexpr TimestampMs kMargin = 2 * kMsPerDay;
+    return min_ts_ - kMargin < limits.not_before ||
+           (limits.not_after != 0 && max_ts_ + kMargin > limits.not_after);
+  }
+
+ private:
+  static TimestampMs ist_day(TimestampMs ts) {
+    const TimestampMs local = ts + kIstOffsetMs;
+    return local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay;
+  }
+
+  bool in_order_ = true;
+  bool has_previous_ = false;
+  Row previous_;
+  std::vector<bool> block_seen_;
+  std::vector<std::uint32_t> blocks_;
+  std::int64_t equal_pairs_ = 0;
+  std::int64_t same_day_pairs_ = 0;
+  TimestampMs gap_after_open_ = std::numeric_limits<TimestampMs>::max();
+  TimestampMs min_ts_ = std::numeric_limits<TimestampMs>::max();
+  TimestampMs max_ts_ = std::numeric_limits<TimestampMs>::min();
+};
+
+}  // namespace
+
+Result<CsvResult> read_csv(std::string_view text, const std::string& input,
+                           const CsvOptions& options, const IssueHandler& on_issue) {
+  return read_whole(text, input, options, on_issue, /*rows_reported=*/false);
+}
+
+struct CsvStream::State {
+  State(LineReader reader, const std::string& name, const CsvOptions& given,
+        const IssueHandler& handler)
+      : lines(std::move(reader)), input(name), options(given), on_issue(handler) {}
+
+  // The next row the parser keeps, from the first data line on; false at the end. Fails with a
+  // read error, or strict_stop when handler stops the read.
+  Result<bool> next_row(RowParser& parser, const IssueHandler& handler, CsvResult& counts,
+                        Row& row) {
+    Line line;
+    for (;;) {
+      Result<bool> got = lines.next(line);
+      if (!got.ok()) return got.status();
+      if (!*got) return false;
+      if (line.number < first_data_line || is_blank_or_comment(line.text)) continue;
+      ++counts.rows_read;
+      parsed.clear();
+      bool keep_going;
+      if (!split_csv_cells(line.text, setup.delimiter, scratch, cells)) {
+        keep_going = handler(RowIssue{input, line.number, "", Reason::kWrongColumnCount,
+                                      "a quoted cell is not closed (truncated line?)", true});
+      } else {
+        keep_going = parser.parse(line, cells, parsed);
+      }
+      if (!keep_going) return strict_stop(input, line.number);
+      if (!parsed.empty()) {
+        row = parsed.back();
+        return true;
+      }
+    }
+  }
+
+  RowParser make_parser(const IssueHandler& handler, CsvResult& counts) {
+    return RowParser(setup.layout, setup.effective, input, result.kind, setup.fixed_symbol, handler,
+                     counts);
+  }
+
+  // Moves a row to its bar's start label, as label_bars does.
+  void label(Row& row) const {
+    if (daily) {
+      row.ts = daily_label(row.ts);
+    } else if (end_labelled) {
+      if (ist_minute(row.ts) == kSessionOpenMinute) {
+        row.opening_print = true;
+      } else {
+        row.ts -= length;
+      }
+    }
+  }
+
+  // The next bar's rows merged (the rows of one key, as deduplicate merges them); false at the
+  // end. Duplicates go to handler; merged opening prints are counted in counts.
+  Result<bool> next_group(RowParser& parser, const IssueHandler& handler, CsvResult& counts,
+                          Row& merged, bool& was_merged) {
+    group.clear();
+    if (has_pending) {
+      group.push_back(pending);
+      has_pending = false;
+    }
+    Row row;
+    for (;;) {
+      Result<bool> got = next_row(parser, silent, scratch_counts, row);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      label(row);
+      if (!group.empty() && (row.symbol != group.front().symbol || row.ts != group.front().ts)) {
+        pending = row;
+        has_pending = true;
+        break;
+      }
+      group.push_back(row);
+    }
+    if (group.empty()) return false;
+    was_merged = group.size() > 1 || group.front().opening_print;
+    if (was_merged) {
+      size_t kept = 0;
+      SM_RETURN_IF_ERROR(merge_bar_group(group, 0, group.size(), kept, input, handler, counts));
+    }
+    merged = group.front();
+    return true;
+  }
+
+  // The bar of a merged row; problem is set when the bar fails the final checks. Those can only
+  // refuse a bar for its time (the survey checked the rows' values) or a merged bar's volume, so
+  // they are skipped when neither can happen.
+  void make_bar(const Row& row, bool was_merged, Bar& bar, std::optional<Problem>& problem) const {
+    bar.ts = row.ts;
+    if (bar.symbol != symbols[row.symbol]) bar.symbol = symbols[row.symbol];
+    bar.timeframe = result.timeframe;
+    bar.open = row.open;
+    bar.high = row.high;
+    bar.low = row.low;
+    bar.close = row.close;
+    bar.volume = row.volume;
+    bar.partial = row.opening_print;
+    problem.reset();
+    if (!was_merged && !check_time_limits) return;
+    problem = check_bar(bar, options.limits);
+    if (problem && !problem->drop) problem.reset();
+  }
+
+  // A pass that reports what the whole-file reader reports after reading the rows: duplicates,
+  // then bars refused by the final checks, in (symbol, ts) order. Gives no bars.
+  Status report_later_issues() {
+    SM_RETURN_IF_ERROR(lines.rewind());
+    has_pending = false;
+    CsvResult counts;
+    RowParser reporting_parser = make_parser(silent, counts);
+    std::vector<RowIssue> refused;
+    Row merged;
+    bool was_merged = false;
+    Bar bar;
+    std::optional<Problem> problem;
+    for (;;) {
+      Result<bool> got = next_group(reporting_parser, on_issue, counts, merged, was_merged);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      make_bar(merged, was_merged, bar, problem);
+      if (problem) {
+        refused.push_back(
+            RowIssue{input, merged.line, problem->field, problem->reason, problem->detail, true});
+      }
+    }
+    for (const RowIssue& issue : refused) {
+      if (!on_issue(issue)) return strict_stop(input, issue.line);
+    }
+    return Status();
+  }
+
+  Status start_stream() {
+    SM_RETURN_IF_ERROR(lines.rewind());
+    has_pending = false;
+    stream_parser.emplace(make_parser(silent, scratch_counts));
+    return Status();
+  }
+
+  LineReader lines;
+  std::string input;
+  CsvOptions options;
+  IssueHandler on_issue;
+  const IssueHandler silent = [](const RowIssue&) { return true; };
+  Setup setup;
+  std::int64_t first_data_line = 0;
+  CsvResult result;
+  CsvResult scratch_counts;          // what passes after the survey count again
+  std::vector<std::string> symbols;  // by the parser's symbol ids
+  bool daily = false;
+  bool end_labelled = false;
+  TimestampMs length = 0;
+  bool check_time_limits = true;  // a labelled bar may fall outside options.limits
+  bool whole = false;             // read whole: bars are result.bars from next_bar on
+  std::size_t next_bar = 0;
+  bool done = false;                       // no bars (empty file, or no row kept)
+  std::optional<RowParser> stream_parser;  // the pass that gives the bars
+  std::vector<std::string> scratch;
+  std::vector<std::string_view> cells;
+  std::vector<Row> parsed;
+  std::vector<Row> group;
+  Row pending;
+  bool has_pending = false;
+};
+
+CsvStream::CsvStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
+CsvStream::~CsvStream() = default;
+
+const CsvResult& CsvStream::result() const { return state_->result; }
+bool CsvStream::read_whole() const { return state_->whole; }
+
+Result<std::unique_ptr<CsvStream>> CsvStream::open_file(const std::string& path,
+                                                        const CsvOptions& options,
+                                                        const IssueHandler& on_issue) {
+  Result<LineReader> lines = LineReader::open_file(path);
+  if (!lines.ok()) return lines.status();
+  return open(std::move(lines).value(), path, options, on_issue);
+}
+
+Result<std::unique_ptr<CsvStream>> CsvStream::open(LineReader lines, const std::string& input,
+                                                   const CsvOptions& options,
+                                                   const IssueHandler& on_issue) {
+  auto state = std::make_unique<State>(std::move(lines), input, options, on_issue);
+  State& s = *state;
+  std::unique_ptr<CsvStream> stream(new CsvStream(std::move(state)));
+  // The first lines, up to the fourth that is not blank: the header block (at most three lines)
+  // and the first data row, all that layout detection reads.
+  std::deque<std::string> texts;
+  std::vector<Line> first_lines;
+  int non_blank = 0;
+  Line line;
+  while (non_blank < 4) {
+    Result<bool> got = s.lines.next(line);
+    if (!got.ok()) return got.status();
+    if (!*got) break;
+    texts.emplace_back(line.text);
+    first_lines.push_back({texts.back(), line.number});
+    if (!is_blank_or_comment(line.text)) ++non_blank;
+  }
+  size_t next = 0;
+  while (next < first_lines.size() && is_blank_or_comment(first_lines[next].text)) ++next;
+  if (next == first_lines.size()) {  // empty input: nothing to do, not an error
+    s.done = true;
+    return stream;
+  }
+  Result<Setup> setup = set_up(first_lines, next, options, input, s.result);
+  if (!setup.ok()) return setup.status();
+  s.setup = std::move(setup).value();
+  s.first_data_line =
+      next < first_lines.size() ? first_lines[next].number : first_lines.back().number + 1;
+  SM_RETURN_IF_ERROR(s.lines.rewind());
+  Result<std::optional<DateFormat>> date_format = decide_date_format(
+      [&s](Line& data_line) -> Result<bool> {
+        for (;;) {
+          Result<bool> got = s.lines.next(data_line);
+          if (!got.ok() || !*got || data_line.number >= s.first_data_line) return got;
+        }
+      },
+      s.setup.delimiter, s.setup.layout, options, input);
+  if (!date_format.ok()) return date_format.status();
+  set_date_format(*date_format, options, s.setup, s.result);
+
+  // The survey: every row parsed and its problems reported, as read_csv's row reading does.
+  SM_RETURN_IF_ERROR(s.lines.rewind());
+  RowParser parser = s.make_parser(s.on_issue, s.result);
+  Survey survey;
+  TimeframeEvidence timeframe;
+  LabelEvidence labels;
+  std::int64_t rows = 0;
+  Row row;
+  for (;;) {
+    Result<bool> got = s.next_row(parser, s.on_issue, s.result, row);
+    if (!got.ok()) return got.status();
+    if (!*got) break;
+    ++rows;
+    survey.add(row);
+    timeframe.add(row);
+    labels.add(row);
+  }
+  s.symbols = std::move(parser.symbols());
+  if (rows == 0) {
+    s.done = true;
+    return stream;
+  }
+  bool in_order = s.result.kind == RecordKind::kBars && survey.in_order(s.symbols);
+  if (in_order) {
+    if (options.timeframe) {
+      s.result.timeframe = *options.timeframe;
+    } else {
+      Result<Timeframe> detected = timeframe.decide(input);
+      if (!detected.ok()) return detected.status();
+      s.result.timeframe = *detected;
+      s.result.timeframe_detected = true;
+    }
+    s.daily = s.result.timeframe.is_daily();
+    if (!s.daily) {
+      decide_time_label(labels, options, s.result);
+      s.end_labelled = s.result.time_label == TimeLabel::kEnd;
+      s.length = s.result.timeframe.minutes * kMsPerMinute;
+      in_order = !s.end_labelled || survey.end_labels_keep_order(s.length);
+    }
+  }
+  if (!in_order) {
+    // Ticks and files out of order are read whole, as read_csv reads them; the rows' problems
+    // were reported by the survey.
+    std::string text;
+    SM_RETURN_IF_ERROR(s.lines.rewind());
+    for (;;) {
+      Result<bool> got = s.lines.next(line);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      text.append(line.text).push_back('\n');
+    }
+    Result<CsvResult> whole =
+        ingest::read_whole(text, input, options, on_issue, /*rows_reported=*/true);
+    if (!whole.ok()) return whole.status();
+    s.result = std::move(whole).value();
+    s.whole = true;
+    return stream;
+  }
+  s.check_time_limits = survey.may_break(options.limits);
+  if (survey.may_repeat_keys(s.daily, s.end_labelled, s.length) || s.check_time_limits) {
+    SM_RETURN_IF_ERROR(s.report_later_issues());
+  }
+  SM_RETURN_IF_ERROR(s.start_stream());
+  return stream;
+}
+
+Result<bool> CsvStream::next(Bar& bar) {
+  State& s = *state_;
+  if (s.whole) {
+    if (s.next_bar == s.result.bars.size()) return false;
+    bar = std::move(s.result.bars[s.next_bar++]);
+    return true;
+  }
+  if (s.done) return false;
+  Row merged;
+  bool was_merged = false;
+  std::optional<Problem> problem;
+  for (;;) {
+    Result<bool> got = s.next_group(*s.stream_parser, s.silent, s.result, merged, was_merged);
+    if (!got.ok()) return got.status();
+    if (!*got) {
+      s.done = true;
+      return false;
+    }
+    s.make_bar(merged, was_merged, bar, problem);
+    if (!problem) return true;
+  }
 }
 
 }  // namespace sm::ingest

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "core/status.h"
 #include "ingest/fields.h"
 #include "ingest/issues.h"
+#include "ingest/line_reader.h"
 
 namespace sm::ingest {
 
@@ -112,6 +114,47 @@ struct CsvResult {
 // fails with kInvalidArgument.
 Result<CsvResult> read_csv(std::string_view text, const std::string& input,
                            const CsvOptions& options, const IssueHandler& on_issue);
+
+// A CSV file of bars read as a stream: the same bars in the same order as read_csv gives, the same
+// rows reported in the same order with the same messages, and the same result fields, but read
+// in blocks (LineReader) instead of whole, so memory does not grow with the file.
+//
+// open makes the passes that must see every row before the first bar can be given: the date
+// layout (only when the first row has a numeric date such as 31/12/2019), then a survey that
+// parses every row and reports its problems (as read_csv's row reading does) while gathering the
+// timeframe, the time-label evidence and whether the file is in (symbol, ts) order; when
+// duplicate keys or refused times are possible, a pass that reports them (read_csv reports them
+// after every row problem). next then reads the file once more, giving one bar at a time.
+//
+// A file the stream cannot give in order is read whole, as read_csv reads it (memory grows with
+// it, read_whole() is true): a file of ticks, rows out of (symbol, ts) order (newest first, a
+// symbol in several blocks), or end-labelled bars that a 09:15 print would put out of order.
+class CsvStream {
+ public:
+  // Fails as read_csv does (kParseError, kInvalidArgument, strict_stop), or as LineReader does
+  // (kNotFound, kIoError).
+  static Result<std::unique_ptr<CsvStream>> open(LineReader lines, const std::string& input,
+                                                 const CsvOptions& options,
+                                                 const IssueHandler& on_issue);
+  static Result<std::unique_ptr<CsvStream>> open_file(const std::string& path,
+                                                      const CsvOptions& options,
+                                                      const IssueHandler& on_issue);
+  ~CsvStream();
+
+  // What read_csv's result holds, without the bars (ticks: read whole, they are in it). Complete
+  // once next returned false (opening_prints_merged is counted as bars are given).
+  const CsvResult& result() const;
+  // The file was read whole (see above).
+  bool read_whole() const;
+  // The next bar into bar (its previous contents reused); false after the last. Fails with
+  // kIoError when the file cannot be read again.
+  Result<bool> next(Bar& bar);
+
+ private:
+  struct State;
+  explicit CsvStream(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 // The NSE continuous session, in IST minutes of the day: [09:15, 15:30).
 inline constexpr int kSessionOpenMinute = 9 * 60 + 15;
