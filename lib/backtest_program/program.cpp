@@ -24,6 +24,7 @@
 #include "core/exit_codes.h"
 #include "core/json_writer.h"
 #include "costs/cost_model.h"
+#include "history/csv_stream.h"
 #include "history/database_stream.h"
 #include "history/loader.h"
 #include "strategy/params.h"
@@ -326,35 +327,34 @@ std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const L
   return std::nullopt;
 }
 
-// The bars of one run. From the database they are read as the run goes (DatabaseBarStream), and
-// what loading found is complete once the run has read the last bar (finish). CSV files are
-// loaded whole by lib/ingest's reader first and replayed from memory: the one place to switch
-// to a streaming CSV reader.
+// The bars of one run, read as the run goes: from the database (DatabaseBarStream) or CSV files
+// (CsvBarStream). What loading found is complete once the run has read the last bar (finish).
 class RunBars {
  public:
   std::optional<Failure> open(const CommonArgs& common, const DataArgs& d, const Logger& log) {
-    if (!d.files.empty()) {
-      if (auto bad = load(common, d, log, loaded_)) return bad;
-      memory_.emplace(loaded_.data);
-      return std::nullopt;
-    }
     history::DataSource source;
     if (auto bad = data_source(common, d, log, source)) return bad;
+    if (!d.files.empty()) {
+      Result<std::unique_ptr<history::CsvBarStream>> stream =
+          history::CsvBarStream::open(source, log);
+      if (!stream.ok()) return load_failure(stream.status());
+      csv_ = std::move(stream).value();
+      return std::nullopt;
+    }
     Result<std::unique_ptr<history::DatabaseBarStream>> stream =
         history::DatabaseBarStream::open(source, log);
     if (!stream.ok()) return load_failure(stream.status());
-    stream_ = std::move(stream).value();
+    database_ = std::move(stream).value();
     return std::nullopt;
   }
   bt::BarFeed& feed() {
-    if (stream_) return *stream_;
-    return *memory_;
+    if (csv_) return *csv_;
+    return *database_;
   }
-  // After the run: what loading found (for the database, data holds each symbol's daily last
-  // bars, which is all the reports read of it).
+  // After the run: what loading found (data holds each symbol's daily last bars, which is all
+  // the reports read of it).
   std::optional<Failure> finish(const Logger& log) {
-    if (!stream_) return std::nullopt;
-    Result<history::LoadedData> loaded = stream_->finish();
+    Result<history::LoadedData> loaded = csv_ ? csv_->finish() : database_->finish();
     if (!loaded.ok()) return load_failure(loaded.status());
     loaded_ = std::move(loaded).value();
     log_loaded(log, loaded_);
@@ -364,8 +364,8 @@ class RunBars {
 
  private:
   history::LoadedData loaded_;
-  std::optional<bt::MarketDataFeed> memory_;
-  std::unique_ptr<history::DatabaseBarStream> stream_;
+  std::unique_ptr<history::CsvBarStream> csv_;
+  std::unique_ptr<history::DatabaseBarStream> database_;
 };
 
 // Drops every record: a run whose reports need none of them (the summary alone).

@@ -1,5 +1,7 @@
 #include "history/database_stream.h"
 
+#include "history/streamed_series.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,14 +17,9 @@ struct DatabaseBarStream::Reader {
   std::size_t rank = 0;      // where load_data puts the series: the order of the logs
   Bar ahead;                 // the next bar, read but not given yet
   bool has_ahead = false;
-  Bar current;  // the bar of the current bar time, checked and adjusted
-  std::optional<backtest::SeriesChecker> checker;
-  std::optional<backtest::SeriesAdjuster> adjuster;
-  std::vector<backtest::QualityIssue> issues;
-  std::vector<Bar> future;  // dropped: stamped after source.not_after
-  std::vector<Bar> daily;   // the last bar of each IST date given so far
-  TimestampMs day_end = std::numeric_limits<TimestampMs>::min();
-  std::int64_t given = 0;
+  Bar current;                            // the bar of the current bar time, checked and adjusted
+  std::optional<StreamedSeries> checked;  // for readers with bars: checks, adjusts, keeps days
+  std::vector<Bar> future;                // dropped: stamped after source.not_after
 };
 
 DatabaseBarStream::DatabaseBarStream(const DataSource& source, const Logger& log)
@@ -105,15 +102,14 @@ Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSou
   for (Reader* reader : with_bars) {
     reader->series = static_cast<std::uint32_t>(stream->symbols_.size());
     stream->symbols_.push_back(reader->ahead.symbol);
-    reader->checker.emplace(reader->ahead.symbol, stream->actions_, quality);
-    if (stream->loaded_.adjusted) reader->adjuster.emplace(reader->ahead.symbol, stream->actions_);
+    reader->checked.emplace(reader->ahead.symbol, stream->actions_, quality);
   }
   // The feed's readers, by series; the others stay for finish's report of their future bars.
   std::stable_sort(stream->readers_.begin(), stream->readers_.end(),
                    [](const auto& a, const auto& b) {
-                     return a->checker.has_value() && b->checker.has_value()
+                     return a->checked.has_value() && b->checked.has_value()
                                 ? a->series < b->series
-                                : a->checker.has_value() && !b->checker.has_value();
+                                : a->checked.has_value() && !b->checked.has_value();
                    });
   return stream;
 }
@@ -135,25 +131,7 @@ Status DatabaseBarStream::next(std::vector<backtest::FeedBar>& out) {
     if (!reader.has_ahead || reader.ahead.ts != ts) continue;
     std::swap(reader.current, reader.ahead);
     Bar& bar = reader.current;
-    // Checked before adjusting, so that the falls being explained are the ones in the data.
-    reader.checker->check(bar, reader.issues);
-    if (reader.adjuster) reader.adjuster->adjust(bar);
-    const bool positive = bar.open > 0 && bar.high > 0 && bar.low > 0 && bar.close > 0;
-    if (!positive || bar.low > bar.high) {
-      return error(ErrorCode::kInvalidArgument,
-                   fmt::format("{} bar {} ({}): {}", bar.symbol, reader.given, format_utc(bar.ts),
-                               positive ? "low is above high" : "a price is not positive"));
-    }
-    if (reader.daily.empty() || bar.ts >= reader.day_end) {
-      reader.daily.push_back(bar);
-      const TimestampMs local = bar.ts + kIstOffsetMs;
-      const TimestampMs day_start =
-          (local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay) * kMsPerDay;
-      reader.day_end = day_start + kMsPerDay - kIstOffsetMs;
-    } else {
-      reader.daily.back() = bar;
-    }
-    ++reader.given;
+    SM_RETURN_IF_ERROR(reader.checked->take(bar));
     out.push_back({reader.series, &bar});
     SM_RETURN_IF_ERROR(read_ahead(reader));
   }
@@ -170,7 +148,7 @@ Result<LoadedData> DatabaseBarStream::finish() {
   for (const Reader* reader : by_rank) {
     future.insert(future.end(), reader->future.begin(), reader->future.end());
   }
-  std::erase_if(by_rank, [](const Reader* reader) { return !reader->checker; });
+  std::erase_if(by_rank, [](const Reader* reader) { return !reader->checked; });
   if (source_.symbols.empty()) {
     std::stable_sort(future.begin(), future.end(), [](const Bar& a, const Bar& b) {
       return a.ts != b.ts ? a.ts < b.ts : a.symbol < b.symbol;
@@ -179,26 +157,9 @@ Result<LoadedData> DatabaseBarStream::finish() {
   for (const Bar& bar : future) report_future_bar(log_, source_, bar, loaded_.issue_counts);
   std::vector<backtest::SymbolSeries> daily;
   for (Reader* reader : by_rank) {
-    for (backtest::QualityIssue& issue : reader->issues) {
-      log_quality_issue(log_, issue);
-      ++loaded_.issue_counts[issue.kind];
-      loaded_.quality.push_back(std::move(issue));
-    }
-    if (reader->adjuster) {
-      for (const backtest::Adjustment& adjustment : reader->adjuster->report()) {
-        if (adjustment.bars_adjusted > 0) {
-          ++loaded_.corporate_actions_applied;
-          loaded_.applied.push_back(adjustment);
-        }
-        log_.info("corporate_action", {{"symbol", reader->current.symbol},
-                                       {"ex_date", format_date(adjustment.action.ex_date)},
-                                       {"action", adjustment.action.describe()},
-                                       {"bars_adjusted", adjustment.bars_adjusted}});
-      }
-    }
-    loaded_.bars += reader->given;
-    if (!reader->daily.empty()) {
-      daily.push_back({reader->current.symbol, std::move(reader->daily)});
+    reader->checked->report(log_, loaded_);
+    if (!reader->checked->daily().empty()) {
+      daily.push_back({reader->checked->symbol(), std::move(reader->checked->daily())});
     }
   }
   loaded_.inputs = {"db:" + source_.db_path};

@@ -99,6 +99,52 @@ void report_future_bar(const Logger& log, const DataSource& source, const Bar& b
             {"action", "dropped"}});
 }
 
+Result<ingest::CsvOptions> csv_options(const DataSource& source) {
+  ingest::CsvOptions options;
+  if (source.symbols.size() > 1) {
+    return error(ErrorCode::kInvalidArgument,
+                 "with CSV files, --symbol names the symbol of a file without a symbol column; "
+                 "give at most one");
+  }
+  if (!source.symbols.empty()) options.symbol = source.symbols.front();
+  options.limits.not_after = source.not_after;
+  if (!source.timeframe.empty()) {
+    Result<Timeframe> timeframe = parse_timeframe(source.timeframe);
+    if (!timeframe.ok()) {
+      return Status(ErrorCode::kInvalidArgument, "--timeframe: " + timeframe.status().message());
+    }
+    options.timeframe = *timeframe;
+  }
+  return options;
+}
+
+Status note_csv_file(const std::string& path, const ingest::CsvResult& parsed,
+                     const ingest::IssueReporter& reporter, const Logger& log, LoadedData& loaded) {
+  for (const auto& [reason, count] : reporter.counts()) loaded.issue_counts[reason] += count;
+  if (parsed.kind != ingest::RecordKind::kBars) {
+    return error(
+        ErrorCode::kParseError,
+        fmt::format("{}: holds ticks, not bars; make bars with sm-ingest --resample", path));
+  }
+  if (parsed.rows_out_of_order > 0) {
+    loaded.issue_counts["unsorted_rows"] += parsed.rows_out_of_order;
+    log.warn(
+        "data_quality",
+        {{"input", path},
+         {"kind", "unsorted_rows"},
+         {"detail", fmt::format("{} rows are older than the row before them (e.g. a newest-first "
+                                "file)",
+                                parsed.rows_out_of_order)},
+         {"action", "sorted ascending by time"}});
+  }
+  if (parsed.series_skipped > 0) {
+    log.info("series_skipped", {{"input", path},
+                                {"rows", parsed.series_skipped},
+                                {"detail", "rows of a series other than EQ are not used"}});
+  }
+  return Status();
+}
+
 Result<std::vector<CorporateAction>> load_actions(const DataSource& source, LoadedData& loaded) {
   std::vector<backtest::CorporateAction> actions;
   if (!source.corporate_actions.empty()) {
@@ -119,46 +165,12 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
                 const Logger& log, std::vector<SymbolSeries>& out, LoadedData& loaded) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  ingest::CsvOptions options;
-  if (source.symbols.size() > 1) {
-    return error(ErrorCode::kInvalidArgument,
-                 "with CSV files, --symbol names the symbol of a file without a symbol column; "
-                 "give at most one");
-  }
-  if (!source.symbols.empty()) options.symbol = source.symbols.front();
-  options.limits.not_after = source.not_after;
-  if (!source.timeframe.empty()) {
-    Result<Timeframe> timeframe = parse_timeframe(source.timeframe);
-    if (!timeframe.ok()) {
-      return Status(ErrorCode::kInvalidArgument, "--timeframe: " + timeframe.status().message());
-    }
-    options.timeframe = *timeframe;
-  }
+  Result<ingest::CsvOptions> options = csv_options(source);
+  if (!options.ok()) return options.status();
   ingest::IssueReporter reporter(log, /*strict=*/false);
-  Result<ingest::CsvResult> parsed = ingest::read_csv(*text, path, options, reporter.handler());
+  Result<ingest::CsvResult> parsed = ingest::read_csv(*text, path, *options, reporter.handler());
   if (!parsed.ok()) return parsed.status();
-  for (const auto& [reason, count] : reporter.counts()) loaded.issue_counts[reason] += count;
-  if (parsed->kind != ingest::RecordKind::kBars) {
-    return error(
-        ErrorCode::kParseError,
-        fmt::format("{}: holds ticks, not bars; make bars with sm-ingest --resample", path));
-  }
-  if (parsed->rows_out_of_order > 0) {
-    loaded.issue_counts["unsorted_rows"] += parsed->rows_out_of_order;
-    log.warn(
-        "data_quality",
-        {{"input", path},
-         {"kind", "unsorted_rows"},
-         {"detail", fmt::format("{} rows are older than the row before them (e.g. a newest-first "
-                                "file)",
-                                parsed->rows_out_of_order)},
-         {"action", "sorted ascending by time"}});
-  }
-  if (parsed->series_skipped > 0) {
-    log.info("series_skipped", {{"input", path},
-                                {"rows", parsed->series_skipped},
-                                {"detail", "rows of a series other than EQ are not used"}});
-  }
+  SM_RETURN_IF_ERROR(note_csv_file(path, *parsed, reporter, log, loaded));
   // The reader's bars are sorted by (symbol, ts): each symbol is one run, and the range is one
   // stretch of it, moved in one piece.
   std::vector<Bar>& bars = parsed->bars;

@@ -16,6 +16,8 @@
 #include "backtest/market_data.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "ingest/csv_reader.h"
+#include "ingest/issues.h"
 #include "store/database.h"
 #include "store/market_data.h"
 
@@ -68,6 +70,14 @@ struct BarDatabase {
   std::vector<std::string> symbols;
 };
 Result<BarDatabase> open_bar_database(const DataSource& source, const TimeRange& range);
+
+// The reader options for source's CSV files: --symbol (at most one), the timeframe, bars from
+// the future refused. Fails with kInvalidArgument.
+Result<ingest::CsvOptions> csv_options(const DataSource& source);
+// What load_data logs of one CSV file after reading it (rows out of order, other series), and
+// its issue counts added to loaded's. Fails with kParseError for a file of ticks.
+Status note_csv_file(const std::string& path, const ingest::CsvResult& parsed,
+                     const ingest::IssueReporter& reporter, const Logger& log, LoadedData& loaded);
 
 // The warning for a stored bar from the future (after source.not_after), counted in issue_counts.
 void report_future_bar(const Logger& log, const DataSource& source, const Bar& bar,
