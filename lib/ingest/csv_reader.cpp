@@ -1457,6 +1457,7 @@ CsvStream::~CsvStream() = default;
 
 const CsvResult& CsvStream::result() const { return state_->result; }
 bool CsvStream::read_whole() const { return state_->whole; }
+const std::vector<std::string>& CsvStream::symbols() const { return state_->symbols; }
 
 Result<std::unique_ptr<CsvStream>> CsvStream::open_file(const std::string& path,
                                                         const CsvOptions& options,

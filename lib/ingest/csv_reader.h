@@ -146,6 +146,8 @@ class CsvStream {
   const CsvResult& result() const;
   // The file was read whole (see above).
   bool read_whole() const;
+  // The symbols of the rows kept, in the order the file first names them.
+  const std::vector<std::string>& symbols() const;
   // The next bar into bar (its previous contents reused); false after the last. Fails with
   // kIoError when the file cannot be read again.
   Result<bool> next(Bar& bar);

@@ -14,12 +14,18 @@ namespace sm::ingest {
 Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
                               const CsvOptions& options, MarketDataSink& sink,
                               IssueReporter& issues) {
+  return ingest_csv(LineReader::over_text(text), input, options, sink, issues);
+}
+
+Result<FileReport> ingest_csv(LineReader lines, const std::string& input, const CsvOptions& options,
+                              MarketDataSink& sink, IssueReporter& issues) {
   const std::int64_t dropped_before = issues.dropped();
   const std::map<std::string, std::int64_t> issues_before = issues.counts();
-  Result<CsvResult> parsed = read_csv(text, input, options, issues.handler());
-  if (!parsed.ok()) return parsed.status();
+  // Every row problem is reported by open, before the first bar reaches the sink.
+  Result<std::unique_ptr<CsvStream>> stream =
+      CsvStream::open(std::move(lines), input, options, issues.handler());
+  if (!stream.ok()) return stream.status();
   FileReport report;
-  report.parsed = std::move(parsed).value();
   report.dropped = issues.dropped() - dropped_before;
   for (const auto& [reason, count] : issues.counts()) {
     const auto before = issues_before.find(reason);
@@ -33,10 +39,15 @@ Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
     if (symbols.empty() || *symbols.rbegin() != record.symbol) symbols.insert(record.symbol);
     ++report.accepted;
   };
-  for (const Bar& bar : report.parsed.bars) {
+  Bar bar;
+  for (;;) {
+    Result<bool> got = (*stream)->next(bar);
+    if (!got.ok()) return got.status();
+    if (!*got) break;
     note(bar);
     SM_RETURN_IF_ERROR(sink.add(bar));
   }
+  report.parsed = (*stream)->result();
   for (const Tick& tick : report.parsed.ticks) {
     note(tick);
     SM_RETURN_IF_ERROR(sink.add(tick));

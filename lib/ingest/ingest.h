@@ -25,8 +25,13 @@ struct FileReport {
   TimestampMs last_ts = 0;
 };
 
-// Parses text as CSV and adds every accepted record to sink. Fails with read_csv's errors (layout,
-// strict stop) or the sink's (database).
+// Parses lines as CSV (CsvStream: a file in order is never held whole) and adds every accepted
+// record to sink, in read_csv's order. Every bad row is reported before the first record reaches
+// the sink. Fails with read_csv's errors (layout, strict stop), kIoError (the file cannot be
+// read) or the sink's (database).
+Result<FileReport> ingest_csv(LineReader lines, const std::string& input, const CsvOptions& options,
+                              MarketDataSink& sink, IssueReporter& issues);
+// The same for a text in memory.
 Result<FileReport> ingest_csv(std::string_view text, const std::string& input,
                               const CsvOptions& options, MarketDataSink& sink,
                               IssueReporter& issues);

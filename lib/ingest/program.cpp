@@ -8,7 +8,6 @@
 
 #include "core/exit_codes.h"
 #include "core/ndjson.h"
-#include "core/read_file.h"
 #include "core/shutdown.h"
 #include "ingest/fields.h"
 #include "ingest/ingest.h"
@@ -201,15 +200,20 @@ bool ingest_stdin(const IngestContext& c, IngestRun& run) {
 // Ingests one CSV file; false when the run stops here. A file that cannot be read or understood
 // does not stop the run: the next file is still worth storing.
 bool ingest_file(const IngestContext& c, const std::string& input, IngestRun& run) {
-  Result<std::string> text = read_file(input);
-  if (!text.ok()) {
-    c.log.error_status("input_unreadable", text.status(), {{"input", input}});
+  Result<LineReader> lines = LineReader::open_file(input);
+  if (!lines.ok()) {
+    c.log.error_status("input_unreadable", lines.status(), {{"input", input}});
     run.exit_code = kExitDataError;
     return true;
   }
-  Result<FileReport> report = ingest_csv(*text, input, c.csv, c.sink, c.issues);
+  Result<FileReport> report = ingest_csv(std::move(lines).value(), input, c.csv, c.sink, c.issues);
   if (!report.ok()) {
     const ErrorCode code = report.status().code();
+    if (code == ErrorCode::kIoError) {  // the file could not be read to its end
+      c.log.error_status("input_unreadable", report.status(), {{"input", input}});
+      run.exit_code = kExitDataError;
+      return true;
+    }
     if (c.issues.stopped()) {
       c.log.error_status("stopped_on_bad_row", report.status(), {{"input", input}});
       run.exit_code = kExitDataError;
