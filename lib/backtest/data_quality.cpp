@@ -70,8 +70,14 @@ void SeriesChecker::check(const Bar& bar, std::vector<QualityIssue>& out) {
   const Paise previous = previous_close_;
   first_ = false;
   previous_close_ = bar.close;
-  const Date date = ist_date(bar.ts);
-  const int day = weekday(date);
+  if (bar.ts < day_from_ || bar.ts >= day_to_) {
+    day_date_ = ist_date(bar.ts);
+    day_weekday_ = weekday(day_date_);
+    day_from_ = from_ist(day_date_, 0, 0);
+    day_to_ = day_from_ + kMsPerDay;
+  }
+  const Date date = day_date_;
+  const int day = day_weekday_;
   // Once per date: an intraday weekend session has many bars.
   if ((day == 0 || day == 6) && (!last_weekend_ || *last_weekend_ != date)) {
     last_weekend_ = date;

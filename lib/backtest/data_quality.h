@@ -57,6 +57,12 @@ class SeriesChecker {
   QualityOptions options_;
   std::size_t next_action_ = 0;
   std::optional<Date> last_weekend_;
+  // The IST date of the bars in [day_from_, day_to_) and its weekday: intraday bars share a date,
+  // so the calendar arithmetic is done once per date.
+  TimestampMs day_from_ = 0;
+  TimestampMs day_to_ = 0;
+  Date day_date_;
+  int day_weekday_ = 0;
   bool first_ = true;
   Paise previous_close_ = 0;
 };

@@ -657,24 +657,28 @@ bool split_csv_line(std::string_view line, char delimiter, std::vector<std::stri
 bool split_csv_cells(std::string_view line, char delimiter, std::vector<std::string>& scratch,
                      std::vector<std::string_view>& cells) {
   cells.clear();
-  // Nearly every line has no quote; only those pay for split_csv_line's copies.
-  if (line.find('"') != std::string_view::npos) {
-    if (!split_csv_line(line, delimiter, scratch)) return false;
-    for (const std::string& cell : scratch) cells.emplace_back(cell);
-    return true;
-  }
   const auto blank = [delimiter](char c) { return (c == ' ' || c == '\t') && c != delimiter; };
+  // One scan cuts the cells in place; a quote sends the line to split_csv_line's copies, which
+  // nearly no line needs.
+  const size_t n = line.size();
   size_t start = 0;
-  for (;;) {
-    size_t end = line.find(delimiter, start);
-    if (end == std::string_view::npos) end = line.size();
+  for (size_t i = 0;; ++i) {
+    if (i < n && line[i] != delimiter) {
+      if (line[i] == '"') {
+        cells.clear();
+        if (!split_csv_line(line, delimiter, scratch)) return false;
+        for (const std::string& cell : scratch) cells.emplace_back(cell);
+        return true;
+      }
+      continue;
+    }
     size_t first = start;
-    while (first < end && blank(line[first])) ++first;
-    size_t last = end;
+    while (first < i && blank(line[first])) ++first;
+    size_t last = i;
     while (last > first && blank(line[last - 1])) --last;
     cells.push_back(line.substr(first, last - first));
-    if (end == line.size()) return true;
-    start = end + 1;
+    if (i == n) return true;
+    start = i + 1;
   }
 }
 
@@ -1219,6 +1223,9 @@ Result<CsvResult> read_whole(std::string_view text, const std::string& input,
 class Survey {
  public:
   void add(const Row& row) {
+    const TimestampMs local = row.ts + kIstOffsetMs;
+    const TimestampMs day = local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay;
+    const int minute = static_cast<int>((local - day * kMsPerDay) / kMsPerMinute);
     min_ts_ = std::min(min_ts_, row.ts);
     max_ts_ = std::max(max_ts_, row.ts);
     if (!has_previous_ || row.symbol != previous_.symbol) {
@@ -1231,13 +1238,14 @@ class Survey {
       in_order_ = false;
     } else {
       if (row.ts == previous_.ts) ++equal_pairs_;
-      if (ist_day(row.ts) == ist_day(previous_.ts)) ++same_day_pairs_;
-      if (ist_minute(previous_.ts) == kSessionOpenMinute &&
-          ist_minute(row.ts) != kSessionOpenMinute) {
+      if (day == previous_day_) ++same_day_pairs_;
+      if (previous_minute_ == kSessionOpenMinute && minute != kSessionOpenMinute) {
         gap_after_open_ = std::min(gap_after_open_, row.ts - previous_.ts);
       }
     }
     previous_ = row;
+    previous_day_ = day;
+    previous_minute_ = minute;
     has_previous_ = true;
   }
 
@@ -1266,14 +1274,11 @@ class Survey {
   }
 
  private:
-  static TimestampMs ist_day(TimestampMs ts) {
-    const TimestampMs local = ts + kIstOffsetMs;
-    return local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay;
-  }
-
   bool in_order_ = true;
   bool has_previous_ = false;
   Row previous_;
+  TimestampMs previous_day_ = 0;  // IST day number and minute of previous_
+  int previous_minute_ = 0;
   std::vector<bool> block_seen_;
   std::vector<std::uint32_t> blocks_;
   std::int64_t equal_pairs_ = 0;

@@ -188,3 +188,32 @@ assert_example_config_loads() {
      and (map(select(.event == "config_error" and (.message | contains("stalkmarket.jsonc"))))
           | length == 0)'
 }
+
+# N one-minute bars of BENCH (a fixed-seed random walk, weekdays 09:15-15:29 from 2000-01-03).
+write_minute_bars() {
+  awk -v n="$1" '
+    function civil(z,   era, doe, yoe, y, doy, mp, d, m) {
+      z += 719468; era = int(z / 146097); doe = z - era * 146097
+      yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+      y = yoe + era * 400; doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+      mp = int((5 * doy + 2) / 153); d = doy - int((153 * mp + 2) / 5) + 1
+      m = mp < 10 ? mp + 3 : mp - 9
+      return sprintf("%04d-%02d-%02d", m <= 2 ? y + 1 : y, m, d)
+    }
+    BEGIN {
+      srand(7); print "symbol,ts,open,high,low,close,volume"; close_ = 100000
+      for (day = 10959; written < n; day++) {
+        if ((day + 3) % 7 >= 5) continue
+        date = civil(day)
+        for (minute = 0; minute < 375 && written < n; minute++) {
+          open_ = close_; close_ = open_ + int(rand() * 606) - 300; if (close_ < 1000) close_ = 1000
+          high = (open_ > close_ ? open_ : close_) + int(rand() * 200)
+          low = (open_ < close_ ? open_ : close_) - int(rand() * 200)
+          t = 555 + minute
+          printf "BENCH,%s %02d:%02d:00,%.2f,%.2f,%.2f,%.2f,%d\n", date, int(t / 60), t % 60,
+            open_ / 100, high / 100, low / 100, close_ / 100, 100 + int(rand() * 4900)
+          written++
+        }
+      }
+    }'
+}

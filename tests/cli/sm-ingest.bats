@@ -505,3 +505,17 @@ start_nse() {
   assert_usage_error sm-ingest calendar list.csv --url "$NSE_URL/x" --calendar cal.csv
   cmp cal.csv before.csv
 }
+
+@test "peak memory storing a CSV file does not grow with the bars" {
+  [ -x /usr/bin/time ] || skip "needs /usr/bin/time"
+  for n in 20000 200000; do
+    write_minute_bars "$n" >"bars$n.csv"
+    /usr/bin/time -f %M -o "rss$n" sm-ingest --db "m$n.db" "bars$n.csv" --timeframe 1m \
+      >/dev/null 2>"err$n"
+    [ "$(sqlite3 "m$n.db" 'SELECT count(*) FROM bars')" -eq "$n" ]
+  done
+  # Read whole, the 180,000 more bars cost about 48 MiB; streamed, the bars go to the database
+  # in batches as they are read.
+  echo "peak RSS KiB: $(cat rss20000) at 20,000 bars, $(cat rss200000) at 200,000"
+  [ $(($(cat rss200000) - $(cat rss20000))) -lt 6144 ]
+}
