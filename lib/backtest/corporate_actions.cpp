@@ -47,6 +47,8 @@ SeriesAdjuster::SeriesAdjuster(const std::string& symbol,
 }
 
 void SeriesAdjuster::adjust(Bar& bar) {
+  // Past the last action (or with none) nothing is adjusted: no calendar arithmetic per bar.
+  if (first_applying_ == mine_.size()) return;
   const Date date = ist_date(bar.ts);
   while (first_applying_ < mine_.size() && mine_[first_applying_].ex_date <= date) {
     ++first_applying_;

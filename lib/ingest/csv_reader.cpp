@@ -262,7 +262,7 @@ class RowParser {
     if (!parse_values(cells, row, ok)) return false;
     if (!ok) return true;
     if (!check_values(row, ok)) return false;
-    if (ok) rows.push_back(std::move(row));
+    if (ok) rows.push_back(row);
     return true;
   }
 
@@ -1420,6 +1420,76 @@ struct CsvStream::State {
     return Status();
   }
 
+  // The survey: every row parsed and its problems reported, as read_csv's row reading does;
+  // then the whole-file decisions, and the stream set up (or the file read whole).
+  Status survey_and_prepare() {
+    SM_RETURN_IF_ERROR(lines.rewind());
+    RowParser survey_parser = make_parser(on_issue, result);
+    Survey survey;
+    TimeframeEvidence timeframe;
+    LabelEvidence labels;
+    std::int64_t rows = 0;
+    Row row;
+    for (;;) {
+      Result<bool> got = next_row(survey_parser, on_issue, result, row);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      ++rows;
+      survey.add(row);
+      timeframe.add(row);
+      labels.add(row);
+    }
+    symbols = std::move(survey_parser.symbols());
+    if (rows == 0) {
+      done = true;
+      return Status();
+    }
+    bool in_order = result.kind == RecordKind::kBars && survey.in_order(symbols);
+    if (in_order) {
+      if (options.timeframe) {
+        result.timeframe = *options.timeframe;
+      } else {
+        Result<Timeframe> detected = timeframe.decide(input);
+        if (!detected.ok()) return detected.status();
+        result.timeframe = *detected;
+        result.timeframe_detected = true;
+      }
+      daily = result.timeframe.is_daily();
+      if (!daily) {
+        decide_time_label(labels, options, result);
+        end_labelled = result.time_label == TimeLabel::kEnd;
+        length = result.timeframe.minutes * kMsPerMinute;
+        in_order = !end_labelled || survey.end_labels_keep_order(length);
+      }
+    }
+    if (!in_order) return read_whole_instead();
+    check_time_limits = survey.may_break(options.limits);
+    if (survey.may_repeat_keys(daily, end_labelled, length) || check_time_limits) {
+      SM_RETURN_IF_ERROR(report_later_issues());
+    }
+    return start_stream();
+  }
+
+  // Ticks and files out of order are read whole, as read_csv reads them; the rows' problems
+  // were reported by the survey.
+  Status read_whole_instead() {
+    std::string text;
+    SM_RETURN_IF_ERROR(lines.rewind());
+    Line line;
+    for (;;) {
+      Result<bool> got = lines.next(line);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      text.append(line.text).push_back('\n');
+    }
+    Result<CsvResult> read = ingest::read_whole(text, input, options, on_issue,
+                                                /*rows_reported=*/true);
+    if (!read.ok()) return read.status();
+    result = std::move(read).value();
+    whole = true;
+    return Status();
+  }
+
   Status start_stream() {
     SM_RETURN_IF_ERROR(lines.rewind());
     has_pending = false;
@@ -1510,70 +1580,7 @@ Result<std::unique_ptr<CsvStream>> CsvStream::open(LineReader lines, const std::
       s.setup.delimiter, s.setup.layout, options, input);
   if (!date_format.ok()) return date_format.status();
   set_date_format(*date_format, options, s.setup, s.result);
-
-  // The survey: every row parsed and its problems reported, as read_csv's row reading does.
-  SM_RETURN_IF_ERROR(s.lines.rewind());
-  RowParser parser = s.make_parser(s.on_issue, s.result);
-  Survey survey;
-  TimeframeEvidence timeframe;
-  LabelEvidence labels;
-  std::int64_t rows = 0;
-  Row row;
-  for (;;) {
-    Result<bool> got = s.next_row(parser, s.on_issue, s.result, row);
-    if (!got.ok()) return got.status();
-    if (!*got) break;
-    ++rows;
-    survey.add(row);
-    timeframe.add(row);
-    labels.add(row);
-  }
-  s.symbols = std::move(parser.symbols());
-  if (rows == 0) {
-    s.done = true;
-    return stream;
-  }
-  bool in_order = s.result.kind == RecordKind::kBars && survey.in_order(s.symbols);
-  if (in_order) {
-    if (options.timeframe) {
-      s.result.timeframe = *options.timeframe;
-    } else {
-      Result<Timeframe> detected = timeframe.decide(input);
-      if (!detected.ok()) return detected.status();
-      s.result.timeframe = *detected;
-      s.result.timeframe_detected = true;
-    }
-    s.daily = s.result.timeframe.is_daily();
-    if (!s.daily) {
-      decide_time_label(labels, options, s.result);
-      s.end_labelled = s.result.time_label == TimeLabel::kEnd;
-      s.length = s.result.timeframe.minutes * kMsPerMinute;
-      in_order = !s.end_labelled || survey.end_labels_keep_order(s.length);
-    }
-  }
-  if (!in_order) {
-    // Ticks and files out of order are read whole, as read_csv reads them; the rows' problems
-    // were reported by the survey.
-    std::string text;
-    SM_RETURN_IF_ERROR(s.lines.rewind());
-    for (;;) {
-      Result<bool> got = s.lines.next(line);
-      if (!got.ok()) return got.status();
-      if (!*got) break;
-      text.append(line.text).push_back('\n');
-    }
-    Result<CsvResult> whole =
-        ingest::read_whole(text, input, options, on_issue, /*rows_reported=*/true);
-    if (!whole.ok()) return whole.status();
-    s.result = std::move(whole).value();
-    s.whole = true;
-    return stream;
-  }
-  s.check_time_limits = survey.may_break(options.limits);
-  if (survey.may_repeat_keys(s.daily, s.end_labelled, s.length) || s.check_time_limits) {
-    SM_RETURN_IF_ERROR(s.report_later_issues());
-  }
-  SM_RETURN_IF_ERROR(s.start_stream());
+  SM_RETURN_IF_ERROR(s.survey_and_prepare());
   return stream;
 }
 
