@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "core/tick_line.h"
 
 namespace sm {
 namespace {
@@ -572,6 +573,9 @@ MessageDecoder::~MessageDecoder() = default;
 Result<Message> MessageDecoder::decode(std::string_view line) {
   using simdjson::dom::element_type;
   Impl& s = *impl_;
+  // The programs' own tick lines skip the generic JSON value (core/tick_line.h); any other line,
+  // and every bad one, takes the general path below.
+  if (Tick tick; decode_written_tick(line, tick)) return Message(std::move(tick));
   // simdjson reads up to SIMDJSON_PADDING bytes past the end, so parse from a padded copy.
   s.buffer.assign(line);
   s.buffer.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
