@@ -163,6 +163,11 @@ void Statement::reset() {
   bind_error_ = Status();
 }
 
+void Statement::reset_keeping_bindings() {
+  sqlite3_reset(stmt_);
+  bind_error_ = Status();
+}
+
 std::int64_t Statement::column_int64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }

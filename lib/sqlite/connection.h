@@ -91,6 +91,10 @@ class Statement {
   std::int64_t changes() const;
   // Makes the statement ready to run again with new bindings.
   void reset();
+  // The same, but the old bindings stay until re-bound: for bulk inserts that bind every parameter
+  // again, where clearing hundreds of parameters first is measurable. REQUIRES: the caller binds
+  // every parameter before the next step (a stale one would be written again otherwise).
+  void reset_keeping_bindings();
 
   // 0-based column index of the current row. Text views stay valid until the next step/reset.
   std::int64_t column_int64(int column) const;

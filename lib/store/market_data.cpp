@@ -237,7 +237,7 @@ Status insert_in_chunks(Database& db, std::span<const Row> batch, const SeriesGr
       Result<Statement*> chosen = chunk_statement(db, sql, n, *full, last_chunk);
       if (!chosen.ok()) return chosen.status();
       Statement& insert = **chosen;
-      insert.reset();
+      insert.reset_keeping_bindings();  // every parameter is bound again below
       TimestampMs first_ts = std::numeric_limits<TimestampMs>::max();
       TimestampMs last_ts = std::numeric_limits<TimestampMs>::min();
       int base = 0;  // parameter index before this row's first

@@ -55,3 +55,20 @@ TEST_CASE("a file migrated further than the program knows is refused") {
   CHECK(migrated.code() == sm::ErrorCode::kDatabaseError);
   CHECK_THAT(migrated.message(), Catch::Contains(path));
 }
+
+TEST_CASE("reset keeps or clears the bindings as asked") {
+  auto db = Connection::open(":memory:");
+  REQUIRE(db.ok());
+  auto select = db->prepare("SELECT ?1, ?2");
+  REQUIRE(select.ok());
+  select->bind(1, std::int64_t{7}).bind(2, std::int64_t{8});
+  REQUIRE(*select->step());
+  select->reset_keeping_bindings();
+  select->bind(2, std::int64_t{9});
+  REQUIRE(*select->step());
+  CHECK(select->column_int64(0) == 7);
+  CHECK(select->column_int64(1) == 9);
+  select->reset();
+  REQUIRE(*select->step());
+  CHECK(select->column_is_null(0));
+}
