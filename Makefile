@@ -62,8 +62,8 @@ demo: build
 pi:
 	JOBS=$(JOBS) scripts/pi build-pi $(PI_TARGETS)
 
-# The Pi build's tests under qemu-user (docs/OPERATIONS.md "Raspberry Pi 5"): the unit tests but
-# the threaded stress test, and the bats files in PI_BATS (scripts/pi-test). Not in CI: too long.
+# The Pi build's tests under qemu-user (docs/OPERATIONS.md "Raspberry Pi 5"): every unit test and
+# every bats file, or those PI_BATS names (scripts/pi-test). Not in CI: too long.
 pi-test: pi
 	JOBS=$(JOBS) scripts/pi-test build-pi
 

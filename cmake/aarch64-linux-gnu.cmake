@@ -20,9 +20,15 @@ else()
   set(SM_PI_SYSROOT "$ENV{SM_PI_SYSROOT}")
 endif()
 # Programs (and Catch2 test discovery) run under qemu-user with the arm64 libraries of the
-# multiarch tree and the sysroot.
+# multiarch tree and the sysroot, in the root SM_PI_QEMU_ROOT (default /): its ld.so must be the
+# same glibc build as the libc.so.6 the programs load, the multiarch libc6:arm64. Not
+# /usr/aarch64-linux-gnu: the cross toolchain's ld.so there with the multiarch libc hangs every
+# thread start (scripts/pi checks the pair).
+if(NOT SM_PI_QEMU_ROOT)
+  set(SM_PI_QEMU_ROOT /)
+endif()
 set(CMAKE_CROSSCOMPILING_EMULATOR
-    qemu-aarch64;-L;/usr/aarch64-linux-gnu;-E;LD_LIBRARY_PATH=${SM_PI_SYSROOT}/usr/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu)
+    qemu-aarch64;-L;${SM_PI_QEMU_ROOT};-E;LD_LIBRARY_PATH=${SM_PI_SYSROOT}/usr/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu)
 
 # Libraries and headers from the sysroot first, then the multiarch tree under /; programs (cmake,
 # pkg-config) from the host.
