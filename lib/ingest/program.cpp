@@ -365,7 +365,7 @@ int run_ingest(const IngestArgs& args, const Logger& log, const time::Clock& clo
     return usage(log, error(ErrorCode::kInvalidArgument,
                             "no input: give CSV files, or pipe NDJSON to stdin (-)"));
   }
-  if (args.use_stdin || inputs.empty()) inputs.push_back("-");
+  if (args.use_stdin || inputs.empty()) inputs.emplace_back("-");
 
   WritableStore db;
   if (!args.dry_run && !db.open(args.db_path, log)) return kExitFailure;

@@ -67,7 +67,7 @@ Result<std::vector<InstanceConfig>> instances_from_config(const Config& config) 
     for (const auto& [name, value] : item.items()) {
       if (name != "id" && name != "name" && name != "params" && name != "symbols" &&
           name != "timeframe") {
-        return config_error(source, key + "." + name,
+        return config_error(source, fmt::format("{}.{}", key, name),
                             "is not a known key (id, name, params, symbols, timeframe)");
       }
     }
