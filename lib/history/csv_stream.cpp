@@ -115,16 +115,13 @@ Result<std::unique_ptr<CsvBarStream>> CsvBarStream::open(const DataSource& sourc
     return error(ErrorCode::kUnavailable,
                  "no bars to run on (check the inputs, symbols and range)");
   }
-  Result<std::vector<CorporateAction>> actions = load_actions(source, stream->loaded_);
-  if (!actions.ok()) return actions.status();
-  stream->actions_ = std::move(actions).value();
-  backtest::QualityOptions quality;
-  quality.drop_fraction = source.drop_fraction;
-  quality.adjusted = stream->loaded_.adjusted;
+  Result<backtest::QualityOptions> quality =
+      stream_checks(source, stream->loaded_, stream->actions_);
+  if (!quality.ok()) return quality.status();
   // The CSV reader already reported open/close outside the range as bad_row (kept).
-  quality.check_ohlc = false;
+  quality->check_ohlc = false;
   for (auto& reader : stream->readers_) {
-    reader->checked.emplace(reader->symbol, stream->actions_, quality);
+    reader->checked.emplace(reader->symbol, stream->actions_, *quality);
     stream->by_series_.push_back(reader.get());
   }
   // The engine's series are in symbol order.

@@ -90,19 +90,16 @@ Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSou
     return error(ErrorCode::kUnavailable,
                  "no bars to run on (check the inputs, symbols and range)");
   }
-  Result<std::vector<CorporateAction>> actions = load_actions(source, stream->loaded_);
-  if (!actions.ok()) return actions.status();
-  stream->actions_ = std::move(actions).value();
-  backtest::QualityOptions quality;
-  quality.drop_fraction = source.drop_fraction;
-  quality.adjusted = stream->loaded_.adjusted;
+  Result<backtest::QualityOptions> quality =
+      stream_checks(source, stream->loaded_, stream->actions_);
+  if (!quality.ok()) return quality.status();
   // The engine's series are in symbol order.
   std::sort(with_bars.begin(), with_bars.end(),
             [](const Reader* a, const Reader* b) { return a->ahead.symbol < b->ahead.symbol; });
   for (Reader* reader : with_bars) {
     reader->series = static_cast<std::uint32_t>(stream->symbols_.size());
     stream->symbols_.push_back(reader->ahead.symbol);
-    reader->checked.emplace(reader->ahead.symbol, stream->actions_, quality);
+    reader->checked.emplace(reader->ahead.symbol, stream->actions_, *quality);
   }
   // The feed's readers, by series; the others stay for finish's report of their future bars.
   std::stable_sort(stream->readers_.begin(), stream->readers_.end(),

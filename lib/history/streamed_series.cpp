@@ -4,6 +4,17 @@
 
 namespace sm::history {
 
+Result<backtest::QualityOptions> stream_checks(const DataSource& source, LoadedData& loaded,
+                                               std::vector<CorporateAction>& actions) {
+  Result<std::vector<CorporateAction>> loaded_actions = load_actions(source, loaded);
+  if (!loaded_actions.ok()) return loaded_actions.status();
+  actions = std::move(loaded_actions).value();
+  backtest::QualityOptions quality;
+  quality.drop_fraction = source.drop_fraction;
+  quality.adjusted = loaded.adjusted;
+  return quality;
+}
+
 StreamedSeries::StreamedSeries(const std::string& symbol,
                                const std::vector<CorporateAction>& actions,
                                const backtest::QualityOptions& quality)

@@ -18,6 +18,12 @@
 
 namespace sm::history {
 
+// What a stream's series are checked and adjusted with, as load_data sets it for the same source:
+// the corporate actions to apply (into actions, which the series then refer to) and the quality
+// options. Fails as load_actions does.
+Result<backtest::QualityOptions> stream_checks(const DataSource& source, LoadedData& loaded,
+                                               std::vector<CorporateAction>& actions);
+
 class StreamedSeries {
  public:
   // REQUIRES: actions outlives the series.
