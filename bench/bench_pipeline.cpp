@@ -35,6 +35,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -233,6 +234,22 @@ void read_trace(const fs::path& path, std::vector<Timed>& timed) {
   }
 }
 
+// Issue 14's measure: from the bar written to the order intent durable in sm-order's database
+// (before the broker call, so the broker's HTTP server is not in it), against the fsync floor.
+void print_to_durable(const std::vector<Timed>& timed, double fsync_p99_ms) {
+  constexpr size_t kDurable = 6;
+  static_assert(std::string_view(kStages[kDurable].stage) == "order.durable");
+  std::vector<double> ms;
+  for (const Timed& t : timed) {
+    if (t.ns[kDurable] != 0) ms.push_back(static_cast<double>(t.ns[kDurable] - t.ns[0]) / 1e6);
+  }
+  if (ms.empty()) return;  // programs without the trace
+  std::printf("  bar written -> intent durable       %7.2f %7.2f %7.2f %7.2f\n",
+              percentile(ms, 0.5), percentile(ms, 0.9), percentile(ms, 0.99), percentile(ms, 1.0));
+  std::printf("  p99 / one fsync's p99: %.1f\n",
+              percentile(ms, 0.99) / std::max(1e-9, fsync_p99_ms));
+}
+
 // Each stage's time from the stage before it that was seen, p50/p90/p99/max.
 void print_stages(const std::vector<Timed>& timed) {
   std::printf("  stages, ms from the stage before     p50     p90     p99     max\n");
@@ -381,6 +398,7 @@ int main(int argc, char** argv) {
   std::printf("  p99 / one fsync's p99: %.1f\n",
               percentile(latency_ms, 0.99) / std::max(1e-9, percentile(fsyncs_ms, 0.99)));
   read_trace(trace, timed);
+  print_to_durable(timed, percentile(fsyncs_ms, 0.99));
   print_stages(timed);
   if (std::getenv("SM_BENCH_KEEP") == nullptr) {
     std::error_code ec;
