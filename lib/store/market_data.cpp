@@ -110,7 +110,7 @@ const MultiRowSql& bar_insert_sql() {
 
 const MultiRowSql& tick_insert_sql() {
   static const MultiRowSql texts = make_multi_row_sql(
-      "INSERT INTO ticks (symbol, ts_ms, price_paise, qty, volume, seq, "
+      "INSERT INTO tick_rows (symbol_id, ts_ms, price_paise, qty, volume, seq, "
       "arrival) VALUES",
       kTickParams, " ON CONFLICT DO NOTHING");
   return texts;
@@ -373,6 +373,48 @@ void tick_seqs(std::span<const Tick> ticks, std::span<const std::uint32_t> group
     seqs[index] = seen[TickContent{tick.symbol, tick.ts, tick.price, tick.qty, tick.volume}]++;
   }
 }
+
+// A symbol's id in tick_symbols, made when the symbol has none.
+class TickSymbolIds {
+ public:
+  explicit TickSymbolIds(Database& db) : db_(db) {}
+
+  Result<std::int64_t> id_of(const std::string& symbol) {
+    if (!find_.valid()) {
+      Result<Statement> find = db_.prepare("SELECT id FROM tick_symbols WHERE symbol = ?1");
+      if (!find.ok()) return find.status();
+      find_ = std::move(*find);
+    }
+    find_.reset();
+    find_.bind(1, symbol);
+    Result<bool> found = find_.step();
+    if (!found.ok()) return found.status();
+    if (*found) {
+      const std::int64_t id = find_.column_int64(0);
+      find_.reset();  // no statement left open across the inserts and the commit
+      return id;
+    }
+    if (!add_.valid()) {
+      Result<Statement> add =
+          db_.prepare("INSERT INTO tick_symbols (symbol) VALUES (?1) RETURNING id");
+      if (!add.ok()) return add.status();
+      add_ = std::move(*add);
+    }
+    add_.reset();
+    add_.bind(1, symbol);
+    Result<bool> added = add_.step();
+    if (!added.ok()) return added.status();
+    if (!*added) return error(ErrorCode::kDatabaseError, "insert_ticks: no id for " + symbol);
+    const std::int64_t id = add_.column_int64(0);
+    SM_RETURN_IF_ERROR(add_.run());  // to the end of the statement: the row is written
+    return id;
+  }
+
+ private:
+  Database& db_;
+  Statement find_;
+  Statement add_;
+};
 }  // namespace
 
 Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
@@ -398,15 +440,22 @@ Result<WriteCounts> insert_ticks(Database& db, std::span<const Tick> ticks) {
   const auto timeframe_of = [](const Tick&) { return 0; };
   const SeriesGroups groups = group_by_series(ticks, timeframe_of);
   std::vector<std::int64_t> seqs(ticks.size(), 0);
+  // The key holds each symbol's id in tick_symbols (docs/SCHEMA.md "ticks"), looked up, or given
+  // to a new symbol, once per symbol of the call.
+  std::vector<std::int64_t> symbol_ids(ticks.size(), 0);
+  TickSymbolIds ids(db);
   for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
     const std::span<const std::uint32_t> group(groups.rows.data() + groups.starts[g],
                                                groups.starts[g + 1] - groups.starts[g]);
     tick_seqs(ticks, group, seqs);
+    Result<std::int64_t> id = ids.id_of(ticks[group.front()].symbol);
+    if (!id.ok()) return id.status();
+    for (std::uint32_t index : group) symbol_ids[index] = *id;
   }
   SeriesTracker series;
   const auto bind_tick = [&](Statement& insert, int base, std::uint32_t index) {
     const Tick& tick = ticks[index];
-    insert.bind_static(base + 1, tick.symbol)
+    insert.bind(base + 1, symbol_ids[index])
         .bind(base + 2, tick.ts)
         .bind(base + 3, tick.price)
         .bind(base + 4, tick.qty)
@@ -663,7 +712,9 @@ Result<std::int64_t> prune_symbol_ticks(Database& db, const std::string& symbol,
                                         TimestampMs before) {
   Result<Transaction> tx = db.begin();
   if (!tx.ok()) return tx.status();
-  Result<Statement> remove = db.prepare("DELETE FROM ticks WHERE symbol = ?1 AND ts_ms < ?2");
+  Result<Statement> remove = db.prepare(
+      "DELETE FROM tick_rows WHERE symbol_id = (SELECT id FROM tick_symbols WHERE symbol = ?1) "
+      "AND ts_ms < ?2");
   if (!remove.ok()) return remove.status();
   remove->bind_all(symbol, before);
   SM_RETURN_IF_ERROR(remove->run());

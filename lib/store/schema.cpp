@@ -571,6 +571,105 @@ SELECT p.strategy, p.symbol, p.qty,
  WHERE p.qty <> 0;
 )sql";
 
+// Issue 14, ticks into SQLite faster (part 4): the ticks' key starts with an integer symbol id
+// instead of the symbol text. Every key compare of an insert then starts with an integer, and the
+// rows are shorter (bench/README.md "Issue 14, part 4"). The rows move to tick_rows, the symbols
+// to tick_symbols, and `ticks` becomes a view with the columns the table had, so queries on ticks
+// (the views below, sm-db, people with the sqlite3 shell) read the same; INSTEAD OF triggers keep
+// a plain-SQL insert or delete on ticks working. No FOREIGN KEY on symbol_id: with foreign keys
+// on it would add a lookup per tick, and only insert_ticks and the trigger write tick_rows, both
+// through tick_symbols. The views that read ticks are dropped and made again (RENAME and DROP
+// check every view of the schema).
+constexpr std::string_view kVersionTickSymbolIds = R"sql(
+DROP VIEW open_positions;
+DROP VIEW last_prices;
+CREATE TABLE tick_symbols (
+  id INTEGER PRIMARY KEY,
+  symbol TEXT NOT NULL UNIQUE
+) STRICT;
+INSERT INTO tick_symbols (symbol) SELECT DISTINCT symbol FROM ticks ORDER BY symbol;
+CREATE TABLE tick_rows (
+  symbol_id INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  price_paise INTEGER NOT NULL CHECK (price_paise > 0),
+  qty INTEGER NOT NULL CHECK (qty >= 0),
+  volume INTEGER NOT NULL CHECK (volume >= 0),
+  seq INTEGER NOT NULL DEFAULT 0 CHECK (seq >= 0),
+  arrival INTEGER NOT NULL,
+  PRIMARY KEY (symbol_id, ts_ms, price_paise, qty, volume, seq)
+) STRICT, WITHOUT ROWID;
+INSERT INTO tick_rows (symbol_id, ts_ms, price_paise, qty, volume, seq, arrival)
+  SELECT s.id, t.ts_ms, t.price_paise, t.qty, t.volume, t.seq, t.arrival
+    FROM ticks t JOIN tick_symbols s ON s.symbol = t.symbol
+   ORDER BY s.id, t.ts_ms, t.price_paise, t.qty, t.volume, t.seq;
+DROP TABLE ticks;
+
+CREATE VIEW ticks AS
+SELECT s.symbol AS symbol, t.ts_ms AS ts_ms, t.price_paise AS price_paise, t.qty AS qty,
+       t.volume AS volume, t.seq AS seq, t.arrival AS arrival
+  FROM tick_rows t JOIN tick_symbols s ON s.id = t.symbol_id;
+
+-- A tick inserted with SQL: its symbol gets an id when it has none, and its arrival (when not
+-- given) comes from the counter insert_ticks uses.
+CREATE TRIGGER ticks_insert INSTEAD OF INSERT ON ticks
+BEGIN
+  INSERT INTO tick_symbols (symbol) SELECT NEW.symbol
+   WHERE NOT EXISTS (SELECT 1 FROM tick_symbols WHERE symbol = NEW.symbol);
+  INSERT INTO tick_rows (symbol_id, ts_ms, price_paise, qty, volume, seq, arrival)
+  VALUES ((SELECT id FROM tick_symbols WHERE symbol = NEW.symbol), NEW.ts_ms, NEW.price_paise,
+          NEW.qty, NEW.volume, coalesce(NEW.seq, 0),
+          coalesce(NEW.arrival, (SELECT next_arrival FROM tick_arrivals WHERE id = 1)));
+  UPDATE tick_arrivals SET next_arrival = max(next_arrival, NEW.arrival + 1)
+   WHERE id = 1 AND NEW.arrival IS NOT NULL;
+  UPDATE tick_arrivals SET next_arrival = next_arrival + 1 WHERE id = 1 AND NEW.arrival IS NULL;
+END;
+CREATE TRIGGER ticks_delete INSTEAD OF DELETE ON ticks
+BEGIN
+  DELETE FROM tick_rows
+   WHERE symbol_id = (SELECT id FROM tick_symbols WHERE symbol = OLD.symbol)
+     AND ts_ms = OLD.ts_ms AND price_paise = OLD.price_paise AND qty = OLD.qty
+     AND volume = OLD.volume AND seq = OLD.seq;
+END;
+
+CREATE VIEW last_prices AS
+WITH candidates AS (
+  SELECT s.symbol AS symbol, s.last_ts_ms AS ts_ms,
+         (SELECT t.price_paise FROM ticks t
+           WHERE t.symbol = s.symbol AND t.ts_ms = s.last_ts_ms
+           ORDER BY t.arrival DESC LIMIT 1) AS price_paise
+    FROM market_series s WHERE s.kind = 'tick'
+  UNION ALL
+  SELECT s.symbol,
+         CASE WHEN s.timeframe_minutes = 1440
+              THEN (s.last_ts_ms + 19800000) / 86400000 * 86400000 + 36000000
+              ELSE s.last_ts_ms + s.timeframe_minutes * 60000 END,
+         (SELECT b.close_paise FROM bars b
+           WHERE b.symbol = s.symbol AND b.timeframe_minutes = s.timeframe_minutes
+             AND b.ts_ms = s.last_ts_ms)
+    FROM market_series s WHERE s.kind = 'bar'
+)
+SELECT symbol, price_paise, printf('%d.%02d', price_paise / 100, price_paise % 100) AS price,
+       MAX(ts_ms) AS ts_ms,
+       strftime('%Y-%m-%d %H:%M:%S', MAX(ts_ms) / 1000, 'unixepoch', '+330 minutes') AS ts_ist
+  FROM candidates GROUP BY symbol;
+
+CREATE VIEW open_positions AS
+SELECT p.strategy, p.symbol, p.qty,
+       printf('%.2f', p.cost_paise / 100.0 / p.qty) AS average_price,
+       CASE WHEN lp.price_paise IS NOT NULL THEN
+         printf('%d.%02d', lp.price_paise / 100, lp.price_paise % 100) END AS last_price,
+       lp.ts_ist AS last_price_ist,
+       CASE WHEN lp.price_paise IS NOT NULL THEN
+         printf('%s%d.%02d', CASE WHEN p.qty * lp.price_paise - p.cost_paise < 0 THEN '-' ELSE '' END,
+                abs(p.qty * lp.price_paise - p.cost_paise) / 100,
+                abs(p.qty * lp.price_paise - p.cost_paise) % 100) END AS unrealised,
+       printf('%s%d.%02d', CASE WHEN p.realised_pnl_paise < 0 THEN '-' ELSE '' END,
+              abs(p.realised_pnl_paise) / 100, abs(p.realised_pnl_paise) % 100) AS realised,
+       p.updated_ist
+  FROM positions p LEFT JOIN last_prices lp ON lp.symbol = p.symbol
+ WHERE p.qty <> 0;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{"foundation schema", kVersion1},
     Migration{"daily bars known at 15:30 IST; last_prices in rupees", kVersion2},
@@ -586,6 +685,8 @@ constexpr std::array kMigrations = {
     Migration{"corporate-action adjustments of positions, applied once", kVersionCorporateActions},
     Migration{"ticks WITHOUT ROWID on the natural key; arrival order in its own column",
               kVersionTicksWithoutRowid},
+    Migration{"ticks keyed on an integer symbol id (tick_rows, tick_symbols); ticks a view",
+              kVersionTickSymbolIds},
 };
 
 }  // namespace

@@ -80,9 +80,10 @@ TEST_CASE("ticks stored before the WITHOUT ROWID migration keep every row, their
   auto db = Database::open(path);
   REQUIRE(db.ok());
   CHECK(*db->schema_version() == sm::store::latest_schema_version());
-  CHECK(*db->query_int64("SELECT count(*) FROM sqlite_schema WHERE name = 'ticks' "
+  // The rows live in tick_rows since the symbol-id migration (tick_symbol_ids_test.cpp).
+  CHECK(*db->query_int64("SELECT count(*) FROM sqlite_schema WHERE name = 'tick_rows' "
                          "AND sql LIKE '%WITHOUT ROWID%'") == 1);
-  CHECK(*db->query_int64("SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'ticks' "
+  CHECK(*db->query_int64("SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'tick_rows' "
                          "AND type = 'index' AND sql IS NOT NULL") == 0);  // one B-tree
   CHECK(*db->query_int64("SELECT count(*) FROM ticks") == 5);
   CHECK(stored_prices(*db, "TCS") == std::vector<sm::Paise>{300000, 100000, 200000, 250000});
