@@ -122,7 +122,7 @@ const std::vector<std::string>& Config::known_keys() {
   static const std::vector<std::string> kKeys = {
       // signal: lib/signal/runner.cpp (instances_from_config) and program.cpp.
       "signal.strategies", "signal.symbols", "signal.timeframe", "signal.capital",
-      "signal.heartbeat_interval_ms",
+      "signal.heartbeat_interval_ms", "signal.checkpoint_bars", "signal.checkpoint_interval_s",
       // risk: lib/risk/config.cpp (load_risk_config) and lib/gateway/program.cpp.
       "risk.capital", "risk.max_order_qty", "risk.max_order_value", "risk.max_orders_per_minute",
       "risk.max_total_exposure", "risk.max_symbol_exposure", "risk.max_open_positions",

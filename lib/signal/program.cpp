@@ -39,6 +39,8 @@ nlohmann::json counts_json(const RunnerCounts& c) {
           {"passed_through", c.passed_through},
           {"states_restored", c.states_restored},
           {"states_discarded", c.states_discarded},
+          {"states_saved", c.states_saved},
+          {"bars_replayed", c.bars_replayed},
           {"commits", c.commits}};
 }
 
@@ -93,6 +95,17 @@ int plan_from_config(const SignalArgs& args, store::Database& db, const Logger& 
   if (!interval.ok())
     return report_failure(log, "config_error", interval.status(), kExitConfigError);
   plan.heartbeat_interval_ms = *interval;
+  // How often a strategy state is checkpointed at the latest (runner.h): 1 saves it every bar.
+  Result<std::int64_t> bars = config->get_int("signal.checkpoint_bars", 15);
+  if (bars.ok() && (*bars < 1 || *bars > 100'000))
+    bars = error(ErrorCode::kConfigError, "signal.checkpoint_bars must be in 1..100000");
+  if (!bars.ok()) return report_failure(log, "config_error", bars.status(), kExitConfigError);
+  plan.options.checkpoint_bars = *bars;
+  Result<std::int64_t> seconds = config->get_int("signal.checkpoint_interval_s", 300);
+  if (seconds.ok() && (*seconds < 1 || *seconds > 86'400))
+    seconds = error(ErrorCode::kConfigError, "signal.checkpoint_interval_s must be in 1..86400");
+  if (!seconds.ok()) return report_failure(log, "config_error", seconds.status(), kExitConfigError);
+  plan.options.checkpoint_interval_ms = *seconds * 1000;
   return kExitOk;
 }
 
@@ -415,7 +428,9 @@ int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clo
     Status stopped = stdin_run.beat(true);
     if (failed.ok()) failed = stopped;
   }
-  Status committed = runner.commit();
+  // Every changed state is saved on the way out (end of input, SIGTERM): a clean restart replays
+  // nothing.
+  Status committed = runner.checkpoint();
   if (failed.ok()) failed = committed;
   out.flush();
   nlohmann::json summary = counts_json(runner.counts());

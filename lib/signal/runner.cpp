@@ -7,6 +7,7 @@
 
 #include "core/stage_trace.h"
 #include "ingest/fields.h"
+#include "store/market_data.h"
 #include "store/trading_records.h"
 #include "strategy/registry.h"
 
@@ -212,6 +213,17 @@ Status SignalRunner::follow_fills() {
       touched.emplace(i, stmt->column_text(3));
     }
   }
+  // A position change is a checkpoint: the state as of the last bar taken with the old position
+  // is saved (with the signals held so far) before the new one is loaded, so bars a restart
+  // replays after a checkpoint all see the position the live run saw.
+  bool save_first = false;
+  for (const auto& key : touched) {
+    if (auto it = slots_.find(key); it != slots_.end() && it->second.dirty) {
+      it->second.must_save = true;
+      save_first = true;
+    }
+  }
+  if (save_first) SM_RETURN_IF_ERROR(commit());
   for (const auto& key : touched) {
     // A slot not made yet loads its position when it is.
     if (auto it = slots_.find(key); it != slots_.end()) {
@@ -221,8 +233,8 @@ Status SignalRunner::follow_fills() {
   return Status();
 }
 
-Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance,
-                                                   const std::string& symbol) {
+Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance, const std::string& symbol,
+                                                   TimestampMs before_ts) {
   auto key = std::make_pair(instance, symbol);
   auto it = slots_.find(key);
   if (it != slots_.end()) return &it->second;
@@ -233,6 +245,7 @@ Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance,
   slot.instance = instance;
   slot.symbol = symbol;
   slot.strategy = std::move(made).value();
+  slot.saved_ms = db_.clock().now_ms();
   const std::string state_name = state_key(config.id, symbol);
   Result<std::optional<store::StrategyState>> saved = store::load_strategy_state(db_, state_name);
   if (!saved.ok()) return saved.status();
@@ -257,7 +270,68 @@ Result<SignalRunner::Slot*> SignalRunner::slot_for(std::size_t instance,
   }
   SM_RETURN_IF_ERROR(load_position(slot));
   auto [inserted, added] = slots_.emplace(key, std::move(slot));
-  return &inserted->second;
+  Slot& made_slot = inserted->second;
+  if (made_slot.has_last) SM_RETURN_IF_ERROR(replay_stored_bars(made_slot, before_ts));
+  return &made_slot;
+}
+
+Status SignalRunner::replay_stored_bars(Slot& slot, TimestampMs before_ts) {
+  if (before_ts <= slot.last_ts + 1) return Status();
+  store::BarQuery query;
+  query.symbol = slot.symbol;
+  query.timeframe = instances_[slot.instance].timeframe;
+  query.from = slot.last_ts + 1;
+  query.to = before_ts;
+  const TimestampMs from = slot.last_ts;
+  std::int64_t replayed = 0;
+  SM_RETURN_IF_ERROR(store::for_each_bar(db_, query, [&](const Bar& bar) {
+    // A partial bar is still forming: the complete one replaces it and comes later.
+    if (bar.partial) return true;
+    take(slot, bar);
+    ++replayed;
+    return true;
+  }));
+  if (replayed > 0) {
+    counts_.bars_replayed += replayed;
+    log_.info("state_caught_up", {{"strategy", instances_[slot.instance].id},
+                                  {"symbol", slot.symbol},
+                                  {"from", format_utc(from)},
+                                  {"bars", replayed},
+                                  {"last_bar", format_utc(slot.last_ts)}});
+  }
+  return Status();
+}
+
+void SignalRunner::take(Slot& slot, const Bar& bar) {
+  const InstanceConfig& instance = instances_[slot.instance];
+  strategy::PositionView view;
+  view.qty = slot.position.qty;
+  view.average_price = slot.position.qty > 0 ? slot.position.cost / slot.position.qty : 0;
+  view.order_pending = false;
+  view.capital = options_.capital;
+  Result<strategy::Decision> decision = slot.strategy->on_bar(bar, view);
+  if (!decision.ok()) {
+    ++counts_.bars_refused;
+    log_.warn("bad_bar", {{"strategy", instance.id},
+                          {"symbol", bar.symbol},
+                          {"ts", format_utc(bar.ts)},
+                          {"message", decision.status().message()}});
+    return;
+  }
+  slot.last_ts = bar.ts;
+  slot.has_last = true;
+  ++slot.bars_since_save;
+  if (!slot.dirty) {
+    slot.dirty = true;
+    ++dirty_;
+  }
+  if (decision->action == strategy::Action::kHold) return;
+  // A signal is stored with its slot's state: a restart never replays a bar whose signal went out.
+  slot.must_save = true;
+  Signal signal = strategy::make_signal(*decision, instance.id, bar);
+  emit(Message{signal});
+  pending_signals_.push_back(std::move(signal));
+  ++counts_.signals;
 }
 
 Status SignalRunner::on_bar(const Bar& bar) {
@@ -267,38 +341,14 @@ Status SignalRunner::on_bar(const Bar& bar) {
     if (!takes(instances_[i], bar)) continue;
     if (!taken) SM_RETURN_IF_ERROR(follow_fills());
     taken = true;
-    Result<Slot*> found = slot_for(i, bar.symbol);
+    Result<Slot*> found = slot_for(i, bar.symbol, bar.ts);
     if (!found.ok()) return found.status();
     Slot& slot = **found;
     if (slot.has_last && bar.ts <= slot.last_ts) {
       ++counts_.already_seen;
       continue;
     }
-    strategy::PositionView view;
-    view.qty = slot.position.qty;
-    view.average_price = slot.position.qty > 0 ? slot.position.cost / slot.position.qty : 0;
-    view.order_pending = false;
-    view.capital = options_.capital;
-    Result<strategy::Decision> decision = slot.strategy->on_bar(bar, view);
-    if (!decision.ok()) {
-      ++counts_.bars_refused;
-      log_.warn("bad_bar", {{"strategy", instances_[i].id},
-                            {"symbol", bar.symbol},
-                            {"ts", format_utc(bar.ts)},
-                            {"message", decision.status().message()}});
-      continue;
-    }
-    slot.last_ts = bar.ts;
-    slot.has_last = true;
-    if (!slot.dirty) {
-      slot.dirty = true;
-      ++dirty_;
-    }
-    if (decision->action == strategy::Action::kHold) continue;
-    Signal signal = strategy::make_signal(*decision, instances_[i].id, bar);
-    emit(Message{signal});
-    pending_signals_.push_back(std::move(signal));
-    ++counts_.signals;
+    take(slot, bar);
   }
   if (taken)
     ++counts_.bars;
@@ -387,8 +437,25 @@ void SignalRunner::write_pending_lines() {
   pending_lines_.clear();
 }
 
-Status SignalRunner::commit() {
-  if (!has_pending()) {
+bool SignalRunner::checkpoint_due(const Slot& slot, TimestampMs now) const {
+  if (!slot.dirty) return false;
+  return slot.must_save || slot.bars_since_save >= options_.checkpoint_bars ||
+         now - slot.saved_ms >= options_.checkpoint_interval_ms;
+}
+
+Status SignalRunner::commit() { return commit_saving(false); }
+
+Status SignalRunner::checkpoint() { return commit_saving(true); }
+
+Status SignalRunner::commit_saving(bool every_changed_state) {
+  const TimestampMs now = db_.clock().now_ms();
+  std::vector<Slot*> saving;
+  if (dirty_ > 0) {
+    for (auto& [key, slot] : slots_) {
+      if (slot.dirty && (every_changed_state || checkpoint_due(slot, now))) saving.push_back(&slot);
+    }
+  }
+  if (pending_signals_.empty() && saving.empty()) {
     write_pending_lines();
     return Status();
   }
@@ -402,19 +469,24 @@ Status SignalRunner::commit() {
     Result<bool> recorded = store::record_signal(db_, signal);
     if (!recorded.ok()) return recorded.status();
   }
-  for (auto& [key, slot] : slots_) {
-    if (!slot.dirty) continue;
+  for (const Slot* slot : saving) {
     store::StrategyState state;
-    state.strategy = state_key(instances_[slot.instance].id, slot.symbol);
-    state.state_json = slot.strategy->save_state();
-    state.event_ts = slot.last_ts;
-    state.updated_ms = db_.clock().now_ms();
+    state.strategy = state_key(instances_[slot->instance].id, slot->symbol);
+    state.state_json = slot->strategy->save_state();
+    state.event_ts = slot->last_ts;
+    state.updated_ms = now;
     SM_RETURN_IF_ERROR(store::save_strategy_state(db_, state));
   }
   SM_RETURN_IF_ERROR(transaction->commit());
   ++counts_.commits;
-  for (auto& [key, slot] : slots_) slot.dirty = false;
-  dirty_ = 0;
+  counts_.states_saved += static_cast<std::int64_t>(saving.size());
+  for (Slot* slot : saving) {
+    slot->dirty = false;
+    slot->must_save = false;
+    slot->bars_since_save = 0;
+    slot->saved_ms = now;
+    --dirty_;
+  }
   // Only now: a signal written on is one a restarted sm-risk can find in the signals table.
   write_pending_lines();
   pending_signals_.clear();

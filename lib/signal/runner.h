@@ -6,7 +6,16 @@
 //
 // What the runner keeps in the database, so that a restart resumes exactly:
 //   - each (instance, symbol)'s strategy state (strategy_state, key "<instance>/<symbol>", with the
-//     time of the last bar it took), saved with the signals of the same bars in one transaction;
+//     time of the last bar it took), checkpointed, not saved per bar (it changes with every bar):
+//     in the transaction that records a signal of that slot, before a followed fill or adjustment
+//     changes the position it is shown, after RunnerOptions::checkpoint_bars bars or
+//     checkpoint_interval_ms since its last save, and by checkpoint() when sm-signal stops. A
+//     restarted runner restores the checkpoint and first feeds the strategy the stored bars after
+//     it (the bars table: sm-ingest stores bars before it emits them) up to the bar at hand. No
+//     signal of those bars was written before the crash (a signal is stored with its slot's state,
+//     so the checkpoint is at or after it), and they see the position the live run saw (a position
+//     change is a checkpoint), so the replay emits what the uninterrupted run would have: nothing
+//     twice, nothing missed, including bars that were lost in a pipe while sm-signal was down;
 //   - the signals (signals table, idempotent on strategy, symbol, action and ts);
 //   - positions: the position a strategy is shown is the stored one (positions table, moved by
 //     core's apply_fill), never a count kept only in memory. Before every bar the runner follows
@@ -64,6 +73,11 @@ std::string state_key(std::string_view instance, std::string_view symbol);
 struct RunnerOptions {
   Paise capital = 0;              // reported to sizing (fixed_value, risk); signal.capital
   bool echo_market_data = false;  // also write the input bars and ticks to the output
+  // A slot's state is saved at the latest after this many bars taken since its last save, or
+  // this long after it (the database clock), whichever comes first; a restart replays at most
+  // that many stored bars.
+  std::int64_t checkpoint_bars = 15;
+  std::int64_t checkpoint_interval_ms = 300'000;
 };
 
 struct RunnerCounts {
@@ -78,6 +92,8 @@ struct RunnerCounts {
   std::int64_t fills_followed = 0;  // fills of our instances read from the database's fills table
   std::int64_t passed_through = 0;  // other lines written out unchanged
   std::int64_t states_restored = 0;
+  std::int64_t states_saved = 0;
+  std::int64_t bars_replayed = 0;     // stored bars after a restored checkpoint fed at restart
   std::int64_t states_discarded = 0;  // saved state made with other parameters
   std::int64_t commits = 0;           // transactions that stored signals or states
   // Reads of the fills and adjustments tables after the first: only when another connection
@@ -115,10 +131,13 @@ class SignalRunner {
   // Writes a line of another type out unchanged (at the next commit(), in input order).
   void pass_through(std::string_view raw_line);
 
-  // Records the pending signals and saves the changed states in one transaction, committed at
-  // synchronous=NORMAL (the connection's own setting is back afterwards), then writes the output
-  // held since the last commit. On failure nothing held is written.
+  // Records the pending signals and saves the states due a checkpoint (see the top of this file)
+  // in one transaction, committed at synchronous=NORMAL (the connection's own setting is back
+  // afterwards), then writes the output held since the last commit. No transaction when nothing
+  // is due. On failure nothing held is written.
   Status commit();
+  // commit(), saving every state that changed since its last save: when sm-signal stops.
+  Status checkpoint();
   bool has_pending() const { return !pending_signals_.empty() || dirty_ > 0; }
 
   const RunnerCounts& counts() const { return counts_; }
@@ -130,11 +149,21 @@ class SignalRunner {
     std::unique_ptr<strategy::Strategy> strategy;
     TimestampMs last_ts = 0;
     bool has_last = false;
-    sm::Position position;  // the stored one (long only: a short is shown flat)
-    bool dirty = false;
+    sm::Position position;             // the stored one (long only: a short is shown flat)
+    bool dirty = false;                // state changed since its last save
+    bool must_save = false;            // a signal or a position change: save at the next commit
+    std::int64_t bars_since_save = 0;  // bars taken since the last save
+    TimestampMs saved_ms = 0;          // database clock at the last save (or the slot's making)
   };
 
-  Result<Slot*> slot_for(std::size_t instance, const std::string& symbol);
+  // The slot, made (and its saved state restored, then fed the stored bars after it up to
+  // before_ts) when it is first needed.
+  Result<Slot*> slot_for(std::size_t instance, const std::string& symbol, TimestampMs before_ts);
+  Status replay_stored_bars(Slot& slot, TimestampMs before_ts);
+  // One bar through one slot's strategy: the decision, and a signal emitted unless it holds.
+  void take(Slot& slot, const Bar& bar);
+  bool checkpoint_due(const Slot& slot, TimestampMs now) const;
+  Status commit_saving(bool every_changed_state);
   Status load_position(Slot& slot);
   bool takes(const InstanceConfig& instance, const Bar& bar) const;
   Status feed_aggregated(const Bar& minute_bar);

@@ -51,11 +51,12 @@ build_session() {
 # capital (2,000 rupees: on this day it fires while the 10:34 entry is held, see the test), the
 # halt and the position-loss exit far away. sm-order looks for fills every 20 ms instead of every
 # second: the replay runs at 600 x real time, and a strategy must learn its fill before its
-# symbol's next bar as it does live.
+# symbol's next bar as it does live. sm-signal saves its state every bar (checkpoint_bars 1): the
+# state's time is the replay's clock this test reads (the reconcile timer, the kill, the restart).
 write_environment() {  # write_environment STRATEGY_JSON PRODUCT
   cat >live.jsonc <<JSON
 {
-  "signal": {"symbols": ["IBULHSGFIN"], "timeframe": "1m", "strategies": [$1]},
+  "signal": {"symbols": ["IBULHSGFIN"], "timeframe": "1m", "strategies": [$1], "checkpoint_bars": 1},
   "risk": {
     "capital": "1000000.00",
     "max_order_qty": 500,

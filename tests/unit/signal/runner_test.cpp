@@ -16,6 +16,7 @@
 #include "signal/runner.h"
 #include "store/corporate_actions.h"
 #include "store/database.h"
+#include "store/market_data.h"
 #include "store/trading_records.h"
 #include "support/temp_dir.h"
 
@@ -113,6 +114,7 @@ Run feed(store::Database& db, const std::vector<Bar>& bars, const std::vector<Fi
     REQUIRE(runner.on_bar(bar).ok());
     REQUIRE(runner.commit().ok());
   }
+  REQUIRE(runner.checkpoint().ok());  // as sm-signal does when it stops
   Run run;
   run.out = rig.written();
   run.counts = runner.counts();
@@ -184,6 +186,100 @@ TEST_CASE("a restarted runner resumes from the saved state and skips bars it has
     return out;
   };
   CHECK(strip(a.out) + strip(b.out) == strip(one.out));
+}
+
+// Only the lines of signals, in order.
+std::string signal_lines(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("\"type\":\"signal\"") != std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
+TEST_CASE("a state is saved at a signal, every checkpoint_bars bars and at the stop, not per bar",
+          "[signal][runner]") {
+  // Issue 14: the state changes with every bar; saving it every bar was a write per bar.
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  RunnerRig rig(*db, {sma_2_3()});
+  const auto saved_ts = [&]() -> std::optional<TimestampMs> {
+    auto state = store::load_strategy_state(*db, state_key("s", "TEST"));
+    REQUIRE(state.ok());
+    if (!*state) return std::nullopt;
+    return (*state)->event_ts;
+  };
+  for (int d = 0; d < 14; ++d) {  // flat closes: no signal
+    REQUIRE(rig.runner.on_bar(day_bar(d, 10)).ok());
+    REQUIRE(rig.runner.commit().ok());
+  }
+  CHECK(rig.runner.counts().states_saved == 0);
+  CHECK(rig.runner.counts().commits == 0);
+  CHECK_FALSE(saved_ts().has_value());
+  REQUIRE(rig.runner.on_bar(day_bar(14, 10)).ok());  // the 15th bar since the last save
+  REQUIRE(rig.runner.commit().ok());
+  CHECK(rig.runner.counts().states_saved == 1);
+  CHECK(saved_ts() == day_bar(14, 0).ts);
+  REQUIRE(rig.runner.on_bar(day_bar(15, 9)).ok());
+  REQUIRE(rig.runner.on_bar(day_bar(16, 12)).ok());  // sma(2) crosses sma(3): a signal
+  REQUIRE(rig.runner.commit().ok());
+  CHECK(rig.runner.counts().signals == 1);
+  CHECK(rig.runner.counts().states_saved == 2);
+  CHECK(saved_ts() == day_bar(16, 0).ts);
+  REQUIRE(rig.runner.on_bar(day_bar(17, 13)).ok());
+  REQUIRE(rig.runner.commit().ok());
+  CHECK(saved_ts() == day_bar(16, 0).ts);
+  REQUIRE(rig.runner.checkpoint().ok());
+  CHECK(rig.runner.counts().states_saved == 3);
+  CHECK(saved_ts() == day_bar(17, 0).ts);
+}
+
+TEST_CASE(
+    "a runner killed between checkpoints catches up from the stored bars: nothing twice, "
+    "nothing missed",
+    "[signal][runner]") {
+  TempDir dir;
+  auto whole = store::Database::open(dir.file("whole.db"));
+  auto split = store::Database::open(dir.file("split.db"));
+  REQUIRE(whole.ok());
+  REQUIRE(split.ok());
+  // sm-ingest stores the bars before it emits them.
+  REQUIRE(store::insert_bars(*split, bars(0, 10)).ok());
+  const Fill fill = entry_fill();
+  Run one = feed(*whole, bars(0, 10), {fill});
+  REQUIRE(one.counts.signals == 2);  // entry at day 4, exit at day 7
+
+  std::string before_kill;
+  {
+    // Committed after every bar, then killed: no checkpoint at the end. The state stored is the
+    // one of day 4 (its signal); day 5 was taken with the position the fill made.
+    RunnerRig rig(*split, {sma_2_3()});
+    for (const Bar& bar : bars(0, 6)) {
+      if (bar.ts == fill.ts) REQUIRE(rig.runner.on_fill(fill, to_json(Message{fill})).ok());
+      REQUIRE(rig.runner.on_bar(bar).ok());
+      REQUIRE(rig.runner.commit().ok());
+    }
+    before_kill = rig.written();
+    auto state = store::load_strategy_state(*split, state_key("s", "TEST"));
+    REQUIRE(state.ok());
+    REQUIRE(state->has_value());
+    CHECK((*state)->event_ts == day_bar(4, 0).ts);
+  }
+  SECTION("the feed goes on from now: days 6 and 7 were lost in the pipe") {
+    std::vector<Bar> later = bars(8, 10);
+    Run after = feed(*split, later);
+    CHECK(after.counts.bars_replayed == 3);  // days 5, 6 and 7 from the bars table
+    CHECK(signal_lines(before_kill) + signal_lines(after.out) == signal_lines(one.out));
+  }
+  SECTION("the feed goes on from the stored state: days 5 to 9 again") {
+    Run after = feed(*split, bars(5, 10));
+    CHECK(after.counts.bars_replayed == 0);
+    CHECK(signal_lines(before_kill) + signal_lines(after.out) == signal_lines(one.out));
+  }
+  CHECK(count(*split, "select count(*) from signals") == 2);
 }
 
 TEST_CASE("the position a strategy sees is the stored one, from fills", "[signal][runner]") {
