@@ -4,13 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <regex>
 
-#include "backtest/metrics.h"
-#include "backtest/report.h"
 #include "core/log.h"
 #include "history/csv_stream.h"
 #include "history/loader.h"
+#include "history/stream_vs_loaded.h"
 #include "support/captured_log.h"
 #include "support/temp_dir.h"
 
@@ -50,10 +48,6 @@ void write(const std::string& path, const std::vector<std::string>& rows) {
   for (const std::string& row : rows) out << row << "\n";
 }
 
-std::string without_log_times(const std::string& text) {
-  return std::regex_replace(text, std::regex("\"ts\":\"[^\"]*\""), "");
-}
-
 }  // namespace
 
 TEST_CASE("a run over streamed CSV files equals the run over the loaded files", "[history][csv]") {
@@ -87,41 +81,14 @@ TEST_CASE("a run over streamed CSV files equals the run over the loaded files", 
         source.from = "2024-03-06";
         source.to = "2024-03-20";
       }
-      const std::vector<backtest::StrategySpec> specs = {
-          {"", "sma-cross", {{"fast", 4}, {"slow", 12}, {"qty", 10}}, {}}};
-      backtest::EngineConfig config;
-      config.close_at_end = true;
-      costs::ZeroCostModel zero;
-
-      testing::CapturedLog loaded_log(LogLevel::kInfo);
-      Result<history::LoadedData> loaded = history::load_data(source, loaded_log.log());
-      REQUIRE(loaded.ok());
-      backtest::ApproveAll gate_a;
-      auto kept = backtest::run_backtest(loaded->data, specs, config, zero, gate_a);
-      REQUIRE(kept.ok());
-      REQUIRE(kept->trades.size() > 5);
-
-      testing::CapturedLog streamed_log(LogLevel::kInfo);
-      auto stream = history::CsvBarStream::open(source, streamed_log.log());
-      REQUIRE(stream.ok());
-      CHECK((*stream)->symbols() == std::vector<std::string>{"AAA", "BBB", "CCC", "DDD", "EEE"});
-      backtest::ApproveAll gate_b;
-      auto streamed = backtest::run_backtest(**stream, specs, config, zero, gate_b);
-      REQUIRE(streamed.ok());
-      Result<history::LoadedData> found = (*stream)->finish();
-      REQUIRE(found.ok());
-
-      CHECK(backtest::trades_ndjson(*streamed) == backtest::trades_ndjson(*kept));
-      CHECK(backtest::signals_ndjson(*streamed) == backtest::signals_ndjson(*kept));
-      CHECK(backtest::equity_csv(*streamed) == backtest::equity_csv(*kept));
-      CHECK(found->bars == loaded->bars);
-      CHECK(found->inputs == loaded->inputs);
-      CHECK(found->issue_counts == loaded->issue_counts);
-      CHECK(found->issue_counts.at("duplicate_timestamp") == 1);
-      CHECK(found->issue_counts.at("unsorted_rows") > 0);
-      CHECK(found->issue_counts.at("timestamp_out_of_range") > 0);
-      CHECK(found->applied.size() == loaded->applied.size());
-      CHECK(without_log_times(streamed_log.text()) == without_log_times(loaded_log.text()));
+      const testing::StreamVsLoaded both =
+          testing::stream_vs_loaded(source, [](const history::DataSource& s, const Logger& log) {
+            return history::CsvBarStream::open(s, log);
+          });
+      CHECK(both.symbols == std::vector<std::string>{"AAA", "BBB", "CCC", "DDD", "EEE"});
+      CHECK(both.found.issue_counts.at("duplicate_timestamp") == 1);
+      CHECK(both.found.issue_counts.at("unsorted_rows") > 0);
+      CHECK(both.found.issue_counts.at("timestamp_out_of_range") > 0);
     }
   }
 }

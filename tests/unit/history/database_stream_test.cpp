@@ -2,16 +2,15 @@
 // and the log lines that loading everything first (load_data) gives.
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <regex>
 
 #include "backtest/metrics.h"
 #include "backtest/report.h"
 #include "core/log.h"
 #include "history/database_stream.h"
 #include "history/loader.h"
+#include "history/stream_vs_loaded.h"
 #include "store/database.h"
 #include "store/market_data.h"
-#include "support/captured_log.h"
 #include "support/temp_dir.h"
 
 using namespace sm;
@@ -54,10 +53,6 @@ std::vector<Bar> messy_bars() {
   return bars;
 }
 
-std::string without_log_times(const std::string& text) {
-  return std::regex_replace(text, std::regex("\"ts\":\"[^\"]*\""), "");
-}
-
 }  // namespace
 
 TEST_CASE("a run over the streamed database equals the run over the loaded bars",
@@ -83,51 +78,26 @@ TEST_CASE("a run over the streamed database equals the run over the loaded bars"
       source.not_after = from_ist(Date{2024, 3, 14}, 12, 0);
       if (!all_symbols) source.symbols = {"ccc", "AAA"};
 
-      const std::vector<backtest::StrategySpec> specs = {
-          {"", "sma-cross", {{"fast", 4}, {"slow", 12}, {"qty", 10}}, {}}};
-      backtest::EngineConfig config;
-      config.close_at_end = true;
-      costs::ZeroCostModel zero;
-
-      testing::CapturedLog loaded_log(LogLevel::kInfo);
-      Result<history::LoadedData> loaded = history::load_data(source, loaded_log.log());
-      REQUIRE(loaded.ok());
-      backtest::ApproveAll gate_a;
-      auto kept = backtest::run_backtest(loaded->data, specs, config, zero, gate_a);
-      REQUIRE(kept.ok());
-      REQUIRE(kept->trades.size() > 5);
-
-      testing::CapturedLog streamed_log(LogLevel::kInfo);
-      auto stream = history::DatabaseBarStream::open(source, streamed_log.log());
-      REQUIRE(stream.ok());
-      backtest::ApproveAll gate_b;
-      auto streamed = backtest::run_backtest(**stream, specs, config, zero, gate_b);
-      REQUIRE(streamed.ok());
-      Result<history::LoadedData> found = (*stream)->finish();
-      REQUIRE(found.ok());
-
-      CHECK(backtest::trades_ndjson(*streamed) == backtest::trades_ndjson(*kept));
-      CHECK(backtest::signals_ndjson(*streamed) == backtest::signals_ndjson(*kept));
-      CHECK(backtest::equity_csv(*streamed) == backtest::equity_csv(*kept));
-      CHECK(found->bars == loaded->bars);
-      CHECK(found->issue_counts == loaded->issue_counts);
-      CHECK(found->issue_counts.at("suspected_corporate_action") >= 1);
-      CHECK(found->issue_counts.at("weekend_session") >= 1);
-      CHECK(found->issue_counts.at("timestamp_out_of_range") > 0);
-      CHECK(found->applied.size() == loaded->applied.size());
-      CHECK(found->corporate_actions_applied == loaded->corporate_actions_applied);
+      const testing::StreamVsLoaded both =
+          testing::stream_vs_loaded(source, [](const history::DataSource& s, const Logger& log) {
+            return history::DatabaseBarStream::open(s, log);
+          });
+      const history::LoadedData& loaded = both.loaded;
+      const history::LoadedData& found = both.found;
+      CHECK(found.issue_counts.at("suspected_corporate_action") >= 1);
+      CHECK(found.issue_counts.at("weekend_session") >= 1);
+      CHECK(found.issue_counts.at("timestamp_out_of_range") > 0);
       backtest::RunInfo a, b;
-      a.data_issues = loaded->issue_counts;
-      b.data_issues = found->issue_counts;
-      CHECK(backtest::summary_json(*streamed, backtest::summarize(*streamed, 0), b) ==
-            backtest::summary_json(*kept, backtest::summarize(*kept, 0), a));
-      CHECK(without_log_times(streamed_log.text()) == without_log_times(loaded_log.text()));
+      a.data_issues = loaded.issue_counts;
+      b.data_issues = found.issue_counts;
+      CHECK(backtest::summary_json(both.streamed, backtest::summarize(both.streamed, 0), b) ==
+            backtest::summary_json(both.kept, backtest::summarize(both.kept, 0), a));
 
       // What the HTML report reads of the bars: each symbol's last bar of every date.
-      REQUIRE(found->data.series().size() == loaded->data.series().size());
-      for (std::size_t s = 0; s < found->data.series().size(); ++s) {
-        const auto& daily = found->data.series()[s].bars;
-        const auto& full = loaded->data.series()[s].bars;
+      REQUIRE(found.data.series().size() == loaded.data.series().size());
+      for (std::size_t s = 0; s < found.data.series().size(); ++s) {
+        const auto& daily = found.data.series()[s].bars;
+        const auto& full = loaded.data.series()[s].bars;
         CHECK(daily.size() < full.size() / 10);
         for (const Bar& bar : daily) {
           auto it = std::find_if(full.begin(), full.end(),
