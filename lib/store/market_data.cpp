@@ -619,11 +619,19 @@ Result<std::vector<std::string>> bar_symbols(Database& db, const BarQuery& query
 }
 
 Result<BarCursor> BarCursor::open(Database& db, const BarQuery& query) {
-  Result<Statement> stmt = db.prepare(
+  // Only the bounds the query has: a bound on ts is a key comparison on every row (about 5 % of
+  // the scan), and a run over a symbol's whole history has none.
+  const bool from = query.from != std::numeric_limits<TimestampMs>::min();
+  const bool to = query.to != std::numeric_limits<TimestampMs>::max();
+  Result<Statement> stmt = db.prepare(fmt::format(
       "SELECT ts_ms, open_paise, high_paise, low_paise, close_paise, volume, partial FROM bars "
-      "WHERE symbol = ?1 AND timeframe_minutes = ?2 AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms");
+      "WHERE symbol = ?1 AND timeframe_minutes = ?2{}{} ORDER BY ts_ms",
+      from ? " AND ts_ms >= ?3" : "", to ? " AND ts_ms < ?4" : ""));
   if (!stmt.ok()) return stmt.status();
-  stmt->bind_all(query.symbol, query.timeframe.minutes, query.from, query.to);
+  stmt->bind(1, query.symbol);
+  stmt->bind(2, query.timeframe.minutes);
+  if (from) stmt->bind(3, query.from);
+  if (to) stmt->bind(4, query.to);
   return BarCursor(std::move(*stmt), query.symbol, query.timeframe);
 }
 

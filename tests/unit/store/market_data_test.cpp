@@ -549,6 +549,25 @@ TEST_CASE("a bar cursor reads one symbol's bars in range as for_each_bar does") 
   CHECK(bar.ts == kT0);
   CHECK_FALSE(*partial_cursor->next(bar));
 
+  // A cursor binds only the bounds it is given: each of the four cases reads the same rows.
+  for (const bool has_from : {false, true}) {
+    for (const bool has_to : {false, true}) {
+      INFO("from " << has_from << ", to " << has_to);
+      sm::store::BarQuery bounded;
+      bounded.symbol = "TCS";
+      if (has_from) bounded.from = kT0 + 10 * 60000;
+      if (has_to) bounded.to = kT0 + 40 * 60000;
+      auto bounded_cursor = sm::store::BarCursor::open(*db, bounded);
+      REQUIRE(bounded_cursor.ok());
+      std::vector<sm::TimestampMs> times;
+      while (*bounded_cursor->next(bar)) times.push_back(bar.ts);
+      std::vector<sm::TimestampMs> want;
+      for (const Bar& b : read_bars(*db, bounded)) want.push_back(b.ts);
+      CHECK(times == want);
+      CHECK(times.size() == 50u - (has_from ? 10u : 0u) - (has_to ? 10u : 0u));
+    }
+  }
+
   sm::store::BarQuery all;
   all.timeframe = Timeframe{1};
   auto symbols = sm::store::bar_symbols(*db, all);
