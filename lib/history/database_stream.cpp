@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 
@@ -15,9 +16,13 @@ struct DatabaseBarStream::Reader {
   store::BarCursor cursor;
   std::uint32_t series = 0;  // index in symbols_
   std::size_t rank = 0;      // where load_data puts the series: the order of the logs
-  Bar ahead;                 // the next bar, read but not given yet
+  // The bar of the current bar time (checked and adjusted) and the next bar, read but not given
+  // yet: they trade places by index, not by copying a Bar and its symbol string per bar.
+  std::array<Bar, 2> bars;
+  std::size_t ahead_slot = 0;
+  Bar& ahead() { return bars[ahead_slot]; }
+  const Bar& ahead() const { return bars[ahead_slot]; }
   bool has_ahead = false;
-  Bar current;                            // the bar of the current bar time, checked and adjusted
   std::optional<StreamedSeries> checked;  // for readers with bars: checks, adjusts, keeps days
   std::vector<Bar> future;                // dropped: stamped after source.not_after
 };
@@ -31,12 +36,13 @@ const std::vector<std::string>& DatabaseBarStream::symbols() const { return symb
 
 Status DatabaseBarStream::read_ahead(Reader& reader) {
   while (true) {
-    Result<bool> row = reader.cursor.next(reader.ahead);
+    Bar& ahead = reader.ahead();
+    Result<bool> row = reader.cursor.next(ahead);
     if (!row.ok()) return row.status();
     reader.has_ahead = *row;
     if (!*row) return Status();
-    if (source_.not_after != 0 && reader.ahead.ts > source_.not_after) {
-      reader.future.push_back(reader.ahead);
+    if (source_.not_after != 0 && ahead.ts > source_.not_after) {
+      reader.future.push_back(ahead);
       continue;
     }
     return Status();
@@ -65,8 +71,7 @@ Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSou
     Result<store::BarCursor> cursor = store::BarCursor::open(database.db, database.query);
     if (!cursor.ok()) return cursor.status();
     auto reader = std::make_unique<Reader>(std::move(cursor).value());
-    reader->ahead.symbol = symbol;
-    reader->current.symbol = symbol;
+    for (Bar& bar : reader->bars) bar.symbol = symbol;
     SM_RETURN_IF_ERROR(stream->read_ahead(*reader));
     reader->rank = stream->readers_.size();
     stream->readers_.push_back(std::move(reader));
@@ -78,8 +83,8 @@ Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSou
   if (source.symbols.empty()) {
     // load_data orders the series as a read of every symbol in (ts, symbol) order meets them.
     std::stable_sort(with_bars.begin(), with_bars.end(), [](const Reader* a, const Reader* b) {
-      return a->ahead.ts != b->ahead.ts ? a->ahead.ts < b->ahead.ts
-                                        : a->ahead.symbol < b->ahead.symbol;
+      return a->ahead().ts != b->ahead().ts ? a->ahead().ts < b->ahead().ts
+                                            : a->ahead().symbol < b->ahead().symbol;
     });
     for (std::size_t i = 0; i < with_bars.size(); ++i) with_bars[i]->rank = i;
   }
@@ -94,12 +99,13 @@ Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSou
       stream_checks(source, stream->loaded_, stream->actions_);
   if (!quality.ok()) return quality.status();
   // The engine's series are in symbol order.
-  std::sort(with_bars.begin(), with_bars.end(),
-            [](const Reader* a, const Reader* b) { return a->ahead.symbol < b->ahead.symbol; });
+  std::sort(with_bars.begin(), with_bars.end(), [](const Reader* a, const Reader* b) {
+    return a->cursor.symbol() < b->cursor.symbol();
+  });
   for (Reader* reader : with_bars) {
     reader->series = static_cast<std::uint32_t>(stream->symbols_.size());
-    stream->symbols_.push_back(reader->ahead.symbol);
-    reader->checked.emplace(reader->ahead.symbol, stream->actions_, *quality);
+    stream->symbols_.push_back(reader->cursor.symbol());
+    reader->checked.emplace(reader->cursor.symbol(), stream->actions_, *quality);
   }
   // The feed's readers, by series; the others stay for finish's report of their future bars.
   std::stable_sort(stream->readers_.begin(), stream->readers_.end(),
@@ -117,17 +123,17 @@ Status DatabaseBarStream::next(std::vector<backtest::FeedBar>& out) {
   bool any = false;
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     const Reader& reader = *readers_[i];
-    if (reader.has_ahead && reader.ahead.ts <= ts) {
-      ts = reader.ahead.ts;
+    if (reader.has_ahead && reader.ahead().ts <= ts) {
+      ts = reader.ahead().ts;
       any = true;
     }
   }
   if (!any) return Status();
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     Reader& reader = *readers_[i];
-    if (!reader.has_ahead || reader.ahead.ts != ts) continue;
-    std::swap(reader.current, reader.ahead);
-    Bar& bar = reader.current;
+    if (!reader.has_ahead || reader.ahead().ts != ts) continue;
+    Bar& bar = reader.ahead();
+    reader.ahead_slot ^= 1;  // bar is now the current one; the next is read into the other
     SM_RETURN_IF_ERROR(reader.checked->take(bar));
     out.push_back({reader.series, &bar});
     SM_RETURN_IF_ERROR(read_ahead(reader));
