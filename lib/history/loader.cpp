@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <limits>
 
@@ -204,6 +205,28 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
   return Status();
 }
 
+// About how many bars a read of symbol's series in query's range gives, from the market_series
+// summary: all of them for a range that covers the series, in proportion to the time covered
+// otherwise; 0 when the summary has no such series. A series' vector sized once for them is not
+// grown by copying every bar read so far, and holds no unused capacity.
+std::size_t expected_bars(const std::vector<store::SeriesInfo>& listed, const std::string& symbol,
+                          const store::BarQuery& query) {
+  for (const store::SeriesInfo& info : listed) {
+    if (info.is_tick || info.symbol != symbol ||
+        info.timeframe.minutes != query.timeframe.minutes || info.rows <= 0) {
+      continue;
+    }
+    const TimestampMs first = std::max(info.first_ts, query.from);
+    if (query.to <= first || info.last_ts < first) return 0;
+    const TimestampMs last = std::min(info.last_ts, query.to - 1);
+    if (first == info.first_ts && last == info.last_ts) return static_cast<std::size_t>(info.rows);
+    const double covered = static_cast<double>(last - first + 1) /
+                           static_cast<double>(info.last_ts - info.first_ts + 1);
+    return static_cast<std::size_t>(std::ceil(covered * static_cast<double>(info.rows)));
+  }
+  return 0;
+}
+
 Status load_db(const DataSource& source, const Range& range, const Logger& log,
                std::vector<SymbolSeries>& out, LoadedData& loaded) {
   Result<BarDatabase> opened = open_bar_database(source, range);
@@ -215,6 +238,8 @@ Status load_db(const DataSource& source, const Range& range, const Logger& log,
   // series and the bars from the future (reported after the reading) are then put in the order
   // the per-query reads in (ts, symbol) order gave them before.
   std::vector<Bar> future;
+  Result<std::vector<store::SeriesInfo>> listed = store::list_series(db);
+  if (!listed.ok()) return listed.status();
   for (const std::string& symbol : symbols) {
     query.symbol = symbol;
     Result<store::BarCursor> cursor = store::BarCursor::open(db, query);
@@ -226,6 +251,7 @@ Status load_db(const DataSource& source, const Range& range, const Logger& log,
       it = out.end() - 1;
     }
     std::vector<Bar>& series = it->bars;
+    series.reserve(series.size() + expected_bars(*listed, symbol, query));
     Bar bar;
     while (true) {
       Result<bool> row = cursor->next(bar);
