@@ -33,7 +33,8 @@ SeriesAdjuster::SeriesAdjuster(const std::string& symbol,
   for (const CorporateAction& action : actions) {
     if (action.symbol == symbol) mine_.push_back(action);
   }
-  counts_.assign(mine_.size(), 0);
+  counts_.assign(mine_.size() + 1, 0);
+  for (const CorporateAction& action : mine_) ex_starts_.push_back(from_ist(action.ex_date, 0, 0));
   // The newest action's factor first, then each older one multiplied in: 128-bit fractions
   // reduced by the gcd at every step, so a dozen actions with ratios up to 1000 stay far from
   // overflow.
@@ -47,14 +48,13 @@ SeriesAdjuster::SeriesAdjuster(const std::string& symbol,
 }
 
 void SeriesAdjuster::adjust(Bar& bar) {
-  // Past the last action (or with none) nothing is adjusted: no calendar arithmetic per bar.
-  if (first_applying_ == mine_.size()) return;
-  const Date date = ist_date(bar.ts);
-  while (first_applying_ < mine_.size() && mine_[first_applying_].ex_date <= date) {
+  // An action applies to the bars dated (IST) before its ex-date: to the bars before the
+  // ex-date's first instant, compared as a time, with no calendar arithmetic per bar.
+  while (first_applying_ < mine_.size() && bar.ts >= ex_starts_[first_applying_]) {
     ++first_applying_;
   }
   if (first_applying_ == mine_.size()) return;
-  for (std::size_t k = first_applying_; k < mine_.size(); ++k) ++counts_[k];
+  ++counts_[first_applying_];
   const auto [num, den] = factors_[first_applying_];
   bar.open = std::max<Paise>(1, scale(bar.open, num, den));
   bar.high = std::max<Paise>(1, scale(bar.high, num, den));
@@ -64,8 +64,13 @@ void SeriesAdjuster::adjust(Bar& bar) {
 }
 
 std::vector<Adjustment> SeriesAdjuster::report() const {
+  // A bar counted at k was adjusted for actions k and after.
   std::vector<Adjustment> out;
-  for (std::size_t k = 0; k < mine_.size(); ++k) out.push_back({mine_[k], counts_[k]});
+  std::int64_t adjusted = 0;
+  for (std::size_t k = 0; k < mine_.size(); ++k) {
+    adjusted += counts_[k];
+    out.push_back({mine_[k], adjusted});
+  }
   return out;
 }
 

@@ -46,6 +46,8 @@ class SeriesAdjuster {
   // factors_[k]: the reduced product of the factors of mine_[k..], applied to bars dated before
   // mine_[k]'s ex-date and on or after the one before.
   std::vector<std::pair<Int128, Int128>> factors_;
+  std::vector<TimestampMs> ex_starts_;  // mine_[k]'s ex-date at 00:00 IST
+  // counts_[k]: the bars adjusted first by mine_[k] (so for mine_[k..]); one add per bar.
   std::vector<std::int64_t> counts_;
   std::size_t first_applying_ = 0;  // actions [first_applying_, end) are after the current bar
 };

@@ -60,12 +60,6 @@ SeriesChecker::SeriesChecker(std::string symbol, const std::vector<CorporateActi
 }
 
 void SeriesChecker::check(const Bar& bar, std::vector<QualityIssue>& out) {
-  auto listed_on = [&](Date date) -> const CorporateAction* {
-    for (const CorporateAction* action : listed_) {
-      if (action->ex_date == date) return action;
-    }
-    return nullptr;
-  };
   const bool first = first_;
   const Paise previous = previous_close_;
   first_ = false;
@@ -75,6 +69,13 @@ void SeriesChecker::check(const Bar& bar, std::vector<QualityIssue>& out) {
     day_weekday_ = weekday(day_date_);
     day_from_ = from_ist(day_date_, 0, 0);
     day_to_ = day_from_ + kMsPerDay;
+    day_listed_ = nullptr;
+    for (const CorporateAction* listed : listed_) {
+      if (listed->ex_date == day_date_) {
+        day_listed_ = listed;
+        break;
+      }
+    }
   }
   const Date date = day_date_;
   const int day = day_weekday_;
@@ -100,7 +101,7 @@ void SeriesChecker::check(const Bar& bar, std::vector<QualityIssue>& out) {
     if (!first) action = listed_[next_action_];
     ++next_action_;
   }
-  if (action == nullptr) action = listed_on(date);
+  if (action == nullptr) action = day_listed_;
   if (action != nullptr) {
     out.push_back({symbol_, bar.ts, "corporate_action",
                    fmt::format("{} ex-date {}", action->describe(), format_date(action->ex_date)),

@@ -57,12 +57,13 @@ class SeriesChecker {
   QualityOptions options_;
   std::size_t next_action_ = 0;
   std::optional<Date> last_weekend_;
-  // The IST date of the bars in [day_from_, day_to_) and its weekday: intraday bars share a date,
-  // so the calendar arithmetic is done once per date.
+  // The IST date of the bars in [day_from_, day_to_), its weekday and action: intraday bars share a
+  // date, so the calendar arithmetic is done once per date.
   TimestampMs day_from_ = 0;
   TimestampMs day_to_ = 0;
   Date day_date_;
   int day_weekday_ = 0;
+  const CorporateAction* day_listed_ = nullptr;  // the first of listed_ with day_date_'s ex-date
   bool first_ = true;
   Paise previous_close_ = 0;
 };

@@ -111,3 +111,41 @@ TEST_CASE("data quality: weekend sessions, suspected unadjusted actions, listed 
   CHECK(count("suspected_corporate_action") == 1);  // the 1:3 fall is still unexplained
   CHECK(count("open_close_outside_range") == 0);
 }
+
+TEST_CASE(
+    "intraday bars: an action is found on every bar of its ex-date and adjusts the bars "
+    "before the date's first instant (IST)",
+    "[backtest][actions]") {
+  // Hourly bars from 2024-01-02 22:00 to 2024-01-03 03:00 IST, halving at midnight.
+  SymbolSeries s{"TEST", {}};
+  for (int h = 0; h < 6; ++h) {
+    Bar b;
+    b.symbol = "TEST";
+    b.timeframe = Timeframe{60};
+    b.ts = from_ist(Date{2024, 1, 2}, 22, 0) + h * kMsPerHour;
+    b.open = b.high = b.low = b.close = h < 2 ? rs(100) : rs(50);
+    b.volume = 1000;
+    s.bars.push_back(b);
+  }
+  auto listed =
+      parse_corporate_actions("symbol,ex_date,kind,ratio\nTEST,2024-01-03,bonus,1:1\n", "c");
+  REQUIRE(listed.ok());
+  for (const std::ptrdiff_t first :
+       {0, 2}) {  // the series from the day before, or from the ex-date
+    INFO("first bar " << first);
+    SymbolSeries from{"TEST", {s.bars.begin() + first, s.bars.end()}};
+    const std::vector<QualityIssue> issues = check_series(from, *listed, QualityOptions{});
+    REQUIRE(issues.size() == 4);
+    for (std::size_t i = 0; i < issues.size(); ++i) {
+      CHECK(issues[i].kind == "corporate_action");
+      CHECK(issues[i].ts == s.bars[2 + i].ts);
+    }
+  }
+  std::vector<Adjustment> done = adjust_for_actions(s, *listed);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].bars_adjusted == 2);
+  CHECK(s.bars[1].close == rs(50));  // 23:00 IST on the day before: adjusted
+  CHECK(s.bars[1].volume == 2000);
+  CHECK(s.bars[2].close == rs(50));  // 00:00 IST on the ex-date: unchanged
+  CHECK(s.bars[2].volume == 1000);
+}
