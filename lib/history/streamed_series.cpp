@@ -38,7 +38,16 @@ Status StreamedSeries::take(Bar& bar) {
         (local >= 0 ? local / kMsPerDay : (local - kMsPerDay + 1) / kMsPerDay) * kMsPerDay;
     day_end_ = day_start + kMsPerDay - kIstOffsetMs;
   } else {
-    daily_.back() = bar;
+    // The same symbol: the day's last bar so far takes the new figures, not a copy of the string.
+    Bar& last = daily_.back();
+    last.ts = bar.ts;
+    last.timeframe = bar.timeframe;
+    last.open = bar.open;
+    last.high = bar.high;
+    last.low = bar.low;
+    last.close = bar.close;
+    last.volume = bar.volume;
+    last.partial = bar.partial;
   }
   ++given_;
   return Status();
