@@ -79,6 +79,9 @@ constexpr Alias kAliases[] = {
 
 size_t slot(Column column) { return static_cast<size_t>(column); }
 
+// The most cells a row may have for RowParser::read_plain (wider files take the general path).
+constexpr std::size_t kMaxPlainCells = 16;
+
 struct Layout {
   std::array<int, kColumnCount> index;  // -1: absent
   size_t width = 0;  // cells per row (header width, or first row's for headerless)
@@ -231,12 +234,84 @@ class RowParser {
         kind_(kind),
         fixed_symbol_(fixed_symbol),
         on_issue_(on_issue),
-        result_(result) {
+        result_(result),
+        times_(options.zone_offset_minutes) {
     if (!fixed_symbol_.empty()) symbol_id(fixed_symbol_);
+    set_roles();
   }
 
   // The symbols seen, indexed by Row::symbol.
   std::vector<std::string>& symbols() { return symbols_; }
+
+  // The fast path for the rows nearly every bar file is made of: no quote, no blank around a
+  // cell that is read, the row's symbol that of the row before, plain numbers and times
+  // (fields.h, "Fast paths") and values in which check_bar finds nothing wrong. Reads such a
+  // line into row in one pass, each number as it is scanned, and returns true; returns false for
+  // any other line, having changed nothing the result shows, and parse then reads (and reports)
+  // it as always. Whatever it accepts, parse would have read into the same row without a report.
+  bool read_plain(const Line& line, char delimiter, Row& row) {
+    if (!plain_rows_) return false;
+    const char* p = line.text.data();
+    const char* const end = p + line.text.size();
+    std::string_view date, time;
+    std::optional<ParsedTime> stamp;
+    for (std::size_t i = 0; i < layout_.width; ++i) {
+      if (i > 0) {
+        if (p == end) return false;  // fewer cells than the layout
+        ++p;                         // the delimiter
+      }
+      const Role role = roles_[i];
+      if (role >= Role::kOpen) {
+        if (role == Role::kVolume) {
+          p = scan_plain_quantity(p, end, delimiter, row.volume);
+        } else {
+          p = scan_plain_price(p, end, delimiter, row.*price_of(role));
+        }
+        if (p == nullptr) return false;
+        continue;
+      }
+      const char* const start = p;
+      for (; p != end && *p != delimiter; ++p) {
+        if (*p == '"') return false;  // quoting changes where cells end: the general split
+      }
+      const std::string_view cell(start, static_cast<std::size_t>(p - start));
+      if (role == Role::kSkip) continue;
+      if (!cell.empty() && (blank(cell.front()) || blank(cell.back()))) return false;
+      switch (role) {
+        case Role::kSymbol:
+          if (!has_last_symbol_ || cell != last_symbol_text_) return false;
+          break;
+        case Role::kSeries:
+          if (of_other_series([cell](Column) { return cell; })) return false;
+          break;
+        case Role::kStamp:
+          stamp = times_.time(cell);
+          if (!stamp) return false;
+          break;
+        case Role::kDate:
+          date = cell;
+          break;
+        default:
+          time = cell;
+          break;
+      }
+    }
+    if (p != end) return false;  // more cells than the layout
+    if (!stamp) {
+      stamp = times_.date_time(date, time);
+      if (!stamp) return false;
+    }
+    if (!layout_.has(Column::kVolume)) row.volume = 0;
+    if (!plainly_valid_bar(row)) return false;
+    row.line = line.number;
+    row.symbol = fixed_symbol_.empty() ? last_symbol_ : 0;
+    row.ts = stamp->ts;
+    row.date_only = stamp->date_only;
+    row.price = 0;
+    row.qty = 0;
+    row.opening_print = false;
+    return true;
+  }
 
   // Returns false when the issue handler asked to stop.
   bool parse(const Line& line, const std::vector<std::string_view>& cells, std::vector<Row>& rows) {
@@ -249,7 +324,8 @@ class RowParser {
                                 layout_.has_header ? "header" : "first row", layout_.width,
                                 cells.size() < layout_.width ? " (truncated line?)" : ""));
     }
-    if (of_other_series(cells)) {
+    if (of_other_series(
+            [&](Column column) { return cells[static_cast<size_t>(layout_.at(column))]; })) {
       ++result_.series_skipped;
       return true;
     }
@@ -271,9 +347,11 @@ class RowParser {
     return on_issue_(RowIssue{input_, line_, std::move(field), reason, std::move(detail), true});
   }
 
-  bool of_other_series(const std::vector<std::string_view>& cells) const {
+  // cell(Column) -> std::string_view gives a cell of the row.
+  template <typename Cell>
+  bool of_other_series(const Cell& cell) const {
     if (!layout_.has(Column::kSeries) || options_.series.empty()) return false;
-    const std::string_view series = cells[static_cast<size_t>(layout_.at(Column::kSeries))];
+    const std::string_view series = cell(Column::kSeries);
     return std::find(options_.series.begin(), options_.series.end(), series) ==
            options_.series.end();
   }
@@ -457,6 +535,69 @@ class RowParser {
   bool has_last_symbol_ = false;
   std::vector<std::string> symbols_;
   std::unordered_map<std::string, std::uint32_t> symbol_ids_;
+  // What read_plain does with each cell. The prices are in Row's order (open, high, low, close).
+  enum class Role : std::uint8_t {
+    kSkip,
+    kSymbol,
+    kSeries,
+    kStamp,  // the one cell the timestamp is read from
+    kDate,   // the date and time cells the timestamp is read from together
+    kTime,
+    kOpen,
+    kHigh,
+    kLow,
+    kClose,
+    kVolume
+  };
+  static Paise Row::*price_of(Role role) {
+    switch (role) {
+      case Role::kOpen:
+        return &Row::open;
+      case Role::kHigh:
+        return &Row::high;
+      case Role::kLow:
+        return &Row::low;
+      default:
+        return &Row::close;
+    }
+  }
+  PlainTimeReader times_;
+  std::array<Role, kMaxPlainCells> roles_{};
+  bool plain_rows_ = false;  // read_plain may accept rows
+
+  // The roles of the cells, as parse reads them; plain_rows_ stays false for what read_plain
+  // does not read (ticks, --date-format, wide rows, a cell read as two fields).
+  void set_roles() {
+    if (kind_ != RecordKind::kBars || options_.date_format || layout_.width > kMaxPlainCells) {
+      return;
+    }
+    const auto give = [this](Column column, Role role) {
+      const int index = layout_.at(column);
+      if (index < 0 || static_cast<std::size_t>(index) >= layout_.width) return false;
+      Role& slot = roles_[static_cast<std::size_t>(index)];
+      if (slot != Role::kSkip) return false;
+      slot = role;
+      return true;
+    };
+    bool ok = true;
+    if (fixed_symbol_.empty()) ok = ok && give(Column::kSymbol, Role::kSymbol);
+    if (layout_.has(Column::kSeries) && !options_.series.empty()) {
+      ok = ok && give(Column::kSeries, Role::kSeries);
+    }
+    if (layout_.has(Column::kTs)) {
+      ok = ok && give(Column::kTs, Role::kStamp);
+    } else if (layout_.has(Column::kDate) && layout_.has(Column::kTime)) {
+      ok = ok && give(Column::kDate, Role::kDate) && give(Column::kTime, Role::kTime);
+    } else {
+      ok = ok && give(layout_.has(Column::kDate) ? Column::kDate : Column::kTime, Role::kStamp);
+    }
+    ok = ok && give(Column::kOpen, Role::kOpen) && give(Column::kHigh, Role::kHigh) &&
+         give(Column::kLow, Role::kLow) && give(Column::kClose, Role::kClose);
+    if (layout_.has(Column::kVolume)) ok = ok && give(Column::kVolume, Role::kVolume);
+    plain_rows_ = ok;
+  }
+
+  static bool blank(char c) { return c == ' ' || c == '\t'; }
 
   std::uint32_t symbol_id(const std::string& symbol) {
     auto [it, added] = symbol_ids_.try_emplace(symbol, static_cast<std::uint32_t>(symbols_.size()));
@@ -888,10 +1029,15 @@ Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, co
   std::vector<std::string> scratch;
   std::vector<std::string_view> views;
   views.reserve(layout.width + 1);
+  Row plain;
   for (; next < lines.size(); ++next) {
     const Line& line = lines[next];
     if (is_blank_or_comment(line.text)) continue;
     ++result.rows_read;
+    if (parser.read_plain(line, delimiter, plain)) {
+      rows.push_back(plain);
+      continue;
+    }
     bool keep_going;
     if (!split_csv_cells(line.text, delimiter, scratch, views)) {
       keep_going = on_issue(RowIssue{input, line.number, "", Reason::kWrongColumnCount,
@@ -1286,6 +1432,112 @@ class Survey {
 
 }  // namespace
 
+// The rows a CsvStream's survey kept, for the passes after it: read back from a temporary file
+// instead of parsing the text again. Each row is a few variable-length numbers, most of them
+// differences from the row before (a row of a 1-minute file takes about 16 bytes), so the file
+// is a fraction of the CSV's size.
+class RowSpill {
+ public:
+  explicit RowSpill(SpillFile file) : file_(std::move(file)) {}
+
+  // Fails with kIoError (the disk is full).
+  Status add(const Row& row) {
+    std::array<char, kMaxRecordBytes> record;
+    char* out = record.data();
+    put(out, difference(row.line, previous_.line));
+    put(out, row.symbol);
+    put(out, difference(row.ts, previous_.ts));
+    put(out, difference(row.open, previous_.close));
+    put(out, difference(row.high, row.open));
+    put(out, difference(row.low, row.open));
+    put(out, difference(row.close, row.open));
+    put(out, difference(row.volume, previous_.volume));
+    put(out, difference(row.price, previous_.price));
+    put(out, difference(row.qty, previous_.qty));
+    *out++ = static_cast<char>((row.date_only ? 1 : 0) | (row.opening_print ? 2 : 0));
+    previous_ = row;
+    ++rows_;
+    return file_.append(
+        std::string_view(record.data(), static_cast<std::size_t>(out - record.data())));
+  }
+
+  // Back to the first row. Fails with kIoError.
+  Status rewind() {
+    previous_ = Row();
+    read_ = 0;
+    return file_.rewind();
+  }
+
+  // The next row as it was added; false after the last. Fails with kIoError.
+  Result<bool> next(Row& row) {
+    if (read_ == rows_) return false;
+    Result<std::string_view> window = file_.window(kMaxRecordBytes);
+    if (!window.ok()) return window.status();
+    const char* in = window->data();
+    const char* const end = in + window->size();
+    bool ok = true;
+    const auto get = [&]() -> std::uint64_t {
+      std::uint64_t value = 0;
+      for (int shift = 0; ok; shift += 7) {
+        if (in == end || shift > 63) {
+          ok = false;
+          break;
+        }
+        const auto byte = static_cast<std::uint8_t>(*in++);
+        value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+      }
+      return value;
+    };
+    row.line = sum(previous_.line, get());
+    row.symbol = static_cast<std::uint32_t>(get());
+    row.ts = sum(previous_.ts, get());
+    row.open = sum(previous_.close, get());
+    row.high = sum(row.open, get());
+    row.low = sum(row.open, get());
+    row.close = sum(row.open, get());
+    row.volume = sum(previous_.volume, get());
+    row.price = sum(previous_.price, get());
+    row.qty = sum(previous_.qty, get());
+    if (in == end) ok = false;
+    if (!ok) return error(ErrorCode::kIoError, "a temporary file ended early");
+    const auto flags = static_cast<std::uint8_t>(*in++);
+    row.date_only = (flags & 1) != 0;
+    row.opening_print = (flags & 2) != 0;
+    file_.skip(static_cast<std::size_t>(in - window->data()));
+    previous_ = row;
+    ++read_;
+    return true;
+  }
+
+ private:
+  // Ten numbers of at most ten bytes each and the flags.
+  static constexpr std::size_t kMaxRecordBytes = 10 * 10 + 1;
+
+  // a - b, zigzag-encoded (small differences of either sign take few bytes); wraps, exactly
+  // undone by sum.
+  static std::uint64_t difference(std::int64_t a, std::int64_t b) {
+    const std::uint64_t delta = static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b);
+    return (delta << 1) ^ (0 - (delta >> 63));
+  }
+  static std::int64_t sum(std::int64_t base, std::uint64_t zigzag) {
+    const std::uint64_t delta = (zigzag >> 1) ^ (0 - (zigzag & 1));
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(base) + delta);
+  }
+  static void put(char*& out, std::uint64_t value) {
+    while (value >= 0x80) {
+      *out++ = static_cast<char>(value | 0x80);
+      value >>= 7;
+    }
+    *out++ = static_cast<char>(value);
+  }
+
+  SpillFile file_;
+  Row previous_;
+  std::int64_t rows_ = 0;
+  std::int64_t read_ = 0;
+};
+
 Result<CsvResult> read_csv(std::string_view text, const std::string& input,
                            const CsvOptions& options, const IssueHandler& on_issue) {
   return read_whole(text, input, options, on_issue, /*rows_reported=*/false);
@@ -1307,6 +1559,7 @@ struct CsvStream::State {
       if (!*got) return false;
       if (line.number < first_data_line || is_blank_or_comment(line.text)) continue;
       ++counts.rows_read;
+      if (parser.read_plain(line, setup.delimiter, row)) return true;
       parsed.clear();
       bool keep_going;
       if (!split_csv_cells(line.text, setup.delimiter, scratch, cells)) {
@@ -1322,6 +1575,16 @@ struct CsvStream::State {
       }
     }
   }
+
+  // A row of a pass after the survey: read back from the spill, or parsed again (silently: the
+  // survey reported the rows' problems) when there is none.
+  Result<bool> next_later_row(RowParser& parser, Row& row) {
+    if (spill) return spill->next(row);
+    return next_row(parser, silent, scratch_counts, row);
+  }
+
+  // Back to the first row for a pass after the survey.
+  Status rewind_later_pass() { return spill ? spill->rewind() : lines.rewind(); }
 
   RowParser make_parser(const IssueHandler& handler, CsvResult& counts) {
     return RowParser(setup.layout, setup.effective, input, result.kind, setup.fixed_symbol, handler,
@@ -1352,7 +1615,7 @@ struct CsvStream::State {
     }
     Row row;
     for (;;) {
-      Result<bool> got = next_row(parser, silent, scratch_counts, row);
+      Result<bool> got = next_later_row(parser, row);
       if (!got.ok()) return got.status();
       if (!*got) break;
       label(row);
@@ -1395,7 +1658,7 @@ struct CsvStream::State {
   // A pass that reports what the whole-file reader reports after reading the rows: duplicates,
   // then bars refused by the final checks, in (symbol, ts) order. Gives no bars.
   Status report_later_issues() {
-    SM_RETURN_IF_ERROR(lines.rewind());
+    SM_RETURN_IF_ERROR(rewind_later_pass());
     has_pending = false;
     CsvResult counts;
     RowParser reporting_parser = make_parser(silent, counts);
@@ -1430,10 +1693,17 @@ struct CsvStream::State {
     LabelEvidence labels;
     std::int64_t rows = 0;
     Row row;
+    // Without a temporary file (none can be made, or the disk fills up) the later passes parse
+    // the text again: slower, the same rows.
+    if (result.kind == RecordKind::kBars) {
+      Result<SpillFile> file = SpillFile::create();
+      if (file.ok()) spill.emplace(std::move(file).value());
+    }
     for (;;) {
       Result<bool> got = next_row(survey_parser, on_issue, result, row);
       if (!got.ok()) return got.status();
       if (!*got) break;
+      if (spill && !spill->add(row).ok()) spill.reset();
       ++rows;
       survey.add(row);
       timeframe.add(row);
@@ -1473,6 +1743,7 @@ struct CsvStream::State {
   // Ticks and files out of order are read whole, as read_csv reads them; the rows' problems
   // were reported by the survey.
   Status read_whole_instead() {
+    spill.reset();
     std::string text;
     SM_RETURN_IF_ERROR(lines.rewind());
     Line line;
@@ -1491,7 +1762,7 @@ struct CsvStream::State {
   }
 
   Status start_stream() {
-    SM_RETURN_IF_ERROR(lines.rewind());
+    SM_RETURN_IF_ERROR(rewind_later_pass());
     has_pending = false;
     stream_parser.emplace(make_parser(silent, scratch_counts));
     return Status();
@@ -1515,6 +1786,7 @@ struct CsvStream::State {
   std::size_t next_bar = 0;
   bool done = false;                       // no bars (empty file, or no row kept)
   std::optional<RowParser> stream_parser;  // the pass that gives the bars
+  std::optional<RowSpill> spill;           // the survey's rows, for the later passes
   std::vector<std::string> scratch;
   std::vector<std::string_view> cells;
   std::vector<Row> parsed;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <limits>
 
 namespace sm::ingest {
@@ -227,40 +228,74 @@ Result<int> parse_zone_offset(std::string_view text) {
       fmt::format("'{}' is not a time zone (use IST, UTC or an offset such as +05:30)", text));
 }
 
-std::optional<Paise> parse_plain_price(std::string_view text) {
+const char* scan_plain_price(const char* p, const char* end, char stop, Paise& out) {
+  const char* const start = p;
   std::int64_t whole = 0;
-  const size_t digits = leading_digits(text, 13, whole);
-  // 13 integer digits keep the value below kMaxAbsPaise (10^13 rupees).
-  if (digits == 0 || digits > 13) return std::nullopt;
-  if (digits == text.size()) return whole * kPaisePerRupee;
-  const size_t decimals = text.size() - digits - 1;
-  if (text[digits] != '.' || decimals > 6) return std::nullopt;
+  // 13 integer digits keep the value below kMaxAbsPaise (10^13 rupees); a 14th is refused.
+  while (p != end && p - start <= 13) {
+    const unsigned d = digit_value(*p);
+    if (d > 9) break;
+    whole = whole * 10 + d;
+    ++p;
+  }
+  const std::ptrdiff_t digits = p - start;
+  if (digits == 0 || digits > 13) return nullptr;
   Paise fraction = 0;
-  for (size_t place = 0; place < decimals; ++place) {
-    const unsigned d = digit_value(text[digits + 1 + place]);
-    if (d > 9) return std::nullopt;
-    if (place < 2) {
-      fraction = fraction * 10 + d;
-    } else if (d != 0) {
-      return std::nullopt;  // a third significant decimal: the general path rounds and says so
+  if (p != end && *p != stop) {
+    if (*p != '.') return nullptr;
+    const char* const decimals = ++p;
+    for (; p != end && *p != stop; ++p) {
+      const unsigned d = digit_value(*p);
+      const std::ptrdiff_t place = p - decimals;
+      if (d > 9 || place == 6) return nullptr;
+      if (place < 2) {
+        fraction = fraction * 10 + d;
+      } else if (d != 0) {
+        return nullptr;  // a third significant decimal: the general path rounds and says so
+      }
+    }
+    if (p - decimals == 1) fraction *= 10;
+  }
+  out = whole * kPaisePerRupee + fraction;
+  return p;
+}
+
+const char* scan_plain_quantity(const char* p, const char* end, char stop, Quantity& out) {
+  const char* const start = p;
+  std::int64_t whole = 0;
+  while (p != end && p - start <= 15) {
+    const unsigned d = digit_value(*p);
+    if (d > 9) break;
+    whole = whole * 10 + d;
+    ++p;
+  }
+  const std::ptrdiff_t digits = p - start;
+  if (digits == 0 || digits > 15) return nullptr;
+  if (p != end && *p != stop) {
+    // "10559.0": the general path reads it as hundredths, which must stay within kMaxAbsPaise.
+    if (digits > 13 || *p != '.') return nullptr;
+    const char* const decimals = ++p;
+    for (; p != end && *p != stop; ++p) {
+      if (*p != '0' || p - decimals == 6) return nullptr;
     }
   }
-  if (decimals == 1) fraction *= 10;
-  return whole * kPaisePerRupee + fraction;
+  out = whole;
+  return p;
+}
+
+std::optional<Paise> parse_plain_price(std::string_view text) {
+  const char* const end = text.data() + text.size();
+  Paise paise = 0;
+  // ',' ends no plain number: the whole text must be read.
+  if (scan_plain_price(text.data(), end, ',', paise) != end) return std::nullopt;
+  return paise;
 }
 
 std::optional<Quantity> parse_plain_quantity(std::string_view text) {
-  std::int64_t whole = 0;
-  const size_t digits = leading_digits(text, 15, whole);
-  if (digits == 0 || digits > 15) return std::nullopt;
-  if (digits == text.size()) return whole;
-  // "10559.0": the general path reads it as hundredths, which must stay within kMaxAbsPaise.
-  const size_t decimals = text.size() - digits - 1;
-  if (digits > 13 || text[digits] != '.' || decimals > 6) return std::nullopt;
-  for (size_t place = 0; place < decimals; ++place) {
-    if (text[digits + 1 + place] != '0') return std::nullopt;
-  }
-  return whole;
+  const char* const end = text.data() + text.size();
+  Quantity quantity = 0;
+  if (scan_plain_quantity(text.data(), end, ',', quantity) != end) return std::nullopt;
+  return quantity;
 }
 
 std::optional<ParsedTime> parse_plain_time(std::string_view text, int default_offset_minutes) {
@@ -282,6 +317,38 @@ std::optional<ParsedTime> parse_plain_date_time(std::string_view date, std::stri
   if (!in_day) return std::nullopt;
   return ParsedTime{
       *days * kMsPerDay + *in_day - std::int64_t{default_offset_minutes} * kMsPerMinute, false};
+}
+
+std::optional<std::int64_t> PlainTimeReader::days(std::string_view date) {
+  if (date.size() != last_date_.size()) return std::nullopt;
+  if (has_last_ && std::memcmp(date.data(), last_date_.data(), last_date_.size()) == 0) {
+    return last_days_;
+  }
+  const std::optional<std::int64_t> days = plain_days(date);
+  if (days) {
+    std::memcpy(last_date_.data(), date.data(), last_date_.size());
+    last_days_ = *days;
+    has_last_ = true;
+  }
+  return days;
+}
+
+std::optional<ParsedTime> PlainTimeReader::time(std::string_view text) {
+  if (text.size() == 10) {
+    const std::optional<std::int64_t> date = days(text);
+    if (!date) return std::nullopt;
+    return ParsedTime{*date * kMsPerDay - std::int64_t{offset_} * kMsPerMinute, true};
+  }
+  if (text.size() < 16 || (text[10] != ' ' && text[10] != 'T')) return std::nullopt;
+  return date_time(text.substr(0, 10), text.substr(11));
+}
+
+std::optional<ParsedTime> PlainTimeReader::date_time(std::string_view date, std::string_view time) {
+  const std::optional<std::int64_t> date_days = days(date);
+  if (!date_days) return std::nullopt;
+  const std::optional<std::int64_t> in_day = plain_time_of_day(time);
+  if (!in_day) return std::nullopt;
+  return ParsedTime{*date_days * kMsPerDay + *in_day - std::int64_t{offset_} * kMsPerMinute, false};
 }
 
 Result<ParsedPrice> parse_price_text(std::string_view text) {

@@ -2,6 +2,7 @@
 // time zones, timestamps, prices and volumes as they appear in real files.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,6 +66,13 @@ std::optional<Paise> parse_plain_price(std::string_view text);
 // A volume or quantity: 1-15 digits, or 1-13 digits, "." and up to 6 zeros ("10559.0"). As
 // parse_quantity_text.
 std::optional<Quantity> parse_plain_quantity(std::string_view text);
+// The two above reading a cell in place, from p to end or to the first stop character (a CSV
+// delimiter; never a digit or '.'), whichever comes first: the cell is that text. Return where
+// the cell ended (end, or the stop character) with the value in out, or nullptr (out unchanged)
+// when the cell is not of the shape the function above accepts. For every cell they give what
+// the function above gives for the cell's text (which is how that function is written).
+const char* scan_plain_price(const char* p, const char* end, char stop, Paise& out);
+const char* scan_plain_quantity(const char* p, const char* end, char stop, Quantity& out);
 // A timestamp without a zone: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DD HH:MM:SS" (a "T" may
 // replace the space), read at default_offset_minutes. As parse_time_text, including its checks
 // (impossible dates, hours past 23; a leap second 60 is read as 59).
@@ -73,6 +81,26 @@ std::optional<ParsedTime> parse_plain_time(std::string_view text, int default_of
 // two joined by a space.
 std::optional<ParsedTime> parse_plain_date_time(std::string_view date, std::string_view time,
                                                 int default_offset_minutes);
+
+// parse_plain_time and parse_plain_date_time that remember the last date they read: the rows of an
+// intraday file share their date with the row before, so the calendar arithmetic (checking the
+// date, counting its days) is done once per day instead of once per row. Gives exactly what the
+// two functions give for every text.
+class PlainTimeReader {
+ public:
+  explicit PlainTimeReader(int default_offset_minutes) : offset_(default_offset_minutes) {}
+  std::optional<ParsedTime> time(std::string_view text);
+  std::optional<ParsedTime> date_time(std::string_view date, std::string_view time);
+
+ private:
+  // Days since 1970-01-01 of a "YYYY-MM-DD" cell, as parse_plain_time reads it.
+  std::optional<std::int64_t> days(std::string_view date);
+
+  int offset_;
+  std::array<char, 10> last_date_{};  // the last date that was read, when has_last_
+  std::int64_t last_days_ = 0;
+  bool has_last_ = false;
+};
 
 // A date layout given with --date-format, strftime-style: %d day and %m month (one or two digits),
 // %Y year (four digits), %y year (two digits: 00-68 are 2000-2068, 69-99 are 1969-1999, as POSIX

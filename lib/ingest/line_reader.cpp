@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -16,6 +17,8 @@ namespace {
 // line longer than this grows the buffer.
 constexpr std::size_t kBlockBytes = 1 << 20;
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+// A spill file's buffer: a write or read per 64 KiB.
+constexpr std::size_t kSpillBlockBytes = 1 << 16;
 
 }  // namespace
 
@@ -123,6 +126,104 @@ Result<bool> LineReader::next(Line& line) {
   line = Line{text, ++number_};
   position_ = end + 1;
   return true;
+}
+
+Result<SpillFile> SpillFile::create() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    // File systems without O_TMPFILE: a named file, unlinked at once.
+    std::string name = dir + "/sm-spill.XXXXXX";
+    fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(name.c_str());
+  }
+  if (fd < 0) {
+    return error(ErrorCode::kIoError, fmt::format("cannot create a temporary file in {}: {}", dir,
+                                                  std::strerror(errno)));
+  }
+  SpillFile file;
+  file.fd_ = fd;
+  file.buffer_.reserve(kSpillBlockBytes);
+  return file;
+}
+
+SpillFile::SpillFile(SpillFile&& other) noexcept { *this = std::move(other); }
+
+SpillFile& SpillFile::operator=(SpillFile&& other) noexcept {
+  if (this == &other) return *this;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = std::exchange(other.fd_, -1);
+  buffer_ = std::move(other.buffer_);
+  position_ = other.position_;
+  at_end_of_file_ = other.at_end_of_file_;
+  reading_ = other.reading_;
+  return *this;
+}
+
+SpillFile::~SpillFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status SpillFile::flush() {
+  std::size_t written = 0;
+  while (written < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return error(ErrorCode::kIoError,
+                   fmt::format("cannot write a temporary file: {}",
+                               n < 0 ? std::strerror(errno) : "nothing written"));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  buffer_.clear();
+  return Status();
+}
+
+Status SpillFile::append(std::string_view bytes) {
+  if (buffer_.size() + bytes.size() > kSpillBlockBytes) SM_RETURN_IF_ERROR(flush());
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  return Status();
+}
+
+Status SpillFile::rewind() {
+  if (!reading_) SM_RETURN_IF_ERROR(flush());
+  if (::lseek(fd_, 0, SEEK_SET) < 0) {
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot read a temporary file: {}", std::strerror(errno)));
+  }
+  buffer_.clear();
+  position_ = 0;
+  at_end_of_file_ = false;
+  reading_ = true;
+  return Status();
+}
+
+Result<std::string_view> SpillFile::window(std::size_t wanted) {
+  if (buffer_.size() - position_ < wanted && !at_end_of_file_) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(position_));
+    position_ = 0;
+    const std::size_t kept = buffer_.size();
+    buffer_.resize(std::max(kSpillBlockBytes, kept + wanted));
+    std::size_t size = kept;
+    while (size < buffer_.size()) {
+      const ssize_t n = ::read(fd_, buffer_.data() + size, buffer_.size() - size);
+      if (n > 0) {
+        size += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n == 0) {
+        at_end_of_file_ = true;
+        break;
+      }
+      if (errno == EINTR) continue;
+      return error(ErrorCode::kIoError,
+                   fmt::format("cannot read a temporary file: {}", std::strerror(errno)));
+    }
+    buffer_.resize(size);
+  }
+  return std::string_view(buffer_.data() + position_, buffer_.size() - position_);
 }
 
 }  // namespace sm::ingest

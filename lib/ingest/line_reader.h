@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -50,6 +51,44 @@ class LineReader {
   std::size_t position_ = 0;  // in text_
   std::int64_t number_ = 0;
   bool at_end_of_file_ = false;
+  bool reading_ = false;  // rewind was called
+};
+
+// A temporary file that a reader writes once and reads back from the start as often as it needs:
+// the streaming CSV reader keeps the rows its survey parsed in it (compactly encoded), so that the
+// later passes over a large file read them back instead of parsing the text again. The file is
+// unlinked from the start (nothing is left behind, whatever happens) and written and read through
+// small buffers, so memory does not grow with it.
+class SpillFile {
+ public:
+  // A new file in $TMPDIR, else /tmp. Fails with kIoError.
+  static Result<SpillFile> create();
+
+  SpillFile(SpillFile&& other) noexcept;
+  SpillFile& operator=(SpillFile&& other) noexcept;
+  SpillFile(const SpillFile&) = delete;
+  SpillFile& operator=(const SpillFile&) = delete;
+  ~SpillFile();
+
+  // Appends bytes at the end. Fails with kIoError (a full disk). REQUIRES: rewind not called yet.
+  Status append(std::string_view bytes);
+  // Writes what is buffered and goes back to the start for reading. Fails with kIoError.
+  Status rewind();
+  // At least wanted bytes from the read position on, fewer only at the end of the file; the view
+  // is valid until the next call. Fails with kIoError.
+  Result<std::string_view> window(std::size_t wanted);
+  // Moves the read position on by bytes. REQUIRES: bytes <= the size of the last window.
+  void skip(std::size_t bytes) { position_ += bytes; }
+
+ private:
+  SpillFile() = default;
+  Status flush();
+
+  int fd_ = -1;
+  std::vector<char> buffer_;  // writing: the bytes not yet written; reading: those read
+  std::size_t position_ = 0;  // reading: the next byte of buffer_
+  bool at_end_of_file_ = false;
+  bool reading_ = false;  // rewind was called
 };
 
 }  // namespace sm::ingest

@@ -333,6 +333,99 @@ TEST_CASE("plain timestamps read as the general timestamp parser reads them") {
   CHECK_FALSE(parse_plain_date_time("", "", 330));
 }
 
+TEST_CASE("numbers scanned in place up to a delimiter read as the plain parsers read the cell") {
+  std::vector<std::string> texts = price_corpus();
+  for (std::string_view extra :
+       {"999999999999999", "1000000000000000", "9999999999999.0", "99999999999999.0", "10559.0",
+        "10559.0000000", "12.", "", "1;2", "1\t2", "1.2.3", "12\"", "0.0"}) {
+    texts.emplace_back(extra);
+  }
+  std::int64_t prices = 0;
+  for (const std::string& text : texts) {
+    for (char delimiter : {',', ';', '\t'}) {
+      INFO("'" << text << "' then '" << delimiter << "'");
+      // The cell alone, and the cell followed by a delimiter and the rest of a row.
+      const std::string row = text + delimiter + "99.5";
+      const std::string_view cell = std::string_view(row).substr(0, row.find(delimiter));
+      for (const std::string_view in : {std::string_view(cell), std::string_view(row)}) {
+        const char* const end = in.data() + in.size();
+        Paise paise = -1;
+        const char* price_end = scan_plain_price(in.data(), end, delimiter, paise);
+        const std::optional<Paise> price = parse_plain_price(cell);
+        CHECK((price_end != nullptr) == price.has_value());
+        if (price_end != nullptr) {
+          ++prices;
+          CHECK(price_end == in.data() + cell.size());
+          CHECK(paise == *price);
+        } else {
+          CHECK(paise == -1);
+        }
+        Quantity quantity = -1;
+        const char* quantity_end = scan_plain_quantity(in.data(), end, delimiter, quantity);
+        const std::optional<Quantity> plain = parse_plain_quantity(cell);
+        CHECK((quantity_end != nullptr) == plain.has_value());
+        if (quantity_end != nullptr) {
+          CHECK(quantity_end == in.data() + cell.size());
+          CHECK(quantity == *plain);
+        } else {
+          CHECK(quantity == -1);
+        }
+      }
+    }
+  }
+  CHECK(prices > 10000);
+}
+
+TEST_CASE("a time reader that remembers the last date reads as the plain time parsers") {
+  std::mt19937 random(11);
+  std::vector<std::string> texts;
+  // Runs of rows on one date, as intraday files have them, with impossible dates and times and
+  // other shapes among them.
+  for (int day = 0; day < 3000; ++day) {
+    const std::string date =
+        fmt::format("{:04}-{:02}-{:02}", 1990 + random() % 40, random() % 14, random() % 33);
+    for (int row = 0; row < 5; ++row) {
+      switch (random() % 6) {
+        case 0:
+          texts.push_back(date);
+          break;
+        case 1:
+          texts.push_back(date + fmt::format(" {:02}:{:02}", random() % 26, random() % 62));
+          break;
+        case 2:
+          texts.push_back(date + "T09:15:00+05:30");
+          break;
+        default:
+          texts.push_back(date + fmt::format("{}{:02}:{:02}:{:02}", random() % 5 == 0 ? 'T' : ' ',
+                                             random() % 26, random() % 62, random() % 62));
+      }
+    }
+  }
+  for (int offset : {330, 0, -240}) {
+    PlainTimeReader reader(offset);
+    std::int64_t accepted = 0;
+    for (const std::string& text : texts) {
+      INFO("'" << text << "' at " << offset);
+      const std::optional<ParsedTime> remembered = reader.time(text);
+      const std::optional<ParsedTime> plain = parse_plain_time(text, offset);
+      REQUIRE(remembered.has_value() == plain.has_value());
+      if (!plain) continue;
+      ++accepted;
+      CHECK(remembered->ts == plain->ts);
+      CHECK(remembered->date_only == plain->date_only);
+      if (text.size() > 11) {
+        const std::optional<ParsedTime> joined = reader.date_time(
+            std::string_view(text).substr(0, 10), std::string_view(text).substr(11));
+        const std::optional<ParsedTime> expected = parse_plain_date_time(
+            std::string_view(text).substr(0, 10), std::string_view(text).substr(11), offset);
+        REQUIRE(joined.has_value() == expected.has_value());
+        if (expected) CHECK(joined->ts == expected->ts);
+      }
+    }
+    CHECK(accepted > 5000);
+  }
+}
+
 TEST_CASE("yfinance index tickers become NSE index names; BSE and unknown ones are refused") {
   CHECK(*normalize_symbol("^NSEI") == "NIFTY 50");
   CHECK(*normalize_symbol("^nsebank") == "NIFTY BANK");
