@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <random>
 
 #include <unistd.h>
@@ -90,16 +91,38 @@ Outcome streamed(LineReader lines, const CsvOptions& options, bool strict) {
   return out;
 }
 
-// The stream gives what read_csv gives: status, every issue in order, the bars, the fields.
-// Returns whether the stream had to read the file whole.
+// Runs read with TMPDIR naming no directory, so that CsvStream cannot make its spill file (its
+// later passes then parse the text again).
+template <typename Read>
+Outcome without_spill_file(Read read) {
+  const char* saved = std::getenv("TMPDIR");
+  const std::string before = saved != nullptr ? saved : "";
+  ::setenv("TMPDIR", "/nonexistent/sm-no-such-dir", 1);
+  Outcome outcome = read();
+  if (saved != nullptr) {
+    ::setenv("TMPDIR", before.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  return outcome;
+}
+
+// The stream gives what read_csv gives: status, every issue in order, the bars, the fields;
+// with its later passes reading the survey's spill file, and parsing the text again. Returns
+// whether the stream had to read the file whole.
 bool require_same(const std::string& text, const CsvOptions& options, bool strict = false) {
   const Outcome expected = whole(text, options, strict);
   const Outcome actual = streamed(LineReader::over_text(text), options, strict);
-  CHECK(actual.status == expected.status);
-  CHECK(actual.issues == expected.issues);
-  CHECK(actual.bars == expected.bars);
-  CHECK(actual.ticks == expected.ticks);
-  if (expected.status == "ok") CHECK(actual.fields == expected.fields);
+  const Outcome reparsed = without_spill_file(
+      [&] { return streamed(LineReader::over_text(text), options, strict); });
+  for (const Outcome* stream : {&actual, &reparsed}) {
+    CHECK(stream->status == expected.status);
+    CHECK(stream->issues == expected.issues);
+    CHECK(stream->bars == expected.bars);
+    CHECK(stream->ticks == expected.ticks);
+    if (expected.status == "ok") CHECK(stream->fields == expected.fields);
+  }
+  CHECK(reparsed.read_whole == actual.read_whole);
   return actual.read_whole;
 }
 
@@ -285,6 +308,30 @@ TEST_CASE("CsvStream streams in-order bars and reads out-of-order files whole, a
     CHECK_FALSE(require_same(text, options));
     CHECK_FALSE(require_same(text, options, /*strict=*/true));
   }
+}
+
+TEST_CASE("the spill file gives back the rows of any values, across its buffers") {
+  // Rows whose numbers take from one to ten bytes each: prices and volumes at the limits the plain
+  // parsers take, times jumping years ahead, bad rows
+  // between them, and enough rows to fill several of the spill file's buffers.
+  std::string text = "symbol,ts,open,high,low,close,volume\n";
+  std::mt19937 random(5);
+  TimestampMs ts = from_ist(Date{1985, 1, 1}, 9, 15);
+  for (int i = 0; i < 20'000; ++i) {
+    const std::int64_t rupees =
+        i % 7 == 0 ? 9'999'999'999'999 : 1 + static_cast<std::int64_t>(random() % 100'000);
+    const std::int64_t volume =
+        i % 5 == 0 ? 999'999'999'999'999 : static_cast<std::int64_t>(random() % 1000);
+    ts += i % 1000 == 999 ? 3 * 365 * kMsPerDay : kMsPerMinute;
+    text += fmt::format("{},{},{}.{:02},{}.99,{}.00,{}.{:02},{}\n", i % 3000 == 2999 ? "bad!" : "SYM",
+                        format_utc(ts), rupees, random() % 100, rupees, rupees, rupees,
+                        random() % 100, volume);
+  }
+  CHECK_FALSE(require_same(text, {}));
+  CHECK_FALSE(require_same(text, {}, /*strict=*/true));
+  // Out of order: the rows then come from reading the file whole, whatever the survey spilled.
+  text += fmt::format("SYM,{},10,11,9,10,5\n", format_utc(from_ist(Date{1990, 1, 1}, 9, 15)));
+  CHECK(require_same(text, {}));
 }
 
 TEST_CASE("CsvStream reads a large file with a bounded buffer, as read_csv reads it") {
