@@ -322,7 +322,7 @@ TEST_CASE("the spill file gives back the rows of any values, across its buffers"
         i % 7 == 0 ? 9'999'999'999'999 : 1 + static_cast<std::int64_t>(random() % 100'000);
     const std::int64_t volume =
         i % 5 == 0 ? 999'999'999'999'999 : static_cast<std::int64_t>(random() % 1000);
-    ts += i % 1000 == 999 ? 3 * 365 * kMsPerDay : kMsPerMinute;
+    ts += i % 1000 == 999 ? TimestampMs{3 * 365} * kMsPerDay : kMsPerMinute;
     text += fmt::format("{},{},{}.{:02},{}.99,{}.00,{}.{:02},{}\n", i % 3000 == 2999 ? "bad!" : "SYM",
                         format_utc(ts), rupees, random() % 100, rupees, rupees, rupees,
                         random() % 100, volume);
