@@ -1,7 +1,9 @@
 // libFuzzer target for the price CSV reader: any file text must give bars, ticks or an error value,
 // never crash, hang or trip a sanitizer. The first byte picks the options a user could pass (a
 // --symbol, a --timeframe, a --time-label), so the layouts that need them are reached too. The
-// two record splitters must agree cell for cell, as their contract says.
+// two record splitters must agree cell for cell, as their contract says, and the streaming reader
+// (CsvStream: its fast row path, its spill file of the survey's rows) must give what read_csv
+// gives: the same status, the same issues in the same order, the same bars.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "ingest/csv_reader.h"
+#include "ingest/line_reader.h"
 
 namespace {
 
@@ -28,6 +31,59 @@ void check_splitters_agree(std::string_view text) {
   }
 }
 
+// What a read gave: its status, each issue and each bar as text.
+struct Outcome {
+  std::string status;
+  std::vector<std::string> issues;
+  std::vector<std::string> records;
+};
+
+sm::ingest::IssueHandler collect(Outcome& out, bool stop_at_first_issue) {
+  return [&out, stop_at_first_issue](const sm::ingest::RowIssue& issue) {
+    out.issues.push_back(issue.input + ":" + std::to_string(issue.line) + ":" + issue.field + ":" +
+                         std::string(sm::ingest::reason_name(issue.reason)) + ":" + issue.detail +
+                         (issue.dropped ? ":dropped" : ":kept"));
+    return !stop_at_first_issue;
+  };
+}
+
+std::string describe(const sm::Bar& bar) {
+  return std::to_string(bar.ts) + " " + bar.symbol + " " + std::to_string(bar.timeframe.minutes) +
+         " " + std::to_string(bar.open) + " " + std::to_string(bar.high) + " " +
+         std::to_string(bar.low) + " " + std::to_string(bar.close) + " " +
+         std::to_string(bar.volume) + (bar.partial ? " partial" : "");
+}
+
+void check_stream_agrees(std::string_view text, const sm::ingest::CsvOptions& options,
+                         bool stop_at_first_issue) {
+  Outcome whole;
+  sm::Result<sm::ingest::CsvResult> read =
+      sm::ingest::read_csv(text, "fuzz", options, collect(whole, stop_at_first_issue));
+  whole.status = read.ok() ? "ok" : read.status().to_string();
+  if (read.ok()) {
+    for (const sm::Bar& bar : read->bars) whole.records.push_back(describe(bar));
+    whole.records.push_back(std::to_string(read->ticks.size()) + " ticks");
+  }
+  Outcome streamed;
+  auto stream = sm::ingest::CsvStream::open(sm::ingest::LineReader::over_text(text), "fuzz",
+                                            options, collect(streamed, stop_at_first_issue));
+  streamed.status = stream.ok() ? "ok" : stream.status().to_string();
+  if (stream.ok()) {
+    sm::Bar bar;
+    for (;;) {
+      sm::Result<bool> got = (*stream)->next(bar);
+      if (!got.ok()) std::abort();
+      if (!*got) break;
+      streamed.records.push_back(describe(bar));
+    }
+    streamed.records.push_back(std::to_string((*stream)->result().ticks.size()) + " ticks");
+  }
+  if (streamed.status != whole.status || streamed.issues != whole.issues ||
+      streamed.records != whole.records) {
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -41,7 +97,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (choice & 4u) options.time_label = sm::ingest::TimeLabel::kEnd;
   if (choice & 8u) options.series.clear();
   const bool stop_at_first_issue = (choice & 16u) != 0;
-  (void)sm::ingest::read_csv(text, "fuzz", options,
-                             [&](const sm::ingest::RowIssue&) { return !stop_at_first_issue; });
+  check_stream_agrees(text, options, stop_at_first_issue);
   return 0;
 }

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <random>
 
 #include <unistd.h>
@@ -113,8 +113,8 @@ Outcome without_spill_file(Read read) {
 bool require_same(const std::string& text, const CsvOptions& options, bool strict = false) {
   const Outcome expected = whole(text, options, strict);
   const Outcome actual = streamed(LineReader::over_text(text), options, strict);
-  const Outcome reparsed = without_spill_file(
-      [&] { return streamed(LineReader::over_text(text), options, strict); });
+  const Outcome reparsed =
+      without_spill_file([&] { return streamed(LineReader::over_text(text), options, strict); });
   for (const Outcome* stream : {&actual, &reparsed}) {
     CHECK(stream->status == expected.status);
     CHECK(stream->issues == expected.issues);
@@ -323,9 +323,9 @@ TEST_CASE("the spill file gives back the rows of any values, across its buffers"
     const std::int64_t volume =
         i % 5 == 0 ? 999'999'999'999'999 : static_cast<std::int64_t>(random() % 1000);
     ts += i % 1000 == 999 ? TimestampMs{3 * 365} * kMsPerDay : kMsPerMinute;
-    text += fmt::format("{},{},{}.{:02},{}.99,{}.00,{}.{:02},{}\n", i % 3000 == 2999 ? "bad!" : "SYM",
-                        format_utc(ts), rupees, random() % 100, rupees, rupees, rupees,
-                        random() % 100, volume);
+    text += fmt::format("{},{},{}.{:02},{}.99,{}.00,{}.{:02},{}\n",
+                        i % 3000 == 2999 ? "bad!" : "SYM", format_utc(ts), rupees, random() % 100,
+                        rupees, rupees, rupees, random() % 100, volume);
   }
   CHECK_FALSE(require_same(text, {}));
   CHECK_FALSE(require_same(text, {}, /*strict=*/true));
