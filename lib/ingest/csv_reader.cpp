@@ -270,6 +270,24 @@ class RowParser {
         if (p == nullptr) return false;
         continue;
       }
+      if (role == Role::kStamp) {
+        // A plain time is 10, 16 or 19 characters, each checked by the reader, none of them a
+        // delimiter at 10 or 16: the first of those widths followed by a delimiter (or the end)
+        // is the cell's, if any is.
+        const auto left = static_cast<std::size_t>(end - p);
+        std::size_t width = 0;
+        for (const std::size_t candidate : {10u, 16u, 19u}) {
+          if (left >= candidate && (left == candidate || p[candidate] == delimiter)) {
+            width = candidate;
+            break;
+          }
+        }
+        if (width == 0) return false;
+        stamp = times_.time(std::string_view(p, width));
+        if (!stamp) return false;
+        p += width;
+        continue;
+      }
       const char* const start = p;
       for (; p != end && *p != delimiter; ++p) {
         if (*p == '"') return false;  // quoting changes where cells end: the general split
@@ -283,10 +301,6 @@ class RowParser {
           break;
         case Role::kSeries:
           if (of_other_series([cell](Column) { return cell; })) return false;
-          break;
-        case Role::kStamp:
-          stamp = times_.time(cell);
-          if (!stamp) return false;
           break;
         case Role::kDate:
           date = cell;

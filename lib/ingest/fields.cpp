@@ -228,61 +228,6 @@ Result<int> parse_zone_offset(std::string_view text) {
       fmt::format("'{}' is not a time zone (use IST, UTC or an offset such as +05:30)", text));
 }
 
-const char* scan_plain_price(const char* p, const char* end, char stop, Paise& out) {
-  const char* const start = p;
-  std::int64_t whole = 0;
-  // 13 integer digits keep the value below kMaxAbsPaise (10^13 rupees); a 14th is refused.
-  while (p != end && p - start <= 13) {
-    const unsigned d = digit_value(*p);
-    if (d > 9) break;
-    whole = whole * 10 + d;
-    ++p;
-  }
-  const std::ptrdiff_t digits = p - start;
-  if (digits == 0 || digits > 13) return nullptr;
-  Paise fraction = 0;
-  if (p != end && *p != stop) {
-    if (*p != '.') return nullptr;
-    const char* const decimals = ++p;
-    for (; p != end && *p != stop; ++p) {
-      const unsigned d = digit_value(*p);
-      const std::ptrdiff_t place = p - decimals;
-      if (d > 9 || place == 6) return nullptr;
-      if (place < 2) {
-        fraction = fraction * 10 + d;
-      } else if (d != 0) {
-        return nullptr;  // a third significant decimal: the general path rounds and says so
-      }
-    }
-    if (p - decimals == 1) fraction *= 10;
-  }
-  out = whole * kPaisePerRupee + fraction;
-  return p;
-}
-
-const char* scan_plain_quantity(const char* p, const char* end, char stop, Quantity& out) {
-  const char* const start = p;
-  std::int64_t whole = 0;
-  while (p != end && p - start <= 15) {
-    const unsigned d = digit_value(*p);
-    if (d > 9) break;
-    whole = whole * 10 + d;
-    ++p;
-  }
-  const std::ptrdiff_t digits = p - start;
-  if (digits == 0 || digits > 15) return nullptr;
-  if (p != end && *p != stop) {
-    // "10559.0": the general path reads it as hundredths, which must stay within kMaxAbsPaise.
-    if (digits > 13 || *p != '.') return nullptr;
-    const char* const decimals = ++p;
-    for (; p != end && *p != stop; ++p) {
-      if (*p != '0' || p - decimals == 6) return nullptr;
-    }
-  }
-  out = whole;
-  return p;
-}
-
 std::optional<Paise> parse_plain_price(std::string_view text) {
   const char* const end = text.data() + text.size();
   Paise paise = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,8 +72,61 @@ std::optional<Quantity> parse_plain_quantity(std::string_view text);
 // the cell ended (end, or the stop character) with the value in out, or nullptr (out unchanged)
 // when the cell is not of the shape the function above accepts. For every cell they give what
 // the function above gives for the cell's text (which is how that function is written).
-const char* scan_plain_price(const char* p, const char* end, char stop, Paise& out);
-const char* scan_plain_quantity(const char* p, const char* end, char stop, Quantity& out);
+// Inline: the streaming reader calls them for every number of every row.
+inline const char* scan_plain_price(const char* p, const char* end, char stop, Paise& out) {
+  const char* const start = p;
+  // 13 integer digits keep the value below kMaxAbsPaise (10^13 rupees); a 14th is refused.
+  const char* const limit = end - p > 14 ? p + 14 : end;
+  std::int64_t whole = 0;
+  for (; p != limit; ++p) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+    if (d > 9) break;
+    whole = whole * 10 + d;
+  }
+  const std::ptrdiff_t digits = p - start;
+  if (digits == 0 || digits > 13) return nullptr;
+  Paise fraction = 0;
+  if (p != end && *p != stop) {
+    if (*p != '.') return nullptr;
+    const char* const decimals = ++p;
+    for (; p != end && *p != stop; ++p) {
+      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+      const std::ptrdiff_t place = p - decimals;
+      if (d > 9 || place == 6) return nullptr;
+      if (place < 2) {
+        fraction = fraction * 10 + d;
+      } else if (d != 0) {
+        return nullptr;  // a third significant decimal: the general path rounds and says so
+      }
+    }
+    if (p - decimals == 1) fraction *= 10;
+  }
+  out = whole * kPaisePerRupee + fraction;
+  return p;
+}
+
+inline const char* scan_plain_quantity(const char* p, const char* end, char stop, Quantity& out) {
+  const char* const start = p;
+  const char* const limit = end - p > 16 ? p + 16 : end;
+  std::int64_t whole = 0;
+  for (; p != limit; ++p) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+    if (d > 9) break;
+    whole = whole * 10 + d;
+  }
+  const std::ptrdiff_t digits = p - start;
+  if (digits == 0 || digits > 15) return nullptr;
+  if (p != end && *p != stop) {
+    // "10559.0": the general path reads it as hundredths, which must stay within kMaxAbsPaise.
+    if (digits > 13 || *p != '.') return nullptr;
+    const char* const decimals = ++p;
+    for (; p != end && *p != stop; ++p) {
+      if (*p != '0' || p - decimals == 6) return nullptr;
+    }
+  }
+  out = whole;
+  return p;
+}
 // A timestamp without a zone: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DD HH:MM:SS" (a "T" may
 // replace the space), read at default_offset_minutes. As parse_time_text, including its checks
 // (impossible dates, hours past 23; a leap second 60 is read as 59).
