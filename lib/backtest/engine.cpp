@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <climits>
 #include <cmath>
 #include <map>
@@ -81,6 +82,41 @@ struct SymbolState {
 };
 
 enum class Phase { kOpen, kIntrabar, kClose };
+
+// What made a fill, and why a position closed: kept as enums on the fill path and written as text
+// only into a record someone reads (FillRecord::trigger, TradeRecord::exit_reason).
+enum class Trigger { kOpen, kClose, kLimit, kStop, kProtectiveStop, kEnd };
+enum class Reason { kSignal, kProtectiveStop, kEnd };
+
+const char* trigger_name(Trigger trigger) {
+  switch (trigger) {
+    case Trigger::kOpen:
+      return "open";
+    case Trigger::kClose:
+      return "close";
+    case Trigger::kLimit:
+      return "limit";
+    case Trigger::kStop:
+      return "stop";
+    case Trigger::kProtectiveStop:
+      return "protective_stop";
+    case Trigger::kEnd:
+      return "end";
+  }
+  return "open";
+}
+
+const char* reason_name(Reason reason) {
+  switch (reason) {
+    case Reason::kSignal:
+      return "signal";
+    case Reason::kProtectiveStop:
+      return "protective_stop";
+    case Reason::kEnd:
+      return "end";
+  }
+  return "signal";
+}
 
 template <typename S>
 class Engine {
@@ -161,7 +197,12 @@ class Engine {
       const std::span<const Bar> one_series =
           fast_path_applies() ? feed_.one_series_in_memory() : std::span<const Bar>();
       if (!one_series.empty()) {
-        SM_RETURN_IF_ERROR(run_one_series(one_series));
+        const PriceColumns* columns = feed_.one_series_columns();
+        if (columns != nullptr && columns->size() == one_series.size()) {
+          SM_RETURN_IF_ERROR(run_one_series(one_series, ColumnPrices{*columns}));
+        } else {
+          SM_RETURN_IF_ERROR(run_one_series(one_series, RowPrices{one_series}));
+        }
         return finish();
       }
     }
@@ -244,16 +285,41 @@ class Engine {
     return pass_through_ && slots_.size() == 1 && symbols_.size() == 1;
   }
 
+  // How run_stretch's loop reads a bar's prices: from the Bar rows, checked per bar as on_bar
+  // checks them (any feed's bars), or from a MarketData's price columns, which make() checked.
+  struct RowPrices {
+    static constexpr bool kChecked = false;
+    std::span<const Bar> bars;
+    strategy::PriceBar at(std::size_t j) const { return strategy::price_bar(bars[j]); }
+    void prefetch(std::size_t j) const {
+      // The loop is too long for the processor to run ahead to the next bars' cache lines (a
+      // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
+      __builtin_prefetch(&bars[std::min(j + 16, bars.size() - 1)]);
+    }
+  };
+  struct ColumnPrices {
+    static constexpr bool kChecked = true;
+    const PriceColumns& columns;
+    // The fields a rule does not read are never loaded once the step is inlined.
+    strategy::PriceBar at(std::size_t j) const {
+      return {columns.ts()[j],  columns.open()[j],  columns.high()[j],
+              columns.low()[j], columns.close()[j], columns.volume()[j]};
+    }
+    void prefetch(std::size_t /*j*/) const {}  // each column is read in order
+  };
+
   // Steps through the one symbol's bars: quiet stretches (no order working) in run_stretch, and
-  // a bar with an order working through the general step.
-  Status run_one_series(std::span<const Bar> bars) {
-    std::vector<FeedBar> now(1);
+  // a bar with an order working through the general step. prices reads the same bars.
+  template <typename Prices>
+  Status run_one_series(std::span<const Bar> bars, const Prices& prices) {
+    std::vector<FeedBar>& now = one_bar_;
     const bool quiet = per_day_equity_ && sink_ == nullptr;
     std::size_t i = 0;
     while (i < bars.size()) {
       const Slot<S>& slot = slots_.front();
       if (!slot.order && !slot.stop) {
-        SM_RETURN_IF_ERROR(quiet ? run_stretch<true>(bars, i) : run_stretch<false>(bars, i));
+        SM_RETURN_IF_ERROR(quiet ? run_stretch<true>(bars, prices, i)
+                                 : run_stretch<false>(bars, prices, i));
         if (i >= bars.size()) break;
       }
       // An order is working, or a bar the rule refuses (the general step gives its error).
@@ -278,8 +344,8 @@ class Engine {
   // signals (handled here, through act() and close_time()), before a bar the rule would refuse, or
   // at the end; i is then the first bar not handled. kQuiet: equity points per date, kept in
   // locals; else each point goes through add_equity_point (detail records, a sink).
-  template <bool kQuiet>
-  Status run_stretch(std::span<const Bar> bars, std::size_t& i) {
+  template <bool kQuiet, typename Prices>
+  Status run_stretch(std::span<const Bar> bars, const Prices& prices, std::size_t& i) {
     Slot<S>& slot = slots_.front();
     SymbolState& sym = symbols_.front();
     Scan scan;
@@ -293,7 +359,7 @@ class Engine {
     }
     const std::size_t first = i;
     scan.next = first;
-    SM_RETURN_IF_ERROR(scan_quiet_bars<kQuiet>(bars, scan));
+    SM_RETURN_IF_ERROR(scan_quiet_bars<kQuiet>(prices, bars.size(), scan));
     const std::size_t j = scan.next;
     if constexpr (kQuiet) {
       if (scan.day.have) result_.equity.back() = scan.day.today;
@@ -323,10 +389,9 @@ class Engine {
     S& rule = *slot.decider;
     const Bar& b = bars[j];
     sym.volume_left = volume_allowance(b);
-    const strategy::PriceBar prices = strategy::price_bar(b);
-    SM_RETURN_IF_ERROR(act(slot, b, choice, [&] { return rule.reason(choice, prices); }));
-    const std::vector<FeedBar> now{FeedBar{0, &b}};
-    SM_RETURN_IF_ERROR(close_time(now, b.ts, true));
+    SM_RETURN_IF_ERROR(act(slot, b, choice, [&] { return rule.reason(choice, prices.at(j)); }));
+    one_bar_.front() = FeedBar{0, &b};
+    SM_RETURN_IF_ERROR(close_time(one_bar_, b.ts, true));
     i = j + 1;
     return Status();
   }
@@ -346,8 +411,8 @@ class Engine {
   // flatten GCC kept decide() a call returning its Choice through memory, which stalled every bar
   // on a store-forwarding miss (perf annotate: 40 % of decide). What it calls other than per bar
   // is noinline.
-  template <bool kQuiet>
-  [[gnu::flatten]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
+  template <bool kQuiet, typename Prices>
+  [[gnu::flatten]] Status scan_quiet_bars(const Prices& prices, std::size_t n, Scan& scan) {
     Slot<S>& slot = slots_.front();
     S& rule = *slot.decider;
     const Quantity held = symbols_.front().held;
@@ -361,21 +426,21 @@ class Engine {
     Paise positions_value = scan.positions_value;
     Paise last_close = scan.last_close;
     std::int64_t trading_bars = 0;
-    const std::size_t n = bars.size();
     std::size_t j = scan.next;
     Status status;
     for (; j < n; ++j) {
-      const Bar& b = bars[j];
-      // The loop is too long for the processor to run ahead to the next bars' cache lines (a
-      // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
-      __builtin_prefetch(&bars[std::min(j + 16, n - 1)]);
-      const strategy::PriceBar prices = strategy::price_bar(b);
-      if (!rule.accepts(prices)) break;
+      prices.prefetch(j);
+      const strategy::PriceBar b = prices.at(j);
+      if constexpr (Prices::kChecked) {
+        assert(rule.accepts(b));
+      } else {
+        if (!rule.accepts(b)) break;
+      }
       // One symbol: its held shares are all the positions (a symbol's first bar has held 0).
       positions_value += held * (b.close - last_close);
       last_close = b.close;
       view.capital = cash + positions_value;
-      const strategy::Choice choice = rule.decide(prices, view);
+      const strategy::Choice choice = rule.decide(b, view);
       if (b.ts < trade_from) continue;
       if (choice.action != strategy::Action::kHold) {
         scan.choice = choice;
@@ -523,19 +588,20 @@ class Engine {
 
   // The price an order fills at on this bar before slippage, or nullopt when the bar does not
   // reach it, and what triggered it.
-  std::optional<Paise> touch(const Order& order, const Bar& b, Phase phase, std::string& trigger) {
+  std::optional<Paise> touch(const Order& order, const Bar& b, Phase phase, Trigger& trigger) {
     if (phase == Phase::kClose) {
-      trigger = "close";
+      trigger = Trigger::kClose;
       return b.close;
     }
     const bool buy = order.side == Side::kBuy;
     if (order.type == OrderType::kMarket) {
       if (phase != Phase::kOpen) return std::nullopt;
-      trigger = "open";
+      trigger = Trigger::kOpen;
       return b.open;
     }
     const bool stop = order.type == OrderType::kStopLossMarket;
-    trigger = order.protective ? "protective_stop" : (stop ? "stop" : "limit");
+    trigger =
+        order.protective ? Trigger::kProtectiveStop : (stop ? Trigger::kStop : Trigger::kLimit);
     if (phase == Phase::kOpen && order.live_at_open) {
       // Gap through the price at the open: fill at the open (better than a limit, worse than a
       // stop), since no trade happened at the order's price.
@@ -560,10 +626,12 @@ class Engine {
   void expire_if_due(Slot<S>& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
     if (phase == Phase::kOpen && !order.protective && order.type != OrderType::kMarket &&
         --order.bars_left <= 0) {
-      set_outcome(
-          order.signal, SignalOutcome::kExpired,
-          fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
-                      format_rupees(order.price)));
+      if (recording(order.signal)) {
+        set_outcome(
+            order.signal, SignalOutcome::kExpired,
+            fmt::format("{} {} not reached", order.type == OrderType::kLimit ? "limit" : "stop",
+                        format_rupees(order.price)));
+      }
       order_done(slot, order, 0, b.ts);
       clear(slot, is_stop_slot);
     }
@@ -577,33 +645,52 @@ class Engine {
     return std::clamp(price, b.low, b.high);
   }
 
+  // What cut a fill below the shares wanted: the last limit that did.
+  enum class Cut { kNone, kVolume, kMaxValue, kCash };
+
   // How much of want (the order's shares, a sell's capped at the position) this bar can fill at
-  // price: the volume cap, then for a buy the max position value and the cash. why says what cut
-  // it ("volume cap: ...", "max position value ...", "cash ..."), empty when nothing did.
+  // price: the volume cap, then for a buy the max position value and the cash; cut says which
+  // limit cut it last (cut_text() says it for a record).
   Result<Quantity> fillable_qty(const Slot<S>& slot, const Order& order, const Bar& b, Paise price,
-                                Quantity want, std::string& why) {
+                                Quantity want, Cut& cut) {
     Quantity qty = std::min(want, symbols_[slot.series].volume_left);
-    if (qty < want) why = fmt::format("volume cap: {} of {} shares", qty, want);
+    if (qty < want) cut = Cut::kVolume;
     if (order.side == Side::kSell) return qty;
     if (config_.max_position_value > 0) {
       Quantity most = std::max<Quantity>(0, config_.max_position_value / price - slot.position.qty);
       if (most < qty) {
         qty = most;
-        why = fmt::format("max position value {}: {} shares",
-                          format_rupees(config_.max_position_value), qty);
+        cut = Cut::kMaxValue;
       }
     }
     Result<Quantity> affordable = affordable_qty(b, price, qty);
     if (!affordable.ok()) return affordable.status();
     if (*affordable < qty) {
       qty = *affordable;
-      why = fmt::format("cash {}: {} shares", format_rupees(cash_), qty);
+      cut = Cut::kCash;
     }
     return qty;
   }
 
+  // The signal record's detail for a fill of qty of want shares that cut limited (the last limit
+  // cut the shares to qty, so qty is what it left).
+  std::string cut_text(Cut cut, Quantity qty, Quantity want) const {
+    switch (cut) {
+      case Cut::kNone:
+        return "";
+      case Cut::kVolume:
+        return fmt::format("volume cap: {} of {} shares", qty, want);
+      case Cut::kMaxValue:
+        return fmt::format("max position value {}: {} shares",
+                           format_rupees(config_.max_position_value), qty);
+      case Cut::kCash:
+        return fmt::format("cash {}: {} shares", format_rupees(cash_), qty);
+    }
+    return "";
+  }
+
   Status try_fill(Slot<S>& slot, Order& order, const Bar& b, Phase phase, bool is_stop_slot) {
-    std::string trigger;
+    Trigger trigger = Trigger::kOpen;
     std::optional<Paise> touched = touch(order, b, phase, trigger);
     if (!touched) {
       expire_if_due(slot, order, b, phase, is_stop_slot);
@@ -612,45 +699,51 @@ class Engine {
     const Paise price = fill_price(order, *touched, b);
     Quantity want = order.qty;
     if (order.side == Side::kSell) want = std::min(want, slot.position.qty);
-    std::string why;
-    Result<Quantity> fillable = fillable_qty(slot, order, b, price, want, why);
+    Cut cut = Cut::kNone;
+    Result<Quantity> fillable = fillable_qty(slot, order, b, price, want, cut);
     if (!fillable.ok()) return fillable.status();
     const Quantity qty = *fillable;
     if (qty <= 0) {
       if (order.protective) return Status();  // no volume this bar; it keeps resting
-      SignalOutcome outcome = why.rfind("volume", 0) == 0 ? SignalOutcome::kNoVolume
-                              : why.rfind("cash", 0) == 0 ? SignalOutcome::kRefusedCash
-                                                          : SignalOutcome::kRefusedPositions;
-      set_outcome(order.signal, outcome, why.empty() ? "nothing to fill" : why);
+      const SignalOutcome outcome = cut == Cut::kVolume ? SignalOutcome::kNoVolume
+                                    : cut == Cut::kCash ? SignalOutcome::kRefusedCash
+                                                        : SignalOutcome::kRefusedPositions;
+      if (recording(order.signal)) {
+        set_outcome(order.signal, outcome,
+                    cut == Cut::kNone ? "nothing to fill" : cut_text(cut, qty, want));
+      }
       order_done(slot, order, 0, b.ts);
       clear(slot, is_stop_slot);
       return Status();
     }
-    const std::string type_name(order_type_name(order.type));
+    const OrderType type = order.type;
     const std::int64_t signal = order.signal;
     const bool entry = order.side == Side::kBuy;
     const Paise entry_stop = order.entry_stop;
     const bool protective = order.protective;
-    const Order placed = order;
+    // The order as placed, for the gate and the fill's id; a sweep's orders have neither.
+    std::optional<Order> placed;
+    if (!pass_through_ || !order.client_order_id.empty()) placed = order;
     symbols_[slot.series].volume_left -= qty;
-    if (!protective || qty >= want) {
+    if ((!protective || qty >= want) && recording(signal)) {
       // Orders other than protective stops fill once: the rest is cancelled.
       if (qty < want)
-        set_outcome(signal, SignalOutcome::kPartiallyFilled, why, qty);
+        set_outcome(signal, SignalOutcome::kPartiallyFilled, cut_text(cut, qty, want), qty);
       else
         set_outcome(signal, SignalOutcome::kFilled, "", qty);
     }
     const TimestampMs ts = phase == Phase::kClose ? time::bar_known_at(b) : b.ts;
-    const std::string reason = protective ? "protective_stop" : "signal";
+    const Reason reason = protective ? Reason::kProtectiveStop : Reason::kSignal;
     if (protective) {
       order.qty -= qty;
       if (order.qty <= 0 || qty >= want) slot.stop.reset();
     } else {
       clear(slot, is_stop_slot);
     }
-    SM_RETURN_IF_ERROR(apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b,
-                                  type_name, trigger, signal, reason, placed.client_order_id));
-    if (!protective) order_done(slot, placed, qty, ts);
+    SM_RETURN_IF_ERROR(apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b, type,
+                                  trigger, signal, reason,
+                                  placed ? std::string_view(placed->client_order_id) : ""));
+    if (!protective && placed) order_done(slot, *placed, qty, ts);
     if (entry && entry_stop > 0 && config_.protective_stops && slot.position.qty > 0) {
       place_protective_stop(slot, entry_stop, price, phase);
     }
@@ -706,9 +799,20 @@ class Engine {
     return lo;
   }
 
-  costs::TradeLeg leg(const Bar& b, Side side, Paise price, Quantity qty, bool first_sell) const {
+  // The IST date of a fill's bar, computed once per date: a bar's fill asks for it up to three
+  // times (the cash check, the charges, the first-sell rule) and most fills share a date.
+  Date trade_date(TimestampMs ts) {
+    if (ts < date_from_ || ts >= date_to_) {
+      date_to_ = day_end_after(ts);
+      date_from_ = date_to_ - kMsPerDay;
+      date_ = ist_date(ts);
+    }
+    return date_;
+  }
+
+  costs::TradeLeg leg(const Bar& b, Side side, Paise price, Quantity qty, bool first_sell) {
     costs::TradeLeg out;
-    out.trade_date = ist_date(b.ts);
+    out.trade_date = trade_date(b.ts);
     out.product = config_.product;
     out.side = side;
     out.price = price;
@@ -718,9 +822,8 @@ class Engine {
   }
 
   Status apply_fill(Slot<S>& slot, Side side, Quantity qty, Paise price, TimestampMs ts,
-                    const Bar& b, const std::string& order_type, const std::string& trigger,
-                    std::int64_t signal, const std::string& reason,
-                    const std::string& client_order_id) {
+                    const Bar& b, OrderType order_type, Trigger trigger, std::int64_t signal,
+                    Reason reason, std::string_view client_order_id) {
     SymbolState& sym = symbols_[slot.series];
     Result<costs::Charges> charges = fill_charges(sym, side, qty, price, b);
     if (!charges.ok()) return charges.status().with_context(slot_name(slot));
@@ -760,28 +863,31 @@ class Engine {
     result_.traded_value += value;
     ++result_.fill_count;
 
+    if (!config_.record_details && pass_through_) {
+      // Nobody reads the fill (a sweep): no message, no texts.
+      return slot.position.qty == 0 ? close_round_trip(slot, ts, reason) : Status();
+    }
     Fill fill;
-    if (config_.record_details || !pass_through_) {
-      fill.ts = ts;
-      fill.client_order_id = !client_order_id.empty() ? client_order_id : protective_id(reason);
-      fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
-      fill.strategy = ids_[slot.instance];
-      fill.symbol = names_[slot.series];
-      fill.side = side;
-      fill.qty = qty;
-      fill.price = price;
-      fill.charges = charges->total();
+    fill.ts = ts;
+    fill.client_order_id =
+        !client_order_id.empty() ? std::string(client_order_id) : protective_id(reason);
+    fill.trade_id = fmt::format("bt{:08d}", result_.fill_count);
+    fill.strategy = ids_[slot.instance];
+    fill.symbol = names_[slot.series];
+    fill.side = side;
+    fill.qty = qty;
+    fill.price = price;
+    fill.charges = charges->total();
+    if (config_.record_details) {
+      FillRecord record{
+          fill,  *charges, cash_, std::string(order_type_name(order_type)), trigger_name(trigger),
+          signal};
+      if (sink_ != nullptr)
+        SM_RETURN_IF_ERROR(sink_->fill(record));
+      else
+        result_.fills.push_back(std::move(record));
     }
-    if (sink_ != nullptr) {
-      SM_RETURN_IF_ERROR(
-          sink_->fill(FillRecord{fill, *charges, cash_, order_type, trigger, signal}));
-    } else if (config_.record_details) {
-      result_.fills.push_back(FillRecord{fill, *charges, cash_, order_type, trigger, signal});
-    }
-
-    if (slot.position.qty == 0) {
-      SM_RETURN_IF_ERROR(close_round_trip(slot, names_[slot.series], ts, reason));
-    }
+    if (slot.position.qty == 0) SM_RETURN_IF_ERROR(close_round_trip(slot, ts, reason));
     if (!pass_through_) gate_.on_fill(fill, snapshot(ts));
     return Status();
   }
@@ -790,7 +896,7 @@ class Engine {
   // one that day was.
   Result<costs::Charges> fill_charges(SymbolState& sym, Side side, Quantity qty, Paise price,
                                       const Bar& b) {
-    const Date date = ist_date(b.ts);
+    const Date date = trade_date(b.ts);
     bool first_sell = false;
     if (side == Side::kSell && config_.product == Product::kDelivery &&
         (!sym.last_delivery_sell || *sym.last_delivery_sell != date)) {
@@ -802,11 +908,15 @@ class Engine {
 
   // Records the round trip that the fill at ts just closed, and ends what worked for it: its
   // protective stop and a strategy exit still waiting. Fails with the sink's error.
-  Status close_round_trip(Slot<S>& slot, const std::string& symbol, TimestampMs ts,
-                          const std::string& reason) {
+  Status close_round_trip(Slot<S>& slot, TimestampMs ts, Reason reason) {
     TradeRecord trade;
-    trade.strategy = ids_[slot.instance];
-    trade.symbol = symbol;
+    // The texts only for a record someone keeps: the totals read the numbers.
+    const bool written = config_.keep_trades || sink_ != nullptr;
+    if (written) {
+      trade.strategy = ids_[slot.instance];
+      trade.symbol = names_[slot.series];
+      trade.exit_reason = reason_name(reason);
+    }
     trade.entry_ts = slot.entry_ts;
     trade.exit_ts = ts;
     trade.qty = slot.bought_qty;
@@ -817,7 +927,6 @@ class Engine {
     trade.charges = slot.charges;
     trade.net_pnl = trade.gross_pnl - slot.charges.total();
     trade.bars_held = symbols_[slot.series].bar_index - slot.entry_bar;
-    trade.exit_reason = reason;
     result_.trade_totals.add(trade);
     Status sent = sink_ != nullptr ? sink_->trade(trade) : Status();
     if (config_.keep_trades) result_.trades.push_back(std::move(trade));
@@ -874,27 +983,24 @@ class Engine {
   // reviewed.
   template <typename Reason>
   Status act(Slot<S>& slot, const Bar& b, const strategy::Choice& choice, Reason&& reason) {
-    const std::int64_t index = result_.signal_count++;
     // The signal message and the order's id are read only by the records and the gate; a sweep
     // behind a pass-through gate builds neither (ApproveAll's verdict is the default one).
     const bool observed = config_.record_details || !pass_through_;
-    Signal signal;
+    if (!observed) return act_unobserved(slot, b, choice);
+    const std::int64_t index = result_.signal_count++;
+    strategy::Decision decision;
+    decision.action = choice.action;
+    decision.qty = choice.qty;
+    decision.price = b.close;
+    decision.stop = choice.stop;
+    decision.reason = reason();
+    const Signal signal = strategy::make_signal(decision, ids_[slot.instance], b);
     SignalRecord record;
-    GateDecision verdict;
-    if (observed) {
-      strategy::Decision decision;
-      decision.action = choice.action;
-      decision.qty = choice.qty;
-      decision.price = b.close;
-      decision.stop = choice.stop;
-      decision.reason = reason();
-      signal = strategy::make_signal(decision, ids_[slot.instance], b);
-      if (config_.record_details) {
-        record.signal = signal;
-        record.bar_close = b.close;
-      }
-      verdict = gate_.review(signal, snapshot(signal.ts));
+    if (config_.record_details) {
+      record.signal = signal;
+      record.bar_close = b.close;
     }
+    const GateDecision verdict = gate_.review(signal, snapshot(signal.ts));
     auto keep = [&](SignalOutcome outcome, std::string detail) {
       if (!config_.record_details) return;
       record.gate = verdict;
@@ -934,12 +1040,34 @@ class Engine {
     // Orders placed at a close are live from the next open, except market orders under --fill
     // close, which the close pass fills now.
     order.live_at_open = true;
-    if (observed) {
-      order.client_order_id = verdict.client_order_id.empty() ? fmt::format("bt{:08d}", index)
-                                                              : verdict.client_order_id;
-    }
+    order.client_order_id =
+        verdict.client_order_id.empty() ? fmt::format("bt{:08d}", index) : verdict.client_order_id;
     keep(SignalOutcome::kUnfilled, "");
-    slot.order = order;
+    slot.order = std::move(order);
+    return Status();
+  }
+
+  // act() for a signal nobody reads (a sweep): the same checks and order, no message, record or
+  // text (the kept record's checks are act()'s; this is its path with observed false).
+  Status act_unobserved(Slot<S>& slot, const Bar& b, const strategy::Choice& choice) {
+    ++result_.signal_count;
+    const bool entry = choice.action == strategy::Action::kEnterLong;
+    if (entry && config_.max_open_positions > 0 &&
+        open_positions_ + pending_entries() >= config_.max_open_positions) {
+      return Status();
+    }
+    // Only a forced exit can be working here, and it keeps the slot (the gate reviewed nothing,
+    // so there is no order id to end).
+    if (slot.order) return Status();
+    Order& order = slot.order.emplace();
+    order.side = entry ? Side::kBuy : Side::kSell;
+    order.qty = choice.qty;
+    order.signal = -1;
+    if (entry) {
+      order.entry_stop = choice.stop;
+      if (config_.entry_order != EntryOrder::kMarket) price_entry(order, b);
+    }
+    order.live_at_open = true;
     return Status();
   }
 
@@ -1057,13 +1185,16 @@ class Engine {
   }
 
   // Fills not made from a signal: protective stops and end-of-run closes.
-  std::string protective_id(const std::string& reason) const {
-    return fmt::format("bt-{}-{}", reason == "end" ? "end" : "stop", result_.fill_count);
+  std::string protective_id(Reason reason) const {
+    return fmt::format("bt-{}-{}", reason == Reason::kEnd ? "end" : "stop", result_.fill_count);
   }
+
+  // Whether set_outcome keeps anything for this signal: callers skip making its text otherwise.
+  bool recording(std::int64_t signal) const { return signal >= 0 && config_.record_details; }
 
   void set_outcome(std::int64_t signal, SignalOutcome outcome, std::string detail,
                    Quantity filled = 0) {
-    if (signal < 0 || !config_.record_details) return;
+    if (!recording(signal)) return;
     // Signals are appended in index order while details are recorded, so index == position (less
     // the signals a sink has taken).
     SignalRecord& record = result_.signals[static_cast<std::size_t>(signal - signals_sent_)];
@@ -1111,8 +1242,8 @@ class Engine {
         Paise price = std::clamp(apply_slippage(config_.slippage, last.close, Side::kSell),
                                  last.low, last.high);
         SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.position.qty, price,
-                                      time::bar_known_at(last), last, "MARKET", "end", -1, "end",
-                                      ""));
+                                      time::bar_known_at(last), last, OrderType::kMarket,
+                                      Trigger::kEnd, -1, Reason::kEnd, ""));
         continue;
       }
       OpenPosition open;
@@ -1178,7 +1309,12 @@ class Engine {
   TimestampMs first_equity_ts_ = 0;
   TimestampMs day_end_ = 0;              // the end of the IST date of the latest equity point
   bool earlier_invested_today_ = false;  // an earlier point of that date was invested
+  // trade_date()'s date and its bounds [date_from_, date_to_); empty before the first fill.
+  TimestampMs date_from_ = 0;
+  TimestampMs date_to_ = 0;
+  Date date_;
   BacktestResult result_;
+  std::vector<FeedBar> one_bar_ = std::vector<FeedBar>(1);  // the fast path's bar time
 };
 
 template <typename S>
@@ -1337,13 +1473,18 @@ void TradeTotals::add(const TradeRecord& trade) {
 Paise TradeRecord::entry_price() const { return mean_half_even(entry_value, qty); }
 Paise TradeRecord::exit_price() const { return mean_half_even(exit_value, qty); }
 
-MarketDataFeed::MarketDataFeed(const MarketData& data) : data_(data) {
+MarketDataFeed::MarketDataFeed(const MarketData& data, const PriceColumns* columns)
+    : data_(data), columns_(columns) {
   for (const SymbolSeries& series : data.series()) symbols_.push_back(series.symbol);
 }
 
 std::span<const Bar> MarketDataFeed::one_series_in_memory() const {
   if (data_.series().size() != 1 || next_event_ != 0) return {};
   return data_.series().front().bars;
+}
+
+const PriceColumns* MarketDataFeed::one_series_columns() const {
+  return one_series_in_memory().empty() ? nullptr : columns_;
 }
 
 Status MarketDataFeed::next(std::vector<FeedBar>& out) {
