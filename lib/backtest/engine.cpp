@@ -426,6 +426,21 @@ class Engine {
     Paise positions_value = scan.positions_value;
     Paise last_close = scan.last_close;
     std::int64_t trading_bars = 0;
+    // kQuiet: the date's latest point is written lazily. A bar of the same date notes only its
+    // time and value (same_day counts them); the point is made from them when the date ends or
+    // the loop stops, as add_equity_point would have left it (invested is fixed in a stretch).
+    DayPoint& day = scan.day;
+    TimestampMs day_end = day.have ? day.end : std::numeric_limits<TimestampMs>::min();
+    std::int64_t same_day = 0;
+    TimestampMs same_day_ts = 0;
+    Paise same_day_value = 0;
+    auto write_day = [&] {
+      if (same_day == 0) return;
+      const bool earlier = day.earlier || day.today.invested;
+      day.earlier = same_day >= 2 ? earlier || invested : earlier;
+      day.today = {same_day_ts, cash, same_day_value, invested || earlier};
+      same_day = 0;
+    };
     std::size_t j = scan.next;
     Status status;
     for (; j < n; ++j) {
@@ -449,18 +464,21 @@ class Engine {
       }
       ++trading_bars;
       if constexpr (kQuiet) {
-        DayPoint& day = scan.day;
-        if (day.have && b.ts < day.end) {
-          day.earlier = day.earlier || day.today.invested;
-          day.today = {b.ts, cash, positions_value, invested || day.earlier};
+        if (b.ts < day_end) {
+          ++same_day;
+          same_day_ts = b.ts;
+          same_day_value = positions_value;
         } else {
+          write_day();
           new_equity_day(day, {b.ts, cash, positions_value, invested});
+          day_end = day.end;
         }
       } else {
         status = detail_equity_point(b.ts, positions_value);
         if (!status.ok()) break;
       }
     }
+    if constexpr (kQuiet) write_day();
     scan.next = j;
     scan.positions_value = positions_value;
     scan.last_close = last_close;
