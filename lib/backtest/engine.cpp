@@ -441,6 +441,8 @@ class Engine {
       day.today = {same_day_ts, cash, same_day_value, invested || earlier};
       same_day = 0;
     };
+    std::int64_t decided = 0;  // Prices::kChecked: bars given to decide_uncounted
+    TimestampMs decided_ts = 0;
     std::size_t j = scan.next;
     Status status;
     for (; j < n; ++j) {
@@ -455,7 +457,15 @@ class Engine {
       positions_value += held * (b.close - last_close);
       last_close = b.close;
       view.capital = cash + positions_value;
-      const strategy::Choice choice = rule.decide(b, view);
+      strategy::Choice choice;
+      if constexpr (Prices::kChecked) {
+        // Counted once after the loop: the bars need no check against the rule's last time.
+        choice = rule.decide_uncounted(b, view);
+        ++decided;
+        decided_ts = b.ts;
+      } else {
+        choice = rule.decide(b, view);
+      }
       if (b.ts < trade_from) continue;
       if (choice.action != strategy::Action::kHold) {
         scan.choice = choice;
@@ -479,6 +489,7 @@ class Engine {
       }
     }
     if constexpr (kQuiet) write_day();
+    if constexpr (Prices::kChecked) rule.counted(decided, decided_ts);
     scan.next = j;
     scan.positions_value = positions_value;
     scan.last_close = last_close;

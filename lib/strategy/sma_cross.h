@@ -37,9 +37,18 @@ class SmaCrossRule {
     slow_sum_ = slow_sum;
     if (!closes_.full()) return {};
 
-    // Sign of mean(fast) - mean(slow), exactly.
-    const Int128 difference = Int128{slow_} * fast_sum - Int128{fast_} * slow_sum;
-    const int sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
+    // Sign of mean(fast) - mean(slow), exactly: in 64 bits when both products fit (always for
+    // real prices and windows; two multiplications and a compare per bar), else in 128.
+    int sign = 0;
+    Paise fast_side = 0;
+    Paise slow_side = 0;
+    if (!__builtin_mul_overflow(Paise{slow_}, fast_sum, &fast_side) &&
+        !__builtin_mul_overflow(Paise{fast_}, slow_sum, &slow_side)) {
+      sign = (fast_side > slow_side) - (fast_side < slow_side);
+    } else {
+      const Int128 difference = Int128{slow_} * fast_sum - Int128{fast_} * slow_sum;
+      sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
+    }
     const int previous = previous_sign_;
     previous_sign_ = sign;
     if (previous == kNoSign || position.order_pending) return {};

@@ -83,6 +83,22 @@ TEST_CASE("sma-cross compares the means exactly, not in floating point", "[rules
         std::vector<Action>{H, H, H, H, H, H, H, E});
 }
 
+TEST_CASE("sma-cross compares exactly when the products of its sums pass 64 bits",
+          "[rules][sma-cross]") {
+  // The tie-then-rise case above with every close times k = 3e17 paise: the sums still fit in 64
+  // bits, slow * sum(fast) (up to 3 * 2 * 10k) does not, so the comparison takes 128 bits.
+  constexpr Paise k = 300'000'000'000'000'000;
+  std::vector<Bar> bars;
+  Date day{2024, 1, 1};
+  for (Paise units : {10, 9, 9, 9, 10}) {
+    const Paise close = units * k;
+    bars.push_back(testing::daily_bar("TEST", day, close, close + 100, close - 100, close, 1000));
+    day = add_days(day, 1);
+  }
+  auto strategy = make_builtin("sma-cross", {{"fast", 2}, {"slow", 3}});
+  CHECK(run(*strategy, bars) == std::vector<Action>{H, H, H, H, E});
+}
+
 TEST_CASE("donchian enters above the prior N-bar high and exits below the prior M-bar low",
           "[rules][donchian]") {
   auto strategy = make_builtin("donchian", {{"entry_bars", 3}, {"exit_bars", 2}});
