@@ -123,17 +123,13 @@ const bt::StrategySpec kSma{"", "sma-cross", {{"fast", 10}, {"slow", 30}, {"qty"
 
 // details: every record kept (a report's run); else sweep mode, as run_sweep runs: no detail
 // records and the trades' totals alone.
-// columns: the price columns a sweep makes once and shares with its runs (bt::PriceColumns), or
-// null for the Bar rows alone.
-bt::BacktestResult run_engine(const bt::MarketData& data, bool details,
-                              const bt::PriceColumns* columns = nullptr) {
+bt::BacktestResult run_engine(const bt::MarketData& data, bool details) {
   bt::EngineConfig config;
   config.record_details = details;
   config.keep_trades = details;
   sm::costs::ZeroCostModel zero;
   bt::ApproveAll gate;
-  bt::MarketDataFeed feed(data, columns);
-  auto result = bt::run_backtest(feed, {kSma}, config, zero, gate);
+  auto result = bt::run_backtest(data, {kSma}, config, zero, gate);
   if (!result.ok()) {
     std::fprintf(stderr, "backtest failed: %s\n", result.status().to_string().c_str());
     std::exit(1);
@@ -177,14 +173,10 @@ int main(int argc, char** argv) {
   if (!made.ok()) return 1;
   const bt::MarketData data = std::move(made).value();
 
-  const bt::PriceColumns columns = bt::PriceColumns::of(data, 0);
-
-  // For a profiler: the sweep-mode engine line alone, many times (a sweep's run: with columns).
+  // For a profiler: the sweep-mode engine line alone, many times.
   if (want("profile")) {
     std::int64_t round_trips = 0;
-    for (int i = 0; i < 50; ++i) {
-      round_trips += run_engine(data, false, &columns).trade_totals.trades;
-    }
+    for (int i = 0; i < 50; ++i) round_trips += run_engine(data, false).trade_totals.trades;
     std::printf("profile: %lld round trips\n", static_cast<long long>(round_trips));
   }
 
@@ -221,11 +213,6 @@ int main(int argc, char** argv) {
     report("engine, bars in memory (sweep mode, no detail records)", static_cast<double>(n), quiet,
            "bars");
     std::printf("  engine / bare loop: %.3f (target >= 100 M bars/s)\n", bare.cpu / quiet.cpu);
-    // What each run of a sweep does: the same, reading the price columns the sweep made once.
-    Timing shared = best_of(3, [&] { run_engine(data, false, &columns); });
-    report("engine, bars in memory, sweep mode, shared price columns (a sweep's run)",
-           static_cast<double>(n), shared, "bars");
-    std::printf("  engine / bare loop: %.3f (target >= 100 M bars/s)\n", bare.cpu / shared.cpu);
     Timing detailed = best_of(3, [&] { run_engine(data, true); });
     report("engine, bars in memory (all records kept)", static_cast<double>(n), detailed, "bars");
     Timing with_metrics = best_of(3, [&] { bt::summarize(run_engine(data, false)); });

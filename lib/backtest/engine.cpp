@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cassert>
 #include <climits>
 #include <cmath>
 #include <map>
@@ -197,12 +196,7 @@ class Engine {
       const std::span<const Bar> one_series =
           fast_path_applies() ? feed_.one_series_in_memory() : std::span<const Bar>();
       if (!one_series.empty()) {
-        const PriceColumns* columns = feed_.one_series_columns();
-        if (columns != nullptr && columns->size() == one_series.size()) {
-          SM_RETURN_IF_ERROR(run_one_series(one_series, ColumnPrices{*columns}));
-        } else {
-          SM_RETURN_IF_ERROR(run_one_series(one_series, RowPrices{one_series}));
-        }
+        SM_RETURN_IF_ERROR(run_one_series(one_series));
         return finish();
       }
     }
@@ -285,41 +279,16 @@ class Engine {
     return pass_through_ && slots_.size() == 1 && symbols_.size() == 1;
   }
 
-  // How run_stretch's loop reads a bar's prices: from the Bar rows, checked per bar as on_bar
-  // checks them (any feed's bars), or from a MarketData's price columns, which make() checked.
-  struct RowPrices {
-    static constexpr bool kChecked = false;
-    std::span<const Bar> bars;
-    strategy::PriceBar at(std::size_t j) const { return strategy::price_bar(bars[j]); }
-    void prefetch(std::size_t j) const {
-      // The loop is too long for the processor to run ahead to the next bars' cache lines (a
-      // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
-      __builtin_prefetch(&bars[std::min(j + 16, bars.size() - 1)]);
-    }
-  };
-  struct ColumnPrices {
-    static constexpr bool kChecked = true;
-    const PriceColumns& columns;
-    // The fields a rule does not read are never loaded once the step is inlined.
-    strategy::PriceBar at(std::size_t j) const {
-      return {columns.ts()[j],  columns.open()[j],  columns.high()[j],
-              columns.low()[j], columns.close()[j], columns.volume()[j]};
-    }
-    void prefetch(std::size_t /*j*/) const {}  // each column is read in order
-  };
-
   // Steps through the one symbol's bars: quiet stretches (no order working) in run_stretch, and
-  // a bar with an order working through the general step. prices reads the same bars.
-  template <typename Prices>
-  Status run_one_series(std::span<const Bar> bars, const Prices& prices) {
+  // a bar with an order working through the general step.
+  Status run_one_series(std::span<const Bar> bars) {
     std::vector<FeedBar>& now = one_bar_;
     const bool quiet = per_day_equity_ && sink_ == nullptr;
     std::size_t i = 0;
     while (i < bars.size()) {
       const Slot<S>& slot = slots_.front();
       if (!slot.order && !slot.stop) {
-        SM_RETURN_IF_ERROR(quiet ? run_stretch<true>(bars, prices, i)
-                                 : run_stretch<false>(bars, prices, i));
+        SM_RETURN_IF_ERROR(quiet ? run_stretch<true>(bars, i) : run_stretch<false>(bars, i));
         if (i >= bars.size()) break;
       }
       // An order is working, or a bar the rule refuses (the general step gives its error).
@@ -344,8 +313,8 @@ class Engine {
   // signals (handled here, through act() and close_time()), before a bar the rule would refuse, or
   // at the end; i is then the first bar not handled. kQuiet: equity points per date, kept in
   // locals; else each point goes through add_equity_point (detail records, a sink).
-  template <bool kQuiet, typename Prices>
-  Status run_stretch(std::span<const Bar> bars, const Prices& prices, std::size_t& i) {
+  template <bool kQuiet>
+  Status run_stretch(std::span<const Bar> bars, std::size_t& i) {
     Slot<S>& slot = slots_.front();
     SymbolState& sym = symbols_.front();
     Scan scan;
@@ -359,7 +328,7 @@ class Engine {
     }
     const std::size_t first = i;
     scan.next = first;
-    SM_RETURN_IF_ERROR(scan_quiet_bars<kQuiet>(prices, bars.size(), scan));
+    SM_RETURN_IF_ERROR(scan_quiet_bars<kQuiet>(bars, scan));
     const std::size_t j = scan.next;
     if constexpr (kQuiet) {
       if (scan.day.have) result_.equity.back() = scan.day.today;
@@ -389,7 +358,8 @@ class Engine {
     S& rule = *slot.decider;
     const Bar& b = bars[j];
     sym.volume_left = volume_allowance(b);
-    SM_RETURN_IF_ERROR(act(slot, b, choice, [&] { return rule.reason(choice, prices.at(j)); }));
+    const strategy::PriceBar prices = strategy::price_bar(b);
+    SM_RETURN_IF_ERROR(act(slot, b, choice, [&] { return rule.reason(choice, prices); }));
     one_bar_.front() = FeedBar{0, &b};
     SM_RETURN_IF_ERROR(close_time(one_bar_, b.ts, true));
     i = j + 1;
@@ -411,8 +381,8 @@ class Engine {
   // flatten GCC kept decide() a call returning its Choice through memory, which stalled every bar
   // on a store-forwarding miss (perf annotate: 40 % of decide). What it calls other than per bar
   // is noinline.
-  template <bool kQuiet, typename Prices>
-  [[gnu::flatten]] Status scan_quiet_bars(const Prices& prices, std::size_t n, Scan& scan) {
+  template <bool kQuiet>
+  [[gnu::flatten]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
     Slot<S>& slot = slots_.front();
     S& rule = *slot.decider;
     const Quantity held = symbols_.front().held;
@@ -423,6 +393,10 @@ class Engine {
     view.qty = slot.position.qty;
     view.average_price = slot.average_price;
     view.order_pending = false;
+    // The held shares cannot change in a stretch, so a bar's positions value is base + held *
+    // close: no chain from one bar's value to the next (positions_value += held * (close - last
+    // close) made each bar wait for the last one's).
+    const Paise base = scan.positions_value - held * scan.last_close;
     Paise positions_value = scan.positions_value;
     Paise last_close = scan.last_close;
     std::int64_t trading_bars = 0;
@@ -441,31 +415,20 @@ class Engine {
       day.today = {same_day_ts, cash, same_day_value, invested || earlier};
       same_day = 0;
     };
-    std::int64_t decided = 0;  // Prices::kChecked: bars given to decide_uncounted
-    TimestampMs decided_ts = 0;
+    const std::size_t n = bars.size();
     std::size_t j = scan.next;
     Status status;
     for (; j < n; ++j) {
-      prices.prefetch(j);
-      const strategy::PriceBar b = prices.at(j);
-      if constexpr (Prices::kChecked) {
-        assert(rule.accepts(b));
-      } else {
-        if (!rule.accepts(b)) break;
-      }
+      // The loop is too long for the processor to run ahead to the next bars' cache lines (a
+      // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
+      __builtin_prefetch(&bars[std::min(j + 16, n - 1)]);
+      const strategy::PriceBar b = strategy::price_bar(bars[j]);
+      if (!rule.accepts(b)) break;
       // One symbol: its held shares are all the positions (a symbol's first bar has held 0).
-      positions_value += held * (b.close - last_close);
+      positions_value = base + held * b.close;
       last_close = b.close;
       view.capital = cash + positions_value;
-      strategy::Choice choice;
-      if constexpr (Prices::kChecked) {
-        // Counted once after the loop: the bars need no check against the rule's last time.
-        choice = rule.decide_uncounted(b, view);
-        ++decided;
-        decided_ts = b.ts;
-      } else {
-        choice = rule.decide(b, view);
-      }
+      const strategy::Choice choice = rule.decide(b, view);
       if (b.ts < trade_from) continue;
       if (choice.action != strategy::Action::kHold) {
         scan.choice = choice;
@@ -489,7 +452,6 @@ class Engine {
       }
     }
     if constexpr (kQuiet) write_day();
-    if constexpr (Prices::kChecked) rule.counted(decided, decided_ts);
     scan.next = j;
     scan.positions_value = positions_value;
     scan.last_close = last_close;
@@ -1502,18 +1464,13 @@ void TradeTotals::add(const TradeRecord& trade) {
 Paise TradeRecord::entry_price() const { return mean_half_even(entry_value, qty); }
 Paise TradeRecord::exit_price() const { return mean_half_even(exit_value, qty); }
 
-MarketDataFeed::MarketDataFeed(const MarketData& data, const PriceColumns* columns)
-    : data_(data), columns_(columns) {
+MarketDataFeed::MarketDataFeed(const MarketData& data) : data_(data) {
   for (const SymbolSeries& series : data.series()) symbols_.push_back(series.symbol);
 }
 
 std::span<const Bar> MarketDataFeed::one_series_in_memory() const {
   if (data_.series().size() != 1 || next_event_ != 0) return {};
   return data_.series().front().bars;
-}
-
-const PriceColumns* MarketDataFeed::one_series_columns() const {
-  return one_series_in_memory().empty() ? nullptr : columns_;
 }
 
 Status MarketDataFeed::next(std::vector<FeedBar>& out) {

@@ -242,26 +242,19 @@ class BarFeed {
   // the engine may then step through them itself instead of calling next() per bar time (its fast
   // path), and the feed is not read further. Empty for any other feed (the default).
   virtual std::span<const Bar> one_series_in_memory() const { return {}; }
-  // The same bars' prices as columns (PriceColumns), when the feed has them beside
-  // one_series_in_memory(): the fast path then reads those. Null for any other feed (the default).
-  virtual const PriceColumns* one_series_columns() const { return nullptr; }
 };
 
-// A feed over bars in memory, with the price columns of its one series when columns is not null
-// (a sweep makes them once for all its runs). REQUIRES: data and columns outlive the feed; columns
-// are PriceColumns::of(data, 0) of a one-series data.
+// A feed over bars in memory. REQUIRES: data outlives the feed.
 class MarketDataFeed : public BarFeed {
  public:
-  explicit MarketDataFeed(const MarketData& data, const PriceColumns* columns = nullptr);
+  explicit MarketDataFeed(const MarketData& data);
   const std::vector<std::string>& symbols() const override { return symbols_; }
   Status next(std::vector<FeedBar>& out) override;
   std::size_t expected_times() const override { return data_.times().size(); }
   std::span<const Bar> one_series_in_memory() const override;
-  const PriceColumns* one_series_columns() const override;
 
  private:
   const MarketData& data_;
-  const PriceColumns* columns_;
   std::vector<std::string> symbols_;
   std::size_t next_event_ = 0;
 };

@@ -38,26 +38,6 @@ Result<MarketData> MarketData::make(std::vector<SymbolSeries> series) {
   return out;
 }
 
-PriceColumns PriceColumns::of(const MarketData& data, std::size_t series) {
-  const std::vector<Bar>& bars = data.series()[series].bars;
-  PriceColumns out;
-  out.ts_.reserve(bars.size());
-  out.open_.reserve(bars.size());
-  out.high_.reserve(bars.size());
-  out.low_.reserve(bars.size());
-  out.close_.reserve(bars.size());
-  out.volume_.reserve(bars.size());
-  for (const Bar& b : bars) {
-    out.ts_.push_back(b.ts);
-    out.open_.push_back(b.open);
-    out.high_.push_back(b.high);
-    out.low_.push_back(b.low);
-    out.close_.push_back(b.close);
-    out.volume_.push_back(b.volume);
-  }
-  return out;
-}
-
 void MarketData::merge() {
   std::size_t total = 0;
   for (const SymbolSeries& s : series_) total += s.bars.size();

@@ -52,27 +52,4 @@ class MarketData {
   std::vector<TimestampMs> times_;
 };
 
-// One series' prices as columns, for the backtest engine's inner loop: a rule that reads only the
-// closes then reads 16 bytes a bar (the time and the close) instead of a 96-byte Bar. Made from a
-// MarketData's series, whose bars passed make()'s checks (the loop checks no bar again). A sweep
-// builds them once and shares them read-only with all its runs; they cost 48 bytes a bar.
-class PriceColumns {
- public:
-  // REQUIRES: series < data.series().size().
-  static PriceColumns of(const MarketData& data, std::size_t series);
-
-  std::size_t size() const { return ts_.size(); }
-  const TimestampMs* ts() const { return ts_.data(); }
-  const Paise* open() const { return open_.data(); }
-  const Paise* high() const { return high_.data(); }
-  const Paise* low() const { return low_.data(); }
-  const Paise* close() const { return close_.data(); }
-  const Quantity* volume() const { return volume_.data(); }
-
- private:
-  std::vector<TimestampMs> ts_;
-  std::vector<Paise> open_, high_, low_, close_;
-  std::vector<Quantity> volume_;
-};
-
 }  // namespace sm::backtest

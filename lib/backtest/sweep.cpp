@@ -8,7 +8,6 @@
 #include <cmath>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include "backtest/report.h"
@@ -104,17 +103,9 @@ constexpr SummaryColumn kSummaryColumns[] = {
     {"win_rate", Metric::kWinRate, [](const Summary& s) { return format_percent(s.win_rate); }},
 };
 
-// The price columns of data's one series, for the engine's fast path, or nothing when data has
-// several symbols. Made once and shared read-only by every run over data.
-std::optional<PriceColumns> columns_for(const MarketData& data) {
-  if (data.series().size() != 1) return std::nullopt;
-  return PriceColumns::of(data, 0);
-}
-
-// columns: columns_for(data), or null.
-SweepRow run_one(const MarketData& data, const PriceColumns* columns, const StrategySpec& spec,
-                 const nlohmann::json& params, const EngineConfig& config,
-                 const costs::CostModel& costs, const SweepOptions& options) {
+SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohmann::json& params,
+                 const EngineConfig& config, const costs::CostModel& costs,
+                 const SweepOptions& options) {
   SweepRow row;
   row.params = params;
   StrategySpec one = spec;
@@ -125,8 +116,7 @@ SweepRow run_one(const MarketData& data, const PriceColumns* columns, const Stra
   quiet.record_details = false;
   // The summary reads only the trades' totals: no record (with its strings) per round trip.
   quiet.keep_trades = false;
-  MarketDataFeed feed(data, columns);
-  Result<BacktestResult> result = run_backtest(feed, {one}, quiet, costs, *gate);
+  Result<BacktestResult> result = run_backtest(data, {one}, quiet, costs, *gate);
   if (!result.ok()) {
     row.status = result.status();
     return row;
@@ -282,13 +272,11 @@ std::vector<SweepRow> run_sweep(const MarketData& data, const StrategySpec& spec
                                 const EngineConfig& config, const costs::CostModel& costs,
                                 const SweepOptions& options) {
   std::vector<SweepRow> rows(param_sets.size());
-  const std::optional<PriceColumns> columns = columns_for(data);
   std::size_t done = 0;
   std::mutex progress_mutex;
   // Task i writes only rows[i]: the output order is the grid order however the runs interleave.
   run_tasks(param_sets.size(), options.threads, [&](std::size_t i) {
-    rows[i] =
-        run_one(data, columns ? &*columns : nullptr, spec, param_sets[i], config, costs, options);
+    rows[i] = run_one(data, spec, param_sets[i], config, costs, options);
     rows[i].index = options.first_index + i;
     if (options.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -602,22 +590,15 @@ std::vector<WindowBounds> window_bounds(std::size_t bar_times, const WalkForward
   return windows;
 }
 
-// A window's bars and their price columns (columns_for).
-struct WindowBars {
-  explicit WindowBars(MarketData bars) : data(std::move(bars)), columns(columns_for(data)) {}
-  MarketData data;
-  std::optional<PriceColumns> columns;
-};
-
 // One window's in-sample bars, copied by the first of its candidate runs to need them and
 // dropped after the last, so that only the windows being worked on hold a copy.
 class InSampleBars {
  public:
   void expect(std::size_t runs) { left_ = runs; }
-  std::shared_ptr<const WindowBars> acquire(const MarketData& data, TimestampMs from,
+  std::shared_ptr<const MarketData> acquire(const MarketData& data, TimestampMs from,
                                             TimestampMs to) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!bars_) bars_ = std::make_shared<const WindowBars>(data.slice(from, to));
+    if (!bars_) bars_ = std::make_shared<const MarketData>(data.slice(from, to));
     return bars_;
   }
   void release() {
@@ -627,7 +608,7 @@ class InSampleBars {
 
  private:
   std::mutex mutex_;
-  std::shared_ptr<const WindowBars> bars_;
+  std::shared_ptr<const MarketData> bars_;
   std::size_t left_ = 0;
 };
 
@@ -696,10 +677,9 @@ std::vector<std::vector<SweepRow>> run_candidates(
     const std::size_t w = task / sets, i = task % sets;
     const WindowBounds& b = bounds[w];
     {
-      std::shared_ptr<const WindowBars> bars =
+      std::shared_ptr<const MarketData> bars =
           in_sample[w].acquire(data, times[b.is_begin], times[b.oos_begin]);
-      candidates[w][i] = run_one(bars->data, bars->columns ? &*bars->columns : nullptr, spec,
-                                 param_sets[i], config, costs, options);
+      candidates[w][i] = run_one(*bars, spec, param_sets[i], config, costs, options);
       candidates[w][i].index = i;
     }
     in_sample[w].release();

@@ -151,19 +151,12 @@ class Strategy {
     last_ts_ = ts;
     ++bars_seen_;
   }
-  // Counts n such bars at once, the last at last_ts.
-  void count_bars(std::int64_t n, TimestampMs last_ts) {
-    if (n <= 0) return;
-    last_ts_ = last_ts;
-    bars_seen_ += n;
-  }
   // Turns a rule's choice into what the engine may do: an entry sized (held when flat is not
   // the position, an order is pending, or the sizing gives no shares), an exit of the whole
   // position (held when flat or pending). When the sizing refuses an entry and refused is not
   // null, *refused says why. The choice and the position are taken by value: a caller's loop can
   // then keep its own in registers (by reference, every bar's Choice was written to memory).
-  Choice settle(Choice choice, Paise close, PositionView position,
-                std::string* refused) const;
+  Choice settle(Choice choice, Paise close, PositionView position, std::string* refused) const;
 
  private:
   StrategyConfig config_;
@@ -188,12 +181,6 @@ class RuleStrategy final : public Strategy {
   // checks. REQUIRES: the bar is of this instance's symbol and accepts() it; position.qty >= 0.
   Choice decide(const PriceBar& bar, const PositionView& position) {
     count_bar(bar.ts);
-    return decide_uncounted(bar, position);
-  }
-  // decide() for a loop that counts the bars it decided itself, at the end (counted()): the
-  // count and the last time then stay out of memory while it runs. REQUIRES: as decide(), and
-  // counted() before this object is used otherwise.
-  Choice decide_uncounted(const PriceBar& bar, const PositionView& position) {
     // One named result, so that the step's Choice is built where the caller keeps it: copied
     // out of a temporary, its fields were stored one by one and loaded back in pairs, a
     // store-forwarding stall on every bar of the backtest's loop.
@@ -202,8 +189,6 @@ class RuleStrategy final : public Strategy {
     if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
     return choice;
   }
-  // Counts n bars given to decide_uncounted(), the last at last_ts.
-  void counted(std::int64_t n, TimestampMs last_ts) { count_bars(n, last_ts); }
   // The reason on_bar would give for a decision decide() just returned that is not a hold.
   std::string reason(const Choice& choice, const PriceBar& bar) const {
     return rule_.describe(choice, bar);

@@ -155,8 +155,6 @@ TEST_CASE("the fast path gives exactly the general path's records, equity and me
   REQUIRE(charges.ok());
   for (const std::string symbol : {"TCS", "RELIANCE", "WIPRO", "WALK"}) {
     const MarketData data = symbol == "WALK" ? intraday_walk() : daily_series(symbol);
-    // A sweep's runs read the prices from columns made once (PriceColumns).
-    const PriceColumns columns = PriceColumns::of(data, 0);
     for (const StrategySpec& spec : rules()) {
       for (const Variant& variant : variants()) {
         for (const bool details : {true, false}) {
@@ -178,13 +176,6 @@ TEST_CASE("the fast path gives exactly the general path's records, equity and me
           CHECK(general->fast_path_bars == 0);
           CHECK(general->fill_count > 0);
           check_identical(*fast, *general);
-          ApproveAll columns_gate;
-          MarketDataFeed with_columns(data, &columns);
-          Result<BacktestResult> from_columns =
-              run_backtest(with_columns, {spec}, config, *charges, columns_gate);
-          REQUIRE(from_columns.ok());
-          CHECK(from_columns->fast_path_bars == fast->fast_path_bars);
-          check_identical(*from_columns, *general);
         }
       }
     }
