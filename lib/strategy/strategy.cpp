@@ -75,7 +75,7 @@ Result<Decision> Strategy::on_bar(const Bar& bar, const PositionView& position) 
   return decision;
 }
 
-Choice Strategy::settle(Choice choice, Paise close, PositionView position,
+Choice Strategy::settle(const Choice& choice, Paise close, const PositionView& position,
                         std::string* refused) const {
   Choice out = choice;
   switch (choice.action) {

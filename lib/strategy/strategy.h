@@ -154,9 +154,9 @@ class Strategy {
   // Turns a rule's choice into what the engine may do: an entry sized (held when flat is not
   // the position, an order is pending, or the sizing gives no shares), an exit of the whole
   // position (held when flat or pending). When the sizing refuses an entry and refused is not
-  // null, *refused says why. The choice and the position are taken by value: a caller's loop can
-  // then keep its own in registers (by reference, every bar's Choice was written to memory).
-  Choice settle(Choice choice, Paise close, PositionView position, std::string* refused) const;
+  // null, *refused says why.
+  Choice settle(const Choice& choice, Paise close, const PositionView& position,
+                std::string* refused) const;
 
  private:
   StrategyConfig config_;
