@@ -54,7 +54,8 @@ MarketData intraday_walk() {
     const Paise open = close;
     close = std::max<Paise>(rs(50), open + static_cast<Paise>((next() - 0.495) * 2000));
     Bar b;
-    b.ts = from_ist(add_days(Date{2024, 3, 4}, i / 25), 9, 15) + (i % 25) * 15 * kMsPerMinute;
+    b.ts = from_ist(add_days(Date{2024, 3, 4}, i / 25), 9, 15) +
+           TimestampMs{i % 25} * 15 * kMsPerMinute;
     b.symbol = "WALK";
     b.timeframe = Timeframe{15};
     b.open = open;

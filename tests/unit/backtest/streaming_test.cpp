@@ -35,7 +35,8 @@ MarketData walks(int bars_per_symbol) {
       const Paise open = close;
       close = std::max<Paise>(rs(10), open + static_cast<Paise>((next() - 0.49) * 1500));
       Bar b;
-      b.ts = from_ist(add_days(Date{2024, 3, 4}, i / 25), 9, 15) + (i % 25) * 15 * kMsPerMinute;
+      b.ts = from_ist(add_days(Date{2024, 3, 4}, i / 25), 9, 15) +
+             TimestampMs{i % 25} * 15 * kMsPerMinute;
       b.symbol = symbol;
       b.timeframe = Timeframe{15};
       b.open = open;
