@@ -26,4 +26,20 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/deb/post
                                        "${PROJECT_SOURCE_DIR}/packaging/deb/prerm"
                                        "${PROJECT_SOURCE_DIR}/packaging/deb/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# A cross build (`make pi`, cmake/aarch64-linux-gnu.cmake) is packaged for its target: CPack would
+# otherwise name the host's architecture (dpkg --print-architecture), and dpkg-shlibdeps would
+# read the aarch64 programs with the host's objdump and look for their libraries in the host's
+# multiarch directories, finding none. packaging/deb/cpack-cross.cmake, read by cpack itself,
+# gives dpkg-shlibdeps the architecture (DEB_HOST_ARCH); the arm64 libraries it then resolves are
+# the multiarch packages scripts/install-deps --pi installs, so the Depends line names them.
+if(CMAKE_CROSSCOMPILING)
+  execute_process(COMMAND dpkg-architecture -t${CMAKE_LIBRARY_ARCHITECTURE} -qDEB_HOST_ARCH
+                  OUTPUT_VARIABLE CPACK_DEBIAN_PACKAGE_ARCHITECTURE
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(NOT CPACK_DEBIAN_PACKAGE_ARCHITECTURE)
+    message(FATAL_ERROR "dpkg-architecture has no Debian architecture for "
+                        "${CMAKE_LIBRARY_ARCHITECTURE} (apt-get install dpkg-dev)")
+  endif()
+  set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/packaging/deb/cpack-cross.cmake")
+endif()
 include(CPack)

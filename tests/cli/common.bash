@@ -5,6 +5,17 @@ bats_require_minimum_version 1.5.0
 SM_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 SM_SAMPLE="$SM_ROOT/data/sample"
 SM_FIXTURES="$SM_ROOT/tests/fixtures"
+# SM_TIME_SCALE: how many times longer the tests wait for something to happen: wait_for's
+# deadlines, start_paper's wait for the announcement, the window notify-socket.py holds a program
+# open, and what a test passes through `scaled`. 1 natively; scripts/pi-test sets it for programs
+# run under qemu-user, which are many times slower. It stretches only the tests' waits: the
+# programs' own settings (timeouts, intervals, ages) are what the test gives them either way.
+export SM_TIME_SCALE=${SM_TIME_SCALE:-1}
+
+# scaled SECONDS: SECONDS (fractions allowed) times SM_TIME_SCALE, e.g. sleep "$(scaled 0.5)".
+scaled() {
+  awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { printf "%.3f\n", s * k }'
+}
 
 setup() {
   SM_TEST_DIR="$(mktemp -d "${BATS_TMPDIR:-/tmp}/sm-cli.XXXXXX")"
@@ -33,13 +44,13 @@ teardown() {
 # start_paper [sm-paper flags...]: starts the paper broker in the background on an ephemeral
 # 127.0.0.1 port (state $SM_TEST_DIR/paper.db, stdout paper.out, stderr paper.err, credentials
 # testkey / testtoken / testsecret), waits for its announcement line and sets PAPER_PID and
-# PAPER_URL. Fails when sm-paper exits or stays silent for 10 s.
+# PAPER_URL. Fails when sm-paper exits or stays silent for 10 s (scaled).
 start_paper() {
   export SM_PAPER_API_KEY=testkey SM_PAPER_ACCESS_TOKEN=testtoken SM_PAPER_API_SECRET=testsecret
   sm-paper --port 0 --state "$SM_TEST_DIR/paper.db" --market-hours always "$@" \
     >"$SM_TEST_DIR/paper.out" 2>"$SM_TEST_DIR/paper.err" &
   PAPER_PID=$!
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 "$(awk -v k="$SM_TIME_SCALE" 'BEGIN { printf "%d", 200 * k }')"); do
     [ -s "$SM_TEST_DIR/paper.out" ] && break
     kill -0 "$PAPER_PID" 2>/dev/null || break
     sleep 0.05
@@ -124,9 +135,10 @@ free_port() {
 order_status() { sqlite3 "$SM_DB" "SELECT status FROM orders WHERE client_order_id = '$1'"; }
 status_is() { [ "$(order_status "$1")" = "$2" ]; }
 
-# wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS.
+# wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS
+# (scaled, rounded up to whole seconds).
 wait_for() {
-  local deadline=$((SECONDS + $1))
+  local deadline=$((SECONDS + $(awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d", x == int(x) ? x : int(x) + 1 }')))
   shift
   until "$@"; do
     [ "$SECONDS" -lt "$deadline" ] || return 1

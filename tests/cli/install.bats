@@ -9,6 +9,9 @@ load common
   [ -f "$(build_dir)/cmake_install.cmake" ] || skip "SM_BIN is not a CMake build directory"
   prefix="$SM_TEST_DIR/x"
   cmake --install "$(build_dir)" --prefix "$prefix" >/dev/null
+  # A cross build (make pi) installs aarch64 programs, which only its SM_BIN wrappers run here.
+  "$prefix/bin/sm-risk" --help >/dev/null 2>&1 ||
+    skip "the installed programs are not for this $(uname -m) machine (a cross build: only its SM_BIN wrappers run them, under an emulator)"
   installed="$prefix/share/stalkmarket/nse-calendar.csv"
   [ -f "$installed" ]
   # Mark the installed copy: it covers no year after 2019, so loading it warns and names its path.
@@ -28,9 +31,12 @@ fake_system() {
   local uid=$1 with_sudo=$2
   mkdir -p fakebin
   for tool in bash sh grep env; do ln -sf "$(command -v "$tool")" "fakebin/$tool"; done
+  # dpkg knows no foreign architecture.
+  printf '#!/bin/sh\n[ "$1" = --print-foreign-architectures ] || exit 2\n' >fakebin/dpkg
   printf '#!/bin/sh\necho %s\n' "$uid" >fakebin/id
-  # Every package but cmake is installed.
-  printf '#!/bin/sh\n[ "$3" = cmake ] && exit 1\nprintf "install ok installed"\n' >fakebin/dpkg-query
+  # Every package but cmake, qemu-user and the arm64 ones is installed.
+  printf '#!/bin/sh\ncase "$3" in cmake | qemu-user | *:arm64) exit 1 ;; esac\nprintf "install ok installed"\n' \
+    >fakebin/dpkg-query
   printf '#!/bin/sh\necho "apt-get $*" >>"%s/ran"\n' "$SM_TEST_DIR" >fakebin/apt-get
   if [ "$with_sudo" = yes ]; then
     printf '#!/bin/sh\necho sudo >>"%s/ran"\n"$@"\n' "$SM_TEST_DIR" >fakebin/sudo
@@ -60,4 +66,17 @@ fake_system() {
   [[ "$stderr" == *"run as root:  su -c 'apt-get update && "*"cmake'"* ]]
   # The README's first command has no sudo.
   ! grep -E '^(sudo |.*&& *sudo )' "$SM_ROOT/README.md"
+}
+
+@test "install-deps --pi adds arm64 to dpkg before it installs the cross compiler, qemu and arm64 libraries" {
+  fake_system 1000 no
+  run --separate-stderr env PATH="$SM_TEST_DIR/fakebin" "$SM_ROOT/scripts/install-deps" --pi
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"su -c 'dpkg --add-architecture arm64 && apt-get update && "* ]]
+  for package in cmake qemu-user libfmt-dev:arm64 libcpp-httplib0.11:arm64; do
+    [[ "$stderr" == *" $package "* || "$stderr" == *" $package'"* ]]
+  done
+  # Without --pi no architecture is added.
+  run --separate-stderr env PATH="$SM_TEST_DIR/fakebin" "$SM_ROOT/scripts/install-deps"
+  [[ "$stderr" != *"add-architecture"* ]]
 }

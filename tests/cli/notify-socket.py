@@ -8,7 +8,8 @@ Binds a unix datagram socket in the current directory, runs COMMAND with NOTIFY_
 held open and quiet for SECONDS, then ends it: eof closes the pipe, term sends SIGTERM. After the
 command has ended it prints every notification received, one assignment (READY=1, WATCHDOG=1,
 ...) a line, in order, and exits with the command's exit status. Nothing but the datagrams is
-checked here; the bats test says what must have arrived.
+checked here; the bats test says what must have arrived. SECONDS is multiplied by SM_TIME_SCALE
+(tests/cli/common.bash: longer under emulation).
 """
 import os
 import signal
@@ -19,7 +20,8 @@ import time
 
 
 def main() -> int:
-    seconds, how, command = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    seconds = float(sys.argv[1]) * float(os.environ.get("SM_TIME_SCALE", "1"))
+    how, command = sys.argv[2], sys.argv[3:]
     path = os.path.join(os.getcwd(), "notify.sock")
     if os.path.exists(path):
         os.unlink(path)

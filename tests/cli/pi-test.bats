@@ -29,10 +29,11 @@ fake_pi_build() {
     printf 'add_test([=[%s]=] sh -c "echo \\"%s\\" >> %s/ran; exit %d")\n' \
       "$name" "${name%%:*}" "$dir" "$code" >>"$dir/CTestTestfile.cmake"
   done
-  # A bats file that records the SM_BIN it was given ("@%s" and test: bats would take a literal
-  # test line here for one of this file's).
+  # A bats file that records the SM_BIN and SM_TIME_SCALE it was given ("@%s" and test: bats
+  # would take a literal test line here for one of this file's).
   # shellcheck disable=SC2016
-  printf '@%s "records SM_BIN" { echo "$SM_BIN" >"%s/sm_bin"; }\n' test "$dir" >"$dir/records.bats"
+  printf '@%s "records SM_BIN" { echo "$SM_BIN" >"%s/sm_bin"; echo "$SM_TIME_SCALE" >"%s/scale"; }\n' \
+    test "$dir" "$dir" >"$dir/records.bats"
 }
 
 @test "pi-test runs every unit test, the threaded stress test too, then the bats files on qemu-bin" {
@@ -43,6 +44,10 @@ fake_pi_build() {
   [ "$(cat "$SM_TEST_DIR/pi/sm_bin")" = "$SM_TEST_DIR/pi/qemu-bin" ]
   [[ "$output" == *"100% tests passed, 0 tests failed out of 2"* ]]
   [[ "$output" == *"bats: 1 tests, 0 failures, 0 skipped"* ]]
+  # The bats tests' waits are stretched for emulation, unless the caller chose a scale.
+  [ "$(cat "$SM_TEST_DIR/pi/scale")" = 10 ]
+  run_pi_test SM_TIME_SCALE=3 "$pi_test" "$SM_TEST_DIR/pi" "$SM_TEST_DIR/pi/records.bats"
+  [ "$(cat "$SM_TEST_DIR/pi/scale")" = 3 ]
 }
 
 @test "pi-test leaves out the unit tests PI_CTEST_EXCLUDE matches" {
