@@ -5,7 +5,8 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test crash check-asan fuzz fuzz-short install deb deps demo pi pi-test bench report-check format format-check tidy tidy-short clean
+.PHONY: all build test crash check-asan fuzz fuzz-short install deb deps demo pi pi-test pi-deb \
+	bench report-check format format-check tidy tidy-short clean
 
 all: build
 
@@ -57,8 +58,9 @@ demo: build
 	scripts/demo $(if $(PACED),--paced) $(BUILD)
 
 # The Raspberry Pi 5 build: every program and test cross-compiled for aarch64 into build-pi/
-# (needs the cross compiler and arm64 libraries: the header of scripts/pi says which). PI_TARGETS
-# limits the build to the named targets.
+# (the cross compiler, qemu-user and the arm64 libraries: scripts/pi installs them through
+# scripts/install-deps --pi, or names the command to run as root). PI_TARGETS limits the build to
+# the named targets.
 pi:
 	JOBS=$(JOBS) scripts/pi build-pi $(PI_TARGETS)
 
@@ -66,6 +68,10 @@ pi:
 # every bats file, or those PI_BATS names (scripts/pi-test). Not in CI: too long.
 pi-test: pi
 	JOBS=$(JOBS) scripts/pi-test build-pi
+
+# The Debian package of the Pi build (arm64), as `make deb` makes the native one.
+pi-deb: pi
+	cd build-pi && cpack -G DEB
 
 bench: build
 	scripts/run-bench $(BUILD)

@@ -138,7 +138,9 @@ status_is() { [ "$(order_status "$1")" = "$2" ]; }
 # wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS
 # (scaled, rounded up to whole seconds).
 wait_for() {
-  local deadline=$((SECONDS + $(awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d", x == int(x) ? x : int(x) + 1 }')))
+  local limit
+  limit=$(awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d", x > int(x) ? int(x) + 1 : x }')
+  local deadline=$((SECONDS + limit))
   shift
   until "$@"; do
     [ "$SECONDS" -lt "$deadline" ] || return 1

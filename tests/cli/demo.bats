@@ -6,7 +6,7 @@ load common
 # build (make pi, whose SM_BIN holds qemu-user wrappers) cannot be started here.
 build_runs_here() {
   "$SM_BIN/../bin/sm-status" --help >/dev/null 2>&1 ||
-    skip "scripts/demo runs the build's own programs, which are not for this $(uname -m) machine (a cross build: only its SM_BIN wrappers run them, under an emulator)"
+    skip "a cross build: scripts/demo runs its programs, not for this $(uname -m) machine"
 }
 
 @test "make demo trades the bundled data end to end: approved orders are filled by the paper broker" {

@@ -11,7 +11,7 @@ load common
   cmake --install "$(build_dir)" --prefix "$prefix" >/dev/null
   # A cross build (make pi) installs aarch64 programs, which only its SM_BIN wrappers run here.
   "$prefix/bin/sm-risk" --help >/dev/null 2>&1 ||
-    skip "the installed programs are not for this $(uname -m) machine (a cross build: only its SM_BIN wrappers run them, under an emulator)"
+    skip "a cross build: its installed programs are not for this $(uname -m) machine"
   installed="$prefix/share/stalkmarket/nse-calendar.csv"
   [ -f "$installed" ]
   # Mark the installed copy: it covers no year after 2019, so loading it warns and names its path.
@@ -35,8 +35,8 @@ fake_system() {
   printf '#!/bin/sh\n[ "$1" = --print-foreign-architectures ] || exit 2\n' >fakebin/dpkg
   printf '#!/bin/sh\necho %s\n' "$uid" >fakebin/id
   # Every package but cmake, qemu-user and the arm64 ones is installed.
-  printf '#!/bin/sh\ncase "$3" in cmake | qemu-user | *:arm64) exit 1 ;; esac\nprintf "install ok installed"\n' \
-    >fakebin/dpkg-query
+  printf '#!/bin/sh\ncase "$3" in cmake | qemu-user | *:arm64) exit 1 ;; esac\n%s\n' \
+    'printf "install ok installed"' >fakebin/dpkg-query
   printf '#!/bin/sh\necho "apt-get $*" >>"%s/ran"\n' "$SM_TEST_DIR" >fakebin/apt-get
   if [ "$with_sudo" = yes ]; then
     printf '#!/bin/sh\necho sudo >>"%s/ran"\n"$@"\n' "$SM_TEST_DIR" >fakebin/sudo
@@ -68,7 +68,7 @@ fake_system() {
   ! grep -E '^(sudo |.*&& *sudo )' "$SM_ROOT/README.md"
 }
 
-@test "install-deps --pi adds arm64 to dpkg before it installs the cross compiler, qemu and arm64 libraries" {
+@test "install-deps --pi adds arm64 to dpkg, then installs the cross compiler, qemu, arm64 libraries" {
   fake_system 1000 no
   run --separate-stderr env PATH="$SM_TEST_DIR/fakebin" "$SM_ROOT/scripts/install-deps" --pi
   [ "$status" -eq 1 ]

@@ -30,7 +30,7 @@ install_units() {
 # bare aarch64 files ("Exec format error").
 installed_programs_run_here() {
   "$PREFIX/bin/sm-status" --help >/dev/null 2>&1 ||
-    skip "the installed programs are not for this $(uname -m) machine (a cross build: only its SM_BIN wrappers run them, under an emulator)"
+    skip "a cross build: its installed programs are not for this $(uname -m) machine"
 }
 
 # The value of KEY= lines of an installed unit, systemd's %% unescaped.
