@@ -139,7 +139,7 @@ status_is() { [ "$(order_status "$1")" = "$2" ]; }
 # (scaled, rounded up to whole seconds).
 wait_for() {
   local limit
-  limit=$(awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d", x > int(x) ? int(x) + 1 : x }')
+  limit=$(awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d", (x > int(x) ? int(x) + 1 : x) }')
   local deadline=$((SECONDS + limit))
   shift
   until "$@"; do

@@ -90,9 +90,9 @@ calendar_far_ahead() {
 @test "sm-risk beats: at start, every risk.heartbeat_interval_ms, and stopping at the end; recorded" {
   export SM_CALENDAR
   SM_CALENDAR="$(calendar_far_ahead)"
-  # Input stays open for two seconds, so the 200 ms interval comes round several times even on a
-  # slow (sanitizer) build.
-  SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=200 run --separate-stderr bash -c 'sleep 2 | sm-risk'
+  # Input stays open for two seconds (scaled), so the 200 ms interval comes round several times
+  # even on a slow (sanitizer, emulated) build.
+  SM_CFG__RISK__HEARTBEAT_INTERVAL_MS=200 run --separate-stderr bash -c "sleep $(scaled 2) | sm-risk"
   [ "$status" -eq 0 ]
   assert_json_lines
   echo "$output" | jq -e -s 'all(.type == "heartbeat" and .component == "sm-risk")'
