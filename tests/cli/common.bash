@@ -17,6 +17,11 @@ scaled() {
   awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { printf "%.3f\n", s * k }'
 }
 
+# scaled_whole SECONDS: the same rounded up to whole seconds, for deadlines on bash's $SECONDS.
+scaled_whole() {
+  awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d\n", (x > int(x) ? int(x) + 1 : x) }'
+}
+
 setup() {
   SM_TEST_DIR="$(mktemp -d "${BATS_TMPDIR:-/tmp}/sm-cli.XXXXXX")"
   export SM_DB="$SM_TEST_DIR/test.db"
@@ -138,9 +143,8 @@ status_is() { [ "$(order_status "$1")" = "$2" ]; }
 # wait_for SECONDS COMMAND...: runs the command every 0.1 s until it succeeds; fails after SECONDS
 # (scaled, rounded up to whole seconds).
 wait_for() {
-  local limit
-  limit=$(awk -v s="$1" -v k="$SM_TIME_SCALE" 'BEGIN { x = s * k; printf "%d", (x > int(x) ? int(x) + 1 : x) }')
-  local deadline=$((SECONDS + limit))
+  local deadline
+  deadline=$((SECONDS + $(scaled_whole "$1")))
   shift
   until "$@"; do
     [ "$SECONDS" -lt "$deadline" ] || return 1

@@ -83,13 +83,14 @@ JSON
 }
 
 # The feed stands in for the live one: the replay of the recorded session at 600 x real time
-# (a minute in 100 ms), from FROM (a restarted live feed goes on from now: the last bar sm-signal
-# took) to TO.
+# (a minute in 100 ms; SM_TIME_SCALE times slower, so that emulated programs, sm-reconcile's
+# timer runs among them, keep up as they do natively), from FROM (a restarted live feed goes on
+# from now: the last bar sm-signal took) to TO.
 feed_line() {  # feed_line FROM TO
   local feed
   feed=$(unit_lines sm-feed-replay ExecStart)
   [[ "$feed" == *'sm-ingest replay --timeframe 1m --from "$(date +%F)" --speed realtime >'* ]] || return 1
-  echo "${feed/--timeframe 1m --from \"\$(date +%F)\" --speed realtime/--timeframe 1m --from \"$1\" --to \"$2\" --speed 600}"
+  echo "${feed/--timeframe 1m --from \"\$(date +%F)\" --speed realtime/--timeframe 1m --from \"$1\" --to \"$2\" --speed $(awk -v k="$SM_TIME_SCALE" 'BEGIN { print 600 / k }')}"
 }
 
 # sm-reconcile.timer: sm-reconcile.service's ExecStart every 5 minutes of the session, on the
@@ -128,7 +129,7 @@ run_day() {  # run_day FROM TO [KILL_AT]
   done
   start_unit sm-feed-replay "$(feed_line "$from" "$to")"
   pid=$PID_sm_feed_replay
-  deadline=$((SECONDS + 60))
+  deadline=$((SECONDS + $(scaled_whole 60)))
   while :; do
     if [ -n "$kill_at" ] && [ -s run/sm-risk.pid ] &&
       [ "$(sqlite3 -cmd ".timeout 5000" "$SM_DB" "SELECT count(*) FROM strategy_state
@@ -156,7 +157,7 @@ run_day() {  # run_day FROM TO [KILL_AT]
       start_unit sm-feed-replay "$(feed_line "$last" "$to")"
       pid=$PID_sm_feed_replay
     fi
-    ((SECONDS < deadline)) || { echo "the day did not end in 60 s" >&2; return 1; }
+    ((SECONDS < deadline)) || { echo "the day did not end in $(scaled_whole 60) s" >&2; return 1; }
     sleep 0.05
   done
   for pid in $SUPERVISORS; do wait_unit "$pid" 60; done

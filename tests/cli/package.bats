@@ -49,9 +49,20 @@ package() {
   dpkg-deb -f "$DEB" Package | grep -qx stalkmarket
   depends=$(dpkg-deb -f "$DEB" Depends)
   echo "$depends"
-  for dependency in systemd libc6 libsqlite3-0 libcurl4; do
+  # The three libraries a cross build takes from its sysroot are named too (dpkg-shlibdeps found
+  # none of them for the Pi build before it was told the architecture).
+  for dependency in systemd libc6 libsqlite3-0 libcurl4 libsimdjson14 libwebsockets17 \
+    libcpp-httplib0.11; do
     [[ "$depends" == *"$dependency"* ]]
   done
+  # The package is of the architecture its programs are built for (a cross build's too).
+  dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/bin/sm-order >sm-order.elf
+  case "$(file -b sm-order.elf)" in
+    *x86-64*) expected=amd64 ;;
+    *aarch64*) expected=arm64 ;;
+    *) expected="an architecture this test knows" ;;
+  esac
+  [ "$(dpkg-deb -f "$DEB" Architecture)" = "$expected" ]
   dpkg-deb -I "$DEB" >info
   for script in postinst prerm postrm; do
     grep -E -q "^ +[0-9]+ bytes, +[0-9]+ lines +\* +$script +#!/bin/sh" info || { cat info; return 1; }
@@ -79,6 +90,9 @@ package() {
     dpkg --root="$root" --force-script-chrootless --force-depends --force-not-root \
       --log=/dev/null "$@"
   }
+  # The package of a cross build (make pi-deb: arm64) goes in as a foreign architecture.
+  arch=$(dpkg-deb -f "$DEB" Architecture)
+  [ "$arch" = "$(dpkg --print-architecture)" ] || dpkg_root --add-architecture "$arch"
   dpkg_root -i "$DEB" >dpkg.log 2>&1 || { cat dpkg.log; return 1; }
   grep -q '^stalkmarket:x:[0-9]*:[0-9]*:' "$root/etc/passwd"
   [ "$(stat -c %a "$root/etc/stalkmarket/env")" = 600 ]

@@ -44,9 +44,11 @@ start_unit() {  # start_unit UNIT [ExecStart text to use instead of the unit's]
   eval "PID_${1//-/_}=$!"
 }
 
-# Waits (at most SECONDS) for the pid to end; fails when it is still running or ended badly.
+# Waits (at most SECONDS, scaled: common.bash) for the pid to end; fails when it is still running
+# or ended badly.
 wait_unit() {  # wait_unit PID SECONDS
-  local end=$((SECONDS + $2))
+  local end
+  end=$((SECONDS + $(scaled_whole "$2")))
   while kill -0 "$1" 2>/dev/null && ((SECONDS < end)); do sleep 0.2; done
   if kill -0 "$1" 2>/dev/null; then
     echo "pid $1 still running after $2 s" >&2
