@@ -27,11 +27,9 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/deb/post
                                        "${PROJECT_SOURCE_DIR}/packaging/deb/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # A cross build (`make pi`, cmake/aarch64-linux-gnu.cmake) is packaged for its target: CPack would
-# otherwise name the host's architecture (dpkg --print-architecture), and dpkg-shlibdeps would
-# read the aarch64 programs with the host's objdump and look for their libraries in the host's
-# multiarch directories, finding none. packaging/deb/cpack-cross.cmake, read by cpack itself,
-# gives dpkg-shlibdeps the architecture (DEB_HOST_ARCH); the arm64 libraries it then resolves are
-# the multiarch packages scripts/install-deps --pi installs, so the Depends line names them.
+# otherwise name the host's architecture (dpkg --print-architecture), and an arm64 package would
+# say amd64. dpkg-shlibdeps needs nothing more: it finds the aarch64 programs' libraries in
+# /usr/lib/aarch64-linux-gnu, where scripts/install-deps --pi installs the arm64 run-time packages.
 if(CMAKE_CROSSCOMPILING)
   execute_process(COMMAND dpkg-architecture -t${CMAKE_LIBRARY_ARCHITECTURE} -qDEB_HOST_ARCH
                   OUTPUT_VARIABLE CPACK_DEBIAN_PACKAGE_ARCHITECTURE
@@ -40,6 +38,5 @@ if(CMAKE_CROSSCOMPILING)
     message(FATAL_ERROR "dpkg-architecture has no Debian architecture for "
                         "${CMAKE_LIBRARY_ARCHITECTURE} (apt-get install dpkg-dev)")
   endif()
-  set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/packaging/deb/cpack-cross.cmake")
 endif()
 include(CPack)

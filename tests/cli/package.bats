@@ -49,8 +49,8 @@ package() {
   dpkg-deb -f "$DEB" Package | grep -qx stalkmarket
   depends=$(dpkg-deb -f "$DEB" Depends)
   echo "$depends"
-  # The three libraries a cross build takes from its sysroot are named too (dpkg-shlibdeps found
-  # none of them for the Pi build before it was told the architecture).
+  # The three libraries a cross build compiles against from its sysroot are named too (for the
+  # Pi build, dpkg-shlibdeps resolves them only when their arm64 run-time packages are installed).
   for dependency in systemd libc6 libsqlite3-0 libcurl4 libsimdjson14 libwebsockets17 \
     libcpp-httplib0.11; do
     [[ "$depends" == *"$dependency"* ]]
