@@ -55,6 +55,17 @@ struct ParsedTime {
 };
 Result<ParsedTime> parse_time_text(std::string_view text, int default_offset_minutes);
 
+// Adds the decimal digits from p up to limit (or the first non-digit) to `whole`; returns where
+// they ended. The callers bound limit so that `whole` cannot overflow.
+inline const char* scan_digits(const char* p, const char* limit, std::int64_t& whole) {
+  for (; p != limit; ++p) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+    if (d > 9) break;
+    whole = whole * 10 + d;
+  }
+  return p;
+}
+
 // Fast paths for the shapes nearly every file uses, without the general machinery (no trimming,
 // no error messages, no allocation). Each returns nullopt when the text is not that exact shape;
 // the general function then decides. For every text a fast path accepts, the general function
@@ -78,11 +89,7 @@ inline const char* scan_plain_price(const char* p, const char* end, char stop, P
   // 13 integer digits keep the value below kMaxAbsPaise (10^13 rupees); a 14th is refused.
   const char* const limit = end - p > 14 ? p + 14 : end;
   std::int64_t whole = 0;
-  for (; p != limit; ++p) {
-    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
-    if (d > 9) break;
-    whole = whole * 10 + d;
-  }
+  p = scan_digits(p, limit, whole);
   const std::ptrdiff_t digits = p - start;
   if (digits == 0 || digits > 13) return nullptr;
   Paise fraction = 0;
@@ -109,11 +116,7 @@ inline const char* scan_plain_quantity(const char* p, const char* end, char stop
   const char* const start = p;
   const char* const limit = end - p > 16 ? p + 16 : end;
   std::int64_t whole = 0;
-  for (; p != limit; ++p) {
-    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
-    if (d > 9) break;
-    whole = whole * 10 + d;
-  }
+  p = scan_digits(p, limit, whole);
   const std::ptrdiff_t digits = p - start;
   if (digits == 0 || digits > 15) return nullptr;
   if (p != end && *p != stop) {

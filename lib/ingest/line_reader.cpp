@@ -20,6 +20,25 @@ constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 // A spill file's buffer: a write or read per 64 KiB.
 constexpr std::size_t kSpillBlockBytes = 1 << 16;
 
+// Reads from fd into data[size, capacity) until it is full or the file ends. `size` becomes the
+// count of valid bytes; returns errno on a failed read (0 otherwise).
+int read_until_full(int fd, char* data, std::size_t capacity, std::size_t& size,
+                    bool& at_end_of_file) {
+  while (size < capacity) {
+    const ssize_t n = ::read(fd, data + size, capacity - size);
+    if (n > 0) {
+      size += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n == 0) {
+      at_end_of_file = true;
+      return 0;
+    }
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Result<LineReader> LineReader::open_file(const std::string& path) {
@@ -92,20 +111,10 @@ Status LineReader::fill() {
   const std::size_t wanted = std::max(kBlockBytes, 2 * kept);
   buffer_.resize(kept + wanted);
   std::size_t size = kept;
-  while (size < buffer_.size()) {
-    const ssize_t n = ::read(fd_, buffer_.data() + size, buffer_.size() - size);
-    if (n > 0) {
-      size += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n == 0) {
-      at_end_of_file_ = true;
-      break;
-    }
-    if (errno == EINTR) continue;
+  if (const int failed =
+          read_until_full(fd_, buffer_.data(), buffer_.size(), size, at_end_of_file_))
     return error(ErrorCode::kIoError,
-                 fmt::format("cannot read {}: {}", path_, std::strerror(errno)));
-  }
+                 fmt::format("cannot read {}: {}", path_, std::strerror(failed)));
   buffer_.resize(size);
   text_ = buffer_;
   position_ = 0;
@@ -207,20 +216,10 @@ Result<std::string_view> SpillFile::window(std::size_t wanted) {
     const std::size_t kept = buffer_.size();
     buffer_.resize(std::max(kSpillBlockBytes, kept + wanted));
     std::size_t size = kept;
-    while (size < buffer_.size()) {
-      const ssize_t n = ::read(fd_, buffer_.data() + size, buffer_.size() - size);
-      if (n > 0) {
-        size += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n == 0) {
-        at_end_of_file_ = true;
-        break;
-      }
-      if (errno == EINTR) continue;
+    if (const int failed =
+            read_until_full(fd_, buffer_.data(), buffer_.size(), size, at_end_of_file_))
       return error(ErrorCode::kIoError,
-                   fmt::format("cannot read a temporary file: {}", std::strerror(errno)));
-    }
+                   fmt::format("cannot read a temporary file: {}", std::strerror(failed)));
     buffer_.resize(size);
   }
   return std::string_view(buffer_.data() + position_, buffer_.size() - position_);

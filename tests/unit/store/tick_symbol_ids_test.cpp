@@ -13,22 +13,17 @@
 #include "store/market_data.h"
 #include "store/schema.h"
 #include "support/temp_dir.h"
+#include "tick_migrations.h"
 
 using sm::store::Database;
+using sm::testing::schema_version_before;
+using sm::testing::stored_prices;
 using sm::testing::TempDir;
+using sm::testing::tick_of;
 
 namespace {
 
 const sm::TimestampMs kT0 = sm::from_ist({2024, 3, 28}, 9, 15);
-
-int version_before_tick_symbol_ids() {
-  const auto migrations = sm::store::schema_migrations();
-  const auto found = std::find_if(migrations.begin(), migrations.end(), [](const auto& step) {
-    return step.description.starts_with("ticks keyed on an integer symbol id");
-  });
-  REQUIRE(found != migrations.end());
-  return static_cast<int>(found - migrations.begin());
-}
 
 // Every stored tick, every column, in key order: what must survive the migration unchanged.
 template <typename Db>
@@ -49,26 +44,6 @@ std::vector<std::string> all_ticks(Db& db) {
   return rows;
 }
 
-std::vector<sm::Paise> stored_prices(Database& db, const std::string& symbol) {
-  sm::store::TickQuery query;
-  query.symbol = symbol;
-  std::vector<sm::Paise> prices;
-  REQUIRE(sm::store::for_each_tick(db, query, [&](const sm::Tick& tick) {
-            prices.push_back(tick.price);
-            return true;
-          }).ok());
-  return prices;
-}
-
-sm::Tick tick_of(const std::string& symbol, sm::TimestampMs ts, sm::Paise price) {
-  sm::Tick tick;
-  tick.symbol = symbol;
-  tick.ts = ts;
-  tick.price = price;
-  tick.qty = 1;
-  return tick;
-}
-
 }  // namespace
 
 TEST_CASE("ticks stored before the symbol-id migration keep every field, their order and key") {
@@ -79,7 +54,7 @@ TEST_CASE("ticks stored before the symbol-id migration keep every field, their o
   {
     auto old = sm::sqlite::Connection::open(path);
     REQUIRE(old.ok());
-    const int before = version_before_tick_symbol_ids();
+    const int before = schema_version_before("ticks keyed on an integer symbol id");
     REQUIRE(old->migrate(sm::store::schema_migrations().first(static_cast<size_t>(before))).ok());
     REQUIRE(*old->schema_version() == before);
     // As the previous schema's insert_ticks left them: three symbols, two identical ticks (seq 0

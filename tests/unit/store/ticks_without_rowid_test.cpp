@@ -13,44 +13,17 @@
 #include "store/prices.h"
 #include "store/schema.h"
 #include "support/temp_dir.h"
+#include "tick_migrations.h"
 
 using sm::store::Database;
+using sm::testing::schema_version_before;
+using sm::testing::stored_prices;
 using sm::testing::TempDir;
+using sm::testing::tick_of;
 
 namespace {
 
 const sm::TimestampMs kT0 = sm::from_ist({2024, 3, 28}, 9, 15);
-
-// The schema version just before the WITHOUT ROWID migration, found by its description so that
-// migrations appended later do not move it.
-int version_before_ticks_without_rowid() {
-  const auto migrations = sm::store::schema_migrations();
-  const auto found = std::find_if(migrations.begin(), migrations.end(), [](const auto& step) {
-    return step.description.starts_with("ticks WITHOUT ROWID");
-  });
-  REQUIRE(found != migrations.end());
-  return static_cast<int>(found - migrations.begin());
-}
-
-std::vector<sm::Paise> stored_prices(Database& db, const std::string& symbol) {
-  sm::store::TickQuery query;
-  query.symbol = symbol;
-  std::vector<sm::Paise> prices;
-  REQUIRE(sm::store::for_each_tick(db, query, [&](const sm::Tick& tick) {
-            prices.push_back(tick.price);
-            return true;
-          }).ok());
-  return prices;
-}
-
-sm::Tick tick_of(const std::string& symbol, sm::TimestampMs ts, sm::Paise price) {
-  sm::Tick tick;
-  tick.symbol = symbol;
-  tick.ts = ts;
-  tick.price = price;
-  tick.qty = 1;
-  return tick;
-}
 
 }  // namespace
 
@@ -60,7 +33,7 @@ TEST_CASE("ticks stored before the WITHOUT ROWID migration keep every row, their
   {
     auto old = sm::sqlite::Connection::open(path);
     REQUIRE(old.ok());
-    const int before = version_before_ticks_without_rowid();
+    const int before = schema_version_before("ticks WITHOUT ROWID");
     REQUIRE(old->migrate(sm::store::schema_migrations().first(static_cast<size_t>(before))).ok());
     // Three TCS ticks at one time, stored in an order that is not their price order, and one at a
     // later time; the rowids are what the read order was.
