@@ -282,7 +282,6 @@ class Engine {
   // Steps through the one symbol's bars: quiet stretches (no order working) in run_stretch, and
   // a bar with an order working through the general step.
   Status run_one_series(std::span<const Bar> bars) {
-    std::vector<FeedBar>& now = one_bar_;
     const bool quiet = per_day_equity_ && sink_ == nullptr;
     std::size_t i = 0;
     while (i < bars.size()) {
@@ -292,10 +291,50 @@ class Engine {
         if (i >= bars.size()) break;
       }
       // An order is working, or a bar the rule refuses (the general step gives its error).
-      now.front() = FeedBar{0, &bars[i]};
-      SM_RETURN_IF_ERROR(step(now));
+      SM_RETURN_IF_ERROR(step_one(bars[i]));
       ++i;
     }
+    return Status();
+  }
+
+  // step() for the fast path's one slot and symbol behind a pass-through gate (no gate calls, no
+  // forced exits), without the per-time passes over a vector of bars: the same steps in the same
+  // order (open_time, decide, close_time).
+  Status step_one(const Bar& b) {
+    Slot<S>& slot = slots_.front();
+    SymbolState& sym = symbols_.front();
+    const bool trading = b.ts >= config_.trade_from;
+    ++sym.bar_index;
+    sym.volume_left = volume_allowance(b);
+    if (trading && (slot.order || slot.stop)) {
+      SM_RETURN_IF_ERROR(fill_one(slot, b, Phase::kOpen));
+      if (stop_placed_) {
+        SM_RETURN_IF_ERROR(fill_one(slot, b, Phase::kIntrabar));
+        stop_placed_ = false;
+      }
+    }
+    if (sym.has_close)
+      positions_value_ += sym.held * (b.close - sym.last_close);
+    else
+      positions_value_ += sym.held * b.close;
+    sym.last_close = b.close;
+    sym.has_close = true;
+    remember(sym.last, b);
+    SM_RETURN_IF_ERROR(decide(slot, b, trading));
+    return close_one(slot, b, trading);
+  }
+
+  // close_time() for the fast path's one slot and symbol.
+  Status close_one(Slot<S>& slot, const Bar& b, bool trading) {
+    if (trading) {
+      if (config_.fill == FillTiming::kSameClose && (slot.order || slot.stop)) {
+        SM_RETURN_IF_ERROR(fill_one(slot, b, Phase::kClose));
+      }
+      ++result_.trading_bars;
+      SM_RETURN_IF_ERROR(add_equity_point(b.ts));
+    }
+    ++result_.bars;
+    if (sink_ != nullptr) SM_RETURN_IF_ERROR(flush_signals());
     return Status();
   }
 
@@ -539,30 +578,8 @@ class Engine {
   Status fill_pass(const std::vector<FeedBar>& now, Phase phase) {
     for (Side side : {Side::kSell, Side::kBuy}) {
       for (const FeedBar& arrived : now) {
-        const Bar& b = *arrived.bar;
         for (std::size_t s : symbols_[arrived.series].slots) {
-          Slot<S>& slot = slots_[s];
-          if (phase == Phase::kIntrabar) {
-            // Protective stops placed at this bar's open (after an entry filled there) can still be
-            // hit by the rest of the bar's range.
-            if (side == Side::kSell && slot.stop && !slot.stop->live_at_open) {
-              SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
-            }
-            continue;
-          }
-          if (side == Side::kSell && phase == Phase::kOpen && slot.stop &&
-              slot.stop->live_at_open) {
-            // A strategy exit due at this open goes first; the stop is cancelled with the position.
-            if (slot.order && slot.order->side == Side::kSell &&
-                slot.order->type == OrderType::kMarket) {
-              SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
-            }
-            if (slot.stop) SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
-          }
-          if (slot.order && slot.order->side == side) {
-            if (phase == Phase::kClose && slot.order->type != OrderType::kMarket) continue;
-            SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
-          }
+          SM_RETURN_IF_ERROR(fill_side(slots_[s], *arrived.bar, phase, side));
         }
       }
     }
@@ -573,6 +590,38 @@ class Engine {
           if (slots_[s].stop) slots_[s].stop->live_at_open = true;
         }
       }
+    }
+    return Status();
+  }
+
+  // fill_pass for the fast path's one slot: its sells, then its buys.
+  Status fill_one(Slot<S>& slot, const Bar& b, Phase phase) {
+    SM_RETURN_IF_ERROR(fill_side(slot, b, phase, Side::kSell));
+    SM_RETURN_IF_ERROR(fill_side(slot, b, phase, Side::kBuy));
+    if (phase == Phase::kIntrabar && slot.stop) slot.stop->live_at_open = true;
+    return Status();
+  }
+
+  // One slot's orders of one side in a fill pass.
+  Status fill_side(Slot<S>& slot, const Bar& b, Phase phase, Side side) {
+    if (phase == Phase::kIntrabar) {
+      // Protective stops placed at this bar's open (after an entry filled there) can still be
+      // hit by the rest of the bar's range.
+      if (side == Side::kSell && slot.stop && !slot.stop->live_at_open) {
+        SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
+      }
+      return Status();
+    }
+    if (side == Side::kSell && phase == Phase::kOpen && slot.stop && slot.stop->live_at_open) {
+      // A strategy exit due at this open goes first; the stop is cancelled with the position.
+      if (slot.order && slot.order->side == Side::kSell && slot.order->type == OrderType::kMarket) {
+        SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
+      }
+      if (slot.stop) SM_RETURN_IF_ERROR(try_fill(slot, *slot.stop, b, phase, true));
+    }
+    if (slot.order && slot.order->side == side) {
+      if (phase == Phase::kClose && slot.order->type != OrderType::kMarket) return Status();
+      SM_RETURN_IF_ERROR(try_fill(slot, *slot.order, b, phase, false));
     }
     return Status();
   }
@@ -1305,7 +1354,7 @@ class Engine {
   TimestampMs date_to_ = 0;
   Date date_;
   BacktestResult result_;
-  std::vector<FeedBar> one_bar_ = std::vector<FeedBar>(1);  // the fast path's bar time
+  std::vector<FeedBar> one_bar_ = std::vector<FeedBar>(1);  // the fast path's signal bar
 };
 
 template <typename S>
