@@ -454,6 +454,8 @@ class Engine {
       day.today = {same_day_ts, cash, same_day_value, invested || earlier};
       same_day = 0;
     };
+    // The rule's bar count in a local, given back when the loop stops.
+    strategy::Strategy::BarCount count = rule.bar_count();
     const std::size_t n = bars.size();
     std::size_t j = scan.next;
     Status status;
@@ -462,12 +464,12 @@ class Engine {
       // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
       __builtin_prefetch(&bars[std::min(j + 16, n - 1)]);
       const strategy::PriceBar b = strategy::price_bar(bars[j]);
-      if (!rule.accepts(b)) break;
+      if (!S::accepts(b, count)) break;
       // One symbol: its held shares are all the positions (a symbol's first bar has held 0).
       positions_value = base + held * b.close;
       last_close = b.close;
       view.capital = cash + positions_value;
-      const strategy::Choice choice = rule.decide(b, view);
+      const strategy::Choice choice = rule.decide_counted(b, view, count);
       if (b.ts < trade_from) continue;
       if (choice.action != strategy::Action::kHold) {
         scan.choice = choice;
@@ -490,6 +492,7 @@ class Engine {
         if (!status.ok()) break;
       }
     }
+    rule.set_bar_count(count);
     if constexpr (kQuiet) write_day();
     scan.next = j;
     scan.positions_value = positions_value;

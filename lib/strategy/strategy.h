@@ -127,9 +127,24 @@ class Strategy {
   Status restore_state(std::string_view text);
 
   // Whether on_bar would accept a bar with these time and prices (its symbol aside).
-  bool accepts(const PriceBar& bar) const {
-    return (bars_seen_ == 0 || bar.ts > last_ts_) && bar.open > 0 && bar.high > 0 && bar.low > 0 &&
-           bar.close > 0 && bar.low <= bar.high;
+  bool accepts(const PriceBar& bar) const { return accepts(bar, bar_count()); }
+
+  // The bars taken so far as accepts() reads them, for a loop that keeps them in its locals over
+  // a run of bars (the backtest's quiet stretch: in the instance, each bar stored and loaded them
+  // again) and gives them back with set_bar_count() when it stops.
+  struct BarCount {
+    TimestampMs last_ts = 0;
+    std::int64_t seen = 0;
+  };
+  BarCount bar_count() const { return {last_ts_, bars_seen_}; }
+  void set_bar_count(const BarCount& count) {
+    last_ts_ = count.last_ts;
+    bars_seen_ = count.seen;
+  }
+  // accepts() after the bars of count.
+  static bool accepts(const PriceBar& bar, const BarCount& count) {
+    return (count.seen == 0 || bar.ts > count.last_ts) && bar.open > 0 && bar.high > 0 &&
+           bar.low > 0 && bar.close > 0 && bar.low <= bar.high;
   }
 
  protected:
@@ -186,6 +201,14 @@ class RuleStrategy final : public Strategy {
     // store-forwarding stall on every bar of the backtest's loop.
     Choice choice = rule_.step(bar, position);
     // Most bars are holds, which settle() would pass through unchanged: no call for them.
+    if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
+    return choice;
+  }
+  // decide() with the bar counted in count, not in the instance (set_bar_count() gives it back).
+  Choice decide_counted(const PriceBar& bar, const PositionView& position, BarCount& count) {
+    count.last_ts = bar.ts;
+    ++count.seen;
+    Choice choice = rule_.step(bar, position);
     if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
     return choice;
   }

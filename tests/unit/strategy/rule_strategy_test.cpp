@@ -14,9 +14,12 @@ namespace {
 
 // Both paths over the same bars, each with the position its own decisions would give (an entry
 // fills its qty at once, an exit sells all): every choice, quantity, stop and reason agree, and
-// so does the saved state at the end. Returns the number of entries and exits seen.
+// so does the saved state at the end. Returns the number of entries and exits seen. stretch > 0:
+// decide_counted in runs of that many bars, the bar count in a local given back after each run
+// (the backtest's quiet stretch), instead of decide.
 template <typename Rule>
-int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& bars) {
+int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& bars,
+                         std::size_t stretch = 0) {
   std::unique_ptr<Strategy> live = testing::make_builtin(std::string(Rule::kName), params);
   std::unique_ptr<Strategy> made = testing::make_builtin(std::string(Rule::kName), params);
   auto* typed = dynamic_cast<RuleStrategy<Rule>*>(made.get());
@@ -24,12 +27,25 @@ int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& b
   PositionView position;
   position.capital = 10'000'000 * kPaisePerRupee;
   int signals = 0;
-  for (const Bar& bar : bars) {
+  Strategy::BarCount count = typed->bar_count();
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const Bar& bar = bars[i];
     INFO(Rule::kName << " " << format_utc(bar.ts));
     Result<Decision> expected = live->on_bar(bar, position);
     REQUIRE(expected.ok());
     const PriceBar prices = price_bar(bar);
-    const Choice choice = typed->decide(prices, position);
+    Choice choice;
+    if (stretch == 0) {
+      choice = typed->decide(prices, position);
+    } else {
+      CHECK(Strategy::accepts(prices, count));
+      choice = typed->decide_counted(prices, position, count);
+      if ((i + 1) % stretch == 0) {
+        typed->set_bar_count(count);
+        CHECK(typed->bars_seen() == live->bars_seen());
+        count = typed->bar_count();
+      }
+    }
     CHECK(choice.action == expected->action);
     CHECK(choice.qty == expected->qty);
     if (choice.action == Action::kHold) continue;
@@ -44,7 +60,10 @@ int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& b
       position.average_price = 0;
     }
   }
+  if (stretch > 0) typed->set_bar_count(count);
   CHECK(typed->bars_seen() == live->bars_seen());
+  // Both refuse a bar no later than the last one taken.
+  CHECK(!typed->accepts(price_bar(bars.back())));
   // The symbol is set by on_bar only, so compare the rule's part of the state.
   CHECK(nlohmann::json::parse(typed->save_state())["rule"] ==
         nlohmann::json::parse(live->save_state())["rule"]);
@@ -64,6 +83,17 @@ TEST_CASE("decide and reason give what on_bar gives, for every built-in rule", "
   CHECK(check_same_decisions<RsiReversionRule>(
             {{"period", 14}, {"entry_below", 40}, {"exit_above", 55}, {"stop_atr_multiple", 2}},
             bars) > 10);
+}
+
+TEST_CASE("decide_counted with the bar count in a local decides and counts as decide does",
+          "[engine]") {
+  const std::vector<Bar> bars =
+      testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
+  CHECK(check_same_decisions<SmaCrossRule>({{"fast", 5}, {"slow", 20}}, bars, 7) > 10);
+  CHECK(check_same_decisions<DonchianRule>({{"entry_bars", 20}, {"exit_bars", 10}}, bars, 1) > 10);
+  CHECK(check_same_decisions<RsiReversionRule>(
+            {{"period", 14}, {"entry_below", 40}, {"exit_above", 55}, {"stop_atr_multiple", 2}},
+            bars, 1000) > 10);
 }
 
 TEST_CASE("decide leaves an entry the sizing refuses a hold, as on_bar does", "[engine]") {
