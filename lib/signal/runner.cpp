@@ -325,6 +325,7 @@ void SignalRunner::take(Slot& slot, const Bar& bar) {
     slot.dirty = true;
     ++dirty_;
   }
+  if (bar_made_here_) slot.must_save = true;
   if (decision->action == strategy::Action::kHold) return;
   // A signal is stored with its slot's state: a restart never replays a bar whose signal went out.
   slot.must_save = true;
@@ -382,8 +383,10 @@ Status SignalRunner::on_tick(const Tick& tick) {
     // Minute bars made here are not echoed (they were not on the input).
     const bool echo = options_.echo_market_data;
     options_.echo_market_data = false;
+    bar_made_here_ = true;
     deferred = on_bar(minute);
     if (deferred.ok()) deferred = feed_aggregated(minute);
+    bar_made_here_ = false;
     options_.echo_market_data = echo;
   });
   if (!added.ok()) {

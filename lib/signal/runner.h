@@ -9,7 +9,8 @@
 //     time of the last bar it took), checkpointed, not saved per bar (it changes with every bar):
 //     in the transaction that records a signal of that slot, before a followed fill or adjustment
 //     changes the position it is shown, after RunnerOptions::checkpoint_bars bars or
-//     checkpoint_interval_ms since its last save, and by checkpoint() when sm-signal stops. A
+//     checkpoint_interval_ms since its last save, with each bar made here from ticks (the bars
+//     table may not hold it), and by checkpoint() when sm-signal stops. A
 //     restarted runner restores the checkpoint and first feeds the strategy the stored bars after
 //     it (the bars table: sm-ingest stores bars before it emits them) up to the bar at hand. No
 //     signal of those bars was written before the crash (a signal is stored with its slot's state,
@@ -185,6 +186,9 @@ class SignalRunner {
   std::int64_t data_version_ = 0;        // PRAGMA data_version when the tables were last read
   bool follow_now_ = false;              // read them at the next bar even if it has not changed
   std::unique_ptr<ingest::TickAggregator> ticks_;
+  // The bar being taken was made here from ticks: the bars table may not hold it (sm-ingest stores
+  // only the timeframes it builds), so a restart could not replay it and its slot saves each one.
+  bool bar_made_here_ = false;
   std::vector<std::unique_ptr<ingest::BarAggregator>>
       aggregators_;  // one per intraday timeframe > 1m
   RunnerCounts counts_;

@@ -496,6 +496,34 @@ TEST_CASE("ticks are made into bars of the instance's timeframe", "[signal][runn
   CHECK(runner.counts().signals == 2);
 }
 
+TEST_CASE("a bar made here from ticks saves its slot's state: a restart could not replay it",
+          "[signal][runner]") {
+  TempDir dir;
+  auto db = store::Database::open(dir.file("t.db"));
+  REQUIRE(db.ok());
+  InstanceConfig five = sma_2_3();
+  five.timeframe = Timeframe{5};
+  RunnerRig rig(*db, {five});
+  // A flat price: the averages never cross, so no signal forces a save. Three 5-minute bars are
+  // made (09:15, 09:20, 09:25; the 09:30 one is still forming), far fewer than checkpoint_bars.
+  for (int minute = 0; minute < 16; ++minute) {
+    Tick tick;
+    tick.ts = from_ist(Date{2024, 1, 2}, 9, 15 + minute, 10);
+    tick.symbol = "TEST";
+    tick.price = 10000;
+    tick.qty = 1;
+    REQUIRE(rig.runner.on_tick(tick).ok());
+    REQUIRE(rig.runner.commit().ok());
+  }
+  CHECK(rig.runner.counts().bars == 3);
+  CHECK(rig.runner.counts().signals == 0);
+  CHECK(rig.runner.counts().states_saved == 3);
+  auto state = store::load_strategy_state(*db, state_key("s", "TEST"));
+  REQUIRE(state.ok());
+  REQUIRE(state->has_value());
+  CHECK((*state)->event_ts == from_ist(Date{2024, 1, 2}, 9, 25));
+}
+
 TEST_CASE("instances are read from the signal section and validated", "[signal][config]") {
   auto config = Config::parse(R"({"signal": {"symbols": ["tcs"], "timeframe": "5m",
       "strategies": [{"name": "sma-cross", "params": {"fast": 3, "slow": 9}},
