@@ -325,10 +325,19 @@ Result<Quantity> parse_quantity_text(std::string_view text) {
   // exactly.
   Result<Paise> hundredths = parse_rupees(cell, Rounding::kExact);
   if (!hundredths.ok()) {
-    if (hundredths.status().message().find("more than two decimal") != std::string::npos) {
+    const Status failed = hundredths.status();
+    const std::string& message = failed.message();
+    if (message.find("more than two decimal") != std::string::npos) {
       return error(ErrorCode::kParseError, fmt::format("'{}' is not a whole number", cell));
     }
-    return classify_number_failure(hundredths.status());
+    // parse_rupees speaks of a rupee amount; a volume is a count, so keep only its reason.
+    constexpr std::string_view kRupees = " is not a rupee amount: ";
+    const std::size_t at = message.find(kRupees);
+    const std::string_view why = at == std::string::npos
+                                     ? std::string_view(message)
+                                     : std::string_view(message).substr(at + kRupees.size());
+    return classify_number_failure(
+        Status(failed.code(), fmt::format("'{}' is not a whole number: {}", cell, why)));
   }
   if (*hundredths % 100 != 0)
     return error(ErrorCode::kParseError, fmt::format("'{}' is not a whole number", cell));

@@ -72,6 +72,11 @@ TEST_CASE("volumes are whole numbers even when written as floats") {
   CHECK_FALSE(parse_quantity_text("10.5").ok());
   CHECK_FALSE(parse_quantity_text("nan").ok());
   CHECK(parse_quantity_text("1e40").status().code() == ErrorCode::kInvalidArgument);
+  // A volume is a count: its messages never call it a rupee amount, and keep the reason.
+  const Status huge = parse_quantity_text("99999999999999999999999").status();
+  CHECK(huge.code() == ErrorCode::kInvalidArgument);
+  CHECK(huge.message() == "'99999999999999999999999' is not a whole number: too large");
+  CHECK(parse_quantity_text("abc").status().message() == "'abc' is not a whole number: no digits");
 }
 
 TEST_CASE("timestamps in the forms real files use") {
