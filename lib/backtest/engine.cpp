@@ -245,13 +245,7 @@ class Engine {
     for (const FeedBar& arrived : now) {
       const Bar& b = *arrived.bar;
       SymbolState& sym = symbols_[arrived.series];
-      if (sym.has_close)
-        positions_value_ += sym.held * (b.close - sym.last_close);
-      else
-        positions_value_ += sym.held * b.close;
-      sym.last_close = b.close;
-      sym.has_close = true;
-      remember(sym.last, b);
+      mark_close(sym, b);
       if (!pass_through_) gate_.on_bar(b);
     }
     if (trading && !pass_through_) place_forced_exits(now);
@@ -313,13 +307,7 @@ class Engine {
         stop_placed_ = false;
       }
     }
-    if (sym.has_close)
-      positions_value_ += sym.held * (b.close - sym.last_close);
-    else
-      positions_value_ += sym.held * b.close;
-    sym.last_close = b.close;
-    sym.has_close = true;
-    remember(sym.last, b);
+    mark_close(sym, b);
     SM_RETURN_IF_ERROR(decide(slot, b, trading));
     return close_one(slot, b, trading);
   }
@@ -549,6 +537,18 @@ class Engine {
     earlier_invested_today_ = false;
     day_end_ = day_end_after(ts);
     return Status();
+  }
+
+  // A bar's close marks its symbol's holding to market (by the change since the last close, so
+  // the positions value needs no pass over the symbols) and is remembered for the run's end.
+  void mark_close(SymbolState& sym, const Bar& b) {
+    if (sym.has_close)
+      positions_value_ += sym.held * (b.close - sym.last_close);
+    else
+      positions_value_ += sym.held * b.close;
+    sym.last_close = b.close;
+    sym.has_close = true;
+    remember(sym.last, b);
   }
 
   // Copies what the end of the run needs of a bar; the symbol is the series' own.
