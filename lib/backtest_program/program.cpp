@@ -316,10 +316,12 @@ void log_loaded(const Logger& log, const history::LoadedData& loaded) {
                            {"issues", loaded.issue_counts}});
 }
 
-std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, const Logger& log,
-                            history::LoadedData& out) {
+// threads: CSV files are parsed on them (a sweep's, 0: one per core).
+std::optional<Failure> load(const CommonArgs& common, const DataArgs& d, unsigned threads,
+                            const Logger& log, history::LoadedData& out) {
   history::DataSource source;
   if (auto bad = data_source(common, d, log, source)) return bad;
+  source.threads = threads;
   Result<history::LoadedData> loaded = history::load_data(source, log);
   if (!loaded.ok()) return load_failure(loaded.status());
   out = std::move(loaded).value();
@@ -609,7 +611,7 @@ struct SweepPlan {
 std::optional<Failure> plan_sweep(const SweepArgs& args, const std::vector<bt::ParamAxis>& axes,
                                   const Logger& log, SweepPlan& plan) {
   if (auto bad = build_setup(args.common, args.strategy, args.engine, plan.setup, log)) return bad;
-  if (auto bad = load(args.common, args.data, log, plan.loaded)) return bad;
+  if (auto bad = load(args.common, args.data, args.threads, log, plan.loaded)) return bad;
   plan.sets = bt::expand_grid(plan.setup.strategy.params, axes);
   plan.options.threads = args.threads;
   plan.options.risk_free_rate = plan.setup.risk_free_rate;

@@ -109,6 +109,7 @@ Result<ingest::CsvOptions> csv_options(const DataSource& source) {
   }
   if (!source.symbols.empty()) options.symbol = source.symbols.front();
   options.limits.not_after = source.not_after;
+  options.threads = source.threads;
   if (!source.timeframe.empty()) {
     Result<Timeframe> timeframe = parse_timeframe(source.timeframe);
     if (!timeframe.ok()) {
@@ -197,6 +198,11 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
       }
       out.push_back(SymbolSeries{symbol, {}});
       std::vector<Bar>& series = out.back().bars;
+      if (first == bars.begin() && last == bars.end()) {
+        // The usual large file: one symbol, all in range. Its bars are the series, not copied.
+        series = std::move(bars);
+        break;
+      }
       series.insert(series.end(), std::make_move_iterator(first), std::make_move_iterator(last));
     }
     run = run_end;

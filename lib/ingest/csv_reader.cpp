@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <thread>
 #include <unordered_map>
 
 #include "ingest/fields.h"
@@ -1032,19 +1033,19 @@ Result<std::optional<DateFormat>> decide_date_format(NextLine next_line, char de
   return std::optional<DateFormat>(*format);
 }
 
-// Parses the data lines from next on into rows; symbols receives the symbol table the rows index.
-// Fails with strict_stop when the issue handler stops the read.
-Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, const Layout& layout,
-                 const CsvOptions& options, const std::string& input,
-                 const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result,
-                 std::vector<Row>& rows, std::vector<std::string>& symbols) {
-  rows.reserve(lines.size() - next);
+// Parses lines[begin, end) into rows; symbols receives the symbol table the rows index. Fails
+// with strict_stop when the issue handler stops the read.
+Status parse_lines(const std::vector<Line>& lines, size_t begin, size_t end, char delimiter,
+                   const Layout& layout, const CsvOptions& options, const std::string& input,
+                   const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result,
+                   std::vector<Row>& rows, std::vector<std::string>& symbols) {
+  rows.reserve(end - begin);
   RowParser parser(layout, options, input, result.kind, fixed_symbol, on_issue, result);
   std::vector<std::string> scratch;
   std::vector<std::string_view> views;
   views.reserve(layout.width + 1);
   Row plain;
-  for (; next < lines.size(); ++next) {
+  for (size_t next = begin; next < end; ++next) {
     const Line& line = lines[next];
     if (is_blank_or_comment(line.text)) continue;
     ++result.rows_read;
@@ -1062,6 +1063,84 @@ Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, co
     if (!keep_going) return strict_stop(input, line.number);
   }
   symbols = std::move(parser.symbols());
+  return Status();
+}
+
+// The lines of one part of a file parsed on a thread of their own: what parse_lines gives, and
+// the issues it met, held back to be reported in file order after the parts before.
+struct RowPart {
+  CsvResult counts;  // rows_read, series_skipped, prices_rounded
+  std::vector<Row> rows;
+  std::vector<std::string> symbols;
+  std::vector<RowIssue> issues;
+};
+
+unsigned thread_count(unsigned threads) {
+  return threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+}
+
+// Parses the data lines from next on into rows; symbols receives the symbol table the rows index.
+// With options.threads, the lines are cut into that many parts parsed at once, then joined in
+// file order: the rows, the symbol table (in order of first appearance), the counts and the
+// reported issues are those of one pass, and a stop (--strict) names the same line. Fails with
+// strict_stop when the issue handler stops the read.
+Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, const Layout& layout,
+                 const CsvOptions& options, const std::string& input,
+                 const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result,
+                 std::vector<Row>& rows, std::vector<std::string>& symbols) {
+  const size_t count = lines.size() - next;
+  const size_t part_count = std::min<size_t>(thread_count(options.threads), count);
+  if (part_count <= 1) {
+    return parse_lines(lines, next, lines.size(), delimiter, layout, options, input, fixed_symbol,
+                       on_issue, result, rows, symbols);
+  }
+  std::vector<RowPart> parts(part_count);
+  std::vector<std::thread> threads;
+  threads.reserve(part_count - 1);
+  auto parse_part = [&](size_t p) {
+    RowPart& part = parts[p];
+    part.counts.kind = result.kind;
+    const IssueHandler hold = [&part](const RowIssue& issue) {
+      part.issues.push_back(issue);
+      return true;
+    };
+    // Holding every issue, the part never stops: the caller reports them and stops where one
+    // pass would have.
+    (void)parse_lines(lines, next + count * p / part_count, next + count * (p + 1) / part_count,
+                      delimiter, layout, options, input, fixed_symbol, hold, part.counts,
+                      part.rows, part.symbols);
+  };
+  for (size_t p = 1; p < part_count; ++p) threads.emplace_back(parse_part, p);
+  parse_part(0);
+  for (std::thread& thread : threads) thread.join();
+
+  size_t total = 0;
+  for (const RowPart& part : parts) total += part.rows.size();
+  rows.reserve(total);
+  std::unordered_map<std::string, std::uint32_t> ids;
+  std::vector<std::uint32_t> id_of;
+  for (RowPart& part : parts) {
+    for (const RowIssue& issue : part.issues) {
+      if (!on_issue(issue)) return strict_stop(input, issue.line);
+    }
+    result.rows_read += part.counts.rows_read;
+    result.series_skipped += part.counts.series_skipped;
+    result.prices_rounded += part.counts.prices_rounded;
+    id_of.resize(part.symbols.size());
+    bool renumbered = false;
+    for (std::uint32_t id = 0; id < part.symbols.size(); ++id) {
+      auto [it, added] =
+          ids.try_emplace(part.symbols[id], static_cast<std::uint32_t>(symbols.size()));
+      if (added) symbols.push_back(part.symbols[id]);
+      id_of[id] = it->second;
+      renumbered = renumbered || it->second != id;
+    }
+    if (renumbered) {
+      for (Row& row : part.rows) row.symbol = id_of[row.symbol];
+    }
+    rows.insert(rows.end(), part.rows.begin(), part.rows.end());
+    part.rows = std::vector<Row>();
+  }
   return Status();
 }
 

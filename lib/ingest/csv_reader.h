@@ -79,6 +79,10 @@ struct CsvOptions {
   // Rows whose series column is not one of these are skipped (counted, not bad). Empty = keep all.
   std::vector<std::string> series = {"EQ"};
   TimeLimits limits;
+  // read_csv parses the rows on this many threads (0: one per core), the text cut into parts at
+  // line ends and joined in file order: the result, the issues and a stop are those of one
+  // thread. CsvStream reads on one.
+  unsigned threads = 1;
 };
 
 // Parses the --map value "field=column".
