@@ -94,23 +94,6 @@ struct Layout {
   int at(Column column) const { return index[slot(column)]; }
 };
 
-std::vector<Line> split_lines(std::string_view text) {
-  std::vector<Line> lines;
-  lines.reserve(text.size() / 48 + 1);
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte order mark
-  std::int64_t number = 0;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back({line, ++number});
-    start = end + 1;
-  }
-  return lines;
-}
-
 bool is_blank_or_comment(std::string_view line) {
   const size_t first = line.find_first_not_of(" \t,");
   return first == std::string_view::npos || line[first] == '#';
@@ -1033,24 +1016,59 @@ Result<std::optional<DateFormat>> decide_date_format(NextLine next_line, char de
   return std::optional<DateFormat>(*format);
 }
 
-// Parses lines[begin, end) into rows; symbols receives the symbol table the rows index. Fails
-// with strict_stop when the issue handler stops the read.
-Status parse_lines(const std::vector<Line>& lines, size_t begin, size_t end, char delimiter,
+// The lines of a text as a split on "\n" gives them (a last line without one counts, a "\r"
+// before it is dropped), one at a time, numbered from first_number.
+class TextLines {
+ public:
+  TextLines(std::string_view text, std::int64_t first_number)
+      : text_(text), number_(first_number) {}
+  bool next(Line& line) {
+    if (start_ >= text_.size()) return false;
+    size_t end = text_.find('\n', start_);
+    if (end == std::string_view::npos) end = text_.size();
+    std::string_view cut = text_.substr(start_, end - start_);
+    if (!cut.empty() && cut.back() == '\r') cut.remove_suffix(1);
+    line = {cut, number_++};
+    start_ = end + 1;
+    return true;
+  }
+  std::int64_t next_number() const { return number_; }
+
+ private:
+  std::string_view text_;
+  size_t start_ = 0;
+  std::int64_t number_;
+};
+
+// The rows of some data lines: their symbols (the table the rows index), the counts the parser
+// keeps (rows_read, series_skipped, prices_rounded), how many lines were read, and, for a part
+// parsed on a thread of its own, the issues it met, held back to be reported in file order.
+struct RowPart {
+  CsvResult counts;
+  std::vector<Row> rows;
+  std::vector<std::string> symbols;
+  std::vector<RowIssue> issues;
+  std::int64_t lines = 0;
+};
+
+// Parses the lines of text, numbered from first_number, into part. Fails with strict_stop when
+// the issue handler stops the read.
+Status parse_lines(std::string_view text, std::int64_t first_number, char delimiter,
                    const Layout& layout, const CsvOptions& options, const std::string& input,
-                   const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result,
-                   std::vector<Row>& rows, std::vector<std::string>& symbols) {
-  rows.reserve(end - begin);
-  RowParser parser(layout, options, input, result.kind, fixed_symbol, on_issue, result);
+                   const std::string& fixed_symbol, const IssueHandler& on_issue, RowPart& part) {
+  part.rows.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  RowParser parser(layout, options, input, part.counts.kind, fixed_symbol, on_issue, part.counts);
   std::vector<std::string> scratch;
   std::vector<std::string_view> views;
   views.reserve(layout.width + 1);
   Row plain;
-  for (size_t next = begin; next < end; ++next) {
-    const Line& line = lines[next];
+  TextLines lines(text, first_number);
+  Line line;
+  while (lines.next(line)) {
     if (is_blank_or_comment(line.text)) continue;
-    ++result.rows_read;
+    ++part.counts.rows_read;
     if (parser.read_plain(line, delimiter, plain)) {
-      rows.push_back(plain);
+      part.rows.push_back(plain);
       continue;
     }
     bool keep_going;
@@ -1058,59 +1076,66 @@ Status parse_lines(const std::vector<Line>& lines, size_t begin, size_t end, cha
       keep_going = on_issue(RowIssue{input, line.number, "", Reason::kWrongColumnCount,
                                      "a quoted cell is not closed (truncated line?)", true});
     } else {
-      keep_going = parser.parse(line, views, rows);
+      keep_going = parser.parse(line, views, part.rows);
     }
     if (!keep_going) return strict_stop(input, line.number);
   }
-  symbols = std::move(parser.symbols());
+  part.lines = lines.next_number() - first_number;
+  part.symbols = std::move(parser.symbols());
   return Status();
 }
-
-// The lines of one part of a file parsed on a thread of their own: what parse_lines gives, and
-// the issues it met, held back to be reported in file order after the parts before.
-struct RowPart {
-  CsvResult counts;  // rows_read, series_skipped, prices_rounded
-  std::vector<Row> rows;
-  std::vector<std::string> symbols;
-  std::vector<RowIssue> issues;
-};
 
 unsigned thread_count(unsigned threads) {
   return threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
 }
 
-// Parses the data lines from next on into rows; symbols receives the symbol table the rows index.
-// With options.threads, the lines are cut into that many parts parsed at once, then joined in
-// file order: the rows, the symbol table (in order of first appearance), the counts and the
-// reported issues are those of one pass, and a stop (--strict) names the same line. Fails with
-// strict_stop when the issue handler stops the read.
-Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, const Layout& layout,
-                 const CsvOptions& options, const std::string& input,
+// Parses the data lines (text, from the first data row, numbered from first_number) into rows;
+// symbols receives the symbol table the rows index. With options.threads, the text is cut at line
+// ends into that many parts parsed at once, then joined in file order: the rows, the symbol table
+// (in order of first appearance), the counts and the reported issues are those of one pass, and
+// a stop (--strict) names the same line. Fails with strict_stop when the issue handler stops the
+// read.
+Status read_rows(std::string_view text, std::int64_t first_number, char delimiter,
+                 const Layout& layout, const CsvOptions& options, const std::string& input,
                  const std::string& fixed_symbol, const IssueHandler& on_issue, CsvResult& result,
                  std::vector<Row>& rows, std::vector<std::string>& symbols) {
-  const size_t count = lines.size() - next;
-  const size_t part_count = std::min<size_t>(thread_count(options.threads), count);
-  if (part_count <= 1) {
-    return parse_lines(lines, next, lines.size(), delimiter, layout, options, input, fixed_symbol,
-                       on_issue, result, rows, symbols);
+  std::vector<RowPart> parts(std::min<size_t>(thread_count(options.threads), text.size() + 1));
+  for (RowPart& part : parts) part.counts.kind = result.kind;
+  auto add_counts = [&result](const RowPart& part) {
+    result.rows_read += part.counts.rows_read;
+    result.series_skipped += part.counts.series_skipped;
+    result.prices_rounded += part.counts.prices_rounded;
+  };
+  if (parts.size() == 1) {
+    SM_RETURN_IF_ERROR(parse_lines(text, first_number, delimiter, layout, options, input,
+                                   fixed_symbol, on_issue, parts[0]));
+    add_counts(parts[0]);
+    rows = std::move(parts[0].rows);
+    symbols = std::move(parts[0].symbols);
+    return Status();
   }
-  std::vector<RowPart> parts(part_count);
-  std::vector<std::thread> threads;
-  threads.reserve(part_count - 1);
+  // Each part ends just after a "\n" (the last at the end of the text); a part's lines are
+  // numbered from 1 and renumbered when joined.
+  std::vector<size_t> cuts(parts.size() + 1, text.size());
+  cuts[0] = 0;
+  for (size_t p = 1; p < parts.size(); ++p) {
+    const size_t at = std::max(cuts[p - 1], text.size() * p / parts.size());
+    const size_t end = at == 0 ? 0 : text.find('\n', at - 1);
+    cuts[p] = end == std::string_view::npos ? text.size() : end + 1;
+  }
   auto parse_part = [&](size_t p) {
-    RowPart& part = parts[p];
-    part.counts.kind = result.kind;
-    const IssueHandler hold = [&part](const RowIssue& issue) {
+    const IssueHandler hold = [&part = parts[p]](const RowIssue& issue) {
       part.issues.push_back(issue);
       return true;
     };
-    // Holding every issue, the part never stops: the caller reports them and stops where one
-    // pass would have.
-    (void)parse_lines(lines, next + count * p / part_count, next + count * (p + 1) / part_count,
-                      delimiter, layout, options, input, fixed_symbol, hold, part.counts,
-                      part.rows, part.symbols);
+    // Holding every issue, a part never stops: the join reports them and stops where one pass
+    // would have.
+    (void)parse_lines(text.substr(cuts[p], cuts[p + 1] - cuts[p]), 1, delimiter, layout, options,
+                      input, fixed_symbol, hold, parts[p]);
   };
-  for (size_t p = 1; p < part_count; ++p) threads.emplace_back(parse_part, p);
+  std::vector<std::thread> threads;
+  threads.reserve(parts.size() - 1);
+  for (size_t p = 1; p < parts.size(); ++p) threads.emplace_back(parse_part, p);
   parse_part(0);
   for (std::thread& thread : threads) thread.join();
 
@@ -1119,27 +1144,27 @@ Status read_rows(const std::vector<Line>& lines, size_t next, char delimiter, co
   rows.reserve(total);
   std::unordered_map<std::string, std::uint32_t> ids;
   std::vector<std::uint32_t> id_of;
+  std::int64_t lines_before = first_number - 1;
   for (RowPart& part : parts) {
-    for (const RowIssue& issue : part.issues) {
+    for (RowIssue& issue : part.issues) {
+      issue.line += lines_before;
       if (!on_issue(issue)) return strict_stop(input, issue.line);
     }
-    result.rows_read += part.counts.rows_read;
-    result.series_skipped += part.counts.series_skipped;
-    result.prices_rounded += part.counts.prices_rounded;
+    add_counts(part);
     id_of.resize(part.symbols.size());
-    bool renumbered = false;
     for (std::uint32_t id = 0; id < part.symbols.size(); ++id) {
       auto [it, added] =
           ids.try_emplace(part.symbols[id], static_cast<std::uint32_t>(symbols.size()));
       if (added) symbols.push_back(part.symbols[id]);
       id_of[id] = it->second;
-      renumbered = renumbered || it->second != id;
     }
-    if (renumbered) {
-      for (Row& row : part.rows) row.symbol = id_of[row.symbol];
+    for (Row row : part.rows) {
+      row.line += lines_before;
+      row.symbol = id_of[row.symbol];
+      rows.push_back(row);
     }
-    rows.insert(rows.end(), part.rows.begin(), part.rows.end());
     part.rows = std::vector<Row>();
+    lines_before += part.lines;
   }
   return Status();
 }
@@ -1417,18 +1442,32 @@ Result<CsvResult> read_whole(std::string_view text, const std::string& input,
                              const CsvOptions& options, const IssueHandler& on_issue,
                              bool rows_reported) {
   CsvResult result;
-  const std::vector<Line> lines = split_lines(text);
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte order mark
+  // The first lines, up to the fourth that is not blank: the header block (at most three lines)
+  // and the first data row, all that layout detection reads.
+  std::vector<Line> first_lines;
+  TextLines text_lines(text, 1);
+  Line line;
+  for (int non_blank = 0; non_blank < 4 && text_lines.next(line);) {
+    first_lines.push_back(line);
+    if (!is_blank_or_comment(line.text)) ++non_blank;
+  }
   size_t next = 0;
-  while (next < lines.size() && is_blank_or_comment(lines[next].text)) ++next;
-  if (next == lines.size()) return result;  // empty input: nothing to do, not an error
+  while (next < first_lines.size() && is_blank_or_comment(first_lines[next].text)) ++next;
+  if (next == first_lines.size()) return result;  // empty input: nothing to do, not an error
 
-  Result<Setup> setup = set_up(lines, next, options, input, result);
+  Result<Setup> setup = set_up(first_lines, next, options, input, result);
   if (!setup.ok()) return setup.status();
+  // The data lines: from the first data row (if any) to the end.
+  std::string_view data;
+  std::int64_t first_number = 0;
+  if (next < first_lines.size()) {
+    data = text.substr(static_cast<size_t>(first_lines[next].text.data() - text.data()));
+    first_number = first_lines[next].number;
+  }
   Result<std::optional<DateFormat>> date_format = decide_date_format(
-      [&lines, i = next](Line& line) mutable -> Result<bool> {
-        if (i == lines.size()) return false;
-        line = lines[i++];
-        return true;
+      [data_lines = TextLines(data, first_number)](Line& data_line) mutable -> Result<bool> {
+        return data_lines.next(data_line);
       },
       setup->delimiter, setup->layout, options, input);
   if (!date_format.ok()) return date_format.status();
@@ -1437,9 +1476,9 @@ Result<CsvResult> read_whole(std::string_view text, const std::string& input,
   std::vector<Row> rows;
   std::vector<std::string> symbols;
   const IssueHandler silent = [](const RowIssue&) { return true; };
-  SM_RETURN_IF_ERROR(read_rows(lines, next, setup->delimiter, setup->layout, setup->effective,
-                               input, setup->fixed_symbol, rows_reported ? silent : on_issue,
-                               result, rows, symbols));
+  SM_RETURN_IF_ERROR(read_rows(data, first_number, setup->delimiter, setup->layout,
+                               setup->effective, input, setup->fixed_symbol,
+                               rows_reported ? silent : on_issue, result, rows, symbols));
   if (rows.empty()) return result;
   rank_symbols(symbols, rows);
   result.rows_out_of_order = count_out_of_order(rows, symbols.size());

@@ -2,8 +2,9 @@
 // never crash, hang or trip a sanitizer. The first byte picks the options a user could pass (a
 // --symbol, a --timeframe, a --time-label), so the layouts that need them are reached too. The
 // two record splitters must agree cell for cell, as their contract says, and the streaming reader
-// (CsvStream: its fast row path, its spill file of the survey's rows) must give what read_csv
-// gives: the same status, the same issues in the same order, the same bars.
+// (CsvStream: its fast row path, its spill file of the survey's rows) and read_csv on several
+// threads (the top three bits of the first byte: 2 to 9) must give what read_csv gives: the same
+// status, the same issues in the same order, the same bars.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -54,8 +55,8 @@ std::string describe(const sm::Bar& bar) {
          std::to_string(bar.volume) + (bar.partial ? " partial" : "");
 }
 
-void check_stream_agrees(std::string_view text, const sm::ingest::CsvOptions& options,
-                         bool stop_at_first_issue) {
+void check_readers_agree(std::string_view text, const sm::ingest::CsvOptions& options,
+                         bool stop_at_first_issue, unsigned threads) {
   Outcome whole;
   sm::Result<sm::ingest::CsvResult> read =
       sm::ingest::read_csv(text, "fuzz", options, collect(whole, stop_at_first_issue));
@@ -82,6 +83,21 @@ void check_stream_agrees(std::string_view text, const sm::ingest::CsvOptions& op
       streamed.records != whole.records) {
     std::abort();
   }
+  // read_csv on several threads (the text cut into parts at line ends) gives what it gives on one.
+  Outcome parts;
+  sm::ingest::CsvOptions parallel = options;
+  parallel.threads = threads;
+  sm::Result<sm::ingest::CsvResult> parallel_read =
+      sm::ingest::read_csv(text, "fuzz", parallel, collect(parts, stop_at_first_issue));
+  parts.status = parallel_read.ok() ? "ok" : parallel_read.status().to_string();
+  if (parallel_read.ok()) {
+    for (const sm::Bar& bar : parallel_read->bars) parts.records.push_back(describe(bar));
+    parts.records.push_back(std::to_string(parallel_read->ticks.size()) + " ticks");
+  }
+  if (parts.status != whole.status || parts.issues != whole.issues ||
+      parts.records != whole.records) {
+    std::abort();
+  }
 }
 
 }  // namespace
@@ -97,6 +113,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (choice & 4u) options.time_label = sm::ingest::TimeLabel::kEnd;
   if (choice & 8u) options.series.clear();
   const bool stop_at_first_issue = (choice & 16u) != 0;
-  check_stream_agrees(text, options, stop_at_first_issue);
+  check_readers_agree(text, options, stop_at_first_issue, 2 + ((choice >> 5) & 7u));
   return 0;
 }

@@ -107,11 +107,29 @@ Outcome without_spill_file(Read read) {
   return outcome;
 }
 
+// read_csv on several threads gives what it gives on one, wherever the parts are cut: status,
+// every issue in order (a stop at the same line), the bars, the fields.
+void require_same_on_threads(const std::string& text, const CsvOptions& options, bool strict,
+                             const Outcome& expected) {
+  for (const unsigned threads : {2u, 3u, 7u}) {
+    CsvOptions parallel = options;
+    parallel.threads = threads;
+    const Outcome parts = whole(text, parallel, strict);
+    INFO(threads << " threads");
+    CHECK(parts.status == expected.status);
+    CHECK(parts.issues == expected.issues);
+    CHECK(parts.bars == expected.bars);
+    CHECK(parts.ticks == expected.ticks);
+    CHECK(parts.fields == expected.fields);
+  }
+}
+
 // The stream gives what read_csv gives: status, every issue in order, the bars, the fields;
 // with its later passes reading the survey's spill file, and parsing the text again. Returns
-// whether the stream had to read the file whole.
+// whether the stream had to read the file whole. read_csv on several threads is checked too.
 bool require_same(const std::string& text, const CsvOptions& options, bool strict = false) {
   const Outcome expected = whole(text, options, strict);
+  require_same_on_threads(text, options, strict, expected);
   const Outcome actual = streamed(LineReader::over_text(text), options, strict);
   const Outcome reparsed =
       without_spill_file([&] { return streamed(LineReader::over_text(text), options, strict); });
@@ -360,4 +378,54 @@ TEST_CASE("CsvStream reads a large file with a bounded buffer, as read_csv reads
   CHECK(bars.size() == 40'000);
   CHECK(bars == expected.bars);
   CHECK(issues == expected.issues);
+}
+
+TEST_CASE("read_csv on several threads gives what it gives on one, wherever the text is cut") {
+  // Every kind of line near every possible cut: bad rows, CRLF, blank and comment lines, quoted
+  // cells (one left open), several symbols out of order, duplicates; with and without a header,
+  // a byte order mark, a final newline.
+  std::mt19937 random(11);
+  std::string rows;
+  for (int i = 0; i < 400; ++i) {
+    const int day = 1 + (i / 3) % 28;
+    const char* symbol = i % 3 == 0 ? "ABC" : i % 3 == 1 ? "\"XYZ\"" : "MNO";
+    switch (random() % 12) {
+      case 0:
+        rows += fmt::format("{},2024-02-{:02},10,9,11,10.5,100\n", symbol, day);  // high < low
+        break;
+      case 1:
+        rows += fmt::format("{},2024-02-{:02},10,11,9,x,100\r\n", symbol, day);
+        break;
+      case 2:
+        rows += "\n# a comment\n";
+        break;
+      case 3:
+        rows += fmt::format("{},2024-02-{:02},\"10,11,9,10,100\n", symbol, day);  // open quote
+        break;
+      case 4:
+        rows += fmt::format("{},2024-02-{:02},10,11,9,10.5\n", symbol, day);  // a cell short
+        break;
+      default:
+        rows += fmt::format("{},2024-02-{:02},10,11,9,10.{},{}\r\n", symbol, day, random() % 10,
+                            100 + random() % 5);
+    }
+  }
+  const std::string header = "symbol,date,open,high,low,close,volume\n";
+  for (const std::string& text :
+       {header + rows, "\xEF\xBB\xBF" + header + rows, rows,
+        header + rows + "ABC,2024-03-01,10,11,9,10,100", std::string("\n\n") + header}) {
+    for (const bool strict : {false, true}) {
+      const Outcome expected = whole(text, {}, strict);
+      require_same_on_threads(text, {}, strict, expected);
+      for (const unsigned threads : {16u, 64u}) {
+        CsvOptions parallel;
+        parallel.threads = threads;
+        const Outcome parts = whole(text, parallel, strict);
+        CHECK(parts.status == expected.status);
+        CHECK(parts.issues == expected.issues);
+        CHECK(parts.bars == expected.bars);
+        CHECK(parts.fields == expected.fields);
+      }
+    }
+  }
 }
