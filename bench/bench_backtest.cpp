@@ -127,8 +127,9 @@ void write_csv(const std::filesystem::path& path, const std::vector<Bar>& bars) 
   for (const Bar& b : bars) {
     line.clear();
     fmt::format_to(std::back_inserter(line), "BENCH,{},{},{},{},{},{}\n",
-                   sm::format_ist(b.ts, false), sm::format_rupees(b.open), sm::format_rupees(b.high),
-                   sm::format_rupees(b.low), sm::format_rupees(b.close), b.volume);
+                   sm::format_ist(b.ts, false), sm::format_rupees(b.open),
+                   sm::format_rupees(b.high), sm::format_rupees(b.low), sm::format_rupees(b.close),
+                   b.volume);
     out << line;
   }
 }
@@ -434,9 +435,9 @@ int main(int argc, char** argv) {
           std::exit(1);
         }
         sweep(loaded->data, sets_20, t);
-        return Timing{process_cpu_seconds() - cpu_start,
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                          .count()};
+        return Timing{
+            process_cpu_seconds() - cpu_start,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
       };
       Timing serial{1e300, 1e300};
       Timing parallel{1e300, 1e300};
