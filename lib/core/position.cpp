@@ -17,8 +17,10 @@ FillEffect apply_fill(const Position& position, Side side, Quantity qty, Paise p
     const Int128 held = held_qty > 0 ? held_qty : -held_qty;
     const Int128 closing = qty < held ? Int128{qty} : held;
     // The remainder of the cost stays with the shares still held, so a full close removes all of
-    // it and a round trip's realised P&L is exact.
-    const Int128 removed = divide_half_away_from_zero(cost * closing, held);
+    // it and a round trip's realised P&L is exact. A full close takes all of it without the
+    // division (cost * held / held is cost; the 128-bit division was a library call).
+    const Int128 removed =
+        closing == held ? cost : divide_half_away_from_zero(cost * closing, held);
     const Int128 direction = held_qty > 0 ? 1 : -1;
     realised = direction * closing * price - removed;
     cost -= removed;

@@ -116,6 +116,22 @@ TEST_CASE("divide_half_even rounds to nearest, exact halves to the even neighbou
   CHECK(divide_half_even(kMax * kMax, kMax) == kMax);
 }
 
+TEST_CASE("mean_half_even (in 64 bits) is divide_half_even's, to the ends of the range",
+          "[money]") {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t totals[] = {0, 1, -1, 5, -5, 6, -6, 7, -7, kMax, kMax - 1, kMin, kMin + 1};
+  const std::int64_t counts[] = {1, 2, 3, 4, 7, kMax / 2, kMax / 2 + 1, kMax - 1, kMax};
+  for (std::int64_t total : totals) {
+    for (std::int64_t count : counts) {
+      INFO(total << " / " << count);
+      CHECK(mean_half_even(total, count) == divide_half_even(total, count));
+    }
+  }
+  CHECK(mean_half_even(10, 0) == 0);
+  CHECK(mean_half_even(10, -4) == 0);
+}
+
 TEST_CASE("divide_half_away_from_zero rounds exact halves away from zero", "[money]") {
   CHECK(divide_half_away_from_zero(10, 4) == 3);  // 2.5
   CHECK(divide_half_away_from_zero(14, 4) == 4);  // 3.5
