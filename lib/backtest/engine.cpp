@@ -693,9 +693,10 @@ class Engine {
 
   // How much of want (the order's shares, a sell's capped at the position) this bar can fill at
   // price: the volume cap, then for a buy the max position value and the cash; cut says which
-  // limit cut it last (cut_text() says it for a record).
+  // limit cut it last (cut_text() says it for a record). A buy's charges for the shares it gives
+  // are in charges when the cash check computed them (affordable_qty).
   Result<Quantity> fillable_qty(const Slot<S>& slot, const Order& order, const Bar& b, Paise price,
-                                Quantity want, Cut& cut) {
+                                Quantity want, Cut& cut, std::optional<costs::Charges>& charges) {
     Quantity qty = std::min(want, symbols_[slot.series].volume_left);
     if (qty < want) cut = Cut::kVolume;
     if (order.side == Side::kSell) return qty;
@@ -706,7 +707,7 @@ class Engine {
         cut = Cut::kMaxValue;
       }
     }
-    Result<Quantity> affordable = affordable_qty(b, price, qty);
+    Result<Quantity> affordable = affordable_qty(b, price, qty, charges);
     if (!affordable.ok()) return affordable.status();
     if (*affordable < qty) {
       qty = *affordable;
@@ -743,7 +744,8 @@ class Engine {
     Quantity want = order.qty;
     if (order.side == Side::kSell) want = std::min(want, slot.position.qty);
     Cut cut = Cut::kNone;
-    Result<Quantity> fillable = fillable_qty(slot, order, b, price, want, cut);
+    std::optional<costs::Charges> charges;  // of qty, when fillable_qty computed them
+    Result<Quantity> fillable = fillable_qty(slot, order, b, price, want, cut, charges);
     if (!fillable.ok()) return fillable.status();
     const Quantity qty = *fillable;
     if (qty <= 0) {
@@ -783,9 +785,9 @@ class Engine {
     } else {
       clear(slot, is_stop_slot);
     }
-    SM_RETURN_IF_ERROR(apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b, type,
-                                  trigger, signal, reason,
-                                  placed ? std::string_view(placed->client_order_id) : ""));
+    SM_RETURN_IF_ERROR(
+        apply_fill(slot, entry ? Side::kBuy : Side::kSell, qty, price, ts, b, type, trigger, signal,
+                   reason, placed ? std::string_view(placed->client_order_id) : "", charges));
     if (!protective && placed) order_done(slot, *placed, qty, ts);
     if (entry && entry_stop > 0 && config_.protective_stops && slot.position.qty > 0) {
       place_protective_stop(slot, entry_stop, price, phase);
@@ -817,17 +819,22 @@ class Engine {
       slot.order.reset();
   }
 
-  // The largest qty (at most want) whose cost plus charges the cash covers.
-  Result<Quantity> affordable_qty(const Bar& b, Paise price, Quantity want) {
+  // The largest qty (at most want) whose cost plus charges the cash covers. When that is want, its
+  // charges are given in want_charges: the fill needs them, and a cost model is a virtual call.
+  Result<Quantity> affordable_qty(const Bar& b, Paise price, Quantity want,
+                                  std::optional<costs::Charges>& want_charges) {
     auto cost = [&](Quantity q) -> Result<Paise> {
       Result<costs::Charges> charges = costs_.charges_for(leg(b, Side::kBuy, price, q, false));
       if (!charges.ok()) return charges.status();
       return price * q + charges->total();
     };
     if (want <= 0) return Quantity{0};
-    Result<Paise> full = cost(want);
-    if (!full.ok()) return full.status();
-    if (*full <= cash_) return want;
+    Result<costs::Charges> charges = costs_.charges_for(leg(b, Side::kBuy, price, want, false));
+    if (!charges.ok()) return charges.status();
+    if (price * want + charges->total() <= cash_) {
+      want_charges = *charges;
+      return want;
+    }
     Quantity lo = 0, hi = std::min(want, cash_ > 0 ? cash_ / price : 0);
     // hi shares cost at least hi * price <= cash; charges may push it over: search downwards.
     while (lo < hi) {
@@ -864,12 +871,20 @@ class Engine {
     return out;
   }
 
+  // known: the fill's charges when the caller has them (a buy's, from its cash check).
   Status apply_fill(Slot<S>& slot, Side side, Quantity qty, Paise price, TimestampMs ts,
                     const Bar& b, OrderType order_type, Trigger trigger, std::int64_t signal,
-                    Reason reason, std::string_view client_order_id) {
+                    Reason reason, std::string_view client_order_id,
+                    const std::optional<costs::Charges>& known) {
     SymbolState& sym = symbols_[slot.series];
-    Result<costs::Charges> charges = fill_charges(sym, side, qty, price, b);
-    if (!charges.ok()) return charges.status().with_context(slot_name(slot));
+    costs::Charges charges;
+    if (known) {
+      charges = *known;
+    } else {
+      Result<costs::Charges> computed = fill_charges(sym, side, qty, price, b);
+      if (!computed.ok()) return computed.status().with_context(slot_name(slot));
+      charges = *computed;
+    }
     const FillEffect effect = sm::apply_fill(slot.position, side, qty, price);
     if (effect.overflow) {
       return error(ErrorCode::kInvalidArgument, "the position overflows 64 bits")
@@ -889,20 +904,20 @@ class Engine {
       sym.has_close = true;
     }
     if (side == Side::kBuy) {
-      cash_ -= value + charges->total();
+      cash_ -= value + charges.total();
       slot.bought_qty += qty;
       slot.bought_value += value;
       slot.average_price = mean_half_even(slot.bought_value, slot.bought_qty);
       sym.held += qty;
       positions_value_ += qty * mark;
     } else {
-      cash_ += value - charges->total();
+      cash_ += value - charges.total();
       slot.sold_value += value;
       sym.held -= qty;
       positions_value_ -= qty * mark;
     }
-    add(slot.charges, *charges);
-    add(result_.charges, *charges);
+    add(slot.charges, charges);
+    add(result_.charges, charges);
     result_.traded_value += value;
     ++result_.fill_count;
 
@@ -920,10 +935,10 @@ class Engine {
     fill.side = side;
     fill.qty = qty;
     fill.price = price;
-    fill.charges = charges->total();
+    fill.charges = charges.total();
     if (config_.record_details) {
       FillRecord record{
-          fill,  *charges, cash_, std::string(order_type_name(order_type)), trigger_name(trigger),
+          fill,  charges, cash_, std::string(order_type_name(order_type)), trigger_name(trigger),
           signal};
       if (sink_ != nullptr)
         SM_RETURN_IF_ERROR(sink_->fill(record));
@@ -1286,7 +1301,7 @@ class Engine {
                                  last.low, last.high);
         SM_RETURN_IF_ERROR(apply_fill(slot, Side::kSell, slot.position.qty, price,
                                       time::bar_known_at(last), last, OrderType::kMarket,
-                                      Trigger::kEnd, -1, Reason::kEnd, ""));
+                                      Trigger::kEnd, -1, Reason::kEnd, "", std::nullopt));
         continue;
       }
       OpenPosition open;
