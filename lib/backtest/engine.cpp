@@ -407,9 +407,10 @@ class Engine {
   // run_stretch's loop, alone in a function so that the rule's step is inlined into it: without
   // flatten GCC kept decide() a call returning its Choice through memory, which stalled every bar
   // on a store-forwarding miss (perf annotate: 40 % of decide). What it calls other than per bar
-  // is noinline.
+  // is noinline, and so is the loop itself: inlined into run_one_series it shared that
+  // function's registers and kept more of its figures on the stack (8 instructions a bar more).
   template <bool kQuiet>
-  [[gnu::flatten]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
+  [[gnu::flatten, gnu::noinline]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
     Slot<S>& slot = slots_.front();
     S& rule = *slot.decider;
     const Quantity held = symbols_.front().held;
@@ -419,31 +420,29 @@ class Engine {
     strategy::PositionView view;
     view.qty = slot.position.qty;
     view.average_price = slot.average_price;
-    view.order_pending = false;
     // The held shares cannot change in a stretch, so a bar's positions value is base + held *
-    // close: no chain from one bar's value to the next (positions_value += held * (close - last
-    // close) made each bar wait for the last one's).
+    // close, no chain from bar to bar. Neither it nor the latest close is carried from bar to bar
+    // (each figure more was kept on the stack): they are the last bar's, found at the end.
     const Paise base = scan.positions_value - held * scan.last_close;
-    Paise positions_value = scan.positions_value;
-    Paise last_close = scan.last_close;
     std::int64_t trading_bars = 0;
     // kQuiet: the date's latest point is written lazily. A bar of the same date notes only its
-    // time and value (same_day counts them); the point is made from them when the date ends or
-    // the loop stops, as add_equity_point would have left it (invested is fixed in a stretch).
+    // index (same_day counts them); the point is made from that bar when the date ends or the
+    // loop stops, as add_equity_point would have left it (invested is fixed in a stretch).
     DayPoint& day = scan.day;
     TimestampMs day_end = day.have ? day.end : std::numeric_limits<TimestampMs>::min();
     std::int64_t same_day = 0;
-    TimestampMs same_day_ts = 0;
-    Paise same_day_value = 0;
+    std::size_t same_day_last = 0;
     auto write_day = [&] {
       if (same_day == 0) return;
       const bool earlier = day.earlier || day.today.invested;
       day.earlier = same_day >= 2 ? earlier || invested : earlier;
-      day.today = {same_day_ts, cash, same_day_value, invested || earlier};
+      const Bar& latest = bars[same_day_last];
+      day.today = {latest.ts, cash, base + held * latest.close, invested || earlier};
       same_day = 0;
     };
-    // The rule's bar count in a local, given back when the loop stops.
+    // The rule's bar count and its own state in locals, given back when the loop stops.
     strategy::Strategy::BarCount count = rule.bar_count();
+    typename S::Local state = rule.local();
     const std::size_t n = bars.size();
     std::size_t j = scan.next;
     Status status;
@@ -454,10 +453,9 @@ class Engine {
       const strategy::PriceBar b = strategy::price_bar(bars[j]);
       if (!S::accepts(b, count)) break;
       // One symbol: its held shares are all the positions (a symbol's first bar has held 0).
-      positions_value = base + held * b.close;
-      last_close = b.close;
+      const Paise positions_value = base + held * b.close;
       view.capital = cash + positions_value;
-      const strategy::Choice choice = rule.decide_counted(b, view, count);
+      const strategy::Choice choice = rule.decide_counted(b, view, count, state);
       if (b.ts < trade_from) continue;
       if (choice.action != strategy::Action::kHold) {
         scan.choice = choice;
@@ -468,8 +466,7 @@ class Engine {
       if constexpr (kQuiet) {
         if (b.ts < day_end) {
           ++same_day;
-          same_day_ts = b.ts;
-          same_day_value = positions_value;
+          same_day_last = j;
         } else {
           write_day();
           new_equity_day(day, {b.ts, cash, positions_value, invested});
@@ -481,10 +478,15 @@ class Engine {
       }
     }
     rule.set_bar_count(count);
+    rule.set_local(state);
     if constexpr (kQuiet) write_day();
+    // The bars taken: before j, and j itself when it signalled or its point failed.
+    const std::size_t taken = j + (scan.signalled || !status.ok() ? 1 : 0);
+    if (taken > scan.next) {
+      scan.last_close = bars[taken - 1].close;
+      scan.positions_value = base + held * scan.last_close;
+    }
     scan.next = j;
-    scan.positions_value = positions_value;
-    scan.last_close = last_close;
     scan.trading_bars = trading_bars;
     return status;
   }

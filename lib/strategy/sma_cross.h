@@ -24,18 +24,41 @@ class SmaCrossRule {
   // REQUIRES: params passed the registry's checks (1 <= fast < slow).
   explicit SmaCrossRule(const Params& params);
 
+  // The state a step moves (RuleStrategy::Local): by value, a loop over many bars keeps it in
+  // registers; in the rule, each bar loaded and stored the sums and the window's head and size.
+  struct Local {
+    Window<Paise>::Cursor closes;
+    Paise fast_sum = 0;  // sum of the last `fast` closes
+    Paise slow_sum = 0;  // sum of all of them
+    int previous_sign = 0;
+  };
+  Local local() { return {closes_.cursor(), fast_sum_, slow_sum_, previous_sign_}; }
+  void set_local(const Local& state) {
+    closes_.set_cursor(state.closes);
+    fast_sum_ = state.fast_sum;
+    slow_sum_ = state.slow_sum;
+    previous_sign_ = state.previous_sign;
+  }
+
   Choice step(const PriceBar& bar, const PositionView& position) {
-    // The sums in locals: updated in place, two adjacent members made the compiler store them
-    // one by one and load them back as a pair, which stalls on every bar.
+    Local state = local();
+    const Choice choice = step(bar, position, state);
+    set_local(state);
+    return choice;
+  }
+
+  // step() on the state in state, the rule's own not touched (set_local() gives it back).
+  Choice step(const PriceBar& bar, const PositionView& position, Local& state) const {
     const std::size_t fast = static_cast<std::size_t>(fast_);
-    Paise fast_sum = fast_sum_ + bar.close;
-    Paise slow_sum = slow_sum_ + bar.close;
-    if (closes_.size() >= fast) fast_sum -= closes_[closes_.size() - fast];
-    if (closes_.full()) slow_sum -= closes_.oldest();
-    closes_.push(bar.close);
-    fast_sum_ = fast_sum;
-    slow_sum_ = slow_sum;
-    if (!closes_.full()) return {};
+    Window<Paise>::Cursor& closes = state.closes;
+    Paise fast_sum = state.fast_sum + bar.close;
+    Paise slow_sum = state.slow_sum + bar.close;
+    if (closes.size >= fast) fast_sum -= closes[closes.size - fast];
+    if (closes.full()) slow_sum -= closes.oldest();
+    closes.push(bar.close);
+    state.fast_sum = fast_sum;
+    state.slow_sum = slow_sum;
+    if (!closes.full()) return {};
 
     // Sign of mean(fast) - mean(slow), exactly: in 64 bits when both products fit (always for
     // real prices and windows; two multiplications and a compare per bar), else in 128.
@@ -49,8 +72,8 @@ class SmaCrossRule {
       const Int128 difference = Int128{slow_} * fast_sum - Int128{fast_} * slow_sum;
       sign = difference > 0 ? 1 : difference < 0 ? -1 : 0;
     }
-    const int previous = previous_sign_;
-    previous_sign_ = sign;
+    const int previous = state.previous_sign;
+    state.previous_sign = sign;
     if (previous == kNoSign || position.order_pending) return {};
     // A cross needs the previous bar on or below (above) and this bar strictly above (below): a
     // bar on which the means are equal is never a cross by itself.

@@ -180,13 +180,27 @@ class Strategy {
   std::int64_t bars_seen_ = 0;
 };
 
+// RuleStrategy::Local: the rule's Local type, or an empty one for a rule without it.
+template <typename Rule>
+struct LocalOf {
+  struct type {};
+};
+template <typename Rule>
+requires requires { typename Rule::Local; }
+struct LocalOf<Rule> {
+  using type = typename Rule::Local;
+};
+
 // A Strategy over a concrete rule type. The rule is a plain class with
 //   explicit Rule(const Params&);
 //   Choice step(const PriceBar&, const PositionView&);
 //   std::string describe(const Choice&, const PriceBar&) const;
 //   nlohmann::json save() const;  Status restore(const nlohmann::json&);
-// sm-signal calls it through Strategy::on_bar; the backtest engine, knowing the type, calls
-// decide() directly, so the step is inlined into its loop and no text is made per bar.
+// and optionally a Local type with Local local(), void set_local(const Local&) and
+//   Choice step(const PriceBar&, const PositionView&, Local&) const;
+// (see local() below). sm-signal calls it through Strategy::on_bar; the backtest engine, knowing
+// the type, calls decide() directly, so the step is inlined into its loop and no text is made per
+// bar.
 template <typename Rule>
 class RuleStrategy final : public Strategy {
  public:
@@ -204,11 +218,27 @@ class RuleStrategy final : public Strategy {
     if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
     return choice;
   }
-  // decide() with the bar counted in count, not in the instance (set_bar_count() gives it back).
-  Choice decide_counted(const PriceBar& bar, const PositionView& position, BarCount& count) {
+  // The rule's own state for a loop over a run of bars, as bar_count() is the instance's: a rule
+  // that has a Local type (its step's state by value: local(), set_local() and a step on a
+  // Local&) gives it, so that the loop keeps it in registers; for another it is empty and its
+  // step works in the rule. Given back with set_local() when the loop stops.
+  static constexpr bool kHasLocal = requires { typename Rule::Local; };
+  using Local = typename LocalOf<Rule>::type;
+  Local local() {
+    if constexpr (kHasLocal) return rule_.local();
+    return {};
+  }
+  void set_local(const Local& state) {
+    if constexpr (kHasLocal) rule_.set_local(state);
+  }
+
+  // decide() with the bar counted in count and the rule's state in state, not in the instance
+  // (set_bar_count() and set_local() give them back).
+  Choice decide_counted(const PriceBar& bar, const PositionView& position, BarCount& count,
+                        Local& state) {
     count.last_ts = bar.ts;
     ++count.seen;
-    Choice choice = rule_.step(bar, position);
+    Choice choice = step_on(bar, position, state);
     if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
     return choice;
   }
@@ -230,6 +260,11 @@ class RuleStrategy final : public Strategy {
   Status restore_rule(const nlohmann::json& state) override;
 
  private:
+  Choice step_on(const PriceBar& bar, const PositionView& position, Local& state) {
+    if constexpr (kHasLocal) return rule_.step(bar, position, state);
+    return rule_.step(bar, position);
+  }
+
   Rule rule_;
 };
 

@@ -15,8 +15,8 @@ namespace {
 // Both paths over the same bars, each with the position its own decisions would give (an entry
 // fills its qty at once, an exit sells all): every choice, quantity, stop and reason agree, and
 // so does the saved state at the end. Returns the number of entries and exits seen. stretch > 0:
-// decide_counted in runs of that many bars, the bar count in a local given back after each run
-// (the backtest's quiet stretch), instead of decide.
+// decide_counted in runs of that many bars, the bar count and the rule's state in locals given
+// back after each run and at each signal (the backtest's quiet stretch), instead of decide.
 template <typename Rule>
 int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& bars,
                          std::size_t stretch = 0) {
@@ -28,6 +28,14 @@ int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& b
   position.capital = 10'000'000 * kPaisePerRupee;
   int signals = 0;
   Strategy::BarCount count = typed->bar_count();
+  typename RuleStrategy<Rule>::Local state = typed->local();
+  auto give_back = [&] {
+    typed->set_bar_count(count);
+    typed->set_local(state);
+    CHECK(typed->bars_seen() == live->bars_seen());
+    count = typed->bar_count();
+    state = typed->local();
+  };
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& bar = bars[i];
     INFO(Rule::kName << " " << format_utc(bar.ts));
@@ -39,12 +47,8 @@ int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& b
       choice = typed->decide(prices, position);
     } else {
       CHECK(Strategy::accepts(prices, count));
-      choice = typed->decide_counted(prices, position, count);
-      if ((i + 1) % stretch == 0) {
-        typed->set_bar_count(count);
-        CHECK(typed->bars_seen() == live->bars_seen());
-        count = typed->bar_count();
-      }
+      choice = typed->decide_counted(prices, position, count, state);
+      if ((i + 1) % stretch == 0 || choice.action != Action::kHold) give_back();
     }
     CHECK(choice.action == expected->action);
     CHECK(choice.qty == expected->qty);
@@ -60,7 +64,7 @@ int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& b
       position.average_price = 0;
     }
   }
-  if (stretch > 0) typed->set_bar_count(count);
+  if (stretch > 0) give_back();
   CHECK(typed->bars_seen() == live->bars_seen());
   // Both refuse a bar no later than the last one taken.
   CHECK(!typed->accepts(price_bar(bars.back())));
@@ -85,11 +89,13 @@ TEST_CASE("decide and reason give what on_bar gives, for every built-in rule", "
             bars) > 10);
 }
 
-TEST_CASE("decide_counted with the bar count in a local decides and counts as decide does",
+TEST_CASE("decide_counted with the bar count and the rule's state in locals decides as decide does",
           "[engine]") {
   const std::vector<Bar> bars =
       testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
   CHECK(check_same_decisions<SmaCrossRule>({{"fast", 5}, {"slow", 20}}, bars, 7) > 10);
+  CHECK(check_same_decisions<SmaCrossRule>({{"fast", 5}, {"slow", 20}}, bars, 1) > 10);
+  CHECK(check_same_decisions<SmaCrossRule>({{"fast", 5}, {"slow", 20}}, bars, 1000) > 10);
   CHECK(check_same_decisions<DonchianRule>({{"entry_bars", 20}, {"exit_bars", 10}}, bars, 1) > 10);
   CHECK(check_same_decisions<RsiReversionRule>(
             {{"period", 14}, {"entry_below", 40}, {"exit_above", 55}, {"stop_atr_multiple", 2}},
