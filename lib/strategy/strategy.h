@@ -143,8 +143,9 @@ class Strategy {
   }
   // accepts() after the bars of count.
   static bool accepts(const PriceBar& bar, const BarCount& count) {
-    return (count.seen == 0 || bar.ts > count.last_ts) && bar.open > 0 && bar.high > 0 &&
-           bar.low > 0 && bar.close > 0 && bar.low <= bar.high;
+    // high > 0 follows from low > 0 and low <= high.
+    return (count.seen == 0 || bar.ts > count.last_ts) && bar.open > 0 && bar.low > 0 &&
+           bar.close > 0 && bar.low <= bar.high;
   }
 
  protected:
