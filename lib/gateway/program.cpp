@@ -21,6 +21,7 @@
 #include "gateway/gateway.h"
 #include "risk/config.h"
 #include "service/notifier.h"
+#include "sqlite/idle_checkpoint.h"
 #include "store/database.h"
 #include "store/ops_records.h"
 #include "time/calendar.h"
@@ -112,6 +113,7 @@ class GatewayRun {
         clock_(clock),
         writer_(stdout),
         pump_(STDIN_FILENO),
+        checkpoint_(db, log),
         started_(clock.now_ms()) {}
 
   // Loads the gateway's state as of at; logs and returns false when it cannot.
@@ -166,6 +168,7 @@ class GatewayRun {
   NdjsonWriter writer_;
   MessageDecoder decoder_;
   InputPump pump_;
+  sqlite::IdleCheckpoint checkpoint_;
   std::vector<InputLine> lines_;
   std::vector<Message> out_;
   // The pass being handled: per handled line, what to write (the line itself when it passes
@@ -276,7 +279,7 @@ bool GatewayRun::read_and_handle() {
   std::int64_t wait_ms =
       std::min(args_.idle_ms, std::max<std::int64_t>(0, next_beat_ - clock_.now_ms()));
   if (notifier_.watchdog_ms() > 0) wait_ms = std::min(wait_ms, notifier_.watchdog_ms() / 4);
-  const Status read = pump_.read(wait_ms, lines_);
+  const Status read = pump_.read(checkpoint_.wait_ms(wait_ms), lines_);
   bool go_on = true;
   for (const InputLine& line : lines_) {
     if (stop_requested()) break;
@@ -286,6 +289,7 @@ bool GatewayRun::read_and_handle() {
     }
   }
   if (!write_pass()) return false;
+  checkpoint_.after_wait(!lines_.empty());
   if (!go_on || pump_.eof()) return false;
   if (!read.ok()) {
     log_.error("read_failed", {{"input", "stdin"}, {"message", read.message()}});
@@ -482,7 +486,10 @@ int run_gateway(const GatewayArgs& args, const Logger& log, const time::Clock& c
   if (!settings) return kExitConfigError;
   const Config& config = settings->config;
 
-  Result<store::Database> db = store::Database::open(args.db_path);
+  // On the live order path: checkpoints when idle (sqlite::IdleCheckpoint), not inside a commit.
+  store::OpenOptions options;
+  options.auto_checkpoint = false;
+  Result<store::Database> db = store::Database::open(args.db_path, options);
   if (!db.ok()) {
     log.error_status("database_error", db.status(), {{"db", args.db_path}});
     return kExitFailure;

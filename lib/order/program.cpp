@@ -27,6 +27,7 @@
 #include "order/postback_receiver.h"
 #include "order/reconcile.h"
 #include "service/notifier.h"
+#include "sqlite/idle_checkpoint.h"
 #include "store/database.h"
 #include "store/ops_records.h"
 
@@ -267,7 +268,10 @@ int open_resources(const CommonPaths& paths, const OrderArgs& args, const Logger
     return kExitFailure;
   }
   out.lock = std::move(lock.value());
-  Result<store::Database> db = store::Database::open(paths.db_path);
+  // On the live order path: checkpoints when idle (sqlite::IdleCheckpoint), not inside a commit.
+  store::OpenOptions options;
+  options.auto_checkpoint = false;
+  Result<store::Database> db = store::Database::open(paths.db_path, options);
   if (!db.ok()) {
     log.error_status("database_error", db.status());
     return kExitFailure;
@@ -344,7 +348,8 @@ class OrderLoop {
  public:
   OrderLoop(const OrderArgs& args, const OrderResources& resources, OrderManager& manager,
             broker::KiteBroker& kite, broker::TokenWatcher& watcher, PaperPriceForwarder* forwarder,
-            IntentCatchUp& catch_up, OrderOutput& output, const Logger& log)
+            IntentCatchUp& catch_up, OrderOutput& output, sqlite::IdleCheckpoint& checkpoint,
+            const Logger& log)
       : args_(args),
         settings_(resources.settings),
         postbacks_(resources.postbacks.get()),
@@ -354,6 +359,7 @@ class OrderLoop {
         forwarder_(forwarder),
         catch_up_(catch_up),
         output_(output),
+        checkpoint_(checkpoint),
         log_(log) {}
 
   // The exit code the loop ended with; an error when the run failed.
@@ -369,6 +375,7 @@ class OrderLoop {
       if (go_on.ok() && *go_on) go_on = after_lines();
       if (!go_on.ok()) return go_on.status();
       if (!*go_on) return exit_code_;
+      checkpoint_.after_wait(!lines_.empty());
     }
     return exit_code_;
   }
@@ -428,7 +435,8 @@ class OrderLoop {
       pause_for(std::min<std::int64_t>(wait_ms, 200));
       return true;
     }
-    if (Status s = input_.read(std::min<std::int64_t>(wait_ms, 1000), lines_); !s.ok()) {
+    if (Status s = input_.read(checkpoint_.wait_ms(std::min<std::int64_t>(wait_ms, 1000)), lines_);
+        !s.ok()) {
       log_.error_status("input_error", s);
       exit_code_ = kExitDataError;
       return false;
@@ -552,6 +560,7 @@ class OrderLoop {
   PaperPriceForwarder* forwarder_;
   IntentCatchUp& catch_up_;
   OrderOutput& output_;
+  sqlite::IdleCheckpoint& checkpoint_;
   const Logger& log_;
   InputPump input_{STDIN_FILENO};
   MessageDecoder decoder_;
@@ -629,8 +638,9 @@ int run_order(const CommonPaths& paths, const OrderArgs& args, const Logger& log
     log.error_status("failed", status);
     return kExitFailure;
   };
+  sqlite::IdleCheckpoint checkpoint(resources.db, log);
   OrderLoop loop(args, resources, manager, kite, watcher, forwarder ? &*forwarder : nullptr,
-                 catch_up, output, log);
+                 catch_up, output, checkpoint, log);
   Result<int> exit_code = loop.run();
   loop.stopping();
   if (!exit_code.ok()) return fail(exit_code.status());

@@ -18,6 +18,7 @@
 #include "ingest/fields.h"
 #include "service/notifier.h"
 #include "signal/runner.h"
+#include "sqlite/idle_checkpoint.h"
 #include "store/database.h"
 #include "store/market_data.h"
 #include "store/ops_records.h"
@@ -271,7 +272,7 @@ class StdinRun {
  public:
   StdinRun(const SignalArgs& args, SignalRunner& runner, NdjsonWriter& out, const Logger& log,
            const time::Clock& clock, TimestampMs started, SignalHeartbeat& heartbeat,
-           service::Notifier& notifier)
+           service::Notifier& notifier, sqlite::IdleCheckpoint& checkpoint)
       : args_(args),
         runner_(runner),
         out_(out),
@@ -280,6 +281,7 @@ class StdinRun {
         started_(started),
         heartbeat_(heartbeat),
         notifier_(notifier),
+        checkpoint_(checkpoint),
         live_(is_live_stream(STDIN_FILENO)),
         pump_(STDIN_FILENO) {}
 
@@ -305,6 +307,7 @@ class StdinRun {
         failed = runner_.commit();
         if (!failed.ok()) return kExitOk;
       }
+      checkpoint_.after_wait(!lines.empty());
       if (pump_.eof()) break;
       if (!read.ok()) {
         failed = error(ErrorCode::kIoError, "cannot read stdin: " + read.message());
@@ -327,7 +330,7 @@ class StdinRun {
   std::int64_t wait_ms() const {
     std::int64_t wait = std::min<std::int64_t>(heartbeat_.due_in_ms(), 1000);
     if (notifier_.watchdog_ms() > 0) wait = std::min(wait, notifier_.watchdog_ms() / 4);
-    return wait;
+    return checkpoint_.wait_ms(wait);
   }
 
   // Logs a bad line; kDataError under --strict.
@@ -389,6 +392,7 @@ class StdinRun {
   TimestampMs started_;
   SignalHeartbeat& heartbeat_;
   service::Notifier& notifier_;
+  sqlite::IdleCheckpoint& checkpoint_;
   bool live_;
   InputPump pump_;
   MessageDecoder decoder_;
@@ -400,7 +404,10 @@ class StdinRun {
 
 int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clock) {
   const TimestampMs started = clock.now_ms();
-  Result<store::Database> db = store::Database::open(args.db_path);
+  // Reading stdin, sm-signal is on the live order path: it checkpoints when idle (IdleCheckpoint).
+  store::OpenOptions options;
+  options.auto_checkpoint = args.replay;
+  Result<store::Database> db = store::Database::open(args.db_path, options);
   if (!db.ok()) return report_failure(log, "database_error", db.status(), kExitFailure);
   store::ErrorRecorder errors(log, *db);
   Plan plan;
@@ -421,7 +428,8 @@ int run_signal(const SignalArgs& args, const Logger& log, const time::Clock& clo
   } else {
     service::Notifier notifier;
     SignalHeartbeat heartbeat(*db, clock, plan.heartbeat_interval_ms);
-    StdinRun stdin_run(args, runner, out, log, clock, started, heartbeat, notifier);
+    sqlite::IdleCheckpoint checkpoint(*db, log);
+    StdinRun stdin_run(args, runner, out, log, clock, started, heartbeat, notifier, checkpoint);
     notifier.ready();
     exit_code = stdin_run.run(future_refused, failed);
     notifier.stopping();

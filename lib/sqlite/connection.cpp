@@ -238,7 +238,8 @@ Connection::Connection(Connection&& other) noexcept
       cache_(std::move(other.cache_)),
       path_(std::move(other.path_)),
       synchronous_(other.synchronous_),
-      read_only_(other.read_only_) {}
+      read_only_(other.read_only_),
+      wal_frames_(std::move(other.wal_frames_)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
@@ -249,6 +250,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     path_ = std::move(other.path_);
     synchronous_ = other.synchronous_;
     read_only_ = other.read_only_;
+    wal_frames_ = std::move(other.wal_frames_);
   }
   return *this;
 }
@@ -360,7 +362,42 @@ Status Connection::configure(const OpenOptions& options) {
                  fmt::format("{}: cannot switch to WAL journal (journal_mode is {})", path_, mode));
   }
   SM_RETURN_IF_ERROR(execute("PRAGMA foreign_keys=ON"));
+  if (!options.auto_checkpoint) {
+    // A WAL hook of our own replaces SQLite's automatic checkpoint (which is one too).
+    wal_frames_ = std::make_unique<int>(0);
+    sqlite3_wal_hook(
+        db_,
+        [](void* frames, sqlite3* /*db*/, const char* /*name*/, int pages) {
+          *static_cast<int*>(frames) = pages;
+          return SQLITE_OK;
+        },
+        wal_frames_.get());
+  }
   return set_synchronous(options.synchronous);
+}
+
+Status Connection::checkpoint() {
+  // Inside a transaction of this connection: the caller's commit comes first, then another chance.
+  if (in_transaction()) return Status();
+  if (wal_frames_) *wal_frames_ = 0;
+  int wal_pages = 0;
+  int copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+  if ((rc & 0xff) == SQLITE_BUSY) return Status();
+  if (rc != SQLITE_OK) return error_status("checkpoint of the WAL failed");
+  if (wal_pages <= 0 || copied < wal_pages) return Status();
+  // The whole WAL is in the database, so the next commit starts the WAL over: it writes the WAL's
+  // header and syncs it before its pages, even at synchronous=NORMAL. That commit is made here,
+  // the smallest there is (user_version rewritten as it is), not by the next one on the path.
+  Result<Transaction> tx = begin();
+  if (!tx.ok()) return tx.status();
+  Result<int> version = schema_version();
+  if (!version.ok()) return version.status();
+  SM_RETURN_IF_ERROR(execute(fmt::format("PRAGMA user_version={}", *version)));
+  SM_RETURN_IF_ERROR(tx->commit());
+  if (wal_frames_) *wal_frames_ = 0;  // that commit's one page is no reason for another
+  return Status();
 }
 
 Status Connection::set_synchronous(Synchronous mode) {

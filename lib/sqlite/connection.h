@@ -32,6 +32,10 @@ struct OpenOptions {
   Synchronous synchronous = Synchronous::kFull;
   // Create the parent directory of the file when it is missing.
   bool create_parent_directory = true;
+  // SQLite checkpoints the WAL inside whichever commit takes it past 1,000 pages: that commit also
+  // copies the pages into the database and fsyncs it. False for the programs on the live order
+  // path, whose commits must not carry that; they checkpoint when idle (IdleCheckpoint) instead.
+  bool auto_checkpoint = true;
 };
 
 // One step of a schema: migration i (0-based) takes a database from PRAGMA user_version i to i + 1.
@@ -189,6 +193,14 @@ class Connection {
   bool in_transaction() const;
   std::int64_t last_insert_rowid() const;
   std::int64_t changes() const;
+  // Pages in the WAL after this connection's last commit (other connections' included), counted
+  // only when OpenOptions::auto_checkpoint was false; 0 after checkpoint().
+  int wal_frames() const { return wal_frames_ ? *wal_frames_ : 0; }
+  // A PASSIVE checkpoint: copies what it can of the WAL into the database without waiting for
+  // readers or writers; ok (having done nothing) when another connection is checkpointing. When
+  // it copied the whole WAL, also restarts the WAL with a commit of its own (which writes and syncs
+  // the WAL's header). Fails with kDatabaseError.
+  Status checkpoint();
   // The raw connection, for things this wrapper does not cover. Do not close it.
   sqlite3* handle() const { return db_; }
 
@@ -201,6 +213,9 @@ class Connection {
   std::string path_;
   Synchronous synchronous_ = Synchronous::kFull;
   bool read_only_ = false;
+  // The WAL hook's count when auto_checkpoint is off; on the heap, where the hook keeps its address
+  // while the Connection moves.
+  std::unique_ptr<int> wal_frames_;
 };
 
 }  // namespace sm::sqlite

@@ -16,6 +16,7 @@ Result<Database> Database::open(const std::string& path, OpenOptions options) {
   connection_options.busy_timeout_ms = options.busy_timeout_ms;
   connection_options.synchronous = options.synchronous;
   connection_options.create_parent_directory = options.create_parent_directory;
+  connection_options.auto_checkpoint = options.auto_checkpoint;
   Result<sqlite::Connection> connection = sqlite::Connection::open(path, connection_options);
   if (!connection.ok()) return connection.status();
   Database db(std::move(connection.value()), options);

@@ -34,6 +34,8 @@ struct OpenOptions {
   Synchronous market_data_synchronous = Synchronous::kNormal;
   // Create the parent directory of the file when it is missing.
   bool create_parent_directory = true;
+  // sqlite::OpenOptions::auto_checkpoint: false for the programs on the live order path.
+  bool auto_checkpoint = true;
   // What stamps the recorded_ms columns: when a row was written, as opposed to the market time it
   // is about. Null means the wall clock. Not owned; REQUIRES: outlives the Database.
   const time::Clock* clock = nullptr;
