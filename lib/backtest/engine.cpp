@@ -193,10 +193,13 @@ class Engine {
 
   Status run() {
     if constexpr (kTyped) {
-      const std::span<const Bar> one_series =
-          fast_path_applies() ? feed_.one_series_in_memory() : std::span<const Bar>();
-      if (!one_series.empty()) {
-        SM_RETURN_IF_ERROR(run_one_series(one_series));
+      if (fast_path_applies() && feed_.gives_chunks()) {
+        std::span<const Bar> chunk;
+        while (true) {
+          SM_RETURN_IF_ERROR(feed_.next_chunk(chunk));
+          if (chunk.empty()) break;
+          SM_RETURN_IF_ERROR(run_one_series(chunk));
+        }
         return finish();
       }
     }
@@ -273,8 +276,9 @@ class Engine {
     return pass_through_ && slots_.size() == 1 && symbols_.size() == 1;
   }
 
-  // Steps through the one symbol's bars: quiet stretches (no order working) in run_stretch, and
-  // a bar with an order working through the general step.
+  // Steps through a chunk of the one symbol's bars, from where the last chunk stopped: quiet
+  // stretches (no order working) in run_stretch, and a bar with an order working through the
+  // general step.
   Status run_one_series(std::span<const Bar> bars) {
     const bool quiet = per_day_equity_ && sink_ == nullptr;
     std::size_t i = 0;
@@ -1537,9 +1541,14 @@ MarketDataFeed::MarketDataFeed(const MarketData& data) : data_(data) {
   for (const SymbolSeries& series : data.series()) symbols_.push_back(series.symbol);
 }
 
-std::span<const Bar> MarketDataFeed::one_series_in_memory() const {
-  if (data_.series().size() != 1 || next_event_ != 0) return {};
-  return data_.series().front().bars;
+bool MarketDataFeed::gives_chunks() const { return data_.series().size() == 1; }
+
+Status MarketDataFeed::next_chunk(std::span<const Bar>& out) {
+  out = {};
+  if (next_event_ >= data_.events().size()) return Status();
+  out = data_.series().front().bars;
+  next_event_ = data_.events().size();
+  return Status();
 }
 
 Status MarketDataFeed::next(std::vector<FeedBar>& out) {

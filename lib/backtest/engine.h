@@ -238,10 +238,19 @@ class BarFeed {
   virtual Status next(std::vector<FeedBar>& out) = 0;
   // How many bar times the feed will give, when known (to size the equity curve); 0: unknown.
   virtual std::size_t expected_times() const { return 0; }
-  // Every bar of the feed when it holds one symbol's series in memory and has given nothing yet:
-  // the engine may then step through them itself instead of calling next() per bar time (its fast
-  // path), and the feed is not read further. Empty for any other feed (the default).
-  virtual std::span<const Bar> one_series_in_memory() const { return {}; }
+  // Asked before the first bar: whether the feed has one symbol and can give its bars in chunks
+  // (next_chunk). The engine may then step through each chunk itself (its fast path) instead of
+  // calling next() per bar time, and reads the feed through next_chunk alone. False for any
+  // other feed (the default).
+  virtual bool gives_chunks() const { return false; }
+  // The series' next bars, consecutive and ascending by time, into out (empty once every bar was
+  // given); they stay valid until the next call. A source read as the run goes gives a bounded
+  // chunk at a time, so the run's memory stays flat. Fails as next() does, once the bars before
+  // the failure were given. REQUIRES: gives_chunks().
+  virtual Status next_chunk(std::span<const Bar>& out) {
+    out = {};
+    return Status();
+  }
 };
 
 // A feed over bars in memory. REQUIRES: data outlives the feed.
@@ -251,7 +260,9 @@ class MarketDataFeed : public BarFeed {
   const std::vector<std::string>& symbols() const override { return symbols_; }
   Status next(std::vector<FeedBar>& out) override;
   std::size_t expected_times() const override { return data_.times().size(); }
-  std::span<const Bar> one_series_in_memory() const override;
+  bool gives_chunks() const override;
+  // The whole series, in one chunk.
+  Status next_chunk(std::span<const Bar>& out) override;
 
  private:
   const MarketData& data_;
@@ -275,8 +286,8 @@ class RecordSink {
   virtual Status trade(const TradeRecord& /*record*/) { return Status(); }
 };
 
-// Runs the strategies over data. One instance of a built-in rule over one symbol in memory, behind
-// a pass-through gate, takes the engine's fast path: a loop over the symbol's bars with the rule
+// Runs the strategies over data. One instance of a built-in rule over one symbol whose feed gives
+// chunks (BarFeed::gives_chunks), behind a pass-through gate, takes the engine's fast path: a loop over the symbol's bars with the rule
 // called directly and the account in locals, which hands a bar to the general per-bar-time step
 // only when an order is working or the rule signals. Its result is identical to the general
 // path's (engine_fast_path_test). Fails with kInvalidArgument for a bad config or strategy spec

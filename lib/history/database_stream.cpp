@@ -34,9 +34,8 @@ DatabaseBarStream::~DatabaseBarStream() = default;
 
 const std::vector<std::string>& DatabaseBarStream::symbols() const { return symbols_; }
 
-Status DatabaseBarStream::read_ahead(Reader& reader) {
+Status DatabaseBarStream::read_ahead(Reader& reader, Bar& ahead) {
   while (true) {
-    Bar& ahead = reader.ahead();
     Result<bool> row = reader.cursor.next(ahead);
     if (!row.ok()) return row.status();
     reader.has_ahead = *row;
@@ -72,7 +71,7 @@ Result<std::unique_ptr<DatabaseBarStream>> DatabaseBarStream::open(const DataSou
     if (!cursor.ok()) return cursor.status();
     auto reader = std::make_unique<Reader>(std::move(cursor).value());
     for (Bar& bar : reader->bars) bar.symbol = symbol;
-    SM_RETURN_IF_ERROR(stream->read_ahead(*reader));
+    SM_RETURN_IF_ERROR(stream->read_ahead(*reader, reader->ahead()));
     reader->rank = stream->readers_.size();
     stream->readers_.push_back(std::move(reader));
   }
@@ -136,8 +135,39 @@ Status DatabaseBarStream::next(std::vector<backtest::FeedBar>& out) {
     reader.ahead_slot ^= 1;  // bar is now the current one; the next is read into the other
     SM_RETURN_IF_ERROR(reader.checked->take(bar));
     out.push_back({reader.series, &bar});
-    SM_RETURN_IF_ERROR(read_ahead(reader));
+    SM_RETURN_IF_ERROR(read_ahead(reader, reader.ahead()));
   }
+  return Status();
+}
+
+bool DatabaseBarStream::gives_chunks() const { return symbols_.size() == 1; }
+
+Status DatabaseBarStream::next_chunk(std::span<const Bar>& out) {
+  out = {};
+  SM_RETURN_IF_ERROR(failed_);
+  Reader& reader = *readers_.front();
+  if (!reader.has_ahead) return Status();
+  // The slots are reused, each keeping the symbol's string; the first holds the bar read last.
+  if (chunk_.empty()) chunk_.resize(kChunkBars);
+  chunk_.front() = reader.ahead();
+  // Each bar is checked and the one after it read before the bar is given, as next() does, so a
+  // failure ends the chunk before the bar next() would have failed on.
+  std::size_t n = 0;
+  while (true) {
+    Bar& bar = chunk_[n];
+    Status status = reader.checked->take(bar);
+    if (status.ok()) {
+      status = read_ahead(reader, n + 1 < chunk_.size() ? chunk_[n + 1] : reader.ahead());
+    }
+    if (!status.ok()) {
+      failed_ = status;
+      break;
+    }
+    ++n;
+    if (!reader.has_ahead || n == chunk_.size()) break;
+  }
+  out = std::span<const Bar>(chunk_.data(), n);
+  if (n == 0) return failed_;
   return Status();
 }
 

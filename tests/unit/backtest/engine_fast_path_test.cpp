@@ -2,7 +2,9 @@
 // general per-bar-time step over the same real series: every signal, fill, trade, equity point and
 // metric must be identical, whatever the orders, fill timing, sizing, costs and warm-up.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,28 @@ class GeneralPathFeed : public BarFeed {
 
  private:
   MarketDataFeed inner_;
+};
+
+// The same bars in chunks of a few bars, as a source read as the run goes gives them: the fast
+// path must carry everything from one chunk to the next (a date's equity point, the rule's state,
+// a working order).
+class ChunkedFeed : public MarketDataFeed {
+ public:
+  ChunkedFeed(const MarketData& data, std::size_t chunk) : MarketDataFeed(data), chunk_(chunk) {}
+  Status next_chunk(std::span<const Bar>& out) override {
+    if (rest_.empty() && !started_) {
+      SM_RETURN_IF_ERROR(MarketDataFeed::next_chunk(rest_));
+      started_ = true;
+    }
+    out = rest_.first(std::min(chunk_, rest_.size()));
+    rest_ = rest_.subspan(out.size());
+    return Status();
+  }
+
+ private:
+  std::size_t chunk_;
+  std::span<const Bar> rest_;
+  bool started_ = false;
 };
 
 MarketData daily_series(const std::string& symbol) {
@@ -177,6 +201,16 @@ TEST_CASE("the fast path gives exactly the general path's records, equity and me
           CHECK(general->fast_path_bars == 0);
           CHECK(general->fill_count > 0);
           check_identical(*fast, *general);
+          for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}}) {
+            INFO("in chunks of " << chunk << " bars");
+            ChunkedFeed chunked(data, chunk);
+            ApproveAll chunked_gate;
+            Result<BacktestResult> in_chunks =
+                run_backtest(chunked, {spec}, config, *charges, chunked_gate);
+            REQUIRE(in_chunks.ok());
+            CHECK(in_chunks->fast_path_bars == fast->fast_path_bars);
+            check_identical(*in_chunks, *general);
+          }
         }
       }
     }
@@ -194,10 +228,15 @@ TEST_CASE("a bar the rule refuses fails the fast path's run as it fails the gene
         : MarketDataFeed(data), bars_(std::move(bars)) {
       bars_[700].low = bars_[700].high + 1;
     }
-    std::span<const Bar> one_series_in_memory() const override { return bars_; }
+    Status next_chunk(std::span<const Bar>& out) override {
+      out = given_ ? std::span<const Bar>() : std::span<const Bar>(bars_);
+      given_ = true;
+      return Status();
+    }
 
    private:
     std::vector<Bar> bars_;
+    bool given_ = false;
   };
   BrokenFeed feed(good, bars);
   ApproveAll gate;
