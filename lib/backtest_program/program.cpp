@@ -370,14 +370,6 @@ class RunBars {
   std::unique_ptr<history::DatabaseBarStream> database_;
 };
 
-// Drops every record: a run whose reports need none of them (the summary alone).
-class DiscardRecords : public bt::RecordSink {
- public:
-  Status signal(const bt::SignalRecord&) override { return Status(); }
-  Status fill(const bt::FillRecord&) override { return Status(); }
-  Status equity(const bt::EquityPoint&) override { return Status(); }
-};
-
 // Written beside and renamed, so a reader never sees half a report.
 Status write_file(const std::filesystem::path& path, const std::string& text) {
   ReportFile file;
@@ -524,7 +516,8 @@ class RunRecords {
     }
     return std::nullopt;
   }
-  bt::RecordSink* sink() { return files_ ? static_cast<bt::RecordSink*>(files_.get()) : &discard_; }
+  // Null when only the summary is printed.
+  bt::RecordSink* sink() { return files_.get(); }
   // After the run: trades.ndjson gets the open positions and the files get their names.
   std::optional<Failure> finish(const bt::BacktestResult& result) {
     if (!files_) return std::nullopt;
@@ -546,7 +539,6 @@ class RunRecords {
   }
 
  private:
-  DiscardRecords discard_;
   std::unique_ptr<RecordFiles> files_;
   std::filesystem::path scratch_;
 };
@@ -686,6 +678,9 @@ int run_backtest_command(const RunArgs& args, const Logger& log) {
   // The round trips go to the records (trades.ndjson and a file the HTML report reads back);
   // the metrics read only their totals.
   engine.keep_trades = false;
+  // The summary alone reads no detail record: the run makes none, as a sweep's run does (the
+  // metrics are the same), which lets the engine's fast path keep the equity in locals.
+  engine.record_details = records.sink() != nullptr;
   Result<bt::BacktestResult> result =
       bt::run_backtest(bars.feed(), {setup.strategy}, engine, *setup.costs, *gate, records.sink());
   if (!result.ok()) return report(log, *run_failure(result.status()));
