@@ -208,7 +208,9 @@ TEST_CASE("the fast path gives exactly the general path's records, equity and me
             Result<BacktestResult> in_chunks =
                 run_backtest(chunked, {spec}, config, *charges, chunked_gate);
             REQUIRE(in_chunks.ok());
-            CHECK(in_chunks->fast_path_bars == fast->fast_path_bars);
+            // A chunk starts on the fast path where the whole series may take the general step
+            // (the bar after a signal), so it can only count more bars there.
+            CHECK(in_chunks->fast_path_bars >= fast->fast_path_bars);
             check_identical(*in_chunks, *general);
           }
         }
