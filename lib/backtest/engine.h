@@ -287,13 +287,13 @@ class RecordSink {
 };
 
 // Runs the strategies over data. One instance of a built-in rule over one symbol whose feed gives
-// chunks (BarFeed::gives_chunks), behind a pass-through gate, takes the engine's fast path: a loop over the symbol's bars with the rule
-// called directly and the account in locals, which hands a bar to the general per-bar-time step
-// only when an order is working or the rule signals. Its result is identical to the general
-// path's (engine_fast_path_test). Fails with kInvalidArgument for a bad config or strategy spec
-// (unknown strategy, bad parameters, duplicate ids, a symbol not in the data), with a strategy's
-// error for a bar it refuses, or with the cost model's error. REQUIRES: costs and gate outlive the
-// call; gate is used from this thread only.
+// chunks (BarFeed::gives_chunks), behind a pass-through gate, takes the engine's fast path: a loop
+// over the symbol's bars with the rule called directly and the account in locals, which hands a bar
+// to the general per-bar-time step only when an order is working or the rule signals. Its result is
+// identical to the general path's (engine_fast_path_test). Fails with kInvalidArgument for a bad
+// config or strategy spec (unknown strategy, bad parameters, duplicate ids, a symbol not in the
+// data), with a strategy's error for a bar it refuses, or with the cost model's error. REQUIRES:
+// costs and gate outlive the call; gate is used from this thread only.
 Result<BacktestResult> run_backtest(const MarketData& data,
                                     const std::vector<StrategySpec>& strategies,
                                     const EngineConfig& config, const costs::CostModel& costs,

@@ -1,8 +1,8 @@
 // The engine's fast path (one instance of a built-in rule over one symbol in memory) against its
 // general per-bar-time step over the same real series: every signal, fill, trade, equity point and
 // metric must be identical, whatever the orders, fill timing, sizing, costs and warm-up.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <span>
 #include <string>

@@ -1,7 +1,7 @@
 // DatabaseBarStream: the database's bars fed to a run as it goes must give the run, the findings
 // and the log lines that loading everything first (load_data) gives.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 
