@@ -1,6 +1,7 @@
 // The database's bars fed to a backtest as the run goes: one cursor per symbol (store::BarCursor)
 // merged by (ts, symbol), each bar checked and adjusted for corporate actions as it is read, so a
-// run holds the bars of one bar time instead of the whole history (docs/BACKTEST.md, "Memory").
+// run holds the bars of one bar time (of one chunk for a single symbol) instead of the whole
+// history (docs/BACKTEST.md, "Memory").
 // What it finds is what history::load_data finds for the same source, and is logged in the same
 // order, once the last bar was read (finish).
 #pragma once
