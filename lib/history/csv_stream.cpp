@@ -155,6 +155,33 @@ Status CsvBarStream::next(std::vector<backtest::FeedBar>& out) {
   return Status();
 }
 
+bool CsvBarStream::gives_chunks() const { return by_series_.size() == 1; }
+
+Status CsvBarStream::next_chunk(std::span<const Bar>& out) {
+  out = {};
+  SM_RETURN_IF_ERROR(failed_);
+  Reader& reader = *by_series_.front();
+  if (chunk_.empty()) chunk_.resize(kStreamChunkBars);
+  // Each bar is checked and the one after it read before the bar is given, as next() does, so a
+  // failure ends the chunk before the bar next() would have failed on. The slots trade places
+  // with the bar read ahead, so each keeps a symbol string for the reader to fill.
+  std::size_t n = 0;
+  while (reader.has_ahead && n < chunk_.size()) {
+    Bar& bar = chunk_[n];
+    std::swap(bar, reader.ahead);
+    Status status = reader.checked->take(bar);
+    if (status.ok()) status = read_ahead(reader);
+    if (!status.ok()) {
+      failed_ = status;
+      break;
+    }
+    ++n;
+  }
+  out = std::span<const Bar>(chunk_.data(), n);
+  if (n == 0) return failed_;
+  return Status();
+}
+
 Result<LoadedData> CsvBarStream::finish() {
   std::vector<backtest::SymbolSeries> daily;
   for (auto& reader : readers_) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ class CsvBarStream : public backtest::BarFeed {
   // Fails with kIoError (a file cannot be read again) or kInvalidArgument for a bar load_data
   // refuses as well (an adjusted price that is not positive).
   Status next(std::vector<backtest::FeedBar>& out) override;
+  // With one symbol the engine's fast path reads the bars kStreamChunkBars at a time, checked and
+  // adjusted as next() gives them, into the same buffer each time.
+  bool gives_chunks() const override;
+  Status next_chunk(std::span<const Bar>& out) override;
 
   // After the last bar: logs the data-quality findings and corporate actions and returns what
   // load_data would, except that data holds only each symbol's last bar of every IST date (what
@@ -54,6 +59,8 @@ class CsvBarStream : public backtest::BarFeed {
   std::vector<Reader*> by_series_;                // the same, by symbol
   std::vector<std::string> symbols_;
   LoadedData loaded_;
+  std::vector<Bar> chunk_;  // next_chunk's bars
+  Status failed_;           // next_chunk's failure, given after the bars before it
 };
 
 }  // namespace sm::history

@@ -148,7 +148,7 @@ Status DatabaseBarStream::next_chunk(std::span<const Bar>& out) {
   Reader& reader = *readers_.front();
   if (!reader.has_ahead) return Status();
   // The slots are reused, each keeping the symbol's string; the first holds the bar read last.
-  if (chunk_.empty()) chunk_.resize(kChunkBars);
+  if (chunk_.empty()) chunk_.resize(kStreamChunkBars);
   chunk_.front() = reader.ahead();
   // Each bar is checked and the one after it read before the bar is given, as next() does, so a
   // failure ends the chunk before the bar next() would have failed on.

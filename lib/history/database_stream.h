@@ -32,7 +32,7 @@ class DatabaseBarStream : public backtest::BarFeed {
   // Fails with kDatabaseError, or kInvalidArgument for a bar load_data refuses as well (a price
   // that is not positive, low above high), naming symbol, bar and time as MarketData::make does.
   Status next(std::vector<backtest::FeedBar>& out) override;
-  // With one symbol the engine's fast path reads the bars kChunkBars at a time, checked and
+  // With one symbol the engine's fast path reads the bars kStreamChunkBars at a time, checked and
   // adjusted as next() gives them, into the same buffer each time.
   bool gives_chunks() const override;
   Status next_chunk(std::span<const Bar>& out) override;
@@ -49,10 +49,6 @@ class DatabaseBarStream : public backtest::BarFeed {
   // The reader's next bar not stamped after source.not_after into ahead (reader.has_ahead says
   // whether there was one).
   Status read_ahead(Reader& reader, Bar& ahead);
-
-  // Enough bars that the engine's per-chunk work does not show, few enough that a chunk stays in
-  // the processor's L2 cache (96 bytes a bar).
-  static constexpr std::size_t kChunkBars = 4096;
 
   DataSource source_;
   const Logger& log_;

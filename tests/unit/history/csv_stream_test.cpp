@@ -9,6 +9,7 @@
 #include "history/csv_stream.h"
 #include "history/loader.h"
 #include "history/stream_vs_loaded.h"
+#include "history/streamed_series.h"
 #include "support/captured_log.h"
 #include "support/temp_dir.h"
 
@@ -33,10 +34,11 @@ std::vector<std::string> walk(const std::string& symbol, int days, std::uint64_t
       close = std::max<Paise>(1000, open + step);
       const Paise high = std::max(open, close) + static_cast<Paise>((seed >> 40) % 90);
       const Paise low = std::min(open, close) - static_cast<Paise>((seed >> 45) % 90);
-      rows.push_back(fmt::format("{},{},{},{},{},{},{}", symbol,
-                                 format_utc(from_ist(date, 9, 15) + slot * 5 * kMsPerMinute),
-                                 format_rupees(open), format_rupees(high), format_rupees(low),
-                                 format_rupees(close), 100 + (seed >> 50) % 900));
+      rows.push_back(fmt::format(
+          "{},{},{},{},{},{},{}", symbol,
+          format_utc(from_ist(date, 9, 15) + static_cast<TimestampMs>(slot) * 5 * kMsPerMinute),
+          format_rupees(open), format_rupees(high), format_rupees(low), format_rupees(close),
+          100 + (seed >> 50) % 900));
     }
   }
   return rows;
@@ -115,4 +117,34 @@ TEST_CASE("streamed CSV files fail as loading them does", "[history][csv]") {
   testing::CapturedLog log(LogLevel::kInfo);
   CHECK(history::CsvBarStream::open(empty_range, log.log()).status().code() ==
         ErrorCode::kUnavailable);
+}
+
+TEST_CASE("one symbol's CSV file streamed in several chunks equals the loaded file",
+          "[history][csv]") {
+  TempDir dir;
+  // 75 bars a day for about 80 days: more than one of the stream's chunks (4,096 bars), with a bad
+  // row and a duplicate in the second chunk, and a bonus whose adjustment crosses the first.
+  std::vector<std::string> rows = walk("AAA", 80, 7);
+  REQUIRE(rows.size() > history::kStreamChunkBars + 1000);
+  rows.insert(rows.begin() + 5000, rows[4999]);
+  rows[5100] = "AAA,2024-05-06T04:00:00Z,abc,1,1,1,1";
+  write(dir.file("aaa.csv"), rows);
+  const std::string actions = dir.file("actions.csv");
+  std::ofstream(actions) << "symbol,ex_date,kind,ratio\nAAA,2024-04-15,bonus,1:1\n";
+  for (const bool adjust : {true, false}) {
+    INFO("adjust " << adjust);
+    history::DataSource source;
+    source.files = {dir.file("aaa.csv")};
+    source.corporate_actions = actions;
+    source.adjust = adjust;
+    source.not_after = from_ist(Date{2024, 6, 30}, 12, 0);
+    const testing::StreamVsLoaded both =
+        testing::stream_vs_loaded(source, [](const history::DataSource& s, const Logger& log) {
+          return history::CsvBarStream::open(s, log);
+        });
+    CHECK(both.found.bars > static_cast<std::int64_t>(history::kStreamChunkBars));
+    CHECK(both.found.issue_counts.at("duplicate_timestamp") == 1);
+    // The chunks went through the engine's fast path, not the general step.
+    CHECK(both.streamed.fast_path_bars > both.streamed.bars / 2);
+  }
 }
