@@ -1,9 +1,10 @@
 // CSV files' bars fed to a backtest as the run goes: each file read by ingest::CsvStream (in
 // blocks, never whole), the files' symbols merged by (ts, symbol), each bar checked and adjusted
 // for corporate actions as it is read (StreamedSeries), so a run holds the bars of one bar time
-// (of one chunk for a single symbol) instead of the whole history (docs/BACKTEST.md, "Memory"). What it finds is what load_data
-// finds for the same files and is logged in the same order: each file's bad rows as it is
-// opened, the data-quality findings and corporate actions once the last bar was read (finish).
+// (of one chunk for a single symbol) instead of the whole history (docs/BACKTEST.md, "Memory").
+// What it finds is what load_data finds for the same files and is logged in the same order: each
+// file's bad rows as it is opened, the data-quality findings and corporate actions once the last
+// bar was read (finish).
 //
 // A file of several symbols, or one CsvStream reads whole (rows out of order), is held in memory
 // as load_data holds it; a file of one symbol in time order, the usual large file, is streamed.
