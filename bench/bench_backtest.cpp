@@ -222,6 +222,22 @@ void bench_engine(const std::vector<Bar>& bars, const bt::MarketData& data) {
   std::printf("  (%lld round trips)\n", static_cast<long long>(trades));
 }
 
+// load_data of source (its time in load), then a sweep-mode run and its metrics, best of two.
+Timing load_and_run(const sm::history::DataSource& source, const sm::Logger& log, Timing& load) {
+  return best_of(2, [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_seconds();
+    auto loaded = sm::history::load_data(source, log);
+    load = {thread_cpu_seconds() - cpu,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "load failed: %s\n", loaded.status().to_string().c_str());
+      std::exit(1);
+    }
+    bt::summarize(run_engine(loaded->data, false));
+  });
+}
+
 // 2. End to end from a CSV file: read, parse, sort, check, run, metrics.
 void bench_csv(const std::vector<Bar>& bars, const std::filesystem::path& dir,
                const sm::Logger& log) {
@@ -232,18 +248,7 @@ void bench_csv(const std::vector<Bar>& bars, const std::filesystem::path& dir,
   from_csv.files = {csv.string()};
   from_csv.timeframe = "1m";
   Timing csv_load{};
-  Timing csv_total = best_of(2, [&] {
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu = thread_cpu_seconds();
-    auto loaded = sm::history::load_data(from_csv, log);
-    csv_load = {thread_cpu_seconds() - cpu,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "csv load failed: %s\n", loaded.status().to_string().c_str());
-      std::exit(1);
-    }
-    bt::summarize(run_engine(loaded->data, false));
-  });
+  const Timing csv_total = load_and_run(from_csv, log, csv_load);
   report("end to end from CSV: load + checks + run + metrics", static_cast<double>(n), csv_total,
          "bars");
   report("  of which loading the CSV file", static_cast<double>(n), csv_load, "bars");
@@ -301,18 +306,7 @@ bool bench_sqlite(const std::vector<Bar>& bars, const std::filesystem::path& dir
   from_db.db_path = db_path.string();
   from_db.timeframe = "1m";
   Timing db_load{};
-  Timing db_total = best_of(2, [&] {
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu = thread_cpu_seconds();
-    auto loaded = sm::history::load_data(from_db, log);
-    db_load = {thread_cpu_seconds() - cpu,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "db load failed: %s\n", loaded.status().to_string().c_str());
-      std::exit(1);
-    }
-    bt::summarize(run_engine(loaded->data, false));
-  });
+  const Timing db_total = load_and_run(from_db, log, db_load);
   report("end to end from SQLite: read + checks + run + metrics", static_cast<double>(n), db_total,
          "bars");
   report("  of which reading the database", static_cast<double>(n), db_load, "bars");

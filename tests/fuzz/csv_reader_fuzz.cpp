@@ -55,16 +55,23 @@ std::string describe(const sm::Bar& bar) {
          std::to_string(bar.volume) + (bar.partial ? " partial" : "");
 }
 
+// What read_csv gives for text: its status, issues, bars and number of ticks.
+Outcome read_whole(std::string_view text, const sm::ingest::CsvOptions& options,
+                   bool stop_at_first_issue) {
+  Outcome out;
+  sm::Result<sm::ingest::CsvResult> read =
+      sm::ingest::read_csv(text, "fuzz", options, collect(out, stop_at_first_issue));
+  out.status = read.ok() ? "ok" : read.status().to_string();
+  if (read.ok()) {
+    for (const sm::Bar& bar : read->bars) out.records.push_back(describe(bar));
+    out.records.push_back(std::to_string(read->ticks.size()) + " ticks");
+  }
+  return out;
+}
+
 void check_readers_agree(std::string_view text, const sm::ingest::CsvOptions& options,
                          bool stop_at_first_issue, unsigned threads) {
-  Outcome whole;
-  sm::Result<sm::ingest::CsvResult> read =
-      sm::ingest::read_csv(text, "fuzz", options, collect(whole, stop_at_first_issue));
-  whole.status = read.ok() ? "ok" : read.status().to_string();
-  if (read.ok()) {
-    for (const sm::Bar& bar : read->bars) whole.records.push_back(describe(bar));
-    whole.records.push_back(std::to_string(read->ticks.size()) + " ticks");
-  }
+  const Outcome whole = read_whole(text, options, stop_at_first_issue);
   Outcome streamed;
   auto stream = sm::ingest::CsvStream::open(sm::ingest::LineReader::over_text(text), "fuzz",
                                             options, collect(streamed, stop_at_first_issue));
@@ -84,16 +91,9 @@ void check_readers_agree(std::string_view text, const sm::ingest::CsvOptions& op
     std::abort();
   }
   // read_csv on several threads (the text cut into parts at line ends) gives what it gives on one.
-  Outcome parts;
   sm::ingest::CsvOptions parallel = options;
   parallel.threads = threads;
-  sm::Result<sm::ingest::CsvResult> parallel_read =
-      sm::ingest::read_csv(text, "fuzz", parallel, collect(parts, stop_at_first_issue));
-  parts.status = parallel_read.ok() ? "ok" : parallel_read.status().to_string();
-  if (parallel_read.ok()) {
-    for (const sm::Bar& bar : parallel_read->bars) parts.records.push_back(describe(bar));
-    parts.records.push_back(std::to_string(parallel_read->ticks.size()) + " ticks");
-  }
+  const Outcome parts = read_whole(text, parallel, stop_at_first_issue);
   if (parts.status != whole.status || parts.issues != whole.issues ||
       parts.records != whole.records) {
     std::abort();
