@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/huge_pages.h"
 #include "ingest/fields.h"
 
 namespace sm::ingest {
@@ -1056,7 +1057,8 @@ struct RowPart {
 Status parse_lines(std::string_view text, std::int64_t first_number, char delimiter,
                    const Layout& layout, const CsvOptions& options, const std::string& input,
                    const std::string& fixed_symbol, const IssueHandler& on_issue, RowPart& part) {
-  part.rows.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  reserve_in_huge_pages(part.rows,
+                        static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   RowParser parser(layout, options, input, part.counts.kind, fixed_symbol, on_issue, part.counts);
   std::vector<std::string> scratch;
   std::vector<std::string_view> views;
@@ -1141,7 +1143,7 @@ Status read_rows(std::string_view text, std::int64_t first_number, char delimite
 
   size_t total = 0;
   for (const RowPart& part : parts) total += part.rows.size();
-  rows.reserve(total);
+  reserve_in_huge_pages(rows, total);
   std::unordered_map<std::string, std::uint32_t> ids;
   std::vector<std::uint32_t> id_of;
   std::int64_t lines_before = first_number - 1;
@@ -1364,9 +1366,9 @@ Status emit_records(const std::vector<Row>& rows, const std::vector<std::string>
                     const CsvOptions& options, const std::string& input,
                     const IssueHandler& on_issue, CsvResult& result) {
   if (result.kind == RecordKind::kBars) {
-    result.bars.reserve(rows.size());
+    reserve_in_huge_pages(result.bars, rows.size());
   } else {
-    result.ticks.reserve(rows.size());
+    reserve_in_huge_pages(result.ticks, rows.size());
   }
   // A dropped row is reported; false when the handler stops the read (--strict).
   auto report_dropped = [&](std::int64_t line, const Problem& problem) {
