@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <optional>
+
+#include "core/parallel_parts.h"
 
 namespace sm::backtest {
 namespace {
@@ -44,10 +47,27 @@ std::string nearest_factor(double ratio) {
 
 std::vector<QualityIssue> check_series(const SymbolSeries& series,
                                        const std::vector<CorporateAction>& actions,
-                                       const QualityOptions& options) {
+                                       const QualityOptions& options, std::size_t parts) {
+  const std::vector<Bar>& bars = series.bars;
+  std::vector<std::vector<QualityIssue>> found(part_count(bars.size(), parts));
+  run_in_parts(bars.size(), parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+    SeriesChecker checker(series.symbol, actions, options);
+    if (begin > 0) {
+      // A checker that has seen the bar before the part is in the state one that has seen every
+      // bar before it would be: the previous close and date are that bar's, the actions passed
+      // are those up to its date, and the weekend date last reported matters only while the
+      // bars stay on it, i.e. when that bar is on it too (and then reported it). Its own
+      // findings belong to the part before.
+      std::vector<QualityIssue> earlier;
+      checker.check(bars[begin - 1], earlier);
+    }
+    for (std::size_t i = begin; i < end; ++i) checker.check(bars[i], found[part]);
+  });
   std::vector<QualityIssue> out;
-  SeriesChecker checker(series.symbol, actions, options);
-  for (const Bar& bar : series.bars) checker.check(bar, out);
+  for (std::vector<QualityIssue>& part : found) {
+    out.insert(out.end(), std::make_move_iterator(part.begin()),
+               std::make_move_iterator(part.end()));
+  }
   return out;
 }
 

@@ -14,6 +14,7 @@
 // reported by the loader (lib/history); they never reach a SymbolSeries.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,10 +38,12 @@ struct QualityOptions {
   bool check_ohlc = true;  // report open/close outside [low, high] (the CSV reader already does)
 };
 
-// Checks one series (ascending bars). actions may hold other symbols' actions (ignored).
+// Checks one series (ascending bars). actions may hold other symbols' actions (ignored). The bars
+// are checked in `parts` stretches at once (sm::run_in_parts); the findings and their order are
+// those of one pass.
 std::vector<QualityIssue> check_series(const SymbolSeries& series,
                                        const std::vector<CorporateAction>& actions,
-                                       const QualityOptions& options);
+                                       const QualityOptions& options, std::size_t parts = 1);
 
 // check_series one bar at a time, for bars checked as they are read: the same findings in the
 // same order. REQUIRES: actions outlives the checker.

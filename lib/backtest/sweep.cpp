@@ -12,6 +12,7 @@
 
 #include "backtest/report.h"
 #include "core/json_writer.h"
+#include "core/parallel_parts.h"
 
 namespace sm::backtest {
 namespace {
@@ -128,8 +129,8 @@ SweepRow run_one(const MarketData& data, const StrategySpec& spec, const nlohman
 // Runs task(0) .. task(count - 1), each once, on up to `threads` threads (0: one per core); each
 // thread takes the next task not yet started, so the cores stay busy until the last one.
 void run_tasks(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& task) {
-  if (threads == 0) threads = std::thread::hardware_concurrency();
-  threads = std::max(1u, static_cast<unsigned>(std::min<std::size_t>(threads, count)));
+  threads =
+      std::max(1u, static_cast<unsigned>(std::min<std::size_t>(thread_count(threads), count)));
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) task(i);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/parallel_parts.h"
 #include "core/read_file.h"
 #include "ingest/csv_reader.h"
 #include "ingest/fields.h"
@@ -318,7 +319,8 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
   quality.check_ohlc = !from_csv;
   for (SymbolSeries& s : series) {
     // Checked before adjusting, so that the falls being explained are the ones in the data.
-    for (QualityIssue& issue : backtest::check_series(s, actions, quality)) {
+    for (QualityIssue& issue :
+         backtest::check_series(s, actions, quality, thread_count(source.threads))) {
       log_quality_issue(log, issue);
       ++loaded.issue_counts[issue.kind];
       loaded.quality.push_back(std::move(issue));

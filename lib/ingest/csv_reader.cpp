@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "core/huge_pages.h"
+#include "core/parallel_parts.h"
 #include "ingest/fields.h"
 
 namespace sm::ingest {
@@ -714,6 +715,11 @@ struct LabelEvidence {
       ++at_close;
     }
   }
+  void add(const LabelEvidence& other) {
+    at_open_print += other.at_open_print;
+    at_open_bar += other.at_open_bar;
+    at_close += other.at_close;
+  }
 };
 
 // Decides (auto) or checks (explicit) the time label of intraday bars from what sits at the session
@@ -1087,10 +1093,6 @@ Status parse_lines(std::string_view text, std::int64_t first_number, char delimi
   return Status();
 }
 
-unsigned thread_count(unsigned threads) {
-  return threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
-}
-
 // Parses the data lines (text, from the first data row, numbered from first_number) into rows;
 // symbols receives the symbol table the rows index. With options.threads, the text is cut at line
 // ends into that many parts parsed at once, then joined in file order: the rows, the symbol table
@@ -1189,8 +1191,13 @@ void rank_symbols(std::vector<std::string>& symbols, std::vector<Row>& rows) {
   }
 }
 
-// Per symbol: a file holding several symbols interleaved by date is still in order.
-std::int64_t count_out_of_order(const std::vector<Row>& rows, size_t symbol_count) {
+// Per symbol: a file holding several symbols interleaved by date is still in order. One symbol's
+// rows are counted in parts (each row against the one before it).
+std::int64_t count_out_of_order(const std::vector<Row>& rows, size_t symbol_count, size_t parts) {
+  if (symbol_count == 1) {
+    return count_in_parts(rows.size(), parts,
+                          [&](size_t i) { return i > 0 && rows[i].ts < rows[i - 1].ts; });
+  }
   std::int64_t out_of_order = 0;
   std::vector<TimestampMs> last_ts(symbol_count);
   std::vector<bool> seen(symbol_count, false);
@@ -1204,15 +1211,18 @@ std::int64_t count_out_of_order(const std::vector<Row>& rows, size_t symbol_coun
 
 // Stable sort by (symbol, ts). Sorting first makes detection and de-duplication independent of
 // the file's order (long histories are newest first); stability keeps file order within equal
-// keys, so "first" means first in the file. Most files are already in order; one pass finds out,
-// and then the sort would leave them as they are.
-void sort_rows(std::vector<Row>& rows, size_t symbol_count) {
+// keys, so "first" means first in the file. Most files are already in order; one pass in parts
+// finds out, and then the sort would leave them as they are.
+void sort_rows(std::vector<Row>& rows, size_t symbol_count, size_t parts) {
   auto by_key = [](const Row& a, const Row& b) {
     if (a.symbol != b.symbol) return a.symbol < b.symbol;
     return a.ts < b.ts;
   };
   auto by_time = [](const Row& a, const Row& b) { return a.ts < b.ts; };
-  if (std::is_sorted(rows.begin(), rows.end(), by_key)) return;
+  if (count_in_parts(rows.size(), parts,
+                     [&](size_t i) { return i > 0 && by_key(rows[i], rows[i - 1]); }) == 0) {
+    return;
+  }
   if (symbol_count == 1) {
     std::stable_sort(rows.begin(), rows.end(), by_time);
     return;
@@ -1238,8 +1248,9 @@ void sort_rows(std::vector<Row>& rows, size_t symbol_count) {
 
 // Sets the bars' timeframe (given or detected) and moves every row to its bar's start label:
 // 09:15 IST for daily bars, start of the bar for end-labelled intraday ones. Rows stay sorted.
-Status label_bars(std::vector<Row>& rows, size_t symbol_count, const CsvOptions& options,
-                  const std::string& input, CsvResult& result) {
+// Each row is labelled on its own, in parts.
+Status label_bars(std::vector<Row>& rows, size_t symbol_count, size_t parts,
+                  const CsvOptions& options, const std::string& input, CsvResult& result) {
   if (options.timeframe) {
     result.timeframe = *options.timeframe;
   } else {
@@ -1249,25 +1260,33 @@ Status label_bars(std::vector<Row>& rows, size_t symbol_count, const CsvOptions&
     result.timeframe_detected = true;
   }
   if (result.timeframe.is_daily()) {
-    for (Row& row : rows) row.ts = daily_label(row.ts);
+    run_in_parts(rows.size(), parts, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) rows[i].ts = daily_label(rows[i].ts);
+    });
     return Status();
   }
+  std::vector<LabelEvidence> found(part_count(rows.size(), parts));
+  run_in_parts(rows.size(), parts, [&](size_t part, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) found[part].add(rows[i]);
+  });
   LabelEvidence counts;
-  for (const Row& row : rows) counts.add(row);
+  for (const LabelEvidence& part : found) counts.add(part);
   decide_time_label(counts, options, result);
   if (result.time_label == TimeLabel::kEnd) {
     const TimestampMs length = result.timeframe.minutes * kMsPerMinute;
-    for (Row& row : rows) {
-      // A row stamped at the open cannot end a bar of the session; it is the opening print, an
-      // instant at 09:15:00 that belongs to the first bar [09:15, 09:15 + N).
-      if (ist_minute(row.ts) == kSessionOpenMinute) {
-        row.opening_print = true;
-      } else {
-        row.ts -= length;
+    run_in_parts(rows.size(), parts, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        // A row stamped at the open cannot end a bar of the session; it is the opening print,
+        // an instant at 09:15:00 that belongs to the first bar [09:15, 09:15 + N).
+        if (ist_minute(rows[i].ts) == kSessionOpenMinute) {
+          rows[i].opening_print = true;
+        } else {
+          rows[i].ts -= length;
+        }
       }
-    }
+    });
   }
-  sort_rows(rows, symbol_count);
+  sort_rows(rows, symbol_count, parts);
   return Status();
 }
 
@@ -1338,9 +1357,15 @@ Status merge_bar_group(std::vector<Row>& rows, size_t begin, size_t end, size_t&
 
 // One row per (symbol, ts) of the sorted rows, each duplicate reported. The kept rows are
 // compacted in place into rows[0, kept): a group's row is written only after the whole group has
-// been read, and never beyond the group's first row.
-Status deduplicate(std::vector<Row>& rows, const std::string& input, const IssueHandler& on_issue,
-                   CsvResult& result) {
+// been read, and never beyond the group's first row. Most files have no repeated key and no
+// opening print: one pass in parts finds out, and then the rows stay as they are.
+Status deduplicate(std::vector<Row>& rows, size_t parts, const std::string& input,
+                   const IssueHandler& on_issue, CsvResult& result) {
+  const auto shares_a_key = [&](size_t i) {
+    return rows[i].opening_print ||
+           (i > 0 && rows[i].symbol == rows[i - 1].symbol && rows[i].ts == rows[i - 1].ts);
+  };
+  if (count_in_parts(rows.size(), parts, shares_a_key) == 0) return Status();
   size_t kept = 0;
   for (size_t begin = 0; begin < rows.size();) {
     size_t end = begin + 1;
@@ -1360,42 +1385,88 @@ Status deduplicate(std::vector<Row>& rows, const std::string& input, const Issue
   return Status();
 }
 
+// The rows as records (bars or ticks: make(row, record) fills one), each checked (check(record)
+// gives its problem, if any); a row whose problem drops it is reported and left out. The rows are
+// converted in parts, each writing its records from its first row's place on; then the dropped
+// rows are reported in row order (a stop names the same row as one pass would) and the parts'
+// records closed up.
+template <typename Record, typename Make, typename Check>
+Status emit_in_parts(const std::vector<Row>& rows, size_t parts, const Make& make,
+                     const Check& check, const std::string& input, const IssueHandler& on_issue,
+                     std::vector<Record>& out) {
+  struct Dropped {
+    std::int64_t line;
+    Problem problem;
+  };
+  reserve_in_huge_pages(out, rows.size());
+  out.resize(rows.size());
+  std::vector<std::vector<Dropped>> dropped(part_count(rows.size(), parts));
+  std::vector<size_t> kept_end(dropped.size());
+  run_in_parts(rows.size(), parts, [&](size_t part, size_t begin, size_t end) {
+    size_t kept = begin;
+    for (size_t i = begin; i < end; ++i) {
+      make(rows[i], out[kept]);
+      if (std::optional<Problem> problem = check(out[kept]); problem && problem->drop) {
+        dropped[part].push_back({rows[i].line, std::move(*problem)});
+        continue;
+      }
+      ++kept;
+    }
+    kept_end[part] = kept;
+  });
+  size_t kept = 0;
+  for (size_t part = 0; part < dropped.size(); ++part) {
+    for (const Dropped& row : dropped[part]) {
+      const Problem& problem = row.problem;
+      if (!on_issue(
+              RowIssue{input, row.line, problem.field, problem.reason, problem.detail, true})) {
+        return strict_stop(input, row.line);
+      }
+    }
+    const auto begin =
+        out.begin() + static_cast<std::ptrdiff_t>(part_begin(rows.size(), dropped.size(), part));
+    const auto end = out.begin() + static_cast<std::ptrdiff_t>(kept_end[part]);
+    const auto to = out.begin() + static_cast<std::ptrdiff_t>(kept);
+    if (to != begin) std::move(begin, end, to);
+    kept += static_cast<size_t>(end - begin);
+  }
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
+  return Status();
+}
+
 // The rows as bars or ticks, checked against options.limits; a row that fails is reported and
 // dropped.
 Status emit_records(const std::vector<Row>& rows, const std::vector<std::string>& symbols,
-                    const CsvOptions& options, const std::string& input,
+                    size_t parts, const CsvOptions& options, const std::string& input,
                     const IssueHandler& on_issue, CsvResult& result) {
   if (result.kind == RecordKind::kBars) {
-    reserve_in_huge_pages(result.bars, rows.size());
-  } else {
-    reserve_in_huge_pages(result.ticks, rows.size());
+    return emit_in_parts(
+        rows, parts,
+        [&](const Row& row, Bar& bar) {
+          bar.ts = row.ts;
+          bar.symbol = symbols[row.symbol];
+          bar.timeframe = result.timeframe;
+          bar.open = row.open;
+          bar.high = row.high;
+          bar.low = row.low;
+          bar.close = row.close;
+          bar.volume = row.volume;
+          bar.partial = row.opening_print;  // an opening print with no bar of its own
+        },
+        [&](const Bar& bar) { return check_bar(bar, options.limits); }, input, on_issue,
+        result.bars);
   }
-  // A dropped row is reported; false when the handler stops the read (--strict).
-  auto report_dropped = [&](std::int64_t line, const Problem& problem) {
-    return on_issue(RowIssue{input, line, problem.field, problem.reason, problem.detail, true});
-  };
-  for (const Row& row : rows) {
-    const bool print_alone = row.opening_print;
-    if (result.kind == RecordKind::kBars) {
-      Bar bar{row.ts,  symbols[row.symbol], result.timeframe, row.open,   row.high,
-              row.low, row.close,           row.volume,       print_alone};
-      if (std::optional<Problem> problem = check_bar(bar, options.limits);
-          problem && problem->drop) {
-        if (!report_dropped(row.line, *problem)) return strict_stop(input, row.line);
-        continue;
-      }
-      result.bars.push_back(std::move(bar));
-    } else {
-      Tick tick{row.ts, symbols[row.symbol], row.price, row.qty, row.volume};
-      if (std::optional<Problem> problem = check_tick(tick, options.limits);
-          problem && problem->drop) {
-        if (!report_dropped(row.line, *problem)) return strict_stop(input, row.line);
-        continue;
-      }
-      result.ticks.push_back(std::move(tick));
-    }
-  }
-  return Status();
+  return emit_in_parts(
+      rows, parts,
+      [&](const Row& row, Tick& tick) {
+        tick.ts = row.ts;
+        tick.symbol = symbols[row.symbol];
+        tick.price = row.price;
+        tick.qty = row.qty;
+        tick.volume = row.volume;
+      },
+      [&](const Tick& tick) { return check_tick(tick, options.limits); }, input, on_issue,
+      result.ticks);
 }
 
 // What the first lines of a file and the options decide before any row is read.
@@ -1483,13 +1554,14 @@ Result<CsvResult> read_whole(std::string_view text, const std::string& input,
                                rows_reported ? silent : on_issue, result, rows, symbols));
   if (rows.empty()) return result;
   rank_symbols(symbols, rows);
-  result.rows_out_of_order = count_out_of_order(rows, symbols.size());
-  sort_rows(rows, symbols.size());
+  const size_t parts = thread_count(options.threads);
+  result.rows_out_of_order = count_out_of_order(rows, symbols.size(), parts);
+  sort_rows(rows, symbols.size(), parts);
   if (result.kind == RecordKind::kBars) {
-    SM_RETURN_IF_ERROR(label_bars(rows, symbols.size(), options, input, result));
+    SM_RETURN_IF_ERROR(label_bars(rows, symbols.size(), parts, options, input, result));
   }
-  SM_RETURN_IF_ERROR(deduplicate(rows, input, on_issue, result));
-  SM_RETURN_IF_ERROR(emit_records(rows, symbols, options, input, on_issue, result));
+  SM_RETURN_IF_ERROR(deduplicate(rows, parts, input, on_issue, result));
+  SM_RETURN_IF_ERROR(emit_records(rows, symbols, parts, options, input, on_issue, result));
   return result;
 }
 

@@ -149,3 +149,47 @@ TEST_CASE(
   CHECK(s.bars[2].close == rs(50));  // 00:00 IST on the ex-date: unchanged
   CHECK(s.bars[2].volume == 1000);
 }
+
+TEST_CASE("data quality checked in parts finds what one pass finds, in the same order",
+          "[backtest][quality]") {
+  // Three-hourly bars over three weeks: weekend sessions of several bars (cut anywhere by the
+  // parts), halvings on listed ex-dates and unlisted ones, and open/close outside the range.
+  SymbolSeries s{"TEST", {}};
+  Paise price = rs(400);
+  for (int i = 0; i < 8 * 21; ++i) {
+    Bar b;
+    b.symbol = "TEST";
+    b.timeframe = Timeframe{180};
+    b.ts = from_ist(Date{2024, 1, 1}, 0, 0) + i * 3 * kMsPerHour;
+    if (i % 17 == 16) price /= 2;
+    b.open = b.high = b.low = b.close = price;
+    if (i % 23 == 5) b.open = price + rs(1);
+    b.volume = 1000;
+    s.bars.push_back(b);
+  }
+  auto listed = parse_corporate_actions(
+      "symbol,ex_date,kind,ratio\nTEST,2024-01-03,bonus,1:1\nTEST,2024-01-07,split,1:2\n"
+      "TEST,2024-01-14,bonus,1:1\nOTHER,2024-01-05,split,1:2\n",
+      "ca.csv");
+  REQUIRE(listed.ok());
+  const std::vector<QualityIssue> one_pass = check_series(s, *listed, QualityOptions{});
+  auto count = [&](std::string_view kind) {
+    return std::count_if(one_pass.begin(), one_pass.end(),
+                         [&](const QualityIssue& q) { return q.kind == kind; });
+  };
+  REQUIRE(count("weekend_session") == 6);
+  REQUIRE(count("corporate_action") > 0);
+  REQUIRE(count("suspected_corporate_action") > 0);
+  REQUIRE(count("open_close_outside_range") > 0);
+  for (std::size_t parts = 2; parts <= 40; ++parts) {
+    INFO(parts << " parts");
+    const std::vector<QualityIssue> in_parts = check_series(s, *listed, QualityOptions{}, parts);
+    REQUIRE(in_parts.size() == one_pass.size());
+    for (std::size_t i = 0; i < one_pass.size(); ++i) {
+      CHECK(in_parts[i].ts == one_pass[i].ts);
+      CHECK(in_parts[i].kind == one_pass[i].kind);
+      CHECK(in_parts[i].detail == one_pass[i].detail);
+      CHECK(in_parts[i].action == one_pass[i].action);
+    }
+  }
+}
