@@ -3,13 +3,32 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <queue>
+#include <string>
 
 #include "core/huge_pages.h"
+#include "core/parallel_parts.h"
 
 namespace sm::backtest {
 
-Result<MarketData> MarketData::make(std::vector<SymbolSeries> series) {
+namespace {
+
+// What is wrong with bar i of one, or nothing.
+std::optional<std::string> bar_problem(const SymbolSeries& one, std::size_t i) {
+  const Bar& bar = one.bars[i];
+  if (bar.symbol != one.symbol) return "its symbol is " + bar.symbol;
+  if (i > 0 && bar.ts <= one.bars[i - 1].ts) return "not after the previous bar";
+  if (bar.open <= 0 || bar.high <= 0 || bar.low <= 0 || bar.close <= 0) {
+    return "a price is not positive";
+  }
+  if (bar.low > bar.high) return "low is above high";
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<MarketData> MarketData::make(std::vector<SymbolSeries> series, std::size_t parts) {
   std::sort(series.begin(), series.end(),
             [](const SymbolSeries& a, const SymbolSeries& b) { return a.symbol < b.symbol; });
   for (std::size_t s = 0; s < series.size(); ++s) {
@@ -19,41 +38,49 @@ Result<MarketData> MarketData::make(std::vector<SymbolSeries> series) {
       return error(ErrorCode::kInvalidArgument,
                    fmt::format("two series for symbol {}; merge them first", one.symbol));
     }
-    for (std::size_t i = 0; i < one.bars.size(); ++i) {
-      const Bar& bar = one.bars[i];
-      auto bad = [&](std::string_view why) {
-        return error(ErrorCode::kInvalidArgument,
-                     fmt::format("{} bar {} ({}): {}", one.symbol, i, format_utc(bar.ts), why));
-      };
-      if (bar.symbol != one.symbol) return bad("its symbol is " + bar.symbol);
-      if (i > 0 && bar.ts <= one.bars[i - 1].ts) return bad("not after the previous bar");
-      if (bar.open <= 0 || bar.high <= 0 || bar.low <= 0 || bar.close <= 0) {
-        return bad("a price is not positive");
+    // Each part finds its first bad bar; the first of those is the one a single pass stops at.
+    std::vector<std::size_t> first_bad(part_count(one.bars.size(), parts), one.bars.size());
+    run_in_parts(one.bars.size(), parts, [&](std::size_t part, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        if (bar_problem(one, i)) {
+          first_bad[part] = i;
+          return;
+        }
       }
-      if (bar.low > bar.high) return bad("low is above high");
+    });
+    for (const std::size_t i : first_bad) {
+      if (i == one.bars.size()) continue;
+      return error(ErrorCode::kInvalidArgument,
+                   fmt::format("{} bar {} ({}): {}", one.symbol, i, format_utc(one.bars[i].ts),
+                               *bar_problem(one, i)));
     }
   }
   if (series.size() > UINT32_MAX) return error(ErrorCode::kInvalidArgument, "too many series");
   MarketData out;
   out.series_ = std::move(series);
-  out.merge();
+  out.merge(parts);
   return out;
 }
 
-void MarketData::merge() {
+void MarketData::merge(std::size_t parts) {
   std::size_t total = 0;
   for (const SymbolSeries& s : series_) total += s.bars.size();
   events_.clear();
-  reserve_in_huge_pages(events_, total);
   times_.clear();
+  reserve_in_huge_pages(events_, total);
   if (series_.size() == 1) {
-    // The common case, and the one the speed target is about: no heap merge needed.
+    // The common case, and the one the speed target is about: no heap merge needed, each bar's
+    // event and time written in place.
     const auto& bars = series_[0].bars;
-    reserve_in_huge_pages(times_, bars.size());
-    for (std::size_t i = 0; i < bars.size(); ++i) {
-      events_.push_back({bars[i].ts, 0, static_cast<std::uint32_t>(i)});
-      times_.push_back(bars[i].ts);
-    }
+    reserve_in_huge_pages(times_, total);
+    events_.resize(total);
+    times_.resize(total);
+    run_in_parts(total, parts, [&](std::size_t, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        events_[i] = {bars[i].ts, 0, static_cast<std::uint32_t>(i)};
+        times_[i] = bars[i].ts;
+      }
+    });
     return;
   }
   // k-way merge by (ts, series index); series are in symbol order, so ties come out by symbol.

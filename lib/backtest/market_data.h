@@ -2,6 +2,7 @@
 // many symbols can share one capital. Built once and shared read-only by the runs of a sweep.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -29,8 +30,10 @@ class MarketData {
   // Takes the series and merges them by (ts, symbol). Series are ordered by symbol. Fails with
   // kInvalidArgument naming the symbol and bar when a series is empty of symbol, two series share
   // a symbol, a bar's symbol differs from its series', bars are not strictly ascending, or a
-  // bar has a price <= 0 or low > high (loaders drop such rows; see docs/BACKTEST.md).
-  static Result<MarketData> make(std::vector<SymbolSeries> series);
+  // bar has a price <= 0 or low > high (loaders drop such rows; see docs/BACKTEST.md). The bars
+  // are checked, and one series' timeline made, in `parts` stretches at once (sm::run_in_parts);
+  // the result and the error are those of one pass.
+  static Result<MarketData> make(std::vector<SymbolSeries> series, std::size_t parts = 1);
 
   MarketData() = default;
 
@@ -46,7 +49,7 @@ class MarketData {
   MarketData slice(TimestampMs from, TimestampMs to) const;
 
  private:
-  void merge();
+  void merge(std::size_t parts = 1);
   std::vector<SymbolSeries> series_;
   std::vector<Event> events_;
   std::vector<TimestampMs> times_;

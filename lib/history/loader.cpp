@@ -339,7 +339,8 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
     }
     loaded.bars += static_cast<std::int64_t>(s.bars.size());
   }
-  Result<backtest::MarketData> data = backtest::MarketData::make(std::move(series));
+  Result<backtest::MarketData> data =
+      backtest::MarketData::make(std::move(series), thread_count(source.threads));
   if (!data.ok()) return data.status();
   loaded.data = std::move(data).value();
   return loaded;

@@ -499,3 +499,34 @@ TEST_CASE("MarketData merges symbols by time and refuses unsorted or bad bars", 
   std::vector<SymbolSeries> inverted = {{"X", {bar(0, 1, 1, 2, 1, "X")}}};
   CHECK_FALSE(MarketData::make(inverted).ok());
 }
+
+TEST_CASE(
+    "MarketData made in parts: the timeline, and the error naming the first bad bar, of one "
+    "pass",
+    "[backtest]") {
+  std::vector<Bar> bars;
+  for (int day = 0; day < 50; ++day) bars.push_back(bar(day, 10, 11, 9, 10, "X"));
+  const MarketData one_pass = data_of({bars});
+  for (std::size_t parts = 2; parts <= 60; ++parts) {
+    INFO(parts << " parts");
+    Result<MarketData> made = MarketData::make({SymbolSeries{"X", bars}}, parts);
+    REQUIRE(made.ok());
+    REQUIRE(made->events().size() == one_pass.events().size());
+    for (std::size_t i = 0; i < one_pass.events().size(); ++i) {
+      CHECK(made->events()[i].ts == one_pass.events()[i].ts);
+      CHECK(made->events()[i].index == one_pass.events()[i].index);
+    }
+    CHECK(made->times() == one_pass.times());
+  }
+  std::vector<Bar> bad = bars;
+  bad[31].low = rs(12);  // low above high
+  bad[37].ts = bad[36].ts;
+  bad[12].symbol = "Y";
+  bad[44].close = 0;
+  const std::string first = MarketData::make({SymbolSeries{"X", bad}}).status().message();
+  CHECK(first.find("X bar 12 ") != std::string::npos);
+  for (std::size_t parts = 2; parts <= 60; ++parts) {
+    INFO(parts << " parts");
+    CHECK(MarketData::make({SymbolSeries{"X", bad}}, parts).status().message() == first);
+  }
+}
