@@ -1143,33 +1143,43 @@ Status read_rows(std::string_view text, std::int64_t first_number, char delimite
   parse_part(0);
   for (std::thread& thread : threads) thread.join();
 
-  size_t total = 0;
-  for (const RowPart& part : parts) total += part.rows.size();
-  reserve_in_huge_pages(rows, total);
+  // In file order: the issues (a stop ends the read), the counts, the symbol table in order of
+  // first appearance with each part's ids in it, and where each part's rows and lines begin.
   std::unordered_map<std::string, std::uint32_t> ids;
-  std::vector<std::uint32_t> id_of;
-  std::int64_t lines_before = first_number - 1;
-  for (RowPart& part : parts) {
+  std::vector<std::vector<std::uint32_t>> id_of(parts.size());
+  std::vector<size_t> first_row(parts.size());
+  std::vector<std::int64_t> lines_before(parts.size());
+  size_t total = 0;
+  std::int64_t lines = first_number - 1;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    RowPart& part = parts[p];
     for (RowIssue& issue : part.issues) {
-      issue.line += lines_before;
+      issue.line += lines;
       if (!on_issue(issue)) return strict_stop(input, issue.line);
     }
     add_counts(part);
-    id_of.resize(part.symbols.size());
-    for (std::uint32_t id = 0; id < part.symbols.size(); ++id) {
-      auto [it, added] =
-          ids.try_emplace(part.symbols[id], static_cast<std::uint32_t>(symbols.size()));
-      if (added) symbols.push_back(part.symbols[id]);
-      id_of[id] = it->second;
+    for (const std::string& symbol : part.symbols) {
+      auto [it, added] = ids.try_emplace(symbol, static_cast<std::uint32_t>(symbols.size()));
+      if (added) symbols.push_back(symbol);
+      id_of[p].push_back(it->second);
     }
-    for (Row row : part.rows) {
-      row.line += lines_before;
-      row.symbol = id_of[row.symbol];
-      rows.push_back(row);
-    }
-    part.rows = std::vector<Row>();
-    lines_before += part.lines;
+    first_row[p] = total;
+    total += part.rows.size();
+    lines_before[p] = lines;
+    lines += part.lines;
   }
+  // Then every part's rows, renumbered, to their place at once.
+  reserve_in_huge_pages(rows, total);
+  rows.resize(total);
+  run_in_parts(parts.size(), parts.size(), [&](size_t p, size_t, size_t) {
+    Row* out = rows.data() + first_row[p];
+    for (Row row : parts[p].rows) {
+      row.line += lines_before[p];
+      row.symbol = id_of[p][row.symbol];
+      *out++ = row;
+    }
+    parts[p].rows = std::vector<Row>();
+  });
   return Status();
 }
 
