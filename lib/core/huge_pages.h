@@ -13,7 +13,7 @@ namespace sm {
 // (madvise MADV_HUGEPAGE) when it is not yet touched, so that its first writes fault once per
 // 2 MiB instead of once per 4 KiB. Only a hint: below one huge page, with transparent huge pages
 // off ("never"), or on a system without them, it does nothing; the contents never change.
-void advise_huge_pages(const void* data, std::size_t bytes);
+void advise_huge_pages(void* data, std::size_t bytes);
 
 // reserve(count), then advise_huge_pages on the reserved storage.
 template <typename T>

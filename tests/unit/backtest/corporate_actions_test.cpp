@@ -160,7 +160,7 @@ TEST_CASE("data quality checked in parts finds what one pass finds, in the same 
     Bar b;
     b.symbol = "TEST";
     b.timeframe = Timeframe{180};
-    b.ts = from_ist(Date{2024, 1, 1}, 0, 0) + i * 3 * kMsPerHour;
+    b.ts = from_ist(Date{2024, 1, 1}, 0, 0) + static_cast<TimestampMs>(i) * 3 * kMsPerHour;
     if (i % 17 == 16) price /= 2;
     b.open = b.high = b.low = b.close = price;
     if (i % 23 == 5) b.open = price + rs(1);

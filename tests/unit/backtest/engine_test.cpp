@@ -505,6 +505,7 @@ TEST_CASE(
     "pass",
     "[backtest]") {
   std::vector<Bar> bars;
+  bars.reserve(50);
   for (int day = 0; day < 50; ++day) bars.push_back(bar(day, 10, 11, 9, 10, "X"));
   const MarketData one_pass = data_of({bars});
   for (std::size_t parts = 2; parts <= 60; ++parts) {
