@@ -7,7 +7,6 @@
 #include <queue>
 #include <string>
 
-#include "core/huge_pages.h"
 #include "core/parallel_parts.h"
 
 namespace sm::backtest {
@@ -67,12 +66,10 @@ void MarketData::merge(std::size_t parts) {
   for (const SymbolSeries& s : series_) total += s.bars.size();
   events_.clear();
   times_.clear();
-  reserve_in_huge_pages(events_, total);
   if (series_.size() == 1) {
     // The common case, and the one the speed target is about: no heap merge needed, each bar's
     // event and time written in place.
     const auto& bars = series_[0].bars;
-    reserve_in_huge_pages(times_, total);
     events_.resize(total);
     times_.resize(total);
     run_in_parts(total, parts, [&](std::size_t, std::size_t begin, std::size_t end) {
@@ -83,6 +80,7 @@ void MarketData::merge(std::size_t parts) {
     });
     return;
   }
+  events_.reserve(total);
   // k-way merge by (ts, series index); series are in symbol order, so ties come out by symbol.
   using Head = std::pair<TimestampMs, std::uint32_t>;
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;

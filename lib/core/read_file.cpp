@@ -1,7 +1,5 @@
 #include "core/read_file.h"
 
-#include "core/huge_pages.h"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -19,33 +17,10 @@ Result<std::string> read_file(const std::string& path) {
     return error(saved == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIoError,
                  fmt::format("cannot open {}: {}", path, std::strerror(saved)));
   }
-  // A regular file is read straight into its string, in huge pages when large (a price CSV of a
-  // million rows is 65 MB); what follows its size (a pipe, a file that grows) in blocks.
   std::string text;
-  std::size_t size = 0;
-  auto fail = [&] {
-    const int saved = errno;
-    ::close(fd);
-    return error(ErrorCode::kIoError,
-                 fmt::format("cannot read {}: {}", path, std::strerror(saved)));
-  };
   struct stat info {};
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode))
     text.reserve(static_cast<std::size_t>(info.st_size));
-    advise_huge_pages(text.data(), text.capacity());
-    text.resize(static_cast<std::size_t>(info.st_size));
-    while (size < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
-      if (n > 0) {
-        size += static_cast<std::size_t>(n);
-      } else if (n == 0) {
-        break;
-      } else if (errno != EINTR) {
-        return fail();
-      }
-    }
-    text.resize(size);
-  }
   char buffer[1 << 16];
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -55,7 +30,10 @@ Result<std::string> read_file(const std::string& path) {
     }
     if (n == 0) break;
     if (errno == EINTR) continue;
-    return fail();
+    const int saved = errno;
+    ::close(fd);
+    return error(ErrorCode::kIoError,
+                 fmt::format("cannot read {}: {}", path, std::strerror(saved)));
   }
   ::close(fd);
   return text;

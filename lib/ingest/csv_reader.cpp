@@ -11,7 +11,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include "core/huge_pages.h"
 #include "core/parallel_parts.h"
 #include "ingest/fields.h"
 
@@ -1063,8 +1062,7 @@ struct RowPart {
 Status parse_lines(std::string_view text, std::int64_t first_number, char delimiter,
                    const Layout& layout, const CsvOptions& options, const std::string& input,
                    const std::string& fixed_symbol, const IssueHandler& on_issue, RowPart& part) {
-  reserve_in_huge_pages(part.rows,
-                        static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  part.rows.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   RowParser parser(layout, options, input, part.counts.kind, fixed_symbol, on_issue, part.counts);
   std::vector<std::string> scratch;
   std::vector<std::string_view> views;
@@ -1169,7 +1167,6 @@ Status read_rows(std::string_view text, std::int64_t first_number, char delimite
     lines += part.lines;
   }
   // Then every part's rows, renumbered, to their place at once.
-  reserve_in_huge_pages(rows, total);
   rows.resize(total);
   run_in_parts(parts.size(), parts.size(), [&](size_t p, size_t, size_t) {
     Row* out = rows.data() + first_row[p];
@@ -1408,7 +1405,6 @@ Status emit_in_parts(const std::vector<Row>& rows, size_t parts, const Make& mak
     std::int64_t line;
     Problem problem;
   };
-  reserve_in_huge_pages(out, rows.size());
   out.resize(rows.size());
   std::vector<std::vector<Dropped>> dropped(part_count(rows.size(), parts));
   std::vector<size_t> kept_end(dropped.size());
