@@ -70,6 +70,8 @@ void MarketData::merge(std::size_t parts) {
     // The common case, and the one the speed target is about: no heap merge needed, each bar's
     // event and time written in place.
     const auto& bars = series_[0].bars;
+    reserve_in_parts(events_, total, parts);
+    reserve_in_parts(times_, total, parts);
     events_.resize(total);
     times_.resize(total);
     run_in_parts(total, parts, [&](std::size_t, std::size_t begin, std::size_t end) {

@@ -1167,6 +1167,7 @@ Status read_rows(std::string_view text, std::int64_t first_number, char delimite
     lines += part.lines;
   }
   // Then every part's rows, renumbered, to their place at once.
+  reserve_in_parts(rows, total, parts.size());
   rows.resize(total);
   run_in_parts(parts.size(), parts.size(), [&](size_t p, size_t, size_t) {
     Row* out = rows.data() + first_row[p];
@@ -1405,6 +1406,7 @@ Status emit_in_parts(const std::vector<Row>& rows, size_t parts, const Make& mak
     std::int64_t line;
     Problem problem;
   };
+  reserve_in_parts(out, rows.size(), parts);
   out.resize(rows.size());
   std::vector<std::vector<Dropped>> dropped(part_count(rows.size(), parts));
   std::vector<size_t> kept_end(dropped.size());
