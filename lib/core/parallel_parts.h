@@ -61,16 +61,19 @@ std::int64_t count_in_parts(std::size_t count, std::size_t parts, const Test& te
 }
 
 // values.reserve(count), then one write to every 4 KiB page of the storage beyond values' size,
-// in parts: a fresh vector of a million elements takes tens of thousands of page faults (each a
-// page the kernel zeroes) on its first writes, and this takes them on all threads instead of in
-// the serial resize or fill that follows. The elements are not touched; the size is unchanged.
-template <typename T>
-void reserve_in_parts(std::vector<T>& values, std::size_t count, std::size_t parts) {
+// in parts: a fresh vector (or string) of tens of megabytes takes tens of thousands of page
+// faults (each a page the kernel zeroes) on its first writes, and this takes them on all threads
+// instead of in the serial resize, fill or read that follows. The elements are not touched; the
+// size is unchanged.
+template <typename Contiguous>
+void reserve_in_parts(Contiguous& values, std::size_t count, std::size_t parts) {
+  using Element = typename Contiguous::value_type;
   constexpr std::size_t kPageBytes = 4096;
   values.reserve(count);
   volatile char* const storage = static_cast<char*>(static_cast<void*>(values.data()));
-  const std::size_t first = values.size() * sizeof(T);
-  const std::size_t pages = (values.capacity() * sizeof(T) - first + kPageBytes - 1) / kPageBytes;
+  const std::size_t first = values.size() * sizeof(Element);
+  const std::size_t pages =
+      (values.capacity() * sizeof(Element) - first + kPageBytes - 1) / kPageBytes;
   run_in_parts(pages, parts, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t page = begin; page < end; ++page) storage[first + page * kPageBytes] = 0;
   });

@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/parallel_parts.h"
+
 namespace sm {
 
-Result<std::string> read_file(const std::string& path) {
+Result<std::string> read_file(const std::string& path, std::size_t parts) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int saved = errno;
@@ -20,7 +22,7 @@ Result<std::string> read_file(const std::string& path) {
   std::string text;
   struct stat info {};
   if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode))
-    text.reserve(static_cast<std::size_t>(info.st_size));
+    reserve_in_parts(text, static_cast<std::size_t>(info.st_size), parts);
   char buffer[1 << 16];
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);

@@ -166,7 +166,7 @@ namespace {
 
 Status load_csv(const std::string& path, const DataSource& source, const Range& range,
                 const Logger& log, std::vector<SymbolSeries>& out, LoadedData& loaded) {
-  Result<std::string> text = read_file(path);
+  Result<std::string> text = read_file(path, thread_count(source.threads));
   if (!text.ok()) return text.status();
   Result<ingest::CsvOptions> options = csv_options(source);
   if (!options.ok()) return options.status();

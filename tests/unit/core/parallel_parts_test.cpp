@@ -33,7 +33,8 @@ TEST_CASE("run_in_parts covers every element once, in contiguous parts in order,
   }
 }
 
-TEST_CASE("reserve_in_parts reserves without changing the elements", "[core][parallel]") {
+TEST_CASE("reserve_in_parts reserves a vector or a string without changing its contents",
+          "[core][parallel]") {
   std::vector<std::string> values = {"a", "b", "a string too long for the small buffer"};
   reserve_in_parts(values, 100'000, 3);
   CHECK(values.capacity() >= 100'000);
@@ -41,6 +42,10 @@ TEST_CASE("reserve_in_parts reserves without changing the elements", "[core][par
   CHECK(values[2] == "a string too long for the small buffer");
   values.resize(100'000);
   CHECK(values.back().empty());
+  std::string text = "abc";
+  reserve_in_parts(text, 100'000, 2);
+  CHECK(text.capacity() >= 100'000);
+  CHECK(text == "abc");
   std::vector<std::int64_t> none;
   reserve_in_parts(none, 0, 2);
   CHECK(none.empty());
