@@ -104,6 +104,14 @@ Choice Strategy::settle(const Choice& choice, Paise close, const PositionView& p
   return out;
 }
 
+std::size_t Strategy::accepted_run(std::span<const Bar> bars, const BarCount& count) {
+  if (bars.empty() || !accepts(price_bar(bars.front()), count)) return 0;
+  for (std::size_t i = 1; i < bars.size(); ++i) {
+    if (bars[i].ts <= bars[i - 1].ts || !prices_accepted(price_bar(bars[i]))) return i;
+  }
+  return bars.size();
+}
+
 std::string Strategy::save_state() const {
   json out{{"format", kStateFormat}, {"strategy", name()},  {"params", params().to_json()},
            {"symbol", symbol_},      {"last_ts", last_ts_}, {"bars_seen", bars_seen_},
