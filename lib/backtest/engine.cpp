@@ -433,31 +433,17 @@ class Engine {
   [[gnu::flatten, gnu::noinline]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
     Slot<S>& slot = slots_.front();
     S& rule = *slot.decider;
-    const Quantity held = symbols_.front().held;
-    const Paise cash = cash_;
-    const bool invested = open_positions_ > 0;
     const TimestampMs trade_from = config_.trade_from;
     strategy::PositionView view;
     view.qty = slot.position.qty;
     view.average_price = slot.average_price;
-    // A bar's positions value is made only where a figure needs it (a date's point, a signal's
-    // sizing): each figure carried from bar to bar was kept on the stack.
-    const Paise base = scan.base;
     // kQuiet: the date's latest point is written lazily. The bars of the date after its first
-    // point are [day_from, the current bar); the point is made from the last of them when the
-    // date ends or the loop stops, as add_equity_point would have left it (invested is fixed in
-    // a stretch).
+    // point are [day_from, the current bar); write_day makes the point from the last of them
+    // when the date ends or the loop stops.
     DayPoint& day = scan.day;
     TimestampMs day_end = day.have ? day.end : std::numeric_limits<TimestampMs>::min();
     const std::size_t n = bars.size();
     std::size_t day_from = n;
-    auto write_day = [&](std::size_t end) {
-      if (end <= day_from) return;
-      const bool earlier = day.earlier || day.today.invested;
-      day.earlier = end - day_from >= 2 ? earlier || invested : earlier;
-      const Bar& latest = bars[end - 1];
-      day.today = {latest.ts, cash, base + held * latest.close, invested || earlier};
-    };
     // The rule's own state in locals, given back when the loop stops. The bar count is not
     // carried: run_stretch makes it, and the trading bars, from the indices.
     const strategy::Strategy::BarCount count = rule.bar_count();
@@ -478,38 +464,77 @@ class Engine {
         rule.step_local(strategy::price_bar(bars[j]), view, state);
       }
       if (trading_from == n && j < accepted) trading_from = day_from = j;
-      for (; j < accepted; ++j) {
-        prefetch_ahead(&bars[j]);
-        const strategy::PriceBar b = strategy::price_bar(bars[j]);
-        strategy::Choice choice = rule.step_local(b, view, state);
-        if (choice.action != strategy::Action::kHold) {
-          view.capital = cash + base + held * b.close;
-          choice = rule.settled(choice, b.close, view);
-          if (choice.action != strategy::Action::kHold) {
-            scan.choice = choice;
-            scan.signalled = true;
+      while (j < accepted) {
+        // The bars that change nothing but the rule's state, in a loop without a call: a value
+        // live across a call needs one of the six registers a callee saves, so the calls below
+        // (the sizing, the date's first point) kept the loop's figures on the stack.
+        strategy::Choice choice;
+        for (; j < accepted; ++j) {
+          prefetch_ahead(&bars[j]);
+          const strategy::PriceBar b = strategy::price_bar(bars[j]);
+          const strategy::Choice step = rule.step_local(b, view, state);
+          if (step.action != strategy::Action::kHold) {
+            // Field by field: copied whole, the step's choice was built in memory every bar.
+            choice = {step.action, step.qty, step.stop, step.why, step.level, step.count};
             break;
           }
+          if (!kQuiet || b.ts >= day_end) break;
+        }
+        if (j == accepted) break;
+        // Bar j, stepped: a choice that is not a hold, or a point to write.
+        const Bar& b = bars[j];
+        if (choice.action != strategy::Action::kHold && settle_signal(choice, b, view, scan)) {
+          break;
         }
         if constexpr (kQuiet) {
           if (b.ts >= day_end) {
-            write_day(j);
-            new_equity_day(day, {b.ts, cash, base + held * b.close, invested});
+            write_day(day, bars, day_from, j, scan.base);
+            new_equity_day(day, stretch_point(b, scan.base));
             day_end = day.end;
             day_from = j + 1;
           }
         } else {
-          status = detail_equity_point(b.ts, base + held * b.close);
+          status = detail_equity_point(b.ts, stretch_point(b, scan.base).positions_value);
           if (!status.ok()) break;
         }
+        ++j;
       }
       if (scan.signalled || !status.ok()) break;
     }
-    if constexpr (kQuiet) write_day(j);
+    if constexpr (kQuiet) write_day(day, bars, day_from, j, scan.base);
     rule.set_local(state);
     scan.next = j;
     scan.trading_from = trading_from;
     return status;
+  }
+
+  // A stretch's point for bar b: the cash, the held shares and whether invested cannot change in a
+  // stretch. A bar's positions value is made only where a figure needs it (a date's point, a
+  // signal's sizing): each figure carried from bar to bar was kept on the stack.
+  EquityPoint stretch_point(const Bar& b, Paise base) const {
+    return {b.ts, cash_, base + symbols_.front().held * b.close, open_positions_ > 0};
+  }
+
+  // The date's latest point in a stretch, its bars after its first point being bars[from, end):
+  // as add_equity_point would have left it.
+  [[gnu::noinline]] void write_day(DayPoint& day, std::span<const Bar> bars, std::size_t from,
+                                   std::size_t end, Paise base) const {
+    if (end <= from) return;
+    EquityPoint point = stretch_point(bars[end - 1], base);
+    const bool earlier = day.earlier || day.today.invested;
+    day.earlier = end - from >= 2 ? earlier || point.invested : earlier;
+    point.invested = point.invested || earlier;
+    day.today = point;
+  }
+
+  // A stretch's choice that is not a hold at bar b, sized with the capital at its close: true,
+  // with the choice in scan, when it stays an entry or exit.
+  [[gnu::noinline]] bool settle_signal(const strategy::Choice& choice, const Bar& b,
+                                       strategy::PositionView& view, Scan& scan) {
+    view.capital = cash_ + stretch_point(b, scan.base).positions_value;
+    scan.choice = slots_.front().decider->settled(choice, b.close, view);
+    scan.signalled = scan.choice.action != strategy::Action::kHold;
+    return scan.signalled;
   }
 
   // Checks the bars from j (up to kCheckedBlock of them) for scan_quiet_bars, count being the
