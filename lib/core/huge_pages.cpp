@@ -14,7 +14,7 @@ void advise_huge_pages(void* data, std::size_t bytes) {
   const std::uintptr_t last = (start + bytes) & ~(kHugePage - 1);
   if (first < last) {
     // A hint: where it is refused the pages simply stay 4 KiB.
-    (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    (void)madvise(static_cast<char*>(data) + (first - start), last - first, MADV_HUGEPAGE);
   }
 #else
   (void)data;
