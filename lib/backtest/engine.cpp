@@ -281,6 +281,7 @@ class Engine {
   // general step.
   Status run_one_series(std::span<const Bar> bars) {
     const bool quiet = per_day_equity_ && sink_ == nullptr;
+    accepted_end_ = 0;
     std::size_t i = 0;
     while (i < bars.size()) {
       const Slot<S>& slot = slots_.front();
@@ -349,8 +350,7 @@ class Engine {
     Slot<S>& slot = slots_.front();
     SymbolState& sym = symbols_.front();
     Scan scan;
-    scan.positions_value = positions_value_;
-    scan.last_close = sym.last_close;
+    scan.base = positions_value_ - sym.held * sym.last_close;
     if constexpr (kQuiet) {
       scan.day.have = !result_.equity.empty();
       if (scan.day.have) scan.day.today = result_.equity.back();
@@ -368,25 +368,26 @@ class Engine {
     }
     const bool signalled = scan.signalled;
     const strategy::Choice& choice = scan.choice;
-    const Paise positions_value = scan.positions_value;
-    const std::int64_t trading_bars = scan.trading_bars;
+    S& rule = *slot.decider;
     // The bars before j are done; a signalled bar j is done up to its decision.
     const std::size_t done = j - first;
     const std::size_t marked = done + (signalled ? 1 : 0);
-    positions_value_ = positions_value;
     if (marked > 0) {
       const Bar& latest = bars[first + marked - 1];
+      positions_value_ = scan.base + sym.held * latest.close;
+      rule.set_bar_count({latest.ts, rule.bar_count().seen + static_cast<std::int64_t>(marked)});
       sym.bar_index += static_cast<std::int64_t>(marked);
       sym.last_close = latest.close;
       sym.has_close = true;
       remember(sym.last, latest);
     }
     result_.bars += static_cast<std::int64_t>(done);
-    result_.trading_bars += trading_bars;
+    // A signalled bar is counted by close_time below.
+    if (scan.trading_from < j)
+      result_.trading_bars += static_cast<std::int64_t>(j - scan.trading_from);
     result_.fast_path_bars += static_cast<std::int64_t>(marked);
     i = j;
     if (!signalled) return Status();
-    S& rule = *slot.decider;
     const Bar& b = bars[j];
     sym.volume_left = volume_allowance(b);
     const strategy::PriceBar prices = strategy::price_bar(b);
@@ -397,13 +398,28 @@ class Engine {
     return Status();
   }
 
+  // The bars scan_quiet_bars checks before it runs them: 12 KB, still in the first-level cache
+  // when the loop reads them.
+  static constexpr std::size_t kCheckedBlock = 128;
+
+  // Asks for the cache line kPrefetchAhead bars after bar, ahead of the check of its block (a
+  // pass too short to hide the wait for memory). The address may be past the end of the bars: a
+  // prefetch does not fault, and it is made as an integer, not as a pointer out of the array.
+  static constexpr std::size_t kPrefetchAhead = kCheckedBlock + 32;
+  static void prefetch_ahead(const Bar* bar) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the point is an address outside the array.
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(bar) +
+                                                     kPrefetchAhead * sizeof(Bar)));
+  }
+
   // What run_stretch's loop keeps and gives back.
   struct Scan {
     std::size_t next = 0;  // the bar it is at: after the loop, the first one not done
-    Paise positions_value = 0;
-    Paise last_close = 0;
-    std::int64_t trading_bars = 0;
-    DayPoint day;  // kQuiet
+    // The held shares cannot change in a stretch, so a bar's positions value is base + held *
+    // close, no chain from bar to bar.
+    Paise base = 0;
+    std::size_t trading_from = 0;  // after the loop: the first bar at or after trade_from taken
+    DayPoint day;                  // kQuiet
     strategy::Choice choice;
     bool signalled = false;  // bars[next] signalled: done up to its decision
   };
@@ -417,82 +433,122 @@ class Engine {
   [[gnu::flatten, gnu::noinline]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
     Slot<S>& slot = slots_.front();
     S& rule = *slot.decider;
-    const Quantity held = symbols_.front().held;
-    const Paise cash = cash_;
-    const bool invested = open_positions_ > 0;
     const TimestampMs trade_from = config_.trade_from;
     strategy::PositionView view;
     view.qty = slot.position.qty;
     view.average_price = slot.average_price;
-    // The held shares cannot change in a stretch, so a bar's positions value is base + held *
-    // close, no chain from bar to bar. Neither it nor the latest close is carried from bar to bar
-    // (each figure more was kept on the stack): they are the last bar's, found at the end.
-    const Paise base = scan.positions_value - held * scan.last_close;
-    std::int64_t trading_bars = 0;
-    // kQuiet: the date's latest point is written lazily. A bar of the same date notes only its
-    // index (same_day counts them); the point is made from that bar when the date ends or the
-    // loop stops, as add_equity_point would have left it (invested is fixed in a stretch).
+    // kQuiet: the date's latest point is written lazily. The bars of the date after its first
+    // point are [day_from, the current bar); write_day makes the point from the last of them
+    // when the date ends or the loop stops.
     DayPoint& day = scan.day;
     TimestampMs day_end = day.have ? day.end : std::numeric_limits<TimestampMs>::min();
-    std::int64_t same_day = 0;
-    std::size_t same_day_last = 0;
-    auto write_day = [&] {
-      if (same_day == 0) return;
-      const bool earlier = day.earlier || day.today.invested;
-      day.earlier = same_day >= 2 ? earlier || invested : earlier;
-      const Bar& latest = bars[same_day_last];
-      day.today = {latest.ts, cash, base + held * latest.close, invested || earlier};
-      same_day = 0;
-    };
-    // The rule's bar count and its own state in locals, given back when the loop stops.
-    strategy::Strategy::BarCount count = rule.bar_count();
-    typename S::Local state = rule.local();
     const std::size_t n = bars.size();
-    std::size_t j = scan.next;
+    std::size_t day_from = n;
+    // The rule's own state in locals, given back when the loop stops. The bar count is not
+    // carried: run_stretch makes it, and the trading bars, from the indices.
+    const strategy::Strategy::BarCount count = rule.bar_count();
+    typename S::Local state = rule.local();
+    const std::size_t first = scan.next;
+    std::size_t trading_from = n;  // the first trading bar, once one is reached
+    std::size_t j = first;
     Status status;
-    for (; j < n; ++j) {
-      // The loop is too long for the processor to run ahead to the next bars' cache lines (a
-      // Bar is 96 bytes): without this, a third of its time was the wait for each bar.
-      __builtin_prefetch(&bars[std::min(j + 16, n - 1)]);
-      const strategy::PriceBar b = strategy::price_bar(bars[j]);
-      if (!S::accepts(b, count)) break;
-      // One symbol: its held shares are all the positions (a symbol's first bar has held 0).
-      const Paise positions_value = base + held * b.close;
-      view.capital = cash + positions_value;
-      const strategy::Choice choice = rule.decide_counted(b, view, count, state);
-      if (b.ts < trade_from) continue;
-      if (choice.action != strategy::Action::kHold) {
-        scan.choice = choice;
-        scan.signalled = true;
-        break;
+    while (j < n) {
+      // The bars the rule would take, checked a block at a time ahead of the loop: that pass,
+      // short and without a chain from bar to bar, also brings the block into the cache.
+      if (j >= accepted_end_ && check_block(bars, j, first, count) == j) {
+        break;  // the general step gives the error
       }
-      ++trading_bars;
-      if constexpr (kQuiet) {
-        if (b.ts < day_end) {
-          ++same_day;
-          same_day_last = j;
-        } else {
-          write_day();
-          new_equity_day(day, {b.ts, cash, positions_value, invested});
-          day_end = day.end;
+      const std::size_t accepted = accepted_end_;
+      // Bars before trade_from: the rule takes them, their choices go nowhere.
+      for (; j < accepted && bars[j].ts < trade_from; ++j) {
+        rule.step_local(strategy::price_bar(bars[j]), view, state);
+      }
+      if (trading_from == n && j < accepted) trading_from = day_from = j;
+      while (j < accepted) {
+        // The bars that change nothing but the rule's state, in a loop without a call: a value
+        // live across a call needs one of the six registers a callee saves, so the calls below
+        // (the sizing, the date's first point) kept the loop's figures on the stack.
+        strategy::Choice choice;
+        for (; j < accepted; ++j) {
+          prefetch_ahead(&bars[j]);
+          const strategy::PriceBar b = strategy::price_bar(bars[j]);
+          const strategy::Choice step = rule.step_local(b, view, state);
+          if (step.action != strategy::Action::kHold) {
+            // Field by field: copied whole, the step's choice was built in memory every bar.
+            choice = {step.action, step.qty, step.stop, step.why, step.level, step.count};
+            break;
+          }
+          if (!kQuiet || b.ts >= day_end) break;
         }
-      } else {
-        status = detail_equity_point(b.ts, positions_value);
-        if (!status.ok()) break;
+        if (j == accepted) break;
+        // Bar j, stepped: a choice that is not a hold, or a point to write.
+        const Bar& b = bars[j];
+        if (choice.action != strategy::Action::kHold && settle_signal(choice, b, view, scan)) {
+          break;
+        }
+        if constexpr (kQuiet) {
+          if (b.ts >= day_end) {
+            write_day(day, bars, day_from, j, scan.base);
+            new_equity_day(day, stretch_point(b, scan.base));
+            day_end = day.end;
+            day_from = j + 1;
+          }
+        } else {
+          status = detail_equity_point(b.ts, stretch_point(b, scan.base).positions_value);
+          if (!status.ok()) break;
+        }
+        ++j;
       }
+      if (scan.signalled || !status.ok()) break;
     }
-    rule.set_bar_count(count);
+    if constexpr (kQuiet) write_day(day, bars, day_from, j, scan.base);
     rule.set_local(state);
-    if constexpr (kQuiet) write_day();
-    // The bars taken: before j, and j itself when it signalled or its point failed.
-    const std::size_t taken = j + (scan.signalled || !status.ok() ? 1 : 0);
-    if (taken > scan.next) {
-      scan.last_close = bars[taken - 1].close;
-      scan.positions_value = base + held * scan.last_close;
-    }
     scan.next = j;
-    scan.trading_bars = trading_bars;
+    scan.trading_from = trading_from;
     return status;
+  }
+
+  // A stretch's point for bar b: the cash, the held shares and whether invested cannot change in a
+  // stretch. A bar's positions value is made only where a figure needs it (a date's point, a
+  // signal's sizing): each figure carried from bar to bar was kept on the stack.
+  EquityPoint stretch_point(const Bar& b, Paise base) const {
+    return {b.ts, cash_, base + symbols_.front().held * b.close, open_positions_ > 0};
+  }
+
+  // The date's latest point in a stretch, its bars after its first point being bars[from, end):
+  // as add_equity_point would have left it.
+  [[gnu::noinline]] void write_day(DayPoint& day, std::span<const Bar> bars, std::size_t from,
+                                   std::size_t end, Paise base) const {
+    if (end <= from) return;
+    EquityPoint point = stretch_point(bars[end - 1], base);
+    const bool earlier = day.earlier || day.today.invested;
+    day.earlier = end - from >= 2 ? earlier || point.invested : earlier;
+    point.invested = point.invested || earlier;
+    day.today = point;
+  }
+
+  // A stretch's choice that is not a hold at bar b, sized with the capital at its close: true,
+  // with the choice in scan, when it stays an entry or exit.
+  [[gnu::noinline]] bool settle_signal(const strategy::Choice& choice, const Bar& b,
+                                       strategy::PositionView& view, Scan& scan) {
+    view.capital = cash_ + stretch_point(b, scan.base).positions_value;
+    scan.choice = slots_.front().decider->settled(choice, b.close, view);
+    scan.signalled = scan.choice.action != strategy::Action::kHold;
+    return scan.signalled;
+  }
+
+  // Checks the bars from j (up to kCheckedBlock of them) for scan_quiet_bars, count being the
+  // rule's bar count at bars[first]: accepted_end_ becomes the end of the run the rule takes.
+  [[gnu::noinline]] std::size_t check_block(std::span<const Bar> bars, std::size_t j,
+                                            std::size_t first,
+                                            const strategy::Strategy::BarCount& count) {
+    const std::size_t block_end = std::min(j + kCheckedBlock, bars.size());
+    const strategy::Strategy::BarCount before =
+        j == first ? count
+                   : strategy::Strategy::BarCount{
+                         bars[j - 1].ts, count.seen + static_cast<std::int64_t>(j - first)};
+    accepted_end_ = j + S::accepted_run(bars.subspan(j, block_end - j), before);
+    return accepted_end_;
   }
 
   // An equity point of a stretch outside kQuiet: through add_equity_point, with what a sink takes.
@@ -1379,6 +1435,9 @@ class Engine {
   Date date_;
   BacktestResult result_;
   std::vector<FeedBar> one_bar_ = std::vector<FeedBar>(1);  // the fast path's signal bar
+  // run_one_series' chunk: the bars before this index are ones the rule takes, checked by
+  // scan_quiet_bars a block at a time (each bar is taken by a stretch or the general step).
+  std::size_t accepted_end_ = 0;
 };
 
 template <typename S>

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/huge_pages.h"
 #include "core/parallel_parts.h"
 #include "core/read_file.h"
 #include "ingest/csv_reader.h"
@@ -234,6 +235,16 @@ std::size_t expected_bars(const std::vector<store::SeriesInfo>& listed, const st
   return 0;
 }
 
+// Room for bars in series, taken before the reading (no regrowth that copies every bar read so
+// far): a large vector on huge pages, which its first write (about 100 MB for a million bars)
+// faults in 2 MiB at a time instead of 4 KiB.
+void reserve_series(std::vector<Bar>& series, std::size_t bars) {
+  if (bars <= series.capacity()) return;
+  series.reserve(bars);
+  advise_huge_pages(series.data() + series.size(),
+                    (series.capacity() - series.size()) * sizeof(Bar));
+}
+
 Status load_db(const DataSource& source, const Range& range, const Logger& log,
                std::vector<SymbolSeries>& out, LoadedData& loaded) {
   Result<BarDatabase> opened = open_bar_database(source, range);
@@ -258,17 +269,18 @@ Status load_db(const DataSource& source, const Range& range, const Logger& log,
       it = out.end() - 1;
     }
     std::vector<Bar>& series = it->bars;
-    series.reserve(series.size() + expected_bars(*listed, symbol, query));
-    Bar bar;
-    while (true) {
-      Result<bool> row = cursor->next(bar);
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      if (source.not_after != 0 && bar.ts > source.not_after) {
-        future.push_back(bar);
-        continue;
-      }
-      series.push_back(bar);
+    const std::size_t read_before = series.size();
+    reserve_series(series, read_before + expected_bars(*listed, symbol, query));
+    Result<std::size_t> read = cursor->append_rest(series);
+    if (!read.ok()) return read.status();
+    if (source.not_after != 0) {
+      // The cursor reads in ascending ts: the bars from the future are the last ones read.
+      const auto from_future = std::partition_point(
+          series.begin() + static_cast<std::ptrdiff_t>(read_before), series.end(),
+          [&](const Bar& bar) { return bar.ts <= source.not_after; });
+      future.insert(future.end(), std::make_move_iterator(from_future),
+                    std::make_move_iterator(series.end()));
+      series.erase(from_future, series.end());
     }
   }
   if (source.symbols.empty()) {

@@ -640,6 +640,24 @@ Result<bool> BarCursor::next(Bar& bar) {
   if (!row.ok() || !*row) return row;
   if (bar.symbol != symbol_) bar.symbol = symbol_;
   bar.timeframe = timeframe_;
+  read_row(bar);
+  return true;
+}
+
+Result<std::size_t> BarCursor::append_rest(std::vector<Bar>& bars) {
+  const std::size_t before = bars.size();
+  while (true) {
+    Result<bool> row = statement_.step();
+    if (!row.ok()) return row.status();
+    if (!*row) return bars.size() - before;
+    Bar& bar = bars.emplace_back();
+    bar.symbol = symbol_;
+    bar.timeframe = timeframe_;
+    read_row(bar);
+  }
+}
+
+void BarCursor::read_row(Bar& bar) {
   bar.ts = statement_.column_int64(0);
   bar.open = statement_.column_int64(1);
   bar.high = statement_.column_int64(2);
@@ -647,7 +665,6 @@ Result<bool> BarCursor::next(Bar& bar) {
   bar.close = statement_.column_int64(4);
   bar.volume = statement_.column_int64(5);
   bar.partial = statement_.column_int64(6) != 0;
-  return true;
 }
 
 Status for_each_tick(Database& db, const TickQuery& query,

@@ -76,10 +76,17 @@ class BarCursor {
   // The next bar into `bar` (its ts, prices, volume and partial; symbol and timeframe as set by
   // the previous call or the first): true, or false at the end. Fails with kDatabaseError.
   Result<bool> next(Bar& bar);
+  // Every remaining bar appended to bars, each made with the cursor's symbol and timeframe (no
+  // comparison per row, as next's reused bar needs): how many were appended. For filling a
+  // series; reserve bars' capacity first to avoid regrowth. Fails with kDatabaseError (the bars
+  // read before stay appended).
+  Result<std::size_t> append_rest(std::vector<Bar>& bars);
 
   const std::string& symbol() const { return symbol_; }
 
  private:
+  // The current row's ts, prices, volume and partial into bar.
+  void read_row(Bar& bar);
   BarCursor(Statement statement, std::string symbol, Timeframe timeframe)
       : statement_(std::move(statement)), symbol_(std::move(symbol)), timeframe_(timeframe) {}
   Statement statement_;

@@ -74,7 +74,8 @@ class SmaCrossRule {
     }
     const int previous = state.previous_sign;
     state.previous_sign = sign;
-    if (previous == kNoSign || position.order_pending) return {};
+    // A cross changes the sign, so most bars stop at the first test.
+    if (sign == previous || previous == kNoSign || position.order_pending) return {};
     // A cross needs the previous bar on or below (above) and this bar strictly above (below): a
     // bar on which the means are equal is never a cross by itself.
     Choice choice;

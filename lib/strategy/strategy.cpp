@@ -104,6 +104,28 @@ Choice Strategy::settle(const Choice& choice, Paise close, const PositionView& p
   return out;
 }
 
+std::size_t Strategy::accepted_run(std::span<const Bar> bars, const BarCount& count) {
+  if (bars.empty() || !accepts(price_bar(bars.front()), count)) return 0;
+  // One test and branch per condition (as && they were combined with setcc and and, 22
+  // instructions a bar against 16).
+  TimestampMs previous = bars.front().ts;
+  for (std::size_t i = 1; i < bars.size(); ++i) {
+    const Bar& bar = bars[i];
+    if (bar.ts <= previous) [[unlikely]]
+      return i;
+    if (bar.open <= 0) [[unlikely]]
+      return i;
+    if (bar.low <= 0) [[unlikely]]
+      return i;
+    if (bar.close <= 0) [[unlikely]]
+      return i;
+    if (bar.low > bar.high) [[unlikely]]
+      return i;
+    previous = bar.ts;
+  }
+  return bars.size();
+}
+
 std::string Strategy::save_state() const {
   json out{{"format", kStateFormat}, {"strategy", name()},  {"params", params().to_json()},
            {"symbol", symbol_},      {"last_ts", last_ts_}, {"bars_seen", bars_seen_},

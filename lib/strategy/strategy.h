@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -143,10 +144,11 @@ class Strategy {
   }
   // accepts() after the bars of count.
   static bool accepts(const PriceBar& bar, const BarCount& count) {
-    // high > 0 follows from low > 0 and low <= high.
-    return (count.seen == 0 || bar.ts > count.last_ts) && bar.open > 0 && bar.low > 0 &&
-           bar.close > 0 && bar.low <= bar.high;
+    return (count.seen == 0 || bar.ts > count.last_ts) && prices_accepted(bar);
   }
+  // How many of bars, from the first, accepts() would take one after the other after the bars of
+  // count (their symbols aside): a loop over them then needs no check per bar.
+  static std::size_t accepted_run(std::span<const Bar> bars, const BarCount& count);
 
  protected:
   explicit Strategy(StrategyConfig config) : config_(std::move(config)) {}
@@ -161,6 +163,11 @@ class Strategy {
   virtual nlohmann::json save_rule() const = 0;
   // All or nothing: on failure the rule's state must be unchanged.
   virtual Status restore_rule(const nlohmann::json& state) = 0;
+
+  // accepts() without the time. high > 0 follows from low > 0 and low <= high.
+  static bool prices_accepted(const PriceBar& bar) {
+    return bar.open > 0 && bar.low > 0 && bar.close > 0 && bar.low <= bar.high;
+  }
 
   // Counts a bar taken by step() outside on_bar (the typed path, which has its own checks).
   void count_bar(TimestampMs ts) {
@@ -233,15 +240,16 @@ class RuleStrategy final : public Strategy {
     if constexpr (kHasLocal) rule_.set_local(state);
   }
 
-  // decide() with the bar counted in count and the rule's state in state, not in the instance
-  // (set_bar_count() and set_local() give them back).
-  Choice decide_counted(const PriceBar& bar, const PositionView& position, BarCount& count,
-                        Local& state) {
-    count.last_ts = bar.ts;
-    ++count.seen;
-    Choice choice = step_on(bar, position, state);
-    if (choice.action != Action::kHold) choice = settle(choice, bar.close, position, nullptr);
-    return choice;
+  // decide() in halves for a loop that keeps the bar count and the rule's state in its locals
+  // (set_bar_count() and set_local() give them back): the rule's step on state, then, for a
+  // choice that is not a hold, settled() with the capital, which only the sizing reads (the loop
+  // makes it only then). The loop counts the bars itself.
+  Choice step_local(const PriceBar& bar, const PositionView& position, Local& state) {
+    if constexpr (kHasLocal) return rule_.step(bar, position, state);
+    return rule_.step(bar, position);
+  }
+  Choice settled(const Choice& choice, Paise close, const PositionView& position) const {
+    return settle(choice, close, position, nullptr);
   }
   // The reason on_bar would give for a decision decide() just returned that is not a hold.
   std::string reason(const Choice& choice, const PriceBar& bar) const {
@@ -261,11 +269,6 @@ class RuleStrategy final : public Strategy {
   Status restore_rule(const nlohmann::json& state) override;
 
  private:
-  Choice step_on(const PriceBar& bar, const PositionView& position, Local& state) {
-    if constexpr (kHasLocal) return rule_.step(bar, position, state);
-    return rule_.step(bar, position);
-  }
-
   Rule rule_;
 };
 

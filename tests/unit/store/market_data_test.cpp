@@ -541,6 +541,30 @@ TEST_CASE("a bar cursor reads one symbol's bars in range as for_each_bar does") 
   }
   CHECK(std::count_if(got.begin(), got.end(), [](const Bar& b) { return b.partial; }) == 1);
 
+  // append_rest gives the same bars after the ones already in the vector, each with the cursor's
+  // symbol and timeframe.
+  auto appending = sm::store::BarCursor::open(*db, query);
+  REQUIRE(appending.ok());
+  REQUIRE(*appending->next(bar));
+  std::vector<Bar> appended(1);
+  appended.front().symbol = "OTHER";
+  auto count = appending->append_rest(appended);
+  REQUIRE(count.ok());
+  CHECK(*count == expected.size() - 1);
+  REQUIRE(appended.size() == expected.size());
+  CHECK(appended.front().symbol == "OTHER");
+  for (std::size_t i = 1; i < appended.size(); ++i) {
+    CHECK(appended[i].symbol == expected[i].symbol);
+    CHECK(appended[i].timeframe.minutes == expected[i].timeframe.minutes);
+    CHECK(appended[i].ts == expected[i].ts);
+    CHECK(appended[i].open == expected[i].open);
+    CHECK(appended[i].high == expected[i].high);
+    CHECK(appended[i].low == expected[i].low);
+    CHECK(appended[i].close == expected[i].close);
+    CHECK(appended[i].volume == expected[i].volume);
+    CHECK(appended[i].partial == expected[i].partial);
+  }
+
   query.from = kT0;
   query.to = kT0 + 60000;
   auto partial_cursor = sm::store::BarCursor::open(*db, query);

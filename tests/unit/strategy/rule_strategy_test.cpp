@@ -15,8 +15,8 @@ namespace {
 // Both paths over the same bars, each with the position its own decisions would give (an entry
 // fills its qty at once, an exit sells all): every choice, quantity, stop and reason agree, and
 // so does the saved state at the end. Returns the number of entries and exits seen. stretch > 0:
-// decide_counted in runs of that many bars, the bar count and the rule's state in locals given
-// back after each run and at each signal (the backtest's quiet stretch), instead of decide.
+// step_local and settled in runs of that many bars, the bar count and the rule's state in locals
+// given back after each run and at each signal (the backtest's quiet stretch), instead of decide.
 template <typename Rule>
 int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& bars,
                          std::size_t stretch = 0) {
@@ -47,7 +47,9 @@ int check_same_decisions(const nlohmann::json& params, const std::vector<Bar>& b
       choice = typed->decide(prices, position);
     } else {
       CHECK(Strategy::accepts(prices, count));
-      choice = typed->decide_counted(prices, position, count, state);
+      choice = typed->step_local(prices, position, state);
+      if (choice.action != Action::kHold) choice = typed->settled(choice, bar.close, position);
+      count = {bar.ts, count.seen + 1};
       if ((i + 1) % stretch == 0 || choice.action != Action::kHold) give_back();
     }
     CHECK(choice.action == expected->action);
@@ -89,8 +91,10 @@ TEST_CASE("decide and reason give what on_bar gives, for every built-in rule", "
             bars) > 10);
 }
 
-TEST_CASE("decide_counted with the bar count and the rule's state in locals decides as decide does",
-          "[engine]") {
+TEST_CASE(
+    "step_local and settled with the bar count and the rule's state in locals decides as decide "
+    "does",
+    "[engine]") {
   const std::vector<Bar> bars =
       testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
   CHECK(check_same_decisions<SmaCrossRule>({{"fast", 5}, {"slow", 20}}, bars, 7) > 10);
@@ -108,4 +112,41 @@ TEST_CASE("decide leaves an entry the sizing refuses a hold, as on_bar does", "[
       testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
   CHECK(check_same_decisions<SmaCrossRule>(
             {{"fast", 5}, {"slow", 20}, {"sizing", "fixed_value"}, {"value", 1}}, bars) == 0);
+}
+
+TEST_CASE("accepted_run stops where accepts would refuse", "[engine]") {
+  std::vector<Bar> bars = testing::load_daily_bars(testing::fixture_path("data/daily/TCS.csv"));
+  REQUIRE(bars.size() > 10);
+  bars.resize(10);
+  const Strategy::BarCount none;
+  CHECK(Strategy::accepted_run({}, none) == 0);
+  CHECK(Strategy::accepted_run(bars, none) == 10);
+  // The count's last time: the first bar must be after it.
+  CHECK(Strategy::accepted_run(bars, {bars[0].ts, 1}) == 0);
+  CHECK(Strategy::accepted_run(bars, {bars[0].ts - 1, 1}) == 10);
+  CHECK(Strategy::accepted_run(bars, {bars[0].ts, 0}) == 10);
+  std::vector<Bar> bad = bars;
+  bad[4].ts = bad[3].ts;
+  CHECK(Strategy::accepted_run(bad, none) == 4);
+  bad = bars;
+  bad[6].open = 0;
+  CHECK(Strategy::accepted_run(bad, none) == 6);
+  bad = bars;
+  bad[2].low = -1;
+  CHECK(Strategy::accepted_run(bad, none) == 2);
+  bad = bars;
+  bad[9].close = 0;
+  CHECK(Strategy::accepted_run(bad, none) == 9);
+  bad = bars;
+  bad[5].low = bad[5].high + 1;
+  CHECK(Strategy::accepted_run(bad, none) == 5);
+  bad = bars;
+  bad[0].high = bad[0].low - 1;
+  CHECK(Strategy::accepted_run(bad, none) == 0);
+  // Each refused bar is one accepts() refuses after the bars before it.
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    const Strategy::BarCount count =
+        i == 0 ? none : Strategy::BarCount{bad[i - 1].ts, static_cast<std::int64_t>(i)};
+    CHECK(Strategy::accepts(price_bar(bad[i]), count) == (i != 0));
+  }
 }
