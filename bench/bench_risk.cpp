@@ -135,7 +135,7 @@ void build_database(const std::string& path, std::int64_t fills) {
     for (int k = 0; k < 2000; ++k) {  // today's ticks since the open
       sm::Tick tick;
       tick.symbol = symbol_name(s);
-      tick.ts = sm::from_ist(kToday, 9, 15) + k * 1000;
+      tick.ts = sm::from_ist(kToday, 9, 15) + k * std::int64_t{1000};
       tick.price = base_price(s) + 250;
       tick.qty = 1;
       tick.volume = k + 1;
@@ -224,6 +224,38 @@ sm::Signal signal_for(std::int64_t i, sm::TimestampMs now, std::mt19937_64& rng)
   return s;
 }
 
+// n decisions by the pure engine on a copy of the state the gateway loaded (engine_stats).
+void run_engine(const sm::risk::RiskState& loaded, std::int64_t n, sm::Heartbeat hb,
+                sm::TimestampMs now, Stats& stats, const sm::time::Calendar& calendar) {
+  sm::risk::RiskEngine engine(bench_config(), &calendar);
+  engine.state() = loaded;
+  std::mt19937_64 rng(1);
+  std::vector<sm::Message> out;
+  sm::TimestampMs t = now;
+  for (std::int64_t i = 0; i < n; ++i) {
+    t += 50;
+    const sm::Signal s = signal_for(i, t, rng);
+    engine.on_price(s.symbol, s.price, t - 10, t, out);
+    if (i % 100 == 0) {
+      hb.ts = t;
+      engine.on_heartbeat(hb, t, out);
+    }
+    out.clear();
+    const Timer began;
+    engine.decide(s, t, out);
+    stats.add(began);
+    for (const sm::Message& m : out) {
+      if (const auto* order = std::get_if<sm::OrderIntent>(&m)) {
+        sm::OrderUpdate cancelled;
+        cancelled.client_order_id = order->client_order_id;
+        cancelled.status = "CANCELLED";
+        engine.on_order_update(cancelled, t, out);
+        break;
+      }
+    }
+  }
+}
+
 // Runs n decisions through the gateway on db_path and through the pure engine (engine_stats).
 void run(const std::string& db_path, std::int64_t n, const char* label, Stats* engine_stats,
          const sm::time::Calendar& calendar) {
@@ -238,38 +270,11 @@ void run(const std::string& db_path, std::int64_t n, const char* label, Stats* e
       must(sm::gateway::RiskGateway::open(db, bench_config(), &calendar, now), "gateway");
   std::printf("%-45s %.1f ms (positions %zu, day P&L %s)\n", "gateway load",
               std::chrono::duration<double, std::milli>(Clock::now() - load_start).count(),
-              gateway->engine().state().positions.size(),
+              gateway->engine().state().book.positions().size(),
               sm::format_rupees(gateway->engine().daily_pnl()).c_str());
 
-  if (engine_stats != nullptr) {
-    sm::risk::RiskEngine engine(bench_config(), &calendar);
-    engine.state() = gateway->engine().state();
-    std::mt19937_64 rng(1);
-    std::vector<sm::Message> out;
-    sm::TimestampMs t = now;
-    for (std::int64_t i = 0; i < n; ++i) {
-      t += 50;
-      const sm::Signal s = signal_for(i, t, rng);
-      engine.on_price(s.symbol, s.price, t - 10, t, out);
-      if (i % 100 == 0) {
-        hb.ts = t;
-        engine.on_heartbeat(hb, t, out);
-      }
-      out.clear();
-      const Timer began;
-      engine.decide(s, t, out);
-      engine_stats->add(began);
-      for (const sm::Message& m : out) {
-        if (const auto* order = std::get_if<sm::OrderIntent>(&m)) {
-          sm::OrderUpdate cancelled;
-          cancelled.client_order_id = order->client_order_id;
-          cancelled.status = "CANCELLED";
-          engine.on_order_update(cancelled, t, out);
-          break;
-        }
-      }
-    }
-  }
+  if (engine_stats != nullptr)
+    run_engine(gateway->engine().state(), n, hb, now, *engine_stats, calendar);
 
   Stats stats;
   std::mt19937_64 rng(1);

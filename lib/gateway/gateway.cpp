@@ -99,13 +99,14 @@ Status RiskGateway::load_positions() {
   Result<std::vector<store::Position>> positions = store::list_positions(db_, true);
   if (!positions.ok()) return positions.status();
   for (const store::Position& p : *positions) {
-    risk::PositionState& held = state.positions[{p.strategy, p.symbol}];
+    risk::PositionState held;
     held.strategy = p.strategy;
     held.symbol = p.symbol;
     held.qty = p.qty;
     held.cost = p.cost;
     held.realised_pnl = p.realised_pnl;
     held.opened_ms = p.opened_ms;
+    state.book.put_position(std::move(held));
   }
   Result<std::int64_t> max_id = db_.query_int64("SELECT COALESCE(MAX(id), 0) FROM fills");
   if (!max_id.ok()) return max_id.status();
@@ -130,12 +131,13 @@ Status RiskGateway::load_today(TimestampMs now) {
 
 Status RiskGateway::load_prices(TimestampMs now) {
   risk::RiskState& state = engine_.state();
-  for (const auto& [key, p] : state.positions) {
+  for (const auto& [key, p] : state.book.positions()) {
     Result<std::optional<store::PricePoint>> price = store::latest_price(db_, p.symbol, now);
     if (!price.ok()) return price.status();
-    if (price->has_value())
-      state.prices[p.symbol] =
-          risk::PricePoint{(*price)->price, (*price)->ts, (*price)->interval_ms};
+    if (price->has_value()) {
+      state.book.put_price(p.symbol,
+                           risk::PricePoint{(*price)->price, (*price)->ts, (*price)->interval_ms});
+    }
   }
   return Status();
 }
@@ -280,9 +282,8 @@ Status RiskGateway::sync_pending() {
       pending.ts = order.created_ms;
       pending.price = order.intent.price;
       if (pending.price == 0) {
-        auto last = state.prices.find(order.intent.symbol);
-        pending.price =
-            last != state.prices.end() ? last->second.price : order.intent.trigger_price;
+        const risk::PricePoint* last = state.book.find_price(order.intent.symbol);
+        pending.price = last != nullptr ? last->price : order.intent.trigger_price;
       }
       it = state.pending.emplace(pending.client_order_id, std::move(pending)).first;
     }
@@ -333,7 +334,7 @@ Status RiskGateway::poll_fills(TimestampMs now, std::vector<Message>& out) {
   }
   for (const Fill& fill : fills) {
     // A fill's symbol may be new to us: its price matters for exposure and the loss switches.
-    if (engine_.state().prices.count(fill.symbol) == 0) {
+    if (engine_.state().book.find_price(fill.symbol) == nullptr) {
       SM_RETURN_IF_ERROR(refresh_price(fill.symbol, now, out));
     }
     engine_.on_fill(fill, now, out);
@@ -393,7 +394,7 @@ Status RiskGateway::poll(TimestampMs now, std::vector<Message>& out, bool force)
   SM_RETURN_IF_ERROR(poll_heartbeats(now, out));
   SM_RETURN_IF_ERROR(poll_errors(now, out));
   std::set<std::string> held;
-  for (const auto& [key, position] : engine_.state().positions) {
+  for (const auto& [key, position] : engine_.state().book.positions()) {
     if (position.qty != 0) held.insert(position.symbol);
   }
   for (const auto& [id, order] : engine_.state().pending) held.insert(order.symbol);

@@ -92,14 +92,13 @@ void RiskEngine::roll_day(TimestampMs now) {
   // The marks for today's P&L are the last prices of the previous day: everything held now.
   state_.day_start_unrealised = 0;
   state_.day_start_prices.clear();
-  for (const auto& [key, position] : state_.positions) {
+  for (const auto& [key, position] : state_.book.positions()) {
     if (position.qty == 0) continue;
-    auto price = state_.prices.find(position.symbol);
-    if (price == state_.prices.end()) continue;
-    state_.day_start_prices[position.symbol] = price->second.price;
-    state_.day_start_unrealised =
-        saturate(Int128{state_.day_start_unrealised} + Int128{position.qty} * price->second.price -
-                 position.cost);
+    const PricePoint* price = state_.book.find_price(position.symbol);
+    if (price == nullptr) continue;
+    state_.day_start_prices[position.symbol] = price->price;
+    state_.day_start_unrealised = saturate(Int128{state_.day_start_unrealised} +
+                                           Int128{position.qty} * price->price - position.cost);
   }
   state_.realised_today = 0;
   state_.charges_today = 0;
@@ -113,30 +112,24 @@ void RiskEngine::roll_day(TimestampMs now) {
 }
 
 void RiskEngine::on_corporate_action(const CorporateActionEffect& effect) {
-  auto held = state_.positions.find({effect.strategy, effect.symbol});
-  if (held != state_.positions.end() && held->second.qty == effect.qty_before) {
-    held->second.qty = effect.qty_after;
+  const PositionState* held = state_.book.find_position(effect.strategy, effect.symbol);
+  if (held != nullptr && held->qty == effect.qty_before) {
+    PositionState adjusted = *held;
+    adjusted.qty = effect.qty_after;
+    state_.book.put_position(std::move(adjusted));
   }
   if (!state_.prices_adjusted.insert({effect.symbol, effect.ex_date}).second) return;
-  auto price = state_.prices.find(effect.symbol);
-  if (price == state_.prices.end() || price->second.ts >= from_ist(effect.ex_date, 0, 0)) return;
-  price->second.price = std::max<Paise>(
-      1, saturate(divide_half_away_from_zero(Int128{price->second.price} * effect.price_numerator,
+  const PricePoint* price = state_.book.find_price(effect.symbol);
+  if (price == nullptr || price->ts >= from_ist(effect.ex_date, 0, 0)) return;
+  PricePoint adjusted = *price;
+  adjusted.price = std::max<Paise>(
+      1, saturate(divide_half_away_from_zero(Int128{price->price} * effect.price_numerator,
                                              effect.price_denominator)));
-}
-
-Paise RiskEngine::mark(const PositionState& position) const {
-  auto price = state_.prices.find(position.symbol);
-  if (price == state_.prices.end()) return position.cost;
-  return saturate(Int128{position.qty} * price->second.price);
+  state_.book.put_price(effect.symbol, adjusted);
 }
 
 Paise RiskEngine::daily_pnl() const {
-  Int128 unrealised = 0;
-  for (const auto& [key, position] : state_.positions) {
-    if (position.qty != 0) unrealised += Int128{mark(position)} - position.cost;
-  }
-  return saturate(Int128{state_.realised_today} - state_.charges_today + unrealised -
+  return saturate(Int128{state_.realised_today} - state_.charges_today + state_.book.unrealised() -
                   state_.day_start_unrealised);
 }
 
@@ -147,8 +140,9 @@ Paise RiskEngine::tick_for(const std::string& symbol, Paise price) const {
 }
 
 void RiskEngine::apply_fill_to_position(const Fill& fill) {
-  PositionState& position = state_.positions[{fill.strategy, fill.symbol}];
-  if (position.symbol.empty()) {
+  const PositionState* held = state_.book.find_position(fill.strategy, fill.symbol);
+  PositionState position = held != nullptr ? *held : PositionState{};
+  if (held == nullptr) {
     position.strategy = fill.strategy;
     position.symbol = fill.symbol;
   }
@@ -170,7 +164,9 @@ void RiskEngine::apply_fill_to_position(const Fill& fill) {
                                            (signed_qty * fill.price + realised));
   }
   if (position.qty == 0 && position.realised_pnl == 0) {
-    state_.positions.erase({fill.strategy, fill.symbol});
+    state_.book.erase_position(fill.strategy, fill.symbol);
+  } else {
+    state_.book.put_position(std::move(position));
   }
 }
 
@@ -192,9 +188,9 @@ RiskEngine::Exposure RiskEngine::exposure_for(const std::string& strategy,
   Int128 total = 0;
   Int128 in_symbol = 0;
   Int128 in_strategy = 0;
-  for (const auto& [key, position] : state_.positions) {
+  for (const auto& [key, position] : state_.book.positions()) {
     if (position.qty == 0) continue;
-    Int128 value = mark(position);
+    Int128 value = state_.book.mark(position);
     if (value < 0) value = -value;
     total += value;
     if (position.symbol == symbol) in_symbol += value;
@@ -504,11 +500,11 @@ std::optional<RiskEngine::Denial> RiskEngine::check_halts(bool entry) const {
 
 std::optional<RiskEngine::Denial> RiskEngine::check_market_price(const Signal& s,
                                                                  TimestampMs now) const {
-  auto last = state_.prices.find(s.symbol);
-  if (last == state_.prices.end()) {
+  const PricePoint* last = state_.book.find_price(s.symbol);
+  if (last == nullptr) {
     return Denial{code::kPriceUnavailable, fmt::format("no traded price known for {}", s.symbol)};
   }
-  const PricePoint& market = last->second;
+  const PricePoint& market = *last;
   const std::int64_t max_age = config_.price_max_age_for(market.interval_ms);
   if (now - market.ts > max_age) {
     return Denial{
@@ -566,10 +562,10 @@ std::optional<RiskEngine::Denial> RiskEngine::size_order(const Signal& s, bool e
                                                          OrderTerms& terms) const {
   terms.qty = s.qty;
   if (!entry) {
-    auto held = state_.positions.find({s.strategy, s.symbol});
-    const Quantity available = held == state_.positions.end() ? 0 : unreserved_qty(held->second);
+    const PositionState* held = state_.book.find_position(s.strategy, s.symbol);
+    const Quantity available = held == nullptr ? 0 : unreserved_qty(*held);
     if (available <= 0) {
-      const Quantity position = held == state_.positions.end() ? 0 : held->second.qty;
+      const Quantity position = held == nullptr ? 0 : held->qty;
       return Denial{
           code::kNoPosition,
           fmt::format("strategy {} holds {} of {}, {} of it already being sold", s.strategy,
@@ -734,10 +730,9 @@ bool RiskEngine::force_exit(const PositionState& position, std::string_view why,
   decision.detail = fmt::format("trigger={}, qty={}: {}", why, qty, detail);
   decision.client_order_id = intent.client_order_id;
 
-  auto price = state_.prices.find(position.symbol);
-  const Paise value_price = price != state_.prices.end()
-                                ? price->second.price
-                                : (position.qty != 0 ? position.cost / position.qty : 0);
+  const PricePoint* price = state_.book.find_price(position.symbol);
+  const Paise value_price =
+      price != nullptr ? price->price : (position.qty != 0 ? position.cost / position.qty : 0);
   record_order(intent, value_price, now);
   state_.decided[fmt::format("{}\n{}\n{}\n{}", position.strategy, position.symbol,
                              signal_action_name(SignalAction::kExitLong), incident_ts)] =
@@ -765,7 +760,7 @@ void RiskEngine::check_daily_loss(TimestampMs now, std::vector<Message>& out) {
     std::int64_t exits = 0;
     if (exits_allowed) {
       // Copy first: force_exit adds pending orders but never changes positions.
-      for (const auto& [key, position] : state_.positions) {
+      for (const auto& [key, position] : state_.book.positions()) {
         if (position.qty > 0 &&
             force_exit(position, trigger::kDailyLossHalt, why, state_.day_start_ms, now, out)) {
           ++exits;
@@ -803,11 +798,14 @@ void RiskEngine::check_daily_loss(TimestampMs now, std::vector<Message>& out) {
 void RiskEngine::check_position_loss(TimestampMs now, std::vector<Message>& out) {
   const ActiveHalt* existing = most_severe_halt();
   const bool exits_allowed = existing == nullptr || existing->level == kLevelBlockEntries;
-  for (const auto& [key, position] : state_.positions) {
+  // Only the positions whose inputs changed since the last look: for the others the answer is
+  // what it was then (an incident already recorded, or a loss within the limit).
+  for (const PositionState* changed : state_.book.take_changed_positions()) {
+    const PositionState& position = *changed;
     if (position.qty <= 0 || position.cost <= 0) continue;
-    auto price = state_.prices.find(position.symbol);
-    if (price == state_.prices.end()) continue;
-    const Paise value = mark(position);
+    const PricePoint* price = state_.book.find_price(position.symbol);
+    if (price == nullptr) continue;
+    const Paise value = state_.book.mark(position);
     const Paise loss = position.cost - value;
     if (!exceeds_bps(loss, position.cost, config_.position_loss_exit_bps)) continue;
     const std::string incident =
@@ -820,7 +818,7 @@ void RiskEngine::check_position_loss(TimestampMs now, std::vector<Message>& out)
                     position.strategy.empty() ? "(no strategy)" : position.strategy,
                     position.symbol, format_bps(bps_of(loss, position.cost)), format_rupees(loss),
                     format_bps(config_.position_loss_exit_bps), position.qty,
-                    format_rupees(average), format_rupees(price->second.price));
+                    format_rupees(average), format_rupees(price->price));
     bool sent = false;
     if (exits_allowed) {
       sent = force_exit(position, trigger::kPositionLoss, why, position.opened_ms, now, out);
@@ -979,11 +977,10 @@ void RiskEngine::on_price(std::string_view symbol, Paise price, TimestampMs know
                           TimestampMs now, std::vector<Message>& out, std::int64_t interval_ms) {
   roll_day(now);
   if (price <= 0) return;
-  PricePoint& point = state_.prices[std::string(symbol)];
-  if (point.price != 0 && known_at < point.ts) return;
-  point.price = price;
-  point.ts = known_at;
-  point.interval_ms = interval_ms;
+  const std::string name(symbol);
+  const PricePoint* held = state_.book.find_price(name);
+  if (held != nullptr && held->price != 0 && known_at < held->ts) return;
+  state_.book.put_price(name, PricePoint{price, known_at, interval_ms});
   check_daily_loss(now, out);
   check_position_loss(now, out);
 }
@@ -1116,9 +1113,9 @@ Assessment RiskEngine::assess(TimestampMs now) const {
   a.day = state_.day_set ? state_.day : ist_date(now);
   a.daily_pnl = daily_pnl();
   a.daily_loss_bps = a.daily_pnl < 0 ? bps_of(-a.daily_pnl, config_.capital) : 0;
-  for (const auto& [key, position] : state_.positions) {
+  for (const auto& [key, position] : state_.book.positions()) {
     if (position.qty != 0)
-      a.unrealised = saturate(Int128{a.unrealised} + mark(position) - position.cost);
+      a.unrealised = saturate(Int128{a.unrealised} + state_.book.mark(position) - position.cost);
   }
   const Exposure e = exposure_for("", "");
   a.exposure = e.total;

@@ -129,8 +129,7 @@ class RiskEngine {
 
   const RiskConfig& config() const { return config_; }
   // The state, for loading (lib/gateway) and inspection. Callers that change it keep its
-  // invariants: positions keyed by their own (strategy, symbol), pending keyed by client order id,
-  // deques oldest first.
+  // invariants: pending keyed by client order id, deques oldest first (the book keeps its own).
   RiskState& state() { return state_; }
   const RiskState& state() const { return state_; }
 
@@ -242,7 +241,6 @@ class RiskEngine {
   // The order-rate kill switch: a pause only a person lifts, and its alert.
   void pause_for_request_burst(TimestampMs now, std::vector<Message>& out);
   Exposure exposure_for(const std::string& strategy, const std::string& symbol) const;
-  Paise mark(const PositionState& position) const;
   Paise tick_for(const std::string& symbol, Paise price) const;
   const ActiveHalt* most_severe_halt() const;
   std::int64_t orders_since(TimestampMs since) const;

@@ -1,5 +1,6 @@
 // What the risk engine knows about the world: positions, today's P&L, latest prices, unfilled
-// orders, recent order and error times, component heartbeats and active halts. Plain data: live,
+// orders, recent order and error times, component heartbeats and active halts. Plain data but for
+// the book (book.h), which keeps its own sums and so is changed only through its methods. Live,
 // the gateway (lib/gateway) loads it from the database and keeps it current; a backtest builds it
 // from its own fills and bars. The engine (engine.h) updates it as messages arrive.
 #pragma once
@@ -16,24 +17,10 @@
 
 #include "core/messages.h"
 #include "core/money.h"
-#include "core/position.h"
 #include "core/timestamp.h"
+#include "risk/book.h"
 
 namespace sm::risk {
-
-// A position per (strategy, symbol), moved by the same apply_fill as the store's positions table
-// (core/position.h), so a position rebuilt here from fills equals the stored one.
-struct PositionState : Position {
-  std::string strategy;
-  std::string symbol;
-  TimestampMs opened_ms = 0;  // when the current position opened (flat -> non-flat, or reversal)
-};
-
-struct PricePoint {
-  Paise price = 0;
-  TimestampMs ts = 0;            // when the price was known: a tick's ts, a bar's end
-  std::int64_t interval_ms = 0;  // the length of the bar it closes; 0 for a tick
-};
 
 // An approved order not yet completely filled nor ended at the broker. Its unfilled quantity counts
 // towards exposure (buys) or against the position it closes (sells) until it fills or ends.
@@ -85,8 +72,7 @@ struct RiskState {
   Paise day_start_unrealised = 0;
   std::map<std::string, Paise> day_start_prices;
 
-  std::map<std::pair<std::string, std::string>, PositionState> positions;  // (strategy, symbol)
-  std::unordered_map<std::string, PricePoint> prices;                      // by symbol
+  Book book;                                          // positions and latest prices
   std::unordered_map<std::string, Paise> tick_sizes;  // instrument tick; else nse_tick_for
   std::map<std::string, PendingOrder> pending;        // by client order id
 

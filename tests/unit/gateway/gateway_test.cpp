@@ -149,9 +149,9 @@ TEST_CASE("a fill on the input is stored and counted once even when the database
   Result<Disposition> d = send(*g, fill, kTen, out);
   REQUIRE(d.ok());
   CHECK(*d == Disposition::kPassThrough);
-  CHECK(g->engine().state().positions.at({"trend", "SBIN"}).qty == 10);
+  CHECK(g->engine().state().book.find_position("trend", "SBIN")->qty == 10);
   REQUIRE(g->tick(kTen + 1000, out).ok());
-  CHECK(g->engine().state().positions.at({"trend", "SBIN"}).qty == 10);
+  CHECK(g->engine().state().book.find_position("trend", "SBIN")->qty == 10);
   CHECK(t.one("SELECT count(*) FROM fills") == "1");
 }
 
@@ -327,7 +327,7 @@ TEST_CASE("order-rate pause and latency block are stored") {
     risk::RiskConfig config = test_config();
     config.max_orders_per_minute = 1000;
     auto g = t.gateway(kTen, config);
-    for (int i = 0; i <= 50; ++i) {
+    for (std::int64_t i = 0; i <= 50; ++i) {
       const TimestampMs now = kTen + i * 5000;
       t.live(now + 1);
       decide(*g, entry("SBIN", 1, rupees(600), now, risk::testing::numbered("bot", i)), now + 1);
@@ -533,7 +533,7 @@ TEST_CASE("latest price: the newest of ticks and bar closes, a daily bar known a
 TEST_CASE("latest price ignores stored data known only after now") {
   TestDb t;
   std::vector<Bar> day;
-  for (int minute = 0; minute < 375; ++minute) {
+  for (std::int64_t minute = 0; minute < 375; ++minute) {
     Bar b;
     b.symbol = "TCS";
     b.timeframe = Timeframe{1};
@@ -546,7 +546,7 @@ TEST_CASE("latest price ignores stored data known only after now") {
   REQUIRE(p.ok());
   REQUIRE(p->has_value());
   CHECK((*p)->ts == kTen);  // the 09:59 bar, known at 10:00
-  CHECK((*p)->price == rupees(2900) + 44 * 100);
+  CHECK((*p)->price == rupees(2900 + 44));
   Result<std::map<std::string, store::PricePoint>> all =
       store::latest_prices(t.db, {"TCS"}, kTen + 30'000);
   REQUIRE(all.ok());
@@ -648,7 +648,7 @@ TEST_CASE("a stored signal found past the age limit is denied as stale, never ap
   TestDb t;
   t.live();
   auto g = t.gateway(kTen);
-  const TimestampMs old = kTen - 10 * 60 * 1000;  // beyond the 5 minutes signals live
+  const TimestampMs old = kTen - 10 * kMsPerMinute;  // beyond the 5 minutes signals live
   store_signal(t, entry("TCS", 10, rupees(3000), old), old);
   // A signal recorded a moment ago may still be on its way on the input: left alone for now.
   store_signal(t, entry("INFY", 10, rupees(1500), kTen - 500), kTen - 500);
@@ -703,7 +703,7 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     Result<std::unique_ptr<RiskGateway>> g =
         RiskGateway::open(t.db, config, &test_calendar(), kTen, with_tcs_bonus());
     REQUIRE(g.ok());
-    CHECK((*g)->engine().state().positions.at({"trend", "TCS"}).qty == 400);
+    CHECK((*g)->engine().state().book.find_position("trend", "TCS")->qty == 400);
     CHECK(t.one("SELECT qty FROM positions WHERE symbol = 'TCS'") == "400");
     CHECK(t.one("SELECT qty_before || '>' || qty_after || ' ' || recorded_by FROM "
                 "corporate_action_adjustments") == "200>400 sm-risk");
@@ -721,7 +721,7 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     // A restart finds it done: still 400, one audit row.
     auto again = RiskGateway::open(t.db, config, &test_calendar(), kTen + 3000, with_tcs_bonus());
     REQUIRE(again.ok());
-    CHECK((*again)->engine().state().positions.at({"trend", "TCS"}).qty == 400);
+    CHECK((*again)->engine().state().book.find_position("trend", "TCS")->qty == 400);
     CHECK((*again)->engine().daily_pnl() == rupees(2000));
     CHECK(t.one("SELECT count(*) FROM corporate_action_adjustments") == "1");
   }
@@ -729,10 +729,10 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     Result<std::unique_ptr<RiskGateway>> g = RiskGateway::open(
         t.db, config, &test_calendar(), at(15, 30, 0, yesterday), with_tcs_bonus());
     REQUIRE(g.ok());
-    CHECK((*g)->engine().state().positions.at({"trend", "TCS"}).qty == 200);
+    CHECK((*g)->engine().state().book.find_position("trend", "TCS")->qty == 200);
     std::vector<Message> out;
     REQUIRE((*g)->tick(kTen, out).ok());
-    CHECK((*g)->engine().state().positions.at({"trend", "TCS"}).qty == 400);
+    CHECK((*g)->engine().state().book.find_position("trend", "TCS")->qty == 400);
     CHECK(t.one("SELECT count(*) FROM halts") == "0");
     CHECK(t.one("SELECT count(*) FROM risk_decisions") == "0");
   }

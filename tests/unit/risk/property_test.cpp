@@ -241,8 +241,8 @@ TEST_CASE("random sequences never produce an approved order that breaks a cap") 
       absorb(before, sent ? &*sent : nullptr);
       // The model and the engine must agree on what is held.
       for (const auto& [key, qty] : model.positions) {
-        auto held = h.engine.state().positions.find(key);
-        CHECK((held == h.engine.state().positions.end() ? 0 : held->second.qty) == qty);
+        const PositionState* held = h.engine.state().book.find_position(key.first, key.second);
+        CHECK((held == nullptr ? 0 : held->qty) == qty);
       }
     }
   }
