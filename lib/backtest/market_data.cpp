@@ -7,7 +7,7 @@
 #include <queue>
 #include <string>
 
-#include "core/huge_pages.h"
+#include "core/memory_advice.h"
 #include "core/parallel_parts.h"
 
 namespace sm::backtest {
@@ -67,7 +67,7 @@ void MarketData::merge(std::size_t parts) {
   for (const SymbolSeries& s : series_) total += s.bars.size();
   events_.clear();
   events_.reserve(total);
-  // Written in full right away: on huge pages (core/huge_pages.h), as the loaders' bars.
+  // Written in full right away: on huge pages (core/memory_advice.h), as the loaders' bars.
   advise_huge_pages(events_.data(), events_.capacity() * sizeof(Event));
   times_.clear();
   if (series_.size() == 1) {

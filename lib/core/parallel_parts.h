@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/memory_advice.h"
+
 namespace sm {
 
 // The number of threads for a --threads value: 0 means one per core.
@@ -60,22 +62,23 @@ std::int64_t count_in_parts(std::size_t count, std::size_t parts, const Test& te
   return total;
 }
 
-// values.reserve(count), then one write to every 4 KiB page of the storage beyond values' size,
-// in parts: a fresh vector (or string) of tens of megabytes takes tens of thousands of page
-// faults (each a page the kernel zeroes) on its first writes, and this takes them on all threads
-// instead of in the serial resize, fill or read that follows. The elements are not touched; the
-// size is unchanged.
+// values.reserve(count), then the storage beyond values' size faulted in on `parts` threads
+// (populate_pages, core/memory_advice.h): a fresh vector (or string) of tens of megabytes takes
+// tens of thousands of page faults (each a page the kernel zeroes) on its first writes, and this
+// takes them on all threads instead of in the serial resize, fill or read that follows. The
+// elements are not touched; the size is unchanged.
 template <typename Contiguous>
 void reserve_in_parts(Contiguous& values, std::size_t count, std::size_t parts) {
   using Element = typename Contiguous::value_type;
   constexpr std::size_t kPageBytes = 4096;
   values.reserve(count);
-  volatile char* const storage = static_cast<char*>(static_cast<void*>(values.data()));
+  char* const storage = static_cast<char*>(static_cast<void*>(values.data()));
   const std::size_t first = values.size() * sizeof(Element);
-  const std::size_t pages =
-      (values.capacity() * sizeof(Element) - first + kPageBytes - 1) / kPageBytes;
+  const std::size_t bytes = values.capacity() * sizeof(Element) - first;
+  const std::size_t pages = (bytes + kPageBytes - 1) / kPageBytes;
   run_in_parts(pages, parts, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t page = begin; page < end; ++page) storage[first + page * kPageBytes] = 0;
+    const std::size_t from = begin * kPageBytes;
+    populate_pages(storage + first + from, std::min(end * kPageBytes, bytes) - from);
   });
 }
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "core/huge_pages.h"
+#include "core/memory_advice.h"
 #include "core/parallel_parts.h"
 #include "core/read_file.h"
 #include "ingest/csv_reader.h"
