@@ -425,9 +425,9 @@ class Engine {
   };
 
   // run_stretch's loop, alone in a function so that the rule's step is inlined into it: without
-  // flatten GCC kept decide() a call returning its Choice through memory, which stalled every bar
-  // on a store-forwarding miss (perf annotate: 40 % of decide). What it calls other than per bar
-  // is noinline, and so is the loop itself: inlined into run_one_series it shared that
+  // flatten GCC kept the rule's step a call returning its Choice through memory, which stalled
+  // every bar on a store-forwarding miss (perf annotate: 40 % of decide). What it calls other than
+  // per bar is noinline, and so is the loop itself: inlined into run_one_series it shared that
   // function's registers and kept more of its figures on the stack (8 instructions a bar more).
   template <bool kQuiet>
   [[gnu::flatten, gnu::noinline]] Status scan_quiet_bars(std::span<const Bar> bars, Scan& scan) {
@@ -475,6 +475,7 @@ class Engine {
           const strategy::Choice step = rule.step_local(b, view, state);
           if (step.action != strategy::Action::kHold) {
             // Field by field: copied whole, the step's choice was built in memory every bar.
+            static_assert(sizeof(strategy::Choice) == 48, "a field added to Choice: copy it here");
             choice = {step.action, step.qty, step.stop, step.why, step.level, step.count};
             break;
           }

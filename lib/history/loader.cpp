@@ -171,6 +171,9 @@ Status load_csv(const std::string& path, const DataSource& source, const Range& 
   if (!text.ok()) return text.status();
   Result<ingest::CsvOptions> options = csv_options(source);
   if (!options.ok()) return options.status();
+  // Parts by the rows, at about 64 bytes a row: a small file is read on one thread.
+  constexpr std::size_t kBytesPerRow = 64;
+  options->threads = static_cast<unsigned>(parts_for(text->size() / kBytesPerRow, source.threads));
   ingest::IssueReporter reporter(log, /*strict=*/false);
   Result<ingest::CsvResult> parsed = ingest::read_csv(*text, path, *options, reporter.handler());
   if (!parsed.ok()) return parsed.status();
@@ -332,7 +335,7 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
   for (SymbolSeries& s : series) {
     // Checked before adjusting, so that the falls being explained are the ones in the data.
     for (QualityIssue& issue :
-         backtest::check_series(s, actions, quality, thread_count(source.threads))) {
+         backtest::check_series(s, actions, quality, parts_for(s.bars.size(), source.threads))) {
       log_quality_issue(log, issue);
       ++loaded.issue_counts[issue.kind];
       loaded.quality.push_back(std::move(issue));
@@ -351,8 +354,11 @@ Result<LoadedData> load_data(const DataSource& source, const Logger& log) {
     }
     loaded.bars += static_cast<std::int64_t>(s.bars.size());
   }
+  // Parts by the longest series: make splits each series' check (and one series' timeline).
+  std::size_t longest = 0;
+  for (const SymbolSeries& s : series) longest = std::max(longest, s.bars.size());
   Result<backtest::MarketData> data =
-      backtest::MarketData::make(std::move(series), thread_count(source.threads));
+      backtest::MarketData::make(std::move(series), parts_for(longest, source.threads));
   if (!data.ok()) return data.status();
   loaded.data = std::move(data).value();
   return loaded;

@@ -37,7 +37,8 @@ struct DataSource {
   // Bars starting after this (the run's own wall-clock start) are from the future: refused with
   // a warning naming symbol, time and (CSV) file and line, like any dropped row. 0: no limit.
   TimestampMs not_after = 0;
-  // CSV files are parsed on this many threads (ingest::CsvOptions::threads; 0: one per core).
+  // The load's whole-data passes run on this many threads (0: one per core): reading and parsing
+  // CSV files (ingest::CsvOptions::threads), the data-quality checks and MarketData::make.
   unsigned threads = 1;
 };
 

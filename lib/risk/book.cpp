@@ -51,9 +51,11 @@ void Book::put_position(PositionState position) {
 void Book::erase_position(const std::string& strategy, const std::string& symbol) {
   auto held = positions_.find({strategy, symbol});
   if (held == positions_.end()) return;
-  std::erase(by_symbol_[symbol].positions, &held->second);
+  // A copy: the caller may pass the erased position's own strings, freed by the erase.
+  const std::string key = symbol;  // NOLINT(performance-unnecessary-copy-initialization)
+  std::erase(by_symbol_[key].positions, &held->second);
   positions_.erase(held);
-  remark(symbol);
+  remark(key);
 }
 
 void Book::put_price(const std::string& symbol, const PricePoint& point) {

@@ -47,7 +47,6 @@ class Book {
 
   // In (strategy, symbol) order.
   const std::map<PositionKey, PositionState>& positions() const { return positions_; }
-  const std::unordered_map<std::string, PricePoint>& prices() const { return prices_; }
   // nullptr when not held / not known.
   const PositionState* find_position(const std::string& strategy, const std::string& symbol) const;
   const PricePoint* find_price(const std::string& symbol) const;

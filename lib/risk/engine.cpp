@@ -759,7 +759,7 @@ void RiskEngine::check_daily_loss(TimestampMs now, std::vector<Message>& out) {
                     format_bps(config_.daily_loss_halt_bps));
     std::int64_t exits = 0;
     if (exits_allowed) {
-      // Copy first: force_exit adds pending orders but never changes positions.
+      // No copy needed: force_exit adds pending orders but never changes positions.
       for (const auto& [key, position] : state_.book.positions()) {
         if (position.qty > 0 &&
             force_exit(position, trigger::kDailyLossHalt, why, state_.day_start_ms, now, out)) {
@@ -1113,10 +1113,7 @@ Assessment RiskEngine::assess(TimestampMs now) const {
   a.day = state_.day_set ? state_.day : ist_date(now);
   a.daily_pnl = daily_pnl();
   a.daily_loss_bps = a.daily_pnl < 0 ? bps_of(-a.daily_pnl, config_.capital) : 0;
-  for (const auto& [key, position] : state_.book.positions()) {
-    if (position.qty != 0)
-      a.unrealised = saturate(Int128{a.unrealised} + state_.book.mark(position) - position.cost);
-  }
+  a.unrealised = saturate(state_.book.unrealised());
   const Exposure e = exposure_for("", "");
   a.exposure = e.total;
   a.open_positions = e.open_symbols;

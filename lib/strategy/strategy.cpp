@@ -106,8 +106,10 @@ Choice Strategy::settle(const Choice& choice, Paise close, const PositionView& p
 
 std::size_t Strategy::accepted_run(std::span<const Bar> bars, const BarCount& count) {
   if (bars.empty() || !accepts(price_bar(bars.front()), count)) return 0;
-  // One test and branch per condition (as && they were combined with setcc and and, 22
-  // instructions a bar against 16).
+  // accepts()'s rule (prices_accepted and the time order) spelled out with one test and branch
+  // per condition: as && they were combined with setcc and and, 22 instructions a bar against 16.
+  // A change to one must be made to the other; rule_strategy_test compares them on every kind of
+  // refused bar.
   TimestampMs previous = bars.front().ts;
   for (std::size_t i = 1; i < bars.size(); ++i) {
     const Bar& bar = bars[i];

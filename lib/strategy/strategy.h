@@ -130,9 +130,9 @@ class Strategy {
   // Whether on_bar would accept a bar with these time and prices (its symbol aside).
   bool accepts(const PriceBar& bar) const { return accepts(bar, bar_count()); }
 
-  // The bars taken so far as accepts() reads them, for a loop that keeps them in its locals over
-  // a run of bars (the backtest's quiet stretch: in the instance, each bar stored and loaded them
-  // again) and gives them back with set_bar_count() when it stops.
+  // The bars taken so far as accepts() reads them, for a loop over a run of bars that counts them
+  // itself and gives the count back with set_bar_count() when it stops (the backtest's quiet
+  // stretch derives it from the bars' indices: in the instance, each bar stored and loaded it).
   struct BarCount {
     TimestampMs last_ts = 0;
     std::int64_t seen = 0;

@@ -2,7 +2,9 @@
 // reserved in parts left as reserve leaves it.
 #include "core/parallel_parts.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -54,4 +56,26 @@ TEST_CASE("reserve_in_parts reserves a vector or a string without changing its c
 TEST_CASE("thread_count: 0 is one per core", "[core][parallel]") {
   CHECK(thread_count(3) == 3);
   CHECK(thread_count(0) >= 1);
+}
+
+TEST_CASE("run_in_parts lets a part's exception out after every part has ended",
+          "[parallel_parts]") {
+  for (std::size_t throwing : {std::size_t{0}, std::size_t{2}}) {
+    INFO("part " << throwing << " throws");
+    std::vector<std::atomic<int>> ran(4);
+    const auto work = [&](std::size_t part, std::size_t, std::size_t) {
+      ran[part] = 1;
+      if (part == throwing) throw std::runtime_error("part failed");
+    };
+    CHECK_THROWS_WITH(sm::run_in_parts(100, 4, work), "part failed");
+    for (const std::atomic<int>& part : ran) CHECK(part == 1);
+  }
+}
+
+TEST_CASE("parts_for starts no thread for a small input", "[parallel_parts]") {
+  CHECK(sm::parts_for(0, 8) == 1);
+  CHECK(sm::parts_for(16383, 8) == 1);
+  CHECK(sm::parts_for(2 * 16384, 8) == 2);
+  CHECK(sm::parts_for(1'000'000, 2) == 2);
+  CHECK(sm::parts_for(1'000'000, 1) == 1);
 }
