@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway_fixture.h"
+#include "risk/book.h"
 #include "store/prices.h"
 #include "store/todays_pnl.h"
 
@@ -31,6 +32,14 @@ RiskDecision decide(RiskGateway& g, const Signal& s, TimestampMs now) {
   std::vector<RiskDecision> decisions = of_type<RiskDecision>(out);
   REQUIRE_FALSE(decisions.empty());
   return decisions.back();
+}
+
+// The quantity of the position the book holds; a missing position fails the test case (a
+// dereference of nullptr would crash the whole binary).
+Quantity qty_held(const risk::Book& book, const std::string& strategy, const std::string& symbol) {
+  const risk::PositionState* position = book.find_position(strategy, symbol);
+  REQUIRE(position != nullptr);
+  return position->qty;
 }
 
 }  // namespace
@@ -149,9 +158,9 @@ TEST_CASE("a fill on the input is stored and counted once even when the database
   Result<Disposition> d = send(*g, fill, kTen, out);
   REQUIRE(d.ok());
   CHECK(*d == Disposition::kPassThrough);
-  CHECK(g->engine().state().book.find_position("trend", "SBIN")->qty == 10);
+  CHECK(qty_held(g->engine().state().book, "trend", "SBIN") == 10);
   REQUIRE(g->tick(kTen + 1000, out).ok());
-  CHECK(g->engine().state().book.find_position("trend", "SBIN")->qty == 10);
+  CHECK(qty_held(g->engine().state().book, "trend", "SBIN") == 10);
   CHECK(t.one("SELECT count(*) FROM fills") == "1");
 }
 
@@ -703,7 +712,7 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     Result<std::unique_ptr<RiskGateway>> g =
         RiskGateway::open(t.db, config, &test_calendar(), kTen, with_tcs_bonus());
     REQUIRE(g.ok());
-    CHECK((*g)->engine().state().book.find_position("trend", "TCS")->qty == 400);
+    CHECK(qty_held((*g)->engine().state().book, "trend", "TCS") == 400);
     CHECK(t.one("SELECT qty FROM positions WHERE symbol = 'TCS'") == "400");
     CHECK(t.one("SELECT qty_before || '>' || qty_after || ' ' || recorded_by FROM "
                 "corporate_action_adjustments") == "200>400 sm-risk");
@@ -721,7 +730,7 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     // A restart finds it done: still 400, one audit row.
     auto again = RiskGateway::open(t.db, config, &test_calendar(), kTen + 3000, with_tcs_bonus());
     REQUIRE(again.ok());
-    CHECK((*again)->engine().state().book.find_position("trend", "TCS")->qty == 400);
+    CHECK(qty_held((*again)->engine().state().book, "trend", "TCS") == 400);
     CHECK((*again)->engine().daily_pnl() == rupees(2000));
     CHECK(t.one("SELECT count(*) FROM corporate_action_adjustments") == "1");
   }
@@ -729,10 +738,10 @@ TEST_CASE("a position held into a bonus's ex-date is adjusted once and nothing f
     Result<std::unique_ptr<RiskGateway>> g = RiskGateway::open(
         t.db, config, &test_calendar(), at(15, 30, 0, yesterday), with_tcs_bonus());
     REQUIRE(g.ok());
-    CHECK((*g)->engine().state().book.find_position("trend", "TCS")->qty == 200);
+    CHECK(qty_held((*g)->engine().state().book, "trend", "TCS") == 200);
     std::vector<Message> out;
     REQUIRE((*g)->tick(kTen, out).ok());
-    CHECK((*g)->engine().state().book.find_position("trend", "TCS")->qty == 400);
+    CHECK(qty_held((*g)->engine().state().book, "trend", "TCS") == 400);
     CHECK(t.one("SELECT count(*) FROM halts") == "0");
     CHECK(t.one("SELECT count(*) FROM risk_decisions") == "0");
   }
