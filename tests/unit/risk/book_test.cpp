@@ -5,6 +5,7 @@
 // every event (a copy re-marks everything and counts every symbol as changed); every message and
 // today's P&L must agree, and the P&L must equal one recomputed here from the positions.
 #include <catch2/catch.hpp>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -64,6 +65,13 @@ PositionState position(std::string strategy, std::string symbol, Quantity qty, P
   return p;
 }
 
+// The book's mark of a position it holds; a missing one fails the test case.
+Paise marked(const Book& book, const std::string& strategy, const std::string& symbol) {
+  const PositionState* held = book.find_position(strategy, symbol);
+  REQUIRE(held != nullptr);
+  return book.mark(*held);
+}
+
 }  // namespace
 
 TEST_CASE("the book's unrealised P&L equals a re-mark of every position after any change") {
@@ -80,7 +88,8 @@ TEST_CASE("the book's unrealised P&L equals a re-mark of every position after an
         book.put_price(symbol, PricePoint{1 + pick(400'000), step, 0});
         break;
       case 1:
-      case 2:  // long, short, flat; now and then beyond int64 when marked
+      case 2:  // long, short, flat; now and then a cost so large that the sum of the positions'
+               // mark - cost passes int64 (the marks stay in range: the next case saturates them)
         book.put_position(position(strategy, symbol, pick(3) == 0 ? 0 : pick(2'001) - 1'000,
                                    pick(10) == 0 ? INT64_MAX / 3 : pick(4'000'000) - 2'000'000));
         break;
@@ -92,6 +101,40 @@ TEST_CASE("the book's unrealised P&L equals a re-mark of every position after an
   }
   const Book copy = book;
   CHECK(copy.unrealised() == book.unrealised());
+}
+
+TEST_CASE("a mark past int64 saturates as a full re-mark did, and the unrealised sum stays exact") {
+  constexpr Paise kMax = std::numeric_limits<Paise>::max();
+  constexpr Paise kMin = std::numeric_limits<Paise>::min();
+  const Quantity huge = 1'000'000'000'000;  // x 1e8 paise = 1e20, past int64 (9.2e18)
+  Book book;
+  book.put_position(position("trend", "TCS", huge, rupees(1'000)));
+  book.put_position(position("swing", "TCS", -huge, -rupees(2'000)));
+  book.put_position(position("canary", "TCS", 3, rupees(300)));
+  book.put_position(position("trend", "INFY", huge, rupees(500)));
+  book.put_price("TCS", PricePoint{100'000'000, 1, 0});
+  book.put_price("INFY", PricePoint{200'000'000, 1, 0});
+
+  // What the engine's full re-mark gave before the book (b47cbc7: saturate(Int128{qty} * price)).
+  CHECK(marked(book, "trend", "TCS") == kMax);
+  CHECK(marked(book, "swing", "TCS") == kMin);
+  CHECK(marked(book, "canary", "TCS") == 300'000'000);
+  CHECK(marked(book, "trend", "INFY") == kMax);
+  // The sum of the saturated marks less the costs, in 128 bits: it passes int64 and is kept
+  // exactly, not saturated on the way.
+  const Int128 expected = (Int128{kMax} - rupees(1'000)) + (Int128{kMin} + rupees(2'000)) +
+                          (Int128{300'000'000} - rupees(300)) + (Int128{kMax} - rupees(500));
+  CHECK(expected > Int128{kMax});
+  CHECK(book.unrealised() == expected);
+  CHECK(book.unrealised() == remarked_unrealised(book));
+
+  // Back in range: the marks are the products again and the sum follows.
+  book.put_price("TCS", PricePoint{2, 2, 0});
+  CHECK(marked(book, "trend", "TCS") == 2 * huge);
+  CHECK(book.unrealised() == remarked_unrealised(book));
+  CHECK(book.unrealised() == Int128{2 * huge} - rupees(1'000) + (-2 * huge + rupees(2'000)) +
+                                 (6 - rupees(300)) + (Int128{kMax} - rupees(500)));
+  CHECK(Book(book).unrealised() == book.unrealised());
 }
 
 TEST_CASE("the book names the positions of the symbols changed since it was last asked") {
