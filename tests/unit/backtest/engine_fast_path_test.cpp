@@ -221,31 +221,95 @@ TEST_CASE("the fast path gives exactly the general path's records, equity and me
 
 TEST_CASE("a bar the rule refuses fails the fast path's run as it fails the general path's",
           "[backtest][fast_path]") {
-  MarketData good = daily_series("TCS");
-  std::vector<Bar> bars(good.series().front().bars.begin(), good.series().front().bars.end());
-  // MarketData::make refuses such a bar, so the series is made valid and the feed breaks it.
-  class BrokenFeed : public MarketDataFeed {
+  const MarketData good = daily_series("TCS");
+  const std::vector<Bar> valid(good.series().front().bars.begin(),
+                               good.series().front().bars.end());
+  // MarketData::make refuses such bars, so the feed gives them from its own copy: through next()
+  // alone (chunk 0: the general path) or in chunks of chunk bars (the fast path).
+  class BarsFeed : public BarFeed {
    public:
-    BrokenFeed(const MarketData& data, std::vector<Bar> bars)
-        : MarketDataFeed(data), bars_(std::move(bars)) {
-      bars_[700].low = bars_[700].high + 1;
+    BarsFeed(std::vector<Bar> bars, std::size_t chunk)
+        : symbols_{bars.front().symbol}, bars_(std::move(bars)), chunk_(chunk) {}
+    const std::vector<std::string>& symbols() const override { return symbols_; }
+    Status next(std::vector<FeedBar>& out) override {
+      out.clear();
+      if (next_ < bars_.size()) out.push_back(FeedBar{0, &bars_[next_++]});
+      return Status();
     }
+    bool gives_chunks() const override { return chunk_ > 0; }
     Status next_chunk(std::span<const Bar>& out) override {
-      out = given_ ? std::span<const Bar>() : std::span<const Bar>(bars_);
-      given_ = true;
+      out = std::span<const Bar>(bars_).subspan(next_, std::min(chunk_, bars_.size() - next_));
+      next_ += out.size();
       return Status();
     }
 
    private:
+    std::vector<std::string> symbols_;
     std::vector<Bar> bars_;
-    bool given_ = false;
+    std::size_t chunk_;
+    std::size_t next_ = 0;
   };
-  BrokenFeed feed(good, bars);
-  ApproveAll gate;
+  // The records a run gave before it failed.
+  struct Records : RecordSink {
+    BacktestResult given;
+    Status signal(const SignalRecord& record) override {
+      given.signals.push_back(record);
+      return Status();
+    }
+    Status fill(const FillRecord& record) override {
+      given.fills.push_back(record);
+      return Status();
+    }
+    Status equity(const EquityPoint& point) override {
+      given.equity.push_back(point);
+      return Status();
+    }
+    Status trade(const TradeRecord& record) override {
+      given.trades.push_back(record);
+      return Status();
+    }
+  };
+  const StrategySpec spec{"", "sma-cross", {{"fast", 10}, {"slow", 30}, {"qty", 10}}, {}};
+  EngineConfig config;
+  config.record_details = true;
   costs::ZeroCostModel zero;
-  Result<BacktestResult> result =
-      run_backtest(feed, {{"", "sma-cross", {{"fast", 10}, {"slow", 30}, {"qty", 10}}, {}}},
-                   EngineConfig{}, zero, gate);
-  REQUIRE_FALSE(result.ok());
-  CHECK(result.status().code() == ErrorCode::kInvalidArgument);
+
+  // The bad bar at several places, so that some follow a quiet stretch of the fast path (which
+  // stops before the bad bar and leaves it to the general step, with the bar count it rebuilt
+  // from the indices) and some follow a signal.
+  for (std::size_t bad = 695; bad < 705; ++bad) {
+    for (const bool same_time : {false, true}) {
+      INFO("bar " << bad << (same_time ? ": the previous bar's time" : ": low above high"));
+      std::vector<Bar> bars = valid;
+      if (same_time) {
+        bars[bad].ts = bars[bad - 1].ts;
+      } else {
+        bars[bad].low = bars[bad].high + 1;
+      }
+      const auto run = [&](std::size_t chunk, Records& records) {
+        BarsFeed feed(bars, chunk);
+        ApproveAll gate;
+        return run_backtest(feed, {spec}, config, zero, gate, &records).status();
+      };
+      Records general_records;
+      const Status general = run(0, general_records);
+      REQUIRE_FALSE(general.ok());
+      CHECK(general.code() == ErrorCode::kInvalidArgument);
+      CHECK(general_records.given.fills.size() > 5);
+      // The whole series at once; the bad bar first in its chunk (the count carried from the
+      // previous chunk decides it); chunks of a few bars.
+      for (const std::size_t chunk : {valid.size(), bad, std::size_t{7}}) {
+        INFO("in chunks of " << chunk << " bars");
+        Records fast_records;
+        const Status fast = run(chunk, fast_records);
+        REQUIRE_FALSE(fast.ok());
+        CHECK(fast.code() == general.code());
+        CHECK(fast.message() == general.message());
+        CHECK(signals_ndjson(fast_records.given) == signals_ndjson(general_records.given));
+        CHECK(fills_ndjson(fast_records.given) == fills_ndjson(general_records.given));
+        CHECK(trades_ndjson(fast_records.given) == trades_ndjson(general_records.given));
+        CHECK(equity_csv(fast_records.given) == equity_csv(general_records.given));
+      }
+    }
+  }
 }
