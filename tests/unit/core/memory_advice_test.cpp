@@ -10,7 +10,10 @@
 
 #include "core/memory_advice.h"
 
-TEST_CASE("a buffer advised to use huge pages keeps working as before", "[memory_advice]") {
+TEST_CASE(
+    "a buffer advised to use huge pages keeps working as before (a smoke test: the hint must not "
+    "change contents)",
+    "[memory_advice]") {
   // Larger than two huge pages, so that whole ones lie inside whatever the alignment; and a small
   // one, which holds none.
   for (const std::size_t values : {std::size_t{1'000'000}, std::size_t{100}}) {
