@@ -8,7 +8,6 @@
 #include <limits>
 #include <map>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 
 #include "core/parallel_parts.h"
@@ -1135,11 +1134,8 @@ Status read_rows(std::string_view text, std::int64_t first_number, char delimite
     (void)parse_lines(text.substr(cuts[p], cuts[p + 1] - cuts[p]), 1, delimiter, layout, options,
                       input, fixed_symbol, hold, parts[p]);
   };
-  std::vector<std::thread> threads;
-  threads.reserve(parts.size() - 1);
-  for (size_t p = 1; p < parts.size(); ++p) threads.emplace_back(parse_part, p);
-  parse_part(0);
-  for (std::thread& thread : threads) thread.join();
+  // One part of the text per part of run_in_parts.
+  run_in_parts(parts.size(), parts.size(), [&](size_t p, size_t, size_t) { parse_part(p); });
 
   // In file order: the issues (a stop ends the read), the counts, the symbol table in order of
   // first appearance with each part's ids in it, and where each part's rows and lines begin.
