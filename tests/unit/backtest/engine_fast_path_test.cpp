@@ -15,7 +15,9 @@
 
 using namespace sm;
 using namespace sm::backtest;
+using sm::backtest::testing::check_same_record_files;
 using sm::backtest::testing::check_same_records;
+using sm::backtest::testing::ResultSink;
 using sm::backtest::testing::rs;
 
 namespace {
@@ -249,26 +251,6 @@ TEST_CASE("a bar the rule refuses fails the fast path's run as it fails the gene
     std::size_t chunk_;
     std::size_t next_ = 0;
   };
-  // The records a run gave before it failed.
-  struct Records : RecordSink {
-    BacktestResult given;
-    Status signal(const SignalRecord& record) override {
-      given.signals.push_back(record);
-      return Status();
-    }
-    Status fill(const FillRecord& record) override {
-      given.fills.push_back(record);
-      return Status();
-    }
-    Status equity(const EquityPoint& point) override {
-      given.equity.push_back(point);
-      return Status();
-    }
-    Status trade(const TradeRecord& record) override {
-      given.trades.push_back(record);
-      return Status();
-    }
-  };
   const StrategySpec spec{"", "sma-cross", {{"fast", 10}, {"slow", 30}, {"qty", 10}}, {}};
   EngineConfig config;
   config.record_details = true;
@@ -286,12 +268,12 @@ TEST_CASE("a bar the rule refuses fails the fast path's run as it fails the gene
       } else {
         bars[bad].low = bars[bad].high + 1;
       }
-      const auto run = [&](std::size_t chunk, Records& records) {
+      const auto run = [&](std::size_t chunk, ResultSink& records) {
         BarsFeed feed(bars, chunk);
         ApproveAll gate;
         return run_backtest(feed, {spec}, config, zero, gate, &records).status();
       };
-      Records general_records;
+      ResultSink general_records;
       const Status general = run(0, general_records);
       REQUIRE_FALSE(general.ok());
       CHECK(general.code() == ErrorCode::kInvalidArgument);
@@ -300,15 +282,12 @@ TEST_CASE("a bar the rule refuses fails the fast path's run as it fails the gene
       // previous chunk decides it); chunks of a few bars.
       for (const std::size_t chunk : {valid.size(), bad, std::size_t{7}}) {
         INFO("in chunks of " << chunk << " bars");
-        Records fast_records;
+        ResultSink fast_records;
         const Status fast = run(chunk, fast_records);
         REQUIRE_FALSE(fast.ok());
         CHECK(fast.code() == general.code());
         CHECK(fast.message() == general.message());
-        CHECK(signals_ndjson(fast_records.given) == signals_ndjson(general_records.given));
-        CHECK(fills_ndjson(fast_records.given) == fills_ndjson(general_records.given));
-        CHECK(trades_ndjson(fast_records.given) == trades_ndjson(general_records.given));
-        CHECK(equity_csv(fast_records.given) == equity_csv(general_records.given));
+        check_same_record_files(fast_records.given, general_records.given);
       }
     }
   }

@@ -14,6 +14,7 @@
 using namespace sm;
 using namespace sm::backtest;
 using sm::backtest::testing::check_same_records;
+using sm::backtest::testing::ResultSink;
 using sm::backtest::testing::rs;
 
 namespace {
@@ -75,36 +76,13 @@ class CopyingFeed : public BarFeed {
   std::vector<Bar> buffer_;
 };
 
-struct CollectingSink : RecordSink {
-  std::vector<SignalRecord> signals;
-  std::vector<FillRecord> fills;
-  std::vector<EquityPoint> points;
-  std::vector<TradeRecord> trades;
-  Status signal(const SignalRecord& record) override {
-    signals.push_back(record);
-    return Status();
-  }
-  Status fill(const FillRecord& record) override {
-    fills.push_back(record);
-    return Status();
-  }
-  Status equity(const EquityPoint& point) override {
-    points.push_back(point);
-    return Status();
-  }
-  Status trade(const TradeRecord& record) override {
-    trades.push_back(record);
-    return Status();
-  }
-};
-
 // What a run's RecordSink put on disk, here in memory: the trades and the fills as marks (series
 // is the symbol's index in symbols).
 class RecordsRead : public SpilledRecords {
  public:
-  RecordsRead(const CollectingSink& sink, const std::vector<std::string>& symbols)
-      : trades_(sink.trades) {
-    for (const FillRecord& f : sink.fills) {
+  RecordsRead(const ResultSink& sink, const std::vector<std::string>& symbols)
+      : trades_(sink.given.trades) {
+    for (const FillRecord& f : sink.given.fills) {
       const auto at = std::find(symbols.begin(), symbols.end(), f.fill.symbol) - symbols.begin();
       marks_.push_back(
           {f.fill.ts, f.fill.price, f.fill.qty, static_cast<std::uint32_t>(at), f.fill.side});
@@ -201,7 +179,7 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
     REQUIRE(kept->fills.size() > 10);
 
     CopyingFeed feed(data);
-    CollectingSink sink;
+    ResultSink sink;
     Result<BacktestResult> streamed =
         run_backtest(feed, specs, variant.config, zero, streamed_gate, &sink);
     REQUIRE(streamed.ok());
@@ -209,15 +187,15 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
     CHECK(streamed->fills.empty());
 
     BacktestResult rebuilt = *streamed;
-    rebuilt.signals = sink.signals;
-    rebuilt.fills = sink.fills;
-    rebuilt.equity = sink.points;
+    rebuilt.signals = sink.given.signals;
+    rebuilt.fills = sink.given.fills;
+    rebuilt.equity = sink.given.equity;
     check_same_records(rebuilt, *kept);  // its trades are the streamed run's
     CHECK(streamed->signal_count == kept->signal_count);
     CHECK(streamed->bars == kept->bars);
     // Every round trip went to the sink as it closed, in close order.
     BacktestResult from_sink = *streamed;
-    from_sink.trades = sink.trades;
+    from_sink.trades = sink.given.trades;
     CHECK(trades_ndjson(from_sink) == trades_ndjson(*kept));
 
     // The result keeps one point per IST date, and the metrics read only those.
@@ -232,13 +210,13 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
     EngineConfig totals_only = variant.config;
     totals_only.keep_trades = false;
     MarketDataFeed again(data);
-    CollectingSink dropped;
+    ResultSink dropped;
     ApproveAll third_gate;
     Result<BacktestResult> summed =
         run_backtest(again, specs, totals_only, zero, third_gate, &dropped);
     REQUIRE(summed.ok());
     CHECK(summed->trades.empty());
-    CHECK(dropped.trades.size() == kept->trades.size());
+    CHECK(dropped.given.trades.size() == kept->trades.size());
     CHECK(summed->trade_totals.trades == static_cast<std::int64_t>(kept->trades.size()));
     const Summary c = summarize(*summed, 0.065);
     CHECK(summary_table(*summed, c, info) == summary_table(*kept, a, info));
@@ -247,7 +225,7 @@ TEST_CASE("a streamed run gives exactly the records, equity and metrics of a run
 }
 
 TEST_CASE("a sink's failure ends the run with its error", "[backtest][streaming]") {
-  struct FailingSink : CollectingSink {
+  struct FailingSink : ResultSink {
     Status fill(const FillRecord&) override { return error(ErrorCode::kIoError, "disk full"); }
   };
   const MarketData data = walks(100);
@@ -278,7 +256,7 @@ TEST_CASE("the HTML report of a run whose trades and fills went to disk is the k
     EngineConfig totals_only = variant.config;
     totals_only.keep_trades = false;
     MarketDataFeed feed(data);
-    CollectingSink sink;
+    ResultSink sink;
     Result<BacktestResult> streamed =
         run_backtest(feed, specs, totals_only, zero, streamed_gate, &sink);
     REQUIRE(streamed.ok());
